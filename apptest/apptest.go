@@ -1,0 +1,257 @@
+// Package apptest starts the whole of Plaza on a fresh SQLite or PostgreSQL
+// database behind a real HTTP server, and gives tests a browser-like client
+// with a cookie jar. Every test suite that touches the database runs once
+// per database through Each.
+package apptest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the driver used to create test databases
+
+	"github.com/plazahq/plaza/app"
+	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/config"
+)
+
+// PostgresAdminURL is where test databases are created; override with
+// PLAZA_TEST_POSTGRES_URL.
+func PostgresAdminURL() string {
+	if u := os.Getenv("PLAZA_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// Each runs fn once on a fresh SQLite database and once on a fresh
+// PostgreSQL database. Without a reachable PostgreSQL the second run is
+// skipped, except in CI (CI=true), where that is a failure.
+func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+}
+
+// SQLiteURL is a new SQLite database in the test's temporary directory.
+func SQLiteURL(t *testing.T) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "plaza.db")
+}
+
+// PostgresURL creates an empty PostgreSQL database for the test and drops
+// it afterwards.
+func PostgresURL(t *testing.T) string {
+	t.Helper()
+	admin := PostgresAdminURL()
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is not reachable at %s (required in CI): %v", admin, err)
+		}
+		t.Skipf("PostgreSQL is not reachable at %s: %v", admin, err)
+	}
+	name := "plaza_test_" + strings.ToLower(auth.GeneratePassword()[:12])
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("parse %s: %v", admin, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// App is Plaza running behind an httptest server.
+type App struct {
+	*app.App
+	Server *httptest.Server
+	URL    string
+}
+
+// Config is the configuration tests run with.
+func Config(dbURL string) config.Config {
+	return config.Config{
+		Addr: "127.0.0.1:0", DatabaseURL: dbURL, BaseURL: "http://plaza.test",
+		LogLevel: "warn", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 5 * time.Second,
+	}
+}
+
+// Start runs Plaza on dbURL until the test ends.
+func Start(t *testing.T, dbURL string) *App {
+	t.Helper()
+	cfg := Config(dbURL)
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("start plaza: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	return &App{App: a, Server: srv, URL: srv.URL}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Client is a browser-like client: it keeps cookies, does not follow
+// redirects (tests look at them) and sends the CSRF token with forms the
+// way Plaza's own pages do.
+type Client struct {
+	t    *testing.T
+	app  *App
+	HTTP *http.Client
+}
+
+// Client makes a new client with an empty cookie jar.
+func (a *App) Client(t *testing.T) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, app: a, HTTP: &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Response is a finished response with its body read.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     string
+	Location string
+}
+
+func (c *Client) do(req *http.Request) *Response {
+	c.t.Helper()
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatalf("read %s %s: %v", req.Method, req.URL.Path, err)
+	}
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: string(b), Location: res.Header.Get("Location")}
+}
+
+// Get fetches path.
+func (c *Client) Get(path string) *Response {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.app.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// CSRF returns the client's CSRF token, visiting the home page first if it
+// has none yet.
+func (c *Client) CSRF() string {
+	c.t.Helper()
+	u, _ := url.Parse(c.app.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == "plaza_csrf" {
+			return ck.Value
+		}
+	}
+	c.Get("/healthz")
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == "plaza_csrf" {
+			return ck.Value
+		}
+	}
+	c.t.Fatal("no CSRF cookie was set")
+	return ""
+}
+
+// Post submits a form with the CSRF token, as a page of Plaza would.
+func (c *Client) Post(path string, form url.Values) *Response {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("_csrf", c.CSRF())
+	return c.PostRaw(path, f)
+}
+
+// PostRaw submits a form exactly as given: no CSRF token is added.
+func (c *Client) PostRaw(path string, form url.Values) *Response {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.app.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// Upload posts a multipart form with one file and the CSRF token.
+func (c *Client) Upload(path, field, filename string, data []byte) *Response {
+	c.t.Helper()
+	body, contentType := multipartBody(c.CSRF(), field, filename, data)
+	req, err := http.NewRequest(http.MethodPost, c.app.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	return c.do(req)
+}
+
+// Login signs in and fails the test if that does not work.
+func (c *Client) Login(email, password string) {
+	c.t.Helper()
+	res := c.Post("/login", url.Values{"email": {email}, "password": {password}})
+	if res.Status != http.StatusSeeOther {
+		c.t.Fatalf("login as %s: status %d, want 303\n%s", email, res.Status, res.Body)
+	}
+}
+
+// String describes the response for a failure message: its status and
+// the page's main content rather than the whole document.
+func (r *Response) String() string {
+	body := r.Body
+	if i := strings.Index(body, "<main"); i >= 0 {
+		body = body[i:]
+		if j := strings.Index(body, "</main>"); j >= 0 {
+			body = body[:j+len("</main>")]
+		}
+	}
+	if len(body) > 3000 {
+		body = body[:3000] + "…"
+	}
+	return fmt.Sprintf("status %d, location %q\n%s", r.Status, r.Location, body)
+}

@@ -1,0 +1,110 @@
+// Command plaza runs Plaza and its administrative tasks.
+//
+//	plaza [serve] [flags]          run the web server (the default)
+//	plaza migrate [status]         apply migrations, or list them
+//	plaza user create --admin ...  create a staff user or platform admin
+//	plaza demo [--json]            fill the database with a demo
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/plazahq/plaza/config"
+)
+
+// env is what a command gets from the process, passed explicitly so tests
+// can run commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// stdinIsTerminal reports whether passwords can be asked for.
+	stdinIsTerminal bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stdinIsTerminal: isTerminal(os.Stdin)}
+	os.Exit(run(ctx, os.Args[1:], e))
+}
+
+const usage = `Usage: plaza [command] [flags]
+
+Commands:
+  serve                 run Plaza (the default when no command is given)
+  migrate               apply pending database migrations
+  migrate status        list migrations and whether each is applied
+  user create           create a staff user (--admin for a platform admin)
+  demo                  fill the database with a demo (--json for scripts)
+
+Run "plaza COMMAND -h" for the flags of a command.
+`
+
+func run(ctx context.Context, args []string, e env) int {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, e)
+	case "migrate":
+		err = migrate(ctx, args, e)
+	case "user":
+		err = user(ctx, args, e)
+	case "demo":
+		err = demoCmd(ctx, args, e)
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(e.stderr, "plaza: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "plaza %s: %v\n", cmd, err)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "plaza %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line rather than a failure.
+type usageError struct{ error }
+
+// flags makes a command's flag set with every configuration setting.
+func flags(name string, e env) (*flag.FlagSet, func() (config.Config, error)) {
+	fs := flag.NewFlagSet("plaza "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs, config.Register(fs, e.getenv)
+}
+
+func parse(fs *flag.FlagSet, args []string, load func() (config.Config, error)) (config.Config, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config.Config{}, err
+		}
+		return config.Config{}, usageError{err}
+	}
+	cfg, err := load()
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/plazahq/plaza/app"
+)
+
+func serve(ctx context.Context, args []string, e env) error {
+	fs, load := flags("serve", e)
+	cfg, err := parse(fs, args, load)
+	if err != nil {
+		return err
+	}
+	log, err := app.NewLogger(cfg, e.stderr)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := app.Server(cfg.Addr, a.Handler)
+	go a.Housekeeping(ctx)
+
+	fmt.Fprintf(e.stdout, "Plaza is running on %s (listening on %s, %s database)\n", cfg.BaseURL, ln.Addr(), a.DB.Dialect)
+	if n, err := a.Store.CountAdmins(ctx); err == nil && n == 0 {
+		fmt.Fprintf(e.stdout, "\nNo platform admin yet. Create the first one with:\n\n"+
+			"  go run ./cmd/plaza user create --admin --email you@example.org\n\n"+
+			"(or `plaza user create ...` with the built binary), then sign in at %s/login.\n"+
+			"For a ready-made demo instead, run: go run ./cmd/plaza demo\n\n", cfg.BaseURL)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+// Package demo fills a database with a believable Plaza: a transit
+// authority, a safety office, an NGO and a neighbourhood business, with
+// staff of every role and their official accounts. Running it again
+// refreshes the passwords and adds whatever is missing.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/models"
+)
+
+// Result is what a person or a script needs to try the demo.
+type Result struct {
+	BaseURL       string            `json:"base_url"`
+	Users         []User            `json:"users"`
+	Organizations []Organization    `json:"organizations"`
+	Accounts      []Account         `json:"accounts"`
+	URLs          map[string]string `json:"urls"`
+}
+
+// User is a demo login.
+type User struct {
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	Role         string `json:"role"`
+	Organization string `json:"organization,omitempty"`
+	Admin        bool   `json:"admin"`
+}
+
+// Organization is a demo organization with its studio address.
+type Organization struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	Verified  bool   `json:"verified"`
+	StudioURL string `json:"studio_url"`
+}
+
+// Account is a demo official account with its public page.
+type Account struct {
+	Handle       string `json:"handle"`
+	Name         string `json:"name"`
+	Organization string `json:"organization"`
+	URL          string `json:"url"`
+}
+
+type orgSpec struct {
+	name     string
+	kind     models.OrgKind
+	verified bool
+	staff    []staffSpec
+	accounts []models.AccountInput
+}
+
+type staffSpec struct {
+	email, name string
+	role        models.Role
+}
+
+func specs() []orgSpec {
+	return []orgSpec{
+		{
+			name: "City Transit Authority", kind: models.KindAgency, verified: true,
+			staff: []staffSpec{
+				{"owner@transit.demo.plaza.test", "Mei Chen", models.RoleOwner},
+				{"editor@transit.demo.plaza.test", "Tom Okafor", models.RoleEditor},
+				{"moderator@transit.demo.plaza.test", "Li Wei", models.RoleModerator},
+				{"viewer@transit.demo.plaza.test", "Ana Souza", models.RoleViewer},
+			},
+			accounts: []models.AccountInput{{
+				Handle: "citytransit", Name: "City Transit", NameZh: "城市公交",
+				BioEn:    "Service changes, diversions and planned works on every bus and tram line in the city.",
+				BioZh:    "全市公交和电车线路的服务变更、绕行及计划施工信息。",
+				Category: "transit", Languages: []string{"en", "zh"},
+			}},
+		},
+		{
+			name: "City Safety Office", kind: models.KindAgency, verified: true,
+			staff: []staffSpec{
+				{"owner@safety.demo.plaza.test", "Grace Lam", models.RoleOwner},
+				{"editor@safety.demo.plaza.test", "Omar Haddad", models.RoleEditor},
+			},
+			accounts: []models.AccountInput{{
+				Handle: "citysafety", Name: "City Safety Office", NameZh: "城市安全办公室",
+				BioEn:    "Typhoon, flood and heat warnings, and what to do when they come.",
+				BioZh:    "台风、洪水和高温预警，以及应对指引。",
+				Category: "safety", Languages: []string{"en", "zh"},
+			}},
+		},
+		{
+			name: "Harbour Food Bank", kind: models.KindNGO, verified: true,
+			staff: []staffSpec{
+				{"owner@foodbank.demo.plaza.test", "Priya Nair", models.RoleOwner},
+				{"moderator@foodbank.demo.plaza.test", "Sam Wong", models.RoleModerator},
+			},
+			accounts: []models.AccountInput{{
+				Handle: "harbourfoodbank", Name: "Harbour Food Bank", NameZh: "海港食物银行",
+				BioEn:    "Updates for our donors, volunteers and partner kitchens.",
+				BioZh:    "为捐助者、志愿者和合作厨房提供最新消息。",
+				Category: "charity", Languages: []string{"en", "zh"},
+			}},
+		},
+		{
+			name: "Lee's Fruit Stand", kind: models.KindBusiness, verified: false,
+			staff: []staffSpec{
+				{"owner@fruit.demo.plaza.test", "Mr Lee", models.RoleOwner},
+			},
+			accounts: []models.AccountInput{{
+				Handle: "leesfruit", Name: "Lee's Fruit Stand", NameZh: "李记水果",
+				BioEn:    "Fresh fruit on Market Street since 1988. Follow us for the day's specials.",
+				BioZh:    "1988年起扎根市场街的新鲜水果摊。关注我们，获取每日特价。",
+				Category: "business", Languages: []string{"en", "zh"},
+			}},
+		},
+	}
+}
+
+// AdminEmail is the demo's platform admin.
+const AdminEmail = "admin@demo.plaza.test"
+
+// Seed creates (or refreshes) the demo and returns its logins and URLs.
+func Seed(ctx context.Context, store *models.Store, baseURL string) (*Result, error) {
+	res := &Result{BaseURL: baseURL, URLs: map[string]string{
+		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
+		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
+	}}
+	admin, pw, err := ensureUser(ctx, store, AdminEmail, "Platform Admin", true)
+	if err != nil {
+		return nil, err
+	}
+	res.Users = append(res.Users, User{Email: admin.Email, Password: pw, Role: "platform admin", Admin: true})
+
+	for _, spec := range specs() {
+		org, err := ensureOrg(ctx, store, admin, spec)
+		if err != nil {
+			return nil, err
+		}
+		res.Organizations = append(res.Organizations, Organization{
+			ID: org.ID, Name: org.Name, Kind: string(org.Kind), Verified: org.Verified(),
+			StudioURL: fmt.Sprintf("%s/studio/orgs/%d", baseURL, org.ID),
+		})
+		var owner *models.Member
+		for _, st := range spec.staff {
+			u, pw, err := ensureUser(ctx, store, st.email, st.name, false)
+			if err != nil {
+				return nil, err
+			}
+			if err := ensureMember(ctx, store, admin, org, u, st.role); err != nil {
+				return nil, err
+			}
+			res.Users = append(res.Users, User{Email: u.Email, Password: pw, Role: string(st.role), Organization: org.Name})
+			if st.role == models.RoleOwner && owner == nil {
+				owner = &models.Member{User: u, Org: org, Role: models.RoleOwner}
+			}
+		}
+		for _, in := range spec.accounts {
+			a, err := ensureAccount(ctx, store, owner, in)
+			if err != nil {
+				return nil, err
+			}
+			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name, URL: baseURL + "/@" + a.Handle})
+		}
+	}
+	return res, nil
+}
+
+// ensureUser creates the user or gives an existing one a fresh password,
+// so the printed logins always work.
+func ensureUser(ctx context.Context, store *models.Store, email, name string, admin bool) (*models.User, string, error) {
+	pw := auth.GeneratePassword()
+	u, err := store.UserByEmail(ctx, email)
+	if errors.Is(err, models.ErrNotFound) {
+		u, err = store.CreateUser(ctx, models.NewUser{Email: email, Name: name, Password: pw, IsAdmin: admin})
+		if err != nil {
+			return nil, "", fmt.Errorf("demo user %s: %w", email, err)
+		}
+		return u, pw, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := store.SetPassword(ctx, u.ID, pw); err != nil {
+		return nil, "", err
+	}
+	return u, pw, nil
+}
+
+func ensureOrg(ctx context.Context, store *models.Store, admin *models.User, spec orgSpec) (*models.Organization, error) {
+	orgs, _, err := store.ListOrganizations(ctx, spec.name, models.Page{Number: 1, Size: 200})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		if o.Name == spec.name {
+			org := o.Organization
+			return &org, nil
+		}
+	}
+	org, err := store.CreateOrganization(ctx, admin, models.OrgInput{Name: spec.name, Kind: spec.kind})
+	if err != nil {
+		return nil, fmt.Errorf("demo organization %s: %w", spec.name, err)
+	}
+	if spec.verified {
+		if err := store.SetVerified(ctx, admin, org.ID, true); err != nil {
+			return nil, err
+		}
+		return store.OrganizationByID(ctx, org.ID)
+	}
+	return org, nil
+}
+
+// ensureMember goes through the real invite path, so the demo exercises
+// what staff do.
+func ensureMember(ctx context.Context, store *models.Store, admin *models.User, org *models.Organization, u *models.User, role models.Role) error {
+	if m, err := store.MemberOf(ctx, u, org.ID); err == nil {
+		if m.Role == role {
+			return nil
+		}
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	_, token, err := store.CreateInvite(ctx, admin, org.ID, u.Email, role)
+	if err != nil {
+		return err
+	}
+	_, _, err = store.AcceptInvite(ctx, token, u, nil)
+	return err
+}
+
+func ensureAccount(ctx context.Context, store *models.Store, owner *models.Member, in models.AccountInput) (*models.Account, error) {
+	a, err := store.OrgAccount(ctx, owner, in.Handle)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	a, err = store.CreateAccount(ctx, owner, in)
+	if err != nil {
+		return nil, fmt.Errorf("demo account @%s: %w", in.Handle, err)
+	}
+	return a, nil
+}

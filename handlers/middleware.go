@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+const (
+	sessionCookie = "plaza_session"
+	csrfCookie    = "plaza_csrf"
+	langCookie    = "plaza_lang"
+	flashCookie   = "plaza_flash"
+
+	ctxUser = "user"
+
+	defaultBodyLimit = 1 << 20
+	// uploadBodyLimit leaves room for the multipart envelope around a
+	// maximum-size avatar, so a file just over the limit gets the form's own
+	// message rather than a bare 413.
+	uploadBodyLimit = models.MaxAvatarBytes + 256<<10
+)
+
+// errCSRF is a state-changing request without the token of the page it
+// came from: a forged request or a form left open past its cookie.
+var errCSRF = errors.New("missing or wrong CSRF token")
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "plaza_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "plaza_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"method", "route"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.duration)
+	}
+	return m
+}
+
+// logRequests logs every request once, with the error that ended it if
+// any. It is the one place errors are logged.
+func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req, res := c.Request(), c.Response()
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.requests.WithLabelValues(req.Method, route, strconv.Itoa(res.Status)).Inc()
+		s.metrics.duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
+		attrs := []any{
+			"method", req.Method, "path", req.URL.Path, "route", route, "status", res.Status,
+			"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", res.Size,
+		}
+		switch {
+		case res.Status >= 500:
+			s.log.Error("request", append(attrs, "err", err)...)
+		case err != nil:
+			// A 4xx is the client's mistake, worth a line but not an alert.
+			s.log.Info("request", append(attrs, "err", err)...)
+		default:
+			s.log.Info("request", attrs...)
+		}
+		return nil
+	}
+}
+
+func (s *server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// contentSecurityPolicy allows only this site's own scripts, styles and
+// images (plus data: images for inline QR previews later); no inline script.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if c.Request().TLS != nil || c.Scheme() == "https" {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// limitBody caps every request body; uploads get a larger cap on their own
+// routes. Reading past the cap fails with *http.MaxBytesError, which the
+// error handler turns into 413.
+func (s *server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		limit := int64(defaultBodyLimit)
+		if strings.HasSuffix(c.Path(), "/avatar") {
+			limit = uploadBodyLimit
+		}
+		req := c.Request()
+		if req.ContentLength > limit {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(
+				fmt.Errorf("body of %d bytes over the %d limit", req.ContentLength, limit))
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+		return next(c)
+	}
+}
+
+func (s *server) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func setFlash(c echo.Context, key string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// pageEnv works out the language, the signed-in user, the CSRF token and a
+// pending flash message, checks the CSRF token of state-changing requests,
+// and puts all of it in the request context for the templates.
+func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		env := &templates.Env{Lang: requestLang(c), Path: req.URL.RequestURI(), Static: s.staticVersion}
+
+		token := ""
+		if ck, err := req.Cookie(csrfCookie); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {
+			token = ck.Value
+		}
+		if token == "" {
+			token = auth.NewToken()
+			s.setCookie(c, csrfCookie, token, 0)
+		}
+		env.CSRF = token
+		if unsafeMethod(req.Method) {
+			if err := checkCSRF(c, token); err != nil {
+				return err
+			}
+		}
+
+		if ck, err := req.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			u, err := s.store.SessionUser(req.Context(), ck.Value)
+			switch {
+			case err == nil:
+				env.User = u
+				c.Set(ctxUser, u)
+			case errors.Is(err, models.ErrNotFound):
+				s.setCookie(c, sessionCookie, "", -1)
+			default:
+				return err
+			}
+		}
+
+		if ck, err := req.Cookie(flashCookie); err == nil {
+			if i18n.Has(ck.Value) {
+				env.Flash = ck.Value
+			}
+			c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		}
+
+		c.SetRequest(req.WithContext(templates.WithEnv(req.Context(), env)))
+		return next(c)
+	}
+}
+
+func checkCSRF(c echo.Context, want string) error {
+	req := c.Request()
+	got := req.Header.Get("X-CSRF-Token")
+	if got == "" {
+		var err error
+		if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			err = req.ParseMultipartForm(4 << 20)
+		} else {
+			err = req.ParseForm()
+		}
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(err)
+			}
+			return echo.NewHTTPError(http.StatusBadRequest).SetInternal(fmt.Errorf("parse form: %w", err))
+		}
+		got = req.FormValue("_csrf")
+	}
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+func requestLang(c echo.Context) i18n.Lang {
+	if ck, err := c.Request().Cookie(langCookie); err == nil {
+		if l, ok := i18n.Parse(ck.Value); ok {
+			return l
+		}
+	}
+	return i18n.Negotiate(c.Request().Header.Get("Accept-Language"))
+}
+
+func langOf(c echo.Context) i18n.Lang { return templates.EnvOf(c.Request().Context()).Lang }
+
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+// requireUser sends anonymous visitors to the login page, remembering
+// where they were going.
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) == nil {
+			target := "/login"
+			if c.Request().Method == http.MethodGet {
+				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+			}
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		return next(c)
+	}
+}
+
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u == nil || !u.IsAdmin {
+			return models.ErrForbidden
+		}
+		return next(c)
+	}
+}

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// public serves what citizens see without signing in.
+type public struct {
+	store *models.Store
+}
+
+func registerPublic(e *echo.Echo, h *public) {
+	e.GET("/", h.home)
+	e.GET("/accounts", h.directory)
+	e.GET("/@:handle", h.account)
+	e.GET("/media/:id", h.media)
+	e.GET("/lang/:lang", h.switchLang)
+}
+
+func (h *public) home(c echo.Context) error {
+	accounts, _, err := h.store.Directory(c.Request().Context(), models.DirectoryFilter{}, models.Page{Number: 1, Size: 6})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.Home(accounts))
+}
+
+func (h *public) directory(c echo.Context) error {
+	q, category := c.QueryParam("q"), c.QueryParam("category")
+	if len([]rune(q)) > 100 {
+		q = string([]rune(q)[:100])
+	}
+	page := pageParam(c)
+	accounts, total, err := h.store.Directory(c.Request().Context(), models.DirectoryFilter{Query: q, Category: category}, page)
+	if err != nil {
+		return err
+	}
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
+	return render(c, http.StatusOK, templates.Directory(accounts, q, category, pager))
+}
+
+func (h *public) account(c echo.Context) error {
+	a, err := h.store.AccountByHandle(c.Request().Context(), c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.AccountPage(a))
+}
+
+func (h *public) media(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return models.ErrNotFound
+	}
+	m, err := h.store.MediaByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	etag := `"` + m.Sha256 + `"`
+	hdr := c.Response().Header()
+	hdr.Set("ETag", etag)
+	// A media row never changes: a new upload is a new row.
+	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if c.Request().Header.Get("If-None-Match") == etag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, m.ContentType, m.Data)
+}
+
+// switchLang remembers the chosen language for a year and goes back to the
+// page the visitor was reading. It is a plain link, so it works without
+// JavaScript and from the keyboard.
+func (h *public) switchLang(c echo.Context) error {
+	l, ok := i18n.Parse(c.Param("lang"))
+	if !ok {
+		return models.ErrNotFound
+	}
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+}
+
+// pageParam reads ?page=, treating anything odd as the first page.
+func pageParam(c echo.Context) models.Page {
+	n, err := strconv.Atoi(c.QueryParam("page"))
+	if err != nil || n < 1 || n > 100000 {
+		n = 1
+	}
+	return models.Page{Number: n, Size: models.DefaultPageSize}
+}

@@ -1,0 +1,118 @@
+// Package handlers is Plaza's HTTP layer: one file per area, each with a
+// small struct holding that area's dependencies and one function that
+// registers all its routes.
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/static"
+)
+
+// Config is the part of Plaza's configuration the HTTP layer needs.
+type Config struct {
+	// BaseURL is the public address, used in links that leave the site
+	// (invite links, later QR codes and e-mails).
+	BaseURL string
+	// SecureCookies marks cookies Secure; on whenever BaseURL is https.
+	SecureCookies bool
+	// LoginLimit is the number of failed sign-ins allowed per address in
+	// LoginWindow minutes.
+	LoginLimit int
+}
+
+// Deps is everything the handlers need, built once in main.
+type Deps struct {
+	Store    *models.Store
+	Ready    func(context.Context) error
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Config   Config
+}
+
+// server holds what the middleware and error handler share.
+type server struct {
+	store         *models.Store
+	log           *slog.Logger
+	cfg           Config
+	staticVersion string
+	metrics       *httpMetrics
+}
+
+// New builds the echo application with every route.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &server{
+		store:         d.Store,
+		log:           d.Logger,
+		cfg:           d.Config,
+		staticVersion: assetVersion(static.FS),
+		metrics:       newHTTPMetrics(d.Registry),
+	}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recoverPanic, s.logRequests, securityHeaders, s.limitBody, s.pageEnv)
+
+	registerHealth(e, d.Ready, d.Registry)
+	registerStatic(e)
+	registerPublic(e, &public{store: d.Store})
+	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL})
+	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
+	return e
+}
+
+// render writes a templ component with the given status.
+func render(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+// redirect answers a successful form post with 303 See Other so a reload
+// does not post again, optionally with a one-time notice.
+func redirect(c echo.Context, to, flashKey string) error {
+	if flashKey != "" {
+		setFlash(c, flashKey)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// assetVersion hashes the embedded static files so their URLs change when
+// they do and can be cached for a long time.
+func assetVersion(fsys fs.FS) string {
+	h := sha256.New()
+	_ = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// safeNext keeps a post-login or language-switch redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) ||
+		strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,361 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+const ctxMember = "member"
+
+// studio is the staff console of one organization.
+type studio struct {
+	store   *models.Store
+	baseURL string
+}
+
+// registerStudio lists every studio URL with the permission it needs.
+func registerStudio(e *echo.Echo, h *studio) {
+	e.GET("/studio", h.home, requireUser)
+
+	g := e.Group("/studio/orgs/:org", requireUser, h.loadMember)
+	view, write := need(models.PermView), need(models.PermWrite)
+	staff, settings := need(models.PermManageStaff), need(models.PermManageSettings)
+
+	g.GET("", h.overview, view)
+	g.GET("/accounts", h.accounts, view)
+	g.GET("/accounts/new", h.newAccount, write)
+	g.POST("/accounts", h.createAccount, write)
+	g.GET("/accounts/:handle", h.editAccount, write)
+	g.POST("/accounts/:handle", h.updateAccount, write)
+	g.POST("/accounts/:handle/avatar", h.uploadAvatar, write)
+	g.GET("/staff", h.staff, view)
+	g.POST("/staff/invites", h.inviteStaff, staff)
+	g.POST("/staff/invites/:invite/revoke", h.revokeInvite, staff)
+	g.POST("/staff/:user/role", h.setRole, staff)
+	g.GET("/staff/:user/remove", h.confirmRemove, staff)
+	g.POST("/staff/:user/remove", h.removeStaff, staff)
+	g.GET("/settings", h.settings, settings)
+	g.POST("/settings", h.saveSettings, settings)
+	g.GET("/audit", h.audit, view)
+}
+
+// loadMember resolves :org to the signed-in user's membership. Someone who
+// is not a member gets 404, as if the organization did not exist.
+func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseInt(c.Param("org"), 10, 64)
+		if err != nil {
+			return models.ErrNotFound
+		}
+		m, err := h.store.MemberOf(c.Request().Context(), currentUser(c), id)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxMember, m)
+		return next(c)
+	}
+}
+
+func need(p models.Permission) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !member(c).Can(p) {
+				return models.ErrForbidden
+			}
+			return next(c)
+		}
+	}
+}
+
+func member(c echo.Context) *models.Member {
+	m, _ := c.Get(ctxMember).(*models.Member)
+	return m
+}
+
+func (h *studio) home(c echo.Context) error {
+	orgs, err := h.store.OrganizationsOf(c.Request().Context(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.StudioHome(orgs))
+}
+
+func (h *studio) overview(c echo.Context) error {
+	m := member(c)
+	ctx := c.Request().Context()
+	accounts, err := h.store.OrgAccounts(ctx, m)
+	if err != nil {
+		return err
+	}
+	staff, err := h.store.Staff(ctx, m)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.OrgOverview(m, accounts, len(staff)))
+}
+
+func (h *studio) accounts(c echo.Context) error {
+	m := member(c)
+	accounts, err := h.store.OrgAccounts(c.Request().Context(), m)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.OrgAccounts(m, accounts))
+}
+
+func accountInput(c echo.Context) models.AccountInput {
+	form, _ := c.FormParams()
+	return models.AccountInput{
+		Handle: c.FormValue("handle"), Name: c.FormValue("name"), NameZh: c.FormValue("name_zh"),
+		BioEn: c.FormValue("bio_en"), BioZh: c.FormValue("bio_zh"), Category: c.FormValue("category"),
+		Languages: form["languages"],
+	}
+}
+
+func (h *studio) newAccount(c echo.Context) error {
+	f := templates.AccountForm{Input: models.AccountInput{Languages: []string{"en", "zh"}}}
+	return render(c, http.StatusOK, templates.AccountEdit(member(c), f))
+}
+
+func (h *studio) createAccount(c echo.Context) error {
+	m := member(c)
+	in := accountInput(c)
+	a, err := h.store.CreateAccount(c.Request().Context(), m, in)
+	if v, ok := models.AsValidation(err); ok {
+		return render(c, http.StatusUnprocessableEntity, templates.AccountEdit(m, templates.AccountForm{Input: in, Errors: v.Fields}))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.account_created")
+}
+
+func accountFormOf(a *models.Account) templates.AccountForm {
+	return templates.AccountForm{Account: a, Input: models.AccountInput{
+		Handle: a.Handle, Name: a.Name, NameZh: a.NameZh, BioEn: a.BioEn, BioZh: a.BioZh,
+		Category: a.Category, Languages: splitComma(a.Languages),
+	}}
+}
+
+func (h *studio) editAccount(c echo.Context) error {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.AccountEdit(m, accountFormOf(a)))
+}
+
+func (h *studio) updateAccount(c echo.Context) error {
+	m := member(c)
+	ctx := c.Request().Context()
+	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	in := accountInput(c)
+	err = h.store.UpdateAccount(ctx, m, a, in)
+	if v, ok := models.AsValidation(err); ok {
+		f := accountFormOf(a)
+		f.Input, f.Errors = in, v.Fields
+		return render(c, http.StatusUnprocessableEntity, templates.AccountEdit(m, f))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.saved")
+}
+
+func (h *studio) uploadAvatar(c echo.Context) error {
+	m := member(c)
+	ctx := c.Request().Context()
+	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	var data []byte
+	fh, err := c.FormFile("avatar")
+	switch {
+	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
+		// No file chosen: SetAvatar says so next to the field.
+	case err != nil:
+		return err
+	case fh.Size > models.MaxAvatarBytes:
+		// Too big to be worth reading; SetAvatar would refuse it anyway.
+		data = make([]byte, models.MaxAvatarBytes+1)
+	default:
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		data, err = io.ReadAll(io.LimitReader(f, models.MaxAvatarBytes+1))
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	err = h.store.SetAvatar(ctx, m, a, data)
+	if v, ok := models.AsValidation(err); ok {
+		f := accountFormOf(a)
+		f.AvatarError = v.Fields["avatar"]
+		status := http.StatusUnprocessableEntity
+		if f.AvatarError == "err.avatar_too_big" {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return render(c, status, templates.AccountEdit(m, f))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.avatar_saved")
+}
+
+func (h *studio) staffPage(c echo.Context, status int, f templates.StaffForm) error {
+	m := member(c)
+	ctx := c.Request().Context()
+	staff, err := h.store.Staff(ctx, m)
+	if err != nil {
+		return err
+	}
+	var invites []models.Invite
+	if m.Can(models.PermManageStaff) {
+		if invites, err = h.store.PendingInvites(ctx, m.Org.ID); err != nil {
+			return err
+		}
+	}
+	return render(c, status, templates.StaffPage(m, staff, invites, f))
+}
+
+func (h *studio) staff(c echo.Context) error {
+	return h.staffPage(c, http.StatusOK, templates.StaffForm{Role: string(models.RoleEditor)})
+}
+
+func (h *studio) inviteStaff(c echo.Context) error {
+	m := member(c)
+	f := templates.StaffForm{Email: c.FormValue("email"), Role: c.FormValue("role")}
+	_, token, err := h.store.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return h.staffPage(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	// The link is shown once, here; only its hash is stored.
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, templates.InviteCreated(m, f.Email, inviteURL(h.baseURL, token)))
+}
+
+func (h *studio) revokeInvite(c echo.Context) error {
+	m := member(c)
+	id, err := strconv.ParseInt(c.Param("invite"), 10, 64)
+	if err != nil {
+		return models.ErrNotFound
+	}
+	if err := h.store.RevokeInvite(c.Request().Context(), m, id); err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/staff"), "flash.invite_revoked")
+}
+
+func userParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("user"), 10, 64)
+	if err != nil {
+		return 0, models.ErrNotFound
+	}
+	return id, nil
+}
+
+func (h *studio) setRole(c echo.Context) error {
+	m := member(c)
+	id, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.SetRole(c.Request().Context(), m, id, models.Role(c.FormValue("role")))
+	if v, ok := models.AsValidation(err); ok {
+		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), Errors: v.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/staff"), "flash.role_changed")
+}
+
+func (h *studio) findStaff(c echo.Context) (models.StaffMember, error) {
+	id, err := userParam(c)
+	if err != nil {
+		return models.StaffMember{}, err
+	}
+	staff, err := h.store.Staff(c.Request().Context(), member(c))
+	if err != nil {
+		return models.StaffMember{}, err
+	}
+	for _, s := range staff {
+		if s.UserID == id {
+			return s, nil
+		}
+	}
+	return models.StaffMember{}, models.ErrNotFound
+}
+
+func (h *studio) confirmRemove(c echo.Context) error {
+	s, err := h.findStaff(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.ConfirmRemove(member(c), s))
+}
+
+func (h *studio) removeStaff(c echo.Context) error {
+	m := member(c)
+	id, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.RemoveMember(c.Request().Context(), m, id)
+	if v, ok := models.AsValidation(err); ok {
+		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), Errors: v.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/staff"), "flash.staff_removed")
+}
+
+func (h *studio) settings(c echo.Context) error {
+	m := member(c)
+	return render(c, http.StatusOK, templates.Settings(m, templates.SettingsForm{Name: m.Org.Name, Kind: string(m.Org.Kind)}))
+}
+
+func (h *studio) saveSettings(c echo.Context) error {
+	m := member(c)
+	f := templates.SettingsForm{Name: c.FormValue("name"), Kind: c.FormValue("kind")}
+	err := h.store.UpdateOrganization(c.Request().Context(), m, models.OrgInput{Name: f.Name, Kind: models.OrgKind(f.Kind)})
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, templates.Settings(m, f))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/settings"), "flash.saved")
+}
+
+func (h *studio) audit(c echo.Context) error {
+	m := member(c)
+	page := pageParam(c)
+	entries, total, err := h.store.AuditLog(c.Request().Context(), m, page)
+	if err != nil {
+		return err
+	}
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.Path}
+	return render(c, http.StatusOK, templates.AuditPage(m, entries, pager))
+}

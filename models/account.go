@@ -1,0 +1,274 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Account is an official account: the public identity people follow.
+type Account struct {
+	ID             int64
+	OrganizationID int64
+	Handle         string
+	Name           string
+	NameZh         string
+	BioEn          string
+	BioZh          string
+	Category       string
+	Languages      string
+	AvatarMediaID  *int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Categories an account can be listed under in the directory.
+func Categories() []string {
+	return []string{"transit", "safety", "government", "health", "education", "environment", "community", "charity", "business", "other"}
+}
+
+func validCategory(c string) bool {
+	for _, x := range Categories() {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// LocalName is the account's name in lang, falling back to English.
+func (a *Account) LocalName(lang string) string {
+	if lang == "zh" && a.NameZh != "" {
+		return a.NameZh
+	}
+	return a.Name
+}
+
+// LocalBio is the account's bio in lang, falling back to the other one.
+func (a *Account) LocalBio(lang string) string {
+	if lang == "zh" && a.BioZh != "" {
+		return a.BioZh
+	}
+	if a.BioEn == "" {
+		return a.BioZh
+	}
+	return a.BioEn
+}
+
+// HasLanguage reports whether the account publishes in lang.
+func (a *Account) HasLanguage(lang string) bool {
+	for _, l := range strings.Split(a.Languages, ",") {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+var handleRE = regexp.MustCompile(`^[a-z][a-z0-9_]{2,29}$`)
+
+// reservedHandles could be mistaken for Plaza itself.
+func reservedHandle(h string) bool {
+	switch h {
+	case "admin", "administrator", "api", "plaza", "studio", "support", "help", "root", "system", "official", "staff", "security", "www":
+		return true
+	}
+	return false
+}
+
+// AccountInput is what staff fill in on the account form.
+type AccountInput struct {
+	Handle    string
+	Name      string
+	NameZh    string
+	BioEn     string
+	BioZh     string
+	Category  string
+	Languages []string
+}
+
+func (in *AccountInput) normalize() {
+	in.Handle = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(in.Handle), "@")))
+	in.Name = strings.TrimSpace(in.Name)
+	in.NameZh = strings.TrimSpace(in.NameZh)
+	in.BioEn = strings.TrimSpace(in.BioEn)
+	in.BioZh = strings.TrimSpace(in.BioZh)
+}
+
+func (in *AccountInput) validate(checkHandle bool) (string, error) {
+	in.normalize()
+	var v ValidationError
+	if checkHandle {
+		switch {
+		case in.Handle == "":
+			v.Add("handle", "err.required")
+		case !handleRE.MatchString(in.Handle):
+			v.Add("handle", "err.handle_format")
+		case reservedHandle(in.Handle):
+			v.Add("handle", "err.handle_reserved")
+		}
+	}
+	if in.Name == "" {
+		v.Add("name", "err.required")
+	} else if len([]rune(in.Name)) > 80 {
+		v.Add("name", "err.too_long")
+	}
+	if len([]rune(in.NameZh)) > 80 {
+		v.Add("name_zh", "err.too_long")
+	}
+	if len([]rune(in.BioEn)) > 1000 {
+		v.Add("bio_en", "err.too_long")
+	}
+	if len([]rune(in.BioZh)) > 1000 {
+		v.Add("bio_zh", "err.too_long")
+	}
+	if !validCategory(in.Category) {
+		v.Add("category", "err.choose_one")
+	}
+	var langs []string
+	for _, l := range in.Languages {
+		if (l == "en" || l == "zh") && !strings.Contains(strings.Join(langs, ","), l) {
+			langs = append(langs, l)
+		}
+	}
+	if len(langs) == 0 {
+		v.Add("languages", "err.choose_language")
+	}
+	return strings.Join(langs, ","), v.Err()
+}
+
+// CreateAccount adds an official account to the member's organization.
+func (s *Store) CreateAccount(ctx context.Context, m *Member, in AccountInput) (*Account, error) {
+	if !m.Can(PermWrite) {
+		return nil, ErrForbidden
+	}
+	langs, err := in.validate(true)
+	if err != nil {
+		return nil, err
+	}
+	a := &Account{
+		OrganizationID: m.Org.ID, Handle: in.Handle, Name: in.Name, NameZh: in.NameZh,
+		BioEn: in.BioEn, BioZh: in.BioZh, Category: in.Category, Languages: langs,
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Create(a).Error; err != nil {
+			if isUniqueViolation(err) {
+				return FieldError("handle", "err.handle_taken")
+			}
+			return fmt.Errorf("create account: %w", err)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.create", "@"+a.Handle, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// UpdateAccount edits an account's profile. The handle never changes: it is
+// printed on QR posters and in links people have saved.
+func (s *Store) UpdateAccount(ctx context.Context, m *Member, a *Account, in AccountInput) error {
+	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
+		return ErrForbidden
+	}
+	langs, err := in.validate(false)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		err := tx.conn(ctx).Model(a).Updates(map[string]any{
+			"name": in.Name, "name_zh": in.NameZh, "bio_en": in.BioEn, "bio_zh": in.BioZh,
+			"category": in.Category, "languages": langs, "updated_at": s.Now(),
+		}).Error
+		if err != nil {
+			return fmt.Errorf("update account: %w", err)
+		}
+		a.Name, a.NameZh, a.BioEn, a.BioZh, a.Category, a.Languages = in.Name, in.NameZh, in.BioEn, in.BioZh, in.Category, langs
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.update", "@"+a.Handle, "")
+	})
+}
+
+// OrgAccount loads an account by handle inside the member's organization;
+// another organization's account is ErrNotFound.
+func (s *Store) OrgAccount(ctx context.Context, m *Member, handle string) (*Account, error) {
+	var a Account
+	err := s.conn(ctx).Where("organization_id = ? AND handle = ?", m.Org.ID, strings.ToLower(handle)).First(&a).Error
+	if err != nil {
+		return nil, notFound(err, "account")
+	}
+	return &a, nil
+}
+
+// OrgAccounts lists the accounts of the member's organization.
+func (s *Store) OrgAccounts(ctx context.Context, m *Member) ([]Account, error) {
+	var out []Account
+	if err := s.conn(ctx).Where("organization_id = ?", m.Org.ID).Order("handle").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("accounts of organization %d: %w", m.Org.ID, err)
+	}
+	return out, nil
+}
+
+// PublicAccount is an account as citizens see it, with its organization.
+type PublicAccount struct {
+	Account
+	OrgName    string
+	OrgKind    OrgKind
+	VerifiedAt *time.Time
+}
+
+// Verified reports whether the account's organization is verified.
+func (p *PublicAccount) Verified() bool { return p.VerifiedAt != nil }
+
+const publicAccountColumns = "accounts.*, organizations.name AS org_name, organizations.kind AS org_kind, organizations.verified_at"
+
+func (s *Store) publicAccounts(ctx context.Context) *gorm.DB {
+	return s.conn(ctx).Table("accounts").
+		Joins("JOIN organizations ON organizations.id = accounts.organization_id")
+}
+
+// AccountByHandle loads the public view of one account.
+func (s *Store) AccountByHandle(ctx context.Context, handle string) (*PublicAccount, error) {
+	var a PublicAccount
+	err := s.publicAccounts(ctx).Select(publicAccountColumns).Where("accounts.handle = ?", strings.ToLower(handle)).Take(&a).Error
+	if err != nil {
+		return nil, notFound(err, "account")
+	}
+	return &a, nil
+}
+
+// DirectoryFilter narrows the public directory.
+type DirectoryFilter struct {
+	Query    string
+	Category string
+}
+
+// Directory lists accounts for citizens: verified organizations first,
+// then by name.
+func (s *Store) Directory(ctx context.Context, f DirectoryFilter, page Page) ([]PublicAccount, int64, error) {
+	q := s.publicAccounts(ctx)
+	if t := strings.TrimSpace(f.Query); t != "" {
+		p := likePattern(strings.TrimPrefix(t, "@"))
+		q = q.Where("("+likeExpr("accounts.handle")+" OR "+likeExpr("accounts.name")+" OR "+likeExpr("accounts.name_zh")+
+			" OR "+likeExpr("accounts.bio_en")+" OR "+likeExpr("accounts.bio_zh")+" OR "+likeExpr("organizations.name")+")",
+			p, p, p, p, p, p)
+	}
+	if validCategory(f.Category) {
+		q = q.Where("accounts.category = ?", f.Category)
+	}
+	q = q.Session(&gorm.Session{})
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count directory: %w", err)
+	}
+	var out []PublicAccount
+	err := q.Select(publicAccountColumns).Order("CASE WHEN organizations.verified_at IS NULL THEN 1 ELSE 0 END, accounts.name, accounts.id").
+		Limit(page.Limit()).Offset(page.Offset()).Scan(&out).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list directory: %w", err)
+	}
+	return out, total, nil
+}

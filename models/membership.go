@@ -1,0 +1,190 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Membership ties a user to an organization with a role.
+type Membership struct {
+	ID             int64
+	OrganizationID int64
+	UserID         int64
+	Role           Role
+	CreatedAt      time.Time
+}
+
+// Member is the signed-in user acting inside one organization: what every
+// studio route checks before it does anything.
+type Member struct {
+	User *User
+	Org  *Organization
+	Role Role
+}
+
+// Can reports whether the member's role grants p.
+func (m *Member) Can(p Permission) bool { return m != nil && m.Role.Can(p) }
+
+// MemberOf loads the user's membership of an organization. A user who is
+// not a member gets ErrNotFound, exactly as for an organization that does
+// not exist.
+func (s *Store) MemberOf(ctx context.Context, u *User, orgID int64) (*Member, error) {
+	var ms Membership
+	err := s.conn(ctx).Where("organization_id = ? AND user_id = ?", orgID, u.ID).First(&ms).Error
+	if err != nil {
+		return nil, notFound(err, "membership")
+	}
+	org, err := s.OrganizationByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &Member{User: u, Org: org, Role: ms.Role}, nil
+}
+
+// UserOrg is one organization of a user, for the studio's home page.
+type UserOrg struct {
+	Organization
+	Role Role
+}
+
+// OrganizationsOf lists the organizations a user belongs to.
+func (s *Store) OrganizationsOf(ctx context.Context, userID int64) ([]UserOrg, error) {
+	var out []UserOrg
+	err := s.conn(ctx).Table("organizations").
+		Select("organizations.*, memberships.role").
+		Joins("JOIN memberships ON memberships.organization_id = organizations.id").
+		Where("memberships.user_id = ?", userID).
+		Order("organizations.name").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("organizations of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// StaffMember is one row of an organization's staff list.
+type StaffMember struct {
+	UserID      int64
+	Email       string
+	Name        string
+	Role        Role
+	CreatedAt   time.Time
+	LastLoginAt *time.Time
+}
+
+// Staff lists the organization's members.
+func (s *Store) Staff(ctx context.Context, m *Member) ([]StaffMember, error) {
+	if !m.Can(PermView) {
+		return nil, ErrForbidden
+	}
+	var out []StaffMember
+	err := s.conn(ctx).Table("memberships").
+		Select("users.id AS user_id, users.email, users.name, memberships.role, memberships.created_at, users.last_login_at").
+		Joins("JOIN users ON users.id = memberships.user_id").
+		Where("memberships.organization_id = ?", m.Org.ID).
+		Order("users.email").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("staff of organization %d: %w", m.Org.ID, err)
+	}
+	return out, nil
+}
+
+// ownerCount counts owners so the last one can be neither demoted nor
+// removed: an organization without an owner could never be managed again.
+func (s *Store) ownerCount(ctx context.Context, orgID int64) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&Membership{}).
+		Where("organization_id = ? AND role = ?", orgID, RoleOwner).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count owners: %w", err)
+	}
+	return n, nil
+}
+
+// SetRole changes a staff member's role; owners only.
+func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role) error {
+	if !m.Can(PermManageStaff) {
+		return ErrForbidden
+	}
+	if !role.Valid() {
+		return FieldError("role", "err.choose_one")
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		var target Membership
+		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
+			First(&target).Error; err != nil {
+			return notFound(err, "membership")
+		}
+		if target.Role == RoleOwner && role != RoleOwner {
+			n, err := tx.ownerCount(ctx, m.Org.ID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return FieldError("role", "err.last_owner")
+			}
+		}
+		if err := tx.conn(ctx).Model(&target).Update("role", role).Error; err != nil {
+			return fmt.Errorf("set role: %w", err)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.role", fmt.Sprint(userID), string(role))
+	})
+}
+
+// RemoveMember takes a user out of the organization; owners only.
+func (s *Store) RemoveMember(ctx context.Context, m *Member, userID int64) error {
+	if !m.Can(PermManageStaff) {
+		return ErrForbidden
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		var target Membership
+		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
+			First(&target).Error; err != nil {
+			return notFound(err, "membership")
+		}
+		if target.Role == RoleOwner {
+			n, err := tx.ownerCount(ctx, m.Org.ID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return FieldError("role", "err.last_owner")
+			}
+		}
+		if err := tx.conn(ctx).Delete(&target).Error; err != nil {
+			return fmt.Errorf("remove member: %w", err)
+		}
+		// A removed member must lose access at once, not when the session
+		// expires; their sessions stay valid for other organizations.
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.remove", fmt.Sprint(userID), "")
+	})
+}
+
+// addMember is used when an invite is accepted.
+func (s *Store) addMember(ctx context.Context, orgID, userID int64, role Role) error {
+	var existing Membership
+	err := s.conn(ctx).Where("organization_id = ? AND user_id = ?", orgID, userID).Limit(1).Find(&existing).Error
+	if err != nil {
+		return fmt.Errorf("find membership: %w", err)
+	}
+	if existing.ID != 0 {
+		// Accepting an invite never lowers a role someone already has.
+		if rank(role) < rank(existing.Role) {
+			return s.conn(ctx).Model(&existing).Update("role", role).Error
+		}
+		return nil
+	}
+	if err := s.conn(ctx).Create(&Membership{OrganizationID: orgID, UserID: userID, Role: role}).Error; err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	return nil
+}
+
+func rank(r Role) int {
+	for i, x := range AllRoles() {
+		if x == r {
+			return i
+		}
+	}
+	return len(AllRoles())
+}

@@ -1,0 +1,64 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// RateLimit is a fixed-window counter kept in the database, so the limit
+// holds across every instance that shares it.
+type RateLimit struct {
+	Key       string `gorm:"primaryKey"`
+	Hits      int
+	WindowEnd time.Time
+}
+
+// Hit counts one event for key and reports whether the key is still within
+// limit events per window, and when the window ends.
+func (s *Store) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Time, error) {
+	now := s.Now()
+	var rl RateLimit
+	err := s.Tx(ctx, func(tx *Store) error {
+		// One statement resets an expired window or counts into the current
+		// one, so concurrent hits from several instances never lose a count.
+		err := tx.conn(ctx).Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "key"}},
+			DoUpdates: clause.Set{
+				{Column: clause.Column{Name: "hits"}, Value: clause.Expr{
+					SQL: "CASE WHEN rate_limits.window_end <= ? THEN 1 ELSE rate_limits.hits + 1 END", Vars: []any{now}}},
+				{Column: clause.Column{Name: "window_end"}, Value: clause.Expr{
+					SQL: "CASE WHEN rate_limits.window_end <= ? THEN ? ELSE rate_limits.window_end END", Vars: []any{now, now.Add(window)}}},
+			},
+		}).Create(&RateLimit{Key: key, Hits: 1, WindowEnd: now.Add(window)}).Error
+		if err != nil {
+			return err
+		}
+		return tx.conn(ctx).Where("key = ?", key).First(&rl).Error
+	})
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	return rl.Hits <= limit, rl.WindowEnd, nil
+}
+
+// Blocked reports whether key has used up limit events in its current
+// window, without counting a new one.
+func (s *Store) Blocked(ctx context.Context, key string, limit int) (bool, time.Time, error) {
+	var rl RateLimit
+	err := s.conn(ctx).Where("key = ? AND window_end > ?", key, s.Now()).Limit(1).Find(&rl).Error
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	return rl.Key != "" && rl.Hits >= limit, rl.WindowEnd, nil
+}
+
+// ResetLimit forgets the count for key (after a successful login).
+func (s *Store) ResetLimit(ctx context.Context, key string) error {
+	if err := s.conn(ctx).Where("key = ?", key).Delete(&RateLimit{}).Error; err != nil {
+		return fmt.Errorf("reset rate limit %s: %w", key, err)
+	}
+	return nil
+}

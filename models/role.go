@@ -1,0 +1,58 @@
+package models
+
+// Role is a staff member's role in one organization.
+type Role string
+
+const (
+	RoleOwner     Role = "owner"
+	RoleEditor    Role = "editor"
+	RoleModerator Role = "moderator"
+	RoleViewer    Role = "viewer"
+)
+
+// AllRoles lists the roles from most to least powerful.
+func AllRoles() []Role { return []Role{RoleOwner, RoleEditor, RoleModerator, RoleViewer} }
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOwner, RoleEditor, RoleModerator, RoleViewer:
+		return true
+	}
+	return false
+}
+
+// Permission names something a role may do inside its organization.
+type Permission string
+
+const (
+	// PermView reads the organization's studio pages.
+	PermView Permission = "view"
+	// PermManageStaff invites, re-roles and removes staff.
+	PermManageStaff Permission = "manage_staff"
+	// PermManageSettings edits the organization's settings.
+	PermManageSettings Permission = "manage_settings"
+	// PermWrite creates and edits accounts, notices and projects.
+	PermWrite Permission = "write"
+	// PermPublish publishes notices.
+	PermPublish Permission = "publish"
+	// PermModerate handles feedback and the inbox.
+	PermModerate Permission = "moderate"
+)
+
+// Can reports whether the role grants p. Owners can do everything; editors
+// write and publish; moderators handle feedback and the inbox; viewers only
+// read.
+func (r Role) Can(p Permission) bool {
+	switch r {
+	case RoleOwner:
+		return true
+	case RoleEditor:
+		return p == PermView || p == PermWrite || p == PermPublish
+	case RoleModerator:
+		return p == PermView || p == PermModerate
+	case RoleViewer:
+		return p == PermView
+	}
+	return false
+}

@@ -1,0 +1,71 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/plazahq/plaza/auth"
+)
+
+// SessionTTL is how long a staff sign-in lasts.
+const SessionTTL = 14 * 24 * time.Hour
+
+// Session is a signed-in browser. Sessions live in the database so that
+// every instance behind a load balancer sees the same ones; the id is the
+// hash of the cookie's token.
+type Session struct {
+	ID        string
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UserAgent string
+}
+
+// CreateSession starts a session for user and returns the cookie token.
+func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent string) (string, *Session, error) {
+	token := auth.NewToken()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	now := s.Now()
+	sess := &Session{ID: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), UserAgent: userAgent}
+	if err := s.conn(ctx).Create(sess).Error; err != nil {
+		return "", nil, fmt.Errorf("create session: %w", err)
+	}
+	return token, sess, nil
+}
+
+// SessionUser resolves a cookie token to its user; expired and unknown
+// tokens give ErrNotFound.
+func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
+	if token == "" || len(token) > 100 {
+		return nil, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	var u User
+	err := s.conn(ctx).Table("users").Select("users.*").
+		Joins("JOIN sessions ON sessions.user_id = users.id").
+		Where("sessions.id = ? AND sessions.expires_at > ?", auth.HashToken(token), s.Now()).
+		Take(&u).Error
+	if err != nil {
+		return nil, notFound(err, "session")
+	}
+	return &u, nil
+}
+
+// DeleteSession signs a browser out.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	if err := s.conn(ctx).Where("id = ?", auth.HashToken(token)).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions past their expiry.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res := s.conn(ctx).Where("expires_at <= ?", s.Now()).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

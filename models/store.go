@@ -1,0 +1,57 @@
+// Package models holds Plaza's data types and the queries on them. It
+// returns typed errors (ErrNotFound, ErrForbidden, *ValidationError) and
+// never knows about HTTP.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/plazahq/plaza/database"
+)
+
+// Store is the entry point to every query. It is built once in main and
+// passed to whoever needs it.
+type Store struct {
+	db      *gorm.DB
+	dialect database.Dialect
+	now     func() time.Time
+}
+
+// NewStore wraps an open database. now may be nil for the wall clock.
+func NewStore(db *database.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	return &Store{db: db.Gorm, dialect: db.Dialect, now: now}
+}
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// DB exposes the gorm handle for packages that own their own tables.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// Tx runs fn in one transaction with a store bound to it.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&Store{db: g, dialect: s.dialect, now: s.now})
+	})
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func isUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}

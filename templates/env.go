@@ -1,0 +1,124 @@
+// Package templates holds Plaza's templ components: layouts, public pages,
+// the staff studio and the platform admin pages.
+package templates
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/models"
+)
+
+// Env is what every page needs to know about the request: the language,
+// the signed-in user, the CSRF token for its forms and a one-time notice.
+type Env struct {
+	Lang   i18n.Lang
+	User   *models.User
+	CSRF   string
+	Path   string
+	Flash  string
+	Static string // cache-busting suffix for static assets
+}
+
+type envKey struct{}
+
+// WithEnv stores env in ctx for the components to read.
+func WithEnv(ctx context.Context, env *Env) context.Context {
+	return context.WithValue(ctx, envKey{}, env)
+}
+
+// EnvOf returns the request's Env, or an English, anonymous one.
+func EnvOf(ctx context.Context) *Env {
+	if e, ok := ctx.Value(envKey{}).(*Env); ok && e != nil {
+		return e
+	}
+	return &Env{Lang: i18n.EN}
+}
+
+func lang(ctx context.Context) i18n.Lang { return EnvOf(ctx).Lang }
+
+func t(ctx context.Context, key string, args ...any) string {
+	return i18n.T(lang(ctx), key, args...)
+}
+
+func staticURL(ctx context.Context, path string) string {
+	return "/static/" + path + "?v=" + EnvOf(ctx).Static
+}
+
+func langSwitchURL(ctx context.Context) string {
+	e := EnvOf(ctx)
+	return "/lang/" + string(e.Lang.Other()) + "?next=" + url.QueryEscape(e.Path)
+}
+
+func fieldErr(ctx context.Context, errs map[string]string, field string) string {
+	if k, ok := errs[field]; ok {
+		return t(ctx, k)
+	}
+	return ""
+}
+
+func formatTime(ctx context.Context, tm time.Time) string {
+	if tm.IsZero() {
+		return ""
+	}
+	if lang(ctx) == i18n.ZH {
+		return tm.Format("2006年1月2日 15:04")
+	}
+	return tm.Format("2 Jan 2006 15:04")
+}
+
+func formatDate(ctx context.Context, tm time.Time) string {
+	if lang(ctx) == i18n.ZH {
+		return tm.Format("2006年1月2日")
+	}
+	return tm.Format("2 Jan 2006")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func orgPath(orgID int64, rest string) string {
+	return fmt.Sprintf("/studio/orgs/%d%s", orgID, rest)
+}
+
+func mediaURL(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return "/media/" + itoa(*id)
+}
+
+// Pager describes one page of a list for the pagination links.
+type Pager struct {
+	Page    int
+	Size    int
+	Total   int64
+	BaseURL string // path with the list's query, without page
+}
+
+// Pages is the number of pages.
+func (p Pager) Pages() int {
+	if p.Size <= 0 {
+		return 1
+	}
+	n := int((p.Total + int64(p.Size) - 1) / int64(p.Size))
+	if n < 1 {
+		return 1
+	}
+	return n
+}
+
+// URL of page n.
+func (p Pager) URL(n int) string {
+	u, err := url.Parse(p.BaseURL)
+	if err != nil {
+		return p.BaseURL
+	}
+	q := u.Query()
+	q.Set("page", strconv.Itoa(n))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
