@@ -46,13 +46,13 @@ func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
 }
 
 // SQLiteURL is a new SQLite database in the test's temporary directory.
-func SQLiteURL(t *testing.T) string {
+func SQLiteURL(t testing.TB) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "plaza.db")
 }
 
 // PostgresURL creates an empty PostgreSQL database for the test and drops
 // it afterwards.
-func PostgresURL(t *testing.T) string {
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	admin := PostgresAdminURL()
 	db, err := sql.Open("pgx", admin)
@@ -103,7 +103,7 @@ func Config(dbURL string) config.Config {
 }
 
 // Start runs Plaza on dbURL until the test ends.
-func Start(t *testing.T, dbURL string) *App {
+func Start(t testing.TB, dbURL string) *App {
 	t.Helper()
 	cfg := Config(dbURL)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -119,7 +119,7 @@ func Start(t *testing.T, dbURL string) *App {
 	return &App{App: a, Server: srv, URL: srv.URL}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -130,13 +130,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 // redirects (tests look at them) and sends the CSRF token with forms the
 // way Plaza's own pages do.
 type Client struct {
-	t    *testing.T
+	t    testing.TB
 	app  *App
 	HTTP *http.Client
 }
 
 // Client makes a new client with an empty cookie jar.
-func (a *App) Client(t *testing.T) *Client {
+func (a *App) Client(t testing.TB) *Client {
 	jar, _ := cookiejar.New(nil)
 	return &Client{t: t, app: a, HTTP: &http.Client{
 		Jar:           jar,

@@ -24,7 +24,7 @@ type Fixtures struct {
 
 // Seed creates the fixtures through the same model functions the studio
 // uses.
-func Seed(t *testing.T, a *App) *Fixtures {
+func Seed(t testing.TB, a *App) *Fixtures {
 	t.Helper()
 	ctx := context.Background()
 	s := a.Store

@@ -65,7 +65,8 @@ func (h *admin) loadOrg(c echo.Context) (*models.Organization, error) {
 
 func (h *admin) orgPage(c echo.Context, status int, org *models.Organization, f templates.StaffForm) error {
 	ctx := c.Request().Context()
-	// The admin reads the staff list as if an owner, without being one.
+	// Reading the staff list needs only view permission; the admin gets it
+	// for this page without becoming a member.
 	staff, err := h.store.Staff(ctx, &models.Member{User: currentUser(c), Org: org, Role: models.RoleViewer})
 	if err != nil {
 		return err

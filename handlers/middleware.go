@@ -73,11 +73,16 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
+		path := req.URL.Path
+		if strings.Contains(route, ":token") {
+			// Invite links are secrets: keep them out of the logs.
+			path = route
+		}
 		elapsed := time.Since(start)
 		s.metrics.requests.WithLabelValues(req.Method, route, strconv.Itoa(res.Status)).Inc()
 		s.metrics.duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
 		attrs := []any{
-			"method", req.Method, "path", req.URL.Path, "route", route, "status", res.Status,
+			"method", req.Method, "path", path, "route", route, "status", res.Status,
 			"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", res.Size,
 		}
 		switch {

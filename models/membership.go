@@ -154,8 +154,8 @@ func (s *Store) RemoveMember(ctx context.Context, m *Member, userID int64) error
 		if err := tx.conn(ctx).Delete(&target).Error; err != nil {
 			return fmt.Errorf("remove member: %w", err)
 		}
-		// A removed member must lose access at once, not when the session
-		// expires; their sessions stay valid for other organizations.
+		// Membership is checked on every request, so the removed member loses
+		// access at once while staying signed in for their other organizations.
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.remove", fmt.Sprint(userID), "")
 	})
 }
