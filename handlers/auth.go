@@ -27,6 +27,8 @@ func registerAuth(e *echo.Echo, h *authArea) {
 	e.GET("/login", h.loginForm)
 	e.POST("/login", h.login)
 	e.POST("/logout", h.logout)
+	e.GET("/account/password", h.passwordForm, requireUser)
+	e.POST("/account/password", h.changePassword, requireUser)
 	e.GET("/invite/:token", h.invite)
 	e.POST("/invite/:token", h.acceptInvite)
 }
@@ -185,4 +187,23 @@ func (h *authArea) acceptInvite(c echo.Context) error {
 // what to do: ask for a new one.
 func inviteGone(c echo.Context) error {
 	return render(c, http.StatusGone, templates.ErrorPage(http.StatusGone, "invite.unusable_title", "invite.unusable", ""))
+}
+
+func (h *authArea) passwordForm(c echo.Context) error {
+	return render(c, http.StatusOK, templates.ChangePassword(templates.PasswordForm{}))
+}
+
+func (h *authArea) changePassword(c echo.Context) error {
+	token := ""
+	if ck, err := c.Request().Cookie(sessionCookie); err == nil {
+		token = ck.Value
+	}
+	err := h.store.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current"), c.FormValue("password"), token)
+	if v, ok := models.AsValidation(err); ok {
+		return render(c, http.StatusUnprocessableEntity, templates.ChangePassword(templates.PasswordForm{Errors: v.Fields}))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/studio", "flash.password_changed")
 }

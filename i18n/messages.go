@@ -128,6 +128,12 @@ var messages = map[string][2]string{
 	"invite.link":            {"Invitation link", "邀请链接"},
 	"invite.once":            {"The link works once and expires in 7 days. It is shown only now.", "该链接只能使用一次，7 天后失效，且只在此处显示一次。"},
 
+	"password.title":         {"Change your password", "修改密码"},
+	"password.hint":          {"At least 10 characters. Changing it signs you out everywhere else.", "至少 10 个字符。修改后，你在其他设备上的登录将会退出。"},
+	"password.submit":        {"Change password", "修改密码"},
+	"field.current_password": {"Current password", "当前密码"},
+	"err.password_wrong":     {"This is not your current password.", "当前密码不正确。"},
+
 	// Roles
 	"role.owner":           {"Owner", "所有者"},
 	"role.editor":          {"Editor", "编辑"},
@@ -222,15 +228,16 @@ var messages = map[string][2]string{
 	"audit.account_avatar":      {"Changed the avatar of", "更换了头像"},
 
 	// Flash messages
-	"flash.logged_out":      {"You are signed out.", "你已退出登录。"},
-	"flash.joined":          {"Welcome! You have joined the organization.", "欢迎！你已加入该机构。"},
-	"flash.account_created": {"The account is created. Add an avatar so followers recognise it.", "账号已创建。添加头像，让关注者更容易认出它。"},
-	"flash.saved":           {"Your changes are saved.", "修改已保存。"},
-	"flash.avatar_saved":    {"The new avatar is saved.", "新头像已保存。"},
-	"flash.invite_revoked":  {"The invitation is withdrawn; its link no longer works.", "邀请已撤回，链接已失效。"},
-	"flash.role_changed":    {"The role is changed.", "角色已更改。"},
-	"flash.staff_removed":   {"The staff member is removed.", "员工已移除。"},
-	"flash.org_created":     {"The organization is created. Now invite its first owner.", "机构已创建。现在邀请它的第一位所有者。"},
-	"flash.verified":        {"The organization is verified.", "机构已认证。"},
-	"flash.unverified":      {"The verification is removed.", "已取消认证。"},
+	"flash.password_changed": {"Your password is changed. Other browsers signed in as you have been signed out.", "密码已修改。你在其他浏览器上的登录已退出。"},
+	"flash.logged_out":       {"You are signed out.", "你已退出登录。"},
+	"flash.joined":           {"Welcome! You have joined the organization.", "欢迎！你已加入该机构。"},
+	"flash.account_created":  {"The account is created. Add an avatar so followers recognise it.", "账号已创建。添加头像，让关注者更容易认出它。"},
+	"flash.saved":            {"Your changes are saved.", "修改已保存。"},
+	"flash.avatar_saved":     {"The new avatar is saved.", "新头像已保存。"},
+	"flash.invite_revoked":   {"The invitation is withdrawn; its link no longer works.", "邀请已撤回，链接已失效。"},
+	"flash.role_changed":     {"The role is changed.", "角色已更改。"},
+	"flash.staff_removed":    {"The staff member is removed.", "员工已移除。"},
+	"flash.org_created":      {"The organization is created. Now invite its first owner.", "机构已创建。现在邀请它的第一位所有者。"},
+	"flash.verified":         {"The organization is verified.", "机构已认证。"},
+	"flash.unverified":       {"The verification is removed.", "已取消认证。"},
 }

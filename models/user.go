@@ -158,3 +158,29 @@ func (s *Store) CountAdmins(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// ChangePassword replaces the user's password after checking the current
+// one, and signs out every other browser of that user: whoever changes a
+// password because it leaked wants the leak closed.
+func (s *Store) ChangePassword(ctx context.Context, u *User, current, next, keepSession string) error {
+	ok, err := auth.CheckPassword(u.PasswordHash, current)
+	if err != nil {
+		return fmt.Errorf("check password of user %d: %w", u.ID, err)
+	}
+	if !ok {
+		return FieldError("current", "err.password_wrong")
+	}
+	if len(next) > 1024 {
+		return FieldError("password", "err.password_long")
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.SetPassword(ctx, u.ID, next); err != nil {
+			return err
+		}
+		err := tx.conn(ctx).Where("user_id = ? AND id <> ?", u.ID, auth.HashToken(keepSession)).Delete(&Session{}).Error
+		if err != nil {
+			return fmt.Errorf("end other sessions: %w", err)
+		}
+		return nil
+	})
+}
