@@ -1,6 +1,7 @@
 // Package app wires Plaza together: it opens the database, applies
-// migrations and builds the HTTP handler from plain constructors. Both
-// `plaza serve` and the tests start Plaza through it.
+// migrations and builds the HTTP handler and the background workers from
+// plain constructors. Both `plaza serve` and the tests start Plaza through
+// it.
 package app
 
 import (
@@ -13,11 +14,15 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 
+	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/handlers"
+	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/queue"
 )
 
 // App is a running Plaza minus its listener.
@@ -27,34 +32,91 @@ type App struct {
 	Store   *models.Store
 	Handler http.Handler
 	// Echo is the router behind Handler, for listing routes.
-	Echo *echo.Echo
-	Log  *slog.Logger
+	Echo  *echo.Echo
+	Log   *slog.Logger
+	Links *mailer.Links
+	Jobs  *queue.Runner
 }
 
-// New opens the database, migrates it and builds the handler.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+// Options are knobs that only tests turn.
+type Options struct {
+	// QueuePoll is how often idle workers look for jobs.
+	QueuePoll time.Duration
+}
+
+// Migrate applies Plaza's migrations and the job queue's.
+func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 && log != nil {
+		log.Info("applied migrations", "versions", applied, "database", string(db.Dialect))
+	}
+	return queue.Migrate(ctx, db)
+}
+
+// New opens the database, migrates it and builds the handler and workers.
+// Call Start to run the workers.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := db.Migrate(ctx)
+	a, err := build(ctx, db, cfg, log, opts)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	if len(applied) > 0 {
-		log.Info("applied migrations", "versions", applied, "database", string(db.Dialect))
+	return a, nil
+}
+
+func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if err := Migrate(ctx, db, log); err != nil {
+		return nil, err
 	}
-	store := models.NewStore(db, nil)
+	inserter, err := queue.NewInserter(db)
+	if err != nil {
+		return nil, err
+	}
+	store := models.NewStore(db, nil).WithQueue(inserter)
+	key, err := store.SigningKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links := &mailer.Links{BaseURL: cfg.BaseURL, Signer: auth.NewSigner(key), Now: time.Now}
+	sender, err := mailer.NewSender(cfg.SMTPURL, log)
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	runner, err := queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll})
+	if err != nil {
+		return nil, err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL, "plaza"))
 	e := handlers.New(handlers.Deps{
-		Store: store, Ready: db.Ping, Logger: log, Registry: reg,
+		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit},
 	})
-	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log}, nil
+	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner}, nil
 }
+
+// Start runs the background workers until Stop.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running jobs finish until ctx ends; unfinished ones are picked
+// up again by the next start.
+func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }

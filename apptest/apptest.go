@@ -99,21 +99,41 @@ func Config(dbURL string) config.Config {
 	return config.Config{
 		Addr: "127.0.0.1:0", DatabaseURL: dbURL, BaseURL: "http://plaza.test",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 5 * time.Second,
+		SMTPURL: "log", MailFrom: "no-reply@plaza.test",
 	}
 }
 
-// Start runs Plaza on dbURL until the test ends.
+// Start runs Plaza on dbURL, with its background workers, until the test
+// ends.
 func Start(t testing.TB, dbURL string) *App {
 	t.Helper()
+	return StartWith(t, dbURL, nil)
+}
+
+// StartWith is Start with a chance to change the configuration first (an
+// SMTP server, a login limit).
+func StartWith(t testing.TB, dbURL string, configure func(*config.Config)) *App {
+	t.Helper()
 	cfg := Config(dbURL)
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(context.Background(), cfg, log)
+	a, err := app.New(context.Background(), cfg, log, app.Options{QueuePoll: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("start plaza: %v", err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatalf("start workers: %v", err)
 	}
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(func() {
 		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			t.Logf("stop workers: %v", err)
+		}
 		a.Close()
 	})
 	return &App{App: a, Server: srv, URL: srv.URL}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,6 +23,8 @@ type Config struct {
 	LogFormat       string
 	LoginLimit      int
 	ShutdownTimeout time.Duration
+	SMTPURL         string
+	MailFrom        string
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -40,6 +43,8 @@ func Settings() []Setting {
 		{"log-format", "PLAZA_LOG_FORMAT", "text", "text or json"},
 		{"login-limit", "PLAZA_LOGIN_LIMIT", "5", "failed sign-ins allowed per e-mail address in 15 minutes"},
 		{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
+		{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
+		{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
 	}
 }
 
@@ -58,6 +63,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		c := Config{
 			Addr: *vals["addr"], DatabaseURL: *vals["database-url"], BaseURL: strings.TrimRight(*vals["base-url"], "/"),
 			LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
+			SMTPURL: *vals["smtp-url"], MailFrom: *vals["mail-from"],
 		}
 		var err error
 		if c.LoginLimit, err = strconv.Atoi(*vals["login-limit"]); err != nil || c.LoginLimit < 1 {
@@ -71,6 +77,9 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		}
 		if _, err := c.SlogLevel(); err != nil {
 			return c, err
+		}
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			return c, fmt.Errorf("mail-from %q: want an e-mail address", c.MailFrom)
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			return c, fmt.Errorf("log-format %q: want text or json", c.LogFormat)

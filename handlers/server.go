@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/static"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Ready    func(context.Context) error
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
+	Links    *mailer.Links
 	Config   Config
 }
 
@@ -67,6 +69,7 @@ func New(d Deps) *echo.Echo {
 	registerHealth(e, d.Ready, d.Registry)
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
+	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
 	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -115,7 +116,7 @@ func accountInput(c echo.Context) models.AccountInput {
 	return models.AccountInput{
 		Handle: c.FormValue("handle"), Name: c.FormValue("name"), NameZh: c.FormValue("name_zh"),
 		BioEn: c.FormValue("bio_en"), BioZh: c.FormValue("bio_zh"), Category: c.FormValue("category"),
-		Languages: form["languages"],
+		Languages: form["languages"], Topics: c.FormValue("topics"),
 	}
 }
 
@@ -140,7 +141,7 @@ func (h *studio) createAccount(c echo.Context) error {
 func accountFormOf(a *models.Account) templates.AccountForm {
 	return templates.AccountForm{Account: a, Input: models.AccountInput{
 		Handle: a.Handle, Name: a.Name, NameZh: a.NameZh, BioEn: a.BioEn, BioZh: a.BioZh,
-		Category: a.Category, Languages: splitComma(a.Languages),
+		Category: a.Category, Languages: splitComma(a.Languages), Topics: strings.ReplaceAll(a.Topics, ",", ", "),
 	}}
 }
 

@@ -21,6 +21,7 @@ type Account struct {
 	BioZh          string
 	Category       string
 	Languages      string
+	Topics         string
 	AvatarMediaID  *int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -89,6 +90,8 @@ type AccountInput struct {
 	BioZh     string
 	Category  string
 	Languages []string
+	// Topics is a comma-separated list of the tags followers may pick.
+	Topics string
 }
 
 func (in *AccountInput) normalize() {
@@ -102,6 +105,15 @@ func (in *AccountInput) normalize() {
 func (in *AccountInput) validate(checkHandle bool) (string, error) {
 	in.normalize()
 	var v ValidationError
+	topics, bad := NormalizeTags(strings.Split(in.Topics, ","))
+	switch {
+	case bad != "":
+		v.Add("topics", "err.tag_format")
+	case len(topics) > 30:
+		v.Add("topics", "err.too_many_topics")
+	default:
+		in.Topics = strings.Join(topics, ",")
+	}
 	if checkHandle {
 		switch {
 		case in.Handle == "":
@@ -152,7 +164,7 @@ func (s *Store) CreateAccount(ctx context.Context, m *Member, in AccountInput) (
 	}
 	a := &Account{
 		OrganizationID: m.Org.ID, Handle: in.Handle, Name: in.Name, NameZh: in.NameZh,
-		BioEn: in.BioEn, BioZh: in.BioZh, Category: in.Category, Languages: langs,
+		BioEn: in.BioEn, BioZh: in.BioZh, Category: in.Category, Languages: langs, Topics: in.Topics,
 	}
 	err = s.Tx(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Create(a).Error; err != nil {
@@ -160,6 +172,10 @@ func (s *Store) CreateAccount(ctx context.Context, m *Member, in AccountInput) (
 				return FieldError("handle", "err.handle_taken")
 			}
 			return fmt.Errorf("create account: %w", err)
+		}
+		if err := tx.conn(ctx).Exec("INSERT INTO account_channels (account_id, channel, enabled, created_at) VALUES (?, ?, ?, ?)",
+			a.ID, ChannelEmail, true, tx.Now()).Error; err != nil {
+			return fmt.Errorf("enable e-mail channel: %w", err)
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.create", "@"+a.Handle, "")
 	})
@@ -182,12 +198,12 @@ func (s *Store) UpdateAccount(ctx context.Context, m *Member, a *Account, in Acc
 	return s.Tx(ctx, func(tx *Store) error {
 		err := tx.conn(ctx).Model(a).Updates(map[string]any{
 			"name": in.Name, "name_zh": in.NameZh, "bio_en": in.BioEn, "bio_zh": in.BioZh,
-			"category": in.Category, "languages": langs, "updated_at": s.Now(),
+			"category": in.Category, "languages": langs, "topics": in.Topics, "updated_at": s.Now(),
 		}).Error
 		if err != nil {
 			return fmt.Errorf("update account: %w", err)
 		}
-		a.Name, a.NameZh, a.BioEn, a.BioZh, a.Category, a.Languages = in.Name, in.NameZh, in.BioEn, in.BioZh, in.Category, langs
+		a.Name, a.NameZh, a.BioEn, a.BioZh, a.Category, a.Languages, a.Topics = in.Name, in.NameZh, in.BioEn, in.BioZh, in.Category, langs, in.Topics
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.update", "@"+a.Handle, "")
 	})
 }

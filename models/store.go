@@ -20,6 +20,31 @@ type Store struct {
 	db      *gorm.DB
 	dialect database.Dialect
 	now     func() time.Time
+	queue   Enqueuer
+}
+
+// Job is a background job's arguments.
+type Job = interface{ Kind() string }
+
+// Enqueuer adds a job inside the transaction of the change that causes it,
+// so the job exists exactly when the change does.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind() string }) error
+}
+
+// WithQueue returns a store that enqueues background jobs on q.
+func (s *Store) WithQueue(q Enqueuer) *Store {
+	c := *s
+	c.queue = q
+	return &c
+}
+
+// enqueue adds job to the queue; it must run inside Tx.
+func (s *Store) enqueue(ctx context.Context, job Job) error {
+	if s.queue == nil {
+		return fmt.Errorf("enqueue %s: no queue configured", job.Kind())
+	}
+	return s.queue.Enqueue(ctx, s.db, job)
 }
 
 // NewStore wraps an open database. now may be nil for the wall clock.
@@ -41,7 +66,7 @@ func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx
 // Tx runs fn in one transaction with a store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{db: g, dialect: s.dialect, now: s.now})
+		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
@@ -23,7 +24,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
+	if err := app.Migrate(ctx, db, nil); err != nil {
 		return err
 	}
 	res, err := demo.Seed(ctx, models.NewStore(db, nil), cfg.BaseURL)

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/queue"
 )
 
 func migrate(ctx context.Context, args []string, e env) error {
@@ -41,6 +42,9 @@ func migrate(ctx context.Context, args []string, e env) error {
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {
+		return err
+	}
+	if err := queue.Migrate(ctx, db); err != nil {
 		return err
 	}
 	if len(applied) == 0 {

@@ -20,7 +20,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, log)
+	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
@@ -31,6 +31,11 @@ func serve(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := app.Server(cfg.Addr, a.Handler)
+	// The workers get their own context: on SIGTERM they are stopped after
+	// the HTTP server, so requests in flight can still enqueue work.
+	if err := a.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 	go a.Housekeeping(ctx)
 
 	fmt.Fprintf(e.stdout, "Plaza is running on %s (listening on %s, %s database)\n", cfg.BaseURL, ln.Addr(), a.DB.Dialect)
@@ -53,6 +58,9 @@ func serve(ctx context.Context, args []string, e env) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := a.Stop(sctx); err != nil {
+		return fmt.Errorf("stop workers: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
@@ -44,7 +45,7 @@ func user(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
+	if err := app.Migrate(ctx, db, nil); err != nil {
 		return err
 	}
 	u, err := models.NewStore(db, nil).CreateUser(ctx, models.NewUser{Email: *email, Name: *name, Password: password, IsAdmin: *admin})

@@ -1,0 +1,271 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/mailer"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// follow is the citizen's side of following: scanning a code, the follow
+// page, confirmation, unsubscribing and preferences.
+type follow struct {
+	store *models.Store
+	links *mailer.Links
+}
+
+// unsubscribeRoute takes RFC 8058 one-click POSTs, which mail providers send
+// from their own servers without a CSRF token; the signed link is the proof.
+const unsubscribeRoute = "/f/unsubscribe/:token"
+
+func registerFollow(e *echo.Echo, h *follow) {
+	e.GET("/q/:code", h.scan)
+	e.GET("/@:handle/follow", h.followPage)
+	e.POST("/@:handle/follow", h.requestFollow)
+	e.GET("/f/confirm/:token", h.confirm)
+	e.GET(unsubscribeRoute, h.unsubscribePage)
+	e.POST(unsubscribeRoute, h.unsubscribe)
+	e.GET("/f/preferences/:token", h.preferences)
+	e.POST("/f/preferences/:token", h.savePreferences)
+}
+
+func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.FollowForm, error) {
+	channels, err := h.store.EnabledChannels(c.Request().Context(), a.ID)
+	if err != nil {
+		return templates.FollowForm{}, err
+	}
+	return templates.FollowForm{Account: a, Channels: channels, Language: string(langOf(c))}, nil
+}
+
+// scan records a scan of a follow code and shows the follow page with the
+// code's scene kept in the form.
+func (h *follow) scan(c echo.Context) error {
+	ctx := c.Request().Context()
+	code, err := h.store.FollowCodeByCode(ctx, c.Param("code"))
+	if errors.Is(err, models.ErrNotFound) {
+		return render(c, http.StatusNotFound, templates.LinkProblem("code.gone_title", "code.gone"))
+	}
+	if err != nil {
+		return err
+	}
+	if code.Expired(h.store.Now()) {
+		return render(c, http.StatusGone, templates.LinkProblem("code.gone_title", "code.gone"))
+	}
+	if err := h.store.RecordScan(ctx, code.ID, models.DeviceClass(c.Request().UserAgent())); err != nil {
+		return err
+	}
+	acc, err := h.store.AccountByID(ctx, code.AccountID)
+	if err != nil {
+		return err
+	}
+	a, err := h.store.AccountByHandle(ctx, acc.Handle)
+	if err != nil {
+		return err
+	}
+	f, err := h.form(c, a)
+	if err != nil {
+		return err
+	}
+	f.Scene, f.Code = code.Scene, code.Code
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, templates.FollowPage(f))
+}
+
+func (h *follow) followPage(c echo.Context) error {
+	a, err := h.store.AccountByHandle(c.Request().Context(), c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	f, err := h.form(c, a)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.FollowPage(f))
+}
+
+func (h *follow) requestFollow(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	f, err := h.form(c, a)
+	if err != nil {
+		return err
+	}
+	form, _ := c.FormParams()
+	f.Address, f.Language, f.Topics = c.FormValue("address"), c.FormValue("language"), form["topics"]
+	req := models.FollowRequest{AccountID: a.ID, Channel: models.ChannelEmail, Address: f.Address, Language: f.Language, Topics: f.Topics}
+	// The scene comes from the code, never from the form alone, so a
+	// hand-made post cannot credit a poster it did not come from.
+	if code, err := h.store.FollowCodeByCode(ctx, c.FormValue("code")); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
+		req.Scene, req.CodeID = code.Scene, &code.ID
+		f.Scene, f.Code = code.Scene, code.Code
+	}
+	// Confirmation mail goes to whatever address is typed: limit how much
+	// one client and one address can trigger, across every instance.
+	addr, _ := models.NormalizeEmail(f.Address)
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{"follow:ip:" + c.RealIP(), 20}, {"follow:addr:" + addr, 5}} {
+		ok, _, err := h.store.Hit(ctx, k.key, k.limit, time.Hour)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f.Errors = map[string]string{"address": "follow.too_many"}
+			return render(c, http.StatusTooManyRequests, templates.FollowPage(f))
+		}
+	}
+	_, err = h.store.RequestFollow(ctx, req)
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, templates.FollowPage(f))
+	}
+	if errors.Is(err, models.ErrChannelDisabled) {
+		return render(c, http.StatusUnprocessableEntity, templates.FollowPage(f))
+	}
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.FollowSent(a, addr))
+}
+
+// verify checks a signed follower link and renders the explanation when it
+// is forged or expired; ok is false when that page was written.
+func (h *follow) verify(c echo.Context, purpose string) (int64, bool, error) {
+	id, err := h.links.Verify(purpose, c.Param("token"))
+	switch {
+	case errors.Is(err, auth.ErrExpired):
+		return 0, false, render(c, http.StatusGone, templates.LinkProblem("link.expired_title", "link.expired"))
+	case err != nil:
+		return 0, false, render(c, http.StatusBadRequest, templates.LinkProblem("link.bad_title", "link.bad"))
+	}
+	return id, true, nil
+}
+
+// followerAccount loads the follower of a verified link with its account;
+// an erased follower's link is answered like a link that no longer applies.
+func (h *follow) followerAccount(c echo.Context, id int64) (*models.Follower, *models.PublicAccount, bool, error) {
+	ctx := c.Request().Context()
+	f, err := h.store.FollowerByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, false, render(c, http.StatusGone, templates.LinkProblem("link.used_title", "link.used"))
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	acc, err := h.store.AccountByID(ctx, f.AccountID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	a, err := h.store.AccountByHandle(ctx, acc.Handle)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return f, a, true, nil
+}
+
+func (h *follow) confirm(c echo.Context) error {
+	id, ok, err := h.verify(c, mailer.PurposeConfirm)
+	if !ok {
+		return err
+	}
+	_, a, ok, err := h.followerAccount(c, id)
+	if !ok {
+		return err
+	}
+	if _, err := h.store.ConfirmFollow(c.Request().Context(), id); errors.Is(err, models.ErrLinkUsed) {
+		return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "link.used"))
+	} else if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.FollowConfirmed(a))
+}
+
+// unsubscribePage asks before stopping: link checkers in mail systems open
+// every link in a message, and must not unsubscribe people by doing so.
+func (h *follow) unsubscribePage(c echo.Context) error {
+	id, ok, err := h.verify(c, mailer.PurposeUnsubscribe)
+	if !ok {
+		return err
+	}
+	f, a, ok, err := h.followerAccount(c, id)
+	if !ok {
+		return err
+	}
+	if f.Status != models.StatusActive && f.Status != models.StatusPending {
+		return render(c, http.StatusOK, templates.Unsubscribed(a))
+	}
+	return render(c, http.StatusOK, templates.UnsubscribeAsk(a, c.Request().URL.Path, f.Address))
+}
+
+func (h *follow) unsubscribe(c echo.Context) error {
+	id, ok, err := h.verify(c, mailer.PurposeUnsubscribe)
+	if !ok {
+		return err
+	}
+	_, a, ok, err := h.followerAccount(c, id)
+	if !ok {
+		return err
+	}
+	if _, err := h.store.Unsubscribe(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.Unsubscribed(a))
+}
+
+func (h *follow) preferencesPage(c echo.Context, f *models.Follower, a *models.PublicAccount) error {
+	return render(c, http.StatusOK, templates.Preferences(templates.PreferencesForm{
+		Account: a, Follower: f, Action: c.Request().URL.Path, Unsubscribe: h.links.Unsubscribe(f.ID),
+	}))
+}
+
+func (h *follow) preferences(c echo.Context) error {
+	id, ok, err := h.verify(c, mailer.PurposePreferences)
+	if !ok {
+		return err
+	}
+	f, a, ok, err := h.followerAccount(c, id)
+	if !ok {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.preferencesPage(c, f, a)
+}
+
+func (h *follow) savePreferences(c echo.Context) error {
+	id, ok, err := h.verify(c, mailer.PurposePreferences)
+	if !ok {
+		return err
+	}
+	f, a, ok, err := h.followerAccount(c, id)
+	if !ok {
+		return err
+	}
+	if f.Status != models.StatusActive && f.Status != models.StatusPending {
+		return h.preferencesPage(c, f, a)
+	}
+	form, _ := c.FormParams()
+	if _, err := h.store.UpdatePreferences(c.Request().Context(), id, c.FormValue("language"), form["topics"]); err != nil {
+		return err
+	}
+	return redirect(c, c.Request().URL.Path, "prefs.saved")
+}
+
+// parseID reads a numeric path parameter; anything else is a 404.
+func parseID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.ErrNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,240 @@
+// Package smtpsink is a small SMTP server that accepts every message and
+// keeps it: the local mail sink for development (`plaza mailsink`) and the
+// real SMTP peer that tests send to. It speaks the subset of RFC 5321 a
+// sending client needs: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+package smtpsink
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Message is one accepted message.
+type Message struct {
+	From   string
+	To     []string
+	Raw    []byte
+	Header mail.Header
+	// Subject is the decoded subject; Text the decoded body.
+	Subject string
+	Text    string
+}
+
+// Server is a running sink.
+type Server struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	msgs    []Message
+	changed chan struct{}
+	onMsg   func(Message)
+	wg      sync.WaitGroup
+}
+
+// Start listens on addr (e.g. 127.0.0.1:0) and serves until Close. onMsg,
+// if not nil, is called for every message accepted.
+func Start(addr string, onMsg func(Message)) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("smtp sink listen on %s: %w", addr, err)
+	}
+	s := &Server{ln: ln, changed: make(chan struct{}), onMsg: onMsg}
+	s.wg.Add(1)
+	go s.serve()
+	return s, nil
+}
+
+// Addr is the address the sink listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL is the smtp:// URL for Plaza's PLAZA_SMTP_URL.
+func (s *Server) URL() string { return "smtp://" + s.Addr() }
+
+// Close stops the sink and waits for open sessions to end.
+func (s *Server) Close() error {
+	err := s.ln.Close()
+	s.wg.Wait()
+	return err
+}
+
+// Messages returns every message accepted so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// WaitFor returns the first message (old or new) for which match is true,
+// or an error when ctx ends first.
+func (s *Server) WaitFor(ctx context.Context, match func(Message) bool) (Message, error) {
+	for {
+		s.mu.Lock()
+		for _, m := range s.msgs {
+			if match(m) {
+				s.mu.Unlock()
+				return m, nil
+			}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Message{}, fmt.Errorf("no matching message arrived: %w", ctx.Err())
+		}
+	}
+}
+
+func (s *Server) add(m Message) {
+	s.mu.Lock()
+	s.msgs = append(s.msgs, m)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	if s.onMsg != nil {
+		s.onMsg(m)
+	}
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer conn.Close()
+			s.session(conn)
+		}()
+	}
+}
+
+const maxMessage = 10 << 20
+
+func (s *Server) session(conn net.Conn) {
+	r := bufio.NewReader(io.LimitReader(conn, maxMessage*2))
+	w := bufio.NewWriter(conn)
+	reply := func(format string, args ...any) {
+		fmt.Fprintf(w, format+"\r\n", args...)
+		w.Flush()
+	}
+	var from string
+	var to []string
+	reply("220 plaza-sink ESMTP ready")
+	for {
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Minute))
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		verb, arg, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(verb) {
+		case "EHLO":
+			reply("250-plaza-sink greets %s", arg)
+			reply("250-8BITMIME")
+			reply("250 SIZE %d", maxMessage)
+		case "HELO":
+			reply("250 plaza-sink")
+		case "MAIL":
+			from, to = addrArg(arg), nil
+			reply("250 OK")
+		case "RCPT":
+			if from == "" {
+				reply("503 MAIL first")
+				continue
+			}
+			to = append(to, addrArg(arg))
+			reply("250 OK")
+		case "DATA":
+			if len(to) == 0 {
+				reply("503 RCPT first")
+				continue
+			}
+			reply("354 End data with <CR><LF>.<CR><LF>")
+			raw, err := readData(r)
+			if err != nil {
+				reply("552 %v", err)
+				return
+			}
+			s.add(parse(from, to, raw))
+			from, to = "", nil
+			reply("250 OK queued")
+		case "RSET":
+			from, to = "", nil
+			reply("250 OK")
+		case "NOOP":
+			reply("250 OK")
+		case "QUIT":
+			reply("221 Bye")
+			return
+		default:
+			reply("502 Command not implemented")
+		}
+	}
+}
+
+func addrArg(arg string) string {
+	if i := strings.IndexByte(arg, '<'); i >= 0 {
+		if j := strings.IndexByte(arg[i:], '>'); j >= 0 {
+			return arg[i+1 : i+j]
+		}
+	}
+	_, after, _ := strings.Cut(arg, ":")
+	return strings.TrimSpace(after)
+}
+
+// readData reads the DATA section up to the lone dot, undoing dot-stuffing.
+func readData(r *bufio.Reader) ([]byte, error) {
+	var b bytes.Buffer
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return nil, fmt.Errorf("reading data: %w", err)
+		}
+		if line == ".\r\n" || line == ".\n" {
+			return b.Bytes(), nil
+		}
+		if strings.HasPrefix(line, ".") {
+			line = line[1:]
+		}
+		if b.Len()+len(line) > maxMessage {
+			return nil, errors.New("message too large")
+		}
+		b.WriteString(line)
+	}
+}
+
+func parse(from string, to []string, raw []byte) Message {
+	m := Message{From: from, To: to, Raw: raw}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		m.Text = string(raw)
+		return m
+	}
+	m.Header = msg.Header
+	dec := new(mime.WordDecoder)
+	if subj, err := dec.DecodeHeader(msg.Header.Get("Subject")); err == nil {
+		m.Subject = subj
+	}
+	var body io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	text, _ := io.ReadAll(body)
+	m.Text = strings.ReplaceAll(string(text), "\r\n", "\n")
+	return m
+}

@@ -1,0 +1,404 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/plazahq/plaza/jobs"
+)
+
+// Channels a follower can be reached on. Chat channels arrive with the
+// bridge and use the same follow path.
+const (
+	ChannelEmail = "email"
+)
+
+// Follower statuses.
+const (
+	StatusPending      = "pending"
+	StatusActive       = "active"
+	StatusUnsubscribed = "unsubscribed"
+	StatusBounced      = "bounced"
+	StatusBlocked      = "blocked"
+)
+
+// FollowerStatuses lists every status, for filters.
+func FollowerStatuses() []string {
+	return []string{StatusPending, StatusActive, StatusUnsubscribed, StatusBounced, StatusBlocked}
+}
+
+// Follower is one person on one channel of one account.
+type Follower struct {
+	ID             int64
+	AccountID      int64
+	Channel        string
+	Address        string
+	Name           string
+	Language       string
+	Status         string
+	Source         string
+	Scene          string
+	CodeID         *int64
+	ConsentAt      *time.Time
+	ConfirmedAt    *time.Time
+	UnsubscribedAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Tags           []string `gorm:"-"`
+}
+
+// FollowerTag is one tag of a follower.
+type FollowerTag struct {
+	FollowerID int64 `gorm:"primaryKey"`
+	Tag        string `gorm:"primaryKey"`
+}
+
+// FollowEvent records a follow or an unfollow for growth charts.
+type FollowEvent struct {
+	ID         int64
+	AccountID  int64
+	FollowerID *int64
+	CodeID     *int64
+	Channel    string
+	Kind       string
+	CreatedAt  time.Time
+}
+
+var tagRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// NormalizeTag lower-cases a tag and checks its form: letters, digits, - and
+// _, at most 40 characters.
+func NormalizeTag(t string) (string, bool) {
+	t = strings.ToLower(strings.TrimSpace(t))
+	t = strings.ReplaceAll(t, " ", "-")
+	return t, tagRE.MatchString(t)
+}
+
+// NormalizeTags cleans a list of tags, dropping duplicates; it reports the
+// first invalid one.
+func NormalizeTags(in []string) ([]string, string) {
+	seen := map[string]bool{}
+	var out []string
+	for _, raw := range in {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		t, ok := NormalizeTag(raw)
+		if !ok {
+			return nil, raw
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out, ""
+}
+
+// Topics are the tags an account offers its followers.
+func (a *Account) TopicList() []string {
+	var out []string
+	for _, t := range strings.Split(a.Topics, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// FollowRequest is a person asking to follow an account on a channel.
+type FollowRequest struct {
+	AccountID int64
+	Channel   string
+	Address   string
+	Language  string
+	Scene     string
+	CodeID    *int64
+	Topics    []string
+}
+
+// ErrChannelDisabled means the account does not offer that channel.
+var ErrChannelDisabled = errors.New("channel not enabled for this account")
+
+// RequestFollow starts a double opt-in follow by e-mail: the follower is
+// pending until they confirm from the message enqueued here. Asking again
+// re-sends the confirmation; an active follower is left alone, and the
+// answer is the same either way so the page does not reveal who follows.
+func (s *Store) RequestFollow(ctx context.Context, req FollowRequest) (*Follower, error) {
+	var v ValidationError
+	addr, ok := NormalizeEmail(req.Address)
+	if !ok {
+		v.Add("address", "err.email_invalid")
+	}
+	if req.Language != "zh" {
+		req.Language = "en"
+	}
+	a, err := s.accountByID(ctx, req.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	topics := intersect(req.Topics, a.TopicList())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if on, err := s.ChannelEnabled(ctx, a.ID, ChannelEmail); err != nil {
+		return nil, err
+	} else if !on {
+		return nil, ErrChannelDisabled
+	}
+	source := "web"
+	if req.CodeID != nil {
+		source = "qr"
+	}
+	var f Follower
+	err = s.Tx(ctx, func(tx *Store) error {
+		err := tx.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", a.ID, ChannelEmail, addr).
+			Limit(1).Find(&f).Error
+		if err != nil {
+			return fmt.Errorf("find follower: %w", err)
+		}
+		now := tx.Now()
+		switch {
+		case f.ID == 0:
+			f = Follower{AccountID: a.ID, Channel: ChannelEmail, Address: addr, Language: req.Language,
+				Status: StatusPending, Source: source, Scene: req.Scene, CodeID: req.CodeID, ConsentAt: &now}
+			if err := tx.conn(ctx).Create(&f).Error; err != nil {
+				return fmt.Errorf("create follower: %w", err)
+			}
+		case f.Status == StatusActive || f.Status == StatusBlocked:
+			return nil
+		default:
+			err := tx.conn(ctx).Model(&f).Updates(map[string]any{
+				"status": StatusPending, "language": req.Language, "scene": req.Scene, "code_id": req.CodeID,
+				"consent_at": now, "updated_at": now,
+			}).Error
+			if err != nil {
+				return fmt.Errorf("renew follow request: %w", err)
+			}
+		}
+		if err := tx.setTags(ctx, f.ID, topics); err != nil {
+			return err
+		}
+		return tx.enqueue(ctx, jobs.FollowerMail{FollowerID: f.ID, Template: jobs.MailConfirm})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func intersect(want, allowed []string) []string {
+	ok := map[string]bool{}
+	for _, t := range allowed {
+		ok[t] = true
+	}
+	var out []string
+	for _, t := range want {
+		if ok[t] {
+			out = append(out, t)
+			delete(ok, t)
+		}
+	}
+	return out
+}
+
+// ErrLinkUsed means a confirmation link no longer applies: the follower
+// unsubscribed or was blocked after it was sent.
+var ErrLinkUsed = errors.New("link no longer applies")
+
+// ConfirmFollow activates a pending follower (the second step of double
+// opt-in), records the follow and enqueues the welcome message. Confirming
+// twice is harmless.
+func (s *Store) ConfirmFollow(ctx context.Context, followerID int64) (*Follower, error) {
+	var f Follower
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).First(&f, followerID).Error; err != nil {
+			return notFound(err, "follower")
+		}
+		switch f.Status {
+		case StatusActive:
+			return nil
+		case StatusPending:
+		default:
+			return ErrLinkUsed
+		}
+		now := tx.Now()
+		if err := tx.conn(ctx).Model(&f).Updates(map[string]any{
+			"status": StatusActive, "confirmed_at": now, "unsubscribed_at": nil, "updated_at": now,
+		}).Error; err != nil {
+			return fmt.Errorf("confirm follower: %w", err)
+		}
+		f.Status, f.ConfirmedAt = StatusActive, &now
+		if err := tx.recordEvent(ctx, &f, "follow"); err != nil {
+			return err
+		}
+		return tx.enqueue(ctx, jobs.FollowerMail{FollowerID: f.ID, Template: jobs.MailWelcome})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (s *Store) recordEvent(ctx context.Context, f *Follower, kind string) error {
+	id := f.ID
+	e := &FollowEvent{AccountID: f.AccountID, FollowerID: &id, CodeID: f.CodeID, Channel: f.Channel, Kind: kind, CreatedAt: s.Now()}
+	if err := s.conn(ctx).Create(e).Error; err != nil {
+		return fmt.Errorf("record %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Unsubscribe stops every message to the follower. It is idempotent, so a
+// mail provider's one-click POST and the person's own click can both land.
+func (s *Store) Unsubscribe(ctx context.Context, followerID int64) (*Follower, error) {
+	var f Follower
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).First(&f, followerID).Error; err != nil {
+			return notFound(err, "follower")
+		}
+		if f.Status != StatusActive && f.Status != StatusPending {
+			return nil
+		}
+		wasActive := f.Status == StatusActive
+		now := tx.Now()
+		if err := tx.conn(ctx).Model(&f).Updates(map[string]any{
+			"status": StatusUnsubscribed, "unsubscribed_at": now, "updated_at": now,
+		}).Error; err != nil {
+			return fmt.Errorf("unsubscribe: %w", err)
+		}
+		f.Status, f.UnsubscribedAt = StatusUnsubscribed, &now
+		if wasActive {
+			return tx.recordEvent(ctx, &f, "unfollow")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// FollowerByID loads a follower with its tags.
+func (s *Store) FollowerByID(ctx context.Context, id int64) (*Follower, error) {
+	var f Follower
+	if err := s.conn(ctx).First(&f, id).Error; err != nil {
+		return nil, notFound(err, "follower")
+	}
+	tags, err := s.tagsOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f.Tags = tags
+	return &f, nil
+}
+
+func (s *Store) tagsOf(ctx context.Context, followerID int64) ([]string, error) {
+	var tags []string
+	err := s.conn(ctx).Model(&FollowerTag{}).Where("follower_id = ?", followerID).Order("tag").Pluck("tag", &tags).Error
+	if err != nil {
+		return nil, fmt.Errorf("tags of follower %d: %w", followerID, err)
+	}
+	return tags, nil
+}
+
+// setTags replaces a follower's tags.
+func (s *Store) setTags(ctx context.Context, followerID int64, tags []string) error {
+	if err := s.conn(ctx).Where("follower_id = ?", followerID).Delete(&FollowerTag{}).Error; err != nil {
+		return fmt.Errorf("clear tags: %w", err)
+	}
+	if len(tags) == 0 {
+		return nil
+	}
+	rows := make([]FollowerTag, len(tags))
+	for i, t := range tags {
+		rows[i] = FollowerTag{FollowerID: followerID, Tag: t}
+	}
+	if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+		return fmt.Errorf("set tags: %w", err)
+	}
+	return nil
+}
+
+// UpdatePreferences is the follower's own change of topics and language,
+// from their signed preferences link. Only the account's topics can be
+// chosen; tags staff set that are not topics are kept.
+func (s *Store) UpdatePreferences(ctx context.Context, followerID int64, language string, topics []string) (*Follower, error) {
+	f, err := s.FollowerByID(ctx, followerID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.accountByID(ctx, f.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if language != "zh" {
+		language = "en"
+	}
+	offered := a.TopicList()
+	keep := map[string]bool{}
+	for _, t := range f.Tags {
+		keep[t] = true
+	}
+	for _, t := range offered {
+		delete(keep, t)
+	}
+	tags := intersect(topics, offered)
+	for t := range keep {
+		tags = append(tags, t)
+	}
+	sort.Strings(tags)
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Model(&Follower{}).Where("id = ?", f.ID).
+			Updates(map[string]any{"language": language, "updated_at": tx.Now()}).Error; err != nil {
+			return fmt.Errorf("update preferences: %w", err)
+		}
+		return tx.setTags(ctx, f.ID, tags)
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Language, f.Tags = language, tags
+	return f, nil
+}
+
+func (s *Store) accountByID(ctx context.Context, id int64) (*Account, error) {
+	var a Account
+	if err := s.conn(ctx).First(&a, id).Error; err != nil {
+		return nil, notFound(err, "account")
+	}
+	return &a, nil
+}
+
+// AccountByID loads an account.
+func (s *Store) AccountByID(ctx context.Context, id int64) (*Account, error) { return s.accountByID(ctx, id) }
+
+// ChannelEnabled reports whether the account offers channel.
+func (s *Store) ChannelEnabled(ctx context.Context, accountID int64, channel string) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Table("account_channels").
+		Where("account_id = ? AND channel = ? AND enabled = ?", accountID, channel, true).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("account channel: %w", err)
+	}
+	return n > 0, nil
+}
+
+// EnabledChannels lists the channels an account offers, for its follow page.
+func (s *Store) EnabledChannels(ctx context.Context, accountID int64) ([]string, error) {
+	var out []string
+	err := s.conn(ctx).Table("account_channels").Where("account_id = ? AND enabled = ?", accountID, true).
+		Order("channel").Pluck("channel", &out).Error
+	if err != nil {
+		return nil, fmt.Errorf("account channels: %w", err)
+	}
+	return out, nil
+}
