@@ -56,7 +56,7 @@ type Follower struct {
 
 // FollowerTag is one tag of a follower.
 type FollowerTag struct {
-	FollowerID int64 `gorm:"primaryKey"`
+	FollowerID int64  `gorm:"primaryKey"`
 	Tag        string `gorm:"primaryKey"`
 }
 
@@ -379,7 +379,9 @@ func (s *Store) accountByID(ctx context.Context, id int64) (*Account, error) {
 }
 
 // AccountByID loads an account.
-func (s *Store) AccountByID(ctx context.Context, id int64) (*Account, error) { return s.accountByID(ctx, id) }
+func (s *Store) AccountByID(ctx context.Context, id int64) (*Account, error) {
+	return s.accountByID(ctx, id)
+}
 
 // ChannelEnabled reports whether the account offers channel.
 func (s *Store) ChannelEnabled(ctx context.Context, accountID int64, channel string) (bool, error) {

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/app"
+	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
