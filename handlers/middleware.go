@@ -32,7 +32,20 @@ const (
 	// maximum-size avatar, so a file just over the limit gets the form's own
 	// message rather than a bare 413.
 	uploadBodyLimit = models.MaxAvatarBytes + 256<<10
+	// importBodyLimit fits a CSV of well over 100,000 followers.
+	importBodyLimit = 32 << 20
 )
+
+// bodyLimit is the largest body a route accepts.
+func bodyLimit(route string) int64 {
+	switch {
+	case strings.HasSuffix(route, "/avatar"):
+		return uploadBodyLimit
+	case strings.HasSuffix(route, "/imports"):
+		return importBodyLimit
+	}
+	return defaultBodyLimit
+}
 
 // errCSRF is a state-changing request without the token of the page it
 // came from: a forged request or a form left open past its cookie.
@@ -138,10 +151,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // error handler turns into 413.
 func (s *server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit := int64(defaultBodyLimit)
-		if strings.HasSuffix(c.Path(), "/avatar") {
-			limit = uploadBodyLimit
-		}
+		limit := bodyLimit(c.Path())
 		req := c.Request()
 		if req.ContentLength > limit {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(

@@ -71,7 +71,7 @@ func New(d Deps) *echo.Echo {
 	registerPublic(e, &public{store: d.Store})
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL})
+	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/templates"
 )
@@ -19,6 +20,7 @@ const ctxMember = "member"
 type studio struct {
 	store   *models.Store
 	baseURL string
+	links   *mailer.Links
 }
 
 // registerStudio lists every studio URL with the permission it needs.
@@ -45,6 +47,10 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.GET("/settings", h.settings, settings)
 	g.POST("/settings", h.saveSettings, settings)
 	g.GET("/audit", h.audit, view)
+
+	registerCodes(g, h)
+	registerFollowers(g, h)
+	registerImports(g, h)
 }
 
 // loadMember resolves :org to the signed-in user's membership. Someone who

@@ -78,7 +78,7 @@ func Negotiate(acceptLanguage string) Lang {
 // itself, so a gap is visible rather than silent; a test checks that every
 // key has both languages.
 func T(l Lang, key string, args ...any) string {
-	m, ok := messages[key]
+	m, ok := lookup(key)
 	if !ok {
 		return key
 	}
@@ -94,6 +94,32 @@ func T(l Lang, key string, args ...any) string {
 
 // Has reports whether key is in the catalog.
 func Has(key string) bool {
-	_, ok := messages[key]
+	_, ok := lookup(key)
 	return ok
+}
+
+// catalogs are the message maps, one per area so each area's strings sit
+// together.
+func catalogs() []map[string][2]string {
+	return []map[string][2]string{messages, codeMessages, followerMessages, importMessages}
+}
+
+func lookup(key string) ([2]string, bool) {
+	for _, c := range catalogs() {
+		if m, ok := c[key]; ok {
+			return m, true
+		}
+	}
+	return [2]string{}, false
+}
+
+// Keys lists every message key, for tests that check the catalog.
+func Keys() []string {
+	var out []string
+	for _, c := range catalogs() {
+		for k := range c {
+			out = append(out, k)
+		}
+	}
+	return out
 }
