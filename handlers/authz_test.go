@@ -61,6 +61,7 @@ func coreStudioRoutes(f *apptest.Fixtures) []route {
 		{"GET", org + "/accounts/metro", nil, writers, 200},
 		{"POST", org + "/accounts/metro", url.Values{"name": {"Metro"}, "category": {"transit"}, "languages": {"en"}}, writers, 303},
 		{"POST", org + "/accounts/metro/avatar", url.Values{}, writers, 422},
+		{"POST", org + "/accounts/metro/channels", url.Values{"email": {"on"}}, writers, 303},
 		{"GET", org + "/staff", nil, all, 200},
 		{"POST", org + "/staff/invites", url.Values{"email": {"not-an-address"}, "role": {"editor"}}, owners, 422},
 		{"POST", org + "/staff/invites/999999/revoke", nil, owners, 404},

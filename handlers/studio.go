@@ -38,6 +38,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.GET("/accounts/:handle", h.editAccount, write)
 	g.POST("/accounts/:handle", h.updateAccount, write)
 	g.POST("/accounts/:handle/avatar", h.uploadAvatar, write)
+	g.POST("/accounts/:handle/channels", h.setChannels, write)
 	g.GET("/staff", h.staff, view)
 	g.POST("/staff/invites", h.inviteStaff, staff)
 	g.POST("/staff/invites/:invite/revoke", h.revokeInvite, staff)
@@ -151,13 +152,37 @@ func accountFormOf(a *models.Account) templates.AccountForm {
 	}}
 }
 
+func (h *studio) accountForm(c echo.Context, a *models.Account) (templates.AccountForm, error) {
+	f := accountFormOf(a)
+	channels, err := h.store.EnabledChannels(c.Request().Context(), a.ID)
+	f.Channels = channels
+	return f, err
+}
+
 func (h *studio) editAccount(c echo.Context) error {
 	m := member(c)
 	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.AccountEdit(m, accountFormOf(a)))
+	f, err := h.accountForm(c, a)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.AccountEdit(m, f))
+}
+
+func (h *studio) setChannels(c echo.Context) error {
+	m := member(c)
+	ctx := c.Request().Context()
+	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	if err := h.store.SetChannel(ctx, m, a, models.ChannelEmail, c.FormValue("email") == "on"); err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.saved")
 }
 
 func (h *studio) updateAccount(c echo.Context) error {
@@ -170,7 +195,10 @@ func (h *studio) updateAccount(c echo.Context) error {
 	in := accountInput(c)
 	err = h.store.UpdateAccount(ctx, m, a, in)
 	if v, ok := models.AsValidation(err); ok {
-		f := accountFormOf(a)
+		f, ferr := h.accountForm(c, a)
+		if ferr != nil {
+			return ferr
+		}
 		f.Input, f.Errors = in, v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.AccountEdit(m, f))
 	}
@@ -210,7 +238,10 @@ func (h *studio) uploadAvatar(c echo.Context) error {
 	}
 	err = h.store.SetAvatar(ctx, m, a, data)
 	if v, ok := models.AsValidation(err); ok {
-		f := accountFormOf(a)
+		f, ferr := h.accountForm(c, a)
+		if ferr != nil {
+			return ferr
+		}
 		f.AvatarError = v.Fields["avatar"]
 		status := http.StatusUnprocessableEntity
 		if f.AvatarError == "err.avatar_too_big" {

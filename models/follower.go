@@ -404,3 +404,27 @@ func (s *Store) EnabledChannels(ctx context.Context, accountID int64) ([]string,
 	}
 	return out, nil
 }
+
+// SetChannel turns a channel of the account on or off. Turning one off
+// only closes the follow page to new followers on it; who already follows
+// keeps getting messages until they stop.
+func (s *Store) SetChannel(ctx context.Context, m *Member, a *Account, channel string, enabled bool) error {
+	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
+		return ErrForbidden
+	}
+	if channel != ChannelEmail {
+		return FieldError("channel", "err.choose_one")
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		err := tx.conn(ctx).Exec(`INSERT INTO account_channels (account_id, channel, enabled, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (account_id, channel) DO UPDATE SET enabled = excluded.enabled`, a.ID, channel, enabled, tx.Now()).Error
+		if err != nil {
+			return fmt.Errorf("set channel: %w", err)
+		}
+		detail := "off"
+		if enabled {
+			detail = "on"
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.channel", "@"+a.Handle, channel+" "+detail)
+	})
+}

@@ -4,6 +4,7 @@
 //	plaza migrate [status]         apply migrations, or list them
 //	plaza user create --admin ...  create a staff user or platform admin
 //	plaza demo [--json]            fill the database with a demo
+//	plaza mailsink                 a local SMTP server for development
 package main
 
 import (
@@ -44,6 +45,7 @@ Commands:
   migrate status        list migrations and whether each is applied
   user create           create a staff user (--admin for a platform admin)
   demo                  fill the database with a demo (--json for scripts)
+  mailsink              run a local SMTP server that prints the mail it gets
 
 Run "plaza COMMAND -h" for the flags of a command.
 `
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = user(ctx, args, e)
 	case "demo":
 		err = demoCmd(ctx, args, e)
+	case "mailsink":
+		err = mailsink(ctx, args, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return 0
