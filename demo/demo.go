@@ -19,6 +19,7 @@ type Result struct {
 	Users         []User            `json:"users"`
 	Organizations []Organization    `json:"organizations"`
 	Accounts      []Account         `json:"accounts"`
+	FollowCodes   []FollowCode      `json:"follow_codes"`
 	URLs          map[string]string `json:"urls"`
 }
 
@@ -46,6 +47,17 @@ type Account struct {
 	Name         string `json:"name"`
 	Organization string `json:"organization"`
 	URL          string `json:"url"`
+	FollowURL    string `json:"follow_url"`
+	Followers    int    `json:"followers"`
+}
+
+// FollowCode is a demo follow QR code: its short link and studio page.
+type FollowCode struct {
+	Account   string `json:"account"`
+	Name      string `json:"name"`
+	Scene     string `json:"scene"`
+	URL       string `json:"url"`
+	StudioURL string `json:"studio_url"`
 }
 
 type orgSpec struct {
@@ -54,6 +66,10 @@ type orgSpec struct {
 	verified bool
 	staff    []staffSpec
 	accounts []models.AccountInput
+	// code is the scene of the account's follow QR code; followers is how
+	// many people follow it.
+	code      models.FollowCodeInput
+	followers int
 }
 
 type staffSpec struct {
@@ -75,8 +91,9 @@ func specs() []orgSpec {
 				Handle: "citytransit", Name: "City Transit", NameZh: "城市公交",
 				BioEn:    "Service changes, diversions and planned works on every bus and tram line in the city.",
 				BioZh:    "全市公交和电车线路的服务变更、绕行及计划施工信息。",
-				Category: "transit", Languages: []string{"en", "zh"},
+				Category: "transit", Languages: []string{"en", "zh"}, Topics: "line-12,line-7,line-3,district-north,district-south",
 			}},
+			code: models.FollowCodeInput{Name: "Bus stop 1042, Harbour Road", Scene: "stop-1042"}, followers: 40,
 		},
 		{
 			name: "City Safety Office", kind: models.KindAgency, verified: true,
@@ -88,8 +105,9 @@ func specs() []orgSpec {
 				Handle: "citysafety", Name: "City Safety Office", NameZh: "城市安全办公室",
 				BioEn:    "Typhoon, flood and heat warnings, and what to do when they come.",
 				BioZh:    "台风、洪水和高温预警，以及应对指引。",
-				Category: "safety", Languages: []string{"en", "zh"},
+				Category: "safety", Languages: []string{"en", "zh"}, Topics: "typhoon,flood,heat,district-north,district-south",
 			}},
+			code: models.FollowCodeInput{Name: "Spring safety campaign poster", Scene: "poster-spring-campaign"}, followers: 25,
 		},
 		{
 			name: "Harbour Food Bank", kind: models.KindNGO, verified: true,
@@ -101,8 +119,9 @@ func specs() []orgSpec {
 				Handle: "harbourfoodbank", Name: "Harbour Food Bank", NameZh: "海港食物银行",
 				BioEn:    "Updates for our donors, volunteers and partner kitchens.",
 				BioZh:    "为捐助者、志愿者和合作厨房提供最新消息。",
-				Category: "charity", Languages: []string{"en", "zh"},
+				Category: "charity", Languages: []string{"en", "zh"}, Topics: "donor,volunteer,partner",
 			}},
+			code: models.FollowCodeInput{Name: "Donation box flyer", Scene: "flyer-donation-box"}, followers: 15,
 		},
 		{
 			name: "Lee's Fruit Stand", kind: models.KindBusiness, verified: false,
@@ -115,6 +134,7 @@ func specs() []orgSpec {
 				BioZh:    "1988年起扎根市场街的新鲜水果摊。关注我们，获取每日特价。",
 				Category: "business", Languages: []string{"en", "zh"},
 			}},
+			code: models.FollowCodeInput{Name: "Counter sign", Scene: "counter"}, followers: 5,
 		},
 	}
 }
@@ -162,7 +182,18 @@ func Seed(ctx context.Context, store *models.Store, baseURL string) (*Result, er
 			if err != nil {
 				return nil, err
 			}
-			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name, URL: baseURL + "/@" + a.Handle})
+			code, err := ensureCode(ctx, store, owner, a, spec.code)
+			if err != nil {
+				return nil, err
+			}
+			if err := ensureFollowers(ctx, store, a, code, spec.followers); err != nil {
+				return nil, err
+			}
+			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name,
+				URL: baseURL + "/@" + a.Handle, FollowURL: baseURL + "/@" + a.Handle + "/follow", Followers: spec.followers})
+			res.FollowCodes = append(res.FollowCodes, FollowCode{Account: a.Handle, Name: code.Name, Scene: code.Scene,
+				URL:       baseURL + "/q/" + code.Code,
+				StudioURL: fmt.Sprintf("%s/studio/orgs/%d/accounts/%s/codes/%d", baseURL, org.ID, a.Handle, code.ID)})
 		}
 	}
 	return res, nil
@@ -244,4 +275,41 @@ func ensureAccount(ctx context.Context, store *models.Store, owner *models.Membe
 		return nil, fmt.Errorf("demo account @%s: %w", in.Handle, err)
 	}
 	return a, nil
+}
+
+func ensureCode(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, in models.FollowCodeInput) (*models.FollowCode, error) {
+	c, err := store.FollowCodeByScene(ctx, a.ID, in.Scene)
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	return store.CreateFollowCode(ctx, owner, a, in)
+}
+
+// demoNames are given to demo followers in turn.
+var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli Ng", "李华", "Fatima Khan", "Gus Ho", "王芳", "Hana Sato"}
+
+func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account, code *models.FollowCode, n int) error {
+	topics := a.TopicList()
+	for i := range n {
+		lang := "en"
+		if i%3 == 2 {
+			lang = "zh"
+		}
+		var tags []string
+		if len(topics) > 0 {
+			tags = []string{topics[i%len(topics)]}
+		}
+		var via *models.FollowCode
+		if i%2 == 0 {
+			via = code
+		}
+		addr := fmt.Sprintf("follower%02d@%s.demo.plaza.test", i+1, a.Handle)
+		if _, err := store.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, via); err != nil {
+			return fmt.Errorf("demo follower %s: %w", addr, err)
+		}
+	}
+	return nil
 }

@@ -146,3 +146,12 @@ func newShortCode() string {
 	}
 	return string(b)
 }
+
+// FollowCodeByScene loads an account's code for a scene.
+func (s *Store) FollowCodeByScene(ctx context.Context, accountID int64, scene string) (*FollowCode, error) {
+	var c FollowCode
+	if err := s.conn(ctx).Where("account_id = ? AND scene = ?", accountID, scene).First(&c).Error; err != nil {
+		return nil, notFound(err, "follow code")
+	}
+	return &c, nil
+}

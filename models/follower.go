@@ -428,3 +428,33 @@ func (s *Store) SetChannel(ctx context.Context, m *Member, a *Account, channel s
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.channel", "@"+a.Handle, channel+" "+detail)
 	})
 }
+
+// SeedFollower adds an active follower who consented elsewhere (the demo
+// uses it), recording the follow like any other. It sends nothing. An
+// existing follower of the same address is returned unchanged.
+func (s *Store) SeedFollower(ctx context.Context, accountID int64, channel, address, name, language string, tags []string, code *FollowCode) (*Follower, error) {
+	var f Follower
+	err := s.Tx(ctx, func(tx *Store) error {
+		err := tx.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Limit(1).Find(&f).Error
+		if err != nil || f.ID != 0 {
+			return err
+		}
+		now := tx.Now()
+		f = Follower{AccountID: accountID, Channel: channel, Address: address, Name: name, Language: language,
+			Status: StatusActive, Source: "import", ConsentAt: &now, ConfirmedAt: &now}
+		if code != nil {
+			f.CodeID, f.Scene, f.Source = &code.ID, code.Scene, "qr"
+		}
+		if err := tx.conn(ctx).Create(&f).Error; err != nil {
+			return fmt.Errorf("seed follower: %w", err)
+		}
+		if err := tx.setTags(ctx, f.ID, tags); err != nil {
+			return err
+		}
+		return tx.recordEvent(ctx, &f, "follow")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}

@@ -44,10 +44,16 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", u.Email, u.Password, u.Role, u.Organization)
 	}
 	w.Flush()
-	fmt.Fprintln(e.stdout, "\nOfficial accounts:")
+	fmt.Fprintln(e.stdout, "\nOfficial accounts (follow page, followers):")
 	for _, a := range res.Accounts {
-		fmt.Fprintf(e.stdout, "  %-20s %s\n", "@"+a.Handle, a.URL)
+		fmt.Fprintf(e.stdout, "  %-20s %s  (%s, %d followers)\n", "@"+a.Handle, a.URL, a.FollowURL, a.Followers)
 	}
+	fmt.Fprintln(e.stdout, "\nFollow QR codes (open the link as if you had scanned the poster):")
+	for _, c := range res.FollowCodes {
+		fmt.Fprintf(e.stdout, "  %-20s %-32s %s\n", "@"+c.Account, c.Name, c.URL)
+	}
+	fmt.Fprintln(e.stdout, "\nMail to followers goes to the log unless PLAZA_SMTP_URL is set; `go run ./cmd/plaza mailsink`\n"+
+		"runs a local SMTP server that prints it (then start Plaza with PLAZA_SMTP_URL=smtp://127.0.0.1:1025).")
 	fmt.Fprintln(e.stdout, "\nMore to try:")
 	for _, k := range []string{"directory", "studio", "admin"} {
 		fmt.Fprintf(e.stdout, "  %-20s %s\n", k, res.URLs[k])
