@@ -249,7 +249,7 @@ var messages = map[string][2]string{
 	"follow.by_email":        {"By e-mail", "通过电子邮件"},
 	"follow.language":        {"Language of messages", "消息语言"},
 	"follow.topics":          {"Topics", "主题"},
-	"follow.topics_hint":     {"Pick what you care about; leave all empty to get everything.", "选择你关心的内容；全部不选则接收所有通知。"},
+	"follow.topics_hint":     {"Pick what you care about to also get notices meant only for those topics. Notices for all followers reach you either way.", "选择你关心的主题，即可同时收到仅面向这些主题的通知。面向全部关注者的通知无论如何都会发送给你。"},
 	"follow.consent":         {"We will send you a link to confirm. Every message has a link to stop, and you can stop at any time.", "我们会发送一封确认邮件。每条消息都附有退订链接，你可以随时退订。"},
 	"follow.submit":          {"Follow by e-mail", "通过邮件关注"},
 	"follow.sent_title":      {"Check your inbox", "请查收邮件"},
