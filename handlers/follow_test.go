@@ -208,3 +208,52 @@ func TestExpiredLinksAndCodes(t *testing.T) {
 		}
 	})
 }
+
+// TestBouncedAddress: when the mail server refuses the address itself
+// (550 at RCPT TO), the follower is marked bounced and never retried.
+func TestBouncedAddress(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		sink, err := smtpsink.StartWith("127.0.0.1:0", smtpsink.Options{
+			RejectRecipient: func(addr string) bool { return strings.HasPrefix(addr, "gone@") },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sink.Close() })
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
+		apptest.Seed(t, a)
+		c := a.Client(t)
+		for _, addr := range []string{"gone@example.org", "here@example.org"} {
+			if res := c.Post("/@metro/follow", url.Values{"address": {addr}}); res.Status != http.StatusOK {
+				t.Fatal(res)
+			}
+		}
+		waitMail(t, sink, "here@example.org", "Confirm")
+		deadline := time.Now().Add(15 * time.Second)
+		var fl models.Follower
+		for time.Now().Before(deadline) {
+			a.DB.Gorm.Where("address = ?", "gone@example.org").First(&fl)
+			if fl.Status == models.StatusBounced {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if fl.Status != models.StatusBounced {
+			t.Fatalf("refused address has status %q, want bounced", fl.Status)
+		}
+		// The refused message's job ends cancelled (River records job states
+		// a moment after the work), never retryable.
+		var cancelled, retryable int64
+		for time.Now().Before(deadline) {
+			a.DB.Gorm.Table("river_job").Where("kind = 'follower_mail' AND state = 'cancelled'").Count(&cancelled)
+			a.DB.Gorm.Table("river_job").Where("kind = 'follower_mail' AND state = 'retryable'").Count(&retryable)
+			if cancelled == 1 || retryable > 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if cancelled != 1 || retryable != 0 {
+			t.Fatalf("mail jobs: %d cancelled, %d retryable; want the refused one cancelled and none retried", cancelled, retryable)
+		}
+	})
+}

@@ -58,6 +58,13 @@ func (w *FollowerMailWorker) Work(ctx context.Context, job *river.Job[jobs.Follo
 	err = w.Sender.Send(ctx, msg)
 	var perm *PermanentError
 	if errors.As(err, &perm) {
+		// The address does not exist: stop writing to it, so the sender's
+		// reputation (and everyone else's mail) does not suffer.
+		if perm.Recipient {
+			if berr := w.Store.MarkBounced(ctx, f.ID); berr != nil {
+				return berr
+			}
+		}
 		return river.JobCancel(err)
 	}
 	return err

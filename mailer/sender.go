@@ -60,7 +60,11 @@ type smtpSender struct {
 }
 
 // PermanentError is a refusal that retrying will not fix (a 5xx reply).
-type PermanentError struct{ Err error }
+// Recipient is set when the server refused the address itself.
+type PermanentError struct {
+	Err       error
+	Recipient bool
+}
 
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
@@ -68,7 +72,7 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 	body, err := m.Bytes(time.Now())
 	if err != nil {
-		return &PermanentError{err}
+		return &PermanentError{Err: err}
 	}
 	from, _ := mail.ParseAddress(m.From)
 	to, _ := mail.ParseAddress(m.To)
@@ -110,7 +114,12 @@ func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 		return classify(fmt.Errorf("smtp MAIL FROM: %w", err))
 	}
 	if err := c.Rcpt(to.Address); err != nil {
-		return classify(fmt.Errorf("smtp RCPT TO %s: %w", to.Address, err))
+		err = classify(fmt.Errorf("smtp RCPT TO %s: %w", to.Address, err))
+		var perm *PermanentError
+		if errors.As(err, &perm) {
+			perm.Recipient = true
+		}
+		return err
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -129,7 +138,7 @@ func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 func classify(err error) error {
 	var reply *textproto.Error
 	if errors.As(err, &reply) && reply.Code >= 500 {
-		return &PermanentError{err}
+		return &PermanentError{Err: err}
 	}
 	return err
 }

@@ -458,3 +458,24 @@ func (s *Store) SeedFollower(ctx context.Context, accountID int64, channel, addr
 	}
 	return &f, nil
 }
+
+// MarkBounced stops mail to a follower whose address the mail server
+// refused. Bouncing ends a follow like an unsubscribe does.
+func (s *Store) MarkBounced(ctx context.Context, followerID int64) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		var f Follower
+		if err := tx.conn(ctx).First(&f, followerID).Error; err != nil {
+			return notFound(err, "follower")
+		}
+		if f.Status != StatusActive && f.Status != StatusPending {
+			return nil
+		}
+		if err := tx.conn(ctx).Model(&f).Updates(map[string]any{"status": StatusBounced, "updated_at": tx.Now()}).Error; err != nil {
+			return fmt.Errorf("mark bounced: %w", err)
+		}
+		if f.Status == StatusActive {
+			return tx.recordEvent(ctx, &f, "unfollow")
+		}
+		return nil
+	})
+}

@@ -37,18 +37,32 @@ type Server struct {
 	mu      sync.Mutex
 	msgs    []Message
 	changed chan struct{}
-	onMsg   func(Message)
+	opts    Options
 	wg      sync.WaitGroup
+}
+
+// Options adjust a sink.
+type Options struct {
+	// OnMessage is called for every message accepted.
+	OnMessage func(Message)
+	// RejectRecipient makes the sink answer RCPT TO for an address with
+	// 550 (mailbox unavailable), as a real server does for a dead address.
+	RejectRecipient func(address string) bool
 }
 
 // Start listens on addr (e.g. 127.0.0.1:0) and serves until Close. onMsg,
 // if not nil, is called for every message accepted.
 func Start(addr string, onMsg func(Message)) (*Server, error) {
+	return StartWith(addr, Options{OnMessage: onMsg})
+}
+
+// StartWith is Start with options.
+func StartWith(addr string, opts Options) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("smtp sink listen on %s: %w", addr, err)
 	}
-	s := &Server{ln: ln, changed: make(chan struct{}), onMsg: onMsg}
+	s := &Server{ln: ln, changed: make(chan struct{}), opts: opts}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -101,8 +115,8 @@ func (s *Server) add(m Message) {
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
-	if s.onMsg != nil {
-		s.onMsg(m)
+	if s.opts.OnMessage != nil {
+		s.opts.OnMessage(m)
 	}
 }
 
@@ -157,7 +171,12 @@ func (s *Server) session(conn net.Conn) {
 				reply("503 MAIL first")
 				continue
 			}
-			to = append(to, addrArg(arg))
+			rcpt := addrArg(arg)
+			if s.opts.RejectRecipient != nil && s.opts.RejectRecipient(rcpt) {
+				reply("550 5.1.1 <%s>: mailbox unavailable", rcpt)
+				continue
+			}
+			to = append(to, rcpt)
 			reply("250 OK")
 		case "DATA":
 			if len(to) == 0 {
