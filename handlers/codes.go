@@ -1,7 +1,258 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/qr"
+	"github.com/plazahq/plaza/templates"
+)
+
+// codes is the studio area of an account's follow QR codes: their list,
+// pages, images, posters and numbers.
+type codes struct {
+	store   *models.Store
+	baseURL string
+}
+
+// chartDays is how many days the chart of a code covers.
+const chartDays = 30
 
 // registerCodes adds its routes to the organization's studio group g; the
 // handlers may use the studio's dependencies.
-func registerCodes(g *echo.Group, s *studio) {}
+func registerCodes(g *echo.Group, s *studio) {
+	h := &codes{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/")}
+	view, write := need(models.PermView), need(models.PermWrite)
+
+	g.GET("/accounts/:handle/codes", h.list, view)
+	g.GET("/accounts/:handle/codes/new", h.newCode, write)
+	g.POST("/accounts/:handle/codes", h.create, write)
+	g.GET("/accounts/:handle/codes/:id", h.show, view)
+	g.POST("/accounts/:handle/codes/:id", h.update, write)
+	g.GET("/accounts/:handle/codes/:id/expire", h.confirmExpire, write)
+	g.POST("/accounts/:handle/codes/:id/expire", h.expire, write)
+	g.GET("/accounts/:handle/codes/:id/qr.png", h.png, view)
+	g.GET("/accounts/:handle/codes/:id/qr.svg", h.svg, view)
+	g.GET("/accounts/:handle/codes/:id/poster", h.poster, view)
+}
+
+// shortURL is the absolute link a code's QR image encodes.
+func (h *codes) shortURL(code string) string { return h.baseURL + "/q/" + code }
+
+func (h *codes) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+// code loads the account and the code of the path; either missing, or of
+// another organization, is a 404.
+func (h *codes) code(c echo.Context) (*models.Member, *models.Account, *models.FollowCodeStats, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	code, err := h.store.FollowCodeByID(c.Request().Context(), m, a, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, a, code, nil
+}
+
+func (h *codes) list(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.ListFollowCodes(c.Request().Context(), m, a)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.CodeList(m, a, list, h.store.Now()))
+}
+
+func (h *codes) newCode(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.CodeNew(m, a, templates.CodeForm{}))
+}
+
+// parseLastDay reads the form's optional last day (YYYY-MM-DD); the code
+// expires at the midnight (UTC) that ends it.
+func parseLastDay(s string) (*time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return nil, false
+	}
+	end := d.AddDate(0, 0, 1)
+	return &end, true
+}
+
+func codeForm(c echo.Context) templates.CodeForm {
+	return templates.CodeForm{Name: c.FormValue("name"), Scene: c.FormValue("scene"), ExpiresOn: strings.TrimSpace(c.FormValue("expires_on"))}
+}
+
+func (h *codes) create(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	f := codeForm(c)
+	expires, ok := parseLastDay(f.ExpiresOn)
+	if !ok {
+		f.Errors = map[string]string{"expires_on": "err.date_format"}
+		return render(c, http.StatusUnprocessableEntity, templates.CodeNew(m, a, f))
+	}
+	code, err := h.store.CreateFollowCode(c.Request().Context(), m, a, models.FollowCodeInput{Name: f.Name, Scene: f.Scene, ExpiresAt: expires})
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, templates.CodeNew(m, a, f))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.created")
+}
+
+func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Account, code *models.FollowCodeStats, f templates.CodeForm) error {
+	ctx := c.Request().Context()
+	days, err := h.store.CodeDailyStats(ctx, &code.FollowCode, chartDays)
+	if err != nil {
+		return err
+	}
+	devices, err := h.store.CodeDevices(ctx, &code.FollowCode)
+	if err != nil {
+		return err
+	}
+	return render(c, status, templates.CodeDetail(m, templates.CodePage{
+		Account: a, Code: code, ShortURL: h.shortURL(code.Code), Days: days, Devices: devices, Form: f, Now: h.store.Now(),
+	}))
+}
+
+func (h *codes) show(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	f := templates.CodeForm{Name: code.Name, Scene: code.Scene, ExpiresOn: templates.CodeExpiresOn(&code.FollowCode)}
+	return h.page(c, http.StatusOK, m, a, code, f)
+}
+
+func (h *codes) update(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	f := codeForm(c)
+	f.Scene = code.Scene
+	in := models.FollowCodeUpdate{Name: f.Name, ExpiresAt: code.ExpiresAt}
+	// An unchanged day keeps the exact expiry, which need not be a midnight.
+	if f.ExpiresOn != templates.CodeExpiresOn(&code.FollowCode) {
+		expires, ok := parseLastDay(f.ExpiresOn)
+		if !ok {
+			f.Errors = map[string]string{"expires_on": "err.date_format"}
+			return h.page(c, http.StatusUnprocessableEntity, m, a, code, f)
+		}
+		in.ExpiresAt = expires
+	}
+	err = h.store.UpdateFollowCode(c.Request().Context(), m, a, &code.FollowCode, in)
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return h.page(c, http.StatusUnprocessableEntity, m, a, code, f)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.saved")
+}
+
+func (h *codes) confirmExpire(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.CodeExpireAsk(m, a, code, h.store.Now()))
+}
+
+func (h *codes) expire(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.ExpireFollowCode(c.Request().Context(), m, a, &code.FollowCode); err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.expired")
+}
+
+// sendAttachment sends a download named after the account and the scene, which
+// are both plain ASCII by construction.
+func sendAttachment(c echo.Context, contentType, filename string, body []byte) error {
+	hd := c.Response().Header()
+	hd.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	hd.Set("Cache-Control", "private, max-age=3600")
+	return c.Blob(http.StatusOK, contentType, body)
+}
+
+func (h *codes) png(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	size := 512
+	if s := c.QueryParam("size"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || !qr.ValidSize(n) {
+			back := orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10))
+			return render(c, http.StatusBadRequest, templates.ErrorPage(http.StatusBadRequest, "codes.bad_size_title", "codes.bad_size", back))
+		}
+		size = n
+	}
+	img, err := qr.PNG(h.shortURL(code.Code), size)
+	if err != nil {
+		return err
+	}
+	return sendAttachment(c, "image/png", a.Handle+"-"+code.Scene+"-"+strconv.Itoa(size)+".png", img)
+}
+
+func (h *codes) svg(c echo.Context) error {
+	_, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	svg, err := qr.SVG(h.shortURL(code.Code))
+	if err != nil {
+		return err
+	}
+	body := append([]byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"), svg...)
+	return sendAttachment(c, "image/svg+xml", a.Handle+"-"+code.Scene+".svg", body)
+}
+
+func (h *codes) poster(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	link := h.shortURL(code.Code)
+	svg, err := qr.SVG(link)
+	if err != nil {
+		return err
+	}
+	text := strings.TrimPrefix(strings.TrimPrefix(link, "https://"), "http://")
+	return render(c, http.StatusOK, templates.CodePoster(m, a, code, link, text, string(svg), h.store.Now()))
+}

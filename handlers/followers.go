@@ -1,7 +1,423 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// followerAdmin is where staff manage an account's followers.
+type followerAdmin struct {
+	store *models.Store
+}
+
+// growthDays is how many days the follower growth chart shows.
+const growthDays = 30
 
 // registerFollowers adds its routes to the organization's studio group g; the
-// handlers may use the studio's dependencies.
-func registerFollowers(g *echo.Group, s *studio) {}
+// handlers may use the studio's dependencies. Everyone in the organization
+// reads the list (contact details never leave it: the group answers 404 to
+// anyone else); editors, moderators and owners tag and block; only owners
+// export or erase one follower's data on request.
+func registerFollowers(g *echo.Group, s *studio) {
+	h := &followerAdmin{store: s.store}
+	view, manage, privacy := need(models.PermView), need(models.PermManageFollowers), need(models.PermPrivacy)
+
+	g.GET("/accounts/:handle/followers", h.list, view)
+	g.POST("/accounts/:handle/followers/bulk", h.bulk, manage)
+	g.GET("/accounts/:handle/followers/export.csv", h.exportCSV, view)
+	g.GET("/accounts/:handle/followers/:id", h.detail, view)
+	g.POST("/accounts/:handle/followers/:id/tags", h.setTags, manage)
+	g.POST("/accounts/:handle/followers/:id/block", h.block, manage)
+	g.GET("/accounts/:handle/followers/:id/export.json", h.exportJSON, privacy)
+	g.GET("/accounts/:handle/followers/:id/erase", h.confirmErase, privacy)
+	g.POST("/accounts/:handle/followers/:id/erase", h.erase, privacy)
+}
+
+func followersURL(m *models.Member, a *models.Account, rest string) string {
+	return orgURL(m, "/accounts/"+a.Handle+"/followers"+rest)
+}
+
+func (h *followerAdmin) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+// follower loads the account and the :id follower of it.
+func (h *followerAdmin) follower(c echo.Context) (*models.Member, *models.Account, *models.Follower, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, nil, nil, models.ErrNotFound
+	}
+	f, err := h.store.FollowerForStaff(c.Request().Context(), m, a, id)
+	return m, a, f, err
+}
+
+// parseFollowerFilter reads the list's filters from q. Dates are whole
+// days (UTC); "to" includes its day. A bad value is reported for its field
+// and left out of the filter.
+func parseFollowerFilter(q url.Values) (templates.FollowerFilterForm, models.FollowerFilter, map[string]string) {
+	clip := func(s string, n int) string {
+		s = strings.TrimSpace(s)
+		if r := []rune(s); len(r) > n {
+			return string(r[:n])
+		}
+		return s
+	}
+	form := templates.FollowerFilterForm{
+		Q: clip(q.Get("q"), 200), Channel: clip(q.Get("channel"), 40), Status: clip(q.Get("status"), 20),
+		Tag: clip(q.Get("tag"), 60), Scene: clip(q.Get("scene"), 64), From: clip(q.Get("from"), 10), To: clip(q.Get("to"), 10),
+	}
+	f := models.FollowerFilter{Query: form.Q, Channel: form.Channel, Status: form.Status, Tag: form.Tag, Scene: form.Scene}
+	errs := map[string]string{}
+	day := func(field, s string) time.Time {
+		if s == "" {
+			return time.Time{}
+		}
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			errs[field] = "followers.err_date"
+			return time.Time{}
+		}
+		return d
+	}
+	f.From = day("from", form.From)
+	if to := day("to", form.To); !to.IsZero() {
+		f.To = to.AddDate(0, 0, 1)
+	}
+	if v, ok := models.AsValidation(f.Validate()); ok {
+		for field, key := range v.Fields {
+			errs[field] = key
+			switch field {
+			case "status":
+				f.Status = ""
+			case "tag":
+				f.Tag = ""
+			case "to":
+				f.From, f.To = time.Time{}, time.Time{}
+			case "q":
+				f.Query = ""
+			case "channel":
+				f.Channel = ""
+			case "scene":
+				f.Scene = ""
+			}
+		}
+	}
+	return form, f, errs
+}
+
+func (h *followerAdmin) list(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	form, filter, errs := parseFollowerFilter(c.QueryParams())
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	return h.listPage(c, status, m, a, form, filter, errs, pageParam(c), templates.FollowerBulkForm{})
+}
+
+func (h *followerAdmin) listPage(c echo.Context, status int, m *models.Member, a *models.Account, form templates.FollowerFilterForm,
+	filter models.FollowerFilter, errs map[string]string, page models.Page, bulk templates.FollowerBulkForm) error {
+	ctx := c.Request().Context()
+	rows, total, err := h.store.ListFollowers(ctx, m, a, filter, page)
+	if err != nil {
+		return err
+	}
+	counts, err := h.store.FollowerCounts(ctx, m, a)
+	if err != nil {
+		return err
+	}
+	facets, err := h.store.FollowerFacets(ctx, m, a)
+	if err != nil {
+		return err
+	}
+	growth, err := h.store.GrowthDaily(ctx, m, a, growthDays)
+	if err != nil {
+		return err
+	}
+	if filter.Channel != "" && !slices.Contains(facets.Channels, filter.Channel) {
+		// A channel the account no longer offers still has followers.
+		facets.Channels = append(facets.Channels, filter.Channel)
+	}
+	base := form.URL(followersURL(m, a, ""), "", "")
+	l := templates.FollowerList{
+		Account: a, Filter: form, Errors: errs, Rows: rows, Total: total, Counts: counts, Facets: facets, Growth: growth, Bulk: bulk,
+		Pager: templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: base},
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, status, templates.FollowersPage(m, l))
+}
+
+// formIDs reads the selected follower ids; anything that is not an id is
+// dropped, and so is the selection of more than MaxBulk rows.
+func formIDs(c echo.Context) []int64 {
+	form, _ := c.FormParams()
+	raw := append(form["ids"], form["ids[]"]...)
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, s := range raw {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || id <= 0 || seen[id] {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (h *followerAdmin) bulk(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	back, _ := url.ParseQuery(c.FormValue("return"))
+	form, filter, ferrs := parseFollowerFilter(back)
+	page := models.Page{Number: 1, Size: models.DefaultPageSize}
+	if n, err := strconv.Atoi(back.Get("page")); err == nil && n > 0 && n <= 100000 {
+		page.Number = n
+	}
+	ids := formIDs(c)
+	bulk := templates.FollowerBulkForm{Action: c.FormValue("action"), Tag: strings.TrimSpace(c.FormValue("tag")), Selected: map[int64]bool{}}
+	for _, id := range ids {
+		bulk.Selected[id] = true
+	}
+	switch bulk.Action {
+	case "add_tag":
+		_, err = h.store.BulkTag(ctx, m, a, ids, []string{bulk.Tag}, nil)
+	case "remove_tag":
+		_, err = h.store.BulkTag(ctx, m, a, ids, nil, []string{bulk.Tag})
+	case "block", "unblock":
+		_, err = h.store.SetBlocked(ctx, m, a, ids, bulk.Action == "block")
+	default:
+		v := &models.ValidationError{}
+		v.Add("action", "followers.err_action")
+		if len(ids) == 0 {
+			v.Add("ids", "followers.err_no_selection")
+		}
+		err = v
+	}
+	if v, ok := models.AsValidation(err); ok {
+		bulk.Errors = v.Fields
+		return h.listPage(c, http.StatusUnprocessableEntity, m, a, form, filter, ferrs, page, bulk)
+	}
+	if err != nil {
+		return err
+	}
+	// Back to the list as it was; only the list's own parameters go into
+	// the URL.
+	keep := form.Values()
+	if page.Number > 1 {
+		keep.Set("page", strconv.Itoa(page.Number))
+	}
+	to := followersURL(m, a, "")
+	if len(keep) > 0 {
+		to += "?" + keep.Encode()
+	}
+	return redirect(c, to, "flash.followers_"+bulk.Action)
+}
+
+// csvCell neutralises a cell a spreadsheet would run as a formula.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func csvTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// filterSummary describes a filter for the audit log, without the search
+// text (it may be someone's address).
+func filterSummary(f templates.FollowerFilterForm) string {
+	v := f.Values()
+	if v.Has("q") {
+		v.Set("q", "…")
+	}
+	if len(v) == 0 {
+		return "all"
+	}
+	s, _ := url.QueryUnescape(v.Encode())
+	return s
+}
+
+// exportCSV streams the followers matching the list's current filter as
+// CSV: UTF-8 with a byte-order mark (so spreadsheet programs read Chinese
+// names right), written row by row as they are read.
+func (h *followerAdmin) exportCSV(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	form, filter, errs := parseFollowerFilter(c.QueryParams())
+	if len(errs) > 0 {
+		return h.listPage(c, http.StatusUnprocessableEntity, m, a, form, filter, errs, models.Page{Number: 1}, templates.FollowerBulkForm{})
+	}
+	ctx := c.Request().Context()
+	if err := h.store.AuditFollowerExport(ctx, m, a, filterSummary(form)); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("followers-%s-%s.csv", a.Handle, h.store.Now().Format("2006-01-02"))
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	hdr.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	hdr.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := c.Response().Write([]byte("\ufeff")); err != nil {
+		return err
+	}
+	w := csv.NewWriter(c.Response())
+	if err := w.Write([]string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
+		"followed_at", "confirmed_at", "unsubscribed_at"}); err != nil {
+		return err
+	}
+	n := 0
+	err = h.store.EachFollower(ctx, m, a, filter, func(f *models.Follower) error {
+		created := f.CreatedAt
+		rec := []string{f.Address, f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
+			csvTime(&created), csvTime(f.ConfirmedAt), csvTime(f.UnsubscribedAt)}
+		for i := range rec {
+			rec[i] = csvCell(rec[i])
+		}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+		if n++; n%500 == 0 {
+			w.Flush()
+			_ = http.NewResponseController(c.Response().Writer).Flush()
+		}
+		return w.Error()
+	})
+	w.Flush()
+	if err != nil {
+		// The status is sent; all that is left is to stop and log.
+		return err
+	}
+	return w.Error()
+}
+
+func (h *followerAdmin) detailPage(c echo.Context, status int, m *models.Member, a *models.Account, f *models.Follower,
+	tagsInput string, errs map[string]string) error {
+	events, err := h.store.FollowerEvents(c.Request().Context(), m, a, f.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, status, templates.FollowerDetailPage(m, templates.FollowerDetail{
+		Account: a, Follower: f, Events: events, TagsInput: tagsInput, Errors: errs,
+	}))
+}
+
+func (h *followerAdmin) detail(c echo.Context) error {
+	m, a, f, err := h.follower(c)
+	if err != nil {
+		return err
+	}
+	return h.detailPage(c, http.StatusOK, m, a, f, strings.Join(f.Tags, ", "), nil)
+}
+
+func (h *followerAdmin) setTags(c echo.Context) error {
+	m, a, f, err := h.follower(c)
+	if err != nil {
+		return err
+	}
+	input := c.FormValue("tags")
+	tags := strings.FieldsFunc(input, func(r rune) bool { return r == ',' || r == '，' || r == '\n' })
+	err = h.store.SetFollowerTags(c.Request().Context(), m, a, f.ID, tags)
+	if v, ok := models.AsValidation(err); ok {
+		return h.detailPage(c, http.StatusUnprocessableEntity, m, a, f, input, v.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, followersURL(m, a, "/"+strconv.FormatInt(f.ID, 10)), "flash.saved")
+}
+
+func (h *followerAdmin) block(c echo.Context) error {
+	m, a, f, err := h.follower(c)
+	if err != nil {
+		return err
+	}
+	blocked := c.FormValue("blocked") == "1"
+	if _, err := h.store.SetBlocked(c.Request().Context(), m, a, []int64{f.ID}, blocked); err != nil {
+		return err
+	}
+	flash := "flash.followers_unblock"
+	if blocked {
+		flash = "flash.followers_block"
+	}
+	return redirect(c, followersURL(m, a, "/"+strconv.FormatInt(f.ID, 10)), flash)
+}
+
+func (h *followerAdmin) exportJSON(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return models.ErrNotFound
+	}
+	d, err := h.store.ExportFollower(c.Request().Context(), m, a, id)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="follower-%s-%d.json"`, a.Handle, id))
+	hdr.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, append(b, '\n'))
+}
+
+func (h *followerAdmin) confirmErase(c echo.Context) error {
+	m, a, f, err := h.follower(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, templates.ConfirmEraseFollower(m, a, f))
+}
+
+func (h *followerAdmin) erase(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return models.ErrNotFound
+	}
+	if err := h.store.EraseFollower(c.Request().Context(), m, a, id); err != nil {
+		return err
+	}
+	return redirect(c, followersURL(m, a, ""), "flash.follower_erased")
+}

@@ -139,9 +139,9 @@ var messages = map[string][2]string{
 	"role.editor":          {"Editor", "编辑"},
 	"role.moderator":       {"Moderator", "审核员"},
 	"role.viewer":          {"Viewer", "查看者"},
-	"role.owner.means":     {"Manages staff and settings, and can do everything editors and moderators do.", "管理员工和设置，并拥有编辑和审核员的全部权限。"},
-	"role.editor.means":    {"Writes and publishes notices and edits the official accounts.", "撰写和发布通知，编辑官方账号。"},
-	"role.moderator.means": {"Handles feedback and the inbox.", "处理反馈和消息收件箱。"},
+	"role.owner.means":     {"Manages staff and settings, answers followers' requests to export or erase their data, and can do everything editors and moderators do.", "管理员工和设置，处理关注者导出或删除个人数据的请求，并拥有编辑和审核员的全部权限。"},
+	"role.editor.means":    {"Writes and publishes notices, edits the official accounts, and tags and blocks followers.", "撰写和发布通知，编辑官方账号，为关注者添加标签或屏蔽关注者。"},
+	"role.moderator.means": {"Handles feedback and the inbox, and tags and blocks followers.", "处理反馈和消息收件箱，为关注者添加标签或屏蔽关注者。"},
 	"role.viewer.means":    {"Reads everything in the studio but changes nothing.", "可查看工作台的全部内容，但不能修改。"},
 
 	// Studio

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/plazahq/plaza/database"
 )
 
 // FollowCode is a named QR code of an account: its short link /q/{code}
@@ -97,14 +99,8 @@ func (s *Store) CreateFollowCode(ctx context.Context, m *Member, a *Account, in 
 		return nil, ErrForbidden
 	}
 	var v ValidationError
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = validCodeName(&v, in.Name)
 	in.Scene = strings.ToLower(strings.TrimSpace(in.Scene))
-	switch n := len([]rune(in.Name)); {
-	case n == 0:
-		v.Add("name", "err.required")
-	case n > 100:
-		v.Add("name", "err.too_long")
-	}
 	if !sceneRE.MatchString(in.Scene) {
 		v.Add("scene", "err.scene_format")
 	}
@@ -125,6 +121,10 @@ func (s *Store) CreateFollowCode(ctx context.Context, m *Member, a *Account, in 
 		}
 		c.Code = newShortCode()
 		if err := tx.conn(ctx).Create(c).Error; err != nil {
+			if isUniqueViolation(err) {
+				// Someone else took the scene between the check and now.
+				return FieldError("scene", "err.scene_taken")
+			}
 			return fmt.Errorf("create follow code: %w", err)
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.create", "@"+a.Handle, in.Scene)
@@ -154,4 +154,254 @@ func (s *Store) FollowCodeByScene(ctx context.Context, accountID int64, scene st
 		return nil, notFound(err, "follow code")
 	}
 	return &c, nil
+}
+
+// DeviceBot is the device class of crawlers and the link-preview fetchers
+// of chat apps: their visits are kept but not counted as scans, since no
+// person scanned anything.
+const DeviceBot = "bot"
+
+// FollowCodeStats is a code with its totals: scans by people (bots left
+// out) and the follows credited to it.
+type FollowCodeStats struct {
+	FollowCode
+	Scans   int64
+	Follows int64
+}
+
+// Conversion is the share of scans that became a follow, 0 without scans.
+func (c *FollowCodeStats) Conversion() float64 {
+	if c.Scans == 0 {
+		return 0
+	}
+	return float64(c.Follows) / float64(c.Scans)
+}
+
+// ownAccount checks that the account belongs to the member's organization;
+// another organization's account is ErrNotFound, as if it did not exist.
+func ownAccount(m *Member, a *Account, p Permission) error {
+	if m == nil || a == nil || a.OrganizationID != m.Org.ID {
+		return fmt.Errorf("account: %w", ErrNotFound)
+	}
+	if !m.Can(p) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// codeStats loads the codes of an account (or one of them, when codeID is
+// not 0) with their totals, counted by the database in one query.
+func (s *Store) codeStats(ctx context.Context, accountID, codeID int64) ([]FollowCodeStats, error) {
+	scanArgs, followArgs, codeArgs := []any{accountID, DeviceBot}, []any{accountID}, []any{accountID}
+	onlyScans, onlyFollows, onlyCode := "", "", ""
+	if codeID != 0 {
+		onlyScans, onlyFollows, onlyCode = " AND s.code_id = ?", " AND e.code_id = ?", " AND c.id = ?"
+		scanArgs, followArgs, codeArgs = append(scanArgs, codeID), append(followArgs, codeID), append(codeArgs, codeID)
+	}
+	q := `SELECT c.*, COALESCE(sc.n, 0) AS scans, COALESCE(fe.n, 0) AS follows
+		FROM follow_codes c
+		LEFT JOIN (
+			SELECT s.code_id, COUNT(*) AS n FROM scans s
+			JOIN follow_codes sfc ON sfc.id = s.code_id
+			WHERE sfc.account_id = ? AND s.device <> ?` + onlyScans + `
+			GROUP BY s.code_id
+		) sc ON sc.code_id = c.id
+		LEFT JOIN (
+			SELECT e.code_id, COUNT(*) AS n FROM follow_events e
+			JOIN follow_codes efc ON efc.id = e.code_id
+			WHERE efc.account_id = ? AND e.kind = 'follow'` + onlyFollows + `
+			GROUP BY e.code_id
+		) fe ON fe.code_id = c.id
+		WHERE c.account_id = ?` + onlyCode + `
+		ORDER BY c.created_at DESC, c.id DESC`
+	args := append(append(scanArgs, followArgs...), codeArgs...)
+	var out []FollowCodeStats
+	if err := s.conn(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("follow codes of account %d: %w", accountID, err)
+	}
+	return out, nil
+}
+
+// ListFollowCodes lists an account's follow codes, newest first, with
+// their scans, follows and conversion.
+func (s *Store) ListFollowCodes(ctx context.Context, m *Member, a *Account) ([]FollowCodeStats, error) {
+	if err := ownAccount(m, a, PermView); err != nil {
+		return nil, err
+	}
+	return s.codeStats(ctx, a.ID, 0)
+}
+
+// FollowCodeByID loads one code of the account with its totals. A code of
+// another account, or an account of another organization, is ErrNotFound.
+func (s *Store) FollowCodeByID(ctx context.Context, m *Member, a *Account, id int64) (*FollowCodeStats, error) {
+	if err := ownAccount(m, a, PermView); err != nil {
+		return nil, err
+	}
+	if id <= 0 {
+		return nil, fmt.Errorf("follow code: %w", ErrNotFound)
+	}
+	out, err := s.codeStats(ctx, a.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("follow code %d: %w", id, ErrNotFound)
+	}
+	return &out[0], nil
+}
+
+// DayStat is one day (UTC) of a code's activity.
+type DayStat struct {
+	Day     time.Time
+	Scans   int64
+	Follows int64
+}
+
+// dayExpr is the SQL for the UTC calendar day (YYYY-MM-DD) of a time
+// column. SQLite keeps times as text that starts with the UTC date
+// ("2006-01-02 15:04:05.999999999+00:00", as Plaza writes only UTC times).
+func (s *Store) dayExpr(col string) string {
+	if s.dialect == database.Postgres {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	return "substr(" + col + ", 1, 10)"
+}
+
+// CodeDailyStats counts a code's scans (bots left out) and follows per UTC
+// day for the last days days, today included, oldest first; days without
+// any are there with zeros.
+func (s *Store) CodeDailyStats(ctx context.Context, code *FollowCode, days int) ([]DayStat, error) {
+	if days < 1 {
+		days = 1
+	}
+	now := s.Now()
+	first := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(days - 1))
+	type row struct {
+		Day string
+		N   int64
+	}
+	count := func(table, where string, args ...any) (map[string]int64, error) {
+		var rows []row
+		day := s.dayExpr("created_at")
+		err := s.conn(ctx).Raw("SELECT "+day+" AS day, COUNT(*) AS n FROM "+table+
+			" WHERE code_id = ? AND created_at >= ? AND "+where+" GROUP BY "+day,
+			append([]any{code.ID, first}, args...)...).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("daily %s of code %d: %w", table, code.ID, err)
+		}
+		out := make(map[string]int64, len(rows))
+		for _, r := range rows {
+			out[r.Day] = r.N
+		}
+		return out, nil
+	}
+	scans, err := count("scans", "device <> ?", DeviceBot)
+	if err != nil {
+		return nil, err
+	}
+	follows, err := count("follow_events", "kind = 'follow'")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DayStat, days)
+	for i := range out {
+		d := first.AddDate(0, 0, i)
+		k := d.Format("2006-01-02")
+		out[i] = DayStat{Day: d, Scans: scans[k], Follows: follows[k]}
+	}
+	return out, nil
+}
+
+// DeviceCount is how many visits of a code came from one device class.
+type DeviceCount struct {
+	Device string
+	N      int64
+}
+
+// CodeDevices counts all visits of a code's link by device class, bots
+// included, most first.
+func (s *Store) CodeDevices(ctx context.Context, code *FollowCode) ([]DeviceCount, error) {
+	var out []DeviceCount
+	err := s.conn(ctx).Raw("SELECT device, COUNT(*) AS n FROM scans WHERE code_id = ? GROUP BY device ORDER BY n DESC, device",
+		code.ID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("devices of code %d: %w", code.ID, err)
+	}
+	return out, nil
+}
+
+// FollowCodeUpdate is what can change on a code once it exists. The scene
+// cannot: it is printed on posters and labels every follow already made.
+type FollowCodeUpdate struct {
+	Name      string
+	ExpiresAt *time.Time
+}
+
+func validCodeName(v *ValidationError, name string) string {
+	name = strings.TrimSpace(name)
+	switch n := len([]rune(name)); {
+	case n == 0:
+		v.Add("name", "err.required")
+	case n > 100:
+		v.Add("name", "err.too_long")
+	}
+	return name
+}
+
+// UpdateFollowCode renames a code and changes or removes its expiry. An
+// ended code stays ended: only its name can change.
+func (s *Store) UpdateFollowCode(ctx context.Context, m *Member, a *Account, code *FollowCode, in FollowCodeUpdate) error {
+	if err := ownAccount(m, a, PermWrite); err != nil {
+		return err
+	}
+	if code.AccountID != a.ID {
+		return fmt.Errorf("follow code: %w", ErrNotFound)
+	}
+	var v ValidationError
+	name := validCodeName(&v, in.Name)
+	now := s.Now()
+	ended := code.Expired(now)
+	expires := in.ExpiresAt
+	if ended {
+		expires = code.ExpiresAt
+	} else if expires != nil && !expires.After(now) {
+		v.Add("expires_at", "err.expiry_past")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		err := tx.conn(ctx).Model(&FollowCode{}).Where("id = ? AND account_id = ?", code.ID, a.ID).
+			Updates(map[string]any{"name": name, "expires_at": expires}).Error
+		if err != nil {
+			return fmt.Errorf("update follow code: %w", err)
+		}
+		code.Name, code.ExpiresAt = name, expires
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.update", "@"+a.Handle, code.Scene)
+	})
+}
+
+// ExpireFollowCode ends a code now: its link shows the "no longer active"
+// page from then on, while its counts stay. Ending an ended code changes
+// nothing.
+func (s *Store) ExpireFollowCode(ctx context.Context, m *Member, a *Account, code *FollowCode) error {
+	if err := ownAccount(m, a, PermWrite); err != nil {
+		return err
+	}
+	if code.AccountID != a.ID {
+		return fmt.Errorf("follow code: %w", ErrNotFound)
+	}
+	now := s.Now()
+	if code.Expired(now) {
+		return nil
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		err := tx.conn(ctx).Model(&FollowCode{}).Where("id = ? AND account_id = ?", code.ID, a.ID).
+			Update("expires_at", now).Error
+		if err != nil {
+			return fmt.Errorf("expire follow code: %w", err)
+		}
+		code.ExpiresAt = &now
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.expire", "@"+a.Handle, code.Scene)
+	})
 }

@@ -38,19 +38,25 @@ const (
 	PermPublish Permission = "publish"
 	// PermModerate handles feedback and the inbox.
 	PermModerate Permission = "moderate"
+	// PermManageFollowers tags, blocks and unblocks an account's followers.
+	PermManageFollowers Permission = "manage_followers"
+	// PermPrivacy answers a follower's data request: export all their data
+	// or erase them.
+	PermPrivacy Permission = "privacy"
 )
 
-// Can reports whether the role grants p. Owners can do everything; editors
-// write and publish; moderators handle feedback and the inbox; viewers only
-// read.
+// Can reports whether the role grants p. Owners can do everything, and
+// only they answer followers' privacy requests (export, erase); editors
+// write and publish; moderators handle feedback and the inbox; editors and
+// moderators both tag and block followers; viewers only read.
 func (r Role) Can(p Permission) bool {
 	switch r {
 	case RoleOwner:
 		return true
 	case RoleEditor:
-		return p == PermView || p == PermWrite || p == PermPublish
+		return p == PermView || p == PermWrite || p == PermPublish || p == PermManageFollowers
 	case RoleModerator:
-		return p == PermView || p == PermModerate
+		return p == PermView || p == PermModerate || p == PermManageFollowers
 	case RoleViewer:
 		return p == PermView
 	}

@@ -1,0 +1,119 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
+)
+
+func TestDeviceClass(t *testing.T) {
+	for ua, want := range map[string]string{
+		"": "other",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148":         "phone",
+		"Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/124.0 Mobile Safari/537.36":   "phone",
+		"Mozilla/5.0 (Linux; Android 13; SM-X700) Chrome/124.0 Safari/537.36":          "tablet",
+		"Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)":                                "tablet",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0 Safari/537.36":         "desktop",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Safari/605.1.15":                 "desktop",
+		"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)":     "bot",
+		"TelegramBot (like TwitterBot)":                                                "bot",
+		"curl/8.5.0":                                                                   "bot",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.47": "phone",
+		"SomethingElse/1.0": "other",
+	} {
+		if got := models.DeviceClass(ua); got != want {
+			t.Errorf("DeviceClass(%q) = %s, want %s", ua, got, want)
+		}
+	}
+}
+
+func TestFollowCodeRules(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		s := a.Store
+		editor, viewer := f.Member(models.RoleEditor), f.Member(models.RoleViewer)
+		code, err := s.CreateFollowCode(ctx, editor, f.Account, models.FollowCodeInput{Name: "Stop", Scene: "stop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		soon := s.Now().Add(time.Hour)
+
+		// Viewers read but change nothing.
+		if _, err := s.ListFollowCodes(ctx, viewer, f.Account); err != nil {
+			t.Fatalf("viewer list: %v", err)
+		}
+		if _, err := s.CreateFollowCode(ctx, viewer, f.Account, models.FollowCodeInput{Name: "X", Scene: "x"}); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("viewer create: %v", err)
+		}
+		if err := s.UpdateFollowCode(ctx, viewer, f.Account, code, models.FollowCodeUpdate{Name: "X"}); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("viewer update: %v", err)
+		}
+		if err := s.ExpireFollowCode(ctx, viewer, f.Account, code); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("viewer expire: %v", err)
+		}
+		if _, err := s.FollowCodeByID(ctx, viewer, f.Account, code.ID+1000); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("unknown id: %v", err)
+		}
+
+		// A code handed in with another account is refused.
+		other, err := s.CreateAccount(ctx, f.Member(models.RoleOwner), models.AccountInput{Handle: "buses", Name: "Buses", Category: "transit", Languages: []string{"en"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateFollowCode(ctx, editor, other, code, models.FollowCodeUpdate{Name: "Moved"}); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("update through another account: %v", err)
+		}
+		if _, err := s.FollowCodeByID(ctx, editor, other, code.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("load through another account: %v", err)
+		}
+		// The same scene on another account is fine: scenes are per account.
+		if _, err := s.CreateFollowCode(ctx, editor, other, models.FollowCodeInput{Name: "Stop", Scene: "stop"}); err != nil {
+			t.Fatalf("same scene, other account: %v", err)
+		}
+
+		if err := s.UpdateFollowCode(ctx, editor, f.Account, code, models.FollowCodeUpdate{Name: " Renamed ", ExpiresAt: &soon}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.FollowCodeByID(ctx, viewer, f.Account, code.ID)
+		if err != nil || got.Name != "Renamed" || got.Scene != "stop" || got.ExpiresAt == nil || got.ExpiresAt.Sub(soon).Abs() > time.Millisecond {
+			t.Fatalf("after update: %+v, %v", got, err)
+		}
+		if err := s.ExpireFollowCode(ctx, editor, f.Account, &got.FollowCode); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.FollowCodeByID(ctx, viewer, f.Account, code.ID)
+		if !got.Expired(s.Now()) {
+			t.Fatalf("not ended: %v", got.ExpiresAt)
+		}
+		// An ended code keeps its end whatever expiry an update brings.
+		later := s.Now().AddDate(0, 1, 0)
+		endedAt := *got.ExpiresAt
+		if err := s.UpdateFollowCode(ctx, editor, f.Account, &got.FollowCode, models.FollowCodeUpdate{Name: "Gone", ExpiresAt: &later}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.FollowCodeByID(ctx, viewer, f.Account, code.ID)
+		if got.Name != "Gone" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(endedAt) {
+			t.Fatalf("ended code after update: %+v", got)
+		}
+
+		// Days run oldest first, to today, with no gaps.
+		days, err := s.CodeDailyStats(ctx, code, 7)
+		if err != nil || len(days) != 7 {
+			t.Fatalf("7 days: %d, %v", len(days), err)
+		}
+		for i := 1; i < len(days); i++ {
+			if !days[i].Day.Equal(days[i-1].Day.AddDate(0, 0, 1)) {
+				t.Fatalf("gap between %v and %v", days[i-1].Day, days[i].Day)
+			}
+		}
+		if d, _ := s.CodeDailyStats(ctx, code, 0); len(d) != 1 {
+			t.Fatalf("0 days gives %d", len(d))
+		}
+	})
+}

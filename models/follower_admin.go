@@ -1,0 +1,649 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/plazahq/plaza/database"
+)
+
+// This file holds what staff do with an account's followers in the studio:
+// list and filter them, tag and block them in bulk, export them, and answer
+// a follower's privacy requests (export all their data, erase them).
+
+// FollowerFilter narrows an account's follower list. Empty fields match
+// everything.
+type FollowerFilter struct {
+	Channel string
+	Status  string
+	Tag     string
+	Scene   string
+	// From and To bound when the follower first followed (created_at):
+	// From is inclusive, To exclusive; zero means open.
+	From, To time.Time
+	// Query matches part of the address or the name, case-insensitively.
+	Query string
+}
+
+// Empty reports whether the filter matches every follower.
+func (f FollowerFilter) Empty() bool {
+	return f.Channel == "" && f.Status == "" && f.Tag == "" && f.Scene == "" &&
+		f.From.IsZero() && f.To.IsZero() && strings.TrimSpace(f.Query) == ""
+}
+
+// Validate checks the filter's values; the status must be a known one and
+// the tag well formed.
+func (f *FollowerFilter) Validate() error {
+	var v ValidationError
+	f.Channel = strings.ToLower(strings.TrimSpace(f.Channel))
+	f.Scene = strings.ToLower(strings.TrimSpace(f.Scene))
+	f.Query = strings.TrimSpace(f.Query)
+	if f.Status != "" && !validStatus(f.Status) {
+		v.Add("status", "err.choose_one")
+	}
+	if strings.TrimSpace(f.Tag) != "" {
+		t, ok := NormalizeTag(f.Tag)
+		if !ok {
+			v.Add("tag", "err.tag_format")
+		}
+		f.Tag = t
+	} else {
+		f.Tag = ""
+	}
+	if len([]rune(f.Query)) > 200 {
+		v.Add("q", "err.too_long")
+	}
+	if len(f.Channel) > 40 {
+		v.Add("channel", "err.too_long")
+	}
+	if len(f.Scene) > 64 {
+		v.Add("scene", "err.too_long")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		v.Add("to", "followers.err_dates")
+	}
+	return v.Err()
+}
+
+func validStatus(s string) bool {
+	for _, x := range FollowerStatuses() {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// followerAccess checks that m may act on a's followers with permission p.
+func followerAccess(m *Member, a *Account, p Permission) error {
+	if !m.Can(p) || a == nil || a.OrganizationID != m.Org.ID {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// followersOf is the filtered follower query of one account.
+func (s *Store) followersOf(ctx context.Context, a *Account, f FollowerFilter) *gorm.DB {
+	q := s.conn(ctx).Model(&Follower{}).Where("followers.account_id = ?", a.ID)
+	if f.Channel != "" {
+		q = q.Where("followers.channel = ?", f.Channel)
+	}
+	if f.Status != "" {
+		q = q.Where("followers.status = ?", f.Status)
+	}
+	if f.Scene != "" {
+		q = q.Where("followers.scene = ?", f.Scene)
+	}
+	if f.Tag != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM follower_tags ft WHERE ft.follower_id = followers.id AND ft.tag = ?)", f.Tag)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("followers.created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("followers.created_at < ?", f.To.UTC())
+	}
+	if t := strings.TrimSpace(f.Query); t != "" {
+		p := likePattern(t)
+		q = q.Where("("+likeExpr("followers.address")+" OR "+likeExpr("followers.name")+")", p, p)
+	}
+	return q.Session(&gorm.Session{})
+}
+
+// ListFollowers pages through an account's followers matching f, newest
+// first, with their tags (loaded in one query for the page), and the
+// number of matching followers.
+func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f FollowerFilter, page Page) ([]Follower, int64, error) {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return nil, 0, err
+	}
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	q := s.followersOf(ctx, a, f)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count followers: %w", err)
+	}
+	var out []Follower
+	err := q.Order("followers.created_at DESC, followers.id DESC").Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list followers: %w", err)
+	}
+	if err := s.loadTags(ctx, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// loadTags fills in the tags of fs with one query.
+func (s *Store) loadTags(ctx context.Context, fs []Follower) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(fs))
+	at := make(map[int64]int, len(fs))
+	for i := range fs {
+		ids[i] = fs[i].ID
+		at[fs[i].ID] = i
+		fs[i].Tags = nil
+	}
+	var rows []FollowerTag
+	if err := s.conn(ctx).Where("follower_id IN ?", ids).Order("follower_id, tag").Find(&rows).Error; err != nil {
+		return fmt.Errorf("tags of followers: %w", err)
+	}
+	for _, r := range rows {
+		i := at[r.FollowerID]
+		fs[i].Tags = append(fs[i].Tags, r.Tag)
+	}
+	return nil
+}
+
+// EachFollower calls fn for every follower of the account matching f, in
+// id order, with their tags. It reads batchSize rows at a time, so memory
+// stays flat however many followers there are, and holds no database
+// connection while fn runs (fn may write to a slow client).
+func (s *Store) EachFollower(ctx context.Context, m *Member, a *Account, f FollowerFilter, fn func(*Follower) error) error {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return err
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	const batchSize = 500
+	q := s.followersOf(ctx, a, f)
+	var last int64
+	batch := make([]Follower, 0, batchSize)
+	for {
+		batch = batch[:0]
+		rows, err := q.Where("followers.id > ?", last).Order("followers.id").Limit(batchSize).Rows()
+		if err != nil {
+			return fmt.Errorf("export followers: %w", err)
+		}
+		for rows.Next() {
+			var fl Follower
+			if err := s.db.ScanRows(rows, &fl); err != nil {
+				rows.Close()
+				return fmt.Errorf("read follower: %w", err)
+			}
+			batch = append(batch, fl)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("export followers: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.loadTags(ctx, batch); err != nil {
+			return err
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < batchSize {
+			return nil
+		}
+		last = batch[len(batch)-1].ID
+	}
+}
+
+// StatusCounts is the number of followers per status.
+type StatusCounts map[string]int64
+
+// Total is the number of followers of every status.
+func (c StatusCounts) Total() int64 {
+	var n int64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// FollowerCounts counts the account's followers per status, for the
+// list's status links.
+func (s *Store) FollowerCounts(ctx context.Context, m *Member, a *Account) (StatusCounts, error) {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Status string
+		N      int64
+	}
+	err := s.conn(ctx).Model(&Follower{}).Select("status, COUNT(*) AS n").Where("account_id = ?", a.ID).
+		Group("status").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count followers by status: %w", err)
+	}
+	out := StatusCounts{}
+	for _, st := range FollowerStatuses() {
+		out[st] = 0
+	}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// FollowerForStaff loads one follower of the account, with tags. A
+// follower of another account, or of an account of another organization,
+// is ErrNotFound.
+func (s *Store) FollowerForStaff(ctx context.Context, m *Member, a *Account, id int64) (*Follower, error) {
+	if a == nil || a.OrganizationID != m.Org.ID {
+		return nil, fmt.Errorf("follower: %w", ErrNotFound)
+	}
+	if !m.Can(PermView) {
+		return nil, ErrForbidden
+	}
+	var f Follower
+	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&f).Error; err != nil {
+		return nil, notFound(err, "follower")
+	}
+	tags, err := s.tagsOf(ctx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	f.Tags = tags
+	return &f, nil
+}
+
+// FollowerEvent is a follow or unfollow of one follower, with the scene
+// of the code it came through, if any.
+type FollowerEvent struct {
+	Kind      string    `json:"kind"`
+	Channel   string    `json:"channel"`
+	Scene     string    `json:"scene,omitempty"`
+	CreatedAt time.Time `json:"at"`
+}
+
+// FollowerEvents is the follow history of one follower of the account,
+// oldest first.
+func (s *Store) FollowerEvents(ctx context.Context, m *Member, a *Account, followerID int64) ([]FollowerEvent, error) {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return nil, err
+	}
+	var out []FollowerEvent
+	err := s.conn(ctx).Table("follow_events").
+		Select("follow_events.kind, follow_events.channel, COALESCE(follow_codes.scene, '') AS scene, follow_events.created_at").
+		Joins("LEFT JOIN follow_codes ON follow_codes.id = follow_events.code_id").
+		Where("follow_events.account_id = ? AND follow_events.follower_id = ?", a.ID, followerID).
+		Order("follow_events.created_at, follow_events.id").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("follower events: %w", err)
+	}
+	return out, nil
+}
+
+// MaxBulk is the most followers one bulk action may change; the list
+// shows at most 200 a page.
+const MaxBulk = 1000
+
+// checkSelection validates a bulk selection into v and counts how many of
+// ids are followers of the account; ids of other accounts' followers are
+// ignored.
+func (s *Store) checkSelection(ctx context.Context, a *Account, ids []int64, v *ValidationError) (int64, error) {
+	if len(ids) == 0 {
+		v.Add("ids", "followers.err_no_selection")
+		return 0, nil
+	}
+	if len(ids) > MaxBulk {
+		v.Add("ids", "followers.err_too_many")
+		return 0, nil
+	}
+	var n int64
+	if err := s.conn(ctx).Model(&Follower{}).Where("account_id = ? AND id IN ?", a.ID, ids).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count selection: %w", err)
+	}
+	if n == 0 {
+		v.Add("ids", "followers.err_no_selection")
+	}
+	return n, nil
+}
+
+// BulkTag adds and removes tags on the selected followers of the account
+// with set-based SQL; ids of other accounts' followers are ignored. It
+// returns how many followers were selected.
+func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64, add, remove []string) (int64, error) {
+	if err := followerAccess(m, a, PermManageFollowers); err != nil {
+		return 0, err
+	}
+	var v ValidationError
+	add, bad := NormalizeTags(add)
+	if bad != "" {
+		v.Add("tag", "err.tag_format")
+	}
+	remove, bad = NormalizeTags(remove)
+	if bad != "" {
+		v.Add("tag", "err.tag_format")
+	}
+	if len(add) == 0 && len(remove) == 0 {
+		v.Add("tag", "followers.err_tag_required")
+	}
+	n, err := s.checkSelection(ctx, a, ids, &v)
+	if err != nil {
+		return 0, err
+	}
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		for _, t := range add {
+			err := tx.conn(ctx).Exec(`INSERT INTO follower_tags (follower_id, tag)
+				SELECT id, ? FROM followers WHERE account_id = ? AND id IN ?
+				ON CONFLICT (follower_id, tag) DO NOTHING`, t, a.ID, ids).Error
+			if err != nil {
+				return fmt.Errorf("add tag: %w", err)
+			}
+		}
+		if len(remove) > 0 {
+			err := tx.conn(ctx).Exec(`DELETE FROM follower_tags WHERE tag IN ?
+				AND follower_id IN (SELECT id FROM followers WHERE account_id = ? AND id IN ?)`, remove, a.ID, ids).Error
+			if err != nil {
+				return fmt.Errorf("remove tag: %w", err)
+			}
+		}
+		var parts []string
+		for _, t := range add {
+			parts = append(parts, "+"+t)
+		}
+		for _, t := range remove {
+			parts = append(parts, "-"+t)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "followers.tag", "@"+a.Handle,
+			strings.Join(parts, " ")+" ("+strconv.FormatInt(n, 10)+")")
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// SetFollowerTags replaces the tags of one follower of the account.
+func (s *Store) SetFollowerTags(ctx context.Context, m *Member, a *Account, id int64, tags []string) error {
+	if err := followerAccess(m, a, PermManageFollowers); err != nil {
+		return err
+	}
+	tags, bad := NormalizeTags(tags)
+	if bad != "" {
+		return FieldError("tags", "err.tag_format")
+	}
+	if len(tags) > 50 {
+		return FieldError("tags", "followers.err_too_many_tags")
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		var n int64
+		if err := tx.conn(ctx).Model(&Follower{}).Where("id = ? AND account_id = ?", id, a.ID).Count(&n).Error; err != nil {
+			return fmt.Errorf("find follower: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("follower: %w", ErrNotFound)
+		}
+		if err := tx.setTags(ctx, id, tags); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "follower.tags", "@"+a.Handle, "#"+strconv.FormatInt(id, 10)+" "+strings.Join(tags, " "))
+	})
+}
+
+// SetBlocked blocks or unblocks the selected followers of the account;
+// ids of other accounts' followers are ignored. Blocking stops every
+// message and records an unfollow for followers who were active, so growth
+// counts stay right. Unblocking leaves a follower unsubscribed: they must
+// follow again to get messages. It returns how many followers changed.
+func (s *Store) SetBlocked(ctx context.Context, m *Member, a *Account, ids []int64, blocked bool) (int64, error) {
+	if err := followerAccess(m, a, PermManageFollowers); err != nil {
+		return 0, err
+	}
+	var v ValidationError
+	if _, err := s.checkSelection(ctx, a, ids, &v); err != nil {
+		return 0, err
+	}
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	var changed int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.Now()
+		action := "followers.unblock"
+		if blocked {
+			action = "followers.block"
+			err := tx.conn(ctx).Exec(`INSERT INTO follow_events (account_id, follower_id, code_id, channel, kind, created_at)
+				SELECT account_id, id, code_id, channel, 'unfollow', ? FROM followers
+				WHERE account_id = ? AND id IN ? AND status = ?`, now, a.ID, ids, StatusActive).Error
+			if err != nil {
+				return fmt.Errorf("record unfollows: %w", err)
+			}
+			res := tx.conn(ctx).Exec(`UPDATE followers SET status = ?, updated_at = ?
+				WHERE account_id = ? AND id IN ? AND status <> ?`, StatusBlocked, now, a.ID, ids, StatusBlocked)
+			if res.Error != nil {
+				return fmt.Errorf("block followers: %w", res.Error)
+			}
+			changed = res.RowsAffected
+		} else {
+			res := tx.conn(ctx).Exec(`UPDATE followers SET status = ?, unsubscribed_at = ?, updated_at = ?
+				WHERE account_id = ? AND id IN ? AND status = ?`, StatusUnsubscribed, now, now, a.ID, ids, StatusBlocked)
+			if res.Error != nil {
+				return fmt.Errorf("unblock followers: %w", res.Error)
+			}
+			changed = res.RowsAffected
+		}
+		if changed == 0 {
+			return nil
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, "@"+a.Handle, "("+strconv.FormatInt(changed, 10)+")")
+	})
+	if err != nil {
+		return 0, err
+	}
+	return changed, nil
+}
+
+// FollowerData is everything Plaza holds about one follower, for their
+// data request.
+type FollowerData struct {
+	Account        string          `json:"account"`
+	ID             int64           `json:"id"`
+	Channel        string          `json:"channel"`
+	Address        string          `json:"address"`
+	Name           string          `json:"name"`
+	Language       string          `json:"language"`
+	Status         string          `json:"status"`
+	Source         string          `json:"source"`
+	Scene          string          `json:"scene"`
+	ConsentAt      *time.Time      `json:"consent_at"`
+	ConfirmedAt    *time.Time      `json:"confirmed_at"`
+	UnsubscribedAt *time.Time      `json:"unsubscribed_at"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	Tags           []string        `json:"tags"`
+	Events         []FollowerEvent `json:"follow_events"`
+	ExportedAt     time.Time       `json:"exported_at"`
+}
+
+// ExportFollower gathers all data of one follower of the account; only
+// owners may, and the export is audited (without the address).
+func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id int64) (*FollowerData, error) {
+	f, err := s.FollowerForStaff(ctx, m, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := followerAccess(m, a, PermPrivacy); err != nil {
+		return nil, err
+	}
+	events, err := s.FollowerEvents(ctx, m, a, id)
+	if err != nil {
+		return nil, err
+	}
+	tags := f.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	if events == nil {
+		events = []FollowerEvent{}
+	}
+	d := &FollowerData{
+		Account: "@" + a.Handle, ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language,
+		Status: f.Status, Source: f.Source, Scene: f.Scene, ConsentAt: f.ConsentAt, ConfirmedAt: f.ConfirmedAt,
+		UnsubscribedAt: f.UnsubscribedAt, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Tags: tags, Events: events,
+		ExportedAt: s.Now(),
+	}
+	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "follower.export", "@"+a.Handle, "#"+strconv.FormatInt(id, 10)); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// EraseFollower deletes one follower of the account and their tags, on
+// their request. Their follow events stay, without the follower (the
+// foreign key sets it to NULL), and so do scans, so growth and per-code
+// counts do not change. The audit entry names only the id, never the
+// address.
+func (s *Store) EraseFollower(ctx context.Context, m *Member, a *Account, id int64) error {
+	if _, err := s.FollowerForStaff(ctx, m, a, id); err != nil {
+		return err
+	}
+	if err := followerAccess(m, a, PermPrivacy); err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		// The foreign keys do the rest: follower_tags rows go with the
+		// follower (ON DELETE CASCADE) and follow_events lose it (ON DELETE
+		// SET NULL); SQLite enforces them through the foreign_keys pragma.
+		res := tx.conn(ctx).Exec("DELETE FROM followers WHERE id = ? AND account_id = ?", id, a.ID)
+		if res.Error != nil {
+			return fmt.Errorf("erase follower: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("follower: %w", ErrNotFound)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "follower.erase", "@"+a.Handle, "#"+strconv.FormatInt(id, 10))
+	})
+}
+
+// AuditFollowerExport records that staff downloaded the follower list;
+// detail describes the filter (never an address).
+func (s *Store) AuditFollowerExport(ctx context.Context, m *Member, a *Account, detail string) error {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return err
+	}
+	return s.Audit(ctx, m.Org.ID, m.User.ID, "followers.export", "@"+a.Handle, detail)
+}
+
+// DayCount is the follows and unfollows of one day (UTC).
+type DayCount struct {
+	Day       time.Time
+	Follows   int64
+	Unfollows int64
+}
+
+// GrowthDaily counts the account's follows and unfollows per day for the
+// last days days (today included, UTC), oldest first, with days without
+// any filled in as zeros.
+func (s *Store) GrowthDaily(ctx context.Context, m *Member, a *Account, days int) ([]DayCount, error) {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return nil, err
+	}
+	if days < 1 {
+		days = 1
+	}
+	now := s.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	since := today.AddDate(0, 0, -(days - 1))
+	day := "substr(created_at, 1, 10)"
+	if s.dialect == database.Postgres {
+		day = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	var rows []struct {
+		Day       string
+		Follows   int64
+		Unfollows int64
+	}
+	err := s.conn(ctx).Raw(`SELECT `+day+` AS day,
+			SUM(CASE WHEN kind = 'follow' THEN 1 ELSE 0 END) AS follows,
+			SUM(CASE WHEN kind = 'unfollow' THEN 1 ELSE 0 END) AS unfollows
+		FROM follow_events WHERE account_id = ? AND created_at >= ?
+		GROUP BY 1 ORDER BY 1`, a.ID, since).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("growth: %w", err)
+	}
+	byDay := make(map[string]DayCount, len(rows))
+	for _, r := range rows {
+		byDay[r.Day] = DayCount{Follows: r.Follows, Unfollows: r.Unfollows}
+	}
+	out := make([]DayCount, days)
+	for i := range out {
+		d := since.AddDate(0, 0, i)
+		c := byDay[d.Format("2006-01-02")]
+		c.Day = d
+		out[i] = c
+	}
+	return out, nil
+}
+
+// FollowerFacets are the values the follower filters offer: the account's
+// channels, the scenes of its codes and its topics.
+type FollowerFacets struct {
+	Channels []string
+	Scenes   []string
+	Tags     []string
+}
+
+// FollowerFacets lists the choices for the account's follower filters.
+func (s *Store) FollowerFacets(ctx context.Context, m *Member, a *Account) (*FollowerFacets, error) {
+	if err := followerAccess(m, a, PermView); err != nil {
+		return nil, err
+	}
+	var out FollowerFacets
+	if err := s.conn(ctx).Table("account_channels").Where("account_id = ?", a.ID).Order("channel").
+		Pluck("channel", &out.Channels).Error; err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	if !hasString(out.Channels, ChannelEmail) {
+		out.Channels = append(out.Channels, ChannelEmail)
+		sort.Strings(out.Channels)
+	}
+	if err := s.conn(ctx).Table("follow_codes").Where("account_id = ?", a.ID).Order("scene").
+		Pluck("scene", &out.Scenes).Error; err != nil {
+		return nil, fmt.Errorf("scenes: %w", err)
+	}
+	out.Tags = a.TopicList()
+	return &out, nil
+}
+
+func hasString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
