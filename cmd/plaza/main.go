@@ -50,7 +50,7 @@ Run "plaza COMMAND -h" for the flags of a command.
 
 func run(ctx context.Context, args []string, e env) int {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || isHelp(args[0])) {
 		cmd, args = args[0], args[1:]
 	}
 	var err error
@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, e env) int {
 		err = user(ctx, args, e)
 	case "demo":
 		err = demoCmd(ctx, args, e)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return 0
 	default:
@@ -84,6 +84,10 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	return 0
 }
+
+// isHelp reports whether arg asks for the list of commands; `plaza COMMAND -h`
+// lists a command's flags instead.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 // usageError is a mistake in the command line rather than a failure.
 type usageError struct{ error }
