@@ -51,7 +51,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		collectors.NewDBStatsCollector(db.SQL, "plaza"))
 	e := handlers.New(handlers.Deps{
 		Store: store, Ready: db.Ping, Logger: log, Registry: reg,
-		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit},
+		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
+			TrustedProxies: cfg.TrustedProxies},
 	})
 	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log}, nil
 }

@@ -105,7 +105,16 @@ func Config(dbURL string) config.Config {
 // Start runs Plaza on dbURL until the test ends.
 func Start(t testing.TB, dbURL string) *App {
 	t.Helper()
+	return StartWith(t, dbURL, nil)
+}
+
+// StartWith is Start with a chance to change the configuration first.
+func StartWith(t testing.TB, dbURL string, configure func(*config.Config)) *App {
+	t.Helper()
 	cfg := Config(dbURL)
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {

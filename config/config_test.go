@@ -4,7 +4,9 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,6 +74,12 @@ func TestPrecedence(t *testing.T) {
 			with(func(c *config.Config) { c.BaseURL = "https://example.org/plaza" })},
 		{"log levels as slog spells them", nil, []string{"--log-level", "ERROR"},
 			with(func(c *config.Config) { c.LogLevel = "ERROR" })},
+		{"trusted proxies", map[string]string{"PLAZA_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7/32 "}, nil,
+			with(func(c *config.Config) {
+				_, a, _ := net.ParseCIDR("10.0.0.0/8")
+				_, b, _ := net.ParseCIDR("192.168.1.7/32")
+				c.TrustedProxies = []*net.IPNet{a, b}
+			})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +87,7 @@ func TestPrecedence(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load: %v", err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -98,6 +106,8 @@ func TestBadValues(t *testing.T) {
 		{"shutdown-timeout", "0s", `shutdown-timeout "0s"`},
 		{"shutdown-timeout", "-1s", `shutdown-timeout "-1s"`},
 		{"base-url", "ftp://x", `base-url "ftp://x"`},
+		{"trusted-proxies", "10.0.0.1", `trusted-proxies "10.0.0.1"`},
+		{"trusted-proxies", "10.0.0.0/8,everyone", `trusted-proxies "everyone"`},
 		{"base-url", "nope", `base-url "nope"`},
 		{"base-url", "http://", `base-url "http:`},
 		{"base-url", "localhost:8080", `base-url "localhost:8080"`},

@@ -112,3 +112,13 @@ func parse(fs *flag.FlagSet, args []string, load func() (config.Config, error)) 
 	}
 	return cfg, nil
 }
+
+// parseOnly is parse for commands that take flags but no arguments: a
+// stray word would stop flag parsing and silently drop the flags after it.
+func parseOnly(fs *flag.FlagSet, args []string, load func() (config.Config, error)) (config.Config, error) {
+	cfg, err := parse(fs, args, load)
+	if err == nil && fs.NArg() > 0 {
+		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return cfg, err
+}

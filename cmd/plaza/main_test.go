@@ -563,6 +563,21 @@ func TestServeBadFlags(t *testing.T) {
 	}
 }
 
+// TestStrayArgument: a word among the flags would stop flag parsing and
+// drop the flags after it (say, --database-url), so it is refused.
+func TestStrayArgument(t *testing.T) {
+	for _, args := range [][]string{
+		{"demo", "now", "--database-url", "postgres://nobody@127.0.0.1:1/none"},
+		{"serve", "please", "--addr", ":1"},
+		{"user", "create", "--email", "a@example.org", "extra"},
+	} {
+		res := plaza(t, "", args...)
+		if res.code != 2 || !strings.Contains(res.stderr, "unexpected argument") {
+			t.Errorf("%v: %s; want exit 2 naming the unexpected argument", args, res)
+		}
+	}
+}
+
 // syncBuffer is a bytes.Buffer that a running server and the test can use
 // at the same time.
 type syncBuffer struct {
