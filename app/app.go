@@ -101,7 +101,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		collectors.NewDBStatsCollector(db.SQL, "plaza"))
 	e := handlers.New(handlers.Deps{
 		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links,
-		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit},
+		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
+			TrustedProxies: cfg.TrustedProxies},
 	})
 	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner}, nil
 }

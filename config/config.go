@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -25,6 +26,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SMTPURL         string
 	MailFrom        string
+	// TrustedProxies are the networks whose X-Forwarded-For header is
+	// believed; empty means clients connect directly.
+	TrustedProxies []*net.IPNet
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -45,6 +49,7 @@ func Settings() []Setting {
 		{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
 		{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
 		{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
+		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
 	}
 }
 
@@ -71,6 +76,16 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		}
 		if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
 			return c, fmt.Errorf("shutdown-timeout %q: want a duration such as 15s", *vals["shutdown-timeout"])
+		}
+		for _, cidr := range strings.Split(*vals["trusted-proxies"], ",") {
+			if cidr = strings.TrimSpace(cidr); cidr == "" {
+				continue
+			}
+			_, n, err := net.ParseCIDR(cidr)
+			if err != nil {
+				return c, fmt.Errorf("trusted-proxies %q: want networks such as 10.0.0.0/8", cidr)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, fmt.Errorf("base-url %q: want an absolute http(s) URL", c.BaseURL)

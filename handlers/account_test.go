@@ -1,12 +1,15 @@
 package handlers_test
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -53,6 +56,74 @@ func TestChangePassword(t *testing.T) {
 		}
 		if _, err := a.Store.Authenticate(t.Context(), email, "a brand new password"); err != nil {
 			t.Fatalf("new password does not work: %v", err)
+		}
+	})
+}
+
+// TestClientAddressForLimits proves a client cannot dodge the per-address
+// sign-in limit by sending X-Forwarded-For, unless it comes from a proxy
+// the operator trusts.
+func TestClientAddressForLimits(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		for _, tt := range []struct {
+			name    string
+			proxies string
+			blocked bool
+		}{
+			{"no trusted proxy", "", true},
+			{"loopback proxy trusted", "127.0.0.0/8", false},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				a := apptest.StartWith(t, dbURL, func(c *config.Config) {
+					if tt.proxies != "" {
+						_, n, _ := net.ParseCIDR(tt.proxies)
+						c.TrustedProxies = []*net.IPNet{n}
+					}
+				})
+				c := a.Client(t)
+				token := c.CSRF()
+				// The per-client limit is four times the per-address one (5).
+				var last int
+				for i := range 21 {
+					form := url.Values{"_csrf": {token}, "email": {fmt.Sprintf("nobody%d@example.org", i)}, "password": {"wrong password"}}
+					req, _ := http.NewRequest(http.MethodPost, a.URL+"/login", strings.NewReader(form.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
+					res, err := c.HTTP.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res.Body.Close()
+					last = res.StatusCode
+				}
+				if blocked := last == http.StatusTooManyRequests; blocked != tt.blocked {
+					t.Fatalf("21st failed sign-in with a new X-Forwarded-For: status %d; blocked = %v, want %v", last, blocked, tt.blocked)
+				}
+			})
+		}
+	})
+}
+
+func TestPastTheEnd(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		owner := a.Client(t)
+		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		admin := a.Client(t)
+		admin.Login(f.Admin.Email, apptest.Password)
+		for _, tt := range []struct {
+			c    *apptest.Client
+			path string
+		}{
+			{a.Client(t), "/accounts?page=99"},
+			{owner, fmt.Sprintf("/studio/orgs/%d/audit?page=99", f.Org.ID)},
+			{admin, "/admin?page=99"},
+		} {
+			res := tt.c.Get(tt.path)
+			if res.Status != http.StatusOK || !strings.Contains(res.Body, "past the end of the list") || !strings.Contains(res.Body, "page=1") {
+				t.Errorf("GET %s: %s; want the past-the-end notice with a link to page 1", tt.path, res)
+			}
 		}
 	})
 }

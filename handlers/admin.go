@@ -108,7 +108,7 @@ func (h *admin) inviteOwner(c echo.Context) error {
 		return err
 	}
 	f := templates.StaffForm{Email: c.FormValue("email"), Role: string(models.RoleOwner)}
-	_, token, err := h.store.CreateInvite(c.Request().Context(), currentUser(c), org.ID, f.Email, models.RoleOwner)
+	inv, token, err := h.store.CreateInvite(c.Request().Context(), currentUser(c), org.ID, f.Email, models.RoleOwner)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.orgPage(c, http.StatusUnprocessableEntity, org, f)
@@ -117,5 +117,5 @@ func (h *admin) inviteOwner(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, templates.AdminInviteCreated(org, f.Email, inviteURL(h.baseURL, token)))
+	return render(c, http.StatusOK, templates.AdminInviteCreated(org, inv.Email, inviteURL(h.baseURL, token)))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -53,7 +54,7 @@ func (h *authArea) login(c echo.Context) error {
 	keys := []struct {
 		key   string
 		limit int
-	}{{"login:email:" + email, limit}, {"login:ip:" + c.RealIP(), limit * 4}}
+	}{{"login:email:" + email, limit}, {"login:ip:" + strings.ToValidUTF8(c.RealIP(), "?"), limit * 4}}
 	for _, k := range keys {
 		blocked, until, err := h.store.Blocked(ctx, k.key, k.limit)
 		if err != nil {

@@ -235,7 +235,15 @@ func (h *followerAdmin) bulk(c echo.Context) error {
 	if len(keep) > 0 {
 		to += "?" + keep.Encode()
 	}
-	return redirect(c, to, "flash.followers_"+bulk.Action)
+	return redirect(c, to, bulkFlash[bulk.Action])
+}
+
+// bulkFlash is the notice after each bulk action.
+var bulkFlash = map[string]string{
+	"add_tag":    "flash.followers_add_tag",
+	"remove_tag": "flash.followers_remove_tag",
+	"block":      "flash.followers_block",
+	"unblock":    "flash.followers_unblock",
 }
 
 // csvCell neutralises a cell a spreadsheet would run as a formula.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -179,7 +180,8 @@ func unsafeMethod(m string) bool {
 
 // pageEnv works out the language, the signed-in user, the CSRF token and a
 // pending flash message, checks the CSRF token of state-changing requests,
-// and puts all of it in the request context for the templates.
+// puts all of it in the request context for the templates, and refuses
+// text that no database could store.
 func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -221,33 +223,65 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 
 		c.SetRequest(req.WithContext(templates.WithEnv(req.Context(), env)))
+		if !storableInput(req) {
+			return echo.NewHTTPError(http.StatusBadRequest).SetInternal(errors.New("NUL byte or invalid UTF-8 in the path, query or form"))
+		}
 		return next(c)
 	}
 }
 
 func checkCSRF(c echo.Context, want string) error {
 	req := c.Request()
+	// The form is parsed even when the token comes in a header (htmx), so
+	// that a body over the limit or malformed is refused here; echo's
+	// FormValue would hide the error and hand the handler an empty form.
+	var err error
+	if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		err = req.ParseMultipartForm(4 << 20)
+	} else {
+		err = req.ParseForm()
+	}
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(err)
+		}
+		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(fmt.Errorf("parse form: %w", err))
+	}
 	got := req.Header.Get("X-CSRF-Token")
 	if got == "" {
-		var err error
-		if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
-			err = req.ParseMultipartForm(4 << 20)
-		} else {
-			err = req.ParseForm()
-		}
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(err)
-			}
-			return echo.NewHTTPError(http.StatusBadRequest).SetInternal(fmt.Errorf("parse form: %w", err))
-		}
 		got = req.FormValue("_csrf")
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return errCSRF
 	}
 	return nil
+}
+
+// storableInput reports whether the path, the query and the parsed form
+// fields hold only text a database can store: valid UTF-8 without NUL
+// bytes. PostgreSQL refuses anything else, which would be a 500 for what is
+// the client's mistake. Uploaded files are not form fields and may hold any
+// bytes.
+func storableInput(req *http.Request) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	okValues := func(vs map[string][]string) bool {
+		for k, list := range vs {
+			if !ok(k) {
+				return false
+			}
+			for _, v := range list {
+				if !ok(v) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if !ok(req.URL.Path) || !okValues(req.URL.Query()) || !okValues(req.PostForm) {
+		return false
+	}
+	return req.MultipartForm == nil || okValues(req.MultipartForm.Value)
 }
 
 func requestLang(c echo.Context) i18n.Lang {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -31,6 +32,10 @@ type Config struct {
 	// LoginLimit is the number of failed sign-ins allowed per address in
 	// LoginWindow minutes.
 	LoginLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client. Without any, the connecting address is the client:
+	// a header anyone can send must not decide rate limits.
+	TrustedProxies []*net.IPNet
 }
 
 // Deps is everything the handlers need, built once in main.
@@ -64,6 +69,7 @@ func New(d Deps) *echo.Echo {
 		metrics:       newHTTPMetrics(d.Registry),
 	}
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	e.Use(s.recoverPanic, s.logRequests, securityHeaders, s.limitBody, s.pageEnv)
 
 	registerHealth(e, d.Ready, d.Registry)
@@ -118,4 +124,15 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

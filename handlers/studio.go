@@ -278,7 +278,7 @@ func (h *studio) staff(c echo.Context) error {
 func (h *studio) inviteStaff(c echo.Context) error {
 	m := member(c)
 	f := templates.StaffForm{Email: c.FormValue("email"), Role: c.FormValue("role")}
-	_, token, err := h.store.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
+	inv, token, err := h.store.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.staffPage(c, http.StatusUnprocessableEntity, f)
@@ -288,7 +288,9 @@ func (h *studio) inviteStaff(c echo.Context) error {
 	}
 	// The link is shown once, here; only its hash is stored.
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, templates.InviteCreated(m, f.Email, inviteURL(h.baseURL, token)))
+	// Name the address the invite was made for, as stored (trimmed and
+	// lower-cased), not the raw text typed.
+	return render(c, http.StatusOK, templates.InviteCreated(m, inv.Email, inviteURL(h.baseURL, token)))
 }
 
 func (h *studio) revokeInvite(c echo.Context) error {

@@ -17,6 +17,8 @@ var messages = map[string][2]string{
 	"pager.label":          {"Pages", "分页"},
 	"pager.prev":           {"← Previous", "← 上一页"},
 	"pager.next":           {"Next →", "下一页 →"},
+	"pager.past_end":       {"This page is past the end of the list.", "该页超出了列表范围。"},
+	"pager.first":          {"Go to the first page", "返回第一页"},
 	"pager.status":         {"Page %d of %d", "第 %d 页，共 %d 页"},
 	"form.has_errors":      {"Some fields need your attention. Each one is marked below.", "部分内容需要修改，已在下方逐项标出。"},
 	"form.choose":          {"Choose…", "请选择…"},

@@ -74,12 +74,18 @@ func (s *Store) SetAvatar(ctx context.Context, m *Member, a *Account, data []byt
 		if err := tx.conn(ctx).Create(md).Error; err != nil {
 			return fmt.Errorf("store avatar: %w", err)
 		}
-		old := a.AvatarMediaID
+		// Copy the old id's value: Updates writes the new id through the
+		// model's pointer field, so keeping the pointer would delete the
+		// new avatar instead of the old one.
+		var old int64
+		if a.AvatarMediaID != nil {
+			old = *a.AvatarMediaID
+		}
 		if err := tx.conn(ctx).Model(a).Updates(map[string]any{"avatar_media_id": md.ID, "updated_at": s.Now()}).Error; err != nil {
 			return fmt.Errorf("set avatar: %w", err)
 		}
-		if old != nil {
-			if err := tx.conn(ctx).Delete(&Media{}, *old).Error; err != nil {
+		if old != 0 {
+			if err := tx.conn(ctx).Delete(&Media{}, old).Error; err != nil {
 				return fmt.Errorf("delete old avatar: %w", err)
 			}
 		}

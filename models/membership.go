@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
 // Membership ties a user to an organization with a role.
@@ -91,14 +93,19 @@ func (s *Store) Staff(ctx context.Context, m *Member) ([]StaffMember, error) {
 
 // ownerCount counts owners so the last one can be neither demoted nor
 // removed: an organization without an owner could never be managed again.
+// It locks the owners' rows until the transaction ends (on PostgreSQL;
+// SQLite transactions already run one at a time), so two owners stepping
+// down at the same moment cannot both see the other and leave none. Call
+// it before reading the membership to change, so that read sees what a
+// transaction that held the lock committed.
 func (s *Store) ownerCount(ctx context.Context, orgID int64) (int64, error) {
-	var n int64
-	err := s.conn(ctx).Model(&Membership{}).
-		Where("organization_id = ? AND role = ?", orgID, RoleOwner).Count(&n).Error
+	var ids []int64
+	err := s.conn(ctx).Model(&Membership{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("organization_id = ? AND role = ?", orgID, RoleOwner).Order("id").Pluck("id", &ids).Error
 	if err != nil {
 		return 0, fmt.Errorf("count owners: %w", err)
 	}
-	return n, nil
+	return int64(len(ids)), nil
 }
 
 // SetRole changes a staff member's role; owners only.
@@ -110,19 +117,17 @@ func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role)
 		return FieldError("role", "err.choose_one")
 	}
 	return s.Tx(ctx, func(tx *Store) error {
+		n, err := tx.ownerCount(ctx, m.Org.ID)
+		if err != nil {
+			return err
+		}
 		var target Membership
 		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
 			First(&target).Error; err != nil {
 			return notFound(err, "membership")
 		}
-		if target.Role == RoleOwner && role != RoleOwner {
-			n, err := tx.ownerCount(ctx, m.Org.ID)
-			if err != nil {
-				return err
-			}
-			if n <= 1 {
-				return FieldError("role", "err.last_owner")
-			}
+		if target.Role == RoleOwner && role != RoleOwner && n <= 1 {
+			return FieldError("role", "err.last_owner")
 		}
 		if err := tx.conn(ctx).Model(&target).Update("role", role).Error; err != nil {
 			return fmt.Errorf("set role: %w", err)
@@ -137,19 +142,17 @@ func (s *Store) RemoveMember(ctx context.Context, m *Member, userID int64) error
 		return ErrForbidden
 	}
 	return s.Tx(ctx, func(tx *Store) error {
+		n, err := tx.ownerCount(ctx, m.Org.ID)
+		if err != nil {
+			return err
+		}
 		var target Membership
 		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
 			First(&target).Error; err != nil {
 			return notFound(err, "membership")
 		}
-		if target.Role == RoleOwner {
-			n, err := tx.ownerCount(ctx, m.Org.ID)
-			if err != nil {
-				return err
-			}
-			if n <= 1 {
-				return FieldError("role", "err.last_owner")
-			}
+		if target.Role == RoleOwner && n <= 1 {
+			return FieldError("role", "err.last_owner")
 		}
 		if err := tx.conn(ctx).Delete(&target).Error; err != nil {
 			return fmt.Errorf("remove member: %w", err)

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plazahq/plaza/auth"
@@ -28,6 +29,9 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent strin
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
+	// A header may hold any bytes, and the cut may split a character;
+	// PostgreSQL stores only valid UTF-8.
+	userAgent = strings.ToValidUTF8(userAgent, "")
 	now := s.Now()
 	sess := &Session{ID: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), UserAgent: userAgent}
 	if err := s.conn(ctx).Create(sess).Error; err != nil {

@@ -15,7 +15,7 @@ import (
 func demoCmd(ctx context.Context, args []string, e env) error {
 	fs, load := flags("demo", e)
 	asJSON := fs.Bool("json", false, "print the logins and URLs as one JSON object")
-	cfg, err := parse(fs, args, load)
+	cfg, err := parseOnly(fs, args, load)
 	if err != nil {
 		return err
 	}

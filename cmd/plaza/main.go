@@ -52,7 +52,7 @@ Run "plaza COMMAND -h" for the flags of a command.
 
 func run(ctx context.Context, args []string, e env) int {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || isHelp(args[0])) {
 		cmd, args = args[0], args[1:]
 	}
 	var err error
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, e env) int {
 		err = demoCmd(ctx, args, e)
 	case "mailsink":
 		err = mailsink(ctx, args, e)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return 0
 	default:
@@ -88,6 +88,10 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	return 0
 }
+
+// isHelp reports whether arg asks for the list of commands; `plaza COMMAND -h`
+// lists a command's flags instead.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 // usageError is a mistake in the command line rather than a failure.
 type usageError struct{ error }
@@ -111,4 +115,14 @@ func parse(fs *flag.FlagSet, args []string, load func() (config.Config, error)) 
 		return cfg, usageError{err}
 	}
 	return cfg, nil
+}
+
+// parseOnly is parse for commands that take flags but no arguments: a
+// stray word would stop flag parsing and silently drop the flags after it.
+func parseOnly(fs *flag.FlagSet, args []string, load func() (config.Config, error)) (config.Config, error) {
+	cfg, err := parse(fs, args, load)
+	if err == nil && fs.NArg() > 0 {
+		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return cfg, err
 }

@@ -11,11 +11,24 @@ import (
 
 func migrate(ctx context.Context, args []string, e env) error {
 	fs, load := flags("migrate", e)
+	// The subcommand comes first (`plaza migrate status --database-url
+	// URL`): the flag package stops at the first argument that is not a
+	// flag, so flags after it would otherwise be silently ignored.
+	sub := ""
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		sub, args = args[0], args[1:]
+	}
 	cfg, err := parse(fs, args, load)
 	if err != nil {
 		return err
 	}
-	sub := fs.Arg(0)
+	rest := fs.Args()
+	if sub == "" && len(rest) > 0 {
+		sub, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q: want plaza migrate [status] [flags]", rest[0])}
+	}
 	if sub != "" && sub != "status" && sub != "up" {
 		return usageError{fmt.Errorf("unknown subcommand %q: want status or nothing", sub)}
 	}

@@ -12,7 +12,7 @@ import (
 
 func serve(ctx context.Context, args []string, e env) error {
 	fs, load := flags("serve", e)
-	cfg, err := parse(fs, args, load)
+	cfg, err := parseOnly(fs, args, load)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func user(ctx context.Context, args []string, e env) error {
 	name := fs.String("name", "", "display name")
 	admin := fs.Bool("admin", false, "make the user a platform admin")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	cfg, err := parse(fs, args[1:], load)
+	cfg, err := parseOnly(fs, args[1:], load)
 	if err != nil {
 		return err
 	}

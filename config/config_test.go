@@ -1,0 +1,234 @@
+package config_test
+
+import (
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/config"
+)
+
+// load parses args with env as the process environment.
+func load(env map[string]string, args ...string) (config.Config, error) {
+	fs := flag.NewFlagSet("plaza test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	build := config.Register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	return build()
+}
+
+func TestPrecedence(t *testing.T) {
+	defaults := config.Config{
+		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
+		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second,
+		SMTPURL: "log", MailFrom: "no-reply@localhost",
+	}
+	with := func(f func(*config.Config)) config.Config {
+		c := defaults
+		f(&c)
+		return c
+	}
+	allEnv := map[string]string{
+		"PLAZA_ADDR": "127.0.0.1:9000", "PLAZA_DATABASE_URL": "postgres://env@db/plaza", "PLAZA_BASE_URL": "https://env.example.org",
+		"PLAZA_LOG_LEVEL": "debug", "PLAZA_LOG_FORMAT": "json", "PLAZA_LOGIN_LIMIT": "7", "PLAZA_SHUTDOWN_TIMEOUT": "30s",
+		"PLAZA_SMTP_URL": "smtp://env:pw@mail.env:587", "PLAZA_MAIL_FROM": "env@example.org",
+	}
+	fromEnv := config.Config{
+		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
+		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second,
+		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
+	}
+	allFlags := []string{
+		"--addr", ":7000", "--database-url", "sqlite:/tmp/flag.db", "--base-url", "http://flag.example.org:8000",
+		"--log-level", "warn", "--log-format", "text", "--login-limit", "3", "--shutdown-timeout", "2m",
+		"--smtp-url", "smtps://flag.example.org", "--mail-from", "Flag <flag@example.org>",
+	}
+	fromFlags := config.Config{
+		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
+		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute,
+		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want config.Config
+	}{
+		{"defaults", nil, nil, defaults},
+		{"every variable", allEnv, nil, fromEnv},
+		{"every flag", nil, allFlags, fromFlags},
+		{"flags win over variables", allEnv, allFlags, fromFlags},
+		{"an empty variable is unset", map[string]string{"PLAZA_ADDR": "", "PLAZA_LOGIN_LIMIT": ""}, nil, defaults},
+		{"one flag over its variable, the other variables stay", allEnv, []string{"--login-limit=9"},
+			func() config.Config { c := fromEnv; c.LoginLimit = 9; return c }()},
+		{"one variable, the rest defaults", map[string]string{"PLAZA_SHUTDOWN_TIMEOUT": "1m30s"}, nil,
+			with(func(c *config.Config) { c.ShutdownTimeout = 90 * time.Second })},
+		{"single-dash flag", nil, []string{"-addr", ":1234"}, with(func(c *config.Config) { c.Addr = ":1234" })},
+		{"base URL loses its trailing slash", map[string]string{"PLAZA_BASE_URL": "https://plaza.example.org/"}, nil,
+			with(func(c *config.Config) { c.BaseURL = "https://plaza.example.org" })},
+		{"base URL with a path", nil, []string{"--base-url", "https://example.org/plaza/"},
+			with(func(c *config.Config) { c.BaseURL = "https://example.org/plaza" })},
+		{"log levels as slog spells them", nil, []string{"--log-level", "ERROR"},
+			with(func(c *config.Config) { c.LogLevel = "ERROR" })},
+		{"trusted proxies", map[string]string{"PLAZA_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7/32 "}, nil,
+			with(func(c *config.Config) {
+				_, a, _ := net.ParseCIDR("10.0.0.0/8")
+				_, b, _ := net.ParseCIDR("192.168.1.7/32")
+				c.TrustedProxies = []*net.IPNet{a, b}
+			})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := load(tt.env, tt.args...)
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	bad := []struct {
+		flag, value, want string
+	}{
+		{"login-limit", "0", `login-limit "0"`},
+		{"login-limit", "-3", `login-limit "-3"`},
+		{"login-limit", "five", `login-limit "five"`},
+		{"shutdown-timeout", "soon", `shutdown-timeout "soon"`},
+		{"shutdown-timeout", "15", `shutdown-timeout "15"`},
+		{"shutdown-timeout", "0s", `shutdown-timeout "0s"`},
+		{"shutdown-timeout", "-1s", `shutdown-timeout "-1s"`},
+		{"base-url", "ftp://x", `base-url "ftp://x"`},
+		{"trusted-proxies", "10.0.0.1", `trusted-proxies "10.0.0.1"`},
+		{"mail-from", "not an address", `mail-from "not an address"`},
+		{"trusted-proxies", "10.0.0.0/8,everyone", `trusted-proxies "everyone"`},
+		{"base-url", "nope", `base-url "nope"`},
+		{"base-url", "http://", `base-url "http:`},
+		{"base-url", "localhost:8080", `base-url "localhost:8080"`},
+		{"log-level", "loud", `log-level "loud"`},
+		{"log-format", "xml", `log-format "xml"`},
+	}
+	for _, tt := range bad {
+		// The same value is refused whether it comes from a flag or from
+		// the environment.
+		env := "PLAZA_" + strings.ToUpper(strings.ReplaceAll(tt.flag, "-", "_"))
+		for source, try := range map[string]func() (config.Config, error){
+			"flag":     func() (config.Config, error) { return load(nil, "--"+tt.flag, tt.value) },
+			"variable": func() (config.Config, error) { return load(map[string]string{env: tt.value}) },
+		} {
+			_, err := try()
+			if err == nil {
+				t.Errorf("%s %s=%q was accepted", source, tt.flag, tt.value)
+				continue
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s %s=%q: error %q; want it to name the setting and value (%q)", source, tt.flag, tt.value, err, tt.want)
+			}
+		}
+	}
+}
+
+func TestUnknownFlag(t *testing.T) {
+	if _, err := load(nil, "--port", "80"); err == nil || !strings.Contains(err.Error(), "-port") {
+		t.Fatalf("unknown flag: err %v", err)
+	}
+}
+
+func TestSlogLevelAndCookies(t *testing.T) {
+	levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+	for name, want := range levels {
+		c, err := load(nil, "--log-level", name)
+		if err != nil {
+			t.Fatalf("log-level %s: %v", name, err)
+		}
+		if got, err := c.SlogLevel(); err != nil || got != want {
+			t.Errorf("log-level %s: SlogLevel() = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	for base, secure := range map[string]bool{"https://plaza.example.org": true, "http://localhost:8080": false} {
+		c, err := load(nil, "--base-url", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SecureCookies() != secure {
+			t.Errorf("base-url %s: SecureCookies() = %v, want %v", base, c.SecureCookies(), secure)
+		}
+	}
+}
+
+// TestEverySettingIsAFlag keeps Settings and the flag set in step: every
+// setting is registered, documented with its variable, and defaults to
+// what Settings says.
+func TestEverySettingIsAFlag(t *testing.T) {
+	fs := flag.NewFlagSet("plaza test", flag.ContinueOnError)
+	config.Register(fs, func(string) string { return "" })
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n != len(config.Settings()) {
+		t.Errorf("%d flags registered for %d settings", n, len(config.Settings()))
+	}
+	for _, s := range config.Settings() {
+		f := fs.Lookup(s.Flag)
+		if f == nil {
+			t.Errorf("setting %s has no flag", s.Flag)
+			continue
+		}
+		if f.DefValue != s.Default {
+			t.Errorf("--%s defaults to %q, Settings says %q", s.Flag, f.DefValue, s.Default)
+		}
+		if !strings.Contains(f.Usage, "$"+s.Env) {
+			t.Errorf("--%s usage %q does not name $%s", s.Flag, f.Usage, s.Env)
+		}
+		if s.Env != "PLAZA_"+strings.ToUpper(strings.ReplaceAll(s.Flag, "-", "_")) {
+			t.Errorf("setting %s has variable %s; want PLAZA_ and the flag's name", s.Flag, s.Env)
+		}
+	}
+	// The defaults themselves are valid.
+	if _, err := load(nil); err != nil {
+		t.Fatalf("the defaults do not load: %v", err)
+	}
+}
+
+// TestReadmeListsEverySetting keeps README.md's configuration table in
+// step with Settings: each setting has a line naming its flag, its
+// variable and its default.
+func TestReadmeListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatalf("README.md should document every setting: %v", err)
+	}
+	readme := string(b)
+	lines := strings.Split(readme, "\n")
+	for _, s := range config.Settings() {
+		flagRE := regexp.MustCompile(`(^|[^a-z-])--` + regexp.QuoteMeta(s.Flag) + `($|[^a-z-])`)
+		envRE := regexp.MustCompile(`(^|[^A-Z_])` + regexp.QuoteMeta(s.Env) + `($|[^A-Z_])`)
+		if !flagRE.MatchString(readme) {
+			t.Errorf("README.md does not mention the flag --%s", s.Flag)
+		}
+		if !envRE.MatchString(readme) {
+			t.Errorf("README.md does not mention the variable %s", s.Env)
+		}
+		found := false
+		for _, l := range lines {
+			if flagRE.MatchString(l) && envRE.MatchString(l) && strings.Contains(l, s.Default) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("README.md has no line giving --%s, %s and its default %q together", s.Flag, s.Env, s.Default)
+		}
+	}
+}

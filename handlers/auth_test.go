@@ -1,0 +1,690 @@
+package handlers_test
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
+)
+
+// Helpers shared by auth_test.go and public_test.go. apptest's client
+// cannot set request headers or stream a body, so sendWith does that with
+// the client's own cookie jar.
+
+// sendWith makes one request to a from c's browser (its cookies, no
+// redirect following) with the given headers.
+func sendWith(t testing.TB, a *apptest.App, c *apptest.Client, method, path string, body io.Reader, hdr map[string]string) *apptest.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, a.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read %s %s: %v", method, path, err)
+	}
+	return &apptest.Response{Status: res.StatusCode, Header: res.Header, Body: string(b), Location: res.Header.Get("Location")}
+}
+
+// rowCount counts the rows of table matching where.
+func rowCount(t testing.TB, a *apptest.App, table, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	q := a.DB.Gorm.Table(table)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// cookieFrom returns the cookie named name that the response sets.
+func cookieFrom(r *apptest.Response, name string) *http.Cookie {
+	for _, ck := range (&http.Response{Header: r.Header}).Cookies() {
+		if ck.Name == name {
+			return ck
+		}
+	}
+	return nil
+}
+
+// jarCookie returns the value of the cookie named name in c's jar for a.
+func jarCookie(t testing.TB, a *apptest.App, c *apptest.Client, name string) string {
+	t.Helper()
+	u, _ := url.Parse(a.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// expectBody fails unless r has status and contains every string.
+func expectBody(t testing.TB, what string, r *apptest.Response, status int, texts ...string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("%s: %s\nwant status %d", what, r, status)
+	}
+	for _, s := range texts {
+		if !strings.Contains(r.Body, s) {
+			t.Fatalf("%s: body lacks %q\n%s", what, s, r)
+		}
+	}
+}
+
+const (
+	msgLoginFailed = "That e-mail address and password do not match"
+	msgTooMany     = "Too many failed sign-ins"
+	msgCSRF        = "This form has expired or did not come from Plaza, so nothing was changed."
+	msgInviteGone  = "This invitation cannot be used"
+)
+
+var zh = map[string]string{"Accept-Language": "zh-CN,zh;q=0.9"}
+
+func TestLogin(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		editor := f.ByRole[models.RoleEditor]
+		orgPage := fmt.Sprintf("/studio/orgs/%d", f.Org.ID)
+
+		tests := []struct {
+			name, email, password, next string
+			status                      int
+			location                    string // for 303
+			body                        []string
+		}{
+			{name: "right password", email: editor.Email, password: apptest.Password, status: 303, location: "/studio"},
+			{name: "address typed with capitals and spaces", email: "  EDITOR@Metro.Test ", password: apptest.Password, status: 303, location: "/studio"},
+			{name: "safe next", email: editor.Email, password: apptest.Password, next: orgPage + "/accounts?x=1", status: 303, location: orgPage + "/accounts?x=1"},
+			{name: "absolute next", email: editor.Email, password: apptest.Password, next: "https://evil.example/studio", status: 303, location: "/studio"},
+			{name: "scheme-relative next", email: editor.Email, password: apptest.Password, next: "//evil.example", status: 303, location: "/studio"},
+			{name: "backslash next", email: editor.Email, password: apptest.Password, next: `/\evil.example`, status: 303, location: "/studio"},
+			{name: "javascript next", email: editor.Email, password: apptest.Password, next: "javascript:alert(1)", status: 303, location: "/studio"},
+			{name: "header injection next", email: editor.Email, password: apptest.Password, next: "/studio\r\nSet-Cookie: x=y", status: 303, location: "/studio"},
+			{name: "wrong password", email: editor.Email, password: "not the password", status: 401,
+				body: []string{msgLoginFailed, `value="editor@metro.test"`}},
+			{name: "unknown address", email: "nobody@metro.test", password: apptest.Password, status: 401,
+				body: []string{msgLoginFailed, `value="nobody@metro.test"`}},
+			{name: "empty form", status: 401, body: []string{msgLoginFailed}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := a.Client(t)
+				before := rowCount(t, a, "sessions", "")
+				res := c.Post("/login", url.Values{"email": {tt.email}, "password": {tt.password}, "next": {tt.next}})
+				if res.Status != tt.status {
+					t.Fatalf("%s\nwant %d", res, tt.status)
+				}
+				ck := cookieFrom(res, "plaza_session")
+				if tt.status != http.StatusSeeOther {
+					expectBody(t, tt.name, res, tt.status, tt.body...)
+					if tt.password != "" && strings.Contains(res.Body, tt.password) {
+						t.Fatal("the page echoes the password")
+					}
+					if ck != nil && ck.Value != "" {
+						t.Fatalf("a failed sign-in set a session cookie: %v", ck)
+					}
+					if n := rowCount(t, a, "sessions", ""); n != before {
+						t.Fatalf("a failed sign-in changed the sessions: %d -> %d", before, n)
+					}
+					return
+				}
+				if res.Location != tt.location {
+					t.Fatalf("redirected to %q, want %q", res.Location, tt.location)
+				}
+				if ck == nil || ck.Value == "" {
+					t.Fatalf("no session cookie: %v", res.Header["Set-Cookie"])
+				}
+				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge <= 0 {
+					t.Fatalf("session cookie %q: want HttpOnly, SameSite=Lax, Path=/ and a lifetime", ck.String())
+				}
+				if rowCount(t, a, "sessions", "user_id = ?", editor.ID) == 0 || rowCount(t, a, "sessions", "") != before+1 {
+					t.Fatal("no session row was stored")
+				}
+				if r := c.Get("/studio"); r.Status != http.StatusOK {
+					t.Fatalf("signed in but /studio: %s", r)
+				}
+			})
+		}
+
+		// The form carries next, and keeps it when the sign-in fails.
+		c := a.Client(t)
+		expectBody(t, "login form", c.Get("/login?next="+url.QueryEscape(orgPage)), 200,
+			"Sign in to Plaza", `name="next" value="`+orgPage+`"`)
+		expectBody(t, "login form in Chinese", sendWith(t, a, c, "GET", "/login", nil, zh), 200, "登录 Plaza")
+		res := c.Post("/login", url.Values{"email": {editor.Email}, "password": {"nope nope nope"}, "next": {orgPage}})
+		expectBody(t, "failed login keeps next", res, 401, `name="next" value="`+orgPage+`"`)
+		form := url.Values{"email": {editor.Email}, "password": {"nope nope nope"}, "_csrf": {c.CSRF()}}
+		expectBody(t, "failed login in Chinese", sendWith(t, a, c, "POST", "/login", strings.NewReader(form.Encode()), zh), 401,
+			"电子邮件地址与密码不匹配", `lang="zh-Hans"`)
+
+		// Signed in, the login page sends the user on (to a safe place).
+		c.Login(editor.Email, apptest.Password)
+		if r := c.Get("/login?next=" + url.QueryEscape(orgPage)); r.Status != 303 || r.Location != orgPage {
+			t.Fatalf("login page when signed in: %s", r)
+		}
+		if r := c.Get("/login?next=" + url.QueryEscape("//evil.example")); r.Status != 303 || r.Location != "/" {
+			t.Fatalf("login page when signed in with an evil next: %s", r)
+		}
+	})
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		// Two instances on one database, as behind a load balancer.
+		a := apptest.Start(t, dbURL)
+		b := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		fail := func(t *testing.T, on *apptest.App, email string) {
+			t.Helper()
+			res := on.Client(t).Post("/login", url.Values{"email": {email}, "password": {"wrong password!"}})
+			expectBody(t, "failed attempt for "+email, res, http.StatusUnauthorized, msgLoginFailed)
+		}
+		login := func(t *testing.T, on *apptest.App, email string, hdr map[string]string) *apptest.Response {
+			t.Helper()
+			c := on.Client(t)
+			form := url.Values{"email": {email}, "password": {apptest.Password}, "_csrf": {c.CSRF()}}
+			return sendWith(t, on, c, "POST", "/login", strings.NewReader(form.Encode()), hdr)
+		}
+
+		t.Run("blocked after the limit, on every instance", func(t *testing.T) {
+			email := f.ByRole[models.RoleEditor].Email
+			// The limit is 5: three failures on one instance and two on the
+			// other use it up.
+			for range 3 {
+				fail(t, a, email)
+			}
+			for range 2 {
+				fail(t, b, email)
+			}
+			sessions := rowCount(t, a, "sessions", "")
+			for _, on := range []*apptest.App{a, b} {
+				res := login(t, on, email, nil)
+				expectBody(t, "right password after 5 failures", res, http.StatusTooManyRequests, msgTooMany, `value="editor@metro.test"`)
+				retry, err := strconv.Atoi(res.Header.Get("Retry-After"))
+				if err != nil || retry <= 0 || retry > 16*60 {
+					t.Fatalf("Retry-After %q: want seconds until the 15-minute window ends", res.Header.Get("Retry-After"))
+				}
+				if ck := cookieFrom(res, "plaza_session"); ck != nil && ck.Value != "" {
+					t.Fatal("a blocked sign-in set a session cookie")
+				}
+			}
+			expectBody(t, "blocked, in Chinese", login(t, b, email, zh), http.StatusTooManyRequests, "登录失败次数过多")
+			// An address in other capitals is the same address.
+			expectBody(t, "blocked, other spelling", login(t, a, strings.ToUpper(email), nil), http.StatusTooManyRequests, msgTooMany)
+			if n := rowCount(t, a, "sessions", ""); n != sessions {
+				t.Fatalf("blocked sign-ins created sessions: %d -> %d", sessions, n)
+			}
+		})
+
+		t.Run("another address is not blocked", func(t *testing.T) {
+			res := login(t, b, f.ByRole[models.RoleViewer].Email, nil)
+			if res.Status != http.StatusSeeOther || res.Location != "/studio" {
+				t.Fatalf("viewer: %s", res)
+			}
+		})
+
+		t.Run("a successful sign-in resets the count", func(t *testing.T) {
+			email := f.ByRole[models.RoleModerator].Email
+			for range 4 {
+				fail(t, a, email)
+			}
+			if res := login(t, b, email, nil); res.Status != http.StatusSeeOther {
+				t.Fatalf("4 failures then the right password: %s", res)
+			}
+			if n := rowCount(t, a, "rate_limits", "key = ?", "login:email:"+email); n != 0 {
+				t.Fatalf("the address's counter was not reset (%d rows)", n)
+			}
+			// Four more failures: 8 in all, but only 4 since the reset.
+			for range 4 {
+				fail(t, b, email)
+			}
+			if res := login(t, a, email, nil); res.Status != http.StatusSeeOther {
+				t.Fatalf("the count was not reset by the successful sign-in: %s", res)
+			}
+		})
+	})
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		b := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		editor := f.ByRole[models.RoleEditor]
+
+		onA := a.Client(t)
+		onA.Login(editor.Email, apptest.Password)
+		token := jarCookie(t, a, onA, "plaza_session")
+		if token == "" {
+			t.Fatal("no session cookie after login")
+		}
+		if n := rowCount(t, a, "sessions", "user_id = ?", editor.ID); n != 1 {
+			t.Fatalf("%d session rows for the editor, want 1", n)
+		}
+		if n := rowCount(t, a, "sessions", "id = ?", token); n != 0 {
+			t.Fatal("the session token is stored in clear; only its hash should be")
+		}
+
+		// The same cookie on the other instance is the same session.
+		onB := b.Client(t)
+		bURL, _ := url.Parse(b.URL)
+		onB.HTTP.Jar.SetCookies(bURL, []*http.Cookie{{Name: "plaza_session", Value: token, Path: "/"}})
+		expectBody(t, "instance B with A's session", onB.Get("/studio"), http.StatusOK, "Sign out")
+
+		// A made-up token is nobody.
+		stranger := a.Client(t)
+		aURL, _ := url.Parse(a.URL)
+		stranger.HTTP.Jar.SetCookies(aURL, []*http.Cookie{{Name: "plaza_session", Value: strings.Repeat("x", 43), Path: "/"}})
+		if r := stranger.Get("/studio"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
+			t.Fatalf("made-up session token: %s", r)
+		}
+
+		// Signing out on B ends the session everywhere.
+		res := onB.Post("/logout", nil)
+		if res.Status != http.StatusSeeOther || res.Location != "/" {
+			t.Fatalf("logout: %s", res)
+		}
+		if ck := cookieFrom(res, "plaza_session"); ck == nil || ck.MaxAge >= 0 {
+			t.Fatalf("logout did not clear the cookie: %v", res.Header["Set-Cookie"])
+		}
+		if n := rowCount(t, a, "sessions", "user_id = ?", editor.ID); n != 0 {
+			t.Fatalf("logout left %d session rows", n)
+		}
+		expectBody(t, "after logout", onB.Get("/"), http.StatusOK, "You are signed out.", "Sign in")
+		if r := onA.Get("/studio"); r.Status != http.StatusSeeOther || r.Location != "/login?next=%2Fstudio" {
+			t.Fatalf("the old cookie still works on A after logout: %s", r)
+		}
+
+		// An expired session sends the browser to the login page and
+		// forgets the cookie.
+		c := a.Client(t)
+		c.Login(editor.Email, apptest.Password)
+		if err := a.DB.Gorm.Exec("UPDATE sessions SET expires_at = ? WHERE user_id = ?", a.Store.Now().Add(-time.Minute), editor.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		orgPage := fmt.Sprintf("/studio/orgs/%d", f.Org.ID)
+		r := c.Get(orgPage)
+		if r.Status != http.StatusSeeOther || r.Location != "/login?next="+url.QueryEscape(orgPage) {
+			t.Fatalf("expired session: %s", r)
+		}
+		if ck := cookieFrom(r, "plaza_session"); ck == nil || ck.MaxAge >= 0 {
+			t.Fatalf("an expired session's cookie was not cleared: %v", r.Header["Set-Cookie"])
+		}
+		// Housekeeping removes it from the table.
+		if n, err := a.Store.DeleteExpiredSessions(t.Context()); err != nil || n != 1 {
+			t.Fatalf("DeleteExpiredSessions: %d, %v; want 1", n, err)
+		}
+	})
+}
+
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ownerC := a.Client(t)
+		ownerC.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		adminC := a.Client(t)
+		adminC.Login(f.Admin.Email, apptest.Password)
+		anon := a.Client(t)
+		_, inviteToken, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, "newcomer@metro.test", models.RoleEditor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		settings := fmt.Sprintf("/studio/orgs/%d/settings", f.Org.ID)
+		orgName := func() string {
+			org, err := a.Store.OrganizationByID(t.Context(), f.Org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return org.Name
+		}
+		// unchanged checks that the refused request changed nothing.
+		type scenario struct {
+			name      string
+			c         *apptest.Client
+			path      string
+			form      url.Values
+			unchanged func(t *testing.T)
+		}
+		scenarios := []scenario{
+			{"logout", ownerC, "/logout", url.Values{}, func(t *testing.T) {
+				if r := ownerC.Get("/studio"); r.Status != http.StatusOK {
+					t.Fatalf("a forged logout signed the owner out: %s", r)
+				}
+			}},
+			{"admin creates an organization", adminC, "/admin/orgs", url.Values{"name": {"Forged Org"}, "kind": {"ngo"}}, func(t *testing.T) {
+				if n := rowCount(t, a, "organizations", ""); n != 2 {
+					t.Fatalf("%d organizations, want the 2 fixtures", n)
+				}
+			}},
+			{"owner changes settings", ownerC, settings, url.Values{"name": {"Forged Name"}, "kind": {"ngo"}}, func(t *testing.T) {
+				if n := orgName(); n != "Metro Transit" {
+					t.Fatalf("organization renamed to %q", n)
+				}
+			}},
+			{"accept an invite", anon, "/invite/" + inviteToken, url.Values{"name": {"Mallory"}, "password": {"a long enough password"}}, func(t *testing.T) {
+				if n := rowCount(t, a, "users", "email = ?", "newcomer@metro.test"); n != 0 {
+					t.Fatal("a forged invite acceptance created a user")
+				}
+				if n := rowCount(t, a, "invites", "accepted_at IS NULL AND email = ?", "newcomer@metro.test"); n != 1 {
+					t.Fatal("a forged invite acceptance used up the invite")
+				}
+				expectBody(t, "the invite still works", anon.Get("/invite/"+inviteToken), http.StatusOK, "Join Metro Transit on Plaza")
+			}},
+		}
+		attacker := a.Client(t)
+		attackerToken := attacker.CSRF()
+		for _, s := range scenarios {
+			forgeries := []struct {
+				name string
+				send func() *apptest.Response
+			}{
+				{"no token", func() *apptest.Response { return s.c.PostRaw(s.path, s.form) }},
+				{"wrong token", func() *apptest.Response {
+					form := url.Values{"_csrf": {strings.Repeat("A", 43)}}
+					for k, v := range s.form {
+						form[k] = v
+					}
+					return s.c.PostRaw(s.path, form)
+				}},
+				{"another browser's token", func() *apptest.Response {
+					form := url.Values{"_csrf": {attackerToken}}
+					for k, v := range s.form {
+						form[k] = v
+					}
+					return s.c.PostRaw(s.path, form)
+				}},
+				{"wrong header token", func() *apptest.Response {
+					return sendWith(t, a, s.c, "POST", s.path, strings.NewReader(s.form.Encode()), map[string]string{"X-CSRF-Token": attackerToken})
+				}},
+			}
+			for _, fg := range forgeries {
+				t.Run(s.name+" with "+fg.name, func(t *testing.T) {
+					expectBody(t, fg.name, fg.send(), http.StatusForbidden, msgCSRF)
+					s.unchanged(t)
+				})
+			}
+		}
+		// The message is there in Chinese too.
+		expectBody(t, "CSRF page in Chinese", sendWith(t, a, ownerC, "POST", "/logout", strings.NewReader(""), zh),
+			http.StatusForbidden, "该表单已过期或并非来自 Plaza")
+
+		t.Run("header token as htmx sends it", func(t *testing.T) {
+			form := url.Values{"name": {"Metro Transit Authority"}, "kind": {"agency"}}
+			res := sendWith(t, a, ownerC, "POST", settings, strings.NewReader(form.Encode()),
+				map[string]string{"X-CSRF-Token": jarCookie(t, a, ownerC, "plaza_csrf")})
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("settings with the header token: %s", res)
+			}
+			if n := orgName(); n != "Metro Transit Authority" {
+				t.Fatalf("name is %q after a valid save", n)
+			}
+			res = sendWith(t, a, ownerC, "POST", "/logout", nil, map[string]string{"X-CSRF-Token": jarCookie(t, a, ownerC, "plaza_csrf")})
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("logout with the header token: %s", res)
+			}
+			if n := rowCount(t, a, "sessions", "user_id = ?", f.ByRole[models.RoleOwner].ID); n != 0 {
+				t.Fatal("logout with the header token kept the session")
+			}
+			expectBody(t, "signed out, in Chinese", sendWith(t, a, ownerC, "GET", "/", nil, zh), http.StatusOK, "你已退出登录。", "登录")
+		})
+
+		t.Run("every page's forms carry the token", func(t *testing.T) {
+			c := a.Client(t)
+			res := c.Get("/login")
+			token := jarCookie(t, a, c, "plaza_csrf")
+			if len(token) < 40 {
+				t.Fatalf("CSRF cookie %q", token)
+			}
+			expectBody(t, "login form", res, http.StatusOK, `name="_csrf" value="`+token+`"`)
+			// htmx sends the token in a header, taken from the body's hx-headers.
+			if !strings.Contains(html.UnescapeString(res.Body), `hx-headers="{"X-CSRF-Token":"`+token+`"}"`) {
+				t.Fatal("the page does not give htmx the token")
+			}
+		})
+	})
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		apptest.Seed(t, a)
+		c := a.Client(t)
+		for _, path := range []string{"/", "/accounts", "/@metro", "/login", "/no/such/page"} {
+			t.Run(path, func(t *testing.T) {
+				res := c.Get(path)
+				if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+					t.Fatalf("Content-Type %q", res.Header.Get("Content-Type"))
+				}
+				csp := res.Header.Get("Content-Security-Policy")
+				directives := map[string]string{}
+				for _, d := range strings.Split(csp, ";") {
+					name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+					directives[name] = value
+				}
+				if directives["default-src"] != "'self'" {
+					t.Fatalf("CSP %q: want default-src 'self'", csp)
+				}
+				script, ok := directives["script-src"]
+				if !ok {
+					script = directives["default-src"]
+				}
+				if strings.Contains(script, "'unsafe-inline'") || strings.Contains(script, "'unsafe-eval'") {
+					t.Fatalf("CSP %q allows inline or eval'd script", csp)
+				}
+				if directives["frame-ancestors"] != "'none'" {
+					t.Fatalf("CSP %q: want frame-ancestors 'none'", csp)
+				}
+				for h, want := range map[string]string{
+					"X-Content-Type-Options": "nosniff",
+					"X-Frame-Options":        "DENY",
+					"Referrer-Policy":        "same-origin",
+				} {
+					if got := res.Header.Get(h); got != want {
+						t.Fatalf("%s: %q, want %q", h, got, want)
+					}
+				}
+				// Nothing on the page needs inline script.
+				if strings.Contains(res.Body, "<script>") || strings.Contains(res.Body, " onclick=") {
+					t.Fatal("the page has inline script, which the CSP would block")
+				}
+			})
+		}
+	})
+}
+
+func TestInviteNewUser(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		const email = "nora@metro.test"
+		inv, token, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, email, models.RoleEditor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/invite/" + token
+		c := a.Client(t)
+
+		expectBody(t, "invite page", c.Get(path), http.StatusOK,
+			"Join Metro Transit on Plaza", "You are invited as: Editor.", `value="nora@metro.test"`, "Create my account and join")
+		expectBody(t, "invite page in Chinese", sendWith(t, a, c, "GET", path, nil, zh), http.StatusOK,
+			"加入 Plaza 上的 Metro Transit", "你受邀担任：编辑。")
+
+		users := rowCount(t, a, "users", "")
+		bad := []struct {
+			name string
+			form url.Values
+			msg  string
+		}{
+			{"short password", url.Values{"name": {"Nora Newcomer"}, "password": {"pw-xyz"}}, "Use at least 10 characters."},
+			{"no password", url.Values{"name": {"Nora Newcomer"}}, "Use at least 10 characters."},
+			{"long name", url.Values{"name": {"Nora Newcomer" + strings.Repeat("x", 100)}, "password": {"a long enough password"}}, "This is too long."},
+		}
+		for _, tt := range bad {
+			t.Run(tt.name, func(t *testing.T) {
+				res := c.Post(path, tt.form)
+				expectBody(t, tt.name, res, http.StatusUnprocessableEntity, tt.msg, `value="`+tt.form.Get("name")+`"`,
+					"Some fields need your attention")
+				if p := tt.form.Get("password"); p != "" && strings.Contains(res.Body, p) {
+					t.Fatal("the page echoes the password")
+				}
+				if n := rowCount(t, a, "users", ""); n != users {
+					t.Fatalf("a refused form created a user (%d -> %d)", users, n)
+				}
+				if n := rowCount(t, a, "invites", "id = ? AND accepted_at IS NULL", inv.ID); n != 1 {
+					t.Fatal("a refused form used up the invite")
+				}
+				if n := rowCount(t, a, "sessions", ""); n != 0 {
+					t.Fatal("a refused form signed someone in")
+				}
+				expectBody(t, "invite still usable", c.Get(path), http.StatusOK, "Create my account and join")
+			})
+		}
+		expectBody(t, "short password in Chinese", sendWith(t, a, c, "POST", path,
+			strings.NewReader(url.Values{"password": {"short"}, "_csrf": {c.CSRF()}}.Encode()), zh),
+			http.StatusUnprocessableEntity, "密码至少需要 10 个字符。")
+
+		res := c.Post(path, url.Values{"name": {"Nora Newcomer"}, "password": {"a long enough password"}})
+		orgPage := fmt.Sprintf("/studio/orgs/%d", f.Org.ID)
+		if res.Status != http.StatusSeeOther || res.Location != orgPage {
+			t.Fatalf("accept: %s; want 303 to %s", res, orgPage)
+		}
+		u, err := a.Store.UserByEmail(t.Context(), email)
+		if err != nil {
+			t.Fatalf("no user was created: %v", err)
+		}
+		if u.Name != "Nora Newcomer" || u.IsAdmin {
+			t.Fatalf("new user %+v", u)
+		}
+		m, err := a.Store.MemberOf(t.Context(), u, f.Org.ID)
+		if err != nil || m.Role != models.RoleEditor {
+			t.Fatalf("membership %v, %v; want editor", m, err)
+		}
+		if _, err := a.Store.Authenticate(t.Context(), email, "a long enough password"); err != nil {
+			t.Fatalf("the chosen password does not work: %v", err)
+		}
+		expectBody(t, "signed in after joining", c.Get(orgPage), http.StatusOK, "Welcome! You have joined the organization.")
+
+		// The link works once.
+		for _, method := range []string{"GET", "POST"} {
+			other := a.Client(t)
+			var r *apptest.Response
+			if method == "GET" {
+				r = other.Get(path)
+			} else {
+				r = other.Post(path, url.Values{"name": {"Eve"}, "password": {"another long password"}})
+			}
+			expectBody(t, method+" a used invite", r, http.StatusGone, msgInviteGone, "Ask the person who invited you for a new one.")
+		}
+		expectBody(t, "used invite in Chinese", sendWith(t, a, c, "GET", path, nil, zh), http.StatusGone, "该邀请无法使用")
+		if n := rowCount(t, a, "memberships", "user_id = ?", u.ID); n != 1 {
+			t.Fatalf("%d memberships after reuse attempts", n)
+		}
+
+		// Garbage and expired links.
+		expectBody(t, "garbage token", c.Get("/invite/not-a-real-token"), http.StatusGone, msgInviteGone)
+		expectBody(t, "garbage token, POST", a.Client(t).Post("/invite/not-a-real-token",
+			url.Values{"name": {"X"}, "password": {"a long enough password"}}), http.StatusGone, msgInviteGone)
+		expired, expiredToken, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, "late@metro.test", models.RoleViewer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.DB.Gorm.Exec("UPDATE invites SET expires_at = ? WHERE id = ?", a.Store.Now().Add(-time.Minute), expired.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		late := a.Client(t)
+		expectBody(t, "expired invite", late.Get("/invite/"+expiredToken), http.StatusGone, msgInviteGone)
+		expectBody(t, "expired invite, POST", late.Post("/invite/"+expiredToken,
+			url.Values{"name": {"Late"}, "password": {"a long enough password"}}), http.StatusGone, msgInviteGone)
+		if n := rowCount(t, a, "users", "email = ?", "late@metro.test"); n != 0 {
+			t.Fatal("an expired invite created a user")
+		}
+	})
+}
+
+func TestInviteExistingUser(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		u := f.Outside // owner of the other organization
+		inv, token, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, u.Email, models.RoleModerator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/invite/" + token
+		c := a.Client(t)
+		expectBody(t, "invite for an existing address", c.Get(path), http.StatusOK,
+			"There is already a Plaza account for owner@other.test. Sign in to accept.", `href="/login?next=`+path+`"`)
+		if strings.Contains(c.Get(path).Body, `name="password"`) {
+			t.Fatal("the page offers to create a second account for an existing address")
+		}
+		expectBody(t, "existing address in Chinese", sendWith(t, a, c, "GET", path, nil, zh), http.StatusOK, "已有 Plaza 账号，请登录后接受邀请")
+
+		// Posting without signing in sends to the login page and changes
+		// nothing, even with a password for a new account.
+		res := c.Post(path, url.Values{"name": {"Impostor"}, "password": {"a long enough password"}})
+		if res.Status != http.StatusSeeOther || res.Location != "/login?next="+path {
+			t.Fatalf("accept while signed out: %s", res)
+		}
+		if _, err := a.Store.MemberOf(t.Context(), u, f.Org.ID); err == nil {
+			t.Fatal("accepting while signed out made a membership")
+		}
+		if n := rowCount(t, a, "invites", "id = ? AND accepted_at IS NULL", inv.ID); n != 1 {
+			t.Fatal("accepting while signed out used up the invite")
+		}
+		if _, err := a.Store.Authenticate(t.Context(), u.Email, apptest.Password); err != nil {
+			t.Fatal("accepting while signed out changed the existing user's password")
+		}
+
+		res = c.Post("/login", url.Values{"email": {u.Email}, "password": {apptest.Password}, "next": {path}})
+		if res.Status != http.StatusSeeOther || res.Location != path {
+			t.Fatalf("login with next=invite: %s", res)
+		}
+		expectBody(t, "invite when signed in", c.Get(path), http.StatusOK, "You are signed in as owner@other.test.", "Accept the invitation")
+		res = c.Post(path, nil)
+		orgPage := fmt.Sprintf("/studio/orgs/%d", f.Org.ID)
+		if res.Status != http.StatusSeeOther || res.Location != orgPage {
+			t.Fatalf("accept when signed in: %s", res)
+		}
+		m, err := a.Store.MemberOf(t.Context(), u, f.Org.ID)
+		if err != nil || m.Role != models.RoleModerator {
+			t.Fatalf("membership %v, %v; want moderator", m, err)
+		}
+		if m, err := a.Store.MemberOf(t.Context(), u, f.Other.ID); err != nil || m.Role != models.RoleOwner {
+			t.Fatalf("joining changed the user's other membership: %v, %v", m, err)
+		}
+		expectBody(t, "studio after joining", c.Get(orgPage), http.StatusOK, "Metro Transit")
+		expectBody(t, "used invite", c.Get(path), http.StatusGone, msgInviteGone)
+	})
+}

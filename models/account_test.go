@@ -1,0 +1,303 @@
+package models_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
+)
+
+func TestAccountValidation(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := t.Context()
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		s := a.Store
+		owner := f.Member(models.RoleOwner)
+
+		valid := func(handle string) models.AccountInput {
+			return models.AccountInput{Handle: handle, Name: "Bus Line 12", Category: "transit", Languages: []string{"en"}}
+		}
+		with := func(in models.AccountInput, change func(*models.AccountInput)) models.AccountInput {
+			change(&in)
+			return in
+		}
+		tests := []struct {
+			name string
+			in   models.AccountInput
+			want map[string]string // field -> message key; nil means valid
+			// for valid input: what is stored
+			handle, langs string
+		}{
+			{name: "minimal", in: valid("line12"), handle: "line12", langs: "en"},
+			{name: "handle with @, spaces and capitals", in: valid("  @Line_13 "), handle: "line_13", langs: "en"},
+			{name: "three characters", in: valid("abc"), handle: "abc", langs: "en"},
+			{name: "thirty characters", in: valid("a" + strings.Repeat("b", 29)), handle: "a" + strings.Repeat("b", 29), langs: "en"},
+			{name: "both languages once each, in the given order", in: with(valid("both"), func(in *models.AccountInput) {
+				in.Languages = []string{"zh", "fr", "en", "zh", "en"}
+			}), handle: "both", langs: "zh,en"},
+			{name: "names and bios at their limits, counted in characters", in: with(valid("limits"), func(in *models.AccountInput) {
+				in.Name, in.NameZh = strings.Repeat("名", 80), strings.Repeat("名", 80)
+				in.BioEn, in.BioZh = strings.Repeat("é", 1000), strings.Repeat("简", 1000)
+			}), handle: "limits", langs: "en"},
+
+			{name: "empty handle", in: valid(""), want: map[string]string{"handle": "err.required"}},
+			{name: "only an @", in: valid("@"), want: map[string]string{"handle": "err.required"}},
+			{name: "two characters", in: valid("ab"), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "thirty-one characters", in: valid("a" + strings.Repeat("b", 30)), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "starts with a digit", in: valid("12line"), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "starts with _", in: valid("_line"), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "dash", in: valid("line-12"), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "inner space", in: valid("line 12"), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "non-ASCII", in: valid("公交"), want: map[string]string{"handle": "err.handle_format"}},
+			{name: "reserved", in: valid("admin"), want: map[string]string{"handle": "err.handle_reserved"}},
+			{name: "reserved in capitals", in: valid("@Studio"), want: map[string]string{"handle": "err.handle_reserved"}},
+			{name: "taken", in: valid("metro"), want: map[string]string{"handle": "err.handle_taken"}},
+			{name: "taken in capitals", in: valid("METRO"), want: map[string]string{"handle": "err.handle_taken"}},
+			{name: "no name", in: with(valid("noname"), func(in *models.AccountInput) { in.Name = "   " }), want: map[string]string{"name": "err.required"}},
+			{name: "long name", in: with(valid("longname"), func(in *models.AccountInput) { in.Name = strings.Repeat("n", 81) }), want: map[string]string{"name": "err.too_long"}},
+			{name: "long Chinese name", in: with(valid("longzh"), func(in *models.AccountInput) { in.NameZh = strings.Repeat("名", 81) }), want: map[string]string{"name_zh": "err.too_long"}},
+			{name: "long English bio", in: with(valid("longbio"), func(in *models.AccountInput) { in.BioEn = strings.Repeat("b", 1001) }), want: map[string]string{"bio_en": "err.too_long"}},
+			{name: "long Chinese bio", in: with(valid("longbiozh"), func(in *models.AccountInput) { in.BioZh = strings.Repeat("简", 1001) }), want: map[string]string{"bio_zh": "err.too_long"}},
+			{name: "no category", in: with(valid("nocat"), func(in *models.AccountInput) { in.Category = "" }), want: map[string]string{"category": "err.choose_one"}},
+			{name: "unknown category", in: with(valid("badcat"), func(in *models.AccountInput) { in.Category = "Transit" }), want: map[string]string{"category": "err.choose_one"}},
+			{name: "no language", in: with(valid("nolang"), func(in *models.AccountInput) { in.Languages = nil }), want: map[string]string{"languages": "err.choose_language"}},
+			{name: "unsupported language", in: with(valid("frlang"), func(in *models.AccountInput) { in.Languages = []string{"fr", "EN"} }), want: map[string]string{"languages": "err.choose_language"}},
+			{name: "everything wrong at once", in: models.AccountInput{Handle: "x", NameZh: strings.Repeat("名", 81), Category: "nope"}, want: map[string]string{
+				"handle": "err.handle_format", "name": "err.required", "name_zh": "err.too_long", "category": "err.choose_one", "languages": "err.choose_language",
+			}},
+		}
+		for _, tt := range tests {
+			before := countRows(t, s, &models.Account{}, "1 = 1")
+			acc, err := s.CreateAccount(ctx, owner, tt.in)
+			if tt.want == nil {
+				if err != nil {
+					t.Errorf("%s: %v", tt.name, err)
+					continue
+				}
+				if acc.Handle != tt.handle || acc.Languages != tt.langs || acc.OrganizationID != f.Org.ID {
+					t.Errorf("%s: stored handle %q, languages %q, org %d; want %q, %q, %d", tt.name, acc.Handle, acc.Languages, acc.OrganizationID, tt.handle, tt.langs, f.Org.ID)
+				}
+				stored, err := s.OrgAccount(ctx, owner, strings.ToUpper(tt.handle))
+				if err != nil || stored.ID != acc.ID {
+					t.Errorf("%s: OrgAccount: %+v, %v", tt.name, stored, err)
+				}
+				continue
+			}
+			v, ok := models.AsValidation(err)
+			if !ok {
+				t.Errorf("%s: err %v; want a validation error %v", tt.name, err, tt.want)
+				continue
+			}
+			if !reflect.DeepEqual(v.Fields, tt.want) {
+				t.Errorf("%s: fields %v; want %v", tt.name, v.Fields, tt.want)
+			}
+			if after := countRows(t, s, &models.Account{}, "1 = 1"); after != before {
+				t.Errorf("%s: a refused account was stored", tt.name)
+			}
+		}
+
+		// The same handle is taken across organizations too: it is global.
+		other := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
+		_, err := s.CreateAccount(ctx, other, valid("line12"))
+		if v, ok := models.AsValidation(err); !ok || v.Fields["handle"] != "err.handle_taken" {
+			t.Errorf("a handle of another organization: %v; want err.handle_taken", err)
+		}
+	})
+}
+
+func TestAccountPermissions(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := t.Context()
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		s := a.Store
+		in := func(h string) models.AccountInput {
+			return models.AccountInput{Handle: h, Name: "Name " + h, Category: "community", Languages: []string{"zh"}}
+		}
+		for _, r := range models.AllRoles() {
+			m := f.Member(r)
+			_, err := s.CreateAccount(ctx, m, in("by_"+string(r)))
+			if r.Can(models.PermWrite) {
+				if err != nil {
+					t.Errorf("%s creates an account: %v", r, err)
+				}
+			} else if !errors.Is(err, models.ErrForbidden) {
+				t.Errorf("%s creates an account: %v; want ErrForbidden", r, err)
+			}
+			acc := *f.Account
+			err = s.UpdateAccount(ctx, m, &acc, in("ignored"))
+			if r.Can(models.PermWrite) {
+				if err != nil {
+					t.Errorf("%s edits an account: %v", r, err)
+				}
+			} else if !errors.Is(err, models.ErrForbidden) {
+				t.Errorf("%s edits an account: %v; want ErrForbidden", r, err)
+			}
+		}
+		// The handle never changes on update.
+		got, err := s.AccountByHandle(ctx, "metro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "Name ignored" || got.Languages != "zh" || got.Category != "community" {
+			t.Errorf("after an update: %+v", got.Account)
+		}
+
+		// Another organization's owner can neither see nor change the account.
+		other := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
+		if _, err := s.OrgAccount(ctx, other, "metro"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("another organization's OrgAccount: %v; want ErrNotFound", err)
+		}
+		acc := *f.Account
+		if err := s.UpdateAccount(ctx, other, &acc, in("x")); !errors.Is(err, models.ErrForbidden) {
+			t.Errorf("another organization's owner edits: %v; want ErrForbidden", err)
+		}
+		list, err := s.OrgAccounts(ctx, other)
+		if err != nil || len(list) != 0 {
+			t.Errorf("another organization lists %d accounts (%v)", len(list), err)
+		}
+
+		// An update is validated like a creation, and a refused one changes nothing.
+		acc = *f.Account
+		err = s.UpdateAccount(ctx, f.Member(models.RoleEditor), &acc, models.AccountInput{Name: "", Category: "transit", Languages: []string{"en"}})
+		if v, ok := models.AsValidation(err); !ok || !reflect.DeepEqual(v.Fields, map[string]string{"name": "err.required"}) {
+			t.Errorf("an update without a name: %v", err)
+		}
+		if again, _ := s.AccountByHandle(ctx, "metro"); again.Name != "Name ignored" {
+			t.Errorf("a refused update changed the name to %q", again.Name)
+		}
+	})
+}
+
+func TestDirectory(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := t.Context()
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a) // @metro "Metro" in Metro Transit, not verified
+		s := a.Store
+		mk := func(m *models.Member, handle, name, category string) {
+			t.Helper()
+			if _, err := s.CreateAccount(ctx, m, models.AccountInput{
+				Handle: handle, Name: name, Category: category, Languages: []string{"en"},
+				BioEn: "About " + name,
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		owner := f.Member(models.RoleOwner)
+		other := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
+		mk(owner, "alpha", "Alpha Buses", "transit")
+		mk(other, "zebra", "Zebra Crossings", "safety")
+		mk(other, "bravo", "Bravo 100% Fresh", "business")
+		if err := s.SetVerified(ctx, f.Admin, f.Other.ID, true); err != nil {
+			t.Fatal(err)
+		}
+
+		handles := func(list []models.PublicAccount) string {
+			var out []string
+			for _, a := range list {
+				out = append(out, a.Handle)
+			}
+			return strings.Join(out, ",")
+		}
+		tests := []struct {
+			name   string
+			filter models.DirectoryFilter
+			page   models.Page
+			want   string
+			total  int64
+		}{
+			{"verified organizations first, then by name", models.DirectoryFilter{}, models.Page{Number: 1, Size: 10}, "bravo,zebra,alpha,metro", 4},
+			{"first page of two", models.DirectoryFilter{}, models.Page{Number: 1, Size: 3}, "bravo,zebra,alpha", 4},
+			{"second page", models.DirectoryFilter{}, models.Page{Number: 2, Size: 3}, "metro", 4},
+			{"beyond the last page", models.DirectoryFilter{}, models.Page{Number: 3, Size: 3}, "", 4},
+			{"by category", models.DirectoryFilter{Category: "transit"}, models.Page{Number: 1}, "alpha,metro", 2},
+			{"an unknown category is ignored", models.DirectoryFilter{Category: "nope"}, models.Page{Number: 1}, "bravo,zebra,alpha,metro", 4},
+			{"by name, any case", models.DirectoryFilter{Query: "ZEBRA"}, models.Page{Number: 1}, "zebra", 1},
+			{"by handle with @", models.DirectoryFilter{Query: " @alp "}, models.Page{Number: 1}, "alpha", 1},
+			{"by bio", models.DirectoryFilter{Query: "about bravo"}, models.Page{Number: 1}, "bravo", 1},
+			{"by organization name", models.DirectoryFilter{Query: "other org"}, models.Page{Number: 1}, "bravo,zebra", 2},
+			{"Chinese name", models.DirectoryFilter{Query: "地铁"}, models.Page{Number: 1}, "metro", 1},
+			{"query and category", models.DirectoryFilter{Query: "a", Category: "safety"}, models.Page{Number: 1}, "zebra", 1},
+			{"% is literal", models.DirectoryFilter{Query: "100%"}, models.Page{Number: 1}, "bravo", 1},
+			{"% alone matches only a %", models.DirectoryFilter{Query: "%"}, models.Page{Number: 1}, "bravo", 1},
+			{"_ is literal", models.DirectoryFilter{Query: "_"}, models.Page{Number: 1}, "", 0},
+			{"no match", models.DirectoryFilter{Query: "nothing like this"}, models.Page{Number: 1}, "", 0},
+		}
+		for _, tt := range tests {
+			list, total, err := s.Directory(ctx, tt.filter, tt.page)
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+				continue
+			}
+			if got := handles(list); got != tt.want || total != tt.total {
+				t.Errorf("%s: %q (total %d); want %q (total %d)", tt.name, got, total, tt.want, tt.total)
+			}
+		}
+
+		list, _, err := s.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range list {
+			wantVerified := a.OrganizationID == f.Other.ID
+			if a.Verified() != wantVerified {
+				t.Errorf("@%s: Verified() = %v, want %v", a.Handle, a.Verified(), wantVerified)
+			}
+			wantOrg := map[bool]string{true: f.Other.Name, false: f.Org.Name}[wantVerified]
+			if a.OrgName != wantOrg || !a.OrgKind.Valid() {
+				t.Errorf("@%s: organization %q (%s), want %q", a.Handle, a.OrgName, a.OrgKind, wantOrg)
+			}
+		}
+
+		// Removing the verification moves the accounts back among the rest.
+		if err := s.SetVerified(ctx, f.Admin, f.Other.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		list, _, err = s.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := handles(list); got != "alpha,bravo,metro,zebra" {
+			t.Errorf("with no verified organization: %q; want by name", got)
+		}
+
+		// The public view of one account.
+		pa, err := s.AccountByHandle(ctx, "@ZEBRA")
+		if err == nil {
+			t.Errorf("AccountByHandle accepted a handle with @: %+v", pa)
+		}
+		pa, err = s.AccountByHandle(ctx, "ZEBRA")
+		if err != nil || pa.Handle != "zebra" || pa.OrgName != f.Other.Name || pa.OrgKind != models.KindNGO {
+			t.Errorf("AccountByHandle(ZEBRA): %+v, %v", pa, err)
+		}
+		if _, err := s.AccountByHandle(ctx, "nobody"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("AccountByHandle(unknown): %v; want ErrNotFound", err)
+		}
+	})
+}
+
+func TestAccountLocalText(t *testing.T) {
+	tests := []struct {
+		acc                          models.Account
+		nameEN, nameZH, bioEN, bioZH string
+		hasEN, hasZH                 bool
+	}{
+		{models.Account{Name: "Metro", NameZh: "地铁", BioEn: "Trains", BioZh: "列车", Languages: "en,zh"}, "Metro", "地铁", "Trains", "列车", true, true},
+		{models.Account{Name: "Metro", BioEn: "Trains", Languages: "en"}, "Metro", "Metro", "Trains", "Trains", true, false},
+		{models.Account{Name: "Metro", BioZh: "列车", Languages: "zh"}, "Metro", "Metro", "列车", "列车", false, true},
+	}
+	for i, tt := range tests {
+		a := tt.acc
+		got := fmt.Sprint(a.LocalName("en"), a.LocalName("zh"), a.LocalBio("en"), a.LocalBio("zh"), a.HasLanguage("en"), a.HasLanguage("zh"))
+		want := fmt.Sprint(tt.nameEN, tt.nameZH, tt.bioEN, tt.bioZH, tt.hasEN, tt.hasZH)
+		if got != want {
+			t.Errorf("case %d: %s; want %s", i, got, want)
+		}
+	}
+}
