@@ -1,7 +1,195 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// imports is the CSV import of an account's followers.
+type imports struct {
+	store *models.Store
+}
+
+// importPageSize is how many rows of a preview one page shows.
+const importPageSize = 100
 
 // registerImports adds its routes to the organization's studio group g; the
 // handlers may use the studio's dependencies.
-func registerImports(g *echo.Group, s *studio) {}
+func registerImports(g *echo.Group, s *studio) {
+	h := &imports{store: s.store}
+	// Importing writes followers, so even reading the previews (which show
+	// a whole uploaded list) needs the write permission.
+	write := need(models.PermWrite)
+	g.GET("/accounts/:handle/imports/new", h.form, write)
+	g.GET("/accounts/:handle/imports/example.csv", h.example, write)
+	g.POST("/accounts/:handle/imports", h.upload, write)
+	g.GET("/accounts/:handle/imports/:id", h.show, write)
+	g.POST("/accounts/:handle/imports/:id/apply", h.apply, write)
+	g.POST("/accounts/:handle/imports/:id/cancel", h.cancel, write)
+}
+
+func (h *imports) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+// load resolves :handle and :id to an import of the member's organization.
+func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *models.Import, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return nil, nil, nil, models.ErrNotFound
+	}
+	imp, err := h.store.ImportByID(c.Request().Context(), m, a, id)
+	return m, a, imp, err
+}
+
+func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *models.Account, csvErr *models.CSVError) error {
+	list, err := h.store.ListImports(c.Request().Context(), m, a, 20)
+	if err != nil {
+		return err
+	}
+	return render(c, status, templates.ImportNew(m, templates.ImportForm{Account: a, Imports: list, Error: csvErr}))
+}
+
+func (h *imports) form(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	return h.formPage(c, http.StatusOK, m, a, nil)
+}
+
+// exampleCSV starts with a byte order mark so that Excel opens it as UTF-8
+// and keeps it so when saved again.
+const exampleCSV = "\ufeffaddress,name,language,tags,consent\r\n" +
+	"ann.lee@example.org,Ann Lee,en,donor;north,2024-03-01\r\n" +
+	"wang.fang@example.org,王芳,zh,donor|volunteer,2024-05-12 14:30\r\n" +
+	"sam.okafor@example.org,\"Okafor, Sam\",en,,2025-01-20T09:00:00+08:00\r\n"
+
+func (h *imports) example(c echo.Context) error {
+	if _, _, err := h.account(c); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="followers-example.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(exampleCSV))
+}
+
+func (h *imports) upload(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	fh, err := c.FormFile("file")
+	switch {
+	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
+		return h.formPage(c, http.StatusUnprocessableEntity, m, a, &models.CSVError{Key: "import.err.no_file"})
+	case err != nil:
+		return err
+	case fh.Size > models.MaxImportBytes:
+		return h.formPage(c, http.StatusRequestEntityTooLarge, m, a, &models.CSVError{Key: "import.err.too_big", Args: []any{models.MaxImportBytes >> 20}})
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, models.MaxImportBytes+1))
+	f.Close()
+	if err != nil {
+		return err
+	}
+	p, err := h.store.CreateImport(c.Request().Context(), m, a, fh.Filename, data)
+	if e, ok := models.AsCSVError(err); ok {
+		return h.formPage(c, http.StatusUnprocessableEntity, m, a, e)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/imports/"+strconv.FormatInt(p.Import.ID, 10)), "")
+}
+
+func (h *imports) page(c echo.Context, status int, m *models.Member, a *models.Account, imp *models.Import, closed bool) error {
+	p, err := h.store.PreviewImport(c.Request().Context(), m, a, imp)
+	if err != nil {
+		return err
+	}
+	v := templates.ImportView{Account: a, Preview: p, Closed: closed}
+	if show := c.QueryParam("show"); slices.Contains(models.ImportOutcomes(), show) {
+		v.Show = show
+	}
+	rows := p.Filter(v.Show)
+	page := pageParam(c)
+	page.Size = importPageSize
+	v.Pager = templates.Pager{Page: page.Number, Size: importPageSize, Total: int64(len(rows)), BaseURL: c.Request().URL.RequestURI()}
+	if closed {
+		v.Pager.BaseURL = orgURL(m, "/accounts/"+a.Handle+"/imports/"+strconv.FormatInt(imp.ID, 10))
+	}
+	if page.Offset() >= len(rows) && len(rows) > 0 {
+		// Past the end (a filter with fewer rows, an edited URL): the last page.
+		page.Number = v.Pager.Pages()
+		v.Pager.Page = page.Number
+	}
+	start := min(page.Offset(), len(rows))
+	v.Rows = rows[start:min(start+importPageSize, len(rows))]
+	return render(c, status, templates.ImportPage(m, v))
+}
+
+func (h *imports) show(c echo.Context) error {
+	m, a, imp, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	return h.page(c, http.StatusOK, m, a, imp, false)
+}
+
+// closed shows the import as it is now, with a note that the request came
+// after it was applied or cancelled.
+func (h *imports) closed(c echo.Context, m *models.Member, a *models.Account, id int64) error {
+	imp, err := h.store.ImportByID(c.Request().Context(), m, a, id)
+	if err != nil {
+		return err
+	}
+	return h.page(c, http.StatusConflict, m, a, imp, true)
+}
+
+func (h *imports) apply(c echo.Context) error {
+	m, a, imp, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.store.ApplyImport(c.Request().Context(), m, a, imp)
+	if errors.Is(err, models.ErrImportClosed) {
+		return h.closed(c, m, a, imp.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/imports/"+strconv.FormatInt(imp.ID, 10)), "flash.import_applied")
+}
+
+func (h *imports) cancel(c echo.Context) error {
+	m, a, imp, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.CancelImport(c.Request().Context(), m, a, imp)
+	if errors.Is(err, models.ErrImportClosed) {
+		return h.closed(c, m, a, imp.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/imports/new"), "flash.import_cancelled")
+}

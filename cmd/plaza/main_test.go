@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"regexp"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/migrations"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -102,8 +105,8 @@ func TestMigrate(t *testing.T) {
 		}
 
 		res = plaza(t, "", "migrate", "--database-url", dbURL)
-		if res.code != 0 || !strings.Contains(res.stdout, "applied 1 migration(s)") || !strings.Contains(res.stdout, "[1]") {
-			t.Fatalf("first migrate should apply version 1: %s", res)
+		if res.code != 0 || !strings.Contains(res.stdout, allMigrations(t)) {
+			t.Fatalf("first migrate should apply every migration (%s): %s", allMigrations(t), res)
 		}
 		res = plaza(t, "", "migrate", "--database-url", dbURL)
 		if res.code != 0 || !strings.Contains(res.stdout, "up to date") {
@@ -127,6 +130,17 @@ func TestMigrate(t *testing.T) {
 	})
 }
 
+// allMigrations is what `plaza migrate` says after applying every embedded
+// migration to an empty database, e.g. "applied 3 migration(s) ... [1 2 3]".
+func allMigrations(t *testing.T) string {
+	t.Helper()
+	entries, err := fs.ReadDir(migrations.FS, "sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("applied %d migration(s) to the", len(entries))
+}
+
 func TestMigrateArguments(t *testing.T) {
 	dbURL := apptest.SQLiteURL(t)
 	// The subcommand may come before or after the flags.
@@ -135,7 +149,7 @@ func TestMigrateArguments(t *testing.T) {
 		t.Fatalf("migrate --database-url URL status: %s", res)
 	}
 	res = plaza(t, "", "migrate", "up", "--database-url", dbURL, "--log-level", "debug")
-	if res.code != 0 || !strings.Contains(res.stdout, "applied 1 migration(s)") {
+	if res.code != 0 || !strings.Contains(res.stdout, allMigrations(t)) {
 		t.Fatalf("migrate up --database-url URL: %s", res)
 	}
 	bad := []struct {
@@ -289,7 +303,16 @@ type demoResult struct {
 		Name         string `json:"name"`
 		Organization string `json:"organization"`
 		URL          string `json:"url"`
+		FollowURL    string `json:"follow_url"`
+		Followers    int    `json:"followers"`
 	} `json:"accounts"`
+	FollowCodes []struct {
+		Account   string `json:"account"`
+		Name      string `json:"name"`
+		Scene     string `json:"scene"`
+		URL       string `json:"url"`
+		StudioURL string `json:"studio_url"`
+	} `json:"follow_codes"`
 	URLs map[string]string `json:"urls"`
 }
 
@@ -376,6 +399,30 @@ func TestDemoJSON(t *testing.T) {
 			}
 			if pa.OrgName != a.Organization {
 				t.Errorf("account @%s belongs to %q, the demo says %q", a.Handle, pa.OrgName, a.Organization)
+			}
+			if a.FollowURL != a.URL+"/follow" {
+				t.Errorf("account @%s has follow_url %q", a.Handle, a.FollowURL)
+			}
+			var active int64
+			store.DB().Model(&models.Follower{}).Where("account_id = ? AND status = ?", pa.ID, models.StatusActive).Count(&active)
+			if a.Followers == 0 || active != int64(a.Followers) {
+				t.Errorf("account @%s: the demo says %d followers, the database has %d active", a.Handle, a.Followers, active)
+			}
+		}
+
+		// Follow codes: one per account, its short link names a real code.
+		if len(d.FollowCodes) != len(d.Accounts) {
+			t.Errorf("%d follow codes for %d accounts", len(d.FollowCodes), len(d.Accounts))
+		}
+		for _, fc := range d.FollowCodes {
+			code, ok := strings.CutPrefix(fc.URL, base+"/q/")
+			if !ok || fc.Scene == "" || fc.Name == "" || !strings.HasPrefix(fc.StudioURL, base+"/studio/orgs/") {
+				t.Errorf("follow code %+v: want a name, a scene, %s/q/CODE and a studio URL", fc, base)
+				continue
+			}
+			c, err := store.FollowCodeByCode(ctx, code)
+			if err != nil || c.Scene != fc.Scene {
+				t.Errorf("follow code %s: %v (scene %q)", fc.URL, err, fc.Scene)
 			}
 		}
 
@@ -492,7 +539,7 @@ func TestDemoText(t *testing.T) {
 	// The login table: every row's password works.
 	logins := 0
 	sc := bufio.NewScanner(strings.NewReader(res.stdout))
-	accountLine := regexp.MustCompile(`^\s+@([a-z0-9_]+)\s+(\S+)$`)
+	accountLine := regexp.MustCompile(`^\s+@([a-z0-9_]+)\s+(\S+)\s+\((\S+), \d+ followers\)$`)
 	accounts := 0
 	for sc.Scan() {
 		line := sc.Text()
@@ -504,8 +551,8 @@ func TestDemoText(t *testing.T) {
 		}
 		if m := accountLine.FindStringSubmatch(line); m != nil {
 			accounts++
-			if m[2] != "http://localhost:8080/@"+m[1] {
-				t.Errorf("account @%s is listed with URL %s", m[1], m[2])
+			if m[2] != "http://localhost:8080/@"+m[1] || m[3] != m[2]+"/follow" {
+				t.Errorf("account @%s is listed with URLs %s and %s", m[1], m[2], m[3])
 			}
 		}
 	}

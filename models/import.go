@@ -1,0 +1,1066 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/plazahq/plaza/database"
+)
+
+// This file imports followers from a CSV file (an NGO's donor list): the
+// file is read and checked as a whole, stored, previewed row by row against
+// the account's current followers, and applied in one transaction.
+
+// Limits of an import.
+const (
+	// MaxImportRows is the most followers one file may hold.
+	MaxImportRows = 200_000
+	// MaxImportBytes is the largest file accepted; the upload route's body
+	// limit is a little higher, for the multipart envelope.
+	MaxImportBytes = 30 << 20
+	// MaxImportNameRunes and MaxImportTags bound a row's name and tags.
+	MaxImportNameRunes = 200
+	MaxImportTags      = 20
+	maxImportFilename  = 200
+	// consentSkew lets a consent time given in a time zone ahead of UTC
+	// (at most UTC+14) be "now" without counting as the future.
+	consentSkew = 14 * time.Hour
+)
+
+// ImportColumns are the columns a file must have, in any order.
+var ImportColumns = []string{"address", "name", "language", "tags", "consent"}
+
+// Import statuses.
+const (
+	ImportPending   = "pending"
+	ImportApplied   = "applied"
+	ImportCancelled = "cancelled"
+)
+
+// What importing a row does.
+const (
+	OutcomeNew       = "new"
+	OutcomeUpdate    = "update"
+	OutcomeUnchanged = "unchanged"
+	OutcomeRejected  = "rejected"
+)
+
+// ImportOutcomes lists the outcomes in the order the preview shows them.
+func ImportOutcomes() []string {
+	return []string{OutcomeNew, OutcomeUpdate, OutcomeUnchanged, OutcomeRejected}
+}
+
+// Import is an uploaded CSV file of followers for one account.
+type Import struct {
+	ID        int64
+	AccountID int64
+	UserID    *int64
+	Filename  string
+	// Content is the file while the import is pending; nil once it is
+	// applied or cancelled, and not loaded by ImportByID or ListImports.
+	Content   []byte
+	RowCount  int
+	Status    string
+	Summary   string
+	CreatedAt time.Time
+	AppliedAt *time.Time
+	// UserEmail is who uploaded it; filled by ImportByID and ListImports.
+	UserEmail string `gorm:"->;-:migration"`
+}
+
+// Counts decodes the summary: the counts of the preview at upload time, or
+// what applying did.
+func (i *Import) Counts() ImportCounts {
+	var c ImportCounts
+	_ = json.Unmarshal([]byte(i.Summary), &c)
+	return c
+}
+
+// ImportCounts is the number of rows per outcome.
+type ImportCounts struct {
+	Total     int `json:"total"`
+	New       int `json:"new"`
+	Update    int `json:"update"`
+	Unchanged int `json:"unchanged"`
+	Rejected  int `json:"rejected"`
+}
+
+// Of is the count of one outcome.
+func (c ImportCounts) Of(outcome string) int {
+	switch outcome {
+	case OutcomeNew:
+		return c.New
+	case OutcomeUpdate:
+		return c.Update
+	case OutcomeUnchanged:
+		return c.Unchanged
+	case OutcomeRejected:
+		return c.Rejected
+	}
+	return c.Total
+}
+
+// move counts a row under another outcome than planned.
+func (c *ImportCounts) move(from, to string) {
+	c.add(to)
+	c.Total--
+	switch from {
+	case OutcomeNew:
+		c.New--
+	case OutcomeUpdate:
+		c.Update--
+	case OutcomeUnchanged:
+		c.Unchanged--
+	case OutcomeRejected:
+		c.Rejected--
+	}
+}
+
+// Changes is how many followers applying creates or changes.
+func (c ImportCounts) Changes() int { return c.New + c.Update }
+
+func (c *ImportCounts) add(outcome string) {
+	c.Total++
+	switch outcome {
+	case OutcomeNew:
+		c.New++
+	case OutcomeUpdate:
+		c.Update++
+	case OutcomeUnchanged:
+		c.Unchanged++
+	case OutcomeRejected:
+		c.Rejected++
+	}
+}
+
+// CSVError is a problem with a file as a whole, so nothing of it can be
+// imported. Key is a message key and Args its arguments (line numbers,
+// column names), so the message reads well in either language.
+type CSVError struct {
+	Key  string
+	Args []any
+}
+
+func (e *CSVError) Error() string {
+	if len(e.Args) == 0 {
+		return "csv file: " + e.Key
+	}
+	return fmt.Sprintf("csv file: %s %v", e.Key, e.Args)
+}
+
+// AsCSVError unwraps a *CSVError.
+func AsCSVError(err error) (*CSVError, bool) {
+	var e *CSVError
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+func csvErr(key string, args ...any) error { return &CSVError{Key: key, Args: args} }
+
+// ErrImportClosed means the import was already applied or cancelled.
+var ErrImportClosed = errors.New("import already applied or cancelled")
+
+// ImportRow is one line of a file as read and checked on its own. A row
+// with a Reason is rejected whatever the account's followers are.
+type ImportRow struct {
+	// Line is where the row starts in the file; the header is line 1.
+	Line int
+	// Address is normalized when it is valid, otherwise as written.
+	Address  string
+	Name     string
+	Language string
+	Tags     []string
+	Consent  time.Time
+	// RawLanguage, RawTags and RawConsent are the cells as written, shown
+	// for rejected rows.
+	RawLanguage, RawTags, RawConsent string
+	// Reason is the message key of why the row is rejected, with its
+	// arguments; empty for a valid row.
+	Reason     string
+	ReasonArgs []any
+}
+
+func (r *ImportRow) reject(key string, args ...any) {
+	if r.Reason == "" {
+		r.Reason, r.ReasonArgs = key, args
+	}
+}
+
+// ParseFollowerCSV reads a CSV file of followers. A file that cannot be
+// read as a whole (not UTF-8 text, not CSV, a wrong header, too many rows)
+// is a *CSVError; problems of single rows are their Reason.
+func ParseFollowerCSV(r io.Reader) ([]ImportRow, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read csv: %w", err)
+	}
+	if len(data) > MaxImportBytes {
+		return nil, csvErr("import.err.too_big", MaxImportBytes>>20)
+	}
+	data, err = checkText(data)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, csvReadErr(err)
+	}
+	cols, err := headerColumns(header)
+	if err != nil {
+		return nil, err
+	}
+	// The positions of the named columns; a value under a column without
+	// a name rejects its row rather than being dropped unseen.
+	var colIdx []int
+	for _, i := range cols {
+		colIdx = append(colIdx, i)
+	}
+	var rows []ImportRow
+	firstLine := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvReadErr(err)
+		}
+		if blank(rec) {
+			continue
+		}
+		if len(rows) == MaxImportRows {
+			return nil, csvErr("import.err.too_many_rows", MaxImportRows)
+		}
+		line, _ := cr.FieldPos(0)
+		row := readRow(line, rec, cols, len(header), colIdx)
+		// The first row of an address claims it, even when it is rejected
+		// for another reason; later ones are duplicates of it.
+		if row.Reason != "import.reason.address" && row.Reason != "import.reason.columns" {
+			if first, ok := firstLine[row.Address]; ok {
+				row.Reason, row.ReasonArgs = "import.reason.duplicate", []any{first}
+			} else {
+				firstLine[row.Address] = line
+			}
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, csvErr("import.err.no_rows")
+	}
+	return rows, nil
+}
+
+// checkText makes sure data is UTF-8 text and drops a byte order mark.
+func checkText(data []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
+		data = data[3:]
+	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
+		return nil, csvErr("import.err.utf16")
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")):
+		return nil, csvErr("import.err.spreadsheet")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, csvErr("import.err.empty")
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, csvErr("import.err.binary")
+	}
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, n := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		return nil, csvErr("import.err.encoding", 1+bytes.Count(data[:off], []byte("\n")))
+	}
+	return data, nil
+}
+
+func csvReadErr(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			return csvErr("import.err.bare_quote", pe.Line)
+		case errors.Is(pe.Err, csv.ErrQuote):
+			return csvErr("import.err.quote", pe.StartLine)
+		}
+		return csvErr("import.err.csv", pe.Line)
+	}
+	return fmt.Errorf("read csv: %w", err)
+}
+
+// headerColumns maps each required column to its position; unnamed columns
+// (trailing commas a spreadsheet leaves) are allowed while they stay empty.
+func headerColumns(header []string) (map[string]int, error) {
+	if len(header) == 1 {
+		if h := header[0]; strings.ContainsAny(h, ";\t") {
+			return nil, csvErr("import.err.delimiter")
+		}
+	}
+	cols := map[string]int{}
+	var extra []string
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case name == "":
+		case !slices.Contains(ImportColumns, name):
+			extra = append(extra, strconv.Quote(strings.TrimSpace(h)))
+		default:
+			if _, dup := cols[name]; dup {
+				return nil, csvErr("import.err.header_duplicate", name)
+			}
+			cols[name] = i
+		}
+	}
+	var missing []string
+	for _, c := range ImportColumns {
+		if _, ok := cols[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	switch {
+	case len(missing) > 0 && len(extra) > 0:
+		return nil, csvErr("import.err.header_wrong", strings.Join(missing, ", "), strings.Join(extra, ", "))
+	case len(missing) > 0:
+		return nil, csvErr("import.err.header_missing", strings.Join(missing, ", "))
+	case len(extra) > 0:
+		return nil, csvErr("import.err.header_extra", strings.Join(extra, ", "))
+	}
+	return cols, nil
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// readRow checks one record on its own.
+func readRow(line int, rec []string, cols map[string]int, width int, colIdx []int) ImportRow {
+	cell := func(name string) string {
+		if i := cols[name]; i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	row := ImportRow{Line: line, RawLanguage: strings.TrimSpace(cell("language")),
+		RawTags: strings.TrimSpace(cell("tags")), RawConsent: strings.TrimSpace(cell("consent"))}
+	addr, ok := NormalizeEmail(cell("address"))
+	row.Address = addr
+	if !ok {
+		row.Address = strings.TrimSpace(cell("address"))
+		row.reject("import.reason.address")
+	}
+	if len(rec) < width || !blank(rec[width:]) {
+		row.reject("import.reason.columns", len(rec), width)
+	}
+	for i := range min(width, len(rec)) {
+		if !slices.Contains(colIdx, i) && strings.TrimSpace(rec[i]) != "" {
+			row.reject("import.reason.unnamed", i+1)
+		}
+	}
+	row.Name = cleanName(cell("name"))
+	if utf8.RuneCountInString(row.Name) > MaxImportNameRunes {
+		row.reject("import.reason.name_long", MaxImportNameRunes)
+	}
+	switch l := strings.ToLower(row.RawLanguage); {
+	case l == "" || l == "en" || strings.HasPrefix(l, "en-") || strings.HasPrefix(l, "en_"):
+		row.Language = "en"
+	case l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_"):
+		row.Language = "zh"
+	default:
+		row.reject("import.reason.language", row.RawLanguage)
+	}
+	tags, bad := NormalizeTags(strings.FieldsFunc(row.RawTags, func(r rune) bool { return r == ';' || r == '|' || r == ',' }))
+	switch {
+	case bad != "":
+		row.reject("import.reason.tag", strings.TrimSpace(bad))
+	case len(tags) > MaxImportTags:
+		row.reject("import.reason.tags_many", MaxImportTags)
+	default:
+		row.Tags = tags
+	}
+	if row.RawConsent == "" {
+		row.reject("import.reason.consent_missing")
+	} else if t, ok := parseConsent(row.RawConsent); ok {
+		row.Consent = t
+	} else {
+		row.reject("import.reason.consent_format", row.RawConsent)
+	}
+	return row
+}
+
+// cleanName turns line breaks and runs of spaces into one space and drops
+// other control characters.
+func cleanName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// parseConsent reads a consent time: RFC 3339, or a date with an optional
+// time of day (a space or T between them); times without a zone are UTC.
+// The layout is picked by length, so that 100,000 rows cost one parse each.
+func parseConsent(s string) (time.Time, bool) {
+	layout := time.RFC3339
+	switch len(s) {
+	case len("2006-01-02"):
+		layout = "2006-01-02"
+	case len("2006-01-02 15:04"):
+		layout = "2006-01-02 15:04"
+	case len("2006-01-02 15:04:05"):
+		layout = "2006-01-02 15:04:05"
+	}
+	if len(s) > 10 && s[10] == 'T' && layout != time.RFC3339 {
+		layout = layout[:10] + "T" + layout[11:]
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// ImportResult is a row with what importing it does.
+type ImportResult struct {
+	ImportRow
+	Outcome string
+	// Changes lists what an update changes: name, language, tags.
+	Changes []string
+	// Old is the follower as it is, for rows of existing followers.
+	Old *ExistingFollower
+}
+
+// ExistingFollower is what an import compares a row with.
+type ExistingFollower struct {
+	ID       int64
+	Name     string
+	Language string
+	Status   string
+	Tags     []string
+}
+
+// Changed reports whether the update changes field.
+func (r *ImportResult) Changed(field string) bool { return slices.Contains(r.Changes, field) }
+
+// ImportPreview is what applying an import would do, row by row. Rows is
+// empty once the import is applied or cancelled; Counts then is what it
+// did.
+type ImportPreview struct {
+	Import *Import
+	Rows   []ImportResult
+	Counts ImportCounts
+}
+
+// Filter lists the rows with one outcome, or every row for "".
+func (p *ImportPreview) Filter(outcome string) []ImportResult {
+	if outcome == "" {
+		return p.Rows
+	}
+	var out []ImportResult
+	for _, r := range p.Rows {
+		if r.Outcome == outcome {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// classify decides each row's outcome against the account's followers.
+func classify(rows []ImportRow, existing map[string]*ExistingFollower, now time.Time) ([]ImportResult, ImportCounts) {
+	out := make([]ImportResult, len(rows))
+	var counts ImportCounts
+	for i, row := range rows {
+		r := ImportResult{ImportRow: row}
+		if r.Reason == "" && r.Consent.After(now.Add(consentSkew)) {
+			r.reject("import.reason.consent_future", r.RawConsent)
+		}
+		old := existing[r.Address]
+		if r.Reason == "" && old != nil {
+			switch old.Status {
+			case StatusUnsubscribed:
+				r.reject("import.reason.unsubscribed")
+			case StatusBounced:
+				r.reject("import.reason.bounced")
+			case StatusBlocked:
+				r.reject("import.reason.blocked")
+			}
+		}
+		switch {
+		case r.Reason != "":
+			r.Outcome = OutcomeRejected
+		case old == nil:
+			r.Outcome = OutcomeNew
+		default:
+			r.Old = old
+			if r.Name != old.Name {
+				r.Changes = append(r.Changes, "name")
+			}
+			if r.Language != old.Language {
+				r.Changes = append(r.Changes, "language")
+			}
+			if !slices.Equal(r.Tags, old.Tags) {
+				r.Changes = append(r.Changes, "tags")
+			}
+			r.Outcome = OutcomeUnchanged
+			if len(r.Changes) > 0 {
+				r.Outcome = OutcomeUpdate
+			}
+		}
+		counts.add(r.Outcome)
+		out[i] = r
+	}
+	return out, counts
+}
+
+// existingFollowers loads every e-mail follower of the account with their
+// tags in one query, keyed by address.
+func (s *Store) existingFollowers(ctx context.Context, accountID int64) (map[string]*ExistingFollower, error) {
+	rows, err := s.conn(ctx).Raw(`SELECT f.id, f.address, f.name, f.language, f.status, t.tag
+		FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
+		WHERE f.account_id = ? AND f.channel = ?`, accountID, ChannelEmail).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("load followers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*ExistingFollower{}
+	for rows.Next() {
+		var (
+			id                           int64
+			addr, name, language, status string
+			tag                          *string
+		)
+		if err := rows.Scan(&id, &addr, &name, &language, &status, &tag); err != nil {
+			return nil, fmt.Errorf("read follower: %w", err)
+		}
+		f := out[addr]
+		if f == nil {
+			f = &ExistingFollower{ID: id, Name: name, Language: language, Status: status}
+			out[addr] = f
+		}
+		if tag != nil {
+			f.Tags = append(f.Tags, *tag)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load followers: %w", err)
+	}
+	for _, f := range out {
+		slices.Sort(f.Tags)
+	}
+	return out, nil
+}
+
+// plan reads an import's file and classifies its rows against the
+// account's followers as they are now.
+func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]ImportResult, ImportCounts, error) {
+	rows, err := ParseFollowerCSV(bytes.NewReader(content))
+	if err != nil {
+		return nil, ImportCounts{}, err
+	}
+	existing, err := s.existingFollowers(ctx, accountID)
+	if err != nil {
+		return nil, ImportCounts{}, err
+	}
+	results, counts := classify(rows, existing, s.Now())
+	return results, counts, nil
+}
+
+func importAccess(m *Member, a *Account) error {
+	if a == nil || a.OrganizationID != m.Org.ID {
+		return fmt.Errorf("account: %w", ErrNotFound)
+	}
+	if !m.Can(PermWrite) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+func cleanFilename(name string) string {
+	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, `\`, "/")))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == "/" {
+		return "followers.csv"
+	}
+	if r := []rune(name); len(r) > maxImportFilename {
+		name = string(r[:maxImportFilename])
+	}
+	return name
+}
+
+func summaryJSON(c ImportCounts) string {
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+// CreateImport checks an uploaded file and stores it as a pending import
+// of the account, returning its preview. A file that cannot be read is a
+// *CSVError and nothing is stored.
+func (s *Store) CreateImport(ctx context.Context, m *Member, a *Account, filename string, content []byte) (*ImportPreview, error) {
+	if err := importAccess(m, a); err != nil {
+		return nil, err
+	}
+	results, counts, err := s.plan(ctx, a.ID, content)
+	if err != nil {
+		return nil, err
+	}
+	userID := m.User.ID
+	imp := &Import{AccountID: a.ID, UserID: &userID, Filename: cleanFilename(filename), Content: content,
+		RowCount: counts.Total, Status: ImportPending, Summary: summaryJSON(counts), CreatedAt: s.Now(), UserEmail: m.User.Email}
+	if err := s.conn(ctx).Create(imp).Error; err != nil {
+		return nil, fmt.Errorf("store import: %w", err)
+	}
+	imp.Content = nil
+	return &ImportPreview{Import: imp, Rows: results, Counts: counts}, nil
+}
+
+// importColumns are the columns of imports loaded for pages: everything
+// but the file.
+const importColumns = "imports.id, imports.account_id, imports.user_id, imports.filename, imports.row_count, " +
+	"imports.status, imports.summary, imports.created_at, imports.applied_at, COALESCE(users.email, '') AS user_email"
+
+// ImportByID loads an import of the account, without its file.
+func (s *Store) ImportByID(ctx context.Context, m *Member, a *Account, id int64) (*Import, error) {
+	if err := importAccess(m, a); err != nil {
+		return nil, err
+	}
+	var imp Import
+	err := s.conn(ctx).Table("imports").Select(importColumns).Joins("LEFT JOIN users ON users.id = imports.user_id").
+		Where("imports.id = ? AND imports.account_id = ?", id, a.ID).Take(&imp).Error
+	if err != nil {
+		return nil, notFound(err, "import")
+	}
+	return &imp, nil
+}
+
+// ListImports lists the account's latest imports, newest first.
+func (s *Store) ListImports(ctx context.Context, m *Member, a *Account, limit int) ([]Import, error) {
+	if err := importAccess(m, a); err != nil {
+		return nil, err
+	}
+	var out []Import
+	err := s.conn(ctx).Table("imports").Select(importColumns).Joins("LEFT JOIN users ON users.id = imports.user_id").
+		Where("imports.account_id = ?", a.ID).Order("imports.id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) importContent(ctx context.Context, id int64) ([]byte, error) {
+	var content []byte
+	if err := s.conn(ctx).Raw("SELECT content FROM imports WHERE id = ?", id).Row().Scan(&content); err != nil {
+		return nil, fmt.Errorf("import file: %w", err)
+	}
+	return content, nil
+}
+
+// PreviewImport recomputes what applying a pending import would do from
+// its stored file and the account's followers as they are now. For an
+// applied or cancelled import it returns the stored counts and no rows.
+func (s *Store) PreviewImport(ctx context.Context, m *Member, a *Account, imp *Import) (*ImportPreview, error) {
+	if err := importAccess(m, a); err != nil {
+		return nil, err
+	}
+	if imp.AccountID != a.ID {
+		return nil, fmt.Errorf("import: %w", ErrNotFound)
+	}
+	if imp.Status != ImportPending {
+		return &ImportPreview{Import: imp, Counts: imp.Counts()}, nil
+	}
+	content, err := s.importContent(ctx, imp.ID)
+	if err != nil {
+		return nil, err
+	}
+	if content == nil {
+		// Applied or cancelled since imp was loaded.
+		cur, err := s.ImportByID(ctx, m, a, imp.ID)
+		if err != nil {
+			return nil, err
+		}
+		*imp = *cur
+		return &ImportPreview{Import: imp, Counts: imp.Counts()}, nil
+	}
+	results, counts, err := s.plan(ctx, a.ID, content)
+	if err != nil {
+		return nil, err
+	}
+	return &ImportPreview{Import: imp, Rows: results, Counts: counts}, nil
+}
+
+// CancelImport drops a pending import and its file. Cancelling twice is
+// harmless; cancelling an applied import is ErrImportClosed.
+func (s *Store) CancelImport(ctx context.Context, m *Member, a *Account, imp *Import) error {
+	if err := importAccess(m, a); err != nil {
+		return err
+	}
+	res := s.conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE id = ? AND account_id = ? AND status = ?",
+		ImportCancelled, imp.ID, a.ID, ImportPending)
+	if res.Error != nil {
+		return fmt.Errorf("cancel import: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		cur, err := s.ImportByID(ctx, m, a, imp.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != ImportCancelled {
+			return ErrImportClosed
+		}
+	}
+	imp.Status = ImportCancelled
+	return nil
+}
+
+// ApplyImport writes a pending import in one transaction: new followers
+// (active, source "import", consent from the file, a follow event each),
+// the changed names, languages and tags of existing ones, an audit entry,
+// and the import marked applied with what it did. The rows are classified
+// again inside the transaction, so followers who changed since the preview
+// are judged as they are now. If anything fails nothing is written; an
+// import that was already applied or cancelled is ErrImportClosed.
+func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Import) (ImportCounts, error) {
+	if err := importAccess(m, a); err != nil {
+		return ImportCounts{}, err
+	}
+	var counts ImportCounts
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.Now()
+		// Claiming the import first makes a second, concurrent apply wait
+		// for this one and then find nothing to claim.
+		res := tx.conn(ctx).Exec("UPDATE imports SET status = ?, applied_at = ? WHERE id = ? AND account_id = ? AND status = ?",
+			ImportApplied, now, imp.ID, a.ID, ImportPending)
+		if res.Error != nil {
+			return fmt.Errorf("claim import: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			if _, err := tx.ImportByID(ctx, m, a, imp.ID); err != nil {
+				return err
+			}
+			return ErrImportClosed
+		}
+		content, err := tx.importContent(ctx, imp.ID)
+		if err != nil {
+			return err
+		}
+		results, planned, err := tx.plan(ctx, a.ID, content)
+		if err != nil {
+			return err
+		}
+		counts = planned
+		if err := tx.writeImport(ctx, a.ID, results, now, &counts); err != nil {
+			return err
+		}
+		err = tx.conn(ctx).Exec("UPDATE imports SET content = NULL, summary = ?, row_count = ? WHERE id = ?",
+			summaryJSON(counts), counts.Total, imp.ID).Error
+		if err != nil {
+			return fmt.Errorf("finish import: %w", err)
+		}
+		detail := fmt.Sprintf("%s: %d new, %d updated, %d unchanged, %d rejected",
+			imp.Filename, counts.New, counts.Update, counts.Unchanged, counts.Rejected)
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "followers.import", "@"+a.Handle, detail)
+	})
+	if err != nil {
+		return ImportCounts{}, err
+	}
+	imp.Status, imp.Summary, imp.RowCount = ImportApplied, summaryJSON(counts), counts.Total
+	return counts, nil
+}
+
+// importTags are rows of follower_tags to insert.
+type importTags struct {
+	ids  []int64
+	tags []string
+}
+
+// imported is a follower an import statement wrote.
+type imported struct {
+	id       int64
+	address  string
+	inserted bool
+}
+
+// writeImport upserts the new and changed rows in batches, replaces their
+// tags and records a follow for each new follower. An existing follower is
+// only updated while active or pending, so someone who unsubscribed since
+// the rows were classified is never touched; counts is corrected for rows
+// that turned out otherwise than planned.
+func (s *Store) writeImport(ctx context.Context, accountID int64, results []ImportResult, now time.Time, counts *ImportCounts) error {
+	var todo []*ImportResult
+	for i := range results {
+		if o := results[i].Outcome; o == OutcomeNew || o == OutcomeUpdate {
+			todo = append(todo, &results[i])
+		}
+	}
+	size := sqliteImportBatch
+	if s.dialect == database.Postgres {
+		size = postgresImportBatch
+	}
+	for start := 0; start < len(todo); start += size {
+		if err := s.writeBatch(ctx, accountID, todo[start:min(start+size, len(todo))], now, counts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*ImportResult, now time.Time, counts *ImportCounts) error {
+	var (
+		written []imported
+		err     error
+	)
+	if s.dialect == database.Postgres {
+		written, err = s.upsertPostgres(ctx, accountID, batch, now)
+	} else {
+		written, err = s.upsertSQLite(ctx, accountID, batch, now)
+	}
+	if err != nil {
+		return fmt.Errorf("import followers: %w", err)
+	}
+	byAddr := make(map[string]*ImportResult, len(batch))
+	for _, r := range batch {
+		byAddr[r.Address] = r
+	}
+	var inserted, updated []int64
+	// Tags of new and of updated followers: only the latter can meet tags
+	// written meanwhile by someone else.
+	var newTags, oldTags importTags
+	for _, w := range written {
+		r := byAddr[w.address]
+		if r == nil {
+			continue
+		}
+		delete(byAddr, w.address)
+		if s.dialect != database.Postgres {
+			// A SQLite transaction holds the write lock from its start, so
+			// nothing changed since the rows were classified.
+			w.inserted = r.Outcome == OutcomeNew
+		}
+		switch {
+		case w.inserted && r.Outcome != OutcomeNew:
+			// The follower was erased since the classification.
+			counts.move(r.Outcome, OutcomeNew)
+		case !w.inserted && r.Outcome == OutcomeNew:
+			// The person followed on the web since the classification.
+			counts.move(r.Outcome, OutcomeUpdate)
+		}
+		if w.inserted {
+			inserted = append(inserted, w.id)
+		} else {
+			updated = append(updated, w.id)
+		}
+		tags := &oldTags
+		if w.inserted {
+			tags = &newTags
+		}
+		for _, t := range r.Tags {
+			tags.ids, tags.tags = append(tags.ids, w.id), append(tags.tags, t)
+		}
+	}
+	// Rows the upsert skipped: followers who stopped following meanwhile.
+	for _, r := range byAddr {
+		counts.move(r.Outcome, OutcomeRejected)
+	}
+	if s.dialect == database.Postgres {
+		err = s.tagsAndEventsPostgres(ctx, accountID, updated, newTags, oldTags, inserted, now)
+	} else {
+		err = s.tagsAndEventsSQLite(ctx, accountID, updated, newTags, oldTags, inserted, now)
+	}
+	if err != nil {
+		return fmt.Errorf("import tags and follows: %w", err)
+	}
+	return nil
+}
+
+// exec and query run plain SQL on the store's connection or transaction,
+// bypassing gorm's rewriting of arguments (it would expand the
+// PostgreSQL arrays into lists).
+func (s *Store) exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.db.Statement.ConnPool.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (s *Store) readImported(ctx context.Context, query string, withInserted bool, args ...any) ([]imported, error) {
+	rows, err := s.db.Statement.ConnPool.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []imported
+	for rows.Next() {
+		var w imported
+		if withInserted {
+			err = rows.Scan(&w.id, &w.address, &w.inserted)
+		} else {
+			err = rows.Scan(&w.id, &w.address)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// upsertWhere is the end of both upserts: an existing follower gets the
+// file's name and language only while active or pending.
+const upsertWhere = ` ON CONFLICT (account_id, channel, address) DO UPDATE
+	SET name = excluded.name, language = excluded.language, updated_at = excluded.updated_at
+	WHERE followers.status IN ('` + StatusActive + `', '` + StatusPending + `')
+	RETURNING id, address`
+
+// postgresImportBatch rows go to PostgreSQL as a handful of arrays, so the
+// statement is planned once whatever its size and stays clear of the
+// 65,535 bind parameter limit.
+const postgresImportBatch = 5000
+
+func (s *Store) upsertPostgres(ctx context.Context, accountID int64, batch []*ImportResult, now time.Time) ([]imported, error) {
+	addrs, names, langs := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
+	consents := make([]time.Time, len(batch))
+	for i, r := range batch {
+		addrs[i], names[i], langs[i], consents[i] = r.Address, r.Name, r.Language, r.Consent
+	}
+	// xmax is 0 for a row this statement inserted rather than updated.
+	return s.readImported(ctx, `INSERT INTO followers
+		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at)
+		SELECT $1, '`+ChannelEmail+`', u.address, u.name, u.language, '`+StatusActive+`', 'import', u.consent_at, $2, $2
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u (address, name, language, consent_at)`+
+		upsertWhere+`, xmax = 0`, true, accountID, now, addrs, names, langs, consents)
+}
+
+func (s *Store) tagsAndEventsPostgres(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
+	if len(updated) > 0 {
+		if err := s.exec(ctx, `DELETE FROM follower_tags WHERE follower_id = ANY($1::bigint[])`, updated); err != nil {
+			return err
+		}
+	}
+	for _, t := range []struct {
+		importTags
+		tail string
+	}{{newTags, ""}, {oldTags, " ON CONFLICT DO NOTHING"}} {
+		if len(t.tags) == 0 {
+			continue
+		}
+		err := s.exec(ctx, `INSERT INTO follower_tags (follower_id, tag) SELECT * FROM unnest($1::bigint[], $2::text[])`+t.tail, t.ids, t.tags)
+		if err != nil {
+			return err
+		}
+	}
+	if len(inserted) > 0 {
+		return s.exec(ctx, `INSERT INTO follow_events (account_id, channel, kind, follower_id, created_at)
+			SELECT $1, '`+ChannelEmail+`', 'follow', unnest($2::bigint[]), $3`, accountID, inserted, now)
+	}
+	return nil
+}
+
+// sqliteImportBatch keeps SQLite statements to a few hundred parameters:
+// the SQLite driver binds each parameter by searching all of them, so the
+// cost of a statement grows with the square of its parameters (and more
+// steeply still for numbered ones, ?NNN). Ids are written into the
+// statements as numbers.
+const sqliteImportBatch = 100
+
+func (s *Store) upsertSQLite(ctx context.Context, accountID int64, batch []*ImportResult, now time.Time) ([]imported, error) {
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO followers
+		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at) VALUES `)
+	args := make([]any, 0, len(batch)*6)
+	row := "(" + strconv.FormatInt(accountID, 10) + ", '" + ChannelEmail + "', ?, ?, ?, '" + StatusActive + "', 'import', ?, ?, ?)"
+	for i, r := range batch {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(row)
+		args = append(args, r.Address, r.Name, r.Language, r.Consent, now, now)
+	}
+	sb.WriteString(upsertWhere)
+	return s.readImported(ctx, sb.String(), false, args...)
+}
+
+func (s *Store) tagsAndEventsSQLite(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
+	if len(updated) > 0 {
+		if err := s.exec(ctx, "DELETE FROM follower_tags WHERE follower_id IN ("+joinIDs(updated)+")"); err != nil {
+			return err
+		}
+	}
+	// The write lock held since the transaction began keeps other writers
+	// out, so no tag can be there already.
+	tags := importTags{ids: append(newTags.ids, oldTags.ids...), tags: append(newTags.tags, oldTags.tags...)}
+	const perStatement = 500
+	for start := 0; start < len(tags.tags); start += perStatement {
+		end := min(start+perStatement, len(tags.tags))
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO follower_tags (follower_id, tag) VALUES ")
+		args := make([]any, 0, end-start)
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "(%d, ?)", tags.ids[i])
+			args = append(args, tags.tags[i])
+		}
+		if err := s.exec(ctx, sb.String(), args...); err != nil {
+			return err
+		}
+	}
+	if len(inserted) == 0 {
+		return nil
+	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO follow_events (account_id, channel, kind, follower_id, created_at) VALUES ")
+	args := make([]any, len(inserted))
+	for i, id := range inserted {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, "(%d, '%s', 'follow', %d, ?)", accountID, ChannelEmail, id)
+		args[i] = now
+	}
+	return s.exec(ctx, sb.String(), args...)
+}
+
+func joinIDs(ids []int64) string {
+	var sb strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.FormatInt(id, 10))
+	}
+	return sb.String()
+}

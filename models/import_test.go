@@ -1,0 +1,674 @@
+package models_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+)
+
+const importHeader = "address,name,language,tags,consent\n"
+
+func parse(t *testing.T, csv string) []models.ImportRow {
+	t.Helper()
+	rows, err := models.ParseFollowerCSV(strings.NewReader(csv))
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, csv)
+	}
+	return rows
+}
+
+// TestParseFollowerCSVFileErrors covers files that cannot be imported at
+// all: each gets one clear message naming what is wrong and where.
+func TestParseFollowerCSVFileErrors(t *testing.T) {
+	many := func(n int) string {
+		var b strings.Builder
+		b.WriteString(importHeader)
+		for i := range n {
+			fmt.Fprintf(&b, "p%d@example.org,,,,2024-01-01\n", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		data string
+		key  string
+		args []any
+	}{
+		{"empty", "", "import.err.empty", nil},
+		{"only blank lines", " \r\n\n", "import.err.empty", nil},
+		{"only a BOM", "\ufeff", "import.err.empty", nil},
+		{"header only", importHeader, "import.err.no_rows", nil},
+		{"header and blank rows", importHeader + ",,,,\n\n", "import.err.no_rows", nil},
+		{"wrong header", "email,full name\nann@example.org,Ann\n", "import.err.header_wrong",
+			[]any{"address, name, language, tags, consent", `"email", "full name"`}},
+		{"missing columns", "address,name\nann@example.org,Ann\n", "import.err.header_missing", []any{"language, tags, consent"}},
+		{"extra column", "address,name,language,tags,consent,Phone\n", "import.err.header_extra", []any{`"Phone"`}},
+		{"column twice", "address,name,language,tags,consent,Name\n", "import.err.header_duplicate", []any{"name"}},
+		{"semicolons", "address;name;language;tags;consent\nann@example.org;Ann;en;;2024-01-01\n", "import.err.delimiter", nil},
+		{"tabs", "address\tname\tlanguage\ttags\tconsent\n", "import.err.delimiter", nil},
+		{"broken encoding in a name", importHeader + "ann@example.org,Ann,en,,2024-01-01\nbo@example.org,Bo \xff\xfe Chen,en,,2024-01-01\n",
+			"import.err.encoding", []any{3}},
+		{"GBK encoded", importHeader + "li@example.org,\xc0\xee\xcb\xc4,zh,,2024-01-01\n", "import.err.encoding", []any{2}},
+		{"UTF-16", "\xff\xfea\x00d\x00d\x00", "import.err.utf16", nil},
+		{"Excel workbook", "PK\x03\x04\x14\x00\x06\x00rest of a zip", "import.err.spreadsheet", nil},
+		{"old Excel workbook", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "import.err.spreadsheet", nil},
+		{"PNG image", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "import.err.binary", nil},
+		{"a letter, not CSV", "Dear friends,\nthank you for your support.\n", "import.err.header_wrong",
+			[]any{"address, name, language, tags, consent", `"Dear friends"`}},
+		{"bare quote", importHeader + "ann@example.org,Ann \"Nan\" Lee,en,,2024-01-01\n", "import.err.bare_quote", []any{2}},
+		{"unclosed quote", importHeader + "ann@example.org,\"Ann,en,,2024-01-01\nbo@example.org,Bo,en,,2024-01-01\n", "import.err.quote", []any{2}},
+		{"too many rows", many(models.MaxImportRows + 1), "import.err.too_many_rows", []any{models.MaxImportRows}},
+		{"too big", importHeader + strings.Repeat("x", models.MaxImportBytes), "import.err.too_big", []any{30}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := models.ParseFollowerCSV(strings.NewReader(tt.data))
+			e, ok := models.AsCSVError(err)
+			if !ok {
+				t.Fatalf("got %d rows, err %v; want a CSVError %s", len(rows), err, tt.key)
+			}
+			if e.Key != tt.key || fmt.Sprint(e.Args) != fmt.Sprint(tt.args) {
+				t.Fatalf("got %s %v; want %s %v", e.Key, e.Args, tt.key, tt.args)
+			}
+		})
+	}
+	if _, err := models.ParseFollowerCSV(strings.NewReader(many(models.MaxImportRows))); err != nil {
+		t.Fatalf("a file of exactly %d rows: %v", models.MaxImportRows, err)
+	}
+}
+
+func TestParseFollowerCSVRows(t *testing.T) {
+	t.Run("BOM, header case, order and spaces, CRLF", func(t *testing.T) {
+		rows := parse(t, "\ufeff Consent ,TAGS,Address,name,Language\r\n2024-03-01,Donor; North ,Ann@Example.ORG,Ann Lee,ZH-cn\r\n")
+		want := models.ImportRow{Line: 2, Address: "ann@example.org", Name: "Ann Lee", Language: "zh", Tags: []string{"donor", "north"},
+			Consent: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), RawLanguage: "ZH-cn", RawTags: "Donor; North", RawConsent: "2024-03-01"}
+		if len(rows) != 1 || fmt.Sprint(rows[0]) != fmt.Sprint(want) {
+			t.Fatalf("got %+v\nwant %+v", rows, want)
+		}
+	})
+	t.Run("unnamed columns", func(t *testing.T) {
+		rows := parse(t, "address,name,language,tags,consent,,\n"+
+			"ann@example.org,Ann,en,,2024-01-01,,\n"+
+			"bo@example.org,Bo,en,,2024-01-01,,note\n")
+		if rows[0].Reason != "" || rows[1].Reason != "import.reason.unnamed" || fmt.Sprint(rows[1].ReasonArgs) != "[7]" {
+			t.Fatalf("got %+v", rows)
+		}
+	})
+	t.Run("quoted fields with commas, quotes and newlines", func(t *testing.T) {
+		rows := parse(t, importHeader+
+			"lee@example.org,\"Lee, Ann\",en,\"donor,board\",2024-01-01\n"+
+			"bo@example.org,\"Bo\n  \"\"Bobby\"\"\r\nChen\",en,,2024-01-01\n"+
+			"cy@example.org,Cy,en,,2024-01-01\n")
+		if len(rows) != 3 {
+			t.Fatalf("got %d rows", len(rows))
+		}
+		if rows[0].Name != "Lee, Ann" || !slices.Equal(rows[0].Tags, []string{"board", "donor"}) {
+			t.Fatalf("row 1: %+v", rows[0])
+		}
+		if rows[1].Name != `Bo "Bobby" Chen` || rows[1].Line != 3 {
+			t.Fatalf("row 2: %+v", rows[1])
+		}
+		// The quoted name spans lines 3 to 5, so the next row is on line 6.
+		if rows[2].Line != 6 {
+			t.Fatalf("row 3 on line %d, want 6", rows[2].Line)
+		}
+	})
+	t.Run("Chinese names and every consent form", func(t *testing.T) {
+		rows := parse(t, importHeader+
+			"wang@example.org,王芳,zh,捐赠人,2024-05-12 14:30\n"+
+			"li@example.org,李四,zh,donor|volunteer,2024-05-12T14:30:00+08:00\n"+
+			"zhao@example.org,赵六,,,2024-05-12T14:30\n"+
+			"qian@example.org,钱七,en,,2024-05-12 14:30:05\n")
+		if rows[0].Name != "王芳" || rows[0].Reason != "import.reason.tag" {
+			t.Fatalf("row 1: %+v (Chinese tags are not valid tags)", rows[0])
+		}
+		want := []time.Time{
+			time.Date(2024, 5, 12, 14, 30, 0, 0, time.UTC),
+			time.Date(2024, 5, 12, 6, 30, 0, 0, time.UTC),
+			time.Date(2024, 5, 12, 14, 30, 0, 0, time.UTC),
+			time.Date(2024, 5, 12, 14, 30, 5, 0, time.UTC),
+		}
+		for i, r := range rows {
+			if !r.Consent.Equal(want[i]) {
+				t.Errorf("row %d consent %v, want %v", i+1, r.Consent, want[i])
+			}
+		}
+		if rows[1].Name != "李四" || rows[1].Reason != "" || !slices.Equal(rows[1].Tags, []string{"donor", "volunteer"}) {
+			t.Fatalf("row 2: %+v", rows[1])
+		}
+		if rows[2].Language != "en" {
+			t.Fatalf("an empty language is en: %+v", rows[2])
+		}
+	})
+	t.Run("rejection reasons", func(t *testing.T) {
+		long := strings.Repeat("名", models.MaxImportNameRunes+1)
+		manyTags := make([]string, models.MaxImportTags+1)
+		for i := range manyTags {
+			manyTags[i] = fmt.Sprintf("t%d", i)
+		}
+		rows := parse(t, importHeader+
+			"not-an-address,Ann,en,,2024-01-01\n"+ // 2
+			"bo@example.org,Bo,fr,,2024-01-01\n"+ // 3
+			"cy@example.org,Cy,en,do/nor,2024-01-01\n"+ // 4
+			"di@example.org,Di,en,"+strings.Join(manyTags, ";")+",2024-01-01\n"+ // 5
+			"ed@example.org,Ed,en,,\n"+ // 6
+			"fa@example.org,Fa,en,,01/03/2024\n"+ // 7
+			"gu@example.org,"+long+",en,,2024-01-01\n"+ // 8
+			"hu@example.org,Hu,en\n"+ // 9
+			"ok@example.org,Ok,en,,2024-01-01\n"+ // 10
+			",,,,\n"+ // 11: blank, skipped
+			"OK@example.org,Ok again,en,,2024-01-01\n"+ // 12
+			"iv@example.org,Iv,en,,2024-01-01,\n"+ // 13: a trailing empty value is fine
+			"jo@example.org,Jo,en,,2024-01-01,extra\n") // 14
+		want := []struct {
+			line   int
+			reason string
+			args   []any
+		}{
+			{2, "import.reason.address", nil},
+			{3, "import.reason.language", []any{"fr"}},
+			{4, "import.reason.tag", []any{"do/nor"}},
+			{5, "import.reason.tags_many", []any{models.MaxImportTags}},
+			{6, "import.reason.consent_missing", nil},
+			{7, "import.reason.consent_format", []any{"01/03/2024"}},
+			{8, "import.reason.name_long", []any{models.MaxImportNameRunes}},
+			{9, "import.reason.columns", []any{3, 5}},
+			{10, "", nil},
+			{12, "import.reason.duplicate", []any{10}},
+			{13, "", nil},
+			{14, "import.reason.columns", []any{6, 5}},
+		}
+		if len(rows) != len(want) {
+			t.Fatalf("got %d rows, want %d", len(rows), len(want))
+		}
+		for i, w := range want {
+			r := rows[i]
+			if r.Line != w.line || r.Reason != w.reason || fmt.Sprint(r.ReasonArgs) != fmt.Sprint(w.args) {
+				t.Errorf("row %d: line %d %q %v; want line %d %q %v", i, r.Line, r.Reason, r.ReasonArgs, w.line, w.reason, w.args)
+			}
+		}
+	})
+}
+
+// dump is every follower of an account with its tags and timestamps, to
+// prove that an import changed exactly what it should.
+func dump(t *testing.T, a *apptest.App, accountID int64) map[string]string {
+	t.Helper()
+	var fs []models.Follower
+	if err := a.DB.Gorm.Where("account_id = ?", accountID).Order("id").Find(&fs).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range fs {
+		var tags []string
+		if err := a.DB.Gorm.Model(&models.FollowerTag{}).Where("follower_id = ?", f.ID).Order("tag").Pluck("tag", &tags).Error; err != nil {
+			t.Fatal(err)
+		}
+		out[f.Address] = fmt.Sprintf("id=%d name=%q lang=%s status=%s source=%s consent=%v tags=%v created=%v updated=%v",
+			f.ID, f.Name, f.Language, f.Status, f.Source, tm(f.ConsentAt), tags, f.CreatedAt.UTC(), f.UpdatedAt.UTC())
+	}
+	return out
+}
+
+func tm(p *time.Time) string {
+	if p == nil {
+		return "nil"
+	}
+	return p.UTC().String()
+}
+
+func count(t *testing.T, a *apptest.App, table, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := a.DB.Gorm.Table(table).Where(where, args...).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func diff(before, after map[string]string) []string {
+	var out []string
+	for k, v := range after {
+		if before[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			out = append(out, "-"+k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+type importWorld struct {
+	a     *apptest.App
+	f     *apptest.Fixtures
+	staff *models.Member
+	ctx   context.Context
+}
+
+func newImportWorld(t *testing.T, dbURL string) *importWorld {
+	a := apptest.Start(t, dbURL)
+	f := apptest.Seed(t, a)
+	w := &importWorld{a: a, f: f, staff: f.Member(models.RoleEditor), ctx: context.Background()}
+	return w
+}
+
+func (w *importWorld) seed(t *testing.T, addr, name, lang, status string, tags ...string) *models.Follower {
+	t.Helper()
+	fl, err := w.a.Store.SeedFollower(w.ctx, w.f.Account.ID, models.ChannelEmail, addr, name, lang, tags, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != models.StatusActive {
+		if err := w.a.DB.Gorm.Model(&models.Follower{}).Where("id = ?", fl.ID).Update("status", status).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fl
+}
+
+func (w *importWorld) create(t *testing.T, csv string) *models.ImportPreview {
+	t.Helper()
+	p, err := w.a.Store.CreateImport(w.ctx, w.staff, w.f.Account, "donors.csv", []byte(csv))
+	if err != nil {
+		t.Fatalf("create import: %v", err)
+	}
+	return p
+}
+
+func outcomes(p *models.ImportPreview) map[string]string {
+	out := map[string]string{}
+	for _, r := range p.Rows {
+		s := r.Outcome
+		if r.Reason != "" {
+			s += " " + r.Reason
+		}
+		if len(r.Changes) > 0 {
+			s += " " + strings.Join(r.Changes, ",")
+		}
+		out[fmt.Sprintf("%d %s", r.Line, r.Address)] = s
+	}
+	return out
+}
+
+func TestImportApply(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		a, ctx := w.a, w.ctx
+		acct := w.f.Account.ID
+		w.seed(t, "same@example.org", "Same Person", "en", models.StatusActive, "donor")
+		w.seed(t, "rename@example.org", "Old Name", "en", models.StatusActive, "donor", "north")
+		w.seed(t, "waiting@example.org", "Waiting", "en", models.StatusPending)
+		w.seed(t, "gone@example.org", "Gone", "en", models.StatusUnsubscribed)
+		w.seed(t, "bounce@example.org", "Bounce", "en", models.StatusBounced)
+		w.seed(t, "blocked@example.org", "Blocked", "en", models.StatusBlocked)
+		future := a.Store.Now().Add(48 * time.Hour).Format("2006-01-02")
+		file := importHeader +
+			"new1@example.org,New One,en,donor;north,2024-01-01\n" + // 2
+			"new2@example.org,新二,zh,,2024-02-01 10:00\n" + // 3
+			"same@example.org,Same Person,en,donor,2023-01-01\n" + // 4
+			"rename@example.org,New Name,zh,donor,2023-01-01\n" + // 5
+			"waiting@example.org,Waiting,en,volunteer,2023-01-01\n" + // 6
+			"gone@example.org,Gone,en,,2023-01-01\n" + // 7
+			"bounce@example.org,Bounce,en,,2023-01-01\n" + // 8
+			"blocked@example.org,Blocked,en,,2023-01-01\n" + // 9
+			"soon@example.org,Soon,en,," + future + "\n" + // 10
+			"new1@example.org,New One Again,en,,2024-01-01\n" + // 11
+			"bad address,Bad,en,,2024-01-01\n" // 12
+		p := w.create(t, file)
+		want := map[string]string{
+			"2 new1@example.org":    "new",
+			"3 new2@example.org":    "new",
+			"4 same@example.org":    "unchanged",
+			"5 rename@example.org":  "update name,language,tags",
+			"6 waiting@example.org": "update tags",
+			"7 gone@example.org":    "rejected import.reason.unsubscribed",
+			"8 bounce@example.org":  "rejected import.reason.bounced",
+			"9 blocked@example.org": "rejected import.reason.blocked",
+			"10 soon@example.org":   "rejected import.reason.consent_future",
+			"11 new1@example.org":   "rejected import.reason.duplicate",
+			"12 bad address":        "rejected import.reason.address",
+		}
+		if got := outcomes(p); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("preview:\n got %v\nwant %v", got, want)
+		}
+		wantCounts := models.ImportCounts{Total: 11, New: 2, Update: 2, Unchanged: 1, Rejected: 6}
+		if p.Counts != wantCounts || p.Import.Counts() != wantCounts || p.Import.RowCount != 11 {
+			t.Fatalf("counts %+v, stored %+v; want %+v", p.Counts, p.Import.Counts(), wantCounts)
+		}
+		// The preview is the same when recomputed from the stored file.
+		imp, err := a.Store.ImportByID(ctx, w.staff, w.f.Account, p.Import.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := a.Store.PreviewImport(ctx, w.staff, w.f.Account, imp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(outcomes(again)) != fmt.Sprint(want) || again.Counts != wantCounts {
+			t.Fatalf("recomputed preview differs: %v %+v", outcomes(again), again.Counts)
+		}
+
+		before := dump(t, a, acct)
+		events := count(t, a, "follow_events", "account_id = ? AND kind = 'follow'", acct)
+		counts, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, imp)
+		if err != nil {
+			t.Fatalf("apply: %v", err)
+		}
+		if counts != wantCounts {
+			t.Fatalf("applied %+v, want %+v", counts, wantCounts)
+		}
+		after := dump(t, a, acct)
+		if d := diff(before, after); fmt.Sprint(d) != "[new1@example.org new2@example.org rename@example.org waiting@example.org]" {
+			t.Fatalf("changed followers: %v", d)
+		}
+		n1, err := followerByAddr(a, acct, "new1@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n1.Name != "New One" || n1.Status != models.StatusActive || n1.Source != "import" || n1.Language != "en" ||
+			n1.ConsentAt == nil || !n1.ConsentAt.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) || !slices.Equal(n1.Tags, []string{"donor", "north"}) {
+			t.Fatalf("new follower: %+v", n1)
+		}
+		n2, _ := followerByAddr(a, acct, "new2@example.org")
+		if n2.Name != "新二" || n2.Language != "zh" || len(n2.Tags) != 0 {
+			t.Fatalf("new follower 2: %+v", n2)
+		}
+		r, _ := followerByAddr(a, acct, "rename@example.org")
+		if r.Name != "New Name" || r.Language != "zh" || !slices.Equal(r.Tags, []string{"donor"}) || r.Status != models.StatusActive {
+			t.Fatalf("updated follower: %+v", r)
+		}
+		wt, _ := followerByAddr(a, acct, "waiting@example.org")
+		if wt.Status != models.StatusPending || !slices.Equal(wt.Tags, []string{"volunteer"}) {
+			t.Fatalf("a pending follower keeps waiting for their confirmation: %+v", wt)
+		}
+		if got := count(t, a, "follow_events", "account_id = ? AND kind = 'follow'", acct); got != events+2 {
+			t.Fatalf("follow events %d, want %d: one per new follower", got, events+2)
+		}
+		if n := count(t, a, "audit_log", "action = ? AND detail = ?", "followers.import",
+			"donors.csv: 2 new, 2 updated, 1 unchanged, 6 rejected"); n != 1 {
+			t.Fatalf("audit entries: %d", n)
+		}
+		done, _ := a.Store.ImportByID(ctx, w.staff, w.f.Account, imp.ID)
+		if done.Status != models.ImportApplied || done.AppliedAt == nil || done.Counts() != wantCounts {
+			t.Fatalf("import after apply: %+v", done)
+		}
+		if n := count(t, a, "imports", "id = ? AND content IS NULL", imp.ID); n != 1 {
+			t.Fatal("the file is kept after the import is applied")
+		}
+
+		// Applying twice, or cancelling afterwards, is refused and changes nothing.
+		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, imp); !errors.Is(err, models.ErrImportClosed) {
+			t.Fatalf("second apply: %v", err)
+		}
+		if err := a.Store.CancelImport(ctx, w.staff, w.f.Account, imp); !errors.Is(err, models.ErrImportClosed) {
+			t.Fatalf("cancel after apply: %v", err)
+		}
+		if d := diff(after, dump(t, a, acct)); len(d) != 0 {
+			t.Fatalf("a refused apply changed %v", d)
+		}
+
+		// Re-importing the same file: every row unchanged or rejected as
+		// before, and applying it changes nothing at all.
+		time.Sleep(10 * time.Millisecond)
+		p2 := w.create(t, file)
+		for k, v := range want {
+			if !strings.HasPrefix(v, "rejected") {
+				want[k] = "unchanged"
+			}
+		}
+		if got := outcomes(p2); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("re-import preview:\n got %v\nwant %v", got, want)
+		}
+		events = count(t, a, "follow_events", "account_id = ?", acct)
+		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p2.Import); err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(after, dump(t, a, acct)); len(d) != 0 {
+			t.Fatalf("re-importing the same file changed %v", d)
+		}
+		if got := count(t, a, "follow_events", "account_id = ?", acct); got != events {
+			t.Fatalf("re-import recorded %d follow events", got-events)
+		}
+
+		// A changed file updates only the rows that changed.
+		time.Sleep(10 * time.Millisecond)
+		changed := strings.Replace(file, "New One,en,donor;north", "New One,en,donor", 1)
+		changed = strings.Replace(changed, "新二,zh,,", "王新二,zh,,", 1)
+		p3 := w.create(t, changed)
+		if p3.Counts.Update != 2 || p3.Counts.New != 0 {
+			t.Fatalf("changed file: %+v", p3.Counts)
+		}
+		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p3.Import); err != nil {
+			t.Fatal(err)
+		}
+		final := dump(t, a, acct)
+		if d := diff(after, final); fmt.Sprint(d) != "[new1@example.org new2@example.org]" {
+			t.Fatalf("changed file changed %v", d)
+		}
+		if n1, _ = followerByAddr(a, acct, "new1@example.org"); !slices.Equal(n1.Tags, []string{"donor"}) {
+			t.Fatalf("tags not replaced: %v", n1.Tags)
+		}
+		gone, _ := followerByAddr(a, acct, "gone@example.org")
+		if gone.Status != models.StatusUnsubscribed {
+			t.Fatalf("an import re-subscribed someone who left: %+v", gone)
+		}
+	})
+}
+
+func followerByAddr(a *apptest.App, accountID int64, addr string) (*models.Follower, error) {
+	var f models.Follower
+	if err := a.DB.Gorm.Where("account_id = ? AND address = ?", accountID, addr).First(&f).Error; err != nil {
+		return nil, err
+	}
+	return a.Store.FollowerByID(context.Background(), f.ID)
+}
+
+// TestImportRecomputesOnApply changes followers between the preview and the
+// apply: the apply judges them as they are then.
+func TestImportRecomputesOnApply(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		a, ctx := w.a, w.ctx
+		acct := w.f.Account.ID
+		leaving := w.seed(t, "leaving@example.org", "Leaving", "en", models.StatusActive)
+		p := w.create(t, importHeader+
+			"leaving@example.org,Leaving Renamed,en,,2023-01-01\n"+
+			"joined@example.org,Joined,zh,donor,2023-01-01\n")
+		if p.Counts.Update != 1 || p.Counts.New != 1 {
+			t.Fatalf("preview: %+v", p.Counts)
+		}
+		if _, err := a.Store.Unsubscribe(ctx, leaving.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.seed(t, "joined@example.org", "", "en", models.StatusPending)
+		counts, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (models.ImportCounts{Total: 2, Update: 1, Rejected: 1}); counts != want {
+			t.Fatalf("applied %+v, want %+v", counts, want)
+		}
+		l, _ := followerByAddr(a, acct, "leaving@example.org")
+		if l.Status != models.StatusUnsubscribed || l.Name != "Leaving" {
+			t.Fatalf("someone who unsubscribed after the preview was changed: %+v", l)
+		}
+		j, _ := followerByAddr(a, acct, "joined@example.org")
+		if j.Status != models.StatusPending || j.Name != "Joined" || j.Language != "zh" || !slices.Equal(j.Tags, []string{"donor"}) {
+			t.Fatalf("someone who followed after the preview: %+v", j)
+		}
+	})
+}
+
+// TestImportAllOrNothing makes the database refuse one row late in a large
+// import, once for a follower and once for a tag: nothing of the import is
+// kept, and it can be applied once the cause is gone.
+func TestImportAllOrNothing(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		a, ctx := w.a, w.ctx
+		acct := w.f.Account.ID
+		w.seed(t, "existing@example.org", "Existing", "en", models.StatusActive, "old")
+		var b bytes.Buffer
+		b.WriteString(importHeader)
+		b.WriteString("existing@example.org,Existing Renamed,en,new,2023-01-01\n")
+		for i := range 3000 {
+			tag := "donor"
+			if i == 2900 {
+				tag = "boom"
+			}
+			fmt.Fprintf(&b, "p%04d@example.org,Person %d,en,%s,2024-01-01\n", i, i, tag)
+		}
+		b.WriteString("boom@example.org,Boom,en,,2024-01-01\n")
+		p := w.create(t, b.String())
+		if p.Counts.New != 3001 || p.Counts.Update != 1 {
+			t.Fatalf("preview: %+v", p.Counts)
+		}
+		before := dump(t, a, acct)
+		state := func() string {
+			return fmt.Sprint(count(t, a, "follower_tags", "1 = 1"), count(t, a, "follow_events", "1 = 1"),
+				count(t, a, "audit_log", "1 = 1"), count(t, a, "imports", "status = ?", models.ImportPending))
+		}
+		stateBefore := state()
+		postgres := a.DB.Dialect == database.Postgres
+		guards := []struct{ name, add, drop string }{
+			{"a follower", "ALTER TABLE followers ADD CONSTRAINT test_boom CHECK (address <> 'boom@example.org')",
+				"ALTER TABLE followers DROP CONSTRAINT test_boom"},
+			{"a tag", "ALTER TABLE follower_tags ADD CONSTRAINT test_boom CHECK (tag <> 'boom')",
+				"ALTER TABLE follower_tags DROP CONSTRAINT test_boom"},
+		}
+		if !postgres {
+			guards[0].add = "CREATE TRIGGER test_boom BEFORE INSERT ON followers WHEN NEW.address = 'boom@example.org' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+			guards[0].drop = "DROP TRIGGER test_boom"
+			guards[1].add = "CREATE TRIGGER test_boom BEFORE INSERT ON follower_tags WHEN NEW.tag = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+			guards[1].drop = "DROP TRIGGER test_boom"
+		}
+		for _, g := range guards {
+			if err := a.DB.Gorm.Exec(g.add).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import); err == nil {
+				t.Fatalf("%s refused: the apply succeeded", g.name)
+			}
+			if d := diff(before, dump(t, a, acct)); len(d) != 0 {
+				t.Fatalf("%s refused: %d followers changed, e.g. %v", g.name, len(d), d[:min(3, len(d))])
+			}
+			if s := state(); s != stateBefore {
+				t.Fatalf("%s refused: tags, events, audit, pending imports %s; before %s", g.name, s, stateBefore)
+			}
+			if err := a.DB.Gorm.Exec(g.drop).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		if err != nil || counts.New != 3001 || counts.Update != 1 {
+			t.Fatalf("apply after the cause is gone: %+v %v", counts, err)
+		}
+		if n := count(t, a, "followers", "account_id = ?", acct); n != 3002 {
+			t.Fatalf("followers: %d", n)
+		}
+	})
+}
+
+// TestImportCancelledContext cancels the request while the apply runs:
+// the transaction rolls back.
+func TestImportCancelledContext(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		a := w.a
+		var b strings.Builder
+		b.WriteString(importHeader)
+		for i := range 20000 {
+			fmt.Fprintf(&b, "p%05d@example.org,Person %d,en,donor;north,2024-01-01\n", i, i)
+		}
+		p := w.create(t, b.String())
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		defer cancel()
+		_, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		if err == nil {
+			t.Skip("the apply finished before the deadline; nothing to prove on this machine")
+		}
+		if n := count(t, a, "followers", "account_id = ?", w.f.Account.ID); n != 0 {
+			t.Fatalf("%d followers kept from an interrupted import", n)
+		}
+		if n := count(t, a, "imports", "id = ? AND status = ?", p.Import.ID, models.ImportPending); n != 1 {
+			t.Fatal("an interrupted import is no longer pending")
+		}
+	})
+}
+
+func TestImportAccess(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		a, ctx := w.a, w.ctx
+		p := w.create(t, importHeader+"ann@example.org,Ann,en,,2024-01-01\n")
+		outsider := &models.Member{User: w.f.Outside, Org: w.f.Other, Role: models.RoleOwner}
+		if _, err := a.Store.ImportByID(ctx, outsider, w.f.Account, p.Import.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("another organization's owner: %v", err)
+		}
+		if _, err := a.Store.ApplyImport(ctx, outsider, w.f.Account, p.Import); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("another organization's owner applies: %v", err)
+		}
+		viewer := w.f.Member(models.RoleViewer)
+		if _, err := a.Store.CreateImport(ctx, viewer, w.f.Account, "x.csv", []byte(importHeader)); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("viewer: %v", err)
+		}
+		if n := count(t, a, "followers", "1 = 1"); n != 0 {
+			t.Fatalf("followers: %d", n)
+		}
+	})
+}
+
+// TestImportConcurrentApply applies one import twice at the same time:
+// one apply does the work, the other is refused.
+func TestImportConcurrentApply(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		var b strings.Builder
+		b.WriteString(importHeader)
+		for i := range 2000 {
+			fmt.Fprintf(&b, "p%04d@example.org,Person %d,en,donor,2024-01-01\n", i, i)
+		}
+		p := w.create(t, b.String())
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				imp := *p.Import
+				_, err := w.a.Store.ApplyImport(w.ctx, w.staff, w.f.Account, &imp)
+				errs <- err
+			}()
+		}
+		var ok, closed int
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case errors.Is(err, models.ErrImportClosed):
+				closed++
+			default:
+				t.Fatalf("apply: %v", err)
+			}
+		}
+		if ok != 1 || closed != 1 {
+			t.Fatalf("%d applies succeeded, %d refused", ok, closed)
+		}
+		if n := count(t, w.a, "followers", "account_id = ?", w.f.Account.ID); n != 2000 {
+			t.Fatalf("followers: %d", n)
+		}
+		if n := count(t, w.a, "follow_events", "account_id = ?", w.f.Account.ID); n != 2000 {
+			t.Fatalf("follow events: %d", n)
+		}
+	})
+}
