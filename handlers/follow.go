@@ -174,16 +174,22 @@ func (h *follow) followerAccount(c echo.Context, id int64) (*models.Follower, *m
 	return f, a, true, nil
 }
 
+// linked verifies a signed follower link and loads its follower and
+// account; ok is false when the explanation page was already written.
+func (h *follow) linked(c echo.Context, purpose string) (*models.Follower, *models.PublicAccount, bool, error) {
+	id, ok, err := h.verify(c, purpose)
+	if !ok {
+		return nil, nil, false, err
+	}
+	return h.followerAccount(c, id)
+}
+
 func (h *follow) confirm(c echo.Context) error {
-	id, ok, err := h.verify(c, mailer.PurposeConfirm)
+	f, a, ok, err := h.linked(c, mailer.PurposeConfirm)
 	if !ok {
 		return err
 	}
-	_, a, ok, err := h.followerAccount(c, id)
-	if !ok {
-		return err
-	}
-	if _, err := h.store.ConfirmFollow(c.Request().Context(), id); errors.Is(err, models.ErrLinkUsed) {
+	if _, err := h.store.ConfirmFollow(c.Request().Context(), f.ID); errors.Is(err, models.ErrLinkUsed) {
 		return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "link.used"))
 	} else if err != nil {
 		return err
@@ -194,11 +200,7 @@ func (h *follow) confirm(c echo.Context) error {
 // unsubscribePage asks before stopping: link checkers in mail systems open
 // every link in a message, and must not unsubscribe people by doing so.
 func (h *follow) unsubscribePage(c echo.Context) error {
-	id, ok, err := h.verify(c, mailer.PurposeUnsubscribe)
-	if !ok {
-		return err
-	}
-	f, a, ok, err := h.followerAccount(c, id)
+	f, a, ok, err := h.linked(c, mailer.PurposeUnsubscribe)
 	if !ok {
 		return err
 	}
@@ -209,15 +211,11 @@ func (h *follow) unsubscribePage(c echo.Context) error {
 }
 
 func (h *follow) unsubscribe(c echo.Context) error {
-	id, ok, err := h.verify(c, mailer.PurposeUnsubscribe)
+	f, a, ok, err := h.linked(c, mailer.PurposeUnsubscribe)
 	if !ok {
 		return err
 	}
-	_, a, ok, err := h.followerAccount(c, id)
-	if !ok {
-		return err
-	}
-	if _, err := h.store.Unsubscribe(c.Request().Context(), id); err != nil {
+	if _, err := h.store.Unsubscribe(c.Request().Context(), f.ID); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, templates.Unsubscribed(a))
@@ -230,11 +228,7 @@ func (h *follow) preferencesPage(c echo.Context, f *models.Follower, a *models.P
 }
 
 func (h *follow) preferences(c echo.Context) error {
-	id, ok, err := h.verify(c, mailer.PurposePreferences)
-	if !ok {
-		return err
-	}
-	f, a, ok, err := h.followerAccount(c, id)
+	f, a, ok, err := h.linked(c, mailer.PurposePreferences)
 	if !ok {
 		return err
 	}
@@ -243,11 +237,7 @@ func (h *follow) preferences(c echo.Context) error {
 }
 
 func (h *follow) savePreferences(c echo.Context) error {
-	id, ok, err := h.verify(c, mailer.PurposePreferences)
-	if !ok {
-		return err
-	}
-	f, a, ok, err := h.followerAccount(c, id)
+	f, a, ok, err := h.linked(c, mailer.PurposePreferences)
 	if !ok {
 		return err
 	}
@@ -255,7 +245,7 @@ func (h *follow) savePreferences(c echo.Context) error {
 		return h.preferencesPage(c, f, a)
 	}
 	form, _ := c.FormParams()
-	if _, err := h.store.UpdatePreferences(c.Request().Context(), id, c.FormValue("language"), form["topics"]); err != nil {
+	if _, err := h.store.UpdatePreferences(c.Request().Context(), f.ID, c.FormValue("language"), form["topics"]); err != nil {
 		return err
 	}
 	return redirect(c, c.Request().URL.Path, "prefs.saved")

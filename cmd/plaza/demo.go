@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/plazahq/plaza/app"
-	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 )
@@ -19,14 +17,11 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := app.Migrate(ctx, db, nil); err != nil {
-		return err
-	}
 	res, err := demo.Seed(ctx, models.NewStore(db, nil), cfg.BaseURL)
 	if err != nil {
 		return err

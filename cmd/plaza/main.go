@@ -17,7 +17,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/database"
 )
 
 // env is what a command gets from the process, passed explicitly so tests
@@ -125,4 +127,18 @@ func parseOnly(fs *flag.FlagSet, args []string, load func() (config.Config, erro
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	return cfg, err
+}
+
+// openMigrated opens the configured database and brings it up to date, for
+// the commands that write to it.
+func openMigrated(ctx context.Context, cfg config.Config) (*database.DB, error) {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.Migrate(ctx, db, nil); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

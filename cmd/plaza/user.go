@@ -10,9 +10,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/auth"
-	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 )
@@ -40,14 +38,11 @@ func user(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := app.Migrate(ctx, db, nil); err != nil {
-		return err
-	}
 	u, err := models.NewStore(db, nil).CreateUser(ctx, models.NewUser{Email: *email, Name: *name, Password: password, IsAdmin: *admin})
 	if v, ok := models.AsValidation(err); ok {
 		var msgs []string
