@@ -108,6 +108,31 @@ func (s *Store) ownerCount(ctx context.Context, orgID int64) (int64, error) {
 	return int64(len(ids)), nil
 }
 
+// changeMembership runs change on userID's membership of m's organization,
+// under the owners' lock, and refuses a change that would leave the
+// organization without an owner. stillOwner says whether the member is an
+// owner after the change.
+func (s *Store) changeMembership(ctx context.Context, m *Member, userID int64, stillOwner bool, change func(tx *Store, target *Membership) error) error {
+	if !m.Can(PermManageStaff) {
+		return ErrForbidden
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		n, err := tx.ownerCount(ctx, m.Org.ID)
+		if err != nil {
+			return err
+		}
+		var target Membership
+		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
+			First(&target).Error; err != nil {
+			return notFound(err, "membership")
+		}
+		if target.Role == RoleOwner && !stillOwner && n <= 1 {
+			return FieldError("role", "err.last_owner")
+		}
+		return change(tx, &target)
+	})
+}
+
 // SetRole changes a staff member's role; owners only.
 func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role) error {
 	if !m.Can(PermManageStaff) {
@@ -116,20 +141,8 @@ func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role)
 	if !role.Valid() {
 		return FieldError("role", "err.choose_one")
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		n, err := tx.ownerCount(ctx, m.Org.ID)
-		if err != nil {
-			return err
-		}
-		var target Membership
-		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
-			First(&target).Error; err != nil {
-			return notFound(err, "membership")
-		}
-		if target.Role == RoleOwner && role != RoleOwner && n <= 1 {
-			return FieldError("role", "err.last_owner")
-		}
-		if err := tx.conn(ctx).Model(&target).Update("role", role).Error; err != nil {
+	return s.changeMembership(ctx, m, userID, role == RoleOwner, func(tx *Store, target *Membership) error {
+		if err := tx.conn(ctx).Model(target).Update("role", role).Error; err != nil {
 			return fmt.Errorf("set role: %w", err)
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.role", fmt.Sprint(userID), string(role))
@@ -137,28 +150,13 @@ func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role)
 }
 
 // RemoveMember takes a user out of the organization; owners only.
+// Membership is checked on every request, so the removed member loses
+// access at once while staying signed in for their other organizations.
 func (s *Store) RemoveMember(ctx context.Context, m *Member, userID int64) error {
-	if !m.Can(PermManageStaff) {
-		return ErrForbidden
-	}
-	return s.Tx(ctx, func(tx *Store) error {
-		n, err := tx.ownerCount(ctx, m.Org.ID)
-		if err != nil {
-			return err
-		}
-		var target Membership
-		if err := tx.conn(ctx).Where("organization_id = ? AND user_id = ?", m.Org.ID, userID).
-			First(&target).Error; err != nil {
-			return notFound(err, "membership")
-		}
-		if target.Role == RoleOwner && n <= 1 {
-			return FieldError("role", "err.last_owner")
-		}
-		if err := tx.conn(ctx).Delete(&target).Error; err != nil {
+	return s.changeMembership(ctx, m, userID, false, func(tx *Store, target *Membership) error {
+		if err := tx.conn(ctx).Delete(target).Error; err != nil {
 			return fmt.Errorf("remove member: %w", err)
 		}
-		// Membership is checked on every request, so the removed member loses
-		// access at once while staying signed in for their other organizations.
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.remove", fmt.Sprint(userID), "")
 	})
 }
