@@ -56,9 +56,9 @@ func (h *admin) createOrg(c echo.Context) error {
 }
 
 func (h *admin) loadOrg(c echo.Context) (*models.Organization, error) {
-	id, err := strconv.ParseInt(c.Param("org"), 10, 64)
+	id, err := parseID(c, "org")
 	if err != nil {
-		return nil, models.ErrNotFound
+		return nil, err
 	}
 	return h.store.OrganizationByID(c.Request().Context(), id)
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -249,13 +248,4 @@ func (h *follow) savePreferences(c echo.Context) error {
 		return err
 	}
 	return redirect(c, c.Request().URL.Path, "prefs.saved")
-}
-
-// parseID reads a numeric path parameter; anything else is a 404.
-func parseID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.ErrNotFound
-	}
-	return id, nil
 }

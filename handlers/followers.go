@@ -61,9 +61,9 @@ func (h *followerAdmin) follower(c echo.Context) (*models.Member, *models.Accoun
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, nil, nil, models.ErrNotFound
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	f, err := h.store.FollowerForStaff(c.Request().Context(), m, a, id)
 	return m, a, f, err
@@ -388,9 +388,9 @@ func (h *followerAdmin) exportJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return models.ErrNotFound
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
 	}
 	d, err := h.store.ExportFollower(c.Request().Context(), m, a, id)
 	if err != nil {
@@ -420,9 +420,9 @@ func (h *followerAdmin) erase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return models.ErrNotFound
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
 	}
 	if err := h.store.EraseFollower(c.Request().Context(), m, a, id); err != nil {
 		return err

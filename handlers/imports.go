@@ -48,9 +48,9 @@ func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *models
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := parseID(c, "id")
 	if err != nil {
-		return nil, nil, nil, models.ErrNotFound
+		return nil, nil, nil, err
 	}
 	imp, err := h.store.ImportByID(c.Request().Context(), m, a, id)
 	return m, a, imp, err

@@ -55,9 +55,9 @@ func (h *public) account(c echo.Context) error {
 }
 
 func (h *public) media(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := parseID(c, "id")
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
 	m, err := h.store.MediaByID(c.Request().Context(), id)
 	if err != nil {

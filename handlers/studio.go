@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -58,9 +57,9 @@ func registerStudio(e *echo.Echo, h *studio) {
 // is not a member gets 404, as if the organization did not exist.
 func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := strconv.ParseInt(c.Param("org"), 10, 64)
+		id, err := parseID(c, "org")
 		if err != nil {
-			return models.ErrNotFound
+			return err
 		}
 		m, err := h.store.MemberOf(c.Request().Context(), currentUser(c), id)
 		if err != nil {
@@ -295,9 +294,9 @@ func (h *studio) inviteStaff(c echo.Context) error {
 
 func (h *studio) revokeInvite(c echo.Context) error {
 	m := member(c)
-	id, err := strconv.ParseInt(c.Param("invite"), 10, 64)
+	id, err := parseID(c, "invite")
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
 	if err := h.store.RevokeInvite(c.Request().Context(), m, id); err != nil {
 		return err
@@ -305,17 +304,9 @@ func (h *studio) revokeInvite(c echo.Context) error {
 	return redirect(c, orgURL(m, "/staff"), "flash.invite_revoked")
 }
 
-func userParam(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("user"), 10, 64)
-	if err != nil {
-		return 0, models.ErrNotFound
-	}
-	return id, nil
-}
-
 func (h *studio) setRole(c echo.Context) error {
 	m := member(c)
-	id, err := userParam(c)
+	id, err := parseID(c, "user")
 	if err != nil {
 		return err
 	}
@@ -330,7 +321,7 @@ func (h *studio) setRole(c echo.Context) error {
 }
 
 func (h *studio) findStaff(c echo.Context) (models.StaffMember, error) {
-	id, err := userParam(c)
+	id, err := parseID(c, "user")
 	if err != nil {
 		return models.StaffMember{}, err
 	}
@@ -356,7 +347,7 @@ func (h *studio) confirmRemove(c echo.Context) error {
 
 func (h *studio) removeStaff(c echo.Context) error {
 	m := member(c)
-	id, err := userParam(c)
+	id, err := parseID(c, "user")
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
 )
@@ -20,4 +23,13 @@ func splitComma(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
+}
+
+// parseID reads a numeric path parameter; anything else is a 404.
+func parseID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.ErrNotFound
+	}
+	return id, nil
 }
