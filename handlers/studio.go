@@ -312,7 +312,7 @@ func (h *studio) setRole(c echo.Context) error {
 	}
 	err = h.store.SetRole(c.Request().Context(), m, id, models.Role(c.FormValue("role")))
 	if v, ok := models.AsValidation(err); ok {
-		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), Errors: v.Fields})
+		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), RowUser: id, RowError: v.Fields["role"]})
 	}
 	if err != nil {
 		return err
@@ -353,7 +353,7 @@ func (h *studio) removeStaff(c echo.Context) error {
 	}
 	err = h.store.RemoveMember(c.Request().Context(), m, id)
 	if v, ok := models.AsValidation(err); ok {
-		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), Errors: v.Fields})
+		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), RowUser: id, RowError: v.Fields["role"]})
 	}
 	if err != nil {
 		return err

@@ -944,6 +944,10 @@ func TestStudioStaffRoles(t *testing.T) {
 				stStatus(t, tc.name, res, tc.status)
 				if tc.msg != "" {
 					stHas(t, tc.name, res, tc.msg, "Staff")
+					// The message stands on the row of the member it is about.
+					if !strings.Contains(res.Body, fmt.Sprintf(`id="e-row-%d"`, tc.target.ID)) {
+						t.Errorf("%s: the message is not on the row of user %d", tc.name, tc.target.ID)
+					}
 				}
 				stUnchanged(t, tc.name, a, before)
 			})
