@@ -127,3 +127,26 @@ func TestPastTheEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewedEdges covers inputs a review found: a tab that browsers drop
+// from a redirect target, and a huge address typed into the sign-in and
+// follow forms (it must not overflow the rate-limit key).
+func TestReviewedEdges(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		apptest.Seed(t, a)
+		c := a.Client(t)
+		for _, next := range []string{"/%09/evil.example", "/%0B/evil.example", "/%7F/evil.example", "/\\evil.example"} {
+			if res := c.Get("/lang/en?next=" + next); res.Location != "/" {
+				t.Errorf("next=%s redirected to %q, want /", next, res.Location)
+			}
+		}
+		huge := strings.Repeat("x9Qz", 2500) + "@example.org"
+		if res := c.Post("/login", url.Values{"email": {huge}, "password": {"wrong password"}}); res.Status != http.StatusUnauthorized {
+			t.Errorf("sign-in with a 10 kB address: %s; want 401", res)
+		}
+		if res := c.Post("/@metro/follow", url.Values{"address": {huge}}); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("follow with a 10 kB address: %s; want 422", res)
+		}
+	})
+}

@@ -403,12 +403,12 @@ func TestAdminToPublicJourney(t *testing.T) {
 		want := []string{
 			"admin@plaza.test: Verified the organization",
 			"deckhand@ferries.test: Edited account @ferry_times",
-			"deckhand@ferries.test: Joined deckhand@ferries.test editor",
-			"captain@ferries.test: Invited deckhand@ferries.test editor",
+			"deckhand@ferries.test: Joined deckhand@ferries.test Editor",
+			"captain@ferries.test: Invited deckhand@ferries.test Editor",
 			"captain@ferries.test: Created account @ferry_times",
-			"captain@ferries.test: Joined captain@ferries.test owner",
-			"admin@plaza.test: Invited captain@ferries.test owner",
-			"admin@plaza.test: Created the organization Harbour Ferries business",
+			"captain@ferries.test: Joined captain@ferries.test Owner",
+			"admin@plaza.test: Invited captain@ferries.test Owner",
+			"admin@plaza.test: Created the organization Harbour Ferries Business",
 		}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -44,7 +44,6 @@ func (h *authArea) loginForm(c echo.Context) error {
 func (h *authArea) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := templates.LoginForm{Email: c.FormValue("email"), Next: c.FormValue("next")}
-	email, _ := models.NormalizeEmail(f.Email)
 	limit := h.cfg.LoginLimit
 	if limit <= 0 {
 		limit = 5
@@ -54,7 +53,7 @@ func (h *authArea) login(c echo.Context) error {
 	keys := []struct {
 		key   string
 		limit int
-	}{{"login:email:" + email, limit}, {"login:ip:" + strings.ToValidUTF8(c.RealIP(), "?"), limit * 4}}
+	}{{addressKey("login:email:", f.Email), limit}, {"login:ip:" + strings.ToValidUTF8(c.RealIP(), "?"), limit * 4}}
 	for _, k := range keys {
 		blocked, until, err := h.store.Blocked(ctx, k.key, k.limit)
 		if err != nil {

@@ -21,6 +21,8 @@ func registerHealth(e *echo.Echo, ready func(context.Context) error, reg *promet
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
+			// Probes want a short plain answer; the request log gets why.
+			c.Set(ctxCause, err)
 			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
 		}
 		return c.String(http.StatusOK, "ready\n")

@@ -27,6 +27,9 @@ const (
 	flashCookie   = "plaza_flash"
 
 	ctxUser = "user"
+	// ctxCause is why a handler answered with an error status it wrote
+	// itself, for the request log.
+	ctxCause = "cause"
 
 	defaultBodyLimit = 1 << 20
 	// uploadBodyLimit leaves room for the multipart envelope around a
@@ -81,6 +84,8 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		if err != nil {
 			c.Error(err)
+		} else if cause, ok := c.Get(ctxCause).(error); ok {
+			err = cause
 		}
 		req, res := c.Request(), c.Response()
 		route := c.Path()
@@ -171,8 +176,12 @@ func (s *server) setCookie(c echo.Context, name, value string, maxAge int) {
 }
 
 func setFlash(c echo.Context, key string) {
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: isHTTPS(c), SameSite: http.SameSiteLaxMode})
 }
+
+// isHTTPS marks cookies that need no server state (flash, language)
+// Secure when the page itself came over https.
+func isHTTPS(c echo.Context) bool { return c.IsTLS() || c.Scheme() == "https" }
 
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions

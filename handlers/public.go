@@ -82,7 +82,7 @@ func (h *public) switchLang(c echo.Context) error {
 	if !ok {
 		return models.ErrNotFound
 	}
-	c.SetCookie(&http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: isHTTPS(c)})
 	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 }
 

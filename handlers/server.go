@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -70,7 +72,9 @@ func New(d Deps) *echo.Echo {
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
-	e.Use(s.recoverPanic, s.logRequests, securityHeaders, s.limitBody, s.pageEnv)
+	// logRequests comes first so that it also logs what recoverPanic
+	// turns a panic into.
+	e.Use(s.logRequests, s.recoverPanic, securityHeaders, s.limitBody, s.pageEnv)
 
 	registerHealth(e, d.Ready, d.Registry)
 	registerStatic(e)
@@ -118,9 +122,14 @@ func assetVersion(fsys fs.FS) string {
 }
 
 // safeNext keeps a post-login or language-switch redirect on this site.
+// Browsers drop tabs and line breaks from URLs, so "/\t/evil.example"
+// would become "//evil.example": any control character is refused.
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) ||
-		strings.ContainsAny(next, "\r\n") {
+		strings.IndexFunc(next, unicode.IsControl) >= 0 {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next

@@ -918,7 +918,7 @@ func TestStudioStaffRoles(t *testing.T) {
 			t.Fatalf("role after change: %q", r)
 		}
 		if n := stCount(t, a, "audit_log", "organization_id = ? AND user_id = ? AND action = ? AND target = ? AND detail = ?",
-			f.Org.ID, ownerUser.ID, "staff.role", fmt.Sprint(viewerUser.ID), "editor"); n != 1 {
+			f.Org.ID, ownerUser.ID, "staff.role", viewerUser.Email, "editor"); n != 1 {
 			t.Fatalf("%d staff.role audit entries, want 1", n)
 		}
 		stHas(t, "staff page after change", owner.Get(res.Location), "The role is changed.")
@@ -994,7 +994,7 @@ func TestStudioRemoveStaff(t *testing.T) {
 		if r := stRole(t, a, f.Org.ID, viewerUser.ID); r != "" {
 			t.Fatalf("removed user is still %q", r)
 		}
-		if n := stCount(t, a, "audit_log", "organization_id = ? AND action = ? AND target = ?", f.Org.ID, "staff.remove", fmt.Sprint(viewerUser.ID)); n != 1 {
+		if n := stCount(t, a, "audit_log", "organization_id = ? AND action = ? AND target = ?", f.Org.ID, "staff.remove", viewerUser.Email); n != 1 {
 			t.Fatalf("%d staff.remove audit entries, want 1", n)
 		}
 		res = owner.Get(stPath(f.Org, "/staff"))
@@ -1166,7 +1166,7 @@ func TestStudioAuditLog(t *testing.T) {
 			t.Fatalf("page 1 has %d rows, want 25\n%s", len(rows), res)
 		}
 		for i := 0; i < 20; i++ {
-			want := fmt.Sprintf("Changed the settings Metro Transit %02d agency", 20-i)
+			want := fmt.Sprintf("Changed the settings Metro Transit %02d Public agency", 20-i)
 			if len(rows[i]) != 3 || rows[i][2] != want || rows[i][1] != "owner@metro.test" || rows[i][0] == "" {
 				t.Fatalf("row %d is %q, want newest first: %q by owner@metro.test", i, rows[i], want)
 			}
@@ -1183,10 +1183,10 @@ func TestStudioAuditLog(t *testing.T) {
 		if len(rows) != 5 {
 			t.Fatalf("page 2 has %d rows, want 5\n%s", len(rows), res)
 		}
-		if got := rows[4][2]; got != "Created the organization Metro Transit agency" {
+		if got := rows[4][2]; got != "Created the organization Metro Transit Public agency" {
 			t.Fatalf("last row is %q, want the oldest entry", got)
 		}
-		if rows[4][1] != "admin@plaza.test" || rows[3][2] != "Invited owner@metro.test owner" {
+		if rows[4][1] != "admin@plaza.test" || rows[3][2] != "Invited owner@metro.test Owner" {
 			t.Fatalf("oldest rows: %q", rows[3:])
 		}
 		stHas(t, "audit page 2", res, "Page 2 of 2", `rel="prev"`)

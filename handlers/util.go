@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -32,4 +33,14 @@ func parseID(c echo.Context, name string) (int64, error) {
 		return 0, models.ErrNotFound
 	}
 	return id, nil
+}
+
+// addressKey is the rate-limit key for an e-mail address someone typed. A
+// valid address is at most 254 characters and is used as it is; anything
+// else is hashed, so a huge or garbled input cannot overflow the key.
+func addressKey(prefix, typed string) string {
+	if email, ok := models.NormalizeEmail(typed); ok {
+		return prefix + email
+	}
+	return prefix + "invalid:" + auth.HashToken(typed)
 }

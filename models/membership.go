@@ -145,7 +145,7 @@ func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role)
 		if err := tx.conn(ctx).Model(target).Update("role", role).Error; err != nil {
 			return fmt.Errorf("set role: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.role", fmt.Sprint(userID), string(role))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.role", tx.emailOf(ctx, userID), string(role))
 	})
 }
 
@@ -157,7 +157,7 @@ func (s *Store) RemoveMember(ctx context.Context, m *Member, userID int64) error
 		if err := tx.conn(ctx).Delete(target).Error; err != nil {
 			return fmt.Errorf("remove member: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.remove", fmt.Sprint(userID), "")
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.remove", tx.emailOf(ctx, userID), "")
 	})
 }
 
@@ -188,4 +188,14 @@ func rank(r Role) int {
 		}
 	}
 	return len(AllRoles())
+}
+
+// emailOf names a user in the audit log by address, which people read more
+// easily than an id; the id stands in if the user cannot be read.
+func (s *Store) emailOf(ctx context.Context, userID int64) string {
+	var email string
+	if err := s.conn(ctx).Model(&User{}).Where("id = ?", userID).Pluck("email", &email).Error; err != nil || email == "" {
+		return fmt.Sprint(userID)
+	}
+	return email
 }
