@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -145,7 +146,6 @@ func (s *Store) RequestFollow(ctx context.Context, req FollowRequest) (*Follower
 	if err != nil {
 		return nil, err
 	}
-	topics := intersect(req.Topics, a.TopicList())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -160,23 +160,25 @@ func (s *Store) RequestFollow(ctx context.Context, req FollowRequest) (*Follower
 	}
 	var f Follower
 	err = s.Tx(ctx, func(tx *Store) error {
-		err := tx.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", a.ID, ChannelEmail, addr).
-			Limit(1).Find(&f).Error
-		if err != nil {
-			return fmt.Errorf("find follower: %w", err)
-		}
 		now := tx.Now()
-		switch {
-		case f.ID == 0:
-			f = Follower{AccountID: a.ID, Channel: ChannelEmail, Address: addr, Language: req.Language,
-				Status: StatusPending, Source: source, Scene: req.Scene, CodeID: req.CodeID, ConsentAt: &now}
-			if err := tx.conn(ctx).Create(&f).Error; err != nil {
-				return fmt.Errorf("create follower: %w", err)
+		// Insert or find: two requests for a new address at the same moment
+		// meet at the unique key, and the second one sees the first's row.
+		f = Follower{AccountID: a.ID, Channel: ChannelEmail, Address: addr, Language: req.Language,
+			Status: StatusPending, Source: source, Scene: req.Scene, CodeID: req.CodeID, ConsentAt: &now}
+		res := tx.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&f)
+		if res.Error != nil {
+			return fmt.Errorf("create follower: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			f = Follower{}
+			err := tx.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", a.ID, ChannelEmail, addr).First(&f).Error
+			if err != nil {
+				return fmt.Errorf("find follower: %w", err)
 			}
-		case f.Status == StatusActive || f.Status == StatusBlocked:
-			return nil
-		default:
-			err := tx.conn(ctx).Model(&f).Updates(map[string]any{
+			if f.Status == StatusActive || f.Status == StatusBlocked {
+				return nil
+			}
+			err = tx.conn(ctx).Model(&f).Updates(map[string]any{
 				"status": StatusPending, "language": req.Language, "scene": req.Scene, "code_id": req.CodeID,
 				"consent_at": now, "updated_at": now,
 			}).Error
@@ -184,7 +186,7 @@ func (s *Store) RequestFollow(ctx context.Context, req FollowRequest) (*Follower
 				return fmt.Errorf("renew follow request: %w", err)
 			}
 		}
-		if err := tx.setTags(ctx, f.ID, topics); err != nil {
+		if err := tx.setTopics(ctx, f.ID, a, req.Topics); err != nil {
 			return err
 		}
 		return tx.enqueue(ctx, jobs.FollowerMail{FollowerID: f.ID, Template: jobs.MailConfirm})
@@ -223,18 +225,18 @@ func (s *Store) ConfirmFollow(ctx context.Context, followerID int64) (*Follower,
 		if err := tx.conn(ctx).First(&f, followerID).Error; err != nil {
 			return notFound(err, "follower")
 		}
-		switch f.Status {
-		case StatusActive:
-			return nil
-		case StatusPending:
-		default:
-			return ErrLinkUsed
-		}
 		now := tx.Now()
-		if err := tx.conn(ctx).Model(&f).Updates(map[string]any{
+		moved, err := tx.moveFollower(ctx, &f, []string{StatusPending}, map[string]any{
 			"status": StatusActive, "confirmed_at": now, "unsubscribed_at": nil, "updated_at": now,
-		}).Error; err != nil {
-			return fmt.Errorf("confirm follower: %w", err)
+		})
+		if err != nil {
+			return err
+		}
+		if !moved {
+			if f.Status == StatusActive {
+				return nil
+			}
+			return ErrLinkUsed
 		}
 		f.Status, f.ConfirmedAt = StatusActive, &now
 		if err := tx.recordEvent(ctx, &f, "follow"); err != nil {
@@ -246,6 +248,45 @@ func (s *Store) ConfirmFollow(ctx context.Context, followerID int64) (*Follower,
 		return nil, err
 	}
 	return &f, nil
+}
+
+// moveFollower changes the follower's status with one conditional UPDATE
+// that applies only while the status is one of from, so two changes racing
+// (a person and a mail scanner confirming, a confirm and an unsubscribe)
+// cannot both act on the same old status. It reports whether this call
+// made the change, and otherwise reloads f to show what won.
+func (s *Store) moveFollower(ctx context.Context, f *Follower, from []string, updates map[string]any) (bool, error) {
+	res := s.conn(ctx).Model(&Follower{}).Where("id = ? AND status IN ?", f.ID, from).Updates(updates)
+	if res.Error != nil {
+		return false, fmt.Errorf("change follower %d: %w", f.ID, res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	if err := s.conn(ctx).First(f, f.ID).Error; err != nil {
+		return false, notFound(err, "follower")
+	}
+	return false, nil
+}
+
+// endFollow moves an active or pending follower to status (unsubscribed,
+// bounced), recording an unfollow when they were active. It reports whether
+// anything changed.
+func (s *Store) endFollow(ctx context.Context, f *Follower, status string, updates map[string]any) (bool, error) {
+	updates["status"] = status
+	wasActive, err := s.moveFollower(ctx, f, []string{StatusActive}, updates)
+	if err != nil {
+		return false, err
+	}
+	if wasActive {
+		f.Status = status
+		return true, s.recordEvent(ctx, f, "unfollow")
+	}
+	moved, err := s.moveFollower(ctx, f, []string{StatusPending}, updates)
+	if moved {
+		f.Status = status
+	}
+	return moved, err
 }
 
 func (s *Store) recordEvent(ctx context.Context, f *Follower, kind string) error {
@@ -265,21 +306,12 @@ func (s *Store) Unsubscribe(ctx context.Context, followerID int64) (*Follower, e
 		if err := tx.conn(ctx).First(&f, followerID).Error; err != nil {
 			return notFound(err, "follower")
 		}
-		if f.Status != StatusActive && f.Status != StatusPending {
-			return nil
-		}
-		wasActive := f.Status == StatusActive
 		now := tx.Now()
-		if err := tx.conn(ctx).Model(&f).Updates(map[string]any{
-			"status": StatusUnsubscribed, "unsubscribed_at": now, "updated_at": now,
-		}).Error; err != nil {
-			return fmt.Errorf("unsubscribe: %w", err)
+		moved, err := tx.endFollow(ctx, &f, StatusUnsubscribed, map[string]any{"unsubscribed_at": now, "updated_at": now})
+		if moved {
+			f.UnsubscribedAt = &now
 		}
-		f.Status, f.UnsubscribedAt = StatusUnsubscribed, &now
-		if wasActive {
-			return tx.recordEvent(ctx, &f, "unfollow")
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -328,9 +360,26 @@ func (s *Store) setTags(ctx context.Context, followerID int64, tags []string) er
 	return nil
 }
 
+// setTopics sets which of the account's topics the follower chose. Tags
+// that are not topics were set by staff (donor, vip) and are kept.
+func (s *Store) setTopics(ctx context.Context, followerID int64, a *Account, chosen []string) error {
+	current, err := s.tagsOf(ctx, followerID)
+	if err != nil {
+		return err
+	}
+	offered := a.TopicList()
+	tags := intersect(chosen, offered)
+	for _, t := range current {
+		if !slices.Contains(offered, t) {
+			tags = append(tags, t)
+		}
+	}
+	sort.Strings(tags)
+	return s.setTags(ctx, followerID, tags)
+}
+
 // UpdatePreferences is the follower's own change of topics and language,
-// from their signed preferences link. Only the account's topics can be
-// chosen; tags staff set that are not topics are kept.
+// from their signed preferences link.
 func (s *Store) UpdatePreferences(ctx context.Context, followerID int64, language string, topics []string) (*Follower, error) {
 	f, err := s.FollowerByID(ctx, followerID)
 	if err != nil {
@@ -343,31 +392,17 @@ func (s *Store) UpdatePreferences(ctx context.Context, followerID int64, languag
 	if language != "zh" {
 		language = "en"
 	}
-	offered := a.TopicList()
-	keep := map[string]bool{}
-	for _, t := range f.Tags {
-		keep[t] = true
-	}
-	for _, t := range offered {
-		delete(keep, t)
-	}
-	tags := intersect(topics, offered)
-	for t := range keep {
-		tags = append(tags, t)
-	}
-	sort.Strings(tags)
 	err = s.Tx(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Model(&Follower{}).Where("id = ?", f.ID).
 			Updates(map[string]any{"language": language, "updated_at": tx.Now()}).Error; err != nil {
 			return fmt.Errorf("update preferences: %w", err)
 		}
-		return tx.setTags(ctx, f.ID, tags)
+		return tx.setTopics(ctx, f.ID, a, topics)
 	})
 	if err != nil {
 		return nil, err
 	}
-	f.Language, f.Tags = language, tags
-	return f, nil
+	return s.FollowerByID(ctx, followerID)
 }
 
 func (s *Store) accountByID(ctx context.Context, id int64) (*Account, error) {
@@ -467,15 +502,7 @@ func (s *Store) MarkBounced(ctx context.Context, followerID int64) error {
 		if err := tx.conn(ctx).First(&f, followerID).Error; err != nil {
 			return notFound(err, "follower")
 		}
-		if f.Status != StatusActive && f.Status != StatusPending {
-			return nil
-		}
-		if err := tx.conn(ctx).Model(&f).Updates(map[string]any{"status": StatusBounced, "updated_at": tx.Now()}).Error; err != nil {
-			return fmt.Errorf("mark bounced: %w", err)
-		}
-		if f.Status == StatusActive {
-			return tx.recordEvent(ctx, &f, "unfollow")
-		}
-		return nil
+		_, err := tx.endFollow(ctx, &f, StatusBounced, map[string]any{"updated_at": tx.Now()})
+		return err
 	})
 }
