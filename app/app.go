@@ -122,19 +122,24 @@ func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
-// Housekeeping removes expired sessions once an hour until ctx ends. It
-// holds no work that could be lost: a missed run is done by the next one.
+// Housekeeping removes expired sessions and rate-limit windows once an
+// hour until ctx ends. It holds no work that could be lost: a missed run is
+// done by the next one.
 func (a *App) Housekeeping(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := a.Store.DeleteExpiredSessions(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
+		for name, sweep := range map[string]func(context.Context) (int64, error){
+			"expired sessions": a.Store.DeleteExpiredSessions, "expired rate limits": a.Store.DeleteExpiredLimits,
+		} {
+			if n, err := sweep(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				a.Log.Warn("housekeeping", "task", name, "err", err)
+			} else if n > 0 {
+				a.Log.Info("housekeeping: removed "+name, "count", n)
 			}
-			a.Log.Warn("housekeeping", "err", err)
-		} else if n > 0 {
-			a.Log.Info("housekeeping: removed expired sessions", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -53,7 +53,7 @@ func (h *authArea) login(c echo.Context) error {
 	keys := []struct {
 		key   string
 		limit int
-	}{{addressKey("login:email:", f.Email), limit}, {"login:ip:" + strings.ToValidUTF8(c.RealIP(), "?"), limit * 4}}
+	}{{AddressKey("login:email:", f.Email), limit}, {"login:ip:" + strings.ToValidUTF8(c.RealIP(), "?"), limit * 4}}
 	for _, k := range keys {
 		blocked, until, err := h.store.Blocked(ctx, k.key, k.limit)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -257,7 +258,7 @@ func TestLoginRateLimit(t *testing.T) {
 			if res := login(t, b, email, nil); res.Status != http.StatusSeeOther {
 				t.Fatalf("4 failures then the right password: %s", res)
 			}
-			if n := rowCount(t, a, "rate_limits", "key = ?", "login:email:"+email); n != 0 {
+			if n := rowCount(t, a, "rate_limits", "key = ?", handlers.AddressKey("login:email:", email)); n != 0 {
 				t.Fatalf("the address's counter was not reset (%d rows)", n)
 			}
 			// Four more failures: 8 in all, but only 4 since the reset.

@@ -35,12 +35,14 @@ func parseID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// addressKey is the rate-limit key for an e-mail address someone typed. A
-// valid address is at most 254 characters and is used as it is; anything
-// else is hashed, so a huge or garbled input cannot overflow the key.
-func addressKey(prefix, typed string) string {
-	if email, ok := models.NormalizeEmail(typed); ok {
-		return prefix + email
+// AddressKey is the rate-limit key for an e-mail address someone typed:
+// prefix and a hash of the address, so the rate_limits table (kept for
+// its window, shared by every instance) never holds an address, and a huge
+// or garbled input cannot overflow the key.
+func AddressKey(prefix, typed string) string {
+	email, ok := models.NormalizeEmail(typed)
+	if !ok {
+		email = typed
 	}
-	return prefix + "invalid:" + auth.HashToken(typed)
+	return prefix + auth.HashToken(email)
 }

@@ -62,3 +62,12 @@ func (s *Store) ResetLimit(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// DeleteExpiredLimits removes counters whose window has ended.
+func (s *Store) DeleteExpiredLimits(ctx context.Context) (int64, error) {
+	res := s.conn(ctx).Where("window_end <= ?", s.Now()).Delete(&RateLimit{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete expired rate limits: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

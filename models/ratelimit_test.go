@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -185,6 +186,32 @@ func TestRateLimitConcurrentHits(t *testing.T) {
 		}
 		if ok, _, err := s.Hit(ctx, key, n, 15*time.Minute); err != nil || ok {
 			t.Errorf("hit %d: ok %v, err %v; want over the limit", n+1, ok, err)
+		}
+	})
+}
+
+func TestDeleteExpiredLimits(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+		s := models.NewStore(a.DB, func() time.Time { return now })
+		ctx := context.Background()
+		for _, k := range []string{"short", "long"} {
+			window := time.Minute
+			if k == "long" {
+				window = time.Hour
+			}
+			if _, _, err := s.Hit(ctx, k, 5, window); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(10 * time.Minute)
+		n, err := s.DeleteExpiredLimits(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("DeleteExpiredLimits = %d, %v; want 1 (only the ended window)", n, err)
+		}
+		if blocked, _, _ := s.Blocked(ctx, "long", 1); !blocked {
+			t.Fatal("the window still running was removed")
 		}
 	})
 }
