@@ -47,9 +47,14 @@ func NewSender(rawURL string, log *slog.Logger) (Sender, error) {
 
 type logSender struct{ log *slog.Logger }
 
-func (l *logSender) Send(_ context.Context, m *Message) error {
-	l.log.Info("e-mail not sent (PLAZA_SMTP_URL is not set); it would have said:",
-		"to", m.To, "subject", m.Subject, "text", m.Text)
+// Send writes the message to the log instead of sending it. At the info
+// level only the subject shows: the address and the text (with working
+// confirmation and unsubscribe links) are personal data and secrets, so
+// they appear only at the debug level a developer turns on.
+func (l *logSender) Send(ctx context.Context, m *Message) error {
+	l.log.Info("e-mail not sent: PLAZA_SMTP_URL is log (run with --log-level debug to see it, or use plaza mailsink)",
+		"subject", m.Subject)
+	l.log.Debug("e-mail not sent", "to", m.To, "subject", m.Subject, "text", m.Text)
 	return nil
 }
 
@@ -105,13 +110,16 @@ func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 			}
 		}
 	}
+	// Refusals of our own login or sender address are this instance's
+	// configuration, not the message's fault: they stay retryable, so the
+	// mail goes out once the operator fixes the settings.
 	if s.auth != nil {
 		if err := c.Auth(s.auth); err != nil {
-			return classify(fmt.Errorf("smtp auth: %w", err))
+			return fmt.Errorf("smtp auth: %w", err)
 		}
 	}
 	if err := c.Mail(from.Address); err != nil {
-		return classify(fmt.Errorf("smtp MAIL FROM: %w", err))
+		return fmt.Errorf("smtp MAIL FROM: %w", err)
 	}
 	if err := c.Rcpt(to.Address); err != nil {
 		err = classify(fmt.Errorf("smtp RCPT TO %s: %w", to.Address, err))
@@ -123,7 +131,7 @@ func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 	}
 	w, err := c.Data()
 	if err != nil {
-		return classify(fmt.Errorf("smtp DATA: %w", err))
+		return fmt.Errorf("smtp DATA: %w", err)
 	}
 	if _, err := w.Write(body); err != nil {
 		return fmt.Errorf("smtp write: %w", err)
@@ -134,7 +142,8 @@ func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 	return c.Quit()
 }
 
-// classify marks 5xx replies permanent; everything else may be retried.
+// classify marks a 5xx reply to the recipient or to the message itself
+// permanent; everything else may be retried.
 func classify(err error) error {
 	var reply *textproto.Error
 	if errors.As(err, &reply) && reply.Code >= 500 {
