@@ -28,7 +28,8 @@ func registerFollow(e *echo.Echo, h *follow) {
 	e.GET("/q/:code", h.scan)
 	e.GET("/@:handle/follow", h.followPage)
 	e.POST("/@:handle/follow", h.requestFollow)
-	e.GET("/f/confirm/:token", h.confirm)
+	e.GET("/f/confirm/:token", h.confirmPage)
+	e.POST("/f/confirm/:token", h.confirm)
 	e.GET(unsubscribeRoute, h.unsubscribePage)
 	e.POST(unsubscribeRoute, h.unsubscribe)
 	e.GET("/f/preferences/:token", h.preferences)
@@ -181,6 +182,23 @@ func (h *follow) linked(c echo.Context, purpose string) (*models.Follower, *mode
 		return nil, nil, false, err
 	}
 	return h.followerAccount(c, id)
+}
+
+// confirmPage asks for a click before confirming: mail systems open every
+// link in a message to check it, and must not complete a double opt-in on
+// the person's behalf.
+func (h *follow) confirmPage(c echo.Context) error {
+	f, a, ok, err := h.linked(c, mailer.PurposeConfirm)
+	if !ok {
+		return err
+	}
+	switch f.Status {
+	case models.StatusActive:
+		return render(c, http.StatusOK, templates.FollowConfirmed(a))
+	case models.StatusPending:
+		return render(c, http.StatusOK, templates.FollowConfirmAsk(a, c.Request().URL.Path, f.Address))
+	}
+	return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "link.used"))
 }
 
 func (h *follow) confirm(c echo.Context) error {

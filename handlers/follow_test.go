@@ -91,12 +91,22 @@ func TestFollowRoundTrip(t *testing.T) {
 		if l["confirm"] == "" || l["unsubscribe"] == "" {
 			t.Fatalf("confirmation lacks its links:\n%s", confirm.Text)
 		}
-		if res := citizen.Get(l["confirm"]); res.Status != http.StatusOK || !strings.Contains(res.Body, "You now follow") {
+		// Opening the link (as a mail scanner does) only asks.
+		if res := citizen.Get(l["confirm"]); res.Status != http.StatusOK || !strings.Contains(res.Body, "Yes, follow") {
+			t.Fatalf("confirm page: %s", res)
+		}
+		if err := a.DB.Gorm.First(&fl, fl.ID).Error; err != nil || fl.Status != models.StatusPending {
+			t.Fatalf("opening the confirmation link changed the follower: %+v, %v", fl, err)
+		}
+		if res := citizen.Post(l["confirm"], nil); res.Status != http.StatusOK || !strings.Contains(res.Body, "You now follow") {
 			t.Fatalf("confirm: %s", res)
 		}
-		// A second click (or a mail scanner) changes nothing.
-		if res := citizen.Get(l["confirm"]); res.Status != http.StatusOK {
+		// A second click changes nothing.
+		if res := citizen.Post(l["confirm"], nil); res.Status != http.StatusOK {
 			t.Fatalf("second confirm: %s", res)
+		}
+		if res := citizen.Get(l["confirm"]); res.Status != http.StatusOK || !strings.Contains(res.Body, "You now follow") {
+			t.Fatalf("confirm page once confirmed: %s", res)
 		}
 		welcome := waitMail(t, sink, "rider@example.org", "You now follow")
 		wl := links(t, welcome.Text)
@@ -133,6 +143,9 @@ func TestFollowRoundTrip(t *testing.T) {
 		}
 		// An old confirmation link cannot bring the follower back.
 		if res := citizen.Get(l["confirm"]); res.Status != http.StatusGone {
+			t.Fatalf("confirm page after unsubscribe: %s; want 410", res)
+		}
+		if res := citizen.Post(l["confirm"], nil); res.Status != http.StatusGone {
 			t.Fatalf("confirm after unsubscribe: %s; want 410", res)
 		}
 		var unfollows int64
