@@ -543,17 +543,60 @@ func classify(rows []ImportRow, existing map[string]*ExistingFollower, now time.
 	return out, counts
 }
 
-// existingFollowers loads every e-mail follower of the account with their
-// tags in one query, keyed by address.
-func (s *Store) existingFollowers(ctx context.Context, accountID int64) (map[string]*ExistingFollower, error) {
-	rows, err := s.conn(ctx).Raw(`SELECT f.id, f.address, f.name, f.language, f.status, t.tag
+// existingFollowers loads the account's e-mail followers whose addresses
+// are among addrs, with their tags, keyed by address. Only those addresses
+// are looked up, so the time and memory follow the file, not the account:
+// ten rows against a million followers read at most ten of them. On
+// PostgreSQL it is one statement with the addresses as an array; on SQLite
+// statements of sqliteLookupBatch addresses each. The tags come in the
+// same statements.
+func (s *Store) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*ExistingFollower, error) {
+	out := map[string]*ExistingFollower{}
+	if len(addrs) == 0 {
+		return out, nil
+	}
+	const columns = `SELECT f.id, f.address, f.name, f.language, f.status, t.tag
 		FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
-		WHERE f.account_id = ? AND f.channel = ?`, accountID, ChannelEmail).Rows()
+		WHERE f.account_id = `
+	if s.dialect == database.Postgres {
+		if err := s.readExisting(ctx, out, columns+`$1 AND f.channel = $2 AND f.address = ANY($3::text[])`,
+			accountID, ChannelEmail, addrs); err != nil {
+			return nil, err
+		}
+	} else {
+		head := columns + strconv.FormatInt(accountID, 10) + ` AND f.channel = '` + ChannelEmail + `' AND f.address IN (?`
+		args := make([]any, 0, min(len(addrs), sqliteLookupBatch))
+		for start := 0; start < len(addrs); start += sqliteLookupBatch {
+			batch := addrs[start:min(start+sqliteLookupBatch, len(addrs))]
+			args = args[:0]
+			for _, a := range batch {
+				args = append(args, a)
+			}
+			if err := s.readExisting(ctx, out, head+strings.Repeat(",?", len(batch)-1)+")", args...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, f := range out {
+		slices.Sort(f.Tags)
+	}
+	return out, nil
+}
+
+// sqliteLookupBatch is how many addresses one SQLite statement looks up,
+// few enough for the driver's binding of parameters to stay cheap (see
+// sqliteImportBatch).
+const sqliteLookupBatch = 500
+
+// readExisting adds the followers and tags a query of existingFollowers
+// returns to out. It runs the SQL as written, so that gorm does not expand
+// the PostgreSQL array into a list.
+func (s *Store) readExisting(ctx context.Context, out map[string]*ExistingFollower, query string, args ...any) error {
+	rows, err := s.db.Statement.ConnPool.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load followers: %w", err)
+		return fmt.Errorf("load followers: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]*ExistingFollower{}
 	for rows.Next() {
 		var (
 			id                           int64
@@ -561,7 +604,7 @@ func (s *Store) existingFollowers(ctx context.Context, accountID int64) (map[str
 			tag                          *string
 		)
 		if err := rows.Scan(&id, &addr, &name, &language, &status, &tag); err != nil {
-			return nil, fmt.Errorf("read follower: %w", err)
+			return fmt.Errorf("read follower: %w", err)
 		}
 		f := out[addr]
 		if f == nil {
@@ -573,22 +616,28 @@ func (s *Store) existingFollowers(ctx context.Context, accountID int64) (map[str
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load followers: %w", err)
+		return fmt.Errorf("load followers: %w", err)
 	}
-	for _, f := range out {
-		slices.Sort(f.Tags)
-	}
-	return out, nil
+	return nil
 }
 
 // plan reads an import's file and classifies its rows against the
-// account's followers as they are now.
+// account's followers as they are now; only the followers the file names
+// are loaded, and only for rows that are not rejected on their own.
 func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]ImportResult, ImportCounts, error) {
 	rows, err := ParseFollowerCSV(bytes.NewReader(content))
 	if err != nil {
 		return nil, ImportCounts{}, err
 	}
-	existing, err := s.existingFollowers(ctx, accountID)
+	// A row with no reason of its own has an address no earlier row has,
+	// so the list holds each address once.
+	var addrs []string
+	for i := range rows {
+		if rows[i].Reason == "" {
+			addrs = append(addrs, rows[i].Address)
+		}
+	}
+	existing, err := s.existingFollowers(ctx, accountID, addrs)
 	if err != nil {
 		return nil, ImportCounts{}, err
 	}
