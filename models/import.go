@@ -16,6 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/plazahq/plaza/database"
 )
 
@@ -547,27 +549,26 @@ func classify(rows []ImportRow, existing map[string]*ExistingFollower, now time.
 // are among addrs, with their tags, keyed by address. Only those addresses
 // are looked up, so time and memory follow the file, not the account: ten
 // rows against a million followers read at most ten followers. The tags
-// come in the same statements. No address may be in addrs twice (its tags
-// would be read twice on PostgreSQL).
+// come in the same statements.
 func (s *Store) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*ExistingFollower, error) {
 	out := map[string]*ExistingFollower{}
 	if len(addrs) == 0 {
 		return out, nil
 	}
 	if s.dialect == database.Postgres {
-		// One statement, the addresses as an array. Each address is one
-		// probe of the unique index, whatever the statistics and plan:
-		// LIMIT 1 keeps the subquery from being merged into a join the
-		// planner could order otherwise. "f.address = ANY($3)" instead
-		// got a generic plan (what a connection switches to after five
-		// runs of a statement) which, on statistics older than the
-		// account's followers, compared every follower with every
-		// address: a minute to preview 100,000 rows in the benchmark.
+		// One statement with the addresses as an array, sent as an
+		// unnamed statement (pgx.QueryExecModeExec) so that PostgreSQL
+		// plans it for these addresses each time. A cached generic plan
+		// knows neither the account nor the array: one made before the
+		// statistics counted an account's new followers read all of them
+		// for every address (a minute for the benchmark's re-import of
+		// 100,000 rows). A plan made for the array hashes it, so even on
+		// stale statistics it is one pass over the account's followers,
+		// and with current ones a small file is a few index lookups.
 		err := s.readExisting(ctx, out, `SELECT f.id, f.address, f.name, f.language, f.status, t.tag
-			FROM unnest($3::text[]) AS u (address)
-			CROSS JOIN LATERAL (SELECT id, address, name, language, status FROM followers
-				WHERE account_id = $1 AND channel = $2 AND address = u.address LIMIT 1) f
-			LEFT JOIN follower_tags t ON t.follower_id = f.id`, accountID, ChannelEmail, addrs)
+			FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
+			WHERE f.account_id = $1 AND f.channel = $2 AND f.address = ANY($3::text[])`,
+			pgx.QueryExecModeExec, accountID, ChannelEmail, addrs)
 		if err != nil {
 			return nil, err
 		}
