@@ -5,10 +5,13 @@
 package app
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,12 +20,16 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/bridge/email"
+	"github.com/plazahq/plaza/bridge/webhook"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/queue"
+	"github.com/plazahq/plaza/secrets"
 )
 
 // App is a running Plaza minus its listener.
@@ -36,12 +43,27 @@ type App struct {
 	Log   *slog.Logger
 	Links *mailer.Links
 	Jobs  *queue.Runner
+	// Broadcasts sends notices to followers.
+	Broadcasts *broadcast.Engine
+	// Digests sends the daily and weekly e-mail digests.
+	Digests broadcast.DigestSender
+
+	tick    time.Duration
+	stopped chan struct{}
+	cancel  context.CancelFunc
 }
 
 // Options are knobs that only tests turn.
 type Options struct {
 	// QueuePoll is how often idle workers look for jobs.
 	QueuePoll time.Duration
+	// Tick is how often scheduled notices, expiries and digests are
+	// looked at (default 5s).
+	Tick time.Duration
+	// Broadcast overrides the engine's tuning (retries, batch size).
+	Broadcast broadcast.Options
+	// Channels replaces the channels built from the configuration.
+	Channels []broadcast.Channel
 }
 
 // Migrate applies Plaza's migrations and the job queue's.
@@ -80,6 +102,11 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		return nil, err
 	}
 	store := models.NewStore(db, nil).WithQueue(inserter)
+	box, err := SecretBox(ctx, cfg, store, log)
+	if err != nil {
+		return nil, err
+	}
+	store = store.WithSealer(box)
 	key, err := store.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -89,8 +116,27 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	mail, err := email.New(sender, links, cfg.MailFrom)
+	if err != nil {
+		return nil, err
+	}
+	channels := opts.Channels
+	if channels == nil {
+		channels = []broadcast.Channel{mail, webhook.New(webhookEndpoints{store}, nil)}
+	}
+	bo := opts.Broadcast
+	bo.Workers = cmp.Or(bo.Workers, cfg.SendWorkers)
+	bo.Lease = cmp.Or(bo.Lease, cfg.SendLease)
+	bo.BatchSize = cmp.Or(bo.BatchSize, cfg.SendBatch)
+	if bo.ChannelRates == nil {
+		bo.ChannelRates = cfg.ChannelRates
+	}
+	bo.BaseURL, bo.Location = cfg.BaseURL, cfg.Location
+	engine := broadcast.New(store, channels, log, bo)
+
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	runner, err := queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll})
 	if err != nil {
 		return nil, err
@@ -102,22 +148,104 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	e := handlers.New(handlers.Deps{
 		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
-			TrustedProxies: cfg.TrustedProxies},
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location},
 	})
-	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner}, nil
+	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner,
+		Broadcasts: engine, Digests: mail, tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
 }
 
-// Start runs the background workers until Stop.
+// SecretBox builds the cipher for channel credentials from the configured
+// key, or from one kept in the database when none is configured.
+func SecretBox(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) (*secrets.Box, error) {
+	if cfg.SecretKey != "" {
+		key, err := secrets.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("secret-key: %w", err)
+		}
+		return secrets.New(key)
+	}
+	key, err := store.StoredSecretKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if log != nil {
+		log.Warn("no PLAZA_SECRET_KEY set: channel credentials are encrypted with a key kept in the database; set one in production")
+	}
+	return secrets.New(key)
+}
+
+// webhookEndpoints gives the webhook channel the accounts' endpoints.
+type webhookEndpoints struct{ store *models.Store }
+
+func (w webhookEndpoints) WebhookEndpoint(ctx context.Context, accountID int64) (string, []byte, error) {
+	u, secret, err := w.store.WebhookEndpoint(ctx, accountID)
+	if errors.Is(err, models.ErrNoWebhook) {
+		return "", nil, webhook.ErrNotConfigured
+	}
+	return u, secret, err
+}
+
+// Start runs the background workers, the broadcast engine and the
+// scheduler until Stop.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.stopped = make(chan struct{})
+	go func() {
+		defer close(a.stopped)
+		var wg sync.WaitGroup
+		wg.Go(func() { a.Broadcasts.Run(ctx) })
+		wg.Go(func() { a.schedule(ctx) })
+		wg.Wait()
+	}()
 	return nil
 }
 
-// Stop lets running jobs finish until ctx ends; unfinished ones are picked
-// up again by the next start.
-func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
+// Stop lets running jobs and batches finish until ctx ends; unfinished
+// ones are picked up again by the next start.
+func (a *App) Stop(ctx context.Context) error {
+	if a.cancel != nil {
+		a.cancel()
+		select {
+		case <-a.stopped:
+		case <-ctx.Done():
+		}
+	}
+	return a.Jobs.Stop(ctx)
+}
+
+// schedule publishes scheduled notices when their time comes, expires
+// notices, and sends the digests that are due. Every instance runs it;
+// each step claims its rows with conditional updates, so nothing is done
+// twice.
+func (a *App) schedule(ctx context.Context) {
+	t := time.NewTicker(a.tick)
+	defer t.Stop()
+	for {
+		if n, err := a.Store.PublishDue(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("publish scheduled notices", "err", err)
+		} else if n > 0 {
+			a.Log.Info("published scheduled notices", "count", n)
+		}
+		if n, err := a.Store.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("expire notices", "err", err)
+		} else if n > 0 {
+			a.Log.Info("expired notices", "count", n)
+		}
+		if n, err := a.Broadcasts.SendDigests(ctx, a.Digests); err != nil && ctx.Err() == nil {
+			a.Log.Error("send digests", "err", err)
+		} else if n > 0 {
+			a.Log.Info("sent digests", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }

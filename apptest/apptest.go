@@ -100,6 +100,8 @@ func Config(dbURL string) config.Config {
 		Addr: "127.0.0.1:0", DatabaseURL: dbURL, BaseURL: "http://plaza.test",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 5 * time.Second,
 		SMTPURL: "log", MailFrom: "no-reply@plaza.test",
+		SecretKey: strings.Repeat("5e", 32),
+		Location:  time.UTC, SendWorkers: 2, SendBatch: 500, SendLease: time.Minute, ChannelRates: map[string]float64{},
 	}
 }
 
@@ -114,12 +116,27 @@ func Start(t testing.TB, dbURL string) *App {
 // SMTP server, a login limit).
 func StartWith(t testing.TB, dbURL string, configure func(*config.Config)) *App {
 	t.Helper()
+	return StartOptions(t, dbURL, configure, nil)
+}
+
+// StartOptions is StartWith with a chance to change the app's options too
+// (the broadcast engine's channels and timings). Tests run with a fast
+// clock for the scheduler, polling and retries.
+func StartOptions(t testing.TB, dbURL string, configure func(*config.Config), options func(*app.Options)) *App {
+	t.Helper()
 	cfg := Config(dbURL)
 	if configure != nil {
 		configure(&cfg)
 	}
+	opts := app.Options{QueuePoll: 50 * time.Millisecond, Tick: 100 * time.Millisecond}
+	opts.Broadcast.Poll = 50 * time.Millisecond
+	opts.Broadcast.Backoff = 20 * time.Millisecond
+	opts.Broadcast.MaxBackoff = 200 * time.Millisecond
+	if options != nil {
+		options(&opts)
+	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(context.Background(), cfg, log, app.Options{QueuePoll: 50 * time.Millisecond})
+	a, err := app.New(context.Background(), cfg, log, opts)
 	if err != nil {
 		t.Fatalf("start plaza: %v", err)
 	}

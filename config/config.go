@@ -29,6 +29,21 @@ type Config struct {
 	// TrustedProxies are the networks whose X-Forwarded-For header is
 	// believed; empty means clients connect directly.
 	TrustedProxies []*net.IPNet
+	// Location is the time zone staff enter and read times in.
+	Location *time.Location
+	// SecretKey encrypts channel credentials at rest; empty means a key
+	// kept in the database (see README).
+	SecretKey string
+	// SendWorkers is how many batches this instance sends at once.
+	SendWorkers int
+	// ChannelRates caps messages per second per channel across every
+	// instance; a channel not named has no cap.
+	ChannelRates map[string]float64
+	// SendBatch is how many deliveries a worker claims at a time.
+	SendBatch int
+	// SendLease is how long a claimed batch stays with its worker before
+	// another may take it over (after a crash).
+	SendLease time.Duration
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -49,6 +64,12 @@ func Settings() []Setting {
 		{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
 		{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
 		{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
+		{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},
+		{"secret-key", "PLAZA_SECRET_KEY", "", "32-byte key (64 hex characters or base64) that encrypts channel credentials; empty: a key generated and kept in the database"},
+		{"send-workers", "PLAZA_SEND_WORKERS", "4", "batches of a broadcast this instance sends at once"},
+		{"send-batch", "PLAZA_SEND_BATCH", "500", "deliveries a worker claims at a time; after a crash at most this many per worker can be sent twice"},
+		{"channel-rates", "PLAZA_CHANNEL_RATES", "email=50", "messages per second per channel across all instances, e.g. email=50,webhook=500; a channel not named has no limit"},
+		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claimed batch stays with its worker before another instance may take it over"},
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
 	}
 }
@@ -87,6 +108,22 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 			}
 			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
+		if c.Location, err = time.LoadLocation(*vals["timezone"]); err != nil {
+			return c, fmt.Errorf("timezone %q: want an IANA zone such as Asia/Shanghai or UTC", *vals["timezone"])
+		}
+		c.SecretKey = *vals["secret-key"]
+		if c.SendWorkers, err = strconv.Atoi(*vals["send-workers"]); err != nil || c.SendWorkers < 1 || c.SendWorkers > 256 {
+			return c, fmt.Errorf("send-workers %q: want a number from 1 to 256", *vals["send-workers"])
+		}
+		if c.SendBatch, err = strconv.Atoi(*vals["send-batch"]); err != nil || c.SendBatch < 1 || c.SendBatch > 10000 {
+			return c, fmt.Errorf("send-batch %q: want a number from 1 to 10000", *vals["send-batch"])
+		}
+		if c.SendLease, err = time.ParseDuration(*vals["send-lease"]); err != nil || c.SendLease < time.Second {
+			return c, fmt.Errorf("send-lease %q: want a duration of at least 1s, such as 1m", *vals["send-lease"])
+		}
+		if c.ChannelRates, err = parseRates(*vals["channel-rates"]); err != nil {
+			return c, err
+		}
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, fmt.Errorf("base-url %q: want an absolute http(s) URL", c.BaseURL)
 		}
@@ -113,4 +150,21 @@ func (c Config) SlogLevel() (slog.Level, error) {
 		return l, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
+}
+
+// parseRates reads "email=50,webhook=500".
+func parseRates(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(part, "=")
+		r, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if !ok || err != nil || r < 0 || strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("channel-rates %q: want channel=messages-per-second pairs such as email=50,webhook=500", s)
+		}
+		out[strings.TrimSpace(name)] = r
+	}
+	return out, nil
 }

@@ -31,6 +31,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
 		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second,
 		SMTPURL: "log", MailFrom: "no-reply@localhost",
+		Location: time.UTC, SendWorkers: 4, SendBatch: 500, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute,
 	}
 	with := func(f func(*config.Config)) config.Config {
 		c := defaults
@@ -46,6 +47,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
 		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second,
 		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
+		Location: time.UTC, SendWorkers: 4, SendBatch: 500, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute,
 	}
 	allFlags := []string{
 		"--addr", ":7000", "--database-url", "sqlite:/tmp/flag.db", "--base-url", "http://flag.example.org:8000",
@@ -56,6 +58,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute,
 		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
+		Location: time.UTC, SendWorkers: 4, SendBatch: 500, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute,
 	}
 	tests := []struct {
 		name string
@@ -79,6 +82,12 @@ func TestPrecedence(t *testing.T) {
 			with(func(c *config.Config) { c.BaseURL = "https://example.org/plaza" })},
 		{"log levels as slog spells them", nil, []string{"--log-level", "ERROR"},
 			with(func(c *config.Config) { c.LogLevel = "ERROR" })},
+		{"sending settings", map[string]string{"PLAZA_SEND_WORKERS": "8", "PLAZA_CHANNEL_RATES": " email=20, webhook=1500.5 ,",
+			"PLAZA_SEND_LEASE": "5s", "PLAZA_SECRET_KEY": "k"}, nil,
+			with(func(c *config.Config) {
+				c.SendWorkers, c.SendLease, c.SecretKey = 8, 5*time.Second, "k"
+				c.ChannelRates = map[string]float64{"email": 20, "webhook": 1500.5}
+			})},
 		{"trusted proxies", map[string]string{"PLAZA_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7/32 "}, nil,
 			with(func(c *config.Config) {
 				_, a, _ := net.ParseCIDR("10.0.0.0/8")
@@ -119,6 +128,14 @@ func TestBadValues(t *testing.T) {
 		{"base-url", "localhost:8080", `base-url "localhost:8080"`},
 		{"log-level", "loud", `log-level "loud"`},
 		{"log-format", "xml", `log-format "xml"`},
+		{"timezone", "Mars/Olympus", `timezone "Mars/Olympus"`},
+		{"send-workers", "0", `send-workers "0"`},
+		{"send-batch", "0", `send-batch "0"`},
+		{"send-workers", "many", `send-workers "many"`},
+		{"send-lease", "10ms", `send-lease "10ms"`},
+		{"channel-rates", "email", `channel-rates "email"`},
+		{"channel-rates", "email=-1", `channel-rates "email=-1"`},
+		{"channel-rates", "=5", `channel-rates "=5"`},
 	}
 	for _, tt := range bad {
 		// The same value is refused whether it comes from a flag or from

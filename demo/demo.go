@@ -21,7 +21,31 @@ type Result struct {
 	Accounts      []Account         `json:"accounts"`
 	FollowCodes   []FollowCode      `json:"follow_codes"`
 	URLs          map[string]string `json:"urls"`
+	// Generated is how many extra followers Options.Followers added.
+	Generated int64 `json:"generated_followers,omitempty"`
+	// Webhook is the transit account's webhook when Options.WebhookURL
+	// was given.
+	Webhook *Webhook `json:"webhook,omitempty"`
 }
+
+// Options add load to the demo, for benchmarks.
+type Options struct {
+	// Followers adds this many webhook followers to the transit account.
+	Followers int
+	// WebhookURL points the transit account's webhook channel here.
+	WebhookURL string
+}
+
+// Webhook is an account's webhook channel: where it posts, and the secret
+// that signs each request.
+type Webhook struct {
+	Account string `json:"account"`
+	URL     string `json:"url"`
+	Secret  string `json:"secret"`
+}
+
+// TransitHandle is the demo account that generated followers follow.
+const TransitHandle = "citytransit"
 
 // User is a demo login.
 type User struct {
@@ -143,7 +167,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, baseURL string) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -188,6 +212,11 @@ func Seed(ctx context.Context, store *models.Store, baseURL string) (*Result, er
 			}
 			if err := ensureFollowers(ctx, store, a, code, spec.followers); err != nil {
 				return nil, err
+			}
+			if a.Handle == TransitHandle {
+				if err := scale(ctx, store, owner, a, opts, res); err != nil {
+					return nil, err
+				}
 			}
 			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name,
 				URL: baseURL + "/@" + a.Handle, FollowURL: baseURL + "/@" + a.Handle + "/follow", Followers: spec.followers})
@@ -311,5 +340,29 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 			return fmt.Errorf("demo follower %s: %w", addr, err)
 		}
 	}
+	return nil
+}
+
+// scale adds the generated followers and the webhook to the transit
+// account.
+func scale(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+	if opts.Followers > 0 {
+		n, err := store.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
+		if err != nil {
+			return err
+		}
+		res.Generated = n
+	}
+	if opts.WebhookURL == "" {
+		return nil
+	}
+	if err := store.SaveWebhook(ctx, owner, a, models.WebhookInput{Enabled: true, URL: opts.WebhookURL}); err != nil {
+		return fmt.Errorf("demo webhook: %w", err)
+	}
+	w, err := store.Webhook(ctx, owner, a)
+	if err != nil {
+		return err
+	}
+	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/a-h/templ"
@@ -38,6 +39,8 @@ type Config struct {
 	// names the client. Without any, the connecting address is the client:
 	// a header anyone can send must not decide rate limits.
 	TrustedProxies []*net.IPNet
+	// Location is the time zone staff enter and read times in (nil: UTC).
+	Location *time.Location
 }
 
 // Deps is everything the handlers need, built once in main.

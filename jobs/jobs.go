@@ -17,3 +17,22 @@ const (
 	MailConfirm = "confirm"
 	MailWelcome = "welcome"
 )
+
+// Materialize writes the delivery rows of a broadcast: one per follower in
+// its audience.
+type Materialize struct {
+	BroadcastID int64 `json:"broadcast_id"`
+	// Emergency puts the job ahead of ordinary ones in the queue.
+	Emergency bool `json:"emergency,omitempty"`
+}
+
+// Kind names the job for River.
+func (Materialize) Kind() string { return "broadcast_materialize" }
+
+// Priority is River's priority (1 runs first).
+func (j Materialize) Priority() int {
+	if j.Emergency {
+		return 1
+	}
+	return 2
+}

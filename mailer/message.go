@@ -21,6 +21,9 @@ type Message struct {
 	To      string
 	Subject string
 	Text    string
+	// HTML, when set, is sent as an alternative to Text; it must already
+	// be safe (escaped or sanitized).
+	HTML string
 	// Unsubscribe is the one-click URL for List-Unsubscribe; every message
 	// to a follower has one.
 	Unsubscribe string
@@ -56,6 +59,14 @@ func (m *Message) Bytes(now time.Time) ([]byte, error) {
 		h["List-Unsubscribe"] = "<" + m.Unsubscribe + ">"
 		h["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	}
+	var boundary string
+	if m.HTML != "" {
+		rb := make([]byte, 12)
+		_, _ = rand.Read(rb)
+		boundary = "plaza-" + hex.EncodeToString(rb)
+		h["Content-Type"] = `multipart/alternative; boundary="` + boundary + `"`
+		delete(h, "Content-Transfer-Encoding")
+	}
 	for k, v := range m.Headers {
 		h[k] = v
 	}
@@ -72,12 +83,27 @@ func (m *Message) Bytes(now time.Time) ([]byte, error) {
 		fmt.Fprintf(&b, "%s: %s\r\n", k, h[k])
 	}
 	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(m.Text, "\n", "\r\n"))); err != nil {
-		return nil, err
+	if m.HTML == "" {
+		if err := writeQP(&b, m.Text); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
 	}
-	if err := qp.Close(); err != nil {
-		return nil, err
+	for _, part := range [][2]string{{"text/plain", m.Text}, {"text/html", m.HTML}} {
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", boundary, part[0])
+		if err := writeQP(&b, part[1]); err != nil {
+			return nil, err
+		}
+		b.WriteString("\r\n")
 	}
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
 	return b.Bytes(), nil
+}
+
+func writeQP(b *bytes.Buffer, text string) error {
+	qp := quotedprintable.NewWriter(b)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(text, "\n", "\r\n"))); err != nil {
+		return err
+	}
+	return qp.Close()
 }

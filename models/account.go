@@ -23,8 +23,11 @@ type Account struct {
 	Languages      string
 	Topics         string
 	AvatarMediaID  *int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// SendRate caps the account's messages per second (0: no cap of its
+	// own).
+	SendRate  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Categories an account can be listed under in the directory.

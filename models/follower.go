@@ -50,9 +50,13 @@ type Follower struct {
 	ConsentAt      *time.Time
 	ConfirmedAt    *time.Time
 	UnsubscribedAt *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Tags           []string `gorm:"-"`
+	// Digest is immediate, daily or weekly: how an e-mail follower takes
+	// ordinary notices.
+	Digest       string `gorm:"default:immediate"`
+	DigestSentAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Tags         []string `gorm:"-"`
 }
 
 // FollowerTag is one tag of a follower.

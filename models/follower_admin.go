@@ -647,3 +647,45 @@ func hasString(xs []string, x string) bool {
 	}
 	return false
 }
+
+// GenerateFollowers adds n active followers on channel to an account in
+// set-based statements, for demos and benchmarks (`plaza demo
+// --followers`). Addresses are prefix plus a number; every third follower
+// reads Chinese and every tenth has the tag line-12. Existing addresses
+// are kept. It returns how many were added.
+func (s *Store) GenerateFollowers(ctx context.Context, accountID int64, channel, prefix string, n int) (int64, error) {
+	series := "SELECT g AS x FROM generate_series(1, ?) AS g"
+	if s.dialect != database.Postgres {
+		series = "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) SELECT x FROM g"
+	}
+	var added int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.Now()
+		res := tx.conn(ctx).Exec(`INSERT INTO followers (account_id, channel, address, name, language, status, source,
+				consent_at, confirmed_at, created_at, updated_at)
+			SELECT ?, ?, ? || CAST(s.x AS TEXT), '', CASE WHEN s.x % 3 = 0 THEN 'zh' ELSE 'en' END, 'active', 'import', ?, ?, ?, ?
+			FROM (`+series+`) AS s
+			WHERE true -- SQLite needs a WHERE to tell this ON CONFLICT from a join's ON
+			ON CONFLICT (account_id, channel, address) DO NOTHING`,
+			accountID, channel, prefix, now, now, now, now, n)
+		if res.Error != nil {
+			return fmt.Errorf("generate followers: %w", res.Error)
+		}
+		added = res.RowsAffected
+		pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
+		if err := tx.conn(ctx).Exec(`INSERT INTO follow_events (account_id, follower_id, channel, kind, created_at)
+			SELECT account_id, id, channel, 'follow', ? FROM followers
+			WHERE account_id = ? AND channel = ? AND address LIKE ? ESCAPE '\' AND created_at = ?`,
+			now, accountID, channel, pattern, now).Error; err != nil {
+			return fmt.Errorf("record generated follows: %w", err)
+		}
+		if err := tx.conn(ctx).Exec(`INSERT INTO follower_tags (follower_id, tag)
+			SELECT id, 'line-12' FROM followers
+			WHERE account_id = ? AND channel = ? AND address LIKE ? ESCAPE '\' AND created_at = ? AND id % 10 = 0
+			ON CONFLICT DO NOTHING`, accountID, channel, pattern, now).Error; err != nil {
+			return fmt.Errorf("tag generated followers: %w", err)
+		}
+		return nil
+	})
+	return added, err
+}

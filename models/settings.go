@@ -19,20 +19,31 @@ type Setting struct {
 // it on first use. Several instances starting at once agree on one key:
 // the first insert wins and everyone reads it back.
 func (s *Store) SigningKey(ctx context.Context) ([]byte, error) {
+	return s.instanceKey(ctx, "signing_key")
+}
+
+// StoredSecretKey is the key that encrypts channel credentials when the
+// configuration gives none. Kept beside the data it protects, it guards
+// only against a leak of one table, which is why README says to set one.
+func (s *Store) StoredSecretKey(ctx context.Context) ([]byte, error) {
+	return s.instanceKey(ctx, "secret_key")
+}
+
+func (s *Store) instanceKey(ctx context.Context, name string) ([]byte, error) {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&Setting{Key: "signing_key", Value: hex.EncodeToString(b)}).Error
+		Create(&Setting{Key: name, Value: hex.EncodeToString(b)}).Error
 	if err != nil {
-		return nil, fmt.Errorf("create signing key: %w", err)
+		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
 	var st Setting
-	if err := s.conn(ctx).Where("key = ?", "signing_key").First(&st).Error; err != nil {
-		return nil, fmt.Errorf("read signing key: %w", err)
+	if err := s.conn(ctx).Where("key = ?", name).First(&st).Error; err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	key, err := hex.DecodeString(st.Value)
 	if err != nil || len(key) < 32 {
-		return nil, fmt.Errorf("signing key in settings is malformed")
+		return nil, fmt.Errorf("%s in settings is malformed", name)
 	}
 	return key, nil
 }

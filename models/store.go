@@ -21,6 +21,20 @@ type Store struct {
 	dialect database.Dialect
 	now     func() time.Time
 	queue   Enqueuer
+	sealer  Sealer
+}
+
+// Sealer encrypts credentials stored in the database.
+type Sealer interface {
+	Seal(plain []byte) (string, error)
+	Open(sealed string) ([]byte, error)
+}
+
+// WithSealer returns a store that encrypts channel credentials with k.
+func (s *Store) WithSealer(k Sealer) *Store {
+	c := *s
+	c.sealer = k
+	return &c
 }
 
 // Job is a background job's arguments.
@@ -58,6 +72,9 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now().UTC() }
 
+// Dialect says which database the store is on.
+func (s *Store) Dialect() database.Dialect { return s.dialect }
+
 // DB exposes the gorm handle for packages that own their own tables.
 func (s *Store) DB() *gorm.DB { return s.db }
 
@@ -66,7 +83,7 @@ func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx
 // Tx runs fn in one transaction with a store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue})
+		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer})
 	})
 }
 

@@ -66,7 +66,11 @@ func (i *Inserter) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind
 	if !ok {
 		return ErrNoTransaction
 	}
-	if _, err := i.client.InsertTx(ctx, sqlTx, job, nil); err != nil {
+	var opts *river.InsertOpts
+	if p, ok := job.(interface{ Priority() int }); ok {
+		opts = &river.InsertOpts{Priority: p.Priority()}
+	}
+	if _, err := i.client.InsertTx(ctx, sqlTx, job, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", job.Kind(), err)
 	}
 	return nil

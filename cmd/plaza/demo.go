@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 )
@@ -13,6 +14,8 @@ import (
 func demoCmd(ctx context.Context, args []string, e env) error {
 	fs, load := flags("demo", e)
 	asJSON := fs.Bool("json", false, "print the logins and URLs as one JSON object")
+	followers := fs.Int("followers", 0, "add this many webhook followers to @"+demo.TransitHandle+" (for benchmarks)")
+	webhookURL := fs.String("webhook-url", "", "send @"+demo.TransitHandle+"'s webhook channel to this URL")
 	cfg, err := parseOnly(fs, args, load)
 	if err != nil {
 		return err
@@ -22,7 +25,15 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer db.Close()
-	res, err := demo.Seed(ctx, models.NewStore(db, nil), cfg.BaseURL)
+	if *followers < 0 || *followers > 50_000_000 {
+		return usageError{fmt.Errorf("--followers %d: want 0 to 50000000", *followers)}
+	}
+	store := models.NewStore(db, nil)
+	box, err := app.SecretBox(ctx, cfg, store, nil)
+	if err != nil {
+		return err
+	}
+	res, err := demo.Seed(ctx, store.WithSealer(box), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}
@@ -42,6 +53,12 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	fmt.Fprintln(e.stdout, "\nOfficial accounts (follow page, followers):")
 	for _, a := range res.Accounts {
 		fmt.Fprintf(e.stdout, "  %-20s %s  (%s, %d followers)\n", "@"+a.Handle, a.URL, a.FollowURL, a.Followers)
+	}
+	if res.Generated > 0 {
+		fmt.Fprintf(e.stdout, "\nAdded %d webhook followers to @%s.\n", res.Generated, demo.TransitHandle)
+	}
+	if res.Webhook != nil {
+		fmt.Fprintf(e.stdout, "Webhook of @%s: %s (signing secret %s)\n", res.Webhook.Account, res.Webhook.URL, res.Webhook.Secret)
 	}
 	fmt.Fprintln(e.stdout, "\nFollow QR codes (open the link as if you had scanned the poster):")
 	for _, c := range res.FollowCodes {

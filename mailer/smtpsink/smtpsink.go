@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -29,6 +30,8 @@ type Message struct {
 	// Subject is the decoded subject; Text the decoded body.
 	Subject string
 	Text    string
+	// HTML is the text/html part of a multipart message.
+	HTML string
 }
 
 // Server is a running sink.
@@ -249,11 +252,33 @@ func parse(from string, to []string, raw []byte) Message {
 	if subj, err := dec.DecodeHeader(msg.Header.Get("Subject")); err == nil {
 		m.Subject = subj
 	}
-	var body io.Reader = msg.Body
-	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		body = quotedprintable.NewReader(body)
+	mediaType, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		m.Text = decodePart(msg.Body, msg.Header.Get("Content-Transfer-Encoding"))
+		return m
 	}
-	text, _ := io.ReadAll(body)
-	m.Text = strings.ReplaceAll(string(text), "\r\n", "\n")
-	return m
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return m
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		// multipart.Reader already undoes quoted-printable.
+		text := decodePart(p, "")
+		switch ct {
+		case "text/plain":
+			m.Text = text
+		case "text/html":
+			m.HTML = text
+		}
+	}
+}
+
+func decodePart(r io.Reader, encoding string) string {
+	if strings.EqualFold(encoding, "quoted-printable") {
+		r = quotedprintable.NewReader(r)
+	}
+	text, _ := io.ReadAll(r)
+	return strings.ReplaceAll(string(text), "\r\n", "\n")
 }

@@ -1,0 +1,274 @@
+// Command broadcast measures one notice going to many followers through
+// the webhook channel: it fills a fresh PostgreSQL database with `plaza
+// demo --followers N`, starts a local HTTP sink and a real `plaza serve`
+// process, publishes a notice, and reports the time to materialize the
+// deliveries, the end-to-end rate, and the Plaza process's peak memory.
+//
+//	go run ./bench/broadcast -followers 1000000
+//
+// See bench/README.md for the latest figures.
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "broadcast bench:", err)
+		os.Exit(1)
+	}
+}
+
+// sink answers every webhook with 200 and checks the signature of one
+// request in a hundred, so that checking does not take the CPU the sender
+// is being measured on.
+type sink struct {
+	secret   []byte
+	received atomic.Int64
+	bad      atomic.Int64
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	n := s.received.Add(1)
+	if err == nil && n%100 == 0 {
+		mac := hmac.New(sha256.New, s.secret)
+		mac.Write([]byte(r.Header.Get("X-Plaza-Timestamp") + "."))
+		mac.Write(body)
+		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Plaza-Signature"))) {
+			s.bad.Add(1)
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func run() error {
+	followers := flag.Int("followers", 1_000_000, "followers to broadcast to")
+	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (the bench creates and drops its own database)")
+	dbName := flag.String("db", "plaza_bench", "database to (re)create")
+	workers := flag.Int("workers", 4, "PLAZA_SEND_WORKERS")
+	batch := flag.Int("batch", 500, "PLAZA_SEND_BATCH")
+	keep := flag.Bool("keep", false, "keep the database afterwards")
+	flag.Parse()
+	ctx := context.Background()
+
+	dir, err := os.MkdirTemp("", "plaza-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "plaza")
+	step("building plaza")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/plaza").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+
+	dbURL, err := recreate(ctx, *admin, *dbName)
+	if err != nil {
+		return err
+	}
+	if !*keep {
+		defer drop(context.Background(), *admin, *dbName)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	rcv := &sink{}
+	srv := &http.Server{Handler: rcv, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	sinkURL := "http://" + ln.Addr().String() + "/hook"
+
+	step(fmt.Sprintf("plaza demo --followers %d", *followers))
+	began := time.Now()
+	out, err := plaza(bin, dbURL, "demo", "--json", "--followers", strconv.Itoa(*followers), "--webhook-url", sinkURL).Output()
+	if err != nil {
+		return fmt.Errorf("plaza demo: %w", err)
+	}
+	var demo struct {
+		Generated int64 `json:"generated_followers"`
+		Webhook   struct {
+			Secret string `json:"secret"`
+		} `json:"webhook"`
+	}
+	if err := json.Unmarshal(out, &demo); err != nil {
+		return fmt.Errorf("demo output: %w", err)
+	}
+	rcv.secret = []byte(demo.Webhook.Secret)
+	fmt.Printf("generated %d followers in %v\n", demo.Generated, time.Since(began).Round(time.Millisecond))
+
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store := models.NewStore(db, nil)
+	if err := db.Gorm.Exec("VACUUM ANALYZE").Error; err != nil {
+		return err
+	}
+
+	serve := plaza(bin, dbURL, "serve", "--addr", "127.0.0.1:0", "--log-level", "warn")
+	serve.Env = append(serve.Env, "PLAZA_SEND_WORKERS="+strconv.Itoa(*workers), "PLAZA_SEND_BATCH="+strconv.Itoa(*batch),
+		"PLAZA_CHANNEL_RATES=")
+	serve.Stdout, serve.Stderr = os.Stderr, os.Stderr
+	if err := serve.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = serve.Process.Signal(syscall.SIGTERM)
+		_ = serve.Wait()
+	}()
+	time.Sleep(time.Second)
+	baseRSS := rss(serve.Process.Pid, "VmRSS")
+
+	step("publishing")
+	b, err := publish(ctx, store)
+	if err != nil {
+		return err
+	}
+	published := time.Now()
+	var peak int64
+	var materialized, firstSent time.Time
+	for {
+		time.Sleep(100 * time.Millisecond)
+		peak = max(peak, rss(serve.Process.Pid, "VmRSS"))
+		var got models.Broadcast
+		if err := db.Gorm.First(&got, b.ID).Error; err != nil {
+			return err
+		}
+		if got.MaterializedAt != nil && materialized.IsZero() {
+			materialized = time.Now()
+			fmt.Printf("materialized %d deliveries: %v after publishing (database: %v)\n", got.Total,
+				materialized.Sub(published).Round(time.Millisecond), got.MaterializedAt.Sub(got.CreatedAt).Round(time.Millisecond))
+		}
+		if got.Sent > 0 && firstSent.IsZero() {
+			firstSent = time.Now()
+		}
+		if got.Status == models.BroadcastDone || got.Status == models.BroadcastCancelled {
+			done := time.Now()
+			hwm := rss(serve.Process.Pid, "VmHWM")
+			sendSecs := got.FinishedAt.Sub(*got.MaterializedAt).Seconds()
+			fmt.Printf("status %s: sent %d, failed %d, dead %d, skipped %d\n", got.Status, got.Sent, got.Failed, got.Dead, got.Skipped)
+			fmt.Printf("sending (materialized -> finished, database clock): %.1f s = %.0f messages/s\n", sendSecs, float64(got.Sent)/sendSecs)
+			fmt.Printf("end to end (publish -> finished): %v = %.0f messages/s\n", done.Sub(published).Round(time.Millisecond),
+				float64(got.Sent)/done.Sub(published).Seconds())
+			fmt.Printf("sink received %d requests (%d with a bad signature in the 1%% checked)\n", rcv.received.Load(), rcv.bad.Load())
+			fmt.Printf("plaza memory: %d MB at rest before publishing, peak RSS %d MB (VmHWM %d MB)\n", baseRSS>>10, peak>>10, hwm>>10)
+			if rcv.bad.Load() > 0 {
+				return errors.New("bad signatures")
+			}
+			return nil
+		}
+		if time.Since(published) > 30*time.Minute {
+			return fmt.Errorf("not done after 30 minutes: %+v", got)
+		}
+	}
+}
+
+func step(s string) { fmt.Fprintln(os.Stderr, "==>", s) }
+
+func plaza(bin, dbURL string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32))
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// publish sends a general notice from the demo transit account, as its
+// owner would from the studio.
+func publish(ctx context.Context, store *models.Store) (*models.Broadcast, error) {
+	var u models.User
+	if err := store.DB().Where("email = ?", "owner@transit.demo.plaza.test").First(&u).Error; err != nil {
+		return nil, fmt.Errorf("demo owner: %w", err)
+	}
+	var a models.Account
+	if err := store.DB().Where("handle = ?", "citytransit").First(&a).Error; err != nil {
+		return nil, fmt.Errorf("demo account: %w", err)
+	}
+	m, err := store.MemberOf(ctx, &u, a.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	in := models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted", TitleZh: "12 路改道",
+		BodyEn: "Line 12 buses use **Harbour Road** until 18:00.", BodyZh: "12 路公交车改经**海港路**行驶，至 18:00。",
+		Routes: "12", Effect: "DETOUR"}
+	n, err := store.CreateNotice(ctx, m, &a, in)
+	if err != nil {
+		return nil, err
+	}
+	_, b, err := store.PublishNotice(ctx, m, &a, n.ID, in)
+	return b, err
+}
+
+// rss reads a memory figure of a process in kB.
+func rss(pid int, field string) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, field+":") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				v, _ := strconv.ParseInt(f[1], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+func recreate(ctx context.Context, admin, name string) (string, error) {
+	drop(ctx, admin, name)
+	db, err := database.Open(ctx, admin)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if err := db.Gorm.Exec("CREATE DATABASE " + name).Error; err != nil {
+		return "", fmt.Errorf("create database: %w", err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func drop(ctx context.Context, admin, name string) {
+	db, err := database.Open(ctx, admin)
+	if err != nil {
+		slog.Warn("drop bench database", "err", err)
+		return
+	}
+	defer db.Close()
+	_ = db.Gorm.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
+}

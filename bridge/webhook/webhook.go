@@ -1,0 +1,227 @@
+// Package webhook is the signed webhook channel: each message is POSTed as
+// JSON to a URL the account configures (an SMS gateway, another system),
+// signed with HMAC-SHA256 so the receiver knows it came from Plaza.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/plazahq/plaza/broadcast"
+)
+
+// ErrNotConfigured is what Endpoints returns for an account without an
+// enabled webhook.
+var ErrNotConfigured = errors.New("webhook not configured for this account")
+
+// Endpoints finds an account's webhook URL and signing secret.
+type Endpoints interface {
+	WebhookEndpoint(ctx context.Context, accountID int64) (url string, secret []byte, err error)
+}
+
+// Channel sends messages to accounts' webhooks.
+type Channel struct {
+	endpoints Endpoints
+	client    *http.Client
+	now       func() time.Time
+	bufs      sync.Pool
+
+	mu    sync.Mutex
+	cache map[int64]endpoint
+}
+
+type endpoint struct {
+	url     string
+	secret  []byte
+	err     error
+	fetched time.Time
+}
+
+// cacheFor is how long an account's endpoint is reused: a million sends
+// need not be a million lookups, and a changed URL takes effect soon.
+const cacheFor = 30 * time.Second
+
+// New builds the channel. A nil client gets one that keeps many
+// connections to one host alive, as a broadcast sends to few hosts at a
+// high rate.
+func New(endpoints Endpoints, client *http.Client) *Channel {
+	if client == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 256, 256, 90*time.Second
+		client = &http.Client{Transport: t, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	return &Channel{endpoints: endpoints, client: client, now: time.Now, cache: map[int64]endpoint{},
+		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+}
+
+// Name is the channel's name on followers.
+func (c *Channel) Name() string { return "webhook" }
+
+func (c *Channel) endpoint(ctx context.Context, accountID int64) endpoint {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.cache[accountID]
+	c.mu.Unlock()
+	if ok && now.Sub(e.fetched) < cacheFor {
+		return e
+	}
+	u, secret, err := c.endpoints.WebhookEndpoint(ctx, accountID)
+	e = endpoint{url: u, secret: secret, err: err, fetched: now}
+	if err != nil && !errors.Is(err, ErrNotConfigured) {
+		// A database hiccup is not cached.
+		return e
+	}
+	c.mu.Lock()
+	c.cache[accountID] = e
+	c.mu.Unlock()
+	return e
+}
+
+// payload is the JSON body; README.md documents it.
+type payload struct {
+	DeliveryID string    `json:"delivery_id"`
+	Attempt    int       `json:"attempt"`
+	Account    account   `json:"account"`
+	Recipient  recipient `json:"recipient"`
+	Notice     notice    `json:"notice"`
+	SentAt     string    `json:"sent_at"`
+}
+
+type account struct {
+	ID     int64  `json:"id"`
+	Handle string `json:"handle"`
+	Name   string `json:"name"`
+}
+
+type recipient struct {
+	FollowerID int64  `json:"follower_id"`
+	Address    string `json:"address"`
+	Name       string `json:"name"`
+	Language   string `json:"language"`
+}
+
+type notice struct {
+	ID          int64  `json:"id"`
+	BroadcastID int64  `json:"broadcast_id"`
+	Kind        string `json:"kind"`
+	NoticeKind  string `json:"notice_kind"`
+	Language    string `json:"language"`
+	Subject     string `json:"subject"`
+	Title       string `json:"title"`
+	Text        string `json:"text"`
+	URL         string `json:"url"`
+	Severity    string `json:"severity,omitempty"`
+	Emergency   bool   `json:"emergency"`
+}
+
+// Send posts one message.
+func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
+	e := c.endpoint(ctx, m.Content.AccountID)
+	if errors.Is(e.err, ErrNotConfigured) {
+		return broadcast.FailedResult(ErrNotConfigured.Error())
+	}
+	if e.err != nil {
+		return broadcast.RetryResult("webhook settings: "+e.err.Error(), 0)
+	}
+	now := c.now()
+	buf := c.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer c.bufs.Put(buf)
+	mc := m.Content
+	err := json.NewEncoder(buf).Encode(payload{
+		DeliveryID: m.DeliveryID, Attempt: m.Attempt,
+		Account:   account{ID: mc.AccountID, Handle: mc.AccountHandle, Name: mc.AccountName},
+		Recipient: recipient{FollowerID: m.To.FollowerID, Address: m.To.Address, Name: m.To.Name, Language: m.To.Language},
+		Notice: notice{ID: mc.NoticeID, BroadcastID: mc.BroadcastID, Kind: mc.Kind, NoticeKind: mc.NoticeKind, Language: mc.Language,
+			Subject: mc.Subject, Title: mc.Title, Text: mc.Text, URL: mc.URL, Severity: mc.Severity, Emergency: mc.Emergency},
+		SentAt: now.UTC().Format(time.RFC3339),
+	})
+	if err != nil {
+		return broadcast.FailedResult("encode: " + err.Error())
+	}
+	body := buf.Bytes()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return broadcast.FailedResult("webhook URL: " + err.Error())
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Plaza-Webhook/1")
+	req.Header.Set("X-Plaza-Delivery", m.DeliveryID)
+	req.Header.Set("X-Plaza-Timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("X-Plaza-Signature", Sign(e.secret, now, body))
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return broadcast.RetryResult("webhook unreachable: "+oneLine(err.Error(), 200), 0)
+	}
+	defer resp.Body.Close()
+	return result(resp, c.now())
+}
+
+// result maps the receiver's answer: 2xx sent; 410 the recipient is gone;
+// 429 and 503 come back later (after Retry-After); 408 and 5xx retry;
+// any other 4xx is a refusal that retrying will not change.
+func result(resp *http.Response, now time.Time) broadcast.Result {
+	var snippet []byte
+	if resp.StatusCode >= 300 {
+		snippet, _ = io.ReadAll(io.LimitReader(resp.Body, 200))
+	}
+	// Drain what is left so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	code := resp.StatusCode
+	switch {
+	case code >= 200 && code < 300:
+		return broadcast.SentResult()
+	case code == http.StatusGone:
+		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the receiver says the recipient is gone (HTTP 410)"}
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		return broadcast.RetryResult(fmt.Sprintf("webhook busy: HTTP %d", code), retryAfter(resp.Header.Get("Retry-After"), now))
+	case code == http.StatusRequestTimeout || code >= 500:
+		return broadcast.RetryResult(fmt.Sprintf("webhook error: HTTP %d", code), 0)
+	}
+	reason := fmt.Sprintf("webhook rejected: HTTP %d", code)
+	if s := oneLine(string(snippet), 200); s != "" {
+		reason += " " + s
+	}
+	return broadcast.FailedResult(reason)
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date, capped at an
+// hour.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), time.Hour)
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n]
+	}
+	return s
+}

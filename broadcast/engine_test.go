@@ -1,0 +1,620 @@
+package broadcast_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/app"
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/models"
+)
+
+// recorder is a channel that keeps what it was asked to send and answers
+// with what the test scripts. The engine only knows the Channel interface,
+// so this exercises everything but the wire; the webhook and e-mail
+// channels have their own tests against real servers.
+type recorder struct {
+	name  string
+	delay time.Duration
+
+	mu     sync.Mutex
+	got    map[int64][]*broadcast.Message
+	times  []time.Time
+	script func(m *broadcast.Message) broadcast.Result
+}
+
+func newRecorder(name string) *recorder {
+	return &recorder{name: name, got: map[int64][]*broadcast.Message{}}
+}
+
+func (r *recorder) Name() string { return r.name }
+
+func (r *recorder) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
+	if r.delay > 0 {
+		select {
+		case <-time.After(r.delay):
+		case <-ctx.Done():
+			return broadcast.RetryResult("interrupted", 0)
+		}
+	}
+	r.mu.Lock()
+	script := r.script
+	r.mu.Unlock()
+	res := broadcast.SentResult()
+	if script != nil {
+		res = script(m)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if res.Outcome == broadcast.Sent {
+		r.got[m.To.FollowerID] = append(r.got[m.To.FollowerID], m)
+		r.times = append(r.times, time.Now())
+	}
+	return res
+}
+
+func (r *recorder) setScript(f func(m *broadcast.Message) broadcast.Result) {
+	r.mu.Lock()
+	r.script = f
+	r.mu.Unlock()
+}
+
+func (r *recorder) received(followerID int64) []*broadcast.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*broadcast.Message(nil), r.got[followerID]...)
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.times)
+}
+
+type env struct {
+	t   *testing.T
+	app *apptest.App
+	fx  *apptest.Fixtures
+	ch  *recorder
+	ctx context.Context
+}
+
+func start(t *testing.T, dbURL string, tune func(*app.Options), cfg func(*config.Config)) *env {
+	ch := newRecorder("webhook")
+	a := apptest.StartOptions(t, dbURL, cfg, func(o *app.Options) {
+		o.Channels = []broadcast.Channel{ch}
+		if tune != nil {
+			tune(o)
+		}
+	})
+	return &env{t: t, app: a, fx: apptest.Seed(t, a), ch: ch, ctx: context.Background()}
+}
+
+func (e *env) owner() *models.Member { return e.fx.Member(models.RoleOwner) }
+
+// followers seeds n active webhook followers; every third speaks Chinese
+// and every second has the tag line-12.
+func (e *env) followers(n int) []*models.Follower {
+	e.t.Helper()
+	var out []*models.Follower
+	for i := range n {
+		lang := "en"
+		if i%3 == 2 {
+			lang = "zh"
+		}
+		var tags []string
+		if i%2 == 0 {
+			tags = []string{"line-12"}
+		}
+		f, err := e.app.Store.SeedFollower(e.ctx, e.fx.Account.ID, "webhook", fmt.Sprintf("+8613800%05d", i), "", lang, tags, nil)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (e *env) publish(in models.NoticeInput) (*models.Notice, *models.Broadcast) {
+	e.t.Helper()
+	n, err := e.app.Store.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
+	if err != nil {
+		e.t.Fatalf("create notice: %v", err)
+	}
+	n, b, err := e.app.Store.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
+	if err != nil {
+		e.t.Fatalf("publish notice: %v", err)
+	}
+	return n, b
+}
+
+func general(title string) models.NoticeInput {
+	return models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: title, BodyEn: "Body of " + title,
+		TitleZh: "中文：" + title, BodyZh: "正文：" + title}
+}
+
+func (e *env) broadcast(id int64) *models.Broadcast {
+	e.t.Helper()
+	var b models.Broadcast
+	if err := e.app.Store.DB().First(&b, id).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return &b
+}
+
+func (e *env) waitStatus(id int64, status string, within time.Duration) *models.Broadcast {
+	e.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		b := e.broadcast(id)
+		if b.Status == status {
+			return b
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("broadcast %d is %s after %v, want %s (%+v)", id, b.Status, within, status, *b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkLedger compares the broadcast's counters with the ledger itself.
+func (e *env) checkLedger(id int64) map[string]int64 {
+	e.t.Helper()
+	var rows []struct {
+		Status string
+		Count  int64
+	}
+	if err := e.app.Store.DB().Raw(`SELECT status, COUNT(*) AS count FROM deliveries WHERE broadcast_id = ? GROUP BY status`, id).
+		Scan(&rows).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	got := map[string]int64{}
+	var total int64
+	for _, r := range rows {
+		got[r.Status] = r.Count
+		total += r.Count
+	}
+	b := e.broadcast(id)
+	want := map[string]int64{"sent": b.Sent, "failed": b.Failed, "dead": b.Dead, "held": b.Held, "skipped": b.Skipped}
+	for k, v := range want {
+		if got[k] != v {
+			e.t.Errorf("broadcast %d: counter %s = %d, ledger has %d", id, k, v, got[k])
+		}
+	}
+	if total != b.Total {
+		e.t.Errorf("broadcast %d: total %d, ledger has %d rows", id, b.Total, total)
+	}
+	return got
+}
+
+func TestEveryFollowerGetsTheNoticeOnceInTheirLanguage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) { o.Broadcast.BatchSize = 37 }, nil)
+		fs := e.followers(150)
+		// Someone who left before the notice is not in its audience.
+		if _, err := e.app.Store.Unsubscribe(e.ctx, fs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		n, b := e.publish(general("Line 12 diverted"))
+		if b.Kind != models.KindPublish || b.Status != models.BroadcastPending {
+			t.Fatalf("broadcast = %+v", b)
+		}
+		b = e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
+		if b.Total != 149 || b.Sent != 149 || b.FinishedAt == nil {
+			t.Fatalf("broadcast = %+v, want 149 sent", b)
+		}
+		e.checkLedger(b.ID)
+		if got := e.ch.received(fs[0].ID); len(got) != 0 {
+			t.Errorf("unsubscribed follower got %d messages", len(got))
+		}
+		for _, f := range fs[1:] {
+			got := e.ch.received(f.ID)
+			if len(got) != 1 {
+				t.Fatalf("follower %d got %d messages, want 1", f.ID, len(got))
+			}
+			m := got[0]
+			if m.Content.Language != f.Language || m.Content.NoticeID != n.ID || m.DeliveryID != fmt.Sprintf("%d-%d", b.ID, f.ID) {
+				t.Fatalf("follower %d (%s) got %+v", f.ID, f.Language, m.Content)
+			}
+			wantTitle := "Line 12 diverted"
+			if f.Language == "zh" {
+				wantTitle = "中文：Line 12 diverted"
+			}
+			if m.Content.Subject != wantTitle || m.Content.URL != fmt.Sprintf("http://plaza.test/@metro/notices/%d", n.ID) {
+				t.Fatalf("follower %d: subject %q url %q", f.ID, m.Content.Subject, m.Content.URL)
+			}
+		}
+		// A repeated materialize job (a retry after a crash) queues nobody
+		// twice.
+		if err := e.app.Broadcasts.Materialize(e.ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.checkLedger(b.ID); got["sent"] != 149 {
+			t.Fatalf("ledger after second materialize: %v", got)
+		}
+	})
+}
+
+func TestAudienceByTagsAndLanguageFallback(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, nil)
+		fs := e.followers(30)
+		in := models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Buses use **Main St**.",
+			Routes: "12", Effect: "DETOUR", Tags: []string{"line-12"}}
+		count, err := e.app.Store.AudienceCount(e.ctx, e.owner(), e.fx.Account, in.Tags)
+		if err != nil || count != 15 {
+			t.Fatalf("audience count = %d, %v; want 15", count, err)
+		}
+		_, b := e.publish(in)
+		b = e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
+		if b.Total != 15 || b.Sent != 15 {
+			t.Fatalf("broadcast = %+v", b)
+		}
+		for i, f := range fs {
+			got := e.ch.received(f.ID)
+			if i%2 == 1 {
+				if len(got) != 0 {
+					t.Fatalf("untagged follower %d got the notice", f.ID)
+				}
+				continue
+			}
+			if len(got) != 1 {
+				t.Fatalf("tagged follower %d got %d messages", f.ID, len(got))
+			}
+			// No Chinese version: Chinese readers get the English one.
+			if got[0].Content.Language != "en" || got[0].Content.Title != "Line 12 detour" {
+				t.Fatalf("follower %d (%s) got %+v", f.ID, f.Language, got[0].Content)
+			}
+			if got[0].Content.HTML == "" || got[0].Content.Text == "" {
+				t.Fatalf("content not rendered: %+v", got[0].Content)
+			}
+		}
+	})
+}
+
+func TestRetriesBackOffThenDeadAndStaffRetry(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) { o.Broadcast.MaxAttempts = 3 }, nil)
+		fs := e.followers(6)
+		flaky, broken := fs[1].ID, fs[2].ID
+		var mu sync.Mutex
+		attempts := map[int64][]time.Time{}
+		e.ch.setScript(func(m *broadcast.Message) broadcast.Result {
+			mu.Lock()
+			attempts[m.To.FollowerID] = append(attempts[m.To.FollowerID], time.Now())
+			mu.Unlock()
+			switch {
+			case m.To.FollowerID == flaky && m.Attempt < 3:
+				return broadcast.RetryResult("gateway busy", 0)
+			case m.To.FollowerID == broken:
+				return broadcast.RetryResult("gateway down", 0)
+			}
+			return broadcast.SentResult()
+		})
+		_, b := e.publish(general("Retries"))
+		b = e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
+		if b.Sent != 5 || b.Dead != 1 {
+			t.Fatalf("broadcast = %+v, want 5 sent and 1 dead", b)
+		}
+		e.checkLedger(b.ID)
+		mu.Lock()
+		if n := len(attempts[flaky]); n != 3 {
+			t.Errorf("flaky follower tried %d times, want 3", n)
+		}
+		if n := len(attempts[broken]); n != 3 {
+			t.Errorf("broken follower tried %d times, want 3", n)
+		}
+		if a := attempts[flaky]; len(a) == 3 && a[2].Sub(a[1]) < a[1].Sub(a[0])/2 {
+			t.Errorf("backoff did not grow: %v then %v", a[1].Sub(a[0]), a[2].Sub(a[1]))
+		}
+		mu.Unlock()
+		reasons, err := e.app.Store.BroadcastFailureReasons(e.ctx, e.owner(), e.fx.Account, b.ID)
+		if err != nil || len(reasons) != 1 || reasons[0].Reason != "gateway down" || reasons[0].Status != "dead" || reasons[0].Count != 1 {
+			t.Fatalf("reasons = %+v, %v", reasons, err)
+		}
+		failed, total, err := e.app.Store.BroadcastFailures(e.ctx, e.owner(), e.fx.Account, b.ID, models.Page{Number: 1})
+		if err != nil || total != 1 || len(failed) != 1 || failed[0].FollowerID != broken || failed[0].Attempts != 3 {
+			t.Fatalf("failures = %+v (%d), %v", failed, total, err)
+		}
+		// The gateway is back: staff retry the dead letter.
+		e.ch.setScript(nil)
+		if _, err := e.app.Store.RetryFailed(e.ctx, e.fx.Member(models.RoleViewer), e.fx.Account, b.ID); err != models.ErrForbidden {
+			t.Fatalf("viewer retry: %v", err)
+		}
+		n, err := e.app.Store.RetryFailed(e.ctx, e.owner(), e.fx.Account, b.ID)
+		if err != nil || n != 1 {
+			t.Fatalf("retry = %d, %v", n, err)
+		}
+		b = e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
+		if b.Sent != 6 || b.Dead != 0 || len(e.ch.received(broken)) != 1 {
+			t.Fatalf("after retry: %+v", b)
+		}
+		e.checkLedger(b.ID)
+	})
+}
+
+func TestBlockedFollowerIsUnsubscribed(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, nil)
+		fs := e.followers(4)
+		blocked := fs[3].ID
+		e.ch.setScript(func(m *broadcast.Message) broadcast.Result {
+			if m.To.FollowerID == blocked {
+				return broadcast.Result{Outcome: broadcast.Failed, Reason: "the user blocked the account", Unsubscribe: true}
+			}
+			return broadcast.SentResult()
+		})
+		_, b := e.publish(general("Blocked"))
+		b = e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
+		if b.Sent != 3 || b.Failed != 1 {
+			t.Fatalf("broadcast = %+v", b)
+		}
+		e.checkLedger(b.ID)
+		var f models.Follower
+		if err := e.app.Store.DB().First(&f, blocked).Error; err != nil {
+			t.Fatal(err)
+		}
+		if f.Status != models.StatusUnsubscribed || f.UnsubscribedAt == nil {
+			t.Fatalf("blocked follower = %s", f.Status)
+		}
+		var unfollows int64
+		e.app.Store.DB().Raw(`SELECT COUNT(*) FROM follow_events WHERE follower_id = ? AND kind = 'unfollow'`, blocked).Scan(&unfollows)
+		if unfollows != 1 {
+			t.Fatalf("unfollow events = %d", unfollows)
+		}
+		// Retrying leaves someone who left alone.
+		if n, err := e.app.Store.RetryFailed(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil || n != 0 {
+			t.Fatalf("retry = %d, %v; want 0", n, err)
+		}
+	})
+}
+
+func TestRateLimitsAreRespected(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, func(c *config.Config) { c.ChannelRates = map[string]float64{"webhook": 40} })
+		e.followers(100)
+		_, b := e.publish(general("Rate limited"))
+		began := time.Now()
+		b = e.waitStatus(b.ID, models.BroadcastDone, 30*time.Second)
+		took := time.Since(began)
+		// A bucket of 40 a second starts full: 100 messages need at
+		// least (100-40)/40 = 1.5 s.
+		if took < 1400*time.Millisecond || b.Sent != 100 {
+			t.Fatalf("100 messages at 40/s took %v (%+v)", took, b)
+		}
+		e.ch.mu.Lock()
+		times := append([]time.Time(nil), e.ch.times...)
+		e.ch.mu.Unlock()
+		for i := range times {
+			// Within any 500 ms, at most the burst plus 20 more.
+			n := 0
+			for j := i; j < len(times) && times[j].Sub(times[i]) < 500*time.Millisecond; j++ {
+				n++
+			}
+			if n > 61 {
+				t.Fatalf("%d messages within 500ms starting at message %d", n, i)
+			}
+		}
+		e.checkLedger(b.ID)
+	})
+}
+
+func TestAccountRateLimit(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, nil)
+		e.followers(30)
+		if err := e.app.Store.DB().Exec(`UPDATE accounts SET send_rate = 10 WHERE id = ?`, e.fx.Account.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, b := e.publish(general("Account limited"))
+		began := time.Now()
+		b = e.waitStatus(b.ID, models.BroadcastDone, 30*time.Second)
+		if took := time.Since(began); took < 1800*time.Millisecond || b.Sent != 30 {
+			t.Fatalf("30 messages at 10/s took %v (%+v)", took, b)
+		}
+	})
+}
+
+func TestCancelStopsABroadcastInFlight(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) {
+			o.Broadcast.BatchSize, o.Broadcast.Concurrency, o.Broadcast.Workers = 5, 1, 1
+		}, nil)
+		e.ch.delay = 10 * time.Millisecond
+		e.followers(200)
+		_, b := e.publish(general("Cancel me"))
+		e.waitStatus(b.ID, models.BroadcastSending, 10*time.Second)
+		for e.ch.count() < 10 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		skipped, err := e.app.Store.CancelBroadcast(e.ctx, e.owner(), e.fx.Account, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = e.waitStatus(b.ID, models.BroadcastCancelled, time.Second)
+		time.Sleep(200 * time.Millisecond)
+		sent := e.ch.count()
+		if sent >= 200 || int64(sent)+skipped != 200 {
+			t.Fatalf("sent %d and skipped %d of 200", sent, skipped)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if e.ch.count() != sent {
+			t.Fatalf("messages still going out after cancel: %d then %d", sent, e.ch.count())
+		}
+		b = e.broadcast(b.ID)
+		if b.Sent != int64(sent) || b.Skipped != skipped || b.Remaining() != 0 {
+			t.Fatalf("broadcast = %+v", b)
+		}
+		e.checkLedger(b.ID)
+		if _, err := e.app.Store.CancelBroadcast(e.ctx, e.owner(), e.fx.Account, b.ID); err == nil {
+			t.Fatal("cancelling twice succeeded")
+		}
+	})
+}
+
+func TestEmergencyOvertakesOrdinaryBroadcasts(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) {
+			o.Broadcast.BatchSize, o.Broadcast.Concurrency, o.Broadcast.Workers = 10, 2, 1
+		}, nil)
+		e.ch.delay = 5 * time.Millisecond
+		e.followers(150)
+		_, ordinary := e.publish(general("Timetable change"))
+		e.waitStatus(ordinary.ID, models.BroadcastSending, 10*time.Second)
+		for e.ch.count() < 20 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		_, urgent := e.publish(models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Typhoon signal 8", BodyEn: "Stay indoors.",
+			CapCategory: "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed", AreaDesc: "Whole city"})
+		if urgent.Priority != models.PriorityEmergency {
+			t.Fatalf("severe safety notice priority = %d", urgent.Priority)
+		}
+		u := e.waitStatus(urgent.ID, models.BroadcastDone, 20*time.Second)
+		o := e.broadcast(ordinary.ID)
+		if o.Status == models.BroadcastDone {
+			t.Fatalf("the ordinary broadcast finished before the emergency one (%+v)", o)
+		}
+		if o.Remaining() < 30 {
+			t.Fatalf("ordinary broadcast kept sending during the emergency: %d left", o.Remaining())
+		}
+		o = e.waitStatus(ordinary.ID, models.BroadcastDone, 30*time.Second)
+		if !o.FinishedAt.After(*u.FinishedAt) || u.Sent != 150 || o.Sent != 150 {
+			t.Fatalf("urgent %+v, ordinary %+v", u, o)
+		}
+	})
+}
+
+func TestLifecycleSendsUpdatesAndTheEnd(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, nil)
+		fs := e.followers(3)
+		in := general("Bridge closed")
+		n, b := e.publish(in)
+		e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
+		in.BodyEn = "Bridge closed until 18:00."
+		n, up, err := e.app.Store.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Status != models.NoticeUpdated || n.Revision != 2 || up.Kind != models.KindUpdate {
+			t.Fatalf("after update: notice %s rev %d, broadcast %s", n.Status, n.Revision, up.Kind)
+		}
+		e.waitStatus(up.ID, models.BroadcastDone, 20*time.Second)
+		n, end, err := e.app.Store.EndNotice(e.ctx, e.owner(), e.fx.Account, n.ID, models.EndAllClear)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(end.ID, models.BroadcastDone, 20*time.Second)
+		if n.Status != models.NoticeCancelled || n.Ended != models.EndAllClear {
+			t.Fatalf("ended notice = %s/%s", n.Status, n.Ended)
+		}
+		got := e.ch.received(fs[0].ID)
+		if len(got) != 3 {
+			t.Fatalf("follower got %d messages, want 3", len(got))
+		}
+		subjects := []string{got[0].Content.Subject, got[1].Content.Subject, got[2].Content.Subject}
+		want := []string{"Bridge closed", "Update: Bridge closed", "All clear: Bridge closed"}
+		if fmt.Sprint(subjects) != fmt.Sprint(want) {
+			t.Fatalf("subjects = %q, want %q", subjects, want)
+		}
+		// An ended notice takes no more updates.
+		if _, _, err := e.app.Store.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in); err == nil {
+			t.Fatal("updated an ended notice")
+		}
+		// Viewers cannot publish.
+		d, err := e.app.Store.CreateNotice(e.ctx, e.fx.Member(models.RoleEditor), e.fx.Account, general("Draft"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.app.Store.PublishNotice(e.ctx, e.fx.Member(models.RoleViewer), e.fx.Account, d.ID, general("Draft")); err != models.ErrForbidden {
+			t.Fatalf("viewer publish: %v", err)
+		}
+		var audits int64
+		e.app.Store.DB().Raw(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'notice.%'`).Scan(&audits)
+		if audits != 5 {
+			t.Fatalf("audit entries = %d, want 5 (create, publish, update, all-clear, and the draft's create)", audits)
+		}
+	})
+}
+
+func TestScheduledNoticePublishesItselfAndExpires(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, nil)
+		e.followers(5)
+		in := general("Scheduled")
+		// Times are kept to the second, as staff enter them to the minute.
+		at := time.Now().Add(1500 * time.Millisecond)
+		in.PublishAt = &at
+		n, err := e.app.Store.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, b, err := e.app.Store.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
+		if err != nil || b != nil || n.Status != models.NoticeScheduled {
+			t.Fatalf("schedule: %v, broadcast %v, status %s", err, b, n.Status)
+		}
+		if e.ch.count() != 0 {
+			t.Fatal("sent before its time")
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		var bs []models.Broadcast
+		for len(bs) == 0 || bs[0].Status != models.BroadcastDone {
+			if time.Now().After(deadline) {
+				t.Fatalf("scheduled notice not delivered: %+v", bs)
+			}
+			time.Sleep(50 * time.Millisecond)
+			if bs, err = e.app.Store.NoticeBroadcasts(e.ctx, n.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if bs[0].Sent != 5 || e.ch.count() != 5 {
+			t.Fatalf("scheduled broadcast = %+v", bs[0])
+		}
+		// Expiry: the scheduler moves it on once its time has passed.
+		if err := e.app.Store.DB().Exec(`UPDATE notices SET expires_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), n.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var got models.Notice
+			e.app.Store.DB().First(&got, n.ID)
+			if got.Status == models.NoticeExpired {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("notice still %s after its expiry", got.Status)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+func TestTwoInstancesShareTheWorkWithoutDoubleSending(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) { o.Broadcast.BatchSize = 20 }, nil)
+		second := newRecorder("webhook")
+		apptest.StartOptions(t, dbURL, nil, func(o *app.Options) {
+			o.Channels = []broadcast.Channel{second}
+			o.Broadcast.BatchSize = 20
+		})
+		e.ch.delay, second.delay = time.Millisecond, time.Millisecond
+		fs := e.followers(400)
+		_, b := e.publish(general("Shared"))
+		b = e.waitStatus(b.ID, models.BroadcastDone, 30*time.Second)
+		if b.Sent != 400 {
+			t.Fatalf("broadcast = %+v", b)
+		}
+		if e.ch.count() == 0 || second.count() == 0 {
+			t.Logf("one instance did all the work: %d and %d", e.ch.count(), second.count())
+		}
+		for _, f := range fs {
+			if n := len(e.ch.received(f.ID)) + len(second.received(f.ID)); n != 1 {
+				t.Fatalf("follower %d got %d messages", f.ID, n)
+			}
+		}
+	})
+}

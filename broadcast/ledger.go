@@ -1,0 +1,303 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+)
+
+// ledger is the SQL over the deliveries table. Everything proportional to
+// the audience is one set-based statement.
+type ledger struct {
+	db      *gorm.DB
+	dialect database.Dialect
+}
+
+func (l *ledger) conn(ctx context.Context) *gorm.DB { return l.db.WithContext(ctx) }
+
+// materialize writes one delivery row per follower in the broadcast's
+// audience and opens the broadcast for sending. It is idempotent: a
+// broadcast that is no longer pending is left alone, so a job retried
+// after a crash does nothing twice.
+func (l *ledger) materialize(ctx context.Context, id int64, now time.Time) (*models.Broadcast, error) {
+	var b models.Broadcast
+	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx
+		if l.dialect == database.Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.First(&b, id).Error; err != nil {
+			return fmt.Errorf("broadcast %d: %w", id, err)
+		}
+		if b.Status != models.BroadcastPending {
+			return nil
+		}
+		audience := `FROM followers f WHERE f.account_id = ? AND f.status = 'active'`
+		args := []any{b.AccountID}
+		if tags := splitTags(b.AudienceTags); len(tags) > 0 {
+			audience += ` AND EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = f.id AND t.tag IN ?)`
+			args = append(args, tags)
+		}
+		// Digest followers wait for their digest, except in an emergency.
+		var held int64
+		if !b.Emergency() {
+			res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
+				SELECT ?, f.id, 'held', ? `+audience+` AND f.channel = 'email' AND f.digest <> 'immediate'
+				ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
+			if res.Error != nil {
+				return fmt.Errorf("hold digest deliveries: %w", res.Error)
+			}
+			held = res.RowsAffected
+			audience += ` AND NOT (f.channel = 'email' AND f.digest <> 'immediate')`
+		}
+		res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
+			SELECT ?, f.id, 'queued', ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
+		if res.Error != nil {
+			return fmt.Errorf("queue deliveries: %w", res.Error)
+		}
+		b.Total, b.Held, b.MaterializedAt = res.RowsAffected+held, held, &now
+		b.Status = models.BroadcastSending
+		if b.Remaining() == 0 {
+			b.Status, b.FinishedAt = models.BroadcastDone, &now
+		}
+		return tx.Model(&models.Broadcast{}).Where("id = ?", b.ID).Updates(map[string]any{
+			"status": b.Status, "total": b.Total, "held": b.Held, "materialized_at": now, "finished_at": b.FinishedAt,
+		}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Fresh statistics, so the planner sees the new rows and keeps using
+	// the index for every batch rather than a plan made for an empty table.
+	if l.dialect == database.Postgres && b.Total > 10000 {
+		if err := l.conn(ctx).Exec("ANALYZE deliveries").Error; err != nil {
+			return &b, fmt.Errorf("analyze deliveries: %w", err)
+		}
+	}
+	return &b, nil
+}
+
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// active is a broadcast being sent, with what a worker needs to pick it.
+type active struct {
+	ID        int64
+	AccountID int64
+	Priority  int
+	SendRate  int
+}
+
+// activeBroadcasts lists broadcasts with work, emergency lane first, then
+// oldest first.
+func (l *ledger) activeBroadcasts(ctx context.Context) ([]active, error) {
+	var out []active
+	err := l.conn(ctx).Raw(`SELECT b.id, b.account_id, b.priority, a.send_rate FROM broadcasts b
+		JOIN accounts a ON a.id = b.account_id
+		WHERE b.status = 'sending' ORDER BY b.priority DESC, b.id LIMIT 50`).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("active broadcasts: %w", err)
+	}
+	return out, nil
+}
+
+// claimed is one delivery a worker has taken, with its follower. Status is
+// empty when the follower was erased.
+type claimed struct {
+	FollowerID int64
+	Attempts   int
+	Channel    string
+	Address    string
+	Name       string
+	Language   string
+	Status     string
+}
+
+// claim takes up to n deliveries of the broadcast that are due (queued,
+// or sending under an expired lease: a crashed worker's batch), starting
+// after cursor so that each batch is an index range scan from where the
+// last one ended instead of re-reading everything done so far. On
+// PostgreSQL, SKIP LOCKED lets workers of several instances take disjoint
+// batches without waiting for each other.
+func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, leaseEnd time.Time) ([]claimed, error) {
+	var out []claimed
+	if l.dialect == database.Postgres {
+		err := l.conn(ctx).Raw(`WITH c AS (
+				SELECT follower_id FROM deliveries
+				WHERE broadcast_id = ? AND status IN ('queued', 'sending') AND next_at <= ? AND follower_id > ?
+				ORDER BY follower_id LIMIT ? FOR UPDATE SKIP LOCKED
+			), u AS (
+				UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_at = ?
+				FROM c WHERE d.broadcast_id = ? AND d.follower_id = c.follower_id
+				RETURNING d.follower_id, d.attempts
+			)
+			SELECT u.follower_id, u.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
+				COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language, COALESCE(f.status, '') AS status
+			FROM u LEFT JOIN followers f ON f.id = u.follower_id ORDER BY u.follower_id`,
+			b, now, cursor, n, leaseEnd, b).Scan(&out).Error
+		if err != nil {
+			return nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		return out, nil
+	}
+	// SQLite has one writer at a time, so the claim needs no row locks;
+	// the immediate transaction keeps the select and the update together.
+	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		var ids []int64
+		if err := tx.Raw(`SELECT follower_id FROM deliveries
+			WHERE broadcast_id = ? AND status IN ('queued', 'sending') AND next_at <= ? AND follower_id > ?
+			ORDER BY follower_id LIMIT ?`, b, now, cursor, n).Scan(&ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.Exec(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, next_at = ?
+			WHERE broadcast_id = ? AND follower_id IN ?`, leaseEnd, b, ids).Error; err != nil {
+			return err
+		}
+		return tx.Raw(`SELECT d.follower_id, d.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
+				COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language, COALESCE(f.status, '') AS status
+			FROM deliveries d LEFT JOIN followers f ON f.id = d.follower_id
+			WHERE d.broadcast_id = ? AND d.follower_id IN ? ORDER BY d.follower_id`, b, ids).Scan(&out).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// outcome is the recorded end of one claimed delivery.
+type outcome struct {
+	followerID int64
+	// status is sent, failed, dead, skipped, or queued (retry later, or
+	// released unsent because a rate limit ran out).
+	status string
+	reason string
+	// next is when a queued delivery may go again.
+	next time.Time
+	// release undoes the claim's attempt: the message was never tried.
+	release bool
+	// endFollow is unsubscribed or bounced when the channel said so.
+	endFollow string
+}
+
+type groupKey struct {
+	status, reason string
+	next           time.Time
+	release        bool
+}
+
+// record writes a batch's outcomes and moves the broadcast's counters in
+// the same transaction, so the counters never disagree with the ledger.
+// Only rows still in 'sending' are changed: if a lease ran out and another
+// worker finished a row first, it is counted once.
+func (l *ledger) record(ctx context.Context, b int64, accountID int64, outs []outcome, now time.Time) error {
+	groups := map[groupKey][]int64{}
+	var order []groupKey
+	ends := map[string][]int64{}
+	for _, o := range outs {
+		k := groupKey{status: o.status, reason: o.reason, release: o.release}
+		if o.status == models.DeliveryQueued {
+			k.next = o.next
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], o.followerID)
+		if o.endFollow != "" {
+			ends[o.endFollow] = append(ends[o.endFollow], o.followerID)
+		}
+	}
+	return l.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		counts := map[string]int64{}
+		for _, k := range order {
+			ids := groups[k]
+			var res *gorm.DB
+			switch {
+			case k.status == models.DeliverySent:
+				res = tx.Exec(`UPDATE deliveries SET status = 'sent', sent_at = ?, reason = ''
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, now, b, ids)
+			case k.status == models.DeliveryQueued && k.release:
+				res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, attempts = attempts - 1
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, k.next, b, ids)
+			case k.status == models.DeliveryQueued:
+				res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, reason = ?
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, k.next, k.reason, b, ids)
+			default:
+				res = tx.Exec(`UPDATE deliveries SET status = ?, reason = ?
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, k.status, k.reason, b, ids)
+			}
+			if res.Error != nil {
+				return fmt.Errorf("record %s deliveries: %w", k.status, res.Error)
+			}
+			counts[k.status] += res.RowsAffected
+		}
+		if n := counts[models.DeliverySent] + counts[models.DeliveryFailed] + counts[models.DeliveryDead] + counts[models.DeliverySkipped]; n > 0 {
+			if err := tx.Exec(`UPDATE broadcasts SET sent = sent + ?, failed = failed + ?, dead = dead + ?, skipped = skipped + ?
+				WHERE id = ?`, counts[models.DeliverySent], counts[models.DeliveryFailed], counts[models.DeliveryDead],
+				counts[models.DeliverySkipped], b).Error; err != nil {
+				return fmt.Errorf("count deliveries: %w", err)
+			}
+			if err := finishIfDone(tx, b, now); err != nil {
+				return err
+			}
+		}
+		for status, ids := range ends {
+			if err := endFollows(tx, accountID, ids, status, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func finishIfDone(tx *gorm.DB, b int64, now time.Time) error {
+	err := tx.Exec(`UPDATE broadcasts SET status = 'done', finished_at = ?
+		WHERE id = ? AND status = 'sending' AND total - sent - failed - dead - held - skipped <= 0`, now, b).Error
+	if err != nil {
+		return fmt.Errorf("finish broadcast: %w", err)
+	}
+	return nil
+}
+
+// endFollows marks followers unsubscribed or bounced because their channel
+// said so (they blocked the account, the mailbox does not exist), and
+// records the unfollows for the growth chart.
+func endFollows(tx *gorm.DB, accountID int64, ids []int64, status string, now time.Time) error {
+	if status != models.StatusUnsubscribed && status != models.StatusBounced {
+		return errors.New("end follow: bad status " + status)
+	}
+	if err := tx.Exec(`INSERT INTO follow_events (account_id, follower_id, code_id, channel, kind, created_at)
+		SELECT account_id, id, code_id, channel, 'unfollow', ? FROM followers WHERE id IN ? AND status = 'active'`,
+		now, ids).Error; err != nil {
+		return fmt.Errorf("record unfollows: %w", err)
+	}
+	set := "status = ?, updated_at = ?"
+	args := []any{status, now}
+	if status == models.StatusUnsubscribed {
+		set += ", unsubscribed_at = ?"
+		args = append(args, now)
+	}
+	args = append(args, ids, accountID)
+	if err := tx.Exec(`UPDATE followers SET `+set+` WHERE id IN ? AND account_id = ? AND status IN ('active', 'pending')`,
+		args...).Error; err != nil {
+		return fmt.Errorf("end follows: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package broadcast
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/markdown"
+	"github.com/plazahq/plaza/models"
+)
+
+// renderer turns a broadcast's notice snapshot into Content per language,
+// once per broadcast and language rather than once per follower.
+type renderer struct {
+	db      *gorm.DB
+	baseURL string
+	loc     *time.Location
+
+	mu    sync.Mutex
+	cache map[renderKey]*Content
+}
+
+type renderKey struct {
+	broadcast int64
+	lang      string
+}
+
+// content returns the broadcast's content for a reader of lang. The cache
+// keeps the few broadcasts being sent; it is cleared when it grows, which
+// costs one re-render per broadcast.
+func (r *renderer) content(ctx context.Context, broadcastID int64, lang string) (*Content, error) {
+	if lang != "zh" {
+		lang = "en"
+	}
+	k := renderKey{broadcastID, lang}
+	r.mu.Lock()
+	c, ok := r.cache[k]
+	r.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	var b models.Broadcast
+	if err := r.db.WithContext(ctx).First(&b, broadcastID).Error; err != nil {
+		return nil, fmt.Errorf("broadcast %d: %w", broadcastID, err)
+	}
+	var a models.Account
+	if err := r.db.WithContext(ctx).First(&a, b.AccountID).Error; err != nil {
+		return nil, fmt.Errorf("account %d: %w", b.AccountID, err)
+	}
+	c, err := r.render(&b, &a, lang)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.cache == nil || len(r.cache) > 64 {
+		r.cache = map[renderKey]*Content{}
+	}
+	r.cache[k] = c
+	r.mu.Unlock()
+	return c, nil
+}
+
+func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (*Content, error) {
+	n, err := b.Notice()
+	if err != nil {
+		return nil, err
+	}
+	used := n.Language(lang)
+	l := i18n.EN
+	if used == "zh" {
+		l = i18n.ZH
+	}
+	title, body := n.Title(lang), n.Body(lang)
+	subject := title
+	var lead string
+	switch b.Kind {
+	case KindUpdate:
+		subject, lead = i18n.T(l, "bc.subject_update", title), i18n.T(l, "bc.text_update")
+	case KindCancel:
+		subject, lead = i18n.T(l, "bc.subject_cancel", title), i18n.T(l, "bc.text_cancel")
+	case KindAllClear:
+		subject, lead = i18n.T(l, "bc.subject_all_clear", title), i18n.T(l, "bc.text_all_clear")
+	}
+	var facts []string
+	if n.Kind == models.NoticeSafety && n.Severity != "" {
+		facts = append(facts, i18n.T(l, "bc.severity", n.Severity))
+	}
+	if n.AreaDesc != "" {
+		facts = append(facts, i18n.T(l, "bc.area", n.AreaDesc))
+	}
+	if n.Routes != "" {
+		facts = append(facts, i18n.T(l, "bc.routes", strings.ReplaceAll(n.Routes, ",", ", ")))
+	}
+	if n.Stops != "" {
+		facts = append(facts, i18n.T(l, "bc.stops", strings.ReplaceAll(n.Stops, ",", ", ")))
+	}
+	if n.EffectiveAt != nil {
+		facts = append(facts, i18n.T(l, "bc.effective", r.when(*n.EffectiveAt)))
+	}
+	if n.ExpiresAt != nil {
+		facts = append(facts, i18n.T(l, "bc.expires", r.when(*n.ExpiresAt)))
+	}
+	var text, html strings.Builder
+	if lead != "" {
+		text.WriteString(lead + "\n\n")
+		html.WriteString("<p><strong>" + escape(lead) + "</strong></p>\n")
+	}
+	text.WriteString(markdown.Text(body))
+	html.WriteString(markdown.HTML(body))
+	if len(facts) > 0 {
+		text.WriteString("\n\n" + strings.Join(facts, "\n"))
+		html.WriteString("<ul>")
+		for _, f := range facts {
+			html.WriteString("<li>" + escape(f) + "</li>")
+		}
+		html.WriteString("</ul>\n")
+	}
+	return &Content{
+		BroadcastID: b.ID, NoticeID: n.ID, Kind: b.Kind, NoticeKind: n.Kind, Language: used,
+		AccountID: a.ID, AccountHandle: a.Handle, AccountName: a.LocalName(used),
+		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(),
+		URL:      fmt.Sprintf("%s/@%s/notices/%d", r.baseURL, a.Handle, n.ID),
+		Severity: n.Severity, Emergency: b.Emergency(),
+	}, nil
+}
+
+func (r *renderer) when(t time.Time) string {
+	loc := r.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}

@@ -1,0 +1,43 @@
+package i18n
+
+// broadcastMessages holds the words the broadcast engine puts into the
+// messages followers receive.
+var broadcastMessages = map[string][2]string{
+	"bc.subject_update":    {"Update: %s", "更新：%s"},
+	"bc.subject_cancel":    {"Cancelled: %s", "已取消：%s"},
+	"bc.subject_all_clear": {"All clear: %s", "解除：%s"},
+	"bc.text_cancel":       {"This notice has been cancelled.", "此通知已取消。"},
+	"bc.text_all_clear":    {"All clear: this warning is over.", "警报解除：此警告已结束。"},
+	"bc.text_update":       {"This notice has been updated.", "此通知已更新。"},
+	"bc.severity":          {"Severity: %s", "严重程度：%s"},
+	"bc.area":              {"Area: %s", "地区：%s"},
+	"bc.routes":            {"Routes: %s", "线路：%s"},
+	"bc.stops":             {"Stops: %s", "站点：%s"},
+	"bc.effective":         {"From: %s", "生效时间：%s"},
+	"bc.expires":           {"Until: %s", "截止时间：%s"},
+
+	"channels.err_url":        {"Enter an address starting with https:// or http://.", "请输入以 https:// 或 http:// 开头的地址。"},
+	"channels.err_rate":       {"Enter a whole number of messages per second, 0 for no limit.", "请输入每秒消息数（整数），0 表示不限制。"},
+	"audit.notice_create":     {"Created a notice on", "创建了通知："},
+	"audit.notice_edit":       {"Edited a notice on", "编辑了通知："},
+	"audit.notice_delete":     {"Deleted a draft notice on", "删除了通知草稿："},
+	"audit.notice_schedule":   {"Scheduled a notice on", "定时发布通知："},
+	"audit.notice_unschedule": {"Unscheduled a notice on", "取消定时发布："},
+	"audit.notice_publish":    {"Published a notice on", "发布了通知："},
+	"audit.notice_update":     {"Sent an update to a notice on", "发送了通知更新："},
+	"audit.notice_cancel":     {"Cancelled a notice on", "取消了通知："},
+	"audit.notice_all_clear":  {"Gave the all-clear for a notice on", "发布了警报解除："},
+	"audit.notice_expire":     {"A notice expired on", "通知已过期："},
+	"audit.broadcast_retry":   {"Retried the failed deliveries of", "重试了失败的投递："},
+	"audit.broadcast_cancel":  {"Cancelled a broadcast of", "取消了群发："},
+	"audit.channel_webhook":   {"Changed the webhook of", "修改了 Webhook 设置："},
+	"bc.mail_footer": {"You receive this because you follow %[1]s on Plaza.\nStop all messages with one click: %[2]s\nChoose topics, language or a daily digest: %[3]s",
+		"你收到此邮件是因为你在 Plaza 上关注了 %[1]s。\n一键退订全部消息：%[2]s\n选择主题、语言或每日摘要：%[3]s"},
+	"bc.mail_read_online":      {"Read it online: %s", "在线阅读：%s"},
+	"bc.mail_unsubscribe":      {"Unsubscribe", "退订"},
+	"bc.mail_preferences":      {"Preferences (topics, language, digest)", "偏好设置（主题、语言、摘要）"},
+	"bc.mail_because":          {"You receive this because you follow %s on Plaza.", "你收到此邮件是因为你在 Plaza 上关注了 %s。"},
+	"bc.digest_subject_daily":  {"Your daily digest from %[1]s: %[2]d notices", "%[1]s 每日摘要：%[2]d 条通知"},
+	"bc.digest_subject_weekly": {"Your weekly digest from %[1]s: %[2]d notices", "%[1]s 每周摘要：%[2]d 条通知"},
+	"bc.digest_intro":          {"Here is what %s published since your last digest.", "以下是 %s 自上次摘要以来发布的通知。"},
+}

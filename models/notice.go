@@ -1,0 +1,884 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/jobs"
+)
+
+// Notice kinds.
+const (
+	NoticeTransit = "transit"
+	NoticeSafety  = "safety"
+	NoticeGeneral = "general"
+	NoticeUpdate  = "update"
+)
+
+// NoticeKinds lists the kinds in the order the editor offers them.
+func NoticeKinds() []string {
+	return []string{NoticeGeneral, NoticeTransit, NoticeSafety, NoticeUpdate}
+}
+
+// Notice states. A published notice becomes "updated" once an update has
+// gone out; "cancelled" covers both a cancellation and an all-clear (Ended
+// says which).
+const (
+	NoticeDraft     = "draft"
+	NoticeScheduled = "scheduled"
+	NoticePublished = "published"
+	NoticeUpdated   = "updated"
+	NoticeCancelled = "cancelled"
+	NoticeExpired   = "expired"
+)
+
+// How a notice ended.
+const (
+	EndCancel   = "cancel"
+	EndAllClear = "all_clear"
+)
+
+// The Common Alerting Protocol 1.2 vocabulary safety notices carry.
+var (
+	capCategories = []string{"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other"}
+	capUrgency    = []string{"Immediate", "Expected", "Future", "Past", "Unknown"}
+	capSeverity   = []string{"Extreme", "Severe", "Moderate", "Minor", "Unknown"}
+	capCertainty  = []string{"Observed", "Likely", "Possible", "Unlikely", "Unknown"}
+	// GTFS-realtime Alert.Cause and Alert.Effect.
+	gtfsCauses = []string{"UNKNOWN_CAUSE", "OTHER_CAUSE", "TECHNICAL_PROBLEM", "STRIKE", "DEMONSTRATION", "ACCIDENT",
+		"HOLIDAY", "WEATHER", "MAINTENANCE", "CONSTRUCTION", "POLICE_ACTIVITY", "MEDICAL_EMERGENCY"}
+	gtfsEffects = []string{"NO_SERVICE", "REDUCED_SERVICE", "SIGNIFICANT_DELAYS", "DETOUR", "ADDITIONAL_SERVICE",
+		"MODIFIED_SERVICE", "OTHER_EFFECT", "UNKNOWN_EFFECT", "STOP_MOVED", "NO_EFFECT", "ACCESSIBILITY_ISSUE"}
+)
+
+// CAPCategories, CAPUrgencies, CAPSeverities and CAPCertainties are the
+// choices the editor offers for a safety notice.
+func CAPCategories() []string  { return slices.Clone(capCategories) }
+func CAPUrgencies() []string   { return slices.Clone(capUrgency) }
+func CAPSeverities() []string  { return slices.Clone(capSeverity) }
+func CAPCertainties() []string { return slices.Clone(capCertainty) }
+
+// GTFSCauses and GTFSEffects are the choices for a transit notice.
+func GTFSCauses() []string  { return slices.Clone(gtfsCauses) }
+func GTFSEffects() []string { return slices.Clone(gtfsEffects) }
+
+// Notice is one notice of an account, in English and Chinese.
+type Notice struct {
+	ID          int64
+	AccountID   int64
+	Kind        string
+	Status      string
+	Ended       string
+	TitleEn     string
+	TitleZh     string
+	BodyEn      string
+	BodyZh      string
+	CapCategory string
+	CapEvent    string
+	Urgency     string
+	Severity    string
+	Certainty   string
+	AreaDesc    string
+	Routes      string
+	Stops       string
+	Cause       string
+	Effect      string
+	EffectiveAt *time.Time
+	ExpiresAt   *time.Time
+	// PublishAt is when a scheduled notice publishes itself.
+	PublishAt    *time.Time
+	AudienceTags string
+	// Revision counts the versions followers were sent: 1 after
+	// publication, +1 per update.
+	Revision    int
+	PublishedAt *time.Time
+	EndedAt     *time.Time
+	CreatedBy   *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Title is the notice's title in lang, or in the other language when it
+// has none in lang.
+func (n *Notice) Title(lang string) string {
+	t, _ := n.localized(lang)
+	return t
+}
+
+// Body is the Markdown body matching Title's language.
+func (n *Notice) Body(lang string) string {
+	_, b := n.localized(lang)
+	return b
+}
+
+// Language is the language Title and Body are in for a reader of lang.
+func (n *Notice) Language(lang string) string {
+	if lang == "zh" {
+		if n.TitleZh != "" {
+			return "zh"
+		}
+		return "en"
+	}
+	if n.TitleEn != "" {
+		return "en"
+	}
+	return "zh"
+}
+
+func (n *Notice) localized(lang string) (string, string) {
+	if n.Language(lang) == "zh" {
+		return n.TitleZh, n.BodyZh
+	}
+	return n.TitleEn, n.BodyEn
+}
+
+// HasLanguage reports whether the notice was written in lang.
+func (n *Notice) HasLanguage(lang string) bool {
+	if lang == "zh" {
+		return n.TitleZh != ""
+	}
+	return n.TitleEn != ""
+}
+
+// Emergency reports whether the notice takes the emergency lane: a safety
+// notice of severity Extreme or Severe.
+func (n *Notice) Emergency() bool {
+	return n.Kind == NoticeSafety && (n.Severity == "Extreme" || n.Severity == "Severe")
+}
+
+// Live reports whether the notice is published and not ended.
+func (n *Notice) Live() bool { return n.Status == NoticePublished || n.Status == NoticeUpdated }
+
+// Editable reports whether the notice can still be edited without
+// sending anything.
+func (n *Notice) Editable() bool { return n.Status == NoticeDraft || n.Status == NoticeScheduled }
+
+// RouteList, StopList and TagList split the comma-separated columns.
+func (n *Notice) RouteList() []string { return splitList(n.Routes) }
+func (n *Notice) StopList() []string  { return splitList(n.Stops) }
+func (n *Notice) TagList() []string   { return splitList(n.AudienceTags) }
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// NoticeInput is what staff fill in on the notice editor.
+type NoticeInput struct {
+	Kind        string
+	TitleEn     string
+	TitleZh     string
+	BodyEn      string
+	BodyZh      string
+	CapCategory string
+	CapEvent    string
+	Urgency     string
+	Severity    string
+	Certainty   string
+	AreaDesc    string
+	Routes      string
+	Stops       string
+	Cause       string
+	Effect      string
+	EffectiveAt *time.Time
+	ExpiresAt   *time.Time
+	PublishAt   *time.Time
+	// Tags limits the audience to followers with any of these tags; empty
+	// means every follower.
+	Tags []string
+}
+
+// Limits on notice text, in characters.
+const (
+	maxNoticeTitle = 200
+	maxNoticeBody  = 20000
+	maxNoticeField = 500
+)
+
+// listField cleans a comma- or newline-separated list of route or stop ids.
+func listField(s string) (string, bool) {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if len(p) > 64 {
+			return "", false
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) > 200 {
+		return "", false
+	}
+	return strings.Join(out, ","), true
+}
+
+// validate checks the input and returns it cleaned. Drafts may be
+// incomplete in the kind-specific fields; publishing checks everything
+// (complete=true).
+func (in NoticeInput) validate(a *Account, complete bool, now time.Time) (NoticeInput, error) {
+	var v ValidationError
+	trim := func(p *string) { *p = strings.TrimSpace(*p) }
+	for _, p := range []*string{&in.TitleEn, &in.TitleZh, &in.BodyEn, &in.BodyZh, &in.CapEvent, &in.AreaDesc} {
+		trim(p)
+	}
+	if !slices.Contains(NoticeKinds(), in.Kind) {
+		v.Add("kind", "err.choose_one")
+	}
+	if in.TitleEn == "" && in.TitleZh == "" {
+		v.Add("title_en", "notices.err_title_one_language")
+	}
+	for field, pair := range map[string][2]string{"en": {in.TitleEn, in.BodyEn}, "zh": {in.TitleZh, in.BodyZh}} {
+		title, body := pair[0], pair[1]
+		if len([]rune(title)) > maxNoticeTitle {
+			v.Add("title_"+field, "err.too_long")
+		}
+		if len([]rune(body)) > maxNoticeBody {
+			v.Add("body_"+field, "err.too_long")
+		}
+		if body != "" && title == "" {
+			v.Add("title_"+field, "notices.err_body_without_title")
+		}
+		if complete && title != "" && body == "" {
+			v.Add("body_"+field, "err.required")
+		}
+	}
+	for field, val := range map[string]string{"cap_event": in.CapEvent, "area_desc": in.AreaDesc} {
+		if len([]rune(val)) > maxNoticeField {
+			v.Add(field, "err.too_long")
+		}
+	}
+	choose := func(field string, val *string, allowed []string, required bool) {
+		if *val == "" {
+			if required {
+				v.Add(field, "err.required")
+			}
+			return
+		}
+		if !slices.Contains(allowed, *val) {
+			v.Add(field, "err.choose_one")
+		}
+	}
+	safety := in.Kind == NoticeSafety
+	choose("cap_category", &in.CapCategory, capCategories, complete && safety)
+	choose("urgency", &in.Urgency, capUrgency, complete && safety)
+	choose("severity", &in.Severity, capSeverity, complete && safety)
+	choose("certainty", &in.Certainty, capCertainty, complete && safety)
+	if complete && safety && in.CapEvent == "" {
+		v.Add("cap_event", "err.required")
+	}
+	if in.Kind == NoticeTransit {
+		if in.Cause == "" {
+			in.Cause = "UNKNOWN_CAUSE"
+		}
+		if in.Effect == "" {
+			in.Effect = "UNKNOWN_EFFECT"
+		}
+	}
+	choose("cause", &in.Cause, gtfsCauses, false)
+	choose("effect", &in.Effect, gtfsEffects, false)
+	var ok bool
+	if in.Routes, ok = listField(in.Routes); !ok {
+		v.Add("routes", "notices.err_list")
+	}
+	if in.Stops, ok = listField(in.Stops); !ok {
+		v.Add("stops", "notices.err_list")
+	}
+	if in.EffectiveAt != nil && in.ExpiresAt != nil && !in.ExpiresAt.After(*in.EffectiveAt) {
+		v.Add("expires_at", "notices.err_expires_before_effective")
+	}
+	if complete && in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		v.Add("expires_at", "notices.err_expires_past")
+	}
+	if in.PublishAt != nil && in.ExpiresAt != nil && !in.ExpiresAt.After(*in.PublishAt) {
+		v.Add("publish_at", "notices.err_publish_after_expiry")
+	}
+	tags, bad := NormalizeTags(in.Tags)
+	if bad != "" {
+		v.Add("tags", "err.tag_format")
+	}
+	in.Tags = tags
+	return in, v.Err()
+}
+
+func (in NoticeInput) apply(n *Notice) {
+	n.Kind = in.Kind
+	n.TitleEn, n.TitleZh, n.BodyEn, n.BodyZh = in.TitleEn, in.TitleZh, in.BodyEn, in.BodyZh
+	n.CapCategory, n.CapEvent, n.AreaDesc = in.CapCategory, in.CapEvent, in.AreaDesc
+	n.Urgency, n.Severity, n.Certainty = in.Urgency, in.Severity, in.Certainty
+	n.Routes, n.Stops, n.Cause, n.Effect = in.Routes, in.Stops, in.Cause, in.Effect
+	n.EffectiveAt, n.ExpiresAt, n.PublishAt = utcPtr(in.EffectiveAt), utcPtr(in.ExpiresAt), utcPtr(in.PublishAt)
+	n.AudienceTags = strings.Join(in.Tags, ",")
+}
+
+// Input turns a notice back into the editor's input.
+func (n *Notice) Input() NoticeInput {
+	return NoticeInput{
+		Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
+		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
+		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: n.Routes, Stops: n.Stops, Cause: n.Cause,
+		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),
+	}
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Second)
+	return &u
+}
+
+func (s *Store) orgNotice(ctx context.Context, m *Member, a *Account, id int64) (*Notice, error) {
+	if a.OrganizationID != m.Org.ID {
+		return nil, ErrNotFound
+	}
+	var n Notice
+	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&n).Error; err != nil {
+		return nil, notFound(err, "notice")
+	}
+	return &n, nil
+}
+
+// OrgNotice loads a notice of one of the member's accounts.
+func (s *Store) OrgNotice(ctx context.Context, m *Member, a *Account, id int64) (*Notice, error) {
+	if !m.Can(PermView) {
+		return nil, ErrForbidden
+	}
+	return s.orgNotice(ctx, m, a, id)
+}
+
+// NoticeFilter narrows the studio's notice list.
+type NoticeFilter struct {
+	Status string
+	Query  string
+}
+
+// OrgNotices lists an account's notices for staff, newest first.
+func (s *Store) OrgNotices(ctx context.Context, m *Member, a *Account, f NoticeFilter, page Page) ([]Notice, int64, error) {
+	if !m.Can(PermView) {
+		return nil, 0, ErrForbidden
+	}
+	if a.OrganizationID != m.Org.ID {
+		return nil, 0, ErrNotFound
+	}
+	q := s.conn(ctx).Model(&Notice{}).Where("account_id = ?", a.ID)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
+		p := likePattern(f.Query)
+		q = q.Where("("+likeExpr("title_en")+" OR "+likeExpr("title_zh")+")", p, p)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count notices: %w", err)
+	}
+	var out []Notice
+	if err := q.Order("updated_at DESC, id DESC").Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list notices: %w", err)
+	}
+	return out, total, nil
+}
+
+// CreateNotice saves a new draft.
+func (s *Store) CreateNotice(ctx context.Context, m *Member, a *Account, in NoticeInput) (*Notice, error) {
+	if !m.Can(PermWrite) {
+		return nil, ErrForbidden
+	}
+	if a.OrganizationID != m.Org.ID {
+		return nil, ErrNotFound
+	}
+	in, err := in.validate(a, false, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	n := &Notice{AccountID: a.ID, Status: NoticeDraft, CreatedBy: &m.User.ID, CreatedAt: now, UpdatedAt: now}
+	in.apply(n)
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Create(n).Error; err != nil {
+			return fmt.Errorf("create notice: %w", err)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.create", noticeTarget(a, n), n.Title("en"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func noticeTarget(a *Account, n *Notice) string { return fmt.Sprintf("@%s notice %d", a.Handle, n.ID) }
+
+// lockNotice re-reads the notice inside a transaction, holding its row on
+// PostgreSQL so that two editors' lifecycle changes run one after the
+// other. (SQLite transactions already take the write lock up front.)
+func (s *Store) lockNotice(ctx context.Context, n *Notice) error {
+	q := s.conn(ctx)
+	if s.dialect == database.Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.First(n, n.ID).Error; err != nil {
+		return notFound(err, "notice")
+	}
+	return nil
+}
+
+// SaveNotice edits a draft or a scheduled notice; nothing is sent.
+func (s *Store) SaveNotice(ctx context.Context, m *Member, a *Account, id int64, in NoticeInput) (*Notice, error) {
+	if !m.Can(PermWrite) {
+		return nil, ErrForbidden
+	}
+	n, err := s.orgNotice(ctx, m, a, id)
+	if err != nil {
+		return nil, err
+	}
+	// A scheduled notice is already approved for publication: saving it
+	// must pass the same checks, or it would fail silently at its time.
+	in, err = in.validate(a, n.Status == NoticeScheduled, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.lockNotice(ctx, n); err != nil {
+			return err
+		}
+		if !n.Editable() {
+			return FieldError("status", "notices.err_not_editable")
+		}
+		if n.Status == NoticeScheduled && in.PublishAt == nil {
+			return FieldError("publish_at", "err.required")
+		}
+		in.apply(n)
+		n.UpdatedAt = tx.Now()
+		if err := tx.conn(ctx).Save(n).Error; err != nil {
+			return fmt.Errorf("save notice: %w", err)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.edit", noticeTarget(a, n), n.Title("en"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// DeleteNotice removes a draft. Anything that was published stays, so the
+// record of what followers were told is never lost.
+func (s *Store) DeleteNotice(ctx context.Context, m *Member, a *Account, id int64) error {
+	if !m.Can(PermWrite) {
+		return ErrForbidden
+	}
+	n, err := s.orgNotice(ctx, m, a, id)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		res := tx.conn(ctx).Where("id = ? AND status = ?", n.ID, NoticeDraft).Delete(&Notice{})
+		if res.Error != nil {
+			return fmt.Errorf("delete notice: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return FieldError("status", "notices.err_only_drafts_deleted")
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.delete", noticeTarget(a, n), n.Title("en"))
+	})
+}
+
+// PublishNotice publishes a draft now, or schedules it when its
+// publish-at time is in the future. A scheduled notice given no time, or a
+// past one, publishes now.
+func (s *Store) PublishNotice(ctx context.Context, m *Member, a *Account, id int64, in NoticeInput) (*Notice, *Broadcast, error) {
+	if !m.Can(PermPublish) {
+		return nil, nil, ErrForbidden
+	}
+	n, err := s.orgNotice(ctx, m, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err = in.validate(a, true, s.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	var b *Broadcast
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.lockNotice(ctx, n); err != nil {
+			return err
+		}
+		if !n.Editable() {
+			return FieldError("status", "notices.err_already_published")
+		}
+		in.apply(n)
+		now := tx.Now()
+		n.UpdatedAt = now
+		if n.PublishAt != nil && n.PublishAt.After(now) {
+			n.Status = NoticeScheduled
+			if err := tx.conn(ctx).Save(n).Error; err != nil {
+				return fmt.Errorf("schedule notice: %w", err)
+			}
+			return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.schedule", noticeTarget(a, n), n.PublishAt.Format(time.RFC3339))
+		}
+		b, err = tx.publish(ctx, a, n, m.User.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, b, nil
+}
+
+// publish turns n (locked, editable) into a published notice with its
+// first broadcast and the broadcast's job, inside the caller's transaction.
+func (s *Store) publish(ctx context.Context, a *Account, n *Notice, userID int64) (*Broadcast, error) {
+	now := s.Now()
+	n.Status = NoticePublished
+	n.PublishedAt = &now
+	n.PublishAt = nil
+	n.Revision = 1
+	n.UpdatedAt = now
+	if err := s.conn(ctx).Save(n).Error; err != nil {
+		return nil, fmt.Errorf("publish notice: %w", err)
+	}
+	b, err := s.startBroadcast(ctx, n, KindPublish, userID)
+	if err != nil {
+		return nil, err
+	}
+	return b, s.Audit(ctx, a.OrganizationID, userID, "notice.publish", noticeTarget(a, n), n.Title("en"))
+}
+
+// Unschedule turns a scheduled notice back into a draft.
+func (s *Store) Unschedule(ctx context.Context, m *Member, a *Account, id int64) (*Notice, error) {
+	if !m.Can(PermPublish) {
+		return nil, ErrForbidden
+	}
+	n, err := s.orgNotice(ctx, m, a, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		res := tx.conn(ctx).Model(&Notice{}).Where("id = ? AND status = ?", n.ID, NoticeScheduled).
+			Updates(map[string]any{"status": NoticeDraft, "publish_at": nil, "updated_at": tx.Now()})
+		if res.Error != nil {
+			return fmt.Errorf("unschedule notice: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return FieldError("status", "notices.err_not_scheduled")
+		}
+		n.Status, n.PublishAt = NoticeDraft, nil
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.unschedule", noticeTarget(a, n), n.Title("en"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// UpdateNotice changes a published notice and sends the new version to
+// its audience, marked as an update.
+func (s *Store) UpdateNotice(ctx context.Context, m *Member, a *Account, id int64, in NoticeInput) (*Notice, *Broadcast, error) {
+	if !m.Can(PermPublish) {
+		return nil, nil, ErrForbidden
+	}
+	n, err := s.orgNotice(ctx, m, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.PublishAt = nil
+	in, err = in.validate(a, true, s.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	var b *Broadcast
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.lockNotice(ctx, n); err != nil {
+			return err
+		}
+		if !n.Live() {
+			return FieldError("status", "notices.err_not_live")
+		}
+		in.apply(n)
+		n.Status = NoticeUpdated
+		n.Revision++
+		n.UpdatedAt = tx.Now()
+		if err := tx.conn(ctx).Save(n).Error; err != nil {
+			return fmt.Errorf("update notice: %w", err)
+		}
+		if b, err = tx.startBroadcast(ctx, n, KindUpdate, m.User.ID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.update", noticeTarget(a, n), fmt.Sprintf("revision %d", n.Revision))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, b, nil
+}
+
+// EndNotice cancels a published notice or gives the all-clear, and tells
+// its audience.
+func (s *Store) EndNotice(ctx context.Context, m *Member, a *Account, id int64, how string) (*Notice, *Broadcast, error) {
+	if !m.Can(PermPublish) {
+		return nil, nil, ErrForbidden
+	}
+	if how != EndCancel && how != EndAllClear {
+		return nil, nil, FieldError("end", "err.choose_one")
+	}
+	n, err := s.orgNotice(ctx, m, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var b *Broadcast
+	err = s.Tx(ctx, func(tx *Store) error {
+		if err := tx.lockNotice(ctx, n); err != nil {
+			return err
+		}
+		if !n.Live() {
+			return FieldError("status", "notices.err_not_live")
+		}
+		now := tx.Now()
+		n.Status, n.Ended, n.EndedAt, n.UpdatedAt = NoticeCancelled, how, &now, now
+		n.Revision++
+		if err := tx.conn(ctx).Save(n).Error; err != nil {
+			return fmt.Errorf("end notice: %w", err)
+		}
+		kind := KindCancel
+		if how == EndAllClear {
+			kind = KindAllClear
+		}
+		if b, err = tx.startBroadcast(ctx, n, kind, m.User.ID); err != nil {
+			return err
+		}
+		action := "notice.cancel"
+		if how == EndAllClear {
+			action = "notice.all_clear"
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, noticeTarget(a, n), n.Title("en"))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, b, nil
+}
+
+// PublishDue publishes the scheduled notices whose time has come and
+// returns how many. Several instances may run it at once: each notice is
+// claimed by a conditional update, so it is published once.
+func (s *Store) PublishDue(ctx context.Context) (int, error) {
+	var due []Notice
+	if err := s.conn(ctx).Where("status = ? AND publish_at <= ?", NoticeScheduled, s.Now()).
+		Order("publish_at").Limit(100).Find(&due).Error; err != nil {
+		return 0, fmt.Errorf("due notices: %w", err)
+	}
+	done := 0
+	for i := range due {
+		n := &due[i]
+		err := s.Tx(ctx, func(tx *Store) error {
+			var a Account
+			if err := tx.conn(ctx).First(&a, n.AccountID).Error; err != nil {
+				return notFound(err, "account")
+			}
+			if err := tx.lockNotice(ctx, n); err != nil {
+				return err
+			}
+			if n.Status != NoticeScheduled {
+				return nil
+			}
+			// The scheduler itself publishes: the audit log shows who
+			// scheduled it and that the system carried it out.
+			if _, err := tx.publish(ctx, &a, n, 0); err != nil {
+				return err
+			}
+			done++
+			return nil
+		})
+		if err != nil {
+			return done, fmt.Errorf("publish scheduled notice %d: %w", n.ID, err)
+		}
+	}
+	return done, nil
+}
+
+// ExpireDue marks live notices past their expiry time as expired. Nothing
+// is sent: followers were told the expiry time with the notice.
+func (s *Store) ExpireDue(ctx context.Context) (int, error) {
+	var due []Notice
+	now := s.Now()
+	if err := s.conn(ctx).Where("status IN ? AND expires_at <= ?", []string{NoticePublished, NoticeUpdated}, now).
+		Limit(500).Find(&due).Error; err != nil {
+		return 0, fmt.Errorf("expired notices: %w", err)
+	}
+	done := 0
+	for i := range due {
+		n := &due[i]
+		err := s.Tx(ctx, func(tx *Store) error {
+			res := tx.conn(ctx).Model(&Notice{}).Where("id = ? AND status IN ?", n.ID, []string{NoticePublished, NoticeUpdated}).
+				Updates(map[string]any{"status": NoticeExpired, "updated_at": now})
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			var a Account
+			if err := tx.conn(ctx).First(&a, n.AccountID).Error; err != nil {
+				return notFound(err, "account")
+			}
+			done++
+			return tx.Audit(ctx, a.OrganizationID, 0, "notice.expire", noticeTarget(&a, n), n.Title("en"))
+		})
+		if err != nil {
+			return done, fmt.Errorf("expire notice %d: %w", n.ID, err)
+		}
+	}
+	return done, nil
+}
+
+// AudienceCount is how many active followers of the account a notice for
+// tags (none: everyone) would reach.
+func (s *Store) AudienceCount(ctx context.Context, m *Member, a *Account, tags []string) (int64, error) {
+	if !m.Can(PermView) {
+		return 0, ErrForbidden
+	}
+	if a.OrganizationID != m.Org.ID {
+		return 0, ErrNotFound
+	}
+	tags, bad := NormalizeTags(tags)
+	if bad != "" {
+		return 0, FieldError("tags", "err.tag_format")
+	}
+	q := s.conn(ctx).Table("followers").Where("account_id = ? AND status = ?", a.ID, StatusActive)
+	if len(tags) > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = followers.id AND t.tag IN ?)", tags)
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count audience: %w", err)
+	}
+	return n, nil
+}
+
+// Broadcast kinds, mirrored from package broadcast so models need not
+// import it.
+const (
+	KindPublish  = "publish"
+	KindUpdate   = "update"
+	KindCancel   = "cancel"
+	KindAllClear = "all_clear"
+)
+
+// Broadcast states.
+const (
+	BroadcastPending   = "pending"
+	BroadcastSending   = "sending"
+	BroadcastDone      = "done"
+	BroadcastCancelled = "cancelled"
+)
+
+// Priorities: the emergency lane goes ahead of everything else.
+const (
+	PriorityNormal    = 0
+	PriorityEmergency = 1
+)
+
+// Broadcast is one sending of a notice to its audience, with counters that
+// move together with the delivery ledger.
+type Broadcast struct {
+	ID             int64
+	NoticeID       int64
+	AccountID      int64
+	Kind           string
+	Status         string
+	Priority       int
+	AudienceTags   string
+	Snapshot       string
+	Total          int64
+	Sent           int64
+	Failed         int64
+	Dead           int64
+	Held           int64
+	Skipped        int64
+	CreatedBy      *int64
+	CreatedAt      time.Time
+	MaterializedAt *time.Time
+	FinishedAt     *time.Time
+}
+
+// Remaining is how many deliveries are still to be attempted.
+func (b *Broadcast) Remaining() int64 {
+	return max(0, b.Total-b.Sent-b.Failed-b.Dead-b.Held-b.Skipped)
+}
+
+// Notice is the notice as this broadcast sends it.
+func (b *Broadcast) Notice() (*Notice, error) {
+	var n Notice
+	if err := json.Unmarshal([]byte(b.Snapshot), &n); err != nil {
+		return nil, fmt.Errorf("broadcast %d snapshot: %w", b.ID, err)
+	}
+	return &n, nil
+}
+
+// Emergency reports whether the broadcast is in the emergency lane.
+func (b *Broadcast) Emergency() bool { return b.Priority >= PriorityEmergency }
+
+// startBroadcast writes a broadcast and the job that materializes it.
+func (s *Store) startBroadcast(ctx context.Context, n *Notice, kind string, userID int64) (*Broadcast, error) {
+	snap, err := json.Marshal(n)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot notice: %w", err)
+	}
+	b := &Broadcast{NoticeID: n.ID, AccountID: n.AccountID, Kind: kind, Status: BroadcastPending,
+		AudienceTags: n.AudienceTags, Snapshot: string(snap), CreatedAt: s.Now()}
+	if userID != 0 {
+		b.CreatedBy = &userID
+	}
+	if n.Emergency() {
+		b.Priority = PriorityEmergency
+	}
+	if err := s.conn(ctx).Create(b).Error; err != nil {
+		return nil, fmt.Errorf("create broadcast: %w", err)
+	}
+	if err := s.enqueue(ctx, jobs.Materialize{BroadcastID: b.ID, Emergency: b.Emergency()}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// NoticeBroadcasts lists a notice's broadcasts, newest first.
+func (s *Store) NoticeBroadcasts(ctx context.Context, noticeID int64) ([]Broadcast, error) {
+	var out []Broadcast
+	if err := s.conn(ctx).Where("notice_id = ?", noticeID).Order("id DESC").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("broadcasts of notice %d: %w", noticeID, err)
+	}
+	return out, nil
+}
+
+// OrgBroadcast loads a broadcast of one of the member's accounts with its
+// notice.
+func (s *Store) OrgBroadcast(ctx context.Context, m *Member, a *Account, id int64) (*Broadcast, *Notice, error) {
+	if !m.Can(PermView) {
+		return nil, nil, ErrForbidden
+	}
+	if a.OrganizationID != m.Org.ID {
+		return nil, nil, ErrNotFound
+	}
+	var b Broadcast
+	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&b).Error; err != nil {
+		return nil, nil, notFound(err, "broadcast")
+	}
+	var n Notice
+	if err := s.conn(ctx).First(&n, b.NoticeID).Error; err != nil {
+		return nil, nil, notFound(err, "notice")
+	}
+	return &b, &n, nil
+}
