@@ -122,7 +122,7 @@ func (e *Engine) Handled() int64 { return e.handled.Load() }
 // Materialize writes a broadcast's deliveries and wakes the workers.
 func (e *Engine) Materialize(ctx context.Context, id int64) error {
 	start := time.Now()
-	b, err := e.ledger.materialize(ctx, id, e.opts.Now())
+	b, err := e.ledger.materialize(ctx, id, e.opts.Now)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,8 @@ func (l *ledger) conn(ctx context.Context) *gorm.DB { return l.db.WithContext(ct
 // audience and opens the broadcast for sending. It is idempotent: a
 // broadcast that is no longer pending is left alone, so a job retried
 // after a crash does nothing twice.
-func (l *ledger) materialize(ctx context.Context, id int64, now time.Time) (*models.Broadcast, error) {
+func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Time) (*models.Broadcast, error) {
+	now := clock()
 	var b models.Broadcast
 	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx
@@ -63,13 +64,16 @@ func (l *ledger) materialize(ctx context.Context, id int64, now time.Time) (*mod
 		if res.Error != nil {
 			return fmt.Errorf("queue deliveries: %w", res.Error)
 		}
-		b.Total, b.Held, b.MaterializedAt = res.RowsAffected+held, held, &now
+		// Sending starts when the rows are there: progress rates count
+		// from here.
+		done := clock()
+		b.Total, b.Held, b.MaterializedAt = res.RowsAffected+held, held, &done
 		b.Status = models.BroadcastSending
 		if b.Remaining() == 0 {
-			b.Status, b.FinishedAt = models.BroadcastDone, &now
+			b.Status, b.FinishedAt = models.BroadcastDone, &done
 		}
 		return tx.Model(&models.Broadcast{}).Where("id = ?", b.ID).Updates(map[string]any{
-			"status": b.Status, "total": b.Total, "held": b.Held, "materialized_at": now, "finished_at": b.FinishedAt,
+			"status": b.Status, "total": b.Total, "held": b.Held, "materialized_at": done, "finished_at": b.FinishedAt,
 		}).Error
 	})
 	if err != nil {

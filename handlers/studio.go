@@ -51,6 +51,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	registerCodes(g, h)
 	registerFollowers(g, h)
 	registerImports(g, h)
+	registerDelivery(g, h)
 }
 
 // loadMember resolves :org to the signed-in user's membership. Someone who

@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// delivery is the studio page of how an account's notices go out beyond
+// e-mail: its signed webhook and its own sending rate.
+type delivery struct {
+	store *models.Store
+}
+
+func registerDelivery(g *echo.Group, s *studio) {
+	h := &delivery{store: s.store}
+	write := need(models.PermWrite)
+	g.GET("/accounts/:handle/delivery", h.show, write)
+	g.POST("/accounts/:handle/delivery", h.save, write)
+}
+
+func (h *delivery) show(c echo.Context) error {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	w, err := h.store.Webhook(c.Request().Context(), m, a)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.DeliveryPage(m, a, templates.DeliveryForm{
+		Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SendRate: strconv.Itoa(w.SendRate)}))
+}
+
+func (h *delivery) save(c echo.Context) error {
+	m := member(c)
+	ctx := c.Request().Context()
+	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	in := models.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
+		RotateSecret: c.FormValue("rotate") == "on", SendRate: c.FormValue("send_rate")}
+	err = h.store.SaveWebhook(ctx, m, a, in)
+	if v, ok := models.AsValidation(err); ok {
+		w, werr := h.store.Webhook(ctx, m, a)
+		if werr != nil {
+			return werr
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.DeliveryPage(m, a, templates.DeliveryForm{
+			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, Errors: v.Fields}))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/delivery"), "delivery.saved")
+}
