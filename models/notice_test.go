@@ -1,0 +1,175 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
+)
+
+func TestNoticeValidation(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		editor := f.Member(models.RoleEditor)
+		past := time.Now().Add(-time.Hour)
+		later := time.Now().Add(time.Hour)
+		safety := models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
+			CapEvent: "Storm", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely"}
+		with := func(f func(*models.NoticeInput)) models.NoticeInput { in := safety; f(&in); return in }
+		tests := []struct {
+			name    string
+			in      models.NoticeInput
+			publish bool
+			field   string
+		}{
+			{"no kind", with(func(in *models.NoticeInput) { in.Kind = "" }), false, "kind"},
+			{"unknown kind", with(func(in *models.NoticeInput) { in.Kind = "rumour" }), false, "kind"},
+			{"no title at all", with(func(in *models.NoticeInput) { in.TitleEn = "" }), false, "title_en"},
+			{"body without its title", with(func(in *models.NoticeInput) { in.BodyZh = "正文" }), false, "title_zh"},
+			{"title too long", with(func(in *models.NoticeInput) { in.TitleEn = string(make([]rune, 201)) }), false, "title_en"},
+			{"bad severity", with(func(in *models.NoticeInput) { in.Severity = "Apocalyptic" }), false, "severity"},
+			{"bad cause", with(func(in *models.NoticeInput) { in.Kind, in.Cause = models.NoticeTransit, "ALIENS" }), false, "cause"},
+			{"expiry before start", with(func(in *models.NoticeInput) { in.EffectiveAt, in.ExpiresAt = &later, &past }), false, "expires_at"},
+			{"bad tag", with(func(in *models.NoticeInput) { in.Tags = []string{"Line 12!"} }), false, "tags"},
+			{"publish without severity", with(func(in *models.NoticeInput) { in.Severity = "" }), true, "severity"},
+			{"publish without event", with(func(in *models.NoticeInput) { in.CapEvent = "" }), true, "cap_event"},
+			{"publish a title without body", with(func(in *models.NoticeInput) { in.TitleZh = "风暴" }), true, "body_zh"},
+			{"publish already expired", with(func(in *models.NoticeInput) { in.ExpiresAt = &past }), true, "expires_at"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var err error
+				if tt.publish {
+					d, cerr := a.Store.CreateNotice(ctx, editor, f.Account, tt.in)
+					if cerr != nil {
+						t.Fatalf("draft refused: %v", cerr)
+					}
+					_, _, err = a.Store.PublishNotice(ctx, editor, f.Account, d.ID, tt.in)
+				} else {
+					_, err = a.Store.CreateNotice(ctx, editor, f.Account, tt.in)
+				}
+				v, ok := models.AsValidation(err)
+				if !ok || v.Fields[tt.field] == "" {
+					t.Fatalf("err = %v, want a message for %s", err, tt.field)
+				}
+			})
+		}
+		// A draft may be incomplete; transit defaults its cause and effect.
+		d, err := a.Store.CreateNotice(ctx, editor, f.Account, models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Works",
+			Routes: "12, 7\n12", Stops: "S1"})
+		if err != nil || d.Cause != "UNKNOWN_CAUSE" || d.Effect != "UNKNOWN_EFFECT" || d.Routes != "12,7" {
+			t.Fatalf("draft = %+v, %v", d, err)
+		}
+		if _, err := a.Store.CreateNotice(ctx, f.Member(models.RoleViewer), f.Account, safety); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("viewer create: %v", err)
+		}
+		otherOwner := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
+		if _, err := a.Store.OrgNotice(ctx, otherOwner, f.Account, d.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("other organization reads the notice: %v", err)
+		}
+	})
+}
+
+func TestNoticeLifecycleRules(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		editor := f.Member(models.RoleEditor)
+		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Hello", BodyEn: "World"}
+		d, err := a.Store.CreateNotice(ctx, editor, f.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Drafts are not live and cannot be updated or ended.
+		if _, _, err := a.Store.UpdateNotice(ctx, editor, f.Account, d.ID, in); err == nil {
+			t.Fatal("updated a draft")
+		}
+		if _, _, err := a.Store.EndNotice(ctx, editor, f.Account, d.ID, models.EndCancel); err == nil {
+			t.Fatal("cancelled a draft")
+		}
+		if _, _, err := a.Store.EndNotice(ctx, editor, f.Account, d.ID, "explode"); err == nil {
+			t.Fatal("accepted an unknown ending")
+		}
+		// Scheduling, then back to a draft.
+		at := time.Now().Add(time.Hour)
+		in.PublishAt = &at
+		n, b, err := a.Store.PublishNotice(ctx, editor, f.Account, d.ID, in)
+		if err != nil || b != nil || n.Status != models.NoticeScheduled {
+			t.Fatalf("schedule: %v %v %s", err, b, n.Status)
+		}
+		if _, err := a.Store.SaveNotice(ctx, editor, f.Account, d.ID, models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "No body"}); err == nil {
+			t.Fatal("a scheduled notice was saved incomplete")
+		}
+		if n, err = a.Store.Unschedule(ctx, editor, f.Account, d.ID); err != nil || n.Status != models.NoticeDraft || n.PublishAt != nil {
+			t.Fatalf("unschedule: %v %+v", err, n)
+		}
+		if _, err := a.Store.Unschedule(ctx, editor, f.Account, d.ID); err == nil {
+			t.Fatal("unscheduled a draft")
+		}
+		// Publishing twice at once publishes once.
+		in.PublishAt = nil
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var ok int
+		for range 4 {
+			wg.Go(func() {
+				if _, _, err := a.Store.PublishNotice(ctx, editor, f.Account, d.ID, in); err == nil {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		bs, err := a.Store.NoticeBroadcasts(ctx, d.ID)
+		if ok != 1 || err != nil || len(bs) != 1 {
+			t.Fatalf("%d publishes succeeded, %d broadcasts (%v)", ok, len(bs), err)
+		}
+		// Only drafts are deleted.
+		if err := a.Store.DeleteNotice(ctx, editor, f.Account, d.ID); err == nil {
+			t.Fatal("deleted a published notice")
+		}
+		other, _ := a.Store.CreateNotice(ctx, editor, f.Account, in)
+		if err := a.Store.DeleteNotice(ctx, editor, f.Account, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Store.OrgNotice(ctx, editor, f.Account, other.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("deleted draft: %v", err)
+		}
+	})
+}
+
+func TestPublishDueOnce(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		editor := f.Member(models.RoleEditor)
+		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Soon", BodyEn: "Body"}
+		d, _ := a.Store.CreateNotice(ctx, editor, f.Account, in)
+		at := time.Now().Add(time.Hour)
+		in.PublishAt = &at
+		if _, _, err := a.Store.PublishNotice(ctx, editor, f.Account, d.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		// Its time comes; several schedulers (instances) look at once.
+		a.Store.DB().Exec(`UPDATE notices SET publish_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), d.ID)
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() { _, _ = a.Store.PublishDue(ctx) })
+		}
+		wg.Wait()
+		bs, _ := a.Store.NoticeBroadcasts(ctx, d.ID)
+		n, _ := a.Store.OrgNotice(ctx, editor, f.Account, d.ID)
+		if len(bs) != 1 || n.Status != models.NoticePublished {
+			t.Fatalf("%d broadcasts, status %s", len(bs), n.Status)
+		}
+	})
+}
