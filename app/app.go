@@ -144,7 +144,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.SQL, "plaza"))
+		collectors.NewDBStatsCollector(db.SQL, "plaza"),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "plaza_deliveries_handled_total",
+			Help: "Deliveries this instance finished (sent, failed, dead or skipped)."},
+			func() float64 { return float64(engine.Handled()) }))
 	e := handlers.New(handlers.Deps{
 		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,

@@ -53,7 +53,7 @@ func (o *Options) defaults() {
 		o.Workers = 4
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 500
+		o.BatchSize = 1000
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 64

@@ -67,7 +67,7 @@ func Settings() []Setting {
 		{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},
 		{"secret-key", "PLAZA_SECRET_KEY", "", "32-byte key (64 hex characters or base64) that encrypts channel credentials; empty: a key generated and kept in the database"},
 		{"send-workers", "PLAZA_SEND_WORKERS", "4", "batches of a broadcast this instance sends at once"},
-		{"send-batch", "PLAZA_SEND_BATCH", "500", "deliveries a worker claims at a time; after a crash at most this many per worker can be sent twice"},
+		{"send-batch", "PLAZA_SEND_BATCH", "1000", "deliveries a worker claims at a time; after a crash at most this many per worker can be sent twice"},
 		{"channel-rates", "PLAZA_CHANNEL_RATES", "email=50", "messages per second per channel across all instances, e.g. email=50,webhook=500; a channel not named has no limit"},
 		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claimed batch stays with its worker before another instance may take it over"},
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -73,7 +74,7 @@ func run() error {
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (the bench creates and drops its own database)")
 	dbName := flag.String("db", "plaza_bench", "database to (re)create")
 	workers := flag.Int("workers", 4, "PLAZA_SEND_WORKERS")
-	batch := flag.Int("batch", 500, "PLAZA_SEND_BATCH")
+	batch := flag.Int("batch", 1000, "PLAZA_SEND_BATCH")
 	keep := flag.Bool("keep", false, "keep the database afterwards")
 	flag.Parse()
 	ctx := context.Background()
@@ -139,10 +140,33 @@ func run() error {
 		return err
 	}
 
-	serve := plaza(bin, dbURL, "serve", "--addr", "127.0.0.1:0", "--log-level", "warn")
+	serve := plaza(bin, dbURL, "serve", "--addr", "127.0.0.1:0", "--log-level", "info", "--log-format", "json")
 	serve.Env = append(serve.Env, "PLAZA_SEND_WORKERS="+strconv.Itoa(*workers), "PLAZA_SEND_BATCH="+strconv.Itoa(*batch),
 		"PLAZA_CHANNEL_RATES=")
-	serve.Stdout, serve.Stderr = os.Stderr, os.Stderr
+	// The engine logs how long the INSERT ... SELECT took; read it from
+	// the process's log.
+	serve.Stderr = nil
+	logs, err := serve.StderrPipe()
+	if err != nil {
+		return err
+	}
+	took := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			var line struct {
+				Msg  string `json:"msg"`
+				Took any    `json:"took"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "broadcast materialized" {
+				if ns, ok := line.Took.(float64); ok {
+					took <- time.Duration(ns).String()
+				} else {
+					took <- fmt.Sprint(line.Took)
+				}
+			}
+		}
+	}()
 	if err := serve.Start(); err != nil {
 		return err
 	}
@@ -172,6 +196,11 @@ func run() error {
 			materialized = time.Now()
 			fmt.Printf("materialized %d deliveries %v after publishing (includes the job queue's pickup, polled each second)\n",
 				got.Total, got.MaterializedAt.Sub(got.CreatedAt).Round(time.Millisecond))
+			select {
+			case d := <-took:
+				fmt.Printf("the materialize job itself took %s\n", d)
+			case <-time.After(2 * time.Second):
+			}
 		}
 		if got.Sent > 0 && firstSent.IsZero() {
 			firstSent = time.Now()
