@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/models"
@@ -218,6 +219,12 @@ func Seed(ctx context.Context, store *models.Store, baseURL string, opts Options
 					return nil, err
 				}
 			}
+			// A load-test demo keeps its broadcasts to the ones it measures.
+			if opts.Followers == 0 {
+				if err := ensureNotices(ctx, store, owner, a); err != nil {
+					return nil, err
+				}
+			}
 			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name,
 				URL: baseURL + "/@" + a.Handle, FollowURL: baseURL + "/@" + a.Handle + "/follow", Followers: spec.followers})
 			res.FollowCodes = append(res.FollowCodes, FollowCode{Account: a.Handle, Name: code.Name, Scene: code.Scene,
@@ -364,5 +371,47 @@ func scale(ctx context.Context, store *models.Store, owner *models.Member, a *mo
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
+	return nil
+}
+
+// demoNotices are the notices the demo publishes, by account.
+func demoNotices(handle string) []models.NoticeInput {
+	later := time.Now().UTC().Add(7 * 24 * time.Hour).Truncate(time.Hour)
+	switch handle {
+	case TransitHandle:
+		return []models.NoticeInput{{
+			Kind: models.NoticeTransit, TitleEn: "Line 12 diverted at Harbour Road", TitleZh: "12 路在海港路改道",
+			BodyEn: "Because of **road works**, line 12 buses run via Bridge Street between Harbour Road and the Ferry Pier.\n\n- Stop 1042 (Harbour Road) is closed\n- Use the temporary stop on Bridge Street",
+			BodyZh: "因**道路施工**，12 路公交车在海港路至渡轮码头之间改经桥街行驶。\n\n- 1042 号站（海港路）暂停使用\n- 请在桥街临时站上下车",
+			Routes: "12", Stops: "1042", Cause: "CONSTRUCTION", Effect: "DETOUR", ExpiresAt: &later, Tags: []string{"line-12"},
+		}}
+	case "citysafety":
+		return []models.NoticeInput{{
+			Kind: models.NoticeSafety, TitleEn: "Heat warning: very hot weather this week", TitleZh: "高温预警：本周天气酷热",
+			BodyEn:      "Temperatures will reach 36 °C. Drink water, avoid the midday sun and check on older neighbours.",
+			BodyZh:      "气温将达 36 °C。请多喝水，避免正午日晒，并关心年长的邻居。",
+			CapCategory: "Met", CapEvent: "Heat wave", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely",
+			AreaDesc: "Whole city", ExpiresAt: &later,
+		}}
+	}
+	return nil
+}
+
+// ensureNotices publishes the demo notices of an account that has none
+// yet; the store needs a queue, as publishing enqueues the broadcast.
+func ensureNotices(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account) error {
+	list, total, err := store.OrgNotices(ctx, owner, a, models.NoticeFilter{}, models.Page{Number: 1})
+	if err != nil || total > 0 || len(list) > 0 {
+		return err
+	}
+	for _, in := range demoNotices(a.Handle) {
+		n, err := store.CreateNotice(ctx, owner, a, in)
+		if err != nil {
+			return fmt.Errorf("demo notice: %w", err)
+		}
+		if _, _, err := store.PublishNotice(ctx, owner, a, n.ID, in); err != nil {
+			return fmt.Errorf("publish demo notice: %w", err)
+		}
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/queue"
 )
 
 func demoCmd(ctx context.Context, args []string, e env) error {
@@ -28,7 +29,11 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if *followers < 0 || *followers > 50_000_000 {
 		return usageError{fmt.Errorf("--followers %d: want 0 to 50000000", *followers)}
 	}
-	store := models.NewStore(db, nil)
+	inserter, err := queue.NewInserter(db)
+	if err != nil {
+		return err
+	}
+	store := models.NewStore(db, nil).WithQueue(inserter)
 	box, err := app.SecretBox(ctx, cfg, store, nil)
 	if err != nil {
 		return err
