@@ -265,5 +265,16 @@ func (h *follow) savePreferences(c echo.Context) error {
 	if _, err := h.store.UpdatePreferences(c.Request().Context(), f.ID, c.FormValue("language"), form["topics"]); err != nil {
 		return err
 	}
+	// Only e-mail followers have the choice; a form without it (an older
+	// page, another channel) leaves the digest as it is.
+	if d := c.FormValue("digest"); d != "" && f.Channel == models.ChannelEmail {
+		err := h.store.SetDigest(c.Request().Context(), f.ID, d)
+		if _, bad := models.AsValidation(err); bad {
+			return echo.NewHTTPError(http.StatusBadRequest, "unknown digest choice")
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return redirect(c, c.Request().URL.Path, "prefs.saved")
 }
