@@ -194,7 +194,7 @@ func unsafeMethod(m string) bool {
 func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		env := &templates.Env{Lang: requestLang(c), Path: req.URL.RequestURI(), Static: s.staticVersion}
+		env := &templates.Env{Lang: requestLang(c), Path: req.URL.RequestURI(), Static: s.staticVersion, Loc: s.cfg.Location}
 
 		token := ""
 		if ck, err := req.Cookie(csrfCookie); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {

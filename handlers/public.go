@@ -47,11 +47,17 @@ func (h *public) directory(c echo.Context) error {
 }
 
 func (h *public) account(c echo.Context) error {
-	a, err := h.store.AccountByHandle(c.Request().Context(), c.Param("handle"))
+	ctx := c.Request().Context()
+	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.AccountPage(a))
+	notices, total, err := h.store.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 5})
+	if err != nil {
+		return err
+	}
+	templates.EnvOf(ctx).Feed = "/@" + a.Handle + "/notices.atom"
+	return render(c, http.StatusOK, templates.AccountPage(a, notices, total))
 }
 
 func (h *public) media(c echo.Context) error {

@@ -82,9 +82,10 @@ func New(d Deps) *echo.Echo {
 	registerHealth(e, d.Ready, d.Registry)
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
+	registerPublicNotices(e, &publicNotices{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links})
+	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,6 +21,8 @@ type studio struct {
 	store   *models.Store
 	baseURL string
 	links   *mailer.Links
+	// loc is the time zone staff enter times in.
+	loc *time.Location
 }
 
 // registerStudio lists every studio URL with the permission it needs.
@@ -52,6 +55,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	registerFollowers(g, h)
 	registerImports(g, h)
 	registerDelivery(g, h)
+	registerNotices(g, h)
 }
 
 // loadMember resolves :org to the signed-in user's membership. Someone who

@@ -382,6 +382,31 @@ func TestEveryKeyInTheCatalog(t *testing.T) {
 	for _, k := range models.OrgKinds() {
 		dynamic = append(dynamic, "orgkind."+string(k))
 	}
+	for _, k := range models.NoticeKinds() {
+		dynamic = append(dynamic, "notices.kind_"+k)
+	}
+	for _, st := range []string{models.NoticeDraft, models.NoticeScheduled, models.NoticePublished, models.NoticeUpdated,
+		models.NoticeCancelled, models.NoticeExpired} {
+		dynamic = append(dynamic, "notices.status_"+st)
+	}
+	for _, st := range []string{models.BroadcastPending, models.BroadcastSending, models.BroadcastDone, models.BroadcastCancelled} {
+		dynamic = append(dynamic, "broadcasts.status_"+st)
+	}
+	for _, k := range []string{models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear} {
+		dynamic = append(dynamic, "broadcasts.kind_"+k)
+	}
+	for _, how := range []string{models.EndCancel, models.EndAllClear} {
+		dynamic = append(dynamic, "notices.end_h_"+how, "notices.end_explain_"+how, "notices.end_yes_"+how)
+	}
+	dynamic = append(dynamic, "notices.version_en", "notices.version_zh", "broadcasts.d_failed", "broadcasts.d_dead")
+	for prefix, values := range map[string][]string{
+		"cap.category_": models.CAPCategories(), "cap.urgency_": models.CAPUrgencies(), "cap.severity_": models.CAPSeverities(),
+		"cap.certainty_": models.CAPCertainties(), "gtfs.": append(models.GTFSCauses(), models.GTFSEffects()...),
+	} {
+		for _, v := range values {
+			dynamic = append(dynamic, prefix+strings.ToLower(v))
+		}
+	}
 	for _, k := range dynamic {
 		if !Has(k) {
 			t.Errorf("message %q is missing", k)

@@ -22,6 +22,10 @@ type Env struct {
 	Path   string
 	Flash  string
 	Static string // cache-busting suffix for static assets
+	// Loc is the time zone times are shown in (nil: UTC).
+	Loc *time.Location
+	// Feed is the Atom feed the page offers, if any.
+	Feed string
 }
 
 type envKey struct{}
@@ -61,10 +65,19 @@ func fieldErr(ctx context.Context, errs map[string]string, field string) string 
 	return ""
 }
 
+// local is tm in the configured time zone.
+func local(ctx context.Context, tm time.Time) time.Time {
+	if loc := EnvOf(ctx).Loc; loc != nil {
+		return tm.In(loc)
+	}
+	return tm.UTC()
+}
+
 func formatTime(ctx context.Context, tm time.Time) string {
 	if tm.IsZero() {
 		return ""
 	}
+	tm = local(ctx, tm)
 	if lang(ctx) == i18n.ZH {
 		return tm.Format("2006年1月2日 15:04")
 	}

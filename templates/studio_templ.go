@@ -2823,6 +2823,10 @@ func AccountTabs(m *models.Member, handle, active string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		templ_7745c5c3_Err = studioLink(orgPath(m.Org.ID, "/accounts/"+handle+"/notices"), t(ctx, "notices.tab"), active == "notices").Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		if m.Can(models.PermWrite) {
 			templ_7745c5c3_Err = studioLink(orgPath(m.Org.ID, "/accounts/"+handle), t(ctx, "accounts.tab_profile"), active == "profile").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {

@@ -1,0 +1,552 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/markdown"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// notices is the studio area where staff write, publish, update and end
+// an account's notices and watch their broadcasts.
+type notices struct {
+	store *models.Store
+	loc   *time.Location
+}
+
+func registerNotices(g *echo.Group, s *studio) {
+	loc := s.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	h := &notices{store: s.store, loc: loc}
+	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
+
+	g.GET("/accounts/:handle/notices", h.list, view)
+	g.GET("/accounts/:handle/notices/new", h.newNotice, write)
+	g.POST("/accounts/:handle/notices", h.create, write)
+	g.POST("/accounts/:handle/notices/preview", h.preview, write)
+	g.GET("/accounts/:handle/notices/audience", h.audience, view)
+	g.GET("/accounts/:handle/notices/:id", h.show, view)
+	g.POST("/accounts/:handle/notices/:id", h.save, write)
+	g.GET("/accounts/:handle/notices/:id/publish", h.confirmPublish, publish)
+	g.POST("/accounts/:handle/notices/:id/publish", h.publish, publish)
+	g.POST("/accounts/:handle/notices/:id/unschedule", h.unschedule, publish)
+	g.GET("/accounts/:handle/notices/:id/update", h.updateForm, publish)
+	g.POST("/accounts/:handle/notices/:id/update", h.update, publish)
+	g.GET("/accounts/:handle/notices/:id/end", h.confirmEnd, publish)
+	g.POST("/accounts/:handle/notices/:id/end", h.end, publish)
+	g.GET("/accounts/:handle/notices/:id/delete", h.confirmDelete, write)
+	g.POST("/accounts/:handle/notices/:id/delete", h.remove, write)
+
+	g.GET("/accounts/:handle/broadcasts/:id", h.broadcast, view)
+	g.GET("/accounts/:handle/broadcasts/:id/progress", h.progress, view)
+	g.POST("/accounts/:handle/broadcasts/:id/retry", h.retry, publish)
+	g.GET("/accounts/:handle/broadcasts/:id/cancel", h.confirmCancel, publish)
+	g.POST("/accounts/:handle/broadcasts/:id/cancel", h.cancel, publish)
+}
+
+func (h *notices) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+func (h *notices) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n, err := h.store.OrgNotice(c.Request().Context(), m, a, id)
+	return m, a, n, err
+}
+
+func noticesURL(m *models.Member, a *models.Account, rest string) string {
+	return orgURL(m, "/accounts/"+a.Handle+"/notices"+rest)
+}
+
+func (h *notices) list(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	f := models.NoticeFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q")}
+	if !validNoticeStatus(f.Status) {
+		f.Status = ""
+	}
+	if len([]rune(f.Query)) > 100 {
+		f.Query = string([]rune(f.Query)[:100])
+	}
+	page := pageParam(c)
+	list, total, err := h.store.OrgNotices(c.Request().Context(), m, a, f, page)
+	if err != nil {
+		return err
+	}
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
+	return render(c, http.StatusOK, templates.NoticeList(m, a, list, f, pager))
+}
+
+func validNoticeStatus(s string) bool {
+	switch s {
+	case models.NoticeDraft, models.NoticeScheduled, models.NoticePublished, models.NoticeUpdated,
+		models.NoticeCancelled, models.NoticeExpired:
+		return true
+	}
+	return false
+}
+
+// form reads the editor. Times are datetime-local values in the
+// configured zone; a malformed one is a field error, with everything else
+// the staff member typed kept.
+func (h *notices) form(c echo.Context) (templates.NoticeForm, models.NoticeInput) {
+	f := templates.NoticeForm{
+		Kind: c.FormValue("kind"), TitleEn: c.FormValue("title_en"), TitleZh: c.FormValue("title_zh"),
+		BodyEn: c.FormValue("body_en"), BodyZh: c.FormValue("body_zh"), CapCategory: c.FormValue("cap_category"),
+		CapEvent: c.FormValue("cap_event"), Urgency: c.FormValue("urgency"), Severity: c.FormValue("severity"),
+		Certainty: c.FormValue("certainty"), AreaDesc: c.FormValue("area_desc"), Routes: c.FormValue("routes"),
+		Stops: c.FormValue("stops"), Cause: c.FormValue("cause"), Effect: c.FormValue("effect"),
+		EffectiveAt: c.FormValue("effective_at"), ExpiresAt: c.FormValue("expires_at"), PublishAt: c.FormValue("publish_at"),
+		Errors: map[string]string{},
+	}
+	if params, err := c.FormParams(); err == nil {
+		f.Tags = params["tags"]
+	}
+	in := models.NoticeInput{
+		Kind: f.Kind, TitleEn: f.TitleEn, TitleZh: f.TitleZh, BodyEn: f.BodyEn, BodyZh: f.BodyZh,
+		CapCategory: f.CapCategory, CapEvent: f.CapEvent, Urgency: f.Urgency, Severity: f.Severity, Certainty: f.Certainty,
+		AreaDesc: f.AreaDesc, Routes: f.Routes, Stops: f.Stops, Cause: f.Cause, Effect: f.Effect, Tags: f.Tags,
+	}
+	for _, field := range []struct {
+		name string
+		raw  string
+		dst  **time.Time
+	}{{"effective_at", f.EffectiveAt, &in.EffectiveAt}, {"expires_at", f.ExpiresAt, &in.ExpiresAt}, {"publish_at", f.PublishAt, &in.PublishAt}} {
+		t, ok := h.parseLocal(field.raw)
+		if !ok {
+			f.Errors[field.name] = "notices.err_time_format"
+			continue
+		}
+		*field.dst = t
+	}
+	return f, in
+}
+
+// parseLocal reads a datetime-local value ("2026-11-23T08:30", seconds
+// optional) in the configured zone.
+func (h *notices) parseLocal(s string) (*time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, h.loc); err == nil && t.Year() >= 2000 && t.Year() < 3000 {
+			return &t, true
+		}
+	}
+	return nil, false
+}
+
+// formOf fills the editor from a stored notice.
+func (h *notices) formOf(n *models.Notice) templates.NoticeForm {
+	local := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(h.loc).Format("2006-01-02T15:04")
+	}
+	return templates.NoticeForm{
+		ID: n.ID, Status: n.Status, Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
+		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
+		AreaDesc: n.AreaDesc, Routes: strings.ReplaceAll(n.Routes, ",", ", "), Stops: strings.ReplaceAll(n.Stops, ",", ", "),
+		Cause: n.Cause, Effect: n.Effect, EffectiveAt: local(n.EffectiveAt), ExpiresAt: local(n.ExpiresAt),
+		PublishAt: local(n.PublishAt), Tags: n.TagList(), Errors: map[string]string{},
+	}
+}
+
+func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models.Account, f templates.NoticeForm) error {
+	count, err := h.store.AudienceCount(c.Request().Context(), m, a, f.Tags)
+	if _, bad := models.AsValidation(err); bad {
+		count, err = 0, nil
+	}
+	if err != nil {
+		return err
+	}
+	f.Audience = count
+	return render(c, status, templates.NoticeEditor(m, a, f, h.loc.String()))
+}
+
+func (h *notices) newNotice(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	kind := c.QueryParam("kind")
+	if kind == "" {
+		kind = models.NoticeGeneral
+	}
+	return h.editor(c, http.StatusOK, m, a, templates.NoticeForm{Kind: kind, Errors: map[string]string{}})
+}
+
+// afterSave goes where the editor's button asked: back to the editor, or
+// to the confirmation before publishing.
+func (h *notices) afterSave(c echo.Context, m *models.Member, a *models.Account, n *models.Notice) error {
+	if c.FormValue("action") == "publish" && m.Can(models.PermPublish) {
+		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)+"/publish"))
+	}
+	return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.saved")
+}
+
+func (h *notices) create(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	f, in := h.form(c)
+	if c.FormValue("action") == "preview" {
+		f.Preview = true
+		return h.editor(c, http.StatusOK, m, a, f)
+	}
+	if len(f.Errors) > 0 {
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	n, err := h.store.CreateNotice(c.Request().Context(), m, a, in)
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	if err != nil {
+		return err
+	}
+	return h.afterSave(c, m, a, n)
+}
+
+func (h *notices) show(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	if n.Editable() && m.Can(models.PermWrite) {
+		f := h.formOf(n)
+		return h.editor(c, http.StatusOK, m, a, f)
+	}
+	return h.detail(c, m, a, n)
+}
+
+func (h *notices) detail(c echo.Context, m *models.Member, a *models.Account, n *models.Notice) error {
+	ctx := c.Request().Context()
+	bs, err := h.store.NoticeBroadcasts(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	count, err := h.store.AudienceCount(ctx, m, a, n.TagList())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticeDetail(m, a, n, bs, count))
+}
+
+func (h *notices) save(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	f, in := h.form(c)
+	f.ID, f.Status = n.ID, n.Status
+	if c.FormValue("action") == "preview" {
+		f.Preview = true
+		return h.editor(c, http.StatusOK, m, a, f)
+	}
+	if len(f.Errors) > 0 {
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	n, err = h.store.SaveNotice(c.Request().Context(), m, a, n.ID, in)
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	if err != nil {
+		return err
+	}
+	return h.afterSave(c, m, a, n)
+}
+
+func (h *notices) preview(c echo.Context) error {
+	body := c.FormValue("body_en")
+	if c.QueryParam("lang") == "zh" {
+		body = c.FormValue("body_zh")
+	}
+	if len(body) > 100000 {
+		body = body[:100000]
+	}
+	return render(c, http.StatusOK, templates.NoticePreview(markdown.HTML(body)))
+}
+
+func (h *notices) audience(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	params := c.QueryParams()
+	count, err := h.store.AudienceCount(c.Request().Context(), m, a, params["tags"])
+	if v, ok := models.AsValidation(err); ok {
+		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(v)
+	}
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.AudienceCount(count))
+}
+
+func (h *notices) confirmPublish(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	if !n.Editable() {
+		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+	}
+	count, err := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, nil))
+}
+
+func (h *notices) publish(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	n2, b, err := h.store.PublishNotice(c.Request().Context(), m, a, n.ID, n.Input())
+	if v, ok := models.AsValidation(err); ok {
+		// Something needs fixing first: show it in the editor.
+		f := h.formOf(n)
+		f.Errors = v.Fields
+		if n.Editable() {
+			return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+		}
+		count, _ := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, v.Fields))
+	}
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n2.ID, 10)), "notices.scheduled")
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(b.ID, 10)), "notices.published")
+}
+
+func (h *notices) unschedule(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	if _, err := h.store.Unschedule(c.Request().Context(), m, a, n.ID); err != nil {
+		if _, ok := models.AsValidation(err); !ok {
+			return err
+		}
+	}
+	return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.unscheduled")
+}
+
+func (h *notices) updateForm(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	if !n.Live() {
+		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+	}
+	f := h.formOf(n)
+	f.Updating = true
+	return h.editor(c, http.StatusOK, m, a, f)
+}
+
+func (h *notices) update(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	f, in := h.form(c)
+	f.ID, f.Status, f.Updating = n.ID, n.Status, true
+	if c.FormValue("action") == "preview" {
+		f.Preview = true
+		return h.editor(c, http.StatusOK, m, a, f)
+	}
+	if len(f.Errors) > 0 {
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	_, b, err := h.store.UpdateNotice(c.Request().Context(), m, a, n.ID, in)
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(b.ID, 10)), "notices.update_sent")
+}
+
+func endKind(c echo.Context) string {
+	if v := c.QueryParam("how"); v != "" {
+		return v
+	}
+	return c.FormValue("how")
+}
+
+func (h *notices) confirmEnd(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	how := endKind(c)
+	if how != models.EndCancel && how != models.EndAllClear {
+		return models.ErrNotFound
+	}
+	if !n.Live() {
+		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+	}
+	count, err := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticeEndConfirm(m, a, n, how, count))
+}
+
+func (h *notices) end(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	_, b, err := h.store.EndNotice(c.Request().Context(), m, a, n.ID, endKind(c))
+	if _, ok := models.AsValidation(err); ok {
+		// Already ended, or no such ending: the page says where it stands.
+		return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.not_live")
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(b.ID, 10)), "notices.end_sent")
+}
+
+func (h *notices) confirmDelete(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	if n.Status != models.NoticeDraft {
+		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+	}
+	return render(c, http.StatusOK, templates.NoticeDeleteConfirm(m, a, n))
+}
+
+func (h *notices) remove(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.DeleteNotice(c.Request().Context(), m, a, n.ID)
+	if _, ok := models.AsValidation(err); ok {
+		return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.only_drafts_deleted")
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, noticesURL(m, a, ""), "notices.deleted")
+}
+
+func (h *notices) broadcastPage(c echo.Context) (*models.Member, *models.Account, *models.Progress, *models.Notice, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	p, n, err := h.store.BroadcastProgress(c.Request().Context(), m, a, id)
+	return m, a, p, n, err
+}
+
+func (h *notices) broadcast(c echo.Context) error {
+	m, a, p, n, err := h.broadcastPage(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	reasons, err := h.store.BroadcastFailureReasons(ctx, m, a, p.ID)
+	if err != nil {
+		return err
+	}
+	page := pageParam(c)
+	failed, total, err := h.store.BroadcastFailures(ctx, m, a, p.ID, page)
+	if err != nil {
+		return err
+	}
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.Path}
+	return render(c, http.StatusOK, templates.BroadcastPage(m, a, p, n, reasons, failed, pager))
+}
+
+func (h *notices) progress(c echo.Context) error {
+	m, a, p, _, err := h.broadcastPage(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, templates.BroadcastProgress(m, a, p))
+}
+
+func (h *notices) retry(c echo.Context) error {
+	m, a, p, _, err := h.broadcastPage(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.store.RetryFailed(c.Request().Context(), m, a, p.ID)
+	if _, ok := models.AsValidation(err); ok {
+		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.cannot_retry")
+	}
+	if err != nil {
+		return err
+	}
+	key := "broadcasts.retried"
+	if n == 0 {
+		key = "broadcasts.nothing_to_retry"
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), key)
+}
+
+func (h *notices) confirmCancel(c echo.Context) error {
+	m, a, p, n, err := h.broadcastPage(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.BroadcastCancelConfirm(m, a, p, n))
+}
+
+func (h *notices) cancel(c echo.Context) error {
+	m, a, p, _, err := h.broadcastPage(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.store.CancelBroadcast(c.Request().Context(), m, a, p.ID)
+	var v *models.ValidationError
+	if errors.As(err, &v) {
+		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.already_finished")
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.cancelled")
+}
