@@ -82,6 +82,7 @@ var noticeMessages = map[string][2]string{
 	"notices.scheduled_for":     {"Scheduled for %s", "定于 %s 发布"},
 
 	// Studio: notice page and confirmations
+	"notices.audience_now":          {"Its audience today: %d followers", "当前受众：%d 位关注者"},
 	"notices.revision":              {"version %d", "第 %d 版"},
 	"notices.public_page":           {"Public page", "公开页面"},
 	"notices.update":                {"Send an update", "发送更新"},
