@@ -231,7 +231,7 @@ func listField(s string) (string, bool) {
 // validate checks the input and returns it cleaned. Drafts may be
 // incomplete in the kind-specific fields; publishing checks everything
 // (complete=true).
-func (in NoticeInput) validate(a *Account, complete bool, now time.Time) (NoticeInput, error) {
+func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error) {
 	var v ValidationError
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&in.TitleEn, &in.TitleZh, &in.BodyEn, &in.BodyZh, &in.CapEvent, &in.AreaDesc} {
@@ -404,7 +404,7 @@ func (s *Store) CreateNotice(ctx context.Context, m *Member, a *Account, in Noti
 	if a.OrganizationID != m.Org.ID {
 		return nil, ErrNotFound
 	}
-	in, err := in.validate(a, false, s.Now())
+	in, err := in.validate(false, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +450,7 @@ func (s *Store) SaveNotice(ctx context.Context, m *Member, a *Account, id int64,
 	}
 	// A scheduled notice is already approved for publication: saving it
 	// must pass the same checks, or it would fail silently at its time.
-	in, err = in.validate(a, n.Status == NoticeScheduled, s.Now())
+	in, err = in.validate(n.Status == NoticeScheduled, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +510,7 @@ func (s *Store) PublishNotice(ctx context.Context, m *Member, a *Account, id int
 	if err != nil {
 		return nil, nil, err
 	}
-	in, err = in.validate(a, true, s.Now())
+	in, err = in.validate(true, s.Now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -598,7 +598,7 @@ func (s *Store) UpdateNotice(ctx context.Context, m *Member, a *Account, id int6
 		return nil, nil, err
 	}
 	in.PublishAt = nil
-	in, err = in.validate(a, true, s.Now())
+	in, err = in.validate(true, s.Now())
 	if err != nil {
 		return nil, nil, err
 	}
