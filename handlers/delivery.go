@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,13 +12,15 @@ import (
 )
 
 // delivery is the studio page of how an account's notices go out beyond
-// e-mail: its signed webhook and its own sending rate.
+// e-mail: its signed webhook, its own sending rate, and its open data
+// feeds.
 type delivery struct {
-	store *models.Store
+	store   *models.Store
+	baseURL string
 }
 
 func registerDelivery(g *echo.Group, s *studio) {
-	h := &delivery{store: s.store}
+	h := &delivery{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/")}
 	write := need(models.PermWrite)
 	g.GET("/accounts/:handle/delivery", h.show, write)
 	g.POST("/accounts/:handle/delivery", h.save, write)
@@ -34,7 +37,7 @@ func (h *delivery) show(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, templates.DeliveryPage(m, a, templates.DeliveryForm{
-		Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SendRate: strconv.Itoa(w.SendRate)}))
+		Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SendRate: strconv.Itoa(w.SendRate), AgencyID: a.GTFSAgencyID}, h.baseURL))
 }
 
 func (h *delivery) save(c echo.Context) error {
@@ -46,14 +49,18 @@ func (h *delivery) save(c echo.Context) error {
 	}
 	in := models.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
 		RotateSecret: c.FormValue("rotate") == "on", SendRate: c.FormValue("send_rate")}
-	err = h.store.SaveWebhook(ctx, m, a, in)
+	agency := c.FormValue("agency_id")
+	err = h.store.SetAgencyID(ctx, m, a, agency)
+	if err == nil {
+		err = h.store.SaveWebhook(ctx, m, a, in)
+	}
 	if v, ok := models.AsValidation(err); ok {
 		w, werr := h.store.Webhook(ctx, m, a)
 		if werr != nil {
 			return werr
 		}
 		return render(c, http.StatusUnprocessableEntity, templates.DeliveryPage(m, a, templates.DeliveryForm{
-			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, Errors: v.Fields}))
+			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, AgencyID: agency, Errors: v.Fields}, h.baseURL))
 	}
 	if err != nil {
 		return err

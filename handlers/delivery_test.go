@@ -28,7 +28,8 @@ func TestDeliverySettings(t *testing.T) {
 			{"enabled without an address", url.Values{"enabled": {"on"}, "url": {""}}, 422, "This field is required"},
 			{"not a web address", url.Values{"enabled": {"on"}, "url": {"ftp://gw.example.org"}, "send_rate": {"abc"}}, 422, "https://"},
 			{"negative rate", url.Values{"url": {"https://gw.example.org"}, "send_rate": {"-5"}}, 422, "whole number"},
-			{"saved", url.Values{"enabled": {"on"}, "url": {"https://gw.example.org/hook"}, "send_rate": {"30"}}, 303, ""},
+			{"agency id on two lines", url.Values{"url": {"https://gw.example.org"}, "agency_id": {"MTA\nX"}}, 422, "on one line"},
+			{"saved", url.Values{"enabled": {"on"}, "url": {"https://gw.example.org/hook"}, "send_rate": {"30"}, "agency_id": {"MTA"}}, 303, ""},
 		}
 		for _, tt := range tests {
 			r := c.Post(path, tt.form)
@@ -40,7 +41,8 @@ func TestDeliverySettings(t *testing.T) {
 			}
 		}
 		page := c.Get(path)
-		if page.Status != http.StatusOK || !strings.Contains(page.Body, "https://gw.example.org/hook") || !strings.Contains(page.Body, "whsec_") {
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, "https://gw.example.org/hook") || !strings.Contains(page.Body, "whsec_") ||
+			!strings.Contains(page.Body, "http://plaza.test/@metro/gtfs-rt/alerts") {
 			t.Fatalf("settings page: %s", page.String())
 		}
 		u, secret, err := a.Store.WebhookEndpoint(t.Context(), f.Account.ID)
@@ -54,7 +56,7 @@ func TestDeliverySettings(t *testing.T) {
 			t.Fatalf("stored secret = %q", stored)
 		}
 		acc, err := a.Store.AccountByID(t.Context(), f.Account.ID)
-		if err != nil || acc.SendRate != 30 {
+		if err != nil || acc.SendRate != 30 || acc.GTFSAgencyID != "MTA" {
 			t.Fatalf("send rate = %d, %v", acc.SendRate, err)
 		}
 		// Rotating gives a new secret.

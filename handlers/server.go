@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/static"
@@ -82,7 +83,8 @@ func New(d Deps) *echo.Echo {
 	registerHealth(e, d.Ready, d.Registry)
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
-	registerPublicNotices(e, &publicNotices{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerPublicNotices(e, &publicNotices{store: d.Store})
+	registerFeeds(e, &feedArea{store: d.Store, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
 	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location})

@@ -25,9 +25,11 @@ type Account struct {
 	AvatarMediaID  *int64
 	// SendRate caps the account's messages per second (0: no cap of its
 	// own).
-	SendRate  int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	SendRate int
+	// GTFSAgencyID is the agency id of the account in its GTFS data.
+	GTFSAgencyID string `gorm:"column:gtfs_agency_id"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Categories an account can be listed under in the directory.
@@ -42,6 +44,15 @@ func validCategory(c string) bool {
 		}
 	}
 	return false
+}
+
+// AgencyID is the GTFS agency id of the account: the configured one, or
+// its handle.
+func (a *Account) AgencyID() string {
+	if a.GTFSAgencyID != "" {
+		return a.GTFSAgencyID
+	}
+	return a.Handle
 }
 
 // LocalName is the account's name in lang, falling back to English.

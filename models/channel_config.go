@@ -191,3 +191,28 @@ func (s *Store) openSecret(v string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// SetAgencyID sets the account's agency id in its GTFS data, used by its
+// GTFS-realtime feed (empty: the handle).
+func (s *Store) SetAgencyID(ctx context.Context, m *Member, a *Account, id string) error {
+	if !m.Can(PermWrite) {
+		return ErrForbidden
+	}
+	if a.OrganizationID != m.Org.ID {
+		return ErrNotFound
+	}
+	id = strings.TrimSpace(id)
+	if len(id) > 100 || strings.ContainsAny(id, "\x00\r\n\t") {
+		return FieldError("agency_id", "channels.err_agency_id")
+	}
+	if id == a.GTFSAgencyID {
+		return nil
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Model(&Account{}).Where("id = ?", a.ID).Update("gtfs_agency_id", id).Error; err != nil {
+			return fmt.Errorf("set agency id: %w", err)
+		}
+		a.GTFSAgencyID = id
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.agency_id", "@"+a.Handle, id)
+	})
+}

@@ -74,3 +74,43 @@ func (s *Store) ActiveAlerts(ctx context.Context, accountID int64, now time.Time
 	}
 	return out, nil
 }
+
+// LiveNotices are an account's published notices not yet ended or
+// expired at now, of the given kinds (none: all), newest first.
+func (s *Store) LiveNotices(ctx context.Context, accountID int64, kinds []string, now time.Time) ([]Notice, error) {
+	q := s.conn(ctx).Where("account_id = ? AND status IN ? AND (expires_at IS NULL OR expires_at > ?)",
+		accountID, []string{NoticePublished, NoticeUpdated}, now)
+	if len(kinds) > 0 {
+		q = q.Where("kind IN ?", kinds)
+	}
+	var out []Notice
+	if err := q.Order("published_at DESC, id DESC").Limit(500).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("live notices: %w", err)
+	}
+	return out, nil
+}
+
+// LatestNotices are the newest published notices of every account, with
+// their accounts, for the platform's feed.
+func (s *Store) LatestNotices(ctx context.Context, limit int) ([]Alert, error) {
+	var out []Alert
+	err := s.conn(ctx).Table("notices").
+		Select("notices.*, accounts.handle, accounts.name, accounts.name_zh, organizations.name AS org_name").
+		Joins("JOIN accounts ON accounts.id = notices.account_id").
+		Joins("JOIN organizations ON organizations.id = accounts.organization_id").
+		Where("notices.status IN ?", publicStates).
+		Order("notices.published_at DESC, notices.id DESC").Limit(limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest notices: %w", err)
+	}
+	return out, nil
+}
+
+// NoticeByID loads a published notice of any account.
+func (s *Store) NoticeByID(ctx context.Context, id int64) (*Notice, error) {
+	var n Notice
+	if err := s.conn(ctx).Where("id = ? AND status IN ?", id, publicStates).First(&n).Error; err != nil {
+		return nil, notFound(err, "notice")
+	}
+	return &n, nil
+}

@@ -1,0 +1,170 @@
+// Package feeds renders notices in open formats that other systems read:
+// Atom, the Common Alerting Protocol 1.2 and GTFS-realtime service alerts.
+// It turns models into bytes and knows nothing of HTTP.
+package feeds
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/plazahq/plaza/markdown"
+	"github.com/plazahq/plaza/models"
+)
+
+// CAPContentType is the media type of a CAP alert.
+const CAPContentType = "application/cap+xml"
+
+// capNS is the CAP 1.2 namespace.
+const capNS = "urn:oasis:names:tc:emergency:cap:1.2"
+
+type capAlert struct {
+	XMLName    xml.Name  `xml:"urn:oasis:names:tc:emergency:cap:1.2 alert"`
+	Identifier string    `xml:"identifier"`
+	Sender     string    `xml:"sender"`
+	Sent       string    `xml:"sent"`
+	Status     string    `xml:"status"`
+	MsgType    string    `xml:"msgType"`
+	Scope      string    `xml:"scope"`
+	Note       string    `xml:"note,omitempty"`
+	References string    `xml:"references,omitempty"`
+	Info       []capInfo `xml:"info"`
+}
+
+type capInfo struct {
+	Language     string   `xml:"language"`
+	Category     string   `xml:"category"`
+	Event        string   `xml:"event"`
+	ResponseType string   `xml:"responseType,omitempty"`
+	Urgency      string   `xml:"urgency"`
+	Severity     string   `xml:"severity"`
+	Certainty    string   `xml:"certainty"`
+	Effective    string   `xml:"effective,omitempty"`
+	Expires      string   `xml:"expires,omitempty"`
+	SenderName   string   `xml:"senderName,omitempty"`
+	Headline     string   `xml:"headline,omitempty"`
+	Description  string   `xml:"description,omitempty"`
+	Web          string   `xml:"web,omitempty"`
+	Area         *capArea `xml:"area,omitempty"`
+}
+
+type capArea struct {
+	AreaDesc string `xml:"areaDesc"`
+}
+
+// capTime is a CAP date: RFC 3339 with a numeric zone, never "Z".
+func capTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
+
+// Site is what the feeds need to know about this Plaza.
+type Site struct {
+	// BaseURL is the public address, without a trailing slash.
+	BaseURL string
+}
+
+func (s Site) host() string {
+	u, err := url.Parse(s.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return "plaza.invalid"
+	}
+	return u.Hostname()
+}
+
+// NoticeURL is a notice's public page.
+func (s Site) NoticeURL(handle string, id int64) string {
+	return fmt.Sprintf("%s/@%s/notices/%d", s.BaseURL, handle, id)
+}
+
+// CAPURL is a notice's CAP alert.
+func (s Site) CAPURL(id int64) string { return fmt.Sprintf("%s/notices/%d.cap", s.BaseURL, id) }
+
+// capIdentifier names one CAP message: one per broadcast of the notice, so
+// an update can reference the alert it updates.
+func (s Site) capIdentifier(b *models.Broadcast) string {
+	return fmt.Sprintf("urn:plaza:%s:notice:%d:broadcast:%d", s.host(), b.NoticeID, b.ID)
+}
+
+func (s Site) capSender(handle string) string { return handle + "@" + s.host() }
+
+// CanCAP reports whether a notice has a CAP form: a published safety
+// notice.
+func CanCAP(n *models.Notice) bool {
+	return n.Kind == models.NoticeSafety && n.PublishedAt != nil && n.CapCategory != "" && n.CapEvent != ""
+}
+
+// CAP renders a safety notice as the CAP 1.2 message of its latest
+// broadcast: Alert when first published, Update (with the earlier
+// messages referenced) after an update or an all-clear (responseType
+// AllClear), Cancel when cancelled. broadcasts are the notice's, newest
+// first.
+func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []models.Broadcast) ([]byte, error) {
+	if !CanCAP(n) || len(broadcasts) == 0 {
+		return nil, fmt.Errorf("notice %d has no CAP form", n.ID)
+	}
+	latest := &broadcasts[0]
+	sender := site.capSender(a.Handle)
+	alert := capAlert{
+		Identifier: site.capIdentifier(latest), Sender: sender, Sent: capTime(latest.CreatedAt),
+		Status: "Actual", Scope: "Public",
+	}
+	var refs []string
+	for i := len(broadcasts) - 1; i >= 1; i-- {
+		b := &broadcasts[i]
+		refs = append(refs, sender+","+site.capIdentifier(b)+","+capTime(b.CreatedAt))
+	}
+	alert.References = strings.Join(refs, " ")
+	var response string
+	switch latest.Kind {
+	case models.KindPublish:
+		alert.MsgType = "Alert"
+	case models.KindCancel:
+		alert.MsgType = "Cancel"
+		alert.Note = "Cancelled"
+	case models.KindAllClear:
+		alert.MsgType, response = "Update", "AllClear"
+	default:
+		alert.MsgType = "Update"
+	}
+	if alert.MsgType != "Alert" && alert.References == "" {
+		// An update whose original is gone from the ledger cannot point at
+		// it; say so rather than send an invalid message.
+		alert.Note = strings.TrimSpace(alert.Note + " Earlier messages unavailable")
+	}
+	// The snapshot of the latest broadcast is what was sent; the notice
+	// row holds the same content (edits go out as broadcasts).
+	for _, lang := range []string{"en", "zh"} {
+		if !n.HasLanguage(lang) {
+			continue
+		}
+		info := capInfo{
+			Language: map[string]string{"en": "en-US", "zh": "zh-CN"}[lang], Category: n.CapCategory, Event: n.CapEvent,
+			ResponseType: response, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
+			SenderName: a.LocalName(lang), Headline: truncateRunes(n.Title(lang), 160),
+			Description: markdown.Text(n.Body(lang)), Web: site.NoticeURL(a.Handle, n.ID),
+		}
+		if n.EffectiveAt != nil {
+			info.Effective = capTime(*n.EffectiveAt)
+		}
+		if n.ExpiresAt != nil {
+			info.Expires = capTime(*n.ExpiresAt)
+		}
+		if n.AreaDesc != "" {
+			info.Area = &capArea{AreaDesc: n.AreaDesc}
+		}
+		alert.Info = append(alert.Info, info)
+	}
+	out, err := xml.MarshalIndent(alert, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("cap notice %d: %w", n.ID, err)
+	}
+	return append([]byte(xml.Header), out...), nil
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}

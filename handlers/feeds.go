@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/feeds"
+	"github.com/plazahq/plaza/models"
+)
+
+// feedArea serves notices in open formats: Atom, CAP 1.2 and GTFS-realtime.
+// Every response is cacheable and answers conditional requests.
+type feedArea struct {
+	store *models.Store
+	site  feeds.Site
+}
+
+func registerFeeds(e *echo.Echo, h *feedArea) {
+	e.GET("/notices.atom", h.platformAtom)
+	e.GET("/notices/:file", h.cap)
+	e.GET("/@:handle/notices.atom", h.accountAtom)
+	e.GET("/@:handle/cap.atom", h.capIndex)
+	e.GET("/@:handle/gtfs-rt/alerts", h.gtfsrt)
+}
+
+// serveFeed writes body with an ETag (a hash of the body) and
+// Last-Modified, or 304 when the client already has it.
+func serveFeed(c echo.Context, contentType string, body []byte, modified time.Time) error {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	hdr := c.Response().Header()
+	hdr.Set("ETag", etag)
+	hdr.Set("Cache-Control", "public, max-age=60")
+	if !modified.IsZero() {
+		hdr.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
+	req := c.Request()
+	if inm := req.Header.Get("If-None-Match"); inm != "" {
+		if inm == etag || inm == "*" {
+			return c.NoContent(http.StatusNotModified)
+		}
+	} else if ims, err := http.ParseTime(req.Header.Get("If-Modified-Since")); err == nil && !modified.IsZero() &&
+		!modified.Truncate(time.Second).After(ims) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, contentType, body)
+}
+
+func (h *feedArea) platformAtom(c echo.Context) error {
+	list, err := h.store.LatestNotices(c.Request().Context(), 100)
+	if err != nil {
+		return err
+	}
+	lang := readerLang(c)
+	items := make([]feeds.Item, len(list))
+	for i := range list {
+		items[i] = feeds.Item{Notice: &list[i].Notice, Handle: list[i].Handle, Account: list[i].LocalName(lang)}
+	}
+	body, modified, err := feeds.Atom(h.site, feeds.Feed{
+		ID: h.site.BaseURL + "/notices", Title: "Plaza", Self: h.site.BaseURL + "/notices.atom",
+		Alternate: h.site.BaseURL + "/alerts", Author: "Plaza", Lang: lang, CAP: true,
+	}, items)
+	if err != nil {
+		return err
+	}
+	return serveFeed(c, feeds.AtomContentType, body, modified)
+}
+
+func (h *feedArea) accountAtom(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	list, _, err := h.store.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 50})
+	if err != nil {
+		return err
+	}
+	lang := readerLang(c)
+	items := make([]feeds.Item, len(list))
+	for i := range list {
+		items[i] = feeds.Item{Notice: &list[i], Handle: a.Handle}
+	}
+	base := h.site.BaseURL + "/@" + a.Handle
+	body, modified, err := feeds.Atom(h.site, feeds.Feed{
+		ID: base + "/notices", Title: a.LocalName(lang), Self: base + "/notices.atom", Alternate: base,
+		Author: a.OrgName, Lang: lang, CAP: true,
+	}, items)
+	if err != nil {
+		return err
+	}
+	return serveFeed(c, feeds.AtomContentType, body, modified)
+}
+
+// capIndex is the Atom index of an account's CAP alerts in force, the form
+// alert aggregators poll.
+func (h *feedArea) capIndex(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	list, err := h.store.LiveNotices(ctx, a.ID, []string{models.NoticeSafety}, h.store.Now())
+	if err != nil {
+		return err
+	}
+	lang := readerLang(c)
+	var items []feeds.Item
+	for i := range list {
+		if feeds.CanCAP(&list[i]) {
+			items = append(items, feeds.Item{Notice: &list[i], Handle: a.Handle})
+		}
+	}
+	base := h.site.BaseURL + "/@" + a.Handle
+	body, modified, err := feeds.Atom(h.site, feeds.Feed{
+		ID: base + "/cap", Title: a.LocalName(lang) + " (CAP)", Self: base + "/cap.atom", Alternate: base + "/alerts",
+		Author: a.OrgName, Lang: lang, CAP: true,
+	}, items)
+	if err != nil {
+		return err
+	}
+	return serveFeed(c, feeds.AtomContentType, body, modified)
+}
+
+// cap serves /notices/{id}.cap.
+func (h *feedArea) cap(c echo.Context) error {
+	raw, ok := strings.CutSuffix(c.Param("file"), ".cap")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if !ok || err != nil || id <= 0 {
+		return models.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	n, err := h.store.NoticeByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !feeds.CanCAP(n) {
+		return models.ErrNotFound
+	}
+	acc, err := h.store.AccountByID(ctx, n.AccountID)
+	if err != nil {
+		return err
+	}
+	a, err := h.store.AccountByHandle(ctx, acc.Handle)
+	if err != nil {
+		return err
+	}
+	bs, err := h.store.NoticeBroadcasts(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	if len(bs) == 0 {
+		return models.ErrNotFound
+	}
+	body, err := feeds.CAP(h.site, a, n, bs)
+	if err != nil {
+		return err
+	}
+	return serveFeed(c, feeds.CAPContentType, body, n.UpdatedAt)
+}
+
+// gtfsrt is a transit account's service alerts: protobuf, or JSON with
+// ?format=json.
+func (h *feedArea) gtfsrt(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	if err != nil {
+		return err
+	}
+	now := h.store.Now()
+	list, err := h.store.LiveNotices(ctx, a.ID, []string{models.NoticeTransit, models.NoticeSafety}, now)
+	if err != nil {
+		return err
+	}
+	var modified time.Time
+	for _, n := range list {
+		if n.UpdatedAt.After(modified) {
+			modified = n.UpdatedAt
+		}
+	}
+	// The header's timestamp is when the content last changed, so an
+	// unchanged feed keeps its ETag.
+	stamp := modified
+	if stamp.IsZero() {
+		stamp = a.CreatedAt
+	}
+	asJSON := c.QueryParam("format") == "json"
+	body, err := feeds.EncodeGTFSRT(feeds.ServiceAlerts(h.site, a.Handle, a.AgencyID(), list, stamp), asJSON)
+	if err != nil {
+		return err
+	}
+	ct := feeds.GTFSRTContentType
+	if asJSON {
+		ct = "application/json; charset=utf-8"
+	}
+	return serveFeed(c, ct, body, modified)
+}
