@@ -46,6 +46,7 @@ func studioRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	rs = append(rs, importRoutes(t, a, f)...)
 	rs = append(rs, deliveryRoutes(t, a, f)...)
 	rs = append(rs, noticeRoutes(t, a, f)...)
+	rs = append(rs, apiTokenRoutes(t, a, f)...)
 	return rs
 }
 

@@ -20,8 +20,17 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	var ae *apiError
+	if errors.As(err, &ae) {
+		_ = c.JSON(ae.status, map[string]any{"error": ae})
+		return
+	}
 	status, title, msg := classify(err)
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") || strings.Contains(c.Request().Header.Get("Accept"), "application/json") &&
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		_ = c.JSON(status, map[string]any{"error": apiErrorFor(err, status, title)})
+		return
+	}
+	if strings.Contains(c.Request().Header.Get("Accept"), "application/json") &&
 		!strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
 		_ = c.JSON(status, map[string]any{"error": map[string]string{"code": strings.TrimPrefix(title, "error."), "message": msg}})
 		return

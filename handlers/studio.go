@@ -56,6 +56,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	registerImports(g, h)
 	registerDelivery(g, h)
 	registerNotices(g, h)
+	registerAPITokens(g, h)
 }
 
 // loadMember resolves :org to the signed-in user's membership. Someone who

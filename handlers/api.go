@@ -1,0 +1,661 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/models"
+)
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+// apiArea is the token-authenticated JSON API under /api/v1. Handlers
+// parse JSON, call the same model functions as the studio and answer JSON;
+// errors have one shape: {"error": {"code", "message", "fields"}}.
+type apiArea struct {
+	store   *models.Store
+	baseURL string
+}
+
+const (
+	ctxAPIMember = "api_member"
+	ctxAPIToken  = "api_token"
+)
+
+func registerAPI(e *echo.Echo, h *apiArea) {
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=300")
+		return c.Blob(http.StatusOK, "application/json", openapiDoc)
+	})
+	g := e.Group("/api/v1", h.authenticate)
+	read, write := scope(models.ScopeNoticesRead), scope(models.ScopeNoticesWrite)
+	fread, fwrite := scope(models.ScopeFollowersRead), scope(models.ScopeFollowersWrite)
+	idem := h.idempotent
+
+	g.GET("/accounts/:handle/notices", h.listNotices, read)
+	g.POST("/accounts/:handle/notices", h.createNotice, write, idem)
+	g.GET("/notices/:id", h.getNotice, read)
+	g.PATCH("/notices/:id", h.patchNotice, write)
+	g.POST("/notices/:id/publish", h.publishNotice, write, idem)
+	g.POST("/notices/:id/cancel", h.cancelNotice, write, idem)
+	g.GET("/broadcasts/:id", h.getBroadcast, read)
+	g.GET("/accounts/:handle/followers", h.listFollowers, fread)
+	g.POST("/accounts/:handle/followers", h.addFollower, fwrite, idem)
+	g.POST("/followers/:id/tags", h.tagFollower, fwrite, idem)
+	g.DELETE("/followers/:id", h.removeFollower, fwrite)
+}
+
+// apiError is the body of every API error.
+type apiError struct {
+	status  int
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func apiErr(status int, code, msg string) *apiError {
+	return &apiError{status: status, Code: code, Message: msg}
+}
+
+// apiErrorFor turns a model or framework error into the API's shape;
+// validation errors name each bad field, in English.
+func apiErrorFor(err error, status int, title string) *apiError {
+	if v, ok := models.AsValidation(err); ok {
+		e := apiErr(http.StatusUnprocessableEntity, "invalid", "some fields are invalid")
+		e.Fields = map[string]string{}
+		for f, key := range v.Fields {
+			e.Fields[f] = i18nEN(key)
+		}
+		return e
+	}
+	code := strings.TrimSuffix(strings.TrimPrefix(title, "error."), "_title")
+	return apiErr(status, code, i18nEN(strings.TrimSuffix(title, "_title")))
+}
+
+func scope(s string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			t := c.Get(ctxAPIToken).(*models.APIToken)
+			if !t.Has(s) {
+				return apiErr(http.StatusForbidden, "insufficient_scope", "this token lacks the scope "+s)
+			}
+			return next(c)
+		}
+	}
+}
+
+func (h *apiArea) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok || raw == "" {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="plaza"`)
+			return apiErr(http.StatusUnauthorized, "unauthorized", "send an API token: Authorization: Bearer plz_…")
+		}
+		m, t, err := h.store.APIMember(c.Request().Context(), strings.TrimSpace(raw))
+		if errors.Is(err, models.ErrBadToken) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="plaza", error="invalid_token"`)
+			return apiErr(http.StatusUnauthorized, "invalid_token", "the token is unknown or revoked")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxAPIMember, m)
+		c.Set(ctxAPIToken, t)
+		return next(c)
+	}
+}
+
+// bufferedWriter keeps a copy of what a handler writes, to store it under
+// the request's Idempotency-Key.
+type bufferedWriter struct {
+	http.ResponseWriter
+	buf    bytes.Buffer
+	status int
+}
+
+func (w *bufferedWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *bufferedWriter) Write(b []byte) (int, error) {
+	w.buf.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// idempotent replays the stored response of a POST whose Idempotency-Key
+// was seen before with the same request, so a client retrying after a
+// timeout does not publish twice.
+func (h *apiArea) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key := c.Request().Header.Get("Idempotency-Key")
+		if key == "" {
+			return next(c)
+		}
+		if len(key) > 200 {
+			return apiErr(http.StatusBadRequest, "bad_idempotency_key", "Idempotency-Key is at most 200 characters")
+		}
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err
+		}
+		c.Request().Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(append([]byte(c.Request().Method+" "+c.Request().URL.Path+"\n"), body...))
+		hash := hex.EncodeToString(sum[:])
+		t := c.Get(ctxAPIToken).(*models.APIToken)
+		ctx := c.Request().Context()
+		prev, err := h.store.ClaimIdempotencyKey(ctx, t.ID, key, hash)
+		if errors.Is(err, models.ErrIdempotencyReused) {
+			return apiErr(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+		}
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			if prev.Status == 0 {
+				return apiErr(http.StatusConflict, "request_in_progress", "a request with this Idempotency-Key is still being processed")
+			}
+			c.Response().Header().Set("Idempotent-Replayed", "true")
+			return c.Blob(prev.Status, "application/json", []byte(prev.Response))
+		}
+		w := &bufferedWriter{ResponseWriter: c.Response().Writer, status: http.StatusOK}
+		c.Response().Writer = w
+		err = next(c)
+		if err != nil {
+			// Errors are answered by the error handler, after this
+			// returns: store what the client will see unless it is our
+			// failure, which a retry may not hit.
+			var ae *apiError
+			status, _, _ := classify(err)
+			if errors.As(err, &ae) {
+				status = ae.status
+			}
+			if status >= 500 {
+				_ = h.store.ReleaseIdempotencyKey(detached(c), t.ID, key)
+				return err
+			}
+			h.handleErr(c, err)
+			if ferr := h.store.FinishIdempotencyKey(detached(c), t.ID, key, w.status, w.buf.String()); ferr != nil {
+				return ferr
+			}
+			return nil
+		}
+		return h.store.FinishIdempotencyKey(detached(c), t.ID, key, w.status, w.buf.String())
+	}
+}
+
+// handleErr writes an error response now, so idempotent can store it.
+func (h *apiArea) handleErr(c echo.Context, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		status, title, _ := classify(err)
+		ae = apiErrorFor(err, status, title)
+	}
+	_ = c.JSON(ae.status, map[string]any{"error": ae})
+}
+
+// detached is the request's context without its cancellation: the
+// idempotency record must be written even if the client has gone.
+func detached(c echo.Context) context.Context { return context.WithoutCancel(c.Request().Context()) }
+
+func i18nEN(key string) string { return i18n.T(i18n.EN, key) }
+
+func apiMember(c echo.Context) *models.Member { return c.Get(ctxAPIMember).(*models.Member) }
+
+// decode reads a JSON body strictly: unknown fields are an error, so a
+// typo does not silently drop a value.
+func decode(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return apiErr(http.StatusBadRequest, "bad_json", "the body is not the JSON this endpoint takes: "+err.Error())
+	}
+	return nil
+}
+
+// cursor pagination: an opaque cursor wraps the last id of a page.
+func pageArgs(c echo.Context) (int64, int, error) {
+	limit := 50
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			return 0, 0, apiErr(http.StatusBadRequest, "bad_limit", "limit is a number from 1 to 200")
+		}
+		limit = n
+	}
+	var after int64
+	if s := c.QueryParam("cursor"); s != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(s)
+		n, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), "id:"), 10, 64)
+		if err != nil || perr != nil || !strings.HasPrefix(string(raw), "id:") || n <= 0 {
+			return 0, 0, apiErr(http.StatusBadRequest, "bad_cursor", "cursor is not one this API gave out")
+		}
+		after = n
+	}
+	return after, limit, nil
+}
+
+func nextCursor(lastID int64, full bool) *string {
+	if !full {
+		return nil
+	}
+	s := base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(lastID, 10)))
+	return &s
+}
+
+type listResponse[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// noticeJSON is a notice as the API shows it.
+type noticeJSON struct {
+	ID          int64      `json:"id"`
+	Account     string     `json:"account"`
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"`
+	Ended       string     `json:"ended,omitempty"`
+	TitleEn     string     `json:"title_en"`
+	TitleZh     string     `json:"title_zh"`
+	BodyEn      string     `json:"body_en"`
+	BodyZh      string     `json:"body_zh"`
+	CapCategory string     `json:"cap_category"`
+	CapEvent    string     `json:"cap_event"`
+	Urgency     string     `json:"urgency"`
+	Severity    string     `json:"severity"`
+	Certainty   string     `json:"certainty"`
+	AreaDesc    string     `json:"area_desc"`
+	Routes      []string   `json:"routes"`
+	Stops       []string   `json:"stops"`
+	Cause       string     `json:"cause"`
+	Effect      string     `json:"effect"`
+	EffectiveAt *time.Time `json:"effective_at"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	PublishAt   *time.Time `json:"publish_at"`
+	Tags        []string   `json:"tags"`
+	Revision    int        `json:"revision"`
+	PublishedAt *time.Time `json:"published_at"`
+	URL         *string    `json:"url"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
+	out := noticeJSON{ID: n.ID, Account: handle, Kind: n.Kind, Status: n.Status, Ended: n.Ended, TitleEn: n.TitleEn, TitleZh: n.TitleZh,
+		BodyEn: n.BodyEn, BodyZh: n.BodyZh, CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency,
+		Severity: n.Severity, Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: nonNil(n.RouteList()), Stops: nonNil(n.StopList()),
+		Cause: n.Cause, Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt,
+		Tags: nonNil(n.TagList()), Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
+	if n.PublishedAt != nil {
+		u := fmt.Sprintf("%s/@%s/notices/%d", h.baseURL, handle, n.ID)
+		out.URL = &u
+	}
+	return out
+}
+
+// noticeIn is the body of create and update.
+type noticeIn struct {
+	Kind        string     `json:"kind"`
+	TitleEn     string     `json:"title_en"`
+	TitleZh     string     `json:"title_zh"`
+	BodyEn      string     `json:"body_en"`
+	BodyZh      string     `json:"body_zh"`
+	CapCategory string     `json:"cap_category"`
+	CapEvent    string     `json:"cap_event"`
+	Urgency     string     `json:"urgency"`
+	Severity    string     `json:"severity"`
+	Certainty   string     `json:"certainty"`
+	AreaDesc    string     `json:"area_desc"`
+	Routes      []string   `json:"routes"`
+	Stops       []string   `json:"stops"`
+	Cause       string     `json:"cause"`
+	Effect      string     `json:"effect"`
+	EffectiveAt *time.Time `json:"effective_at"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	PublishAt   *time.Time `json:"publish_at"`
+	Tags        []string   `json:"tags"`
+}
+
+func (in noticeIn) model() models.NoticeInput {
+	return models.NoticeInput{Kind: in.Kind, TitleEn: in.TitleEn, TitleZh: in.TitleZh, BodyEn: in.BodyEn, BodyZh: in.BodyZh,
+		CapCategory: in.CapCategory, CapEvent: in.CapEvent, Urgency: in.Urgency, Severity: in.Severity, Certainty: in.Certainty,
+		AreaDesc: in.AreaDesc, Routes: strings.Join(in.Routes, ","), Stops: strings.Join(in.Stops, ","), Cause: in.Cause,
+		Effect: in.Effect, EffectiveAt: in.EffectiveAt, ExpiresAt: in.ExpiresAt, PublishAt: in.PublishAt, Tags: in.Tags}
+}
+
+func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := apiMember(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+// notice loads a notice of the token's organization; any other is a 404.
+func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
+	m := apiMember(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx := c.Request().Context()
+	var n models.Notice
+	if err := h.store.DB().WithContext(ctx).First(&n, id).Error; err != nil {
+		return nil, nil, nil, models.ErrNotFound
+	}
+	a, err := h.store.AccountByID(ctx, n.AccountID)
+	if err != nil || a.OrganizationID != m.Org.ID {
+		return nil, nil, nil, models.ErrNotFound
+	}
+	return m, a, &n, nil
+}
+
+func (h *apiArea) listNotices(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	after, limit, err := pageArgs(c)
+	if err != nil {
+		return err
+	}
+	status := c.QueryParam("status")
+	if status != "" && !validNoticeStatus(status) {
+		return apiErr(http.StatusBadRequest, "bad_status", "status is one of draft, scheduled, published, updated, cancelled, expired")
+	}
+	list, err := h.store.APINotices(c.Request().Context(), m, a, status, after, limit)
+	if err != nil {
+		return err
+	}
+	out := listResponse[noticeJSON]{Data: []noticeJSON{}}
+	for i := range list {
+		out.Data = append(out.Data, h.noticeOut(a.Handle, &list[i]))
+	}
+	if len(list) > 0 {
+		out.NextCursor = nextCursor(list[len(list)-1].ID, len(list) == limit)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (h *apiArea) createNotice(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	var in noticeIn
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	n, err := h.store.CreateNotice(c.Request().Context(), m, a, in.model())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, h.noticeOut(a.Handle, n))
+}
+
+func (h *apiArea) getNotice(c echo.Context) error {
+	_, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.noticeOut(a.Handle, n))
+}
+
+// patchNotice replaces a draft's content, or sends an update of a live
+// notice (the whole notice is sent, as in the studio).
+func (h *apiArea) patchNotice(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	in := noticeFromModel(n)
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if n.Live() {
+		n, b, err := h.store.UpdateNotice(ctx, m, a, n.ID, in.model())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n), BroadcastID: &b.ID})
+	}
+	n, err = h.store.SaveNotice(ctx, m, a, n.ID, in.model())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n)})
+}
+
+// noticeFromModel starts a PATCH from the stored notice, so fields the
+// client leaves out keep their values.
+func noticeFromModel(n *models.Notice) noticeIn {
+	return noticeIn{Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
+		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
+		AreaDesc: n.AreaDesc, Routes: n.RouteList(), Stops: n.StopList(), Cause: n.Cause, Effect: n.Effect,
+		EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList()}
+}
+
+type publishResult struct {
+	Notice      noticeJSON `json:"notice"`
+	BroadcastID *int64     `json:"broadcast_id"`
+}
+
+func (h *apiArea) publishNotice(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	n, b, err := h.store.PublishNotice(c.Request().Context(), m, a, n.ID, n.Input())
+	if err != nil {
+		return err
+	}
+	out := publishResult{Notice: h.noticeOut(a.Handle, n)}
+	if b != nil {
+		out.BroadcastID = &b.ID
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (h *apiArea) cancelNotice(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		How string `json:"how"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	n, b, err := h.store.EndNotice(c.Request().Context(), m, a, n.ID, in.How)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n), BroadcastID: &b.ID})
+}
+
+type broadcastJSON struct {
+	ID         int64      `json:"id"`
+	NoticeID   int64      `json:"notice_id"`
+	Kind       string     `json:"kind"`
+	Status     string     `json:"status"`
+	Emergency  bool       `json:"emergency"`
+	Total      int64      `json:"total"`
+	Sent       int64      `json:"sent"`
+	Failed     int64      `json:"failed"`
+	Dead       int64      `json:"dead"`
+	Held       int64      `json:"held"`
+	Skipped    int64      `json:"skipped"`
+	Remaining  int64      `json:"remaining"`
+	Rate       float64    `json:"rate"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+func (h *apiArea) getBroadcast(c echo.Context) error {
+	m := apiMember(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var b models.Broadcast
+	if err := h.store.DB().WithContext(ctx).First(&b, id).Error; err != nil {
+		return models.ErrNotFound
+	}
+	a, err := h.store.AccountByID(ctx, b.AccountID)
+	if err != nil || a.OrganizationID != m.Org.ID {
+		return models.ErrNotFound
+	}
+	p, _, err := h.store.BroadcastProgress(ctx, m, a, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, broadcastJSON{ID: p.ID, NoticeID: p.NoticeID, Kind: p.Kind, Status: p.Status, Emergency: p.Emergency(),
+		Total: p.Total, Sent: p.Sent, Failed: p.Failed, Dead: p.Dead, Held: p.Held, Skipped: p.Skipped, Remaining: p.Remaining(),
+		Rate: p.Rate, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt})
+}
+
+type followerJSON struct {
+	ID        int64     `json:"id"`
+	Channel   string    `json:"channel"`
+	Address   string    `json:"address"`
+	Name      string    `json:"name"`
+	Language  string    `json:"language"`
+	Status    string    `json:"status"`
+	Tags      []string  `json:"tags"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func followerOut(f *models.Follower) followerJSON {
+	return followerJSON{ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language, Status: f.Status,
+		Tags: nonNil(f.Tags), CreatedAt: f.CreatedAt}
+}
+
+func (h *apiArea) listFollowers(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	after, limit, err := pageArgs(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.APIFollowers(c.Request().Context(), m, a, after, limit)
+	if err != nil {
+		return err
+	}
+	out := listResponse[followerJSON]{Data: []followerJSON{}}
+	for i := range list {
+		out.Data = append(out.Data, followerOut(&list[i]))
+	}
+	if len(list) > 0 {
+		out.NextCursor = nextCursor(list[len(list)-1].ID, len(list) == limit)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (h *apiArea) addFollower(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Channel  string   `json:"channel"`
+		Address  string   `json:"address"`
+		Name     string   `json:"name"`
+		Language string   `json:"language"`
+		Tags     []string `json:"tags"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	f, created, err := h.store.APIAddFollower(c.Request().Context(), m, a, in.Channel, in.Address, in.Name, in.Language, in.Tags)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, followerOut(f))
+}
+
+func (h *apiArea) follower(c echo.Context) (*models.Member, *models.Account, *models.Follower, error) {
+	m := apiMember(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx := c.Request().Context()
+	f, err := h.store.FollowerByID(ctx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := h.store.AccountByID(ctx, f.AccountID)
+	if err != nil || a.OrganizationID != m.Org.ID {
+		return nil, nil, nil, models.ErrNotFound
+	}
+	return m, a, f, nil
+}
+
+func (h *apiArea) tagFollower(c echo.Context) error {
+	m, a, f, err := h.follower(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Add    []string `json:"add"`
+		Remove []string `json:"remove"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := h.store.BulkTag(ctx, m, a, []int64{f.ID}, in.Add, in.Remove); err != nil {
+		return err
+	}
+	f, err = h.store.FollowerByID(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, followerOut(f))
+}
+
+// removeFollower ends the follow, as the follower's own unsubscribe link
+// would; the record stays (erasure is a privacy request in the studio).
+func (h *apiArea) removeFollower(c echo.Context) error {
+	_, _, f, err := h.follower(c)
+	if err != nil {
+		return err
+	}
+	f, err = h.store.Unsubscribe(c.Request().Context(), f.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, followerOut(f))
+}

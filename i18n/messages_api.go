@@ -1,0 +1,33 @@
+package i18n
+
+// apiMessages holds the strings of API tokens in the studio.
+var apiMessages = map[string][2]string{
+	"api.title":                 {"API tokens", "API 令牌"},
+	"api.lead":                  {"Tokens let your own systems use Plaza's JSON API: create and publish notices, read broadcasts, manage followers. Give each system its own token with only the scopes it needs.", "令牌让您自己的系统使用 Plaza 的 JSON API：创建和发布通知、查看群发、管理关注者。请为每个系统单独创建令牌，只授予所需的权限范围。"},
+	"api.openapi":               {"API description (OpenAPI)", "API 说明（OpenAPI）"},
+	"api.created":               {"Token created.", "令牌已创建。"},
+	"api.copy_now":              {"Copy it now: it will not be shown again.", "请立即复制：它不会再次显示。"},
+	"api.empty":                 {"No tokens yet. Create one below for each system that should use the API.", "还没有令牌。请在下方为每个需要使用 API 的系统创建一个。"},
+	"api.name":                  {"Name", "名称"},
+	"api.name_placeholder":      {"e.g. Operations control system", "例如：运营调度系统"},
+	"api.token":                 {"Token", "令牌"},
+	"api.scopes":                {"Scopes", "权限范围"},
+	"api.last_used":             {"Last used", "最近使用"},
+	"api.never":                 {"never", "从未"},
+	"api.actions":               {"Actions", "操作"},
+	"api.revoke":                {"Revoke", "吊销"},
+	"api.revoked_on":            {"revoked %s", "已于 %s 吊销"},
+	"api.new":                   {"New token", "新建令牌"},
+	"api.create":                {"Create token", "创建令牌"},
+	"api.scope_notices_read":    {"read notices and broadcasts", "读取通知和群发"},
+	"api.scope_notices_write":   {"create, update, publish and cancel notices", "创建、更新、发布和取消通知"},
+	"api.scope_followers_read":  {"list followers", "查看关注者"},
+	"api.scope_followers_write": {"add, tag and remove followers", "添加、标记和移除关注者"},
+	"api.err_scopes":            {"Choose at least one scope.", "请至少选择一个权限范围。"},
+	"api.revoke_h":              {"Revoke this token?", "确认吊销此令牌？"},
+	"api.revoke_explain":        {"Systems using it stop working at once. This cannot be undone; create a new token to restore access.", "使用它的系统将立即失效。此操作无法撤销；如需恢复访问，请创建新令牌。"},
+	"api.revoke_yes":            {"Revoke token", "吊销令牌"},
+	"api.revoked":               {"Token revoked.", "令牌已吊销。"},
+	"audit.api_token_create":    {"Created an API token:", "创建了 API 令牌："},
+	"audit.api_token_revoke":    {"Revoked an API token:", "吊销了 API 令牌："},
+}
