@@ -82,4 +82,3 @@ func (h *apiTokens) revoke(c echo.Context) error {
 	}
 	return redirect(c, orgURL(m, "/api-tokens"), "api.revoked")
 }
-
