@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
+	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge/email"
 	"github.com/plazahq/plaza/bridge/webhook"
@@ -47,6 +48,8 @@ type App struct {
 	Broadcasts *broadcast.Engine
 	// Digests sends the daily and weekly e-mail digests.
 	Digests broadcast.DigestSender
+	// Feeds polls the external alert feeds accounts subscribe to.
+	Feeds *alertfeed.Poller
 
 	tick    time.Duration
 	stopped chan struct{}
@@ -154,7 +157,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location},
 	})
 	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner,
-		Broadcasts: engine, Digests: mail, tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
+		Broadcasts: engine, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
 }
 
 // SecretBox builds the cipher for channel credentials from the configured
@@ -220,7 +223,8 @@ func (a *App) Stop(ctx context.Context) error {
 }
 
 // schedule publishes scheduled notices when their time comes, expires
-// notices, and sends the digests that are due. Every instance runs it;
+// notices, polls the alert feeds that are due and sends the digests that
+// are due. Every instance runs it;
 // each step claims its rows with conditional updates, so nothing is done
 // twice.
 func (a *App) schedule(ctx context.Context) {
@@ -236,6 +240,9 @@ func (a *App) schedule(ctx context.Context) {
 			a.Log.Error("expire notices", "err", err)
 		} else if n > 0 {
 			a.Log.Info("expired notices", "count", n)
+		}
+		if _, err := a.Feeds.PollDue(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("poll alert feeds", "err", err)
 		}
 		if n, err := a.Broadcasts.SendDigests(ctx, a.Digests); err != nil && ctx.Err() == nil {
 			a.Log.Error("send digests", "err", err)

@@ -28,16 +28,25 @@ func registerDelivery(g *echo.Group, s *studio) {
 
 func (h *delivery) show(c echo.Context) error {
 	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	ctx := c.Request().Context()
+	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
 	if err != nil {
 		return err
 	}
-	w, err := h.store.Webhook(c.Request().Context(), m, a)
+	w, err := h.store.Webhook(ctx, m, a)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.DeliveryPage(m, a, templates.DeliveryForm{
-		Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SendRate: strconv.Itoa(w.SendRate), AgencyID: a.GTFSAgencyID}, h.baseURL))
+	feed, err := h.store.AlertFeedOf(ctx, m, a)
+	if err != nil {
+		return err
+	}
+	f := templates.DeliveryForm{Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SendRate: strconv.Itoa(w.SendRate),
+		AgencyID: a.GTFSAgencyID, Feed: feed, FeedInterval: "60"}
+	if feed != nil {
+		f.FeedURL, f.FeedInterval, f.AutoPublish = feed.URL, strconv.Itoa(feed.IntervalSeconds), feed.AutoPublish
+	}
+	return render(c, http.StatusOK, templates.DeliveryPage(m, a, f, h.baseURL))
 }
 
 func (h *delivery) save(c echo.Context) error {
@@ -50,17 +59,27 @@ func (h *delivery) save(c echo.Context) error {
 	in := models.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
 		RotateSecret: c.FormValue("rotate") == "on", SendRate: c.FormValue("send_rate")}
 	agency := c.FormValue("agency_id")
+	feedIn := models.AlertFeedInput{URL: c.FormValue("feed_url"), Interval: c.FormValue("feed_interval"),
+		AutoPublish: c.FormValue("auto_publish") == "on"}
 	err = h.store.SetAgencyID(ctx, m, a, agency)
 	if err == nil {
 		err = h.store.SaveWebhook(ctx, m, a, in)
+	}
+	if err == nil && m.Can(models.PermPublish) {
+		err = h.store.SaveAlertFeed(ctx, m, a, feedIn)
 	}
 	if v, ok := models.AsValidation(err); ok {
 		w, werr := h.store.Webhook(ctx, m, a)
 		if werr != nil {
 			return werr
 		}
+		feed, ferr := h.store.AlertFeedOf(ctx, m, a)
+		if ferr != nil {
+			return ferr
+		}
 		return render(c, http.StatusUnprocessableEntity, templates.DeliveryPage(m, a, templates.DeliveryForm{
-			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, AgencyID: agency, Errors: v.Fields}, h.baseURL))
+			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, AgencyID: agency,
+			FeedURL: feedIn.URL, FeedInterval: feedIn.Interval, AutoPublish: feedIn.AutoPublish, Feed: feed, Errors: v.Fields}, h.baseURL))
 	}
 	if err != nil {
 		return err

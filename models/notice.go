@@ -409,7 +409,11 @@ func (s *Store) CreateNotice(ctx context.Context, m *Member, a *Account, in Noti
 		return nil, err
 	}
 	now := s.Now()
-	n := &Notice{AccountID: a.ID, Status: NoticeDraft, CreatedBy: &m.User.ID, CreatedAt: now, UpdatedAt: now}
+	n := &Notice{AccountID: a.ID, Status: NoticeDraft, CreatedAt: now, UpdatedAt: now}
+	if m.User.ID != 0 {
+		// 0 is the system (an imported feed, a token whose maker left).
+		n.CreatedBy = &m.User.ID
+	}
 	in.apply(n)
 	err = s.Tx(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Create(n).Error; err != nil {
