@@ -153,8 +153,8 @@ func (w *MaterializeWorker) Timeout(*river.Job[jobs.Materialize]) time.Duration 
 	return 10 * time.Minute
 }
 
-// Run sends deliveries until ctx ends, then waits for the batches in
-// flight to be recorded (their sends are bounded by SendTimeout).
+// Run sends deliveries until ctx ends, then finishes and records the
+// batches in flight (their sends are bounded by SendTimeout) and returns.
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for i := range e.opts.Workers {
@@ -263,7 +263,10 @@ func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (
 		return 0, 0, nil
 	}
 	cursors[b.ID] = claims[len(claims)-1].FollowerID
-	outs, err := e.send(ctx, b, claims)
+	// A claimed batch is finished even when shutdown begins (each send is
+	// bounded by SendTimeout): interrupting sends that may already have
+	// reached the follower would only send them twice after the restart.
+	outs, err := e.send(context.WithoutCancel(ctx), b, claims)
 	if err != nil {
 		return 0, 0, err
 	}

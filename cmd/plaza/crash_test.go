@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/webhook"
+	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -75,123 +77,229 @@ func (s *sink) count() int {
 	return s.n
 }
 
-// TestKilledWorkerLosesNoMessage publishes a notice to thousands of webhook
-// followers, kills the Plaza process that is sending it with SIGKILL part
-// way through, starts it again and checks that every follower got the
-// notice, with repeats bounded by the batches that were in flight.
+// broadcastRun is a notice published to thousands of webhook followers,
+// with the database seeded by an app that runs no workers: the sending is
+// all done by the child processes the tests start and stop.
+type broadcastRun struct {
+	t         *testing.T
+	a         *app.App
+	cfg       config.Config
+	rcv       *sink
+	broadcast *models.Broadcast
+	followers int
+}
+
+func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
+	ctx := context.Background()
+	cfg := apptest.Config(dbURL)
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	fx := apptest.Seed(t, &apptest.App{App: a})
+	owner := fx.Member(models.RoleOwner)
+	rcv := &sink{delay: 20 * time.Millisecond, got: map[int64]int{}, seen: map[string]int{}}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	if err := a.Store.SaveWebhook(ctx, owner, fx.Account, models.WebhookInput{Enabled: true, URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := a.Store.Webhook(ctx, owner, fx.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.secret = []byte(w.Secret)
+	if n, err := a.Store.GenerateFollowers(ctx, fx.Account.ID, models.ChannelWebhook, "+1-555-", followers); err != nil || n != int64(followers) {
+		t.Fatalf("generate followers: %d, %v", n, err)
+	}
+	in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Everyone", BodyEn: "Everyone must get this."}
+	n, err := a.Store.CreateNotice(ctx, owner, fx.Account, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := a.Store.PublishNotice(ctx, owner, fx.Account, n.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &broadcastRun{t: t, a: a, cfg: cfg, rcv: rcv, broadcast: b, followers: followers}
+}
+
+// serve starts `plaza serve` as a child process.
+func (r *broadcastRun) serve(addr string, workers, batch int) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", addr, "--database-url", r.cfg.DatabaseURL,
+		"--send-workers", fmt.Sprint(workers), "--send-batch", fmt.Sprint(batch), "--send-lease", "2s",
+		"--secret-key", r.cfg.SecretKey, "--shutdown-timeout", "20s", "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	return cmd
+}
+
+func (r *broadcastRun) waitSent(n int, deadline time.Time) {
+	for r.rcv.count() < n {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("only %d messages arrived", r.rcv.count())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (r *broadcastRun) waitDone(deadline time.Time) {
+	for {
+		var got models.Broadcast
+		if err := r.a.Store.DB().First(&got, r.broadcast.ID).Error; err != nil {
+			r.t.Fatal(err)
+		}
+		if got.Status == models.BroadcastDone {
+			if got.Sent != int64(r.followers) {
+				r.t.Fatalf("broadcast done with %+v", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("broadcast not done: %+v (sink has %d)", got, r.rcv.count())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// check verifies every follower got the notice, with at most maxDups
+// repeats, and returns the number of repeats.
+func (r *broadcastRun) check(maxDups int) int {
+	r.rcv.mu.Lock()
+	defer r.rcv.mu.Unlock()
+	if r.rcv.bad != 0 {
+		r.t.Fatalf("%d requests failed signature or parsing", r.rcv.bad)
+	}
+	if len(r.rcv.got) != r.followers {
+		r.t.Fatalf("%d of %d followers received the notice", len(r.rcv.got), r.followers)
+	}
+	dups := r.rcv.n - r.followers
+	if dups > maxDups {
+		r.t.Fatalf("%d messages sent twice, more than the %d allowed", dups, maxDups)
+	}
+	for id, k := range r.rcv.got {
+		if k > 2 {
+			r.t.Fatalf("follower %d got the notice %d times", id, k)
+		}
+	}
+	return dups
+}
+
+// TestKilledWorkerLosesNoMessage kills the Plaza process that is sending a
+// broadcast with SIGKILL part way through, starts it again and checks that
+// every follower got the notice, with repeats bounded by the batches that
+// were in flight.
 func TestKilledWorkerLosesNoMessage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real Plaza processes")
 	}
 	apptest.Each(t, func(t *testing.T, dbURL string) {
-		const (
-			followers = 6000
-			workers   = 2
-			batch     = 100
-		)
-		ctx := context.Background()
-		// Migrate and seed through an app that runs no workers: the
-		// sending is all done by the child processes.
-		cfg := apptest.Config(dbURL)
-		a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), app.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
-		fx := apptest.Seed(t, &apptest.App{App: a})
-		owner := fx.Member(models.RoleOwner)
-		rcv := &sink{delay: 20 * time.Millisecond, got: map[int64]int{}, seen: map[string]int{}}
-		srv := httptest.NewServer(rcv)
-		defer srv.Close()
-		if err := a.Store.SaveWebhook(ctx, owner, fx.Account, models.WebhookInput{Enabled: true, URL: srv.URL}); err != nil {
-			t.Fatal(err)
-		}
-		w, err := a.Store.Webhook(ctx, owner, fx.Account)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rcv.secret = []byte(w.Secret)
-		if n, err := a.Store.GenerateFollowers(ctx, fx.Account.ID, models.ChannelWebhook, "+1-555-", followers); err != nil || n != followers {
-			t.Fatalf("generate followers: %d, %v", n, err)
-		}
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Crash test", BodyEn: "Everyone must get this."}
-		n, err := a.Store.CreateNotice(ctx, owner, fx.Account, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, b, err := a.Store.PublishNotice(ctx, owner, fx.Account, n.ID, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-
-		serve := func() *exec.Cmd {
-			cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", dbURL,
-				"--send-workers", fmt.Sprint(workers), "--send-batch", fmt.Sprint(batch), "--send-lease", "2s", "--secret-key", cfg.SecretKey,
-				"--log-level", "warn")
-			cmd.Env = append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1")
-			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			return cmd
-		}
-		first := serve()
+		const followers, workers, batch = 6000, 2, 100
+		r := newBroadcastRun(t, dbURL, followers)
 		deadline := time.Now().Add(60 * time.Second)
-		for rcv.count() < followers/4 {
-			if time.Now().After(deadline) {
-				first.Process.Kill()
-				t.Fatalf("only %d messages arrived before the kill", rcv.count())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		first := r.serve("127.0.0.1:0", workers, batch)
+		r.waitSent(followers/4, deadline)
 		if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		_ = first.Wait()
-		atKill := rcv.count()
+		atKill := r.rcv.count()
 		if atKill >= followers {
 			t.Fatalf("the broadcast finished (%d sent) before the kill; slow the sink down", atKill)
 		}
-		t.Logf("killed the sender after %d of %d messages", atKill, followers)
-
-		second := serve()
+		second := r.serve("127.0.0.1:0", workers, batch)
 		defer func() {
 			_ = second.Process.Signal(syscall.SIGTERM)
 			_ = second.Wait()
 		}()
-		for {
-			var got models.Broadcast
-			if err := a.Store.DB().First(&got, b.ID).Error; err != nil {
-				t.Fatal(err)
-			}
-			if got.Status == models.BroadcastDone {
-				if got.Sent != followers {
-					t.Fatalf("broadcast done with %+v", got)
+		r.waitDone(deadline)
+		dups := r.check(workers * batch)
+		t.Logf("killed after %d of %d messages; %d sent twice (bound %d)", atKill, followers, dups, workers*batch)
+	})
+}
+
+// TestGracefulShutdownLosesNothing stops the sending process with SIGTERM
+// while it serves pages and sends a broadcast: the batches in flight are
+// finished, not abandoned, so after the restart every follower has the
+// notice exactly once; and no page request the server had accepted fails.
+func TestGracefulShutdownLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real Plaza processes")
+	}
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		const followers, workers, batch = 4000, 2, 100
+		r := newBroadcastRun(t, dbURL, followers)
+		deadline := time.Now().Add(60 * time.Second)
+		addr := freeAddr(t)
+		first := r.serve(addr, workers, batch)
+		// Page load from a few clients until the server goes away.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var served int
+		var broken []error
+		stop := make(chan struct{})
+		for range 4 {
+			wg.Go(func() {
+				client := &http.Client{Timeout: 10 * time.Second}
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					resp, err := client.Get("http://" + addr + "/@metro")
+					if err != nil {
+						// Refused: the server was not (or no longer)
+						// accepting. Anything else is a request cut off.
+						if !errors.Is(err, syscall.ECONNREFUSED) {
+							mu.Lock()
+							broken = append(broken, err)
+							mu.Unlock()
+						}
+						time.Sleep(5 * time.Millisecond)
+						continue
+					}
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					mu.Lock()
+					if err != nil || resp.StatusCode != http.StatusOK {
+						broken = append(broken, fmt.Errorf("status %d, body %v", resp.StatusCode, err))
+					} else {
+						served++
+					}
+					mu.Unlock()
 				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("broadcast not done after restart: %+v (sink has %d)", got, rcv.count())
-			}
-			time.Sleep(20 * time.Millisecond)
+			})
 		}
-		rcv.mu.Lock()
-		defer rcv.mu.Unlock()
-		if rcv.bad != 0 {
-			t.Fatalf("%d requests failed signature or parsing", rcv.bad)
+		r.waitSent(followers/4, deadline)
+		if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
 		}
-		if len(rcv.got) != followers {
-			t.Fatalf("%d of %d followers received the notice", len(rcv.got), followers)
+		if err := first.Wait(); err != nil {
+			t.Fatalf("plaza did not exit cleanly on SIGTERM: %v", err)
 		}
-		dups := rcv.n - followers
-		t.Logf("%d messages for %d followers: %d sent twice (bound %d)", rcv.n, followers, dups, workers*batch)
-		if dups > workers*batch {
-			t.Fatalf("%d duplicates, more than the %d deliveries the workers had in flight", dups, workers*batch)
+		atStop := r.rcv.count()
+		close(stop)
+		wg.Wait()
+		if atStop >= followers {
+			t.Fatalf("the broadcast finished before the SIGTERM; slow the sink down")
 		}
-		for id, k := range rcv.got {
-			if k > 2 {
-				t.Fatalf("follower %d got the notice %d times", id, k)
-			}
+		second := r.serve("127.0.0.1:0", workers, batch)
+		defer func() {
+			_ = second.Process.Signal(syscall.SIGTERM)
+			_ = second.Wait()
+		}()
+		r.waitDone(deadline)
+		if dups := r.check(0); dups != 0 {
+			t.Fatalf("%d sent twice", dups)
 		}
+		if len(broken) > 0 || served == 0 {
+			t.Fatalf("%d page requests served, %d cut off: %v", served, len(broken), broken[:min(len(broken), 3)])
+		}
+		t.Logf("stopped after %d of %d messages, %d pages served during the run", atStop, followers, served)
 	})
 }
