@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +128,53 @@ func TestBackupAndCopyToPostgres(t *testing.T) {
 	}
 	if r := plaza(t, "", "copy"); r.code != 2 {
 		t.Fatalf("copy without flags: %s", r)
+	}
+}
+
+// TestPostgresDumpAndRestore follows README.md's PostgreSQL backup and
+// restore: pg_dump -Fc of a running demo, pg_restore into an empty
+// database, and Plaza works on the restored copy.
+func TestPostgresDumpAndRestore(t *testing.T) {
+	dump, restore := "pg_dump", "pg_restore"
+	for _, tool := range []string{dump, restore} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing (apt install postgresql-client)", tool)
+			}
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	src := apptest.PostgresURL(t)
+	demo := plaza(t, "", "demo", "--json", "--database-url", src)
+	if demo.code != 0 {
+		t.Fatalf("demo: %s", demo)
+	}
+	var seeded struct {
+		Users []struct{ Email, Password string } `json:"users"`
+	}
+	if err := json.Unmarshal([]byte(demo.stdout), &seeded); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "plaza.dump")
+	if out, err := exec.Command(dump, "-Fc", "-d", src, "-f", file).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	dst := apptest.PostgresURL(t)
+	if out, err := exec.Command(restore, "--no-owner", "-d", dst, file).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	srcDB, _ := openStore(t, src)
+	dstDB, dstStore := openStore(t, dst)
+	for _, m := range []any{&models.User{}, &models.Account{}, &models.Follower{}, &models.Notice{}, &models.AuditEntry{}} {
+		if a, b := count(t, srcDB, m), count(t, dstDB, m); a != b || a == 0 {
+			t.Fatalf("%T: %d rows restored of %d", m, b, a)
+		}
+	}
+	if _, err := dstStore.Authenticate(t.Context(), seeded.Users[0].Email, seeded.Users[0].Password); err != nil {
+		t.Fatalf("sign in on the restored database: %v", err)
+	}
+	// The restored database is current: migrating it applies nothing.
+	if r := plaza(t, "", "migrate", "status", "--database-url", dst); r.code != 0 || strings.Contains(r.stdout, "pending") {
+		t.Fatalf("migrations on the restored database: %s", r)
 	}
 }
