@@ -20,19 +20,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/plazahq/plaza/bench/benchutil"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/queue"
@@ -84,18 +82,17 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "plaza")
 	step("building plaza")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/plaza").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	bin, err := benchutil.BuildPlaza(dir)
+	if err != nil {
+		return err
 	}
-
-	dbURL, err := recreate(ctx, *admin, *dbName)
+	dbURL, drop, err := benchutil.FreshDatabase(ctx, *admin, *dbName)
 	if err != nil {
 		return err
 	}
 	if !*keep {
-		defer drop(context.Background(), *admin, *dbName)
+		defer drop()
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -175,7 +172,7 @@ func run() error {
 		_ = serve.Wait()
 	}()
 	time.Sleep(time.Second)
-	baseRSS := rss(serve.Process.Pid, "VmRSS")
+	baseRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
 
 	step("publishing")
 	b, err := publish(ctx, store)
@@ -187,7 +184,7 @@ func run() error {
 	var materialized, firstSent time.Time
 	for {
 		time.Sleep(100 * time.Millisecond)
-		peak = max(peak, rss(serve.Process.Pid, "VmRSS"))
+		peak = max(peak, benchutil.Memory(serve.Process.Pid, "VmRSS"))
 		var got models.Broadcast
 		if err := db.Gorm.First(&got, b.ID).Error; err != nil {
 			return err
@@ -207,7 +204,7 @@ func run() error {
 		}
 		if got.Status == models.BroadcastDone || got.Status == models.BroadcastCancelled {
 			done := time.Now()
-			hwm := rss(serve.Process.Pid, "VmHWM")
+			hwm := benchutil.Memory(serve.Process.Pid, "VmHWM")
 			sendSecs := got.FinishedAt.Sub(*got.MaterializedAt).Seconds()
 			fmt.Printf("status %s: sent %d, failed %d, dead %d, skipped %d\n", got.Status, got.Sent, got.Failed, got.Dead, got.Skipped)
 			fmt.Printf("sending (materialized -> finished, database clock): %.1f s = %.0f messages/s\n", sendSecs, float64(got.Sent)/sendSecs)
@@ -259,50 +256,4 @@ func publish(ctx context.Context, store *models.Store) (*models.Broadcast, error
 	}
 	_, b, err := store.PublishNotice(ctx, m, &a, n.ID, in)
 	return b, err
-}
-
-// rss reads a memory figure of a process in kB.
-func rss(pid int, field string) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, field+":") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				v, _ := strconv.ParseInt(f[1], 10, 64)
-				return v
-			}
-		}
-	}
-	return 0
-}
-
-func recreate(ctx context.Context, admin, name string) (string, error) {
-	drop(ctx, admin, name)
-	db, err := database.Open(ctx, admin)
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	if err := db.Gorm.Exec("CREATE DATABASE " + name).Error; err != nil {
-		return "", fmt.Errorf("create database: %w", err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
-func drop(ctx context.Context, admin, name string) {
-	db, err := database.Open(ctx, admin)
-	if err != nil {
-		slog.Warn("drop bench database", "err", err)
-		return
-	}
-	defer db.Close()
-	_ = db.Gorm.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
 }

@@ -1,0 +1,66 @@
+// Package benchutil holds what the load programs under bench/ share:
+// building plaza, a fresh database, and reading a process's memory.
+package benchutil
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/plazahq/plaza/database"
+)
+
+// BuildPlaza builds cmd/plaza into dir and returns the binary's path.
+func BuildPlaza(dir string) (string, error) {
+	bin := filepath.Join(dir, "plaza")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/plaza").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// FreshDatabase (re)creates the database name on the PostgreSQL server at
+// admin and returns its URL and a function that drops it.
+func FreshDatabase(ctx context.Context, admin, name string) (string, func(), error) {
+	db, err := database.Open(ctx, admin)
+	if err != nil {
+		return "", nil, err
+	}
+	db.Gorm.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	if err := db.Gorm.Exec("CREATE DATABASE " + name).Error; err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("create database: %w", err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		db.Gorm.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		db.Close()
+	}, nil
+}
+
+// Memory reads a field of /proc/PID/status (VmRSS, VmHWM) in kB.
+func Memory(pid int, field string) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, field+":") {
+			if f := strings.Fields(line); len(f) >= 2 {
+				v, _ := strconv.ParseInt(f[1], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,317 @@
+// Command soak runs a few minutes of mixed traffic against a real `plaza
+// serve` on PostgreSQL: citizens reading pages and feeds and following
+// accounts, staff in the studio, and a broadcast to 50,000 webhook
+// followers through the API every 30 seconds. It reports the responses
+// by status (the goal is zero 5xx) and the Plaza process's memory at the
+// start and the end.
+//
+//	go run ./bench/soak -duration 3m
+//
+// See bench/README.md for the latest figures.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/plazahq/plaza/bench/benchutil"
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+type tally struct {
+	mu     sync.Mutex
+	byCode map[string]int
+	errors int
+	slow   int
+}
+
+func (t *tally) add(code int, err error, took time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err != nil {
+		t.errors++
+		return
+	}
+	t.byCode[strconv.Itoa(code)]++
+	if took > time.Second {
+		t.slow++
+	}
+}
+
+func run() error {
+	duration := flag.Duration("duration", 3*time.Minute, "how long to run")
+	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
+	clients := flag.Int("clients", 8, "concurrent citizens")
+	flag.Parse()
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "plaza-soak")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin, err := benchutil.BuildPlaza(dir)
+	if err != nil {
+		return err
+	}
+	dbURL, cleanup, err := benchutil.FreshDatabase(ctx, *admin, "plaza_soak")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	// The webhook receiver.
+	var received atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		received.Add(1)
+	}))
+	env := append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("cd", 32), "PLAZA_CHANNEL_RATES=",
+		"PLAZA_LOGIN_LIMIT=1000",
+		// The citizens come through a proxy on loopback, each from their own
+		// address, so per-address limits apply to each, not to all of them.
+		"PLAZA_TRUSTED_PROXIES=127.0.0.1/32")
+	demo := exec.Command(bin, "demo", "--json", "--followers", "50000", "--webhook-url", "http://"+ln.Addr().String()+"/hook")
+	demo.Env, demo.Stderr = env, os.Stderr
+	out, err := demo.Output()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	var seeded struct {
+		Users []struct{ Email, Password string } `json:"users"`
+	}
+	if err := json.Unmarshal(out, &seeded); err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store := models.NewStore(db, nil)
+	var owner models.User
+	store.DB().Where("email = ?", "owner@transit.demo.plaza.test").First(&owner)
+	var acc models.Account
+	store.DB().Where("handle = ?", "citytransit").First(&acc)
+	m, err := store.MemberOf(ctx, &owner, acc.OrganizationID)
+	if err != nil {
+		return err
+	}
+	_, token, err := store.CreateAPIToken(ctx, m, "soak", models.APIScopes())
+	if err != nil {
+		return err
+	}
+
+	addr := freeAddr()
+	serve := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
+	serve.Env, serve.Stdout, serve.Stderr = env, os.Stderr, os.Stderr
+	if err := serve.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = serve.Process.Signal(syscall.SIGTERM)
+		_ = serve.Wait()
+	}()
+	base := "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("plaza did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	t := &tally{byCode: map[string]int{}}
+	stop := time.Now().Add(*duration)
+	pages := []string{"/", "/accounts", "/accounts?q=city", "/@citytransit", "/@citytransit/notices", "/@citysafety", "/alerts",
+		"/notices.atom", "/@citytransit/gtfs-rt/alerts", "/@citysafety/cap.atom", "/@citytransit/follow"}
+	// Warm up, then take the starting memory.
+	for _, p := range pages {
+		get(t, http.DefaultClient, base+p)
+	}
+	startRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
+	var wg sync.WaitGroup
+	var follows atomic.Int64
+	for c := range *clients {
+		wg.Go(func() {
+			jar, _ := cookiejar.New(nil)
+			client := &http.Client{Jar: jar, Timeout: 10 * time.Second,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			for i := 0; time.Now().Before(stop); i++ {
+				get(t, client, base+pages[(i+c)%len(pages)])
+				if i%20 == 0 {
+					// A follow: the form, then the post.
+					_, body := get(t, client, base+"/@citysafety/follow")
+					if mm := csrfRE.FindStringSubmatch(body); mm != nil {
+						began := time.Now()
+						form := url.Values{"_csrf": {mm[1]}, "address": {fmt.Sprintf("soak-%d-%d@example.org", c, i)}, "language": {"en"}}
+						req, _ := http.NewRequest("POST", base+"/@citysafety/follow", strings.NewReader(form.Encode()))
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+						req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", c, (i/250)%250, i%250))
+						resp, err := client.Do(req)
+						if err == nil {
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+							follows.Add(1)
+							t.add(resp.StatusCode, nil, time.Since(began))
+						} else {
+							t.add(0, err, 0)
+						}
+					}
+				}
+			}
+		})
+	}
+	// Staff: the studio, and a broadcast every 30 seconds through the API.
+	var broadcasts int
+	wg.Go(func() {
+		jar, _ := cookiejar.New(nil)
+		staff := &http.Client{Jar: jar, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		_, body := get(t, staff, base+"/login")
+		if mm := csrfRE.FindStringSubmatch(body); mm != nil {
+			resp, err := staff.PostForm(base+"/login", url.Values{"_csrf": {mm[1]}, "email": {owner.Email}, "password": {seeded.Users[1].Password}})
+			if err == nil {
+				resp.Body.Close()
+			}
+		}
+		org := fmt.Sprintf("/studio/orgs/%d", acc.OrganizationID)
+		next := time.Now()
+		for time.Now().Before(stop) {
+			for _, p := range []string{org, org + "/accounts/citytransit/notices", org + "/accounts/citytransit/followers", org + "/audit"} {
+				get(t, staff, base+p)
+			}
+			if time.Now().After(next) {
+				next = time.Now().Add(30 * time.Second)
+				broadcasts++
+				body := fmt.Sprintf(`{"kind":"transit","title_en":"Soak %d","body_en":"Line 12 is diverted.","routes":["12"],"effect":"DETOUR"}`, broadcasts)
+				if id, err := api(staff, base, token, "/accounts/citytransit/notices", body); err == nil {
+					_, err = api(staff, base, token, fmt.Sprintf("/notices/%d/publish", id), "")
+					if err != nil {
+						t.add(0, err, 0)
+					}
+				} else {
+					t.add(0, err, 0)
+				}
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+	// Memory once the load has settled (a quarter of the way in, after
+	// the first broadcast), to compare with the end: growth between the
+	// two is what a leak would show.
+	var peak, steadyRSS atomic.Int64
+	go func() {
+		steadyAt := time.Now().Add(*duration / 4)
+		for time.Now().Before(stop) {
+			r := benchutil.Memory(serve.Process.Pid, "VmRSS")
+			peak.Store(max(peak.Load(), r))
+			if steadyRSS.Load() == 0 && time.Now().After(steadyAt) {
+				steadyRSS.Store(r)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}()
+	wg.Wait()
+	// Let the last broadcast finish before reading the end state.
+	time.Sleep(5 * time.Second)
+	endRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
+	var pendingDeliveries int64
+	db.SQL.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE status IN ('queued', 'sending')`).Scan(&pendingDeliveries)
+	var codes []string
+	total, fives := 0, 0
+	for c, n := range t.byCode {
+		codes = append(codes, fmt.Sprintf("%s: %d", c, n))
+		total += n
+		if strings.HasPrefix(c, "5") {
+			fives += n
+		}
+	}
+	sort.Strings(codes)
+	fmt.Printf("ran %v with %d citizens and one staff member\n", *duration, *clients)
+	fmt.Printf("requests: %d (%s); client errors (no response): %d; slower than 1 s: %d; 5xx: %d\n", total, strings.Join(codes, ", "), t.errors, t.slow, fives)
+	fmt.Printf("follows: %d; broadcasts: %d; webhook messages received: %d; deliveries left unsent: %d\n", follows.Load(), broadcasts, received.Load(), pendingDeliveries)
+	steady := steadyRSS.Load()
+	fmt.Printf("plaza memory: %d MB after warm-up, %d MB under load a quarter of the way in, %d MB at the end (%+.1f%% since then), peak %d MB\n",
+		startRSS>>10, steady>>10, endRSS>>10, float64(endRSS-steady)*100/float64(max(steady, 1)), peak.Load()>>10)
+	if fives > 0 || t.errors > 0 {
+		return fmt.Errorf("%d 5xx and %d failed requests", fives, t.errors)
+	}
+	return nil
+}
+
+func get(t *tally, c *http.Client, u string) (int, string) {
+	began := time.Now()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.add(0, err, 0)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	t.add(resp.StatusCode, nil, time.Since(began))
+	return resp.StatusCode, string(body)
+}
+
+func api(c *http.Client, base, token, path, body string) (int64, error) {
+	req, _ := http.NewRequest("POST", base+"/api/v1"+path, bytes.NewReader([]byte(body)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID     int64 `json:"id"`
+		Notice struct {
+			ID int64 `json:"id"`
+		} `json:"notice"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return 0, fmt.Errorf("%s: %d %s", path, resp.StatusCode, b)
+	}
+	_ = json.Unmarshal(b, &out)
+	return max(out.ID, out.Notice.ID), nil
+}
+
+func freeAddr() string {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer ln.Close()
+	return ln.Addr().String()
+}
