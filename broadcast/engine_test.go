@@ -618,3 +618,37 @@ func TestTwoInstancesShareTheWorkWithoutDoubleSending(t *testing.T) {
 		}
 	})
 }
+
+func TestCancelLeavesNothingWaiting(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) {
+			o.Broadcast.BatchSize, o.Broadcast.Concurrency, o.Broadcast.Workers = 10, 1, 1
+			o.Broadcast.Backoff, o.Broadcast.MaxBackoff = time.Hour, time.Hour
+		}, nil)
+		e.ch.delay = 20 * time.Millisecond
+		// The gateway is down: every message comes back for a retry an
+		// hour later.
+		e.ch.setScript(func(*broadcast.Message) broadcast.Result { return broadcast.RetryResult("gateway down", 0) })
+		e.followers(60)
+		_, b := e.publish(general("Never arrives"))
+		e.waitStatus(b.ID, models.BroadcastSending, 10*time.Second)
+		time.Sleep(300 * time.Millisecond) // a few batches retried, one in flight
+		if _, err := e.app.Store.CancelBroadcast(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got := e.checkLedger(b.ID)
+			if got["queued"] == 0 && got["sending"] == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("deliveries still waiting in a cancelled broadcast: %v", got)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got := e.broadcast(b.ID); got.Remaining() != 0 || got.Skipped != 60 || got.Status != models.BroadcastCancelled {
+			t.Fatalf("cancelled broadcast: %+v", got)
+		}
+	})
+}

@@ -262,6 +262,21 @@ func (l *ledger) record(ctx context.Context, b int64, accountID int64, outs []ou
 				return err
 			}
 		}
+		// A broadcast cancelled while this batch was out: what this batch
+		// put back in the queue (retries, rate-limited) is skipped too, or
+		// it would wait for ever in a broadcast nobody sends.
+		if counts[models.DeliveryQueued] > 0 {
+			res := tx.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled'
+				WHERE broadcast_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ? AND status = 'cancelled')`, b, b)
+			if res.Error != nil {
+				return fmt.Errorf("skip requeued deliveries of a cancelled broadcast: %w", res.Error)
+			}
+			if res.RowsAffected > 0 {
+				if err := tx.Exec(`UPDATE broadcasts SET skipped = skipped + ? WHERE id = ?`, res.RowsAffected, b).Error; err != nil {
+					return fmt.Errorf("count skipped deliveries: %w", err)
+				}
+			}
+		}
 		for status, ids := range ends {
 			if err := endFollows(tx, accountID, ids, status, now); err != nil {
 				return err
