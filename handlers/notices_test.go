@@ -267,6 +267,8 @@ func TestPublicNoticePages(t *testing.T) {
 			status           int
 			want, not        []string
 		}{
+			{"home page leads with the alerts in force", "/", "", 200,
+				[]string{"Alerts in force", "Flood warning", "All alerts in force"}, []string{"New timetable"}},
 			{"account page lists notices", "/@metro", "", 200,
 				[]string{"Flood warning", "Line 12 detour", `type="application/atom+xml"`}, []string{"Secret draft"}},
 			{"notice in English", fmt.Sprintf("/@metro/notices/%d", alert.ID), "", 200,

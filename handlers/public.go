@@ -25,11 +25,18 @@ func registerPublic(e *echo.Echo, h *public) {
 }
 
 func (h *public) home(c echo.Context) error {
-	accounts, _, err := h.store.Directory(c.Request().Context(), models.DirectoryFilter{}, models.Page{Number: 1, Size: 6})
+	ctx := c.Request().Context()
+	accounts, _, err := h.store.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1, Size: 6})
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.Home(accounts))
+	// The alerts in force come first on the home page: a typhoon warning
+	// must not be three clicks away.
+	alerts, err := h.store.ActiveAlerts(ctx, 0, h.store.Now(), 3)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.Home(accounts, alerts))
 }
 
 func (h *public) directory(c echo.Context) error {

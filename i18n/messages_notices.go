@@ -205,6 +205,8 @@ var noticeMessages = map[string][2]string{
 	"alerts.title_short":          {"Alerts in force", "当前警报"},
 	"alerts.of":                   {"Alerts in force from %s", "%s 当前生效的警报"},
 	"alerts.lead":                 {"Safety warnings and transit notices in force now, across the city. The most severe come first.", "全市当前生效的安全警报和交通通知，最严重的排在最前。"},
+	"home.all_alerts":             {"All alerts in force", "全部生效中的警报"},
+	"nav.alerts":                  {"Alerts", "警报"},
 	"alerts.none":                 {"No alerts are in force right now.", "目前没有生效中的警报。"},
 
 	// CAP 1.2 vocabulary
