@@ -113,6 +113,17 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 		if frag := c.Get(progressURL + "/progress"); frag.Status != 200 || strings.Contains(frag.Body, "hx-trigger") || strings.Contains(frag.Body, "<html") {
 			t.Fatalf("finished fragment keeps polling or is a whole page: %s", frag.Body)
 		}
+		// A stale editor tab cannot change a published notice behind the
+		// followers' backs: it is told to send an update instead.
+		stale := url.Values{}
+		for k, v := range good {
+			stale[k] = v
+		}
+		stale.Set("action", "save")
+		if r := c.Post(fmt.Sprintf("%s/%d", base, n.ID), stale); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.Body, "send an update instead") {
+			t.Fatalf("saving a published notice: %s", r)
+		}
 		// Published: its page offers update, all-clear and cancel.
 		detail := c.Get(fmt.Sprintf("%s/%d", base, n.ID))
 		if !strings.Contains(detail.Body, "Send an update") || !strings.Contains(detail.Body, "Give the all-clear") {
