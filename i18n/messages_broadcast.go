@@ -41,7 +41,7 @@ var broadcastMessages = map[string][2]string{
 	"bc.digest_subject_weekly":        {"Your weekly digest from %[1]s: %[2]d notices", "%[1]s 每周摘要：%[2]d 条通知"},
 	"bc.digest_intro":                 {"Here is what %s published since your last digest.", "以下是 %s 自上次摘要以来发布的通知。"},
 	"delivery.title":                  {"Delivery and feeds of %s", "%s 的投递与订阅源"},
-	"delivery.tab":                    {"Delivery", "投递"},
+	"delivery.tab":                    {"Delivery and feeds", "投递与订阅源"},
 	"delivery.lead":                   {"Notices reach followers on the channel they chose. E-mail needs no setting here; a webhook passes notices to an SMS gateway or another system.", "通知通过关注者选择的渠道送达。电子邮件无需在此设置；Webhook 可将通知转交给短信网关或其他系统。"},
 	"delivery.webhook":                {"Signed webhook", "签名 Webhook"},
 	"delivery.webhook_hint":           {"Each message to a follower on the webhook channel is sent as a JSON POST to this address, signed with HMAC-SHA256 (see the README for the format).", "发给 Webhook 渠道关注者的每条消息，都会以 JSON POST 的形式发送到此地址，并使用 HMAC-SHA256 签名（格式见 README）。"},
