@@ -154,7 +154,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	e := handlers.New(handlers.Deps{
 		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
-			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location},
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})
 	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner,
 		Broadcasts: engine, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil

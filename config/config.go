@@ -44,6 +44,13 @@ type Config struct {
 	// SendLease is how long a claimed batch stays with its worker before
 	// another may take it over (after a crash).
 	SendLease time.Duration
+	// FeedbackLimit is how many feedback forms one client address may
+	// send per hour (a shared office or a mobile carrier's address is
+	// many people, so it is generous).
+	FeedbackLimit int
+	// TileURL is a map tile server template ({z}/{x}/{y}); empty shows no
+	// map.
+	TileURL string
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -70,6 +77,8 @@ func Settings() []Setting {
 		{"send-batch", "PLAZA_SEND_BATCH", "1000", "deliveries a worker claims at a time; after a crash at most this many per worker can be sent twice"},
 		{"channel-rates", "PLAZA_CHANNEL_RATES", "email=50", "messages per second per channel across all instances, e.g. email=50,webhook=500; a channel not named has no limit"},
 		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claimed batch stays with its worker before another instance may take it over"},
+		{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
+		{"tile-url", "PLAZA_TILE_URL", "", "map tile server for project locations, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no map"},
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
 	}
 }
@@ -94,6 +103,16 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		var err error
 		if c.LoginLimit, err = strconv.Atoi(*vals["login-limit"]); err != nil || c.LoginLimit < 1 {
 			return c, fmt.Errorf("login-limit %q: want a positive number", *vals["login-limit"])
+		}
+		if c.FeedbackLimit, err = strconv.Atoi(*vals["feedback-limit"]); err != nil || c.FeedbackLimit < 1 {
+			return c, fmt.Errorf("feedback-limit %q: want a positive number", *vals["feedback-limit"])
+		}
+		if c.TileURL = strings.TrimSpace(*vals["tile-url"]); c.TileURL != "" {
+			u, err := url.Parse(c.TileURL)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+				!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
+				return c, fmt.Errorf("tile-url %q: want an http(s) URL with {z}, {x} and {y}", c.TileURL)
+			}
 		}
 		if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
 			return c, fmt.Errorf("shutdown-timeout %q: want a duration such as 15s", *vals["shutdown-timeout"])

@@ -31,7 +31,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
 		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second,
 		SMTPURL: "log", MailFrom: "no-reply@localhost",
-		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute,
+		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 	}
 	with := func(f func(*config.Config)) config.Config {
 		c := defaults
@@ -47,7 +47,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
 		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second,
 		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
-		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute,
+		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 	}
 	allFlags := []string{
 		"--addr", ":7000", "--database-url", "sqlite:/tmp/flag.db", "--base-url", "http://flag.example.org:8000",
@@ -58,7 +58,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute,
 		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
-		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute,
+		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 	}
 	tests := []struct {
 		name string
@@ -136,6 +136,10 @@ func TestBadValues(t *testing.T) {
 		{"channel-rates", "email", `channel-rates "email"`},
 		{"channel-rates", "email=-1", `channel-rates "email=-1"`},
 		{"channel-rates", "=5", `channel-rates "=5"`},
+		{"feedback-limit", "0", `feedback-limit "0"`},
+		{"tile-url", "tiles.example/{z}/{x}/{y}.png", `tile-url "tiles.example`},
+		{"tile-url", "https://tiles.example/map.png", `tile-url "https://tiles.example/map.png"`},
+		{"tile-url", "javascript:{z}{x}{y}", `tile-url "javascript:`},
 	}
 	for _, tt := range bad {
 		// The same value is refused whether it comes from a flag or from

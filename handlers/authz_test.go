@@ -47,6 +47,7 @@ func studioRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	rs = append(rs, deliveryRoutes(t, a, f)...)
 	rs = append(rs, noticeRoutes(t, a, f)...)
 	rs = append(rs, apiTokenRoutes(t, a, f)...)
+	rs = append(rs, projectRoutes(t, a, f)...)
 	return rs
 }
 

@@ -38,6 +38,8 @@ const (
 	uploadBodyLimit = models.MaxAvatarBytes + 256<<10
 	// importBodyLimit fits a CSV of well over 100,000 followers.
 	importBodyLimit = 32 << 20
+	// projectFileBodyLimit fits the largest project document (a PDF).
+	projectFileBodyLimit = models.MaxProjectDocBytes + 256<<10
 )
 
 // bodyLimit is the largest body a route accepts.
@@ -45,6 +47,8 @@ func bodyLimit(route string) int64 {
 	switch {
 	case strings.HasSuffix(route, "/avatar"):
 		return uploadBodyLimit
+	case strings.HasSuffix(route, "/files"):
+		return projectFileBodyLimit
 	case strings.HasSuffix(route, "/imports"):
 		return importBodyLimit
 	}
@@ -133,22 +137,33 @@ func (s *server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 
 // contentSecurityPolicy allows only this site's own scripts, styles and
 // images (plus data: images for inline QR previews later); no inline script.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+// contentSecurityPolicy allows images from the map tile server (when one
+// is configured) besides the site itself.
+func contentSecurityPolicy(tileURL string) string {
+	img := "'self' data:"
+	if u, err := url.Parse(tileURL); err == nil && u.Host != "" {
+		img += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img + "; " +
+		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+}
 
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if c.Request().TLS != nil || c.Scheme() == "https" {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+func securityHeaders(tileURL string) echo.MiddlewareFunc {
+	csp := contentSecurityPolicy(tileURL)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			if c.Request().TLS != nil || c.Scheme() == "https" {
+				h.Set("Strict-Transport-Security", "max-age=31536000")
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 

@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,6 +43,11 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Location is the time zone staff enter and read times in (nil: UTC).
 	Location *time.Location
+	// FeedbackLimit is how many feedback forms a client address may send
+	// per hour.
+	FeedbackLimit int
+	// TileURL is the map tile server template; empty shows no map.
+	TileURL string
 }
 
 // Deps is everything the handlers need, built once in main.
@@ -78,12 +84,13 @@ func New(d Deps) *echo.Echo {
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	// logRequests comes first so that it also logs what recoverPanic
 	// turns a panic into.
-	e.Use(s.logRequests, s.recoverPanic, securityHeaders, s.limitBody, s.pageEnv)
+	e.Use(s.logRequests, s.recoverPanic, securityHeaders(d.Config.TileURL), s.limitBody, s.pageEnv)
 
 	registerHealth(e, d.Ready, d.Registry)
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
+	registerPublicProjects(e, &publicProjects{store: d.Store, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
 	registerAPI(e, &apiArea{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	registerFollow(e, &follow{store: d.Store, links: d.Links})

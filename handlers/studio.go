@@ -56,6 +56,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	registerImports(g, h)
 	registerDelivery(g, h)
 	registerNotices(g, h)
+	registerProjects(g, h)
 	registerAPITokens(g, h)
 }
 

@@ -28,8 +28,11 @@ type Account struct {
 	SendRate int
 	// GTFSAgencyID is the agency id of the account in its GTFS data.
 	GTFSAgencyID string `gorm:"column:gtfs_agency_id"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// FeedbackReview holds citizens' feedback for a moderator before it
+	// is shown.
+	FeedbackReview bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Categories an account can be listed under in the directory.
@@ -177,7 +180,7 @@ func (s *Store) CreateAccount(ctx context.Context, m *Member, in AccountInput) (
 		return nil, err
 	}
 	a := &Account{
-		OrganizationID: m.Org.ID, Handle: in.Handle, Name: in.Name, NameZh: in.NameZh,
+		OrganizationID: m.Org.ID, Handle: in.Handle, Name: in.Name, NameZh: in.NameZh, FeedbackReview: true,
 		BioEn: in.BioEn, BioZh: in.BioZh, Category: in.Category, Languages: langs, Topics: in.Topics,
 	}
 	err = s.Tx(ctx, func(tx *Store) error {

@@ -2833,6 +2833,10 @@ func AccountTabs(m *models.Member, handle, active string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
+		templ_7745c5c3_Err = studioLink(orgPath(m.Org.ID, "/accounts/"+handle+"/projects"), t(ctx, "projects.tab"), active == "projects").Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		templ_7745c5c3_Err = studioLink(orgPath(m.Org.ID, "/accounts/"+handle+"/followers"), t(ctx, "accounts.tab_followers"), active == "followers").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -1,0 +1,350 @@
+package handlers
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// The moderation side of projects: the queue, bulk actions, official
+// responses, the official summary and the exports.
+
+func (h *projects) queueFilter(c echo.Context) models.FeedbackFilter {
+	f := models.FeedbackFilter{Status: c.QueryParam("status"), Stance: c.QueryParam("stance"),
+		District: c.QueryParam("district"), Query: c.QueryParam("q"), Reported: c.QueryParam("reported") == "1"}
+	if !slices.Contains(models.FeedbackStatuses(), f.Status) {
+		f.Status = ""
+	}
+	if !slices.Contains(models.Stances(), f.Stance) {
+		f.Stance = ""
+	}
+	if len([]rune(f.Query)) > 100 {
+		f.Query = string([]rune(f.Query)[:100])
+	}
+	if len([]rune(f.District)) > 100 {
+		f.District = ""
+	}
+	return f
+}
+
+func (h *projects) queue(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	f := h.queueFilter(c)
+	page := pageParam(c)
+	if c.QueryParam("size") == "100" {
+		page.Size = 100
+	}
+	list, total, err := h.store.OrgFeedback(ctx, m, a, p.ID, f, page)
+	if err != nil {
+		return err
+	}
+	counts, err := h.store.FeedbackCounts(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	questions, err := h.store.ProjectQuestions(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
+	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager))
+}
+
+func (h *projects) bulk(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	params, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(err)
+	}
+	var ids []int64
+	for _, raw := range params["ids"] {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			return echo.NewHTTPError(http.StatusBadRequest, "bad id")
+		}
+		ids = append(ids, id)
+	}
+	back := safeNext(c.FormValue("back"))
+	if !strings.HasPrefix(back, projectURL(m, a, p.ID, "/feedback")) {
+		back = projectURL(m, a, p.ID, "/feedback")
+	}
+	_, err = h.store.ModerateFeedback(c.Request().Context(), m, a, p.ID, ids, c.FormValue("action"))
+	if v, ok := models.AsValidation(err); ok {
+		// The queue page shows why nothing happened (nothing selected,
+		// too many, no action) as its notice.
+		key := v.Fields["ids"]
+		if key == "" {
+			key = "feedback.err_no_action"
+		}
+		return redirect(c, back, key)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, back, "feedback.moderated_"+c.FormValue("action"))
+}
+
+func (h *projects) feedbackItem(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "feedback")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	fb, err := h.store.OrgFeedbackItem(ctx, m, a, p.ID, id)
+	if err != nil {
+		return err
+	}
+	questions, err := h.store.ProjectQuestions(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.FeedbackItem(m, a, p, fb, questions, fb.Response, nil))
+}
+
+func (h *projects) respond(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "feedback")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	response := c.FormValue("response")
+	publish := c.FormValue("action") == "publish"
+	_, err = h.store.RespondToFeedback(ctx, m, a, p.ID, id, response, publish)
+	if v, ok := models.AsValidation(err); ok {
+		fb, err := h.store.OrgFeedbackItem(ctx, m, a, p.ID, id)
+		if err != nil {
+			return err
+		}
+		questions, err := h.store.ProjectQuestions(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.FeedbackItem(m, a, p, fb, questions, response, v.Fields))
+	}
+	if err != nil {
+		return err
+	}
+	key := "feedback.response_saved"
+	if publish {
+		key = "feedback.response_published"
+	}
+	return redirect(c, projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(id, 10)), key)
+}
+
+func (h *projects) summary(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	en, zh := c.FormValue("result_en"), c.FormValue("result_zh")
+	_, err = h.store.SetProjectResult(c.Request().Context(), m, a, p.ID, en, zh)
+	if v, ok := models.AsValidation(err); ok {
+		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
+			ps.Project.ResultEn, ps.Project.ResultZh = en, zh
+			ps.Errors = v.Fields
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#summary"), "projects.summary_saved")
+}
+
+// exportName is the file name of an export: the account, the project and
+// the day.
+func (h *projects) exportName(a *models.Account, p *models.Project, ext string) string {
+	return fmt.Sprintf("%s-project-%d-feedback-%s.%s", a.Handle, p.ID, h.store.Now().In(h.loc).Format("20060102"), ext)
+}
+
+func exportTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// exportCSV streams every answer as CSV. It starts with a byte-order mark
+// so spreadsheet programs read it as UTF-8 and show Chinese text.
+func (h *projects) exportCSV(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+h.exportName(a, p, "csv")+`"`)
+	res.Header().Set("Cache-Control", "no-store")
+	buf := bufio.NewWriterSize(res, 32<<10)
+	w := csv.NewWriter(buf)
+	started := false
+	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, func(qs []models.ProjectQuestion, r models.ExportRow) error {
+		if !started {
+			started = true
+			if err := writeCSVHeader(res, buf, w, qs); err != nil {
+				return err
+			}
+		}
+		row := feedbackColumns(&r.Feedback)
+		for _, x := range r.Extra {
+			row = append(row, csvSafe(x))
+		}
+		return w.Write(row)
+	})
+	if err == nil && !started {
+		qs, qerr := h.store.ProjectQuestions(c.Request().Context(), p.ID)
+		if qerr != nil {
+			return qerr
+		}
+		err = writeCSVHeader(res, buf, w, qs)
+	}
+	if err != nil {
+		if !res.Committed {
+			return err
+		}
+		// Headers are gone: the download ends short, and the error is
+		// logged; a CSV has no way to say "incomplete".
+		return fmt.Errorf("export feedback csv: %w", err)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("export feedback csv: %w", err)
+	}
+	return buf.Flush()
+}
+
+var feedbackHeader = []string{"id", "created_at", "updated_at", "stance", "comment", "name", "contact", "district",
+	"channel", "language", "status", "reports", "response", "response_at"}
+
+func writeCSVHeader(res *echo.Response, buf *bufio.Writer, w *csv.Writer, qs []models.ProjectQuestion) error {
+	res.WriteHeader(http.StatusOK)
+	if _, err := buf.WriteString("\uFEFF"); err != nil {
+		return err
+	}
+	head := slices.Clone(feedbackHeader)
+	for _, q := range qs {
+		head = append(head, q.Label("en"))
+	}
+	return w.Write(head)
+}
+
+func feedbackColumns(f *models.Feedback) []string {
+	resp := ""
+	if f.ResponseAt != nil {
+		resp = exportTime(*f.ResponseAt)
+	}
+	return []string{strconv.FormatInt(f.ID, 10), exportTime(f.CreatedAt), exportTime(f.UpdatedAt), f.Stance,
+		csvSafe(f.Comment), csvSafe(f.Name), csvSafe(f.Contact), csvSafe(f.District), f.Channel, f.Lang, f.Status,
+		strconv.Itoa(f.Reports), csvSafe(f.Response), resp}
+}
+
+// csvSafe defuses text that a spreadsheet would run as a formula (CSV
+// injection): a leading =, +, -, @, tab or carriage return gets a quote
+// in front, which spreadsheets show as text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// exportJSON streams every answer as one JSON array, an object per answer.
+func (h *projects) exportJSON(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+h.exportName(a, p, "json")+`"`)
+	res.Header().Set("Cache-Control", "no-store")
+	buf := bufio.NewWriterSize(res, 32<<10)
+	enc := json.NewEncoder(buf)
+	first := true
+	start := func() error {
+		res.WriteHeader(http.StatusOK)
+		_, err := buf.WriteString("[\n")
+		return err
+	}
+	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, func(qs []models.ProjectQuestion, r models.ExportRow) error {
+		if first {
+			if err := start(); err != nil {
+				return err
+			}
+		} else if _, err := buf.WriteString(","); err != nil {
+			return err
+		}
+		first = false
+		return enc.Encode(exportObject(qs, &r))
+	})
+	if err == nil && first {
+		err = start()
+	}
+	if err != nil {
+		if !res.Committed {
+			return err
+		}
+		return fmt.Errorf("export feedback json: %w", err)
+	}
+	if _, err := buf.WriteString("]\n"); err != nil {
+		return fmt.Errorf("export feedback json: %w", err)
+	}
+	return buf.Flush()
+}
+
+type exportAnswer struct {
+	Question string   `json:"question"`
+	Answer   []string `json:"answer"`
+}
+
+type exportFeedback struct {
+	ID         int64          `json:"id"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+	Stance     string         `json:"stance"`
+	Comment    string         `json:"comment"`
+	Name       string         `json:"name"`
+	Contact    string         `json:"contact"`
+	District   string         `json:"district"`
+	Channel    string         `json:"channel"`
+	Language   string         `json:"language"`
+	Status     string         `json:"status"`
+	Reports    int            `json:"reports"`
+	Response   string         `json:"response"`
+	ResponseAt *time.Time     `json:"response_at"`
+	Answers    []exportAnswer `json:"answers"`
+}
+
+func exportObject(qs []models.ProjectQuestion, r *models.ExportRow) exportFeedback {
+	f := &r.Feedback
+	out := exportFeedback{ID: f.ID, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC(), Stance: f.Stance, Comment: f.Comment,
+		Name: f.Name, Contact: f.Contact, District: f.District, Channel: f.Channel, Language: f.Lang, Status: f.Status,
+		Reports: f.Reports, Response: f.Response, ResponseAt: f.ResponseAt, Answers: []exportAnswer{}}
+	answers := f.AnswerMap()
+	for _, q := range qs {
+		if a := answers[strconv.FormatInt(q.ID, 10)]; len(a) > 0 {
+			out.Answers = append(out.Answers, exportAnswer{Question: q.Label("en"), Answer: a})
+		}
+	}
+	return out
+}

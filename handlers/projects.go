@@ -1,0 +1,502 @@
+package handlers
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// projects is the studio area where staff set up public projects, their
+// files, questions and timeline, and moderate what citizens answer.
+type projects struct {
+	store   *models.Store
+	loc     *time.Location
+	baseURL string
+}
+
+func registerProjects(g *echo.Group, s *studio) {
+	loc := s.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	h := &projects{store: s.store, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
+
+	g.GET("/accounts/:handle/projects", h.list, view)
+	g.POST("/accounts/:handle/projects/settings", h.settings, write)
+	g.GET("/accounts/:handle/projects/new", h.newProject, write)
+	g.POST("/accounts/:handle/projects", h.create, write)
+	g.GET("/accounts/:handle/projects/:id", h.show, view)
+	g.POST("/accounts/:handle/projects/:id", h.save, write)
+	g.POST("/accounts/:handle/projects/:id/status", h.status, write)
+	g.POST("/accounts/:handle/projects/:id/events/:event/delete", h.deleteEvent, write)
+	g.POST("/accounts/:handle/projects/:id/files", h.upload, write)
+	g.POST("/accounts/:handle/projects/:id/files/:file/delete", h.deleteFile, write)
+	g.POST("/accounts/:handle/projects/:id/questions", h.addQuestion, write)
+	g.POST("/accounts/:handle/projects/:id/questions/:question/delete", h.deleteQuestion, write)
+	g.POST("/accounts/:handle/projects/:id/announce", h.announce, write)
+	g.GET("/accounts/:handle/projects/:id/delete", h.confirmDelete, write)
+	g.POST("/accounts/:handle/projects/:id/delete", h.remove, write)
+
+	g.GET("/accounts/:handle/projects/:id/feedback", h.queue, view)
+	g.POST("/accounts/:handle/projects/:id/feedback", h.bulk, moderate)
+	g.GET("/accounts/:handle/projects/:id/feedback/:feedback", h.feedbackItem, view)
+	g.POST("/accounts/:handle/projects/:id/feedback/:feedback", h.respond, moderate)
+	g.POST("/accounts/:handle/projects/:id/summary", h.summary, moderate)
+	g.GET("/accounts/:handle/projects/:id/export.csv", h.exportCSV, moderate)
+	g.GET("/accounts/:handle/projects/:id/export.json", h.exportJSON, moderate)
+}
+
+func (h *projects) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+func (h *projects) project(c echo.Context) (*models.Member, *models.Account, *models.Project, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := h.store.OrgProject(c.Request().Context(), m, a, id)
+	return m, a, p, err
+}
+
+func projectURL(m *models.Member, a *models.Account, id int64, rest string) string {
+	return orgURL(m, "/accounts/"+a.Handle+"/projects/"+strconv.FormatInt(id, 10)+rest)
+}
+
+func (h *projects) list(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	page := pageParam(c)
+	list, total, err := h.store.OrgProjects(c.Request().Context(), m, a, page)
+	if err != nil {
+		return err
+	}
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
+	return render(c, http.StatusOK, templates.ProjectList(m, a, list, pager))
+}
+
+func (h *projects) settings(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.SetFeedbackReview(c.Request().Context(), m, a, c.FormValue("feedback_review") == "on"); err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/projects"), "projects.settings_saved")
+}
+
+// form reads the project editor. Numbers and times that do not parse are
+// field errors, with everything else the staff member typed kept.
+func (h *projects) form(c echo.Context) (templates.ProjectForm, models.ProjectInput) {
+	f := templates.ProjectForm{
+		TitleEn: c.FormValue("title_en"), TitleZh: c.FormValue("title_zh"), SummaryEn: c.FormValue("summary_en"),
+		SummaryZh: c.FormValue("summary_zh"), BodyEn: c.FormValue("body_en"), BodyZh: c.FormValue("body_zh"),
+		Address: c.FormValue("address"), Latitude: c.FormValue("latitude"), Longitude: c.FormValue("longitude"),
+		Budget: c.FormValue("budget"), BudgetCurrency: c.FormValue("budget_currency"), Districts: c.FormValue("districts"),
+		Public: c.FormValue("public") == "on", OpensAt: c.FormValue("opens_at"), ClosesAt: c.FormValue("closes_at"),
+		Errors: map[string]string{},
+	}
+	in := models.ProjectInput{
+		TitleEn: f.TitleEn, TitleZh: f.TitleZh, SummaryEn: f.SummaryEn, SummaryZh: f.SummaryZh, BodyEn: f.BodyEn, BodyZh: f.BodyZh,
+		Address: f.Address, BudgetCurrency: f.BudgetCurrency, Districts: f.Districts, Public: f.Public,
+	}
+	for _, fl := range []struct {
+		name, raw string
+		dst       **float64
+	}{{"latitude", f.Latitude, &in.Latitude}, {"longitude", f.Longitude, &in.Longitude}} {
+		if raw := strings.TrimSpace(fl.raw); raw != "" {
+			v, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				f.Errors[fl.name] = "projects.err_number"
+				continue
+			}
+			*fl.dst = &v
+		}
+	}
+	if raw := strings.NewReplacer(",", "", " ", "", "_", "").Replace(strings.TrimSpace(f.Budget)); raw != "" {
+		v, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			f.Errors["budget"] = "projects.err_budget"
+		} else {
+			in.Budget = &v
+		}
+	}
+	for _, fl := range []struct {
+		name, raw string
+		dst       **time.Time
+	}{{"opens_at", f.OpensAt, &in.OpensAt}, {"closes_at", f.ClosesAt, &in.ClosesAt}} {
+		t, ok := parseLocalTime(fl.raw, h.loc)
+		if !ok {
+			f.Errors[fl.name] = "notices.err_time_format"
+			continue
+		}
+		*fl.dst = t
+	}
+	return f, in
+}
+
+// parseLocalTime reads a datetime-local value ("2026-11-23T08:30",
+// seconds optional) in loc.
+func parseLocalTime(s string, loc *time.Location) (*time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil && t.Year() >= 2000 && t.Year() < 3000 {
+			return &t, true
+		}
+	}
+	return nil, false
+}
+
+func (h *projects) formOf(p *models.Project) templates.ProjectForm {
+	local := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(h.loc).Format("2006-01-02T15:04")
+	}
+	f := templates.ProjectForm{
+		ID: p.ID, TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, BodyEn: p.BodyEn, BodyZh: p.BodyZh,
+		Address: p.Address, BudgetCurrency: p.BudgetCurrency, Districts: p.Districts, Public: p.Public,
+		OpensAt: local(p.OpensAt), ClosesAt: local(p.ClosesAt), Errors: map[string]string{},
+	}
+	if p.Latitude != nil && p.Longitude != nil {
+		f.Latitude, f.Longitude = strconv.FormatFloat(*p.Latitude, 'f', -1, 64), strconv.FormatFloat(*p.Longitude, 'f', -1, 64)
+	}
+	if p.Budget != nil {
+		f.Budget = strconv.FormatInt(*p.Budget, 10)
+	}
+	return f
+}
+
+func (h *projects) newProject(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.ProjectEditor(m, a, templates.ProjectForm{Errors: map[string]string{}}, h.loc.String()))
+}
+
+func (h *projects) create(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	f, in := h.form(c)
+	if len(f.Errors) > 0 {
+		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
+	}
+	p, err := h.store.CreateProject(c.Request().Context(), m, a, in)
+	if v, ok := models.AsValidation(err); ok {
+		f.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, ""), "projects.created")
+}
+
+// page gathers what the studio page of a project shows.
+func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *models.Project) (templates.ProjectStudio, error) {
+	ctx := c.Request().Context()
+	ps := templates.ProjectStudio{Project: p, Form: h.formOf(p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
+	var err error
+	if ps.Timeline, err = h.store.ProjectTimeline(ctx, p.ID); err != nil {
+		return ps, err
+	}
+	if ps.Files, err = h.store.ProjectFiles(ctx, p.ID); err != nil {
+		return ps, err
+	}
+	if ps.Questions, err = h.store.ProjectQuestions(ctx, p.ID); err != nil {
+		return ps, err
+	}
+	if ps.Counts, err = h.store.FeedbackCounts(ctx, p.ID); err != nil {
+		return ps, err
+	}
+	if ps.Results, err = h.store.ProjectResults(ctx, p.ID); err != nil {
+		return ps, err
+	}
+	ps.Status = templates.StatusForm{Status: p.Status}
+	ps.Question = templates.QuestionForm{Kind: models.QuestionSingle}
+	return ps, nil
+}
+
+func (h *projects) show(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	ps, err := h.page(c, m, a, p)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.ProjectStudioPage(m, a, ps))
+}
+
+// again shows the project page with one of its forms sent back.
+func (h *projects) again(c echo.Context, m *models.Member, a *models.Account, p *models.Project, fill func(*templates.ProjectStudio)) error {
+	ps, err := h.page(c, m, a, p)
+	if err != nil {
+		return err
+	}
+	fill(&ps)
+	return render(c, http.StatusUnprocessableEntity, templates.ProjectStudioPage(m, a, ps))
+}
+
+func (h *projects) save(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	f, in := h.form(c)
+	f.ID = p.ID
+	if len(f.Errors) == 0 {
+		_, err = h.store.SaveProject(c.Request().Context(), m, a, p.ID, in)
+		if v, ok := models.AsValidation(err); ok {
+			f.Errors = v.Fields
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errors) > 0 {
+		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Form = f })
+	}
+	return redirect(c, projectURL(m, a, p.ID, ""), "projects.saved")
+}
+
+func (h *projects) status(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), NoteEn: c.FormValue("note_en"), NoteZh: c.FormValue("note_zh")}
+	_, err = h.store.SetProjectStatus(c.Request().Context(), m, a, p.ID,
+		models.StatusChange{Status: sf.Status, On: sf.On, NoteEn: sf.NoteEn, NoteZh: sf.NoteZh}, h.loc)
+	if v, ok := models.AsValidation(err); ok {
+		sf.Errors = v.Fields
+		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Status = sf })
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#status"), "projects.status_saved")
+}
+
+func (h *projects) deleteEvent(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "event")
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteProjectEvent(c.Request().Context(), m, a, p.ID, id); err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#status"), "projects.event_deleted")
+}
+
+func (h *projects) upload(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	title := c.FormValue("title")
+	var data []byte
+	var name string
+	if fh, err := c.FormFile("file"); err == nil {
+		name = fh.Filename
+		if fh.Size > models.MaxProjectDocBytes {
+			return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
+				ps.Errors["file"], ps.FileTitle = "projects.err_doc_too_big", title
+			})
+		}
+		file, err := fh.Open()
+		if err != nil {
+			return fmt.Errorf("open upload: %w", err)
+		}
+		defer file.Close()
+		if data, err = io.ReadAll(io.LimitReader(file, models.MaxProjectDocBytes+1)); err != nil {
+			return fmt.Errorf("read upload: %w", err)
+		}
+	}
+	_, err = h.store.AddProjectFile(c.Request().Context(), m, a, p.ID, title, name, data)
+	if v, ok := models.AsValidation(err); ok {
+		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Errors, ps.FileTitle = v.Fields, title })
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#files"), "projects.file_added")
+}
+
+func (h *projects) deleteFile(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "file")
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteProjectFile(c.Request().Context(), m, a, p.ID, id); err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#files"), "projects.file_deleted")
+}
+
+func (h *projects) addQuestion(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), LabelEn: c.FormValue("q_label_en"), LabelZh: c.FormValue("q_label_zh"),
+		OptionsEn: c.FormValue("q_options_en"), OptionsZh: c.FormValue("q_options_zh"), Required: c.FormValue("q_required") == "on"}
+	_, err = h.store.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
+		Kind: qf.Kind, LabelEn: qf.LabelEn, LabelZh: qf.LabelZh, OptionsEn: qf.OptionsEn, OptionsZh: qf.OptionsZh, Required: qf.Required})
+	if v, ok := models.AsValidation(err); ok {
+		qf.Errors = v.Fields
+		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Question = qf })
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#questions"), "projects.question_added")
+}
+
+func (h *projects) deleteQuestion(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "question")
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteProjectQuestion(c.Request().Context(), m, a, p.ID, id); err != nil {
+		return err
+	}
+	return redirect(c, projectURL(m, a, p.ID, "#questions"), "projects.question_deleted")
+}
+
+// announce drafts a notice of kind update about the project (its
+// consultation opening, a decision, or the official summary) in both
+// languages, with a link to its page, and opens it in the notice editor
+// so staff read it before it goes to followers.
+func (h *projects) announce(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	what := c.FormValue("what")
+	ctx := c.Request().Context()
+	timeline, err := h.store.ProjectTimeline(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	in := models.NoticeInput{Kind: models.NoticeUpdate}
+	link := h.baseURL + "/@" + a.Handle + "/projects/" + strconv.FormatInt(p.ID, 10)
+	for _, l := range []i18n.Lang{i18n.EN, i18n.ZH} {
+		if !p.HasLanguage(string(l)) {
+			continue
+		}
+		title, body := announcement(l, what, p, timeline, link, h.loc)
+		if title == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "unknown announcement")
+		}
+		if l == i18n.EN {
+			in.TitleEn, in.BodyEn = title, body
+		} else {
+			in.TitleZh, in.BodyZh = title, body
+		}
+	}
+	n, err := h.store.CreateNotice(ctx, m, a, in)
+	if err != nil {
+		return err
+	}
+	return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "projects.announcement_drafted")
+}
+
+// announcement writes the title and Markdown body of a notice about p.
+func announcement(l i18n.Lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
+	lang := string(l)
+	var title, lead string
+	switch what {
+	case "opening":
+		title = i18n.T(l, "projects.notice_opening_title", p.Title(lang))
+		if p.ClosesAt != nil {
+			lead = i18n.T(l, "projects.notice_opening_body", p.ClosesAt.In(loc).Format("2006-01-02 15:04"))
+		}
+	case "decision":
+		title = i18n.T(l, "projects.notice_decision_title", p.Title(lang))
+		for i := len(timeline) - 1; i >= 0; i-- {
+			if note := timeline[i].Note(lang); note != "" {
+				lead = note
+				break
+			}
+		}
+	case "summary":
+		title = i18n.T(l, "projects.notice_summary_title", p.Title(lang))
+		lead = p.Result(lang)
+	default:
+		return "", ""
+	}
+	parts := []string{}
+	for _, s := range []string{p.Summary(lang), lead} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	parts = append(parts, "["+i18n.T(l, "projects.notice_link")+"]("+link+")")
+	return title, strings.Join(parts, "\n\n")
+}
+
+func (h *projects) confirmDelete(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	counts, err := h.store.FeedbackCounts(c.Request().Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	var answers int64
+	for _, s := range models.FeedbackStatuses() {
+		answers += counts[s]
+	}
+	return render(c, http.StatusOK, templates.ProjectDeleteConfirm(m, a, p, answers))
+}
+
+func (h *projects) remove(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteProject(c.Request().Context(), m, a, p.ID); err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/projects"), "projects.deleted")
+}

@@ -1,0 +1,542 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/models"
+)
+
+// openProject creates a public project of the fixture account whose
+// consultation is open for a week, with the given districts.
+func openProject(t testing.TB, a *apptest.App, f *apptest.Fixtures, districts string) *models.Project {
+	t.Helper()
+	ctx := context.Background()
+	boss := f.Member(models.RoleOwner)
+	closes := a.Store.Now().Add(7 * 24 * time.Hour)
+	p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{
+		TitleEn: "Harbour Bridge", TitleZh: "海港大桥", SummaryEn: "A new bridge across the harbour.",
+		Districts: districts, Public: true, ClosesAt: &closes,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = a.Store.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func feedbackRows(t testing.TB, a *apptest.App, projectID int64) []models.Feedback {
+	t.Helper()
+	var out []models.Feedback
+	if err := a.Store.DB().Where("project_id = ?", projectID).Order("id").Find(&out).Error; err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func generous(c *config.Config) { c.FeedbackLimit = 1000 }
+
+func TestProjectStudioLifecycle(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects", f.Org.ID)
+
+		if r := c.Get(base); r.Status != 200 || !strings.Contains(r.Body, "No projects yet") {
+			t.Fatalf("empty list: %s", r)
+		}
+		// Bad input comes back with every message and what was typed.
+		r := c.Post(base, url.Values{"title_en": {""}, "summary_en": {"A <b>bold</b> plan"}, "latitude": {"north"},
+			"budget": {"lots"}, "budget_currency": {"dollars"}, "opens_at": {"2026-12-10T09:00"}, "closes_at": {"2026-12-01T09:00"}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "A &lt;b&gt;bold&lt;/b&gt; plan") ||
+			!strings.Contains(r.Body, "Enter a number") || !strings.Contains(r.Body, "whole number") {
+			t.Fatalf("bad input: %s", r)
+		}
+		r = c.Post(base, url.Values{"title_en": {""}, "latitude": {"22.3"}, "budget_currency": {"dollars"},
+			"opens_at": {"2026-12-10T09:00"}, "closes_at": {"2026-12-01T09:00"}})
+		for _, want := range []string{"title in at least one language", "both latitude and longitude", "three-letter currency", "must close after it opens"} {
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) {
+				t.Fatalf("want %q: %s", want, r)
+			}
+		}
+		r = c.Post(base, url.Values{"title_en": {"Harbour Bridge"}, "title_zh": {"海港大桥"}, "summary_en": {"A bridge."},
+			"body_en": {"## Why\nTraffic."}, "address": {"Pier 7"}, "latitude": {"22.2855"}, "longitude": {"114.1577"},
+			"budget": {"1,200,000,000"}, "budget_currency": {"hkd"}, "districts": {"Central\nWan Chai\nCentral"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("create: %s", r)
+		}
+		var p models.Project
+		if err := a.Store.DB().Order("id DESC").First(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		if p.Status != models.ProjectProposed || p.Public || *p.Budget != 1200000000 || p.BudgetCurrency != "HKD" || p.Districts != "Central\nWan Chai" {
+			t.Fatalf("stored project: %+v", p)
+		}
+		page := fmt.Sprintf("%s/%d", base, p.ID)
+		public := fmt.Sprintf("/@metro/projects/%d", p.ID)
+		anon := a.Client(t)
+		if r := anon.Get(public); r.Status != http.StatusNotFound {
+			t.Fatalf("a project that is not public must not show: %s", r)
+		}
+		// A consultation needs a closing time.
+		if r := c.Post(page+"/status", url.Values{"status": {"consultation"}}); r.Status != 422 || !strings.Contains(r.Body, "needs a closing time") {
+			t.Fatalf("consultation without close: %s", r)
+		}
+		if r := c.Post(page+"/status", url.Values{"status": {"finished"}, "on": {"yesterday"}}); r.Status != 422 ||
+			!strings.Contains(r.Body, "Enter a date such as") {
+			t.Fatalf("bad status: %s", r)
+		}
+		closes := a.Store.Now().Add(72 * time.Hour).Format("2006-01-02T15:04")
+		if r := c.Post(page, url.Values{"title_en": {"Harbour Bridge"}, "title_zh": {"海港大桥"}, "summary_en": {"A bridge."},
+			"closes_at": {closes}, "public": {"on"}, "districts": {"Central\nWan Chai"}, "address": {"Pier 7"}, "latitude": {"22.2855"},
+			"longitude": {"114.1577"}, "budget": {"1200000000"}, "budget_currency": {"HKD"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("save: %s", r)
+		}
+		if r := c.Post(page+"/status", url.Values{"status": {"consultation"}, "on": {"2026-11-20"}, "note_en": {"Tell us by Friday"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("open consultation: %s", r)
+		}
+		// Files: an image, a PDF, and something that is neither.
+		if r := c.Upload(page+"/files", "file", "plan.png", stPNG(t, 40, 30)); r.Status != http.StatusSeeOther {
+			t.Fatalf("image upload: %s", r)
+		}
+		pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+		if r := c.Upload(page+"/files", "file", "study.pdf", pdf); r.Status != http.StatusSeeOther {
+			t.Fatalf("pdf upload: %s", r)
+		}
+		if r := c.Upload(page+"/files", "file", "evil.pdf", []byte("<html><script>alert(1)</script>")); r.Status != 422 ||
+			!strings.Contains(r.Body, "PNG, JPEG or GIF image, or a PDF") {
+			t.Fatalf("bad file: %s", r)
+		}
+		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, models.MaxProjectDocBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
+			t.Fatalf("oversized file: %s", r)
+		}
+		files, err := a.Store.ProjectFiles(context.Background(), p.ID)
+		if err != nil || len(files) != 2 || files[0].Kind != "image" || files[1].Kind != "document" || files[1].Filename != "study.pdf" {
+			t.Fatalf("files: %+v %v", files, err)
+		}
+		// Questions, with their validation.
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "q_label_en": {"How do you cross?"}, "q_options_en": {"Ferry"},
+			"q_options_zh": {"渡轮\n隧道"}}); r.Status != 422 || !strings.Contains(r.Body, "between two and twenty") || !strings.Contains(r.Body, "as many Chinese choices") {
+			t.Fatalf("bad question: %s", r)
+		}
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "q_label_en": {"How do you cross?"}, "q_label_zh": {"您如何过海？"},
+			"q_options_en": {"Ferry\nTunnel"}, "q_options_zh": {"渡轮\n隧道"}, "q_required": {"on"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("add question: %s", r)
+		}
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"text"}, "q_label_en": {"Anything else?"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("add text question: %s", r)
+		}
+		r = c.Get(page)
+		for _, want := range []string{"Harbour Bridge", "Consultation", "Tell us by Friday", "study.pdf", "How do you cross?", "Anything else?"} {
+			if r.Status != 200 || !strings.Contains(r.Body, want) {
+				t.Fatalf("studio page lacks %q: %s", want, r)
+			}
+		}
+		// The public page: timeline, countdown, documents, the form.
+		r = anon.Get(public)
+		for _, want := range []string{"Harbour Bridge", "Consultation open", "days", "study.pdf", "How do you cross?", `name="stance"`,
+			"HKD 1,200,000,000", "Tell us by Friday", `name="website"`} {
+			if r.Status != 200 || !strings.Contains(r.Body, want) {
+				t.Fatalf("public page lacks %q: %s", want, r)
+			}
+		}
+		if r := anon.Get("/@metro/projects"); r.Status != 200 || !strings.Contains(r.Body, "Harbour Bridge") || !strings.Contains(r.Body, "Open for comment") {
+			t.Fatalf("account list: %s", r)
+		}
+		if r := anon.Get("/projects"); r.Status != 200 || !strings.Contains(r.Body, "Harbour Bridge") {
+			t.Fatalf("city list: %s", r)
+		}
+		// Announcing the consultation drafts an update notice with a link.
+		if r := c.Post(page+"/announce", url.Values{"what": {"opening"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/notices/") {
+			t.Fatalf("announce: %s", r)
+		}
+		n := newestNotice(t, a)
+		if n.Kind != models.NoticeUpdate || n.Status != models.NoticeDraft || !strings.Contains(n.TitleEn, "Harbour Bridge") ||
+			!strings.Contains(n.BodyEn, public) || !strings.Contains(n.TitleZh, "海港大桥") {
+			t.Fatalf("announcement: %+v", n)
+		}
+		if r := c.Post(page+"/announce", url.Values{"what": {"gossip"}}); r.Status != http.StatusBadRequest {
+			t.Fatalf("unknown announcement: %s", r)
+		}
+		// Deleting asks first, then removes the project and its files.
+		if r := c.Get(page + "/delete"); r.Status != 200 || !strings.Contains(r.Body, "cannot be undone") {
+			t.Fatalf("delete confirm: %s", r)
+		}
+		if r := c.Post(page+"/delete", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("delete: %s", r)
+		}
+		if r := anon.Get(public); r.Status != http.StatusNotFound {
+			t.Fatalf("deleted project still shows: %s", r)
+		}
+		var media int64
+		a.Store.DB().Model(&models.Media{}).Where("id IN ?", []int64{files[0].MediaID, files[1].MediaID}).Count(&media)
+		if media != 0 {
+			t.Fatalf("%d files left behind", media)
+		}
+	})
+}
+
+func TestFeedbackForm(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "Central\nWan Chai")
+		q, err := a.Store.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
+			Kind: models.QuestionMultiple, LabelEn: "When do you cross?", OptionsEn: "Morning\nEvening\nNight", Required: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		qf := fmt.Sprintf("q%d", q.ID)
+		path := fmt.Sprintf("/@metro/projects/%d", p.ID)
+		c := a.Client(t)
+		valid := func() url.Values {
+			return url.Values{"stance": {"support"}, "comment": {"Build it, please."}, "name": {"Ah Ming"}, "contact": {"ming@example.org"},
+				"district": {"Central"}, "consent": {"on"}, qf: {"Morning", "Night"}}
+		}
+		with := func(k string, v ...string) url.Values {
+			f := valid()
+			if v == nil {
+				f.Del(k)
+			} else {
+				f[k] = v
+			}
+			return f
+		}
+		long := strings.Repeat("長", models.MaxComment+1)
+		tests := []struct {
+			name  string
+			form  url.Values
+			field string
+			msg   string
+		}{
+			{"empty form", url.Values{}, "stance", "Choose support, oppose or neutral"},
+			{"no stance", with("stance"), "stance", "Choose support, oppose or neutral"},
+			{"unknown stance", with("stance", "maybe"), "stance", "Choose one of the options"},
+			{"comment too long", with("comment", long), "comment", "2,000 characters"},
+			{"bad contact", with("contact", "call me maybe"), "contact", "e-mail address"},
+			{"short phone", with("contact", "123"), "contact", "e-mail address"},
+			{"no consent", with("consent"), "consent", "tick the box"},
+			{"district not offered", with("district", "Atlantis"), "district", "Choose one of the options"},
+			{"choice not offered", with(qf, "Noon"), qf, "Choose one of the options"},
+			{"required question", with(qf), qf, "required"},
+			{"name too long", with("name", strings.Repeat("n", 101)), "name", "too long"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := c.Post(path+"/feedback", tt.form)
+				if r.Status != http.StatusUnprocessableEntity {
+					t.Fatalf("status: %s", r)
+				}
+				// The message sits next to its field, and what was typed
+				// is still there.
+				if !strings.Contains(r.Body, `id="e-`+tt.field+`"`) || !strings.Contains(strings.ToLower(r.Body), strings.ToLower(tt.msg)) {
+					t.Fatalf("no %q next to %s: %s", tt.msg, tt.field, r)
+				}
+				if c := tt.form.Get("comment"); c != "" && c != long && !strings.Contains(r.Body, c) {
+					t.Fatalf("comment lost: %s", r)
+				}
+			})
+		}
+		if rows := feedbackRows(t, a, p.ID); len(rows) != 0 {
+			t.Fatalf("invalid submissions stored %d rows", len(rows))
+		}
+
+		// HTML and script are kept as text and never run.
+		script := `<script>alert("x")</script><b>bold</b> & 中文`
+		r := c.Post(path+"/feedback", with("comment", script))
+		if r.Status != http.StatusSeeOther || r.Location != path+"/thanks" {
+			t.Fatalf("valid: %s", r)
+		}
+		if r := c.Get(r.Location); r.Status != 200 || !strings.Contains(r.Body, "Your answer has been received") || !strings.Contains(r.Body, "once a moderator has read it") {
+			t.Fatalf("thanks: %s", r)
+		}
+		rows := feedbackRows(t, a, p.ID)
+		if len(rows) != 1 || rows[0].Comment != script || rows[0].Status != models.FeedbackPending || rows[0].Channel != "web" ||
+			rows[0].ContactKey == nil || *rows[0].ContactKey != "email:ming@example.org" || rows[0].AnswerMap()[fmt.Sprint(q.ID)][1] != "Night" {
+			t.Fatalf("stored: %+v", rows)
+		}
+		// Pending feedback is counted but not shown.
+		r = c.Get(path)
+		if strings.Contains(r.Body, "bold</b>") || !strings.Contains(r.Body, "1 answers") {
+			t.Fatalf("pending shown or not counted: %s", r)
+		}
+
+		// The same person again (however they type the address) updates
+		// their answer, and is told so.
+		r = c.Post(path+"/feedback", with("contact", " Ming@Example.ORG "))
+		if r.Status != http.StatusSeeOther || r.Location != path+"/thanks?updated=1" {
+			t.Fatalf("second answer: %s", r)
+		}
+		if r := c.Get(r.Location); !strings.Contains(r.Body, "replaces the earlier one") {
+			t.Fatalf("thanks updated: %s", r)
+		}
+		rows = feedbackRows(t, a, p.ID)
+		if len(rows) != 1 || rows[0].Revisions != 2 || rows[0].Comment != "Build it, please." {
+			t.Fatalf("after the second answer: %+v", rows)
+		}
+		// A phone number is a contact too; answers without a contact are
+		// each their own.
+		for _, form := range []url.Values{with("contact", "+852 9123-4567"), with("contact"), with("contact")} {
+			if r := c.Post(path+"/feedback", form); r.Status != http.StatusSeeOther {
+				t.Fatalf("answer: %s", r)
+			}
+		}
+		if rows = feedbackRows(t, a, p.ID); len(rows) != 4 || *rows[1].ContactKey != "tel:+85291234567" {
+			t.Fatalf("rows: %+v", rows)
+		}
+		// The honeypot: the bot is thanked and nothing is stored.
+		if r := c.Post(path+"/feedback", with("website", "http://spam.example")); r.Status != http.StatusSeeOther {
+			t.Fatalf("honeypot: %s", r)
+		}
+		if rows = feedbackRows(t, a, p.ID); len(rows) != 4 {
+			t.Fatalf("honeypot stored: %d", len(rows))
+		}
+		// A form without its CSRF token is refused.
+		if r := c.PostRaw(path+"/feedback", valid()); r.Status != http.StatusForbidden {
+			t.Fatalf("no csrf: %s", r)
+		}
+		// One contact may send five answers an hour.
+		for i := 0; i < 4; i++ {
+			c.Post(path+"/feedback", with("contact", "+852 9123 4567"))
+		}
+		if r := c.Post(path+"/feedback", with("contact", "+85291234567")); r.Status != http.StatusTooManyRequests ||
+			!strings.Contains(r.Body, "answered several times") || !strings.Contains(r.Body, "Build it, please.") {
+			t.Fatalf("contact limit: %s", r)
+		}
+		// A closed consultation says so and keeps nothing.
+		past := a.Store.Now().Add(-time.Hour)
+		if err := a.Store.DB().Model(&models.Project{}).Where("id = ?", p.ID).Update("closes_at", past).Error; err != nil {
+			t.Fatal(err)
+		}
+		r = c.Post(path+"/feedback", with("contact", "late@example.org"))
+		if r.Status != http.StatusConflict || !strings.Contains(r.Body, "not taking answers") || !strings.Contains(r.Body, "consultation closed") {
+			t.Fatalf("closed: %s", r)
+		}
+		if r := c.Get(path); strings.Contains(r.Body, `name="stance"`) || !strings.Contains(r.Body, "consultation closed") {
+			t.Fatalf("closed page still has the form: %s", r)
+		}
+		if rows = feedbackRows(t, a, p.ID); len(rows) != 4 {
+			t.Fatalf("closed consultation stored: %d", len(rows))
+		}
+		// Unknown projects and ids that are not numbers are 404s.
+		for _, u := range []string{"/@metro/projects/999999", "/@metro/projects/abc", "/@nobody/projects"} {
+			if r := c.Get(u); r.Status != http.StatusNotFound {
+				t.Fatalf("%s: %s", u, r)
+			}
+		}
+	})
+}
+
+func TestFeedbackAddressLimit(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.FeedbackLimit = 3 })
+		f := apptest.Seed(t, a)
+		p := openProject(t, a, f, "")
+		path := fmt.Sprintf("/@metro/projects/%d/feedback", p.ID)
+		c := a.Client(t)
+		for i := 0; i < 3; i++ {
+			if r := c.Post(path, url.Values{"stance": {"oppose"}, "consent": {"on"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("answer %d: %s", i, r)
+			}
+		}
+		r := c.Post(path, url.Values{"stance": {"oppose"}, "comment": {"one more"}, "consent": {"on"}})
+		if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "from your network") || !strings.Contains(r.Body, "one more") {
+			t.Fatalf("address limit: %s", r)
+		}
+		if rows := feedbackRows(t, a, p.ID); len(rows) != 3 {
+			t.Fatalf("rows: %d", len(rows))
+		}
+	})
+}
+
+func TestModerationAndResults(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "Central\nWan Chai")
+		q, err := a.Store.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
+			Kind: models.QuestionText, LabelEn: "Anything else?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pp, err := a.Store.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		submit := func(stance, comment, district, contact string) *models.Feedback {
+			s, err := a.Store.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: stance, Comment: comment, District: district,
+				Contact: contact, Consent: true, Answers: map[int64][]string{q.ID: {"=HYPERLINK(\"http://evil\")"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.Feedback
+		}
+		good := submit("support", "支持兴建，方便上班。", "Central", "a@example.org")
+		rude := submit("oppose", "Rude words", "Wan Chai", "")
+		spam := submit("neutral", "Buy pills", "", "")
+		submit("support", "", "Central", "")
+
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d", f.Org.ID, p.ID)
+		r := mod.Get(base + "/feedback?status=pending")
+		if r.Status != 200 || !strings.Contains(r.Body, "支持兴建") || !strings.Contains(r.Body, "Pending (4)") {
+			t.Fatalf("queue: %s", r)
+		}
+		if r := mod.Get(base + "/feedback?q=pills"); !strings.Contains(r.Body, "Buy pills") || strings.Contains(r.Body, "Rude words") {
+			t.Fatalf("search: %s", r)
+		}
+		if r := mod.Get(base + "/feedback?stance=oppose&district=Wan+Chai"); !strings.Contains(r.Body, "Rude words") || strings.Contains(r.Body, "Buy pills") {
+			t.Fatalf("filters: %s", r)
+		}
+		// Bulk: nothing selected says so; then spam and hide.
+		if r := mod.Post(base+"/feedback", url.Values{"action": {"spam"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("bulk with nothing: %s", r)
+		}
+		if r := mod.Post(base+"/feedback", url.Values{"action": {"spam"}, "ids": {"x"}}); r.Status != http.StatusBadRequest {
+			t.Fatalf("bulk with a bad id: %s", r)
+		}
+		if r := mod.Post(base+"/feedback", url.Values{"action": {"spam"}, "ids": {fmt.Sprint(spam.ID)}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("spam: %s", r)
+		}
+		if r := mod.Post(base+"/feedback", url.Values{"action": {"hidden"}, "ids": {fmt.Sprint(rude.ID)}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("hide: %s", r)
+		}
+		if r := mod.Post(base+"/feedback", url.Values{"action": {"delete-everything"}, "ids": {fmt.Sprint(rude.ID)}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("unknown action: %s", r)
+		}
+		// An official response, published with the comment.
+		item := fmt.Sprintf("%s/feedback/%d", base, good.ID)
+		if r := mod.Post(item, url.Values{"response": {strings.Repeat("r", 5001)}, "action": {"publish"}}); r.Status != 422 || !strings.Contains(r.Body, "too long") {
+			t.Fatalf("long response: %s", r)
+		}
+		if r := mod.Post(item, url.Values{"response": {"Thank you. Construction starts in 2027."}, "action": {"publish"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("respond: %s", r)
+		}
+		// Another organization's moderator cannot touch it.
+		out := a.Client(t)
+		out.Login(f.Outside.Email, apptest.Password)
+		if r := out.Post(item, url.Values{"response": {"hijack"}, "action": {"publish"}}); r.Status != http.StatusNotFound {
+			t.Fatalf("outsider: %s", r)
+		}
+		// The public page shows the published comment with its response,
+		// and results that count all but spam, by stance and district.
+		anon := a.Client(t)
+		r = anon.Get(fmt.Sprintf("/@metro/projects/%d", p.ID))
+		for _, want := range []string{"支持兴建，方便上班。", "Construction starts in 2027", "Results so far", "3 answers",
+			"2 in support, 1 against, 0 neutral", "<th scope=\"row\">Central</th>", "<th scope=\"row\">Wan Chai</th>", "Comments (1)"} {
+			if r.Status != 200 || !strings.Contains(r.Body, want) {
+				t.Fatalf("public page lacks %q: %s", want, r)
+			}
+		}
+		if strings.Contains(r.Body, "Rude words") || strings.Contains(r.Body, "Buy pills") {
+			t.Fatalf("hidden or spam shown: %s", r)
+		}
+		// Citizens report; each counts once, and enough reports take the
+		// comment down until a moderator looks again.
+		report := fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, good.ID)
+		if r := anon.Post(report, nil); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "reported=1") {
+			t.Fatalf("report: %s", r)
+		}
+		anon.Post(report, nil)
+		if fb := feedbackRows(t, a, p.ID)[0]; fb.Reports != 1 || fb.Status != models.FeedbackPublished {
+			t.Fatalf("after one person's reports: %+v", fb)
+		}
+		for _, who := range []string{"b", "c"} {
+			if err := a.Store.ReportFeedback(ctx, p.ID, good.ID, who); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if fb := feedbackRows(t, a, p.ID)[0]; fb.Reports != models.ReportsToHide || fb.Status != models.FeedbackPending {
+			t.Fatalf("after three reports: %+v", fb)
+		}
+		if r := anon.Get(fmt.Sprintf("/@metro/projects/%d", p.ID)); strings.Contains(r.Body, "支持兴建") {
+			t.Fatalf("reported comment still shown")
+		}
+		if r := mod.Get(base + "/feedback?reported=1"); !strings.Contains(r.Body, "Reported 3 times") {
+			t.Fatalf("reported queue: %s", r)
+		}
+		if r := anon.Post(report, nil); r.Status != http.StatusNotFound {
+			t.Fatalf("reporting a comment that is not published: %s", r)
+		}
+		if r := mod.Post(base+"/feedback", url.Values{"action": {"published"}, "ids": {fmt.Sprint(good.ID)}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("republish: %s", r)
+		}
+		if fb := feedbackRows(t, a, p.ID)[0]; fb.Reports != 0 || fb.Status != models.FeedbackPublished {
+			t.Fatalf("a moderator's look clears the reports: %+v", fb)
+		}
+		// The official summary.
+		if r := mod.Post(base+"/summary", url.Values{"result_en": {"Most people **support** the bridge."}, "result_zh": {"多数市民支持。"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("summary: %s", r)
+		}
+		if r := anon.Get(fmt.Sprintf("/@metro/projects/%d", p.ID)); !strings.Contains(r.Body, "<strong>support</strong>") || !strings.Contains(r.Body, "Official summary") {
+			t.Fatalf("summary not shown: %s", r)
+		}
+		// Every moderation step is in the audit log.
+		var actions []string
+		a.Store.DB().Model(&models.AuditEntry{}).Where("action LIKE 'feedback.%' OR action = 'project.summary'").Order("id").Pluck("action", &actions)
+		if strings.Join(actions, ",") != "feedback.spam,feedback.hidden,feedback.respond,feedback.published,project.summary" {
+			t.Fatalf("audit: %v", actions)
+		}
+
+		// Exports: CSV with a BOM, read back; JSON, read back.
+		r = mod.Get(base + "/export.csv")
+		if r.Status != 200 || !strings.HasPrefix(r.Body, "\uFEFF") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("csv: %s", r)
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\uFEFF"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 5 || recs[0][0] != "id" || recs[0][len(recs[0])-1] != "Anything else?" || recs[1][4] != "支持兴建，方便上班。" ||
+			recs[1][len(recs[1])-1] != `'=HYPERLINK("http://evil")` || recs[3][10] != "spam" {
+			t.Fatalf("csv rows: %q", recs)
+		}
+		r = mod.Get(base + "/export.json")
+		var list []map[string]any
+		if err := json.Unmarshal([]byte(r.Body), &list); err != nil || len(list) != 4 || list[0]["comment"] != "支持兴建，方便上班。" ||
+			list[0]["response"] != "Thank you. Construction starts in 2027." {
+			t.Fatalf("json: %v %s", err, r)
+		}
+		// Editors write projects but do not see contact details.
+		ed := a.Client(t)
+		ed.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		if r := ed.Get(base + "/export.csv"); r.Status != http.StatusForbidden {
+			t.Fatalf("editor export: %s", r)
+		}
+	})
+}
+
+func TestExportOfAnEmptyProject(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		p := openProject(t, a, f, "")
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d", f.Org.ID, p.ID)
+		if r := c.Get(base + "/export.csv"); r.Status != 200 || !bytes.Equal([]byte(r.Body), []byte("\uFEFF"+strings.Join([]string{"id", "created_at",
+			"updated_at", "stance", "comment", "name", "contact", "district", "channel", "language", "status", "reports", "response", "response_at"}, ",")+"\n")) {
+			t.Fatalf("empty csv: %q", r.Body)
+		}
+		if r := c.Get(base + "/export.json"); r.Status != 200 || strings.TrimSpace(r.Body) != "[\n]" {
+			t.Fatalf("empty json: %q", r.Body)
+		}
+	})
+}

@@ -1,0 +1,448 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Stances a citizen can take on a project.
+const (
+	StanceSupport = "support"
+	StanceOppose  = "oppose"
+	StanceNeutral = "neutral"
+)
+
+// Stances lists the stances in the order the form offers them.
+func Stances() []string { return []string{StanceSupport, StanceOppose, StanceNeutral} }
+
+// Moderation states of a piece of feedback.
+const (
+	FeedbackPending   = "pending"
+	FeedbackPublished = "published"
+	FeedbackHidden    = "hidden"
+	FeedbackSpam      = "spam"
+)
+
+// FeedbackStatuses lists the moderation states.
+func FeedbackStatuses() []string {
+	return []string{FeedbackPending, FeedbackPublished, FeedbackHidden, FeedbackSpam}
+}
+
+// ReportsToHide is how many different citizens must report a published
+// comment before it is taken down until a moderator looks.
+const ReportsToHide = 3
+
+// Limits on what a citizen types, in characters.
+const (
+	MaxComment      = 2000
+	maxFeedbackName = 100
+	maxContact      = 200
+	maxAnswerText   = 500
+	maxResponse     = 5000
+)
+
+// ErrConsultationClosed is a submission to a project that takes no
+// answers now.
+var ErrConsultationClosed = errors.New("the consultation is not open")
+
+// Feedback is one person's answer to a project.
+type Feedback struct {
+	ID         int64
+	ProjectID  int64
+	Stance     string
+	Comment    string
+	Name       string
+	Contact    string
+	ContactKey *string
+	District   string
+	// Answers holds the extra questions' answers as JSON: question id to
+	// a list of values.
+	Answers    string
+	Channel    string
+	FollowerID *int64
+	Lang       string
+	Status     string
+	Reports    int
+	Response   string
+	ResponseAt *time.Time
+	ResponseBy *int64
+	// Revisions counts how often the person changed their answer.
+	Revisions int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TableName keeps the table's singular name.
+func (Feedback) TableName() string { return "feedback" }
+
+// AnswerMap decodes Answers.
+func (f *Feedback) AnswerMap() map[string][]string {
+	out := map[string][]string{}
+	_ = json.Unmarshal([]byte(f.Answers), &out)
+	return out
+}
+
+// FeedbackInput is one submission, from the web form or a chat.
+type FeedbackInput struct {
+	Stance   string
+	Comment  string
+	Name     string
+	Contact  string
+	District string
+	Consent  bool
+	// Answers maps a question id to its answer (one value, or several
+	// for a multiple-choice question).
+	Answers map[int64][]string
+	Lang    string
+	// Channel is where it came from: web, or a chat channel.
+	Channel    string
+	FollowerID *int64
+}
+
+// ContactKey normalizes an e-mail address or phone number so the same
+// person is recognised however they type it; "" when contact is neither.
+func ContactKey(contact string) (string, bool) {
+	c := strings.TrimSpace(contact)
+	if c == "" {
+		return "", true
+	}
+	if strings.Contains(c, "@") {
+		addr, err := mail.ParseAddress(c)
+		if err != nil || addr.Name != "" || !strings.Contains(addr.Address[strings.LastIndex(addr.Address, "@")+1:], ".") {
+			return "", false
+		}
+		return "email:" + strings.ToLower(addr.Address), true
+	}
+	var digits strings.Builder
+	for i, r := range c {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+			digits.WriteRune(r)
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return "", false
+		}
+	}
+	d := strings.TrimPrefix(digits.String(), "+")
+	if len(d) < 6 || len(d) > 15 {
+		return "", false
+	}
+	return "tel:" + digits.String(), true
+}
+
+// validate checks a submission against the project's questions and
+// districts and returns it cleaned.
+func (in FeedbackInput) validate(p *Project, questions []ProjectQuestion) (FeedbackInput, string, error) {
+	var v ValidationError
+	for _, s := range []*string{&in.Stance, &in.Comment, &in.Name, &in.Contact, &in.District} {
+		*s = cleanText(*s)
+	}
+	if in.Stance == "" {
+		v.Add("stance", "feedback.err_stance")
+	} else if !slices.Contains(Stances(), in.Stance) {
+		v.Add("stance", "err.choose_one")
+	}
+	if tooLong(in.Comment, MaxComment) {
+		v.Add("comment", "feedback.err_comment_long")
+	}
+	if tooLong(in.Name, maxFeedbackName) {
+		v.Add("name", "err.too_long")
+	}
+	key, ok := ContactKey(in.Contact)
+	if tooLong(in.Contact, maxContact) || !ok {
+		v.Add("contact", "feedback.err_contact")
+	}
+	if ds := p.DistrictList(); len(ds) > 0 && in.District != "" && !slices.Contains(ds, in.District) {
+		v.Add("district", "err.choose_one")
+	} else if tooLong(in.District, maxProjectDistrict) {
+		v.Add("district", "err.too_long")
+	}
+	if !in.Consent {
+		v.Add("consent", "feedback.err_consent")
+	}
+	answers := map[int64][]string{}
+	for _, q := range questions {
+		field := "q" + strconv.FormatInt(q.ID, 10)
+		var given []string
+		for _, a := range in.Answers[q.ID] {
+			if a = cleanText(a); a != "" && !slices.Contains(given, a) {
+				given = append(given, a)
+			}
+		}
+		if len(given) == 0 {
+			if q.Required {
+				v.Add(field, "err.required")
+			}
+			continue
+		}
+		switch q.Kind {
+		case QuestionText:
+			if len(given) > 1 || tooLong(given[0], maxAnswerText) {
+				v.Add(field, "err.too_long")
+			}
+		case QuestionSingle, QuestionMultiple:
+			if q.Kind == QuestionSingle && len(given) > 1 {
+				v.Add(field, "err.choose_one")
+			}
+			values := lines(q.OptionsEn)
+			for _, g := range given {
+				if !slices.Contains(values, g) {
+					v.Add(field, "err.choose_one")
+				}
+			}
+		}
+		answers[q.ID] = given
+	}
+	in.Answers = answers
+	if in.Lang != "zh" {
+		in.Lang = "en"
+	}
+	if in.Channel == "" {
+		in.Channel = "web"
+	}
+	return in, key, v.Err()
+}
+
+func encodeAnswers(a map[int64][]string) string {
+	m := make(map[string][]string, len(a))
+	for k, v := range a {
+		m[strconv.FormatInt(k, 10)] = v
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// Submission is what storing a piece of feedback did.
+type Submission struct {
+	Feedback *Feedback
+	// Updated is set when the person had answered before and this answer
+	// replaced their earlier one.
+	Updated bool
+}
+
+// SubmitFeedback stores a citizen's answer to an open consultation. A
+// person (the same contact, or the same follower) has one answer per
+// project: a second one replaces the first.
+func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in FeedbackInput) (*Submission, error) {
+	now := s.Now()
+	if !p.Open(now) {
+		return nil, ErrConsultationClosed
+	}
+	questions, err := s.ProjectQuestions(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	in, key, err := in.validate(&p.Project, questions)
+	if err != nil {
+		return nil, err
+	}
+	status := FeedbackPublished
+	if p.FeedbackReview {
+		status = FeedbackPending
+	}
+	f := &Feedback{
+		ProjectID: p.ID, Stance: in.Stance, Comment: in.Comment, Name: in.Name, Contact: in.Contact, District: in.District,
+		Answers: encodeAnswers(in.Answers), Channel: in.Channel, FollowerID: in.FollowerID, Lang: in.Lang, Status: status,
+		Revisions: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if key != "" {
+		f.ContactKey = &key
+	}
+	// Two submissions of the same person can race; the unique index lets
+	// one insert win, and the other then finds it and updates it.
+	for attempt := 0; ; attempt++ {
+		sub, err := s.storeFeedback(ctx, f)
+		if err != nil && isUniqueViolation(err) && attempt == 0 {
+			continue
+		}
+		return sub, err
+	}
+}
+
+func (s *Store) storeFeedback(ctx context.Context, f *Feedback) (*Submission, error) {
+	if f.ContactKey == nil && f.FollowerID == nil {
+		if err := s.conn(ctx).Create(f).Error; err != nil {
+			return nil, fmt.Errorf("store feedback: %w", err)
+		}
+		return &Submission{Feedback: f}, nil
+	}
+	var sub *Submission
+	err := s.Tx(ctx, func(tx *Store) error {
+		q := tx.conn(ctx).Where("project_id = ?", f.ProjectID)
+		if f.ContactKey != nil && f.FollowerID != nil {
+			q = q.Where("(contact_key = ? OR follower_id = ?)", *f.ContactKey, *f.FollowerID)
+		} else if f.ContactKey != nil {
+			q = q.Where("contact_key = ?", *f.ContactKey)
+		} else {
+			q = q.Where("follower_id = ?", *f.FollowerID)
+		}
+		var old []Feedback
+		if err := q.Limit(1).Find(&old).Error; err != nil {
+			return fmt.Errorf("find earlier feedback: %w", err)
+		}
+		if len(old) == 0 {
+			if err := tx.conn(ctx).Create(f).Error; err != nil {
+				return fmt.Errorf("store feedback: %w", err)
+			}
+			sub = &Submission{Feedback: f}
+			return nil
+		}
+		o := &old[0]
+		status := f.Status
+		if o.Status == FeedbackSpam || o.Status == FeedbackHidden {
+			// A person whose comment a moderator took down cannot put it
+			// back up by answering again.
+			status = o.Status
+		}
+		o.Stance, o.Comment, o.Name, o.Contact, o.District, o.Answers = f.Stance, f.Comment, f.Name, f.Contact, f.District, f.Answers
+		o.Channel, o.Lang, o.Status, o.UpdatedAt, o.Revisions = f.Channel, f.Lang, status, f.UpdatedAt, o.Revisions+1
+		if o.ContactKey == nil {
+			o.ContactKey = f.ContactKey
+		}
+		if o.FollowerID == nil {
+			o.FollowerID = f.FollowerID
+		}
+		if err := tx.conn(ctx).Save(o).Error; err != nil {
+			return fmt.Errorf("update feedback: %w", err)
+		}
+		sub = &Submission{Feedback: o, Updated: true}
+		return nil
+	})
+	return sub, err
+}
+
+// PublishedFeedback lists a project's published comments, newest first
+// (only those with a comment: a bare stance is counted in the results).
+func (s *Store) PublishedFeedback(ctx context.Context, projectID int64, page Page) ([]Feedback, int64, error) {
+	q := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND status = ? AND comment <> ''", projectID, FeedbackPublished)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count published feedback: %w", err)
+	}
+	var out []Feedback
+	if err := q.Order("id DESC").Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("published feedback: %w", err)
+	}
+	return out, total, nil
+}
+
+// ReportFeedback records a citizen's report of a published comment.
+// reporter identifies the citizen (a hash of their address) so each counts
+// once; enough reports take the comment down until a moderator looks.
+func (s *Store) ReportFeedback(ctx context.Context, projectID, feedbackID int64, reporter string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		var f Feedback
+		if err := tx.conn(ctx).Where("id = ? AND project_id = ? AND status = ?", feedbackID, projectID, FeedbackPublished).
+			First(&f).Error; err != nil {
+			return notFound(err, "feedback")
+		}
+		res := tx.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&feedbackReport{FeedbackID: f.ID, Reporter: reporter, CreatedAt: s.Now()})
+		if res.Error != nil {
+			return fmt.Errorf("report feedback: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		err := tx.conn(ctx).Exec(`UPDATE feedback SET reports = reports + 1,
+			status = CASE WHEN reports + 1 >= ? THEN 'pending' ELSE status END WHERE id = ?`, ReportsToHide, f.ID).Error
+		if err != nil {
+			return fmt.Errorf("count report: %w", err)
+		}
+		return nil
+	})
+}
+
+type feedbackReport struct {
+	FeedbackID int64  `gorm:"primaryKey"`
+	Reporter   string `gorm:"primaryKey"`
+	CreatedAt  time.Time
+}
+
+func (feedbackReport) TableName() string { return "feedback_reports" }
+
+// StanceCount is how many answers took each stance.
+type StanceCount struct {
+	Support, Oppose, Neutral int64
+}
+
+// Total adds the stances up.
+func (c StanceCount) Total() int64 { return c.Support + c.Oppose + c.Neutral }
+
+// DistrictCount is the stances of one district.
+type DistrictCount struct {
+	District string
+	StanceCount
+}
+
+// Results are a consultation's counts, over every answer but spam.
+type Results struct {
+	All        StanceCount
+	ByDistrict []DistrictCount
+}
+
+// ProjectResults counts a project's answers by stance and by district
+// (answers without a district last, as "" ).
+func (s *Store) ProjectResults(ctx context.Context, projectID int64) (*Results, error) {
+	var rows []struct {
+		District string
+		Stance   string
+		N        int64
+	}
+	err := s.conn(ctx).Raw(`SELECT district, stance, COUNT(*) AS n FROM feedback
+		WHERE project_id = ? AND status <> 'spam' GROUP BY district, stance`, projectID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("project results: %w", err)
+	}
+	r := &Results{}
+	byDistrict := map[string]*StanceCount{}
+	add := func(c *StanceCount, stance string, n int64) {
+		switch stance {
+		case StanceSupport:
+			c.Support += n
+		case StanceOppose:
+			c.Oppose += n
+		case StanceNeutral:
+			c.Neutral += n
+		}
+	}
+	for _, row := range rows {
+		add(&r.All, row.Stance, row.N)
+		c := byDistrict[row.District]
+		if c == nil {
+			c = &StanceCount{}
+			byDistrict[row.District] = c
+		}
+		add(c, row.Stance, row.N)
+	}
+	for d, c := range byDistrict {
+		r.ByDistrict = append(r.ByDistrict, DistrictCount{District: d, StanceCount: *c})
+	}
+	slices.SortFunc(r.ByDistrict, func(a, b DistrictCount) int {
+		switch {
+		case (a.District == "") != (b.District == ""):
+			if a.District == "" {
+				return 1
+			}
+			return -1
+		case a.Total() != b.Total():
+			if a.Total() > b.Total() {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.District, b.District)
+	})
+	return r, nil
+}
