@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -299,22 +300,27 @@ func (s *Store) storeFeedback(ctx context.Context, f *Feedback) (*Submission, er
 			return nil
 		}
 		o := &old[0]
-		status := f.Status
-		if o.Status == FeedbackSpam || o.Status == FeedbackHidden {
-			// A person whose comment a moderator took down cannot put it
-			// back up by answering again.
-			status = o.Status
+		// The update is relative (revisions + 1, the status decided by the
+		// row's current one) so concurrent answers of one person count
+		// every revision, and a person whose comment a moderator took down
+		// cannot put it back up by answering again.
+		updates := map[string]any{
+			"stance": f.Stance, "comment": f.Comment, "name": f.Name, "contact": f.Contact, "district": f.District,
+			"answers": f.Answers, "channel": f.Channel, "lang": f.Lang, "updated_at": f.UpdatedAt,
+			"revisions": gorm.Expr("revisions + 1"),
+			"status":    gorm.Expr("CASE WHEN status IN ('hidden', 'spam') THEN status ELSE ? END", f.Status),
 		}
-		o.Stance, o.Comment, o.Name, o.Contact, o.District, o.Answers = f.Stance, f.Comment, f.Name, f.Contact, f.District, f.Answers
-		o.Channel, o.Lang, o.Status, o.UpdatedAt, o.Revisions = f.Channel, f.Lang, status, f.UpdatedAt, o.Revisions+1
-		if o.ContactKey == nil {
-			o.ContactKey = f.ContactKey
+		if o.ContactKey == nil && f.ContactKey != nil {
+			updates["contact_key"] = *f.ContactKey
 		}
-		if o.FollowerID == nil {
-			o.FollowerID = f.FollowerID
+		if o.FollowerID == nil && f.FollowerID != nil {
+			updates["follower_id"] = *f.FollowerID
 		}
-		if err := tx.conn(ctx).Save(o).Error; err != nil {
+		if err := tx.conn(ctx).Model(&Feedback{}).Where("id = ?", o.ID).Updates(updates).Error; err != nil {
 			return fmt.Errorf("update feedback: %w", err)
+		}
+		if err := tx.conn(ctx).First(o, o.ID).Error; err != nil {
+			return fmt.Errorf("reload feedback: %w", err)
 		}
 		sub = &Submission{Feedback: o, Updated: true}
 		return nil
