@@ -22,11 +22,21 @@ type Result struct {
 	Accounts      []Account         `json:"accounts"`
 	FollowCodes   []FollowCode      `json:"follow_codes"`
 	URLs          map[string]string `json:"urls"`
+	Projects      []Project         `json:"projects"`
 	// Generated is how many extra followers Options.Followers added.
 	Generated int64 `json:"generated_followers,omitempty"`
 	// Webhook is the transit account's webhook when Options.WebhookURL
 	// was given.
 	Webhook *Webhook `json:"webhook,omitempty"`
+}
+
+// Project is a demo project with its public page.
+type Project struct {
+	ID      int64  `json:"id"`
+	Account string `json:"account"`
+	Title   string `json:"title"`
+	Status  string `json:"status"`
+	URL     string `json:"url"`
 }
 
 // Options add load to the demo, for benchmarks.
@@ -225,6 +235,14 @@ func Seed(ctx context.Context, store *models.Store, baseURL string, opts Options
 					return nil, err
 				}
 			}
+			projects, err := ensureProjects(ctx, store, owner, a)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range projects {
+				res.Projects = append(res.Projects, Project{ID: p.ID, Account: a.Handle, Title: p.TitleEn, Status: p.Status,
+					URL: fmt.Sprintf("%s/@%s/projects/%d", baseURL, a.Handle, p.ID)})
+			}
 			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name,
 				URL: baseURL + "/@" + a.Handle, FollowURL: baseURL + "/@" + a.Handle + "/follow", Followers: spec.followers})
 			res.FollowCodes = append(res.FollowCodes, FollowCode{Account: a.Handle, Name: code.Name, Scene: code.Scene,
@@ -414,4 +432,81 @@ func ensureNotices(ctx context.Context, store *models.Store, owner *models.Membe
 		}
 	}
 	return nil
+}
+
+// ensureProjects gives the transit account an open consultation (with a
+// question, districts and a few answers, one of them answered officially)
+// and a decided project, unless it has projects already.
+func ensureProjects(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
+	if a.Handle != TransitHandle {
+		return nil, nil
+	}
+	list, total, err := store.OrgProjects(ctx, owner, a, models.Page{Number: 1})
+	if err != nil || total > 0 {
+		return list, err
+	}
+	closes := store.Now().Add(21 * 24 * time.Hour).Truncate(time.Hour)
+	lat, lng := 22.2855, 114.1577
+	budget := int64(48000000)
+	open, err := store.CreateProject(ctx, owner, a, models.ProjectInput{
+		TitleEn: "A bus lane on Harbour Road", TitleZh: "海港路巴士专线",
+		SummaryEn: "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
+		SummaryZh: "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
+		BodyEn: "## Why\n\nBuses on Harbour Road are slowest in the rush hours: line 12 takes 25 minutes for 2 km.\n\n" +
+			"## What changes\n\n- one lane in each direction for buses, taxis and bicycles\n- loading bays move to side streets\n",
+		BodyZh:  "## 原因\n\n海港路在繁忙时间最为拥堵，12 路巴士行驶 2 公里需时 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条巴士、的士及单车专线\n- 上落货区移至横街\n",
+		Address: "Harbour Road, Pier 7 to Central terminus", Latitude: &lat, Longitude: &lng,
+		Budget: &budget, BudgetCurrency: "HKD", Districts: "Central\nWan Chai\nNorth Point", Public: true, ClosesAt: &closes,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo project: %w", err)
+	}
+	if _, err := store.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
+		LabelEn: "How do you usually travel on Harbour Road?", LabelZh: "您通常如何经过海港路？",
+		OptionsEn: "Bus\nCar or taxi\nBicycle\nOn foot", OptionsZh: "巴士\n私家车或的士\n单车\n步行"}); err != nil {
+		return nil, fmt.Errorf("demo question: %w", err)
+	}
+	if open, err = store.SetProjectStatus(ctx, owner, a, open.ID, models.StatusChange{Status: models.ProjectConsultation,
+		NoteEn: "Consultation opens; tell us what you think.", NoteZh: "公众咨询开始，欢迎提出意见。"}, nil); err != nil {
+		return nil, fmt.Errorf("demo consultation: %w", err)
+	}
+	pp, err := store.PublicProjectByID(ctx, a.Handle, open.ID)
+	if err != nil {
+		return nil, err
+	}
+	var first int64
+	for i, fb := range []models.FeedbackInput{
+		{Stance: models.StanceSupport, Comment: "My bus would finally be on time. Please do it.", Name: "Ka Yan", District: "Wan Chai", Lang: "en"},
+		{Stance: models.StanceOppose, Comment: "我们的店需要在门口上落货。", District: "Central", Lang: "zh"},
+		{Stance: models.StanceNeutral, Comment: "Fine, if cyclists can use it too.", District: "North Point", Lang: "en"},
+		{Stance: models.StanceSupport, District: "Central", Lang: "en"},
+	} {
+		fb.Consent, fb.Answers = true, map[int64][]string{}
+		sub, err := store.SubmitFeedback(ctx, pp, fb)
+		if err != nil {
+			return nil, fmt.Errorf("demo feedback: %w", err)
+		}
+		if i == 0 {
+			first = sub.Feedback.ID
+		}
+	}
+	mod := &models.Member{User: owner.User, Org: owner.Org, Role: models.RoleOwner}
+	if _, err := store.RespondToFeedback(ctx, mod, a, open.ID, first,
+		"Thank you. Lines 12 and 7 would save about 8 minutes each way in the morning.", true); err != nil {
+		return nil, fmt.Errorf("demo response: %w", err)
+	}
+	done, err := store.CreateProject(ctx, owner, a, models.ProjectInput{
+		TitleEn: "Step-free access at Market Street stop", TitleZh: "市场街车站无障碍通道",
+		SummaryEn: "Raised kerbs and a ramp so wheelchairs and prams board level.", SummaryZh: "加高路缘并设斜道，方便轮椅及婴儿车平稳上车。",
+		Public: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo project: %w", err)
+	}
+	if _, err := store.SetProjectStatus(ctx, owner, a, done.ID, models.StatusChange{Status: models.ProjectDecided,
+		NoteEn: "Approved after the spring consultation.", NoteZh: "经春季公众咨询后获批。"}, nil); err != nil {
+		return nil, fmt.Errorf("demo project status: %w", err)
+	}
+	list, _, err = store.OrgProjects(ctx, owner, a, models.Page{Number: 1})
+	return list, err
 }

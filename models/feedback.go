@@ -278,6 +278,16 @@ func (s *Store) storeFeedback(ctx context.Context, f *Feedback) (*Submission, er
 		}
 		return &Submission{Feedback: f}, nil
 	}
+	// Most answers are a person's first: one INSERT that yields to the
+	// unique indexes settles those without a transaction around a lookup.
+	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(f)
+	if res.Error != nil {
+		return nil, fmt.Errorf("store feedback: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return &Submission{Feedback: f}, nil
+	}
+	f.ID = 0
 	var sub *Submission
 	err := s.Tx(ctx, func(tx *Store) error {
 		q := tx.conn(ctx).Where("project_id = ?", f.ProjectID)

@@ -20,24 +20,19 @@ type RateLimit struct {
 // limit events per window, and when the window ends.
 func (s *Store) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Time, error) {
 	now := s.Now()
-	var rl RateLimit
-	err := s.Tx(ctx, func(tx *Store) error {
-		// One statement resets an expired window or counts into the current
-		// one, so concurrent hits from several instances never lose a count.
-		err := tx.conn(ctx).Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "key"}},
-			DoUpdates: clause.Set{
-				{Column: clause.Column{Name: "hits"}, Value: clause.Expr{
-					SQL: "CASE WHEN rate_limits.window_end <= ? THEN 1 ELSE rate_limits.hits + 1 END", Vars: []any{now}}},
-				{Column: clause.Column{Name: "window_end"}, Value: clause.Expr{
-					SQL: "CASE WHEN rate_limits.window_end <= ? THEN ? ELSE rate_limits.window_end END", Vars: []any{now, now.Add(window)}}},
-			},
-		}).Create(&RateLimit{Key: key, Hits: 1, WindowEnd: now.Add(window)}).Error
-		if err != nil {
-			return err
-		}
-		return tx.conn(ctx).Where("key = ?", key).First(&rl).Error
-	})
+	// One statement resets an expired window or counts into the current
+	// one and returns the result, so concurrent hits from several
+	// instances never lose a count and a hit costs one round trip.
+	rl := RateLimit{Key: key, Hits: 1, WindowEnd: now.Add(window)}
+	err := s.conn(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "key"}},
+		DoUpdates: clause.Set{
+			{Column: clause.Column{Name: "hits"}, Value: clause.Expr{
+				SQL: "CASE WHEN rate_limits.window_end <= ? THEN 1 ELSE rate_limits.hits + 1 END", Vars: []any{now}}},
+			{Column: clause.Column{Name: "window_end"}, Value: clause.Expr{
+				SQL: "CASE WHEN rate_limits.window_end <= ? THEN ? ELSE rate_limits.window_end END", Vars: []any{now, now.Add(window)}}},
+		},
+	}, clause.Returning{}).Create(&rl).Error
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("rate limit %s: %w", key, err)
 	}

@@ -313,7 +313,14 @@ type demoResult struct {
 		URL       string `json:"url"`
 		StudioURL string `json:"studio_url"`
 	} `json:"follow_codes"`
-	URLs map[string]string `json:"urls"`
+	URLs     map[string]string `json:"urls"`
+	Projects []struct {
+		ID      int64  `json:"id"`
+		Account string `json:"account"`
+		Title   string `json:"title"`
+		Status  string `json:"status"`
+		URL     string `json:"url"`
+	} `json:"projects"`
 }
 
 // demoJSON runs `plaza demo --json` and decodes its one JSON object.
@@ -347,6 +354,18 @@ func TestDemoJSON(t *testing.T) {
 
 		if d.BaseURL != base {
 			t.Errorf("base_url = %q, want %q", d.BaseURL, base)
+		}
+		// An open consultation to answer and a decided project, each with
+		// its public page.
+		statuses := map[string]bool{}
+		for _, p := range d.Projects {
+			statuses[p.Status] = true
+			if p.Account != "citytransit" || p.URL != fmt.Sprintf("%s/@citytransit/projects/%d", base, p.ID) {
+				t.Errorf("project %+v", p)
+			}
+		}
+		if len(d.Projects) != 2 || !statuses["consultation"] || !statuses["decided"] {
+			t.Errorf("projects: %+v", d.Projects)
 		}
 		for k, want := range map[string]string{
 			"home": base + "/", "directory": base + "/accounts", "login": base + "/login",
