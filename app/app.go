@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/plazahq/plaza/bridge/router"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -152,7 +153,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			Help: "Deliveries this instance finished (sent, failed, dead or skipped)."},
 			func() float64 { return float64(engine.Handled()) }))
 	e := handlers.New(handlers.Deps{
-		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links,
+		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})

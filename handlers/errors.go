@@ -27,7 +27,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, title, msg := classify(err)
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+	if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/bridge/") {
 		_ = c.JSON(status, map[string]any{"error": apiErrorFor(err, status, title)})
 		return
 	}

@@ -57,7 +57,9 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Links    *mailer.Links
-	Config   Config
+	// Router handles inbound chat messages (nil: no bridge endpoints).
+	Router Router
+	Config Config
 }
 
 // server holds what the middleware and error handler share.
@@ -93,6 +95,9 @@ func New(d Deps) *echo.Echo {
 	registerPublicProjects(e, &publicProjects{store: d.Store, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
 	registerAPI(e, &apiArea{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
+	if d.Router != nil {
+		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router})
+	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
 	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location})

@@ -75,7 +75,7 @@ var messages = map[string][2]string{
 	"error.csrf_title":        {"Please try again", "请重试"},
 	"error.csrf":              {"This form has expired or did not come from Plaza, so nothing was changed. Go back, reload the page and send it again.", "该表单已过期或并非来自 Plaza，因此没有做任何更改。请返回、刷新页面后重新提交。"},
 	"error.too_large_title":   {"Too large", "内容过大"},
-	"error.too_large":         {"What you sent is too large, so nothing was changed. Images can be at most 2 MB.", "提交的内容过大，未做任何更改。图片最大为 2 MB。"},
+	"error.too_large":         {"What you sent is too large, so nothing was changed. Avatars can be at most 2 MB, project images 5 MB and documents 10 MB.", "提交的内容过大，未做任何更改。头像最大 2 MB，项目图片最大 5 MB，文件最大 10 MB。"},
 	"error.too_many_title":    {"Too many attempts", "尝试次数过多"},
 	"error.too_many":          {"Too many attempts. Please wait a few minutes and try again.", "尝试次数过多，请几分钟后再试。"},
 	"error.method_title":      {"Not available", "不可用"},

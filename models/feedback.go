@@ -107,6 +107,10 @@ type FeedbackInput struct {
 	// Channel is where it came from: web, or a chat channel.
 	Channel    string
 	FollowerID *int64
+	// ChatAddress is the sender's address on a chat channel, so a person
+	// answering from a chat has one answer per project even when they do
+	// not follow the account.
+	ChatAddress string
 }
 
 // ContactKey normalizes an e-mail address or phone number so the same
@@ -256,6 +260,9 @@ func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in Feedbac
 		ProjectID: p.ID, Stance: in.Stance, Comment: in.Comment, Name: in.Name, Contact: in.Contact, District: in.District,
 		Answers: encodeAnswers(in.Answers), Channel: in.Channel, FollowerID: in.FollowerID, Lang: in.Lang, Status: status,
 		Revisions: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if key == "" && in.ChatAddress != "" && in.Channel != "web" {
+		key = "chat:" + in.Channel + ":" + in.ChatAddress
 	}
 	if key != "" {
 		f.ContactKey = &key

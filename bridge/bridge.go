@@ -1,0 +1,42 @@
+// Package bridge is Plaza's chat messaging bridge: every chat channel
+// turns what its platform sends into an Inbound message, the router
+// (bridge/router) decides what it is, and the replies go back the way the
+// channel answers (in the HTTP response, or through the platform's API).
+// The channels themselves live in one package each (webhook, email, and
+// the chat platforms).
+package bridge
+
+// Kinds of inbound message.
+const (
+	// KindText is a message a person typed.
+	KindText = "text"
+	// KindFollow is the platform telling that the person followed the
+	// account (pressed its follow button, scanned its code).
+	KindFollow = "follow"
+	// KindUnfollow is the platform telling that the person stopped.
+	KindUnfollow = "unfollow"
+)
+
+// Inbound is one message or event from a person on a chat channel, in the
+// same shape whatever the platform.
+type Inbound struct {
+	// Channel is the follower channel it came on (webhook, wechat, ...).
+	Channel string
+	// From is the person's address on the channel: a phone number, an
+	// OpenID, a chat id.
+	From string
+	// MsgID is the platform's id of the message; a message with an id
+	// seen before is a retry and is handled once.
+	MsgID string
+	Kind  string
+	Text  string
+	// Scene is the follow code's scene a follow came through, if any.
+	Scene string
+	// Lang is the person's language when the platform says (en or zh).
+	Lang string
+}
+
+// Reply is a message sent back to the person.
+type Reply struct {
+	Text string `json:"text"`
+}

@@ -1,0 +1,221 @@
+// Package router decides what each inbound chat message is: a follow or
+// an unfollow, a command (follow, stop, help, feedback, in English or
+// Chinese), a step of a guided conversation (giving feedback on a
+// consultation), or a message for the staff inbox. It answers in the
+// person's language.
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/i18n"
+	"github.com/plazahq/plaza/models"
+)
+
+// Router handles inbound chat messages for every channel.
+type Router struct {
+	store   *models.Store
+	baseURL string
+}
+
+// New builds a router; baseURL makes the links it sends.
+func New(store *models.Store, baseURL string) *Router {
+	return &Router{store: store, baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// sessionTTL is how long a guided conversation waits for the next
+// message before it is forgotten.
+const sessionTTL = 30 * time.Minute
+
+// What took a message, recorded with it.
+const (
+	byCommand  = "command"
+	byFeedback = "feedback"
+	byInbox    = "inbox"
+	byEvent    = "event"
+)
+
+// turn is one inbound message being handled.
+type turn struct {
+	r        *Router
+	account  *models.Account
+	in       bridge.Inbound
+	follower *models.Follower
+	lang     i18n.Lang
+	by       string
+}
+
+func (t *turn) say(key string, args ...any) bridge.Reply {
+	return bridge.Reply{Text: i18n.T(t.lang, key, args...)}
+}
+
+func (t *turn) accountName() string { return t.account.LocalName(string(t.lang)) }
+
+// Handle processes one inbound message for account a and returns the
+// replies. A retry of a message already handled gets no reply and changes
+// nothing.
+func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inbound) ([]bridge.Reply, error) {
+	msg := &models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, Kind: in.Kind, Body: in.Text}
+	if in.MsgID != "" {
+		msg.MsgID = &in.MsgID
+	}
+	dup, err := r.store.RecordInbound(ctx, msg)
+	if err != nil || dup {
+		return nil, err
+	}
+	f, err := r.store.ChatFollower(ctx, a.ID, in.Channel, in.From)
+	if err != nil {
+		return nil, err
+	}
+	t := &turn{r: r, account: a, in: in, follower: f, lang: languageOf(f, in)}
+	replies, err := t.route(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var fid *int64
+	if t.follower != nil {
+		fid = &t.follower.ID
+	}
+	if err := r.store.MarkHandled(ctx, msg.ID, t.by, fid); err != nil {
+		return nil, err
+	}
+	for _, rep := range replies {
+		out := &models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, FollowerID: fid, Kind: bridge.KindText,
+			Body: rep.Text, HandledBy: t.by}
+		if err := r.store.RecordOutbound(ctx, out); err != nil {
+			return nil, err
+		}
+	}
+	return replies, nil
+}
+
+// languageOf picks the language to answer in: the follower's, the one the
+// platform gave, or Chinese when the message is written in Chinese.
+func languageOf(f *models.Follower, in bridge.Inbound) i18n.Lang {
+	if f != nil && f.Language != "" {
+		return i18n.Lang(f.Language)
+	}
+	if l, ok := i18n.Parse(in.Lang); ok {
+		return l
+	}
+	for _, r := range in.Text {
+		if unicode.Is(unicode.Han, r) {
+			return i18n.ZH
+		}
+	}
+	return i18n.EN
+}
+
+// command is what a text means as a command, if anything.
+type command int
+
+const (
+	cmdNone command = iota
+	cmdFollow
+	cmdStop
+	cmdHelp
+	cmdFeedback
+	cmdCancel
+)
+
+var commands = map[string]command{
+	"follow": cmdFollow, "subscribe": cmdFollow, "start": cmdFollow, "关注": cmdFollow, "订阅": cmdFollow,
+	"stop": cmdStop, "unsubscribe": cmdStop, "td": cmdStop, "退订": cmdStop, "取消关注": cmdStop,
+	"help": cmdHelp, "?": cmdHelp, "？": cmdHelp, "帮助": cmdHelp,
+	"feedback": cmdFeedback, "反馈": cmdFeedback, "意见": cmdFeedback,
+	"cancel": cmdCancel, "取消": cmdCancel,
+}
+
+// normalize lowers a message and drops the punctuation and spaces people
+// put around a one-word command ("Stop.", " 退订！").
+func normalize(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimLeft(s, "/")
+	if s == "?" || s == "？" {
+		return s
+	}
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+}
+
+func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
+	switch t.in.Kind {
+	case bridge.KindFollow:
+		t.by = byEvent
+		return t.follow(ctx)
+	case bridge.KindUnfollow:
+		t.by = byEvent
+		return nil, t.stop(ctx)
+	}
+	word := normalize(t.in.Text)
+	cmd := commands[word]
+	session, err := t.r.store.LoadChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
+	if err != nil {
+		return nil, err
+	}
+	switch cmd {
+	case cmdFollow:
+		t.by = byCommand
+		return t.follow(ctx)
+	case cmdStop:
+		t.by = byCommand
+		if err := t.stop(ctx); err != nil {
+			return nil, err
+		}
+		return []bridge.Reply{t.say("chat.stopped", t.accountName())}, nil
+	case cmdHelp:
+		t.by = byCommand
+		return []bridge.Reply{t.say("chat.help", t.accountName())}, nil
+	case cmdFeedback:
+		t.by = byFeedback
+		return t.startFeedback(ctx)
+	case cmdCancel:
+		if session != nil {
+			t.by = byFeedback
+			return []bridge.Reply{t.say("chat.cancelled")}, t.r.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
+		}
+	}
+	if session != nil && session.Flow == flowFeedback {
+		t.by = byFeedback
+		return t.continueFeedback(ctx, session)
+	}
+	// Anything else is for the staff.
+	t.by = byInbox
+	return []bridge.Reply{t.say("chat.to_inbox", t.accountName())}, nil
+}
+
+func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
+	f, changed, err := t.r.store.FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, string(t.lang), t.in.Scene)
+	if errors.Is(err, models.ErrFollowerBlocked) {
+		// Nothing to say to someone staff blocked.
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("follow from chat: %w", err)
+	}
+	t.follower = f
+	if !changed {
+		return []bridge.Reply{t.say("chat.already_following", t.accountName())}, nil
+	}
+	return []bridge.Reply{t.say("chat.welcome", t.accountName())}, nil
+}
+
+func (t *turn) stop(ctx context.Context) error {
+	if err := t.r.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From); err != nil {
+		return err
+	}
+	if t.follower == nil {
+		return nil
+	}
+	f, err := t.r.store.Unsubscribe(ctx, t.follower.ID)
+	if err != nil {
+		return fmt.Errorf("unsubscribe from chat: %w", err)
+	}
+	t.follower = f
+	return nil
+}

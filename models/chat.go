@@ -1,0 +1,193 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// ChatMessage is one message to or from a person on a chat channel.
+type ChatMessage struct {
+	ID         int64
+	AccountID  int64
+	Channel    string
+	Address    string
+	FollowerID *int64
+	Direction  string
+	MsgID      *string
+	Kind       string
+	Body       string
+	HandledBy  string
+	CreatedAt  time.Time
+}
+
+// Limits on what a chat message may carry.
+const (
+	MaxChatText    = 4000
+	MaxChatAddress = 200
+	MaxChatMsgID   = 128
+)
+
+// RecordInbound stores a message that came in. A message whose platform
+// id was seen before is not stored again: dup reports a retry, which the
+// caller must not handle a second time.
+func (s *Store) RecordInbound(ctx context.Context, m *ChatMessage) (dup bool, err error) {
+	m.Direction, m.CreatedAt = "in", s.Now()
+	m.Body = cleanText(m.Body)
+	if tooLong(m.Body, MaxChatText) {
+		m.Body = string([]rune(m.Body)[:MaxChatText])
+	}
+	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(m)
+	if res.Error != nil {
+		return false, fmt.Errorf("record inbound message: %w", res.Error)
+	}
+	return res.RowsAffected == 0, nil
+}
+
+// MarkHandled records what took an inbound message.
+func (s *Store) MarkHandled(ctx context.Context, id int64, by string, followerID *int64) error {
+	updates := map[string]any{"handled_by": by}
+	if followerID != nil {
+		updates["follower_id"] = *followerID
+	}
+	if err := s.conn(ctx).Model(&ChatMessage{}).Where("id = ?", id).Updates(updates).Error; err != nil {
+		return fmt.Errorf("mark message handled: %w", err)
+	}
+	return nil
+}
+
+// RecordOutbound stores a message sent to a person (a reply).
+func (s *Store) RecordOutbound(ctx context.Context, m *ChatMessage) error {
+	m.Direction, m.CreatedAt = "out", s.Now()
+	if err := s.conn(ctx).Create(m).Error; err != nil {
+		return fmt.Errorf("record outbound message: %w", err)
+	}
+	return nil
+}
+
+// ChatFollower finds the follower behind a chat address, or nil.
+func (s *Store) ChatFollower(ctx context.Context, accountID int64, channel, address string) (*Follower, error) {
+	var f Follower
+	err := s.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Limit(1).Find(&f).Error
+	if err != nil {
+		return nil, fmt.Errorf("chat follower: %w", err)
+	}
+	if f.ID == 0 {
+		return nil, nil
+	}
+	return &f, nil
+}
+
+// ErrFollowerBlocked is a follow from someone staff blocked.
+var ErrFollowerBlocked = errors.New("follower is blocked")
+
+// FollowFromChat makes the person behind a chat address an active
+// follower: on a chat platform, following is the person's own act (they
+// sent "follow" or pressed the platform's follow button), so there is
+// nothing to confirm. Someone who had stopped follows again; a blocked
+// follower stays blocked. followed reports whether anything changed.
+func (s *Store) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (*Follower, bool, error) {
+	if lang != "zh" {
+		lang = "en"
+	}
+	var f Follower
+	changed := false
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.Now()
+		f = Follower{AccountID: accountID, Channel: channel, Address: address, Language: lang, Status: StatusActive,
+			Source: "chat", Scene: scene, ConsentAt: &now, ConfirmedAt: &now}
+		res := tx.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&f)
+		if res.Error != nil {
+			return fmt.Errorf("create chat follower: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			changed = true
+			return tx.recordEvent(ctx, &f, "follow")
+		}
+		f = Follower{}
+		if err := tx.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).First(&f).Error; err != nil {
+			return fmt.Errorf("find chat follower: %w", err)
+		}
+		switch f.Status {
+		case StatusActive:
+			return nil
+		case StatusBlocked:
+			return ErrFollowerBlocked
+		}
+		moved, err := tx.moveFollower(ctx, &f, []string{StatusPending, StatusUnsubscribed, StatusBounced}, map[string]any{
+			"status": StatusActive, "language": lang, "consent_at": now, "confirmed_at": now, "unsubscribed_at": nil, "updated_at": now})
+		if err != nil || !moved {
+			return err
+		}
+		changed, f.Status = true, StatusActive
+		return tx.recordEvent(ctx, &f, "follow")
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return &f, changed, nil
+}
+
+// ChatSession is a guided conversation in progress.
+type ChatSession struct {
+	AccountID int64  `gorm:"primaryKey"`
+	Channel   string `gorm:"primaryKey"`
+	Address   string `gorm:"primaryKey"`
+	Flow      string
+	State     string
+	ExpiresAt time.Time
+}
+
+// LoadChatSession returns the person's conversation in progress, or nil
+// when there is none or it has expired.
+func (s *Store) LoadChatSession(ctx context.Context, accountID int64, channel, address string) (*ChatSession, error) {
+	var out []ChatSession
+	err := s.conn(ctx).Where("account_id = ? AND channel = ? AND address = ? AND expires_at > ?", accountID, channel, address, s.Now()).
+		Limit(1).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("load chat session: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// SaveChatSession stores the conversation's state, to expire after ttl
+// without a message.
+func (s *Store) SaveChatSession(ctx context.Context, cs *ChatSession, ttl time.Duration) error {
+	cs.ExpiresAt = s.Now().Add(ttl)
+	err := s.conn(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(cs).Error
+	if err != nil {
+		return fmt.Errorf("save chat session: %w", err)
+	}
+	return nil
+}
+
+// EndChatSession forgets the person's conversation.
+func (s *Store) EndChatSession(ctx context.Context, accountID int64, channel, address string) error {
+	err := s.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Delete(&ChatSession{}).Error
+	if err != nil {
+		return fmt.Errorf("end chat session: %w", err)
+	}
+	return nil
+}
+
+// OpenConsultations lists an account's public projects taking answers
+// now, closing soonest first.
+func (s *Store) OpenConsultations(ctx context.Context, accountID int64, limit int) ([]PublicProject, error) {
+	now := s.Now()
+	var out []PublicProject
+	err := s.conn(ctx).Table("projects p").Joins("JOIN accounts a ON a.id = p.account_id").
+		Select("p.*, a.handle, a.name AS account_name, a.name_zh AS account_name_zh, a.feedback_review").
+		Where("p.account_id = ? AND p.public AND p.status = ? AND p.closes_at > ? AND (p.opens_at IS NULL OR p.opens_at <= ?)",
+			accountID, ProjectConsultation, now, now).
+		Order("p.closes_at, p.id").Limit(limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("open consultations: %w", err)
+	}
+	return out, nil
+}
