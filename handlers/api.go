@@ -59,6 +59,9 @@ func registerAPI(e *echo.Echo, h *apiArea) {
 	g.POST("/accounts/:handle/followers", h.addFollower, fwrite, idem)
 	g.POST("/followers/:id/tags", h.tagFollower, fwrite, idem)
 	g.DELETE("/followers/:id", h.removeFollower, fwrite)
+	g.GET("/accounts/:handle/projects", h.listProjects, scope(models.ScopeProjectsRead))
+	g.GET("/projects/:id", h.getProject, scope(models.ScopeProjectsRead))
+	g.GET("/projects/:id/feedback", h.listFeedback, scope(models.ScopeFeedbackRead))
 }
 
 // apiError is the body of every API error.

@@ -23,6 +23,8 @@ var apiMessages = map[string][2]string{
 	"api.scope_notices_write":   {"create, update, publish and cancel notices", "创建、更新、发布和取消通知"},
 	"api.scope_followers_read":  {"list followers", "查看关注者"},
 	"api.scope_followers_write": {"add, tag and remove followers", "添加、标记和移除关注者"},
+	"api.scope_projects_read":   {"read projects, their timeline, questions and results", "读取项目及其进度、问题和结果"},
+	"api.scope_feedback_read":   {"read every answer to a project, with contact details", "读取项目的全部意见，包括联系方式"},
 	"api.err_scopes":            {"Choose at least one scope.", "请至少选择一个权限范围。"},
 	"api.revoke_h":              {"Revoke this token?", "确认吊销此令牌？"},
 	"api.revoke_explain":        {"Systems using it stop working at once. This cannot be undone; create a new token to restore access.", "使用它的系统将立即失效。此操作无法撤销；如需恢复访问，请创建新令牌。"},

@@ -19,11 +19,13 @@ const (
 	ScopeNoticesWrite   = "notices:write"
 	ScopeFollowersRead  = "followers:read"
 	ScopeFollowersWrite = "followers:write"
+	ScopeProjectsRead   = "projects:read"
+	ScopeFeedbackRead   = "feedback:read"
 )
 
 // APIScopes lists every scope a token can be given.
 func APIScopes() []string {
-	return []string{ScopeNoticesRead, ScopeNoticesWrite, ScopeFollowersRead, ScopeFollowersWrite}
+	return []string{ScopeNoticesRead, ScopeNoticesWrite, ScopeFollowersRead, ScopeFollowersWrite, ScopeProjectsRead, ScopeFeedbackRead}
 }
 
 // tokenPrefix marks Plaza API tokens, so a leaked one is recognisable
