@@ -397,7 +397,8 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 
 		// Every main page passes axe-core's WCAG 2.1 AA rules.
 		for _, path := range []string{org, org + "/accounts", org + "/accounts/metro/notices", fmt.Sprintf("%s/accounts/metro/notices/%d", org, n.ID),
-			org + "/accounts/metro/followers", org + "/accounts/metro/codes", org + "/accounts/metro/delivery", org + "/staff", org + "/audit"} {
+			org + "/accounts/metro/followers", org + "/accounts/metro/codes", org + "/accounts/metro/delivery", org + "/staff", org + "/audit",
+			org + "/accounts/metro/projects", org + "/accounts/metro/projects/new"} {
 			editor.open(path)
 			editor.axe()
 		}
