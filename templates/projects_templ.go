@@ -1202,7 +1202,7 @@ func ProjectStudioPage(m *models.Member, a *models.Account, ps ProjectStudio) te
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, " <section aria-labelledby=\"answers-h\" class=\"card\"><h2 id=\"answers-h\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, " <section aria-labelledby=\"answers-h\" class=\"panel\"><h2 id=\"answers-h\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1473,7 +1473,7 @@ func ProjectStudioPage(m *models.Member, a *models.Account, ps ProjectStudio) te
 				return templ_7745c5c3_Err
 			}
 			if m.Can(models.PermWrite) {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<section aria-labelledby=\"announce-h\" class=\"card\"><h2 id=\"announce-h\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<section aria-labelledby=\"announce-h\" class=\"panel\"><h2 id=\"announce-h\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
