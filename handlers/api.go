@@ -357,23 +357,30 @@ func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, erro
 	return m, a, err
 }
 
-// notice loads a notice of the token's organization; any other is a 404.
-func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
+// ownRow loads the row of type T with the path's id and the account it
+// belongs to (accountOf), and checks that the account is the token's
+// organization's: any other row is a 404, as if it did not exist.
+func ownRow[T any](h *apiArea, c echo.Context, accountOf func(*T) int64) (*models.Member, *models.Account, *T, error) {
 	m := apiMember(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	ctx := c.Request().Context()
-	var n models.Notice
-	if err := h.store.DB().WithContext(ctx).First(&n, id).Error; err != nil {
+	var row T
+	if err := h.store.DB().WithContext(ctx).First(&row, id).Error; err != nil {
 		return nil, nil, nil, models.ErrNotFound
 	}
-	a, err := h.store.AccountByID(ctx, n.AccountID)
+	a, err := h.store.AccountByID(ctx, accountOf(&row))
 	if err != nil || a.OrganizationID != m.Org.ID {
 		return nil, nil, nil, models.ErrNotFound
 	}
-	return m, a, &n, nil
+	return m, a, &row, nil
+}
+
+// notice loads a notice of the token's organization.
+func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
+	return ownRow(h, c, func(n *models.Notice) int64 { return n.AccountID })
 }
 
 func (h *apiArea) listNotices(c echo.Context) error {

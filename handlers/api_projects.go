@@ -88,23 +88,9 @@ func (h *apiArea) projectOut(handle string, p *models.Project) projectJSON {
 	}
 }
 
-// project loads a project of the token's organization; any other is a 404.
+// project loads a project of the token's organization.
 func (h *apiArea) project(c echo.Context) (*models.Member, *models.Account, *models.Project, error) {
-	m := apiMember(c)
-	id, err := parseID(c, "id")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	ctx := c.Request().Context()
-	var p models.Project
-	if err := h.store.DB().WithContext(ctx).First(&p, id).Error; err != nil {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	a, err := h.store.AccountByID(ctx, p.AccountID)
-	if err != nil || a.OrganizationID != m.Org.ID {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	return m, a, &p, nil
+	return ownRow(h, c, func(p *models.Project) int64 { return p.AccountID })
 }
 
 func (h *apiArea) listProjects(c echo.Context) error {

@@ -793,7 +793,7 @@ func TestStudioAvatarHugeUpload(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				res := stRawUpload(t, a, ed, upload, huge, tc.chunked)
 				stStatus(t, "20 MB upload "+tc.name, res, http.StatusRequestEntityTooLarge)
-				stHas(t, "20 MB upload "+tc.name, res, "Too large", "What you sent is too large, so nothing was changed. Images can be at most 2 MB.")
+				stHas(t, "20 MB upload "+tc.name, res, "Too large", "What you sent is too large, so nothing was changed. Avatars can be at most 2 MB")
 				if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 					t.Fatalf("413 page has type %q", res.Header.Get("Content-Type"))
 				}
