@@ -144,18 +144,7 @@ func (h *notices) form(c echo.Context) (templates.NoticeForm, models.NoticeInput
 
 // parseLocal reads a datetime-local value ("2026-11-23T08:30", seconds
 // optional) in the configured zone.
-func (h *notices) parseLocal(s string) (*time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, true
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, h.loc); err == nil && t.Year() >= 2000 && t.Year() < 3000 {
-			return &t, true
-		}
-	}
-	return nil, false
-}
+func (h *notices) parseLocal(s string) (*time.Time, bool) { return parseLocalTime(s, h.loc) }
 
 // formOf fills the editor from a stored notice.
 func (h *notices) formOf(n *models.Notice) templates.NoticeForm {
