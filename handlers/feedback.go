@@ -102,21 +102,28 @@ func (h *projects) bulk(c echo.Context) error {
 	return redirect(c, back, "feedback.moderated_"+c.FormValue("action"))
 }
 
-func (h *projects) feedbackItem(c echo.Context) error {
+// answer loads one answer of the project in the path, with the
+// project's questions for its extra answers.
+func (h *projects) answer(c echo.Context) (*models.Member, *models.Account, *models.Project, *models.Feedback, []models.ProjectQuestion, error) {
 	m, a, p, err := h.project(c)
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, nil, err
 	}
 	id, err := parseID(c, "feedback")
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, nil, err
 	}
 	ctx := c.Request().Context()
 	fb, err := h.store.OrgFeedbackItem(ctx, m, a, p.ID, id)
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, nil, err
 	}
 	questions, err := h.store.ProjectQuestions(ctx, p.ID)
+	return m, a, p, fb, questions, err
+}
+
+func (h *projects) feedbackItem(c echo.Context) error {
+	m, a, p, fb, questions, err := h.answer(c)
 	if err != nil {
 		return err
 	}
@@ -124,27 +131,14 @@ func (h *projects) feedbackItem(c echo.Context) error {
 }
 
 func (h *projects) respond(c echo.Context) error {
-	m, a, p, err := h.project(c)
+	m, a, p, fb, questions, err := h.answer(c)
 	if err != nil {
 		return err
 	}
-	id, err := parseID(c, "feedback")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
 	response := c.FormValue("response")
 	publish := c.FormValue("action") == "publish"
-	_, err = h.store.RespondToFeedback(ctx, m, a, p.ID, id, response, publish)
+	_, err = h.store.RespondToFeedback(c.Request().Context(), m, a, p.ID, fb.ID, response, publish)
 	if v, ok := models.AsValidation(err); ok {
-		fb, err := h.store.OrgFeedbackItem(ctx, m, a, p.ID, id)
-		if err != nil {
-			return err
-		}
-		questions, err := h.store.ProjectQuestions(ctx, p.ID)
-		if err != nil {
-			return err
-		}
 		return render(c, http.StatusUnprocessableEntity, templates.FeedbackItem(m, a, p, fb, questions, response, v.Fields))
 	}
 	if err != nil {
@@ -154,7 +148,7 @@ func (h *projects) respond(c echo.Context) error {
 	if publish {
 		key = "feedback.response_published"
 	}
-	return redirect(c, projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(id, 10)), key)
+	return redirect(c, projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(fb.ID, 10)), key)
 }
 
 func (h *projects) summary(c echo.Context) error {

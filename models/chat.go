@@ -181,9 +181,8 @@ func (s *Store) EndChatSession(ctx context.Context, accountID int64, channel, ad
 func (s *Store) OpenConsultations(ctx context.Context, accountID int64, limit int) ([]PublicProject, error) {
 	now := s.Now()
 	var out []PublicProject
-	err := s.conn(ctx).Table("projects p").Joins("JOIN accounts a ON a.id = p.account_id").
-		Select("p.*, a.handle, a.name AS account_name, a.name_zh AS account_name_zh, a.feedback_review").
-		Where("p.account_id = ? AND p.public AND p.status = ? AND p.closes_at > ? AND (p.opens_at IS NULL OR p.opens_at <= ?)",
+	err := s.publicProjects(ctx).
+		Where("p.account_id = ? AND p.status = ? AND p.closes_at > ? AND (p.opens_at IS NULL OR p.opens_at <= ?)",
 			accountID, ProjectConsultation, now, now).
 		Order("p.closes_at, p.id").Limit(limit).Scan(&out).Error
 	if err != nil {

@@ -124,12 +124,22 @@ const (
 	cmdCancel
 )
 
-var commands = map[string]command{
-	"follow": cmdFollow, "subscribe": cmdFollow, "start": cmdFollow, "关注": cmdFollow, "订阅": cmdFollow,
-	"stop": cmdStop, "unsubscribe": cmdStop, "td": cmdStop, "退订": cmdStop, "取消关注": cmdStop,
-	"help": cmdHelp, "?": cmdHelp, "？": cmdHelp, "帮助": cmdHelp,
-	"feedback": cmdFeedback, "反馈": cmdFeedback, "意见": cmdFeedback,
-	"cancel": cmdCancel, "取消": cmdCancel,
+// commandOf reads a normalized message as a command, in English or
+// Chinese.
+func commandOf(word string) command {
+	switch word {
+	case "follow", "subscribe", "start", "关注", "订阅":
+		return cmdFollow
+	case "stop", "unsubscribe", "td", "退订", "取消关注":
+		return cmdStop
+	case "help", "?", "？", "帮助":
+		return cmdHelp
+	case "feedback", "反馈", "意见":
+		return cmdFeedback
+	case "cancel", "取消":
+		return cmdCancel
+	}
+	return cmdNone
 }
 
 // normalize lowers a message and drops the punctuation and spaces people
@@ -153,7 +163,7 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		return nil, t.stop(ctx)
 	}
 	word := normalize(t.in.Text)
-	cmd := commands[word]
+	cmd := commandOf(word)
 	session, err := t.r.store.LoadChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
 	if err != nil {
 		return nil, err
