@@ -457,7 +457,7 @@ func ensureProjects(ctx context.Context, store *models.Store, owner *models.Memb
 		BodyZh:  "## 原因\n\n海港路在繁忙时间最为拥堵，12 路巴士行驶 2 公里需时 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条巴士、的士及单车专线\n- 上落货区移至横街\n",
 		Address: "Harbour Road, Pier 7 to Central terminus", Latitude: &lat, Longitude: &lng,
 		Budget: &budget, BudgetCurrency: "HKD", Districts: "Central\nWan Chai\nNorth Point", Public: true, ClosesAt: &closes,
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
 	}
@@ -499,7 +499,7 @@ func ensureProjects(ctx context.Context, store *models.Store, owner *models.Memb
 		TitleEn: "Step-free access at Market Street stop", TitleZh: "市场街车站无障碍通道",
 		SummaryEn: "Raised kerbs and a ramp so wheelchairs and prams board level.", SummaryZh: "加高路缘并设斜道，方便轮椅及婴儿车平稳上车。",
 		Public: true,
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
 	}

@@ -37,7 +37,7 @@ func TestFeedbackJourneys(t *testing.T) {
 		lat, lng := 22.2855, 114.1577
 		p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{TitleEn: "Harbour Road bus lane", TitleZh: "海港路巴士专线",
 			SummaryEn: "A lane for buses in the rush hours.", BodyEn: "## Why\n\nLine 12 is slow.", Address: "Harbour Road",
-			Latitude: &lat, Longitude: &lng, Districts: "Central\nWan Chai", Public: true, ClosesAt: &closes})
+			Latitude: &lat, Longitude: &lng, Districts: "Central\nWan Chai", Public: true, ClosesAt: &closes}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,7 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 			}
 		}
 		for range 2 {
-			if _, err := a.Store.CreateProject(ctx, owner, f.Account, models.ProjectInput{TitleEn: "Later"}); err != nil {
+			if _, err := a.Store.CreateProject(ctx, owner, f.Account, models.ProjectInput{TitleEn: "Later"}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

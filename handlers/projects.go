@@ -207,7 +207,7 @@ func (h *projects) create(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
 	}
-	p, err := h.store.CreateProject(c.Request().Context(), m, a, in)
+	p, err := h.store.CreateProject(c.Request().Context(), m, a, in, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))

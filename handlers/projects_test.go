@@ -27,7 +27,7 @@ func openProject(t testing.TB, a *apptest.App, f *apptest.Fixtures, districts st
 	p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{
 		TitleEn: "Harbour Bridge", TitleZh: "海港大桥", SummaryEn: "A new bridge across the harbour.",
 		Districts: districts, Public: true, ClosesAt: &closes,
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,6 +537,28 @@ func TestExportOfAnEmptyProject(t *testing.T) {
 		}
 		if r := c.Get(base + "/export.json"); r.Status != 200 || strings.TrimSpace(r.Body) != "[\n]" {
 			t.Fatalf("empty json: %q", r.Body)
+		}
+	})
+}
+
+// The first step of a project's timeline is dated in the zone staff work
+// in, not in UTC: UTC-11 is a day behind UTC for most of the day.
+func TestProjectTimelineUsesStaffZone(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		zone := time.FixedZone("UTC-11", -11*3600)
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.Location = zone })
+		f := apptest.Seed(t, a)
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		if r := c.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects", f.Org.ID), url.Values{"title_en": {"Zone"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("create: %s", r)
+		}
+		var ev models.ProjectEvent
+		if err := a.Store.DB().Order("id DESC").First(&ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := a.Store.Now().In(zone).Format(time.DateOnly); ev.HappenedOn != want {
+			t.Fatalf("first step dated %s, want %s (today in the staff's zone)", ev.HappenedOn, want)
 		}
 	})
 }

@@ -46,7 +46,7 @@ func openConsultation(t *testing.T, a *apptest.App, f *apptest.Fixtures) *models
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
 	closes := a.Store.Now().Add(48 * time.Hour)
-	p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{TitleEn: "Park", Public: true, ClosesAt: &closes})
+	p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{TitleEn: "Park", Public: true, ClosesAt: &closes}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -333,8 +333,9 @@ func today(now time.Time, loc *time.Location) string {
 }
 
 // CreateProject saves a new project as proposed, not yet public unless
-// staff said so.
-func (s *Store) CreateProject(ctx context.Context, m *Member, a *Account, in ProjectInput) (*Project, error) {
+// staff said so; its first timeline step is today in loc (nil: UTC), the
+// zone staff work in.
+func (s *Store) CreateProject(ctx context.Context, m *Member, a *Account, in ProjectInput, loc *time.Location) (*Project, error) {
 	if err := s.checkAccount(m, a, PermWrite); err != nil {
 		return nil, err
 	}
@@ -352,7 +353,7 @@ func (s *Store) CreateProject(ctx context.Context, m *Member, a *Account, in Pro
 		if err := tx.conn(ctx).Create(p).Error; err != nil {
 			return fmt.Errorf("create project: %w", err)
 		}
-		ev := &ProjectEvent{ProjectID: p.ID, Status: ProjectProposed, HappenedOn: today(now, nil), CreatedAt: now}
+		ev := &ProjectEvent{ProjectID: p.ID, Status: ProjectProposed, HappenedOn: today(now, loc), CreatedAt: now}
 		if err := tx.conn(ctx).Create(ev).Error; err != nil {
 			return fmt.Errorf("create project event: %w", err)
 		}
