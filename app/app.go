@@ -23,7 +23,9 @@ import (
 	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge/email"
+	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/database"
@@ -124,9 +126,12 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	hooks := webhook.New(webhookEndpoints{store}, nil)
+	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), store)
+	tg := telegram.NewChannel(telegram.NewClient(cfg.TelegramAPI, nil), store)
 	channels := opts.Channels
 	if channels == nil {
-		channels = []broadcast.Channel{mail, webhook.New(webhookEndpoints{store}, nil)}
+		channels = []broadcast.Channel{mail, hooks, wc, tg}
 	}
 	bo := opts.Broadcast
 	bo.Workers = cmp.Or(bo.Workers, cfg.SendWorkers)
@@ -154,6 +159,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	e := handlers.New(handlers.Deps{
 		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})

@@ -15,6 +15,12 @@ const (
 	KindFollow = "follow"
 	// KindUnfollow is the platform telling that the person stopped.
 	KindUnfollow = "unfollow"
+	// KindMedia is a picture, voice note, location or link the person
+	// sent; Text describes it for the staff inbox.
+	KindMedia = "media"
+	// KindEvent is something the person did that needs no answer
+	// (opened a menu link, shared their location).
+	KindEvent = "event"
 )
 
 // Inbound is one message or event from a person on a chat channel, in the

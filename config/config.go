@@ -51,6 +51,10 @@ type Config struct {
 	// TileURL is a map tile server template ({z}/{x}/{y}); empty shows no
 	// map.
 	TileURL string
+	// WeChatAPI and TelegramAPI are the chat platforms' API servers (a
+	// test or staging server in place of the real one).
+	WeChatAPI   string
+	TelegramAPI string
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -79,6 +83,8 @@ func Settings() []Setting {
 		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claimed batch stays with its worker before another instance may take it over"},
 		{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
 		{"tile-url", "PLAZA_TILE_URL", "", "map tile server for project locations, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no map"},
+		{"wechat-api-url", "PLAZA_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server the WeChat channel calls"},
+		{"telegram-api-url", "PLAZA_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram Bot API server the Telegram channel calls"},
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
 	}
 }
@@ -113,6 +119,17 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 				!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
 				return c, fmt.Errorf("tile-url %q: want an http(s) URL with {z}, {x} and {y}", c.TileURL)
 			}
+		}
+		for _, api := range []struct {
+			name string
+			to   *string
+		}{{"wechat-api-url", &c.WeChatAPI}, {"telegram-api-url", &c.TelegramAPI}} {
+			v := strings.TrimRight(strings.TrimSpace(*vals[api.name]), "/")
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return c, fmt.Errorf("%s %q: want an http(s) URL", api.name, v)
+			}
+			*api.to = v
 		}
 		if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
 			return c, fmt.Errorf("shutdown-timeout %q: want a duration such as 15s", *vals["shutdown-timeout"])

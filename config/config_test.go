@@ -32,6 +32,7 @@ func TestPrecedence(t *testing.T) {
 		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second,
 		SMTPURL: "log", MailFrom: "no-reply@localhost",
 		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
+		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 	}
 	with := func(f func(*config.Config)) config.Config {
 		c := defaults
@@ -48,6 +49,7 @@ func TestPrecedence(t *testing.T) {
 		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second,
 		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
 		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
+		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 	}
 	allFlags := []string{
 		"--addr", ":7000", "--database-url", "sqlite:/tmp/flag.db", "--base-url", "http://flag.example.org:8000",
@@ -59,6 +61,7 @@ func TestPrecedence(t *testing.T) {
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute,
 		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
 		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
+		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 	}
 	tests := []struct {
 		name string
@@ -87,6 +90,10 @@ func TestPrecedence(t *testing.T) {
 			with(func(c *config.Config) {
 				c.SendWorkers, c.SendLease, c.SecretKey = 8, 5*time.Second, "k"
 				c.ChannelRates = map[string]float64{"email": 20, "webhook": 1500.5}
+			})},
+		{"chat API servers", map[string]string{"PLAZA_WECHAT_API_URL": "http://127.0.0.1:9001/", "PLAZA_TELEGRAM_API_URL": "https://bots.example.org"}, nil,
+			with(func(c *config.Config) {
+				c.WeChatAPI, c.TelegramAPI = "http://127.0.0.1:9001", "https://bots.example.org"
 			})},
 		{"trusted proxies", map[string]string{"PLAZA_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7/32 "}, nil,
 			with(func(c *config.Config) {
@@ -140,6 +147,8 @@ func TestBadValues(t *testing.T) {
 		{"tile-url", "tiles.example/{z}/{x}/{y}.png", `tile-url "tiles.example`},
 		{"tile-url", "https://tiles.example/map.png", `tile-url "https://tiles.example/map.png"`},
 		{"tile-url", "javascript:{z}{x}{y}", `tile-url "javascript:`},
+		{"wechat-api-url", "api.weixin.qq.com", `wechat-api-url "api.weixin.qq.com"`},
+		{"telegram-api-url", "ftp://bots.example.org", `telegram-api-url "ftp://bots.example.org"`},
 	}
 	for _, tt := range bad {
 		// The same value is refused whether it comes from a flag or from

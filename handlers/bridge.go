@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -27,6 +28,14 @@ type Router interface {
 type bridgeArea struct {
 	store  *models.Store
 	router Router
+	log    *slog.Logger
+}
+
+// ChatChannel is what the studio needs of a chat channel: to send a staff
+// reply, and to check the credentials staff entered.
+type ChatChannel interface {
+	Reply(ctx context.Context, accountID int64, to, text string) error
+	TestConnection(ctx context.Context, s *models.ChatSettings) (string, error)
 }
 
 // bridgeBodyLimit bounds an inbound chat message: a few kilobytes of text
@@ -38,6 +47,9 @@ const replayWindow = 5 * time.Minute
 
 func registerBridge(e *echo.Echo, h *bridgeArea) {
 	e.POST("/bridge/webhook/:handle", h.webhook)
+	e.GET("/bridge/wechat/:handle", h.wechatVerify)
+	e.POST("/bridge/wechat/:handle", h.wechat)
+	e.POST("/bridge/telegram/:handle", h.telegram)
 }
 
 // webhookMessage is the generic webhook channel's inbound JSON, as

@@ -59,7 +59,10 @@ type Deps struct {
 	Links    *mailer.Links
 	// Router handles inbound chat messages (nil: no bridge endpoints).
 	Router Router
-	Config Config
+	// ChatChannels send staff replies and test connections, by channel
+	// name (wechat, telegram, webhook).
+	ChatChannels map[string]ChatChannel
+	Config       Config
 }
 
 // server holds what the middleware and error handler share.
@@ -96,7 +99,7 @@ func New(d Deps) *echo.Echo {
 	registerAPI(e, &apiArea{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router})
+		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})

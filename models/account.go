@@ -31,8 +31,12 @@ type Account struct {
 	// FeedbackReview holds citizens' feedback for a moderator before it
 	// is shown.
 	FeedbackReview bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ChatWelcomeEn and ChatWelcomeZh greet a new follower on a chat
+	// channel ('' for Plaza's default).
+	ChatWelcomeEn string
+	ChatWelcomeZh string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Categories an account can be listed under in the directory.

@@ -21,7 +21,9 @@ type ChatMessage struct {
 	Kind       string
 	Body       string
 	HandledBy  string
-	CreatedAt  time.Time
+	// UserID is the staff member who wrote a reply from the inbox.
+	UserID    *int64
+	CreatedAt time.Time
 }
 
 // Limits on what a chat message may carry.

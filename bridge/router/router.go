@@ -39,6 +39,7 @@ const (
 	byFeedback = "feedback"
 	byInbox    = "inbox"
 	byEvent    = "event"
+	byKeyword  = "keyword"
 )
 
 // turn is one inbound message being handled.
@@ -83,6 +84,10 @@ func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inboun
 		fid = &t.follower.ID
 	}
 	if err := r.store.MarkHandled(ctx, msg.ID, t.by, fid); err != nil {
+		return nil, err
+	}
+	msg.FollowerID = fid
+	if err := r.store.TouchConversation(ctx, msg, t.by == byInbox); err != nil {
 		return nil, err
 	}
 	for _, rep := range replies {
@@ -161,6 +166,11 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case bridge.KindUnfollow:
 		t.by = byEvent
 		return nil, t.stop(ctx)
+	case bridge.KindEvent:
+		t.by = byEvent
+		return nil, nil
+	case bridge.KindMedia:
+		return t.toInbox(ctx)
 	}
 	word := normalize(t.in.Text)
 	cmd := commandOf(word)
@@ -194,8 +204,26 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		t.by = byFeedback
 		return t.continueFeedback(ctx, session)
 	}
-	// Anything else is for the staff.
+	keywords, err := t.r.store.ChatKeywords(ctx, t.account.ID)
+	if err != nil {
+		return nil, err
+	}
+	if k := models.MatchKeyword(keywords, t.in.Text, string(t.lang)); k != nil {
+		t.by = byKeyword
+		return []bridge.Reply{{Text: k.Reply}}, nil
+	}
+	return t.toInbox(ctx)
+}
+
+// toInbox leaves the message for the staff. The person is told once per
+// conversation, not after every line they write to someone already
+// reading.
+func (t *turn) toInbox(ctx context.Context) ([]bridge.Reply, error) {
 	t.by = byInbox
+	open, err := t.r.store.ConversationOpen(ctx, t.account.ID, t.in.Channel, t.in.From)
+	if err != nil || open {
+		return nil, err
+	}
 	return []bridge.Reply{t.say("chat.to_inbox", t.accountName())}, nil
 }
 
@@ -211,6 +239,13 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 	t.follower = f
 	if !changed {
 		return []bridge.Reply{t.say("chat.already_following", t.accountName())}, nil
+	}
+	welcome := t.account.ChatWelcomeEn
+	if t.lang == i18n.ZH {
+		welcome = t.account.ChatWelcomeZh
+	}
+	if welcome != "" {
+		return []bridge.Reply{{Text: welcome}}, nil
 	}
 	return []bridge.Reply{t.say("chat.welcome", t.accountName())}, nil
 }

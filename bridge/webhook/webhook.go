@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/models"
 )
 
 // ErrNotConfigured is what Endpoints returns for an account without an
@@ -224,4 +225,53 @@ func oneLine(s string, n int) string {
 		s = s[:n]
 	}
 	return s
+}
+
+// post sends a signed JSON body to the account's webhook and reads the
+// receiver's answer as an error when it is not a 2xx.
+func (c *Channel) post(ctx context.Context, accountID int64, v any) error {
+	e := c.endpoint(ctx, accountID)
+	if e.err != nil {
+		return e.err
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	now := c.now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook URL: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Plaza-Webhook/1")
+	req.Header.Set("X-Plaza-Timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("X-Plaza-Signature", Sign(e.secret, now, body))
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook unreachable: %s", oneLine(err.Error(), 200))
+	}
+	defer resp.Body.Close()
+	if r := result(resp, now); r.Outcome != broadcast.Sent {
+		return errors.New(r.Reason)
+	}
+	return nil
+}
+
+// Reply sends a staff member's reply from the inbox to the person at
+// address to, as {"type": "reply", ...} (README.md documents it).
+func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) error {
+	return c.post(ctx, accountID, map[string]any{"type": "reply", "account_id": accountID, "to": to, "text": text,
+		"sent_at": c.now().UTC().Format(time.RFC3339)})
+}
+
+// TestConnection sends {"type": "ping"} and expects a 2xx.
+func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
+	c.mu.Lock()
+	delete(c.cache, s.AccountID)
+	c.mu.Unlock()
+	if err := c.post(ctx, s.AccountID, map[string]any{"type": "ping", "account_id": s.AccountID}); err != nil {
+		return "", err
+	}
+	return "HTTP 2xx", nil
 }

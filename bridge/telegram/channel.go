@@ -1,0 +1,115 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/models"
+)
+
+// Settings finds an account's Telegram settings.
+type Settings interface {
+	ChatSettingsOf(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
+}
+
+// Channel sends notices and staff replies to Telegram followers.
+type Channel struct {
+	client   *Client
+	settings Settings
+}
+
+// NewChannel builds the channel.
+func NewChannel(client *Client, settings Settings) *Channel {
+	return &Channel{client: client, settings: settings}
+}
+
+// Name is the channel's name on followers.
+func (c *Channel) Name() string { return ChannelName }
+
+// ErrNotConfigured is an account without a bot set up and enabled.
+var ErrNotConfigured = errors.New("Telegram is not set up for this account")
+
+func (c *Channel) token(ctx context.Context, accountID int64) (string, error) {
+	s, err := c.settings.ChatSettingsOf(ctx, accountID, ChannelName)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.BotToken == "")) {
+		return "", ErrNotConfigured
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.BotToken, nil
+}
+
+// maxText is Telegram's limit on a message's text.
+const maxText = 4096
+
+// Send delivers a notice. A 429 comes back after the retry_after Telegram
+// gives; a 403 (the person blocked the bot) ends the follow.
+func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
+	tok, err := c.token(ctx, m.Content.AccountID)
+	if errors.Is(err, ErrNotConfigured) {
+		return broadcast.FailedResult(err.Error())
+	}
+	if err != nil {
+		return broadcast.RetryResult("Telegram settings: "+err.Error(), 0)
+	}
+	mc := m.Content
+	text := mc.Subject + "\n\n" + mc.Text
+	if len([]rune(text)) > maxText-len(mc.URL)-2 {
+		text = string([]rune(text)[:maxText-len(mc.URL)-3]) + "…"
+	}
+	return result(c.client.SendMessage(ctx, tok, m.To.Address, text+"\n\n"+mc.URL))
+}
+
+func result(err error) broadcast.Result {
+	if err == nil {
+		return broadcast.SentResult()
+	}
+	var e *APIError
+	if !errors.As(err, &e) {
+		return broadcast.RetryResult(err.Error(), 0)
+	}
+	switch {
+	case e.Code == 429:
+		return broadcast.RetryResult(e.Error(), max(e.RetryAfter, time.Second))
+	case e.Code == 403:
+		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the person blocked the bot on Telegram"}
+	case e.Code >= 500:
+		return broadcast.RetryResult(e.Error(), 0)
+	}
+	return broadcast.FailedResult(e.Error())
+}
+
+// Reply sends a staff member's reply from the inbox; a 429 is waited out
+// once (within ctx).
+func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) error {
+	tok, err := c.token(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	err = c.client.SendMessage(ctx, tok, to, text)
+	var e *APIError
+	if errors.As(err, &e) && e.Code == 429 && e.RetryAfter > 0 && e.RetryAfter <= 10*time.Second {
+		select {
+		case <-time.After(e.RetryAfter):
+		case <-ctx.Done():
+			return err
+		}
+		err = c.client.SendMessage(ctx, tok, to, text)
+	}
+	return err
+}
+
+// TestConnection asks Telegram who the bot is, which proves the token.
+func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
+	if s.BotToken == "" {
+		return "", ErrNotConfigured
+	}
+	b, err := c.client.GetMe(ctx, s.BotToken)
+	if err != nil {
+		return "", err
+	}
+	return "@" + b.Username, nil
+}

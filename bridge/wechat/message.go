@@ -1,0 +1,179 @@
+// Package wechat is the WeChat official-account channel: the callback
+// WeChat's servers call with every message and event (plain and safe
+// mode, with a passive XML reply), and the client of WeChat's API for
+// customer-service, template and mass messages, access tokens and
+// parameterized QR codes.
+package wechat
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/plazahq/plaza/bridge"
+)
+
+// Message is a message or event as WeChat posts it (the fields of every
+// MsgType in one struct, as the platform documents them).
+type Message struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   string   `xml:"ToUserName"`
+	FromUserName string   `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      string   `xml:"MsgType"`
+	MsgID        string   `xml:"MsgId"`
+	Content      string   `xml:"Content"`
+	PicURL       string   `xml:"PicUrl"`
+	MediaID      string   `xml:"MediaId"`
+	Format       string   `xml:"Format"`
+	Recognition  string   `xml:"Recognition"`
+	LocationX    string   `xml:"Location_X"`
+	LocationY    string   `xml:"Location_Y"`
+	Scale        string   `xml:"Scale"`
+	Label        string   `xml:"Label"`
+	Title        string   `xml:"Title"`
+	Description  string   `xml:"Description"`
+	URL          string   `xml:"Url"`
+	Event        string   `xml:"Event"`
+	EventKey     string   `xml:"EventKey"`
+	Ticket       string   `xml:"Ticket"`
+	Latitude     string   `xml:"Latitude"`
+	Longitude    string   `xml:"Longitude"`
+	Precision    string   `xml:"Precision"`
+	// Encrypt holds the whole message in safe mode.
+	Encrypt string `xml:"Encrypt"`
+}
+
+// ErrMalformed is a body that is not a WeChat message.
+var ErrMalformed = errors.New("not a WeChat message")
+
+// ParseMessage reads a posted XML body.
+func ParseMessage(body []byte) (*Message, error) {
+	var m Message
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	// WeChat sends UTF-8 and nothing else; refuse other declared charsets
+	// instead of guessing.
+	dec.CharsetReader = nil
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return &m, nil
+}
+
+// qrScenePrefix starts the EventKey of a subscribe that came through a
+// parameterized QR code.
+const qrScenePrefix = "qrscene_"
+
+// Inbound turns the message into the bridge's shape. ok is false for a
+// message that is not from a person (no FromUserName) or of a type Plaza
+// does not take.
+func (m *Message) Inbound() (bridge.Inbound, error) {
+	in := bridge.Inbound{Channel: ChannelName, From: strings.TrimSpace(m.FromUserName), MsgID: m.MsgID}
+	if in.From == "" || len(in.From) > 128 || !utf8.ValidString(in.From) || strings.ContainsRune(in.From, 0) {
+		return in, fmt.Errorf("%w: FromUserName is missing or not an OpenID", ErrMalformed)
+	}
+	if len(m.MsgID) > 64 {
+		return in, fmt.Errorf("%w: MsgId is too long", ErrMalformed)
+	}
+	switch m.MsgType {
+	case "text":
+		in.Kind, in.Text = bridge.KindText, m.Content
+	case "image":
+		in.Kind, in.Text = bridge.KindMedia, "[image] "+m.PicURL
+	case "voice":
+		in.Kind, in.Text = bridge.KindMedia, "[voice]"
+		if m.Recognition != "" {
+			in.Text += " " + m.Recognition
+		}
+	case "video", "shortvideo":
+		in.Kind, in.Text = bridge.KindMedia, "[video]"
+	case "location":
+		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace(fmt.Sprintf("[location] %s,%s %s", m.LocationX, m.LocationY, m.Label))
+	case "link":
+		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace("[link] "+m.Title+" "+m.URL)
+	case "event":
+		// Events carry no MsgId: WeChat's retries of one event repeat its
+		// sender and CreateTime, which together identify it.
+		in.MsgID = "event:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10)
+		switch strings.ToLower(m.Event) {
+		case "subscribe":
+			in.Kind, in.Scene = bridge.KindFollow, strings.TrimPrefix(m.EventKey, qrScenePrefix)
+		case "scan":
+			// Someone who already follows scanned a parameterized code.
+			in.Kind, in.Scene = bridge.KindFollow, m.EventKey
+		case "unsubscribe":
+			in.Kind = bridge.KindUnfollow
+		case "click":
+			// A menu button: its key reads as a command ("help").
+			in.Kind, in.Text = bridge.KindText, m.EventKey
+		case "view":
+			in.Kind, in.Text = bridge.KindEvent, "[menu link] "+m.EventKey
+		case "location":
+			in.Kind, in.Text = bridge.KindEvent, fmt.Sprintf("[location] %s,%s", m.Latitude, m.Longitude)
+		default:
+			in.Kind, in.Text = bridge.KindEvent, "["+m.Event+"]"
+		}
+	default:
+		return in, fmt.Errorf("%w: unknown MsgType %q", ErrMalformed, m.MsgType)
+	}
+	if len(in.Scene) > 64 {
+		in.Scene = in.Scene[:64]
+	}
+	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.Scene) {
+		return in, fmt.Errorf("%w: not UTF-8", ErrMalformed)
+	}
+	return in, nil
+}
+
+// cdata writes s as XML character data that survives any content,
+// splitting a "]]>" inside it.
+func cdata(b *bytes.Buffer, s string) {
+	b.WriteString("<![CDATA[")
+	b.WriteString(strings.ReplaceAll(s, "]]>", "]]]]><![CDATA[>"))
+	b.WriteString("]]>")
+}
+
+// TextReply is the passive reply to a message: XML in the response to
+// WeChat's POST, from the account (the message's ToUserName) to the
+// person.
+func TextReply(m *Message, text string, now time.Time) []byte {
+	var b bytes.Buffer
+	b.WriteString("<xml><ToUserName>")
+	cdata(&b, m.FromUserName)
+	b.WriteString("</ToUserName><FromUserName>")
+	cdata(&b, m.ToUserName)
+	b.WriteString("</FromUserName><CreateTime>")
+	b.WriteString(strconv.FormatInt(now.Unix(), 10))
+	b.WriteString("</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>")
+	cdata(&b, text)
+	b.WriteString("</Content></xml>")
+	return b.Bytes()
+}
+
+// EncryptedReply wraps a passive reply for safe mode, signed with the
+// token.
+func EncryptedReply(c *Cipher, token string, reply []byte, timestamp, nonce string) ([]byte, error) {
+	enc, err := c.Encrypt(reply)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString("<xml><Encrypt>")
+	cdata(&b, enc)
+	b.WriteString("</Encrypt><MsgSignature>")
+	cdata(&b, Signature(token, timestamp, nonce, enc))
+	b.WriteString("</MsgSignature><TimeStamp>")
+	b.WriteString(timestamp)
+	b.WriteString("</TimeStamp><Nonce>")
+	cdata(&b, nonce)
+	b.WriteString("</Nonce></xml>")
+	return b.Bytes(), nil
+}
+
+// ChannelName is the channel's name on followers.
+const ChannelName = "wechat"

@@ -1,0 +1,191 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/telegram"
+	"github.com/plazahq/plaza/bridge/wechat"
+	"github.com/plazahq/plaza/models"
+)
+
+// chatAccount finds the account a platform calls for and its settings for
+// that platform; a missing or disabled channel is a 404 with a word why.
+func (h *bridgeArea) chatAccount(c echo.Context, channel string) (*models.Account, *models.ChatSettings, error) {
+	ctx := c.Request().Context()
+	pa, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, c.String(http.StatusNotFound, "no such account")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := h.store.ChatSettingsOf(ctx, pa.Account.ID, channel)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && !s.Enabled) {
+		return nil, nil, c.String(http.StatusNotFound, channel+" is not enabled for this account")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return &pa.Account, s, nil
+}
+
+// readBody reads a platform's request, answering 413 when it is larger
+// than any message.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, c.String(http.StatusRequestEntityTooLarge, "the message is larger than 64 KB")
+		}
+		return nil, c.String(http.StatusBadRequest, "the request body could not be read")
+	}
+	return body, nil
+}
+
+// freshTimestamp checks a platform's timestamp against the replay window.
+func freshTimestamp(ts string, now time.Time) bool {
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := now.Sub(time.Unix(n, 0))
+	return d < replayWindow && d > -replayWindow
+}
+
+// wechatVerify answers WeChat's check when the URL is saved in its
+// console: the signature over token, timestamp and nonce, then echostr
+// echoed.
+func (h *bridgeArea) wechatVerify(c echo.Context) error {
+	_, s, err := h.chatAccount(c, models.ChannelWeChat)
+	if err != nil || s == nil {
+		return err
+	}
+	q := c.QueryParams()
+	if !wechat.ValidSignature(q.Get("signature"), s.Token, q.Get("timestamp"), q.Get("nonce")) {
+		return c.String(http.StatusForbidden, "bad signature")
+	}
+	return c.String(http.StatusOK, q.Get("echostr"))
+}
+
+// wechat takes a message or event from WeChat and answers with a passive
+// reply (or "success" for none), encrypted when the message was.
+func (h *bridgeArea) wechat(c echo.Context) error {
+	a, s, err := h.chatAccount(c, models.ChannelWeChat)
+	if err != nil || s == nil {
+		return err
+	}
+	body, err := readBody(c)
+	if body == nil {
+		return err
+	}
+	q := c.QueryParams()
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	if !freshTimestamp(ts, h.store.Now()) {
+		return c.String(http.StatusForbidden, "stale or missing timestamp")
+	}
+	msg, err := wechat.ParseMessage(body)
+	if err != nil {
+		return c.String(http.StatusBadRequest, "malformed XML")
+	}
+	var ciph *wechat.Cipher
+	safe := q.Get("encrypt_type") == "aes"
+	switch {
+	case safe:
+		if msg.Encrypt == "" || !wechat.ValidSignature(q.Get("msg_signature"), s.Token, ts, nonce, msg.Encrypt) {
+			return c.String(http.StatusForbidden, "bad msg_signature")
+		}
+		if ciph, err = wechat.NewCipher(s.AESKey, s.AppID); err != nil {
+			return err
+		}
+		plain, err := ciph.Decrypt(msg.Encrypt)
+		if err != nil {
+			return c.String(http.StatusBadRequest, "cannot decrypt: "+err.Error())
+		}
+		if msg, err = wechat.ParseMessage(plain); err != nil {
+			return c.String(http.StatusBadRequest, "malformed XML inside Encrypt")
+		}
+	case s.SafeMode:
+		return c.String(http.StatusForbidden, "this account takes encrypted messages only (safe mode)")
+	case !wechat.ValidSignature(q.Get("signature"), s.Token, ts, nonce):
+		return c.String(http.StatusForbidden, "bad signature")
+	}
+	in, err := msg.Inbound()
+	if err != nil {
+		return c.String(http.StatusBadRequest, err.Error())
+	}
+	replies, err := h.router.Handle(c.Request().Context(), a, in)
+	if err != nil {
+		return err
+	}
+	if len(replies) == 0 {
+		// WeChat's documented "no reply" answer.
+		return c.String(http.StatusOK, "success")
+	}
+	out := wechat.TextReply(msg, joinReplies(replies), h.store.Now())
+	if safe {
+		if out, err = wechat.EncryptedReply(ciph, s.Token, out, ts, nonce); err != nil {
+			return err
+		}
+	}
+	return c.Blob(http.StatusOK, "application/xml; charset=utf-8", out)
+}
+
+// joinReplies makes one message of the router's replies: a passive reply
+// is a single message.
+func joinReplies(rs []bridge.Reply) string {
+	texts := make([]string, len(rs))
+	for i, r := range rs {
+		texts[i] = r.Text
+	}
+	return strings.Join(texts, "\n\n")
+}
+
+// telegram takes an update from Telegram and answers with a sendMessage
+// in the response body (or nothing).
+func (h *bridgeArea) telegram(c echo.Context) error {
+	a, s, err := h.chatAccount(c, models.ChannelTelegram)
+	if err != nil || s == nil {
+		return err
+	}
+	got := c.Request().Header.Get("X-Telegram-Bot-Api-Secret-Token")
+	if s.SecretToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.SecretToken)) != 1 {
+		return c.String(http.StatusUnauthorized, "bad secret token")
+	}
+	body, err := readBody(c)
+	if body == nil {
+		return err
+	}
+	in, err := telegram.ParseUpdate(body)
+	if errors.Is(err, telegram.ErrIgnored) {
+		return c.NoContent(http.StatusOK)
+	}
+	if err != nil {
+		return c.String(http.StatusBadRequest, err.Error())
+	}
+	replies, err := h.router.Handle(c.Request().Context(), a, in)
+	if err != nil {
+		return err
+	}
+	if len(replies) == 0 {
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, telegram.Reply(in.From, joinReplies(replies)))
+}
+
+// testConnection is shared by the studio's channel page.
+func testConnection(ctx context.Context, ch ChatChannel, s *models.ChatSettings) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return ch.TestConnection(ctx, s)
+}
