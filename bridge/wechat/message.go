@@ -98,8 +98,9 @@ func (m *Message) Inbound() (bridge.Inbound, error) {
 		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace("[link] "+m.Title+" "+m.URL)
 	case "event":
 		// Events carry no MsgId: WeChat's retries of one event repeat its
-		// sender and CreateTime, which together identify it.
-		in.MsgID = "event:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10)
+		// sender and CreateTime, which with the event's name identify it
+		// (two events of one person can share a second).
+		in.MsgID = "event:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10) + ":" + strings.ToLower(m.Event)
 		switch strings.ToLower(m.Event) {
 		case "subscribe":
 			in.Kind, in.Scene = bridge.KindFollow, strings.TrimPrefix(m.EventKey, qrScenePrefix)

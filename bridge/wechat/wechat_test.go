@@ -85,12 +85,12 @@ func TestInbound(t *testing.T) {
 		msgID     string
 	}{
 		{"text", wechattest.Text("oA", "6054768590064713728", "help"), bridge.KindText, "help", "", "6054768590064713728"},
-		{"subscribe through a code", wechattest.Event("oA", "subscribe", "qrscene_stop-12", 1700000000), bridge.KindFollow, "", "stop-12", "event:oA:1700000000"},
-		{"plain subscribe", wechattest.Event("oA", "subscribe", "", 1700000001), bridge.KindFollow, "", "", "event:oA:1700000001"},
-		{"scan by a follower", wechattest.Event("oA", "SCAN", "stop-12", 1700000002), bridge.KindFollow, "", "stop-12", "event:oA:1700000002"},
-		{"unsubscribe", wechattest.Event("oA", "unsubscribe", "", 1700000003), bridge.KindUnfollow, "", "", "event:oA:1700000003"},
-		{"menu click", wechattest.Event("oA", "CLICK", "HELP", 1700000004), bridge.KindText, "HELP", "", "event:oA:1700000004"},
-		{"menu link", wechattest.Event("oA", "VIEW", "https://example.org", 1700000005), bridge.KindEvent, "[menu link] https://example.org", "", "event:oA:1700000005"},
+		{"subscribe through a code", wechattest.Event("oA", "subscribe", "qrscene_stop-12", 1700000000), bridge.KindFollow, "", "stop-12", "event:oA:1700000000:subscribe"},
+		{"plain subscribe", wechattest.Event("oA", "subscribe", "", 1700000001), bridge.KindFollow, "", "", "event:oA:1700000001:subscribe"},
+		{"scan by a follower", wechattest.Event("oA", "SCAN", "stop-12", 1700000002), bridge.KindFollow, "", "stop-12", "event:oA:1700000002:scan"},
+		{"unsubscribe", wechattest.Event("oA", "unsubscribe", "", 1700000003), bridge.KindUnfollow, "", "", "event:oA:1700000003:unsubscribe"},
+		{"menu click", wechattest.Event("oA", "CLICK", "HELP", 1700000004), bridge.KindText, "HELP", "", "event:oA:1700000004:click"},
+		{"menu link", wechattest.Event("oA", "VIEW", "https://example.org", 1700000005), bridge.KindEvent, "[menu link] https://example.org", "", "event:oA:1700000005:view"},
 		{"image", `<xml><FromUserName>oA</FromUserName><CreateTime>1</CreateTime><MsgType>image</MsgType><PicUrl>http://p/1.jpg</PicUrl><MediaId>m</MediaId><MsgId>2</MsgId></xml>`,
 			bridge.KindMedia, "[image] http://p/1.jpg", "", "2"},
 		{"voice with recognition", `<xml><FromUserName>oA</FromUserName><MsgType>voice</MsgType><Recognition>你好</Recognition><MsgId>3</MsgId></xml>`,
@@ -100,7 +100,7 @@ func TestInbound(t *testing.T) {
 		{"link", `<xml><FromUserName>oA</FromUserName><MsgType>link</MsgType><Title>Bridge</Title><Url>https://e.org</Url><MsgId>5</MsgId></xml>`,
 			bridge.KindMedia, "[link] Bridge https://e.org", "", "5"},
 		{"location event", `<xml><FromUserName>oA</FromUserName><CreateTime>9</CreateTime><MsgType>event</MsgType><Event>LOCATION</Event><Latitude>23.1</Latitude><Longitude>113.2</Longitude></xml>`,
-			bridge.KindEvent, "[location] 23.1,113.2", "", "event:oA:9"},
+			bridge.KindEvent, "[location] 23.1,113.2", "", "event:oA:9:location"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
