@@ -48,6 +48,7 @@ func studioRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	rs = append(rs, noticeRoutes(t, a, f)...)
 	rs = append(rs, apiTokenRoutes(t, a, f)...)
 	rs = append(rs, projectRoutes(t, a, f)...)
+	rs = append(rs, chatRoutes(t, a, f)...)
 	return rs
 }
 

@@ -103,7 +103,7 @@ func New(d Deps) *echo.Echo {
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location})
+	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -23,6 +23,8 @@ type studio struct {
 	links   *mailer.Links
 	// loc is the time zone staff enter times in.
 	loc *time.Location
+	// chat sends inbox replies and checks chat credentials.
+	chat map[string]ChatChannel
 }
 
 // registerStudio lists every studio URL with the permission it needs.
@@ -57,6 +59,8 @@ func registerStudio(e *echo.Echo, h *studio) {
 	registerDelivery(g, h)
 	registerNotices(g, h)
 	registerProjects(g, h)
+	registerChat(g, h)
+	registerInbox(g, h)
 	registerAPITokens(g, h)
 }
 

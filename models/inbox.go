@@ -327,3 +327,7 @@ func (s *Store) LastInbound(ctx context.Context, accountID int64, channel, addre
 	}
 	return out[0].LastInboundAt, nil
 }
+
+// ThreadLength is how many of a conversation's latest messages its page
+// shows.
+func ThreadLength() int { return threadLength }

@@ -113,3 +113,12 @@ func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (s
 	}
 	return "@" + b.Username, nil
 }
+
+// Connect points the bot's webhook at url with the account's secret
+// token (setWebhook).
+func (c *Channel) Connect(ctx context.Context, s *models.ChatSettings, url string) error {
+	if s.BotToken == "" {
+		return ErrNotConfigured
+	}
+	return c.client.SetWebhook(ctx, s.BotToken, url, s.SecretToken)
+}

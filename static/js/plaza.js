@@ -6,6 +6,13 @@
     else document.addEventListener("DOMContentLoaded", fn);
   }
   ready(function () {
+    // A form with data-confirm asks before it is sent (deleting a rule).
+    // Without the script it is sent at once: nothing it does is lost
+    // for good.
+    document.addEventListener("submit", function (e) {
+      var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+      if (msg && !window.confirm(msg)) e.preventDefault();
+    });
     // A "select all" box ticks every checkbox of the named group in its
     // form. It is hidden until this script shows it.
     document.querySelectorAll("input[data-select-all]").forEach(function (box) {

@@ -1,0 +1,241 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// chatSettings is the studio page of an account's chat channels: WeChat
+// and Telegram credentials, the URLs to paste into each platform, the
+// welcome message and keyword replies.
+type chatSettings struct {
+	store    *models.Store
+	baseURL  string
+	channels map[string]ChatChannel
+}
+
+// webhookConnector is a channel that can point the platform's webhook at
+// Plaza itself (Telegram's setWebhook).
+type webhookConnector interface {
+	Connect(ctx context.Context, s *models.ChatSettings, url string) error
+}
+
+func registerChat(g *echo.Group, s *studio) {
+	h := &chatSettings{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat}
+	write := need(models.PermWrite)
+	g.GET("/accounts/:handle/chat", h.show, write)
+	g.POST("/accounts/:handle/chat/wechat", h.saveWeChat, write)
+	g.POST("/accounts/:handle/chat/telegram", h.saveTelegram, write)
+	for _, ch := range []string{models.ChannelWeChat, models.ChannelTelegram, models.ChannelWebhook} {
+		g.POST("/accounts/:handle/chat/"+ch+"/test", h.tester(ch), write)
+	}
+	g.POST("/accounts/:handle/chat/telegram/connect", h.connectTelegram, write)
+	g.POST("/accounts/:handle/chat/welcome", h.saveWelcome, write)
+	g.POST("/accounts/:handle/chat/keywords", h.addKeyword, write)
+	g.POST("/accounts/:handle/chat/keywords/:id/delete", h.deleteKeyword, write)
+}
+
+func (h *chatSettings) pageURL(m *models.Member, a *models.Account) string {
+	return orgURL(m, "/accounts/"+a.Handle+"/chat")
+}
+
+// form loads everything the page shows; the caller overrides what the
+// person just submitted.
+func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account) (*templates.ChatForm, error) {
+	ctx := c.Request().Context()
+	wx, err := h.store.ChatSettingsFor(ctx, m, a, models.ChannelWeChat)
+	if err != nil {
+		return nil, err
+	}
+	tg, err := h.store.ChatSettingsFor(ctx, m, a, models.ChannelTelegram)
+	if err != nil {
+		return nil, err
+	}
+	kws, err := h.store.ChatKeywords(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &templates.ChatForm{WeChat: *wx, Telegram: *tg, Keywords: kws, WelcomeEn: a.ChatWelcomeEn, WelcomeZh: a.ChatWelcomeZh,
+		WeChatURL: h.baseURL + "/bridge/wechat/" + a.Handle, TelegramURL: h.baseURL + "/bridge/telegram/" + a.Handle,
+		WebhookURL: h.baseURL + "/bridge/webhook/" + a.Handle, Errors: map[string]string{}}, nil
+}
+
+func (h *chatSettings) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+func (h *chatSettings) show(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	f, err := h.form(c, m, a)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
+}
+
+// invalid shows the page again with the errors of the form that failed,
+// keeping what was typed.
+func (h *chatSettings) invalid(c echo.Context, m *models.Member, a *models.Account, err error, keep func(*templates.ChatForm)) error {
+	v, ok := models.AsValidation(err)
+	if !ok {
+		return err
+	}
+	f, ferr := h.form(c, m, a)
+	if ferr != nil {
+		return ferr
+	}
+	f.Errors = v.Fields
+	keep(f)
+	return render(c, http.StatusUnprocessableEntity, templates.ChatPage(m, a, *f))
+}
+
+func (h *chatSettings) saveWeChat(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	in := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: c.FormValue("enabled") == "on", AppID: c.FormValue("app_id"),
+		AppSecret: c.FormValue("app_secret"), Token: c.FormValue("token"), AESKey: c.FormValue("aes_key"),
+		SafeMode: c.FormValue("safe_mode") == "on", TemplateID: c.FormValue("template_id")}
+	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
+		return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
+			in.AppSecret = ""
+			f.WeChat, f.Form = in, "wechat"
+		})
+	}
+	return redirect(c, h.pageURL(m, a), "chat.saved")
+}
+
+func (h *chatSettings) saveTelegram(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	in := models.ChatSettings{Channel: models.ChannelTelegram, Enabled: c.FormValue("enabled") == "on",
+		BotToken: c.FormValue("bot_token"), SecretToken: c.FormValue("secret_token"), BotName: c.FormValue("bot_name")}
+	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
+		return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
+			in.BotToken = ""
+			f.Telegram, f.Form = in, "telegram"
+		})
+	}
+	return redirect(c, h.pageURL(m, a), "chat.saved")
+}
+
+// tester checks the saved credentials of channel name against the
+// platform and shows what it said.
+func (h *chatSettings) tester(name string) echo.HandlerFunc {
+	return func(c echo.Context) error { return h.test(c, name) }
+}
+
+func (h *chatSettings) test(c echo.Context, name string) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	ch := h.channels[name]
+	if ch == nil {
+		return models.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	s := &models.ChatSettings{AccountID: a.ID, Channel: name}
+	if name != models.ChannelWebhook {
+		if s, err = h.store.ChatSettingsFor(ctx, m, a, name); err != nil {
+			return err
+		}
+	}
+	f, err := h.form(c, m, a)
+	if err != nil {
+		return err
+	}
+	f.Test = &templates.ChatTest{Channel: name}
+	who, terr := testConnection(ctx, ch, s)
+	if terr != nil {
+		f.Test.Problem = terr.Error()
+	} else {
+		f.Test.OK, f.Test.Who = true, who
+	}
+	return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
+}
+
+// connectTelegram points the bot's webhook at this Plaza with the secret
+// token, so staff need not call setWebhook themselves.
+func (h *chatSettings) connectTelegram(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	s, err := h.store.ChatSettingsFor(ctx, m, a, models.ChannelTelegram)
+	if err != nil {
+		return err
+	}
+	f, err := h.form(c, m, a)
+	if err != nil {
+		return err
+	}
+	f.Test = &templates.ChatTest{Channel: models.ChannelTelegram, Connect: true}
+	conn, ok := h.channels[models.ChannelTelegram].(webhookConnector)
+	if !ok {
+		return models.ErrNotFound
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := conn.Connect(cctx, s, f.TelegramURL); err != nil {
+		f.Test.Problem = err.Error()
+	} else {
+		f.Test.OK, f.Test.Who = true, f.TelegramURL
+	}
+	return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
+}
+
+func (h *chatSettings) saveWelcome(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	en, zh := c.FormValue("welcome_en"), c.FormValue("welcome_zh")
+	if err := h.store.SetChatWelcome(c.Request().Context(), m, a, en, zh); err != nil {
+		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.WelcomeEn, f.WelcomeZh, f.Form = en, zh, "welcome" })
+	}
+	return redirect(c, h.pageURL(m, a), "chat.saved")
+}
+
+func (h *chatSettings) addKeyword(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	k := models.ChatKeyword{Keyword: c.FormValue("keyword"), Match: c.FormValue("match"), Lang: c.FormValue("lang"), Reply: c.FormValue("reply")}
+	if err := h.store.AddChatKeyword(c.Request().Context(), m, a, k); err != nil {
+		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.NewKeyword, f.Form = k, "keyword" })
+	}
+	return redirect(c, h.pageURL(m, a)+"#keywords", "chat.keyword_added")
+}
+
+func (h *chatSettings) deleteKeyword(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteChatKeyword(c.Request().Context(), m, a, id); err != nil {
+		return err
+	}
+	return redirect(c, h.pageURL(m, a)+"#keywords", "chat.keyword_deleted")
+}

@@ -1,0 +1,201 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// inbox is the studio area where staff read and answer what people wrote
+// on chat channels.
+type inbox struct {
+	store    *models.Store
+	channels map[string]ChatChannel
+}
+
+func registerInbox(g *echo.Group, s *studio) {
+	h := &inbox{store: s.store, channels: s.chat}
+	mod := need(models.PermModerate)
+	g.GET("/accounts/:handle/inbox", h.list, mod)
+	g.GET("/accounts/:handle/inbox/:id", h.show, mod)
+	g.GET("/accounts/:handle/inbox/:id/messages", h.poll, mod)
+	g.POST("/accounts/:handle/inbox/:id/reply", h.reply, mod)
+	g.POST("/accounts/:handle/inbox/:id/assign", h.assign, mod)
+	g.POST("/accounts/:handle/inbox/:id/status", h.status, mod)
+}
+
+func (h *inbox) account(c echo.Context) (*models.Member, *models.Account, error) {
+	m := member(c)
+	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	return m, a, err
+}
+
+func (h *inbox) conversation(c echo.Context) (*models.Member, *models.Account, *models.Conversation, error) {
+	m, a, err := h.account(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	conv, err := h.store.ConversationByID(c.Request().Context(), m, a, id)
+	return m, a, conv, err
+}
+
+func (h *inbox) list(c echo.Context) error {
+	m, a, err := h.account(c)
+	if err != nil {
+		return err
+	}
+	f := models.InboxFilter{Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")), Page: pageParam(c)}
+	switch f.Status {
+	case "open", "closed", "mine", "all":
+	default:
+		f.Status = "open"
+	}
+	if len([]rune(f.Q)) > 100 {
+		f.Q = string([]rune(f.Q)[:100])
+	}
+	list, total, err := h.store.Inbox(c.Request().Context(), m, a, f)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"status": {f.Status}}
+	if f.Q != "" {
+		q.Set("q", f.Q)
+	}
+	pager := templates.Pager{Page: f.Page.Number, Size: f.Page.Limit(), Total: total,
+		BaseURL: orgURL(m, "/accounts/"+a.Handle+"/inbox?"+q.Encode())}
+	return render(c, http.StatusOK, templates.InboxPage(m, a, f, list, pager, h.store.Now()))
+}
+
+// threadPage renders a conversation with a reply form in the given state.
+func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *models.Account, conv *models.Conversation, reply templates.ReplyForm) error {
+	ctx := c.Request().Context()
+	msgs, err := h.store.Thread(ctx, conv, 0)
+	if err != nil {
+		return err
+	}
+	staff, err := h.store.Staff(ctx, m)
+	if err != nil {
+		return err
+	}
+	if err := h.store.MarkConversationRead(ctx, conv); err != nil {
+		return err
+	}
+	return render(c, status, templates.ConversationPage(m, a, conv, msgs, staff, reply, h.store.Now()))
+}
+
+func (h *inbox) show(c echo.Context) error {
+	m, a, conv, err := h.conversation(c)
+	if err != nil {
+		return err
+	}
+	return h.threadPage(c, http.StatusOK, m, a, conv, templates.ReplyForm{})
+}
+
+// poll returns the messages after the last one shown, for the thread's
+// live update, followed by the next poller.
+func (h *inbox) poll(c echo.Context) error {
+	m, a, conv, err := h.conversation(c)
+	if err != nil {
+		return err
+	}
+	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
+	ctx := c.Request().Context()
+	msgs, err := h.store.Thread(ctx, conv, max(after, 0))
+	if err != nil {
+		return err
+	}
+	if len(msgs) > 0 {
+		if err := h.store.MarkConversationRead(ctx, conv); err != nil {
+			return err
+		}
+	}
+	return render(c, http.StatusOK, templates.ThreadUpdate(m, a, conv, msgs, after))
+}
+
+// replyTimeout bounds the call to the chat platform.
+const replyTimeout = 15 * time.Second
+
+func (h *inbox) reply(c echo.Context) error {
+	m, a, conv, err := h.conversation(c)
+	if err != nil {
+		return err
+	}
+	raw := c.FormValue("text")
+	text, err := h.store.ValidateReply(m, conv, raw)
+	if errors.Is(err, models.ErrReplyWindow) {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Problem: "inbox.window_closed"})
+	}
+	if v, ok := models.AsValidation(err); ok {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Errors: v.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	ch := h.channels[conv.Channel]
+	if ch == nil {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Problem: "inbox.no_channel"})
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), replyTimeout)
+	defer cancel()
+	if err := ch.Reply(ctx, a.ID, conv.Address, text); err != nil {
+		// The platform refused or could not be reached: the text stays in
+		// the form, with what the platform said.
+		problem := "inbox.send_failed"
+		if errors.Is(err, models.ErrReplyWindow) {
+			problem = "inbox.window_closed"
+		}
+		return h.threadPage(c, http.StatusBadGateway, m, a, conv, templates.ReplyForm{Text: raw, Problem: problem, Detail: err.Error()})
+	}
+	if _, err := h.store.RecordStaffReply(c.Request().Context(), m, conv, text); err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox/"+strconv.FormatInt(conv.ID, 10)), "inbox.sent")
+}
+
+func (h *inbox) assign(c echo.Context) error {
+	m, a, conv, err := h.conversation(c)
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.ParseInt(c.FormValue("assignee"), 10, 64)
+	err = h.store.AssignConversation(c.Request().Context(), m, a, conv, max(uid, 0))
+	if v, ok := models.AsValidation(err); ok {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Errors: v.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox/"+strconv.FormatInt(conv.ID, 10)), "inbox.assigned")
+}
+
+func (h *inbox) status(c echo.Context) error {
+	m, a, conv, err := h.conversation(c)
+	if err != nil {
+		return err
+	}
+	st := c.FormValue("status")
+	err = h.store.SetConversationStatus(c.Request().Context(), m, a, conv, st)
+	if v, ok := models.AsValidation(err); ok {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Errors: v.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	if st == models.ConversationClosed {
+		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox"), "inbox.closed")
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox/"+strconv.FormatInt(conv.ID, 10)), "inbox.reopened")
+}
