@@ -6,6 +6,8 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -25,10 +27,39 @@ type Result struct {
 	Projects      []Project         `json:"projects"`
 	// Generated is how many extra followers Options.Followers added.
 	Generated int64 `json:"generated_followers,omitempty"`
-	// Webhook is the transit account's webhook when Options.WebhookURL
-	// was given.
+	// Webhook is the transit account's webhook: where it sends (the URL
+	// Options.WebhookURL gave, or a placeholder) and its secret.
 	Webhook *Webhook `json:"webhook,omitempty"`
+	// Chat is every chat channel of the transit account, with what a
+	// person needs to post to it (with curl, as the platform would).
+	Chat *Chat `json:"chat,omitempty"`
 }
+
+// Chat is the transit account's chat channels.
+type Chat struct {
+	Account string `json:"account"`
+	// Webhook is the generic webhook's inbound URL; sign with
+	// Result.Webhook.Secret.
+	Webhook struct {
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
+	} `json:"webhook"`
+	WeChat struct {
+		URL            string `json:"url"`
+		AppID          string `json:"app_id"`
+		Token          string `json:"token"`
+		EncodingAESKey string `json:"encoding_aes_key"`
+	} `json:"wechat"`
+	Telegram struct {
+		URL string `json:"url"`
+		// SecretToken goes in the X-Telegram-Bot-Api-Secret-Token header.
+		SecretToken string `json:"secret_token"`
+	} `json:"telegram"`
+}
+
+// noReceiver is where the demo's webhook sends when no receiver was given:
+// the discard port, so sends fail at once with a clear reason.
+const noReceiver = "http://127.0.0.1:9/no-receiver"
 
 // Project is a demo project with its public page.
 type Project struct {
@@ -378,10 +409,11 @@ func scale(ctx context.Context, store *models.Store, owner *models.Member, a *mo
 		}
 		res.Generated = n
 	}
-	if opts.WebhookURL == "" {
-		return nil
+	to := opts.WebhookURL
+	if to == "" {
+		to = noReceiver
 	}
-	if err := store.SaveWebhook(ctx, owner, a, models.WebhookInput{Enabled: true, URL: opts.WebhookURL}); err != nil {
+	if err := store.SaveWebhook(ctx, owner, a, models.WebhookInput{Enabled: true, URL: to}); err != nil {
 		return fmt.Errorf("demo webhook: %w", err)
 	}
 	w, err := store.Webhook(ctx, owner, a)
@@ -389,6 +421,33 @@ func scale(ctx context.Context, store *models.Store, owner *models.Member, a *mo
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
+	return chatChannels(ctx, store, owner, a, res)
+}
+
+// chatChannels enables WeChat and Telegram on the account with generated
+// credentials. They are not a real official account or bot: the callbacks
+// take what a person posts with curl, and what Plaza would send to the
+// platforms fails until real credentials are entered in the studio.
+func chatChannels(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, res *Result) error {
+	random := func(n int) string {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
+	}
+	wx := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true, AppID: "wx" + random(8), AppSecret: random(16),
+		Token: random(12), AESKey: models.NewWeChatAESKey()}
+	tg := models.ChatSettings{Channel: models.ChannelTelegram, Enabled: true, BotToken: "100000001:" + random(18), SecretToken: random(24),
+		BotName: "PlazaDemoBot"}
+	for _, s := range []models.ChatSettings{wx, tg} {
+		if err := store.SaveChatSettings(ctx, owner, a, s); err != nil {
+			return fmt.Errorf("demo %s channel: %w", s.Channel, err)
+		}
+	}
+	c := &Chat{Account: a.Handle}
+	c.Webhook.URL, c.Webhook.Secret = res.BaseURL+"/bridge/webhook/"+a.Handle, res.Webhook.Secret
+	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.AppID, wx.Token, wx.AESKey
+	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.SecretToken
+	res.Chat = c
 	return nil
 }
 

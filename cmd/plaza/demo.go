@@ -62,8 +62,12 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if res.Generated > 0 {
 		fmt.Fprintf(e.stdout, "\nAdded %d webhook followers to @%s.\n", res.Generated, demo.TransitHandle)
 	}
-	if res.Webhook != nil {
-		fmt.Fprintf(e.stdout, "Webhook of @%s: %s (signing secret %s)\n", res.Webhook.Account, res.Webhook.URL, res.Webhook.Secret)
+	if c := res.Chat; c != nil {
+		fmt.Fprintf(e.stdout, "\nChat channels of @%s (README.md, \"The chat bridge\", shows how to post to them with curl):\n", c.Account)
+		fmt.Fprintf(e.stdout, "  webhook   %s\n            secret %s (sends to %s)\n", c.Webhook.URL, c.Webhook.Secret, res.Webhook.URL)
+		fmt.Fprintf(e.stdout, "  wechat    %s\n            AppID %s  Token %s  EncodingAESKey %s\n", c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey)
+		fmt.Fprintf(e.stdout, "  telegram  %s\n            X-Telegram-Bot-Api-Secret-Token: %s\n", c.Telegram.URL, c.Telegram.SecretToken)
+		fmt.Fprintln(e.stdout, "  The WeChat and Telegram credentials are made up: messages in work, messages out need real ones (studio → Chat channels).")
 	}
 	fmt.Fprintln(e.stdout, "\nFollow QR codes (open the link as if you had scanned the poster):")
 	for _, c := range res.FollowCodes {

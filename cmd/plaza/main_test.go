@@ -321,6 +321,28 @@ type demoResult struct {
 		Status  string `json:"status"`
 		URL     string `json:"url"`
 	} `json:"projects"`
+	Webhook struct {
+		Account string `json:"account"`
+		URL     string `json:"url"`
+		Secret  string `json:"secret"`
+	} `json:"webhook"`
+	Chat struct {
+		Account string `json:"account"`
+		Webhook struct {
+			URL    string `json:"url"`
+			Secret string `json:"secret"`
+		} `json:"webhook"`
+		WeChat struct {
+			URL            string `json:"url"`
+			AppID          string `json:"app_id"`
+			Token          string `json:"token"`
+			EncodingAESKey string `json:"encoding_aes_key"`
+		} `json:"wechat"`
+		Telegram struct {
+			URL         string `json:"url"`
+			SecretToken string `json:"secret_token"`
+		} `json:"telegram"`
+	} `json:"chat"`
 }
 
 // demoJSON runs `plaza demo --json` and decodes its one JSON object.
