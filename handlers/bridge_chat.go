@@ -21,22 +21,14 @@ import (
 // chatAccount finds the account a platform calls for and its settings for
 // that platform; a missing or disabled channel is a 404 with a word why.
 func (h *bridgeArea) chatAccount(c echo.Context, channel string) (*models.Account, *models.ChatSettings, error) {
-	ctx := c.Request().Context()
-	pa, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	a, s, err := h.store.ChatEndpoint(c.Request().Context(), c.Param("handle"), channel)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil, c.String(http.StatusNotFound, "no such account")
+		return nil, nil, c.String(http.StatusNotFound, "no account here with "+channel+" enabled")
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := h.store.ChatSettingsOf(ctx, pa.Account.ID, channel)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && !s.Enabled) {
-		return nil, nil, c.String(http.StatusNotFound, channel+" is not enabled for this account")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return &pa.Account, s, nil
+	return a, s, nil
 }
 
 // readBody reads a platform's request, answering 413 when it is larger

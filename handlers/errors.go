@@ -21,6 +21,14 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if c.Request().Context().Err() != nil {
+		// The client went away before the answer (a closed tab, a load
+		// tester stopping), which interrupted the work whatever error it
+		// surfaced as: nobody reads this response, and it is not a server
+		// fault. 499 is the status proxies log for it.
+		_ = c.NoContent(statusClientClosed)
+		return
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		_ = c.JSON(ae.status, map[string]any{"error": ae})
@@ -49,6 +57,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	_ = render(c, status, templates.ErrorPage(status, title, msg, sameSiteReferer(c)))
 }
+
+// statusClientClosed is nginx's "client closed request".
+const statusClientClosed = 499
 
 // classify turns an error into a status and the i18n keys of its page.
 func classify(err error) (int, string, string) {

@@ -212,6 +212,8 @@ func (s *Store) UpdateAccount(ctx context.Context, m *Member, a *Account, in Acc
 	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
 		return ErrForbidden
 	}
+	// The chat endpoints answer with the account's name.
+	defer s.chat.clear()
 	langs, err := in.validate(false)
 	if err != nil {
 		return err

@@ -33,32 +33,34 @@ const (
 	MaxChatMsgID   = 128
 )
 
-// RecordInbound stores a message that came in. A message whose platform
-// id was seen before is not stored again: dup reports a retry, which the
-// caller must not handle a second time.
-func (s *Store) RecordInbound(ctx context.Context, m *ChatMessage) (dup bool, err error) {
-	m.Direction, m.CreatedAt = "in", s.Now()
-	m.Body = cleanText(m.Body)
-	if tooLong(m.Body, MaxChatText) {
-		m.Body = string([]rune(m.Body)[:MaxChatText])
+// RecordTurn stores a message that came in, with what handled it, and the
+// replies sent to it, in one statement. A message whose platform id was
+// stored before is not stored again: dup reports a retry, whose handling
+// the caller must undo (the router runs in a transaction and rolls it
+// back, replies included).
+func (s *Store) RecordTurn(ctx context.Context, in *ChatMessage, replies []ChatMessage) (dup bool, err error) {
+	now := s.Now()
+	in.Direction, in.CreatedAt = "in", now
+	in.Body = cleanText(in.Body)
+	if tooLong(in.Body, MaxChatText) {
+		in.Body = string([]rune(in.Body)[:MaxChatText])
 	}
-	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(m)
+	rows := make([]ChatMessage, 0, 1+len(replies))
+	rows = append(rows, *in)
+	for _, r := range replies {
+		r.Direction, r.CreatedAt = "out", now
+		rows = append(rows, r)
+	}
+	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
 	if res.Error != nil {
-		return false, fmt.Errorf("record inbound message: %w", res.Error)
+		return false, fmt.Errorf("record chat messages: %w", res.Error)
 	}
-	return res.RowsAffected == 0, nil
-}
-
-// MarkHandled records what took an inbound message.
-func (s *Store) MarkHandled(ctx context.Context, id int64, by string, followerID *int64) error {
-	updates := map[string]any{"handled_by": by}
-	if followerID != nil {
-		updates["follower_id"] = *followerID
+	// Only the inbound message has a platform id that can conflict.
+	if res.RowsAffected < int64(len(rows)) {
+		return true, nil
 	}
-	if err := s.conn(ctx).Model(&ChatMessage{}).Where("id = ?", id).Updates(updates).Error; err != nil {
-		return fmt.Errorf("mark message handled: %w", err)
-	}
-	return nil
+	in.ID = rows[0].ID
+	return false, nil
 }
 
 // RecordOutbound stores a message sent to a person (a reply).
@@ -143,19 +145,50 @@ type ChatSession struct {
 	ExpiresAt time.Time
 }
 
-// LoadChatSession returns the person's conversation in progress, or nil
-// when there is none or it has expired.
-func (s *Store) LoadChatSession(ctx context.Context, accountID int64, channel, address string) (*ChatSession, error) {
-	var out []ChatSession
-	err := s.conn(ctx).Where("account_id = ? AND channel = ? AND address = ? AND expires_at > ?", accountID, channel, address, s.Now()).
-		Limit(1).Find(&out).Error
+// ChatState is what the router knows of a person when a message
+// arrives: their follow, their conversation in progress, and whether the
+// staff inbox has an open conversation with them.
+type ChatState struct {
+	Follower *Follower
+	Session  *ChatSession
+	// InboxOpen: staff already have an open conversation with them.
+	InboxOpen bool
+}
+
+// LoadChatState reads the person's state in one query, as every inbound
+// message needs it.
+func (s *Store) LoadChatState(ctx context.Context, accountID int64, channel, address string) (*ChatState, error) {
+	var row struct {
+		Follower
+		SFlow      *string
+		SState     *string
+		SExpiresAt *time.Time
+		CStatus    *string
+	}
+	err := s.conn(ctx).Raw(`SELECT f.*, cs.flow AS s_flow, cs.state AS s_state, cs.expires_at AS s_expires_at, cc.status AS c_status
+		FROM (SELECT CAST(? AS BIGINT) AS account_id, CAST(? AS TEXT) AS channel, CAST(? AS TEXT) AS address) k
+		LEFT JOIN followers f ON f.account_id = k.account_id AND f.channel = k.channel AND f.address = k.address
+		LEFT JOIN chat_sessions cs ON cs.account_id = k.account_id AND cs.channel = k.channel AND cs.address = k.address AND cs.expires_at > ?
+		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address`,
+		accountID, channel, address, s.Now()).Scan(&row).Error
 	if err != nil {
-		return nil, fmt.Errorf("load chat session: %w", err)
+		return nil, fmt.Errorf("chat state: %w", err)
 	}
-	if len(out) == 0 {
-		return nil, nil
+	st := &ChatState{InboxOpen: row.CStatus != nil && *row.CStatus == ConversationOpen}
+	if row.Follower.ID != 0 {
+		f := row.Follower
+		st.Follower = &f
 	}
-	return &out[0], nil
+	if row.SFlow != nil {
+		st.Session = &ChatSession{AccountID: accountID, Channel: channel, Address: address, Flow: *row.SFlow}
+		if row.SState != nil {
+			st.Session.State = *row.SState
+		}
+		if row.SExpiresAt != nil {
+			st.Session.ExpiresAt = *row.SExpiresAt
+		}
+	}
+	return st, nil
 }
 
 // SaveChatSession stores the conversation's state, to expire after ttl

@@ -184,6 +184,7 @@ func (s *Store) SaveChatSettings(ctx context.Context, m *Member, a *Account, in 
 	if err := v.Err(); err != nil {
 		return err
 	}
+	defer s.chat.clear()
 	return s.Tx(ctx, func(tx *Store) error {
 		if err := tx.putChatSettings(ctx, a.ID, in); err != nil {
 			return err
@@ -222,5 +223,6 @@ func (s *Store) putChatSettings(ctx context.Context, accountID int64, in ChatSet
 
 // SeedChatSettings stores settings without a member, for the demo.
 func (s *Store) SeedChatSettings(ctx context.Context, accountID int64, in ChatSettings) error {
+	defer s.chat.clear()
 	return s.putChatSettings(ctx, accountID, in)
 }

@@ -96,6 +96,7 @@ func (s *Store) AddChatKeyword(ctx context.Context, m *Member, a *Account, k Cha
 	if err := v.Err(); err != nil {
 		return err
 	}
+	defer s.chat.clear()
 	return s.Tx(ctx, func(tx *Store) error {
 		var n int64
 		if err := tx.conn(ctx).Model(&ChatKeyword{}).Where("account_id = ?", a.ID).Count(&n).Error; err != nil {
@@ -120,6 +121,7 @@ func (s *Store) DeleteChatKeyword(ctx context.Context, m *Member, a *Account, id
 	if a.OrganizationID != m.Org.ID {
 		return ErrNotFound
 	}
+	defer s.chat.clear()
 	return s.Tx(ctx, func(tx *Store) error {
 		var k ChatKeyword
 		res := tx.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).Limit(1).Find(&k)
@@ -156,6 +158,7 @@ func (s *Store) SetChatWelcome(ctx context.Context, m *Member, a *Account, en, z
 	if err := v.Err(); err != nil {
 		return err
 	}
+	defer s.chat.clear()
 	return s.Tx(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Model(&Account{}).Where("id = ?", a.ID).
 			Updates(map[string]any{"chat_welcome_en": en, "chat_welcome_zh": zh}).Error; err != nil {

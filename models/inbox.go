@@ -301,18 +301,6 @@ func (s *Store) SetConversationStatus(ctx context.Context, m *Member, a *Account
 	return nil
 }
 
-// ConversationOpen reports whether the person's conversation is open
-// already (staff have unanswered or ongoing messages from them).
-func (s *Store) ConversationOpen(ctx context.Context, accountID int64, channel, address string) (bool, error) {
-	var n int64
-	err := s.conn(ctx).Table("chat_conversations").
-		Where("account_id = ? AND channel = ? AND address = ? AND status = ?", accountID, channel, address, ConversationOpen).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("conversation open: %w", err)
-	}
-	return n > 0, nil
-}
-
 // LastInbound is when the person last wrote to the account on channel,
 // or nil.
 func (s *Store) LastInbound(ctx context.Context, accountID int64, channel, address string) (*time.Time, error) {

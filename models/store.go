@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -22,6 +23,15 @@ type Store struct {
 	now     func() time.Time
 	queue   Enqueuer
 	sealer  Sealer
+	// chat caches chat channels' settings for the endpoints platforms
+	// call; shared by the copies With* and Tx make.
+	chat *chatCache
+	// writer queues this process's transactions on SQLite, which runs one
+	// writer at a time: waiting on a mutex wakes the next one as soon as
+	// the database is free, where SQLite's busy handler sleeps and polls
+	// (tens of milliseconds under load). nil on PostgreSQL.
+	writer *sync.Mutex
+	inTx   bool
 }
 
 // Sealer encrypts credentials stored in the database.
@@ -66,7 +76,11 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Store{db: db.Gorm, dialect: db.Dialect, now: now}
+	st := &Store{db: db.Gorm, dialect: db.Dialect, now: now, chat: newChatCache()}
+	if db.Dialect == database.SQLite {
+		st.writer = &sync.Mutex{}
+	}
+	return st
 }
 
 // Now is the store's clock.
@@ -82,8 +96,12 @@ func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx
 
 // Tx runs fn in one transaction with a store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.writer != nil && !s.inTx {
+		s.writer.Lock()
+		defer s.writer.Unlock()
+	}
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer})
+		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer, chat: s.chat, writer: s.writer, inTx: true})
 	})
 }
 

@@ -48,16 +48,16 @@ func (t *turn) save(ctx context.Context, st *feedbackState) error {
 	if err != nil {
 		return fmt.Errorf("encode feedback state: %w", err)
 	}
-	return t.r.store.SaveChatSession(ctx, &models.ChatSession{AccountID: t.account.ID, Channel: t.in.Channel, Address: t.in.From,
+	return t.store.SaveChatSession(ctx, &models.ChatSession{AccountID: t.account.ID, Channel: t.in.Channel, Address: t.in.From,
 		Flow: flowFeedback, State: string(b)}, sessionTTL)
 }
 
 func (t *turn) end(ctx context.Context) error {
-	return t.r.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
+	return t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
 }
 
 func (t *turn) startFeedback(ctx context.Context) ([]bridge.Reply, error) {
-	open, err := t.r.store.OpenConsultations(ctx, t.account.ID, maxListed)
+	open, err := t.store.OpenConsultations(ctx, t.account.ID, maxListed)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 	if err != nil || p == nil {
 		return t.closedMeanwhile(ctx, err)
 	}
-	questions, err := t.r.store.ProjectQuestions(ctx, p.ID)
+	questions, err := t.store.ProjectQuestions(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,14 +156,14 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 // openProject loads a project of the account that still takes answers,
 // or nil.
 func (t *turn) openProject(ctx context.Context, id int64) (*models.PublicProject, error) {
-	p, err := t.r.store.PublicProjectByID(ctx, t.account.Handle, id)
+	p, err := t.store.PublicProjectByID(ctx, t.account.Handle, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !p.Open(t.r.store.Now()) {
+	if !p.Open(t.store.Now()) {
 		return nil, nil
 	}
 	return p, nil
@@ -249,7 +249,7 @@ func (t *turn) submit(ctx context.Context, st *feedbackState, p *models.PublicPr
 	if t.follower != nil {
 		in.FollowerID = &t.follower.ID
 	}
-	sub, err := t.r.store.SubmitFeedback(ctx, p, in)
+	sub, err := t.store.SubmitFeedback(ctx, p, in)
 	if errors.Is(err, models.ErrConsultationClosed) {
 		return t.closedMeanwhile(ctx, nil)
 	}

@@ -44,12 +44,18 @@ const (
 
 // turn is one inbound message being handled.
 type turn struct {
-	r        *Router
+	r *Router
+	// store is bound to the turn's transaction.
+	store    *models.Store
 	account  *models.Account
 	in       bridge.Inbound
 	follower *models.Follower
-	lang     i18n.Lang
-	by       string
+	// session is the guided conversation in progress, if any.
+	session *models.ChatSession
+	// inboxOpen: staff already have an open conversation with the person.
+	inboxOpen bool
+	lang      i18n.Lang
+	by        string
 }
 
 func (t *turn) say(key string, args ...any) bridge.Reply {
@@ -60,21 +66,37 @@ func (t *turn) accountName() string { return t.account.LocalName(string(t.lang))
 
 // Handle processes one inbound message for account a and returns the
 // replies. A retry of a message already handled gets no reply and changes
-// nothing.
+// nothing. Everything a message does happens in one transaction: a
+// message whose handling failed half-way (the platform hung up, the
+// database went away) leaves nothing behind, so the platform's retry of
+// it is handled in full rather than taken for a duplicate.
 func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inbound) ([]bridge.Reply, error) {
-	msg := &models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, Kind: in.Kind, Body: in.Text}
-	if in.MsgID != "" {
-		msg.MsgID = &in.MsgID
+	var replies []bridge.Reply
+	err := r.store.Tx(ctx, func(tx *models.Store) error {
+		var err error
+		replies, err = r.handle(ctx, tx, a, in)
+		return err
+	})
+	if errors.Is(err, errRetry) {
+		return nil, nil
 	}
-	dup, err := r.store.RecordInbound(ctx, msg)
-	if err != nil || dup {
-		return nil, err
-	}
-	f, err := r.store.ChatFollower(ctx, a.ID, in.Channel, in.From)
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{r: r, account: a, in: in, follower: f, lang: languageOf(f, in)}
+	return replies, nil
+}
+
+// errRetry rolls back the handling of a message that turned out to be a
+// platform's retry of one already stored.
+var errRetry = errors.New("message handled before")
+
+func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account, in bridge.Inbound) ([]bridge.Reply, error) {
+	st, err := tx.LoadChatState(ctx, a.ID, in.Channel, in.From)
+	if err != nil {
+		return nil, err
+	}
+	t := &turn{r: r, store: tx, account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
+		lang: languageOf(st.Follower, in)}
 	replies, err := t.route(ctx)
 	if err != nil {
 		return nil, err
@@ -83,19 +105,27 @@ func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inboun
 	if t.follower != nil {
 		fid = &t.follower.ID
 	}
-	if err := r.store.MarkHandled(ctx, msg.ID, t.by, fid); err != nil {
-		return nil, err
+	// The message is stored last, once it is known what took it; a retry
+	// of it meanwhile finds it here and undoes its own work.
+	msg := &models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, Kind: in.Kind, Body: in.Text,
+		HandledBy: t.by, FollowerID: fid}
+	if in.MsgID != "" {
+		msg.MsgID = &in.MsgID
 	}
-	msg.FollowerID = fid
-	if err := r.store.TouchConversation(ctx, msg, t.by == byInbox); err != nil {
-		return nil, err
-	}
-	for _, rep := range replies {
-		out := &models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, FollowerID: fid, Kind: bridge.KindText,
+	outs := make([]models.ChatMessage, len(replies))
+	for i, rep := range replies {
+		outs[i] = models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, FollowerID: fid, Kind: bridge.KindText,
 			Body: rep.Text, HandledBy: t.by}
-		if err := r.store.RecordOutbound(ctx, out); err != nil {
-			return nil, err
-		}
+	}
+	dup, err := tx.RecordTurn(ctx, msg, outs)
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return nil, errRetry
+	}
+	if err := tx.TouchConversation(ctx, msg, t.by == byInbox); err != nil {
+		return nil, err
 	}
 	return replies, nil
 }
@@ -170,14 +200,11 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		t.by = byEvent
 		return nil, nil
 	case bridge.KindMedia:
-		return t.toInbox(ctx)
+		return t.toInbox()
 	}
 	word := normalize(t.in.Text)
 	cmd := commandOf(word)
-	session, err := t.r.store.LoadChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
-	if err != nil {
-		return nil, err
-	}
+	session := t.session
 	switch cmd {
 	case cmdFollow:
 		t.by = byCommand
@@ -197,14 +224,14 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case cmdCancel:
 		if session != nil {
 			t.by = byFeedback
-			return []bridge.Reply{t.say("chat.cancelled")}, t.r.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
+			return []bridge.Reply{t.say("chat.cancelled")}, t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
 		}
 	}
 	if session != nil && session.Flow == flowFeedback {
 		t.by = byFeedback
 		return t.continueFeedback(ctx, session)
 	}
-	keywords, err := t.r.store.ChatKeywords(ctx, t.account.ID)
+	keywords, err := t.store.CachedChatKeywords(ctx, t.account.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -212,23 +239,22 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		t.by = byKeyword
 		return []bridge.Reply{{Text: k.Reply}}, nil
 	}
-	return t.toInbox(ctx)
+	return t.toInbox()
 }
 
 // toInbox leaves the message for the staff. The person is told once per
 // conversation, not after every line they write to someone already
 // reading.
-func (t *turn) toInbox(ctx context.Context) ([]bridge.Reply, error) {
+func (t *turn) toInbox() ([]bridge.Reply, error) {
 	t.by = byInbox
-	open, err := t.r.store.ConversationOpen(ctx, t.account.ID, t.in.Channel, t.in.From)
-	if err != nil || open {
-		return nil, err
+	if t.inboxOpen {
+		return nil, nil
 	}
 	return []bridge.Reply{t.say("chat.to_inbox", t.accountName())}, nil
 }
 
 func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
-	f, changed, err := t.r.store.FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, string(t.lang), t.in.Scene)
+	f, changed, err := t.store.FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, string(t.lang), t.in.Scene)
 	if errors.Is(err, models.ErrFollowerBlocked) {
 		// Nothing to say to someone staff blocked.
 		return nil, nil
@@ -251,13 +277,13 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 }
 
 func (t *turn) stop(ctx context.Context) error {
-	if err := t.r.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From); err != nil {
+	if err := t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From); err != nil {
 		return err
 	}
 	if t.follower == nil {
 		return nil
 	}
-	f, err := t.r.store.Unsubscribe(ctx, t.follower.ID)
+	f, err := t.store.Unsubscribe(ctx, t.follower.ID)
 	if err != nil {
 		return fmt.Errorf("unsubscribe from chat: %w", err)
 	}

@@ -1,0 +1,207 @@
+// Command wechat measures the WeChat callback under load: wrk (from
+// Debian's package) posts signed text messages, each from one of many
+// followers with its own MsgId, to a real `plaza serve`, and Plaza answers
+// each with a passive XML reply. The mix is what an account sees: commands
+// (HELP), a keyword reply (FARE) and messages for the staff inbox.
+//
+//	go run ./bench/wechat -db postgres -duration 30s -connections 64
+//	go run ./bench/wechat -db sqlite
+//
+// Afterwards it counts the stored messages: every request answered with
+// 200 must be in chat_messages once. See bench/README.md for figures.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/plazahq/plaza/bench/benchutil"
+	"github.com/plazahq/plaza/bridge/wechat"
+	"github.com/plazahq/plaza/bridge/wechat/wechattest"
+	"github.com/plazahq/plaza/database"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "wechat:", err)
+		os.Exit(1)
+	}
+}
+
+// script is the wrk script: one signed query for the whole run (in plain
+// mode the signature covers the token, timestamp and nonce, not the
+// body), and a new body per request.
+const script = `
+local counter = 0
+-- tid is a global: setup sets it in each thread's own Lua state.
+tid = 0
+local texts = {"help", "fare", "The lift at Central station is broken again", "帮助", "Is line 12 running tonight?"}
+function setup(thread)
+  tid = tid + 1
+  thread:set("tid", tid)
+end
+function request()
+  counter = counter + 1
+  local user = (counter * 7 + tid * 131) %% %d
+  local body = string.format("<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[oBench%%05d]]></FromUserName>" ..
+    "<CreateTime>%%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%%s]]></Content><MsgId>%%d%%09d</MsgId></xml>",
+    user, os.time(), texts[(counter %% #texts) + 1], tid, counter)
+  return wrk.format("POST", "%s", {["Content-Type"] = "text/xml"}, body)
+end
+`
+
+func run() error {
+	kind := flag.String("db", "postgres", "postgres or sqlite")
+	duration := flag.Duration("duration", 30*time.Second, "how long to load")
+	conns := flag.Int("connections", 64, "open connections")
+	threads := flag.Int("threads", 2, "wrk threads")
+	users := flag.Int("users", 5000, "distinct followers writing")
+	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
+	flag.Parse()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
+	}
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "plaza-wechat")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin, err := benchutil.BuildPlaza(dir)
+	if err != nil {
+		return err
+	}
+	var dbURL string
+	switch *kind {
+	case "postgres":
+		u, cleanup, err := benchutil.FreshDatabase(ctx, *admin, "plaza_wechat_bench")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		dbURL = u
+	case "sqlite":
+		dbURL = "sqlite:" + filepath.Join(dir, "plaza.db")
+	default:
+		return fmt.Errorf("-db %q: want postgres or sqlite", *kind)
+	}
+	env := append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32))
+	demo := exec.Command(bin, "demo", "--json")
+	demo.Env, demo.Stderr = env, os.Stderr
+	out, err := demo.Output()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	var seeded struct {
+		Chat struct {
+			WeChat struct {
+				URL, Token string
+			} `json:"wechat"`
+		} `json:"chat"`
+		BaseURL string `json:"base_url"`
+	}
+	if err := json.Unmarshal(out, &seeded); err != nil {
+		return err
+	}
+	addr := freeAddr()
+	serve := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
+	serve.Env, serve.Stdout, serve.Stderr = env, os.Stderr, os.Stderr
+	if err := serve.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = serve.Process.Signal(syscall.SIGTERM)
+		_ = serve.Wait()
+	}()
+	base := "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("plaza did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	path := strings.TrimPrefix(seeded.Chat.WeChat.URL, seeded.BaseURL)
+	caller := &wechattest.Caller{URL: base + path, Token: seeded.Chat.WeChat.Token}
+	// One message first, to see the reply is what WeChat expects.
+	ans, err := caller.Post(wechattest.Text("oWarmUp", "1", "help"))
+	if err != nil || ans.Status != 200 || ans.Reply == nil || ans.Reply.ToUserName != "oWarmUp" {
+		return fmt.Errorf("warm-up message: %+v %v", ans, err)
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	q := "?timestamp=" + ts + "&nonce=1234567&signature=" + wechat.Signature(seeded.Chat.WeChat.Token, ts, "1234567")
+	lua := filepath.Join(dir, "wechat.lua")
+	if err := os.WriteFile(lua, []byte(fmt.Sprintf(script, *users, path+q)), 0o600); err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	count := func() (int64, error) {
+		var n int64
+		err := db.SQL.QueryRow(`SELECT COUNT(*) FROM chat_messages WHERE direction = 'in'`).Scan(&n)
+		return n, err
+	}
+	before, err := count()
+	if err != nil {
+		return err
+	}
+	rss0 := benchutil.Memory(serve.Process.Pid, "VmRSS")
+	cmd := exec.Command("wrk", "-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*conns), "-d", duration.String(), "--latency", "-s", lua, base)
+	var wout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(os.Stdout, &wout), os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("wrk: %w", err)
+	}
+	after, err := count()
+	if err != nil {
+		return err
+	}
+	total := wrkNumber(`(\d+) requests in`, wout.String())
+	bad := wrkNumber(`Non-2xx or 3xx responses: (\d+)`, wout.String())
+	errs := wrkNumber(`Socket errors: connect (\d+)`, wout.String())
+	stored := after - before
+	fmt.Printf("\n%s: %d requests, %d not 200, socket errors %d; messages stored %d (answered but missing: %d); RSS %d → %d MB\n",
+		*kind, total, bad, errs, stored, total-bad-stored, rss0/1024, benchutil.Memory(serve.Process.Pid, "VmRSS")/1024)
+	// wrk stops at the deadline with requests in flight, which Plaza may
+	// still store after wrk stopped counting them: stored can exceed the
+	// answered count by at most the connections, never fall short.
+	if stored < total-bad || stored > total-bad+int64(*conns) || bad > 0 {
+		return fmt.Errorf("stored %d messages for %d answered requests (%d not 200)", stored, total-bad, bad)
+	}
+	return nil
+}
+
+func wrkNumber(re, s string) int64 {
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return n
+}
+
+func freeAddr() string {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer ln.Close()
+	return ln.Addr().String()
+}
