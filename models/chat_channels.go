@@ -2,8 +2,7 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -96,7 +95,7 @@ func (s *Store) ChatSettingsFor(ctx context.Context, m *Member, a *Account, chan
 var (
 	wechatAppID    = regexp.MustCompile(`^wx[0-9a-zA-Z]{8,30}$`)
 	wechatToken    = regexp.MustCompile(`^[0-9a-zA-Z]{3,32}$`)
-	wechatAESKey   = regexp.MustCompile(`^[0-9a-zA-Z+/]{43}$`)
+	wechatAESKey   = regexp.MustCompile(`^[0-9a-zA-Z]{43}$`)
 	telegramToken  = regexp.MustCompile(`^[0-9]{3,15}:[0-9A-Za-z_-]{20,80}$`)
 	telegramSecret = regexp.MustCompile(`^[0-9A-Za-z_-]{1,256}$`)
 	templateID     = regexp.MustCompile(`^[0-9A-Za-z_-]{1,100}$`)
@@ -107,16 +106,28 @@ var (
 // for its shared tokens.
 func randomString(n int) string {
 	b := make([]byte, n)
-	_, _ = rand.Read(b)
+	_, _ = crand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-// NewWeChatAESKey makes an EncodingAESKey: 32 random bytes in 43
-// characters of base64, as WeChat's console generates one.
+// NewWeChatAESKey makes an EncodingAESKey as WeChat's console does: 43
+// random letters and digits (the console takes no other characters),
+// which read as base64 give the 32-byte AES key.
 func NewWeChatAESKey() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return strings.TrimRight(base64.StdEncoding.EncodeToString(b), "=")
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, 0, 43)
+	buf := make([]byte, 64)
+	for len(out) < 43 {
+		_, _ = crand.Read(buf)
+		for _, c := range buf {
+			// 248 is the largest multiple of 62 below 256: taking only
+			// bytes under it keeps every character equally likely.
+			if c < 248 && len(out) < 43 {
+				out = append(out, alphabet[c%62])
+			}
+		}
+	}
+	return string(out)
 }
 
 // SaveChatSettings validates and stores an account's settings for a chat

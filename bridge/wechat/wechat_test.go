@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
+	"github.com/plazahq/plaza/models"
 )
 
 const aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -254,4 +255,25 @@ func FuzzDecrypt(f *testing.F) {
 		// Whatever arrives must decrypt or fail, never panic.
 		_, _ = c.Decrypt(s)
 	})
+}
+
+// The keys Plaza generates are ones WeChat's console accepts (43 letters
+// and digits) and that make a working cipher.
+func TestGeneratedAESKey(t *testing.T) {
+	seen := map[string]bool{}
+	for range 50 {
+		k := models.NewWeChatAESKey()
+		if len(k) != 43 || strings.Trim(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" || seen[k] {
+			t.Fatalf("key %q", k)
+		}
+		seen[k] = true
+		c, err := wechat.NewCipher(k, "wx1234567890abcdef")
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, _ := c.Encrypt([]byte("ping"))
+		if got, err := c.Decrypt(enc); err != nil || string(got) != "ping" {
+			t.Fatalf("round trip with %q: %q %v", k, got, err)
+		}
+	}
 }
