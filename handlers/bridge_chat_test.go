@@ -293,6 +293,9 @@ func TestTelegramWebhook(t *testing.T) {
 				t.Fatalf("malformed %q: %d", bad, r.status)
 			}
 		}
+		if r := postTelegram(t, w, "tg-secret-1", tgMessage(5, 42, strings.Repeat("x", 70<<10))); r.status != 413 {
+			t.Fatalf("oversized: %d", r.status)
+		}
 		r = postTelegram(t, w, "tg-secret-1", tgMessage(4, 42, "/stop"))
 		if r.status != 200 || !strings.Contains(r.body, "sendMessage") {
 			t.Fatalf("stop: %d %s", r.status, r.body)

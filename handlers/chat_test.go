@@ -237,3 +237,52 @@ func TestInbox(t *testing.T) {
 		}
 	})
 }
+
+func TestWeChatFollowCode(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := startChat(t, dbURL, nil)
+		a, f := w.a, w.f
+		code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
+			models.FollowCodeInput{Name: "Stop 12 shelter", Scene: "stop-12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		page := fmt.Sprintf("/studio/orgs/%d/accounts/metro/codes/%d", f.Org.ID, code.ID)
+		if r := c.Get(page); !strings.Contains(r.Body, "Get a WeChat code for this scene") {
+			t.Fatalf("code page: %s", r)
+		}
+		if r := c.Get(page + "/wechat.png"); r.Status != 404 {
+			t.Fatalf("image before the code exists: %d", r.Status)
+		}
+		if r := c.Post(page+"/wechat", nil); r.Status != 303 {
+			t.Fatalf("get code: %s", r)
+		}
+		r := c.Get(page)
+		if !strings.Contains(r.Body, "http://weixin.qq.com/q/") || !strings.Contains(r.Body, "/wechat.png") {
+			t.Fatalf("code page after: %s", r)
+		}
+		if r := c.Get(page + "/wechat.png"); r.Status != 200 || !strings.HasPrefix(r.Body, "\x89PNG") {
+			t.Fatalf("image: %d", r.Status)
+		}
+		// Someone who scans it in WeChat arrives with the scene.
+		replyText(t, w.wechat(t, wechattest.Event("oShelter", "subscribe", "qrscene_stop-12", time.Now().Unix())))
+		if fl := follower(t, a, f.Account.ID, "wechat", "oShelter"); fl == nil || fl.Scene != "stop-12" {
+			t.Fatalf("follower: %+v", fl)
+		}
+		// WeChat refusing is shown, not a 500: here the token expired and
+		// the secret saved since is wrong, so it cannot be renewed.
+		w.wx.ExpireToken()
+		if err := a.Store.SaveChatSettings(context.Background(), f.Member(models.RoleOwner), f.Account, models.ChatSettings{
+			Channel: models.ChannelWeChat, Enabled: true, AppID: testAppID, AppSecret: "wrong"}); err != nil {
+			t.Fatal(err)
+		}
+		other, _ := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
+			models.FollowCodeInput{Name: "Depot", Scene: "depot"})
+		r = c.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/codes/%d/wechat", f.Org.ID, other.ID), nil)
+		if r.Status != http.StatusBadGateway || !strings.Contains(r.Body, "40125") {
+			t.Fatalf("refused: %s", r)
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/qr"
 	"github.com/plazahq/plaza/templates"
@@ -18,6 +21,13 @@ import (
 type codes struct {
 	store   *models.Store
 	baseURL string
+	// wechat makes parameterized QR codes (nil: no WeChat channel).
+	wechat followQRMaker
+}
+
+// followQRMaker is the WeChat channel's part the codes need.
+type followQRMaker interface {
+	FollowQR(ctx context.Context, accountID int64, scene string) (string, error)
 }
 
 // chartDays is how many days the chart of a code covers.
@@ -27,6 +37,7 @@ const chartDays = 30
 // handlers may use the studio's dependencies.
 func registerCodes(g *echo.Group, s *studio) {
 	h := &codes{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h.wechat, _ = s.chat[models.ChannelWeChat].(followQRMaker)
 	view, write := need(models.PermView), need(models.PermWrite)
 
 	g.GET("/accounts/:handle/codes", h.list, view)
@@ -39,6 +50,8 @@ func registerCodes(g *echo.Group, s *studio) {
 	g.GET("/accounts/:handle/codes/:id/qr.png", h.png, view)
 	g.GET("/accounts/:handle/codes/:id/qr.svg", h.svg, view)
 	g.GET("/accounts/:handle/codes/:id/poster", h.poster, view)
+	g.POST("/accounts/:handle/codes/:id/wechat", h.wechatCode, write)
+	g.GET("/accounts/:handle/codes/:id/wechat.png", h.wechatPNG, view)
 }
 
 // shortURL is the absolute link a code's QR image encodes.
@@ -130,7 +143,15 @@ func (h *codes) create(c echo.Context) error {
 }
 
 func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Account, code *models.FollowCodeStats, f templates.CodeForm) error {
+	return h.pageWith(c, status, m, a, code, f, "")
+}
+
+func (h *codes) pageWith(c echo.Context, status int, m *models.Member, a *models.Account, code *models.FollowCodeStats, f templates.CodeForm, wechatProblem string) error {
 	ctx := c.Request().Context()
+	wx, err := h.store.ChatSettingsOf(ctx, a.ID, models.ChannelWeChat)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
 	days, err := h.store.CodeDailyStats(ctx, &code.FollowCode, chartDays)
 	if err != nil {
 		return err
@@ -141,6 +162,7 @@ func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Acc
 	}
 	return render(c, status, templates.CodeDetail(m, templates.CodePage{
 		Account: a, Code: code, ShortURL: h.shortURL(code.Code), Days: days, Devices: devices, Form: f, Now: h.store.Now(),
+		WeChat: h.wechat != nil && wx != nil && wx.Enabled, WeChatProblem: wechatProblem,
 	}))
 }
 
@@ -255,4 +277,51 @@ func (h *codes) poster(c echo.Context) error {
 	}
 	text := strings.TrimPrefix(strings.TrimPrefix(link, "https://"), "http://")
 	return render(c, http.StatusOK, templates.CodePoster(m, a, code, link, text, string(svg), h.store.Now()))
+}
+
+// wechatCode asks WeChat for a parameterized QR code carrying the code's
+// scene, so people who scan it in WeChat follow the official account and
+// arrive with the scene like those who scan the Plaza code.
+func (h *codes) wechatCode(c echo.Context) error {
+	m, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	if h.wechat == nil {
+		return models.ErrNotFound
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 15*time.Second)
+	defer cancel()
+	u, err := h.wechat.FollowQR(ctx, a.ID, code.Scene)
+	if err == nil {
+		err = h.store.SetWeChatCodeURL(c.Request().Context(), m, a, &code.FollowCode, u)
+	}
+	if err != nil && !errors.Is(err, models.ErrForbidden) && !errors.Is(err, models.ErrNotFound) {
+		f := templates.CodeForm{Name: code.Name, Scene: code.Scene, ExpiresOn: templates.CodeExpiresOn(&code.FollowCode)}
+		status := http.StatusBadGateway
+		if errors.Is(err, wechat.ErrNotConfigured) {
+			status = http.StatusUnprocessableEntity
+		}
+		return h.pageWith(c, status, m, a, code, f, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.wechat_made")
+}
+
+// wechatPNG draws WeChat's code URL as a QR image.
+func (h *codes) wechatPNG(c echo.Context) error {
+	_, a, code, err := h.code(c)
+	if err != nil {
+		return err
+	}
+	if code.WeChatURL == "" {
+		return models.ErrNotFound
+	}
+	img, err := qr.PNG(code.WeChatURL, 1024)
+	if err != nil {
+		return err
+	}
+	return sendAttachment(c, "image/png", a.Handle+"-"+code.Scene+"-wechat.png", img)
 }

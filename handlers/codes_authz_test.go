@@ -41,5 +41,9 @@ func codeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"GET", one + "/qr.png", nil, all, 200},
 		{"GET", one + "/qr.svg", nil, all, 200},
 		{"GET", one + "/poster", nil, all, 200},
+		// The matrix account has no WeChat: asking WeChat for a code is
+		// refused, and there is no WeChat image to draw.
+		{"POST", one + "/wechat", nil, writers, 422},
+		{"GET", one + "/wechat.png", nil, all, 404},
 	}
 }

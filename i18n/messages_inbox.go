@@ -102,6 +102,15 @@ var inboxMessages = map[string][2]string{
 	"inbox.err_too_long":  {"A reply is at most 4,000 characters.", "回复不能超过 4000 字。"},
 	"inbox.err_assignee":  {"Choose a colleague of this organization.", "请选择本机构的同事。"},
 
+	"codes.wechat_h":        {"WeChat follow code", "微信关注二维码"},
+	"codes.wechat_hint":     {"WeChat can make a code of its own for the scene “%s”: people who scan it in WeChat follow the official account there, counted under this scene.", "微信可以为场景“%s”生成专属二维码：用户在微信中扫码即可关注公众号，并计入此场景。"},
+	"codes.wechat_get":      {"Get a WeChat code for this scene", "为此场景生成微信二维码"},
+	"codes.wechat_made":     {"WeChat made a follow code for this scene.", "微信已为此场景生成关注二维码。"},
+	"codes.wechat_have":     {"Scanning this code in WeChat follows the official account with the scene “%s”.", "在微信中扫描此二维码即可关注公众号（场景“%s”）。"},
+	"codes.wechat_alt":      {"WeChat follow code for the scene %s", "场景 %s 的微信关注二维码"},
+	"codes.wechat_download": {"Download the WeChat code (PNG, 1024 × 1024)", "下载微信二维码（PNG，1024 × 1024）"},
+	"audit.code_wechat":     {"Got a WeChat follow code for", "生成了微信关注二维码："},
+
 	"audit.channel_chat":        {"Changed a chat channel of", "修改了聊天渠道："},
 	"audit.chat_keyword_add":    {"Added a keyword reply to", "添加了关键词回复："},
 	"audit.chat_keyword_delete": {"Deleted a keyword reply of", "删除了关键词回复："},

@@ -22,6 +22,9 @@ type FollowCode struct {
 	ExpiresAt *time.Time
 	CreatedBy *int64
 	CreatedAt time.Time
+	// WeChatURL is the parameterized QR code WeChat made for the scene
+	// (empty until staff ask for one).
+	WeChatURL string `gorm:"column:wechat_url"`
 }
 
 // Expired reports whether the code no longer leads to the follow page.
@@ -403,5 +406,26 @@ func (s *Store) ExpireFollowCode(ctx context.Context, m *Member, a *Account, cod
 		}
 		code.ExpiresAt = &now
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.expire", "@"+a.Handle, code.Scene)
+	})
+}
+
+// SetWeChatCodeURL stores the URL of the parameterized QR code WeChat made
+// for the code's scene.
+func (s *Store) SetWeChatCodeURL(ctx context.Context, m *Member, a *Account, c *FollowCode, u string) error {
+	if !m.Can(PermWrite) {
+		return ErrForbidden
+	}
+	if a.OrganizationID != m.Org.ID || c.AccountID != a.ID {
+		return ErrNotFound
+	}
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") || len(u) > 500 {
+		return fmt.Errorf("wechat code url %q: not an http(s) URL", u)
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Model(&FollowCode{}).Where("id = ?", c.ID).Update("wechat_url", u).Error; err != nil {
+			return fmt.Errorf("store wechat code: %w", err)
+		}
+		c.WeChatURL = u
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.wechat", "@"+a.Handle, c.Scene)
 	})
 }

@@ -139,3 +139,21 @@ func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (s
 	}
 	return strings.TrimSpace("AppID " + s.AppID), nil
 }
+
+// FollowQR asks WeChat for a permanent parameterized QR code for scene
+// and returns the URL it encodes: a person who scans it in WeChat and
+// follows arrives with the scene.
+func (c *Channel) FollowQR(ctx context.Context, accountID int64, scene string) (string, error) {
+	_, cr, err := c.settings(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	q, err := c.client.CreateQR(ctx, cr, scene)
+	if err != nil {
+		return "", err
+	}
+	if q.URL == "" {
+		return "", errors.New("WeChat answered without the code's URL")
+	}
+	return q.URL, nil
+}
