@@ -23,6 +23,15 @@ type Channel interface {
 	Send(ctx context.Context, m *Message) Result
 }
 
+// BatchChannel is a channel that can also take many messages in one call
+// (a chat platform's mass send). The engine gives it, in one call, every
+// message of a claimed batch that goes through it; it returns one result
+// per message, in the same order.
+type BatchChannel interface {
+	Channel
+	SendBatch(ctx context.Context, msgs []*Message) []Result
+}
+
 // Recipient is the follower a message goes to.
 type Recipient struct {
 	FollowerID int64

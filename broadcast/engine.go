@@ -318,22 +318,76 @@ func (e *Engine) send(ctx context.Context, b active, claims []claimed) ([]outcom
 				next: now.Add(max(wait, 50*time.Millisecond)), release: true}
 		}
 	}
+	// A channel that takes batches gets its share of the batch in one
+	// call; the others get one message at a time.
+	batches := map[string][]int{}
+	single := todo[:0:0]
+	for _, i := range todo {
+		if _, ok := e.channels[claims[i].Channel].(BatchChannel); ok {
+			batches[claims[i].Channel] = append(batches[claims[i].Channel], i)
+		} else {
+			single = append(single, i)
+		}
+	}
+	for ch, idx := range batches {
+		e.deliverBatch(ctx, b, e.channels[ch].(BatchChannel), claims, idx, outs)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(e.opts.Concurrency, len(todo)) {
+	for range min(e.opts.Concurrency, len(single)) {
 		wg.Go(func() {
 			for {
 				k := int(next.Add(1)) - 1
-				if k >= len(todo) {
+				if k >= len(single) {
 					return
 				}
-				i := todo[k]
+				i := single[k]
 				outs[i] = e.deliver(ctx, b, &claims[i])
 			}
 		})
 	}
 	wg.Wait()
 	return outs, nil
+}
+
+func (e *Engine) message(b active, c *claimed, content *Content) *Message {
+	return &Message{
+		Content:    content,
+		To:         Recipient{FollowerID: c.FollowerID, Channel: c.Channel, Address: c.Address, Name: c.Name, Language: c.Language},
+		Attempt:    c.Attempts,
+		DeliveryID: strconv.FormatInt(b.ID, 10) + "-" + strconv.FormatInt(c.FollowerID, 10),
+	}
+}
+
+// deliverBatch sends the claims at idx through a batch channel in one call
+// and records each outcome in outs.
+func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, claims []claimed, idx []int, outs []outcome) {
+	var msgs []*Message
+	var sent []int
+	for _, i := range idx {
+		c := &claims[i]
+		content, err := e.render.content(ctx, b.ID, c.Language)
+		if err != nil {
+			outs[i] = e.retry(outcome{followerID: c.FollowerID}, c.Attempts, "render: "+err.Error(), 0)
+			continue
+		}
+		msgs = append(msgs, e.message(b, c, content))
+		sent = append(sent, i)
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	// A batch is many messages: it gets the time of a few.
+	sctx, cancel := context.WithTimeout(ctx, 4*e.opts.SendTimeout)
+	defer cancel()
+	results := ch.SendBatch(sctx, msgs)
+	for k, i := range sent {
+		res := RetryResult("the channel gave no result for this message", 0)
+		if k < len(results) {
+			res = results[k]
+		}
+		outs[i] = e.settle(ctx, &claims[i], res)
+	}
 }
 
 // deliver sends one message and turns the channel's result into the
@@ -346,12 +400,12 @@ func (e *Engine) deliver(ctx context.Context, b active, c *claimed) outcome {
 	}
 	sctx, cancel := context.WithTimeout(ctx, e.opts.SendTimeout)
 	defer cancel()
-	res := e.channels[c.Channel].Send(sctx, &Message{
-		Content:    content,
-		To:         Recipient{FollowerID: c.FollowerID, Channel: c.Channel, Address: c.Address, Name: c.Name, Language: c.Language},
-		Attempt:    c.Attempts,
-		DeliveryID: strconv.FormatInt(b.ID, 10) + "-" + strconv.FormatInt(c.FollowerID, 10),
-	})
+	return e.settle(ctx, c, e.channels[c.Channel].Send(sctx, e.message(b, c, content)))
+}
+
+// settle turns a channel's result into the delivery's next state.
+func (e *Engine) settle(ctx context.Context, c *claimed, res Result) outcome {
+	o := outcome{followerID: c.FollowerID}
 	switch res.Outcome {
 	case Sent:
 		o.status = models.DeliverySent

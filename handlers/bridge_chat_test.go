@@ -363,3 +363,56 @@ func TestChatBroadcasts(t *testing.T) {
 		}
 	})
 }
+
+// Without a template, followers outside the 48-hour window get the notice
+// through one mass send per language, in the same broadcast as the
+// customer-service messages to those inside it.
+func TestWeChatMassSend(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := startChat(t, dbURL, nil)
+		a, f := w.a, w.f
+		ctx := context.Background()
+		replyText(t, w.wechat(t, wechattest.Text("oNear", "1", "hello")))
+		for _, who := range []struct{ id, lang string }{{"oFar1", "en"}, {"oFar2", "en"}, {"oFar3", "en"}, {"oZh", "zh"}} {
+			if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, who.id, "", who.lang, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := a.Store.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
+			t.Fatal(err)
+		}
+		boss := f.Member(models.RoleOwner)
+		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8", BodyEn: "Services stop at 6 pm."}
+		n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		b := waitBroadcast(t, a, n.ID)
+		// oNear: custom; oFar1-3: one mass send; oZh alone in its
+		// language (the notice has no Chinese version, so it falls back
+		// to English and joins the English mass send).
+		var custom, mass int
+		for _, s := range w.wx.Sent() {
+			switch s.Kind {
+			case "custom":
+				if s.To[0] != "oNear" {
+					t.Fatalf("custom message to %v", s.To)
+				}
+				custom++
+			case "mass":
+				mass++
+				if len(s.To) != 4 || !strings.Contains(s.Text, "Typhoon signal 8") {
+					t.Fatalf("mass send %+v", s)
+				}
+			default:
+				t.Fatalf("unexpected %+v", s)
+			}
+		}
+		if custom != 1 || mass != 1 || b.Sent != 5 || b.Failed != 0 {
+			t.Fatalf("custom %d, mass %d, broadcast %+v", custom, mass, b)
+		}
+	})
+}

@@ -319,3 +319,25 @@ func (s *Store) LastInbound(ctx context.Context, accountID int64, channel, addre
 // ThreadLength is how many of a conversation's latest messages its page
 // shows.
 func ThreadLength() int { return threadLength }
+
+// LastInbounds is LastInbound for many people at once: when each last
+// wrote, for those who ever did.
+func (s *Store) LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(addresses))
+	for start := 0; start < len(addresses); start += 500 {
+		chunk := addresses[start:min(start+500, len(addresses))]
+		var rows []struct {
+			Address       string
+			LastInboundAt *time.Time
+		}
+		err := s.conn(ctx).Table("chat_conversations").Select("address, last_inbound_at").
+			Where("account_id = ? AND channel = ? AND address IN ? AND last_inbound_at IS NOT NULL", accountID, channel, chunk).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("last inbound of %d people: %w", len(chunk), err)
+		}
+		for _, r := range rows {
+			out[r.Address] = *r.LastInboundAt
+		}
+	}
+	return out, nil
+}

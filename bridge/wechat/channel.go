@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +18,7 @@ import (
 type Store interface {
 	ChatSettingsOf(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
 	LastInbound(ctx context.Context, accountID int64, channel, address string) (*time.Time, error)
+	LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error)
 }
 
 // Channel sends notices and staff replies to WeChat followers.
@@ -79,14 +81,26 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	if err != nil {
 		return broadcast.RetryResult("reply window: "+err.Error(), 0)
 	}
-	if last != nil && c.now().Sub(*last) < models.ReplyWindow {
+	inWindow := last != nil && c.now().Sub(*last) < models.ReplyWindow
+	if !inWindow && s.TemplateID == "" {
+		return broadcast.FailedResult(errNoWay)
+	}
+	return c.sendOne(ctx, s, cr, m, inWindow)
+}
+
+// errNoWay is why a follower who has not written for 48 hours cannot get
+// a notice from an account without a template.
+const errNoWay = "outside WeChat's 48-hour window and no template message is set up"
+
+// sendOne sends a notice to one person: as a customer-service message
+// within the window, as the template otherwise.
+func (c *Channel) sendOne(ctx context.Context, s *models.ChatSettings, cr Credentials, m *broadcast.Message, inWindow bool) broadcast.Result {
+	mc := m.Content
+	if inWindow {
 		text := clip(mc.Subject+"\n\n"+mc.Text, maxText) + "\n" + mc.URL
 		return result(c.client.SendText(ctx, cr, m.To.Address, text))
 	}
-	if s.TemplateID == "" {
-		return broadcast.FailedResult("outside WeChat's 48-hour window and no template message is set up")
-	}
-	_, err = c.client.SendTemplate(ctx, cr, Template{ToUser: m.To.Address, TemplateID: s.TemplateID, URL: mc.URL,
+	_, err := c.client.SendTemplate(ctx, cr, Template{ToUser: m.To.Address, TemplateID: s.TemplateID, URL: mc.URL,
 		Data: map[string]TemplateField{
 			"first":    {Value: clip(mc.Subject, 100)},
 			"keyword1": {Value: clip(mc.AccountName, 40)},
@@ -94,6 +108,94 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 			"remark":   {Value: clip(mc.Text, 200)},
 		}})
 	return result(err)
+}
+
+// parallelSends is how many messages of a batch go to WeChat at once.
+const parallelSends = 8
+
+// SendBatch delivers a claimed batch of one broadcast: customer-service
+// messages to those who wrote within 48 hours, the template to the others
+// when the account has one, and otherwise one mass send per language to
+// all the others (WeChat counts mass sends against a monthly quota, so an
+// account that sends often should set a template).
+func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []broadcast.Result {
+	out := make([]broadcast.Result, len(msgs))
+	if len(msgs) == 0 {
+		return out
+	}
+	fill := func(r broadcast.Result) []broadcast.Result {
+		for i := range out {
+			out[i] = r
+		}
+		return out
+	}
+	accountID := msgs[0].Content.AccountID
+	s, cr, err := c.settings(ctx, accountID)
+	if errors.Is(err, ErrNotConfigured) {
+		return fill(broadcast.FailedResult(err.Error()))
+	}
+	if err != nil {
+		return fill(broadcast.RetryResult("WeChat settings: "+err.Error(), 0))
+	}
+	addrs := make([]string, len(msgs))
+	for i, m := range msgs {
+		addrs[i] = m.To.Address
+	}
+	last, err := c.store.LastInbounds(ctx, accountID, ChannelName, addrs)
+	if err != nil {
+		return fill(broadcast.RetryResult("reply window: "+err.Error(), 0))
+	}
+	now := c.now()
+	type job struct {
+		i        int
+		inWindow bool
+	}
+	var jobs []job
+	mass := map[string][]int{}
+	for i, m := range msgs {
+		t, ok := last[m.To.Address]
+		in := ok && now.Sub(t) < models.ReplyWindow
+		if in || s.TemplateID != "" {
+			jobs = append(jobs, job{i, in})
+			continue
+		}
+		mass[m.Content.Language] = append(mass[m.Content.Language], i)
+	}
+	work := make(chan job)
+	var wg sync.WaitGroup
+	for range min(parallelSends, len(jobs)) {
+		wg.Go(func() {
+			for j := range work {
+				out[j.i] = c.sendOne(ctx, s, cr, msgs[j.i], j.inWindow)
+			}
+		})
+	}
+	for _, j := range jobs {
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	for _, idx := range mass {
+		if len(idx) < 2 {
+			// WeChat's mass send takes two people or more.
+			out[idx[0]] = broadcast.FailedResult(errNoWay)
+			continue
+		}
+		mc := msgs[idx[0]].Content
+		to := make([]string, len(idx))
+		for k, i := range idx {
+			to[k] = msgs[i].To.Address
+		}
+		_, err := c.client.MassSendText(ctx, cr, to, clip(mc.Subject+"\n\n"+mc.Text, maxText)+"\n"+mc.URL)
+		r := result(err)
+		if CodeOf(err) == CodeNoMassQuota {
+			r = broadcast.FailedResult("WeChat's mass-send quota for this month is used up; set a template message for notices")
+		}
+		for _, i := range idx {
+			out[i] = r
+		}
+	}
+	return out
 }
 
 // result maps WeChat's answer to a delivery result.

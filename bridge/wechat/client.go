@@ -54,6 +54,7 @@ const (
 	CodeTooFrequent    = 45009
 	CodeReplyLimit     = 45047 // too many customer-service messages without an answer
 	CodeIPNotWhitelist = 40164
+	CodeNoMassQuota    = 45028 // the account's mass sends for the period are used up
 )
 
 // tokenError says the access token must be fetched again.
