@@ -87,6 +87,8 @@ type broadcastRun struct {
 	rcv       *sink
 	broadcast *models.Broadcast
 	followers int
+	// env is added to the environment of the processes serve starts.
+	env []string
 }
 
 func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
@@ -130,7 +132,7 @@ func (r *broadcastRun) serve(addr string, workers, batch int) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "serve", "--addr", addr, "--database-url", r.cfg.DatabaseURL,
 		"--send-workers", fmt.Sprint(workers), "--send-batch", fmt.Sprint(batch), "--send-lease", "2s",
 		"--secret-key", r.cfg.SecretKey, "--shutdown-timeout", "20s", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1"), r.env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -59,10 +61,29 @@ func (b *browserClient) login(base, email, password string) int {
 	return resp.StatusCode
 }
 
+// post sends a form from page (whose CSRF token it takes) to action.
+func (b *browserClient) post(page, action string, form url.Values) (int, string) {
+	b.t.Helper()
+	_, body := b.get(page)
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		b.t.Fatalf("no CSRF token on %s", page)
+	}
+	form.Set("_csrf", m[1])
+	resp, err := b.http.PostForm(action, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location") + string(out)
+}
+
 // TestTwoInstancesOnOneDatabase runs two real `plaza serve` processes on
 // one database, as behind a load balancer, and checks what they must
-// share: sessions, the sign-in rate limit, scheduled publishing (once),
-// broadcast work (no double sends) and feed polling (one poll per
+// share: sessions, the sign-in and feedback rate limits, scheduled
+// publishing (once), broadcast work (no double sends), the chat
+// platform's access token (fetched once) and feed polling (one poll per
 // interval).
 func TestTwoInstancesOnOneDatabase(t *testing.T) {
 	if testing.Short() {
@@ -106,6 +127,48 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// An open consultation, answered through both instances.
+		closes := time.Now().Add(48 * time.Hour)
+		proj, err := s.CreateProject(ctx, owner, &acc, models.ProjectInput{TitleEn: "Harbour bridge", Public: true, ClosesAt: &closes}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetProjectStatus(ctx, owner, &acc, proj.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
+			t.Fatal(err)
+		}
+		// WeChat, against a stand-in for its API: followers who wrote
+		// today get a notice as customer-service messages, and staff
+		// reply from the inbox on both instances.
+		wx := wechattest.NewAPI("wx1234567890abcdef", "multi-secret")
+		defer wx.Close()
+		r.env = []string{"PLAZA_WECHAT_API_URL=" + wx.URL}
+		if err := s.SaveChatSettings(ctx, owner, &acc, models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true,
+			AppID: wx.AppID, AppSecret: wx.AppSecret}); err != nil {
+			t.Fatal(err)
+		}
+		const wxFollowers = 150
+		for i := range wxFollowers {
+			id := fmt.Sprintf("oMulti%03d", i)
+			if _, err := s.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, nil); err != nil {
+				t.Fatal(err)
+			}
+			msg := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWeChat, Address: id, Direction: "in", Body: "Hello", CreatedAt: time.Now()}
+			if err := s.TouchConversation(ctx, msg, i < 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// They also follow the account, so the notice to everyone reaches
+		// them too.
+		r.followers += wxFollowers
+		win := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "WeChat riders", BodyEn: "Line 3 is back.", Tags: []string{"wechat-riders"}}
+		wn, err := s.CreateNotice(ctx, owner, &acc, win)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.PublishNotice(ctx, owner, &acc, wn.ID, win); err != nil {
+			t.Fatal(err)
+		}
+
 		addrA, addrB := freeAddr(t), freeAddr(t)
 		a := r.serve(addrA, 2, 100)
 		b := r.serve(addrB, 2, 100)
@@ -141,6 +204,35 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		for _, base := range []string{urlA, urlB} {
 			if code := attacker.login(base, "editor@metro.test", apptest.Password); code != http.StatusTooManyRequests {
 				t.Fatalf("sixth sign-in on %s after five failures on both: %d", base, code)
+			}
+		}
+
+		// Feedback limits count across instances: one contact may answer
+		// five times an hour, wherever the answers land.
+		citizen := newBrowserClient(t)
+		projPage := fmt.Sprintf("%s/@metro/projects/%d", urlA, proj.ID)
+		for i := range 6 {
+			base := []string{urlA, urlB}[i%2]
+			code, where := citizen.post(projPage, fmt.Sprintf("%s/@metro/projects/%d/feedback", base, proj.ID), url.Values{
+				"stance": {"support"}, "consent": {"on"}, "contact": {"same-person@example.org"}, "comment": {fmt.Sprint("Answer ", i)}})
+			switch {
+			case i < 5 && (code != http.StatusSeeOther || !strings.Contains(where, "/thanks")):
+				t.Fatalf("answer %d on %s: %d %s", i+1, base, code, where)
+			case i == 5 && code != http.StatusTooManyRequests:
+				t.Fatalf("sixth answer from one contact, after five on both instances: %d", code)
+			}
+		}
+
+		// Staff reply from the inbox on A, then on B: one access token,
+		// fetched once, serves both.
+		convs, _, err := s.Inbox(ctx, owner, &acc, models.InboxFilter{Status: "open"})
+		if err != nil || len(convs) != 2 {
+			t.Fatalf("open conversations: %d %v", len(convs), err)
+		}
+		for i, base := range []string{urlA, urlB} {
+			conv := fmt.Sprintf("%s/studio/orgs/%d/accounts/metro/inbox/%d", base, acc.OrganizationID, convs[i].ID)
+			if code, body := p.post(conv, conv+"/reply", url.Values{"text": {"We are on it."}}); code != http.StatusSeeOther {
+				t.Fatalf("reply on %s: %d %s", base, code, body)
 			}
 		}
 
@@ -186,6 +278,45 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			}
 		}
 		r.rcv.mu.Unlock()
+		// Every WeChat follower got each of the two notices once, and the
+		// two instances shared one access token for them and the replies.
+		for {
+			bs, err := s.NoticeBroadcasts(ctx, wn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bs) == 1 && bs[0].Status == models.BroadcastDone {
+				if bs[0].Sent != wxFollowers {
+					t.Fatalf("WeChat broadcast: %+v", bs[0])
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the WeChat notice did not go out: %+v", bs)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		perPerson := map[string]int{}
+		replies := 0
+		for _, m := range wx.Sent() {
+			if m.Text == "We are on it." {
+				replies++
+				continue
+			}
+			perPerson[m.To[0]]++
+		}
+		if len(perPerson) != wxFollowers || replies != 2 {
+			t.Fatalf("WeChat got notices for %d people and %d replies", len(perPerson), replies)
+		}
+		for who, n := range perPerson {
+			if n != 2 {
+				t.Fatalf("%s got %d notices, want 2", who, n)
+			}
+		}
+		if n := wx.TokensIssued(); n != 1 {
+			t.Fatalf("two instances fetched %d access tokens; one shared token is enough", n)
+		}
+
 		// One poll of the feed per interval, whoever polls.
 		mu.Lock()
 		n := polls
