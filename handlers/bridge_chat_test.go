@@ -325,16 +325,8 @@ func TestChatBroadcasts(t *testing.T) {
 		w.tg.Flood(1, 1)
 		w.tg.Block("43")
 
-		boss := f.Member(models.RoleOwner)
-		in := models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted", BodyEn: "Buses run via Park Road until 6 pm."}
-		n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
-			t.Fatal(err)
-		}
-		b := waitBroadcast(t, a, n.ID)
+		b := publishAndWait(t, a, f, models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted",
+			BodyEn: "Buses run via Park Road until 6 pm."})
 		if b.Sent != 3 || b.Failed != 1 {
 			t.Fatalf("broadcast: %+v", b)
 		}
@@ -381,16 +373,8 @@ func TestWeChatMassSend(t *testing.T) {
 		if _, _, err := a.Store.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
 			t.Fatal(err)
 		}
-		boss := f.Member(models.RoleOwner)
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8", BodyEn: "Services stop at 6 pm."}
-		n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
-			t.Fatal(err)
-		}
-		b := waitBroadcast(t, a, n.ID)
+		b := publishAndWait(t, a, f, models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8",
+			BodyEn: "Services stop at 6 pm."})
 		// oNear: custom; oFar1-3: one mass send; oZh alone in its
 		// language (the notice has no Chinese version, so it falls back
 		// to English and joins the English mass send).
@@ -415,4 +399,20 @@ func TestWeChatMassSend(t *testing.T) {
 			t.Fatalf("custom %d, mass %d, broadcast %+v", custom, mass, b)
 		}
 	})
+}
+
+// publishAndWait publishes a notice of the fixture account and waits for
+// its broadcast to finish.
+func publishAndWait(t *testing.T, a *apptest.App, f *apptest.Fixtures, in models.NoticeInput) models.Broadcast {
+	t.Helper()
+	ctx := context.Background()
+	boss := f.Member(models.RoleOwner)
+	n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	return waitBroadcast(t, a, n.ID)
 }

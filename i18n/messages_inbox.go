@@ -12,7 +12,7 @@ var inboxMessages = map[string][2]string{
 	"chat.saved":                  {"Chat settings saved.", "聊天设置已保存。"},
 	"chat.enabled":                {"Enabled", "启用"},
 	"chat.callback_url":           {"Server address (URL) to paste", "需填写的服务器地址（URL）"},
-	"chat.wechat_hint":            {"In the WeChat Official Accounts Platform, under Settings and Development → Basic Configuration, enter this URL, the Token and the EncodingAESKey, and choose the same message encryption mode. Add this server's IP address to the IP whitelist so Plaza can send.", "在微信公众平台“设置与开发 → 基本配置”中填写此 URL、Token 和 EncodingAESKey，并选择相同的消息加解密方式。将本服务器的 IP 地址加入 IP 白名单，Plaza 才能发送消息。"},
+	"chat.wechat_hint":            {"Save here first with Enabled ticked (WeChat checks the URL when you submit its form). Then, in the WeChat Official Accounts Platform, under Settings and Development → Basic Configuration, enter this URL, the Token and the EncodingAESKey, and choose the same message encryption mode. Add this server's IP address to the IP whitelist so Plaza can send.", "请先勾选“启用”并在此保存（微信在提交表单时会校验该 URL）。然后在微信公众平台“设置与开发 → 基本配置”中填写此 URL、Token 和 EncodingAESKey，并选择相同的消息加解密方式。将本服务器的 IP 地址加入 IP 白名单，Plaza 才能发送消息。"},
 	"chat.secret_keep":            {"Stored encrypted and never shown again. Leave empty to keep the saved one.", "加密保存，不会再次显示。留空则保留已保存的值。"},
 	"chat.token_hint":             {"Generated for you; change it only if you also change it in WeChat (3–32 letters and digits).", "已为您生成；如需修改，请同时在微信后台修改（3–32 位字母或数字）。"},
 	"chat.safe_mode":              {"Safe mode only (refuse unencrypted messages)", "仅安全模式（拒绝未加密消息）"},

@@ -5,12 +5,16 @@ package benchutil
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/plazahq/plaza/database"
 )
@@ -63,4 +67,44 @@ func Memory(pid int, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// Server is a `plaza serve` child process.
+type Server struct {
+	Cmd  *exec.Cmd
+	Base string
+}
+
+// Serve starts `plaza serve` from bin with env on a free loopback port
+// and waits until it is ready.
+func Serve(bin string, env []string) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{Cmd: cmd, Base: "http://" + addr}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if resp, err := http.Get(s.Base + "/readyz"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("plaza did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop ends the server as a service manager would (SIGTERM) and waits.
+func (s *Server) Stop() {
+	_ = s.Cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.Cmd.Wait()
 }

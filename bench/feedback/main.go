@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -27,7 +26,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/plazahq/plaza/bench/benchutil"
@@ -103,27 +101,12 @@ func run() error {
 		return err
 	}
 
-	addr := freeAddr()
-	serve := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
-	serve.Env, serve.Stdout, serve.Stderr = env, os.Stderr, os.Stderr
-	if err := serve.Start(); err != nil {
+	server, err := benchutil.Serve(bin, env)
+	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = serve.Process.Signal(syscall.SIGTERM)
-		_ = serve.Wait()
-	}()
-	base := "http://" + addr
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("plaza did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	defer server.Stop()
+	base := server.Base
 	page := fmt.Sprintf("%s/@citytransit/projects/%d", base, projectID)
 
 	var (
@@ -220,10 +203,4 @@ func run() error {
 		return fmt.Errorf("stored %d rows for %d acknowledged answers (%d refused, %d failed)", stored, acked.Load(), refused.Load(), failed.Load())
 	}
 	return nil
-}
-
-func freeAddr() string {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -29,7 +29,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/plazahq/plaza/bench/benchutil"
@@ -133,27 +132,12 @@ func run() error {
 		return err
 	}
 
-	addr := freeAddr()
-	serve := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
-	serve.Env, serve.Stdout, serve.Stderr = env, os.Stderr, os.Stderr
-	if err := serve.Start(); err != nil {
+	server, err := benchutil.Serve(bin, env)
+	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = serve.Process.Signal(syscall.SIGTERM)
-		_ = serve.Wait()
-	}()
-	base := "http://" + addr
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("plaza did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	defer server.Stop()
+	serve, base := server.Cmd, server.Base
 
 	t := &tally{byCode: map[string]int{}}
 	stop := time.Now().Add(*duration)
@@ -308,10 +292,4 @@ func api(c *http.Client, base, token, path, body string) (int64, error) {
 	}
 	_ = json.Unmarshal(b, &out)
 	return max(out.ID, out.Notice.ID), nil
-}
-
-func freeAddr() string {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -18,15 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/plazahq/plaza/bench/benchutil"
@@ -117,27 +114,12 @@ func run() error {
 	if err := json.Unmarshal(out, &seeded); err != nil {
 		return err
 	}
-	addr := freeAddr()
-	serve := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
-	serve.Env, serve.Stdout, serve.Stderr = env, os.Stderr, os.Stderr
-	if err := serve.Start(); err != nil {
+	server, err := benchutil.Serve(bin, env)
+	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = serve.Process.Signal(syscall.SIGTERM)
-		_ = serve.Wait()
-	}()
-	base := "http://" + addr
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("plaza did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	defer server.Stop()
+	serve, base := server.Cmd, server.Base
 	path := strings.TrimPrefix(seeded.Chat.WeChat.URL, seeded.BaseURL)
 	caller := &wechattest.Caller{URL: base + path, Token: seeded.Chat.WeChat.Token}
 	// One message first, to see the reply is what WeChat expects.
@@ -198,10 +180,4 @@ func wrkNumber(re, s string) int64 {
 	}
 	n, _ := strconv.ParseInt(m[1], 10, 64)
 	return n
-}
-
-func freeAddr() string {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer ln.Close()
-	return ln.Addr().String()
 }
