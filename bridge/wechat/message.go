@@ -69,9 +69,9 @@ func ParseMessage(body []byte) (*Message, error) {
 // parameterized QR code.
 const qrScenePrefix = "qrscene_"
 
-// Inbound turns the message into the bridge's shape. ok is false for a
-// message that is not from a person (no FromUserName) or of a type Plaza
-// does not take.
+// Inbound turns the message into the bridge's shape. It fails with
+// ErrMalformed for a message without a sender (FromUserName) or of a type
+// WeChat does not document.
 func (m *Message) Inbound() (bridge.Inbound, error) {
 	in := bridge.Inbound{Channel: ChannelName, From: strings.TrimSpace(m.FromUserName), MsgID: m.MsgID}
 	if in.From == "" || len(in.From) > 128 || !utf8.ValidString(in.From) || strings.ContainsRune(in.From, 0) {
