@@ -92,7 +92,7 @@ func classify(err error) (int, string, string) {
 			return he.Code, "error.bad_request_title", "error.bad_request"
 		}
 		return http.StatusInternalServerError, "error.internal_title", "error.internal"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr), database.Unavailable(err):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr), database.Unavailable(err), errors.Is(err, models.ErrBusy):
 		// The database did not answer in time or the connection dropped:
 		// a temporary outage, not a bug.
 		return http.StatusServiceUnavailable, "error.unavailable_title", "error.unavailable"

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,10 +26,12 @@ type Store struct {
 	// call; shared by the copies With* and Tx make.
 	chat *chatCache
 	// writer queues this process's transactions on SQLite, which runs one
-	// writer at a time: waiting on a mutex wakes the next one as soon as
-	// the database is free, where SQLite's busy handler sleeps and polls
-	// (tens of milliseconds under load). nil on PostgreSQL.
-	writer *sync.Mutex
+	// writer at a time: waiting here wakes the next one as soon as the
+	// database is free, where SQLite's busy handler sleeps and polls (tens
+	// of milliseconds under load). A one-slot channel rather than a mutex,
+	// so a wait gives up with the request or after writerWait instead of
+	// hanging. nil on PostgreSQL.
+	writer chan struct{}
 	inTx   bool
 }
 
@@ -78,7 +79,7 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	}
 	st := &Store{db: db.Gorm, dialect: db.Dialect, now: now, chat: newChatCache()}
 	if db.Dialect == database.SQLite {
-		st.writer = &sync.Mutex{}
+		st.writer = make(chan struct{}, 1)
 	}
 	return st
 }
@@ -94,11 +95,27 @@ func (s *Store) DB() *gorm.DB { return s.db }
 
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
+// writerWait bounds how long a transaction waits for the others of this
+// process on SQLite (as long as SQLite's own busy timeout).
+const writerWait = 10 * time.Second
+
+// ErrBusy is a transaction that could not start because the database was
+// busy for too long.
+var ErrBusy = errors.New("the database is busy")
+
 // Tx runs fn in one transaction with a store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.writer != nil && !s.inTx {
-		s.writer.Lock()
-		defer s.writer.Unlock()
+		wait := time.NewTimer(writerWait)
+		defer wait.Stop()
+		select {
+		case s.writer <- struct{}{}:
+			defer func() { <-s.writer }()
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the database: %w", ctx.Err())
+		case <-wait.C:
+			return fmt.Errorf("wait for the database: %w", ErrBusy)
+		}
 	}
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer, chat: s.chat, writer: s.writer, inTx: true})
