@@ -1,6 +1,7 @@
 // Command soak runs a few minutes of mixed traffic against a real `plaza
-// serve` on PostgreSQL: citizens reading pages and feeds and following
-// accounts, staff in the studio, and a broadcast to 50,000 webhook
+// serve` on PostgreSQL: citizens reading pages and feeds, following
+// accounts and answering a consultation, people writing to the account on
+// WeChat, staff in the studio, and a broadcast to 50,000 webhook
 // followers through the API every 30 seconds. It reports the responses
 // by status (the goal is zero 5xx) and the Plaza process's memory at the
 // start and the end.
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/bench/benchutil"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 )
@@ -108,7 +110,18 @@ func run() error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	var seeded struct {
-		Users []struct{ Email, Password string } `json:"users"`
+		Users    []struct{ Email, Password string } `json:"users"`
+		BaseURL  string                             `json:"base_url"`
+		Projects []struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+		} `json:"projects"`
+		Chat struct {
+			WeChat struct {
+				URL   string `json:"url"`
+				Token string `json:"token"`
+			} `json:"wechat"`
+		} `json:"chat"`
 	}
 	if err := json.Unmarshal(out, &seeded); err != nil {
 		return err
@@ -132,6 +145,23 @@ func run() error {
 		return err
 	}
 
+	var consultation int64
+	for _, p := range seeded.Projects {
+		if p.Status == "consultation" {
+			consultation = p.ID
+		}
+	}
+	if consultation == 0 {
+		return fmt.Errorf("the demo has no open consultation")
+	}
+	countRows := func(q string, args ...any) int64 {
+		var n int64
+		_ = db.SQL.QueryRow(q, args...).Scan(&n)
+		return n
+	}
+	feedbackBefore := countRows(`SELECT COUNT(*) FROM feedback WHERE project_id = $1`, consultation)
+	chatBefore := countRows(`SELECT COUNT(*) FROM chat_messages WHERE direction = 'in'`)
+
 	server, err := benchutil.Serve(bin, env)
 	if err != nil {
 		return err
@@ -149,7 +179,8 @@ func run() error {
 	}
 	startRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
 	var wg sync.WaitGroup
-	var follows atomic.Int64
+	var follows, answers atomic.Int64
+	project := fmt.Sprintf("%s/@citytransit/projects/%d", base, consultation)
 	for c := range *clients {
 		wg.Go(func() {
 			jar, _ := cookiejar.New(nil)
@@ -177,9 +208,58 @@ func run() error {
 						}
 					}
 				}
+				if i%20 == 10 {
+					// An answer to the consultation, from a contact of its own.
+					_, body := get(t, client, project)
+					if mm := csrfRE.FindStringSubmatch(body); mm != nil {
+						began := time.Now()
+						form := url.Values{"_csrf": {mm[1]}, "stance": {[]string{"support", "oppose", "neutral"}[i%3]}, "consent": {"on"},
+							"comment": {fmt.Sprintf("Soak answer %d-%d: 请延长巴士专线。", c, i)}, "contact": {fmt.Sprintf("soak-fb-%d-%d@example.org", c, i)}}
+						req, _ := http.NewRequest("POST", project+"/feedback", strings.NewReader(form.Encode()))
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+						req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", 100+c, (i/250)%250, i%250))
+						resp, err := client.Do(req)
+						if err == nil {
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+							if resp.StatusCode == http.StatusSeeOther && strings.HasSuffix(resp.Header.Get("Location"), "/thanks") {
+								answers.Add(1)
+							}
+							t.add(resp.StatusCode, nil, time.Since(began))
+						} else {
+							t.add(0, err, 0)
+						}
+					}
+				}
 			}
 		})
 	}
+	// People writing to the account on WeChat, ten messages a second, as
+	// WeChat's servers post them; each gets a passive reply.
+	var chats atomic.Int64
+	wg.Go(func() {
+		path := strings.TrimPrefix(seeded.Chat.WeChat.URL, seeded.BaseURL)
+		texts := []string{"help", "fare", "The lift at Central is broken", "帮助"}
+		for i := 0; time.Now().Before(stop); i++ {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			q := "?timestamp=" + ts + "&nonce=" + strconv.Itoa(i) + "&signature=" + wechat.Signature(seeded.Chat.WeChat.Token, ts, strconv.Itoa(i))
+			body := fmt.Sprintf("<xml><ToUserName>gh_soak</ToUserName><FromUserName>oSoak%03d</FromUserName><CreateTime>%s</CreateTime>"+
+				"<MsgType>text</MsgType><Content>%s</Content><MsgId>%d</MsgId></xml>", i%500, ts, texts[i%len(texts)], 9000000+i)
+			began := time.Now()
+			resp, err := http.Post(base+path+q, "text/xml", strings.NewReader(body))
+			if err != nil {
+				t.add(0, err, 0)
+				continue
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			t.add(resp.StatusCode, nil, time.Since(began))
+			if resp.StatusCode == http.StatusOK {
+				chats.Add(1)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	// Staff: the studio, and a broadcast every 30 seconds through the API.
 	var broadcasts int
 	wg.Go(func() {
@@ -249,11 +329,18 @@ func run() error {
 	fmt.Printf("ran %v with %d citizens and one staff member\n", *duration, *clients)
 	fmt.Printf("requests: %d (%s); client errors (no response): %d; slower than 1 s: %d; 5xx: %d\n", total, strings.Join(codes, ", "), t.errors, t.slow, fives)
 	fmt.Printf("follows: %d; broadcasts: %d; webhook messages received: %d; deliveries left unsent: %d\n", follows.Load(), broadcasts, received.Load(), pendingDeliveries)
+	storedAnswers := countRows(`SELECT COUNT(*) FROM feedback WHERE project_id = $1`, consultation) - feedbackBefore
+	storedChats := countRows(`SELECT COUNT(*) FROM chat_messages WHERE direction = 'in'`) - chatBefore
+	fmt.Printf("consultation answers acknowledged: %d, stored: %d; WeChat messages answered: %d, stored: %d\n",
+		answers.Load(), storedAnswers, chats.Load(), storedChats)
 	steady := steadyRSS.Load()
 	fmt.Printf("plaza memory: %d MB after warm-up, %d MB under load a quarter of the way in, %d MB at the end (%+.1f%% since then), peak %d MB\n",
 		startRSS>>10, steady>>10, endRSS>>10, float64(endRSS-steady)*100/float64(max(steady, 1)), peak.Load()>>10)
 	if fives > 0 || t.errors > 0 {
 		return fmt.Errorf("%d 5xx and %d failed requests", fives, t.errors)
+	}
+	if storedAnswers != answers.Load() || storedChats != chats.Load() {
+		return fmt.Errorf("acknowledged but not stored: %d answers, %d WeChat messages", answers.Load()-storedAnswers, chats.Load()-storedChats)
 	}
 	return nil
 }
