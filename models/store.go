@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -31,7 +32,7 @@ type Store struct {
 	// of milliseconds under load). A one-slot channel rather than a mutex,
 	// so a wait gives up with the request or after writerWait instead of
 	// hanging. nil on PostgreSQL.
-	writer chan struct{}
+	writer *sync.Mutex
 	inTx   bool
 }
 
@@ -79,7 +80,7 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	}
 	st := &Store{db: db.Gorm, dialect: db.Dialect, now: now, chat: newChatCache()}
 	if db.Dialect == database.SQLite {
-		st.writer = make(chan struct{}, 1)
+		st.writer = &sync.Mutex{}
 	}
 	return st
 }
@@ -106,16 +107,10 @@ var ErrBusy = errors.New("the database is busy")
 // Tx runs fn in one transaction with a store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.writer != nil && !s.inTx {
-		wait := time.NewTimer(writerWait)
-		defer wait.Stop()
-		select {
-		case s.writer <- struct{}{}:
-			defer func() { <-s.writer }()
-		case <-ctx.Done():
-			return fmt.Errorf("wait for the database: %w", ctx.Err())
-		case <-wait.C:
-			return fmt.Errorf("wait for the database: %w", ErrBusy)
+		if err := s.lockWriter(ctx); err != nil {
+			return err
 		}
+		defer s.writer.Unlock()
 	}
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer, chat: s.chat, writer: s.writer, inTx: true})
@@ -131,4 +126,36 @@ func notFound(err error, what string) error {
 
 func isUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+// lockWriter takes the SQLite writer lock. The lock is a mutex, whose
+// hand-over under contention is much cheaper than a channel's; a wait
+// that has to block runs in a helper goroutine so it can give up with the
+// request or after writerWait.
+func (s *Store) lockWriter(ctx context.Context) error {
+	if s.writer.TryLock() {
+		return nil
+	}
+	got := make(chan struct{})
+	go func() {
+		s.writer.Lock()
+		close(got)
+	}()
+	wait := time.NewTimer(writerWait)
+	defer wait.Stop()
+	var err error
+	select {
+	case <-got:
+		return nil
+	case <-ctx.Done():
+		err = fmt.Errorf("wait for the database: %w", ctx.Err())
+	case <-wait.C:
+		err = fmt.Errorf("wait for the database: %w", ErrBusy)
+	}
+	// The helper still gets the lock in its turn: hand it straight back.
+	go func() {
+		<-got
+		s.writer.Unlock()
+	}()
+	return err
 }
