@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -448,6 +450,19 @@ func chatChannels(ctx context.Context, store *models.Store, owner *models.Member
 	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.AppID, wx.Token, wx.AESKey
 	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.SecretToken
 	res.Chat = c
+	// Two questions waiting in the inbox, through the router as if the
+	// platforms had posted them (their fixed ids make a second run a
+	// no-op). The askers do not follow, so the follower counts stay.
+	r := router.New(store, res.BaseURL)
+	for _, in := range []bridge.Inbound{
+		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
+		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",
+			Text: "The lift at Central station has been out of order since Monday."},
+	} {
+		if _, err := r.Handle(ctx, a, in); err != nil {
+			return fmt.Errorf("demo inbox: %w", err)
+		}
+	}
 	return nil
 }
 

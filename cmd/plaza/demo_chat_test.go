@@ -66,8 +66,18 @@ func TestDemoChatChannels(t *testing.T) {
 			t.Fatalf("telegram: %d %s", status, out)
 		}
 
-		// The text the demo prints names every channel.
+		// The text the demo prints names every channel; running it again
+		// leaves the inbox as it was: the two questions it seeds, plus
+		// the telegram /start above (which opened no conversation).
 		res := plaza(t, "", "demo", "--database-url", dbURL, "--base-url", base)
+		db, _ := openStore(t, dbURL)
+		var open []string
+		if err := db.Gorm.Raw(`SELECT address FROM chat_conversations WHERE status = 'open' ORDER BY address`).Scan(&open).Error; err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(open, ",") != "770001,oDemoRider0001" {
+			t.Fatalf("open conversations after two demo runs: %v", open)
+		}
 		for _, want := range []string{"/bridge/webhook/citytransit", "/bridge/wechat/citytransit", "EncodingAESKey", "/bridge/telegram/citytransit", "X-Telegram-Bot-Api-Secret-Token"} {
 			if !strings.Contains(res.stdout, want) {
 				t.Fatalf("demo output lacks %q:\n%s", want, res.stdout)
