@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -23,6 +24,13 @@ type chatCache struct {
 	mu       sync.Mutex
 	entries  map[string]chatCacheEntry
 	keywords map[int64]keywordsEntry
+	settings map[string]settingsEntry
+}
+
+type settingsEntry struct {
+	settings *ChatSettings
+	err      error
+	until    time.Time
 }
 
 type keywordsEntry struct {
@@ -37,7 +45,7 @@ type chatCacheEntry struct {
 }
 
 func newChatCache() *chatCache {
-	return &chatCache{entries: map[string]chatCacheEntry{}, keywords: map[int64]keywordsEntry{}}
+	return &chatCache{entries: map[string]chatCacheEntry{}, keywords: map[int64]keywordsEntry{}, settings: map[string]settingsEntry{}}
 }
 
 func (c *chatCache) clear() {
@@ -47,7 +55,46 @@ func (c *chatCache) clear() {
 	c.mu.Lock()
 	clear(c.entries)
 	clear(c.keywords)
+	clear(c.settings)
 	c.mu.Unlock()
+}
+
+// CachedChatSettings is ChatSettingsOf through the cache, for the channels
+// that send: a broadcast to thousands of followers needs the account's
+// credentials once, not once a message. A copy is returned.
+func (s *Store) CachedChatSettings(ctx context.Context, accountID int64, channel string) (*ChatSettings, error) {
+	key := strconv.FormatInt(accountID, 10) + "/" + channel
+	now := time.Now()
+	if s.chat != nil {
+		s.chat.mu.Lock()
+		e, ok := s.chat.settings[key]
+		s.chat.mu.Unlock()
+		if ok && now.Before(e.until) {
+			if e.err != nil {
+				return nil, e.err
+			}
+			cs := *e.settings
+			return &cs, nil
+		}
+	}
+	cs, err := s.ChatSettingsOf(ctx, accountID, channel)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		// A database hiccup is not remembered.
+		return nil, err
+	}
+	if s.chat != nil {
+		s.chat.mu.Lock()
+		if len(s.chat.settings) >= chatCacheSize {
+			clear(s.chat.settings)
+		}
+		s.chat.settings[key] = settingsEntry{settings: cs, err: err, until: now.Add(chatCacheTTL)}
+		s.chat.mu.Unlock()
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := *cs
+	return &c, nil
 }
 
 // CachedChatKeywords is ChatKeywords through the cache, for the router,

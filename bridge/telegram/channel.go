@@ -11,7 +11,7 @@ import (
 
 // Settings finds an account's Telegram settings.
 type Settings interface {
-	ChatSettingsOf(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
+	CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
 }
 
 // Channel sends notices and staff replies to Telegram followers.
@@ -32,7 +32,7 @@ func (c *Channel) Name() string { return ChannelName }
 var ErrNotConfigured = errors.New("Telegram is not set up for this account")
 
 func (c *Channel) token(ctx context.Context, accountID int64) (string, error) {
-	s, err := c.settings.ChatSettingsOf(ctx, accountID, ChannelName)
+	s, err := c.settings.CachedChatSettings(ctx, accountID, ChannelName)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.BotToken == "")) {
 		return "", ErrNotConfigured
 	}

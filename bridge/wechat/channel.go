@@ -16,7 +16,7 @@ import (
 // Store is what the channel reads: the account's settings and when the
 // person last wrote (WeChat's 48-hour window).
 type Store interface {
-	ChatSettingsOf(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
+	CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
 	LastInbound(ctx context.Context, accountID int64, channel, address string) (*time.Time, error)
 	LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error)
 }
@@ -43,7 +43,7 @@ func (c *Channel) Client() *Client { return c.client }
 var ErrNotConfigured = errors.New("WeChat is not set up for this account")
 
 func (c *Channel) settings(ctx context.Context, accountID int64) (*models.ChatSettings, Credentials, error) {
-	s, err := c.store.ChatSettingsOf(ctx, accountID, ChannelName)
+	s, err := c.store.CachedChatSettings(ctx, accountID, ChannelName)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.AppSecret == "")) {
 		return nil, Credentials{}, ErrNotConfigured
 	}
