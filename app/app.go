@@ -163,7 +163,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})
-	return &App{Config: cfg, DB: db, Store: store, Handler: e, Echo: e, Log: log, Links: links, Jobs: runner,
+	return &App{Config: cfg, DB: db, Store: store, Handler: handlers.HeadAsGet(e), Echo: e, Log: log, Links: links, Jobs: runner,
 		Broadcasts: engine, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
 }
 

@@ -44,10 +44,6 @@ func (s *server) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, map[string]any{"error": map[string]string{"code": strings.TrimPrefix(title, "error."), "message": msg}})
 		return
 	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(status)
-		return
-	}
 	// The error page needs the request's language even when the error
 	// came before pageEnv ran (a 404 from the router, an oversized body).
 	ctx := c.Request().Context()

@@ -354,3 +354,19 @@ func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// HeadAsGet answers HEAD like GET: monitors and load balancers check
+// pages with HEAD, and echo routes only the methods registered (and reads
+// the method before any middleware runs, so this wraps it). The handler
+// gets a copy of the request with GET; net/http, which still holds the
+// original HEAD request, sends the headers and drops the body.
+func HeadAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			get := *r
+			get.Method = http.MethodGet
+			r = &get
+		}
+		h.ServeHTTP(w, r)
+	})
+}

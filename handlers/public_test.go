@@ -646,3 +646,32 @@ func TestOddInputNeverFails(t *testing.T) {
 		expectBody(t, "the invite still works", a.Client(t).Get("/invite/"+token), http.StatusOK, "Create my account and join")
 	})
 }
+
+// HEAD answers like GET, without a body, as monitors expect.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	a := apptest.Start(t, apptest.SQLiteURL(t))
+	apptest.Seed(t, a)
+	for _, tt := range []struct {
+		path   string
+		status int
+	}{{"/", 200}, {"/accounts", 200}, {"/@metro", 200}, {"/@nobody", 404}, {"/healthz", 200}} {
+		req, _ := http.NewRequest(http.MethodHead, a.URL+tt.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes, want %d and none", tt.path, res.StatusCode, len(body), tt.status)
+		}
+		if tt.status == 200 && !strings.HasPrefix(res.Header.Get("Content-Type"), "text/") && tt.path != "/healthz" {
+			t.Errorf("HEAD %s: Content-Type %q", tt.path, res.Header.Get("Content-Type"))
+		}
+	}
+	// A form's POST-only route is still not a page.
+	req, _ := http.NewRequest(http.MethodHead, a.URL+"/logout", nil)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD /logout: %v %v", res, err)
+	}
+}
