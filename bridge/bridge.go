@@ -6,6 +6,12 @@
 // the chat platforms).
 package bridge
 
+import (
+	"unicode/utf8"
+
+	"github.com/plazahq/plaza/broadcast"
+)
+
 // Kinds of inbound message.
 const (
 	// KindText is a message a person typed.
@@ -45,4 +51,19 @@ type Inbound struct {
 // Reply is a message sent back to the person.
 type Reply struct {
 	Text string `json:"text"`
+}
+
+// Clip shortens s to at most n characters, ending with "…" when cut.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:max(n-1, 0)]) + "…"
+}
+
+// NoticeText is a notice as one chat message of at most limit
+// characters: subject, body and the link to its page, the body shortened
+// to fit.
+func NoticeText(c *broadcast.Content, limit int) string {
+	return Clip(c.Subject+"\n\n"+c.Text, limit-utf8.RuneCountInString(c.URL)-1) + "\n" + c.URL
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"io"
@@ -173,11 +172,4 @@ func (h *bridgeArea) telegram(c echo.Context) error {
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, telegram.Reply(in.From, joinReplies(replies)))
-}
-
-// testConnection is shared by the studio's channel page.
-func testConnection(ctx context.Context, ch ChatChannel, s *models.ChatSettings) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	return ch.TestConnection(ctx, s)
 }

@@ -21,6 +21,10 @@ type chatSettings struct {
 	channels map[string]ChatChannel
 }
 
+// platformTimeout bounds a call the studio makes to a chat platform while
+// staff wait for the page.
+const platformTimeout = 10 * time.Second
+
 // webhookConnector is a channel that can point the platform's webhook at
 // Plaza itself (Telegram's setWebhook).
 type webhookConnector interface {
@@ -161,7 +165,9 @@ func (h *chatSettings) test(c echo.Context, name string) error {
 		return err
 	}
 	f.Test = &templates.ChatTest{Channel: name}
-	who, terr := testConnection(ctx, ch, s)
+	cctx, cancel := context.WithTimeout(ctx, platformTimeout)
+	defer cancel()
+	who, terr := ch.TestConnection(cctx, s)
 	if terr != nil {
 		f.Test.Problem = terr.Error()
 	} else {
@@ -191,7 +197,7 @@ func (h *chatSettings) connectTelegram(c echo.Context) error {
 	if !ok {
 		return models.ErrNotFound
 	}
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, platformTimeout)
 	defer cancel()
 	if err := conn.Connect(cctx, s, f.TelegramURL); err != nil {
 		f.Test.Problem = err.Error()

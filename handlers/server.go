@@ -99,7 +99,7 @@ func New(d Deps) *echo.Echo {
 	registerAPI(e, &apiArea{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
+		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router})
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})

@@ -231,9 +231,3 @@ func (s *Store) putChatSettings(ctx context.Context, accountID int64, in ChatSet
 	}
 	return nil
 }
-
-// SeedChatSettings stores settings without a member, for the demo.
-func (s *Store) SeedChatSettings(ctx context.Context, accountID int64, in ChatSettings) error {
-	defer s.chat.clear()
-	return s.putChatSettings(ctx, accountID, in)
-}

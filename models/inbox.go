@@ -152,17 +152,6 @@ func (s *Store) Inbox(ctx context.Context, m *Member, a *Account, f InboxFilter)
 	return out, total, nil
 }
 
-// UnreadConversations counts an account's conversations with unread
-// messages, for the tab's badge.
-func (s *Store) UnreadConversations(ctx context.Context, accountID int64) (int64, error) {
-	var n int64
-	err := s.conn(ctx).Table("chat_conversations").Where("account_id = ? AND unread > 0", accountID).Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("unread conversations: %w", err)
-	}
-	return n, nil
-}
-
 // ConversationByID loads one of the account's conversations.
 func (s *Store) ConversationByID(ctx context.Context, m *Member, a *Account, id int64) (*Conversation, error) {
 	if err := inboxAccess(m, a); err != nil {
@@ -299,21 +288,6 @@ func (s *Store) SetConversationStatus(ctx context.Context, m *Member, a *Account
 		return fmt.Errorf("set conversation status: %w", err)
 	}
 	return nil
-}
-
-// LastInbound is when the person last wrote to the account on channel,
-// or nil.
-func (s *Store) LastInbound(ctx context.Context, accountID int64, channel, address string) (*time.Time, error) {
-	var out []Conversation
-	err := s.conn(ctx).Table("chat_conversations").Select("last_inbound_at").
-		Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Limit(1).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("last inbound: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out[0].LastInboundAt, nil
 }
 
 // ThreadLength is how many of a conversation's latest messages its page

@@ -204,7 +204,6 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	}
 	word := normalize(t.in.Text)
 	cmd := commandOf(word)
-	session := t.session
 	switch cmd {
 	case cmdFollow:
 		t.by = byCommand
@@ -222,14 +221,14 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		t.by = byFeedback
 		return t.startFeedback(ctx)
 	case cmdCancel:
-		if session != nil {
+		if t.session != nil {
 			t.by = byFeedback
 			return []bridge.Reply{t.say("chat.cancelled")}, t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
 		}
 	}
-	if session != nil && session.Flow == flowFeedback {
+	if t.session != nil && t.session.Flow == flowFeedback {
 		t.by = byFeedback
-		return t.continueFeedback(ctx, session)
+		return t.continueFeedback(ctx, t.session)
 	}
 	keywords, err := t.store.CachedChatKeywords(ctx, t.account.ID)
 	if err != nil {

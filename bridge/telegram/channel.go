@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
 )
@@ -55,12 +56,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	if err != nil {
 		return broadcast.RetryResult("Telegram settings: "+err.Error(), 0)
 	}
-	mc := m.Content
-	text := mc.Subject + "\n\n" + mc.Text
-	if len([]rune(text)) > maxText-len(mc.URL)-2 {
-		text = string([]rune(text)[:maxText-len(mc.URL)-3]) + "…"
-	}
-	return result(c.client.SendMessage(ctx, tok, m.To.Address, text+"\n\n"+mc.URL))
+	return result(c.client.SendMessage(ctx, tok, m.To.Address, bridge.NoticeText(m.Content, maxText)))
 }
 
 func result(err error) broadcast.Result {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
 )
@@ -17,7 +17,6 @@ import (
 // person last wrote (WeChat's 48-hour window).
 type Store interface {
 	CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
-	LastInbound(ctx context.Context, accountID int64, channel, address string) (*time.Time, error)
 	LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error)
 }
 
@@ -36,9 +35,6 @@ func NewChannel(client *Client, store Store) *Channel {
 // Name is the channel's name on followers.
 func (c *Channel) Name() string { return ChannelName }
 
-// Client is the API client the channel sends with.
-func (c *Channel) Client() *Client { return c.client }
-
 // ErrNotConfigured is an account without WeChat set up and enabled.
 var ErrNotConfigured = errors.New("WeChat is not set up for this account")
 
@@ -53,16 +49,9 @@ func (c *Channel) settings(ctx context.Context, accountID int64) (*models.ChatSe
 	return s, Credentials{AppID: s.AppID, AppSecret: s.AppSecret}, nil
 }
 
-// maxText is what Plaza puts in one customer-service message; WeChat
-// takes up to 2048 bytes of content.
+// maxText is what Plaza puts in one text message, link included: WeChat
+// takes up to 2,048 bytes, which 600 Chinese characters nearly fill.
 const maxText = 600
-
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
 
 // Send delivers a notice: as a customer-service message to someone who
 // wrote within 48 hours, otherwise as the account's template message.
@@ -77,11 +66,12 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	if err != nil {
 		return broadcast.RetryResult("WeChat settings: "+err.Error(), 0)
 	}
-	last, err := c.store.LastInbound(ctx, mc.AccountID, ChannelName, m.To.Address)
+	last, err := c.store.LastInbounds(ctx, mc.AccountID, ChannelName, []string{m.To.Address})
 	if err != nil {
 		return broadcast.RetryResult("reply window: "+err.Error(), 0)
 	}
-	inWindow := last != nil && c.now().Sub(*last) < models.ReplyWindow
+	t, wrote := last[m.To.Address]
+	inWindow := wrote && c.now().Sub(t) < models.ReplyWindow
 	if !inWindow && s.TemplateID == "" {
 		return broadcast.FailedResult(errNoWay)
 	}
@@ -97,15 +87,15 @@ const errNoWay = "outside WeChat's 48-hour window and no template message is set
 func (c *Channel) sendOne(ctx context.Context, s *models.ChatSettings, cr Credentials, m *broadcast.Message, inWindow bool) broadcast.Result {
 	mc := m.Content
 	if inWindow {
-		text := clip(mc.Subject+"\n\n"+mc.Text, maxText) + "\n" + mc.URL
+		text := bridge.NoticeText(mc, maxText)
 		return result(c.client.SendText(ctx, cr, m.To.Address, text))
 	}
 	_, err := c.client.SendTemplate(ctx, cr, Template{ToUser: m.To.Address, TemplateID: s.TemplateID, URL: mc.URL,
 		Data: map[string]TemplateField{
-			"first":    {Value: clip(mc.Subject, 100)},
-			"keyword1": {Value: clip(mc.AccountName, 40)},
-			"keyword2": {Value: clip(mc.Title, 100)},
-			"remark":   {Value: clip(mc.Text, 200)},
+			"first":    {Value: bridge.Clip(mc.Subject, 100)},
+			"keyword1": {Value: bridge.Clip(mc.AccountName, 40)},
+			"keyword2": {Value: bridge.Clip(mc.Title, 100)},
+			"remark":   {Value: bridge.Clip(mc.Text, 200)},
 		}})
 	return result(err)
 }
@@ -186,7 +176,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 		for k, i := range idx {
 			to[k] = msgs[i].To.Address
 		}
-		_, err := c.client.MassSendText(ctx, cr, to, clip(mc.Subject+"\n\n"+mc.Text, maxText)+"\n"+mc.URL)
+		_, err := c.client.MassSendText(ctx, cr, to, bridge.NoticeText(mc, maxText))
 		r := result(err)
 		if CodeOf(err) == CodeNoMassQuota {
 			r = broadcast.FailedResult("WeChat's mass-send quota for this month is used up; set a template message for notices")
