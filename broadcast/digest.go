@@ -125,7 +125,7 @@ func (e *Engine) digest(ctx context.Context, sender DigestSender, f digestFollow
 			if res.Unsubscribe {
 				end = models.StatusUnsubscribed
 			}
-			return endFollows(tx, f.AccountID, []int64{f.ID}, end, now)
+			return models.EndFollows(ctx, tx, f.AccountID, []int64{f.ID}, end, now)
 		}
 		return nil
 	})

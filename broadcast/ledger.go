@@ -2,7 +2,6 @@ package broadcast
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -278,7 +277,7 @@ func (l *ledger) record(ctx context.Context, b int64, accountID int64, outs []ou
 			}
 		}
 		for status, ids := range ends {
-			if err := endFollows(tx, accountID, ids, status, now); err != nil {
+			if err := models.EndFollows(ctx, tx, accountID, ids, status, now); err != nil {
 				return err
 			}
 		}
@@ -291,32 +290,6 @@ func finishIfDone(tx *gorm.DB, b int64, now time.Time) error {
 		WHERE id = ? AND status = 'sending' AND total - sent - failed - dead - held - skipped <= 0`, now, b).Error
 	if err != nil {
 		return fmt.Errorf("finish broadcast: %w", err)
-	}
-	return nil
-}
-
-// endFollows marks followers unsubscribed or bounced because their channel
-// said so (they blocked the account, the mailbox does not exist), and
-// records the unfollows for the growth chart.
-func endFollows(tx *gorm.DB, accountID int64, ids []int64, status string, now time.Time) error {
-	if status != models.StatusUnsubscribed && status != models.StatusBounced {
-		return errors.New("end follow: bad status " + status)
-	}
-	if err := tx.Exec(`INSERT INTO follow_events (account_id, follower_id, code_id, channel, kind, created_at)
-		SELECT account_id, id, code_id, channel, 'unfollow', ? FROM followers WHERE id IN ? AND status = 'active'`,
-		now, ids).Error; err != nil {
-		return fmt.Errorf("record unfollows: %w", err)
-	}
-	set := "status = ?, updated_at = ?"
-	args := []any{status, now}
-	if status == models.StatusUnsubscribed {
-		set += ", unsubscribed_at = ?"
-		args = append(args, now)
-	}
-	args = append(args, ids, accountID)
-	if err := tx.Exec(`UPDATE followers SET `+set+` WHERE id IN ? AND account_id = ? AND status IN ('active', 'pending')`,
-		args...).Error; err != nil {
-		return fmt.Errorf("end follows: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,20 @@
 // need not know each other.
 package jobs
 
+// Queues, each with its own workers, so that one kind of slow work (a dead
+// SMTP server, a feed that hangs) can never hold up another (a scheduled
+// emergency notice).
+const (
+	// QueueEmergency carries the work of emergency broadcasts only.
+	QueueEmergency = "emergency"
+	// QueueDefault carries publishing, materializing and housekeeping.
+	QueueDefault = "default"
+	// QueueMail carries mail to single followers and digests.
+	QueueMail = "mail"
+	// QueueFeeds carries the polls of external alert feeds.
+	QueueFeeds = "feeds"
+)
+
 // FollowerMail sends one of the e-mails of the follow path to a follower.
 type FollowerMail struct {
 	FollowerID int64  `json:"follower_id"`
@@ -11,6 +25,9 @@ type FollowerMail struct {
 
 // Kind names the job for River.
 func (FollowerMail) Kind() string { return "follower_mail" }
+
+// Queue is the mail queue.
+func (FollowerMail) Queue() string { return QueueMail }
 
 // Templates of FollowerMail.
 const (
@@ -22,7 +39,7 @@ const (
 // its audience.
 type Materialize struct {
 	BroadcastID int64 `json:"broadcast_id"`
-	// Emergency puts the job ahead of ordinary ones in the queue.
+	// Emergency puts the job on the emergency queue, ahead of ordinary ones.
 	Emergency bool `json:"emergency,omitempty"`
 }
 
@@ -35,4 +52,13 @@ func (j Materialize) Priority() int {
 		return 1
 	}
 	return 2
+}
+
+// Queue keeps an emergency's materialization apart from a million-row
+// ordinary one that may be running.
+func (j Materialize) Queue() string {
+	if j.Emergency {
+		return QueueEmergency
+	}
+	return QueueDefault
 }

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/jobs"
 )
 
 func driver(db *database.DB) riverdriver.Driver[*sql.Tx] {
@@ -66,14 +67,23 @@ func (i *Inserter) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind
 	if !ok {
 		return ErrNoTransaction
 	}
-	var opts *river.InsertOpts
-	if p, ok := job.(interface{ Priority() int }); ok {
-		opts = &river.InsertOpts{Priority: p.Priority()}
-	}
-	if _, err := i.client.InsertTx(ctx, sqlTx, job, opts); err != nil {
+	if _, err := i.client.InsertTx(ctx, sqlTx, job, InsertOpts(job)); err != nil {
 		return fmt.Errorf("enqueue %s: %w", job.Kind(), err)
 	}
 	return nil
+}
+
+// InsertOpts reads a job's priority and queue from the optional methods
+// Priority() int and Queue() string, so package jobs needs no River import.
+func InsertOpts(job interface{ Kind() string }) *river.InsertOpts {
+	var opts river.InsertOpts
+	if p, ok := job.(interface{ Priority() int }); ok {
+		opts.Priority = p.Priority()
+	}
+	if q, ok := job.(interface{ Queue() string }); ok {
+		opts.Queue = q.Queue()
+	}
+	return &opts
 }
 
 // Options tune the worker client.
@@ -98,7 +108,12 @@ func NewRunner(db *database.DB, workers *river.Workers, log *slog.Logger, o Opti
 		o.PollInterval = time.Second
 	}
 	c, err := river.NewClient(driver(db), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}},
+		Queues: map[string]river.QueueConfig{
+			jobs.QueueEmergency: {MaxWorkers: 2},
+			jobs.QueueDefault:   {MaxWorkers: o.MaxWorkers},
+			jobs.QueueMail:      {MaxWorkers: 4},
+			jobs.QueueFeeds:     {MaxWorkers: 4},
+		},
 		Workers:           workers,
 		FetchPollInterval: o.PollInterval,
 		FetchCooldown:     min(o.PollInterval, 100*time.Millisecond),
