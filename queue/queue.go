@@ -92,6 +92,9 @@ type Options struct {
 	MaxWorkers int
 	// PollInterval is how often idle workers look for new jobs.
 	PollInterval time.Duration
+	// Periodic jobs are enqueued by the elected leader only, so one
+	// instance scans for due work instead of every instance.
+	Periodic []*river.PeriodicJob
 }
 
 // Runner works the jobs.
@@ -115,6 +118,7 @@ func NewRunner(db *database.DB, workers *river.Workers, log *slog.Logger, o Opti
 			jobs.QueueFeeds:     {MaxWorkers: 4},
 		},
 		Workers:           workers,
+		PeriodicJobs:      o.Periodic,
 		FetchPollInterval: o.PollInterval,
 		FetchCooldown:     min(o.PollInterval, 100*time.Millisecond),
 		Logger:            log,
