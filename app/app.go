@@ -49,6 +49,9 @@ type App struct {
 	Jobs  *queue.Runner
 	// Broadcasts sends notices to followers.
 	Broadcasts *broadcast.Engine
+	// BroadcastService is what staff do with broadcasts: watch, retry,
+	// cancel.
+	BroadcastService *broadcast.Service
 	// Digests sends the daily and weekly e-mail digests.
 	Digests broadcast.DigestSender
 	// Feeds polls the external alert feeds accounts subscribe to.
@@ -84,6 +87,12 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	return queue.Migrate(ctx, db)
 }
 
+// NewStore builds the models' store with the job queue and the broadcast
+// starter, as every command that publishes notices needs it.
+func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
+	return models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
+}
+
 // New opens the database, migrates it and builds the handler and workers.
 // Call Start to run the workers.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
@@ -107,7 +116,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store := models.NewStore(db, nil).WithQueue(inserter)
+	store := NewStore(db, inserter)
 	box, err := SecretBox(ctx, cfg, store, log)
 	if err != nil {
 		return nil, err
@@ -135,6 +144,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	bo := opts.Broadcast
 	bo.Workers = cmp.Or(bo.Workers, cfg.SendWorkers)
+	bo.EmergencyWorkers = cmp.Or(bo.EmergencyWorkers, cfg.SendEmergencyWorkers)
+	bo.Concurrency = cmp.Or(bo.Concurrency, cfg.SendConcurrency)
 	bo.Lease = cmp.Or(bo.Lease, cfg.SendLease)
 	bo.BatchSize = cmp.Or(bo.BatchSize, cfg.SendBatch)
 	if bo.ChannelRates == nil {
@@ -157,14 +168,15 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "plaza_deliveries_handled_total",
 			Help: "Deliveries this instance finished (sent, failed, dead or skipped)."},
 			func() float64 { return float64(engine.Handled()) }))
+	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, Ready: db.Ping, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, Broadcasts: service, Ready: db.Ping, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})
 	return &App{Config: cfg, DB: db, Store: store, Handler: handlers.HeadAsGet(e), Echo: e, Log: log, Links: links, Jobs: runner,
-		Broadcasts: engine, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
+		Broadcasts: engine, BroadcastService: service, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
 }
 
 // SecretBox builds the cipher for channel credentials from the configured

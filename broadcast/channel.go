@@ -11,6 +11,8 @@ package broadcast
 import (
 	"context"
 	"time"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // Channel sends one message to one follower. The bridge implements one per
@@ -45,10 +47,21 @@ type Recipient struct {
 // Kinds of broadcast: the first publication of a notice, an update to it,
 // and its end.
 const (
-	KindPublish  = "publish"
-	KindUpdate   = "update"
-	KindCancel   = "cancel"
-	KindAllClear = "all_clear"
+	KindPublish  = models.KindPublish
+	KindUpdate   = models.KindUpdate
+	KindCancel   = models.KindCancel
+	KindAllClear = models.KindAllClear
+)
+
+// Delivery states in the ledger.
+const (
+	DeliveryQueued  = "queued"
+	DeliverySending = "sending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+	DeliveryDead    = "dead"
+	DeliveryHeld    = "held"
+	DeliverySkipped = "skipped"
 )
 
 // Content is a notice rendered in one language for one broadcast. Channels

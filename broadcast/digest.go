@@ -98,9 +98,9 @@ func (e *Engine) digest(ctx context.Context, sender DigestSender, f digestFollow
 		err := db.Exec(`UPDATE followers SET digest_sent_at = ? WHERE id = ?`, f.DigestSentAt, f.ID).Error
 		return false, err
 	}
-	status, reason := models.DeliverySent, ""
+	status, reason := DeliverySent, ""
 	if res.Outcome == Failed {
-		status, reason = models.DeliveryFailed, reasonOr(res.Reason, "failed")
+		status, reason = DeliveryFailed, reasonOr(res.Reason, "failed")
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		for _, b := range held {
@@ -113,7 +113,7 @@ func (e *Engine) digest(ctx context.Context, sender DigestSender, f digestFollow
 				continue
 			}
 			col := "sent"
-			if status == models.DeliveryFailed {
+			if status == DeliveryFailed {
 				col = "failed"
 			}
 			if err := tx.Exec(`UPDATE broadcasts SET held = held - 1, `+col+` = `+col+` + 1 WHERE id = ?`, b).Error; err != nil {

@@ -2,9 +2,10 @@ package broadcast
 
 import (
 	"context"
-	"errors"
+	"cmp"
 	"fmt"
 	"log/slog"
+	"slices"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -21,13 +22,28 @@ import (
 type Options struct {
 	// Workers is how many batches this instance sends at once.
 	Workers int
-	// BatchSize is how many deliveries a worker claims at a time: at most
-	// this many can be sent twice if the process dies mid-batch.
+	// EmergencyWorkers are kept for emergency broadcasts only, on top of
+	// Workers, so an emergency starts at once even while every ordinary
+	// worker waits on a slow receiver.
+	EmergencyWorkers int
+	// AccountShare is how many of this instance's ordinary workers one
+	// account may hold while another account has work waiting.
+	AccountShare int
+	// BatchSize is the most deliveries a worker claims at a time.
 	BatchSize int
 	// Concurrency is how many messages of one batch are in flight at once.
+	// A message counts as in flight until its outcome is recorded, so a
+	// process killed at any moment sends at most this many per worker
+	// twice.
 	Concurrency int
-	// Lease is how long a claimed batch belongs to its worker.
+	// Lease is how long a claim lasts without renewal. The worker renews
+	// it while it sends; after a crash another worker takes the claimed
+	// deliveries over once it has run out.
 	Lease time.Duration
+	// Turn is how long a worker keeps starting sends from one claim before
+	// it gives back what it has not started and picks again, so a slow
+	// receiver cannot keep a worker from other accounts for long.
+	Turn time.Duration
 	// Poll is how often idle workers look for new broadcasts.
 	Poll time.Duration
 	// MaxAttempts is how many times a delivery is tried before it is dead.
@@ -52,6 +68,12 @@ func (o *Options) defaults() {
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
+	if o.EmergencyWorkers <= 0 {
+		o.EmergencyWorkers = 2
+	}
+	if o.AccountShare <= 0 {
+		o.AccountShare = max(1, o.Workers-1)
+	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
 	}
@@ -60,6 +82,9 @@ func (o *Options) defaults() {
 	}
 	if o.Lease <= 0 {
 		o.Lease = time.Minute
+	}
+	if o.Turn <= 0 {
+		o.Turn = 5 * time.Second
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
@@ -81,6 +106,14 @@ func (o *Options) defaults() {
 	}
 }
 
+// renewEvery is how often a worker renews the lease of the claim it is
+// sending: often enough that two renewals can fail before the lease runs
+// out, and often enough to notice a cancellation within a couple of
+// seconds.
+func (o *Options) renewEvery() time.Duration {
+	return min(o.Lease/3, 2*time.Second)
+}
+
 // Engine materializes broadcasts and sends their deliveries.
 type Engine struct {
 	store    *models.Store
@@ -90,10 +123,24 @@ type Engine struct {
 	channels map[string]Channel
 	log      *slog.Logger
 	opts     Options
-	// wake tells idle workers of this instance that a broadcast opened.
-	wake chan struct{}
+	// wake tells idle ordinary workers of this instance that a broadcast
+	// opened; wakeEmergency tells the emergency workers.
+	wake          chan struct{}
+	wakeEmergency chan struct{}
 	// handled counts deliveries this instance finished, for metrics.
 	handled atomic.Int64
+
+	// mu guards the fairness bookkeeping of this instance's workers.
+	mu sync.Mutex
+	// busy is how many workers hold a claim of each account.
+	busy map[int64]int
+	// turns numbers the turns given to each account, so the account
+	// served longest ago goes first (round robin).
+	turns  map[int64]int64
+	turnNo int64
+	// pace is how many deliveries of each broadcast the last turn got
+	// through, to size the next claim to what the receiver takes.
+	pace map[int64]int
 }
 
 // New builds an engine sending through channels.
@@ -105,19 +152,39 @@ func New(store *models.Store, channels []Channel, log *slog.Logger, opts Options
 	}
 	db := store.DB()
 	return &Engine{
-		store:    store,
-		ledger:   &ledger{db: db, dialect: store.Dialect()},
-		limiter:  NewLimiter(db, store.Dialect()),
-		render:   &renderer{db: db, baseURL: opts.BaseURL, loc: opts.Location},
-		channels: byName,
-		log:      log,
-		opts:     opts,
-		wake:     make(chan struct{}, 1),
+		store:         store,
+		ledger:        &ledger{db: db, dialect: store.Dialect()},
+		limiter:       NewLimiter(db, store.Dialect()),
+		render:        &renderer{db: db, baseURL: opts.BaseURL, loc: opts.Location},
+		channels:      byName,
+		log:           log,
+		opts:          opts,
+		wake:          make(chan struct{}, 1),
+		wakeEmergency: make(chan struct{}, 1),
+		busy:          map[int64]int{},
+		turns:         map[int64]int64{},
+		pace:          map[int64]int{},
 	}
 }
 
 // Handled is how many deliveries this instance has finished (any outcome).
 func (e *Engine) Handled() int64 { return e.handled.Load() }
+
+// Wake tells this instance's idle workers to look for work now.
+func (e *Engine) Wake() { e.signal(false) }
+
+func (e *Engine) signal(emergency bool) {
+	chans := []chan struct{}{e.wake}
+	if emergency {
+		chans = append(chans, e.wakeEmergency)
+	}
+	for _, ch := range chans {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // Materialize writes a broadcast's deliveries and wakes the workers.
 func (e *Engine) Materialize(ctx context.Context, id int64) error {
@@ -129,10 +196,7 @@ func (e *Engine) Materialize(ctx context.Context, id int64) error {
 	if b.Status == models.BroadcastSending {
 		e.log.Info("broadcast materialized", "broadcast", b.ID, "deliveries", b.Total, "held", b.Held,
 			"emergency", b.Emergency(), "took", time.Since(start).Round(time.Millisecond))
-		select {
-		case e.wake <- struct{}{}:
-		default:
-		}
+		e.signal(b.Emergency())
 	}
 	return nil
 }
@@ -153,24 +217,33 @@ func (w *MaterializeWorker) Timeout(*river.Job[jobs.Materialize]) time.Duration 
 	return 10 * time.Minute
 }
 
-// Run sends deliveries until ctx ends, then finishes and records the
-// batches in flight (their sends are bounded by SendTimeout) and returns.
+// Run sends deliveries until ctx ends, then stops starting sends, records
+// the ones in flight (each bounded by SendTimeout), gives back the rest of
+// each claim and returns.
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for i := range e.opts.Workers {
-		wg.Go(func() { e.worker(ctx, i) })
+		wg.Go(func() { e.worker(ctx, i, false) })
+	}
+	for i := range e.opts.EmergencyWorkers {
+		wg.Go(func() { e.worker(ctx, e.opts.Workers+i, true) })
 	}
 	wg.Wait()
 }
 
-// worker repeatedly picks the most urgent broadcast with work and sends
-// one batch of it. Picking again after every batch is what lets an
-// emergency broadcast overtake ordinary ones already under way.
-func (e *Engine) worker(ctx context.Context, n int) {
+// worker repeatedly picks a broadcast with work and sends one claim of it.
+// Picking again after every claim is what lets an emergency overtake
+// ordinary broadcasts already under way, and one account's broadcast make
+// room for another's.
+func (e *Engine) worker(ctx context.Context, n int, emergency bool) {
 	cursors := map[int64]int64{}
 	notBefore := map[int64]time.Time{}
+	wake := e.wake
+	if emergency {
+		wake = e.wakeEmergency
+	}
 	for ctx.Err() == nil {
-		did, err := e.step(ctx, cursors, notBefore)
+		did, err := e.step(ctx, emergency, cursors, notBefore)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("broadcast worker", "worker", n, "err", err)
 		}
@@ -183,16 +256,16 @@ func (e *Engine) worker(ctx context.Context, n int) {
 		}
 		select {
 		case <-ctx.Done():
-		case <-e.wake:
+		case <-wake:
 		case <-time.After(wait):
 		}
 	}
 }
 
-// step sends one batch of the first broadcast that has one ready. It
-// reports whether it sent anything.
-func (e *Engine) step(ctx context.Context, cursors map[int64]int64, notBefore map[int64]time.Time) (bool, error) {
-	list, err := e.ledger.activeBroadcasts(ctx)
+// step sends one claim of the first broadcast, in the order of pick, that
+// has deliveries ready. It reports whether it sent anything.
+func (e *Engine) step(ctx context.Context, emergencyOnly bool, cursors map[int64]int64, notBefore map[int64]time.Time) (bool, error) {
+	list, err := e.ledger.activeBroadcasts(ctx, emergencyOnly)
 	if err != nil {
 		return false, err
 	}
@@ -207,10 +280,13 @@ func (e *Engine) step(ctx context.Context, cursors map[int64]int64, notBefore ma
 			delete(notBefore, id)
 		}
 	}
+	ready := list[:0:0]
 	for _, b := range list {
-		if t, ok := notBefore[b.ID]; ok && now.Before(t) {
-			continue
+		if t, ok := notBefore[b.ID]; !ok || !now.Before(t) {
+			ready = append(ready, b)
 		}
+	}
+	for _, b := range e.pick(ready, emergencyOnly) {
 		n, wait, err := e.batch(ctx, b, cursors)
 		if err != nil {
 			return false, fmt.Errorf("broadcast %d: %w", b.ID, err)
@@ -225,11 +301,85 @@ func (e *Engine) step(ctx context.Context, cursors map[int64]int64, notBefore ma
 	return false, nil
 }
 
+// pick orders the broadcasts a worker may take: emergencies first; then
+// the accounts this instance's workers serve least at the moment, and of
+// those the one served longest ago; an account that already holds its
+// share of the workers waits while another account has work. Emergency
+// workers take emergencies in order and ignore the share.
+func (e *Engine) pick(list []active, emergencyOnly bool) []active {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	accounts := map[int64]bool{}
+	for _, b := range list {
+		accounts[b.AccountID] = true
+	}
+	out := make([]active, 0, len(list))
+	for _, b := range list {
+		if !emergencyOnly && b.Priority < models.PriorityEmergency && len(accounts) > 1 && e.busy[b.AccountID] >= e.opts.AccountShare {
+			continue
+		}
+		out = append(out, b)
+	}
+	slices.SortStableFunc(out, func(x, y active) int {
+		if c := cmp.Compare(y.Priority, x.Priority); c != 0 || emergencyOnly {
+			return c
+		}
+		if c := cmp.Compare(e.busy[x.AccountID], e.busy[y.AccountID]); c != 0 {
+			return c
+		}
+		return cmp.Compare(e.turns[x.AccountID], e.turns[y.AccountID])
+	})
+	return out
+}
+
+// hold counts a worker's claim against its account until the returned
+// function is called.
+func (e *Engine) hold(accountID int64) func() {
+	e.mu.Lock()
+	e.busy[accountID]++
+	e.turnNo++
+	e.turns[accountID] = e.turnNo
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		if e.busy[accountID]--; e.busy[accountID] <= 0 {
+			delete(e.busy, accountID)
+		}
+		e.mu.Unlock()
+	}
+}
+
+// claimSize is how many deliveries of b to claim: the batch size, or for a
+// broadcast whose receiver got through fewer in its last turn, about twice
+// what it managed then, so a slow receiver's claims are not mostly given
+// back unsent.
+func (e *Engine) claimSize(b int64) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p, ok := e.pace[b]; ok {
+		return min(e.opts.BatchSize, max(e.opts.Concurrency, 2*p))
+	}
+	return e.opts.BatchSize
+}
+
+func (e *Engine) setPace(b int64, n int, full bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if full {
+		delete(e.pace, b)
+	} else {
+		e.pace[b] = n
+	}
+	if len(e.pace) > 1000 {
+		clear(e.pace)
+	}
+}
+
 // batch claims, sends and records up to BatchSize deliveries of b. It
 // returns how many it handled, or when to come back.
 func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (int, time.Duration, error) {
 	now := e.opts.Now()
-	want := e.opts.BatchSize
+	want := e.claimSize(b.ID)
 	accountKey := "account:" + strconv.FormatInt(b.AccountID, 10)
 	rate := float64(b.SendRate)
 	if rate > 0 {
@@ -242,12 +392,13 @@ func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (
 		}
 		want = granted
 	}
-	claims, err := e.ledger.claim(ctx, b.ID, cursors[b.ID], want, now, now.Add(e.opts.Lease))
+	token := newClaimToken()
+	claims, err := e.ledger.claim(ctx, b.ID, cursors[b.ID], want, now, now.Add(e.opts.Lease), token)
 	if err == nil && len(claims) == 0 && cursors[b.ID] > 0 {
-		// The cursor reached the end: start over, for retries now due
-		// and batches abandoned by a crashed worker.
+		// The cursor reached the end: start over, for retries now due,
+		// deliveries given back, and claims of a crashed worker.
 		cursors[b.ID] = 0
-		claims, err = e.ledger.claim(ctx, b.ID, 0, want, now, now.Add(e.opts.Lease))
+		claims, err = e.ledger.claim(ctx, b.ID, 0, want, now, now.Add(e.opts.Lease), token)
 	}
 	if rate > 0 && want > len(claims) {
 		if rerr := e.limiter.Refund(ctx, accountKey, rate, want-len(claims)); rerr != nil && err == nil {
@@ -263,91 +414,25 @@ func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (
 		return 0, 0, nil
 	}
 	cursors[b.ID] = claims[len(claims)-1].FollowerID
-	// A claimed batch is finished even when shutdown begins (each send is
-	// bounded by SendTimeout): interrupting sends that may already have
-	// reached the follower would only send them twice after the restart.
-	outs, err := e.send(context.WithoutCancel(ctx), b, claims)
-	if err != nil {
-		return 0, 0, err
-	}
-	// Record even if ctx was cancelled meanwhile: the messages went out,
-	// and the ledger must say so, or they would be sent again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := e.ledger.record(rctx, b.ID, b.AccountID, outs, e.opts.Now()); err != nil {
-		return 0, 0, err
-	}
-	e.handled.Add(int64(len(outs)))
-	return len(outs), 0, nil
+	release := e.hold(b.AccountID)
+	defer release()
+	run := &claimRun{e: e, b: b, token: token, claims: claims, started: time.Now()}
+	// A claim is sent with a context of its own: shutdown (ctx) only stops
+	// new sends from starting. A send already under way finishes (bounded
+	// by SendTimeout) and is recorded, since interrupting a message that
+	// may have reached the follower would only send it twice later.
+	handled, err := run.send(ctx)
+	e.handled.Add(int64(handled))
+	e.setPace(b.ID, handled, handled == len(claims))
+	return handled, 0, err
 }
 
-// send sends a claimed batch and returns each delivery's outcome.
-func (e *Engine) send(ctx context.Context, b active, claims []claimed) ([]outcome, error) {
-	now := e.opts.Now()
-	outs := make([]outcome, len(claims))
-	var todo []int
-	perChannel := map[string][]int{}
-	for i, c := range claims {
-		outs[i].followerID = c.FollowerID
-		switch {
-		case c.Status == "":
-			outs[i].status, outs[i].reason = models.DeliverySkipped, "follower erased"
-		case c.Status != models.StatusActive:
-			outs[i].status, outs[i].reason = models.DeliverySkipped, "no longer follows ("+c.Status+")"
-		case e.channels[c.Channel] == nil:
-			outs[i].status, outs[i].reason = models.DeliveryFailed, "no "+c.Channel+" channel on this Plaza"
-		default:
-			perChannel[c.Channel] = append(perChannel[c.Channel], i)
+func newClaimToken() int64 {
+	for {
+		if t := rand.Int64(); t != 0 {
+			return t
 		}
 	}
-	// Channel limits are shared by every instance: what the bucket does
-	// not grant now goes back to the queue, unsent and not counted as an
-	// attempt, for when the bucket has refilled.
-	for ch, idx := range perChannel {
-		rate := e.opts.ChannelRates[ch]
-		granted, wait, err := e.limiter.Take(ctx, "channel:"+ch, rate, len(idx), now)
-		if err != nil {
-			return nil, err
-		}
-		for k, i := range idx {
-			if k < granted {
-				todo = append(todo, i)
-				continue
-			}
-			outs[i] = outcome{followerID: claims[i].FollowerID, status: models.DeliveryQueued,
-				next: now.Add(max(wait, 50*time.Millisecond)), release: true}
-		}
-	}
-	// A channel that takes batches gets its share of the batch in one
-	// call; the others get one message at a time.
-	batches := map[string][]int{}
-	single := todo[:0:0]
-	for _, i := range todo {
-		if _, ok := e.channels[claims[i].Channel].(BatchChannel); ok {
-			batches[claims[i].Channel] = append(batches[claims[i].Channel], i)
-		} else {
-			single = append(single, i)
-		}
-	}
-	for ch, idx := range batches {
-		e.deliverBatch(ctx, b, e.channels[ch].(BatchChannel), claims, idx, outs)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(e.opts.Concurrency, len(single)) {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(single) {
-					return
-				}
-				i := single[k]
-				outs[i] = e.deliver(ctx, b, &claims[i])
-			}
-		})
-	}
-	wg.Wait()
-	return outs, nil
 }
 
 func (e *Engine) message(b active, c *claimed, content *Content) *Message {
@@ -359,13 +444,13 @@ func (e *Engine) message(b active, c *claimed, content *Content) *Message {
 	}
 }
 
-// deliverBatch sends the claims at idx through a batch channel in one call
-// and records each outcome in outs.
-func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, claims []claimed, idx []int, outs []outcome) {
+// deliverBatch sends claims through a batch channel in one call and
+// returns each one's outcome, in order.
+func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, claims []*claimed) []outcome {
+	outs := make([]outcome, len(claims))
 	var msgs []*Message
 	var sent []int
-	for _, i := range idx {
-		c := &claims[i]
+	for i, c := range claims {
 		content, err := e.render.content(ctx, b.ID, c.Language)
 		if err != nil {
 			outs[i] = e.retry(outcome{followerID: c.FollowerID}, c.Attempts, "render: "+err.Error(), 0)
@@ -375,7 +460,7 @@ func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, cl
 		sent = append(sent, i)
 	}
 	if len(msgs) == 0 {
-		return
+		return outs
 	}
 	// A batch is many messages: it gets the time of a few.
 	sctx, cancel := context.WithTimeout(ctx, 4*e.opts.SendTimeout)
@@ -386,8 +471,9 @@ func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, cl
 		if k < len(results) {
 			res = results[k]
 		}
-		outs[i] = e.settle(ctx, &claims[i], res)
+		outs[i] = e.settle(claims[i], res)
 	}
+	return outs
 }
 
 // deliver sends one message and turns the channel's result into the
@@ -400,17 +486,17 @@ func (e *Engine) deliver(ctx context.Context, b active, c *claimed) outcome {
 	}
 	sctx, cancel := context.WithTimeout(ctx, e.opts.SendTimeout)
 	defer cancel()
-	return e.settle(ctx, c, e.channels[c.Channel].Send(sctx, e.message(b, c, content)))
+	return e.settle(c, e.channels[c.Channel].Send(sctx, e.message(b, c, content)))
 }
 
 // settle turns a channel's result into the delivery's next state.
-func (e *Engine) settle(ctx context.Context, c *claimed, res Result) outcome {
+func (e *Engine) settle(c *claimed, res Result) outcome {
 	o := outcome{followerID: c.FollowerID}
 	switch res.Outcome {
 	case Sent:
-		o.status = models.DeliverySent
+		o.status = DeliverySent
 	case Failed:
-		o.status, o.reason = models.DeliveryFailed, reasonOr(res.Reason, "failed")
+		o.status, o.reason = DeliveryFailed, reasonOr(res.Reason, "failed")
 		switch {
 		case res.Unsubscribe:
 			o.endFollow = models.StatusUnsubscribed
@@ -418,11 +504,6 @@ func (e *Engine) settle(ctx context.Context, c *claimed, res Result) outcome {
 			o.endFollow = models.StatusBounced
 		}
 	default:
-		if errors.Is(ctx.Err(), context.Canceled) {
-			// Shutting down: the message was interrupted, not refused.
-			o.status, o.next, o.release = models.DeliveryQueued, e.opts.Now(), true
-			return o
-		}
 		return e.retry(o, c.Attempts, reasonOr(res.Reason, "temporary failure"), res.RetryAfter)
 	}
 	return o
@@ -443,7 +524,7 @@ func reasonOr(r, def string) string {
 func (e *Engine) retry(o outcome, attempts int, reason string, after time.Duration) outcome {
 	o.reason = reason
 	if attempts >= e.opts.MaxAttempts {
-		o.status = models.DeliveryDead
+		o.status = DeliveryDead
 		return o
 	}
 	d := e.opts.Backoff << min(attempts-1, 20)
@@ -451,6 +532,6 @@ func (e *Engine) retry(o outcome, attempts int, reason string, after time.Durati
 	// Equal jitter: half fixed, half random, so a thousand deliveries
 	// that failed together do not come back together.
 	d = d/2 + rand.N(d/2+1)
-	o.status, o.next = models.DeliveryQueued, e.opts.Now().Add(max(d, after))
+	o.status, o.next = DeliveryQueued, e.opts.Now().Add(max(d, after))
 	return o
 }

@@ -313,20 +313,20 @@ func TestRetriesBackOffThenDeadAndStaffRetry(t *testing.T) {
 			t.Errorf("backoff did not grow: %v then %v", a[1].Sub(a[0]), a[2].Sub(a[1]))
 		}
 		mu.Unlock()
-		reasons, err := e.app.Store.BroadcastFailureReasons(e.ctx, e.owner(), e.fx.Account, b.ID)
+		reasons, err := e.app.BroadcastService.FailureReasons(e.ctx, e.owner(), e.fx.Account, b.ID)
 		if err != nil || len(reasons) != 1 || reasons[0].Reason != "gateway down" || reasons[0].Status != "dead" || reasons[0].Count != 1 {
 			t.Fatalf("reasons = %+v, %v", reasons, err)
 		}
-		failed, total, err := e.app.Store.BroadcastFailures(e.ctx, e.owner(), e.fx.Account, b.ID, models.Page{Number: 1})
+		failed, total, err := e.app.BroadcastService.Failures(e.ctx, e.owner(), e.fx.Account, b.ID, models.Page{Number: 1})
 		if err != nil || total != 1 || len(failed) != 1 || failed[0].FollowerID != broken || failed[0].Attempts != 3 {
 			t.Fatalf("failures = %+v (%d), %v", failed, total, err)
 		}
 		// The gateway is back: staff retry the dead letter.
 		e.ch.setScript(nil)
-		if _, err := e.app.Store.RetryFailed(e.ctx, e.fx.Member(models.RoleViewer), e.fx.Account, b.ID); err != models.ErrForbidden {
+		if _, err := e.app.BroadcastService.Retry(e.ctx, e.fx.Member(models.RoleViewer), e.fx.Account, b.ID); err != models.ErrForbidden {
 			t.Fatalf("viewer retry: %v", err)
 		}
-		n, err := e.app.Store.RetryFailed(e.ctx, e.owner(), e.fx.Account, b.ID)
+		n, err := e.app.BroadcastService.Retry(e.ctx, e.owner(), e.fx.Account, b.ID)
 		if err != nil || n != 1 {
 			t.Fatalf("retry = %d, %v", n, err)
 		}
@@ -368,7 +368,7 @@ func TestBlockedFollowerIsUnsubscribed(t *testing.T) {
 			t.Fatalf("unfollow events = %d", unfollows)
 		}
 		// Retrying leaves someone who left alone.
-		if n, err := e.app.Store.RetryFailed(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil || n != 0 {
+		if n, err := e.app.BroadcastService.Retry(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil || n != 0 {
 			t.Fatalf("retry = %d, %v; want 0", n, err)
 		}
 	})
@@ -432,7 +432,7 @@ func TestCancelStopsABroadcastInFlight(t *testing.T) {
 		for e.ch.count() < 10 {
 			time.Sleep(5 * time.Millisecond)
 		}
-		skipped, err := e.app.Store.CancelBroadcast(e.ctx, e.owner(), e.fx.Account, b.ID)
+		skipped, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -451,7 +451,7 @@ func TestCancelStopsABroadcastInFlight(t *testing.T) {
 			t.Fatalf("broadcast = %+v", b)
 		}
 		e.checkLedger(b.ID)
-		if _, err := e.app.Store.CancelBroadcast(e.ctx, e.owner(), e.fx.Account, b.ID); err == nil {
+		if _, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID); err == nil {
 			t.Fatal("cancelling twice succeeded")
 		}
 	})
@@ -568,7 +568,7 @@ func TestScheduledNoticePublishesItselfAndExpires(t *testing.T) {
 				t.Fatalf("scheduled notice not delivered: %+v", bs)
 			}
 			time.Sleep(50 * time.Millisecond)
-			if bs, err = e.app.Store.NoticeBroadcasts(e.ctx, n.ID); err != nil {
+			if bs, err = e.app.BroadcastService.ForNotice(e.ctx, n.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -633,7 +633,7 @@ func TestCancelLeavesNothingWaiting(t *testing.T) {
 		_, b := e.publish(general("Never arrives"))
 		e.waitStatus(b.ID, models.BroadcastSending, 10*time.Second)
 		time.Sleep(300 * time.Millisecond) // a few batches retried, one in flight
-		if _, err := e.app.Store.CancelBroadcast(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil {
+		if _, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(5 * time.Second)

@@ -106,13 +106,17 @@ type active struct {
 	SendRate  int
 }
 
-// activeBroadcasts lists broadcasts with work, emergency lane first, then
-// oldest first.
-func (l *ledger) activeBroadcasts(ctx context.Context) ([]active, error) {
+// activeBroadcasts lists broadcasts with work (only emergencies when
+// emergencyOnly), emergency lane first, then oldest first.
+func (l *ledger) activeBroadcasts(ctx context.Context, emergencyOnly bool) ([]active, error) {
 	var out []active
+	lane := ""
+	if emergencyOnly {
+		lane = fmt.Sprintf(" AND b.priority >= %d", models.PriorityEmergency)
+	}
 	err := l.conn(ctx).Raw(`SELECT b.id, b.account_id, b.priority, a.send_rate FROM broadcasts b
 		JOIN accounts a ON a.id = b.account_id
-		WHERE b.status = 'sending' ORDER BY b.priority DESC, b.id LIMIT 50`).Scan(&out).Error
+		WHERE b.status = 'sending'`+lane+` ORDER BY b.priority DESC, b.id LIMIT 50`).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("active broadcasts: %w", err)
 	}
@@ -132,12 +136,13 @@ type claimed struct {
 }
 
 // claim takes up to n deliveries of the broadcast that are due (queued,
-// or sending under an expired lease: a crashed worker's batch), starting
+// or sending under an expired lease: a crashed or stalled worker's claim)
+// and marks them with token, starting
 // after cursor so that each batch is an index range scan from where the
 // last one ended instead of re-reading everything done so far. On
 // PostgreSQL, SKIP LOCKED lets workers of several instances take disjoint
 // batches without waiting for each other.
-func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, leaseEnd time.Time) ([]claimed, error) {
+func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, leaseEnd time.Time, token int64) ([]claimed, error) {
 	var out []claimed
 	if l.dialect == database.Postgres {
 		err := l.conn(ctx).Raw(`WITH c AS (
@@ -145,14 +150,14 @@ func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, l
 				WHERE broadcast_id = ? AND status IN ('queued', 'sending') AND next_at <= ? AND follower_id > ?
 				ORDER BY follower_id LIMIT ? FOR UPDATE SKIP LOCKED
 			), u AS (
-				UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_at = ?
+				UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_at = ?, claim = ?
 				FROM c WHERE d.broadcast_id = ? AND d.follower_id = c.follower_id
 				RETURNING d.follower_id, d.attempts
 			)
 			SELECT u.follower_id, u.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
 				COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language, COALESCE(f.status, '') AS status
 			FROM u LEFT JOIN followers f ON f.id = u.follower_id ORDER BY u.follower_id`,
-			b, now, cursor, n, leaseEnd, b).Scan(&out).Error
+			b, now, cursor, n, leaseEnd, token, b).Scan(&out).Error
 		if err != nil {
 			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}
@@ -170,8 +175,8 @@ func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, l
 		if len(ids) == 0 {
 			return nil
 		}
-		if err := tx.Exec(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, next_at = ?
-			WHERE broadcast_id = ? AND follower_id IN ?`, leaseEnd, b, ids).Error; err != nil {
+		if err := tx.Exec(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, next_at = ?, claim = ?
+			WHERE broadcast_id = ? AND follower_id IN ?`, leaseEnd, token, b, ids).Error; err != nil {
 			return err
 		}
 		return tx.Raw(`SELECT d.follower_id, d.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
@@ -206,17 +211,37 @@ type groupKey struct {
 	release        bool
 }
 
-// record writes a batch's outcomes and moves the broadcast's counters in
+// renew extends the lease of the rows of a claim, between the follower ids
+// first and last, that still carry its token and are still being sent. It
+// returns how many rows it extended and the broadcast's status, so the
+// worker learns both that it lost rows and that the broadcast was
+// cancelled.
+func (l *ledger) renew(ctx context.Context, b, first, last, token int64, leaseEnd time.Time) (int64, string, error) {
+	res := l.conn(ctx).Exec(`UPDATE deliveries SET next_at = ?
+		WHERE broadcast_id = ? AND follower_id BETWEEN ? AND ? AND claim = ? AND status = 'sending'`,
+		leaseEnd, b, first, last, token)
+	if res.Error != nil {
+		return 0, "", fmt.Errorf("renew claim: %w", res.Error)
+	}
+	var status string
+	if err := l.conn(ctx).Raw(`SELECT status FROM broadcasts WHERE id = ?`, b).Scan(&status).Error; err != nil {
+		return 0, "", fmt.Errorf("broadcast status: %w", err)
+	}
+	return res.RowsAffected, status, nil
+}
+
+// record writes outcomes of a claim and moves the broadcast's counters in
 // the same transaction, so the counters never disagree with the ledger.
-// Only rows still in 'sending' are changed: if a lease ran out and another
-// worker finished a row first, it is counted once.
-func (l *ledger) record(ctx context.Context, b int64, accountID int64, outs []outcome, now time.Time) error {
+// Only rows still being sent under the claim's token are changed: a worker
+// whose lease ran out cannot overwrite, or count again, the outcome of the
+// worker that took the row over.
+func (l *ledger) record(ctx context.Context, b int64, accountID int64, token int64, outs []outcome, now time.Time) error {
 	groups := map[groupKey][]int64{}
 	var order []groupKey
 	ends := map[string][]int64{}
 	for _, o := range outs {
 		k := groupKey{status: o.status, reason: o.reason, release: o.release}
-		if o.status == models.DeliveryQueued {
+		if o.status == DeliveryQueued {
 			k.next = o.next
 		}
 		if _, ok := groups[k]; !ok {
@@ -233,28 +258,28 @@ func (l *ledger) record(ctx context.Context, b int64, accountID int64, outs []ou
 			ids := groups[k]
 			var res *gorm.DB
 			switch {
-			case k.status == models.DeliverySent:
-				res = tx.Exec(`UPDATE deliveries SET status = 'sent', sent_at = ?, reason = ''
-					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, now, b, ids)
-			case k.status == models.DeliveryQueued && k.release:
-				res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, attempts = attempts - 1
-					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, k.next, b, ids)
-			case k.status == models.DeliveryQueued:
-				res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, reason = ?
-					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, k.next, k.reason, b, ids)
+			case k.status == DeliverySent:
+				res = tx.Exec(`UPDATE deliveries SET status = 'sent', sent_at = ?, reason = '', claim = 0
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending' AND claim = ?`, now, b, ids, token)
+			case k.status == DeliveryQueued && k.release:
+				res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, attempts = attempts - 1, claim = 0
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending' AND claim = ?`, k.next, b, ids, token)
+			case k.status == DeliveryQueued:
+				res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, reason = ?, claim = 0
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending' AND claim = ?`, k.next, k.reason, b, ids, token)
 			default:
-				res = tx.Exec(`UPDATE deliveries SET status = ?, reason = ?
-					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending'`, k.status, k.reason, b, ids)
+				res = tx.Exec(`UPDATE deliveries SET status = ?, reason = ?, claim = 0
+					WHERE broadcast_id = ? AND follower_id IN ? AND status = 'sending' AND claim = ?`, k.status, k.reason, b, ids, token)
 			}
 			if res.Error != nil {
 				return fmt.Errorf("record %s deliveries: %w", k.status, res.Error)
 			}
 			counts[k.status] += res.RowsAffected
 		}
-		if n := counts[models.DeliverySent] + counts[models.DeliveryFailed] + counts[models.DeliveryDead] + counts[models.DeliverySkipped]; n > 0 {
+		if n := counts[DeliverySent] + counts[DeliveryFailed] + counts[DeliveryDead] + counts[DeliverySkipped]; n > 0 {
 			if err := tx.Exec(`UPDATE broadcasts SET sent = sent + ?, failed = failed + ?, dead = dead + ?, skipped = skipped + ?
-				WHERE id = ?`, counts[models.DeliverySent], counts[models.DeliveryFailed], counts[models.DeliveryDead],
-				counts[models.DeliverySkipped], b).Error; err != nil {
+				WHERE id = ?`, counts[DeliverySent], counts[DeliveryFailed], counts[DeliveryDead],
+				counts[DeliverySkipped], b).Error; err != nil {
 				return fmt.Errorf("count deliveries: %w", err)
 			}
 			if err := finishIfDone(tx, b, now); err != nil {
@@ -264,7 +289,7 @@ func (l *ledger) record(ctx context.Context, b int64, accountID int64, outs []ou
 		// A broadcast cancelled while this batch was out: what this batch
 		// put back in the queue (retries, rate-limited) is skipped too, or
 		// it would wait for ever in a broadcast nobody sends.
-		if counts[models.DeliveryQueued] > 0 {
+		if counts[DeliveryQueued] > 0 {
 			res := tx.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled'
 				WHERE broadcast_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ? AND status = 'cancelled')`, b, b)
 			if res.Error != nil {

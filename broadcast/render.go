@@ -66,10 +66,11 @@ func (r *renderer) content(ctx context.Context, broadcastID int64, lang string) 
 }
 
 func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (*Content, error) {
-	n, err := b.Notice()
+	snap, err := ParseSnapshot(b.Snapshot)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("broadcast %d: %w", b.ID, err)
 	}
+	n := snap.Notice()
 	used := n.Language(lang)
 	l := i18n.EN
 	if used == "zh" {

@@ -39,10 +39,15 @@ type Config struct {
 	// ChannelRates caps messages per second per channel across every
 	// instance; a channel not named has no cap.
 	ChannelRates map[string]float64
+	// SendEmergencyWorkers are kept for emergency broadcasts only.
+	SendEmergencyWorkers int
+	// SendConcurrency is how many messages one worker has in flight.
+	SendConcurrency int
 	// SendBatch is how many deliveries a worker claims at a time.
 	SendBatch int
-	// SendLease is how long a claimed batch stays with its worker before
-	// another may take it over (after a crash).
+	// SendLease is how long a claim lasts without renewal: a worker renews
+	// it while it sends, and after a crash another takes it over once it
+	// has run out.
 	SendLease time.Duration
 	// FeedbackLimit is how many feedback forms one client address may
 	// send per hour (a shared office or a mobile carrier's address is
@@ -78,9 +83,11 @@ func Settings() []Setting {
 		{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},
 		{"secret-key", "PLAZA_SECRET_KEY", "", "32-byte key (64 hex characters or base64) that encrypts channel credentials; empty: a key generated and kept in the database"},
 		{"send-workers", "PLAZA_SEND_WORKERS", "4", "batches of a broadcast this instance sends at once"},
-		{"send-batch", "PLAZA_SEND_BATCH", "1000", "deliveries a worker claims at a time; after a crash at most this many per worker can be sent twice"},
+		{"send-emergency-workers", "PLAZA_SEND_EMERGENCY_WORKERS", "2", "workers kept for emergency broadcasts (Severe and Extreme safety notices) on top of --send-workers"},
+		{"send-concurrency", "PLAZA_SEND_CONCURRENCY", "64", "messages one worker has in flight at once; after a crash at most this many per worker can be sent twice"},
+		{"send-batch", "PLAZA_SEND_BATCH", "1000", "most deliveries a worker claims at a time"},
 		{"channel-rates", "PLAZA_CHANNEL_RATES", "email=50", "messages per second per channel across all instances, e.g. email=50,webhook=500; a channel not named has no limit"},
-		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claimed batch stays with its worker before another instance may take it over"},
+		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claim lasts without renewal; the sending worker renews it, and after a crash another instance takes the claim over once it has run out"},
 		{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
 		{"tile-url", "PLAZA_TILE_URL", "", "map tile server for project locations, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no map"},
 		{"wechat-api-url", "PLAZA_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server the WeChat channel calls"},
@@ -150,6 +157,12 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		c.SecretKey = *vals["secret-key"]
 		if c.SendWorkers, err = strconv.Atoi(*vals["send-workers"]); err != nil || c.SendWorkers < 1 || c.SendWorkers > 256 {
 			return c, fmt.Errorf("send-workers %q: want a number from 1 to 256", *vals["send-workers"])
+		}
+		if c.SendEmergencyWorkers, err = strconv.Atoi(*vals["send-emergency-workers"]); err != nil || c.SendEmergencyWorkers < 1 || c.SendEmergencyWorkers > 64 {
+			return c, fmt.Errorf("send-emergency-workers %q: want a number from 1 to 64", *vals["send-emergency-workers"])
+		}
+		if c.SendConcurrency, err = strconv.Atoi(*vals["send-concurrency"]); err != nil || c.SendConcurrency < 1 || c.SendConcurrency > 1024 {
+			return c, fmt.Errorf("send-concurrency %q: want a number from 1 to 1024", *vals["send-concurrency"])
 		}
 		if c.SendBatch, err = strconv.Atoi(*vals["send-batch"]); err != nil || c.SendBatch < 1 || c.SendBatch > 10000 {
 			return c, fmt.Errorf("send-batch %q: want a number from 1 to 10000", *vals["send-batch"])

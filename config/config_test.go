@@ -31,7 +31,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
 		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second,
 		SMTPURL: "log", MailFrom: "no-reply@localhost",
-		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
+		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 	}
 	with := func(f func(*config.Config)) config.Config {
@@ -48,7 +48,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
 		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second,
 		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
-		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
+		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 	}
 	allFlags := []string{
@@ -60,7 +60,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute,
 		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
-		Location: time.UTC, SendWorkers: 4, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
+		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 	}
 	tests := []struct {
@@ -140,6 +140,8 @@ func TestBadValues(t *testing.T) {
 		{"send-batch", "0", `send-batch "0"`},
 		{"send-workers", "many", `send-workers "many"`},
 		{"send-lease", "10ms", `send-lease "10ms"`},
+		{"send-concurrency", "0", `send-concurrency "0"`},
+		{"send-emergency-workers", "none", `send-emergency-workers "none"`},
 		{"channel-rates", "email", `channel-rates "email"`},
 		{"channel-rates", "email=-1", `channel-rates "email=-1"`},
 		{"channel-rates", "=5", `channel-rates "=5"`},

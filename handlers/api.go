@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 )
@@ -29,8 +30,9 @@ var openapiDoc []byte
 // parse JSON, call the same model functions as the studio and answer JSON;
 // errors have one shape: {"error": {"code", "message", "fields"}}.
 type apiArea struct {
-	store   *models.Store
-	baseURL string
+	store      *models.Store
+	broadcasts *broadcast.Service
+	baseURL    string
 }
 
 const (
@@ -532,16 +534,7 @@ func (h *apiArea) getBroadcast(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var b models.Broadcast
-	if err := h.store.DB().WithContext(ctx).First(&b, id).Error; err != nil {
-		return models.ErrNotFound
-	}
-	a, err := h.store.AccountByID(ctx, b.AccountID)
-	if err != nil || a.OrganizationID != m.Org.ID {
-		return models.ErrNotFound
-	}
-	p, _, err := h.store.BroadcastProgress(ctx, m, a, id)
+	p, err := h.broadcasts.OrgProgress(c.Request().Context(), m, id)
 	if err != nil {
 		return err
 	}

@@ -225,7 +225,7 @@ func TestAPI(t *testing.T) {
 		if first.Status != 200 || again.Status != 200 || !bytes.Equal(first.Body, again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
 			t.Fatalf("idempotent publish: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
 		}
-		if bs, _ := a.Store.NoticeBroadcasts(ctx, id); len(bs) != 1 {
+		if bs, _ := a.BroadcastService.ForNotice(ctx, id); len(bs) != 1 {
 			t.Fatalf("%d broadcasts after a retried publish", len(bs))
 		}
 		if r := api.do("POST", "/accounts/metro/notices", draft, "Idempotency-Key", "pub-1"); r.Status != 422 || r.code(t) != "idempotency_key_reused" {

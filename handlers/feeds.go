@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/models"
 )
@@ -17,8 +18,9 @@ import (
 // feedArea serves notices in open formats: Atom, CAP 1.2 and GTFS-realtime.
 // Every response is cacheable and answers conditional requests.
 type feedArea struct {
-	store *models.Store
-	site  feeds.Site
+	store      *models.Store
+	broadcasts *broadcast.Service
+	site       feeds.Site
 }
 
 func registerFeeds(e *echo.Echo, h *feedArea) {
@@ -151,7 +153,7 @@ func (h *feedArea) cap(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	bs, err := h.store.NoticeBroadcasts(ctx, n.ID)
+	bs, err := h.broadcasts.ForNotice(ctx, n.ID)
 	if err != nil {
 		return err
 	}

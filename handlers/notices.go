@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/templates"
@@ -17,8 +18,9 @@ import (
 // notices is the studio area where staff write, publish, update and end
 // an account's notices and watch their broadcasts.
 type notices struct {
-	store *models.Store
-	loc   *time.Location
+	store      *models.Store
+	broadcasts *broadcast.Service
+	loc        *time.Location
 }
 
 func registerNotices(g *echo.Group, s *studio) {
@@ -26,7 +28,7 @@ func registerNotices(g *echo.Group, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, loc: loc}
+	h := &notices{store: s.store, broadcasts: s.broadcasts, loc: loc}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	g.GET("/accounts/:handle/notices", h.list, view)
@@ -234,7 +236,7 @@ func (h *notices) show(c echo.Context) error {
 
 func (h *notices) detail(c echo.Context, m *models.Member, a *models.Account, n *models.Notice) error {
 	ctx := c.Request().Context()
-	bs, err := h.store.NoticeBroadcasts(ctx, n.ID)
+	bs, err := h.broadcasts.ForNotice(ctx, n.ID)
 	if err != nil {
 		return err
 	}
@@ -456,7 +458,7 @@ func (h *notices) remove(c echo.Context) error {
 	return redirect(c, noticesURL(m, a, ""), "notices.deleted")
 }
 
-func (h *notices) broadcastPage(c echo.Context) (*models.Member, *models.Account, *models.Progress, *models.Notice, error) {
+func (h *notices) broadcastPage(c echo.Context) (*models.Member, *models.Account, *broadcast.Progress, *models.Notice, error) {
 	m, a, err := h.account(c)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -465,7 +467,7 @@ func (h *notices) broadcastPage(c echo.Context) (*models.Member, *models.Account
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	p, n, err := h.store.BroadcastProgress(c.Request().Context(), m, a, id)
+	p, n, err := h.broadcasts.Progress(c.Request().Context(), m, a, id)
 	return m, a, p, n, err
 }
 
@@ -475,12 +477,12 @@ func (h *notices) broadcast(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	reasons, err := h.store.BroadcastFailureReasons(ctx, m, a, p.ID)
+	reasons, err := h.broadcasts.FailureReasons(ctx, m, a, p.ID)
 	if err != nil {
 		return err
 	}
 	page := pageParam(c)
-	failed, total, err := h.store.BroadcastFailures(ctx, m, a, p.ID, page)
+	failed, total, err := h.broadcasts.Failures(ctx, m, a, p.ID, page)
 	if err != nil {
 		return err
 	}
@@ -502,7 +504,7 @@ func (h *notices) retry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.store.RetryFailed(c.Request().Context(), m, a, p.ID)
+	n, err := h.broadcasts.Retry(c.Request().Context(), m, a, p.ID)
 	if _, ok := models.AsValidation(err); ok {
 		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.cannot_retry")
 	}
@@ -529,7 +531,7 @@ func (h *notices) cancel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.store.CancelBroadcast(c.Request().Context(), m, a, p.ID)
+	_, err = h.broadcasts.Cancel(c.Request().Context(), m, a, p.ID)
 	var v *models.ValidationError
 	if errors.As(err, &v) {
 		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.already_finished")

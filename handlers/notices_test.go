@@ -20,7 +20,7 @@ func waitBroadcast(t *testing.T, a *apptest.App, noticeID int64) models.Broadcas
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		bs, err := a.Store.NoticeBroadcasts(context.Background(), noticeID)
+		bs, err := a.BroadcastService.ForNotice(context.Background(), noticeID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
@@ -52,11 +53,13 @@ type Config struct {
 
 // Deps is everything the handlers need, built once in main.
 type Deps struct {
-	Store    *models.Store
-	Ready    func(context.Context) error
-	Logger   *slog.Logger
-	Registry *prometheus.Registry
-	Links    *mailer.Links
+	Store *models.Store
+	// Broadcasts watches, retries and cancels broadcasts.
+	Broadcasts *broadcast.Service
+	Ready      func(context.Context) error
+	Logger     *slog.Logger
+	Registry   *prometheus.Registry
+	Links      *mailer.Links
 	// Router handles inbound chat messages (nil: no bridge endpoints).
 	Router Router
 	// ChatChannels send staff replies and test connections, by channel
@@ -96,14 +99,14 @@ func New(d Deps) *echo.Echo {
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
 	registerPublicProjects(e, &publicProjects{store: d.Store, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
-	registerFeeds(e, &feedArea{store: d.Store, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
+	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router})
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels})
+	registerStudio(e, &studio{store: d.Store, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

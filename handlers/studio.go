@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/templates"
@@ -18,9 +19,10 @@ const ctxMember = "member"
 
 // studio is the staff console of one organization.
 type studio struct {
-	store   *models.Store
-	baseURL string
-	links   *mailer.Links
+	store      *models.Store
+	broadcasts *broadcast.Service
+	baseURL    string
+	links      *mailer.Links
 	// loc is the time zone staff enter times in.
 	loc *time.Location
 	// chat sends inbox replies and checks chat credentials.

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/plazahq/plaza/database"
-	"github.com/plazahq/plaza/jobs"
 )
 
 // Notice kinds.
@@ -772,117 +770,12 @@ func (s *Store) AudienceCount(ctx context.Context, m *Member, a *Account, tags [
 	return n, nil
 }
 
-// Broadcast kinds, mirrored from package broadcast so models need not
-// import it.
-const (
-	KindPublish  = "publish"
-	KindUpdate   = "update"
-	KindCancel   = "cancel"
-	KindAllClear = "all_clear"
-)
-
-// Broadcast states.
-const (
-	BroadcastPending   = "pending"
-	BroadcastSending   = "sending"
-	BroadcastDone      = "done"
-	BroadcastCancelled = "cancelled"
-)
-
-// Priorities: the emergency lane goes ahead of everything else.
-const (
-	PriorityNormal    = 0
-	PriorityEmergency = 1
-)
-
-// Broadcast is one sending of a notice to its audience, with counters that
-// move together with the delivery ledger.
-type Broadcast struct {
-	ID             int64
-	NoticeID       int64
-	AccountID      int64
-	Kind           string
-	Status         string
-	Priority       int
-	AudienceTags   string
-	Snapshot       string
-	Total          int64
-	Sent           int64
-	Failed         int64
-	Dead           int64
-	Held           int64
-	Skipped        int64
-	CreatedBy      *int64
-	CreatedAt      time.Time
-	MaterializedAt *time.Time
-	FinishedAt     *time.Time
-}
-
-// Remaining is how many deliveries are still to be attempted.
-func (b *Broadcast) Remaining() int64 {
-	return max(0, b.Total-b.Sent-b.Failed-b.Dead-b.Held-b.Skipped)
-}
-
-// Notice is the notice as this broadcast sends it.
-func (b *Broadcast) Notice() (*Notice, error) {
-	var n Notice
-	if err := json.Unmarshal([]byte(b.Snapshot), &n); err != nil {
-		return nil, fmt.Errorf("broadcast %d snapshot: %w", b.ID, err)
-	}
-	return &n, nil
-}
-
-// Emergency reports whether the broadcast is in the emergency lane.
-func (b *Broadcast) Emergency() bool { return b.Priority >= PriorityEmergency }
-
-// startBroadcast writes a broadcast and the job that materializes it.
+// startBroadcast writes a broadcast and the job that materializes it,
+// inside the transaction s is bound to. Package broadcast owns the
+// broadcasts and deliveries tables; the store only calls it.
 func (s *Store) startBroadcast(ctx context.Context, n *Notice, kind string, userID int64) (*Broadcast, error) {
-	snap, err := json.Marshal(n)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot notice: %w", err)
+	if s.broadcaster == nil {
+		return nil, fmt.Errorf("start broadcast of notice %d: no broadcaster configured", n.ID)
 	}
-	b := &Broadcast{NoticeID: n.ID, AccountID: n.AccountID, Kind: kind, Status: BroadcastPending,
-		AudienceTags: n.AudienceTags, Snapshot: string(snap), CreatedAt: s.Now()}
-	if userID != 0 {
-		b.CreatedBy = &userID
-	}
-	if n.Emergency() {
-		b.Priority = PriorityEmergency
-	}
-	if err := s.conn(ctx).Create(b).Error; err != nil {
-		return nil, fmt.Errorf("create broadcast: %w", err)
-	}
-	if err := s.enqueue(ctx, jobs.Materialize{BroadcastID: b.ID, Emergency: b.Emergency()}); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// NoticeBroadcasts lists a notice's broadcasts, newest first.
-func (s *Store) NoticeBroadcasts(ctx context.Context, noticeID int64) ([]Broadcast, error) {
-	var out []Broadcast
-	if err := s.conn(ctx).Where("notice_id = ?", noticeID).Order("id DESC").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("broadcasts of notice %d: %w", noticeID, err)
-	}
-	return out, nil
-}
-
-// OrgBroadcast loads a broadcast of one of the member's accounts with its
-// notice.
-func (s *Store) OrgBroadcast(ctx context.Context, m *Member, a *Account, id int64) (*Broadcast, *Notice, error) {
-	if !m.Can(PermView) {
-		return nil, nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, nil, ErrNotFound
-	}
-	var b Broadcast
-	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&b).Error; err != nil {
-		return nil, nil, notFound(err, "broadcast")
-	}
-	var n Notice
-	if err := s.conn(ctx).First(&n, b.NoticeID).Error; err != nil {
-		return nil, nil, notFound(err, "notice")
-	}
-	return &b, &n, nil
+	return s.broadcaster.Start(ctx, s.db, n, kind, userID)
 }

@@ -128,7 +128,7 @@ func TestNoticeLifecycleRules(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		bs, err := a.Store.NoticeBroadcasts(ctx, d.ID)
+		bs, err := a.BroadcastService.ForNotice(ctx, d.ID)
 		if ok != 1 || err != nil || len(bs) != 1 {
 			t.Fatalf("%d publishes succeeded, %d broadcasts (%v)", ok, len(bs), err)
 		}
@@ -166,7 +166,7 @@ func TestPublishDueOnce(t *testing.T) {
 			wg.Go(func() { _, _ = a.Store.PublishDue(ctx) })
 		}
 		wg.Wait()
-		bs, _ := a.Store.NoticeBroadcasts(ctx, d.ID)
+		bs, _ := a.BroadcastService.ForNotice(ctx, d.ID)
 		n, _ := a.Store.OrgNotice(ctx, editor, f.Account, d.ID)
 		if len(bs) != 1 || n.Status != models.NoticePublished {
 			t.Fatalf("%d broadcasts, status %s", len(bs), n.Status)

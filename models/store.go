@@ -23,6 +23,8 @@ type Store struct {
 	now     func() time.Time
 	queue   Enqueuer
 	sealer  Sealer
+	// broadcaster starts broadcasts; package broadcast provides it.
+	broadcaster Broadcaster
 	// chat caches chat channels' settings for the endpoints platforms
 	// call; shared by the copies With* and Tx make.
 	chat *chatCache
@@ -113,7 +115,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		defer s.writer.Unlock()
 	}
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer, chat: s.chat, writer: s.writer, inTx: true})
+		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer, broadcaster: s.broadcaster, chat: s.chat, writer: s.writer, inTx: true})
 	})
 }
 

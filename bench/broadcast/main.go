@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/bench/benchutil"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
@@ -132,7 +133,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	store := models.NewStore(db, nil).WithQueue(inserter)
+	store := app.NewStore(db, inserter)
 	if err := db.Gorm.Exec("VACUUM ANALYZE").Error; err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
-	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -33,7 +32,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	store := models.NewStore(db, nil).WithQueue(inserter)
+	store := app.NewStore(db, inserter)
 	box, err := app.SecretBox(ctx, cfg, store, nil)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -241,7 +242,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		r.waitDone(deadline)
 		for {
-			bs, err := s.NoticeBroadcasts(ctx, sched.ID)
+			bs, err := broadcast.NewService(s, nil).ForNotice(ctx, sched.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +258,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		time.Sleep(time.Second) // let both schedulers tick again
-		if bs, _ := s.NoticeBroadcasts(ctx, sched.ID); len(bs) != 1 {
+		if bs, _ := broadcast.NewService(s, nil).ForNotice(ctx, sched.ID); len(bs) != 1 {
 			t.Fatalf("the scheduled notice was published %d times", len(bs))
 		}
 		// Everyone got the first notice once; the line-12 followers got
@@ -281,7 +282,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		// Every WeChat follower got each of the two notices once, and the
 		// two instances shared one access token for them and the replies.
 		for {
-			bs, err := s.NoticeBroadcasts(ctx, wn.ID)
+			bs, err := broadcast.NewService(s, nil).ForNotice(ctx, wn.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

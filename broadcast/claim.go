@@ -1,0 +1,295 @@
+package broadcast
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/plazahq/plaza/models"
+)
+
+// claimRun sends one claim: the deliveries a worker took with one token.
+//
+// Three rules keep every follower at one message while the process lives,
+// however slow the receiver, and bound the duplicates when it dies:
+//   - the worker renews the claim's lease while it sends (heartbeat), and
+//     stops starting sends as soon as a renewal shows another worker took
+//     some of its deliveries over, or the broadcast was cancelled;
+//   - a message holds one of Concurrency slots from before it is sent until
+//     its outcome is recorded, and outcomes are recorded in small groups as
+//     they come (group commit), so at any moment at most Concurrency
+//     messages of a worker are sent but not recorded: after kill -9, only
+//     those can be sent again;
+//   - every write of the claim (renew, record, give back) only touches rows
+//     that still carry its token.
+type claimRun struct {
+	e       *Engine
+	b       active
+	token   int64
+	claims  []claimed
+	started time.Time
+
+	// mu orders renewals against recordings, so open is exact when a
+	// renewal compares it with the rows it could extend.
+	mu sync.Mutex
+	// open is how many claimed rows are neither recorded nor given back.
+	open int
+	// halted says why sends must stop ("" while they may go on).
+	halted atomic.Pointer[string]
+	// handled counts outcomes recorded other than give-backs.
+	handled atomic.Int64
+}
+
+// maxGroup bounds one recording (rows in one transaction).
+const maxGroup = 2000
+
+// halt stops the claim's new sends, for the first reason given.
+func (r *claimRun) halt(why string) {
+	r.halted.CompareAndSwap(nil, &why)
+}
+
+func (r *claimRun) stopped() bool { return r.halted.Load() != nil }
+
+// send sends the claim and returns how many outcomes it recorded. ctx ends
+// at shutdown: it only stops new sends from starting.
+func (r *claimRun) send(ctx context.Context) (int, error) {
+	e := r.e
+	// Database work of a claim goes on through shutdown: what was sent
+	// must be recorded, and what was not must be given back.
+	dbctx := context.WithoutCancel(ctx)
+	r.open = len(r.claims)
+	rec := &recorder{run: r, ctx: dbctx, reqs: make(chan recordReq, 64), done: make(chan struct{})}
+	go rec.loop()
+	beat := make(chan struct{})
+	var beats sync.WaitGroup
+	beats.Go(func() { r.heartbeat(dbctx, beat) })
+	defer func() {
+		close(beat)
+		beats.Wait()
+	}()
+
+	now := e.opts.Now()
+	var first []outcome
+	perChannel := map[string][]*claimed{}
+	for i := range r.claims {
+		c := &r.claims[i]
+		switch {
+		case c.Status == "":
+			first = append(first, outcome{followerID: c.FollowerID, status: DeliverySkipped, reason: "follower erased"})
+		case c.Status != models.StatusActive:
+			first = append(first, outcome{followerID: c.FollowerID, status: DeliverySkipped, reason: "no longer follows (" + c.Status + ")"})
+		case e.channels[c.Channel] == nil:
+			first = append(first, outcome{followerID: c.FollowerID, status: DeliveryFailed, reason: "no " + c.Channel + " channel on this Plaza"})
+		default:
+			perChannel[c.Channel] = append(perChannel[c.Channel], c)
+		}
+	}
+	// Channel limits are shared by every instance: what the bucket does
+	// not grant now goes back to the queue, unsent and not counted as an
+	// attempt, for when the bucket has refilled.
+	var units [][]*claimed
+	for ch, cs := range perChannel {
+		granted, wait, err := e.limiter.Take(dbctx, "channel:"+ch, e.opts.ChannelRates[ch], len(cs), now)
+		if err != nil {
+			granted = 0
+			e.log.Warn("channel rate limit", "channel", ch, "err", err)
+		}
+		for _, c := range cs[granted:] {
+			first = append(first, outcome{followerID: c.FollowerID, status: DeliveryQueued,
+				next: now.Add(max(wait, 50*time.Millisecond)), release: true})
+		}
+		cs = cs[:granted]
+		if _, ok := e.channels[ch].(BatchChannel); ok {
+			// A channel that takes batches gets up to Concurrency
+			// messages a call, so they count against the same bound.
+			for len(cs) > 0 {
+				n := min(len(cs), e.opts.Concurrency)
+				units = append(units, cs[:n])
+				cs = cs[n:]
+			}
+			continue
+		}
+		for _, c := range cs {
+			units = append(units, []*claimed{c})
+		}
+	}
+	if len(first) > 0 {
+		rec.record(first)
+	}
+
+	slots := semaphore.NewWeighted(int64(e.opts.Concurrency))
+	var sends sync.WaitGroup
+	next := 0
+	for ; next < len(units); next++ {
+		if r.stopped() || ctx.Err() != nil || time.Since(r.started) > e.opts.Turn {
+			break
+		}
+		u := units[next]
+		w := int64(len(u))
+		if err := slots.Acquire(ctx, w); err != nil {
+			break // shutting down
+		}
+		if r.stopped() {
+			slots.Release(w)
+			break
+		}
+		sends.Go(func() {
+			defer slots.Release(w)
+			rec.record(r.deliver(dbctx, u))
+		})
+	}
+	sends.Wait()
+	// What was not started goes back to the queue for the next worker
+	// (this one included), not counted as an attempt.
+	var back []outcome
+	for _, u := range units[next:] {
+		for _, c := range u {
+			back = append(back, outcome{followerID: c.FollowerID, status: DeliveryQueued, next: e.opts.Now(), release: true})
+		}
+	}
+	if len(back) > 0 {
+		rec.record(back)
+	}
+	close(rec.reqs)
+	<-rec.done
+	if why := r.halted.Load(); why != nil && *why != "cancelled" {
+		e.log.Warn("broadcast claim stopped", "broadcast", r.b.ID, "why", *why, "unsent", len(back))
+	}
+	return int(r.handled.Load()), rec.err
+}
+
+// deliver sends one unit: a message, or a chunk for a batch channel.
+func (r *claimRun) deliver(ctx context.Context, u []*claimed) []outcome {
+	if ch, ok := r.e.channels[u[0].Channel].(BatchChannel); ok {
+		return r.e.deliverBatch(ctx, r.b, ch, u)
+	}
+	return []outcome{r.e.deliver(ctx, r.b, u[0])}
+}
+
+// heartbeat renews the claim's lease until stop is closed, and halts the
+// claim when a renewal finds fewer of its rows than it holds (another
+// worker took them over: the lease ran out while this process stalled) or
+// the broadcast was cancelled.
+func (r *claimRun) heartbeat(ctx context.Context, stop <-chan struct{}) {
+	e := r.e
+	t := time.NewTicker(e.opts.renewEvery())
+	defer t.Stop()
+	first, last := r.claims[0].FollowerID, r.claims[len(r.claims)-1].FollowerID
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		open := r.open
+		renewed, status, err := e.ledger.renew(ctx, r.b.ID, first, last, r.token, e.opts.Now().Add(e.opts.Lease))
+		r.mu.Unlock()
+		if err != nil {
+			// The next tick tries again; the lease has room for it.
+			e.log.Warn("renew broadcast claim", "broadcast", r.b.ID, "err", err)
+			continue
+		}
+		switch {
+		case status == models.BroadcastCancelled:
+			r.halt("cancelled")
+		case int(renewed) < open:
+			r.halt(fmt.Sprintf("lease lost: %d of %d deliveries taken over", open-int(renewed), open))
+		}
+	}
+}
+
+// recorder writes a claim's outcomes as they come: each sender hands its
+// outcomes over and waits; whatever arrived meanwhile goes in the same
+// transaction (group commit), so a fast receiver costs one transaction per
+// many messages and a slow one never waits for a whole batch.
+type recorder struct {
+	run  *claimRun
+	ctx  context.Context
+	reqs chan recordReq
+	done chan struct{}
+	// err is the first recording that failed for good (read after done).
+	err error
+}
+
+type recordReq struct {
+	outs []outcome
+	done chan struct{}
+}
+
+// record hands outs over and returns once they are written (or could not
+// be: then the claim halts and the rows wait for their lease to run out).
+func (rc *recorder) record(outs []outcome) {
+	done := make(chan struct{})
+	rc.reqs <- recordReq{outs: outs, done: done}
+	<-done
+}
+
+func (rc *recorder) loop() {
+	defer close(rc.done)
+	for req := range rc.reqs {
+		group := []recordReq{req}
+		n := len(req.outs)
+	more:
+		for n < maxGroup {
+			select {
+			case q, ok := <-rc.reqs:
+				if !ok {
+					break more
+				}
+				group = append(group, q)
+				n += len(q.outs)
+			default:
+				break more
+			}
+		}
+		outs := make([]outcome, 0, n)
+		for _, q := range group {
+			outs = append(outs, q.outs...)
+		}
+		if err := rc.write(outs); err != nil && rc.err == nil {
+			rc.err = err
+			rc.run.halt("cannot record: " + err.Error())
+		}
+		for _, q := range group {
+			close(q.done)
+		}
+	}
+}
+
+// write records outs, retrying a failed transaction for a while: the
+// messages went out, and until the ledger says so they would be sent again
+// once the lease runs out.
+func (rc *recorder) write(outs []outcome) error {
+	r, e := rc.run, rc.run.e
+	deadline := time.Now().Add(30 * time.Second)
+	wait := 50 * time.Millisecond
+	for {
+		r.mu.Lock()
+		err := e.ledger.record(rc.ctx, r.b.ID, r.b.AccountID, r.token, outs, e.opts.Now())
+		if err == nil {
+			r.open -= len(outs)
+		}
+		r.mu.Unlock()
+		if err == nil {
+			var n int64
+			for _, o := range outs {
+				if !o.release {
+					n++
+				}
+			}
+			r.handled.Add(n)
+			return nil
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("record %d outcomes: %w", len(outs), err)
+		}
+		e.log.Warn("record deliveries, trying again", "broadcast", r.b.ID, "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
