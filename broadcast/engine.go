@@ -1,12 +1,12 @@
 package broadcast
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"

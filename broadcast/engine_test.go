@@ -26,6 +26,9 @@ type recorder struct {
 	got    map[int64][]*broadcast.Message
 	times  []time.Time
 	script func(m *broadcast.Message) broadcast.Result
+	// delayOf, when set, is how long the receiver takes for m (in place
+	// of delay).
+	delayOf func(m *broadcast.Message) time.Duration
 }
 
 func newRecorder(name string) *recorder {
@@ -35,9 +38,15 @@ func newRecorder(name string) *recorder {
 func (r *recorder) Name() string { return r.name }
 
 func (r *recorder) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
-	if r.delay > 0 {
+	delay := r.delay
+	r.mu.Lock()
+	if r.delayOf != nil {
+		delay = r.delayOf(m)
+	}
+	r.mu.Unlock()
+	if delay > 0 {
 		select {
-		case <-time.After(r.delay):
+		case <-time.After(delay):
 		case <-ctx.Done():
 			return broadcast.RetryResult("interrupted", 0)
 		}

@@ -116,7 +116,7 @@ func (l *ledger) activeBroadcasts(ctx context.Context, emergencyOnly bool) ([]ac
 	}
 	err := l.conn(ctx).Raw(`SELECT b.id, b.account_id, b.priority, a.send_rate FROM broadcasts b
 		JOIN accounts a ON a.id = b.account_id
-		WHERE b.status = 'sending'`+lane+` ORDER BY b.priority DESC, b.id LIMIT 50`).Scan(&out).Error
+		WHERE b.status = 'sending'` + lane + ` ORDER BY b.priority DESC, b.id LIMIT 50`).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("active broadcasts: %w", err)
 	}

@@ -1,0 +1,174 @@
+package broadcast_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/app"
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/models"
+)
+
+// checkOnce fails unless every follower got exactly one message.
+func (e *env) checkOnce(fs []*models.Follower) {
+	e.t.Helper()
+	dups := 0
+	for _, f := range fs {
+		switch n := len(e.ch.received(f.ID)); {
+		case n == 0:
+			e.t.Errorf("follower %d got nothing", f.ID)
+		case n > 1:
+			dups += n - 1
+		}
+	}
+	if dups > 0 {
+		e.t.Fatalf("%d messages sent twice to %d followers", dups, len(fs))
+	}
+}
+
+// TestChannelSlowerThanTheLeaseSendsOnce: a receiver that needs longer
+// for a batch, and even for one message, than the lease lasts. While the
+// process lives, the worker renews its lease, so no other worker takes the
+// deliveries over and nobody gets the notice twice. (Before leases were
+// renewed, the review's probe sent 32 duplicates to 40 followers here.)
+func TestChannelSlowerThanTheLeaseSendsOnce(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		followers   int
+		delay       time.Duration
+		concurrency int
+	}{
+		{"a batch outlasts the lease", 40, 50 * time.Millisecond, 1},
+		{"one message outlasts the lease", 6, 700 * time.Millisecond, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			apptest.Each(t, func(t *testing.T, dbURL string) {
+				e := start(t, dbURL, func(o *app.Options) {
+					o.Broadcast.Workers, o.Broadcast.BatchSize, o.Broadcast.Concurrency = 2, 40, c.concurrency
+					o.Broadcast.Lease = 500 * time.Millisecond
+				}, nil)
+				e.ch.delay = c.delay
+				fs := e.followers(c.followers)
+				_, b := e.publish(general("Slow"))
+				b = e.waitStatus(b.ID, models.BroadcastDone, 60*time.Second)
+				if b.Sent != int64(c.followers) {
+					t.Fatalf("broadcast = %+v", b)
+				}
+				e.checkOnce(fs)
+				e.checkLedger(b.ID)
+			})
+		})
+	}
+}
+
+// otherAccount makes an account of the fixtures' other organization with
+// n webhook followers.
+func (e *env) otherAccount(handle string, n int) (*models.Member, *models.Account, []*models.Follower) {
+	e.t.Helper()
+	m := &models.Member{User: e.fx.Outside, Org: e.fx.Other, Role: models.RoleOwner}
+	a, err := e.app.Store.CreateAccount(e.ctx, m, models.AccountInput{Handle: handle, Name: handle, Category: "government",
+		Languages: []string{"en"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var fs []*models.Follower
+	for i := range n {
+		f, err := e.app.Store.SeedFollower(e.ctx, a.ID, "webhook", fmt.Sprintf("+8522%06d", i), "", "en", nil, nil)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		fs = append(fs, f)
+	}
+	return m, a, fs
+}
+
+func (e *env) publishAs(m *models.Member, a *models.Account, in models.NoticeInput) *models.Broadcast {
+	e.t.Helper()
+	n, err := e.app.Store.CreateNotice(e.ctx, m, a, in)
+	if err != nil {
+		e.t.Fatalf("create notice: %v", err)
+	}
+	_, b, err := e.app.Store.PublishNotice(e.ctx, m, a, n.ID, in)
+	if err != nil {
+		e.t.Fatalf("publish notice: %v", err)
+	}
+	return b
+}
+
+func extreme(title string) models.NoticeInput {
+	return models.NoticeInput{Kind: models.NoticeSafety, TitleEn: title, BodyEn: "Move to higher ground now.",
+		CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate", Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"}
+}
+
+// TestEmergencyOfAnotherAccountIsNotHeldUp: every ordinary worker is busy
+// with one account's slow receiver when another organization publishes an
+// Extreme alert. The alert goes out through the workers kept for
+// emergencies and is done while the slow broadcast is still being sent,
+// and the slow broadcast sends nobody anything twice.
+func TestEmergencyOfAnotherAccountIsNotHeldUp(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) {
+			o.Broadcast.Workers, o.Broadcast.BatchSize, o.Broadcast.Concurrency = 2, 50, 4
+			o.Broadcast.Lease = time.Second
+		}, nil)
+		slowFollowers := e.followers(100)
+		m, safety, urgentFollowers := e.otherAccount("citysafety", 25)
+		e.ch.delayOf = func(msg *broadcast.Message) time.Duration {
+			if msg.Content.AccountID == e.fx.Account.ID {
+				return 300 * time.Millisecond
+			}
+			return 0
+		}
+		_, slow := e.publish(general("Timetable change"))
+		e.waitStatus(slow.ID, models.BroadcastSending, 10*time.Second)
+		for e.ch.count() < 8 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		urgent := e.publishAs(m, safety, extreme("Flash flood"))
+		if urgent.Priority != models.PriorityEmergency {
+			t.Fatalf("extreme safety notice priority = %d", urgent.Priority)
+		}
+		u := e.waitStatus(urgent.ID, models.BroadcastDone, 30*time.Second)
+		if s := e.broadcast(slow.ID); s.Status != models.BroadcastSending || s.Remaining() == 0 {
+			t.Fatalf("the slow broadcast was no longer being sent when the emergency finished: %+v", s)
+		}
+		if u.Sent != 25 {
+			t.Fatalf("emergency = %+v", u)
+		}
+		e.checkOnce(urgentFollowers)
+		s := e.waitStatus(slow.ID, models.BroadcastDone, 60*time.Second)
+		if s.Sent != 100 {
+			t.Fatalf("slow broadcast = %+v", s)
+		}
+		e.checkOnce(slowFollowers)
+		e.checkLedger(slow.ID)
+	})
+}
+
+// TestAccountsTakeTurns: one account's long broadcast does not make
+// another account's ordinary notice wait for it to finish: with a single
+// worker, the accounts take turns.
+func TestAccountsTakeTurns(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) {
+			o.Broadcast.Workers, o.Broadcast.BatchSize, o.Broadcast.Concurrency = 1, 10, 2
+		}, nil)
+		e.ch.delay = 5 * time.Millisecond
+		e.followers(300)
+		m, other, otherFollowers := e.otherAccount("ngo", 20)
+		_, long := e.publish(general("Long"))
+		e.waitStatus(long.ID, models.BroadcastSending, 10*time.Second)
+		for e.ch.count() < 20 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		short := e.publishAs(m, other, general("Short"))
+		e.waitStatus(short.ID, models.BroadcastDone, 30*time.Second)
+		if l := e.broadcast(long.ID); l.Status == models.BroadcastDone {
+			t.Fatalf("the other account's notice waited for the long broadcast to finish: %+v", l)
+		}
+		e.checkOnce(otherFollowers)
+		e.waitStatus(long.ID, models.BroadcastDone, 60*time.Second)
+	})
+}
