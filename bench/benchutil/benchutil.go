@@ -4,7 +4,11 @@ package benchutil
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -107,4 +112,60 @@ func Serve(bin string, env []string) (*Server, error) {
 func (s *Server) Stop() {
 	_ = s.Cmd.Process.Signal(syscall.SIGTERM)
 	_ = s.Cmd.Wait()
+}
+
+// Sink is a webhook receiver that answers each POST after Delay, counts
+// the messages and remembers each delivery id (X-Plaza-Delivery), so a
+// program can tell how many were sent twice. One request in a hundred has
+// its signature checked, so checking does not take the CPU the sender is
+// measured on.
+type Sink struct {
+	Secret []byte
+	Delay  time.Duration
+
+	mu       sync.Mutex
+	received int64
+	bad      int64
+	seen     map[string]int32
+}
+
+// NewSink builds a sink that answers after delay.
+func NewSink(delay time.Duration) *Sink {
+	return &Sink{Delay: delay, seen: map[string]int32{}}
+}
+
+func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if s.Delay > 0 {
+		time.Sleep(s.Delay)
+	}
+	s.mu.Lock()
+	s.received++
+	n := s.received
+	if id := r.Header.Get("X-Plaza-Delivery"); id != "" {
+		s.seen[id]++
+	}
+	s.mu.Unlock()
+	if err == nil && n%100 == 0 {
+		mac := hmac.New(sha256.New, s.Secret)
+		mac.Write([]byte(r.Header.Get("X-Plaza-Timestamp") + "."))
+		mac.Write(body)
+		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Plaza-Signature"))) {
+			s.mu.Lock()
+			s.bad++
+			s.mu.Unlock()
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// Counts are the requests received, the distinct deliveries among them,
+// the repeats (requests beyond the first of a delivery) and the requests
+// whose signature was checked and wrong.
+func (s *Sink) Counts() (received, distinct, repeats, bad int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	distinct = int64(len(s.seen))
+	return s.received, distinct, s.received - distinct, s.bad
 }

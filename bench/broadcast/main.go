@@ -12,21 +12,16 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,36 +39,13 @@ func main() {
 	}
 }
 
-// sink answers every webhook with 200 and checks the signature of one
-// request in a hundred, so that checking does not take the CPU the sender
-// is being measured on.
-type sink struct {
-	secret   []byte
-	received atomic.Int64
-	bad      atomic.Int64
-}
-
-func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	n := s.received.Add(1)
-	if err == nil && n%100 == 0 {
-		mac := hmac.New(sha256.New, s.secret)
-		mac.Write([]byte(r.Header.Get("X-Plaza-Timestamp") + "."))
-		mac.Write(body)
-		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Plaza-Signature"))) {
-			s.bad.Add(1)
-		}
-	}
-	w.WriteHeader(http.StatusOK)
-}
-
 func run() error {
 	followers := flag.Int("followers", 1_000_000, "followers to broadcast to")
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (the bench creates and drops its own database)")
 	dbName := flag.String("db", "plaza_bench", "database to (re)create")
 	workers := flag.Int("workers", 4, "PLAZA_SEND_WORKERS")
 	batch := flag.Int("batch", 1000, "PLAZA_SEND_BATCH")
+	delay := flag.Duration("delay", 0, "how long the receiver takes to answer each message")
 	keep := flag.Bool("keep", false, "keep the database afterwards")
 	flag.Parse()
 	ctx := context.Background()
@@ -100,7 +72,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	rcv := &sink{}
+	rcv := benchutil.NewSink(*delay)
 	srv := &http.Server{Handler: rcv, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -121,7 +93,7 @@ func run() error {
 	if err := json.Unmarshal(out, &demo); err != nil {
 		return fmt.Errorf("demo output: %w", err)
 	}
-	rcv.secret = []byte(demo.Webhook.Secret)
+	rcv.Secret = []byte(demo.Webhook.Secret)
 	fmt.Printf("generated %d followers in %v\n", demo.Generated, time.Since(began).Round(time.Millisecond))
 
 	db, err := database.Open(ctx, dbURL)
@@ -211,9 +183,11 @@ func run() error {
 			fmt.Printf("sending (materialized -> finished, database clock): %.1f s = %.0f messages/s\n", sendSecs, float64(got.Sent)/sendSecs)
 			fmt.Printf("end to end (publish -> finished): %v = %.0f messages/s\n", done.Sub(published).Round(time.Millisecond),
 				float64(got.Sent)/done.Sub(published).Seconds())
-			fmt.Printf("sink received %d requests (%d with a bad signature in the 1%% checked)\n", rcv.received.Load(), rcv.bad.Load())
+			received, distinct, repeats, bad := rcv.Counts()
+			fmt.Printf("sink received %d requests for %d distinct deliveries: %d sent twice (%d with a bad signature in the 1%% checked)\n",
+				received, distinct, repeats, bad)
 			fmt.Printf("plaza memory: %d MB at rest before publishing, peak RSS %d MB (VmHWM %d MB)\n", baseRSS>>10, peak>>10, hwm>>10)
-			if rcv.bad.Load() > 0 {
+			if bad > 0 {
 				return errors.New("bad signatures")
 			}
 			return nil
