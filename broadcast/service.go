@@ -220,23 +220,32 @@ func (s *Service) Failures(ctx context.Context, m *models.Member, a *models.Acco
 	return out, total, nil
 }
 
-// Retry queues a broadcast's failed and dead deliveries again, with a
-// fresh count of attempts, and returns how many. Followers who stopped
-// following since are not retried: their deliveries stay as they were.
-func (s *Service) Retry(ctx context.Context, m *models.Member, a *models.Account, id int64) (int64, error) {
+// change runs fn on a broadcast of the member's account, locked, in one
+// transaction, for a member who may publish.
+func (s *Service) change(ctx context.Context, m *models.Member, a *models.Account, id int64,
+	fn func(tx *models.Store, db *gorm.DB, b *models.Broadcast) error) error {
 	if !m.Can(models.PermPublish) {
-		return 0, models.ErrForbidden
+		return models.ErrForbidden
 	}
 	b, _, err := s.Get(ctx, m, a, id)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var n int64
-	err = s.store.Tx(ctx, func(tx *models.Store) error {
+	return s.store.Tx(ctx, func(tx *models.Store) error {
 		db := tx.DB().WithContext(ctx)
 		if err := lockBroadcast(db, tx.Dialect(), b); err != nil {
 			return err
 		}
+		return fn(tx, db, b)
+	})
+}
+
+// Retry queues a broadcast's failed and dead deliveries again, with a
+// fresh count of attempts, and returns how many. Followers who stopped
+// following since are not retried: their deliveries stay as they were.
+func (s *Service) Retry(ctx context.Context, m *models.Member, a *models.Account, id int64) (int64, error) {
+	var n int64
+	err := s.change(ctx, m, a, id, func(tx *models.Store, db *gorm.DB, b *models.Broadcast) error {
 		if b.Status == models.BroadcastCancelled {
 			return models.FieldError("broadcast", "broadcasts.err_cancelled")
 		}
@@ -281,22 +290,11 @@ func (s *Service) Retry(ctx context.Context, m *models.Member, a *models.Account
 
 // Cancel stops a broadcast: deliveries not yet claimed by a worker are
 // skipped; messages already on their way finish, and a worker that holds a
-// claim stops sending the rest of it. It returns how many deliveries were
-// skipped.
+// claim stops sending the rest of it (they are skipped as it gives them
+// back). It returns how many deliveries were skipped now.
 func (s *Service) Cancel(ctx context.Context, m *models.Member, a *models.Account, id int64) (int64, error) {
-	if !m.Can(models.PermPublish) {
-		return 0, models.ErrForbidden
-	}
-	b, _, err := s.Get(ctx, m, a, id)
-	if err != nil {
-		return 0, err
-	}
 	var n int64
-	err = s.store.Tx(ctx, func(tx *models.Store) error {
-		db := tx.DB().WithContext(ctx)
-		if err := lockBroadcast(db, tx.Dialect(), b); err != nil {
-			return err
-		}
+	err := s.change(ctx, m, a, id, func(tx *models.Store, db *gorm.DB, b *models.Broadcast) error {
 		if b.Status == models.BroadcastDone || b.Status == models.BroadcastCancelled {
 			return models.FieldError("broadcast", "broadcasts.err_finished")
 		}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
 )
 
 // BuildPlaza builds cmd/plaza into dir and returns the binary's path.
@@ -168,4 +169,27 @@ func (s *Sink) Counts() (received, distinct, repeats, bad int64) {
 	defer s.mu.Unlock()
 	distinct = int64(len(s.seen))
 	return s.received, distinct, s.received - distinct, s.bad
+}
+
+// Publish creates and publishes a notice on the demo account handle as
+// the demo user owner would from the studio.
+func Publish(ctx context.Context, store *models.Store, owner, handle string, in models.NoticeInput) (*models.Broadcast, error) {
+	var u models.User
+	if err := store.DB().Where("email = ?", owner).First(&u).Error; err != nil {
+		return nil, fmt.Errorf("demo owner: %w", err)
+	}
+	var a models.Account
+	if err := store.DB().Where("handle = ?", handle).First(&a).Error; err != nil {
+		return nil, fmt.Errorf("demo account: %w", err)
+	}
+	m, err := store.MemberOf(ctx, &u, a.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := store.CreateNotice(ctx, m, &a, in)
+	if err != nil {
+		return nil, err
+	}
+	_, b, err := store.PublishNotice(ctx, m, &a, n.ID, in)
+	return b, err
 }

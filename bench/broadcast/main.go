@@ -207,28 +207,11 @@ func plaza(bin, dbURL string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// publish sends a general notice from the demo transit account, as its
+// publish sends a transit notice from the demo transit account, as its
 // owner would from the studio.
 func publish(ctx context.Context, store *models.Store) (*models.Broadcast, error) {
-	var u models.User
-	if err := store.DB().Where("email = ?", "owner@transit.demo.plaza.test").First(&u).Error; err != nil {
-		return nil, fmt.Errorf("demo owner: %w", err)
-	}
-	var a models.Account
-	if err := store.DB().Where("handle = ?", "citytransit").First(&a).Error; err != nil {
-		return nil, fmt.Errorf("demo account: %w", err)
-	}
-	m, err := store.MemberOf(ctx, &u, a.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	in := models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted", TitleZh: "12 路改道",
+	return benchutil.Publish(ctx, store, "owner@transit.demo.plaza.test", "citytransit", models.NoticeInput{
+		Kind: models.NoticeTransit, TitleEn: "Line 12 diverted", TitleZh: "12 路改道",
 		BodyEn: "Line 12 buses use **Harbour Road** until 18:00.", BodyZh: "12 路公交车改经**海港路**行驶，至 18:00。",
-		Routes: "12", Effect: "DETOUR"}
-	n, err := store.CreateNotice(ctx, m, &a, in)
-	if err != nil {
-		return nil, err
-	}
-	_, b, err := store.PublishNotice(ctx, m, &a, n.ID, in)
-	return b, err
+		Routes: "12", Effect: "DETOUR"})
 }

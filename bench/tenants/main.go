@@ -102,13 +102,13 @@ func run() error {
 	}
 	store := app.NewStore(db, inserter)
 
-	slow, err := publish(ctx, store, "owner@transit.demo.plaza.test", "citytransit", models.NoticeInput{Kind: models.NoticeTransit,
+	slow, err := benchutil.Publish(ctx, store, "owner@transit.demo.plaza.test", "citytransit", models.NoticeInput{Kind: models.NoticeTransit,
 		TitleEn: "Line 12 diverted", BodyEn: "Line 12 buses use Harbour Road until 18:00.", Routes: "12", Effect: "DETOUR"})
 	if err != nil {
 		return err
 	}
 	time.Sleep(*after)
-	urgent, err := publish(ctx, store, "owner@safety.demo.plaza.test", "citysafety", models.NoticeInput{Kind: models.NoticeSafety,
+	urgent, err := benchutil.Publish(ctx, store, "owner@safety.demo.plaza.test", "citysafety", models.NoticeInput{Kind: models.NoticeSafety,
 		TitleEn: "Flash flood warning", BodyEn: "Move to higher ground now.", CapCategory: "Met", CapEvent: "Flood",
 		Urgency: "Immediate", Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"})
 	if err != nil {
@@ -136,25 +136,4 @@ func run() error {
 		}
 	}
 	return fmt.Errorf("not done after 10 minutes")
-}
-
-func publish(ctx context.Context, store *models.Store, owner, handle string, in models.NoticeInput) (*models.Broadcast, error) {
-	var u models.User
-	if err := store.DB().Where("email = ?", owner).First(&u).Error; err != nil {
-		return nil, fmt.Errorf("demo owner: %w", err)
-	}
-	var a models.Account
-	if err := store.DB().Where("handle = ?", handle).First(&a).Error; err != nil {
-		return nil, fmt.Errorf("demo account: %w", err)
-	}
-	m, err := store.MemberOf(ctx, &u, a.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	n, err := store.CreateNotice(ctx, m, &a, in)
-	if err != nil {
-		return nil, err
-	}
-	_, b, err := store.PublishNotice(ctx, m, &a, n.ID, in)
-	return b, err
 }
