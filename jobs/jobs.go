@@ -9,7 +9,8 @@ package jobs
 const (
 	// QueueEmergency carries the work of emergency broadcasts only.
 	QueueEmergency = "emergency"
-	// QueueDefault carries publishing, materializing and housekeeping.
+	// QueueDefault carries publishing, expiry, materializing, the scans for
+	// due work and housekeeping.
 	QueueDefault = "default"
 	// QueueMail carries mail to single followers and digests.
 	QueueMail = "mail"
@@ -62,3 +63,87 @@ func (j Materialize) Queue() string {
 	}
 	return QueueDefault
 }
+
+// ScanScheduled looks for scheduled notices whose time has come and
+// enqueues a PublishNotice for each. It is a periodic job: the elected
+// leader alone enqueues it.
+type ScanScheduled struct{}
+
+// Kind names the job for River.
+func (ScanScheduled) Kind() string { return "notice_scan_scheduled" }
+
+// Priority puts the scan ahead of the materializations on the default
+// queue: a scheduled notice has a time to keep.
+func (ScanScheduled) Priority() int { return 1 }
+
+// Unique keeps a slow scan from being joined by the next ones.
+func (ScanScheduled) Unique() bool { return true }
+
+// PublishNotice publishes one scheduled notice whose time has come.
+type PublishNotice struct {
+	NoticeID int64 `json:"notice_id"`
+}
+
+// Kind names the job for River.
+func (PublishNotice) Kind() string { return "notice_publish" }
+
+// Priority: publishing has a time to keep, materializing does not.
+func (PublishNotice) Priority() int { return 1 }
+
+// Unique lets every scan offer the notice while only one job for it waits.
+func (PublishNotice) Unique() bool { return true }
+
+// ExpireNotices marks the live notices past their expiry time as expired,
+// all at once: it is one UPDATE and sends nothing.
+type ExpireNotices struct{}
+
+// Kind names the job for River.
+func (ExpireNotices) Kind() string { return "notice_expire" }
+
+// Unique keeps a slow run from being joined by the next ones.
+func (ExpireNotices) Unique() bool { return true }
+
+// ScanDigests looks for followers whose digest is due and enqueues a
+// Digest for each.
+type ScanDigests struct{}
+
+// Kind names the job for River.
+func (ScanDigests) Kind() string { return "digest_scan" }
+
+// Unique keeps a slow scan from being joined by the next ones.
+func (ScanDigests) Unique() bool { return true }
+
+// Digest sends one follower the digest of their held notices.
+type Digest struct {
+	FollowerID int64 `json:"follower_id"`
+}
+
+// Kind names the job for River.
+func (Digest) Kind() string { return "digest" }
+
+// Queue is the mail queue: a dead SMTP server holds up mail only.
+func (Digest) Queue() string { return QueueMail }
+
+// Unique lets every scan offer the follower while only one digest waits.
+func (Digest) Unique() bool { return true }
+
+// PollFeeds polls the alert feeds that are due.
+type PollFeeds struct{}
+
+// Kind names the job for River.
+func (PollFeeds) Kind() string { return "alertfeed_poll_due" }
+
+// Queue is the feeds queue: a feed that hangs holds up feeds only.
+func (PollFeeds) Queue() string { return QueueFeeds }
+
+// Unique keeps a poll stuck on a slow feed from being joined by the next.
+func (PollFeeds) Unique() bool { return true }
+
+// Housekeeping removes expired sessions and rate-limit windows.
+type Housekeeping struct{}
+
+// Kind names the job for River.
+func (Housekeeping) Kind() string { return "housekeeping" }
+
+// Unique keeps one run at a time.
+func (Housekeeping) Unique() bool { return true }

@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/plazahq/plaza/database"
@@ -73,9 +75,47 @@ func (i *Inserter) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind
 	return nil
 }
 
-// InsertOpts reads a job's priority and queue from the optional methods
-// Priority() int and Queue() string, so package jobs needs no River import.
-func InsertOpts(job interface{ Kind() string }) *river.InsertOpts {
+// EnqueueMany adds jobs in a transaction of their own and returns how many
+// were new: a job whose Unique twin is already waiting or running is left
+// out. It is for work found by a scan, which the next scan would find
+// again; work caused by a change goes through Enqueue, in the change's
+// transaction.
+func (i *Inserter) EnqueueMany(ctx context.Context, list []Job) (int, error) {
+	if len(list) == 0 {
+		return 0, nil
+	}
+	params := make([]river.InsertManyParams, len(list))
+	for k, job := range list {
+		params[k] = river.InsertManyParams{Args: job, InsertOpts: InsertOpts(job)}
+	}
+	res, err := i.client.InsertMany(ctx, params)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %d %s jobs: %w", len(list), list[0].Kind(), err)
+	}
+	n := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Job is what package jobs defines: arguments with a kind.
+type Job = interface{ Kind() string }
+
+// uniqueStates are the states in which a Unique job blocks its twin. A
+// finished one does not: a follower's next digest, or a notice scheduled
+// again after being taken back, needs a new job.
+func uniqueStates() []rivertype.JobState {
+	return []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+}
+
+// InsertOpts reads a job's priority, queue and uniqueness from the optional
+// methods Priority() int, Queue() string and Unique() bool, so package jobs
+// needs no River import.
+func InsertOpts(job Job) *river.InsertOpts {
 	var opts river.InsertOpts
 	if p, ok := job.(interface{ Priority() int }); ok {
 		opts.Priority = p.Priority()
@@ -83,7 +123,17 @@ func InsertOpts(job interface{ Kind() string }) *river.InsertOpts {
 	if q, ok := job.(interface{ Queue() string }); ok {
 		opts.Queue = q.Queue()
 	}
+	if u, ok := job.(interface{ Unique() bool }); ok && u.Unique() {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates()}
+	}
 	return &opts
+}
+
+// Periodic is a job the elected leader enqueues on schedule.
+func Periodic(schedule river.PeriodicSchedule, job Job, runOnStart bool) *river.PeriodicJob {
+	return river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) {
+		return job, InsertOpts(job)
+	}, &river.PeriodicJobOpts{RunOnStart: runOnStart})
 }
 
 // Options tune the worker client.
@@ -95,11 +145,18 @@ type Options struct {
 	// Periodic jobs are enqueued by the elected leader only, so one
 	// instance scans for due work instead of every instance.
 	Periodic []*river.PeriodicJob
+	// ListenURL, a PostgreSQL URL, lets the workers LISTEN for new jobs
+	// (on a connection of their own: database/sql cannot LISTEN), so a job
+	// enqueued by any instance wakes every instance at once instead of at
+	// its next poll. SQLite needs none: River's SQLite driver passes the
+	// same notifications through a table it polls every 50 ms.
+	ListenURL string
 }
 
 // Runner works the jobs.
 type Runner struct {
 	client *river.Client[*sql.Tx]
+	listen *pgxpool.Pool
 }
 
 // NewRunner builds the client that runs workers.
@@ -110,7 +167,21 @@ func NewRunner(db *database.DB, workers *river.Workers, log *slog.Logger, o Opti
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
-	c, err := river.NewClient(driver(db), &river.Config{
+	drv := driver(db)
+	var listen *pgxpool.Pool
+	if db.Dialect == database.Postgres && o.ListenURL != "" {
+		cfg, err := pgxpool.ParseConfig(o.ListenURL)
+		if err != nil {
+			return nil, fmt.Errorf("queue listener: %w", err)
+		}
+		// River takes the one connection it listens on out of the pool.
+		cfg.MinConns, cfg.MaxConns = 0, 1
+		if listen, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
+			return nil, fmt.Errorf("queue listener: %w", err)
+		}
+		drv = riverdatabasesql.NewWithPgxListener(db.SQL, listen)
+	}
+	c, err := river.NewClient(drv, &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobs.QueueEmergency: {MaxWorkers: 2},
 			jobs.QueueDefault:   {MaxWorkers: o.MaxWorkers},
@@ -123,11 +194,17 @@ func NewRunner(db *database.DB, workers *river.Workers, log *slog.Logger, o Opti
 		FetchCooldown:     min(o.PollInterval, 100*time.Millisecond),
 		Logger:            log,
 		JobTimeout:        time.Minute,
+		// The scans run every few seconds: a day of their finished jobs
+		// would be some 100,000 rows that nobody reads.
+		CompletedJobRetentionPeriod: time.Hour,
 	})
 	if err != nil {
+		if listen != nil {
+			listen.Close()
+		}
 		return nil, fmt.Errorf("queue runner: %w", err)
 	}
-	return &Runner{client: c}, nil
+	return &Runner{client: c, listen: listen}, nil
 }
 
 // Start begins working jobs until Stop.
@@ -135,6 +212,13 @@ func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
 
 // Stop lets running jobs finish (until ctx ends) and stops fetching.
 func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
+
+// Close releases the listener's pool; call it after Stop.
+func (r *Runner) Close() {
+	if r.listen != nil {
+		r.listen.Close()
+	}
+}
 
 // Subscribe exposes River's event stream, for tests that wait for jobs.
 func (r *Runner) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
