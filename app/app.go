@@ -12,7 +12,6 @@ import (
 	"github.com/plazahq/plaza/bridge/router"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -52,23 +51,18 @@ type App struct {
 	// BroadcastService is what staff do with broadcasts: watch, retry,
 	// cancel.
 	BroadcastService *broadcast.Service
-	// Digests sends the daily and weekly e-mail digests.
-	Digests broadcast.DigestSender
 	// Feeds polls the external alert feeds accounts subscribe to.
 	Feeds *alertfeed.Poller
 
-	tick    time.Duration
-	stopped chan struct{}
-	cancel  context.CancelFunc
+	inserter *queue.Inserter
+	stopped  chan struct{}
+	cancel   context.CancelFunc
 }
 
 // Options are knobs that only tests turn.
 type Options struct {
 	// QueuePoll is how often idle workers look for jobs.
 	QueuePoll time.Duration
-	// Tick is how often scheduled notices, expiries and digests are
-	// looked at (default 5s).
-	Tick time.Duration
 	// Broadcast overrides the engine's tuning (retries, batch size).
 	Broadcast broadcast.Options
 	// Channels replaces the channels built from the configuration.
@@ -154,10 +148,15 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	bo.BaseURL, bo.Location = cfg.BaseURL, cfg.Location
 	engine := broadcast.New(store, channels, log, bo)
 
+	a := &App{Config: cfg, DB: db, Store: store, Log: log, Links: links, Broadcasts: engine,
+		Feeds: alertfeed.New(store, nil, log), inserter: inserter}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
-	runner, err := queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll})
+	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
+	a.addBackgroundWorkers(workers)
+	a.Jobs, err = queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll, Periodic: periodicJobs(),
+		ListenURL: cfg.DatabaseURL})
 	if err != nil {
 		return nil, err
 	}
@@ -175,8 +174,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})
-	return &App{Config: cfg, DB: db, Store: store, Handler: handlers.HeadAsGet(e), Echo: e, Log: log, Links: links, Jobs: runner,
-		Broadcasts: engine, BroadcastService: service, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
+	a.Handler, a.Echo, a.BroadcastService = handlers.HeadAsGet(e), e, service
+	return a, nil
 }
 
 // SecretBox builds the cipher for channel credentials from the configured
@@ -210,8 +209,8 @@ func (w webhookEndpoints) WebhookEndpoint(ctx context.Context, accountID int64) 
 	return u, secret, err
 }
 
-// Start runs the background workers, the broadcast engine and the
-// scheduler until Stop.
+// Start runs the background workers (and, on the instance elected leader,
+// the periodic scans for due work) and the broadcast engine until Stop.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
@@ -220,10 +219,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.stopped = make(chan struct{})
 	go func() {
 		defer close(a.stopped)
-		var wg sync.WaitGroup
-		wg.Go(func() { a.Broadcasts.Run(ctx) })
-		wg.Go(func() { a.schedule(ctx) })
-		wg.Wait()
+		a.Broadcasts.Run(ctx)
 	}()
 	return nil
 }
@@ -241,69 +237,10 @@ func (a *App) Stop(ctx context.Context) error {
 	return a.Jobs.Stop(ctx)
 }
 
-// schedule publishes scheduled notices when their time comes, expires
-// notices, polls the alert feeds that are due and sends the digests that
-// are due. Every instance runs it;
-// each step claims its rows with conditional updates, so nothing is done
-// twice.
-func (a *App) schedule(ctx context.Context) {
-	t := time.NewTicker(a.tick)
-	defer t.Stop()
-	for {
-		if n, err := a.Store.PublishDue(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Error("publish scheduled notices", "err", err)
-		} else if n > 0 {
-			a.Log.Info("published scheduled notices", "count", n)
-		}
-		if n, err := a.Store.ExpireDue(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Error("expire notices", "err", err)
-		} else if n > 0 {
-			a.Log.Info("expired notices", "count", n)
-		}
-		if _, err := a.Feeds.PollDue(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Error("poll alert feeds", "err", err)
-		}
-		if n, err := a.Broadcasts.SendDigests(ctx, a.Digests); err != nil && ctx.Err() == nil {
-			a.Log.Error("send digests", "err", err)
-		} else if n > 0 {
-			a.Log.Info("sent digests", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
-
-// Housekeeping removes expired sessions and rate-limit windows once an
-// hour until ctx ends. It holds no work that could be lost: a missed run is
-// done by the next one.
-func (a *App) Housekeeping(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		for name, sweep := range map[string]func(context.Context) (int64, error){
-			"expired sessions": a.Store.DeleteExpiredSessions, "expired rate limits": a.Store.DeleteExpiredLimits,
-		} {
-			if n, err := sweep(ctx); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				a.Log.Warn("housekeeping", "task", name, "err", err)
-			} else if n > 0 {
-				a.Log.Info("housekeeping: removed "+name, "count", n)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+// Close releases the database; call it after Stop.
+func (a *App) Close() error {
+	a.Jobs.Close()
+	return a.DB.Close()
 }
 
 // Server is an http.Server with timeouts on every phase, so a slow client

@@ -120,15 +120,15 @@ func StartWith(t testing.TB, dbURL string, configure func(*config.Config)) *App 
 }
 
 // StartOptions is StartWith with a chance to change the app's options too
-// (the broadcast engine's channels and timings). Tests run with a fast
-// clock for the scheduler, polling and retries.
+// (the broadcast engine's channels and timings). Tests run with fast
+// polling and retries.
 func StartOptions(t testing.TB, dbURL string, configure func(*config.Config), options func(*app.Options)) *App {
 	t.Helper()
 	cfg := Config(dbURL)
 	if configure != nil {
 		configure(&cfg)
 	}
-	opts := app.Options{QueuePoll: 50 * time.Millisecond, Tick: 100 * time.Millisecond}
+	opts := app.Options{QueuePoll: 50 * time.Millisecond}
 	opts.Broadcast.Poll = 50 * time.Millisecond
 	opts.Broadcast.Backoff = 20 * time.Millisecond
 	opts.Broadcast.MaxBackoff = 200 * time.Millisecond

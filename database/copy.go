@@ -46,7 +46,10 @@ func Copy(ctx context.Context, from, to *DB, progress func(table string, rows in
 		return nil, errors.New("copy: from a SQLite database to a PostgreSQL one")
 	}
 	var pending int64
-	if err := from.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`).
+	// The leader's periodic scans are not work: they find it, and the next
+	// start enqueues them anew.
+	if err := from.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')
+		AND COALESCE(json_extract(metadata, '$.periodic'), 0) = 0`).
 		Scan(&pending); err != nil {
 		return nil, fmt.Errorf("copy: read the job queue: %w", err)
 	}

@@ -555,6 +555,11 @@ func (s *Store) publish(ctx context.Context, a *Account, n *Notice, userID int64
 	if err := s.conn(ctx).Save(n).Error; err != nil {
 		return nil, fmt.Errorf("publish notice: %w", err)
 	}
+	return s.announce(ctx, a, n, userID)
+}
+
+// announce starts the first broadcast of n, just published, and audits it.
+func (s *Store) announce(ctx context.Context, a *Account, n *Notice, userID int64) (*Broadcast, error) {
 	b, err := s.startBroadcast(ctx, n, KindPublish, userID)
 	if err != nil {
 		return nil, err
@@ -676,74 +681,95 @@ func (s *Store) EndNotice(ctx context.Context, m *Member, a *Account, id int64, 
 	return n, b, nil
 }
 
-// PublishDue publishes the scheduled notices whose time has come and
-// returns how many. Several instances may run it at once: each notice is
-// claimed by a conditional update, so it is published once.
-func (s *Store) PublishDue(ctx context.Context) (int, error) {
-	var due []Notice
-	if err := s.conn(ctx).Where("status = ? AND publish_at <= ?", NoticeScheduled, s.Now()).
-		Order("publish_at").Limit(100).Find(&due).Error; err != nil {
-		return 0, fmt.Errorf("due notices: %w", err)
+// DueScheduledNotices lists up to limit scheduled notices whose time has
+// come, the longest overdue first.
+func (s *Store) DueScheduledNotices(ctx context.Context, limit int) ([]int64, error) {
+	var ids []int64
+	if err := s.conn(ctx).Model(&Notice{}).Where("status = ? AND publish_at <= ?", NoticeScheduled, s.Now()).
+		Order("publish_at").Limit(limit).Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("due notices: %w", err)
 	}
-	done := 0
-	for i := range due {
-		n := &due[i]
-		err := s.Tx(ctx, func(tx *Store) error {
-			var a Account
-			if err := tx.conn(ctx).First(&a, n.AccountID).Error; err != nil {
-				return notFound(err, "account")
-			}
-			if err := tx.lockNotice(ctx, n); err != nil {
-				return err
-			}
-			if n.Status != NoticeScheduled {
-				return nil
-			}
-			// The scheduler itself publishes: the audit log shows who
-			// scheduled it and that the system carried it out.
-			if _, err := tx.publish(ctx, &a, n, 0); err != nil {
-				return err
-			}
-			done++
-			return nil
-		})
-		if err != nil {
-			return done, fmt.Errorf("publish scheduled notice %d: %w", n.ID, err)
+	return ids, nil
+}
+
+// PublishScheduled publishes notice id if it is still scheduled and its
+// time has come, and reports whether it did. The notice is claimed by a
+// conditional update, so however many jobs and instances try, it is
+// published once; one taken back or moved later meanwhile is left alone.
+func (s *Store) PublishScheduled(ctx context.Context, id int64) (bool, error) {
+	done := false
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.Now()
+		claim := tx.conn(ctx).Model(&Notice{}).Where("id = ? AND status = ? AND publish_at <= ?", id, NoticeScheduled, now).
+			Updates(map[string]any{"status": NoticePublished, "published_at": now, "publish_at": nil, "revision": 1, "updated_at": now})
+		if claim.Error != nil {
+			return fmt.Errorf("claim notice: %w", claim.Error)
 		}
+		if claim.RowsAffected == 0 {
+			return nil
+		}
+		var n Notice
+		if err := tx.conn(ctx).First(&n, id).Error; err != nil {
+			return notFound(err, "notice")
+		}
+		var a Account
+		if err := tx.conn(ctx).First(&a, n.AccountID).Error; err != nil {
+			return notFound(err, "account")
+		}
+		// The system carries it out: the audit log shows who scheduled it
+		// and that nobody pressed publish at its time.
+		if _, err := tx.announce(ctx, &a, &n, 0); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("publish scheduled notice %d: %w", id, err)
 	}
 	return done, nil
 }
 
-// ExpireDue marks live notices past their expiry time as expired. Nothing
-// is sent: followers were told the expiry time with the notice.
+// ExpireDue marks every live notice past its expiry time as expired, in
+// one transaction, and returns how many. Nothing is sent: followers were
+// told the expiry time with the notice. The UPDATE is the claim, so runs
+// that overlap expire (and audit) each notice once.
 func (s *Store) ExpireDue(ctx context.Context) (int, error) {
 	var due []Notice
-	now := s.Now()
-	if err := s.conn(ctx).Where("status IN ? AND expires_at <= ?", []string{NoticePublished, NoticeUpdated}, now).
-		Limit(500).Find(&due).Error; err != nil {
-		return 0, fmt.Errorf("expired notices: %w", err)
-	}
-	done := 0
-	for i := range due {
-		n := &due[i]
-		err := s.Tx(ctx, func(tx *Store) error {
-			res := tx.conn(ctx).Model(&Notice{}).Where("id = ? AND status IN ?", n.ID, []string{NoticePublished, NoticeUpdated}).
-				Updates(map[string]any{"status": NoticeExpired, "updated_at": now})
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			var a Account
-			if err := tx.conn(ctx).First(&a, n.AccountID).Error; err != nil {
-				return notFound(err, "account")
-			}
-			done++
-			return tx.Audit(ctx, a.OrganizationID, 0, "notice.expire", noticeTarget(&a, n), n.Title("en"))
-		})
-		if err != nil {
-			return done, fmt.Errorf("expire notice %d: %w", n.ID, err)
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.Now()
+		var ids []int64
+		if err := tx.conn(ctx).Raw(`UPDATE notices SET status = ?, updated_at = ? WHERE status IN ? AND expires_at <= ? RETURNING id`,
+			NoticeExpired, now, []string{NoticePublished, NoticeUpdated}, now).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("expire notices: %w", err)
 		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.conn(ctx).Where("id IN ?", ids).Order("id").Find(&due).Error; err != nil {
+			return fmt.Errorf("expired notices: %w", err)
+		}
+		accounts := map[int64]*Account{}
+		for i := range due {
+			n := &due[i]
+			a := accounts[n.AccountID]
+			if a == nil {
+				a = &Account{}
+				if err := tx.conn(ctx).First(a, n.AccountID).Error; err != nil {
+					return notFound(err, "account")
+				}
+				accounts[n.AccountID] = a
+			}
+			if err := tx.Audit(ctx, a.OrganizationID, 0, "notice.expire", noticeTarget(a, n), n.Title("en")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	return done, nil
+	return len(due), nil
 }
 
 // AudienceCount is how many active followers of the account a notice for

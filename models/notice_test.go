@@ -3,7 +3,9 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,7 +148,7 @@ func TestNoticeLifecycleRules(t *testing.T) {
 	})
 }
 
-func TestPublishDueOnce(t *testing.T) {
+func TestPublishScheduledOnce(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -159,17 +161,57 @@ func TestPublishDueOnce(t *testing.T) {
 		if _, _, err := a.Store.PublishNotice(ctx, editor, f.Account, d.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		// Its time comes; several schedulers (instances) look at once.
+		// Not yet due: nothing is listed, and a job that comes early
+		// publishes nothing.
+		if ids, err := a.Store.DueScheduledNotices(ctx, 10); err != nil || len(ids) != 0 {
+			t.Fatalf("due before its time: %v %v", ids, err)
+		}
+		if done, err := a.Store.PublishScheduled(ctx, d.ID); done || err != nil {
+			t.Fatalf("published before its time: %v %v", done, err)
+		}
+		// Its time comes; several jobs (instances) try at once.
 		a.Store.DB().Exec(`UPDATE notices SET publish_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), d.ID)
+		if ids, err := a.Store.DueScheduledNotices(ctx, 10); err != nil || len(ids) != 1 || ids[0] != d.ID {
+			t.Fatalf("due: %v %v", ids, err)
+		}
 		var wg sync.WaitGroup
+		var published atomic.Int32
 		for range 3 {
-			wg.Go(func() { _, _ = a.Store.PublishDue(ctx) })
+			wg.Go(func() {
+				done, err := a.Store.PublishScheduled(ctx, d.ID)
+				if err != nil {
+					t.Error(err)
+				}
+				if done {
+					published.Add(1)
+				}
+			})
 		}
 		wg.Wait()
 		bs, _ := a.BroadcastService.ForNotice(ctx, d.ID)
 		n, _ := a.Store.OrgNotice(ctx, editor, f.Account, d.ID)
-		if len(bs) != 1 || n.Status != models.NoticePublished {
-			t.Fatalf("%d broadcasts, status %s", len(bs), n.Status)
+		// (The app's own scan may have published it first.)
+		if len(bs) != 1 || n.Status != models.NoticePublished || published.Load() > 1 {
+			t.Fatalf("%d broadcasts, status %s, published %d times", len(bs), n.Status, published.Load())
+		}
+		if ids, _ := a.Store.DueScheduledNotices(ctx, 10); len(ids) != 0 {
+			t.Fatalf("still due after publishing: %v", ids)
+		}
+		// Its expiry passes; overlapping runs expire and audit it once.
+		a.Store.DB().Exec(`UPDATE notices SET expires_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), d.ID)
+		for range 2 {
+			wg.Go(func() {
+				if _, err := a.Store.ExpireDue(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		n, _ = a.Store.OrgNotice(ctx, editor, f.Account, d.ID)
+		var audits int64
+		a.Store.DB().Table("audit_log").Where("action = ? AND target LIKE ?", "notice.expire", fmt.Sprintf("%% notice %d", d.ID)).Count(&audits)
+		if n.Status != models.NoticeExpired || audits != 1 {
+			t.Fatalf("after expiry: status %s, %d audit entries", n.Status, audits)
 		}
 	})
 }

@@ -36,7 +36,6 @@ func serve(ctx context.Context, args []string, e env) error {
 	if err := a.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	go a.Housekeeping(ctx)
 
 	fmt.Fprintf(e.stdout, "Plaza is running on %s (listening on %s, %s database)\n", cfg.BaseURL, ln.Addr(), a.DB.Dialect)
 	if n, err := a.Store.CountAdmins(ctx); err == nil && n == 0 {
