@@ -2,10 +2,15 @@ package broadcast_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/mailer/smtpsink"
@@ -103,5 +108,113 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%d digests sent, want 1", n)
 		}
+	})
+}
+
+// frozenClock is the broadcast engine's clock. Frozen, it refills no
+// rate-limit bucket, so a drained bucket stays drained.
+type frozenClock struct{ at atomic.Pointer[time.Time] }
+
+func (c *frozenClock) Now() time.Time {
+	if t := c.at.Load(); t != nil {
+		return *t
+	}
+	return time.Now().UTC()
+}
+
+// TestDigestsWaitForTheChannelRateLimit: digests are messages like any
+// other, so they draw on the e-mail channel's bucket. With the bucket
+// empty, due digests are put back (snoozed) instead of sent; once it
+// refills they go out, one each.
+func TestDigestsWaitForTheChannelRateLimit(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		sink, err := smtpsink.Start("127.0.0.1:0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sink.Close()
+		clock := &frozenClock{}
+		a := apptest.StartOptions(t, dbURL, func(c *config.Config) {
+			c.SMTPURL = sink.URL()
+			c.ChannelRates = map[string]float64{models.ChannelEmail: 1}
+		}, func(o *app.Options) { o.Broadcast.Now = clock.Now })
+		fx := apptest.Seed(t, a)
+		ctx := context.Background()
+		e := &env{t: t, app: a, fx: fx, ctx: ctx}
+		var readers []int64
+		for i := range 3 {
+			f, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", fmt.Sprintf("digest%d@example.org", i), "", "en", nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Store.SetDigest(ctx, f.ID, models.DigestDaily); err != nil {
+				t.Fatal(err)
+			}
+			readers = append(readers, f.ID)
+		}
+		_, b := e.publish(general("Library hours"))
+		if b = e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second); b.Held != 3 {
+			t.Fatalf("broadcast %+v, want 3 held", b)
+		}
+		snoozed, cancel := a.Jobs.Subscribe(river.EventKindJobSnoozed)
+		defer cancel()
+
+		// The e-mail bucket is empty and stays so; the digests fall due.
+		now := time.Now().UTC()
+		clock.at.Store(&now)
+		if err := a.Store.DB().Exec(`INSERT INTO send_buckets (key, tokens, updated_at) VALUES ('channel:email', 0, ?)
+			ON CONFLICT (key) DO UPDATE SET tokens = 0, updated_at = excluded.updated_at`, now).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Store.DB().Exec(`UPDATE followers SET digest_sent_at = ? WHERE id IN ?`, now.Add(-25*time.Hour), readers).Error; err != nil {
+			t.Fatal(err)
+		}
+		waiting := map[int64]bool{}
+		deadline := time.After(20 * time.Second)
+		for len(waiting) < len(readers) {
+			select {
+			case ev := <-snoozed:
+				if ev.Job.Kind == "digest" {
+					waiting[ev.Job.ID] = true
+				}
+			case <-deadline:
+				t.Fatalf("%d of %d digest jobs waited for the rate limit", len(waiting), len(readers))
+			}
+		}
+		digests := func() map[string]int {
+			got := map[string]int{}
+			for _, m := range sink.Messages() {
+				if strings.Contains(m.Subject, "digest") {
+					got[m.To[0]]++
+				}
+			}
+			return got
+		}
+		if got := digests(); len(got) != 0 {
+			t.Fatalf("digests sent with the bucket empty: %v", got)
+		}
+		if got := e.broadcast(b.ID); got.Held != 3 {
+			t.Fatalf("held deliveries moved with the bucket empty: %+v", got)
+		}
+
+		// Time moves again: one token a second, one digest each.
+		clock.at.Store(nil)
+		deadline2 := time.Now().Add(30 * time.Second)
+		for len(digests()) < len(readers) {
+			if time.Now().After(deadline2) {
+				t.Fatalf("digests after the bucket refilled: %v", digests())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		for to, n := range digests() {
+			if n != 1 {
+				t.Fatalf("%s got %d digests", to, n)
+			}
+		}
+		waitFor(t, "the held deliveries recorded as sent", 10*time.Second, func() bool {
+			got := e.broadcast(b.ID)
+			return got.Held == 0 && got.Sent == 3
+		})
+		e.checkLedger(b.ID)
 	})
 }
