@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/plazahq/plaza/database"
@@ -73,8 +74,9 @@ func (i *Inserter) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind
 	return nil
 }
 
-// InsertOpts reads a job's priority and queue from the optional methods
-// Priority() int and Queue() string, so package jobs needs no River import.
+// InsertOpts reads a job's priority, queue, attempts and uniqueness from
+// the optional methods Priority() int, Queue() string, MaxAttempts() int
+// and Unique() bool, so package jobs needs no River import.
 func InsertOpts(job interface{ Kind() string }) *river.InsertOpts {
 	var opts river.InsertOpts
 	if p, ok := job.(interface{ Priority() int }); ok {
@@ -83,7 +85,24 @@ func InsertOpts(job interface{ Kind() string }) *river.InsertOpts {
 	if q, ok := job.(interface{ Queue() string }); ok {
 		opts.Queue = q.Queue()
 	}
+	if m, ok := job.(interface{ MaxAttempts() int }); ok {
+		opts.MaxAttempts = m.MaxAttempts()
+	}
+	if u, ok := job.(interface{ Unique() bool }); ok && u.Unique() {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: unfinished()}
+	}
 	return &opts
+}
+
+// unfinished are the states in which a unique job blocks a copy of itself.
+// River's default also counts completed jobs, which would block the same
+// job until the cleaner removes the old one; a unique job here means "not
+// twice at once", not "once ever".
+func unfinished() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}
 }
 
 // Options tune the worker client.
