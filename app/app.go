@@ -70,6 +70,8 @@ type Options struct {
 	Broadcast broadcast.Options
 	// Channels replaces the channels built from the configuration.
 	Channels []broadcast.Channel
+	// Feeds overrides the alert-feed poller's tuning (its clock, timeout).
+	Feeds alertfeed.Options
 }
 
 // Migrate applies Plaza's migrations and the job queue's.
@@ -146,7 +148,17 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
-	runner, err := queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll})
+
+	// Alert feeds: a periodic scan queues one poll job per due feed.
+	fo := opts.Feeds
+	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
+	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
+	feeds := alertfeed.New(store, log, fo)
+	river.AddWorker(workers, &alertfeed.ScanWorker{Poller: feeds})
+	river.AddWorker(workers, &alertfeed.PollWorker{Poller: feeds})
+	periodic := []*river.PeriodicJob{alertfeed.Scan(cmp.Or(opts.Tick, 5*time.Second))}
+
+	runner, err := queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll, Periodic: periodic})
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +176,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
 	})
 	return &App{Config: cfg, DB: db, Store: store, Handler: handlers.HeadAsGet(e), Echo: e, Log: log, Links: links, Jobs: runner,
-		Broadcasts: engine, Digests: mail, Feeds: alertfeed.New(store, nil, log), tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
+		Broadcasts: engine, Digests: mail, Feeds: feeds, tick: cmp.Or(opts.Tick, 5*time.Second)}, nil
 }
 
 // SecretBox builds the cipher for channel credentials from the configured
@@ -230,8 +242,7 @@ func (a *App) Stop(ctx context.Context) error {
 }
 
 // schedule publishes scheduled notices when their time comes, expires
-// notices, polls the alert feeds that are due and sends the digests that
-// are due. Every instance runs it;
+// notices and sends the digests that are due. Every instance runs it;
 // each step claims its rows with conditional updates, so nothing is done
 // twice.
 func (a *App) schedule(ctx context.Context) {
@@ -247,9 +258,6 @@ func (a *App) schedule(ctx context.Context) {
 			a.Log.Error("expire notices", "err", err)
 		} else if n > 0 {
 			a.Log.Info("expired notices", "count", n)
-		}
-		if _, err := a.Feeds.PollDue(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Error("poll alert feeds", "err", err)
 		}
 		if n, err := a.Broadcasts.SendDigests(ctx, a.Digests); err != nil && ctx.Err() == nil {
 			a.Log.Error("send digests", "err", err)
