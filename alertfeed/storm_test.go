@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -81,6 +82,18 @@ func (ff *feedFixture) notices(t *testing.T) []models.Notice {
 	return list
 }
 
+// page is the account's delivery settings page as its owner sees it.
+func (ff *feedFixture) page(t *testing.T) string {
+	t.Helper()
+	c := ff.a.Client(t)
+	c.Login(ff.fx.ByRole[models.RoleOwner].Email, apptest.Password)
+	r := c.Get(fmt.Sprintf("/studio/orgs/%d/accounts/metro/delivery", ff.fx.Org.ID))
+	if r.Status != http.StatusOK {
+		t.Fatalf("delivery page: %s", r.String())
+	}
+	return r.Body
+}
+
 // TestAChangingAlertIsNotABroadcastPerPoll is the storm of the security
 // review (finding 9): a feed whose alert text changes on every poll. Its
 // changes are held and go out as one update per interval, carrying the
@@ -131,6 +144,14 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 		if f := ff.feed(t); !f.NextPollAt.Equal(h.Until) {
 			t.Fatalf("next poll %s; want the held change's time %s", f.NextPollAt, h.Until)
 		}
+		// Staff see the held change, since when and when it goes out.
+		body := ff.page(t)
+		for _, want := range []string{"Changes held back: 1", "Line 12 delayed (poll 10)", "Line 12 delayed (poll 0)",
+			"<code class=\"small\">A</code>", "at the first poll from"} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("the delivery page does not show %q:\n%s", want, body)
+			}
+		}
 
 		// The feed stops changing; once the interval has passed, the next
 		// poll sends one update with the latest text, though the feed
@@ -150,6 +171,9 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 		}
 		if held, _ := ff.a.Store.HeldAlertChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 0 {
 			t.Fatalf("still held after going out: %+v", held)
+		}
+		if strings.Contains(ff.page(t), "Changes held back") {
+			t.Fatal("the page still shows held changes")
 		}
 		// Polls without changes send nothing more.
 		ff.clk.Add(interval)
@@ -203,7 +227,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 
 // TestNewAlertsPerHourAreCapped: a feed that brings more new alerts than
 // the hourly cap gets the cap's worth of notices; the rest wait for the
-// next hour.
+// next hour, and the studio says so.
 func TestNewAlertsPerHourAreCapped(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		ff := newFeedFixture(t, dbURL, alertfeed.Options{NewAlertsPerHour: 3})
@@ -220,6 +244,10 @@ func TestNewAlertsPerHourAreCapped(t *testing.T) {
 		if f.NewAlertsHeldBack != 2 || f.NewAlertsCount != 3 {
 			t.Fatalf("feed after the cap: %+v", f)
 		}
+		if body := ff.page(t); !strings.Contains(body, "2 new alerts of this feed were not imported") ||
+			!strings.Contains(body, "already created 3 notices this hour") {
+			t.Fatalf("no warning on the delivery page:\n%s", body)
+		}
 		// Polls within the hour import nothing more and count the same
 		// alerts once.
 		for range 3 {
@@ -229,11 +257,14 @@ func TestNewAlertsPerHourAreCapped(t *testing.T) {
 		if n := len(ff.notices(t)); n != 3 || ff.feed(t).NewAlertsHeldBack != 2 {
 			t.Fatalf("within the hour: %d notices, %d held back", n, ff.feed(t).NewAlertsHeldBack)
 		}
-		// The next hour takes them in.
+		// The next hour takes them in, and the warning goes.
 		ff.clk.Add(31 * time.Minute)
 		ff.poll(t)
 		if n := len(ff.notices(t)); n != 5 || ff.feed(t).NewAlertsHeldBack != 0 {
 			t.Fatalf("next hour: %d notices, %d held back", n, ff.feed(t).NewAlertsHeldBack)
+		}
+		if strings.Contains(ff.page(t), "were not imported") {
+			t.Fatal("the warning stayed after the alerts came in")
 		}
 	})
 }
