@@ -45,8 +45,12 @@ func Copy(ctx context.Context, from, to *DB, progress func(table string, rows in
 	if from.Dialect != SQLite || to.Dialect != Postgres {
 		return nil, errors.New("copy: from a SQLite database to a PostgreSQL one")
 	}
+	// Periodic jobs (River marks them) only look for work, and the leader
+	// queues them again every few seconds: one left by the last stop is
+	// nothing lost.
 	var pending int64
-	if err := from.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`).
+	if err := from.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')
+		AND COALESCE(json_extract(metadata, '$.periodic'), 0) = 0`).
 		Scan(&pending); err != nil {
 		return nil, fmt.Errorf("copy: read the job queue: %w", err)
 	}
