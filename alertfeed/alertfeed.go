@@ -7,6 +7,7 @@
 package alertfeed
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,59 +31,135 @@ import (
 // maxFeedBytes bounds a feed's size; real alert feeds are far smaller.
 const maxFeedBytes = 10 << 20
 
+// Defaults of Options.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultUpdateInterval   = 15 * time.Minute
+	DefaultNewAlertsPerHour = 20
+)
+
+// recordTimeout bounds the write of a poll's outcome, which must happen
+// even when the poll's own context has ended.
+const recordTimeout = 10 * time.Second
+
+// Options tune the poller; zero values take the defaults.
+type Options struct {
+	// Client fetches the feeds; nil gets one that gives up after Timeout.
+	Client *http.Client
+	// Timeout bounds one fetch, so a feed that hangs holds one poll job
+	// and nothing else.
+	Timeout time.Duration
+	// Now is the poller's clock, which alone decides when a feed is due,
+	// when a held change may go out and when the cap's hour ends.
+	Now func() time.Time
+	// UpdateInterval is the least time between two updates of one alert
+	// sent to followers; changes in between are held and the latest goes
+	// out when it has passed.
+	UpdateInterval time.Duration
+	// NewAlertsPerHour caps the notices one feed creates per hour; new
+	// alerts beyond it wait for the next hour.
+	NewAlertsPerHour int
+}
+
 // Poller polls the feeds.
 type Poller struct {
-	store  *models.Store
-	client *http.Client
-	log    *slog.Logger
+	store *models.Store
+	log   *slog.Logger
+	opts  Options
 }
 
-// New builds a poller. A nil client gets one with a 10-second timeout, so
-// a slow feed cannot hold the poller.
-func New(store *models.Store, client *http.Client, log *slog.Logger) *Poller {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+// New builds a poller.
+func New(store *models.Store, log *slog.Logger, o Options) *Poller {
+	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: o.Timeout}
 	}
-	return &Poller{store: store, client: client, log: log}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.UpdateInterval = cmp.Or(o.UpdateInterval, DefaultUpdateInterval)
+	o.NewAlertsPerHour = cmp.Or(o.NewAlertsPerHour, DefaultNewAlertsPerHour)
+	return &Poller{store: store, log: log, opts: o}
 }
 
-// PollDue polls every feed whose interval has passed, and returns how many
-// it polled. One feed's failure is recorded on it and does not stop the
-// others.
-func (p *Poller) PollDue(ctx context.Context) (int, error) {
-	feeds, err := p.store.ClaimDueAlertFeeds(ctx)
+func (p *Poller) now() time.Time { return p.opts.Now().UTC() }
+
+// QueueDue claims the feeds that are due and queues a poll job for each;
+// it returns how many it queued.
+func (p *Poller) QueueDue(ctx context.Context) (int, error) {
+	ids, err := p.store.ClaimDueAlertFeeds(ctx, p.now())
+	return len(ids), err
+}
+
+// PollFeed polls the feed with id, if it still exists and is enabled. The
+// feed's own failures are recorded on it and logged; only the database's
+// are returned.
+func (p *Poller) PollFeed(ctx context.Context, id int64) error {
+	f, err := p.store.AlertFeedByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil // removed since the poll was queued
+	}
 	if err != nil {
-		return 0, err
+		return err
 	}
-	for i := range feeds {
-		if err := p.Poll(ctx, &feeds[i]); err != nil && ctx.Err() == nil {
-			p.log.Warn("alert feed", "feed", feeds[i].ID, "url", feeds[i].URL, "err", err)
+	if !f.Enabled {
+		return nil
+	}
+	if err := p.Poll(ctx, f); err != nil {
+		var db *dbError
+		if errors.As(err, &db) {
+			return err
 		}
+		p.log.Warn("alert feed", "feed", f.ID, "url", f.URL, "err", err)
 	}
-	return len(feeds), nil
+	return nil
 }
 
-// Poll fetches one feed and applies it, recording the outcome on the feed.
+// dbError marks a failure of Plaza's own storage, as opposed to a problem
+// of the feed, which is the feed's business and only recorded.
+type dbError struct{ err error }
+
+func (e *dbError) Error() string { return e.err.Error() }
+func (e *dbError) Unwrap() error { return e.err }
+
+// Poll fetches one feed, applies it and sends the held changes whose time
+// has come, recording the outcome on the feed.
 func (p *Poller) Poll(ctx context.Context, f *models.AlertFeed) (err error) {
+	run := &poll{Poller: p, feed: f, now: p.now(), rec: models.AlertFeedPoll{ETag: f.ETag,
+		NewAlertsSince: f.NewAlertsSince, NewAlertsCount: f.NewAlertsCount, NewAlertsHeldBack: f.NewAlertsHeldBack}}
+	run.rec.At = run.now
 	defer func() {
 		// A feed is outside input: whatever it makes the parser do, the
 		// poller keeps going.
 		if r := recover(); r != nil {
 			err = fmt.Errorf("feed crashed the importer: %v", r)
 		}
-		if rerr := p.store.RecordAlertFeedPoll(context.WithoutCancel(ctx), f.ID, f.ETag, err); rerr != nil && err == nil {
-			err = rerr
+		run.rec.Err = err
+		run.rec.NextHeld = run.nextHeld()
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
+		if rerr := p.store.RecordAlertFeedPoll(wctx, f.ID, run.rec); rerr != nil {
+			err = errors.Join(err, &dbError{rerr})
 		}
 	}()
-	msg, etag, err := p.fetch(ctx, f)
-	if err != nil {
-		return err
+	fctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	msg, etag, err := p.fetch(fctx, f)
+	cancel()
+	if lerr := run.load(ctx); lerr != nil {
+		return errors.Join(err, lerr)
 	}
-	if msg == nil {
-		return nil // not modified
+	if err == nil && msg != nil {
+		err = run.apply(ctx, msg)
+		run.rec.ETag = etag
+		if run.rec.NewAlertsHeldBack > 0 {
+			// The alerts left out are not stored anywhere: the next poll
+			// must get the whole feed again to take them in.
+			run.rec.ETag = ""
+		}
 	}
-	f.ETag = etag
-	return p.apply(ctx, f, msg)
+	// Held changes go out when their time comes, whether or not the feed
+	// changed, or even answered, this time.
+	return errors.Join(err, run.flush(ctx))
 }
 
 func (p *Poller) fetch(ctx context.Context, f *models.AlertFeed) (*gtfs.FeedMessage, string, error) {
@@ -94,7 +172,7 @@ func (p *Poller) fetch(ctx context.Context, f *models.AlertFeed) (*gtfs.FeedMess
 	if f.ETag != "" {
 		req.Header.Set("If-None-Match", f.ETag)
 	}
-	resp, err := p.client.Do(req)
+	resp, err := p.opts.Client.Do(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("feed unreachable: %w", err)
 	}
@@ -194,104 +272,297 @@ func hash(in models.NoticeInput) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// poll is one poll of one feed.
+type poll struct {
+	*Poller
+	feed  *models.AlertFeed
+	now   time.Time
+	rec   models.AlertFeedPoll
+	items map[string]*models.AlertFeedItem
+	// acc and m act for the feed's account, loaded when first needed.
+	acc *models.Account
+	m   *models.Member
+}
+
+func (r *poll) load(ctx context.Context) error {
+	items, err := r.store.AlertFeedItems(ctx, r.feed.ID)
+	if err != nil {
+		return &dbError{err}
+	}
+	r.items = make(map[string]*models.AlertFeedItem, len(items))
+	for i := range items {
+		r.items[items[i].AlertID] = &items[i]
+	}
+	return nil
+}
+
+// actor is the account and the system member that act on its notices.
+func (r *poll) actor(ctx context.Context) (*models.Member, *models.Account, error) {
+	if r.m != nil {
+		return r.m, r.acc, nil
+	}
+	acc, err := r.store.AccountByID(ctx, r.feed.AccountID)
+	if err != nil {
+		return nil, nil, &dbError{err}
+	}
+	m, err := r.store.SystemMember(ctx, acc.OrganizationID)
+	if err != nil {
+		return nil, nil, &dbError{err}
+	}
+	r.m, r.acc = m, acc
+	return m, acc, nil
+}
+
+func (r *poll) save(ctx context.Context, it *models.AlertFeedItem) error {
+	r.items[it.AlertID] = it
+	if err := r.store.SaveAlertFeedItem(ctx, *it); err != nil {
+		return &dbError{err}
+	}
+	return nil
+}
+
+// maxProblems is how many problems of one poll are spelled out; the rest
+// are counted.
+const maxProblems = 3
+
+// problems collects what went wrong with single alerts of a poll, which do
+// not stop the others.
+type problems struct {
+	n    int
+	list []string
+}
+
+func (ps *problems) add(alertID string, err error) {
+	ps.n++
+	if len(ps.list) < maxProblems {
+		ps.list = append(ps.list, fmt.Sprintf("alert %q: %s", truncate(alertID, 40), truncate(err.Error(), 100)))
+	}
+}
+
+func (ps *problems) err() error {
+	if ps.n == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%d alerts not imported: %s", ps.n, strings.Join(ps.list, "; "))
+	if more := ps.n - len(ps.list); more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
+	}
+	return errors.New(msg)
+}
+
 // apply brings the account's notices in line with the feed.
-func (p *Poller) apply(ctx context.Context, f *models.AlertFeed, msg *gtfs.FeedMessage) error {
-	acc, err := p.store.AccountByID(ctx, f.AccountID)
-	if err != nil {
-		return err
-	}
-	m, err := p.store.SystemMember(ctx, acc.OrganizationID)
-	if err != nil {
-		return err
-	}
-	items, err := p.store.AlertFeedItems(ctx, f.ID)
-	if err != nil {
-		return err
-	}
-	known := map[string]models.AlertFeedItem{}
-	for _, it := range items {
-		known[it.AlertID] = it
-	}
-	now := p.store.Now()
+func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
+	r.rec.NewAlertsHeldBack = 0
 	present := map[string]bool{}
-	var problems []string
+	var ps problems
 	for _, e := range msg.GetEntity() {
 		a := e.GetAlert()
 		if a == nil || e.GetId() == "" || e.GetIsDeleted() {
 			continue
 		}
-		present[e.GetId()] = true
+		id := e.GetId()
+		present[id] = true
 		in := input(a)
-		if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		if in.ExpiresAt != nil && !in.ExpiresAt.After(r.now) {
 			continue // already over
 		}
 		h := hash(in)
-		it, seen := known[e.GetId()]
-		if seen && it.ContentHash == h {
+		it, seen := r.items[id]
+		switch {
+		case seen && it.ContentHash == h:
+			if it.HeldHash != "" {
+				// Back to what followers already have: nothing to send.
+				it.ClearHeld()
+				if err := r.save(ctx, it); err != nil {
+					return err
+				}
+			}
 			continue
+		case seen && it.HeldHash == h:
+			continue // the change already held
 		}
-		noticeID, err := p.upsert(ctx, m, acc, f, it.NoticeID, in)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("alert %q: %v", e.GetId(), err))
-			continue
+		if !seen {
+			it = &models.AlertFeedItem{FeedID: r.feed.ID, AlertID: id}
 		}
-		if err := p.store.SaveAlertFeedItem(ctx, models.AlertFeedItem{FeedID: f.ID, AlertID: e.GetId(), NoticeID: noticeID,
-			ContentHash: h, SeenAt: now}); err != nil {
-			return err
+		if err := r.alert(ctx, it, in, h); err != nil {
+			var db *dbError
+			if errors.As(err, &db) {
+				return err
+			}
+			ps.add(id, err)
 		}
 	}
 	// A full dataset lists every alert in force: one that left it is over.
 	if msg.GetHeader().GetIncrementality() == gtfs.FeedHeader_FULL_DATASET {
-		for id, it := range known {
+		for _, id := range slices.Sorted(maps.Keys(r.items)) {
+			it := r.items[id]
 			if present[id] || it.NoticeID == nil {
 				continue
 			}
-			if err := p.store.ExpireNotice(ctx, m, acc, *it.NoticeID); err != nil && !errors.Is(err, models.ErrNotFound) {
-				problems = append(problems, fmt.Sprintf("expire alert %q: %v", id, err))
+			if it.HeldHash != "" {
+				it.ClearHeld()
+				if err := r.save(ctx, it); err != nil {
+					return err
+				}
+			}
+			m, acc, err := r.actor(ctx)
+			if err != nil {
+				return err
+			}
+			if err := r.store.ExpireNotice(ctx, m, acc, *it.NoticeID); err != nil && !errors.Is(err, models.ErrNotFound) {
+				ps.add(id, fmt.Errorf("expire: %w", err))
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%d alerts not imported: %s", len(problems), strings.Join(problems, "; "))
-	}
-	return nil
+	return ps.err()
 }
 
-// upsert creates the notice of a new alert, or brings an existing one up
-// to date: a live notice gets an update (sent to its followers), a draft
-// is edited. It returns the notice's id.
-func (p *Poller) upsert(ctx context.Context, m *models.Member, a *models.Account, f *models.AlertFeed, id *int64, in models.NoticeInput) (*int64, error) {
-	if id != nil {
-		n, err := p.store.OrgNotice(ctx, m, a, *id)
+// alert applies one new or changed alert: a live notice gets an update
+// (sent to its followers) unless one went out less than the update
+// interval ago, in which case the change is held; a draft is edited; an
+// alert without a notice in force becomes a new one, within the hourly
+// cap.
+func (r *poll) alert(ctx context.Context, it *models.AlertFeedItem, in models.NoticeInput, h string) error {
+	m, acc, err := r.actor(ctx)
+	if err != nil {
+		return err
+	}
+	var n *models.Notice
+	if it.NoticeID != nil {
+		n, err = r.store.OrgNotice(ctx, m, acc, *it.NoticeID)
 		switch {
 		case errors.Is(err, models.ErrNotFound):
-			// Its notice was deleted (a draft staff threw away): start again.
+			n = nil // its notice was deleted (a draft staff threw away): start again
 		case err != nil:
-			return nil, err
-		case n.Live():
-			_, _, err := p.store.UpdateNotice(ctx, m, a, n.ID, in)
-			return &n.ID, err
-		case n.Editable():
-			if _, err := p.store.SaveNotice(ctx, m, a, n.ID, in); err != nil {
-				return &n.ID, err
-			}
-			if f.AutoPublish {
-				_, _, err = p.store.PublishNotice(ctx, m, a, n.ID, in)
-			}
-			return &n.ID, err
-		default:
-			// Ended or expired: the alert came back changed; it is a new
-			// notice.
+			return &dbError{err}
 		}
 	}
-	n, err := p.store.CreateNotice(ctx, m, a, in)
+	it.SeenAt = r.now
+	switch {
+	case n != nil && n.Live():
+		if it.SentAt != nil && r.now.Before(it.SentAt.Add(r.opts.UpdateInterval)) {
+			if err := it.Hold(in, h, r.now, it.SentAt.Add(r.opts.UpdateInterval)); err != nil {
+				return err
+			}
+			return r.save(ctx, it)
+		}
+		return r.update(ctx, it, n, in, h)
+	case n != nil && n.Editable():
+		if _, err := r.store.SaveNotice(ctx, m, acc, n.ID, in); err != nil {
+			return err
+		}
+		if r.feed.AutoPublish {
+			if _, _, err := r.store.PublishNotice(ctx, m, acc, n.ID, in); err != nil {
+				return err
+			}
+			it.SentAt = &r.now
+		}
+		it.ContentHash = h
+		it.ClearHeld()
+		return r.save(ctx, it)
+	}
+	// New, or its notice ended or expired and the alert came back changed:
+	// a new notice, if the hour's cap allows.
+	if r.capReached() {
+		r.rec.NewAlertsHeldBack++
+		return nil
+	}
+	n, err = r.store.CreateNotice(ctx, m, acc, in)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if f.AutoPublish {
-		if _, _, err := p.store.PublishNotice(ctx, m, a, n.ID, in); err != nil {
-			return &n.ID, err
+	r.rec.NewAlertsCount++
+	it.NoticeID, it.ContentHash, it.SentAt = &n.ID, h, nil
+	it.ClearHeld()
+	if r.feed.AutoPublish {
+		if _, _, err := r.store.PublishNotice(ctx, m, acc, n.ID, in); err != nil {
+			// Keep the draft and no hash: the next poll edits and
+			// publishes it instead of making another.
+			it.ContentHash = ""
+			return errors.Join(err, r.save(ctx, it))
+		}
+		it.SentAt = &r.now
+	}
+	return r.save(ctx, it)
+}
+
+// update sends in as an update of the live notice n.
+func (r *poll) update(ctx context.Context, it *models.AlertFeedItem, n *models.Notice, in models.NoticeInput, h string) error {
+	m, acc, err := r.actor(ctx)
+	if err != nil {
+		return err
+	}
+	if _, _, err := r.store.UpdateNotice(ctx, m, acc, n.ID, in); err != nil {
+		return err
+	}
+	it.ContentHash, it.SentAt = h, &r.now
+	it.ClearHeld()
+	return r.save(ctx, it)
+}
+
+// capReached says whether the feed has created as many notices as it may
+// this hour; an hour starts with the first new alert after the last one
+// ended.
+func (r *poll) capReached() bool {
+	if r.rec.NewAlertsSince == nil || !r.now.Before(r.rec.NewAlertsSince.Add(models.NewAlertsWindow)) {
+		r.rec.NewAlertsSince, r.rec.NewAlertsCount = &r.now, 0
+	}
+	return r.rec.NewAlertsCount >= r.opts.NewAlertsPerHour
+}
+
+// flush sends the held changes whose time has come, each as one update of
+// its notice carrying the latest text.
+func (r *poll) flush(ctx context.Context) error {
+	var ps problems
+	for _, id := range slices.Sorted(maps.Keys(r.items)) {
+		it := r.items[id]
+		if it.HeldHash == "" || it.HeldUntil == nil || r.now.Before(*it.HeldUntil) {
+			continue
+		}
+		if err := r.release(ctx, it); err != nil {
+			var db *dbError
+			if errors.As(err, &db) {
+				return err
+			}
+			ps.add(id, err)
 		}
 	}
-	return &n.ID, nil
+	return ps.err()
+}
+
+func (r *poll) release(ctx context.Context, it *models.AlertFeedItem) error {
+	in, err := it.Held()
+	if err != nil {
+		return err
+	}
+	var n *models.Notice
+	if it.NoticeID != nil && (in.ExpiresAt == nil || in.ExpiresAt.After(r.now)) {
+		m, acc, err := r.actor(ctx)
+		if err != nil {
+			return err
+		}
+		n, err = r.store.OrgNotice(ctx, m, acc, *it.NoticeID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return &dbError{err}
+		}
+	}
+	if n == nil || !n.Live() {
+		// Its notice ended, went or expired while the change waited:
+		// there is nothing left to update. A change that still matters
+		// comes back with the feed and is taken as a new alert.
+		it.ClearHeld()
+		return r.save(ctx, it)
+	}
+	return r.update(ctx, it, n, in, it.HeldHash)
+}
+
+// nextHeld is when the earliest held change may go out.
+func (r *poll) nextHeld() *time.Time {
+	var next *time.Time
+	for _, it := range r.items {
+		if it.HeldHash != "" && it.HeldUntil != nil && (next == nil || it.HeldUntil.Before(*next)) {
+			next = it.HeldUntil
+		}
+	}
+	return next
 }

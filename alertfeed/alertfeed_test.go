@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/plazahq/plaza/alertfeed"
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -78,17 +81,72 @@ func text(en, zh string) *gtfs.TranslatedString {
 func alert(id, title, body string, routes ...string) *gtfs.FeedEntity {
 	a := &gtfs.Alert{HeaderText: text(title, "中文："+title), DescriptionText: text(body, ""),
 		Cause: gtfs.Alert_CONSTRUCTION.Enum(), Effect: gtfs.Alert_DETOUR.Enum(),
-		ActivePeriod: []*gtfs.TimeRange{{Start: proto.Uint64(uint64(time.Now().Add(-time.Hour).Unix())),
-			End: proto.Uint64(uint64(time.Now().Add(48 * time.Hour).Unix()))}}}
+		// Fixed times, so the same alert built twice is the same alert.
+		ActivePeriod: []*gtfs.TimeRange{{Start: proto.Uint64(uint64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix())),
+			End: proto.Uint64(uint64(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC).Unix()))}}}
 	for _, r := range routes {
 		a.InformedEntity = append(a.InformedEntity, &gtfs.EntitySelector{AgencyId: proto.String("MTA"), RouteId: proto.String(r)})
 	}
 	return &gtfs.FeedEntity{Id: proto.String(id), Alert: a}
 }
 
+// clock is the poller's clock in tests: it moves only when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// newClock starts at the current second: PostgreSQL keeps microseconds,
+// and times read back must equal the clock's.
+func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// start runs Plaza with its own feed scan on a clock stopped in 2000, so
+// the scan never finds the test's feeds due and only the test decides
+// when a feed is polled. Poll jobs the test queues still run on the app's
+// workers.
+func start(t *testing.T, dbURL string) *apptest.App {
+	stopped := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	return apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Feeds.Now = func() time.Time { return stopped } })
+}
+
+// pollJobs counts the poll jobs ever queued.
+func pollJobs(t *testing.T, a *apptest.App) int64 {
+	t.Helper()
+	var n int64
+	if err := a.Store.DB().Raw(`SELECT COUNT(*) FROM river_job WHERE kind = ?`, jobs.PollFeed{}.Kind()).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitFor waits until ok holds; the deadline only ends a test that would
+// otherwise hang.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestPollingAFeed(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
-		a := apptest.Start(t, dbURL)
+		a := start(t, dbURL)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
 		owner := fx.Member(models.RoleOwner)
@@ -104,10 +162,9 @@ func TestPollingAFeed(t *testing.T) {
 		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: "ftp://x", Interval: "5"}); err == nil {
 			t.Fatal("accepted a bad feed")
 		}
-		// The app's own scheduler would poll the new feed at once; this
-		// test polls by hand, so it marks the feed as just polled.
-		a.Store.DB().Exec(`UPDATE alert_feeds SET last_polled_at = ?`, time.Now().UTC())
-		poller := alertfeed.New(a.Store, &http.Client{Timeout: 300 * time.Millisecond}, slog.New(slog.DiscardHandler))
+		clk := newClock()
+		poller := alertfeed.New(a.Store, slog.New(slog.DiscardHandler),
+			alertfeed.Options{Client: &http.Client{Timeout: 300 * time.Millisecond}, Now: clk.Now})
 		feed := func() *models.AlertFeed {
 			f, err := a.Store.AlertFeedOf(ctx, owner, fx.Account)
 			if err != nil || f == nil {
@@ -148,7 +205,9 @@ func TestPollingAFeed(t *testing.T) {
 		if len(notices()) != 2 || broadcasts() != 2 || src.fresh != 1 {
 			t.Fatalf("unchanged feed: %d notices, %d broadcasts, %d full answers", len(notices()), broadcasts(), src.fresh)
 		}
-		// Changed, removed and new alerts.
+		// Changed, removed and new alerts (after the update interval, so
+		// the change goes out at once).
+		clk.Add(alertfeed.DefaultUpdateInterval)
 		src.set("", alert("A", "Line 12 detour", "Via Bridge St until 18:00.", "12"), alert("C", "Tram strike", "No trams.", "T1"))
 		if err := poller.Poll(ctx, feed()); err != nil {
 			t.Fatal(err)
@@ -201,28 +260,37 @@ func TestPollingAFeed(t *testing.T) {
 		}
 
 		// Due feeds are claimed once per interval, whatever the number of
-		// schedulers (three here, and the app's own).
+		// scans (three here): one poll job is queued, and the app's
+		// workers poll the feed once.
 		src.mu.Lock()
 		before := src.gets
 		src.mu.Unlock()
-		a.Store.DB().Exec(`UPDATE alert_feeds SET last_polled_at = NULL`)
+		clk.Add(time.Hour)
+		a.Store.DB().Exec(`UPDATE alert_feeds SET next_poll_at = ?`, clk.Now().Add(-time.Second))
 		var wg sync.WaitGroup
+		var claimed atomic.Int64
 		for range 3 {
 			wg.Go(func() {
-				if _, err := poller.PollDue(ctx); err != nil {
+				n, err := poller.QueueDue(ctx)
+				if err != nil {
 					t.Error(err)
 				}
+				claimed.Add(int64(n))
 			})
 		}
 		wg.Wait()
-		time.Sleep(300 * time.Millisecond)
-		src.mu.Lock()
-		polls := src.gets - before
-		src.mu.Unlock()
-		if polls != 1 {
-			t.Fatalf("a due feed was fetched %d times", polls)
+		if n := claimed.Load(); n != 1 {
+			t.Fatalf("three scans claimed the due feed %d times", n)
 		}
-		if n, _ := poller.PollDue(ctx); n != 0 {
+		if n := pollJobs(t, a); n != 1 {
+			t.Fatalf("%d poll jobs queued for one due feed", n)
+		}
+		waitFor(t, "the queued poll", func() bool {
+			src.mu.Lock()
+			defer src.mu.Unlock()
+			return src.gets > before
+		})
+		if n, _ := poller.QueueDue(ctx); n != 0 {
 			t.Fatalf("polled again before its interval: %d", n)
 		}
 		var audits int64

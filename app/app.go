@@ -67,6 +67,8 @@ type Options struct {
 	Broadcast broadcast.Options
 	// Channels replaces the channels built from the configuration.
 	Channels []broadcast.Channel
+	// Feeds overrides the alert-feed poller's tuning (its clock, timeout).
+	Feeds alertfeed.Options
 }
 
 // Migrate applies Plaza's migrations and the job queue's.
@@ -148,12 +150,18 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	bo.BaseURL, bo.Location = cfg.BaseURL, cfg.Location
 	engine := broadcast.New(store, channels, log, bo)
 
+	// Alert feeds: a periodic scan queues one poll job per due feed.
+	fo := opts.Feeds
+	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
+	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	a := &App{Config: cfg, DB: db, Store: store, Log: log, Links: links, Broadcasts: engine,
-		Feeds: alertfeed.New(store, nil, log), inserter: inserter}
+		Feeds: alertfeed.New(store, log, fo), inserter: inserter}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
+	river.AddWorker(workers, &alertfeed.ScanWorker{Poller: a.Feeds})
+	river.AddWorker(workers, &alertfeed.PollWorker{Poller: a.Feeds})
 	a.addBackgroundWorkers(workers)
 	a.Jobs, err = queue.NewRunner(db, workers, log, queue.Options{PollInterval: opts.QueuePoll, Periodic: periodicJobs(),
 		ListenURL: cfg.DatabaseURL})

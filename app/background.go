@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/queue"
 )
@@ -27,7 +28,8 @@ const (
 	// Digests are daily or weekly; a few seconds late is on time.
 	scanDigestsEvery = 5 * time.Second
 	// Each feed has its own interval (minutes); this is how late a poll
-	// may start.
+	// may start. The scan claims the due feeds and queues a poll job for
+	// each, on the feeds queue.
 	pollFeedsEvery = 5 * time.Second
 )
 
@@ -41,7 +43,7 @@ func periodicJobs() []*river.PeriodicJob {
 		queue.Periodic(river.PeriodicInterval(scanScheduledEvery), jobs.ScanScheduled{}, true),
 		queue.Periodic(river.PeriodicInterval(expireEvery), jobs.ExpireNotices{}, true),
 		queue.Periodic(river.PeriodicInterval(scanDigestsEvery), jobs.ScanDigests{}, true),
-		queue.Periodic(river.PeriodicInterval(pollFeedsEvery), jobs.PollFeeds{}, true),
+		alertfeed.Scan(pollFeedsEvery),
 		queue.Periodic(onTheHour{}, jobs.Housekeeping{}, false),
 	}
 }
@@ -79,9 +81,6 @@ func (a *App) addBackgroundWorkers(workers *river.Workers) {
 		_, err := a.EnqueueDueDigests(ctx)
 		return err
 	}))
-	// Until alert feeds get a job each, one job polls every due feed in
-	// turn, on the feeds queue, where a feed that hangs delays only feeds.
-	river.AddWorker(workers, &pollFeedsWorker{app: a})
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[jobs.Housekeeping]) error {
 		return a.housekeeping(ctx)
 	}))
@@ -115,20 +114,6 @@ func (a *App) EnqueueDueDigests(ctx context.Context) (int, error) {
 	}
 	return a.inserter.EnqueueMany(ctx, list)
 }
-
-type pollFeedsWorker struct {
-	river.WorkerDefaults[jobs.PollFeeds]
-	app *App
-}
-
-func (w *pollFeedsWorker) Work(ctx context.Context, _ *river.Job[jobs.PollFeeds]) error {
-	_, err := w.app.Feeds.PollDue(ctx)
-	return err
-}
-
-// Timeout lets one job poll many feeds in turn, each bounded by the
-// poller's own 10-second timeout.
-func (w *pollFeedsWorker) Timeout(*river.Job[jobs.PollFeeds]) time.Duration { return 10 * time.Minute }
 
 // housekeeping removes expired sessions and rate-limit windows. It holds
 // no work that could be lost: a failed run is done by the next one.

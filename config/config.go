@@ -60,6 +60,11 @@ type Config struct {
 	// test or staging server in place of the real one).
 	WeChatAPI   string
 	TelegramAPI string
+	// FeedUpdateInterval is the least time between two updates of one
+	// imported alert sent to followers; FeedNewAlertsPerHour caps the
+	// notices one alert feed creates per hour.
+	FeedUpdateInterval   time.Duration
+	FeedNewAlertsPerHour int
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -93,6 +98,8 @@ func Settings() []Setting {
 		{"wechat-api-url", "PLAZA_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server the WeChat channel calls"},
 		{"telegram-api-url", "PLAZA_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram Bot API server the Telegram channel calls"},
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
+		{"feed-update-interval", "PLAZA_FEED_UPDATE_INTERVAL", "15m", "least time between two updates of one imported alert sent to followers; changes in between are held and the latest goes out"},
+		{"feed-new-alerts-per-hour", "PLAZA_FEED_NEW_ALERTS_PER_HOUR", "20", "new notices one alert feed may create per hour; more new alerts wait for the next hour"},
 	}
 }
 
@@ -169,6 +176,12 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		}
 		if c.SendLease, err = time.ParseDuration(*vals["send-lease"]); err != nil || c.SendLease < time.Second {
 			return c, fmt.Errorf("send-lease %q: want a duration of at least 1s, such as 1m", *vals["send-lease"])
+		}
+		if c.FeedUpdateInterval, err = time.ParseDuration(*vals["feed-update-interval"]); err != nil || c.FeedUpdateInterval < time.Minute {
+			return c, fmt.Errorf("feed-update-interval %q: want a duration of at least 1m, such as 15m", *vals["feed-update-interval"])
+		}
+		if c.FeedNewAlertsPerHour, err = strconv.Atoi(*vals["feed-new-alerts-per-hour"]); err != nil || c.FeedNewAlertsPerHour < 1 {
+			return c, fmt.Errorf("feed-new-alerts-per-hour %q: want a positive number", *vals["feed-new-alerts-per-hour"])
 		}
 		if c.ChannelRates, err = parseRates(*vals["channel-rates"]); err != nil {
 			return c, err

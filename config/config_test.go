@@ -33,6 +33,7 @@ func TestPrecedence(t *testing.T) {
 		SMTPURL: "log", MailFrom: "no-reply@localhost",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
+		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
 	}
 	with := func(f func(*config.Config)) config.Config {
 		c := defaults
@@ -50,6 +51,7 @@ func TestPrecedence(t *testing.T) {
 		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
+		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
 	}
 	allFlags := []string{
 		"--addr", ":7000", "--database-url", "sqlite:/tmp/flag.db", "--base-url", "http://flag.example.org:8000",
@@ -62,6 +64,7 @@ func TestPrecedence(t *testing.T) {
 		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
+		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
 	}
 	tests := []struct {
 		name string
@@ -91,6 +94,8 @@ func TestPrecedence(t *testing.T) {
 				c.SendWorkers, c.SendLease, c.SecretKey = 8, 5*time.Second, "k"
 				c.ChannelRates = map[string]float64{"email": 20, "webhook": 1500.5}
 			})},
+		{"alert feed limits", map[string]string{"PLAZA_FEED_UPDATE_INTERVAL": "1h", "PLAZA_FEED_NEW_ALERTS_PER_HOUR": "5"}, nil,
+			with(func(c *config.Config) { c.FeedUpdateInterval, c.FeedNewAlertsPerHour = time.Hour, 5 })},
 		{"chat API servers", map[string]string{"PLAZA_WECHAT_API_URL": "http://127.0.0.1:9001/", "PLAZA_TELEGRAM_API_URL": "https://bots.example.org"}, nil,
 			with(func(c *config.Config) {
 				c.WeChatAPI, c.TelegramAPI = "http://127.0.0.1:9001", "https://bots.example.org"
@@ -151,6 +156,10 @@ func TestBadValues(t *testing.T) {
 		{"tile-url", "javascript:{z}{x}{y}", `tile-url "javascript:`},
 		{"wechat-api-url", "api.weixin.qq.com", `wechat-api-url "api.weixin.qq.com"`},
 		{"telegram-api-url", "ftp://bots.example.org", `telegram-api-url "ftp://bots.example.org"`},
+		{"feed-update-interval", "30s", `feed-update-interval "30s"`},
+		{"feed-update-interval", "15", `feed-update-interval "15"`},
+		{"feed-new-alerts-per-hour", "0", `feed-new-alerts-per-hour "0"`},
+		{"feed-new-alerts-per-hour", "many", `feed-new-alerts-per-hour "many"`},
 	}
 	for _, tt := range bad {
 		// The same value is refused whether it comes from a flag or from

@@ -45,9 +45,10 @@ func Copy(ctx context.Context, from, to *DB, progress func(table string, rows in
 	if from.Dialect != SQLite || to.Dialect != Postgres {
 		return nil, errors.New("copy: from a SQLite database to a PostgreSQL one")
 	}
+	// Periodic jobs (River marks them) only look for work, and the leader
+	// queues them again every few seconds: one left by the last stop is
+	// nothing lost.
 	var pending int64
-	// The leader's periodic scans are not work: they find it, and the next
-	// start enqueues them anew.
 	if err := from.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')
 		AND COALESCE(json_extract(metadata, '$.periodic'), 0) = 0`).
 		Scan(&pending); err != nil {

@@ -45,6 +45,9 @@ func (h *delivery) show(c echo.Context) error {
 		AgencyID: a.GTFSAgencyID, Feed: feed, FeedInterval: "60"}
 	if feed != nil {
 		f.FeedURL, f.FeedInterval, f.AutoPublish = feed.URL, strconv.Itoa(feed.IntervalSeconds), feed.AutoPublish
+		if f.Held, err = h.store.HeldAlertChanges(ctx, m, a); err != nil {
+			return err
+		}
 	}
 	return render(c, http.StatusOK, templates.DeliveryPage(m, a, f, h.baseURL))
 }
@@ -77,9 +80,16 @@ func (h *delivery) save(c echo.Context) error {
 		if ferr != nil {
 			return ferr
 		}
+		var held []models.HeldAlertChange
+		if feed != nil {
+			if held, err = h.store.HeldAlertChanges(ctx, m, a); err != nil {
+				return err
+			}
+		}
 		return render(c, http.StatusUnprocessableEntity, templates.DeliveryPage(m, a, templates.DeliveryForm{
 			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, AgencyID: agency,
-			FeedURL: feedIn.URL, FeedInterval: feedIn.Interval, AutoPublish: feedIn.AutoPublish, Feed: feed, Errors: v.Fields}, h.baseURL))
+			FeedURL: feedIn.URL, FeedInterval: feedIn.Interval, AutoPublish: feedIn.AutoPublish, Feed: feed, Held: held,
+			Errors: v.Fields}, h.baseURL))
 	}
 	if err != nil {
 		return err

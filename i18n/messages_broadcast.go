@@ -81,4 +81,12 @@ var broadcastMessages = map[string][2]string{
 	"feeds.status_ok":                 {"Last read successfully %s.", "最近一次成功读取：%s。"},
 	"feeds.status_never":              {"Not read yet.", "尚未读取。"},
 	"feeds.status_error":              {"Last attempt failed: %s", "最近一次读取失败：%s"},
+	"feeds.capped":                    {"%d new alerts of this feed were not imported: it has already created %d notices this hour, the most Plaza allows one feed, so that a runaway feed cannot flood followers with messages. They are imported from %s if they are still in the feed.", "此订阅源有 %d 条新警报未导入：本小时内它已生成 %d 条通知，达到 Plaza 对单个订阅源的上限，以免失控的订阅源向关注者大量发送消息。如果这些警报仍在订阅源中，将于 %s 起导入。"},
+	"feeds.held_lead":                 {"Changes held back: %d. An alert's changes go out to followers at most once per update interval, so a feed whose text keeps changing cannot send a message each time. The latest change of each alert waits here and goes out by itself, as one update.", "暂缓发送的变更：%d 条。同一警报的变更在每个更新间隔内最多向关注者发送一次，因此文字不断变化的订阅源不会每次都发送消息。每条警报的最新变更在此等待，到时自动作为一次更新发出。"},
+	"feeds.held_caption":              {"Alert changes held back", "暂缓发送的警报变更"},
+	"feeds.held_alert":                {"Alert", "警报"},
+	"feeds.held_latest":               {"Latest text", "最新内容"},
+	"feeds.held_since":                {"Held since", "暂缓自"},
+	"feeds.held_until":                {"Goes out", "发送时间"},
+	"feeds.held_next_poll":            {"at the first poll from %s", "%s 起的首次轮询时"},
 }

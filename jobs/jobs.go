@@ -127,18 +127,6 @@ func (Digest) Queue() string { return QueueMail }
 // Unique lets every scan offer the follower while only one digest waits.
 func (Digest) Unique() bool { return true }
 
-// PollFeeds polls the alert feeds that are due.
-type PollFeeds struct{}
-
-// Kind names the job for River.
-func (PollFeeds) Kind() string { return "alertfeed_poll_due" }
-
-// Queue is the feeds queue: a feed that hangs holds up feeds only.
-func (PollFeeds) Queue() string { return QueueFeeds }
-
-// Unique keeps a poll stuck on a slow feed from being joined by the next.
-func (PollFeeds) Unique() bool { return true }
-
 // Housekeeping removes expired sessions and rate-limit windows.
 type Housekeeping struct{}
 
@@ -147,3 +135,38 @@ func (Housekeeping) Kind() string { return "housekeeping" }
 
 // Unique keeps one run at a time.
 func (Housekeeping) Unique() bool { return true }
+
+// ScanFeeds claims the alert feeds whose poll is due and queues a PollFeed
+// for each. River's leader enqueues it every few seconds.
+type ScanFeeds struct{}
+
+// Kind names the job for River.
+func (ScanFeeds) Kind() string { return "alert_feed_scan" }
+
+// Queue is the default queue: a scan is one short UPDATE.
+func (ScanFeeds) Queue() string { return QueueDefault }
+
+// Unique keeps scans from piling up behind a slow database.
+func (ScanFeeds) Unique() bool { return true }
+
+// MaxAttempts is one: the next scan is the retry.
+func (ScanFeeds) MaxAttempts() int { return 1 }
+
+// PollFeed polls one external alert feed.
+type PollFeed struct {
+	FeedID int64 `json:"feed_id"`
+}
+
+// Kind names the job for River.
+func (PollFeed) Kind() string { return "alert_feed_poll" }
+
+// Queue is the feeds queue, so a feed that hangs holds only a feeds worker.
+func (PollFeed) Queue() string { return QueueFeeds }
+
+// Unique means one poll of a feed at a time: a slow poll is never doubled
+// by the next scan.
+func (PollFeed) Unique() bool { return true }
+
+// MaxAttempts is one: a failed poll is recorded on the feed and the feed's
+// next turn is the retry.
+func (PollFeed) MaxAttempts() int { return 1 }

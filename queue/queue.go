@@ -112,9 +112,9 @@ func uniqueStates() []rivertype.JobState {
 		rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 }
 
-// InsertOpts reads a job's priority, queue and uniqueness from the optional
-// methods Priority() int, Queue() string and Unique() bool, so package jobs
-// needs no River import.
+// InsertOpts reads a job's priority, queue, attempts and uniqueness from
+// the optional methods Priority() int, Queue() string, MaxAttempts() int
+// and Unique() bool, so package jobs needs no River import.
 func InsertOpts(job Job) *river.InsertOpts {
 	var opts river.InsertOpts
 	if p, ok := job.(interface{ Priority() int }); ok {
@@ -122,6 +122,9 @@ func InsertOpts(job Job) *river.InsertOpts {
 	}
 	if q, ok := job.(interface{ Queue() string }); ok {
 		opts.Queue = q.Queue()
+	}
+	if m, ok := job.(interface{ MaxAttempts() int }); ok {
+		opts.MaxAttempts = m.MaxAttempts()
 	}
 	if u, ok := job.(interface{ Unique() bool }); ok && u.Unique() {
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates()}
