@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -57,4 +58,53 @@ func TestText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notice is a typical notice body: a few paragraphs, emphasis, a list, a
+// link and Chinese text.
+const notice = "**Line 12** is *diverted* from 22:00 tonight because of road works.\n\n" +
+	"Avoid:\n\n- Harbour Rd\n- Bridge St\n\n" +
+	"See [the map](https://example.org/map) or https://example.org/status for updates.\n\n" +
+	"**12 路**今晚 22:00 起改道，请留意站牌。"
+
+// Pages, the Atom feed and the studio preview call HTML on every request,
+// and every entry of a feed calls it again: it has to be cheap.
+func BenchmarkHTML(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		HTML(notice)
+	}
+}
+
+func BenchmarkText(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Text(notice)
+	}
+}
+
+// The converter and the policy are shared by every request: rendering
+// from many goroutines at once must give what one goroutine gets (run
+// with -race to see a shared write).
+func TestConcurrentRendersAgree(t *testing.T) {
+	inputs := []string{notice, "| a | b |\n|---|---|\n| 1 | 2 |", "Hello <script>alert(1)</script> [x](javascript:y)", "~~old~~ https://example.org"}
+	wantHTML, wantText := map[string]string{}, map[string]string{}
+	for _, in := range inputs {
+		wantHTML[in], wantText[in] = HTML(in), Text(in)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				in := inputs[(g+i)%len(inputs)]
+				if got := HTML(in); got != wantHTML[in] {
+					t.Errorf("HTML(%q) = %q concurrently, %q alone", in, got, wantHTML[in])
+				}
+				if got := Text(in); got != wantText[in] {
+					t.Errorf("Text(%q) = %q concurrently, %q alone", in, got, wantText[in])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
