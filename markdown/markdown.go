@@ -15,32 +15,46 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
-// parser builds the converter. Raw HTML in the source is not passed
-// through (goldmark's default without html.WithUnsafe), and the output is
-// sanitized again, so a notice cannot carry script into a page or a mail.
-func parser() goldmark.Markdown {
-	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
+// converter and policy are built once, here, and only read afterwards:
+// building them costs many times what a render does (goldmark.New wires its
+// parsers, UGCPolicy compiles dozens of patterns; figures in
+// bench/README.md), and notice pages, Atom entries and previews render on
+// every request. Both are safe for concurrent use once built (goldmark
+// finishes its set-up under a sync.Once on first use, bluemonday documents
+// a built policy as safe to share), so every caller shares them without
+// having to be handed a renderer.
+//
+// Raw HTML in the source is not passed through (goldmark's default without
+// html.WithUnsafe), and the output is sanitized again, so a notice cannot
+// carry script into a page or a mail.
+var (
+	converter = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
+	policy    = ugcPolicy()
+)
+
+func ugcPolicy() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(false)
+	return p
 }
 
 // HTML renders src as sanitized HTML.
 func HTML(src string) string {
 	var buf bytes.Buffer
-	if err := parser().Convert([]byte(src), &buf); err != nil {
+	if err := converter.Convert([]byte(src), &buf); err != nil {
 		// goldmark only fails on a failing writer; a bytes.Buffer does
 		// not fail, but show the text rather than nothing.
 		return bluemonday.StrictPolicy().Sanitize(src)
 	}
-	p := bluemonday.UGCPolicy()
-	p.RequireNoFollowOnLinks(true)
-	p.AddTargetBlankToFullyQualifiedLinks(false)
-	return p.Sanitize(buf.String())
+	return policy.Sanitize(buf.String())
 }
 
 // Text renders src as readable plain text: paragraphs, "- " list items,
 // links as "text (URL)", emphasis dropped.
 func Text(src string) string {
 	source := []byte(src)
-	doc := parser().Parser().Parse(text.NewReader(source))
+	doc := converter.Parser().Parse(text.NewReader(source))
 	var b strings.Builder
 	writeBlocks(&b, doc, source, "")
 	out := strings.TrimSpace(b.String())
