@@ -26,6 +26,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SMTPURL         string
 	MailFrom        string
+	// DrainTimeout is how long the background workers get on SIGTERM,
+	// after the HTTP shutdown and apart from it, to finish and record the
+	// batches and jobs in flight before the database closes.
+	DrainTimeout time.Duration
 	// TrustedProxies are the networks whose X-Forwarded-For header is
 	// believed; empty means clients connect directly.
 	TrustedProxies []*net.IPNet
@@ -83,6 +87,7 @@ func Settings() []Setting {
 		{"log-format", "PLAZA_LOG_FORMAT", "text", "text or json"},
 		{"login-limit", "PLAZA_LOGIN_LIMIT", "5", "failed sign-ins allowed per e-mail address in 15 minutes"},
 		{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
+		{"drain-timeout", "PLAZA_DRAIN_TIMEOUT", "1m", "how long the background workers get on SIGTERM, after the requests, to finish and record the messages in flight"},
 		{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
 		{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
 		{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},
@@ -147,6 +152,9 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		}
 		if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
 			return c, fmt.Errorf("shutdown-timeout %q: want a duration such as 15s", *vals["shutdown-timeout"])
+		}
+		if c.DrainTimeout, err = time.ParseDuration(*vals["drain-timeout"]); err != nil || c.DrainTimeout <= 0 {
+			return c, fmt.Errorf("drain-timeout %q: want a duration such as 1m", *vals["drain-timeout"])
 		}
 		for _, cidr := range strings.Split(*vals["trusted-proxies"], ",") {
 			if cidr = strings.TrimSpace(cidr); cidr == "" {

@@ -29,7 +29,7 @@ func load(env map[string]string, args ...string) (config.Config, error) {
 func TestPrecedence(t *testing.T) {
 	defaults := config.Config{
 		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
-		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second,
+		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second, DrainTimeout: time.Minute,
 		SMTPURL: "log", MailFrom: "no-reply@localhost",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
@@ -47,7 +47,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	fromEnv := config.Config{
 		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
-		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second,
+		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second, DrainTimeout: time.Minute,
 		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
@@ -60,7 +60,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	fromFlags := config.Config{
 		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
-		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute,
+		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute, DrainTimeout: time.Minute,
 		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
@@ -81,6 +81,8 @@ func TestPrecedence(t *testing.T) {
 			func() config.Config { c := fromEnv; c.LoginLimit = 9; return c }()},
 		{"one variable, the rest defaults", map[string]string{"PLAZA_SHUTDOWN_TIMEOUT": "1m30s"}, nil,
 			with(func(c *config.Config) { c.ShutdownTimeout = 90 * time.Second })},
+		{"drain timeout", map[string]string{"PLAZA_DRAIN_TIMEOUT": "2m30s"}, nil,
+			with(func(c *config.Config) { c.DrainTimeout = 150 * time.Second })},
 		{"single-dash flag", nil, []string{"-addr", ":1234"}, with(func(c *config.Config) { c.Addr = ":1234" })},
 		{"base URL loses its trailing slash", map[string]string{"PLAZA_BASE_URL": "https://plaza.example.org/"}, nil,
 			with(func(c *config.Config) { c.BaseURL = "https://plaza.example.org" })},
@@ -131,6 +133,8 @@ func TestBadValues(t *testing.T) {
 		{"shutdown-timeout", "15", `shutdown-timeout "15"`},
 		{"shutdown-timeout", "0s", `shutdown-timeout "0s"`},
 		{"shutdown-timeout", "-1s", `shutdown-timeout "-1s"`},
+		{"drain-timeout", "0s", `drain-timeout "0s"`},
+		{"drain-timeout", "1", `drain-timeout "1"`},
 		{"base-url", "ftp://x", `base-url "ftp://x"`},
 		{"trusted-proxies", "10.0.0.1", `trusted-proxies "10.0.0.1"`},
 		{"mail-from", "not an address", `mail-from "not an address"`},
