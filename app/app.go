@@ -232,17 +232,35 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs and batches finish until ctx ends; unfinished
-// ones are picked up again by the next start.
+// Stop stops the job workers and the broadcast engine, and waits until the
+// jobs and the messages in flight are finished and recorded, and the unsent
+// rest of each claim given back, or until ctx ends; what is unfinished then
+// is picked up again by the next start. ctx is the drain's own budget: a
+// message in flight takes up to the engine's SendTimeout, then it is
+// recorded, and the database must stay open until then; so do not pass a
+// context already spent on something else.
 func (a *App) Stop(ctx context.Context) error {
+	jobs := make(chan error, 1)
+	go func() { jobs <- a.Jobs.Stop(ctx) }()
+	var errs []error
 	if a.cancel != nil {
 		a.cancel()
 		select {
 		case <-a.stopped:
 		case <-ctx.Done():
 		}
+		// Checked again because select picks at random when both are
+		// ready: only an engine still running is an error.
+		select {
+		case <-a.stopped:
+		default:
+			errs = append(errs, fmt.Errorf("broadcast workers still sending: %w", ctx.Err()))
+		}
 	}
-	return a.Jobs.Stop(ctx)
+	if err := <-jobs; err != nil {
+		errs = append(errs, fmt.Errorf("job workers: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // Close releases the database; call it after Stop.

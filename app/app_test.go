@@ -1,0 +1,85 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/app"
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/models"
+)
+
+// held is a channel whose sends wait until the test lets them go, so the
+// app can be stopped while a batch is in flight.
+type held struct {
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *held) Name() string { return models.ChannelWebhook }
+
+func (h *held) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
+	h.once.Do(func() { close(h.entered) })
+	<-h.release
+	return broadcast.SentResult()
+}
+
+// TestStopFinishesTheBatchInFlight: Stop does not report the workers
+// stopped while a batch is still being sent, and given a budget it waits
+// until the batch is sent and recorded, so the database can close after it.
+func TestStopFinishesTheBatchInFlight(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		ch := &held{entered: make(chan struct{}), release: make(chan struct{})}
+		release := sync.OnceFunc(func() { close(ch.release) })
+		defer release() // a failing test must not leave the send hanging
+		a := apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Channels = []broadcast.Channel{ch} })
+		fx := apptest.Seed(t, a)
+		ctx, owner := context.Background(), fx.Member(models.RoleOwner)
+		const followers = 3
+		for i := range followers {
+			if _, err := a.Store.SeedFollower(ctx, fx.Account.ID, models.ChannelWebhook, fmt.Sprintf("+1-555-%d", i), "", "en", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Held", BodyEn: "Sent while stopping."}
+		n, err := a.Store.CreateNotice(ctx, owner, fx.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, b, err := a.Store.PublishNotice(ctx, owner, fx.Account, n.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-ch.entered:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no message was sent")
+		}
+
+		spent, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := a.Stop(spent); err == nil || !strings.Contains(err.Error(), "broadcast workers still sending") {
+			t.Fatalf("Stop with no time left while a batch is in flight: %v; want it to say the workers are still sending", err)
+		}
+
+		release()
+		budget, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := a.Stop(budget); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		var got models.Broadcast
+		if err := a.Store.DB().First(&got, b.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got.Sent != followers || got.Status != models.BroadcastDone {
+			t.Fatalf("after Stop the broadcast is %s with %d of %d sent; want the batch in flight recorded", got.Status, got.Sent, followers)
+		}
+	})
+}
