@@ -1,17 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -49,7 +52,10 @@ type sink struct {
 
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	time.Sleep(s.delay)
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	time.Sleep(delay)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := webhook.Verify(s.secret, r.Header.Get("X-Plaza-Timestamp"), r.Header.Get("X-Plaza-Signature"), body, time.Now(), 5*time.Minute); err != nil {
@@ -70,6 +76,13 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.got[m.Recipient.FollowerID]++
 	s.seen[r.Header.Get("X-Plaza-Delivery")]++
 	s.n++
+}
+
+// setDelay makes the receiver slower (or faster) from now on.
+func (s *sink) setDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 func (s *sink) count() int {
@@ -130,14 +143,22 @@ func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
 
 // serve starts `plaza serve` as a child process.
 func (r *broadcastRun) serve(addr string, workers, batch int) *exec.Cmd {
+	cmd := r.command(addr, workers, batch)
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	return cmd
+}
+
+// command is the `plaza serve` that serve starts, not yet started, for a
+// test that adds flags (a flag given twice takes the last value) or reads
+// the log.
+func (r *broadcastRun) command(addr string, workers, batch int) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "serve", "--addr", addr, "--database-url", r.cfg.DatabaseURL,
 		"--send-workers", fmt.Sprint(workers), "--send-batch", fmt.Sprint(batch), "--send-lease", "2s",
 		"--secret-key", r.cfg.SecretKey, "--shutdown-timeout", "20s", "--log-level", "warn")
 	cmd.Env = append(append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1"), r.env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
 	return cmd
 }
 
@@ -336,4 +357,100 @@ func TestGracefulShutdownLosesNothing(t *testing.T) {
 		}
 		t.Logf("stopped after %d of %d messages, %d pages served during the run", atStop, followers, served)
 	})
+}
+
+// TestShutdownDrainsPastASlowRequest sends SIGTERM during a broadcast while
+// a request outlives PLAZA_SHUTDOWN_TIMEOUT (an upload the client never
+// finishes). The request is cut off, but the send workers still finish and
+// record their batches before the database closes, so after a restart every
+// follower has the notice exactly once.
+func TestShutdownDrainsPastASlowRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real Plaza processes")
+	}
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		const followers, workers, batch = 3000, 2, 50
+		r := newBroadcastRun(t, dbURL, followers)
+		// A slow receiver: a batch is in flight nearly all the time, and
+		// the broadcast lasts well past the shutdown timeout.
+		r.rcv.setDelay(200 * time.Millisecond)
+		deadline := time.Now().Add(90 * time.Second)
+		addr := freeAddr(t)
+		first := r.command(addr, workers, batch)
+		// A lease far longer than a batch, so that nothing but the
+		// shutdown can make a message go out twice.
+		first.Args = append(first.Args, "--shutdown-timeout", "1s", "--send-lease", "10s")
+		var logs syncBuffer
+		first.Stderr = io.MultiWriter(os.Stderr, &logs)
+		if err := first.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r.waitSent(followers/10, deadline)
+		slowUpload(t, addr)
+		if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- first.Wait() }()
+		select {
+		case err := <-exited:
+			var exit *exec.ExitError
+			if err != nil && (!errors.As(err, &exit) || !exit.Exited()) {
+				t.Fatalf("plaza did not exit by itself on SIGTERM: %v", err)
+			}
+		case <-time.After(time.Until(deadline)):
+			_ = first.Process.Kill()
+			t.Fatalf("plaza still running long after SIGTERM\n%s", logs.String())
+		}
+		atStop := r.rcv.count()
+		if atStop >= followers {
+			t.Fatalf("the broadcast finished before the SIGTERM; slow the sink down")
+		}
+		log := logs.String()
+		if !strings.Contains(log, "shutdown: ") || !strings.Contains(log, "deadline exceeded") {
+			t.Fatalf("the upload did not outlive the shutdown timeout, so this test tested nothing:\n%s", log)
+		}
+		if strings.Contains(log, "database is closed") {
+			t.Fatalf("the database was closed under the workers:\n%s", log)
+		}
+		second := r.serve("127.0.0.1:0", workers, batch)
+		defer func() {
+			_ = second.Process.Signal(syscall.SIGTERM)
+			_ = second.Wait()
+		}()
+		r.waitDone(deadline)
+		if dups := r.check(0); dups != 0 {
+			t.Fatalf("%d sent twice", dups)
+		}
+		t.Logf("stopped after %d of %d messages", atStop, followers)
+	})
+}
+
+// slowUpload starts a form POST whose body the client sends a byte at a
+// time and never finishes, and returns once Plaza's handler is reading it
+// (Plaza answered the Expect: 100-continue).
+func slowUpload(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Content-Length: 100000\r\nExpect: 100-continue\r\n\r\n", addr)
+	if err := conn.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 100 ") {
+		t.Fatalf("the upload was not taken in: %q, %v", status, err)
+	}
+	go func() {
+		for {
+			if _, err := conn.Write([]byte("e")); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 
 	"github.com/plazahq/plaza/app"
 )
@@ -47,19 +46,31 @@ func serve(ctx context.Context, args []string, e env) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var errs []error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		errs = append(errs, fmt.Errorf("serve: %w", err))
 	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			// Waiting longer for a slow upload or download would only
+			// delay the workers' drain, or tempt the process manager
+			// to kill us in the middle of it.
+			srv.Close()
+			errs = append(errs, fmt.Errorf("shutdown: requests still running after %s were cut off: %w", cfg.ShutdownTimeout, err))
+		}
 	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	// Whatever happened to the HTTP server, the workers finish and record
+	// the batches in flight before the deferred Close takes the database
+	// away; they get a budget of their own, since the requests may have
+	// used up the shutdown timeout.
+	log.Info("stopping the workers", "timeout", cfg.DrainTimeout.String())
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := a.Stop(dctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop workers: %w", err))
 	}
-	if err := a.Stop(sctx); err != nil {
-		return fmt.Errorf("stop workers: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
