@@ -190,6 +190,18 @@ func (r *broadcastRun) waitDone(deadline time.Time) {
 	}
 }
 
+// restart starts `plaza serve` again (stopped when the test ends), waits
+// for it to finish the broadcast, and checks the deliveries as check does.
+func (r *broadcastRun) restart(workers, batch int, deadline time.Time, maxDups int) int {
+	again := r.serve("127.0.0.1:0", workers, batch)
+	r.t.Cleanup(func() {
+		_ = again.Process.Signal(syscall.SIGTERM)
+		_ = again.Wait()
+	})
+	r.waitDone(deadline)
+	return r.check(maxDups)
+}
+
 // check verifies every follower got the notice, with at most maxDups
 // repeats, and returns the number of repeats.
 func (r *broadcastRun) check(maxDups int) int {
@@ -266,13 +278,7 @@ func TestKilledWorkerLosesNoMessage(t *testing.T) {
 		if atKill >= followers {
 			t.Fatalf("the broadcast finished (%d sent) before the kill; slow the sink down", atKill)
 		}
-		second := r.serve("127.0.0.1:0", workers, batch)
-		defer func() {
-			_ = second.Process.Signal(syscall.SIGTERM)
-			_ = second.Wait()
-		}()
-		r.waitDone(deadline)
-		dups := r.check(workers * concurrency)
+		dups := r.restart(workers, batch, deadline, workers*concurrency)
 		t.Logf("killed after %d of %d messages; %d sent twice (bound %d)", atKill, followers, dups, workers*concurrency)
 	})
 }
@@ -343,13 +349,7 @@ func TestGracefulShutdownLosesNothing(t *testing.T) {
 		if atStop >= followers {
 			t.Fatalf("the broadcast finished before the SIGTERM; slow the sink down")
 		}
-		second := r.serve("127.0.0.1:0", workers, batch)
-		defer func() {
-			_ = second.Process.Signal(syscall.SIGTERM)
-			_ = second.Wait()
-		}()
-		r.waitDone(deadline)
-		if dups := r.check(0); dups != 0 {
+		if dups := r.restart(workers, batch, deadline, 0); dups != 0 {
 			t.Fatalf("%d sent twice", dups)
 		}
 		if len(broken) > 0 || served == 0 {
@@ -413,13 +413,7 @@ func TestShutdownDrainsPastASlowRequest(t *testing.T) {
 		if strings.Contains(log, "database is closed") {
 			t.Fatalf("the database was closed under the workers:\n%s", log)
 		}
-		second := r.serve("127.0.0.1:0", workers, batch)
-		defer func() {
-			_ = second.Process.Signal(syscall.SIGTERM)
-			_ = second.Wait()
-		}()
-		r.waitDone(deadline)
-		if dups := r.check(0); dups != 0 {
+		if dups := r.restart(workers, batch, deadline, 0); dups != 0 {
 			t.Fatalf("%d sent twice", dups)
 		}
 		t.Logf("stopped after %d of %d messages", atStop, followers)
