@@ -33,11 +33,9 @@ type claimRun struct {
 	claims  []claimed
 	started time.Time
 
-	// mu orders renewals against recordings, so open is exact when a
-	// renewal compares it with the rows it could extend.
-	mu sync.Mutex
-	// open is how many claimed rows are neither recorded nor given back.
-	open int
+	// open is how many claimed rows are neither recorded nor given back
+	// (counting those being written).
+	open atomic.Int64
 	// halted says why sends must stop ("" while they may go on).
 	halted atomic.Pointer[string]
 	// handled counts outcomes recorded other than give-backs.
@@ -61,9 +59,14 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 	// Database work of a claim goes on through shutdown: what was sent
 	// must be recorded, and what was not must be given back.
 	dbctx := context.WithoutCancel(ctx)
-	r.open = len(r.claims)
-	rec := &recorder{run: r, ctx: dbctx, reqs: make(chan recordReq, 64), done: make(chan struct{})}
-	go rec.loop()
+	r.open.Store(int64(len(r.claims)))
+	var failed atomic.Pointer[error]
+	record := func(outs []outcome) {
+		if err := e.rec.record(r, outs); err != nil {
+			failed.CompareAndSwap(nil, &err)
+			r.halt("cannot record: " + err.Error())
+		}
+	}
 	beat := make(chan struct{})
 	var beats sync.WaitGroup
 	beats.Go(func() { r.heartbeat(dbctx, beat) })
@@ -117,9 +120,7 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 			units = append(units, []*claimed{c})
 		}
 	}
-	if len(first) > 0 {
-		rec.record(first)
-	}
+	record(first)
 
 	slots := semaphore.NewWeighted(int64(e.opts.Concurrency))
 	var sends sync.WaitGroup
@@ -139,7 +140,7 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 		}
 		sends.Go(func() {
 			defer slots.Release(w)
-			rec.record(r.deliver(dbctx, u))
+			record(r.deliver(dbctx, u))
 		})
 	}
 	sends.Wait()
@@ -151,15 +152,15 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 			back = append(back, outcome{followerID: c.FollowerID, status: DeliveryQueued, next: e.opts.Now(), release: true})
 		}
 	}
-	if len(back) > 0 {
-		rec.record(back)
-	}
-	close(rec.reqs)
-	<-rec.done
+	record(back)
 	if why := r.halted.Load(); why != nil && *why != "cancelled" {
 		e.log.Warn("broadcast claim stopped", "broadcast", r.b.ID, "why", *why, "unsent", len(back))
 	}
-	return int(r.handled.Load()), rec.err
+	var err error
+	if p := failed.Load(); p != nil {
+		err = *p
+	}
+	return int(r.handled.Load()), err
 }
 
 // deliver sends one unit: a message, or a chunk for a batch channel.
@@ -185,10 +186,12 @@ func (r *claimRun) heartbeat(ctx context.Context, stop <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		r.mu.Lock()
-		open := r.open
 		renewed, status, err := e.ledger.renew(ctx, r.b.ID, first, last, r.token, e.opts.Now().Add(e.opts.Lease))
-		r.mu.Unlock()
+		// Read after the renewal: a row recorded meanwhile was already
+		// taken off open before its write, so every row still counted
+		// here was ours and being sent when the renewal ran, unless
+		// another worker took it.
+		open := r.open.Load()
 		if err != nil {
 			// The next tick tries again; the lease has room for it.
 			e.log.Warn("renew broadcast claim", "broadcast", r.b.ID, "err", err)
@@ -197,40 +200,68 @@ func (r *claimRun) heartbeat(ctx context.Context, stop <-chan struct{}) {
 		switch {
 		case status == models.BroadcastCancelled:
 			r.halt("cancelled")
-		case int(renewed) < open:
-			r.halt(fmt.Sprintf("lease lost: %d of %d deliveries taken over", open-int(renewed), open))
+		case renewed < open:
+			r.halt(fmt.Sprintf("lease lost: %d of %d deliveries taken over", open-renewed, open))
 		}
 	}
 }
 
-// recorder writes a claim's outcomes as they come: each sender hands its
-// outcomes over and waits; whatever arrived meanwhile goes in the same
-// transaction (group commit), so a fast receiver costs one transaction per
-// many messages and a slow one never waits for a whole batch.
+// recorder writes the outcomes of every claim this instance sends, as they
+// come: each sender hands its outcomes over and waits; whatever arrived
+// meanwhile, from any worker, goes in the same transaction (group commit).
+// So a fast receiver costs one transaction per many messages, the workers
+// of an instance never queue on each other for the broadcast's counters,
+// and a slow receiver never waits for a whole batch.
 type recorder struct {
-	run  *claimRun
-	ctx  context.Context
+	e    *Engine
 	reqs chan recordReq
-	done chan struct{}
-	// err is the first recording that failed for good (read after done).
-	err error
 }
+
+// recordWriters is how many transactions of outcomes an instance has
+// under way at once. One: measured against three on PostgreSQL, parallel
+// writers only queued on the broadcast's counters and cut the groups
+// smaller, and on SQLite there is one writer anyway.
+const recordWriters = 1
 
 type recordReq struct {
+	run  *claimRun
 	outs []outcome
-	done chan struct{}
+	err  chan error
 }
 
-// record hands outs over and returns once they are written (or could not
-// be: then the claim halts and the rows wait for their lease to run out).
-func (rc *recorder) record(outs []outcome) {
-	done := make(chan struct{})
-	rc.reqs <- recordReq{outs: outs, done: done}
-	<-done
+func newRecorder(e *Engine) *recorder {
+	return &recorder{e: e, reqs: make(chan recordReq, 256)}
 }
 
+// record hands run's outcomes over and returns once they are written, or
+// could not be (then the rows wait for their lease to run out).
+func (rc *recorder) record(run *claimRun, outs []outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	// Counted as recorded before the write commits, so that a renewal
+	// running meanwhile never finds fewer rows than the claim says it
+	// holds; a failed write puts them back.
+	run.open.Add(-int64(len(outs)))
+	req := recordReq{run: run, outs: outs, err: make(chan error, 1)}
+	rc.reqs <- req
+	err := <-req.err
+	if err != nil {
+		run.open.Add(int64(len(outs)))
+		return err
+	}
+	var n int64
+	for _, o := range outs {
+		if !o.release {
+			n++
+		}
+	}
+	run.handled.Add(n)
+	return nil
+}
+
+// loop writes until the requests channel is closed.
 func (rc *recorder) loop() {
-	defer close(rc.done)
 	for req := range rc.reqs {
 		group := []recordReq{req}
 		n := len(req.outs)
@@ -247,48 +278,44 @@ func (rc *recorder) loop() {
 				break more
 			}
 		}
-		outs := make([]outcome, 0, n)
+		err := rc.write(group)
 		for _, q := range group {
-			outs = append(outs, q.outs...)
-		}
-		if err := rc.write(outs); err != nil && rc.err == nil {
-			rc.err = err
-			rc.run.halt("cannot record: " + err.Error())
-		}
-		for _, q := range group {
-			close(q.done)
+			q.err <- err
 		}
 	}
 }
 
-// write records outs, retrying a failed transaction for a while: the
+// write records a group, retrying a failed transaction for a while: the
 // messages went out, and until the ledger says so they would be sent again
 // once the lease runs out.
-func (rc *recorder) write(outs []outcome) error {
-	r, e := rc.run, rc.run.e
+func (rc *recorder) write(group []recordReq) error {
+	e := rc.e
+	// One entry per claim, so a claim's outcomes of one kind are one
+	// statement however many senders handed them over.
+	var list []claimOutcomes
+	at := map[*claimRun]int{}
+	for _, q := range group {
+		i, ok := at[q.run]
+		if !ok {
+			i = len(list)
+			at[q.run] = i
+			list = append(list, claimOutcomes{broadcast: q.run.b.ID, account: q.run.b.AccountID, token: q.run.token})
+		}
+		list[i].outs = append(list[i].outs, q.outs...)
+	}
+	// Recording goes on through shutdown: what was sent must be written.
+	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	wait := 50 * time.Millisecond
 	for {
-		r.mu.Lock()
-		err := e.ledger.record(rc.ctx, r.b.ID, r.b.AccountID, r.token, outs, e.opts.Now())
+		err := e.ledger.record(ctx, list, e.opts.Now())
 		if err == nil {
-			r.open -= len(outs)
-		}
-		r.mu.Unlock()
-		if err == nil {
-			var n int64
-			for _, o := range outs {
-				if !o.release {
-					n++
-				}
-			}
-			r.handled.Add(n)
 			return nil
 		}
 		if time.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("record %d outcomes: %w", len(outs), err)
+			return fmt.Errorf("record outcomes: %w", err)
 		}
-		e.log.Warn("record deliveries, trying again", "broadcast", r.b.ID, "err", err)
+		e.log.Warn("record deliveries, trying again", "err", err)
 		time.Sleep(wait)
 		wait = min(2*wait, 2*time.Second)
 	}

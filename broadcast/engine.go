@@ -129,6 +129,8 @@ type Engine struct {
 	wakeEmergency chan struct{}
 	// handled counts deliveries this instance finished, for metrics.
 	handled atomic.Int64
+	// rec writes the outcomes of every worker of this instance.
+	rec *recorder
 
 	// mu guards the fairness bookkeeping of this instance's workers.
 	mu sync.Mutex
@@ -151,7 +153,7 @@ func New(store *models.Store, channels []Channel, log *slog.Logger, opts Options
 		byName[c.Name()] = c
 	}
 	db := store.DB()
-	return &Engine{
+	e := &Engine{
 		store:         store,
 		ledger:        &ledger{db: db, dialect: store.Dialect()},
 		limiter:       NewLimiter(db, store.Dialect()),
@@ -165,6 +167,8 @@ func New(store *models.Store, channels []Channel, log *slog.Logger, opts Options
 		turns:         map[int64]int64{},
 		pace:          map[int64]int{},
 	}
+	e.rec = newRecorder(e)
+	return e
 }
 
 // Handled is how many deliveries this instance has finished (any outcome).
@@ -221,6 +225,14 @@ func (w *MaterializeWorker) Timeout(*river.Job[jobs.Materialize]) time.Duration 
 // the ones in flight (each bounded by SendTimeout), gives back the rest of
 // each claim and returns.
 func (e *Engine) Run(ctx context.Context) {
+	var writers sync.WaitGroup
+	for range recordWriters {
+		writers.Go(e.rec.loop)
+	}
+	defer func() {
+		close(e.rec.reqs)
+		writers.Wait()
+	}()
 	var wg sync.WaitGroup
 	for i := range e.opts.Workers {
 		wg.Go(func() { e.worker(ctx, i, false) })
