@@ -825,7 +825,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		reads := &followerReads{}
 		g := a.DB.Gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
 		g.Statement.ConnPool = readPool{g.Statement.ConnPool, reads}
-		store := models.NewStore(&database.DB{Gorm: g, SQL: a.DB.SQL, Dialect: a.DB.Dialect}, nil)
+		store := models.NewStore(&database.DB{Gorm: g, SQL: a.DB.SQL, Read: a.DB.Read, Dialect: a.DB.Dialect}, nil)
 		check := func(step string) {
 			t.Helper()
 			if reads.rows == 0 {
