@@ -149,7 +149,7 @@ func openSQLite(ctx context.Context, url string, gcfg *gorm.Config, wait time.Du
 		closeBoth()
 		return nil, fmt.Errorf("connect to sqlite database: %w", err)
 	}
-	gdb, err := gorm.Open(sqlite.Dialector{Conn: &writer{db: write, wait: wait}}, gcfg)
+	gdb, err := gorm.Open(sqlite.Dialector{Conn: newWriter(write, wait)}, gcfg)
 	if err != nil {
 		closeBoth()
 		return nil, fmt.Errorf("open sqlite database: %w", err)

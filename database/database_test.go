@@ -247,3 +247,55 @@ func TestSQLiteBusyIsUnavailable(t *testing.T) {
 		t.Fatal("a wrong query is Unavailable")
 	}
 }
+
+// TestSQLiteWriterIsGivenBack: every way a write can end (an error from
+// the database, a failed transaction, a caller who left half-way, a
+// panic) gives the write connection back. With a short wait, one kept by
+// mistake would make the write after it fail with ErrBusy.
+func TestSQLiteWriterIsGivenBack(t *testing.T) {
+	db := open(t, apptest.SQLiteURL(t), database.Options{WriteWait: 50 * time.Millisecond})
+	ctx := t.Context()
+	g := db.Gorm.WithContext(ctx)
+	now := time.Now().UTC()
+	fail := errors.New("changed my mind")
+	ends := map[string]func() error{
+		"bad statement": func() error { return g.Exec(`UPDATE no_such_table SET x = 1`).Error },
+		"duplicate insert returning": func() error {
+			return g.Clauses(clause.Returning{}).Create(&rateLimit{Key: "dup", Hits: 1, WindowEnd: now}).Error
+		},
+		"transaction that fails": func() error {
+			return g.Transaction(func(tx *gorm.DB) error {
+				if err := tx.Exec(`UPDATE rate_limits SET hits = 2`).Error; err != nil {
+					return err
+				}
+				return fail
+			})
+		},
+		"caller gone mid-transaction": func() error {
+			gone, cancel := context.WithCancel(ctx)
+			return db.Gorm.WithContext(gone).Transaction(func(tx *gorm.DB) error {
+				cancel()
+				return tx.Exec(`UPDATE rate_limits SET hits = 3`).Error
+			})
+		},
+		"panic in a transaction": func() (err error) {
+			defer func() {
+				if recover() != nil {
+					err = fail
+				}
+			}()
+			return g.Transaction(func(tx *gorm.DB) error { panic(fail) })
+		},
+	}
+	if err := g.Clauses(clause.Returning{}).Create(&rateLimit{Key: "dup", Hits: 1, WindowEnd: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	for name, end := range ends {
+		if err := end(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		if err := g.Exec(`UPDATE rate_limits SET hits = hits + 1 WHERE key = 'dup'`).Error; err != nil {
+			t.Fatalf("a write after %s: %v", name, err)
+		}
+	}
+}
