@@ -69,6 +69,9 @@ type Options struct {
 	Channels []broadcast.Channel
 	// Feeds overrides the alert-feed poller's tuning (its clock, timeout).
 	Feeds alertfeed.Options
+	// WriteWait bounds the wait for SQLite's write connection
+	// (database.DefaultWriteWait when zero).
+	WriteWait time.Duration
 }
 
 // Migrate applies Plaza's migrations and the job queue's.
@@ -92,7 +95,7 @@ func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 // New opens the database, migrates it and builds the handler and workers.
 // Call Start to run the workers.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := database.OpenOptions(ctx, cfg.DatabaseURL, database.Options{WriteWait: opts.WriteWait})
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +173,13 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 
 	reg := prometheus.NewRegistry()
+	if db.SQL != db.Read {
+		// SQLite's write connection: its wait count and duration show how
+		// much the writes queue.
+		reg.MustRegister(collectors.NewDBStatsCollector(db.SQL, "plaza_write"))
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.SQL, "plaza"),
+		collectors.NewDBStatsCollector(db.Read, "plaza"),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "plaza_deliveries_handled_total",
 			Help: "Deliveries this instance finished (sent, failed, dead or skipped)."},
 			func() float64 { return float64(engine.Handled()) }))

@@ -18,6 +18,10 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s exists; choose a new file", path)
 	}
+	// On the write pool because the read pool's query_only refuses VACUUM,
+	// even INTO another file. `plaza backup` is a process of its own, so
+	// this holds up no writes of the server; in the file, VACUUM INTO only
+	// reads, beside the server's writer.
 	if _, err := db.SQL.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
@@ -49,7 +53,7 @@ func Copy(ctx context.Context, from, to *DB, progress func(table string, rows in
 	// queues them again every few seconds: one left by the last stop is
 	// nothing lost.
 	var pending int64
-	if err := from.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')
+	if err := from.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')
 		AND COALESCE(json_extract(metadata, '$.periodic'), 0) = 0`).
 		Scan(&pending); err != nil {
 		return nil, fmt.Errorf("copy: read the job queue: %w", err)
@@ -59,7 +63,7 @@ func Copy(ctx context.Context, from, to *DB, progress func(table string, rows in
 	}
 	// Tables in the order they were created, which is an order their
 	// foreign keys allow.
-	rows, err := from.SQL.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid`)
+	rows, err := from.Read.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid`)
 	if err != nil {
 		return nil, fmt.Errorf("copy: list tables: %w", err)
 	}
@@ -96,7 +100,7 @@ func Copy(ctx context.Context, from, to *DB, progress func(table string, rows in
 	}
 	var report []CopyReport
 	for _, t := range tables {
-		n, err := copyTable(ctx, from.SQL, tx, t)
+		n, err := copyTable(ctx, from.Read, tx, t)
 		if err != nil {
 			return nil, fmt.Errorf("copy %s: %w", t, err)
 		}

@@ -3,6 +3,7 @@
 package database
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 
 	"github.com/plazahq/plaza/migrations"
 )
@@ -31,20 +33,46 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// DB bundles the gorm handle with the *sql.DB under it, so that migrations,
-// background jobs and models share one connection pool.
+// DB bundles the gorm handle with the *sql.DB pools under it, so that
+// migrations, background jobs and models share them.
+//
+// On SQLite every write goes through one connection, the pool SQL: gorm's
+// writes and transactions, River, migrations. SQLite runs one writer at a
+// time anyway; queueing the writes of this process for one connection
+// hands it from one to the next as soon as it is free, where SQLite's busy
+// handler sleeps and polls, and no write can fail with "database is
+// locked" because another of this process held the lock. Reads outside a
+// transaction use Read, a pool of its own that refuses writes (WAL lets
+// them run beside the writer). On PostgreSQL both are the same pool.
 type DB struct {
-	Gorm    *gorm.DB
-	SQL     *sql.DB
+	Gorm *gorm.DB
+	// SQL is the pool every write goes through; River and the migrations
+	// use it. On SQLite it has one connection.
+	SQL *sql.DB
+	// Read serves reads outside transactions.
+	Read    *sql.DB
 	Dialect Dialect
 }
 
 // DefaultURL is used when no database is configured: a file under ./data.
 const DefaultURL = "sqlite:./data/plaza.db"
 
+// Options tune how the database is opened.
+type Options struct {
+	// WriteWait bounds how long a write through Gorm waits for SQLite's
+	// write connection before failing with ErrBusy (DefaultWriteWait
+	// when zero).
+	WriteWait time.Duration
+}
+
 // Open connects to the database named by url. Accepted forms are
 // postgres://..., postgresql://..., sqlite:PATH and file:PATH.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenOptions(ctx, url, Options{})
+}
+
+// OpenOptions is Open with options.
+func OpenOptions(ctx context.Context, url string, o Options) (*DB, error) {
 	if url == "" {
 		url = DefaultURL
 	}
@@ -54,50 +82,89 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 	}
-	var (
-		gdb     *gorm.DB
-		err     error
-		dialect Dialect
-	)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		dialect = Postgres
-		gdb, err = gorm.Open(postgres.Open(url), gcfg)
+		return openPostgres(pingCtx, url, gcfg)
 	case strings.HasPrefix(url, "sqlite:"), strings.HasPrefix(url, "file:"):
-		dialect = SQLite
-		dsn, derr := sqliteDSN(url)
-		if derr != nil {
-			return nil, derr
-		}
-		gdb, err = gorm.Open(sqlite.Open(dsn), gcfg)
-	default:
-		return nil, fmt.Errorf("database url %q: want postgres://..., sqlite:PATH or file:PATH", url)
+		return openSQLite(pingCtx, url, gcfg, cmp.Or(o.WriteWait, DefaultWriteWait))
 	}
+	return nil, fmt.Errorf("database url %q: want postgres://..., sqlite:PATH or file:PATH", url)
+}
+
+func openPostgres(ctx context.Context, url string, gcfg *gorm.Config) (*DB, error) {
+	gdb, err := gorm.Open(postgres.Open(url), gcfg)
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		return nil, fmt.Errorf("open postgres database: %w", err)
 	}
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, fmt.Errorf("database handle: %w", err)
 	}
-	if dialect == Postgres {
-		sqlDB.SetMaxOpenConns(25)
-		sqlDB.SetMaxIdleConns(10)
-		sqlDB.SetConnMaxLifetime(30 * time.Minute)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pingCtx); err != nil {
+	sqlDB.SetMaxOpenConns(25)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+		return nil, fmt.Errorf("connect to postgres database: %w", err)
 	}
-	return &DB{Gorm: gdb, SQL: sqlDB, Dialect: dialect}, nil
+	return &DB{Gorm: gdb, SQL: sqlDB, Read: sqlDB, Dialect: Postgres}, nil
 }
 
-// sqliteDSN turns sqlite:PATH into a driver DSN with the pragmas Plaza relies
-// on: foreign keys enforced, WAL so readers never wait for the writer, a busy
-// timeout instead of immediate "database is locked" errors, and IMMEDIATE
-// transactions so two writers queue up instead of deadlocking on upgrade.
+// openSQLite opens the write pool (one connection) and the read pool on
+// one file. gorm's own pool is the writer, so its transactions and writes
+// go there; the dbresolver plugin sends its reads outside transactions to
+// the read pool: Find, First, Count and Raw statements that begin with
+// SELECT. Everything else, and every statement inside a transaction, stays
+// on the writer.
+func openSQLite(ctx context.Context, url string, gcfg *gorm.Config, wait time.Duration) (*DB, error) {
+	dsn, err := sqliteDSN(url)
+	if err != nil {
+		return nil, err
+	}
+	// IMMEDIATE transactions take the write lock at BEGIN, so a
+	// transaction never fails half-way because another process (plaza
+	// user, a second serve by mistake) wrote first.
+	write, err := sql.Open(sqlite.DriverName, dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	// The first connection switches the file to WAL, which the readers
+	// need; they are opened after it.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("connect to sqlite database: %w", err)
+	}
+	// query_only makes a write that reaches the read pool by mistake fail
+	// at once instead of racing the writer for SQLite's lock.
+	read, err := sql.Open(sqlite.DriverName, dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	closeBoth := func() { write.Close(); read.Close() }
+	if err := read.PingContext(ctx); err != nil {
+		closeBoth()
+		return nil, fmt.Errorf("connect to sqlite database: %w", err)
+	}
+	gdb, err := gorm.Open(sqlite.Dialector{Conn: newWriter(write, wait)}, gcfg)
+	if err != nil {
+		closeBoth()
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	if err := gdb.Use(dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{sqlite.Dialector{Conn: read}}})); err != nil {
+		closeBoth()
+		return nil, fmt.Errorf("sqlite read pool: %w", err)
+	}
+	return &DB{Gorm: gdb, SQL: write, Read: read, Dialect: SQLite}, nil
+}
+
+// sqliteDSN turns sqlite:PATH into a driver DSN with the pragmas both
+// pools rely on: foreign keys enforced, WAL so readers never wait for the
+// writer, and a busy timeout instead of immediate "database is locked"
+// errors when another process writes to the same file.
 func sqliteDSN(url string) (string, error) {
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	query := ""
@@ -107,23 +174,33 @@ func sqliteDSN(url string) (string, error) {
 	if path == "" {
 		return "", errors.New("sqlite url needs a file path, e.g. sqlite:./data/plaza.db")
 	}
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return "", fmt.Errorf("create database directory: %w", err)
-		}
+	if path == ":memory:" {
+		// Each connection would have a database of its own, and the
+		// readers would never see what the writer wrote.
+		return "", errors.New("sqlite url needs a file path, not :memory: (use a file under a temporary directory)")
 	}
-	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", fmt.Errorf("create database directory: %w", err)
+	}
+	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	if query != "" {
 		params += "&" + query
 	}
 	return "file:" + path + "?" + params, nil
 }
 
-// Close releases the connection pool.
-func (db *DB) Close() error { return db.SQL.Close() }
+// Close releases the connection pools.
+func (db *DB) Close() error {
+	err := db.SQL.Close()
+	if db.Read != db.SQL {
+		err = errors.Join(err, db.Read.Close())
+	}
+	return err
+}
 
-// Ping checks that the database answers, for readiness probes.
-func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+// Ping checks that the database answers, for readiness probes. It asks
+// the read pool, so a probe does not queue behind the writes.
+func (db *DB) Ping(ctx context.Context) error { return db.Read.PingContext(ctx) }
 
 func (db *DB) provider() (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations.FS, string(db.Dialect))

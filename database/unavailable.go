@@ -6,8 +6,13 @@ import (
 	"net"
 	"strings"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of "database is
+// locked".
+const sqliteBusy = 5
 
 // Unavailable reports whether err means the database cannot be reached or
 // is restarting, rather than that a query was wrong: the answer to the
@@ -15,6 +20,15 @@ import (
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, ErrBusy) {
+		return true
+	}
+	// Another process (plaza user, plaza migrate) held the SQLite file's
+	// write lock for longer than the busy timeout.
+	var liteErr *gosqlite.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.Code()&0xff == sqliteBusy
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -742,21 +742,36 @@ func (p readPool) QueryContext(ctx context.Context, query string, args ...any) (
 	return p.ConnPool.QueryContext(ctx, query, args...)
 }
 
+// BeginTx begins on the pool underneath: a *sql.DB, or on SQLite the pool
+// of the write connection, whose transactions are a gorm.ConnPool of its
+// own.
 func (p readPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnPool, error) {
-	b, ok := p.ConnPool.(gorm.TxBeginner)
+	var tx gorm.ConnPool
+	switch b := p.ConnPool.(type) {
+	case gorm.TxBeginner:
+		sqlTx, err := b.BeginTx(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		tx = sqlTx
+	case gorm.ConnPoolBeginner:
+		var err error
+		if tx, err = b.BeginTx(ctx, opts); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, gorm.ErrInvalidTransaction
+	}
+	c, ok := tx.(gorm.TxCommitter)
 	if !ok {
 		return nil, gorm.ErrInvalidTransaction
 	}
-	tx, err := b.BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &readTx{readPool{tx, p.reads}, tx}, nil
+	return &readTx{readPool{tx, p.reads}, c}, nil
 }
 
 type readTx struct {
 	readPool
-	tx *sql.Tx
+	tx gorm.TxCommitter
 }
 
 // gorm needs a pointer here: it asks whether the transaction is nil.
@@ -810,7 +825,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		reads := &followerReads{}
 		g := a.DB.Gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
 		g.Statement.ConnPool = readPool{g.Statement.ConnPool, reads}
-		store := models.NewStore(&database.DB{Gorm: g, SQL: a.DB.SQL, Dialect: a.DB.Dialect}, nil)
+		store := models.NewStore(&database.DB{Gorm: g, SQL: a.DB.SQL, Read: a.DB.Read, Dialect: a.DB.Dialect}, nil)
 		check := func(step string) {
 			t.Helper()
 			if reads.rows == 0 {

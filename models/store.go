@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -28,14 +27,6 @@ type Store struct {
 	// chat caches chat channels' settings for the endpoints platforms
 	// call; shared by the copies With* and Tx make.
 	chat *chatCache
-	// writer queues this process's transactions on SQLite, which runs one
-	// writer at a time: waiting here wakes the next one as soon as the
-	// database is free, where SQLite's busy handler sleeps and polls (tens
-	// of milliseconds under load). A one-slot channel rather than a mutex,
-	// so a wait gives up with the request or after writerWait instead of
-	// hanging. nil on PostgreSQL.
-	writer *sync.Mutex
-	inTx   bool
 }
 
 // Sealer encrypts credentials stored in the database.
@@ -80,11 +71,7 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	st := &Store{db: db.Gorm, dialect: db.Dialect, now: now, chat: newChatCache()}
-	if db.Dialect == database.SQLite {
-		st.writer = &sync.Mutex{}
-	}
-	return st
+	return &Store{db: db.Gorm, dialect: db.Dialect, now: now, chat: newChatCache()}
 }
 
 // Now is the store's clock.
@@ -98,24 +85,20 @@ func (s *Store) DB() *gorm.DB { return s.db }
 
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
-// writerWait bounds how long a transaction waits for the others of this
-// process on SQLite (as long as SQLite's own busy timeout).
-const writerWait = 10 * time.Second
+// ErrBusy is a write that could not start because the database was busy
+// for too long: on SQLite, the other writes of this process held its one
+// write connection for longer than the wait database.Options allows.
+var ErrBusy = database.ErrBusy
 
-// ErrBusy is a transaction that could not start because the database was
-// busy for too long.
-var ErrBusy = errors.New("the database is busy")
-
-// Tx runs fn in one transaction with a store bound to it.
+// Tx runs fn in one transaction with a store bound to it. On SQLite the
+// transaction holds the write connection until it ends, so fn must write
+// through tx only: a write through the outer store would wait for the
+// connection fn itself holds, and fail with ErrBusy.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	if s.writer != nil && !s.inTx {
-		if err := s.lockWriter(ctx); err != nil {
-			return err
-		}
-		defer s.writer.Unlock()
-	}
 	return s.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{db: g, dialect: s.dialect, now: s.now, queue: s.queue, sealer: s.sealer, broadcaster: s.broadcaster, chat: s.chat, writer: s.writer, inTx: true})
+		tx := *s
+		tx.db = g
+		return fn(&tx)
 	})
 }
 
@@ -128,36 +111,4 @@ func notFound(err error, what string) error {
 
 func isUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey)
-}
-
-// lockWriter takes the SQLite writer lock. The lock is a mutex, whose
-// hand-over under contention is much cheaper than a channel's; a wait
-// that has to block runs in a helper goroutine so it can give up with the
-// request or after writerWait.
-func (s *Store) lockWriter(ctx context.Context) error {
-	if s.writer.TryLock() {
-		return nil
-	}
-	got := make(chan struct{})
-	go func() {
-		s.writer.Lock()
-		close(got)
-	}()
-	wait := time.NewTimer(writerWait)
-	defer wait.Stop()
-	var err error
-	select {
-	case <-got:
-		return nil
-	case <-ctx.Done():
-		err = fmt.Errorf("wait for the database: %w", ctx.Err())
-	case <-wait.C:
-		err = fmt.Errorf("wait for the database: %w", ErrBusy)
-	}
-	// The helper still gets the lock in its turn: hand it straight back.
-	go func() {
-		<-got
-		s.writer.Unlock()
-	}()
-	return err
 }

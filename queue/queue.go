@@ -24,6 +24,9 @@ import (
 	"github.com/plazahq/plaza/jobs"
 )
 
+// driver runs River on the pool every write goes through; on SQLite that
+// is one connection, as River's SQLite driver advises, shared with gorm's
+// writes so that they queue for it together.
 func driver(db *database.DB) riverdriver.Driver[*sql.Tx] {
 	if db.Dialect == database.Postgres {
 		return riverdatabasesql.New(db.SQL)
@@ -65,7 +68,7 @@ var ErrNoTransaction = errors.New("enqueue needs a transaction")
 
 // Enqueue adds job inside the gorm transaction tx.
 func (i *Inserter) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind() string }) error {
-	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	sqlTx, ok := database.SQLTx(tx)
 	if !ok {
 		return ErrNoTransaction
 	}
