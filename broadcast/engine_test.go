@@ -3,6 +3,7 @@ package broadcast_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,32 +172,54 @@ func (e *env) waitStatus(id int64, status string, within time.Duration) *models.
 	}
 }
 
+// waitSent waits until the channel has sent n messages.
+func (e *env) waitSent(n int, within time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(within)
+	for e.ch.count() < n {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d messages sent after %v, want %d", e.ch.count(), within, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // checkLedger compares the broadcast's counters with the ledger itself.
+// Counters and rows are read in one statement, so they come from one
+// snapshot even while the engine is still recording.
 func (e *env) checkLedger(id int64) map[string]int64 {
 	e.t.Helper()
 	var rows []struct {
 		Status string
 		Count  int64
 	}
-	if err := e.app.Store.DB().Raw(`SELECT status, COUNT(*) AS count FROM deliveries WHERE broadcast_id = ? GROUP BY status`, id).
+	if err := e.app.Store.DB().Raw(`SELECT status, COUNT(*) AS count FROM deliveries WHERE broadcast_id = ? GROUP BY status
+		UNION ALL SELECT 'counter:sent', sent FROM broadcasts WHERE id = ?
+		UNION ALL SELECT 'counter:failed', failed FROM broadcasts WHERE id = ?
+		UNION ALL SELECT 'counter:dead', dead FROM broadcasts WHERE id = ?
+		UNION ALL SELECT 'counter:held', held FROM broadcasts WHERE id = ?
+		UNION ALL SELECT 'counter:skipped', skipped FROM broadcasts WHERE id = ?
+		UNION ALL SELECT 'counter:total', total FROM broadcasts WHERE id = ?`, id, id, id, id, id, id, id).
 		Scan(&rows).Error; err != nil {
 		e.t.Fatal(err)
 	}
-	got := map[string]int64{}
+	got, counters := map[string]int64{}, map[string]int64{}
 	var total int64
 	for _, r := range rows {
+		if name, ok := strings.CutPrefix(r.Status, "counter:"); ok {
+			counters[name] = r.Count
+			continue
+		}
 		got[r.Status] = r.Count
 		total += r.Count
 	}
-	b := e.broadcast(id)
-	want := map[string]int64{"sent": b.Sent, "failed": b.Failed, "dead": b.Dead, "held": b.Held, "skipped": b.Skipped}
-	for k, v := range want {
-		if got[k] != v {
-			e.t.Errorf("broadcast %d: counter %s = %d, ledger has %d", id, k, v, got[k])
+	for _, k := range []string{"sent", "failed", "dead", "held", "skipped"} {
+		if got[k] != counters[k] {
+			e.t.Errorf("broadcast %d: counter %s = %d, ledger has %d", id, k, counters[k], got[k])
 		}
 	}
-	if total != b.Total {
-		e.t.Errorf("broadcast %d: total %d, ledger has %d rows", id, b.Total, total)
+	if total != counters["total"] {
+		e.t.Errorf("broadcast %d: total %d, ledger has %d rows", id, counters["total"], total)
 	}
 	return got
 }
@@ -442,9 +465,7 @@ func TestCancelStopsABroadcastInFlight(t *testing.T) {
 		e.followers(200)
 		_, b := e.publish(general("Cancel me"))
 		e.waitStatus(b.ID, models.BroadcastSending, 10*time.Second)
-		for e.ch.count() < 10 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		e.waitSent(10, 20*time.Second)
 		skipped, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -479,9 +500,7 @@ func TestEmergencyOvertakesOrdinaryBroadcasts(t *testing.T) {
 		e.followers(150)
 		_, ordinary := e.publish(general("Timetable change"))
 		e.waitStatus(ordinary.ID, models.BroadcastSending, 10*time.Second)
-		for e.ch.count() < 20 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		e.waitSent(20, 20*time.Second)
 		_, urgent := e.publish(models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Typhoon signal 8", BodyEn: "Stay indoors.",
 			CapCategory: "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed", AreaDesc: "Whole city"})
 		if urgent.Priority != models.PriorityEmergency {

@@ -123,9 +123,7 @@ func TestEmergencyOfAnotherAccountIsNotHeldUp(t *testing.T) {
 		}
 		_, slow := e.publish(general("Timetable change"))
 		e.waitStatus(slow.ID, models.BroadcastSending, 10*time.Second)
-		for e.ch.count() < 8 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		e.waitSent(8, 20*time.Second)
 		urgent := e.publishAs(m, safety, extreme("Flash flood"))
 		if urgent.Priority != models.PriorityEmergency {
 			t.Fatalf("extreme safety notice priority = %d", urgent.Priority)
@@ -160,9 +158,7 @@ func TestAccountsTakeTurns(t *testing.T) {
 		m, other, otherFollowers := e.otherAccount("ngo", 20)
 		_, long := e.publish(general("Long"))
 		e.waitStatus(long.ID, models.BroadcastSending, 10*time.Second)
-		for e.ch.count() < 20 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		e.waitSent(20, 20*time.Second)
 		short := e.publishAs(m, other, general("Short"))
 		e.waitStatus(short.ID, models.BroadcastDone, 30*time.Second)
 		if l := e.broadcast(long.ID); l.Status == models.BroadcastDone {
