@@ -607,7 +607,7 @@ func TestScheduledNoticePublishesItselfAndExpires(t *testing.T) {
 		if bs[0].Sent != 5 || e.ch.count() != 5 {
 			t.Fatalf("scheduled broadcast = %+v", bs[0])
 		}
-		// Expiry: the scheduler moves it on once its time has passed.
+		// Expiry: the leader's periodic job moves it on once its time has passed.
 		if err := e.app.Store.DB().Exec(`UPDATE notices SET expires_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), n.ID).Error; err != nil {
 			t.Fatal(err)
 		}

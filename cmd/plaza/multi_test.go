@@ -257,7 +257,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(time.Second) // let both schedulers tick again
+		time.Sleep(time.Second) // let the leader's scan run again
 		if bs, _ := broadcast.NewService(s, nil).ForNotice(ctx, sched.ID); len(bs) != 1 {
 			t.Fatalf("the scheduled notice was published %d times", len(bs))
 		}
