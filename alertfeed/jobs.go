@@ -13,9 +13,7 @@ import (
 // Scan is the periodic job that queues the polls of the due feeds. River
 // runs it on the elected leader only, so one instance scans, not each.
 func Scan(every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-		return jobs.ScanFeeds{}, queue.InsertOpts(jobs.ScanFeeds{})
-	}, &river.PeriodicJobOpts{ID: jobs.ScanFeeds{}.Kind(), RunOnStart: true})
+	return queue.Periodic(river.PeriodicInterval(every), jobs.ScanFeeds{}, true)
 }
 
 // ScanWorker claims the due feeds and queues one PollFeed job for each.

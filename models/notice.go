@@ -555,11 +555,6 @@ func (s *Store) publish(ctx context.Context, a *Account, n *Notice, userID int64
 	if err := s.conn(ctx).Save(n).Error; err != nil {
 		return nil, fmt.Errorf("publish notice: %w", err)
 	}
-	return s.announce(ctx, a, n, userID)
-}
-
-// announce starts the first broadcast of n, just published, and audits it.
-func (s *Store) announce(ctx context.Context, a *Account, n *Notice, userID int64) (*Broadcast, error) {
 	b, err := s.startBroadcast(ctx, n, KindPublish, userID)
 	if err != nil {
 		return nil, err
@@ -699,9 +694,9 @@ func (s *Store) DueScheduledNotices(ctx context.Context, limit int) ([]int64, er
 func (s *Store) PublishScheduled(ctx context.Context, id int64) (bool, error) {
 	done := false
 	err := s.Tx(ctx, func(tx *Store) error {
-		now := tx.Now()
-		claim := tx.conn(ctx).Model(&Notice{}).Where("id = ? AND status = ? AND publish_at <= ?", id, NoticeScheduled, now).
-			Updates(map[string]any{"status": NoticePublished, "published_at": now, "publish_at": nil, "revision": 1, "updated_at": now})
+		// The claim only moves the status; publish below sets the rest.
+		claim := tx.conn(ctx).Model(&Notice{}).Where("id = ? AND status = ? AND publish_at <= ?", id, NoticeScheduled, tx.Now()).
+			Update("status", NoticePublished)
 		if claim.Error != nil {
 			return fmt.Errorf("claim notice: %w", claim.Error)
 		}
@@ -718,7 +713,7 @@ func (s *Store) PublishScheduled(ctx context.Context, id int64) (bool, error) {
 		}
 		// The system carries it out: the audit log shows who scheduled it
 		// and that nobody pressed publish at its time.
-		if _, err := tx.announce(ctx, &a, &n, 0); err != nil {
+		if _, err := tx.publish(ctx, &a, &n, 0); err != nil {
 			return err
 		}
 		done = true
@@ -749,16 +744,19 @@ func (s *Store) ExpireDue(ctx context.Context) (int, error) {
 		if err := tx.conn(ctx).Where("id IN ?", ids).Order("id").Find(&due).Error; err != nil {
 			return fmt.Errorf("expired notices: %w", err)
 		}
+		var list []Account
+		if err := tx.conn(ctx).Where("id IN (SELECT account_id FROM notices WHERE id IN ?)", ids).Find(&list).Error; err != nil {
+			return fmt.Errorf("accounts of expired notices: %w", err)
+		}
 		accounts := map[int64]*Account{}
+		for i := range list {
+			accounts[list[i].ID] = &list[i]
+		}
 		for i := range due {
 			n := &due[i]
 			a := accounts[n.AccountID]
 			if a == nil {
-				a = &Account{}
-				if err := tx.conn(ctx).First(a, n.AccountID).Error; err != nil {
-					return notFound(err, "account")
-				}
-				accounts[n.AccountID] = a
+				return fmt.Errorf("account %d of notice %d: %w", n.AccountID, n.ID, ErrNotFound)
 			}
 			if err := tx.Audit(ctx, a.OrganizationID, 0, "notice.expire", noticeTarget(a, n), n.Title("en")); err != nil {
 				return err

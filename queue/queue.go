@@ -135,11 +135,12 @@ func InsertOpts(job Job) *river.InsertOpts {
 	return &opts
 }
 
-// Periodic is a job the elected leader enqueues on schedule.
+// Periodic is a job the elected leader enqueues on schedule, named by its
+// kind.
 func Periodic(schedule river.PeriodicSchedule, job Job, runOnStart bool) *river.PeriodicJob {
 	return river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) {
 		return job, InsertOpts(job)
-	}, &river.PeriodicJobOpts{RunOnStart: runOnStart})
+	}, &river.PeriodicJobOpts{ID: job.Kind(), RunOnStart: runOnStart})
 }
 
 // Options tune the worker client.
