@@ -41,10 +41,13 @@ func (r *recorder) Name() string { return r.name }
 func (r *recorder) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
 	delay := r.delay
 	r.mu.Lock()
-	if r.delayOf != nil {
-		delay = r.delayOf(m)
-	}
+	delayOf := r.delayOf
 	r.mu.Unlock()
+	if delayOf != nil {
+		// Called outside the lock: it may block, as a receiver that
+		// hangs does.
+		delay = delayOf(m)
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
