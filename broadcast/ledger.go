@@ -359,6 +359,14 @@ func moveBroadcast(ctx context.Context, tx *gorm.DB, b int64, m *broadcastMoves,
 	// queue (retries, rate-limited, not started) is skipped too, or it
 	// would wait for ever in a broadcast nobody sends.
 	if counts[DeliveryQueued] > 0 {
+		// Lock the broadcast first (the counters' update above already
+		// has, when there was one): a cancel running meanwhile either
+		// commits before, and the statement below sees it, or waits and
+		// then skips these rows itself. Without the lock each could miss
+		// the other's rows, leaving them queued for ever.
+		if err := tx.Exec(`UPDATE broadcasts SET status = status WHERE id = ?`, b).Error; err != nil {
+			return fmt.Errorf("lock broadcast: %w", err)
+		}
 		res := tx.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled'
 			WHERE broadcast_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ? AND status = 'cancelled')`, b, b)
 		if res.Error != nil {

@@ -69,7 +69,14 @@ func (l *Limiter) Take(ctx context.Context, key string, rate float64, want int, 
 		if granted < want {
 			wait = time.Duration((1 - (tokens - math.Floor(tokens))) / rate * float64(time.Second))
 		}
-		return tx.Exec(`UPDATE send_buckets SET tokens = ?, updated_at = ? WHERE key = ?`, tokens, now, key).Error
+		// The bucket's time never goes back: a worker whose clock reading
+		// is older than the last Take's must not make the next Take
+		// credit the same interval twice.
+		at := now
+		if b.UpdatedAt.After(at) {
+			at = b.UpdatedAt
+		}
+		return tx.Exec(`UPDATE send_buckets SET tokens = ?, updated_at = ? WHERE key = ?`, tokens, at, key).Error
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("rate limit %s: %w", key, err)
