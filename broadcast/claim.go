@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -122,35 +123,51 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 	}
 	record(first)
 
+	// Concurrency senders take the units in order. A unit's messages hold
+	// slots from before they are sent until their outcomes are recorded
+	// (a chunk for a batch channel holds several).
 	slots := semaphore.NewWeighted(int64(e.opts.Concurrency))
-	var sends sync.WaitGroup
+	var mu sync.Mutex
 	next := 0
-	for ; next < len(units); next++ {
-		if r.stopped() || ctx.Err() != nil || time.Since(r.started) > e.opts.Turn {
-			break
+	var back []outcome
+	giveBack := func(u []*claimed) {
+		for _, c := range u {
+			back = append(back, outcome{followerID: c.FollowerID, status: DeliveryQueued, next: e.opts.Now(), release: true})
 		}
-		u := units[next]
-		w := int64(len(u))
-		if err := slots.Acquire(ctx, w); err != nil {
-			break // shutting down
+	}
+	take := func() []*claimed {
+		mu.Lock()
+		defer mu.Unlock()
+		if next == len(units) || r.stopped() || ctx.Err() != nil || time.Since(r.started) > e.opts.Turn {
+			return nil
 		}
-		if r.stopped() {
-			slots.Release(w)
-			break
-		}
+		next++
+		return units[next-1]
+	}
+	var sends sync.WaitGroup
+	for range min(e.opts.Concurrency, len(units)) {
 		sends.Go(func() {
-			defer slots.Release(w)
-			record(r.deliver(dbctx, u))
+			for u := take(); u != nil; u = take() {
+				w := int64(len(u))
+				if err := slots.Acquire(ctx, w); err != nil || r.stopped() {
+					if err == nil {
+						slots.Release(w)
+					}
+					mu.Lock()
+					giveBack(u)
+					mu.Unlock()
+					return
+				}
+				record(r.deliver(dbctx, u))
+				slots.Release(w)
+			}
 		})
 	}
 	sends.Wait()
 	// What was not started goes back to the queue for the next worker
 	// (this one included), not counted as an attempt.
-	var back []outcome
 	for _, u := range units[next:] {
-		for _, c := range u {
-			back = append(back, outcome{followerID: c.FollowerID, status: DeliveryQueued, next: e.opts.Now(), release: true})
-		}
+		giveBack(u)
 	}
 	record(back)
 	if why := r.halted.Load(); why != nil && *why != "cancelled" {
@@ -262,6 +279,14 @@ func (rc *recorder) record(run *claimRun, outs []outcome) error {
 
 // loop writes until the requests channel is closed.
 func (rc *recorder) loop() {
+	// On PostgreSQL each writer has a connection of its own.
+	var fast *pgWriter
+	if rc.e.ledger.dialect == database.Postgres {
+		if db, err := rc.e.ledger.db.DB(); err == nil {
+			fast = &pgWriter{db: db}
+			defer fast.close()
+		}
+	}
 	for req := range rc.reqs {
 		group := []recordReq{req}
 		n := len(req.outs)
@@ -278,7 +303,7 @@ func (rc *recorder) loop() {
 				break more
 			}
 		}
-		err := rc.write(group)
+		err := rc.write(fast, group)
 		for _, q := range group {
 			q.err <- err
 		}
@@ -288,7 +313,7 @@ func (rc *recorder) loop() {
 // write records a group, retrying a failed transaction for a while: the
 // messages went out, and until the ledger says so they would be sent again
 // once the lease runs out.
-func (rc *recorder) write(group []recordReq) error {
+func (rc *recorder) write(fast *pgWriter, group []recordReq) error {
 	e := rc.e
 	// One entry per claim, so a claim's outcomes of one kind are one
 	// statement however many senders handed them over.
@@ -308,7 +333,7 @@ func (rc *recorder) write(group []recordReq) error {
 	deadline := time.Now().Add(30 * time.Second)
 	wait := 50 * time.Millisecond
 	for {
-		err := e.ledger.record(ctx, list, e.opts.Now())
+		err := e.ledger.record(ctx, fast, list, e.opts.Now())
 		if err == nil {
 			return nil
 		}

@@ -143,6 +143,10 @@ type Engine struct {
 	// pace is how many deliveries of each broadcast the last turn got
 	// through, to size the next claim to what the receiver takes.
 	pace map[int64]int
+	// cursor is the highest follower id this instance's workers have
+	// claimed of each broadcast: the next claim scans on from there, not
+	// over the rows its sibling workers hold.
+	cursor map[int64]int64
 }
 
 // New builds an engine sending through channels.
@@ -166,6 +170,7 @@ func New(store *models.Store, channels []Channel, log *slog.Logger, opts Options
 		busy:          map[int64]int{},
 		turns:         map[int64]int64{},
 		pace:          map[int64]int{},
+		cursor:        map[int64]int64{},
 	}
 	e.rec = newRecorder(e)
 	return e
@@ -248,14 +253,13 @@ func (e *Engine) Run(ctx context.Context) {
 // ordinary broadcasts already under way, and one account's broadcast make
 // room for another's.
 func (e *Engine) worker(ctx context.Context, n int, emergency bool) {
-	cursors := map[int64]int64{}
 	notBefore := map[int64]time.Time{}
 	wake := e.wake
 	if emergency {
 		wake = e.wakeEmergency
 	}
 	for ctx.Err() == nil {
-		did, err := e.step(ctx, emergency, cursors, notBefore)
+		did, err := e.step(ctx, emergency, notBefore)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("broadcast worker", "worker", n, "err", err)
 		}
@@ -276,7 +280,7 @@ func (e *Engine) worker(ctx context.Context, n int, emergency bool) {
 
 // step sends one claim of the first broadcast, in the order of pick, that
 // has deliveries ready. It reports whether it sent anything.
-func (e *Engine) step(ctx context.Context, emergencyOnly bool, cursors map[int64]int64, notBefore map[int64]time.Time) (bool, error) {
+func (e *Engine) step(ctx context.Context, emergencyOnly bool, notBefore map[int64]time.Time) (bool, error) {
 	list, err := e.ledger.activeBroadcasts(ctx, emergencyOnly)
 	if err != nil {
 		return false, err
@@ -286,9 +290,8 @@ func (e *Engine) step(ctx context.Context, emergencyOnly bool, cursors map[int64
 	for _, b := range list {
 		live[b.ID] = true
 	}
-	for id := range cursors {
+	for id := range notBefore {
 		if !live[id] {
-			delete(cursors, id)
 			delete(notBefore, id)
 		}
 	}
@@ -299,7 +302,7 @@ func (e *Engine) step(ctx context.Context, emergencyOnly bool, cursors map[int64
 		}
 	}
 	for _, b := range e.pick(ready, emergencyOnly) {
-		n, wait, err := e.batch(ctx, b, cursors)
+		n, wait, err := e.batch(ctx, b)
 		if err != nil {
 			return false, fmt.Errorf("broadcast %d: %w", b.ID, err)
 		}
@@ -389,7 +392,7 @@ func (e *Engine) setPace(b int64, n int, full bool) {
 
 // batch claims, sends and records up to BatchSize deliveries of b. It
 // returns how many it handled, or when to come back.
-func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (int, time.Duration, error) {
+func (e *Engine) batch(ctx context.Context, b active) (int, time.Duration, error) {
 	now := e.opts.Now()
 	want := e.claimSize(b.ID)
 	accountKey := "account:" + strconv.FormatInt(b.AccountID, 10)
@@ -405,11 +408,12 @@ func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (
 		want = granted
 	}
 	token := newClaimToken()
-	claims, err := e.ledger.claim(ctx, b.ID, cursors[b.ID], want, now, now.Add(e.opts.Lease), token)
-	if err == nil && len(claims) == 0 && cursors[b.ID] > 0 {
+	from := e.cursorOf(b.ID)
+	claims, err := e.ledger.claim(ctx, b.ID, from, want, now, now.Add(e.opts.Lease), token)
+	if err == nil && len(claims) == 0 && from > 0 {
 		// The cursor reached the end: start over, for retries now due,
 		// deliveries given back, and claims of a crashed worker.
-		cursors[b.ID] = 0
+		e.rewind(b.ID, from)
 		claims, err = e.ledger.claim(ctx, b.ID, 0, want, now, now.Add(e.opts.Lease), token)
 	}
 	if rate > 0 && want > len(claims) {
@@ -425,7 +429,7 @@ func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (
 		// skipped; the counters decide.
 		return 0, 0, nil
 	}
-	cursors[b.ID] = claims[len(claims)-1].FollowerID
+	e.advance(b.ID, claims[len(claims)-1].FollowerID)
 	release := e.hold(b.AccountID)
 	defer release()
 	run := &claimRun{e: e, b: b, token: token, claims: claims, started: time.Now()}
@@ -437,6 +441,34 @@ func (e *Engine) batch(ctx context.Context, b active, cursors map[int64]int64) (
 	e.handled.Add(int64(handled))
 	e.setPace(b.ID, handled, handled == len(claims))
 	return handled, 0, err
+}
+
+// cursorOf is where the next claim of broadcast b starts.
+func (e *Engine) cursorOf(b int64) int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cursor[b]
+}
+
+// advance moves b's cursor on to last, unless another worker's claim has
+// gone further.
+func (e *Engine) advance(b, last int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.cursor) > 1000 {
+		clear(e.cursor) // broadcasts long finished; a restart costs one scan
+	}
+	e.cursor[b] = max(e.cursor[b], last)
+}
+
+// rewind starts b's claims over from the beginning, once a claim from
+// cursor found nothing after it (unless another worker moved it since).
+func (e *Engine) rewind(b, from int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cursor[b] == from {
+		delete(e.cursor, b)
+	}
 }
 
 func newClaimToken() int64 {

@@ -145,19 +145,22 @@ type claimed struct {
 func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, leaseEnd time.Time, token int64) ([]claimed, error) {
 	var out []claimed
 	if l.dialect == database.Postgres {
+		// The update finds the locked rows by their ctid (a TID scan):
+		// joined by key, the planner hashes every delivery of the
+		// broadcast for each batch when the table is small enough.
 		err := l.conn(ctx).Raw(`WITH c AS (
-				SELECT follower_id FROM deliveries
+				SELECT ctid FROM deliveries
 				WHERE broadcast_id = ? AND status IN ('queued', 'sending') AND next_at <= ? AND follower_id > ?
 				ORDER BY follower_id LIMIT ? FOR UPDATE SKIP LOCKED
 			), u AS (
 				UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_at = ?, claim = ?
-				FROM c WHERE d.broadcast_id = ? AND d.follower_id = c.follower_id
+				FROM c WHERE d.ctid = c.ctid
 				RETURNING d.follower_id, d.attempts
 			)
 			SELECT u.follower_id, u.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
 				COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language, COALESCE(f.status, '') AS status
 			FROM u LEFT JOIN followers f ON f.id = u.follower_id ORDER BY u.follower_id`,
-			b, now, cursor, n, leaseEnd, token, b).Scan(&out).Error
+			b, now, cursor, n, leaseEnd, token).Scan(&out).Error
 		if err != nil {
 			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}
@@ -256,7 +259,11 @@ type claimedRow struct{ follower, token int64 }
 // again, the outcome of the worker that took the row over. The outcomes of
 // one kind of one broadcast are one statement, whichever claims they come
 // from.
-func (l *ledger) record(ctx context.Context, list []claimOutcomes, now time.Time) error {
+//
+// On PostgreSQL, a broadcast whose outcomes all end their deliveries is
+// written through fast (the recorder's own connection) in one statement;
+// the rest in one transaction.
+func (l *ledger) record(ctx context.Context, fast *pgWriter, list []claimOutcomes, now time.Time) error {
 	moves := map[int64]*broadcastMoves{}
 	var order []int64
 	for _, c := range list {
@@ -281,6 +288,19 @@ func (l *ledger) record(ctx context.Context, list []claimOutcomes, now time.Time
 			}
 		}
 	}
+	rest := order[:0:0]
+	for _, b := range order {
+		if fast == nil || !moves[b].final() {
+			rest = append(rest, b)
+			continue
+		}
+		if err := fast.recordFinal(ctx, b, moves[b], now); err != nil {
+			return fmt.Errorf("broadcast %d: %w", b, err)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
 	return l.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if l.dialect == database.Postgres {
 			// A commit need not wait for the disk: if PostgreSQL itself
@@ -291,7 +311,7 @@ func (l *ledger) record(ctx context.Context, list []claimOutcomes, now time.Time
 				return fmt.Errorf("record: %w", err)
 			}
 		}
-		for _, b := range order {
+		for _, b := range rest {
 			if err := recordRows(tx, b, moves[b], now); err != nil {
 				return fmt.Errorf("broadcast %d: %w", b, err)
 			}
