@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +82,21 @@ func (r *recorder) received(followerID int64) []*broadcast.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]*broadcast.Message(nil), r.got[followerID]...)
+}
+
+// countOf is how many messages of broadcast id were sent.
+func (r *recorder) countOf(id int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, ms := range r.got {
+		for _, m := range ms {
+			if m.Content.BroadcastID == id {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (r *recorder) count() int {
@@ -170,6 +186,28 @@ func (e *env) waitStatus(id int64, status string, within time.Duration) *models.
 		}
 		if time.Now().After(deadline) {
 			e.t.Fatalf("broadcast %d is %s after %v, want %s (%+v)", id, b.Status, within, status, *b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitSettled waits until no delivery of broadcast id is claimed and its
+// counters account for every delivery.
+func (e *env) waitSettled(id int64, within time.Duration) *models.Broadcast {
+	e.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var sending int64
+		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'sending'`, id).
+			Scan(&sending).Error; err != nil {
+			e.t.Fatal(err)
+		}
+		b := e.broadcast(id)
+		if sending == 0 && b.Sent+b.Failed+b.Dead+b.Skipped+b.Held == b.Total {
+			return b
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("broadcast %d not settled after %v: %d deliveries claimed, %+v", id, within, sending, *b)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -473,19 +511,21 @@ func TestCancelStopsABroadcastInFlight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b = e.waitStatus(b.ID, models.BroadcastCancelled, time.Second)
-		time.Sleep(200 * time.Millisecond)
-		sent := e.ch.count()
-		if sent >= 200 || int64(sent)+skipped != 200 {
-			t.Fatalf("sent %d and skipped %d of 200", sent, skipped)
+		e.waitStatus(b.ID, models.BroadcastCancelled, time.Second)
+		// The claim in flight when it was cancelled ends: its messages
+		// under way are recorded, the rest skipped.
+		b = e.waitSettled(b.ID, 20*time.Second)
+		sent := e.ch.countOf(b.ID)
+		if sent >= 200 || int64(sent) != b.Sent || b.Sent+b.Skipped != 200 || b.Skipped < skipped {
+			t.Fatalf("sent %d (cancel skipped %d) of 200: %+v", sent, skipped, b)
 		}
-		time.Sleep(200 * time.Millisecond)
-		if e.ch.count() != sent {
-			t.Fatalf("messages still going out after cancel: %d then %d", sent, e.ch.count())
-		}
-		b = e.broadcast(b.ID)
-		if b.Sent != int64(sent) || b.Skipped != skipped || b.Remaining() != 0 {
-			t.Fatalf("broadcast = %+v", b)
+		// The only ordinary worker sends a later notice to everyone: by
+		// then it has long stopped picking the cancelled one.
+		_, later := e.publish(general("After the cancel"))
+		e.waitStatus(later.ID, models.BroadcastDone, 30*time.Second)
+		if e.ch.countOf(b.ID) != sent || e.ch.countOf(later.ID) != 200 {
+			t.Fatalf("after the cancel: %d messages of the cancelled broadcast (was %d), %d of the later one",
+				e.ch.countOf(b.ID), sent, e.ch.countOf(later.ID))
 		}
 		e.checkLedger(b.ID)
 		if _, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID); err == nil {
@@ -663,11 +703,19 @@ func TestCancelLeavesNothingWaiting(t *testing.T) {
 		e.ch.delay = 20 * time.Millisecond
 		// The gateway is down: every message comes back for a retry an
 		// hour later.
-		e.ch.setScript(func(*broadcast.Message) broadcast.Result { return broadcast.RetryResult("gateway down", 0) })
+		var tries atomic.Int64
+		e.ch.setScript(func(*broadcast.Message) broadcast.Result {
+			tries.Add(1)
+			return broadcast.RetryResult("gateway down", 0)
+		})
 		e.followers(60)
 		_, b := e.publish(general("Never arrives"))
-		e.waitStatus(b.ID, models.BroadcastSending, 10*time.Second)
-		time.Sleep(300 * time.Millisecond) // a few batches retried, one in flight
+		// A batch and more retried, the next in flight.
+		for deadline := time.Now().Add(20 * time.Second); tries.Load() < 15; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d messages tried", tries.Load())
+			}
+		}
 		if _, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil {
 			t.Fatal(err)
 		}
