@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // maxFeedBytes bounds a feed's size; real alert feeds are far smaller.
@@ -44,7 +45,9 @@ const recordTimeout = 10 * time.Second
 
 // Options tune the poller; zero values take the defaults.
 type Options struct {
-	// Client fetches the feeds; nil gets one that gives up after Timeout.
+	// Client fetches the feeds: outbound's client for addresses staff
+	// type, which follows redirects and checks every hop; nil gets one
+	// that reaches public addresses only.
 	Client *http.Client
 	// Timeout bounds one fetch, so a feed that hangs holds one poll job
 	// and nothing else.
@@ -72,7 +75,7 @@ type Poller struct {
 func New(store *models.Store, log *slog.Logger, o Options) *Poller {
 	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: o.Timeout}
+		o.Client = outbound.NewClient(nil)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -110,9 +113,32 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) error {
 		if errors.As(err, &db) {
 			return err
 		}
-		p.log.Warn("alert feed", "feed", f.ID, "url", f.URL, "err", err)
+		// The feed records the short reason staff see; the log has the
+		// transport's or the parser's own words.
+		p.log.Warn("alert feed", "feed", f.ID, "url", f.URL, "err", err, "detail", detail(err))
 	}
 	return nil
+}
+
+// fetchError is a failure to get a feed: Error is the short reason
+// recorded for staff (never the feed's body or a raw transport error,
+// which may come from whatever internal service answered); the error it
+// wraps is for the log.
+type fetchError struct {
+	reason string
+	err    error
+}
+
+func (e *fetchError) Error() string { return e.reason }
+func (e *fetchError) Unwrap() error { return e.err }
+
+// detail is the underlying error of a fetch failure in err, if any.
+func detail(err error) string {
+	var fe *fetchError
+	if errors.As(err, &fe) && fe.err != nil {
+		return fe.err.Error()
+	}
+	return ""
 }
 
 // dbError marks a failure of Plaza's own storage, as opposed to a problem
@@ -174,25 +200,25 @@ func (p *Poller) fetch(ctx context.Context, f *models.AlertFeed) (*gtfs.FeedMess
 	}
 	resp, err := p.opts.Client.Do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("feed unreachable: %w", err)
+		return nil, "", &fetchError{"feed unreachable: " + outbound.Reason(err), err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
 		return nil, f.ETag, nil
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("feed answered HTTP %d", resp.StatusCode)
+		return nil, "", &fetchError{"feed answered " + outbound.Status(resp.StatusCode), nil}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("reading the feed: %w", err)
+		return nil, "", &fetchError{"reading the feed: " + outbound.Reason(err), err}
 	}
 	if len(body) > maxFeedBytes {
 		return nil, "", errors.New("feed is larger than 10 MB")
 	}
 	var msg gtfs.FeedMessage
 	if err := proto.Unmarshal(body, &msg); err != nil {
-		return nil, "", fmt.Errorf("not a GTFS-realtime feed: %w", err)
+		return nil, "", &fetchError{"not a GTFS-realtime feed", err}
 	}
 	if msg.GetHeader().GetGtfsRealtimeVersion() == "" {
 		return nil, "", errors.New("not a GTFS-realtime feed: no header")

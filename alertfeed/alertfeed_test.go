@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // feedServer is an operations system's alert feed: it serves whatever the
@@ -112,6 +114,17 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// loopback is outbound's client with the operator's allowance for this
+// machine's loopback, where the tests' feed servers listen.
+func loopback(t testing.TB) *http.Client {
+	t.Helper()
+	p, err := outbound.ParsePolicy([]string{"127.0.0.1/32", "::1/128"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outbound.NewClient(p)
+}
+
 // start runs Plaza with its own feed scan on a clock stopped in 2000, so
 // the scan never finds the test's feeds due and only the test decides
 // when a feed is polled. Poll jobs the test queues still run on the app's
@@ -164,7 +177,7 @@ func TestPollingAFeed(t *testing.T) {
 		}
 		clk := newClock()
 		poller := alertfeed.New(a.Store, slog.New(slog.DiscardHandler),
-			alertfeed.Options{Client: &http.Client{Timeout: 300 * time.Millisecond}, Now: clk.Now})
+			alertfeed.Options{Client: loopback(t), Timeout: 300 * time.Millisecond, Now: clk.Now})
 		feed := func() *models.AlertFeed {
 			f, err := a.Store.AlertFeedOf(ctx, owner, fx.Account)
 			if err != nil || f == nil {
@@ -219,8 +232,10 @@ func TestPollingAFeed(t *testing.T) {
 			t.Fatalf("after changes: %+v (%d broadcasts)", ns, broadcasts())
 		}
 
-		// Misbehaving feeds are reported and change nothing.
-		for _, mode := range []string{"broken", "500", "slow"} {
+		// Misbehaving feeds are reported, in a few words that never carry
+		// what the feed's server said, and change nothing.
+		for mode, want := range map[string]string{"broken": "not a GTFS-realtime feed", "500": "feed answered HTTP 500",
+			"slow": "feed unreachable: timed out"} {
 			src.set(mode)
 			began := time.Now()
 			err := poller.Poll(ctx, feed())
@@ -230,8 +245,8 @@ func TestPollingAFeed(t *testing.T) {
 			if time.Since(began) > 2*time.Second {
 				t.Fatalf("%s feed held the poller for %v", mode, time.Since(began))
 			}
-			if f := feed(); f.LastError == "" {
-				t.Fatalf("%s feed: error not recorded", mode)
+			if f := feed(); f.LastError != want {
+				t.Fatalf("%s feed: error %q recorded, want %q", mode, f.LastError, want)
 			}
 			if got := notices(); len(got) != 3 || got["Tram strike"].Status != models.NoticePublished {
 				t.Fatalf("%s feed changed the notices: %+v", mode, got)
@@ -300,6 +315,61 @@ func TestPollingAFeed(t *testing.T) {
 		}
 		if !strings.Contains(feed().URL, "127.0.0.1") {
 			t.Fatal("feed url lost")
+		}
+	})
+}
+
+// TestRedirectsAreCheckedPerHop: a feed may move (a redirect is followed),
+// but every hop is dialled through the guard, so a feed on an allowed
+// address cannot send the poller on to an internal one.
+func TestRedirectsAreCheckedPerHop(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := start(t, dbURL)
+		fx := apptest.Seed(t, a)
+		ctx := context.Background()
+		owner := fx.Member(models.RoleOwner)
+		ln, err := net.Listen("tcp", "127.0.0.2:0")
+		if err != nil {
+			t.Skipf("no second loopback address: %v", err)
+		}
+		src := &feedServer{}
+		src.set("", alert("R", "Moved feed", "Served after a redirect.", "9"))
+		moved := httptest.NewUnstartedServer(src)
+		moved.Listener = ln
+		moved.Start()
+		defer moved.Close()
+		srv := httptest.NewServer(http.RedirectHandler(moved.URL+"/alerts.pb", http.StatusFound))
+		defer srv.Close()
+		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
+			t.Fatal(err)
+		}
+		poll := func(allow ...string) *models.AlertFeed {
+			p, err := outbound.ParsePolicy(allow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := a.Store.AlertFeedOf(ctx, owner, fx.Account)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alertfeed.New(a.Store, slog.New(slog.DiscardHandler), alertfeed.Options{Client: outbound.NewClient(p)}).Poll(ctx, f)
+			if f, err = a.Store.AlertFeedOf(ctx, owner, fx.Account); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+		gets := func() int {
+			src.mu.Lock()
+			defer src.mu.Unlock()
+			return src.gets
+		}
+		// Only the first server is allowed: the redirect is refused.
+		if f := poll("127.0.0.1/32"); f.LastError != "feed unreachable: address not allowed" || gets() != 0 {
+			t.Fatalf("redirect to 127.0.0.2: error %q, %d requests arrived", f.LastError, gets())
+		}
+		// Both allowed: the moved feed is read.
+		if f := poll("127.0.0.0/8"); f.LastError != "" || gets() != 1 {
+			t.Fatalf("allowed redirect: error %q, %d requests arrived", f.LastError, gets())
 		}
 	})
 }

@@ -47,6 +47,9 @@ func newFeedFixture(t *testing.T, dbURL string, o alertfeed.Options) *feedFixtur
 	}
 	clk := newClock()
 	o.Now = clk.Now
+	if o.Client == nil {
+		o.Client = loopback(t)
+	}
 	return &feedFixture{a: a, fx: fx, src: src, clk: clk, poller: alertfeed.New(a.Store, slog.New(slog.DiscardHandler), o), owner: owner}
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
 )
@@ -134,7 +135,15 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	hooks := webhook.New(webhookEndpoints{store}, nil)
+	// Every request to an address staff type goes through one client that
+	// refuses internal addresses; the operator's allowance is the only way
+	// past it.
+	policy, err := outbound.ParsePolicy(cfg.OutboundAllow)
+	if err != nil {
+		return nil, fmt.Errorf("outbound-allow: %w", err)
+	}
+	staffTyped := outbound.NewClient(policy)
+	hooks := webhook.New(webhookEndpoints{store}, staffTyped)
 	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), store)
 	tg := telegram.NewChannel(telegram.NewClient(cfg.TelegramAPI, nil), store)
 	channels := opts.Channels
@@ -155,6 +164,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 
 	// Alert feeds: a periodic scan queues one poll job per due feed.
 	fo := opts.Feeds
+	if fo.Client == nil {
+		fo.Client = staffTyped
+	}
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	a := &App{Config: cfg, DB: db, Store: store, Log: log, Links: links, Broadcasts: engine,

@@ -102,8 +102,16 @@ func Config(dbURL string) config.Config {
 		SMTPURL: "log", MailFrom: "no-reply@plaza.test",
 		SecretKey: strings.Repeat("5e", 32),
 		Location:  time.UTC, SendWorkers: 2, SendBatch: 500, SendLease: time.Minute, ChannelRates: map[string]float64{},
+		// Tests' webhook receivers and feeds listen on this machine's
+		// loopback; a test of the refusal clears this.
+		OutboundAllow: LoopbackAllowance(),
 	}
 }
+
+// LoopbackAllowance is the outbound allowance for receivers on this
+// machine's loopback (PLAZA_OUTBOUND_ALLOW for a `plaza serve` a test
+// starts: strings.Join(LoopbackAllowance(), ",")).
+func LoopbackAllowance() []string { return []string{"127.0.0.1/32", "::1/128"} }
 
 // Start runs Plaza on dbURL, with its background workers, until the test
 // ends.

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/plazahq/plaza/outbound"
 )
 
 // Config is every setting of `plaza serve` and the other commands.
@@ -69,6 +71,10 @@ type Config struct {
 	// notices one alert feed creates per hour.
 	FeedUpdateInterval   time.Duration
 	FeedNewAlertsPerHour int
+	// OutboundAllow are the networks and host names that requests to
+	// addresses staff type (webhooks, alert feeds) may reach although
+	// they are internal; empty allows public addresses only.
+	OutboundAllow []string
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -105,6 +111,7 @@ func Settings() []Setting {
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
 		{"feed-update-interval", "PLAZA_FEED_UPDATE_INTERVAL", "15m", "least time between two updates of one imported alert sent to followers; changes in between are held and the latest goes out"},
 		{"feed-new-alerts-per-hour", "PLAZA_FEED_NEW_ALERTS_PER_HOUR", "20", "new notices one alert feed may create per hour; more new alerts wait for the next hour"},
+		{"outbound-allow", "PLAZA_OUTBOUND_ALLOW", "", "comma-separated networks and host names that webhooks and alert feeds may reach although internal (loopback, private), e.g. 127.0.0.1/32,receiver.local for a test setup; empty: public addresses only"},
 	}
 }
 
@@ -190,6 +197,10 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		}
 		if c.FeedNewAlertsPerHour, err = strconv.Atoi(*vals["feed-new-alerts-per-hour"]); err != nil || c.FeedNewAlertsPerHour < 1 {
 			return c, fmt.Errorf("feed-new-alerts-per-hour %q: want a positive number", *vals["feed-new-alerts-per-hour"])
+		}
+		c.OutboundAllow = outbound.SplitList(*vals["outbound-allow"])
+		if _, err := outbound.ParsePolicy(c.OutboundAllow); err != nil {
+			return c, fmt.Errorf("outbound-allow: %w", err)
 		}
 		if c.ChannelRates, err = parseRates(*vals["channel-rates"]); err != nil {
 			return c, err

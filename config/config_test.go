@@ -108,6 +108,8 @@ func TestPrecedence(t *testing.T) {
 				_, b, _ := net.ParseCIDR("192.168.1.7/32")
 				c.TrustedProxies = []*net.IPNet{a, b}
 			})},
+		{"outbound allowance", map[string]string{"PLAZA_OUTBOUND_ALLOW": " 127.0.0.1/32, ::1/128,receiver.test "}, nil,
+			with(func(c *config.Config) { c.OutboundAllow = []string{"127.0.0.1/32", "::1/128", "receiver.test"} })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +139,8 @@ func TestBadValues(t *testing.T) {
 		{"drain-timeout", "1", `drain-timeout "1"`},
 		{"base-url", "ftp://x", `base-url "ftp://x"`},
 		{"trusted-proxies", "10.0.0.1", `trusted-proxies "10.0.0.1"`},
+		{"outbound-allow", "10.0.0.0/33", `outbound-allow: outbound allowance "10.0.0.0/33"`},
+		{"outbound-allow", "http://receiver.test", `outbound-allow: outbound allowance "http://receiver.test"`},
 		{"mail-from", "not an address", `mail-from "not an address"`},
 		{"trusted-proxies", "10.0.0.0/8,everyone", `trusted-proxies "everyone"`},
 		{"base-url", "nope", `base-url "nope"`},

@@ -202,7 +202,10 @@ func step(s string) { fmt.Fprintln(os.Stderr, "==>", s) }
 
 func plaza(bin, dbURL string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32))
+	// The webhook sink is on loopback, which Plaza refuses to reach unless
+	// allowed.
+	cmd.Env = append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32),
+		"PLAZA_OUTBOUND_ALLOW=127.0.0.1/32")
 	cmd.Stderr = os.Stderr
 	return cmd
 }

@@ -102,7 +102,10 @@ func run() error {
 		"PLAZA_LOGIN_LIMIT=1000",
 		// The citizens come through a proxy on loopback, each from their own
 		// address, so per-address limits apply to each, not to all of them.
-		"PLAZA_TRUSTED_PROXIES=127.0.0.1/32")
+		"PLAZA_TRUSTED_PROXIES=127.0.0.1/32",
+		// The webhook receiver is on loopback, which Plaza refuses to
+		// reach unless allowed.
+		"PLAZA_OUTBOUND_ALLOW=127.0.0.1/32")
 	demo := exec.Command(bin, "demo", "--json", "--followers", "50000", "--webhook-url", "http://"+ln.Addr().String()+"/hook")
 	demo.Env, demo.Stderr = env, os.Stderr
 	out, err := demo.Output()

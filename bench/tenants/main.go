@@ -68,7 +68,10 @@ func run() error {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	env := append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32))
+	// The webhook receiver is on loopback, which Plaza refuses to reach
+	// unless allowed.
+	env := append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32),
+		"PLAZA_OUTBOUND_ALLOW=127.0.0.1/32")
 	demo := exec.Command(bin, "demo", "--json", "--followers", strconv.Itoa(*followers), "--webhook-url", "http://"+ln.Addr().String()+"/hook")
 	demo.Env, demo.Stderr = env, os.Stderr
 	out, err := demo.Output()

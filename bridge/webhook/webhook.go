@@ -15,10 +15,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // ErrNotConfigured is what Endpoints returns for an account without an
@@ -52,17 +52,20 @@ type endpoint struct {
 // need not be a million lookups, and a changed URL takes effect soon.
 const cacheFor = 30 * time.Second
 
-// New builds the channel. A nil client gets one that keeps many
-// connections to one host alive, as a broadcast sends to few hosts at a
-// high rate.
+// New builds the channel on client, which should be outbound's client for
+// addresses staff type (nil: one that reaches public addresses only). The
+// channel never follows redirects: a receiver answers where it was set up,
+// and a 3xx is a failure.
 func New(endpoints Endpoints, client *http.Client) *Channel {
 	if client == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 256, 256, 90*time.Second
-		client = &http.Client{Transport: t, Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		client = outbound.NewClient(nil)
 	}
-	return &Channel{endpoints: endpoints, client: client, now: time.Now, cache: map[int64]endpoint{},
+	own := *client
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if own.Timeout == 0 {
+		own.Timeout = 10 * time.Second
+	}
+	return &Channel{endpoints: endpoints, client: &own, now: time.Now, cache: map[int64]endpoint{},
 		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
@@ -162,8 +165,12 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	req.Header.Set("X-Plaza-Timestamp", strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set("X-Plaza-Signature", Sign(e.secret, now, body))
 	resp, err := c.client.Do(req)
+	if errors.Is(err, outbound.ErrNotAllowed) {
+		// Retrying will not make an internal address allowed.
+		return broadcast.FailedResult("webhook unreachable: " + outbound.Reason(err))
+	}
 	if err != nil {
-		return broadcast.RetryResult("webhook unreachable: "+oneLine(err.Error(), 200), 0)
+		return broadcast.RetryResult("webhook unreachable: "+outbound.Reason(err), 0)
 	}
 	defer resp.Body.Close()
 	return result(resp, c.now())
@@ -171,12 +178,11 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 
 // result maps the receiver's answer: 2xx sent; 410 the recipient is gone;
 // 429 and 503 come back later (after Retry-After); 408 and 5xx retry;
-// any other 4xx is a refusal that retrying will not change.
+// any other 4xx (and a 3xx, as redirects are not followed) is a refusal
+// that retrying will not change. The reason is the status only: staff and
+// viewers of the broadcast page see it, and the receiver's body may be
+// anything at all an internal service answers.
 func result(resp *http.Response, now time.Time) broadcast.Result {
-	var snippet []byte
-	if resp.StatusCode >= 300 {
-		snippet, _ = io.ReadAll(io.LimitReader(resp.Body, 200))
-	}
 	// Drain what is left so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	code := resp.StatusCode
@@ -186,15 +192,11 @@ func result(resp *http.Response, now time.Time) broadcast.Result {
 	case code == http.StatusGone:
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the receiver says the recipient is gone (HTTP 410)"}
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		return broadcast.RetryResult(fmt.Sprintf("webhook busy: HTTP %d", code), retryAfter(resp.Header.Get("Retry-After"), now))
+		return broadcast.RetryResult("webhook busy: "+outbound.Status(code), retryAfter(resp.Header.Get("Retry-After"), now))
 	case code == http.StatusRequestTimeout || code >= 500:
-		return broadcast.RetryResult(fmt.Sprintf("webhook error: HTTP %d", code), 0)
+		return broadcast.RetryResult("webhook error: "+outbound.Status(code), 0)
 	}
-	reason := fmt.Sprintf("webhook rejected: HTTP %d", code)
-	if s := oneLine(string(snippet), 200); s != "" {
-		reason += " " + s
-	}
-	return broadcast.FailedResult(reason)
+	return broadcast.FailedResult("webhook rejected: " + outbound.Status(code))
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date, capped at an
@@ -211,20 +213,6 @@ func retryAfter(v string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return min(max(d, 0), time.Hour)
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n]
-	}
-	return s
 }
 
 // post sends a signed JSON body to the account's webhook and reads the
@@ -249,7 +237,7 @@ func (c *Channel) post(ctx context.Context, accountID int64, v any) error {
 	req.Header.Set("X-Plaza-Signature", Sign(e.secret, now, body))
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook unreachable: %s", oneLine(err.Error(), 200))
+		return fmt.Errorf("webhook unreachable: %s", outbound.Reason(err))
 	}
 	defer resp.Body.Close()
 	if r := result(resp, now); r.Outcome != broadcast.Sent {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 type endpoints struct {
@@ -48,7 +50,7 @@ func TestSendSignsTheDocumentedBody(t *testing.T) {
 		got.body, _ = io.ReadAll(r.Body)
 	}))
 	defer srv.Close()
-	ch := New(&endpoints{url: srv.URL, secret: secret}, nil)
+	ch := New(&endpoints{url: srv.URL, secret: secret}, local(t))
 	if res := ch.Send(context.Background(), message()); res.Outcome != broadcast.Sent {
 		t.Fatalf("result = %+v", res)
 	}
@@ -99,7 +101,8 @@ func TestResponsesMapToOutcomes(t *testing.T) {
 		{503, "99999", "", broadcast.Retry, time.Hour, false, "HTTP 503"},
 		{500, "", "", broadcast.Retry, 0, false, "HTTP 500"},
 		{408, "", "", broadcast.Retry, 0, false, "HTTP 408"},
-		{400, "", "bad number\nformat", broadcast.Failed, 0, false, "webhook rejected: HTTP 400 bad number format"},
+		{400, "", "bad number\nformat", broadcast.Failed, 0, false, "webhook rejected: HTTP 400"},
+		{403, "", "INTERNAL-SECRET-TOKEN=abc123", broadcast.Failed, 0, false, "webhook rejected: HTTP 403"},
 		{404, "", "", broadcast.Failed, 0, false, "HTTP 404"},
 	}
 	for _, tt := range tests {
@@ -110,10 +113,14 @@ func TestResponsesMapToOutcomes(t *testing.T) {
 			w.WriteHeader(tt.status)
 			io.WriteString(w, tt.body)
 		}))
-		res := New(&endpoints{url: srv.URL, secret: []byte("s")}, nil).Send(context.Background(), message())
+		res := New(&endpoints{url: srv.URL, secret: []byte("s")}, local(t)).Send(context.Background(), message())
 		srv.Close()
 		if res.Outcome != tt.outcome || res.RetryAfter != tt.after || res.Unsubscribe != tt.unsubscribe || !strings.Contains(res.Reason, tt.reason) {
 			t.Errorf("HTTP %d: %+v", tt.status, res)
+		}
+		// The receiver's body is never in the reason staff see.
+		if tt.body != "" && (strings.Contains(res.Reason, "format") || strings.Contains(res.Reason, "SECRET")) {
+			t.Errorf("HTTP %d: the reason shows the body: %q", tt.status, res.Reason)
 		}
 	}
 }
@@ -132,32 +139,97 @@ func TestEndpointCacheAndErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	ep := &endpoints{url: srv.URL, secret: []byte("s")}
-	ch := New(ep, nil)
+	ch := New(ep, local(t))
 	for range 5 {
 		ch.Send(context.Background(), message())
 	}
 	if ep.calls.Load() != 1 {
 		t.Fatalf("endpoint looked up %d times for 5 sends", ep.calls.Load())
 	}
-	res := New(&endpoints{err: ErrNotConfigured}, nil).Send(context.Background(), message())
+	res := New(&endpoints{err: ErrNotConfigured}, local(t)).Send(context.Background(), message())
 	if res.Outcome != broadcast.Failed || !strings.Contains(res.Reason, "not configured") {
 		t.Fatalf("not configured: %+v", res)
 	}
-	res = New(&endpoints{err: errors.New("database down")}, nil).Send(context.Background(), message())
+	res = New(&endpoints{err: errors.New("database down")}, local(t)).Send(context.Background(), message())
 	if res.Outcome != broadcast.Retry {
 		t.Fatalf("lookup error: %+v", res)
 	}
 	srv.Close()
-	res = New(&endpoints{url: srv.URL, secret: []byte("s")}, nil).Send(context.Background(), message())
+	res = New(&endpoints{url: srv.URL, secret: []byte("s")}, local(t)).Send(context.Background(), message())
 	if res.Outcome != broadcast.Retry || !strings.Contains(res.Reason, "unreachable") {
 		t.Fatalf("closed server: %+v", res)
+	}
+}
+
+// local is the outbound client with the operator's allowance for this
+// machine's loopback, where the tests' receivers listen.
+func local(t testing.TB) *http.Client {
+	t.Helper()
+	p, err := outbound.ParsePolicy([]string{"127.0.0.1/32", "::1/128"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outbound.NewClient(p)
+}
+
+// TestInternalAddressesAreRefused is the review's SSRF finding: without
+// the allowance, a webhook set to a loopback, metadata or private address
+// is refused when it connects, for sends and for "Test connection" alike,
+// and the receiver gets nothing.
+func TestInternalAddressesAreRefused(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	for _, u := range []string{srv.URL, "http://localhost:" + port, "http://[::ffff:127.0.0.1]:" + port,
+		"http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/"} {
+		for _, client := range []*http.Client{nil, outbound.NewClient(nil)} {
+			ch := New(&endpoints{url: u, secret: []byte("s")}, client)
+			res := ch.Send(context.Background(), message())
+			if res.Outcome != broadcast.Failed || res.Reason != "webhook unreachable: address not allowed" {
+				t.Errorf("send to %s: %+v", u, res)
+			}
+			_, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1})
+			if err == nil || err.Error() != "webhook unreachable: address not allowed" {
+				t.Errorf("test connection to %s: %v", u, err)
+			}
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("%d requests reached the receiver", hits.Load())
+	}
+	// With the allowance the same receiver is reached.
+	if res := New(&endpoints{url: srv.URL, secret: []byte("s")}, local(t)).Send(context.Background(), message()); res.Outcome != broadcast.Sent || hits.Load() != 1 {
+		t.Fatalf("allowed: %+v, %d requests", res, hits.Load())
+	}
+}
+
+// TestRedirectsAreNotFollowed: a webhook that redirects (here to an
+// internal address) fails with the status, and the target gets nothing.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer target.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/secret", http.StatusFound)
+	}))
+	defer srv.Close()
+	ch := New(&endpoints{url: srv.URL, secret: []byte("s")}, local(t))
+	if res := ch.Send(context.Background(), message()); res.Outcome != broadcast.Failed || res.Reason != "webhook rejected: HTTP 302" {
+		t.Errorf("send: %+v", res)
+	}
+	if _, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1}); err == nil || err.Error() != "webhook rejected: HTTP 302" {
+		t.Errorf("test connection: %v", err)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the redirect was followed")
 	}
 }
 
 func BenchmarkSend(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer srv.Close()
-	ch := New(&endpoints{url: srv.URL, secret: []byte("s")}, nil)
+	ch := New(&endpoints{url: srv.URL, secret: []byte("s")}, local(b))
 	m := message()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

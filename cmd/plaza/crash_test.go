@@ -157,7 +157,10 @@ func (r *broadcastRun) command(addr string, workers, batch int) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "serve", "--addr", addr, "--database-url", r.cfg.DatabaseURL,
 		"--send-workers", fmt.Sprint(workers), "--send-batch", fmt.Sprint(batch), "--send-lease", "2s",
 		"--secret-key", r.cfg.SecretKey, "--shutdown-timeout", "20s", "--log-level", "warn")
-	cmd.Env = append(append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1"), r.env...)
+	// The webhook receiver listens on loopback, which the outbound guard
+	// refuses unless the operator allows it.
+	cmd.Env = append(append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1",
+		"PLAZA_OUTBOUND_ALLOW="+strings.Join(apptest.LoopbackAllowance(), ",")), r.env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	return cmd
 }
