@@ -138,11 +138,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// Every request to an address staff type goes through one client that
 	// refuses internal addresses; the operator's allowance is the only way
 	// past it.
-	policy, err := outbound.ParsePolicy(cfg.OutboundAllow)
-	if err != nil {
-		return nil, fmt.Errorf("outbound-allow: %w", err)
-	}
-	staffTyped := outbound.NewClient(policy)
+	staffTyped := outbound.NewClient(cfg.Outbound)
 	hooks := webhook.New(webhookEndpoints{store}, staffTyped)
 	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), store)
 	tg := telegram.NewChannel(telegram.NewClient(cfg.TelegramAPI, nil), store)

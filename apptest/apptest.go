@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // PostgresAdminURL is where test databases are created; override with
@@ -96,6 +97,10 @@ type App struct {
 
 // Config is the configuration tests run with.
 func Config(dbURL string) config.Config {
+	loopback, err := outbound.ParsePolicy(outbound.Loopback)
+	if err != nil {
+		panic(err) // a constant
+	}
 	return config.Config{
 		Addr: "127.0.0.1:0", DatabaseURL: dbURL, BaseURL: "http://plaza.test",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 5 * time.Second,
@@ -104,14 +109,9 @@ func Config(dbURL string) config.Config {
 		Location:  time.UTC, SendWorkers: 2, SendBatch: 500, SendLease: time.Minute, ChannelRates: map[string]float64{},
 		// Tests' webhook receivers and feeds listen on this machine's
 		// loopback; a test of the refusal clears this.
-		OutboundAllow: LoopbackAllowance(),
+		Outbound: loopback,
 	}
 }
-
-// LoopbackAllowance is the outbound allowance for receivers on this
-// machine's loopback (PLAZA_OUTBOUND_ALLOW for a `plaza serve` a test
-// starts: strings.Join(LoopbackAllowance(), ",")).
-func LoopbackAllowance() []string { return []string{"127.0.0.1/32", "::1/128"} }
 
 // Start runs Plaza on dbURL, with its background workers, until the test
 // ends.

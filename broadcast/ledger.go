@@ -3,7 +3,6 @@ package broadcast
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,7 +49,7 @@ func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Ti
 		}
 		audience, args := audienceOf(&b)
 		res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
-			SELECT ?, f.id, `+heldOr(&b)+`, ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
+			SELECT ?, f.id, `+newStatusSQL(&b)+`, ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
 		if res.Error != nil {
 			return fmt.Errorf("queue deliveries: %w", res.Error)
 		}
@@ -67,16 +66,16 @@ func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Ti
 func audienceOf(b *models.Broadcast) (string, []any) {
 	audience := `FROM followers f WHERE f.account_id = ? AND f.status = 'active'`
 	args := []any{b.AccountID}
-	if tags := splitTags(b.AudienceTags); len(tags) > 0 {
+	if tags := b.TagList(); len(tags) > 0 {
 		audience += ` AND EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = f.id AND t.tag IN ?)`
 		args = append(args, tags)
 	}
 	return audience, args
 }
 
-// heldOr is the status of a follower's new delivery: digest readers wait
-// for their digest, except in an emergency.
-func heldOr(b *models.Broadcast) string {
+// newStatusSQL is the status of a follower's new delivery: digest readers
+// wait for their digest, except in an emergency.
+func newStatusSQL(b *models.Broadcast) string {
 	if b.Emergency() {
 		return `'queued'`
 	}
@@ -129,7 +128,7 @@ func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, clock f
 		parts = materializeParts
 	}
 	insert := `INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
-		SELECT ?, f.id, ` + heldOr(b) + `, ? ` + audience + ` AND f.id BETWEEN ? AND ? ON CONFLICT DO NOTHING`
+		SELECT ?, f.id, ` + newStatusSQL(b) + `, ? ` + audience + ` AND f.id BETWEEN ? AND ? ON CONFLICT DO NOTHING`
 	errs := make(chan error, parts)
 	width := (span.Hi - span.Lo + int64(parts)) / int64(parts)
 	for i := range parts {
@@ -181,16 +180,6 @@ func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, clock f
 		}
 	}
 	return b, nil
-}
-
-func splitTags(s string) []string {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // active is a broadcast being sent, with what a worker needs to pick it.

@@ -71,10 +71,10 @@ type Config struct {
 	// notices one alert feed creates per hour.
 	FeedUpdateInterval   time.Duration
 	FeedNewAlertsPerHour int
-	// OutboundAllow are the networks and host names that requests to
-	// addresses staff type (webhooks, alert feeds) may reach although
-	// they are internal; empty allows public addresses only.
-	OutboundAllow []string
+	// Outbound is the allowance of networks and host names that requests
+	// to addresses staff type (webhooks, alert feeds) may reach although
+	// they are internal; nil allows public addresses only.
+	Outbound *outbound.Policy
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -198,8 +198,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		if c.FeedNewAlertsPerHour, err = strconv.Atoi(*vals["feed-new-alerts-per-hour"]); err != nil || c.FeedNewAlertsPerHour < 1 {
 			return c, fmt.Errorf("feed-new-alerts-per-hour %q: want a positive number", *vals["feed-new-alerts-per-hour"])
 		}
-		c.OutboundAllow = outbound.SplitList(*vals["outbound-allow"])
-		if _, err := outbound.ParsePolicy(c.OutboundAllow); err != nil {
+		if c.Outbound, err = outbound.ParsePolicy(*vals["outbound-allow"]); err != nil {
 			return c, fmt.Errorf("outbound-allow: %w", err)
 		}
 		if c.ChannelRates, err = parseRates(*vals["channel-rates"]); err != nil {

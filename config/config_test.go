@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // load parses args with env as the process environment.
@@ -109,7 +110,9 @@ func TestPrecedence(t *testing.T) {
 				c.TrustedProxies = []*net.IPNet{a, b}
 			})},
 		{"outbound allowance", map[string]string{"PLAZA_OUTBOUND_ALLOW": " 127.0.0.1/32, ::1/128,receiver.test "}, nil,
-			with(func(c *config.Config) { c.OutboundAllow = []string{"127.0.0.1/32", "::1/128", "receiver.test"} })},
+			with(func(c *config.Config) {
+				c.Outbound, _ = outbound.ParsePolicy("127.0.0.1/32,::1/128,receiver.test")
+			})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

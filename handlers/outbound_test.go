@@ -59,7 +59,7 @@ func TestInternalAddressesAreRefused(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		internal, hits := internalService(t)
 		port := internal.URL[strings.LastIndex(internal.URL, ":")+1:]
-		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.OutboundAllow = nil })
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.Outbound = nil })
 		f := apptest.Seed(t, a)
 		for _, target := range []string{internal.URL, "http://localhost:" + port, "http://[::ffff:127.0.0.1]:" + port,
 			"http://169.254.169.254", "http://10.0.0.1"} {

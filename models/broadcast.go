@@ -77,6 +77,9 @@ func (b *Broadcast) Remaining() int64 {
 // Emergency reports whether the broadcast is in the emergency lane.
 func (b *Broadcast) Emergency() bool { return b.Priority >= PriorityEmergency }
 
+// TagList is the audience's tags (none: every follower).
+func (b *Broadcast) TagList() []string { return splitList(b.AudienceTags) }
+
 // Digest choices for e-mail followers.
 const (
 	DigestImmediate = "immediate"

@@ -41,12 +41,20 @@ type Policy struct {
 	hosts map[string]bool
 }
 
-// ParsePolicy reads the allowance's entries: networks in CIDR notation
-// (10.0.0.0/8, ::1/128), single addresses (127.0.0.1) and host names
-// (receiver.internal), which match the name in the URL as typed.
-func ParsePolicy(entries []string) (*Policy, error) {
+// Loopback is the allowance for receivers on this machine's loopback: a
+// development setup's, and the tests'.
+const Loopback = "127.0.0.1/32,::1/128"
+
+// ParsePolicy reads the allowance, comma-separated: networks in CIDR
+// notation (10.0.0.0/8, ::1/128), single addresses (127.0.0.1) and host
+// names (receiver.internal), which match the name in the URL as typed.
+// An empty allowance is a nil Policy.
+func ParsePolicy(list string) (*Policy, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
 	p := &Policy{hosts: map[string]bool{}}
-	for _, e := range entries {
+	for _, e := range strings.Split(list, ",") {
 		e = strings.TrimSpace(e)
 		if e == "" {
 			continue
@@ -66,17 +74,6 @@ func ParsePolicy(entries []string) (*Policy, error) {
 		p.hosts[normalHost(e)] = true
 	}
 	return p, nil
-}
-
-// SplitList splits the setting's comma-separated value.
-func SplitList(s string) []string {
-	var out []string
-	for _, e := range strings.Split(s, ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 func unmapPrefix(p netip.Prefix) netip.Prefix {

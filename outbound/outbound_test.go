@@ -53,7 +53,7 @@ func port(t *testing.T, r *receiver) string {
 
 func policy(t *testing.T, allow string) *Policy {
 	t.Helper()
-	p, err := ParsePolicy(SplitList(allow))
+	p, err := ParsePolicy(allow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestPolicy(t *testing.T) {
 		t.Error("a nil policy allows something")
 	}
 	for _, bad := range []string{"10.0.0.0/33", "http://x", "a b", "bad/host"} {
-		if _, err := ParsePolicy([]string{bad}); err == nil {
+		if _, err := ParsePolicy(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

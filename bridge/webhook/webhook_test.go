@@ -165,7 +165,7 @@ func TestEndpointCacheAndErrors(t *testing.T) {
 // machine's loopback, where the tests' receivers listen.
 func local(t testing.TB) *http.Client {
 	t.Helper()
-	p, err := outbound.ParsePolicy([]string{"127.0.0.1/32", "::1/128"})
+	p, err := outbound.ParsePolicy(outbound.Loopback)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // TestMain lets a test start this very binary as `plaza`, so the crash
@@ -160,7 +161,7 @@ func (r *broadcastRun) command(addr string, workers, batch int) *exec.Cmd {
 	// The webhook receiver listens on loopback, which the outbound guard
 	// refuses unless the operator allows it.
 	cmd.Env = append(append(os.Environ(), "PLAZA_TEST_RUN_MAIN=1",
-		"PLAZA_OUTBOUND_ALLOW="+strings.Join(apptest.LoopbackAllowance(), ",")), r.env...)
+		"PLAZA_OUTBOUND_ALLOW="+outbound.Loopback), r.env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	return cmd
 }
