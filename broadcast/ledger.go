@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -129,27 +130,20 @@ func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, clock f
 	}
 	insert := `INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
 		SELECT ?, f.id, ` + newStatusSQL(b) + `, ? ` + audience + ` AND f.id BETWEEN ? AND ? ON CONFLICT DO NOTHING`
-	errs := make(chan error, parts)
+	var ranges errgroup.Group
 	width := (span.Hi - span.Lo + int64(parts)) / int64(parts)
 	for i := range parts {
 		lo := span.Lo + int64(i)*width
 		hi := min(lo+width-1, span.Hi)
-		go func() {
-			err := l.conn(ctx).Exec(insert, append(append([]any{b.ID, now}, args...), lo, hi)...).Error
-			if err != nil {
-				err = fmt.Errorf("queue deliveries %d to %d: %w", lo, hi, err)
+		ranges.Go(func() error {
+			if err := l.conn(ctx).Exec(insert, append(append([]any{b.ID, now}, args...), lo, hi)...).Error; err != nil {
+				return fmt.Errorf("queue deliveries %d to %d: %w", lo, hi, err)
 			}
-			errs <- err
-		}()
+			return nil
+		})
 	}
-	var failed error
-	for range parts {
-		if err := <-errs; err != nil && failed == nil {
-			failed = err
-		}
-	}
-	if failed != nil {
-		return nil, failed
+	if err := ranges.Wait(); err != nil {
+		return nil, err
 	}
 	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(b, b.ID).Error; err != nil {
