@@ -101,7 +101,7 @@ func Has(key string) bool {
 // catalogs are the message maps, one per area so each area's strings sit
 // together.
 func catalogs() []map[string][2]string {
-	return []map[string][2]string{messages, codeMessages, followerMessages, importMessages, broadcastMessages, noticeMessages, apiMessages, projectMessages, chatMessages, inboxMessages}
+	return []map[string][2]string{messages, codeMessages, followerMessages, importMessages, broadcastMessages, noticeMessages, apiMessages, projectMessages, chatMessages, inboxMessages, mediaMessages, answerMessages, privacyMessages, sessionMessages, platformMessages}
 }
 
 func lookup(key string) ([2]string, bool) {
