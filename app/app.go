@@ -42,6 +42,9 @@ type App struct {
 	DB      *database.DB
 	Store   *models.Store
 	Handler http.Handler
+	// Metrics serves /metrics for the operator's own listener
+	// (--metrics-addr); Handler serves it only with the metrics token.
+	Metrics http.Handler
 	// Echo is the router behind Handler, for listing routes.
 	Echo  *echo.Echo
 	Log   *slog.Logger
@@ -196,9 +199,13 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Store: store, Broadcasts: service, Ready: db.Ping, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
-			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL,
+			MetricsToken: cfg.MetricsToken},
 	})
 	a.Handler, a.Echo, a.BroadcastService = handlers.HeadAsGet(e), e, service
+	metrics := http.NewServeMux()
+	metrics.Handle("GET /metrics", handlers.MetricsHandler(reg))
+	a.Metrics = metrics
 	return a, nil
 }
 

@@ -75,6 +75,13 @@ type Config struct {
 	// to addresses staff type (webhooks, alert feeds) may reach although
 	// they are internal; nil allows public addresses only.
 	Outbound *outbound.Policy
+	// MetricsAddr is a second listener that serves only /metrics, for a
+	// network the public cannot reach; empty: none.
+	MetricsAddr string
+	// MetricsToken lets a scraper read /metrics on the public listener
+	// with "Authorization: Bearer <token>"; empty: /metrics is not served
+	// there.
+	MetricsToken string
 }
 
 // Setting documents one configuration value; README.md lists them all and
@@ -111,6 +118,8 @@ func Settings() []Setting {
 		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
 		{"feed-update-interval", "PLAZA_FEED_UPDATE_INTERVAL", "15m", "least time between two updates of one imported alert sent to followers; changes in between are held and the latest goes out"},
 		{"feed-new-alerts-per-hour", "PLAZA_FEED_NEW_ALERTS_PER_HOUR", "20", "new notices one alert feed may create per hour; more new alerts wait for the next hour"},
+		{"metrics-addr", "PLAZA_METRICS_ADDR", "", "address of a second listener that serves only /metrics, e.g. 127.0.0.1:9090; empty: none"},
+		{"metrics-token", "PLAZA_METRICS_TOKEN", "", "bearer token that lets a scraper read /metrics on the public listener; empty: /metrics is not served there"},
 		{"outbound-allow", "PLAZA_OUTBOUND_ALLOW", "", "comma-separated networks and host names that webhooks and alert feeds may reach although internal (loopback, private), e.g. 127.0.0.1/32,receiver.local for a test setup; empty: public addresses only"},
 	}
 }
@@ -131,6 +140,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 			Addr: *vals["addr"], DatabaseURL: *vals["database-url"], BaseURL: strings.TrimRight(*vals["base-url"], "/"),
 			LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
 			SMTPURL: *vals["smtp-url"], MailFrom: *vals["mail-from"],
+			MetricsAddr: strings.TrimSpace(*vals["metrics-addr"]), MetricsToken: strings.TrimSpace(*vals["metrics-token"]),
 		}
 		var err error
 		if c.LoginLimit, err = strconv.Atoi(*vals["login-limit"]); err != nil || c.LoginLimit < 1 {
@@ -200,6 +210,16 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		}
 		if c.Outbound, err = outbound.ParsePolicy(*vals["outbound-allow"]); err != nil {
 			return c, fmt.Errorf("outbound-allow: %w", err)
+		}
+		if c.MetricsAddr != "" {
+			if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+				return c, fmt.Errorf("metrics-addr %q: want host:port such as 127.0.0.1:9090", c.MetricsAddr)
+			}
+		}
+		if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+			// A short token is guessable, and it guards every route's
+			// traffic and error counts.
+			return c, fmt.Errorf("metrics-token: want at least 16 characters, such as the output of `openssl rand -hex 16`")
 		}
 		if c.ChannelRates, err = parseRates(*vals["channel-rates"]); err != nil {
 			return c, err

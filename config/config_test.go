@@ -144,6 +144,8 @@ func TestBadValues(t *testing.T) {
 		{"trusted-proxies", "10.0.0.1", `trusted-proxies "10.0.0.1"`},
 		{"outbound-allow", "10.0.0.0/33", `outbound-allow: outbound allowance "10.0.0.0/33"`},
 		{"outbound-allow", "http://receiver.test", `outbound-allow: outbound allowance "http://receiver.test"`},
+		{"metrics-addr", "9090", `metrics-addr "9090": want host:port`},
+		{"metrics-token", "short", "metrics-token: want at least 16 characters"},
 		{"mail-from", "not an address", `mail-from "not an address"`},
 		{"trusted-proxies", "10.0.0.0/8,everyone", `trusted-proxies "everyone"`},
 		{"base-url", "nope", `base-url "nope"`},

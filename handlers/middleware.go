@@ -104,10 +104,11 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			path = route
 		}
 		elapsed := time.Since(start)
-		s.metrics.requests.WithLabelValues(req.Method, route, strconv.Itoa(res.Status)).Inc()
-		s.metrics.duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
+		method := methodLabel(req.Method)
+		s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(res.Status)).Inc()
+		s.metrics.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 		attrs := []any{
-			"method", req.Method, "path", path, "route", route, "status", res.Status,
+			"method", method, "path", path, "route", route, "status", res.Status,
 			"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", res.Size,
 		}
 		switch {
@@ -121,6 +122,18 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// methodLabel keeps the standard methods and folds every other string a
+// client may send into one value: each label value is a series kept for
+// the life of the process, so a label must not take whatever comes.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 func (s *server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {

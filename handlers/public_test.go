@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -358,14 +359,29 @@ func TestLanguage(t *testing.T) {
 
 func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
+	const token = "metrics-token-for-the-test"
 	apptest.Each(t, func(t *testing.T, dbURL string) {
-		a := apptest.Start(t, dbURL)
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.MetricsToken = token })
 		c := a.Client(t)
 		expectBody(t, "healthz", c.Get("/healthz"), http.StatusOK, "ok")
 		expectBody(t, "readyz", c.Get("/readyz"), http.StatusOK, "ready")
 		c.Get("/")
 		c.Get("/invite/secret-token-value")
-		res := c.Get("/metrics")
+
+		// Per-route traffic and errors are the operator's: no token, no
+		// metrics.
+		for _, hdr := range []map[string]string{nil, {"Authorization": "Bearer wrong-token"}, {"Authorization": token}} {
+			if res := sendWith(t, a, c, "GET", "/metrics", nil, hdr); res.Status != http.StatusUnauthorized || strings.Contains(res.Body, "plaza_http") {
+				t.Fatalf("/metrics with %v: %s\nwant 401 and no metrics", hdr, res)
+			}
+		}
+
+		// A client may send any method string; each would be a series
+		// kept until restart. They all become OTHER.
+		for i := range 50 {
+			sendWith(t, a, c, fmt.Sprintf("X%dRANDOM", i), "/", nil, nil)
+		}
+		res := sendWith(t, a, c, "GET", "/metrics", nil, map[string]string{"Authorization": "Bearer " + token})
 		expectBody(t, "metrics", res, http.StatusOK, "# TYPE plaza_http_requests_total counter",
 			`plaza_http_requests_total{method="GET",route="/",status="200"} 1`,
 			`plaza_http_requests_total{method="GET",route="/invite/:token",status="410"} 1`,
@@ -373,17 +389,53 @@ func TestHealthAndMetrics(t *testing.T) {
 		if strings.Contains(res.Body, "secret-token-value") {
 			t.Fatal("an invite token leaked into the metrics")
 		}
+		if !regexp.MustCompile(`plaza_http_requests_total\{method="OTHER",route="/",status="\d+"\} 50\n`).MatchString(res.Body) {
+			t.Errorf("the 50 requests with made-up methods are not counted as OTHER:\n%s", res.Body)
+		}
+		if strings.Contains(res.Body, "RANDOM") {
+			t.Fatal("a client's method string became a label value")
+		}
+
+		// Without a token /metrics is not on the public listener at all;
+		// the operator's own listener serves it (see TestServe).
+		b := apptest.Start(t, dbURL)
+		bc := b.Client(t)
+		if res := bc.Get("/metrics"); res.Status != http.StatusNotFound {
+			t.Fatalf("/metrics without a configured token: %s\nwant 404", res)
+		}
 
 		// A second instance whose database goes away is not ready, and
 		// says so; the first is unaffected.
-		b := apptest.Start(t, dbURL)
 		if err := b.DB.Close(); err != nil {
 			t.Fatal(err)
 		}
-		bc := b.Client(t)
 		expectBody(t, "readyz without a database", bc.Get("/readyz"), http.StatusServiceUnavailable, "database unavailable")
 		expectBody(t, "healthz without a database", bc.Get("/healthz"), http.StatusOK, "ok")
 		expectBody(t, "readyz of the other instance", c.Get("/readyz"), http.StatusOK, "ready")
+	})
+}
+
+func TestStaticServesFilesNotFolders(t *testing.T) {
+	t.Parallel()
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		c := a.Client(t)
+		for path, want := range map[string]int{
+			"/static/css/plaza.css":  http.StatusOK,
+			"/static/js/htmx.min.js": http.StatusOK,
+			"/static/":               http.StatusNotFound,
+			"/static/css/":           http.StatusNotFound,
+			"/static/css":            http.StatusNotFound,
+			"/static/js/../css/":     http.StatusNotFound,
+		} {
+			res := c.Get(path)
+			if res.Status != want {
+				t.Errorf("GET %s: %s\nwant %d", path, res, want)
+			}
+			if want == http.StatusNotFound && (strings.Contains(res.Body, ">plaza.css</a>") || strings.Contains(res.Body, `href="css/"`)) {
+				t.Errorf("GET %s lists the folder:\n%s", path, res.Body)
+			}
+		}
 	})
 }
 

@@ -49,6 +49,9 @@ type Config struct {
 	FeedbackLimit int
 	// TileURL is the map tile server template; empty shows no map.
 	TileURL string
+	// MetricsToken is the bearer token that opens /metrics; empty: the
+	// public listener does not serve it.
+	MetricsToken string
 }
 
 // Deps is everything the handlers need, built once in main.
@@ -94,7 +97,7 @@ func New(d Deps) *echo.Echo {
 	// turns a panic into.
 	e.Use(s.logRequests, s.recoverPanic, securityHeaders(d.Config.TileURL), s.limitBody, s.pageEnv)
 
-	registerHealth(e, d.Ready, d.Registry)
+	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})

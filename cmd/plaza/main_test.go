@@ -698,15 +698,15 @@ func freeAddr(t *testing.T) string {
 
 // serveUntilHealthy starts `plaza serve` and waits for /healthz to answer.
 // stop shuts it down (as SIGTERM would) and returns the exit code.
-func serveUntilHealthy(t *testing.T, dbURL string) (stdout *syncBuffer, stop func() int) {
+func serveUntilHealthy(t *testing.T, dbURL string, extra ...string) (stdout *syncBuffer, stop func() int) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", dbURL, "--base-url", "http://" + addr,
-			"--log-level", "warn", "--shutdown-timeout", "5s"},
+		done <- run(ctx, append([]string{"serve", "--addr", addr, "--database-url", dbURL, "--base-url", "http://" + addr},
+			append([]string{"--log-level", "warn", "--shutdown-timeout", "5s"}, extra...)...),
 			env{stdin: strings.NewReader(""), stdout: out, stderr: errb, getenv: noEnv})
 	}()
 	var once sync.Once
@@ -751,6 +751,16 @@ func serveUntilHealthy(t *testing.T, dbURL string) (stdout *syncBuffer, stop fun
 	return out, stop
 }
 
+// publicURL reads the address serve says it runs on.
+func publicURL(t *testing.T, stdout string) string {
+	t.Helper()
+	m := regexp.MustCompile(`Plaza is running on (\S+) `).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("serve did not say where it runs:\n%s", stdout)
+	}
+	return m[1]
+}
+
 func TestServe(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		out, stop := serveUntilHealthy(t, dbURL)
@@ -765,13 +775,37 @@ func TestServe(t *testing.T) {
 			t.Fatalf("serve exited with %d after a graceful shutdown, want 0", code)
 		}
 
-		// Once an admin exists, the hint is gone.
+		// Once an admin exists, the hint is gone. This run also serves
+		// /metrics on the operator's own listener, and only there.
 		if res := plaza(t, "", "user", "create", "--admin", "--email", "first@b.org", "--database-url", dbURL); res.code != 0 {
 			t.Fatalf("user create: %s", res)
 		}
-		out, stop = serveUntilHealthy(t, dbURL)
+		metricsAddr := freeAddr(t)
+		out, stop = serveUntilHealthy(t, dbURL, "--metrics-addr", metricsAddr)
 		if s := out.String(); strings.Contains(s, "No platform admin yet") {
 			t.Errorf("serve still asks for a first admin after one was created:\n%s", s)
+		}
+		for _, c := range []struct {
+			url    string
+			status int
+		}{
+			{"http://" + metricsAddr + "/metrics", http.StatusOK},
+			{"http://" + metricsAddr + "/", http.StatusNotFound},
+			{"http://" + metricsAddr + "/login", http.StatusNotFound},
+			{publicURL(t, out.String()) + "/metrics", http.StatusNotFound},
+		} {
+			res, err := http.Get(c.url)
+			if err != nil {
+				t.Fatalf("GET %s: %v", c.url, err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != c.status {
+				t.Errorf("GET %s: %d, want %d", c.url, res.StatusCode, c.status)
+			}
+			if c.status == http.StatusOK && !strings.Contains(string(body), "plaza_deliveries_handled_total") {
+				t.Errorf("GET %s does not serve Plaza's metrics:\n%.300s", c.url, body)
+			}
 		}
 		if code := stop(); code != 0 {
 			t.Fatalf("second serve exited with %d, want 0", code)

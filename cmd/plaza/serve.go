@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 
 	"github.com/plazahq/plaza/app"
 )
@@ -30,6 +31,17 @@ func serve(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := app.Server(cfg.Addr, a.Handler)
+	var (
+		msrv *http.Server
+		mln  net.Listener
+	)
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on metrics-addr %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv = app.Server(cfg.MetricsAddr, a.Metrics)
+	}
 	// The workers get their own context: on SIGTERM they are stopped after
 	// the HTTP server, so requests in flight can still enqueue work.
 	if err := a.Start(context.WithoutCancel(ctx)); err != nil {
@@ -44,16 +56,28 @@ func serve(ctx context.Context, args []string, e env) error {
 			"For a ready-made demo instead, run: go run ./cmd/plaza demo\n\n", cfg.BaseURL)
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if msrv != nil {
+		go func() { errc <- msrv.Serve(mln) }()
+		log.Info("serving /metrics", "addr", mln.Addr().String())
+	}
 	var errs []error
 	select {
 	case err := <-errc:
+		srv.Close()
+		if msrv != nil {
+			msrv.Close()
+		}
 		errs = append(errs, fmt.Errorf("serve: %w", err))
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
+		if msrv != nil {
+			// Scrapes are short and nothing depends on them finishing.
+			msrv.Close()
+		}
 		if err := srv.Shutdown(sctx); err != nil {
 			// Waiting longer for a slow upload or download would only
 			// delay the workers' drain, or tempt the process manager
