@@ -36,6 +36,14 @@ func (s *Signer) mac(purpose string, payload []byte) []byte {
 	return m.Sum(nil)[:16]
 }
 
+// Digest is a keyed hash of value for purpose. It lets Plaza recognise a
+// value again (a client's network) without storing it, and without
+// storing anything that someone who lacks the key could reverse by
+// hashing every possible value, as a bare hash of an IPv4 address can be.
+func (s *Signer) Digest(purpose, value string) string {
+	return base64.RawURLEncoding.EncodeToString(s.mac(purpose, []byte(value)))
+}
+
 // Sign returns a URL-safe token for id, valid for purpose until expires.
 func (s *Signer) Sign(purpose string, id int64, expires time.Time) string {
 	payload := make([]byte, 16)

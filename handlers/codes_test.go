@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -324,11 +326,16 @@ func TestCodeDownloadsAndPoster(t *testing.T) {
 	})
 }
 
-// codeGetAs fetches path with a User-Agent, as a phone or a crawler would.
-func codeGetAs(t *testing.T, a *apptest.App, path, userAgent string) int {
+// codeGetAs fetches path with a User-Agent, as a phone or a crawler would,
+// from client (sent as X-Forwarded-For, which counts when the app trusts
+// loopback proxies; "" sends none).
+func codeGetAs(t *testing.T, a *apptest.App, path, userAgent, client string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
 	req.Header.Set("User-Agent", userAgent)
+	if client != "" {
+		req.Header.Set("X-Forwarded-For", client)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -337,9 +344,16 @@ func codeGetAs(t *testing.T, a *apptest.App, path, userAgent string) int {
 	return res.StatusCode
 }
 
+// trustLoopbackProxy makes the test client a trusted proxy, so the
+// X-Forwarded-For it sends names the client.
+func trustLoopbackProxy(c *config.Config) {
+	_, n, _ := net.ParseCIDR("127.0.0.0/8")
+	c.TrustedProxies = []*net.IPNet{n}
+}
+
 func TestCodeScansFollowsAndConversion(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
-		a := apptest.Start(t, dbURL)
+		a := apptest.StartWith(t, dbURL, trustLoopbackProxy)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		ed := f.Member(models.RoleEditor)
@@ -351,14 +365,15 @@ func TestCodeScansFollowsAndConversion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, ua := range []string{
+		for i, ua := range []string{
 			"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
 			"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36",
 			"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36",
 			"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
 			"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0",
 		} {
-			if st := codeGetAs(t, a, "/q/"+code.Code, ua); st != http.StatusOK {
+			// Five people: one client's scans of a code count once an hour.
+			if st := codeGetAs(t, a, "/q/"+code.Code, ua, fmt.Sprintf("198.51.100.%d", i+1)); st != http.StatusOK {
 				t.Fatalf("scan as %q: status %d", ua, st)
 			}
 		}
@@ -430,6 +445,58 @@ func TestCodeScansFollowsAndConversion(t *testing.T) {
 		if !regexp.MustCompile(`>Stop 1042</a></td><td><code>stop-1042</code></td><td>Active</td><td class="num"[^>]*>4</td><td class="num"[^>]*>2</td><td class="num"[^>]*>50.0%</td>`).MatchString(listPage.Body) ||
 			!regexp.MustCompile(`>Quiet</a></td><td><code>quiet</code></td><td>Active</td><td class="num"[^>]*>0</td><td class="num"[^>]*>0</td><td class="num"[^>]*>–</td>`).MatchString(listPage.Body) {
 			t.Fatalf("list totals: %s", listPage)
+		}
+	})
+}
+
+// A scan counts once per client per code per hour: a script that opens a
+// poster's link in a loop cannot inflate its numbers, and a client is its
+// address as the trusted proxy reports it, an IPv6 client its /64. No
+// address is kept, not even in the counters that expire.
+func TestScansCountOncePerClient(t *testing.T) {
+	repeat := func(n int, clients ...string) []string {
+		var out []string
+		for range n {
+			out = append(out, clients...)
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		clients []string
+		want    int64
+	}{
+		{"one client 300 times", repeat(300, "203.0.113.7"), 1},
+		{"two clients 150 times each", repeat(150, "203.0.113.7", "203.0.113.8"), 2},
+		{"IPv6 addresses in one /64", []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::1"}, 1},
+		{"IPv6 addresses in two /64s", []string{"2001:db8:1:2::1", "2001:db8:1:3::1"}, 2},
+	}
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, trustLoopbackProxy)
+		f := apptest.Seed(t, a)
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
+					models.FollowCodeInput{Name: tt.name, Scene: fmt.Sprintf("scene-%d", i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, client := range tt.clients {
+					if st := codeGetAs(t, a, "/q/"+code.Code, "Mozilla/5.0 (iPhone) Mobile", client); st != http.StatusOK {
+						t.Fatalf("scan from %s: status %d", client, st)
+					}
+				}
+				if n := codeCount(t, a, &models.Scan{}, "code_id = ?", code.ID); n != tt.want {
+					t.Fatalf("%d scans counted, want %d", n, tt.want)
+				}
+			})
+		}
+		var keys []string
+		a.DB.Gorm.Model(&models.RateLimit{}).Pluck("key", &keys)
+		for _, k := range keys {
+			if strings.Contains(k, "203.0.113") || strings.Contains(k, "2001:db8") || strings.Contains(k, "127.0.0.1") {
+				t.Errorf("rate-limit key %q holds a client address", k)
+			}
 		}
 	})
 }

@@ -236,8 +236,10 @@ func writeCSVHeader(res *echo.Response, buf *bufio.Writer, w *csv.Writer, qs []m
 		return err
 	}
 	head := slices.Clone(feedbackHeader)
+	// Staff type the questions: a label is as able to carry a formula as
+	// any answer, and the header row is the first a spreadsheet reads.
 	for _, q := range qs {
-		head = append(head, q.Label("en"))
+		head = append(head, csvSafe(q.Label("en")))
 	}
 	return w.Write(head)
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -58,7 +59,7 @@ func (h *follow) scan(c echo.Context) error {
 	if code.Expired(h.store.Now()) {
 		return render(c, http.StatusGone, templates.LinkProblem("code.gone_title", "code.gone"))
 	}
-	if err := h.store.RecordScan(ctx, code.ID, models.DeviceClass(c.Request().UserAgent())); err != nil {
+	if _, err := h.store.RecordScan(ctx, code.ID, models.DeviceClass(c.Request().UserAgent()), h.scanClient(c)); err != nil {
 		return err
 	}
 	acc, err := h.store.AccountByID(ctx, code.AccountID)
@@ -76,6 +77,34 @@ func (h *follow) scan(c echo.Context) error {
 	f.Scene, f.Code = code.Scene, code.Code
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, templates.FollowPage(f))
+}
+
+// scanClient names the client of a scan for counting it once: its address
+// as RealIP works it out (believing only trusted proxies), an IPv6 address
+// cut to its /64, since one subscriber's line gets a whole /64 and could
+// otherwise count as many clients as it likes. It is a keyed digest, so the
+// rate-limit table never holds an address, nor a hash that trying every
+// IPv4 address would reverse.
+func (h *follow) scanClient(c echo.Context) string {
+	return h.links.Signer.Digest("scan-client", clientNetwork(c.RealIP()))
+}
+
+// clientNetwork is an IPv4 address as it is, or the /64 network of an
+// IPv6 one.
+func clientNetwork(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return addr.String()
+	}
+	return p.String()
 }
 
 func (h *follow) followPage(c echo.Context) error {

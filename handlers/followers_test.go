@@ -565,7 +565,7 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {
-			if err := w.a.Store.RecordScan(ctx, code.ID, "phone"); err != nil {
+			if _, err := w.a.Store.RecordScan(ctx, code.ID, "phone", fmt.Sprint("client-", i)); err != nil {
 				t.Fatal(err)
 			}
 		}

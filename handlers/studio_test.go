@@ -166,8 +166,8 @@ var stSnapshotTables = []struct{ table, cols string }{
 	{"organizations", "id, name, kind, verified_at, updated_at"},
 	{"memberships", "id, organization_id, user_id, role"},
 	{"invites", "id, organization_id, email, role, accepted_at, accepted_by, revoked_at"},
-	{"accounts", "id, organization_id, handle, name, name_zh, bio_en, bio_zh, category, languages, avatar_media_id, updated_at"},
-	{"media", "id, organization_id, content_type, size, sha256"},
+	{"accounts", "id, organization_id, handle, name, name_zh, bio_en, bio_zh, category, languages, avatar_media_id, avatar_public_id, updated_at"},
+	{"media", "id, public_id, organization_id, content_type, size, sha256"},
 	{"audit_log", "id, organization_id, user_id, action, target, detail"},
 }
 
@@ -650,6 +650,7 @@ func TestStudioAvatar(t *testing.T) {
 		pub := a.Client(t)
 		upload := stPath(f.Org, "/accounts/metro/avatar")
 		var prev *int64
+		var prevURL string
 		for _, tc := range []struct {
 			name, filename, wantType string
 			data                     []byte
@@ -680,13 +681,17 @@ func TestStudioAvatar(t *testing.T) {
 					if stMedia(t, a, *prev) != nil {
 						t.Fatalf("old avatar %d still stored after replacing it", *prev)
 					}
-					stStatus(t, "old avatar", pub.Get(fmt.Sprintf("/media/%d", *prev)), http.StatusNotFound)
+					stStatus(t, "old avatar", pub.Get(prevURL), http.StatusNotFound)
 				}
 				if n := stCount(t, a, "media", ""); n != 1 {
 					t.Fatalf("%d media rows, want only the current avatar", n)
 				}
 
-				mediaURL := fmt.Sprintf("/media/%d", id)
+				if acc.AvatarPublicID == nil || *acc.AvatarPublicID != md.PublicID || len(md.PublicID) != 32 {
+					t.Fatalf("account names avatar %v, media row %q", acc.AvatarPublicID, md.PublicID)
+				}
+				mediaURL := "/media/" + md.PublicID
+				stStatus(t, "by sequential id", pub.Get(fmt.Sprintf("/media/%d", id)), http.StatusNotFound)
 				res = pub.Get(mediaURL)
 				stStatus(t, "GET "+mediaURL, res, http.StatusOK)
 				etag := `"` + md.Sha256 + `"`
@@ -712,7 +717,7 @@ func TestStudioAvatar(t *testing.T) {
 				}
 				stHas(t, "public page", pub.Get("/@metro"), `src="`+mediaURL+`"`)
 				stHas(t, "edit page", ed.Get(stPath(f.Org, "/accounts/metro")), "The new avatar is saved.", `src="`+mediaURL+`"`)
-				prev = &id
+				prev, prevURL = &id, mediaURL
 			})
 		}
 		if n := stAudits(t, a, f.Org.ID, "account.avatar"); n != 5 {
@@ -735,7 +740,7 @@ func TestStudioAvatarRejected(t *testing.T) {
 		upload := stPath(f.Org, "/accounts/metro/avatar")
 		current := stPNG(t, 8, 8)
 		stStatus(t, "first avatar", ed.Upload(upload, "avatar", "logo.png", current), http.StatusSeeOther)
-		avatarID := *stAccount(t, a, "metro").AvatarMediaID
+		avatarID := *stAccount(t, a, "metro").AvatarPublicID
 		before := stSnapshot(t, a)
 
 		pngBytes := stPNG(t, 32, 32)
@@ -762,14 +767,14 @@ func TestStudioAvatarRejected(t *testing.T) {
 				res := ed.Upload(upload, "avatar", tc.filename, tc.data)
 				stStatus(t, tc.name, res, tc.status)
 				stHas(t, tc.name, res, "Edit @metro", `<p class="field-error" id="e-avatar">`+html.EscapeString(tc.msg)+`</p>`)
-				stHas(t, tc.name, res, fmt.Sprintf(`src="/media/%d"`, avatarID)) // the current avatar is still shown
+				stHas(t, tc.name, res, `src="/media/`+avatarID+`"`) // the current avatar is still shown
 				if !regexp.MustCompile(`<input id="f-avatar"[^>]*aria-invalid="true"[^>]*aria-describedby="e-avatar`).MatchString(res.Body) {
 					t.Fatalf("%s: the file field is not tied to its message\n%s", tc.name, res)
 				}
 				stUnchanged(t, tc.name, a, before)
 			})
 		}
-		res := a.Client(t).Get(fmt.Sprintf("/media/%d", avatarID))
+		res := a.Client(t).Get("/media/" + avatarID)
 		stStatus(t, "current avatar after the refused uploads", res, http.StatusOK)
 		if res.Body != string(current) {
 			t.Fatal("current avatar's bytes changed")

@@ -23,6 +23,8 @@ type Account struct {
 	Languages      string
 	Topics         string
 	AvatarMediaID  *int64
+	// AvatarPublicID names the avatar in its URL (see Media.PublicID).
+	AvatarPublicID *string
 	// SendRate caps the account's messages per second (0: no cap of its
 	// own).
 	SendRate int

@@ -53,13 +53,31 @@ func (s *Store) FollowCodeByCode(ctx context.Context, code string) (*FollowCode,
 	return &c, nil
 }
 
+// ScanWindow is how long the scans of one code by one client count as
+// one.
+const ScanWindow = time.Hour
+
 // RecordScan counts one scan of code from a device class (phone, tablet,
-// desktop, bot, other). No address or identifier of the visitor is kept.
-func (s *Store) RecordScan(ctx context.Context, codeID int64, device string) error {
-	if err := s.conn(ctx).Create(&Scan{CodeID: codeID, Device: device, CreatedAt: s.Now()}).Error; err != nil {
-		return fmt.Errorf("record scan: %w", err)
-	}
-	return nil
+// desktop, bot, other), once per client per code in ScanWindow, so
+// reloading the page or a script that opens the link in a loop does not
+// inflate a poster's numbers. client is an opaque keyed digest the caller
+// made of the client's network; it is kept only as a rate-limit key that
+// expires with the window, and the scan itself keeps no address or
+// identifier of the visitor. It reports whether the scan was counted.
+func (s *Store) RecordScan(ctx context.Context, codeID int64, device, client string) (bool, error) {
+	counted := false
+	err := s.Tx(ctx, func(tx *Store) error {
+		first, _, err := tx.Hit(ctx, fmt.Sprintf("scan:%d:%s", codeID, client), 1, ScanWindow)
+		if err != nil || !first {
+			return err
+		}
+		if err := tx.conn(ctx).Create(&Scan{CodeID: codeID, Device: device, CreatedAt: tx.Now()}).Error; err != nil {
+			return fmt.Errorf("record scan: %w", err)
+		}
+		counted = true
+		return nil
+	})
+	return counted, err
 }
 
 // DeviceClass turns a User-Agent into a coarse class, the only thing about

@@ -117,3 +117,61 @@ func TestFollowCodeRules(t *testing.T) {
 		}
 	})
 }
+
+// A client's scans of a code count once per ScanWindow: again once the
+// window has passed, and separately for each client and each code.
+func TestRecordScanOncePerClientPerHour(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		clk := &clock{now: time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)}
+		s := models.NewStore(a.DB, clk.Now)
+		var codes []int64
+		for _, scene := range []string{"stop-1", "stop-2"} {
+			c, err := s.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: scene, Scene: scene})
+			if err != nil {
+				t.Fatal(err)
+			}
+			codes = append(codes, c.ID)
+		}
+		steps := []struct {
+			name    string
+			advance time.Duration
+			code    int
+			client  string
+			counted bool
+		}{
+			{"first scan", 0, 0, "alice", true},
+			{"again at once", 0, 0, "alice", false},
+			{"again within the hour", 59 * time.Minute, 0, "alice", false},
+			{"another client", 0, 0, "bob", true},
+			{"another code", 0, 1, "alice", true},
+			{"after the hour", time.Minute, 0, "alice", true},
+			{"again in the new hour", 30 * time.Minute, 0, "alice", false},
+		}
+		want := map[int]int64{}
+		for _, st := range steps {
+			clk.Add(st.advance)
+			got, err := s.RecordScan(ctx, codes[st.code], "phone", st.client)
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if got != st.counted {
+				t.Fatalf("%s: counted = %v, want %v", st.name, got, st.counted)
+			}
+			if st.counted {
+				want[st.code]++
+			}
+		}
+		for i, id := range codes {
+			var n int64
+			if err := s.DB().Model(&models.Scan{}).Where("code_id = ?", id).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n != want[i] {
+				t.Errorf("code %d: %d scans stored, want %d", i, n, want[i])
+			}
+		}
+	})
+}

@@ -3,8 +3,6 @@ package models
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"net/http"
@@ -30,8 +28,10 @@ type ProjectFile struct {
 	Title     string
 	Filename  string
 	CreatedAt time.Time
-	// Size comes from the media row when listed.
-	Size int64 `gorm:"->;-:migration"`
+	// Size and MediaPublicID (which names the file in its URL) come from
+	// the media row when listed.
+	Size          int64  `gorm:"->;-:migration"`
+	MediaPublicID string `gorm:"->;-:migration"`
 }
 
 // checkProjectFile sniffs the bytes (the browser's declared type is not
@@ -96,13 +96,12 @@ func (s *Store) AddProjectFile(ctx context.Context, m *Member, a *Account, proje
 		if n >= maxProjectFiles {
 			return FieldError("file", "projects.err_too_many_files")
 		}
-		sum := sha256.Sum256(data)
-		md := &Media{OrganizationID: m.Org.ID, ContentType: ct, Size: int64(len(data)), Sha256: hex.EncodeToString(sum[:]), Data: data}
+		md := newMedia(m.Org.ID, ct, data)
 		if err := tx.conn(ctx).Create(md).Error; err != nil {
 			return fmt.Errorf("store project file: %w", err)
 		}
-		f = &ProjectFile{ProjectID: p.ID, MediaID: md.ID, Kind: kind, Title: title, Filename: filename, CreatedAt: s.Now(), Size: md.Size}
-		if err := tx.conn(ctx).Omit("Size").Create(f).Error; err != nil {
+		f = &ProjectFile{ProjectID: p.ID, MediaID: md.ID, Kind: kind, Title: title, Filename: filename, CreatedAt: s.Now(), Size: md.Size, MediaPublicID: md.PublicID}
+		if err := tx.conn(ctx).Omit("Size", "MediaPublicID").Create(f).Error; err != nil {
 			return fmt.Errorf("add project file: %w", err)
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.file_add", projectTarget(a, p), filename)
@@ -141,7 +140,7 @@ func (s *Store) DeleteProjectFile(ctx context.Context, m *Member, a *Account, pr
 func (s *Store) ProjectFiles(ctx context.Context, projectID int64) ([]ProjectFile, error) {
 	var out []ProjectFile
 	err := s.conn(ctx).Table("project_files f").Joins("JOIN media m ON m.id = f.media_id").
-		Select("f.*, m.size").Where("f.project_id = ?", projectID).Order("f.kind DESC, f.id").Scan(&out).Error
+		Select("f.*, m.size, m.public_id AS media_public_id").Where("f.project_id = ?", projectID).Order("f.kind DESC, f.id").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("project files: %w", err)
 	}

@@ -1995,7 +1995,7 @@ func CodePoster(m *models.Member, a *models.Account, c *models.FollowCodeStats, 
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = avatar(a.AvatarMediaID, a.Name, "poster-avatar").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = avatar(a.AvatarPublicID, a.Name, "poster-avatar").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -97,11 +97,10 @@ func orgPath(orgID int64, rest string) string {
 	return fmt.Sprintf("/studio/orgs/%d%s", orgID, rest)
 }
 
-func mediaURL(id *int64) string {
-	if id == nil {
-		return ""
-	}
-	return "/media/" + itoa(*id)
+// mediaURL is where a stored file is served, by its public identifier
+// (never its sequential id, which could be counted through).
+func mediaURL(publicID string) string {
+	return "/media/" + publicID
 }
 
 // Pager describes one page of a list for the pagination links.

@@ -57,7 +57,7 @@ func accountMini(a *models.PublicAccount) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = avatar(a.AvatarMediaID, a.LocalName(string(lang(ctx))), "avatar-md").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = avatar(a.AvatarPublicID, a.LocalName(string(lang(ctx))), "avatar-md").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -376,7 +376,7 @@ func accountCards(accounts []models.PublicAccount) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = avatar(a.AvatarMediaID, a.LocalName(string(lang(ctx))), "avatar-md").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = avatar(a.AvatarPublicID, a.LocalName(string(lang(ctx))), "avatar-md").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -478,7 +478,7 @@ func accountCards(accounts []models.PublicAccount) templ.Component {
 	})
 }
 
-func avatar(mediaID *int64, name string, class string) templ.Component {
+func avatar(publicID *string, name string, class string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -499,7 +499,7 @@ func avatar(mediaID *int64, name string, class string) templ.Component {
 			templ_7745c5c3_Var25 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		if mediaID != nil {
+		if publicID != nil {
 			var templ_7745c5c3_Var26 = []any{"avatar", class}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var26...)
 			if templ_7745c5c3_Err != nil {
@@ -523,9 +523,9 @@ func avatar(mediaID *int64, name string, class string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var28 string
-			templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(mediaURL(mediaID))
+			templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(mediaURL(*publicID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/public.templ`, Line: 72, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/public.templ`, Line: 72, Col: 58}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 			if templ_7745c5c3_Err != nil {
@@ -791,7 +791,7 @@ func AccountPage(a *models.PublicAccount, notices []models.Notice, total int64) 
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = avatar(a.AvatarMediaID, a.LocalName(string(lang(ctx))), "avatar-lg").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = avatar(a.AvatarPublicID, a.LocalName(string(lang(ctx))), "avatar-lg").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

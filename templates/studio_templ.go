@@ -990,7 +990,7 @@ func AccountEdit(m *models.Member, f AccountForm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = avatar(f.Account.AvatarMediaID, f.Account.Name, "avatar-lg").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = avatar(f.Account.AvatarPublicID, f.Account.Name, "avatar-lg").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
