@@ -41,6 +41,17 @@ func thanksPage(t *testing.T, c *apptest.Client, path string, form url.Values) (
 	return r.Location, strings.ReplaceAll(page.Body, c.CSRF(), "CSRF")
 }
 
+// rowsAtLeast is the project's answers in id order, failing the test when
+// fewer than n were stored.
+func rowsAtLeast(t *testing.T, a *apptest.App, projectID int64, n int) []models.Feedback {
+	t.Helper()
+	rows := feedbackRows(t, a, projectID)
+	if len(rows) < n {
+		t.Fatalf("want at least %d answers stored, got %+v", n, rows)
+	}
+	return rows
+}
+
 func feedbackByID(t *testing.T, a *apptest.App, id int64) models.Feedback {
 	t.Helper()
 	var f models.Feedback
@@ -139,11 +150,11 @@ func TestAnswerRevisionConfirmedByMail(t *testing.T) {
 		path := fmt.Sprintf("/@metro/projects/%d", p.ID)
 		citizen := a.Client(t)
 		thanksPage(t, citizen, path, answer("oppose", "Too expensive.", "ming@example.org"))
-		first := feedbackRows(t, a, p.ID)[0]
+		first := rowsAtLeast(t, a, p.ID, 1)[0]
 		respond(t, a, f, p.ID, first.ID, "The budget is in the documents.")
 
 		thanksPage(t, citizen, path, answer("support", "I read the budget; fine.", "Ming@Example.org"))
-		rev := feedbackRows(t, a, p.ID)[1]
+		rev := rowsAtLeast(t, a, p.ID, 2)[1]
 		msg := waitMail(t, sink, "ming@example.org", "Confirm the change")
 		m := answerLinkRE.FindStringSubmatch(msg.Text)
 		if m == nil || !strings.Contains(msg.Text, "Support") || strings.Contains(msg.Text, "I read the budget") {
@@ -250,7 +261,7 @@ func TestPhoneRevisionForModerators(t *testing.T) {
 		thanksPage(t, a.Client(t), path, answer("support", "Noise is fine by me.", "+852 9123-4567"))
 		thanksPage(t, a.Client(t), path, answer("neutral", "By e-mail.", "mail@example.org"))
 		thanksPage(t, a.Client(t), path, answer("support", "E-mail again.", "mail@example.org"))
-		rows := feedbackRows(t, a, p.ID)
+		rows := rowsAtLeast(t, a, p.ID, 4)
 		first, rev, mailRev := rows[0], rows[1], rows[3]
 		respond(t, a, f, p.ID, first.ID, "We will fit quiet surfaces.")
 		if got := results(t, a, p.ID); got.Oppose != 1 || got.Support != 0 || got.Neutral != 1 {
