@@ -172,6 +172,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Feeds: alertfeed.New(store, log, fo), inserter: inserter}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
 	river.AddWorker(workers, &alertfeed.ScanWorker{Poller: a.Feeds})

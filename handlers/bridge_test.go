@@ -252,7 +252,8 @@ func TestChatFeedbackConversation(t *testing.T) {
 		}
 
 		// In Chinese, with full-width numbers; the second answer replaces
-		// the first.
+		// the first (the channel vouches for the sender), which is kept,
+		// superseded.
 		expect(t, c.say("反馈"), "1. Harbour Bridge")
 		expect(t, c.say("２"), "What do you think")
 		expect(t, c.say("反对"), "comment")
@@ -260,7 +261,9 @@ func TestChatFeedbackConversation(t *testing.T) {
 		expect(t, c.say("2"), "Oppose", "(no comment)")
 		expect(t, c.say("确认"), "replaces the earlier one")
 		rows = feedbackRows(t, a, park.ID)
-		if len(rows) != 1 || rows[0].Stance != models.StanceOppose || rows[0].Comment != "" || rows[0].Revisions != 2 {
+		if len(rows) != 2 || rows[0].RevisionState != models.RevisionSuperseded || rows[1].RevisionState != models.RevisionCurrent ||
+			rows[1].Stance != models.StanceOppose || rows[1].Comment != "" || rows[1].Revisions != 2 ||
+			rows[1].RevisesID == nil || *rows[1].RevisesID != rows[0].ID {
 			t.Fatalf("after the second answer: %+v", rows)
 		}
 
@@ -291,7 +294,7 @@ func TestChatFeedbackConversation(t *testing.T) {
 			stranger.say("2")
 			expect(t, stranger.say("yes"), "Thank you")
 		}
-		if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ?", park.ID, "chat:webhook:sms:5550199"); n != 1 {
+		if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ? AND revision_state = 'current'", park.ID, "chat:webhook:sms:5550199"); n != 1 {
 			t.Fatalf("stranger's answers: %d", n)
 		}
 	})

@@ -61,8 +61,16 @@ func (h *projects) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(list))
+	for i := range list {
+		ids[i] = list[i].ID
+	}
+	revs, err := h.store.PendingRevisions(ctx, p.ID, ids)
+	if err != nil {
+		return err
+	}
 	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
-	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager))
+	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs))
 }
 
 func (h *projects) bulk(c echo.Context) error {
@@ -127,7 +135,11 @@ func (h *projects) feedbackItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.FeedbackItem(m, a, p, fb, questions, fb.Response, nil))
+	rel, err := h.store.FeedbackRelated(c.Request().Context(), fb)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.FeedbackItem(m, a, p, fb, questions, fb.Response, nil, rel))
 }
 
 func (h *projects) respond(c echo.Context) error {
@@ -139,7 +151,11 @@ func (h *projects) respond(c echo.Context) error {
 	publish := c.FormValue("action") == "publish"
 	_, err = h.store.RespondToFeedback(c.Request().Context(), m, a, p.ID, fb.ID, response, publish)
 	if v, ok := models.AsValidation(err); ok {
-		return render(c, http.StatusUnprocessableEntity, templates.FeedbackItem(m, a, p, fb, questions, response, v.Fields))
+		rel, rerr := h.store.FeedbackRelated(c.Request().Context(), fb)
+		if rerr != nil {
+			return rerr
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.FeedbackItem(m, a, p, fb, questions, response, v.Fields, rel))
 	}
 	if err != nil {
 		return err
@@ -149,6 +165,28 @@ func (h *projects) respond(c echo.Context) error {
 		key = "feedback.response_published"
 	}
 	return redirect(c, projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(fb.ID, 10)), key)
+}
+
+// acceptRevision makes a phone revision, which nothing else can confirm,
+// the person's answer in place of the earlier one.
+func (h *projects) acceptRevision(c echo.Context) error {
+	m, a, p, err := h.project(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "feedback")
+	if err != nil {
+		return err
+	}
+	back := projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(id, 10))
+	err = h.store.AcceptAnswerRevision(c.Request().Context(), m, a, p.ID, id)
+	if v, ok := models.AsValidation(err); ok {
+		return redirect(c, back, v.Fields["revision"])
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, back, "answers.accepted")
 }
 
 func (h *projects) summary(c echo.Context) error {

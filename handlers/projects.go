@@ -51,6 +51,7 @@ func registerProjects(g *echo.Group, s *studio) {
 	g.POST("/accounts/:handle/projects/:id/feedback", h.bulk, moderate)
 	g.GET("/accounts/:handle/projects/:id/feedback/:feedback", h.feedbackItem, view)
 	g.POST("/accounts/:handle/projects/:id/feedback/:feedback", h.respond, moderate)
+	g.POST("/accounts/:handle/projects/:id/feedback/:feedback/accept", h.acceptRevision, moderate)
 	g.POST("/accounts/:handle/projects/:id/summary", h.summary, moderate)
 	g.GET("/accounts/:handle/projects/:id/export.csv", h.exportCSV, moderate)
 	g.GET("/accounts/:handle/projects/:id/export.json", h.exportJSON, moderate)

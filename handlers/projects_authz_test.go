@@ -50,6 +50,7 @@ func projectRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", pr + "/feedback", url.Values{"action": {"published"}, "ids": {fmt.Sprint(s.Feedback.ID)}}, moderators, 303},
 		{"GET", fb, nil, all, 200},
 		{"POST", fb, url.Values{"response": {"Thank you."}, "action": {"publish"}}, moderators, 303},
+		{"POST", fb + "/accept", nil, moderators, 303},
 		{"POST", pr + "/summary", url.Values{"result_en": {"Summary"}}, moderators, 303},
 		{"GET", pr + "/export.csv", nil, moderators, 200},
 		{"GET", pr + "/export.json", nil, moderators, 200},

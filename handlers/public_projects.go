@@ -11,6 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/templates"
 )
@@ -19,6 +21,7 @@ import (
 // page with its feedback form and results, and reports of comments.
 type publicProjects struct {
 	store         *models.Store
+	links         *mailer.Links
 	feedbackLimit int
 	tileURL       string
 }
@@ -34,6 +37,8 @@ func registerPublicProjects(e *echo.Echo, h *publicProjects) {
 	e.POST("/@:handle/projects/:id/feedback", h.submit)
 	e.GET("/@:handle/projects/:id/thanks", h.thanks)
 	e.POST("/@:handle/projects/:id/comments/:feedback/report", h.report)
+	e.GET("/answers/confirm/:token", h.confirmPage)
+	e.POST("/answers/confirm/:token", h.confirm)
 }
 
 func (h *publicProjects) cityList(c echo.Context) error {
@@ -143,7 +148,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 	}
 	if params.Get(honeypot) != "" {
 		// Looks like success to the bot; nothing is stored.
-		return c.Redirect(http.StatusSeeOther, h.thanksURL(p, false))
+		return c.Redirect(http.StatusSeeOther, h.thanksURL(p))
 	}
 	if ok, _, err := h.store.Hit(ctx, "feedback:ip:"+strings.ToValidUTF8(c.RealIP(), "?"), h.feedbackLimit, time.Hour); err != nil {
 		return err
@@ -162,7 +167,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 			return back(http.StatusTooManyRequests)
 		}
 	}
-	sub, err := h.store.SubmitFeedback(ctx, p, in)
+	_, err = h.store.SubmitFeedback(ctx, p, in)
 	if errors.Is(err, models.ErrConsultationClosed) {
 		form.Errors["form"] = "feedback.err_closed"
 		return back(http.StatusConflict)
@@ -179,15 +184,14 @@ func (h *publicProjects) submit(c echo.Context) error {
 			return err
 		}
 	}
-	return c.Redirect(http.StatusSeeOther, h.thanksURL(p, sub.Updated))
+	// The same redirect and page whether the contact had answered before
+	// or not: anyone can type a contact, and must not learn that its
+	// owner took part.
+	return c.Redirect(http.StatusSeeOther, h.thanksURL(p))
 }
 
-func (h *publicProjects) thanksURL(p *models.PublicProject, updated bool) string {
-	u := "/@" + p.Handle + "/projects/" + strconv.FormatInt(p.ID, 10) + "/thanks"
-	if updated {
-		u += "?updated=1"
-	}
-	return u
+func (h *publicProjects) thanksURL(p *models.PublicProject) string {
+	return "/@" + p.Handle + "/projects/" + strconv.FormatInt(p.ID, 10) + "/thanks"
 }
 
 func (h *publicProjects) thanks(c echo.Context) error {
@@ -195,7 +199,70 @@ func (h *publicProjects) thanks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.FeedbackThanks(p, c.QueryParam("updated") == "1"))
+	return render(c, http.StatusOK, templates.FeedbackThanks(p))
+}
+
+// revision verifies the signed link of an answer revision and loads it;
+// ok is false when the page explaining a bad, expired or spent link was
+// written.
+func (h *publicProjects) revision(c echo.Context) (*models.AnswerRevision, bool, error) {
+	id, err := h.links.Verify(mailer.PurposeAnswer, c.Param("token"))
+	switch {
+	case errors.Is(err, auth.ErrExpired):
+		return nil, false, render(c, http.StatusGone, templates.LinkProblem("link.expired_title", "answers.link_expired"))
+	case err != nil:
+		return nil, false, render(c, http.StatusBadRequest, templates.LinkProblem("link.bad_title", "link.bad"))
+	}
+	r, err := h.store.AnswerRevisionByID(c.Request().Context(), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, false, render(c, http.StatusGone, templates.LinkProblem("link.used_title", "answers.link_used"))
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return r, true, nil
+}
+
+// confirmPage shows the new answer beside the earlier one and asks for a
+// click: mail systems open every link in a message to check it, and must
+// not replace an answer on the person's behalf.
+func (h *publicProjects) confirmPage(c echo.Context) error {
+	r, ok, err := h.revision(c)
+	if !ok {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	switch {
+	case r.Revision.RevisionState == models.RevisionCurrent:
+		return render(c, http.StatusOK, templates.AnswerConfirmed(r.Project))
+	case !r.Applies():
+		return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "answers.link_used"))
+	case !r.Project.Open(h.store.Now()):
+		return render(c, http.StatusConflict, templates.LinkProblem("answers.closed_title", "answers.closed"))
+	}
+	return render(c, http.StatusOK, templates.AnswerConfirmAsk(r, c.Request().URL.Path))
+}
+
+func (h *publicProjects) confirm(c echo.Context) error {
+	r, ok, err := h.revision(c)
+	if !ok {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if r.Revision.RevisionState == models.RevisionCurrent {
+		// A second click: done already.
+		return render(c, http.StatusOK, templates.AnswerConfirmed(r.Project))
+	}
+	_, err = h.store.ConfirmAnswerRevision(c.Request().Context(), r.Revision.ID)
+	switch {
+	case errors.Is(err, models.ErrLinkUsed), errors.Is(err, models.ErrNotFound):
+		return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "answers.link_used"))
+	case errors.Is(err, models.ErrConsultationClosed):
+		return render(c, http.StatusConflict, templates.LinkProblem("answers.closed_title", "answers.closed"))
+	case err != nil:
+		return err
+	}
+	return render(c, http.StatusOK, templates.AnswerConfirmed(r.Project))
 }
 
 // report counts a citizen's report of a published comment; the reporter

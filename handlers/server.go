@@ -101,7 +101,7 @@ func New(d Deps) *echo.Echo {
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
+	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
 	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {

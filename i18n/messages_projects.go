@@ -215,7 +215,6 @@ var projectMessages = map[string][2]string{
 	"feedback.err_rate_contact":  {"This e-mail or phone number has answered several times in the last hour. Please try again later.", "此电邮或电话在过去一小时内已多次提交，请稍后再试。"},
 	"feedback.thanks_title":      {"Thank you", "感谢您的意见"},
 	"feedback.thanks_body":       {"Your answer has been received.", "我们已收到您的意见。"},
-	"feedback.thanks_updated":    {"You had answered before: your new answer replaces the earlier one.", "您之前已提交过意见，新的意见已取代之前的版本。"},
 	"feedback.thanks_review":     {"Your comment will appear on the project page once a moderator has read it.", "您的留言经审核后将显示在项目页面。"},
 	"feedback.thanks_back":       {"Back to %s", "返回“%s”"},
 	"feedback.thanks_follow":     {"Follow %s to hear about the decision", "关注 %s，获取最新决定"},

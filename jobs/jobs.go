@@ -170,3 +170,15 @@ func (PollFeed) Unique() bool { return true }
 // MaxAttempts is one: a failed poll is recorded on the feed and the feed's
 // next turn is the retry.
 func (PollFeed) MaxAttempts() int { return 1 }
+
+// AnswerConfirm sends the link that confirms a revision of a consultation
+// answer to the e-mail address it was given with.
+type AnswerConfirm struct {
+	FeedbackID int64 `json:"feedback_id"`
+}
+
+// Kind names the job for River.
+func (AnswerConfirm) Kind() string { return "answer_confirm" }
+
+// Queue is the mail queue.
+func (AnswerConfirm) Queue() string { return QueueMail }

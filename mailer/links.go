@@ -12,6 +12,8 @@ const (
 	PurposeConfirm     = "follow-confirm"
 	PurposeUnsubscribe = "unsubscribe"
 	PurposePreferences = "preferences"
+	// PurposeAnswer confirms a revision of a consultation answer.
+	PurposeAnswer = "answer-confirm"
 
 	ConfirmTTL = 7 * 24 * time.Hour
 	// Unsubscribe and preferences links must keep working long after the
@@ -33,6 +35,12 @@ func (l *Links) url(path, purpose string, id int64, ttl time.Duration) string {
 // Confirm is the double opt-in link.
 func (l *Links) Confirm(followerID int64) string {
 	return l.url("/f/confirm/", PurposeConfirm, followerID, ConfirmTTL)
+}
+
+// ConfirmAnswer is the link that makes a revision of a consultation
+// answer the person's answer. It works as long as a follow confirmation.
+func (l *Links) ConfirmAnswer(feedbackID int64) string {
+	return l.url("/answers/confirm/", PurposeAnswer, feedbackID, ConfirmTTL)
 }
 
 // Unsubscribe is the one-click stop link.

@@ -127,7 +127,7 @@ func (s *Store) APIProjects(ctx context.Context, m *Member, a *Account, before i
 	return out, nil
 }
 
-// APIFeedback pages through a project's answers by id, after the id
+// APIFeedback pages through a project's current answers by id, after the id
 // after, optionally in one moderation state. The project must be one of
 // the member's (OrgProject).
 func (s *Store) APIFeedback(ctx context.Context, m *Member, a *Account, projectID int64, status string, after int64, limit int) ([]Feedback, error) {
@@ -135,7 +135,7 @@ func (s *Store) APIFeedback(ctx context.Context, m *Member, a *Account, projectI
 	if err != nil {
 		return nil, err
 	}
-	q := s.conn(ctx).Where("project_id = ? AND id > ?", p.ID, after)
+	q := s.conn(ctx).Where("project_id = ? AND id > ? AND revision_state = ?", p.ID, after, RevisionCurrent)
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}

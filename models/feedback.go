@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -37,6 +36,17 @@ const (
 func FeedbackStatuses() []string {
 	return []string{FeedbackPending, FeedbackPublished, FeedbackHidden, FeedbackSpam}
 }
+
+// Where an answer stands among the answers of one person to one project.
+// Only the current one is counted and shown; a revision sent with a typed
+// contact (which proves nothing) waits unconfirmed, and the answer a
+// confirmed revision replaces is superseded, kept with its official
+// response.
+const (
+	RevisionCurrent     = "current"
+	RevisionUnconfirmed = "unconfirmed"
+	RevisionSuperseded  = "superseded"
+)
 
 // ReportsToHide is how many different citizens must report a published
 // comment before it is taken down until a moderator looks.
@@ -78,8 +88,14 @@ type Feedback struct {
 	ResponseBy *int64
 	// Revisions counts how often the person changed their answer.
 	Revisions int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// RevisesID is the earlier answer of the same person that this one
+	// is a revision of.
+	RevisesID *int64
+	// RevisionState says whether this is the person's answer now: one of
+	// RevisionCurrent, RevisionUnconfirmed, RevisionSuperseded.
+	RevisionState string `gorm:"default:current"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // TableName keeps the table's singular name.
@@ -231,14 +247,22 @@ func encodeAnswers(a map[int64][]string) string {
 // Submission is what storing a piece of feedback did.
 type Submission struct {
 	Feedback *Feedback
-	// Updated is set when the person had answered before and this answer
-	// replaced their earlier one.
+	// Updated is set when the person's chat channel vouches for them, they
+	// had answered before, and this answer replaced their earlier one.
 	Updated bool
+	// Revision is set when the contact typed had answered before: this
+	// answer waits, unconfirmed, beside the earlier one. Whoever sent it
+	// must not be told (it would tell them the contact took part).
+	Revision bool
 }
 
 // SubmitFeedback stores a citizen's answer to an open consultation. A
-// person (the same contact, or the same follower) has one answer per
-// project: a second one replaces the first.
+// person has one current answer per project. A second answer from the
+// same chat sender or follower replaces the first (the channel vouches
+// for them); a second one with the same typed e-mail address or phone
+// number, which anyone can type, is stored as an unconfirmed revision and
+// replaces the first only when confirmed (ConfirmAnswerRevision,
+// AcceptAnswerRevision).
 func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in FeedbackInput) (*Submission, error) {
 	now := s.Now()
 	if !p.Open(now) {
@@ -259,7 +283,7 @@ func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in Feedbac
 	f := &Feedback{
 		ProjectID: p.ID, Stance: in.Stance, Comment: in.Comment, Name: in.Name, Contact: in.Contact, District: in.District,
 		Answers: encodeAnswers(in.Answers), Channel: in.Channel, FollowerID: in.FollowerID, Lang: in.Lang, Status: status,
-		Revisions: 1, CreatedAt: now, UpdatedAt: now,
+		Revisions: 1, RevisionState: RevisionCurrent, CreatedAt: now, UpdatedAt: now,
 	}
 	if key == "" && in.ChatAddress != "" && in.Channel != "web" {
 		key = "chat:" + in.Channel + ":" + in.ChatAddress
@@ -267,11 +291,13 @@ func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in Feedbac
 	if key != "" {
 		f.ContactKey = &key
 	}
-	// Two submissions of the same person can race; the unique index lets
-	// one insert win, and the other then finds it and updates it.
+	// Two submissions of the same person can race; the unique index of
+	// current answers lets one insert win, and the other then finds it and
+	// revises it. A lost race to replace an answer is tried again.
 	for attempt := 0; ; attempt++ {
+		f.ID = 0
 		sub, err := s.storeFeedback(ctx, f)
-		if err != nil && isUniqueViolation(err) && attempt == 0 {
+		if err != nil && (isUniqueViolation(err) || errors.Is(err, errAnswerMoved)) && attempt < 2 {
 			continue
 		}
 		return sub, err
@@ -297,58 +323,59 @@ func (s *Store) storeFeedback(ctx context.Context, f *Feedback) (*Submission, er
 	f.ID = 0
 	var sub *Submission
 	err := s.Tx(ctx, func(tx *Store) error {
-		q := tx.conn(ctx).Where("project_id = ?", f.ProjectID)
-		if f.ContactKey != nil && f.FollowerID != nil {
-			q = q.Where("(contact_key = ? OR follower_id = ?)", *f.ContactKey, *f.FollowerID)
-		} else if f.ContactKey != nil {
-			q = q.Where("contact_key = ?", *f.ContactKey)
-		} else {
-			q = q.Where("follower_id = ?", *f.FollowerID)
+		old, err := tx.currentAnswer(ctx, f)
+		if err != nil {
+			return err
 		}
-		var old []Feedback
-		if err := q.Limit(1).Find(&old).Error; err != nil {
-			return fmt.Errorf("find earlier feedback: %w", err)
-		}
-		if len(old) == 0 {
+		switch {
+		case old == nil:
 			if err := tx.conn(ctx).Create(f).Error; err != nil {
 				return fmt.Errorf("store feedback: %w", err)
 			}
 			sub = &Submission{Feedback: f}
-			return nil
+		case vouched(f):
+			if err := tx.replaceAnswer(ctx, old, f); err != nil {
+				return err
+			}
+			sub = &Submission{Feedback: f, Updated: true}
+		default:
+			if err := tx.storeRevision(ctx, old, f); err != nil {
+				return err
+			}
+			sub = &Submission{Feedback: f, Revision: true}
 		}
-		o := &old[0]
-		// The update is relative (revisions + 1, the status decided by the
-		// row's current one) so concurrent answers of one person count
-		// every revision, and a person whose comment a moderator took down
-		// cannot put it back up by answering again.
-		updates := map[string]any{
-			"stance": f.Stance, "comment": f.Comment, "name": f.Name, "contact": f.Contact, "district": f.District,
-			"answers": f.Answers, "channel": f.Channel, "lang": f.Lang, "updated_at": f.UpdatedAt,
-			"revisions": gorm.Expr("revisions + 1"),
-			"status":    gorm.Expr("CASE WHEN status IN ('hidden', 'spam') THEN status ELSE ? END", f.Status),
-		}
-		if o.ContactKey == nil && f.ContactKey != nil {
-			updates["contact_key"] = *f.ContactKey
-		}
-		if o.FollowerID == nil && f.FollowerID != nil {
-			updates["follower_id"] = *f.FollowerID
-		}
-		if err := tx.conn(ctx).Model(&Feedback{}).Where("id = ?", o.ID).Updates(updates).Error; err != nil {
-			return fmt.Errorf("update feedback: %w", err)
-		}
-		if err := tx.conn(ctx).First(o, o.ID).Error; err != nil {
-			return fmt.Errorf("reload feedback: %w", err)
-		}
-		sub = &Submission{Feedback: o, Updated: true}
 		return nil
 	})
 	return sub, err
 }
 
+// currentAnswer finds the current answer of the person who sent f (by
+// contact or follower), or nil.
+func (s *Store) currentAnswer(ctx context.Context, f *Feedback) (*Feedback, error) {
+	q := s.conn(ctx).Where("project_id = ? AND revision_state = ?", f.ProjectID, RevisionCurrent)
+	switch {
+	case f.ContactKey != nil && f.FollowerID != nil:
+		q = q.Where("(contact_key = ? OR follower_id = ?)", *f.ContactKey, *f.FollowerID)
+	case f.ContactKey != nil:
+		q = q.Where("contact_key = ?", *f.ContactKey)
+	default:
+		q = q.Where("follower_id = ?", *f.FollowerID)
+	}
+	var old []Feedback
+	if err := q.Limit(1).Find(&old).Error; err != nil {
+		return nil, fmt.Errorf("find earlier feedback: %w", err)
+	}
+	if len(old) == 0 {
+		return nil, nil
+	}
+	return &old[0], nil
+}
+
 // PublishedFeedback lists a project's published comments, newest first
 // (only those with a comment: a bare stance is counted in the results).
 func (s *Store) PublishedFeedback(ctx context.Context, projectID int64, page Page) ([]Feedback, int64, error) {
-	q := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND status = ? AND comment <> ''", projectID, FeedbackPublished)
+	q := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND status = ? AND revision_state = ? AND comment <> ''",
+		projectID, FeedbackPublished, RevisionCurrent)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count published feedback: %w", err)
@@ -366,8 +393,8 @@ func (s *Store) PublishedFeedback(ctx context.Context, projectID int64, page Pag
 func (s *Store) ReportFeedback(ctx context.Context, projectID, feedbackID int64, reporter string) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		var f Feedback
-		if err := tx.conn(ctx).Where("id = ? AND project_id = ? AND status = ?", feedbackID, projectID, FeedbackPublished).
-			First(&f).Error; err != nil {
+		if err := tx.conn(ctx).Where("id = ? AND project_id = ? AND status = ? AND revision_state = ?",
+			feedbackID, projectID, FeedbackPublished, RevisionCurrent).First(&f).Error; err != nil {
 			return notFound(err, "feedback")
 		}
 		res := tx.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
@@ -409,7 +436,8 @@ type DistrictCount struct {
 	StanceCount
 }
 
-// Results are a consultation's counts, over every answer but spam.
+// Results are a consultation's counts, over every current answer but
+// spam (an unconfirmed revision or a replaced answer is not counted).
 type Results struct {
 	All        StanceCount
 	ByDistrict []DistrictCount
@@ -424,7 +452,7 @@ func (s *Store) ProjectResults(ctx context.Context, projectID int64) (*Results, 
 		N        int64
 	}
 	err := s.conn(ctx).Raw(`SELECT district, stance, COUNT(*) AS n FROM feedback
-		WHERE project_id = ? AND status <> 'spam' GROUP BY district, stance`, projectID).Scan(&rows).Error
+		WHERE project_id = ? AND status <> 'spam' AND revision_state = 'current' GROUP BY district, stance`, projectID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("project results: %w", err)
 	}

@@ -19,7 +19,10 @@ type FeedbackFilter struct {
 }
 
 // OrgFeedback lists a project's feedback for moderators, oldest first so
-// the queue is worked in the order people wrote.
+// the queue is worked in the order people wrote, each revision that waits
+// for a moderator right after the answer it revises. Answers replaced by
+// a revision, and revisions waiting for their e-mail link, are not in the
+// queue (the answer's own page links them).
 func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectID int64, f FeedbackFilter, page Page) ([]Feedback, int64, error) {
 	if err := s.checkAccount(m, a, PermView); err != nil {
 		return nil, 0, err
@@ -28,7 +31,7 @@ func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectI
 	if err != nil {
 		return nil, 0, err
 	}
-	q := s.conn(ctx).Model(&Feedback{}).Where("project_id = ?", p.ID)
+	q := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND "+queueSQL, p.ID)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
@@ -50,7 +53,8 @@ func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectI
 		return nil, 0, fmt.Errorf("count feedback: %w", err)
 	}
 	var out []Feedback
-	if err := q.Order("id").Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error; err != nil {
+	if err := q.Order("CASE WHEN revision_state = 'current' THEN id ELSE revises_id END, id").
+		Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list feedback: %w", err)
 	}
 	return out, total, nil
@@ -62,7 +66,7 @@ func (s *Store) FeedbackCounts(ctx context.Context, projectID int64) (map[string
 		Status string
 		N      int64
 	}
-	if err := s.conn(ctx).Raw(`SELECT status, COUNT(*) AS n FROM feedback WHERE project_id = ? GROUP BY status`, projectID).
+	if err := s.conn(ctx).Raw(`SELECT status, COUNT(*) AS n FROM feedback WHERE project_id = ? AND `+queueSQL+` GROUP BY status`, projectID).
 		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("count feedback: %w", err)
 	}
@@ -71,7 +75,7 @@ func (s *Store) FeedbackCounts(ctx context.Context, projectID int64) (map[string
 		out[r.Status] = r.N
 	}
 	var reported int64
-	if err := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND reports > 0", projectID).Count(&reported).Error; err != nil {
+	if err := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND reports > 0 AND "+queueSQL, projectID).Count(&reported).Error; err != nil {
 		return nil, fmt.Errorf("count reported feedback: %w", err)
 	}
 	out["reported"] = reported
@@ -200,7 +204,8 @@ type ExportRow struct {
 	Extra []string
 }
 
-// ExportFeedback hands every answer of a project to fn, in id order, one
+// ExportFeedback hands every current answer of a project (what the
+// results count) to fn, in id order, one
 // at a time from a database cursor, so a million answers take the memory
 // of one. Exports hold contact details: moderators and owners only.
 func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, projectID int64, fn func([]ProjectQuestion, ExportRow) error) error {
@@ -222,7 +227,8 @@ func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, proje
 	var after int64
 	for {
 		var rows []Feedback
-		if err := s.conn(ctx).Where("project_id = ? AND id > ?", p.ID, after).Order("id").Limit(batch).Find(&rows).Error; err != nil {
+		if err := s.conn(ctx).Where("project_id = ? AND id > ? AND revision_state = ?", p.ID, after, RevisionCurrent).
+			Order("id").Limit(batch).Find(&rows).Error; err != nil {
 			return fmt.Errorf("export feedback: %w", err)
 		}
 		for i := range rows {

@@ -60,8 +60,9 @@ func openConsultation(t *testing.T, a *apptest.App, f *apptest.Fixtures) *models
 	return pp
 }
 
-// Two answers of the same person sent at the same moment leave one row,
-// carrying one of them, whichever insert wins the unique index.
+// Two answers of the same contact sent at the same moment leave one
+// current answer, whichever insert wins the unique index; the others wait
+// as unconfirmed revisions of it.
 func TestFeedbackOnePerContactUnderRace(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
@@ -90,9 +91,20 @@ func TestFeedbackOnePerContactUnderRace(t *testing.T) {
 			}
 		}
 		var rows []models.Feedback
-		a.Store.DB().Where("project_id = ?", p.ID).Find(&rows)
-		if len(rows) != 1 || rows[0].Revisions != n {
-			t.Fatalf("want one row revised %d times, got %+v", n, rows)
+		a.Store.DB().Where("project_id = ?", p.ID).Order("id").Find(&rows)
+		var current []models.Feedback
+		for _, r := range rows {
+			if r.RevisionState == models.RevisionCurrent {
+				current = append(current, r)
+			}
+		}
+		if len(current) != 1 {
+			t.Fatalf("want one current answer, got %+v", rows)
+		}
+		for _, r := range rows {
+			if r.ID != current[0].ID && (r.RevisionState != models.RevisionUnconfirmed || r.RevisesID == nil || *r.RevisesID != current[0].ID) {
+				t.Fatalf("answer %d is not an unconfirmed revision of %d: %+v", r.ID, current[0].ID, r)
+			}
 		}
 	})
 }
@@ -116,12 +128,18 @@ func TestFeedbackStatusRules(t *testing.T) {
 		if s.Feedback.Status != models.FeedbackPending || s.Updated {
 			t.Fatalf("first: %+v", s)
 		}
-		// A moderator hides it; answering again does not bring it back.
+		// A moderator hides it; answering again (and confirming the
+		// change) does not bring it back.
 		if _, err := a.Store.ModerateFeedback(ctx, owner, f.Account, p.ID, []int64{s.Feedback.ID}, models.FeedbackHidden); err != nil {
 			t.Fatal(err)
 		}
-		if s := submit("X@example.org", "again"); !s.Updated || s.Feedback.Status != models.FeedbackHidden || s.Feedback.Comment != "again" {
-			t.Fatalf("again: %+v", s.Feedback)
+		again := submit("X@example.org", "again")
+		if !again.Revision || again.Updated || again.Feedback.RevisionState != models.RevisionUnconfirmed {
+			t.Fatalf("again: %+v", again.Feedback)
+		}
+		if r, err := a.Store.ConfirmAnswerRevision(ctx, again.Feedback.ID); err != nil || r.Revision.Status != models.FeedbackHidden ||
+			r.Revision.Comment != "again" {
+			t.Fatalf("again, confirmed: %+v %v", r, err)
 		}
 		// Published at once when the account says so.
 		if err := a.Store.SetFeedbackReview(ctx, owner, f.Account, false); err != nil {

@@ -315,8 +315,8 @@ func (s *Store) OrgProjects(ctx context.Context, m *Member, a *Account, page Pag
 	}
 	var out []ProjectSummary
 	err := s.conn(ctx).Raw(`SELECT p.*,
-		(SELECT COUNT(*) FROM feedback f WHERE f.project_id = p.id AND f.status <> 'spam') AS answers,
-		(SELECT COUNT(*) FROM feedback f WHERE f.project_id = p.id AND f.status = 'pending') AS pending
+		(SELECT COUNT(*) FROM feedback f WHERE f.project_id = p.id AND f.status <> 'spam' AND f.revision_state = 'current') AS answers,
+		(SELECT COUNT(*) FROM feedback f WHERE f.project_id = p.id AND f.status = 'pending' AND `+queueSQL+`) AS pending
 		FROM projects p WHERE p.account_id = ? ORDER BY p.updated_at DESC, p.id DESC LIMIT ? OFFSET ?`,
 		a.ID, page.Limit(), page.Offset()).Scan(&out).Error
 	if err != nil {
