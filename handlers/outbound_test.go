@@ -88,7 +88,7 @@ func TestReceiversBodyIsNotShown(t *testing.T) {
 		f := apptest.Seed(t, a)
 		c, base := pointAt(t, a, f, internal.URL+"/secret", internal.URL+"/feed")
 		r := c.Post(base+"/chat/webhook/test", nil)
-		if !strings.Contains(r.Body, "webhook rejected: HTTP 403") || strings.Contains(r.Body, "INTERNAL-SECRET") {
+		if !strings.Contains(r.Body, "The webhook receiver answered HTTP 403") || strings.Contains(r.Body, "INTERNAL-SECRET") {
 			t.Fatalf("test connection: %s", r)
 		}
 		pollFeed(t, a, f)
