@@ -27,6 +27,7 @@ import (
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
+	"github.com/plazahq/plaza/redact"
 )
 
 // maxFeedBytes bounds a feed's size; real alert feeds are far smaller.
@@ -115,7 +116,7 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) error {
 		}
 		// The feed records the short reason staff see; the log has the
 		// transport's or the parser's own words.
-		p.log.Warn("alert feed", "feed", f.ID, "url", f.URL, "err", err, "detail", detail(err))
+		p.log.Warn("alert feed", "feed", f.ID, "url", redact.String(f.URL), "err", err, "detail", redact.String(detail(err)))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type Router interface {
 type bridgeArea struct {
 	store  *models.Store
 	router Router
+	log    *slog.Logger
 }
 
 // ChatChannel is what the studio needs of a chat channel: to send a staff

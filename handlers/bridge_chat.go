@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"io"
@@ -54,17 +55,60 @@ func freshTimestamp(ts string, now time.Time) bool {
 	return d < replayWindow && d > -replayWindow
 }
 
+// maxNonce bounds the nonce kept for a WeChat callback; WeChat's are a
+// few digits.
+const maxNonce = 64
+
+// claimWeChatNonce takes a signed callback's (timestamp, nonce) pair for
+// the replay window, so the same signed URL is refused the second time,
+// on whichever instance. It runs after the signature is verified, so only
+// requests WeChat signed can add pairs. A refusal has been written when
+// ok is false.
+func (h *bridgeArea) claimWeChatNonce(c echo.Context, a *models.Account, ts, nonce string) (ok bool, err error) {
+	n, perr := strconv.ParseInt(ts, 10, 64)
+	if perr != nil || nonce == "" || len(nonce) > maxNonce {
+		return false, c.String(http.StatusForbidden, "missing or malformed timestamp or nonce")
+	}
+	fresh, err := h.store.ClaimWeChatNonce(c.Request().Context(), a.ID, n, nonce, time.Unix(n, 0).Add(replayWindow))
+	if err != nil {
+		return false, err
+	}
+	if !fresh {
+		// WeChat never sends a (timestamp, nonce) twice with one
+		// signature: this is someone replaying a URL they saw.
+		return false, c.String(http.StatusForbidden, "this signed request was already used")
+	}
+	return true, nil
+}
+
+// releaseWeChatNonce gives a pair back after the message could not be
+// handled, so WeChat's retry of it is not taken for a replay.
+func (h *bridgeArea) releaseWeChatNonce(c echo.Context, a *models.Account, ts, nonce string) {
+	n, _ := strconv.ParseInt(ts, 10, 64)
+	if err := h.store.ReleaseWeChatNonce(context.WithoutCancel(c.Request().Context()), a.ID, n, nonce); err != nil {
+		h.log.Warn("release WeChat nonce", "account", a.Handle, "err", err)
+	}
+}
+
 // wechatVerify answers WeChat's check when the URL is saved in its
-// console: the signature over token, timestamp and nonce, then echostr
+// console: the signature over token, timestamp and nonce, checked like a
+// message's (fresh timestamp, nonce not used before), then echostr
 // echoed.
 func (h *bridgeArea) wechatVerify(c echo.Context) error {
-	_, s, err := h.chatAccount(c, models.ChannelWeChat)
+	a, s, err := h.chatAccount(c, models.ChannelWeChat)
 	if err != nil || s == nil {
 		return err
 	}
 	q := c.QueryParams()
-	if !wechat.ValidSignature(q.Get("signature"), s.Token, q.Get("timestamp"), q.Get("nonce")) {
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	if !freshTimestamp(ts, h.store.Now()) {
+		return c.String(http.StatusForbidden, "stale or missing timestamp")
+	}
+	if !wechat.ValidSignature(q.Get("signature"), s.Token, ts, nonce) {
 		return c.String(http.StatusForbidden, "bad signature")
+	}
+	if ok, err := h.claimWeChatNonce(c, a, ts, nonce); !ok {
+		return err
 	}
 	return c.String(http.StatusOK, q.Get("echostr"))
 }
@@ -111,12 +155,22 @@ func (h *bridgeArea) wechat(c echo.Context) error {
 	case !wechat.ValidSignature(q.Get("signature"), s.Token, ts, nonce):
 		return c.String(http.StatusForbidden, "bad signature")
 	}
+	if ok, err := h.claimWeChatNonce(c, a, ts, nonce); !ok {
+		return err
+	}
 	in, err := msg.Inbound()
+	if errors.Is(err, wechat.ErrIgnored) {
+		// Acknowledged, never refused: a 4xx makes WeChat retry and tell
+		// the person the account is not answering.
+		h.log.Debug("WeChat callback ignored", "account", a.Handle, "err", err)
+		return c.String(http.StatusOK, "success")
+	}
 	if err != nil {
 		return c.String(http.StatusBadRequest, err.Error())
 	}
 	replies, err := h.router.Handle(c.Request().Context(), a, in)
 	if err != nil {
+		h.releaseWeChatNonce(c, a, ts, nonce)
 		return err
 	}
 	if len(replies) == 0 {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ type chatSettings struct {
 	store    *models.Store
 	baseURL  string
 	channels map[string]ChatChannel
+	log      *slog.Logger
 }
 
 // platformTimeout bounds a call the studio makes to a chat platform while
@@ -32,7 +34,7 @@ type webhookConnector interface {
 }
 
 func registerChat(g *echo.Group, s *studio) {
-	h := &chatSettings{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat}
+	h := &chatSettings{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat, log: s.log}
 	write := need(models.PermWrite)
 	g.GET("/accounts/:handle/chat", h.show, write)
 	g.POST("/accounts/:handle/chat/wechat", h.saveWeChat, write)
@@ -169,7 +171,7 @@ func (h *chatSettings) test(c echo.Context, name string) error {
 	defer cancel()
 	who, terr := ch.TestConnection(cctx, s)
 	if terr != nil {
-		f.Test.Problem = terr.Error()
+		f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, name+" connection test", terr)
 	} else {
 		f.Test.OK, f.Test.Who = true, who
 	}
@@ -200,7 +202,7 @@ func (h *chatSettings) connectTelegram(c echo.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, platformTimeout)
 	defer cancel()
 	if err := conn.Connect(cctx, s, f.TelegramURL); err != nil {
-		f.Test.Problem = err.Error()
+		f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, "telegram setWebhook", err)
 	} else {
 		f.Test.OK, f.Test.Who = true, f.TelegramURL
 	}

@@ -55,7 +55,7 @@ func TestChatSettingsPage(t *testing.T) {
 		if r := c.Post(page+"/wechat", url.Values{"enabled": {"on"}, "app_id": {testAppID}, "app_secret": {"wrong-secret"}, "token": {"tok123"}, "aes_key": {testAESKey}}); r.Status != 303 {
 			t.Fatalf("save a wrong secret: %s", r)
 		}
-		if r := c.Post(page+"/wechat/test", nil); r.Status != 200 || !strings.Contains(r.Body, "The test failed") || !strings.Contains(r.Body, "40125") {
+		if r := c.Post(page+"/wechat/test", nil); r.Status != 200 || !strings.Contains(r.Body, "The test failed") || !strings.Contains(r.Body, "WeChat refused the AppID or AppSecret") || strings.Contains(r.Body, "40125") {
 			t.Fatalf("test with a wrong secret: %s", r)
 		}
 
@@ -281,7 +281,7 @@ func TestWeChatFollowCode(t *testing.T) {
 		other, _ := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
 			models.FollowCodeInput{Name: "Depot", Scene: "depot"})
 		r = c.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/codes/%d/wechat", f.Org.ID, other.ID), nil)
-		if r.Status != http.StatusBadGateway || !strings.Contains(r.Body, "40125") {
+		if r.Status != http.StatusBadGateway || !strings.Contains(r.Body, "WeChat refused the AppID or AppSecret") || strings.Contains(r.Body, "40125") {
 			t.Fatalf("refused: %s", r)
 		}
 	})

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/bridge/wechat"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/qr"
 	"github.com/plazahq/plaza/templates"
@@ -23,6 +25,7 @@ type codes struct {
 	baseURL string
 	// wechat makes parameterized QR codes (nil: no WeChat channel).
 	wechat followQRMaker
+	log    *slog.Logger
 }
 
 // followQRMaker is the WeChat channel's part the codes need.
@@ -36,7 +39,7 @@ const chartDays = 30
 // registerCodes adds its routes to the organization's studio group g; the
 // handlers may use the studio's dependencies.
 func registerCodes(g *echo.Group, s *studio) {
-	h := &codes{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &codes{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
 	h.wechat, _ = s.chat[models.ChannelWeChat].(followQRMaker)
 	view, write := need(models.PermView), need(models.PermWrite)
 
@@ -302,7 +305,8 @@ func (h *codes) wechatCode(c echo.Context) error {
 		if errors.Is(err, wechat.ErrNotConfigured) {
 			status = http.StatusUnprocessableEntity
 		}
-		return h.pageWith(c, status, m, a, code, f, err.Error())
+		problem, args := platformProblem(h.log, c, "WeChat follow code", err)
+		return h.pageWith(c, status, m, a, code, f, i18n.T(langOf(c), problem, args...))
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,10 +21,11 @@ import (
 type inbox struct {
 	store    *models.Store
 	channels map[string]ChatChannel
+	log      *slog.Logger
 }
 
 func registerInbox(g *echo.Group, s *studio) {
-	h := &inbox{store: s.store, channels: s.chat}
+	h := &inbox{store: s.store, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
 	g.GET("/accounts/:handle/inbox", h.list, mod)
 	g.GET("/accounts/:handle/inbox/:id", h.show, mod)
@@ -152,12 +154,13 @@ func (h *inbox) reply(c echo.Context) error {
 	defer cancel()
 	if err := ch.Reply(ctx, a.ID, conv.Address, text); err != nil {
 		// The platform refused or could not be reached: the text stays in
-		// the form, with what the platform said.
+		// the form, with why in a few words and what to do next.
 		problem := "inbox.send_failed"
+		reason, args := platformProblem(h.log, c, "inbox reply", err)
 		if errors.Is(err, models.ErrReplyWindow) {
-			problem = "inbox.window_closed"
+			problem, reason, args = "inbox.window_closed", "", nil
 		}
-		return h.threadPage(c, http.StatusBadGateway, m, a, conv, templates.ReplyForm{Text: raw, Problem: problem, Detail: err.Error()})
+		return h.threadPage(c, http.StatusBadGateway, m, a, conv, templates.ReplyForm{Text: raw, Problem: problem, Reason: reason, ReasonArgs: args})
 	}
 	if _, err := h.store.RecordStaffReply(c.Request().Context(), m, conv, text); err != nil {
 		return err

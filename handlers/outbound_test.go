@@ -65,7 +65,7 @@ func TestInternalAddressesAreRefused(t *testing.T) {
 			"http://169.254.169.254", "http://10.0.0.1"} {
 			c, base := pointAt(t, a, f, target+"/secret", target+"/feed")
 			r := c.Post(base+"/chat/webhook/test", nil)
-			if r.Status != http.StatusOK || !strings.Contains(r.Body, "webhook unreachable: address not allowed") {
+			if r.Status != http.StatusOK || !strings.Contains(r.Body, "The webhook receiver could not be reached (address not allowed)") {
 				t.Fatalf("test connection to %s: %s", target, r)
 			}
 			pollFeed(t, a, f)
@@ -88,7 +88,7 @@ func TestReceiversBodyIsNotShown(t *testing.T) {
 		f := apptest.Seed(t, a)
 		c, base := pointAt(t, a, f, internal.URL+"/secret", internal.URL+"/feed")
 		r := c.Post(base+"/chat/webhook/test", nil)
-		if !strings.Contains(r.Body, "webhook rejected: HTTP 403") || strings.Contains(r.Body, "INTERNAL-SECRET") {
+		if !strings.Contains(r.Body, "The webhook receiver answered HTTP 403") || strings.Contains(r.Body, "INTERNAL-SECRET") {
 			t.Fatalf("test connection: %s", r)
 		}
 		pollFeed(t, a, f)

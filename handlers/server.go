@@ -105,11 +105,11 @@ func New(d Deps) *echo.Echo {
 	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router})
+		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels})
+	registerStudio(e, &studio{store: d.Store, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

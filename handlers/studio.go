@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type studio struct {
 	loc *time.Location
 	// chat sends inbox replies and checks chat credentials.
 	chat map[string]ChatChannel
+	// log takes the details of a platform's failure, redacted; staff see
+	// a short reason.
+	log *slog.Logger
 }
 
 // registerStudio lists every studio URL with the permission it needs.

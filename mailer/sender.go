@@ -12,6 +12,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"time"
+
+	"github.com/plazahq/plaza/redact"
 )
 
 // Sender delivers a message.
@@ -29,7 +31,7 @@ func NewSender(rawURL string, log *slog.Logger) (Sender, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-		return nil, fmt.Errorf("smtp url %q: want smtp://[user:pass@]host:port, smtps://... or log", rawURL)
+		return nil, fmt.Errorf("smtp url %q: want smtp://[user:pass@]host:port, smtps://... or log", redact.String(rawURL))
 	}
 	s := &smtpSender{host: u.Hostname(), port: u.Port(), implicitTLS: u.Scheme == "smtps"}
 	if s.port == "" {

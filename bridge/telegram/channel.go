@@ -3,11 +3,13 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // Settings finds an account's Telegram settings.
@@ -54,28 +56,54 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		return broadcast.FailedResult(err.Error())
 	}
 	if err != nil {
-		return broadcast.RetryResult("Telegram settings: "+err.Error(), 0)
+		return broadcast.RetryResult("Telegram settings could not be read", 0)
 	}
 	return result(c.client.SendMessage(ctx, tok, m.To.Address, bridge.NoticeText(m.Content, maxText)))
 }
 
+// result maps Telegram's answer to a delivery result, with a short
+// reason: the error code, never Telegram's description.
 func result(err error) broadcast.Result {
 	if err == nil {
 		return broadcast.SentResult()
 	}
 	var e *APIError
 	if !errors.As(err, &e) {
-		return broadcast.RetryResult(err.Error(), 0)
+		return broadcast.RetryResult("Telegram unreachable: "+outbound.Reason(err), 0)
 	}
+	reason := fmt.Sprintf("Telegram error %d", e.Code)
 	switch {
 	case e.Code == 429:
-		return broadcast.RetryResult(e.Error(), max(e.RetryAfter, time.Second))
+		return broadcast.RetryResult(reason, max(e.RetryAfter, time.Second))
 	case e.Code == 403:
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the person blocked the bot on Telegram"}
 	case e.Code >= 500:
-		return broadcast.RetryResult(e.Error(), 0)
+		return broadcast.RetryResult(reason, 0)
 	}
-	return broadcast.FailedResult(e.Error())
+	return broadcast.FailedResult(reason)
+}
+
+// failure is what staff are told about a failed call to Telegram: a
+// message key with the next step, the error kept for the log.
+func failure(err error) error {
+	var f *bridge.Failure
+	var e *APIError
+	switch {
+	case err == nil || errors.As(err, &f):
+		return err
+	case errors.Is(err, ErrNotConfigured):
+		return bridge.Fail("platform.telegram_not_configured", err)
+	case !errors.As(err, &e) || e.Code >= 500:
+		return bridge.Fail("platform.telegram_unreachable", err)
+	case e.Code == 401 || e.Code == 404:
+		// Telegram answers 401 for a revoked token and 404 for a malformed one.
+		return bridge.Fail("platform.telegram_token", err)
+	case e.Code == 403:
+		return bridge.Fail("platform.telegram_blocked", err)
+	case e.Code == 429:
+		return bridge.Fail("platform.telegram_busy", err)
+	}
+	return bridge.Fail("platform.telegram_refused", err)
 }
 
 // Reply sends a staff member's reply from the inbox; a 429 is waited out
@@ -83,7 +111,7 @@ func result(err error) broadcast.Result {
 func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) error {
 	tok, err := c.token(ctx, accountID)
 	if err != nil {
-		return err
+		return failure(err)
 	}
 	err = c.client.SendMessage(ctx, tok, to, text)
 	var e *APIError
@@ -91,21 +119,21 @@ func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) e
 		select {
 		case <-time.After(e.RetryAfter):
 		case <-ctx.Done():
-			return err
+			return failure(err)
 		}
 		err = c.client.SendMessage(ctx, tok, to, text)
 	}
-	return err
+	return failure(err)
 }
 
 // TestConnection asks Telegram who the bot is, which proves the token.
 func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
 	if s.BotToken == "" {
-		return "", ErrNotConfigured
+		return "", failure(ErrNotConfigured)
 	}
 	b, err := c.client.GetMe(ctx, s.BotToken)
 	if err != nil {
-		return "", err
+		return "", failure(err)
 	}
 	return "@" + b.Username, nil
 }
@@ -114,7 +142,7 @@ func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (s
 // token (setWebhook).
 func (c *Channel) Connect(ctx context.Context, s *models.ChatSettings, url string) error {
 	if s.BotToken == "" {
-		return ErrNotConfigured
+		return failure(ErrNotConfigured)
 	}
-	return c.client.SetWebhook(ctx, s.BotToken, url, s.SecretToken)
+	return failure(c.client.SetWebhook(ctx, s.BotToken, url, s.SecretToken))
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
@@ -219,8 +220,11 @@ func retryAfter(v string, now time.Time) time.Duration {
 // receiver's answer as an error when it is not a 2xx.
 func (c *Channel) post(ctx context.Context, accountID int64, v any) error {
 	e := c.endpoint(ctx, accountID)
+	if errors.Is(e.err, ErrNotConfigured) {
+		return bridge.Fail("platform.webhook_not_configured", e.err)
+	}
 	if e.err != nil {
-		return e.err
+		return bridge.Fail("platform.failed", e.err)
 	}
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -237,11 +241,11 @@ func (c *Channel) post(ctx context.Context, accountID int64, v any) error {
 	req.Header.Set("X-Plaza-Signature", Sign(e.secret, now, body))
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook unreachable: %s", outbound.Reason(err))
+		return bridge.Fail("platform.webhook_unreachable", fmt.Errorf("webhook: %w", err), outbound.Reason(err))
 	}
 	defer resp.Body.Close()
 	if r := result(resp, now); r.Outcome != broadcast.Sent {
-		return errors.New(r.Reason)
+		return bridge.Fail("platform.webhook_refused", errors.New(r.Reason), outbound.Status(resp.StatusCode))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
@@ -190,7 +192,7 @@ func TestInternalAddressesAreRefused(t *testing.T) {
 				t.Errorf("send to %s: %+v", u, res)
 			}
 			_, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1})
-			if err == nil || err.Error() != "webhook unreachable: address not allowed" {
+			if key, args := bridge.ReasonOf(err, ""); key != "platform.webhook_unreachable" || fmt.Sprint(args) != "[address not allowed]" {
 				t.Errorf("test connection to %s: %v", u, err)
 			}
 		}
@@ -218,7 +220,8 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	if res := ch.Send(context.Background(), message()); res.Outcome != broadcast.Failed || res.Reason != "webhook rejected: HTTP 302" {
 		t.Errorf("send: %+v", res)
 	}
-	if _, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1}); err == nil || err.Error() != "webhook rejected: HTTP 302" {
+	_, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1})
+	if key, args := bridge.ReasonOf(err, ""); key != "platform.webhook_refused" || fmt.Sprint(args) != "[HTTP 302]" {
 		t.Errorf("test connection: %v", err)
 	}
 	if hits.Load() != 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // Store is what the channel reads: the account's settings and when the
@@ -64,11 +65,11 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		return broadcast.FailedResult(err.Error())
 	}
 	if err != nil {
-		return broadcast.RetryResult("WeChat settings: "+err.Error(), 0)
+		return broadcast.RetryResult("WeChat settings could not be read", 0)
 	}
 	last, err := c.store.LastInbounds(ctx, mc.AccountID, ChannelName, []string{m.To.Address})
 	if err != nil {
-		return broadcast.RetryResult("reply window: "+err.Error(), 0)
+		return broadcast.RetryResult("reply window could not be read", 0)
 	}
 	t, wrote := last[m.To.Address]
 	inWindow := wrote && c.now().Sub(t) < models.ReplyWindow
@@ -125,7 +126,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 		return fill(broadcast.FailedResult(err.Error()))
 	}
 	if err != nil {
-		return fill(broadcast.RetryResult("WeChat settings: "+err.Error(), 0))
+		return fill(broadcast.RetryResult("WeChat settings could not be read", 0))
 	}
 	addrs := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -133,7 +134,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 	}
 	last, err := c.store.LastInbounds(ctx, accountID, ChannelName, addrs)
 	if err != nil {
-		return fill(broadcast.RetryResult("reply window: "+err.Error(), 0))
+		return fill(broadcast.RetryResult("reply window could not be read", 0))
 	}
 	now := c.now()
 	type job struct {
@@ -188,46 +189,70 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 	return out
 }
 
-// result maps WeChat's answer to a delivery result.
+// result maps WeChat's answer to a delivery result. The reason is short
+// and carries no platform text: a transport error's message holds the
+// request's URL, with the access token in its query.
 func result(err error) broadcast.Result {
 	if err == nil {
 		return broadcast.SentResult()
 	}
-	switch CodeOf(err) {
+	code := CodeOf(err)
+	switch code {
 	case 0:
-		return broadcast.RetryResult(err.Error(), 0)
+		return broadcast.RetryResult("WeChat unreachable: "+outbound.Reason(err), 0)
 	case CodeNotFollowing:
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the person no longer follows the account on WeChat"}
 	case CodeOutOfWindow:
 		return broadcast.FailedResult("outside WeChat's 48-hour window")
 	case CodeBusy, CodeTooFrequent, CodeReplyLimit, CodeBadCredential, CodeBadToken, CodeTokenExpired:
-		return broadcast.RetryResult(err.Error(), time.Minute)
+		return broadcast.RetryResult(fmt.Sprintf("WeChat error %d", code), time.Minute)
 	}
-	return broadcast.FailedResult(err.Error())
+	return broadcast.FailedResult(fmt.Sprintf("WeChat error %d", code))
+}
+
+// failure is what staff are told about a failed call to WeChat: a
+// message key with the next step, the error kept for the log.
+func failure(err error) error {
+	var f *bridge.Failure
+	switch code := CodeOf(err); {
+	case err == nil || errors.As(err, &f):
+		return err
+	case errors.Is(err, ErrNotConfigured):
+		return bridge.Fail("platform.wechat_not_configured", err)
+	case code == CodeOutOfWindow:
+		return bridge.Fail("inbox.window_closed", fmt.Errorf("%w: %w", models.ErrReplyWindow, err))
+	case code == 0:
+		return bridge.Fail("platform.wechat_unreachable", err)
+	case code == CodeBadCredential || code == CodeBadAppSecret || code == CodeBadAppID || code == CodeBadToken || code == CodeTokenExpired:
+		return bridge.Fail("platform.wechat_credentials", err)
+	case code == CodeIPNotWhitelist:
+		return bridge.Fail("platform.wechat_ip", err)
+	case code == CodeNotFollowing:
+		return bridge.Fail("platform.wechat_not_following", err)
+	case code == CodeBusy || code == CodeTooFrequent || code == CodeReplyLimit:
+		return bridge.Fail("platform.wechat_busy", err)
+	}
+	return bridge.Fail("platform.wechat_refused", err)
 }
 
 // Reply sends a staff member's reply from the inbox.
 func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) error {
 	_, cr, err := c.settings(ctx, accountID)
 	if err != nil {
-		return err
+		return failure(err)
 	}
-	err = c.client.SendText(ctx, cr, to, text)
-	if CodeOf(err) == CodeOutOfWindow {
-		return fmt.Errorf("%w: %v", models.ErrReplyWindow, err)
-	}
-	return err
+	return failure(c.client.SendText(ctx, cr, to, text))
 }
 
 // TestConnection fetches a fresh access token, which proves the AppID
 // and AppSecret (and that WeChat accepts calls from this server's IP).
 func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
 	if s.AppID == "" || s.AppSecret == "" {
-		return "", ErrNotConfigured
+		return "", failure(ErrNotConfigured)
 	}
 	_, _, err := c.client.FetchToken(ctx, Credentials{AppID: s.AppID, AppSecret: s.AppSecret})
 	if err != nil {
-		return "", err
+		return "", failure(err)
 	}
 	return strings.TrimSpace("AppID " + s.AppID), nil
 }
@@ -238,14 +263,14 @@ func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (s
 func (c *Channel) FollowQR(ctx context.Context, accountID int64, scene string) (string, error) {
 	_, cr, err := c.settings(ctx, accountID)
 	if err != nil {
-		return "", err
+		return "", failure(err)
 	}
 	q, err := c.client.CreateQR(ctx, cr, scene)
 	if err != nil {
-		return "", err
+		return "", failure(err)
 	}
 	if q.URL == "" {
-		return "", errors.New("WeChat answered without the code's URL")
+		return "", failure(errors.New("WeChat answered without the code's URL"))
 	}
 	return q.URL, nil
 }

@@ -45,12 +45,20 @@ type Message struct {
 	Latitude     string   `xml:"Latitude"`
 	Longitude    string   `xml:"Longitude"`
 	Precision    string   `xml:"Precision"`
+	// FileTotalLen is a file message's size in bytes.
+	FileTotalLen string `xml:"FileTotalLen"`
 	// Encrypt holds the whole message in safe mode.
 	Encrypt string `xml:"Encrypt"`
 }
 
 // ErrMalformed is a body that is not a WeChat message.
 var ErrMalformed = errors.New("not a WeChat message")
+
+// ErrIgnored is a message Plaza has nothing to do with: an event it does
+// not know, or a report of WeChat's own (a template or mass send
+// finished). It is acknowledged with "success" all the same: anything
+// else makes WeChat retry and show the person an error.
+var ErrIgnored = errors.New("WeChat event ignored")
 
 // ParseMessage reads a posted XML body.
 func ParseMessage(body []byte) (*Message, error) {
@@ -70,8 +78,11 @@ func ParseMessage(body []byte) (*Message, error) {
 const qrScenePrefix = "qrscene_"
 
 // Inbound turns the message into the bridge's shape. It fails with
-// ErrMalformed for a message without a sender (FromUserName) or of a type
-// WeChat does not document.
+// ErrMalformed for a message without a sender (FromUserName) or type, and
+// with ErrIgnored for an event that means nothing to the inbox. A message
+// of a type Plaza does not know (WeChat adds some: file, mini-program
+// page) goes to the inbox as a readable line, so what a person sent is
+// never lost.
 func (m *Message) Inbound() (bridge.Inbound, error) {
 	in := bridge.Inbound{Channel: ChannelName, From: strings.TrimSpace(m.FromUserName), MsgID: m.MsgID}
 	if in.From == "" || len(in.From) > 128 || !utf8.ValidString(in.From) || strings.ContainsRune(in.From, 0) {
@@ -96,6 +107,8 @@ func (m *Message) Inbound() (bridge.Inbound, error) {
 		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace(fmt.Sprintf("[location] %s,%s %s", m.LocationX, m.LocationY, m.Label))
 	case "link":
 		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace("[link] "+m.Title+" "+m.URL)
+	case "":
+		return in, fmt.Errorf("%w: MsgType is missing", ErrMalformed)
 	case "event":
 		// Events carry no MsgId: WeChat's retries of one event repeat its
 		// sender and CreateTime, which with the event's name identify it
@@ -117,10 +130,13 @@ func (m *Message) Inbound() (bridge.Inbound, error) {
 		case "location":
 			in.Kind, in.Text = bridge.KindEvent, fmt.Sprintf("[location] %s,%s", m.Latitude, m.Longitude)
 		default:
-			in.Kind, in.Text = bridge.KindEvent, "["+m.Event+"]"
+			// TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, the menu's photo
+			// and scan pickers (whose result arrives as a message of its
+			// own), and whatever WeChat adds.
+			return in, fmt.Errorf("%w: event %q", ErrIgnored, bridge.Clip(m.Event, 40))
 		}
 	default:
-		return in, fmt.Errorf("%w: unknown MsgType %q", ErrMalformed, m.MsgType)
+		in.Kind, in.Text = bridge.KindMedia, m.unknownText()
 	}
 	if len(in.Scene) > 64 {
 		in.Scene = in.Scene[:64]
@@ -129,6 +145,19 @@ func (m *Message) Inbound() (bridge.Inbound, error) {
 		return in, fmt.Errorf("%w: not UTF-8", ErrMalformed)
 	}
 	return in, nil
+}
+
+// unknownText describes a message of a type Plaza does not know with
+// the fields such messages carry: its type, then its text, title,
+// description and link, whichever it has.
+func (m *Message) unknownText() string {
+	parts := []string{"[" + bridge.Clip(strings.ToLower(m.MsgType), 32) + "]"}
+	for _, v := range []string{m.Content, m.Title, m.Description, m.URL} {
+		if v = strings.TrimSpace(v); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // cdata writes s as XML character data that survives any content,

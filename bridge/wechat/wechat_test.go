@@ -3,6 +3,7 @@ package wechat_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -102,6 +103,14 @@ func TestInbound(t *testing.T) {
 			bridge.KindMedia, "[link] Bridge https://e.org", "", "5"},
 		{"location event", `<xml><FromUserName>oA</FromUserName><CreateTime>9</CreateTime><MsgType>event</MsgType><Event>LOCATION</Event><Latitude>23.1</Latitude><Longitude>113.2</Longitude></xml>`,
 			bridge.KindEvent, "[location] 23.1,113.2", "", "event:oA:9:location"},
+		{"video", `<xml><FromUserName>oA</FromUserName><MsgType>video</MsgType><MediaId>m</MediaId><ThumbMediaId>t</ThumbMediaId><MsgId>6</MsgId></xml>`,
+			bridge.KindMedia, "[video]", "", "6"},
+		// Types WeChat added after the documented list reach the inbox
+		// with what they carry.
+		{"file", `<xml><FromUserName>oA</FromUserName><MsgType>file</MsgType><Title>minutes.pdf</Title><Description>meeting</Description><FileKey>k</FileKey><FileTotalLen>2048</FileTotalLen><MsgId>7</MsgId></xml>`,
+			bridge.KindMedia, "[file] minutes.pdf meeting", "", "7"},
+		{"unknown type without content", `<xml><FromUserName>oA</FromUserName><MsgType>fax</MsgType><MsgId>8</MsgId></xml>`,
+			bridge.KindMedia, "[fax]", "", "8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,13 +127,27 @@ func TestInbound(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "<xml>", "<xml><MsgType>text</MsgType></xml>", `<xml><FromUserName>oA</FromUserName><MsgType>fax</MsgType></xml>`, "{}"} {
+	for _, bad := range []string{"", "<xml>", "<xml><MsgType>text</MsgType></xml>", `<xml><FromUserName>oA</FromUserName></xml>`, "{}"} {
 		m, err := wechat.ParseMessage([]byte(bad))
 		if err == nil {
 			_, err = m.Inbound()
 		}
 		if err == nil {
 			t.Fatalf("%q: want an error", bad)
+		}
+	}
+}
+
+// TestInboundIgnoredEvents: WeChat's own reports and events Plaza does
+// not know are acknowledged and dropped, never refused.
+func TestInboundIgnoredEvents(t *testing.T) {
+	for _, ev := range []string{"TEMPLATESENDJOBFINISH", "MASSSENDJOBFINISH", "pic_sysphoto", "some_new_event"} {
+		m, err := wechat.ParseMessage([]byte(wechattest.Event("oA", ev, "", 1700000000)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Inbound(); !errors.Is(err, wechat.ErrIgnored) {
+			t.Fatalf("%s: err = %v, want ErrIgnored", ev, err)
 		}
 	}
 }

@@ -1,0 +1,16 @@
+-- +goose Up
+-- The (timestamp, nonce) pairs of WeChat callbacks already taken, kept for
+-- the timestamp window: in plain mode WeChat signs only the timestamp and
+-- nonce, not the body, so a signed URL seen once (in a proxy's log) could
+-- otherwise carry any body again. Every instance checks the same table.
+CREATE TABLE wechat_nonces (
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    ts          INTEGER NOT NULL,
+    nonce       TEXT NOT NULL,
+    expires_at  DATETIME NOT NULL,
+    PRIMARY KEY (account_id, ts, nonce)
+);
+CREATE INDEX wechat_nonces_expires_idx ON wechat_nonces (expires_at);
+
+-- +goose Down
+DROP TABLE wechat_nonces;

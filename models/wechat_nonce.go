@@ -1,0 +1,38 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ClaimWeChatNonce records that a WeChat callback to account with the
+// given timestamp and nonce was taken, until expires (the end of the
+// timestamp window). It returns false when the pair was taken before: a
+// replay of a signed URL, by WeChat's protocol never a new message. The
+// table is shared by every instance, so a replay to another instance is
+// caught too. Expired pairs are removed on the way; they can no longer
+// pass the timestamp check.
+func (s *Store) ClaimWeChatNonce(ctx context.Context, accountID, ts int64, nonce string, expires time.Time) (bool, error) {
+	db := s.conn(ctx)
+	if err := db.Exec("DELETE FROM wechat_nonces WHERE expires_at < ?", s.Now()).Error; err != nil {
+		return false, fmt.Errorf("forget expired WeChat nonces: %w", err)
+	}
+	res := db.Exec(`INSERT INTO wechat_nonces (account_id, ts, nonce, expires_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account_id, ts, nonce) DO NOTHING`, accountID, ts, nonce, expires.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("claim WeChat nonce: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseWeChatNonce gives a claimed pair back when the callback could not
+// be handled (the database failed half-way): WeChat's retry of that very
+// request is then taken instead of refused as a replay.
+func (s *Store) ReleaseWeChatNonce(ctx context.Context, accountID, ts int64, nonce string) error {
+	if err := s.conn(ctx).Exec("DELETE FROM wechat_nonces WHERE account_id = ? AND ts = ? AND nonce = ?",
+		accountID, ts, nonce).Error; err != nil {
+		return fmt.Errorf("release WeChat nonce: %w", err)
+	}
+	return nil
+}

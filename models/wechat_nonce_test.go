@@ -1,0 +1,42 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+)
+
+// A (timestamp, nonce) pair is taken once per account, given back when
+// its message could not be handled, and forgotten once its window ends.
+func TestWeChatNonces(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		s, ctx := a.Store, context.Background()
+		later := time.Now().Add(5 * time.Minute)
+		claim := func(ts int64, nonce string, expires time.Time, want bool) {
+			t.Helper()
+			got, err := s.ClaimWeChatNonce(ctx, f.Account.ID, ts, nonce, expires)
+			if err != nil || got != want {
+				t.Fatalf("claim (%d, %s) = %v, %v; want %v", ts, nonce, got, err, want)
+			}
+		}
+		claim(100, "n1", later, true)
+		claim(100, "n1", later, false)
+		claim(100, "n2", later, true)
+		claim(101, "n1", later, true)
+		if err := s.ReleaseWeChatNonce(ctx, f.Account.ID, 100, "n1"); err != nil {
+			t.Fatal(err)
+		}
+		claim(100, "n1", later, true)
+
+		claim(200, "old", time.Now().Add(-time.Second), true)
+		claim(201, "new", later, true)
+		var n int64
+		if err := a.DB.Gorm.Raw("SELECT COUNT(*) FROM wechat_nonces WHERE nonce = 'old'").Scan(&n).Error; err != nil || n != 0 {
+			t.Fatalf("expired pair still kept: %d %v", n, err)
+		}
+	})
+}
