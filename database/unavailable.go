@@ -16,14 +16,17 @@ const (
 	// sqliteBusy is SQLITE_BUSY, "database is locked": another process
 	// held the file's write lock for longer than the busy timeout.
 	sqliteBusy = 5
+	// sqliteReadOnly is SQLITE_READONLY: the file (or its file system)
+	// became read-only, or the connection was set query_only.
+	sqliteReadOnly = 8
 	// sqliteFull is SQLITE_FULL, "database or disk is full".
 	sqliteFull = 13
 )
 
 // Unavailable reports whether err means the database cannot be reached,
-// is restarting or cannot take writes for now (its disk is full), rather
-// than that a query was wrong: the answer to the user is then "try again
-// in a moment" (503), not a server error.
+// is restarting or cannot take writes for now (its disk is full, it is
+// read-only), rather than that a query was wrong: the answer to the user
+// is then "try again in a moment" (503), not a server error.
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -34,7 +37,7 @@ func Unavailable(err error) bool {
 	var liteErr *gosqlite.Error
 	if errors.As(err, &liteErr) {
 		code := liteErr.Code() & 0xff
-		return code == sqliteBusy || code == sqliteFull
+		return code == sqliteBusy || code == sqliteReadOnly || code == sqliteFull
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -35,6 +35,7 @@ func TestUnavailableClassifiesFaults(t *testing.T) {
 		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
 		{"bad byte sequence", &pgconn.PgError{Code: "22021"}, false},
 		{"no such table", errors.New("no such table: rate_limit"), false},
+		{"database busy", database.ErrBusy, true},
 	} {
 		if got := database.Unavailable(fmt.Errorf("create follower: %w", tt.err)); got != tt.want {
 			t.Errorf("%s: Unavailable = %v, want %v", tt.name, got, tt.want)

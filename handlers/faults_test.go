@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -211,4 +214,142 @@ func (p *tcpProxy) cut() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// TestReadyzNeedsAWritableDatabase: /readyz answers 503 while the database
+// answers but refuses writes, so a load balancer stops sending forms to an
+// instance that would fail them all, and 200 again once it writes. The
+// database is made read-only for real: PostgreSQL by the database's
+// default_transaction_read_only (and new connections), SQLite by
+// query_only on its one write connection.
+func TestReadyzNeedsAWritableDatabase(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		apptest.Seed(t, a)
+		c := a.Client(t)
+		c.CSRF()
+		if r := c.Get("/readyz"); r.Status != http.StatusOK {
+			t.Fatalf("/readyz of a healthy database: %s", r)
+		}
+		readOnly := func(on bool) {
+			t.Helper()
+			if a.DB.Dialect == database.SQLite {
+				if _, err := a.DB.SQL.Exec("PRAGMA query_only = " + strconv.FormatBool(on)); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			admin, err := sql.Open("pgx", apptest.PostgresAdminURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Close()
+			u, _ := url.Parse(dbURL)
+			name := strings.TrimPrefix(u.Path, "/")
+			set := "SET default_transaction_read_only = on"
+			if !on {
+				set = "RESET default_transaction_read_only"
+			}
+			if _, err := admin.Exec(`ALTER DATABASE ` + name + ` ` + set); err != nil {
+				t.Fatal(err)
+			}
+			// The setting applies to new sessions.
+			if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
+				t.Fatal(err)
+			}
+			// pgx checks a pooled connection idle for over a second
+			// before it hands it out, and drops the terminated ones.
+			time.Sleep(1200 * time.Millisecond)
+		}
+
+		readOnly(true)
+		for i := range 3 {
+			if r := c.Get("/readyz"); r.Status != http.StatusServiceUnavailable {
+				t.Fatalf("/readyz %d of a database that cannot write: %s", i+1, r)
+			}
+		}
+		if r := c.Post("/@metro/follow", url.Values{"address": {"readonly@example.org"}}); r.Status != http.StatusServiceUnavailable {
+			t.Fatalf("a write to a read-only database: %s; want 503", r)
+		}
+		if r := c.Get("/@metro"); r.Status != http.StatusOK {
+			t.Fatalf("a page that only reads, while the database cannot write: %s", r)
+		}
+		readOnly(false)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			r := c.Get("/readyz")
+			if r.Status == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz once the database writes again: %s", r)
+			}
+		}
+	})
+}
+
+// TestReadyzOnAFullDisk: with the SQLite database on a file system that
+// fills up, /readyz answers 503 (it answered "ready" while every form
+// failed), writes answer 503 rather than 500, and all is well again once
+// space is freed. The file system is a small tmpfs of the test's own.
+func TestReadyzOnAFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mounting a tmpfs needs root: %v %s", err, out)
+		}
+		t.Skipf("mounting a tmpfs needs root: %v %s", err, out)
+	}
+	// Registered before the app starts, so it runs after the app closed.
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	a := apptest.Start(t, "sqlite:"+filepath.Join(dir, "plaza.db"))
+	apptest.Seed(t, a)
+	c := a.Client(t)
+	c.CSRF()
+	if r := c.Get("/readyz"); r.Status != http.StatusOK {
+		t.Fatalf("/readyz with space left: %s", r)
+	}
+
+	filler := filepath.Join(dir, "filler")
+	fill(t, filler)
+	if r := c.Get("/readyz"); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz on a full disk: %s", r)
+	}
+	for i := range 5 {
+		r := c.Post("/@metro/follow", url.Values{"address": {"full" + strconv.Itoa(i) + "@example.org"}})
+		if r.Status != http.StatusOK && r.Status != http.StatusServiceUnavailable {
+			t.Fatalf("a follow on a full disk: %s; want it stored or 503", r)
+		}
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Get("/readyz"); r.Status != http.StatusOK {
+		t.Fatalf("/readyz once space is freed: %s", r)
+	}
+	if r := c.Post("/@metro/follow", url.Values{"address": {"space@example.org"}}); r.Status != http.StatusOK {
+		t.Fatalf("a follow once space is freed: %s", r)
+	}
+}
+
+// fill writes path until its file system has no space left.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, size := range []int{1 << 20, 4 << 10, 1} {
+		chunk := make([]byte, size)
+		for {
+			if _, err := f.Write(chunk); err != nil {
+				break
+			}
+		}
+	}
 }
