@@ -235,7 +235,7 @@ func decode(c echo.Context, v any) error {
 		return apiErr(http.StatusBadRequest, "bad_json", "the body is not the JSON this endpoint takes: "+err.Error())
 	}
 	if field, ok := nulField(v); ok {
-		return models.FieldError(field, "invalid.nul")
+		return models.FieldError(field, "err.nul_character")
 	}
 	return nil
 }
