@@ -197,7 +197,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, Broadcasts: service, Ready: db.Ping, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL,

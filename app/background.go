@@ -115,14 +115,16 @@ func (a *App) EnqueueDueDigests(ctx context.Context) (int, error) {
 	return a.inserter.EnqueueMany(ctx, list)
 }
 
-// housekeeping removes expired sessions and rate-limit windows. It holds
+// housekeeping removes expired sessions, rate-limit windows and API
+// idempotency keys. It holds
 // no work that could be lost: a failed run is done by the next one.
 func (a *App) housekeeping(ctx context.Context) error {
 	var errs []error
 	for _, sweep := range []struct {
 		name string
 		fn   func(context.Context) (int64, error)
-	}{{"expired sessions", a.Store.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits}} {
+	}{{"expired sessions", a.Store.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
+		{"expired idempotency keys", a.Store.DeleteExpiredIdempotencyKeys}} {
 		n, err := sweep.fn(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("housekeeping: %s: %w", sweep.name, err))

@@ -34,10 +34,12 @@ type CopyReport struct {
 	From, To int64
 }
 
-// copySkipped are tables that are not data: the migration ledger and the
-// job queue (whose pending jobs Copy refuses to leave behind).
+// copySkipped are tables that are not data: the migration ledger, the
+// readiness probes' heartbeat and the job queue (whose pending jobs Copy
+// refuses to leave behind).
 func copySkipped(table string) bool {
-	return table == "goose_db_version" || strings.HasPrefix(table, "sqlite_") || strings.HasPrefix(table, "river_")
+	return table == "goose_db_version" || table == "readiness_heartbeat" ||
+		strings.HasPrefix(table, "sqlite_") || strings.HasPrefix(table, "river_")
 }
 
 // Copy moves every row of a SQLite database into an empty PostgreSQL one

@@ -52,6 +52,8 @@ type DB struct {
 	// Read serves reads outside transactions.
 	Read    *sql.DB
 	Dialect Dialect
+	// File is the SQLite database's file; empty on PostgreSQL.
+	File string
 }
 
 // DefaultURL is used when no database is configured: a file under ./data.
@@ -119,7 +121,7 @@ func openPostgres(ctx context.Context, url string, gcfg *gorm.Config) (*DB, erro
 // SELECT. Everything else, and every statement inside a transaction, stays
 // on the writer.
 func openSQLite(ctx context.Context, url string, gcfg *gorm.Config, wait time.Duration) (*DB, error) {
-	dsn, err := sqliteDSN(url)
+	file, dsn, err := sqliteDSN(url)
 	if err != nil {
 		return nil, err
 	}
@@ -158,35 +160,46 @@ func openSQLite(ctx context.Context, url string, gcfg *gorm.Config, wait time.Du
 		closeBoth()
 		return nil, fmt.Errorf("sqlite read pool: %w", err)
 	}
-	return &DB{Gorm: gdb, SQL: write, Read: read, Dialect: SQLite}, nil
+	return &DB{Gorm: gdb, SQL: write, Read: read, Dialect: SQLite, File: file}, nil
 }
 
-// sqliteDSN turns sqlite:PATH into a driver DSN with the pragmas both
-// pools rely on: foreign keys enforced, WAL so readers never wait for the
-// writer, and a busy timeout instead of immediate "database is locked"
-// errors when another process writes to the same file.
-func sqliteDSN(url string) (string, error) {
-	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
-	query := ""
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path, query = path[:i], path[i+1:]
+// SQLiteFile is the file a sqlite:PATH or file:PATH url names, and false
+// for a url of another database.
+func SQLiteFile(url string) (string, bool) {
+	path, ok := strings.CutPrefix(url, "sqlite:")
+	if !ok {
+		path, ok = strings.CutPrefix(url, "file:")
 	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return path, ok
+}
+
+// sqliteDSN turns sqlite:PATH into the file's path and a driver DSN with
+// the pragmas both pools rely on: foreign keys enforced, WAL so readers
+// never wait for the writer, and a busy timeout instead of immediate
+// "database is locked" errors when another process writes to the same
+// file.
+func sqliteDSN(url string) (string, string, error) {
+	path, _ := SQLiteFile(url)
+	_, query, _ := strings.Cut(url, "?")
 	if path == "" {
-		return "", errors.New("sqlite url needs a file path, e.g. sqlite:./data/plaza.db")
+		return "", "", errors.New("sqlite url needs a file path, e.g. sqlite:./data/plaza.db")
 	}
 	if path == ":memory:" {
 		// Each connection would have a database of its own, and the
 		// readers would never see what the writer wrote.
-		return "", errors.New("sqlite url needs a file path, not :memory: (use a file under a temporary directory)")
+		return "", "", errors.New("sqlite url needs a file path, not :memory: (use a file under a temporary directory)")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return "", fmt.Errorf("create database directory: %w", err)
+		return "", "", fmt.Errorf("create database directory: %w", err)
 	}
 	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	if query != "" {
 		params += "&" + query
 	}
-	return "file:" + path + "?" + params, nil
+	return path, "file:" + path + "?" + params, nil
 }
 
 // Close releases the connection pools.
@@ -198,9 +211,46 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks that the database answers, for readiness probes. It asks
-// the read pool, so a probe does not queue behind the writes.
+// Ping checks that the database answers. It asks the read pool, so it
+// does not queue behind the writes.
 func (db *DB) Ping(ctx context.Context) error { return db.Read.PingContext(ctx) }
+
+// MinFreeSpace is the free space the file system of a SQLite database
+// needs for Ready: below it, the next writes that grow the file or its
+// write-ahead log fail with "database or disk is full".
+const MinFreeSpace = 1 << 20
+
+// Ready reports whether the database can take the requests of a user,
+// for readiness probes. A database that answers reads but cannot write
+// (its disk is full, it was made read-only, it is a standby) would fail
+// every form, so answering is not enough: the probe commits a write, a
+// one-row upsert. On SQLite it also checks the free space of the file's
+// file system, since a write may still fit in space SQLite already has
+// while the writes that grow the database fail.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if db.File != "" {
+		free, err := freeSpace(filepath.Dir(db.File))
+		if err != nil {
+			return fmt.Errorf("free space beside %s: %w", db.File, err)
+		}
+		if free < MinFreeSpace {
+			return fmt.Errorf("only %d bytes free beside %s: %w", free, db.File, ErrDiskFull)
+		}
+	}
+	err := db.Gorm.WithContext(ctx).Exec(`INSERT INTO readiness_heartbeat (id, written_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`, time.Now().UTC()).Error
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// ErrDiskFull is a SQLite database whose file system has (almost) no
+// space left.
+var ErrDiskFull = errors.New("the disk is full")
 
 func (db *DB) provider() (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations.FS, string(db.Dialect))

@@ -222,7 +222,8 @@ func i18nEN(key string) string { return i18n.T(i18n.EN, key) }
 func apiMember(c echo.Context) *models.Member { return c.Get(ctxAPIMember).(*models.Member) }
 
 // decode reads a JSON body strictly: unknown fields are an error, so a
-// typo does not silently drop a value.
+// typo does not silently drop a value, and text with a NUL character
+// (\u0000) is invalid, as it is in forms.
 func decode(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
@@ -232,6 +233,9 @@ func decode(c echo.Context, v any) error {
 			return err
 		}
 		return apiErr(http.StatusBadRequest, "bad_json", "the body is not the JSON this endpoint takes: "+err.Error())
+	}
+	if field, ok := nulField(v); ok {
+		return models.FieldError(field, "err.nul_character")
 	}
 	return nil
 }

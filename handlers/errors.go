@@ -31,10 +31,12 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	var ae *apiError
 	if errors.As(err, &ae) {
+		retryLater(c, ae.status)
 		_ = c.JSON(ae.status, map[string]any{"error": ae})
 		return
 	}
 	status, title, msg := classify(err)
+	retryLater(c, status)
 	if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/bridge/") {
 		_ = c.JSON(status, map[string]any{"error": apiErrorFor(err, status, title)})
 		return
@@ -52,6 +54,18 @@ func (s *server) handleError(err error, c echo.Context) {
 		c.SetRequest(c.Request().WithContext(templates.WithEnv(ctx, env)))
 	}
 	_ = render(c, status, templates.ErrorPage(status, title, msg, sameSiteReferer(c)))
+}
+
+// retryAfter is when a client may try again after a 503: the database
+// was busy, restarting or unreachable, which is usually over in seconds.
+const retryAfter = "5"
+
+// retryLater tells clients and load balancers when to come back after a
+// 503, so they retry instead of treating it as a failure.
+func retryLater(c echo.Context, status int) {
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
+	}
 }
 
 // statusClientClosed is nginx's "client closed request".

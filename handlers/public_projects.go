@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -180,8 +182,12 @@ func (h *publicProjects) submit(c echo.Context) error {
 		return err
 	}
 	if contactKey != "" {
-		if _, _, err := h.store.Hit(ctx, "feedback:contact:"+contactKey, contactLimit, time.Hour); err != nil {
-			return err
+		// The answer is stored, so the citizen is told so even when
+		// counting it against the contact's limit fails (the database went
+		// away just after the commit, the client left): the count is
+		// bookkeeping, and the request log keeps why it was missed.
+		if _, _, err := h.store.Hit(context.WithoutCancel(ctx), "feedback:contact:"+contactKey, contactLimit, time.Hour); err != nil {
+			c.Set(ctxCause, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", err))
 		}
 	}
 	// The same redirect and page whether the contact had answered before

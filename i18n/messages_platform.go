@@ -21,4 +21,7 @@ var platformMessages = map[string][2]string{
 	"platform.webhook_not_configured":  {"No webhook is set up for this account: set its URL under Delivery.", "此公众号尚未设置 Webhook：请在“投递”中设置其地址。"},
 	"platform.webhook_unreachable":     {"The webhook receiver could not be reached (%s): check the webhook URL under Delivery and that the receiver is running.", "无法连接 Webhook 接收方（%s）：请检查“投递”中的 Webhook 地址，并确认接收方正在运行。"},
 	"platform.webhook_refused":         {"The webhook receiver answered %s: check the receiver's log and the webhook settings under Delivery.", "Webhook 接收方返回 %s：请查看接收方日志及“投递”中的 Webhook 设置。"},
+
+	// API input (issue 16 item 10).
+	"err.nul_character": {"Contains a NUL character (\\u0000), which text cannot hold; remove it.", "包含 NUL 字符（\\u0000），文本中不能有此字符，请删除。"},
 }

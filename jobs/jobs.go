@@ -127,7 +127,8 @@ func (Digest) Queue() string { return QueueMail }
 // Unique lets every scan offer the follower while only one digest waits.
 func (Digest) Unique() bool { return true }
 
-// Housekeeping removes expired sessions and rate-limit windows.
+// Housekeeping removes expired sessions, rate-limit windows and API
+// idempotency keys.
 type Housekeeping struct{}
 
 // Kind names the job for River.

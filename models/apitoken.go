@@ -184,15 +184,41 @@ type IdempotentResponse struct {
 // request.
 var ErrIdempotencyReused = errors.New("idempotency key reused with a different request")
 
+const (
+	// IdempotencyLease is how long a claimed key stays "in progress"
+	// before a retry of the same request may take it over: an instance
+	// that crashed (or lost its database) mid-request never finishes or
+	// releases its claim, and without a lease every retry would be
+	// refused forever. API requests take well under a second, so a
+	// minute is far beyond a live request.
+	IdempotencyLease = time.Minute
+	// IdempotencyKeyLife is how long a key and its stored response are
+	// kept: clients retry within minutes, and a day covers a retry after
+	// an outage. An older key is new again, and housekeeping deletes it.
+	IdempotencyKeyLife = 24 * time.Hour
+)
+
 // ClaimIdempotencyKey reserves (token, key) for this request. It returns
 // nil when the caller now owns the key and must run the request, then
 // call FinishIdempotencyKey (or ReleaseIdempotencyKey if it failed);
 // otherwise the response stored by the first request (Status 0 while that
 // one is still running). Reserving before running is what keeps two
 // identical requests racing each other from both publishing.
+//
+// The caller also owns a key past IdempotencyKeyLife, whatever it held,
+// and a claim of the same request left in progress for longer than
+// IdempotencyLease. One upsert decides, so of two retries racing for a
+// stale claim only one takes it over.
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, tokenID int64, key, requestHash string) (*IdempotentResponse, error) {
+	now := s.Now()
 	res := s.conn(ctx).Exec(`INSERT INTO idempotency_keys (token_id, key, request_hash, status, response, created_at)
-		VALUES (?, ?, ?, 0, '', ?) ON CONFLICT DO NOTHING`, tokenID, key, requestHash, s.Now())
+		VALUES (?, ?, ?, 0, '', ?)
+		ON CONFLICT (token_id, key) DO UPDATE SET request_hash = excluded.request_hash, status = 0, response = '',
+			created_at = excluded.created_at
+		WHERE idempotency_keys.created_at < ?
+			OR (idempotency_keys.status = 0 AND idempotency_keys.request_hash = excluded.request_hash
+				AND idempotency_keys.created_at < ?)`,
+		tokenID, key, requestHash, now, now.Add(-IdempotencyKeyLife), now.Add(-IdempotencyLease))
 	if res.Error != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", res.Error)
 	}
@@ -208,6 +234,16 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, tokenID int64, key, req
 		return nil, ErrIdempotencyReused
 	}
 	return &r, nil
+}
+
+// DeleteExpiredIdempotencyKeys removes keys older than IdempotencyKeyLife,
+// for housekeeping; ClaimIdempotencyKey already treats them as new.
+func (s *Store) DeleteExpiredIdempotencyKeys(ctx context.Context) (int64, error) {
+	res := s.conn(ctx).Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, s.Now().Add(-IdempotencyKeyLife))
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete expired idempotency keys: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // FinishIdempotencyKey stores the response of a claimed key.

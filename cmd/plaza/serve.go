@@ -20,6 +20,11 @@ func serve(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	release, err := lockSQLite(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer release()
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
