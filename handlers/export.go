@@ -20,9 +20,13 @@ type streamWriter struct {
 	rc *http.ResponseController
 }
 
-// newStreamWriter wraps w, the response writer of a streamed export.
+// newStreamWriter wraps w, the response writer of a streamed export. The
+// deadline moves at once, so the queries before the first row (counting,
+// the audit entry) do not eat into the server's timeout either.
 func newStreamWriter(w http.ResponseWriter) *streamWriter {
-	return &streamWriter{w: w, rc: http.NewResponseController(w)}
+	s := &streamWriter{w: w, rc: http.NewResponseController(w)}
+	_ = s.rc.SetWriteDeadline(time.Now().Add(exportChunkTimeout))
+	return s
 }
 
 func (s *streamWriter) Write(p []byte) (int, error) {

@@ -89,3 +89,53 @@ func TestFollowerExportOutlastsWriteTimeout(t *testing.T) {
 		t.Logf("exported %d rows in %s: %.0f rows/s", n, took.Round(time.Millisecond), float64(n)/took.Seconds())
 	})
 }
+
+// TestFeedbackExportOutlastsWriteTimeout: the same for a consultation's
+// answers, as CSV, through a server whose write timeout is far shorter
+// than the download.
+func TestFeedbackExportOutlastsWriteTimeout(t *testing.T) {
+	const n = 100000
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		p := openProject(t, a, f, "")
+		series := "SELECT g AS x FROM generate_series(1, ?) AS g"
+		if strings.HasPrefix(dbURL, "sqlite") {
+			series = "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) SELECT x FROM g"
+		}
+		now := a.Store.Now()
+		res := a.DB.Gorm.Exec(`INSERT INTO feedback (project_id, stance, comment, name, contact, channel, lang, status, created_at, updated_at)
+			SELECT ?, 'support', 'Answer number ' || CAST(s.x AS TEXT), 'Citizen', 'c' || CAST(s.x AS TEXT) || '@example.org', 'web', 'en', 'published', ?, ?
+			FROM (`+series+`) AS s`, p.ID, now, now, n)
+		if res.Error != nil || res.RowsAffected != n {
+			t.Fatalf("seed %d answers: %d, %v", n, res.RowsAffected, res.Error)
+		}
+		owner := a.Client(t)
+		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		srv := shortWriteServer(t, a, 250*time.Millisecond)
+		hc := &http.Client{Jar: owner.HTTP.Jar, Timeout: 5 * time.Minute}
+		start := time.Now()
+		resp, err := hc.Get(fmt.Sprintf("%s/studio/orgs/%d/accounts/metro/projects/%d/export.csv", srv.URL, f.Org.ID, p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		r := csv.NewReader(resp.Body)
+		r.FieldsPerRecord = -1
+		rows := -1 // the header
+		for {
+			_, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("after %d rows in %s: %v", rows, time.Since(start).Round(time.Millisecond), err)
+			}
+			rows++
+		}
+		if rows != n {
+			t.Fatalf("export has %d rows; want %d", rows, n)
+		}
+		t.Logf("exported %d answers in %s: %.0f rows/s", n, time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
+	})
+}
