@@ -2,6 +2,7 @@ package i18n
 
 // privacyMessages holds personal data by role, exports and erasure.
 var privacyMessages = map[string][2]string{
+	"audit.feedback_export":           {"Downloaded the answers of", "下载了答复"},
 	"privacy.contacts_masked":         {"Contact details are shortened: only owners and moderators see them in full.", "联系方式已部分隐藏：只有所有者和审核员能看到完整内容。"},
 	"privacy.search_name_placeholder": {"Name", "姓名"},
 	"privacy.feedback_search":         {"Search comments and names", "搜索留言及姓名"},
