@@ -201,7 +201,8 @@ type FailedDelivery struct {
 }
 
 // Failures pages through the recipients a broadcast failed to reach. An
-// erased follower shows with an empty address.
+// erased follower shows with an empty address; addresses are masked for
+// members who may not see contact details.
 func (s *Service) Failures(ctx context.Context, m *models.Member, a *models.Account, id int64, page models.Page) ([]FailedDelivery, int64, error) {
 	b, _, err := s.Get(ctx, m, a, id)
 	if err != nil {
@@ -216,6 +217,9 @@ func (s *Service) Failures(ctx context.Context, m *models.Member, a *models.Acco
 		ORDER BY d.follower_id LIMIT ? OFFSET ?`, id, page.Limit(), page.Offset()).Scan(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("failed deliveries: %w", err)
+	}
+	for i := range out {
+		out[i].Address = models.ContactFor(m, out[i].Address)
 	}
 	return out, total, nil
 }

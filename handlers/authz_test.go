@@ -158,6 +158,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Run(r.method+" "+r.path+" as "+string(v), func(t *testing.T) { check(t, r, v, false) })
 			}
 		}
+		// Personal data and secrets: each role sees them exactly when the
+		// role table grants it.
+		for _, e := range exposureRows(t, a, f) {
+			for _, r := range models.AllRoles() {
+				t.Run("GET "+e.path+" shows "+string(e.perm)+" to "+string(r), func(t *testing.T) { checkExposure(t, clients[visitor(r)], e, r) })
+			}
+		}
 	})
 }
 

@@ -117,7 +117,7 @@ func (h *chatSettings) saveWeChat(c echo.Context) error {
 		SafeMode: c.FormValue("safe_mode") == "on", TemplateID: c.FormValue("template_id")}
 	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
-			in.AppSecret = ""
+			in.AppSecret, in.SecretsWithheld = "", f.WeChat.SecretsWithheld
 			f.WeChat, f.Form = in, "wechat"
 		})
 	}
@@ -133,7 +133,7 @@ func (h *chatSettings) saveTelegram(c echo.Context) error {
 		BotToken: c.FormValue("bot_token"), SecretToken: c.FormValue("secret_token"), BotName: c.FormValue("bot_name")}
 	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
-			in.BotToken = ""
+			in.BotToken, in.SecretsWithheld = "", f.Telegram.SecretsWithheld
 			f.Telegram, f.Form = in, "telegram"
 		})
 	}
@@ -158,7 +158,7 @@ func (h *chatSettings) test(c echo.Context, name string) error {
 	ctx := c.Request().Context()
 	s := &models.ChatSettings{AccountID: a.ID, Channel: name}
 	if name != models.ChannelWebhook {
-		if s, err = h.store.ChatSettingsFor(ctx, m, a, name); err != nil {
+		if s, err = h.store.ChatCredentials(ctx, m, a, name); err != nil {
 			return err
 		}
 	}
@@ -186,7 +186,7 @@ func (h *chatSettings) connectTelegram(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	s, err := h.store.ChatSettingsFor(ctx, m, a, models.ChannelTelegram)
+	s, err := h.store.ChatCredentials(ctx, m, a, models.ChannelTelegram)
 	if err != nil {
 		return err
 	}

@@ -22,10 +22,20 @@ func TestChatSettingsPage(t *testing.T) {
 		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
 		page := fmt.Sprintf("/studio/orgs/%d/accounts/metro/chat", f.Org.ID)
 
+		// The signing secrets (Token, EncodingAESKey, secret_token) are
+		// for owners' eyes only: the editor who sets the channel up sees
+		// that they are set.
+		owner := a.Client(t)
+		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		if r := owner.Get(page); r.Status != 200 || !strings.Contains(r.Body, "tok123") || !strings.Contains(r.Body, testAESKey) ||
+			!strings.Contains(r.Body, "tg-secret-1") {
+			t.Fatalf("settings page for the owner: %s", r)
+		}
 		r := c.Get(page)
-		if r.Status != 200 || !strings.Contains(r.Body, "http://plaza.test/bridge/wechat/metro") || !strings.Contains(r.Body, "tok123") ||
-			!strings.Contains(r.Body, testAESKey) || !strings.Contains(r.Body, "http://plaza.test/bridge/telegram/metro") {
-			t.Fatalf("settings page: %s", r)
+		if r.Status != 200 || !strings.Contains(r.Body, "http://plaza.test/bridge/wechat/metro") || strings.Contains(r.Body, "tok123") ||
+			strings.Contains(r.Body, testAESKey) || strings.Contains(r.Body, "tg-secret-1") || !strings.Contains(r.Body, "Only owners see it") ||
+			!strings.Contains(r.Body, "http://plaza.test/bridge/telegram/metro") {
+			t.Fatalf("settings page for an editor: %s", r)
 		}
 		// Secrets are never shown, and stored encrypted.
 		if strings.Contains(r.Body, "app-secret-1") || strings.Contains(r.Body, testBot) {

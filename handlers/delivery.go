@@ -41,7 +41,7 @@ func (h *delivery) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := templates.DeliveryForm{Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SendRate: strconv.Itoa(w.SendRate),
+	f := templates.DeliveryForm{Enabled: w.Enabled, URL: w.URL, Secret: w.Secret, SecretWithheld: w.SecretWithheld, SendRate: strconv.Itoa(w.SendRate),
 		AgencyID: a.GTFSAgencyID, Feed: feed, FeedInterval: "60"}
 	if feed != nil {
 		f.FeedURL, f.FeedInterval, f.AutoPublish = feed.URL, strconv.Itoa(feed.IntervalSeconds), feed.AutoPublish
@@ -87,7 +87,7 @@ func (h *delivery) save(c echo.Context) error {
 			}
 		}
 		return render(c, http.StatusUnprocessableEntity, templates.DeliveryPage(m, a, templates.DeliveryForm{
-			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SendRate: in.SendRate, AgencyID: agency,
+			Enabled: in.Enabled, URL: in.URL, Secret: w.Secret, SecretWithheld: w.SecretWithheld, SendRate: in.SendRate, AgencyID: agency,
 			FeedURL: feedIn.URL, FeedInterval: feedIn.Interval, AutoPublish: feedIn.AutoPublish, Feed: feed, Held: held,
 			Errors: v.Fields}, h.baseURL))
 	}

@@ -40,7 +40,13 @@ func TestDeliverySettings(t *testing.T) {
 				t.Fatalf("%s: the address typed was lost", tt.name)
 			}
 		}
-		page := c.Get(path)
+		// The signing secret is for owners' eyes only.
+		if page := c.Get(path); page.Status != http.StatusOK || strings.Contains(page.Body, "whsec_") || !strings.Contains(page.Body, "Only owners see it") {
+			t.Fatalf("settings page for an editor: %s", page.String())
+		}
+		owner := a.Client(t)
+		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		page := owner.Get(path)
 		if page.Status != http.StatusOK || !strings.Contains(page.Body, "https://gw.example.org/hook") || !strings.Contains(page.Body, "whsec_") ||
 			!strings.Contains(page.Body, "http://plaza.test/@metro/gtfs-rt/alerts") {
 			t.Fatalf("settings page: %s", page.String())
@@ -59,8 +65,15 @@ func TestDeliverySettings(t *testing.T) {
 		if err != nil || acc.SendRate != 30 || acc.GTFSAgencyID != "MTA" {
 			t.Fatalf("send rate = %d, %v", acc.SendRate, err)
 		}
-		// Rotating gives a new secret.
+		// An editor cannot rotate it (no one but owners could read the new
+		// one); an owner's rotation gives a new secret.
 		if r := c.Post(path, url.Values{"enabled": {"on"}, "url": {u}, "send_rate": {"30"}, "rotate": {"on"}}); r.Status != 303 {
+			t.Fatalf("editor's save: %s", r.String())
+		}
+		if _, again, _ := a.Store.WebhookEndpoint(t.Context(), f.Account.ID); string(again) != string(secret) {
+			t.Fatal("an editor rotated the secret")
+		}
+		if r := owner.Post(path, url.Values{"enabled": {"on"}, "url": {u}, "send_rate": {"30"}, "rotate": {"on"}}); r.Status != 303 {
 			t.Fatalf("rotate: %s", r.String())
 		}
 		if _, again, _ := a.Store.WebhookEndpoint(t.Context(), f.Account.ID); string(again) == string(secret) {

@@ -227,10 +227,12 @@ func (h *projects) exportCSV(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+h.exportName(a, p, "csv")+`"`)
 	res.Header().Set("Cache-Control", "no-store")
-	buf := bufio.NewWriterSize(res, 32<<10)
+	// Each 32 KiB chunk gets its own write deadline (streamWriter), so a
+	// long export is not cut at the server's write timeout.
+	buf := bufio.NewWriterSize(newStreamWriter(res), 32<<10)
 	w := csv.NewWriter(buf)
 	started := false
-	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, func(qs []models.ProjectQuestion, r models.ExportRow) error {
+	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, "csv", func(qs []models.ProjectQuestion, r models.ExportRow) error {
 		if !started {
 			started = true
 			if err := writeCSVHeader(res, buf, w, qs); err != nil {
@@ -312,7 +314,7 @@ func (h *projects) exportJSON(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+h.exportName(a, p, "json")+`"`)
 	res.Header().Set("Cache-Control", "no-store")
-	buf := bufio.NewWriterSize(res, 32<<10)
+	buf := bufio.NewWriterSize(newStreamWriter(res), 32<<10)
 	enc := json.NewEncoder(buf)
 	first := true
 	start := func() error {
@@ -320,7 +322,7 @@ func (h *projects) exportJSON(c echo.Context) error {
 		_, err := buf.WriteString("[\n")
 		return err
 	}
-	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, func(qs []models.ProjectQuestion, r models.ExportRow) error {
+	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, "json", func(qs []models.ProjectQuestion, r models.ExportRow) error {
 		if first {
 			if err := start(); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -27,16 +28,18 @@ const growthDays = 30
 
 // registerFollowers adds its routes to the organization's studio group g; the
 // handlers may use the studio's dependencies. Everyone in the organization
-// reads the list (contact details never leave it: the group answers 404 to
-// anyone else); editors, moderators and owners tag and block; only owners
-// export or erase one follower's data on request.
+// reads the list, with addresses masked for those who may not see contact
+// details (no one outside it gets anything: the group answers 404);
+// editors, moderators and owners tag and block; owners and moderators
+// export the list; only owners export or erase one follower's data on
+// request.
 func registerFollowers(g *echo.Group, s *studio) {
 	h := &followerAdmin{store: s.store}
 	view, manage, privacy := need(models.PermView), need(models.PermManageFollowers), need(models.PermPrivacy)
 
 	g.GET("/accounts/:handle/followers", h.list, view)
 	g.POST("/accounts/:handle/followers/bulk", h.bulk, manage)
-	g.GET("/accounts/:handle/followers/export.csv", h.exportCSV, view)
+	g.GET("/accounts/:handle/followers/export.csv", h.exportCSV, need(models.PermContacts))
 	g.GET("/accounts/:handle/followers/:id", h.detail, view)
 	g.POST("/accounts/:handle/followers/:id/tags", h.setTags, manage)
 	g.POST("/accounts/:handle/followers/:id/block", h.block, manage)
@@ -277,7 +280,8 @@ func filterSummary(f templates.FollowerFilterForm) string {
 
 // exportCSV streams the followers matching the list's current filter as
 // CSV: UTF-8 with a byte-order mark (so spreadsheet programs read Chinese
-// names right), written row by row as they are read.
+// names right), written as it is read, for as long as the download keeps
+// moving (streamWriter).
 func (h *followerAdmin) exportCSV(c echo.Context) error {
 	m, a, err := h.account(c)
 	if err != nil {
@@ -287,26 +291,32 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.listPage(c, http.StatusUnprocessableEntity, m, a, form, filter, errs, models.Page{Number: 1}, templates.FollowerBulkForm{})
 	}
-	ctx := c.Request().Context()
-	if err := h.store.AuditFollowerExport(ctx, m, a, filterSummary(form)); err != nil {
-		return err
-	}
 	name := fmt.Sprintf("followers-%s-%s.csv", a.Handle, h.store.Now().Format("2006-01-02"))
-	hdr := c.Response().Header()
-	hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	hdr.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	hdr.Set("Cache-Control", "no-store")
-	c.Response().WriteHeader(http.StatusOK)
-	if _, err := c.Response().Write([]byte("\ufeff")); err != nil {
-		return err
-	}
-	w := csv.NewWriter(c.Response())
-	if err := w.Write([]string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
-		"followed_at", "confirmed_at", "unsubscribed_at"}); err != nil {
-		return err
+	res := c.Response()
+	sw := newStreamWriter(res)
+	buf := bufio.NewWriterSize(sw, 32<<10)
+	w := csv.NewWriter(buf)
+	// The header goes out with the first rows, after the audit entry is
+	// written: an export that could not be recorded does not start.
+	start := func() error {
+		hdr := res.Header()
+		hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		hdr.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+		hdr.Set("Cache-Control", "no-store")
+		res.WriteHeader(http.StatusOK)
+		if _, err := buf.WriteString("\ufeff"); err != nil {
+			return err
+		}
+		return w.Write([]string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
+			"followed_at", "confirmed_at", "unsubscribed_at"})
 	}
 	n := 0
-	err = h.store.EachFollower(ctx, m, a, filter, func(f *models.Follower) error {
+	err = h.store.ExportFollowers(c.Request().Context(), m, a, filter, filterSummary(form), func(f *models.Follower) error {
+		if n == 0 {
+			if err := start(); err != nil {
+				return err
+			}
+		}
 		created := f.CreatedAt
 		rec := []string{f.Address, f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
 			csvTime(&created), csvTime(f.ConfirmedAt), csvTime(f.UnsubscribedAt)}
@@ -316,18 +326,32 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 		if err := w.Write(rec); err != nil {
 			return err
 		}
-		if n++; n%500 == 0 {
+		if n++; n%exportFlushRows == 0 {
+			// Rows reach the client as they are read, not when the
+			// buffer happens to fill.
 			w.Flush()
-			_ = http.NewResponseController(c.Response().Writer).Flush()
+			if err := buf.Flush(); err != nil {
+				return err
+			}
+			sw.Flush()
 		}
 		return w.Error()
 	})
-	w.Flush()
-	if err != nil {
-		// The status is sent; all that is left is to stop and log.
-		return err
+	if err == nil && n == 0 {
+		err = start()
 	}
-	return w.Error()
+	if err != nil {
+		if !res.Committed {
+			return err
+		}
+		// The status is sent; all that is left is to stop and log.
+		return fmt.Errorf("export followers csv: %w", err)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("export followers csv: %w", err)
+	}
+	return buf.Flush()
 }
 
 func (h *followerAdmin) detailPage(c echo.Context, status int, m *models.Member, a *models.Account, f *models.Follower,

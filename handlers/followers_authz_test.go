@@ -35,7 +35,7 @@ func followerRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		// Adding a tag twice changes nothing the second time.
 		{"POST", base + "/bulk", url.Values{"ids": {id}, "action": {"add_tag"}, "tag": {"vip"}}, managers, 303},
 		{"POST", base + "/bulk", url.Values{"ids": {id}, "action": {"delete_everything"}}, managers, 422},
-		{"GET", base + "/export.csv", nil, all, 200},
+		{"GET", base + "/export.csv", nil, rolesWith(models.PermContacts), 200},
 		{"GET", one, nil, all, 200},
 		{"POST", one + "/tags", url.Values{"tags": {"vip, line-1"}}, managers, 303},
 		{"POST", one + "/block", url.Values{"blocked": {"1"}}, managers, 303},

@@ -53,8 +53,10 @@ func registerProjects(g *echo.Group, s *studio) {
 	g.POST("/accounts/:handle/projects/:id/feedback/:feedback", h.respond, moderate)
 	g.POST("/accounts/:handle/projects/:id/feedback/:feedback/accept", h.acceptRevision, moderate)
 	g.POST("/accounts/:handle/projects/:id/summary", h.summary, moderate)
-	g.GET("/accounts/:handle/projects/:id/export.csv", h.exportCSV, moderate)
-	g.GET("/accounts/:handle/projects/:id/export.json", h.exportJSON, moderate)
+	// Exports hold every answer's contact details.
+	contacts := need(models.PermContacts)
+	g.GET("/accounts/:handle/projects/:id/export.csv", h.exportCSV, contacts)
+	g.GET("/accounts/:handle/projects/:id/export.json", h.exportJSON, contacts)
 }
 
 func (h *projects) account(c echo.Context) (*models.Member, *models.Account, error) {

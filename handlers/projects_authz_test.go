@@ -52,7 +52,7 @@ func projectRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", fb, url.Values{"response": {"Thank you."}, "action": {"publish"}}, moderators, 303},
 		{"POST", fb + "/accept", nil, moderators, 303},
 		{"POST", pr + "/summary", url.Values{"result_en": {"Summary"}}, moderators, 303},
-		{"GET", pr + "/export.csv", nil, moderators, 200},
-		{"GET", pr + "/export.json", nil, moderators, 200},
+		{"GET", pr + "/export.csv", nil, rolesWith(models.PermContacts), 200},
+		{"GET", pr + "/export.json", nil, rolesWith(models.PermContacts), 200},
 	}
 }

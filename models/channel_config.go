@@ -24,9 +24,11 @@ var ErrNoWebhook = errors.New("webhook not configured")
 type WebhookSettings struct {
 	Enabled bool
 	URL     string
-	// Secret signs every request; shown to staff so the receiver can
-	// verify signatures.
+	// Secret signs every request; shown to members with PermSecrets so
+	// the receiver can verify signatures.
 	Secret string
+	// SecretWithheld: a secret is set but left out for this member.
+	SecretWithheld bool
 	// SendRate is the account's own cap on messages per second.
 	SendRate int
 }
@@ -54,7 +56,9 @@ func (s *Store) channelRow(ctx context.Context, accountID int64, channel string)
 	return &r, nil
 }
 
-// Webhook reads an account's webhook settings for its staff.
+// Webhook reads an account's webhook settings for its staff; the signing
+// secret only for members with PermSecrets (it lets whoever holds it sign
+// messages as Plaza).
 func (s *Store) Webhook(ctx context.Context, m *Member, a *Account) (*WebhookSettings, error) {
 	if !m.Can(PermWrite) {
 		return nil, ErrForbidden
@@ -70,7 +74,9 @@ func (s *Store) Webhook(ctx context.Context, m *Member, a *Account) (*WebhookSet
 	var c webhookConfig
 	_ = json.Unmarshal([]byte(r.Config), &c)
 	out.Enabled, out.URL = r.Enabled, c.URL
-	if r.Secret != "" {
+	if r.Secret != "" && !m.Can(PermSecrets) {
+		out.SecretWithheld = true
+	} else if r.Secret != "" {
 		secret, err := s.openSecret(r.Secret)
 		if err != nil {
 			return nil, err
@@ -90,13 +96,18 @@ type WebhookInput struct {
 }
 
 // SaveWebhook stores an account's webhook and send rate. A secret is
-// generated the first time; it is stored encrypted.
+// generated the first time; it is stored encrypted. Only members with
+// PermSecrets rotate it: no one else could read the new one to give the
+// receiver.
 func (s *Store) SaveWebhook(ctx context.Context, m *Member, a *Account, in WebhookInput) error {
 	if !m.Can(PermWrite) {
 		return ErrForbidden
 	}
 	if a.OrganizationID != m.Org.ID {
 		return ErrNotFound
+	}
+	if !m.Can(PermSecrets) {
+		in.RotateSecret = false
 	}
 	var v ValidationError
 	in.URL = strings.TrimSpace(in.URL)

@@ -34,6 +34,9 @@ type ChatSettings struct {
 	BotToken    string `json:"-"`
 	SecretToken string `json:"-"`
 	BotName     string `json:"bot_name,omitempty"`
+	// SecretsWithheld: the signing secrets (Token, AESKey, SecretToken)
+	// are set but left out for a member without PermSecrets.
+	SecretsWithheld bool `json:"-"`
 }
 
 // chatSecrets is the encrypted part of ChatSettings.
@@ -76,9 +79,27 @@ func (s *Store) ChatSettingsOf(ctx context.Context, accountID int64, channel str
 	return out, nil
 }
 
-// ChatSettingsFor reads the settings for staff who may change them; a
-// platform never set up reads as empty, disabled settings.
+// ChatSettingsFor reads the settings for the studio page, for staff who
+// may change them; a platform never set up reads as empty, disabled
+// settings. The write-only credentials (AppSecret, BotToken) are never in
+// it, and the signing secrets only for members with PermSecrets: anyone
+// holding them could forge the platform's messages.
 func (s *Store) ChatSettingsFor(ctx context.Context, m *Member, a *Account, channel string) (*ChatSettings, error) {
+	cs, err := s.ChatCredentials(ctx, m, a, channel)
+	if err != nil {
+		return nil, err
+	}
+	cs.AppSecret, cs.BotToken = "", ""
+	if !m.Can(PermSecrets) && (cs.Token != "" || cs.AESKey != "" || cs.SecretToken != "") {
+		cs.Token, cs.AESKey, cs.SecretToken, cs.SecretsWithheld = "", "", "", true
+	}
+	return cs, nil
+}
+
+// ChatCredentials reads the settings with every secret, for staff who may
+// change them, to call the platform with (test, connect); never for a
+// page.
+func (s *Store) ChatCredentials(ctx context.Context, m *Member, a *Account, channel string) (*ChatSettings, error) {
 	if !m.Can(PermWrite) {
 		return nil, ErrForbidden
 	}
@@ -134,7 +155,7 @@ func NewWeChatAESKey() string {
 // platform. A secret left empty keeps the stored one; the shared tokens
 // the platform calls Plaza with are generated when missing.
 func (s *Store) SaveChatSettings(ctx context.Context, m *Member, a *Account, in ChatSettings) error {
-	old, err := s.ChatSettingsFor(ctx, m, a, in.Channel)
+	old, err := s.ChatCredentials(ctx, m, a, in.Channel)
 	if err != nil {
 		return err
 	}

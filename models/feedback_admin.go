@@ -45,8 +45,14 @@ func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectI
 		q = q.Where("reports > 0")
 	}
 	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
+		// Contacts are searched only by those who may see them: a match
+		// would tell anyone else that the person answered.
 		pat := likePattern(f.Query)
-		q = q.Where("("+likeExpr("comment")+" OR "+likeExpr("name")+" OR "+likeExpr("contact")+")", pat, pat, pat)
+		if m.Can(PermContacts) {
+			q = q.Where("("+likeExpr("comment")+" OR "+likeExpr("name")+" OR "+likeExpr("contact")+")", pat, pat, pat)
+		} else {
+			q = q.Where("("+likeExpr("comment")+" OR "+likeExpr("name")+")", pat, pat)
+		}
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -57,6 +63,7 @@ func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectI
 		Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list feedback: %w", err)
 	}
+	maskFeedbackContacts(m, out)
 	return out, total, nil
 }
 
@@ -91,11 +98,12 @@ func (s *Store) OrgFeedbackItem(ctx context.Context, m *Member, a *Account, proj
 	if err != nil {
 		return nil, err
 	}
-	var f Feedback
-	if err := s.conn(ctx).Where("id = ? AND project_id = ?", id, p.ID).First(&f).Error; err != nil {
+	var f [1]Feedback
+	if err := s.conn(ctx).Where("id = ? AND project_id = ?", id, p.ID).First(&f[0]).Error; err != nil {
 		return nil, notFound(err, "feedback")
 	}
-	return &f, nil
+	maskFeedbackContacts(m, f[:])
+	return &f[0], nil
 }
 
 // maxBulk bounds one bulk action, the size of the largest queue page.
@@ -205,11 +213,12 @@ type ExportRow struct {
 }
 
 // ExportFeedback hands every current answer of a project (what the
-// results count) to fn, in id order, one
-// at a time from a database cursor, so a million answers take the memory
-// of one. Exports hold contact details: moderators and owners only.
-func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, projectID int64, fn func([]ProjectQuestion, ExportRow) error) error {
-	if err := s.checkAccount(m, a, PermModerate); err != nil {
+// results count) to fn, in id order, one at a time, so a million answers
+// take the memory of one. Exports hold contact details: only members with
+// PermContacts may, and before the first row the audit log records who
+// exported how many answers of which project, and as what (format).
+func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, projectID int64, format string, fn func([]ProjectQuestion, ExportRow) error) error {
+	if err := s.checkAccount(m, a, PermContacts); err != nil {
 		return err
 	}
 	p, err := s.accountProject(ctx, a.ID, projectID)
@@ -218,6 +227,14 @@ func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, proje
 	}
 	questions, err := s.ProjectQuestions(ctx, p.ID)
 	if err != nil {
+		return err
+	}
+	var total int64
+	if err := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND revision_state = ?", p.ID, RevisionCurrent).Count(&total).Error; err != nil {
+		return fmt.Errorf("count feedback to export: %w", err)
+	}
+	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "feedback.export", projectTarget(a, p),
+		fmt.Sprintf("%s (%d rows)", format, total)); err != nil {
 		return err
 	}
 	// Keyset pages of a few thousand rows rather than one long cursor: an

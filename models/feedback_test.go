@@ -215,14 +215,14 @@ func TestProjectResultsAndExport(t *testing.T) {
 		}
 		// The export walks every row in id order, across its batches.
 		var ids []int64
-		err = a.Store.ExportFeedback(ctx, f.Member(models.RoleModerator), f.Account, p.ID, func(_ []models.ProjectQuestion, row models.ExportRow) error {
+		err = a.Store.ExportFeedback(ctx, f.Member(models.RoleModerator), f.Account, p.ID, "csv", func(_ []models.ProjectQuestion, row models.ExportRow) error {
 			ids = append(ids, row.ID)
 			return nil
 		})
 		if err != nil || len(ids) != 6 || ids[0] > ids[5] {
 			t.Fatalf("export: %v %v", ids, err)
 		}
-		if err := a.Store.ExportFeedback(ctx, f.Member(models.RoleViewer), f.Account, p.ID, nil); !errors.Is(err, models.ErrForbidden) {
+		if err := a.Store.ExportFeedback(ctx, f.Member(models.RoleViewer), f.Account, p.ID, "csv", nil); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("viewer export: %v", err)
 		}
 	})

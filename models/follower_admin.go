@@ -88,8 +88,10 @@ func followerAccess(m *Member, a *Account, p Permission) error {
 	return nil
 }
 
-// followersOf is the filtered follower query of one account.
-func (s *Store) followersOf(ctx context.Context, a *Account, f FollowerFilter) *gorm.DB {
+// followersOf is the filtered follower query of one account, as m may
+// run it: the search text matches addresses only for members who may see
+// them (otherwise a search would tell whether someone follows).
+func (s *Store) followersOf(ctx context.Context, m *Member, a *Account, f FollowerFilter) *gorm.DB {
 	q := s.conn(ctx).Model(&Follower{}).Where("followers.account_id = ?", a.ID)
 	if f.Channel != "" {
 		q = q.Where("followers.channel = ?", f.Channel)
@@ -111,7 +113,11 @@ func (s *Store) followersOf(ctx context.Context, a *Account, f FollowerFilter) *
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
 		p := likePattern(t)
-		q = q.Where("("+likeExpr("followers.address")+" OR "+likeExpr("followers.name")+")", p, p)
+		if m.Can(PermContacts) {
+			q = q.Where("("+likeExpr("followers.address")+" OR "+likeExpr("followers.name")+")", p, p)
+		} else {
+			q = q.Where(likeExpr("followers.name"), p)
+		}
 	}
 	return q.Session(&gorm.Session{})
 }
@@ -126,7 +132,7 @@ func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f Foll
 	if err := f.Validate(); err != nil {
 		return nil, 0, err
 	}
-	q := s.followersOf(ctx, a, f)
+	q := s.followersOf(ctx, m, a, f)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count followers: %w", err)
@@ -139,6 +145,7 @@ func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f Foll
 	if err := s.loadTags(ctx, out); err != nil {
 		return nil, 0, err
 	}
+	maskFollowers(m, out)
 	return out, total, nil
 }
 
@@ -165,38 +172,39 @@ func (s *Store) loadTags(ctx context.Context, fs []Follower) error {
 	return nil
 }
 
-// EachFollower calls fn for every follower of the account matching f, in
-// id order, with their tags. It reads batchSize rows at a time, so memory
-// stays flat however many followers there are, and holds no database
+// exportBatch is how many followers an export reads at a time: large
+// enough that the per-query cost vanishes, small enough that memory stays
+// flat.
+const exportBatch = 2000
+
+// ExportFollowers calls fn for every follower of the account matching f,
+// in id order, with their tags; only members who may see contact details
+// may. Before the first row it writes the audit entry: who, which filter
+// (detail, never an address) and how many rows. It reads exportBatch rows
+// at a time, each page starting after the last id seen (the
+// followers_account_id_idx index makes that a range scan), so memory stays
+// flat however many followers there are, and it holds no database
 // connection while fn runs (fn may write to a slow client).
-func (s *Store) EachFollower(ctx context.Context, m *Member, a *Account, f FollowerFilter, fn func(*Follower) error) error {
-	if err := followerAccess(m, a, PermView); err != nil {
+func (s *Store) ExportFollowers(ctx context.Context, m *Member, a *Account, f FollowerFilter, detail string, fn func(*Follower) error) error {
+	if err := followerAccess(m, a, PermContacts); err != nil {
 		return err
 	}
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	const batchSize = 500
-	q := s.followersOf(ctx, a, f)
+	q := s.followersOf(ctx, m, a, f)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return fmt.Errorf("count followers to export: %w", err)
+	}
+	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "followers.export", "@"+a.Handle,
+		fmt.Sprintf("%s (%d rows)", detail, total)); err != nil {
+		return err
+	}
 	var last int64
-	batch := make([]Follower, 0, batchSize)
 	for {
-		batch = batch[:0]
-		rows, err := q.Where("followers.id > ?", last).Order("followers.id").Limit(batchSize).Rows()
-		if err != nil {
-			return fmt.Errorf("export followers: %w", err)
-		}
-		for rows.Next() {
-			var fl Follower
-			if err := s.db.ScanRows(rows, &fl); err != nil {
-				rows.Close()
-				return fmt.Errorf("read follower: %w", err)
-			}
-			batch = append(batch, fl)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		var batch []Follower
+		if err := q.Where("followers.id > ?", last).Order("followers.id").Limit(exportBatch).Find(&batch).Error; err != nil {
 			return fmt.Errorf("export followers: %w", err)
 		}
 		if len(batch) == 0 {
@@ -210,7 +218,7 @@ func (s *Store) EachFollower(ctx context.Context, m *Member, a *Account, f Follo
 				return err
 			}
 		}
-		if len(batch) < batchSize {
+		if len(batch) < exportBatch {
 			return nil
 		}
 		last = batch[len(batch)-1].ID
@@ -273,6 +281,9 @@ func (s *Store) FollowerForStaff(ctx context.Context, m *Member, a *Account, id 
 		return nil, err
 	}
 	f.Tags = tags
+	if !m.Can(PermContacts) {
+		f.Address = MaskContact(f.Address)
+	}
 	return &f, nil
 }
 
@@ -486,11 +497,17 @@ type FollowerData struct {
 	UpdatedAt      time.Time       `json:"updated_at"`
 	Tags           []string        `json:"tags"`
 	Events         []FollowerEvent `json:"follow_events"`
-	ExportedAt     time.Time       `json:"exported_at"`
+	// Chats is what they wrote to the account on their channel and what
+	// it answered; Answers what they answered to its projects.
+	Chats      []ChatMessageData `json:"chat_messages"`
+	Answers    []AnswerData      `json:"consultation_answers"`
+	ExportedAt time.Time         `json:"exported_at"`
 }
 
-// ExportFollower gathers all data of one follower of the account; only
-// owners may, and the export is audited (without the address).
+// ExportFollower gathers all data of one follower of the account: the
+// follower, their follow history, their chats with the account and their
+// answers to its projects. Only owners may, and the export is audited
+// with what it holds (never the address).
 func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id int64) (*FollowerData, error) {
 	f, err := s.FollowerForStaff(ctx, m, a, id)
 	if err != nil {
@@ -510,31 +527,46 @@ func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id in
 	if events == nil {
 		events = []FollowerEvent{}
 	}
+	chats, err := s.followerChats(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := s.followerAnswers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	d := &FollowerData{
 		Account: "@" + a.Handle, ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language,
 		Status: f.Status, Source: f.Source, Scene: f.Scene, ConsentAt: f.ConsentAt, ConfirmedAt: f.ConfirmedAt,
 		UnsubscribedAt: f.UnsubscribedAt, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Tags: tags, Events: events,
-		ExportedAt: s.Now(),
+		Chats: chats, Answers: answers, ExportedAt: s.Now(),
 	}
-	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "follower.export", "@"+a.Handle, "#"+strconv.FormatInt(id, 10)); err != nil {
+	detail := fmt.Sprintf("#%d (%d follow events, %d chat messages, %d answers)", id, len(events), len(chats), len(answers))
+	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "follower.export", "@"+a.Handle, detail); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 // EraseFollower deletes one follower of the account and their tags, on
-// their request. Their follow events stay, without the follower (the
-// foreign key sets it to NULL), and so do scans, so growth and per-code
-// counts do not change. The audit entry names only the id, never the
-// address.
+// their request, with their chats with the account (messages, the inbox
+// conversation, a conversation in progress); their answers to its
+// projects lose name and contact but still count. Their follow events
+// stay, without the follower (the foreign key sets it to NULL), and so do
+// scans, so growth and per-code counts do not change. The audit entry
+// names only the id, never the address.
 func (s *Store) EraseFollower(ctx context.Context, m *Member, a *Account, id int64) error {
-	if _, err := s.FollowerForStaff(ctx, m, a, id); err != nil {
+	f, err := s.FollowerForStaff(ctx, m, a, id)
+	if err != nil {
 		return err
 	}
 	if err := followerAccess(m, a, PermPrivacy); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
+		if _, _, err := tx.eraseTraces(ctx, f); err != nil {
+			return err
+		}
 		// The foreign keys do the rest: follower_tags rows go with the
 		// follower (ON DELETE CASCADE) and follow_events lose it (ON DELETE
 		// SET NULL); SQLite enforces them through the foreign_keys pragma.
@@ -547,15 +579,6 @@ func (s *Store) EraseFollower(ctx context.Context, m *Member, a *Account, id int
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "follower.erase", "@"+a.Handle, "#"+strconv.FormatInt(id, 10))
 	})
-}
-
-// AuditFollowerExport records that staff downloaded the follower list;
-// detail describes the filter (never an address).
-func (s *Store) AuditFollowerExport(ctx context.Context, m *Member, a *Account, detail string) error {
-	if err := followerAccess(m, a, PermView); err != nil {
-		return err
-	}
-	return s.Audit(ctx, m.Org.ID, m.User.ID, "followers.export", "@"+a.Handle, detail)
 }
 
 // DayCount is the follows and unfollows of one day (UTC).

@@ -14,11 +14,14 @@ import (
 var allPerms = []models.Permission{
 	models.PermView, models.PermManageStaff, models.PermManageSettings,
 	models.PermWrite, models.PermPublish, models.PermModerate,
+	models.PermContacts, models.PermSecrets,
 }
 
 // TestRoleCan is the permission matrix exactly as models/role.go documents
 // it: owners do everything; editors view, write and publish; moderators
-// view and moderate; viewers only view.
+// view and moderate; viewers only view. Contact details (README's "Who
+// sees personal data") are for owners and moderators, never editors or
+// viewers; signing secrets for owners only.
 func TestRoleCan(t *testing.T) {
 	const (
 		view     = models.PermView
@@ -27,12 +30,14 @@ func TestRoleCan(t *testing.T) {
 		write    = models.PermWrite
 		publish  = models.PermPublish
 		moderate = models.PermModerate
+		contacts = models.PermContacts
+		secrets  = models.PermSecrets
 	)
 	want := map[models.Role]map[models.Permission]bool{
-		models.RoleOwner:     {view: true, staff: true, settings: true, write: true, publish: true, moderate: true},
-		models.RoleEditor:    {view: true, staff: false, settings: false, write: true, publish: true, moderate: false},
-		models.RoleModerator: {view: true, staff: false, settings: false, write: false, publish: false, moderate: true},
-		models.RoleViewer:    {view: true, staff: false, settings: false, write: false, publish: false, moderate: false},
+		models.RoleOwner:     {view: true, staff: true, settings: true, write: true, publish: true, moderate: true, contacts: true, secrets: true},
+		models.RoleEditor:    {view: true, staff: false, settings: false, write: true, publish: true, moderate: false, contacts: false, secrets: false},
+		models.RoleModerator: {view: true, staff: false, settings: false, write: false, publish: false, moderate: true, contacts: true, secrets: false},
+		models.RoleViewer:    {view: true, staff: false, settings: false, write: false, publish: false, moderate: false, contacts: false, secrets: false},
 		// Unknown roles grant nothing.
 		"":      {},
 		"admin": {},

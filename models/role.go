@@ -43,12 +43,24 @@ const (
 	// PermPrivacy answers a follower's data request: export all their data
 	// or erase them.
 	PermPrivacy Permission = "privacy"
+	// PermContacts sees and exports people's contact details: followers'
+	// channel addresses and the contacts citizens leave with their
+	// answers. Every page, search and export that shows them asks for
+	// this one permission, so README's table and the code cannot drift.
+	PermContacts Permission = "contacts"
+	// PermSecrets reads the signing secrets a channel shares with its
+	// platform (the webhook signing secret, WeChat's Token and
+	// EncodingAESKey, Telegram's secret token): whoever holds one can
+	// forge messages in the account's name.
+	PermSecrets Permission = "secrets"
 )
 
 // Can reports whether the role grants p. Owners can do everything, and
-// only they answer followers' privacy requests (export, erase); editors
-// write and publish; moderators handle feedback and the inbox; editors and
-// moderators both tag and block followers; viewers only read.
+// only they answer followers' privacy requests (export, erase) and read
+// signing secrets; editors write and publish; moderators handle feedback
+// and the inbox, and with owners they alone see and export contact
+// details; editors and moderators both tag and block followers; viewers
+// only read.
 func (r Role) Can(p Permission) bool {
 	switch r {
 	case RoleOwner:
@@ -56,7 +68,7 @@ func (r Role) Can(p Permission) bool {
 	case RoleEditor:
 		return p == PermView || p == PermWrite || p == PermPublish || p == PermManageFollowers
 	case RoleModerator:
-		return p == PermView || p == PermModerate || p == PermManageFollowers
+		return p == PermView || p == PermModerate || p == PermManageFollowers || p == PermContacts
 	case RoleViewer:
 		return p == PermView
 	}
