@@ -116,7 +116,7 @@ func (a *App) EnqueueDueDigests(ctx context.Context) (int, error) {
 }
 
 // housekeeping removes expired sessions, rate-limit windows and API
-// idempotency keys. It holds
+// idempotency keys, and the files of imports left pending. It holds
 // no work that could be lost: a failed run is done by the next one.
 func (a *App) housekeeping(ctx context.Context) error {
 	var errs []error
@@ -124,7 +124,8 @@ func (a *App) housekeeping(ctx context.Context) error {
 		name string
 		fn   func(context.Context) (int64, error)
 	}{{"expired sessions", a.Store.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
-		{"expired idempotency keys", a.Store.DeleteExpiredIdempotencyKeys}} {
+		{"expired idempotency keys", a.Store.DeleteExpiredIdempotencyKeys},
+		{"files of imports left pending", a.Store.CancelStaleImports}} {
 		n, err := sweep.fn(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("housekeeping: %s: %w", sweep.name, err))

@@ -44,7 +44,7 @@ var importMessages = map[string][2]string{
 
 	// Preview and result
 	"import.preview_title":     {"Preview: %s", "预览：%s"},
-	"import.preview_intro":     {"Nothing is saved yet. Check what will happen to each row, then import or cancel. The preview is worked out again from your file and the current followers every time this page loads, and once more when you import.", "目前尚未保存任何内容。请检查每一行将如何处理，然后导入或取消。每次打开本页都会根据文件和当前的关注者重新计算；导入时还会再计算一次。"},
+	"import.preview_intro":     {"Nothing is saved yet. Check what will happen to each row, then import or cancel. The preview is worked out again from your file and the current followers every time this page loads, and once more when you import. An import left pending for 7 days is cancelled and its file deleted.", "目前尚未保存任何内容。请检查每一行将如何处理，然后导入或取消。每次打开本页都会根据文件和当前的关注者重新计算；导入时还会再计算一次。待处理超过 7 天的导入会被取消，文件随之删除。"},
 	"import.count_total":       {"Rows", "行数"},
 	"import.count.new":         {"New followers", "新关注者"},
 	"import.count.update":      {"Updated", "将更新"},

@@ -334,6 +334,7 @@ func headerColumns(header []string) (map[string]int, error) {
 			cols[name] = i
 		}
 	}
+	extra = shortList(extra)
 	var missing []string
 	for _, c := range ImportColumns {
 		if _, ok := cols[c]; !ok {
@@ -349,6 +350,30 @@ func headerColumns(header []string) (map[string]int, error) {
 		return nil, csvErr("import.err.header_extra", strings.Join(extra, ", "))
 	}
 	return cols, nil
+}
+
+// Bounds of the unknown column names an error repeats: a file with a
+// hundred thousand columns would otherwise make a page of megabytes.
+const (
+	maxNamedColumns    = 10
+	maxColumnNameRunes = 40
+)
+
+// shortList keeps the first few names, each cut to a readable length, and
+// says how many more there are.
+func shortList(names []string) []string {
+	out := make([]string, 0, min(len(names), maxNamedColumns+1))
+	for i, n := range names {
+		if i == maxNamedColumns {
+			out = append(out, fmt.Sprintf("… (+%d)", len(names)-maxNamedColumns))
+			break
+		}
+		if r := []rune(n); len(r) > maxColumnNameRunes {
+			n = string(r[:maxColumnNameRunes]) + "…"
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func blank(rec []string) bool {
@@ -781,6 +806,23 @@ func (s *Store) PreviewImport(ctx context.Context, m *Member, a *Account, imp *I
 		return nil, err
 	}
 	return &ImportPreview{Import: imp, Rows: results, Counts: counts}, nil
+}
+
+// ImportKeep is how long an import left pending keeps its file: a list of
+// people's addresses should not lie in the database because someone never
+// pressed Apply or Cancel.
+const ImportKeep = 7 * 24 * time.Hour
+
+// CancelStaleImports cancels the imports pending for longer than
+// ImportKeep and drops their files, as CancelImport would; their counts
+// stay in the list of imports.
+func (s *Store) CancelStaleImports(ctx context.Context) (int64, error) {
+	res := s.conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE status = ? AND created_at < ?",
+		ImportCancelled, ImportPending, s.Now().Add(-ImportKeep))
+	if res.Error != nil {
+		return 0, fmt.Errorf("cancel stale imports: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // CancelImport drops a pending import and its file. Cancelling twice is

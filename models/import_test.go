@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,12 +42,26 @@ func TestParseFollowerCSVFileErrors(t *testing.T) {
 		}
 		return b.String()
 	}
+	// A file with thousands of made-up columns gets an error of a few
+	// lines: the first ten names, each cut short, and how many more.
+	var wide strings.Builder
+	wide.WriteString(importHeader[:len(importHeader)-1])
+	var named []string
+	for i := range 5000 {
+		col := fmt.Sprintf("column %d %s", i, strings.Repeat("x", 100))
+		fmt.Fprintf(&wide, ",%s", col)
+		if i < 10 {
+			named = append(named, string([]rune(strconv.Quote(col))[:40])+"…")
+		}
+	}
+	named = append(named, "… (+4990)")
 	tests := []struct {
 		name string
 		data string
 		key  string
 		args []any
 	}{
+		{"thousands of unknown columns", wide.String() + "\n", "import.err.header_extra", []any{strings.Join(named, ", ")}},
 		{"empty", "", "import.err.empty", nil},
 		{"only blank lines", " \r\n\n", "import.err.empty", nil},
 		{"only a BOM", "\ufeff", "import.err.empty", nil},
@@ -482,6 +497,56 @@ func followerByAddr(a *apptest.App, accountID int64, addr string) (*models.Follo
 
 // TestImportRecomputesOnApply changes followers between the preview and the
 // apply: the apply judges them as they are then.
+func TestStaleImportsLoseTheirFiles(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := newImportWorld(t, dbURL)
+		clk := &clock{now: time.Now()}
+		store := models.NewStore(w.a.DB, clk.Now)
+		csv := importHeader + "ann@example.org,Ann,en,,2024-01-01\n"
+		old, err := store.CreateImport(w.ctx, w.staff, w.f.Account, "old.csv", []byte(csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(models.ImportKeep - time.Hour)
+		young, err := store.CreateImport(w.ctx, w.staff, w.f.Account, "young.csv", []byte(csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(2 * time.Hour)
+		n, err := store.CancelStaleImports(w.ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("cancelled %d, err %v; want the one import pending for longer than %s", n, err, models.ImportKeep)
+		}
+		for _, c := range []struct {
+			id      int64
+			status  string
+			hasFile bool
+		}{{old.Import.ID, models.ImportCancelled, false}, {young.Import.ID, models.ImportPending, true}} {
+			var row struct {
+				Status  string
+				Content []byte
+			}
+			if err := w.a.DB.Gorm.Raw("SELECT status, content FROM imports WHERE id = ?", c.id).Scan(&row).Error; err != nil {
+				t.Fatal(err)
+			}
+			if row.Status != c.status || (row.Content != nil) != c.hasFile {
+				t.Errorf("import %d: status %s, file kept %v; want %s, %v", c.id, row.Status, row.Content != nil, c.status, c.hasFile)
+			}
+		}
+		// The stale one shows its counts, and applying it is refused.
+		imp, err := store.ImportByID(w.ctx, w.staff, w.f.Account, old.Import.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if imp.Counts().New != 1 {
+			t.Errorf("the cancelled import lost its counts: %+v", imp.Counts())
+		}
+		if _, err := store.ApplyImport(w.ctx, w.staff, w.f.Account, imp); !errors.Is(err, models.ErrImportClosed) {
+			t.Errorf("applying a stale import: %v, want ErrImportClosed", err)
+		}
+	})
+}
+
 func TestImportRecomputesOnApply(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		w := newImportWorld(t, dbURL)
