@@ -197,6 +197,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL},
+		InstanceKey: key,
 	})
 	a.Handler, a.Echo, a.BroadcastService = handlers.HeadAsGet(e), e, service
 	return a, nil

@@ -115,7 +115,7 @@ func (h *follow) requestFollow(c echo.Context) error {
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{"follow:ip:" + c.RealIP(), 20}, {AddressKey("follow:addr:", f.Address), 5}} {
+	}{{"follow:ip:" + clientOf(c), 20}, {AddressKey("follow:addr:", f.Address), 5}} {
 		ok, _, err := h.store.Hit(ctx, k.key, k.limit, time.Hour)
 		if err != nil {
 			return err
