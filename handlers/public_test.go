@@ -619,7 +619,9 @@ func TestOddInputNeverFails(t *testing.T) {
 			if r := c.Get("/studio"); r.Status != http.StatusOK {
 				t.Errorf("session after a sign-in with %q: %s", hdr, r)
 			}
+			// Signing in changed the form token.
 			form.Set("password", "wrong password")
+			form.Set("_csrf", c.CSRF())
 			if res := sendWith(t, a, c, "POST", "/login", strings.NewReader(form.Encode()), hdr); res.Status != http.StatusUnauthorized {
 				t.Errorf("failed sign-in with %q: %s", hdr, res)
 			}

@@ -35,8 +35,8 @@ type Config struct {
 	BaseURL string
 	// SecureCookies marks cookies Secure; on whenever BaseURL is https.
 	SecureCookies bool
-	// LoginLimit is the number of failed sign-ins allowed per address in
-	// LoginWindow minutes.
+	// LoginLimit is the number of failed sign-ins allowed for one address
+	// from one client before that pair is locked (see loginBackoff).
 	LoginLimit int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client. Without any, the connecting address is the client:
