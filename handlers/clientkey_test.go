@@ -22,3 +22,15 @@ func TestClientKey(t *testing.T) {
 		}
 	}
 }
+
+// TestCookieNames: over https the session and visitor cookies take the
+// __Host- prefix, which a sibling subdomain cannot set; plain http cannot
+// use it.
+func TestCookieNames(t *testing.T) {
+	if got := (Config{SecureCookies: true}).cookieName(sessionCookie); got != "__Host-plaza_session" {
+		t.Errorf("https session cookie %q", got)
+	}
+	if got := (Config{}).cookieName(csrfCookie); got != "plaza_csrf" {
+		t.Errorf("http visitor cookie %q", got)
+	}
+}

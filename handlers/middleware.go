@@ -234,39 +234,8 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 
-		visitor := ""
-		if ck, err := req.Cookie(s.cfg.cookieName(csrfCookie)); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {
-			visitor = ck.Value
-		}
-		pending := ""
-		switch {
-		case session != "":
-			env.CSRF = s.guard.sessionToken(session)
-		case visitor != "":
-			env.CSRF = s.guard.visitorToken(visitor)
-		default:
-			pending = auth.NewToken()
-			env.CSRF = s.guard.visitorToken(pending)
-		}
-		s.cookiesOnlyOnPrivatePages(c, pending)
-		if forms {
-			// A signed-in browser's forms carry its session's token only.
-			// A form sent just after the session ended (expired, or
-			// signed out elsewhere) may carry that session's token: it
-			// goes on, to be sent to the login page.
-			accepted := []string{env.CSRF}
-			if session == "" {
-				accepted = nil
-				if visitor != "" {
-					accepted = append(accepted, s.guard.visitorToken(visitor))
-				}
-				if stale != "" {
-					accepted = append(accepted, s.guard.sessionToken(stale))
-				}
-			}
-			if err := checkCSRF(c, accepted...); err != nil {
-				return err
-			}
+		if err := s.formToken(c, env, session, stale, forms); err != nil {
+			return err
 		}
 
 		if ck, err := req.Cookie(flashCookie); err == nil {
@@ -282,6 +251,45 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// formToken puts the page's form token in env and, when check is set,
+// refuses a request that does not carry an accepted one. session is the
+// cookie of a signed-in browser, stale that of a session that has ended.
+func (s *server) formToken(c echo.Context, env *templates.Env, session, stale string, check bool) error {
+	visitor := ""
+	if ck, err := c.Request().Cookie(s.cfg.cookieName(csrfCookie)); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {
+		visitor = ck.Value
+	}
+	pending := ""
+	switch {
+	case session != "":
+		env.CSRF = s.guard.sessionToken(session)
+	case visitor != "":
+		env.CSRF = s.guard.visitorToken(visitor)
+	default:
+		pending = auth.NewToken()
+		env.CSRF = s.guard.visitorToken(pending)
+	}
+	s.cookiesOnlyOnPrivatePages(c, pending)
+	if !check {
+		return nil
+	}
+	// A signed-in browser's forms carry its session's token only. A form
+	// sent just after the session ended (expired, or signed out
+	// elsewhere) may carry that session's token: it goes on, to be sent
+	// to the login page.
+	accepted := []string{env.CSRF}
+	if session == "" {
+		accepted = nil
+		if visitor != "" {
+			accepted = append(accepted, s.guard.visitorToken(visitor))
+		}
+		if stale != "" {
+			accepted = append(accepted, s.guard.sessionToken(stale))
+		}
+	}
+	return checkCSRF(c, accepted...)
 }
 
 // cookiesOnlyOnPrivatePages keeps every cookie off a response that a
