@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +17,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,6 +181,9 @@ type Client struct {
 	t    testing.TB
 	app  *App
 	HTTP *http.Client
+
+	mu            sync.Mutex
+	csrf, csrfFor string // the last form token and the cookies it was for
 }
 
 // Client makes a new client with an empty cookie jar.
@@ -222,24 +228,39 @@ func (c *Client) Get(path string) *Response {
 	return c.do(req)
 }
 
-// CSRF returns the client's CSRF token, visiting the home page first if it
-// has none yet.
+// CSRF returns the form token Plaza's pages give this client now. The
+// token is bound to the session (so it changes at sign-in) or, before
+// sign-in, to the visitor cookie; it is read from a page, the way a
+// browser gets it, and kept while those cookies stay the same.
 func (c *Client) CSRF() string {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.csrf != "" && c.csrfFor == c.formCookies() {
+		return c.csrf
+	}
+	res := c.Get("/")
+	m := csrfHeaderRE.FindStringSubmatch(html.UnescapeString(res.Body))
+	if m == nil {
+		c.t.Fatalf("no CSRF token on the home page: status %d", res.Status)
+	}
+	c.csrf, c.csrfFor = m[1], c.formCookies()
+	return c.csrf
+}
+
+// csrfHeaderRE finds the token every page gives htmx in hx-headers.
+var csrfHeaderRE = regexp.MustCompile(`"X-CSRF-Token":"([^"]+)"`)
+
+// formCookies are the cookies a form token depends on, as one string.
+func (c *Client) formCookies() string {
 	u, _ := url.Parse(c.app.URL)
+	var b strings.Builder
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "plaza_csrf" {
-			return ck.Value
+		if strings.HasSuffix(ck.Name, "plaza_session") || strings.HasSuffix(ck.Name, "plaza_csrf") {
+			b.WriteString(ck.Name + "=" + ck.Value + ";")
 		}
 	}
-	c.Get("/healthz")
-	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "plaza_csrf" {
-			return ck.Value
-		}
-	}
-	c.t.Fatal("no CSRF cookie was set")
-	return ""
+	return b.String()
 }
 
 // Post submits a form with the CSRF token, as a page of Plaza would.

@@ -98,7 +98,7 @@ func Settings() []Setting {
 		{"base-url", "PLAZA_BASE_URL", "http://localhost:8080", "public address of this Plaza, used in links sent out (invites, QR codes)"},
 		{"log-level", "PLAZA_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"log-format", "PLAZA_LOG_FORMAT", "text", "text or json"},
-		{"login-limit", "PLAZA_LOGIN_LIMIT", "5", "failed sign-ins allowed per e-mail address in 15 minutes"},
+		{"login-limit", "PLAZA_LOGIN_LIMIT", "5", "failed sign-ins allowed for one e-mail address from one client before growing locks"},
 		{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
 		{"drain-timeout", "PLAZA_DRAIN_TIMEOUT", "1m", "how long the background workers get on SIGTERM, after the requests, to finish and record the messages in flight"},
 		{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},

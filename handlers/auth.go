@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,8 +15,30 @@ import (
 	"github.com/plazahq/plaza/templates"
 )
 
-// loginWindow is the window the failed-login limit counts in.
+// loginWindow is the window the per-client limit (failures from one
+// network, for any addresses) counts in.
 const loginWindow = 15 * time.Minute
+
+// loginAddressCeiling is how many failed sign-ins one address may have per
+// hour from everywhere together. It is high on purpose: reaching it takes
+// many networks (one network is slowed down long before), and it blocks
+// the real person too, so it is only a brake on guessing from very many
+// places at once.
+const loginAddressCeiling = 100
+
+// loginBackoff is how a pair of (address, client) is slowed down: free
+// attempts, then a lock of a minute that doubles with every further
+// failure up to 15 minutes. It locks only that pair, so a stranger's
+// failures do not keep the real person out of their own account.
+func loginBackoff(free int) models.Backoff {
+	return models.Backoff{Free: free, Base: time.Minute, Max: 15 * time.Minute, Forget: time.Hour}
+}
+
+// LoginKey is the key the failed sign-ins of one typed address from one
+// client are counted under.
+func LoginKey(typed, client string) string {
+	return AddressKey("login:fail:"+client+":", typed)
+}
 
 // authArea signs staff in and out and turns invites into memberships.
 type authArea struct {
@@ -48,25 +71,41 @@ func (h *authArea) login(c echo.Context) error {
 	if limit <= 0 {
 		limit = 5
 	}
-	// Two counters: one per address against guessing one staff member's
-	// password, a wider one per client address against spraying many.
-	keys := []struct {
-		key   string
-		limit int
-	}{{AddressKey("login:email:", f.Email), limit}, {"login:ip:" + strings.ToValidUTF8(c.RealIP(), "?"), limit * 4}}
-	for _, k := range keys {
+	client := clientOf(c)
+	pair, backoff := LoginKey(f.Email, client), loginBackoff(limit)
+	// Three limits, each checked before the password: the pair of this
+	// address and this client, slowed down more with each failure; this
+	// client, against spraying many addresses; and this address from
+	// everywhere, a high ceiling against guessing from many networks.
+	if locked, until, err := h.store.LockedUntil(ctx, pair, backoff); err != nil {
+		return err
+	} else if locked {
+		return h.tooMany(c, f, "login.locked", until)
+	}
+	others := []struct {
+		key, msg string
+		limit    int
+		window   time.Duration
+	}{
+		{"login:ip:" + client, "login.too_many_client", limit * 4, loginWindow},
+		{AddressKey("login:email:", f.Email), "login.too_many_address", loginAddressCeiling, time.Hour},
+	}
+	for _, k := range others {
 		blocked, until, err := h.store.Blocked(ctx, k.key, k.limit)
 		if err != nil {
 			return err
 		}
 		if blocked {
-			return h.tooMany(c, f, until)
+			return h.tooMany(c, f, k.msg, until)
 		}
 	}
 	u, err := h.store.Authenticate(ctx, f.Email, c.FormValue("password"))
 	if errors.Is(err, models.ErrNotFound) {
-		for _, k := range keys {
-			if _, _, err := h.store.Hit(ctx, k.key, k.limit, loginWindow); err != nil {
+		if _, err := h.store.Fail(ctx, pair, backoff); err != nil {
+			return err
+		}
+		for _, k := range others {
+			if _, _, err := h.store.Hit(ctx, k.key, k.limit, k.window); err != nil {
 				return err
 			}
 		}
@@ -76,7 +115,9 @@ func (h *authArea) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.ResetLimit(ctx, keys[0].key); err != nil {
+	// Only this pair's failures are forgotten: the address's ceiling
+	// counts guesses from elsewhere, which this sign-in does not undo.
+	if err := h.store.ResetLimit(ctx, pair); err != nil {
 		return err
 	}
 	if err := h.startSession(c, u); err != nil {
@@ -89,10 +130,11 @@ func (h *authArea) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-func (h *authArea) tooMany(c echo.Context, f templates.LoginForm, until time.Time) error {
-	minutes := int(time.Until(until).Minutes()) + 1
-	c.Response().Header().Set("Retry-After", fmt.Sprint(minutes*60))
-	f.Error = "login.too_many"
+// tooMany answers a refused sign-in with how long to wait.
+func (h *authArea) tooMany(c echo.Context, f templates.LoginForm, msg string, until time.Time) error {
+	secs := max(1, int(math.Ceil(until.Sub(h.store.Now()).Seconds())))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	f.Error, f.Wait = msg, (secs+59)/60
 	return render(c, http.StatusTooManyRequests, templates.Login(f))
 }
 
@@ -102,19 +144,19 @@ func (h *authArea) startSession(c echo.Context, u *models.User) error {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(models.SessionTTL.Seconds()),
+		Name: h.cfg.cookieName(sessionCookie), Value: token, Path: "/", MaxAge: int(models.SessionTTL.Seconds()),
 		HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 	return nil
 }
 
 func (h *authArea) logout(c echo.Context) error {
-	if ck, err := c.Request().Cookie(sessionCookie); err == nil && ck.Value != "" {
+	if ck, err := c.Request().Cookie(h.cfg.cookieName(sessionCookie)); err == nil && ck.Value != "" {
 		if err := h.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	c.SetCookie(&http.Cookie{Name: h.cfg.cookieName(sessionCookie), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	return redirect(c, "/", "flash.logged_out")
 }
 
@@ -143,6 +185,9 @@ func (h *authArea) invite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if u := currentUser(c); u != nil && !models.InviteIsFor(f.Invite, u) {
+		return render(c, http.StatusForbidden, templates.InviteForSomeoneElse(f))
+	}
 	return render(c, http.StatusOK, templates.InvitePage(f))
 }
 
@@ -161,6 +206,8 @@ func (h *authArea) acceptInvite(c echo.Context) error {
 	}
 	var nu *models.NewUser
 	if user == nil {
+		// The new account's address is the invite's, never one typed:
+		// the link went to that mailbox, which is what vouches for it.
 		f.Name = c.FormValue("name")
 		nu = &models.NewUser{Name: f.Name, Password: c.FormValue("password")}
 	}
@@ -171,6 +218,9 @@ func (h *authArea) acceptInvite(c echo.Context) error {
 	}
 	if errors.Is(err, models.ErrInviteUnusable) {
 		return inviteGone(c)
+	}
+	if errors.Is(err, models.ErrInviteForSomeoneElse) {
+		return render(c, http.StatusForbidden, templates.InviteForSomeoneElse(f))
 	}
 	if err != nil {
 		return err
@@ -195,7 +245,7 @@ func (h *authArea) passwordForm(c echo.Context) error {
 
 func (h *authArea) changePassword(c echo.Context) error {
 	token := ""
-	if ck, err := c.Request().Cookie(sessionCookie); err == nil {
+	if ck, err := c.Request().Cookie(h.cfg.cookieName(sessionCookie)); err == nil {
 		token = ck.Value
 	}
 	err := h.store.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current"), c.FormValue("password"), token)

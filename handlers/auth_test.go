@@ -255,10 +255,14 @@ func TestLoginRateLimit(t *testing.T) {
 			for range 4 {
 				fail(t, a, email)
 			}
+			if n := rowCount(t, a, "rate_limits", "key = ?", handlers.LoginKey(email, "127.0.0.1")); n != 1 {
+				t.Fatalf("no counter for the failures of this address from this client (%d rows)", n)
+			}
 			if res := login(t, b, email, nil); res.Status != http.StatusSeeOther {
 				t.Fatalf("4 failures then the right password: %s", res)
 			}
-			if n := rowCount(t, a, "rate_limits", "key = ?", handlers.AddressKey("login:email:", email)); n != 0 {
+			// The failures of this address from this client are forgotten.
+			if n := rowCount(t, a, "rate_limits", "key = ?", handlers.LoginKey(email, "127.0.0.1")); n != 0 {
 				t.Fatalf("the address's counter was not reset (%d rows)", n)
 			}
 			// Four more failures: 8 in all, but only 4 since the reset.
@@ -441,14 +445,14 @@ func TestCSRF(t *testing.T) {
 		t.Run("header token as htmx sends it", func(t *testing.T) {
 			form := url.Values{"name": {"Metro Transit Authority"}, "kind": {"agency"}}
 			res := sendWith(t, a, ownerC, "POST", settings, strings.NewReader(form.Encode()),
-				map[string]string{"X-CSRF-Token": jarCookie(t, a, ownerC, "plaza_csrf")})
+				map[string]string{"X-CSRF-Token": ownerC.CSRF()})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("settings with the header token: %s", res)
 			}
 			if n := orgName(); n != "Metro Transit Authority" {
 				t.Fatalf("name is %q after a valid save", n)
 			}
-			res = sendWith(t, a, ownerC, "POST", "/logout", nil, map[string]string{"X-CSRF-Token": jarCookie(t, a, ownerC, "plaza_csrf")})
+			res = sendWith(t, a, ownerC, "POST", "/logout", nil, map[string]string{"X-CSRF-Token": ownerC.CSRF()})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("logout with the header token: %s", res)
 			}
@@ -461,9 +465,13 @@ func TestCSRF(t *testing.T) {
 		t.Run("every page's forms carry the token", func(t *testing.T) {
 			c := a.Client(t)
 			res := c.Get("/login")
-			token := jarCookie(t, a, c, "plaza_csrf")
-			if len(token) < 40 {
-				t.Fatalf("CSRF cookie %q", token)
+			visitor := jarCookie(t, a, c, "plaza_csrf")
+			if len(visitor) < 40 {
+				t.Fatalf("visitor cookie %q", visitor)
+			}
+			token := c.CSRF()
+			if token == visitor || len(token) < 40 {
+				t.Fatalf("form token %q: want one derived from the visitor cookie, not the cookie itself", token)
 			}
 			expectBody(t, "login form", res, http.StatusOK, `name="_csrf" value="`+token+`"`)
 			// htmx sends the token in a header, taken from the body's hx-headers.

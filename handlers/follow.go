@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -79,32 +78,12 @@ func (h *follow) scan(c echo.Context) error {
 	return render(c, http.StatusOK, templates.FollowPage(f))
 }
 
-// scanClient names the client of a scan for counting it once: its address
-// as RealIP works it out (believing only trusted proxies), an IPv6 address
-// cut to its /64, since one subscriber's line gets a whole /64 and could
-// otherwise count as many clients as it likes. It is a keyed digest, so the
+// scanClient names the client of a scan for counting it once: its
+// rate-limit identity (clientOf: an IPv6 client by its /64). It is a keyed digest, so the
 // rate-limit table never holds an address, nor a hash that trying every
 // IPv4 address would reverse.
 func (h *follow) scanClient(c echo.Context) string {
-	return h.links.Signer.Digest("scan-client", clientNetwork(c.RealIP()))
-}
-
-// clientNetwork is an IPv4 address as it is, or the /64 network of an
-// IPv6 one.
-func clientNetwork(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is4() {
-		return addr.String()
-	}
-	p, err := addr.Prefix(64)
-	if err != nil {
-		return addr.String()
-	}
-	return p.String()
+	return h.links.Signer.Digest("scan-client", clientOf(c))
 }
 
 func (h *follow) followPage(c echo.Context) error {
@@ -144,7 +123,7 @@ func (h *follow) requestFollow(c echo.Context) error {
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{"follow:ip:" + c.RealIP(), 20}, {AddressKey("follow:addr:", f.Address), 5}} {
+	}{{"follow:ip:" + clientOf(c), 20}, {AddressKey("follow:addr:", f.Address), 5}} {
 		ok, _, err := h.store.Hit(ctx, k.key, k.limit, time.Hour)
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -217,46 +216,39 @@ func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
 }
 
-// pageEnv works out the language, the signed-in user, the CSRF token and a
-// pending flash message, checks the CSRF token of state-changing requests,
-// puts all of it in the request context for the templates, and refuses
-// text that no database could store.
+// pageEnv works out the language, the signed-in user, the form token and
+// a pending flash message, refuses forged state-changing requests, puts all
+// of it in the request context for the templates, and refuses text that no
+// database could store.
 func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		env := &templates.Env{Lang: requestLang(c), Path: req.URL.RequestURI(), Static: s.staticVersion, Loc: s.cfg.Location}
-
-		token := ""
-		if ck, err := req.Cookie(csrfCookie); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {
-			token = ck.Value
-		}
-		if token == "" {
-			token = auth.NewToken()
-			s.setCookie(c, csrfCookie, token, 0)
-		}
-		env.CSRF = token
-		// The JSON API authenticates with bearer tokens only, never with
-		// the session cookie, so it needs no CSRF token: a forged
-		// cross-site request carries no token.
-		// Chat platforms sign their requests instead.
-		api := strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/bridge/")
-		if unsafeMethod(req.Method) && c.Path() != unsubscribeRoute && !api {
-			if err := checkCSRF(c, token); err != nil {
-				return err
+		forms := unsafeMethod(req.Method) && !csrfExempt(c.Path())
+		if forms {
+			if err := s.guard.origins.Check(req); err != nil {
+				return fmt.Errorf("%w: %w", errCSRF, err)
 			}
 		}
 
-		if ck, err := req.Cookie(sessionCookie); err == nil && ck.Value != "" && !api {
+		session, stale := "", ""
+		api := strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/bridge/")
+		if ck, err := req.Cookie(s.cfg.cookieName(sessionCookie)); err == nil && ck.Value != "" && !api {
 			u, err := s.store.SessionUser(req.Context(), ck.Value)
 			switch {
 			case err == nil:
-				env.User = u
+				env.User, session = u, ck.Value
 				c.Set(ctxUser, u)
 			case errors.Is(err, models.ErrNotFound):
-				s.setCookie(c, sessionCookie, "", -1)
+				s.setCookie(c, s.cfg.cookieName(sessionCookie), "", -1)
+				stale = ck.Value
 			default:
 				return err
 			}
+		}
+
+		if err := s.formToken(c, env, session, stale, forms); err != nil {
+			return err
 		}
 
 		if ck, err := req.Cookie(flashCookie); err == nil {
@@ -274,11 +266,67 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func checkCSRF(c echo.Context, want string) error {
-	req := c.Request()
-	// The form is parsed even when the token comes in a header (htmx), so
-	// that a body over the limit or malformed is refused here; echo's
-	// FormValue would hide the error and hand the handler an empty form.
+// formToken puts the page's form token in env and, when check is set,
+// refuses a request that does not carry an accepted one. session is the
+// cookie of a signed-in browser, stale that of a session that has ended.
+func (s *server) formToken(c echo.Context, env *templates.Env, session, stale string, check bool) error {
+	visitor := ""
+	if ck, err := c.Request().Cookie(s.cfg.cookieName(csrfCookie)); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {
+		visitor = ck.Value
+	}
+	pending := ""
+	switch {
+	case session != "":
+		env.CSRF = s.guard.sessionToken(session)
+	case visitor != "":
+		env.CSRF = s.guard.visitorToken(visitor)
+	default:
+		pending = auth.NewToken()
+		env.CSRF = s.guard.visitorToken(pending)
+	}
+	s.cookiesOnlyOnPrivatePages(c, pending)
+	if !check {
+		return nil
+	}
+	// A signed-in browser's forms carry its session's token only. A form
+	// sent just after the session ended (expired, or signed out
+	// elsewhere) may carry that session's token: it goes on, to be sent
+	// to the login page.
+	accepted := []string{env.CSRF}
+	if session == "" {
+		accepted = nil
+		if visitor != "" {
+			accepted = append(accepted, s.guard.visitorToken(visitor))
+		}
+		if stale != "" {
+			accepted = append(accepted, s.guard.sessionToken(stale))
+		}
+	}
+	return checkCSRF(c, accepted...)
+}
+
+// cookiesOnlyOnPrivatePages keeps every cookie off a response that a
+// shared cache may store (static files, public media, feeds, the API
+// description): a cache would hand the same cookie to everyone. A new
+// visitor id is set only with an HTML page, the only kind that carries
+// forms; images, feeds and JSON never need one.
+func (s *server) cookiesOnlyOnPrivatePages(c echo.Context, visitor string) {
+	res := c.Response()
+	res.Before(func() {
+		h := res.Header()
+		if publiclyCacheable(h) {
+			h.Del("Set-Cookie")
+			return
+		}
+		if visitor != "" && strings.HasPrefix(h.Get(echo.HeaderContentType), echo.MIMETextHTML) {
+			s.setCookie(c, s.cfg.cookieName(csrfCookie), visitor, 0)
+		}
+	})
+}
+
+// parseForm reads the request's form, so that a body over the limit or a
+// malformed one is refused before any handler runs.
+func parseForm(req *http.Request) error {
 	var err error
 	if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
 		err = req.ParseMultipartForm(4 << 20)
@@ -291,13 +339,6 @@ func checkCSRF(c echo.Context, want string) error {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(err)
 		}
 		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(fmt.Errorf("parse form: %w", err))
-	}
-	got := req.Header.Get("X-CSRF-Token")
-	if got == "" {
-		got = req.FormValue("_csrf")
-	}
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return errCSRF
 	}
 	return nil
 }

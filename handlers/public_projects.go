@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +25,8 @@ type publicProjects struct {
 	links         *mailer.Links
 	feedbackLimit int
 	tileURL       string
+	// reporterKey makes the identity a report is counted under.
+	reporterKey []byte
 }
 
 // contactLimit is how many answers one e-mail address or phone number
@@ -152,7 +153,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 		// Looks like success to the bot; nothing is stored.
 		return c.Redirect(http.StatusSeeOther, h.thanksURL(p))
 	}
-	if ok, _, err := h.store.Hit(ctx, "feedback:ip:"+strings.ToValidUTF8(c.RealIP(), "?"), h.feedbackLimit, time.Hour); err != nil {
+	if ok, _, err := h.store.Hit(ctx, "feedback:ip:"+clientOf(c), h.feedbackLimit, time.Hour); err != nil {
 		return err
 	} else if !ok {
 		form.Errors["form"] = "feedback.err_rate_ip"
@@ -272,7 +273,8 @@ func (h *publicProjects) confirm(c echo.Context) error {
 }
 
 // report counts a citizen's report of a published comment; the reporter
-// is known only by a hash of their address, so one person counts once.
+// is known only by a keyed hash of their client address (an IPv6 /64), so
+// one person counts once.
 func (h *publicProjects) report(c echo.Context) error {
 	p, err := h.project(c)
 	if err != nil {
@@ -283,13 +285,16 @@ func (h *publicProjects) report(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if ok, _, err := h.store.Hit(ctx, "report:ip:"+strings.ToValidUTF8(c.RealIP(), "?"), h.feedbackLimit, time.Hour); err != nil {
+	client := clientOf(c)
+	if ok, _, err := h.store.Hit(ctx, "report:ip:"+client, h.feedbackLimit, time.Hour); err != nil {
 		return err
 	} else if !ok {
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	}
-	sum := sha256.Sum256([]byte("report:" + c.RealIP()))
-	if err := h.store.ReportFeedback(ctx, p.ID, id, hex.EncodeToString(sum[:16])); err != nil {
+	// A keyed hash, so a copy of the database cannot be matched against
+	// the few billion IPv4 addresses to learn who reported what.
+	reporter := hex.EncodeToString(keyedHash(h.reporterKey, "report", client)[:16])
+	if err := h.store.ReportFeedback(ctx, p.ID, id, reporter); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/@"+p.Handle+"/projects/"+strconv.FormatInt(p.ID, 10)+"?reported=1#comments")

@@ -478,7 +478,7 @@ func TestNotFoundAndTooLarge(t *testing.T) {
 		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
 		settings := fmt.Sprintf("/studio/orgs/%d/settings", f.Org.ID)
 		big := func() string {
-			return url.Values{"_csrf": {jarCookie(t, a, owner, "plaza_csrf")}, "name": {"Renamed By A Huge Post"}, "kind": {"ngo"},
+			return url.Values{"_csrf": {owner.CSRF()}, "name": {"Renamed By A Huge Post"}, "kind": {"ngo"},
 				"padding": {strings.Repeat("x", 1<<20+10)}}.Encode()
 		}
 		unchanged := func(t *testing.T) {
@@ -499,7 +499,7 @@ func TestNotFoundAndTooLarge(t *testing.T) {
 			{"with a length", func() io.Reader { return strings.NewReader(big()) }, nil},
 			{"streamed", func() io.Reader { return io.MultiReader(strings.NewReader(big())) }, nil},
 			{"streamed with the header token", func() io.Reader { return io.MultiReader(strings.NewReader(big())) },
-				map[string]string{"X-CSRF-Token": jarCookie(t, a, owner, "plaza_csrf")}},
+				map[string]string{"X-CSRF-Token": owner.CSRF()}},
 			{"with a length, in Chinese", func() io.Reader { return strings.NewReader(big()) }, zh},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
@@ -671,7 +671,9 @@ func TestOddInputNeverFails(t *testing.T) {
 			if r := c.Get("/studio"); r.Status != http.StatusOK {
 				t.Errorf("session after a sign-in with %q: %s", hdr, r)
 			}
+			// Signing in changed the form token.
 			form.Set("password", "wrong password")
+			form.Set("_csrf", c.CSRF())
 			if res := sendWith(t, a, c, "POST", "/login", strings.NewReader(form.Encode()), hdr); res.Status != http.StatusUnauthorized {
 				t.Errorf("failed sign-in with %q: %s", hdr, res)
 			}

@@ -35,8 +35,8 @@ type Config struct {
 	BaseURL string
 	// SecureCookies marks cookies Secure; on whenever BaseURL is https.
 	SecureCookies bool
-	// LoginLimit is the number of failed sign-ins allowed per address in
-	// LoginWindow minutes.
+	// LoginLimit is the number of failed sign-ins allowed for one address
+	// from one client before that pair is locked (see loginBackoff).
 	LoginLimit int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client. Without any, the connecting address is the client:
@@ -69,6 +69,10 @@ type Deps struct {
 	// name (wechat, telegram, webhook).
 	ChatChannels map[string]ChatChannel
 	Config       Config
+	// InstanceKey is the instance's secret (at least 32 bytes, the same on
+	// every instance), from which form tokens and reporter identities
+	// are derived.
+	InstanceKey []byte
 }
 
 // server holds what the middleware and error handler share.
@@ -78,6 +82,7 @@ type server struct {
 	cfg           Config
 	staticVersion string
 	metrics       *httpMetrics
+	guard         *formGuard
 }
 
 // New builds the echo application with every route.
@@ -90,6 +95,7 @@ func New(d Deps) *echo.Echo {
 		cfg:           d.Config,
 		staticVersion: assetVersion(static.FS),
 		metrics:       newHTTPMetrics(d.Registry),
+		guard:         newFormGuard(d.InstanceKey, d.Config.BaseURL),
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
@@ -101,7 +107,8 @@ func New(d Deps) *echo.Echo {
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
+	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL,
+		reporterKey: deriveKey(d.InstanceKey, "plaza reporter")})
 	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {

@@ -388,7 +388,7 @@ func (s *Store) PublishedFeedback(ctx context.Context, projectID int64, page Pag
 }
 
 // ReportFeedback records a citizen's report of a published comment.
-// reporter identifies the citizen (a hash of their address) so each counts
+// reporter identifies the citizen (a keyed hash of their network) so each counts
 // once; enough reports take the comment down until a moderator looks.
 func (s *Store) ReportFeedback(ctx context.Context, projectID, feedbackID int64, reporter string) error {
 	return s.Tx(ctx, func(tx *Store) error {

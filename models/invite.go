@@ -32,6 +32,19 @@ type Invite struct {
 // the person gets one clear message rather than a hint at which.
 var ErrInviteUnusable = errors.New("invite link is not valid any more")
 
+// ErrInviteForSomeoneElse is an invite opened by a signed-in person whose
+// address is not the invited one: holding the link is not enough to take
+// the place offered to someone else.
+var ErrInviteForSomeoneElse = errors.New("invite is for another address")
+
+// InviteIsFor reports whether inv invites u: the same address, whatever
+// its capitals.
+func InviteIsFor(inv *Invite, u *User) bool {
+	want, _ := NormalizeEmail(inv.Email)
+	got, _ := NormalizeEmail(u.Email)
+	return want != "" && want == got
+}
+
 // CreateInvite makes an invite for email with role. Platform admins may
 // invite into any organization (that is how the first owner arrives);
 // otherwise the actor must be an owner of the organization. It returns the
@@ -99,14 +112,19 @@ func (s *Store) InviteByToken(ctx context.Context, token string) (*Invite, *Orga
 	return &inv, org, nil
 }
 
-// AcceptInvite spends the invite and adds user to its organization. When
-// user is nil a new account is created from newUser (its e-mail address is
-// the invite's). The invite is claimed with a conditional update, so two
+// AcceptInvite spends the invite and adds user to its organization; user
+// must have the invited address (ErrInviteForSomeoneElse otherwise). When
+// user is nil a new account is created from newUser, with the invite's
+// e-mail address whatever newUser says: the link was sent to that
+// address. The invite is claimed with a conditional update, so two
 // concurrent clicks cannot both succeed.
 func (s *Store) AcceptInvite(ctx context.Context, token string, user *User, newUser *NewUser) (*User, *Organization, error) {
 	inv, org, err := s.InviteByToken(ctx, token)
 	if err != nil {
 		return nil, nil, err
+	}
+	if user != nil && !InviteIsFor(inv, user) {
+		return nil, nil, ErrInviteForSomeoneElse
 	}
 	err = s.Tx(ctx, func(tx *Store) error {
 		if user == nil {

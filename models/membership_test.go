@@ -449,3 +449,37 @@ func TestLastOwnerConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// TestAcceptInviteOnlyForInvitedAddress: holding the link is not enough for
+// a signed-in person with another address; the invited one, in any
+// capitals, may accept.
+func TestAcceptInviteOnlyForInvitedAddress(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := t.Context()
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		s := a.Store
+		_, token, err := s.CreateInvite(ctx, f.Admin, f.Org.ID, "Intended@Example.org", models.RoleOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*models.User{f.Outside, f.ByRole[models.RoleViewer]} {
+			if _, _, err := s.AcceptInvite(ctx, token, u, nil); !errors.Is(err, models.ErrInviteForSomeoneElse) {
+				t.Fatalf("%s accepts another's invite: %v; want ErrInviteForSomeoneElse", u.Email, err)
+			}
+		}
+		if n := countRows(t, s, &models.Membership{}, "organization_id = ? AND user_id = ?", f.Org.ID, f.Outside.ID); n != 0 {
+			t.Fatal("the outsider joined")
+		}
+		if m, err := s.MemberOf(ctx, f.ByRole[models.RoleViewer], f.Org.ID); err != nil || m.Role != models.RoleViewer {
+			t.Fatalf("the viewer's role changed: %v, %v", m, err)
+		}
+		u, err := s.CreateUser(ctx, models.NewUser{Email: "INTENDED@example.ORG", Password: apptest.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.AcceptInvite(ctx, token, u, nil); err != nil {
+			t.Fatalf("the invited person accepts: %v", err)
+		}
+	})
+}

@@ -19,6 +19,16 @@ type RateLimit struct {
 // Hit counts one event for key and reports whether the key is still within
 // limit events per window, and when the window ends.
 func (s *Store) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Time, error) {
+	rl, err := s.count(ctx, key, window)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	return rl.Hits <= limit, rl.WindowEnd, nil
+}
+
+// count adds one to key's counter, starting a new window if the last one
+// has ended, and returns the counter.
+func (s *Store) count(ctx context.Context, key string, window time.Duration) (RateLimit, error) {
 	now := s.Now()
 	// One statement resets an expired window or counts into the current
 	// one and returns the result, so concurrent hits from several
@@ -34,9 +44,69 @@ func (s *Store) Hit(ctx context.Context, key string, limit int, window time.Dura
 		},
 	}, clause.Returning{}).Create(&rl).Error
 	if err != nil {
+		return RateLimit{}, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	return rl, nil
+}
+
+// Backoff is a lock that grows with repeated failures: the first Free
+// failures cost nothing; the next locks the key for Base, and each one
+// after that doubles the lock, up to Max. The count is forgotten Forget
+// after the last lock ends.
+type Backoff struct {
+	Free   int
+	Base   time.Duration
+	Max    time.Duration
+	Forget time.Duration
+}
+
+// lock is how long the failures-th failure locks the key.
+func (b Backoff) lock(failures int) time.Duration {
+	if failures < b.Free {
+		return 0
+	}
+	d := b.Base
+	for i := b.Free; i < failures && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// Fail counts a failure for key and returns until when key is now locked
+// (not after now when the failure was still free).
+//
+// The counter is a rate_limits row whose window ends Forget after the
+// lock does, so the lock is the window's end less Forget, and the row is
+// cleaned up with the other expired counters.
+func (s *Store) Fail(ctx context.Context, key string, b Backoff) (time.Time, error) {
+	rl, err := s.count(ctx, key, b.Forget)
+	if err != nil {
+		return time.Time{}, err
+	}
+	until := s.Now().Add(b.lock(rl.Hits))
+	// Only ever extends: of two failures at once, the later lock wins.
+	err = s.conn(ctx).Model(&RateLimit{}).Where("key = ? AND window_end < ?", key, until.Add(b.Forget)).
+		Update("window_end", until.Add(b.Forget)).Error
+	if err != nil {
+		return time.Time{}, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	return until, nil
+}
+
+// LockedUntil reports whether earlier failures lock key now, and until
+// when.
+func (s *Store) LockedUntil(ctx context.Context, key string, b Backoff) (bool, time.Time, error) {
+	var rl RateLimit
+	now := s.Now()
+	err := s.conn(ctx).Where("key = ? AND window_end > ?", key, now).Limit(1).Find(&rl).Error
+	if err != nil {
 		return false, time.Time{}, fmt.Errorf("rate limit %s: %w", key, err)
 	}
-	return rl.Hits <= limit, rl.WindowEnd, nil
+	if rl.Key == "" || rl.Hits < b.Free {
+		return false, time.Time{}, nil
+	}
+	until := rl.WindowEnd.Add(-b.Forget)
+	return until.After(now), until, nil
 }
 
 // Blocked reports whether key has used up limit events in its current

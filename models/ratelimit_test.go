@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -213,5 +214,74 @@ func TestDeleteExpiredLimits(t *testing.T) {
 		if blocked, _, _ := s.Blocked(ctx, "long", 1); !blocked {
 			t.Fatal("the window still running was removed")
 		}
+	})
+}
+
+// TestBackoff follows one key through free failures, locks that double up
+// to the maximum, and the count being forgotten after a quiet hour.
+func TestBackoff(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := t.Context()
+		a := apptest.Start(t, dbURL)
+		clk := &clock{now: time.Date(2030, 3, 1, 9, 0, 0, 123456000, time.UTC)}
+		s := models.NewStore(a.DB, clk.Now)
+		b := models.Backoff{Free: 5, Base: time.Minute, Max: 15 * time.Minute, Forget: time.Hour}
+		const key = "login:fail:test"
+		locked := func(want bool, when string) time.Time {
+			t.Helper()
+			got, until, err := s.LockedUntil(ctx, key, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Fatalf("%s: LockedUntil = %v (until %s), want %v", when, got, until, want)
+			}
+			return until
+		}
+		fail := func(wantLock time.Duration, when string) {
+			t.Helper()
+			until, err := s.Fail(ctx, key, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := clk.Now().Add(wantLock); !until.Equal(want) {
+				t.Fatalf("%s: Fail locks until %s, want %s", when, until, want)
+			}
+			if wantLock > 0 {
+				if got := locked(true, when); !got.Equal(until) {
+					t.Fatalf("%s: LockedUntil says %s, Fail said %s", when, got, until)
+				}
+			} else {
+				locked(false, when)
+			}
+		}
+
+		locked(false, "no failures")
+		for i := range 4 {
+			fail(0, fmt.Sprintf("free failure %d", i+1))
+		}
+		for i, lock := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 15 * time.Minute, 15 * time.Minute} {
+			fail(lock, fmt.Sprintf("failure %d", i+5))
+			clk.Add(lock - time.Millisecond)
+			locked(true, "a millisecond before the lock ends")
+			clk.Add(time.Millisecond)
+			locked(false, "the lock has ended")
+		}
+		// Other keys are apart.
+		if l, _, err := s.LockedUntil(ctx, key+":other", b); err != nil || l {
+			t.Fatalf("another key: %v, %v", l, err)
+		}
+		// After a quiet hour past the last lock, the count starts again.
+		clk.Add(time.Hour)
+		fail(0, "first failure after a quiet hour")
+		// And a reset forgets it at once.
+		for range 3 {
+			fail(0, "free again")
+		}
+		fail(time.Minute, "fifth failure since the quiet hour")
+		if err := s.ResetLimit(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		locked(false, "after ResetLimit")
 	})
 }
