@@ -110,7 +110,6 @@ var messages = map[string][2]string{
 	"login.submit":           {"Sign in", "登录"},
 	"login.help":             {"Staff accounts are created by invitation. Forgot your password? Ask an owner of your organization.", "员工账号通过邀请创建。忘记密码？请联系所在机构的所有者。"},
 	"login.failed":           {"That e-mail address and password do not match. Check both and try again.", "电子邮件地址与密码不匹配，请检查后重试。"},
-	"login.too_many":         {"Too many failed sign-ins. For your safety, wait 15 minutes before trying again.", "登录失败次数过多。为了账号安全，请等待 15 分钟后再试。"},
 	"field.email":            {"E-mail address", "电子邮件地址"},
 	"field.password":         {"Password", "密码"},
 	"field.new_password":     {"Choose a password", "设置密码"},
@@ -127,7 +126,7 @@ var messages = map[string][2]string{
 	"invite.unusable_title":  {"This invitation cannot be used", "该邀请无法使用"},
 	"invite.unusable":        {"The link has already been used, was withdrawn, or has expired. Ask the person who invited you for a new one.", "该链接已被使用、已撤回或已过期。请联系邀请你的人重新发送。"},
 	"invite.created":         {"Invitation created", "邀请已创建"},
-	"invite.send_link":       {"Send this link to %s. Whoever opens it can join, so send it only to them.", "请将此链接发送给 %s。任何打开链接的人都可以加入，请只发给对方本人。"},
+	"invite.send_link":       {"Send this link to %s. It admits only that address: someone signed in with another address cannot use it, but whoever opens it without signing in can create the account for that address, so send it only to them.", "请将此链接发送给 %s。该链接只接受这个邮箱地址：以其他地址登录的人无法使用；但未登录的人打开后可为该地址创建账号，请只发给对方本人。"},
 	"invite.link":            {"Invitation link", "邀请链接"},
 	"invite.once":            {"The link works once and expires in 7 days. It is shown only now.", "该链接只能使用一次，7 天后失效，且只在此处显示一次。"},
 
