@@ -129,6 +129,15 @@ type Result struct {
 	Unsubscribe bool
 	// Bounce marks the follower's address as bouncing (e-mail).
 	Bounce bool
+	// Detail is the error behind Reason, for the operator's log (with
+	// secrets redacted); staff see only Reason.
+	Detail error
+}
+
+// Because attaches the error behind the result's reason.
+func (r Result) Because(err error) Result {
+	r.Detail = err
+	return r
 }
 
 // SentResult, RetryResult and FailedResult build results.

@@ -85,9 +85,9 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 		case c.Status == "":
 			first = append(first, outcome{followerID: c.FollowerID, status: DeliverySkipped, reason: "follower erased"})
 		case c.Status != models.StatusActive:
-			first = append(first, outcome{followerID: c.FollowerID, status: DeliverySkipped, reason: "no longer follows (" + c.Status + ")"})
+			first = append(first, outcome{followerID: c.FollowerID, status: DeliverySkipped, reason: fmt.Sprintf("no longer follows (%s)", c.Status)})
 		case e.channels[c.Channel] == nil:
-			first = append(first, outcome{followerID: c.FollowerID, status: DeliveryFailed, reason: "no " + c.Channel + " channel on this Plaza"})
+			first = append(first, outcome{followerID: c.FollowerID, status: DeliveryFailed, reason: fmt.Sprintf("no %s channel on this Plaza", c.Channel)})
 		default:
 			perChannel[c.Channel] = append(perChannel[c.Channel], c)
 		}

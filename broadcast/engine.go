@@ -153,6 +153,8 @@ type Engine struct {
 	// claimed of each broadcast: the next claim scans on from there, not
 	// over the rows its sibling workers hold.
 	cursor map[int64]int64
+	// failures says when each reason's details were last logged.
+	failures failureLog
 }
 
 // New builds an engine sending through channels.
@@ -503,7 +505,8 @@ func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, cl
 	for i, c := range claims {
 		content, err := e.render.content(ctx, b.ID, c.Language)
 		if err != nil {
-			outs[i] = e.retry(outcome{followerID: c.FollowerID}, c.Attempts, "render: "+err.Error(), 0)
+			e.failures.note(e.log, b.ID, c.Channel, reasonRender, err)
+			outs[i] = e.retry(outcome{followerID: c.FollowerID}, c.Attempts, reasonRender, 0)
 			continue
 		}
 		msgs = append(msgs, e.message(b, c, content))
@@ -521,7 +524,7 @@ func (e *Engine) deliverBatch(ctx context.Context, b active, ch BatchChannel, cl
 		if k < len(results) {
 			res = results[k]
 		}
-		outs[i] = e.settle(claims[i], res)
+		outs[i] = e.settle(b.ID, claims[i], res)
 	}
 	return outs
 }
@@ -532,16 +535,24 @@ func (e *Engine) deliver(ctx context.Context, b active, c *claimed) outcome {
 	o := outcome{followerID: c.FollowerID}
 	content, err := e.render.content(ctx, b.ID, c.Language)
 	if err != nil {
-		return e.retry(o, c.Attempts, "render: "+err.Error(), 0)
+		e.failures.note(e.log, b.ID, c.Channel, reasonRender, err)
+		return e.retry(o, c.Attempts, reasonRender, 0)
 	}
 	sctx, cancel := context.WithTimeout(ctx, e.opts.SendTimeout)
 	defer cancel()
-	return e.settle(c, e.channels[c.Channel].Send(sctx, e.message(b, c, content)))
+	return e.settle(b.ID, c, e.channels[c.Channel].Send(sctx, e.message(b, c, content)))
 }
 
+// reasonRender is why a message that could not be put together was not
+// sent; the error goes to the log.
+const reasonRender = "the notice could not be rendered"
+
 // settle turns a channel's result into the delivery's next state.
-func (e *Engine) settle(c *claimed, res Result) outcome {
+func (e *Engine) settle(broadcastID int64, c *claimed, res Result) outcome {
 	o := outcome{followerID: c.FollowerID}
+	if res.Outcome != Sent && res.Detail != nil {
+		e.failures.note(e.log, broadcastID, c.Channel, res.Reason, res.Detail)
+	}
 	switch res.Outcome {
 	case Sent:
 		o.status = DeliverySent

@@ -221,6 +221,12 @@ func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
 			!strings.Contains(r.Body, "Retry 30 failed") || !strings.Contains(r.Body, `rel="next"`) {
 			t.Fatalf("failures page: %s", r)
 		}
+		// In Chinese the reason is in Chinese too (it is stored in English,
+		// which the API returns).
+		if r := sendWith(t, a, c, "GET", page, nil, map[string]string{"Accept-Language": "zh-CN"}); !strings.Contains(r.Body, "此账号未设置 Webhook") ||
+			strings.Contains(r.Body, "webhook not configured for this account") {
+			t.Fatalf("failures page in Chinese: %s", r)
+		}
 		if r := c.Get(page + "?page=2"); !strings.Contains(r.Body, "+15550029") {
 			t.Fatalf("second page of failures: %s", r)
 		}

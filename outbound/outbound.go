@@ -224,31 +224,41 @@ var errTooManyRedirects = errors.New("too many redirects")
 // a banner of whatever answered or tell a port scan open from closed.
 // Log err itself where details are wanted.
 func Reason(err error) string {
+	if r, ok := TransportReason(err); ok || err == nil {
+		return r
+	}
+	return "no valid HTTP answer"
+}
+
+// TransportReason is Reason for what kept a connection from giving an
+// answer (refused, timed out, not found...), for any protocol; ok is false
+// when err is none of these, and the answer itself was at fault.
+func TransportReason(err error) (reason string, ok bool) {
 	var dns *net.DNSError
 	var op *net.OpError
 	var netErr net.Error
 	switch {
 	case err == nil:
-		return ""
+		return "", false
 	case errors.Is(err, ErrNotAllowed):
-		return "address not allowed"
+		return "address not allowed", true
 	case errors.Is(err, errTooManyRedirects):
-		return "too many redirects"
+		return "too many redirects", true
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
-		return "timed out"
+		return "timed out", true
 	case errors.Is(err, context.Canceled):
-		return "cancelled"
+		return "cancelled", true
 	case errors.As(err, &dns):
 		if dns.IsNotFound {
-			return "host not found"
+			return "host not found", true
 		}
-		return "host name lookup failed"
+		return "host name lookup failed", true
 	case isCertificate(err):
-		return "certificate not accepted"
+		return "certificate not accepted", true
 	case errors.As(err, &op) && op.Op == "dial":
-		return "could not connect"
+		return "could not connect", true
 	}
-	return "no valid HTTP answer"
+	return "", false
 }
 
 func isCertificate(err error) bool {

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"html/template"
 	"net/mail"
+	"net/textproto"
 	"strconv"
 
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/mailer"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // Channel sends notices by e-mail.
@@ -124,7 +126,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	}
 	msg, err := c.message(m.To, m.Content.Subject, "", []*broadcast.Content{m.Content})
 	if err != nil {
-		return broadcast.FailedResult(err.Error())
+		return broadcast.FailedResult(reasonBuild).Because(err)
 	}
 	msg.Headers = map[string]string{"X-Plaza-Delivery": m.DeliveryID}
 	if m.Content.Emergency {
@@ -146,7 +148,7 @@ func (c *Channel) SendDigest(ctx context.Context, to broadcast.Recipient, period
 	name := "@" + items[0].AccountHandle
 	msg, err := c.message(to, i18n.T(l, key, name, len(items)), i18n.T(l, "bc.digest_intro", name), items)
 	if err != nil {
-		return broadcast.FailedResult(err.Error())
+		return broadcast.FailedResult(reasonBuild).Because(err)
 	}
 	msg.Headers = map[string]string{"X-Plaza-Digest": period + "-" + strconv.Itoa(len(items))}
 	return c.send(ctx, msg)
@@ -162,9 +164,26 @@ func (c *Channel) send(ctx context.Context, msg *mailer.Message) broadcast.Resul
 	var perm *mailer.PermanentError
 	if errors.As(err, &perm) {
 		if perm.Recipient {
-			return broadcast.Result{Outcome: broadcast.Failed, Bounce: true, Reason: "mailbox rejected: " + perm.Error()}
+			return broadcast.Result{Outcome: broadcast.Failed, Bounce: true, Reason: "mailbox rejected: " + smtpStatus(perm), Detail: perm}
 		}
-		return broadcast.FailedResult("mail refused: " + perm.Error())
+		return broadcast.FailedResult("mail refused: " + smtpStatus(perm)).Because(perm)
 	}
-	return broadcast.RetryResult("mail server: "+err.Error(), 0)
+	return broadcast.RetryResult("mail server: "+smtpStatus(err), 0).Because(err)
+}
+
+// reasonBuild is why a mail that could not be put together was not sent.
+const reasonBuild = "the message could not be built"
+
+// smtpStatus is the short part of a mail server's answer staff see: its
+// reply code ("SMTP 550"), or what kept the answer from coming. The
+// server's own words, which may quote addresses, go to the log.
+func smtpStatus(err error) string {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return "SMTP " + strconv.Itoa(te.Code)
+	}
+	if r, ok := outbound.TransportReason(err); ok {
+		return r
+	}
+	return "no valid answer"
 }

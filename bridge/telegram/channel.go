@@ -56,7 +56,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		return broadcast.FailedResult(err.Error())
 	}
 	if err != nil {
-		return broadcast.RetryResult("Telegram settings could not be read", 0)
+		return broadcast.RetryResult("Telegram settings could not be read", 0).Because(err)
 	}
 	return result(c.client.SendMessage(ctx, tok, m.To.Address, bridge.NoticeText(m.Content, maxText)))
 }
@@ -69,7 +69,7 @@ func result(err error) broadcast.Result {
 	}
 	var e *APIError
 	if !errors.As(err, &e) {
-		return broadcast.RetryResult("Telegram unreachable: "+outbound.Reason(err), 0)
+		return broadcast.RetryResult("Telegram unreachable: "+outbound.Reason(err), 0).Because(err)
 	}
 	reason := fmt.Sprintf("Telegram error %d", e.Code)
 	switch {

@@ -137,7 +137,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		return broadcast.FailedResult(ErrNotConfigured.Error())
 	}
 	if e.err != nil {
-		return broadcast.RetryResult("webhook settings: "+e.err.Error(), 0)
+		return broadcast.RetryResult("webhook settings could not be read", 0).Because(e.err)
 	}
 	now := c.now()
 	buf := c.bufs.Get().(*bytes.Buffer)
@@ -153,12 +153,12 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		SentAt: now.UTC().Format(time.RFC3339),
 	})
 	if err != nil {
-		return broadcast.FailedResult("encode: " + err.Error())
+		return broadcast.FailedResult("the notice could not be encoded").Because(err)
 	}
 	body := buf.Bytes()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
 	if err != nil {
-		return broadcast.FailedResult("webhook URL: " + err.Error())
+		return broadcast.FailedResult("webhook URL is not valid").Because(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Plaza-Webhook/1")
@@ -168,10 +168,10 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	resp, err := c.client.Do(req)
 	if errors.Is(err, outbound.ErrNotAllowed) {
 		// Retrying will not make an internal address allowed.
-		return broadcast.FailedResult("webhook unreachable: " + outbound.Reason(err))
+		return broadcast.FailedResult("webhook unreachable: " + outbound.Reason(err)).Because(err)
 	}
 	if err != nil {
-		return broadcast.RetryResult("webhook unreachable: "+outbound.Reason(err), 0)
+		return broadcast.RetryResult("webhook unreachable: "+outbound.Reason(err), 0).Because(err)
 	}
 	defer resp.Body.Close()
 	return result(resp, c.now())

@@ -65,11 +65,11 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		return broadcast.FailedResult(err.Error())
 	}
 	if err != nil {
-		return broadcast.RetryResult("WeChat settings could not be read", 0)
+		return broadcast.RetryResult("WeChat settings could not be read", 0).Because(err)
 	}
 	last, err := c.store.LastInbounds(ctx, mc.AccountID, ChannelName, []string{m.To.Address})
 	if err != nil {
-		return broadcast.RetryResult("reply window could not be read", 0)
+		return broadcast.RetryResult("reply window could not be read", 0).Because(err)
 	}
 	t, wrote := last[m.To.Address]
 	inWindow := wrote && c.now().Sub(t) < models.ReplyWindow
@@ -126,7 +126,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 		return fill(broadcast.FailedResult(err.Error()))
 	}
 	if err != nil {
-		return fill(broadcast.RetryResult("WeChat settings could not be read", 0))
+		return fill(broadcast.RetryResult("WeChat settings could not be read", 0).Because(err))
 	}
 	addrs := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -134,7 +134,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 	}
 	last, err := c.store.LastInbounds(ctx, accountID, ChannelName, addrs)
 	if err != nil {
-		return fill(broadcast.RetryResult("reply window could not be read", 0))
+		return fill(broadcast.RetryResult("reply window could not be read", 0).Because(err))
 	}
 	now := c.now()
 	type job struct {
@@ -199,7 +199,7 @@ func result(err error) broadcast.Result {
 	code := CodeOf(err)
 	switch code {
 	case 0:
-		return broadcast.RetryResult("WeChat unreachable: "+outbound.Reason(err), 0)
+		return broadcast.RetryResult("WeChat unreachable: "+outbound.Reason(err), 0).Because(err)
 	case CodeNotFollowing:
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the person no longer follows the account on WeChat"}
 	case CodeOutOfWindow:
