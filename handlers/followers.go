@@ -249,14 +249,6 @@ var bulkFlash = map[string]string{
 	"unblock":    "flash.followers_unblock",
 }
 
-// csvCell neutralises a cell a spreadsheet would run as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func csvTime(t *time.Time) string {
 	if t == nil {
 		return ""
@@ -321,7 +313,7 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 		rec := []string{f.Address, f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
 			csvTime(&created), csvTime(f.ConfirmedAt), csvTime(f.UnsubscribedAt)}
 		for i := range rec {
-			rec[i] = csvCell(rec[i])
+			rec[i] = csvSafe(rec[i])
 		}
 		if err := w.Write(rec); err != nil {
 			return err
