@@ -1,9 +1,11 @@
 package i18n
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -30,12 +32,69 @@ func verbs(s string) []string {
 	return out
 }
 
+// allMessages is every catalog in one map; a key defined in two catalogs
+// is an error (lookup would take the first and hide the second).
+func allMessages(t *testing.T) map[string][2]string {
+	t.Helper()
+	all := map[string][2]string{}
+	for _, c := range catalogs() {
+		if len(c) == 0 {
+			continue // an area with no strings yet
+		}
+		for k, m := range c {
+			if _, dup := all[k]; dup {
+				t.Errorf("key %q is defined in two catalogs", k)
+			}
+			all[k] = m
+		}
+	}
+	return all
+}
+
+// argVerbs maps each argument a format text takes (1-based, as fmt's
+// explicit indexes count) to the verb letters that print it; a text may
+// print one argument twice.
+func argVerbs(s string) map[int]string {
+	out := map[int]string{}
+	next := 1
+	idx := regexp.MustCompile(`\[(\d+)\]`)
+	for _, v := range verbs(s) {
+		if m := idx.FindStringSubmatch(v); m != nil {
+			next, _ = strconv.Atoi(m[1])
+		}
+		if letter := v[len(v)-1:]; !strings.Contains(out[next], letter) {
+			out[next] += letter
+		}
+		next++
+	}
+	return out
+}
+
+func TestArgVerbs(t *testing.T) {
+	for _, tt := range []struct {
+		en, zh string
+		same   bool
+	}{
+		{"%s of %d", "%s 的 %d", true},
+		{"line %d, used instead.", "第 %[1]d 行，以第 %[1]d 行为准。", true},
+		{"%d and %d", "%[1]d 和 %[1]d", false}, // the second argument is lost
+		{"%s, %s and %s", "%[2]s %[1]s %[3]s", true},
+		{"%s of %d", "%d 的 %s", false},
+		{"%d items", "%s 项", false},
+	} {
+		if got := reflect.DeepEqual(argVerbs(tt.en), argVerbs(tt.zh)); got != tt.same {
+			t.Errorf("%q ~ %q: same = %v, want %v (%v, %v)", tt.en, tt.zh, got, tt.same, argVerbs(tt.en), argVerbs(tt.zh))
+		}
+	}
+}
+
 func TestCatalogHasBothLanguages(t *testing.T) {
-	if len(messages) == 0 {
-		t.Fatal("the catalog is empty")
+	all := allMessages(t)
+	if len(all) < 1000 {
+		t.Fatalf("only %d messages in the catalogs", len(all))
 	}
 	keyRE := regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9_]+)+$`)
-	for key, m := range messages {
+	for key, m := range all {
 		if !keyRE.MatchString(key) {
 			t.Errorf("key %q: want lowercase dotted words", key)
 		}
@@ -48,15 +107,12 @@ func TestCatalogHasBothLanguages(t *testing.T) {
 		if m[0] != strings.TrimSpace(m[0]) || m[1] != strings.TrimSpace(m[1]) {
 			t.Errorf("%s: text starts or ends with white space: %q / %q", key, m[0], m[1])
 		}
-		// Sprintf fills verbs in order, so both texts need the same verbs
-		// in the same order.
-		en, zh := verbs(m[0]), verbs(m[1])
-		if len(en) != len(zh) {
-			t.Errorf("%s: %d verbs in English %q, %d in Chinese %q", key, len(en), m[0], len(zh), m[1])
-		} else if !reflect.DeepEqual(en, zh) {
-			t.Errorf("%s: verbs %v in English, %v in Chinese", key, en, zh)
+		// Both texts must take the same arguments with the same verbs; a
+		// translation may reorder them with explicit indexes (%[2]s).
+		if en, zh := argVerbs(m[0]), argVerbs(m[1]); !reflect.DeepEqual(en, zh) {
+			t.Errorf("%s: arguments %v in English %q, %v in Chinese %q", key, en, m[0], zh, m[1])
 		}
-		if strings.Count(m[0], "%")-2*strings.Count(m[0], "%%") != len(en) || strings.Count(m[1], "%")-2*strings.Count(m[1], "%%") != len(zh) {
+		if strings.Count(m[0], "%")-2*strings.Count(m[0], "%%") != len(verbs(m[0])) || strings.Count(m[1], "%")-2*strings.Count(m[1], "%%") != len(verbs(m[1])) {
 			t.Errorf("%s: a %% that is not a verb: %q / %q", key, m[0], m[1])
 		}
 		if m[0] == m[1] && !strings.ContainsAny(m[0], "0123456789") {
@@ -150,14 +206,18 @@ func TestParseAndLang(t *testing.T) {
 
 // keyRE matches a string literal that looks like a message key: a known
 // namespace, a dot and more. The namespaces are the fixed list below plus
-// every namespace the catalog uses, so a key in a namespace that has
+// every namespace of every catalog, so a key in a namespace that has
 // vanished from the catalog is still caught.
 func keyRE() *regexp.Regexp {
+	return keyREOf(Keys())
+}
+
+func keyREOf(keys []string) *regexp.Regexp {
 	ns := map[string]bool{}
 	for _, n := range strings.Split("nav|home|directory|account|accounts|studio|staff|admin|audit|invite|login|error|err|flash|field|form|pager|badge|action|table|a11y|footer", "|") {
 		ns[n] = true
 	}
-	for k := range messages {
+	for _, k := range keys {
 		ns[k[:strings.IndexByte(k, '.')]] = true
 	}
 	var list []string
@@ -326,6 +386,94 @@ func scanTempl(t *testing.T, path string) []use {
 	return out
 }
 
+// missingKeys lists the uses of a literal that looks like a message key
+// (re) but names no message (has), and how many such literals it checked.
+func missingKeys(uses []use, re *regexp.Regexp, has func(string) bool) (missing []string, checked int) {
+	for _, u := range uses {
+		if !re.MatchString(u.lit) || isPrefix(u.lit) || notKeys[u.lit] {
+			continue
+		}
+		checked++
+		if !has(u.lit) {
+			missing = append(missing, fmt.Sprintf("%s: message key %q is not in the catalog", u.pos, u.lit))
+		}
+	}
+	return missing, checked
+}
+
+// isPrefix is a literal that keys are built from ("notices.kind_" +
+// kind); keyPrefixes checks those.
+func isPrefix(lit string) bool { return strings.HasSuffix(lit, "_") || strings.HasSuffix(lit, ".") }
+
+// notKeys are literals that look like message keys and are not.
+var notKeys = map[string]bool{
+	"followers.csv": true, // the name an upload without one gets
+}
+
+// codeDirs are the folders of the module's code that can use messages:
+// every package but the test-only ones (bench, e2e) and i18n itself.
+func codeDirs(t *testing.T) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "bench", "e2e", "testdata", "node_modules", "i18n", "data":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") && !strings.HasSuffix(path, "_templ.go") {
+			seen[filepath.Dir(path)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	if len(out) < 20 {
+		t.Fatalf("only %d code folders found: %v", len(out), out)
+	}
+	return out
+}
+
+// TestGuardCatchesAMisspelledKey runs the guard over a small catalog of
+// its own: a key with a typo, in a namespace the catalog has, fails, and
+// so does one in a namespace only the fixed list names.
+func TestGuardCatchesAMisspelledKey(t *testing.T) {
+	catalog := map[string]bool{"flash.followers_add_tag": true, "import.err.empty": true}
+	var keys []string
+	for k := range catalog {
+		keys = append(keys, k)
+	}
+	uses := []use{
+		{"flash.followers_add_tag", "a.go:1"},
+		{"flash.followers_add_tga", "a.go:2"}, // the typo
+		{"import.err.emtpy", "b.go:3"},        // a typo in another catalog's namespace
+		{"nav.no_such_link", "c.templ:4"},     // a namespace of the fixed list only
+		{"accounts.name = ?", "d.go:5"},       // SQL, not a key
+		{"example.org", "e.go:6"},             // not a namespace
+		{"flash.followers_", "f.go:7"},        // a prefix: keyPrefixes checks it
+	}
+	missing, checked := missingKeys(uses, keyREOf(keys), func(k string) bool { return catalog[k] })
+	if checked != 4 || len(missing) != 3 {
+		t.Fatalf("checked %d, missing %q; want 4 checked and the three misspelled keys missing", checked, missing)
+	}
+	for i, want := range []string{"flash.followers_add_tga", "import.err.emtpy", "nav.no_such_link"} {
+		if !strings.Contains(missing[i], strconv.Quote(want)) {
+			t.Errorf("missing[%d] = %q, want %q", i, missing[i], want)
+		}
+	}
+}
+
 // TestEveryKeyInTheCatalog checks that every message key the templates,
 // handlers and models use, literally or built from a list of values,
 // exists in both languages.
@@ -339,24 +487,18 @@ func TestEveryKeyInTheCatalog(t *testing.T) {
 	for _, f := range templs {
 		keys = append(keys, scanTempl(t, f)...)
 	}
-	for _, dir := range []string{"../templates", "../handlers", "../models"} {
+	for _, dir := range codeDirs(t) {
 		for _, f := range goSources(t, dir) {
 			k, a := scanGo(t, f)
 			keys, actions = append(keys, k...), append(actions, a...)
 		}
 	}
 
-	checked := 0
-	for _, u := range keys {
-		if !re.MatchString(u.lit) {
-			continue
-		}
-		checked++
-		if !Has(u.lit) {
-			t.Errorf("%s: message key %q is not in the catalog", u.pos, u.lit)
-		}
+	missing, checked := missingKeys(keys, re, Has)
+	for _, m := range missing {
+		t.Error(m)
 	}
-	if checked < 100 {
+	if checked < 1000 {
 		t.Errorf("only %d message keys found in the sources; the scan is broken", checked)
 	}
 
@@ -371,7 +513,31 @@ func TestEveryKeyInTheCatalog(t *testing.T) {
 		}
 	}
 
-	// Keys built from a list of values.
+	// Keys built from a prefix and a value: every prefix the code uses
+	// must be listed in keyPrefixes with its values, and every value's
+	// key must exist.
+	usedPrefixes := map[string]string{}
+	for _, u := range keys {
+		if re.MatchString(u.lit) && isPrefix(u.lit) {
+			usedPrefixes[u.lit] = u.pos
+		}
+	}
+	if len(usedPrefixes) < 20 {
+		t.Errorf("only %d key prefixes found in the sources; the scan is broken", len(usedPrefixes))
+	}
+	for prefix, pos := range usedPrefixes {
+		if _, ok := keyPrefixes()[prefix]; !ok {
+			t.Errorf("%s: keys are built from the prefix %q: list its values in keyPrefixes", pos, prefix)
+		}
+	}
+	for prefix, values := range keyPrefixes() {
+		for _, v := range values {
+			if !Has(prefix + v) {
+				t.Errorf("message %q (prefix %q) is missing", prefix+v, prefix)
+			}
+		}
+	}
+	// Keys built otherwise.
 	var dynamic []string
 	for _, r := range models.AllRoles() {
 		dynamic = append(dynamic, "role."+string(r), "role."+string(r)+".means")
@@ -382,34 +548,67 @@ func TestEveryKeyInTheCatalog(t *testing.T) {
 	for _, k := range models.OrgKinds() {
 		dynamic = append(dynamic, "orgkind."+string(k))
 	}
-	for _, k := range models.NoticeKinds() {
-		dynamic = append(dynamic, "notices.kind_"+k)
-	}
-	for _, st := range []string{models.NoticeDraft, models.NoticeScheduled, models.NoticePublished, models.NoticeUpdated,
-		models.NoticeCancelled, models.NoticeExpired} {
-		dynamic = append(dynamic, "notices.status_"+st)
-	}
-	for _, st := range []string{models.BroadcastPending, models.BroadcastSending, models.BroadcastDone, models.BroadcastCancelled} {
-		dynamic = append(dynamic, "broadcasts.status_"+st)
-	}
-	for _, k := range []string{models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear} {
-		dynamic = append(dynamic, "broadcasts.kind_"+k)
-	}
-	for _, how := range []string{models.EndCancel, models.EndAllClear} {
-		dynamic = append(dynamic, "notices.end_h_"+how, "notices.end_explain_"+how, "notices.end_yes_"+how)
-	}
-	dynamic = append(dynamic, "notices.version_en", "notices.version_zh", "broadcasts.d_failed", "broadcasts.d_dead")
-	for prefix, values := range map[string][]string{
-		"cap.category_": models.CAPCategories(), "cap.urgency_": models.CAPUrgencies(), "cap.severity_": models.CAPSeverities(),
-		"cap.certainty_": models.CAPCertainties(), "gtfs.": append(models.GTFSCauses(), models.GTFSEffects()...),
-	} {
-		for _, v := range values {
-			dynamic = append(dynamic, prefix+strings.ToLower(v))
-		}
+	for _, v := range append(models.GTFSCauses(), models.GTFSEffects()...) {
+		dynamic = append(dynamic, "gtfs."+strings.ToLower(v))
 	}
 	for _, k := range dynamic {
 		if !Has(k) {
 			t.Errorf("message %q is missing", k)
 		}
+	}
+}
+
+// keyPrefixes are the prefixes message keys are built from in code and
+// templates, each with the values it is built with: the models' lists
+// where there is one, else the values the code uses.
+func keyPrefixes() map[string][]string {
+	lower := func(vs []string) []string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = strings.ToLower(v)
+		}
+		return out
+	}
+	var scopes []string
+	for _, sc := range models.APIScopes() {
+		scopes = append(scopes, strings.ReplaceAll(sc, ":", "_"))
+	}
+	outcomes := models.ImportOutcomes()
+	return map[string][]string{
+		"answers.state_":       {models.RevisionCurrent, models.RevisionUnconfirmed, models.RevisionSuperseded},
+		"api.scope_":           scopes,
+		"broadcasts.d_":        {"failed", "dead"}, // the failed list shows only these
+		"broadcasts.kind_":     {models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear},
+		"broadcasts.status_":   {models.BroadcastPending, models.BroadcastSending, models.BroadcastDone, models.BroadcastCancelled},
+		"cap.category_":        lower(models.CAPCategories()),
+		"cap.certainty_":       lower(models.CAPCertainties()),
+		"cap.severity_":        lower(models.CAPSeverities()),
+		"cap.urgency_":         lower(models.CAPUrgencies()),
+		"chat.match_":          {models.MatchExact, models.MatchContains},
+		"feedback.moderated_":  models.FeedbackStatuses(),
+		"feedback.stance_":     models.Stances(),
+		"feedback.status_":     models.FeedbackStatuses(),
+		"followers.bulk_":      {"add_tag", "remove_tag", "block", "unblock"},
+		"followers.event_":     {"follow", "unfollow"},
+		"followers.lang_":      {"en", "zh"},
+		"followers.source_":    {"web", "qr", "import"},
+		"followers.st_":        models.FollowerStatuses(),
+		"import.col.":          models.ImportColumns,
+		"import.count.":        outcomes,
+		"import.done.":         outcomes,
+		"import.outcome.":      outcomes,
+		"import.show.":         outcomes,
+		"import.status.":       {models.ImportPending, models.ImportApplied, models.ImportCancelled},
+		"inbox.status_":        {models.ConversationOpen, "mine", models.ConversationClosed, "all"},
+		"notices.end_explain_": {models.EndCancel, models.EndAllClear},
+		"notices.end_h_":       {models.EndCancel, models.EndAllClear},
+		"notices.end_yes_":     {models.EndCancel, models.EndAllClear},
+		"notices.kind_":        models.NoticeKinds(),
+		"notices.status_": {models.NoticeDraft, models.NoticeScheduled, models.NoticePublished, models.NoticeUpdated,
+			models.NoticeCancelled, models.NoticeExpired},
+		"notices.version_": {"en", "zh"},
+		"projects.file_":   {"image", "document"},
+		"projects.qkind_":  models.QuestionKinds(),
+		"projects.status_": models.ProjectStatuses(),
 	}
 }
