@@ -40,10 +40,18 @@ func PostgresAdminURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-// Each runs fn once on a fresh SQLite database and once on a fresh
-// PostgreSQL database. Without a reachable PostgreSQL the second run is
+// Each runs fn once on a fresh, migrated SQLite database and once on a
+// fresh, migrated PostgreSQL database (copies of a template, see
+// MigratedPostgresURL). Without a reachable PostgreSQL the second run is
 // skipped, except in CI (CI=true), where that is a failure.
 func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, MigratedSQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, MigratedPostgresURL(t)) })
+}
+
+// EachEmpty is Each on empty databases, for tests of migrating itself.
+func EachEmpty(t *testing.T, fn func(t *testing.T, dbURL string)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLiteURL(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
@@ -57,6 +65,14 @@ func SQLiteURL(t testing.TB) string {
 // PostgresURL creates an empty PostgreSQL database for the test and drops
 // it afterwards.
 func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return newPostgresDatabase(t, adminDB(t), "")
+}
+
+// adminDB connects to the server test databases are made on; without a
+// reachable PostgreSQL the test is skipped, except in CI (CI=true), where
+// that is a failure.
+func adminDB(t testing.TB) *sql.DB {
 	t.Helper()
 	admin := PostgresAdminURL()
 	db, err := sql.Open("pgx", admin)
@@ -72,8 +88,18 @@ func PostgresURL(t testing.TB) string {
 		}
 		t.Skipf("PostgreSQL is not reachable at %s: %v", admin, err)
 	}
+	return db
+}
+
+// newPostgresDatabase creates a database with the given CREATE DATABASE
+// options (a template) for the test, drops it afterwards and returns its
+// URL.
+func newPostgresDatabase(t testing.TB, db *sql.DB, options string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	name := "plaza_test_" + strings.ToLower(auth.GeneratePassword()[:12])
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name+" "+options); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -83,9 +109,9 @@ func PostgresURL(t testing.TB) string {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(admin)
+	u, err := url.Parse(PostgresAdminURL())
 	if err != nil {
-		t.Fatalf("parse %s: %v", admin, err)
+		t.Fatalf("parse %s: %v", PostgresAdminURL(), err)
 	}
 	u.Path = "/" + name
 	return u.String()
