@@ -44,7 +44,17 @@ func PostgresAdminURL() string {
 // fresh, migrated PostgreSQL database (copies of a template, see
 // MigratedPostgresURL). Without a reachable PostgreSQL the second run is
 // skipped, except in CI (CI=true), where that is a failure.
+// The two runs go side by side (the suite mostly waits on I/O), and
+// beside the other parallel tests of the package.
 func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, MigratedSQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, MigratedPostgresURL(t)) })
+}
+
+// EachInTurn is Each with one run after the other, for tests that time
+// or load the machine themselves (a crash under load, a timeout).
+func EachInTurn(t *testing.T, fn func(t *testing.T, dbURL string)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, MigratedSQLiteURL(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, MigratedPostgresURL(t)) })

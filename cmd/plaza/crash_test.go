@@ -266,7 +266,7 @@ func TestKilledWorkerLosesNoMessage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real Plaza processes")
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachInTurn(t, func(t *testing.T, dbURL string) {
 		const followers, workers, batch, concurrency = 6000, 2, 1000, 8
 		r := newBroadcastRun(t, dbURL, followers)
 		r.env = append(r.env, fmt.Sprintf("PLAZA_SEND_CONCURRENCY=%d", concurrency))
@@ -295,7 +295,7 @@ func TestGracefulShutdownLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real Plaza processes")
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachInTurn(t, func(t *testing.T, dbURL string) {
 		const followers, workers, batch = 4000, 2, 100
 		r := newBroadcastRun(t, dbURL, followers)
 		deadline := time.Now().Add(60 * time.Second)
@@ -372,7 +372,7 @@ func TestShutdownDrainsPastASlowRequest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real Plaza processes")
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachInTurn(t, func(t *testing.T, dbURL string) {
 		const followers, workers, batch = 3000, 2, 50
 		r := newBroadcastRun(t, dbURL, followers)
 		// A slow receiver: a batch is in flight nearly all the time, and
