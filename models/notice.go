@@ -226,9 +226,15 @@ func listField(s string) (string, bool) {
 	return strings.Join(out, ","), true
 }
 
-// validate checks the input and returns it cleaned. Drafts may be
-// incomplete in the kind-specific fields; publishing checks everything
-// (complete=true).
+// Validate checks the input as of now and returns it cleaned, or a
+// *ValidationError naming each field at fault. A draft may be incomplete
+// in the kind-specific fields; publish checks everything. It is pure, so
+// forms, the API and tests can call it without a database.
+func (in NoticeInput) Validate(publish bool, now time.Time) (NoticeInput, error) {
+	return in.validate(publish, now)
+}
+
+// validate is Validate; complete is publish.
 func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error) {
 	var v ValidationError
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }

@@ -13,37 +13,76 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
+// noticeValidationCases are the refusals both the pure test and the
+// through-the-store test check.
+func noticeValidationCases(now time.Time) (safety models.NoticeInput, cases []noticeValidationCase) {
+	past, later := now.Add(-time.Hour), now.Add(time.Hour)
+	safety = models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
+		CapEvent: "Storm", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely"}
+	with := func(f func(*models.NoticeInput)) models.NoticeInput { in := safety; f(&in); return in }
+	return safety, []noticeValidationCase{
+		{"no kind", with(func(in *models.NoticeInput) { in.Kind = "" }), false, "kind"},
+		{"unknown kind", with(func(in *models.NoticeInput) { in.Kind = "rumour" }), false, "kind"},
+		{"no title at all", with(func(in *models.NoticeInput) { in.TitleEn = "" }), false, "title_en"},
+		{"body without its title", with(func(in *models.NoticeInput) { in.BodyZh = "正文" }), false, "title_zh"},
+		{"title too long", with(func(in *models.NoticeInput) { in.TitleEn = string(make([]rune, 201)) }), false, "title_en"},
+		{"bad severity", with(func(in *models.NoticeInput) { in.Severity = "Apocalyptic" }), false, "severity"},
+		{"bad cause", with(func(in *models.NoticeInput) { in.Kind, in.Cause = models.NoticeTransit, "ALIENS" }), false, "cause"},
+		{"expiry before start", with(func(in *models.NoticeInput) { in.EffectiveAt, in.ExpiresAt = &later, &past }), false, "expires_at"},
+		{"bad tag", with(func(in *models.NoticeInput) { in.Tags = []string{"Line 12!"} }), false, "tags"},
+		{"publish without severity", with(func(in *models.NoticeInput) { in.Severity = "" }), true, "severity"},
+		{"publish without event", with(func(in *models.NoticeInput) { in.CapEvent = "" }), true, "cap_event"},
+		{"publish a title without body", with(func(in *models.NoticeInput) { in.TitleZh = "风暴" }), true, "body_zh"},
+		{"publish already expired", with(func(in *models.NoticeInput) { in.ExpiresAt = &past }), true, "expires_at"},
+	}
+}
+
+type noticeValidationCase struct {
+	name    string
+	in      models.NoticeInput
+	publish bool
+	field   string
+}
+
+// TestNoticeInputValidate checks the rules on their own, with no database.
+func TestNoticeInputValidate(t *testing.T) {
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	safety, cases := noticeValidationCases(now)
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.in.Validate(tt.publish, now)
+			if v, ok := models.AsValidation(err); !ok || v.Fields[tt.field] == "" {
+				t.Fatalf("err = %v, want a message for %s", err, tt.field)
+			}
+			if !tt.publish {
+				return
+			}
+			// What publishing refuses, a draft may hold.
+			if _, err := tt.in.Validate(false, now); err != nil && tt.field != "expires_at" {
+				t.Errorf("as a draft: %v", err)
+			}
+		})
+	}
+	for _, publish := range []bool{false, true} {
+		if _, err := safety.Validate(publish, now); err != nil {
+			t.Errorf("a complete safety notice (publish %v): %v", publish, err)
+		}
+	}
+	// A draft may be incomplete; transit defaults its cause and effect and
+	// cleans its routes.
+	d, err := models.NoticeInput{Kind: models.NoticeTransit, TitleEn: " Works ", Routes: "12, 7\n12", Stops: "S1"}.Validate(false, now)
+	if err != nil || d.Cause != "UNKNOWN_CAUSE" || d.Effect != "UNKNOWN_EFFECT" || d.Routes != "12,7" || d.TitleEn != "Works" {
+		t.Fatalf("draft = %+v, %v", d, err)
+	}
+}
+
 func TestNoticeValidation(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		editor := f.Member(models.RoleEditor)
-		past := time.Now().Add(-time.Hour)
-		later := time.Now().Add(time.Hour)
-		safety := models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
-			CapEvent: "Storm", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely"}
-		with := func(f func(*models.NoticeInput)) models.NoticeInput { in := safety; f(&in); return in }
-		tests := []struct {
-			name    string
-			in      models.NoticeInput
-			publish bool
-			field   string
-		}{
-			{"no kind", with(func(in *models.NoticeInput) { in.Kind = "" }), false, "kind"},
-			{"unknown kind", with(func(in *models.NoticeInput) { in.Kind = "rumour" }), false, "kind"},
-			{"no title at all", with(func(in *models.NoticeInput) { in.TitleEn = "" }), false, "title_en"},
-			{"body without its title", with(func(in *models.NoticeInput) { in.BodyZh = "正文" }), false, "title_zh"},
-			{"title too long", with(func(in *models.NoticeInput) { in.TitleEn = string(make([]rune, 201)) }), false, "title_en"},
-			{"bad severity", with(func(in *models.NoticeInput) { in.Severity = "Apocalyptic" }), false, "severity"},
-			{"bad cause", with(func(in *models.NoticeInput) { in.Kind, in.Cause = models.NoticeTransit, "ALIENS" }), false, "cause"},
-			{"expiry before start", with(func(in *models.NoticeInput) { in.EffectiveAt, in.ExpiresAt = &later, &past }), false, "expires_at"},
-			{"bad tag", with(func(in *models.NoticeInput) { in.Tags = []string{"Line 12!"} }), false, "tags"},
-			{"publish without severity", with(func(in *models.NoticeInput) { in.Severity = "" }), true, "severity"},
-			{"publish without event", with(func(in *models.NoticeInput) { in.CapEvent = "" }), true, "cap_event"},
-			{"publish a title without body", with(func(in *models.NoticeInput) { in.TitleZh = "风暴" }), true, "body_zh"},
-			{"publish already expired", with(func(in *models.NoticeInput) { in.ExpiresAt = &past }), true, "expires_at"},
-		}
+		safety, tests := noticeValidationCases(time.Now())
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				var err error
