@@ -523,8 +523,10 @@ func (p *ImportPreview) Filter(outcome string) []ImportResult {
 	return out
 }
 
-// classify decides each row's outcome against the account's followers.
-func classify(rows []ImportRow, existing map[string]*ExistingFollower, now time.Time) ([]ImportResult, ImportCounts) {
+// ClassifyImport decides each row's outcome against the account's
+// followers (existing, keyed by address) as of now. It is pure: the
+// store loads the followers, this decides.
+func ClassifyImport(rows []ImportRow, existing map[string]*ExistingFollower, now time.Time) ([]ImportResult, ImportCounts) {
 	out := make([]ImportResult, len(rows))
 	var counts ImportCounts
 	for i, row := range rows {
@@ -677,7 +679,7 @@ func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]Im
 	if err != nil {
 		return nil, ImportCounts{}, err
 	}
-	results, counts := classify(rows, existing, s.Now())
+	results, counts := ClassifyImport(rows, existing, s.Now())
 	return results, counts, nil
 }
 
