@@ -1,0 +1,63 @@
+package alertfeed
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	gtfs "github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/plazahq/plaza/models"
+)
+
+// TestInputMapsAnAlert checks the GTFS-realtime to notice mapping on its
+// own, with no database and no feed server.
+func TestInputMapsAnAlert(t *testing.T) {
+	tr := func(pairs ...string) *gtfs.TranslatedString {
+		ts := &gtfs.TranslatedString{}
+		for i := 0; i < len(pairs); i += 2 {
+			ts.Translation = append(ts.Translation, &gtfs.TranslatedString_Translation{Text: proto.String(pairs[i+1]), Language: proto.String(pairs[i])})
+		}
+		return ts
+	}
+	cause, effect := gtfs.Alert_CONSTRUCTION, gtfs.Alert_DETOUR
+	a := &gtfs.Alert{
+		HeaderText:      tr("en", " Line 12 diverted ", "zh-Hant", "12號綫改道", "zh", "12号线改道"),
+		DescriptionText: tr("", "Buses use Harbour Rd."),
+		InformedEntity: []*gtfs.EntitySelector{
+			{RouteId: proto.String("12")}, {RouteId: proto.String("12"), StopId: proto.String("S1")}, {RouteId: proto.String("7")},
+		},
+		Cause: &cause, Effect: &effect,
+		ActivePeriod: []*gtfs.TimeRange{{Start: proto.Uint64(1_800_000_000)}, {End: proto.Uint64(1_800_086_400)}},
+	}
+	in := input(a)
+	start, end := time.Unix(1_800_000_000, 0).UTC(), time.Unix(1_800_086_400, 0).UTC()
+	switch {
+	case in.Kind != models.NoticeTransit:
+		t.Errorf("kind %q", in.Kind)
+	case in.TitleEn != "Line 12 diverted" || in.TitleZh != "12號綫改道":
+		t.Errorf("titles %q / %q: want the English one trimmed and the first Chinese one", in.TitleEn, in.TitleZh)
+	case in.BodyEn != "Buses use Harbour Rd." || in.BodyZh != in.TitleZh:
+		t.Errorf("bodies %q / %q: an untagged text is English, and a missing body is the title", in.BodyEn, in.BodyZh)
+	case in.Routes != "12,7" || in.Stops != "S1":
+		t.Errorf("routes %q, stops %q: each once, in order", in.Routes, in.Stops)
+	case in.Cause != "CONSTRUCTION" || in.Effect != "DETOUR":
+		t.Errorf("cause %q, effect %q", in.Cause, in.Effect)
+	case in.EffectiveAt == nil || !in.EffectiveAt.Equal(start) || in.ExpiresAt == nil || !in.ExpiresAt.Equal(end):
+		t.Errorf("period %v – %v, want %v – %v (the first start, the last end)", in.EffectiveAt, in.ExpiresAt, start, end)
+	}
+	if _, err := in.Validate(true, start.Add(-time.Hour)); err != nil {
+		t.Errorf("the mapped notice does not validate for publishing: %v", err)
+	}
+
+	long := input(&gtfs.Alert{HeaderText: tr("en", strings.Repeat("é", 300))})
+	if n := len([]rune(long.TitleEn)); n != 200 {
+		t.Errorf("a 300-character title is kept at %d characters, want 200", n)
+	}
+	// GTFS-realtime's defaults: an alert that says nothing has an unknown
+	// cause and effect, and no period.
+	if bare := input(&gtfs.Alert{}); bare.Cause != "UNKNOWN_CAUSE" || bare.Effect != "UNKNOWN_EFFECT" || bare.EffectiveAt != nil || bare.Routes != "" {
+		t.Errorf("an empty alert: %+v", bare)
+	}
+}
