@@ -202,7 +202,6 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL,
 			MetricsToken: cfg.MetricsToken},
-		InstanceKey: key,
 	})
 	a.Handler, a.Echo, a.BroadcastService = handlers.HeadAsGet(e), e, service
 	metrics := http.NewServeMux()

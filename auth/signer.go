@@ -28,20 +28,28 @@ var (
 	ErrExpired = errors.New("link has expired")
 )
 
+// mac is the link signature: HMAC-SHA256 cut to 16 bytes, which keeps
+// links short.
 func (s *Signer) mac(purpose string, payload []byte) []byte {
+	return s.sum(purpose, payload)[:16]
+}
+
+func (s *Signer) sum(purpose string, payload []byte) []byte {
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write(payload)
-	return m.Sum(nil)[:16]
+	return m.Sum(nil)
 }
 
 // Digest is a keyed hash of value for purpose. It lets Plaza recognise a
 // value again (a client's network) without storing it, and without
 // storing anything that someone who lacks the key could reverse by
 // hashing every possible value, as a bare hash of an IPv4 address can be.
+// It is the whole HMAC, so it also serves as a secret token derived from
+// a value (a form token from a session).
 func (s *Signer) Digest(purpose, value string) string {
-	return base64.RawURLEncoding.EncodeToString(s.mac(purpose, []byte(value)))
+	return base64.RawURLEncoding.EncodeToString(s.sum(purpose, []byte(value)))
 }
 
 // Sign returns a URL-safe token for id, valid for purpose until expires.

@@ -1,17 +1,14 @@
 package handlers
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/plazahq/plaza/auth"
 )
 
 // formGuard protects state-changing requests against cross-site forgery
@@ -24,55 +21,31 @@ import (
 // planter's choosing, is refused, and signing in changes it.
 type formGuard struct {
 	origins *http.CrossOriginProtection
-	key     []byte
+	signer  *auth.Signer
 }
 
 // newFormGuard trusts baseURL's origin besides the request's own host, so
 // that a proxy rewriting the Host header does not lock out browsers that
 // send only Origin.
-func newFormGuard(instanceKey []byte, baseURL string) *formGuard {
+func newFormGuard(signer *auth.Signer, baseURL string) *formGuard {
 	origins := http.NewCrossOriginProtection()
 	if u, err := url.Parse(baseURL); err == nil && u.Scheme != "" && u.Host != "" {
 		// The configuration checked the URL; a failure here only means
 		// no extra origin is trusted.
 		_ = origins.AddTrustedOrigin(u.Scheme + "://" + u.Host)
 	}
-	return &formGuard{origins: origins, key: deriveKey(instanceKey, "plaza form token")}
-}
-
-// deriveKey makes a key for one purpose from the instance key, so that no
-// two uses (signed links, form tokens, reporter identities) share a key.
-func deriveKey(instanceKey []byte, purpose string) []byte {
-	if len(instanceKey) < 32 {
-		panic("handlers: the instance key must be at least 32 bytes")
-	}
-	k, err := hkdf.Key(sha256.New, instanceKey, nil, purpose, 32)
-	if err != nil {
-		panic(fmt.Sprintf("handlers: derive %s key: %v", purpose, err)) // only for a length sha256 cannot give
-	}
-	return k
-}
-
-// keyedHash is HMAC-SHA256 of parts under key, unambiguous however the
-// parts are split.
-func keyedHash(key []byte, parts ...string) []byte {
-	m := hmac.New(sha256.New, key)
-	for _, p := range parts {
-		m.Write([]byte(p))
-		m.Write([]byte{0})
-	}
-	return m.Sum(nil)
+	return &formGuard{origins: origins, signer: signer}
 }
 
 // sessionToken is the form token of a signed-in browser: a new sign-in
 // is a new session cookie, so the token changes with it.
 func (g *formGuard) sessionToken(session string) string {
-	return base64.RawURLEncoding.EncodeToString(keyedHash(g.key, "session", session))
+	return g.signer.Digest("form-session", session)
 }
 
 // visitorToken is the form token of a browser that is not signed in.
 func (g *formGuard) visitorToken(visitor string) string {
-	return base64.RawURLEncoding.EncodeToString(keyedHash(g.key, "visitor", visitor))
+	return g.signer.Digest("form-visitor", visitor)
 }
 
 // csrfExempt lists the routes that change state without a form of this

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,8 +24,6 @@ type publicProjects struct {
 	links         *mailer.Links
 	feedbackLimit int
 	tileURL       string
-	// reporterKey makes the identity a report is counted under.
-	reporterKey []byte
 }
 
 // contactLimit is how many answers one e-mail address or phone number
@@ -293,7 +290,7 @@ func (h *publicProjects) report(c echo.Context) error {
 	}
 	// A keyed hash, so a copy of the database cannot be matched against
 	// the few billion IPv4 addresses to learn who reported what.
-	reporter := hex.EncodeToString(keyedHash(h.reporterKey, "report", client)[:16])
+	reporter := h.links.Signer.Digest("report-client", client)
 	if err := h.store.ReportFeedback(ctx, p.ID, id, reporter); err != nil {
 		return err
 	}

@@ -69,10 +69,6 @@ type Deps struct {
 	// name (wechat, telegram, webhook).
 	ChatChannels map[string]ChatChannel
 	Config       Config
-	// InstanceKey is the instance's secret (at least 32 bytes, the same on
-	// every instance), from which form tokens and reporter identities
-	// are derived.
-	InstanceKey []byte
 }
 
 // server holds what the middleware and error handler share.
@@ -95,7 +91,7 @@ func New(d Deps) *echo.Echo {
 		cfg:           d.Config,
 		staticVersion: assetVersion(static.FS),
 		metrics:       newHTTPMetrics(d.Registry),
-		guard:         newFormGuard(d.InstanceKey, d.Config.BaseURL),
+		guard:         newFormGuard(d.Links.Signer, d.Config.BaseURL),
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
@@ -107,8 +103,7 @@ func New(d Deps) *echo.Echo {
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL,
-		reporterKey: deriveKey(d.InstanceKey, "plaza reporter")})
+	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
 	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
