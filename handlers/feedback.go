@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -223,65 +222,35 @@ func (h *projects) exportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+h.exportName(a, p, "csv")+`"`)
-	res.Header().Set("Cache-Control", "no-store")
-	// Each 32 KiB chunk gets its own write deadline (streamWriter), so a
-	// long export is not cut at the server's write timeout.
-	buf := bufio.NewWriterSize(newStreamWriter(res), 32<<10)
-	w := csv.NewWriter(buf)
-	started := false
+	d := newCSVDownload(c.Response(), h.exportName(a, p, "csv"))
 	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, "csv", func(qs []models.ProjectQuestion, r models.ExportRow) error {
-		if !started {
-			started = true
-			if err := writeCSVHeader(res, buf, w, qs); err != nil {
+		if !d.started {
+			if err := d.begin(feedbackHeader(qs)); err != nil {
 				return err
 			}
 		}
-		row := feedbackColumns(&r.Feedback)
-		for _, x := range r.Extra {
-			row = append(row, csvSafe(x))
-		}
-		return w.Write(row)
+		return d.row(append(feedbackColumns(&r.Feedback), r.Extra...))
 	})
-	if err == nil && !started {
+	if err == nil && !d.started {
 		qs, qerr := h.store.ProjectQuestions(c.Request().Context(), p.ID)
 		if qerr != nil {
 			return qerr
 		}
-		err = writeCSVHeader(res, buf, w, qs)
+		err = d.begin(feedbackHeader(qs))
 	}
-	if err != nil {
-		if !res.Committed {
-			return err
-		}
-		// Headers are gone: the download ends short, and the error is
-		// logged; a CSV has no way to say "incomplete".
-		return fmt.Errorf("export feedback csv: %w", err)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("export feedback csv: %w", err)
-	}
-	return buf.Flush()
+	return d.end(err, "feedback csv")
 }
 
-var feedbackHeader = []string{"id", "created_at", "updated_at", "stance", "comment", "name", "contact", "district",
-	"channel", "language", "status", "reports", "response", "response_at"}
-
-func writeCSVHeader(res *echo.Response, buf *bufio.Writer, w *csv.Writer, qs []models.ProjectQuestion) error {
-	res.WriteHeader(http.StatusOK)
-	if _, err := buf.WriteString("\uFEFF"); err != nil {
-		return err
-	}
-	head := slices.Clone(feedbackHeader)
-	// Staff type the questions: a label is as able to carry a formula as
-	// any answer, and the header row is the first a spreadsheet reads.
+// feedbackHeader is the header row of the answers' CSV: the fixed columns,
+// then the project's questions, whose labels staff type (csvDownload
+// neutralises a label as any cell).
+func feedbackHeader(qs []models.ProjectQuestion) []string {
+	head := []string{"id", "created_at", "updated_at", "stance", "comment", "name", "contact", "district",
+		"channel", "language", "status", "reports", "response", "response_at"}
 	for _, q := range qs {
-		head = append(head, csvSafe(q.Label("en")))
+		head = append(head, q.Label("en"))
 	}
-	return w.Write(head)
+	return head
 }
 
 func feedbackColumns(f *models.Feedback) []string {
@@ -290,8 +259,8 @@ func feedbackColumns(f *models.Feedback) []string {
 		resp = exportTime(*f.ResponseAt)
 	}
 	return []string{strconv.FormatInt(f.ID, 10), exportTime(f.CreatedAt), exportTime(f.UpdatedAt), f.Stance,
-		csvSafe(f.Comment), csvSafe(f.Name), csvSafe(f.Contact), csvSafe(f.District), f.Channel, f.Lang, f.Status,
-		strconv.Itoa(f.Reports), csvSafe(f.Response), resp}
+		f.Comment, f.Name, f.Contact, f.District, f.Channel, f.Lang, f.Status,
+		strconv.Itoa(f.Reports), f.Response, resp}
 }
 
 // csvSafe defuses text that a spreadsheet would run as a formula (CSV

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -284,66 +282,23 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 		return h.listPage(c, http.StatusUnprocessableEntity, m, a, form, filter, errs, models.Page{Number: 1}, templates.FollowerBulkForm{})
 	}
 	name := fmt.Sprintf("followers-%s-%s.csv", a.Handle, h.store.Now().Format("2006-01-02"))
-	res := c.Response()
-	sw := newStreamWriter(res)
-	buf := bufio.NewWriterSize(sw, 32<<10)
-	w := csv.NewWriter(buf)
-	// The header goes out with the first rows, after the audit entry is
-	// written: an export that could not be recorded does not start.
-	start := func() error {
-		hdr := res.Header()
-		hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-		hdr.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-		hdr.Set("Cache-Control", "no-store")
-		res.WriteHeader(http.StatusOK)
-		if _, err := buf.WriteString("\ufeff"); err != nil {
-			return err
-		}
-		return w.Write([]string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
-			"followed_at", "confirmed_at", "unsubscribed_at"})
-	}
-	n := 0
+	d := newCSVDownload(c.Response(), name)
+	header := []string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
+		"followed_at", "confirmed_at", "unsubscribed_at"}
 	err = h.store.ExportFollowers(c.Request().Context(), m, a, filter, filterSummary(form), func(f *models.Follower) error {
-		if n == 0 {
-			if err := start(); err != nil {
+		if !d.started {
+			if err := d.begin(header); err != nil {
 				return err
 			}
 		}
 		created := f.CreatedAt
-		rec := []string{f.Address, f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
-			csvTime(&created), csvTime(f.ConfirmedAt), csvTime(f.UnsubscribedAt)}
-		for i := range rec {
-			rec[i] = csvSafe(rec[i])
-		}
-		if err := w.Write(rec); err != nil {
-			return err
-		}
-		if n++; n%exportFlushRows == 0 {
-			// Rows reach the client as they are read, not when the
-			// buffer happens to fill.
-			w.Flush()
-			if err := buf.Flush(); err != nil {
-				return err
-			}
-			sw.Flush()
-		}
-		return w.Error()
+		return d.row([]string{f.Address, f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
+			csvTime(&created), csvTime(f.ConfirmedAt), csvTime(f.UnsubscribedAt)})
 	})
-	if err == nil && n == 0 {
-		err = start()
+	if err == nil && !d.started {
+		err = d.begin(header)
 	}
-	if err != nil {
-		if !res.Committed {
-			return err
-		}
-		// The status is sent; all that is left is to stop and log.
-		return fmt.Errorf("export followers csv: %w", err)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("export followers csv: %w", err)
-	}
-	return buf.Flush()
+	return d.end(err, "followers csv")
 }
 
 func (h *followerAdmin) detailPage(c echo.Context, status int, m *models.Member, a *models.Account, f *models.Follower,
