@@ -116,7 +116,8 @@ func (a *App) EnqueueDueDigests(ctx context.Context) (int, error) {
 }
 
 // housekeeping removes expired sessions, rate-limit windows and API
-// idempotency keys, and the files of imports left pending. It holds
+// idempotency keys and WeChat nonces, and the files of imports left
+// pending. It holds
 // no work that could be lost: a failed run is done by the next one.
 func (a *App) housekeeping(ctx context.Context) error {
 	var errs []error
@@ -125,7 +126,8 @@ func (a *App) housekeeping(ctx context.Context) error {
 		fn   func(context.Context) (int64, error)
 	}{{"expired sessions", a.Store.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
 		{"expired idempotency keys", a.Store.DeleteExpiredIdempotencyKeys},
-		{"files of imports left pending", a.Store.CancelStaleImports}} {
+		{"files of imports left pending", a.Store.CancelStaleImports},
+		{"expired WeChat nonces", a.Store.DeleteExpiredWeChatNonces}} {
 		n, err := sweep.fn(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("housekeeping: %s: %w", sweep.name, err))

@@ -11,14 +11,10 @@ import (
 // timestamp window). It returns false when the pair was taken before: a
 // replay of a signed URL, by WeChat's protocol never a new message. The
 // table is shared by every instance, so a replay to another instance is
-// caught too. Expired pairs are removed on the way; they can no longer
-// pass the timestamp check.
+// caught too. Expired pairs are removed by housekeeping
+// (DeleteExpiredWeChatNonces), not on every message.
 func (s *Store) ClaimWeChatNonce(ctx context.Context, accountID, ts int64, nonce string, expires time.Time) (bool, error) {
-	db := s.conn(ctx)
-	if err := db.Exec("DELETE FROM wechat_nonces WHERE expires_at < ?", s.Now()).Error; err != nil {
-		return false, fmt.Errorf("forget expired WeChat nonces: %w", err)
-	}
-	res := db.Exec(`INSERT INTO wechat_nonces (account_id, ts, nonce, expires_at) VALUES (?, ?, ?, ?)
+	res := s.conn(ctx).Exec(`INSERT INTO wechat_nonces (account_id, ts, nonce, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (account_id, ts, nonce) DO NOTHING`, accountID, ts, nonce, expires.UTC())
 	if res.Error != nil {
 		return false, fmt.Errorf("claim WeChat nonce: %w", res.Error)
@@ -35,4 +31,14 @@ func (s *Store) ReleaseWeChatNonce(ctx context.Context, accountID, ts int64, non
 		return fmt.Errorf("release WeChat nonce: %w", err)
 	}
 	return nil
+}
+
+// DeleteExpiredWeChatNonces forgets the pairs whose window has ended: a
+// replay of one fails the timestamp check anyway.
+func (s *Store) DeleteExpiredWeChatNonces(ctx context.Context) (int64, error) {
+	res := s.conn(ctx).Exec("DELETE FROM wechat_nonces WHERE expires_at < ?", s.Now())
+	if res.Error != nil {
+		return 0, fmt.Errorf("forget expired WeChat nonces: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }

@@ -34,6 +34,10 @@ func TestWeChatNonces(t *testing.T) {
 
 		claim(200, "old", time.Now().Add(-time.Second), true)
 		claim(201, "new", later, true)
+		// Housekeeping forgets the expired pair, and only that one.
+		if gone, err := s.DeleteExpiredWeChatNonces(ctx); err != nil || gone != 1 {
+			t.Fatalf("housekeeping removed %d pairs, %v; want the 1 expired", gone, err)
+		}
 		var n int64
 		if err := a.DB.Gorm.Raw("SELECT COUNT(*) FROM wechat_nonces WHERE nonce = 'old'").Scan(&n).Error; err != nil || n != 0 {
 			t.Fatalf("expired pair still kept: %d %v", n, err)
