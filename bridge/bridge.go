@@ -7,6 +7,8 @@
 package bridge
 
 import (
+	"errors"
+	"time"
 	"unicode/utf8"
 
 	"github.com/plazahq/plaza/broadcast"
@@ -46,7 +48,26 @@ type Inbound struct {
 	Scene string
 	// Lang is the person's language when the platform says (en or zh).
 	Lang string
+	// Once is the one-time key of the signed request that brought the
+	// message, when the platform's signature does not cover the body
+	// (WeChat's plain mode signs only a timestamp and a nonce).
+	Once *OnceKey
 }
+
+// OnceKey is a signed request's (timestamp, nonce), good until Expires.
+// The router takes it in the transaction that handles the message: a
+// second request with it is ErrReplayed on any instance, and a message
+// that fails gives it back with the rollback, so the platform's retry of
+// that request is taken.
+type OnceKey struct {
+	TS      int64
+	Nonce   string
+	Expires time.Time
+}
+
+// ErrReplayed means the request's OnceKey was taken before: someone is
+// replaying a signed URL they saw, since the platform never reuses one.
+var ErrReplayed = errors.New("this signed request was already used")
 
 // Reply is a message sent back to the person.
 type Reply struct {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"io"
@@ -59,35 +58,22 @@ func freshTimestamp(ts string, now time.Time) bool {
 // few digits.
 const maxNonce = 64
 
-// claimWeChatNonce takes a signed callback's (timestamp, nonce) pair for
-// the replay window, so the same signed URL is refused the second time,
-// on whichever instance. It runs after the signature is verified, so only
+// onceKey reads a signed callback's (timestamp, nonce) pair, kept for the
+// replay window so the same signed URL is refused the second time, on
+// whichever instance. It is read after the signature is verified, so only
 // requests WeChat signed can add pairs. A refusal has been written when
 // ok is false.
-func (h *bridgeArea) claimWeChatNonce(c echo.Context, a *models.Account, ts, nonce string) (ok bool, err error) {
+func onceKey(c echo.Context, ts, nonce string) (k *bridge.OnceKey, ok bool, err error) {
 	n, perr := strconv.ParseInt(ts, 10, 64)
 	if perr != nil || nonce == "" || len(nonce) > maxNonce {
-		return false, c.String(http.StatusForbidden, "missing or malformed timestamp or nonce")
+		return nil, false, c.String(http.StatusForbidden, "missing or malformed timestamp or nonce")
 	}
-	fresh, err := h.store.ClaimWeChatNonce(c.Request().Context(), a.ID, n, nonce, time.Unix(n, 0).Add(replayWindow))
-	if err != nil {
-		return false, err
-	}
-	if !fresh {
-		// WeChat never sends a (timestamp, nonce) twice with one
-		// signature: this is someone replaying a URL they saw.
-		return false, c.String(http.StatusForbidden, "this signed request was already used")
-	}
-	return true, nil
+	return &bridge.OnceKey{TS: n, Nonce: nonce, Expires: time.Unix(n, 0).Add(replayWindow)}, true, nil
 }
 
-// releaseWeChatNonce gives a pair back after the message could not be
-// handled, so WeChat's retry of it is not taken for a replay.
-func (h *bridgeArea) releaseWeChatNonce(c echo.Context, a *models.Account, ts, nonce string) {
-	n, _ := strconv.ParseInt(ts, 10, 64)
-	if err := h.store.ReleaseWeChatNonce(context.WithoutCancel(c.Request().Context()), a.ID, n, nonce); err != nil {
-		h.log.Warn("release WeChat nonce", "account", a.Handle, "err", err)
-	}
+// refuseReplay answers a request whose one-time key was taken before.
+func refuseReplay(c echo.Context) error {
+	return c.String(http.StatusForbidden, bridge.ErrReplayed.Error())
 }
 
 // wechatVerify answers WeChat's check when the URL is saved in its
@@ -107,8 +93,17 @@ func (h *bridgeArea) wechatVerify(c echo.Context) error {
 	if !wechat.ValidSignature(q.Get("signature"), s.Token, ts, nonce) {
 		return c.String(http.StatusForbidden, "bad signature")
 	}
-	if ok, err := h.claimWeChatNonce(c, a, ts, nonce); !ok {
+	k, ok, err := onceKey(c, ts, nonce)
+	if !ok {
 		return err
+	}
+	// No message to handle: the pair is taken on its own.
+	fresh, err := h.store.ClaimWeChatNonce(c.Request().Context(), a.ID, k.TS, k.Nonce, k.Expires)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return refuseReplay(c)
 	}
 	return c.String(http.StatusOK, q.Get("echostr"))
 }
@@ -155,7 +150,8 @@ func (h *bridgeArea) wechat(c echo.Context) error {
 	case !wechat.ValidSignature(q.Get("signature"), s.Token, ts, nonce):
 		return c.String(http.StatusForbidden, "bad signature")
 	}
-	if ok, err := h.claimWeChatNonce(c, a, ts, nonce); !ok {
+	once, ok, err := onceKey(c, ts, nonce)
+	if !ok {
 		return err
 	}
 	in, err := msg.Inbound()
@@ -168,9 +164,12 @@ func (h *bridgeArea) wechat(c echo.Context) error {
 	if err != nil {
 		return c.String(http.StatusBadRequest, err.Error())
 	}
+	in.Once = once
 	replies, err := h.router.Handle(c.Request().Context(), a, in)
+	if errors.Is(err, bridge.ErrReplayed) {
+		return refuseReplay(c)
+	}
 	if err != nil {
-		h.releaseWeChatNonce(c, a, ts, nonce)
 		return err
 	}
 	if len(replies) == 0 {

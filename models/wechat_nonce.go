@@ -11,7 +11,9 @@ import (
 // timestamp window). It returns false when the pair was taken before: a
 // replay of a signed URL, by WeChat's protocol never a new message. The
 // table is shared by every instance, so a replay to another instance is
-// caught too. Expired pairs are removed by housekeeping
+// caught too. The router claims it in the transaction that handles the
+// message, so a message that fails gives it back with the rollback.
+// Expired pairs are removed by housekeeping
 // (DeleteExpiredWeChatNonces), not on every message.
 func (s *Store) ClaimWeChatNonce(ctx context.Context, accountID, ts int64, nonce string, expires time.Time) (bool, error) {
 	res := s.conn(ctx).Exec(`INSERT INTO wechat_nonces (account_id, ts, nonce, expires_at) VALUES (?, ?, ?, ?)
@@ -20,17 +22,6 @@ func (s *Store) ClaimWeChatNonce(ctx context.Context, accountID, ts int64, nonce
 		return false, fmt.Errorf("claim WeChat nonce: %w", res.Error)
 	}
 	return res.RowsAffected == 1, nil
-}
-
-// ReleaseWeChatNonce gives a claimed pair back when the callback could not
-// be handled (the database failed half-way): WeChat's retry of that very
-// request is then taken instead of refused as a replay.
-func (s *Store) ReleaseWeChatNonce(ctx context.Context, accountID, ts int64, nonce string) error {
-	if err := s.conn(ctx).Exec("DELETE FROM wechat_nonces WHERE account_id = ? AND ts = ? AND nonce = ?",
-		accountID, ts, nonce).Error; err != nil {
-		return fmt.Errorf("release WeChat nonce: %w", err)
-	}
-	return nil
 }
 
 // DeleteExpiredWeChatNonces forgets the pairs whose window has ended: a

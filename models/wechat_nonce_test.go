@@ -2,10 +2,12 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
 )
 
 // A (timestamp, nonce) pair is taken once per account, given back when
@@ -27,10 +29,18 @@ func TestWeChatNonces(t *testing.T) {
 		claim(100, "n1", later, false)
 		claim(100, "n2", later, true)
 		claim(101, "n1", later, true)
-		if err := s.ReleaseWeChatNonce(ctx, f.Account.ID, 100, "n1"); err != nil {
+		// A claim in a transaction that fails is given back with the
+		// rollback (how the router takes it with its message).
+		errFailed := errors.New("the message could not be handled")
+		if err := s.Tx(ctx, func(tx *models.Store) error {
+			if got, err := tx.ClaimWeChatNonce(ctx, f.Account.ID, 300, "n3", later); err != nil || !got {
+				t.Fatalf("claim in a transaction = %v, %v", got, err)
+			}
+			return errFailed
+		}); !errors.Is(err, errFailed) {
 			t.Fatal(err)
 		}
-		claim(100, "n1", later, true)
+		claim(300, "n3", later, true)
 
 		claim(200, "old", time.Now().Add(-time.Second), true)
 		claim(201, "new", later, true)

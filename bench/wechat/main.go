@@ -39,25 +39,37 @@ func main() {
 	}
 }
 
-// script is the wrk script: one signed query for the whole run (in plain
-// mode the signature covers the token, timestamp and nonce, not the
-// body), and a new body per request.
+// script is the wrk script: a signed query of its own per request, read
+// from a file Go wrote (WeChat signs the token, timestamp and nonce, and
+// Plaza takes each (timestamp, nonce) once, as WeChat sends it), and a new
+// body per request. Each thread takes every nth line of the file.
 const script = `
 local counter = 0
--- tid is a global: setup sets it in each thread's own Lua state.
+local queries = {}
+-- tid and threads are globals: setup sets them in each thread's own Lua state.
 tid = 0
+threads = 0
 local texts = {"help", "fare", "The lift at Central station is broken again", "帮助", "Is line 12 running tonight?"}
 function setup(thread)
   tid = tid + 1
   thread:set("tid", tid)
+  thread:set("threads", %d)
+end
+function init(args)
+  local i = 0
+  for line in io.lines("%s") do
+    if i %% threads == tid - 1 then queries[#queries + 1] = line end
+    i = i + 1
+  end
 end
 function request()
   counter = counter + 1
+  local q = queries[((counter - 1) %% #queries) + 1]
   local user = (counter * 7 + tid * 131) %% %d
   local body = string.format("<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[oBench%%05d]]></FromUserName>" ..
     "<CreateTime>%%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%%s]]></Content><MsgId>%%d%%09d</MsgId></xml>",
     user, os.time(), texts[(counter %% #texts) + 1], tid, counter)
-  return wrk.format("POST", "%s", {["Content-Type"] = "text/xml"}, body)
+  return wrk.format("POST", "%s" .. q, {["Content-Type"] = "text/xml"}, body)
 end
 `
 
@@ -127,10 +139,18 @@ func run() error {
 	if err != nil || ans.Status != 200 || ans.Reply == nil || ans.Reply.ToUserName != "oWarmUp" {
 		return fmt.Errorf("warm-up message: %+v %v", ans, err)
 	}
+	// More signed queries than the run can send (each is taken once).
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	q := "?timestamp=" + ts + "&nonce=1234567&signature=" + wechat.Signature(seeded.Chat.WeChat.Token, ts, "1234567")
-	lua := filepath.Join(dir, "wechat.lua")
-	if err := os.WriteFile(lua, []byte(fmt.Sprintf(script, *users, path+q)), 0o600); err != nil {
+	var queries strings.Builder
+	for i := range int(duration.Seconds()+1) * 10_000 {
+		nonce := "bench" + strconv.Itoa(i) // not the warm-up caller's nonces
+		fmt.Fprintf(&queries, "?timestamp=%s&nonce=%s&signature=%s\n", ts, nonce, wechat.Signature(seeded.Chat.WeChat.Token, ts, nonce))
+	}
+	qfile, lua := filepath.Join(dir, "queries.txt"), filepath.Join(dir, "wechat.lua")
+	if err := os.WriteFile(qfile, []byte(queries.String()), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(lua, []byte(fmt.Sprintf(script, *threads, qfile, *users, path)), 0o600); err != nil {
 		return err
 	}
 	db, err := database.Open(ctx, dbURL)

@@ -73,6 +73,15 @@ func (t *turn) accountName() string { return t.account.LocalName(string(t.lang))
 func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inbound) ([]bridge.Reply, error) {
 	var replies []bridge.Reply
 	err := r.store.Tx(ctx, func(tx *models.Store) error {
+		if in.Once != nil {
+			fresh, err := tx.ClaimWeChatNonce(ctx, a.ID, in.Once.TS, in.Once.Nonce, in.Once.Expires)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				return bridge.ErrReplayed
+			}
+		}
 		var err error
 		replies, err = r.handle(ctx, tx, a, in)
 		return err
