@@ -131,7 +131,9 @@ func loopback(t testing.TB) *http.Client {
 // workers.
 func start(t *testing.T, dbURL string) *apptest.App {
 	stopped := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	return apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Feeds.Now = func() time.Time { return stopped } })
+	a := apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Feeds.Now = func() time.Time { return stopped } })
+	a.StartWorkers(t)
+	return a
 }
 
 // pollJobs counts the poll jobs ever queued.

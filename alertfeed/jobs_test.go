@@ -49,6 +49,7 @@ func pollJobsOf(t *testing.T, a *apptest.App, feedID int64) int {
 func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Feeds.Timeout = time.Hour })
+		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
 		owner := fx.Member(models.RoleOwner)

@@ -46,6 +46,7 @@ func TestStopFinishesTheBatchInFlight(t *testing.T) {
 		release := sync.OnceFunc(func() { close(ch.release) })
 		defer release() // a failing test must not leave the send hanging
 		a := apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Channels = []broadcast.Channel{ch} })
+		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx, owner := context.Background(), fx.Member(models.RoleOwner)
 		for i := range followers {

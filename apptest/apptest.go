@@ -102,28 +102,30 @@ func adminDB(t testing.TB) *sql.DB {
 }
 
 // newPostgresDatabase creates a database with the given CREATE DATABASE
-// options (a template) for the test, drops it afterwards and returns its
-// URL.
+// options (a template) for the test and returns its URL. It is dropped
+// when the package's tests are over (Main), not when the test ends: see
+// dropDatabases. Its name carries this process's id, for that.
+//
+// Commits on it do not wait for the write-ahead log to reach the disk
+// (synchronous_commit=off): a test database need not survive a crash of
+// the server, and the tests' many small transactions would otherwise
+// each wait for an fsync. A crash of Plaza itself loses nothing either
+// way, which is what the crash tests check.
 func newPostgresDatabase(t testing.TB, db *sql.DB, options string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	name := "plaza_test_" + strings.ToLower(auth.GeneratePassword()[:12])
+	name := fmt.Sprintf("%s%d_%s", testDatabasePrefix, os.Getpid(), strings.ToLower(auth.GeneratePassword()[:12]))
 	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name+" "+options); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-		}
-	})
 	u, err := url.Parse(PostgresAdminURL())
 	if err != nil {
 		t.Fatalf("parse %s: %v", PostgresAdminURL(), err)
 	}
 	u.Path = "/" + name
+	// %20, not +: pgx reads the query without turning + into a space.
+	u.RawQuery = strings.TrimPrefix(u.RawQuery+"&options=-c%20synchronous_commit%3Doff", "&")
 	return u.String()
 }
 
@@ -132,6 +134,8 @@ type App struct {
 	*app.App
 	Server *httptest.Server
 	URL    string
+
+	working bool // the background workers run (StartWorkers)
 }
 
 // Config is the configuration tests run with.
@@ -152,8 +156,11 @@ func Config(dbURL string) config.Config {
 	}
 }
 
-// Start runs Plaza on dbURL, with its background workers, until the test
-// ends.
+// Start runs Plaza on dbURL behind a test server until the test ends,
+// without its background workers: jobs stay queued and broadcasts unsent
+// until the test starts the workers (App.StartWorkers) or does the work
+// itself. Most tests only look at pages and the database, and an idle app
+// leaves the machine to the tests that run beside it.
 func Start(t testing.TB, dbURL string) *App {
 	t.Helper()
 	return StartWith(t, dbURL, nil)
@@ -187,20 +194,36 @@ func StartOptions(t testing.TB, dbURL string, configure func(*config.Config), op
 	if err != nil {
 		t.Fatalf("start plaza: %v", err)
 	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatalf("start workers: %v", err)
-	}
 	srv := httptest.NewServer(a.Handler)
+	ta := &App{App: a, Server: srv, URL: srv.URL}
 	t.Cleanup(func() {
 		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Stop(ctx); err != nil {
-			t.Logf("stop workers: %v", err)
+		if ta.working {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := a.Stop(ctx); err != nil {
+				t.Logf("stop workers: %v", err)
+			}
 		}
 		a.Close()
 	})
-	return &App{App: a, Server: srv, URL: srv.URL}
+	return ta
+}
+
+// StartWorkers runs the app's background workers from now until the test
+// ends: the job queue (mail, publications, digests, feed polls, and the
+// leader's periodic scans and housekeeping) and the broadcast engine. A
+// test about what they do calls it; they stop after the server, as in
+// `plaza serve`.
+func (a *App) StartWorkers(t testing.TB) {
+	t.Helper()
+	if a.working {
+		return
+	}
+	if err := a.App.Start(context.Background()); err != nil {
+		t.Fatalf("start workers: %v", err)
+	}
+	a.working = true
 }
 
 type testWriter struct{ t testing.TB }

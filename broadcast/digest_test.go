@@ -27,6 +27,7 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		}
 		defer sink.Close()
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
+		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
 		digest, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh", nil, nil)
@@ -138,6 +139,7 @@ func TestDigestsWaitForTheChannelRateLimit(t *testing.T) {
 			c.SMTPURL = sink.URL()
 			c.ChannelRates = map[string]float64{models.ChannelEmail: 1}
 		}, func(o *app.Options) { o.Broadcast.Now = clock.Now })
+		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
 		e := &env{t: t, app: a, fx: fx, ctx: ctx}

@@ -121,6 +121,7 @@ func start(t *testing.T, dbURL string, tune func(*app.Options), cfg func(*config
 			tune(o)
 		}
 	})
+	a.StartWorkers(t) // these tests are about the running engine
 	return &env{t: t, app: a, fx: apptest.Seed(t, a), ch: ch, ctx: context.Background()}
 }
 
@@ -709,7 +710,7 @@ func TestTwoInstancesShareTheWorkWithoutDoubleSending(t *testing.T) {
 		apptest.StartOptions(t, dbURL, nil, func(o *app.Options) {
 			o.Channels = []broadcast.Channel{second}
 			o.Broadcast.BatchSize = 20
-		})
+		}).StartWorkers(t)
 		e.ch.delay, second.delay = time.Millisecond, time.Millisecond
 		fs := e.followers(400)
 		_, b := e.publish(general("Shared"))

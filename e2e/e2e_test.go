@@ -224,6 +224,7 @@ func TestJourneys(t *testing.T) {
 		}
 		defer sink.Close()
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
+		a.StartWorkers(t) // the journeys wait for mail and broadcasts
 		ctx := context.Background()
 		if _, err := a.Store.CreateUser(ctx, models.NewUser{Email: "admin@city.test", Name: "Admin", Password: apptest.Password, IsAdmin: true}); err != nil {
 			t.Fatal(err)
@@ -368,6 +369,7 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 	chromium(t)
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
+		a.StartWorkers(t) // the journeys wait for mail and broadcasts
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "a@example.org", "", "zh", nil, nil); err != nil {

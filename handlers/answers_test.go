@@ -145,6 +145,7 @@ func TestAnswerReplacementAttack(t *testing.T) {
 func TestAnswerRevisionConfirmedByMail(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a, sink := startWithSink(t, dbURL)
+		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")
 		path := fmt.Sprintf("/@metro/projects/%d", p.ID)

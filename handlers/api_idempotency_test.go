@@ -21,6 +21,7 @@ import (
 func TestIdempotencyKeyLeaseAndExpiry(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
+		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		tok, plain, err := a.Store.CreateAPIToken(ctx, f.Member(models.RoleOwner), "Ops", models.APIScopes())

@@ -310,6 +310,7 @@ func TestChatBroadcasts(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		w := startChat(t, dbURL, func(s *models.ChatSettings) { s.TemplateID = "tpl-notice-1" })
 		a, f := w.a, w.f
+		a.StartWorkers(t)
 		ctx := context.Background()
 		// oNear wrote today: a customer-service message reaches them.
 		// oFar follows but never wrote: only the template can.
@@ -363,6 +364,7 @@ func TestWeChatMassSend(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		w := startChat(t, dbURL, nil)
 		a, f := w.a, w.f
+		a.StartWorkers(t)
 		ctx := context.Background()
 		replyText(t, w.wechat(t, wechattest.Text("oNear", "1", "hello")))
 		for _, who := range []struct{ id, lang string }{{"oFar1", "en"}, {"oFar2", "en"}, {"oFar3", "en"}, {"oZh", "zh"}} {

@@ -59,6 +59,7 @@ func waitMail(t *testing.T, sink *smtpsink.Server, to, subject string) smtpsink.
 func TestFollowRoundTrip(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a, sink := startWithSink(t, dbURL)
+		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		code, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
@@ -234,6 +235,7 @@ func TestBouncedAddress(t *testing.T) {
 		}
 		t.Cleanup(func() { sink.Close() })
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
+		a.StartWorkers(t)
 		apptest.Seed(t, a)
 		c := a.Client(t)
 		for _, addr := range []string{"gone@example.org", "here@example.org"} {

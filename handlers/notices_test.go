@@ -46,6 +46,7 @@ func newestNotice(t *testing.T, a *apptest.App) *models.Notice {
 func TestNoticeEditorAndPublishing(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
+		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		for i := range 3 {
@@ -196,6 +197,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
+		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		// Webhook followers of an account without a webhook: every

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	apptest.Main(m)
 }
 
 // sink is the receiving end of an account's webhook: it checks every
