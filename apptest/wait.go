@@ -15,15 +15,24 @@ const (
 	maxPause   = 50 * time.Millisecond
 )
 
-func nextPause(d time.Duration) time.Duration { return min(2*d, maxPause) }
+func nextPause(d, most time.Duration) time.Duration { return min(2*d, most) }
 
 // Eventually calls done until it returns true and reports whether it did
 // within the given time. done is called at once, then after pauses growing
 // from 1 ms to 50 ms, and a last time at the deadline. It runs on the
 // caller's goroutine, so it may call t.Fatal itself.
 func Eventually(within time.Duration, done func() bool) bool {
+	return EventuallyEvery(within, maxPause, done)
+}
+
+// EventuallyEvery is Eventually with pauses of at most every (and at
+// least 1 ms), for a test that acts on the condition while the work it
+// watches goes on, so that how soon it notices matters: a count of
+// messages sent before it cancels or kills the sender.
+func EventuallyEvery(within, every time.Duration, done func() bool) bool {
+	every = max(every, firstPause)
 	deadline := time.Now().Add(within)
-	for pause := firstPause; ; pause = nextPause(pause) {
+	for pause := firstPause; ; pause = nextPause(pause, every) {
 		if done() {
 			return true
 		}

@@ -99,17 +99,30 @@ func TestWaitForFailsAtTheDeadline(t *testing.T) {
 	if n := 0; !Eventually(10*time.Second, func() bool { n++; return n == 3 }) {
 		t.Fatal("Eventually missed a condition that held")
 	}
+	if n := 0; !EventuallyEvery(10*time.Second, 5*time.Millisecond, func() bool { n++; return n == 3 }) ||
+		EventuallyEvery(within, 5*time.Millisecond, func() bool { return false }) {
+		t.Fatal("EventuallyEvery got a condition wrong")
+	}
 }
 
-func TestPausesGrowToFiftyMilliseconds(t *testing.T) {
-	var got []time.Duration
-	for d := firstPause; len(got) < 9; d = nextPause(d) {
-		got = append(got, d)
+func TestPausesGrow(t *testing.T) {
+	pauses := func(most time.Duration) []time.Duration {
+		var got []time.Duration
+		for d := firstPause; len(got) < 9; d = nextPause(d, most) {
+			got = append(got, d)
+		}
+		return got
 	}
-	want := []time.Duration{1, 2, 4, 8, 16, 32, 50, 50, 50}
-	for i := range want {
-		if got[i] != want[i]*time.Millisecond {
-			t.Fatalf("pauses %v, want %v ms", got, want)
+	for most, want := range map[time.Duration][]time.Duration{
+		maxPause:              {1, 2, 4, 8, 16, 32, 50, 50, 50},
+		5 * time.Millisecond:  {1, 2, 4, 5, 5, 5, 5, 5, 5},
+		20 * time.Millisecond: {1, 2, 4, 8, 16, 20, 20, 20, 20},
+	} {
+		got := pauses(most)
+		for i := range want {
+			if got[i] != want[i]*time.Millisecond {
+				t.Fatalf("pauses up to %v: %v, want %v ms", most, got, want)
+			}
 		}
 	}
 }
