@@ -179,7 +179,7 @@ func (e *env) broadcast(id int64) *models.Broadcast {
 func (e *env) waitStatus(id int64, status string, within time.Duration) *models.Broadcast {
 	e.t.Helper()
 	var b *models.Broadcast
-	if !apptest.Eventually(within, func() bool { b = e.broadcast(id); return b.Status == status }) {
+	if !apptest.EventuallyEvery(within, 20*time.Millisecond, func() bool { b = e.broadcast(id); return b.Status == status }) {
 		e.t.Fatalf("broadcast %d is %s after %v, want %s (%+v)", id, b.Status, within, status, *b)
 	}
 	return b
@@ -191,7 +191,7 @@ func (e *env) waitSettled(id int64, within time.Duration) *models.Broadcast {
 	e.t.Helper()
 	var sending int64
 	var b *models.Broadcast
-	if !apptest.Eventually(within, func() bool {
+	if !apptest.EventuallyEvery(within, 20*time.Millisecond, func() bool {
 		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'sending'`, id).
 			Scan(&sending).Error; err != nil {
 			e.t.Fatal(err)
@@ -207,7 +207,7 @@ func (e *env) waitSettled(id int64, within time.Duration) *models.Broadcast {
 // waitSent waits until the channel has sent n messages.
 func (e *env) waitSent(n int, within time.Duration) {
 	e.t.Helper()
-	if !apptest.Eventually(within, func() bool { return e.ch.count() >= n }) {
+	if !apptest.EventuallyEvery(within, 5*time.Millisecond, func() bool { return e.ch.count() >= n }) {
 		e.t.Fatalf("%d messages sent after %v, want %d", e.ch.count(), within, n)
 	}
 }
@@ -728,7 +728,7 @@ func TestCancelLeavesNothingWaiting(t *testing.T) {
 		e.followers(60)
 		_, b := e.publish(general("Never arrives"))
 		// A batch and more retried, the next in flight.
-		if !apptest.Eventually(20*time.Second, func() bool { return tries.Load() >= 15 }) {
+		if !apptest.EventuallyEvery(20*time.Second, 5*time.Millisecond, func() bool { return tries.Load() >= 15 }) {
 			t.Fatalf("%d messages tried", tries.Load())
 		}
 		if _, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil {

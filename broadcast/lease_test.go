@@ -133,7 +133,7 @@ func TestEmergencyOfAnotherAccountIsNotHeldUp(t *testing.T) {
 		}
 		_, slow := e.publish(general("Timetable change"))
 		// Both ordinary workers hold a claim, all their slots waiting.
-		if !apptest.Eventually(20*time.Second, func() bool { return stuck.Load() >= 8 }) {
+		if !apptest.EventuallyEvery(20*time.Second, 5*time.Millisecond, func() bool { return stuck.Load() >= 8 }) {
 			t.Fatalf("only %d sends started", stuck.Load())
 		}
 		urgent := e.publishAs(m, safety, extreme("Flash flood"))
