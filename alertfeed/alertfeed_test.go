@@ -146,19 +146,6 @@ func pollJobs(t *testing.T, a *apptest.App) int64 {
 	return n
 }
 
-// waitFor waits until ok holds; the deadline only ends a test that would
-// otherwise hang.
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestPollingAFeed(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		a := start(t, dbURL)
@@ -302,7 +289,7 @@ func TestPollingAFeed(t *testing.T) {
 		if n := pollJobs(t, a); n != 1 {
 			t.Fatalf("%d poll jobs queued for one due feed", n)
 		}
-		waitFor(t, "the queued poll", func() bool {
+		apptest.WaitFor(t, 30*time.Second, "the queued poll", func() bool {
 			src.mu.Lock()
 			defer src.mu.Unlock()
 			return src.gets > before

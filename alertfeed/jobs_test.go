@@ -94,7 +94,7 @@ func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 		if err := a.Store.SaveAlertFeed(ctx, owner, ferry, models.AlertFeedInput{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the other feed's notice", func() bool {
+		apptest.WaitFor(t, 30*time.Second, "the other feed's notice", func() bool {
 			var n int64
 			a.Store.DB().Model(&models.Notice{}).Where("account_id = ? AND status = ?", ferry.ID, models.NoticePublished).Count(&n)
 			return n == 1
@@ -106,7 +106,7 @@ func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 		// The hanging feed's turn comes again while its poll still hangs:
 		// the scan claims it, but its poll is not queued a second time.
 		a.Store.DB().Exec(`UPDATE alert_feeds SET next_poll_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Minute), hung.ID)
-		waitFor(t, "the scan to claim the hanging feed again", func() bool {
+		apptest.WaitFor(t, 30*time.Second, "the scan to claim the hanging feed again", func() bool {
 			f, err := a.Store.AlertFeedByID(ctx, hung.ID)
 			return err == nil && f.NextPollAt.After(time.Now())
 		})

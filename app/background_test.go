@@ -62,19 +62,18 @@ func TestScanEnqueuesADueNoticeOnce(t *testing.T) {
 				t.Error(err)
 			}
 		}()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			bs, err := a.BroadcastService.ForNotice(ctx, n.ID)
-			if err != nil {
+		var bs []models.Broadcast
+		if !apptest.Eventually(20*time.Second, func() bool {
+			var err error
+			if bs, err = a.BroadcastService.ForNotice(ctx, n.ID); err != nil {
 				t.Fatal(err)
 			}
-			if len(bs) == 1 {
-				break
-			}
-			if len(bs) > 1 || time.Now().After(deadline) {
+			if len(bs) > 1 {
 				t.Fatalf("%d broadcasts of the scheduled notice", len(bs))
 			}
-			time.Sleep(20 * time.Millisecond)
+			return len(bs) == 1
+		}) {
+			t.Fatalf("%d broadcasts of the scheduled notice", len(bs))
 		}
 		if k, err := a.EnqueueDuePublications(ctx); err != nil || k != 0 {
 			t.Fatalf("scan after publishing: %d, %v", k, err)

@@ -86,11 +86,7 @@ func scheduledDelays(b *testing.B, dbURL string, n int) []time.Duration {
 	}
 	deadline := first.Add(time.Duration(n)*1370*time.Millisecond + 30*time.Second)
 	delays := map[int64]time.Duration{}
-	for len(delays) < n {
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d scheduled notices published", len(delays), n)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !apptest.Eventually(time.Until(deadline), func() bool {
 		var bs []models.Broadcast
 		if err := a.Store.DB().Where("kind = ?", models.KindPublish).Find(&bs).Error; err != nil {
 			b.Fatal(err)
@@ -100,6 +96,9 @@ func scheduledDelays(b *testing.B, dbURL string, n int) []time.Duration {
 				delays[br.NoticeID] = br.CreatedAt.Sub(at)
 			}
 		}
+		return len(delays) >= n
+	}) {
+		b.Fatalf("%d of %d scheduled notices published", len(delays), n)
 	}
 	out := make([]time.Duration, 0, n)
 	for _, d := range delays {

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
 )
@@ -86,20 +87,15 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 			t.Fatalf("digest %q:\n%s", m.Subject, m.Text)
 		}
 		for _, b := range held {
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				got := e.broadcast(b.ID)
-				if got.Held == 0 && got.Sent == 2 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("after the digest: %+v", got)
-				}
-				time.Sleep(20 * time.Millisecond)
+			var got *models.Broadcast
+			if !apptest.Eventually(5*time.Second, func() bool { got = e.broadcast(b.ID); return got.Held == 0 && got.Sent == 2 }) {
+				t.Fatalf("after the digest: %+v", got)
 			}
 			e.checkLedger(b.ID)
 		}
-		time.Sleep(300 * time.Millisecond)
+		// The digest scan runs again, and any digest it queued has run.
+		apptest.WaitForLaterJob(t, a.Store.DB(), jobs.ScanDigests{}.Kind(), 20*time.Second)
+		apptest.WaitForJobsDone(t, a.Store.DB(), jobs.Digest{}.Kind(), 20*time.Second)
 		n := 0
 		for _, m := range sink.Messages() {
 			if strings.Contains(m.Subject, "摘要") {
@@ -201,19 +197,15 @@ func TestDigestsWaitForTheChannelRateLimit(t *testing.T) {
 
 		// Time moves again: one token a second, one digest each.
 		clock.at.Store(nil)
-		deadline2 := time.Now().Add(30 * time.Second)
-		for len(digests()) < len(readers) {
-			if time.Now().After(deadline2) {
-				t.Fatalf("digests after the bucket refilled: %v", digests())
-			}
-			time.Sleep(50 * time.Millisecond)
+		if !apptest.Eventually(30*time.Second, func() bool { return len(digests()) >= len(readers) }) {
+			t.Fatalf("digests after the bucket refilled: %v", digests())
 		}
 		for to, n := range digests() {
 			if n != 1 {
 				t.Fatalf("%s got %d digests", to, n)
 			}
 		}
-		waitFor(t, "the held deliveries recorded as sent", 10*time.Second, func() bool {
+		apptest.WaitFor(t, 10*time.Second, "the held deliveries recorded as sent", func() bool {
 			got := e.broadcast(b.ID)
 			return got.Held == 0 && got.Sent == 3
 		})

@@ -179,50 +179,37 @@ func (e *env) broadcast(id int64) *models.Broadcast {
 
 func (e *env) waitStatus(id int64, status string, within time.Duration) *models.Broadcast {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		b := e.broadcast(id)
-		if b.Status == status {
-			return b
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("broadcast %d is %s after %v, want %s (%+v)", id, b.Status, within, status, *b)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var b *models.Broadcast
+	if !apptest.EventuallyEvery(within, 20*time.Millisecond, func() bool { b = e.broadcast(id); return b.Status == status }) {
+		e.t.Fatalf("broadcast %d is %s after %v, want %s (%+v)", id, b.Status, within, status, *b)
 	}
+	return b
 }
 
 // waitSettled waits until no delivery of broadcast id is claimed and its
 // counters account for every delivery.
 func (e *env) waitSettled(id int64, within time.Duration) *models.Broadcast {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		var sending int64
+	var sending int64
+	var b *models.Broadcast
+	if !apptest.EventuallyEvery(within, 20*time.Millisecond, func() bool {
 		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'sending'`, id).
 			Scan(&sending).Error; err != nil {
 			e.t.Fatal(err)
 		}
-		b := e.broadcast(id)
-		if sending == 0 && b.Sent+b.Failed+b.Dead+b.Skipped+b.Held == b.Total {
-			return b
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("broadcast %d not settled after %v: %d deliveries claimed, %+v", id, within, sending, *b)
-		}
-		time.Sleep(20 * time.Millisecond)
+		b = e.broadcast(id)
+		return sending == 0 && b.Sent+b.Failed+b.Dead+b.Skipped+b.Held == b.Total
+	}) {
+		e.t.Fatalf("broadcast %d not settled after %v: %d deliveries claimed, %+v", id, within, sending, *b)
 	}
+	return b
 }
 
 // waitSent waits until the channel has sent n messages.
 func (e *env) waitSent(n int, within time.Duration) {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
-	for e.ch.count() < n {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%d messages sent after %v, want %d", e.ch.count(), within, n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !apptest.EventuallyEvery(within, 5*time.Millisecond, func() bool { return e.ch.count() >= n }) {
+		e.t.Fatalf("%d messages sent after %v, want %d", e.ch.count(), within, n)
 	}
 }
 
@@ -673,14 +660,13 @@ func TestScheduledNoticePublishesItselfAndExpires(t *testing.T) {
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		var bs []models.Broadcast
-		for len(bs) == 0 || bs[0].Status != models.BroadcastDone {
-			if time.Now().After(deadline) {
-				t.Fatalf("scheduled notice not delivered: %+v", bs)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if !apptest.Eventually(time.Until(deadline), func() bool {
 			if bs, err = e.app.BroadcastService.ForNotice(e.ctx, n.ID); err != nil {
 				t.Fatal(err)
 			}
+			return len(bs) > 0 && bs[0].Status == models.BroadcastDone
+		}) {
+			t.Fatalf("scheduled notice not delivered: %+v", bs)
 		}
 		if bs[0].Sent != 5 || e.ch.count() != 5 {
 			t.Fatalf("scheduled broadcast = %+v", bs[0])
@@ -689,16 +675,13 @@ func TestScheduledNoticePublishesItselfAndExpires(t *testing.T) {
 		if err := e.app.Store.DB().Exec(`UPDATE notices SET expires_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), n.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		for {
-			var got models.Notice
+		var got models.Notice
+		if !apptest.Eventually(time.Until(deadline), func() bool {
+			got = models.Notice{}
 			e.app.Store.DB().First(&got, n.ID)
-			if got.Status == models.NoticeExpired {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("notice still %s after its expiry", got.Status)
-			}
-			time.Sleep(50 * time.Millisecond)
+			return got.Status == models.NoticeExpired
+		}) {
+			t.Fatalf("notice still %s after its expiry", got.Status)
 		}
 	})
 }
@@ -746,24 +729,18 @@ func TestCancelLeavesNothingWaiting(t *testing.T) {
 		e.followers(60)
 		_, b := e.publish(general("Never arrives"))
 		// A batch and more retried, the next in flight.
-		for deadline := time.Now().Add(20 * time.Second); tries.Load() < 15; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d messages tried", tries.Load())
-			}
+		if !apptest.EventuallyEvery(20*time.Second, 5*time.Millisecond, func() bool { return tries.Load() >= 15 }) {
+			t.Fatalf("%d messages tried", tries.Load())
 		}
 		if _, err := e.app.BroadcastService.Cancel(e.ctx, e.owner(), e.fx.Account, b.ID); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			got := e.checkLedger(b.ID)
-			if got["queued"] == 0 && got["sending"] == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("deliveries still waiting in a cancelled broadcast: %v", got)
-			}
-			time.Sleep(50 * time.Millisecond)
+		var ledger map[string]int64
+		if !apptest.Eventually(5*time.Second, func() bool {
+			ledger = e.checkLedger(b.ID)
+			return ledger["queued"] == 0 && ledger["sending"] == 0
+		}) {
+			t.Fatalf("deliveries still waiting in a cancelled broadcast: %v", ledger)
 		}
 		if got := e.broadcast(b.ID); got.Remaining() != 0 || got.Skipped != 60 || got.Status != models.BroadcastCancelled {
 			t.Fatalf("cancelled broadcast: %+v", got)

@@ -101,18 +101,6 @@ func (h *hangingFeed) release() {
 	h.srv.Close()
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestScheduledNoticePublishesWhileSMTPAndFeedHang: with every mail
 // worker stuck on an SMTP server that never answers and the alert feed
 // poll stuck on a feed that never answers, a scheduled notice is still
@@ -140,8 +128,8 @@ func TestScheduledNoticePublishesWhileSMTPAndFeedHang(t *testing.T) {
 		if err := e.app.Store.SaveAlertFeed(e.ctx, e.owner(), e.fx.Account, models.AlertFeedInput{URL: feed.srv.URL, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "every mail worker connected to the blackhole", 20*time.Second, func() bool { return hole.accepted.Load() >= mailWorkers })
-		waitFor(t, "the feed poll reached the feed", 20*time.Second, func() bool { return feed.entered.Load() >= 1 })
+		apptest.WaitFor(t, 20*time.Second, "every mail worker connected to the blackhole", func() bool { return hole.accepted.Load() >= mailWorkers })
+		apptest.WaitFor(t, 20*time.Second, "the feed poll reached the feed", func() bool { return feed.entered.Load() >= 1 })
 
 		in := general("On time")
 		// Kept to the second: at least a second ahead.
@@ -154,7 +142,7 @@ func TestScheduledNoticePublishesWhileSMTPAndFeedHang(t *testing.T) {
 		if _, b, err := e.app.Store.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in); err != nil || b != nil {
 			t.Fatalf("schedule: %v, broadcast %v", err, b)
 		}
-		waitFor(t, "the scheduled notice published and delivered", 20*time.Second, func() bool {
+		apptest.WaitFor(t, 20*time.Second, "the scheduled notice published and delivered", func() bool {
 			bs, err := e.app.BroadcastService.ForNotice(e.ctx, n.ID)
 			return err == nil && len(bs) == 1 && bs[0].Status == models.BroadcastDone && bs[0].Sent == 3
 		})

@@ -246,27 +246,21 @@ func TestBouncedAddress(t *testing.T) {
 		waitMail(t, sink, "here@example.org", "Confirm")
 		deadline := time.Now().Add(15 * time.Second)
 		var fl models.Follower
-		for time.Now().Before(deadline) {
+		apptest.Eventually(time.Until(deadline), func() bool {
 			a.DB.Gorm.Where("address = ?", "gone@example.org").First(&fl)
-			if fl.Status == models.StatusBounced {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return fl.Status == models.StatusBounced
+		})
 		if fl.Status != models.StatusBounced {
 			t.Fatalf("refused address has status %q, want bounced", fl.Status)
 		}
 		// The refused message's job ends cancelled (River records job states
 		// a moment after the work), never retryable.
 		var cancelled, retryable int64
-		for time.Now().Before(deadline) {
+		apptest.Eventually(time.Until(deadline), func() bool {
 			a.DB.Gorm.Table("river_job").Where("kind = 'follower_mail' AND state = 'cancelled'").Count(&cancelled)
 			a.DB.Gorm.Table("river_job").Where("kind = 'follower_mail' AND state = 'retryable'").Count(&retryable)
-			if cancelled == 1 || retryable > 0 {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return cancelled == 1 || retryable > 0
+		})
 		if cancelled != 1 || retryable != 0 {
 			t.Fatalf("mail jobs: %d cancelled, %d retryable; want the refused one cancelled and none retried", cancelled, retryable)
 		}

@@ -18,20 +18,17 @@ import (
 // waitBroadcast polls until the notice's newest broadcast is done.
 func waitBroadcast(t *testing.T, a *apptest.App, noticeID int64) models.Broadcast {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		bs, err := a.BroadcastService.ForNotice(context.Background(), noticeID)
-		if err != nil {
+	var bs []models.Broadcast
+	if !apptest.Eventually(20*time.Second, func() bool {
+		var err error
+		if bs, err = a.BroadcastService.ForNotice(context.Background(), noticeID); err != nil {
 			t.Fatal(err)
 		}
-		if len(bs) > 0 && (bs[0].Status == models.BroadcastDone || bs[0].Status == models.BroadcastCancelled) {
-			return bs[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("broadcast of notice %d not done: %+v", noticeID, bs)
-		}
-		time.Sleep(30 * time.Millisecond)
+		return len(bs) > 0 && (bs[0].Status == models.BroadcastDone || bs[0].Status == models.BroadcastCancelled)
+	}) {
+		t.Fatalf("broadcast of notice %d not done: %+v", noticeID, bs)
 	}
+	return bs[0]
 }
 
 func newestNotice(t *testing.T, a *apptest.App) *models.Notice {

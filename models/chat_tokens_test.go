@@ -75,14 +75,21 @@ func TestSQLiteTransactionsQueue(t *testing.T) {
 	s := a.Store
 	held := make(chan struct{})
 	release := make(chan struct{})
+	first := make(chan error, 1)
 	go func() {
-		_ = s.Tx(context.Background(), func(*models.Store) error {
+		first <- s.Tx(context.Background(), func(*models.Store) error {
 			close(held)
 			<-release
 			return nil
 		})
 	}()
-	<-held
+	select {
+	case <-held:
+	case err := <-first:
+		t.Fatalf("the first transaction ended before it began: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first transaction did not begin")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	err := s.Tx(ctx, func(*models.Store) error { return nil })

@@ -441,6 +441,9 @@ func TestImportApply(t *testing.T) {
 
 		// Re-importing the same file: every row unchanged or rejected as
 		// before, and applying it changes nothing at all.
+		// The clock moves on first, so a row rewritten with the same
+		// values would still show in updated_at: a fixed pause is right,
+		// as the passing of time is itself what the check needs.
 		time.Sleep(10 * time.Millisecond)
 		p2 := w.create(t, file)
 		for k, v := range want {
@@ -462,7 +465,8 @@ func TestImportApply(t *testing.T) {
 			t.Fatalf("re-import recorded %d follow events", got-events)
 		}
 
-		// A changed file updates only the rows that changed.
+		// A changed file updates only the rows that changed (the clock
+		// moves on first, as above, so a needless rewrite would show).
 		time.Sleep(10 * time.Millisecond)
 		changed := strings.Replace(file, "New One,en,donor;north", "New One,en,donor", 1)
 		changed = strings.Replace(changed, "新二,zh,,", "王新二,zh,,", 1)

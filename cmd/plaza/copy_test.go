@@ -30,17 +30,12 @@ func drainQueue(t *testing.T, dbURL string) {
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var pending int64
+	var pending int64
+	if !apptest.Eventually(30*time.Second, func() bool {
 		a.DB.SQL.QueryRow(`SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`).Scan(&pending)
-		if pending == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d jobs still pending", pending)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return pending == 0
+	}) {
+		t.Fatalf("%d jobs still pending", pending)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -167,30 +167,24 @@ func (r *broadcastRun) command(addr string, workers, batch int) *exec.Cmd {
 }
 
 func (r *broadcastRun) waitSent(n int, deadline time.Time) {
-	for r.rcv.count() < n {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("only %d messages arrived", r.rcv.count())
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !apptest.EventuallyEvery(time.Until(deadline), 5*time.Millisecond, func() bool { return r.rcv.count() >= n }) {
+		r.t.Fatalf("only %d messages arrived", r.rcv.count())
 	}
 }
 
 func (r *broadcastRun) waitDone(deadline time.Time) {
-	for {
-		var got models.Broadcast
+	var got models.Broadcast
+	if !apptest.Eventually(time.Until(deadline), func() bool {
+		got = models.Broadcast{}
 		if err := r.a.Store.DB().First(&got, r.broadcast.ID).Error; err != nil {
 			r.t.Fatal(err)
 		}
-		if got.Status == models.BroadcastDone {
-			if got.Sent != int64(r.followers) {
-				r.t.Fatalf("broadcast done with %+v", got)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("broadcast not done: %+v (sink has %d)", got, r.rcv.count())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return got.Status == models.BroadcastDone
+	}) {
+		r.t.Fatalf("broadcast not done: %+v (sink has %d)", got, r.rcv.count())
+	}
+	if got.Sent != int64(r.followers) {
+		r.t.Fatalf("broadcast done with %+v", got)
 	}
 }
 

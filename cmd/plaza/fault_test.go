@@ -8,12 +8,14 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/auth"
 )
 
@@ -98,6 +100,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 
 	var mu sync.Mutex
 	statuses := map[int]int{}
+	var unavailable [4]int // 503s each worker got
 	var acknowledged []string
 	var failures []string
 	stop := make(chan struct{})
@@ -123,6 +126,9 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 				page.Body.Close()
 				mu.Lock()
 				statuses[page.StatusCode]++
+				if page.StatusCode == http.StatusServiceUnavailable {
+					unavailable[w]++
+				}
 				mu.Unlock()
 				m := csrfRE.FindStringSubmatch(string(body))
 				if page.StatusCode != 200 || m == nil {
@@ -146,6 +152,9 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 				resp.Body.Close()
 				mu.Lock()
 				statuses[resp.StatusCode]++
+				if resp.StatusCode == http.StatusServiceUnavailable {
+					unavailable[w]++
+				}
 				if resp.StatusCode == 200 && strings.Contains(string(rb), "Check your inbox") {
 					acknowledged = append(acknowledged, address)
 				}
@@ -156,27 +165,56 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(time.Second)
-	pg.stop()
-	// While it is down: 503 from /readyz and from pages, quickly.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusServiceUnavailable {
-				break
+	// everyWorker says whether each worker has a follow acknowledged
+	// among acknowledged[from:].
+	everyWorker := func(from int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for w := range unavailable {
+			if !slices.ContainsFunc(acknowledged[from:], func(a string) bool { return strings.HasPrefix(a, fmt.Sprintf("w%d-", w)) }) {
+				return false
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz did not report the outage: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return true
 	}
-	time.Sleep(2 * time.Second)
+	acked := func() int { mu.Lock(); defer mu.Unlock(); return len(acknowledged) }
+	// The load runs: every worker has a follow acknowledged before the
+	// outage.
+	apptest.WaitFor(t, 20*time.Second, "a follow acknowledged for every worker before the outage", func() bool { return everyWorker(0) })
+	pg.stop()
+	// While it is down: 503 from /readyz and from pages, quickly.
+	var err error
+	if !apptest.Eventually(10*time.Second, func() bool {
+		var resp *http.Response
+		if resp, err = http.Get(base + "/readyz"); err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	}) {
+		t.Fatalf("/readyz did not report the outage: %v", err)
+	}
+	// The database stays down until every worker has had a request
+	// answered 503 since.
+	mu.Lock()
+	before := unavailable
+	mu.Unlock()
+	apptest.WaitFor(t, 20*time.Second, "a 503 for every worker during the outage", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for w := range unavailable {
+			if unavailable[w] == before[w] {
+				return false
+			}
+		}
+		return true
+	})
 	pg.start()
 	waitHealthy(t, base)
-	time.Sleep(time.Second)
+	// The load goes on until every worker has a follow acknowledged
+	// after the restart too.
+	restarted := acked()
+	apptest.WaitFor(t, 20*time.Second, "a follow acknowledged for every worker after the restart", func() bool { return everyWorker(restarted) })
 	close(stop)
 	wg.Wait()
 

@@ -725,28 +725,28 @@ func serveUntilHealthy(t *testing.T, dbURL string, extra ...string) (stdout *syn
 	t.Cleanup(func() { stop() })
 
 	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var err error
+	if !apptest.Eventually(10*time.Second, func() bool {
 		select {
 		case c := <-done:
 			t.Fatalf("serve exited with %d before answering\nstdout:\n%s\nstderr:\n%s", c, out.String(), errb.String())
 		default:
 		}
-		res, err := client.Get("http://" + addr + "/healthz")
-		if err == nil {
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				if strings.TrimSpace(string(body)) != "ok" {
-					t.Fatalf("/healthz answered %q", body)
-				}
-				break
-			}
+		var res *http.Response
+		if res, err = client.Get("http://" + addr + "/healthz"); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz did not answer 200 within 10 s (last error %v)\nstderr:\n%s", err, errb.String())
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		if strings.TrimSpace(string(body)) != "ok" {
+			t.Fatalf("/healthz answered %q", body)
+		}
+		return true
+	}) {
+		t.Fatalf("/healthz did not answer 200 within 10 s (last error %v)\nstderr:\n%s", err, errb.String())
 	}
 	return out, stop
 }

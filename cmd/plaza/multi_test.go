@@ -18,6 +18,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -245,23 +246,23 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		// notice publishes once.
 		deadline := time.Now().Add(60 * time.Second)
 		r.waitDone(deadline)
-		for {
-			bs, err := broadcast.NewService(s, nil).ForNotice(ctx, sched.ID)
-			if err != nil {
+		var bs []models.Broadcast
+		if !apptest.Eventually(time.Until(deadline), func() bool {
+			var err error
+			if bs, err = broadcast.NewService(s, nil).ForNotice(ctx, sched.ID); err != nil {
 				t.Fatal(err)
 			}
 			if len(bs) > 1 {
 				t.Fatalf("the scheduled notice was published %d times", len(bs))
 			}
-			if len(bs) == 1 && bs[0].Status == models.BroadcastDone {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the scheduled notice did not go out: %+v", bs)
-			}
-			time.Sleep(50 * time.Millisecond)
+			return len(bs) == 1 && bs[0].Status == models.BroadcastDone
+		}) {
+			t.Fatalf("the scheduled notice did not go out: %+v", bs)
 		}
-		time.Sleep(time.Second) // let the leader's scan run again
+		// The leader's scan runs again, and any publication it queued
+		// has run.
+		apptest.WaitForLaterJob(t, s.DB(), jobs.ScanScheduled{}.Kind(), 20*time.Second)
+		apptest.WaitForJobsDone(t, s.DB(), jobs.PublishNotice{}.Kind(), 20*time.Second)
 		if bs, _ := broadcast.NewService(s, nil).ForNotice(ctx, sched.ID); len(bs) != 1 {
 			t.Fatalf("the scheduled notice was published %d times", len(bs))
 		}
@@ -285,21 +286,17 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		r.rcv.mu.Unlock()
 		// Every WeChat follower got each of the two notices once, and the
 		// two instances shared one access token for them and the replies.
-		for {
-			bs, err := broadcast.NewService(s, nil).ForNotice(ctx, wn.ID)
-			if err != nil {
+		if !apptest.Eventually(time.Until(deadline), func() bool {
+			var err error
+			if bs, err = broadcast.NewService(s, nil).ForNotice(ctx, wn.ID); err != nil {
 				t.Fatal(err)
 			}
-			if len(bs) == 1 && bs[0].Status == models.BroadcastDone {
-				if bs[0].Sent != wxFollowers {
-					t.Fatalf("WeChat broadcast: %+v", bs[0])
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the WeChat notice did not go out: %+v", bs)
-			}
-			time.Sleep(50 * time.Millisecond)
+			return len(bs) == 1 && bs[0].Status == models.BroadcastDone
+		}) {
+			t.Fatalf("the WeChat notice did not go out: %+v", bs)
+		}
+		if bs[0].Sent != wxFollowers {
+			t.Fatalf("WeChat broadcast: %+v", bs[0])
 		}
 		perPerson := map[string]int{}
 		replies := 0
@@ -338,18 +335,15 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+	var err error
+	if !apptest.Eventually(20*time.Second, func() bool {
+		var resp *http.Response
+		if resp, err = http.Get(base + "/readyz"); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never became ready: %v", base, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}) {
+		t.Fatalf("%s never became ready: %v", base, err)
 	}
 }
