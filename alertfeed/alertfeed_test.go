@@ -147,7 +147,7 @@ func pollJobs(t *testing.T, a *apptest.App) int64 {
 }
 
 func TestPollingAFeed(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := start(t, dbURL)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -312,7 +312,7 @@ func TestPollingAFeed(t *testing.T) {
 // but every hop is dialled through the guard, so a feed on an allowed
 // address cannot send the poller on to an internal one.
 func TestRedirectsAreCheckedPerHop(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := start(t, dbURL)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()

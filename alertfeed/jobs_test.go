@@ -47,7 +47,7 @@ func pollJobsOf(t *testing.T, a *apptest.App, feedID int64) int {
 // The fetch timeout is longer than the test, so nothing but the queue's
 // concurrency can let the other feed through.
 func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartOptions(t, dbURL, nil, func(o *app.Options) { o.Feeds.Timeout = time.Hour })
 		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)

@@ -52,6 +52,15 @@ func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
 	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, MigratedPostgresURL(t)) })
 }
 
+// EachSeeded is Each on databases that already hold the fixtures (Seed
+// then finds them instead of making them): copies of a seeded template
+// made once per test process.
+func EachSeeded(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, SeededSQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, SeededPostgresURL(t)) })
+}
+
 // EachInTurn is Each with one run after the other, for tests that time
 // or load the machine themselves (a crash under load, a timeout).
 func EachInTurn(t *testing.T, fn func(t *testing.T, dbURL string)) {

@@ -23,10 +23,13 @@ type Fixtures struct {
 }
 
 // Seed creates the fixtures through the same model functions the studio
-// uses.
+// uses; on a database that already holds them (EachSeeded) it reads them.
 func Seed(t testing.TB, a *App) *Fixtures {
 	t.Helper()
 	ctx := context.Background()
+	if f := loadFixtures(t, a); f != nil {
+		return f
+	}
 	s := a.Store
 	// The first user is made as the studio makes one; the others share its
 	// password hash (argon2id, deliberately slow: hashing it seven times
@@ -85,4 +88,40 @@ func Seed(t testing.TB, a *App) *Fixtures {
 // organization.
 func (f *Fixtures) Member(r models.Role) *models.Member {
 	return &models.Member{User: f.ByRole[r], Org: f.Org, Role: r}
+}
+
+// loadFixtures reads the fixtures Seed made from the database, or returns
+// nil on a database without them.
+func loadFixtures(t testing.TB, a *App) *Fixtures {
+	t.Helper()
+	db := a.DB.Gorm
+	user := func(email string) *models.User {
+		var u models.User
+		if err := db.Where("email = ?", email).First(&u).Error; err != nil {
+			t.Fatalf("fixture user %s: %v", email, err)
+		}
+		return &u
+	}
+	var admins int64
+	if err := db.Model(&models.User{}).Where("email = ?", "admin@plaza.test").Count(&admins).Error; err != nil {
+		t.Fatalf("look for the fixtures: %v", err)
+	}
+	if admins == 0 {
+		return nil
+	}
+	f := &Fixtures{Admin: user("admin@plaza.test"), Org: &models.Organization{}, Other: &models.Organization{},
+		ByRole: map[models.Role]*models.User{}, Outside: user("owner@other.test"), Account: &models.Account{}}
+	for _, r := range models.AllRoles() {
+		f.ByRole[r] = user(string(r) + "@metro.test")
+	}
+	if err := db.Where("name = ?", "Metro Transit").First(f.Org).Error; err != nil {
+		t.Fatalf("fixture organization: %v", err)
+	}
+	if err := db.Where("name = ?", "Other Org").First(f.Other).Error; err != nil {
+		t.Fatalf("fixture organization: %v", err)
+	}
+	if err := db.Where("handle = ?", "metro").First(f.Account).Error; err != nil {
+		t.Fatalf("fixture account: %v", err)
+	}
+	return f
 }

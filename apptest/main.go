@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +35,20 @@ func Main(m *testing.M) {
 	if err := dropDatabases(); err != nil {
 		fmt.Fprintf(os.Stderr, "apptest: dropping the test databases: %v\n", err)
 	}
+	removeSeededFiles()
 	os.Exit(code)
+}
+
+// removeSeededFiles removes this process's seeded SQLite template and
+// those of processes no longer running.
+func removeSeededFiles() {
+	paths, _ := filepath.Glob(filepath.Join(os.TempDir(), "plaza-test-*-seeded.db"))
+	for _, path := range paths {
+		digits := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "plaza-test-"), "-seeded.db")
+		if pid, err := strconv.Atoi(digits); err == nil && (pid == os.Getpid() || !running(pid)) {
+			os.Remove(path)
+		}
+	}
 }
 
 // dropDatabases drops this process's test databases and those of

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -187,4 +188,94 @@ func postgresTemplate(ctx context.Context, db *sql.DB) (string, error) {
 		return "", err
 	}
 	return name, nil
+}
+
+// Seeding (Seed) takes longer than most tests that need it, so a test
+// process seeds one copy of each migrated template once, and tests that
+// want the fixtures (EachSeeded) get copies of that. The seeded templates
+// are this process's own, named after its id, since they hold what this
+// build's Seed makes; Main removes them with the test databases.
+
+// SeededSQLiteURL is a new SQLite database in the test's temporary
+// directory, migrated and seeded: a copy of this process's seeded
+// template file.
+func SeededSQLiteURL(t testing.TB) string {
+	t.Helper()
+	path := seededSQLitePath(os.Getpid())
+	if _, err := os.Stat(path); err != nil {
+		buildSeededSQLite(t, path)
+	}
+	dst := filepath.Join(t.TempDir(), "plaza.db")
+	if err := copyFile(path, dst); err != nil {
+		t.Fatalf("copy the seeded SQLite template: %v", err)
+	}
+	return "sqlite:" + dst
+}
+
+func seededSQLitePath(pid int) string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("plaza-test-%d-seeded.db", pid))
+}
+
+// buildSeededSQLite seeds a copy of the migrated template and renames it
+// to path: tests that build it side by side each rename a whole file.
+func buildSeededSQLite(t testing.TB, path string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "plaza-test-seed-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	build := filepath.Join(dir, "plaza.db")
+	tmpl, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("SQLite template: %v", err)
+	}
+	if err := copyFile(tmpl, build); err != nil {
+		t.Fatalf("copy the SQLite template: %v", err)
+	}
+	seedDatabase(t, "sqlite:"+build)
+	if err := os.Rename(build, path); err != nil {
+		t.Fatalf("seeded SQLite template: %v", err)
+	}
+}
+
+// SeededPostgresURL creates a migrated and seeded PostgreSQL database for
+// the test: a copy of this process's seeded template.
+func SeededPostgresURL(t testing.TB) string {
+	t.Helper()
+	db := adminDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name := fmt.Sprintf("%s%d_seeded", testDatabasePrefix, os.Getpid())
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n); err != nil {
+		t.Fatalf("seeded PostgreSQL template: %v", err)
+	}
+	if n == 0 {
+		build := MigratedPostgresURL(t)
+		seedDatabase(t, build)
+		u, err := url.Parse(build)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A test seeding beside this one may have renamed its copy first;
+		// this one is then left to Main.
+		if _, err := db.ExecContext(ctx, "ALTER DATABASE "+strings.TrimPrefix(u.Path, "/")+" RENAME TO "+name); err != nil &&
+			!strings.Contains(err.Error(), "already exists") {
+			t.Fatalf("seeded PostgreSQL template: %v", err)
+		}
+	}
+	return newPostgresDatabase(t, db, "TEMPLATE "+name)
+}
+
+// seedDatabase runs Seed on the migrated database at dbURL through an app
+// without workers or listener, and closes it.
+func seedDatabase(t testing.TB, dbURL string) {
+	t.Helper()
+	a, err := app.New(context.Background(), Config(dbURL), slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatalf("seed a template: %v", err)
+	}
+	defer a.Close()
+	Seed(t, &App{App: a})
 }

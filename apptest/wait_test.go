@@ -136,6 +136,7 @@ func (unworked) Queue() string { return "apptest_unworked" }
 func TestWaitingForJobs(t *testing.T) {
 	Each(t, func(t *testing.T, dbURL string) {
 		a := Start(t, dbURL)
+		a.StartWorkers(t)
 		db := a.Store.DB()
 		// The leader scans for scheduled notices every second.
 		WaitForLaterJob(t, db, jobs.ScanScheduled{}.Kind(), 20*time.Second)

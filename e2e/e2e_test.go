@@ -367,7 +367,7 @@ func (p *person) tabTo(sel string) {
 // and runs axe-core on the main public and studio pages.
 func TestKeyboardAndAccessibility(t *testing.T) {
 	chromium(t)
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		a.StartWorkers(t) // the journeys wait for mail and broadcasts
 		f := apptest.Seed(t, a)

@@ -28,7 +28,7 @@ func withoutJavaScript(ctx context.Context, t *chromedp.Target) (chromedp.Void, 
 // shows on the project page.
 func TestFeedbackJourneys(t *testing.T) {
 	chromium(t)
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

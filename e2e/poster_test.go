@@ -22,7 +22,7 @@ var pdfPageRE = regexp.MustCompile(`/Type\s*/Page[^s]`)
 // tabs), and it fits on one A4 page.
 func TestPosterPrints(t *testing.T) {
 	chromium(t)
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleOwner), f.Account,

@@ -14,7 +14,7 @@ import (
 )
 
 func TestChangePassword(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		email := f.ByRole[models.RoleEditor].Email
@@ -105,7 +105,7 @@ func TestClientAddressForLimits(t *testing.T) {
 }
 
 func TestPastTheEnd(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := a.Client(t)
@@ -132,7 +132,7 @@ func TestPastTheEnd(t *testing.T) {
 // from a redirect target, and a huge address typed into the sign-in and
 // follow forms (it must not overflow the rate-limit key).
 func TestReviewedEdges(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		apptest.Seed(t, a)
 		c := a.Client(t)

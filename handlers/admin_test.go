@@ -37,7 +37,7 @@ func stCreatedOrg(t *testing.T, a *apptest.App, res *apptest.Response) *models.O
 const stVerifiedBadge = `class="badge verified"`
 
 func TestAdminCreateOrganization(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		adm := stLogin(t, a, f.Admin)
@@ -83,7 +83,7 @@ func TestAdminCreateOrganization(t *testing.T) {
 }
 
 func TestAdminCreateOrganizationBadInput(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		adm := stLogin(t, a, f.Admin)
@@ -112,7 +112,7 @@ func TestAdminCreateOrganizationBadInput(t *testing.T) {
 }
 
 func TestAdminVerify(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		adm := stLogin(t, a, f.Admin)
@@ -170,7 +170,7 @@ func TestAdminVerify(t *testing.T) {
 }
 
 func TestAdminInviteOwner(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		adm := stLogin(t, a, f.Admin)
@@ -235,7 +235,7 @@ func TestAdminInviteOwner(t *testing.T) {
 }
 
 func TestAdminOrganizationList(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -342,7 +342,7 @@ func TestAdminOrganizationList(t *testing.T) {
 // TestAdminToPublicJourney walks the whole path from an empty organization
 // to a public account edited by an invited editor.
 func TestAdminToPublicJourney(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		pub := a.Client(t)

@@ -83,7 +83,7 @@ func results(t *testing.T, a *apptest.App, projectID int64) models.StanceCount {
 // move the official response under other words, or learn that they took
 // part.
 func TestAnswerReplacementAttack(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")
@@ -143,7 +143,7 @@ func TestAnswerReplacementAttack(t *testing.T) {
 // is followed (opening it only asks), and the official response stays
 // with the text it answered.
 func TestAnswerRevisionConfirmedByMail(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a, sink := startWithSink(t, dbURL)
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
@@ -253,7 +253,7 @@ func TestAnswerRevisionConfirmedByMail(t *testing.T) {
 // moderators see both answers side by side, marked, and results count the
 // earlier one until a moderator accepts the change.
 func TestPhoneRevisionForModerators(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")

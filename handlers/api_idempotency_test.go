@@ -19,7 +19,7 @@ import (
 // retry; a key older than a day is new again, and housekeeping deletes it.
 // The rows are written as a crash (or a day) would leave them.
 func TestIdempotencyKeyLeaseAndExpiry(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)

@@ -14,7 +14,7 @@ import (
 // stored: PostgreSQL cannot hold it in text (it answered 500), and SQLite
 // stored it and passed it on to e-mails.
 func TestAPIRefusesNUL(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

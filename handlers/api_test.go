@@ -121,7 +121,7 @@ func (c *apiClient) do(method, path string, body any, header ...string) apiResp 
 }
 
 func TestAPI(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -13,7 +13,7 @@ import (
 )
 
 func TestAPITokensInTheStudio(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)

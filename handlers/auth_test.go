@@ -106,7 +106,7 @@ var zh = map[string]string{"Accept-Language": "zh-CN,zh;q=0.9"}
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		editor := f.ByRole[models.RoleEditor]
@@ -196,7 +196,7 @@ func TestLogin(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		// Two instances on one database, as behind a load balancer.
 		a := apptest.Start(t, dbURL)
 		b := apptest.Start(t, dbURL)
@@ -278,7 +278,7 @@ func TestLoginRateLimit(t *testing.T) {
 
 func TestSessions(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		b := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -351,7 +351,7 @@ func TestSessions(t *testing.T) {
 
 func TestCSRF(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ownerC := a.Client(t)
@@ -484,7 +484,7 @@ func TestCSRF(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		apptest.Seed(t, a)
 		c := a.Client(t)
@@ -533,7 +533,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestInviteNewUser(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		const email = "nora@metro.test"
@@ -643,7 +643,7 @@ func TestInviteNewUser(t *testing.T) {
 
 func TestInviteExistingUser(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		u := f.Outside // owner of the other organization

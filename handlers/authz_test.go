@@ -105,7 +105,7 @@ func contains(vs []visitor, v visitor) bool {
 // each role of the organization, the owner of another organization, a
 // platform admin who is not a member, and an anonymous visitor get.
 func TestAuthorizationMatrix(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		clients := map[visitor]*apptest.Client{}

@@ -101,7 +101,7 @@ func webhookSecret(t *testing.T, a *apptest.App, f *apptest.Fixtures) []byte {
 }
 
 func TestWebhookInboundChecks(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := &chat{t: t, a: a, from: "+85291234567"}
@@ -172,7 +172,7 @@ func TestWebhookInboundChecks(t *testing.T) {
 }
 
 func TestChatFollowAndCommands(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := &chat{t: t, a: a, secret: webhookSecret(t, a, f), from: "+85291230000"}
@@ -208,7 +208,7 @@ func TestChatFollowAndCommands(t *testing.T) {
 }
 
 func TestChatFeedbackConversation(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

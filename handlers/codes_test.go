@@ -58,7 +58,7 @@ func codeStat(t *testing.T, body, label string) string {
 }
 
 func TestCodesCreateEditExpire(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := a.Client(t)
@@ -241,7 +241,7 @@ func TestCodesCreateEditExpire(t *testing.T) {
 }
 
 func TestCodeDownloadsAndPoster(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
@@ -352,7 +352,7 @@ func trustLoopbackProxy(c *config.Config) {
 }
 
 func TestCodeScansFollowsAndConversion(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, trustLoopbackProxy)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -471,7 +471,7 @@ func TestScansCountOncePerClient(t *testing.T) {
 		{"IPv6 addresses in one /64", []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::1"}, 1},
 		{"IPv6 addresses in two /64s", []string{"2001:db8:1:2::1", "2001:db8:1:3::1"}, 2},
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, trustLoopbackProxy)
 		f := apptest.Seed(t, a)
 		for i, tt := range tests {
@@ -512,7 +512,7 @@ func codeChartRow(t *testing.T, body, label string) (string, string) {
 }
 
 func TestCodeDailyChart(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -615,7 +615,7 @@ func codeDayWant(i int) [2]int64 {
 }
 
 func TestCodesOfOtherOrganizations(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -35,7 +35,7 @@ func shortWriteServer(t *testing.T, a *apptest.App, d time.Duration) *httptest.S
 // the download: every row must arrive, once.
 func TestFollowerExportOutlastsWriteTimeout(t *testing.T) {
 	const n = 200000
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -95,7 +95,7 @@ func TestFollowerExportOutlastsWriteTimeout(t *testing.T) {
 // than the download.
 func TestFeedbackExportOutlastsWriteTimeout(t *testing.T) {
 	const n = 100000
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")

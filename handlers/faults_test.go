@@ -26,7 +26,7 @@ import (
 // or give up thinking it was lost. The fault is a trigger that refuses the
 // count, as a database going away just after the commit would.
 func TestStoredAnswerIsNeverAFailure(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")
@@ -219,7 +219,7 @@ func (p *tcpProxy) cut() {
 // default_transaction_read_only (and new connections), SQLite by
 // query_only on its one write connection.
 func TestReadyzNeedsAWritableDatabase(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		apptest.Seed(t, a)
 		c := a.Client(t)

@@ -30,7 +30,7 @@ func get(t *testing.T, url string, header ...string) (*http.Response, string) {
 }
 
 func TestFeeds(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

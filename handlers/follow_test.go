@@ -57,7 +57,7 @@ func waitMail(t *testing.T, sink *smtpsink.Server, to, subject string) smtpsink.
 // scan a code, follow by e-mail, confirm from the message, get the welcome
 // message, then stop with the one-click link from its headers.
 func TestFollowRoundTrip(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a, sink := startWithSink(t, dbURL)
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
@@ -158,7 +158,7 @@ func TestFollowRoundTrip(t *testing.T) {
 }
 
 func TestFollowBadInput(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		apptest.Seed(t, a)
 		c := a.Client(t)
@@ -185,7 +185,7 @@ func TestFollowBadInput(t *testing.T) {
 }
 
 func TestExpiredLinksAndCodes(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -808,7 +808,7 @@ func TestFollowerCatalog(t *testing.T) {
 }
 
 func TestGrowthDaily(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		now := time.Now().UTC()

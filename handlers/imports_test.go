@@ -57,7 +57,7 @@ func mustContain(t *testing.T, res *apptest.Response, want ...string) {
 // gets the form back with a message that says what to do, and nothing is
 // stored.
 func TestImportRefusedFiles(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)
@@ -101,7 +101,7 @@ func TestImportRefusedFiles(t *testing.T) {
 // file, the preview with its counts, filter and reasons, the apply, a
 // re-import of the same file, and the refused second apply.
 func TestImportFlow(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -208,7 +208,7 @@ func TestImportFlow(t *testing.T) {
 // TestImportOtherOrganization: another organization's staff find neither
 // the account's imports nor an import through their own account.
 func TestImportOtherOrganization(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -254,7 +254,7 @@ func TestImport100k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100,000 rows: skipped with -short")
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)

@@ -74,7 +74,7 @@ func TestMediaAccess(t *testing.T) {
 		projectCache = "public, max-age=300"
 		membersCache = "private, no-store"
 	)
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		w := newMediaWorld(t, a, f)

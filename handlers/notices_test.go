@@ -41,7 +41,7 @@ func newestNotice(t *testing.T, a *apptest.App) *models.Notice {
 }
 
 func TestNoticeEditorAndPublishing(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
@@ -192,7 +192,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 }
 
 func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
@@ -251,7 +251,7 @@ func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
 }
 
 func TestPublicNoticePages(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -56,7 +56,7 @@ func pollFeed(t *testing.T, a *apptest.App, f *apptest.Fixtures) {
 // "Test connection". Nothing reaches the internal service, and the pages
 // say "address not allowed".
 func TestInternalAddressesAreRefused(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		internal, hits := internalService(t)
 		port := internal.URL[strings.LastIndex(internal.URL, ":")+1:]
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.Outbound = nil })
@@ -82,7 +82,7 @@ func TestInternalAddressesAreRefused(t *testing.T) {
 // TestReceiversBodyIsNotShown: with the allowance (a test setup), the
 // service is reached, but staff see only its status, never its body.
 func TestReceiversBodyIsNotShown(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		internal, hits := internalService(t)
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)

@@ -14,7 +14,7 @@ import (
 func path(u string) string { return strings.TrimPrefix(u, "http://plaza.test") }
 
 func TestPreferences(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -78,7 +78,7 @@ func TestPreferences(t *testing.T) {
 }
 
 func TestFollowRequestRules(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -49,7 +49,7 @@ func feedbackRows(t testing.TB, a *apptest.App, projectID int64) []models.Feedba
 func generous(c *config.Config) { c.FeedbackLimit = 1000 }
 
 func TestProjectStudioLifecycle(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)
@@ -191,7 +191,7 @@ func TestProjectStudioLifecycle(t *testing.T) {
 }
 
 func TestFeedbackForm(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -343,7 +343,7 @@ func TestFeedbackForm(t *testing.T) {
 }
 
 func TestFeedbackAddressLimit(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.FeedbackLimit = 3 })
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")
@@ -365,7 +365,7 @@ func TestFeedbackAddressLimit(t *testing.T) {
 }
 
 func TestModerationAndResults(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -524,7 +524,7 @@ func TestModerationAndResults(t *testing.T) {
 }
 
 func TestExportOfAnEmptyProject(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")
@@ -544,7 +544,7 @@ func TestExportOfAnEmptyProject(t *testing.T) {
 // The first step of a project's timeline is dated in the zone staff work
 // in, not in UTC: UTC-11 is a day behind UTC for most of the day.
 func TestProjectTimelineUsesStaffZone(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		zone := time.FixedZone("UTC-11", -11*3600)
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.Location = zone })
 		f := apptest.Seed(t, a)
@@ -575,7 +575,7 @@ func TestExportHeaderNeutralisesFormulas(t *testing.T) {
 		{"", "=1+1 中文", "'=1+1 中文"}, // the header falls back to the Chinese label
 		{"How often do you cross?", "", "How often do you cross?"},
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, generous)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -44,7 +44,7 @@ func sameHandles(got, want []string) bool {
 
 func TestHomeAndDirectory(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := f.Member(models.RoleOwner)
@@ -125,7 +125,7 @@ func TestHomeAndDirectory(t *testing.T) {
 
 func TestDirectoryPagination(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := f.Member(models.RoleOwner)
@@ -203,7 +203,7 @@ func TestDirectoryPagination(t *testing.T) {
 
 func TestAccountPage(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)
@@ -265,7 +265,7 @@ func TestAccountPage(t *testing.T) {
 
 func TestLanguage(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		apptest.Seed(t, a)
 
@@ -441,7 +441,7 @@ func TestStaticServesFilesNotFolders(t *testing.T) {
 
 func TestNotFoundAndTooLarge(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)
@@ -595,7 +595,7 @@ func TestOddInputNeverFails(t *testing.T) {
 		{"/invite/%FF", url.Values{"name": {"x"}}},
 		{"/logout", url.Values{"x": {"\xff"}}},
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		c := a.Client(t)

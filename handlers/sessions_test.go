@@ -32,7 +32,7 @@ func behindProxy(c *config.Config) {
 // and a cross-site post is refused before its token is looked at.
 func TestFormTokenBoundToSession(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := a.Client(t)
@@ -160,7 +160,7 @@ func TestFormTokenBoundToSession(t *testing.T) {
 // cookies that Plaza would otherwise refresh or clear.
 func TestNoCookiesOnPublicResponses(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
@@ -212,7 +212,7 @@ func TestNoCookiesOnPublicResponses(t *testing.T) {
 // told so and gets nothing.
 func TestInviteBoundToAddress(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := t.Context()
@@ -294,7 +294,7 @@ func TestInviteBoundToAddress(t *testing.T) {
 // person signing in from elsewhere (the review's finding 19).
 func TestSignInLockoutPerClient(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, behindProxy)
 		f := apptest.Seed(t, a)
 		email := f.ByRole[models.RoleEditor].Email
@@ -362,7 +362,7 @@ func TestSignInLockoutPerClient(t *testing.T) {
 // one IPv6 /64 are one client for the feedback limit and for reports.
 func TestIPv6ClientsGroupedBy64(t *testing.T) {
 	t.Parallel()
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.StartWith(t, dbURL, behindProxy)
 		f := apptest.Seed(t, a)
 		p := openProject(t, a, f, "")

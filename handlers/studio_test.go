@@ -420,7 +420,7 @@ func validAccountForm(handle string) url.Values {
 }
 
 func TestStudioCreateAccount(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
@@ -500,7 +500,7 @@ func TestStudioCreateAccountBadInput(t *testing.T) {
 		{"2,000-character English bio", url.Values{"bio_en": {long}}, nil, "bio_en", "This is too long."},
 		{"2,000-character Chinese bio", url.Values{"bio_zh": {strings.Repeat("长", 2000)}}, nil, "bio_zh", "This is too long."},
 	}
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		if _, err := a.Store.CreateAccount(context.Background(), &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
@@ -536,7 +536,7 @@ func TestStudioCreateAccountBadInput(t *testing.T) {
 }
 
 func TestStudioEditAccount(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
@@ -603,7 +603,7 @@ func TestStudioEditAccount(t *testing.T) {
 }
 
 func TestStudioEditAccountOfAnotherOrganization(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		otherEditor := stJoin(t, a, f.Outside, f.Other, "editor@other.test", models.RoleEditor)
@@ -643,7 +643,7 @@ func stMedia(t *testing.T, a *apptest.App, id int64) *models.Media {
 }
 
 func TestStudioAvatar(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
@@ -733,7 +733,7 @@ func TestStudioAvatarRejected(t *testing.T) {
 		tooWide  = "This image is too large in pixels (at most 4096 × 4096)."
 		missing  = "Choose an image file to upload."
 	)
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
@@ -783,7 +783,7 @@ func TestStudioAvatarRejected(t *testing.T) {
 }
 
 func TestStudioAvatarHugeUpload(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
@@ -811,7 +811,7 @@ func TestStudioAvatarHugeUpload(t *testing.T) {
 }
 
 func TestStudioInviteStaff(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := stLogin(t, a, f.ByRole[models.RoleOwner])
@@ -872,7 +872,7 @@ func TestStudioInviteStaff(t *testing.T) {
 }
 
 func TestStudioInviteBadInput(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := stLogin(t, a, f.ByRole[models.RoleOwner])
@@ -908,7 +908,7 @@ func TestStudioInviteBadInput(t *testing.T) {
 }
 
 func TestStudioStaffRoles(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ownerUser, viewerUser := f.ByRole[models.RoleOwner], f.ByRole[models.RoleViewer]
@@ -976,7 +976,7 @@ func TestStudioStaffRoles(t *testing.T) {
 }
 
 func TestStudioRemoveStaff(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ownerUser, viewerUser := f.ByRole[models.RoleOwner], f.ByRole[models.RoleViewer]
@@ -1041,7 +1041,7 @@ func TestStudioRemoveStaff(t *testing.T) {
 }
 
 func TestStudioRevokeInvite(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := stLogin(t, a, f.ByRole[models.RoleOwner])
@@ -1094,7 +1094,7 @@ func TestStudioRevokeInvite(t *testing.T) {
 }
 
 func TestStudioSettings(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := stLogin(t, a, f.ByRole[models.RoleOwner])
@@ -1148,7 +1148,7 @@ func TestStudioSettings(t *testing.T) {
 }
 
 func TestStudioAuditLog(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := stLogin(t, a, f.ByRole[models.RoleOwner])
@@ -1211,7 +1211,7 @@ func TestStudioAuditLog(t *testing.T) {
 }
 
 func TestStudioHome(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		both := stJoin(t, a, f.Admin, f.Org, "both@plaza.test", models.RoleModerator)
@@ -1257,7 +1257,7 @@ func TestStudioHome(t *testing.T) {
 // 500 (PostgreSQL refuses such text) and never a stored row (SQLite would
 // take it).
 func TestStudioOddInput(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		owner := stLogin(t, a, f.ByRole[models.RoleOwner])

@@ -12,7 +12,7 @@ import (
 )
 
 func TestAccountValidation(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -111,7 +111,7 @@ func TestAccountValidation(t *testing.T) {
 }
 
 func TestAccountPermissions(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -175,7 +175,7 @@ func TestAccountPermissions(t *testing.T) {
 }
 
 func TestDirectory(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a) // @metro "Metro" in Metro Transit, not verified

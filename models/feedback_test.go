@@ -64,7 +64,7 @@ func openConsultation(t *testing.T, a *apptest.App, f *apptest.Fixtures) *models
 // current answer, whichever insert wins the unique index; the others wait
 // as unconfirmed revisions of it.
 func TestFeedbackOnePerContactUnderRace(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		p := openConsultation(t, a, f)
@@ -110,7 +110,7 @@ func TestFeedbackOnePerContactUnderRace(t *testing.T) {
 }
 
 func TestFeedbackStatusRules(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		p := openConsultation(t, a, f)
@@ -180,7 +180,7 @@ func TestFeedbackStatusRules(t *testing.T) {
 }
 
 func TestProjectResultsAndExport(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		p := openConsultation(t, a, f)

@@ -32,7 +32,7 @@ func TestDeviceClass(t *testing.T) {
 }
 
 func TestFollowCodeRules(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -121,7 +121,7 @@ func TestFollowCodeRules(t *testing.T) {
 // A client's scans of a code count once per ScanWindow: again once the
 // window has passed, and separately for each client and each code.
 func TestRecordScanOncePerClientPerHour(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

@@ -12,7 +12,7 @@ import (
 // TestFollowRaces: concurrent requests and confirmations of one follower
 // (a person and a mail scanner, two tabs) act once.
 func TestFollowRaces(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -72,7 +72,7 @@ func TestFollowRaces(t *testing.T) {
 // just the address) changes only the account's topics, never the tags staff
 // gave the follower.
 func TestFollowRequestKeepsStaffTags(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

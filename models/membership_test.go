@@ -99,7 +99,7 @@ func countRows(t *testing.T, s *models.Store, model any, where string, args ...a
 }
 
 func TestAcceptInviteConcurrently(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -183,7 +183,7 @@ func TestAcceptInviteConcurrently(t *testing.T) {
 }
 
 func TestInviteLifecycle(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -285,7 +285,7 @@ func TestInviteLifecycle(t *testing.T) {
 }
 
 func TestLastOwner(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -385,7 +385,7 @@ func TestLastOwner(t *testing.T) {
 // themselves) down at the same moment: the check and the change must not
 // interleave, or the organization is left with no owner at all.
 func TestLastOwnerConcurrently(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
@@ -454,7 +454,7 @@ func TestLastOwnerConcurrently(t *testing.T) {
 // a signed-in person with another address; the invited one, in any
 // capitals, may accept.
 func TestAcceptInviteOnlyForInvitedAddress(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)

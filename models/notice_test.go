@@ -77,7 +77,7 @@ func TestNoticeInputValidate(t *testing.T) {
 }
 
 func TestNoticeValidation(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -118,7 +118,7 @@ func TestNoticeValidation(t *testing.T) {
 }
 
 func TestNoticeLifecycleRules(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
@@ -188,7 +188,7 @@ func TestNoticeLifecycleRules(t *testing.T) {
 }
 
 func TestPublishScheduledOnce(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()

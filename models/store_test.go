@@ -22,7 +22,7 @@ import (
 // on SQLite none meets "database is locked", because they queue for the
 // one write connection instead of racing for the file's lock.
 func TestConcurrentWritersOfEveryKind(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := t.Context()

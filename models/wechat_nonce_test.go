@@ -13,7 +13,7 @@ import (
 // A (timestamp, nonce) pair is taken once per account, given back when
 // its message could not be handled, and forgotten once its window ends.
 func TestWeChatNonces(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, dbURL string) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		s, ctx := a.Store, context.Background()

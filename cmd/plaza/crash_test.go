@@ -261,7 +261,7 @@ func TestKilledWorkerLosesNoMessage(t *testing.T) {
 		t.Skip("starts real Plaza processes")
 	}
 	apptest.EachInTurn(t, func(t *testing.T, dbURL string) {
-		const followers, workers, batch, concurrency = 6000, 2, 1000, 8
+		const followers, workers, batch, concurrency = 2400, 2, 600, 8
 		r := newBroadcastRun(t, dbURL, followers)
 		r.env = append(r.env, fmt.Sprintf("PLAZA_SEND_CONCURRENCY=%d", concurrency))
 		burnCPU(t)
