@@ -124,7 +124,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store = store.WithSealer(box)
+	store = store.WithSealer(box).WithLimits(Limits(cfg))
 	key, err := store.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Store: store, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
-			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, FeedbackLimit: cfg.FeedbackLimit, TileURL: cfg.TileURL,
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
 			MetricsToken: cfg.MetricsToken},
 	})
 	a.Handler, a.Echo, a.BroadcastService = handlers.HeadAsGet(e), e, service
@@ -208,6 +208,16 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	metrics.Handle("GET /metrics", handlers.MetricsHandler(reg))
 	a.Metrics = metrics
 	return a, nil
+}
+
+// Limits are the anti-abuse limits with the operator's settings.
+func Limits(cfg config.Config) models.Limits {
+	l := models.DefaultLimits()
+	if cfg.FeedbackLimit > 0 {
+		l.FeedbackPerClient.Max = cfg.FeedbackLimit
+		l.ReportPerClient.Max = cfg.FeedbackLimit
+	}
+	return l
 }
 
 // SecretBox builds the cipher for channel credentials from the configured

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/webhook"
+	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -297,5 +299,56 @@ func TestChatFeedbackConversation(t *testing.T) {
 		if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ? AND revision_state = 'current'", park.ID, "chat:webhook:sms:5550199"); n != 1 {
 			t.Fatalf("stranger's answers: %d", n)
 		}
+	})
+}
+
+// TestChatFeedbackHasTheWebLimits: the anti-abuse limits live in the
+// domain call, so a chat sender is held to the web form's: every attempt
+// counts against the sender (PLAZA_FEEDBACK_LIMIT), and a sender, like a
+// typed contact, may store five answers an hour.
+func TestChatFeedbackHasTheWebLimits(t *testing.T) {
+	answer := func(t *testing.T, c *chat) string {
+		t.Helper()
+		expect(t, c.say("feedback"), "What do you think of")
+		expect(t, c.say("1"), "Your comment")
+		expect(t, c.say("skip"), "You are about to send")
+		return c.say("yes")
+	}
+	t.Run("per sender", func(t *testing.T) {
+		apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+			a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.FeedbackLimit = 2 })
+			f := apptest.Seed(t, a)
+			p := openProject(t, a, f, "")
+			c := &chat{t: t, a: a, secret: webhookSecret(t, a, f), from: "+85291230001"}
+			expect(t, answer(t, c), "Thank you")
+			expect(t, answer(t, c), "Thank you")
+			expect(t, answer(t, c), "many answers in the last hour")
+			if n := countRows(t, a, "chat_sessions", "1 = 1"); n != 0 {
+				t.Fatalf("%d sessions left after the refusal", n)
+			}
+			// Another sender, and the web form, count on their own.
+			other := &chat{t: t, a: a, secret: c.secret, from: "+85291230002"}
+			expect(t, answer(t, other), "Thank you")
+			web := a.Client(t)
+			web.CSRF()
+			r := web.Post(fmt.Sprintf("/@metro/projects/%d/feedback", p.ID), url.Values{"stance": {"support"}, "consent": {"on"}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("a web answer beside the limited sender: %s", r)
+			}
+		})
+	})
+	t.Run("per contact", func(t *testing.T) {
+		apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+			a := apptest.StartWith(t, dbURL, generous)
+			f := apptest.Seed(t, a)
+			openProject(t, a, f, "")
+			c := &chat{t: t, a: a, secret: webhookSecret(t, a, f), from: "+85291230003"}
+			for i := range 5 {
+				if got := answer(t, c); !strings.Contains(got, "Thank you") {
+					t.Fatalf("answer %d of 5: %q", i+1, got)
+				}
+			}
+			expect(t, answer(t, c), "many answers in the last hour")
+		})
 	})
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -110,30 +109,22 @@ func (h *follow) requestFollow(c echo.Context) error {
 	}
 	form, _ := c.FormParams()
 	f.Address, f.Language, f.Topics = c.FormValue("address"), c.FormValue("language"), form["topics"]
-	req := models.FollowRequest{AccountID: a.ID, Channel: models.ChannelEmail, Address: f.Address, Language: f.Language, Topics: f.Topics}
+	req := models.FollowRequest{AccountID: a.ID, Channel: models.ChannelEmail, Address: f.Address, Language: f.Language, Topics: f.Topics,
+		Client: clientOf(c)}
 	// The scene comes from the code, never from the form alone, so a
 	// hand-made post cannot credit a poster it did not come from.
 	if code, err := h.store.FollowCodeByCode(ctx, c.FormValue("code")); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
 		req.Scene, req.CodeID = code.Scene, &code.ID
 		f.Scene, f.Code = code.Scene, code.Code
 	}
-	// Confirmation mail goes to whatever address is typed: limit how much
-	// one client and one address can trigger, across every instance.
 	addr, _ := models.NormalizeEmail(f.Address)
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{"follow:ip:" + clientOf(c), 20}, {AddressKey("follow:addr:", f.Address), 5}} {
-		ok, _, err := h.store.Hit(ctx, k.key, k.limit, time.Hour)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			f.Errors = map[string]string{"address": "follow.too_many"}
-			return render(c, http.StatusTooManyRequests, templates.FollowPage(f))
-		}
-	}
 	_, err = h.store.RequestFollow(ctx, req)
+	if errors.Is(err, models.ErrLimited) {
+		// Confirmation mail goes to whatever address is typed: the store
+		// limits how much one client and one address can cause.
+		f.Errors = map[string]string{"address": "follow.too_many"}
+		return render(c, http.StatusTooManyRequests, templates.FollowPage(f))
+	}
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.FollowPage(f))

@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,15 +18,10 @@ import (
 // publicProjects serves projects to citizens: the lists, a project's
 // page with its feedback form and results, and reports of comments.
 type publicProjects struct {
-	store         *models.Store
-	links         *mailer.Links
-	feedbackLimit int
-	tileURL       string
+	store   *models.Store
+	links   *mailer.Links
+	tileURL string
 }
-
-// contactLimit is how many answers one e-mail address or phone number
-// may send per hour, whatever address they come from.
-const contactLimit = 5
 
 func registerPublicProjects(e *echo.Echo, h *publicProjects) {
 	e.GET("/projects", h.cityList)
@@ -132,7 +125,8 @@ func (h *publicProjects) submit(c echo.Context) error {
 		District: params.Get("district"), Consent: params.Get("consent") == "on", Errors: map[string]string{}, Answers: map[string][]string{},
 	}
 	in := models.FeedbackInput{Stance: form.Stance, Comment: form.Comment, Name: form.Name, Contact: form.Contact,
-		District: form.District, Consent: form.Consent, Lang: string(templates.EnvOf(ctx).Lang), Answers: map[int64][]string{}}
+		District: form.District, Consent: form.Consent, Lang: string(templates.EnvOf(ctx).Lang), Answers: map[int64][]string{},
+		Client: clientOf(c)}
 	for key, vals := range params {
 		if id, err := strconv.ParseInt(strings.TrimPrefix(key, "q"), 10, 64); err == nil && strings.HasPrefix(key, "q") && id > 0 {
 			in.Answers[id] = vals
@@ -150,24 +144,14 @@ func (h *publicProjects) submit(c echo.Context) error {
 		// Looks like success to the bot; nothing is stored.
 		return c.Redirect(http.StatusSeeOther, h.thanksURL(p))
 	}
-	if ok, _, err := h.store.Hit(ctx, "feedback:ip:"+clientOf(c), h.feedbackLimit, time.Hour); err != nil {
-		return err
-	} else if !ok {
+	sub, err := h.store.SubmitFeedback(ctx, p, in)
+	if l, ok := models.AsLimit(err); ok {
 		form.Errors["form"] = "feedback.err_rate_ip"
+		if l.Limit.Key == h.store.Limits().FeedbackPerContact.Key {
+			form.Errors["form"] = "feedback.err_rate_contact"
+		}
 		return back(http.StatusTooManyRequests)
 	}
-	// The contact's limit counts answers stored, not attempts: a citizen
-	// fixing a typo five times is not abuse.
-	contactKey, _ := models.ContactKey(form.Contact)
-	if contactKey != "" {
-		if blocked, _, err := h.store.Blocked(ctx, "feedback:contact:"+contactKey, contactLimit); err != nil {
-			return err
-		} else if blocked {
-			form.Errors["form"] = "feedback.err_rate_contact"
-			return back(http.StatusTooManyRequests)
-		}
-	}
-	_, err = h.store.SubmitFeedback(ctx, p, in)
 	if errors.Is(err, models.ErrConsultationClosed) {
 		form.Errors["form"] = "feedback.err_closed"
 		return back(http.StatusConflict)
@@ -179,14 +163,10 @@ func (h *publicProjects) submit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if contactKey != "" {
-		// The answer is stored, so the citizen is told so even when
-		// counting it against the contact's limit fails (the database went
-		// away just after the commit, the client left): the count is
-		// bookkeeping, and the request log keeps why it was missed.
-		if _, _, err := h.store.Hit(context.WithoutCancel(ctx), "feedback:contact:"+contactKey, contactLimit, time.Hour); err != nil {
-			c.Set(ctxCause, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", err))
-		}
+	if sub.Uncounted != nil {
+		// The answer is stored, so the citizen is told so; the request
+		// log keeps why it was not counted.
+		c.Set(ctxCause, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", sub.Uncounted))
 	}
 	// The same redirect and page whether the contact had answered before
 	// or not: anyone can type a contact, and must not learn that its
@@ -283,15 +263,12 @@ func (h *publicProjects) report(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	client := clientOf(c)
-	if ok, _, err := h.store.Hit(ctx, "report:ip:"+client, h.feedbackLimit, time.Hour); err != nil {
-		return err
-	} else if !ok {
-		return echo.NewHTTPError(http.StatusTooManyRequests)
-	}
 	// A keyed hash, so a copy of the database cannot be matched against
 	// the few billion IPv4 addresses to learn who reported what.
 	reporter := h.links.Signer.Digest("report-client", client)
-	if err := h.store.ReportFeedback(ctx, p.ID, id, reporter); err != nil {
+	if err := h.store.ReportFeedback(ctx, p.ID, id, reporter); errors.Is(err, models.ErrLimited) {
+		return echo.NewHTTPError(http.StatusTooManyRequests)
+	} else if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/@"+p.Handle+"/projects/"+strconv.FormatInt(p.ID, 10)+"?reported=1#comments")

@@ -4,7 +4,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -44,9 +43,6 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Location is the time zone staff enter and read times in (nil: UTC).
 	Location *time.Location
-	// FeedbackLimit is how many feedback forms a client address may send
-	// per hour.
-	FeedbackLimit int
 	// TileURL is the map tile server template; empty shows no map.
 	TileURL string
 	// MetricsToken is the bearer token that opens /metrics; empty: the
@@ -103,7 +99,7 @@ func New(d Deps) *echo.Echo {
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, feedbackLimit: cmp.Or(d.Config.FeedbackLimit, 30), tileURL: d.Config.TileURL})
+	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, tileURL: d.Config.TileURL})
 	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {

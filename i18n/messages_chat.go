@@ -26,6 +26,7 @@ var chatMessages = map[string][2]string{
 	"chat.fb_confirm_again":  {"Reply YES to send your answer, or CANCEL.", "回复“确认”提交，或发送“取消”。"},
 	"chat.fb_closed":         {"Sorry, this consultation has closed.", "抱歉，本次咨询已经结束。"},
 	"chat.fb_changed":        {"The consultation's questions changed meanwhile. Send FEEDBACK to start again.", "咨询问题已更新，请发送“反馈”重新开始。"},
+	"chat.fb_too_many":       {"You have sent many answers in the last hour. Please try again later.", "您在过去一小时内提交的回答过多，请稍后再试。"},
 	"chat.fb_thanks":         {"Thank you, your answer was received.", "谢谢，已收到您的意见。"},
 	"chat.fb_thanks_updated": {"Thank you. You had answered before: this answer replaces the earlier one.", "谢谢。您之前已提交过意见，这次的意见已取代之前的版本。"},
 	"chat.fb_thanks_review":  {"Comments are published after a moderator has read them.", "意见经审核后公开。"},

@@ -123,6 +123,9 @@ type FeedbackInput struct {
 	// Channel is where it came from: web, or a chat channel.
 	Channel    string
 	FollowerID *int64
+	// Client is who sends it, for FeedbackPerClient: the client address
+	// (an IP /64) on the web, the channel and sender on a chat channel.
+	Client string
 	// ChatAddress is the sender's address on a chat channel, so a person
 	// answering from a chat has one answer per project even when they do
 	// not follow the account.
@@ -254,6 +257,11 @@ type Submission struct {
 	// answer waits, unconfirmed, beside the earlier one. Whoever sent it
 	// must not be told (it would tell them the contact took part).
 	Revision bool
+	// Uncounted is why the stored answer could not be counted against its
+	// contact's limit (the database went away just after the commit). The
+	// answer is stored all the same, and the citizen must be told so; the
+	// caller logs this.
+	Uncounted error
 }
 
 // SubmitFeedback stores a citizen's answer to an open consultation. A
@@ -263,7 +271,19 @@ type Submission struct {
 // number, which anyone can type, is stored as an unconfirmed revision and
 // replaces the first only when confirmed (ConfirmAnswerRevision,
 // AcceptAnswerRevision).
+//
+// The anti-abuse limits apply here, so the web form and a chat
+// conversation get the same ones: every attempt counts against its client
+// (in.Client), and a contact (typed, or a chat sender) may store
+// FeedbackPerContact answers an hour; past either the answer is refused
+// with a LimitError.
 func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in FeedbackInput) (*Submission, error) {
+	lim := s.Limits()
+	if in.Client != "" {
+		if err := s.take(ctx, lim.FeedbackPerClient, in.Client); err != nil {
+			return nil, err
+		}
+	}
 	now := s.Now()
 	if !p.Open(now) {
 		return nil, ErrConsultationClosed
@@ -290,6 +310,9 @@ func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in Feedbac
 	}
 	if key != "" {
 		f.ContactKey = &key
+		if err := s.spent(ctx, lim.FeedbackPerContact, key); err != nil {
+			return nil, err
+		}
 	}
 	// Two submissions of the same person can race; the unique index of
 	// current answers lets one insert win, and the other then finds it and
@@ -299,6 +322,13 @@ func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in Feedbac
 		sub, err := s.storeFeedback(ctx, f)
 		if err != nil && (isUniqueViolation(err) || errors.Is(err, errAnswerMoved)) && attempt < 2 {
 			continue
+		}
+		if err == nil && key != "" {
+			// Counted once stored, even if the client has gone.
+			if _, _, err := s.Hit(context.WithoutCancel(ctx), lim.FeedbackPerContact.Key+":"+key, lim.FeedbackPerContact.Max,
+				lim.FeedbackPerContact.Window); err != nil {
+				sub.Uncounted = err
+			}
 		}
 		return sub, err
 	}
@@ -390,7 +420,12 @@ func (s *Store) PublishedFeedback(ctx context.Context, projectID int64, page Pag
 // ReportFeedback records a citizen's report of a published comment.
 // reporter identifies the citizen (a keyed hash of their network) so each counts
 // once; enough reports take the comment down until a moderator looks.
+// Every report, of any comment, valid or not, counts against the
+// reporter's ReportPerClient.
 func (s *Store) ReportFeedback(ctx context.Context, projectID, feedbackID int64, reporter string) error {
+	if err := s.take(ctx, s.Limits().ReportPerClient, reporter); err != nil {
+		return err
+	}
 	return s.Tx(ctx, func(tx *Store) error {
 		var f Feedback
 		if err := tx.conn(ctx).Where("id = ? AND project_id = ? AND status = ? AND revision_state = ?",

@@ -128,6 +128,8 @@ type FollowRequest struct {
 	Scene     string
 	CodeID    *int64
 	Topics    []string
+	// Client is who asks (clientOf on the web), for FollowPerClient.
+	Client string
 }
 
 // ErrChannelDisabled means the account does not offer that channel.
@@ -137,7 +139,18 @@ var ErrChannelDisabled = errors.New("channel not enabled for this account")
 // pending until they confirm from the message enqueued here. Asking again
 // re-sends the confirmation; an active follower is left alone, and the
 // answer is the same either way so the page does not reveal who follows.
+// Every request counts against the client's and the typed address's
+// limits (a LimitError past them), valid or not.
 func (s *Store) RequestFollow(ctx context.Context, req FollowRequest) (*Follower, error) {
+	lim := s.Limits()
+	if req.Client != "" {
+		if err := s.take(ctx, lim.FollowPerClient, req.Client); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.take(ctx, lim.FollowPerAddress, addressSubject(req.Address)); err != nil {
+		return nil, err
+	}
 	var v ValidationError
 	addr, ok := NormalizeEmail(req.Address)
 	if !ok {

@@ -27,6 +27,8 @@ type Store struct {
 	// chat caches chat channels' settings for the endpoints platforms
 	// call; shared by the copies With* and Tx make.
 	chat *chatCache
+	// limits are the anti-abuse rules (DefaultLimits when nil).
+	limits *Limits
 }
 
 // Sealer encrypts credentials stored in the database.

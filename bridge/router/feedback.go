@@ -240,7 +240,9 @@ func (t *turn) answer(q models.ProjectQuestion, text string) ([]string, bool) {
 
 func (t *turn) submit(ctx context.Context, st *feedbackState, p *models.PublicProject) ([]bridge.Reply, error) {
 	in := models.FeedbackInput{Stance: st.Stance, Comment: st.Comment, Consent: true, Lang: string(t.lang),
-		Channel: t.in.Channel, ChatAddress: t.in.From, Answers: map[int64][]string{}}
+		Channel: t.in.Channel, ChatAddress: t.in.From, Answers: map[int64][]string{},
+		// The sender is the client: the same limits as the web form's.
+		Client: "chat:" + t.in.Channel + ":" + t.in.From}
 	for k, v := range st.Answers {
 		if id, err := strconv.ParseInt(k, 10, 64); err == nil {
 			in.Answers[id] = v
@@ -252,6 +254,9 @@ func (t *turn) submit(ctx context.Context, st *feedbackState, p *models.PublicPr
 	sub, err := t.store.SubmitFeedback(ctx, p, in)
 	if errors.Is(err, models.ErrConsultationClosed) {
 		return t.closedMeanwhile(ctx, nil)
+	}
+	if errors.Is(err, models.ErrLimited) {
+		return []bridge.Reply{t.say("chat.fb_too_many")}, t.end(ctx)
 	}
 	if _, bad := models.AsValidation(err); bad {
 		// The project's questions changed during the conversation: begin
