@@ -55,6 +55,16 @@ func validCategory(c string) bool {
 	return false
 }
 
+// OrgID is the organization that owns the account, 0 for no account, so
+// that Require(m, p, a.OrgID()) answers ErrNotFound for a missing account
+// instead of panicking.
+func (a *Account) OrgID() int64 {
+	if a == nil {
+		return 0
+	}
+	return a.OrganizationID
+}
+
 // AgencyID is the GTFS agency id of the account: the configured one, or
 // its handle.
 func (a *Account) AgencyID() string {

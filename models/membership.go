@@ -28,6 +28,16 @@ type Member struct {
 // Can reports whether the member's role grants p.
 func (m *Member) Can(p Permission) bool { return m != nil && m.Role.Can(p) }
 
+// OrgID is the member's organization, 0 for no member, so that
+// Require(m, p, m.OrgID()) answers ErrNotFound for a nil member instead of
+// panicking.
+func (m *Member) OrgID() int64 {
+	if m == nil || m.Org == nil {
+		return 0
+	}
+	return m.Org.ID
+}
+
 // MemberOf loads the user's membership of an organization. A user who is
 // not a member gets ErrNotFound, exactly as for an organization that does
 // not exist.
