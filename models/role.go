@@ -85,6 +85,12 @@ func (r Role) Can(p Permission) bool {
 	return false
 }
 
+// Can reports whether the member's role grants p. A service refuses an
+// action through Require only; Can is for deciding what to show (the
+// route guards and templates, and the services that mask contacts or
+// withhold secrets, listed in role_test.go).
+func (m *Member) Can(p Permission) bool { return m != nil && m.Role.Can(p) }
+
 // Require is the one authorization gate: every domain call that acts for
 // a member asks it before anything else, with one rule for what the
 // answer reveals:

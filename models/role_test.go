@@ -4,8 +4,10 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/plazahq/plaza/models"
@@ -150,4 +152,96 @@ func permissionConstants(t *testing.T) map[string]string {
 		}
 	}
 	return out
+}
+
+// canExceptions are the functions of package models that may call Can
+// directly, file and function, each with why. None of them refuses
+// anything: they decide what a member who has passed Require is shown,
+// so the 403-versus-404 rule does not apply, and like templates they ask
+// the same table.
+var canExceptions = map[string]string{
+	"channel_config.go:Webhook":          "withholds the webhook signing secret from members without PermSecrets",
+	"channel_config.go:SaveWebhook":      "ignores a secret rotation asked by a member who could not read the new secret",
+	"chat_channels.go:ChatSettingsFor":   "withholds the chat platforms' signing secrets from members without PermSecrets",
+	"feedback_admin.go:OrgFeedback":      "searches contacts only for members who may see them",
+	"follower_admin.go:followersOf":      "searches addresses only for members who may see them",
+	"follower_admin.go:FollowerForStaff": "masks the address for members without PermContacts",
+	"privacy.go:ContactFor":              "masks a contact for members without PermContacts",
+	"privacy.go:maskFollowers":           "masks addresses for members without PermContacts",
+	"privacy.go:maskFeedbackContacts":    "masks answers' contacts for members without PermContacts",
+}
+
+// TestAuthorizationGoesThroughRequire keeps package models to one gate:
+// outside role.go no function calls Can (but the exceptions above) or
+// compares an OrganizationID with a member's organization (.Org.ID,
+// .OrgID()) to refuse an action; it asks Require. Queries that filter by
+// organization pass the id as an argument and are not comparisons.
+func TestAuthorizationGoesThroughRequire(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	used := map[string]bool{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "role.go" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			where := name + ":" + fd.Name.Name
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Can" {
+						if _, ok := canExceptions[where]; ok {
+							used[where] = true
+						} else {
+							t.Errorf("%s: %s calls Can: ask models.Require (or, if it only shapes what is shown, add it to canExceptions with why)",
+								fset.Position(n.Pos()), fd.Name.Name)
+						}
+					}
+				case *ast.BinaryExpr:
+					if (n.Op == token.EQL || n.Op == token.NEQ) &&
+						(isOrganizationID(n.X) && isMemberOrg(n.Y) || isOrganizationID(n.Y) && isMemberOrg(n.X)) {
+						t.Errorf("%s: %s compares an OrganizationID with the member's organization: ask models.Require",
+							fset.Position(n.Pos()), fd.Name.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+	for where := range canExceptions {
+		if !used[where] {
+			t.Errorf("canExceptions lists %s, which no longer calls Can: remove it", where)
+		}
+	}
+}
+
+// isOrganizationID reports whether e is x.OrganizationID.
+func isOrganizationID(e ast.Expr) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "OrganizationID"
+}
+
+// isMemberOrg reports whether e is x.Org.ID or x.OrgID().
+func isMemberOrg(e ast.Expr) bool {
+	if call, ok := e.(*ast.CallExpr); ok {
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		return ok && sel.Sel.Name == "OrgID"
+	}
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "ID" {
+		return false
+	}
+	inner, ok := sel.X.(*ast.SelectorExpr)
+	return ok && inner.Sel.Name == "Org"
 }
