@@ -55,6 +55,16 @@ func validCategory(c string) bool {
 	return false
 }
 
+// OrgID is the organization that owns the account, 0 for no account, so
+// that Require(m, p, a.OrgID()) answers ErrNotFound for a missing account
+// instead of panicking.
+func (a *Account) OrgID() int64 {
+	if a == nil {
+		return 0
+	}
+	return a.OrganizationID
+}
+
 // AgencyID is the GTFS agency id of the account: the configured one, or
 // its handle.
 func (a *Account) AgencyID() string {
@@ -178,8 +188,8 @@ func (in *AccountInput) validate(checkHandle bool) (string, error) {
 
 // CreateAccount adds an official account to the member's organization.
 func (s *Store) CreateAccount(ctx context.Context, m *Member, in AccountInput) (*Account, error) {
-	if !m.Can(PermWrite) {
-		return nil, ErrForbidden
+	if err := Require(m, PermWrite, m.OrgID()); err != nil {
+		return nil, err
 	}
 	langs, err := in.validate(true)
 	if err != nil {
@@ -211,8 +221,8 @@ func (s *Store) CreateAccount(ctx context.Context, m *Member, in AccountInput) (
 // UpdateAccount edits an account's profile. The handle never changes: it is
 // printed on QR posters and in links people have saved.
 func (s *Store) UpdateAccount(ctx context.Context, m *Member, a *Account, in AccountInput) error {
-	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
-		return ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	// The chat endpoints answer with the account's name.
 	defer s.chat.clear()

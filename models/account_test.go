@@ -154,8 +154,8 @@ func TestAccountPermissions(t *testing.T) {
 			t.Errorf("another organization's OrgAccount: %v; want ErrNotFound", err)
 		}
 		acc := *f.Account
-		if err := s.UpdateAccount(ctx, other, &acc, in("x")); !errors.Is(err, models.ErrForbidden) {
-			t.Errorf("another organization's owner edits: %v; want ErrForbidden", err)
+		if err := s.UpdateAccount(ctx, other, &acc, in("x")); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("another organization's owner edits: %v; want ErrNotFound", err)
 		}
 		list, err := s.OrgAccounts(ctx, other)
 		if err != nil || len(list) != 0 {

@@ -101,11 +101,8 @@ func (it *AlertFeedItem) ClearHeld() {
 
 // AlertFeedOf is the account's feed, or nil.
 func (s *Store) AlertFeedOf(ctx context.Context, m *Member, a *Account) (*AlertFeed, error) {
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
 	}
 	var f AlertFeed
 	err := s.conn(ctx).Where("account_id = ?", a.ID).First(&f).Error
@@ -128,11 +125,8 @@ type AlertFeedInput struct {
 
 // SaveAlertFeed sets, changes or removes the account's feed.
 func (s *Store) SaveAlertFeed(ctx context.Context, m *Member, a *Account, in AlertFeedInput) error {
-	if !m.Can(PermPublish) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
+	if err := Require(m, PermPublish, a.OrgID()); err != nil {
+		return err
 	}
 	in.URL = strings.TrimSpace(in.URL)
 	var v ValidationError
@@ -323,11 +317,8 @@ const maxHeldShown = 100
 // HeldAlertChanges lists the changes the account's feed holds, oldest
 // first.
 func (s *Store) HeldAlertChanges(ctx context.Context, m *Member, a *Account) ([]HeldAlertChange, error) {
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
 	}
 	var rows []struct {
 		AlertFeedItem
@@ -357,10 +348,10 @@ func (s *Store) HeldAlertChanges(ctx context.Context, m *Member, a *Account) ([]
 // ExpireNotice ends a live notice without telling anyone (its source says
 // it is over); it stays visible as expired.
 func (s *Store) ExpireNotice(ctx context.Context, m *Member, a *Account, id int64) error {
-	if !m.Can(PermPublish) {
-		return ErrForbidden
+	if err := Require(m, PermPublish, a.OrgID()); err != nil {
+		return err
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return err
 	}

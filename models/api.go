@@ -9,11 +9,8 @@ import (
 // APINotices pages through an account's notices for the API, newest
 // first, after the notice id before (0: from the newest).
 func (s *Store) APINotices(ctx context.Context, m *Member, a *Account, status string, before int64, limit int) ([]Notice, error) {
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
 	}
 	q := s.conn(ctx).Where("account_id = ?", a.ID)
 	if status != "" {
@@ -32,11 +29,8 @@ func (s *Store) APINotices(ctx context.Context, m *Member, a *Account, status st
 // APIFollowers pages through an account's followers by id, after the id
 // after, with their tags.
 func (s *Store) APIFollowers(ctx context.Context, m *Member, a *Account, after int64, limit int) ([]Follower, error) {
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
 	}
 	var out []Follower
 	if err := s.conn(ctx).Where("account_id = ? AND id > ?", a.ID, after).Order("id").Limit(limit).Find(&out).Error; err != nil {
@@ -52,11 +46,8 @@ func (s *Store) APIFollowers(ctx context.Context, m *Member, a *Account, after i
 // vouches for, and reports whether it was new; an existing follower of the
 // same address is returned unchanged.
 func (s *Store) APIAddFollower(ctx context.Context, m *Member, a *Account, channel, address, name, language string, tags []string) (*Follower, bool, error) {
-	if !m.Can(PermManageFollowers) {
-		return nil, false, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, false, ErrNotFound
+	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
+		return nil, false, err
 	}
 	var v ValidationError
 	address, name = strings.TrimSpace(address), strings.TrimSpace(name)
@@ -113,7 +104,7 @@ func (s *Store) APIAddFollower(ctx context.Context, m *Member, a *Account, chann
 // APIProjects pages through an account's projects, newest first, before
 // the id before.
 func (s *Store) APIProjects(ctx context.Context, m *Member, a *Account, before int64, limit int) ([]Project, error) {
-	if err := s.checkAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	q := s.conn(ctx).Where("account_id = ?", a.ID)

@@ -58,8 +58,8 @@ var ErrBadToken = errors.New("unknown or revoked API token")
 // CreateAPIToken makes a token for the member's organization and returns
 // it with its one and only plain-text copy.
 func (s *Store) CreateAPIToken(ctx context.Context, m *Member, name string, scopes []string) (*APIToken, string, error) {
-	if !m.Can(PermManageSettings) {
-		return nil, "", ErrForbidden
+	if err := Require(m, PermManageSettings, m.OrgID()); err != nil {
+		return nil, "", err
 	}
 	var v ValidationError
 	name = strings.TrimSpace(name)
@@ -99,8 +99,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, m *Member, name string, scop
 
 // APITokens lists the organization's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, m *Member) ([]APIToken, error) {
-	if !m.Can(PermManageSettings) {
-		return nil, ErrForbidden
+	if err := Require(m, PermManageSettings, m.OrgID()); err != nil {
+		return nil, err
 	}
 	var out []APIToken
 	if err := s.conn(ctx).Where("organization_id = ?", m.Org.ID).Order("id DESC").Find(&out).Error; err != nil {
@@ -111,8 +111,8 @@ func (s *Store) APITokens(ctx context.Context, m *Member) ([]APIToken, error) {
 
 // APITokenByID loads one of the organization's tokens.
 func (s *Store) APITokenByID(ctx context.Context, m *Member, id int64) (*APIToken, error) {
-	if !m.Can(PermManageSettings) {
-		return nil, ErrForbidden
+	if err := Require(m, PermManageSettings, m.OrgID()); err != nil {
+		return nil, err
 	}
 	var t APIToken
 	if err := s.conn(ctx).Where("id = ? AND organization_id = ?", id, m.Org.ID).First(&t).Error; err != nil {

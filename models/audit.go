@@ -44,8 +44,8 @@ type AuditLogEntry struct {
 
 // AuditLog pages through an organization's log, newest first.
 func (s *Store) AuditLog(ctx context.Context, m *Member, page Page) ([]AuditLogEntry, int64, error) {
-	if !m.Can(PermView) {
-		return nil, 0, ErrForbidden
+	if err := Require(m, PermView, m.OrgID()); err != nil {
+		return nil, 0, err
 	}
 	var total int64
 	if err := s.conn(ctx).Model(&AuditEntry{}).Where("organization_id = ?", m.Org.ID).Count(&total).Error; err != nil {

@@ -60,11 +60,8 @@ func (s *Store) channelRow(ctx context.Context, accountID int64, channel string)
 // secret only for members with PermSecrets (it lets whoever holds it sign
 // messages as Plaza).
 func (s *Store) Webhook(ctx context.Context, m *Member, a *Account) (*WebhookSettings, error) {
-	if !m.Can(PermWrite) {
-		return nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return nil, err
 	}
 	out := &WebhookSettings{SendRate: a.SendRate}
 	r, err := s.channelRow(ctx, a.ID, ChannelWebhook)
@@ -100,11 +97,8 @@ type WebhookInput struct {
 // PermSecrets rotate it: no one else could read the new one to give the
 // receiver.
 func (s *Store) SaveWebhook(ctx context.Context, m *Member, a *Account, in WebhookInput) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	if !m.Can(PermSecrets) {
 		in.RotateSecret = false
@@ -206,11 +200,8 @@ func (s *Store) openSecret(v string) ([]byte, error) {
 // SetAgencyID sets the account's agency id in its GTFS data, used by its
 // GTFS-realtime feed (empty: the handle).
 func (s *Store) SetAgencyID(ctx context.Context, m *Member, a *Account, id string) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	id = strings.TrimSpace(id)
 	if len(id) > 100 || strings.ContainsAny(id, "\x00\r\n\t") {

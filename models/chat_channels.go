@@ -100,10 +100,10 @@ func (s *Store) ChatSettingsFor(ctx context.Context, m *Member, a *Account, chan
 // change them, to call the platform with (test, connect); never for a
 // page.
 func (s *Store) ChatCredentials(ctx context.Context, m *Member, a *Account, channel string) (*ChatSettings, error) {
-	if !m.Can(PermWrite) {
-		return nil, ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return nil, err
 	}
-	if a.OrganizationID != m.Org.ID || !validChatChannel(channel) {
+	if !validChatChannel(channel) {
 		return nil, ErrNotFound
 	}
 	cs, err := s.ChatSettingsOf(ctx, a.ID, channel)

@@ -73,11 +73,8 @@ func MatchKeyword(keywords []ChatKeyword, text, lang string) *ChatKeyword {
 
 // AddChatKeyword adds an automatic reply.
 func (s *Store) AddChatKeyword(ctx context.Context, m *Member, a *Account, k ChatKeyword) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	k.Keyword, k.Reply = strings.TrimSpace(cleanText(k.Keyword)), strings.TrimSpace(cleanText(k.Reply))
 	var v ValidationError
@@ -115,11 +112,8 @@ func (s *Store) AddChatKeyword(ctx context.Context, m *Member, a *Account, k Cha
 
 // DeleteChatKeyword removes an automatic reply.
 func (s *Store) DeleteChatKeyword(ctx context.Context, m *Member, a *Account, id int64) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	defer s.chat.clear()
 	return s.Tx(ctx, func(tx *Store) error {
@@ -141,11 +135,8 @@ func (s *Store) DeleteChatKeyword(ctx context.Context, m *Member, a *Account, id
 // SetChatWelcome sets the message new chat followers get (” for the
 // default).
 func (s *Store) SetChatWelcome(ctx context.Context, m *Member, a *Account, en, zh string) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	en, zh = strings.TrimSpace(cleanText(en)), strings.TrimSpace(cleanText(zh))
 	var v ValidationError

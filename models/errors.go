@@ -11,8 +11,9 @@ import (
 // data is not revealed by its existence.
 var ErrNotFound = errors.New("not found")
 
-// ErrForbidden is returned when the caller is known but lacks the role for
-// an action.
+// ErrForbidden is returned when the caller is a member of the
+// organization but lacks the role for an action; Require (role.go)
+// decides between the two.
 var ErrForbidden = errors.New("forbidden")
 
 // ValidationError carries one message key per invalid field. Keys are i18n

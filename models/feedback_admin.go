@@ -24,7 +24,7 @@ type FeedbackFilter struct {
 // a revision, and revisions waiting for their e-mail link, are not in the
 // queue (the answer's own page links them).
 func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectID int64, f FeedbackFilter, page Page) ([]Feedback, int64, error) {
-	if err := s.checkAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, 0, err
 	}
 	p, err := s.accountProject(ctx, a.ID, projectID)
@@ -91,7 +91,7 @@ func (s *Store) FeedbackCounts(ctx context.Context, projectID int64) (map[string
 
 // OrgFeedbackItem loads one piece of feedback of a project.
 func (s *Store) OrgFeedbackItem(ctx context.Context, m *Member, a *Account, projectID, id int64) (*Feedback, error) {
-	if err := s.checkAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	p, err := s.accountProject(ctx, a.ID, projectID)
@@ -113,7 +113,7 @@ const maxBulk = 200
 // state (one audit entry lists them). Reports are cleared: a moderator
 // has looked. It returns how many changed.
 func (s *Store) ModerateFeedback(ctx context.Context, m *Member, a *Account, projectID int64, ids []int64, status string) (int64, error) {
-	if err := s.checkAccount(m, a, PermModerate); err != nil {
+	if err := Require(m, PermModerate, a.OrgID()); err != nil {
 		return 0, err
 	}
 	if !slices.Contains(FeedbackStatuses(), status) {
@@ -164,7 +164,7 @@ func (s *Store) ModerateFeedback(ctx context.Context, m *Member, a *Account, pro
 // RespondToFeedback saves the official response to one answer, and
 // publishes the answer with it when publish is set.
 func (s *Store) RespondToFeedback(ctx context.Context, m *Member, a *Account, projectID, id int64, response string, publish bool) (*Feedback, error) {
-	if err := s.checkAccount(m, a, PermModerate); err != nil {
+	if err := Require(m, PermModerate, a.OrgID()); err != nil {
 		return nil, err
 	}
 	response = cleanText(response)
@@ -218,7 +218,7 @@ type ExportRow struct {
 // PermContacts may, and before the first row the audit log records who
 // exported how many answers of which project, and as what (format).
 func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, projectID int64, format string, fn func([]ProjectQuestion, ExportRow) error) error {
-	if err := s.checkAccount(m, a, PermContacts); err != nil {
+	if err := Require(m, PermContacts, a.OrgID()); err != nil {
 		return err
 	}
 	p, err := s.accountProject(ctx, a.ID, projectID)

@@ -200,7 +200,7 @@ func (s *Store) applyRevision(ctx context.Context, r *AnswerRevision) error {
 // following an e-mail revision's link; an e-mail revision waits for its
 // link.
 func (s *Store) AcceptAnswerRevision(ctx context.Context, m *Member, a *Account, projectID, id int64) error {
-	if err := s.checkAccount(m, a, PermModerate); err != nil {
+	if err := Require(m, PermModerate, a.OrgID()); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {

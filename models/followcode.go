@@ -116,8 +116,8 @@ var sceneRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 // label a follow carries (which poster, which stop); it is unique per
 // account so per-scene counts stay meaningful.
 func (s *Store) CreateFollowCode(ctx context.Context, m *Member, a *Account, in FollowCodeInput) (*FollowCode, error) {
-	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
-		return nil, ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return nil, err
 	}
 	var v ValidationError
 	in.Name = validCodeName(&v, in.Name)
@@ -198,18 +198,6 @@ func (c *FollowCodeStats) Conversion() float64 {
 	return float64(c.Follows) / float64(c.Scans)
 }
 
-// ownAccount checks that the account belongs to the member's organization;
-// another organization's account is ErrNotFound, as if it did not exist.
-func ownAccount(m *Member, a *Account, p Permission) error {
-	if m == nil || a == nil || a.OrganizationID != m.Org.ID {
-		return fmt.Errorf("account: %w", ErrNotFound)
-	}
-	if !m.Can(p) {
-		return ErrForbidden
-	}
-	return nil
-}
-
 // codeStats loads the codes of an account (or one of them, when codeID is
 // not 0) with their totals, counted by the database in one query.
 func (s *Store) codeStats(ctx context.Context, accountID, codeID int64) ([]FollowCodeStats, error) {
@@ -246,7 +234,7 @@ func (s *Store) codeStats(ctx context.Context, accountID, codeID int64) ([]Follo
 // ListFollowCodes lists an account's follow codes, newest first, with
 // their scans, follows and conversion.
 func (s *Store) ListFollowCodes(ctx context.Context, m *Member, a *Account) ([]FollowCodeStats, error) {
-	if err := ownAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	return s.codeStats(ctx, a.ID, 0)
@@ -255,7 +243,7 @@ func (s *Store) ListFollowCodes(ctx context.Context, m *Member, a *Account) ([]F
 // FollowCodeByID loads one code of the account with its totals. A code of
 // another account, or an account of another organization, is ErrNotFound.
 func (s *Store) FollowCodeByID(ctx context.Context, m *Member, a *Account, id int64) (*FollowCodeStats, error) {
-	if err := ownAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if id <= 0 {
@@ -372,7 +360,7 @@ func validCodeName(v *ValidationError, name string) string {
 // UpdateFollowCode renames a code and changes or removes its expiry. An
 // ended code stays ended: only its name can change.
 func (s *Store) UpdateFollowCode(ctx context.Context, m *Member, a *Account, code *FollowCode, in FollowCodeUpdate) error {
-	if err := ownAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	if code.AccountID != a.ID {
@@ -406,7 +394,7 @@ func (s *Store) UpdateFollowCode(ctx context.Context, m *Member, a *Account, cod
 // page from then on, while its counts stay. Ending an ended code changes
 // nothing.
 func (s *Store) ExpireFollowCode(ctx context.Context, m *Member, a *Account, code *FollowCode) error {
-	if err := ownAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	if code.AccountID != a.ID {
@@ -430,10 +418,10 @@ func (s *Store) ExpireFollowCode(ctx context.Context, m *Member, a *Account, cod
 // SetWeChatCodeURL stores the URL of the parameterized QR code WeChat made
 // for the code's scene.
 func (s *Store) SetWeChatCodeURL(ctx context.Context, m *Member, a *Account, c *FollowCode, u string) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
-	if a.OrganizationID != m.Org.ID || c.AccountID != a.ID {
+	if c.AccountID != a.ID {
 		return ErrNotFound
 	}
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") || len(u) > 500 {

@@ -461,8 +461,8 @@ func (s *Store) EnabledChannels(ctx context.Context, accountID int64) ([]string,
 // only closes the follow page to new followers on it; who already follows
 // keeps getting messages until they stop.
 func (s *Store) SetChannel(ctx context.Context, m *Member, a *Account, channel string, enabled bool) error {
-	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
-		return ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	if channel != ChannelEmail {
 		return FieldError("channel", "err.choose_one")

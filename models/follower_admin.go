@@ -80,14 +80,6 @@ func validStatus(s string) bool {
 	return false
 }
 
-// followerAccess checks that m may act on a's followers with permission p.
-func followerAccess(m *Member, a *Account, p Permission) error {
-	if !m.Can(p) || a == nil || a.OrganizationID != m.Org.ID {
-		return ErrForbidden
-	}
-	return nil
-}
-
 // followersOf is the filtered follower query of one account, as m may
 // run it: the search text matches addresses only for members who may see
 // them (otherwise a search would tell whether someone follows).
@@ -126,7 +118,7 @@ func (s *Store) followersOf(ctx context.Context, m *Member, a *Account, f Follow
 // first, with their tags (loaded in one query for the page), and the
 // number of matching followers.
 func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f FollowerFilter, page Page) ([]Follower, int64, error) {
-	if err := followerAccess(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, 0, err
 	}
 	if err := f.Validate(); err != nil {
@@ -186,7 +178,7 @@ const exportBatch = 2000
 // flat however many followers there are, and it holds no database
 // connection while fn runs (fn may write to a slow client).
 func (s *Store) ExportFollowers(ctx context.Context, m *Member, a *Account, f FollowerFilter, detail string, fn func(*Follower) error) error {
-	if err := followerAccess(m, a, PermContacts); err != nil {
+	if err := Require(m, PermContacts, a.OrgID()); err != nil {
 		return err
 	}
 	if err := f.Validate(); err != nil {
@@ -240,7 +232,7 @@ func (c StatusCounts) Total() int64 {
 // FollowerCounts counts the account's followers per status, for the
 // list's status links.
 func (s *Store) FollowerCounts(ctx context.Context, m *Member, a *Account) (StatusCounts, error) {
-	if err := followerAccess(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var rows []struct {
@@ -266,11 +258,8 @@ func (s *Store) FollowerCounts(ctx context.Context, m *Member, a *Account) (Stat
 // follower of another account, or of an account of another organization,
 // is ErrNotFound.
 func (s *Store) FollowerForStaff(ctx context.Context, m *Member, a *Account, id int64) (*Follower, error) {
-	if a == nil || a.OrganizationID != m.Org.ID {
-		return nil, fmt.Errorf("follower: %w", ErrNotFound)
-	}
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
 	}
 	var f Follower
 	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&f).Error; err != nil {
@@ -299,7 +288,7 @@ type FollowerEvent struct {
 // FollowerEvents is the follow history of one follower of the account,
 // oldest first.
 func (s *Store) FollowerEvents(ctx context.Context, m *Member, a *Account, followerID int64) ([]FollowerEvent, error) {
-	if err := followerAccess(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var out []FollowerEvent
@@ -344,7 +333,7 @@ func (s *Store) checkSelection(ctx context.Context, a *Account, ids []int64, v *
 // with set-based SQL; ids of other accounts' followers are ignored. It
 // returns how many followers were selected.
 func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64, add, remove []string) (int64, error) {
-	if err := followerAccess(m, a, PermManageFollowers); err != nil {
+	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
 		return 0, err
 	}
 	var v ValidationError
@@ -400,7 +389,7 @@ func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64,
 
 // SetFollowerTags replaces the tags of one follower of the account.
 func (s *Store) SetFollowerTags(ctx context.Context, m *Member, a *Account, id int64, tags []string) error {
-	if err := followerAccess(m, a, PermManageFollowers); err != nil {
+	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
 		return err
 	}
 	tags, bad := NormalizeTags(tags)
@@ -431,7 +420,7 @@ func (s *Store) SetFollowerTags(ctx context.Context, m *Member, a *Account, id i
 // counts stay right. Unblocking leaves a follower unsubscribed: they must
 // follow again to get messages. It returns how many followers changed.
 func (s *Store) SetBlocked(ctx context.Context, m *Member, a *Account, ids []int64, blocked bool) (int64, error) {
-	if err := followerAccess(m, a, PermManageFollowers); err != nil {
+	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
 		return 0, err
 	}
 	var v ValidationError
@@ -509,11 +498,11 @@ type FollowerData struct {
 // answers to its projects. Only owners may, and the export is audited
 // with what it holds (never the address).
 func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id int64) (*FollowerData, error) {
-	f, err := s.FollowerForStaff(ctx, m, a, id)
-	if err != nil {
+	if err := Require(m, PermPrivacy, a.OrgID()); err != nil {
 		return nil, err
 	}
-	if err := followerAccess(m, a, PermPrivacy); err != nil {
+	f, err := s.FollowerForStaff(ctx, m, a, id)
+	if err != nil {
 		return nil, err
 	}
 	events, err := s.FollowerEvents(ctx, m, a, id)
@@ -556,11 +545,11 @@ func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id in
 // scans, so growth and per-code counts do not change. The audit entry
 // names only the id, never the address.
 func (s *Store) EraseFollower(ctx context.Context, m *Member, a *Account, id int64) error {
-	f, err := s.FollowerForStaff(ctx, m, a, id)
-	if err != nil {
+	if err := Require(m, PermPrivacy, a.OrgID()); err != nil {
 		return err
 	}
-	if err := followerAccess(m, a, PermPrivacy); err != nil {
+	f, err := s.FollowerForStaff(ctx, m, a, id)
+	if err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
@@ -592,7 +581,7 @@ type DayCount struct {
 // last days days (today included, UTC), oldest first, with days without
 // any filled in as zeros.
 func (s *Store) GrowthDaily(ctx context.Context, m *Member, a *Account, days int) ([]DayCount, error) {
-	if err := followerAccess(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if days < 1 {
@@ -642,7 +631,7 @@ type FollowerFacets struct {
 
 // FollowerFacets lists the choices for the account's follower filters.
 func (s *Store) FollowerFacets(ctx context.Context, m *Member, a *Account) (*FollowerFacets, error) {
-	if err := followerAccess(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var out FollowerFacets

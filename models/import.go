@@ -683,16 +683,6 @@ func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]Im
 	return results, counts, nil
 }
 
-func importAccess(m *Member, a *Account) error {
-	if a == nil || a.OrganizationID != m.Org.ID {
-		return fmt.Errorf("account: %w", ErrNotFound)
-	}
-	if !m.Can(PermWrite) {
-		return ErrForbidden
-	}
-	return nil
-}
-
 func cleanFilename(name string) string {
 	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, `\`, "/")))
 	name = strings.Map(func(r rune) rune {
@@ -719,7 +709,7 @@ func summaryJSON(c ImportCounts) string {
 // of the account, returning its preview. A file that cannot be read is a
 // *CSVError and nothing is stored.
 func (s *Store) CreateImport(ctx context.Context, m *Member, a *Account, filename string, content []byte) (*ImportPreview, error) {
-	if err := importAccess(m, a); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	results, counts, err := s.plan(ctx, a.ID, content)
@@ -743,7 +733,7 @@ const importColumns = "imports.id, imports.account_id, imports.user_id, imports.
 
 // ImportByID loads an import of the account, without its file.
 func (s *Store) ImportByID(ctx context.Context, m *Member, a *Account, id int64) (*Import, error) {
-	if err := importAccess(m, a); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var imp Import
@@ -757,7 +747,7 @@ func (s *Store) ImportByID(ctx context.Context, m *Member, a *Account, id int64)
 
 // ListImports lists the account's latest imports, newest first.
 func (s *Store) ListImports(ctx context.Context, m *Member, a *Account, limit int) ([]Import, error) {
-	if err := importAccess(m, a); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var out []Import
@@ -781,7 +771,7 @@ func (s *Store) importContent(ctx context.Context, id int64) ([]byte, error) {
 // its stored file and the account's followers as they are now. For an
 // applied or cancelled import it returns the stored counts and no rows.
 func (s *Store) PreviewImport(ctx context.Context, m *Member, a *Account, imp *Import) (*ImportPreview, error) {
-	if err := importAccess(m, a); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if imp.AccountID != a.ID {
@@ -830,7 +820,7 @@ func (s *Store) CancelStaleImports(ctx context.Context) (int64, error) {
 // CancelImport drops a pending import and its file. Cancelling twice is
 // harmless; cancelling an applied import is ErrImportClosed.
 func (s *Store) CancelImport(ctx context.Context, m *Member, a *Account, imp *Import) error {
-	if err := importAccess(m, a); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	res := s.conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE id = ? AND account_id = ? AND status = ?",
@@ -859,7 +849,7 @@ func (s *Store) CancelImport(ctx context.Context, m *Member, a *Account, imp *Im
 // are judged as they are now. If anything fails nothing is written; an
 // import that was already applied or cancelled is ErrImportClosed.
 func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Import) (ImportCounts, error) {
-	if err := importAccess(m, a); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return ImportCounts{}, err
 	}
 	var counts ImportCounts

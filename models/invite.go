@@ -55,8 +55,8 @@ func (s *Store) CreateInvite(ctx context.Context, actor *User, orgID int64, emai
 		if err != nil {
 			return nil, "", err
 		}
-		if !m.Can(PermManageStaff) {
-			return nil, "", ErrForbidden
+		if err := Require(m, PermManageStaff, orgID); err != nil {
+			return nil, "", err
 		}
 	}
 	var v ValidationError
@@ -174,8 +174,8 @@ func (s *Store) PendingInvites(ctx context.Context, orgID int64) ([]Invite, erro
 
 // RevokeInvite cancels an invite that was not used yet; owners only.
 func (s *Store) RevokeInvite(ctx context.Context, m *Member, inviteID int64) error {
-	if !m.Can(PermManageStaff) {
-		return ErrForbidden
+	if err := Require(m, PermManageStaff, m.OrgID()); err != nil {
+		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
 		res := tx.conn(ctx).Model(&Invite{}).

@@ -100,8 +100,8 @@ func checkAvatar(data []byte) (string, error) {
 // SetAvatar stores data as the account's new avatar. Invalid data leaves
 // the current avatar in place.
 func (s *Store) SetAvatar(ctx context.Context, m *Member, a *Account, data []byte) error {
-	if !m.Can(PermWrite) || a.OrganizationID != m.Org.ID {
-		return ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
 	ct, err := checkAvatar(data)
 	if err != nil {

@@ -25,8 +25,15 @@ type Member struct {
 	Role Role
 }
 
-// Can reports whether the member's role grants p.
-func (m *Member) Can(p Permission) bool { return m != nil && m.Role.Can(p) }
+// OrgID is the member's organization, 0 for no member, so that
+// Require(m, p, m.OrgID()) answers ErrNotFound for a nil member instead of
+// panicking.
+func (m *Member) OrgID() int64 {
+	if m == nil || m.Org == nil {
+		return 0
+	}
+	return m.Org.ID
+}
 
 // MemberOf loads the user's membership of an organization. A user who is
 // not a member gets ErrNotFound, exactly as for an organization that does
@@ -76,8 +83,8 @@ type StaffMember struct {
 
 // Staff lists the organization's members.
 func (s *Store) Staff(ctx context.Context, m *Member) ([]StaffMember, error) {
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
+	if err := Require(m, PermView, m.OrgID()); err != nil {
+		return nil, err
 	}
 	var out []StaffMember
 	err := s.conn(ctx).Table("memberships").
@@ -113,8 +120,8 @@ func (s *Store) ownerCount(ctx context.Context, orgID int64) (int64, error) {
 // organization without an owner. stillOwner says whether the member is an
 // owner after the change.
 func (s *Store) changeMembership(ctx context.Context, m *Member, userID int64, stillOwner bool, change func(tx *Store, target *Membership) error) error {
-	if !m.Can(PermManageStaff) {
-		return ErrForbidden
+	if err := Require(m, PermManageStaff, m.OrgID()); err != nil {
+		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
 		n, err := tx.ownerCount(ctx, m.Org.ID)
@@ -135,8 +142,8 @@ func (s *Store) changeMembership(ctx context.Context, m *Member, userID int64, s
 
 // SetRole changes a staff member's role; owners only.
 func (s *Store) SetRole(ctx context.Context, m *Member, userID int64, role Role) error {
-	if !m.Can(PermManageStaff) {
-		return ErrForbidden
+	if err := Require(m, PermManageStaff, m.OrgID()); err != nil {
+		return err
 	}
 	if !role.Valid() {
 		return FieldError("role", "err.choose_one")

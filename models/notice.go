@@ -348,10 +348,9 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-func (s *Store) orgNotice(ctx context.Context, m *Member, a *Account, id int64) (*Notice, error) {
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
-	}
+// accountNotice loads a notice of the account; its callers have asked
+// Require about the account first.
+func (s *Store) accountNotice(ctx context.Context, a *Account, id int64) (*Notice, error) {
 	var n Notice
 	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&n).Error; err != nil {
 		return nil, notFound(err, "notice")
@@ -361,10 +360,10 @@ func (s *Store) orgNotice(ctx context.Context, m *Member, a *Account, id int64) 
 
 // OrgNotice loads a notice of one of the member's accounts.
 func (s *Store) OrgNotice(ctx context.Context, m *Member, a *Account, id int64) (*Notice, error) {
-	if !m.Can(PermView) {
-		return nil, ErrForbidden
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
 	}
-	return s.orgNotice(ctx, m, a, id)
+	return s.accountNotice(ctx, a, id)
 }
 
 // NoticeFilter narrows the studio's notice list.
@@ -375,11 +374,8 @@ type NoticeFilter struct {
 
 // OrgNotices lists an account's notices for staff, newest first.
 func (s *Store) OrgNotices(ctx context.Context, m *Member, a *Account, f NoticeFilter, page Page) ([]Notice, int64, error) {
-	if !m.Can(PermView) {
-		return nil, 0, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, 0, ErrNotFound
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, 0, err
 	}
 	q := s.conn(ctx).Model(&Notice{}).Where("account_id = ?", a.ID)
 	if f.Status != "" {
@@ -402,11 +398,8 @@ func (s *Store) OrgNotices(ctx context.Context, m *Member, a *Account, f NoticeF
 
 // CreateNotice saves a new draft.
 func (s *Store) CreateNotice(ctx context.Context, m *Member, a *Account, in NoticeInput) (*Notice, error) {
-	if !m.Can(PermWrite) {
-		return nil, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, ErrNotFound
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return nil, err
 	}
 	in, err := in.validate(false, s.Now())
 	if err != nil {
@@ -449,10 +442,10 @@ func (s *Store) lockNotice(ctx context.Context, n *Notice) error {
 
 // SaveNotice edits a draft or a scheduled notice; nothing is sent.
 func (s *Store) SaveNotice(ctx context.Context, m *Member, a *Account, id int64, in NoticeInput) (*Notice, error) {
-	if !m.Can(PermWrite) {
-		return nil, ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return nil, err
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -488,10 +481,10 @@ func (s *Store) SaveNotice(ctx context.Context, m *Member, a *Account, id int64,
 // DeleteNotice removes a draft. Anything that was published stays, so the
 // record of what followers were told is never lost.
 func (s *Store) DeleteNotice(ctx context.Context, m *Member, a *Account, id int64) error {
-	if !m.Can(PermWrite) {
-		return ErrForbidden
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+		return err
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -511,10 +504,10 @@ func (s *Store) DeleteNotice(ctx context.Context, m *Member, a *Account, id int6
 // publish-at time is in the future. A scheduled notice given no time, or a
 // past one, publishes now.
 func (s *Store) PublishNotice(ctx context.Context, m *Member, a *Account, id int64, in NoticeInput) (*Notice, *Broadcast, error) {
-	if !m.Can(PermPublish) {
-		return nil, nil, ErrForbidden
+	if err := Require(m, PermPublish, a.OrgID()); err != nil {
+		return nil, nil, err
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -570,10 +563,10 @@ func (s *Store) publish(ctx context.Context, a *Account, n *Notice, userID int64
 
 // Unschedule turns a scheduled notice back into a draft.
 func (s *Store) Unschedule(ctx context.Context, m *Member, a *Account, id int64) (*Notice, error) {
-	if !m.Can(PermPublish) {
-		return nil, ErrForbidden
+	if err := Require(m, PermPublish, a.OrgID()); err != nil {
+		return nil, err
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -598,10 +591,10 @@ func (s *Store) Unschedule(ctx context.Context, m *Member, a *Account, id int64)
 // UpdateNotice changes a published notice and sends the new version to
 // its audience, marked as an update.
 func (s *Store) UpdateNotice(ctx context.Context, m *Member, a *Account, id int64, in NoticeInput) (*Notice, *Broadcast, error) {
-	if !m.Can(PermPublish) {
-		return nil, nil, ErrForbidden
+	if err := Require(m, PermPublish, a.OrgID()); err != nil {
+		return nil, nil, err
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -639,13 +632,13 @@ func (s *Store) UpdateNotice(ctx context.Context, m *Member, a *Account, id int6
 // EndNotice cancels a published notice or gives the all-clear, and tells
 // its audience.
 func (s *Store) EndNotice(ctx context.Context, m *Member, a *Account, id int64, how string) (*Notice, *Broadcast, error) {
-	if !m.Can(PermPublish) {
-		return nil, nil, ErrForbidden
+	if err := Require(m, PermPublish, a.OrgID()); err != nil {
+		return nil, nil, err
 	}
 	if how != EndCancel && how != EndAllClear {
 		return nil, nil, FieldError("end", "err.choose_one")
 	}
-	n, err := s.orgNotice(ctx, m, a, id)
+	n, err := s.accountNotice(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -779,11 +772,8 @@ func (s *Store) ExpireDue(ctx context.Context) (int, error) {
 // AudienceCount is how many active followers of the account a notice for
 // tags (none: everyone) would reach.
 func (s *Store) AudienceCount(ctx context.Context, m *Member, a *Account, tags []string) (int64, error) {
-	if !m.Can(PermView) {
-		return 0, ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return 0, ErrNotFound
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return 0, err
 	}
 	tags, bad := NormalizeTags(tags)
 	if bad != "" {

@@ -83,8 +83,8 @@ func (s *Store) CreateOrganization(ctx context.Context, actor *User, in OrgInput
 
 // UpdateOrganization changes an organization's name and kind; owners only.
 func (s *Store) UpdateOrganization(ctx context.Context, m *Member, in OrgInput) error {
-	if !m.Can(PermManageSettings) {
-		return ErrForbidden
+	if err := Require(m, PermManageSettings, m.OrgID()); err != nil {
+		return err
 	}
 	if err := in.validate(); err != nil {
 		return err

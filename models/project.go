@@ -270,19 +270,9 @@ func (e *ProjectEvent) Date() time.Time {
 	return t
 }
 
-func (s *Store) checkAccount(m *Member, a *Account, p Permission) error {
-	if !m.Can(p) {
-		return ErrForbidden
-	}
-	if a.OrganizationID != m.Org.ID {
-		return ErrNotFound
-	}
-	return nil
-}
-
 // OrgProject loads a project of one of the member's accounts.
 func (s *Store) OrgProject(ctx context.Context, m *Member, a *Account, id int64) (*Project, error) {
-	if err := s.checkAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	return s.accountProject(ctx, a.ID, id)
@@ -306,7 +296,7 @@ type ProjectSummary struct {
 // OrgProjects lists an account's projects for staff, most recently
 // changed first.
 func (s *Store) OrgProjects(ctx context.Context, m *Member, a *Account, page Page) ([]ProjectSummary, int64, error) {
-	if err := s.checkAccount(m, a, PermView); err != nil {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, 0, err
 	}
 	var total int64
@@ -336,7 +326,7 @@ func today(now time.Time, loc *time.Location) string {
 // staff said so; its first timeline step is today in loc (nil: UTC), the
 // zone staff work in.
 func (s *Store) CreateProject(ctx context.Context, m *Member, a *Account, in ProjectInput, loc *time.Location) (*Project, error) {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	in, err := in.validate()
@@ -371,7 +361,7 @@ func projectTarget(a *Account, p *Project) string {
 
 // SaveProject changes a project's details.
 func (s *Store) SaveProject(ctx context.Context, m *Member, a *Account, id int64, in ProjectInput) (*Project, error) {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	in, err := in.validate()
@@ -412,7 +402,7 @@ type StatusChange struct {
 // SetProjectStatus moves a project along and adds the step to its
 // timeline. Opening the consultation needs a closing time.
 func (s *Store) SetProjectStatus(ctx context.Context, m *Member, a *Account, id int64, ch StatusChange, loc *time.Location) (*Project, error) {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var v ValidationError
@@ -463,7 +453,7 @@ func (s *Store) SetProjectStatus(ctx context.Context, m *Member, a *Account, id 
 
 // DeleteProjectEvent removes a step from the timeline (a mistake).
 func (s *Store) DeleteProjectEvent(ctx context.Context, m *Member, a *Account, projectID, eventID int64) error {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
@@ -484,7 +474,7 @@ func (s *Store) DeleteProjectEvent(ctx context.Context, m *Member, a *Account, p
 
 // SetProjectResult saves the official summary of a consultation.
 func (s *Store) SetProjectResult(ctx context.Context, m *Member, a *Account, id int64, en, zh string) (*Project, error) {
-	if err := s.checkAccount(m, a, PermModerate); err != nil {
+	if err := Require(m, PermModerate, a.OrgID()); err != nil {
 		return nil, err
 	}
 	en, zh = cleanText(en), cleanText(zh)
@@ -523,7 +513,7 @@ func (s *Store) SetProjectResult(ctx context.Context, m *Member, a *Account, id 
 
 // DeleteProject removes a project with its files and every answer.
 func (s *Store) DeleteProject(ctx context.Context, m *Member, a *Account, id int64) error {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
@@ -619,7 +609,7 @@ func (s *Store) PublicProjectByID(ctx context.Context, handle string, id int64) 
 // SetFeedbackReview decides whether an account's feedback waits for a
 // moderator before it is shown.
 func (s *Store) SetFeedbackReview(ctx context.Context, m *Member, a *Account, review bool) error {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {

@@ -65,7 +65,7 @@ func checkProjectFile(data []byte) (kind, ct string, err error) {
 
 // AddProjectFile stores an uploaded image or PDF with the project.
 func (s *Store) AddProjectFile(ctx context.Context, m *Member, a *Account, projectID int64, title, filename string, data []byte) (*ProjectFile, error) {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	title = cleanText(title)
@@ -114,7 +114,7 @@ func (s *Store) AddProjectFile(ctx context.Context, m *Member, a *Account, proje
 
 // DeleteProjectFile removes a file and its bytes.
 func (s *Store) DeleteProjectFile(ctx context.Context, m *Member, a *Account, projectID, fileID int64) error {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
@@ -209,7 +209,7 @@ const maxQuestionText = 300
 
 // AddProjectQuestion appends an extra question to the form.
 func (s *Store) AddProjectQuestion(ctx context.Context, m *Member, a *Account, projectID int64, in QuestionInput) (*ProjectQuestion, error) {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var v ValidationError
@@ -277,7 +277,7 @@ func (s *Store) AddProjectQuestion(ctx context.Context, m *Member, a *Account, p
 // DeleteProjectQuestion removes a question; answers already given to it
 // stay in the feedback they came with.
 func (s *Store) DeleteProjectQuestion(ctx context.Context, m *Member, a *Account, projectID, questionID int64) error {
-	if err := s.checkAccount(m, a, PermWrite); err != nil {
+	if err := Require(m, PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {
