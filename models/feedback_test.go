@@ -70,13 +70,17 @@ func TestFeedbackOnePerContactUnderRace(t *testing.T) {
 		p := openConsultation(t, a, f)
 		ctx := context.Background()
 		const n = 8
+		// The race is under test, not the contact's limit (5 an hour).
+		lim := models.DefaultLimits()
+		lim.FeedbackPerContact.Max = n
+		store := a.Store.WithLimits(lim)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := a.Store.SubmitFeedback(ctx, p, models.FeedbackInput{Stance: models.StanceSupport,
+				_, err := store.SubmitFeedback(ctx, p, models.FeedbackInput{Stance: models.StanceSupport,
 					Comment: fmt.Sprintf("answer %d", i), Contact: "same@example.org", Consent: true})
 				errs <- err
 			}()
