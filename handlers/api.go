@@ -363,30 +363,16 @@ func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, erro
 	return m, a, err
 }
 
-// ownRow loads the row of type T with the path's id and the account it
-// belongs to (accountOf), and checks that the account is the token's
-// organization's: any other row is a 404, as if it did not exist.
-func ownRow[T any](h *apiArea, c echo.Context, accountOf func(*T) int64) (*models.Member, *models.Account, *T, error) {
+// notice loads a notice of the token's organization; another
+// organization's is a 404, as if it did not exist.
+func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
 	m := apiMember(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ctx := c.Request().Context()
-	var row T
-	if err := h.store.DB().WithContext(ctx).First(&row, id).Error; err != nil {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	a, err := h.store.AccountByID(ctx, accountOf(&row))
-	if err != nil || a.OrganizationID != m.Org.ID {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	return m, a, &row, nil
-}
-
-// notice loads a notice of the token's organization.
-func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
-	return ownRow(h, c, func(n *models.Notice) int64 { return n.AccountID })
+	a, n, err := h.store.APINotice(c.Request().Context(), m, id)
+	return m, a, n, err
 }
 
 func (h *apiArea) listNotices(c echo.Context) error {
@@ -618,16 +604,8 @@ func (h *apiArea) follower(c echo.Context) (*models.Member, *models.Account, *mo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ctx := c.Request().Context()
-	f, err := h.store.FollowerByID(ctx, id)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	a, err := h.store.AccountByID(ctx, f.AccountID)
-	if err != nil || a.OrganizationID != m.Org.ID {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	return m, a, f, nil
+	a, f, err := h.store.APIFollower(c.Request().Context(), m, id)
+	return m, a, f, err
 }
 
 func (h *apiArea) tagFollower(c echo.Context) error {
