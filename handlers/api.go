@@ -35,11 +35,6 @@ type apiArea struct {
 	baseURL    string
 }
 
-const (
-	ctxAPIMember = "api_member"
-	ctxAPIToken  = "api_token"
-)
-
 func registerAPI(e *echo.Echo, h *apiArea) {
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=300")
@@ -98,8 +93,7 @@ func apiErrorFor(err error, status int, title string) *apiError {
 func scope(s string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			t := c.Get(ctxAPIToken).(*models.APIToken)
-			if !t.Has(s) {
+			if !apiToken(c).Has(s) {
 				return apiErr(http.StatusForbidden, "insufficient_scope", "this token lacks the scope "+s)
 			}
 			return next(c)
@@ -122,8 +116,8 @@ func (h *apiArea) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxAPIMember, m)
-		c.Set(ctxAPIToken, t)
+		setValue(c, keyAPIMember, m)
+		setValue(c, keyAPIToken, t)
 		return next(c)
 	}
 }
@@ -161,7 +155,7 @@ func (h *apiArea) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Request().Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(append([]byte(c.Request().Method+" "+c.Request().URL.Path+"\n"), body...))
 		hash := hex.EncodeToString(sum[:])
-		t := c.Get(ctxAPIToken).(*models.APIToken)
+		t := apiToken(c)
 		ctx := c.Request().Context()
 		prev, err := h.store.ClaimIdempotencyKey(ctx, t.ID, key, hash)
 		if errors.Is(err, models.ErrIdempotencyReused) {
@@ -218,8 +212,6 @@ func (h *apiArea) handleErr(c echo.Context, err error) {
 func detached(c echo.Context) context.Context { return context.WithoutCancel(c.Request().Context()) }
 
 func i18nEN(key string) string { return i18n.T(i18n.EN, key) }
-
-func apiMember(c echo.Context) *models.Member { return c.Get(ctxAPIMember).(*models.Member) }
 
 // decode reads a JSON body strictly: unknown fields are an error, so a
 // typo does not silently drop a value, and text with a NUL character

@@ -185,7 +185,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 		// away just after the commit, the client left): the count is
 		// bookkeeping, and the request log keeps why it was missed.
 		if _, _, err := h.store.Hit(context.WithoutCancel(ctx), "feedback:contact:"+contactKey, contactLimit, time.Hour); err != nil {
-			c.Set(ctxCause, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", err))
+			setCause(c, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", err))
 		}
 	}
 	// The same redirect and page whether the contact had answered before

@@ -16,8 +16,6 @@ import (
 	"github.com/plazahq/plaza/templates"
 )
 
-const ctxMember = "member"
-
 // studio is the staff console of one organization.
 type studio struct {
 	store      *models.Store
@@ -82,7 +80,7 @@ func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxMember, m)
+		setValue(c, keyMember, m)
 		return next(c)
 	}
 }
@@ -96,11 +94,6 @@ func need(p models.Permission) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
-}
-
-func member(c echo.Context) *models.Member {
-	m, _ := c.Get(ctxMember).(*models.Member)
-	return m
 }
 
 func (h *studio) home(c echo.Context) error {
