@@ -19,12 +19,13 @@ type ctxKey[T any] uint8
 // Each key has a distinct number: two keys of one value type (the studio's
 // member and the API's) are different keys.
 const (
-	keyUser          ctxKey[*models.User]     = iota // pageEnv; absent for visitors
-	keyMember        ctxKey[*models.Member]   = iota // studio.loadMember
-	keyStudioAccount ctxKey[*models.Account]  = iota // studio.loadAccount
-	keyAPIMember     ctxKey[*models.Member]   = iota // apiArea.authenticate
-	keyAPIToken      ctxKey[*models.APIToken] = iota // apiArea.authenticate
-	keyCause         ctxKey[error]            = iota // setCause
+	keyUser          ctxKey[*models.User]          = iota // pageEnv; absent for visitors
+	keyMember        ctxKey[*models.Member]        = iota // studio.loadMember
+	keyStudioAccount ctxKey[*models.Account]       = iota // studio.loadAccount
+	keyPublicAccount ctxKey[*models.PublicAccount] = iota // loadPublicAccount
+	keyAPIMember     ctxKey[*models.Member]        = iota // apiArea.authenticate
+	keyAPIToken      ctxKey[*models.APIToken]      = iota // apiArea.authenticate
+	keyCause         ctxKey[error]                 = iota // setCause
 )
 
 func (k ctxKey[T]) String() string {
@@ -67,6 +68,9 @@ func member(c echo.Context) *models.Member { return mustValue(c, keyMember) }
 // studioAccount is the studio's :handle account, one of member's
 // organization.
 func studioAccount(c echo.Context) *models.Account { return mustValue(c, keyStudioAccount) }
+
+// publicAccount is the account of a citizen's page under /@:handle.
+func publicAccount(c echo.Context) *models.PublicAccount { return mustValue(c, keyPublicAccount) }
 
 // apiMember is the organization an API token acts for.
 func apiMember(c echo.Context) *models.Member { return mustValue(c, keyAPIMember) }

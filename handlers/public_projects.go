@@ -31,8 +31,9 @@ type publicProjects struct {
 const contactLimit = 5
 
 func registerPublicProjects(e *echo.Echo, h *publicProjects) {
+	pub := newPublicAccountRoutes(e, h.store)
 	e.GET("/projects", h.cityList)
-	e.GET("/@:handle/projects", h.accountList)
+	pub.GET("/projects", h.accountList)
 	e.GET("/@:handle/projects/:id", h.show)
 	e.POST("/@:handle/projects/:id/feedback", h.submit)
 	e.GET("/@:handle/projects/:id/thanks", h.thanks)
@@ -52,11 +53,7 @@ func (h *publicProjects) cityList(c echo.Context) error {
 }
 
 func (h *publicProjects) accountList(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	page := pageParam(c)
 	list, total, err := h.store.PublicProjects(ctx, a.ID, page)
 	if err != nil {
