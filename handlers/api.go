@@ -35,11 +35,6 @@ type apiArea struct {
 	baseURL    string
 }
 
-const (
-	ctxAPIMember = "api_member"
-	ctxAPIToken  = "api_token"
-)
-
 func registerAPI(e *echo.Echo, h *apiArea) {
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=300")
@@ -98,8 +93,7 @@ func apiErrorFor(err error, status int, title string) *apiError {
 func scope(s string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			t := c.Get(ctxAPIToken).(*models.APIToken)
-			if !t.Has(s) {
+			if !apiToken(c).Has(s) {
 				return apiErr(http.StatusForbidden, "insufficient_scope", "this token lacks the scope "+s)
 			}
 			return next(c)
@@ -122,8 +116,8 @@ func (h *apiArea) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxAPIMember, m)
-		c.Set(ctxAPIToken, t)
+		setValue(c, keyAPIMember, m)
+		setValue(c, keyAPIToken, t)
 		return next(c)
 	}
 }
@@ -161,7 +155,7 @@ func (h *apiArea) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Request().Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(append([]byte(c.Request().Method+" "+c.Request().URL.Path+"\n"), body...))
 		hash := hex.EncodeToString(sum[:])
-		t := c.Get(ctxAPIToken).(*models.APIToken)
+		t := apiToken(c)
 		ctx := c.Request().Context()
 		prev, err := h.store.ClaimIdempotencyKey(ctx, t.ID, key, hash)
 		if errors.Is(err, models.ErrIdempotencyReused) {
@@ -218,8 +212,6 @@ func (h *apiArea) handleErr(c echo.Context, err error) {
 func detached(c echo.Context) context.Context { return context.WithoutCancel(c.Request().Context()) }
 
 func i18nEN(key string) string { return i18n.T(i18n.EN, key) }
-
-func apiMember(c echo.Context) *models.Member { return c.Get(ctxAPIMember).(*models.Member) }
 
 // decode reads a JSON body strictly: unknown fields are an error, so a
 // typo does not silently drop a value, and text with a NUL character
@@ -363,30 +355,16 @@ func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, erro
 	return m, a, err
 }
 
-// ownRow loads the row of type T with the path's id and the account it
-// belongs to (accountOf), and checks that the account is the token's
-// organization's: any other row is a 404, as if it did not exist.
-func ownRow[T any](h *apiArea, c echo.Context, accountOf func(*T) int64) (*models.Member, *models.Account, *T, error) {
+// notice loads a notice of the token's organization; another
+// organization's is a 404, as if it did not exist.
+func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
 	m := apiMember(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ctx := c.Request().Context()
-	var row T
-	if err := h.store.DB().WithContext(ctx).First(&row, id).Error; err != nil {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	a, err := h.store.AccountByID(ctx, accountOf(&row))
-	if err != nil || a.OrganizationID != m.Org.ID {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	return m, a, &row, nil
-}
-
-// notice loads a notice of the token's organization.
-func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
-	return ownRow(h, c, func(n *models.Notice) int64 { return n.AccountID })
+	a, n, err := h.store.APINotice(c.Request().Context(), m, id)
+	return m, a, n, err
 }
 
 func (h *apiArea) listNotices(c echo.Context) error {
@@ -618,16 +596,8 @@ func (h *apiArea) follower(c echo.Context) (*models.Member, *models.Account, *mo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ctx := c.Request().Context()
-	f, err := h.store.FollowerByID(ctx, id)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	a, err := h.store.AccountByID(ctx, f.AccountID)
-	if err != nil || a.OrganizationID != m.Org.ID {
-		return nil, nil, nil, models.ErrNotFound
-	}
-	return m, a, f, nil
+	a, f, err := h.store.APIFollower(c.Request().Context(), m, id)
+	return m, a, f, err
 }
 
 func (h *apiArea) tagFollower(c echo.Context) error {

@@ -90,7 +90,13 @@ func (h *apiArea) projectOut(handle string, p *models.Project) projectJSON {
 
 // project loads a project of the token's organization.
 func (h *apiArea) project(c echo.Context) (*models.Member, *models.Account, *models.Project, error) {
-	return ownRow(h, c, func(p *models.Project) int64 { return p.AccountID })
+	m := apiMember(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, p, err := h.store.APIProject(c.Request().Context(), m, id)
+	return m, a, p, err
 }
 
 func (h *apiArea) listProjects(c echo.Context) error {

@@ -33,19 +33,19 @@ type webhookConnector interface {
 	Connect(ctx context.Context, s *models.ChatSettings, url string) error
 }
 
-func registerChat(g *echo.Group, s *studio) {
+func registerChat(acc accountRoutes, s *studio) {
 	h := &chatSettings{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat, log: s.log}
 	write := need(models.PermWrite)
-	g.GET("/accounts/:handle/chat", h.show, write)
-	g.POST("/accounts/:handle/chat/wechat", h.saveWeChat, write)
-	g.POST("/accounts/:handle/chat/telegram", h.saveTelegram, write)
+	acc.GET("/chat", h.show, write)
+	acc.POST("/chat/wechat", h.saveWeChat, write)
+	acc.POST("/chat/telegram", h.saveTelegram, write)
 	for _, ch := range []string{models.ChannelWeChat, models.ChannelTelegram, models.ChannelWebhook} {
-		g.POST("/accounts/:handle/chat/"+ch+"/test", h.tester(ch), write)
+		acc.POST("/chat/"+ch+"/test", h.tester(ch), write)
 	}
-	g.POST("/accounts/:handle/chat/telegram/connect", h.connectTelegram, write)
-	g.POST("/accounts/:handle/chat/welcome", h.saveWelcome, write)
-	g.POST("/accounts/:handle/chat/keywords", h.addKeyword, write)
-	g.POST("/accounts/:handle/chat/keywords/:id/delete", h.deleteKeyword, write)
+	acc.POST("/chat/telegram/connect", h.connectTelegram, write)
+	acc.POST("/chat/welcome", h.saveWelcome, write)
+	acc.POST("/chat/keywords", h.addKeyword, write)
+	acc.POST("/chat/keywords/:id/delete", h.deleteKeyword, write)
 }
 
 func (h *chatSettings) pageURL(m *models.Member, a *models.Account) string {
@@ -73,17 +73,8 @@ func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account)
 		WebhookURL: h.baseURL + "/bridge/webhook/" + a.Handle, Errors: map[string]string{}}, nil
 }
 
-func (h *chatSettings) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
-}
-
 func (h *chatSettings) show(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f, err := h.form(c, m, a)
 	if err != nil {
 		return err
@@ -108,10 +99,7 @@ func (h *chatSettings) invalid(c echo.Context, m *models.Member, a *models.Accou
 }
 
 func (h *chatSettings) saveWeChat(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	in := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: c.FormValue("enabled") == "on", AppID: c.FormValue("app_id"),
 		AppSecret: c.FormValue("app_secret"), Token: c.FormValue("token"), AESKey: c.FormValue("aes_key"),
 		SafeMode: c.FormValue("safe_mode") == "on", TemplateID: c.FormValue("template_id")}
@@ -125,10 +113,7 @@ func (h *chatSettings) saveWeChat(c echo.Context) error {
 }
 
 func (h *chatSettings) saveTelegram(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	in := models.ChatSettings{Channel: models.ChannelTelegram, Enabled: c.FormValue("enabled") == "on",
 		BotToken: c.FormValue("bot_token"), SecretToken: c.FormValue("secret_token"), BotName: c.FormValue("bot_name")}
 	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
@@ -147,10 +132,7 @@ func (h *chatSettings) tester(name string) echo.HandlerFunc {
 }
 
 func (h *chatSettings) test(c echo.Context, name string) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	ch := h.channels[name]
 	if ch == nil {
 		return models.ErrNotFound
@@ -158,9 +140,11 @@ func (h *chatSettings) test(c echo.Context, name string) error {
 	ctx := c.Request().Context()
 	s := &models.ChatSettings{AccountID: a.ID, Channel: name}
 	if name != models.ChannelWebhook {
-		if s, err = h.store.ChatCredentials(ctx, m, a, name); err != nil {
+		creds, err := h.store.ChatCredentials(ctx, m, a, name)
+		if err != nil {
 			return err
 		}
+		s = creds
 	}
 	f, err := h.form(c, m, a)
 	if err != nil {
@@ -181,10 +165,7 @@ func (h *chatSettings) test(c echo.Context, name string) error {
 // connectTelegram points the bot's webhook at this Plaza with the secret
 // token, so staff need not call setWebhook themselves.
 func (h *chatSettings) connectTelegram(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
 	s, err := h.store.ChatCredentials(ctx, m, a, models.ChannelTelegram)
 	if err != nil {
@@ -210,10 +191,7 @@ func (h *chatSettings) connectTelegram(c echo.Context) error {
 }
 
 func (h *chatSettings) saveWelcome(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	en, zh := c.FormValue("welcome_en"), c.FormValue("welcome_zh")
 	if err := h.store.SetChatWelcome(c.Request().Context(), m, a, en, zh); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.WelcomeEn, f.WelcomeZh, f.Form = en, zh, "welcome" })
@@ -222,10 +200,7 @@ func (h *chatSettings) saveWelcome(c echo.Context) error {
 }
 
 func (h *chatSettings) addKeyword(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	k := models.ChatKeyword{Keyword: c.FormValue("keyword"), Match: c.FormValue("match"), Lang: c.FormValue("lang"), Reply: c.FormValue("reply")}
 	if err := h.store.AddChatKeyword(c.Request().Context(), m, a, k); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.NewKeyword, f.Form = k, "keyword" })
@@ -234,10 +209,7 @@ func (h *chatSettings) addKeyword(c echo.Context) error {
 }
 
 func (h *chatSettings) deleteKeyword(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err

@@ -36,43 +36,34 @@ type followQRMaker interface {
 // chartDays is how many days the chart of a code covers.
 const chartDays = 30
 
-// registerCodes adds its routes to the organization's studio group g; the
+// registerCodes adds its routes to the studio's account routes; the
 // handlers may use the studio's dependencies.
-func registerCodes(g *echo.Group, s *studio) {
+func registerCodes(acc accountRoutes, s *studio) {
 	h := &codes{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
 	h.wechat, _ = s.chat[models.ChannelWeChat].(followQRMaker)
 	view, write := need(models.PermView), need(models.PermWrite)
 
-	g.GET("/accounts/:handle/codes", h.list, view)
-	g.GET("/accounts/:handle/codes/new", h.newCode, write)
-	g.POST("/accounts/:handle/codes", h.create, write)
-	g.GET("/accounts/:handle/codes/:id", h.show, view)
-	g.POST("/accounts/:handle/codes/:id", h.update, write)
-	g.GET("/accounts/:handle/codes/:id/expire", h.confirmExpire, write)
-	g.POST("/accounts/:handle/codes/:id/expire", h.expire, write)
-	g.GET("/accounts/:handle/codes/:id/qr.png", h.png, view)
-	g.GET("/accounts/:handle/codes/:id/qr.svg", h.svg, view)
-	g.GET("/accounts/:handle/codes/:id/poster", h.poster, view)
-	g.POST("/accounts/:handle/codes/:id/wechat", h.wechatCode, write)
-	g.GET("/accounts/:handle/codes/:id/wechat.png", h.wechatPNG, view)
+	acc.GET("/codes", h.list, view)
+	acc.GET("/codes/new", h.newCode, write)
+	acc.POST("/codes", h.create, write)
+	acc.GET("/codes/:id", h.show, view)
+	acc.POST("/codes/:id", h.update, write)
+	acc.GET("/codes/:id/expire", h.confirmExpire, write)
+	acc.POST("/codes/:id/expire", h.expire, write)
+	acc.GET("/codes/:id/qr.png", h.png, view)
+	acc.GET("/codes/:id/qr.svg", h.svg, view)
+	acc.GET("/codes/:id/poster", h.poster, view)
+	acc.POST("/codes/:id/wechat", h.wechatCode, write)
+	acc.GET("/codes/:id/wechat.png", h.wechatPNG, view)
 }
 
 // shortURL is the absolute link a code's QR image encodes.
 func (h *codes) shortURL(code string) string { return h.baseURL + "/q/" + code }
 
-func (h *codes) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
-}
-
-// code loads the account and the code of the path; either missing, or of
+// code loads the account's code of the path; either missing, or of
 // another organization, is a 404.
 func (h *codes) code(c echo.Context) (*models.Member, *models.Account, *models.FollowCodeStats, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
@@ -85,10 +76,7 @@ func (h *codes) code(c echo.Context) (*models.Member, *models.Account, *models.F
 }
 
 func (h *codes) list(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	list, err := h.store.ListFollowCodes(c.Request().Context(), m, a)
 	if err != nil {
 		return err
@@ -97,10 +85,7 @@ func (h *codes) list(c echo.Context) error {
 }
 
 func (h *codes) newCode(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	return render(c, http.StatusOK, templates.CodeNew(m, a, templates.CodeForm{}))
 }
 
@@ -124,10 +109,7 @@ func codeForm(c echo.Context) templates.CodeForm {
 }
 
 func (h *codes) create(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f := codeForm(c)
 	expires, ok := parseLastDay(f.ExpiresOn)
 	if !ok {

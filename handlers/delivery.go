@@ -19,20 +19,16 @@ type delivery struct {
 	baseURL string
 }
 
-func registerDelivery(g *echo.Group, s *studio) {
+func registerDelivery(acc accountRoutes, s *studio) {
 	h := &delivery{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/")}
 	write := need(models.PermWrite)
-	g.GET("/accounts/:handle/delivery", h.show, write)
-	g.POST("/accounts/:handle/delivery", h.save, write)
+	acc.GET("/delivery", h.show, write)
+	acc.POST("/delivery", h.save, write)
 }
 
 func (h *delivery) show(c echo.Context) error {
-	m := member(c)
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
-	if err != nil {
-		return err
-	}
 	w, err := h.store.Webhook(ctx, m, a)
 	if err != nil {
 		return err
@@ -53,18 +49,14 @@ func (h *delivery) show(c echo.Context) error {
 }
 
 func (h *delivery) save(c echo.Context) error {
-	m := member(c)
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
-	if err != nil {
-		return err
-	}
 	in := models.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
 		RotateSecret: c.FormValue("rotate") == "on", SendRate: c.FormValue("send_rate")}
 	agency := c.FormValue("agency_id")
 	feedIn := models.AlertFeedInput{URL: c.FormValue("feed_url"), Interval: c.FormValue("feed_interval"),
 		AutoPublish: c.FormValue("auto_publish") == "on"}
-	err = h.store.SetAgencyID(ctx, m, a, agency)
+	err := h.store.SetAgencyID(ctx, m, a, agency)
 	if err == nil {
 		err = h.store.SaveWebhook(ctx, m, a, in)
 	}

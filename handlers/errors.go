@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/templates"
 )
@@ -102,7 +101,7 @@ func classify(err error) (int, string, string) {
 			return he.Code, "error.bad_request_title", "error.bad_request"
 		}
 		return http.StatusInternalServerError, "error.internal_title", "error.internal"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr), database.Unavailable(err), errors.Is(err, models.ErrBusy):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr), models.Unavailable(err):
 		// The database did not answer in time or the connection dropped:
 		// a temporary outage, not a bug.
 		return http.StatusServiceUnavailable, "error.unavailable_title", "error.unavailable"

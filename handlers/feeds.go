@@ -24,11 +24,12 @@ type feedArea struct {
 }
 
 func registerFeeds(e *echo.Echo, h *feedArea) {
+	pub := newPublicAccountRoutes(e, h.store)
 	e.GET("/notices.atom", h.platformAtom)
 	e.GET("/notices/:file", h.cap)
-	e.GET("/@:handle/notices.atom", h.accountAtom)
-	e.GET("/@:handle/cap.atom", h.capIndex)
-	e.GET("/@:handle/gtfs-rt/alerts", h.gtfsrt)
+	pub.GET("/notices.atom", h.accountAtom)
+	pub.GET("/cap.atom", h.capIndex)
+	pub.GET("/gtfs-rt/alerts", h.gtfsrt)
 }
 
 // serveFeed writes body with an ETag (a hash of the body) and
@@ -75,11 +76,7 @@ func (h *feedArea) platformAtom(c echo.Context) error {
 }
 
 func (h *feedArea) accountAtom(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	list, _, err := h.store.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 50})
 	if err != nil {
 		return err
@@ -103,11 +100,7 @@ func (h *feedArea) accountAtom(c echo.Context) error {
 // capIndex is the Atom index of an account's CAP alerts in force, the form
 // alert aggregators poll.
 func (h *feedArea) capIndex(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	list, err := h.store.LiveNotices(ctx, a.ID, []string{models.NoticeSafety}, h.store.Now())
 	if err != nil {
 		return err
@@ -170,11 +163,7 @@ func (h *feedArea) cap(c echo.Context) error {
 // gtfsrt is a transit account's service alerts: protobuf, or JSON with
 // ?format=json.
 func (h *feedArea) gtfsrt(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	now := h.store.Now()
 	list, err := h.store.LiveNotices(ctx, a.ID, []string{models.NoticeTransit, models.NoticeSafety}, now)
 	if err != nil {

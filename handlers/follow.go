@@ -24,9 +24,10 @@ type follow struct {
 const unsubscribeRoute = "/f/unsubscribe/:token"
 
 func registerFollow(e *echo.Echo, h *follow) {
+	pub := newPublicAccountRoutes(e, h.store)
 	e.GET("/q/:code", h.scan)
-	e.GET("/@:handle/follow", h.followPage)
-	e.POST("/@:handle/follow", h.requestFollow)
+	pub.GET("/follow", h.followPage)
+	pub.POST("/follow", h.requestFollow)
 	e.GET("/f/confirm/:token", h.confirmPage)
 	e.POST("/f/confirm/:token", h.confirm)
 	e.GET(unsubscribeRoute, h.unsubscribePage)
@@ -86,11 +87,7 @@ func (h *follow) scanClient(c echo.Context) string {
 }
 
 func (h *follow) followPage(c echo.Context) error {
-	a, err := h.store.AccountByHandle(c.Request().Context(), c.Param("handle"))
-	if err != nil {
-		return err
-	}
-	f, err := h.form(c, a)
+	f, err := h.form(c, publicAccount(c))
 	if err != nil {
 		return err
 	}
@@ -98,11 +95,7 @@ func (h *follow) followPage(c echo.Context) error {
 }
 
 func (h *follow) requestFollow(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	f, err := h.form(c, a)
 	if err != nil {
 		return err

@@ -31,37 +31,28 @@ const growthDays = 30
 // editors, moderators and owners tag and block; owners and moderators
 // export the list; only owners export or erase one follower's data on
 // request.
-func registerFollowers(g *echo.Group, s *studio) {
+func registerFollowers(acc accountRoutes, s *studio) {
 	h := &followerAdmin{store: s.store}
 	view, manage, privacy := need(models.PermView), need(models.PermManageFollowers), need(models.PermPrivacy)
 
-	g.GET("/accounts/:handle/followers", h.list, view)
-	g.POST("/accounts/:handle/followers/bulk", h.bulk, manage)
-	g.GET("/accounts/:handle/followers/export.csv", h.exportCSV, need(models.PermContacts))
-	g.GET("/accounts/:handle/followers/:id", h.detail, view)
-	g.POST("/accounts/:handle/followers/:id/tags", h.setTags, manage)
-	g.POST("/accounts/:handle/followers/:id/block", h.block, manage)
-	g.GET("/accounts/:handle/followers/:id/export.json", h.exportJSON, privacy)
-	g.GET("/accounts/:handle/followers/:id/erase", h.confirmErase, privacy)
-	g.POST("/accounts/:handle/followers/:id/erase", h.erase, privacy)
+	acc.GET("/followers", h.list, view)
+	acc.POST("/followers/bulk", h.bulk, manage)
+	acc.GET("/followers/export.csv", h.exportCSV, need(models.PermContacts))
+	acc.GET("/followers/:id", h.detail, view)
+	acc.POST("/followers/:id/tags", h.setTags, manage)
+	acc.POST("/followers/:id/block", h.block, manage)
+	acc.GET("/followers/:id/export.json", h.exportJSON, privacy)
+	acc.GET("/followers/:id/erase", h.confirmErase, privacy)
+	acc.POST("/followers/:id/erase", h.erase, privacy)
 }
 
 func followersURL(m *models.Member, a *models.Account, rest string) string {
 	return orgURL(m, "/accounts/"+a.Handle+"/followers"+rest)
 }
 
-func (h *followerAdmin) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
-}
-
-// follower loads the account and the :id follower of it.
+// follower loads the account's :id follower.
 func (h *followerAdmin) follower(c echo.Context) (*models.Member, *models.Account, *models.Follower, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
@@ -125,10 +116,7 @@ func parseFollowerFilter(q url.Values) (templates.FollowerFilterForm, models.Fol
 }
 
 func (h *followerAdmin) list(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	form, filter, errs := parseFollowerFilter(c.QueryParams())
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -188,10 +176,7 @@ func formIDs(c echo.Context) []int64 {
 }
 
 func (h *followerAdmin) bulk(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
 	back, _ := url.ParseQuery(c.FormValue("return"))
 	form, filter, ferrs := parseFollowerFilter(back)
@@ -204,6 +189,7 @@ func (h *followerAdmin) bulk(c echo.Context) error {
 	for _, id := range ids {
 		bulk.Selected[id] = true
 	}
+	var err error
 	switch bulk.Action {
 	case "add_tag":
 		_, err = h.store.BulkTag(ctx, m, a, ids, []string{bulk.Tag}, nil)
@@ -273,10 +259,7 @@ func filterSummary(f templates.FollowerFilterForm) string {
 // names right), written as it is read, for as long as the download keeps
 // moving (streamWriter).
 func (h *followerAdmin) exportCSV(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	form, filter, errs := parseFollowerFilter(c.QueryParams())
 	if len(errs) > 0 {
 		return h.listPage(c, http.StatusUnprocessableEntity, m, a, form, filter, errs, models.Page{Number: 1}, templates.FollowerBulkForm{})
@@ -285,7 +268,7 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 	d := newCSVDownload(c.Response(), name)
 	header := []string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
 		"followed_at", "confirmed_at", "unsubscribed_at"}
-	err = h.store.ExportFollowers(c.Request().Context(), m, a, filter, filterSummary(form), func(f *models.Follower) error {
+	err := h.store.ExportFollowers(c.Request().Context(), m, a, filter, filterSummary(form), func(f *models.Follower) error {
 		if !d.started {
 			if err := d.begin(header); err != nil {
 				return err
@@ -355,10 +338,7 @@ func (h *followerAdmin) block(c echo.Context) error {
 }
 
 func (h *followerAdmin) exportJSON(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err
@@ -387,10 +367,7 @@ func (h *followerAdmin) confirmErase(c echo.Context) error {
 }
 
 func (h *followerAdmin) erase(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func registerHealth(e *echo.Echo, ready func(context.Context) error, reg *promet
 		defer cancel()
 		if err := ready(ctx); err != nil {
 			// Probes want a short plain answer; the request log gets why.
-			c.Set(ctxCause, err)
+			setCause(c, err)
 			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
 		}
 		return c.String(http.StatusOK, "ready\n")

@@ -21,33 +21,24 @@ type imports struct {
 // importPageSize is how many rows of a preview one page shows.
 const importPageSize = 100
 
-// registerImports adds its routes to the organization's studio group g; the
+// registerImports adds its routes to the studio's account routes; the
 // handlers may use the studio's dependencies.
-func registerImports(g *echo.Group, s *studio) {
+func registerImports(acc accountRoutes, s *studio) {
 	h := &imports{store: s.store}
 	// Importing writes followers, so even reading the previews (which show
 	// a whole uploaded list) needs the write permission.
 	write := need(models.PermWrite)
-	g.GET("/accounts/:handle/imports/new", h.form, write)
-	g.GET("/accounts/:handle/imports/example.csv", h.example, write)
-	g.POST("/accounts/:handle/imports", h.upload, write)
-	g.GET("/accounts/:handle/imports/:id", h.show, write)
-	g.POST("/accounts/:handle/imports/:id/apply", h.apply, write)
-	g.POST("/accounts/:handle/imports/:id/cancel", h.cancel, write)
-}
-
-func (h *imports) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
+	acc.GET("/imports/new", h.form, write)
+	acc.GET("/imports/example.csv", h.example, write)
+	acc.POST("/imports", h.upload, write)
+	acc.GET("/imports/:id", h.show, write)
+	acc.POST("/imports/:id/apply", h.apply, write)
+	acc.POST("/imports/:id/cancel", h.cancel, write)
 }
 
 // load resolves :handle and :id to an import of the member's organization.
 func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *models.Import, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
@@ -65,10 +56,7 @@ func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *mode
 }
 
 func (h *imports) form(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	return h.formPage(c, http.StatusOK, m, a, nil)
 }
 
@@ -80,18 +68,12 @@ const exampleCSV = "\ufeffaddress,name,language,tags,consent\r\n" +
 	"sam.okafor@example.org,\"Okafor, Sam\",en,,2025-01-20T09:00:00+08:00\r\n"
 
 func (h *imports) example(c echo.Context) error {
-	if _, _, err := h.account(c); err != nil {
-		return err
-	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="followers-example.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(exampleCSV))
 }
 
 func (h *imports) upload(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	fh, err := c.FormFile("file")
 	switch {
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):

@@ -24,28 +24,19 @@ type inbox struct {
 	log      *slog.Logger
 }
 
-func registerInbox(g *echo.Group, s *studio) {
+func registerInbox(acc accountRoutes, s *studio) {
 	h := &inbox{store: s.store, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
-	g.GET("/accounts/:handle/inbox", h.list, mod)
-	g.GET("/accounts/:handle/inbox/:id", h.show, mod)
-	g.GET("/accounts/:handle/inbox/:id/messages", h.poll, mod)
-	g.POST("/accounts/:handle/inbox/:id/reply", h.reply, mod)
-	g.POST("/accounts/:handle/inbox/:id/assign", h.assign, mod)
-	g.POST("/accounts/:handle/inbox/:id/status", h.status, mod)
-}
-
-func (h *inbox) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
+	acc.GET("/inbox", h.list, mod)
+	acc.GET("/inbox/:id", h.show, mod)
+	acc.GET("/inbox/:id/messages", h.poll, mod)
+	acc.POST("/inbox/:id/reply", h.reply, mod)
+	acc.POST("/inbox/:id/assign", h.assign, mod)
+	acc.POST("/inbox/:id/status", h.status, mod)
 }
 
 func (h *inbox) conversation(c echo.Context) (*models.Member, *models.Account, *models.Conversation, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
@@ -55,10 +46,7 @@ func (h *inbox) conversation(c echo.Context) (*models.Member, *models.Account, *
 }
 
 func (h *inbox) list(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f := models.InboxFilter{Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")), Page: pageParam(c)}
 	switch f.Status {
 	case "open", "closed", "mine", "all":

@@ -25,11 +25,6 @@ const (
 	langCookie    = "plaza_lang"
 	flashCookie   = "plaza_flash"
 
-	ctxUser = "user"
-	// ctxCause is why a handler answered with an error status it wrote
-	// itself, for the request log.
-	ctxCause = "cause"
-
 	defaultBodyLimit = 1 << 20
 	// uploadBodyLimit leaves room for the multipart envelope around a
 	// maximum-size avatar, so a file just over the limit gets the form's own
@@ -89,7 +84,7 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		if err != nil {
 			c.Error(err)
-		} else if cause, ok := c.Get(ctxCause).(error); ok {
+		} else if cause, ok := causeOf(c); ok {
 			err = cause
 		}
 		req, res := c.Request(), c.Response()
@@ -238,7 +233,6 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil:
 				env.User, session = u, ck.Value
-				c.Set(ctxUser, u)
 			case errors.Is(err, models.ErrNotFound):
 				s.setCookie(c, s.cfg.cookieName(sessionCookie), "", -1)
 				stale = ck.Value
@@ -259,6 +253,9 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 
 		c.SetRequest(req.WithContext(templates.WithEnv(req.Context(), env)))
+		if env.User != nil {
+			setValue(c, keyUser, env.User)
+		}
 		if !storableInput(req) {
 			return echo.NewHTTPError(http.StatusBadRequest).SetInternal(errors.New("NUL byte or invalid UTF-8 in the path, query or form"))
 		}
@@ -379,11 +376,6 @@ func requestLang(c echo.Context) i18n.Lang {
 }
 
 func langOf(c echo.Context) i18n.Lang { return templates.EnvOf(c.Request().Context()).Lang }
-
-func currentUser(c echo.Context) *models.User {
-	u, _ := c.Get(ctxUser).(*models.User)
-	return u
-}
 
 // requireUser sends anonymous visitors to the login page, remembering
 // where they were going.

@@ -23,7 +23,7 @@ type notices struct {
 	loc        *time.Location
 }
 
-func registerNotices(g *echo.Group, s *studio) {
+func registerNotices(acc accountRoutes, s *studio) {
 	loc := s.loc
 	if loc == nil {
 		loc = time.UTC
@@ -31,41 +31,32 @@ func registerNotices(g *echo.Group, s *studio) {
 	h := &notices{store: s.store, broadcasts: s.broadcasts, loc: loc}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
-	g.GET("/accounts/:handle/notices", h.list, view)
-	g.GET("/accounts/:handle/notices/new", h.newNotice, write)
-	g.POST("/accounts/:handle/notices", h.create, write)
-	g.POST("/accounts/:handle/notices/preview", h.preview, write)
-	g.GET("/accounts/:handle/notices/audience", h.audience, view)
-	g.GET("/accounts/:handle/notices/:id", h.show, view)
-	g.POST("/accounts/:handle/notices/:id", h.save, write)
-	g.GET("/accounts/:handle/notices/:id/publish", h.confirmPublish, publish)
-	g.POST("/accounts/:handle/notices/:id/publish", h.publish, publish)
-	g.POST("/accounts/:handle/notices/:id/unschedule", h.unschedule, publish)
-	g.GET("/accounts/:handle/notices/:id/update", h.updateForm, publish)
-	g.POST("/accounts/:handle/notices/:id/update", h.update, publish)
-	g.GET("/accounts/:handle/notices/:id/end", h.confirmEnd, publish)
-	g.POST("/accounts/:handle/notices/:id/end", h.end, publish)
-	g.GET("/accounts/:handle/notices/:id/delete", h.confirmDelete, write)
-	g.POST("/accounts/:handle/notices/:id/delete", h.remove, write)
+	acc.GET("/notices", h.list, view)
+	acc.GET("/notices/new", h.newNotice, write)
+	acc.POST("/notices", h.create, write)
+	acc.POST("/notices/preview", h.preview, write)
+	acc.GET("/notices/audience", h.audience, view)
+	acc.GET("/notices/:id", h.show, view)
+	acc.POST("/notices/:id", h.save, write)
+	acc.GET("/notices/:id/publish", h.confirmPublish, publish)
+	acc.POST("/notices/:id/publish", h.publish, publish)
+	acc.POST("/notices/:id/unschedule", h.unschedule, publish)
+	acc.GET("/notices/:id/update", h.updateForm, publish)
+	acc.POST("/notices/:id/update", h.update, publish)
+	acc.GET("/notices/:id/end", h.confirmEnd, publish)
+	acc.POST("/notices/:id/end", h.end, publish)
+	acc.GET("/notices/:id/delete", h.confirmDelete, write)
+	acc.POST("/notices/:id/delete", h.remove, write)
 
-	g.GET("/accounts/:handle/broadcasts/:id", h.broadcast, view)
-	g.GET("/accounts/:handle/broadcasts/:id/progress", h.progress, view)
-	g.POST("/accounts/:handle/broadcasts/:id/retry", h.retry, publish)
-	g.GET("/accounts/:handle/broadcasts/:id/cancel", h.confirmCancel, publish)
-	g.POST("/accounts/:handle/broadcasts/:id/cancel", h.cancel, publish)
-}
-
-func (h *notices) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
+	acc.GET("/broadcasts/:id", h.broadcast, view)
+	acc.GET("/broadcasts/:id/progress", h.progress, view)
+	acc.POST("/broadcasts/:id/retry", h.retry, publish)
+	acc.GET("/broadcasts/:id/cancel", h.confirmCancel, publish)
+	acc.POST("/broadcasts/:id/cancel", h.cancel, publish)
 }
 
 func (h *notices) notice(c echo.Context) (*models.Member, *models.Account, *models.Notice, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
@@ -79,10 +70,7 @@ func noticesURL(m *models.Member, a *models.Account, rest string) string {
 }
 
 func (h *notices) list(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f := models.NoticeFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q")}
 	if !validNoticeStatus(f.Status) {
 		f.Status = ""
@@ -178,10 +166,7 @@ func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models
 }
 
 func (h *notices) newNotice(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	kind := c.QueryParam("kind")
 	if kind == "" {
 		kind = models.NoticeGeneral
@@ -199,10 +184,7 @@ func (h *notices) afterSave(c echo.Context, m *models.Member, a *models.Account,
 }
 
 func (h *notices) create(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f, in := h.form(c)
 	if c.FormValue("action") == "preview" {
 		f.Preview = true
@@ -284,10 +266,7 @@ func (h *notices) preview(c echo.Context) error {
 }
 
 func (h *notices) audience(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	params := c.QueryParams()
 	count, err := h.store.AudienceCount(c.Request().Context(), m, a, params["tags"])
 	if v, ok := models.AsValidation(err); ok {
@@ -459,10 +438,7 @@ func (h *notices) remove(c echo.Context) error {
 }
 
 func (h *notices) broadcastPage(c echo.Context) (*models.Member, *models.Account, *broadcast.Progress, *models.Notice, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, nil, err

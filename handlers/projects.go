@@ -23,7 +23,7 @@ type projects struct {
 	baseURL string
 }
 
-func registerProjects(g *echo.Group, s *studio) {
+func registerProjects(acc accountRoutes, s *studio) {
 	loc := s.loc
 	if loc == nil {
 		loc = time.UTC
@@ -31,45 +31,36 @@ func registerProjects(g *echo.Group, s *studio) {
 	h := &projects{store: s.store, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
-	g.GET("/accounts/:handle/projects", h.list, view)
-	g.POST("/accounts/:handle/projects/settings", h.settings, write)
-	g.GET("/accounts/:handle/projects/new", h.newProject, write)
-	g.POST("/accounts/:handle/projects", h.create, write)
-	g.GET("/accounts/:handle/projects/:id", h.show, view)
-	g.POST("/accounts/:handle/projects/:id", h.save, write)
-	g.POST("/accounts/:handle/projects/:id/status", h.status, write)
-	g.POST("/accounts/:handle/projects/:id/events/:event/delete", h.deleteEvent, write)
-	g.POST("/accounts/:handle/projects/:id/files", h.upload, write)
-	g.POST("/accounts/:handle/projects/:id/files/:file/delete", h.deleteFile, write)
-	g.POST("/accounts/:handle/projects/:id/questions", h.addQuestion, write)
-	g.POST("/accounts/:handle/projects/:id/questions/:question/delete", h.deleteQuestion, write)
-	g.POST("/accounts/:handle/projects/:id/announce", h.announce, write)
-	g.GET("/accounts/:handle/projects/:id/delete", h.confirmDelete, write)
-	g.POST("/accounts/:handle/projects/:id/delete", h.remove, write)
+	acc.GET("/projects", h.list, view)
+	acc.POST("/projects/settings", h.settings, write)
+	acc.GET("/projects/new", h.newProject, write)
+	acc.POST("/projects", h.create, write)
+	acc.GET("/projects/:id", h.show, view)
+	acc.POST("/projects/:id", h.save, write)
+	acc.POST("/projects/:id/status", h.status, write)
+	acc.POST("/projects/:id/events/:event/delete", h.deleteEvent, write)
+	acc.POST("/projects/:id/files", h.upload, write)
+	acc.POST("/projects/:id/files/:file/delete", h.deleteFile, write)
+	acc.POST("/projects/:id/questions", h.addQuestion, write)
+	acc.POST("/projects/:id/questions/:question/delete", h.deleteQuestion, write)
+	acc.POST("/projects/:id/announce", h.announce, write)
+	acc.GET("/projects/:id/delete", h.confirmDelete, write)
+	acc.POST("/projects/:id/delete", h.remove, write)
 
-	g.GET("/accounts/:handle/projects/:id/feedback", h.queue, view)
-	g.POST("/accounts/:handle/projects/:id/feedback", h.bulk, moderate)
-	g.GET("/accounts/:handle/projects/:id/feedback/:feedback", h.feedbackItem, view)
-	g.POST("/accounts/:handle/projects/:id/feedback/:feedback", h.respond, moderate)
-	g.POST("/accounts/:handle/projects/:id/feedback/:feedback/accept", h.acceptRevision, moderate)
-	g.POST("/accounts/:handle/projects/:id/summary", h.summary, moderate)
+	acc.GET("/projects/:id/feedback", h.queue, view)
+	acc.POST("/projects/:id/feedback", h.bulk, moderate)
+	acc.GET("/projects/:id/feedback/:feedback", h.feedbackItem, view)
+	acc.POST("/projects/:id/feedback/:feedback", h.respond, moderate)
+	acc.POST("/projects/:id/feedback/:feedback/accept", h.acceptRevision, moderate)
+	acc.POST("/projects/:id/summary", h.summary, moderate)
 	// Exports hold every answer's contact details.
 	contacts := need(models.PermContacts)
-	g.GET("/accounts/:handle/projects/:id/export.csv", h.exportCSV, contacts)
-	g.GET("/accounts/:handle/projects/:id/export.json", h.exportJSON, contacts)
-}
-
-func (h *projects) account(c echo.Context) (*models.Member, *models.Account, error) {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	return m, a, err
+	acc.GET("/projects/:id/export.csv", h.exportCSV, contacts)
+	acc.GET("/projects/:id/export.json", h.exportJSON, contacts)
 }
 
 func (h *projects) project(c echo.Context) (*models.Member, *models.Account, *models.Project, error) {
-	m, a, err := h.account(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
@@ -83,10 +74,7 @@ func projectURL(m *models.Member, a *models.Account, id int64, rest string) stri
 }
 
 func (h *projects) list(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	page := pageParam(c)
 	list, total, err := h.store.OrgProjects(c.Request().Context(), m, a, page)
 	if err != nil {
@@ -97,10 +85,7 @@ func (h *projects) list(c echo.Context) error {
 }
 
 func (h *projects) settings(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	if err := h.store.SetFeedbackReview(c.Request().Context(), m, a, c.FormValue("feedback_review") == "on"); err != nil {
 		return err
 	}
@@ -194,18 +179,12 @@ func (h *projects) formOf(p *models.Project) templates.ProjectForm {
 }
 
 func (h *projects) newProject(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	return render(c, http.StatusOK, templates.ProjectEditor(m, a, templates.ProjectForm{Errors: map[string]string{}}, h.loc.String()))
 }
 
 func (h *projects) create(c echo.Context) error {
-	m, a, err := h.account(c)
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f, in := h.form(c)
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))

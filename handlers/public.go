@@ -17,11 +17,49 @@ type public struct {
 }
 
 func registerPublic(e *echo.Echo, h *public) {
+	pub := newPublicAccountRoutes(e, h.store)
 	e.GET("/", h.home)
 	e.GET("/accounts", h.directory)
-	e.GET("/@:handle", h.account)
+	pub.GET("", h.account)
 	e.GET("/media/:id", h.media)
 	e.GET("/lang/:lang", h.switchLang)
+}
+
+// publicAccountRoutes registers citizens' pages of one account, under
+// /@:handle, each after loadPublicAccount. It adds route middleware only,
+// no routes, and the account is the first thing each of these handlers
+// needs, so their answers (status, headers, caching) are what they were
+// when each looked the account up itself.
+type publicAccountRoutes struct {
+	e    *echo.Echo
+	load echo.MiddlewareFunc
+}
+
+func newPublicAccountRoutes(e *echo.Echo, store *models.Store) publicAccountRoutes {
+	return publicAccountRoutes{e: e, load: loadPublicAccount(store)}
+}
+
+func (r publicAccountRoutes) GET(path string, h echo.HandlerFunc) {
+	r.e.GET("/@:handle"+path, h, r.load)
+}
+
+func (r publicAccountRoutes) POST(path string, h echo.HandlerFunc) {
+	r.e.POST("/@:handle"+path, h, r.load)
+}
+
+// loadPublicAccount resolves :handle to the account citizens see, for
+// publicAccount; a handle of no account is a 404.
+func loadPublicAccount(store *models.Store) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			a, err := store.AccountByHandle(c.Request().Context(), c.Param("handle"))
+			if err != nil {
+				return err
+			}
+			setValue(c, keyPublicAccount, a)
+			return next(c)
+		}
+	}
 }
 
 func (h *public) home(c echo.Context) error {
@@ -54,11 +92,7 @@ func (h *public) directory(c echo.Context) error {
 }
 
 func (h *public) account(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	notices, total, err := h.store.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 5})
 	if err != nil {
 		return err

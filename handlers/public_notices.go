@@ -16,10 +16,11 @@ type publicNotices struct {
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
+	pub := newPublicAccountRoutes(e, h.store)
 	e.GET("/alerts", h.allAlerts)
-	e.GET("/@:handle/notices", h.list)
-	e.GET("/@:handle/notices/:id", h.show)
-	e.GET("/@:handle/alerts", h.alerts)
+	pub.GET("/notices", h.list)
+	pub.GET("/notices/:id", h.show)
+	pub.GET("/alerts", h.alerts)
 }
 
 // readerLang is the language a notice is read in: ?lang= when it names
@@ -33,11 +34,7 @@ func readerLang(c echo.Context) string {
 }
 
 func (h *publicNotices) list(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	page := pageParam(c)
 	list, total, err := h.store.PublicNotices(ctx, a.ID, page)
 	if err != nil {
@@ -49,11 +46,7 @@ func (h *publicNotices) list(c echo.Context) error {
 }
 
 func (h *publicNotices) show(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err
@@ -66,11 +59,7 @@ func (h *publicNotices) show(c echo.Context) error {
 }
 
 func (h *publicNotices) alerts(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	list, err := h.store.ActiveAlerts(ctx, a.ID, h.store.Now(), 100)
 	if err != nil {
 		return err

@@ -24,8 +24,9 @@ type publicProjects struct {
 }
 
 func registerPublicProjects(e *echo.Echo, h *publicProjects) {
+	pub := newPublicAccountRoutes(e, h.store)
 	e.GET("/projects", h.cityList)
-	e.GET("/@:handle/projects", h.accountList)
+	pub.GET("/projects", h.accountList)
 	e.GET("/@:handle/projects/:id", h.show)
 	e.POST("/@:handle/projects/:id/feedback", h.submit)
 	e.GET("/@:handle/projects/:id/thanks", h.thanks)
@@ -45,11 +46,7 @@ func (h *publicProjects) cityList(c echo.Context) error {
 }
 
 func (h *publicProjects) accountList(c echo.Context) error {
-	ctx := c.Request().Context()
-	a, err := h.store.AccountByHandle(ctx, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	ctx, a := c.Request().Context(), publicAccount(c)
 	page := pageParam(c)
 	list, total, err := h.store.PublicProjects(ctx, a.ID, page)
 	if err != nil {
@@ -166,7 +163,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 	if sub.Uncounted != nil {
 		// The answer is stored, so the citizen is told so; the request
 		// log keeps why it was not counted.
-		c.Set(ctxCause, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", sub.Uncounted))
+		setCause(c, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", sub.Uncounted))
 	}
 	// The same redirect and page whether the contact had answered before
 	// or not: anyone can type a contact, and must not learn that its

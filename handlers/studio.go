@@ -16,8 +16,6 @@ import (
 	"github.com/plazahq/plaza/templates"
 )
 
-const ctxMember = "member"
-
 // studio is the staff console of one organization.
 type studio struct {
 	store      *models.Store
@@ -45,10 +43,11 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.GET("/accounts", h.accounts, view)
 	g.GET("/accounts/new", h.newAccount, write)
 	g.POST("/accounts", h.createAccount, write)
-	g.GET("/accounts/:handle", h.editAccount, write)
-	g.POST("/accounts/:handle", h.updateAccount, write)
-	g.POST("/accounts/:handle/avatar", h.uploadAvatar, write)
-	g.POST("/accounts/:handle/channels", h.setChannels, write)
+	acc := accountRoutes{g: g, load: h.loadAccount}
+	acc.GET("", h.editAccount, write)
+	acc.POST("", h.updateAccount, write)
+	acc.POST("/avatar", h.uploadAvatar, write)
+	acc.POST("/channels", h.setChannels, write)
 	g.GET("/staff", h.staff, view)
 	g.POST("/staff/invites", h.inviteStaff, staff)
 	g.POST("/staff/invites/:invite/revoke", h.revokeInvite, staff)
@@ -59,15 +58,35 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.POST("/settings", h.saveSettings, settings)
 	g.GET("/audit", h.audit, view)
 
-	registerCodes(g, h)
-	registerFollowers(g, h)
-	registerImports(g, h)
-	registerDelivery(g, h)
-	registerNotices(g, h)
-	registerProjects(g, h)
-	registerChat(g, h)
-	registerInbox(g, h)
+	registerCodes(acc, h)
+	registerFollowers(acc, h)
+	registerImports(acc, h)
+	registerDelivery(acc, h)
+	registerNotices(acc, h)
+	registerProjects(acc, h)
+	registerChat(acc, h)
+	registerInbox(acc, h)
 	registerAPITokens(g, h)
+}
+
+// accountRoutes registers the studio's routes under /accounts/:handle,
+// each with the permission it needs. A route checks the permission first
+// and then loads the account (load), in the order the handlers did it
+// themselves before: a member who lacks the permission gets 403 whether
+// or not the account exists. It is not an echo group, whose middleware
+// would run before the permission and which registers catch-all routes of
+// its own: the router's answers to every URL stay as they were.
+type accountRoutes struct {
+	g    *echo.Group
+	load echo.MiddlewareFunc
+}
+
+func (r accountRoutes) GET(path string, h echo.HandlerFunc, perm echo.MiddlewareFunc) {
+	r.g.GET("/accounts/:handle"+path, h, perm, r.load)
+}
+
+func (r accountRoutes) POST(path string, h echo.HandlerFunc, perm echo.MiddlewareFunc) {
+	r.g.POST("/accounts/:handle"+path, h, perm, r.load)
 }
 
 // loadMember resolves :org to the signed-in user's membership. Someone who
@@ -82,7 +101,21 @@ func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxMember, m)
+		setValue(c, keyMember, m)
+		return next(c)
+	}
+}
+
+// loadAccount resolves :handle to an account of the member's organization
+// once per request, for studioAccount. Any other handle is a 404, as if
+// the account did not exist.
+func (h *studio) loadAccount(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, err := h.store.OrgAccount(c.Request().Context(), member(c), c.Param("handle"))
+		if err != nil {
+			return err
+		}
+		setValue(c, keyStudioAccount, a)
 		return next(c)
 	}
 }
@@ -96,11 +129,6 @@ func need(p models.Permission) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
-}
-
-func member(c echo.Context) *models.Member {
-	m, _ := c.Get(ctxMember).(*models.Member)
-	return m
 }
 
 func (h *studio) home(c echo.Context) error {
@@ -176,11 +204,7 @@ func (h *studio) accountForm(c echo.Context, a *models.Account) (templates.Accou
 }
 
 func (h *studio) editAccount(c echo.Context) error {
-	m := member(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
-	if err != nil {
-		return err
-	}
+	m, a := member(c), studioAccount(c)
 	f, err := h.accountForm(c, a)
 	if err != nil {
 		return err
@@ -189,12 +213,8 @@ func (h *studio) editAccount(c echo.Context) error {
 }
 
 func (h *studio) setChannels(c echo.Context) error {
-	m := member(c)
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
-	if err != nil {
-		return err
-	}
 	if err := h.store.SetChannel(ctx, m, a, models.ChannelEmail, c.FormValue("email") == "on"); err != nil {
 		return err
 	}
@@ -202,14 +222,10 @@ func (h *studio) setChannels(c echo.Context) error {
 }
 
 func (h *studio) updateAccount(c echo.Context) error {
-	m := member(c)
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
-	if err != nil {
-		return err
-	}
 	in := accountInput(c)
-	err = h.store.UpdateAccount(ctx, m, a, in)
+	err := h.store.UpdateAccount(ctx, m, a, in)
 	if v, ok := models.AsValidation(err); ok {
 		f, ferr := h.accountForm(c, a)
 		if ferr != nil {
@@ -225,12 +241,8 @@ func (h *studio) updateAccount(c echo.Context) error {
 }
 
 func (h *studio) uploadAvatar(c echo.Context) error {
-	m := member(c)
+	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	a, err := h.store.OrgAccount(ctx, m, c.Param("handle"))
-	if err != nil {
-		return err
-	}
 	var data []byte
 	fh, err := c.FormFile("avatar")
 	switch {
