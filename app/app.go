@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/plazahq/plaza/bridge/router"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,8 +60,10 @@ type App struct {
 	Feeds *alertfeed.Poller
 
 	inserter *queue.Inserter
-	stopped  chan struct{}
-	cancel   context.CancelFunc
+	// sender keeps SMTP sessions open between messages; Close ends them.
+	sender  mailer.Sender
+	stopped chan struct{}
+	cancel  context.CancelFunc
 }
 
 // Options are knobs that only tests turn.
@@ -169,7 +172,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	a := &App{Config: cfg, DB: db, Store: store, Log: log, Links: links, Broadcasts: engine,
-		Feeds: alertfeed.New(store, log, fo), inserter: inserter}
+		Feeds: alertfeed.New(store, log, fo), inserter: inserter, sender: sender}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -297,9 +300,13 @@ func (a *App) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Close releases the database; call it after Stop.
+// Close releases the database and the mail server's sessions; call it
+// after Stop.
 func (a *App) Close() error {
 	a.Jobs.Close()
+	if c, ok := a.sender.(io.Closer); ok {
+		c.Close()
+	}
 	return a.DB.Close()
 }
 

@@ -90,154 +90,264 @@ type Setting struct {
 	Flag, Env, Default, Usage string
 }
 
+// option is a setting with the parser that puts its value into its field
+// of Config. Each setting is read through its own option, never looked up
+// by name, so a misspelt name cannot compile into a nil pointer at run
+// time.
+type option struct {
+	Setting
+	// parse checks v (the flag's value, else the variable's, else the
+	// default) and stores it in c; errors name the setting and the value.
+	parse func(c *Config, name, v string) error
+}
+
+// options lists every setting, in the order the values are checked: the
+// first bad one is reported.
+func options() []option {
+	return []option{
+		{Setting{"addr", "PLAZA_ADDR", ":8080", "address to listen on"},
+			text(func(c *Config) *string { return &c.Addr })},
+		{Setting{"database-url", "PLAZA_DATABASE_URL", "sqlite:./data/plaza.db", "database: sqlite:PATH or postgres://user:pass@host/db"},
+			text(func(c *Config) *string { return &c.DatabaseURL })},
+		{Setting{"base-url", "PLAZA_BASE_URL", "http://localhost:8080", "public address of this Plaza, used in links sent out (invites, QR codes)"},
+			parseBaseURL},
+		{Setting{"log-level", "PLAZA_LOG_LEVEL", "info", "debug, info, warn or error"},
+			parseLogLevel},
+		{Setting{"log-format", "PLAZA_LOG_FORMAT", "text", "text or json"},
+			parseLogFormat},
+		{Setting{"login-limit", "PLAZA_LOGIN_LIMIT", "5", "failed sign-ins allowed for one e-mail address from one client before growing locks"},
+			positive(func(c *Config) *int { return &c.LoginLimit })},
+		{Setting{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
+			duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Nanosecond, "a duration such as 15s")},
+		{Setting{"drain-timeout", "PLAZA_DRAIN_TIMEOUT", "1m", "how long the background workers get on SIGTERM, after the requests, to finish and record the messages in flight"},
+			duration(func(c *Config) *time.Duration { return &c.DrainTimeout }, time.Nanosecond, "a duration such as 1m")},
+		{Setting{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
+			text(func(c *Config) *string { return &c.SMTPURL })},
+		{Setting{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
+			parseMailFrom},
+		{Setting{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},
+			parseTimezone},
+		{Setting{"secret-key", "PLAZA_SECRET_KEY", "", "32-byte key (64 hex characters or base64) that encrypts channel credentials; empty: a key generated and kept in the database"},
+			text(func(c *Config) *string { return &c.SecretKey })},
+		{Setting{"send-workers", "PLAZA_SEND_WORKERS", "4", "batches of a broadcast this instance sends at once"},
+			between(func(c *Config) *int { return &c.SendWorkers }, 1, 256)},
+		{Setting{"send-emergency-workers", "PLAZA_SEND_EMERGENCY_WORKERS", "2", "workers kept for emergency broadcasts (Severe and Extreme safety notices) on top of --send-workers"},
+			between(func(c *Config) *int { return &c.SendEmergencyWorkers }, 1, 64)},
+		{Setting{"send-concurrency", "PLAZA_SEND_CONCURRENCY", "64", "messages one worker has in flight at once; after a crash at most this many per worker can be sent twice"},
+			between(func(c *Config) *int { return &c.SendConcurrency }, 1, 1024)},
+		{Setting{"send-batch", "PLAZA_SEND_BATCH", "1000", "most deliveries a worker claims at a time"},
+			between(func(c *Config) *int { return &c.SendBatch }, 1, 10000)},
+		{Setting{"channel-rates", "PLAZA_CHANNEL_RATES", "email=50", "messages per second per channel across all instances, e.g. email=50,webhook=500; a channel not named has no limit"},
+			func(c *Config, _, v string) (err error) { c.ChannelRates, err = parseRates(v); return err }},
+		{Setting{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claim lasts without renewal; the sending worker renews it, and after a crash another instance takes the claim over once it has run out"},
+			duration(func(c *Config) *time.Duration { return &c.SendLease }, time.Second, "a duration of at least 1s, such as 1m")},
+		{Setting{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
+			positive(func(c *Config) *int { return &c.FeedbackLimit })},
+		{Setting{"tile-url", "PLAZA_TILE_URL", "", "map tile server for project locations, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no map"},
+			parseTileURL},
+		{Setting{"wechat-api-url", "PLAZA_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server the WeChat channel calls"},
+			apiURL(func(c *Config) *string { return &c.WeChatAPI })},
+		{Setting{"telegram-api-url", "PLAZA_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram Bot API server the Telegram channel calls"},
+			apiURL(func(c *Config) *string { return &c.TelegramAPI })},
+		{Setting{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
+			parseTrustedProxies},
+		{Setting{"feed-update-interval", "PLAZA_FEED_UPDATE_INTERVAL", "15m", "least time between two updates of one imported alert sent to followers; changes in between are held and the latest goes out"},
+			duration(func(c *Config) *time.Duration { return &c.FeedUpdateInterval }, time.Minute, "a duration of at least 1m, such as 15m")},
+		{Setting{"feed-new-alerts-per-hour", "PLAZA_FEED_NEW_ALERTS_PER_HOUR", "20", "new notices one alert feed may create per hour; more new alerts wait for the next hour"},
+			positive(func(c *Config) *int { return &c.FeedNewAlertsPerHour })},
+		{Setting{"metrics-addr", "PLAZA_METRICS_ADDR", "", "address of a second listener that serves only /metrics, e.g. 127.0.0.1:9090; empty: none"},
+			parseMetricsAddr},
+		{Setting{"metrics-token", "PLAZA_METRICS_TOKEN", "", "bearer token that lets a scraper read /metrics on the public listener; empty: /metrics is not served there"},
+			parseMetricsToken},
+		{Setting{"outbound-allow", "PLAZA_OUTBOUND_ALLOW", "", "comma-separated networks and host names that webhooks and alert feeds may reach although internal (loopback, private), e.g. 127.0.0.1/32,receiver.local for a test setup; empty: public addresses only"},
+			func(c *Config, name, v string) (err error) {
+				if c.Outbound, err = outbound.ParsePolicy(v); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				return nil
+			}},
+	}
+}
+
 // Settings lists every setting.
 func Settings() []Setting {
-	return []Setting{
-		{"addr", "PLAZA_ADDR", ":8080", "address to listen on"},
-		{"database-url", "PLAZA_DATABASE_URL", "sqlite:./data/plaza.db", "database: sqlite:PATH or postgres://user:pass@host/db"},
-		{"base-url", "PLAZA_BASE_URL", "http://localhost:8080", "public address of this Plaza, used in links sent out (invites, QR codes)"},
-		{"log-level", "PLAZA_LOG_LEVEL", "info", "debug, info, warn or error"},
-		{"log-format", "PLAZA_LOG_FORMAT", "text", "text or json"},
-		{"login-limit", "PLAZA_LOGIN_LIMIT", "5", "failed sign-ins allowed for one e-mail address from one client before growing locks"},
-		{"shutdown-timeout", "PLAZA_SHUTDOWN_TIMEOUT", "15s", "how long to finish requests in flight on SIGTERM"},
-		{"drain-timeout", "PLAZA_DRAIN_TIMEOUT", "1m", "how long the background workers get on SIGTERM, after the requests, to finish and record the messages in flight"},
-		{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
-		{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
-		{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},
-		{"secret-key", "PLAZA_SECRET_KEY", "", "32-byte key (64 hex characters or base64) that encrypts channel credentials; empty: a key generated and kept in the database"},
-		{"send-workers", "PLAZA_SEND_WORKERS", "4", "batches of a broadcast this instance sends at once"},
-		{"send-emergency-workers", "PLAZA_SEND_EMERGENCY_WORKERS", "2", "workers kept for emergency broadcasts (Severe and Extreme safety notices) on top of --send-workers"},
-		{"send-concurrency", "PLAZA_SEND_CONCURRENCY", "64", "messages one worker has in flight at once; after a crash at most this many per worker can be sent twice"},
-		{"send-batch", "PLAZA_SEND_BATCH", "1000", "most deliveries a worker claims at a time"},
-		{"channel-rates", "PLAZA_CHANNEL_RATES", "email=50", "messages per second per channel across all instances, e.g. email=50,webhook=500; a channel not named has no limit"},
-		{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claim lasts without renewal; the sending worker renews it, and after a crash another instance takes the claim over once it has run out"},
-		{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
-		{"tile-url", "PLAZA_TILE_URL", "", "map tile server for project locations, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no map"},
-		{"wechat-api-url", "PLAZA_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server the WeChat channel calls"},
-		{"telegram-api-url", "PLAZA_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram Bot API server the Telegram channel calls"},
-		{"trusted-proxies", "PLAZA_TRUSTED_PROXIES", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8; empty: use the connecting address"},
-		{"feed-update-interval", "PLAZA_FEED_UPDATE_INTERVAL", "15m", "least time between two updates of one imported alert sent to followers; changes in between are held and the latest goes out"},
-		{"feed-new-alerts-per-hour", "PLAZA_FEED_NEW_ALERTS_PER_HOUR", "20", "new notices one alert feed may create per hour; more new alerts wait for the next hour"},
-		{"metrics-addr", "PLAZA_METRICS_ADDR", "", "address of a second listener that serves only /metrics, e.g. 127.0.0.1:9090; empty: none"},
-		{"metrics-token", "PLAZA_METRICS_TOKEN", "", "bearer token that lets a scraper read /metrics on the public listener; empty: /metrics is not served there"},
-		{"outbound-allow", "PLAZA_OUTBOUND_ALLOW", "", "comma-separated networks and host names that webhooks and alert feeds may reach although internal (loopback, private), e.g. 127.0.0.1/32,receiver.local for a test setup; empty: public addresses only"},
+	opts := options()
+	out := make([]Setting, len(opts))
+	for i, o := range opts {
+		out[i] = o.Setting
 	}
+	return out
 }
 
 // Register adds every setting to fs as a flag whose default comes from the
 // environment, and returns a function that builds the Config after parsing.
+//
+// The flags are string flags, parsed into their types after fs.Parse: so
+// --help shows each default as the environment makes it, and a bad value
+// gets Plaza's message (naming the setting, the value and what is wanted)
+// whether it came from a flag or a variable, rather than the flag
+// package's "parse error" and a dump of every flag.
 func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
-	vals := map[string]*string{}
-	for _, s := range Settings() {
-		def := s.Default
-		if v := getenv(s.Env); v != "" {
+	type registered struct {
+		option
+		value *string
+	}
+	var all []registered
+	for _, o := range options() {
+		def := o.Default
+		if v := getenv(o.Env); v != "" {
 			def = v
 		}
-		vals[s.Flag] = fs.String(s.Flag, def, s.Usage+" ($"+s.Env+")")
+		all = append(all, registered{o, fs.String(o.Flag, def, o.Usage+" ($"+o.Env+")")})
 	}
 	return func() (Config, error) {
-		c := Config{
-			Addr: *vals["addr"], DatabaseURL: *vals["database-url"], BaseURL: strings.TrimRight(*vals["base-url"], "/"),
-			LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
-			SMTPURL: *vals["smtp-url"], MailFrom: *vals["mail-from"],
-			MetricsAddr: strings.TrimSpace(*vals["metrics-addr"]), MetricsToken: strings.TrimSpace(*vals["metrics-token"]),
-		}
-		var err error
-		if c.LoginLimit, err = strconv.Atoi(*vals["login-limit"]); err != nil || c.LoginLimit < 1 {
-			return c, fmt.Errorf("login-limit %q: want a positive number", *vals["login-limit"])
-		}
-		if c.FeedbackLimit, err = strconv.Atoi(*vals["feedback-limit"]); err != nil || c.FeedbackLimit < 1 {
-			return c, fmt.Errorf("feedback-limit %q: want a positive number", *vals["feedback-limit"])
-		}
-		if c.TileURL = strings.TrimSpace(*vals["tile-url"]); c.TileURL != "" {
-			u, err := url.Parse(c.TileURL)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-				!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
-				return c, fmt.Errorf("tile-url %q: want an http(s) URL with {z}, {x} and {y}", c.TileURL)
+		var c Config
+		for _, r := range all {
+			if err := r.parse(&c, r.Flag, *r.value); err != nil {
+				return c, err
 			}
-		}
-		for _, api := range []struct {
-			name string
-			to   *string
-		}{{"wechat-api-url", &c.WeChatAPI}, {"telegram-api-url", &c.TelegramAPI}} {
-			v := strings.TrimRight(strings.TrimSpace(*vals[api.name]), "/")
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return c, fmt.Errorf("%s %q: want an http(s) URL", api.name, v)
-			}
-			*api.to = v
-		}
-		if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
-			return c, fmt.Errorf("shutdown-timeout %q: want a duration such as 15s", *vals["shutdown-timeout"])
-		}
-		if c.DrainTimeout, err = time.ParseDuration(*vals["drain-timeout"]); err != nil || c.DrainTimeout <= 0 {
-			return c, fmt.Errorf("drain-timeout %q: want a duration such as 1m", *vals["drain-timeout"])
-		}
-		for _, cidr := range strings.Split(*vals["trusted-proxies"], ",") {
-			if cidr = strings.TrimSpace(cidr); cidr == "" {
-				continue
-			}
-			_, n, err := net.ParseCIDR(cidr)
-			if err != nil {
-				return c, fmt.Errorf("trusted-proxies %q: want networks such as 10.0.0.0/8", cidr)
-			}
-			c.TrustedProxies = append(c.TrustedProxies, n)
-		}
-		if c.Location, err = time.LoadLocation(*vals["timezone"]); err != nil {
-			return c, fmt.Errorf("timezone %q: want an IANA zone such as Asia/Shanghai or UTC", *vals["timezone"])
-		}
-		c.SecretKey = *vals["secret-key"]
-		if c.SendWorkers, err = strconv.Atoi(*vals["send-workers"]); err != nil || c.SendWorkers < 1 || c.SendWorkers > 256 {
-			return c, fmt.Errorf("send-workers %q: want a number from 1 to 256", *vals["send-workers"])
-		}
-		if c.SendEmergencyWorkers, err = strconv.Atoi(*vals["send-emergency-workers"]); err != nil || c.SendEmergencyWorkers < 1 || c.SendEmergencyWorkers > 64 {
-			return c, fmt.Errorf("send-emergency-workers %q: want a number from 1 to 64", *vals["send-emergency-workers"])
-		}
-		if c.SendConcurrency, err = strconv.Atoi(*vals["send-concurrency"]); err != nil || c.SendConcurrency < 1 || c.SendConcurrency > 1024 {
-			return c, fmt.Errorf("send-concurrency %q: want a number from 1 to 1024", *vals["send-concurrency"])
-		}
-		if c.SendBatch, err = strconv.Atoi(*vals["send-batch"]); err != nil || c.SendBatch < 1 || c.SendBatch > 10000 {
-			return c, fmt.Errorf("send-batch %q: want a number from 1 to 10000", *vals["send-batch"])
-		}
-		if c.SendLease, err = time.ParseDuration(*vals["send-lease"]); err != nil || c.SendLease < time.Second {
-			return c, fmt.Errorf("send-lease %q: want a duration of at least 1s, such as 1m", *vals["send-lease"])
-		}
-		if c.FeedUpdateInterval, err = time.ParseDuration(*vals["feed-update-interval"]); err != nil || c.FeedUpdateInterval < time.Minute {
-			return c, fmt.Errorf("feed-update-interval %q: want a duration of at least 1m, such as 15m", *vals["feed-update-interval"])
-		}
-		if c.FeedNewAlertsPerHour, err = strconv.Atoi(*vals["feed-new-alerts-per-hour"]); err != nil || c.FeedNewAlertsPerHour < 1 {
-			return c, fmt.Errorf("feed-new-alerts-per-hour %q: want a positive number", *vals["feed-new-alerts-per-hour"])
-		}
-		if c.Outbound, err = outbound.ParsePolicy(*vals["outbound-allow"]); err != nil {
-			return c, fmt.Errorf("outbound-allow: %w", err)
-		}
-		if c.MetricsAddr != "" {
-			if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-				return c, fmt.Errorf("metrics-addr %q: want host:port such as 127.0.0.1:9090", c.MetricsAddr)
-			}
-		}
-		if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
-			// A short token is guessable, and it guards every route's
-			// traffic and error counts.
-			return c, fmt.Errorf("metrics-token: want at least 16 characters, such as the output of `openssl rand -hex 16`")
-		}
-		if c.ChannelRates, err = parseRates(*vals["channel-rates"]); err != nil {
-			return c, err
-		}
-		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, fmt.Errorf("base-url %q: want an absolute http(s) URL", c.BaseURL)
-		}
-		if _, err := c.SlogLevel(); err != nil {
-			return c, err
-		}
-		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-			return c, fmt.Errorf("mail-from %q: want an e-mail address", c.MailFrom)
-		}
-		if c.LogFormat != "text" && c.LogFormat != "json" {
-			return c, fmt.Errorf("log-format %q: want text or json", c.LogFormat)
 		}
 		return c, nil
 	}
+}
+
+// text stores the value as it is.
+func text(field func(*Config) *string) func(*Config, string, string) error {
+	return func(c *Config, _, v string) error {
+		*field(c) = v
+		return nil
+	}
+}
+
+// positive parses a whole number of at least 1.
+func positive(field func(*Config) *int) func(*Config, string, string) error {
+	return func(c *Config, name, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s %q: want a positive number", name, v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// between parses a whole number from lo to hi.
+func between(field func(*Config) *int, lo, hi int) func(*Config, string, string) error {
+	return func(c *Config, name, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("%s %q: want a number from %d to %d", name, v, lo, hi)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// duration parses a duration of at least least; want says what is wanted.
+func duration(field func(*Config) *time.Duration, least time.Duration, want string) func(*Config, string, string) error {
+	return func(c *Config, name, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < least {
+			return fmt.Errorf("%s %q: want %s", name, v, want)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// apiURL parses a chat platform's API server, without a trailing slash.
+func apiURL(field func(*Config) *string) func(*Config, string, string) error {
+	return func(c *Config, name, v string) error {
+		v = strings.TrimRight(strings.TrimSpace(v), "/")
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s %q: want an http(s) URL", name, v)
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+func parseBaseURL(c *Config, name, v string) error {
+	c.BaseURL = strings.TrimRight(v, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s %q: want an absolute http(s) URL", name, c.BaseURL)
+	}
+	return nil
+}
+
+func parseLogLevel(c *Config, _, v string) error {
+	c.LogLevel = v
+	_, err := c.SlogLevel()
+	return err
+}
+
+func parseLogFormat(c *Config, name, v string) error {
+	if v != "text" && v != "json" {
+		return fmt.Errorf("%s %q: want text or json", name, v)
+	}
+	c.LogFormat = v
+	return nil
+}
+
+func parseMailFrom(c *Config, name, v string) error {
+	if _, err := mail.ParseAddress(v); err != nil {
+		return fmt.Errorf("%s %q: want an e-mail address", name, v)
+	}
+	c.MailFrom = v
+	return nil
+}
+
+func parseTimezone(c *Config, name, v string) (err error) {
+	if c.Location, err = time.LoadLocation(v); err != nil {
+		return fmt.Errorf("%s %q: want an IANA zone such as Asia/Shanghai or UTC", name, v)
+	}
+	return nil
+}
+
+func parseTileURL(c *Config, name, v string) error {
+	if c.TileURL = strings.TrimSpace(v); c.TileURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.TileURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
+		return fmt.Errorf("%s %q: want an http(s) URL with {z}, {x} and {y}", name, c.TileURL)
+	}
+	return nil
+}
+
+func parseTrustedProxies(c *Config, name, v string) error {
+	for _, cidr := range strings.Split(v, ",") {
+		if cidr = strings.TrimSpace(cidr); cidr == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return fmt.Errorf("%s %q: want networks such as 10.0.0.0/8", name, cidr)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	return nil
+}
+
+func parseMetricsAddr(c *Config, name, v string) error {
+	if c.MetricsAddr = strings.TrimSpace(v); c.MetricsAddr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		return fmt.Errorf("%s %q: want host:port such as 127.0.0.1:9090", name, c.MetricsAddr)
+	}
+	return nil
+}
+
+func parseMetricsToken(c *Config, name, v string) error {
+	if c.MetricsToken = strings.TrimSpace(v); c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		// A short token is guessable, and it guards every route's
+		// traffic and error counts.
+		return fmt.Errorf("%s: want at least 16 characters, such as the output of `openssl rand -hex 16`", name)
+	}
+	return nil
 }
 
 // SecureCookies is true when Plaza is reached over https.

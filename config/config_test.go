@@ -286,3 +286,51 @@ func TestReadmeListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestEachSettingHasItsOwnField gives every setting, one at a time, a
+// valid value other than its default, and checks that exactly one field
+// of Config changes, a different one for each setting: no setting is
+// parsed into another's field or left unread.
+func TestEachSettingHasItsOwnField(t *testing.T) {
+	sample := map[string]string{
+		"addr": ":1", "database-url": "postgres://x@db/plaza", "base-url": "https://plaza.example.org", "log-level": "debug",
+		"log-format": "json", "login-limit": "9", "shutdown-timeout": "1m", "drain-timeout": "2m", "smtp-url": "smtp://mail.example.org",
+		"mail-from": "a@example.org", "timezone": "Asia/Shanghai", "secret-key": "k", "send-workers": "9", "send-emergency-workers": "9",
+		"send-concurrency": "9", "send-batch": "9", "channel-rates": "sms=1", "send-lease": "5s", "feedback-limit": "9",
+		"tile-url": "https://tiles.example.org/{z}/{x}/{y}.png", "wechat-api-url": "http://127.0.0.1:1", "telegram-api-url": "http://127.0.0.1:2",
+		"trusted-proxies": "10.0.0.0/8", "feed-update-interval": "1h", "feed-new-alerts-per-hour": "9", "metrics-addr": "127.0.0.1:9090",
+		"metrics-token": "0123456789abcdef", "outbound-allow": "127.0.0.1/32",
+	}
+	defaults, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := reflect.ValueOf(defaults)
+	owner := map[string]string{}
+	for _, s := range config.Settings() {
+		v, ok := sample[s.Flag]
+		if !ok {
+			t.Errorf("no sample value for --%s: add one", s.Flag)
+			continue
+		}
+		c, err := load(nil, "--"+s.Flag, v)
+		if err != nil {
+			t.Fatalf("--%s %q: %v", s.Flag, v, err)
+		}
+		got := reflect.ValueOf(c)
+		var changed []string
+		for i := range got.NumField() {
+			if !reflect.DeepEqual(got.Field(i).Interface(), d.Field(i).Interface()) {
+				changed = append(changed, got.Type().Field(i).Name)
+			}
+		}
+		if len(changed) != 1 {
+			t.Errorf("--%s %q changed the fields %v, want exactly one", s.Flag, v, changed)
+			continue
+		}
+		if other, dup := owner[changed[0]]; dup {
+			t.Errorf("--%s and --%s both set Config.%s", other, s.Flag, changed[0])
+		}
+		owner[changed[0]] = s.Flag
+	}
+}

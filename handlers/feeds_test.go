@@ -143,3 +143,80 @@ func TestFeeds(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedConditionalRequests covers what a feed reader or a cache sends
+// beyond a plain GET: weak and listed entity tags, the precedence of
+// If-None-Match over If-Modified-Since, and HEAD.
+func TestFeedConditionalRequests(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		boss := f.Member(models.RoleOwner)
+		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."}
+		n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err = a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		url := a.URL + "/@metro/notices.atom"
+		resp, body := get(t, url)
+		etag, modified := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+		if resp.StatusCode != 200 || etag == "" || modified == "" || !strings.Contains(body, "Fares") ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") || resp.Header.Get("Cache-Control") != "public, max-age=60" {
+			t.Fatalf("GET: %d %v %s", resp.StatusCode, resp.Header, body)
+		}
+		never := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Format(http.TimeFormat)
+		for _, tc := range []struct {
+			name   string
+			header []string
+			want   int
+		}{
+			{"its tag", []string{"If-None-Match", etag}, 304},
+			{"its tag, weak", []string{"If-None-Match", "W/" + etag}, 304},
+			{"its tag in a list", []string{"If-None-Match", `"older", ` + etag}, 304},
+			{"any tag", []string{"If-None-Match", "*"}, 304},
+			{"another tag", []string{"If-None-Match", `"older"`}, 200},
+			{"its time", []string{"If-Modified-Since", modified}, 304},
+			{"an older time", []string{"If-Modified-Since", never}, 200},
+			// A tag that does not match wins over a time that does.
+			{"another tag, its time", []string{"If-None-Match", `"older"`, "If-Modified-Since", modified}, 200},
+		} {
+			resp, got := get(t, url, tc.header...)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+			}
+			if tc.want == 304 && (got != "" || resp.Header.Get("ETag") != etag || resp.Header.Get("Cache-Control") == "") {
+				t.Fatalf("%s: 304 with body %q headers %v", tc.name, got, resp.Header)
+			}
+			if tc.want == 200 && got != body {
+				t.Fatalf("%s: body %q", tc.name, got)
+			}
+		}
+
+		head := func(header ...string) *http.Response {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodHead, url, nil)
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readAll(t, resp); got != "" {
+				t.Fatalf("HEAD with a body: %q", got)
+			}
+			return resp
+		}
+		if resp := head(); resp.StatusCode != 200 || resp.Header.Get("ETag") != etag || resp.ContentLength != int64(len(body)) ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
+			t.Fatalf("HEAD: %d length %d (want %d) %v", resp.StatusCode, resp.ContentLength, len(body), resp.Header)
+		}
+		if resp := head("If-None-Match", etag); resp.StatusCode != 304 {
+			t.Fatalf("HEAD with its tag: %d", resp.StatusCode)
+		}
+	})
+}

@@ -3,16 +3,13 @@
 package mailer
 
 import (
-	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"net/mail"
-	"sort"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Message is one e-mail.
@@ -30,9 +27,9 @@ type Message struct {
 	Headers     map[string]string
 }
 
-// Bytes renders the message as RFC 5322 text: UTF-8, quoted-printable, with
-// the List-Unsubscribe headers of RFC 2369 and RFC 8058.
-func (m *Message) Bytes(now time.Time) ([]byte, error) {
+// mime renders the message for go-mail: UTF-8, quoted-printable, with the
+// List-Unsubscribe headers of RFC 2369 and RFC 8058.
+func (m *Message) mime(now time.Time) (*gomail.Msg, error) {
 	from, err := mail.ParseAddress(m.From)
 	if err != nil {
 		return nil, fmt.Errorf("from address %q: %w", m.From, err)
@@ -41,69 +38,41 @@ func (m *Message) Bytes(now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("to address %q: %w", m.To, err)
 	}
-	id := make([]byte, 12)
-	_, _ = rand.Read(id)
-	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	h := map[string]string{
-		"From":                      from.String(),
-		"To":                        to.String(),
-		"Subject":                   mime.QEncoding.Encode("utf-8", m.Subject),
-		"Date":                      now.Format(time.RFC1123Z),
-		"Message-ID":                "<" + hex.EncodeToString(id) + "@" + domain + ">",
-		"MIME-Version":              "1.0",
-		"Content-Type":              "text/plain; charset=utf-8",
-		"Content-Transfer-Encoding": "quoted-printable",
-		"Auto-Submitted":            "auto-generated",
-	}
-	if m.Unsubscribe != "" {
-		h["List-Unsubscribe"] = "<" + m.Unsubscribe + ">"
-		h["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-	}
-	var boundary string
-	if m.HTML != "" {
-		rb := make([]byte, 12)
-		_, _ = rand.Read(rb)
-		boundary = "plaza-" + hex.EncodeToString(rb)
-		h["Content-Type"] = `multipart/alternative; boundary="` + boundary + `"`
-		delete(h, "Content-Transfer-Encoding")
-	}
+	// go-mail encodes the values of ordinary headers, but writes the
+	// List-Unsubscribe ones as they are: a line break there would start a
+	// header of the caller's choosing.
 	for k, v := range m.Headers {
-		h[k] = v
-	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		if strings.ContainsAny(h[k], "\r\n") {
+		if strings.ContainsAny(k+v, "\r\n") {
 			return nil, fmt.Errorf("header %s contains a line break", k)
 		}
-		keys = append(keys, k)
 	}
-	sort.Strings(keys)
-	var b bytes.Buffer
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s: %s\r\n", k, h[k])
+	if strings.ContainsAny(m.Unsubscribe, "\r\n") {
+		return nil, fmt.Errorf("header List-Unsubscribe contains a line break")
 	}
-	b.WriteString("\r\n")
-	if m.HTML == "" {
-		if err := writeQP(&b, m.Text); err != nil {
-			return nil, err
-		}
-		return b.Bytes(), nil
+	// No User-Agent: which library sends is of no use to the reader and
+	// tells an attacker what to look for.
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP),
+		gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(from)
+	msg.ToMailAddress(to)
+	msg.Subject(m.Subject)
+	msg.SetDateWithValue(now)
+	// The Message-ID names the sender's domain rather than go-mail's
+	// default, this machine's host name, which means nothing outside it.
+	msg.SetMessageIDWithValue(rand.Text() + "@" + from.Address[strings.LastIndexByte(from.Address, '@')+1:])
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	if m.Unsubscribe != "" {
+		// Not SetListUnsubscribeOneClick: it insists on https, and a
+		// development instance's links are http.
+		msg.SetListUnsubscribe(m.Unsubscribe)
+		msg.SetListUnsubscribePost()
 	}
-	for _, part := range [][2]string{{"text/plain", m.Text}, {"text/html", m.HTML}} {
-		fmt.Fprintf(&b, "--%s\r\nContent-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", boundary, part[0])
-		if err := writeQP(&b, part[1]); err != nil {
-			return nil, err
-		}
-		b.WriteString("\r\n")
+	for k, v := range m.Headers {
+		msg.SetGenHeader(gomail.Header(k), v)
 	}
-	fmt.Fprintf(&b, "--%s--\r\n", boundary)
-	return b.Bytes(), nil
-}
-
-func writeQP(b *bytes.Buffer, text string) error {
-	qp := quotedprintable.NewWriter(b)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(text, "\n", "\r\n"))); err != nil {
-		return err
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
-	return qp.Close()
+	return msg, nil
 }

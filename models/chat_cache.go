@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/plazahq/plaza/cache"
 )
 
 // chatCacheTTL is how long an instance reuses what it read of an
@@ -14,7 +15,8 @@ import (
 // time.
 const chatCacheTTL = 5 * time.Second
 
-// chatCacheSize bounds each cache; past it the cache starts over.
+// chatCacheSize bounds each cache; past it the least recently used
+// entry goes.
 const chatCacheSize = 10000
 
 // chatCache keeps what the chat paths read for every message: the
@@ -22,12 +24,12 @@ const chatCacheSize = 10000
 // the keyword list the router checks, and the credentials the sending
 // channels use. A platform posting thousands of messages a second, or a
 // broadcast to thousands of followers, then costs no lookups and
-// decryptions for each.
+// decryptions for each, and one lookup when an entry expires.
 type chatCache struct {
-	endpoints ttlMap[chatEndpoint]
-	keywords  ttlMap[[]ChatKeyword]
+	endpoints *cache.Cache[chatEndpoint]
+	keywords  *cache.Cache[[]ChatKeyword]
 	// settings holds nil for a platform the account has not set up.
-	settings ttlMap[*ChatSettings]
+	settings *cache.Cache[*ChatSettings]
 }
 
 type chatEndpoint struct {
@@ -35,62 +37,28 @@ type chatEndpoint struct {
 	settings ChatSettings
 }
 
-func newChatCache() *chatCache { return &chatCache{} }
+func newChatCache() *chatCache {
+	return &chatCache{
+		endpoints: cache.New[chatEndpoint](chatCacheSize, chatCacheTTL),
+		keywords:  cache.New[[]ChatKeyword](chatCacheSize, chatCacheTTL),
+		settings:  cache.New[*ChatSettings](chatCacheSize, chatCacheTTL),
+	}
+}
 
 func (c *chatCache) clear() {
 	if c == nil {
 		return
 	}
-	c.endpoints.reset()
-	c.keywords.reset()
-	c.settings.reset()
-}
-
-// ttlMap remembers values for chatCacheTTL.
-type ttlMap[V any] struct {
-	mu sync.Mutex
-	m  map[string]ttlEntry[V]
-}
-
-type ttlEntry[V any] struct {
-	v     V
-	until time.Time
-}
-
-// get returns the value remembered for key, or loads and remembers it. A
-// load that fails is not remembered.
-func (t *ttlMap[V]) get(key string, load func() (V, error)) (V, error) {
-	now := time.Now()
-	t.mu.Lock()
-	e, ok := t.m[key]
-	t.mu.Unlock()
-	if ok && now.Before(e.until) {
-		return e.v, nil
-	}
-	v, err := load()
-	if err != nil {
-		return v, err
-	}
-	t.mu.Lock()
-	if t.m == nil || len(t.m) >= chatCacheSize {
-		t.m = map[string]ttlEntry[V]{}
-	}
-	t.m[key] = ttlEntry[V]{v: v, until: now.Add(chatCacheTTL)}
-	t.mu.Unlock()
-	return v, nil
-}
-
-func (t *ttlMap[V]) reset() {
-	t.mu.Lock()
-	t.m = nil
-	t.mu.Unlock()
+	c.endpoints.Purge()
+	c.keywords.Purge()
+	c.settings.Purge()
 }
 
 // CachedChatSettings is ChatSettingsOf through the cache, for the channels
 // that send: a broadcast to thousands of followers needs the account's
 // credentials once, not once a message. A copy is returned.
 func (s *Store) CachedChatSettings(ctx context.Context, accountID int64, channel string) (*ChatSettings, error) {
-	cs, err := s.chat.settings.get(strconv.FormatInt(accountID, 10)+"/"+channel, func() (*ChatSettings, error) {
+	cs, err := s.chat.settings.Get(ctx, strconv.FormatInt(accountID, 10)+"/"+channel, func(ctx context.Context) (*ChatSettings, error) {
 		cs, err := s.ChatSettingsOf(ctx, accountID, channel)
 		if errors.Is(err, ErrNotFound) {
 			return nil, nil
@@ -111,7 +79,7 @@ func (s *Store) CachedChatSettings(ctx context.Context, accountID int64, channel
 // which checks every message against them. The list is shared: read it,
 // do not change it.
 func (s *Store) CachedChatKeywords(ctx context.Context, accountID int64) ([]ChatKeyword, error) {
-	return s.chat.keywords.get(strconv.FormatInt(accountID, 10), func() ([]ChatKeyword, error) {
+	return s.chat.keywords.Get(ctx, strconv.FormatInt(accountID, 10), func(ctx context.Context) ([]ChatKeyword, error) {
 		return s.ChatKeywords(ctx, accountID)
 	})
 }
@@ -124,7 +92,7 @@ var errChannelOff = errors.New("channel not enabled")
 // for channel, as the endpoint a platform calls needs them. ErrNotFound
 // when there is no such account or the channel is not enabled.
 func (s *Store) ChatEndpoint(ctx context.Context, handle, channel string) (*Account, *ChatSettings, error) {
-	e, err := s.chat.endpoints.get(channel+"/"+handle, func() (chatEndpoint, error) {
+	e, err := s.chat.endpoints.Get(ctx, channel+"/"+handle, func(ctx context.Context) (chatEndpoint, error) {
 		pa, err := s.AccountByHandle(ctx, handle)
 		if err != nil {
 			return chatEndpoint{}, err

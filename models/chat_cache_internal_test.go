@@ -1,29 +1,42 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
 
-func TestTTLMap(t *testing.T) {
-	var m ttlMap[int]
+// TestChatCacheMaps checks the caches the chat paths read through, as the
+// Store builds them: a value is loaded once, a failed load is not
+// remembered, and clear (what every change to an account's chat setup
+// calls) forgets all.
+func TestChatCacheMaps(t *testing.T) {
+	c := newChatCache()
+	m := c.keywords
+	ctx := context.Background()
 	loads := 0
-	load := func() (int, error) { loads++; return loads, nil }
-	if v, _ := m.get("a", load); v != 1 {
-		t.Fatalf("first get: %d", v)
+	load := func(context.Context) ([]ChatKeyword, error) {
+		loads++
+		return []ChatKeyword{{Keyword: string(rune('0' + loads))}}, nil
 	}
-	if v, _ := m.get("a", load); v != 1 || loads != 1 {
-		t.Fatalf("second get loaded again: %d after %d loads", v, loads)
+	first := func(v []ChatKeyword, _ error) string { return v[0].Keyword }
+	if v := first(m.Get(ctx, "a", load)); v != "1" {
+		t.Fatalf("first get: %s", v)
+	}
+	if v := first(m.Get(ctx, "a", load)); v != "1" || loads != 1 {
+		t.Fatalf("second get loaded again: %s after %d loads", v, loads)
 	}
 	boom := errors.New("boom")
-	if _, err := m.get("b", func() (int, error) { return 0, boom }); err != boom {
+	if _, err := m.Get(ctx, "b", func(context.Context) ([]ChatKeyword, error) { return nil, boom }); err != boom {
 		t.Fatalf("failed load: %v", err)
 	}
-	if v, _ := m.get("b", load); v != 2 {
-		t.Fatalf("a failed load was remembered: %d", v)
+	if v := first(m.Get(ctx, "b", load)); v != "2" {
+		t.Fatalf("a failed load was remembered: %s", v)
 	}
-	m.reset()
-	if v, _ := m.get("a", load); v != 3 {
-		t.Fatalf("after reset: %d", v)
+	c.clear()
+	if v := first(m.Get(ctx, "a", load)); v != "3" {
+		t.Fatalf("after clear: %s", v)
 	}
+	var none *chatCache
+	none.clear()
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/cache"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
 )
@@ -37,21 +38,24 @@ type Channel struct {
 	client    *http.Client
 	now       func() time.Time
 	bufs      sync.Pool
-
-	mu    sync.Mutex
-	cache map[int64]endpoint
+	cache     *cache.Cache[endpoint]
 }
 
 type endpoint struct {
-	url     string
-	secret  []byte
-	err     error
-	fetched time.Time
+	url    string
+	secret []byte
+	// err is ErrNotConfigured for an account without a webhook, which is
+	// remembered like an endpoint.
+	err error
 }
 
 // cacheFor is how long an account's endpoint is reused: a million sends
 // need not be a million lookups, and a changed URL takes effect soon.
 const cacheFor = 30 * time.Second
+
+// cacheSize bounds the accounts whose endpoints are remembered; past it
+// the least recently used goes.
+const cacheSize = 10000
 
 // New builds the channel on client, which should be outbound's client for
 // addresses staff type (nil: one that reaches public addresses only). The
@@ -66,7 +70,7 @@ func New(endpoints Endpoints, client *http.Client) *Channel {
 	if own.Timeout == 0 {
 		own.Timeout = 10 * time.Second
 	}
-	return &Channel{endpoints: endpoints, client: &own, now: time.Now, cache: map[int64]endpoint{},
+	return &Channel{endpoints: endpoints, client: &own, now: time.Now, cache: cache.New[endpoint](cacheSize, cacheFor),
 		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
@@ -74,22 +78,17 @@ func New(endpoints Endpoints, client *http.Client) *Channel {
 func (c *Channel) Name() string { return "webhook" }
 
 func (c *Channel) endpoint(ctx context.Context, accountID int64) endpoint {
-	now := c.now()
-	c.mu.Lock()
-	e, ok := c.cache[accountID]
-	c.mu.Unlock()
-	if ok && now.Sub(e.fetched) < cacheFor {
-		return e
+	e, err := c.cache.Get(ctx, strconv.FormatInt(accountID, 10), func(ctx context.Context) (endpoint, error) {
+		u, secret, err := c.endpoints.WebhookEndpoint(ctx, accountID)
+		if err != nil && !errors.Is(err, ErrNotConfigured) {
+			// A database hiccup is not cached.
+			return endpoint{}, err
+		}
+		return endpoint{url: u, secret: secret, err: err}, nil
+	})
+	if err != nil {
+		return endpoint{err: err}
 	}
-	u, secret, err := c.endpoints.WebhookEndpoint(ctx, accountID)
-	e = endpoint{url: u, secret: secret, err: err, fetched: now}
-	if err != nil && !errors.Is(err, ErrNotConfigured) {
-		// A database hiccup is not cached.
-		return e
-	}
-	c.mu.Lock()
-	c.cache[accountID] = e
-	c.mu.Unlock()
 	return e
 }
 
@@ -259,9 +258,7 @@ func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) e
 
 // TestConnection sends {"type": "ping"} and expects a 2xx.
 func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
-	c.mu.Lock()
-	delete(c.cache, s.AccountID)
-	c.mu.Unlock()
+	c.cache.Remove(strconv.FormatInt(s.AccountID, 10))
 	if err := c.post(ctx, s.AccountID, map[string]any{"type": "ping", "account_id": s.AccountID}); err != nil {
 		return "", err
 	}

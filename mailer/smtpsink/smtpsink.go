@@ -32,6 +32,9 @@ type Message struct {
 	Text    string
 	// HTML is the text/html part of a multipart message.
 	HTML string
+	// Session numbers the SMTP sessions (connections) of the sink from 1:
+	// messages with the same number came over one session.
+	Session int
 }
 
 // Server is a running sink.
@@ -42,6 +45,12 @@ type Server struct {
 	changed chan struct{}
 	opts    Options
 	wg      sync.WaitGroup
+	// conns are the open sessions' connections, closed by Close: a
+	// client that keeps its session open between messages would
+	// otherwise hold Close until the session's idle deadline.
+	conns    map[net.Conn]struct{}
+	sessions int
+	closed   bool
 }
 
 // Options adjust a sink.
@@ -65,7 +74,7 @@ func StartWith(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp sink listen on %s: %w", addr, err)
 	}
-	s := &Server{ln: ln, changed: make(chan struct{}), opts: opts}
+	s := &Server{ln: ln, changed: make(chan struct{}), opts: opts, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -77,9 +86,15 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // URL is the smtp:// URL for Plaza's PLAZA_SMTP_URL.
 func (s *Server) URL() string { return "smtp://" + s.Addr() }
 
-// Close stops the sink and waits for open sessions to end.
+// Close stops the sink, ends the open sessions and waits for them.
 func (s *Server) Close() error {
 	err := s.ln.Close()
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	return err
 }
@@ -130,18 +145,33 @@ func (s *Server) serve() {
 		if err != nil {
 			return
 		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			conn.Close()
+			return
+		}
+		s.conns[conn] = struct{}{}
+		s.sessions++
+		n := s.sessions
+		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			defer conn.Close()
-			s.session(conn)
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, conn)
+				s.mu.Unlock()
+				conn.Close()
+			}()
+			s.session(conn, n)
 		}()
 	}
 }
 
 const maxMessage = 10 << 20
 
-func (s *Server) session(conn net.Conn) {
+func (s *Server) session(conn net.Conn, n int) {
 	r := bufio.NewReader(io.LimitReader(conn, maxMessage*2))
 	w := bufio.NewWriter(conn)
 	reply := func(format string, args ...any) {
@@ -192,7 +222,9 @@ func (s *Server) session(conn net.Conn) {
 				reply("552 %v", err)
 				return
 			}
-			s.add(parse(from, to, raw))
+			m := parse(from, to, raw)
+			m.Session = n
+			s.add(m)
 			from, to = "", nil
 			reply("250 OK queued")
 		case "RSET":
