@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followerimport"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -47,7 +48,7 @@ func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *models
 	return m, a, imp, err
 }
 
-func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *models.Account, csvErr *models.CSVError) error {
+func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *models.Account, csvErr *followerimport.CSVError) error {
 	list, err := h.store.ListImports(c.Request().Context(), m, a, 20)
 	if err != nil {
 		return err
@@ -77,23 +78,23 @@ func (h *imports) upload(c echo.Context) error {
 	fh, err := c.FormFile("file")
 	switch {
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
-		return h.formPage(c, http.StatusUnprocessableEntity, m, a, &models.CSVError{Key: "import.err.no_file"})
+		return h.formPage(c, http.StatusUnprocessableEntity, m, a, &followerimport.CSVError{Key: "import.err.no_file"})
 	case err != nil:
 		return err
-	case fh.Size > models.MaxImportBytes:
-		return h.formPage(c, http.StatusRequestEntityTooLarge, m, a, &models.CSVError{Key: "import.err.too_big", Args: []any{models.MaxImportBytes >> 20}})
+	case fh.Size > followerimport.MaxBytes:
+		return h.formPage(c, http.StatusRequestEntityTooLarge, m, a, &followerimport.CSVError{Key: "import.err.too_big", Args: []any{followerimport.MaxBytes >> 20}})
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, models.MaxImportBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, followerimport.MaxBytes+1))
 	f.Close()
 	if err != nil {
 		return err
 	}
 	p, err := h.store.CreateImport(c.Request().Context(), m, a, fh.Filename, data)
-	if e, ok := models.AsCSVError(err); ok {
+	if e, ok := followerimport.AsCSVError(err); ok {
 		return h.formPage(c, http.StatusUnprocessableEntity, m, a, e)
 	}
 	if err != nil {
@@ -108,7 +109,7 @@ func (h *imports) page(c echo.Context, status int, m *models.Member, a *models.A
 		return err
 	}
 	v := templates.ImportView{Account: a, Preview: p, Closed: closed}
-	if show := c.QueryParam("show"); slices.Contains(models.ImportOutcomes(), show) {
+	if show := c.QueryParam("show"); slices.Contains(followerimport.Outcomes(), show) {
 		v.Show = show
 	}
 	rows := p.Filter(v.Show)

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followerimport"
 )
 
 // verbRE finds fmt verbs, including %% (which takes no argument).
@@ -573,7 +574,7 @@ func keyPrefixes() map[string][]string {
 	for _, sc := range models.APIScopes() {
 		scopes = append(scopes, strings.ReplaceAll(sc, ":", "_"))
 	}
-	outcomes := models.ImportOutcomes()
+	outcomes := followerimport.Outcomes()
 	return map[string][]string{
 		"answers.state_":       {models.RevisionCurrent, models.RevisionUnconfirmed, models.RevisionSuperseded},
 		"api.scope_":           scopes,
@@ -593,7 +594,7 @@ func keyPrefixes() map[string][]string {
 		"followers.lang_":      {"en", "zh"},
 		"followers.source_":    {"web", "qr", "import"},
 		"followers.st_":        models.FollowerStatuses(),
-		"import.col.":          models.ImportColumns,
+		"import.col.":          followerimport.Columns,
 		"import.count.":        outcomes,
 		"import.done.":         outcomes,
 		"import.outcome.":      outcomes,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/plazahq/plaza/jobs"
+	"github.com/plazahq/plaza/models/followerimport"
 )
 
 // Channels a follower can be reached on. Chat channels arrive with the
@@ -21,13 +21,14 @@ const (
 	ChannelEmail = "email"
 )
 
-// Follower statuses.
+// Follower statuses. They are followerimport's, which judges rows of a
+// file against them and cannot import models.
 const (
-	StatusPending      = "pending"
-	StatusActive       = "active"
-	StatusUnsubscribed = "unsubscribed"
-	StatusBounced      = "bounced"
-	StatusBlocked      = "blocked"
+	StatusPending      = followerimport.StatusPending
+	StatusActive       = followerimport.StatusActive
+	StatusUnsubscribed = followerimport.StatusUnsubscribed
+	StatusBounced      = followerimport.StatusBounced
+	StatusBlocked      = followerimport.StatusBlocked
 )
 
 // FollowerStatuses lists every status, for filters.
@@ -76,37 +77,13 @@ type FollowEvent struct {
 	CreatedAt  time.Time
 }
 
-var tagRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
-
-// NormalizeTag lower-cases a tag and checks its form: letters, digits, - and
-// _, at most 40 characters.
-func NormalizeTag(t string) (string, bool) {
-	t = strings.ToLower(strings.TrimSpace(t))
-	t = strings.ReplaceAll(t, " ", "-")
-	return t, tagRE.MatchString(t)
-}
+// NormalizeTag lower-cases a tag and checks its form; the rule is
+// followerimport's, so that imported tags and typed ones agree.
+func NormalizeTag(t string) (string, bool) { return followerimport.NormalizeTag(t) }
 
 // NormalizeTags cleans a list of tags, dropping duplicates; it reports the
 // first invalid one.
-func NormalizeTags(in []string) ([]string, string) {
-	seen := map[string]bool{}
-	var out []string
-	for _, raw := range in {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		t, ok := NormalizeTag(raw)
-		if !ok {
-			return nil, raw
-		}
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	sort.Strings(out)
-	return out, ""
-}
+func NormalizeTags(in []string) ([]string, string) { return followerimport.NormalizeTags(in) }
 
 // Topics are the tags an account offers its followers.
 func (a *Account) TopicList() []string {

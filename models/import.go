@@ -3,46 +3,30 @@ package models
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models/followerimport"
 )
 
 // This file imports followers from a CSV file (an NGO's donor list): the
 // file is read and checked as a whole, stored, previewed row by row against
 // the account's current followers, and applied in one transaction.
+// followerimport reads and judges the rows; this file adds the storage,
+// the permissions, the lifecycle and the bulk SQL.
 
-// Limits of an import.
-const (
-	// MaxImportRows is the most followers one file may hold.
-	MaxImportRows = 200_000
-	// MaxImportBytes is the largest file accepted; the upload route's body
-	// limit is a little higher, for the multipart envelope.
-	MaxImportBytes = 30 << 20
-	// MaxImportNameRunes and MaxImportTags bound a row's name and tags.
-	MaxImportNameRunes = 200
-	MaxImportTags      = 20
-	maxImportFilename  = 200
-	// consentSkew lets a consent time given in a time zone ahead of UTC
-	// (at most UTC+14) be "now" without counting as the future.
-	consentSkew = 14 * time.Hour
-)
-
-// ImportColumns are the columns a file must have, in any order.
-var ImportColumns = []string{"address", "name", "language", "tags", "consent"}
+// maxImportFilename bounds the stored name of an uploaded file.
+const maxImportFilename = 200
 
 // Import statuses.
 const (
@@ -50,19 +34,6 @@ const (
 	ImportApplied   = "applied"
 	ImportCancelled = "cancelled"
 )
-
-// What importing a row does.
-const (
-	OutcomeNew       = "new"
-	OutcomeUpdate    = "update"
-	OutcomeUnchanged = "unchanged"
-	OutcomeRejected  = "rejected"
-)
-
-// ImportOutcomes lists the outcomes in the order the preview shows them.
-func ImportOutcomes() []string {
-	return []string{OutcomeNew, OutcomeUpdate, OutcomeUnchanged, OutcomeRejected}
-}
 
 // Import is an uploaded CSV file of followers for one account.
 type Import struct {
@@ -84,437 +55,30 @@ type Import struct {
 
 // Counts decodes the summary: the counts of the preview at upload time, or
 // what applying did.
-func (i *Import) Counts() ImportCounts {
-	var c ImportCounts
+func (i *Import) Counts() followerimport.Counts {
+	var c followerimport.Counts
 	_ = json.Unmarshal([]byte(i.Summary), &c)
 	return c
 }
 
-// ImportCounts is the number of rows per outcome.
-type ImportCounts struct {
-	Total     int `json:"total"`
-	New       int `json:"new"`
-	Update    int `json:"update"`
-	Unchanged int `json:"unchanged"`
-	Rejected  int `json:"rejected"`
-}
-
-// Of is the count of one outcome.
-func (c ImportCounts) Of(outcome string) int {
-	switch outcome {
-	case OutcomeNew:
-		return c.New
-	case OutcomeUpdate:
-		return c.Update
-	case OutcomeUnchanged:
-		return c.Unchanged
-	case OutcomeRejected:
-		return c.Rejected
-	}
-	return c.Total
-}
-
-// move counts a row under another outcome than planned.
-func (c *ImportCounts) move(from, to string) {
-	c.add(to)
-	c.Total--
-	switch from {
-	case OutcomeNew:
-		c.New--
-	case OutcomeUpdate:
-		c.Update--
-	case OutcomeUnchanged:
-		c.Unchanged--
-	case OutcomeRejected:
-		c.Rejected--
-	}
-}
-
-// Changes is how many followers applying creates or changes.
-func (c ImportCounts) Changes() int { return c.New + c.Update }
-
-func (c *ImportCounts) add(outcome string) {
-	c.Total++
-	switch outcome {
-	case OutcomeNew:
-		c.New++
-	case OutcomeUpdate:
-		c.Update++
-	case OutcomeUnchanged:
-		c.Unchanged++
-	case OutcomeRejected:
-		c.Rejected++
-	}
-}
-
-// CSVError is a problem with a file as a whole, so nothing of it can be
-// imported. Key is a message key and Args its arguments (line numbers,
-// column names), so the message reads well in either language.
-type CSVError struct {
-	Key  string
-	Args []any
-}
-
-func (e *CSVError) Error() string {
-	if len(e.Args) == 0 {
-		return "csv file: " + e.Key
-	}
-	return fmt.Sprintf("csv file: %s %v", e.Key, e.Args)
-}
-
-// AsCSVError unwraps a *CSVError.
-func AsCSVError(err error) (*CSVError, bool) {
-	var e *CSVError
-	ok := errors.As(err, &e)
-	return e, ok
-}
-
-func csvErr(key string, args ...any) error { return &CSVError{Key: key, Args: args} }
-
 // ErrImportClosed means the import was already applied or cancelled.
 var ErrImportClosed = errors.New("import already applied or cancelled")
-
-// ImportRow is one line of a file as read and checked on its own. A row
-// with a Reason is rejected whatever the account's followers are.
-type ImportRow struct {
-	// Line is where the row starts in the file; the header is line 1.
-	Line int
-	// Address is normalized when it is valid, otherwise as written.
-	Address  string
-	Name     string
-	Language string
-	Tags     []string
-	Consent  time.Time
-	// RawLanguage, RawTags and RawConsent are the cells as written, shown
-	// for rejected rows.
-	RawLanguage, RawTags, RawConsent string
-	// Reason is the message key of why the row is rejected, with its
-	// arguments; empty for a valid row.
-	Reason     string
-	ReasonArgs []any
-}
-
-func (r *ImportRow) reject(key string, args ...any) {
-	if r.Reason == "" {
-		r.Reason, r.ReasonArgs = key, args
-	}
-}
-
-// ParseFollowerCSV reads a CSV file of followers. A file that cannot be
-// read as a whole (not UTF-8 text, not CSV, a wrong header, too many rows)
-// is a *CSVError; problems of single rows are their Reason.
-func ParseFollowerCSV(r io.Reader) ([]ImportRow, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read csv: %w", err)
-	}
-	if len(data) > MaxImportBytes {
-		return nil, csvErr("import.err.too_big", MaxImportBytes>>20)
-	}
-	data, err = checkText(data)
-	if err != nil {
-		return nil, err
-	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
-		return nil, csvReadErr(err)
-	}
-	cols, err := headerColumns(header)
-	if err != nil {
-		return nil, err
-	}
-	// The positions of the named columns; a value under a column without
-	// a name rejects its row rather than being dropped unseen.
-	var colIdx []int
-	for _, i := range cols {
-		colIdx = append(colIdx, i)
-	}
-	var rows []ImportRow
-	firstLine := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvReadErr(err)
-		}
-		if blank(rec) {
-			continue
-		}
-		if len(rows) == MaxImportRows {
-			return nil, csvErr("import.err.too_many_rows", MaxImportRows)
-		}
-		line, _ := cr.FieldPos(0)
-		row := readRow(line, rec, cols, len(header), colIdx)
-		// The first row of an address claims it, even when it is rejected
-		// for another reason; later ones are duplicates of it.
-		if row.Reason != "import.reason.address" && row.Reason != "import.reason.columns" {
-			if first, ok := firstLine[row.Address]; ok {
-				row.Reason, row.ReasonArgs = "import.reason.duplicate", []any{first}
-			} else {
-				firstLine[row.Address] = line
-			}
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) == 0 {
-		return nil, csvErr("import.err.no_rows")
-	}
-	return rows, nil
-}
-
-// checkText makes sure data is UTF-8 text and drops a byte order mark.
-func checkText(data []byte) ([]byte, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
-		return nil, csvErr("import.err.utf16")
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")):
-		return nil, csvErr("import.err.spreadsheet")
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, csvErr("import.err.empty")
-	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		return nil, csvErr("import.err.binary")
-	}
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
-		return nil, csvErr("import.err.encoding", 1+bytes.Count(data[:off], []byte("\n")))
-	}
-	return data, nil
-}
-
-func csvReadErr(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		switch {
-		case errors.Is(pe.Err, csv.ErrBareQuote):
-			return csvErr("import.err.bare_quote", pe.Line)
-		case errors.Is(pe.Err, csv.ErrQuote):
-			return csvErr("import.err.quote", pe.StartLine)
-		}
-		return csvErr("import.err.csv", pe.Line)
-	}
-	return fmt.Errorf("read csv: %w", err)
-}
-
-// headerColumns maps each required column to its position; unnamed columns
-// (trailing commas a spreadsheet leaves) are allowed while they stay empty.
-func headerColumns(header []string) (map[string]int, error) {
-	if len(header) == 1 {
-		if h := header[0]; strings.ContainsAny(h, ";\t") {
-			return nil, csvErr("import.err.delimiter")
-		}
-	}
-	cols := map[string]int{}
-	var extra []string
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		switch {
-		case name == "":
-		case !slices.Contains(ImportColumns, name):
-			extra = append(extra, strconv.Quote(strings.TrimSpace(h)))
-		default:
-			if _, dup := cols[name]; dup {
-				return nil, csvErr("import.err.header_duplicate", name)
-			}
-			cols[name] = i
-		}
-	}
-	extra = shortList(extra)
-	var missing []string
-	for _, c := range ImportColumns {
-		if _, ok := cols[c]; !ok {
-			missing = append(missing, c)
-		}
-	}
-	switch {
-	case len(missing) > 0 && len(extra) > 0:
-		return nil, csvErr("import.err.header_wrong", strings.Join(missing, ", "), strings.Join(extra, ", "))
-	case len(missing) > 0:
-		return nil, csvErr("import.err.header_missing", strings.Join(missing, ", "))
-	case len(extra) > 0:
-		return nil, csvErr("import.err.header_extra", strings.Join(extra, ", "))
-	}
-	return cols, nil
-}
-
-// Bounds of the unknown column names an error repeats: a file with a
-// hundred thousand columns would otherwise make a page of megabytes.
-const (
-	maxNamedColumns    = 10
-	maxColumnNameRunes = 40
-)
-
-// shortList keeps the first few names, each cut to a readable length, and
-// says how many more there are.
-func shortList(names []string) []string {
-	out := make([]string, 0, min(len(names), maxNamedColumns+1))
-	for i, n := range names {
-		if i == maxNamedColumns {
-			out = append(out, fmt.Sprintf("… (+%d)", len(names)-maxNamedColumns))
-			break
-		}
-		if r := []rune(n); len(r) > maxColumnNameRunes {
-			n = string(r[:maxColumnNameRunes]) + "…"
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
-func blank(rec []string) bool {
-	for _, f := range rec {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// readRow checks one record on its own.
-func readRow(line int, rec []string, cols map[string]int, width int, colIdx []int) ImportRow {
-	cell := func(name string) string {
-		if i := cols[name]; i < len(rec) {
-			return rec[i]
-		}
-		return ""
-	}
-	row := ImportRow{Line: line, RawLanguage: strings.TrimSpace(cell("language")),
-		RawTags: strings.TrimSpace(cell("tags")), RawConsent: strings.TrimSpace(cell("consent"))}
-	addr, ok := NormalizeEmail(cell("address"))
-	row.Address = addr
-	if !ok {
-		row.Address = strings.TrimSpace(cell("address"))
-		row.reject("import.reason.address")
-	}
-	if len(rec) < width || !blank(rec[width:]) {
-		row.reject("import.reason.columns", len(rec), width)
-	}
-	for i := range min(width, len(rec)) {
-		if !slices.Contains(colIdx, i) && strings.TrimSpace(rec[i]) != "" {
-			row.reject("import.reason.unnamed", i+1)
-		}
-	}
-	row.Name = cleanName(cell("name"))
-	if utf8.RuneCountInString(row.Name) > MaxImportNameRunes {
-		row.reject("import.reason.name_long", MaxImportNameRunes)
-	}
-	switch l := strings.ToLower(row.RawLanguage); {
-	case l == "" || l == "en" || strings.HasPrefix(l, "en-") || strings.HasPrefix(l, "en_"):
-		row.Language = "en"
-	case l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_"):
-		row.Language = "zh"
-	default:
-		row.reject("import.reason.language", row.RawLanguage)
-	}
-	tags, bad := NormalizeTags(strings.FieldsFunc(row.RawTags, func(r rune) bool { return r == ';' || r == '|' || r == ',' }))
-	switch {
-	case bad != "":
-		row.reject("import.reason.tag", strings.TrimSpace(bad))
-	case len(tags) > MaxImportTags:
-		row.reject("import.reason.tags_many", MaxImportTags)
-	default:
-		row.Tags = tags
-	}
-	if row.RawConsent == "" {
-		row.reject("import.reason.consent_missing")
-	} else if t, ok := parseConsent(row.RawConsent); ok {
-		row.Consent = t
-	} else {
-		row.reject("import.reason.consent_format", row.RawConsent)
-	}
-	return row
-}
-
-// cleanName turns line breaks and runs of spaces into one space and drops
-// other control characters.
-func cleanName(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// parseConsent reads a consent time: RFC 3339, or a date with an optional
-// time of day (a space or T between them); times without a zone are UTC.
-// The layout is picked by length, so that 100,000 rows cost one parse each.
-func parseConsent(s string) (time.Time, bool) {
-	layout := time.RFC3339
-	switch len(s) {
-	case len("2006-01-02"):
-		layout = "2006-01-02"
-	case len("2006-01-02 15:04"):
-		layout = "2006-01-02 15:04"
-	case len("2006-01-02 15:04:05"):
-		layout = "2006-01-02 15:04:05"
-	}
-	if len(s) > 10 && s[10] == 'T' && layout != time.RFC3339 {
-		layout = layout[:10] + "T" + layout[11:]
-	}
-	t, err := time.Parse(layout, s)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t.UTC(), true
-}
-
-// ImportResult is a row with what importing it does.
-type ImportResult struct {
-	ImportRow
-	Outcome string
-	// Changes lists what an update changes: name, language, tags.
-	Changes []string
-	// Old is the follower as it is, for rows of existing followers.
-	Old *ExistingFollower
-}
-
-// ExistingFollower is what an import compares a row with.
-type ExistingFollower struct {
-	ID       int64
-	Name     string
-	Language string
-	Status   string
-	Tags     []string
-}
-
-// Changed reports whether the update changes field.
-func (r *ImportResult) Changed(field string) bool { return slices.Contains(r.Changes, field) }
 
 // ImportPreview is what applying an import would do, row by row. Rows is
 // empty once the import is applied or cancelled; Counts then is what it
 // did.
 type ImportPreview struct {
 	Import *Import
-	Rows   []ImportResult
-	Counts ImportCounts
+	Rows   []followerimport.Result
+	Counts followerimport.Counts
 }
 
 // Filter lists the rows with one outcome, or every row for "".
-func (p *ImportPreview) Filter(outcome string) []ImportResult {
+func (p *ImportPreview) Filter(outcome string) []followerimport.Result {
 	if outcome == "" {
 		return p.Rows
 	}
-	var out []ImportResult
+	var out []followerimport.Result
 	for _, r := range p.Rows {
 		if r.Outcome == outcome {
 			out = append(out, r)
@@ -523,62 +87,13 @@ func (p *ImportPreview) Filter(outcome string) []ImportResult {
 	return out
 }
 
-// ClassifyImport decides each row's outcome against the account's
-// followers (existing, keyed by address) as of now. It is pure: the
-// store loads the followers, this decides.
-func ClassifyImport(rows []ImportRow, existing map[string]*ExistingFollower, now time.Time) ([]ImportResult, ImportCounts) {
-	out := make([]ImportResult, len(rows))
-	var counts ImportCounts
-	for i, row := range rows {
-		r := ImportResult{ImportRow: row}
-		if r.Reason == "" && r.Consent.After(now.Add(consentSkew)) {
-			r.reject("import.reason.consent_future", r.RawConsent)
-		}
-		old := existing[r.Address]
-		if r.Reason == "" && old != nil {
-			switch old.Status {
-			case StatusUnsubscribed:
-				r.reject("import.reason.unsubscribed")
-			case StatusBounced:
-				r.reject("import.reason.bounced")
-			case StatusBlocked:
-				r.reject("import.reason.blocked")
-			}
-		}
-		switch {
-		case r.Reason != "":
-			r.Outcome = OutcomeRejected
-		case old == nil:
-			r.Outcome = OutcomeNew
-		default:
-			r.Old = old
-			if r.Name != old.Name {
-				r.Changes = append(r.Changes, "name")
-			}
-			if r.Language != old.Language {
-				r.Changes = append(r.Changes, "language")
-			}
-			if !slices.Equal(r.Tags, old.Tags) {
-				r.Changes = append(r.Changes, "tags")
-			}
-			r.Outcome = OutcomeUnchanged
-			if len(r.Changes) > 0 {
-				r.Outcome = OutcomeUpdate
-			}
-		}
-		counts.add(r.Outcome)
-		out[i] = r
-	}
-	return out, counts
-}
-
 // existingFollowers loads the account's e-mail followers whose addresses
 // are among addrs, with their tags, keyed by address. Only those addresses
 // are looked up, so time and memory follow the file, not the account: ten
 // rows against a million followers read at most ten followers. The tags
 // come in the same statements.
-func (s *Store) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*ExistingFollower, error) {
-	out := map[string]*ExistingFollower{}
+func (s *Store) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*followerimport.Follower, error) {
+	out := map[string]*followerimport.Follower{}
 	if len(addrs) == 0 {
 		return out, nil
 	}
@@ -629,7 +144,7 @@ const sqliteLookupBatch = 500
 // readExisting adds the followers and tags a query of existingFollowers
 // returns to out. It runs the SQL as written, so that gorm does not expand
 // the PostgreSQL array into a list.
-func (s *Store) readExisting(ctx context.Context, out map[string]*ExistingFollower, query string, args ...any) error {
+func (s *Store) readExisting(ctx context.Context, out map[string]*followerimport.Follower, query string, args ...any) error {
 	rows, err := s.db.Statement.ConnPool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("load followers: %w", err)
@@ -646,7 +161,7 @@ func (s *Store) readExisting(ctx context.Context, out map[string]*ExistingFollow
 		}
 		f := out[addr]
 		if f == nil {
-			f = &ExistingFollower{ID: id, Name: name, Language: language, Status: status}
+			f = &followerimport.Follower{ID: id, Name: name, Language: language, Status: status}
 			out[addr] = f
 		}
 		if tag != nil {
@@ -662,10 +177,10 @@ func (s *Store) readExisting(ctx context.Context, out map[string]*ExistingFollow
 // plan reads an import's file and classifies its rows against the
 // account's followers as they are now; only the followers the file names
 // are loaded, and only for rows that are not rejected on their own.
-func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]ImportResult, ImportCounts, error) {
-	rows, err := ParseFollowerCSV(bytes.NewReader(content))
+func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
+	rows, err := followerimport.Parse(bytes.NewReader(content))
 	if err != nil {
-		return nil, ImportCounts{}, err
+		return nil, followerimport.Counts{}, err
 	}
 	// A row with no reason of its own has an address no earlier row has,
 	// so the list holds each address once.
@@ -677,9 +192,9 @@ func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]Im
 	}
 	existing, err := s.existingFollowers(ctx, accountID, addrs)
 	if err != nil {
-		return nil, ImportCounts{}, err
+		return nil, followerimport.Counts{}, err
 	}
-	results, counts := ClassifyImport(rows, existing, s.Now())
+	results, counts := followerimport.Classify(rows, existing, s.Now())
 	return results, counts, nil
 }
 
@@ -700,7 +215,7 @@ func cleanFilename(name string) string {
 	return name
 }
 
-func summaryJSON(c ImportCounts) string {
+func summaryJSON(c followerimport.Counts) string {
 	b, _ := json.Marshal(c)
 	return string(b)
 }
@@ -848,11 +363,11 @@ func (s *Store) CancelImport(ctx context.Context, m *Member, a *Account, imp *Im
 // again inside the transaction, so followers who changed since the preview
 // are judged as they are now. If anything fails nothing is written; an
 // import that was already applied or cancelled is ErrImportClosed.
-func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Import) (ImportCounts, error) {
+func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Import) (followerimport.Counts, error) {
 	if err := Require(m, PermWrite, a.OrgID()); err != nil {
-		return ImportCounts{}, err
+		return followerimport.Counts{}, err
 	}
-	var counts ImportCounts
+	var counts followerimport.Counts
 	err := s.Tx(ctx, func(tx *Store) error {
 		now := tx.Now()
 		// Claiming the import first makes a second, concurrent apply wait
@@ -890,7 +405,7 @@ func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Imp
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "followers.import", "@"+a.Handle, detail)
 	})
 	if err != nil {
-		return ImportCounts{}, err
+		return followerimport.Counts{}, err
 	}
 	imp.Status, imp.Summary, imp.RowCount = ImportApplied, summaryJSON(counts), counts.Total
 	return counts, nil
@@ -914,10 +429,10 @@ type imported struct {
 // only updated while active or pending, so someone who unsubscribed since
 // the rows were classified is never touched; counts is corrected for rows
 // that turned out otherwise than planned.
-func (s *Store) writeImport(ctx context.Context, accountID int64, results []ImportResult, now time.Time, counts *ImportCounts) error {
-	var todo []*ImportResult
+func (s *Store) writeImport(ctx context.Context, accountID int64, results []followerimport.Result, now time.Time, counts *followerimport.Counts) error {
+	var todo []*followerimport.Result
 	for i := range results {
-		if o := results[i].Outcome; o == OutcomeNew || o == OutcomeUpdate {
+		if o := results[i].Outcome; o == followerimport.OutcomeNew || o == followerimport.OutcomeUpdate {
 			todo = append(todo, &results[i])
 		}
 	}
@@ -933,7 +448,7 @@ func (s *Store) writeImport(ctx context.Context, accountID int64, results []Impo
 	return nil
 }
 
-func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*ImportResult, now time.Time, counts *ImportCounts) error {
+func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time, counts *followerimport.Counts) error {
 	var (
 		written []imported
 		err     error
@@ -946,7 +461,7 @@ func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*Import
 	if err != nil {
 		return fmt.Errorf("import followers: %w", err)
 	}
-	byAddr := make(map[string]*ImportResult, len(batch))
+	byAddr := make(map[string]*followerimport.Result, len(batch))
 	for _, r := range batch {
 		byAddr[r.Address] = r
 	}
@@ -963,15 +478,15 @@ func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*Import
 		if s.dialect != database.Postgres {
 			// A SQLite transaction holds the write lock from its start, so
 			// nothing changed since the rows were classified.
-			w.inserted = r.Outcome == OutcomeNew
+			w.inserted = r.Outcome == followerimport.OutcomeNew
 		}
 		switch {
-		case w.inserted && r.Outcome != OutcomeNew:
+		case w.inserted && r.Outcome != followerimport.OutcomeNew:
 			// The follower was erased since the classification.
-			counts.move(r.Outcome, OutcomeNew)
-		case !w.inserted && r.Outcome == OutcomeNew:
+			counts.Move(r.Outcome, followerimport.OutcomeNew)
+		case !w.inserted && r.Outcome == followerimport.OutcomeNew:
 			// The person followed on the web since the classification.
-			counts.move(r.Outcome, OutcomeUpdate)
+			counts.Move(r.Outcome, followerimport.OutcomeUpdate)
 		}
 		if w.inserted {
 			inserted = append(inserted, w.id)
@@ -988,7 +503,7 @@ func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*Import
 	}
 	// Rows the upsert skipped: followers who stopped following meanwhile.
 	for _, r := range byAddr {
-		counts.move(r.Outcome, OutcomeRejected)
+		counts.Move(r.Outcome, followerimport.OutcomeRejected)
 	}
 	if s.dialect == database.Postgres {
 		err = s.tagsAndEventsPostgres(ctx, accountID, updated, newTags, oldTags, inserted, now)
@@ -1043,7 +558,7 @@ const upsertWhere = ` ON CONFLICT (account_id, channel, address) DO UPDATE
 // 65,535 bind parameter limit.
 const postgresImportBatch = 5000
 
-func (s *Store) upsertPostgres(ctx context.Context, accountID int64, batch []*ImportResult, now time.Time) ([]imported, error) {
+func (s *Store) upsertPostgres(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
 	addrs, names, langs := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
 	consents := make([]time.Time, len(batch))
 	for i, r := range batch {
@@ -1089,7 +604,7 @@ func (s *Store) tagsAndEventsPostgres(ctx context.Context, accountID int64, upda
 // statements as numbers.
 const sqliteImportBatch = 100
 
-func (s *Store) upsertSQLite(ctx context.Context, accountID int64, batch []*ImportResult, now time.Time) ([]imported, error) {
+func (s *Store) upsertSQLite(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO followers
 		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at) VALUES `)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,205 +17,10 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followerimport"
 )
 
 const importHeader = "address,name,language,tags,consent\n"
-
-func parse(t *testing.T, csv string) []models.ImportRow {
-	t.Helper()
-	rows, err := models.ParseFollowerCSV(strings.NewReader(csv))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, csv)
-	}
-	return rows
-}
-
-// TestParseFollowerCSVFileErrors covers files that cannot be imported at
-// all: each gets one clear message naming what is wrong and where.
-func TestParseFollowerCSVFileErrors(t *testing.T) {
-	many := func(n int) string {
-		var b strings.Builder
-		b.WriteString(importHeader)
-		for i := range n {
-			fmt.Fprintf(&b, "p%d@example.org,,,,2024-01-01\n", i)
-		}
-		return b.String()
-	}
-	// A file with thousands of made-up columns gets an error of a few
-	// lines: the first ten names, each cut short, and how many more.
-	var wide strings.Builder
-	wide.WriteString(importHeader[:len(importHeader)-1])
-	var named []string
-	for i := range 5000 {
-		col := fmt.Sprintf("column %d %s", i, strings.Repeat("x", 100))
-		fmt.Fprintf(&wide, ",%s", col)
-		if i < 10 {
-			named = append(named, string([]rune(strconv.Quote(col))[:40])+"…")
-		}
-	}
-	named = append(named, "… (+4990)")
-	tests := []struct {
-		name string
-		data string
-		key  string
-		args []any
-	}{
-		{"thousands of unknown columns", wide.String() + "\n", "import.err.header_extra", []any{strings.Join(named, ", ")}},
-		{"empty", "", "import.err.empty", nil},
-		{"only blank lines", " \r\n\n", "import.err.empty", nil},
-		{"only a BOM", "\ufeff", "import.err.empty", nil},
-		{"header only", importHeader, "import.err.no_rows", nil},
-		{"header and blank rows", importHeader + ",,,,\n\n", "import.err.no_rows", nil},
-		{"wrong header", "email,full name\nann@example.org,Ann\n", "import.err.header_wrong",
-			[]any{"address, name, language, tags, consent", `"email", "full name"`}},
-		{"missing columns", "address,name\nann@example.org,Ann\n", "import.err.header_missing", []any{"language, tags, consent"}},
-		{"extra column", "address,name,language,tags,consent,Phone\n", "import.err.header_extra", []any{`"Phone"`}},
-		{"column twice", "address,name,language,tags,consent,Name\n", "import.err.header_duplicate", []any{"name"}},
-		{"semicolons", "address;name;language;tags;consent\nann@example.org;Ann;en;;2024-01-01\n", "import.err.delimiter", nil},
-		{"tabs", "address\tname\tlanguage\ttags\tconsent\n", "import.err.delimiter", nil},
-		{"broken encoding in a name", importHeader + "ann@example.org,Ann,en,,2024-01-01\nbo@example.org,Bo \xff\xfe Chen,en,,2024-01-01\n",
-			"import.err.encoding", []any{3}},
-		{"GBK encoded", importHeader + "li@example.org,\xc0\xee\xcb\xc4,zh,,2024-01-01\n", "import.err.encoding", []any{2}},
-		{"UTF-16", "\xff\xfea\x00d\x00d\x00", "import.err.utf16", nil},
-		{"Excel workbook", "PK\x03\x04\x14\x00\x06\x00rest of a zip", "import.err.spreadsheet", nil},
-		{"old Excel workbook", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "import.err.spreadsheet", nil},
-		{"PNG image", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "import.err.binary", nil},
-		{"a letter, not CSV", "Dear friends,\nthank you for your support.\n", "import.err.header_wrong",
-			[]any{"address, name, language, tags, consent", `"Dear friends"`}},
-		{"bare quote", importHeader + "ann@example.org,Ann \"Nan\" Lee,en,,2024-01-01\n", "import.err.bare_quote", []any{2}},
-		{"unclosed quote", importHeader + "ann@example.org,\"Ann,en,,2024-01-01\nbo@example.org,Bo,en,,2024-01-01\n", "import.err.quote", []any{2}},
-		{"too many rows", many(models.MaxImportRows + 1), "import.err.too_many_rows", []any{models.MaxImportRows}},
-		{"too big", importHeader + strings.Repeat("x", models.MaxImportBytes), "import.err.too_big", []any{30}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rows, err := models.ParseFollowerCSV(strings.NewReader(tt.data))
-			e, ok := models.AsCSVError(err)
-			if !ok {
-				t.Fatalf("got %d rows, err %v; want a CSVError %s", len(rows), err, tt.key)
-			}
-			if e.Key != tt.key || fmt.Sprint(e.Args) != fmt.Sprint(tt.args) {
-				t.Fatalf("got %s %v; want %s %v", e.Key, e.Args, tt.key, tt.args)
-			}
-		})
-	}
-	if _, err := models.ParseFollowerCSV(strings.NewReader(many(models.MaxImportRows))); err != nil {
-		t.Fatalf("a file of exactly %d rows: %v", models.MaxImportRows, err)
-	}
-}
-
-func TestParseFollowerCSVRows(t *testing.T) {
-	t.Run("BOM, header case, order and spaces, CRLF", func(t *testing.T) {
-		rows := parse(t, "\ufeff Consent ,TAGS,Address,name,Language\r\n2024-03-01,Donor; North ,Ann@Example.ORG,Ann Lee,ZH-cn\r\n")
-		want := models.ImportRow{Line: 2, Address: "ann@example.org", Name: "Ann Lee", Language: "zh", Tags: []string{"donor", "north"},
-			Consent: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), RawLanguage: "ZH-cn", RawTags: "Donor; North", RawConsent: "2024-03-01"}
-		if len(rows) != 1 || fmt.Sprint(rows[0]) != fmt.Sprint(want) {
-			t.Fatalf("got %+v\nwant %+v", rows, want)
-		}
-	})
-	t.Run("unnamed columns", func(t *testing.T) {
-		rows := parse(t, "address,name,language,tags,consent,,\n"+
-			"ann@example.org,Ann,en,,2024-01-01,,\n"+
-			"bo@example.org,Bo,en,,2024-01-01,,note\n")
-		if rows[0].Reason != "" || rows[1].Reason != "import.reason.unnamed" || fmt.Sprint(rows[1].ReasonArgs) != "[7]" {
-			t.Fatalf("got %+v", rows)
-		}
-	})
-	t.Run("quoted fields with commas, quotes and newlines", func(t *testing.T) {
-		rows := parse(t, importHeader+
-			"lee@example.org,\"Lee, Ann\",en,\"donor,board\",2024-01-01\n"+
-			"bo@example.org,\"Bo\n  \"\"Bobby\"\"\r\nChen\",en,,2024-01-01\n"+
-			"cy@example.org,Cy,en,,2024-01-01\n")
-		if len(rows) != 3 {
-			t.Fatalf("got %d rows", len(rows))
-		}
-		if rows[0].Name != "Lee, Ann" || !slices.Equal(rows[0].Tags, []string{"board", "donor"}) {
-			t.Fatalf("row 1: %+v", rows[0])
-		}
-		if rows[1].Name != `Bo "Bobby" Chen` || rows[1].Line != 3 {
-			t.Fatalf("row 2: %+v", rows[1])
-		}
-		// The quoted name spans lines 3 to 5, so the next row is on line 6.
-		if rows[2].Line != 6 {
-			t.Fatalf("row 3 on line %d, want 6", rows[2].Line)
-		}
-	})
-	t.Run("Chinese names and every consent form", func(t *testing.T) {
-		rows := parse(t, importHeader+
-			"wang@example.org,王芳,zh,捐赠人,2024-05-12 14:30\n"+
-			"li@example.org,李四,zh,donor|volunteer,2024-05-12T14:30:00+08:00\n"+
-			"zhao@example.org,赵六,,,2024-05-12T14:30\n"+
-			"qian@example.org,钱七,en,,2024-05-12 14:30:05\n")
-		if rows[0].Name != "王芳" || rows[0].Reason != "import.reason.tag" {
-			t.Fatalf("row 1: %+v (Chinese tags are not valid tags)", rows[0])
-		}
-		want := []time.Time{
-			time.Date(2024, 5, 12, 14, 30, 0, 0, time.UTC),
-			time.Date(2024, 5, 12, 6, 30, 0, 0, time.UTC),
-			time.Date(2024, 5, 12, 14, 30, 0, 0, time.UTC),
-			time.Date(2024, 5, 12, 14, 30, 5, 0, time.UTC),
-		}
-		for i, r := range rows {
-			if !r.Consent.Equal(want[i]) {
-				t.Errorf("row %d consent %v, want %v", i+1, r.Consent, want[i])
-			}
-		}
-		if rows[1].Name != "李四" || rows[1].Reason != "" || !slices.Equal(rows[1].Tags, []string{"donor", "volunteer"}) {
-			t.Fatalf("row 2: %+v", rows[1])
-		}
-		if rows[2].Language != "en" {
-			t.Fatalf("an empty language is en: %+v", rows[2])
-		}
-	})
-	t.Run("rejection reasons", func(t *testing.T) {
-		long := strings.Repeat("名", models.MaxImportNameRunes+1)
-		manyTags := make([]string, models.MaxImportTags+1)
-		for i := range manyTags {
-			manyTags[i] = fmt.Sprintf("t%d", i)
-		}
-		rows := parse(t, importHeader+
-			"not-an-address,Ann,en,,2024-01-01\n"+ // 2
-			"bo@example.org,Bo,fr,,2024-01-01\n"+ // 3
-			"cy@example.org,Cy,en,do/nor,2024-01-01\n"+ // 4
-			"di@example.org,Di,en,"+strings.Join(manyTags, ";")+",2024-01-01\n"+ // 5
-			"ed@example.org,Ed,en,,\n"+ // 6
-			"fa@example.org,Fa,en,,01/03/2024\n"+ // 7
-			"gu@example.org,"+long+",en,,2024-01-01\n"+ // 8
-			"hu@example.org,Hu,en\n"+ // 9
-			"ok@example.org,Ok,en,,2024-01-01\n"+ // 10
-			",,,,\n"+ // 11: blank, skipped
-			"OK@example.org,Ok again,en,,2024-01-01\n"+ // 12
-			"iv@example.org,Iv,en,,2024-01-01,\n"+ // 13: a trailing empty value is fine
-			"jo@example.org,Jo,en,,2024-01-01,extra\n") // 14
-		want := []struct {
-			line   int
-			reason string
-			args   []any
-		}{
-			{2, "import.reason.address", nil},
-			{3, "import.reason.language", []any{"fr"}},
-			{4, "import.reason.tag", []any{"do/nor"}},
-			{5, "import.reason.tags_many", []any{models.MaxImportTags}},
-			{6, "import.reason.consent_missing", nil},
-			{7, "import.reason.consent_format", []any{"01/03/2024"}},
-			{8, "import.reason.name_long", []any{models.MaxImportNameRunes}},
-			{9, "import.reason.columns", []any{3, 5}},
-			{10, "", nil},
-			{12, "import.reason.duplicate", []any{10}},
-			{13, "", nil},
-			{14, "import.reason.columns", []any{6, 5}},
-		}
-		if len(rows) != len(want) {
-			t.Fatalf("got %d rows, want %d", len(rows), len(want))
-		}
-		for i, w := range want {
-			r := rows[i]
-			if r.Line != w.line || r.Reason != w.reason || fmt.Sprint(r.ReasonArgs) != fmt.Sprint(w.args) {
-				t.Errorf("row %d: line %d %q %v; want line %d %q %v", i, r.Line, r.Reason, r.ReasonArgs, w.line, w.reason, w.args)
-			}
-		}
-	})
-}
 
 // dump is every follower of an account with its tags and timestamps, to
 // prove that an import changed exactly what it should.
@@ -363,7 +167,7 @@ func TestImportApply(t *testing.T) {
 		if got := outcomes(p); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("preview:\n got %v\nwant %v", got, want)
 		}
-		wantCounts := models.ImportCounts{Total: 11, New: 2, Update: 2, Unchanged: 1, Rejected: 6}
+		wantCounts := followerimport.Counts{Total: 11, New: 2, Update: 2, Unchanged: 1, Rejected: 6}
 		if p.Counts != wantCounts || p.Import.Counts() != wantCounts || p.Import.RowCount != 11 {
 			t.Fatalf("counts %+v, stored %+v; want %+v", p.Counts, p.Import.Counts(), wantCounts)
 		}
@@ -571,7 +375,7 @@ func TestImportRecomputesOnApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (models.ImportCounts{Total: 2, Update: 1, Rejected: 1}); counts != want {
+		if want := (followerimport.Counts{Total: 2, Update: 1, Rejected: 1}); counts != want {
 			t.Fatalf("applied %+v, want %+v", counts, want)
 		}
 		l, _ := followerByAddr(a, acct, "leaving@example.org")
@@ -875,7 +679,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		file.WriteString(importHeader)
 		inFile := map[string]bool{"left@example.org": true, "new@example.org": true}
 		maxRows := 1 + 1 // left@example.org and its tag
-		want := models.ImportCounts{Total: 753, New: 1, Rejected: 2}
+		want := followerimport.Counts{Total: 753, New: 1, Rejected: 2}
 		for i := 0; i < n; i += 2 {
 			name := fmt.Sprintf("Person %d", i)
 			if i%4 == 2 {
@@ -939,7 +743,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 			}
 		}
 		for _, r := range p.Rows {
-			if r.Outcome == models.OutcomeUpdate || r.Outcome == models.OutcomeUnchanged {
+			if r.Outcome == followerimport.OutcomeUpdate || r.Outcome == followerimport.OutcomeUnchanged {
 				var i int
 				fmt.Sscanf(r.Address, "p%04d@", &i)
 				if wantTags := strings.Split(tagsOf(i), ";"); r.Old == nil || r.Old.Name != fmt.Sprintf("Person %d", i) ||
@@ -976,60 +780,4 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 			t.Fatalf("renamed follower: %+v", f)
 		}
 	})
-}
-
-// TestClassifyImport decides outcomes with no database: the rows of a file
-// against the followers an account has.
-func TestClassifyImport(t *testing.T) {
-	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
-	rows := parse(t, importHeader+
-		"new@example.org,New,en,,2024-01-01\n"+
-		"same@example.org,Same,en,donor,2024-01-01\n"+
-		"renamed@example.org,Renamed,zh,donor;north,2024-01-01\n"+
-		"gone@example.org,Gone,en,,2024-01-01\n"+
-		"bounced@example.org,Bounced,en,,2024-01-01\n"+
-		"blocked@example.org,Blocked,en,,2024-01-01\n"+
-		"future@example.org,Future,en,,2030-01-01\n"+
-		"not an address,Bad,en,,2024-01-01\n")
-	existing := map[string]*models.ExistingFollower{
-		"same@example.org":    {ID: 1, Name: "Same", Language: "en", Status: models.StatusActive, Tags: []string{"donor"}},
-		"renamed@example.org": {ID: 2, Name: "Old name", Language: "en", Status: models.StatusActive, Tags: []string{"donor"}},
-		"gone@example.org":    {ID: 3, Name: "Gone", Language: "en", Status: models.StatusUnsubscribed},
-		"bounced@example.org": {ID: 4, Name: "Bounced", Language: "en", Status: models.StatusBounced},
-		"blocked@example.org": {ID: 5, Name: "Blocked", Language: "en", Status: models.StatusBlocked},
-	}
-	results, counts := models.ClassifyImport(rows, existing, now)
-	want := map[string]string{
-		"new@example.org":     "new",
-		"same@example.org":    "unchanged",
-		"renamed@example.org": "update name,language,tags",
-		"gone@example.org":    "rejected import.reason.unsubscribed",
-		"bounced@example.org": "rejected import.reason.bounced",
-		"blocked@example.org": "rejected import.reason.blocked",
-		"future@example.org":  "rejected import.reason.consent_future",
-	}
-	if len(results) != 8 {
-		t.Fatalf("%d results for 8 rows", len(results))
-	}
-	for _, r := range results {
-		got := r.Outcome
-		if r.Reason != "" {
-			got += " " + r.Reason
-		}
-		if len(r.Changes) > 0 {
-			got += " " + strings.Join(r.Changes, ",")
-		}
-		if w, ok := want[r.Address]; ok && got != w {
-			t.Errorf("%s: %s, want %s", r.Address, got, w)
-		}
-		if r.Outcome == models.OutcomeUpdate && r.Old == nil {
-			t.Errorf("%s: an update without the follower it changes", r.Address)
-		}
-	}
-	if last := results[7]; last.Outcome != models.OutcomeRejected {
-		t.Errorf("a row without an address: %+v", last)
-	}
-	if counts.New != 1 || counts.Update != 1 || counts.Of(models.OutcomeUnchanged) != 1 || counts.Of(models.OutcomeRejected) != 5 || counts.Total != 8 {
-		t.Errorf("counts = %+v", counts)
-	}
 }

@@ -3,11 +3,11 @@ package models
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/models/followerimport"
 )
 
 // User is a staff member (or a platform admin) who signs in to the studio.
@@ -31,17 +31,9 @@ func (u *User) DisplayName() string {
 }
 
 // NormalizeEmail lower-cases and trims an address and checks its form.
-func NormalizeEmail(s string) (string, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" || len(s) > 254 {
-		return s, false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return s, false
-	}
-	return s, true
-}
+// The rule is followerimport's, so that an imported address and a typed
+// one are the same address.
+func NormalizeEmail(s string) (string, bool) { return followerimport.NormalizeEmail(s) }
 
 // NewUser is the input to CreateUser.
 type NewUser struct {
