@@ -1,0 +1,113 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// A follower's data requests: everything kept about them, and erasure.
+
+// FollowerData is everything Plaza holds about one follower, for their
+// data request.
+type FollowerData struct {
+	Account        string          `json:"account"`
+	ID             int64           `json:"id"`
+	Channel        string          `json:"channel"`
+	Address        string          `json:"address"`
+	Name           string          `json:"name"`
+	Language       string          `json:"language"`
+	Status         string          `json:"status"`
+	Source         string          `json:"source"`
+	Scene          string          `json:"scene"`
+	ConsentAt      *time.Time      `json:"consent_at"`
+	ConfirmedAt    *time.Time      `json:"confirmed_at"`
+	UnsubscribedAt *time.Time      `json:"unsubscribed_at"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	Tags           []string        `json:"tags"`
+	Events         []FollowerEvent `json:"follow_events"`
+	// Chats is what they wrote to the account on their channel and what
+	// it answered; Answers what they answered to its projects.
+	Chats      []ChatMessageData `json:"chat_messages"`
+	Answers    []AnswerData      `json:"consultation_answers"`
+	ExportedAt time.Time         `json:"exported_at"`
+}
+
+// ExportFollower gathers all data of one follower of the account: the
+// follower, their follow history, their chats with the account and their
+// answers to its projects. Only owners may, and the export is audited
+// with what it holds (never the address).
+func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id int64) (*FollowerData, error) {
+	if err := Require(m, PermPrivacy, a.OrgID()); err != nil {
+		return nil, err
+	}
+	f, err := s.FollowerForStaff(ctx, m, a, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.FollowerEvents(ctx, m, a, id)
+	if err != nil {
+		return nil, err
+	}
+	tags := f.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	if events == nil {
+		events = []FollowerEvent{}
+	}
+	chats, err := s.followerChats(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := s.followerAnswers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	d := &FollowerData{
+		Account: "@" + a.Handle, ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language,
+		Status: f.Status, Source: f.Source, Scene: f.Scene, ConsentAt: f.ConsentAt, ConfirmedAt: f.ConfirmedAt,
+		UnsubscribedAt: f.UnsubscribedAt, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Tags: tags, Events: events,
+		Chats: chats, Answers: answers, ExportedAt: s.Now(),
+	}
+	detail := fmt.Sprintf("#%d (%d follow events, %d chat messages, %d answers)", id, len(events), len(chats), len(answers))
+	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "follower.export", "@"+a.Handle, detail); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// EraseFollower deletes one follower of the account and their tags, on
+// their request, with their chats with the account (messages, the inbox
+// conversation, a conversation in progress); their answers to its
+// projects lose name and contact but still count. Their follow events
+// stay, without the follower (the foreign key sets it to NULL), and so do
+// scans, so growth and per-code counts do not change. The audit entry
+// names only the id, never the address.
+func (s *Store) EraseFollower(ctx context.Context, m *Member, a *Account, id int64) error {
+	if err := Require(m, PermPrivacy, a.OrgID()); err != nil {
+		return err
+	}
+	f, err := s.FollowerForStaff(ctx, m, a, id)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if _, _, err := tx.eraseTraces(ctx, f); err != nil {
+			return err
+		}
+		// The foreign keys do the rest: follower_tags rows go with the
+		// follower (ON DELETE CASCADE) and follow_events lose it (ON DELETE
+		// SET NULL); SQLite enforces them through the foreign_keys pragma.
+		res := tx.conn(ctx).Exec("DELETE FROM followers WHERE id = ? AND account_id = ?", id, a.ID)
+		if res.Error != nil {
+			return fmt.Errorf("erase follower: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("follower: %w", ErrNotFound)
+		}
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "follower.erase", "@"+a.Handle, "#"+strconv.FormatInt(id, 10))
+	})
+}

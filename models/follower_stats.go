@@ -1,0 +1,102 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/plazahq/plaza/database"
+)
+
+// Figures about an account's followers for the studio: growth and facets.
+
+// DayCount is the follows and unfollows of one day (UTC).
+type DayCount struct {
+	Day       time.Time
+	Follows   int64
+	Unfollows int64
+}
+
+// GrowthDaily counts the account's follows and unfollows per day for the
+// last days days (today included, UTC), oldest first, with days without
+// any filled in as zeros.
+func (s *Store) GrowthDaily(ctx context.Context, m *Member, a *Account, days int) ([]DayCount, error) {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
+	}
+	if days < 1 {
+		days = 1
+	}
+	now := s.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	since := today.AddDate(0, 0, -(days - 1))
+	day := "substr(created_at, 1, 10)"
+	if s.dialect == database.Postgres {
+		day = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	var rows []struct {
+		Day       string
+		Follows   int64
+		Unfollows int64
+	}
+	err := s.conn(ctx).Raw(`SELECT `+day+` AS day,
+			SUM(CASE WHEN kind = 'follow' THEN 1 ELSE 0 END) AS follows,
+			SUM(CASE WHEN kind = 'unfollow' THEN 1 ELSE 0 END) AS unfollows
+		FROM follow_events WHERE account_id = ? AND created_at >= ?
+		GROUP BY 1 ORDER BY 1`, a.ID, since).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("growth: %w", err)
+	}
+	byDay := make(map[string]DayCount, len(rows))
+	for _, r := range rows {
+		byDay[r.Day] = DayCount{Follows: r.Follows, Unfollows: r.Unfollows}
+	}
+	out := make([]DayCount, days)
+	for i := range out {
+		d := since.AddDate(0, 0, i)
+		c := byDay[d.Format("2006-01-02")]
+		c.Day = d
+		out[i] = c
+	}
+	return out, nil
+}
+
+// FollowerFacets are the values the follower filters offer: the account's
+// channels, the scenes of its codes and its topics.
+type FollowerFacets struct {
+	Channels []string
+	Scenes   []string
+	Tags     []string
+}
+
+// FollowerFacets lists the choices for the account's follower filters.
+func (s *Store) FollowerFacets(ctx context.Context, m *Member, a *Account) (*FollowerFacets, error) {
+	if err := Require(m, PermView, a.OrgID()); err != nil {
+		return nil, err
+	}
+	var out FollowerFacets
+	if err := s.conn(ctx).Table("account_channels").Where("account_id = ?", a.ID).Order("channel").
+		Pluck("channel", &out.Channels).Error; err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	if !hasString(out.Channels, ChannelEmail) {
+		out.Channels = append(out.Channels, ChannelEmail)
+		sort.Strings(out.Channels)
+	}
+	if err := s.conn(ctx).Table("follow_codes").Where("account_id = ?", a.ID).Order("scene").
+		Pluck("scene", &out.Scenes).Error; err != nil {
+		return nil, fmt.Errorf("scenes: %w", err)
+	}
+	out.Tags = a.TopicList()
+	return &out, nil
+}
+
+func hasString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
