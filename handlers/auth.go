@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -125,7 +125,7 @@ func (h *authArea) login(c echo.Context) error {
 	}
 	next := safeNext(f.Next)
 	if next == "/" {
-		next = "/studio"
+		next = paths.Studio()
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
@@ -230,7 +230,7 @@ func (h *authArea) acceptInvite(c echo.Context) error {
 			return err
 		}
 	}
-	return redirect(c, fmt.Sprintf("/studio/orgs/%d", org.ID), "flash.joined")
+	return redirect(c, paths.Org(org.ID), "flash.joined")
 }
 
 // inviteGone tells the person the link was used, revoked or expired, and
@@ -255,5 +255,5 @@ func (h *authArea) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, "/studio", "flash.password_changed")
+	return redirect(c, paths.Studio(), "flash.password_changed")
 }

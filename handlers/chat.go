@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -46,10 +47,6 @@ func registerChat(acc accountRoutes, s *studio) {
 	acc.POST("/chat/welcome", h.saveWelcome, write)
 	acc.POST("/chat/keywords", h.addKeyword, write)
 	acc.POST("/chat/keywords/:id/delete", h.deleteKeyword, write)
-}
-
-func (h *chatSettings) pageURL(m *models.Member, a *models.Account) string {
-	return orgURL(m, "/accounts/"+a.Handle+"/chat")
 }
 
 // form loads everything the page shows; the caller overrides what the
@@ -109,7 +106,7 @@ func (h *chatSettings) saveWeChat(c echo.Context) error {
 			f.WeChat, f.Form = in, "wechat"
 		})
 	}
-	return redirect(c, h.pageURL(m, a), "chat.saved")
+	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
 }
 
 func (h *chatSettings) saveTelegram(c echo.Context) error {
@@ -122,7 +119,7 @@ func (h *chatSettings) saveTelegram(c echo.Context) error {
 			f.Telegram, f.Form = in, "telegram"
 		})
 	}
-	return redirect(c, h.pageURL(m, a), "chat.saved")
+	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
 }
 
 // tester checks the saved credentials of channel name against the
@@ -196,7 +193,7 @@ func (h *chatSettings) saveWelcome(c echo.Context) error {
 	if err := h.store.SetChatWelcome(c.Request().Context(), m, a, en, zh); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.WelcomeEn, f.WelcomeZh, f.Form = en, zh, "welcome" })
 	}
-	return redirect(c, h.pageURL(m, a), "chat.saved")
+	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
 }
 
 func (h *chatSettings) addKeyword(c echo.Context) error {
@@ -205,7 +202,7 @@ func (h *chatSettings) addKeyword(c echo.Context) error {
 	if err := h.store.AddChatKeyword(c.Request().Context(), m, a, k); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.NewKeyword, f.Form = k, "keyword" })
 	}
-	return redirect(c, h.pageURL(m, a)+"#keywords", "chat.keyword_added")
+	return redirect(c, paths.Chat(m.Org.ID, a.Handle)+"#keywords", "chat.keyword_added")
 }
 
 func (h *chatSettings) deleteKeyword(c echo.Context) error {
@@ -217,5 +214,5 @@ func (h *chatSettings) deleteKeyword(c echo.Context) error {
 	if err := h.store.DeleteChatKeyword(c.Request().Context(), m, a, id); err != nil {
 		return err
 	}
-	return redirect(c, h.pageURL(m, a)+"#keywords", "chat.keyword_deleted")
+	return redirect(c, paths.Chat(m.Org.ID, a.Handle)+"#keywords", "chat.keyword_deleted")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/qr"
 	"github.com/plazahq/plaza/templates"
 )
@@ -124,7 +125,7 @@ func (h *codes) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.created")
+	return redirect(c, paths.Code(m.Org.ID, a.Handle, code.ID), "codes.created")
 }
 
 func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Account, code *models.FollowCodeStats, f templates.CodeForm) error {
@@ -185,7 +186,7 @@ func (h *codes) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.saved")
+	return redirect(c, paths.Code(m.Org.ID, a.Handle, code.ID), "codes.saved")
 }
 
 func (h *codes) confirmExpire(c echo.Context) error {
@@ -204,7 +205,7 @@ func (h *codes) expire(c echo.Context) error {
 	if err := h.store.ExpireFollowCode(c.Request().Context(), m, a, &code.FollowCode); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.expired")
+	return redirect(c, paths.Code(m.Org.ID, a.Handle, code.ID), "codes.expired")
 }
 
 // sendAttachment sends a download named after the account and the scene, which
@@ -225,7 +226,7 @@ func (h *codes) png(c echo.Context) error {
 	if s := c.QueryParam("size"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || !qr.ValidSize(n) {
-			back := orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10))
+			back := paths.Code(m.Org.ID, a.Handle, code.ID)
 			return render(c, http.StatusBadRequest, templates.ErrorPage(http.StatusBadRequest, "codes.bad_size_title", "codes.bad_size", back))
 		}
 		size = n
@@ -293,7 +294,7 @@ func (h *codes) wechatCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/codes/"+strconv.FormatInt(code.ID, 10)), "codes.wechat_made")
+	return redirect(c, paths.Code(m.Org.ID, a.Handle, code.ID), "codes.wechat_made")
 }
 
 // wechatPNG draws WeChat's code URL as a QR image.

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -86,5 +87,5 @@ func (h *delivery) save(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/delivery"), "delivery.saved")
+	return redirect(c, paths.Delivery(m.Org.ID, a.Handle), "delivery.saved")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -90,8 +91,8 @@ func (h *projects) bulk(c echo.Context) error {
 		ids = append(ids, id)
 	}
 	back := safeNext(c.FormValue("back"))
-	if !strings.HasPrefix(back, projectURL(m, a, p.ID, "/feedback")) {
-		back = projectURL(m, a, p.ID, "/feedback")
+	if !strings.HasPrefix(back, paths.Feedback(m.Org.ID, a.Handle, p.ID)) {
+		back = paths.Feedback(m.Org.ID, a.Handle, p.ID)
 	}
 	_, err = h.store.ModerateFeedback(c.Request().Context(), m, a, p.ID, ids, c.FormValue("action"))
 	if v, ok := models.AsValidation(err); ok {
@@ -163,7 +164,7 @@ func (h *projects) respond(c echo.Context) error {
 	if publish {
 		key = "feedback.response_published"
 	}
-	return redirect(c, projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(fb.ID, 10)), key)
+	return redirect(c, paths.FeedbackItem(m.Org.ID, a.Handle, p.ID, fb.ID), key)
 }
 
 // acceptRevision makes a phone revision, which nothing else can confirm,
@@ -177,7 +178,7 @@ func (h *projects) acceptRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	back := projectURL(m, a, p.ID, "/feedback/"+strconv.FormatInt(id, 10))
+	back := paths.FeedbackItem(m.Org.ID, a.Handle, p.ID, id)
 	err = h.store.AcceptAnswerRevision(c.Request().Context(), m, a, p.ID, id)
 	if v, ok := models.AsValidation(err); ok {
 		return redirect(c, back, v.Fields["revision"])
@@ -204,7 +205,7 @@ func (h *projects) summary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#summary"), "projects.summary_saved")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#summary", "projects.summary_saved")
 }
 
 // exportName is the file name of an export: the account, the project and

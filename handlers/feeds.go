@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 )
 
 // feedArea serves notices in open formats: Atom, CAP 1.2 and GTFS-realtime.
@@ -81,7 +82,7 @@ func (h *feedArea) accountAtom(c echo.Context) error {
 	for i := range list {
 		items[i] = feeds.Item{Notice: &list[i], Handle: a.Handle}
 	}
-	base := h.site.BaseURL + "/@" + a.Handle
+	base := h.site.BaseURL + paths.Public(a.Handle)
 	body, modified, err := feeds.Atom(h.site, feeds.Feed{
 		ID: base + "/notices", Title: a.LocalName(lang), Self: base + "/notices.atom", Alternate: base,
 		Author: a.OrgName, Lang: lang, CAP: true,
@@ -107,7 +108,7 @@ func (h *feedArea) capIndex(c echo.Context) error {
 			items = append(items, feeds.Item{Notice: &list[i], Handle: a.Handle})
 		}
 	}
-	base := h.site.BaseURL + "/@" + a.Handle
+	base := h.site.BaseURL + paths.Public(a.Handle)
 	body, modified, err := feeds.Atom(h.site, feeds.Feed{
 		ID: base + "/cap", Title: a.LocalName(lang) + " (CAP)", Self: base + "/cap.atom", Alternate: base + "/alerts",
 		Author: a.OrgName, Lang: lang, CAP: true,

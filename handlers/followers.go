@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -44,10 +45,6 @@ func registerFollowers(acc accountRoutes, s *studio) {
 	acc.GET("/followers/:id/export.json", h.exportJSON, privacy)
 	acc.GET("/followers/:id/erase", h.confirmErase, privacy)
 	acc.POST("/followers/:id/erase", h.erase, privacy)
-}
-
-func followersURL(m *models.Member, a *models.Account, rest string) string {
-	return orgURL(m, "/accounts/"+a.Handle+"/followers"+rest)
 }
 
 // follower loads the account's :id follower.
@@ -148,7 +145,7 @@ func (h *followerAdmin) listPage(c echo.Context, status int, m *models.Member, a
 		// A channel the account no longer offers still has followers.
 		facets.Channels = append(facets.Channels, filter.Channel)
 	}
-	base := form.URL(followersURL(m, a, ""), "", "")
+	base := form.URL(paths.Followers(m.Org.ID, a.Handle), "", "")
 	l := templates.FollowerList{
 		Account: a, Filter: form, Errors: errs, Rows: rows, Total: total, Counts: counts, Facets: facets, Growth: growth, Bulk: bulk,
 		Pager: templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: base},
@@ -218,7 +215,7 @@ func (h *followerAdmin) bulk(c echo.Context) error {
 	if page.Number > 1 {
 		keep.Set("page", strconv.Itoa(page.Number))
 	}
-	to := followersURL(m, a, "")
+	to := paths.Followers(m.Org.ID, a.Handle)
 	if len(keep) > 0 {
 		to += "?" + keep.Encode()
 	}
@@ -318,7 +315,7 @@ func (h *followerAdmin) setTags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, followersURL(m, a, "/"+strconv.FormatInt(f.ID, 10)), "flash.saved")
+	return redirect(c, paths.Follower(m.Org.ID, a.Handle, f.ID), "flash.saved")
 }
 
 func (h *followerAdmin) block(c echo.Context) error {
@@ -334,7 +331,7 @@ func (h *followerAdmin) block(c echo.Context) error {
 	if blocked {
 		flash = "flash.followers_block"
 	}
-	return redirect(c, followersURL(m, a, "/"+strconv.FormatInt(f.ID, 10)), flash)
+	return redirect(c, paths.Follower(m.Org.ID, a.Handle, f.ID), flash)
 }
 
 func (h *followerAdmin) exportJSON(c echo.Context) error {
@@ -375,5 +372,5 @@ func (h *followerAdmin) erase(c echo.Context) error {
 	if err := h.store.EraseFollower(c.Request().Context(), m, a, id); err != nil {
 		return err
 	}
-	return redirect(c, followersURL(m, a, ""), "flash.follower_erased")
+	return redirect(c, paths.Followers(m.Org.ID, a.Handle), "flash.follower_erased")
 }

@@ -5,12 +5,12 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followerimport"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -100,7 +100,7 @@ func (h *imports) upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/imports/"+strconv.FormatInt(p.Import.ID, 10)), "")
+	return redirect(c, paths.Import(m.Org.ID, a.Handle, p.Import.ID), "")
 }
 
 func (h *imports) page(c echo.Context, status int, m *models.Member, a *models.Account, imp *models.Import, closed bool) error {
@@ -117,7 +117,7 @@ func (h *imports) page(c echo.Context, status int, m *models.Member, a *models.A
 	page.Size = importPageSize
 	v.Pager = templates.Pager{Page: page.Number, Size: importPageSize, Total: int64(len(rows)), BaseURL: c.Request().URL.RequestURI()}
 	if closed {
-		v.Pager.BaseURL = orgURL(m, "/accounts/"+a.Handle+"/imports/"+strconv.FormatInt(imp.ID, 10))
+		v.Pager.BaseURL = paths.Import(m.Org.ID, a.Handle, imp.ID)
 	}
 	if page.Offset() >= len(rows) && len(rows) > 0 {
 		// Past the end (a filter with fewer rows, an edited URL): the last page.
@@ -159,7 +159,7 @@ func (h *imports) apply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/imports/"+strconv.FormatInt(imp.ID, 10)), "flash.import_applied")
+	return redirect(c, paths.Import(m.Org.ID, a.Handle, imp.ID), "flash.import_applied")
 }
 
 func (h *imports) cancel(c echo.Context) error {
@@ -174,5 +174,5 @@ func (h *imports) cancel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/imports/new"), "flash.import_cancelled")
+	return redirect(c, paths.NewImport(m.Org.ID, a.Handle), "flash.import_cancelled")
 }

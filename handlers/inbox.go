@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -65,7 +66,7 @@ func (h *inbox) list(c echo.Context) error {
 		q.Set("q", f.Q)
 	}
 	pager := templates.Pager{Page: f.Page.Number, Size: f.Page.Limit(), Total: total,
-		BaseURL: orgURL(m, "/accounts/"+a.Handle+"/inbox?"+q.Encode())}
+		BaseURL: paths.Inbox(m.Org.ID, a.Handle) + "?" + q.Encode()}
 	return render(c, http.StatusOK, templates.InboxPage(m, a, f, list, pager, h.store.Now()))
 }
 
@@ -153,7 +154,7 @@ func (h *inbox) reply(c echo.Context) error {
 	if _, err := h.store.RecordStaffReply(c.Request().Context(), m, conv, text); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox/"+strconv.FormatInt(conv.ID, 10)), "inbox.sent")
+	return redirect(c, paths.Conversation(m.Org.ID, a.Handle, conv.ID), "inbox.sent")
 }
 
 func (h *inbox) assign(c echo.Context) error {
@@ -169,7 +170,7 @@ func (h *inbox) assign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox/"+strconv.FormatInt(conv.ID, 10)), "inbox.assigned")
+	return redirect(c, paths.Conversation(m.Org.ID, a.Handle, conv.ID), "inbox.assigned")
 }
 
 func (h *inbox) status(c echo.Context) error {
@@ -186,7 +187,7 @@ func (h *inbox) status(c echo.Context) error {
 		return err
 	}
 	if st == models.ConversationClosed {
-		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox"), "inbox.closed")
+		return redirect(c, paths.Inbox(m.Org.ID, a.Handle), "inbox.closed")
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/inbox/"+strconv.FormatInt(conv.ID, 10)), "inbox.reopened")
+	return redirect(c, paths.Conversation(m.Org.ID, a.Handle, conv.ID), "inbox.reopened")
 }

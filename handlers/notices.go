@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -63,10 +63,6 @@ func (h *notices) notice(c echo.Context) (*models.Member, *models.Account, *mode
 	}
 	n, err := h.store.OrgNotice(c.Request().Context(), m, a, id)
 	return m, a, n, err
-}
-
-func noticesURL(m *models.Member, a *models.Account, rest string) string {
-	return orgURL(m, "/accounts/"+a.Handle+"/notices"+rest)
 }
 
 func (h *notices) list(c echo.Context) error {
@@ -178,9 +174,9 @@ func (h *notices) newNotice(c echo.Context) error {
 // to the confirmation before publishing.
 func (h *notices) afterSave(c echo.Context, m *models.Member, a *models.Account, n *models.Notice) error {
 	if c.FormValue("action") == "publish" && m.Can(models.PermPublish) {
-		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)+"/publish"))
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID)+"/publish")
 	}
-	return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.saved")
+	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "notices.saved")
 }
 
 func (h *notices) create(c echo.Context) error {
@@ -284,7 +280,7 @@ func (h *notices) confirmPublish(c echo.Context) error {
 		return err
 	}
 	if !n.Editable() {
-		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
 	count, err := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
 	if err != nil {
@@ -313,9 +309,9 @@ func (h *notices) publish(c echo.Context) error {
 		return err
 	}
 	if b == nil {
-		return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n2.ID, 10)), "notices.scheduled")
+		return redirect(c, paths.Notice(m.Org.ID, a.Handle, n2.ID), "notices.scheduled")
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(b.ID, 10)), "notices.published")
+	return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, b.ID), "notices.published")
 }
 
 func (h *notices) unschedule(c echo.Context) error {
@@ -328,7 +324,7 @@ func (h *notices) unschedule(c echo.Context) error {
 			return err
 		}
 	}
-	return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.unscheduled")
+	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "notices.unscheduled")
 }
 
 func (h *notices) updateForm(c echo.Context) error {
@@ -337,7 +333,7 @@ func (h *notices) updateForm(c echo.Context) error {
 		return err
 	}
 	if !n.Live() {
-		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
 	f := h.formOf(n)
 	f.Updating = true
@@ -366,7 +362,7 @@ func (h *notices) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(b.ID, 10)), "notices.update_sent")
+	return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, b.ID), "notices.update_sent")
 }
 
 func endKind(c echo.Context) string {
@@ -386,7 +382,7 @@ func (h *notices) confirmEnd(c echo.Context) error {
 		return models.ErrNotFound
 	}
 	if !n.Live() {
-		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
 	count, err := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
 	if err != nil {
@@ -403,12 +399,12 @@ func (h *notices) end(c echo.Context) error {
 	_, b, err := h.store.EndNotice(c.Request().Context(), m, a, n.ID, endKind(c))
 	if _, ok := models.AsValidation(err); ok {
 		// Already ended, or no such ending: the page says where it stands.
-		return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.not_live")
+		return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "notices.not_live")
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(b.ID, 10)), "notices.end_sent")
+	return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, b.ID), "notices.end_sent")
 }
 
 func (h *notices) confirmDelete(c echo.Context) error {
@@ -417,7 +413,7 @@ func (h *notices) confirmDelete(c echo.Context) error {
 		return err
 	}
 	if n.Status != models.NoticeDraft {
-		return c.Redirect(http.StatusSeeOther, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)))
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
 	return render(c, http.StatusOK, templates.NoticeDeleteConfirm(m, a, n))
 }
@@ -429,12 +425,12 @@ func (h *notices) remove(c echo.Context) error {
 	}
 	err = h.store.DeleteNotice(c.Request().Context(), m, a, n.ID)
 	if _, ok := models.AsValidation(err); ok {
-		return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "notices.only_drafts_deleted")
+		return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "notices.only_drafts_deleted")
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(c, noticesURL(m, a, ""), "notices.deleted")
+	return redirect(c, paths.Notices(m.Org.ID, a.Handle), "notices.deleted")
 }
 
 func (h *notices) broadcastPage(c echo.Context) (*models.Member, *models.Account, *broadcast.Progress, *models.Notice, error) {
@@ -482,7 +478,7 @@ func (h *notices) retry(c echo.Context) error {
 	}
 	n, err := h.broadcasts.Retry(c.Request().Context(), m, a, p.ID)
 	if _, ok := models.AsValidation(err); ok {
-		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.cannot_retry")
+		return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, p.ID), "broadcasts.cannot_retry")
 	}
 	if err != nil {
 		return err
@@ -491,7 +487,7 @@ func (h *notices) retry(c echo.Context) error {
 	if n == 0 {
 		key = "broadcasts.nothing_to_retry"
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), key)
+	return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, p.ID), key)
 }
 
 func (h *notices) confirmCancel(c echo.Context) error {
@@ -510,10 +506,10 @@ func (h *notices) cancel(c echo.Context) error {
 	_, err = h.broadcasts.Cancel(c.Request().Context(), m, a, p.ID)
 	var v *models.ValidationError
 	if errors.As(err, &v) {
-		return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.already_finished")
+		return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, p.ID), "broadcasts.already_finished")
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/broadcasts/"+strconv.FormatInt(p.ID, 10)), "broadcasts.cancelled")
+	return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, p.ID), "broadcasts.cancelled")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -69,10 +70,6 @@ func (h *projects) project(c echo.Context) (*models.Member, *models.Account, *mo
 	return m, a, p, err
 }
 
-func projectURL(m *models.Member, a *models.Account, id int64, rest string) string {
-	return orgURL(m, "/accounts/"+a.Handle+"/projects/"+strconv.FormatInt(id, 10)+rest)
-}
-
 func (h *projects) list(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	page := pageParam(c)
@@ -89,7 +86,7 @@ func (h *projects) settings(c echo.Context) error {
 	if err := h.store.SetFeedbackReview(c.Request().Context(), m, a, c.FormValue("feedback_review") == "on"); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/projects"), "projects.settings_saved")
+	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.settings_saved")
 }
 
 // form reads the project editor. Numbers and times that do not parse are
@@ -197,7 +194,7 @@ func (h *projects) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, ""), "projects.created")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID), "projects.created")
 }
 
 // page gathers what the studio page of a project shows.
@@ -265,7 +262,7 @@ func (h *projects) save(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Form = f })
 	}
-	return redirect(c, projectURL(m, a, p.ID, ""), "projects.saved")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID), "projects.saved")
 }
 
 func (h *projects) status(c echo.Context) error {
@@ -283,7 +280,7 @@ func (h *projects) status(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#status"), "projects.status_saved")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#status", "projects.status_saved")
 }
 
 func (h *projects) deleteEvent(c echo.Context) error {
@@ -298,7 +295,7 @@ func (h *projects) deleteEvent(c echo.Context) error {
 	if err := h.store.DeleteProjectEvent(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#status"), "projects.event_deleted")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#status", "projects.event_deleted")
 }
 
 func (h *projects) upload(c echo.Context) error {
@@ -332,7 +329,7 @@ func (h *projects) upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#files"), "projects.file_added")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#files", "projects.file_added")
 }
 
 func (h *projects) deleteFile(c echo.Context) error {
@@ -347,7 +344,7 @@ func (h *projects) deleteFile(c echo.Context) error {
 	if err := h.store.DeleteProjectFile(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#files"), "projects.file_deleted")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#files", "projects.file_deleted")
 }
 
 func (h *projects) addQuestion(c echo.Context) error {
@@ -366,7 +363,7 @@ func (h *projects) addQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#questions"), "projects.question_added")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#questions", "projects.question_added")
 }
 
 func (h *projects) deleteQuestion(c echo.Context) error {
@@ -381,7 +378,7 @@ func (h *projects) deleteQuestion(c echo.Context) error {
 	if err := h.store.DeleteProjectQuestion(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
-	return redirect(c, projectURL(m, a, p.ID, "#questions"), "projects.question_deleted")
+	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#questions", "projects.question_deleted")
 }
 
 // announce drafts a notice of kind update about the project (its
@@ -400,7 +397,7 @@ func (h *projects) announce(c echo.Context) error {
 		return err
 	}
 	in := models.NoticeInput{Kind: models.NoticeUpdate}
-	link := h.baseURL + "/@" + a.Handle + "/projects/" + strconv.FormatInt(p.ID, 10)
+	link := h.baseURL + paths.PublicProject(a.Handle, p.ID)
 	for _, l := range []i18n.Lang{i18n.EN, i18n.ZH} {
 		if !p.HasLanguage(string(l)) {
 			continue
@@ -419,7 +416,7 @@ func (h *projects) announce(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, noticesURL(m, a, "/"+strconv.FormatInt(n.ID, 10)), "projects.announcement_drafted")
+	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "projects.announcement_drafted")
 }
 
 // announcement writes the title and Markdown body of a notice about p.
@@ -480,5 +477,5 @@ func (h *projects) remove(c echo.Context) error {
 	if err := h.store.DeleteProject(c.Request().Context(), m, a, p.ID); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle+"/projects"), "projects.deleted")
+	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.deleted")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -97,7 +98,7 @@ func (h *public) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	templates.EnvOf(ctx).Feed = "/@" + a.Handle + "/notices.atom"
+	templates.EnvOf(ctx).Feed = paths.NoticesFeed(a.Handle)
 	return render(c, http.StatusOK, templates.AccountPage(a, notices, total))
 }
 

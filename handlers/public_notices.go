@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -40,7 +41,7 @@ func (h *publicNotices) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	templates.EnvOf(ctx).Feed = "/@" + a.Handle + "/notices.atom"
+	templates.EnvOf(ctx).Feed = paths.NoticesFeed(a.Handle)
 	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.Path}
 	return render(c, http.StatusOK, templates.PublicNoticeList(a, list, pager))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -86,7 +87,7 @@ func (h *publicProjects) view(c echo.Context, p *models.PublicProject, form temp
 		return v, err
 	}
 	v.Pager = templates.Pager{Page: page.Number, Size: page.Limit(), Total: v.CommentCount,
-		BaseURL: "/@" + p.Handle + "/projects/" + strconv.FormatInt(p.ID, 10) + "?page=1#comments"}
+		BaseURL: paths.PublicProject(p.Handle, p.ID) + "?page=1#comments"}
 	return v, nil
 }
 
@@ -172,7 +173,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 }
 
 func (h *publicProjects) thanksURL(p *models.PublicProject) string {
-	return "/@" + p.Handle + "/projects/" + strconv.FormatInt(p.ID, 10) + "/thanks"
+	return paths.PublicProject(p.Handle, p.ID) + "/thanks"
 }
 
 func (h *publicProjects) thanks(c echo.Context) error {
@@ -268,5 +269,5 @@ func (h *publicProjects) report(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/@"+p.Handle+"/projects/"+strconv.FormatInt(p.ID, 10)+"?reported=1#comments")
+	return c.Redirect(http.StatusSeeOther, paths.PublicProject(p.Handle, p.ID)+"?reported=1#comments")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -186,7 +187,7 @@ func (h *studio) createAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.account_created")
+	return redirect(c, paths.Account(m.Org.ID, a.Handle), "flash.account_created")
 }
 
 func accountFormOf(a *models.Account) templates.AccountForm {
@@ -218,7 +219,7 @@ func (h *studio) setChannels(c echo.Context) error {
 	if err := h.store.SetChannel(ctx, m, a, models.ChannelEmail, c.FormValue("email") == "on"); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.saved")
+	return redirect(c, paths.Account(m.Org.ID, a.Handle), "flash.saved")
 }
 
 func (h *studio) updateAccount(c echo.Context) error {
@@ -237,7 +238,7 @@ func (h *studio) updateAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.saved")
+	return redirect(c, paths.Account(m.Org.ID, a.Handle), "flash.saved")
 }
 
 func (h *studio) uploadAvatar(c echo.Context) error {
@@ -280,7 +281,7 @@ func (h *studio) uploadAvatar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/accounts/"+a.Handle), "flash.avatar_saved")
+	return redirect(c, paths.Account(m.Org.ID, a.Handle), "flash.avatar_saved")
 }
 
 func (h *studio) staffPage(c echo.Context, status int, f templates.StaffForm) error {
@@ -330,7 +331,7 @@ func (h *studio) revokeInvite(c echo.Context) error {
 	if err := h.store.RevokeInvite(c.Request().Context(), m, id); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/staff"), "flash.invite_revoked")
+	return redirect(c, paths.Staff(m.Org.ID), "flash.invite_revoked")
 }
 
 func (h *studio) setRole(c echo.Context) error {
@@ -346,7 +347,7 @@ func (h *studio) setRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/staff"), "flash.role_changed")
+	return redirect(c, paths.Staff(m.Org.ID), "flash.role_changed")
 }
 
 func (h *studio) findStaff(c echo.Context) (models.StaffMember, error) {
@@ -387,7 +388,7 @@ func (h *studio) removeStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/staff"), "flash.staff_removed")
+	return redirect(c, paths.Staff(m.Org.ID), "flash.staff_removed")
 }
 
 func (h *studio) settings(c echo.Context) error {
@@ -406,7 +407,7 @@ func (h *studio) saveSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/settings"), "flash.saved")
+	return redirect(c, paths.Settings(m.Org.ID), "flash.saved")
 }
 
 func (h *studio) audit(c echo.Context) error {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -9,10 +8,14 @@ import (
 
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 )
 
+// orgURL stays only for handlers/apitokens.go, which the move of API tokens
+// into models/apitoken rewrites on its own branch; it should call paths
+// directly then, and this helper go.
 func orgURL(m *models.Member, rest string) string {
-	return fmt.Sprintf("/studio/orgs/%d%s", m.Org.ID, rest)
+	return paths.Org(m.Org.ID) + rest
 }
 
 func inviteURL(baseURL, token string) string {

@@ -4,7 +4,6 @@ package templates
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strconv"
 	"time"
@@ -92,16 +91,6 @@ func formatDate(ctx context.Context, tm time.Time) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func orgPath(orgID int64, rest string) string {
-	return fmt.Sprintf("/studio/orgs/%d%s", orgID, rest)
-}
-
-// mediaURL is where a stored file is served, by its public identifier
-// (never its sequential id, which could be counted through).
-func mediaURL(publicID string) string {
-	return "/media/" + publicID
-}
 
 // Pager describes one page of a list for the pagination links.
 type Pager struct {
