@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 // verbRE finds fmt verbs, including %% (which takes no argument).
@@ -570,7 +571,7 @@ func keyPrefixes() map[string][]string {
 		return out
 	}
 	var scopes []string
-	for _, sc := range models.APIScopes() {
+	for _, sc := range apitoken.AllScopes() {
 		scopes = append(scopes, strings.ReplaceAll(sc, ":", "_"))
 	}
 	outcomes := models.ImportOutcomes()
