@@ -32,6 +32,7 @@ import (
 	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -58,6 +59,9 @@ type App struct {
 	BroadcastService *broadcast.Service
 	// Feeds polls the external alert feeds accounts subscribe to.
 	Feeds *alertfeed.Poller
+	// APITokens is the API-token domain: tokens, API authentication and
+	// idempotency keys.
+	APITokens *apitoken.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -171,7 +175,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
-	a := &App{Config: cfg, DB: db, Store: store, Log: log, Links: links, Broadcasts: engine,
+	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, log, fo), inserter: inserter, sender: sender}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -200,7 +204,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

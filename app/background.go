@@ -125,7 +125,7 @@ func (a *App) housekeeping(ctx context.Context) error {
 		name string
 		fn   func(context.Context) (int64, error)
 	}{{"expired sessions", a.Store.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
-		{"expired idempotency keys", a.Store.DeleteExpiredIdempotencyKeys},
+		{"expired idempotency keys", a.APITokens.DeleteExpiredIdempotencyKeys},
 		{"files of imports left pending", a.Store.CancelStaleImports},
 		{"expired WeChat nonces", a.Store.DeleteExpiredWeChatNonces}} {
 		n, err := sweep.fn(ctx)

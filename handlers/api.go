@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 //go:embed openapi.json
@@ -31,6 +32,7 @@ var openapiDoc []byte
 // errors have one shape: {"error": {"code", "message", "fields"}}.
 type apiArea struct {
 	store      *models.Store
+	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 }
@@ -41,8 +43,8 @@ func registerAPI(e *echo.Echo, h *apiArea) {
 		return c.Blob(http.StatusOK, "application/json", openapiDoc)
 	})
 	g := e.Group("/api/v1", h.authenticate)
-	read, write := scope(models.ScopeNoticesRead), scope(models.ScopeNoticesWrite)
-	fread, fwrite := scope(models.ScopeFollowersRead), scope(models.ScopeFollowersWrite)
+	read, write := scope(apitoken.ScopeNoticesRead), scope(apitoken.ScopeNoticesWrite)
+	fread, fwrite := scope(apitoken.ScopeFollowersRead), scope(apitoken.ScopeFollowersWrite)
 	idem := h.idempotent
 
 	g.GET("/accounts/:handle/notices", h.listNotices, read)
@@ -56,9 +58,9 @@ func registerAPI(e *echo.Echo, h *apiArea) {
 	g.POST("/accounts/:handle/followers", h.addFollower, fwrite, idem)
 	g.POST("/followers/:id/tags", h.tagFollower, fwrite, idem)
 	g.DELETE("/followers/:id", h.removeFollower, fwrite)
-	g.GET("/accounts/:handle/projects", h.listProjects, scope(models.ScopeProjectsRead))
-	g.GET("/projects/:id", h.getProject, scope(models.ScopeProjectsRead))
-	g.GET("/projects/:id/feedback", h.listFeedback, scope(models.ScopeFeedbackRead))
+	g.GET("/accounts/:handle/projects", h.listProjects, scope(apitoken.ScopeProjectsRead))
+	g.GET("/projects/:id", h.getProject, scope(apitoken.ScopeProjectsRead))
+	g.GET("/projects/:id/feedback", h.listFeedback, scope(apitoken.ScopeFeedbackRead))
 }
 
 // apiError is the body of every API error.
@@ -108,8 +110,8 @@ func (h *apiArea) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="plaza"`)
 			return apiErr(http.StatusUnauthorized, "unauthorized", "send an API token: Authorization: Bearer plz_…")
 		}
-		m, t, err := h.store.APIMember(c.Request().Context(), strings.TrimSpace(raw))
-		if errors.Is(err, models.ErrBadToken) {
+		m, t, err := h.tokens.Authenticate(c.Request().Context(), strings.TrimSpace(raw))
+		if errors.Is(err, apitoken.ErrBadToken) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="plaza", error="invalid_token"`)
 			return apiErr(http.StatusUnauthorized, "invalid_token", "the token is unknown or revoked")
 		}
@@ -157,8 +159,8 @@ func (h *apiArea) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		hash := hex.EncodeToString(sum[:])
 		t := apiToken(c)
 		ctx := c.Request().Context()
-		prev, err := h.store.ClaimIdempotencyKey(ctx, t.ID, key, hash)
-		if errors.Is(err, models.ErrIdempotencyReused) {
+		prev, err := h.tokens.ClaimIdempotencyKey(ctx, t.ID, key, hash)
+		if errors.Is(err, apitoken.ErrIdempotencyReused) {
 			return apiErr(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
 		}
 		if err != nil {
@@ -184,16 +186,16 @@ func (h *apiArea) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				status = ae.status
 			}
 			if status >= 500 {
-				_ = h.store.ReleaseIdempotencyKey(detached(c), t.ID, key)
+				_ = h.tokens.ReleaseIdempotencyKey(detached(c), t.ID, key)
 				return err
 			}
 			h.handleErr(c, err)
-			if ferr := h.store.FinishIdempotencyKey(detached(c), t.ID, key, w.status, w.buf.String()); ferr != nil {
+			if ferr := h.tokens.FinishIdempotencyKey(detached(c), t.ID, key, w.status, w.buf.String()); ferr != nil {
 				return ferr
 			}
 			return nil
 		}
-		return h.store.FinishIdempotencyKey(detached(c), t.ID, key, w.status, w.buf.String())
+		return h.tokens.FinishIdempotencyKey(detached(c), t.ID, key, w.status, w.buf.String())
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 // TestAPIReadOfARowDuringAnOutageIs503: the API's reads of a row by id (a
@@ -34,11 +35,11 @@ func TestAPIReadOfARowDuringAnOutageIs503(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		_, tok, err := a.Store.CreateAPIToken(ctx, f.Member(models.RoleOwner), "Ops", models.APIScopes())
+		_, tok, err := a.APITokens.Create(ctx, f.Member(models.RoleOwner), "Ops", apitoken.AllScopes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, foreign, err := a.Store.CreateAPIToken(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, "Other", models.APIScopes())
+		_, foreign, err := a.APITokens.Create(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, "Other", apitoken.AllScopes())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +116,7 @@ func TestPostgresLostConnectionAPIReadIs503(t *testing.T) {
 	f := apptest.Seed(t, a)
 	ctx := context.Background()
 	m := f.Member(models.RoleOwner)
-	_, tok, err := a.Store.CreateAPIToken(ctx, m, "Ops", models.APIScopes())
+	_, tok, err := a.APITokens.Create(ctx, m, "Ops", apitoken.AllScopes())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -24,7 +25,7 @@ func TestIdempotencyKeyLeaseAndExpiry(t *testing.T) {
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		tok, plain, err := a.Store.CreateAPIToken(ctx, f.Member(models.RoleOwner), "Ops", models.APIScopes())
+		tok, plain, err := a.APITokens.Create(ctx, f.Member(models.RoleOwner), "Ops", apitoken.AllScopes())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,10 +42,10 @@ func TestIdempotencyKeyLeaseAndExpiry(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		leave("crashed", hash, 0, "", now.Add(-models.IdempotencyLease-time.Second))
+		leave("crashed", hash, 0, "", now.Add(-apitoken.IdempotencyLease-time.Second))
 		leave("running", hash, 0, "", now.Add(-10*time.Second))
-		leave("crashed-other", "another request", 0, "", now.Add(-models.IdempotencyLease-time.Second))
-		leave("yesterday", "another request", 201, `{"id":1}`, now.Add(-models.IdempotencyKeyLife-time.Minute))
+		leave("crashed-other", "another request", 0, "", now.Add(-apitoken.IdempotencyLease-time.Second))
+		leave("yesterday", "another request", 201, `{"id":1}`, now.Add(-apitoken.IdempotencyKeyLife-time.Minute))
 
 		for _, tt := range []struct {
 			name, key string

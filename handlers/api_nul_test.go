@@ -7,6 +7,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 // TestAPIRefusesNUL: a NUL character (\u0000) in any text of a JSON body
@@ -18,7 +19,7 @@ func TestAPIRefusesNUL(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		_, plain, err := a.Store.CreateAPIToken(ctx, f.Member(models.RoleOwner), "Ops", models.APIScopes())
+		_, plain, err := a.APITokens.Create(ctx, f.Member(models.RoleOwner), "Ops", apitoken.AllScopes())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,12 +3,12 @@ package handlers
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 )
 
 // The API's read side of projects and their feedback.
@@ -84,7 +84,7 @@ func (h *apiArea) projectOut(handle string, p *models.Project) projectJSON {
 		DescriptionZh: p.BodyZh, Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget,
 		BudgetCurrency: p.BudgetCurrency, Districts: nonNil(p.DistrictList()), OpensAt: p.OpensAt, ClosesAt: p.ClosesAt,
 		OfficialSummaryEn: p.ResultEn, OfficialSummaryZh: p.ResultZh, OfficialSummaryAt: p.ResultAt,
-		URL: h.baseURL + "/@" + handle + "/projects/" + strconv.FormatInt(p.ID, 10), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		URL: h.baseURL + paths.PublicProject(handle, p.ID), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 

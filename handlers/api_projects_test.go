@@ -7,6 +7,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 func TestAPIProjectsAndFeedback(t *testing.T) {
@@ -15,13 +16,13 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		owner := f.Member(models.RoleOwner)
-		_, all, err := a.Store.CreateAPIToken(ctx, owner, "Analysis", models.APIScopes())
+		_, all, err := a.APITokens.Create(ctx, owner, "Analysis", apitoken.AllScopes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, projectsOnly, _ := a.Store.CreateAPIToken(ctx, owner, "Map", []string{models.ScopeProjectsRead})
-		_, noticesOnly, _ := a.Store.CreateAPIToken(ctx, owner, "Ops", []string{models.ScopeNoticesRead})
-		_, foreign, _ := a.Store.CreateAPIToken(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, "Other", models.APIScopes())
+		_, projectsOnly, _ := a.APITokens.Create(ctx, owner, "Map", []string{apitoken.ScopeProjectsRead})
+		_, noticesOnly, _ := a.APITokens.Create(ctx, owner, "Ops", []string{apitoken.ScopeNoticesRead})
+		_, foreign, _ := a.APITokens.Create(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, "Other", apitoken.AllScopes())
 
 		p := openProject(t, a, f, "North\nSouth")
 		q, err := a.Store.AddProjectQuestion(ctx, owner, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionSingle,

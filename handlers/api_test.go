@@ -18,6 +18,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 // apiClient calls the JSON API and checks every response against the
@@ -126,17 +127,17 @@ func TestAPI(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		owner := f.Member(models.RoleOwner)
-		_, all, err := a.Store.CreateAPIToken(ctx, owner, "Ops", models.APIScopes())
+		_, all, err := a.APITokens.Create(ctx, owner, "Ops", apitoken.AllScopes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, readOnly, _ := a.Store.CreateAPIToken(ctx, owner, "Dashboard", []string{models.ScopeNoticesRead})
-		revokedTok, revoked, _ := a.Store.CreateAPIToken(ctx, owner, "Old", models.APIScopes())
-		if err := a.Store.RevokeAPIToken(ctx, owner, revokedTok.ID); err != nil {
+		_, readOnly, _ := a.APITokens.Create(ctx, owner, "Dashboard", []string{apitoken.ScopeNoticesRead})
+		revokedTok, revoked, _ := a.APITokens.Create(ctx, owner, "Old", apitoken.AllScopes())
+		if err := a.APITokens.Revoke(ctx, owner, revokedTok.ID); err != nil {
 			t.Fatal(err)
 		}
 		otherOwner := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-		_, foreign, _ := a.Store.CreateAPIToken(ctx, otherOwner, "Other", models.APIScopes())
+		_, foreign, _ := a.APITokens.Create(ctx, otherOwner, "Other", apitoken.AllScopes())
 
 		api := newAPIClient(t, a, all)
 		draft := map[string]any{"kind": "transit", "title_en": "Line 12 detour", "body_en": "Via **Bridge St**.",

@@ -6,17 +6,19 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
 // apiTokens is the studio page where owners create and revoke the
 // organization's API tokens.
 type apiTokens struct {
-	store *models.Store
+	tokens *apitoken.Service
 }
 
 func registerAPITokens(g *echo.Group, s *studio) {
-	h := &apiTokens{store: s.store}
+	h := &apiTokens{tokens: s.tokens}
 	settings := need(models.PermManageSettings)
 	g.GET("/api-tokens", h.list, settings)
 	g.POST("/api-tokens", h.create, settings)
@@ -26,7 +28,7 @@ func registerAPITokens(g *echo.Group, s *studio) {
 
 func (h *apiTokens) page(c echo.Context, status int, f templates.TokenForm) error {
 	m := member(c)
-	list, err := h.store.APITokens(c.Request().Context(), m)
+	list, err := h.tokens.List(c.Request().Context(), m)
 	if err != nil {
 		return err
 	}
@@ -41,7 +43,7 @@ func (h *apiTokens) create(c echo.Context) error {
 	m := member(c)
 	params, _ := c.FormParams()
 	f := templates.TokenForm{Name: c.FormValue("name"), Scopes: params["scopes"]}
-	_, plain, err := h.store.CreateAPIToken(c.Request().Context(), m, f.Name, f.Scopes)
+	_, plain, err := h.tokens.Create(c.Request().Context(), m, f.Name, f.Scopes)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.page(c, http.StatusUnprocessableEntity, f)
@@ -54,13 +56,13 @@ func (h *apiTokens) create(c echo.Context) error {
 	return h.page(c, http.StatusOK, templates.TokenForm{Created: plain})
 }
 
-func (h *apiTokens) token(c echo.Context) (*models.Member, *models.APIToken, error) {
+func (h *apiTokens) token(c echo.Context) (*models.Member, *apitoken.Token, error) {
 	m := member(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := h.store.APITokenByID(c.Request().Context(), m, id)
+	t, err := h.tokens.ByID(c.Request().Context(), m, id)
 	return m, t, err
 }
 
@@ -77,8 +79,8 @@ func (h *apiTokens) revoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RevokeAPIToken(c.Request().Context(), m, t.ID); err != nil {
+	if err := h.tokens.Revoke(c.Request().Context(), m, t.ID); err != nil {
 		return err
 	}
-	return redirect(c, orgURL(m, "/api-tokens"), "api.revoked")
+	return redirect(c, paths.APITokens(m.Org.ID), "api.revoked")
 }

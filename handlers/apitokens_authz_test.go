@@ -8,12 +8,13 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 // apiTokenRoutes are the authorization matrix rows of API tokens: only
 // those who manage settings (owners) see or change them.
 func apiTokenRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
-	tok, _, err := a.Store.CreateAPIToken(context.Background(), f.Member(models.RoleOwner), "Matrix", []string{models.ScopeNoticesRead})
+	tok, _, err := a.APITokens.Create(context.Background(), f.Member(models.RoleOwner), "Matrix", []string{apitoken.ScopeNoticesRead})
 	if err != nil {
 		t.Fatal(err)
 	}

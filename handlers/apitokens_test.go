@@ -39,7 +39,7 @@ func TestAPITokensInTheStudio(t *testing.T) {
 		if r := api.do("GET", "/accounts/metro/notices", nil); r.Status != 200 {
 			t.Fatalf("new token: %d %s", r.Status, r.Body)
 		}
-		list, _ := a.Store.APITokens(t.Context(), f.Member(models.RoleOwner))
+		list, _ := a.APITokens.List(t.Context(), f.Member(models.RoleOwner))
 		revoke := fmt.Sprintf("%s/%d/revoke", base, list[0].ID)
 		if r := c.Get(revoke); r.Status != 200 || !strings.Contains(r.Body, "stop working at once") {
 			t.Fatalf("confirm revoke: %s", r)

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 // ctxKey is the key of one value that middleware puts in the request's
@@ -24,7 +25,7 @@ const (
 	keyStudioAccount ctxKey[*models.Account]       = iota // studio.loadAccount
 	keyPublicAccount ctxKey[*models.PublicAccount] = iota // loadPublicAccount
 	keyAPIMember     ctxKey[*models.Member]        = iota // apiArea.authenticate
-	keyAPIToken      ctxKey[*models.APIToken]      = iota // apiArea.authenticate
+	keyAPIToken      ctxKey[*apitoken.Token]       = iota // apiArea.authenticate
 	keyCause         ctxKey[error]                 = iota // setCause
 )
 
@@ -76,7 +77,7 @@ func publicAccount(c echo.Context) *models.PublicAccount { return mustValue(c, k
 func apiMember(c echo.Context) *models.Member { return mustValue(c, keyAPIMember) }
 
 // apiToken is the API request's token.
-func apiToken(c echo.Context) *models.APIToken { return mustValue(c, keyAPIToken) }
+func apiToken(c echo.Context) *apitoken.Token { return mustValue(c, keyAPIToken) }
 
 // setCause records why a handler answered with an error status it wrote
 // itself, for the request log.

@@ -24,6 +24,7 @@ import (
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -53,6 +54,8 @@ type Config struct {
 // Deps is everything the handlers need, built once in main.
 type Deps struct {
 	Store *models.Store
+	// APITokens manages API tokens and authenticates API requests.
+	APITokens *apitoken.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -100,14 +103,14 @@ func New(d Deps) *echo.Echo {
 	registerPublic(e, &public{store: d.Store})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
 	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerAPI(e, &apiArea{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -20,6 +21,7 @@ import (
 // studio is the staff console of one organization.
 type studio struct {
 	store      *models.Store
+	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links

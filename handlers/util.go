@@ -8,15 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/models"
-	"github.com/plazahq/plaza/paths"
 )
-
-// orgURL stays only for handlers/apitokens.go, which the move of API tokens
-// into models/apitoken rewrites on its own branch; it should call paths
-// directly then, and this helper go.
-func orgURL(m *models.Member, rest string) string {
-	return paths.Org(m.Org.ID) + rest
-}
 
 func inviteURL(baseURL, token string) string {
 	return strings.TrimRight(baseURL, "/") + "/invite/" + token

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followerimport"
 )
 
@@ -571,7 +572,7 @@ func keyPrefixes() map[string][]string {
 		return out
 	}
 	var scopes []string
-	for _, sc := range models.APIScopes() {
+	for _, sc := range apitoken.AllScopes() {
 		scopes = append(scopes, strings.ReplaceAll(sc, ":", "_"))
 	}
 	outcomes := followerimport.Outcomes()

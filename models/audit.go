@@ -21,16 +21,17 @@ type AuditEntry struct {
 func (AuditEntry) TableName() string { return "audit_log" }
 
 // Audit appends an entry. Call it inside the transaction of the change it
-// records, so that the log and the data never disagree.
-func (s *Store) Audit(ctx context.Context, orgID, userID int64, action, target, detail string) error {
-	e := &AuditEntry{Action: action, Target: target, Detail: detail, CreatedAt: s.Now()}
+// records, so that the log and the data never disagree. It is Core's, so
+// domain packages audit through the core they hold; Store has it too.
+func (c Core) Audit(ctx context.Context, orgID, userID int64, action, target, detail string) error {
+	e := &AuditEntry{Action: action, Target: target, Detail: detail, CreatedAt: c.Now()}
 	if orgID != 0 {
 		e.OrganizationID = &orgID
 	}
 	if userID != 0 {
 		e.UserID = &userID
 	}
-	if err := s.conn(ctx).Create(e).Error; err != nil {
+	if err := c.Conn(ctx).Create(e).Error; err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

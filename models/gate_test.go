@@ -102,10 +102,6 @@ func orgServices(s *models.Store) []gated {
 			_, _, err := s.AuditLog(ctx, m, models.Page{})
 			return err
 		}},
-		{"APITokens", models.PermManageSettings, func(ctx context.Context, m *models.Member) error {
-			_, err := s.APITokens(ctx, m)
-			return err
-		}},
 		{"UpdateOrganization", models.PermManageSettings, func(ctx context.Context, m *models.Member) error {
 			return s.UpdateOrganization(ctx, m, models.OrgInput{})
 		}},

@@ -17,11 +17,10 @@ import (
 // Store is the entry point to every query. It is built once in main and
 // passed to whoever needs it.
 type Store struct {
-	db      *gorm.DB
-	dialect database.Dialect
-	now     func() time.Time
-	queue   Enqueuer
-	sealer  Sealer
+	// Core is the part domain packages share; see Core.
+	Core
+	queue  Enqueuer
+	sealer Sealer
 	// broadcaster starts broadcasts; package broadcast provides it.
 	broadcaster Broadcaster
 	// chat caches chat channels' settings for the endpoints platforms
@@ -73,14 +72,8 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Store{db: db.Gorm, dialect: db.Dialect, now: now, chat: newChatCache()}
+	return &Store{Core: Core{db: db.Gorm, dialect: db.Dialect, now: now}, chat: newChatCache()}
 }
-
-// Now is the store's clock.
-func (s *Store) Now() time.Time { return s.now().UTC() }
-
-// Dialect says which database the store is on.
-func (s *Store) Dialect() database.Dialect { return s.dialect }
 
 // DB exposes the gorm handle for packages that own their own tables.
 func (s *Store) DB() *gorm.DB { return s.db }

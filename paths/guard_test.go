@@ -19,17 +19,12 @@ var guardRules = []struct {
 		// Route patterns ("/studio/orgs/:org", "/@:handle") are allowed: the
 		// character after the prefix is then a ':'.
 		re: regexp.MustCompile(`"/studio/orgs/(?:[^:]|")|"/@"\s*\+|"/@%`),
-		exceptions: map[string]string{
-			"handlers/api_projects.go": "the API's project URL; handlers/api*.go is reworked on the API tokens branch",
-		},
+		exceptions: map[string]string{},
 	},
 	{
 		// The old prefix helpers, which took the rest of the path as a string.
 		re: regexp.MustCompile(`\borg(?:URL|Path)\(`),
-		exceptions: map[string]string{
-			"handlers/util.go":      "defines orgURL, on top of paths.Org, for apitokens.go only",
-			"handlers/apitokens.go": "reworked on the API tokens branch; should call paths.APITokens then",
-		},
+		exceptions: map[string]string{},
 	},
 }
 

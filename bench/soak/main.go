@@ -36,6 +36,7 @@ import (
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 )
 
 func main() {
@@ -143,7 +144,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	_, token, err := store.CreateAPIToken(ctx, m, "soak", models.APIScopes())
+	_, token, err := apitoken.New(store.Core, store).Create(ctx, m, "soak", apitoken.AllScopes())
 	if err != nil {
 		return err
 	}
