@@ -18,12 +18,12 @@ var guardRules = []struct {
 	{
 		// Route patterns ("/studio/orgs/:org", "/@:handle") are allowed: the
 		// character after the prefix is then a ':'.
-		re: regexp.MustCompile(`"/studio/orgs/(?:[^:]|")|"/@"\s*\+|"/@%`),
+		re:         regexp.MustCompile(`"/studio/orgs/(?:[^:]|")|"/@"\s*\+|"/@%`),
 		exceptions: map[string]string{},
 	},
 	{
 		// The old prefix helpers, which took the rest of the path as a string.
-		re: regexp.MustCompile(`\borg(?:URL|Path)\(`),
+		re:         regexp.MustCompile(`\borg(?:URL|Path)\(`),
 		exceptions: map[string]string{},
 	},
 }
