@@ -33,7 +33,7 @@ func newMediaWorld(t *testing.T, a *apptest.App, f *apptest.Fixtures) *mediaWorl
 	ctx := context.Background()
 	ed := f.Member(models.RoleEditor)
 	w := &mediaWorld{draftPDF: []byte("%PDF-1.4\n% CONFIDENTIAL: negotiating position, max price 42,000,000\n")}
-	if err := a.Store.SetAvatar(ctx, ed, f.Account, stPNG(t, 8, 8)); err != nil {
+	if err := a.Media.SetAvatar(ctx, ed, f.Account, stPNG(t, 8, 8)); err != nil {
 		t.Fatal(err)
 	}
 	w.avatar = "/media/" + *f.Account.AvatarPublicID
@@ -43,7 +43,7 @@ func newMediaWorld(t *testing.T, a *apptest.App, f *apptest.Fixtures) *mediaWorl
 		if err != nil {
 			t.Fatal(err)
 		}
-		pf, err := a.Store.AddProjectFile(ctx, ed, f.Account, p.ID, title, "file.pdf", data)
+		pf, err := a.Media.AddProjectFile(ctx, ed, f.Account, p.ID, title, "file.pdf", data)
 		if err != nil {
 			t.Fatal(err)
 		}

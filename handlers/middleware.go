@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -29,11 +30,11 @@ const (
 	// uploadBodyLimit leaves room for the multipart envelope around a
 	// maximum-size avatar, so a file just over the limit gets the form's own
 	// message rather than a bare 413.
-	uploadBodyLimit = models.MaxAvatarBytes + 256<<10
+	uploadBodyLimit = media.MaxAvatarBytes + 256<<10
 	// importBodyLimit fits a CSV of well over 100,000 followers.
 	importBodyLimit = 32 << 20
 	// projectFileBodyLimit fits the largest project document (a PDF).
-	projectFileBodyLimit = models.MaxProjectDocBytes + 256<<10
+	projectFileBodyLimit = media.MaxProjectDocBytes + 256<<10
 )
 
 // bodyLimit is the largest body a route accepts.

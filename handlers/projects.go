@@ -12,6 +12,7 @@ import (
 
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -20,6 +21,7 @@ import (
 // files, questions and timeline, and moderate what citizens answer.
 type projects struct {
 	store   *models.Store
+	media   *media.Service
 	loc     *time.Location
 	baseURL string
 }
@@ -29,7 +31,7 @@ func registerProjects(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &projects{store: s.store, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &projects{store: s.store, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
 	acc.GET("/projects", h.list, view)
@@ -205,7 +207,7 @@ func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *
 	if ps.Timeline, err = h.store.ProjectTimeline(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Files, err = h.store.ProjectFiles(ctx, p.ID); err != nil {
+	if ps.Files, err = h.media.ProjectFiles(ctx, p.ID); err != nil {
 		return ps, err
 	}
 	if ps.Questions, err = h.store.ProjectQuestions(ctx, p.ID); err != nil {
@@ -308,7 +310,7 @@ func (h *projects) upload(c echo.Context) error {
 	var name string
 	if fh, err := c.FormFile("file"); err == nil {
 		name = fh.Filename
-		if fh.Size > models.MaxProjectDocBytes {
+		if fh.Size > media.MaxProjectDocBytes {
 			return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
 				ps.Errors["file"], ps.FileTitle = "projects.err_doc_too_big", title
 			})
@@ -318,11 +320,11 @@ func (h *projects) upload(c echo.Context) error {
 			return fmt.Errorf("open upload: %w", err)
 		}
 		defer file.Close()
-		if data, err = io.ReadAll(io.LimitReader(file, models.MaxProjectDocBytes+1)); err != nil {
+		if data, err = io.ReadAll(io.LimitReader(file, media.MaxProjectDocBytes+1)); err != nil {
 			return fmt.Errorf("read upload: %w", err)
 		}
 	}
-	_, err = h.store.AddProjectFile(c.Request().Context(), m, a, p.ID, title, name, data)
+	_, err = h.media.AddProjectFile(c.Request().Context(), m, a, p.ID, title, name, data)
 	if v, ok := models.AsValidation(err); ok {
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Errors, ps.FileTitle = v.Fields, title })
 	}
@@ -341,7 +343,7 @@ func (h *projects) deleteFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProjectFile(c.Request().Context(), m, a, p.ID, id); err != nil {
+	if err := h.media.DeleteProjectFile(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#files", "projects.file_deleted")

@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/media"
 )
 
 func TestProjectStudioLifecycle(t *testing.T) {
@@ -90,10 +91,10 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			!strings.Contains(r.Body, "PNG, JPEG or GIF image, or a PDF") {
 			t.Fatalf("bad file: %s", r)
 		}
-		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, models.MaxProjectDocBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
+		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, media.MaxProjectDocBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
 			t.Fatalf("oversized file: %s", r)
 		}
-		files, err := a.Store.ProjectFiles(context.Background(), p.ID)
+		files, err := a.Media.ProjectFiles(context.Background(), p.ID)
 		if err != nil || len(files) != 2 || files[0].Kind != "image" || files[1].Kind != "document" || files[1].Filename != "study.pdf" {
 			t.Fatalf("files: %+v %v", files, err)
 		}
@@ -152,7 +153,7 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			t.Fatalf("deleted project still shows: %s", r)
 		}
 		var media int64
-		a.Store.DB().Model(&models.Media{}).Where("id IN ?", []int64{files[0].MediaID, files[1].MediaID}).Count(&media)
+		a.Store.DB().Table("media").Where("id IN ?", []int64{files[0].MediaID, files[1].MediaID}).Count(&media)
 		if media != 0 {
 			t.Fatalf("%d files left behind", media)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -15,6 +16,7 @@ import (
 // public serves what citizens see without signing in.
 type public struct {
 	store *models.Store
+	files *media.Service
 }
 
 func registerPublic(e *echo.Echo, h *public) {
@@ -102,10 +104,10 @@ func (h *public) account(c echo.Context) error {
 	return render(c, http.StatusOK, templates.AccountPage(a, notices, total))
 }
 
-// media serves a stored file to whoever may see it (models.MediaFor);
+// media serves a stored file to whoever may see it (media.Service.ByPublicID);
 // anyone else, and an identifier that names nothing, get the same 404.
 func (h *public) media(c echo.Context) error {
-	m, err := h.store.MediaFor(c.Request().Context(), c.Param("id"), currentUser(c))
+	m, err := h.files.ByPublicID(c.Request().Context(), c.Param("id"), currentUser(c))
 	if err != nil {
 		return err
 	}
@@ -120,13 +122,13 @@ func (h *public) media(c echo.Context) error {
 }
 
 // mediaCacheControl says who may keep a copy of a file, and for how long.
-func mediaCacheControl(access models.MediaAccess) string {
+func mediaCacheControl(access media.Access) string {
 	switch access {
-	case models.MediaAvatar:
+	case media.Avatar:
 		// A media row never changes (a new upload is a new row), and an
 		// avatar is public for as long as it exists.
 		return "public, max-age=31536000, immutable"
-	case models.MediaPublicProject:
+	case media.PublicProject:
 		// Staff can take a project off the public site; a shared cache
 		// then stops serving its files within minutes, not a year later.
 		return "public, max-age=300"

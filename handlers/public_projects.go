@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -20,6 +21,7 @@ import (
 // page with its feedback form and results, and reports of comments.
 type publicProjects struct {
 	store   *models.Store
+	media   *media.Service
 	links   *mailer.Links
 	tileURL string
 }
@@ -73,7 +75,7 @@ func (h *publicProjects) view(c echo.Context, p *models.PublicProject, form temp
 	if v.Timeline, err = h.store.ProjectTimeline(ctx, p.ID); err != nil {
 		return v, err
 	}
-	if v.Files, err = h.store.ProjectFiles(ctx, p.ID); err != nil {
+	if v.Files, err = h.media.ProjectFiles(ctx, p.ID); err != nil {
 		return v, err
 	}
 	if v.Questions, err = h.store.ProjectQuestions(ctx, p.ID); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -56,6 +57,9 @@ type Deps struct {
 	Store *models.Store
 	// APITokens manages API tokens and authenticates API requests.
 	APITokens *apitoken.Service
+	// Media stores uploaded files (avatars, projects' files) and decides
+	// who may fetch them.
+	Media *media.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -100,9 +104,9 @@ func New(d Deps) *echo.Echo {
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
-	registerPublic(e, &public{store: d.Store})
+	registerPublic(e, &public{store: d.Store, files: d.Media})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, links: d.Links, tileURL: d.Config.TileURL})
+	registerPublicProjects(e, &publicProjects{store: d.Store, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
 	registerAPI(e, &apiArea{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
@@ -110,7 +114,7 @@ func New(d Deps) *echo.Echo {
 	}
 	registerFollow(e, &follow{store: d.Store, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

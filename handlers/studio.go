@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -22,6 +23,7 @@ import (
 type studio struct {
 	store      *models.Store
 	tokens     *apitoken.Service
+	media      *media.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links
@@ -253,21 +255,21 @@ func (h *studio) uploadAvatar(c echo.Context) error {
 		// No file chosen: SetAvatar says so next to the field.
 	case err != nil:
 		return err
-	case fh.Size > models.MaxAvatarBytes:
+	case fh.Size > media.MaxAvatarBytes:
 		// Too big to be worth reading; SetAvatar would refuse it anyway.
-		data = make([]byte, models.MaxAvatarBytes+1)
+		data = make([]byte, media.MaxAvatarBytes+1)
 	default:
 		f, err := fh.Open()
 		if err != nil {
 			return err
 		}
-		data, err = io.ReadAll(io.LimitReader(f, models.MaxAvatarBytes+1))
+		data, err = io.ReadAll(io.LimitReader(f, media.MaxAvatarBytes+1))
 		f.Close()
 		if err != nil {
 			return err
 		}
 	}
-	err = h.store.SetAvatar(ctx, m, a, data)
+	err = h.media.SetAvatar(ctx, m, a, data)
 	if v, ok := models.AsValidation(err); ok {
 		f, ferr := h.accountForm(c, a)
 		if ferr != nil {

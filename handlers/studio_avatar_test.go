@@ -14,14 +14,15 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/media"
 )
 
 // Tests for uploading account avatars in the studio.
 
 // stMedia loads a media row without its bytes' check; nil when gone.
-func stMedia(t *testing.T, a *apptest.App, id int64) *models.Media {
+func stMedia(t *testing.T, a *apptest.App, id int64) *media.File {
 	t.Helper()
-	var out []models.Media
+	var out []media.File
 	if err := a.DB.Gorm.Where("id = ?", id).Find(&out).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestStudioAvatar(t *testing.T) {
 			// The type comes from the bytes, not from the name or the
 			// browser's declared type.
 			{"PNG named .gif", "misnamed.gif", "image/png", stPNG(t, 4096, 1)},
-			{"exactly 2 MB", "big.png", "image/png", stPadded(t, models.MaxAvatarBytes)},
+			{"exactly 2 MB", "big.png", "image/png", stPadded(t, media.MaxAvatarBytes)},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				res := ed.Upload(upload, "avatar", tc.filename, tc.data)
@@ -150,7 +151,7 @@ func TestStudioAvatarRejected(t *testing.T) {
 			{"taller than 4096 px", "tall.png", stPNG(t, 1, 4097), 422, tooWide},
 			{"empty file", "empty.png", []byte{}, 422, missing},
 			{"no file chosen", "", nil, 422, missing},
-			{"2 MB + 1 byte", "big.png", stPadded(t, models.MaxAvatarBytes+1), http.StatusRequestEntityTooLarge, tooBig},
+			{"2 MB + 1 byte", "big.png", stPadded(t, media.MaxAvatarBytes+1), http.StatusRequestEntityTooLarge, tooBig},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				res := ed.Upload(upload, "avatar", tc.filename, tc.data)

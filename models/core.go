@@ -54,3 +54,8 @@ func (c Core) Tx(ctx context.Context, fn func(tx Core) error) error {
 // row does not exist, so domain packages answer a missing row the way
 // Store does.
 func NotFound(err error, what string) error { return notFound(err, what) }
+
+// CleanText drops what a database or a browser should never get from a
+// form (invalid UTF-8, control characters but line breaks and tabs) and
+// trims, as Store does with every text it stores.
+func CleanText(s string) string { return cleanText(s) }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -138,7 +139,6 @@ const (
 	maxProjectSummary  = 500
 	maxProjectBody     = 20000
 	maxProjectDistrict = 100
-	maxProjectFiles    = 20
 	maxQuestions       = 10
 )
 
@@ -518,17 +518,16 @@ func (s *Store) DeleteProject(ctx context.Context, m *Member, a *Account, id int
 		if err != nil {
 			return err
 		}
-		var media []int64
-		if err := tx.conn(ctx).Model(&ProjectFile{}).Where("project_id = ?", p.ID).Pluck("media_id", &media).Error; err != nil {
-			return fmt.Errorf("list project files: %w", err)
+		// The files and their bytes are the media domain's rows; they go
+		// in this transaction, before the project they point to.
+		if s.files == nil {
+			return errors.New("delete project: no project files configured")
+		}
+		if err := s.files.DeleteProjectFiles(ctx, tx.Core, p.ID); err != nil {
+			return err
 		}
 		if err := tx.conn(ctx).Delete(p).Error; err != nil {
 			return fmt.Errorf("delete project: %w", err)
-		}
-		if len(media) > 0 {
-			if err := tx.conn(ctx).Where("id IN ?", media).Delete(&Media{}).Error; err != nil {
-				return fmt.Errorf("delete project media: %w", err)
-			}
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.delete", projectTarget(a, p), p.Title("en"))
 	})

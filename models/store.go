@@ -28,6 +28,9 @@ type Store struct {
 	chat *chatCache
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
+	// files deletes a project's files with it; package media provides
+	// it (see ProjectFiles).
+	files ProjectFiles
 }
 
 // Sealer encrypts credentials stored in the database.

@@ -1,0 +1,68 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// This file is where the accounts' and projects' domains meet package
+// models/media, which owns the stored files and the files attached to
+// projects: what that package needs of accounts and projects (it neither
+// queries nor writes their tables itself), and what deleting a project
+// needs of it.
+
+// ProjectFiles is what DeleteProject needs of the media domain: a
+// project's files and their bytes are its rows, and they must go in the
+// transaction that deletes the project. Package models cannot import
+// models/media, so the service is handed in (WithProjectFiles).
+type ProjectFiles interface {
+	DeleteProjectFiles(ctx context.Context, tx Core, projectID int64) error
+}
+
+// WithProjectFiles returns a store whose DeleteProject deletes a
+// project's files through f.
+func (s *Store) WithProjectFiles(f ProjectFiles) *Store {
+	c := *s
+	c.files = f
+	return &c
+}
+
+// PointAvatar makes the media row mediaID (publicID in URLs) the account's
+// avatar and returns the id of the avatar it replaces (0: none), for the
+// media domain to delete. It writes through tx, the media domain's
+// transaction that has just created the row, so the row and the pointer
+// to it exist together; that domain has checked the member's permission.
+func (s *Store) PointAvatar(ctx context.Context, tx Core, a *Account, mediaID int64, publicID string) (int64, error) {
+	// Copy the old id's value: Updates writes the new id through the
+	// model's pointer field, so keeping the pointer would give back the
+	// new avatar instead of the old one.
+	var old int64
+	if a.AvatarMediaID != nil {
+		old = *a.AvatarMediaID
+	}
+	if err := tx.Conn(ctx).Model(a).Updates(map[string]any{"avatar_media_id": mediaID, "avatar_public_id": publicID, "updated_at": tx.Now()}).Error; err != nil {
+		return 0, fmt.Errorf("set avatar: %w", err)
+	}
+	a.AvatarMediaID, a.AvatarPublicID = &mediaID, &publicID
+	return old, nil
+}
+
+// AvatarInUse reports whether the media row mediaID is an account's
+// avatar, which anyone may fetch.
+func (s *Store) AvatarInUse(ctx context.Context, mediaID int64) (bool, error) {
+	var n int64
+	if err := s.conn(ctx).Model(&Account{}).Where("avatar_media_id = ?", mediaID).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("avatar in use: %w", err)
+	}
+	return n > 0, nil
+}
+
+// AnyProjectPublic reports whether any of the projects is shown on the
+// public site, which makes its files public.
+func (s *Store) AnyProjectPublic(ctx context.Context, ids []int64) (bool, error) {
+	var n int64
+	if err := s.conn(ctx).Model(&Project{}).Where("id IN ? AND public", ids).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("public projects: %w", err)
+	}
+	return n > 0, nil
+}
