@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -247,7 +246,7 @@ func input(a *gtfs.Alert) models.NoticeInput {
 			stops = append(stops, s)
 		}
 	}
-	in.Routes, in.Stops = strings.Join(routes, ","), strings.Join(stops, ",")
+	in.Routes, in.Stops = models.IDList(strings.Join(routes, ",")), models.IDList(strings.Join(stops, ","))
 	if c := a.GetCause().String(); slices.Contains(models.GTFSCauses(), c) {
 		in.Cause = c
 	}
@@ -293,8 +292,10 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// hash fingerprints the alert in the stored shape, which does not change
+// with the API's JSON names, so hashes already stored still match.
 func hash(in models.NoticeInput) string {
-	b, _ := json.Marshal(in)
+	b, _ := in.StoredJSON()
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }

@@ -269,31 +269,14 @@ type listResponse[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// noticeJSON is a notice as the API shows it.
+// noticeJSON is a notice as the API shows it: what a client can send
+// (models.NoticeInput, by its json tags) and what the notice has besides.
 type noticeJSON struct {
-	ID          int64      `json:"id"`
-	Account     string     `json:"account"`
-	Kind        string     `json:"kind"`
-	Status      string     `json:"status"`
-	Ended       string     `json:"ended,omitempty"`
-	TitleEn     string     `json:"title_en"`
-	TitleZh     string     `json:"title_zh"`
-	BodyEn      string     `json:"body_en"`
-	BodyZh      string     `json:"body_zh"`
-	CapCategory string     `json:"cap_category"`
-	CapEvent    string     `json:"cap_event"`
-	Urgency     string     `json:"urgency"`
-	Severity    string     `json:"severity"`
-	Certainty   string     `json:"certainty"`
-	AreaDesc    string     `json:"area_desc"`
-	Routes      []string   `json:"routes"`
-	Stops       []string   `json:"stops"`
-	Cause       string     `json:"cause"`
-	Effect      string     `json:"effect"`
-	EffectiveAt *time.Time `json:"effective_at"`
-	ExpiresAt   *time.Time `json:"expires_at"`
-	PublishAt   *time.Time `json:"publish_at"`
-	Tags        []string   `json:"tags"`
+	ID      int64  `json:"id"`
+	Account string `json:"account"`
+	Status  string `json:"status"`
+	Ended   string `json:"ended,omitempty"`
+	models.NoticeInput
 	Revision    int        `json:"revision"`
 	PublishedAt *time.Time `json:"published_at"`
 	URL         *string    `json:"url"`
@@ -309,46 +292,15 @@ func nonNil(s []string) []string {
 }
 
 func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
-	out := noticeJSON{ID: n.ID, Account: handle, Kind: n.Kind, Status: n.Status, Ended: n.Ended, TitleEn: n.TitleEn, TitleZh: n.TitleZh,
-		BodyEn: n.BodyEn, BodyZh: n.BodyZh, CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency,
-		Severity: n.Severity, Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: nonNil(n.RouteList()), Stops: nonNil(n.StopList()),
-		Cause: n.Cause, Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt,
-		Tags: nonNil(n.TagList()), Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
+	out := noticeJSON{ID: n.ID, Account: handle, Status: n.Status, Ended: n.Ended, NoticeInput: n.Input(),
+		Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
+	// The API has always shown no tags as [], never null.
+	out.Tags = nonNil(out.Tags)
 	if n.PublishedAt != nil {
 		u := fmt.Sprintf("%s/@%s/notices/%d", h.baseURL, handle, n.ID)
 		out.URL = &u
 	}
 	return out
-}
-
-// noticeIn is the body of create and update.
-type noticeIn struct {
-	Kind        string     `json:"kind"`
-	TitleEn     string     `json:"title_en"`
-	TitleZh     string     `json:"title_zh"`
-	BodyEn      string     `json:"body_en"`
-	BodyZh      string     `json:"body_zh"`
-	CapCategory string     `json:"cap_category"`
-	CapEvent    string     `json:"cap_event"`
-	Urgency     string     `json:"urgency"`
-	Severity    string     `json:"severity"`
-	Certainty   string     `json:"certainty"`
-	AreaDesc    string     `json:"area_desc"`
-	Routes      []string   `json:"routes"`
-	Stops       []string   `json:"stops"`
-	Cause       string     `json:"cause"`
-	Effect      string     `json:"effect"`
-	EffectiveAt *time.Time `json:"effective_at"`
-	ExpiresAt   *time.Time `json:"expires_at"`
-	PublishAt   *time.Time `json:"publish_at"`
-	Tags        []string   `json:"tags"`
-}
-
-func (in noticeIn) model() models.NoticeInput {
-	return models.NoticeInput{Kind: in.Kind, TitleEn: in.TitleEn, TitleZh: in.TitleZh, BodyEn: in.BodyEn, BodyZh: in.BodyZh,
-		CapCategory: in.CapCategory, CapEvent: in.CapEvent, Urgency: in.Urgency, Severity: in.Severity, Certainty: in.Certainty,
-		AreaDesc: in.AreaDesc, Routes: strings.Join(in.Routes, ","), Stops: strings.Join(in.Stops, ","), Cause: in.Cause,
-		Effect: in.Effect, EffectiveAt: in.EffectiveAt, ExpiresAt: in.ExpiresAt, PublishAt: in.PublishAt, Tags: in.Tags}
 }
 
 func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, error) {
@@ -401,11 +353,12 @@ func (h *apiArea) createNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in noticeIn
+	// The body is the notice's input itself, by its json tags.
+	var in models.NoticeInput
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	n, err := h.store.CreateNotice(c.Request().Context(), m, a, in.model())
+	n, err := h.store.CreateNotice(c.Request().Context(), m, a, in)
 	if err != nil {
 		return err
 	}
@@ -427,32 +380,25 @@ func (h *apiArea) patchNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := noticeFromModel(n)
+	// Starting from the stored input, fields the client leaves out keep
+	// their values.
+	in := n.Input()
 	if err := decode(c, &in); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	if n.Live() {
-		n, b, err := h.store.UpdateNotice(ctx, m, a, n.ID, in.model())
+		n, b, err := h.store.UpdateNotice(ctx, m, a, n.ID, in)
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n), BroadcastID: &b.ID})
 	}
-	n, err = h.store.SaveNotice(ctx, m, a, n.ID, in.model())
+	n, err = h.store.SaveNotice(ctx, m, a, n.ID, in)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n)})
-}
-
-// noticeFromModel starts a PATCH from the stored notice, so fields the
-// client leaves out keep their values.
-func noticeFromModel(n *models.Notice) noticeIn {
-	return noticeIn{Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
-		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
-		AreaDesc: n.AreaDesc, Routes: n.RouteList(), Stops: n.StopList(), Cause: n.Cause, Effect: n.Effect,
-		EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList()}
 }
 
 type publishResult struct {

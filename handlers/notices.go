@@ -92,61 +92,28 @@ func validNoticeStatus(s string) bool {
 	return false
 }
 
-// form reads the editor. Times are datetime-local values in the
-// configured zone; a malformed one is a field error, with everything else
-// the staff member typed kept.
+// form reads the editor into the notice's input in one call (by its form
+// tags). Times are datetime-local values in the configured zone; a
+// malformed one is a field error, with everything else the staff member
+// typed kept.
 func (h *notices) form(c echo.Context) (templates.NoticeForm, models.NoticeInput) {
-	f := templates.NoticeForm{
-		Kind: c.FormValue("kind"), TitleEn: c.FormValue("title_en"), TitleZh: c.FormValue("title_zh"),
-		BodyEn: c.FormValue("body_en"), BodyZh: c.FormValue("body_zh"), CapCategory: c.FormValue("cap_category"),
-		CapEvent: c.FormValue("cap_event"), Urgency: c.FormValue("urgency"), Severity: c.FormValue("severity"),
-		Certainty: c.FormValue("certainty"), AreaDesc: c.FormValue("area_desc"), Routes: c.FormValue("routes"),
-		Stops: c.FormValue("stops"), Cause: c.FormValue("cause"), Effect: c.FormValue("effect"),
-		EffectiveAt: c.FormValue("effective_at"), ExpiresAt: c.FormValue("expires_at"), PublishAt: c.FormValue("publish_at"),
-		Errors: map[string]string{},
-	}
-	if params, err := c.FormParams(); err == nil {
-		f.Tags = params["tags"]
-	}
-	in := models.NoticeInput{
-		Kind: f.Kind, TitleEn: f.TitleEn, TitleZh: f.TitleZh, BodyEn: f.BodyEn, BodyZh: f.BodyZh,
-		CapCategory: f.CapCategory, CapEvent: f.CapEvent, Urgency: f.Urgency, Severity: f.Severity, Certainty: f.Certainty,
-		AreaDesc: f.AreaDesc, Routes: f.Routes, Stops: f.Stops, Cause: f.Cause, Effect: f.Effect, Tags: f.Tags,
-	}
-	for _, field := range []struct {
-		name string
-		raw  string
-		dst  **time.Time
-	}{{"effective_at", f.EffectiveAt, &in.EffectiveAt}, {"expires_at", f.ExpiresAt, &in.ExpiresAt}, {"publish_at", f.PublishAt, &in.PublishAt}} {
-		t, ok := h.parseLocal(field.raw)
-		if !ok {
-			f.Errors[field.name] = "notices.err_time_format"
-			continue
-		}
-		*field.dst = t
+	var in models.NoticeInput
+	params, _ := c.FormParams()
+	times, bad := bindForm(params, &in, h.loc)
+	f := templates.NoticeForm{NoticeInput: in, Times: times, Errors: map[string]string{}}
+	for _, name := range bad {
+		f.Errors[name] = "notices.err_time_format"
 	}
 	return f, in
 }
 
-// parseLocal reads a datetime-local value ("2026-11-23T08:30", seconds
-// optional) in the configured zone.
-func (h *notices) parseLocal(s string) (*time.Time, bool) { return parseLocalTime(s, h.loc) }
-
 // formOf fills the editor from a stored notice.
 func (h *notices) formOf(n *models.Notice) templates.NoticeForm {
-	local := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.In(h.loc).Format("2006-01-02T15:04")
-	}
-	return templates.NoticeForm{
-		ID: n.ID, Status: n.Status, Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
-		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
-		AreaDesc: n.AreaDesc, Routes: strings.ReplaceAll(n.Routes, ",", ", "), Stops: strings.ReplaceAll(n.Stops, ",", ", "),
-		Cause: n.Cause, Effect: n.Effect, EffectiveAt: local(n.EffectiveAt), ExpiresAt: local(n.ExpiresAt),
-		PublishAt: local(n.PublishAt), Tags: n.TagList(), Errors: map[string]string{},
-	}
+	in := n.Input()
+	// Lists read better with a space after each comma.
+	in.Routes = models.IDList(strings.ReplaceAll(n.Routes, ",", ", "))
+	in.Stops = models.IDList(strings.ReplaceAll(n.Stops, ",", ", "))
+	return templates.NoticeForm{NoticeInput: in, ID: n.ID, Status: n.Status, Times: formTimes(in, h.loc), Errors: map[string]string{}}
 }
 
 func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models.Account, f templates.NoticeForm) error {
@@ -167,7 +134,7 @@ func (h *notices) newNotice(c echo.Context) error {
 	if kind == "" {
 		kind = models.NoticeGeneral
 	}
-	return h.editor(c, http.StatusOK, m, a, templates.NoticeForm{Kind: kind, Errors: map[string]string{}})
+	return h.editor(c, http.StatusOK, m, a, templates.NoticeForm{NoticeInput: models.NoticeInput{Kind: kind}, Errors: map[string]string{}})
 }
 
 // afterSave goes where the editor's button asked: back to the editor, or

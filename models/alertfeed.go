@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -74,7 +73,7 @@ type AlertFeedItem struct {
 // a change already held is replaced (the latest text wins) but keeps its
 // start.
 func (it *AlertFeedItem) Hold(in NoticeInput, hash string, now, until time.Time) error {
-	b, err := json.Marshal(in)
+	b, err := in.StoredJSON()
 	if err != nil {
 		return fmt.Errorf("hold alert %q: %w", it.AlertID, err)
 	}
@@ -88,7 +87,7 @@ func (it *AlertFeedItem) Hold(in NoticeInput, hash string, now, until time.Time)
 // Held is the change being held.
 func (it *AlertFeedItem) Held() (NoticeInput, error) {
 	var in NoticeInput
-	if err := json.Unmarshal([]byte(it.HeldInput), &in); err != nil {
+	if err := in.unmarshalStored([]byte(it.HeldInput)); err != nil {
 		return in, fmt.Errorf("held change of alert %q: %w", it.AlertID, err)
 	}
 	return in, nil

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -37,29 +38,69 @@ func GTFSCauses() []string { return slices.Clone(gtfsCauses) }
 
 func GTFSEffects() []string { return slices.Clone(gtfsEffects) }
 
-// NoticeInput is what staff fill in on the notice editor.
+// NoticeInput is what staff fill in on the notice editor, and what API
+// clients send and get back: the studio form binds it by its form tags, the
+// API decodes and embeds it by its json tags, and the editor's state embeds
+// it, so a new field is declared once here (and validated below) rather
+// than copied into each of them.
 type NoticeInput struct {
-	Kind        string
-	TitleEn     string
-	TitleZh     string
-	BodyEn      string
-	BodyZh      string
-	CapCategory string
-	CapEvent    string
-	Urgency     string
-	Severity    string
-	Certainty   string
-	AreaDesc    string
-	Routes      string
-	Stops       string
-	Cause       string
-	Effect      string
-	EffectiveAt *time.Time
-	ExpiresAt   *time.Time
-	PublishAt   *time.Time
+	Kind        string `form:"kind" json:"kind"`
+	TitleEn     string `form:"title_en" json:"title_en"`
+	TitleZh     string `form:"title_zh" json:"title_zh"`
+	BodyEn      string `form:"body_en" json:"body_en"`
+	BodyZh      string `form:"body_zh" json:"body_zh"`
+	CapCategory string `form:"cap_category" json:"cap_category"`
+	CapEvent    string `form:"cap_event" json:"cap_event"`
+	Urgency     string `form:"urgency" json:"urgency"`
+	Severity    string `form:"severity" json:"severity"`
+	Certainty   string `form:"certainty" json:"certainty"`
+	AreaDesc    string `form:"area_desc" json:"area_desc"`
+	Routes      IDList `form:"routes" json:"routes"`
+	Stops       IDList `form:"stops" json:"stops"`
+	Cause       string `form:"cause" json:"cause"`
+	Effect      string `form:"effect" json:"effect"`
+	// The times are datetime-local text in the studio's zone on the form
+	// and RFC 3339 in the API.
+	EffectiveAt *time.Time `form:"effective_at" json:"effective_at"`
+	ExpiresAt   *time.Time `form:"expires_at" json:"expires_at"`
+	PublishAt   *time.Time `form:"publish_at" json:"publish_at"`
 	// Tags limits the audience to followers with any of these tags; empty
 	// means every follower.
-	Tags []string
+	Tags []string `form:"tags" json:"tags"`
+}
+
+// ValidateNotice is NoticeInput.Validate, for callers that read better
+// with the rules named after the entity.
+func ValidateNotice(in NoticeInput, publish bool, now time.Time) (NoticeInput, error) {
+	return in.Validate(publish, now)
+}
+
+// IDList is a list of route or stop ids kept as the database keeps it,
+// comma-separated (a form sends the text typed, commas or lines). The API
+// shows it as an array of strings, as it always has.
+type IDList string
+
+// List is the ids, without empty ones.
+func (l IDList) List() []string { return splitList(string(l)) }
+
+// MarshalJSON writes an array, [] when empty (never null).
+func (l IDList) MarshalJSON() ([]byte, error) {
+	list := l.List()
+	if list == nil {
+		list = []string{}
+	}
+	return json.Marshal(list)
+}
+
+// UnmarshalJSON reads an array of ids; null clears the list, as it did
+// when the API decoded into a []string.
+func (l *IDList) UnmarshalJSON(b []byte) error {
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*l = IDList(strings.Join(list, ","))
+	return nil
 }
 
 // Limits on notice text, in characters.
@@ -160,12 +201,12 @@ func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error
 	}
 	choose("cause", &in.Cause, gtfsCauses, false)
 	choose("effect", &in.Effect, gtfsEffects, false)
-	var ok bool
-	if in.Routes, ok = listField(in.Routes); !ok {
-		v.Add("routes", "notices.err_list")
-	}
-	if in.Stops, ok = listField(in.Stops); !ok {
-		v.Add("stops", "notices.err_list")
+	for field, p := range map[string]*IDList{"routes": &in.Routes, "stops": &in.Stops} {
+		s, ok := listField(string(*p))
+		if !ok {
+			v.Add(field, "notices.err_list")
+		}
+		*p = IDList(s)
 	}
 	if in.EffectiveAt != nil && in.ExpiresAt != nil && !in.ExpiresAt.After(*in.EffectiveAt) {
 		v.Add("expires_at", "notices.err_expires_before_effective")
@@ -189,7 +230,7 @@ func (in NoticeInput) apply(n *Notice) {
 	n.TitleEn, n.TitleZh, n.BodyEn, n.BodyZh = in.TitleEn, in.TitleZh, in.BodyEn, in.BodyZh
 	n.CapCategory, n.CapEvent, n.AreaDesc = in.CapCategory, in.CapEvent, in.AreaDesc
 	n.Urgency, n.Severity, n.Certainty = in.Urgency, in.Severity, in.Certainty
-	n.Routes, n.Stops, n.Cause, n.Effect = in.Routes, in.Stops, in.Cause, in.Effect
+	n.Routes, n.Stops, n.Cause, n.Effect = string(in.Routes), string(in.Stops), in.Cause, in.Effect
 	n.EffectiveAt, n.ExpiresAt, n.PublishAt = utcPtr(in.EffectiveAt), utcPtr(in.ExpiresAt), utcPtr(in.PublishAt)
 	n.AudienceTags = strings.Join(in.Tags, ",")
 }
@@ -199,7 +240,7 @@ func (n *Notice) Input() NoticeInput {
 	return NoticeInput{
 		Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
-		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: n.Routes, Stops: n.Stops, Cause: n.Cause,
+		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
 		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),
 	}
 }

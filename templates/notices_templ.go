@@ -23,18 +23,18 @@ import (
 	"github.com/plazahq/plaza/paths"
 )
 
-// NoticeForm is the state of the notice editor.
+// NoticeForm is the state of the notice editor: the notice's input (the
+// same type the API takes, so a new field needs no copy here), what the
+// editor adds around it, and the errors by form field name.
 type NoticeForm struct {
-	ID                                int64
-	Status                            string
-	Kind                              string
-	TitleEn, TitleZh, BodyEn, BodyZh  string
-	CapCategory, CapEvent, AreaDesc   string
-	Urgency, Severity, Certainty      string
-	Routes, Stops, Cause, Effect      string
-	EffectiveAt, ExpiresAt, PublishAt string
-	Tags                              []string
-	Errors                            map[string]string
+	models.NoticeInput
+	ID     int64
+	Status string
+	// Times holds the time fields as the editor shows them, by form name:
+	// datetime-local text in the studio's zone, kept as typed when it did
+	// not parse.
+	Times  map[string]string
+	Errors map[string]string
 	// Audience is how many followers the chosen tags reach.
 	Audience int64
 	// Preview shows the rendered bodies (the no-JavaScript preview).
@@ -1196,7 +1196,7 @@ func NoticeEditor(m *models.Member, a *models.Account, f NoticeForm, zone string
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField(t(ctx, "notices.routes"), "routes", f.Routes, f.Errors, templ.Attributes{"placeholder": "12, 7A", "aria-describedby": "h-routes"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField(t(ctx, "notices.routes"), "routes", string(f.Routes), f.Errors, templ.Attributes{"placeholder": "12, 7A", "aria-describedby": "h-routes"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1217,7 +1217,7 @@ func NoticeEditor(m *models.Member, a *models.Account, f NoticeForm, zone string
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField(t(ctx, "notices.stops"), "stops", f.Stops, f.Errors, templ.Attributes{"placeholder": "1042, 1043"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField(t(ctx, "notices.stops"), "stops", string(f.Stops), f.Errors, templ.Attributes{"placeholder": "1042, 1043"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1259,16 +1259,16 @@ func NoticeEditor(m *models.Member, a *models.Account, f NoticeForm, zone string
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField(t(ctx, "notices.effective_at"), "effective_at", f.EffectiveAt, f.Errors, templ.Attributes{"type": "datetime-local"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField(t(ctx, "notices.effective_at"), "effective_at", f.Times["effective_at"], f.Errors, templ.Attributes{"type": "datetime-local"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField(t(ctx, "notices.expires_at"), "expires_at", f.ExpiresAt, f.Errors, templ.Attributes{"type": "datetime-local"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField(t(ctx, "notices.expires_at"), "expires_at", f.Times["expires_at"], f.Errors, templ.Attributes{"type": "datetime-local"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if !f.Updating {
-				templ_7745c5c3_Err = textField(t(ctx, "notices.publish_at"), "publish_at", f.PublishAt, f.Errors, templ.Attributes{"type": "datetime-local", "aria-describedby": "h-publish_at"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = textField(t(ctx, "notices.publish_at"), "publish_at", f.Times["publish_at"], f.Errors, templ.Attributes{"type": "datetime-local", "aria-describedby": "h-publish_at"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1573,9 +1573,9 @@ func NoticeEditor(m *models.Member, a *models.Account, f NoticeForm, zone string
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var89 string
-				templ_7745c5c3_Var89, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "notices.scheduled_for", f.PublishAt))
+				templ_7745c5c3_Var89, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "notices.scheduled_for", f.Times["publish_at"]))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/notices.templ`, Line: 250, Col: 53}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/notices.templ`, Line: 250, Col: 63}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var89))
 				if templ_7745c5c3_Err != nil {

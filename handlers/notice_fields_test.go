@@ -1,0 +1,175 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/templates"
+)
+
+// everyNoticeField is a NoticeInput with a distinct, already clean value
+// in every field, filled by reflection so that a field added later is
+// covered without editing this test.
+func everyNoticeField(t *testing.T, loc *time.Location) models.NoticeInput {
+	t.Helper()
+	var in models.NoticeInput
+	v := reflect.ValueOf(&in).Elem()
+	base := time.Date(2026, 11, 23, 8, 30, 0, 0, loc)
+	for i := range v.NumField() {
+		sf, f := v.Type().Field(i), v.Field(i)
+		switch f.Interface().(type) {
+		case *time.Time:
+			at := base.Add(time.Duration(i) * time.Hour)
+			f.Set(reflect.ValueOf(&at))
+		case []string:
+			f.Set(reflect.ValueOf([]string{"a-" + strings.ToLower(sf.Name), "b-" + strings.ToLower(sf.Name)}))
+		case models.IDList:
+			f.SetString("A" + sf.Name + ",B" + sf.Name)
+		default:
+			if f.Kind() != reflect.String {
+				t.Fatalf("NoticeInput.%s is a %s; teach this test (and bindForm) to fill it", sf.Name, f.Type())
+			}
+			f.SetString("value of " + sf.Name)
+		}
+	}
+	return in
+}
+
+// sameNoticeInput reports the fields that differ; times compare as
+// instants, whatever their zone.
+func sameNoticeInput(t *testing.T, how string, want, got models.NoticeInput) {
+	t.Helper()
+	w, g := reflect.ValueOf(want), reflect.ValueOf(got)
+	for i := range w.NumField() {
+		name := w.Type().Field(i).Name
+		if wt, ok := w.Field(i).Interface().(*time.Time); ok {
+			gt := g.Field(i).Interface().(*time.Time)
+			if (wt == nil) != (gt == nil) || wt != nil && !wt.Equal(*gt) {
+				t.Errorf("%s lost %s: want %v, got %v", how, name, wt, gt)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(w.Field(i).Interface(), g.Field(i).Interface()) {
+			t.Errorf("%s lost %s: want %#v, got %#v", how, name, w.Field(i).Interface(), g.Field(i).Interface())
+		}
+	}
+}
+
+// TestNoticeFieldsDeclaredOnce proves the worked example of the README: a
+// notice field is declared once, on models.NoticeInput, and the studio
+// form, the API request and response and the editor all carry it without
+// more code. A field without its tags, or one a mapping drops, fails here.
+func TestNoticeFieldsDeclaredOnce(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeFor[models.NoticeInput]()
+	var formNames, jsonNames []string
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		form, js := sf.Tag.Get("form"), strings.Split(sf.Tag.Get("json"), ",")[0]
+		if form == "" || form == "-" || js == "" || js == "-" {
+			t.Errorf("NoticeInput.%s needs both a form and a json tag (form %q, json %q)", sf.Name, form, js)
+		}
+		formNames, jsonNames = append(formNames, form), append(jsonNames, js)
+	}
+	in := everyNoticeField(t, loc)
+
+	t.Run("studio form", func(t *testing.T) {
+		// Post the fields as the editor's form would: text as typed,
+		// times as datetime-local in the studio's zone, lists repeated.
+		values := url.Values{}
+		times := formTimes(in, loc)
+		v := reflect.ValueOf(in)
+		for i := range v.NumField() {
+			name := typ.Field(i).Tag.Get("form")
+			switch x := v.Field(i).Interface().(type) {
+			case *time.Time:
+				values.Set(name, times[name])
+			case []string:
+				values[name] = x
+			default:
+				values.Set(name, v.Field(i).String())
+			}
+		}
+		var got models.NoticeInput
+		typed, bad := bindForm(values, &got, loc)
+		if len(bad) > 0 {
+			t.Fatalf("times did not parse: %v", bad)
+		}
+		sameNoticeInput(t, "the form binding", in, got)
+		for name, text := range times {
+			if typed[name] != text {
+				t.Errorf("the form keeps %s as %q, want %q as typed", name, typed[name], text)
+			}
+		}
+	})
+
+	t.Run("malformed time is kept as typed", func(t *testing.T) {
+		var got models.NoticeInput
+		typed, bad := bindForm(url.Values{"expires_at": {"tomorrow"}, "title_en": {"Kept"}}, &got, loc)
+		if len(bad) != 1 || bad[0] != "expires_at" || typed["expires_at"] != "tomorrow" || got.TitleEn != "Kept" {
+			t.Errorf("bad %v, typed %v, title %q", bad, typed, got.TitleEn)
+		}
+	})
+
+	t.Run("API request", func(t *testing.T) {
+		body, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Decode as the API does: unknown fields are refused, so a
+		// client's field must be one NoticeInput declares.
+		var got models.NoticeInput
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		sameNoticeInput(t, "the API request", in, got)
+	})
+
+	t.Run("API response", func(t *testing.T) {
+		body, err := json.Marshal(noticeJSON{ID: 7, Account: "metro", Status: models.NoticeDraft, NoticeInput: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(body, &keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range jsonNames {
+			if _, ok := keys[name]; !ok {
+				t.Errorf("the API response has no %q", name)
+			}
+		}
+		var got noticeJSON
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		sameNoticeInput(t, "the API response", in, got.NoticeInput)
+	})
+
+	t.Run("editor", func(t *testing.T) {
+		m := &models.Member{User: &models.User{ID: 1}, Org: &models.Organization{ID: 1}, Role: models.RoleOwner}
+		a := &models.Account{Handle: "metro", Topics: strings.Join(in.Tags, ",")}
+		f := templates.NoticeForm{NoticeInput: in, ID: 3, Status: models.NoticeDraft, Times: formTimes(in, loc), Errors: map[string]string{}}
+		var html bytes.Buffer
+		if err := templates.NoticeEditor(m, a, f, loc.String()).Render(context.Background(), &html); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range formNames {
+			if !strings.Contains(html.String(), `name="`+name+`"`) {
+				t.Errorf("the editor has no field named %q", name)
+			}
+		}
+	})
+}

@@ -1,0 +1,39 @@
+package models
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNoticeInputSurvivesTheNotice checks apply and Input, the one
+// mapping left between the editor's input and the stored notice: every
+// NoticeInput field (filled by reflection, so a field added later is
+// covered) must be stored by apply and read back by Input.
+func TestNoticeInputSurvivesTheNotice(t *testing.T) {
+	var in NoticeInput
+	v := reflect.ValueOf(&in).Elem()
+	for i := range v.NumField() {
+		sf, f := v.Type().Field(i), v.Field(i)
+		switch f.Interface().(type) {
+		case *time.Time:
+			at := time.Date(2026, 11, 23, i, 30, 0, 0, time.UTC)
+			f.Set(reflect.ValueOf(&at))
+		case []string:
+			f.Set(reflect.ValueOf([]string{"a-" + strings.ToLower(sf.Name), "b-" + strings.ToLower(sf.Name)}))
+		case IDList:
+			f.SetString("A" + sf.Name + ",B" + sf.Name)
+		default:
+			if f.Kind() != reflect.String {
+				t.Fatalf("NoticeInput.%s is a %s; teach this test to fill it", sf.Name, f.Type())
+			}
+			f.SetString("value of " + sf.Name)
+		}
+	}
+	var n Notice
+	in.apply(&n)
+	if got := n.Input(); !reflect.DeepEqual(got, in) {
+		t.Errorf("apply then Input:\n got %+v\nwant %+v", got, in)
+	}
+}
