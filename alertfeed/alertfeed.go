@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/redact"
 )
@@ -66,13 +67,16 @@ type Options struct {
 
 // Poller polls the feeds.
 type Poller struct {
+	// store creates, updates and expires the notices alerts become;
+	// feeds keeps each feed's state and what became of its alerts.
 	store *models.Store
+	feeds *alertsource.Service
 	log   *slog.Logger
 	opts  Options
 }
 
 // New builds a poller.
-func New(store *models.Store, log *slog.Logger, o Options) *Poller {
+func New(store *models.Store, feeds *alertsource.Service, log *slog.Logger, o Options) *Poller {
 	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
 	if o.Client == nil {
 		o.Client = outbound.NewClient(nil)
@@ -82,7 +86,7 @@ func New(store *models.Store, log *slog.Logger, o Options) *Poller {
 	}
 	o.UpdateInterval = cmp.Or(o.UpdateInterval, DefaultUpdateInterval)
 	o.NewAlertsPerHour = cmp.Or(o.NewAlertsPerHour, DefaultNewAlertsPerHour)
-	return &Poller{store: store, log: log, opts: o}
+	return &Poller{store: store, feeds: feeds, log: log, opts: o}
 }
 
 func (p *Poller) now() time.Time { return p.opts.Now().UTC() }
@@ -90,7 +94,7 @@ func (p *Poller) now() time.Time { return p.opts.Now().UTC() }
 // QueueDue claims the feeds that are due and queues a poll job for each;
 // it returns how many it queued.
 func (p *Poller) QueueDue(ctx context.Context) (int, error) {
-	ids, err := p.store.ClaimDueAlertFeeds(ctx, p.now())
+	ids, err := p.feeds.ClaimDue(ctx, p.now())
 	return len(ids), err
 }
 
@@ -98,7 +102,7 @@ func (p *Poller) QueueDue(ctx context.Context) (int, error) {
 // feed's own failures are recorded on it and logged; only the database's
 // are returned.
 func (p *Poller) PollFeed(ctx context.Context, id int64) error {
-	f, err := p.store.AlertFeedByID(ctx, id)
+	f, err := p.feeds.ByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil // removed since the poll was queued
 	}
@@ -150,8 +154,8 @@ func (e *dbError) Unwrap() error { return e.err }
 
 // Poll fetches one feed, applies it and sends the held changes whose time
 // has come, recording the outcome on the feed.
-func (p *Poller) Poll(ctx context.Context, f *models.AlertFeed) (err error) {
-	run := &poll{Poller: p, feed: f, now: p.now(), rec: models.AlertFeedPoll{ETag: f.ETag,
+func (p *Poller) Poll(ctx context.Context, f *alertsource.Feed) (err error) {
+	run := &poll{Poller: p, feed: f, now: p.now(), rec: alertsource.Poll{ETag: f.ETag,
 		NewAlertsSince: f.NewAlertsSince, NewAlertsCount: f.NewAlertsCount, NewAlertsHeldBack: f.NewAlertsHeldBack}}
 	run.rec.At = run.now
 	defer func() {
@@ -164,7 +168,7 @@ func (p *Poller) Poll(ctx context.Context, f *models.AlertFeed) (err error) {
 		run.rec.NextHeld = run.nextHeld()
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 		defer cancel()
-		if rerr := p.store.RecordAlertFeedPoll(wctx, f.ID, run.rec); rerr != nil {
+		if rerr := p.feeds.RecordPoll(wctx, f.ID, run.rec); rerr != nil {
 			err = errors.Join(err, &dbError{rerr})
 		}
 	}()
@@ -188,7 +192,7 @@ func (p *Poller) Poll(ctx context.Context, f *models.AlertFeed) (err error) {
 	return errors.Join(err, run.flush(ctx))
 }
 
-func (p *Poller) fetch(ctx context.Context, f *models.AlertFeed) (*gtfs.FeedMessage, string, error) {
+func (p *Poller) fetch(ctx context.Context, f *alertsource.Feed) (*gtfs.FeedMessage, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.URL, nil)
 	if err != nil {
 		return nil, "", fmt.Errorf("feed address: %w", err)
@@ -303,21 +307,21 @@ func hash(in models.NoticeInput) string {
 // poll is one poll of one feed.
 type poll struct {
 	*Poller
-	feed  *models.AlertFeed
+	feed  *alertsource.Feed
 	now   time.Time
-	rec   models.AlertFeedPoll
-	items map[string]*models.AlertFeedItem
+	rec   alertsource.Poll
+	items map[string]*alertsource.Item
 	// acc and m act for the feed's account, loaded when first needed.
 	acc *models.Account
 	m   *models.Member
 }
 
 func (r *poll) load(ctx context.Context) error {
-	items, err := r.store.AlertFeedItems(ctx, r.feed.ID)
+	items, err := r.feeds.Items(ctx, r.feed.ID)
 	if err != nil {
 		return &dbError{err}
 	}
-	r.items = make(map[string]*models.AlertFeedItem, len(items))
+	r.items = make(map[string]*alertsource.Item, len(items))
 	for i := range items {
 		r.items[items[i].AlertID] = &items[i]
 	}
@@ -341,9 +345,9 @@ func (r *poll) actor(ctx context.Context) (*models.Member, *models.Account, erro
 	return m, acc, nil
 }
 
-func (r *poll) save(ctx context.Context, it *models.AlertFeedItem) error {
+func (r *poll) save(ctx context.Context, it *alertsource.Item) error {
 	r.items[it.AlertID] = it
-	if err := r.store.SaveAlertFeedItem(ctx, *it); err != nil {
+	if err := r.feeds.SaveItem(ctx, *it); err != nil {
 		return &dbError{err}
 	}
 	return nil
@@ -410,7 +414,7 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 			continue // the change already held
 		}
 		if !seen {
-			it = &models.AlertFeedItem{FeedID: r.feed.ID, AlertID: id}
+			it = &alertsource.Item{FeedID: r.feed.ID, AlertID: id}
 		}
 		if err := r.alert(ctx, it, in, h); err != nil {
 			var db *dbError
@@ -450,7 +454,7 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 // interval ago, in which case the change is held; a draft is edited; an
 // alert without a notice in force becomes a new one, within the hourly
 // cap.
-func (r *poll) alert(ctx context.Context, it *models.AlertFeedItem, in models.NoticeInput, h string) error {
+func (r *poll) alert(ctx context.Context, it *alertsource.Item, in models.NoticeInput, h string) error {
 	m, acc, err := r.actor(ctx)
 	if err != nil {
 		return err
@@ -515,7 +519,7 @@ func (r *poll) alert(ctx context.Context, it *models.AlertFeedItem, in models.No
 }
 
 // update sends in as an update of the live notice n.
-func (r *poll) update(ctx context.Context, it *models.AlertFeedItem, n *models.Notice, in models.NoticeInput, h string) error {
+func (r *poll) update(ctx context.Context, it *alertsource.Item, n *models.Notice, in models.NoticeInput, h string) error {
 	m, acc, err := r.actor(ctx)
 	if err != nil {
 		return err
@@ -532,7 +536,7 @@ func (r *poll) update(ctx context.Context, it *models.AlertFeedItem, n *models.N
 // this hour; an hour starts with the first new alert after the last one
 // ended.
 func (r *poll) capReached() bool {
-	if r.rec.NewAlertsSince == nil || !r.now.Before(r.rec.NewAlertsSince.Add(models.NewAlertsWindow)) {
+	if r.rec.NewAlertsSince == nil || !r.now.Before(r.rec.NewAlertsSince.Add(alertsource.NewAlertsWindow)) {
 		r.rec.NewAlertsSince, r.rec.NewAlertsCount = &r.now, 0
 	}
 	return r.rec.NewAlertsCount >= r.opts.NewAlertsPerHour
@@ -558,7 +562,7 @@ func (r *poll) flush(ctx context.Context) error {
 	return ps.err()
 }
 
-func (r *poll) release(ctx context.Context, it *models.AlertFeedItem) error {
+func (r *poll) release(ctx context.Context, it *alertsource.Item) error {
 	in, err := it.Held()
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/outbound"
 )
 
@@ -158,17 +159,17 @@ func TestPollingAFeed(t *testing.T) {
 		src := &feedServer{}
 		srv := httptest.NewServer(src)
 		defer srv.Close()
-		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
+		if err := a.AlertSources.Save(ctx, owner, fx.Account, alertsource.Input{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: "ftp://x", Interval: "5"}); err == nil {
+		if err := a.AlertSources.Save(ctx, owner, fx.Account, alertsource.Input{URL: "ftp://x", Interval: "5"}); err == nil {
 			t.Fatal("accepted a bad feed")
 		}
 		clk := newClock()
-		poller := alertfeed.New(a.Store, slog.New(slog.DiscardHandler),
+		poller := alertfeed.New(a.Store, a.AlertSources, slog.New(slog.DiscardHandler),
 			alertfeed.Options{Client: loopback(t), Timeout: 300 * time.Millisecond, Now: clk.Now})
-		feed := func() *models.AlertFeed {
-			f, err := a.Store.AlertFeedOf(ctx, owner, fx.Account)
+		feed := func() *alertsource.Feed {
+			f, err := a.AlertSources.Of(ctx, owner, fx.Account)
 			if err != nil || f == nil {
 				t.Fatalf("feed: %v", err)
 			}
@@ -251,7 +252,7 @@ func TestPollingAFeed(t *testing.T) {
 		}
 
 		// Without auto-publishing, new alerts wait as drafts.
-		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: srv.URL, Interval: "60"}); err != nil {
+		if err := a.AlertSources.Save(ctx, owner, fx.Account, alertsource.Input{URL: srv.URL, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
 		src.set("", alert("A", "Line 12 detour", "Via Bridge St until 18:00.", "12"), alert("C", "Tram strike", "No trams.", "T1"),
@@ -329,20 +330,20 @@ func TestRedirectsAreCheckedPerHop(t *testing.T) {
 		defer moved.Close()
 		srv := httptest.NewServer(http.RedirectHandler(moved.URL+"/alerts.pb", http.StatusFound))
 		defer srv.Close()
-		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
+		if err := a.AlertSources.Save(ctx, owner, fx.Account, alertsource.Input{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
-		poll := func(allow string) *models.AlertFeed {
+		poll := func(allow string) *alertsource.Feed {
 			p, err := outbound.ParsePolicy(allow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := a.Store.AlertFeedOf(ctx, owner, fx.Account)
+			f, err := a.AlertSources.Of(ctx, owner, fx.Account)
 			if err != nil {
 				t.Fatal(err)
 			}
-			alertfeed.New(a.Store, slog.New(slog.DiscardHandler), alertfeed.Options{Client: outbound.NewClient(p)}).Poll(ctx, f)
-			if f, err = a.Store.AlertFeedOf(ctx, owner, fx.Account); err != nil {
+			alertfeed.New(a.Store, a.AlertSources, slog.New(slog.DiscardHandler), alertfeed.Options{Client: outbound.NewClient(p)}).Poll(ctx, f)
+			if f, err = a.AlertSources.Of(ctx, owner, fx.Account); err != nil {
 				t.Fatal(err)
 			}
 			return f

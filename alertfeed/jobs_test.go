@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 )
 
 // pollJobsOf counts the poll jobs queued for one feed, whatever their state.
@@ -68,10 +69,10 @@ func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 		t.Cleanup(hang.Close)
 		t.Cleanup(func() { close(release) }) // runs first: lets the server close
 
-		if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: hang.URL, Interval: "15"}); err != nil {
+		if err := a.AlertSources.Save(ctx, owner, fx.Account, alertsource.Input{URL: hang.URL, Interval: "15"}); err != nil {
 			t.Fatal(err)
 		}
-		hung, err := a.Store.AlertFeedOf(ctx, owner, fx.Account)
+		hung, err := a.AlertSources.Of(ctx, owner, fx.Account)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +92,7 @@ func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 		src.set("", alert("F", "Ferry cancelled", "High winds.", "F1"))
 		srv := httptest.NewServer(src)
 		t.Cleanup(srv.Close)
-		if err := a.Store.SaveAlertFeed(ctx, owner, ferry, models.AlertFeedInput{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
+		if err := a.AlertSources.Save(ctx, owner, ferry, alertsource.Input{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
 		apptest.WaitFor(t, 30*time.Second, "the other feed's notice", func() bool {
@@ -107,7 +108,7 @@ func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 		// the scan claims it, but its poll is not queued a second time.
 		a.Store.DB().Exec(`UPDATE alert_feeds SET next_poll_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Minute), hung.ID)
 		apptest.WaitFor(t, 30*time.Second, "the scan to claim the hanging feed again", func() bool {
-			f, err := a.Store.AlertFeedByID(ctx, hung.ID)
+			f, err := a.AlertSources.ByID(ctx, hung.ID)
 			return err == nil && f.NextPollAt.After(time.Now())
 		})
 		if n := pollJobsOf(t, a, hung.ID); n != 1 || answered.Load() {

@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 )
 
 // feedFixture is an account with a follower and an auto-publishing feed
@@ -42,7 +43,7 @@ func newFeedFixture(t *testing.T, dbURL string, o alertfeed.Options) *feedFixtur
 	src := &feedServer{}
 	srv := httptest.NewServer(src)
 	t.Cleanup(srv.Close)
-	if err := a.Store.SaveAlertFeed(ctx, owner, fx.Account, models.AlertFeedInput{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
+	if err := a.AlertSources.Save(ctx, owner, fx.Account, alertsource.Input{URL: srv.URL, AutoPublish: true, Interval: "60"}); err != nil {
 		t.Fatal(err)
 	}
 	clk := newClock()
@@ -50,12 +51,12 @@ func newFeedFixture(t *testing.T, dbURL string, o alertfeed.Options) *feedFixtur
 	if o.Client == nil {
 		o.Client = loopback(t)
 	}
-	return &feedFixture{a: a, fx: fx, src: src, clk: clk, poller: alertfeed.New(a.Store, slog.New(slog.DiscardHandler), o), owner: owner}
+	return &feedFixture{a: a, fx: fx, src: src, clk: clk, poller: alertfeed.New(a.Store, a.AlertSources, slog.New(slog.DiscardHandler), o), owner: owner}
 }
 
-func (ff *feedFixture) feed(t *testing.T) *models.AlertFeed {
+func (ff *feedFixture) feed(t *testing.T) *alertsource.Feed {
 	t.Helper()
-	f, err := ff.a.Store.AlertFeedOf(context.Background(), ff.owner, ff.fx.Account)
+	f, err := ff.a.AlertSources.Of(context.Background(), ff.owner, ff.fx.Account)
 	if err != nil || f == nil {
 		t.Fatalf("feed: %v", err)
 	}
@@ -133,7 +134,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 		if len(ns) != 1 || ns[0].Revision != 1 || ns[0].TitleEn != "Line 12 delayed (poll 0)" {
 			t.Fatalf("the notice changed while its changes were held: %+v", ns)
 		}
-		held, err := ff.a.Store.HeldAlertChanges(context.Background(), ff.owner, ff.fx.Account)
+		held, err := ff.a.AlertSources.HeldChanges(context.Background(), ff.owner, ff.fx.Account)
 		if err != nil || len(held) != 1 {
 			t.Fatalf("held changes: %+v, %v", held, err)
 		}
@@ -172,7 +173,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 		if len(ns) != 1 || ns[0].Revision != 2 || ns[0].TitleEn != "Line 12 delayed (poll 10)" {
 			t.Fatalf("after the interval: %+v", ns)
 		}
-		if held, _ := ff.a.Store.HeldAlertChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 0 {
+		if held, _ := ff.a.AlertSources.HeldChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 0 {
 			t.Fatalf("still held after going out: %+v", held)
 		}
 		if strings.Contains(ff.page(t), "Changes held back") {
@@ -194,7 +195,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 		ff.src.set("", alert("A", "Line 12 delayed (poll 10)", "Signal fault.", "12"))
 		ff.clk.Add(time.Minute)
 		ff.poll(t) // too soon: held
-		if held, _ := ff.a.Store.HeldAlertChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 1 {
+		if held, _ := ff.a.AlertSources.HeldChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 1 {
 			t.Fatalf("held: %+v", held)
 		}
 		ff.src.set("", alert("A", "Line 12 delayed (poll 10)", "Signal fault, fixed soon.", "12"))
@@ -212,7 +213,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 		ff.src.set("", alert("A", "Line 12 delayed (poll 12)", "Signal fault.", "12"))
 		ff.clk.Add(time.Minute)
 		ff.poll(t) // held
-		if held, _ := ff.a.Store.HeldAlertChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 1 {
+		if held, _ := ff.a.AlertSources.HeldChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 1 {
 			t.Fatalf("held: %+v", held)
 		}
 		ff.src.set("")

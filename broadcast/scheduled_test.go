@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 )
 
 // blackhole is an SMTP server that accepts connections and never says a
@@ -125,7 +126,7 @@ func TestScheduledNoticePublishesWhileSMTPAndFeedHang(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := e.app.Store.SaveAlertFeed(e.ctx, e.owner(), e.fx.Account, models.AlertFeedInput{URL: feed.srv.URL, Interval: "60"}); err != nil {
+		if err := e.app.AlertSources.Save(e.ctx, e.owner(), e.fx.Account, alertsource.Input{URL: feed.srv.URL, Interval: "60"}); err != nil {
 			t.Fatal(err)
 		}
 		apptest.WaitFor(t, 20*time.Second, "every mail worker connected to the blackhole", func() bool { return hole.accepted.Load() >= mailWorkers })

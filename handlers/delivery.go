@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -17,11 +18,12 @@ import (
 // feeds.
 type delivery struct {
 	store   *models.Store
+	feeds   *alertsource.Service
 	baseURL string
 }
 
 func registerDelivery(acc accountRoutes, s *studio) {
-	h := &delivery{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &delivery{store: s.store, feeds: s.feeds, baseURL: strings.TrimRight(s.baseURL, "/")}
 	write := need(models.PermWrite)
 	acc.GET("/delivery", h.show, write)
 	acc.POST("/delivery", h.save, write)
@@ -34,7 +36,7 @@ func (h *delivery) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	feed, err := h.store.AlertFeedOf(ctx, m, a)
+	feed, err := h.feeds.Of(ctx, m, a)
 	if err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func (h *delivery) show(c echo.Context) error {
 		AgencyID: a.GTFSAgencyID, Feed: feed, FeedInterval: "60"}
 	if feed != nil {
 		f.FeedURL, f.FeedInterval, f.AutoPublish = feed.URL, strconv.Itoa(feed.IntervalSeconds), feed.AutoPublish
-		if f.Held, err = h.store.HeldAlertChanges(ctx, m, a); err != nil {
+		if f.Held, err = h.feeds.HeldChanges(ctx, m, a); err != nil {
 			return err
 		}
 	}
@@ -55,27 +57,27 @@ func (h *delivery) save(c echo.Context) error {
 	in := models.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
 		RotateSecret: c.FormValue("rotate") == "on", SendRate: c.FormValue("send_rate")}
 	agency := c.FormValue("agency_id")
-	feedIn := models.AlertFeedInput{URL: c.FormValue("feed_url"), Interval: c.FormValue("feed_interval"),
+	feedIn := alertsource.Input{URL: c.FormValue("feed_url"), Interval: c.FormValue("feed_interval"),
 		AutoPublish: c.FormValue("auto_publish") == "on"}
 	err := h.store.SetAgencyID(ctx, m, a, agency)
 	if err == nil {
 		err = h.store.SaveWebhook(ctx, m, a, in)
 	}
 	if err == nil && m.Can(models.PermPublish) {
-		err = h.store.SaveAlertFeed(ctx, m, a, feedIn)
+		err = h.feeds.Save(ctx, m, a, feedIn)
 	}
 	if v, ok := models.AsValidation(err); ok {
 		w, werr := h.store.Webhook(ctx, m, a)
 		if werr != nil {
 			return werr
 		}
-		feed, ferr := h.store.AlertFeedOf(ctx, m, a)
+		feed, ferr := h.feeds.Of(ctx, m, a)
 		if ferr != nil {
 			return ferr
 		}
-		var held []models.HeldAlertChange
+		var held []alertsource.HeldChange
 		if feed != nil {
-			if held, err = h.store.HeldAlertChanges(ctx, m, a); err != nil {
+			if held, err = h.feeds.HeldChanges(ctx, m, a); err != nil {
 				return err
 			}
 		}

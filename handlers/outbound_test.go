@@ -43,7 +43,7 @@ func pointAt(t *testing.T, a *apptest.App, f *apptest.Fixtures, hook, feed strin
 // pollFeed polls the account's alert feed now, as the app's poller does.
 func pollFeed(t *testing.T, a *apptest.App, f *apptest.Fixtures) {
 	t.Helper()
-	feed, err := a.Store.AlertFeedOf(t.Context(), f.Member(models.RoleOwner), f.Account)
+	feed, err := a.AlertSources.Of(t.Context(), f.Member(models.RoleOwner), f.Account)
 	if err != nil || feed == nil {
 		t.Fatalf("feed: %v", err)
 	}

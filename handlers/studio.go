@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
@@ -24,6 +25,7 @@ type studio struct {
 	store      *models.Store
 	tokens     *apitoken.Service
 	media      *media.Service
+	feeds      *alertsource.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links

@@ -35,8 +35,9 @@ func (in NoticeInput) StoredJSON() ([]byte, error) {
 	return json.Marshal(dst.Interface())
 }
 
-// unmarshalStored reads what StoredJSON wrote.
-func (in *NoticeInput) unmarshalStored(b []byte) error {
+// UnmarshalStored reads what StoredJSON wrote (models/alertsource keeps a
+// held change in that shape).
+func (in *NoticeInput) UnmarshalStored(b []byte) error {
 	src := reflect.New(storedNotice)
 	if err := json.Unmarshal(b, src.Interface()); err != nil {
 		return err

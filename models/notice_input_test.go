@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 )
 
 // TestNoticeInputStoredShape holds the alert feed's stored shape still:
@@ -26,7 +27,7 @@ func TestNoticeInputStoredShape(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("stored shape changed:\n got %s\nwant %s", got, want)
 	}
-	var it models.AlertFeedItem
+	var it alertsource.Item
 	if err := it.Hold(in, "h", at, at.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 )
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -129,7 +130,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 		}))
 		defer feed.Close()
-		if err := s.SaveAlertFeed(ctx, owner, &acc, models.AlertFeedInput{URL: feed.URL, Interval: "600"}); err != nil {
+		if err := r.a.AlertSources.Save(ctx, owner, &acc, alertsource.Input{URL: feed.URL, Interval: "600"}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -326,7 +327,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("the feed was polled %d times by two instances within its interval", n)
 		}
-		f, _ := s.AlertFeedOf(ctx, owner, &acc)
+		f, _ := r.a.AlertSources.Of(ctx, owner, &acc)
 		if f == nil || !strings.Contains(f.LastError, "503") {
 			t.Fatalf("the feed's failure was not recorded: %+v", f)
 		}

@@ -1,4 +1,4 @@
-package models_test
+package alertsource_test
 
 import (
 	"context"
@@ -15,12 +15,13 @@ import (
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/alertsource"
 )
 
-// TestClaimDueAlertFeeds: two scans that run at once claim each due feed
+// TestClaimDue: two scans that run at once claim each due feed
 // exactly once between them, queue one poll job per claimed feed, and move
 // each feed to its next turn.
-func TestClaimDueAlertFeeds(t *testing.T) {
+func TestClaimDue(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		// The app's own scan runs on a clock stopped in 2000: only the
 		// test's scans claim these feeds.
@@ -41,11 +42,11 @@ func TestClaimDueAlertFeeds(t *testing.T) {
 				}
 			}
 			interval := 60 + 15*i
-			if err := a.Store.SaveAlertFeed(ctx, owner, acc, models.AlertFeedInput{URL: "http://127.0.0.1:1/feed",
+			if err := a.AlertSources.Save(ctx, owner, acc, alertsource.Input{URL: "http://127.0.0.1:1/feed",
 				Interval: fmt.Sprint(interval)}); err != nil {
 				t.Fatal(err)
 			}
-			f, err := a.Store.AlertFeedOf(ctx, owner, acc)
+			f, err := a.AlertSources.Of(ctx, owner, acc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +67,7 @@ func TestClaimDueAlertFeeds(t *testing.T) {
 			wg.Go(func() {
 				<-ready
 				var err error
-				if got[i], err = a.Store.ClaimDueAlertFeeds(ctx, now); err != nil {
+				if got[i], err = a.AlertSources.ClaimDue(ctx, now); err != nil {
 					t.Error(err)
 				}
 			})
@@ -100,7 +101,7 @@ func TestClaimDueAlertFeeds(t *testing.T) {
 		}
 		// Each claimed feed's next turn is one interval from the scan.
 		for _, id := range due {
-			f, err := a.Store.AlertFeedByID(ctx, id)
+			f, err := a.AlertSources.ByID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,10 +111,10 @@ func TestClaimDueAlertFeeds(t *testing.T) {
 		}
 		// A scan right after finds nothing; a later one finds the feeds
 		// whose turn has come, and never the disabled one.
-		if again, err := a.Store.ClaimDueAlertFeeds(ctx, now); err != nil || len(again) != 0 {
+		if again, err := a.AlertSources.ClaimDue(ctx, now); err != nil || len(again) != 0 {
 			t.Fatalf("a second scan at the same time claimed %v (%v)", again, err)
 		}
-		again, err := a.Store.ClaimDueAlertFeeds(ctx, now.Add(106*time.Second))
+		again, err := a.AlertSources.ClaimDue(ctx, now.Add(106*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
