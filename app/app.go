@@ -33,6 +33,7 @@ import (
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
@@ -66,6 +67,8 @@ type App struct {
 	// Media is the media domain: uploaded files, avatars, projects' files
 	// and who may fetch them.
 	Media *media.Service
+	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
+	FollowCodes *followcode.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -102,11 +105,12 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 }
 
 // NewStore builds the models' store with the job queue and the broadcast
-// starter, as every command that publishes notices needs it, and the media
-// domain that deletes a project's files with the project.
+// starter, as every command that publishes notices needs it, the media
+// domain that deletes a project's files with the project, and the
+// follow-code domain the follower filters and histories read scenes from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
-	return store.WithProjectFiles(media.New(store.Core, store))
+	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -183,6 +187,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, log, fo), inserter: inserter, sender: sender}
+	a.FollowCodes = followcode.New(store.Core)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -211,6 +216,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
 		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		FollowCodes:  a.FollowCodes,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

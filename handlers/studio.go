@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -24,6 +25,7 @@ type studio struct {
 	store      *models.Store
 	tokens     *apitoken.Service
 	media      *media.Service
+	codes      *followcode.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links
