@@ -34,6 +34,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
@@ -69,6 +70,8 @@ type App struct {
 	Media *media.Service
 	// AlertSources is the alert-feed domain: accounts' GTFS-realtime feeds and their polls.
 	AlertSources *alertsource.Service
+	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
+	FollowCodes *followcode.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -105,11 +108,12 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 }
 
 // NewStore builds the models' store with the job queue and the broadcast
-// starter, as every command that publishes notices needs it, and the media
-// domain that deletes a project's files with the project.
+// starter, as every command that publishes notices needs it, the media
+// domain that deletes a project's files with the project, and the
+// follow-code domain the follower filters and histories read scenes from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
-	return store.WithProjectFiles(media.New(store.Core, store))
+	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -187,6 +191,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	sources := alertsource.New(store.Core, inserter, store)
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
+	a.FollowCodes = followcode.New(store.Core)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -216,6 +221,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	e := handlers.New(handlers.Deps{
 		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		AlertSources: a.AlertSources,
+		FollowCodes:  a.FollowCodes,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

@@ -31,11 +31,11 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
-		digest, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh", nil, nil)
+		digest, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = a.Store.SeedFollower(ctx, fx.Account.ID, "email", "now@example.org", "", "en", nil, nil)
+		_, err = a.Store.SeedFollower(ctx, fx.Account.ID, "email", "now@example.org", "", "en", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestDigestsWaitForTheChannelRateLimit(t *testing.T) {
 		e := &env{t: t, app: a, fx: fx, ctx: ctx}
 		var readers []int64
 		for i := range 3 {
-			f, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", fmt.Sprintf("digest%d@example.org", i), "", "en", nil, nil)
+			f, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", fmt.Sprintf("digest%d@example.org", i), "", "en", nil, 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // Result is what a person or a script needs to try the demo.
@@ -136,7 +137,7 @@ type orgSpec struct {
 	accounts []models.AccountInput
 	// code is the scene of the account's follow QR code; followers is how
 	// many people follow it.
-	code      models.FollowCodeInput
+	code      followcode.FollowCodeInput
 	followers int
 }
 
@@ -161,7 +162,7 @@ func specs() []orgSpec {
 				BioZh:    "全市公交和电车线路的服务变更、绕行及计划施工信息。",
 				Category: "transit", Languages: []string{"en", "zh"}, Topics: "line-12,line-7,line-3,district-north,district-south",
 			}},
-			code: models.FollowCodeInput{Name: "Bus stop 1042, Harbour Road", Scene: "stop-1042"}, followers: 40,
+			code: followcode.FollowCodeInput{Name: "Bus stop 1042, Harbour Road", Scene: "stop-1042"}, followers: 40,
 		},
 		{
 			name: "City Safety Office", kind: models.KindAgency, verified: true,
@@ -175,7 +176,7 @@ func specs() []orgSpec {
 				BioZh:    "台风、洪水和高温预警，以及应对指引。",
 				Category: "safety", Languages: []string{"en", "zh"}, Topics: "typhoon,flood,heat,district-north,district-south",
 			}},
-			code: models.FollowCodeInput{Name: "Spring safety campaign poster", Scene: "poster-spring-campaign"}, followers: 25,
+			code: followcode.FollowCodeInput{Name: "Spring safety campaign poster", Scene: "poster-spring-campaign"}, followers: 25,
 		},
 		{
 			name: "Harbour Food Bank", kind: models.KindNGO, verified: true,
@@ -189,7 +190,7 @@ func specs() []orgSpec {
 				BioZh:    "为捐助者、志愿者和合作厨房提供最新消息。",
 				Category: "charity", Languages: []string{"en", "zh"}, Topics: "donor,volunteer,partner",
 			}},
-			code: models.FollowCodeInput{Name: "Donation box flyer", Scene: "flyer-donation-box"}, followers: 15,
+			code: followcode.FollowCodeInput{Name: "Donation box flyer", Scene: "flyer-donation-box"}, followers: 15,
 		},
 		{
 			name: "Lee's Fruit Stand", kind: models.KindBusiness, verified: false,
@@ -202,7 +203,7 @@ func specs() []orgSpec {
 				BioZh:    "1988年起扎根市场街的新鲜水果摊。关注我们，获取每日特价。",
 				Category: "business", Languages: []string{"en", "zh"},
 			}},
-			code: models.FollowCodeInput{Name: "Counter sign", Scene: "counter"}, followers: 5,
+			code: followcode.FollowCodeInput{Name: "Counter sign", Scene: "counter"}, followers: 5,
 		},
 	}
 }
@@ -211,7 +212,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -250,7 +251,7 @@ func Seed(ctx context.Context, store *models.Store, baseURL string, opts Options
 			if err != nil {
 				return nil, err
 			}
-			code, err := ensureCode(ctx, store, owner, a, spec.code)
+			code, err := ensureCode(ctx, codes, owner, a, spec.code)
 			if err != nil {
 				return nil, err
 			}
@@ -364,21 +365,21 @@ func ensureAccount(ctx context.Context, store *models.Store, owner *models.Membe
 	return a, nil
 }
 
-func ensureCode(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, in models.FollowCodeInput) (*models.FollowCode, error) {
-	c, err := store.FollowCodeByScene(ctx, a.ID, in.Scene)
+func ensureCode(ctx context.Context, codes *followcode.Service, owner *models.Member, a *models.Account, in followcode.FollowCodeInput) (*followcode.FollowCode, error) {
+	c, err := codes.FollowCodeByScene(ctx, a.ID, in.Scene)
 	if err == nil {
 		return c, nil
 	}
 	if !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	return store.CreateFollowCode(ctx, owner, a, in)
+	return codes.CreateFollowCode(ctx, owner, a, in)
 }
 
 // demoNames are given to demo followers in turn.
 var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli Ng", "李华", "Fatima Khan", "Gus Ho", "王芳", "Hana Sato"}
 
-func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account, code *models.FollowCode, n int) error {
+func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account, code *followcode.FollowCode, n int) error {
 	topics := a.TopicList()
 	for i := range n {
 		lang := "en"
@@ -389,12 +390,14 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 		if len(topics) > 0 {
 			tags = []string{topics[i%len(topics)]}
 		}
-		var via *models.FollowCode
-		if i%2 == 0 {
-			via = code
+		// Every other follower came through the account's code.
+		var viaID int64
+		var viaScene string
+		if i%2 == 0 && code != nil {
+			viaID, viaScene = code.ID, code.Scene
 		}
 		addr := fmt.Sprintf("follower%02d@%s.demo.plaza.test", i+1, a.Handle)
-		if _, err := store.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, via); err != nil {
+		if _, err := store.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
 			return fmt.Errorf("demo follower %s: %w", addr, err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 var pdfPageRE = regexp.MustCompile(`/Type\s*/Page[^s]`)
@@ -25,8 +26,8 @@ func TestPosterPrints(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleOwner), f.Account,
-			models.FollowCodeInput{Name: "Stop 1042, Harbour Road", Scene: "stop-1042"})
+		code, err := a.FollowCodes.CreateFollowCode(context.Background(), f.Member(models.RoleOwner), f.Account,
+			followcode.FollowCodeInput{Name: "Stop 1042, Harbour Road", Scene: "stop-1042"})
 		if err != nil {
 			t.Fatal(err)
 		}

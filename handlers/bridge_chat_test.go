@@ -316,7 +316,7 @@ func TestChatBroadcasts(t *testing.T) {
 		// oFar follows but never wrote: only the template can.
 		replyText(t, w.wechat(t, wechattest.Event("oNear", "subscribe", "", time.Now().Unix())))
 		replyText(t, w.wechat(t, wechattest.Text("oNear", "1", "hello")))
-		if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, "oFar", "", "en", nil, nil); err != nil {
+		if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, "oFar", "", "en", nil, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 		// Telegram: 42 is rate-limited once, 43 blocked the bot.
@@ -368,7 +368,7 @@ func TestWeChatMassSend(t *testing.T) {
 		ctx := context.Background()
 		replyText(t, w.wechat(t, wechattest.Text("oNear", "1", "hello")))
 		for _, who := range []struct{ id, lang string }{{"oFar1", "en"}, {"oFar2", "en"}, {"oFar3", "en"}, {"oZh", "zh"}} {
-			if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, who.id, "", who.lang, nil, nil); err != nil {
+			if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, who.id, "", who.lang, nil, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

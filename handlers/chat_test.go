@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 func TestChatSettingsPage(t *testing.T) {
@@ -252,8 +253,8 @@ func TestWeChatFollowCode(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		w := startChat(t, dbURL, nil)
 		a, f := w.a, w.f
-		code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
-			models.FollowCodeInput{Name: "Stop 12 shelter", Scene: "stop-12"})
+		code, err := a.FollowCodes.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
+			followcode.FollowCodeInput{Name: "Stop 12 shelter", Scene: "stop-12"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,8 +289,8 @@ func TestWeChatFollowCode(t *testing.T) {
 			Channel: models.ChannelWeChat, Enabled: true, AppID: testAppID, AppSecret: "wrong"}); err != nil {
 			t.Fatal(err)
 		}
-		other, _ := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
-			models.FollowCodeInput{Name: "Depot", Scene: "depot"})
+		other, _ := a.FollowCodes.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
+			followcode.FollowCodeInput{Name: "Depot", Scene: "depot"})
 		r = c.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/codes/%d/wechat", f.Org.ID, other.ID), nil)
 		if r.Status != http.StatusBadGateway || !strings.Contains(r.Body, "WeChat refused the AppID or AppSecret") || strings.Contains(r.Body, "40125") {
 			t.Fatalf("refused: %s", r)

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/qr"
 	"github.com/plazahq/plaza/templates"
@@ -23,6 +24,7 @@ import (
 // pages, images, posters and numbers.
 type codes struct {
 	store   *models.Store
+	codes   *followcode.Service
 	baseURL string
 	// wechat makes parameterized QR codes (nil: no WeChat channel).
 	wechat followQRMaker
@@ -40,7 +42,7 @@ const chartDays = 30
 // registerCodes adds its routes to the studio's account routes; the
 // handlers may use the studio's dependencies.
 func registerCodes(acc accountRoutes, s *studio) {
-	h := &codes{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
+	h := &codes{store: s.store, codes: s.codes, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
 	h.wechat, _ = s.chat[models.ChannelWeChat].(followQRMaker)
 	view, write := need(models.PermView), need(models.PermWrite)
 
@@ -63,13 +65,13 @@ func (h *codes) shortURL(code string) string { return h.baseURL + "/q/" + code }
 
 // code loads the account's code of the path; either missing, or of
 // another organization, is a 404.
-func (h *codes) code(c echo.Context) (*models.Member, *models.Account, *models.FollowCodeStats, error) {
+func (h *codes) code(c echo.Context) (*models.Member, *models.Account, *followcode.FollowCodeStats, error) {
 	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	code, err := h.store.FollowCodeByID(c.Request().Context(), m, a, id)
+	code, err := h.codes.FollowCodeByID(c.Request().Context(), m, a, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -78,7 +80,7 @@ func (h *codes) code(c echo.Context) (*models.Member, *models.Account, *models.F
 
 func (h *codes) list(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	list, err := h.store.ListFollowCodes(c.Request().Context(), m, a)
+	list, err := h.codes.ListFollowCodes(c.Request().Context(), m, a)
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func (h *codes) create(c echo.Context) error {
 		f.Errors = map[string]string{"expires_on": "err.date_format"}
 		return render(c, http.StatusUnprocessableEntity, templates.CodeNew(m, a, f))
 	}
-	code, err := h.store.CreateFollowCode(c.Request().Context(), m, a, models.FollowCodeInput{Name: f.Name, Scene: f.Scene, ExpiresAt: expires})
+	code, err := h.codes.CreateFollowCode(c.Request().Context(), m, a, followcode.FollowCodeInput{Name: f.Name, Scene: f.Scene, ExpiresAt: expires})
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.CodeNew(m, a, f))
@@ -128,21 +130,21 @@ func (h *codes) create(c echo.Context) error {
 	return redirect(c, paths.Code(m.Org.ID, a.Handle, code.ID), "codes.created")
 }
 
-func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Account, code *models.FollowCodeStats, f templates.CodeForm) error {
+func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Account, code *followcode.FollowCodeStats, f templates.CodeForm) error {
 	return h.pageWith(c, status, m, a, code, f, "")
 }
 
-func (h *codes) pageWith(c echo.Context, status int, m *models.Member, a *models.Account, code *models.FollowCodeStats, f templates.CodeForm, wechatProblem string) error {
+func (h *codes) pageWith(c echo.Context, status int, m *models.Member, a *models.Account, code *followcode.FollowCodeStats, f templates.CodeForm, wechatProblem string) error {
 	ctx := c.Request().Context()
 	wx, err := h.store.ChatSettingsOf(ctx, a.ID, models.ChannelWeChat)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	days, err := h.store.CodeDailyStats(ctx, &code.FollowCode, chartDays)
+	days, err := h.codes.CodeDailyStats(ctx, &code.FollowCode, chartDays)
 	if err != nil {
 		return err
 	}
-	devices, err := h.store.CodeDevices(ctx, &code.FollowCode)
+	devices, err := h.codes.CodeDevices(ctx, &code.FollowCode)
 	if err != nil {
 		return err
 	}
@@ -168,7 +170,7 @@ func (h *codes) update(c echo.Context) error {
 	}
 	f := codeForm(c)
 	f.Scene = code.Scene
-	in := models.FollowCodeUpdate{Name: f.Name, ExpiresAt: code.ExpiresAt}
+	in := followcode.FollowCodeUpdate{Name: f.Name, ExpiresAt: code.ExpiresAt}
 	// An unchanged day keeps the exact expiry, which need not be a midnight.
 	if f.ExpiresOn != templates.CodeExpiresOn(&code.FollowCode) {
 		expires, ok := parseLastDay(f.ExpiresOn)
@@ -178,7 +180,7 @@ func (h *codes) update(c echo.Context) error {
 		}
 		in.ExpiresAt = expires
 	}
-	err = h.store.UpdateFollowCode(c.Request().Context(), m, a, &code.FollowCode, in)
+	err = h.codes.UpdateFollowCode(c.Request().Context(), m, a, &code.FollowCode, in)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.page(c, http.StatusUnprocessableEntity, m, a, code, f)
@@ -202,7 +204,7 @@ func (h *codes) expire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.ExpireFollowCode(c.Request().Context(), m, a, &code.FollowCode); err != nil {
+	if err := h.codes.ExpireFollowCode(c.Request().Context(), m, a, &code.FollowCode); err != nil {
 		return err
 	}
 	return redirect(c, paths.Code(m.Org.ID, a.Handle, code.ID), "codes.expired")
@@ -280,7 +282,7 @@ func (h *codes) wechatCode(c echo.Context) error {
 	defer cancel()
 	u, err := h.wechat.FollowQR(ctx, a.ID, code.Scene)
 	if err == nil {
-		err = h.store.SetWeChatCodeURL(c.Request().Context(), m, a, &code.FollowCode, u)
+		err = h.codes.SetWeChatCodeURL(c.Request().Context(), m, a, &code.FollowCode, u)
 	}
 	if err != nil && !errors.Is(err, models.ErrForbidden) && !errors.Is(err, models.ErrNotFound) {
 		f := templates.CodeForm{Name: code.Name, Scene: code.Scene, ExpiresOn: templates.CodeExpiresOn(&code.FollowCode)}

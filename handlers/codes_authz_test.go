@@ -8,14 +8,15 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // codeRoutes are the authorization matrix rows of this area's studio routes; it
 // may create the data its routes need through a.Store.
 func codeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	ctx := context.Background()
-	mk := func(scene string) *models.FollowCode {
-		c, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: "Matrix " + scene, Scene: scene})
+	mk := func(scene string) *followcode.FollowCode {
+		c, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, followcode.FollowCodeInput{Name: "Matrix " + scene, Scene: scene})
 		if err != nil {
 			t.Fatalf("create code %s: %v", scene, err)
 		}

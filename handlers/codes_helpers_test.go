@@ -9,7 +9,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
-	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // Helpers shared by the follow-code tests.
@@ -22,9 +22,9 @@ func codeURL(f *apptest.Fixtures, id int64, rest string) string {
 	return codesURL(f, fmt.Sprintf("/%d%s", id, rest))
 }
 
-func codeLoad(t *testing.T, a *apptest.App, id int64) models.FollowCode {
+func codeLoad(t *testing.T, a *apptest.App, id int64) followcode.FollowCode {
 	t.Helper()
-	var c models.FollowCode
+	var c followcode.FollowCode
 	if err := a.DB.Gorm.First(&c, id).Error; err != nil {
 		t.Fatalf("load code %d: %v", id, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // Tests for follow-code scans: counting, follows, conversion and the daily chart.
@@ -23,11 +24,11 @@ func TestCodeScansFollowsAndConversion(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		ed := f.Member(models.RoleEditor)
-		code, err := a.Store.CreateFollowCode(ctx, ed, f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
+		code, err := a.FollowCodes.CreateFollowCode(ctx, ed, f.Account, followcode.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = a.Store.CreateFollowCode(ctx, ed, f.Account, models.FollowCodeInput{Name: "Quiet", Scene: "quiet"})
+		_, err = a.FollowCodes.CreateFollowCode(ctx, ed, f.Account, followcode.FollowCodeInput{Name: "Quiet", Scene: "quiet"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +45,7 @@ func TestCodeScansFollowsAndConversion(t *testing.T) {
 			}
 		}
 		var devices []string
-		a.DB.Gorm.Model(&models.Scan{}).Where("code_id = ?", code.ID).Pluck("device", &devices)
+		a.DB.Gorm.Model(&followcode.Scan{}).Where("code_id = ?", code.ID).Pluck("device", &devices)
 		sort.Strings(devices)
 		if strings.Join(devices, ",") != "bot,desktop,phone,phone,phone" {
 			t.Fatalf("devices recorded = %v", devices)
@@ -81,7 +82,7 @@ func TestCodeScansFollowsAndConversion(t *testing.T) {
 		follow("waiting@example.org", &code.ID, false)
 		follow("direct@example.org", nil, true)
 
-		list, err := a.Store.ListFollowCodes(ctx, f.Member(models.RoleViewer), f.Account)
+		list, err := a.FollowCodes.ListFollowCodes(ctx, f.Member(models.RoleViewer), f.Account)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,8 +143,8 @@ func TestScansCountOncePerClient(t *testing.T) {
 		f := apptest.Seed(t, a)
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
-					models.FollowCodeInput{Name: tt.name, Scene: fmt.Sprintf("scene-%d", i)})
+				code, err := a.FollowCodes.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,
+					followcode.FollowCodeInput{Name: tt.name, Scene: fmt.Sprintf("scene-%d", i)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -152,7 +153,7 @@ func TestScansCountOncePerClient(t *testing.T) {
 						t.Fatalf("scan from %s: status %d", client, st)
 					}
 				}
-				if n := codeCount(t, a, &models.Scan{}, "code_id = ?", code.ID); n != tt.want {
+				if n := codeCount(t, a, &followcode.Scan{}, "code_id = ?", code.ID); n != tt.want {
 					t.Fatalf("%d scans counted, want %d", n, tt.want)
 				}
 			})
@@ -182,11 +183,11 @@ func TestCodeDailyChart(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		code, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
+		code, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, followcode.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, models.FollowCodeInput{Name: "Other", Scene: "other"})
+		other, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, followcode.FollowCodeInput{Name: "Other", Scene: "other"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +197,7 @@ func TestCodeDailyChart(t *testing.T) {
 		at := func(day time.Time, h, m int) time.Time {
 			return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
 		}
-		scans := []models.Scan{
+		scans := []followcode.Scan{
 			{CodeID: code.ID, Device: "phone", CreatedAt: at(threeAgo, 0, 0)},
 			{CodeID: code.ID, Device: "phone", CreatedAt: at(threeAgo, 12, 30)},
 			{CodeID: code.ID, Device: "desktop", CreatedAt: at(threeAgo, 23, 59)},
@@ -219,7 +220,7 @@ func TestCodeDailyChart(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		days, err := a.Store.CodeDailyStats(ctx, code, 30)
+		days, err := a.FollowCodes.CodeDailyStats(ctx, code, 30)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 func TestCodesCreateEditExpire(t *testing.T) {
@@ -88,7 +89,7 @@ func TestCodesCreateEditExpire(t *testing.T) {
 				}
 			}
 		}
-		if n := codeCount(t, a, &models.FollowCode{}, "account_id = ?", f.Account.ID); n != 1 {
+		if n := codeCount(t, a, &followcode.FollowCode{}, "account_id = ?", f.Account.ID); n != 1 {
 			t.Fatalf("%d codes after refused creations, want 1", n)
 		}
 
@@ -204,7 +205,7 @@ func TestCodeDownloadsAndPoster(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		code, err := a.Store.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
+		code, err := a.FollowCodes.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account, followcode.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +292,7 @@ func TestCodesOfOtherOrganizations(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		mine, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
+		mine, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, followcode.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +301,7 @@ func TestCodesOfOtherOrganizations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		theirs, err := a.Store.CreateFollowCode(ctx, outside, theirAcc, models.FollowCodeInput{Name: "Park", Scene: "park"})
+		theirs, err := a.FollowCodes.CreateFollowCode(ctx, outside, theirAcc, followcode.FollowCodeInput{Name: "Park", Scene: "park"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,13 +343,13 @@ func TestCodesOfOtherOrganizations(t *testing.T) {
 			t.Fatalf("the other organization's code changed: %+v", got)
 		}
 		// The model refuses too, whatever account it is handed.
-		if _, err := a.Store.FollowCodeByID(ctx, f.Member(models.RoleOwner), theirAcc, theirs.ID); err == nil {
+		if _, err := a.FollowCodes.FollowCodeByID(ctx, f.Member(models.RoleOwner), theirAcc, theirs.ID); err == nil {
 			t.Fatal("FollowCodeByID gave a member another organization's code")
 		}
-		if _, err := a.Store.ListFollowCodes(ctx, f.Member(models.RoleOwner), theirAcc); err == nil {
+		if _, err := a.FollowCodes.ListFollowCodes(ctx, f.Member(models.RoleOwner), theirAcc); err == nil {
 			t.Fatal("ListFollowCodes listed another organization's codes")
 		}
-		if err := a.Store.ExpireFollowCode(ctx, f.Member(models.RoleOwner), theirAcc, theirs); err == nil {
+		if err := a.FollowCodes.ExpireFollowCode(ctx, f.Member(models.RoleOwner), theirAcc, theirs); err == nil {
 			t.Fatal("ExpireFollowCode ended another organization's code")
 		}
 	})

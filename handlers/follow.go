@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -16,6 +17,7 @@ import (
 // page, confirmation, unsubscribing and preferences.
 type follow struct {
 	store *models.Store
+	codes *followcode.Service
 	links *mailer.Links
 }
 
@@ -48,7 +50,7 @@ func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.Follow
 // code's scene kept in the form.
 func (h *follow) scan(c echo.Context) error {
 	ctx := c.Request().Context()
-	code, err := h.store.FollowCodeByCode(ctx, c.Param("code"))
+	code, err := h.codes.FollowCodeByCode(ctx, c.Param("code"))
 	if errors.Is(err, models.ErrNotFound) {
 		return render(c, http.StatusNotFound, templates.LinkProblem("code.gone_title", "code.gone"))
 	}
@@ -58,7 +60,7 @@ func (h *follow) scan(c echo.Context) error {
 	if code.Expired(h.store.Now()) {
 		return render(c, http.StatusGone, templates.LinkProblem("code.gone_title", "code.gone"))
 	}
-	if _, err := h.store.RecordScan(ctx, code.ID, models.DeviceClass(c.Request().UserAgent()), h.scanClient(c)); err != nil {
+	if _, err := h.codes.RecordScan(ctx, code.ID, followcode.DeviceClass(c.Request().UserAgent()), h.scanClient(c)); err != nil {
 		return err
 	}
 	acc, err := h.store.AccountByID(ctx, code.AccountID)
@@ -106,7 +108,7 @@ func (h *follow) requestFollow(c echo.Context) error {
 		Client: clientOf(c)}
 	// The scene comes from the code, never from the form alone, so a
 	// hand-made post cannot credit a poster it did not come from.
-	if code, err := h.store.FollowCodeByCode(ctx, c.FormValue("code")); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
+	if code, err := h.codes.FollowCodeByCode(ctx, c.FormValue("code")); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
 		req.Scene, req.CodeID = code.Scene, &code.ID
 		f.Scene, f.Code = code.Scene, code.Code
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 var linkRE = regexp.MustCompile(`http://plaza\.test(/f/[a-z]+/[A-Za-z0-9_-]+)`)
@@ -62,7 +63,7 @@ func TestFollowRoundTrip(t *testing.T) {
 		a.StartWorkers(t)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		code, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
+		code, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, followcode.FollowCodeInput{Name: "Stop 1042", Scene: "stop-1042"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +213,7 @@ func TestExpiredLinksAndCodes(t *testing.T) {
 			t.Fatalf("an expired link changed the follower: %s", got.Status)
 		}
 		soon := time.Now().Add(time.Hour)
-		code, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, models.FollowCodeInput{Name: "Old poster", Scene: "poster-old", ExpiresAt: &soon})
+		code, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, followcode.FollowCodeInput{Name: "Old poster", Scene: "poster-old", ExpiresAt: &soon})
 		if err != nil {
 			t.Fatal(err)
 		}

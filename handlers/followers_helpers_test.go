@@ -10,6 +10,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // The follower world the follower tests share, and its helpers.
@@ -59,16 +60,21 @@ func newFollowerWorld(t *testing.T, dbURL string) *followerWorld {
 	f := apptest.Seed(t, a)
 	ctx := context.Background()
 	w := &followerWorld{a: a, f: f, ids: map[string]int64{}, base: fmt.Sprintf("/studio/orgs/%d/accounts/metro/followers", f.Org.ID)}
-	codes := map[string]*models.FollowCode{}
+	codes := map[string]*followcode.FollowCode{}
 	for _, scene := range []string{"stop-1", "poster-9"} {
-		c, err := a.Store.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, models.FollowCodeInput{Name: scene, Scene: scene})
+		c, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleOwner), f.Account, followcode.FollowCodeInput{Name: scene, Scene: scene})
 		if err != nil {
 			t.Fatal(err)
 		}
 		codes[scene] = c
 	}
 	for _, s := range metroFollowers {
-		fl, err := a.Store.SeedFollower(ctx, f.Account.ID, s.channel, s.addr, s.name, "en", s.tags, codes[s.scene])
+		var codeID int64
+		var scene string
+		if c := codes[s.scene]; c != nil {
+			codeID, scene = c.ID, c.Scene
+		}
+		fl, err := a.Store.SeedFollower(ctx, f.Account.ID, s.channel, s.addr, s.name, "en", s.tags, codeID, scene)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,12 +98,12 @@ func newFollowerWorld(t *testing.T, dbURL string) *followerWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl, err := a.Store.SeedFollower(ctx, w.buses.ID, "email", "alice@example.org", "Alice", "en", []string{"line-1"}, nil)
+	fl, err := a.Store.SeedFollower(ctx, w.buses.ID, "email", "alice@example.org", "Alice", "en", []string{"line-1"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.busesAlice = fl.ID
-	fl, err = a.Store.SeedFollower(ctx, w.other.ID, "email", "outsider@example.org", "Olga", "en", []string{"line-1"}, nil)
+	fl, err = a.Store.SeedFollower(ctx, w.other.ID, "email", "outsider@example.org", "Olga", "en", []string{"line-1"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

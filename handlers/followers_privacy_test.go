@@ -11,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // Tests for followers' privacy requests.
@@ -24,12 +25,12 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 		one := fmt.Sprintf("%s/%d", w.base, alice)
 
 		// Alice scanned a code before following, and unfollowed once.
-		code, err := w.a.Store.FollowCodeByCode(ctx, flCode(t, w, "stop-1"))
+		code, err := w.a.FollowCodes.FollowCodeByCode(ctx, flCode(t, w, "stop-1"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {
-			if _, err := w.a.Store.RecordScan(ctx, code.ID, "phone", fmt.Sprint("client-", i)); err != nil {
+			if _, err := w.a.FollowCodes.RecordScan(ctx, code.ID, "phone", fmt.Sprint("client-", i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -58,7 +59,7 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 			w.a.DB.Gorm.Model(&models.FollowEvent{}).Where("account_id = ?", w.f.Account.ID).Count(&c.events)
 			w.a.DB.Gorm.Model(&models.FollowEvent{}).Where("account_id = ? AND kind = 'follow'", w.f.Account.ID).Count(&c.follows)
 			w.a.DB.Gorm.Model(&models.FollowEvent{}).Where("account_id = ? AND kind = 'unfollow'", w.f.Account.ID).Count(&c.unfollows)
-			w.a.DB.Gorm.Model(&models.Scan{}).Where("code_id = ?", code.ID).Count(&c.scans)
+			w.a.DB.Gorm.Model(&followcode.Scan{}).Where("code_id = ?", code.ID).Count(&c.scans)
 			days, err := w.a.Store.GrowthDaily(ctx, w.f.Member(models.RoleViewer), w.f.Account, 30)
 			if err != nil {
 				t.Fatal(err)
@@ -146,7 +147,7 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 
 func flCode(t *testing.T, w *followerWorld, scene string) string {
 	t.Helper()
-	var c models.FollowCode
+	var c followcode.FollowCode
 	if err := w.a.DB.Gorm.Where("account_id = ? AND scene = ?", w.f.Account.ID, scene).First(&c).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestImportFlow(t *testing.T) {
 		ctx := context.Background()
 		c := a.Client(t)
 		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
-		gone, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "gone@example.org", "Gone", "en", nil, nil)
+		gone, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "gone@example.org", "Gone", "en", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}

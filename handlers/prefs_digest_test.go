@@ -16,7 +16,7 @@ func TestDigestChoice(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		fol, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "dee@example.org", "", "en", nil, nil)
+		fol, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "dee@example.org", "", "en", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestDigestChoice(t *testing.T) {
 			}
 		}
 		// Followers on other channels are not offered digests.
-		hook, _ := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, "+100", "", "en", nil, nil)
+		hook, _ := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, "+100", "", "en", nil, 0, "")
 		if page := c.Get(path(a.Links.Preferences(hook.ID))); strings.Contains(page.Body, `name="digest"`) {
 			t.Fatal("a webhook follower was offered a digest")
 		}

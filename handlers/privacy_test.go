@@ -39,10 +39,10 @@ func newPrivacyWorld(t *testing.T, dbURL string) *privacyWorld {
 	s, acc := w.a.Store, w.f.Account
 	w.base = fmt.Sprintf("/studio/orgs/%d/accounts/metro", w.f.Org.ID)
 	var err error
-	if w.li, err = s.SeedFollower(ctx, acc.ID, models.ChannelWebhook, "+15550123", "Li Wei", "en", nil, nil); err != nil {
+	if w.li, err = s.SeedFollower(ctx, acc.ID, models.ChannelWebhook, "+15550123", "Li Wei", "en", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	if w.mei, err = s.SeedFollower(ctx, acc.ID, models.ChannelEmail, "mei@example.org", "Mei", "zh", nil, nil); err != nil {
+	if w.mei, err = s.SeedFollower(ctx, acc.ID, models.ChannelEmail, "mei@example.org", "Mei", "zh", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	in := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWebhook, Address: w.li.Address, FollowerID: &w.li.ID,

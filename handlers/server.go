@@ -26,6 +26,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/static"
 )
@@ -63,6 +64,8 @@ type Deps struct {
 	Media *media.Service
 	// AlertSources shows and edits an account's alert feed.
 	AlertSources *alertsource.Service
+	// FollowCodes makes and counts follow QR codes.
+	FollowCodes *followcode.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -115,9 +118,9 @@ func New(d Deps) *echo.Echo {
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
-	registerFollow(e, &follow{store: d.Store, links: d.Links})
+	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -26,6 +27,7 @@ type studio struct {
 	tokens     *apitoken.Service
 	media      *media.Service
 	feeds      *alertsource.Service
+	codes      *followcode.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links

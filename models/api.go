@@ -89,7 +89,7 @@ func (s *Store) APIAddFollower(ctx context.Context, m *Member, a *Account, chann
 		existing.Tags, _ = s.tagsOf(ctx, existing.ID)
 		return &existing, false, nil
 	}
-	f, err := s.SeedFollower(ctx, a.ID, channel, address, name, language, clean, nil)
+	f, err := s.SeedFollower(ctx, a.ID, channel, address, name, language, clean, 0, "")
 	if err != nil {
 		return nil, false, err
 	}

@@ -55,6 +55,10 @@ func (c Core) Tx(ctx context.Context, fn func(tx Core) error) error {
 // Store does.
 func NotFound(err error, what string) error { return notFound(err, what) }
 
+// IsUniqueViolation reports whether err is a unique key's conflict, so
+// domain packages tell a taken name from a failure the way Store does.
+func IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
+
 // CleanText drops what a database or a browser should never get from a
 // form (invalid UTF-8, control characters but line breaks and tabs) and
 // trims, as Store does with every text it stores.

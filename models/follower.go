@@ -460,8 +460,9 @@ func (s *Store) SetChannel(ctx context.Context, m *Member, a *Account, channel s
 
 // SeedFollower adds an active follower who consented elsewhere (the demo
 // uses it), recording the follow like any other. It sends nothing. An
-// existing follower of the same address is returned unchanged.
-func (s *Store) SeedFollower(ctx context.Context, accountID int64, channel, address, name, language string, tags []string, code *FollowCode) (*Follower, error) {
+// existing follower of the same address is returned unchanged. A codeID
+// other than 0 credits the follow to that follow code and its scene.
+func (s *Store) SeedFollower(ctx context.Context, accountID int64, channel, address, name, language string, tags []string, codeID int64, scene string) (*Follower, error) {
 	var f Follower
 	err := s.Tx(ctx, func(tx *Store) error {
 		err := tx.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Limit(1).Find(&f).Error
@@ -471,8 +472,8 @@ func (s *Store) SeedFollower(ctx context.Context, accountID int64, channel, addr
 		now := tx.Now()
 		f = Follower{AccountID: accountID, Channel: channel, Address: address, Name: name, Language: language,
 			Status: StatusActive, Source: "import", ConsentAt: &now, ConfirmedAt: &now}
-		if code != nil {
-			f.CodeID, f.Scene, f.Source = &code.ID, code.Scene, "qr"
+		if codeID != 0 {
+			f.CodeID, f.Scene, f.Source = &codeID, scene, "qr"
 		}
 		if err := tx.conn(ctx).Create(&f).Error; err != nil {
 			return fmt.Errorf("seed follower: %w", err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -290,14 +291,39 @@ func (s *Store) FollowerEvents(ctx context.Context, m *Member, a *Account, follo
 	if err := Require(m, PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
-	var out []FollowerEvent
+	if s.codes == nil {
+		return nil, errors.New("follower events: no follow codes configured")
+	}
+	var rows []struct {
+		FollowerEvent
+		CodeID *int64
+	}
 	err := s.conn(ctx).Table("follow_events").
-		Select("follow_events.kind, follow_events.channel, COALESCE(follow_codes.scene, '') AS scene, follow_events.created_at").
-		Joins("LEFT JOIN follow_codes ON follow_codes.id = follow_events.code_id").
-		Where("follow_events.account_id = ? AND follow_events.follower_id = ?", a.ID, followerID).
-		Order("follow_events.created_at, follow_events.id").Scan(&out).Error
+		Select("kind, channel, code_id, created_at").
+		Where("account_id = ? AND follower_id = ?", a.ID, followerID).
+		Order("created_at, id").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("follower events: %w", err)
+	}
+	// The scenes are the follow-code domain's: one lookup for the codes
+	// the events name, a code since deleted leaving the scene empty as
+	// the LEFT JOIN this replaces did.
+	var ids []int64
+	for _, r := range rows {
+		if r.CodeID != nil {
+			ids = append(ids, *r.CodeID)
+		}
+	}
+	scenes, err := s.codes.ScenesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FollowerEvent, 0, len(rows))
+	for _, r := range rows {
+		if r.CodeID != nil {
+			r.Scene = scenes[*r.CodeID]
+		}
+		out = append(out, r.FollowerEvent)
 	}
 	return out, nil
 }

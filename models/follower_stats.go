@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -84,10 +85,14 @@ func (s *Store) FollowerFacets(ctx context.Context, m *Member, a *Account) (*Fol
 		out.Channels = append(out.Channels, ChannelEmail)
 		sort.Strings(out.Channels)
 	}
-	if err := s.conn(ctx).Table("follow_codes").Where("account_id = ?", a.ID).Order("scene").
-		Pluck("scene", &out.Scenes).Error; err != nil {
-		return nil, fmt.Errorf("scenes: %w", err)
+	if s.codes == nil {
+		return nil, errors.New("follower facets: no follow codes configured")
 	}
+	scenes, err := s.codes.Scenes(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	out.Scenes = scenes
 	out.Tags = a.TopicList()
 	return &out, nil
 }

@@ -54,17 +54,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 		{"EraseFollower", models.PermPrivacy, func(ctx context.Context, m *models.Member) error {
 			return s.EraseFollower(ctx, m, a, 1)
 		}},
-		{"ListFollowCodes", models.PermView, func(ctx context.Context, m *models.Member) error {
-			_, err := s.ListFollowCodes(ctx, m, a)
-			return err
-		}},
-		{"CreateFollowCode", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			_, err := s.CreateFollowCode(ctx, m, a, models.FollowCodeInput{Name: "X", Scene: "x"})
-			return err
-		}},
-		{"SetWeChatCodeURL", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			return s.SetWeChatCodeURL(ctx, m, a, &models.FollowCode{AccountID: a.ID}, "https://example.org/qr")
-		}},
 		{"UpdateAccount", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.UpdateAccount(ctx, m, a, models.AccountInput{})
 		}},

@@ -84,7 +84,7 @@ func newImportWorld(t *testing.T, dbURL string) *importWorld {
 
 func (w *importWorld) seed(t *testing.T, addr, name, lang, status string, tags ...string) *models.Follower {
 	t.Helper()
-	fl, err := w.a.Store.SeedFollower(w.ctx, w.f.Account.ID, models.ChannelEmail, addr, name, lang, tags, nil)
+	fl, err := w.a.Store.SeedFollower(w.ctx, w.f.Account.ID, models.ChannelEmail, addr, name, lang, tags, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

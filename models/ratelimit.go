@@ -17,8 +17,9 @@ type RateLimit struct {
 }
 
 // Hit counts one event for key and reports whether the key is still within
-// limit events per window, and when the window ends.
-func (s *Store) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Time, error) {
+// limit events per window, and when the window ends. It is the Core's, so
+// a domain package counts inside its own transaction (Store has it too).
+func (s Core) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Time, error) {
 	rl, err := s.count(ctx, key, window)
 	if err != nil {
 		return false, time.Time{}, err
@@ -28,13 +29,13 @@ func (s *Store) Hit(ctx context.Context, key string, limit int, window time.Dura
 
 // count adds one to key's counter, starting a new window if the last one
 // has ended, and returns the counter.
-func (s *Store) count(ctx context.Context, key string, window time.Duration) (RateLimit, error) {
+func (s Core) count(ctx context.Context, key string, window time.Duration) (RateLimit, error) {
 	now := s.Now()
 	// One statement resets an expired window or counts into the current
 	// one and returns the result, so concurrent hits from several
 	// instances never lose a count and a hit costs one round trip.
 	rl := RateLimit{Key: key, Hits: 1, WindowEnd: now.Add(window)}
-	err := s.conn(ctx).Clauses(clause.OnConflict{
+	err := s.Conn(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "key"}},
 		DoUpdates: clause.Set{
 			{Column: clause.Column{Name: "hits"}, Value: clause.Expr{

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // drainQueue runs Plaza on a database until its job queue is empty, as an
@@ -96,7 +97,7 @@ func TestBackupAndCopyToPostgres(t *testing.T) {
 		t.Fatalf("copy: %s", r)
 	}
 	pgDB, pgStore := openStore(t, dst)
-	for _, m := range []any{&models.User{}, &models.Organization{}, &models.Account{}, &models.Follower{}, &models.FollowCode{},
+	for _, m := range []any{&models.User{}, &models.Organization{}, &models.Account{}, &models.Follower{}, &followcode.FollowCode{},
 		&models.Notice{}, &models.Broadcast{}, &models.AuditEntry{}} {
 		if a, b := count(t, srcDB, m), count(t, pgDB, m); a != b {
 			t.Fatalf("%T: %d rows copied of %d", m, b, a)

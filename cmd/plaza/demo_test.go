@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 // Tests for the demo command's JSON and text output.
@@ -197,7 +198,7 @@ func TestDemoJSON(t *testing.T) {
 				t.Errorf("follow code %+v: want a name, a scene, %s/q/CODE and a studio URL", fc, base)
 				continue
 			}
-			c, err := store.FollowCodeByCode(ctx, code)
+			c, err := followcode.New(store.Core).FollowCodeByCode(ctx, code)
 			if err != nil || c.Scene != fc.Scene {
 				t.Errorf("follow code %s: %v (scene %q)", fc.URL, err, fc.Scene)
 			}

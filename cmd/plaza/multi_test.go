@@ -156,7 +156,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		const wxFollowers = 150
 		for i := range wxFollowers {
 			id := fmt.Sprintf("oMulti%03d", i)
-			if _, err := s.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, nil); err != nil {
+			if _, err := s.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			msg := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWeChat, Address: id, Direction: "in", Body: "Hello", CreatedAt: time.Now()}

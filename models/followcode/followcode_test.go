@@ -1,13 +1,15 @@
-package models_test
+package followcode_test
 
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/followcode"
 )
 
 func TestDeviceClass(t *testing.T) {
@@ -25,7 +27,7 @@ func TestDeviceClass(t *testing.T) {
 		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.47": "phone",
 		"SomethingElse/1.0": "other",
 	} {
-		if got := models.DeviceClass(ua); got != want {
+		if got := followcode.DeviceClass(ua); got != want {
 			t.Errorf("DeviceClass(%q) = %s, want %s", ua, got, want)
 		}
 	}
@@ -36,28 +38,28 @@ func TestFollowCodeRules(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		s := a.Store
+		s, codes := a.Store, a.FollowCodes
 		editor, viewer := f.Member(models.RoleEditor), f.Member(models.RoleViewer)
-		code, err := s.CreateFollowCode(ctx, editor, f.Account, models.FollowCodeInput{Name: "Stop", Scene: "stop"})
+		code, err := codes.CreateFollowCode(ctx, editor, f.Account, followcode.FollowCodeInput{Name: "Stop", Scene: "stop"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		soon := s.Now().Add(time.Hour)
 
 		// Viewers read but change nothing.
-		if _, err := s.ListFollowCodes(ctx, viewer, f.Account); err != nil {
+		if _, err := codes.ListFollowCodes(ctx, viewer, f.Account); err != nil {
 			t.Fatalf("viewer list: %v", err)
 		}
-		if _, err := s.CreateFollowCode(ctx, viewer, f.Account, models.FollowCodeInput{Name: "X", Scene: "x"}); !errors.Is(err, models.ErrForbidden) {
+		if _, err := codes.CreateFollowCode(ctx, viewer, f.Account, followcode.FollowCodeInput{Name: "X", Scene: "x"}); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("viewer create: %v", err)
 		}
-		if err := s.UpdateFollowCode(ctx, viewer, f.Account, code, models.FollowCodeUpdate{Name: "X"}); !errors.Is(err, models.ErrForbidden) {
+		if err := codes.UpdateFollowCode(ctx, viewer, f.Account, code, followcode.FollowCodeUpdate{Name: "X"}); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("viewer update: %v", err)
 		}
-		if err := s.ExpireFollowCode(ctx, viewer, f.Account, code); !errors.Is(err, models.ErrForbidden) {
+		if err := codes.ExpireFollowCode(ctx, viewer, f.Account, code); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("viewer expire: %v", err)
 		}
-		if _, err := s.FollowCodeByID(ctx, viewer, f.Account, code.ID+1000); !errors.Is(err, models.ErrNotFound) {
+		if _, err := codes.FollowCodeByID(ctx, viewer, f.Account, code.ID+1000); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("unknown id: %v", err)
 		}
 
@@ -66,44 +68,44 @@ func TestFollowCodeRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateFollowCode(ctx, editor, other, code, models.FollowCodeUpdate{Name: "Moved"}); !errors.Is(err, models.ErrNotFound) {
+		if err := codes.UpdateFollowCode(ctx, editor, other, code, followcode.FollowCodeUpdate{Name: "Moved"}); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("update through another account: %v", err)
 		}
-		if _, err := s.FollowCodeByID(ctx, editor, other, code.ID); !errors.Is(err, models.ErrNotFound) {
+		if _, err := codes.FollowCodeByID(ctx, editor, other, code.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("load through another account: %v", err)
 		}
 		// The same scene on another account is fine: scenes are per account.
-		if _, err := s.CreateFollowCode(ctx, editor, other, models.FollowCodeInput{Name: "Stop", Scene: "stop"}); err != nil {
+		if _, err := codes.CreateFollowCode(ctx, editor, other, followcode.FollowCodeInput{Name: "Stop", Scene: "stop"}); err != nil {
 			t.Fatalf("same scene, other account: %v", err)
 		}
 
-		if err := s.UpdateFollowCode(ctx, editor, f.Account, code, models.FollowCodeUpdate{Name: " Renamed ", ExpiresAt: &soon}); err != nil {
+		if err := codes.UpdateFollowCode(ctx, editor, f.Account, code, followcode.FollowCodeUpdate{Name: " Renamed ", ExpiresAt: &soon}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.FollowCodeByID(ctx, viewer, f.Account, code.ID)
+		got, err := codes.FollowCodeByID(ctx, viewer, f.Account, code.ID)
 		if err != nil || got.Name != "Renamed" || got.Scene != "stop" || got.ExpiresAt == nil || got.ExpiresAt.Sub(soon).Abs() > time.Millisecond {
 			t.Fatalf("after update: %+v, %v", got, err)
 		}
-		if err := s.ExpireFollowCode(ctx, editor, f.Account, &got.FollowCode); err != nil {
+		if err := codes.ExpireFollowCode(ctx, editor, f.Account, &got.FollowCode); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = s.FollowCodeByID(ctx, viewer, f.Account, code.ID)
+		got, _ = codes.FollowCodeByID(ctx, viewer, f.Account, code.ID)
 		if !got.Expired(s.Now()) {
 			t.Fatalf("not ended: %v", got.ExpiresAt)
 		}
 		// An ended code keeps its end whatever expiry an update brings.
 		later := s.Now().AddDate(0, 1, 0)
 		endedAt := *got.ExpiresAt
-		if err := s.UpdateFollowCode(ctx, editor, f.Account, &got.FollowCode, models.FollowCodeUpdate{Name: "Gone", ExpiresAt: &later}); err != nil {
+		if err := codes.UpdateFollowCode(ctx, editor, f.Account, &got.FollowCode, followcode.FollowCodeUpdate{Name: "Gone", ExpiresAt: &later}); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = s.FollowCodeByID(ctx, viewer, f.Account, code.ID)
+		got, _ = codes.FollowCodeByID(ctx, viewer, f.Account, code.ID)
 		if got.Name != "Gone" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(endedAt) {
 			t.Fatalf("ended code after update: %+v", got)
 		}
 
 		// Days run oldest first, to today, with no gaps.
-		days, err := s.CodeDailyStats(ctx, code, 7)
+		days, err := codes.CodeDailyStats(ctx, code, 7)
 		if err != nil || len(days) != 7 {
 			t.Fatalf("7 days: %d, %v", len(days), err)
 		}
@@ -112,7 +114,7 @@ func TestFollowCodeRules(t *testing.T) {
 				t.Fatalf("gap between %v and %v", days[i-1].Day, days[i].Day)
 			}
 		}
-		if d, _ := s.CodeDailyStats(ctx, code, 0); len(d) != 1 {
+		if d, _ := codes.CodeDailyStats(ctx, code, 0); len(d) != 1 {
 			t.Fatalf("0 days gives %d", len(d))
 		}
 	})
@@ -126,10 +128,13 @@ func TestRecordScanOncePerClientPerHour(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		clk := &clock{now: time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)}
+		// The service on a store with a clock of the test's own, to cross
+		// the window.
 		s := models.NewStore(a.DB, clk.Now)
+		svc := followcode.New(s.Core)
 		var codes []int64
 		for _, scene := range []string{"stop-1", "stop-2"} {
-			c, err := s.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, models.FollowCodeInput{Name: scene, Scene: scene})
+			c, err := svc.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, followcode.FollowCodeInput{Name: scene, Scene: scene})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +158,7 @@ func TestRecordScanOncePerClientPerHour(t *testing.T) {
 		want := map[int]int64{}
 		for _, st := range steps {
 			clk.Add(st.advance)
-			got, err := s.RecordScan(ctx, codes[st.code], "phone", st.client)
+			got, err := svc.RecordScan(ctx, codes[st.code], "phone", st.client)
 			if err != nil {
 				t.Fatalf("%s: %v", st.name, err)
 			}
@@ -166,7 +171,7 @@ func TestRecordScanOncePerClientPerHour(t *testing.T) {
 		}
 		for i, id := range codes {
 			var n int64
-			if err := s.DB().Model(&models.Scan{}).Where("code_id = ?", id).Count(&n).Error; err != nil {
+			if err := s.DB().Model(&followcode.Scan{}).Where("code_id = ?", id).Count(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			if n != want[i] {
@@ -174,4 +179,22 @@ func TestRecordScanOncePerClientPerHour(t *testing.T) {
 			}
 		}
 	})
+}
+
+// clock is a settable time source for a store.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

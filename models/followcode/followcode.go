@@ -1,4 +1,4 @@
-package models
+package followcode
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
 )
 
 // FollowCode is a named QR code of an account: its short link /q/{code}
@@ -41,14 +42,14 @@ type Scan struct {
 }
 
 // FollowCodeByCode loads a code by its short code.
-func (s *Store) FollowCodeByCode(ctx context.Context, code string) (*FollowCode, error) {
+func (s *Service) FollowCodeByCode(ctx context.Context, code string) (*FollowCode, error) {
 	code = strings.ToLower(code)
 	if code == "" || len(code) > 32 {
-		return nil, fmt.Errorf("follow code: %w", ErrNotFound)
+		return nil, fmt.Errorf("follow code: %w", models.ErrNotFound)
 	}
 	var c FollowCode
-	if err := s.conn(ctx).Where("code = ?", code).First(&c).Error; err != nil {
-		return nil, notFound(err, "follow code")
+	if err := s.core.Conn(ctx).Where("code = ?", code).First(&c).Error; err != nil {
+		return nil, models.NotFound(err, "follow code")
 	}
 	return &c, nil
 }
@@ -64,14 +65,14 @@ const ScanWindow = time.Hour
 // made of the client's network; it is kept only as a rate-limit key that
 // expires with the window, and the scan itself keeps no address or
 // identifier of the visitor. It reports whether the scan was counted.
-func (s *Store) RecordScan(ctx context.Context, codeID int64, device, client string) (bool, error) {
+func (s *Service) RecordScan(ctx context.Context, codeID int64, device, client string) (bool, error) {
 	counted := false
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.core.Tx(ctx, func(tx models.Core) error {
 		first, _, err := tx.Hit(ctx, fmt.Sprintf("scan:%d:%s", codeID, client), 1, ScanWindow)
 		if err != nil || !first {
 			return err
 		}
-		if err := tx.conn(ctx).Create(&Scan{CodeID: codeID, Device: device, CreatedAt: tx.Now()}).Error; err != nil {
+		if err := tx.Conn(ctx).Create(&Scan{CodeID: codeID, Device: device, CreatedAt: tx.Now()}).Error; err != nil {
 			return fmt.Errorf("record scan: %w", err)
 		}
 		counted = true
@@ -115,36 +116,36 @@ var sceneRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 // CreateFollowCode makes a new code for the account. The scene is the
 // label a follow carries (which poster, which stop); it is unique per
 // account so per-scene counts stay meaningful.
-func (s *Store) CreateFollowCode(ctx context.Context, m *Member, a *Account, in FollowCodeInput) (*FollowCode, error) {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) CreateFollowCode(ctx context.Context, m *models.Member, a *models.Account, in FollowCodeInput) (*FollowCode, error) {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	var v ValidationError
+	var v models.ValidationError
 	in.Name = validCodeName(&v, in.Name)
 	in.Scene = strings.ToLower(strings.TrimSpace(in.Scene))
 	if !sceneRE.MatchString(in.Scene) {
 		v.Add("scene", "err.scene_format")
 	}
-	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.Now()) {
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.core.Now()) {
 		v.Add("expires_at", "err.expiry_past")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	c := &FollowCode{AccountID: a.ID, Name: in.Name, Scene: in.Scene, ExpiresAt: in.ExpiresAt, CreatedBy: &m.User.ID, CreatedAt: s.Now()}
-	err := s.Tx(ctx, func(tx *Store) error {
+	c := &FollowCode{AccountID: a.ID, Name: in.Name, Scene: in.Scene, ExpiresAt: in.ExpiresAt, CreatedBy: &m.User.ID, CreatedAt: s.core.Now()}
+	err := s.core.Tx(ctx, func(tx models.Core) error {
 		var taken int64
-		if err := tx.conn(ctx).Model(&FollowCode{}).Where("account_id = ? AND scene = ?", a.ID, in.Scene).Count(&taken).Error; err != nil {
+		if err := tx.Conn(ctx).Model(&FollowCode{}).Where("account_id = ? AND scene = ?", a.ID, in.Scene).Count(&taken).Error; err != nil {
 			return fmt.Errorf("check scene: %w", err)
 		}
 		if taken > 0 {
-			return FieldError("scene", "err.scene_taken")
+			return models.FieldError("scene", "err.scene_taken")
 		}
 		c.Code = newShortCode()
-		if err := tx.conn(ctx).Create(c).Error; err != nil {
-			if isUniqueViolation(err) {
+		if err := tx.Conn(ctx).Create(c).Error; err != nil {
+			if models.IsUniqueViolation(err) {
 				// Someone else took the scene between the check and now.
-				return FieldError("scene", "err.scene_taken")
+				return models.FieldError("scene", "err.scene_taken")
 			}
 			return fmt.Errorf("create follow code: %w", err)
 		}
@@ -169,10 +170,10 @@ func newShortCode() string {
 }
 
 // FollowCodeByScene loads an account's code for a scene.
-func (s *Store) FollowCodeByScene(ctx context.Context, accountID int64, scene string) (*FollowCode, error) {
+func (s *Service) FollowCodeByScene(ctx context.Context, accountID int64, scene string) (*FollowCode, error) {
 	var c FollowCode
-	if err := s.conn(ctx).Where("account_id = ? AND scene = ?", accountID, scene).First(&c).Error; err != nil {
-		return nil, notFound(err, "follow code")
+	if err := s.core.Conn(ctx).Where("account_id = ? AND scene = ?", accountID, scene).First(&c).Error; err != nil {
+		return nil, models.NotFound(err, "follow code")
 	}
 	return &c, nil
 }
@@ -200,7 +201,7 @@ func (c *FollowCodeStats) Conversion() float64 {
 
 // codeStats loads the codes of an account (or one of them, when codeID is
 // not 0) with their totals, counted by the database in one query.
-func (s *Store) codeStats(ctx context.Context, accountID, codeID int64) ([]FollowCodeStats, error) {
+func (s *Service) codeStats(ctx context.Context, accountID, codeID int64) ([]FollowCodeStats, error) {
 	scanArgs, followArgs, codeArgs := []any{accountID, DeviceBot}, []any{accountID}, []any{accountID}
 	onlyScans, onlyFollows, onlyCode := "", "", ""
 	if codeID != 0 {
@@ -225,7 +226,7 @@ func (s *Store) codeStats(ctx context.Context, accountID, codeID int64) ([]Follo
 		ORDER BY c.created_at DESC, c.id DESC`
 	args := append(append(scanArgs, followArgs...), codeArgs...)
 	var out []FollowCodeStats
-	if err := s.conn(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
+	if err := s.core.Conn(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("follow codes of account %d: %w", accountID, err)
 	}
 	return out, nil
@@ -233,28 +234,28 @@ func (s *Store) codeStats(ctx context.Context, accountID, codeID int64) ([]Follo
 
 // ListFollowCodes lists an account's follow codes, newest first, with
 // their scans, follows and conversion.
-func (s *Store) ListFollowCodes(ctx context.Context, m *Member, a *Account) ([]FollowCodeStats, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) ListFollowCodes(ctx context.Context, m *models.Member, a *models.Account) ([]FollowCodeStats, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	return s.codeStats(ctx, a.ID, 0)
 }
 
 // FollowCodeByID loads one code of the account with its totals. A code of
-// another account, or an account of another organization, is ErrNotFound.
-func (s *Store) FollowCodeByID(ctx context.Context, m *Member, a *Account, id int64) (*FollowCodeStats, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+// another account, or an account of another organization, is models.ErrNotFound.
+func (s *Service) FollowCodeByID(ctx context.Context, m *models.Member, a *models.Account, id int64) (*FollowCodeStats, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if id <= 0 {
-		return nil, fmt.Errorf("follow code: %w", ErrNotFound)
+		return nil, fmt.Errorf("follow code: %w", models.ErrNotFound)
 	}
 	out, err := s.codeStats(ctx, a.ID, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("follow code %d: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("follow code %d: %w", id, models.ErrNotFound)
 	}
 	return &out[0], nil
 }
@@ -269,8 +270,8 @@ type DayStat struct {
 // dayExpr is the SQL for the UTC calendar day (YYYY-MM-DD) of a time
 // column. SQLite keeps times as text that starts with the UTC date
 // ("2006-01-02 15:04:05.999999999+00:00", as Plaza writes only UTC times).
-func (s *Store) dayExpr(col string) string {
-	if s.dialect == database.Postgres {
+func (s *Service) dayExpr(col string) string {
+	if s.core.Dialect() == database.Postgres {
 		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 	}
 	return "substr(" + col + ", 1, 10)"
@@ -279,11 +280,11 @@ func (s *Store) dayExpr(col string) string {
 // CodeDailyStats counts a code's scans (bots left out) and follows per UTC
 // day for the last days days, today included, oldest first; days without
 // any are there with zeros.
-func (s *Store) CodeDailyStats(ctx context.Context, code *FollowCode, days int) ([]DayStat, error) {
+func (s *Service) CodeDailyStats(ctx context.Context, code *FollowCode, days int) ([]DayStat, error) {
 	if days < 1 {
 		days = 1
 	}
-	now := s.Now()
+	now := s.core.Now()
 	first := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(days - 1))
 	type row struct {
 		Day string
@@ -292,7 +293,7 @@ func (s *Store) CodeDailyStats(ctx context.Context, code *FollowCode, days int) 
 	count := func(table, where string, args ...any) (map[string]int64, error) {
 		var rows []row
 		day := s.dayExpr("created_at")
-		err := s.conn(ctx).Raw("SELECT "+day+" AS day, COUNT(*) AS n FROM "+table+
+		err := s.core.Conn(ctx).Raw("SELECT "+day+" AS day, COUNT(*) AS n FROM "+table+
 			" WHERE code_id = ? AND created_at >= ? AND "+where+" GROUP BY "+day,
 			append([]any{code.ID, first}, args...)...).Scan(&rows).Error
 		if err != nil {
@@ -329,9 +330,9 @@ type DeviceCount struct {
 
 // CodeDevices counts all visits of a code's link by device class, bots
 // included, most first.
-func (s *Store) CodeDevices(ctx context.Context, code *FollowCode) ([]DeviceCount, error) {
+func (s *Service) CodeDevices(ctx context.Context, code *FollowCode) ([]DeviceCount, error) {
 	var out []DeviceCount
-	err := s.conn(ctx).Raw("SELECT device, COUNT(*) AS n FROM scans WHERE code_id = ? GROUP BY device ORDER BY n DESC, device",
+	err := s.core.Conn(ctx).Raw("SELECT device, COUNT(*) AS n FROM scans WHERE code_id = ? GROUP BY device ORDER BY n DESC, device",
 		code.ID).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("devices of code %d: %w", code.ID, err)
@@ -346,7 +347,7 @@ type FollowCodeUpdate struct {
 	ExpiresAt *time.Time
 }
 
-func validCodeName(v *ValidationError, name string) string {
+func validCodeName(v *models.ValidationError, name string) string {
 	name = strings.TrimSpace(name)
 	switch n := len([]rune(name)); {
 	case n == 0:
@@ -359,16 +360,16 @@ func validCodeName(v *ValidationError, name string) string {
 
 // UpdateFollowCode renames a code and changes or removes its expiry. An
 // ended code stays ended: only its name can change.
-func (s *Store) UpdateFollowCode(ctx context.Context, m *Member, a *Account, code *FollowCode, in FollowCodeUpdate) error {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) UpdateFollowCode(ctx context.Context, m *models.Member, a *models.Account, code *FollowCode, in FollowCodeUpdate) error {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	if code.AccountID != a.ID {
-		return fmt.Errorf("follow code: %w", ErrNotFound)
+		return fmt.Errorf("follow code: %w", models.ErrNotFound)
 	}
-	var v ValidationError
+	var v models.ValidationError
 	name := validCodeName(&v, in.Name)
-	now := s.Now()
+	now := s.core.Now()
 	ended := code.Expired(now)
 	expires := in.ExpiresAt
 	if ended {
@@ -379,8 +380,8 @@ func (s *Store) UpdateFollowCode(ctx context.Context, m *Member, a *Account, cod
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		err := tx.conn(ctx).Model(&FollowCode{}).Where("id = ? AND account_id = ?", code.ID, a.ID).
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		err := tx.Conn(ctx).Model(&FollowCode{}).Where("id = ? AND account_id = ?", code.ID, a.ID).
 			Updates(map[string]any{"name": name, "expires_at": expires}).Error
 		if err != nil {
 			return fmt.Errorf("update follow code: %w", err)
@@ -393,19 +394,19 @@ func (s *Store) UpdateFollowCode(ctx context.Context, m *Member, a *Account, cod
 // ExpireFollowCode ends a code now: its link shows the "no longer active"
 // page from then on, while its counts stay. Ending an ended code changes
 // nothing.
-func (s *Store) ExpireFollowCode(ctx context.Context, m *Member, a *Account, code *FollowCode) error {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) ExpireFollowCode(ctx context.Context, m *models.Member, a *models.Account, code *FollowCode) error {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	if code.AccountID != a.ID {
-		return fmt.Errorf("follow code: %w", ErrNotFound)
+		return fmt.Errorf("follow code: %w", models.ErrNotFound)
 	}
-	now := s.Now()
+	now := s.core.Now()
 	if code.Expired(now) {
 		return nil
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		err := tx.conn(ctx).Model(&FollowCode{}).Where("id = ? AND account_id = ?", code.ID, a.ID).
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		err := tx.Conn(ctx).Model(&FollowCode{}).Where("id = ? AND account_id = ?", code.ID, a.ID).
 			Update("expires_at", now).Error
 		if err != nil {
 			return fmt.Errorf("expire follow code: %w", err)
@@ -417,18 +418,18 @@ func (s *Store) ExpireFollowCode(ctx context.Context, m *Member, a *Account, cod
 
 // SetWeChatCodeURL stores the URL of the parameterized QR code WeChat made
 // for the code's scene.
-func (s *Store) SetWeChatCodeURL(ctx context.Context, m *Member, a *Account, c *FollowCode, u string) error {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) SetWeChatCodeURL(ctx context.Context, m *models.Member, a *models.Account, c *FollowCode, u string) error {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
 	if c.AccountID != a.ID {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") || len(u) > 500 {
 		return fmt.Errorf("wechat code url %q: not an http(s) URL", u)
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		if err := tx.conn(ctx).Model(&FollowCode{}).Where("id = ?", c.ID).Update("wechat_url", u).Error; err != nil {
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		if err := tx.Conn(ctx).Model(&FollowCode{}).Where("id = ?", c.ID).Update("wechat_url", u).Error; err != nil {
 			return fmt.Errorf("store wechat code: %w", err)
 		}
 		c.WeChatURL = u
