@@ -9,8 +9,6 @@ package alertfeed
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -228,80 +226,6 @@ func (p *Poller) fetch(ctx context.Context, f *alertsource.Feed) (*gtfs.FeedMess
 		return nil, "", errors.New("not a GTFS-realtime feed: no header")
 	}
 	return &msg, resp.Header.Get("ETag"), nil
-}
-
-// input turns an alert into a transit notice.
-func input(a *gtfs.Alert) models.NoticeInput {
-	in := models.NoticeInput{Kind: models.NoticeTransit}
-	in.TitleEn, in.TitleZh = texts(a.GetHeaderText())
-	in.BodyEn, in.BodyZh = texts(a.GetDescriptionText())
-	if in.BodyEn == "" {
-		in.BodyEn = in.TitleEn
-	}
-	if in.BodyZh == "" {
-		in.BodyZh = in.TitleZh
-	}
-	var routes, stops []string
-	for _, e := range a.GetInformedEntity() {
-		if r := e.GetRouteId(); r != "" && !slices.Contains(routes, r) {
-			routes = append(routes, r)
-		}
-		if s := e.GetStopId(); s != "" && !slices.Contains(stops, s) {
-			stops = append(stops, s)
-		}
-	}
-	in.Routes, in.Stops = models.IDList(strings.Join(routes, ",")), models.IDList(strings.Join(stops, ","))
-	if c := a.GetCause().String(); slices.Contains(models.GTFSCauses(), c) {
-		in.Cause = c
-	}
-	if e := a.GetEffect().String(); slices.Contains(models.GTFSEffects(), e) {
-		in.Effect = e
-	}
-	if ps := a.GetActivePeriod(); len(ps) > 0 {
-		if s := ps[0].GetStart(); s > 0 {
-			t := time.Unix(int64(s), 0).UTC()
-			in.EffectiveAt = &t
-		}
-		if e := ps[len(ps)-1].GetEnd(); e > 0 {
-			t := time.Unix(int64(e), 0).UTC()
-			in.ExpiresAt = &t
-		}
-	}
-	return in
-}
-
-// texts picks the English and Chinese translations; an untagged one
-// counts as English.
-func texts(ts *gtfs.TranslatedString) (en, zh string) {
-	for _, t := range ts.GetTranslation() {
-		lang := strings.ToLower(t.GetLanguage())
-		switch {
-		case strings.HasPrefix(lang, "zh"):
-			if zh == "" {
-				zh = strings.TrimSpace(t.GetText())
-			}
-		case lang == "" || strings.HasPrefix(lang, "en"):
-			if en == "" {
-				en = strings.TrimSpace(t.GetText())
-			}
-		}
-	}
-	return truncate(en, 200), zh
-}
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
-}
-
-// hash fingerprints the alert in the stored shape, which does not change
-// with the API's JSON names, so hashes already stored still match.
-func hash(in models.NoticeInput) string {
-	b, _ := in.StoredJSON()
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }
 
 // poll is one poll of one feed.
