@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
+
 	"github.com/plazahq/plaza/models"
 )
 
