@@ -2,7 +2,6 @@ package alertsource_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
@@ -17,49 +16,22 @@ import (
 // at its input or its rows.
 func TestServiceAnswersOneRule(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
-		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		s, acc := a.AlertSources, f.Account
-		calls := []struct {
-			name string
-			perm models.Permission
-			call func(ctx context.Context, m *models.Member) error
-		}{
-			{"Of", models.PermView, func(ctx context.Context, m *models.Member) error {
+		calls := []apptest.Gated{
+			{Name: "Of", Perm: models.PermView, Call: func(ctx context.Context, m *models.Member) error {
 				_, err := s.Of(ctx, m, acc)
 				return err
 			}},
-			{"Save", models.PermPublish, func(ctx context.Context, m *models.Member) error {
+			{Name: "Save", Perm: models.PermPublish, Call: func(ctx context.Context, m *models.Member) error {
 				return s.Save(ctx, m, acc, alertsource.Input{URL: "ftp://not checked"})
 			}},
-			{"HeldChanges", models.PermView, func(ctx context.Context, m *models.Member) error {
+			{Name: "HeldChanges", Perm: models.PermView, Call: func(ctx context.Context, m *models.Member) error {
 				_, err := s.HeldChanges(ctx, m, acc)
 				return err
 			}},
 		}
-		outsiders := []struct {
-			who string
-			m   *models.Member
-		}{
-			{"no member", nil},
-			{"another organization's owner", &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}},
-			{"another organization's viewer", &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleViewer}},
-		}
-		for _, c := range calls {
-			for _, o := range outsiders {
-				if err := c.call(ctx, o.m); !errors.Is(err, models.ErrNotFound) {
-					t.Errorf("%s as %s: %v; want %v", c.name, o.who, err, models.ErrNotFound)
-				}
-			}
-			for _, r := range models.AllRoles() {
-				if r.Can(c.perm) {
-					continue
-				}
-				if err := c.call(ctx, f.Member(r)); !errors.Is(err, models.ErrForbidden) {
-					t.Errorf("%s as %s: %v; want %v", c.name, r, err, models.ErrForbidden)
-				}
-			}
-		}
+		apptest.AnswersOneRule(t, f, calls)
 	})
 }

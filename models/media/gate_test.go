@@ -2,7 +2,6 @@ package media_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
@@ -17,43 +16,17 @@ import (
 // or its rows.
 func TestServiceAnswersOneRule(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
-		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		s, acc := a.Media, f.Account
-		calls := []struct {
-			name string
-			call func(ctx context.Context, m *models.Member) error
-		}{
-			{"SetAvatar", func(ctx context.Context, m *models.Member) error { return s.SetAvatar(ctx, m, acc, nil) }},
-			{"AddProjectFile", func(ctx context.Context, m *models.Member) error {
+		calls := []apptest.Gated{
+			{Name: "SetAvatar", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error { return s.SetAvatar(ctx, m, acc, nil) }},
+			{Name: "AddProjectFile", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
 				_, err := s.AddProjectFile(ctx, m, acc, 1, "", "", nil)
 				return err
 			}},
-			{"DeleteProjectFile", func(ctx context.Context, m *models.Member) error { return s.DeleteProjectFile(ctx, m, acc, 1, 1) }},
+			{Name: "DeleteProjectFile", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error { return s.DeleteProjectFile(ctx, m, acc, 1, 1) }},
 		}
-		outsiders := []struct {
-			who string
-			m   *models.Member
-		}{
-			{"no member", nil},
-			{"another organization's owner", &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}},
-			{"another organization's viewer", &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleViewer}},
-		}
-		for _, c := range calls {
-			for _, o := range outsiders {
-				if err := c.call(ctx, o.m); !errors.Is(err, models.ErrNotFound) {
-					t.Errorf("%s as %s: %v; want %v", c.name, o.who, err, models.ErrNotFound)
-				}
-			}
-			for _, r := range models.AllRoles() {
-				if r.Can(models.PermWrite) {
-					continue
-				}
-				if err := c.call(ctx, f.Member(r)); !errors.Is(err, models.ErrForbidden) {
-					t.Errorf("%s as %s: %v; want %v", c.name, r, err, models.ErrForbidden)
-				}
-			}
-		}
+		apptest.AnswersOneRule(t, f, calls)
 	})
 }
