@@ -280,7 +280,7 @@ type Submission struct {
 func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in FeedbackInput) (*Submission, error) {
 	lim := s.Limits()
 	if in.Client != "" {
-		if err := s.take(ctx, lim.FeedbackPerClient, in.Client); err != nil {
+		if err := s.TakeLimit(ctx, lim.FeedbackPerClient, in.Client); err != nil {
 			return nil, err
 		}
 	}
@@ -310,7 +310,7 @@ func (s *Store) SubmitFeedback(ctx context.Context, p *PublicProject, in Feedbac
 	}
 	if key != "" {
 		f.ContactKey = &key
-		if err := s.spent(ctx, lim.FeedbackPerContact, key); err != nil {
+		if err := s.LimitSpent(ctx, lim.FeedbackPerContact, key); err != nil {
 			return nil, err
 		}
 	}
@@ -423,7 +423,7 @@ func (s *Store) PublishedFeedback(ctx context.Context, projectID int64, page Pag
 // Every report, of any comment, valid or not, counts against the
 // reporter's ReportPerClient.
 func (s *Store) ReportFeedback(ctx context.Context, projectID, feedbackID int64, reporter string) error {
-	if err := s.take(ctx, s.Limits().ReportPerClient, reporter); err != nil {
+	if err := s.TakeLimit(ctx, s.Limits().ReportPerClient, reporter); err != nil {
 		return err
 	}
 	return s.Tx(ctx, func(tx *Store) error {

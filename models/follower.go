@@ -121,11 +121,11 @@ var ErrChannelDisabled = errors.New("channel not enabled for this account")
 func (s *Store) RequestFollow(ctx context.Context, req FollowRequest) (*Follower, error) {
 	lim := s.Limits()
 	if req.Client != "" {
-		if err := s.take(ctx, lim.FollowPerClient, req.Client); err != nil {
+		if err := s.TakeLimit(ctx, lim.FollowPerClient, req.Client); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.take(ctx, lim.FollowPerAddress, addressSubject(req.Address)); err != nil {
+	if err := s.TakeLimit(ctx, lim.FollowPerAddress, AddressSubject(req.Address)); err != nil {
 		return nil, err
 	}
 	var v ValidationError

@@ -90,9 +90,10 @@ func AsLimit(err error) (*LimitError, bool) {
 	return l, ok
 }
 
-// take counts one event of subject against l, and refuses it past the
-// limit.
-func (s *Store) take(ctx context.Context, l Limit, subject string) error {
+// TakeLimit counts one event of subject against l, and refuses it past
+// the limit with a *LimitError. It is on Core so every domain applies the
+// same rules the same way.
+func (s Core) TakeLimit(ctx context.Context, l Limit, subject string) error {
 	ok, until, err := s.Hit(ctx, l.Key+":"+subject, l.Max, l.Window)
 	if err != nil {
 		return err
@@ -103,8 +104,8 @@ func (s *Store) take(ctx context.Context, l Limit, subject string) error {
 	return nil
 }
 
-// spent reports, without counting, whether subject has used up l.
-func (s *Store) spent(ctx context.Context, l Limit, subject string) error {
+// LimitSpent reports, without counting, whether subject has used up l.
+func (s Core) LimitSpent(ctx context.Context, l Limit, subject string) error {
 	blocked, until, err := s.Blocked(ctx, l.Key+":"+subject, l.Max)
 	if err != nil {
 		return err
@@ -115,9 +116,9 @@ func (s *Store) spent(ctx context.Context, l Limit, subject string) error {
 	return nil
 }
 
-// addressSubject is the subject of a typed e-mail address: its hash, so
+// AddressSubject is the subject of a typed e-mail address: its hash, so
 // the counters hold no addresses, and one address however it is spelled.
-func addressSubject(typed string) string {
+func AddressSubject(typed string) string {
 	email, ok := NormalizeEmail(typed)
 	if !ok {
 		email = typed

@@ -112,9 +112,9 @@ func (s *Store) LockedUntil(ctx context.Context, key string, b Backoff) (bool, t
 
 // Blocked reports whether key has used up limit events in its current
 // window, without counting a new one.
-func (s *Store) Blocked(ctx context.Context, key string, limit int) (bool, time.Time, error) {
+func (s Core) Blocked(ctx context.Context, key string, limit int) (bool, time.Time, error) {
 	var rl RateLimit
-	err := s.conn(ctx).Where("key = ? AND window_end > ?", key, s.Now()).Limit(1).Find(&rl).Error
+	err := s.Conn(ctx).Where("key = ? AND window_end > ?", key, s.Now()).Limit(1).Find(&rl).Error
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("rate limit %s: %w", key, err)
 	}
