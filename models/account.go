@@ -302,9 +302,9 @@ type DirectoryFilter struct {
 func (s *Store) Directory(ctx context.Context, f DirectoryFilter, page Page) ([]PublicAccount, int64, error) {
 	q := s.publicAccounts(ctx)
 	if t := strings.TrimSpace(f.Query); t != "" {
-		p := likePattern(strings.TrimPrefix(t, "@"))
-		q = q.Where("("+likeExpr("accounts.handle")+" OR "+likeExpr("accounts.name")+" OR "+likeExpr("accounts.name_zh")+
-			" OR "+likeExpr("accounts.bio_en")+" OR "+likeExpr("accounts.bio_zh")+" OR "+likeExpr("organizations.name")+")",
+		p := LikePattern(strings.TrimPrefix(t, "@"))
+		q = q.Where("("+LikeExpr("accounts.handle")+" OR "+LikeExpr("accounts.name")+" OR "+LikeExpr("accounts.name_zh")+
+			" OR "+LikeExpr("accounts.bio_en")+" OR "+LikeExpr("accounts.bio_zh")+" OR "+LikeExpr("organizations.name")+")",
 			p, p, p, p, p, p)
 	}
 	if validCategory(f.Category) {

@@ -78,7 +78,7 @@ func (b *Broadcast) Remaining() int64 {
 func (b *Broadcast) Emergency() bool { return b.Priority >= PriorityEmergency }
 
 // TagList is the audience's tags (none: every follower).
-func (b *Broadcast) TagList() []string { return splitList(b.AudienceTags) }
+func (b *Broadcast) TagList() []string { return SplitList(b.AudienceTags) }
 
 // Digest choices for e-mail followers.
 const (

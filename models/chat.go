@@ -42,7 +42,7 @@ func (s *Store) RecordTurn(ctx context.Context, in *ChatMessage, replies []ChatM
 	now := s.Now()
 	in.Direction, in.CreatedAt = "in", now
 	in.Body = cleanText(in.Body)
-	if tooLong(in.Body, MaxChatText) {
+	if TooLong(in.Body, MaxChatText) {
 		in.Body = string([]rune(in.Body)[:MaxChatText])
 	}
 	rows := make([]ChatMessage, 0, 1+len(replies))

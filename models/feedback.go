@@ -177,19 +177,19 @@ func (in FeedbackInput) validate(p *Project, questions []ProjectQuestion) (Feedb
 	} else if !slices.Contains(Stances(), in.Stance) {
 		v.Add("stance", "err.choose_one")
 	}
-	if tooLong(in.Comment, MaxComment) {
+	if TooLong(in.Comment, MaxComment) {
 		v.Add("comment", "feedback.err_comment_long")
 	}
-	if tooLong(in.Name, maxFeedbackName) {
+	if TooLong(in.Name, maxFeedbackName) {
 		v.Add("name", "err.too_long")
 	}
 	key, ok := ContactKey(in.Contact)
-	if tooLong(in.Contact, maxContact) || !ok {
+	if TooLong(in.Contact, maxContact) || !ok {
 		v.Add("contact", "feedback.err_contact")
 	}
 	if ds := p.DistrictList(); len(ds) > 0 && in.District != "" && !slices.Contains(ds, in.District) {
 		v.Add("district", "err.choose_one")
-	} else if tooLong(in.District, maxProjectDistrict) {
+	} else if TooLong(in.District, maxProjectDistrict) {
 		v.Add("district", "err.too_long")
 	}
 	if !in.Consent {
@@ -212,14 +212,14 @@ func (in FeedbackInput) validate(p *Project, questions []ProjectQuestion) (Feedb
 		}
 		switch q.Kind {
 		case QuestionText:
-			if len(given) > 1 || tooLong(given[0], maxAnswerText) {
+			if len(given) > 1 || TooLong(given[0], maxAnswerText) {
 				v.Add(field, "err.too_long")
 			}
 		case QuestionSingle, QuestionMultiple:
 			if q.Kind == QuestionSingle && len(given) > 1 {
 				v.Add(field, "err.choose_one")
 			}
-			values := lines(q.OptionsEn)
+			values := Lines(q.OptionsEn)
 			for _, g := range given {
 				if !slices.Contains(values, g) {
 					v.Add(field, "err.choose_one")

@@ -47,11 +47,11 @@ func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectI
 	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
 		// Contacts are searched only by those who may see them: a match
 		// would tell anyone else that the person answered.
-		pat := likePattern(f.Query)
+		pat := LikePattern(f.Query)
 		if m.Can(PermContacts) {
-			q = q.Where("("+likeExpr("comment")+" OR "+likeExpr("name")+" OR "+likeExpr("contact")+")", pat, pat, pat)
+			q = q.Where("("+LikeExpr("comment")+" OR "+LikeExpr("name")+" OR "+LikeExpr("contact")+")", pat, pat, pat)
 		} else {
-			q = q.Where("("+likeExpr("comment")+" OR "+likeExpr("name")+")", pat, pat)
+			q = q.Where("("+LikeExpr("comment")+" OR "+LikeExpr("name")+")", pat, pat)
 		}
 	}
 	var total int64
@@ -63,7 +63,7 @@ func (s *Store) OrgFeedback(ctx context.Context, m *Member, a *Account, projectI
 		Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list feedback: %w", err)
 	}
-	maskFeedbackContacts(m, out)
+	MaskFeedbackContacts(m, out)
 	return out, total, nil
 }
 
@@ -102,7 +102,7 @@ func (s *Store) OrgFeedbackItem(ctx context.Context, m *Member, a *Account, proj
 	if err := s.conn(ctx).Where("id = ? AND project_id = ?", id, p.ID).First(&f[0]).Error; err != nil {
 		return nil, notFound(err, "feedback")
 	}
-	maskFeedbackContacts(m, f[:])
+	MaskFeedbackContacts(m, f[:])
 	return &f[0], nil
 }
 
@@ -156,7 +156,7 @@ func (s *Store) ModerateFeedback(ctx context.Context, m *Member, a *Account, pro
 		case FeedbackSpam:
 			action = "feedback.spam"
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, projectTarget(a, p), "#"+strings.Join(list, " #"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, ProjectTarget(a, p), "#"+strings.Join(list, " #"))
 	})
 	return n, err
 }
@@ -168,7 +168,7 @@ func (s *Store) RespondToFeedback(ctx context.Context, m *Member, a *Account, pr
 		return nil, err
 	}
 	response = cleanText(response)
-	if tooLong(response, maxResponse) {
+	if TooLong(response, maxResponse) {
 		return nil, FieldError("response", "err.too_long")
 	}
 	var f *Feedback
@@ -233,7 +233,7 @@ func (s *Store) ExportFeedback(ctx context.Context, m *Member, a *Account, proje
 	if err := s.conn(ctx).Model(&Feedback{}).Where("project_id = ? AND revision_state = ?", p.ID, RevisionCurrent).Count(&total).Error; err != nil {
 		return fmt.Errorf("count feedback to export: %w", err)
 	}
-	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "feedback.export", projectTarget(a, p),
+	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "feedback.export", ProjectTarget(a, p),
 		fmt.Sprintf("%s (%d rows)", format, total)); err != nil {
 		return err
 	}

@@ -104,11 +104,11 @@ func (s *Store) followersOf(ctx context.Context, m *Member, a *Account, f Follow
 		q = q.Where("followers.created_at < ?", f.To.UTC())
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
-		p := likePattern(t)
+		p := LikePattern(t)
 		if m.Can(PermContacts) {
-			q = q.Where("("+likeExpr("followers.address")+" OR "+likeExpr("followers.name")+")", p, p)
+			q = q.Where("("+LikeExpr("followers.address")+" OR "+LikeExpr("followers.name")+")", p, p)
 		} else {
-			q = q.Where(likeExpr("followers.name"), p)
+			q = q.Where(LikeExpr("followers.name"), p)
 		}
 	}
 	return q.Session(&gorm.Session{})
@@ -137,7 +137,7 @@ func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f Foll
 	if err := s.loadTags(ctx, out); err != nil {
 		return nil, 0, err
 	}
-	maskFollowers(m, out)
+	MaskFollowers(m, out)
 	return out, total, nil
 }
 

@@ -124,10 +124,10 @@ func (s *Store) Inbox(ctx context.Context, m *Member, a *Account, f InboxFilter)
 		q = q.Where("c.status = ?", ConversationOpen)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
-		p := likePattern(t)
-		q = q.Where("("+likeExpr("c.address")+" OR "+likeExpr("COALESCE(f.name, '')")+
+		p := LikePattern(t)
+		q = q.Where("("+LikeExpr("c.address")+" OR "+LikeExpr("COALESCE(f.name, '')")+
 			" OR EXISTS (SELECT 1 FROM chat_messages cm WHERE cm.account_id = c.account_id AND cm.channel = c.channel"+
-			" AND cm.address = c.address AND "+likeExpr("cm.body")+"))", p, p, p)
+			" AND cm.address = c.address AND "+LikeExpr("cm.body")+"))", p, p, p)
 	}
 	var total int64
 	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
@@ -211,7 +211,7 @@ func (s *Store) ValidateReply(m *Member, c *Conversation, text string) (string, 
 	if text == "" {
 		return "", FieldError("text", "err.required")
 	}
-	if tooLong(text, MaxChatText) {
+	if TooLong(text, MaxChatText) {
 		return "", FieldError("text", "inbox.err_too_long")
 	}
 	if c.ReplyClosed(s.Now()) {

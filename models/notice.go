@@ -134,11 +134,11 @@ func (n *Notice) Live() bool { return n.Status == NoticePublished || n.Status ==
 func (n *Notice) Editable() bool { return n.Status == NoticeDraft || n.Status == NoticeScheduled }
 
 // RouteList, StopList and TagList split the comma-separated columns.
-func (n *Notice) RouteList() []string { return splitList(n.Routes) }
-func (n *Notice) StopList() []string  { return splitList(n.Stops) }
-func (n *Notice) TagList() []string   { return splitList(n.AudienceTags) }
+func (n *Notice) RouteList() []string { return SplitList(n.Routes) }
+func (n *Notice) StopList() []string  { return SplitList(n.Stops) }
+func (n *Notice) TagList() []string   { return SplitList(n.AudienceTags) }
 
-func splitList(s string) []string {
+func SplitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -182,8 +182,8 @@ func (s *Store) OrgNotices(ctx context.Context, m *Member, a *Account, f NoticeF
 		q = q.Where("status = ?", f.Status)
 	}
 	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
-		p := likePattern(f.Query)
-		q = q.Where("("+likeExpr("title_en")+" OR "+likeExpr("title_zh")+")", p, p)
+		p := LikePattern(f.Query)
+		q = q.Where("("+LikeExpr("title_en")+" OR "+LikeExpr("title_zh")+")", p, p)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -216,7 +216,7 @@ func (s *Store) CreateNotice(ctx context.Context, m *Member, a *Account, in Noti
 		if err := tx.conn(ctx).Create(n).Error; err != nil {
 			return fmt.Errorf("create notice: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.create", noticeTarget(a, n), n.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.create", NoticeTarget(a, n), n.Title("en"))
 	})
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func (s *Store) CreateNotice(ctx context.Context, m *Member, a *Account, in Noti
 	return n, nil
 }
 
-func noticeTarget(a *Account, n *Notice) string { return fmt.Sprintf("@%s notice %d", a.Handle, n.ID) }
+func NoticeTarget(a *Account, n *Notice) string { return fmt.Sprintf("@%s notice %d", a.Handle, n.ID) }
 
 // lockNotice re-reads the notice inside a transaction, holding its row on
 // PostgreSQL so that two editors' lifecycle changes run one after the
@@ -270,7 +270,7 @@ func (s *Store) SaveNotice(ctx context.Context, m *Member, a *Account, id int64,
 		if err := tx.conn(ctx).Save(n).Error; err != nil {
 			return fmt.Errorf("save notice: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.edit", noticeTarget(a, n), n.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.edit", NoticeTarget(a, n), n.Title("en"))
 	})
 	if err != nil {
 		return nil, err
@@ -296,7 +296,7 @@ func (s *Store) DeleteNotice(ctx context.Context, m *Member, a *Account, id int6
 		if res.RowsAffected == 0 {
 			return FieldError("status", "notices.err_only_drafts_deleted")
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.delete", noticeTarget(a, n), n.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.delete", NoticeTarget(a, n), n.Title("en"))
 	})
 }
 
@@ -331,7 +331,7 @@ func (s *Store) PublishNotice(ctx context.Context, m *Member, a *Account, id int
 			if err := tx.conn(ctx).Save(n).Error; err != nil {
 				return fmt.Errorf("schedule notice: %w", err)
 			}
-			return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.schedule", noticeTarget(a, n), n.PublishAt.Format(time.RFC3339))
+			return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.schedule", NoticeTarget(a, n), n.PublishAt.Format(time.RFC3339))
 		}
 		b, err = tx.publish(ctx, a, n, m.User.ID)
 		return err
@@ -358,7 +358,7 @@ func (s *Store) publish(ctx context.Context, a *Account, n *Notice, userID int64
 	if err != nil {
 		return nil, err
 	}
-	return b, s.Audit(ctx, a.OrganizationID, userID, "notice.publish", noticeTarget(a, n), n.Title("en"))
+	return b, s.Audit(ctx, a.OrganizationID, userID, "notice.publish", NoticeTarget(a, n), n.Title("en"))
 }
 
 // Unschedule turns a scheduled notice back into a draft.
@@ -380,7 +380,7 @@ func (s *Store) Unschedule(ctx context.Context, m *Member, a *Account, id int64)
 			return FieldError("status", "notices.err_not_scheduled")
 		}
 		n.Status, n.PublishAt = NoticeDraft, nil
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.unschedule", noticeTarget(a, n), n.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.unschedule", NoticeTarget(a, n), n.Title("en"))
 	})
 	if err != nil {
 		return nil, err
@@ -421,7 +421,7 @@ func (s *Store) UpdateNotice(ctx context.Context, m *Member, a *Account, id int6
 		if b, err = tx.startBroadcast(ctx, n, KindUpdate, m.User.ID); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.update", noticeTarget(a, n), fmt.Sprintf("revision %d", n.Revision))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.update", NoticeTarget(a, n), fmt.Sprintf("revision %d", n.Revision))
 	})
 	if err != nil {
 		return nil, nil, err
@@ -467,7 +467,7 @@ func (s *Store) EndNotice(ctx context.Context, m *Member, a *Account, id int64, 
 		if how == EndAllClear {
 			action = "notice.all_clear"
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, noticeTarget(a, n), n.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, NoticeTarget(a, n), n.Title("en"))
 	})
 	if err != nil {
 		return nil, nil, err

@@ -43,7 +43,7 @@ func (s *Store) ExpireNotice(ctx context.Context, m *Member, a *Account, id int6
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.expire", noticeTarget(a, n), n.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.expire", NoticeTarget(a, n), n.Title("en"))
 	})
 }
 

@@ -81,7 +81,7 @@ func ValidateNotice(in NoticeInput, publish bool, now time.Time) (NoticeInput, e
 type IDList string
 
 // List is the ids, without empty ones.
-func (l IDList) List() []string { return splitList(string(l)) }
+func (l IDList) List() []string { return SplitList(string(l)) }
 
 // MarshalJSON writes an array, [] when empty (never null).
 func (l IDList) MarshalJSON() ([]byte, error) {
@@ -231,7 +231,7 @@ func (in NoticeInput) apply(n *Notice) {
 	n.CapCategory, n.CapEvent, n.AreaDesc = in.CapCategory, in.CapEvent, in.AreaDesc
 	n.Urgency, n.Severity, n.Certainty = in.Urgency, in.Severity, in.Certainty
 	n.Routes, n.Stops, n.Cause, n.Effect = string(in.Routes), string(in.Stops), in.Cause, in.Effect
-	n.EffectiveAt, n.ExpiresAt, n.PublishAt = utcPtr(in.EffectiveAt), utcPtr(in.ExpiresAt), utcPtr(in.PublishAt)
+	n.EffectiveAt, n.ExpiresAt, n.PublishAt = UTCPtr(in.EffectiveAt), UTCPtr(in.ExpiresAt), UTCPtr(in.PublishAt)
 	n.AudienceTags = strings.Join(in.Tags, ",")
 }
 
@@ -245,7 +245,7 @@ func (n *Notice) Input() NoticeInput {
 	}
 }
 
-func utcPtr(t *time.Time) *time.Time {
+func UTCPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}

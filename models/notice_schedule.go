@@ -90,7 +90,7 @@ func (s *Store) ExpireDue(ctx context.Context) (int, error) {
 			if a == nil {
 				return fmt.Errorf("account %d of notice %d: %w", n.AccountID, n.ID, ErrNotFound)
 			}
-			if err := tx.Audit(ctx, a.OrganizationID, 0, "notice.expire", noticeTarget(a, n), n.Title("en")); err != nil {
+			if err := tx.Audit(ctx, a.OrganizationID, 0, "notice.expire", NoticeTarget(a, n), n.Title("en")); err != nil {
 				return err
 			}
 		}

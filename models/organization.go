@@ -144,7 +144,7 @@ type OrgSummary struct {
 func (s *Store) ListOrganizations(ctx context.Context, q string, page Page) ([]OrgSummary, int64, error) {
 	base := s.conn(ctx).Model(&Organization{})
 	if q = strings.TrimSpace(q); q != "" {
-		base = base.Where(likeExpr("name"), likePattern(q))
+		base = base.Where(LikeExpr("name"), LikePattern(q))
 	}
 	base = base.Session(&gorm.Session{})
 	var total int64

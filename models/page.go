@@ -27,14 +27,14 @@ func (p Page) Offset() int {
 	return (p.Number - 1) * p.Limit()
 }
 
-// likePattern turns user text into a lower-case LIKE pattern that matches
+// LikePattern turns user text into a lower-case LIKE pattern that matches
 // it anywhere, with LIKE's wildcards taken literally.
-func likePattern(q string) string {
+func LikePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(strings.ToLower(q)) + "%"
 }
 
-// likeExpr is a case-insensitive "contains" condition on col for a
-// likePattern argument; ESCAPE is spelled out because SQLite has no default
+// LikeExpr is a case-insensitive "contains" condition on col for a
+// LikePattern argument; ESCAPE is spelled out because SQLite has no default
 // escape character.
-func likeExpr(col string) string { return "LOWER(" + col + ") LIKE ? ESCAPE '\\'" }
+func LikeExpr(col string) string { return "LOWER(" + col + ") LIKE ? ESCAPE '\\'" }

@@ -43,9 +43,9 @@ func ContactFor(m *Member, s string) string {
 	return MaskContact(s)
 }
 
-// maskFollowers masks the addresses of fs for a member without
+// MaskFollowers masks the addresses of fs for a member without
 // PermContacts.
-func maskFollowers(m *Member, fs []Follower) {
+func MaskFollowers(m *Member, fs []Follower) {
 	if m.Can(PermContacts) {
 		return
 	}
@@ -54,10 +54,10 @@ func maskFollowers(m *Member, fs []Follower) {
 	}
 }
 
-// maskFeedbackContacts masks the contacts citizens left with fs for a
+// MaskFeedbackContacts masks the contacts citizens left with fs for a
 // member without PermContacts (the normalized key goes too: it is the
 // same contact).
-func maskFeedbackContacts(m *Member, fs []Feedback) {
+func MaskFeedbackContacts(m *Member, fs []Feedback) {
 	if m.Can(PermContacts) {
 		return
 	}

@@ -92,7 +92,7 @@ func (p *Project) HasLanguage(lang string) bool {
 }
 
 // DistrictList is the districts the form offers, if staff listed any.
-func (p *Project) DistrictList() []string { return lines(p.Districts) }
+func (p *Project) DistrictList() []string { return Lines(p.Districts) }
 
 // HasLocation reports whether the project has coordinates.
 func (p *Project) HasLocation() bool { return p.Latitude != nil && p.Longitude != nil }
@@ -109,7 +109,7 @@ func (p *Project) NotYetOpen(now time.Time) bool {
 	return p.Status == ProjectConsultation && p.OpensAt != nil && now.Before(*p.OpensAt)
 }
 
-func lines(s string) []string {
+func Lines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -158,7 +158,7 @@ func cleanText(s string) string {
 	}, s))
 }
 
-func tooLong(s string, n int) bool { return len([]rune(s)) > n }
+func TooLong(s string, n int) bool { return len([]rune(s)) > n }
 
 func (in ProjectInput) validate() (ProjectInput, error) {
 	var v ValidationError
@@ -173,20 +173,20 @@ func (in ProjectInput) validate() (ProjectInput, error) {
 		suffix               string
 		title, summary, body string
 	}{{"en", in.TitleEn, in.SummaryEn, in.BodyEn}, {"zh", in.TitleZh, in.SummaryZh, in.BodyZh}} {
-		if tooLong(l.title, maxProjectTitle) {
+		if TooLong(l.title, maxProjectTitle) {
 			v.Add("title_"+l.suffix, "err.too_long")
 		}
-		if tooLong(l.summary, maxProjectSummary) {
+		if TooLong(l.summary, maxProjectSummary) {
 			v.Add("summary_"+l.suffix, "err.too_long")
 		}
-		if tooLong(l.body, maxProjectBody) {
+		if TooLong(l.body, maxProjectBody) {
 			v.Add("body_"+l.suffix, "err.too_long")
 		}
 		if l.title == "" && (l.summary != "" || l.body != "") {
 			v.Add("title_"+l.suffix, "projects.err_text_without_title")
 		}
 	}
-	if tooLong(in.Address, maxProjectSummary) {
+	if TooLong(in.Address, maxProjectSummary) {
 		v.Add("address", "err.too_long")
 	}
 	if (in.Latitude == nil) != (in.Longitude == nil) {
@@ -205,10 +205,10 @@ func (in ProjectInput) validate() (ProjectInput, error) {
 	if in.BudgetCurrency != "" && (len(in.BudgetCurrency) != 3 || strings.IndexFunc(in.BudgetCurrency, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0) {
 		v.Add("budget_currency", "projects.err_currency")
 	}
-	ds := lines(in.Districts)
+	ds := Lines(in.Districts)
 	var clean []string
 	for _, d := range ds {
-		if tooLong(d, maxProjectDistrict) {
+		if TooLong(d, maxProjectDistrict) {
 			v.Add("districts", "err.too_long")
 		}
 		if !slices.Contains(clean, d) {
@@ -219,7 +219,7 @@ func (in ProjectInput) validate() (ProjectInput, error) {
 		v.Add("districts", "projects.err_too_many_districts")
 	}
 	in.Districts = strings.Join(clean, "\n")
-	in.OpensAt, in.ClosesAt = utcPtr(in.OpensAt), utcPtr(in.ClosesAt)
+	in.OpensAt, in.ClosesAt = UTCPtr(in.OpensAt), UTCPtr(in.ClosesAt)
 	if in.OpensAt != nil && in.ClosesAt != nil && !in.ClosesAt.After(*in.OpensAt) {
 		v.Add("closes_at", "projects.err_closes_before_opens")
 	}
@@ -344,7 +344,7 @@ func (s *Store) CreateProject(ctx context.Context, m *Member, a *Account, in Pro
 		if err := tx.conn(ctx).Create(ev).Error; err != nil {
 			return fmt.Errorf("create project event: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.create", projectTarget(a, p), "")
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.create", ProjectTarget(a, p), "")
 	})
 	if err != nil {
 		return nil, err
@@ -352,7 +352,7 @@ func (s *Store) CreateProject(ctx context.Context, m *Member, a *Account, in Pro
 	return p, nil
 }
 
-func projectTarget(a *Account, p *Project) string {
+func ProjectTarget(a *Account, p *Project) string {
 	return fmt.Sprintf("@%s project %d", a.Handle, p.ID)
 }
 
@@ -379,7 +379,7 @@ func (s *Store) SaveProject(ctx context.Context, m *Member, a *Account, id int64
 		if err := tx.conn(ctx).Save(p).Error; err != nil {
 			return fmt.Errorf("save project: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.update", projectTarget(a, p), "")
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.update", ProjectTarget(a, p), "")
 	})
 	if err != nil {
 		return nil, err
@@ -407,10 +407,10 @@ func (s *Store) SetProjectStatus(ctx context.Context, m *Member, a *Account, id 
 		v.Add("status", "err.choose_one")
 	}
 	ch.NoteEn, ch.NoteZh = cleanText(ch.NoteEn), cleanText(ch.NoteZh)
-	if tooLong(ch.NoteEn, maxProjectSummary) {
+	if TooLong(ch.NoteEn, maxProjectSummary) {
 		v.Add("note_en", "err.too_long")
 	}
-	if tooLong(ch.NoteZh, maxProjectSummary) {
+	if TooLong(ch.NoteZh, maxProjectSummary) {
 		v.Add("note_zh", "err.too_long")
 	}
 	ch.On = strings.TrimSpace(ch.On)
@@ -440,7 +440,7 @@ func (s *Store) SetProjectStatus(ctx context.Context, m *Member, a *Account, id 
 		if err := tx.conn(ctx).Create(ev).Error; err != nil {
 			return fmt.Errorf("add project event: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.status", projectTarget(a, p), from+" → "+ch.Status)
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.status", ProjectTarget(a, p), from+" → "+ch.Status)
 	})
 	if err != nil {
 		return nil, err
@@ -465,7 +465,7 @@ func (s *Store) DeleteProjectEvent(ctx context.Context, m *Member, a *Account, p
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("project event: %w", ErrNotFound)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.event_delete", projectTarget(a, p), "")
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.event_delete", ProjectTarget(a, p), "")
 	})
 }
 
@@ -476,10 +476,10 @@ func (s *Store) SetProjectResult(ctx context.Context, m *Member, a *Account, id 
 	}
 	en, zh = cleanText(en), cleanText(zh)
 	var v ValidationError
-	if tooLong(en, maxProjectBody) {
+	if TooLong(en, maxProjectBody) {
 		v.Add("result_en", "err.too_long")
 	}
-	if tooLong(zh, maxProjectBody) {
+	if TooLong(zh, maxProjectBody) {
 		v.Add("result_zh", "err.too_long")
 	}
 	if err := v.Err(); err != nil {
@@ -500,7 +500,7 @@ func (s *Store) SetProjectResult(ctx context.Context, m *Member, a *Account, id 
 		if err := tx.conn(ctx).Model(p).Updates(map[string]any{"result_en": en, "result_zh": zh, "result_at": p.ResultAt, "updated_at": now}).Error; err != nil {
 			return fmt.Errorf("save project summary: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.summary", projectTarget(a, p), "")
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.summary", ProjectTarget(a, p), "")
 	})
 	if err != nil {
 		return nil, err
@@ -529,7 +529,7 @@ func (s *Store) DeleteProject(ctx context.Context, m *Member, a *Account, id int
 		if err := tx.conn(ctx).Delete(p).Error; err != nil {
 			return fmt.Errorf("delete project: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.delete", projectTarget(a, p), p.Title("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.delete", ProjectTarget(a, p), p.Title("en"))
 	})
 }
 

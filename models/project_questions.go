@@ -46,7 +46,7 @@ type Choice struct {
 
 // Choices lists the options in lang.
 func (q *ProjectQuestion) Choices(lang string) []Choice {
-	en, zh := lines(q.OptionsEn), lines(q.OptionsZh)
+	en, zh := Lines(q.OptionsEn), Lines(q.OptionsZh)
 	out := make([]Choice, len(en))
 	for i, v := range en {
 		out[i] = Choice{Value: v, Label: v}
@@ -80,13 +80,13 @@ func (s *Store) AddProjectQuestion(ctx context.Context, m *Member, a *Account, p
 	if in.LabelEn == "" && in.LabelZh == "" {
 		v.Add("q_label_en", "projects.err_question_label")
 	}
-	if tooLong(in.LabelEn, maxQuestionText) {
+	if TooLong(in.LabelEn, maxQuestionText) {
 		v.Add("q_label_en", "err.too_long")
 	}
-	if tooLong(in.LabelZh, maxQuestionText) {
+	if TooLong(in.LabelZh, maxQuestionText) {
 		v.Add("q_label_zh", "err.too_long")
 	}
-	en, zh := lines(cleanText(in.OptionsEn)), lines(cleanText(in.OptionsZh))
+	en, zh := Lines(cleanText(in.OptionsEn)), Lines(cleanText(in.OptionsZh))
 	if in.Kind == QuestionText {
 		en, zh = nil, nil
 	} else if in.Kind != "" {
@@ -97,7 +97,7 @@ func (s *Store) AddProjectQuestion(ctx context.Context, m *Member, a *Account, p
 			v.Add("q_options_zh", "projects.err_options_match")
 		}
 		for _, o := range append(slices.Clone(en), zh...) {
-			if tooLong(o, 100) {
+			if TooLong(o, 100) {
 				v.Add("q_options_en", "err.too_long")
 			}
 		}
@@ -126,7 +126,7 @@ func (s *Store) AddProjectQuestion(ctx context.Context, m *Member, a *Account, p
 		if err := tx.conn(ctx).Create(q).Error; err != nil {
 			return fmt.Errorf("add question: %w", err)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.question_add", projectTarget(a, p), q.Label("en"))
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.question_add", ProjectTarget(a, p), q.Label("en"))
 	})
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (s *Store) DeleteProjectQuestion(ctx context.Context, m *Member, a *Account
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("question: %w", ErrNotFound)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.question_delete", projectTarget(a, p), "")
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.question_delete", ProjectTarget(a, p), "")
 	})
 }
 
