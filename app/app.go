@@ -112,7 +112,8 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // domain that deletes a project's files with the project, and the
 // follow-code domain the follower filters and histories read scenes from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
-	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
+	jobs := models.Jobs(inserter)
+	store := models.NewStore(db, nil).WithQueue(jobs).WithBroadcaster(broadcast.NewStarter(jobs, nil))
 	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
 }
 
@@ -188,7 +189,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
-	sources := alertsource.New(store.Core, inserter, store)
+	sources := alertsource.New(store.Core, models.Jobs(inserter), store)
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)

@@ -5,6 +5,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -56,6 +57,23 @@ type Job = interface{ Kind() string }
 // so the job exists exactly when the change does.
 type Enqueuer interface {
 	Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind() string }) error
+}
+
+// TxQueue is the job queue as package queue gives it: it joins a
+// database/sql transaction and knows nothing of gorm.
+type TxQueue interface {
+	Enqueue(ctx context.Context, tx *sql.Tx, job interface{ Kind() string }) error
+}
+
+// Jobs adapts q to Enqueuer: it finds the database/sql transaction under
+// gorm's, so a job commits or rolls back with the change that causes it.
+func Jobs(q TxQueue) Enqueuer { return jobQueue{q} }
+
+type jobQueue struct{ q TxQueue }
+
+func (j jobQueue) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind() string }) error {
+	sqlTx, _ := database.SQLTx(tx)
+	return j.q.Enqueue(ctx, sqlTx, job)
 }
 
 // WithQueue returns a store that enqueues background jobs on q.

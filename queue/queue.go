@@ -18,7 +18,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
-	"gorm.io/gorm"
 
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/jobs"
@@ -66,13 +65,14 @@ func NewInserter(db *database.DB) (*Inserter, error) {
 // transaction: a job must commit or roll back with its cause.
 var ErrNoTransaction = errors.New("enqueue needs a transaction")
 
-// Enqueue adds job inside the gorm transaction tx.
-func (i *Inserter) Enqueue(ctx context.Context, tx *gorm.DB, job interface{ Kind() string }) error {
-	sqlTx, ok := database.SQLTx(tx)
-	if !ok {
+// Enqueue adds job inside the transaction tx (nil: ErrNoTransaction).
+// The models reach it through models.Jobs, which finds the transaction
+// under gorm's: the queue itself knows nothing of gorm.
+func (i *Inserter) Enqueue(ctx context.Context, tx *sql.Tx, job interface{ Kind() string }) error {
+	if tx == nil {
 		return ErrNoTransaction
 	}
-	if _, err := i.client.InsertTx(ctx, sqlTx, job, InsertOpts(job)); err != nil {
+	if _, err := i.client.InsertTx(ctx, tx, job, InsertOpts(job)); err != nil {
 		return fmt.Errorf("enqueue %s: %w", job.Kind(), err)
 	}
 	return nil
