@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
@@ -203,4 +205,36 @@ func rawAPI(t *testing.T, a *apptest.App, token, method, path string) *http.Resp
 	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	return res
+}
+
+// TestOpenAPIDocumentsOutages: every operation of the published document
+// lists the 503 the API answers when the database fails under it (above),
+// with its Retry-After header, so a client generated from the document
+// knows to retry rather than treat it as an unknown failure.
+func TestOpenAPIDocumentsOutages(t *testing.T) {
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops++
+			r := op.Responses.Status(http.StatusServiceUnavailable)
+			if r == nil || r.Value == nil {
+				t.Errorf("%s %s: no 503 response documented", method, path)
+				continue
+			}
+			if r.Value.Headers["Retry-After"] == nil || r.Value.Content.Get("application/json") == nil {
+				t.Errorf("%s %s: the 503 response lacks Retry-After or its JSON error body", method, path)
+			}
+		}
+	}
+	if ops < 10 {
+		t.Fatalf("found only %d operations in openapi.json", ops)
+	}
 }
