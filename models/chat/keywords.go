@@ -133,7 +133,7 @@ func (s *Service) DeleteChatKeyword(ctx context.Context, m *models.Member, a *mo
 	})
 }
 
-// SetChatWelcome sets the message new chat followers get (” for the
+// SetChatWelcome sets the message new chat followers get (empty for the
 // default). The text is the account's (Accounts writes it); the chat
 // endpoints, which keep the account, read it again (Channels).
 func (s *Service) SetChatWelcome(ctx context.Context, m *models.Member, a *models.Account, en, zh string) error {
