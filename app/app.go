@@ -14,8 +14,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/plazahq/plaza/bridge/router"
-
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -24,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge/email"
+	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/bridge/wechat"
