@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/plazahq/plaza/bridge/router"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge/email"
+	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/bridge/wechat"
@@ -34,6 +34,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/outbound"
@@ -72,6 +73,9 @@ type App struct {
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
 	FollowCodes *followcode.Service
+	// Chats is the chat domain: messages with followers, the staff
+	// inbox, keyword replies and the welcome message.
+	Chats *chat.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -110,11 +114,14 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // NewStore builds the models' store with the job queue and the broadcast
 // starter, as every command that publishes notices needs it, the media
 // domain that deletes a project's files with the project, and the
-// follow-code domain the follower filters and histories read scenes from.
+// follow-code domain the follower filters and histories read scenes from,
+// and the chat domain that erasing a follower ends their conversation
+// in progress through.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	jobs := models.Jobs(inserter)
 	store := models.NewStore(db, nil).WithQueue(jobs).WithBroadcaster(broadcast.NewStarter(jobs, nil))
-	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
+	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core)).
+		WithChatSessions(chat.New(store.Core, store, store, store))
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -146,6 +153,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		return nil, err
 	}
 	store = store.WithSealer(box).WithLimits(Limits(cfg))
+	// One chat service for the router, the studio and WeChat: it caches
+	// the keyword lists, which a change through the studio must clear.
+	chats := chat.New(store.Core, store, store, store)
 	key, err := store.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -164,7 +174,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// past it.
 	staffTyped := outbound.NewClient(cfg.Outbound)
 	hooks := webhook.New(webhookEndpoints{store}, staffTyped)
-	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), store)
+	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), wechatReads{store: store, chats: chats})
 	tg := telegram.NewChannel(telegram.NewClient(cfg.TelegramAPI, nil), store)
 	channels := opts.Channels
 	if channels == nil {
@@ -192,7 +202,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	sources := alertsource.New(store.Core, models.Jobs(inserter), store)
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
-	a.FollowCodes = followcode.New(store.Core)
+	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -220,9 +230,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, chats, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
+		Chats:        chats,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
@@ -274,6 +285,22 @@ func (w webhookEndpoints) WebhookEndpoint(ctx context.Context, accountID int64) 
 		return "", nil, webhook.ErrNotConfigured
 	}
 	return u, secret, err
+}
+
+// wechatReads gives the WeChat channel the account's credentials and when
+// each person last wrote (the 48-hour reply window), which the chat
+// domain knows.
+type wechatReads struct {
+	store *models.Store
+	chats *chat.Service
+}
+
+func (w wechatReads) CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error) {
+	return w.store.CachedChatSettings(ctx, accountID, channel)
+}
+
+func (w wechatReads) LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error) {
+	return w.chats.LastInbounds(ctx, accountID, channel, addresses)
 }
 
 // Start runs the background workers (and, on the instance elected leader,

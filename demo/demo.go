@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 )
 
@@ -455,8 +456,10 @@ func chatChannels(ctx context.Context, store *models.Store, owner *models.Member
 	res.Chat = c
 	// Two questions waiting in the inbox, through the router as if the
 	// platforms had posted them (their fixed ids make a second run a
-	// no-op). The askers do not follow, so the follower counts stay.
-	r := router.New(store, res.BaseURL)
+	// no-op). The askers do not follow, so the follower counts stay. The
+	// router's own chat service will do: its keyword cache is not shared
+	// with anything that changes keywords.
+	r := router.New(store, chat.New(store.Core, store, store, store), res.BaseURL)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

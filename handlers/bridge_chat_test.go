@@ -137,7 +137,7 @@ func TestWeChatCallback(t *testing.T) {
 		}
 
 		// A keyword staff set answers by itself.
-		if err := a.Store.AddChatKeyword(context.Background(), f.Member(models.RoleEditor), f.Account,
+		if err := a.Chats.AddChatKeyword(context.Background(), f.Member(models.RoleEditor), f.Account,
 			models.ChatKeyword{Keyword: "Fare", Match: models.MatchContains, Reply: "A single ride is 2 yuan."}); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -19,6 +20,7 @@ import (
 // welcome message and keyword replies.
 type chatSettings struct {
 	store    *models.Store
+	chats    *chat.Service
 	baseURL  string
 	channels map[string]ChatChannel
 	log      *slog.Logger
@@ -35,7 +37,7 @@ type webhookConnector interface {
 }
 
 func registerChat(acc accountRoutes, s *studio) {
-	h := &chatSettings{store: s.store, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat, log: s.log}
+	h := &chatSettings{store: s.store, chats: s.chats, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat, log: s.log}
 	write := need(models.PermWrite)
 	acc.GET("/chat", h.show, write)
 	acc.POST("/chat/wechat", h.saveWeChat, write)
@@ -61,7 +63,7 @@ func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account)
 	if err != nil {
 		return nil, err
 	}
-	kws, err := h.store.ChatKeywords(ctx, a.ID)
+	kws, err := h.chats.ChatKeywords(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +192,7 @@ func (h *chatSettings) connectTelegram(c echo.Context) error {
 func (h *chatSettings) saveWelcome(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	en, zh := c.FormValue("welcome_en"), c.FormValue("welcome_zh")
-	if err := h.store.SetChatWelcome(c.Request().Context(), m, a, en, zh); err != nil {
+	if err := h.chats.SetChatWelcome(c.Request().Context(), m, a, en, zh); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.WelcomeEn, f.WelcomeZh, f.Form = en, zh, "welcome" })
 	}
 	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
@@ -199,7 +201,7 @@ func (h *chatSettings) saveWelcome(c echo.Context) error {
 func (h *chatSettings) addKeyword(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	k := models.ChatKeyword{Keyword: c.FormValue("keyword"), Match: c.FormValue("match"), Lang: c.FormValue("lang"), Reply: c.FormValue("reply")}
-	if err := h.store.AddChatKeyword(c.Request().Context(), m, a, k); err != nil {
+	if err := h.chats.AddChatKeyword(c.Request().Context(), m, a, k); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.NewKeyword, f.Form = k, "keyword" })
 	}
 	return redirect(c, paths.Chat(m.Org.ID, a.Handle)+"#keywords", "chat.keyword_added")
@@ -211,7 +213,7 @@ func (h *chatSettings) deleteKeyword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteChatKeyword(c.Request().Context(), m, a, id); err != nil {
+	if err := h.chats.DeleteChatKeyword(c.Request().Context(), m, a, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Chat(m.Org.ID, a.Handle)+"#keywords", "chat.keyword_deleted")

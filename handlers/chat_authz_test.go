@@ -16,10 +16,10 @@ func chatRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	ctx := context.Background()
 	msg := &models.ChatMessage{AccountID: f.Account.ID, Channel: models.ChannelWebhook, Address: "+15550100", Direction: "in",
 		Body: "Is the lift fixed?", CreatedAt: a.Store.Now()}
-	if err := a.Store.TouchConversation(ctx, msg, true); err != nil {
+	if err := a.Chats.TouchConversation(ctx, a.Store.Core, msg, true); err != nil {
 		t.Fatal(err)
 	}
-	list, _, err := a.Store.Inbox(ctx, f.Member(models.RoleOwner), f.Account, models.InboxFilter{Status: "all"})
+	list, _, err := a.Chats.Inbox(ctx, f.Member(models.RoleOwner), f.Account, models.InboxFilter{Status: "all"})
 	if err != nil || len(list) == 0 {
 		t.Fatalf("inbox: %v", err)
 	}

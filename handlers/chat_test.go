@@ -102,11 +102,11 @@ func TestChatSettingsPage(t *testing.T) {
 		if !strings.Contains(r.Body, "票价") {
 			t.Fatalf("keyword list: %s", r)
 		}
-		kws, _ := a.Store.ChatKeywords(context.Background(), f.Account.ID)
+		kws, _ := a.Chats.ChatKeywords(context.Background(), f.Account.ID)
 		if r := c.Post(fmt.Sprintf("%s/keywords/%d/delete", page, kws[0].ID), nil); r.Status != 303 {
 			t.Fatalf("delete keyword: %s", r)
 		}
-		if kws, _ := a.Store.ChatKeywords(context.Background(), f.Account.ID); len(kws) != 0 {
+		if kws, _ := a.Chats.ChatKeywords(context.Background(), f.Account.ID); len(kws) != 0 {
 			t.Fatal("keyword not deleted")
 		}
 		// Moderators and viewers do not manage channels.
@@ -143,7 +143,7 @@ func TestInbox(t *testing.T) {
 		if r := c.Get(inbox + "?q=umbrella"); !strings.Contains(r.Body, "oOld") || strings.Contains(r.Body, "Bus 12") {
 			t.Fatalf("search: %s", r)
 		}
-		list, _, err := a.Store.Inbox(context.Background(), f.Member(models.RoleOwner), f.Account, models.InboxFilter{Status: "open"})
+		list, _, err := a.Chats.Inbox(context.Background(), f.Member(models.RoleOwner), f.Account, models.InboxFilter{Status: "open"})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("open conversations: %v %v", list, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -21,12 +22,13 @@ import (
 // on chat channels.
 type inbox struct {
 	store    *models.Store
+	chats    *chat.Service
 	channels map[string]ChatChannel
 	log      *slog.Logger
 }
 
 func registerInbox(acc accountRoutes, s *studio) {
-	h := &inbox{store: s.store, channels: s.chat, log: s.log}
+	h := &inbox{store: s.store, chats: s.chats, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
 	acc.GET("/inbox", h.list, mod)
 	acc.GET("/inbox/:id", h.show, mod)
@@ -42,7 +44,7 @@ func (h *inbox) conversation(c echo.Context) (*models.Member, *models.Account, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	conv, err := h.store.ConversationByID(c.Request().Context(), m, a, id)
+	conv, err := h.chats.ConversationByID(c.Request().Context(), m, a, id)
 	return m, a, conv, err
 }
 
@@ -57,7 +59,7 @@ func (h *inbox) list(c echo.Context) error {
 	if len([]rune(f.Q)) > 100 {
 		f.Q = string([]rune(f.Q)[:100])
 	}
-	list, total, err := h.store.Inbox(c.Request().Context(), m, a, f)
+	list, total, err := h.chats.Inbox(c.Request().Context(), m, a, f)
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func (h *inbox) list(c echo.Context) error {
 // threadPage renders a conversation with a reply form in the given state.
 func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *models.Account, conv *models.Conversation, reply templates.ReplyForm) error {
 	ctx := c.Request().Context()
-	msgs, err := h.store.Thread(ctx, conv, 0)
+	msgs, err := h.chats.Thread(ctx, conv, 0)
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *mode
 	if err != nil {
 		return err
 	}
-	if err := h.store.MarkConversationRead(ctx, conv); err != nil {
+	if err := h.chats.MarkConversationRead(ctx, conv); err != nil {
 		return err
 	}
 	return render(c, status, templates.ConversationPage(m, a, conv, msgs, staff, reply, h.store.Now()))
@@ -104,12 +106,12 @@ func (h *inbox) poll(c echo.Context) error {
 	}
 	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
 	ctx := c.Request().Context()
-	msgs, err := h.store.Thread(ctx, conv, max(after, 0))
+	msgs, err := h.chats.Thread(ctx, conv, max(after, 0))
 	if err != nil {
 		return err
 	}
 	if len(msgs) > 0 {
-		if err := h.store.MarkConversationRead(ctx, conv); err != nil {
+		if err := h.chats.MarkConversationRead(ctx, conv); err != nil {
 			return err
 		}
 	}
@@ -125,7 +127,7 @@ func (h *inbox) reply(c echo.Context) error {
 		return err
 	}
 	raw := c.FormValue("text")
-	text, err := h.store.ValidateReply(m, conv, raw)
+	text, err := h.chats.ValidateReply(m, conv, raw)
 	if errors.Is(err, models.ErrReplyWindow) {
 		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Problem: "inbox.window_closed"})
 	}
@@ -151,7 +153,7 @@ func (h *inbox) reply(c echo.Context) error {
 		}
 		return h.threadPage(c, http.StatusBadGateway, m, a, conv, templates.ReplyForm{Text: raw, Problem: problem, Reason: reason, ReasonArgs: args})
 	}
-	if _, err := h.store.RecordStaffReply(c.Request().Context(), m, conv, text); err != nil {
+	if _, err := h.chats.RecordStaffReply(c.Request().Context(), m, conv, text); err != nil {
 		return err
 	}
 	return redirect(c, paths.Conversation(m.Org.ID, a.Handle, conv.ID), "inbox.sent")
@@ -163,7 +165,7 @@ func (h *inbox) assign(c echo.Context) error {
 		return err
 	}
 	uid, _ := strconv.ParseInt(c.FormValue("assignee"), 10, 64)
-	err = h.store.AssignConversation(c.Request().Context(), m, a, conv, max(uid, 0))
+	err = h.chats.AssignConversation(c.Request().Context(), m, a, conv, max(uid, 0))
 	if v, ok := models.AsValidation(err); ok {
 		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Errors: v.Fields})
 	}
@@ -179,7 +181,7 @@ func (h *inbox) status(c echo.Context) error {
 		return err
 	}
 	st := c.FormValue("status")
-	err = h.store.SetConversationStatus(c.Request().Context(), m, a, conv, st)
+	err = h.chats.SetConversationStatus(c.Request().Context(), m, a, conv, st)
 	if v, ok := models.AsValidation(err); ok {
 		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Errors: v.Fields})
 	}

@@ -46,7 +46,7 @@ func TestPlatformErrorsOnScreen(t *testing.T) {
 
 		replyText(t, w.wechat(t, wechattest.Text("oAsker", "501", "Is line 2 running?")))
 		postTelegram(t, w, "tg-secret-1", tgMessage(1, 77, "Is the 8:15 late?"))
-		list, _, err := a.Store.Inbox(ctx, owner, f.Account, models.InboxFilter{Status: "open"})
+		list, _, err := a.Chats.Inbox(ctx, owner, f.Account, models.InboxFilter{Status: "open"})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("conversations: %v %v", list, err)
 		}

@@ -49,17 +49,17 @@ func newPrivacyWorld(t *testing.T, dbURL string) *privacyWorld {
 		Kind: "text", Body: liWrote}
 	reply := models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWebhook, Address: w.li.Address, FollowerID: &w.li.ID,
 		Kind: "text", Body: "Thanks, we will look into it."}
-	if _, err := s.RecordTurn(ctx, in, []models.ChatMessage{reply}); err != nil {
+	if _, err := w.a.Chats.RecordTurn(ctx, s.Core, in, []models.ChatMessage{reply}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.TouchConversation(ctx, in, true); err != nil {
+	if err := w.a.Chats.TouchConversation(ctx, s.Core, in, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveChatSession(ctx, &models.ChatSession{AccountID: acc.ID, Channel: models.ChannelWebhook, Address: w.li.Address,
+	if err := w.a.Chats.SaveChatSession(ctx, s.Core, &models.ChatSession{AccountID: acc.ID, Channel: models.ChannelWebhook, Address: w.li.Address,
 		Flow: "feedback", State: `{"step":1}`}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	list, _, err := s.Inbox(ctx, w.f.Member(models.RoleOwner), acc, models.InboxFilter{Status: "all"})
+	list, _, err := w.a.Chats.Inbox(ctx, w.f.Member(models.RoleOwner), acc, models.InboxFilter{Status: "all"})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("inbox: %d, %v", len(list), err)
 	}

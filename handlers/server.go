@@ -26,6 +26,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/static"
@@ -66,6 +67,8 @@ type Deps struct {
 	AlertSources *alertsource.Service
 	// FollowCodes makes and counts follow QR codes.
 	FollowCodes *followcode.Service
+	// Chats is the staff inbox and the keyword and welcome replies.
+	Chats *chat.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -120,7 +123,7 @@ func New(d Deps) *echo.Echo {
 	}
 	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

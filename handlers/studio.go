@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
@@ -28,6 +29,7 @@ type studio struct {
 	media      *media.Service
 	feeds      *alertsource.Service
 	codes      *followcode.Service
+	chats      *chat.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links

@@ -33,45 +33,6 @@ const (
 	MaxChatMsgID   = 128
 )
 
-// RecordTurn stores a message that came in, with what handled it, and the
-// replies sent to it, in one statement. A message whose platform id was
-// stored before is not stored again: dup reports a retry, whose handling
-// the caller must undo (the router runs in a transaction and rolls it
-// back, replies included).
-func (s *Store) RecordTurn(ctx context.Context, in *ChatMessage, replies []ChatMessage) (dup bool, err error) {
-	now := s.Now()
-	in.Direction, in.CreatedAt = "in", now
-	in.Body = cleanText(in.Body)
-	if TooLong(in.Body, MaxChatText) {
-		in.Body = string([]rune(in.Body)[:MaxChatText])
-	}
-	rows := make([]ChatMessage, 0, 1+len(replies))
-	rows = append(rows, *in)
-	for _, r := range replies {
-		r.Direction, r.CreatedAt = "out", now
-		rows = append(rows, r)
-	}
-	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
-	if res.Error != nil {
-		return false, fmt.Errorf("record chat messages: %w", res.Error)
-	}
-	// Only the inbound message has a platform id that can conflict.
-	if res.RowsAffected < int64(len(rows)) {
-		return true, nil
-	}
-	in.ID = rows[0].ID
-	return false, nil
-}
-
-// RecordOutbound stores a message sent to a person (a reply).
-func (s *Store) RecordOutbound(ctx context.Context, m *ChatMessage) error {
-	m.Direction, m.CreatedAt = "out", s.Now()
-	if err := s.conn(ctx).Create(m).Error; err != nil {
-		return fmt.Errorf("record outbound message: %w", err)
-	}
-	return nil
-}
-
 // ChatFollower finds the follower behind a chat address, or nil.
 func (s *Store) ChatFollower(ctx context.Context, accountID int64, channel, address string) (*Follower, error) {
 	var f Follower
@@ -153,62 +114,6 @@ type ChatState struct {
 	Session  *ChatSession
 	// InboxOpen: staff already have an open conversation with them.
 	InboxOpen bool
-}
-
-// LoadChatState reads the person's state in one query, as every inbound
-// message needs it.
-func (s *Store) LoadChatState(ctx context.Context, accountID int64, channel, address string) (*ChatState, error) {
-	var row struct {
-		Follower
-		SFlow      *string
-		SState     *string
-		SExpiresAt *time.Time
-		CStatus    *string
-	}
-	err := s.conn(ctx).Raw(`SELECT f.*, cs.flow AS s_flow, cs.state AS s_state, cs.expires_at AS s_expires_at, cc.status AS c_status
-		FROM (SELECT CAST(? AS BIGINT) AS account_id, CAST(? AS TEXT) AS channel, CAST(? AS TEXT) AS address) k
-		LEFT JOIN followers f ON f.account_id = k.account_id AND f.channel = k.channel AND f.address = k.address
-		LEFT JOIN chat_sessions cs ON cs.account_id = k.account_id AND cs.channel = k.channel AND cs.address = k.address AND cs.expires_at > ?
-		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address`,
-		accountID, channel, address, s.Now()).Scan(&row).Error
-	if err != nil {
-		return nil, fmt.Errorf("chat state: %w", err)
-	}
-	st := &ChatState{InboxOpen: row.CStatus != nil && *row.CStatus == ConversationOpen}
-	if row.Follower.ID != 0 {
-		f := row.Follower
-		st.Follower = &f
-	}
-	if row.SFlow != nil {
-		st.Session = &ChatSession{AccountID: accountID, Channel: channel, Address: address, Flow: *row.SFlow}
-		if row.SState != nil {
-			st.Session.State = *row.SState
-		}
-		if row.SExpiresAt != nil {
-			st.Session.ExpiresAt = *row.SExpiresAt
-		}
-	}
-	return st, nil
-}
-
-// SaveChatSession stores the conversation's state, to expire after ttl
-// without a message.
-func (s *Store) SaveChatSession(ctx context.Context, cs *ChatSession, ttl time.Duration) error {
-	cs.ExpiresAt = s.Now().Add(ttl)
-	err := s.conn(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(cs).Error
-	if err != nil {
-		return fmt.Errorf("save chat session: %w", err)
-	}
-	return nil
-}
-
-// EndChatSession forgets the person's conversation.
-func (s *Store) EndChatSession(ctx context.Context, accountID int64, channel, address string) error {
-	err := s.conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Delete(&ChatSession{}).Error
-	if err != nil {
-		return fmt.Errorf("end chat session: %w", err)
-	}
-	return nil
 }
 
 // OpenConsultations lists an account's public projects taking answers

@@ -21,13 +21,13 @@ const chatCacheSize = 10000
 
 // chatCache keeps what the chat paths read for every message: the
 // account and decrypted settings behind an endpoint a platform calls,
-// the keyword list the router checks, and the credentials the sending
-// channels use. A platform posting thousands of messages a second, or a
-// broadcast to thousands of followers, then costs no lookups and
-// decryptions for each, and one lookup when an entry expires.
+// and the credentials the sending channels use (models/chat caches the
+// keyword list the router checks). A platform posting thousands of
+// messages a second, or a broadcast to thousands of followers, then costs
+// no lookups and decryptions for each, and one lookup when an entry
+// expires.
 type chatCache struct {
 	endpoints *cache.Cache[chatEndpoint]
-	keywords  *cache.Cache[[]ChatKeyword]
 	// settings holds nil for a platform the account has not set up.
 	settings *cache.Cache[*ChatSettings]
 }
@@ -40,7 +40,6 @@ type chatEndpoint struct {
 func newChatCache() *chatCache {
 	return &chatCache{
 		endpoints: cache.New[chatEndpoint](chatCacheSize, chatCacheTTL),
-		keywords:  cache.New[[]ChatKeyword](chatCacheSize, chatCacheTTL),
 		settings:  cache.New[*ChatSettings](chatCacheSize, chatCacheTTL),
 	}
 }
@@ -50,7 +49,6 @@ func (c *chatCache) clear() {
 		return
 	}
 	c.endpoints.Purge()
-	c.keywords.Purge()
 	c.settings.Purge()
 }
 
@@ -73,15 +71,6 @@ func (s *Store) CachedChatSettings(ctx context.Context, accountID int64, channel
 	}
 	c := *cs
 	return &c, nil
-}
-
-// CachedChatKeywords is ChatKeywords through the cache, for the router,
-// which checks every message against them. The list is shared: read it,
-// do not change it.
-func (s *Store) CachedChatKeywords(ctx context.Context, accountID int64) ([]ChatKeyword, error) {
-	return s.chat.keywords.Get(ctx, strconv.FormatInt(accountID, 10), func(ctx context.Context) ([]ChatKeyword, error) {
-		return s.ChatKeywords(ctx, accountID)
-	})
 }
 
 // errChannelOff is an endpoint whose platform the account has not

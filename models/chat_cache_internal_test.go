@@ -12,14 +12,14 @@ import (
 // calls) forgets all.
 func TestChatCacheMaps(t *testing.T) {
 	c := newChatCache()
-	m := c.keywords
+	m := c.settings
 	ctx := context.Background()
 	loads := 0
-	load := func(context.Context) ([]ChatKeyword, error) {
+	load := func(context.Context) (*ChatSettings, error) {
 		loads++
-		return []ChatKeyword{{Keyword: string(rune('0' + loads))}}, nil
+		return &ChatSettings{AppID: string(rune('0' + loads))}, nil
 	}
-	first := func(v []ChatKeyword, _ error) string { return v[0].Keyword }
+	first := func(v *ChatSettings, _ error) string { return v.AppID }
 	if v := first(m.Get(ctx, "a", load)); v != "1" {
 		t.Fatalf("first get: %s", v)
 	}
@@ -27,7 +27,7 @@ func TestChatCacheMaps(t *testing.T) {
 		t.Fatalf("second get loaded again: %s after %d loads", v, loads)
 	}
 	boom := errors.New("boom")
-	if _, err := m.Get(ctx, "b", func(context.Context) ([]ChatKeyword, error) { return nil, boom }); err != boom {
+	if _, err := m.Get(ctx, "b", func(context.Context) (*ChatSettings, error) { return nil, boom }); err != boom {
 		t.Fatalf("failed load: %v", err)
 	}
 	if v := first(m.Get(ctx, "b", load)); v != "2" {

@@ -35,6 +35,9 @@ type Store struct {
 	// codes names the scenes of follow codes; package followcode provides
 	// it (see FollowCodes).
 	codes FollowCodes
+	// sessions ends chat conversations in progress; package chat
+	// provides it (see ChatSessions).
+	sessions ChatSessions
 }
 
 // Sealer encrypts credentials stored in the database.

@@ -48,12 +48,12 @@ func (t *turn) save(ctx context.Context, st *feedbackState) error {
 	if err != nil {
 		return fmt.Errorf("encode feedback state: %w", err)
 	}
-	return t.store.SaveChatSession(ctx, &models.ChatSession{AccountID: t.account.ID, Channel: t.in.Channel, Address: t.in.From,
+	return t.r.chats.SaveChatSession(ctx, t.store.Core, &models.ChatSession{AccountID: t.account.ID, Channel: t.in.Channel, Address: t.in.From,
 		Flow: flowFeedback, State: string(b)}, sessionTTL)
 }
 
 func (t *turn) end(ctx context.Context) error {
-	return t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
+	return t.r.chats.EndChatSession(ctx, t.store.Core, t.account.ID, t.in.Channel, t.in.From)
 }
 
 func (t *turn) startFeedback(ctx context.Context) ([]bridge.Reply, error) {

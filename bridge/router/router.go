@@ -21,12 +21,27 @@ import (
 // Router handles inbound chat messages for every channel.
 type Router struct {
 	store   *models.Store
+	chats   Chats
 	baseURL string
 }
 
+// Chats is what the router needs of the chat domain (models/chat): the
+// person's state, the messages and conversation it records, the
+// conversation in progress, and the keyword replies. The methods taking
+// tx write through the turn's transaction, which the store opened, so a
+// message that fails half-way leaves nothing behind.
+type Chats interface {
+	LoadChatState(ctx context.Context, tx models.Core, accountID int64, channel, address string) (*models.ChatState, error)
+	RecordTurn(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage) (dup bool, err error)
+	TouchConversation(ctx context.Context, tx models.Core, m *models.ChatMessage, toInbox bool) error
+	SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error
+	EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
+	KeywordReply(ctx context.Context, accountID int64, text, lang string) (*models.ChatKeyword, error)
+}
+
 // New builds a router; baseURL makes the links it sends.
-func New(store *models.Store, baseURL string) *Router {
-	return &Router{store: store, baseURL: strings.TrimRight(baseURL, "/")}
+func New(store *models.Store, chats Chats, baseURL string) *Router {
+	return &Router{store: store, chats: chats, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 // sessionTTL is how long a guided conversation waits for the next
@@ -45,7 +60,8 @@ const (
 // turn is one inbound message being handled.
 type turn struct {
 	r *Router
-	// store is bound to the turn's transaction.
+	// store is bound to the turn's transaction, and so is its Core, the
+	// tx the chat domain writes through.
 	store    *models.Store
 	account  *models.Account
 	in       bridge.Inbound
@@ -100,7 +116,7 @@ func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inboun
 var errRetry = errors.New("message handled before")
 
 func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account, in bridge.Inbound) ([]bridge.Reply, error) {
-	st, err := tx.LoadChatState(ctx, a.ID, in.Channel, in.From)
+	st, err := r.chats.LoadChatState(ctx, tx.Core, a.ID, in.Channel, in.From)
 	if err != nil {
 		return nil, err
 	}
@@ -126,14 +142,14 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 		outs[i] = models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, FollowerID: fid, Kind: bridge.KindText,
 			Body: rep.Text, HandledBy: t.by}
 	}
-	dup, err := tx.RecordTurn(ctx, msg, outs)
+	dup, err := r.chats.RecordTurn(ctx, tx.Core, msg, outs)
 	if err != nil {
 		return nil, err
 	}
 	if dup {
 		return nil, errRetry
 	}
-	if err := tx.TouchConversation(ctx, msg, t.by == byInbox); err != nil {
+	if err := r.chats.TouchConversation(ctx, tx.Core, msg, t.by == byInbox); err != nil {
 		return nil, err
 	}
 	return replies, nil
@@ -232,18 +248,18 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case cmdCancel:
 		if t.session != nil {
 			t.by = byFeedback
-			return []bridge.Reply{t.say("chat.cancelled")}, t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From)
+			return []bridge.Reply{t.say("chat.cancelled")}, t.end(ctx)
 		}
 	}
 	if t.session != nil && t.session.Flow == flowFeedback {
 		t.by = byFeedback
 		return t.continueFeedback(ctx, t.session)
 	}
-	keywords, err := t.store.CachedChatKeywords(ctx, t.account.ID)
+	k, err := t.r.chats.KeywordReply(ctx, t.account.ID, t.in.Text, string(t.lang))
 	if err != nil {
 		return nil, err
 	}
-	if k := models.MatchKeyword(keywords, t.in.Text, string(t.lang)); k != nil {
+	if k != nil {
 		t.by = byKeyword
 		return []bridge.Reply{{Text: k.Reply}}, nil
 	}
@@ -285,7 +301,7 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 }
 
 func (t *turn) stop(ctx context.Context) error {
-	if err := t.store.EndChatSession(ctx, t.account.ID, t.in.Channel, t.in.From); err != nil {
+	if err := t.end(ctx); err != nil {
 		return err
 	}
 	if t.follower == nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/chat"
 )
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -154,13 +155,14 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		const wxFollowers = 150
+		chats := chat.New(s.Core, s, s, s)
 		for i := range wxFollowers {
 			id := fmt.Sprintf("oMulti%03d", i)
 			if _, err := s.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			msg := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWeChat, Address: id, Direction: "in", Body: "Hello", CreatedAt: time.Now()}
-			if err := s.TouchConversation(ctx, msg, i < 2); err != nil {
+			if err := chats.TouchConversation(ctx, s.Core, msg, i < 2); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -232,7 +234,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 
 		// Staff reply from the inbox on A, then on B: one access token,
 		// fetched once, serves both.
-		convs, _, err := s.Inbox(ctx, owner, &acc, models.InboxFilter{Status: "open"})
+		convs, _, err := chats.Inbox(ctx, owner, &acc, models.InboxFilter{Status: "open"})
 		if err != nil || len(convs) != 2 {
 			t.Fatalf("open conversations: %d %v", len(convs), err)
 		}

@@ -1,0 +1,176 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/plazahq/plaza/models"
+)
+
+// LoadChatState reads the person's state in one query, as every inbound
+// message needs it; tx is the router's transaction. The follower comes
+// from the followers' table in the same query, as the router needs both
+// at once for every message.
+func (s *Service) LoadChatState(ctx context.Context, tx models.Core, accountID int64, channel, address string) (*models.ChatState, error) {
+	var row struct {
+		models.Follower
+		SFlow      *string
+		SState     *string
+		SExpiresAt *time.Time
+		CStatus    *string
+	}
+	err := tx.Conn(ctx).Raw(`SELECT f.*, cs.flow AS s_flow, cs.state AS s_state, cs.expires_at AS s_expires_at, cc.status AS c_status
+		FROM (SELECT CAST(? AS BIGINT) AS account_id, CAST(? AS TEXT) AS channel, CAST(? AS TEXT) AS address) k
+		LEFT JOIN followers f ON f.account_id = k.account_id AND f.channel = k.channel AND f.address = k.address
+		LEFT JOIN chat_sessions cs ON cs.account_id = k.account_id AND cs.channel = k.channel AND cs.address = k.address AND cs.expires_at > ?
+		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address`,
+		accountID, channel, address, tx.Now()).Scan(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("chat state: %w", err)
+	}
+	st := &models.ChatState{InboxOpen: row.CStatus != nil && *row.CStatus == models.ConversationOpen}
+	if row.Follower.ID != 0 {
+		f := row.Follower
+		st.Follower = &f
+	}
+	if row.SFlow != nil {
+		st.Session = &models.ChatSession{AccountID: accountID, Channel: channel, Address: address, Flow: *row.SFlow}
+		if row.SState != nil {
+			st.Session.State = *row.SState
+		}
+		if row.SExpiresAt != nil {
+			st.Session.ExpiresAt = *row.SExpiresAt
+		}
+	}
+	return st, nil
+}
+
+// RecordTurn stores a message that came in, with what handled it, and the
+// replies sent to it, in one statement, through tx (the router's
+// transaction). A message whose platform id was stored before is not
+// stored again: dup reports a retry, whose handling the caller must undo
+// (the router rolls its transaction back, replies included).
+func (s *Service) RecordTurn(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage) (dup bool, err error) {
+	now := tx.Now()
+	in.Direction, in.CreatedAt = "in", now
+	in.Body = models.CleanText(in.Body)
+	if models.TooLong(in.Body, models.MaxChatText) {
+		in.Body = string([]rune(in.Body)[:models.MaxChatText])
+	}
+	rows := make([]models.ChatMessage, 0, 1+len(replies))
+	rows = append(rows, *in)
+	for _, r := range replies {
+		r.Direction, r.CreatedAt = "out", now
+		rows = append(rows, r)
+	}
+	res := tx.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
+	if res.Error != nil {
+		return false, fmt.Errorf("record chat messages: %w", res.Error)
+	}
+	// Only the inbound message has a platform id that can conflict.
+	if res.RowsAffected < int64(len(rows)) {
+		return true, nil
+	}
+	in.ID = rows[0].ID
+	return false, nil
+}
+
+// recordOutbound stores a message sent to a person (a reply).
+func (s *Service) recordOutbound(ctx context.Context, m *models.ChatMessage) error {
+	m.Direction, m.CreatedAt = "out", s.core.Now()
+	if err := s.core.Conn(ctx).Create(m).Error; err != nil {
+		return fmt.Errorf("record outbound message: %w", err)
+	}
+	return nil
+}
+
+// previewLength is how much of the last message the list shows.
+const previewLength = 140
+
+func preview(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > previewLength {
+		s = string([]rune(s)[:previewLength-1]) + "…"
+	}
+	return s
+}
+
+// TouchConversation keeps a person's conversation up to date with a
+// message, through tx (the router's transaction, or the service's own):
+// an inbound one moves the reply window, and one for the staff (toInbox)
+// counts as unread and reopens the conversation. A conversation made only
+// of commands starts closed, so the inbox lists what needs a person.
+func (s *Service) TouchConversation(ctx context.Context, tx models.Core, m *models.ChatMessage, toInbox bool) error {
+	unread, status := 0, models.ConversationClosed
+	if toInbox {
+		unread, status = 1, models.ConversationOpen
+	}
+	var inboundAt *time.Time
+	if m.Direction == "in" {
+		inboundAt = &m.CreatedAt
+	}
+	err := tx.Conn(ctx).Exec(`INSERT INTO chat_conversations
+		(account_id, channel, address, follower_id, status, unread, preview, last_message_at, last_inbound_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, channel, address) DO UPDATE SET
+			follower_id = COALESCE(excluded.follower_id, chat_conversations.follower_id),
+			unread = chat_conversations.unread + excluded.unread,
+			status = CASE WHEN excluded.unread > 0 THEN 'open' ELSE chat_conversations.status END,
+			preview = excluded.preview,
+			last_message_at = excluded.last_message_at,
+			last_inbound_at = COALESCE(excluded.last_inbound_at, chat_conversations.last_inbound_at)`,
+		m.AccountID, m.Channel, m.Address, m.FollowerID, status, unread, preview(m.Body), m.CreatedAt, inboundAt).Error
+	if err != nil {
+		return fmt.Errorf("touch conversation: %w", err)
+	}
+	return nil
+}
+
+// SaveChatSession stores the conversation's state through tx (the
+// router's transaction), to expire after ttl without a message.
+func (s *Service) SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error {
+	cs.ExpiresAt = tx.Now().Add(ttl)
+	err := tx.Conn(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(cs).Error
+	if err != nil {
+		return fmt.Errorf("save chat session: %w", err)
+	}
+	return nil
+}
+
+// EndChatSession forgets the person's conversation in progress, through
+// tx: the router's transaction, or the one erasing a follower
+// (models.ChatSessions).
+func (s *Service) EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error {
+	err := tx.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Delete(&models.ChatSession{}).Error
+	if err != nil {
+		return fmt.Errorf("end chat session: %w", err)
+	}
+	return nil
+}
+
+// LastInbounds tells, for many people at once, when each last wrote, for
+// those who ever did: the WeChat channel's 48-hour window.
+func (s *Service) LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(addresses))
+	for start := 0; start < len(addresses); start += 500 {
+		chunk := addresses[start:min(start+500, len(addresses))]
+		var rows []struct {
+			Address       string
+			LastInboundAt *time.Time
+		}
+		err := s.core.Conn(ctx).Table("chat_conversations").Select("address, last_inbound_at").
+			Where("account_id = ? AND channel = ? AND address IN ? AND last_inbound_at IS NOT NULL", accountID, channel, chunk).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("last inbound of %d people: %w", len(chunk), err)
+		}
+		for _, r := range rows {
+			out[r.Address] = *r.LastInboundAt
+		}
+	}
+	return out, nil
+}
