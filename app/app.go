@@ -9,11 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/plazahq/plaza/bridge/router"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/plazahq/plaza/bridge/router"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -72,6 +74,9 @@ type App struct {
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
 	FollowCodes *followcode.Service
+	// Notices is the notices' domain: the editor, publication and its
+	// broadcasts, the scheduler's side, the public and API reads.
+	Notices *notice.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -107,13 +112,18 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	return queue.Migrate(ctx, db)
 }
 
-// NewStore builds the models' store with the job queue and the broadcast
-// starter, as every command that publishes notices needs it, the media
+// NewStore builds the models' store with the job queue, the media
 // domain that deletes a project's files with the project, and the
 // follow-code domain the follower filters and histories read scenes from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
-	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
+	store := models.NewStore(db, nil).WithQueue(inserter)
 	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
+}
+
+// NewNotices builds the notices' domain on store with the broadcast
+// starter, as every command that publishes notices needs it.
+func NewNotices(store *models.Store, inserter *queue.Inserter) *notice.Service {
+	return notice.New(store.Core, broadcast.NewStarter(inserter, nil), store)
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -188,9 +198,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
-	sources := alertsource.New(store.Core, inserter, store)
+	notices := NewNotices(store, inserter)
+	sources := alertsource.New(store.Core, inserter, notices)
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
-		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
+		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -222,6 +233,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
+		Notices:      a.Notices,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
