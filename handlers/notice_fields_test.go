@@ -43,9 +43,9 @@ func everyNoticeField(t *testing.T, loc *time.Location) notice.Input {
 	return in
 }
 
-// sameNoticeInput reports the fields that differ; times compare as
+// sameInput reports the fields that differ; times compare as
 // instants, whatever their zone.
-func sameNoticeInput(t *testing.T, how string, want, got notice.Input) {
+func sameInput(t *testing.T, how string, want, got notice.Input) {
 	t.Helper()
 	w, g := reflect.ValueOf(want), reflect.ValueOf(got)
 	for i := range w.NumField() {
@@ -106,7 +106,7 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 		if len(bad) > 0 {
 			t.Fatalf("times did not parse: %v", bad)
 		}
-		sameNoticeInput(t, "the form binding", in, got)
+		sameInput(t, "the form binding", in, got)
 		for name, text := range times {
 			if typed[name] != text {
 				t.Errorf("the form keeps %s as %q, want %q as typed", name, typed[name], text)
@@ -135,7 +135,7 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 		if err := dec.Decode(&got); err != nil {
 			t.Fatal(err)
 		}
-		sameNoticeInput(t, "the API request", in, got)
+		sameInput(t, "the API request", in, got)
 	})
 
 	t.Run("API response", func(t *testing.T) {
@@ -156,7 +156,7 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatal(err)
 		}
-		sameNoticeInput(t, "the API response", in, got.Input)
+		sameInput(t, "the API response", in, got.Input)
 	})
 
 	t.Run("editor", func(t *testing.T) {

@@ -9,11 +9,11 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
-// TestInputSurvivesTheNotice checks apply and InputOf, the one mapping
+// TestNoticeInputSurvivesTheNotice checks apply and InputOf, the one mapping
 // left between the editor's input and the stored notice: every Input
 // field (filled by reflection, so a field added later is covered) must be
 // stored by apply and read back by InputOf.
-func TestInputSurvivesTheNotice(t *testing.T) {
+func TestNoticeInputSurvivesTheNotice(t *testing.T) {
 	var in Input
 	v := reflect.ValueOf(&in).Elem()
 	for i := range v.NumField() {

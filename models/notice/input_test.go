@@ -11,12 +11,12 @@ import (
 	"github.com/plazahq/plaza/models/notice"
 )
 
-// TestInputStoredShape holds the alert feed's stored shape still: held
+// TestNoticeInputStoredShape holds the alert feed's stored shape still: held
 // changes and content hashes already in databases were written in it,
 // before the input had json tags (and when it was models.NoticeInput),
 // and a hash that changed would send every live alert out again as an
 // update.
-func TestInputStoredShape(t *testing.T) {
+func TestNoticeInputStoredShape(t *testing.T) {
 	at := time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
 	in := notice.Input{Kind: models.NoticeTransit, TitleEn: "T", Routes: "12,7", EffectiveAt: &at, Tags: []string{"line-12"}}
 	got, err := in.StoredJSON()
@@ -42,10 +42,10 @@ func TestInputStoredShape(t *testing.T) {
 	}
 }
 
-// TestInputJSON checks the API's shape of the list fields: arrays,
+// TestNoticeInputJSON checks the API's shape of the list fields: arrays,
 // [] when empty, and null clears them, as when the API had its own
 // request type.
-func TestInputJSON(t *testing.T) {
+func TestNoticeInputJSON(t *testing.T) {
 	b, err := json.Marshal(notice.Input{Routes: "12,7A"})
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +109,9 @@ func validate(in notice.Input, publish bool, now time.Time) (notice.Input, error
 	return notice.ValidateDraft(in, now)
 }
 
-// TestValidate checks the rules on their own, with no database.
-func TestValidate(t *testing.T) {
+// TestNoticeInputValidate checks the rules on their own, with no
+// database.
+func TestNoticeInputValidate(t *testing.T) {
 	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 	safety, cases := validationCases(now)
 	for _, tt := range cases {
@@ -132,17 +133,27 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	// A complete notice passes both, cleaned the same way.
-	safety.TitleEn = " Storm "
-	a, errA := notice.Validate(safety, now)
-	b, errB := notice.ValidateDraft(safety, now)
-	if errA != nil || errB != nil || !reflect.DeepEqual(a, b) || a.TitleEn != "Storm" {
-		t.Errorf("Validate %+v %v; ValidateDraft %+v %v", a, errA, b, errB)
+	for _, publish := range []bool{false, true} {
+		if _, err := validate(safety, publish, now); err != nil {
+			t.Errorf("a complete safety notice (publish %v): %v", publish, err)
+		}
 	}
 	// A draft may be incomplete; transit defaults its cause and effect and
 	// cleans its routes.
 	d, err := notice.ValidateDraft(notice.Input{Kind: models.NoticeTransit, TitleEn: " Works ", Routes: "12, 7\n12", Stops: "S1"}, now)
 	if err != nil || d.Cause != "UNKNOWN_CAUSE" || d.Effect != "UNKNOWN_EFFECT" || d.Routes != "12,7" || d.TitleEn != "Works" {
 		t.Fatalf("draft = %+v, %v", d, err)
+	}
+}
+
+// TestValidateNotice: a complete notice passes Validate and ValidateDraft
+// alike, cleaned the same way.
+func TestValidateNotice(t *testing.T) {
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: " Fares ", BodyEn: "Unchanged."}
+	a, errA := notice.Validate(in, now)
+	b, errB := notice.ValidateDraft(in, now)
+	if errA != nil || errB != nil || !reflect.DeepEqual(a, b) || a.TitleEn != "Fares" {
+		t.Errorf("Validate %+v %v; ValidateDraft %+v %v", a, errA, b, errB)
 	}
 }
