@@ -107,7 +107,7 @@ func (it *Item) ClearHeld() {
 }
 
 // Notices is what the service needs of the notices' domain, whose table
-// it does not query. *models.Store provides it.
+// it does not query. *notice.Service provides it.
 type Notices interface {
 	// NoticeTitles are the English and Chinese titles of the notices
 	// with these ids; a notice that is gone is missing from the map.
