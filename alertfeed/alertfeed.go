@@ -24,6 +24,7 @@ import (
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/redact"
 )
@@ -65,16 +66,18 @@ type Options struct {
 
 // Poller polls the feeds.
 type Poller struct {
-	// store creates, updates and expires the notices alerts become;
+	// store gives the account and the system member that act on it;
+	// notices creates, updates and expires the notices alerts become;
 	// feeds keeps each feed's state and what became of its alerts.
-	store *models.Store
-	feeds *alertsource.Service
-	log   *slog.Logger
-	opts  Options
+	store   *models.Store
+	notices *notice.Service
+	feeds   *alertsource.Service
+	log     *slog.Logger
+	opts    Options
 }
 
 // New builds a poller.
-func New(store *models.Store, feeds *alertsource.Service, log *slog.Logger, o Options) *Poller {
+func New(store *models.Store, notices *notice.Service, feeds *alertsource.Service, log *slog.Logger, o Options) *Poller {
 	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
 	if o.Client == nil {
 		o.Client = outbound.NewClient(nil)
@@ -84,7 +87,7 @@ func New(store *models.Store, feeds *alertsource.Service, log *slog.Logger, o Op
 	}
 	o.UpdateInterval = cmp.Or(o.UpdateInterval, DefaultUpdateInterval)
 	o.NewAlertsPerHour = cmp.Or(o.NewAlertsPerHour, DefaultNewAlertsPerHour)
-	return &Poller{store: store, feeds: feeds, log: log, opts: o}
+	return &Poller{store: store, notices: notices, feeds: feeds, log: log, opts: o}
 }
 
 func (p *Poller) now() time.Time { return p.opts.Now().UTC() }
@@ -365,7 +368,7 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 			if err != nil {
 				return err
 			}
-			if err := r.store.ExpireNotice(ctx, m, acc, *it.NoticeID); err != nil && !errors.Is(err, models.ErrNotFound) {
+			if err := r.notices.ExpireNotice(ctx, m, acc, *it.NoticeID); err != nil && !errors.Is(err, models.ErrNotFound) {
 				ps.add(id, fmt.Errorf("expire: %w", err))
 			}
 		}
@@ -378,14 +381,14 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 // interval ago, in which case the change is held; a draft is edited; an
 // alert without a notice in force becomes a new one, within the hourly
 // cap.
-func (r *poll) alert(ctx context.Context, it *alertsource.Item, in models.NoticeInput, h string) error {
+func (r *poll) alert(ctx context.Context, it *alertsource.Item, in notice.Input, h string) error {
 	m, acc, err := r.actor(ctx)
 	if err != nil {
 		return err
 	}
 	var n *models.Notice
 	if it.NoticeID != nil {
-		n, err = r.store.OrgNotice(ctx, m, acc, *it.NoticeID)
+		n, err = r.notices.OrgNotice(ctx, m, acc, *it.NoticeID)
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			n = nil // its notice was deleted (a draft staff threw away): start again
@@ -404,11 +407,11 @@ func (r *poll) alert(ctx context.Context, it *alertsource.Item, in models.Notice
 		}
 		return r.update(ctx, it, n, in, h)
 	case n != nil && n.Editable():
-		if _, err := r.store.SaveNotice(ctx, m, acc, n.ID, in); err != nil {
+		if _, err := r.notices.SaveNotice(ctx, m, acc, n.ID, in); err != nil {
 			return err
 		}
 		if r.feed.AutoPublish {
-			if _, _, err := r.store.PublishNotice(ctx, m, acc, n.ID, in); err != nil {
+			if _, _, err := r.notices.PublishNotice(ctx, m, acc, n.ID, in); err != nil {
 				return err
 			}
 			it.SentAt = &r.now
@@ -423,7 +426,7 @@ func (r *poll) alert(ctx context.Context, it *alertsource.Item, in models.Notice
 		r.rec.NewAlertsHeldBack++
 		return nil
 	}
-	n, err = r.store.CreateNotice(ctx, m, acc, in)
+	n, err = r.notices.CreateNotice(ctx, m, acc, in)
 	if err != nil {
 		return err
 	}
@@ -431,7 +434,7 @@ func (r *poll) alert(ctx context.Context, it *alertsource.Item, in models.Notice
 	it.NoticeID, it.ContentHash, it.SentAt = &n.ID, h, nil
 	it.ClearHeld()
 	if r.feed.AutoPublish {
-		if _, _, err := r.store.PublishNotice(ctx, m, acc, n.ID, in); err != nil {
+		if _, _, err := r.notices.PublishNotice(ctx, m, acc, n.ID, in); err != nil {
 			// Keep the draft and no hash: the next poll edits and
 			// publishes it instead of making another.
 			it.ContentHash = ""
@@ -443,12 +446,12 @@ func (r *poll) alert(ctx context.Context, it *alertsource.Item, in models.Notice
 }
 
 // update sends in as an update of the live notice n.
-func (r *poll) update(ctx context.Context, it *alertsource.Item, n *models.Notice, in models.NoticeInput, h string) error {
+func (r *poll) update(ctx context.Context, it *alertsource.Item, n *models.Notice, in notice.Input, h string) error {
 	m, acc, err := r.actor(ctx)
 	if err != nil {
 		return err
 	}
-	if _, _, err := r.store.UpdateNotice(ctx, m, acc, n.ID, in); err != nil {
+	if _, _, err := r.notices.UpdateNotice(ctx, m, acc, n.ID, in); err != nil {
 		return err
 	}
 	it.ContentHash, it.SentAt = h, &r.now
@@ -497,7 +500,7 @@ func (r *poll) release(ctx context.Context, it *alertsource.Item) error {
 		if err != nil {
 			return err
 		}
-		n, err = r.store.OrgNotice(ctx, m, acc, *it.NoticeID)
+		n, err = r.notices.OrgNotice(ctx, m, acc, *it.NoticeID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return &dbError{err}
 		}

@@ -10,13 +10,14 @@ import (
 	"github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // An alert of a GTFS-realtime feed as the notice it becomes.
 
 // input turns an alert into a transit notice.
-func input(a *gtfs.Alert) models.NoticeInput {
-	in := models.NoticeInput{Kind: models.NoticeTransit}
+func input(a *gtfs.Alert) notice.Input {
+	in := notice.Input{Kind: models.NoticeTransit}
 	in.TitleEn, in.TitleZh = texts(a.GetHeaderText())
 	in.BodyEn, in.BodyZh = texts(a.GetDescriptionText())
 	if in.BodyEn == "" {
@@ -34,11 +35,11 @@ func input(a *gtfs.Alert) models.NoticeInput {
 			stops = append(stops, s)
 		}
 	}
-	in.Routes, in.Stops = models.IDList(strings.Join(routes, ",")), models.IDList(strings.Join(stops, ","))
-	if c := a.GetCause().String(); slices.Contains(models.GTFSCauses(), c) {
+	in.Routes, in.Stops = notice.IDList(strings.Join(routes, ",")), notice.IDList(strings.Join(stops, ","))
+	if c := a.GetCause().String(); slices.Contains(notice.GTFSCauses(), c) {
 		in.Cause = c
 	}
-	if e := a.GetEffect().String(); slices.Contains(models.GTFSEffects(), e) {
+	if e := a.GetEffect().String(); slices.Contains(notice.GTFSEffects(), e) {
 		in.Effect = e
 	}
 	if ps := a.GetActivePeriod(); len(ps) > 0 {
@@ -82,7 +83,7 @@ func truncate(s string, n int) string {
 
 // hash fingerprints the alert in the stored shape, which does not change
 // with the API's JSON names, so hashes already stored still match.
-func hash(in models.NoticeInput) string {
+func hash(in notice.Input) string {
 	b, _ := in.StoredJSON()
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // TestInputMapsAnAlert checks the GTFS-realtime to notice mapping on its
@@ -47,7 +48,7 @@ func TestInputMapsAnAlert(t *testing.T) {
 	case in.EffectiveAt == nil || !in.EffectiveAt.Equal(start) || in.ExpiresAt == nil || !in.ExpiresAt.Equal(end):
 		t.Errorf("period %v – %v, want %v – %v (the first start, the last end)", in.EffectiveAt, in.ExpiresAt, start, end)
 	}
-	if _, err := in.Validate(true, start.Add(-time.Hour)); err != nil {
+	if _, err := notice.Validate(in, start.Add(-time.Hour)); err != nil {
 		t.Errorf("the mapped notice does not validate for publishing: %v", err)
 	}
 

@@ -37,6 +37,7 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -76,6 +77,9 @@ type App struct {
 	// Chats is the chat domain: messages with followers, the staff
 	// inbox, keyword replies and the welcome message.
 	Chats *chat.Service
+	// Notices is the notices' domain: the editor, publication and its
+	// broadcasts, the scheduler's side, the public and API reads.
+	Notices *notice.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -111,17 +115,22 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	return queue.Migrate(ctx, db)
 }
 
-// NewStore builds the models' store with the job queue and the broadcast
-// starter, as every command that publishes notices needs it, the media
+// NewStore builds the models' store with the job queue, the media
 // domain that deletes a project's files with the project, and the
 // follow-code domain the follower filters and histories read scenes from,
 // and the chat domain that erasing a follower ends their conversation
 // in progress through.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	jobs := models.Jobs(inserter)
-	store := models.NewStore(db, nil).WithQueue(jobs).WithBroadcaster(broadcast.NewStarter(jobs, nil))
+	store := models.NewStore(db, nil).WithQueue(jobs)
 	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core)).
 		WithChatSessions(chat.New(store.Core, store, store, store))
+}
+
+// NewNotices builds the notices' domain on store with the broadcast
+// starter, as every command that publishes notices needs it.
+func NewNotices(store *models.Store, inserter *queue.Inserter) *notice.Service {
+	return notice.New(store.Core, broadcast.NewStarter(models.Jobs(inserter), nil), store)
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -199,9 +208,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
-	sources := alertsource.New(store.Core, models.Jobs(inserter), store)
+	notices := NewNotices(store, inserter)
+	sources := alertsource.New(store.Core, models.Jobs(inserter), notices)
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
-		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
+		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -234,6 +244,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		Chats:        chats,
+		Notices:      a.Notices,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // held is a channel whose sends wait until the test lets them go, so the
@@ -54,12 +55,12 @@ func TestStopFinishesTheBatchInFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Held", BodyEn: "Sent while stopping."}
-		n, err := a.Store.CreateNotice(ctx, owner, fx.Account, in)
+		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Held", BodyEn: "Sent while stopping."}
+		n, err := a.Notices.CreateNotice(ctx, owner, fx.Account, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, b, err := a.Store.PublishNotice(ctx, owner, fx.Account, n.ID, in)
+		_, b, err := a.Notices.PublishNotice(ctx, owner, fx.Account, n.ID, in)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,14 +64,14 @@ func (a *App) addBackgroundWorkers(workers *river.Workers) {
 		return err
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[jobs.PublishNotice]) error {
-		done, err := a.Store.PublishScheduled(ctx, job.Args.NoticeID)
+		done, err := a.Notices.PublishScheduled(ctx, job.Args.NoticeID)
 		if done {
 			a.Log.Info("published scheduled notice", "notice", job.Args.NoticeID)
 		}
 		return err
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[jobs.ExpireNotices]) error {
-		n, err := a.Store.ExpireDue(ctx)
+		n, err := a.Notices.ExpireDue(ctx)
 		if n > 0 {
 			a.Log.Info("expired notices", "count", n)
 		}
@@ -90,7 +90,7 @@ func (a *App) addBackgroundWorkers(workers *river.Workers) {
 // time has come, and returns how many were new: a notice whose job is
 // already waiting or running is not enqueued twice.
 func (a *App) EnqueueDuePublications(ctx context.Context) (int, error) {
-	ids, err := a.Store.DueScheduledNotices(ctx, scanLimit)
+	ids, err := a.Notices.DueScheduledNotices(ctx, scanLimit)
 	if err != nil {
 		return 0, err
 	}

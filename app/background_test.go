@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // TestScanEnqueuesADueNoticeOnce: scans overlap (a slow one, a new
@@ -26,14 +27,14 @@ func TestScanEnqueuesADueNoticeOnce(t *testing.T) {
 		defer a.Close()
 		fx := apptest.Seed(t, &apptest.App{App: a})
 		owner := fx.Member(models.RoleOwner)
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Later", BodyEn: "Body"}
+		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Later", BodyEn: "Body"}
 		at := time.Now().Add(time.Hour)
 		in.PublishAt = &at
-		n, err := a.Store.CreateNotice(ctx, owner, fx.Account, in)
+		n, err := a.Notices.CreateNotice(ctx, owner, fx.Account, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := a.Store.PublishNotice(ctx, owner, fx.Account, n.ID, in); err != nil {
+		if _, _, err := a.Notices.PublishNotice(ctx, owner, fx.Account, n.ID, in); err != nil {
 			t.Fatal(err)
 		}
 		if k, err := a.EnqueueDuePublications(ctx); err != nil || k != 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // BenchmarkScheduledPublishDelay measures how late scheduled notices
@@ -66,14 +67,14 @@ func scheduledDelays(b *testing.B, dbURL string, n int) []time.Duration {
 	first := time.Now().UTC().Add(3 * time.Second)
 	due := map[int64]time.Time{}
 	for i := range n {
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Scheduled", BodyEn: "Body"}
+		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Scheduled", BodyEn: "Body"}
 		later := time.Now().Add(time.Hour)
 		in.PublishAt = &later
-		nt, err := a.Store.CreateNotice(ctx, owner, f.Account, in)
+		nt, err := a.Notices.CreateNotice(ctx, owner, f.Account, in)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := a.Store.PublishNotice(ctx, owner, f.Account, nt.ID, in); err != nil {
+		if _, _, err := a.Notices.PublishNotice(ctx, owner, f.Account, nt.ID, in); err != nil {
 			b.Fatal(err)
 		}
 		// Staff schedule to the second; the bench needs times that fall

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // TestDigestHoldsOrdinaryNoticesButNotEmergencies runs the real e-mail
@@ -67,7 +68,7 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		}
 		waitMail("now@example.org", "Park works")
 		// A safety notice of severity Severe goes to digest readers at once.
-		_, urgent := e.publish(models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Flood warning", BodyEn: "Move to higher ground.",
+		_, urgent := e.publish(notice.Input{Kind: models.NoticeSafety, TitleEn: "Flood warning", BodyEn: "Move to higher ground.",
 			CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate", Severity: "Severe", Certainty: "Likely"})
 		if u := e.waitStatus(urgent.ID, models.BroadcastDone, 20*time.Second); u.Sent != 2 || u.Held != 0 {
 			t.Fatalf("emergency broadcast %+v", u)

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // The recording channel and the engine environment the engine tests share.
@@ -151,21 +152,21 @@ func (e *env) followers(n int) []*models.Follower {
 	return out
 }
 
-func (e *env) publish(in models.NoticeInput) (*models.Notice, *models.Broadcast) {
+func (e *env) publish(in notice.Input) (*models.Notice, *models.Broadcast) {
 	e.t.Helper()
-	n, err := e.app.Store.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
+	n, err := e.app.Notices.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
 	if err != nil {
 		e.t.Fatalf("create notice: %v", err)
 	}
-	n, b, err := e.app.Store.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
+	n, b, err := e.app.Notices.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
 	if err != nil {
 		e.t.Fatalf("publish notice: %v", err)
 	}
 	return n, b
 }
 
-func general(title string) models.NoticeInput {
-	return models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: title, BodyEn: "Body of " + title,
+func general(title string) notice.Input {
+	return notice.Input{Kind: models.NoticeGeneral, TitleEn: title, BodyEn: "Body of " + title,
 		TitleZh: "中文：" + title, BodyZh: "正文：" + title}
 }
 

@@ -59,7 +59,7 @@ func TestLifecycleSendsUpdatesAndTheEnd(t *testing.T) {
 		n, b := e.publish(in)
 		e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
 		in.BodyEn = "Bridge closed until 18:00."
-		n, up, err := e.app.Store.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
+		n, up, err := e.app.Notices.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestLifecycleSendsUpdatesAndTheEnd(t *testing.T) {
 			t.Fatalf("after update: notice %s rev %d, broadcast %s", n.Status, n.Revision, up.Kind)
 		}
 		e.waitStatus(up.ID, models.BroadcastDone, 20*time.Second)
-		n, end, err := e.app.Store.EndNotice(e.ctx, e.owner(), e.fx.Account, n.ID, models.EndAllClear)
+		n, end, err := e.app.Notices.EndNotice(e.ctx, e.owner(), e.fx.Account, n.ID, models.EndAllClear)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,15 +85,15 @@ func TestLifecycleSendsUpdatesAndTheEnd(t *testing.T) {
 			t.Fatalf("subjects = %q, want %q", subjects, want)
 		}
 		// An ended notice takes no more updates.
-		if _, _, err := e.app.Store.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in); err == nil {
+		if _, _, err := e.app.Notices.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in); err == nil {
 			t.Fatal("updated an ended notice")
 		}
 		// Viewers cannot publish.
-		d, err := e.app.Store.CreateNotice(e.ctx, e.fx.Member(models.RoleEditor), e.fx.Account, general("Draft"))
+		d, err := e.app.Notices.CreateNotice(e.ctx, e.fx.Member(models.RoleEditor), e.fx.Account, general("Draft"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := e.app.Store.PublishNotice(e.ctx, e.fx.Member(models.RoleViewer), e.fx.Account, d.ID, general("Draft")); err != models.ErrForbidden {
+		if _, _, err := e.app.Notices.PublishNotice(e.ctx, e.fx.Member(models.RoleViewer), e.fx.Account, d.ID, general("Draft")); err != models.ErrForbidden {
 			t.Fatalf("viewer publish: %v", err)
 		}
 		var audits int64
@@ -112,11 +112,11 @@ func TestScheduledNoticePublishesItselfAndExpires(t *testing.T) {
 		// Times are kept to the second, as staff enter them to the minute.
 		at := time.Now().Add(1500 * time.Millisecond)
 		in.PublishAt = &at
-		n, err := e.app.Store.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
+		n, err := e.app.Notices.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, b, err := e.app.Store.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
+		n, b, err := e.app.Notices.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
 		if err != nil || b != nil || n.Status != models.NoticeScheduled {
 			t.Fatalf("schedule: %v, broadcast %v, status %s", err, b, n.Status)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 func TestEveryFollowerGetsTheNoticeOnceInTheirLanguage(t *testing.T) {
@@ -98,9 +99,9 @@ func TestAudienceByTagsAndLanguageFallback(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		e := start(t, dbURL, nil, nil)
 		fs := e.followers(30)
-		in := models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Buses use **Main St**.",
+		in := notice.Input{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Buses use **Main St**.",
 			Routes: "12", Effect: "DETOUR", Tags: []string{"line-12"}}
-		count, err := e.app.Store.AudienceCount(e.ctx, e.owner(), e.fx.Account, in.Tags)
+		count, err := e.app.Notices.AudienceCount(e.ctx, e.owner(), e.fx.Account, in.Tags)
 		if err != nil || count != 15 {
 			t.Fatalf("audience count = %d, %v; want 15", count, err)
 		}
@@ -242,7 +243,7 @@ func TestEmergencyOvertakesOrdinaryBroadcasts(t *testing.T) {
 		_, ordinary := e.publish(general("Timetable change"))
 		e.waitStatus(ordinary.ID, models.BroadcastSending, 10*time.Second)
 		e.waitSent(20, 20*time.Second)
-		_, urgent := e.publish(models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Typhoon signal 8", BodyEn: "Stay indoors.",
+		_, urgent := e.publish(notice.Input{Kind: models.NoticeSafety, TitleEn: "Typhoon signal 8", BodyEn: "Stay indoors.",
 			CapCategory: "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed", AreaDesc: "Whole city"})
 		if urgent.Priority != models.PriorityEmergency {
 			t.Fatalf("severe safety notice priority = %d", urgent.Priority)

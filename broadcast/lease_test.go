@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // checkOnce fails unless every follower got exactly one message.
@@ -86,21 +87,21 @@ func (e *env) otherAccount(handle string, n int) (*models.Member, *models.Accoun
 	return m, a, fs
 }
 
-func (e *env) publishAs(m *models.Member, a *models.Account, in models.NoticeInput) *models.Broadcast {
+func (e *env) publishAs(m *models.Member, a *models.Account, in notice.Input) *models.Broadcast {
 	e.t.Helper()
-	n, err := e.app.Store.CreateNotice(e.ctx, m, a, in)
+	n, err := e.app.Notices.CreateNotice(e.ctx, m, a, in)
 	if err != nil {
 		e.t.Fatalf("create notice: %v", err)
 	}
-	_, b, err := e.app.Store.PublishNotice(e.ctx, m, a, n.ID, in)
+	_, b, err := e.app.Notices.PublishNotice(e.ctx, m, a, n.ID, in)
 	if err != nil {
 		e.t.Fatalf("publish notice: %v", err)
 	}
 	return b
 }
 
-func extreme(title string) models.NoticeInput {
-	return models.NoticeInput{Kind: models.NoticeSafety, TitleEn: title, BodyEn: "Move to higher ground now.",
+func extreme(title string) notice.Input {
+	return notice.Input{Kind: models.NoticeSafety, TitleEn: title, BodyEn: "Move to higher ground now.",
 		CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate", Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"}
 }
 

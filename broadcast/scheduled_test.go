@@ -136,11 +136,11 @@ func TestScheduledNoticePublishesWhileSMTPAndFeedHang(t *testing.T) {
 		// Kept to the second: at least a second ahead.
 		at := time.Now().Add(2 * time.Second)
 		in.PublishAt = &at
-		n, err := e.app.Store.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
+		n, err := e.app.Notices.CreateNotice(e.ctx, e.owner(), e.fx.Account, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, b, err := e.app.Store.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in); err != nil || b != nil {
+		if _, b, err := e.app.Notices.PublishNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in); err != nil || b != nil {
 			t.Fatalf("schedule: %v, broadcast %v", err, b)
 		}
 		apptest.WaitFor(t, 20*time.Second, "the scheduled notice published and delivered", func() bool {

@@ -18,6 +18,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // Result is what a person or a script needs to try the demo.
@@ -213,7 +214,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, notices *notice.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -266,7 +267,7 @@ func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, b
 			}
 			// A load-test demo keeps its broadcasts to the ones it measures.
 			if opts.Followers == 0 {
-				if err := ensureNotices(ctx, store, owner, a); err != nil {
+				if err := ensureNotices(ctx, notices, owner, a); err != nil {
 					return nil, err
 				}
 			}
@@ -473,18 +474,18 @@ func chatChannels(ctx context.Context, store *models.Store, owner *models.Member
 }
 
 // demoNotices are the notices the demo publishes, by account.
-func demoNotices(handle string) []models.NoticeInput {
+func demoNotices(handle string) []notice.Input {
 	later := time.Now().UTC().Add(7 * 24 * time.Hour).Truncate(time.Hour)
 	switch handle {
 	case TransitHandle:
-		return []models.NoticeInput{{
+		return []notice.Input{{
 			Kind: models.NoticeTransit, TitleEn: "Line 12 diverted at Harbour Road", TitleZh: "12 路在海港路改道",
 			BodyEn: "Because of **road works**, line 12 buses run via Bridge Street between Harbour Road and the Ferry Pier.\n\n- Stop 1042 (Harbour Road) is closed\n- Use the temporary stop on Bridge Street",
 			BodyZh: "因**道路施工**，12 路公交车在海港路至渡轮码头之间改经桥街行驶。\n\n- 1042 号站（海港路）暂停使用\n- 请在桥街临时站上下车",
 			Routes: "12", Stops: "1042", Cause: "CONSTRUCTION", Effect: "DETOUR", ExpiresAt: &later, Tags: []string{"line-12"},
 		}}
 	case "citysafety":
-		return []models.NoticeInput{{
+		return []notice.Input{{
 			Kind: models.NoticeSafety, TitleEn: "Heat warning: very hot weather this week", TitleZh: "高温预警：本周天气酷热",
 			BodyEn:      "Temperatures will reach 36 °C. Drink water, avoid the midday sun and check on older neighbours.",
 			BodyZh:      "气温将达 36 °C。请多喝水，避免正午日晒，并关心年长的邻居。",
@@ -496,18 +497,19 @@ func demoNotices(handle string) []models.NoticeInput {
 }
 
 // ensureNotices publishes the demo notices of an account that has none
-// yet; the store needs a queue, as publishing enqueues the broadcast.
-func ensureNotices(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account) error {
-	list, total, err := store.OrgNotices(ctx, owner, a, models.NoticeFilter{}, models.Page{Number: 1})
+// yet; the service needs a broadcaster with a queue, as publishing
+// enqueues the broadcast.
+func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.Member, a *models.Account) error {
+	list, total, err := notices.OrgNotices(ctx, owner, a, notice.Filter{}, models.Page{Number: 1})
 	if err != nil || total > 0 || len(list) > 0 {
 		return err
 	}
 	for _, in := range demoNotices(a.Handle) {
-		n, err := store.CreateNotice(ctx, owner, a, in)
+		n, err := notices.CreateNotice(ctx, owner, a, in)
 		if err != nil {
 			return fmt.Errorf("demo notice: %w", err)
 		}
-		if _, _, err := store.PublishNotice(ctx, owner, a, n.ID, in); err != nil {
+		if _, _, err := notices.PublishNotice(ctx, owner, a, n.ID, in); err != nil {
 			return fmt.Errorf("publish demo notice: %w", err)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 //go:embed openapi.json
@@ -32,6 +33,7 @@ var openapiDoc []byte
 // errors have one shape: {"error": {"code", "message", "fields"}}.
 type apiArea struct {
 	store      *models.Store
+	notices    *notice.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
@@ -270,13 +272,13 @@ type listResponse[T any] struct {
 }
 
 // noticeJSON is a notice as the API shows it: what a client can send
-// (models.NoticeInput, by its json tags) and what the notice has besides.
+// (notice.Input, by its json tags) and what the notice has besides.
 type noticeJSON struct {
 	ID      int64  `json:"id"`
 	Account string `json:"account"`
 	Status  string `json:"status"`
 	Ended   string `json:"ended,omitempty"`
-	models.NoticeInput
+	notice.Input
 	Revision    int        `json:"revision"`
 	PublishedAt *time.Time `json:"published_at"`
 	URL         *string    `json:"url"`
@@ -292,7 +294,7 @@ func nonNil(s []string) []string {
 }
 
 func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
-	out := noticeJSON{ID: n.ID, Account: handle, Status: n.Status, Ended: n.Ended, NoticeInput: n.Input(),
+	out := noticeJSON{ID: n.ID, Account: handle, Status: n.Status, Ended: n.Ended, Input: notice.InputOf(n),
 		Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 	// The API has always shown no tags as [], never null.
 	out.Tags = nonNil(out.Tags)
@@ -317,7 +319,7 @@ func (h *apiArea) notice(c echo.Context) (*models.Member, *models.Account, *mode
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	a, n, err := h.store.APINotice(c.Request().Context(), m, id)
+	a, n, err := h.notices.APINotice(c.Request().Context(), m, id)
 	return m, a, n, err
 }
 
@@ -334,7 +336,7 @@ func (h *apiArea) listNotices(c echo.Context) error {
 	if status != "" && !validNoticeStatus(status) {
 		return apiErr(http.StatusBadRequest, "bad_status", "status is one of draft, scheduled, published, updated, cancelled, expired")
 	}
-	list, err := h.store.APINotices(c.Request().Context(), m, a, status, after, limit)
+	list, err := h.notices.APINotices(c.Request().Context(), m, a, status, after, limit)
 	if err != nil {
 		return err
 	}
@@ -354,11 +356,11 @@ func (h *apiArea) createNotice(c echo.Context) error {
 		return err
 	}
 	// The body is the notice's input itself, by its json tags.
-	var in models.NoticeInput
+	var in notice.Input
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	n, err := h.store.CreateNotice(c.Request().Context(), m, a, in)
+	n, err := h.notices.CreateNotice(c.Request().Context(), m, a, in)
 	if err != nil {
 		return err
 	}
@@ -382,19 +384,19 @@ func (h *apiArea) patchNotice(c echo.Context) error {
 	}
 	// Starting from the stored input, fields the client leaves out keep
 	// their values.
-	in := n.Input()
+	in := notice.InputOf(n)
 	if err := decode(c, &in); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	if n.Live() {
-		n, b, err := h.store.UpdateNotice(ctx, m, a, n.ID, in)
+		n, b, err := h.notices.UpdateNotice(ctx, m, a, n.ID, in)
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n), BroadcastID: &b.ID})
 	}
-	n, err = h.store.SaveNotice(ctx, m, a, n.ID, in)
+	n, err = h.notices.SaveNotice(ctx, m, a, n.ID, in)
 	if err != nil {
 		return err
 	}
@@ -411,7 +413,7 @@ func (h *apiArea) publishNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, b, err := h.store.PublishNotice(c.Request().Context(), m, a, n.ID, n.Input())
+	n, b, err := h.notices.PublishNotice(c.Request().Context(), m, a, n.ID, notice.InputOf(n))
 	if err != nil {
 		return err
 	}
@@ -433,7 +435,7 @@ func (h *apiArea) cancelNotice(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	n, b, err := h.store.EndNotice(c.Request().Context(), m, a, n.ID, in.How)
+	n, b, err := h.notices.EndNotice(c.Request().Context(), m, a, n.ID, in.How)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // TestAPIReadOfARowDuringAnOutageIs503: the API's reads of a row by id (a
@@ -122,7 +123,7 @@ func TestPostgresLostConnectionAPIReadIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := a.Store.CreateNotice(ctx, m, f.Account, models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Lift out of service"})
+	n, err := a.Notices.CreateNotice(ctx, m, f.Account, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Lift out of service"})
 	if err != nil {
 		t.Fatal(err)
 	}

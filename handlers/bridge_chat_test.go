@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 const (
@@ -326,7 +327,7 @@ func TestChatBroadcasts(t *testing.T) {
 		w.tg.Flood(1, 1)
 		w.tg.Block("43")
 
-		b := publishAndWait(t, a, f, models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted",
+		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted",
 			BodyEn: "Buses run via Park Road until 6 pm."})
 		if b.Sent != 3 || b.Failed != 1 {
 			t.Fatalf("broadcast: %+v", b)
@@ -375,7 +376,7 @@ func TestWeChatMassSend(t *testing.T) {
 		if _, _, err := a.Store.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
 			t.Fatal(err)
 		}
-		b := publishAndWait(t, a, f, models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8",
+		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8",
 			BodyEn: "Services stop at 6 pm."})
 		// oNear: custom; oFar1-3: one mass send; oZh alone in its
 		// language (the notice has no Chinese version, so it falls back
@@ -405,15 +406,15 @@ func TestWeChatMassSend(t *testing.T) {
 
 // publishAndWait publishes a notice of the fixture account and waits for
 // its broadcast to finish.
-func publishAndWait(t *testing.T, a *apptest.App, f *apptest.Fixtures, in models.NoticeInput) models.Broadcast {
+func publishAndWait(t *testing.T, a *apptest.App, f *apptest.Fixtures, in notice.Input) models.Broadcast {
 	t.Helper()
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
-	n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+	n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
+	if _, _, err := a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	return waitBroadcast(t, a, n.ID)

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 )
 
@@ -21,6 +22,7 @@ import (
 // Every response is cacheable and answers conditional requests.
 type feedArea struct {
 	store      *models.Store
+	notices    *notice.Service
 	broadcasts *broadcast.Service
 	site       feeds.Site
 }
@@ -52,7 +54,7 @@ func serveFeed(c echo.Context, contentType string, body []byte, modified time.Ti
 }
 
 func (h *feedArea) platformAtom(c echo.Context) error {
-	list, err := h.store.LatestNotices(c.Request().Context(), 100)
+	list, err := h.notices.LatestNotices(c.Request().Context(), 100)
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func (h *feedArea) platformAtom(c echo.Context) error {
 
 func (h *feedArea) accountAtom(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
-	list, _, err := h.store.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 50})
+	list, _, err := h.notices.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 50})
 	if err != nil {
 		return err
 	}
@@ -97,7 +99,7 @@ func (h *feedArea) accountAtom(c echo.Context) error {
 // alert aggregators poll.
 func (h *feedArea) capIndex(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
-	list, err := h.store.LiveNotices(ctx, a.ID, []string{models.NoticeSafety}, h.store.Now())
+	list, err := h.notices.LiveNotices(ctx, a.ID, []string{models.NoticeSafety}, h.store.Now())
 	if err != nil {
 		return err
 	}
@@ -127,7 +129,7 @@ func (h *feedArea) cap(c echo.Context) error {
 		return models.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	n, err := h.store.NoticeByID(ctx, id)
+	n, err := h.notices.NoticeByID(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -161,7 +163,7 @@ func (h *feedArea) cap(c echo.Context) error {
 func (h *feedArea) gtfsrt(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
 	now := h.store.Now()
-	list, err := h.store.LiveNotices(ctx, a.ID, []string{models.NoticeTransit, models.NoticeSafety}, now)
+	list, err := h.notices.LiveNotices(ctx, a.ID, []string{models.NoticeTransit, models.NoticeSafety}, now)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 func get(t *testing.T, url string, header ...string) (*http.Response, string) {
@@ -35,23 +36,23 @@ func TestFeeds(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		boss := f.Member(models.RoleOwner)
-		publish := func(in models.NoticeInput) *models.Notice {
-			n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+		publish := func(in notice.Input) *models.Notice {
+			n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, _, err = a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
+			if n, _, err = a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
 				t.Fatal(err)
 			}
 			return n
 		}
-		storm := models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
+		storm := notice.Input{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
 			CapEvent: "Storm", Urgency: "Expected", Severity: "Severe", Certainty: "Likely", AreaDesc: "North"}
 		alert := publish(storm)
-		detour := publish(models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Detour", BodyEn: "Line 12 via Bridge St.",
+		detour := publish(notice.Input{Kind: models.NoticeTransit, TitleEn: "Detour", BodyEn: "Line 12 via Bridge St.",
 			Routes: "12", Cause: "CONSTRUCTION", Effect: "DETOUR"})
-		general := publish(models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."})
-		draft, _ := a.Store.CreateNotice(ctx, boss, f.Account, storm)
+		general := publish(notice.Input{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."})
+		draft, _ := a.Notices.CreateNotice(ctx, boss, f.Account, storm)
 		if err := a.Store.SetAgencyID(ctx, boss, f.Account, "MTA"); err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func TestFeeds(t *testing.T) {
 			}
 		}
 		// An update is an Update referencing the alert.
-		if _, _, err := a.Store.UpdateNotice(ctx, boss, f.Account, alert.ID, storm); err != nil {
+		if _, _, err := a.Notices.UpdateNotice(ctx, boss, f.Account, alert.ID, storm); err != nil {
 			t.Fatal(err)
 		}
 		if _, body := get(t, fmt.Sprintf("%s/notices/%d.cap", a.URL, alert.ID)); !strings.Contains(body, "<msgType>Update</msgType>") ||
@@ -153,12 +154,12 @@ func TestFeedConditionalRequests(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		boss := f.Member(models.RoleOwner)
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."}
-		n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."}
+		n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err = a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
+		if _, _, err = a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
 			t.Fatal(err)
 		}
 		url := a.URL + "/@metro/notices.atom"

@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/templates"
 )
 
-// everyNoticeField is a NoticeInput with a distinct, already clean value
+// everyNoticeField is a notice.Input with a distinct, already clean value
 // in every field, filled by reflection so that a field added later is
 // covered without editing this test.
-func everyNoticeField(t *testing.T, loc *time.Location) models.NoticeInput {
+func everyNoticeField(t *testing.T, loc *time.Location) notice.Input {
 	t.Helper()
-	var in models.NoticeInput
+	var in notice.Input
 	v := reflect.ValueOf(&in).Elem()
 	base := time.Date(2026, 11, 23, 8, 30, 0, 0, loc)
 	for i := range v.NumField() {
@@ -30,11 +31,11 @@ func everyNoticeField(t *testing.T, loc *time.Location) models.NoticeInput {
 			f.Set(reflect.ValueOf(&at))
 		case []string:
 			f.Set(reflect.ValueOf([]string{"a-" + strings.ToLower(sf.Name), "b-" + strings.ToLower(sf.Name)}))
-		case models.IDList:
+		case notice.IDList:
 			f.SetString("A" + sf.Name + ",B" + sf.Name)
 		default:
 			if f.Kind() != reflect.String {
-				t.Fatalf("NoticeInput.%s is a %s; teach this test (and bindForm) to fill it", sf.Name, f.Type())
+				t.Fatalf("notice.Input.%s is a %s; teach this test (and bindForm) to fill it", sf.Name, f.Type())
 			}
 			f.SetString("value of " + sf.Name)
 		}
@@ -42,9 +43,9 @@ func everyNoticeField(t *testing.T, loc *time.Location) models.NoticeInput {
 	return in
 }
 
-// sameNoticeInput reports the fields that differ; times compare as
+// sameInput reports the fields that differ; times compare as
 // instants, whatever their zone.
-func sameNoticeInput(t *testing.T, how string, want, got models.NoticeInput) {
+func sameInput(t *testing.T, how string, want, got notice.Input) {
 	t.Helper()
 	w, g := reflect.ValueOf(want), reflect.ValueOf(got)
 	for i := range w.NumField() {
@@ -63,7 +64,7 @@ func sameNoticeInput(t *testing.T, how string, want, got models.NoticeInput) {
 }
 
 // TestNoticeFieldsDeclaredOnce proves the worked example of the README: a
-// notice field is declared once, on models.NoticeInput, and the studio
+// notice field is declared once, on notice.Input, and the studio
 // form, the API request and response and the editor all carry it without
 // more code. A field without its tags, or one a mapping drops, fails here.
 func TestNoticeFieldsDeclaredOnce(t *testing.T) {
@@ -71,13 +72,13 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := reflect.TypeFor[models.NoticeInput]()
+	typ := reflect.TypeFor[notice.Input]()
 	var formNames, jsonNames []string
 	for i := range typ.NumField() {
 		sf := typ.Field(i)
 		form, js := sf.Tag.Get("form"), strings.Split(sf.Tag.Get("json"), ",")[0]
 		if form == "" || form == "-" || js == "" || js == "-" {
-			t.Errorf("NoticeInput.%s needs both a form and a json tag (form %q, json %q)", sf.Name, form, js)
+			t.Errorf("notice.Input.%s needs both a form and a json tag (form %q, json %q)", sf.Name, form, js)
 		}
 		formNames, jsonNames = append(formNames, form), append(jsonNames, js)
 	}
@@ -100,12 +101,12 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 				values.Set(name, v.Field(i).String())
 			}
 		}
-		var got models.NoticeInput
+		var got notice.Input
 		typed, bad := bindForm(values, &got, loc)
 		if len(bad) > 0 {
 			t.Fatalf("times did not parse: %v", bad)
 		}
-		sameNoticeInput(t, "the form binding", in, got)
+		sameInput(t, "the form binding", in, got)
 		for name, text := range times {
 			if typed[name] != text {
 				t.Errorf("the form keeps %s as %q, want %q as typed", name, typed[name], text)
@@ -114,7 +115,7 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 	})
 
 	t.Run("malformed time is kept as typed", func(t *testing.T) {
-		var got models.NoticeInput
+		var got notice.Input
 		typed, bad := bindForm(url.Values{"expires_at": {"tomorrow"}, "title_en": {"Kept"}}, &got, loc)
 		if len(bad) != 1 || bad[0] != "expires_at" || typed["expires_at"] != "tomorrow" || got.TitleEn != "Kept" {
 			t.Errorf("bad %v, typed %v, title %q", bad, typed, got.TitleEn)
@@ -127,18 +128,18 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Decode as the API does: unknown fields are refused, so a
-		// client's field must be one NoticeInput declares.
-		var got models.NoticeInput
+		// client's field must be one notice.Input declares.
+		var got notice.Input
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&got); err != nil {
 			t.Fatal(err)
 		}
-		sameNoticeInput(t, "the API request", in, got)
+		sameInput(t, "the API request", in, got)
 	})
 
 	t.Run("API response", func(t *testing.T) {
-		body, err := json.Marshal(noticeJSON{ID: 7, Account: "metro", Status: models.NoticeDraft, NoticeInput: in})
+		body, err := json.Marshal(noticeJSON{ID: 7, Account: "metro", Status: models.NoticeDraft, Input: in})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,13 +156,13 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatal(err)
 		}
-		sameNoticeInput(t, "the API response", in, got.NoticeInput)
+		sameInput(t, "the API response", in, got.Input)
 	})
 
 	t.Run("editor", func(t *testing.T) {
 		m := &models.Member{User: &models.User{ID: 1}, Org: &models.Organization{ID: 1}, Role: models.RoleOwner}
 		a := &models.Account{Handle: "metro", Topics: strings.Join(in.Tags, ",")}
-		f := templates.NoticeForm{NoticeInput: in, ID: 3, Status: models.NoticeDraft, Times: formTimes(in, loc), Errors: map[string]string{}}
+		f := templates.NoticeForm{Input: in, ID: 3, Status: models.NoticeDraft, Times: formTimes(in, loc), Errors: map[string]string{}}
 		var html bytes.Buffer
 		if err := templates.NoticeEditor(m, a, f, loc.String()).Render(context.Background(), &html); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -19,6 +20,7 @@ import (
 // an account's notices and watch their broadcasts.
 type notices struct {
 	store      *models.Store
+	notices    *notice.Service
 	broadcasts *broadcast.Service
 	loc        *time.Location
 }
@@ -28,7 +30,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, broadcasts: s.broadcasts, loc: loc}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -61,13 +63,13 @@ func (h *notices) notice(c echo.Context) (*models.Member, *models.Account, *mode
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	n, err := h.store.OrgNotice(c.Request().Context(), m, a, id)
+	n, err := h.notices.OrgNotice(c.Request().Context(), m, a, id)
 	return m, a, n, err
 }
 
 func (h *notices) list(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	f := models.NoticeFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q")}
+	f := notice.Filter{Status: c.QueryParam("status"), Query: c.QueryParam("q")}
 	if !validNoticeStatus(f.Status) {
 		f.Status = ""
 	}
@@ -75,7 +77,7 @@ func (h *notices) list(c echo.Context) error {
 		f.Query = string([]rune(f.Query)[:100])
 	}
 	page := pageParam(c)
-	list, total, err := h.store.OrgNotices(c.Request().Context(), m, a, f, page)
+	list, total, err := h.notices.OrgNotices(c.Request().Context(), m, a, f, page)
 	if err != nil {
 		return err
 	}
@@ -96,11 +98,11 @@ func validNoticeStatus(s string) bool {
 // tags). Times are datetime-local values in the configured zone; a
 // malformed one is a field error, with everything else the staff member
 // typed kept.
-func (h *notices) form(c echo.Context) (templates.NoticeForm, models.NoticeInput) {
-	var in models.NoticeInput
+func (h *notices) form(c echo.Context) (templates.NoticeForm, notice.Input) {
+	var in notice.Input
 	params, _ := c.FormParams()
 	times, bad := bindForm(params, &in, h.loc)
-	f := templates.NoticeForm{NoticeInput: in, Times: times, Errors: map[string]string{}}
+	f := templates.NoticeForm{Input: in, Times: times, Errors: map[string]string{}}
 	for _, name := range bad {
 		f.Errors[name] = "notices.err_time_format"
 	}
@@ -109,15 +111,15 @@ func (h *notices) form(c echo.Context) (templates.NoticeForm, models.NoticeInput
 
 // formOf fills the editor from a stored notice.
 func (h *notices) formOf(n *models.Notice) templates.NoticeForm {
-	in := n.Input()
+	in := notice.InputOf(n)
 	// Lists read better with a space after each comma.
-	in.Routes = models.IDList(strings.ReplaceAll(n.Routes, ",", ", "))
-	in.Stops = models.IDList(strings.ReplaceAll(n.Stops, ",", ", "))
-	return templates.NoticeForm{NoticeInput: in, ID: n.ID, Status: n.Status, Times: formTimes(in, h.loc), Errors: map[string]string{}}
+	in.Routes = notice.IDList(strings.ReplaceAll(n.Routes, ",", ", "))
+	in.Stops = notice.IDList(strings.ReplaceAll(n.Stops, ",", ", "))
+	return templates.NoticeForm{Input: in, ID: n.ID, Status: n.Status, Times: formTimes(in, h.loc), Errors: map[string]string{}}
 }
 
 func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models.Account, f templates.NoticeForm) error {
-	count, err := h.store.AudienceCount(c.Request().Context(), m, a, f.Tags)
+	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, f.Tags)
 	if _, bad := models.AsValidation(err); bad {
 		count, err = 0, nil
 	}
@@ -134,7 +136,7 @@ func (h *notices) newNotice(c echo.Context) error {
 	if kind == "" {
 		kind = models.NoticeGeneral
 	}
-	return h.editor(c, http.StatusOK, m, a, templates.NoticeForm{NoticeInput: models.NoticeInput{Kind: kind}, Errors: map[string]string{}})
+	return h.editor(c, http.StatusOK, m, a, templates.NoticeForm{Input: notice.Input{Kind: kind}, Errors: map[string]string{}})
 }
 
 // afterSave goes where the editor's button asked: back to the editor, or
@@ -156,7 +158,7 @@ func (h *notices) create(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
 	}
-	n, err := h.store.CreateNotice(c.Request().Context(), m, a, in)
+	n, err := h.notices.CreateNotice(c.Request().Context(), m, a, in)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
@@ -185,7 +187,7 @@ func (h *notices) detail(c echo.Context, m *models.Member, a *models.Account, n 
 	if err != nil {
 		return err
 	}
-	count, err := h.store.AudienceCount(ctx, m, a, n.TagList())
+	count, err := h.notices.AudienceCount(ctx, m, a, n.TagList())
 	if err != nil {
 		return err
 	}
@@ -206,7 +208,7 @@ func (h *notices) save(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
 	}
-	n, err = h.store.SaveNotice(c.Request().Context(), m, a, n.ID, in)
+	n, err = h.notices.SaveNotice(c.Request().Context(), m, a, n.ID, in)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
@@ -231,7 +233,7 @@ func (h *notices) preview(c echo.Context) error {
 func (h *notices) audience(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	params := c.QueryParams()
-	count, err := h.store.AudienceCount(c.Request().Context(), m, a, params["tags"])
+	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, params["tags"])
 	if v, ok := models.AsValidation(err); ok {
 		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(v)
 	}
@@ -249,7 +251,7 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if !n.Editable() {
 		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
-	count, err := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
+	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
 	if err != nil {
 		return err
 	}
@@ -261,7 +263,7 @@ func (h *notices) publish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n2, b, err := h.store.PublishNotice(c.Request().Context(), m, a, n.ID, n.Input())
+	n2, b, err := h.notices.PublishNotice(c.Request().Context(), m, a, n.ID, notice.InputOf(n))
 	if v, ok := models.AsValidation(err); ok {
 		// Something needs fixing first: show it in the editor.
 		f := h.formOf(n)
@@ -269,7 +271,7 @@ func (h *notices) publish(c echo.Context) error {
 		if n.Editable() {
 			return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
 		}
-		count, _ := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
+		count, _ := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
 		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, v.Fields))
 	}
 	if err != nil {
@@ -286,7 +288,7 @@ func (h *notices) unschedule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.store.Unschedule(c.Request().Context(), m, a, n.ID); err != nil {
+	if _, err := h.notices.Unschedule(c.Request().Context(), m, a, n.ID); err != nil {
 		if _, ok := models.AsValidation(err); !ok {
 			return err
 		}
@@ -321,7 +323,7 @@ func (h *notices) update(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
 	}
-	_, b, err := h.store.UpdateNotice(c.Request().Context(), m, a, n.ID, in)
+	_, b, err := h.notices.UpdateNotice(c.Request().Context(), m, a, n.ID, in)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
@@ -351,7 +353,7 @@ func (h *notices) confirmEnd(c echo.Context) error {
 	if !n.Live() {
 		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
-	count, err := h.store.AudienceCount(c.Request().Context(), m, a, n.TagList())
+	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
 	if err != nil {
 		return err
 	}
@@ -363,7 +365,7 @@ func (h *notices) end(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, b, err := h.store.EndNotice(c.Request().Context(), m, a, n.ID, endKind(c))
+	_, b, err := h.notices.EndNotice(c.Request().Context(), m, a, n.ID, endKind(c))
 	if _, ok := models.AsValidation(err); ok {
 		// Already ended, or no such ending: the page says where it stands.
 		return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "notices.not_live")
@@ -390,7 +392,7 @@ func (h *notices) remove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.DeleteNotice(c.Request().Context(), m, a, n.ID)
+	err = h.notices.DeleteNotice(c.Request().Context(), m, a, n.ID)
 	if _, ok := models.AsValidation(err); ok {
 		return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "notices.only_drafts_deleted")
 	}

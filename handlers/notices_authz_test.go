@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // noticeRoutes are the authorization matrix rows of notices and
@@ -16,23 +17,23 @@ import (
 func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
-	in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Matrix", BodyEn: "Body"}
+	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Matrix", BodyEn: "Body"}
 	mk := func() *models.Notice {
-		n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+		n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
 	draft, live, ended := mk(), mk(), mk()
-	_, b, err := a.Store.PublishNotice(ctx, boss, f.Account, live.ID, in)
+	_, b, err := a.Notices.PublishNotice(ctx, boss, f.Account, live.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.Store.PublishNotice(ctx, boss, f.Account, ended.ID, in); err != nil {
+	if _, _, err := a.Notices.PublishNotice(ctx, boss, f.Account, ended.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.Store.EndNotice(ctx, boss, f.Account, ended.ID, models.EndCancel); err != nil {
+	if _, _, err := a.Notices.EndNotice(ctx, boss, f.Account, ended.ID, models.EndCancel); err != nil {
 		t.Fatal(err)
 	}
 	base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/notices", f.Org.ID)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // waitBroadcast polls until the notice's newest broadcast is done.
@@ -205,9 +206,9 @@ func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
 			}
 		}
 		boss := f.Member(models.RoleOwner)
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Water off", BodyEn: "Tuesday 9–12."}
-		n, _ := a.Store.CreateNotice(ctx, boss, f.Account, in)
-		_, b, err := a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in)
+		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Water off", BodyEn: "Tuesday 9–12."}
+		n, _ := a.Notices.CreateNotice(ctx, boss, f.Account, in)
+		_, b, err := a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,25 +257,25 @@ func TestPublicNoticePages(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		boss := f.Member(models.RoleOwner)
-		publish := func(in models.NoticeInput) *models.Notice {
-			n, err := a.Store.CreateNotice(ctx, boss, f.Account, in)
+		publish := func(in notice.Input) *models.Notice {
+			n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, _, err = a.Store.PublishNotice(ctx, boss, f.Account, n.ID, in)
+			n, _, err = a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return n
 		}
-		alert := publish(models.NoticeInput{Kind: models.NoticeSafety, TitleEn: "Flood warning", BodyEn: "Move to **higher** ground.",
+		alert := publish(notice.Input{Kind: models.NoticeSafety, TitleEn: "Flood warning", BodyEn: "Move to **higher** ground.",
 			TitleZh: "洪水警告", BodyZh: "请转移到**高处**。", CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate",
 			Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"})
-		transit := publish(models.NoticeInput{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Via Bridge St.",
+		transit := publish(notice.Input{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Via Bridge St.",
 			Routes: "12", Stops: "1042", Cause: "CONSTRUCTION", Effect: "DETOUR"})
-		general := publish(models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "New timetable", BodyEn: "From June."})
-		draft, _ := a.Store.CreateNotice(ctx, boss, f.Account, models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Secret draft"})
-		if _, _, err := a.Store.EndNotice(ctx, boss, f.Account, general.ID, models.EndCancel); err != nil {
+		general := publish(notice.Input{Kind: models.NoticeGeneral, TitleEn: "New timetable", BodyEn: "From June."})
+		draft, _ := a.Notices.CreateNotice(ctx, boss, f.Account, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Secret draft"})
+		if _, _, err := a.Notices.EndNotice(ctx, boss, f.Account, general.ID, models.EndCancel); err != nil {
 			t.Fatal(err)
 		}
 		c := a.Client(t)

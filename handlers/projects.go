@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -21,6 +22,7 @@ import (
 // files, questions and timeline, and moderate what citizens answer.
 type projects struct {
 	store   *models.Store
+	notices *notice.Service
 	media   *media.Service
 	loc     *time.Location
 	baseURL string
@@ -31,7 +33,7 @@ func registerProjects(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &projects{store: s.store, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &projects{store: s.store, notices: s.notices, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
 	acc.GET("/projects", h.list, view)
@@ -398,7 +400,7 @@ func (h *projects) announce(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := models.NoticeInput{Kind: models.NoticeUpdate}
+	in := notice.Input{Kind: models.NoticeUpdate}
 	link := h.baseURL + paths.PublicProject(a.Handle, p.ID)
 	for _, l := range []i18n.Lang{i18n.EN, i18n.ZH} {
 		if !p.HasLanguage(string(l)) {
@@ -414,7 +416,7 @@ func (h *projects) announce(c echo.Context) error {
 			in.TitleZh, in.BodyZh = title, body
 		}
 	}
-	n, err := h.store.CreateNotice(ctx, m, a, in)
+	n, err := h.notices.CreateNotice(ctx, m, a, in)
 	if err != nil {
 		return err
 	}

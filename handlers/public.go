@@ -9,14 +9,16 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
 // public serves what citizens see without signing in.
 type public struct {
-	store *models.Store
-	files *media.Service
+	store   *models.Store
+	notices *notice.Service
+	files   *media.Service
 }
 
 func registerPublic(e *echo.Echo, h *public) {
@@ -73,7 +75,7 @@ func (h *public) home(c echo.Context) error {
 	}
 	// The alerts in force come first on the home page: a typhoon warning
 	// must not be three clicks away.
-	alerts, err := h.store.ActiveAlerts(ctx, 0, h.store.Now(), 3)
+	alerts, err := h.notices.ActiveAlerts(ctx, 0, h.store.Now(), 3)
 	if err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ func (h *public) directory(c echo.Context) error {
 
 func (h *public) account(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
-	notices, total, err := h.store.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 5})
+	notices, total, err := h.notices.PublicNotices(ctx, a.ID, models.Page{Number: 1, Size: 5})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -13,7 +14,8 @@ import (
 // publicNotices serves notices to citizens: lists, pages and the alerts in
 // force (the feeds are in feeds.go).
 type publicNotices struct {
-	store *models.Store
+	store   *models.Store
+	notices *notice.Service
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
@@ -37,7 +39,7 @@ func readerLang(c echo.Context) string {
 func (h *publicNotices) list(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
 	page := pageParam(c)
-	list, total, err := h.store.PublicNotices(ctx, a.ID, page)
+	list, total, err := h.notices.PublicNotices(ctx, a.ID, page)
 	if err != nil {
 		return err
 	}
@@ -52,7 +54,7 @@ func (h *publicNotices) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.store.PublicNotice(ctx, a.ID, id)
+	n, err := h.notices.PublicNotice(ctx, a.ID, id)
 	if err != nil {
 		return err
 	}
@@ -61,7 +63,7 @@ func (h *publicNotices) show(c echo.Context) error {
 
 func (h *publicNotices) alerts(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
-	list, err := h.store.ActiveAlerts(ctx, a.ID, h.store.Now(), 100)
+	list, err := h.notices.ActiveAlerts(ctx, a.ID, h.store.Now(), 100)
 	if err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func (h *publicNotices) alerts(c echo.Context) error {
 }
 
 func (h *publicNotices) allAlerts(c echo.Context) error {
-	list, err := h.store.ActiveAlerts(c.Request().Context(), 0, h.store.Now(), 200)
+	list, err := h.notices.ActiveAlerts(c.Request().Context(), 0, h.store.Now(), 200)
 	if err != nil {
 		return err
 	}

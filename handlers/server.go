@@ -29,6 +29,7 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -69,6 +70,9 @@ type Deps struct {
 	FollowCodes *followcode.Service
 	// Chats is the staff inbox and the keyword and welcome replies.
 	Chats *chat.Service
+	// Notices writes, publishes and ends notices and reads them for the
+	// public pages, the feeds and the API.
+	Notices *notice.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -113,17 +117,17 @@ func New(d Deps) *echo.Echo {
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
-	registerPublic(e, &public{store: d.Store, files: d.Media})
-	registerPublicNotices(e, &publicNotices{store: d.Store})
+	registerPublic(e, &public{store: d.Store, notices: d.Notices, files: d.Media})
+	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices})
 	registerPublicProjects(e, &publicProjects{store: d.Store, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
-	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
+	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
 	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -25,6 +26,7 @@ import (
 // studio is the staff console of one organization.
 type studio struct {
 	store      *models.Store
+	notices    *notice.Service
 	tokens     *apitoken.Service
 	media      *media.Service
 	feeds      *alertsource.Service

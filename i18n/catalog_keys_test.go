@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followerimport"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // Tests that every message key the code uses is in the catalog, and the scanners of Go and templ sources they rely on.
@@ -365,7 +366,7 @@ func TestEveryKeyInTheCatalog(t *testing.T) {
 	for _, k := range models.OrgKinds() {
 		dynamic = append(dynamic, "orgkind."+string(k))
 	}
-	for _, v := range append(models.GTFSCauses(), models.GTFSEffects()...) {
+	for _, v := range append(notice.GTFSCauses(), notice.GTFSEffects()...) {
 		dynamic = append(dynamic, "gtfs."+strings.ToLower(v))
 	}
 	for _, k := range dynamic {
@@ -397,10 +398,10 @@ func keyPrefixes() map[string][]string {
 		"broadcasts.d_":        {"failed", "dead"}, // the failed list shows only these
 		"broadcasts.kind_":     {models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear},
 		"broadcasts.status_":   {models.BroadcastPending, models.BroadcastSending, models.BroadcastDone, models.BroadcastCancelled},
-		"cap.category_":        lower(models.CAPCategories()),
-		"cap.certainty_":       lower(models.CAPCertainties()),
-		"cap.severity_":        lower(models.CAPSeverities()),
-		"cap.urgency_":         lower(models.CAPUrgencies()),
+		"cap.category_":        lower(notice.CAPCategories()),
+		"cap.certainty_":       lower(notice.CAPCertainties()),
+		"cap.severity_":        lower(notice.CAPSeverities()),
+		"cap.urgency_":         lower(notice.CAPUrgencies()),
 		"chat.match_":          {models.MatchExact, models.MatchContains},
 		"feedback.moderated_":  models.FeedbackStatuses(),
 		"feedback.stance_":     models.Stances(),

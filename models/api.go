@@ -6,26 +6,6 @@ import (
 	"strings"
 )
 
-// APINotices pages through an account's notices for the API, newest
-// first, after the notice id before (0: from the newest).
-func (s *Store) APINotices(ctx context.Context, m *Member, a *Account, status string, before int64, limit int) ([]Notice, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
-		return nil, err
-	}
-	q := s.conn(ctx).Where("account_id = ?", a.ID)
-	if status != "" {
-		q = q.Where("status = ?", status)
-	}
-	if before > 0 {
-		q = q.Where("id < ?", before)
-	}
-	var out []Notice
-	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("api notices: %w", err)
-	}
-	return out, nil
-}
-
 // APIFollowers pages through an account's followers by id, after the id
 // after, with their tags.
 func (s *Store) APIFollowers(ctx context.Context, m *Member, a *Account, after int64, limit int) ([]Follower, error) {

@@ -2,23 +2,13 @@ package models
 
 import "context"
 
-// The API names notices, projects and followers by id alone, without the
-// account in the path. These load such a row with its account when an
-// account of the member's organization owns it. A row of another
+// The API names projects and followers (and notices, see models/notice)
+// by id alone, without the account in the path. These load such a row
+// with its account when an account of the member's organization owns it. A row of another
 // organization is ErrNotFound, as a missing one is, so the API does not
 // reveal what other organizations hold; any other failure (a database
 // that does not answer) comes back as it is, so that the caller answers
 // "try again" rather than telling an integration its row is gone.
-
-// APINotice loads a notice of the member's organization, with its account.
-func (s *Store) APINotice(ctx context.Context, m *Member, id int64) (*Account, *Notice, error) {
-	var n Notice
-	a, err := s.orgRow(ctx, m, id, &n, "notice", func() int64 { return n.AccountID })
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, &n, nil
-}
 
 // APIProject loads a project of the member's organization, with its
 // account.

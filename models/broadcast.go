@@ -11,16 +11,10 @@ import (
 // Broadcaster starts the broadcast of a notice inside the notice's own
 // transaction tx, so the notice's new state, the broadcast and its job
 // commit together. Package broadcast implements it: it is the only writer
-// of the broadcasts and deliveries tables.
+// of the broadcasts and deliveries tables. The notices' domain
+// (models/notice) takes one when it is built.
 type Broadcaster interface {
 	Start(ctx context.Context, tx *gorm.DB, n *Notice, kind string, userID int64) (*Broadcast, error)
-}
-
-// WithBroadcaster returns a store that starts broadcasts through b.
-func (s *Store) WithBroadcaster(b Broadcaster) *Store {
-	c := *s
-	c.broadcaster = b
-	return &c
 }
 
 // Broadcast kinds: the first publication of a notice, an update to it,

@@ -60,17 +60,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 		{"SaveWebhook", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SaveWebhook(ctx, m, a, models.WebhookInput{})
 		}},
-		{"CreateNotice", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			_, err := s.CreateNotice(ctx, m, a, models.NoticeInput{})
-			return err
-		}},
-		{"EndNotice", models.PermPublish, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.EndNotice(ctx, m, a, 1, models.EndCancel)
-			return err
-		}},
-		{"ExpireNotice", models.PermPublish, func(ctx context.Context, m *models.Member) error {
-			return s.ExpireNotice(ctx, m, a, 1)
-		}},
 		{"APIAddFollower", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
 			_, _, err := s.APIAddFollower(ctx, m, a, models.ChannelEmail, "gate@example.org", "", "en", nil)
 			return err

@@ -22,8 +22,6 @@ type Store struct {
 	Core
 	queue  Enqueuer
 	sealer Sealer
-	// broadcaster starts broadcasts; package broadcast provides it.
-	broadcaster Broadcaster
 	// chat caches chat channels' settings for the endpoints platforms
 	// call; shared by the copies With* and Tx make.
 	chat *chatCache

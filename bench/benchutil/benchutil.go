@@ -24,6 +24,7 @@ import (
 
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // BuildPlaza builds cmd/plaza into dir and returns the binary's path.
@@ -189,7 +190,7 @@ func (s *Sink) Counts() (received, distinct, repeats, bad int64) {
 
 // Publish creates and publishes a notice on the demo account handle as
 // the demo user owner would from the studio.
-func Publish(ctx context.Context, store *models.Store, owner, handle string, in models.NoticeInput) (*models.Broadcast, error) {
+func Publish(ctx context.Context, store *models.Store, notices *notice.Service, owner, handle string, in notice.Input) (*models.Broadcast, error) {
 	var u models.User
 	if err := store.DB().Where("email = ?", owner).First(&u).Error; err != nil {
 		return nil, fmt.Errorf("demo owner: %w", err)
@@ -202,10 +203,10 @@ func Publish(ctx context.Context, store *models.Store, owner, handle string, in 
 	if err != nil {
 		return nil, err
 	}
-	n, err := store.CreateNotice(ctx, m, &a, in)
+	n, err := notices.CreateNotice(ctx, m, &a, in)
 	if err != nil {
 		return nil, err
 	}
-	_, b, err := store.PublishNotice(ctx, m, &a, n.ID, in)
+	_, b, err := notices.PublishNotice(ctx, m, &a, n.ID, in)
 	return b, err
 }

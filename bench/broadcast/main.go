@@ -29,6 +29,7 @@ import (
 	"github.com/plazahq/plaza/bench/benchutil"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -148,7 +149,7 @@ func run() error {
 	baseRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
 
 	step("publishing")
-	b, err := publish(ctx, store)
+	b, err := publish(ctx, store, app.NewNotices(store, inserter))
 	if err != nil {
 		return err
 	}
@@ -212,8 +213,8 @@ func plaza(bin, dbURL string, args ...string) *exec.Cmd {
 
 // publish sends a transit notice from the demo transit account, as its
 // owner would from the studio.
-func publish(ctx context.Context, store *models.Store) (*models.Broadcast, error) {
-	return benchutil.Publish(ctx, store, "owner@transit.demo.plaza.test", "citytransit", models.NoticeInput{
+func publish(ctx context.Context, store *models.Store, notices *notice.Service) (*models.Broadcast, error) {
+	return benchutil.Publish(ctx, store, notices, "owner@transit.demo.plaza.test", "citytransit", notice.Input{
 		Kind: models.NoticeTransit, TitleEn: "Line 12 diverted", TitleZh: "12 路改道",
 		BodyEn: "Line 12 buses use **Harbour Road** until 18:00.", BodyZh: "12 路公交车改经**海港路**行驶，至 18:00。",
 		Routes: "12", Effect: "DETOUR"})

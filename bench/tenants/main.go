@@ -29,6 +29,7 @@ import (
 	"github.com/plazahq/plaza/bench/benchutil"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -104,14 +105,15 @@ func run() error {
 		return err
 	}
 	store := app.NewStore(db, inserter)
+	notices := app.NewNotices(store, inserter)
 
-	slow, err := benchutil.Publish(ctx, store, "owner@transit.demo.plaza.test", "citytransit", models.NoticeInput{Kind: models.NoticeTransit,
+	slow, err := benchutil.Publish(ctx, store, notices, "owner@transit.demo.plaza.test", "citytransit", notice.Input{Kind: models.NoticeTransit,
 		TitleEn: "Line 12 diverted", BodyEn: "Line 12 buses use Harbour Road until 18:00.", Routes: "12", Effect: "DETOUR"})
 	if err != nil {
 		return err
 	}
 	time.Sleep(*after)
-	urgent, err := benchutil.Publish(ctx, store, "owner@safety.demo.plaza.test", "citysafety", models.NoticeInput{Kind: models.NoticeSafety,
+	urgent, err := benchutil.Publish(ctx, store, notices, "owner@safety.demo.plaza.test", "citysafety", notice.Input{Kind: models.NoticeSafety,
 		TitleEn: "Flash flood warning", BodyEn: "Move to higher ground now.", CapCategory: "Met", CapEvent: "Flood",
 		Urgency: "Immediate", Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"})
 	if err != nil {

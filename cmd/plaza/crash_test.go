@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/outbound"
 )
 
@@ -130,12 +131,12 @@ func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
 	if n, err := a.Store.GenerateFollowers(ctx, fx.Account.ID, models.ChannelWebhook, "+1-555-", followers); err != nil || n != int64(followers) {
 		t.Fatalf("generate followers: %d, %v", n, err)
 	}
-	in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Everyone", BodyEn: "Everyone must get this."}
-	n, err := a.Store.CreateNotice(ctx, owner, fx.Account, in)
+	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Everyone", BodyEn: "Everyone must get this."}
+	n, err := a.Notices.CreateNotice(ctx, owner, fx.Account, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, b, err := a.Store.PublishNotice(ctx, owner, fx.Account, n.ID, in)
+	_, b, err := a.Notices.PublishNotice(ctx, owner, fx.Account, n.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	res, err := demo.Seed(ctx, store.WithSealer(box), followcode.New(store.Core), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	res, err := demo.Seed(ctx, store.WithSealer(box), followcode.New(store.Core), app.NewNotices(store, inserter), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -111,14 +112,14 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A notice scheduled to publish itself while both run.
-		in := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "Scheduled", BodyEn: "Once.", Tags: []string{"line-12"}}
+		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Scheduled", BodyEn: "Once.", Tags: []string{"line-12"}}
 		at := time.Now().Add(2 * time.Second)
 		in.PublishAt = &at
-		sched, err := s.CreateNotice(ctx, owner, &acc, in)
+		sched, err := r.a.Notices.CreateNotice(ctx, owner, &acc, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.PublishNotice(ctx, owner, &acc, sched.ID, in); err != nil {
+		if _, _, err := r.a.Notices.PublishNotice(ctx, owner, &acc, sched.ID, in); err != nil {
 			t.Fatal(err)
 		}
 		// An alert feed both instances would like to poll.
@@ -169,12 +170,12 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		// They also follow the account, so the notice to everyone reaches
 		// them too.
 		r.followers += wxFollowers
-		win := models.NoticeInput{Kind: models.NoticeGeneral, TitleEn: "WeChat riders", BodyEn: "Line 3 is back.", Tags: []string{"wechat-riders"}}
-		wn, err := s.CreateNotice(ctx, owner, &acc, win)
+		win := notice.Input{Kind: models.NoticeGeneral, TitleEn: "WeChat riders", BodyEn: "Line 3 is back.", Tags: []string{"wechat-riders"}}
+		wn, err := r.a.Notices.CreateNotice(ctx, owner, &acc, win)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.PublishNotice(ctx, owner, &acc, wn.ID, win); err != nil {
+		if _, _, err := r.a.Notices.PublishNotice(ctx, owner, &acc, wn.ID, win); err != nil {
 			t.Fatal(err)
 		}
 

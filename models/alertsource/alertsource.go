@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 // Feed is an external GTFS-realtime alerts feed an account takes
@@ -79,7 +80,7 @@ func (Item) TableName() string { return "alert_feed_items" }
 // Hold keeps in, the alert's latest change, until the time it may go out;
 // a change already held is replaced (the latest text wins) but keeps its
 // start.
-func (it *Item) Hold(in models.NoticeInput, hash string, now, until time.Time) error {
+func (it *Item) Hold(in notice.Input, hash string, now, until time.Time) error {
 	b, err := in.StoredJSON()
 	if err != nil {
 		return fmt.Errorf("hold alert %q: %w", it.AlertID, err)
@@ -92,8 +93,8 @@ func (it *Item) Hold(in models.NoticeInput, hash string, now, until time.Time) e
 }
 
 // Held is the change being held.
-func (it *Item) Held() (models.NoticeInput, error) {
-	var in models.NoticeInput
+func (it *Item) Held() (notice.Input, error) {
+	var in notice.Input
 	if err := in.UnmarshalStored([]byte(it.HeldInput)); err != nil {
 		return in, fmt.Errorf("held change of alert %q: %w", it.AlertID, err)
 	}
@@ -106,7 +107,7 @@ func (it *Item) ClearHeld() {
 }
 
 // Notices is what the service needs of the notices' domain, whose table
-// it does not query. *models.Store provides it.
+// it does not query. *notice.Service provides it.
 type Notices interface {
 	// NoticeTitles are the English and Chinese titles of the notices
 	// with these ids; a notice that is gone is missing from the map.
@@ -341,7 +342,7 @@ type HeldChange struct {
 	NoticeID *int64
 	// The notice's title as followers have it, and the held change.
 	TitleEn, TitleZh string
-	Latest           models.NoticeInput
+	Latest           notice.Input
 	Since, Until     time.Time
 }
 

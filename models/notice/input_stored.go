@@ -1,18 +1,18 @@
-package models
+package notice
 
 import (
 	"encoding/json"
 	"reflect"
 )
 
-// storedNotice is NoticeInput as the alert feed has always stored and
+// storedNotice is Input as the alert feed has always stored and
 // fingerprinted it: keyed by Go field name, with routes and stops as
 // text. Held changes and content hashes already in the database use this
 // shape, so it must not follow the json tags (those are the API's): a
 // changed hash would send every live alert out again as an update. It is
-// derived from NoticeInput, so a new field needs nothing here.
+// derived from Input, so a new field needs nothing here.
 var storedNotice = func() reflect.Type {
-	t := reflect.TypeFor[NoticeInput]()
+	t := reflect.TypeFor[Input]()
 	fields := make([]reflect.StructField, t.NumField())
 	for i := range fields {
 		f := t.Field(i)
@@ -27,7 +27,7 @@ var storedNotice = func() reflect.Type {
 
 // StoredJSON is the input in the alert feed's stored shape (see
 // storedNotice); the feed hashes it to tell a changed alert.
-func (in NoticeInput) StoredJSON() ([]byte, error) {
+func (in Input) StoredJSON() ([]byte, error) {
 	src, dst := reflect.ValueOf(in), reflect.New(storedNotice).Elem()
 	for i := range dst.NumField() {
 		dst.Field(i).Set(src.Field(i).Convert(dst.Field(i).Type()))
@@ -37,7 +37,7 @@ func (in NoticeInput) StoredJSON() ([]byte, error) {
 
 // UnmarshalStored reads what StoredJSON wrote (models/alertsource keeps a
 // held change in that shape).
-func (in *NoticeInput) UnmarshalStored(b []byte) error {
+func (in *Input) UnmarshalStored(b []byte) error {
 	src := reflect.New(storedNotice)
 	if err := json.Unmarshal(b, src.Interface()); err != nil {
 		return err

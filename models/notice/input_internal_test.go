@@ -1,18 +1,20 @@
-package models
+package notice
 
 import (
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plazahq/plaza/models"
 )
 
-// TestNoticeInputSurvivesTheNotice checks apply and Input, the one
-// mapping left between the editor's input and the stored notice: every
-// NoticeInput field (filled by reflection, so a field added later is
-// covered) must be stored by apply and read back by Input.
+// TestNoticeInputSurvivesTheNotice checks apply and InputOf, the one mapping
+// left between the editor's input and the stored notice: every Input
+// field (filled by reflection, so a field added later is covered) must be
+// stored by apply and read back by InputOf.
 func TestNoticeInputSurvivesTheNotice(t *testing.T) {
-	var in NoticeInput
+	var in Input
 	v := reflect.ValueOf(&in).Elem()
 	for i := range v.NumField() {
 		sf, f := v.Type().Field(i), v.Field(i)
@@ -26,14 +28,14 @@ func TestNoticeInputSurvivesTheNotice(t *testing.T) {
 			f.SetString("A" + sf.Name + ",B" + sf.Name)
 		default:
 			if f.Kind() != reflect.String {
-				t.Fatalf("NoticeInput.%s is a %s; teach this test to fill it", sf.Name, f.Type())
+				t.Fatalf("Input.%s is a %s; teach this test to fill it", sf.Name, f.Type())
 			}
 			f.SetString("value of " + sf.Name)
 		}
 	}
-	var n Notice
+	var n models.Notice
 	in.apply(&n)
-	if got := n.Input(); !reflect.DeepEqual(got, in) {
-		t.Errorf("apply then Input:\n got %+v\nwant %+v", got, in)
+	if got := InputOf(&n); !reflect.DeepEqual(got, in) {
+		t.Errorf("apply then InputOf:\n got %+v\nwant %+v", got, in)
 	}
 }

@@ -1,10 +1,12 @@
-package models
+package notice
 
 import (
 	"encoding/json"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // What staff fill in on the notice editor, and its rules: the CAP and
@@ -38,12 +40,12 @@ func GTFSCauses() []string { return slices.Clone(gtfsCauses) }
 
 func GTFSEffects() []string { return slices.Clone(gtfsEffects) }
 
-// NoticeInput is what staff fill in on the notice editor, and what API
-// clients send and get back: the studio form binds it by its form tags, the
-// API decodes and embeds it by its json tags, and the editor's state embeds
+// Input is what staff fill in on the notice editor, and what API clients
+// send and get back: the studio form binds it by its form tags, the API
+// decodes and embeds it by its json tags, and the editor's state embeds
 // it, so a new field is declared once here (and validated below) rather
 // than copied into each of them.
-type NoticeInput struct {
+type Input struct {
 	Kind        string `form:"kind" json:"kind"`
 	TitleEn     string `form:"title_en" json:"title_en"`
 	TitleZh     string `form:"title_zh" json:"title_zh"`
@@ -69,19 +71,13 @@ type NoticeInput struct {
 	Tags []string `form:"tags" json:"tags"`
 }
 
-// ValidateNotice is NoticeInput.Validate, for callers that read better
-// with the rules named after the entity.
-func ValidateNotice(in NoticeInput, publish bool, now time.Time) (NoticeInput, error) {
-	return in.Validate(publish, now)
-}
-
 // IDList is a list of route or stop ids kept as the database keeps it,
 // comma-separated (a form sends the text typed, commas or lines). The API
 // shows it as an array of strings, as it always has.
 type IDList string
 
 // List is the ids, without empty ones.
-func (l IDList) List() []string { return SplitList(string(l)) }
+func (l IDList) List() []string { return models.SplitList(string(l)) }
 
 // MarshalJSON writes an array, [] when empty (never null).
 func (l IDList) MarshalJSON() ([]byte, error) {
@@ -131,22 +127,24 @@ func listField(s string) (string, bool) {
 	return strings.Join(out, ","), true
 }
 
-// Validate checks the input as of now and returns it cleaned, or a
-// *ValidationError naming each field at fault. A draft may be incomplete
-// in the kind-specific fields; publish checks everything. It is pure, so
+// Validate checks in as a notice about to go out (published, scheduled
+// or updated) as of now, and returns it cleaned, or a
+// *models.ValidationError naming each field at fault. It is pure, so
 // forms, the API and tests can call it without a database.
-func (in NoticeInput) Validate(publish bool, now time.Time) (NoticeInput, error) {
-	return in.validate(publish, now)
-}
+func Validate(in Input, now time.Time) (Input, error) { return in.check(true, now) }
 
-// validate is Validate; complete is publish.
-func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error) {
-	var v ValidationError
+// ValidateDraft is Validate for a draft, which may still lack the
+// kind-specific fields and a body; everything it does hold must be valid.
+func ValidateDraft(in Input, now time.Time) (Input, error) { return in.check(false, now) }
+
+// check is Validate when complete, ValidateDraft otherwise.
+func (in Input) check(complete bool, now time.Time) (Input, error) {
+	var v models.ValidationError
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&in.TitleEn, &in.TitleZh, &in.BodyEn, &in.BodyZh, &in.CapEvent, &in.AreaDesc} {
 		trim(p)
 	}
-	if !slices.Contains(NoticeKinds(), in.Kind) {
+	if !slices.Contains(models.NoticeKinds(), in.Kind) {
 		v.Add("kind", "err.choose_one")
 	}
 	if in.TitleEn == "" && in.TitleZh == "" {
@@ -183,7 +181,7 @@ func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error
 			v.Add(field, "err.choose_one")
 		}
 	}
-	safety := in.Kind == NoticeSafety
+	safety := in.Kind == models.NoticeSafety
 	choose("cap_category", &in.CapCategory, capCategories, complete && safety)
 	choose("urgency", &in.Urgency, capUrgency, complete && safety)
 	choose("severity", &in.Severity, capSeverity, complete && safety)
@@ -191,7 +189,7 @@ func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error
 	if complete && safety && in.CapEvent == "" {
 		v.Add("cap_event", "err.required")
 	}
-	if in.Kind == NoticeTransit {
+	if in.Kind == models.NoticeTransit {
 		if in.Cause == "" {
 			in.Cause = "UNKNOWN_CAUSE"
 		}
@@ -217,7 +215,7 @@ func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error
 	if in.PublishAt != nil && in.ExpiresAt != nil && !in.ExpiresAt.After(*in.PublishAt) {
 		v.Add("publish_at", "notices.err_publish_after_expiry")
 	}
-	tags, bad := NormalizeTags(in.Tags)
+	tags, bad := models.NormalizeTags(in.Tags)
 	if bad != "" {
 		v.Add("tags", "err.tag_format")
 	}
@@ -225,30 +223,23 @@ func (in NoticeInput) validate(complete bool, now time.Time) (NoticeInput, error
 	return in, v.Err()
 }
 
-func (in NoticeInput) apply(n *Notice) {
+// apply copies the input onto the notice record.
+func (in Input) apply(n *models.Notice) {
 	n.Kind = in.Kind
 	n.TitleEn, n.TitleZh, n.BodyEn, n.BodyZh = in.TitleEn, in.TitleZh, in.BodyEn, in.BodyZh
 	n.CapCategory, n.CapEvent, n.AreaDesc = in.CapCategory, in.CapEvent, in.AreaDesc
 	n.Urgency, n.Severity, n.Certainty = in.Urgency, in.Severity, in.Certainty
 	n.Routes, n.Stops, n.Cause, n.Effect = string(in.Routes), string(in.Stops), in.Cause, in.Effect
-	n.EffectiveAt, n.ExpiresAt, n.PublishAt = UTCPtr(in.EffectiveAt), UTCPtr(in.ExpiresAt), UTCPtr(in.PublishAt)
+	n.EffectiveAt, n.ExpiresAt, n.PublishAt = models.UTCPtr(in.EffectiveAt), models.UTCPtr(in.ExpiresAt), models.UTCPtr(in.PublishAt)
 	n.AudienceTags = strings.Join(in.Tags, ",")
 }
 
-// Input turns a notice back into the editor's input.
-func (n *Notice) Input() NoticeInput {
-	return NoticeInput{
+// InputOf turns a notice back into the editor's input.
+func InputOf(n *models.Notice) Input {
+	return Input{
 		Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
 		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
 		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),
 	}
-}
-
-func UTCPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC().Truncate(time.Second)
-	return &u
 }

@@ -1,0 +1,28 @@
+// Package notice is the domain of notices: what staff write in the
+// editor (Input, validated by the pure Validate and ValidateDraft), the
+// lifecycle from draft to published, updated, ended or expired (each step
+// that tells followers starting a broadcast in its own transaction), the
+// scheduler's publications and expiries, and the reads of the public
+// pages, the feeds and the API. It follows models/apitoken's pattern:
+//
+//   - It owns the table notices; no other package's code names it
+//     (owner_test.go checks that). The record type, models.Notice, stays
+//     in package models with models.Alert and models.NoticeTitle: they are
+//     the vocabulary handlers, templates and broadcast share.
+//   - Broadcasts are package broadcast's rows: the service is given a
+//     models.Broadcaster (broadcast.Starter) when it is built and calls
+//     it inside the notice's transaction, so the notice's new state, the
+//     broadcast and its job commit together.
+//   - Accounts are read through Accounts (*models.Store provides it),
+//     but for two reads kept as one statement for speed: ActiveAlerts and
+//     LatestNotices, behind the busiest public pages, join accounts and
+//     organizations. AudienceCount counts followers (tables followers and
+//     follower_tags) in one query, as before the move.
+//   - One service type, built in app (notice.New(store.Core,
+//     broadcast.NewStarter(inserter, nil), store), see app.NewNotices)
+//     and handed to handlers through handlers.Deps.Notices, to the alert
+//     feeds (alertfeed and models/alertsource, which lists notice titles),
+//     the background jobs, the demo data and the bench programs.
+//   - Services check permissions with models.Require first, return the
+//     typed errors of package models, and never know about HTTP.
+package notice

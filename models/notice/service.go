@@ -1,0 +1,78 @@
+package notice
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+)
+
+// Accounts is what the service needs of the accounts' domain, whose
+// table it does not query (but for the public pages' joins, see
+// ActiveAlerts). *models.Store provides it.
+type Accounts interface {
+	// AccountByID loads an account; models.ErrNotFound when there is none.
+	AccountByID(ctx context.Context, id int64) (*models.Account, error)
+}
+
+// Service is the notices' domain: the editor's drafts, publication,
+// updates and ends (each starting a broadcast through the Broadcaster),
+// the scheduler's publications and expiries, and the public and API
+// reads. It owns the table notices.
+type Service struct {
+	core        models.Core
+	broadcaster models.Broadcaster
+	accounts    Accounts
+}
+
+// New builds the service on core (a Store's Core), starting broadcasts
+// through b (package broadcast's Starter) and reading accounts through
+// accounts.
+func New(core models.Core, b models.Broadcaster, accounts Accounts) *Service {
+	return &Service{core: core, broadcaster: b, accounts: accounts}
+}
+
+// with is the service bound to tx, for the steps of a transaction that
+// share code with the service's own calls.
+func (s *Service) with(tx models.Core) *Service {
+	c := *s
+	c.core = tx
+	return &c
+}
+
+// accountNotice loads a notice of the account; its callers have asked
+// Require about the account first.
+func (s *Service) accountNotice(ctx context.Context, a *models.Account, id int64) (*models.Notice, error) {
+	var n models.Notice
+	if err := s.core.Conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&n).Error; err != nil {
+		return nil, models.NotFound(err, "notice")
+	}
+	return &n, nil
+}
+
+// lockNotice re-reads the notice inside a transaction, holding its row on
+// PostgreSQL so that two editors' lifecycle changes run one after the
+// other. (SQLite transactions already take the write lock up front.)
+func (s *Service) lockNotice(ctx context.Context, n *models.Notice) error {
+	q := s.core.Conn(ctx)
+	if s.core.Dialect() == database.Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.First(n, n.ID).Error; err != nil {
+		return models.NotFound(err, "notice")
+	}
+	return nil
+}
+
+// startBroadcast writes a broadcast and the job that materializes it,
+// inside the transaction s is bound to. Package broadcast owns the
+// broadcasts and deliveries tables; this domain only calls it.
+func (s *Service) startBroadcast(ctx context.Context, n *models.Notice, kind string, userID int64) (*models.Broadcast, error) {
+	if s.broadcaster == nil {
+		return nil, fmt.Errorf("start broadcast of notice %d: no broadcaster configured", n.ID)
+	}
+	return s.broadcaster.Start(ctx, s.core.Conn(ctx), n, kind, userID)
+}
