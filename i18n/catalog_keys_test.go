@@ -49,7 +49,7 @@ func keyREOf(keys []string) *regexp.Regexp {
 // sqlCalls take SQL (column names such as accounts.name), never message
 // keys.
 var sqlCalls = map[string]bool{
-	"likeExpr": true, "Where": true, "Order": true, "Select": true, "Joins": true, "Table": true,
+	"LikeExpr": true, "Where": true, "Order": true, "Select": true, "Joins": true, "Table": true,
 	"Raw": true, "Exec": true, "Pluck": true, "Group": true, "Having": true, "Not": true, "Or": true,
 }
 
