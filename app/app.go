@@ -9,11 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/plazahq/plaza/bridge/router"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/plazahq/plaza/bridge/router"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -72,6 +74,9 @@ type App struct {
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
 	FollowCodes *followcode.Service
+	// Orgs is the organizations' domain: organizations, staff, invites,
+	// the users who sign in and their sessions.
+	Orgs *org.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -113,7 +118,19 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // follow-code domain the follower filters and histories read scenes from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
-	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
+	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).WithFollowCodes(followcode.New(store.Core))
+}
+
+// mediaOthers is what the media domain reaches in other domains: the
+// accounts and projects still in the store, the memberships in orgs.
+type mediaOthers struct {
+	*models.Store
+	*org.Service
+}
+
+// NewMedia builds the media domain on store's core.
+func NewMedia(store *models.Store, orgs *org.Service) *media.Service {
+	return media.New(store.Core, mediaOthers{store, orgs})
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -189,7 +206,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	sources := alertsource.New(store.Core, inserter, store)
-	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
+	orgs := org.New(store.Core)
+	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, APITokens: apitoken.New(store.Core, orgs), Media: NewMedia(store, orgs), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)
 	workers := river.NewWorkers()
@@ -222,6 +240,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
+		Orgs:         a.Orgs,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -21,12 +22,13 @@ import (
 // on chat channels.
 type inbox struct {
 	store    *models.Store
+	orgs     *org.Service
 	channels map[string]ChatChannel
 	log      *slog.Logger
 }
 
 func registerInbox(acc accountRoutes, s *studio) {
-	h := &inbox{store: s.store, channels: s.chat, log: s.log}
+	h := &inbox{store: s.store, orgs: s.orgs, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
 	acc.GET("/inbox", h.list, mod)
 	acc.GET("/inbox/:id", h.show, mod)
@@ -77,7 +79,7 @@ func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *mode
 	if err != nil {
 		return err
 	}
-	staff, err := h.store.Staff(ctx, m)
+	staff, err := h.orgs.Staff(ctx, m)
 	if err != nil {
 		return err
 	}

@@ -214,14 +214,14 @@ func TestAccountPage(t *testing.T) {
 
 		// Verification shows the badge on the account page and in the
 		// directory; removing it takes the badge away.
-		if err := a.Store.SetVerified(t.Context(), f.Admin, f.Org.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(t.Context(), f.Admin, f.Org.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		expectBody(t, "verified account", sendWith(t, a, c, "GET", "/@metro", nil, en), http.StatusOK, badge, "Verified")
 		expectBody(t, "verified account in Chinese", sendWith(t, a, c, "GET", "/@metro", nil, zh), http.StatusOK, badge, "已认证")
 		expectBody(t, "verified in the directory", c.Get("/accounts"), http.StatusOK, badge)
 		expectBody(t, "verified on the home page", c.Get("/"), http.StatusOK, badge)
-		if err := a.Store.SetVerified(t.Context(), f.Admin, f.Org.ID, false); err != nil {
+		if err := a.Orgs.SetVerified(t.Context(), f.Admin, f.Org.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		if r := c.Get("/@metro"); strings.Contains(r.Body, badge) {
@@ -236,7 +236,7 @@ func TestAccountPage(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SetVerified(t.Context(), f.Admin, f.Other.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(t.Context(), f.Admin, f.Other.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		expectBody(t, "other org's account", c.Get("/@helpers"), http.StatusOK, badge, "Run by Other Org")

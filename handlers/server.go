@@ -28,6 +28,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -66,6 +67,8 @@ type Deps struct {
 	AlertSources *alertsource.Service
 	// FollowCodes makes and counts follow QR codes.
 	FollowCodes *followcode.Service
+	// Orgs manages organizations, staff and invites, and signs users in.
+	Orgs *org.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -83,6 +86,7 @@ type Deps struct {
 // server holds what the middleware and error handler share.
 type server struct {
 	store         *models.Store
+	orgs          *org.Service
 	log           *slog.Logger
 	cfg           Config
 	staticVersion string
@@ -96,6 +100,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	s := &server{
 		store:         d.Store,
+		orgs:          d.Orgs,
 		log:           d.Logger,
 		cfg:           d.Config,
 		staticVersion: assetVersion(static.FS),
@@ -119,9 +124,9 @@ func New(d Deps) *echo.Echo {
 		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
 	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
-	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
-	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
+	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, orgs: d.Orgs, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerAdmin(e, &admin{orgs: d.Orgs, baseURL: d.Config.BaseURL})
 	return e
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -28,6 +29,7 @@ type studio struct {
 	media      *media.Service
 	feeds      *alertsource.Service
 	codes      *followcode.Service
+	orgs       *org.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links
@@ -106,7 +108,7 @@ func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		m, err := h.store.MemberOf(c.Request().Context(), currentUser(c), id)
+		m, err := h.orgs.MemberOf(c.Request().Context(), currentUser(c), id)
 		if err != nil {
 			return err
 		}
@@ -141,7 +143,7 @@ func need(p models.Permission) echo.MiddlewareFunc {
 }
 
 func (h *studio) home(c echo.Context) error {
-	orgs, err := h.store.OrganizationsOf(c.Request().Context(), currentUser(c).ID)
+	orgs, err := h.orgs.OrganizationsOf(c.Request().Context(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
@@ -155,7 +157,7 @@ func (h *studio) overview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	staff, err := h.store.Staff(ctx, m)
+	staff, err := h.orgs.Staff(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -295,13 +297,13 @@ func (h *studio) uploadAvatar(c echo.Context) error {
 func (h *studio) staffPage(c echo.Context, status int, f templates.StaffForm) error {
 	m := member(c)
 	ctx := c.Request().Context()
-	staff, err := h.store.Staff(ctx, m)
+	staff, err := h.orgs.Staff(ctx, m)
 	if err != nil {
 		return err
 	}
 	var invites []models.Invite
 	if m.Can(models.PermManageStaff) {
-		if invites, err = h.store.PendingInvites(ctx, m.Org.ID); err != nil {
+		if invites, err = h.orgs.PendingInvites(ctx, m.Org.ID); err != nil {
 			return err
 		}
 	}
@@ -315,7 +317,7 @@ func (h *studio) staff(c echo.Context) error {
 func (h *studio) inviteStaff(c echo.Context) error {
 	m := member(c)
 	f := templates.StaffForm{Email: c.FormValue("email"), Role: c.FormValue("role")}
-	inv, token, err := h.store.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
+	inv, token, err := h.orgs.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.staffPage(c, http.StatusUnprocessableEntity, f)
@@ -336,7 +338,7 @@ func (h *studio) revokeInvite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RevokeInvite(c.Request().Context(), m, id); err != nil {
+	if err := h.orgs.RevokeInvite(c.Request().Context(), m, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Staff(m.Org.ID), "flash.invite_revoked")
@@ -348,7 +350,7 @@ func (h *studio) setRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.SetRole(c.Request().Context(), m, id, models.Role(c.FormValue("role")))
+	err = h.orgs.SetRole(c.Request().Context(), m, id, models.Role(c.FormValue("role")))
 	if v, ok := models.AsValidation(err); ok {
 		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), RowUser: id, RowError: v.Fields["role"]})
 	}
@@ -363,7 +365,7 @@ func (h *studio) findStaff(c echo.Context) (models.StaffMember, error) {
 	if err != nil {
 		return models.StaffMember{}, err
 	}
-	staff, err := h.store.Staff(c.Request().Context(), member(c))
+	staff, err := h.orgs.Staff(c.Request().Context(), member(c))
 	if err != nil {
 		return models.StaffMember{}, err
 	}
@@ -389,7 +391,7 @@ func (h *studio) removeStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.RemoveMember(c.Request().Context(), m, id)
+	err = h.orgs.RemoveMember(c.Request().Context(), m, id)
 	if v, ok := models.AsValidation(err); ok {
 		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), RowUser: id, RowError: v.Fields["role"]})
 	}
@@ -407,7 +409,7 @@ func (h *studio) settings(c echo.Context) error {
 func (h *studio) saveSettings(c echo.Context) error {
 	m := member(c)
 	f := templates.SettingsForm{Name: c.FormValue("name"), Kind: c.FormValue("kind")}
-	err := h.store.UpdateOrganization(c.Request().Context(), m, models.OrgInput{Name: f.Name, Kind: models.OrgKind(f.Kind)})
+	err := h.orgs.UpdateOrganization(c.Request().Context(), m, org.Input{Name: f.Name, Kind: models.OrgKind(f.Kind)})
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.Settings(m, f))
@@ -421,7 +423,7 @@ func (h *studio) saveSettings(c echo.Context) error {
 func (h *studio) audit(c echo.Context) error {
 	m := member(c)
 	page := pageParam(c)
-	entries, total, err := h.store.AuditLog(c.Request().Context(), m, page)
+	entries, total, err := h.orgs.AuditLog(c.Request().Context(), m, page)
 	if err != nil {
 		return err
 	}

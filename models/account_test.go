@@ -194,7 +194,7 @@ func TestDirectory(t *testing.T) {
 		mk(owner, "alpha", "Alpha Buses", "transit")
 		mk(other, "zebra", "Zebra Crossings", "safety")
 		mk(other, "bravo", "Bravo 100% Fresh", "business")
-		if err := s.SetVerified(ctx, f.Admin, f.Other.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(ctx, f.Admin, f.Other.ID, true); err != nil {
 			t.Fatal(err)
 		}
 
@@ -256,7 +256,7 @@ func TestDirectory(t *testing.T) {
 		}
 
 		// Removing the verification moves the accounts back among the rest.
-		if err := s.SetVerified(ctx, f.Admin, f.Other.ID, false); err != nil {
+		if err := a.Orgs.SetVerified(ctx, f.Admin, f.Other.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		list, _, err = s.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1})
@@ -300,4 +300,13 @@ func TestAccountLocalText(t *testing.T) {
 			t.Errorf("case %d: %s; want %s", i, got, want)
 		}
 	}
+}
+
+func countRows(t *testing.T, s *models.Store, model any, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := s.DB().WithContext(t.Context()).Model(model).Where(where, args...).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

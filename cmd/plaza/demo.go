@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -38,7 +39,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	res, err := demo.Seed(ctx, store.WithSealer(box), followcode.New(store.Core), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	res, err := demo.Seed(ctx, store.WithSealer(box), org.New(store.Core), followcode.New(store.Core), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}

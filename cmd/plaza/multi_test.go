@@ -105,7 +105,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		s.DB().Where("email = ?", "owner@metro.test").First(&fx)
 		var acc models.Account
 		s.DB().Where("handle = ?", "metro").First(&acc)
-		owner, err := s.MemberOf(ctx, &fx, acc.OrganizationID)
+		owner, err := r.a.Orgs.MemberOf(ctx, &fx, acc.OrganizationID)
 		if err != nil {
 			t.Fatal(err)
 		}
