@@ -33,6 +33,7 @@ import (
 	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
@@ -77,6 +78,9 @@ type App struct {
 	// Orgs is the organizations' domain: organizations, staff, invites,
 	// the users who sign in and their sessions.
 	Orgs *org.Service
+	// Accounts is the accounts' domain: official accounts, the public
+	// directory, the instance's stored keys.
+	Accounts *account.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -115,10 +119,12 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // NewStore builds the models' store with the job queue and the broadcast
 // starter, as every command that publishes notices needs it, the media
 // domain that deletes a project's files with the project, and the
-// follow-code domain the follower filters and histories read scenes from.
+// follow-code domain the follower filters and histories read scenes from,
+// and the accounts' domain the chat endpoints read accounts from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
-	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).WithFollowCodes(followcode.New(store.Core))
+	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).WithFollowCodes(followcode.New(store.Core)).
+		WithAccounts(account.New(store.Core, store))
 }
 
 // mediaOthers is what the media domain reaches in other domains: the
@@ -157,12 +163,13 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		return nil, err
 	}
 	store := NewStore(db, inserter)
-	box, err := SecretBox(ctx, cfg, store, log)
+	accounts := account.New(store.Core, store)
+	box, err := SecretBox(ctx, cfg, accounts, log)
 	if err != nil {
 		return nil, err
 	}
 	store = store.WithSealer(box).WithLimits(Limits(cfg))
-	key, err := store.SigningKey(ctx)
+	key, err := accounts.SigningKey(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +214,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	sources := alertsource.New(store.Core, inserter, store)
 	orgs := org.New(store.Core)
-	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, APITokens: apitoken.New(store.Core, orgs), Media: NewMedia(store, orgs), Log: log, Links: links, Broadcasts: engine,
+	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: NewMedia(store, orgs), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)
 	workers := river.NewWorkers()
@@ -241,6 +248,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		Orgs:         a.Orgs,
+		Accounts:     a.Accounts,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
@@ -265,7 +273,7 @@ func Limits(cfg config.Config) models.Limits {
 
 // SecretBox builds the cipher for channel credentials from the configured
 // key, or from one kept in the database when none is configured.
-func SecretBox(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) (*secrets.Box, error) {
+func SecretBox(ctx context.Context, cfg config.Config, accounts *account.Service, log *slog.Logger) (*secrets.Box, error) {
 	if cfg.SecretKey != "" {
 		key, err := secrets.ParseKey(cfg.SecretKey)
 		if err != nil {
@@ -273,7 +281,7 @@ func SecretBox(ctx context.Context, cfg config.Config, store *models.Store, log 
 		}
 		return secrets.New(key)
 	}
-	key, err := store.StoredSecretKey(ctx)
+	key, err := accounts.StoredSecretKey(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func Seed(t testing.TB, a *App) *Fixtures {
 	if f := loadFixtures(t, a); f != nil {
 		return f
 	}
-	s, orgs := a.Store, a.Orgs
+	orgs := a.Orgs
 	// The first user is made as the studio makes one; the others share its
 	// password hash (argon2id, deliberately slow: hashing it seven times
 	// was a quarter of a second of every test that seeds).
@@ -76,7 +76,7 @@ func Seed(t testing.TB, a *App) *Fixtures {
 	f.Outside = mk("owner@other.test", false)
 	join(f.Outside, f.Other, models.RoleOwner)
 	owner := &models.Member{User: f.ByRole[models.RoleOwner], Org: f.Org, Role: models.RoleOwner}
-	f.Account, err = s.CreateAccount(ctx, owner, models.AccountInput{
+	f.Account, err = a.Accounts.CreateAccount(ctx, owner, models.AccountInput{
 		Handle: "metro", Name: "Metro", NameZh: "地铁", BioEn: "Trains and buses", Category: "transit", Languages: []string{"en", "zh"},
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/org"
 )
@@ -213,7 +214,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, orgs *org.Service, codes *followcode.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -248,7 +249,7 @@ func Seed(ctx context.Context, store *models.Store, orgs *org.Service, codes *fo
 			}
 		}
 		for _, in := range spec.accounts {
-			a, err := ensureAccount(ctx, store, owner, in)
+			a, err := ensureAccount(ctx, accounts, owner, in)
 			if err != nil {
 				return nil, err
 			}
@@ -351,15 +352,15 @@ func ensureMember(ctx context.Context, orgs *org.Service, admin *models.User, or
 	return err
 }
 
-func ensureAccount(ctx context.Context, store *models.Store, owner *models.Member, in models.AccountInput) (*models.Account, error) {
-	a, err := store.OrgAccount(ctx, owner, in.Handle)
+func ensureAccount(ctx context.Context, accounts *account.Service, owner *models.Member, in models.AccountInput) (*models.Account, error) {
+	a, err := accounts.OrgAccount(ctx, owner, in.Handle)
 	if err == nil {
 		return a, nil
 	}
 	if !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	a, err = store.CreateAccount(ctx, owner, in)
+	a, err = accounts.CreateAccount(ctx, owner, in)
 	if err != nil {
 		return nil, fmt.Errorf("demo account @%s: %w", in.Handle, err)
 	}

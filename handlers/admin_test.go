@@ -245,7 +245,7 @@ func TestAdminOrganizationList(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := a.Store.CreateAccount(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
+		if _, err := a.Accounts.CreateAccount(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
 			models.AccountInput{Handle: "other_news", Name: "Other News", Category: "community", Languages: []string{"en"}}); err != nil {
 			t.Fatal(err)
 		}

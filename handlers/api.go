@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/apitoken"
 )
 
@@ -32,6 +33,7 @@ var openapiDoc []byte
 // errors have one shape: {"error": {"code", "message", "fields"}}.
 type apiArea struct {
 	store      *models.Store
+	accounts   *account.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
@@ -305,7 +307,7 @@ func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
 
 func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, error) {
 	m := apiMember(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	a, err := h.accounts.OrgAccount(c.Request().Context(), m, c.Param("handle"))
 	return m, a, err
 }
 

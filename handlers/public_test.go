@@ -39,7 +39,7 @@ func TestHomeAndDirectory(t *testing.T) {
 			{Handle: "cityparks", Name: "Green Spaces", NameZh: "城市绿地", BioEn: "Parks are 100% open", Category: "environment", Languages: []string{"en", "zh"}},
 			{Handle: "harbor", Name: "Harbor Safety", NameZh: "港口安全", BioEn: "Boats and tides", Category: "safety", Languages: []string{"en"}},
 		} {
-			if _, err := a.Store.CreateAccount(t.Context(), owner, in); err != nil {
+			if _, err := a.Accounts.CreateAccount(t.Context(), owner, in); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -117,7 +117,7 @@ func TestDirectoryPagination(t *testing.T) {
 		f := apptest.Seed(t, a)
 		owner := f.Member(models.RoleOwner)
 		for i := 1; i <= 30; i++ {
-			_, err := a.Store.CreateAccount(t.Context(), owner, models.AccountInput{
+			_, err := a.Accounts.CreateAccount(t.Context(), owner, models.AccountInput{
 				Handle: fmt.Sprintf("bulk%02d", i), Name: fmt.Sprintf("Bulk %02d", i), Category: "community", Languages: []string{"en"},
 			})
 			if err != nil {
@@ -231,7 +231,7 @@ func TestAccountPage(t *testing.T) {
 		// An account of another, verified organization does not lend its
 		// badge to metro.
 		other := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-		if _, err := a.Store.CreateAccount(t.Context(), other, models.AccountInput{
+		if _, err := a.Accounts.CreateAccount(t.Context(), other, models.AccountInput{
 			Handle: "helpers", Name: "Helpers", Category: "charity", Languages: []string{"en"},
 		}); err != nil {
 			t.Fatal(err)

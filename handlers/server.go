@@ -24,6 +24,7 @@ import (
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
@@ -69,6 +70,9 @@ type Deps struct {
 	FollowCodes *followcode.Service
 	// Orgs manages organizations, staff and invites, and signs users in.
 	Orgs *org.Service
+	// Accounts creates, edits and loads official accounts and lists the
+	// public directory.
+	Accounts *account.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -115,17 +119,17 @@ func New(d Deps) *echo.Echo {
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
-	registerPublic(e, &public{store: d.Store, files: d.Media})
-	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
-	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
+	registerPublic(e, &public{store: d.Store, accounts: d.Accounts, files: d.Media})
+	registerPublicNotices(e, &publicNotices{store: d.Store, accounts: d.Accounts})
+	registerPublicProjects(e, &publicProjects{store: d.Store, accounts: d.Accounts, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
+	registerAPI(e, &apiArea{store: d.Store, accounts: d.Accounts, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerFeeds(e, &feedArea{store: d.Store, accounts: d.Accounts, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
+		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, router: d.Router, log: d.Logger})
 	}
-	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
+	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, orgs: d.Orgs, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, orgs: d.Orgs, accounts: d.Accounts, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{orgs: d.Orgs, baseURL: d.Config.BaseURL})
 	return e
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
@@ -30,6 +31,7 @@ type studio struct {
 	feeds      *alertsource.Service
 	codes      *followcode.Service
 	orgs       *org.Service
+	accounts   *account.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links
@@ -51,7 +53,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	staff, settings := need(models.PermManageStaff), need(models.PermManageSettings)
 
 	g.GET("", h.overview, view)
-	g.GET("/accounts", h.accounts, view)
+	g.GET("/accounts", h.listAccounts, view)
 	g.GET("/accounts/new", h.newAccount, write)
 	g.POST("/accounts", h.createAccount, write)
 	acc := accountRoutes{g: g, load: h.loadAccount}
@@ -122,7 +124,7 @@ func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 // the account did not exist.
 func (h *studio) loadAccount(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		a, err := h.store.OrgAccount(c.Request().Context(), member(c), c.Param("handle"))
+		a, err := h.accounts.OrgAccount(c.Request().Context(), member(c), c.Param("handle"))
 		if err != nil {
 			return err
 		}
@@ -153,7 +155,7 @@ func (h *studio) home(c echo.Context) error {
 func (h *studio) overview(c echo.Context) error {
 	m := member(c)
 	ctx := c.Request().Context()
-	accounts, err := h.store.OrgAccounts(ctx, m)
+	accounts, err := h.accounts.OrgAccounts(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -164,9 +166,9 @@ func (h *studio) overview(c echo.Context) error {
 	return render(c, http.StatusOK, templates.OrgOverview(m, accounts, len(staff)))
 }
 
-func (h *studio) accounts(c echo.Context) error {
+func (h *studio) listAccounts(c echo.Context) error {
 	m := member(c)
-	accounts, err := h.store.OrgAccounts(c.Request().Context(), m)
+	accounts, err := h.accounts.OrgAccounts(c.Request().Context(), m)
 	if err != nil {
 		return err
 	}
@@ -190,7 +192,7 @@ func (h *studio) newAccount(c echo.Context) error {
 func (h *studio) createAccount(c echo.Context) error {
 	m := member(c)
 	in := accountInput(c)
-	a, err := h.store.CreateAccount(c.Request().Context(), m, in)
+	a, err := h.accounts.CreateAccount(c.Request().Context(), m, in)
 	if v, ok := models.AsValidation(err); ok {
 		return render(c, http.StatusUnprocessableEntity, templates.AccountEdit(m, templates.AccountForm{Input: in, Errors: v.Fields}))
 	}
@@ -236,7 +238,7 @@ func (h *studio) updateAccount(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
 	in := accountInput(c)
-	err := h.store.UpdateAccount(ctx, m, a, in)
+	err := h.accounts.UpdateAccount(ctx, m, a, in)
 	if v, ok := models.AsValidation(err); ok {
 		f, ferr := h.accountForm(c, a)
 		if ferr != nil {

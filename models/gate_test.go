@@ -54,9 +54,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 		{"EraseFollower", models.PermPrivacy, func(ctx context.Context, m *models.Member) error {
 			return s.EraseFollower(ctx, m, a, 1)
 		}},
-		{"UpdateAccount", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			return s.UpdateAccount(ctx, m, a, models.AccountInput{})
-		}},
 		{"SetChannel", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SetChannel(ctx, m, a, models.ChannelEmail, false)
 		}},

@@ -34,6 +34,9 @@ type Store struct {
 	// codes names the scenes of follow codes; package followcode provides
 	// it (see FollowCodes).
 	codes FollowCodes
+	// accounts gives the chat endpoints an account's public view; package
+	// account provides it (see Accounts).
+	accounts Accounts
 }
 
 // Sealer encrypts credentials stored in the database.

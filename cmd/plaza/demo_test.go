@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/org"
 )
@@ -171,7 +172,7 @@ func TestDemoJSON(t *testing.T) {
 			if a.Handle == "" || a.URL != base+"/@"+a.Handle {
 				t.Errorf("account %+v: want a handle and url %s/@handle", a, base)
 			}
-			pa, err := store.AccountByHandle(ctx, a.Handle)
+			pa, err := account.New(store.Core, store).AccountByHandle(ctx, a.Handle)
 			if err != nil {
 				t.Errorf("account @%s: %v", a.Handle, err)
 				continue
