@@ -83,7 +83,7 @@ func TestAHangingFeedHoldsUpNoOther(t *testing.T) {
 		}
 
 		// Now another account's feed becomes due.
-		ferry, err := a.Store.CreateAccount(ctx, owner, models.AccountInput{Handle: "ferry", Name: "Ferry", Category: "transit",
+		ferry, err := a.Accounts.CreateAccount(ctx, owner, models.AccountInput{Handle: "ferry", Name: "Ferry", Category: "transit",
 			Languages: []string{"en"}})
 		if err != nil {
 			t.Fatal(err)

@@ -32,12 +32,14 @@ import (
 	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -80,6 +82,12 @@ type App struct {
 	// Notices is the notices' domain: the editor, publication and its
 	// broadcasts, the scheduler's side, the public and API reads.
 	Notices *notice.Service
+	// Orgs is the organizations' domain: organizations, staff, invites,
+	// the users who sign in and their sessions.
+	Orgs *org.Service
+	// Accounts is the accounts' domain: official accounts, the public
+	// directory, the instance's stored keys.
+	Accounts *account.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -119,18 +127,31 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // domain that deletes a project's files with the project, and the
 // follow-code domain the follower filters and histories read scenes from,
 // and the chat domain that erasing a follower ends their conversation
-// in progress through.
+// in progress through, and the accounts' domain the chat endpoints read
+// accounts from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	jobs := models.Jobs(inserter)
 	store := models.NewStore(db, nil).WithQueue(jobs)
-	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core)).
-		WithChatSessions(chat.New(store.Core, store, store, store))
+	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).WithFollowCodes(followcode.New(store.Core)).
+		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core))).WithAccounts(account.New(store.Core, store))
 }
 
 // NewNotices builds the notices' domain on store with the broadcast
 // starter, as every command that publishes notices needs it.
 func NewNotices(store *models.Store, inserter *queue.Inserter) *notice.Service {
 	return notice.New(store.Core, broadcast.NewStarter(models.Jobs(inserter), nil), store)
+}
+
+// mediaOthers is what the media domain reaches in other domains: the
+// accounts and projects still in the store, the memberships in orgs.
+type mediaOthers struct {
+	*models.Store
+	*org.Service
+}
+
+// NewMedia builds the media domain on store's core.
+func NewMedia(store *models.Store, orgs *org.Service) *media.Service {
+	return media.New(store.Core, mediaOthers{store, orgs})
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -157,15 +178,16 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		return nil, err
 	}
 	store := NewStore(db, inserter)
-	box, err := SecretBox(ctx, cfg, store, log)
+	accounts := account.New(store.Core, store)
+	box, err := SecretBox(ctx, cfg, accounts, log)
 	if err != nil {
 		return nil, err
 	}
 	store = store.WithSealer(box).WithLimits(Limits(cfg))
 	// One chat service for the router, the studio and WeChat: it caches
 	// the keyword lists, which a change through the studio must clear.
-	chats := chat.New(store.Core, store, store, store)
-	key, err := store.SigningKey(ctx)
+	chats := chat.New(store.Core, accounts, store, org.New(store.Core))
+	key, err := accounts.SigningKey(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +232,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	notices := NewNotices(store, inserter)
 	sources := alertsource.New(store.Core, models.Jobs(inserter), notices)
-	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
+	orgs := org.New(store.Core)
+	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: NewMedia(store, orgs), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
 	workers := river.NewWorkers()
@@ -245,6 +268,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		FollowCodes:  a.FollowCodes,
 		Chats:        chats,
 		Notices:      a.Notices,
+		Orgs:         a.Orgs,
+		Accounts:     a.Accounts,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
@@ -269,7 +294,7 @@ func Limits(cfg config.Config) models.Limits {
 
 // SecretBox builds the cipher for channel credentials from the configured
 // key, or from one kept in the database when none is configured.
-func SecretBox(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) (*secrets.Box, error) {
+func SecretBox(ctx context.Context, cfg config.Config, accounts *account.Service, log *slog.Logger) (*secrets.Box, error) {
 	if cfg.SecretKey != "" {
 		key, err := secrets.ParseKey(cfg.SecretKey)
 		if err != nil {
@@ -277,7 +302,7 @@ func SecretBox(ctx context.Context, cfg config.Config, store *models.Store, log 
 		}
 		return secrets.New(key)
 	}
-	key, err := store.StoredSecretKey(ctx)
+	key, err := accounts.StoredSecretKey(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -124,7 +124,7 @@ func (a *App) housekeeping(ctx context.Context) error {
 	for _, sweep := range []struct {
 		name string
 		fn   func(context.Context) (int64, error)
-	}{{"expired sessions", a.Store.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
+	}{{"expired sessions", a.Orgs.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
 		{"expired idempotency keys", a.APITokens.DeleteExpiredIdempotencyKeys},
 		{"files of imports left pending", a.Store.CancelStaleImports},
 		{"expired WeChat nonces", a.Store.DeleteExpiredWeChatNonces}} {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // Password is the password of every fixture user.
@@ -30,14 +31,14 @@ func Seed(t testing.TB, a *App) *Fixtures {
 	if f := loadFixtures(t, a); f != nil {
 		return f
 	}
-	s := a.Store
+	orgs := a.Orgs
 	// The first user is made as the studio makes one; the others share its
 	// password hash (argon2id, deliberately slow: hashing it seven times
 	// was a quarter of a second of every test that seeds).
 	var hash string
 	mk := func(email string, admin bool) *models.User {
 		if hash == "" {
-			u, err := s.CreateUser(ctx, models.NewUser{Email: email, Name: email, Password: Password, IsAdmin: admin})
+			u, err := orgs.CreateUser(ctx, org.NewUser{Email: email, Name: email, Password: Password, IsAdmin: admin})
 			if err != nil {
 				t.Fatalf("create user %s: %v", email, err)
 			}
@@ -52,18 +53,18 @@ func Seed(t testing.TB, a *App) *Fixtures {
 	}
 	f := &Fixtures{Admin: mk("admin@plaza.test", true), ByRole: map[models.Role]*models.User{}}
 	var err error
-	if f.Org, err = s.CreateOrganization(ctx, f.Admin, models.OrgInput{Name: "Metro Transit", Kind: models.KindAgency}); err != nil {
+	if f.Org, err = orgs.CreateOrganization(ctx, f.Admin, org.Input{Name: "Metro Transit", Kind: models.KindAgency}); err != nil {
 		t.Fatal(err)
 	}
-	if f.Other, err = s.CreateOrganization(ctx, f.Admin, models.OrgInput{Name: "Other Org", Kind: models.KindNGO}); err != nil {
+	if f.Other, err = orgs.CreateOrganization(ctx, f.Admin, org.Input{Name: "Other Org", Kind: models.KindNGO}); err != nil {
 		t.Fatal(err)
 	}
 	join := func(u *models.User, org *models.Organization, role models.Role) {
-		_, token, err := s.CreateInvite(ctx, f.Admin, org.ID, u.Email, role)
+		_, token, err := orgs.CreateInvite(ctx, f.Admin, org.ID, u.Email, role)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.AcceptInvite(ctx, token, u, nil); err != nil {
+		if _, _, err := orgs.AcceptInvite(ctx, token, u, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -75,7 +76,7 @@ func Seed(t testing.TB, a *App) *Fixtures {
 	f.Outside = mk("owner@other.test", false)
 	join(f.Outside, f.Other, models.RoleOwner)
 	owner := &models.Member{User: f.ByRole[models.RoleOwner], Org: f.Org, Role: models.RoleOwner}
-	f.Account, err = s.CreateAccount(ctx, owner, models.AccountInput{
+	f.Account, err = a.Accounts.CreateAccount(ctx, owner, models.AccountInput{
 		Handle: "metro", Name: "Metro", NameZh: "地铁", BioEn: "Trains and buses", Category: "transit", Languages: []string{"en", "zh"},
 	})
 	if err != nil {

@@ -67,7 +67,7 @@ func BenchmarkImport100k(b *testing.B) {
 			account := 0
 			newAccount := func(b *testing.B) *models.Account {
 				account++
-				acct, err := a.Store.CreateAccount(ctx, owner, models.AccountInput{
+				acct, err := a.Accounts.CreateAccount(ctx, owner, models.AccountInput{
 					Handle: fmt.Sprintf("donors%d", account), Name: "Donors", Category: "charity", Languages: []string{"en", "zh"},
 				})
 				if err != nil {

@@ -26,7 +26,7 @@ func BenchmarkPublicPages(b *testing.B) {
 			f := apptest.Seed(b, a)
 			owner := f.Member(models.RoleOwner)
 			for i := range 500 {
-				_, err := a.Store.CreateAccount(context.Background(), owner, models.AccountInput{
+				_, err := a.Accounts.CreateAccount(context.Background(), owner, models.AccountInput{
 					Handle: fmt.Sprintf("acct%03d", i), Name: fmt.Sprintf("Account %d", i),
 					BioEn: "Bus and tram news for the north district", Category: "transit", Languages: []string{"en"},
 				})

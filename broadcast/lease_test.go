@@ -71,7 +71,7 @@ func TestChannelSlowerThanTheLeaseSendsOnce(t *testing.T) {
 func (e *env) otherAccount(handle string, n int) (*models.Member, *models.Account, []*models.Follower) {
 	e.t.Helper()
 	m := &models.Member{User: e.fx.Outside, Org: e.fx.Other, Role: models.RoleOwner}
-	a, err := e.app.Store.CreateAccount(e.ctx, m, models.AccountInput{Handle: handle, Name: handle, Category: "government",
+	a, err := e.app.Accounts.CreateAccount(e.ctx, m, models.AccountInput{Handle: handle, Name: handle, Category: "government",
 		Languages: []string{"en"}})
 	if err != nil {
 		e.t.Fatal(err)

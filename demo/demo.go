@@ -16,9 +16,11 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // Result is what a person or a script needs to try the demo.
@@ -214,19 +216,19 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, notices *notice.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, notices *notice.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
 	}}
-	admin, pw, err := ensureUser(ctx, store, AdminEmail, "Platform Admin", true)
+	admin, pw, err := ensureUser(ctx, orgs, AdminEmail, "Platform Admin", true)
 	if err != nil {
 		return nil, err
 	}
 	res.Users = append(res.Users, User{Email: admin.Email, Password: pw, Role: "platform admin", Admin: true})
 
 	for _, spec := range specs() {
-		org, err := ensureOrg(ctx, store, admin, spec)
+		org, err := ensureOrg(ctx, orgs, admin, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -236,11 +238,11 @@ func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, n
 		})
 		var owner *models.Member
 		for _, st := range spec.staff {
-			u, pw, err := ensureUser(ctx, store, st.email, st.name, false)
+			u, pw, err := ensureUser(ctx, orgs, st.email, st.name, false)
 			if err != nil {
 				return nil, err
 			}
-			if err := ensureMember(ctx, store, admin, org, u, st.role); err != nil {
+			if err := ensureMember(ctx, orgs, admin, org, u, st.role); err != nil {
 				return nil, err
 			}
 			res.Users = append(res.Users, User{Email: u.Email, Password: pw, Role: string(st.role), Organization: org.Name})
@@ -249,7 +251,7 @@ func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, n
 			}
 		}
 		for _, in := range spec.accounts {
-			a, err := ensureAccount(ctx, store, owner, in)
+			a, err := ensureAccount(ctx, accounts, owner, in)
 			if err != nil {
 				return nil, err
 			}
@@ -291,11 +293,11 @@ func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, n
 
 // ensureUser creates the user or gives an existing one a fresh password,
 // so the printed logins always work.
-func ensureUser(ctx context.Context, store *models.Store, email, name string, admin bool) (*models.User, string, error) {
+func ensureUser(ctx context.Context, orgs *org.Service, email, name string, admin bool) (*models.User, string, error) {
 	pw := auth.GeneratePassword()
-	u, err := store.UserByEmail(ctx, email)
+	u, err := orgs.UserByEmail(ctx, email)
 	if errors.Is(err, models.ErrNotFound) {
-		u, err = store.CreateUser(ctx, models.NewUser{Email: email, Name: name, Password: pw, IsAdmin: admin})
+		u, err = orgs.CreateUser(ctx, org.NewUser{Email: email, Name: name, Password: pw, IsAdmin: admin})
 		if err != nil {
 			return nil, "", fmt.Errorf("demo user %s: %w", email, err)
 		}
@@ -304,63 +306,63 @@ func ensureUser(ctx context.Context, store *models.Store, email, name string, ad
 	if err != nil {
 		return nil, "", err
 	}
-	if err := store.SetPassword(ctx, u.ID, pw); err != nil {
+	if err := orgs.SetPassword(ctx, u.ID, pw); err != nil {
 		return nil, "", err
 	}
 	return u, pw, nil
 }
 
-func ensureOrg(ctx context.Context, store *models.Store, admin *models.User, spec orgSpec) (*models.Organization, error) {
-	orgs, _, err := store.ListOrganizations(ctx, spec.name, models.Page{Number: 1, Size: 200})
+func ensureOrg(ctx context.Context, orgs *org.Service, admin *models.User, spec orgSpec) (*models.Organization, error) {
+	found, _, err := orgs.ListOrganizations(ctx, spec.name, models.Page{Number: 1, Size: 200})
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range orgs {
+	for _, o := range found {
 		if o.Name == spec.name {
 			org := o.Organization
 			return &org, nil
 		}
 	}
-	org, err := store.CreateOrganization(ctx, admin, models.OrgInput{Name: spec.name, Kind: spec.kind})
+	org, err := orgs.CreateOrganization(ctx, admin, org.Input{Name: spec.name, Kind: spec.kind})
 	if err != nil {
 		return nil, fmt.Errorf("demo organization %s: %w", spec.name, err)
 	}
 	if spec.verified {
-		if err := store.SetVerified(ctx, admin, org.ID, true); err != nil {
+		if err := orgs.SetVerified(ctx, admin, org.ID, true); err != nil {
 			return nil, err
 		}
-		return store.OrganizationByID(ctx, org.ID)
+		return orgs.OrganizationByID(ctx, org.ID)
 	}
 	return org, nil
 }
 
 // ensureMember goes through the real invite path, so the demo exercises
 // what staff do.
-func ensureMember(ctx context.Context, store *models.Store, admin *models.User, org *models.Organization, u *models.User, role models.Role) error {
-	if m, err := store.MemberOf(ctx, u, org.ID); err == nil {
+func ensureMember(ctx context.Context, orgs *org.Service, admin *models.User, org *models.Organization, u *models.User, role models.Role) error {
+	if m, err := orgs.MemberOf(ctx, u, org.ID); err == nil {
 		if m.Role == role {
 			return nil
 		}
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	_, token, err := store.CreateInvite(ctx, admin, org.ID, u.Email, role)
+	_, token, err := orgs.CreateInvite(ctx, admin, org.ID, u.Email, role)
 	if err != nil {
 		return err
 	}
-	_, _, err = store.AcceptInvite(ctx, token, u, nil)
+	_, _, err = orgs.AcceptInvite(ctx, token, u, nil)
 	return err
 }
 
-func ensureAccount(ctx context.Context, store *models.Store, owner *models.Member, in models.AccountInput) (*models.Account, error) {
-	a, err := store.OrgAccount(ctx, owner, in.Handle)
+func ensureAccount(ctx context.Context, accounts *account.Service, owner *models.Member, in models.AccountInput) (*models.Account, error) {
+	a, err := accounts.OrgAccount(ctx, owner, in.Handle)
 	if err == nil {
 		return a, nil
 	}
 	if !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	a, err = store.CreateAccount(ctx, owner, in)
+	a, err = accounts.CreateAccount(ctx, owner, in)
 	if err != nil {
 		return nil, fmt.Errorf("demo account @%s: %w", in.Handle, err)
 	}
@@ -460,7 +462,7 @@ func chatChannels(ctx context.Context, store *models.Store, owner *models.Member
 	// no-op). The askers do not follow, so the follower counts stay. The
 	// router's own chat service will do: its keyword cache is not shared
 	// with anything that changes keywords.
-	r := router.New(store, chat.New(store.Core, store, store, store), res.BaseURL)
+	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), res.BaseURL)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

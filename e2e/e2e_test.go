@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // axe-core 4.14.1 (MPL-2.0), from the npm registry; see testdata/README.
@@ -226,7 +227,7 @@ func TestJourneys(t *testing.T) {
 		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
 		a.StartWorkers(t) // the journeys wait for mail and broadcasts
 		ctx := context.Background()
-		if _, err := a.Store.CreateUser(ctx, models.NewUser{Email: "admin@city.test", Name: "Admin", Password: apptest.Password, IsAdmin: true}); err != nil {
+		if _, err := a.Orgs.CreateUser(ctx, org.NewUser{Email: "admin@city.test", Name: "Admin", Password: apptest.Password, IsAdmin: true}); err != nil {
 			t.Fatal(err)
 		}
 

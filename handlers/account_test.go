@@ -37,7 +37,7 @@ func TestChangePassword(t *testing.T) {
 				t.Fatalf("%s: %s; want 422 with %q", tt.name, res, tt.want)
 			}
 		}
-		if _, err := a.Store.Authenticate(t.Context(), email, apptest.Password); err != nil {
+		if _, err := a.Orgs.Authenticate(t.Context(), email, apptest.Password); err != nil {
 			t.Fatalf("a refused change altered the password: %v", err)
 		}
 		if res := elsewhere.Get("/studio"); res.Status != http.StatusOK {
@@ -54,7 +54,7 @@ func TestChangePassword(t *testing.T) {
 		if res := elsewhere.Get("/studio"); res.Status != http.StatusSeeOther {
 			t.Fatalf("the other browser should be signed out: %s", res)
 		}
-		if _, err := a.Store.Authenticate(t.Context(), email, "a brand new password"); err != nil {
+		if _, err := a.Orgs.Authenticate(t.Context(), email, "a brand new password"); err != nil {
 			t.Fatalf("new password does not work: %v", err)
 		}
 	})

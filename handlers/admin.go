@@ -7,19 +7,20 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/templates"
 )
 
 // admin is the platform admin's area: organizations, verification and the
 // first owner's invite.
 type admin struct {
-	store   *models.Store
+	orgs    *org.Service
 	baseURL string
 }
 
 func registerAdmin(e *echo.Echo, h *admin) {
 	g := e.Group("/admin", requireUser, requireAdmin)
-	g.GET("", h.orgs)
+	g.GET("", h.listOrgs)
 	g.GET("/orgs/new", h.newOrg)
 	g.POST("/orgs", h.createOrg)
 	g.GET("/orgs/:org", h.org)
@@ -27,10 +28,10 @@ func registerAdmin(e *echo.Echo, h *admin) {
 	g.POST("/orgs/:org/invites", h.inviteOwner)
 }
 
-func (h *admin) orgs(c echo.Context) error {
+func (h *admin) listOrgs(c echo.Context) error {
 	q := c.QueryParam("q")
 	page := pageParam(c)
-	orgs, total, err := h.store.ListOrganizations(c.Request().Context(), q, page)
+	orgs, total, err := h.orgs.ListOrganizations(c.Request().Context(), q, page)
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func (h *admin) newOrg(c echo.Context) error {
 
 func (h *admin) createOrg(c echo.Context) error {
 	f := templates.SettingsForm{Name: c.FormValue("name"), Kind: c.FormValue("kind")}
-	org, err := h.store.CreateOrganization(c.Request().Context(), currentUser(c), models.OrgInput{Name: f.Name, Kind: models.OrgKind(f.Kind)})
+	org, err := h.orgs.CreateOrganization(c.Request().Context(), currentUser(c), org.Input{Name: f.Name, Kind: models.OrgKind(f.Kind)})
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.AdminNewOrg(f))
@@ -60,18 +61,18 @@ func (h *admin) loadOrg(c echo.Context) (*models.Organization, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.store.OrganizationByID(c.Request().Context(), id)
+	return h.orgs.OrganizationByID(c.Request().Context(), id)
 }
 
 func (h *admin) orgPage(c echo.Context, status int, org *models.Organization, f templates.StaffForm) error {
 	ctx := c.Request().Context()
 	// Reading the staff list needs only view permission; the admin gets it
 	// for this page without becoming a member.
-	staff, err := h.store.Staff(ctx, &models.Member{User: currentUser(c), Org: org, Role: models.RoleViewer})
+	staff, err := h.orgs.Staff(ctx, &models.Member{User: currentUser(c), Org: org, Role: models.RoleViewer})
 	if err != nil {
 		return err
 	}
-	invites, err := h.store.PendingInvites(ctx, org.ID)
+	invites, err := h.orgs.PendingInvites(ctx, org.ID)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func (h *admin) verify(c echo.Context) error {
 		return err
 	}
 	verified := c.FormValue("verified") == "1"
-	if err := h.store.SetVerified(c.Request().Context(), currentUser(c), org.ID, verified); err != nil {
+	if err := h.orgs.SetVerified(c.Request().Context(), currentUser(c), org.ID, verified); err != nil {
 		return err
 	}
 	flash := "flash.unverified"
@@ -108,7 +109,7 @@ func (h *admin) inviteOwner(c echo.Context) error {
 		return err
 	}
 	f := templates.StaffForm{Email: c.FormValue("email"), Role: string(models.RoleOwner)}
-	inv, token, err := h.store.CreateInvite(c.Request().Context(), currentUser(c), org.ID, f.Email, models.RoleOwner)
+	inv, token, err := h.orgs.CreateInvite(c.Request().Context(), currentUser(c), org.ID, f.Email, models.RoleOwner)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.orgPage(c, http.StatusUnprocessableEntity, org, f)

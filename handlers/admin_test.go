@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // The helpers used here (stStatus, stSnapshot, ...) are in studio_test.go.
@@ -27,7 +28,7 @@ func stCreatedOrg(t *testing.T, a *apptest.App, res *apptest.Response) *models.O
 		t.Fatalf("create organization: %s\nwant 303 to /admin/orgs/{id}", res)
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
-	org, err := a.Store.OrganizationByID(context.Background(), id)
+	org, err := a.Orgs.OrganizationByID(context.Background(), id)
 	if err != nil {
 		t.Fatalf("organization %d after create: %v", id, err)
 	}
@@ -119,7 +120,7 @@ func TestAdminVerify(t *testing.T) {
 		pub := a.Client(t)
 		verify := fmt.Sprintf("/admin/orgs/%d/verify", f.Org.ID)
 		verifiedAt := func() bool {
-			org, err := a.Store.OrganizationByID(context.Background(), f.Org.ID)
+			org, err := a.Orgs.OrganizationByID(context.Background(), f.Org.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +145,7 @@ func TestAdminVerify(t *testing.T) {
 		stHas(t, "directory after verify", pub.Get("/accounts"), stVerifiedBadge)
 		stLacks(t, "studio after verify", stLogin(t, a, f.ByRole[models.RoleViewer]).Get(stPath(f.Org, "")), "This organization is not verified yet")
 		// Only that organization: the other one stays unverified.
-		if other, _ := a.Store.OrganizationByID(context.Background(), f.Other.ID); other.VerifiedAt != nil {
+		if other, _ := a.Orgs.OrganizationByID(context.Background(), f.Other.ID); other.VerifiedAt != nil {
 			t.Fatal("verifying one organization verified another")
 		}
 
@@ -205,7 +206,7 @@ func TestAdminInviteOwner(t *testing.T) {
 		stHas(t, "admin page with the pending invite", adm.Get(page), "Invitations not yet accepted", "chief@safety.test")
 
 		chief := stAccept(t, a, token, org, "Chief Officer")
-		u, err := a.Store.UserByEmail(context.Background(), "chief@safety.test")
+		u, err := a.Orgs.UserByEmail(context.Background(), "chief@safety.test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +225,7 @@ func TestAdminInviteOwner(t *testing.T) {
 		res = chief.Post(stPath(org, "/staff/invites"), url.Values{"email": {"writer@safety.test"}, "role": {"editor"}})
 		stStatus(t, "owner invites an editor", res, http.StatusOK)
 		writer := stAccept(t, a, stInviteToken(t, res), org, "Writer")
-		w, _ := a.Store.UserByEmail(context.Background(), "writer@safety.test")
+		w, _ := a.Orgs.UserByEmail(context.Background(), "writer@safety.test")
 		if r := stRole(t, a, org.ID, w.ID); r != models.RoleEditor {
 			t.Fatalf("invited editor has role %q", r)
 		}
@@ -240,15 +241,15 @@ func TestAdminOrganizationList(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		for i := 1; i <= 30; i++ {
-			if _, err := a.Store.CreateOrganization(ctx, f.Admin, models.OrgInput{Name: fmt.Sprintf("Bulk Org %02d", i), Kind: models.KindBusiness}); err != nil {
+			if _, err := a.Orgs.CreateOrganization(ctx, f.Admin, org.Input{Name: fmt.Sprintf("Bulk Org %02d", i), Kind: models.KindBusiness}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := a.Store.CreateAccount(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
+		if _, err := a.Accounts.CreateAccount(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
 			models.AccountInput{Handle: "other_news", Name: "Other News", Category: "community", Languages: []string{"en"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SetVerified(ctx, f.Admin, f.Org.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(ctx, f.Admin, f.Org.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		adm := stLogin(t, a, f.Admin)

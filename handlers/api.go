@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/notice"
 )
@@ -34,6 +35,7 @@ var openapiDoc []byte
 type apiArea struct {
 	store      *models.Store
 	notices    *notice.Service
+	accounts   *account.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
@@ -307,7 +309,7 @@ func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
 
 func (h *apiArea) account(c echo.Context) (*models.Member, *models.Account, error) {
 	m := apiMember(c)
-	a, err := h.store.OrgAccount(c.Request().Context(), m, c.Param("handle"))
+	a, err := h.accounts.OrgAccount(c.Request().Context(), m, c.Param("handle"))
 	return m, a, err
 }
 

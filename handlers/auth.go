@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -40,9 +41,11 @@ func LoginKey(typed, client string) string {
 	return AddressKey("login:fail:"+client+":", typed)
 }
 
-// authArea signs staff in and out and turns invites into memberships.
+// authArea signs staff in and out and lets invited people join their
+// organization.
 type authArea struct {
 	store *models.Store
+	orgs  *org.Service
 	cfg   Config
 	log   *slog.Logger
 }
@@ -99,7 +102,7 @@ func (h *authArea) login(c echo.Context) error {
 			return h.tooMany(c, f, k.msg, until)
 		}
 	}
-	u, err := h.store.Authenticate(ctx, f.Email, c.FormValue("password"))
+	u, err := h.orgs.Authenticate(ctx, f.Email, c.FormValue("password"))
 	if errors.Is(err, models.ErrNotFound) {
 		if _, err := h.store.Fail(ctx, pair, backoff); err != nil {
 			return err
@@ -139,12 +142,12 @@ func (h *authArea) tooMany(c echo.Context, f templates.LoginForm, msg string, un
 }
 
 func (h *authArea) startSession(c echo.Context, u *models.User) error {
-	token, _, err := h.store.CreateSession(c.Request().Context(), u.ID, c.Request().UserAgent())
+	token, _, err := h.orgs.CreateSession(c.Request().Context(), u.ID, c.Request().UserAgent())
 	if err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
-		Name: h.cfg.cookieName(sessionCookie), Value: token, Path: "/", MaxAge: int(models.SessionTTL.Seconds()),
+		Name: h.cfg.cookieName(sessionCookie), Value: token, Path: "/", MaxAge: int(org.SessionTTL.Seconds()),
 		HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 	return nil
@@ -152,7 +155,7 @@ func (h *authArea) startSession(c echo.Context, u *models.User) error {
 
 func (h *authArea) logout(c echo.Context) error {
 	if ck, err := c.Request().Cookie(h.cfg.cookieName(sessionCookie)); err == nil && ck.Value != "" {
-		if err := h.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
+		if err := h.orgs.DeleteSession(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}
 	}
@@ -162,13 +165,13 @@ func (h *authArea) logout(c echo.Context) error {
 
 func (h *authArea) inviteForm(c echo.Context, token string) (templates.InviteForm, error) {
 	ctx := c.Request().Context()
-	inv, org, err := h.store.InviteByToken(ctx, token)
+	inv, o, err := h.orgs.InviteByToken(ctx, token)
 	if err != nil {
 		return templates.InviteForm{}, err
 	}
-	f := templates.InviteForm{Token: token, Invite: inv, Org: org}
+	f := templates.InviteForm{Token: token, Invite: inv, Org: o}
 	if currentUser(c) == nil {
-		if _, err := h.store.UserByEmail(ctx, inv.Email); err == nil {
+		if _, err := h.orgs.UserByEmail(ctx, inv.Email); err == nil {
 			f.Existing = true
 		} else if !errors.Is(err, models.ErrNotFound) {
 			return f, err
@@ -179,13 +182,13 @@ func (h *authArea) inviteForm(c echo.Context, token string) (templates.InviteFor
 
 func (h *authArea) invite(c echo.Context) error {
 	f, err := h.inviteForm(c, c.Param("token"))
-	if errors.Is(err, models.ErrInviteUnusable) {
+	if errors.Is(err, org.ErrInviteUnusable) {
 		return inviteGone(c)
 	}
 	if err != nil {
 		return err
 	}
-	if u := currentUser(c); u != nil && !models.InviteIsFor(f.Invite, u) {
+	if u := currentUser(c); u != nil && !org.InviteIsFor(f.Invite, u) {
 		return render(c, http.StatusForbidden, templates.InviteForSomeoneElse(f))
 	}
 	return render(c, http.StatusOK, templates.InvitePage(f))
@@ -194,7 +197,7 @@ func (h *authArea) invite(c echo.Context) error {
 func (h *authArea) acceptInvite(c echo.Context) error {
 	token := c.Param("token")
 	f, err := h.inviteForm(c, token)
-	if errors.Is(err, models.ErrInviteUnusable) {
+	if errors.Is(err, org.ErrInviteUnusable) {
 		return inviteGone(c)
 	}
 	if err != nil {
@@ -204,22 +207,22 @@ func (h *authArea) acceptInvite(c echo.Context) error {
 	if user == nil && f.Existing {
 		return c.Redirect(http.StatusSeeOther, "/login?next=/invite/"+token)
 	}
-	var nu *models.NewUser
+	var nu *org.NewUser
 	if user == nil {
 		// The new account's address is the invite's, never one typed:
 		// the link went to that mailbox, which is what vouches for it.
 		f.Name = c.FormValue("name")
-		nu = &models.NewUser{Name: f.Name, Password: c.FormValue("password")}
+		nu = &org.NewUser{Name: f.Name, Password: c.FormValue("password")}
 	}
-	joined, org, err := h.store.AcceptInvite(c.Request().Context(), token, user, nu)
+	joined, joinedOrg, err := h.orgs.AcceptInvite(c.Request().Context(), token, user, nu)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.InvitePage(f))
 	}
-	if errors.Is(err, models.ErrInviteUnusable) {
+	if errors.Is(err, org.ErrInviteUnusable) {
 		return inviteGone(c)
 	}
-	if errors.Is(err, models.ErrInviteForSomeoneElse) {
+	if errors.Is(err, org.ErrInviteForSomeoneElse) {
 		return render(c, http.StatusForbidden, templates.InviteForSomeoneElse(f))
 	}
 	if err != nil {
@@ -230,7 +233,7 @@ func (h *authArea) acceptInvite(c echo.Context) error {
 			return err
 		}
 	}
-	return redirect(c, paths.Org(org.ID), "flash.joined")
+	return redirect(c, paths.Org(joinedOrg.ID), "flash.joined")
 }
 
 // inviteGone tells the person the link was used, revoked or expired, and
@@ -248,7 +251,7 @@ func (h *authArea) changePassword(c echo.Context) error {
 	if ck, err := c.Request().Cookie(h.cfg.cookieName(sessionCookie)); err == nil {
 		token = ck.Value
 	}
-	err := h.store.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current"), c.FormValue("password"), token)
+	err := h.orgs.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current"), c.FormValue("password"), token)
 	if v, ok := models.AsValidation(err); ok {
 		return render(c, http.StatusUnprocessableEntity, templates.ChangePassword(templates.PasswordForm{Errors: v.Fields}))
 	}

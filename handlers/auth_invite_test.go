@@ -20,7 +20,7 @@ func TestInviteNewUser(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		const email = "nora@metro.test"
-		inv, token, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, email, models.RoleEditor)
+		inv, token, err := a.Orgs.CreateInvite(t.Context(), f.Admin, f.Org.ID, email, models.RoleEditor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,18 +71,18 @@ func TestInviteNewUser(t *testing.T) {
 		if res.Status != http.StatusSeeOther || res.Location != orgPage {
 			t.Fatalf("accept: %s; want 303 to %s", res, orgPage)
 		}
-		u, err := a.Store.UserByEmail(t.Context(), email)
+		u, err := a.Orgs.UserByEmail(t.Context(), email)
 		if err != nil {
 			t.Fatalf("no user was created: %v", err)
 		}
 		if u.Name != "Nora Newcomer" || u.IsAdmin {
 			t.Fatalf("new user %+v", u)
 		}
-		m, err := a.Store.MemberOf(t.Context(), u, f.Org.ID)
+		m, err := a.Orgs.MemberOf(t.Context(), u, f.Org.ID)
 		if err != nil || m.Role != models.RoleEditor {
 			t.Fatalf("membership %v, %v; want editor", m, err)
 		}
-		if _, err := a.Store.Authenticate(t.Context(), email, "a long enough password"); err != nil {
+		if _, err := a.Orgs.Authenticate(t.Context(), email, "a long enough password"); err != nil {
 			t.Fatalf("the chosen password does not work: %v", err)
 		}
 		expectBody(t, "signed in after joining", c.Get(orgPage), http.StatusOK, "Welcome! You have joined the organization.")
@@ -107,7 +107,7 @@ func TestInviteNewUser(t *testing.T) {
 		expectBody(t, "garbage token", c.Get("/invite/not-a-real-token"), http.StatusGone, msgInviteGone)
 		expectBody(t, "garbage token, POST", a.Client(t).Post("/invite/not-a-real-token",
 			url.Values{"name": {"X"}, "password": {"a long enough password"}}), http.StatusGone, msgInviteGone)
-		expired, expiredToken, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, "late@metro.test", models.RoleViewer)
+		expired, expiredToken, err := a.Orgs.CreateInvite(t.Context(), f.Admin, f.Org.ID, "late@metro.test", models.RoleViewer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestInviteExistingUser(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		u := f.Outside // owner of the other organization
-		inv, token, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, u.Email, models.RoleModerator)
+		inv, token, err := a.Orgs.CreateInvite(t.Context(), f.Admin, f.Org.ID, u.Email, models.RoleModerator)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,13 +149,13 @@ func TestInviteExistingUser(t *testing.T) {
 		if res.Status != http.StatusSeeOther || res.Location != "/login?next="+path {
 			t.Fatalf("accept while signed out: %s", res)
 		}
-		if _, err := a.Store.MemberOf(t.Context(), u, f.Org.ID); err == nil {
+		if _, err := a.Orgs.MemberOf(t.Context(), u, f.Org.ID); err == nil {
 			t.Fatal("accepting while signed out made a membership")
 		}
 		if n := rowCount(t, a, "invites", "id = ? AND accepted_at IS NULL", inv.ID); n != 1 {
 			t.Fatal("accepting while signed out used up the invite")
 		}
-		if _, err := a.Store.Authenticate(t.Context(), u.Email, apptest.Password); err != nil {
+		if _, err := a.Orgs.Authenticate(t.Context(), u.Email, apptest.Password); err != nil {
 			t.Fatal("accepting while signed out changed the existing user's password")
 		}
 
@@ -169,11 +169,11 @@ func TestInviteExistingUser(t *testing.T) {
 		if res.Status != http.StatusSeeOther || res.Location != orgPage {
 			t.Fatalf("accept when signed in: %s", res)
 		}
-		m, err := a.Store.MemberOf(t.Context(), u, f.Org.ID)
+		m, err := a.Orgs.MemberOf(t.Context(), u, f.Org.ID)
 		if err != nil || m.Role != models.RoleModerator {
 			t.Fatalf("membership %v, %v; want moderator", m, err)
 		}
-		if m, err := a.Store.MemberOf(t.Context(), u, f.Other.ID); err != nil || m.Role != models.RoleOwner {
+		if m, err := a.Orgs.MemberOf(t.Context(), u, f.Other.ID); err != nil || m.Role != models.RoleOwner {
 			t.Fatalf("joining changed the user's other membership: %v, %v", m, err)
 		}
 		expectBody(t, "studio after joining", c.Get(orgPage), http.StatusOK, "Metro Transit")

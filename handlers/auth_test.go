@@ -254,7 +254,7 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("an expired session's cookie was not cleared: %v", r.Header["Set-Cookie"])
 		}
 		// Housekeeping removes it from the table.
-		if n, err := a.Store.DeleteExpiredSessions(t.Context()); err != nil || n != 1 {
+		if n, err := a.Orgs.DeleteExpiredSessions(t.Context()); err != nil || n != 1 {
 			t.Fatalf("DeleteExpiredSessions: %d, %v; want 1", n, err)
 		}
 	})
@@ -270,13 +270,13 @@ func TestCSRF(t *testing.T) {
 		adminC := a.Client(t)
 		adminC.Login(f.Admin.Email, apptest.Password)
 		anon := a.Client(t)
-		_, inviteToken, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, "newcomer@metro.test", models.RoleEditor)
+		_, inviteToken, err := a.Orgs.CreateInvite(t.Context(), f.Admin, f.Org.ID, "newcomer@metro.test", models.RoleEditor)
 		if err != nil {
 			t.Fatal(err)
 		}
 		settings := fmt.Sprintf("/studio/orgs/%d/settings", f.Org.ID)
 		orgName := func() string {
-			org, err := a.Store.OrganizationByID(t.Context(), f.Org.ID)
+			org, err := a.Orgs.OrganizationByID(t.Context(), f.Org.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

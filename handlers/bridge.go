@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 )
 
 // Router is what the bridge endpoints hand inbound messages to.
@@ -26,9 +27,10 @@ type Router interface {
 
 // bridgeArea receives messages from chat channels.
 type bridgeArea struct {
-	store  *models.Store
-	router Router
-	log    *slog.Logger
+	store    *models.Store
+	accounts *account.Service
+	router   Router
+	log      *slog.Logger
 }
 
 // ChatChannel is what the studio needs of a chat channel: to send a staff
@@ -79,7 +81,7 @@ func (h *bridgeArea) webhook(c echo.Context) error {
 		}
 		return bridgeError(c, http.StatusBadRequest, "unreadable", "the request body could not be read")
 	}
-	pa, err := h.store.AccountByHandle(ctx, c.Param("handle"))
+	pa, err := h.accounts.AccountByHandle(ctx, c.Param("handle"))
 	if errors.Is(err, models.ErrNotFound) {
 		return bridgeError(c, http.StatusNotFound, "not_found", "no such account")
 	}

@@ -297,7 +297,7 @@ func TestCodesOfOtherOrganizations(t *testing.T) {
 			t.Fatal(err)
 		}
 		outside := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-		theirAcc, err := a.Store.CreateAccount(ctx, outside, models.AccountInput{Handle: "greenway", Name: "Greenway", Category: "charity", Languages: []string{"en"}})
+		theirAcc, err := a.Accounts.CreateAccount(ctx, outside, models.AccountInput{Handle: "greenway", Name: "Greenway", Category: "charity", Languages: []string{"en"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 )
@@ -23,12 +24,13 @@ import (
 type feedArea struct {
 	store      *models.Store
 	notices    *notice.Service
+	accounts   *account.Service
 	broadcasts *broadcast.Service
 	site       feeds.Site
 }
 
 func registerFeeds(e *echo.Echo, h *feedArea) {
-	pub := newPublicAccountRoutes(e, h.store)
+	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/notices.atom", h.platformAtom)
 	e.GET("/notices/:file", h.cap)
 	pub.GET("/notices.atom", h.accountAtom)
@@ -140,7 +142,7 @@ func (h *feedArea) cap(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.store.AccountByHandle(ctx, acc.Handle)
+	a, err := h.accounts.AccountByHandle(ctx, acc.Handle)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/templates"
 )
@@ -16,9 +17,10 @@ import (
 // follow is the citizen's side of following: scanning a code, the follow
 // page, confirmation, unsubscribing and preferences.
 type follow struct {
-	store *models.Store
-	codes *followcode.Service
-	links *mailer.Links
+	store    *models.Store
+	accounts *account.Service
+	codes    *followcode.Service
+	links    *mailer.Links
 }
 
 // unsubscribeRoute takes RFC 8058 one-click POSTs, which mail providers send
@@ -26,7 +28,7 @@ type follow struct {
 const unsubscribeRoute = "/f/unsubscribe/:token"
 
 func registerFollow(e *echo.Echo, h *follow) {
-	pub := newPublicAccountRoutes(e, h.store)
+	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/q/:code", h.scan)
 	pub.GET("/follow", h.followPage)
 	pub.POST("/follow", h.requestFollow)
@@ -67,7 +69,7 @@ func (h *follow) scan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.store.AccountByHandle(ctx, acc.Handle)
+	a, err := h.accounts.AccountByHandle(ctx, acc.Handle)
 	if err != nil {
 		return err
 	}
@@ -161,7 +163,7 @@ func (h *follow) followerAccount(c echo.Context, id int64) (*models.Follower, *m
 	if err != nil {
 		return nil, nil, false, err
 	}
-	a, err := h.store.AccountByHandle(ctx, acc.Handle)
+	a, err := h.accounts.AccountByHandle(ctx, acc.Handle)
 	if err != nil {
 		return nil, nil, false, err
 	}

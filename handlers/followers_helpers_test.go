@@ -85,14 +85,14 @@ func newFollowerWorld(t *testing.T, dbURL string) *followerWorld {
 		w.ids[s.addr] = fl.ID
 	}
 	var err error
-	w.buses, err = a.Store.CreateAccount(ctx, f.Member(models.RoleOwner), models.AccountInput{
+	w.buses, err = a.Accounts.CreateAccount(ctx, f.Member(models.RoleOwner), models.AccountInput{
 		Handle: "buses", Name: "Buses", Category: "transit", Languages: []string{"en"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	outside := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-	w.other, err = a.Store.CreateAccount(ctx, outside, models.AccountInput{
+	w.other, err = a.Accounts.CreateAccount(ctx, outside, models.AccountInput{
 		Handle: "othertown", Name: "Other town", Category: "community", Languages: []string{"en"},
 	})
 	if err != nil {

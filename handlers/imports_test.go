@@ -217,7 +217,7 @@ func TestImportOtherOrganization(t *testing.T) {
 			t.Fatal(err)
 		}
 		other := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-		if _, err := a.Store.CreateAccount(ctx, other, models.AccountInput{Handle: "helpers", Name: "Helpers", Category: "charity", Languages: []string{"en"}}); err != nil {
+		if _, err := a.Accounts.CreateAccount(ctx, other, models.AccountInput{Handle: "helpers", Name: "Helpers", Category: "charity", Languages: []string{"en"}}); err != nil {
 			t.Fatal(err)
 		}
 		c := a.Client(t)

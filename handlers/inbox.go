@@ -14,6 +14,7 @@ import (
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -23,12 +24,13 @@ import (
 type inbox struct {
 	store    *models.Store
 	chats    *chat.Service
+	orgs     *org.Service
 	channels map[string]ChatChannel
 	log      *slog.Logger
 }
 
 func registerInbox(acc accountRoutes, s *studio) {
-	h := &inbox{store: s.store, chats: s.chats, channels: s.chat, log: s.log}
+	h := &inbox{store: s.store, chats: s.chats, orgs: s.orgs, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
 	acc.GET("/inbox", h.list, mod)
 	acc.GET("/inbox/:id", h.show, mod)
@@ -79,7 +81,7 @@ func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *mode
 	if err != nil {
 		return err
 	}
-	staff, err := h.store.Staff(ctx, m)
+	staff, err := h.orgs.Staff(ctx, m)
 	if err != nil {
 		return err
 	}

@@ -230,7 +230,7 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 		session, stale := "", ""
 		api := strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/bridge/")
 		if ck, err := req.Cookie(s.cfg.cookieName(sessionCookie)); err == nil && ck.Value != "" && !api {
-			u, err := s.store.SessionUser(req.Context(), ck.Value)
+			u, err := s.orgs.SessionUser(req.Context(), ck.Value)
 			switch {
 			case err == nil:
 				env.User, session = u, ck.Value

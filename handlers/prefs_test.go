@@ -19,7 +19,7 @@ func TestPreferences(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		editor := f.Member(models.RoleEditor)
-		if err := a.Store.UpdateAccount(ctx, editor, f.Account, models.AccountInput{
+		if err := a.Accounts.UpdateAccount(ctx, editor, f.Account, models.AccountInput{
 			Name: "Metro", Category: "transit", Languages: []string{"en", "zh"}, Topics: "line-12, Line-7 ,district-north",
 		}); err != nil {
 			t.Fatal(err)

@@ -53,7 +53,7 @@ func exposureRows(t testing.TB, a *apptest.App, f *apptest.Fixtures) []exposure 
 	}
 	// Secrets live on their own account, so the chat rows of the matrix
 	// (which test an account with nothing set up) are unchanged.
-	vault, err := a.Store.CreateAccount(ctx, owner, models.AccountInput{Handle: "vault", Name: "Vault", Category: "transit", Languages: []string{"en"}})
+	vault, err := a.Accounts.CreateAccount(ctx, owner, models.AccountInput{Handle: "vault", Name: "Vault", Category: "transit", Languages: []string{"en"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
@@ -16,13 +17,14 @@ import (
 
 // public serves what citizens see without signing in.
 type public struct {
-	store   *models.Store
-	notices *notice.Service
-	files   *media.Service
+	store    *models.Store
+	notices  *notice.Service
+	accounts *account.Service
+	files    *media.Service
 }
 
 func registerPublic(e *echo.Echo, h *public) {
-	pub := newPublicAccountRoutes(e, h.store)
+	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/", h.home)
 	e.GET("/accounts", h.directory)
 	pub.GET("", h.account)
@@ -40,8 +42,8 @@ type publicAccountRoutes struct {
 	load echo.MiddlewareFunc
 }
 
-func newPublicAccountRoutes(e *echo.Echo, store *models.Store) publicAccountRoutes {
-	return publicAccountRoutes{e: e, load: loadPublicAccount(store)}
+func newPublicAccountRoutes(e *echo.Echo, accounts *account.Service) publicAccountRoutes {
+	return publicAccountRoutes{e: e, load: loadPublicAccount(accounts)}
 }
 
 func (r publicAccountRoutes) GET(path string, h echo.HandlerFunc) {
@@ -54,10 +56,10 @@ func (r publicAccountRoutes) POST(path string, h echo.HandlerFunc) {
 
 // loadPublicAccount resolves :handle to the account citizens see, for
 // publicAccount; a handle of no account is a 404.
-func loadPublicAccount(store *models.Store) echo.MiddlewareFunc {
+func loadPublicAccount(accounts *account.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			a, err := store.AccountByHandle(c.Request().Context(), c.Param("handle"))
+			a, err := accounts.AccountByHandle(c.Request().Context(), c.Param("handle"))
 			if err != nil {
 				return err
 			}
@@ -69,7 +71,7 @@ func loadPublicAccount(store *models.Store) echo.MiddlewareFunc {
 
 func (h *public) home(c echo.Context) error {
 	ctx := c.Request().Context()
-	accounts, _, err := h.store.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1, Size: 6})
+	accounts, _, err := h.accounts.Directory(ctx, account.DirectoryFilter{}, models.Page{Number: 1, Size: 6})
 	if err != nil {
 		return err
 	}
@@ -88,7 +90,7 @@ func (h *public) directory(c echo.Context) error {
 		q = string([]rune(q)[:100])
 	}
 	page := pageParam(c)
-	accounts, total, err := h.store.Directory(c.Request().Context(), models.DirectoryFilter{Query: q, Category: category}, page)
+	accounts, total, err := h.accounts.Directory(c.Request().Context(), account.DirectoryFilter{Query: q, Category: category}, page)
 	if err != nil {
 		return err
 	}

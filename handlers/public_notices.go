@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -14,12 +15,13 @@ import (
 // publicNotices serves notices to citizens: lists, pages and the alerts in
 // force (the feeds are in feeds.go).
 type publicNotices struct {
-	store   *models.Store
-	notices *notice.Service
+	store    *models.Store
+	notices  *notice.Service
+	accounts *account.Service
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
-	pub := newPublicAccountRoutes(e, h.store)
+	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/alerts", h.allAlerts)
 	pub.GET("/notices", h.list)
 	pub.GET("/notices/:id", h.show)

@@ -168,7 +168,7 @@ func TestOddInputNeverFails(t *testing.T) {
 
 		// Text no database can store, in a form that would otherwise be
 		// accepted, is refused with a 4xx and stores nothing.
-		_, token, err := a.Store.CreateInvite(t.Context(), f.Admin, f.Org.ID, "odd@metro.test", models.RoleViewer)
+		_, token, err := a.Orgs.CreateInvite(t.Context(), f.Admin, f.Org.ID, "odd@metro.test", models.RoleViewer)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -20,14 +21,15 @@ import (
 // publicProjects serves projects to citizens: the lists, a project's
 // page with its feedback form and results, and reports of comments.
 type publicProjects struct {
-	store   *models.Store
-	media   *media.Service
-	links   *mailer.Links
-	tileURL string
+	store    *models.Store
+	accounts *account.Service
+	media    *media.Service
+	links    *mailer.Links
+	tileURL  string
 }
 
 func registerPublicProjects(e *echo.Echo, h *publicProjects) {
-	pub := newPublicAccountRoutes(e, h.store)
+	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/projects", h.cityList)
 	pub.GET("/projects", h.accountList)
 	e.GET("/@:handle/projects/:id", h.show)

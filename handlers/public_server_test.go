@@ -142,7 +142,7 @@ func TestNotFoundAndTooLarge(t *testing.T) {
 		}
 		unchanged := func(t *testing.T) {
 			t.Helper()
-			org, err := a.Store.OrganizationByID(t.Context(), f.Org.ID)
+			org, err := a.Orgs.OrganizationByID(t.Context(), f.Org.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

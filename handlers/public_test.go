@@ -39,7 +39,7 @@ func TestHomeAndDirectory(t *testing.T) {
 			{Handle: "cityparks", Name: "Green Spaces", NameZh: "城市绿地", BioEn: "Parks are 100% open", Category: "environment", Languages: []string{"en", "zh"}},
 			{Handle: "harbor", Name: "Harbor Safety", NameZh: "港口安全", BioEn: "Boats and tides", Category: "safety", Languages: []string{"en"}},
 		} {
-			if _, err := a.Store.CreateAccount(t.Context(), owner, in); err != nil {
+			if _, err := a.Accounts.CreateAccount(t.Context(), owner, in); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -117,7 +117,7 @@ func TestDirectoryPagination(t *testing.T) {
 		f := apptest.Seed(t, a)
 		owner := f.Member(models.RoleOwner)
 		for i := 1; i <= 30; i++ {
-			_, err := a.Store.CreateAccount(t.Context(), owner, models.AccountInput{
+			_, err := a.Accounts.CreateAccount(t.Context(), owner, models.AccountInput{
 				Handle: fmt.Sprintf("bulk%02d", i), Name: fmt.Sprintf("Bulk %02d", i), Category: "community", Languages: []string{"en"},
 			})
 			if err != nil {
@@ -214,14 +214,14 @@ func TestAccountPage(t *testing.T) {
 
 		// Verification shows the badge on the account page and in the
 		// directory; removing it takes the badge away.
-		if err := a.Store.SetVerified(t.Context(), f.Admin, f.Org.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(t.Context(), f.Admin, f.Org.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		expectBody(t, "verified account", sendWith(t, a, c, "GET", "/@metro", nil, en), http.StatusOK, badge, "Verified")
 		expectBody(t, "verified account in Chinese", sendWith(t, a, c, "GET", "/@metro", nil, zh), http.StatusOK, badge, "已认证")
 		expectBody(t, "verified in the directory", c.Get("/accounts"), http.StatusOK, badge)
 		expectBody(t, "verified on the home page", c.Get("/"), http.StatusOK, badge)
-		if err := a.Store.SetVerified(t.Context(), f.Admin, f.Org.ID, false); err != nil {
+		if err := a.Orgs.SetVerified(t.Context(), f.Admin, f.Org.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		if r := c.Get("/@metro"); strings.Contains(r.Body, badge) {
@@ -231,12 +231,12 @@ func TestAccountPage(t *testing.T) {
 		// An account of another, verified organization does not lend its
 		// badge to metro.
 		other := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-		if _, err := a.Store.CreateAccount(t.Context(), other, models.AccountInput{
+		if _, err := a.Accounts.CreateAccount(t.Context(), other, models.AccountInput{
 			Handle: "helpers", Name: "Helpers", Category: "charity", Languages: []string{"en"},
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SetVerified(t.Context(), f.Admin, f.Other.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(t.Context(), f.Admin, f.Other.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		expectBody(t, "other org's account", c.Get("/@helpers"), http.StatusOK, badge, "Run by Other Org")

@@ -24,12 +24,14 @@ import (
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -73,6 +75,11 @@ type Deps struct {
 	// Notices writes, publishes and ends notices and reads them for the
 	// public pages, the feeds and the API.
 	Notices *notice.Service
+	// Orgs manages organizations, staff and invites, and signs users in.
+	Orgs *org.Service
+	// Accounts creates, edits and loads official accounts and lists the
+	// public directory.
+	Accounts *account.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -90,6 +97,7 @@ type Deps struct {
 // server holds what the middleware and error handler share.
 type server struct {
 	store         *models.Store
+	orgs          *org.Service
 	log           *slog.Logger
 	cfg           Config
 	staticVersion string
@@ -103,6 +111,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	s := &server{
 		store:         d.Store,
+		orgs:          d.Orgs,
 		log:           d.Logger,
 		cfg:           d.Config,
 		staticVersion: assetVersion(static.FS),
@@ -117,18 +126,18 @@ func New(d Deps) *echo.Echo {
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
-	registerPublic(e, &public{store: d.Store, notices: d.Notices, files: d.Media})
-	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices})
-	registerPublicProjects(e, &publicProjects{store: d.Store, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
-	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
+	registerPublic(e, &public{store: d.Store, notices: d.Notices, accounts: d.Accounts, files: d.Media})
+	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices, accounts: d.Accounts})
+	registerPublicProjects(e, &publicProjects{store: d.Store, accounts: d.Accounts, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
+	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
+		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, router: d.Router, log: d.Logger})
 	}
-	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
-	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
-	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
+	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, codes: d.FollowCodes, links: d.Links})
+	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerAdmin(e, &admin{orgs: d.Orgs, baseURL: d.Config.BaseURL})
 	return e
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/handlers"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // behindProxy trusts the loopback proxy, so X-Forwarded-For names the
@@ -40,7 +41,7 @@ func TestFormTokenBoundToSession(t *testing.T) {
 		settings := fmt.Sprintf("/studio/orgs/%d/settings", f.Org.ID)
 		u, _ := url.Parse(a.URL)
 		orgName := func() string {
-			org, err := a.Store.OrganizationByID(t.Context(), f.Org.ID)
+			org, err := a.Orgs.OrganizationByID(t.Context(), f.Org.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +220,7 @@ func TestInviteBoundToAddress(t *testing.T) {
 		owner := f.ByRole[models.RoleOwner]
 		invite := func(email string, role models.Role) string {
 			t.Helper()
-			_, token, err := a.Store.CreateInvite(ctx, owner, f.Org.ID, email, role)
+			_, token, err := a.Orgs.CreateInvite(ctx, owner, f.Org.ID, email, role)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,13 +253,13 @@ func TestInviteBoundToAddress(t *testing.T) {
 		viewer := a.Client(t)
 		viewer.Login(f.ByRole[models.RoleViewer].Email, apptest.Password)
 		expectBody(t, "a viewer takes an owner's invite", viewer.Post(link, nil), http.StatusForbidden, "This invitation is for")
-		if m, err := a.Store.MemberOf(ctx, f.ByRole[models.RoleViewer], f.Org.ID); err != nil || m.Role != models.RoleViewer {
+		if m, err := a.Orgs.MemberOf(ctx, f.ByRole[models.RoleViewer], f.Org.ID); err != nil || m.Role != models.RoleViewer {
 			t.Fatalf("viewer's role after a refused invite: %v, %v", m, err)
 		}
 
 		// The invited person, signed in with the address in other
 		// capitals, accepts.
-		intended, err := a.Store.CreateUser(ctx, models.NewUser{Email: "Intended.Person@Example.org", Name: "Intended", Password: apptest.Password})
+		intended, err := a.Orgs.CreateUser(ctx, org.NewUser{Email: "Intended.Person@Example.org", Name: "Intended", Password: apptest.Password})
 		if err != nil {
 			t.Fatal(err)
 		}

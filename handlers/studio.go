@@ -13,12 +13,14 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -32,6 +34,8 @@ type studio struct {
 	feeds      *alertsource.Service
 	codes      *followcode.Service
 	chats      *chat.Service
+	orgs       *org.Service
+	accounts   *account.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links
@@ -53,7 +57,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	staff, settings := need(models.PermManageStaff), need(models.PermManageSettings)
 
 	g.GET("", h.overview, view)
-	g.GET("/accounts", h.accounts, view)
+	g.GET("/accounts", h.listAccounts, view)
 	g.GET("/accounts/new", h.newAccount, write)
 	g.POST("/accounts", h.createAccount, write)
 	acc := accountRoutes{g: g, load: h.loadAccount}
@@ -110,7 +114,7 @@ func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		m, err := h.store.MemberOf(c.Request().Context(), currentUser(c), id)
+		m, err := h.orgs.MemberOf(c.Request().Context(), currentUser(c), id)
 		if err != nil {
 			return err
 		}
@@ -124,7 +128,7 @@ func (h *studio) loadMember(next echo.HandlerFunc) echo.HandlerFunc {
 // the account did not exist.
 func (h *studio) loadAccount(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		a, err := h.store.OrgAccount(c.Request().Context(), member(c), c.Param("handle"))
+		a, err := h.accounts.OrgAccount(c.Request().Context(), member(c), c.Param("handle"))
 		if err != nil {
 			return err
 		}
@@ -145,7 +149,7 @@ func need(p models.Permission) echo.MiddlewareFunc {
 }
 
 func (h *studio) home(c echo.Context) error {
-	orgs, err := h.store.OrganizationsOf(c.Request().Context(), currentUser(c).ID)
+	orgs, err := h.orgs.OrganizationsOf(c.Request().Context(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
@@ -155,20 +159,20 @@ func (h *studio) home(c echo.Context) error {
 func (h *studio) overview(c echo.Context) error {
 	m := member(c)
 	ctx := c.Request().Context()
-	accounts, err := h.store.OrgAccounts(ctx, m)
+	accounts, err := h.accounts.OrgAccounts(ctx, m)
 	if err != nil {
 		return err
 	}
-	staff, err := h.store.Staff(ctx, m)
+	staff, err := h.orgs.Staff(ctx, m)
 	if err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, templates.OrgOverview(m, accounts, len(staff)))
 }
 
-func (h *studio) accounts(c echo.Context) error {
+func (h *studio) listAccounts(c echo.Context) error {
 	m := member(c)
-	accounts, err := h.store.OrgAccounts(c.Request().Context(), m)
+	accounts, err := h.accounts.OrgAccounts(c.Request().Context(), m)
 	if err != nil {
 		return err
 	}
@@ -192,7 +196,7 @@ func (h *studio) newAccount(c echo.Context) error {
 func (h *studio) createAccount(c echo.Context) error {
 	m := member(c)
 	in := accountInput(c)
-	a, err := h.store.CreateAccount(c.Request().Context(), m, in)
+	a, err := h.accounts.CreateAccount(c.Request().Context(), m, in)
 	if v, ok := models.AsValidation(err); ok {
 		return render(c, http.StatusUnprocessableEntity, templates.AccountEdit(m, templates.AccountForm{Input: in, Errors: v.Fields}))
 	}
@@ -238,7 +242,7 @@ func (h *studio) updateAccount(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
 	in := accountInput(c)
-	err := h.store.UpdateAccount(ctx, m, a, in)
+	err := h.accounts.UpdateAccount(ctx, m, a, in)
 	if v, ok := models.AsValidation(err); ok {
 		f, ferr := h.accountForm(c, a)
 		if ferr != nil {
@@ -299,13 +303,13 @@ func (h *studio) uploadAvatar(c echo.Context) error {
 func (h *studio) staffPage(c echo.Context, status int, f templates.StaffForm) error {
 	m := member(c)
 	ctx := c.Request().Context()
-	staff, err := h.store.Staff(ctx, m)
+	staff, err := h.orgs.Staff(ctx, m)
 	if err != nil {
 		return err
 	}
 	var invites []models.Invite
 	if m.Can(models.PermManageStaff) {
-		if invites, err = h.store.PendingInvites(ctx, m.Org.ID); err != nil {
+		if invites, err = h.orgs.PendingInvites(ctx, m.Org.ID); err != nil {
 			return err
 		}
 	}
@@ -319,7 +323,7 @@ func (h *studio) staff(c echo.Context) error {
 func (h *studio) inviteStaff(c echo.Context) error {
 	m := member(c)
 	f := templates.StaffForm{Email: c.FormValue("email"), Role: c.FormValue("role")}
-	inv, token, err := h.store.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
+	inv, token, err := h.orgs.CreateInvite(c.Request().Context(), m.User, m.Org.ID, f.Email, models.Role(f.Role))
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return h.staffPage(c, http.StatusUnprocessableEntity, f)
@@ -340,7 +344,7 @@ func (h *studio) revokeInvite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RevokeInvite(c.Request().Context(), m, id); err != nil {
+	if err := h.orgs.RevokeInvite(c.Request().Context(), m, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Staff(m.Org.ID), "flash.invite_revoked")
@@ -352,7 +356,7 @@ func (h *studio) setRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.SetRole(c.Request().Context(), m, id, models.Role(c.FormValue("role")))
+	err = h.orgs.SetRole(c.Request().Context(), m, id, models.Role(c.FormValue("role")))
 	if v, ok := models.AsValidation(err); ok {
 		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), RowUser: id, RowError: v.Fields["role"]})
 	}
@@ -367,7 +371,7 @@ func (h *studio) findStaff(c echo.Context) (models.StaffMember, error) {
 	if err != nil {
 		return models.StaffMember{}, err
 	}
-	staff, err := h.store.Staff(c.Request().Context(), member(c))
+	staff, err := h.orgs.Staff(c.Request().Context(), member(c))
 	if err != nil {
 		return models.StaffMember{}, err
 	}
@@ -393,7 +397,7 @@ func (h *studio) removeStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.RemoveMember(c.Request().Context(), m, id)
+	err = h.orgs.RemoveMember(c.Request().Context(), m, id)
 	if v, ok := models.AsValidation(err); ok {
 		return h.staffPage(c, http.StatusUnprocessableEntity, templates.StaffForm{Role: string(models.RoleEditor), RowUser: id, RowError: v.Fields["role"]})
 	}
@@ -411,7 +415,7 @@ func (h *studio) settings(c echo.Context) error {
 func (h *studio) saveSettings(c echo.Context) error {
 	m := member(c)
 	f := templates.SettingsForm{Name: c.FormValue("name"), Kind: c.FormValue("kind")}
-	err := h.store.UpdateOrganization(c.Request().Context(), m, models.OrgInput{Name: f.Name, Kind: models.OrgKind(f.Kind)})
+	err := h.orgs.UpdateOrganization(c.Request().Context(), m, org.Input{Name: f.Name, Kind: models.OrgKind(f.Kind)})
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.Settings(m, f))
@@ -425,7 +429,7 @@ func (h *studio) saveSettings(c echo.Context) error {
 func (h *studio) audit(c echo.Context) error {
 	m := member(c)
 	page := pageParam(c)
-	entries, total, err := h.store.AuditLog(c.Request().Context(), m, page)
+	entries, total, err := h.orgs.AuditLog(c.Request().Context(), m, page)
 	if err != nil {
 		return err
 	}

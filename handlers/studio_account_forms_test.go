@@ -97,7 +97,7 @@ func TestStudioCreateAccountBadInput(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		if _, err := a.Store.CreateAccount(context.Background(), &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
+		if _, err := a.Accounts.CreateAccount(context.Background(), &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner},
 			models.AccountInput{Handle: "harbour", Name: "Harbour", Category: "community", Languages: []string{"en"}}); err != nil {
 			t.Fatal(err)
 		}

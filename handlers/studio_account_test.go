@@ -23,7 +23,7 @@ func TestStudioAccountRoutesCheckThePermissionFirst(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		outsider := &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}
-		if _, err := a.Store.CreateAccount(context.Background(), outsider, models.AccountInput{
+		if _, err := a.Accounts.CreateAccount(context.Background(), outsider, models.AccountInput{
 			Handle: "harbour", Name: "Harbour", Category: "transit", Languages: []string{"en"},
 		}); err != nil {
 			t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // Shared helpers for the studio tests (and the admin, media, project and session tests that reuse them).
@@ -219,19 +220,19 @@ func stLogin(t *testing.T, a *apptest.App, u *models.User) *apptest.Client {
 }
 
 // stJoin creates a user with apptest.Password and makes them a member of
-// org with role, through an invite accepted the way the studio does it.
-func stJoin(t *testing.T, a *apptest.App, inviter *models.User, org *models.Organization, email string, role models.Role) *models.User {
+// into with role, through an invite accepted the way the studio does it.
+func stJoin(t *testing.T, a *apptest.App, inviter *models.User, into *models.Organization, email string, role models.Role) *models.User {
 	t.Helper()
 	ctx := context.Background()
-	u, err := a.Store.CreateUser(ctx, models.NewUser{Email: email, Name: email, Password: apptest.Password})
+	u, err := a.Orgs.CreateUser(ctx, org.NewUser{Email: email, Name: email, Password: apptest.Password})
 	if err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}
-	_, token, err := a.Store.CreateInvite(ctx, inviter, org.ID, email, role)
+	_, token, err := a.Orgs.CreateInvite(ctx, inviter, into.ID, email, role)
 	if err != nil {
 		t.Fatalf("invite %s: %v", email, err)
 	}
-	if _, _, err := a.Store.AcceptInvite(ctx, token, u, nil); err != nil {
+	if _, _, err := a.Orgs.AcceptInvite(ctx, token, u, nil); err != nil {
 		t.Fatalf("accept invite of %s: %v", email, err)
 	}
 	return u

@@ -47,7 +47,7 @@ func TestStudioInviteStaff(t *testing.T) {
 		stHas(t, "staff page", owner.Get(stPath(f.Org, "/staff")), "Invitations not yet accepted", "new.editor@metro.test")
 
 		newbie := stAccept(t, a, token, f.Org, "Nora Editor")
-		u, err := a.Store.UserByEmail(context.Background(), "new.editor@metro.test")
+		u, err := a.Orgs.UserByEmail(context.Background(), "new.editor@metro.test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +281,7 @@ func TestStudioRevokeInvite(t *testing.T) {
 
 		// An invite of the other organization cannot be revoked through
 		// this one's URL.
-		_, otherToken, err := a.Store.CreateInvite(context.Background(), f.Outside, f.Other.ID, "friend@other.test", models.RoleEditor)
+		_, otherToken, err := a.Orgs.CreateInvite(context.Background(), f.Outside, f.Other.ID, "friend@other.test", models.RoleEditor)
 		if err != nil {
 			t.Fatal(err)
 		}

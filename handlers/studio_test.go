@@ -10,6 +10,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 func TestStudioSettings(t *testing.T) {
@@ -47,7 +48,7 @@ func TestStudioSettings(t *testing.T) {
 
 		res = owner.Post(settings, url.Values{"name": {"  Metro Transit Authority "}, "kind": {"ngo"}})
 		stStatus(t, "rename", res, http.StatusSeeOther, settings)
-		org, err := a.Store.OrganizationByID(context.Background(), f.Org.ID)
+		org, err := a.Orgs.OrganizationByID(context.Background(), f.Org.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +60,7 @@ func TestStudioSettings(t *testing.T) {
 		}
 		stHas(t, "settings after rename", owner.Get(settings), "Your changes are saved.", "Metro Transit Authority")
 		stHas(t, "public page after rename", a.Client(t).Get("/@metro"), "Run by Metro Transit Authority")
-		other, _ := a.Store.OrganizationByID(context.Background(), f.Other.ID)
+		other, _ := a.Orgs.OrganizationByID(context.Background(), f.Other.ID)
 		if other.Name != "Other Org" {
 			t.Fatalf("renaming one organization renamed another: %q", other.Name)
 		}
@@ -135,14 +136,14 @@ func TestStudioHome(t *testing.T) {
 		f := apptest.Seed(t, a)
 		both := stJoin(t, a, f.Admin, f.Org, "both@plaza.test", models.RoleModerator)
 		// both@ also joins the other organization, as an editor.
-		_, tok, err := a.Store.CreateInvite(context.Background(), f.Admin, f.Other.ID, "both@plaza.test", models.RoleEditor)
+		_, tok, err := a.Orgs.CreateInvite(context.Background(), f.Admin, f.Other.ID, "both@plaza.test", models.RoleEditor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := a.Store.AcceptInvite(context.Background(), tok, both, nil); err != nil {
+		if _, _, err := a.Orgs.AcceptInvite(context.Background(), tok, both, nil); err != nil {
 			t.Fatal(err)
 		}
-		loner, err := a.Store.CreateUser(context.Background(), models.NewUser{Email: "loner@plaza.test", Password: apptest.Password})
+		loner, err := a.Orgs.CreateUser(context.Background(), org.NewUser{Email: "loner@plaza.test", Password: apptest.Password})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,24 +42,3 @@ type AuditLogEntry struct {
 	AuditEntry
 	UserEmail string
 }
-
-// AuditLog pages through an organization's log, newest first.
-func (s *Store) AuditLog(ctx context.Context, m *Member, page Page) ([]AuditLogEntry, int64, error) {
-	if err := Require(m, PermView, m.OrgID()); err != nil {
-		return nil, 0, err
-	}
-	var total int64
-	if err := s.conn(ctx).Model(&AuditEntry{}).Where("organization_id = ?", m.Org.ID).Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count audit log: %w", err)
-	}
-	var out []AuditLogEntry
-	err := s.conn(ctx).Table("audit_log").
-		Select("audit_log.*, COALESCE(users.email, '') AS user_email").
-		Joins("LEFT JOIN users ON users.id = audit_log.user_id").
-		Where("audit_log.organization_id = ?", m.Org.ID).
-		Order("audit_log.id DESC").Limit(page.Limit()).Offset(page.Offset()).Scan(&out).Error
-	if err != nil {
-		return nil, 0, fmt.Errorf("audit log: %w", err)
-	}
-	return out, total, nil
-}

@@ -82,7 +82,7 @@ var errChannelOff = errors.New("channel not enabled")
 // when there is no such account or the channel is not enabled.
 func (s *Store) ChatEndpoint(ctx context.Context, handle, channel string) (*Account, *ChatSettings, error) {
 	e, err := s.chat.endpoints.Get(ctx, channel+"/"+handle, func(ctx context.Context) (chatEndpoint, error) {
-		pa, err := s.AccountByHandle(ctx, handle)
+		pa, err := s.accounts.AccountByHandle(ctx, handle)
 		if err != nil {
 			return chatEndpoint{}, err
 		}

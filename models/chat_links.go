@@ -34,19 +34,3 @@ func (s *Store) EndChatSession(ctx context.Context, accountID int64, channel, ad
 	}
 	return s.sessions.EndChatSession(ctx, s.Core, accountID, channel, address)
 }
-
-// WriteChatWelcome stores the account's chat welcome messages through tx,
-// the chat domain's transaction, which has checked the member and the
-// text.
-func (s *Store) WriteChatWelcome(ctx context.Context, tx Core, a *Account, en, zh string) error {
-	if err := tx.Conn(ctx).Model(&Account{}).Where("id = ?", a.ID).
-		Updates(map[string]any{"chat_welcome_en": en, "chat_welcome_zh": zh}).Error; err != nil {
-		return fmt.Errorf("set welcome: %w", err)
-	}
-	a.ChatWelcomeEn, a.ChatWelcomeZh = en, zh
-	return nil
-}
-
-// ClearChatCache makes the chat endpoints read accounts and settings
-// again, after a change to what they keep (the welcome message).
-func (s *Store) ClearChatCache() { s.chat.clear() }

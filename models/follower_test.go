@@ -76,7 +76,7 @@ func TestFollowRequestKeepsStaffTags(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		if err := a.Store.UpdateAccount(ctx, f.Member(models.RoleEditor), f.Account, models.AccountInput{
+		if err := a.Accounts.UpdateAccount(ctx, f.Member(models.RoleEditor), f.Account, models.AccountInput{
 			Name: "Metro", Category: "transit", Languages: []string{"en"}, Topics: "line-12,line-7",
 		}); err != nil {
 			t.Fatal(err)

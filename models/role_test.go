@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -254,4 +255,64 @@ func isMemberOrg(e ast.Expr) bool {
 	}
 	inner, ok := sel.X.(*ast.SelectorExpr)
 	return ok && inner.Sel.Name == "Org"
+}
+
+var allPerms = []models.Permission{
+	models.PermView, models.PermManageStaff, models.PermManageSettings,
+	models.PermWrite, models.PermPublish, models.PermModerate,
+	models.PermContacts, models.PermSecrets,
+}
+
+// TestRoleCan is the permission matrix exactly as models/role.go documents
+// it: owners do everything; editors view, write and publish; moderators
+// view and moderate; viewers only view. Contact details (README's "Who
+// sees personal data") are for owners and moderators, never editors or
+// viewers; signing secrets for owners only.
+func TestRoleCan(t *testing.T) {
+	const (
+		view     = models.PermView
+		staff    = models.PermManageStaff
+		settings = models.PermManageSettings
+		write    = models.PermWrite
+		publish  = models.PermPublish
+		moderate = models.PermModerate
+		contacts = models.PermContacts
+		secrets  = models.PermSecrets
+	)
+	want := map[models.Role]map[models.Permission]bool{
+		models.RoleOwner:     {view: true, staff: true, settings: true, write: true, publish: true, moderate: true, contacts: true, secrets: true},
+		models.RoleEditor:    {view: true, staff: false, settings: false, write: true, publish: true, moderate: false, contacts: false, secrets: false},
+		models.RoleModerator: {view: true, staff: false, settings: false, write: false, publish: false, moderate: true, contacts: true, secrets: false},
+		models.RoleViewer:    {view: true, staff: false, settings: false, write: false, publish: false, moderate: false, contacts: false, secrets: false},
+		// Unknown roles grant nothing.
+		"":      {},
+		"admin": {},
+		"Owner": {},
+	}
+	for role, perms := range want {
+		for _, p := range allPerms {
+			if got := role.Can(p); got != perms[p] {
+				t.Errorf("Role(%q).Can(%s) = %v, want %v", role, p, got, perms[p])
+			}
+			m := &models.Member{Role: role}
+			if got := m.Can(p); got != perms[p] {
+				t.Errorf("Member with role %q: Can(%s) = %v, want %v", role, p, got, perms[p])
+			}
+		}
+		if got, wantValid := role.Valid(), len(perms) > 0; got != wantValid {
+			t.Errorf("Role(%q).Valid() = %v, want %v", role, got, wantValid)
+		}
+		if role != models.RoleOwner && role.Can("fly") {
+			t.Errorf("Role(%q) grants an unknown permission", role)
+		}
+	}
+	var nobody *models.Member
+	for _, p := range allPerms {
+		if nobody.Can(p) {
+			t.Errorf("a nil member can %s", p)
+		}
+	}
+	if got := models.AllRoles(); fmt.Sprint(got) != "[owner editor moderator viewer]" {
+		t.Errorf("AllRoles() = %v, want most to least powerful", got)
+	}
 }

@@ -36,6 +36,9 @@ type Store struct {
 	// sessions ends chat conversations in progress; package chat
 	// provides it (see ChatSessions).
 	sessions ChatSessions
+	// accounts gives the chat endpoints an account's public view; package
+	// account provides it (see Accounts).
+	accounts Accounts
 }
 
 // Sealer encrypts credentials stored in the database.

@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // BuildPlaza builds cmd/plaza into dir and returns the binary's path.
@@ -199,7 +200,7 @@ func Publish(ctx context.Context, store *models.Store, notices *notice.Service, 
 	if err := store.DB().Where("handle = ?", handle).First(&a).Error; err != nil {
 		return nil, fmt.Errorf("demo account: %w", err)
 	}
-	m, err := store.MemberOf(ctx, &u, a.OrganizationID)
+	m, err := org.New(store.Core).MemberOf(ctx, &u, a.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

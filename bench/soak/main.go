@@ -37,6 +37,7 @@ import (
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/org"
 )
 
 func main() {
@@ -140,11 +141,12 @@ func run() error {
 	store.DB().Where("email = ?", "owner@transit.demo.plaza.test").First(&owner)
 	var acc models.Account
 	store.DB().Where("handle = ?", "citytransit").First(&acc)
-	m, err := store.MemberOf(ctx, &owner, acc.OrganizationID)
+	orgs := org.New(store.Core)
+	m, err := orgs.MemberOf(ctx, &owner, acc.OrganizationID)
 	if err != nil {
 		return err
 	}
-	_, token, err := apitoken.New(store.Core, store).Create(ctx, m, "soak", apitoken.AllScopes())
+	_, token, err := apitoken.New(store.Core, orgs).Create(ctx, m, "soak", apitoken.AllScopes())
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // drainQueue runs Plaza on a database until its job queue is empty, as an
@@ -105,7 +106,7 @@ func TestBackupAndCopyToPostgres(t *testing.T) {
 	}
 	// Ids and relations survive, and so do passwords and secrets.
 	u := seeded.Users[1]
-	if _, err := pgStore.Authenticate(t.Context(), u.Email, u.Password); err != nil {
+	if _, err := org.New(pgStore.Core).Authenticate(t.Context(), u.Email, u.Password); err != nil {
 		t.Fatalf("sign in after the move: %v", err)
 	}
 	var followers, delivered int64
@@ -115,7 +116,7 @@ func TestBackupAndCopyToPostgres(t *testing.T) {
 		t.Fatalf("relations after the move: %d followers, %d deliveries", followers, delivered)
 	}
 	// New rows get new ids: the sequences moved past the copied ones.
-	_, err := pgStore.CreateUser(t.Context(), models.NewUser{Email: "new@after.move", Name: "New", Password: apptest.Password})
+	_, err := org.New(pgStore.Core).CreateUser(t.Context(), org.NewUser{Email: "new@after.move", Name: "New", Password: apptest.Password})
 	if err != nil {
 		t.Fatalf("a new row after the move: %v", err)
 	}
@@ -170,7 +171,7 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 			t.Fatalf("%T: %d rows restored of %d", m, b, a)
 		}
 	}
-	if _, err := dstStore.Authenticate(t.Context(), seeded.Users[0].Email, seeded.Users[0].Password); err != nil {
+	if _, err := org.New(dstStore.Core).Authenticate(t.Context(), seeded.Users[0].Email, seeded.Users[0].Password); err != nil {
 		t.Fatalf("sign in on the restored database: %v", err)
 	}
 	// The restored database is current: migrating it applies nothing.

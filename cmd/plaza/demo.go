@@ -8,7 +8,9 @@ import (
 
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -34,11 +36,12 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	store := app.NewStore(db, inserter)
-	box, err := app.SecretBox(ctx, cfg, store, nil)
+	accounts := account.New(store.Core, store)
+	box, err := app.SecretBox(ctx, cfg, accounts, nil)
 	if err != nil {
 		return err
 	}
-	res, err := demo.Seed(ctx, store.WithSealer(box), followcode.New(store.Core), app.NewNotices(store, inserter), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	res, err := demo.Seed(ctx, store.WithSealer(box), org.New(store.Core), accounts, followcode.New(store.Core), app.NewNotices(store, inserter), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // Tests for the demo command's JSON and text output.
@@ -147,7 +149,7 @@ func TestDemoJSON(t *testing.T) {
 			if want := base + "/studio/orgs/" + strconv.FormatInt(o.ID, 10); o.StudioURL != want {
 				t.Errorf("organization %s: studio_url %q, want %q", o.Name, o.StudioURL, want)
 			}
-			got, err := store.OrganizationByID(ctx, o.ID)
+			got, err := org.New(store.Core).OrganizationByID(ctx, o.ID)
 			if err != nil {
 				t.Fatalf("organization %s (%d): %v", o.Name, o.ID, err)
 			}
@@ -170,7 +172,7 @@ func TestDemoJSON(t *testing.T) {
 			if a.Handle == "" || a.URL != base+"/@"+a.Handle {
 				t.Errorf("account %+v: want a handle and url %s/@handle", a, base)
 			}
-			pa, err := store.AccountByHandle(ctx, a.Handle)
+			pa, err := account.New(store.Core, store).AccountByHandle(ctx, a.Handle)
 			if err != nil {
 				t.Errorf("account @%s: %v", a.Handle, err)
 				continue
@@ -212,7 +214,7 @@ func TestDemoJSON(t *testing.T) {
 				t.Errorf("incomplete demo user %+v", u)
 				continue
 			}
-			got, err := store.Authenticate(ctx, u.Email, u.Password)
+			got, err := org.New(store.Core).Authenticate(ctx, u.Email, u.Password)
 			if err != nil {
 				t.Errorf("demo login %s / %s does not work: %v", u.Email, u.Password, err)
 				continue
@@ -230,7 +232,7 @@ func TestDemoJSON(t *testing.T) {
 				t.Errorf("%s: organization %q is not among the printed ones", u.Email, u.Organization)
 				continue
 			}
-			m, err := store.MemberOf(ctx, got, orgID)
+			m, err := org.New(store.Core).MemberOf(ctx, got, orgID)
 			if err != nil {
 				t.Errorf("%s is not a member of %s: %v", u.Email, u.Organization, err)
 				continue
@@ -289,10 +291,10 @@ func TestDemoJSON(t *testing.T) {
 			if u.Password == old[u.Email] {
 				t.Errorf("%s kept the same password on the second run", u.Email)
 			}
-			if _, err := store.Authenticate(ctx, u.Email, u.Password); err != nil {
+			if _, err := org.New(store.Core).Authenticate(ctx, u.Email, u.Password); err != nil {
 				t.Errorf("%s: the new password does not work: %v", u.Email, err)
 			}
-			if _, err := store.Authenticate(ctx, u.Email, old[u.Email]); !errors.Is(err, models.ErrNotFound) {
+			if _, err := org.New(store.Core).Authenticate(ctx, u.Email, old[u.Email]); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s: the old password still works (err %v)", u.Email, err)
 			}
 		}
@@ -323,7 +325,7 @@ func TestDemoText(t *testing.T) {
 		line := sc.Text()
 		if f := strings.Fields(line); len(f) >= 3 && strings.HasSuffix(f[0], ".demo.plaza.test") && strings.Contains(f[0], "@") {
 			logins++
-			if _, err := store.Authenticate(t.Context(), f[0], f[1]); err != nil {
+			if _, err := org.New(store.Core).Authenticate(t.Context(), f[0], f[1]); err != nil {
 				t.Errorf("printed login %s / %s does not work: %v", f[0], f[1], err)
 			}
 		}

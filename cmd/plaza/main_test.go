@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/migrations"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // result is what one in-process run of the command printed and returned.
@@ -185,7 +186,7 @@ func TestUserCreate(t *testing.T) {
 			t.Fatalf("no generated password printed: %s", res)
 		}
 		db, store := openStore(t, dbURL)
-		u, err := store.Authenticate(ctx, "a@b.org", m[1])
+		u, err := org.New(store.Core).Authenticate(ctx, "a@b.org", m[1])
 		if err != nil {
 			t.Fatalf("the printed password does not work: %v", err)
 		}
@@ -205,7 +206,7 @@ func TestUserCreate(t *testing.T) {
 		if strings.Contains(res.stdout, pw) || passwordLine.MatchString(res.stdout) {
 			t.Fatalf("a password read from stdin must not be printed: %s", res)
 		}
-		u, err = store.Authenticate(ctx, "staff@b.org", pw)
+		u, err = org.New(store.Core).Authenticate(ctx, "staff@b.org", pw)
 		if err != nil {
 			t.Fatalf("the stdin password does not work: %v", err)
 		}
@@ -251,15 +252,15 @@ func TestUserCreate(t *testing.T) {
 			t.Fatalf("%d users after the refused commands, want the 2 created before", n)
 		}
 		for _, email := range []string{"short@b.org", "empty@b.org", "flag@b.org"} {
-			if _, err := store.UserByEmail(ctx, email); !errors.Is(err, models.ErrNotFound) {
+			if _, err := org.New(store.Core).UserByEmail(ctx, email); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s exists after a refused command (err %v)", email, err)
 			}
 		}
-		u, err = store.UserByEmail(ctx, "staff@b.org")
+		u, err = org.New(store.Core).UserByEmail(ctx, "staff@b.org")
 		if err != nil || u.IsAdmin {
 			t.Fatalf("a refused duplicate --admin changed the existing user: %+v, %v", u, err)
 		}
-		if _, err := store.Authenticate(ctx, "staff@b.org", pw); err != nil {
+		if _, err := org.New(store.Core).Authenticate(ctx, "staff@b.org", pw); err != nil {
 			t.Fatalf("a refused duplicate changed the existing password: %v", err)
 		}
 	})

@@ -20,9 +20,11 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
 )
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -107,7 +109,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		s.DB().Where("email = ?", "owner@metro.test").First(&fx)
 		var acc models.Account
 		s.DB().Where("handle = ?", "metro").First(&acc)
-		owner, err := s.MemberOf(ctx, &fx, acc.OrganizationID)
+		owner, err := r.a.Orgs.MemberOf(ctx, &fx, acc.OrganizationID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +158,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		const wxFollowers = 150
-		chats := chat.New(s.Core, s, s, s)
+		chats := chat.New(s.Core, account.New(s.Core, s), s, org.New(s.Core))
 		for i := range wxFollowers {
 			id := fmt.Sprintf("oMulti%03d", i)
 			if _, err := s.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, 0, ""); err != nil {

@@ -54,7 +54,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 
 	fmt.Fprintf(e.stdout, "Plaza is running on %s (listening on %s, %s database)\n", cfg.BaseURL, ln.Addr(), a.DB.Dialect)
-	if n, err := a.Store.CountAdmins(ctx); err == nil && n == 0 {
+	if n, err := a.Orgs.CountAdmins(ctx); err == nil && n == 0 {
 		fmt.Fprintf(e.stdout, "\nNo platform admin yet. Create the first one with:\n\n"+
 			"  go run ./cmd/plaza user create --admin --email you@example.org\n\n"+
 			"(or `plaza user create ...` with the built binary), then sign in at %s/login.\n"+

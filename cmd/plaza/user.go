@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -43,7 +44,7 @@ func user(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer db.Close()
-	u, err := models.NewStore(db, nil).CreateUser(ctx, models.NewUser{Email: *email, Name: *name, Password: password, IsAdmin: *admin})
+	u, err := org.New(models.NewStore(db, nil).Core).CreateUser(ctx, org.NewUser{Email: *email, Name: *name, Password: password, IsAdmin: *admin})
 	if v, ok := models.AsValidation(err); ok {
 		var msgs []string
 		for f, k := range v.Fields {

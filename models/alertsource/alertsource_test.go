@@ -35,7 +35,7 @@ func TestClaimDue(t *testing.T) {
 			acc := fx.Account
 			if i > 0 {
 				var err error
-				acc, err = a.Store.CreateAccount(ctx, owner, models.AccountInput{Handle: fmt.Sprintf("line%d", i), Name: "Line",
+				acc, err = a.Accounts.CreateAccount(ctx, owner, models.AccountInput{Handle: fmt.Sprintf("line%d", i), Name: "Line",
 					Category: "transit", Languages: []string{"en"}})
 				if err != nil {
 					t.Fatal(err)

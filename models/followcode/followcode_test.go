@@ -64,7 +64,7 @@ func TestFollowCodeRules(t *testing.T) {
 		}
 
 		// A code handed in with another account is refused.
-		other, err := s.CreateAccount(ctx, f.Member(models.RoleOwner), models.AccountInput{Handle: "buses", Name: "Buses", Category: "transit", Languages: []string{"en"}})
+		other, err := a.Accounts.CreateAccount(ctx, f.Member(models.RoleOwner), models.AccountInput{Handle: "buses", Name: "Buses", Category: "transit", Languages: []string{"en"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,7 +49,7 @@ func TestAvatarSplitsTheWrite(t *testing.T) {
 		if *acc.AvatarPublicID == first || count() != before+1 {
 			t.Fatalf("after two avatars: %d rows (had %d), public id %s then %s", count(), before, first, *acc.AvatarPublicID)
 		}
-		stored, err := a.Store.AccountByHandle(ctx, acc.Handle)
+		stored, err := a.Accounts.AccountByHandle(ctx, acc.Handle)
 		if err != nil || stored.AvatarMediaID == nil || *stored.AvatarMediaID != *acc.AvatarMediaID {
 			t.Fatalf("stored account points to %v, want %d (%v)", stored.AvatarMediaID, *acc.AvatarMediaID, err)
 		}

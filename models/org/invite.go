@@ -1,4 +1,4 @@
-package models
+package org
 
 import (
 	"context"
@@ -7,26 +7,11 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/models"
 )
 
 // InviteTTL is how long an invite link works.
 const InviteTTL = 7 * 24 * time.Hour
-
-// Invite is a one-time link that adds a person to an organization with a
-// role. Only the hash of its token is stored.
-type Invite struct {
-	ID             int64
-	OrganizationID int64
-	Email          string
-	Role           Role
-	TokenHash      string `json:"-"`
-	InvitedBy      *int64
-	ExpiresAt      time.Time
-	AcceptedAt     *time.Time
-	AcceptedBy     *int64
-	RevokedAt      *time.Time
-	CreatedAt      time.Time
-}
 
 // ErrInviteUnusable covers an invite that was used, revoked or has expired;
 // the person gets one clear message rather than a hint at which.
@@ -39,9 +24,9 @@ var ErrInviteForSomeoneElse = errors.New("invite is for another address")
 
 // InviteIsFor reports whether inv invites u: the same address, whatever
 // its capitals.
-func InviteIsFor(inv *Invite, u *User) bool {
-	want, _ := NormalizeEmail(inv.Email)
-	got, _ := NormalizeEmail(u.Email)
+func InviteIsFor(inv *models.Invite, u *models.User) bool {
+	want, _ := models.NormalizeEmail(inv.Email)
+	got, _ := models.NormalizeEmail(u.Email)
 	return want != "" && want == got
 }
 
@@ -49,18 +34,18 @@ func InviteIsFor(inv *Invite, u *User) bool {
 // invite into any organization (that is how the first owner arrives);
 // otherwise the actor must be an owner of the organization. It returns the
 // token, which is shown once and never stored.
-func (s *Store) CreateInvite(ctx context.Context, actor *User, orgID int64, email string, role Role) (*Invite, string, error) {
+func (s *Service) CreateInvite(ctx context.Context, actor *models.User, orgID int64, email string, role models.Role) (*models.Invite, string, error) {
 	if !actor.IsAdmin {
 		m, err := s.MemberOf(ctx, actor, orgID)
 		if err != nil {
 			return nil, "", err
 		}
-		if err := Require(m, PermManageStaff, orgID); err != nil {
+		if err := models.Require(m, models.PermManageStaff, orgID); err != nil {
 			return nil, "", err
 		}
 	}
-	var v ValidationError
-	norm, ok := NormalizeEmail(email)
+	var v models.ValidationError
+	norm, ok := models.NormalizeEmail(email)
 	if !ok {
 		v.Add("email", "err.email_invalid")
 	}
@@ -71,18 +56,18 @@ func (s *Store) CreateInvite(ctx context.Context, actor *User, orgID int64, emai
 		return nil, "", err
 	}
 	token := auth.NewToken()
-	inv := &Invite{
+	inv := &models.Invite{
 		OrganizationID: orgID, Email: norm, Role: role, TokenHash: auth.HashToken(token),
-		InvitedBy: &actor.ID, ExpiresAt: s.Now().Add(InviteTTL),
+		InvitedBy: &actor.ID, ExpiresAt: s.core.Now().Add(InviteTTL),
 	}
-	err := s.Tx(ctx, func(tx *Store) error {
-		if _, err := tx.OrganizationByID(ctx, orgID); err != nil {
+	err := s.core.Tx(ctx, func(c models.Core) error {
+		if _, err := s.with(c).OrganizationByID(ctx, orgID); err != nil {
 			return err
 		}
-		if err := tx.conn(ctx).Create(inv).Error; err != nil {
+		if err := c.Conn(ctx).Create(inv).Error; err != nil {
 			return fmt.Errorf("create invite: %w", err)
 		}
-		return tx.Audit(ctx, orgID, actor.ID, "staff.invite", norm, string(role))
+		return c.Audit(ctx, orgID, actor.ID, "staff.invite", norm, string(role))
 	})
 	if err != nil {
 		return nil, "", err
@@ -91,25 +76,25 @@ func (s *Store) CreateInvite(ctx context.Context, actor *User, orgID int64, emai
 }
 
 // InviteByToken finds a usable invite and its organization.
-func (s *Store) InviteByToken(ctx context.Context, token string) (*Invite, *Organization, error) {
+func (s *Service) InviteByToken(ctx context.Context, token string) (*models.Invite, *models.Organization, error) {
 	if token == "" || len(token) > 100 {
 		return nil, nil, ErrInviteUnusable
 	}
-	var inv Invite
-	if err := s.conn(ctx).Where("token_hash = ?", auth.HashToken(token)).First(&inv).Error; err != nil {
-		if e := notFound(err, "invite"); errors.Is(e, ErrNotFound) {
+	var inv models.Invite
+	if err := s.core.Conn(ctx).Where("token_hash = ?", auth.HashToken(token)).First(&inv).Error; err != nil {
+		if e := models.NotFound(err, "invite"); errors.Is(e, models.ErrNotFound) {
 			return nil, nil, ErrInviteUnusable
 		}
 		return nil, nil, fmt.Errorf("find invite: %w", err)
 	}
-	if inv.AcceptedAt != nil || inv.RevokedAt != nil || !s.Now().Before(inv.ExpiresAt) {
+	if inv.AcceptedAt != nil || inv.RevokedAt != nil || !s.core.Now().Before(inv.ExpiresAt) {
 		return nil, nil, ErrInviteUnusable
 	}
-	org, err := s.OrganizationByID(ctx, inv.OrganizationID)
+	o, err := s.OrganizationByID(ctx, inv.OrganizationID)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &inv, org, nil
+	return &inv, o, nil
 }
 
 // AcceptInvite spends the invite and adds user to its organization; user
@@ -118,15 +103,16 @@ func (s *Store) InviteByToken(ctx context.Context, token string) (*Invite, *Orga
 // e-mail address whatever newUser says: the link was sent to that
 // address. The invite is claimed with a conditional update, so two
 // concurrent clicks cannot both succeed.
-func (s *Store) AcceptInvite(ctx context.Context, token string, user *User, newUser *NewUser) (*User, *Organization, error) {
-	inv, org, err := s.InviteByToken(ctx, token)
+func (s *Service) AcceptInvite(ctx context.Context, token string, user *models.User, newUser *NewUser) (*models.User, *models.Organization, error) {
+	inv, o, err := s.InviteByToken(ctx, token)
 	if err != nil {
 		return nil, nil, err
 	}
 	if user != nil && !InviteIsFor(inv, user) {
 		return nil, nil, ErrInviteForSomeoneElse
 	}
-	err = s.Tx(ctx, func(tx *Store) error {
+	err = s.core.Tx(ctx, func(c models.Core) error {
+		tx := s.with(c)
 		if user == nil {
 			if newUser == nil {
 				return errors.New("accept invite: no user given")
@@ -139,8 +125,8 @@ func (s *Store) AcceptInvite(ctx context.Context, token string, user *User, newU
 			}
 			user = u
 		}
-		now := s.Now()
-		res := tx.conn(ctx).Model(&Invite{}).
+		now := s.core.Now()
+		res := c.Conn(ctx).Model(&models.Invite{}).
 			Where("id = ? AND accepted_at IS NULL AND revoked_at IS NULL", inv.ID).
 			Updates(map[string]any{"accepted_at": now, "accepted_by": user.ID})
 		if res.Error != nil {
@@ -152,20 +138,20 @@ func (s *Store) AcceptInvite(ctx context.Context, token string, user *User, newU
 		if err := tx.addMember(ctx, inv.OrganizationID, user.ID, inv.Role); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, inv.OrganizationID, user.ID, "staff.join", user.Email, string(inv.Role))
+		return c.Audit(ctx, inv.OrganizationID, user.ID, "staff.join", user.Email, string(inv.Role))
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return user, org, nil
+	return user, o, nil
 }
 
 // PendingInvites lists the invites of an organization that can still be
 // used.
-func (s *Store) PendingInvites(ctx context.Context, orgID int64) ([]Invite, error) {
-	var out []Invite
-	err := s.conn(ctx).Where("organization_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
-		orgID, s.Now()).Order("created_at DESC").Find(&out).Error
+func (s *Service) PendingInvites(ctx context.Context, orgID int64) ([]models.Invite, error) {
+	var out []models.Invite
+	err := s.core.Conn(ctx).Where("organization_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+		orgID, s.core.Now()).Order("created_at DESC").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("pending invites: %w", err)
 	}
@@ -173,19 +159,19 @@ func (s *Store) PendingInvites(ctx context.Context, orgID int64) ([]Invite, erro
 }
 
 // RevokeInvite cancels an invite that was not used yet; owners only.
-func (s *Store) RevokeInvite(ctx context.Context, m *Member, inviteID int64) error {
-	if err := Require(m, PermManageStaff, m.OrgID()); err != nil {
+func (s *Service) RevokeInvite(ctx context.Context, m *models.Member, inviteID int64) error {
+	if err := models.Require(m, models.PermManageStaff, m.OrgID()); err != nil {
 		return err
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		res := tx.conn(ctx).Model(&Invite{}).
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		res := tx.Conn(ctx).Model(&models.Invite{}).
 			Where("id = ? AND organization_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", inviteID, m.Org.ID).
-			Update("revoked_at", s.Now())
+			Update("revoked_at", s.core.Now())
 		if res.Error != nil {
 			return fmt.Errorf("revoke invite: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("invite %d: %w", inviteID, ErrNotFound)
+			return fmt.Errorf("invite %d: %w", inviteID, models.ErrNotFound)
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "staff.invite_revoke", fmt.Sprint(inviteID), "")
 	})

@@ -1,4 +1,4 @@
-package models_test
+package org_test
 
 import (
 	"errors"
@@ -7,15 +7,16 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
 
 func TestCreateUserAndAuthenticate(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		ctx := t.Context()
-		s := apptest.Start(t, dbURL).Store
+		s := apptest.Start(t, dbURL).Orgs
 		const pw = "a good long password"
 
-		u, err := s.CreateUser(ctx, models.NewUser{Email: " Mei@Example.ORG", Name: "  Mei  ", Password: pw})
+		u, err := s.CreateUser(ctx, org.NewUser{Email: " Mei@Example.ORG", Name: "  Mei  ", Password: pw})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,15 +26,15 @@ func TestCreateUserAndAuthenticate(t *testing.T) {
 
 		// Validation: one message key per field.
 		bad := []struct {
-			in   models.NewUser
+			in   org.NewUser
 			want map[string]string
 		}{
-			{models.NewUser{Email: "MEI@example.org", Password: pw}, map[string]string{"email": "err.email_taken"}},
-			{models.NewUser{Email: "nope", Password: "short"}, map[string]string{"email": "err.email_invalid", "password": "err.password_short"}},
-			{models.NewUser{Email: "x@example.org", Password: strings.Repeat("p", 1025)}, map[string]string{"password": "err.password_long"}},
-			{models.NewUser{Email: "y@example.org", Password: pw, Name: strings.Repeat("名", 101)}, map[string]string{"name": "err.too_long"}},
+			{org.NewUser{Email: "MEI@example.org", Password: pw}, map[string]string{"email": "err.email_taken"}},
+			{org.NewUser{Email: "nope", Password: "short"}, map[string]string{"email": "err.email_invalid", "password": "err.password_short"}},
+			{org.NewUser{Email: "x@example.org", Password: strings.Repeat("p", 1025)}, map[string]string{"password": "err.password_long"}},
+			{org.NewUser{Email: "y@example.org", Password: pw, Name: strings.Repeat("名", 101)}, map[string]string{"name": "err.too_long"}},
 			// Ten characters, counted as characters rather than bytes.
-			{models.NewUser{Email: "z@example.org", Password: "密码密码密码密码密"}, map[string]string{"password": "err.password_short"}},
+			{org.NewUser{Email: "z@example.org", Password: "密码密码密码密码密"}, map[string]string{"password": "err.password_short"}},
 		}
 		for _, tt := range bad {
 			_, err := s.CreateUser(ctx, tt.in)
@@ -51,7 +52,7 @@ func TestCreateUserAndAuthenticate(t *testing.T) {
 				}
 			}
 		}
-		if _, err := s.CreateUser(ctx, models.NewUser{Email: "zh@example.org", Password: "密码密码密码密码密码"}); err != nil {
+		if _, err := s.CreateUser(ctx, org.NewUser{Email: "zh@example.org", Password: "密码密码密码密码密码"}); err != nil {
 			t.Errorf("a ten-character Chinese password was refused: %v", err)
 		}
 
@@ -106,7 +107,7 @@ func TestCreateUserAndAuthenticate(t *testing.T) {
 		if n, err := s.CountAdmins(ctx); err != nil || n != 0 {
 			t.Errorf("CountAdmins = %d, %v; want 0", n, err)
 		}
-		if _, err := s.CreateUser(ctx, models.NewUser{Email: "root@example.org", Password: pw, IsAdmin: true}); err != nil {
+		if _, err := s.CreateUser(ctx, org.NewUser{Email: "root@example.org", Password: pw, IsAdmin: true}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.CountAdmins(ctx); err != nil || n != 1 {

@@ -1,4 +1,4 @@
-package models
+package account
 
 import (
 	"context"
@@ -9,36 +9,40 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Setting is an instance-wide value shared by every Plaza process.
-type Setting struct {
+// setting is an instance-wide value shared by every Plaza process.
+type setting struct {
 	Key   string `gorm:"primaryKey"`
 	Value string
 }
 
+// TableName is the table's name, which gorm would not guess from the
+// unexported type's.
+func (setting) TableName() string { return "settings" }
+
 // SigningKey returns the key that signs links sent to followers, creating
 // it on first use. Several instances starting at once agree on one key:
 // the first insert wins and everyone reads it back.
-func (s *Store) SigningKey(ctx context.Context) ([]byte, error) {
+func (s *Service) SigningKey(ctx context.Context) ([]byte, error) {
 	return s.instanceKey(ctx, "signing_key")
 }
 
 // StoredSecretKey is the key that encrypts channel credentials when the
 // configuration gives none. Kept beside the data it protects, it guards
 // only against a leak of one table, which is why README says to set one.
-func (s *Store) StoredSecretKey(ctx context.Context) ([]byte, error) {
+func (s *Service) StoredSecretKey(ctx context.Context) ([]byte, error) {
 	return s.instanceKey(ctx, "secret_key")
 }
 
-func (s *Store) instanceKey(ctx context.Context, name string) ([]byte, error) {
+func (s *Service) instanceKey(ctx context.Context, name string) ([]byte, error) {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&Setting{Key: name, Value: hex.EncodeToString(b)}).Error
+	err := s.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&setting{Key: name, Value: hex.EncodeToString(b)}).Error
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
-	var st Setting
-	if err := s.conn(ctx).Where("key = ?", name).First(&st).Error; err != nil {
+	var st setting
+	if err := s.core.Conn(ctx).Where("key = ?", name).First(&st).Error; err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	key, err := hex.DecodeString(st.Value)

@@ -1,14 +1,14 @@
-package models_test
+package account_test
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 )
 
 func TestAccountValidation(t *testing.T) {
@@ -16,7 +16,7 @@ func TestAccountValidation(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Accounts
 		owner := f.Member(models.RoleOwner)
 
 		valid := func(handle string) models.AccountInput {
@@ -72,7 +72,7 @@ func TestAccountValidation(t *testing.T) {
 			}},
 		}
 		for _, tt := range tests {
-			before := countRows(t, s, &models.Account{}, "1 = 1")
+			before := countRows(t, a, &models.Account{}, "1 = 1")
 			acc, err := s.CreateAccount(ctx, owner, tt.in)
 			if tt.want == nil {
 				if err != nil {
@@ -96,7 +96,7 @@ func TestAccountValidation(t *testing.T) {
 			if !reflect.DeepEqual(v.Fields, tt.want) {
 				t.Errorf("%s: fields %v; want %v", tt.name, v.Fields, tt.want)
 			}
-			if after := countRows(t, s, &models.Account{}, "1 = 1"); after != before {
+			if after := countRows(t, a, &models.Account{}, "1 = 1"); after != before {
 				t.Errorf("%s: a refused account was stored", tt.name)
 			}
 		}
@@ -115,7 +115,7 @@ func TestAccountPermissions(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Accounts
 		in := func(h string) models.AccountInput {
 			return models.AccountInput{Handle: h, Name: "Name " + h, Category: "community", Languages: []string{"zh"}}
 		}
@@ -179,7 +179,7 @@ func TestDirectory(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a) // @metro "Metro" in Metro Transit, not verified
-		s := a.Store
+		s := a.Accounts
 		mk := func(m *models.Member, handle, name, category string) {
 			t.Helper()
 			if _, err := s.CreateAccount(ctx, m, models.AccountInput{
@@ -194,7 +194,7 @@ func TestDirectory(t *testing.T) {
 		mk(owner, "alpha", "Alpha Buses", "transit")
 		mk(other, "zebra", "Zebra Crossings", "safety")
 		mk(other, "bravo", "Bravo 100% Fresh", "business")
-		if err := s.SetVerified(ctx, f.Admin, f.Other.ID, true); err != nil {
+		if err := a.Orgs.SetVerified(ctx, f.Admin, f.Other.ID, true); err != nil {
 			t.Fatal(err)
 		}
 
@@ -207,27 +207,27 @@ func TestDirectory(t *testing.T) {
 		}
 		tests := []struct {
 			name   string
-			filter models.DirectoryFilter
+			filter account.DirectoryFilter
 			page   models.Page
 			want   string
 			total  int64
 		}{
-			{"verified organizations first, then by name", models.DirectoryFilter{}, models.Page{Number: 1, Size: 10}, "bravo,zebra,alpha,metro", 4},
-			{"first page of two", models.DirectoryFilter{}, models.Page{Number: 1, Size: 3}, "bravo,zebra,alpha", 4},
-			{"second page", models.DirectoryFilter{}, models.Page{Number: 2, Size: 3}, "metro", 4},
-			{"beyond the last page", models.DirectoryFilter{}, models.Page{Number: 3, Size: 3}, "", 4},
-			{"by category", models.DirectoryFilter{Category: "transit"}, models.Page{Number: 1}, "alpha,metro", 2},
-			{"an unknown category is ignored", models.DirectoryFilter{Category: "nope"}, models.Page{Number: 1}, "bravo,zebra,alpha,metro", 4},
-			{"by name, any case", models.DirectoryFilter{Query: "ZEBRA"}, models.Page{Number: 1}, "zebra", 1},
-			{"by handle with @", models.DirectoryFilter{Query: " @alp "}, models.Page{Number: 1}, "alpha", 1},
-			{"by bio", models.DirectoryFilter{Query: "about bravo"}, models.Page{Number: 1}, "bravo", 1},
-			{"by organization name", models.DirectoryFilter{Query: "other org"}, models.Page{Number: 1}, "bravo,zebra", 2},
-			{"Chinese name", models.DirectoryFilter{Query: "地铁"}, models.Page{Number: 1}, "metro", 1},
-			{"query and category", models.DirectoryFilter{Query: "a", Category: "safety"}, models.Page{Number: 1}, "zebra", 1},
-			{"% is literal", models.DirectoryFilter{Query: "100%"}, models.Page{Number: 1}, "bravo", 1},
-			{"% alone matches only a %", models.DirectoryFilter{Query: "%"}, models.Page{Number: 1}, "bravo", 1},
-			{"_ is literal", models.DirectoryFilter{Query: "_"}, models.Page{Number: 1}, "", 0},
-			{"no match", models.DirectoryFilter{Query: "nothing like this"}, models.Page{Number: 1}, "", 0},
+			{"verified organizations first, then by name", account.DirectoryFilter{}, models.Page{Number: 1, Size: 10}, "bravo,zebra,alpha,metro", 4},
+			{"first page of two", account.DirectoryFilter{}, models.Page{Number: 1, Size: 3}, "bravo,zebra,alpha", 4},
+			{"second page", account.DirectoryFilter{}, models.Page{Number: 2, Size: 3}, "metro", 4},
+			{"beyond the last page", account.DirectoryFilter{}, models.Page{Number: 3, Size: 3}, "", 4},
+			{"by category", account.DirectoryFilter{Category: "transit"}, models.Page{Number: 1}, "alpha,metro", 2},
+			{"an unknown category is ignored", account.DirectoryFilter{Category: "nope"}, models.Page{Number: 1}, "bravo,zebra,alpha,metro", 4},
+			{"by name, any case", account.DirectoryFilter{Query: "ZEBRA"}, models.Page{Number: 1}, "zebra", 1},
+			{"by handle with @", account.DirectoryFilter{Query: " @alp "}, models.Page{Number: 1}, "alpha", 1},
+			{"by bio", account.DirectoryFilter{Query: "about bravo"}, models.Page{Number: 1}, "bravo", 1},
+			{"by organization name", account.DirectoryFilter{Query: "other org"}, models.Page{Number: 1}, "bravo,zebra", 2},
+			{"Chinese name", account.DirectoryFilter{Query: "地铁"}, models.Page{Number: 1}, "metro", 1},
+			{"query and category", account.DirectoryFilter{Query: "a", Category: "safety"}, models.Page{Number: 1}, "zebra", 1},
+			{"% is literal", account.DirectoryFilter{Query: "100%"}, models.Page{Number: 1}, "bravo", 1},
+			{"% alone matches only a %", account.DirectoryFilter{Query: "%"}, models.Page{Number: 1}, "bravo", 1},
+			{"_ is literal", account.DirectoryFilter{Query: "_"}, models.Page{Number: 1}, "", 0},
+			{"no match", account.DirectoryFilter{Query: "nothing like this"}, models.Page{Number: 1}, "", 0},
 		}
 		for _, tt := range tests {
 			list, total, err := s.Directory(ctx, tt.filter, tt.page)
@@ -240,7 +240,7 @@ func TestDirectory(t *testing.T) {
 			}
 		}
 
-		list, _, err := s.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1})
+		list, _, err := s.Directory(ctx, account.DirectoryFilter{}, models.Page{Number: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,10 +256,10 @@ func TestDirectory(t *testing.T) {
 		}
 
 		// Removing the verification moves the accounts back among the rest.
-		if err := s.SetVerified(ctx, f.Admin, f.Other.ID, false); err != nil {
+		if err := a.Orgs.SetVerified(ctx, f.Admin, f.Other.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		list, _, err = s.Directory(ctx, models.DirectoryFilter{}, models.Page{Number: 1})
+		list, _, err = s.Directory(ctx, account.DirectoryFilter{}, models.Page{Number: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,22 +282,13 @@ func TestDirectory(t *testing.T) {
 	})
 }
 
-func TestAccountLocalText(t *testing.T) {
-	tests := []struct {
-		acc                          models.Account
-		nameEN, nameZH, bioEN, bioZH string
-		hasEN, hasZH                 bool
-	}{
-		{models.Account{Name: "Metro", NameZh: "地铁", BioEn: "Trains", BioZh: "列车", Languages: "en,zh"}, "Metro", "地铁", "Trains", "列车", true, true},
-		{models.Account{Name: "Metro", BioEn: "Trains", Languages: "en"}, "Metro", "Metro", "Trains", "Trains", true, false},
-		{models.Account{Name: "Metro", BioZh: "列车", Languages: "zh"}, "Metro", "Metro", "列车", "列车", false, true},
+// countRows counts rows of model's table, read behind the service's back
+// to see what it wrote.
+func countRows(t *testing.T, a *apptest.App, model any, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := a.DB.Gorm.WithContext(t.Context()).Model(model).Where(where, args...).Count(&n).Error; err != nil {
+		t.Fatal(err)
 	}
-	for i, tt := range tests {
-		a := tt.acc
-		got := fmt.Sprint(a.LocalName("en"), a.LocalName("zh"), a.LocalBio("en"), a.LocalBio("zh"), a.HasLanguage("en"), a.HasLanguage("zh"))
-		want := fmt.Sprint(tt.nameEN, tt.nameZH, tt.bioEN, tt.bioZH, tt.hasEN, tt.hasZH)
-		if got != want {
-			t.Errorf("case %d: %s; want %s", i, got, want)
-		}
-	}
+	return n
 }

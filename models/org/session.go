@@ -1,4 +1,4 @@
-package models
+package org
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/models"
 )
 
 // SessionTTL is how long a staff sign-in lasts.
@@ -24,7 +25,7 @@ type Session struct {
 }
 
 // CreateSession starts a session for user and returns the cookie token.
-func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent string) (string, *Session, error) {
+func (s *Service) CreateSession(ctx context.Context, userID int64, userAgent string) (string, *Session, error) {
 	token := auth.NewToken()
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
@@ -32,9 +33,9 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent strin
 	// A header may hold any bytes, and the cut may split a character;
 	// PostgreSQL stores only valid UTF-8.
 	userAgent = strings.ToValidUTF8(userAgent, "")
-	now := s.Now()
+	now := s.core.Now()
 	sess := &Session{ID: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), UserAgent: userAgent}
-	if err := s.conn(ctx).Create(sess).Error; err != nil {
+	if err := s.core.Conn(ctx).Create(sess).Error; err != nil {
 		return "", nil, fmt.Errorf("create session: %w", err)
 	}
 	return token, sess, nil
@@ -42,32 +43,32 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent strin
 
 // SessionUser resolves a cookie token to its user; expired and unknown
 // tokens give ErrNotFound.
-func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
+func (s *Service) SessionUser(ctx context.Context, token string) (*models.User, error) {
 	if token == "" || len(token) > 100 {
-		return nil, fmt.Errorf("session: %w", ErrNotFound)
+		return nil, fmt.Errorf("session: %w", models.ErrNotFound)
 	}
-	var u User
-	err := s.conn(ctx).Table("users").Select("users.*").
+	var u models.User
+	err := s.core.Conn(ctx).Table("users").Select("users.*").
 		Joins("JOIN sessions ON sessions.user_id = users.id").
-		Where("sessions.id = ? AND sessions.expires_at > ?", auth.HashToken(token), s.Now()).
+		Where("sessions.id = ? AND sessions.expires_at > ?", auth.HashToken(token), s.core.Now()).
 		Take(&u).Error
 	if err != nil {
-		return nil, notFound(err, "session")
+		return nil, models.NotFound(err, "session")
 	}
 	return &u, nil
 }
 
 // DeleteSession signs a browser out.
-func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	if err := s.conn(ctx).Where("id = ?", auth.HashToken(token)).Delete(&Session{}).Error; err != nil {
+func (s *Service) DeleteSession(ctx context.Context, token string) error {
+	if err := s.core.Conn(ctx).Where("id = ?", auth.HashToken(token)).Delete(&Session{}).Error; err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
 }
 
 // DeleteExpiredSessions removes sessions past their expiry.
-func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	res := s.conn(ctx).Where("expires_at <= ?", s.Now()).Delete(&Session{})
+func (s *Service) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res := s.core.Conn(ctx).Where("expires_at <= ?", s.core.Now()).Delete(&Session{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", res.Error)
 	}

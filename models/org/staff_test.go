@@ -1,4 +1,4 @@
-package models_test
+package org_test
 
 import (
 	"errors"
@@ -9,67 +9,8 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/org"
 )
-
-var allPerms = []models.Permission{
-	models.PermView, models.PermManageStaff, models.PermManageSettings,
-	models.PermWrite, models.PermPublish, models.PermModerate,
-	models.PermContacts, models.PermSecrets,
-}
-
-// TestRoleCan is the permission matrix exactly as models/role.go documents
-// it: owners do everything; editors view, write and publish; moderators
-// view and moderate; viewers only view. Contact details (README's "Who
-// sees personal data") are for owners and moderators, never editors or
-// viewers; signing secrets for owners only.
-func TestRoleCan(t *testing.T) {
-	const (
-		view     = models.PermView
-		staff    = models.PermManageStaff
-		settings = models.PermManageSettings
-		write    = models.PermWrite
-		publish  = models.PermPublish
-		moderate = models.PermModerate
-		contacts = models.PermContacts
-		secrets  = models.PermSecrets
-	)
-	want := map[models.Role]map[models.Permission]bool{
-		models.RoleOwner:     {view: true, staff: true, settings: true, write: true, publish: true, moderate: true, contacts: true, secrets: true},
-		models.RoleEditor:    {view: true, staff: false, settings: false, write: true, publish: true, moderate: false, contacts: false, secrets: false},
-		models.RoleModerator: {view: true, staff: false, settings: false, write: false, publish: false, moderate: true, contacts: true, secrets: false},
-		models.RoleViewer:    {view: true, staff: false, settings: false, write: false, publish: false, moderate: false, contacts: false, secrets: false},
-		// Unknown roles grant nothing.
-		"":      {},
-		"admin": {},
-		"Owner": {},
-	}
-	for role, perms := range want {
-		for _, p := range allPerms {
-			if got := role.Can(p); got != perms[p] {
-				t.Errorf("Role(%q).Can(%s) = %v, want %v", role, p, got, perms[p])
-			}
-			m := &models.Member{Role: role}
-			if got := m.Can(p); got != perms[p] {
-				t.Errorf("Member with role %q: Can(%s) = %v, want %v", role, p, got, perms[p])
-			}
-		}
-		if got, wantValid := role.Valid(), len(perms) > 0; got != wantValid {
-			t.Errorf("Role(%q).Valid() = %v, want %v", role, got, wantValid)
-		}
-		if role != models.RoleOwner && role.Can("fly") {
-			t.Errorf("Role(%q) grants an unknown permission", role)
-		}
-	}
-	var nobody *models.Member
-	for _, p := range allPerms {
-		if nobody.Can(p) {
-			t.Errorf("a nil member can %s", p)
-		}
-	}
-	if got := models.AllRoles(); fmt.Sprint(got) != "[owner editor moderator viewer]" {
-		t.Errorf("AllRoles() = %v, want most to least powerful", got)
-	}
-}
 
 // race runs fn n times at once and returns the errors in no order.
 func race(n int, fn func(i int) error) []error {
@@ -89,13 +30,33 @@ func race(n int, fn func(i int) error) []error {
 	return errs
 }
 
-func countRows(t *testing.T, s *models.Store, model any, where string, args ...any) int64 {
+// countRows counts rows of model's table, read behind the service's back
+// to see what it wrote.
+func countRows(t *testing.T, a *apptest.App, model any, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := s.DB().WithContext(t.Context()).Model(model).Where(where, args...).Count(&n).Error; err != nil {
+	if err := a.DB.Gorm.WithContext(t.Context()).Model(model).Where(where, args...).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// clock is a settable clock for expiry checks.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func TestAcceptInviteConcurrently(t *testing.T) {
@@ -103,12 +64,12 @@ func TestAcceptInviteConcurrently(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Orgs
 
 		for round := range 5 {
 			// An existing user clicks the link twice at once.
 			email := fmt.Sprintf("twice%d@example.org", round)
-			u, err := s.CreateUser(ctx, models.NewUser{Email: email, Password: apptest.Password})
+			u, err := s.CreateUser(ctx, org.NewUser{Email: email, Password: apptest.Password})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,20 +86,20 @@ func TestAcceptInviteConcurrently(t *testing.T) {
 				switch {
 				case err == nil:
 					wins++
-				case !errors.Is(err, models.ErrInviteUnusable):
+				case !errors.Is(err, org.ErrInviteUnusable):
 					t.Errorf("round %d: the losing accept failed with %v; want ErrInviteUnusable", round, err)
 				}
 			}
 			if wins != 1 {
 				t.Fatalf("round %d: %d of 2 concurrent accepts succeeded (%v), want exactly 1", round, wins, errs)
 			}
-			if n := countRows(t, s, &models.Membership{}, "organization_id = ? AND user_id = ?", f.Org.ID, u.ID); n != 1 {
+			if n := countRows(t, a, &models.Membership{}, "organization_id = ? AND user_id = ?", f.Org.ID, u.ID); n != 1 {
 				t.Fatalf("round %d: %d memberships", round, n)
 			}
-			if n := countRows(t, s, &models.AuditEntry{}, "action = ? AND target = ?", "staff.join", email); n != 1 {
+			if n := countRows(t, a, &models.AuditEntry{}, "action = ? AND target = ?", "staff.join", email); n != 1 {
 				t.Fatalf("round %d: %d staff.join audit entries, want 1", round, n)
 			}
-			if _, _, err := s.AcceptInvite(ctx, token, u, nil); !errors.Is(err, models.ErrInviteUnusable) {
+			if _, _, err := s.AcceptInvite(ctx, token, u, nil); !errors.Is(err, org.ErrInviteUnusable) {
 				t.Fatalf("round %d: a third accept: %v; want ErrInviteUnusable", round, err)
 			}
 
@@ -149,7 +110,7 @@ func TestAcceptInviteConcurrently(t *testing.T) {
 				t.Fatal(err)
 			}
 			errs = race(2, func(int) error {
-				_, _, err := s.AcceptInvite(ctx, token, nil, &models.NewUser{Name: "New", Password: apptest.Password})
+				_, _, err := s.AcceptInvite(ctx, token, nil, &org.NewUser{Name: "New", Password: apptest.Password})
 				return err
 			})
 			wins = 0
@@ -160,14 +121,14 @@ func TestAcceptInviteConcurrently(t *testing.T) {
 				}
 				// The loser either finds the invite spent or the address
 				// taken by the winner; both are clear messages, not a 500.
-				if _, isValidation := models.AsValidation(err); !errors.Is(err, models.ErrInviteUnusable) && !isValidation {
+				if _, isValidation := models.AsValidation(err); !errors.Is(err, org.ErrInviteUnusable) && !isValidation {
 					t.Errorf("round %d: the losing sign-up failed with %v", round, err)
 				}
 			}
 			if wins != 1 {
 				t.Fatalf("round %d: %d of 2 concurrent sign-ups succeeded (%v), want exactly 1", round, wins, errs)
 			}
-			if n := countRows(t, s, &models.User{}, "email = ?", email); n != 1 {
+			if n := countRows(t, a, &models.User{}, "email = ?", email); n != 1 {
 				t.Fatalf("round %d: %d users for %s", round, n, email)
 			}
 			nu, err := s.UserByEmail(ctx, email)
@@ -187,7 +148,7 @@ func TestInviteLifecycle(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Orgs
 		owner := f.Member(models.RoleOwner)
 
 		// Only owners (and platform admins) invite.
@@ -211,15 +172,15 @@ func TestInviteLifecycle(t *testing.T) {
 		if inv.Email != "new@example.org" || inv.TokenHash == token || token == "" {
 			t.Fatalf("invite %+v with token %q", inv, token)
 		}
-		if _, _, err := s.InviteByToken(ctx, token+"x"); !errors.Is(err, models.ErrInviteUnusable) {
+		if _, _, err := s.InviteByToken(ctx, token+"x"); !errors.Is(err, org.ErrInviteUnusable) {
 			t.Errorf("wrong token: %v", err)
 		}
-		if _, _, err := s.InviteByToken(ctx, ""); !errors.Is(err, models.ErrInviteUnusable) {
+		if _, _, err := s.InviteByToken(ctx, ""); !errors.Is(err, org.ErrInviteUnusable) {
 			t.Errorf("empty token: %v", err)
 		}
-		got, org, err := s.InviteByToken(ctx, token)
-		if err != nil || got.ID != inv.ID || org.ID != f.Org.ID {
-			t.Fatalf("InviteByToken: %+v, %+v, %v", got, org, err)
+		got, o, err := s.InviteByToken(ctx, token)
+		if err != nil || got.ID != inv.ID || o.ID != f.Org.ID {
+			t.Fatalf("InviteByToken: %+v, %+v, %v", got, o, err)
 		}
 		if err := s.RevokeInvite(ctx, f.Member(models.RoleEditor), inv.ID); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("an editor revokes: %v", err)
@@ -231,7 +192,7 @@ func TestInviteLifecycle(t *testing.T) {
 		if err := s.RevokeInvite(ctx, owner, inv.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.AcceptInvite(ctx, token, nil, &models.NewUser{Password: apptest.Password}); !errors.Is(err, models.ErrInviteUnusable) {
+		if _, _, err := s.AcceptInvite(ctx, token, nil, &org.NewUser{Password: apptest.Password}); !errors.Is(err, org.ErrInviteUnusable) {
 			t.Errorf("a revoked invite was accepted: %v", err)
 		}
 		if err := s.RevokeInvite(ctx, owner, inv.ID); !errors.Is(err, models.ErrNotFound) {
@@ -241,18 +202,18 @@ func TestInviteLifecycle(t *testing.T) {
 		// An invite expires after InviteTTL.
 		// Whole seconds: PostgreSQL keeps microseconds, and this checks the
 		// expiry to the nanosecond.
-		clk := &clock{now: s.Now().Truncate(time.Second)}
-		ts := models.NewStore(a.DB, clk.Now)
+		clk := &clock{now: a.Store.Now().Truncate(time.Second)}
+		ts := org.New(models.NewStore(a.DB, clk.Now).Core)
 		_, token, err = ts.CreateInvite(ctx, owner.User, f.Org.ID, "late@example.org", models.RoleViewer)
 		if err != nil {
 			t.Fatal(err)
 		}
-		clk.Add(models.InviteTTL - 1)
+		clk.Add(org.InviteTTL - 1)
 		if _, _, err := ts.InviteByToken(ctx, token); err != nil {
 			t.Errorf("invite unusable just before it expires: %v", err)
 		}
 		clk.Add(1)
-		if _, _, err := ts.AcceptInvite(ctx, token, nil, &models.NewUser{Password: apptest.Password}); !errors.Is(err, models.ErrInviteUnusable) {
+		if _, _, err := ts.AcceptInvite(ctx, token, nil, &org.NewUser{Password: apptest.Password}); !errors.Is(err, org.ErrInviteUnusable) {
 			t.Errorf("an expired invite was accepted: %v", err)
 		}
 		if _, err := s.UserByEmail(ctx, "late@example.org"); !errors.Is(err, models.ErrNotFound) {
@@ -289,7 +250,7 @@ func TestLastOwner(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Orgs
 		owner := f.Member(models.RoleOwner)
 		ownerID := owner.User.ID
 		editorID := f.ByRole[models.RoleEditor].ID
@@ -389,7 +350,7 @@ func TestLastOwnerConcurrently(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Orgs
 		first := f.ByRole[models.RoleOwner]
 		second := f.ByRole[models.RoleEditor]
 		asOwner := func(u *models.User) *models.Member {
@@ -433,7 +394,7 @@ func TestLastOwnerConcurrently(t *testing.T) {
 				bothOwners()
 				errs := race(2, func(i int) error { return op(pair[i], pair[1-i]) })
 				var owners int64
-				if err := s.DB().WithContext(ctx).Model(&models.Membership{}).
+				if err := a.DB.Gorm.WithContext(ctx).Model(&models.Membership{}).
 					Where("organization_id = ? AND role = ?", f.Org.ID, models.RoleOwner).Count(&owners).Error; err != nil {
 					t.Fatal(err)
 				}
@@ -458,23 +419,23 @@ func TestAcceptInviteOnlyForInvitedAddress(t *testing.T) {
 		ctx := t.Context()
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s := a.Store
+		s := a.Orgs
 		_, token, err := s.CreateInvite(ctx, f.Admin, f.Org.ID, "Intended@Example.org", models.RoleOwner)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, u := range []*models.User{f.Outside, f.ByRole[models.RoleViewer]} {
-			if _, _, err := s.AcceptInvite(ctx, token, u, nil); !errors.Is(err, models.ErrInviteForSomeoneElse) {
+			if _, _, err := s.AcceptInvite(ctx, token, u, nil); !errors.Is(err, org.ErrInviteForSomeoneElse) {
 				t.Fatalf("%s accepts another's invite: %v; want ErrInviteForSomeoneElse", u.Email, err)
 			}
 		}
-		if n := countRows(t, s, &models.Membership{}, "organization_id = ? AND user_id = ?", f.Org.ID, f.Outside.ID); n != 0 {
+		if n := countRows(t, a, &models.Membership{}, "organization_id = ? AND user_id = ?", f.Org.ID, f.Outside.ID); n != 0 {
 			t.Fatal("the outsider joined")
 		}
 		if m, err := s.MemberOf(ctx, f.ByRole[models.RoleViewer], f.Org.ID); err != nil || m.Role != models.RoleViewer {
 			t.Fatalf("the viewer's role changed: %v, %v", m, err)
 		}
-		u, err := s.CreateUser(ctx, models.NewUser{Email: "INTENDED@example.ORG", Password: apptest.Password})
+		u, err := s.CreateUser(ctx, org.NewUser{Email: "INTENDED@example.ORG", Password: apptest.Password})
 		if err != nil {
 			t.Fatal(err)
 		}
