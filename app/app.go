@@ -9,11 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/plazahq/plaza/bridge/router"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/plazahq/plaza/bridge/router"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,7 @@ import (
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
@@ -72,6 +74,9 @@ type App struct {
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
 	FollowCodes *followcode.Service
+	// Followers is the followers' domain: follows, tags, imports, data
+	// requests.
+	Followers *follower.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -108,12 +113,19 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 }
 
 // NewStore builds the models' store with the job queue and the broadcast
-// starter, as every command that publishes notices needs it, the media
-// domain that deletes a project's files with the project, and the
-// follow-code domain the follower filters and histories read scenes from.
+// starter, as every command that publishes notices needs it, and the
+// media domain that deletes a project's files with the project.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
-	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
+	return store.WithProjectFiles(media.New(store.Core, store))
+}
+
+// NewFollowers builds the followers' domain on store, with the other
+// domains it reads: the store's accounts, channels and chat and project
+// traces, and the follow codes' scenes. Build it after the store's limits
+// are set: it applies store.Limits().
+func NewFollowers(store *models.Store, inserter *queue.Inserter, codes *followcode.Service) *follower.Service {
+	return follower.New(store.Core, inserter, store.Limits(), store, store, codes, store)
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -192,8 +204,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)
+	a.Followers = NewFollowers(store, inserter, a.FollowCodes)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
@@ -219,9 +232,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, a.Followers, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
+		Followers:    a.Followers,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

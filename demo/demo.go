@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // Result is what a person or a script needs to try the demo.
@@ -212,7 +213,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, followers *follower.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -255,11 +256,11 @@ func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, b
 			if err != nil {
 				return nil, err
 			}
-			if err := ensureFollowers(ctx, store, a, code, spec.followers); err != nil {
+			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
 				return nil, err
 			}
 			if a.Handle == TransitHandle {
-				if err := scale(ctx, store, owner, a, opts, res); err != nil {
+				if err := scale(ctx, store, followers, owner, a, opts, res); err != nil {
 					return nil, err
 				}
 			}
@@ -379,7 +380,7 @@ func ensureCode(ctx context.Context, codes *followcode.Service, owner *models.Me
 // demoNames are given to demo followers in turn.
 var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli Ng", "李华", "Fatima Khan", "Gus Ho", "王芳", "Hana Sato"}
 
-func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account, code *followcode.FollowCode, n int) error {
+func ensureFollowers(ctx context.Context, followers *follower.Service, a *models.Account, code *followcode.FollowCode, n int) error {
 	topics := a.TopicList()
 	for i := range n {
 		lang := "en"
@@ -397,7 +398,7 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 			viaID, viaScene = code.ID, code.Scene
 		}
 		addr := fmt.Sprintf("follower%02d@%s.demo.plaza.test", i+1, a.Handle)
-		if _, err := store.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
+		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
 			return fmt.Errorf("demo follower %s: %w", addr, err)
 		}
 	}
@@ -406,9 +407,9 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 
 // scale adds the generated followers and the webhook to the transit
 // account.
-func scale(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+func scale(ctx context.Context, store *models.Store, followers *follower.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	if opts.Followers > 0 {
-		n, err := store.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
+		n, err := followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
 		if err != nil {
 			return err
 		}
@@ -426,14 +427,14 @@ func scale(ctx context.Context, store *models.Store, owner *models.Member, a *mo
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
-	return chatChannels(ctx, store, owner, a, res)
+	return chatChannels(ctx, store, followers, owner, a, res)
 }
 
 // chatChannels enables WeChat and Telegram on the account with generated
 // credentials. They are not a real official account or bot: the callbacks
 // take what a person posts with curl, and what Plaza would send to the
 // platforms fails until real credentials are entered in the studio.
-func chatChannels(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, res *Result) error {
+func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, owner *models.Member, a *models.Account, res *Result) error {
 	random := func(n int) string {
 		b := make([]byte, n)
 		_, _ = rand.Read(b)
@@ -456,7 +457,7 @@ func chatChannels(ctx context.Context, store *models.Store, owner *models.Member
 	// Two questions waiting in the inbox, through the router as if the
 	// platforms had posted them (their fixed ids make a second run a
 	// no-op). The askers do not follow, so the follower counts stay.
-	r := router.New(store, res.BaseURL)
+	r := router.New(store, followers, res.BaseURL)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

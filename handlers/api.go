@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 //go:embed openapi.json
@@ -32,6 +33,7 @@ var openapiDoc []byte
 // errors have one shape: {"error": {"code", "message", "fields"}}.
 type apiArea struct {
 	store      *models.Store
+	followers  *follower.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
@@ -498,7 +500,7 @@ func (h *apiArea) listFollowers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.store.APIFollowers(c.Request().Context(), m, a, after, limit)
+	list, err := h.followers.APIFollowers(c.Request().Context(), m, a, after, limit)
 	if err != nil {
 		return err
 	}
@@ -527,7 +529,7 @@ func (h *apiArea) addFollower(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	f, created, err := h.store.APIAddFollower(c.Request().Context(), m, a, in.Channel, in.Address, in.Name, in.Language, in.Tags)
+	f, created, err := h.followers.APIAddFollower(c.Request().Context(), m, a, in.Channel, in.Address, in.Name, in.Language, in.Tags)
 	if err != nil {
 		return err
 	}
@@ -544,7 +546,7 @@ func (h *apiArea) follower(c echo.Context) (*models.Member, *models.Account, *mo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	a, f, err := h.store.APIFollower(c.Request().Context(), m, id)
+	a, f, err := h.followers.APIFollower(c.Request().Context(), m, id)
 	return m, a, f, err
 }
 
@@ -561,10 +563,10 @@ func (h *apiArea) tagFollower(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := h.store.BulkTag(ctx, m, a, []int64{f.ID}, in.Add, in.Remove); err != nil {
+	if _, err := h.followers.BulkTag(ctx, m, a, []int64{f.ID}, in.Add, in.Remove); err != nil {
 		return err
 	}
-	f, err = h.store.FollowerByID(ctx, f.ID)
+	f, err = h.followers.FollowerByID(ctx, f.ID)
 	if err != nil {
 		return err
 	}
@@ -578,7 +580,7 @@ func (h *apiArea) removeFollower(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err = h.store.Unsubscribe(c.Request().Context(), f.ID)
+	f, err = h.followers.Unsubscribe(c.Request().Context(), f.ID)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -28,6 +29,7 @@ type studio struct {
 	media      *media.Service
 	feeds      *alertsource.Service
 	codes      *followcode.Service
+	followers  *follower.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links

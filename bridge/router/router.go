@@ -16,17 +16,20 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // Router handles inbound chat messages for every channel.
 type Router struct {
-	store   *models.Store
-	baseURL string
+	store *models.Store
+	// followers ends a follow on "stop", in the turn's transaction.
+	followers *follower.Service
+	baseURL   string
 }
 
 // New builds a router; baseURL makes the links it sends.
-func New(store *models.Store, baseURL string) *Router {
-	return &Router{store: store, baseURL: strings.TrimRight(baseURL, "/")}
+func New(store *models.Store, followers *follower.Service, baseURL string) *Router {
+	return &Router{store: store, followers: followers, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 // sessionTTL is how long a guided conversation waits for the next
@@ -291,7 +294,7 @@ func (t *turn) stop(ctx context.Context) error {
 	if t.follower == nil {
 		return nil
 	}
-	f, err := t.store.Unsubscribe(ctx, t.follower.ID)
+	f, err := t.r.followers.InTx(t.store.Core).Unsubscribe(ctx, t.follower.ID)
 	if err != nil {
 		return fmt.Errorf("unsubscribe from chat: %w", err)
 	}

@@ -1,10 +1,11 @@
-package models
+package follower
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"github.com/plazahq/plaza/models"
 	"gorm.io/gorm"
 )
 
@@ -16,7 +17,7 @@ import (
 // transaction that records the outcome, so the two commit together.
 // Followers no longer active or pending are left as they are.
 func EndFollows(ctx context.Context, tx *gorm.DB, accountID int64, ids []int64, status string, now time.Time) error {
-	if status != StatusUnsubscribed && status != StatusBounced {
+	if status != models.StatusUnsubscribed && status != models.StatusBounced {
 		return fmt.Errorf("end follows: bad status %q", status)
 	}
 	if len(ids) == 0 {
@@ -30,7 +31,7 @@ func EndFollows(ctx context.Context, tx *gorm.DB, accountID int64, ids []int64, 
 	}
 	set := "status = ?, updated_at = ?"
 	args := []any{status, now}
-	if status == StatusUnsubscribed {
+	if status == models.StatusUnsubscribed {
 		set += ", unsubscribed_at = ?"
 		args = append(args, now)
 	}
