@@ -35,25 +35,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 			_, _, err := s.Inbox(ctx, m, a, models.InboxFilter{})
 			return err
 		}},
-		{"ListImports", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			_, err := s.ListImports(ctx, m, a, 10)
-			return err
-		}},
-		{"ListFollowers", models.PermView, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.ListFollowers(ctx, m, a, models.FollowerFilter{}, models.Page{})
-			return err
-		}},
-		{"BulkTag", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
-			_, err := s.BulkTag(ctx, m, a, []int64{1}, []string{"x"}, nil)
-			return err
-		}},
-		{"SetBlocked", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
-			_, err := s.SetBlocked(ctx, m, a, []int64{1}, true)
-			return err
-		}},
-		{"EraseFollower", models.PermPrivacy, func(ctx context.Context, m *models.Member) error {
-			return s.EraseFollower(ctx, m, a, 1)
-		}},
 		{"UpdateAccount", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.UpdateAccount(ctx, m, a, models.AccountInput{})
 		}},
@@ -73,10 +54,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 		}},
 		{"ExpireNotice", models.PermPublish, func(ctx context.Context, m *models.Member) error {
 			return s.ExpireNotice(ctx, m, a, 1)
-		}},
-		{"APIAddFollower", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.APIAddFollower(ctx, m, a, models.ChannelEmail, "gate@example.org", "", "en", nil)
-			return err
 		}},
 	}
 }

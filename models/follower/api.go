@@ -97,14 +97,14 @@ func (s *Service) APIFollower(ctx context.Context, m *models.Member, id int64) (
 	if err := s.core.Conn(ctx).First(&f, id).Error; err != nil {
 		return nil, nil, models.NotFound(err, "follower")
 	}
-	// The account is the accounts domain's row: read through it, then
-	// judged here as the join with accounts used to.
+	// The account is the accounts domain's row, read through it; Require
+	// then answers a follower of another organization as a missing one.
 	a, err := s.accounts.AccountByID(ctx, f.AccountID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, nil, fmt.Errorf("follower: %w", models.ErrNotFound)
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
+		return nil, nil, fmt.Errorf("follower: %w", err)
 	}
 	if f.Tags, err = s.tagsOf(ctx, f.ID); err != nil {
 		return nil, nil, err
