@@ -519,17 +519,11 @@ func (h *apiArea) addFollower(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Channel  string   `json:"channel"`
-		Address  string   `json:"address"`
-		Name     string   `json:"name"`
-		Language string   `json:"language"`
-		Tags     []string `json:"tags"`
-	}
+	var in follower.Input
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	f, created, err := h.followers.APIAddFollower(c.Request().Context(), m, a, in.Channel, in.Address, in.Name, in.Language, in.Tags)
+	f, created, err := h.followers.APIAddFollower(c.Request().Context(), m, a, in)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package follower
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/plazahq/plaza/models"
 )
@@ -26,52 +25,24 @@ func (s *Service) APIFollowers(ctx context.Context, m *models.Member, a *models.
 
 // APIAddFollower adds an active follower whose consent the calling system
 // vouches for, and reports whether it was new; an existing follower of the
-// same address is returned unchanged.
-func (s *Service) APIAddFollower(ctx context.Context, m *models.Member, a *models.Account, channel, address, name, language string, tags []string) (*models.Follower, bool, error) {
+// same address is returned unchanged. in is checked by Validate.
+func (s *Service) APIAddFollower(ctx context.Context, m *models.Member, a *models.Account, in Input) (*models.Follower, bool, error) {
 	if err := models.Require(m, models.PermManageFollowers, a.OrgID()); err != nil {
 		return nil, false, err
 	}
-	var v models.ValidationError
-	address, name = strings.TrimSpace(address), strings.TrimSpace(name)
-	switch channel {
-	case models.ChannelEmail:
-		if e, ok := models.NormalizeEmail(address); ok {
-			address = e
-		} else {
-			v.Add("address", "err.email_invalid")
-		}
-	case models.ChannelWebhook:
-		if address == "" || len(address) > 200 || strings.ContainsAny(address, "\r\n\x00") {
-			v.Add("address", "err.required")
-		}
-	default:
-		v.Add("channel", "err.choose_one")
-	}
-	if language == "" {
-		language = "en"
-	}
-	if language != "en" && language != "zh" {
-		v.Add("language", "err.choose_one")
-	}
-	if len([]rune(name)) > 200 {
-		v.Add("name", "err.too_long")
-	}
-	clean, bad := models.NormalizeTags(tags)
-	if bad != "" {
-		v.Add("tags", "err.tag_format")
-	}
-	if err := v.Err(); err != nil {
+	in, err := Validate(in)
+	if err != nil {
 		return nil, false, err
 	}
 	var existing models.Follower
-	if err := s.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", a.ID, channel, address).Limit(1).Find(&existing).Error; err != nil {
+	if err := s.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", a.ID, in.Channel, in.Address).Limit(1).Find(&existing).Error; err != nil {
 		return nil, false, fmt.Errorf("find follower: %w", err)
 	}
 	if existing.ID != 0 {
 		existing.Tags, _ = s.tagsOf(ctx, existing.ID)
 		return &existing, false, nil
 	}
-	f, err := s.SeedFollower(ctx, a.ID, channel, address, name, language, clean, 0, "")
+	f, err := s.SeedFollower(ctx, a.ID, in.Channel, in.Address, in.Name, in.Language, in.Tags, 0, "")
 	if err != nil {
 		return nil, false, err
 	}
@@ -79,7 +50,7 @@ func (s *Service) APIAddFollower(ctx context.Context, m *models.Member, a *model
 		return nil, false, fmt.Errorf("mark follower source: %w", err)
 	}
 	f.Source = "api"
-	f.Tags = clean
+	f.Tags = in.Tags
 	return f, true, nil
 }
 

@@ -61,7 +61,7 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return s.EraseFollower(ctx, m, acc, 1)
 			}},
 			{Name: "APIAddFollower", Perm: models.PermManageFollowers, Call: func(ctx context.Context, m *models.Member) error {
-				_, _, err := s.APIAddFollower(ctx, m, acc, models.ChannelEmail, "gate@example.org", "", "en", nil)
+				_, _, err := s.APIAddFollower(ctx, m, acc, follower.Input{Channel: models.ChannelEmail, Address: "gate@example.org"})
 				return err
 			}},
 		}
