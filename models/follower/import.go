@@ -45,8 +45,9 @@ type Import struct {
 	Summary   string
 	CreatedAt time.Time
 	AppliedAt *time.Time
-	// UserEmail is who uploaded it; filled by ImportByID and ListImports.
-	UserEmail string `gorm:"->;-:migration"`
+	// UserEmail is who uploaded it; filled by ImportByID and ListImports
+	// from the accounts' domain, which keeps the users.
+	UserEmail string `gorm:"-"`
 }
 
 // Counts decodes the summary: the counts of the preview at upload time, or
@@ -152,8 +153,7 @@ func (s *Service) CreateImport(ctx context.Context, m *models.Member, a *models.
 
 // importColumns are the columns of imports loaded for pages: everything
 // but the file.
-const importColumns = "imports.id, imports.account_id, imports.user_id, imports.filename, imports.row_count, " +
-	"imports.status, imports.summary, imports.created_at, imports.applied_at, COALESCE(users.email, '') AS user_email"
+const importColumns = "id, account_id, user_id, filename, row_count, status, summary, created_at, applied_at"
 
 // ImportByID loads an import of the account, without its file.
 func (s *Service) ImportByID(ctx context.Context, m *models.Member, a *models.Account, id int64) (*Import, error) {
@@ -161,10 +161,12 @@ func (s *Service) ImportByID(ctx context.Context, m *models.Member, a *models.Ac
 		return nil, err
 	}
 	var imp Import
-	err := s.core.Conn(ctx).Table("imports").Select(importColumns).Joins("LEFT JOIN users ON users.id = imports.user_id").
-		Where("imports.id = ? AND imports.account_id = ?", id, a.ID).Take(&imp).Error
+	err := s.core.Conn(ctx).Select(importColumns).Where("id = ? AND account_id = ?", id, a.ID).Take(&imp).Error
 	if err != nil {
 		return nil, models.NotFound(err, "import")
+	}
+	if err := s.uploaders(ctx, []*Import{&imp}); err != nil {
+		return nil, err
 	}
 	return &imp, nil
 }
@@ -175,12 +177,44 @@ func (s *Service) ListImports(ctx context.Context, m *models.Member, a *models.A
 		return nil, err
 	}
 	var out []Import
-	err := s.core.Conn(ctx).Table("imports").Select(importColumns).Joins("LEFT JOIN users ON users.id = imports.user_id").
-		Where("imports.account_id = ?", a.ID).Order("imports.id DESC").Limit(limit).Find(&out).Error
+	err := s.core.Conn(ctx).Select(importColumns).Where("account_id = ?", a.ID).Order("id DESC").Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
 	}
+	imps := make([]*Import, len(out))
+	for i := range out {
+		imps[i] = &out[i]
+	}
+	if err := s.uploaders(ctx, imps); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// uploaders fills in who uploaded each import, one lookup per user (a
+// page lists a few imports by fewer people). A user since deleted, like
+// an import without one, leaves the address empty.
+func (s *Service) uploaders(ctx context.Context, imps []*Import) error {
+	emails := map[int64]string{}
+	for _, imp := range imps {
+		if imp.UserID == nil {
+			continue
+		}
+		email, ok := emails[*imp.UserID]
+		if !ok {
+			u, err := s.accounts.UserByID(ctx, *imp.UserID)
+			switch {
+			case errors.Is(err, models.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				email = u.Email
+			}
+			emails[*imp.UserID] = email
+		}
+		imp.UserEmail = email
+	}
+	return nil
 }
 
 func (s *Service) importContent(ctx context.Context, id int64) ([]byte, error) {

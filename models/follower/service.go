@@ -19,9 +19,11 @@ type Service struct {
 }
 
 // Accounts is what the service needs of the accounts' domain: the account
-// a follower follows. *models.Store provides it.
+// a follower follows, and the user who uploaded an import.
+// *models.Store provides it.
 type Accounts interface {
 	AccountByID(ctx context.Context, id int64) (*models.Account, error)
+	UserByID(ctx context.Context, id int64) (*models.User, error)
 }
 
 // Channels is what the service needs of the channels' domain, which
