@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plazahq/plaza/models"
 	"gorm.io/gorm"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // ClaimDigest moves a follower's digest_sent_at from prev (what the caller

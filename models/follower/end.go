@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plazahq/plaza/models"
 	"gorm.io/gorm"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // EndFollows ends the follows of followers whose channel reported them

@@ -9,12 +9,13 @@ import (
 	"sync"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
-	"gorm.io/gorm"
 )
 
 // Tests that applying an import reads only the followers in its file, with the query recorder they use.
