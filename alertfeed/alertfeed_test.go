@@ -153,7 +153,7 @@ func TestPollingAFeed(t *testing.T) {
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
 		owner := fx.Member(models.RoleOwner)
-		if _, err := a.Store.SeedFollower(ctx, fx.Account.ID, models.ChannelEmail, "rider@example.org", "", "en", nil, 0, ""); err != nil {
+		if _, err := a.Followers.SeedFollower(ctx, fx.Account.ID, models.ChannelEmail, "rider@example.org", "", "en", nil, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 		src := &feedServer{}

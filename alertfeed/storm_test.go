@@ -37,7 +37,7 @@ func newFeedFixture(t *testing.T, dbURL string, o alertfeed.Options) *feedFixtur
 	fx := apptest.Seed(t, a)
 	ctx := context.Background()
 	owner := fx.Member(models.RoleOwner)
-	if _, err := a.Store.SeedFollower(ctx, fx.Account.ID, models.ChannelEmail, "rider@example.org", "", "en", nil, 0, ""); err != nil {
+	if _, err := a.Followers.SeedFollower(ctx, fx.Account.ID, models.ChannelEmail, "rider@example.org", "", "en", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	src := &feedServer{}

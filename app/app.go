@@ -37,6 +37,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -88,6 +89,9 @@ type App struct {
 	// Accounts is the accounts' domain: official accounts, the public
 	// directory, the instance's stored keys.
 	Accounts *account.Service
+	// Followers is the followers' domain: follows, tags, imports, data
+	// requests.
+	Followers *follower.Service
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -124,15 +128,14 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 }
 
 // NewStore builds the models' store with the job queue, the media
-// domain that deletes a project's files with the project, and the
-// follow-code domain the follower filters and histories read scenes from,
-// and the chat domain that erasing a follower ends their conversation
-// in progress through, and the accounts' domain the chat endpoints read
-// accounts from.
+// domain that deletes a project's files with the project, the chat
+// domain that erasing a follower ends their conversation in progress
+// through, and the accounts' domain the chat endpoints read accounts
+// from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	jobs := models.Jobs(inserter)
 	store := models.NewStore(db, nil).WithQueue(jobs)
-	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).WithFollowCodes(followcode.New(store.Core)).
+	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).
 		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core))).WithAccounts(account.New(store.Core, store))
 }
 
@@ -142,8 +145,9 @@ func NewNotices(store *models.Store, inserter *queue.Inserter) *notice.Service {
 	return notice.New(store.Core, broadcast.NewStarter(models.Jobs(inserter), nil), store)
 }
 
-// mediaOthers is what the media domain reaches in other domains: the
-// accounts and projects still in the store, the memberships in orgs.
+// mediaOthers is what the media and followers' domains reach in other
+// domains: the accounts and projects still in the store, the memberships
+// and users in orgs.
 type mediaOthers struct {
 	*models.Store
 	*org.Service
@@ -152,6 +156,14 @@ type mediaOthers struct {
 // NewMedia builds the media domain on store's core.
 func NewMedia(store *models.Store, orgs *org.Service) *media.Service {
 	return media.New(store.Core, mediaOthers{store, orgs})
+}
+
+// NewFollowers builds the followers' domain on store, with the other
+// domains it reads: the store's accounts, channels and chat and project
+// traces, and the follow codes' scenes. Build it after the store's limits
+// are set: it applies store.Limits().
+func NewFollowers(store *models.Store, inserter *queue.Inserter, codes *followcode.Service, orgs *org.Service) *follower.Service {
+	return follower.New(store.Core, models.Jobs(inserter), store.Limits(), mediaOthers{store, orgs}, store, codes, store)
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -236,8 +248,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: NewMedia(store, orgs), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
+	a.Followers = NewFollowers(store, inserter, a.FollowCodes, orgs)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
@@ -263,13 +276,14 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, chats, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, chats, a.Followers, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		Chats:        chats,
 		Notices:      a.Notices,
 		Orgs:         a.Orgs,
 		Accounts:     a.Accounts,
+		Followers:    a.Followers,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,

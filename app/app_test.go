@@ -51,7 +51,7 @@ func TestStopFinishesTheBatchInFlight(t *testing.T) {
 		fx := apptest.Seed(t, a)
 		ctx, owner := context.Background(), fx.Member(models.RoleOwner)
 		for i := range followers {
-			if _, err := a.Store.SeedFollower(ctx, fx.Account.ID, models.ChannelWebhook, fmt.Sprintf("+1-555-%d", i), "", "en", nil, 0, ""); err != nil {
+			if _, err := a.Followers.SeedFollower(ctx, fx.Account.ID, models.ChannelWebhook, fmt.Sprintf("+1-555-%d", i), "", "en", nil, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -126,7 +126,7 @@ func (a *App) housekeeping(ctx context.Context) error {
 		fn   func(context.Context) (int64, error)
 	}{{"expired sessions", a.Orgs.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
 		{"expired idempotency keys", a.APITokens.DeleteExpiredIdempotencyKeys},
-		{"files of imports left pending", a.Store.CancelStaleImports},
+		{"files of imports left pending", a.Followers.CancelStaleImports},
 		{"expired WeChat nonces", a.Store.DeleteExpiredWeChatNonces}} {
 		n, err := sweep.fn(ctx)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // importCSV generates a donor list of n rows: realistic addresses and
@@ -75,8 +76,8 @@ func BenchmarkImport100k(b *testing.B) {
 				}
 				return acct
 			}
-			create := func(b *testing.B, acct *models.Account, want int) *models.Import {
-				p, err := a.Store.CreateImport(ctx, owner, acct, "donors.csv", data)
+			create := func(b *testing.B, acct *models.Account, want int) *follower.Import {
+				p, err := a.Followers.CreateImport(ctx, owner, acct, "donors.csv", data)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -98,7 +99,7 @@ func BenchmarkImport100k(b *testing.B) {
 					full = newAccount(b)
 					imp := create(b, full, n)
 					b.StartTimer()
-					counts, err := a.Store.ApplyImport(ctx, owner, full, imp)
+					counts, err := a.Followers.ApplyImport(ctx, owner, full, imp)
 					if err != nil {
 						b.Fatal(err)
 					}

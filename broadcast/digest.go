@@ -12,6 +12,7 @@ import (
 
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // DigestSender sends one e-mail that gathers several notices; the e-mail
@@ -154,11 +155,11 @@ func (e *Engine) digestTokens(ctx context.Context, f digestFollower, now time.Ti
 // its tokens).
 func (e *Engine) digest(ctx context.Context, sender DigestSender, f digestFollower, now time.Time) (bool, error) {
 	db := e.store.DB()
-	claimed, err := models.ClaimDigest(ctx, db, f.ID, f.DigestSentAt, now)
+	claimed, err := follower.ClaimDigest(ctx, db, f.ID, f.DigestSentAt, now)
 	if err != nil || !claimed {
 		return false, err
 	}
-	release := func() error { return models.ReleaseDigest(context.WithoutCancel(ctx), db, f.ID, f.DigestSentAt) }
+	release := func() error { return follower.ReleaseDigest(context.WithoutCancel(ctx), db, f.ID, f.DigestSentAt) }
 	held, items, err := e.digestItems(ctx, f)
 	if err != nil || len(items) == 0 {
 		// Nothing went out: what is still held stays due.
@@ -235,7 +236,7 @@ func (e *Engine) recordDigest(ctx context.Context, f digestFollower, held []int6
 			if res.Unsubscribe {
 				end = models.StatusUnsubscribed
 			}
-			return models.EndFollows(ctx, tx, f.AccountID, []int64{f.ID}, end, now)
+			return follower.EndFollows(ctx, tx, f.AccountID, []int64{f.ID}, end, now)
 		}
 		return nil
 	})

@@ -32,18 +32,18 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
-		digest, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh", nil, 0, "")
+		digest, err := a.Followers.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = a.Store.SeedFollower(ctx, fx.Account.ID, "email", "now@example.org", "", "en", nil, 0, "")
+		_, err = a.Followers.SeedFollower(ctx, fx.Account.ID, "email", "now@example.org", "", "en", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SetDigest(ctx, digest.ID, models.DigestDaily); err != nil {
+		if err := a.Followers.SetDigest(ctx, digest.ID, models.DigestDaily); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SetDigest(ctx, digest.ID, "hourly"); err == nil {
+		if err := a.Followers.SetDigest(ctx, digest.ID, "hourly"); err == nil {
 			t.Fatal("accepted an hourly digest")
 		}
 		e := &env{t: t, app: a, fx: fx, ctx: ctx}
@@ -142,11 +142,11 @@ func TestDigestsWaitForTheChannelRateLimit(t *testing.T) {
 		e := &env{t: t, app: a, fx: fx, ctx: ctx}
 		var readers []int64
 		for i := range 3 {
-			f, err := a.Store.SeedFollower(ctx, fx.Account.ID, "email", fmt.Sprintf("digest%d@example.org", i), "", "en", nil, 0, "")
+			f, err := a.Followers.SeedFollower(ctx, fx.Account.ID, "email", fmt.Sprintf("digest%d@example.org", i), "", "en", nil, 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Store.SetDigest(ctx, f.ID, models.DigestDaily); err != nil {
+			if err := a.Followers.SetDigest(ctx, f.ID, models.DigestDaily); err != nil {
 				t.Fatal(err)
 			}
 			readers = append(readers, f.ID)

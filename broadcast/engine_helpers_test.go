@@ -143,7 +143,7 @@ func (e *env) followers(n int) []*models.Follower {
 		if i%2 == 0 {
 			tags = []string{"line-12"}
 		}
-		f, err := e.app.Store.SeedFollower(e.ctx, e.fx.Account.ID, "webhook", fmt.Sprintf("+8613800%05d", i), "", lang, tags, 0, "")
+		f, err := e.app.Followers.SeedFollower(e.ctx, e.fx.Account.ID, "webhook", fmt.Sprintf("+8613800%05d", i), "", lang, tags, 0, "")
 		if err != nil {
 			e.t.Fatal(err)
 		}

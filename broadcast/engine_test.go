@@ -18,7 +18,7 @@ func TestEveryFollowerGetsTheNoticeOnceInTheirLanguage(t *testing.T) {
 		e := start(t, dbURL, func(o *app.Options) { o.Broadcast.BatchSize = 37 }, nil)
 		fs := e.followers(150)
 		// Someone who left before the notice is not in its audience.
-		if _, err := e.app.Store.Unsubscribe(e.ctx, fs[0].ID); err != nil {
+		if _, err := e.app.Followers.Unsubscribe(e.ctx, fs[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		n, b := e.publish(general("Line 12 diverted"))
@@ -69,7 +69,7 @@ func TestLargeAudienceIsWrittenOnce(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		e := start(t, dbURL, func(o *app.Options) { o.Broadcast.Workers, o.Broadcast.SplitAudience = 1, 100 }, nil)
 		const n = 1001
-		if _, err := e.app.Store.GenerateFollowers(e.ctx, e.fx.Account.ID, "webhook", "bulk", n); err != nil {
+		if _, err := e.app.Followers.GenerateFollowers(e.ctx, e.fx.Account.ID, "webhook", "bulk", n); err != nil {
 			t.Fatal(err)
 		}
 		_, b := e.publish(general("Everyone"))

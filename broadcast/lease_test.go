@@ -78,7 +78,7 @@ func (e *env) otherAccount(handle string, n int) (*models.Member, *models.Accoun
 	}
 	var fs []*models.Follower
 	for i := range n {
-		f, err := e.app.Store.SeedFollower(e.ctx, a.ID, "webhook", fmt.Sprintf("+8522%06d", i), "", "en", nil, 0, "")
+		f, err := e.app.Followers.SeedFollower(e.ctx, a.ID, "webhook", fmt.Sprintf("+8522%06d", i), "", "en", nil, 0, "")
 		if err != nil {
 			e.t.Fatal(err)
 		}

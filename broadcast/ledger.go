@@ -11,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // ledger is the SQL over the deliveries table. Everything proportional to
@@ -477,7 +478,7 @@ func moveBroadcast(ctx context.Context, tx *gorm.DB, b int64, m *broadcastMoves,
 		}
 	}
 	for status, ids := range m.ends {
-		if err := models.EndFollows(ctx, tx, m.account, ids, status, now); err != nil {
+		if err := follower.EndFollows(ctx, tx, m.account, ids, status, now); err != nil {
 			return err
 		}
 	}

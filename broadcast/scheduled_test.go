@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // blackhole is an SMTP server that accepts connections and never says a
@@ -120,7 +121,7 @@ func TestScheduledNoticePublishesWhileSMTPAndFeedHang(t *testing.T) {
 		// mail queue is jammed.
 		const mailWorkers = 4
 		for i := range mailWorkers + 1 {
-			_, err := e.app.Store.RequestFollow(e.ctx, models.FollowRequest{AccountID: e.fx.Account.ID,
+			_, err := e.app.Followers.RequestFollow(e.ctx, follower.FollowRequest{AccountID: e.fx.Account.ID,
 				Channel: models.ChannelEmail, Address: fmt.Sprintf("reader%d@example.org", i), Language: "en"})
 			if err != nil {
 				t.Fatal(err)

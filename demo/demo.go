@@ -19,6 +19,7 @@ import (
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 )
@@ -216,7 +217,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, notices *notice.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, notices *notice.Service, followers *follower.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -259,11 +260,11 @@ func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts 
 			if err != nil {
 				return nil, err
 			}
-			if err := ensureFollowers(ctx, store, a, code, spec.followers); err != nil {
+			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
 				return nil, err
 			}
 			if a.Handle == TransitHandle {
-				if err := scale(ctx, store, owner, a, opts, res); err != nil {
+				if err := scale(ctx, store, followers, owner, a, opts, res); err != nil {
 					return nil, err
 				}
 			}
@@ -383,7 +384,7 @@ func ensureCode(ctx context.Context, codes *followcode.Service, owner *models.Me
 // demoNames are given to demo followers in turn.
 var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli Ng", "李华", "Fatima Khan", "Gus Ho", "王芳", "Hana Sato"}
 
-func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account, code *followcode.FollowCode, n int) error {
+func ensureFollowers(ctx context.Context, followers *follower.Service, a *models.Account, code *followcode.FollowCode, n int) error {
 	topics := a.TopicList()
 	for i := range n {
 		lang := "en"
@@ -401,7 +402,7 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 			viaID, viaScene = code.ID, code.Scene
 		}
 		addr := fmt.Sprintf("follower%02d@%s.demo.plaza.test", i+1, a.Handle)
-		if _, err := store.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
+		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
 			return fmt.Errorf("demo follower %s: %w", addr, err)
 		}
 	}
@@ -410,9 +411,9 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 
 // scale adds the generated followers and the webhook to the transit
 // account.
-func scale(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+func scale(ctx context.Context, store *models.Store, followers *follower.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	if opts.Followers > 0 {
-		n, err := store.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
+		n, err := followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
 		if err != nil {
 			return err
 		}
@@ -430,14 +431,14 @@ func scale(ctx context.Context, store *models.Store, owner *models.Member, a *mo
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
-	return chatChannels(ctx, store, owner, a, res)
+	return chatChannels(ctx, store, followers, owner, a, res)
 }
 
 // chatChannels enables WeChat and Telegram on the account with generated
 // credentials. They are not a real official account or bot: the callbacks
 // take what a person posts with curl, and what Plaza would send to the
 // platforms fails until real credentials are entered in the studio.
-func chatChannels(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, res *Result) error {
+func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, owner *models.Member, a *models.Account, res *Result) error {
 	random := func(n int) string {
 		b := make([]byte, n)
 		_, _ = rand.Read(b)
@@ -462,7 +463,7 @@ func chatChannels(ctx context.Context, store *models.Store, owner *models.Member
 	// no-op). The askers do not follow, so the follower counts stay. The
 	// router's own chat service will do: its keyword cache is not shared
 	// with anything that changes keywords.
-	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), res.BaseURL)
+	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, res.BaseURL)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

@@ -23,6 +23,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/notice"
 )
 
@@ -36,6 +37,7 @@ type apiArea struct {
 	store      *models.Store
 	notices    *notice.Service
 	accounts   *account.Service
+	followers  *follower.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
@@ -502,7 +504,7 @@ func (h *apiArea) listFollowers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.store.APIFollowers(c.Request().Context(), m, a, after, limit)
+	list, err := h.followers.APIFollowers(c.Request().Context(), m, a, after, limit)
 	if err != nil {
 		return err
 	}
@@ -521,17 +523,11 @@ func (h *apiArea) addFollower(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Channel  string   `json:"channel"`
-		Address  string   `json:"address"`
-		Name     string   `json:"name"`
-		Language string   `json:"language"`
-		Tags     []string `json:"tags"`
-	}
+	var in follower.Input
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	f, created, err := h.store.APIAddFollower(c.Request().Context(), m, a, in.Channel, in.Address, in.Name, in.Language, in.Tags)
+	f, created, err := h.followers.APIAddFollower(c.Request().Context(), m, a, in)
 	if err != nil {
 		return err
 	}
@@ -548,7 +544,7 @@ func (h *apiArea) follower(c echo.Context) (*models.Member, *models.Account, *mo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	a, f, err := h.store.APIFollower(c.Request().Context(), m, id)
+	a, f, err := h.followers.APIFollower(c.Request().Context(), m, id)
 	return m, a, f, err
 }
 
@@ -565,10 +561,10 @@ func (h *apiArea) tagFollower(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := h.store.BulkTag(ctx, m, a, []int64{f.ID}, in.Add, in.Remove); err != nil {
+	if _, err := h.followers.BulkTag(ctx, m, a, []int64{f.ID}, in.Add, in.Remove); err != nil {
 		return err
 	}
-	f, err = h.store.FollowerByID(ctx, f.ID)
+	f, err = h.followers.FollowerByID(ctx, f.ID)
 	if err != nil {
 		return err
 	}
@@ -582,7 +578,7 @@ func (h *apiArea) removeFollower(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err = h.store.Unsubscribe(c.Request().Context(), f.ID)
+	f, err = h.followers.Unsubscribe(c.Request().Context(), f.ID)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func replyText(t *testing.T, ans wechattest.Answer) string {
 	return ans.Reply.Content
 }
 
-func follower(t *testing.T, a *apptest.App, accountID int64, channel, address string) *models.Follower {
+func chatFollower(t *testing.T, a *apptest.App, accountID int64, channel, address string) *models.Follower {
 	t.Helper()
 	f, err := a.Store.ChatFollower(context.Background(), accountID, channel, address)
 	if err != nil {
@@ -113,7 +113,7 @@ func TestWeChatCallback(t *testing.T) {
 		// A first follow through a parameterized QR code.
 		got := replyText(t, w.wechat(t, wechattest.Event("oRider1", "subscribe", "qrscene_stop-12", time.Now().Unix())))
 		expect(t, got, "Metro")
-		fl := follower(t, a, f.Account.ID, "wechat", "oRider1")
+		fl := chatFollower(t, a, f.Account.ID, "wechat", "oRider1")
 		if fl == nil || fl.Status != models.StatusActive || fl.Scene != "stop-12" || fl.Source != "chat" {
 			t.Fatalf("follower from subscribe: %+v", fl)
 		}
@@ -173,7 +173,7 @@ func TestWeChatCallback(t *testing.T) {
 		// Safe mode: encrypted in, encrypted and signed out.
 		w.wxc.Safe = true
 		expect(t, replyText(t, w.wechat(t, wechattest.Text("oRider2", "3001", "关注"))), "地铁")
-		if fl := follower(t, a, f.Account.ID, "wechat", "oRider2"); fl == nil || fl.Language != "zh" {
+		if fl := chatFollower(t, a, f.Account.ID, "wechat", "oRider2"); fl == nil || fl.Language != "zh" {
 			t.Fatalf("follower from a Chinese command: %+v", fl)
 		}
 		// An encrypted message under a wrong msg_signature.
@@ -190,7 +190,7 @@ func TestWeChatCallback(t *testing.T) {
 		if ans := w.wechat(t, wechattest.Event("oRider1", "unsubscribe", "", time.Now().Unix())); ans.Body != "success" {
 			t.Fatalf("unsubscribe answer: %q", ans.Body)
 		}
-		if fl := follower(t, a, f.Account.ID, "wechat", "oRider1"); fl.Status != models.StatusUnsubscribed {
+		if fl := chatFollower(t, a, f.Account.ID, "wechat", "oRider1"); fl.Status != models.StatusUnsubscribed {
 			t.Fatalf("after unsubscribe: %s", fl.Status)
 		}
 	})
@@ -277,7 +277,7 @@ func TestTelegramWebhook(t *testing.T) {
 			t.Fatalf("start: %d %s", r.status, r.body)
 		}
 		expect(t, call.Text, "Metro")
-		if fl := follower(t, a, f.Account.ID, "telegram", "42"); fl == nil || fl.Scene != "stop-12" || fl.Status != models.StatusActive {
+		if fl := chatFollower(t, a, f.Account.ID, "telegram", "42"); fl == nil || fl.Scene != "stop-12" || fl.Status != models.StatusActive {
 			t.Fatalf("follower from /start: %+v", fl)
 		}
 		// Telegram redelivers an update it got no 200 for: once only.
@@ -301,7 +301,7 @@ func TestTelegramWebhook(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, "sendMessage") {
 			t.Fatalf("stop: %d %s", r.status, r.body)
 		}
-		if fl := follower(t, a, f.Account.ID, "telegram", "42"); fl.Status != models.StatusUnsubscribed {
+		if fl := chatFollower(t, a, f.Account.ID, "telegram", "42"); fl.Status != models.StatusUnsubscribed {
 			t.Fatalf("after /stop: %s", fl.Status)
 		}
 	})
@@ -317,7 +317,7 @@ func TestChatBroadcasts(t *testing.T) {
 		// oFar follows but never wrote: only the template can.
 		replyText(t, w.wechat(t, wechattest.Event("oNear", "subscribe", "", time.Now().Unix())))
 		replyText(t, w.wechat(t, wechattest.Text("oNear", "1", "hello")))
-		if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, "oFar", "", "en", nil, 0, ""); err != nil {
+		if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, "oFar", "", "en", nil, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 		// Telegram: 42 is rate-limited once, 43 blocked the bot.
@@ -349,10 +349,10 @@ func TestChatBroadcasts(t *testing.T) {
 		if s := w.tg.Sent(); len(s) != 1 || s[0].ChatID != "42" || !strings.Contains(s[0].Text, "Park Road") {
 			t.Fatalf("telegram sent %+v", s)
 		}
-		if fl := follower(t, a, f.Account.ID, "telegram", "43"); fl.Status != models.StatusUnsubscribed {
+		if fl := chatFollower(t, a, f.Account.ID, "telegram", "43"); fl.Status != models.StatusUnsubscribed {
 			t.Fatalf("a follower who blocked the bot: %s", fl.Status)
 		}
-		if fl := follower(t, a, f.Account.ID, "telegram", "42"); fl.Status != models.StatusActive {
+		if fl := chatFollower(t, a, f.Account.ID, "telegram", "42"); fl.Status != models.StatusActive {
 			t.Fatalf("a rate-limited follower: %s", fl.Status)
 		}
 	})
@@ -369,7 +369,7 @@ func TestWeChatMassSend(t *testing.T) {
 		ctx := context.Background()
 		replyText(t, w.wechat(t, wechattest.Text("oNear", "1", "hello")))
 		for _, who := range []struct{ id, lang string }{{"oFar1", "en"}, {"oFar2", "en"}, {"oFar3", "en"}, {"oZh", "zh"}} {
-			if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, who.id, "", who.lang, nil, 0, ""); err != nil {
+			if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWeChat, who.id, "", who.lang, nil, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -50,7 +50,7 @@ func TestWeChatReplay(t *testing.T) {
 				t.Fatalf("replay to %s: %d %s", c.URL, ans.Status, ans.Body)
 			}
 		}
-		if fl := follower(t, a, f.Account.ID, "wechat", "oRealUser42"); fl.Status != models.StatusActive {
+		if fl := chatFollower(t, a, f.Account.ID, "wechat", "oRealUser42"); fl.Status != models.StatusActive {
 			t.Fatalf("a replayed unsubscribe changed the follower: %s", fl.Status)
 		}
 		if after := countRows(t, a, "chat_messages", "1 = 1"); after != before {

@@ -279,7 +279,7 @@ func TestWeChatFollowCode(t *testing.T) {
 		}
 		// Someone who scans it in WeChat arrives with the scene.
 		replyText(t, w.wechat(t, wechattest.Event("oShelter", "subscribe", "qrscene_stop-12", time.Now().Unix())))
-		if fl := follower(t, a, f.Account.ID, "wechat", "oShelter"); fl == nil || fl.Scene != "stop-12" {
+		if fl := chatFollower(t, a, f.Account.ID, "wechat", "oShelter"); fl == nil || fl.Scene != "stop-12" {
 			t.Fatalf("follower: %+v", fl)
 		}
 		// WeChat refusing is shown, not a 500: here the token expired and

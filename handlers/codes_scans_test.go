@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // Tests for follow-code scans: counting, follows, conversion and the daily chart.
@@ -63,16 +64,16 @@ func TestCodeScansFollowsAndConversion(t *testing.T) {
 		// Two follows through the code are confirmed, one is still pending,
 		// and one came without a code.
 		follow := func(addr string, codeID *int64, confirm bool) {
-			req := models.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: addr, CodeID: codeID}
+			req := follower.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: addr, CodeID: codeID}
 			if codeID != nil {
 				req.Scene = code.Scene
 			}
-			fl, err := a.Store.RequestFollow(ctx, req)
+			fl, err := a.Followers.RequestFollow(ctx, req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if confirm {
-				if _, err := a.Store.ConfirmFollow(ctx, fl.ID); err != nil {
+				if _, err := a.Followers.ConfirmFollow(ctx, fl.ID); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -41,7 +41,7 @@ func TestFollowerExportOutlastsWriteTimeout(t *testing.T) {
 		ctx := context.Background()
 		start := time.Now()
 		// One set-based INSERT, as `plaza demo --followers` does.
-		added, err := a.Store.GenerateFollowers(ctx, f.Account.ID, models.ChannelEmail, "long-export-", n)
+		added, err := a.Followers.GenerateFollowers(ctx, f.Account.ID, models.ChannelEmail, "long-export-", n)
 		if err != nil || added != n {
 			t.Fatalf("seed %d followers: %d, %v", n, added, err)
 		}

@@ -11,16 +11,18 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/templates"
 )
 
 // follow is the citizen's side of following: scanning a code, the follow
 // page, confirmation, unsubscribing and preferences.
 type follow struct {
-	store    *models.Store
-	accounts *account.Service
-	codes    *followcode.Service
-	links    *mailer.Links
+	store     *models.Store
+	accounts  *account.Service
+	codes     *followcode.Service
+	followers *follower.Service
+	links     *mailer.Links
 }
 
 // unsubscribeRoute takes RFC 8058 one-click POSTs, which mail providers send
@@ -106,7 +108,7 @@ func (h *follow) requestFollow(c echo.Context) error {
 	}
 	form, _ := c.FormParams()
 	f.Address, f.Language, f.Topics = c.FormValue("address"), c.FormValue("language"), form["topics"]
-	req := models.FollowRequest{AccountID: a.ID, Channel: models.ChannelEmail, Address: f.Address, Language: f.Language, Topics: f.Topics,
+	req := follower.FollowRequest{AccountID: a.ID, Channel: models.ChannelEmail, Address: f.Address, Language: f.Language, Topics: f.Topics,
 		Client: clientOf(c)}
 	// The scene comes from the code, never from the form alone, so a
 	// hand-made post cannot credit a poster it did not come from.
@@ -115,7 +117,7 @@ func (h *follow) requestFollow(c echo.Context) error {
 		f.Scene, f.Code = code.Scene, code.Code
 	}
 	addr, _ := models.NormalizeEmail(f.Address)
-	_, err = h.store.RequestFollow(ctx, req)
+	_, err = h.followers.RequestFollow(ctx, req)
 	if errors.Is(err, models.ErrLimited) {
 		// Confirmation mail goes to whatever address is typed: the store
 		// limits how much one client and one address can cause.
@@ -126,7 +128,7 @@ func (h *follow) requestFollow(c echo.Context) error {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.FollowPage(f))
 	}
-	if errors.Is(err, models.ErrChannelDisabled) {
+	if errors.Is(err, follower.ErrChannelDisabled) {
 		return render(c, http.StatusUnprocessableEntity, templates.FollowPage(f))
 	}
 	if err != nil {
@@ -152,7 +154,7 @@ func (h *follow) verify(c echo.Context, purpose string) (int64, bool, error) {
 // an erased follower's link is answered like a link that no longer applies.
 func (h *follow) followerAccount(c echo.Context, id int64) (*models.Follower, *models.PublicAccount, bool, error) {
 	ctx := c.Request().Context()
-	f, err := h.store.FollowerByID(ctx, id)
+	f, err := h.followers.FollowerByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil, false, render(c, http.StatusGone, templates.LinkProblem("link.used_title", "link.used"))
 	}
@@ -202,7 +204,7 @@ func (h *follow) confirm(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	if _, err := h.store.ConfirmFollow(c.Request().Context(), f.ID); errors.Is(err, models.ErrLinkUsed) {
+	if _, err := h.followers.ConfirmFollow(c.Request().Context(), f.ID); errors.Is(err, models.ErrLinkUsed) {
 		return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "link.used"))
 	} else if err != nil {
 		return err
@@ -228,7 +230,7 @@ func (h *follow) unsubscribe(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	if _, err := h.store.Unsubscribe(c.Request().Context(), f.ID); err != nil {
+	if _, err := h.followers.Unsubscribe(c.Request().Context(), f.ID); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, templates.Unsubscribed(a))
@@ -258,13 +260,13 @@ func (h *follow) savePreferences(c echo.Context) error {
 		return h.preferencesPage(c, f, a)
 	}
 	form, _ := c.FormParams()
-	if _, err := h.store.UpdatePreferences(c.Request().Context(), f.ID, c.FormValue("language"), form["topics"]); err != nil {
+	if _, err := h.followers.UpdatePreferences(c.Request().Context(), f.ID, c.FormValue("language"), form["topics"]); err != nil {
 		return err
 	}
 	// Only e-mail followers have the choice; a form without it (an older
 	// page, another channel) leaves the digest as it is.
 	if d := c.FormValue("digest"); d != "" && f.Channel == models.ChannelEmail {
-		err := h.store.SetDigest(c.Request().Context(), f.ID, d)
+		err := h.followers.SetDigest(c.Request().Context(), f.ID, d)
 		if _, bad := models.AsValidation(err); bad {
 			return echo.NewHTTPError(http.StatusBadRequest, "unknown digest choice")
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 var linkRE = regexp.MustCompile(`http://plaza\.test(/f/[a-z]+/[A-Za-z0-9_-]+)`)
@@ -190,7 +191,7 @@ func TestExpiredLinksAndCodes(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		fol, err := a.Store.RequestFollow(ctx, models.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: "late@example.org"})
+		fol, err := a.Followers.RequestFollow(ctx, follower.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: "late@example.org"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +209,7 @@ func TestExpiredLinksAndCodes(t *testing.T) {
 		if res := c.PostRaw(strings.TrimPrefix(old.Unsubscribe(fol.ID), "http://plaza.test"), url.Values{"List-Unsubscribe": {"One-Click"}}); res.Status != http.StatusGone {
 			t.Fatalf("POST expired unsubscribe: %s", res)
 		}
-		got, _ := a.Store.FollowerByID(ctx, fol.ID)
+		got, _ := a.Followers.FollowerByID(ctx, fol.ID)
 		if got.Status != models.StatusPending {
 			t.Fatalf("an expired link changed the follower: %s", got.Status)
 		}

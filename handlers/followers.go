@@ -13,13 +13,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
 // followerAdmin is where staff manage an account's followers.
 type followerAdmin struct {
-	store *models.Store
+	store     *models.Store
+	followers *follower.Service
 }
 
 // growthDays is how many days the follower growth chart shows.
@@ -33,7 +35,7 @@ const growthDays = 30
 // export the list; only owners export or erase one follower's data on
 // request.
 func registerFollowers(acc accountRoutes, s *studio) {
-	h := &followerAdmin{store: s.store}
+	h := &followerAdmin{store: s.store, followers: s.followers}
 	view, manage, privacy := need(models.PermView), need(models.PermManageFollowers), need(models.PermPrivacy)
 
 	acc.GET("/followers", h.list, view)
@@ -54,14 +56,14 @@ func (h *followerAdmin) follower(c echo.Context) (*models.Member, *models.Accoun
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	f, err := h.store.FollowerForStaff(c.Request().Context(), m, a, id)
+	f, err := h.followers.FollowerForStaff(c.Request().Context(), m, a, id)
 	return m, a, f, err
 }
 
 // parseFollowerFilter reads the list's filters from q. Dates are whole
 // days (UTC); "to" includes its day. A bad value is reported for its field
 // and left out of the filter.
-func parseFollowerFilter(q url.Values) (templates.FollowerFilterForm, models.FollowerFilter, map[string]string) {
+func parseFollowerFilter(q url.Values) (templates.FollowerFilterForm, follower.FollowerFilter, map[string]string) {
 	clip := func(s string, n int) string {
 		s = strings.TrimSpace(s)
 		if r := []rune(s); len(r) > n {
@@ -73,7 +75,7 @@ func parseFollowerFilter(q url.Values) (templates.FollowerFilterForm, models.Fol
 		Q: clip(q.Get("q"), 200), Channel: clip(q.Get("channel"), 40), Status: clip(q.Get("status"), 20),
 		Tag: clip(q.Get("tag"), 60), Scene: clip(q.Get("scene"), 64), From: clip(q.Get("from"), 10), To: clip(q.Get("to"), 10),
 	}
-	f := models.FollowerFilter{Query: form.Q, Channel: form.Channel, Status: form.Status, Tag: form.Tag, Scene: form.Scene}
+	f := follower.FollowerFilter{Query: form.Q, Channel: form.Channel, Status: form.Status, Tag: form.Tag, Scene: form.Scene}
 	errs := map[string]string{}
 	day := func(field, s string) time.Time {
 		if s == "" {
@@ -123,21 +125,21 @@ func (h *followerAdmin) list(c echo.Context) error {
 }
 
 func (h *followerAdmin) listPage(c echo.Context, status int, m *models.Member, a *models.Account, form templates.FollowerFilterForm,
-	filter models.FollowerFilter, errs map[string]string, page models.Page, bulk templates.FollowerBulkForm) error {
+	filter follower.FollowerFilter, errs map[string]string, page models.Page, bulk templates.FollowerBulkForm) error {
 	ctx := c.Request().Context()
-	rows, total, err := h.store.ListFollowers(ctx, m, a, filter, page)
+	rows, total, err := h.followers.ListFollowers(ctx, m, a, filter, page)
 	if err != nil {
 		return err
 	}
-	counts, err := h.store.FollowerCounts(ctx, m, a)
+	counts, err := h.followers.FollowerCounts(ctx, m, a)
 	if err != nil {
 		return err
 	}
-	facets, err := h.store.FollowerFacets(ctx, m, a)
+	facets, err := h.followers.FollowerFacets(ctx, m, a)
 	if err != nil {
 		return err
 	}
-	growth, err := h.store.GrowthDaily(ctx, m, a, growthDays)
+	growth, err := h.followers.GrowthDaily(ctx, m, a, growthDays)
 	if err != nil {
 		return err
 	}
@@ -189,11 +191,11 @@ func (h *followerAdmin) bulk(c echo.Context) error {
 	var err error
 	switch bulk.Action {
 	case "add_tag":
-		_, err = h.store.BulkTag(ctx, m, a, ids, []string{bulk.Tag}, nil)
+		_, err = h.followers.BulkTag(ctx, m, a, ids, []string{bulk.Tag}, nil)
 	case "remove_tag":
-		_, err = h.store.BulkTag(ctx, m, a, ids, nil, []string{bulk.Tag})
+		_, err = h.followers.BulkTag(ctx, m, a, ids, nil, []string{bulk.Tag})
 	case "block", "unblock":
-		_, err = h.store.SetBlocked(ctx, m, a, ids, bulk.Action == "block")
+		_, err = h.followers.SetBlocked(ctx, m, a, ids, bulk.Action == "block")
 	default:
 		v := &models.ValidationError{}
 		v.Add("action", "followers.err_action")
@@ -265,7 +267,7 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 	d := newCSVDownload(c.Response(), name)
 	header := []string{"address", "name", "channel", "status", "language", "tags", "scene", "source",
 		"followed_at", "confirmed_at", "unsubscribed_at"}
-	err := h.store.ExportFollowers(c.Request().Context(), m, a, filter, filterSummary(form), func(f *models.Follower) error {
+	err := h.followers.ExportFollowers(c.Request().Context(), m, a, filter, filterSummary(form), func(f *models.Follower) error {
 		if !d.started {
 			if err := d.begin(header); err != nil {
 				return err
@@ -283,7 +285,7 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 
 func (h *followerAdmin) detailPage(c echo.Context, status int, m *models.Member, a *models.Account, f *models.Follower,
 	tagsInput string, errs map[string]string) error {
-	events, err := h.store.FollowerEvents(c.Request().Context(), m, a, f.ID)
+	events, err := h.followers.FollowerEvents(c.Request().Context(), m, a, f.ID)
 	if err != nil {
 		return err
 	}
@@ -308,7 +310,7 @@ func (h *followerAdmin) setTags(c echo.Context) error {
 	}
 	input := c.FormValue("tags")
 	tags := strings.FieldsFunc(input, func(r rune) bool { return r == ',' || r == '，' || r == '\n' })
-	err = h.store.SetFollowerTags(c.Request().Context(), m, a, f.ID, tags)
+	err = h.followers.SetFollowerTags(c.Request().Context(), m, a, f.ID, tags)
 	if v, ok := models.AsValidation(err); ok {
 		return h.detailPage(c, http.StatusUnprocessableEntity, m, a, f, input, v.Fields)
 	}
@@ -324,7 +326,7 @@ func (h *followerAdmin) block(c echo.Context) error {
 		return err
 	}
 	blocked := c.FormValue("blocked") == "1"
-	if _, err := h.store.SetBlocked(c.Request().Context(), m, a, []int64{f.ID}, blocked); err != nil {
+	if _, err := h.followers.SetBlocked(c.Request().Context(), m, a, []int64{f.ID}, blocked); err != nil {
 		return err
 	}
 	flash := "flash.followers_unblock"
@@ -340,7 +342,7 @@ func (h *followerAdmin) exportJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.store.ExportFollower(c.Request().Context(), m, a, id)
+	d, err := h.followers.ExportFollower(c.Request().Context(), m, a, id)
 	if err != nil {
 		return err
 	}
@@ -369,7 +371,7 @@ func (h *followerAdmin) erase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.EraseFollower(c.Request().Context(), m, a, id); err != nil {
+	if err := h.followers.EraseFollower(c.Request().Context(), m, a, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Followers(m.Org.ID, a.Handle), "flash.follower_erased")

@@ -15,7 +15,7 @@ import (
 func followerRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	ctx := context.Background()
 	seed := func(addr string) int64 {
-		fl, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, addr, "Matrix", "en", []string{"line-1"}, 0, "")
+		fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, addr, "Matrix", "en", []string{"line-1"}, 0, "")
 		if err != nil {
 			t.Fatalf("seed follower %s: %v", addr, err)
 		}

@@ -74,7 +74,7 @@ func newFollowerWorld(t *testing.T, dbURL string) *followerWorld {
 		if c := codes[s.scene]; c != nil {
 			codeID, scene = c.ID, c.Scene
 		}
-		fl, err := a.Store.SeedFollower(ctx, f.Account.ID, s.channel, s.addr, s.name, "en", s.tags, codeID, scene)
+		fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, s.channel, s.addr, s.name, "en", s.tags, codeID, scene)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,12 +98,12 @@ func newFollowerWorld(t *testing.T, dbURL string) *followerWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl, err := a.Store.SeedFollower(ctx, w.buses.ID, "email", "alice@example.org", "Alice", "en", []string{"line-1"}, 0, "")
+	fl, err := a.Followers.SeedFollower(ctx, w.buses.ID, "email", "alice@example.org", "Alice", "en", []string{"line-1"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.busesAlice = fl.ID
-	fl, err = a.Store.SeedFollower(ctx, w.other.ID, "email", "outsider@example.org", "Olga", "en", []string{"line-1"}, 0, "")
+	fl, err = a.Followers.SeedFollower(ctx, w.other.ID, "email", "outsider@example.org", "Olga", "en", []string{"line-1"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func (w *followerWorld) client(t *testing.T, r models.Role) *apptest.Client {
 
 func (w *followerWorld) follower(t *testing.T, id int64) *models.Follower {
 	t.Helper()
-	f, err := w.a.Store.FollowerByID(context.Background(), id)
+	f, err := w.a.Followers.FollowerByID(context.Background(), id)
 	if err != nil {
 		t.Fatalf("follower %d: %v", id, err)
 	}

@@ -103,7 +103,7 @@ func TestFollowerPaginationKeepsFilters(t *testing.T) {
 		w := newFollowerWorld(t, dbURL)
 		ctx := context.Background()
 		for i := 0; i < 27; i++ {
-			fl, err := w.a.Store.SeedFollower(ctx, w.f.Account.ID, "email", fmt.Sprintf("many%02d@example.org", i), "", "en", []string{"many"}, 0, "")
+			fl, err := w.a.Followers.SeedFollower(ctx, w.f.Account.ID, "email", fmt.Sprintf("many%02d@example.org", i), "", "en", []string{"many"}, 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // Tests for followers' privacy requests.
@@ -43,7 +44,7 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 			!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("export: %s %v", res, res.Header)
 		}
-		var data models.FollowerData
+		var data follower.FollowerData
 		if err := json.Unmarshal([]byte(res.Body), &data); err != nil {
 			t.Fatalf("export is not JSON: %v\n%s", err, res.Body)
 		}
@@ -60,7 +61,7 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 			w.a.DB.Gorm.Model(&models.FollowEvent{}).Where("account_id = ? AND kind = 'follow'", w.f.Account.ID).Count(&c.follows)
 			w.a.DB.Gorm.Model(&models.FollowEvent{}).Where("account_id = ? AND kind = 'unfollow'", w.f.Account.ID).Count(&c.unfollows)
 			w.a.DB.Gorm.Model(&followcode.Scan{}).Where("code_id = ?", code.ID).Count(&c.scans)
-			days, err := w.a.Store.GrowthDaily(ctx, w.f.Member(models.RoleViewer), w.f.Account, 30)
+			days, err := w.a.Followers.GrowthDaily(ctx, w.f.Member(models.RoleViewer), w.f.Account, 30)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,14 +84,14 @@ func TestFollowerPrivacyRequests(t *testing.T) {
 		if res.Status != http.StatusOK || !strings.Contains(res.Body, "Erase alice@example.org?") || !strings.Contains(res.Body, `method="post"`) {
 			t.Fatalf("erase confirmation: %s", res)
 		}
-		if _, err := w.a.Store.FollowerByID(ctx, alice); err != nil {
+		if _, err := w.a.Followers.FollowerByID(ctx, alice); err != nil {
 			t.Fatalf("the confirmation page erased already: %v", err)
 		}
 		res = owner.Post(one+"/erase", nil)
 		if res.Status != http.StatusSeeOther || res.Location != w.base {
 			t.Fatalf("erase: %s", res)
 		}
-		if _, err := w.a.Store.FollowerByID(ctx, alice); err == nil {
+		if _, err := w.a.Followers.FollowerByID(ctx, alice); err == nil {
 			t.Fatal("the follower is still there")
 		}
 		var tags int64

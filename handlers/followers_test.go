@@ -148,7 +148,7 @@ func TestGrowthDaily(t *testing.T) {
 		ev(today.Add(-3*24*time.Hour+12*time.Hour), "unfollow")
 		ev(today.Add(-3*24*time.Hour+12*time.Hour+500*time.Millisecond), "follow")
 		ev(today.Add(time.Millisecond), "follow")
-		days, err := a.Store.GrowthDaily(context.Background(), f.Member(models.RoleViewer), f.Account, 7)
+		days, err := a.Followers.GrowthDaily(context.Background(), f.Member(models.RoleViewer), f.Account, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func TestGrowthDaily(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Fatalf("growth = %v; want %v", got, want)
 		}
-		if _, err := a.Store.GrowthDaily(context.Background(), &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, f.Account, 7); err == nil {
+		if _, err := a.Followers.GrowthDaily(context.Background(), &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, f.Account, 7); err == nil {
 			t.Fatal("another organization read the growth")
 		}
 	})

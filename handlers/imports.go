@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -16,7 +17,7 @@ import (
 
 // imports is the CSV import of an account's followers.
 type imports struct {
-	store *models.Store
+	followers *follower.Service
 }
 
 // importPageSize is how many rows of a preview one page shows.
@@ -25,7 +26,7 @@ const importPageSize = 100
 // registerImports adds its routes to the studio's account routes; the
 // handlers may use the studio's dependencies.
 func registerImports(acc accountRoutes, s *studio) {
-	h := &imports{store: s.store}
+	h := &imports{followers: s.followers}
 	// Importing writes followers, so even reading the previews (which show
 	// a whole uploaded list) needs the write permission.
 	write := need(models.PermWrite)
@@ -38,18 +39,18 @@ func registerImports(acc accountRoutes, s *studio) {
 }
 
 // load resolves :handle and :id to an import of the member's organization.
-func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *models.Import, error) {
+func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *follower.Import, error) {
 	m, a := member(c), studioAccount(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	imp, err := h.store.ImportByID(c.Request().Context(), m, a, id)
+	imp, err := h.followers.ImportByID(c.Request().Context(), m, a, id)
 	return m, a, imp, err
 }
 
 func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *models.Account, csvErr *followerimport.CSVError) error {
-	list, err := h.store.ListImports(c.Request().Context(), m, a, 20)
+	list, err := h.followers.ListImports(c.Request().Context(), m, a, 20)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (h *imports) upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.store.CreateImport(c.Request().Context(), m, a, fh.Filename, data)
+	p, err := h.followers.CreateImport(c.Request().Context(), m, a, fh.Filename, data)
 	if e, ok := followerimport.AsCSVError(err); ok {
 		return h.formPage(c, http.StatusUnprocessableEntity, m, a, e)
 	}
@@ -103,8 +104,8 @@ func (h *imports) upload(c echo.Context) error {
 	return redirect(c, paths.Import(m.Org.ID, a.Handle, p.Import.ID), "")
 }
 
-func (h *imports) page(c echo.Context, status int, m *models.Member, a *models.Account, imp *models.Import, closed bool) error {
-	p, err := h.store.PreviewImport(c.Request().Context(), m, a, imp)
+func (h *imports) page(c echo.Context, status int, m *models.Member, a *models.Account, imp *follower.Import, closed bool) error {
+	p, err := h.followers.PreviewImport(c.Request().Context(), m, a, imp)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func (h *imports) show(c echo.Context) error {
 // closed shows the import as it is now, with a note that the request came
 // after it was applied or cancelled.
 func (h *imports) closed(c echo.Context, m *models.Member, a *models.Account, id int64) error {
-	imp, err := h.store.ImportByID(c.Request().Context(), m, a, id)
+	imp, err := h.followers.ImportByID(c.Request().Context(), m, a, id)
 	if err != nil {
 		return err
 	}
@@ -152,8 +153,8 @@ func (h *imports) apply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.store.ApplyImport(c.Request().Context(), m, a, imp)
-	if errors.Is(err, models.ErrImportClosed) {
+	_, err = h.followers.ApplyImport(c.Request().Context(), m, a, imp)
+	if errors.Is(err, follower.ErrImportClosed) {
 		return h.closed(c, m, a, imp.ID)
 	}
 	if err != nil {
@@ -167,8 +168,8 @@ func (h *imports) cancel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.CancelImport(c.Request().Context(), m, a, imp)
-	if errors.Is(err, models.ErrImportClosed) {
+	err = h.followers.CancelImport(c.Request().Context(), m, a, imp)
+	if errors.Is(err, follower.ErrImportClosed) {
 		return h.closed(c, m, a, imp.ID)
 	}
 	if err != nil {

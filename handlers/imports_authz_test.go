@@ -9,6 +9,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // importRoutes are the authorization matrix rows of this area's studio routes; it
@@ -17,8 +18,8 @@ func importRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	t.Helper()
 	ctx := context.Background()
 	staff := f.Member(models.RoleOwner)
-	create := func() *models.Import {
-		p, err := a.Store.CreateImport(ctx, staff, f.Account, "donors.csv",
+	create := func() *follower.Import {
+		p, err := a.Followers.CreateImport(ctx, staff, f.Account, "donors.csv",
 			[]byte("address,name,language,tags,consent\nauthz@example.org,Authz,en,donor,2024-01-01\n"))
 		if err != nil {
 			t.Fatalf("create import: %v", err)
@@ -26,10 +27,10 @@ func importRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		return p.Import
 	}
 	pending, applied, cancelled := create(), create(), create()
-	if _, err := a.Store.ApplyImport(ctx, staff, f.Account, applied); err != nil {
+	if _, err := a.Followers.ApplyImport(ctx, staff, f.Account, applied); err != nil {
 		t.Fatalf("apply import: %v", err)
 	}
-	if err := a.Store.CancelImport(ctx, staff, f.Account, cancelled); err != nil {
+	if err := a.Followers.CancelImport(ctx, staff, f.Account, cancelled); err != nil {
 		t.Fatalf("cancel import: %v", err)
 	}
 	base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/imports", f.Org.ID)

@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 const csvHeader = "address,name,language,tags,consent\n"
@@ -107,11 +108,11 @@ func TestImportFlow(t *testing.T) {
 		ctx := context.Background()
 		c := a.Client(t)
 		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
-		gone, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "gone@example.org", "Gone", "en", nil, 0, "")
+		gone, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "gone@example.org", "Gone", "en", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Store.Unsubscribe(ctx, gone.ID); err != nil {
+		if _, err := a.Followers.Unsubscribe(ctx, gone.ID); err != nil {
 			t.Fatal(err)
 		}
 
@@ -212,7 +213,7 @@ func TestImportOtherOrganization(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		p, err := a.Store.CreateImport(ctx, f.Member(models.RoleOwner), f.Account, "donors.csv", []byte(csvHeader+"ann@example.org,Ann,en,,2024-01-01\n"))
+		p, err := a.Followers.CreateImport(ctx, f.Member(models.RoleOwner), f.Account, "donors.csv", []byte(csvHeader+"ann@example.org,Ann,en,,2024-01-01\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +243,7 @@ func TestImportOtherOrganization(t *testing.T) {
 				t.Fatalf("POST %s: %s", path, res)
 			}
 		}
-		if n := countRows(t, a, "imports", "status = ?", models.ImportPending); n != 1 {
+		if n := countRows(t, a, "imports", "status = ?", follower.ImportPending); n != 1 {
 			t.Fatal("another organization changed the import")
 		}
 	})

@@ -52,7 +52,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 			if i == 2 {
 				lang = "zh"
 			}
-			if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, fmt.Sprintf("f%d@example.org", i), "", lang, nil, 0, ""); err != nil {
+			if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, fmt.Sprintf("f%d@example.org", i), "", lang, nil, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -201,7 +201,7 @@ func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
 		// Webhook followers of an account without a webhook: every
 		// delivery fails with a reason staff can act on.
 		for i := range 30 {
-			if _, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, fmt.Sprintf("+1555%04d", i), "", "en", nil, 0, ""); err != nil {
+			if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, fmt.Sprintf("+1555%04d", i), "", "en", nil, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

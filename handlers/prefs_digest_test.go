@@ -16,7 +16,7 @@ func TestDigestChoice(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		fol, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "dee@example.org", "", "en", nil, 0, "")
+		fol, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "dee@example.org", "", "en", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,13 +40,13 @@ func TestDigestChoice(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("digest %s: %s", tt.digest, r)
 			}
-			got, _ := a.Store.FollowerByID(ctx, fol.ID)
+			got, _ := a.Followers.FollowerByID(ctx, fol.ID)
 			if got.Digest != tt.want {
 				t.Fatalf("after %s: digest %q, want %q", tt.digest, got.Digest, tt.want)
 			}
 		}
 		// Followers on other channels are not offered digests.
-		hook, _ := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, "+100", "", "en", nil, 0, "")
+		hook, _ := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, "+100", "", "en", nil, 0, "")
 		if page := c.Get(path(a.Links.Preferences(hook.ID))); strings.Contains(page.Body, `name="digest"`) {
 			t.Fatal("a webhook follower was offered a digest")
 		}

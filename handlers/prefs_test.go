@@ -9,6 +9,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 func path(u string) string { return strings.TrimPrefix(u, "http://plaza.test") }
@@ -27,15 +28,15 @@ func TestPreferences(t *testing.T) {
 		if f.Account.Topics != "district-north,line-12,line-7" {
 			t.Fatalf("topics stored as %q", f.Account.Topics)
 		}
-		fol, err := a.Store.RequestFollow(ctx, models.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail,
+		fol, err := a.Followers.RequestFollow(ctx, follower.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail,
 			Address: "pat@example.org", Topics: []string{"line-12", "not-offered"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Store.ConfirmFollow(ctx, fol.ID); err != nil {
+		if _, err := a.Followers.ConfirmFollow(ctx, fol.ID); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := a.Store.FollowerByID(ctx, fol.ID)
+		got, _ := a.Followers.FollowerByID(ctx, fol.ID)
 		if strings.Join(got.Tags, ",") != "line-12" {
 			t.Fatalf("tags after follow = %v; only offered topics may be chosen", got.Tags)
 		}
@@ -52,7 +53,7 @@ func TestPreferences(t *testing.T) {
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("save preferences: %s", res)
 		}
-		got, _ = a.Store.FollowerByID(ctx, fol.ID)
+		got, _ = a.Followers.FollowerByID(ctx, fol.ID)
 		if got.Language != "zh" || strings.Join(got.Tags, ",") != "district-north,donor,line-7" {
 			t.Fatalf("after saving: language %q tags %v", got.Language, got.Tags)
 		}
@@ -67,7 +68,7 @@ func TestPreferences(t *testing.T) {
 		if res := c.Get(unsub); res.Status != http.StatusOK || !strings.Contains(res.Body, "Yes, stop all messages") {
 			t.Fatalf("unsubscribe page: %s", res)
 		}
-		got, _ = a.Store.FollowerByID(ctx, fol.ID)
+		got, _ = a.Followers.FollowerByID(ctx, fol.ID)
 		if got.Status != models.StatusActive {
 			t.Fatal("opening the unsubscribe page must not unsubscribe (mail scanners open links)")
 		}
@@ -102,7 +103,7 @@ func TestFollowRequestRules(t *testing.T) {
 		}
 		var fol models.Follower
 		a.DB.Gorm.Where("address = ?", "sam@example.org").First(&fol)
-		if _, err := a.Store.ConfirmFollow(ctx, fol.ID); err != nil {
+		if _, err := a.Followers.ConfirmFollow(ctx, fol.ID); err != nil {
 			t.Fatal(err)
 		}
 		before := jobs()
@@ -114,7 +115,7 @@ func TestFollowRequestRules(t *testing.T) {
 		}
 
 		// Someone who unsubscribed can follow again, with a new confirmation.
-		if _, err := a.Store.Unsubscribe(ctx, fol.ID); err != nil {
+		if _, err := a.Followers.Unsubscribe(ctx, fol.ID); err != nil {
 			t.Fatal(err)
 		}
 		follow("sam@example.org")

@@ -37,7 +37,7 @@ type exposure struct {
 func exposureRows(t testing.TB, a *apptest.App, f *apptest.Fixtures) []exposure {
 	ctx := context.Background()
 	owner := f.Member(models.RoleOwner)
-	fl, err := a.Store.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "exposed.follower@example.org", "Matrix Person", "en", nil, 0, "")
+	fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "exposed.follower@example.org", "Matrix Person", "en", nil, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // privacyWorld is an account with two people who left traces beyond the
@@ -39,10 +40,10 @@ func newPrivacyWorld(t *testing.T, dbURL string) *privacyWorld {
 	s, acc := w.a.Store, w.f.Account
 	w.base = fmt.Sprintf("/studio/orgs/%d/accounts/metro", w.f.Org.ID)
 	var err error
-	if w.li, err = s.SeedFollower(ctx, acc.ID, models.ChannelWebhook, "+15550123", "Li Wei", "en", nil, 0, ""); err != nil {
+	if w.li, err = w.a.Followers.SeedFollower(ctx, acc.ID, models.ChannelWebhook, "+15550123", "Li Wei", "en", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	if w.mei, err = s.SeedFollower(ctx, acc.ID, models.ChannelEmail, "mei@example.org", "Mei", "zh", nil, 0, ""); err != nil {
+	if w.mei, err = w.a.Followers.SeedFollower(ctx, acc.ID, models.ChannelEmail, "mei@example.org", "Mei", "zh", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	in := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWebhook, Address: w.li.Address, FollowerID: &w.li.ID,
@@ -114,7 +115,7 @@ func TestFollowerDataExportIncludesChatsAndAnswers(t *testing.T) {
 			if res.Status != http.StatusOK {
 				t.Fatalf("export %s: %s", tt.f.Address, res)
 			}
-			var d models.FollowerData
+			var d follower.FollowerData
 			if err := json.Unmarshal([]byte(res.Body), &d); err != nil {
 				t.Fatal(err)
 			}

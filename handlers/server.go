@@ -29,6 +29,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -80,6 +81,9 @@ type Deps struct {
 	// Accounts creates, edits and loads official accounts and lists the
 	// public directory.
 	Accounts *account.Service
+	// Followers is the followers' domain: the follow page, the studio's
+	// follower list and imports, the API's followers.
+	Followers *follower.Service
 	// Broadcasts watches, retries and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
@@ -129,14 +133,14 @@ func New(d Deps) *echo.Echo {
 	registerPublic(e, &public{store: d.Store, notices: d.Notices, accounts: d.Accounts, files: d.Media})
 	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices, accounts: d.Accounts})
 	registerPublicProjects(e, &publicProjects{store: d.Store, accounts: d.Accounts, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, router: d.Router, log: d.Logger})
 	}
-	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, codes: d.FollowCodes, links: d.Links})
+	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, followers: d.Followers, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{orgs: d.Orgs, baseURL: d.Config.BaseURL})
 	return e
 }

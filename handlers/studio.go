@@ -18,6 +18,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -36,6 +37,7 @@ type studio struct {
 	chats      *chat.Service
 	orgs       *org.Service
 	accounts   *account.Service
+	followers  *follower.Service
 	broadcasts *broadcast.Service
 	baseURL    string
 	links      *mailer.Links

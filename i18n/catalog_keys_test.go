@@ -16,6 +16,7 @@ import (
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
 	"github.com/plazahq/plaza/models/notice"
 )
@@ -416,7 +417,7 @@ func keyPrefixes() map[string][]string {
 		"import.done.":         outcomes,
 		"import.outcome.":      outcomes,
 		"import.show.":         outcomes,
-		"import.status.":       {models.ImportPending, models.ImportApplied, models.ImportCancelled},
+		"import.status.":       {follower.ImportPending, follower.ImportApplied, follower.ImportCancelled},
 		"inbox.status_":        {models.ConversationOpen, "mine", models.ConversationClosed, "all"},
 		"notices.end_explain_": {models.EndCancel, models.EndAllClear},
 		"notices.end_h_":       {models.EndCancel, models.EndAllClear},

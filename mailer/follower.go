@@ -12,15 +12,18 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // FollowerMailWorker sends the confirmation and welcome messages of the
 // follow path.
 type FollowerMailWorker struct {
 	river.WorkerDefaults[jobs.FollowerMail]
-	Store  *models.Store
-	Sender Sender
-	Links  *Links
+	Store *models.Store
+	// Followers loads the follower and marks a refused address bounced.
+	Followers *follower.Service
+	Sender    Sender
+	Links     *Links
 	// From is the sender address; the account's name is put in front.
 	From string
 }
@@ -29,7 +32,7 @@ type FollowerMailWorker struct {
 // longer calls for the message (confirmed twice, unsubscribed before the
 // welcome went out), gets nothing.
 func (w *FollowerMailWorker) Work(ctx context.Context, job *river.Job[jobs.FollowerMail]) error {
-	f, err := w.Store.FollowerByID(ctx, job.Args.FollowerID)
+	f, err := w.Followers.FollowerByID(ctx, job.Args.FollowerID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
@@ -61,7 +64,7 @@ func (w *FollowerMailWorker) Work(ctx context.Context, job *river.Job[jobs.Follo
 		// The address does not exist: stop writing to it, so the sender's
 		// reputation (and everyone else's mail) does not suffer.
 		if perm.Recipient {
-			if berr := w.Store.MarkBounced(ctx, f.ID); berr != nil {
+			if berr := w.Followers.MarkBounced(ctx, f.ID); berr != nil {
 				return berr
 			}
 		}

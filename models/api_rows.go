@@ -2,9 +2,10 @@ package models
 
 import "context"
 
-// The API names projects and followers (and notices, see models/notice)
-// by id alone, without the account in the path. These load such a row
-// with its account when an account of the member's organization owns it. A row of another
+// The API names projects by id alone, without the account in the path
+// (notices and followers too: models/notice's APINotice, models/follower's
+// APIFollower). These load such a row with its account when an account of
+// the member's organization owns it. A row of another
 // organization is ErrNotFound, as a missing one is, so the API does not
 // reveal what other organizations hold; any other failure (a database
 // that does not answer) comes back as it is, so that the caller answers
@@ -19,20 +20,6 @@ func (s *Store) APIProject(ctx context.Context, m *Member, id int64) (*Account, 
 		return nil, nil, err
 	}
 	return a, &p, nil
-}
-
-// APIFollower loads a follower of the member's organization with its tags,
-// and its account.
-func (s *Store) APIFollower(ctx context.Context, m *Member, id int64) (*Account, *Follower, error) {
-	var f Follower
-	a, err := s.orgRow(ctx, m, id, &f, "follower", func() int64 { return f.AccountID })
-	if err != nil {
-		return nil, nil, err
-	}
-	if f.Tags, err = s.tagsOf(ctx, f.ID); err != nil {
-		return nil, nil, err
-	}
-	return a, &f, nil
 }
 
 // orgRow loads the row id of dst's table into dst when its account_id is

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -80,20 +79,3 @@ const (
 	DigestDaily     = "daily"
 	DigestWeekly    = "weekly"
 )
-
-// SetDigest sets how an e-mail follower takes ordinary notices. The first
-// digest goes out one period after the choice.
-func (s *Store) SetDigest(ctx context.Context, followerID int64, digest string) error {
-	if digest != DigestImmediate && digest != DigestDaily && digest != DigestWeekly {
-		return FieldError("digest", "err.choose_one")
-	}
-	res := s.conn(ctx).Exec(`UPDATE followers SET digest = ?, digest_sent_at = COALESCE(digest_sent_at, ?), updated_at = ?
-		WHERE id = ? AND channel = 'email'`, digest, s.Now(), s.Now(), followerID)
-	if res.Error != nil {
-		return fmt.Errorf("set digest: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return FieldError("digest", "followers.err_digest_email_only")
-	}
-	return nil
-}

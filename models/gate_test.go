@@ -32,34 +32,11 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 			_, err := s.ModerateFeedback(ctx, m, a, 1, []int64{1}, models.FeedbackSpam)
 			return err
 		}},
-		{"ListImports", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			_, err := s.ListImports(ctx, m, a, 10)
-			return err
-		}},
-		{"ListFollowers", models.PermView, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.ListFollowers(ctx, m, a, models.FollowerFilter{}, models.Page{})
-			return err
-		}},
-		{"BulkTag", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
-			_, err := s.BulkTag(ctx, m, a, []int64{1}, []string{"x"}, nil)
-			return err
-		}},
-		{"SetBlocked", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
-			_, err := s.SetBlocked(ctx, m, a, []int64{1}, true)
-			return err
-		}},
-		{"EraseFollower", models.PermPrivacy, func(ctx context.Context, m *models.Member) error {
-			return s.EraseFollower(ctx, m, a, 1)
-		}},
 		{"SetChannel", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SetChannel(ctx, m, a, models.ChannelEmail, false)
 		}},
 		{"SaveWebhook", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SaveWebhook(ctx, m, a, models.WebhookInput{})
-		}},
-		{"APIAddFollower", models.PermManageFollowers, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.APIAddFollower(ctx, m, a, models.ChannelEmail, "gate@example.org", "", "en", nil)
-			return err
 		}},
 	}
 }

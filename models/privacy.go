@@ -129,8 +129,9 @@ type AnswerData struct {
 	FromChannel string              `json:"channel"`
 }
 
-// followerChats reads f's chat messages with the account, oldest first.
-func (s *Store) followerChats(ctx context.Context, f *Follower) ([]ChatMessageData, error) {
+// FollowerChats reads f's chat messages with the account, oldest first,
+// for the follower's data export (models/follower's Traces).
+func (s *Store) FollowerChats(ctx context.Context, f *Follower) ([]ChatMessageData, error) {
 	var rows []ChatMessage
 	if err := s.chatOf(ctx, "chat_messages", f).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("chat messages of follower %d: %w", f.ID, err)
@@ -142,9 +143,10 @@ func (s *Store) followerChats(ctx context.Context, f *Follower) ([]ChatMessageDa
 	return out, nil
 }
 
-// followerAnswers reads f's answers to the account's projects, with each
-// extra question's label.
-func (s *Store) followerAnswers(ctx context.Context, f *Follower) ([]AnswerData, error) {
+// FollowerAnswers reads f's answers to the account's projects, with each
+// extra question's label, for the follower's data export (models/follower's
+// Traces).
+func (s *Store) FollowerAnswers(ctx context.Context, f *Follower) ([]AnswerData, error) {
 	var rows []Feedback
 	if err := s.answersOf(ctx, f).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("answers of follower %d: %w", f.ID, err)
@@ -171,6 +173,15 @@ func (s *Store) followerAnswers(ctx context.Context, f *Follower) ([]AnswerData,
 			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Revisions: r.Revisions, FromChannel: r.Channel})
 	}
 	return out, nil
+}
+
+// EraseTraces is eraseTraces inside tx, the transaction of
+// models/follower's EraseFollower that deletes the follower, so their
+// traces go with them (models/follower's Traces).
+func (s *Store) EraseTraces(ctx context.Context, tx Core, f *Follower) (messages, answers int64, err error) {
+	c := *s
+	c.Core = tx
+	return c.eraseTraces(ctx, f)
 }
 
 // eraseTraces deletes f's chats with the account (messages, the inbox

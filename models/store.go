@@ -30,9 +30,6 @@ type Store struct {
 	// files deletes a project's files with it; package media provides
 	// it (see ProjectFiles).
 	files ProjectFiles
-	// codes names the scenes of follow codes; package followcode provides
-	// it (see FollowCodes).
-	codes FollowCodes
 	// sessions ends chat conversations in progress; package chat
 	// provides it (see ChatSessions).
 	sessions ChatSessions

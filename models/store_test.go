@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // TestConcurrentWritersOfEveryKind: the writers Plaza has, all at once
@@ -38,7 +39,7 @@ func TestConcurrentWritersOfEveryKind(t *testing.T) {
 		}
 		for i := range rounds {
 			wg.Go(func() {
-				_, err := s.RequestFollow(ctx, models.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail,
+				_, err := a.Followers.RequestFollow(ctx, follower.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail,
 					Address: fmt.Sprintf("writer%d@example.org", i)})
 				report("follow request (transaction with a River insert)", i, err)
 			})

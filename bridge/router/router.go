@@ -16,13 +16,16 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // Router handles inbound chat messages for every channel.
 type Router struct {
-	store   *models.Store
-	chats   Chats
-	baseURL string
+	store *models.Store
+	chats Chats
+	// followers ends a follow on "stop", in the turn's transaction.
+	followers *follower.Service
+	baseURL   string
 }
 
 // Chats is what the router needs of the chat domain (models/chat): the
@@ -40,8 +43,8 @@ type Chats interface {
 }
 
 // New builds a router; baseURL makes the links it sends.
-func New(store *models.Store, chats Chats, baseURL string) *Router {
-	return &Router{store: store, chats: chats, baseURL: strings.TrimRight(baseURL, "/")}
+func New(store *models.Store, chats Chats, followers *follower.Service, baseURL string) *Router {
+	return &Router{store: store, chats: chats, followers: followers, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 // sessionTTL is how long a guided conversation waits for the next
@@ -307,7 +310,7 @@ func (t *turn) stop(ctx context.Context) error {
 	if t.follower == nil {
 		return nil
 	}
-	f, err := t.store.Unsubscribe(ctx, t.follower.ID)
+	f, err := t.r.followers.InTx(t.store.Core).Unsubscribe(ctx, t.follower.ID)
 	if err != nil {
 		return fmt.Errorf("unsubscribe from chat: %w", err)
 	}

@@ -128,7 +128,7 @@ func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
 		t.Fatal(err)
 	}
 	rcv.secret = []byte(w.Secret)
-	if n, err := a.Store.GenerateFollowers(ctx, fx.Account.ID, models.ChannelWebhook, "+1-555-", followers); err != nil || n != int64(followers) {
+	if n, err := a.Followers.GenerateFollowers(ctx, fx.Account.ID, models.ChannelWebhook, "+1-555-", followers); err != nil || n != int64(followers) {
 		t.Fatalf("generate followers: %d, %v", n, err)
 	}
 	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Everyone", BodyEn: "Everyone must get this."}

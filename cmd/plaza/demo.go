@@ -41,7 +41,9 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	res, err := demo.Seed(ctx, store.WithSealer(box), org.New(store.Core), accounts, followcode.New(store.Core), app.NewNotices(store, inserter), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	store = store.WithSealer(box)
+	codes := followcode.New(store.Core)
+	res, err := demo.Seed(ctx, store, org.New(store.Core), accounts, codes, app.NewNotices(store, inserter), app.NewFollowers(store, inserter, codes, org.New(store.Core)), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}

@@ -105,6 +105,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		r := newBroadcastRun(t, dbURL, followers)
 		ctx := context.Background()
 		s := r.a.Store
+		fol := r.a.Followers
 		var fx models.User
 		s.DB().Where("email = ?", "owner@metro.test").First(&fx)
 		var acc models.Account
@@ -161,7 +162,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		chats := chat.New(s.Core, account.New(s.Core, s), s, org.New(s.Core))
 		for i := range wxFollowers {
 			id := fmt.Sprintf("oMulti%03d", i)
-			if _, err := s.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, 0, ""); err != nil {
+			if _, err := fol.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			msg := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWeChat, Address: id, Direction: "in", Body: "Hello", CreatedAt: time.Now()}

@@ -7,13 +7,12 @@
 //
 //   - It owns the tables follow_codes and scans; no other package's code
 //     names them (owner_test.go checks that). The follows credited to a
-//     code are the followers domain's follow_events, which it only reads
-//     (counting by code_id) until that domain moves too.
-//   - Package models cannot import this one, yet the follower filters
-//     list the scenes of an account's codes and a follower's history
-//     shows the scene it came through: models declares FollowCodes,
-//     which Service implements (Scenes, ScenesOf), and app hands the
-//     service to the store with Store.WithFollowCodes.
+//     code are the followers domain's follow_events (models/follower),
+//     which it only reads, counting by code_id.
+//   - The follower filters list the scenes of an account's codes and a
+//     follower's history shows the scene it came through: models/follower
+//     declares FollowCodes, which Service implements (Scenes, ScenesOf),
+//     and app hands this service to follower.New.
 //   - One service type, built in app (followcode.New(store.Core)) and
 //     handed to handlers through handlers.Deps.FollowCodes and to the
 //     demo data.

@@ -1,4 +1,4 @@
-package models
+package follower
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followerimport"
 )
 
@@ -23,12 +24,12 @@ import (
 // are looked up, so time and memory follow the file, not the account: ten
 // rows against a million followers read at most ten followers. The tags
 // come in the same statements.
-func (s *Store) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*followerimport.Follower, error) {
+func (s *Service) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*followerimport.Follower, error) {
 	out := map[string]*followerimport.Follower{}
 	if len(addrs) == 0 {
 		return out, nil
 	}
-	if s.dialect == database.Postgres {
+	if s.core.Dialect() == database.Postgres {
 		// One statement with the addresses as an array, sent as an
 		// unnamed statement (pgx.QueryExecModeExec) so that PostgreSQL
 		// plans it for these addresses each time. A cached generic plan
@@ -41,14 +42,14 @@ func (s *Store) existingFollowers(ctx context.Context, accountID int64, addrs []
 		err := s.readExisting(ctx, out, `SELECT f.id, f.address, f.name, f.language, f.status, t.tag
 			FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
 			WHERE f.account_id = $1 AND f.channel = $2 AND f.address = ANY($3::text[])`,
-			pgx.QueryExecModeExec, accountID, ChannelEmail, addrs)
+			pgx.QueryExecModeExec, accountID, models.ChannelEmail, addrs)
 		if err != nil {
 			return nil, err
 		}
 	} else {
 		head := `SELECT f.id, f.address, f.name, f.language, f.status, t.tag
 			FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
-			WHERE f.account_id = ` + strconv.FormatInt(accountID, 10) + ` AND f.channel = '` + ChannelEmail + `' AND f.address IN (?`
+			WHERE f.account_id = ` + strconv.FormatInt(accountID, 10) + ` AND f.channel = '` + models.ChannelEmail + `' AND f.address IN (?`
 		args := make([]any, 0, min(len(addrs), sqliteLookupBatch))
 		for start := 0; start < len(addrs); start += sqliteLookupBatch {
 			batch := addrs[start:min(start+sqliteLookupBatch, len(addrs))]
@@ -75,8 +76,8 @@ const sqliteLookupBatch = 500
 // readExisting adds the followers and tags a query of existingFollowers
 // returns to out. It runs the SQL as written, so that gorm does not expand
 // the PostgreSQL array into a list.
-func (s *Store) readExisting(ctx context.Context, out map[string]*followerimport.Follower, query string, args ...any) error {
-	rows, err := s.db.Statement.ConnPool.QueryContext(ctx, query, args...)
+func (s *Service) readExisting(ctx context.Context, out map[string]*followerimport.Follower, query string, args ...any) error {
+	rows, err := s.core.Conn(ctx).Statement.ConnPool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("load followers: %w", err)
 	}
@@ -123,7 +124,7 @@ type imported struct {
 // only updated while active or pending, so someone who unsubscribed since
 // the rows were classified is never touched; counts is corrected for rows
 // that turned out otherwise than planned.
-func (s *Store) writeImport(ctx context.Context, accountID int64, results []followerimport.Result, now time.Time, counts *followerimport.Counts) error {
+func (s *Service) writeImport(ctx context.Context, accountID int64, results []followerimport.Result, now time.Time, counts *followerimport.Counts) error {
 	var todo []*followerimport.Result
 	for i := range results {
 		if o := results[i].Outcome; o == followerimport.OutcomeNew || o == followerimport.OutcomeUpdate {
@@ -131,7 +132,7 @@ func (s *Store) writeImport(ctx context.Context, accountID int64, results []foll
 		}
 	}
 	size := sqliteImportBatch
-	if s.dialect == database.Postgres {
+	if s.core.Dialect() == database.Postgres {
 		size = postgresImportBatch
 	}
 	for start := 0; start < len(todo); start += size {
@@ -142,12 +143,12 @@ func (s *Store) writeImport(ctx context.Context, accountID int64, results []foll
 	return nil
 }
 
-func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time, counts *followerimport.Counts) error {
+func (s *Service) writeBatch(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time, counts *followerimport.Counts) error {
 	var (
 		written []imported
 		err     error
 	)
-	if s.dialect == database.Postgres {
+	if s.core.Dialect() == database.Postgres {
 		written, err = s.upsertPostgres(ctx, accountID, batch, now)
 	} else {
 		written, err = s.upsertSQLite(ctx, accountID, batch, now)
@@ -169,7 +170,7 @@ func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*follow
 			continue
 		}
 		delete(byAddr, w.address)
-		if s.dialect != database.Postgres {
+		if s.core.Dialect() != database.Postgres {
 			// A SQLite transaction holds the write lock from its start, so
 			// nothing changed since the rows were classified.
 			w.inserted = r.Outcome == followerimport.OutcomeNew
@@ -199,7 +200,7 @@ func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*follow
 	for _, r := range byAddr {
 		counts.Move(r.Outcome, followerimport.OutcomeRejected)
 	}
-	if s.dialect == database.Postgres {
+	if s.core.Dialect() == database.Postgres {
 		err = s.tagsAndEventsPostgres(ctx, accountID, updated, newTags, oldTags, inserted, now)
 	} else {
 		err = s.tagsAndEventsSQLite(ctx, accountID, updated, newTags, oldTags, inserted, now)
@@ -213,13 +214,13 @@ func (s *Store) writeBatch(ctx context.Context, accountID int64, batch []*follow
 // exec and query run plain SQL on the store's connection or transaction,
 // bypassing gorm's rewriting of arguments (it would expand the
 // PostgreSQL arrays into lists).
-func (s *Store) exec(ctx context.Context, query string, args ...any) error {
-	_, err := s.db.Statement.ConnPool.ExecContext(ctx, query, args...)
+func (s *Service) exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.core.Conn(ctx).Statement.ConnPool.ExecContext(ctx, query, args...)
 	return err
 }
 
-func (s *Store) readImported(ctx context.Context, query string, withInserted bool, args ...any) ([]imported, error) {
-	rows, err := s.db.Statement.ConnPool.QueryContext(ctx, query, args...)
+func (s *Service) readImported(ctx context.Context, query string, withInserted bool, args ...any) ([]imported, error) {
+	rows, err := s.core.Conn(ctx).Statement.ConnPool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +245,7 @@ func (s *Store) readImported(ctx context.Context, query string, withInserted boo
 // file's name and language only while active or pending.
 const upsertWhere = ` ON CONFLICT (account_id, channel, address) DO UPDATE
 	SET name = excluded.name, language = excluded.language, updated_at = excluded.updated_at
-	WHERE followers.status IN ('` + StatusActive + `', '` + StatusPending + `')
+	WHERE followers.status IN ('` + models.StatusActive + `', '` + models.StatusPending + `')
 	RETURNING id, address`
 
 // postgresImportBatch rows go to PostgreSQL as a handful of arrays, so the
@@ -252,7 +253,7 @@ const upsertWhere = ` ON CONFLICT (account_id, channel, address) DO UPDATE
 // 65,535 bind parameter limit.
 const postgresImportBatch = 5000
 
-func (s *Store) upsertPostgres(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
+func (s *Service) upsertPostgres(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
 	addrs, names, langs := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
 	consents := make([]time.Time, len(batch))
 	for i, r := range batch {
@@ -261,12 +262,12 @@ func (s *Store) upsertPostgres(ctx context.Context, accountID int64, batch []*fo
 	// xmax is 0 for a row this statement inserted rather than updated.
 	return s.readImported(ctx, `INSERT INTO followers
 		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at)
-		SELECT $1, '`+ChannelEmail+`', u.address, u.name, u.language, '`+StatusActive+`', 'import', u.consent_at, $2, $2
+		SELECT $1, '`+models.ChannelEmail+`', u.address, u.name, u.language, '`+models.StatusActive+`', 'import', u.consent_at, $2, $2
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u (address, name, language, consent_at)`+
 		upsertWhere+`, xmax = 0`, true, accountID, now, addrs, names, langs, consents)
 }
 
-func (s *Store) tagsAndEventsPostgres(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
+func (s *Service) tagsAndEventsPostgres(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
 	if len(updated) > 0 {
 		if err := s.exec(ctx, `DELETE FROM follower_tags WHERE follower_id = ANY($1::bigint[])`, updated); err != nil {
 			return err
@@ -286,7 +287,7 @@ func (s *Store) tagsAndEventsPostgres(ctx context.Context, accountID int64, upda
 	}
 	if len(inserted) > 0 {
 		return s.exec(ctx, `INSERT INTO follow_events (account_id, channel, kind, follower_id, created_at)
-			SELECT $1, '`+ChannelEmail+`', 'follow', unnest($2::bigint[]), $3`, accountID, inserted, now)
+			SELECT $1, '`+models.ChannelEmail+`', 'follow', unnest($2::bigint[]), $3`, accountID, inserted, now)
 	}
 	return nil
 }
@@ -298,12 +299,12 @@ func (s *Store) tagsAndEventsPostgres(ctx context.Context, accountID int64, upda
 // statements as numbers.
 const sqliteImportBatch = 100
 
-func (s *Store) upsertSQLite(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
+func (s *Service) upsertSQLite(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO followers
 		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at) VALUES `)
 	args := make([]any, 0, len(batch)*6)
-	row := "(" + strconv.FormatInt(accountID, 10) + ", '" + ChannelEmail + "', ?, ?, ?, '" + StatusActive + "', 'import', ?, ?, ?)"
+	row := "(" + strconv.FormatInt(accountID, 10) + ", '" + models.ChannelEmail + "', ?, ?, ?, '" + models.StatusActive + "', 'import', ?, ?, ?)"
 	for i, r := range batch {
 		if i > 0 {
 			sb.WriteByte(',')
@@ -315,7 +316,7 @@ func (s *Store) upsertSQLite(ctx context.Context, accountID int64, batch []*foll
 	return s.readImported(ctx, sb.String(), false, args...)
 }
 
-func (s *Store) tagsAndEventsSQLite(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
+func (s *Service) tagsAndEventsSQLite(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
 	if len(updated) > 0 {
 		if err := s.exec(ctx, "DELETE FROM follower_tags WHERE follower_id IN ("+joinIDs(updated)+")"); err != nil {
 			return err
@@ -351,7 +352,7 @@ func (s *Store) tagsAndEventsSQLite(ctx context.Context, accountID int64, update
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		fmt.Fprintf(&sb, "(%d, '%s', 'follow', %d, ?)", accountID, ChannelEmail, id)
+		fmt.Fprintf(&sb, "(%d, '%s', 'follow', %d, ?)", accountID, models.ChannelEmail, id)
 		args[i] = now
 	}
 	return s.exec(ctx, sb.String(), args...)

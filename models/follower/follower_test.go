@@ -1,4 +1,4 @@
-package models_test
+package follower_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // TestFollowRaces: concurrent requests and confirmations of one follower
@@ -16,12 +17,12 @@ func TestFollowRaces(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		req := models.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: "twice@example.org"}
+		req := follower.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: "twice@example.org"}
 		var wg sync.WaitGroup
 		errs := make(chan error, 10)
 		for range 5 {
 			wg.Go(func() {
-				_, err := a.Store.RequestFollow(ctx, req)
+				_, err := a.Followers.RequestFollow(ctx, req)
 				errs <- err
 			})
 		}
@@ -45,7 +46,7 @@ func TestFollowRaces(t *testing.T) {
 		}
 		before := mailJobs()
 		for range 5 {
-			wg.Go(func() { _, _ = a.Store.ConfirmFollow(ctx, fl.ID) })
+			wg.Go(func() { _, _ = a.Followers.ConfirmFollow(ctx, fl.ID) })
 		}
 		wg.Wait()
 		var follows int64
@@ -55,11 +56,11 @@ func TestFollowRaces(t *testing.T) {
 		}
 		// An unsubscribe racing a stale confirmation: the follower stays out.
 		for range 3 {
-			wg.Go(func() { _, _ = a.Store.Unsubscribe(ctx, fl.ID) })
-			wg.Go(func() { _, _ = a.Store.ConfirmFollow(ctx, fl.ID) })
+			wg.Go(func() { _, _ = a.Followers.Unsubscribe(ctx, fl.ID) })
+			wg.Go(func() { _, _ = a.Followers.ConfirmFollow(ctx, fl.ID) })
 		}
 		wg.Wait()
-		got, _ := a.Store.FollowerByID(ctx, fl.ID)
+		got, _ := a.Followers.FollowerByID(ctx, fl.ID)
 		var unfollows int64
 		a.DB.Gorm.Model(&models.FollowEvent{}).Where("follower_id = ? AND kind = 'unfollow'", fl.ID).Count(&unfollows)
 		if got.Status != models.StatusUnsubscribed || unfollows != 1 {
@@ -81,20 +82,20 @@ func TestFollowRequestKeepsStaffTags(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		req := models.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: "kept@example.org", Topics: []string{"line-12"}}
-		fl, err := a.Store.RequestFollow(ctx, req)
+		req := follower.FollowRequest{AccountID: f.Account.ID, Channel: models.ChannelEmail, Address: "kept@example.org", Topics: []string{"line-12"}}
+		fl, err := a.Followers.RequestFollow(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a.DB.Gorm.Exec("INSERT INTO follower_tags (follower_id, tag) VALUES (?, 'donor'), (?, 'vip')", fl.ID, fl.ID)
-		if _, err := a.Store.Unsubscribe(ctx, fl.ID); err != nil {
+		if _, err := a.Followers.Unsubscribe(ctx, fl.ID); err != nil {
 			t.Fatal(err)
 		}
 		req.Topics = []string{"line-7"}
-		if _, err := a.Store.RequestFollow(ctx, req); err != nil {
+		if _, err := a.Followers.RequestFollow(ctx, req); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := a.Store.FollowerByID(ctx, fl.ID)
+		got, _ := a.Followers.FollowerByID(ctx, fl.ID)
 		if want := "donor,line-7,vip"; joinTags(got.Tags) != want {
 			t.Fatalf("tags after a new request = %v, want %s", got.Tags, want)
 		}

@@ -1,4 +1,4 @@
-package models
+package follower
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
 )
 
 // This file holds what staff do with an account's followers in the studio:
@@ -40,7 +41,7 @@ func (f FollowerFilter) Empty() bool {
 // Validate checks the filter's values; the status must be a known one and
 // the tag well formed.
 func (f *FollowerFilter) Validate() error {
-	var v ValidationError
+	var v models.ValidationError
 	f.Channel = strings.ToLower(strings.TrimSpace(f.Channel))
 	f.Scene = strings.ToLower(strings.TrimSpace(f.Scene))
 	f.Query = strings.TrimSpace(f.Query)
@@ -48,7 +49,7 @@ func (f *FollowerFilter) Validate() error {
 		v.Add("status", "err.choose_one")
 	}
 	if strings.TrimSpace(f.Tag) != "" {
-		t, ok := NormalizeTag(f.Tag)
+		t, ok := models.NormalizeTag(f.Tag)
 		if !ok {
 			v.Add("tag", "err.tag_format")
 		}
@@ -72,7 +73,7 @@ func (f *FollowerFilter) Validate() error {
 }
 
 func validStatus(s string) bool {
-	for _, x := range FollowerStatuses() {
+	for _, x := range models.FollowerStatuses() {
 		if x == s {
 			return true
 		}
@@ -83,8 +84,8 @@ func validStatus(s string) bool {
 // followersOf is the filtered follower query of one account, as m may
 // run it: the search text matches addresses only for members who may see
 // them (otherwise a search would tell whether someone follows).
-func (s *Store) followersOf(ctx context.Context, m *Member, a *Account, f FollowerFilter) *gorm.DB {
-	q := s.conn(ctx).Model(&Follower{}).Where("followers.account_id = ?", a.ID)
+func (s *Service) followersOf(ctx context.Context, m *models.Member, a *models.Account, f FollowerFilter) *gorm.DB {
+	q := s.core.Conn(ctx).Model(&models.Follower{}).Where("followers.account_id = ?", a.ID)
 	if f.Channel != "" {
 		q = q.Where("followers.channel = ?", f.Channel)
 	}
@@ -104,11 +105,11 @@ func (s *Store) followersOf(ctx context.Context, m *Member, a *Account, f Follow
 		q = q.Where("followers.created_at < ?", f.To.UTC())
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
-		p := LikePattern(t)
-		if m.Can(PermContacts) {
-			q = q.Where("("+LikeExpr("followers.address")+" OR "+LikeExpr("followers.name")+")", p, p)
+		p := models.LikePattern(t)
+		if m.Can(models.PermContacts) {
+			q = q.Where("("+models.LikeExpr("followers.address")+" OR "+models.LikeExpr("followers.name")+")", p, p)
 		} else {
-			q = q.Where(LikeExpr("followers.name"), p)
+			q = q.Where(models.LikeExpr("followers.name"), p)
 		}
 	}
 	return q.Session(&gorm.Session{})
@@ -117,8 +118,8 @@ func (s *Store) followersOf(ctx context.Context, m *Member, a *Account, f Follow
 // ListFollowers pages through an account's followers matching f, newest
 // first, with their tags (loaded in one query for the page), and the
 // number of matching followers.
-func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f FollowerFilter, page Page) ([]Follower, int64, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) ListFollowers(ctx context.Context, m *models.Member, a *models.Account, f FollowerFilter, page models.Page) ([]models.Follower, int64, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, 0, err
 	}
 	if err := f.Validate(); err != nil {
@@ -129,7 +130,7 @@ func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f Foll
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count followers: %w", err)
 	}
-	var out []Follower
+	var out []models.Follower
 	err := q.Order("followers.created_at DESC, followers.id DESC").Limit(page.Limit()).Offset(page.Offset()).Find(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list followers: %w", err)
@@ -137,12 +138,12 @@ func (s *Store) ListFollowers(ctx context.Context, m *Member, a *Account, f Foll
 	if err := s.loadTags(ctx, out); err != nil {
 		return nil, 0, err
 	}
-	MaskFollowers(m, out)
+	models.MaskFollowers(m, out)
 	return out, total, nil
 }
 
 // loadTags fills in the tags of fs with one query.
-func (s *Store) loadTags(ctx context.Context, fs []Follower) error {
+func (s *Service) loadTags(ctx context.Context, fs []models.Follower) error {
 	if len(fs) == 0 {
 		return nil
 	}
@@ -153,8 +154,8 @@ func (s *Store) loadTags(ctx context.Context, fs []Follower) error {
 		at[fs[i].ID] = i
 		fs[i].Tags = nil
 	}
-	var rows []FollowerTag
-	if err := s.conn(ctx).Where("follower_id IN ?", ids).Order("follower_id, tag").Find(&rows).Error; err != nil {
+	var rows []models.FollowerTag
+	if err := s.core.Conn(ctx).Where("follower_id IN ?", ids).Order("follower_id, tag").Find(&rows).Error; err != nil {
 		return fmt.Errorf("tags of followers: %w", err)
 	}
 	for _, r := range rows {
@@ -177,8 +178,8 @@ const exportBatch = 2000
 // followers_account_id_idx index makes that a range scan), so memory stays
 // flat however many followers there are, and it holds no database
 // connection while fn runs (fn may write to a slow client).
-func (s *Store) ExportFollowers(ctx context.Context, m *Member, a *Account, f FollowerFilter, detail string, fn func(*Follower) error) error {
-	if err := Require(m, PermContacts, a.OrgID()); err != nil {
+func (s *Service) ExportFollowers(ctx context.Context, m *models.Member, a *models.Account, f FollowerFilter, detail string, fn func(*models.Follower) error) error {
+	if err := models.Require(m, models.PermContacts, a.OrgID()); err != nil {
 		return err
 	}
 	if err := f.Validate(); err != nil {
@@ -189,13 +190,13 @@ func (s *Store) ExportFollowers(ctx context.Context, m *Member, a *Account, f Fo
 	if err := q.Count(&total).Error; err != nil {
 		return fmt.Errorf("count followers to export: %w", err)
 	}
-	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "followers.export", "@"+a.Handle,
+	if err := s.core.Audit(ctx, m.Org.ID, m.User.ID, "followers.export", "@"+a.Handle,
 		fmt.Sprintf("%s (%d rows)", detail, total)); err != nil {
 		return err
 	}
 	var last int64
 	for {
-		var batch []Follower
+		var batch []models.Follower
 		if err := q.Where("followers.id > ?", last).Order("followers.id").Limit(exportBatch).Find(&batch).Error; err != nil {
 			return fmt.Errorf("export followers: %w", err)
 		}
@@ -231,21 +232,21 @@ func (c StatusCounts) Total() int64 {
 
 // FollowerCounts counts the account's followers per status, for the
 // list's status links.
-func (s *Store) FollowerCounts(ctx context.Context, m *Member, a *Account) (StatusCounts, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) FollowerCounts(ctx context.Context, m *models.Member, a *models.Account) (StatusCounts, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var rows []struct {
 		Status string
 		N      int64
 	}
-	err := s.conn(ctx).Model(&Follower{}).Select("status, COUNT(*) AS n").Where("account_id = ?", a.ID).
+	err := s.core.Conn(ctx).Model(&models.Follower{}).Select("status, COUNT(*) AS n").Where("account_id = ?", a.ID).
 		Group("status").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count followers by status: %w", err)
 	}
 	out := StatusCounts{}
-	for _, st := range FollowerStatuses() {
+	for _, st := range models.FollowerStatuses() {
 		out[st] = 0
 	}
 	for _, r := range rows {
@@ -257,21 +258,21 @@ func (s *Store) FollowerCounts(ctx context.Context, m *Member, a *Account) (Stat
 // FollowerForStaff loads one follower of the account, with tags. A
 // follower of another account, or of an account of another organization,
 // is ErrNotFound.
-func (s *Store) FollowerForStaff(ctx context.Context, m *Member, a *Account, id int64) (*Follower, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) FollowerForStaff(ctx context.Context, m *models.Member, a *models.Account, id int64) (*models.Follower, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
-	var f Follower
-	if err := s.conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&f).Error; err != nil {
-		return nil, notFound(err, "follower")
+	var f models.Follower
+	if err := s.core.Conn(ctx).Where("id = ? AND account_id = ?", id, a.ID).First(&f).Error; err != nil {
+		return nil, models.NotFound(err, "follower")
 	}
 	tags, err := s.tagsOf(ctx, f.ID)
 	if err != nil {
 		return nil, err
 	}
 	f.Tags = tags
-	if !m.Can(PermContacts) {
-		f.Address = MaskContact(f.Address)
+	if !m.Can(models.PermContacts) {
+		f.Address = models.MaskContact(f.Address)
 	}
 	return &f, nil
 }
@@ -287,8 +288,8 @@ type FollowerEvent struct {
 
 // FollowerEvents is the follow history of one follower of the account,
 // oldest first.
-func (s *Store) FollowerEvents(ctx context.Context, m *Member, a *Account, followerID int64) ([]FollowerEvent, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) FollowerEvents(ctx context.Context, m *models.Member, a *models.Account, followerID int64) ([]FollowerEvent, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if s.codes == nil {
@@ -298,7 +299,7 @@ func (s *Store) FollowerEvents(ctx context.Context, m *Member, a *Account, follo
 		FollowerEvent
 		CodeID *int64
 	}
-	err := s.conn(ctx).Table("follow_events").
+	err := s.core.Conn(ctx).Table("follow_events").
 		Select("kind, channel, code_id, created_at").
 		Where("account_id = ? AND follower_id = ?", a.ID, followerID).
 		Order("created_at, id").Scan(&rows).Error
@@ -335,7 +336,7 @@ const MaxBulk = 1000
 // checkSelection validates a bulk selection into v and counts how many of
 // ids are followers of the account; ids of other accounts' followers are
 // ignored.
-func (s *Store) checkSelection(ctx context.Context, a *Account, ids []int64, v *ValidationError) (int64, error) {
+func (s *Service) checkSelection(ctx context.Context, a *models.Account, ids []int64, v *models.ValidationError) (int64, error) {
 	if len(ids) == 0 {
 		v.Add("ids", "followers.err_no_selection")
 		return 0, nil
@@ -345,7 +346,7 @@ func (s *Store) checkSelection(ctx context.Context, a *Account, ids []int64, v *
 		return 0, nil
 	}
 	var n int64
-	if err := s.conn(ctx).Model(&Follower{}).Where("account_id = ? AND id IN ?", a.ID, ids).Count(&n).Error; err != nil {
+	if err := s.core.Conn(ctx).Model(&models.Follower{}).Where("account_id = ? AND id IN ?", a.ID, ids).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count selection: %w", err)
 	}
 	if n == 0 {
@@ -357,16 +358,16 @@ func (s *Store) checkSelection(ctx context.Context, a *Account, ids []int64, v *
 // BulkTag adds and removes tags on the selected followers of the account
 // with set-based SQL; ids of other accounts' followers are ignored. It
 // returns how many followers were selected.
-func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64, add, remove []string) (int64, error) {
-	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
+func (s *Service) BulkTag(ctx context.Context, m *models.Member, a *models.Account, ids []int64, add, remove []string) (int64, error) {
+	if err := models.Require(m, models.PermManageFollowers, a.OrgID()); err != nil {
 		return 0, err
 	}
-	var v ValidationError
-	add, bad := NormalizeTags(add)
+	var v models.ValidationError
+	add, bad := models.NormalizeTags(add)
 	if bad != "" {
 		v.Add("tag", "err.tag_format")
 	}
-	remove, bad = NormalizeTags(remove)
+	remove, bad = models.NormalizeTags(remove)
 	if bad != "" {
 		v.Add("tag", "err.tag_format")
 	}
@@ -380,9 +381,9 @@ func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64,
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
-	err = s.Tx(ctx, func(tx *Store) error {
+	err = s.tx(ctx, func(tx *Service) error {
 		for _, t := range add {
-			err := tx.conn(ctx).Exec(`INSERT INTO follower_tags (follower_id, tag)
+			err := tx.core.Conn(ctx).Exec(`INSERT INTO follower_tags (follower_id, tag)
 				SELECT id, ? FROM followers WHERE account_id = ? AND id IN ?
 				ON CONFLICT (follower_id, tag) DO NOTHING`, t, a.ID, ids).Error
 			if err != nil {
@@ -390,7 +391,7 @@ func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64,
 			}
 		}
 		if len(remove) > 0 {
-			err := tx.conn(ctx).Exec(`DELETE FROM follower_tags WHERE tag IN ?
+			err := tx.core.Conn(ctx).Exec(`DELETE FROM follower_tags WHERE tag IN ?
 				AND follower_id IN (SELECT id FROM followers WHERE account_id = ? AND id IN ?)`, remove, a.ID, ids).Error
 			if err != nil {
 				return fmt.Errorf("remove tag: %w", err)
@@ -403,7 +404,7 @@ func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64,
 		for _, t := range remove {
 			parts = append(parts, "-"+t)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "followers.tag", "@"+a.Handle,
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "followers.tag", "@"+a.Handle,
 			strings.Join(parts, " ")+" ("+strconv.FormatInt(n, 10)+")")
 	})
 	if err != nil {
@@ -413,29 +414,29 @@ func (s *Store) BulkTag(ctx context.Context, m *Member, a *Account, ids []int64,
 }
 
 // SetFollowerTags replaces the tags of one follower of the account.
-func (s *Store) SetFollowerTags(ctx context.Context, m *Member, a *Account, id int64, tags []string) error {
-	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
+func (s *Service) SetFollowerTags(ctx context.Context, m *models.Member, a *models.Account, id int64, tags []string) error {
+	if err := models.Require(m, models.PermManageFollowers, a.OrgID()); err != nil {
 		return err
 	}
-	tags, bad := NormalizeTags(tags)
+	tags, bad := models.NormalizeTags(tags)
 	if bad != "" {
-		return FieldError("tags", "err.tag_format")
+		return models.FieldError("tags", "err.tag_format")
 	}
 	if len(tags) > 50 {
-		return FieldError("tags", "followers.err_too_many_tags")
+		return models.FieldError("tags", "followers.err_too_many_tags")
 	}
-	return s.Tx(ctx, func(tx *Store) error {
+	return s.tx(ctx, func(tx *Service) error {
 		var n int64
-		if err := tx.conn(ctx).Model(&Follower{}).Where("id = ? AND account_id = ?", id, a.ID).Count(&n).Error; err != nil {
+		if err := tx.core.Conn(ctx).Model(&models.Follower{}).Where("id = ? AND account_id = ?", id, a.ID).Count(&n).Error; err != nil {
 			return fmt.Errorf("find follower: %w", err)
 		}
 		if n == 0 {
-			return fmt.Errorf("follower: %w", ErrNotFound)
+			return fmt.Errorf("follower: %w", models.ErrNotFound)
 		}
 		if err := tx.setTags(ctx, id, tags); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "follower.tags", "@"+a.Handle, "#"+strconv.FormatInt(id, 10)+" "+strings.Join(tags, " "))
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "follower.tags", "@"+a.Handle, "#"+strconv.FormatInt(id, 10)+" "+strings.Join(tags, " "))
 	})
 }
 
@@ -444,11 +445,11 @@ func (s *Store) SetFollowerTags(ctx context.Context, m *Member, a *Account, id i
 // message and records an unfollow for followers who were active, so growth
 // counts stay right. Unblocking leaves a follower unsubscribed: they must
 // follow again to get messages. It returns how many followers changed.
-func (s *Store) SetBlocked(ctx context.Context, m *Member, a *Account, ids []int64, blocked bool) (int64, error) {
-	if err := Require(m, PermManageFollowers, a.OrgID()); err != nil {
+func (s *Service) SetBlocked(ctx context.Context, m *models.Member, a *models.Account, ids []int64, blocked bool) (int64, error) {
+	if err := models.Require(m, models.PermManageFollowers, a.OrgID()); err != nil {
 		return 0, err
 	}
-	var v ValidationError
+	var v models.ValidationError
 	if _, err := s.checkSelection(ctx, a, ids, &v); err != nil {
 		return 0, err
 	}
@@ -456,26 +457,26 @@ func (s *Store) SetBlocked(ctx context.Context, m *Member, a *Account, ids []int
 		return 0, err
 	}
 	var changed int64
-	err := s.Tx(ctx, func(tx *Store) error {
-		now := tx.Now()
+	err := s.tx(ctx, func(tx *Service) error {
+		now := tx.core.Now()
 		action := "followers.unblock"
 		if blocked {
 			action = "followers.block"
-			err := tx.conn(ctx).Exec(`INSERT INTO follow_events (account_id, follower_id, code_id, channel, kind, created_at)
+			err := tx.core.Conn(ctx).Exec(`INSERT INTO follow_events (account_id, follower_id, code_id, channel, kind, created_at)
 				SELECT account_id, id, code_id, channel, 'unfollow', ? FROM followers
-				WHERE account_id = ? AND id IN ? AND status = ?`, now, a.ID, ids, StatusActive).Error
+				WHERE account_id = ? AND id IN ? AND status = ?`, now, a.ID, ids, models.StatusActive).Error
 			if err != nil {
 				return fmt.Errorf("record unfollows: %w", err)
 			}
-			res := tx.conn(ctx).Exec(`UPDATE followers SET status = ?, updated_at = ?
-				WHERE account_id = ? AND id IN ? AND status <> ?`, StatusBlocked, now, a.ID, ids, StatusBlocked)
+			res := tx.core.Conn(ctx).Exec(`UPDATE followers SET status = ?, updated_at = ?
+				WHERE account_id = ? AND id IN ? AND status <> ?`, models.StatusBlocked, now, a.ID, ids, models.StatusBlocked)
 			if res.Error != nil {
 				return fmt.Errorf("block followers: %w", res.Error)
 			}
 			changed = res.RowsAffected
 		} else {
-			res := tx.conn(ctx).Exec(`UPDATE followers SET status = ?, unsubscribed_at = ?, updated_at = ?
-				WHERE account_id = ? AND id IN ? AND status = ?`, StatusUnsubscribed, now, now, a.ID, ids, StatusBlocked)
+			res := tx.core.Conn(ctx).Exec(`UPDATE followers SET status = ?, unsubscribed_at = ?, updated_at = ?
+				WHERE account_id = ? AND id IN ? AND status = ?`, models.StatusUnsubscribed, now, now, a.ID, ids, models.StatusBlocked)
 			if res.Error != nil {
 				return fmt.Errorf("unblock followers: %w", res.Error)
 			}
@@ -484,7 +485,7 @@ func (s *Store) SetBlocked(ctx context.Context, m *Member, a *Account, ids []int
 		if changed == 0 {
 			return nil
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, action, "@"+a.Handle, "("+strconv.FormatInt(changed, 10)+")")
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, action, "@"+a.Handle, "("+strconv.FormatInt(changed, 10)+")")
 	})
 	if err != nil {
 		return 0, err
@@ -497,15 +498,15 @@ func (s *Store) SetBlocked(ctx context.Context, m *Member, a *Account, ids []int
 // --followers`). Addresses are prefix plus a number; every third follower
 // reads Chinese and every tenth has the tag line-12. Existing addresses
 // are kept. It returns how many were added.
-func (s *Store) GenerateFollowers(ctx context.Context, accountID int64, channel, prefix string, n int) (int64, error) {
+func (s *Service) GenerateFollowers(ctx context.Context, accountID int64, channel, prefix string, n int) (int64, error) {
 	series := "SELECT g AS x FROM generate_series(1, ?) AS g"
-	if s.dialect != database.Postgres {
+	if s.core.Dialect() != database.Postgres {
 		series = "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) SELECT x FROM g"
 	}
 	var added int64
-	err := s.Tx(ctx, func(tx *Store) error {
-		now := tx.Now()
-		res := tx.conn(ctx).Exec(`INSERT INTO followers (account_id, channel, address, name, language, status, source,
+	err := s.tx(ctx, func(tx *Service) error {
+		now := tx.core.Now()
+		res := tx.core.Conn(ctx).Exec(`INSERT INTO followers (account_id, channel, address, name, language, status, source,
 				consent_at, confirmed_at, created_at, updated_at)
 			SELECT ?, ?, ? || CAST(s.x AS TEXT), '', CASE WHEN s.x % 3 = 0 THEN 'zh' ELSE 'en' END, 'active', 'import', ?, ?, ?, ?
 			FROM (`+series+`) AS s
@@ -517,13 +518,13 @@ func (s *Store) GenerateFollowers(ctx context.Context, accountID int64, channel,
 		}
 		added = res.RowsAffected
 		pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
-		if err := tx.conn(ctx).Exec(`INSERT INTO follow_events (account_id, follower_id, channel, kind, created_at)
+		if err := tx.core.Conn(ctx).Exec(`INSERT INTO follow_events (account_id, follower_id, channel, kind, created_at)
 			SELECT account_id, id, channel, 'follow', ? FROM followers
 			WHERE account_id = ? AND channel = ? AND address LIKE ? ESCAPE '\' AND created_at = ?`,
 			now, accountID, channel, pattern, now).Error; err != nil {
 			return fmt.Errorf("record generated follows: %w", err)
 		}
-		if err := tx.conn(ctx).Exec(`INSERT INTO follower_tags (follower_id, tag)
+		if err := tx.core.Conn(ctx).Exec(`INSERT INTO follower_tags (follower_id, tag)
 			SELECT id, 'line-12' FROM followers
 			WHERE account_id = ? AND channel = ? AND address LIKE ? ESCAPE '\' AND created_at = ? AND id % 10 = 0
 			ON CONFLICT DO NOTHING`, accountID, channel, pattern, now).Error; err != nil {

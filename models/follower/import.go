@@ -1,4 +1,4 @@
-package models
+package follower
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followerimport"
 )
 
@@ -44,8 +45,9 @@ type Import struct {
 	Summary   string
 	CreatedAt time.Time
 	AppliedAt *time.Time
-	// UserEmail is who uploaded it; filled by ImportByID and ListImports.
-	UserEmail string `gorm:"->;-:migration"`
+	// UserEmail is who uploaded it; filled by ImportByID and ListImports
+	// from the accounts' domain, which keeps the users.
+	UserEmail string `gorm:"-"`
 }
 
 // Counts decodes the summary: the counts of the preview at upload time, or
@@ -85,7 +87,7 @@ func (p *ImportPreview) Filter(outcome string) []followerimport.Result {
 // plan reads an import's file and classifies its rows against the
 // account's followers as they are now; only the followers the file names
 // are loaded, and only for rows that are not rejected on their own.
-func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
+func (s *Service) plan(ctx context.Context, accountID int64, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
 	rows, err := followerimport.Parse(bytes.NewReader(content))
 	if err != nil {
 		return nil, followerimport.Counts{}, err
@@ -102,7 +104,7 @@ func (s *Store) plan(ctx context.Context, accountID int64, content []byte) ([]fo
 	if err != nil {
 		return nil, followerimport.Counts{}, err
 	}
-	results, counts := followerimport.Classify(rows, existing, s.Now())
+	results, counts := followerimport.Classify(rows, existing, s.core.Now())
 	return results, counts, nil
 }
 
@@ -131,8 +133,8 @@ func summaryJSON(c followerimport.Counts) string {
 // CreateImport checks an uploaded file and stores it as a pending import
 // of the account, returning its preview. A file that cannot be read is a
 // *CSVError and nothing is stored.
-func (s *Store) CreateImport(ctx context.Context, m *Member, a *Account, filename string, content []byte) (*ImportPreview, error) {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) CreateImport(ctx context.Context, m *models.Member, a *models.Account, filename string, content []byte) (*ImportPreview, error) {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	results, counts, err := s.plan(ctx, a.ID, content)
@@ -141,8 +143,8 @@ func (s *Store) CreateImport(ctx context.Context, m *Member, a *Account, filenam
 	}
 	userID := m.User.ID
 	imp := &Import{AccountID: a.ID, UserID: &userID, Filename: cleanFilename(filename), Content: content,
-		RowCount: counts.Total, Status: ImportPending, Summary: summaryJSON(counts), CreatedAt: s.Now(), UserEmail: m.User.Email}
-	if err := s.conn(ctx).Create(imp).Error; err != nil {
+		RowCount: counts.Total, Status: ImportPending, Summary: summaryJSON(counts), CreatedAt: s.core.Now(), UserEmail: m.User.Email}
+	if err := s.core.Conn(ctx).Create(imp).Error; err != nil {
 		return nil, fmt.Errorf("store import: %w", err)
 	}
 	imp.Content = nil
@@ -151,40 +153,73 @@ func (s *Store) CreateImport(ctx context.Context, m *Member, a *Account, filenam
 
 // importColumns are the columns of imports loaded for pages: everything
 // but the file.
-const importColumns = "imports.id, imports.account_id, imports.user_id, imports.filename, imports.row_count, " +
-	"imports.status, imports.summary, imports.created_at, imports.applied_at, COALESCE(users.email, '') AS user_email"
+const importColumns = "id, account_id, user_id, filename, row_count, status, summary, created_at, applied_at"
 
 // ImportByID loads an import of the account, without its file.
-func (s *Store) ImportByID(ctx context.Context, m *Member, a *Account, id int64) (*Import, error) {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) ImportByID(ctx context.Context, m *models.Member, a *models.Account, id int64) (*Import, error) {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var imp Import
-	err := s.conn(ctx).Table("imports").Select(importColumns).Joins("LEFT JOIN users ON users.id = imports.user_id").
-		Where("imports.id = ? AND imports.account_id = ?", id, a.ID).Take(&imp).Error
+	err := s.core.Conn(ctx).Select(importColumns).Where("id = ? AND account_id = ?", id, a.ID).Take(&imp).Error
 	if err != nil {
-		return nil, notFound(err, "import")
+		return nil, models.NotFound(err, "import")
+	}
+	if err := s.uploaders(ctx, []*Import{&imp}); err != nil {
+		return nil, err
 	}
 	return &imp, nil
 }
 
 // ListImports lists the account's latest imports, newest first.
-func (s *Store) ListImports(ctx context.Context, m *Member, a *Account, limit int) ([]Import, error) {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) ListImports(ctx context.Context, m *models.Member, a *models.Account, limit int) ([]Import, error) {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var out []Import
-	err := s.conn(ctx).Table("imports").Select(importColumns).Joins("LEFT JOIN users ON users.id = imports.user_id").
-		Where("imports.account_id = ?", a.ID).Order("imports.id DESC").Limit(limit).Find(&out).Error
+	err := s.core.Conn(ctx).Select(importColumns).Where("account_id = ?", a.ID).Order("id DESC").Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	imps := make([]*Import, len(out))
+	for i := range out {
+		imps[i] = &out[i]
+	}
+	if err := s.uploaders(ctx, imps); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func (s *Store) importContent(ctx context.Context, id int64) ([]byte, error) {
+// uploaders fills in who uploaded each import, one lookup per user (a
+// page lists a few imports by fewer people). A user since deleted, like
+// an import without one, leaves the address empty.
+func (s *Service) uploaders(ctx context.Context, imps []*Import) error {
+	emails := map[int64]string{}
+	for _, imp := range imps {
+		if imp.UserID == nil {
+			continue
+		}
+		email, ok := emails[*imp.UserID]
+		if !ok {
+			u, err := s.accounts.UserByID(ctx, *imp.UserID)
+			switch {
+			case errors.Is(err, models.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				email = u.Email
+			}
+			emails[*imp.UserID] = email
+		}
+		imp.UserEmail = email
+	}
+	return nil
+}
+
+func (s *Service) importContent(ctx context.Context, id int64) ([]byte, error) {
 	var content []byte
-	if err := s.conn(ctx).Raw("SELECT content FROM imports WHERE id = ?", id).Row().Scan(&content); err != nil {
+	if err := s.core.Conn(ctx).Raw("SELECT content FROM imports WHERE id = ?", id).Row().Scan(&content); err != nil {
 		return nil, fmt.Errorf("import file: %w", err)
 	}
 	return content, nil
@@ -193,12 +228,12 @@ func (s *Store) importContent(ctx context.Context, id int64) ([]byte, error) {
 // PreviewImport recomputes what applying a pending import would do from
 // its stored file and the account's followers as they are now. For an
 // applied or cancelled import it returns the stored counts and no rows.
-func (s *Store) PreviewImport(ctx context.Context, m *Member, a *Account, imp *Import) (*ImportPreview, error) {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) PreviewImport(ctx context.Context, m *models.Member, a *models.Account, imp *Import) (*ImportPreview, error) {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if imp.AccountID != a.ID {
-		return nil, fmt.Errorf("import: %w", ErrNotFound)
+		return nil, fmt.Errorf("import: %w", models.ErrNotFound)
 	}
 	if imp.Status != ImportPending {
 		return &ImportPreview{Import: imp, Counts: imp.Counts()}, nil
@@ -231,9 +266,9 @@ const ImportKeep = 7 * 24 * time.Hour
 // CancelStaleImports cancels the imports pending for longer than
 // ImportKeep and drops their files, as CancelImport would; their counts
 // stay in the list of imports.
-func (s *Store) CancelStaleImports(ctx context.Context) (int64, error) {
-	res := s.conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE status = ? AND created_at < ?",
-		ImportCancelled, ImportPending, s.Now().Add(-ImportKeep))
+func (s *Service) CancelStaleImports(ctx context.Context) (int64, error) {
+	res := s.core.Conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE status = ? AND created_at < ?",
+		ImportCancelled, ImportPending, s.core.Now().Add(-ImportKeep))
 	if res.Error != nil {
 		return 0, fmt.Errorf("cancel stale imports: %w", res.Error)
 	}
@@ -242,11 +277,11 @@ func (s *Store) CancelStaleImports(ctx context.Context) (int64, error) {
 
 // CancelImport drops a pending import and its file. Cancelling twice is
 // harmless; cancelling an applied import is ErrImportClosed.
-func (s *Store) CancelImport(ctx context.Context, m *Member, a *Account, imp *Import) error {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) CancelImport(ctx context.Context, m *models.Member, a *models.Account, imp *Import) error {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
-	res := s.conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE id = ? AND account_id = ? AND status = ?",
+	res := s.core.Conn(ctx).Exec("UPDATE imports SET status = ?, content = NULL WHERE id = ? AND account_id = ? AND status = ?",
 		ImportCancelled, imp.ID, a.ID, ImportPending)
 	if res.Error != nil {
 		return fmt.Errorf("cancel import: %w", res.Error)
@@ -271,16 +306,16 @@ func (s *Store) CancelImport(ctx context.Context, m *Member, a *Account, imp *Im
 // again inside the transaction, so followers who changed since the preview
 // are judged as they are now. If anything fails nothing is written; an
 // import that was already applied or cancelled is ErrImportClosed.
-func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Import) (followerimport.Counts, error) {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
+func (s *Service) ApplyImport(ctx context.Context, m *models.Member, a *models.Account, imp *Import) (followerimport.Counts, error) {
+	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return followerimport.Counts{}, err
 	}
 	var counts followerimport.Counts
-	err := s.Tx(ctx, func(tx *Store) error {
-		now := tx.Now()
+	err := s.tx(ctx, func(tx *Service) error {
+		now := tx.core.Now()
 		// Claiming the import first makes a second, concurrent apply wait
 		// for this one and then find nothing to claim.
-		res := tx.conn(ctx).Exec("UPDATE imports SET status = ?, applied_at = ? WHERE id = ? AND account_id = ? AND status = ?",
+		res := tx.core.Conn(ctx).Exec("UPDATE imports SET status = ?, applied_at = ? WHERE id = ? AND account_id = ? AND status = ?",
 			ImportApplied, now, imp.ID, a.ID, ImportPending)
 		if res.Error != nil {
 			return fmt.Errorf("claim import: %w", res.Error)
@@ -303,14 +338,14 @@ func (s *Store) ApplyImport(ctx context.Context, m *Member, a *Account, imp *Imp
 		if err := tx.writeImport(ctx, a.ID, results, now, &counts); err != nil {
 			return err
 		}
-		err = tx.conn(ctx).Exec("UPDATE imports SET content = NULL, summary = ?, row_count = ? WHERE id = ?",
+		err = tx.core.Conn(ctx).Exec("UPDATE imports SET content = NULL, summary = ?, row_count = ? WHERE id = ?",
 			summaryJSON(counts), counts.Total, imp.ID).Error
 		if err != nil {
 			return fmt.Errorf("finish import: %w", err)
 		}
 		detail := fmt.Sprintf("%s: %d new, %d updated, %d unchanged, %d rejected",
 			imp.Filename, counts.New, counts.Update, counts.Unchanged, counts.Rejected)
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "followers.import", "@"+a.Handle, detail)
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "followers.import", "@"+a.Handle, detail)
 	})
 	if err != nil {
 		return followerimport.Counts{}, err

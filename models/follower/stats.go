@@ -1,4 +1,4 @@
-package models
+package follower
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
 )
 
 // Figures about an account's followers for the studio: growth and facets.
@@ -22,18 +23,18 @@ type DayCount struct {
 // GrowthDaily counts the account's follows and unfollows per day for the
 // last days days (today included, UTC), oldest first, with days without
 // any filled in as zeros.
-func (s *Store) GrowthDaily(ctx context.Context, m *Member, a *Account, days int) ([]DayCount, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) GrowthDaily(ctx context.Context, m *models.Member, a *models.Account, days int) ([]DayCount, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	if days < 1 {
 		days = 1
 	}
-	now := s.Now()
+	now := s.core.Now()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	since := today.AddDate(0, 0, -(days - 1))
 	day := "substr(created_at, 1, 10)"
-	if s.dialect == database.Postgres {
+	if s.core.Dialect() == database.Postgres {
 		day = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 	}
 	var rows []struct {
@@ -41,7 +42,7 @@ func (s *Store) GrowthDaily(ctx context.Context, m *Member, a *Account, days int
 		Follows   int64
 		Unfollows int64
 	}
-	err := s.conn(ctx).Raw(`SELECT `+day+` AS day,
+	err := s.core.Conn(ctx).Raw(`SELECT `+day+` AS day,
 			SUM(CASE WHEN kind = 'follow' THEN 1 ELSE 0 END) AS follows,
 			SUM(CASE WHEN kind = 'unfollow' THEN 1 ELSE 0 END) AS unfollows
 		FROM follow_events WHERE account_id = ? AND created_at >= ?
@@ -72,17 +73,18 @@ type FollowerFacets struct {
 }
 
 // FollowerFacets lists the choices for the account's follower filters.
-func (s *Store) FollowerFacets(ctx context.Context, m *Member, a *Account) (*FollowerFacets, error) {
-	if err := Require(m, PermView, a.OrgID()); err != nil {
+func (s *Service) FollowerFacets(ctx context.Context, m *models.Member, a *models.Account) (*FollowerFacets, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var out FollowerFacets
-	if err := s.conn(ctx).Table("account_channels").Where("account_id = ?", a.ID).Order("channel").
-		Pluck("channel", &out.Channels).Error; err != nil {
-		return nil, fmt.Errorf("channels: %w", err)
+	channels, err := s.channels.AccountChannels(ctx, a.ID)
+	if err != nil {
+		return nil, err
 	}
-	if !hasString(out.Channels, ChannelEmail) {
-		out.Channels = append(out.Channels, ChannelEmail)
+	out.Channels = channels
+	if !hasString(out.Channels, models.ChannelEmail) {
+		out.Channels = append(out.Channels, models.ChannelEmail)
 		sort.Strings(out.Channels)
 	}
 	if s.codes == nil {

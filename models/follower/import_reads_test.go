@@ -1,4 +1,4 @@
-package models_test
+package follower_test
 
 import (
 	"context"
@@ -9,11 +9,14 @@ import (
 	"sync"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
-	"gorm.io/gorm"
+	"github.com/plazahq/plaza/models/org"
 )
 
 // Tests that applying an import reads only the followers in its file, with the query recorder they use.
@@ -138,7 +141,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 			fmt.Fprintf(&all, "p%04d@example.org,Person %d,en,%s,2024-01-01\n", i, i, tagsOf(i))
 		}
 		seeded := w.create(t, all.String())
-		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, seeded.Import); err != nil {
+		if _, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, seeded.Import); err != nil {
 			t.Fatal(err)
 		}
 		w.seed(t, "left@example.org", "Left", "en", models.StatusUnsubscribed, "donor")
@@ -168,6 +171,10 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		g := a.DB.Gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
 		g.Statement.ConnPool = readPool{g.Statement.ConnPool, reads}
 		store := models.NewStore(&database.DB{Gorm: g, SQL: a.DB.SQL, Read: a.DB.Read, Dialect: a.DB.Dialect}, nil)
+		fol := follower.New(store.Core, nil, store.Limits(), struct {
+			*models.Store
+			*org.Service
+		}{store, org.New(store.Core)}, store, nil, store)
 		check := func(step string) {
 			t.Helper()
 			if reads.rows == 0 {
@@ -189,7 +196,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		}
 
 		reads.reset()
-		p, err := store.CreateImport(ctx, w.staff, w.f.Account, "donors.csv", []byte(file.String()))
+		p, err := fol.CreateImport(ctx, w.staff, w.f.Account, "donors.csv", []byte(file.String()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +230,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		}
 
 		reads.reset()
-		again, err := store.PreviewImport(ctx, w.staff, w.f.Account, p.Import)
+		again, err := fol.PreviewImport(ctx, w.staff, w.f.Account, p.Import)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +241,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 
 		reads.reset()
 		before := dump(t, a, acct)
-		counts, err := store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		counts, err := fol.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
 		if err != nil {
 			t.Fatal(err)
 		}

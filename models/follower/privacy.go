@@ -1,10 +1,12 @@
-package models
+package follower
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // A follower's data requests: everything kept about them, and erasure.
@@ -30,17 +32,17 @@ type FollowerData struct {
 	Events         []FollowerEvent `json:"follow_events"`
 	// Chats is what they wrote to the account on their channel and what
 	// it answered; Answers what they answered to its projects.
-	Chats      []ChatMessageData `json:"chat_messages"`
-	Answers    []AnswerData      `json:"consultation_answers"`
-	ExportedAt time.Time         `json:"exported_at"`
+	Chats      []models.ChatMessageData `json:"chat_messages"`
+	Answers    []models.AnswerData      `json:"consultation_answers"`
+	ExportedAt time.Time                `json:"exported_at"`
 }
 
 // ExportFollower gathers all data of one follower of the account: the
 // follower, their follow history, their chats with the account and their
 // answers to its projects. Only owners may, and the export is audited
 // with what it holds (never the address).
-func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id int64) (*FollowerData, error) {
-	if err := Require(m, PermPrivacy, a.OrgID()); err != nil {
+func (s *Service) ExportFollower(ctx context.Context, m *models.Member, a *models.Account, id int64) (*FollowerData, error) {
+	if err := models.Require(m, models.PermPrivacy, a.OrgID()); err != nil {
 		return nil, err
 	}
 	f, err := s.FollowerForStaff(ctx, m, a, id)
@@ -58,11 +60,11 @@ func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id in
 	if events == nil {
 		events = []FollowerEvent{}
 	}
-	chats, err := s.followerChats(ctx, f)
+	chats, err := s.traces.FollowerChats(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	answers, err := s.followerAnswers(ctx, f)
+	answers, err := s.traces.FollowerAnswers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -70,10 +72,10 @@ func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id in
 		Account: "@" + a.Handle, ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language,
 		Status: f.Status, Source: f.Source, Scene: f.Scene, ConsentAt: f.ConsentAt, ConfirmedAt: f.ConfirmedAt,
 		UnsubscribedAt: f.UnsubscribedAt, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Tags: tags, Events: events,
-		Chats: chats, Answers: answers, ExportedAt: s.Now(),
+		Chats: chats, Answers: answers, ExportedAt: s.core.Now(),
 	}
 	detail := fmt.Sprintf("#%d (%d follow events, %d chat messages, %d answers)", id, len(events), len(chats), len(answers))
-	if err := s.Audit(ctx, m.Org.ID, m.User.ID, "follower.export", "@"+a.Handle, detail); err != nil {
+	if err := s.core.Audit(ctx, m.Org.ID, m.User.ID, "follower.export", "@"+a.Handle, detail); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -86,28 +88,28 @@ func (s *Store) ExportFollower(ctx context.Context, m *Member, a *Account, id in
 // stay, without the follower (the foreign key sets it to NULL), and so do
 // scans, so growth and per-code counts do not change. The audit entry
 // names only the id, never the address.
-func (s *Store) EraseFollower(ctx context.Context, m *Member, a *Account, id int64) error {
-	if err := Require(m, PermPrivacy, a.OrgID()); err != nil {
+func (s *Service) EraseFollower(ctx context.Context, m *models.Member, a *models.Account, id int64) error {
+	if err := models.Require(m, models.PermPrivacy, a.OrgID()); err != nil {
 		return err
 	}
 	f, err := s.FollowerForStaff(ctx, m, a, id)
 	if err != nil {
 		return err
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		if _, _, err := tx.eraseTraces(ctx, f); err != nil {
+	return s.tx(ctx, func(tx *Service) error {
+		if _, _, err := s.traces.EraseTraces(ctx, tx.core, f); err != nil {
 			return err
 		}
 		// The foreign keys do the rest: follower_tags rows go with the
 		// follower (ON DELETE CASCADE) and follow_events lose it (ON DELETE
 		// SET NULL); SQLite enforces them through the foreign_keys pragma.
-		res := tx.conn(ctx).Exec("DELETE FROM followers WHERE id = ? AND account_id = ?", id, a.ID)
+		res := tx.core.Conn(ctx).Exec("DELETE FROM followers WHERE id = ? AND account_id = ?", id, a.ID)
 		if res.Error != nil {
 			return fmt.Errorf("erase follower: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("follower: %w", ErrNotFound)
+			return fmt.Errorf("follower: %w", models.ErrNotFound)
 		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "follower.erase", "@"+a.Handle, "#"+strconv.FormatInt(id, 10))
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "follower.erase", "@"+a.Handle, "#"+strconv.FormatInt(id, 10))
 	})
 }

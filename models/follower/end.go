@@ -1,4 +1,4 @@
-package models
+package follower
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // EndFollows ends the follows of followers whose channel reported them
@@ -16,7 +18,7 @@ import (
 // transaction that records the outcome, so the two commit together.
 // Followers no longer active or pending are left as they are.
 func EndFollows(ctx context.Context, tx *gorm.DB, accountID int64, ids []int64, status string, now time.Time) error {
-	if status != StatusUnsubscribed && status != StatusBounced {
+	if status != models.StatusUnsubscribed && status != models.StatusBounced {
 		return fmt.Errorf("end follows: bad status %q", status)
 	}
 	if len(ids) == 0 {
@@ -30,7 +32,7 @@ func EndFollows(ctx context.Context, tx *gorm.DB, accountID int64, ids []int64, 
 	}
 	set := "status = ?, updated_at = ?"
 	args := []any{status, now}
-	if status == StatusUnsubscribed {
+	if status == models.StatusUnsubscribed {
 		set += ", unsubscribed_at = ?"
 		args = append(args, now)
 	}

@@ -1,4 +1,4 @@
-package models_test
+package follower_test
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
+	"github.com/plazahq/plaza/models/org"
 )
 
 func TestImportApply(t *testing.T) {
@@ -62,11 +64,11 @@ func TestImportApply(t *testing.T) {
 			t.Fatalf("counts %+v, stored %+v; want %+v", p.Counts, p.Import.Counts(), wantCounts)
 		}
 		// The preview is the same when recomputed from the stored file.
-		imp, err := a.Store.ImportByID(ctx, w.staff, w.f.Account, p.Import.ID)
+		imp, err := a.Followers.ImportByID(ctx, w.staff, w.f.Account, p.Import.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := a.Store.PreviewImport(ctx, w.staff, w.f.Account, imp)
+		again, err := a.Followers.PreviewImport(ctx, w.staff, w.f.Account, imp)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +78,7 @@ func TestImportApply(t *testing.T) {
 
 		before := dump(t, a, acct)
 		events := count(t, a, "follow_events", "account_id = ? AND kind = 'follow'", acct)
-		counts, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, imp)
+		counts, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, imp)
 		if err != nil {
 			t.Fatalf("apply: %v", err)
 		}
@@ -114,8 +116,8 @@ func TestImportApply(t *testing.T) {
 			"donors.csv: 2 new, 2 updated, 1 unchanged, 6 rejected"); n != 1 {
 			t.Fatalf("audit entries: %d", n)
 		}
-		done, _ := a.Store.ImportByID(ctx, w.staff, w.f.Account, imp.ID)
-		if done.Status != models.ImportApplied || done.AppliedAt == nil || done.Counts() != wantCounts {
+		done, _ := a.Followers.ImportByID(ctx, w.staff, w.f.Account, imp.ID)
+		if done.Status != follower.ImportApplied || done.AppliedAt == nil || done.Counts() != wantCounts {
 			t.Fatalf("import after apply: %+v", done)
 		}
 		if n := count(t, a, "imports", "id = ? AND content IS NULL", imp.ID); n != 1 {
@@ -123,10 +125,10 @@ func TestImportApply(t *testing.T) {
 		}
 
 		// Applying twice, or cancelling afterwards, is refused and changes nothing.
-		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, imp); !errors.Is(err, models.ErrImportClosed) {
+		if _, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, imp); !errors.Is(err, follower.ErrImportClosed) {
 			t.Fatalf("second apply: %v", err)
 		}
-		if err := a.Store.CancelImport(ctx, w.staff, w.f.Account, imp); !errors.Is(err, models.ErrImportClosed) {
+		if err := a.Followers.CancelImport(ctx, w.staff, w.f.Account, imp); !errors.Is(err, follower.ErrImportClosed) {
 			t.Fatalf("cancel after apply: %v", err)
 		}
 		if d := diff(after, dump(t, a, acct)); len(d) != 0 {
@@ -149,7 +151,7 @@ func TestImportApply(t *testing.T) {
 			t.Fatalf("re-import preview:\n got %v\nwant %v", got, want)
 		}
 		events = count(t, a, "follow_events", "account_id = ?", acct)
-		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p2.Import); err != nil {
+		if _, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, p2.Import); err != nil {
 			t.Fatal(err)
 		}
 		if d := diff(after, dump(t, a, acct)); len(d) != 0 {
@@ -168,7 +170,7 @@ func TestImportApply(t *testing.T) {
 		if p3.Counts.Update != 2 || p3.Counts.New != 0 {
 			t.Fatalf("changed file: %+v", p3.Counts)
 		}
-		if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p3.Import); err != nil {
+		if _, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, p3.Import); err != nil {
 			t.Fatal(err)
 		}
 		final := dump(t, a, acct)
@@ -192,26 +194,30 @@ func TestStaleImportsLoseTheirFiles(t *testing.T) {
 		w := newImportWorld(t, dbURL)
 		clk := &clock{now: time.Now()}
 		store := models.NewStore(w.a.DB, clk.Now)
+		fol := follower.New(store.Core, nil, store.Limits(), struct {
+			*models.Store
+			*org.Service
+		}{store, org.New(store.Core)}, store, nil, store)
 		csv := importHeader + "ann@example.org,Ann,en,,2024-01-01\n"
-		old, err := store.CreateImport(w.ctx, w.staff, w.f.Account, "old.csv", []byte(csv))
+		old, err := fol.CreateImport(w.ctx, w.staff, w.f.Account, "old.csv", []byte(csv))
 		if err != nil {
 			t.Fatal(err)
 		}
-		clk.Add(models.ImportKeep - time.Hour)
-		young, err := store.CreateImport(w.ctx, w.staff, w.f.Account, "young.csv", []byte(csv))
+		clk.Add(follower.ImportKeep - time.Hour)
+		young, err := fol.CreateImport(w.ctx, w.staff, w.f.Account, "young.csv", []byte(csv))
 		if err != nil {
 			t.Fatal(err)
 		}
 		clk.Add(2 * time.Hour)
-		n, err := store.CancelStaleImports(w.ctx)
+		n, err := fol.CancelStaleImports(w.ctx)
 		if err != nil || n != 1 {
-			t.Fatalf("cancelled %d, err %v; want the one import pending for longer than %s", n, err, models.ImportKeep)
+			t.Fatalf("cancelled %d, err %v; want the one import pending for longer than %s", n, err, follower.ImportKeep)
 		}
 		for _, c := range []struct {
 			id      int64
 			status  string
 			hasFile bool
-		}{{old.Import.ID, models.ImportCancelled, false}, {young.Import.ID, models.ImportPending, true}} {
+		}{{old.Import.ID, follower.ImportCancelled, false}, {young.Import.ID, follower.ImportPending, true}} {
 			var row struct {
 				Status  string
 				Content []byte
@@ -224,14 +230,14 @@ func TestStaleImportsLoseTheirFiles(t *testing.T) {
 			}
 		}
 		// The stale one shows its counts, and applying it is refused.
-		imp, err := store.ImportByID(w.ctx, w.staff, w.f.Account, old.Import.ID)
+		imp, err := fol.ImportByID(w.ctx, w.staff, w.f.Account, old.Import.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if imp.Counts().New != 1 {
 			t.Errorf("the cancelled import lost its counts: %+v", imp.Counts())
 		}
-		if _, err := store.ApplyImport(w.ctx, w.staff, w.f.Account, imp); !errors.Is(err, models.ErrImportClosed) {
+		if _, err := fol.ApplyImport(w.ctx, w.staff, w.f.Account, imp); !errors.Is(err, follower.ErrImportClosed) {
 			t.Errorf("applying a stale import: %v, want ErrImportClosed", err)
 		}
 	})
@@ -249,11 +255,11 @@ func TestImportRecomputesOnApply(t *testing.T) {
 		if p.Counts.Update != 1 || p.Counts.New != 1 {
 			t.Fatalf("preview: %+v", p.Counts)
 		}
-		if _, err := a.Store.Unsubscribe(ctx, leaving.ID); err != nil {
+		if _, err := a.Followers.Unsubscribe(ctx, leaving.ID); err != nil {
 			t.Fatal(err)
 		}
 		w.seed(t, "joined@example.org", "", "en", models.StatusPending)
-		counts, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		counts, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +304,7 @@ func TestImportAllOrNothing(t *testing.T) {
 		before := dump(t, a, acct)
 		state := func() string {
 			return fmt.Sprint(count(t, a, "follower_tags", "1 = 1"), count(t, a, "follow_events", "1 = 1"),
-				count(t, a, "audit_log", "1 = 1"), count(t, a, "imports", "status = ?", models.ImportPending))
+				count(t, a, "audit_log", "1 = 1"), count(t, a, "imports", "status = ?", follower.ImportPending))
 		}
 		stateBefore := state()
 		postgres := a.DB.Dialect == database.Postgres
@@ -318,7 +324,7 @@ func TestImportAllOrNothing(t *testing.T) {
 			if err := a.DB.Gorm.Exec(g.add).Error; err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import); err == nil {
+			if _, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, p.Import); err == nil {
 				t.Fatalf("%s refused: the apply succeeded", g.name)
 			}
 			if d := diff(before, dump(t, a, acct)); len(d) != 0 {
@@ -331,7 +337,7 @@ func TestImportAllOrNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		counts, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		counts, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
 		if err != nil || counts.New != 3001 || counts.Update != 1 {
 			t.Fatalf("apply after the cause is gone: %+v %v", counts, err)
 		}
@@ -355,14 +361,14 @@ func TestImportCancelledContext(t *testing.T) {
 		p := w.create(t, b.String())
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 		defer cancel()
-		_, err := a.Store.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
+		_, err := a.Followers.ApplyImport(ctx, w.staff, w.f.Account, p.Import)
 		if err == nil {
 			t.Skip("the apply finished before the deadline; nothing to prove on this machine")
 		}
 		if n := count(t, a, "followers", "account_id = ?", w.f.Account.ID); n != 0 {
 			t.Fatalf("%d followers kept from an interrupted import", n)
 		}
-		if n := count(t, a, "imports", "id = ? AND status = ?", p.Import.ID, models.ImportPending); n != 1 {
+		if n := count(t, a, "imports", "id = ? AND status = ?", p.Import.ID, follower.ImportPending); n != 1 {
 			t.Fatal("an interrupted import is no longer pending")
 		}
 	})
@@ -374,14 +380,14 @@ func TestImportAccess(t *testing.T) {
 		a, ctx := w.a, w.ctx
 		p := w.create(t, importHeader+"ann@example.org,Ann,en,,2024-01-01\n")
 		outsider := &models.Member{User: w.f.Outside, Org: w.f.Other, Role: models.RoleOwner}
-		if _, err := a.Store.ImportByID(ctx, outsider, w.f.Account, p.Import.ID); !errors.Is(err, models.ErrNotFound) {
+		if _, err := a.Followers.ImportByID(ctx, outsider, w.f.Account, p.Import.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("another organization's owner: %v", err)
 		}
-		if _, err := a.Store.ApplyImport(ctx, outsider, w.f.Account, p.Import); !errors.Is(err, models.ErrNotFound) {
+		if _, err := a.Followers.ApplyImport(ctx, outsider, w.f.Account, p.Import); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("another organization's owner applies: %v", err)
 		}
 		viewer := w.f.Member(models.RoleViewer)
-		if _, err := a.Store.CreateImport(ctx, viewer, w.f.Account, "x.csv", []byte(importHeader)); !errors.Is(err, models.ErrForbidden) {
+		if _, err := a.Followers.CreateImport(ctx, viewer, w.f.Account, "x.csv", []byte(importHeader)); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("viewer: %v", err)
 		}
 		if n := count(t, a, "followers", "1 = 1"); n != 0 {
@@ -405,7 +411,7 @@ func TestImportConcurrentApply(t *testing.T) {
 		for range 2 {
 			go func() {
 				imp := *p.Import
-				_, err := w.a.Store.ApplyImport(w.ctx, w.staff, w.f.Account, &imp)
+				_, err := w.a.Followers.ApplyImport(w.ctx, w.staff, w.f.Account, &imp)
 				errs <- err
 			}()
 		}
@@ -414,7 +420,7 @@ func TestImportConcurrentApply(t *testing.T) {
 			switch err := <-errs; {
 			case err == nil:
 				ok++
-			case errors.Is(err, models.ErrImportClosed):
+			case errors.Is(err, follower.ErrImportClosed):
 				closed++
 			default:
 				t.Fatalf("apply: %v", err)

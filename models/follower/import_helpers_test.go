@@ -1,15 +1,17 @@
-package models_test
+package follower_test
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 )
 
 // Helpers shared by the import tests: database dumps, counts and the import world.
@@ -84,7 +86,7 @@ func newImportWorld(t *testing.T, dbURL string) *importWorld {
 
 func (w *importWorld) seed(t *testing.T, addr, name, lang, status string, tags ...string) *models.Follower {
 	t.Helper()
-	fl, err := w.a.Store.SeedFollower(w.ctx, w.f.Account.ID, models.ChannelEmail, addr, name, lang, tags, 0, "")
+	fl, err := w.a.Followers.SeedFollower(w.ctx, w.f.Account.ID, models.ChannelEmail, addr, name, lang, tags, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,16 +98,16 @@ func (w *importWorld) seed(t *testing.T, addr, name, lang, status string, tags .
 	return fl
 }
 
-func (w *importWorld) create(t *testing.T, csv string) *models.ImportPreview {
+func (w *importWorld) create(t *testing.T, csv string) *follower.ImportPreview {
 	t.Helper()
-	p, err := w.a.Store.CreateImport(w.ctx, w.staff, w.f.Account, "donors.csv", []byte(csv))
+	p, err := w.a.Followers.CreateImport(w.ctx, w.staff, w.f.Account, "donors.csv", []byte(csv))
 	if err != nil {
 		t.Fatalf("create import: %v", err)
 	}
 	return p
 }
 
-func outcomes(p *models.ImportPreview) map[string]string {
+func outcomes(p *follower.ImportPreview) map[string]string {
 	out := map[string]string{}
 	for _, r := range p.Rows {
 		s := r.Outcome
@@ -125,5 +127,23 @@ func followerByAddr(a *apptest.App, accountID int64, addr string) (*models.Follo
 	if err := a.DB.Gorm.Where("account_id = ? AND address = ?", accountID, addr).First(&f).Error; err != nil {
 		return nil, err
 	}
-	return a.Store.FollowerByID(context.Background(), f.ID)
+	return a.Followers.FollowerByID(context.Background(), f.ID)
+}
+
+// clock is a settable time source for a store.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

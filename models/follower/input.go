@@ -1,0 +1,58 @@
+package follower
+
+import (
+	"strings"
+
+	"github.com/plazahq/plaza/models"
+)
+
+// Input is a follower as staff or an integration give it: the API's
+// request to add one (POST /api/v1/accounts/{handle}/followers), which
+// embeds it. Validate checks it without a database.
+type Input struct {
+	Channel  string   `json:"channel" form:"channel"`
+	Address  string   `json:"address" form:"address"`
+	Name     string   `json:"name" form:"name"`
+	Language string   `json:"language" form:"language"`
+	Tags     []string `json:"tags" form:"tags"`
+}
+
+// Validate cleans in (trimmed address and name, the e-mail address in its
+// normal form, English when no language is given, tags normalized without
+// duplicates) and checks it: a known channel, an address that channel can
+// use, English or Chinese, a name of at most 200 characters, well-formed
+// tags. It returns the cleaned input, or a *models.ValidationError naming
+// each invalid field.
+func Validate(in Input) (Input, error) {
+	var v models.ValidationError
+	in.Address, in.Name = strings.TrimSpace(in.Address), strings.TrimSpace(in.Name)
+	switch in.Channel {
+	case models.ChannelEmail:
+		if e, ok := models.NormalizeEmail(in.Address); ok {
+			in.Address = e
+		} else {
+			v.Add("address", "err.email_invalid")
+		}
+	case models.ChannelWebhook:
+		if in.Address == "" || len(in.Address) > 200 || strings.ContainsAny(in.Address, "\r\n\x00") {
+			v.Add("address", "err.required")
+		}
+	default:
+		v.Add("channel", "err.choose_one")
+	}
+	if in.Language == "" {
+		in.Language = "en"
+	}
+	if in.Language != "en" && in.Language != "zh" {
+		v.Add("language", "err.choose_one")
+	}
+	if len([]rune(in.Name)) > 200 {
+		v.Add("name", "err.too_long")
+	}
+	clean, bad := models.NormalizeTags(in.Tags)
+	if bad != "" {
+		v.Add("tags", "err.tag_format")
+	}
+	in.Tags = clean
+	return in, v.Err()
+}
