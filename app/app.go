@@ -36,6 +36,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -68,6 +69,9 @@ type App struct {
 	// Media is the media domain: uploaded files, avatars, projects' files
 	// and who may fetch them.
 	Media *media.Service
+	// Projects is the projects' domain: projects, their consultations and
+	// the answers citizens give.
+	Projects *project.Service
 	// AlertSources is the alert-feed domain: accounts' GTFS-realtime feeds and their polls.
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
@@ -108,12 +112,33 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 }
 
 // NewStore builds the models' store with the job queue and the broadcast
-// starter, as every command that publishes notices needs it, the media
-// domain that deletes a project's files with the project, and the
-// follow-code domain the follower filters and histories read scenes from.
+// starter, as every command that publishes notices needs it, the
+// projects' domain a follower's data export reads questions from, and
+// the follow-code domain the follower filters and histories read scenes
+// from.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(inserter).WithBroadcaster(broadcast.NewStarter(inserter, nil))
-	return store.WithProjectFiles(media.New(store.Core, store)).WithFollowCodes(followcode.New(store.Core))
+	projects, _ := ProjectsAndMedia(store, inserter)
+	return store.WithProjects(projects).WithFollowCodes(followcode.New(store.Core))
+}
+
+// ProjectsAndMedia builds the projects' and the media domains, which
+// reach each other: deleting a project deletes its files (project.Files),
+// and who may fetch a file depends on its projects (media.Projects). The
+// projects' limits are store's (store.Limits()).
+func ProjectsAndMedia(store *models.Store, q models.Enqueuer) (*project.Service, *media.Service) {
+	others := &mediaOthers{Store: store}
+	files := media.New(store.Core, others)
+	projects := project.New(store.Core, files, store, q, store.Limits())
+	others.Projects = projects
+	return projects, files
+}
+
+// mediaOthers is what the media domain reads of other domains: accounts
+// and memberships from the store, projects from the projects' domain.
+type mediaOthers struct {
+	*models.Store
+	media.Projects
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -145,6 +170,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		return nil, err
 	}
 	store = store.WithSealer(box).WithLimits(Limits(cfg))
+	projects, files := ProjectsAndMedia(store, inserter)
+	store = store.WithProjects(projects)
 	key, err := store.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -189,12 +216,12 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	sources := alertsource.New(store.Core, inserter, store)
-	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
+	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: files, Projects: projects, Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
-	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &mailer.AnswerMailWorker{Answers: projects, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
 	river.AddWorker(workers, &alertfeed.ScanWorker{Poller: a.Feeds})
@@ -219,7 +246,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, projects, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},

@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/project"
 )
 
 //go:embed openapi.json
@@ -32,6 +33,7 @@ var openapiDoc []byte
 // errors have one shape: {"error": {"code", "message", "fields"}}.
 type apiArea struct {
 	store      *models.Store
+	projects   *project.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string

@@ -95,7 +95,7 @@ func (h *apiArea) project(c echo.Context) (*models.Member, *models.Account, *mod
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	a, p, err := h.store.APIProject(c.Request().Context(), m, id)
+	a, p, err := h.projects.APIProject(c.Request().Context(), m, id)
 	return m, a, p, err
 }
 
@@ -108,7 +108,7 @@ func (h *apiArea) listProjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.store.APIProjects(c.Request().Context(), m, a, before, limit)
+	list, err := h.projects.APIProjects(c.Request().Context(), m, a, before, limit)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (h *apiArea) getProject(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	out := h.projectOut(a.Handle, p)
-	events, err := h.store.ProjectTimeline(ctx, p.ID)
+	events, err := h.projects.ProjectTimeline(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (h *apiArea) getProject(c echo.Context) error {
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, projectEventJSON{Status: e.Status, Date: e.HappenedOn, NoteEn: e.NoteEn, NoteZh: e.NoteZh})
 	}
-	qs, err := h.store.ProjectQuestions(ctx, p.ID)
+	qs, err := h.projects.ProjectQuestions(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (h *apiArea) getProject(c echo.Context) error {
 		out.Questions = append(out.Questions, questionJSON{ID: q.ID, Kind: q.Kind, LabelEn: q.LabelEn, LabelZh: q.LabelZh,
 			OptionsEn: en, OptionsZh: zh, Required: q.Required})
 	}
-	r, err := h.store.ProjectResults(ctx, p.ID)
+	r, err := h.projects.ProjectResults(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (h *apiArea) listFeedback(c echo.Context) error {
 	if status != "" && !slices.Contains(models.FeedbackStatuses(), status) {
 		return apiErr(http.StatusBadRequest, "bad_status", "status is one of pending, published, hidden, spam")
 	}
-	list, err := h.store.APIFeedback(c.Request().Context(), m, a, p.ID, status, after, limit)
+	list, err := h.projects.APIFeedback(c.Request().Context(), m, a, p.ID, status, after, limit)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -20,10 +21,11 @@ import (
 // projects is the studio area where staff set up public projects, their
 // files, questions and timeline, and moderate what citizens answer.
 type projects struct {
-	store   *models.Store
-	media   *media.Service
-	loc     *time.Location
-	baseURL string
+	store    *models.Store
+	projects *project.Service
+	media    *media.Service
+	loc      *time.Location
+	baseURL  string
 }
 
 func registerProjects(acc accountRoutes, s *studio) {
@@ -31,7 +33,7 @@ func registerProjects(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &projects{store: s.store, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &projects{store: s.store, projects: s.projects, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
 	acc.GET("/projects", h.list, view)
@@ -68,14 +70,14 @@ func (h *projects) project(c echo.Context) (*models.Member, *models.Account, *mo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := h.store.OrgProject(c.Request().Context(), m, a, id)
+	p, err := h.projects.OrgProject(c.Request().Context(), m, a, id)
 	return m, a, p, err
 }
 
 func (h *projects) list(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	page := pageParam(c)
-	list, total, err := h.store.OrgProjects(c.Request().Context(), m, a, page)
+	list, total, err := h.projects.OrgProjects(c.Request().Context(), m, a, page)
 	if err != nil {
 		return err
 	}
@@ -188,7 +190,7 @@ func (h *projects) create(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
 	}
-	p, err := h.store.CreateProject(c.Request().Context(), m, a, in, h.loc)
+	p, err := h.projects.CreateProject(c.Request().Context(), m, a, in, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
@@ -204,19 +206,19 @@ func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *
 	ctx := c.Request().Context()
 	ps := templates.ProjectStudio{Project: p, Form: h.formOf(p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
 	var err error
-	if ps.Timeline, err = h.store.ProjectTimeline(ctx, p.ID); err != nil {
+	if ps.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return ps, err
 	}
 	if ps.Files, err = h.media.ProjectFiles(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Questions, err = h.store.ProjectQuestions(ctx, p.ID); err != nil {
+	if ps.Questions, err = h.projects.ProjectQuestions(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Counts, err = h.store.FeedbackCounts(ctx, p.ID); err != nil {
+	if ps.Counts, err = h.projects.FeedbackCounts(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Results, err = h.store.ProjectResults(ctx, p.ID); err != nil {
+	if ps.Results, err = h.projects.ProjectResults(ctx, p.ID); err != nil {
 		return ps, err
 	}
 	ps.Status = templates.StatusForm{Status: p.Status}
@@ -254,7 +256,7 @@ func (h *projects) save(c echo.Context) error {
 	f, in := h.form(c)
 	f.ID = p.ID
 	if len(f.Errors) == 0 {
-		_, err = h.store.SaveProject(c.Request().Context(), m, a, p.ID, in)
+		_, err = h.projects.SaveProject(c.Request().Context(), m, a, p.ID, in)
 		if v, ok := models.AsValidation(err); ok {
 			f.Errors = v.Fields
 		} else if err != nil {
@@ -273,7 +275,7 @@ func (h *projects) status(c echo.Context) error {
 		return err
 	}
 	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), NoteEn: c.FormValue("note_en"), NoteZh: c.FormValue("note_zh")}
-	_, err = h.store.SetProjectStatus(c.Request().Context(), m, a, p.ID,
+	_, err = h.projects.SetProjectStatus(c.Request().Context(), m, a, p.ID,
 		models.StatusChange{Status: sf.Status, On: sf.On, NoteEn: sf.NoteEn, NoteZh: sf.NoteZh}, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		sf.Errors = v.Fields
@@ -294,7 +296,7 @@ func (h *projects) deleteEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProjectEvent(c.Request().Context(), m, a, p.ID, id); err != nil {
+	if err := h.projects.DeleteProjectEvent(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#status", "projects.event_deleted")
@@ -356,7 +358,7 @@ func (h *projects) addQuestion(c echo.Context) error {
 	}
 	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), LabelEn: c.FormValue("q_label_en"), LabelZh: c.FormValue("q_label_zh"),
 		OptionsEn: c.FormValue("q_options_en"), OptionsZh: c.FormValue("q_options_zh"), Required: c.FormValue("q_required") == "on"}
-	_, err = h.store.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
+	_, err = h.projects.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
 		Kind: qf.Kind, LabelEn: qf.LabelEn, LabelZh: qf.LabelZh, OptionsEn: qf.OptionsEn, OptionsZh: qf.OptionsZh, Required: qf.Required})
 	if v, ok := models.AsValidation(err); ok {
 		qf.Errors = v.Fields
@@ -377,7 +379,7 @@ func (h *projects) deleteQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProjectQuestion(c.Request().Context(), m, a, p.ID, id); err != nil {
+	if err := h.projects.DeleteProjectQuestion(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#questions", "projects.question_deleted")
@@ -394,7 +396,7 @@ func (h *projects) announce(c echo.Context) error {
 	}
 	what := c.FormValue("what")
 	ctx := c.Request().Context()
-	timeline, err := h.store.ProjectTimeline(ctx, p.ID)
+	timeline, err := h.projects.ProjectTimeline(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -460,7 +462,7 @@ func (h *projects) confirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := h.store.FeedbackCounts(c.Request().Context(), p.ID)
+	counts, err := h.projects.FeedbackCounts(c.Request().Context(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -476,7 +478,7 @@ func (h *projects) remove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProject(c.Request().Context(), m, a, p.ID); err != nil {
+	if err := h.projects.DeleteProject(c.Request().Context(), m, a, p.ID); err != nil {
 		return err
 	}
 	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.deleted")

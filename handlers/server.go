@@ -28,6 +28,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -62,6 +63,8 @@ type Deps struct {
 	// Media stores uploaded files (avatars, projects' files) and decides
 	// who may fetch them.
 	Media *media.Service
+	// Projects keeps projects, their consultations and the answers.
+	Projects *project.Service
 	// AlertSources shows and edits an account's alert feed.
 	AlertSources *alertsource.Service
 	// FollowCodes makes and counts follow QR codes.
@@ -112,15 +115,15 @@ func New(d Deps) *echo.Echo {
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store, files: d.Media})
 	registerPublicNotices(e, &publicNotices{store: d.Store})
-	registerPublicProjects(e, &publicProjects{store: d.Store, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
-	registerAPI(e, &apiArea{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
+	registerPublicProjects(e, &publicProjects{store: d.Store, projects: d.Projects, media: d.Media, links: d.Links, tileURL: d.Config.TileURL})
+	registerAPI(e, &apiArea{store: d.Store, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
 	}
 	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
 }

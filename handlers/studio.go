@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -26,6 +27,7 @@ type studio struct {
 	store      *models.Store
 	tokens     *apitoken.Service
 	media      *media.Service
+	projects   *project.Service
 	feeds      *alertsource.Service
 	codes      *followcode.Service
 	broadcasts *broadcast.Service

@@ -20,17 +20,6 @@ func (s *Store) APINotice(ctx context.Context, m *Member, id int64) (*Account, *
 	return a, &n, nil
 }
 
-// APIProject loads a project of the member's organization, with its
-// account.
-func (s *Store) APIProject(ctx context.Context, m *Member, id int64) (*Account, *Project, error) {
-	var p Project
-	a, err := s.orgRow(ctx, m, id, &p, "project", func() int64 { return p.AccountID })
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, &p, nil
-}
-
 // APIFollower loads a follower of the member's organization with its tags,
 // and its account.
 func (s *Store) APIFollower(ctx context.Context, m *Member, id int64) (*Account, *Follower, error) {

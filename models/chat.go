@@ -210,18 +210,3 @@ func (s *Store) EndChatSession(ctx context.Context, accountID int64, channel, ad
 	}
 	return nil
 }
-
-// OpenConsultations lists an account's public projects taking answers
-// now, closing soonest first.
-func (s *Store) OpenConsultations(ctx context.Context, accountID int64, limit int) ([]PublicProject, error) {
-	now := s.Now()
-	var out []PublicProject
-	err := s.publicProjects(ctx).
-		Where("p.account_id = ? AND p.status = ? AND p.closes_at > ? AND (p.opens_at IS NULL OR p.opens_at <= ?)",
-			accountID, ProjectConsultation, now, now).
-		Order("p.closes_at, p.id").Limit(limit).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("open consultations: %w", err)
-	}
-	return out, nil
-}

@@ -28,9 +28,9 @@ type Store struct {
 	chat *chatCache
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
-	// files deletes a project's files with it; package media provides
-	// it (see ProjectFiles).
-	files ProjectFiles
+	// projects answers privacy.go's questions about projects; package
+	// project provides it (see Projects).
+	projects Projects
 	// codes names the scenes of follow codes; package followcode provides
 	// it (see FollowCodes).
 	codes FollowCodes

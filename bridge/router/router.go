@@ -16,17 +16,20 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Router handles inbound chat messages for every channel.
 type Router struct {
-	store   *models.Store
-	baseURL string
+	store *models.Store
+	// projects answers the consultations a conversation takes part in.
+	projects *project.Service
+	baseURL  string
 }
 
 // New builds a router; baseURL makes the links it sends.
-func New(store *models.Store, baseURL string) *Router {
-	return &Router{store: store, baseURL: strings.TrimRight(baseURL, "/")}
+func New(store *models.Store, projects *project.Service, baseURL string) *Router {
+	return &Router{store: store, projects: projects, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 // sessionTTL is how long a guided conversation waits for the next
@@ -45,8 +48,9 @@ const (
 // turn is one inbound message being handled.
 type turn struct {
 	r *Router
-	// store is bound to the turn's transaction.
+	// store and projects are bound to the turn's transaction.
 	store    *models.Store
+	projects *project.Service
 	account  *models.Account
 	in       bridge.Inbound
 	follower *models.Follower
@@ -104,7 +108,7 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{r: r, store: tx, account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
+	t := &turn{r: r, store: tx, projects: r.projects.InTx(tx.Core), account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
 		lang: languageOf(st.Follower, in)}
 	replies, err := t.route(ctx)
 	if err != nil {

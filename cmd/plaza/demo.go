@@ -38,7 +38,9 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	res, err := demo.Seed(ctx, store.WithSealer(box), followcode.New(store.Core), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	store = store.WithSealer(box)
+	projects, _ := app.ProjectsAndMedia(store, inserter)
+	res, err := demo.Seed(ctx, store, followcode.New(store.Core), projects, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}
