@@ -59,7 +59,7 @@ func TestAPIReadOfARowDuringAnOutageIs503(t *testing.T) {
 			t.Fatalf("add follower: %d %s", r.Status, r.Body)
 		}
 		follower := int64(r.json(t)["id"].(float64))
-		p, err := a.Store.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, models.ProjectInput{TitleEn: "Harbour Bridge"}, nil)
+		p, err := a.Projects.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, models.ProjectInput{TitleEn: "Harbour Bridge"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -123,14 +123,14 @@ func openProject(t testing.TB, a *apptest.App, f *apptest.Fixtures, districts st
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
 	closes := a.Store.Now().Add(7 * 24 * time.Hour)
-	p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{
+	p, err := a.Projects.CreateProject(ctx, boss, f.Account, models.ProjectInput{
 		TitleEn: "Harbour Bridge", TitleZh: "海港大桥", SummaryEn: "A new bridge across the harbour.",
 		Districts: districts, Public: true, ClosesAt: &closes,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err = a.Store.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
+	if p, err = a.Projects.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return p

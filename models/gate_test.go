@@ -23,14 +23,6 @@ type gated struct {
 // written out inline, some of which answered 403 to another organization).
 func accountServices(s *models.Store, a *models.Account) []gated {
 	return []gated{
-		{"OrgProjects", models.PermView, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.OrgProjects(ctx, m, a, models.Page{})
-			return err
-		}},
-		{"ModerateFeedback", models.PermModerate, func(ctx context.Context, m *models.Member) error {
-			_, err := s.ModerateFeedback(ctx, m, a, 1, []int64{1}, models.FeedbackSpam)
-			return err
-		}},
 		{"Inbox", models.PermModerate, func(ctx context.Context, m *models.Member) error {
 			_, _, err := s.Inbox(ctx, m, a, models.InboxFilter{})
 			return err

@@ -61,8 +61,10 @@ func (s *Service) APIProject(ctx context.Context, m *models.Member, id int64) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.OrganizationID != m.Org.ID {
-		return nil, nil, fmt.Errorf("project: %w", models.ErrNotFound)
+	// Another organization's project is ErrNotFound, Require's answer to
+	// an outsider.
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
+		return nil, nil, err
 	}
 	return a, &p, nil
 }

@@ -54,6 +54,14 @@ func (s *Service) with(tx models.Core) *Service {
 // through it.
 func (s *Service) InTx(tx models.Core) *Service { return s.with(tx) }
 
+// WithLimits returns a service that applies l instead (tests raise a
+// limit to reach what lies past it).
+func (s *Service) WithLimits(l models.Limits) *Service {
+	c := *s
+	c.limits = l
+	return &c
+}
+
 // enqueue adds job inside the transaction of s (a service from with).
 func (s *Service) enqueue(ctx context.Context, job models.Job) error {
 	if s.queue == nil {
