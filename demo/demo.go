@@ -16,8 +16,8 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
-	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Result is what a person or a script needs to try the demo.
