@@ -4,12 +4,11 @@ import (
 	"strings"
 )
 
-// Prefixes of ContactKey: what the person typed (which anyone can type),
-// and a chat sender (whom the chat channel vouches for).
+// Prefixes of ContactKey: what the person typed, which anyone can type
+// (a chat sender's, "chat:", is models/project's).
 const (
 	contactEmail = "email:"
 	contactPhone = "tel:"
-	contactChat  = "chat:"
 )
 
 // ByEmail reports whether the answer's contact is an e-mail address, so a
