@@ -526,7 +526,7 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	closes := store.Now().Add(21 * 24 * time.Hour).Truncate(time.Hour)
 	lat, lng := 22.2855, 114.1577
 	budget := int64(48000000)
-	open, err := projects.CreateProject(ctx, owner, a, models.ProjectInput{
+	open, err := projects.CreateProject(ctx, owner, a, project.Input{
 		TitleEn: "A bus lane on Harbour Road", TitleZh: "海港路巴士专线",
 		SummaryEn: "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
 		SummaryZh: "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
@@ -573,7 +573,7 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 		"Thank you. Lines 12 and 7 would save about 8 minutes each way in the morning.", true); err != nil {
 		return nil, fmt.Errorf("demo response: %w", err)
 	}
-	done, err := projects.CreateProject(ctx, owner, a, models.ProjectInput{
+	done, err := projects.CreateProject(ctx, owner, a, project.Input{
 		TitleEn: "Step-free access at Market Street stop", TitleZh: "市场街车站无障碍通道",
 		SummaryEn: "Raised kerbs and a ramp so wheelchairs and prams board level.", SummaryZh: "加高路缘并设斜道，方便轮椅及婴儿车平稳上车。",
 		Public: true,

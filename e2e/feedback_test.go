@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // withoutJavaScript turns scripts off in the person's tab, as for a
@@ -35,7 +36,7 @@ func TestFeedbackJourneys(t *testing.T) {
 		boss := f.Member(models.RoleOwner)
 		closes := a.Store.Now().Add(5 * 24 * time.Hour)
 		lat, lng := 22.2855, 114.1577
-		p, err := a.Projects.CreateProject(ctx, boss, f.Account, models.ProjectInput{TitleEn: "Harbour Road bus lane", TitleZh: "海港路巴士专线",
+		p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{TitleEn: "Harbour Road bus lane", TitleZh: "海港路巴士专线",
 			SummaryEn: "A lane for buses in the rush hours.", BodyEn: "## Why\n\nLine 12 is slow.", Address: "Harbour Road",
 			Latitude: &lat, Longitude: &lng, Districts: "Central\nWan Chai", Public: true, ClosesAt: &closes}, nil)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/project"
 )
 
 func TestAPIProjectsAndFeedback(t *testing.T) {
@@ -39,7 +40,7 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 			}
 		}
 		for range 2 {
-			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, models.ProjectInput{TitleEn: "Later"}, nil); err != nil {
+			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, project.Input{TitleEn: "Later"}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

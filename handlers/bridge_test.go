@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // chat posts signed messages to an account's webhook endpoint, as an SMS
@@ -220,7 +221,7 @@ func TestChatFeedbackConversation(t *testing.T) {
 		expect(t, c.say("feedback"), "no consultation open")
 		bridgeP := openProject(t, a, f, "")
 		park := openProject(t, a, f, "")
-		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, models.ProjectInput{TitleEn: "Harbour Park", TitleZh: "海港公园",
+		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, project.Input{TitleEn: "Harbour Park", TitleZh: "海港公园",
 			Public: true, ClosesAt: bridgeP.ClosesAt}); err != nil {
 			t.Fatal(err)
 		}

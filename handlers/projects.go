@@ -95,7 +95,7 @@ func (h *projects) settings(c echo.Context) error {
 
 // form reads the project editor. Numbers and times that do not parse are
 // field errors, with everything else the staff member typed kept.
-func (h *projects) form(c echo.Context) (templates.ProjectForm, models.ProjectInput) {
+func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
 	f := templates.ProjectForm{
 		TitleEn: c.FormValue("title_en"), TitleZh: c.FormValue("title_zh"), SummaryEn: c.FormValue("summary_en"),
 		SummaryZh: c.FormValue("summary_zh"), BodyEn: c.FormValue("body_en"), BodyZh: c.FormValue("body_zh"),
@@ -104,7 +104,7 @@ func (h *projects) form(c echo.Context) (templates.ProjectForm, models.ProjectIn
 		Public: c.FormValue("public") == "on", OpensAt: c.FormValue("opens_at"), ClosesAt: c.FormValue("closes_at"),
 		Errors: map[string]string{},
 	}
-	in := models.ProjectInput{
+	in := project.Input{
 		TitleEn: f.TitleEn, TitleZh: f.TitleZh, SummaryEn: f.SummaryEn, SummaryZh: f.SummaryZh, BodyEn: f.BodyEn, BodyZh: f.BodyZh,
 		Address: f.Address, BudgetCurrency: f.BudgetCurrency, Districts: f.Districts, Public: f.Public,
 	}

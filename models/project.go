@@ -116,20 +116,6 @@ func Lines(s string) []string {
 	return out
 }
 
-// ProjectInput is what staff fill in on the project editor.
-type ProjectInput struct {
-	TitleEn, TitleZh     string
-	SummaryEn, SummaryZh string
-	BodyEn, BodyZh       string
-	Address              string
-	Latitude, Longitude  *float64
-	Budget               *int64
-	BudgetCurrency       string
-	Districts            string
-	Public               bool
-	OpensAt, ClosesAt    *time.Time
-}
-
 // cleanText drops what a database or a browser should never get from a
 // form: invalid UTF-8, NUL and other control characters (line breaks and
 // tabs are kept).
@@ -147,15 +133,6 @@ func cleanText(s string) string {
 }
 
 func TooLong(s string, n int) bool { return len([]rune(s)) > n }
-
-// Input turns a project back into the editor's input.
-func (p *Project) Input() ProjectInput {
-	return ProjectInput{
-		TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, BodyEn: p.BodyEn, BodyZh: p.BodyZh,
-		Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget, BudgetCurrency: p.BudgetCurrency,
-		Districts: p.Districts, Public: p.Public, OpensAt: p.OpensAt, ClosesAt: p.ClosesAt,
-	}
-}
 
 // ProjectEvent is one dated step of a project's timeline.
 type ProjectEvent struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/project"
 )
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -136,7 +137,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 
 		// An open consultation, answered through both instances.
 		closes := time.Now().Add(48 * time.Hour)
-		proj, err := r.a.Projects.CreateProject(ctx, owner, &acc, models.ProjectInput{TitleEn: "Harbour bridge", Public: true, ClosesAt: &closes}, nil)
+		proj, err := r.a.Projects.CreateProject(ctx, owner, &acc, project.Input{TitleEn: "Harbour bridge", Public: true, ClosesAt: &closes}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

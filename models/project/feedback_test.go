@@ -10,6 +10,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 func openConsultation(t *testing.T, a *apptest.App, f *apptest.Fixtures) *models.PublicProject {
@@ -17,7 +18,7 @@ func openConsultation(t *testing.T, a *apptest.App, f *apptest.Fixtures) *models
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
 	closes := a.Store.Now().Add(48 * time.Hour)
-	p, err := a.Projects.CreateProject(ctx, boss, f.Account, models.ProjectInput{TitleEn: "Park", Public: true, ClosesAt: &closes}, nil)
+	p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{TitleEn: "Park", Public: true, ClosesAt: &closes}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

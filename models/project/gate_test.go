@@ -6,6 +6,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // TestServiceAnswersOneRule holds the projects' services to Require's
@@ -29,7 +30,7 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return err
 			}},
 			{Name: "CreateProject", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
-				_, err := s.CreateProject(ctx, m, acc, models.ProjectInput{}, nil)
+				_, err := s.CreateProject(ctx, m, acc, project.Input{}, nil)
 				return err
 			}},
 			{Name: "DeleteProject", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error { return s.DeleteProject(ctx, m, acc, 1) }},

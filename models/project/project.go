@@ -4,98 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/plazahq/plaza/models"
 )
-
-// Limits on project text, in characters.
-const (
-	maxProjectTitle    = 200
-	maxProjectSummary  = 500
-	maxProjectBody     = 20000
-	maxProjectDistrict = 100
-	maxQuestions       = 10
-)
-
-// validateProject checks what staff typed on the project editor and
-// returns it cleaned.
-func validateProject(in models.ProjectInput) (models.ProjectInput, error) {
-	var v models.ValidationError
-	for _, p := range []*string{&in.TitleEn, &in.TitleZh, &in.SummaryEn, &in.SummaryZh, &in.BodyEn, &in.BodyZh,
-		&in.Address, &in.BudgetCurrency, &in.Districts} {
-		*p = models.CleanText(*p)
-	}
-	if in.TitleEn == "" && in.TitleZh == "" {
-		v.Add("title_en", "projects.err_title_one_language")
-	}
-	for _, l := range []struct {
-		suffix               string
-		title, summary, body string
-	}{{"en", in.TitleEn, in.SummaryEn, in.BodyEn}, {"zh", in.TitleZh, in.SummaryZh, in.BodyZh}} {
-		if models.TooLong(l.title, maxProjectTitle) {
-			v.Add("title_"+l.suffix, "err.too_long")
-		}
-		if models.TooLong(l.summary, maxProjectSummary) {
-			v.Add("summary_"+l.suffix, "err.too_long")
-		}
-		if models.TooLong(l.body, maxProjectBody) {
-			v.Add("body_"+l.suffix, "err.too_long")
-		}
-		if l.title == "" && (l.summary != "" || l.body != "") {
-			v.Add("title_"+l.suffix, "projects.err_text_without_title")
-		}
-	}
-	if models.TooLong(in.Address, maxProjectSummary) {
-		v.Add("address", "err.too_long")
-	}
-	if (in.Latitude == nil) != (in.Longitude == nil) {
-		v.Add("latitude", "projects.err_both_coordinates")
-	}
-	if in.Latitude != nil && (math.IsNaN(*in.Latitude) || *in.Latitude < -85 || *in.Latitude > 85) {
-		v.Add("latitude", "projects.err_latitude")
-	}
-	if in.Longitude != nil && (math.IsNaN(*in.Longitude) || *in.Longitude < -180 || *in.Longitude > 180) {
-		v.Add("longitude", "projects.err_longitude")
-	}
-	if in.Budget != nil && *in.Budget < 0 {
-		v.Add("budget", "projects.err_budget")
-	}
-	in.BudgetCurrency = strings.ToUpper(in.BudgetCurrency)
-	if in.BudgetCurrency != "" && (len(in.BudgetCurrency) != 3 || strings.IndexFunc(in.BudgetCurrency, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0) {
-		v.Add("budget_currency", "projects.err_currency")
-	}
-	ds := models.Lines(in.Districts)
-	var clean []string
-	for _, d := range ds {
-		if models.TooLong(d, maxProjectDistrict) {
-			v.Add("districts", "err.too_long")
-		}
-		if !slices.Contains(clean, d) {
-			clean = append(clean, d)
-		}
-	}
-	if len(clean) > 100 {
-		v.Add("districts", "projects.err_too_many_districts")
-	}
-	in.Districts = strings.Join(clean, "\n")
-	in.OpensAt, in.ClosesAt = models.UTCPtr(in.OpensAt), models.UTCPtr(in.ClosesAt)
-	if in.OpensAt != nil && in.ClosesAt != nil && !in.ClosesAt.After(*in.OpensAt) {
-		v.Add("closes_at", "projects.err_closes_before_opens")
-	}
-	return in, v.Err()
-}
-
-// applyProject copies the editor's fields onto p.
-func applyProject(in models.ProjectInput, p *models.Project) {
-	p.TitleEn, p.TitleZh, p.SummaryEn, p.SummaryZh, p.BodyEn, p.BodyZh = in.TitleEn, in.TitleZh, in.SummaryEn, in.SummaryZh, in.BodyEn, in.BodyZh
-	p.Address, p.Latitude, p.Longitude = in.Address, in.Latitude, in.Longitude
-	p.Budget, p.BudgetCurrency, p.Districts, p.Public = in.Budget, in.BudgetCurrency, in.Districts, in.Public
-	p.OpensAt, p.ClosesAt = in.OpensAt, in.ClosesAt
-}
 
 // OrgProject loads a project of one of the member's accounts.
 func (s *Service) OrgProject(ctx context.Context, m *models.Member, a *models.Account, id int64) (*models.Project, error) {
@@ -145,11 +59,11 @@ func today(now time.Time, loc *time.Location) string {
 // CreateProject saves a new project as proposed, not yet public unless
 // staff said so; its first timeline step is today in loc (nil: UTC), the
 // zone staff work in.
-func (s *Service) CreateProject(ctx context.Context, m *models.Member, a *models.Account, in models.ProjectInput, loc *time.Location) (*models.Project, error) {
+func (s *Service) CreateProject(ctx context.Context, m *models.Member, a *models.Account, in Input, loc *time.Location) (*models.Project, error) {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	in, err := validateProject(in)
+	in, err := Validate(in, s.core.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +91,11 @@ func (s *Service) CreateProject(ctx context.Context, m *models.Member, a *models
 }
 
 // SaveProject changes a project's details.
-func (s *Service) SaveProject(ctx context.Context, m *models.Member, a *models.Account, id int64, in models.ProjectInput) (*models.Project, error) {
+func (s *Service) SaveProject(ctx context.Context, m *models.Member, a *models.Account, id int64, in Input) (*models.Project, error) {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	in, err := validateProject(in)
+	in, err := Validate(in, s.core.Now())
 	if err != nil {
 		return nil, err
 	}
