@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 )
 
@@ -46,26 +47,16 @@ type resultsJSON struct {
 	ByDistrict []districtJSON `json:"by_district"`
 }
 
+// projectJSON is a project in the API: its fields (project.Input, by
+// its json tags) and what the project has besides.
 type projectJSON struct {
-	ID                int64              `json:"id"`
-	Account           string             `json:"account"`
-	Status            string             `json:"status"`
-	Public            bool               `json:"public"`
-	Open              bool               `json:"open"`
-	TitleEn           string             `json:"title_en"`
-	TitleZh           string             `json:"title_zh"`
-	SummaryEn         string             `json:"summary_en"`
-	SummaryZh         string             `json:"summary_zh"`
-	DescriptionEn     string             `json:"description_en"`
-	DescriptionZh     string             `json:"description_zh"`
-	Address           string             `json:"address"`
-	Latitude          *float64           `json:"latitude"`
-	Longitude         *float64           `json:"longitude"`
-	Budget            *int64             `json:"budget"`
-	BudgetCurrency    string             `json:"budget_currency"`
+	ID      int64  `json:"id"`
+	Account string `json:"account"`
+	Status  string `json:"status"`
+	Open    bool   `json:"open"`
+	project.Input
+	// Districts shadows project.Input's, one a line, with a list.
 	Districts         []string           `json:"districts"`
-	OpensAt           *time.Time         `json:"opens_at"`
-	ClosesAt          *time.Time         `json:"closes_at"`
 	OfficialSummaryEn string             `json:"official_summary_en"`
 	OfficialSummaryZh string             `json:"official_summary_zh"`
 	OfficialSummaryAt *time.Time         `json:"official_summary_at"`
@@ -79,11 +70,8 @@ type projectJSON struct {
 
 func (h *apiArea) projectOut(handle string, p *models.Project) projectJSON {
 	return projectJSON{
-		ID: p.ID, Account: handle, Status: p.Status, Public: p.Public, Open: p.Open(h.store.Now()),
-		TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, DescriptionEn: p.BodyEn,
-		DescriptionZh: p.BodyZh, Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget,
-		BudgetCurrency: p.BudgetCurrency, Districts: nonNil(p.DistrictList()), OpensAt: p.OpensAt, ClosesAt: p.ClosesAt,
-		OfficialSummaryEn: p.ResultEn, OfficialSummaryZh: p.ResultZh, OfficialSummaryAt: p.ResultAt,
+		ID: p.ID, Account: handle, Status: p.Status, Open: p.Open(h.store.Now()), Input: project.InputOf(p),
+		Districts: nonNil(p.DistrictList()), OfficialSummaryEn: p.ResultEn, OfficialSummaryZh: p.ResultZh, OfficialSummaryAt: p.ResultAt,
 		URL: h.baseURL + paths.PublicProject(handle, p.ID), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }

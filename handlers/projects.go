@@ -93,54 +93,30 @@ func (h *projects) settings(c echo.Context) error {
 	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.settings_saved")
 }
 
-// form reads the project editor. Numbers and times that do not parse are
-// field errors, with everything else the staff member typed kept.
+// form reads the project editor into a project.Input by its form tags.
+// Numbers and times that do not parse are field errors, with everything
+// else the staff member typed kept.
 func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
+	var in project.Input
+	params, _ := c.FormParams()
+	typed, bad := bindForm(params, &in, h.loc)
 	f := templates.ProjectForm{
-		TitleEn: c.FormValue("title_en"), TitleZh: c.FormValue("title_zh"), SummaryEn: c.FormValue("summary_en"),
-		SummaryZh: c.FormValue("summary_zh"), BodyEn: c.FormValue("body_en"), BodyZh: c.FormValue("body_zh"),
-		Address: c.FormValue("address"), Latitude: c.FormValue("latitude"), Longitude: c.FormValue("longitude"),
-		Budget: c.FormValue("budget"), BudgetCurrency: c.FormValue("budget_currency"), Districts: c.FormValue("districts"),
-		Public: c.FormValue("public") == "on", OpensAt: c.FormValue("opens_at"), ClosesAt: c.FormValue("closes_at"),
+		TitleEn: in.TitleEn, TitleZh: in.TitleZh, SummaryEn: in.SummaryEn, SummaryZh: in.SummaryZh, BodyEn: in.BodyEn, BodyZh: in.BodyZh,
+		Address: in.Address, Latitude: typed["latitude"], Longitude: typed["longitude"], Budget: typed["budget"],
+		BudgetCurrency: in.BudgetCurrency, Districts: in.Districts, Public: in.Public, OpensAt: typed["opens_at"], ClosesAt: typed["closes_at"],
 		Errors: map[string]string{},
 	}
-	in := project.Input{
-		TitleEn: f.TitleEn, TitleZh: f.TitleZh, SummaryEn: f.SummaryEn, SummaryZh: f.SummaryZh, BodyEn: f.BodyEn, BodyZh: f.BodyZh,
-		Address: f.Address, BudgetCurrency: f.BudgetCurrency, Districts: f.Districts, Public: f.Public,
-	}
-	for _, fl := range []struct {
-		name, raw string
-		dst       **float64
-	}{{"latitude", f.Latitude, &in.Latitude}, {"longitude", f.Longitude, &in.Longitude}} {
-		if raw := strings.TrimSpace(fl.raw); raw != "" {
-			v, err := strconv.ParseFloat(raw, 64)
-			if err != nil {
-				f.Errors[fl.name] = "projects.err_number"
-				continue
-			}
-			*fl.dst = &v
-		}
-	}
-	if raw := strings.NewReplacer(",", "", " ", "", "_", "").Replace(strings.TrimSpace(f.Budget)); raw != "" {
-		v, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			f.Errors["budget"] = "projects.err_budget"
-		} else {
-			in.Budget = &v
-		}
-	}
-	for _, fl := range []struct {
-		name, raw string
-		dst       **time.Time
-	}{{"opens_at", f.OpensAt, &in.OpensAt}, {"closes_at", f.ClosesAt, &in.ClosesAt}} {
-		t, ok := parseLocalTime(fl.raw, h.loc)
-		if !ok {
-			f.Errors[fl.name] = "notices.err_time_format"
-			continue
-		}
-		*fl.dst = t
+	for _, name := range bad {
+		f.Errors[name] = badProjectField[name]
 	}
 	return f, in
+}
+
+// badProjectField is the message of each field of the editor that can
+// fail to parse.
+var badProjectField = map[string]string{
+	"latitude": "projects.err_number", "longitude": "projects.err_number", "budget": "projects.err_budget",
+	"opens_at": "notices.err_time_format", "closes_at": "notices.err_time_format",
 }
 
 // parseLocalTime reads a datetime-local value ("2026-11-23T08:30",
