@@ -41,6 +41,7 @@ import (
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -73,6 +74,9 @@ type App struct {
 	// Media is the media domain: uploaded files, avatars, projects' files
 	// and who may fetch them.
 	Media *media.Service
+	// Projects is the projects' domain: projects, their consultations and
+	// the answers citizens give.
+	Projects *project.Service
 	// AlertSources is the alert-feed domain: accounts' GTFS-realtime feeds and their polls.
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
@@ -127,15 +131,16 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	return queue.Migrate(ctx, db)
 }
 
-// NewStore builds the models' store with the job queue, the media
-// domain that deletes a project's files with the project, the chat
-// domain that erasing a follower ends their conversation in progress
-// through, and the accounts' domain the chat endpoints read accounts
-// from.
+// NewStore builds the models' store with the job queue and the domains
+// that code still in package models reaches: the projects' (a follower's
+// data export reads questions), the chat domain (erasing a follower ends
+// their conversation in progress) and the accounts' (the chat endpoints
+// read accounts).
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	jobs := models.Jobs(inserter)
 	store := models.NewStore(db, nil).WithQueue(jobs)
-	return store.WithProjectFiles(NewMedia(store, org.New(store.Core))).
+	projects, _ := ProjectsAndMedia(store, jobs)
+	return store.WithProjects(projects).
 		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core))).WithAccounts(account.New(store.Core, store))
 }
 
@@ -145,17 +150,36 @@ func NewNotices(store *models.Store, inserter *queue.Inserter) *notice.Service {
 	return notice.New(store.Core, broadcast.NewStarter(models.Jobs(inserter), nil), store)
 }
 
+// ProjectsAndMedia builds the projects' and the media domains, which
+// reach each other: deleting a project deletes its files (project.Files),
+// and who may fetch a file depends on its projects (media.Projects). The
+// projects' limits are store's (store.Limits()).
+func ProjectsAndMedia(store *models.Store, q models.Enqueuer) (*project.Service, *media.Service) {
+	others := &mediaOthers{Store: store, Service: org.New(store.Core)}
+	files := media.New(store.Core, others)
+	projects := project.New(store.Core, files, accountReads{store, account.New(store.Core, store)}, q, store.Limits())
+	others.Projects = projects
+	return projects, files
+}
+
+// accountReads reads accounts by id through the store and by handle
+// through the accounts' domain.
+type accountReads struct {
+	*models.Store
+	accounts *account.Service
+}
+
+func (r accountReads) AccountByHandle(ctx context.Context, handle string) (*models.PublicAccount, error) {
+	return r.accounts.AccountByHandle(ctx, handle)
+}
+
 // mediaOthers is what the media and followers' domains reach in other
-// domains: the accounts and projects still in the store, the memberships
-// and users in orgs.
+// domains: accounts from the store, memberships and users from orgs,
+// projects from the projects' domain.
 type mediaOthers struct {
 	*models.Store
 	*org.Service
-}
-
-// NewMedia builds the media domain on store's core.
-func NewMedia(store *models.Store, orgs *org.Service) *media.Service {
-	return media.New(store.Core, mediaOthers{store, orgs})
+	media.Projects
 }
 
 // NewFollowers builds the followers' domain on store, with the other
@@ -163,7 +187,7 @@ func NewMedia(store *models.Store, orgs *org.Service) *media.Service {
 // traces, and the follow codes' scenes. Build it after the store's limits
 // are set: it applies store.Limits().
 func NewFollowers(store *models.Store, inserter *queue.Inserter, codes *followcode.Service, orgs *org.Service) *follower.Service {
-	return follower.New(store.Core, models.Jobs(inserter), store.Limits(), mediaOthers{store, orgs}, store, codes, store)
+	return follower.New(store.Core, models.Jobs(inserter), store.Limits(), &mediaOthers{Store: store, Service: orgs}, store, codes, store)
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -199,6 +223,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// One chat service for the router, the studio and WeChat: it caches
 	// the keyword lists, which a change through the studio must clear.
 	chats := chat.New(store.Core, accounts, store, org.New(store.Core))
+	projects, files := ProjectsAndMedia(store, models.Jobs(inserter))
+	store = store.WithProjects(projects)
 	key, err := accounts.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -245,13 +271,13 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	notices := NewNotices(store, inserter)
 	sources := alertsource.New(store.Core, models.Jobs(inserter), notices)
 	orgs := org.New(store.Core)
-	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: NewMedia(store, orgs), Log: log, Links: links, Broadcasts: engine,
+	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: files, Projects: projects, Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
 	a.Followers = NewFollowers(store, inserter, a.FollowCodes, orgs)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
-	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &mailer.AnswerMailWorker{Answers: projects, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})
 	river.AddWorker(workers, &alertfeed.ScanWorker{Poller: a.Feeds})
@@ -276,7 +302,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, chats, a.Followers, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		Chats:        chats,

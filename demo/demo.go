@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Result is what a person or a script needs to try the demo.
@@ -217,7 +218,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, notices *notice.Service, followers *follower.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, notices *notice.Service, followers *follower.Service, projects *project.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -264,7 +265,7 @@ func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts 
 				return nil, err
 			}
 			if a.Handle == TransitHandle {
-				if err := scale(ctx, store, followers, owner, a, opts, res); err != nil {
+				if err := scale(ctx, store, followers, projects, owner, a, opts, res); err != nil {
 					return nil, err
 				}
 			}
@@ -274,7 +275,7 @@ func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts 
 					return nil, err
 				}
 			}
-			projects, err := ensureProjects(ctx, store, owner, a)
+			projects, err := ensureProjects(ctx, store, projects, owner, a)
 			if err != nil {
 				return nil, err
 			}
@@ -411,7 +412,7 @@ func ensureFollowers(ctx context.Context, followers *follower.Service, a *models
 
 // scale adds the generated followers and the webhook to the transit
 // account.
-func scale(ctx context.Context, store *models.Store, followers *follower.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+func scale(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	if opts.Followers > 0 {
 		n, err := followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
 		if err != nil {
@@ -431,14 +432,14 @@ func scale(ctx context.Context, store *models.Store, followers *follower.Service
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
-	return chatChannels(ctx, store, followers, owner, a, res)
+	return chatChannels(ctx, store, followers, projects, owner, a, res)
 }
 
 // chatChannels enables WeChat and Telegram on the account with generated
 // credentials. They are not a real official account or bot: the callbacks
 // take what a person posts with curl, and what Plaza would send to the
 // platforms fails until real credentials are entered in the studio.
-func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, owner *models.Member, a *models.Account, res *Result) error {
+func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, owner *models.Member, a *models.Account, res *Result) error {
 	random := func(n int) string {
 		b := make([]byte, n)
 		_, _ = rand.Read(b)
@@ -463,7 +464,7 @@ func chatChannels(ctx context.Context, store *models.Store, followers *follower.
 	// no-op). The askers do not follow, so the follower counts stay. The
 	// router's own chat service will do: its keyword cache is not shared
 	// with anything that changes keywords.
-	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, res.BaseURL)
+	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, projects, res.BaseURL)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",
@@ -522,18 +523,18 @@ func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.M
 // ensureProjects gives the transit account an open consultation (with a
 // question, districts and a few answers, one of them answered officially)
 // and a decided project, unless it has projects already.
-func ensureProjects(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
+func ensureProjects(ctx context.Context, store *models.Store, projects *project.Service, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
 	if a.Handle != TransitHandle {
 		return nil, nil
 	}
-	list, total, err := store.OrgProjects(ctx, owner, a, models.Page{Number: 1})
+	list, total, err := projects.OrgProjects(ctx, owner, a, models.Page{Number: 1})
 	if err != nil || total > 0 {
 		return list, err
 	}
 	closes := store.Now().Add(21 * 24 * time.Hour).Truncate(time.Hour)
 	lat, lng := 22.2855, 114.1577
 	budget := int64(48000000)
-	open, err := store.CreateProject(ctx, owner, a, models.ProjectInput{
+	open, err := projects.CreateProject(ctx, owner, a, project.Input{
 		TitleEn: "A bus lane on Harbour Road", TitleZh: "海港路巴士专线",
 		SummaryEn: "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
 		SummaryZh: "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
@@ -546,16 +547,16 @@ func ensureProjects(ctx context.Context, store *models.Store, owner *models.Memb
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
 	}
-	if _, err := store.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
+	if _, err := projects.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
 		LabelEn: "How do you usually travel on Harbour Road?", LabelZh: "您通常如何经过海港路？",
 		OptionsEn: "Bus\nCar or taxi\nBicycle\nOn foot", OptionsZh: "巴士\n私家车或的士\n单车\n步行"}); err != nil {
 		return nil, fmt.Errorf("demo question: %w", err)
 	}
-	if open, err = store.SetProjectStatus(ctx, owner, a, open.ID, models.StatusChange{Status: models.ProjectConsultation,
+	if open, err = projects.SetProjectStatus(ctx, owner, a, open.ID, models.StatusChange{Status: models.ProjectConsultation,
 		NoteEn: "Consultation opens; tell us what you think.", NoteZh: "公众咨询开始，欢迎提出意见。"}, nil); err != nil {
 		return nil, fmt.Errorf("demo consultation: %w", err)
 	}
-	pp, err := store.PublicProjectByID(ctx, a.Handle, open.ID)
+	pp, err := projects.PublicProjectByID(ctx, a.Handle, open.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -567,7 +568,7 @@ func ensureProjects(ctx context.Context, store *models.Store, owner *models.Memb
 		{Stance: models.StanceSupport, District: "Central", Lang: "en"},
 	} {
 		fb.Consent, fb.Answers = true, map[int64][]string{}
-		sub, err := store.SubmitFeedback(ctx, pp, fb)
+		sub, err := projects.SubmitFeedback(ctx, pp, fb)
 		if err != nil {
 			return nil, fmt.Errorf("demo feedback: %w", err)
 		}
@@ -576,11 +577,11 @@ func ensureProjects(ctx context.Context, store *models.Store, owner *models.Memb
 		}
 	}
 	mod := &models.Member{User: owner.User, Org: owner.Org, Role: models.RoleOwner}
-	if _, err := store.RespondToFeedback(ctx, mod, a, open.ID, first,
+	if _, err := projects.RespondToFeedback(ctx, mod, a, open.ID, first,
 		"Thank you. Lines 12 and 7 would save about 8 minutes each way in the morning.", true); err != nil {
 		return nil, fmt.Errorf("demo response: %w", err)
 	}
-	done, err := store.CreateProject(ctx, owner, a, models.ProjectInput{
+	done, err := projects.CreateProject(ctx, owner, a, project.Input{
 		TitleEn: "Step-free access at Market Street stop", TitleZh: "市场街车站无障碍通道",
 		SummaryEn: "Raised kerbs and a ramp so wheelchairs and prams board level.", SummaryZh: "加高路缘并设斜道，方便轮椅及婴儿车平稳上车。",
 		Public: true,
@@ -588,10 +589,10 @@ func ensureProjects(ctx context.Context, store *models.Store, owner *models.Memb
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
 	}
-	if _, err := store.SetProjectStatus(ctx, owner, a, done.ID, models.StatusChange{Status: models.ProjectDecided,
+	if _, err := projects.SetProjectStatus(ctx, owner, a, done.ID, models.StatusChange{Status: models.ProjectDecided,
 		NoteEn: "Approved after the spring consultation.", NoteZh: "经春季公众咨询后获批。"}, nil); err != nil {
 		return nil, fmt.Errorf("demo project status: %w", err)
 	}
-	list, _, err = store.OrgProjects(ctx, owner, a, models.Page{Number: 1})
+	list, _, err = projects.OrgProjects(ctx, owner, a, models.Page{Number: 1})
 	return list, err
 }

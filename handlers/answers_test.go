@@ -64,14 +64,14 @@ func feedbackByID(t *testing.T, a *apptest.App, id int64) models.Feedback {
 // respond publishes an answer with an official response, as a moderator.
 func respond(t *testing.T, a *apptest.App, f *apptest.Fixtures, projectID, id int64, text string) {
 	t.Helper()
-	if _, err := a.Store.RespondToFeedback(context.Background(), f.Member(models.RoleModerator), f.Account, projectID, id, text, true); err != nil {
+	if _, err := a.Projects.RespondToFeedback(context.Background(), f.Member(models.RoleModerator), f.Account, projectID, id, text, true); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func results(t *testing.T, a *apptest.App, projectID int64) models.StanceCount {
 	t.Helper()
-	r, err := a.Store.ProjectResults(context.Background(), projectID)
+	r, err := a.Projects.ProjectResults(context.Background(), projectID)
 	if err != nil {
 		t.Fatal(err)
 	}

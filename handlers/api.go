@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/project"
 )
 
 //go:embed openapi.json
@@ -38,6 +39,7 @@ type apiArea struct {
 	notices    *notice.Service
 	accounts   *account.Service
 	followers  *follower.Service
+	projects   *project.Service
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string

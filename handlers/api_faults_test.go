@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // TestAPIReadOfARowDuringAnOutageIs503: the API's reads of a row by id (a
@@ -62,7 +63,7 @@ func TestAPIReadOfARowDuringAnOutageIs503(t *testing.T) {
 			t.Fatalf("add follower: %d %s", r.Status, r.Body)
 		}
 		follower := int64(r.json(t)["id"].(float64))
-		p, err := a.Store.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, models.ProjectInput{TitleEn: "Harbour Bridge"}, nil)
+		p, err := a.Projects.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, project.Input{TitleEn: "Harbour Bridge"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

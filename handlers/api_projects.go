@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 )
 
@@ -46,26 +47,16 @@ type resultsJSON struct {
 	ByDistrict []districtJSON `json:"by_district"`
 }
 
+// projectJSON is a project in the API: its fields (project.Input, by
+// its json tags) and what the project has besides.
 type projectJSON struct {
-	ID                int64              `json:"id"`
-	Account           string             `json:"account"`
-	Status            string             `json:"status"`
-	Public            bool               `json:"public"`
-	Open              bool               `json:"open"`
-	TitleEn           string             `json:"title_en"`
-	TitleZh           string             `json:"title_zh"`
-	SummaryEn         string             `json:"summary_en"`
-	SummaryZh         string             `json:"summary_zh"`
-	DescriptionEn     string             `json:"description_en"`
-	DescriptionZh     string             `json:"description_zh"`
-	Address           string             `json:"address"`
-	Latitude          *float64           `json:"latitude"`
-	Longitude         *float64           `json:"longitude"`
-	Budget            *int64             `json:"budget"`
-	BudgetCurrency    string             `json:"budget_currency"`
+	ID      int64  `json:"id"`
+	Account string `json:"account"`
+	Status  string `json:"status"`
+	Open    bool   `json:"open"`
+	project.Input
+	// Districts shadows project.Input's, one a line, with a list.
 	Districts         []string           `json:"districts"`
-	OpensAt           *time.Time         `json:"opens_at"`
-	ClosesAt          *time.Time         `json:"closes_at"`
 	OfficialSummaryEn string             `json:"official_summary_en"`
 	OfficialSummaryZh string             `json:"official_summary_zh"`
 	OfficialSummaryAt *time.Time         `json:"official_summary_at"`
@@ -79,11 +70,8 @@ type projectJSON struct {
 
 func (h *apiArea) projectOut(handle string, p *models.Project) projectJSON {
 	return projectJSON{
-		ID: p.ID, Account: handle, Status: p.Status, Public: p.Public, Open: p.Open(h.store.Now()),
-		TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, DescriptionEn: p.BodyEn,
-		DescriptionZh: p.BodyZh, Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget,
-		BudgetCurrency: p.BudgetCurrency, Districts: nonNil(p.DistrictList()), OpensAt: p.OpensAt, ClosesAt: p.ClosesAt,
-		OfficialSummaryEn: p.ResultEn, OfficialSummaryZh: p.ResultZh, OfficialSummaryAt: p.ResultAt,
+		ID: p.ID, Account: handle, Status: p.Status, Open: p.Open(h.store.Now()), Input: project.InputOf(p),
+		Districts: nonNil(p.DistrictList()), OfficialSummaryEn: p.ResultEn, OfficialSummaryZh: p.ResultZh, OfficialSummaryAt: p.ResultAt,
 		URL: h.baseURL + paths.PublicProject(handle, p.ID), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
@@ -95,7 +83,7 @@ func (h *apiArea) project(c echo.Context) (*models.Member, *models.Account, *mod
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	a, p, err := h.store.APIProject(c.Request().Context(), m, id)
+	a, p, err := h.projects.APIProject(c.Request().Context(), m, id)
 	return m, a, p, err
 }
 
@@ -108,7 +96,7 @@ func (h *apiArea) listProjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.store.APIProjects(c.Request().Context(), m, a, before, limit)
+	list, err := h.projects.APIProjects(c.Request().Context(), m, a, before, limit)
 	if err != nil {
 		return err
 	}
@@ -129,7 +117,7 @@ func (h *apiArea) getProject(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	out := h.projectOut(a.Handle, p)
-	events, err := h.store.ProjectTimeline(ctx, p.ID)
+	events, err := h.projects.ProjectTimeline(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -137,7 +125,7 @@ func (h *apiArea) getProject(c echo.Context) error {
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, projectEventJSON{Status: e.Status, Date: e.HappenedOn, NoteEn: e.NoteEn, NoteZh: e.NoteZh})
 	}
-	qs, err := h.store.ProjectQuestions(ctx, p.ID)
+	qs, err := h.projects.ProjectQuestions(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -155,7 +143,7 @@ func (h *apiArea) getProject(c echo.Context) error {
 		out.Questions = append(out.Questions, questionJSON{ID: q.ID, Kind: q.Kind, LabelEn: q.LabelEn, LabelZh: q.LabelZh,
 			OptionsEn: en, OptionsZh: zh, Required: q.Required})
 	}
-	r, err := h.store.ProjectResults(ctx, p.ID)
+	r, err := h.projects.ProjectResults(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -200,7 +188,7 @@ func (h *apiArea) listFeedback(c echo.Context) error {
 	if status != "" && !slices.Contains(models.FeedbackStatuses(), status) {
 		return apiErr(http.StatusBadRequest, "bad_status", "status is one of pending, published, hidden, spam")
 	}
-	list, err := h.store.APIFeedback(c.Request().Context(), m, a, p.ID, status, after, limit)
+	list, err := h.projects.APIFeedback(c.Request().Context(), m, a, p.ID, status, after, limit)
 	if err != nil {
 		return err
 	}

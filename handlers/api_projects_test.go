@@ -8,6 +8,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/project"
 )
 
 func TestAPIProjectsAndFeedback(t *testing.T) {
@@ -25,21 +26,21 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 		_, foreign, _ := a.APITokens.Create(ctx, &models.Member{User: f.Outside, Org: f.Other, Role: models.RoleOwner}, "Other", apitoken.AllScopes())
 
 		p := openProject(t, a, f, "North\nSouth")
-		q, err := a.Store.AddProjectQuestion(ctx, owner, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionSingle,
+		q, err := a.Projects.AddProjectQuestion(ctx, owner, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionSingle,
 			LabelEn: "How do you travel?", OptionsEn: "Bus\nWalk", OptionsZh: "巴士\n步行"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pp, _ := a.Store.PublicProjectByID(ctx, "metro", p.ID)
+		pp, _ := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
 		for i := range 5 {
-			if _, err := a.Store.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: models.Stances()[i%3], Comment: fmt.Sprint("c", i),
+			if _, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: models.Stances()[i%3], Comment: fmt.Sprint("c", i),
 				Contact: fmt.Sprintf("p%d@example.org", i), District: []string{"North", "South"}[i%2], Consent: true,
 				Answers: map[int64][]string{q.ID: {"Walk"}}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for range 2 {
-			if _, err := a.Store.CreateProject(ctx, owner, f.Account, models.ProjectInput{TitleEn: "Later"}, nil); err != nil {
+			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, project.Input{TitleEn: "Later"}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // chat posts signed messages to an account's webhook endpoint, as an SMS
@@ -220,11 +221,11 @@ func TestChatFeedbackConversation(t *testing.T) {
 		expect(t, c.say("feedback"), "no consultation open")
 		bridgeP := openProject(t, a, f, "")
 		park := openProject(t, a, f, "")
-		if _, err := a.Store.SaveProject(ctx, owner, f.Account, park.ID, models.ProjectInput{TitleEn: "Harbour Park", TitleZh: "海港公园",
+		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, project.Input{TitleEn: "Harbour Park", TitleZh: "海港公园",
 			Public: true, ClosesAt: bridgeP.ClosesAt}); err != nil {
 			t.Fatal(err)
 		}
-		q, err := a.Store.AddProjectQuestion(ctx, owner, f.Account, park.ID, models.QuestionInput{Kind: models.QuestionMultiple,
+		q, err := a.Projects.AddProjectQuestion(ctx, owner, f.Account, park.ID, models.QuestionInput{Kind: models.QuestionMultiple,
 			LabelEn: "What would you use?", LabelZh: "您会使用哪些设施？", OptionsEn: "Playground\nBenches\nToilets", OptionsZh: "游乐场\n长椅\n洗手间", Required: true})
 		if err != nil {
 			t.Fatal(err)

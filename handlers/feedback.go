@@ -49,15 +49,15 @@ func (h *projects) queue(c echo.Context) error {
 	if c.QueryParam("size") == "100" {
 		page.Size = 100
 	}
-	list, total, err := h.store.OrgFeedback(ctx, m, a, p.ID, f, page)
+	list, total, err := h.projects.OrgFeedback(ctx, m, a, p.ID, f, page)
 	if err != nil {
 		return err
 	}
-	counts, err := h.store.FeedbackCounts(ctx, p.ID)
+	counts, err := h.projects.FeedbackCounts(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	questions, err := h.store.ProjectQuestions(ctx, p.ID)
+	questions, err := h.projects.ProjectQuestions(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (h *projects) queue(c echo.Context) error {
 	for i := range list {
 		ids[i] = list[i].ID
 	}
-	revs, err := h.store.PendingRevisions(ctx, p.ID, ids)
+	revs, err := h.projects.PendingRevisions(ctx, p.ID, ids)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (h *projects) bulk(c echo.Context) error {
 	if !strings.HasPrefix(back, paths.Feedback(m.Org.ID, a.Handle, p.ID)) {
 		back = paths.Feedback(m.Org.ID, a.Handle, p.ID)
 	}
-	_, err = h.store.ModerateFeedback(c.Request().Context(), m, a, p.ID, ids, c.FormValue("action"))
+	_, err = h.projects.ModerateFeedback(c.Request().Context(), m, a, p.ID, ids, c.FormValue("action"))
 	if v, ok := models.AsValidation(err); ok {
 		// The queue page shows why nothing happened (nothing selected,
 		// too many, no action) as its notice.
@@ -122,11 +122,11 @@ func (h *projects) answer(c echo.Context) (*models.Member, *models.Account, *mod
 		return nil, nil, nil, nil, nil, err
 	}
 	ctx := c.Request().Context()
-	fb, err := h.store.OrgFeedbackItem(ctx, m, a, p.ID, id)
+	fb, err := h.projects.OrgFeedbackItem(ctx, m, a, p.ID, id)
 	if err != nil {
 		return nil, nil, nil, nil, nil, err
 	}
-	questions, err := h.store.ProjectQuestions(ctx, p.ID)
+	questions, err := h.projects.ProjectQuestions(ctx, p.ID)
 	return m, a, p, fb, questions, err
 }
 
@@ -135,7 +135,7 @@ func (h *projects) feedbackItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rel, err := h.store.FeedbackRelated(c.Request().Context(), fb)
+	rel, err := h.projects.FeedbackRelated(c.Request().Context(), fb)
 	if err != nil {
 		return err
 	}
@@ -149,9 +149,9 @@ func (h *projects) respond(c echo.Context) error {
 	}
 	response := c.FormValue("response")
 	publish := c.FormValue("action") == "publish"
-	_, err = h.store.RespondToFeedback(c.Request().Context(), m, a, p.ID, fb.ID, response, publish)
+	_, err = h.projects.RespondToFeedback(c.Request().Context(), m, a, p.ID, fb.ID, response, publish)
 	if v, ok := models.AsValidation(err); ok {
-		rel, rerr := h.store.FeedbackRelated(c.Request().Context(), fb)
+		rel, rerr := h.projects.FeedbackRelated(c.Request().Context(), fb)
 		if rerr != nil {
 			return rerr
 		}
@@ -179,7 +179,7 @@ func (h *projects) acceptRevision(c echo.Context) error {
 		return err
 	}
 	back := paths.FeedbackItem(m.Org.ID, a.Handle, p.ID, id)
-	err = h.store.AcceptAnswerRevision(c.Request().Context(), m, a, p.ID, id)
+	err = h.projects.AcceptAnswerRevision(c.Request().Context(), m, a, p.ID, id)
 	if v, ok := models.AsValidation(err); ok {
 		return redirect(c, back, v.Fields["revision"])
 	}
@@ -195,7 +195,7 @@ func (h *projects) summary(c echo.Context) error {
 		return err
 	}
 	en, zh := c.FormValue("result_en"), c.FormValue("result_zh")
-	_, err = h.store.SetProjectResult(c.Request().Context(), m, a, p.ID, en, zh)
+	_, err = h.projects.SetProjectResult(c.Request().Context(), m, a, p.ID, en, zh)
 	if v, ok := models.AsValidation(err); ok {
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
 			ps.Project.ResultEn, ps.Project.ResultZh = en, zh
@@ -224,7 +224,7 @@ func (h *projects) exportCSV(c echo.Context) error {
 		return err
 	}
 	d := newCSVDownload(c.Response(), h.exportName(a, p, "csv"))
-	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, "csv", func(qs []models.ProjectQuestion, r models.ExportRow) error {
+	err = h.projects.ExportFeedback(c.Request().Context(), m, a, p.ID, "csv", func(qs []models.ProjectQuestion, r models.ExportRow) error {
 		if !d.started {
 			if err := d.begin(feedbackHeader(qs)); err != nil {
 				return err
@@ -233,7 +233,7 @@ func (h *projects) exportCSV(c echo.Context) error {
 		return d.row(append(feedbackColumns(&r.Feedback), r.Extra...))
 	})
 	if err == nil && !d.started {
-		qs, qerr := h.store.ProjectQuestions(c.Request().Context(), p.ID)
+		qs, qerr := h.projects.ProjectQuestions(c.Request().Context(), p.ID)
 		if qerr != nil {
 			return qerr
 		}
@@ -292,7 +292,7 @@ func (h *projects) exportJSON(c echo.Context) error {
 		_, err := buf.WriteString("[\n")
 		return err
 	}
-	err = h.store.ExportFeedback(c.Request().Context(), m, a, p.ID, "json", func(qs []models.ProjectQuestion, r models.ExportRow) error {
+	err = h.projects.ExportFeedback(c.Request().Context(), m, a, p.ID, "json", func(qs []models.ProjectQuestion, r models.ExportRow) error {
 		if first {
 			if err := start(); err != nil {
 				return err

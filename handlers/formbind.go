@@ -3,15 +3,20 @@ package handlers
 import (
 	"net/url"
 	"reflect"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // bindForm fills dst, a pointer to an entity's Input struct, from posted
 // form values by the fields' `form` tags, so a field added to the Input
 // type is read without another line in the handler. Strings take the
-// first value, string lists every value, and times are datetime-local text
-// in loc. typed keeps each time field's text as staff typed it (so a form
-// shown again keeps it); bad names the time fields that did not parse.
+// first value, string lists every value, a bool is a ticked checkbox,
+// numbers are decimal text (a whole number may group its digits with
+// commas, spaces or underscores, as people type amounts) and times are
+// datetime-local text in loc. typed keeps each time and number field's
+// text as staff typed it (so a form shown again keeps it); bad names the
+// time and number fields that did not parse.
 // echo's binder is not used: it knows nothing of the studio's zone for
 // datetime-local times, and one bad time would fail the whole binding.
 func bindForm(values url.Values, dst any, loc *time.Location) (typed map[string]string, bad []string) {
@@ -35,6 +40,17 @@ func bindForm(values url.Values, dst any, loc *time.Location) (typed map[string]
 			field.Set(reflect.ValueOf(t))
 		case []string:
 			field.Set(reflect.ValueOf(values[name]))
+		case bool:
+			field.SetBool(values.Get(name) == "on")
+		case *float64, *int64:
+			raw := values.Get(name)
+			typed[name] = raw
+			n, ok := parseNumber(raw, field.Type().Elem().Kind())
+			if !ok {
+				bad = append(bad, name)
+				continue
+			}
+			field.Set(n)
 		default:
 			if field.Kind() != reflect.String {
 				panic("bindForm: no form reading for " + field.Type().String())
@@ -61,4 +77,25 @@ func formTimes(src any, loc *time.Location) map[string]string {
 		}
 	}
 	return out
+}
+
+// parseNumber reads a number field's text as a pointer of kind
+// (float64 or int64); empty text is a nil pointer.
+func parseNumber(raw string, kind reflect.Kind) (reflect.Value, bool) {
+	raw = strings.TrimSpace(raw)
+	if kind == reflect.Int64 {
+		raw = strings.NewReplacer(",", "", " ", "", "_", "").Replace(raw)
+	}
+	if raw == "" {
+		if kind == reflect.Int64 {
+			return reflect.ValueOf((*int64)(nil)), true
+		}
+		return reflect.ValueOf((*float64)(nil)), true
+	}
+	if kind == reflect.Int64 {
+		v, err := strconv.ParseInt(raw, 10, 64)
+		return reflect.ValueOf(&v), err == nil
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	return reflect.ValueOf(&v), err == nil
 }

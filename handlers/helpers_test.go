@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Helpers shared by the package's tests: requests, cookies, row counts, page checks, languages and projects.
@@ -123,14 +124,14 @@ func openProject(t testing.TB, a *apptest.App, f *apptest.Fixtures, districts st
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
 	closes := a.Store.Now().Add(7 * 24 * time.Hour)
-	p, err := a.Store.CreateProject(ctx, boss, f.Account, models.ProjectInput{
+	p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{
 		TitleEn: "Harbour Bridge", TitleZh: "海港大桥", SummaryEn: "A new bridge across the harbour.",
 		Districts: districts, Public: true, ClosesAt: &closes,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err = a.Store.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
+	if p, err = a.Projects.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return p

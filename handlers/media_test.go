@@ -11,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // mediaWorld is one file of each kind the studio stores, of the fixture
@@ -39,7 +40,7 @@ func newMediaWorld(t *testing.T, a *apptest.App, f *apptest.Fixtures) *mediaWorl
 	w.avatar = "/media/" + *f.Account.AvatarPublicID
 	w.ids = append(w.ids, *f.Account.AvatarMediaID)
 	file := func(title string, public bool, data []byte) (*models.Project, string) {
-		p, err := a.Store.CreateProject(ctx, ed, f.Account, models.ProjectInput{TitleEn: title, Public: public}, nil)
+		p, err := a.Projects.CreateProject(ctx, ed, f.Account, project.Input{TitleEn: title, Public: public}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,9 +55,9 @@ func newMediaWorld(t *testing.T, a *apptest.App, f *apptest.Fixtures) *mediaWorl
 	draft, draftURL := file("SECRET draft: depot land sale", false, w.draftPDF)
 	w.draft, w.draftProject = draftURL, draft.ID
 	withdrawn, withdrawnURL := file("Published by mistake", true, []byte("%PDF-1.4\n% withdrawn\n"))
-	in := withdrawn.Input()
+	in := project.InputOf(withdrawn)
 	in.Public = false
-	if _, err := a.Store.SaveProject(ctx, ed, f.Account, withdrawn.ID, in); err != nil {
+	if _, err := a.Projects.SaveProject(ctx, ed, f.Account, withdrawn.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	w.withdrawn = withdrawnURL
@@ -150,7 +151,7 @@ func TestMediaAccess(t *testing.T) {
 
 		t.Run("pages link files by their random names", func(t *testing.T) {
 			stHas(t, "account page", who["anonymous"].Get("/@metro"), `src="`+w.avatar+`"`)
-			pub, _, err := a.Store.PublicProjects(context.Background(), f.Account.ID, models.Page{Number: 1, Size: 10})
+			pub, _, err := a.Projects.PublicProjects(context.Background(), f.Account.ID, models.Page{Number: 1, Size: 10})
 			if err != nil || len(pub) != 1 {
 				t.Fatalf("public projects: %v %v", pub, err)
 			}

@@ -42,11 +42,11 @@ func exposureRows(t testing.TB, a *apptest.App, f *apptest.Fixtures) []exposure 
 		t.Fatal(err)
 	}
 	p := openProject(t, a, f, "")
-	pp, err := a.Store.PublicProjectByID(ctx, "metro", p.ID)
+	pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := a.Store.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: models.StanceSupport, Comment: "Matrix answer",
+	sub, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: models.StanceSupport, Comment: "Matrix answer",
 		Contact: "chan.victim@example.org", Consent: true})
 	if err != nil {
 		t.Fatal(err)

@@ -67,14 +67,14 @@ func newPrivacyWorld(t *testing.T, dbURL string) *privacyWorld {
 	w.conversation = list[0].ID
 
 	w.project = openProject(t, w.a, w.f, "")
-	pp, err := s.PublicProjectByID(ctx, "metro", w.project.ID)
+	pp, err := w.a.Projects.PublicProjectByID(ctx, "metro", w.project.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	submit := func(in models.FeedbackInput) int64 {
 		t.Helper()
 		in.Consent = true
-		sub, err := s.SubmitFeedback(ctx, pp, in)
+		sub, err := w.a.Projects.SubmitFeedback(ctx, pp, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,11 +187,11 @@ func TestEraseFollowerLeavesNoChatTrace(t *testing.T) {
 		if n := count("feedback", "project_id = ?", w.project.ID); n != 3 {
 			t.Fatalf("%d answers left; want 3", n)
 		}
-		fb, err := w.a.Store.OrgFeedbackItem(ctx, w.f.Member(models.RoleOwner), w.f.Account, w.project.ID, w.liAnswer)
+		fb, err := w.a.Projects.OrgFeedbackItem(ctx, w.f.Member(models.RoleOwner), w.f.Account, w.project.ID, w.liAnswer)
 		if err != nil || fb.Comment != "Too loud at night" || fb.Name != "" || fb.FollowerID != nil || fb.ContactKey != nil {
 			t.Fatalf("Li's answer after erasing: %+v, %v", fb, err)
 		}
-		fb, err = w.a.Store.OrgFeedbackItem(ctx, w.f.Member(models.RoleOwner), w.f.Account, w.project.ID, w.strangerAns)
+		fb, err = w.a.Projects.OrgFeedbackItem(ctx, w.f.Member(models.RoleOwner), w.f.Account, w.project.ID, w.strangerAns)
 		if err != nil || fb.Name != "Someone" || fb.Contact != "someone@example.org" {
 			t.Fatalf("a stranger's answer changed: %+v, %v", fb, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -21,11 +22,12 @@ import (
 // projects is the studio area where staff set up public projects, their
 // files, questions and timeline, and moderate what citizens answer.
 type projects struct {
-	store   *models.Store
-	notices *notice.Service
-	media   *media.Service
-	loc     *time.Location
-	baseURL string
+	store    *models.Store
+	notices  *notice.Service
+	projects *project.Service
+	media    *media.Service
+	loc      *time.Location
+	baseURL  string
 }
 
 func registerProjects(acc accountRoutes, s *studio) {
@@ -33,7 +35,7 @@ func registerProjects(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &projects{store: s.store, notices: s.notices, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &projects{store: s.store, notices: s.notices, projects: s.projects, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
 	acc.GET("/projects", h.list, view)
@@ -70,14 +72,14 @@ func (h *projects) project(c echo.Context) (*models.Member, *models.Account, *mo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := h.store.OrgProject(c.Request().Context(), m, a, id)
+	p, err := h.projects.OrgProject(c.Request().Context(), m, a, id)
 	return m, a, p, err
 }
 
 func (h *projects) list(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	page := pageParam(c)
-	list, total, err := h.store.OrgProjects(c.Request().Context(), m, a, page)
+	list, total, err := h.projects.OrgProjects(c.Request().Context(), m, a, page)
 	if err != nil {
 		return err
 	}
@@ -93,54 +95,30 @@ func (h *projects) settings(c echo.Context) error {
 	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.settings_saved")
 }
 
-// form reads the project editor. Numbers and times that do not parse are
-// field errors, with everything else the staff member typed kept.
-func (h *projects) form(c echo.Context) (templates.ProjectForm, models.ProjectInput) {
+// form reads the project editor into a project.Input by its form tags.
+// Numbers and times that do not parse are field errors, with everything
+// else the staff member typed kept.
+func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
+	var in project.Input
+	params, _ := c.FormParams()
+	typed, bad := bindForm(params, &in, h.loc)
 	f := templates.ProjectForm{
-		TitleEn: c.FormValue("title_en"), TitleZh: c.FormValue("title_zh"), SummaryEn: c.FormValue("summary_en"),
-		SummaryZh: c.FormValue("summary_zh"), BodyEn: c.FormValue("body_en"), BodyZh: c.FormValue("body_zh"),
-		Address: c.FormValue("address"), Latitude: c.FormValue("latitude"), Longitude: c.FormValue("longitude"),
-		Budget: c.FormValue("budget"), BudgetCurrency: c.FormValue("budget_currency"), Districts: c.FormValue("districts"),
-		Public: c.FormValue("public") == "on", OpensAt: c.FormValue("opens_at"), ClosesAt: c.FormValue("closes_at"),
+		TitleEn: in.TitleEn, TitleZh: in.TitleZh, SummaryEn: in.SummaryEn, SummaryZh: in.SummaryZh, BodyEn: in.BodyEn, BodyZh: in.BodyZh,
+		Address: in.Address, Latitude: typed["latitude"], Longitude: typed["longitude"], Budget: typed["budget"],
+		BudgetCurrency: in.BudgetCurrency, Districts: in.Districts, Public: in.Public, OpensAt: typed["opens_at"], ClosesAt: typed["closes_at"],
 		Errors: map[string]string{},
 	}
-	in := models.ProjectInput{
-		TitleEn: f.TitleEn, TitleZh: f.TitleZh, SummaryEn: f.SummaryEn, SummaryZh: f.SummaryZh, BodyEn: f.BodyEn, BodyZh: f.BodyZh,
-		Address: f.Address, BudgetCurrency: f.BudgetCurrency, Districts: f.Districts, Public: f.Public,
-	}
-	for _, fl := range []struct {
-		name, raw string
-		dst       **float64
-	}{{"latitude", f.Latitude, &in.Latitude}, {"longitude", f.Longitude, &in.Longitude}} {
-		if raw := strings.TrimSpace(fl.raw); raw != "" {
-			v, err := strconv.ParseFloat(raw, 64)
-			if err != nil {
-				f.Errors[fl.name] = "projects.err_number"
-				continue
-			}
-			*fl.dst = &v
-		}
-	}
-	if raw := strings.NewReplacer(",", "", " ", "", "_", "").Replace(strings.TrimSpace(f.Budget)); raw != "" {
-		v, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			f.Errors["budget"] = "projects.err_budget"
-		} else {
-			in.Budget = &v
-		}
-	}
-	for _, fl := range []struct {
-		name, raw string
-		dst       **time.Time
-	}{{"opens_at", f.OpensAt, &in.OpensAt}, {"closes_at", f.ClosesAt, &in.ClosesAt}} {
-		t, ok := parseLocalTime(fl.raw, h.loc)
-		if !ok {
-			f.Errors[fl.name] = "notices.err_time_format"
-			continue
-		}
-		*fl.dst = t
+	for _, name := range bad {
+		f.Errors[name] = badProjectField[name]
 	}
 	return f, in
+}
+
+// badProjectField is the message of each field of the editor that can
+// fail to parse.
+var badProjectField = map[string]string{
+	"latitude": "projects.err_number", "longitude": "projects.err_number", "budget": "projects.err_budget",
+	"opens_at": "notices.err_time_format", "closes_at": "notices.err_time_format",
 }
 
 // parseLocalTime reads a datetime-local value ("2026-11-23T08:30",
@@ -190,7 +168,7 @@ func (h *projects) create(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
 	}
-	p, err := h.store.CreateProject(c.Request().Context(), m, a, in, h.loc)
+	p, err := h.projects.CreateProject(c.Request().Context(), m, a, in, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		f.Errors = v.Fields
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
@@ -206,19 +184,19 @@ func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *
 	ctx := c.Request().Context()
 	ps := templates.ProjectStudio{Project: p, Form: h.formOf(p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
 	var err error
-	if ps.Timeline, err = h.store.ProjectTimeline(ctx, p.ID); err != nil {
+	if ps.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return ps, err
 	}
 	if ps.Files, err = h.media.ProjectFiles(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Questions, err = h.store.ProjectQuestions(ctx, p.ID); err != nil {
+	if ps.Questions, err = h.projects.ProjectQuestions(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Counts, err = h.store.FeedbackCounts(ctx, p.ID); err != nil {
+	if ps.Counts, err = h.projects.FeedbackCounts(ctx, p.ID); err != nil {
 		return ps, err
 	}
-	if ps.Results, err = h.store.ProjectResults(ctx, p.ID); err != nil {
+	if ps.Results, err = h.projects.ProjectResults(ctx, p.ID); err != nil {
 		return ps, err
 	}
 	ps.Status = templates.StatusForm{Status: p.Status}
@@ -256,7 +234,7 @@ func (h *projects) save(c echo.Context) error {
 	f, in := h.form(c)
 	f.ID = p.ID
 	if len(f.Errors) == 0 {
-		_, err = h.store.SaveProject(c.Request().Context(), m, a, p.ID, in)
+		_, err = h.projects.SaveProject(c.Request().Context(), m, a, p.ID, in)
 		if v, ok := models.AsValidation(err); ok {
 			f.Errors = v.Fields
 		} else if err != nil {
@@ -275,7 +253,7 @@ func (h *projects) status(c echo.Context) error {
 		return err
 	}
 	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), NoteEn: c.FormValue("note_en"), NoteZh: c.FormValue("note_zh")}
-	_, err = h.store.SetProjectStatus(c.Request().Context(), m, a, p.ID,
+	_, err = h.projects.SetProjectStatus(c.Request().Context(), m, a, p.ID,
 		models.StatusChange{Status: sf.Status, On: sf.On, NoteEn: sf.NoteEn, NoteZh: sf.NoteZh}, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		sf.Errors = v.Fields
@@ -296,7 +274,7 @@ func (h *projects) deleteEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProjectEvent(c.Request().Context(), m, a, p.ID, id); err != nil {
+	if err := h.projects.DeleteProjectEvent(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#status", "projects.event_deleted")
@@ -358,7 +336,7 @@ func (h *projects) addQuestion(c echo.Context) error {
 	}
 	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), LabelEn: c.FormValue("q_label_en"), LabelZh: c.FormValue("q_label_zh"),
 		OptionsEn: c.FormValue("q_options_en"), OptionsZh: c.FormValue("q_options_zh"), Required: c.FormValue("q_required") == "on"}
-	_, err = h.store.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
+	_, err = h.projects.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
 		Kind: qf.Kind, LabelEn: qf.LabelEn, LabelZh: qf.LabelZh, OptionsEn: qf.OptionsEn, OptionsZh: qf.OptionsZh, Required: qf.Required})
 	if v, ok := models.AsValidation(err); ok {
 		qf.Errors = v.Fields
@@ -379,7 +357,7 @@ func (h *projects) deleteQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProjectQuestion(c.Request().Context(), m, a, p.ID, id); err != nil {
+	if err := h.projects.DeleteProjectQuestion(c.Request().Context(), m, a, p.ID, id); err != nil {
 		return err
 	}
 	return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#questions", "projects.question_deleted")
@@ -396,7 +374,7 @@ func (h *projects) announce(c echo.Context) error {
 	}
 	what := c.FormValue("what")
 	ctx := c.Request().Context()
-	timeline, err := h.store.ProjectTimeline(ctx, p.ID)
+	timeline, err := h.projects.ProjectTimeline(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -462,7 +440,7 @@ func (h *projects) confirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := h.store.FeedbackCounts(c.Request().Context(), p.ID)
+	counts, err := h.projects.FeedbackCounts(c.Request().Context(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -478,7 +456,7 @@ func (h *projects) remove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteProject(c.Request().Context(), m, a, p.ID); err != nil {
+	if err := h.projects.DeleteProject(c.Request().Context(), m, a, p.ID); err != nil {
 		return err
 	}
 	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.deleted")

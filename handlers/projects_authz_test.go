@@ -16,11 +16,11 @@ import (
 func projectRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	ctx := context.Background()
 	p := openProject(t, a, f, "")
-	pp, err := a.Store.PublicProjectByID(ctx, "metro", p.ID)
+	pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := a.Store.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: models.StanceSupport, Comment: "Matrix", Consent: true})
+	s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: models.StanceSupport, Comment: "Matrix", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestFeedbackForm(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		p := openProject(t, a, f, "Central\nWan Chai")
-		q, err := a.Store.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
+		q, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
 			Kind: models.QuestionMultiple, LabelEn: "When do you cross?", OptionsEn: "Morning\nEvening\nNight", Required: true})
 		if err != nil {
 			t.Fatal(err)

@@ -166,17 +166,17 @@ func TestModerationAndResults(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		p := openProject(t, a, f, "Central\nWan Chai")
-		q, err := a.Store.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
+		q, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
 			Kind: models.QuestionText, LabelEn: "Anything else?"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pp, err := a.Store.PublicProjectByID(ctx, "metro", p.ID)
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		submit := func(stance, comment, district, contact string) *models.Feedback {
-			s, err := a.Store.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: stance, Comment: comment, District: district,
+			s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: stance, Comment: comment, District: district,
 				Contact: contact, Consent: true, Answers: map[int64][]string{q.ID: {"=HYPERLINK(\"http://evil\")"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -255,7 +255,7 @@ func TestModerationAndResults(t *testing.T) {
 			t.Fatalf("after one person's reports: %+v", fb)
 		}
 		for _, who := range []string{"b", "c"} {
-			if err := a.Store.ReportFeedback(ctx, p.ID, good.ID, who); err != nil {
+			if err := a.Projects.ReportFeedback(ctx, p.ID, good.ID, who); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -377,7 +377,7 @@ func TestExportHeaderNeutralisesFormulas(t *testing.T) {
 		ctx := context.Background()
 		p := openProject(t, a, f, "")
 		for _, l := range labels {
-			if _, err := a.Store.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
+			if _, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
 				Kind: models.QuestionText, LabelEn: l.en, LabelZh: l.zh}); err != nil {
 				t.Fatal(err)
 			}

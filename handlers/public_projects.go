@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -23,6 +24,7 @@ import (
 type publicProjects struct {
 	store    *models.Store
 	accounts *account.Service
+	projects *project.Service
 	media    *media.Service
 	links    *mailer.Links
 	tileURL  string
@@ -42,7 +44,7 @@ func registerPublicProjects(e *echo.Echo, h *publicProjects) {
 
 func (h *publicProjects) cityList(c echo.Context) error {
 	page := pageParam(c)
-	list, total, err := h.store.PublicProjects(c.Request().Context(), 0, page)
+	list, total, err := h.projects.PublicProjects(c.Request().Context(), 0, page)
 	if err != nil {
 		return err
 	}
@@ -53,7 +55,7 @@ func (h *publicProjects) cityList(c echo.Context) error {
 func (h *publicProjects) accountList(c echo.Context) error {
 	ctx, a := c.Request().Context(), publicAccount(c)
 	page := pageParam(c)
-	list, total, err := h.store.PublicProjects(ctx, a.ID, page)
+	list, total, err := h.projects.PublicProjects(ctx, a.ID, page)
 	if err != nil {
 		return err
 	}
@@ -66,7 +68,7 @@ func (h *publicProjects) project(c echo.Context) (*models.PublicProject, error) 
 	if err != nil {
 		return nil, err
 	}
-	return h.store.PublicProjectByID(c.Request().Context(), c.Param("handle"), id)
+	return h.projects.PublicProjectByID(c.Request().Context(), c.Param("handle"), id)
 }
 
 // view gathers the project page.
@@ -74,20 +76,20 @@ func (h *publicProjects) view(c echo.Context, p *models.PublicProject, form temp
 	ctx := c.Request().Context()
 	v := templates.ProjectView{Project: p, Form: form, Now: h.store.Now(), Map: templates.MapOf(h.tileURL, p.Latitude, p.Longitude)}
 	var err error
-	if v.Timeline, err = h.store.ProjectTimeline(ctx, p.ID); err != nil {
+	if v.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return v, err
 	}
 	if v.Files, err = h.media.ProjectFiles(ctx, p.ID); err != nil {
 		return v, err
 	}
-	if v.Questions, err = h.store.ProjectQuestions(ctx, p.ID); err != nil {
+	if v.Questions, err = h.projects.ProjectQuestions(ctx, p.ID); err != nil {
 		return v, err
 	}
-	if v.Results, err = h.store.ProjectResults(ctx, p.ID); err != nil {
+	if v.Results, err = h.projects.ProjectResults(ctx, p.ID); err != nil {
 		return v, err
 	}
 	page := pageParam(c)
-	if v.Comments, v.CommentCount, err = h.store.PublishedFeedback(ctx, p.ID, page); err != nil {
+	if v.Comments, v.CommentCount, err = h.projects.PublishedFeedback(ctx, p.ID, page); err != nil {
 		return v, err
 	}
 	v.Pager = templates.Pager{Page: page.Number, Size: page.Limit(), Total: v.CommentCount,
@@ -146,7 +148,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 		// Looks like success to the bot; nothing is stored.
 		return c.Redirect(http.StatusSeeOther, h.thanksURL(p))
 	}
-	sub, err := h.store.SubmitFeedback(ctx, p, in)
+	sub, err := h.projects.SubmitFeedback(ctx, p, in)
 	if l, ok := models.AsLimit(err); ok {
 		form.Errors["form"] = "feedback.err_rate_ip"
 		if l.Limit.Key == h.store.Limits().FeedbackPerContact.Key {
@@ -199,7 +201,7 @@ func (h *publicProjects) revision(c echo.Context) (*models.AnswerRevision, bool,
 	case err != nil:
 		return nil, false, render(c, http.StatusBadRequest, templates.LinkProblem("link.bad_title", "link.bad"))
 	}
-	r, err := h.store.AnswerRevisionByID(c.Request().Context(), id)
+	r, err := h.projects.AnswerRevisionByID(c.Request().Context(), id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, false, render(c, http.StatusGone, templates.LinkProblem("link.used_title", "answers.link_used"))
 	}
@@ -239,7 +241,7 @@ func (h *publicProjects) confirm(c echo.Context) error {
 		// A second click: done already.
 		return render(c, http.StatusOK, templates.AnswerConfirmed(r.Project))
 	}
-	_, err = h.store.ConfirmAnswerRevision(c.Request().Context(), r.Revision.ID)
+	_, err = h.projects.ConfirmAnswerRevision(c.Request().Context(), r.Revision.ID)
 	switch {
 	case errors.Is(err, models.ErrLinkUsed), errors.Is(err, models.ErrNotFound):
 		return render(c, http.StatusGone, templates.LinkProblem("link.used_title", "answers.link_used"))
@@ -268,7 +270,7 @@ func (h *publicProjects) report(c echo.Context) error {
 	// A keyed hash, so a copy of the database cannot be matched against
 	// the few billion IPv4 addresses to learn who reported what.
 	reporter := h.links.Signer.Digest("report-client", client)
-	if err := h.store.ReportFeedback(ctx, p.ID, id, reporter); errors.Is(err, models.ErrLimited) {
+	if err := h.projects.ReportFeedback(ctx, p.ID, id, reporter); errors.Is(err, models.ErrLimited) {
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	} else if err != nil {
 		return err

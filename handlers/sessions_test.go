@@ -400,12 +400,12 @@ func TestIPv6ClientsGroupedBy64(t *testing.T) {
 		})
 
 		t.Run("reports", func(t *testing.T) {
-			pp, err := a.Store.PublicProjectByID(t.Context(), "metro", p.ID)
+			pp, err := a.Projects.PublicProjectByID(t.Context(), "metro", p.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			publish := func() *models.Feedback {
-				sub, err := a.Store.SubmitFeedback(t.Context(), pp, models.FeedbackInput{Stance: "support", Comment: "Build it.", Consent: true})
+				sub, err := a.Projects.SubmitFeedback(t.Context(), pp, models.FeedbackInput{Stance: "support", Comment: "Build it.", Consent: true})
 				if err != nil {
 					t.Fatal(err)
 				}

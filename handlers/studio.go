@@ -22,6 +22,7 @@ import (
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -32,6 +33,7 @@ type studio struct {
 	notices    *notice.Service
 	tokens     *apitoken.Service
 	media      *media.Service
+	projects   *project.Service
 	feeds      *alertsource.Service
 	codes      *followcode.Service
 	chats      *chat.Service

@@ -14,13 +14,19 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
+// AnswerRevisions is what the worker needs of the projects' domain.
+type AnswerRevisions interface {
+	AnswerRevisionByID(ctx context.Context, id int64) (*models.AnswerRevision, error)
+}
+
 // AnswerMailWorker sends the link that confirms a revision of a
 // consultation answer to the e-mail address the earlier answer gave.
 type AnswerMailWorker struct {
 	river.WorkerDefaults[jobs.AnswerConfirm]
-	Store  *models.Store
-	Sender Sender
-	Links  *Links
+	// Answers loads the revision (models/project's service).
+	Answers AnswerRevisions
+	Sender  Sender
+	Links   *Links
 	// From is the sender address; the account's name is put in front.
 	From string
 }
@@ -28,7 +34,7 @@ type AnswerMailWorker struct {
 // Work sends one message. A revision that no longer applies (confirmed,
 // or its earlier answer replaced or gone) gets none.
 func (w *AnswerMailWorker) Work(ctx context.Context, job *river.Job[jobs.AnswerConfirm]) error {
-	r, err := w.Store.AnswerRevisionByID(ctx, job.Args.FeedbackID)
+	r, err := w.Answers.AnswerRevisionByID(ctx, job.Args.FeedbackID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}

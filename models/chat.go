@@ -115,18 +115,3 @@ type ChatState struct {
 	// InboxOpen: staff already have an open conversation with them.
 	InboxOpen bool
 }
-
-// OpenConsultations lists an account's public projects taking answers
-// now, closing soonest first.
-func (s *Store) OpenConsultations(ctx context.Context, accountID int64, limit int) ([]PublicProject, error) {
-	now := s.Now()
-	var out []PublicProject
-	err := s.publicProjects(ctx).
-		Where("p.account_id = ? AND p.status = ? AND p.closes_at > ? AND (p.opens_at IS NULL OR p.opens_at <= ?)",
-			accountID, ProjectConsultation, now, now).
-		Order("p.closes_at, p.id").Limit(limit).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("open consultations: %w", err)
-	}
-	return out, nil
-}

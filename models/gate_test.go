@@ -24,14 +24,6 @@ type gated struct {
 // inboxAccess's Inbox is models/chat's now, and tested there).
 func accountServices(s *models.Store, a *models.Account) []gated {
 	return []gated{
-		{"OrgProjects", models.PermView, func(ctx context.Context, m *models.Member) error {
-			_, _, err := s.OrgProjects(ctx, m, a, models.Page{})
-			return err
-		}},
-		{"ModerateFeedback", models.PermModerate, func(ctx context.Context, m *models.Member) error {
-			_, err := s.ModerateFeedback(ctx, m, a, 1, []int64{1}, models.FeedbackSpam)
-			return err
-		}},
 		{"SetChannel", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SetChannel(ctx, m, a, models.ChannelEmail, false)
 		}},

@@ -5,27 +5,10 @@ import (
 	"fmt"
 )
 
-// This file is where the accounts' and projects' domains meet package
-// models/media, which owns the stored files and the files attached to
-// projects: what that package needs of accounts and projects (it neither
-// queries nor writes their tables itself), and what deleting a project
-// needs of it.
-
-// ProjectFiles is what DeleteProject needs of the media domain: a
-// project's files and their bytes are its rows, and they must go in the
-// transaction that deletes the project. Package models cannot import
-// models/media, so the service is handed in (WithProjectFiles).
-type ProjectFiles interface {
-	DeleteProjectFiles(ctx context.Context, tx Core, projectID int64) error
-}
-
-// WithProjectFiles returns a store whose DeleteProject deletes a
-// project's files through f.
-func (s *Store) WithProjectFiles(f ProjectFiles) *Store {
-	c := *s
-	c.files = f
-	return &c
-}
+// This file is where the accounts' domain meets package models/media,
+// which owns the stored files: what that package needs of accounts (it
+// neither queries nor writes their tables itself). What it needs of
+// projects, models/project provides.
 
 // PointAvatar makes the media row mediaID (publicID in URLs) the account's
 // avatar and returns the id of the avatar it replaces (0: none), for the
@@ -53,16 +36,6 @@ func (s *Store) AvatarInUse(ctx context.Context, mediaID int64) (bool, error) {
 	var n int64
 	if err := s.conn(ctx).Model(&Account{}).Where("avatar_media_id = ?", mediaID).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("avatar in use: %w", err)
-	}
-	return n > 0, nil
-}
-
-// AnyProjectPublic reports whether any of the projects is shown on the
-// public site, which makes its files public.
-func (s *Store) AnyProjectPublic(ctx context.Context, ids []int64) (bool, error) {
-	var n int64
-	if err := s.conn(ctx).Model(&Project{}).Where("id IN ? AND public", ids).Count(&n).Error; err != nil {
-		return false, fmt.Errorf("public projects: %w", err)
 	}
 	return n > 0, nil
 }

@@ -27,15 +27,15 @@ type Store struct {
 	chat *chatCache
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
-	// files deletes a project's files with it; package media provides
-	// it (see ProjectFiles).
-	files ProjectFiles
 	// sessions ends chat conversations in progress; package chat
 	// provides it (see ChatSessions).
 	sessions ChatSessions
 	// accounts gives the chat endpoints an account's public view; package
 	// account provides it (see Accounts).
 	accounts Accounts
+	// projects answers privacy.go's questions about projects; package
+	// project provides it (see Projects).
+	projects Projects
 }
 
 // Sealer encrypts credentials stored in the database.

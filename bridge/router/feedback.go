@@ -57,7 +57,7 @@ func (t *turn) end(ctx context.Context) error {
 }
 
 func (t *turn) startFeedback(ctx context.Context) ([]bridge.Reply, error) {
-	open, err := t.store.OpenConsultations(ctx, t.account.ID, maxListed)
+	open, err := t.projects.OpenConsultations(ctx, t.account.ID, maxListed)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 	if err != nil || p == nil {
 		return t.closedMeanwhile(ctx, err)
 	}
-	questions, err := t.store.ProjectQuestions(ctx, p.ID)
+	questions, err := t.projects.ProjectQuestions(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 // openProject loads a project of the account that still takes answers,
 // or nil.
 func (t *turn) openProject(ctx context.Context, id int64) (*models.PublicProject, error) {
-	p, err := t.store.PublicProjectByID(ctx, t.account.Handle, id)
+	p, err := t.projects.PublicProjectByID(ctx, t.account.Handle, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	}
@@ -251,7 +251,7 @@ func (t *turn) submit(ctx context.Context, st *feedbackState, p *models.PublicPr
 	if t.follower != nil {
 		in.FollowerID = &t.follower.ID
 	}
-	sub, err := t.store.SubmitFeedback(ctx, p, in)
+	sub, err := t.projects.SubmitFeedback(ctx, p, in)
 	if errors.Is(err, models.ErrConsultationClosed) {
 		return t.closedMeanwhile(ctx, nil)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Router handles inbound chat messages for every channel.
@@ -25,7 +26,9 @@ type Router struct {
 	chats Chats
 	// followers ends a follow on "stop", in the turn's transaction.
 	followers *follower.Service
-	baseURL   string
+	// projects answers the consultations a conversation takes part in.
+	projects *project.Service
+	baseURL  string
 }
 
 // Chats is what the router needs of the chat domain (models/chat): the
@@ -43,8 +46,8 @@ type Chats interface {
 }
 
 // New builds a router; baseURL makes the links it sends.
-func New(store *models.Store, chats Chats, followers *follower.Service, baseURL string) *Router {
-	return &Router{store: store, chats: chats, followers: followers, baseURL: strings.TrimRight(baseURL, "/")}
+func New(store *models.Store, chats Chats, followers *follower.Service, projects *project.Service, baseURL string) *Router {
+	return &Router{store: store, chats: chats, followers: followers, projects: projects, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 // sessionTTL is how long a guided conversation waits for the next
@@ -63,9 +66,10 @@ const (
 // turn is one inbound message being handled.
 type turn struct {
 	r *Router
-	// store is bound to the turn's transaction, and so is its Core, the
-	// tx the chat domain writes through.
+	// store and projects are bound to the turn's transaction, and so is
+	// the store's Core, the tx the chat domain writes through.
 	store    *models.Store
+	projects *project.Service
 	account  *models.Account
 	in       bridge.Inbound
 	follower *models.Follower
@@ -123,7 +127,7 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{r: r, store: tx, account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
+	t := &turn{r: r, store: tx, projects: r.projects.InTx(tx.Core), account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
 		lang: languageOf(st.Follower, in)}
 	replies, err := t.route(ctx)
 	if err != nil {

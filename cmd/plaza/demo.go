@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
+	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/org"
@@ -43,7 +44,8 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	}
 	store = store.WithSealer(box)
 	codes := followcode.New(store.Core)
-	res, err := demo.Seed(ctx, store, org.New(store.Core), accounts, codes, app.NewNotices(store, inserter), app.NewFollowers(store, inserter, codes, org.New(store.Core)), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	projects, _ := app.ProjectsAndMedia(store, models.Jobs(inserter))
+	res, err := demo.Seed(ctx, store, org.New(store.Core), accounts, codes, app.NewNotices(store, inserter), app.NewFollowers(store, inserter, codes, org.New(store.Core)), projects, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}

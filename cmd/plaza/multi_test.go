@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
+	"github.com/plazahq/plaza/models/project"
 )
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -141,11 +142,11 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 
 		// An open consultation, answered through both instances.
 		closes := time.Now().Add(48 * time.Hour)
-		proj, err := s.CreateProject(ctx, owner, &acc, models.ProjectInput{TitleEn: "Harbour bridge", Public: true, ClosesAt: &closes}, nil)
+		proj, err := r.a.Projects.CreateProject(ctx, owner, &acc, project.Input{TitleEn: "Harbour bridge", Public: true, ClosesAt: &closes}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetProjectStatus(ctx, owner, &acc, proj.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
+		if _, err := r.a.Projects.SetProjectStatus(ctx, owner, &acc, proj.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
 			t.Fatal(err)
 		}
 		// WeChat, against a stand-in for its API: followers who wrote

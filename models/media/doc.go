@@ -9,17 +9,17 @@
 //   - It owns the tables media and project_files; no other package's code
 //     names them (owner_test.go checks that).
 //   - Rows of other domains are read and written through their APIs,
-//     declared here as small interfaces that *models.Store provides
-//     (Accounts, Projects, Memberships). Where another domain's change must
+//     declared here as small interfaces: Accounts and Memberships, which
+//     *models.Store provides, and Projects, which models/project provides. Where another domain's change must
 //     go with a media change, both happen in one Core.Tx: SetAvatar
 //     creates the media row, then Accounts.PointAvatar, given the
 //     transaction's Core, updates the account's own columns, then the
 //     old avatar's row is deleted here. The other way round, deleting a
-//     project must delete its files: package models cannot import this
-//     one, so it declares models.ProjectFiles, which Service implements
-//     (DeleteProjectFiles, taking the project's transaction), and app
-//     hands the service to the store with Store.WithProjectFiles.
-//   - One service type, built in app (media.New(store.Core, store)) and
+//     project must delete its files: models/project declares
+//     project.Files, which Service implements (DeleteProjectFiles, taking
+//     the project's transaction). The two services reach each other, so
+//     app builds them together (app.ProjectsAndMedia).
+//   - One service type, built in app (media.New(store.Core, others)) and
 //     handed to handlers through handlers.Deps.Media.
 //   - Services check permissions with models.Require first, return the
 //     typed errors of package models, and never know about HTTP.

@@ -75,7 +75,7 @@ type Accounts interface {
 }
 
 // Projects is what the service needs of the projects' domain.
-// *models.Store provides it.
+// models/project's service provides it.
 type Projects interface {
 	OrgProject(ctx context.Context, m *models.Member, a *models.Account, id int64) (*models.Project, error)
 	// AnyProjectPublic reports whether any of the projects is shown on
@@ -89,8 +89,9 @@ type Memberships interface {
 	MemberOf(ctx context.Context, u *models.User, orgID int64) (*models.Member, error)
 }
 
-// Others is every other domain the service reads or writes through;
-// *models.Store is all of them today.
+// Others is every other domain the service reads or writes through:
+// *models.Store for accounts and memberships, models/project's service
+// for projects (app.ProjectsAndMedia puts them together).
 type Others interface {
 	Accounts
 	Projects

@@ -10,6 +10,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/project"
 )
 
 func pngOf(t *testing.T, w, h int) []byte {
@@ -76,7 +77,7 @@ func TestProjectFilesGoWithTheProject(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed, acc := f.Member(models.RoleEditor), f.Account
-		p, err := a.Store.CreateProject(ctx, ed, acc, models.ProjectInput{TitleEn: "Depot"}, nil)
+		p, err := a.Projects.CreateProject(ctx, ed, acc, project.Input{TitleEn: "Depot"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +91,7 @@ func TestProjectFilesGoWithTheProject(t *testing.T) {
 		if got, err := a.Media.ByPublicID(ctx, pf.MediaPublicID, f.Member(models.RoleViewer).User); err != nil || got.Access != media.Members {
 			t.Fatalf("a draft project's file fetched by a member: %+v %v", got, err)
 		}
-		if err := a.Store.DeleteProject(ctx, ed, acc, p.ID); err != nil {
+		if err := a.Projects.DeleteProject(ctx, ed, acc, p.ID); err != nil {
 			t.Fatal(err)
 		}
 		var n int64

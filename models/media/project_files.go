@@ -166,7 +166,7 @@ func (s *Service) ProjectFiles(ctx context.Context, projectID int64) ([]ProjectF
 
 // DeleteProjectFiles removes a project's files and their bytes inside tx,
 // the transaction that deletes the project (it implements
-// models.ProjectFiles for Store.DeleteProject). The project's rows are
+// project.Files for project.Service.DeleteProject). The project's rows are
 // not touched here.
 func (s *Service) DeleteProjectFiles(ctx context.Context, tx models.Core, projectID int64) error {
 	var ids []int64
