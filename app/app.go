@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/plazahq/plaza/bridge/router"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/router"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,9 +25,6 @@ import (
 	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge/email"
-	"github.com/plazahq/plaza/bridge/telegram"
-	"github.com/plazahq/plaza/bridge/webhook"
-	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/database"
@@ -34,6 +33,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/outbound"
@@ -72,6 +72,12 @@ type App struct {
 	AlertSources *alertsource.Service
 	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
 	FollowCodes *followcode.Service
+	// Channels is the channel-settings domain: each account's settings
+	// per channel (secrets sealed), platforms' access tokens, WeChat's
+	// one-time keys.
+	Channels *channel.Service
+	// Registry lists the channels Plaza runs.
+	Registry *bridge.Registry
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -86,8 +92,11 @@ type Options struct {
 	QueuePoll time.Duration
 	// Broadcast overrides the engine's tuning (retries, batch size).
 	Broadcast broadcast.Options
-	// Channels replaces the channels built from the configuration.
+	// Channels replaces the channels the engine sends through (the
+	// studio and the bridge endpoints keep the registered ones).
 	Channels []broadcast.Channel
+	// Register adds channels to the registered ones (a test channel).
+	Register func(r *bridge.Registry, d ChannelDeps)
 	// Feeds overrides the alert-feed poller's tuning (its clock, timeout).
 	Feeds alertfeed.Options
 	// WriteWait bounds the wait for SQLite's write connection
@@ -144,7 +153,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store = store.WithSealer(box).WithLimits(Limits(cfg))
+	store = store.WithLimits(Limits(cfg))
+	chans := channel.New(store.Core, box, store)
+	store = store.WithChannelCache(chans)
 	key, err := store.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -162,12 +173,14 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// refuses internal addresses; the operator's allowance is the only way
 	// past it.
 	staffTyped := outbound.NewClient(cfg.Outbound)
-	hooks := webhook.New(webhookEndpoints{store}, staffTyped)
-	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), store)
-	tg := telegram.NewChannel(telegram.NewClient(cfg.TelegramAPI, nil), store)
+	deps := ChannelDeps{Config: cfg, Settings: chans, Store: store, HTTP: staffTyped}
+	registry := Channels(deps, mail)
+	if opts.Register != nil {
+		opts.Register(registry, deps)
+	}
 	channels := opts.Channels
 	if channels == nil {
-		channels = []broadcast.Channel{mail, hooks, wc, tg}
+		channels = registry.Senders()
 	}
 	bo := opts.Broadcast
 	bo.Workers = cmp.Or(bo.Workers, cfg.SendWorkers)
@@ -192,6 +205,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	a := &App{Config: cfg, DB: db, Store: store, APITokens: apitoken.New(store.Core, store), Media: media.New(store.Core, store), Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.FollowCodes = followcode.New(store.Core)
+	a.Channels, a.Registry = chans, registry
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Store: store, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -219,10 +233,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Router: router.New(store, cfg.BaseURL).WithNonces(chans),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
-		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
+		Channels:     registry, ChannelSettings: chans,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
 			MetricsToken: cfg.MetricsToken},
@@ -262,17 +276,6 @@ func SecretBox(ctx context.Context, cfg config.Config, store *models.Store, log 
 		log.Warn("no PLAZA_SECRET_KEY set: channel credentials are encrypted with a key kept in the database; set one in production")
 	}
 	return secrets.New(key)
-}
-
-// webhookEndpoints gives the webhook channel the accounts' endpoints.
-type webhookEndpoints struct{ store *models.Store }
-
-func (w webhookEndpoints) WebhookEndpoint(ctx context.Context, accountID int64) (string, []byte, error) {
-	u, secret, err := w.store.WebhookEndpoint(ctx, accountID)
-	if errors.Is(err, models.ErrNoWebhook) {
-		return "", nil, webhook.ErrNotConfigured
-	}
-	return u, secret, err
 }
 
 // Start runs the background workers (and, on the instance elected leader,

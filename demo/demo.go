@@ -15,7 +15,10 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
+	"github.com/plazahq/plaza/bridge/telegram"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 )
 
@@ -212,7 +215,7 @@ func specs() []orgSpec {
 const AdminEmail = "admin@demo.plaza.test"
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, chans *channel.Service, baseURL string, opts Options) (*Result, error) {
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -259,7 +262,7 @@ func Seed(ctx context.Context, store *models.Store, codes *followcode.Service, b
 				return nil, err
 			}
 			if a.Handle == TransitHandle {
-				if err := scale(ctx, store, owner, a, opts, res); err != nil {
+				if err := scale(ctx, store, chans, owner, a, opts, res); err != nil {
 					return nil, err
 				}
 			}
@@ -406,7 +409,7 @@ func ensureFollowers(ctx context.Context, store *models.Store, a *models.Account
 
 // scale adds the generated followers and the webhook to the transit
 // account.
-func scale(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+func scale(ctx context.Context, store *models.Store, chans *channel.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	if opts.Followers > 0 {
 		n, err := store.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
 		if err != nil {
@@ -418,45 +421,49 @@ func scale(ctx context.Context, store *models.Store, owner *models.Member, a *mo
 	if to == "" {
 		to = noReceiver
 	}
-	if err := store.SaveWebhook(ctx, owner, a, models.WebhookInput{Enabled: true, URL: to}); err != nil {
+	if err := chans.SaveWebhook(ctx, owner, a, channel.WebhookInput{Enabled: true, URL: to}); err != nil {
 		return fmt.Errorf("demo webhook: %w", err)
 	}
-	w, err := store.Webhook(ctx, owner, a)
+	w, err := chans.Webhook(ctx, owner, a)
 	if err != nil {
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
-	return chatChannels(ctx, store, owner, a, res)
+	return chatChannels(ctx, store, chans, owner, a, res)
 }
 
 // chatChannels enables WeChat and Telegram on the account with generated
 // credentials. They are not a real official account or bot: the callbacks
 // take what a person posts with curl, and what Plaza would send to the
 // platforms fails until real credentials are entered in the studio.
-func chatChannels(ctx context.Context, store *models.Store, owner *models.Member, a *models.Account, res *Result) error {
+func chatChannels(ctx context.Context, store *models.Store, chans *channel.Service, owner *models.Member, a *models.Account, res *Result) error {
 	random := func(n int) string {
 		b := make([]byte, n)
 		_, _ = rand.Read(b)
 		return hex.EncodeToString(b)
 	}
-	wx := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true, AppID: "wx" + random(8), AppSecret: random(16),
-		Token: random(12), AESKey: models.NewWeChatAESKey()}
-	tg := models.ChatSettings{Channel: models.ChannelTelegram, Enabled: true, BotToken: "100000001:" + random(18), SecretToken: random(24),
-		BotName: "PlazaDemoBot"}
-	for _, s := range []models.ChatSettings{wx, tg} {
-		if err := store.SaveChatSettings(ctx, owner, a, s); err != nil {
-			return fmt.Errorf("demo %s channel: %w", s.Channel, err)
+	wx := channel.Settings{Enabled: true, Values: map[string]string{wechat.FieldAppID: "wx" + random(8), wechat.FieldAppSecret: random(16),
+		wechat.FieldToken: random(12), wechat.FieldAESKey: wechat.NewAESKey()}}
+	tg := channel.Settings{Enabled: true, Values: map[string]string{telegram.FieldBotToken: "100000001:" + random(18),
+		telegram.FieldSecretToken: random(24), telegram.FieldBotName: "PlazaDemoBot"}}
+	for _, s := range []struct {
+		name   string
+		schema channel.Schema
+		in     channel.Settings
+	}{{models.ChannelWeChat, wechat.SettingsSchema, wx}, {models.ChannelTelegram, telegram.SettingsSchema, tg}} {
+		if err := chans.Save(ctx, owner, a, s.name, s.schema, s.in); err != nil {
+			return fmt.Errorf("demo %s channel: %w", s.name, err)
 		}
 	}
 	c := &Chat{Account: a.Handle}
 	c.Webhook.URL, c.Webhook.Secret = res.BaseURL+"/bridge/webhook/"+a.Handle, res.Webhook.Secret
-	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.AppID, wx.Token, wx.AESKey
-	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.SecretToken
+	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.Get(wechat.FieldAppID), wx.Get(wechat.FieldToken), wx.Get(wechat.FieldAESKey)
+	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.Get(telegram.FieldSecretToken)
 	res.Chat = c
 	// Two questions waiting in the inbox, through the router as if the
 	// platforms had posted them (their fixed ids make a second run a
 	// no-op). The askers do not follow, so the follower counts stay.
-	r := router.New(store, res.BaseURL)
+	r := router.New(store, res.BaseURL).WithNonces(chans)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

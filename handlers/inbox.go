@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -21,7 +22,7 @@ import (
 // on chat channels.
 type inbox struct {
 	store    *models.Store
-	channels map[string]ChatChannel
+	channels map[string]bridge.Channel
 	log      *slog.Logger
 }
 

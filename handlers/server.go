@@ -20,12 +20,14 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/static"
@@ -74,10 +76,12 @@ type Deps struct {
 	Links      *mailer.Links
 	// Router handles inbound chat messages (nil: no bridge endpoints).
 	Router Router
-	// ChatChannels send staff replies and test connections, by channel
-	// name (wechat, telegram, webhook).
-	ChatChannels map[string]ChatChannel
-	Config       Config
+	// Channels are the registered channels: their inbound endpoints are
+	// mounted, their settings forms shown, staff replies sent with them.
+	Channels *bridge.Registry
+	// ChannelSettings stores the channels' settings.
+	ChannelSettings *channel.Service
+	Config          Config
 }
 
 // server holds what the middleware and error handler share.
@@ -116,13 +120,24 @@ func New(d Deps) *echo.Echo {
 	registerAPI(e, &apiArea{store: d.Store, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, router: d.Router, log: d.Logger})
+		registerBridge(e, &bridgeArea{store: d.Store, settings: d.ChannelSettings, router: d.Router, log: d.Logger}, d.Channels)
 	}
 	registerFollow(e, &follow{store: d.Store, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, tokens: d.APITokens, media: d.Media, feeds: d.AlertSources, codes: d.FollowCodes, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: chatChannels(d.Channels), channels: d.Channels, channelSettings: d.ChannelSettings, log: d.Logger})
 	registerAdmin(e, &admin{store: d.Store, baseURL: d.Config.BaseURL})
 	return e
+}
+
+// chatChannels are the registered channels by name.
+func chatChannels(r *bridge.Registry) map[string]bridge.Channel {
+	out := map[string]bridge.Channel{}
+	if r != nil {
+		for _, c := range r.Channels() {
+			out[c.Name()] = c
+		}
+	}
+	return out
 }
 
 // render writes a templ component with the given status.

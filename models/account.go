@@ -226,6 +226,9 @@ func (s *Store) UpdateAccount(ctx context.Context, m *Member, a *Account, in Acc
 	}
 	// The chat endpoints answer with the account's name.
 	defer s.chat.clear()
+	if s.channels != nil {
+		defer s.channels.Forget()
+	}
 	langs, err := in.validate(false)
 	if err != nil {
 		return err

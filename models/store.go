@@ -19,13 +19,16 @@ import (
 type Store struct {
 	// Core is the part domain packages share; see Core.
 	Core
-	queue  Enqueuer
-	sealer Sealer
+	queue Enqueuer
 	// broadcaster starts broadcasts; package broadcast provides it.
 	broadcaster Broadcaster
-	// chat caches chat channels' settings for the endpoints platforms
-	// call; shared by the copies With* and Tx make.
+	// chat caches the chat keywords the router checks; shared by the
+	// copies With* and Tx make.
 	chat *chatCache
+	// channels forgets the channel settings cached for the endpoints
+	// platforms call, which answer with the account's name; package
+	// models/channel provides it (see ChannelCache).
+	channels ChannelCache
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
 	// files deletes a project's files with it; package media provides
@@ -36,17 +39,23 @@ type Store struct {
 	codes FollowCodes
 }
 
-// Sealer encrypts credentials stored in the database.
+// Sealer encrypts credentials stored in the database (models/channel
+// seals the channels' secrets with it).
 type Sealer interface {
 	Seal(plain []byte) (string, error)
 	Open(sealed string) ([]byte, error)
 }
 
-// WithSealer returns a store that encrypts channel credentials with k.
-func (s *Store) WithSealer(k Sealer) *Store {
-	c := *s
-	c.sealer = k
-	return &c
+// ChannelCache is the channel settings' cache, emptied when an account
+// changes.
+type ChannelCache interface{ Forget() }
+
+// WithChannelCache returns a store that empties c when an account
+// changes.
+func (s *Store) WithChannelCache(c ChannelCache) *Store {
+	cp := *s
+	cp.channels = c
+	return &cp
 }
 
 // Job is a background job's arguments.

@@ -21,7 +21,21 @@ import (
 // Router handles inbound chat messages for every channel.
 type Router struct {
 	store   *models.Store
+	nonces  Nonces
 	baseURL string
+}
+
+// Nonces takes signed requests' one-time keys (models/channel), in the
+// transaction that handles their message.
+type Nonces interface {
+	ClaimWeChatNonceIn(ctx context.Context, tx models.Core, accountID, ts int64, nonce string, expires time.Time) (bool, error)
+}
+
+// WithNonces returns the router taking one-time keys with n.
+func (r *Router) WithNonces(n Nonces) *Router {
+	c := *r
+	c.nonces = n
+	return &c
 }
 
 // New builds a router; baseURL makes the links it sends.
@@ -74,7 +88,10 @@ func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inboun
 	var replies []bridge.Reply
 	err := r.store.Tx(ctx, func(tx *models.Store) error {
 		if in.Once != nil {
-			fresh, err := tx.ClaimWeChatNonce(ctx, a.ID, in.Once.TS, in.Once.Nonce, in.Once.Expires)
+			if r.nonces == nil {
+				return errors.New("a signed request's one-time key, and no nonce store")
+			}
+			fresh, err := r.nonces.ClaimWeChatNonceIn(ctx, tx.Core, a.ID, in.Once.TS, in.Once.Nonce, in.Once.Expires)
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/demo"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/queue"
 )
@@ -38,7 +39,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	res, err := demo.Seed(ctx, store.WithSealer(box), followcode.New(store.Core), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	res, err := demo.Seed(ctx, store, followcode.New(store.Core), channel.New(store.Core, box, store), cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}
