@@ -60,9 +60,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 		{"SetChannel", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SetChannel(ctx, m, a, models.ChannelEmail, false)
 		}},
-		{"SaveWebhook", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			return s.SaveWebhook(ctx, m, a, models.WebhookInput{})
-		}},
 		{"CreateNotice", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			_, err := s.CreateNotice(ctx, m, a, models.NoticeInput{})
 			return err
