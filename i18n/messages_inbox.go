@@ -5,6 +5,8 @@ var inboxMessages = map[string][2]string{
 	"channel.wechat":   {"WeChat", "微信"},
 	"channel.telegram": {"Telegram", "Telegram"},
 	"channel.webhook":  {"Webhook (SMS, apps)", "Webhook（短信、应用）"},
+	// The test channel (bridge/bridgetest/echo), added like any channel.
+	"channel.echo": {"Echo (test channel)", "回声（测试渠道）"},
 
 	"chat.tab":                    {"Chat channels", "聊天渠道"},
 	"chat.title":                  {"Chat channels of %s", "%s 的聊天渠道"},
