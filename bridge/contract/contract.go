@@ -7,8 +7,11 @@
 package contract
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"html"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +21,9 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 )
 
 // Case is one channel under test, with a stand-in for its platform.
@@ -39,16 +44,19 @@ type Case struct {
 	Save func(t *testing.T, a *apptest.App, owner *models.Member, acc *models.Account) []string
 	// Address is a follower's address on the platform.
 	Address string
-	// Delivered counts the messages the platform has received.
-	Delivered func() int
+	// Delivered counts the messages the platform has received from a.
+	Delivered func(a *apptest.App) int
 	// Follow posts to url the platform's request that person n followed,
 	// signed (or forged), and returns the status and the person's address.
 	Follow func(t *testing.T, a *apptest.App, url string, n int, forged bool) (status int, from string)
 }
 
-// Run checks c against the contract.
-func Run(t *testing.T, c Case) {
+// Run checks the channel newCase describes against the contract, on
+// each database; newCase is called once for each, so that each run has
+// its own stand-in platform.
+func Run(t *testing.T, newCase func(t *testing.T) Case) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
+		c := newCase(t)
 		a := apptest.StartOptions(t, dbURL, c.Configure, func(o *app.Options) { o.Register = c.Register })
 		f := apptest.Seed(t, a)
 		ch := a.Registry.Get(c.Name)
@@ -56,12 +64,55 @@ func Run(t *testing.T, c Case) {
 			t.Fatalf("channel %s is not registered", c.Name)
 		}
 		owner, acc := f.Member(models.RoleOwner), f.Account
+		studioForm(t, a, ch, c, f)
 		secrets := roundTrip(t, a, ch, c, owner, acc)
 		sealed(t, a, c.Name, acc.ID, secrets)
 		sending(t, a, ch, c, acc)
 		testing_(t, a, ch, owner, acc)
 		inbound(t, a, ch, c, acc)
 	})
+}
+
+// studioForm saves the settings through the chat page's form, drawn
+// from the schema like every channel's.
+func studioForm(t *testing.T, a *apptest.App, ch bridge.Channel, c Case, f *apptest.Fixtures) {
+	t.Helper()
+	sc := ch.Schema()
+	if len(sc.Fields) == 0 {
+		return
+	}
+	owner := a.Client(t)
+	owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+	page := fmt.Sprintf("/studio/orgs/%d/accounts/%s/chat", f.Org.ID, f.Account.Handle)
+	r := owner.Get(page)
+	title := cmp.Or(sc.Title, "channel."+c.Name)
+	if r.Status != 200 || !strings.Contains(r.Body, html.EscapeString(i18n.T(i18n.EN, title))) {
+		t.Fatalf("the chat page has no %s panel: %s", c.Name, r)
+	}
+	form := url.Values{"enabled": {"on"}}
+	for _, fd := range sc.Fields {
+		if fd.Kind != channel.Hidden && !strings.Contains(r.Body, `name="`+fd.Name+`"`) {
+			t.Errorf("the %s form has no %s field", c.Name, fd.Name)
+		}
+		if v := c.Settings[fd.Name]; v != "" {
+			if fd.Kind == channel.Bool {
+				v = "on"
+			}
+			form.Set(fd.Name, v)
+		}
+	}
+	if r := owner.Post(page+"/"+c.Name, form); r.Status != 303 {
+		t.Fatalf("save the %s form: %s", c.Name, r)
+	}
+	got, err := a.Channels.Of(context.Background(), f.Account.ID, c.Name)
+	if err != nil || !got.Enabled {
+		t.Fatalf("the form saved nothing: %+v %v", got, err)
+	}
+	for k, v := range c.Settings {
+		if got.Get(k) != v {
+			t.Errorf("the form saved %s = %q, want %q", k, got.Get(k), v)
+		}
+	}
 }
 
 // roundTrip saves the case's settings and reads them back unchanged.
@@ -140,28 +191,28 @@ func sending(t *testing.T, a *apptest.App, ch bridge.Channel, c Case, acc *model
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	before := c.Delivered()
+	before := c.Delivered(a)
 	if r := ch.Send(ctx, message(acc, c.Address, 1)); r.Outcome != broadcast.Sent {
 		t.Fatalf("send: %+v", r)
 	}
-	if got := c.Delivered(); got != before+1 {
+	if got := c.Delivered(a); got != before+1 {
 		t.Fatalf("send: the platform got %d messages, want 1", got-before)
 	}
 	if b, ok := ch.(bridge.Batcher); ok {
-		before = c.Delivered()
+		before = c.Delivered(a)
 		rs := b.SendBatch(ctx, []*broadcast.Message{message(acc, c.Address, 2), message(acc, c.Address, 3)})
 		if len(rs) != 2 || rs[0].Outcome != broadcast.Sent || rs[1].Outcome != broadcast.Sent {
 			t.Fatalf("batch: %+v", rs)
 		}
-		if got := c.Delivered(); got <= before {
+		if got := c.Delivered(a); got <= before {
 			t.Fatal("batch: the platform got nothing")
 		}
 	}
-	before = c.Delivered()
+	before = c.Delivered(a)
 	if err := ch.Reply(ctx, acc.ID, c.Address, "A staff reply."); err != nil {
 		t.Fatalf("reply: %v", err)
 	}
-	if got := c.Delivered(); got != before+1 {
+	if got := c.Delivered(a); got != before+1 {
 		t.Fatalf("reply: the platform got %d messages, want 1", got-before)
 	}
 }
