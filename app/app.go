@@ -173,7 +173,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// refuses internal addresses; the operator's allowance is the only way
 	// past it.
 	staffTyped := outbound.NewClient(cfg.Outbound)
-	deps := ChannelDeps{Config: cfg, Settings: chans, Store: store, HTTP: staffTyped}
+	deps := NewChannelDeps(cfg, chans, store)
+	deps.HTTP = staffTyped
 	registry := Channels(deps, mail)
 	if opts.Register != nil {
 		opts.Register(registry, deps)

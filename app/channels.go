@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/email"
@@ -13,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/channel"
+	"github.com/plazahq/plaza/outbound"
 )
 
 // ChannelDeps is what a channel is built with.
@@ -21,9 +23,23 @@ type ChannelDeps struct {
 	// Settings reads each account's settings for the channel.
 	Settings *channel.Service
 	Store    *models.Store
-	// HTTP is the shared outbound client: it refuses internal addresses
-	// unless the operator allows them.
+	// HTTP is the shared outbound client for addresses staff type: it
+	// refuses internal addresses unless the operator allows them.
 	HTTP *http.Client
+	// Platform is the same client for the chat platforms' APIs, which
+	// also reaches the API addresses the operator configured, and gives
+	// up on a call after platformTimeout.
+	Platform *http.Client
+}
+
+// platformTimeout bounds one call to a chat platform's API.
+const platformTimeout = 10 * time.Second
+
+// NewChannelDeps builds the channels' dependencies.
+func NewChannelDeps(cfg config.Config, settings *channel.Service, store *models.Store) ChannelDeps {
+	platform := outbound.NewClient(cfg.Outbound.WithHosts(cfg.WeChatAPI, cfg.TelegramAPI))
+	platform.Timeout = platformTimeout
+	return ChannelDeps{Config: cfg, Settings: settings, Store: store, HTTP: outbound.NewClient(cfg.Outbound), Platform: platform}
 }
 
 // Channels registers every channel Plaza runs, one line each. A new
@@ -33,8 +49,8 @@ func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r := &bridge.Registry{}
 	r.AddSender(mail)
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
-	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, nil, d.Settings), d.Settings, d.Store))
-	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, nil), d.Settings))
+	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Store))
+	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))
 	return r
 }
 
