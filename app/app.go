@@ -21,11 +21,9 @@ import (
 
 	"github.com/plazahq/plaza/alertfeed"
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/email"
 	"github.com/plazahq/plaza/bridge/router"
-	"github.com/plazahq/plaza/bridge/telegram"
-	"github.com/plazahq/plaza/bridge/webhook"
-	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/database"
@@ -35,6 +33,7 @@ import (
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
@@ -96,6 +95,12 @@ type App struct {
 	// Followers is the followers' domain: follows, tags, imports, data
 	// requests.
 	Followers *follower.Service
+	// Channels is the channel-settings domain: each account's settings
+	// per channel (secrets sealed), platforms' access tokens, WeChat's
+	// one-time keys.
+	Channels *channel.Service
+	// Registry lists the channels Plaza runs.
+	Registry *bridge.Registry
 
 	inserter *queue.Inserter
 	// sender keeps SMTP sessions open between messages; Close ends them.
@@ -110,8 +115,11 @@ type Options struct {
 	QueuePoll time.Duration
 	// Broadcast overrides the engine's tuning (retries, batch size).
 	Broadcast broadcast.Options
-	// Channels replaces the channels built from the configuration.
+	// Channels replaces the channels the engine sends through (the
+	// studio and the bridge endpoints keep the registered ones).
 	Channels []broadcast.Channel
+	// Register adds channels to the registered ones (a test channel).
+	Register func(r *bridge.Registry, d ChannelDeps)
 	// Feeds overrides the alert-feed poller's tuning (its clock, timeout).
 	Feeds alertfeed.Options
 	// WriteWait bounds the wait for SQLite's write connection
@@ -141,7 +149,7 @@ func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
 	store := models.NewStore(db, nil).WithQueue(jobs)
 	projects, _ := ProjectsAndMedia(store, jobs)
 	return store.WithProjects(projects).
-		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core))).WithAccounts(account.New(store.Core, store))
+		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)))
 }
 
 // NewNotices builds the notices' domain on store with the broadcast
@@ -219,7 +227,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store = store.WithSealer(box).WithLimits(Limits(cfg))
+	store = store.WithLimits(Limits(cfg))
+	chans := channel.New(store.Core, box, accounts)
+	store = store.WithChannelCache(chans)
 	// One chat service for the router, the studio and WeChat: it caches
 	// the keyword lists, which a change through the studio must clear.
 	chats := chat.New(store.Core, accounts, store, org.New(store.Core))
@@ -242,12 +252,15 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// refuses internal addresses; the operator's allowance is the only way
 	// past it.
 	staffTyped := outbound.NewClient(cfg.Outbound)
-	hooks := webhook.New(webhookEndpoints{store}, staffTyped)
-	wc := wechat.NewChannel(wechat.NewClient(cfg.WeChatAPI, nil, store), wechatReads{store: store, chats: chats})
-	tg := telegram.NewChannel(telegram.NewClient(cfg.TelegramAPI, nil), store)
+	deps := NewChannelDeps(cfg, chans, chats)
+	deps.HTTP = staffTyped
+	registry := Channels(deps, mail)
+	if opts.Register != nil {
+		opts.Register(registry, deps)
+	}
 	channels := opts.Channels
 	if channels == nil {
-		channels = []broadcast.Channel{mail, hooks, wc, tg}
+		channels = registry.Senders()
 	}
 	bo := opts.Broadcast
 	bo.Workers = cmp.Or(bo.Workers, cfg.SendWorkers)
@@ -275,6 +288,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
 	a.Followers = NewFollowers(store, inserter, a.FollowCodes, orgs)
+	a.Channels, a.Registry = chans, registry
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Answers: projects, Sender: sender, Links: links, From: cfg.MailFrom})
@@ -302,7 +316,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		Chats:        chats,
@@ -310,7 +324,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Orgs:         a.Orgs,
 		Accounts:     a.Accounts,
 		Followers:    a.Followers,
-		ChatChannels: map[string]handlers.ChatChannel{models.ChannelWeChat: wc, models.ChannelTelegram: tg, models.ChannelWebhook: hooks},
+		Channels:     registry, ChannelSettings: chans,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
 			MetricsToken: cfg.MetricsToken},
@@ -350,33 +364,6 @@ func SecretBox(ctx context.Context, cfg config.Config, accounts *account.Service
 		log.Warn("no PLAZA_SECRET_KEY set: channel credentials are encrypted with a key kept in the database; set one in production")
 	}
 	return secrets.New(key)
-}
-
-// webhookEndpoints gives the webhook channel the accounts' endpoints.
-type webhookEndpoints struct{ store *models.Store }
-
-func (w webhookEndpoints) WebhookEndpoint(ctx context.Context, accountID int64) (string, []byte, error) {
-	u, secret, err := w.store.WebhookEndpoint(ctx, accountID)
-	if errors.Is(err, models.ErrNoWebhook) {
-		return "", nil, webhook.ErrNotConfigured
-	}
-	return u, secret, err
-}
-
-// wechatReads gives the WeChat channel the account's credentials and when
-// each person last wrote (the 48-hour reply window), which the chat
-// domain knows.
-type wechatReads struct {
-	store *models.Store
-	chats *chat.Service
-}
-
-func (w wechatReads) CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error) {
-	return w.store.CachedChatSettings(ctx, accountID, channel)
-}
-
-func (w wechatReads) LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error) {
-	return w.chats.LastInbounds(ctx, accountID, channel, addresses)
 }
 
 // Start runs the background workers (and, on the instance elected leader,

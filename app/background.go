@@ -127,7 +127,7 @@ func (a *App) housekeeping(ctx context.Context) error {
 	}{{"expired sessions", a.Orgs.DeleteExpiredSessions}, {"expired rate limits", a.Store.DeleteExpiredLimits},
 		{"expired idempotency keys", a.APITokens.DeleteExpiredIdempotencyKeys},
 		{"files of imports left pending", a.Followers.CancelStaleImports},
-		{"expired WeChat nonces", a.Store.DeleteExpiredWeChatNonces}} {
+		{"expired WeChat nonces", a.Channels.DeleteExpiredWeChatNonces}} {
 		n, err := sweep.fn(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("housekeeping: %s: %w", sweep.name, err))

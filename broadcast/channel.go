@@ -15,8 +15,11 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
-// Channel sends one message to one follower. The bridge implements one per
-// chat app, e-mail and webhook; the engine needs nothing more from them.
+// Channel sends one message to one follower: the sending half of the one
+// channel contract, bridge.Channel, which embeds it (the contract lives in
+// package bridge, which imports this one, so the engine declares only what
+// it calls). E-mail, which has no settings page or inbound endpoint, is a
+// Channel and nothing more.
 type Channel interface {
 	// Name is the channel's name as stored on followers (email, webhook…).
 	Name() string
@@ -25,7 +28,8 @@ type Channel interface {
 	Send(ctx context.Context, m *Message) Result
 }
 
-// BatchChannel is a channel that can also take many messages in one call
+// BatchChannel (bridge.Batcher) is a channel that can also take many
+// messages in one call
 // (a chat platform's mass send). The engine gives it, in one call, every
 // message of a claimed batch that goes through it; it returns one result
 // per message, in the same order.

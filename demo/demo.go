@@ -15,8 +15,11 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
+	"github.com/plazahq/plaza/bridge/telegram"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
@@ -217,8 +220,22 @@ func specs() []orgSpec {
 // AdminEmail is the demo's platform admin.
 const AdminEmail = "admin@demo.plaza.test"
 
+// Services are the domains the demo writes through, built as the app
+// builds them.
+type Services struct {
+	Store       *models.Store
+	Orgs        *org.Service
+	Accounts    *account.Service
+	FollowCodes *followcode.Service
+	Notices     *notice.Service
+	Followers   *follower.Service
+	Projects    *project.Service
+	Channels    *channel.Service
+}
+
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
-func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts *account.Service, codes *followcode.Service, notices *notice.Service, followers *follower.Service, projects *project.Service, baseURL string, opts Options) (*Result, error) {
+func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Result, error) {
+	store, orgs, accounts, codes, notices, followers, projects, chans := s.Store, s.Orgs, s.Accounts, s.FollowCodes, s.Notices, s.Followers, s.Projects, s.Channels
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -265,7 +282,7 @@ func Seed(ctx context.Context, store *models.Store, orgs *org.Service, accounts 
 				return nil, err
 			}
 			if a.Handle == TransitHandle {
-				if err := scale(ctx, store, followers, projects, owner, a, opts, res); err != nil {
+				if err := scale(ctx, store, followers, projects, chans, owner, a, opts, res); err != nil {
 					return nil, err
 				}
 			}
@@ -412,7 +429,7 @@ func ensureFollowers(ctx context.Context, followers *follower.Service, a *models
 
 // scale adds the generated followers and the webhook to the transit
 // account.
-func scale(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+func scale(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, chans *channel.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	if opts.Followers > 0 {
 		n, err := followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
 		if err != nil {
@@ -424,47 +441,51 @@ func scale(ctx context.Context, store *models.Store, followers *follower.Service
 	if to == "" {
 		to = noReceiver
 	}
-	if err := store.SaveWebhook(ctx, owner, a, models.WebhookInput{Enabled: true, URL: to}); err != nil {
+	if err := chans.SaveWebhook(ctx, owner, a, channel.WebhookInput{Enabled: true, URL: to}); err != nil {
 		return fmt.Errorf("demo webhook: %w", err)
 	}
-	w, err := store.Webhook(ctx, owner, a)
+	w, err := chans.Webhook(ctx, owner, a)
 	if err != nil {
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
-	return chatChannels(ctx, store, followers, projects, owner, a, res)
+	return chatChannels(ctx, store, followers, projects, chans, owner, a, res)
 }
 
 // chatChannels enables WeChat and Telegram on the account with generated
 // credentials. They are not a real official account or bot: the callbacks
 // take what a person posts with curl, and what Plaza would send to the
 // platforms fails until real credentials are entered in the studio.
-func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, owner *models.Member, a *models.Account, res *Result) error {
+func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, chans *channel.Service, owner *models.Member, a *models.Account, res *Result) error {
 	random := func(n int) string {
 		b := make([]byte, n)
 		_, _ = rand.Read(b)
 		return hex.EncodeToString(b)
 	}
-	wx := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true, AppID: "wx" + random(8), AppSecret: random(16),
-		Token: random(12), AESKey: models.NewWeChatAESKey()}
-	tg := models.ChatSettings{Channel: models.ChannelTelegram, Enabled: true, BotToken: "100000001:" + random(18), SecretToken: random(24),
-		BotName: "PlazaDemoBot"}
-	for _, s := range []models.ChatSettings{wx, tg} {
-		if err := store.SaveChatSettings(ctx, owner, a, s); err != nil {
-			return fmt.Errorf("demo %s channel: %w", s.Channel, err)
+	wx := channel.Settings{Enabled: true, Values: map[string]string{wechat.FieldAppID: "wx" + random(8), wechat.FieldAppSecret: random(16),
+		wechat.FieldToken: random(12), wechat.FieldAESKey: wechat.NewAESKey()}}
+	tg := channel.Settings{Enabled: true, Values: map[string]string{telegram.FieldBotToken: "100000001:" + random(18),
+		telegram.FieldSecretToken: random(24), telegram.FieldBotName: "PlazaDemoBot"}}
+	for _, s := range []struct {
+		name   string
+		schema channel.Schema
+		in     channel.Settings
+	}{{models.ChannelWeChat, wechat.SettingsSchema, wx}, {models.ChannelTelegram, telegram.SettingsSchema, tg}} {
+		if err := chans.Save(ctx, owner, a, s.name, s.schema, s.in); err != nil {
+			return fmt.Errorf("demo %s channel: %w", s.name, err)
 		}
 	}
 	c := &Chat{Account: a.Handle}
 	c.Webhook.URL, c.Webhook.Secret = res.BaseURL+"/bridge/webhook/"+a.Handle, res.Webhook.Secret
-	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.AppID, wx.Token, wx.AESKey
-	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.SecretToken
+	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.Get(wechat.FieldAppID), wx.Get(wechat.FieldToken), wx.Get(wechat.FieldAESKey)
+	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.Get(telegram.FieldSecretToken)
 	res.Chat = c
 	// Two questions waiting in the inbox, through the router as if the
 	// platforms had posted them (their fixed ids make a second run a
 	// no-op). The askers do not follow, so the follower counts stay. The
 	// router's own chat service will do: its keyword cache is not shared
 	// with anything that changes keywords.
-	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, projects, res.BaseURL)
+	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, projects, res.BaseURL).WithNonces(chans)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

@@ -36,7 +36,7 @@ func TestInboxJourney(t *testing.T) {
 		ed.open(settings)
 		ed.sees("/bridge/telegram/metro")
 		ed.axe()
-		ed.do("paste the bot token", chromedp.SendKeys("#f-bot_token", token), chromedp.Click("#f-tg-enabled"))
+		ed.do("paste the bot token", chromedp.SendKeys("#f-bot_token", token), chromedp.Click("#f-telegram-enabled"))
 		ed.submit(`form[action$="/chat/telegram"] button[type=submit]`)
 		ed.told("Chat settings saved")
 		ed.submit(`form[action$="/chat/telegram/connect"] button`)

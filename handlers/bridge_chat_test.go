@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/notice"
 )
 
@@ -36,7 +37,7 @@ type chatWorld struct {
 	wxc *wechattest.Caller
 }
 
-func startChat(t *testing.T, dbURL string, wxSettings func(*models.ChatSettings)) *chatWorld {
+func startChat(t *testing.T, dbURL string, wxSettings func(*channel.Settings)) *chatWorld {
 	t.Helper()
 	wx := wechattest.NewAPI(testAppID, "app-secret-1")
 	t.Cleanup(wx.Close)
@@ -46,16 +47,14 @@ func startChat(t *testing.T, dbURL string, wxSettings func(*models.ChatSettings)
 	f := apptest.Seed(t, a)
 	ctx := context.Background()
 	owner := f.Member(models.RoleOwner)
-	ws := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true, AppID: testAppID, AppSecret: "app-secret-1",
-		Token: "tok123", AESKey: testAESKey}
+	ws := settings(true, "app_id", testAppID, "app_secret", "app-secret-1", "token", "tok123", "aes_key", testAESKey)
 	if wxSettings != nil {
 		wxSettings(&ws)
 	}
-	if err := a.Store.SaveChatSettings(ctx, owner, f.Account, ws); err != nil {
+	if err := saveChat(ctx, a, owner, f.Account, models.ChannelWeChat, ws); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Store.SaveChatSettings(ctx, owner, f.Account, models.ChatSettings{Channel: models.ChannelTelegram, Enabled: true,
-		BotToken: testBot, SecretToken: "tg-secret-1"}); err != nil {
+	if err := saveChat(ctx, a, owner, f.Account, models.ChannelTelegram, settings(true, "bot_token", testBot, "secret_token", "tg-secret-1")); err != nil {
 		t.Fatal(err)
 	}
 	return &chatWorld{a: a, f: f, wx: wx, tg: tg, wxc: &wechattest.Caller{URL: a.URL + "/bridge/wechat/metro", Token: "tok123",
@@ -198,7 +197,7 @@ func TestWeChatCallback(t *testing.T) {
 
 func TestWeChatSafeModeOnly(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
-		w := startChat(t, dbURL, func(s *models.ChatSettings) { s.SafeMode = true })
+		w := startChat(t, dbURL, func(s *channel.Settings) { s.SetBool("safe_mode", true) })
 		if ans := w.wechat(t, wechattest.Text("oA", "1", "help")); ans.Status != 403 {
 			t.Fatalf("a plain message to a safe-mode account: %d", ans.Status)
 		}
@@ -206,8 +205,7 @@ func TestWeChatSafeModeOnly(t *testing.T) {
 		expect(t, replyText(t, w.wechat(t, wechattest.Text("oA", "2", "help"))), "stop")
 		// An account with WeChat off has no callback.
 		ctx := context.Background()
-		if err := w.a.Store.SaveChatSettings(ctx, w.f.Member(models.RoleOwner), w.f.Account, models.ChatSettings{
-			Channel: models.ChannelWeChat, AppID: testAppID}); err != nil {
+		if err := saveChat(ctx, w.a, w.f.Member(models.RoleOwner), w.f.Account, models.ChannelWeChat, settings(false, "app_id", testAppID)); err != nil {
 			t.Fatal(err)
 		}
 		if ans := w.wechat(t, wechattest.Text("oA", "3", "help")); ans.Status != 404 {
@@ -309,7 +307,7 @@ func TestTelegramWebhook(t *testing.T) {
 
 func TestChatBroadcasts(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
-		w := startChat(t, dbURL, func(s *models.ChatSettings) { s.TemplateID = "tpl-notice-1" })
+		w := startChat(t, dbURL, func(s *channel.Settings) { s.Set("template_id", "tpl-notice-1") })
 		a, f := w.a, w.f
 		a.StartWorkers(t)
 		ctx := context.Background()

@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/project"
 )
 
@@ -93,10 +94,10 @@ func expect(t *testing.T, got string, want ...string) {
 func webhookSecret(t *testing.T, a *apptest.App, f *apptest.Fixtures) []byte {
 	t.Helper()
 	ctx := context.Background()
-	if err := a.Store.SaveWebhook(ctx, f.Member(models.RoleOwner), f.Account, models.WebhookInput{Enabled: true, URL: "https://sms.example.org/out"}); err != nil {
+	if err := a.Channels.SaveWebhook(ctx, f.Member(models.RoleOwner), f.Account, channel.WebhookInput{Enabled: true, URL: "https://sms.example.org/out"}); err != nil {
 		t.Fatal(err)
 	}
-	_, secret, err := a.Store.WebhookEndpoint(ctx, f.Account.ID)
+	_, secret, err := a.Channels.WebhookEndpoint(ctx, f.Account.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -9,20 +10,23 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
 
-// chatSettings is the studio page of an account's chat channels: WeChat
-// and Telegram credentials, the URLs to paste into each platform, the
-// welcome message and keyword replies.
+// chatSettings is the studio page of an account's chat channels: each
+// registered channel's settings, drawn from its schema, the URLs to paste
+// into each platform, the welcome message and keyword replies.
 type chatSettings struct {
 	store    *models.Store
 	chats    *chat.Service
+	settings *channel.Service
+	channels *bridge.Registry
 	baseURL  string
-	channels map[string]ChatChannel
 	log      *slog.Logger
 }
 
@@ -30,22 +34,19 @@ type chatSettings struct {
 // staff wait for the page.
 const platformTimeout = 10 * time.Second
 
-// webhookConnector is a channel that can point the platform's webhook at
-// Plaza itself (Telegram's setWebhook).
-type webhookConnector interface {
-	Connect(ctx context.Context, s *models.ChatSettings, url string) error
-}
-
 func registerChat(acc accountRoutes, s *studio) {
-	h := &chatSettings{store: s.store, chats: s.chats, baseURL: strings.TrimRight(s.baseURL, "/"), channels: s.chat, log: s.log}
+	h := &chatSettings{store: s.store, chats: s.chats, settings: s.channelSettings, channels: s.channels, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
 	write := need(models.PermWrite)
 	acc.GET("/chat", h.show, write)
-	acc.POST("/chat/wechat", h.saveWeChat, write)
-	acc.POST("/chat/telegram", h.saveTelegram, write)
-	for _, ch := range []string{models.ChannelWeChat, models.ChannelTelegram, models.ChannelWebhook} {
-		acc.POST("/chat/"+ch+"/test", h.tester(ch), write)
+	for _, ch := range h.channels.Channels() {
+		if len(ch.Schema().Fields) > 0 {
+			acc.POST("/chat/"+ch.Name(), h.saver(ch), write)
+		}
+		acc.POST("/chat/"+ch.Name()+"/test", h.tester(ch), write)
+		if _, ok := ch.(bridge.Connector); ok {
+			acc.POST("/chat/"+ch.Name()+"/connect", h.connector(ch), write)
+		}
 	}
-	acc.POST("/chat/telegram/connect", h.connectTelegram, write)
 	acc.POST("/chat/welcome", h.saveWelcome, write)
 	acc.POST("/chat/keywords", h.addKeyword, write)
 	acc.POST("/chat/keywords/:id/delete", h.deleteKeyword, write)
@@ -55,21 +56,46 @@ func registerChat(acc accountRoutes, s *studio) {
 // person just submitted.
 func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account) (*templates.ChatForm, error) {
 	ctx := c.Request().Context()
-	wx, err := h.store.ChatSettingsFor(ctx, m, a, models.ChannelWeChat)
-	if err != nil {
-		return nil, err
-	}
-	tg, err := h.store.ChatSettingsFor(ctx, m, a, models.ChannelTelegram)
-	if err != nil {
-		return nil, err
+	f := &templates.ChatForm{WelcomeEn: a.ChatWelcomeEn, WelcomeZh: a.ChatWelcomeZh, Errors: map[string]string{}}
+	for _, ch := range h.channels.Channels() {
+		sc := ch.Schema()
+		p := templates.ChannelPanel{Name: ch.Name(), Title: cmp.Or(sc.Title, "channel."+ch.Name()), Hint: sc.Hint, Schema: sc}
+		if _, ok := ch.(bridge.Receiver); ok {
+			p.URL = h.baseURL + "/bridge/" + ch.Name() + "/" + a.Handle
+		}
+		if len(sc.Fields) == 0 {
+			p.SettingsURL = paths.Delivery(m.Org.ID, a.Handle)
+		} else {
+			s, err := h.settings.For(ctx, m, a, ch.Name(), sc)
+			if err != nil {
+				return nil, err
+			}
+			p.Settings = *s
+			_, p.Connect = ch.(bridge.Connector)
+			if fc, ok := ch.(bridge.Facter); ok {
+				for _, fact := range fc.Facts(s) {
+					p.Facts = append(p.Facts, templates.Fact{Label: fact.Label, Value: fact.Value})
+				}
+			}
+		}
+		f.Channels = append(f.Channels, p)
 	}
 	kws, err := h.chats.ChatKeywords(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &templates.ChatForm{WeChat: *wx, Telegram: *tg, Keywords: kws, WelcomeEn: a.ChatWelcomeEn, WelcomeZh: a.ChatWelcomeZh,
-		WeChatURL: h.baseURL + "/bridge/wechat/" + a.Handle, TelegramURL: h.baseURL + "/bridge/telegram/" + a.Handle,
-		WebhookURL: h.baseURL + "/bridge/webhook/" + a.Handle, Errors: map[string]string{}}, nil
+	f.Keywords = kws
+	return f, nil
+}
+
+// panel is the form's panel of channel name.
+func panel(f *templates.ChatForm, name string) *templates.ChannelPanel {
+	for i := range f.Channels {
+		if f.Channels[i].Name == name {
+			return &f.Channels[i]
+		}
+	}
+	return nil
 }
 
 func (h *chatSettings) show(c echo.Context) error {
@@ -97,96 +123,88 @@ func (h *chatSettings) invalid(c echo.Context, m *models.Member, a *models.Accou
 	return render(c, http.StatusUnprocessableEntity, templates.ChatPage(m, a, *f))
 }
 
-func (h *chatSettings) saveWeChat(c echo.Context) error {
-	m, a := member(c), studioAccount(c)
-	in := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: c.FormValue("enabled") == "on", AppID: c.FormValue("app_id"),
-		AppSecret: c.FormValue("app_secret"), Token: c.FormValue("token"), AESKey: c.FormValue("aes_key"),
-		SafeMode: c.FormValue("safe_mode") == "on", TemplateID: c.FormValue("template_id")}
-	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
-		return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
-			in.AppSecret, in.SecretsWithheld = "", f.WeChat.SecretsWithheld
-			f.WeChat, f.Form = in, "wechat"
-		})
+// saver stores the settings of channel ch from its form.
+func (h *chatSettings) saver(ch bridge.Channel) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		m, a := member(c), studioAccount(c)
+		sc := ch.Schema()
+		in := bridge.Settings{Enabled: c.FormValue("enabled") == "on", Values: channel.FromForm(sc, c.FormValue)}
+		if err := h.settings.Save(c.Request().Context(), m, a, ch.Name(), sc, in); err != nil {
+			return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
+				p := panel(f, ch.Name())
+				// What was typed stays, but never a write-only secret, and
+				// the secrets withheld stay withheld.
+				for _, fd := range sc.Fields {
+					if fd.WriteOnly {
+						delete(in.Values, fd.Name)
+					}
+				}
+				in.SecretsWithheld = p.Settings.SecretsWithheld
+				p.Settings = in
+				f.Form = ch.Name()
+			})
+		}
+		return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
 	}
-	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
 }
 
-func (h *chatSettings) saveTelegram(c echo.Context) error {
-	m, a := member(c), studioAccount(c)
-	in := models.ChatSettings{Channel: models.ChannelTelegram, Enabled: c.FormValue("enabled") == "on",
-		BotToken: c.FormValue("bot_token"), SecretToken: c.FormValue("secret_token"), BotName: c.FormValue("bot_name")}
-	if err := h.store.SaveChatSettings(c.Request().Context(), m, a, in); err != nil {
-		return h.invalid(c, m, a, err, func(f *templates.ChatForm) {
-			in.BotToken, in.SecretsWithheld = "", f.Telegram.SecretsWithheld
-			f.Telegram, f.Form = in, "telegram"
-		})
-	}
-	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
-}
-
-// tester checks the saved credentials of channel name against the
-// platform and shows what it said.
-func (h *chatSettings) tester(name string) echo.HandlerFunc {
-	return func(c echo.Context) error { return h.test(c, name) }
-}
-
-func (h *chatSettings) test(c echo.Context, name string) error {
-	m, a := member(c), studioAccount(c)
-	ch := h.channels[name]
-	if ch == nil {
-		return models.ErrNotFound
-	}
-	ctx := c.Request().Context()
-	s := &models.ChatSettings{AccountID: a.ID, Channel: name}
-	if name != models.ChannelWebhook {
-		creds, err := h.store.ChatCredentials(ctx, m, a, name)
+// tester checks the saved settings of channel ch against the platform and
+// shows what it said.
+func (h *chatSettings) tester(ch bridge.Channel) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		m, a := member(c), studioAccount(c)
+		ctx := c.Request().Context()
+		s := &bridge.Settings{AccountID: a.ID, Channel: ch.Name()}
+		if len(ch.Schema().Fields) > 0 {
+			creds, err := h.settings.Credentials(ctx, m, a, ch.Name())
+			if err != nil {
+				return err
+			}
+			s = creds
+		}
+		f, err := h.form(c, m, a)
 		if err != nil {
 			return err
 		}
-		s = creds
+		f.Test = &templates.ChatTest{Channel: ch.Name()}
+		cctx, cancel := context.WithTimeout(ctx, platformTimeout)
+		defer cancel()
+		who, terr := ch.TestConnection(cctx, s)
+		if terr != nil {
+			f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, ch.Name()+" connection test", terr)
+		} else {
+			f.Test.OK, f.Test.Who = true, who
+		}
+		return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
 	}
-	f, err := h.form(c, m, a)
-	if err != nil {
-		return err
-	}
-	f.Test = &templates.ChatTest{Channel: name}
-	cctx, cancel := context.WithTimeout(ctx, platformTimeout)
-	defer cancel()
-	who, terr := ch.TestConnection(cctx, s)
-	if terr != nil {
-		f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, name+" connection test", terr)
-	} else {
-		f.Test.OK, f.Test.Who = true, who
-	}
-	return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
 }
 
-// connectTelegram points the bot's webhook at this Plaza with the secret
-// token, so staff need not call setWebhook themselves.
-func (h *chatSettings) connectTelegram(c echo.Context) error {
-	m, a := member(c), studioAccount(c)
-	ctx := c.Request().Context()
-	s, err := h.store.ChatCredentials(ctx, m, a, models.ChannelTelegram)
-	if err != nil {
-		return err
+// connector points the platform's webhook at this Plaza (Telegram's
+// setWebhook with the secret token), so staff need not do it themselves.
+func (h *chatSettings) connector(ch bridge.Channel) echo.HandlerFunc {
+	conn := ch.(bridge.Connector)
+	return func(c echo.Context) error {
+		m, a := member(c), studioAccount(c)
+		ctx := c.Request().Context()
+		s, err := h.settings.Credentials(ctx, m, a, ch.Name())
+		if err != nil {
+			return err
+		}
+		f, err := h.form(c, m, a)
+		if err != nil {
+			return err
+		}
+		f.Test = &templates.ChatTest{Channel: ch.Name(), Connect: true}
+		url := h.baseURL + "/bridge/" + ch.Name() + "/" + a.Handle
+		cctx, cancel := context.WithTimeout(ctx, platformTimeout)
+		defer cancel()
+		if err := conn.Connect(cctx, s, url); err != nil {
+			f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, ch.Name()+" setWebhook", err)
+		} else {
+			f.Test.OK, f.Test.Who = true, url
+		}
+		return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
 	}
-	f, err := h.form(c, m, a)
-	if err != nil {
-		return err
-	}
-	f.Test = &templates.ChatTest{Channel: models.ChannelTelegram, Connect: true}
-	conn, ok := h.channels[models.ChannelTelegram].(webhookConnector)
-	if !ok {
-		return models.ErrNotFound
-	}
-	cctx, cancel := context.WithTimeout(ctx, platformTimeout)
-	defer cancel()
-	if err := conn.Connect(cctx, s, f.TelegramURL); err != nil {
-		f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, "telegram setWebhook", err)
-	} else {
-		f.Test.OK, f.Test.Who = true, f.TelegramURL
-	}
-	return render(c, http.StatusOK, templates.ChatPage(m, a, *f))
 }
 
 func (h *chatSettings) saveWelcome(c echo.Context) error {

@@ -285,8 +285,8 @@ func TestWeChatFollowCode(t *testing.T) {
 		// WeChat refusing is shown, not a 500: here the token expired and
 		// the secret saved since is wrong, so it cannot be renewed.
 		w.wx.ExpireToken()
-		if err := a.Store.SaveChatSettings(context.Background(), f.Member(models.RoleOwner), f.Account, models.ChatSettings{
-			Channel: models.ChannelWeChat, Enabled: true, AppID: testAppID, AppSecret: "wrong"}); err != nil {
+		if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelWeChat,
+			settings(true, "app_id", testAppID, "app_secret", "wrong")); err != nil {
 			t.Fatal(err)
 		}
 		other, _ := a.FollowCodes.CreateFollowCode(context.Background(), f.Member(models.RoleEditor), f.Account,

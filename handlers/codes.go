@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/qr"
@@ -23,9 +24,11 @@ import (
 // codes is the studio area of an account's follow QR codes: their list,
 // pages, images, posters and numbers.
 type codes struct {
-	store   *models.Store
-	codes   *followcode.Service
-	baseURL string
+	store *models.Store
+	codes *followcode.Service
+	// settings tell whether the account has WeChat enabled.
+	settings *channel.Service
+	baseURL  string
 	// wechat makes parameterized QR codes (nil: no WeChat channel).
 	wechat followQRMaker
 	log    *slog.Logger
@@ -42,7 +45,7 @@ const chartDays = 30
 // registerCodes adds its routes to the studio's account routes; the
 // handlers may use the studio's dependencies.
 func registerCodes(acc accountRoutes, s *studio) {
-	h := &codes{store: s.store, codes: s.codes, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
+	h := &codes{store: s.store, codes: s.codes, settings: s.channelSettings, baseURL: strings.TrimRight(s.baseURL, "/"), log: s.log}
 	h.wechat, _ = s.chat[models.ChannelWeChat].(followQRMaker)
 	view, write := need(models.PermView), need(models.PermWrite)
 
@@ -136,7 +139,7 @@ func (h *codes) page(c echo.Context, status int, m *models.Member, a *models.Acc
 
 func (h *codes) pageWith(c echo.Context, status int, m *models.Member, a *models.Account, code *followcode.FollowCodeStats, f templates.CodeForm, wechatProblem string) error {
 	ctx := c.Request().Context()
-	wx, err := h.store.ChatSettingsOf(ctx, a.ID, models.ChannelWeChat)
+	wx, err := h.settings.Of(ctx, a.ID, models.ChannelWeChat)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -17,13 +18,14 @@ import (
 // e-mail: its signed webhook, its own sending rate, and its open data
 // feeds.
 type delivery struct {
-	store   *models.Store
-	feeds   *alertsource.Service
-	baseURL string
+	store    *models.Store
+	settings *channel.Service
+	feeds    *alertsource.Service
+	baseURL  string
 }
 
 func registerDelivery(acc accountRoutes, s *studio) {
-	h := &delivery{store: s.store, feeds: s.feeds, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &delivery{store: s.store, settings: s.channelSettings, feeds: s.feeds, baseURL: strings.TrimRight(s.baseURL, "/")}
 	write := need(models.PermWrite)
 	acc.GET("/delivery", h.show, write)
 	acc.POST("/delivery", h.save, write)
@@ -32,7 +34,7 @@ func registerDelivery(acc accountRoutes, s *studio) {
 func (h *delivery) show(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	w, err := h.store.Webhook(ctx, m, a)
+	w, err := h.settings.Webhook(ctx, m, a)
 	if err != nil {
 		return err
 	}
@@ -54,20 +56,20 @@ func (h *delivery) show(c echo.Context) error {
 func (h *delivery) save(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	in := models.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
+	in := channel.WebhookInput{Enabled: c.FormValue("enabled") == "on", URL: c.FormValue("url"),
 		RotateSecret: c.FormValue("rotate") == "on", SendRate: c.FormValue("send_rate")}
 	agency := c.FormValue("agency_id")
 	feedIn := alertsource.Input{URL: c.FormValue("feed_url"), Interval: c.FormValue("feed_interval"),
 		AutoPublish: c.FormValue("auto_publish") == "on"}
 	err := h.store.SetAgencyID(ctx, m, a, agency)
 	if err == nil {
-		err = h.store.SaveWebhook(ctx, m, a, in)
+		err = h.settings.SaveWebhook(ctx, m, a, in)
 	}
 	if err == nil && m.Can(models.PermPublish) {
 		err = h.feeds.Save(ctx, m, a, feedIn)
 	}
 	if v, ok := models.AsValidation(err); ok {
-		w, werr := h.store.Webhook(ctx, m, a)
+		w, werr := h.settings.Webhook(ctx, m, a)
 		if werr != nil {
 			return werr
 		}

@@ -51,7 +51,7 @@ func TestDeliverySettings(t *testing.T) {
 			!strings.Contains(page.Body, "http://plaza.test/@metro/gtfs-rt/alerts") {
 			t.Fatalf("settings page: %s", page.String())
 		}
-		u, secret, err := a.Store.WebhookEndpoint(t.Context(), f.Account.ID)
+		u, secret, err := a.Channels.WebhookEndpoint(t.Context(), f.Account.ID)
 		if err != nil || u != "https://gw.example.org/hook" || !strings.Contains(page.Body, string(secret)) {
 			t.Fatalf("endpoint = %q %q %v", u, secret, err)
 		}
@@ -70,13 +70,13 @@ func TestDeliverySettings(t *testing.T) {
 		if r := c.Post(path, url.Values{"enabled": {"on"}, "url": {u}, "send_rate": {"30"}, "rotate": {"on"}}); r.Status != 303 {
 			t.Fatalf("editor's save: %s", r.String())
 		}
-		if _, again, _ := a.Store.WebhookEndpoint(t.Context(), f.Account.ID); string(again) != string(secret) {
+		if _, again, _ := a.Channels.WebhookEndpoint(t.Context(), f.Account.ID); string(again) != string(secret) {
 			t.Fatal("an editor rotated the secret")
 		}
 		if r := owner.Post(path, url.Values{"enabled": {"on"}, "url": {u}, "send_rate": {"30"}, "rotate": {"on"}}); r.Status != 303 {
 			t.Fatalf("rotate: %s", r.String())
 		}
-		if _, again, _ := a.Store.WebhookEndpoint(t.Context(), f.Account.ID); string(again) == string(secret) {
+		if _, again, _ := a.Channels.WebhookEndpoint(t.Context(), f.Account.ID); string(again) == string(secret) {
 			t.Fatal("rotating kept the secret")
 		}
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/org"
@@ -25,7 +26,7 @@ type inbox struct {
 	store    *models.Store
 	chats    *chat.Service
 	orgs     *org.Service
-	channels map[string]ChatChannel
+	channels map[string]bridge.Channel
 	log      *slog.Logger
 }
 

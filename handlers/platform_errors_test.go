@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 )
 
 // onScreen checks a page staff see after a platform failed: the short
@@ -57,9 +58,8 @@ func TestPlatformErrorsOnScreen(t *testing.T) {
 		reply := url.Values{"text": {"Yes, on time."}}
 
 		// WeChat refuses the AppSecret (errcode 40125 at the token endpoint).
-		wrong := models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true, AppID: testAppID, AppSecret: "wrong-secret-9f8e",
-			Token: "tok123", AESKey: testAESKey}
-		if err := a.Store.SaveChatSettings(ctx, owner, f.Account, wrong); err != nil {
+		wrong := settings(true, "app_id", testAppID, "app_secret", "wrong-secret-9f8e", "token", "tok123", "aes_key", testAESKey)
+		if err := saveChat(ctx, a, owner, f.Account, models.ChannelWeChat, wrong); err != nil {
 			t.Fatal(err)
 		}
 		onScreen(t, "WeChat reply, AppSecret refused", mod.Post(conv["wechat"], reply), 502,
@@ -76,8 +76,7 @@ func TestPlatformErrorsOnScreen(t *testing.T) {
 
 		// Telegram refuses a revoked bot token (HTTP 401).
 		revoked := "654321:AAFrevokedTokenrevokedTokenrevoked0"
-		if err := a.Store.SaveChatSettings(ctx, owner, f.Account, models.ChatSettings{Channel: models.ChannelTelegram, Enabled: true,
-			BotToken: revoked, SecretToken: "tg-secret-1"}); err != nil {
+		if err := saveChat(ctx, a, owner, f.Account, models.ChannelTelegram, settings(true, "bot_token", revoked, "secret_token", "tg-secret-1")); err != nil {
 			t.Fatal(err)
 		}
 		onScreen(t, "Telegram reply, token refused", mod.Post(conv["telegram"], reply), 502,
@@ -94,7 +93,7 @@ func TestPlatformErrorsOnScreen(t *testing.T) {
 		}
 		hook := "http://" + ln.Addr().String() + "/hook?token=hook-secret-55"
 		ln.Close()
-		if err := a.Store.SaveWebhook(ctx, owner, f.Account, models.WebhookInput{Enabled: true, URL: hook}); err != nil {
+		if err := a.Channels.SaveWebhook(ctx, owner, f.Account, channel.WebhookInput{Enabled: true, URL: hook}); err != nil {
 			t.Fatal(err)
 		}
 		onScreen(t, "webhook test, receiver down", ed.Post(chat+"/webhook/test", nil), 200,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 )
 
 // rolesWith lists the roles of the organization that p grants, so the
@@ -57,18 +58,18 @@ func exposureRows(t testing.TB, a *apptest.App, f *apptest.Fixtures) []exposure 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Store.SaveChatSettings(ctx, owner, vault, models.ChatSettings{Channel: models.ChannelWeChat, AppID: "wx1234567890abcdef",
-		AppSecret: "app-secret-matrix", Token: "wxTokenMatrix", AESKey: strings.Repeat("A", 43)}); err != nil {
+	if err := saveChat(ctx, a, owner, vault, models.ChannelWeChat, settings(false, "app_id", "wx1234567890abcdef",
+		"app_secret", "app-secret-matrix", "token", "wxTokenMatrix", "aes_key", strings.Repeat("A", 43))); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Store.SaveChatSettings(ctx, owner, vault, models.ChatSettings{Channel: models.ChannelTelegram,
-		BotToken: "123456:" + strings.Repeat("b", 30), SecretToken: "tgSecretMatrix"}); err != nil {
+	if err := saveChat(ctx, a, owner, vault, models.ChannelTelegram, settings(false, "bot_token", "123456:"+strings.Repeat("b", 30),
+		"secret_token", "tgSecretMatrix")); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Store.SaveWebhook(ctx, owner, vault, models.WebhookInput{URL: "https://gw.example.org/hook"}); err != nil {
+	if err := a.Channels.SaveWebhook(ctx, owner, vault, channel.WebhookInput{URL: "https://gw.example.org/hook"}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := a.Store.Webhook(ctx, owner, vault)
+	w, err := a.Channels.Webhook(ctx, owner, vault)
 	if err != nil {
 		t.Fatal(err)
 	}

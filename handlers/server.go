@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/mailer"
@@ -27,6 +28,7 @@ import (
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
@@ -95,10 +97,12 @@ type Deps struct {
 	Links      *mailer.Links
 	// Router handles inbound chat messages (nil: no bridge endpoints).
 	Router Router
-	// ChatChannels send staff replies and test connections, by channel
-	// name (wechat, telegram, webhook).
-	ChatChannels map[string]ChatChannel
-	Config       Config
+	// Channels are the registered channels: their inbound endpoints are
+	// mounted, their settings forms shown, staff replies sent with them.
+	Channels *bridge.Registry
+	// ChannelSettings stores the channels' settings.
+	ChannelSettings *channel.Service
+	Config          Config
 }
 
 // server holds what the middleware and error handler share.
@@ -139,13 +143,24 @@ func New(d Deps) *echo.Echo {
 	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/")})
 	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, router: d.Router, log: d.Logger})
+		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, settings: d.ChannelSettings, router: d.Router, log: d.Logger}, d.Channels)
 	}
 	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, followers: d.Followers, codes: d.FollowCodes, links: d.Links})
 	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: d.ChatChannels, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: chatChannels(d.Channels), channels: d.Channels, channelSettings: d.ChannelSettings, log: d.Logger})
 	registerAdmin(e, &admin{orgs: d.Orgs, baseURL: d.Config.BaseURL})
 	return e
+}
+
+// chatChannels are the registered channels by name.
+func chatChannels(r *bridge.Registry) map[string]bridge.Channel {
+	out := map[string]bridge.Channel{}
+	if r != nil {
+		for _, c := range r.Channels() {
+			out[c.Name()] = c
+		}
+	}
+	return out
 }
 
 // render writes a templ component with the given status.

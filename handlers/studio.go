@@ -10,12 +10,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
@@ -46,7 +48,11 @@ type studio struct {
 	// loc is the time zone staff enter times in.
 	loc *time.Location
 	// chat sends inbox replies and checks chat credentials.
-	chat map[string]ChatChannel
+	chat map[string]bridge.Channel
+	// channels and settings are the registered channels and their stored
+	// settings, for the chat page.
+	channels        *bridge.Registry
+	channelSettings *channel.Service
 	// log takes the details of a platform's failure, redacted; staff see
 	// a short reason.
 	log *slog.Logger

@@ -6,23 +6,8 @@ import (
 )
 
 // This file is where the accounts' domain, package models/account, meets
-// what is still in Store: what the chat endpoints need of it (an
-// account's public view), and what it needs of the channels (a new
-// account's e-mail channel, the chat endpoints' cache of account names).
-
-// Accounts is what the chat endpoints need of the accounts' domain: an
-// account's public view by handle. Package models cannot import
-// models/account, so the service is handed in (WithAccounts).
-type Accounts interface {
-	AccountByHandle(ctx context.Context, handle string) (*PublicAccount, error)
-}
-
-// WithAccounts returns a store that reads accounts through a.
-func (s *Store) WithAccounts(a Accounts) *Store {
-	c := *s
-	c.accounts = a
-	return &c
-}
+// what is still in Store: what it needs of the channels (a new account's
+// e-mail channel, the chat endpoints' cache of account names).
 
 // EnableEmailChannel turns on the e-mail channel of a new account, which
 // every account starts with. It writes through tx, the accounts' domain
@@ -38,4 +23,8 @@ func (s *Store) EnableEmailChannel(ctx context.Context, tx Core, accountID int64
 
 // ClearChatCache forgets what the chat endpoints cached, the accounts'
 // names among it, after an account is edited.
-func (s *Store) ClearChatCache() { s.chat.clear() }
+func (s *Store) ClearChatCache() {
+	if s.channels != nil {
+		s.channels.Forget()
+	}
+}

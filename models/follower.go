@@ -14,6 +14,11 @@ import (
 // bridge and use the same follow path.
 const (
 	ChannelEmail = "email"
+	// ChannelWebhook is the signed webhook channel (SMS gateways, other
+	// systems).
+	ChannelWebhook  = "webhook"
+	ChannelWeChat   = "wechat"
+	ChannelTelegram = "telegram"
 )
 
 // Follower statuses. They are followerimport's, which judges rows of a

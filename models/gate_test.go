@@ -27,9 +27,6 @@ func accountServices(s *models.Store, a *models.Account) []gated {
 		{"SetChannel", models.PermWrite, func(ctx context.Context, m *models.Member) error {
 			return s.SetChannel(ctx, m, a, models.ChannelEmail, false)
 		}},
-		{"SaveWebhook", models.PermWrite, func(ctx context.Context, m *models.Member) error {
-			return s.SaveWebhook(ctx, m, a, models.WebhookInput{})
-		}},
 	}
 }
 

@@ -162,9 +162,9 @@ func permissionConstants(t *testing.T) map[string]string {
 // so the 403-versus-404 rule does not apply, and like templates they ask
 // the same table.
 var canExceptions = map[string]string{
-	"channel_config.go:Webhook":             "withholds the webhook signing secret from members without PermSecrets",
-	"channel_config.go:SaveWebhook":         "ignores a secret rotation asked by a member who could not read the new secret",
-	"chat_channels.go:ChatSettingsFor":      "withholds the chat platforms' signing secrets from members without PermSecrets",
+	"channel/webhook.go:Webhook":            "withholds the webhook signing secret from members without PermSecrets",
+	"channel/webhook.go:SaveWebhook":        "ignores a secret rotation asked by a member who could not read the new secret",
+	"channel/settings.go:For":               "withholds the chat platforms' signing secrets from members without PermSecrets",
 	"project/feedback_admin.go:OrgFeedback": "searches contacts only for members who may see them",
 	"follower/admin.go:followersOf":         "searches addresses only for members who may see them",
 	"follower/admin.go:FollowerForStaff":    "masks the address for members without PermContacts",

@@ -20,35 +20,38 @@ import (
 type Store struct {
 	// Core is the part domain packages share; see Core.
 	Core
-	queue  Enqueuer
-	sealer Sealer
-	// chat caches chat channels' settings for the endpoints platforms
-	// call; shared by the copies With* and Tx make.
-	chat *chatCache
+	queue Enqueuer
+	// channels forgets the channel settings cached for the endpoints
+	// platforms call, which answer with the account's name; package
+	// models/channel provides it (see ChannelCache).
+	channels ChannelCache
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
 	// sessions ends chat conversations in progress; package chat
 	// provides it (see ChatSessions).
 	sessions ChatSessions
-	// accounts gives the chat endpoints an account's public view; package
-	// account provides it (see Accounts).
-	accounts Accounts
 	// projects answers privacy.go's questions about projects; package
 	// project provides it (see Projects).
 	projects Projects
 }
 
-// Sealer encrypts credentials stored in the database.
+// Sealer encrypts credentials stored in the database (models/channel
+// seals the channels' secrets with it).
 type Sealer interface {
 	Seal(plain []byte) (string, error)
 	Open(sealed string) ([]byte, error)
 }
 
-// WithSealer returns a store that encrypts channel credentials with k.
-func (s *Store) WithSealer(k Sealer) *Store {
-	c := *s
-	c.sealer = k
-	return &c
+// ChannelCache is the channel settings' cache, emptied when an account
+// changes.
+type ChannelCache interface{ Forget() }
+
+// WithChannelCache returns a store that empties c when an account
+// changes.
+func (s *Store) WithChannelCache(c ChannelCache) *Store {
+	cp := *s
+	cp.channels = c
+	return &cp
 }
 
 // Job is a background job's arguments.
@@ -97,7 +100,7 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Store{Core: Core{db: db.Gorm, dialect: db.Dialect, now: now}, chat: newChatCache()}
+	return &Store{Core: Core{db: db.Gorm, dialect: db.Dialect, now: now}}
 }
 
 // DB exposes the gorm handle for packages that own their own tables.

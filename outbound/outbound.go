@@ -16,9 +16,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -99,6 +101,23 @@ func validHost(s string) bool {
 		}
 	}
 	return true
+}
+
+// WithHosts is p allowing the host names of urls too: addresses the
+// operator configured (a chat platform's API, or a proxy for it) are
+// theirs to trust, whatever they resolve to. p is not changed.
+func (p *Policy) WithHosts(urls ...string) *Policy {
+	out := &Policy{hosts: map[string]bool{}}
+	if p != nil {
+		out.nets = p.nets
+		maps.Copy(out.hosts, p.hosts)
+	}
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			out.hosts[normalHost(u.Hostname())] = true
+		}
+	}
+	return out
 }
 
 func normalHost(s string) string { return strings.ToLower(strings.TrimSuffix(s, ".")) }

@@ -191,6 +191,23 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
+// The chat platforms' API addresses the operator configured are allowed
+// by name, beside the allowance, which stays as it was.
+func TestWithHosts(t *testing.T) {
+	p := policy(t, "receiver.test")
+	w := p.WithHosts("http://127.0.0.1:8080/api", "https://API.Example.org", "::bad")
+	if !w.allowsHost("127.0.0.1") || !w.allowsHost("api.example.org") || !w.allowsHost("receiver.test") {
+		t.Error("configured hosts not allowed")
+	}
+	if p.allowsHost("api.example.org") {
+		t.Error("WithHosts changed the policy it was called on")
+	}
+	var none *Policy
+	if !none.WithHosts("http://proxy.internal").allowsHost("proxy.internal") || none.WithHosts().allowsHost("localhost") {
+		t.Error("WithHosts on a nil policy")
+	}
+}
+
 func TestClientUsesNoProxy(t *testing.T) {
 	if tr := NewClient(nil).Transport.(*http.Transport); tr.Proxy != nil {
 		t.Fatal("a proxy from the environment would dial in the guard's place")

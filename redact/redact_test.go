@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/mailer"
-	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/redact"
 )
@@ -82,7 +82,7 @@ func TestRedactClientErrors(t *testing.T) {
 			return err
 		}, botToken, "/bot"},
 		{"webhook with a token in its URL", func() error {
-			_, err := webhook.New(endpoints{base + "/hook?token=hook-secret-77"}, feed).TestConnection(ctx, &models.ChatSettings{AccountID: 1})
+			_, err := webhook.New(endpoints{base + "/hook?token=hook-secret-77"}, feed).TestConnection(ctx, &bridge.Settings{AccountID: 1})
 			return errors.Unwrap(err)
 		}, "hook-secret-77", "webhook"},
 		{"alert feed with a key in its URL", func() error {

@@ -28,6 +28,7 @@ type Router struct {
 	followers *follower.Service
 	// projects answers the consultations a conversation takes part in.
 	projects *project.Service
+	nonces   Nonces
 	baseURL  string
 }
 
@@ -43,6 +44,19 @@ type Chats interface {
 	SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error
 	EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
 	KeywordReply(ctx context.Context, accountID int64, text, lang string) (*models.ChatKeyword, error)
+}
+
+// Nonces takes signed requests' one-time keys (models/channel), in the
+// transaction that handles their message.
+type Nonces interface {
+	ClaimWeChatNonceIn(ctx context.Context, tx models.Core, accountID, ts int64, nonce string, expires time.Time) (bool, error)
+}
+
+// WithNonces returns the router taking one-time keys with n.
+func (r *Router) WithNonces(n Nonces) *Router {
+	c := *r
+	c.nonces = n
+	return &c
 }
 
 // New builds a router; baseURL makes the links it sends.
@@ -97,7 +111,10 @@ func (r *Router) Handle(ctx context.Context, a *models.Account, in bridge.Inboun
 	var replies []bridge.Reply
 	err := r.store.Tx(ctx, func(tx *models.Store) error {
 		if in.Once != nil {
-			fresh, err := tx.ClaimWeChatNonce(ctx, a.ID, in.Once.TS, in.Once.Nonce, in.Once.Expires)
+			if r.nonces == nil {
+				return errors.New("a signed request's one-time key, and no nonce store")
+			}
+			fresh, err := r.nonces.ClaimWeChatNonceIn(ctx, tx.Core, a.ID, in.Once.TS, in.Once.Nonce, in.Once.Expires)
 			if err != nil {
 				return err
 			}

@@ -12,9 +12,9 @@ import (
 	"github.com/plazahq/plaza/outbound"
 )
 
-// Settings finds an account's Telegram settings.
+// Settings finds an account's Telegram settings (models/channel).
 type Settings interface {
-	CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
+	Cached(ctx context.Context, accountID int64, channel string) (*bridge.Settings, error)
 }
 
 // Channel sends notices and staff replies to Telegram followers.
@@ -28,6 +28,13 @@ func NewChannel(client *Client, settings Settings) *Channel {
 	return &Channel{client: client, settings: settings}
 }
 
+var _ interface {
+	bridge.Channel
+	bridge.Receiver
+	bridge.Connector
+	bridge.Facter
+} = (*Channel)(nil)
+
 // Name is the channel's name on followers.
 func (c *Channel) Name() string { return ChannelName }
 
@@ -35,14 +42,14 @@ func (c *Channel) Name() string { return ChannelName }
 var ErrNotConfigured = errors.New("Telegram is not set up for this account")
 
 func (c *Channel) token(ctx context.Context, accountID int64) (string, error) {
-	s, err := c.settings.CachedChatSettings(ctx, accountID, ChannelName)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.BotToken == "")) {
+	s, err := c.settings.Cached(ctx, accountID, ChannelName)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.Get(FieldBotToken) == "")) {
 		return "", ErrNotConfigured
 	}
 	if err != nil {
 		return "", err
 	}
-	return s.BotToken, nil
+	return s.Get(FieldBotToken), nil
 }
 
 // maxText is Telegram's limit on a message's text.
@@ -127,11 +134,11 @@ func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) e
 }
 
 // TestConnection asks Telegram who the bot is, which proves the token.
-func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
-	if s.BotToken == "" {
+func (c *Channel) TestConnection(ctx context.Context, s *bridge.Settings) (string, error) {
+	if s.Get(FieldBotToken) == "" {
 		return "", failure(ErrNotConfigured)
 	}
-	b, err := c.client.GetMe(ctx, s.BotToken)
+	b, err := c.client.GetMe(ctx, s.Get(FieldBotToken))
 	if err != nil {
 		return "", failure(err)
 	}
@@ -140,9 +147,9 @@ func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (s
 
 // Connect points the bot's webhook at url with the account's secret
 // token (setWebhook).
-func (c *Channel) Connect(ctx context.Context, s *models.ChatSettings, url string) error {
-	if s.BotToken == "" {
+func (c *Channel) Connect(ctx context.Context, s *bridge.Settings, url string) error {
+	if s.Get(FieldBotToken) == "" {
 		return failure(ErrNotConfigured)
 	}
-	return failure(c.client.SetWebhook(ctx, s.BotToken, url, s.SecretToken))
+	return failure(c.client.SetWebhook(ctx, s.Get(FieldBotToken), url, s.Get(FieldSecretToken)))
 }

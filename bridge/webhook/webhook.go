@@ -75,7 +75,18 @@ func New(endpoints Endpoints, client *http.Client) *Channel {
 }
 
 // Name is the channel's name on followers.
-func (c *Channel) Name() string { return "webhook" }
+func (c *Channel) Name() string { return models.ChannelWebhook }
+
+// Schema is empty: the webhook's URL, secret and send rate are set on the
+// delivery page, with the send rate they share a form with.
+func (c *Channel) Schema() bridge.Schema {
+	return bridge.Schema{Title: "chat.webhook", Hint: "chat.webhook_hint"}
+}
+
+var _ interface {
+	bridge.Channel
+	bridge.Receiver
+} = (*Channel)(nil)
 
 func (c *Channel) endpoint(ctx context.Context, accountID int64) endpoint {
 	e, err := c.cache.Get(ctx, strconv.FormatInt(accountID, 10), func(ctx context.Context) (endpoint, error) {
@@ -257,7 +268,7 @@ func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) e
 }
 
 // TestConnection sends {"type": "ping"} and expects a 2xx.
-func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
+func (c *Channel) TestConnection(ctx context.Context, s *bridge.Settings) (string, error) {
 	c.cache.Remove(strconv.FormatInt(s.AccountID, 10))
 	if err := c.post(ctx, s.AccountID, map[string]any{"type": "ping", "account_id": s.AccountID}); err != nil {
 		return "", err

@@ -15,7 +15,6 @@ import (
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
-	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
 )
 
@@ -191,7 +190,7 @@ func TestInternalAddressesAreRefused(t *testing.T) {
 			if res.Outcome != broadcast.Failed || res.Reason != "webhook unreachable: address not allowed" {
 				t.Errorf("send to %s: %+v", u, res)
 			}
-			_, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1})
+			_, err := ch.TestConnection(context.Background(), &bridge.Settings{AccountID: 1})
 			if key, args := bridge.ReasonOf(err, ""); key != "platform.webhook_unreachable" || fmt.Sprint(args) != "[address not allowed]" {
 				t.Errorf("test connection to %s: %v", u, err)
 			}
@@ -220,7 +219,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	if res := ch.Send(context.Background(), message()); res.Outcome != broadcast.Failed || res.Reason != "webhook rejected: HTTP 302" {
 		t.Errorf("send: %+v", res)
 	}
-	_, err := ch.TestConnection(context.Background(), &models.ChatSettings{AccountID: 1})
+	_, err := ch.TestConnection(context.Background(), &bridge.Settings{AccountID: 1})
 	if key, args := bridge.ReasonOf(err, ""); key != "platform.webhook_refused" || fmt.Sprint(args) != "[HTTP 302]" {
 		t.Errorf("test connection: %v", err)
 	}

@@ -14,24 +14,34 @@ import (
 	"github.com/plazahq/plaza/outbound"
 )
 
-// Store is what the channel reads: the account's settings and when the
-// person last wrote (WeChat's 48-hour window).
-type Store interface {
-	CachedChatSettings(ctx context.Context, accountID int64, channel string) (*models.ChatSettings, error)
+// Settings finds an account's WeChat settings (models/channel).
+type Settings interface {
+	Cached(ctx context.Context, accountID int64, channel string) (*bridge.Settings, error)
+}
+
+// Inbox says when each person last wrote (WeChat's 48-hour window).
+type Inbox interface {
 	LastInbounds(ctx context.Context, accountID int64, channel string, addresses []string) (map[string]time.Time, error)
 }
 
 // Channel sends notices and staff replies to WeChat followers.
 type Channel struct {
-	client *Client
-	store  Store
-	now    func() time.Time
+	client   *Client
+	settings Settings
+	store    Inbox
+	now      func() time.Time
 }
 
 // NewChannel builds the channel.
-func NewChannel(client *Client, store Store) *Channel {
-	return &Channel{client: client, store: store, now: time.Now}
+func NewChannel(client *Client, settings Settings, inbox Inbox) *Channel {
+	return &Channel{client: client, settings: settings, store: inbox, now: time.Now}
 }
+
+var _ interface {
+	bridge.Channel
+	bridge.Batcher
+	bridge.Receiver
+} = (*Channel)(nil)
 
 // Name is the channel's name on followers.
 func (c *Channel) Name() string { return ChannelName }
@@ -39,15 +49,19 @@ func (c *Channel) Name() string { return ChannelName }
 // ErrNotConfigured is an account without WeChat set up and enabled.
 var ErrNotConfigured = errors.New("WeChat is not set up for this account")
 
-func (c *Channel) settings(ctx context.Context, accountID int64) (*models.ChatSettings, Credentials, error) {
-	s, err := c.store.CachedChatSettings(ctx, accountID, ChannelName)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.AppSecret == "")) {
+func (c *Channel) account(ctx context.Context, accountID int64) (*bridge.Settings, Credentials, error) {
+	s, err := c.settings.Cached(ctx, accountID, ChannelName)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (!s.Enabled || s.Get(FieldAppSecret) == "")) {
 		return nil, Credentials{}, ErrNotConfigured
 	}
 	if err != nil {
 		return nil, Credentials{}, err
 	}
-	return s, Credentials{AppID: s.AppID, AppSecret: s.AppSecret}, nil
+	return s, credentials(s), nil
+}
+
+func credentials(s *bridge.Settings) Credentials {
+	return Credentials{AppID: s.Get(FieldAppID), AppSecret: s.Get(FieldAppSecret)}
 }
 
 // maxText is what Plaza puts in one text message, link included: WeChat
@@ -60,7 +74,7 @@ const maxText = 600
 // the delivery fails with that reason.
 func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {
 	mc := m.Content
-	s, cr, err := c.settings(ctx, mc.AccountID)
+	s, cr, err := c.account(ctx, mc.AccountID)
 	if errors.Is(err, ErrNotConfigured) {
 		return broadcast.FailedResult(err.Error())
 	}
@@ -73,7 +87,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	}
 	t, wrote := last[m.To.Address]
 	inWindow := wrote && c.now().Sub(t) < models.ReplyWindow
-	if !inWindow && s.TemplateID == "" {
+	if !inWindow && s.Get(FieldTemplateID) == "" {
 		return broadcast.FailedResult(errNoWay)
 	}
 	return c.sendOne(ctx, s, cr, m, inWindow)
@@ -85,13 +99,13 @@ const errNoWay = "outside WeChat's 48-hour window and no template message is set
 
 // sendOne sends a notice to one person: as a customer-service message
 // within the window, as the template otherwise.
-func (c *Channel) sendOne(ctx context.Context, s *models.ChatSettings, cr Credentials, m *broadcast.Message, inWindow bool) broadcast.Result {
+func (c *Channel) sendOne(ctx context.Context, s *bridge.Settings, cr Credentials, m *broadcast.Message, inWindow bool) broadcast.Result {
 	mc := m.Content
 	if inWindow {
 		text := bridge.NoticeText(mc, maxText)
 		return result(c.client.SendText(ctx, cr, m.To.Address, text))
 	}
-	_, err := c.client.SendTemplate(ctx, cr, Template{ToUser: m.To.Address, TemplateID: s.TemplateID, URL: mc.URL,
+	_, err := c.client.SendTemplate(ctx, cr, Template{ToUser: m.To.Address, TemplateID: s.Get(FieldTemplateID), URL: mc.URL,
 		Data: map[string]TemplateField{
 			"first":    {Value: bridge.Clip(mc.Subject, 100)},
 			"keyword1": {Value: bridge.Clip(mc.AccountName, 40)},
@@ -121,7 +135,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 		return out
 	}
 	accountID := msgs[0].Content.AccountID
-	s, cr, err := c.settings(ctx, accountID)
+	s, cr, err := c.account(ctx, accountID)
 	if errors.Is(err, ErrNotConfigured) {
 		return fill(broadcast.FailedResult(err.Error()))
 	}
@@ -146,7 +160,7 @@ func (c *Channel) SendBatch(ctx context.Context, msgs []*broadcast.Message) []br
 	for i, m := range msgs {
 		t, ok := last[m.To.Address]
 		in := ok && now.Sub(t) < models.ReplyWindow
-		if in || s.TemplateID != "" {
+		if in || s.Get(FieldTemplateID) != "" {
 			jobs = append(jobs, job{i, in})
 			continue
 		}
@@ -237,7 +251,7 @@ func failure(err error) error {
 
 // Reply sends a staff member's reply from the inbox.
 func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) error {
-	_, cr, err := c.settings(ctx, accountID)
+	_, cr, err := c.account(ctx, accountID)
 	if err != nil {
 		return failure(err)
 	}
@@ -246,22 +260,22 @@ func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) e
 
 // TestConnection fetches a fresh access token, which proves the AppID
 // and AppSecret (and that WeChat accepts calls from this server's IP).
-func (c *Channel) TestConnection(ctx context.Context, s *models.ChatSettings) (string, error) {
-	if s.AppID == "" || s.AppSecret == "" {
+func (c *Channel) TestConnection(ctx context.Context, s *bridge.Settings) (string, error) {
+	if s.Get(FieldAppID) == "" || s.Get(FieldAppSecret) == "" {
 		return "", failure(ErrNotConfigured)
 	}
-	_, _, err := c.client.FetchToken(ctx, Credentials{AppID: s.AppID, AppSecret: s.AppSecret})
+	_, _, err := c.client.FetchToken(ctx, credentials(s))
 	if err != nil {
 		return "", failure(err)
 	}
-	return strings.TrimSpace("AppID " + s.AppID), nil
+	return strings.TrimSpace("AppID " + s.Get(FieldAppID)), nil
 }
 
 // FollowQR asks WeChat for a permanent parameterized QR code for scene
 // and returns the URL it encodes: a person who scans it in WeChat and
 // follows arrives with the scene.
 func (c *Channel) FollowQR(ctx context.Context, accountID int64, scene string) (string, error) {
-	_, cr, err := c.settings(ctx, accountID)
+	_, cr, err := c.account(ctx, accountID)
 	if err != nil {
 		return "", failure(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
-	"github.com/plazahq/plaza/models"
 )
 
 const aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -285,7 +284,7 @@ func FuzzDecrypt(f *testing.F) {
 func TestGeneratedAESKey(t *testing.T) {
 	seen := map[string]bool{}
 	for range 50 {
-		k := models.NewWeChatAESKey()
+		k := wechat.NewAESKey()
 		if len(k) != 43 || strings.Trim(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" || seen[k] {
 			t.Fatalf("key %q", k)
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/outbound"
 )
@@ -120,10 +121,10 @@ func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
 	rcv := &sink{delay: 20 * time.Millisecond, got: map[int64]int{}, seen: map[string]int{}}
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
-	if err := a.Store.SaveWebhook(ctx, owner, fx.Account, models.WebhookInput{Enabled: true, URL: srv.URL}); err != nil {
+	if err := a.Channels.SaveWebhook(ctx, owner, fx.Account, channel.WebhookInput{Enabled: true, URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := a.Store.Webhook(ctx, owner, fx.Account)
+	w, err := a.Channels.Webhook(ctx, owner, fx.Account)
 	if err != nil {
 		t.Fatal(err)
 	}

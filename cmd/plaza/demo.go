@@ -10,6 +10,7 @@ import (
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/queue"
@@ -42,10 +43,12 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	store = store.WithSealer(box)
 	codes := followcode.New(store.Core)
 	projects, _ := app.ProjectsAndMedia(store, models.Jobs(inserter))
-	res, err := demo.Seed(ctx, store, org.New(store.Core), accounts, codes, app.NewNotices(store, inserter), app.NewFollowers(store, inserter, codes, org.New(store.Core)), projects, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	res, err := demo.Seed(ctx, demo.Services{
+		Store: store, Orgs: org.New(store.Core), Accounts: accounts, FollowCodes: codes, Notices: app.NewNotices(store, inserter),
+		Followers: app.NewFollowers(store, inserter, codes, org.New(store.Core)), Projects: projects, Channels: channel.New(store.Core, box, accounts),
+	}, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err
 	}

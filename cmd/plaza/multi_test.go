@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/bridge/wechat/wechattest"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -155,8 +157,8 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		wx := wechattest.NewAPI("wx1234567890abcdef", "multi-secret")
 		defer wx.Close()
 		r.env = []string{"PLAZA_WECHAT_API_URL=" + wx.URL}
-		if err := s.SaveChatSettings(ctx, owner, &acc, models.ChatSettings{Channel: models.ChannelWeChat, Enabled: true,
-			AppID: wx.AppID, AppSecret: wx.AppSecret}); err != nil {
+		if err := r.a.Channels.Save(ctx, owner, &acc, models.ChannelWeChat, wechat.SettingsSchema, channel.Settings{Enabled: true,
+			Values: map[string]string{wechat.FieldAppID: wx.AppID, wechat.FieldAppSecret: wx.AppSecret}}); err != nil {
 			t.Fatal(err)
 		}
 		const wxFollowers = 150

@@ -1,4 +1,4 @@
-package models
+package channel
 
 import (
 	"context"
@@ -21,9 +21,9 @@ type chatToken struct {
 func (chatToken) TableName() string { return "chat_tokens" }
 
 // readToken returns the stored, unexpired token for key, decrypted.
-func (s *Store) readToken(ctx context.Context, db *gorm.DB, key string, lock bool) (string, error) {
+func (s *Service) readToken(db *gorm.DB, key string, lock bool) (string, error) {
 	q := "SELECT key, token, expires_at, updated_at FROM chat_tokens WHERE key = ?"
-	if lock && s.dialect == database.Postgres {
+	if lock && s.core.Dialect() == database.Postgres {
 		q += " FOR UPDATE"
 	}
 	var t chatToken
@@ -31,10 +31,10 @@ func (s *Store) readToken(ctx context.Context, db *gorm.DB, key string, lock boo
 	if err != nil {
 		return "", fmt.Errorf("read access token: %w", err)
 	}
-	if t.Token == "" || !t.ExpiresAt.After(s.Now()) {
+	if t.Token == "" || !t.ExpiresAt.After(s.core.Now()) {
 		return "", nil
 	}
-	raw, err := s.openSecret(t.Token)
+	raw, err := s.open(t.Token)
 	if err != nil {
 		return "", err
 	}
@@ -47,19 +47,19 @@ func (s *Store) readToken(ctx context.Context, db *gorm.DB, key string, lock boo
 // with it). The row is locked while fetching, so instances that find the
 // token missing at the same moment fetch it once: the others wait and
 // take the new one.
-func (s *Store) AccessToken(ctx context.Context, key, stale string, fetch func(context.Context) (string, time.Duration, error)) (string, error) {
-	if tok, err := s.readToken(ctx, s.conn(ctx), key, false); err != nil || (tok != "" && tok != stale) {
+func (s *Service) AccessToken(ctx context.Context, key, stale string, fetch func(context.Context) (string, time.Duration, error)) (string, error) {
+	if tok, err := s.readToken(s.core.Conn(ctx), key, false); err != nil || (tok != "" && tok != stale) {
 		return tok, err
 	}
 	var out string
-	err := s.conn(ctx).Transaction(func(db *gorm.DB) error {
+	err := s.core.Conn(ctx).Transaction(func(db *gorm.DB) error {
 		// The insert makes a row to lock the first time (on SQLite it takes
 		// the database's write lock, which serializes the same way).
 		if err := db.Exec(`INSERT INTO chat_tokens (key, token, expires_at, updated_at) VALUES (?, '', ?, ?)
-			ON CONFLICT (key) DO NOTHING`, key, time.Unix(0, 0).UTC(), s.Now()).Error; err != nil {
+			ON CONFLICT (key) DO NOTHING`, key, time.Unix(0, 0).UTC(), s.core.Now()).Error; err != nil {
 			return fmt.Errorf("access token row: %w", err)
 		}
-		tok, err := s.readToken(ctx, db, key, true)
+		tok, err := s.readToken(db, key, true)
 		if err != nil {
 			return err
 		}
@@ -74,11 +74,11 @@ func (s *Store) AccessToken(ctx context.Context, key, stale string, fetch func(c
 		if tok == "" {
 			return errors.New("fetch access token: empty token")
 		}
-		sealed, err := s.sealSecret([]byte(tok))
+		sealed, err := s.seal([]byte(tok))
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := s.core.Now()
 		if err := db.Exec("UPDATE chat_tokens SET token = ?, expires_at = ?, updated_at = ? WHERE key = ?",
 			sealed, now.Add(ttl), now, key).Error; err != nil {
 			return fmt.Errorf("store access token: %w", err)

@@ -1,4 +1,4 @@
-package models_test
+package channel_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ func TestWeChatNonces(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
-		s, ctx := a.Store, context.Background()
+		s, ctx := a.Channels, context.Background()
 		later := time.Now().Add(5 * time.Minute)
 		claim := func(ts int64, nonce string, expires time.Time, want bool) {
 			t.Helper()
@@ -32,8 +32,8 @@ func TestWeChatNonces(t *testing.T) {
 		// A claim in a transaction that fails is given back with the
 		// rollback (how the router takes it with its message).
 		errFailed := errors.New("the message could not be handled")
-		if err := s.Tx(ctx, func(tx *models.Store) error {
-			if got, err := tx.ClaimWeChatNonce(ctx, f.Account.ID, 300, "n3", later); err != nil || !got {
+		if err := a.Store.Tx(ctx, func(tx *models.Store) error {
+			if got, err := s.With(tx.Core).ClaimWeChatNonce(ctx, f.Account.ID, 300, "n3", later); err != nil || !got {
 				t.Fatalf("claim in a transaction = %v, %v", got, err)
 			}
 			return errFailed

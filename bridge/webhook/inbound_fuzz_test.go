@@ -1,4 +1,4 @@
-package handlers
+package webhook_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -22,7 +23,7 @@ func FuzzWebhookMessage(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		in, status, problem := parseWebhookMessage(body)
+		in, status, problem := webhook.ParseMessage(body)
 		if status != 0 {
 			if problem == "" {
 				t.Fatalf("refused with status %d and no reason", status)
