@@ -1,0 +1,120 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/router"
+	"github.com/plazahq/plaza/bridge/telegram"
+	"github.com/plazahq/plaza/bridge/wechat"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/channel"
+	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/org"
+	"github.com/plazahq/plaza/models/project"
+)
+
+// demoNames are given to demo followers in turn.
+var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli Ng", "李华", "Fatima Khan", "Gus Ho", "王芳", "Hana Sato"}
+
+func ensureFollowers(ctx context.Context, followers *follower.Service, a *models.Account, code *followcode.FollowCode, n int) error {
+	topics := a.TopicList()
+	for i := range n {
+		lang := "en"
+		if i%3 == 2 {
+			lang = "zh"
+		}
+		var tags []string
+		if len(topics) > 0 {
+			tags = []string{topics[i%len(topics)]}
+		}
+		// Every other follower came through the account's code.
+		var viaID int64
+		var viaScene string
+		if i%2 == 0 && code != nil {
+			viaID, viaScene = code.ID, code.Scene
+		}
+		addr := fmt.Sprintf("follower%02d@%s.demo.plaza.test", i+1, a.Handle)
+		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
+			return fmt.Errorf("demo follower %s: %w", addr, err)
+		}
+	}
+	return nil
+}
+
+// scale adds the generated followers and the webhook to the transit
+// account.
+func scale(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, chans *channel.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
+	if opts.Followers > 0 {
+		n, err := followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
+		if err != nil {
+			return err
+		}
+		res.Generated = n
+	}
+	to := opts.WebhookURL
+	if to == "" {
+		to = noReceiver
+	}
+	if err := chans.SaveWebhook(ctx, owner, a, channel.WebhookInput{Enabled: true, URL: to}); err != nil {
+		return fmt.Errorf("demo webhook: %w", err)
+	}
+	w, err := chans.Webhook(ctx, owner, a)
+	if err != nil {
+		return err
+	}
+	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
+	return chatChannels(ctx, store, followers, projects, chans, owner, a, res)
+}
+
+// chatChannels enables WeChat and Telegram on the account with generated
+// credentials. They are not a real official account or bot: the callbacks
+// take what a person posts with curl, and what Plaza would send to the
+// platforms fails until real credentials are entered in the studio.
+func chatChannels(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, chans *channel.Service, owner *models.Member, a *models.Account, res *Result) error {
+	random := func(n int) string {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
+	}
+	wx := channel.Settings{Enabled: true, Values: map[string]string{wechat.FieldAppID: "wx" + random(8), wechat.FieldAppSecret: random(16),
+		wechat.FieldToken: random(12), wechat.FieldAESKey: wechat.NewAESKey()}}
+	tg := channel.Settings{Enabled: true, Values: map[string]string{telegram.FieldBotToken: "100000001:" + random(18),
+		telegram.FieldSecretToken: random(24), telegram.FieldBotName: "PlazaDemoBot"}}
+	for _, s := range []struct {
+		name   string
+		schema channel.Schema
+		in     channel.Settings
+	}{{models.ChannelWeChat, wechat.SettingsSchema, wx}, {models.ChannelTelegram, telegram.SettingsSchema, tg}} {
+		if err := chans.Save(ctx, owner, a, s.name, s.schema, s.in); err != nil {
+			return fmt.Errorf("demo %s channel: %w", s.name, err)
+		}
+	}
+	c := &Chat{Account: a.Handle}
+	c.Webhook.URL, c.Webhook.Secret = res.BaseURL+"/bridge/webhook/"+a.Handle, res.Webhook.Secret
+	c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey = res.BaseURL+"/bridge/wechat/"+a.Handle, wx.Get(wechat.FieldAppID), wx.Get(wechat.FieldToken), wx.Get(wechat.FieldAESKey)
+	c.Telegram.URL, c.Telegram.SecretToken = res.BaseURL+"/bridge/telegram/"+a.Handle, tg.Get(telegram.FieldSecretToken)
+	res.Chat = c
+	// Two questions waiting in the inbox, through the router as if the
+	// platforms had posted them (their fixed ids make a second run a
+	// no-op). The askers do not follow, so the follower counts stay. The
+	// router's own chat service will do: its keyword cache is not shared
+	// with anything that changes keywords.
+	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, projects, res.BaseURL).WithNonces(chans)
+	for _, in := range []bridge.Inbound{
+		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
+		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",
+			Text: "The lift at Central station has been out of order since Monday."},
+	} {
+		if _, err := r.Handle(ctx, a, in); err != nil {
+			return fmt.Errorf("demo inbox: %w", err)
+		}
+	}
+	return nil
+}
