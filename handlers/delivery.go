@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/paths"
@@ -19,13 +20,14 @@ import (
 // feeds.
 type delivery struct {
 	store    *models.Store
+	accounts *account.Service
 	settings *channel.Service
 	feeds    *alertsource.Service
 	baseURL  string
 }
 
 func registerDelivery(acc accountRoutes, s *studio) {
-	h := &delivery{store: s.store, settings: s.channelSettings, feeds: s.feeds, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &delivery{store: s.store, accounts: s.accounts, settings: s.channelSettings, feeds: s.feeds, baseURL: strings.TrimRight(s.baseURL, "/")}
 	write := need(models.PermWrite)
 	acc.GET("/delivery", h.show, write)
 	acc.POST("/delivery", h.save, write)
@@ -61,7 +63,7 @@ func (h *delivery) save(c echo.Context) error {
 	agency := c.FormValue("agency_id")
 	feedIn := alertsource.Input{URL: c.FormValue("feed_url"), Interval: c.FormValue("feed_interval"),
 		AutoPublish: c.FormValue("auto_publish") == "on"}
-	err := h.store.SetAgencyID(ctx, m, a, agency)
+	err := h.accounts.SetAgencyID(ctx, m, a, agency)
 	if err == nil {
 		err = h.settings.SaveWebhook(ctx, m, a, in)
 	}

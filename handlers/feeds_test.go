@@ -53,7 +53,7 @@ func TestFeeds(t *testing.T) {
 			Routes: "12", Cause: "CONSTRUCTION", Effect: "DETOUR"})
 		general := publish(notice.Input{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."})
 		draft, _ := a.Notices.CreateNotice(ctx, boss, f.Account, storm)
-		if err := a.Store.SetAgencyID(ctx, boss, f.Account, "MTA"); err != nil {
+		if err := a.Accounts.SetAgencyID(ctx, boss, f.Account, "MTA"); err != nil {
 			t.Fatal(err)
 		}
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/project"
@@ -25,6 +26,7 @@ type projects struct {
 	store    *models.Store
 	notices  *notice.Service
 	projects *project.Service
+	accounts *account.Service
 	media    *media.Service
 	loc      *time.Location
 	baseURL  string
@@ -35,7 +37,7 @@ func registerProjects(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &projects{store: s.store, notices: s.notices, projects: s.projects, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &projects{store: s.store, notices: s.notices, projects: s.projects, accounts: s.accounts, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
 	acc.GET("/projects", h.list, view)
@@ -89,7 +91,7 @@ func (h *projects) list(c echo.Context) error {
 
 func (h *projects) settings(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	if err := h.store.SetFeedbackReview(c.Request().Context(), m, a, c.FormValue("feedback_review") == "on"); err != nil {
+	if err := h.accounts.SetFeedbackReview(c.Request().Context(), m, a, c.FormValue("feedback_review") == "on"); err != nil {
 		return err
 	}
 	return redirect(c, paths.Projects(m.Org.ID, a.Handle), "projects.settings_saved")

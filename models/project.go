@@ -1,7 +1,6 @@
 package models
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -177,23 +176,4 @@ type StatusChange struct {
 	// On is the date it happened, YYYY-MM-DD; empty means today.
 	On             string
 	NoteEn, NoteZh string
-}
-
-// SetFeedbackReview decides whether an account's feedback waits for a
-// moderator before it is shown.
-func (s *Store) SetFeedbackReview(ctx context.Context, m *Member, a *Account, review bool) error {
-	if err := Require(m, PermWrite, a.OrgID()); err != nil {
-		return err
-	}
-	return s.Tx(ctx, func(tx *Store) error {
-		if err := tx.conn(ctx).Model(a).Update("feedback_review", review).Error; err != nil {
-			return fmt.Errorf("set feedback review: %w", err)
-		}
-		a.FeedbackReview = review
-		detail := "published at once"
-		if review {
-			detail = "reviewed first"
-		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.feedback_review", "@"+a.Handle, detail)
-	})
 }

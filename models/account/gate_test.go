@@ -23,6 +23,12 @@ func TestServiceAnswersOneRule(t *testing.T) {
 			{Name: "UpdateAccount", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
 				return s.UpdateAccount(ctx, m, acc, models.AccountInput{})
 			}},
+			{Name: "SetFeedbackReview", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
+				return s.SetFeedbackReview(ctx, m, acc, true)
+			}},
+			{Name: "SetAgencyID", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
+				return s.SetAgencyID(ctx, m, acc, "X")
+			}},
 		}
 		apptest.AnswersOneRule(t, f, calls)
 	})

@@ -118,7 +118,7 @@ func TestFeedbackStatusRules(t *testing.T) {
 			t.Fatalf("again, confirmed: %+v %v", r, err)
 		}
 		// Published at once when the account says so.
-		if err := a.Store.SetFeedbackReview(ctx, owner, f.Account, false); err != nil {
+		if err := a.Accounts.SetFeedbackReview(ctx, owner, f.Account, false); err != nil {
 			t.Fatal(err)
 		}
 		p, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)

@@ -271,6 +271,3 @@ func (s *Service) ProjectTimeline(ctx context.Context, projectID int64) ([]model
 	}
 	return out, nil
 }
-
-// SetFeedbackReview decides whether an account's feedback waits for a
-// moderator before it is shown.
