@@ -32,15 +32,6 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
-	"github.com/plazahq/plaza/models/apitoken"
-	"github.com/plazahq/plaza/models/channel"
-	"github.com/plazahq/plaza/models/chat"
-	"github.com/plazahq/plaza/models/followcode"
-	"github.com/plazahq/plaza/models/follower"
-	"github.com/plazahq/plaza/models/media"
-	"github.com/plazahq/plaza/models/notice"
-	"github.com/plazahq/plaza/models/org"
-	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
@@ -48,9 +39,11 @@ import (
 
 // App is a running Plaza minus its listener.
 type App struct {
+	// Domains are the domain services (Store, Orgs, Accounts, Followers,
+	// Notices, Projects, ...), built once by NewDomains.
+	*Domains
 	Config  config.Config
 	DB      *database.DB
-	Store   *models.Store
 	Handler http.Handler
 	// Metrics serves /metrics for the operator's own listener
 	// (--metrics-addr); Handler serves it only with the metrics token.
@@ -67,38 +60,8 @@ type App struct {
 	BroadcastService *broadcast.Service
 	// Feeds polls the external alert feeds accounts subscribe to.
 	Feeds *alertfeed.Poller
-	// APITokens is the API-token domain: tokens, API authentication and
-	// idempotency keys.
-	APITokens *apitoken.Service
-	// Media is the media domain: uploaded files, avatars, projects' files
-	// and who may fetch them.
-	Media *media.Service
-	// Projects is the projects' domain: projects, their consultations and
-	// the answers citizens give.
-	Projects *project.Service
 	// AlertSources is the alert-feed domain: accounts' GTFS-realtime feeds and their polls.
 	AlertSources *alertsource.Service
-	// FollowCodes is the follow-code domain: QR codes, scans, their stats.
-	FollowCodes *followcode.Service
-	// Chats is the chat domain: messages with followers, the staff
-	// inbox, keyword replies and the welcome message.
-	Chats *chat.Service
-	// Notices is the notices' domain: the editor, publication and its
-	// broadcasts, the scheduler's side, the public and API reads.
-	Notices *notice.Service
-	// Orgs is the organizations' domain: organizations, staff, invites,
-	// the users who sign in and their sessions.
-	Orgs *org.Service
-	// Accounts is the accounts' domain: official accounts, the public
-	// directory, the instance's stored keys.
-	Accounts *account.Service
-	// Followers is the followers' domain: follows, tags, imports, data
-	// requests.
-	Followers *follower.Service
-	// Channels is the channel-settings domain: each account's settings
-	// per channel (secrets sealed), platforms' access tokens, WeChat's
-	// one-time keys.
-	Channels *channel.Service
 	// Registry lists the channels Plaza runs.
 	Registry *bridge.Registry
 
@@ -139,65 +102,6 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	return queue.Migrate(ctx, db)
 }
 
-// NewStore builds the models' store with the job queue and the domains
-// that code still in package models reaches: the projects' (a follower's
-// data export reads questions), the chat domain (erasing a follower ends
-// their conversation in progress) and the accounts' (the chat endpoints
-// read accounts).
-func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
-	jobs := models.Jobs(inserter)
-	store := models.NewStore(db, nil).WithQueue(jobs)
-	projects, _ := ProjectsAndMedia(store, jobs)
-	return store.WithProjects(projects).
-		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)))
-}
-
-// NewNotices builds the notices' domain on store with the broadcast
-// starter, as every command that publishes notices needs it.
-func NewNotices(store *models.Store, inserter *queue.Inserter) *notice.Service {
-	return notice.New(store.Core, broadcast.NewStarter(models.Jobs(inserter), nil), store)
-}
-
-// ProjectsAndMedia builds the projects' and the media domains, which
-// reach each other: deleting a project deletes its files (project.Files),
-// and who may fetch a file depends on its projects (media.Projects). The
-// projects' limits are store's (store.Limits()).
-func ProjectsAndMedia(store *models.Store, q models.Enqueuer) (*project.Service, *media.Service) {
-	others := &mediaOthers{Store: store, Service: org.New(store.Core)}
-	files := media.New(store.Core, others)
-	projects := project.New(store.Core, files, accountReads{store, account.New(store.Core, store)}, q, store.Limits())
-	others.Projects = projects
-	return projects, files
-}
-
-// accountReads reads accounts by id through the store and by handle
-// through the accounts' domain.
-type accountReads struct {
-	*models.Store
-	accounts *account.Service
-}
-
-func (r accountReads) AccountByHandle(ctx context.Context, handle string) (*models.PublicAccount, error) {
-	return r.accounts.AccountByHandle(ctx, handle)
-}
-
-// mediaOthers is what the media and followers' domains reach in other
-// domains: accounts from the store, memberships and users from orgs,
-// projects from the projects' domain.
-type mediaOthers struct {
-	*models.Store
-	*org.Service
-	media.Projects
-}
-
-// NewFollowers builds the followers' domain on store, with the other
-// domains it reads: the store's accounts, channels and chat and project
-// traces, and the follow codes' scenes. Build it after the store's limits
-// are set: it applies store.Limits().
-func NewFollowers(store *models.Store, inserter *queue.Inserter, codes *followcode.Service, orgs *org.Service) *follower.Service {
-	return follower.New(store.Core, models.Jobs(inserter), store.Limits(), &mediaOthers{Store: store, Service: orgs}, store, codes, store)
-}
-
 // New opens the database, migrates it and builds the handler and workers.
 // Call Start to run the workers.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
@@ -221,20 +125,13 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store := NewStore(db, inserter)
-	accounts := account.New(store.Core, store)
-	box, err := SecretBox(ctx, cfg, accounts, log)
+	store := models.NewStore(db, nil).WithQueue(models.Jobs(inserter)).WithLimits(Limits(cfg))
+	box, err := SecretBox(ctx, cfg, account.New(store.Core, nil), log)
 	if err != nil {
 		return nil, err
 	}
-	store = store.WithLimits(Limits(cfg))
-	chans := channel.New(store.Core, box, accounts)
-	store = store.WithChannelCache(chans)
-	// One chat service for the router, the studio and WeChat: it caches
-	// the keyword lists, which a change through the studio must clear.
-	chats := chat.New(store.Core, accounts, store, org.New(store.Core))
-	projects, files := ProjectsAndMedia(store, models.Jobs(inserter))
-	store = store.WithProjects(projects)
+	dom := NewDomains(store, models.Jobs(inserter), box)
+	store, accounts, chans, chats, projects := dom.Store, dom.Accounts, dom.Channels, dom.Chats, dom.Projects
 	key, err := accounts.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -281,14 +178,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	fo.UpdateInterval = cmp.Or(fo.UpdateInterval, cfg.FeedUpdateInterval)
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
-	notices := NewNotices(store, inserter)
-	sources := alertsource.New(store.Core, models.Jobs(inserter), notices)
-	orgs := org.New(store.Core)
-	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: files, Projects: projects, Log: log, Links: links, Broadcasts: engine,
-		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
-	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
-	a.Followers = NewFollowers(store, inserter, a.FollowCodes, orgs)
-	a.Channels, a.Registry = chans, registry
+	sources := alertsource.New(store.Core, models.Jobs(inserter), dom.Notices)
+	a := &App{Domains: dom, Config: cfg, DB: db, Log: log, Links: links, Broadcasts: engine,
+		Feeds: alertfeed.New(store, dom.Notices, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
+	a.Registry = registry
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Answers: projects, Sender: sender, Links: links, From: cfg.MailFrom})

@@ -106,7 +106,7 @@ func chatChannels(ctx context.Context, store *models.Store, followers *follower.
 	// no-op). The askers do not follow, so the follower counts stay. The
 	// router's own chat service will do: its keyword cache is not shared
 	// with anything that changes keywords.
-	r := router.New(store, chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)), followers, projects, res.BaseURL).WithNonces(chans)
+	r := router.New(store, chat.New(store.Core, account.New(store.Core, chans), chans, org.New(store.Core)), followers, projects, res.BaseURL).WithNonces(chans)
 	for _, in := range []bridge.Inbound{
 		{Channel: models.ChannelWeChat, From: "oDemoRider0001", MsgID: "demo-1", Kind: bridge.KindText, Text: "台风期间12路还运行吗？"},
 		{Channel: models.ChannelTelegram, From: "770001", MsgID: "demo-2", Kind: bridge.KindText, Lang: "en",

@@ -10,6 +10,7 @@ import (
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/templates"
@@ -22,6 +23,7 @@ type follow struct {
 	accounts  *account.Service
 	codes     *followcode.Service
 	followers *follower.Service
+	channels  *channel.Service
 	links     *mailer.Links
 }
 
@@ -43,7 +45,7 @@ func registerFollow(e *echo.Echo, h *follow) {
 }
 
 func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.FollowForm, error) {
-	channels, err := h.store.EnabledChannels(c.Request().Context(), a.ID)
+	channels, err := h.channels.EnabledChannels(c.Request().Context(), a.ID)
 	if err != nil {
 		return templates.FollowForm{}, err
 	}

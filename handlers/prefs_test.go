@@ -134,7 +134,7 @@ func TestFollowRequestRules(t *testing.T) {
 		}
 
 		// A closed channel takes no one new.
-		if err := a.Store.SetChannel(ctx, f.Member(models.RoleEditor), f.Account, models.ChannelEmail, false); err != nil {
+		if err := a.Channels.SetChannel(ctx, f.Member(models.RoleEditor), f.Account, models.ChannelEmail, false); err != nil {
 			t.Fatal(err)
 		}
 		if res := c.Get("/@metro/follow"); !strings.Contains(res.Body, "does not take new followers") {

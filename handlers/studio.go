@@ -225,7 +225,7 @@ func accountFormOf(a *models.Account) templates.AccountForm {
 
 func (h *studio) accountForm(c echo.Context, a *models.Account) (templates.AccountForm, error) {
 	f := accountFormOf(a)
-	channels, err := h.store.EnabledChannels(c.Request().Context(), a.ID)
+	channels, err := h.channelSettings.EnabledChannels(c.Request().Context(), a.ID)
 	f.Channels = channels
 	return f, err
 }
@@ -242,7 +242,7 @@ func (h *studio) editAccount(c echo.Context) error {
 func (h *studio) setChannels(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	ctx := c.Request().Context()
-	if err := h.store.SetChannel(ctx, m, a, models.ChannelEmail, c.FormValue("email") == "on"); err != nil {
+	if err := h.channelSettings.SetChannel(ctx, m, a, models.ChannelEmail, c.FormValue("email") == "on"); err != nil {
 		return err
 	}
 	return redirect(c, paths.Account(m.Org.ID, a.Handle), "flash.saved")

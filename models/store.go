@@ -21,10 +21,6 @@ type Store struct {
 	// Core is the part domain packages share; see Core.
 	Core
 	queue Enqueuer
-	// channels forgets the channel settings cached for the endpoints
-	// platforms call, which answer with the account's name; package
-	// models/channel provides it (see ChannelCache).
-	channels ChannelCache
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
 	// sessions ends chat conversations in progress; package chat
@@ -40,18 +36,6 @@ type Store struct {
 type Sealer interface {
 	Seal(plain []byte) (string, error)
 	Open(sealed string) ([]byte, error)
-}
-
-// ChannelCache is the channel settings' cache, emptied when an account
-// changes.
-type ChannelCache interface{ Forget() }
-
-// WithChannelCache returns a store that empties c when an account
-// changes.
-func (s *Store) WithChannelCache(c ChannelCache) *Store {
-	cp := *s
-	cp.channels = c
-	return &cp
 }
 
 // Job is a background job's arguments.

@@ -106,7 +106,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	store := app.NewStore(db, inserter)
+	d := app.Open(db, inserter, nil)
+	store := d.Store
 	if err := db.Gorm.Exec("VACUUM ANALYZE").Error; err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func run() error {
 	baseRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
 
 	step("publishing")
-	b, err := publish(ctx, store, app.NewNotices(store, inserter))
+	b, err := publish(ctx, store, d.Notices)
 	if err != nil {
 		return err
 	}

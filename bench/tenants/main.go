@@ -104,8 +104,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	store := app.NewStore(db, inserter)
-	notices := app.NewNotices(store, inserter)
+	d := app.Open(db, inserter, nil)
+	store, notices := d.Store, d.Notices
 
 	slow, err := benchutil.Publish(ctx, store, notices, "owner@transit.demo.plaza.test", "citytransit", notice.Input{Kind: models.NoticeTransit,
 		TitleEn: "Line 12 diverted", BodyEn: "Line 12 buses use Harbour Road until 18:00.", Routes: "12", Effect: "DETOUR"})

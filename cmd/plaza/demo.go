@@ -10,9 +10,6 @@ import (
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
-	"github.com/plazahq/plaza/models/channel"
-	"github.com/plazahq/plaza/models/followcode"
-	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -37,17 +34,14 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	store := app.NewStore(db, inserter)
-	accounts := account.New(store.Core, store)
-	box, err := app.SecretBox(ctx, cfg, accounts, nil)
+	box, err := app.SecretBox(ctx, cfg, account.New(models.NewStore(db, nil).Core, nil), nil)
 	if err != nil {
 		return err
 	}
-	codes := followcode.New(store.Core)
-	projects, _ := app.ProjectsAndMedia(store, models.Jobs(inserter))
+	d := app.Open(db, inserter, box)
 	res, err := demo.Seed(ctx, demo.Services{
-		Store: store, Orgs: org.New(store.Core), Accounts: accounts, FollowCodes: codes, Notices: app.NewNotices(store, inserter),
-		Followers: app.NewFollowers(store, inserter, codes, org.New(store.Core)), Projects: projects, Channels: channel.New(store.Core, box, accounts),
+		Store: d.Store, Orgs: d.Orgs, Accounts: d.Accounts, FollowCodes: d.FollowCodes, Notices: d.Notices,
+		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels,
 	}, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err

@@ -172,7 +172,7 @@ func TestDemoJSON(t *testing.T) {
 			if a.Handle == "" || a.URL != base+"/@"+a.Handle {
 				t.Errorf("account %+v: want a handle and url %s/@handle", a, base)
 			}
-			pa, err := account.New(store.Core, store).AccountByHandle(ctx, a.Handle)
+			pa, err := account.New(store.Core, nil).AccountByHandle(ctx, a.Handle)
 			if err != nil {
 				t.Errorf("account @%s: %v", a.Handle, err)
 				continue

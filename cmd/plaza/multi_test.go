@@ -21,12 +21,9 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/models"
-	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/models/channel"
-	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/notice"
-	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
 )
 
@@ -162,7 +159,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		const wxFollowers = 150
-		chats := chat.New(s.Core, account.New(s.Core, s), s, org.New(s.Core))
+		chats := r.a.Chats
 		for i := range wxFollowers {
 			id := fmt.Sprintf("oMulti%03d", i)
 			if _, err := fol.SeedFollower(ctx, acc.ID, models.ChannelWeChat, id, "", "en", []string{"wechat-riders"}, 0, ""); err != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 // Channels is what the service needs of the channels' domain, whose rows
-// it neither queries nor writes itself. *models.Store provides it.
+// it neither queries nor writes itself. app.NewDomains wires it.
 type Channels interface {
 	// EnableEmailChannel turns on a new account's e-mail channel inside
 	// tx, the transaction that creates the account.

@@ -16,11 +16,10 @@
 //   - A new account starts with its e-mail channel on, in the same
 //     transaction, and an edit clears the chat endpoints' cache of
 //     account names: both are the channels' domain's, reached through
-//     Channels, which *models.Store provides. The chat endpoints in
-//     package models read accounts back through models.Accounts, which
-//     this service implements (app hands it over with
-//     Store.WithAccounts).
-//   - One service type, built in app (account.New(store.Core, store))
+//     Channels, which models/channel's service meets. The channels read
+//     accounts back by handle through a service built with nil channels,
+//     which only reads (app.NewDomains).
+//   - One service type, built in app (account.New(store.Core, channels))
 //     and handed to handlers (handlers.Deps.Accounts), the demo data and
 //     the commands.
 //   - Services check permissions with models.Require first, return the

@@ -69,7 +69,7 @@ var ErrBadToken = errors.New("unknown or revoked API token")
 
 // Organizations is what the service needs of the organizations' domain:
 // a token names its organization by id, and the organization's rows are
-// not this package's to query. *models.Store provides it.
+// not this package's to query. app.NewDomains wires it.
 type Organizations interface {
 	OrganizationByID(ctx context.Context, id int64) (*models.Organization, error)
 }

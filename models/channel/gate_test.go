@@ -32,6 +32,9 @@ func TestServiceAnswersOneRule(t *testing.T) {
 			{Name: "Save", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
 				return s.Save(ctx, m, acc, models.ChannelWeChat, wechat.SettingsSchema, channel.Settings{})
 			}},
+			{Name: "SetChannel", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
+				return s.SetChannel(ctx, m, acc, models.ChannelEmail, false)
+			}},
 			{Name: "Credentials", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
 				_, err := s.Credentials(ctx, m, acc, models.ChannelWeChat)
 				return err

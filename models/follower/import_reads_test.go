@@ -11,12 +11,11 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
-	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
-	"github.com/plazahq/plaza/models/org"
 )
 
 // Tests that applying an import reads only the followers in its file, with the query recorder they use.
@@ -171,10 +170,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		g := a.DB.Gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
 		g.Statement.ConnPool = readPool{g.Statement.ConnPool, reads}
 		store := models.NewStore(&database.DB{Gorm: g, SQL: a.DB.SQL, Read: a.DB.Read, Dialect: a.DB.Dialect}, nil)
-		fol := follower.New(store.Core, nil, store.Limits(), struct {
-			*models.Store
-			*org.Service
-		}{store, org.New(store.Core)}, store, nil, store)
+		fol := app.NewDomains(store, nil, nil).Followers
 		check := func(step string) {
 			t.Helper()
 			if reads.rows == 0 {

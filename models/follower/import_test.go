@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
-	"github.com/plazahq/plaza/models/org"
 )
 
 func TestImportApply(t *testing.T) {
@@ -194,10 +194,7 @@ func TestStaleImportsLoseTheirFiles(t *testing.T) {
 		w := newImportWorld(t, dbURL)
 		clk := &clock{now: time.Now()}
 		store := models.NewStore(w.a.DB, clk.Now)
-		fol := follower.New(store.Core, nil, store.Limits(), struct {
-			*models.Store
-			*org.Service
-		}{store, org.New(store.Core)}, store, nil, store)
+		fol := app.NewDomains(store, nil, nil).Followers
 		csv := importHeader + "ann@example.org,Ann,en,,2024-01-01\n"
 		old, err := fol.CreateImport(w.ctx, w.staff, w.f.Account, "old.csv", []byte(csv))
 		if err != nil {

@@ -20,7 +20,7 @@ type Service struct {
 
 // Accounts is what the service needs of the accounts' domain: the account
 // a follower follows, and the user who uploaded an import.
-// *models.Store provides it.
+// app.NewDomains wires it.
 type Accounts interface {
 	AccountByID(ctx context.Context, id int64) (*models.Account, error)
 	UserByID(ctx context.Context, id int64) (*models.User, error)
@@ -28,7 +28,7 @@ type Accounts interface {
 
 // Channels is what the service needs of the channels' domain, which
 // keeps the channels each account has set up: whether the follow page
-// offers a channel, and the channels the follower filters offer. *models.Store provides it.
+// offers a channel, and the channels the follower filters offer. app.NewDomains wires it.
 type Channels interface {
 	ChannelEnabled(ctx context.Context, accountID int64, channel string) (bool, error)
 	AccountChannels(ctx context.Context, accountID int64) ([]string, error)
@@ -48,7 +48,7 @@ type FollowCodes interface {
 // domains, which hold what the follower wrote to the account and
 // answered to its projects: reading it for an export, and erasing it
 // inside the transaction tx that deletes the follower, so the two go
-// together. *models.Store provides it.
+// together. app.NewDomains wires it.
 type Traces interface {
 	FollowerChats(ctx context.Context, f *models.Follower) ([]models.ChatMessageData, error)
 	FollowerAnswers(ctx context.Context, f *models.Follower) ([]models.AnswerData, error)

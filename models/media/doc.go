@@ -18,7 +18,7 @@
 //     project must delete its files: models/project declares
 //     project.Files, which Service implements (DeleteProjectFiles, taking
 //     the project's transaction). The two services reach each other, so
-//     app builds them together (app.ProjectsAndMedia).
+//     app builds them together (app.NewDomains).
 //   - One service type, built in app (media.New(store.Core, others)) and
 //     handed to handlers through handlers.Deps.Media.
 //   - Services check permissions with models.Require first, return the

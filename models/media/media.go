@@ -65,7 +65,7 @@ const (
 )
 
 // Accounts is what the service needs of the accounts' domain, whose rows
-// it neither queries nor writes itself. *models.Store provides it.
+// it neither queries nor writes itself. app.NewDomains wires it.
 type Accounts interface {
 	// PointAvatar makes a media row the account's avatar inside tx and
 	// returns the id of the one it replaces (0: none).
@@ -84,14 +84,14 @@ type Projects interface {
 }
 
 // Memberships is what the service needs to tell who belongs to an
-// organization. *models.Store provides it.
+// organization. app.NewDomains wires it.
 type Memberships interface {
 	MemberOf(ctx context.Context, u *models.User, orgID int64) (*models.Member, error)
 }
 
 // Others is every other domain the service reads or writes through:
 // *models.Store for accounts and memberships, models/project's service
-// for projects (app.ProjectsAndMedia puts them together).
+// for projects (app.NewDomains puts them together).
 type Others interface {
 	Accounts
 	Projects

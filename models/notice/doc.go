@@ -13,13 +13,13 @@
 //     models.Broadcaster (broadcast.Starter) when it is built and calls
 //     it inside the notice's transaction, so the notice's new state, the
 //     broadcast and its job commit together.
-//   - Accounts are read through Accounts (*models.Store provides it),
+//   - Accounts are read through Accounts (app.NewDomains wires it),
 //     but for two reads kept as one statement for speed: ActiveAlerts and
 //     LatestNotices, behind the busiest public pages, join accounts and
 //     organizations. AudienceCount counts followers (tables followers and
 //     follower_tags) in one query, as before the move.
 //   - One service type, built in app (notice.New(store.Core,
-//     broadcast.NewStarter(inserter, nil), store), see app.NewNotices)
+//     broadcast.NewStarter(inserter, nil), store), see app.NewDomains)
 //     and handed to handlers through handlers.Deps.Notices, to the alert
 //     feeds (alertfeed and models/alertsource, which lists notice titles),
 //     the background jobs, the demo data and the bench programs.

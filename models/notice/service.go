@@ -12,7 +12,7 @@ import (
 
 // Accounts is what the service needs of the accounts' domain, whose
 // table it does not query (but for the public pages' joins, see
-// ActiveAlerts). *models.Store provides it.
+// ActiveAlerts). app.NewDomains wires it.
 type Accounts interface {
 	// AccountByID loads an account; models.ErrNotFound when there is none.
 	AccountByID(ctx context.Context, id int64) (*models.Account, error)

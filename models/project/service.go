@@ -17,7 +17,7 @@ type Files interface {
 
 // Accounts is what the service reads of the accounts' domain: the
 // account a project belongs to, whose names and moderation setting a
-// citizen sees with it. *models.Store provides it.
+// citizen sees with it. app.NewDomains wires it.
 type Accounts interface {
 	AccountByID(ctx context.Context, id int64) (*models.Account, error)
 	AccountByHandle(ctx context.Context, handle string) (*models.PublicAccount, error)

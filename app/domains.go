@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+
+	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/apitoken"
+	"github.com/plazahq/plaza/models/channel"
+	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/media"
+	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/org"
+	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/queue"
+)
+
+// Domains are the domain services, each built once on one store and
+// handed to whoever needs it. Where two domains reach each other, the
+// interface the one declares is met here by the other's service.
+type Domains struct {
+	Store       *models.Store
+	Orgs        *org.Service
+	Accounts    *account.Service
+	Channels    *channel.Service
+	Chats       *chat.Service
+	Notices     *notice.Service
+	Followers   *follower.Service
+	Projects    *project.Service
+	Media       *media.Service
+	FollowCodes *followcode.Service
+	APITokens   *apitoken.Service
+}
+
+// NewDomains builds every domain on store, whose limits must be set
+// (Store.WithLimits): the followers' and projects' domains apply them.
+// Jobs go on q; channel secrets are sealed with sealer.
+func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *Domains {
+	d := &Domains{Orgs: org.New(store.Core), FollowCodes: followcode.New(store.Core)}
+	// The channels read accounts by handle and the accounts turn on a new
+	// account's e-mail channel: the channels get a reader that never
+	// writes, and the accounts the channels.
+	d.Channels = channel.New(store.Core, sealer, account.New(store.Core, nil))
+	d.Accounts = account.New(store.Core, d.Channels)
+	d.Chats = chat.New(store.Core, d.Accounts, d.Channels, d.Orgs)
+	// Code still in package models reaches the projects (a person's data
+	// export) and the chats (erasing a person ends their conversation).
+	others := &reads{orgs: d.Orgs, accounts: d.Accounts}
+	d.Media = media.New(store.Core, others)
+	d.Projects = project.New(store.Core, d.Media, others, q, store.Limits())
+	store = store.WithProjects(d.Projects).WithChatSessions(d.Chats)
+	others.Store, others.Projects = store, d.Projects
+	d.Store = store
+	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, store)
+	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), store)
+	d.APITokens = apitoken.New(store.Core, d.Orgs)
+	return d
+}
+
+// Open builds the store and the domains for the commands other than
+// serve (demo, the benches): the default limits, jobs on inserter,
+// channel secrets sealed with sealer (nil: the command seals none).
+func Open(db *database.DB, inserter *queue.Inserter, sealer models.Sealer) *Domains {
+	return NewDomains(models.NewStore(db, nil).WithQueue(models.Jobs(inserter)), models.Jobs(inserter), sealer)
+}
+
+// reads is what the media, followers' and projects' domains read of
+// others: accounts by id (the store) and by handle (the accounts'
+// domain), memberships and users (orgs), projects (media's questions of
+// who may fetch a project's file).
+type reads struct {
+	*models.Store
+	media.Projects
+	orgs     *org.Service
+	accounts *account.Service
+}
+
+func (r *reads) AccountByHandle(ctx context.Context, handle string) (*models.PublicAccount, error) {
+	return r.accounts.AccountByHandle(ctx, handle)
+}
+
+func (r *reads) MemberOf(ctx context.Context, u *models.User, orgID int64) (*models.Member, error) {
+	return r.orgs.MemberOf(ctx, u, orgID)
+}
+
+func (r *reads) UserByID(ctx context.Context, id int64) (*models.User, error) {
+	return r.orgs.UserByID(ctx, id)
+}
