@@ -86,7 +86,7 @@ func replyText(t *testing.T, ans wechattest.Answer) string {
 
 func chatFollower(t *testing.T, a *apptest.App, accountID int64, channel, address string) *models.Follower {
 	t.Helper()
-	f, err := a.Store.ChatFollower(context.Background(), accountID, channel, address)
+	f, err := a.Followers.ChatFollower(context.Background(), accountID, channel, address)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +371,7 @@ func TestWeChatMassSend(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, _, err := a.Store.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
+		if _, _, err := a.Followers.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
 			t.Fatal(err)
 		}
 		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8",

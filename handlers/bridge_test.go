@@ -186,7 +186,7 @@ func TestChatFollowAndCommands(t *testing.T) {
 		if r.status != 200 || len(r.replies) != 1 || !strings.Contains(r.replies[0], "您已关注地铁") {
 			t.Fatalf("follow: %+v", r)
 		}
-		fl, err := a.Store.ChatFollower(context.Background(), f.Account.ID, models.ChannelWebhook, c.from)
+		fl, err := a.Followers.ChatFollower(context.Background(), f.Account.ID, models.ChannelWebhook, c.from)
 		if err != nil || fl == nil || fl.Status != models.StatusActive || fl.Scene != "stop-1042" || fl.Language != "zh" {
 			t.Fatalf("follower: %+v %v", fl, err)
 		}
@@ -196,7 +196,7 @@ func TestChatFollowAndCommands(t *testing.T) {
 			t.Fatalf("inbox messages: %d", n)
 		}
 		expect(t, c.say(" Stop. "), "不再收到")
-		if fl, _ := a.Store.ChatFollower(context.Background(), f.Account.ID, models.ChannelWebhook, c.from); fl.Status != models.StatusUnsubscribed {
+		if fl, _ := a.Followers.ChatFollower(context.Background(), f.Account.ID, models.ChannelWebhook, c.from); fl.Status != models.StatusUnsubscribed {
 			t.Fatalf("after stop: %+v", fl)
 		}
 		expect(t, c.say("关注"), "您已关注")
@@ -232,7 +232,7 @@ func TestChatFeedbackConversation(t *testing.T) {
 			t.Fatal(err)
 		}
 		expect(t, c.say("follow"), "You now follow")
-		fl, _ := a.Store.ChatFollower(ctx, f.Account.ID, models.ChannelWebhook, c.from)
+		fl, _ := a.Followers.ChatFollower(ctx, f.Account.ID, models.ChannelWebhook, c.from)
 
 		expect(t, c.say("FEEDBACK"), "Reply with its number", "1. Harbour Bridge", "2. Harbour Park")
 		expect(t, c.say("7"), "from 1 to 2")

@@ -100,38 +100,6 @@ func (a *Account) TopicList() []string {
 // unsubscribed or was blocked after it was sent.
 var ErrLinkUsed = errors.New("link no longer applies")
 
-// moveFollower and recordEvent serve FollowFromChat (chat.go), the one
-// writer of followers left in package models until the chat domain moves
-// out and follows through models/follower, which has its own copies.
-
-// moveFollower changes the follower's status with one conditional UPDATE
-// that applies only while the status is one of from, so two changes racing
-// (a person and a mail scanner confirming, a confirm and an unsubscribe)
-// cannot both act on the same old status. It reports whether this call
-// made the change, and otherwise reloads f to show what won.
-func (s *Store) moveFollower(ctx context.Context, f *Follower, from []string, updates map[string]any) (bool, error) {
-	res := s.conn(ctx).Model(&Follower{}).Where("id = ? AND status IN ?", f.ID, from).Updates(updates)
-	if res.Error != nil {
-		return false, fmt.Errorf("change follower %d: %w", f.ID, res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return true, nil
-	}
-	if err := s.conn(ctx).First(f, f.ID).Error; err != nil {
-		return false, notFound(err, "follower")
-	}
-	return false, nil
-}
-
-func (s *Store) recordEvent(ctx context.Context, f *Follower, kind string) error {
-	id := f.ID
-	e := &FollowEvent{AccountID: f.AccountID, FollowerID: &id, CodeID: f.CodeID, Channel: f.Channel, Kind: kind, CreatedAt: s.Now()}
-	if err := s.conn(ctx).Create(e).Error; err != nil {
-		return fmt.Errorf("record %s: %w", kind, err)
-	}
-	return nil
-}
-
 func (s *Store) accountByID(ctx context.Context, id int64) (*Account, error) {
 	var a Account
 	if err := s.conn(ctx).First(&a, id).Error; err != nil {

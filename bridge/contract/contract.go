@@ -247,14 +247,14 @@ func inbound(t *testing.T, a *apptest.App, ch bridge.Channel, c Case, acc *model
 	if st < 400 || st >= 500 {
 		t.Fatalf("a forged request: %d", st)
 	}
-	if fl, err := a.Store.ChatFollower(ctx, acc.ID, c.Name, forger); err != nil || fl != nil {
+	if fl, err := a.Followers.ChatFollower(ctx, acc.ID, c.Name, forger); err != nil || fl != nil {
 		t.Fatalf("a forged request made a follower: %+v %v", fl, err)
 	}
 	st, person := c.Follow(t, a, url, 2, false)
 	if st != 200 {
 		t.Fatalf("a signed follow: %d", st)
 	}
-	fl, err := a.Store.ChatFollower(ctx, acc.ID, c.Name, person)
+	fl, err := a.Followers.ChatFollower(ctx, acc.ID, c.Name, person)
 	if err != nil || fl == nil || fl.Status != models.StatusActive {
 		t.Fatalf("the follow made no active follower: %+v %v", fl, err)
 	}

@@ -24,7 +24,8 @@ import (
 type Router struct {
 	store *models.Store
 	chats Chats
-	// followers ends a follow on "stop", in the turn's transaction.
+	// followers starts a follow on "follow" and ends it on "stop", in the
+	// turn's transaction.
 	followers *follower.Service
 	// projects answers the consultations a conversation takes part in.
 	projects *project.Service
@@ -302,8 +303,8 @@ func (t *turn) toInbox() ([]bridge.Reply, error) {
 }
 
 func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
-	f, changed, err := t.store.FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, string(t.lang), t.in.Scene)
-	if errors.Is(err, models.ErrFollowerBlocked) {
+	f, changed, err := t.r.followers.InTx(t.store.Core).FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, string(t.lang), t.in.Scene)
+	if errors.Is(err, follower.ErrBlocked) {
 		// Nothing to say to someone staff blocked.
 		return nil, nil
 	}

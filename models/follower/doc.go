@@ -13,10 +13,11 @@
 //     counts, imports, data exports) is declared here.
 //   - It owns followers, follower_tags and imports (owner_test.go checks
 //     that). The follow_events it writes are shared with models/followcode,
-//     which counts them per code; two writers outside remain until their
-//     domains move: FollowFromChat in models/chat.go, and the delivery
-//     engine (package broadcast), which ends follows and claims digests
-//     through EndFollows, ClaimDigest and ReleaseDigest inside its own
+//     which counts them per code. The chat router follows and unfollows
+//     through this service (FollowFromChat, Unsubscribe) bound with InTx
+//     to the transaction of the message it handles, and the delivery
+//     engine (package broadcast) ends follows and claims digests through
+//     EndFollows, ClaimDigest and ReleaseDigest inside its own
 //     transactions.
 //   - Rows of other domains are read through small interfaces declared
 //     here: Accounts, Channels and Traces (the chats and answers a data

@@ -1,0 +1,82 @@
+package follower_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
+)
+
+// TestFollowFromChat: a chat follow is active at once and recorded once;
+// following again changes nothing, someone who stopped comes back, a
+// blocked follower stays blocked, and a follow inside a caller's
+// transaction (the router's turn) rolls back with it.
+func TestFollowFromChat(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		acc, ch := f.Account.ID, models.ChannelWeChat
+		if fl, err := a.Followers.ChatFollower(ctx, acc, ch, "oChat"); err != nil || fl != nil {
+			t.Fatalf("a stranger's chat follower: %+v %v", fl, err)
+		}
+		follows := func(id int64) int64 {
+			var n int64
+			if err := a.DB.Gorm.Model(&models.FollowEvent{}).Where("follower_id = ? AND kind = 'follow'", id).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		fl, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "fr", "poster")
+		if err != nil || !changed || fl.Status != models.StatusActive || fl.Source != "chat" || fl.Language != "en" || fl.Scene != "poster" {
+			t.Fatalf("first chat follow: %+v changed=%v %v", fl, changed, err)
+		}
+		if got, err := a.Followers.ChatFollower(ctx, acc, ch, "oChat"); err != nil || got == nil || got.ID != fl.ID {
+			t.Fatalf("chat follower after the follow: %+v %v", got, err)
+		}
+		if again, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "zh", ""); err != nil || changed || again.ID != fl.ID {
+			t.Fatalf("following again: %+v changed=%v %v", again, changed, err)
+		}
+		if n := follows(fl.ID); n != 1 {
+			t.Fatalf("%d follow events after following twice, want 1", n)
+		}
+		if _, err := a.Followers.Unsubscribe(ctx, fl.ID); err != nil {
+			t.Fatal(err)
+		}
+		back, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "zh", "")
+		if err != nil || !changed || back.Status != models.StatusActive {
+			t.Fatalf("following after stopping: %+v changed=%v %v", back, changed, err)
+		}
+		if got, _ := a.Followers.ChatFollower(ctx, acc, ch, "oChat"); got.Status != models.StatusActive || got.Language != "zh" || got.UnsubscribedAt != nil {
+			t.Fatalf("the follower after coming back: %+v", got)
+		}
+		if n := follows(fl.ID); n != 2 {
+			t.Fatalf("%d follow events after coming back, want 2", n)
+		}
+		if _, err := a.Followers.SetBlocked(ctx, f.Member(models.RoleOwner), f.Account, []int64{fl.ID}, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "en", ""); !errors.Is(err, follower.ErrBlocked) {
+			t.Fatalf("a blocked follower's chat follow: %v, want ErrBlocked", err)
+		}
+		if got, _ := a.Followers.ChatFollower(ctx, acc, ch, "oChat"); got.Status != models.StatusBlocked {
+			t.Fatalf("a blocked follower's chat follow left status %s", got.Status)
+		}
+		turnFailed := errors.New("the turn failed")
+		err = a.Store.Core.Tx(ctx, func(tx models.Core) error {
+			if _, _, err := a.Followers.InTx(tx).FollowFromChat(ctx, acc, ch, "oRolledBack", "en", ""); err != nil {
+				return err
+			}
+			return turnFailed
+		})
+		if !errors.Is(err, turnFailed) {
+			t.Fatalf("the caller's transaction: %v", err)
+		}
+		if got, err := a.Followers.ChatFollower(ctx, acc, ch, "oRolledBack"); err != nil || got != nil {
+			t.Fatalf("a follow in a transaction rolled back stayed: %+v %v", got, err)
+		}
+	})
+}
