@@ -64,20 +64,34 @@ type Options struct {
 	NewAlertsPerHour int
 }
 
+// Accounts is what the poller reads of the accounts' domain: the account
+// a feed belongs to.
+type Accounts interface {
+	AccountByID(ctx context.Context, id int64) (*models.Account, error)
+}
+
+// Orgs is what the poller needs of the organizations' domain: a member
+// to act for the organization when no person does.
+type Orgs interface {
+	SystemMember(ctx context.Context, orgID int64) (*models.Member, error)
+}
+
 // Poller polls the feeds.
 type Poller struct {
-	// store gives the account and the system member that act on it;
+	// accounts and orgs give the account and the system member that act
+	// on it;
 	// notices creates, updates and expires the notices alerts become;
 	// feeds keeps each feed's state and what became of its alerts.
-	store   *models.Store
-	notices *notice.Service
-	feeds   *alertsource.Service
-	log     *slog.Logger
-	opts    Options
+	accounts Accounts
+	orgs     Orgs
+	notices  *notice.Service
+	feeds    *alertsource.Service
+	log      *slog.Logger
+	opts     Options
 }
 
 // New builds a poller.
-func New(store *models.Store, notices *notice.Service, feeds *alertsource.Service, log *slog.Logger, o Options) *Poller {
+func New(accounts Accounts, orgs Orgs, notices *notice.Service, feeds *alertsource.Service, log *slog.Logger, o Options) *Poller {
 	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
 	if o.Client == nil {
 		o.Client = outbound.NewClient(nil)
@@ -87,7 +101,7 @@ func New(store *models.Store, notices *notice.Service, feeds *alertsource.Servic
 	}
 	o.UpdateInterval = cmp.Or(o.UpdateInterval, DefaultUpdateInterval)
 	o.NewAlertsPerHour = cmp.Or(o.NewAlertsPerHour, DefaultNewAlertsPerHour)
-	return &Poller{store: store, notices: notices, feeds: feeds, log: log, opts: o}
+	return &Poller{accounts: accounts, orgs: orgs, notices: notices, feeds: feeds, log: log, opts: o}
 }
 
 func (p *Poller) now() time.Time { return p.opts.Now().UTC() }
@@ -260,11 +274,11 @@ func (r *poll) actor(ctx context.Context) (*models.Member, *models.Account, erro
 	if r.m != nil {
 		return r.m, r.acc, nil
 	}
-	acc, err := r.store.AccountByID(ctx, r.feed.AccountID)
+	acc, err := r.accounts.AccountByID(ctx, r.feed.AccountID)
 	if err != nil {
 		return nil, nil, &dbError{err}
 	}
-	m, err := r.store.SystemMember(ctx, acc.OrganizationID)
+	m, err := r.orgs.SystemMember(ctx, acc.OrganizationID)
 	if err != nil {
 		return nil, nil, &dbError{err}
 	}

@@ -166,7 +166,7 @@ func TestPollingAFeed(t *testing.T) {
 			t.Fatal("accepted a bad feed")
 		}
 		clk := newClock()
-		poller := alertfeed.New(a.Store, a.Notices, a.AlertSources, slog.New(slog.DiscardHandler),
+		poller := alertfeed.New(a.Accounts, a.Orgs, a.Notices, a.AlertSources, slog.New(slog.DiscardHandler),
 			alertfeed.Options{Client: loopback(t), Timeout: 300 * time.Millisecond, Now: clk.Now})
 		feed := func() *alertsource.Feed {
 			f, err := a.AlertSources.Of(ctx, owner, fx.Account)
@@ -342,7 +342,7 @@ func TestRedirectsAreCheckedPerHop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			alertfeed.New(a.Store, a.Notices, a.AlertSources, slog.New(slog.DiscardHandler), alertfeed.Options{Client: outbound.NewClient(p)}).Poll(ctx, f)
+			alertfeed.New(a.Accounts, a.Orgs, a.Notices, a.AlertSources, slog.New(slog.DiscardHandler), alertfeed.Options{Client: outbound.NewClient(p)}).Poll(ctx, f)
 			if f, err = a.AlertSources.Of(ctx, owner, fx.Account); err != nil {
 				t.Fatal(err)
 			}

@@ -51,7 +51,7 @@ func newFeedFixture(t *testing.T, dbURL string, o alertfeed.Options) *feedFixtur
 	if o.Client == nil {
 		o.Client = loopback(t)
 	}
-	return &feedFixture{a: a, fx: fx, src: src, clk: clk, poller: alertfeed.New(a.Store, a.Notices, a.AlertSources, slog.New(slog.DiscardHandler), o), owner: owner}
+	return &feedFixture{a: a, fx: fx, src: src, clk: clk, poller: alertfeed.New(a.Accounts, a.Orgs, a.Notices, a.AlertSources, slog.New(slog.DiscardHandler), o), owner: owner}
 }
 
 func (ff *feedFixture) feed(t *testing.T) *alertsource.Feed {

@@ -180,10 +180,10 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	fo.NewAlertsPerHour = cmp.Or(fo.NewAlertsPerHour, cfg.FeedNewAlertsPerHour)
 	sources := alertsource.New(store.Core, models.Jobs(inserter), dom.Notices)
 	a := &App{Domains: dom, Config: cfg, DB: db, Log: log, Links: links, Broadcasts: engine,
-		Feeds: alertfeed.New(store, dom.Notices, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
+		Feeds: alertfeed.New(dom.Accounts, dom.Orgs, dom.Notices, sources, log, fo), AlertSources: sources, inserter: inserter, sender: sender}
 	a.Registry = registry
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
+	river.AddWorker(workers, &mailer.FollowerMailWorker{Accounts: dom.Accounts, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &mailer.AnswerMailWorker{Answers: projects, Sender: sender, Links: links, From: cfg.MailFrom})
 	river.AddWorker(workers, &broadcast.MaterializeWorker{Engine: engine})
 	river.AddWorker(workers, &broadcast.DigestWorker{Engine: engine, Sender: mail})

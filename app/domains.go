@@ -56,7 +56,7 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	others.Store, others.Projects = store, d.Projects
 	d.Store = store
 	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, store)
-	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), store)
+	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts)
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
 	return d
 }
@@ -81,6 +81,18 @@ type reads struct {
 
 func (r *reads) AccountByHandle(ctx context.Context, handle string) (*models.PublicAccount, error) {
 	return r.accounts.AccountByHandle(ctx, handle)
+}
+
+func (r *reads) AccountByID(ctx context.Context, id int64) (*models.Account, error) {
+	return r.accounts.AccountByID(ctx, id)
+}
+
+func (r *reads) PointAvatar(ctx context.Context, tx models.Core, a *models.Account, mediaID int64, publicID string) (int64, error) {
+	return r.accounts.PointAvatar(ctx, tx, a, mediaID, publicID)
+}
+
+func (r *reads) AvatarInUse(ctx context.Context, mediaID int64) (bool, error) {
+	return r.accounts.AvatarInUse(ctx, mediaID)
 }
 
 func (r *reads) MemberOf(ctx context.Context, u *models.User, orgID int64) (*models.Member, error) {

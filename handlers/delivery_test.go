@@ -61,7 +61,7 @@ func TestDeliverySettings(t *testing.T) {
 		if stored == "" || strings.Contains(stored, string(secret)) {
 			t.Fatalf("stored secret = %q", stored)
 		}
-		acc, err := a.Store.AccountByID(t.Context(), f.Account.ID)
+		acc, err := a.Accounts.AccountByID(t.Context(), f.Account.ID)
 		if err != nil || acc.SendRate != 30 || acc.GTFSAgencyID != "MTA" {
 			t.Fatalf("send rate = %d, %v", acc.SendRate, err)
 		}

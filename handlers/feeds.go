@@ -138,7 +138,7 @@ func (h *feedArea) cap(c echo.Context) error {
 	if !feeds.CanCAP(n) {
 		return models.ErrNotFound
 	}
-	acc, err := h.store.AccountByID(ctx, n.AccountID)
+	acc, err := h.accounts.AccountByID(ctx, n.AccountID)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func (h *follow) scan(c echo.Context) error {
 	if _, err := h.codes.RecordScan(ctx, code.ID, followcode.DeviceClass(c.Request().UserAgent()), h.scanClient(c)); err != nil {
 		return err
 	}
-	acc, err := h.store.AccountByID(ctx, code.AccountID)
+	acc, err := h.accounts.AccountByID(ctx, code.AccountID)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (h *follow) followerAccount(c echo.Context, id int64) (*models.Follower, *m
 	if err != nil {
 		return nil, nil, false, err
 	}
-	acc, err := h.store.AccountByID(ctx, f.AccountID)
+	acc, err := h.accounts.AccountByID(ctx, f.AccountID)
 	if err != nil {
 		return nil, nil, false, err
 	}

@@ -19,7 +19,10 @@ import (
 // follow path.
 type FollowerMailWorker struct {
 	river.WorkerDefaults[jobs.FollowerMail]
-	Store *models.Store
+	// Accounts loads the follower's account, whose name the mail bears.
+	Accounts interface {
+		AccountByID(ctx context.Context, id int64) (*models.Account, error)
+	}
 	// Followers loads the follower and marks a refused address bounced.
 	Followers *follower.Service
 	Sender    Sender
@@ -39,7 +42,7 @@ func (w *FollowerMailWorker) Work(ctx context.Context, job *river.Job[jobs.Follo
 	if err != nil {
 		return err
 	}
-	a, err := w.Store.AccountByID(ctx, f.AccountID)
+	a, err := w.Accounts.AccountByID(ctx, f.AccountID)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"time"
@@ -98,16 +97,3 @@ func (a *Account) TopicList() []string {
 // ErrLinkUsed means a confirmation link no longer applies: the follower
 // unsubscribed or was blocked after it was sent.
 var ErrLinkUsed = errors.New("link no longer applies")
-
-func (s *Store) accountByID(ctx context.Context, id int64) (*Account, error) {
-	var a Account
-	if err := s.conn(ctx).First(&a, id).Error; err != nil {
-		return nil, notFound(err, "account")
-	}
-	return &a, nil
-}
-
-// AccountByID loads an account.
-func (s *Store) AccountByID(ctx context.Context, id int64) (*Account, error) {
-	return s.accountByID(ctx, id)
-}

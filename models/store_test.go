@@ -60,7 +60,7 @@ func TestConcurrentWritersOfEveryKind(t *testing.T) {
 				report("rate-limit hit", i, err)
 			})
 			wg.Go(func() {
-				_, err := s.AccountByID(ctx, f.Account.ID)
+				_, err := a.Accounts.AccountByID(ctx, f.Account.ID)
 				report("read", i, err)
 			})
 		}

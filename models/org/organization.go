@@ -138,3 +138,13 @@ func (s *Service) ListOrganizations(ctx context.Context, q string, page models.P
 	}
 	return out, total, nil
 }
+
+// SystemMember acts for an organization when no person does (an imported
+// feed): an editor with no user, so the audit log shows the system.
+func (s *Service) SystemMember(ctx context.Context, orgID int64) (*models.Member, error) {
+	var o models.Organization
+	if err := s.core.Conn(ctx).First(&o, orgID).Error; err != nil {
+		return nil, models.NotFound(err, "organization")
+	}
+	return &models.Member{User: &models.User{Email: "system"}, Org: &o, Role: models.RoleEditor}, nil
+}

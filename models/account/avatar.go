@@ -1,21 +1,22 @@
-package models
+package account
 
 import (
 	"context"
 	"fmt"
+
+	"github.com/plazahq/plaza/models"
 )
 
-// This file is where the accounts' domain meets package models/media,
-// which owns the stored files: what that package needs of accounts (it
-// neither queries nor writes their tables itself). What it needs of
-// projects, models/project provides.
+// What the media domain (models/media, which owns the stored files) needs
+// of accounts: pointing an account at its new avatar, and whether a file
+// is an avatar anyone may fetch.
 
 // PointAvatar makes the media row mediaID (publicID in URLs) the account's
 // avatar and returns the id of the avatar it replaces (0: none), for the
 // media domain to delete. It writes through tx, the media domain's
 // transaction that has just created the row, so the row and the pointer
 // to it exist together; that domain has checked the member's permission.
-func (s *Store) PointAvatar(ctx context.Context, tx Core, a *Account, mediaID int64, publicID string) (int64, error) {
+func (s *Service) PointAvatar(ctx context.Context, tx models.Core, a *models.Account, mediaID int64, publicID string) (int64, error) {
 	// Copy the old id's value: Updates writes the new id through the
 	// model's pointer field, so keeping the pointer would give back the
 	// new avatar instead of the old one.
@@ -32,10 +33,19 @@ func (s *Store) PointAvatar(ctx context.Context, tx Core, a *Account, mediaID in
 
 // AvatarInUse reports whether the media row mediaID is an account's
 // avatar, which anyone may fetch.
-func (s *Store) AvatarInUse(ctx context.Context, mediaID int64) (bool, error) {
+func (s *Service) AvatarInUse(ctx context.Context, mediaID int64) (bool, error) {
 	var n int64
-	if err := s.conn(ctx).Model(&Account{}).Where("avatar_media_id = ?", mediaID).Count(&n).Error; err != nil {
+	if err := s.core.Conn(ctx).Model(&models.Account{}).Where("avatar_media_id = ?", mediaID).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("avatar in use: %w", err)
 	}
 	return n > 0, nil
+}
+
+// AccountByID loads an account.
+func (s *Service) AccountByID(ctx context.Context, id int64) (*models.Account, error) {
+	var a models.Account
+	if err := s.core.Conn(ctx).First(&a, id).Error; err != nil {
+		return nil, models.NotFound(err, "account")
+	}
+	return &a, nil
 }
