@@ -139,17 +139,9 @@ func Migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	return queue.Migrate(ctx, db)
 }
 
-// NewStore builds the models' store with the job queue and the domains
-// that code still in package models reaches: the projects' (a follower's
-// data export reads questions), the chat domain (erasing a follower ends
-// their conversation in progress) and the accounts' (the chat endpoints
-// read accounts).
+// NewStore builds the models' store with the job queue.
 func NewStore(db *database.DB, inserter *queue.Inserter) *models.Store {
-	jobs := models.Jobs(inserter)
-	store := models.NewStore(db, nil).WithQueue(jobs)
-	projects, _ := ProjectsAndMedia(store, jobs)
-	return store.WithProjects(projects).
-		WithChatSessions(chat.New(store.Core, account.New(store.Core, store), store, org.New(store.Core)))
+	return models.NewStore(db, nil).WithQueue(models.Jobs(inserter))
 }
 
 // NewNotices builds the notices' domain on store with the broadcast
@@ -191,11 +183,39 @@ type mediaOthers struct {
 }
 
 // NewFollowers builds the followers' domain on store, with the other
-// domains it reads: the store's accounts, channels and chat and project
-// traces, and the follow codes' scenes. Build it after the store's limits
-// are set: it applies store.Limits().
-func NewFollowers(store *models.Store, inserter *queue.Inserter, codes *followcode.Service, orgs *org.Service) *follower.Service {
-	return follower.New(store.Core, models.Jobs(inserter), store.Limits(), &mediaOthers{Store: store, Service: orgs}, store, codes, store)
+// domains it reads: the store's accounts and channels, the follow codes'
+// scenes, and a follower's traces in chats and projects for their data
+// requests. Build it after the store's limits are set: it applies
+// store.Limits().
+func NewFollowers(store *models.Store, inserter *queue.Inserter, codes *followcode.Service, orgs *org.Service, chats *chat.Service, projects *project.Service) *follower.Service {
+	return follower.New(store.Core, models.Jobs(inserter), store.Limits(), &mediaOthers{Store: store, Service: orgs}, store, codes, traces{chats, projects})
+}
+
+// traces is what a follower's data request reaches in the chat and
+// project domains (follower.Traces): what the person wrote to the
+// account and answered to its projects, read for an export, and erased
+// in the one transaction tx that deletes the follower.
+type traces struct {
+	chats    *chat.Service
+	projects *project.Service
+}
+
+func (t traces) FollowerChats(ctx context.Context, f *models.Follower) ([]models.ChatMessageData, error) {
+	return t.chats.FollowerMessages(ctx, f)
+}
+
+func (t traces) FollowerAnswers(ctx context.Context, f *models.Follower) ([]models.AnswerData, error) {
+	return t.projects.FollowerAnswers(ctx, f)
+}
+
+func (t traces) EraseTraces(ctx context.Context, tx models.Core, f *models.Follower) (messages, answers int64, err error) {
+	if messages, err = t.chats.EraseFollowerMessages(ctx, tx, f); err != nil {
+		return 0, 0, err
+	}
+	if answers, err = t.projects.AnonymizeFollowerAnswers(ctx, tx, f); err != nil {
+		return 0, 0, err
+	}
+	return messages, answers, nil
 }
 
 // New opens the database, migrates it and builds the handler and workers.
@@ -234,7 +254,6 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	// the keyword lists, which a change through the studio must clear.
 	chats := chat.New(store.Core, accounts, store, org.New(store.Core))
 	projects, files := ProjectsAndMedia(store, models.Jobs(inserter))
-	store = store.WithProjects(projects)
 	key, err := accounts.SigningKey(ctx)
 	if err != nil {
 		return nil, err
@@ -287,7 +306,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	a := &App{Config: cfg, DB: db, Store: store, Orgs: orgs, Accounts: accounts, APITokens: apitoken.New(store.Core, orgs), Media: files, Projects: projects, Log: log, Links: links, Broadcasts: engine,
 		Feeds: alertfeed.New(store, notices, sources, log, fo), AlertSources: sources, Notices: notices, inserter: inserter, sender: sender}
 	a.FollowCodes, a.Chats = followcode.New(store.Core), chats
-	a.Followers = NewFollowers(store, inserter, a.FollowCodes, orgs)
+	a.Followers = NewFollowers(store, inserter, a.FollowCodes, orgs, chats, projects)
 	a.Channels, a.Registry = chans, registry
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.FollowerMailWorker{Store: store, Followers: a.Followers, Sender: sender, Links: links, From: cfg.MailFrom})

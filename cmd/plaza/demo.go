@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/channel"
+	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/queue"
@@ -47,7 +48,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	projects, _ := app.ProjectsAndMedia(store, models.Jobs(inserter))
 	res, err := demo.Seed(ctx, demo.Services{
 		Store: store, Orgs: org.New(store.Core), Accounts: accounts, FollowCodes: codes, Notices: app.NewNotices(store, inserter),
-		Followers: app.NewFollowers(store, inserter, codes, org.New(store.Core)), Projects: projects, Channels: channel.New(store.Core, box, accounts),
+		Followers: app.NewFollowers(store, inserter, codes, org.New(store.Core), chat.New(store.Core, accounts, store, org.New(store.Core)), projects), Projects: projects, Channels: channel.New(store.Core, box, accounts),
 	}, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err

@@ -174,7 +174,7 @@ func TestImportLoadsOnlyTheFilesFollowers(t *testing.T) {
 		fol := follower.New(store.Core, nil, store.Limits(), struct {
 			*models.Store
 			*org.Service
-		}{store, org.New(store.Core)}, store, nil, store)
+		}{store, org.New(store.Core)}, store, nil, nil)
 		check := func(step string) {
 			t.Helper()
 			if reads.rows == 0 {

@@ -197,7 +197,7 @@ func TestStaleImportsLoseTheirFiles(t *testing.T) {
 		fol := follower.New(store.Core, nil, store.Limits(), struct {
 			*models.Store
 			*org.Service
-		}{store, org.New(store.Core)}, store, nil, store)
+		}{store, org.New(store.Core)}, store, nil, nil)
 		csv := importHeader + "ann@example.org,Ann,en,,2024-01-01\n"
 		old, err := fol.CreateImport(w.ctx, w.staff, w.f.Account, "old.csv", []byte(csv))
 		if err != nil {
