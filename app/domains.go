@@ -47,15 +47,12 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	d.Channels = channel.New(store.Core, sealer, account.New(store.Core, nil))
 	d.Accounts = account.New(store.Core, d.Channels)
 	d.Chats = chat.New(store.Core, d.Accounts, d.Channels, d.Orgs)
-	// Code still in package models reaches the projects (a person's data
-	// export) and the chats (erasing a person ends their conversation).
 	others := &reads{orgs: d.Orgs, accounts: d.Accounts}
 	d.Media = media.New(store.Core, others)
 	d.Projects = project.New(store.Core, d.Media, others, q, store.Limits())
-	store = store.WithProjects(d.Projects).WithChatSessions(d.Chats)
 	others.Store, others.Projects = store, d.Projects
 	d.Store = store
-	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, store)
+	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects})
 	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts)
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
 	return d
@@ -101,4 +98,31 @@ func (r *reads) MemberOf(ctx context.Context, u *models.User, orgID int64) (*mod
 
 func (r *reads) UserByID(ctx context.Context, id int64) (*models.User, error) {
 	return r.orgs.UserByID(ctx, id)
+}
+
+// traces is what a follower's data request reaches in the chat and
+// project domains (follower.Traces): what the person wrote to the
+// account and answered to its projects, read for an export, and erased
+// in the one transaction tx that deletes the follower.
+type traces struct {
+	chats    *chat.Service
+	projects *project.Service
+}
+
+func (t traces) FollowerChats(ctx context.Context, f *models.Follower) ([]models.ChatMessageData, error) {
+	return t.chats.FollowerMessages(ctx, f)
+}
+
+func (t traces) FollowerAnswers(ctx context.Context, f *models.Follower) ([]models.AnswerData, error) {
+	return t.projects.FollowerAnswers(ctx, f)
+}
+
+func (t traces) EraseTraces(ctx context.Context, tx models.Core, f *models.Follower) (messages, answers int64, err error) {
+	if messages, err = t.chats.EraseFollowerMessages(ctx, tx, f); err != nil {
+		return 0, 0, err
+	}
+	if answers, err = t.projects.AnonymizeFollowerAnswers(ctx, tx, f); err != nil {
+		return 0, 0, err
+	}
+	return messages, answers, nil
 }

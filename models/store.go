@@ -23,12 +23,6 @@ type Store struct {
 	queue Enqueuer
 	// limits are the anti-abuse rules (DefaultLimits when nil).
 	limits *Limits
-	// sessions ends chat conversations in progress; package chat
-	// provides it (see ChatSessions).
-	sessions ChatSessions
-	// projects answers privacy.go's questions about projects; package
-	// project provides it (see Projects).
-	projects Projects
 }
 
 // Sealer encrypts credentials stored in the database (models/channel

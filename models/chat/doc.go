@@ -7,15 +7,17 @@
 // follows models/apitoken's pattern:
 //
 //   - It owns those four tables; no other package's code names them
-//     (owner_test.go checks that, but for the follower erasure that still
-//     names two of them, see there).
+//     (owner_test.go checks that).
 //   - The router (bridge/router) handles a message in one transaction of
 //     the store, which also follows, unsubscribes and takes feedback; the
 //     methods it calls (LoadChatState, RecordTurn, TouchConversation,
 //     SaveChatSession, EndChatSession) take that transaction's Core as tx
-//     and write through it, as media's DeleteProjectFiles does. The
-//     follower erasure of package models reaches EndChatSession the same
-//     way, through models.ChatSessions (Store.WithChatSessions).
+//     and write through it, as media's DeleteProjectFiles does. A
+//     follower's data export reads their messages here
+//     (FollowerMessages), and their erasure deletes them, with the inbox
+//     conversation and a conversation in progress, through the erasure's
+//     transaction (EraseFollowerMessages); app hands both to
+//     models/follower as part of its Traces.
 //   - Rows of other domains are written through their APIs, declared
 //     here as small interfaces that *models.Store provides today:
 //     Accounts (the welcome message is a column of the account), Channels

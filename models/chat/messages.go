@@ -144,7 +144,7 @@ func (s *Service) SaveChatSession(ctx context.Context, tx models.Core, cs *model
 
 // EndChatSession forgets the person's conversation in progress, through
 // tx: the router's transaction, or the one erasing a follower
-// (models.ChatSessions).
+// (EraseFollowerMessages).
 func (s *Service) EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error {
 	err := tx.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Delete(&models.ChatSession{}).Error
 	if err != nil {

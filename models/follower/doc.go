@@ -20,9 +20,10 @@
 //     EndFollows, ClaimDigest and ReleaseDigest inside its own
 //     transactions.
 //   - Rows of other domains are read through small interfaces declared
-//     here: Accounts, Channels and Traces (the chats and answers a data
-//     request covers), provided by *models.Store, and FollowCodes,
-//     provided by models/followcode.
+//     here: Accounts and Channels, provided by *models.Store, FollowCodes,
+//     provided by models/followcode, and Traces (the chats and answers a
+//     data request covers), provided by app from models/chat and
+//     models/project.
 //   - One service type, built in app (follower.New) and handed to
 //     handlers (handlers.Deps.Followers), the chat router, the mail
 //     worker, housekeeping and the demo data.

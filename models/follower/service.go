@@ -48,7 +48,8 @@ type FollowCodes interface {
 // domains, which hold what the follower wrote to the account and
 // answered to its projects: reading it for an export, and erasing it
 // inside the transaction tx that deletes the follower, so the two go
-// together. app.NewDomains wires it.
+// together. app.NewDomains wires it (its traces adapter, from
+// models/chat and models/project).
 type Traces interface {
 	FollowerChats(ctx context.Context, f *models.Follower) ([]models.ChatMessageData, error)
 	FollowerAnswers(ctx context.Context, f *models.Follower) ([]models.AnswerData, error)
@@ -58,8 +59,8 @@ type Traces interface {
 // New builds the service on the shared core (store.Core in app). queue
 // takes the confirmation and welcome mails, limits are the anti-abuse
 // rules (store.Limits()), and the other domains it reaches are handed in:
-// in app, the store for accounts, channels and traces, and the
-// follow-code service for codes.
+// in app, the store for accounts and channels, the follow-code service
+// for codes, and the chat and project services for traces.
 func New(core models.Core, queue models.Enqueuer, limits models.Limits, accounts Accounts, channels Channels, codes FollowCodes, traces Traces) *Service {
 	return &Service{core: core, queue: queue, limits: limits, accounts: accounts, channels: channels, codes: codes, traces: traces}
 }

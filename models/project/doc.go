@@ -13,6 +13,10 @@
 //     *models.Store provides) and Files (a project's files, deleted with
 //     it; models/media provides it). The media domain in turn reads
 //     projects through this service (media.Projects).
+//   - A follower's data export reads their answers here
+//     (FollowerAnswers), and their erasure anonymizes them in its
+//     transaction (AnonymizeFollowerAnswers); app hands both to
+//     models/follower as part of its Traces.
 //   - One service type, built in app (project.New(store.Core, media,
 //     store, queue, store.Limits())) and handed to handlers
 //     (handlers.Deps.Projects), the chat router and the mailer.
