@@ -11,10 +11,10 @@ import (
 // "settings" is an everyday word (chat settings, the settings pages), so
 // it counts only where SQL or gorm takes it as a table; database/, whose
 // copy between databases keeps the target's keys, may name it. The
-// domain's other table, accounts, is still joined by other domains'
-// queries (models/notice_public.go, models/project_public.go,
-// models/feedback_revision.go, models/api_rows.go, and the organizations'
-// admin list in models/org) and waits for their moves.
+// domain's other table, accounts, is still read (never written) in
+// single-statement joins elsewhere: the organizations' admin list
+// (models/org), the public notice lists (models/notice/public.go) and the
+// delivery engine's claims (broadcast).
 func TestOnlyThisPackageNamesItsTables(t *testing.T) {
 	apptest.OnlyPackageNamesTables(t, "models/account", map[string]*regexp.Regexp{
 		"settings": apptest.NamedAsTable("settings"),
