@@ -50,7 +50,7 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	others := &reads{orgs: d.Orgs, accounts: d.Accounts}
 	d.Media = media.New(store.Core, others)
 	d.Projects = project.New(store.Core, d.Media, others, q, store.Limits())
-	others.Store, others.Projects = store, d.Projects
+	others.Projects = d.Projects
 	d.Store = store
 	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects})
 	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts)
@@ -66,11 +66,10 @@ func Open(db *database.DB, inserter *queue.Inserter, sealer models.Sealer) *Doma
 }
 
 // reads is what the media, followers' and projects' domains read of
-// others: accounts by id (the store) and by handle (the accounts'
-// domain), memberships and users (orgs), projects (media's questions of
-// who may fetch a project's file).
+// others: accounts and avatars (the accounts' domain), memberships and
+// users (orgs), projects (media's questions of who may fetch a project's
+// file).
 type reads struct {
-	*models.Store
 	media.Projects
 	orgs     *org.Service
 	accounts *account.Service
