@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -209,4 +211,14 @@ func Endpoint(w http.ResponseWriter, r *http.Request, h Host, handle, name strin
 		return nil, nil, err
 	}
 	return a, s, nil
+}
+
+// RandomHex returns n random bytes in hex, an alphabet every platform
+// accepts for the shared tokens channels generate for staff (a webhook's
+// secret token, WeChat's Token).
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	// crypto/rand.Read never returns an error on supported platforms.
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -1,8 +1,6 @@
 package telegram
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"regexp"
 	"strings"
 
@@ -51,9 +49,7 @@ var (
 
 func validate(s *bridge.Settings, v *models.ValidationError) {
 	if s.Get(FieldSecretToken) == "" {
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
-		s.Set(FieldSecretToken, hex.EncodeToString(b))
+		s.Set(FieldSecretToken, bridge.RandomHex(24))
 	}
 	if name := strings.TrimPrefix(s.Get(FieldBotName), "@"); name != "" {
 		s.Set(FieldBotName, name)

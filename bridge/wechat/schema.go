@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"regexp"
 	"strings"
 
@@ -50,7 +49,7 @@ var (
 
 func validate(s *bridge.Settings, v *models.ValidationError) {
 	if s.Get(FieldToken) == "" {
-		s.Set(FieldToken, randomHex(16))
+		s.Set(FieldToken, bridge.RandomHex(16))
 	}
 	if s.Get(FieldAESKey) == "" {
 		s.Set(FieldAESKey, NewAESKey())
@@ -72,14 +71,6 @@ func validate(s *bridge.Settings, v *models.ValidationError) {
 	if id := s.Get(FieldTemplateID); id != "" && !templatePattern.MatchString(id) {
 		v.Add(FieldTemplateID, "chat.err_template_id")
 	}
-}
-
-// randomHex returns n random bytes in hex, an alphabet every platform
-// accepts for its shared tokens.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // NewAESKey makes an EncodingAESKey as WeChat's console does: 43 random

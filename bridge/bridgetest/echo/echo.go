@@ -7,9 +7,7 @@ package echo
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -55,9 +53,7 @@ var schema = bridge.Schema{
 	},
 	Validate: func(s *bridge.Settings, v *models.ValidationError) {
 		if s.Get("key") == "" {
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			s.Set("key", hex.EncodeToString(b))
+			s.Set("key", bridge.RandomHex(16))
 		}
 	},
 }
