@@ -83,6 +83,10 @@ func (r *reads) AccountByID(ctx context.Context, id int64) (*models.Account, err
 	return r.accounts.AccountByID(ctx, id)
 }
 
+func (r *reads) AccountsByID(ctx context.Context, ids []int64) (map[int64]*models.Account, error) {
+	return r.accounts.AccountsByID(ctx, ids)
+}
+
 func (r *reads) PointAvatar(ctx context.Context, tx models.Core, a *models.Account, mediaID int64, publicID string) (int64, error) {
 	return r.accounts.PointAvatar(ctx, tx, a, mediaID, publicID)
 }

@@ -49,3 +49,20 @@ func (s *Service) AccountByID(ctx context.Context, id int64) (*models.Account, e
 	}
 	return &a, nil
 }
+
+// AccountsByID loads the accounts of ids (repeats allowed) in one query,
+// by id; an id with no account is missing from the map.
+func (s *Service) AccountsByID(ctx context.Context, ids []int64) (map[int64]*models.Account, error) {
+	out := make(map[int64]*models.Account, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var as []models.Account
+	if err := s.core.Conn(ctx).Where("id IN ?", ids).Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	for i := range as {
+		out[as[i].ID] = &as[i]
+	}
+	return out, nil
+}

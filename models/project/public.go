@@ -19,19 +19,22 @@ func (s *Service) publicProjects(ctx context.Context) *gorm.DB {
 	return s.core.Conn(ctx).Model(&models.Project{}).Where("public")
 }
 
-// withAccounts makes public projects of ps, each with its account (read
-// once per account).
+// withAccounts makes public projects of ps, each with its account (all
+// the accounts read in one query, not one per project).
 func (s *Service) withAccounts(ctx context.Context, ps []models.Project) ([]models.PublicProject, error) {
-	accounts := map[int64]*models.Account{}
+	ids := make([]int64, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.AccountID)
+	}
+	accounts, err := s.accounts.AccountsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("accounts of projects: %w", err)
+	}
 	out := make([]models.PublicProject, len(ps))
 	for i, p := range ps {
 		a := accounts[p.AccountID]
 		if a == nil {
-			var err error
-			if a, err = s.accounts.AccountByID(ctx, p.AccountID); err != nil {
-				return nil, fmt.Errorf("account of project %d: %w", p.ID, err)
-			}
-			accounts[p.AccountID] = a
+			return nil, fmt.Errorf("account of project %d: %w", p.ID, models.ErrNotFound)
 		}
 		out[i] = publicProject(p, a)
 	}

@@ -20,6 +20,7 @@ type Files interface {
 // citizen sees with it. app.NewDomains wires it.
 type Accounts interface {
 	AccountByID(ctx context.Context, id int64) (*models.Account, error)
+	AccountsByID(ctx context.Context, ids []int64) (map[int64]*models.Account, error)
 	AccountByHandle(ctx context.Context, handle string) (*models.PublicAccount, error)
 }
 
