@@ -177,6 +177,13 @@ func (s *Service) SetProjectStatus(ctx context.Context, m *models.Member, a *mod
 
 // DeleteProjectEvent removes a step from the timeline (a mistake).
 func (s *Service) DeleteProjectEvent(ctx context.Context, m *models.Member, a *models.Account, projectID, eventID int64) error {
+	return s.deleteChild(ctx, m, a, projectID, eventID, &models.ProjectEvent{}, "project event", "project.event_delete")
+}
+
+// deleteChild removes one row of a project's own (a timeline step, a
+// question) after the member's permission and the project's account are
+// checked, and audits it; a row of another project is ErrNotFound.
+func (s *Service) deleteChild(ctx context.Context, m *models.Member, a *models.Account, projectID, id int64, row any, what, action string) error {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
@@ -186,14 +193,14 @@ func (s *Service) DeleteProjectEvent(ctx context.Context, m *models.Member, a *m
 		if err != nil {
 			return err
 		}
-		res := tx.core.Conn(ctx).Where("id = ? AND project_id = ?", eventID, p.ID).Delete(&models.ProjectEvent{})
+		res := tx.core.Conn(ctx).Where("id = ? AND project_id = ?", id, p.ID).Delete(row)
 		if res.Error != nil {
-			return fmt.Errorf("delete project event: %w", res.Error)
+			return fmt.Errorf("delete %s: %w", what, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("project event: %w", models.ErrNotFound)
+			return fmt.Errorf("%s: %w", what, models.ErrNotFound)
 		}
-		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "project.event_delete", models.ProjectTarget(a, p), "")
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, action, models.ProjectTarget(a, p), "")
 	})
 }
 

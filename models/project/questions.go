@@ -82,24 +82,7 @@ func (s *Service) AddProjectQuestion(ctx context.Context, m *models.Member, a *m
 // DeleteProjectQuestion removes a question; answers already given to it
 // stay in the feedback they came with.
 func (s *Service) DeleteProjectQuestion(ctx context.Context, m *models.Member, a *models.Account, projectID, questionID int64) error {
-	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
-		return err
-	}
-	return s.core.Tx(ctx, func(c models.Core) error {
-		tx := s.with(c)
-		p, err := tx.accountProject(ctx, a.ID, projectID)
-		if err != nil {
-			return err
-		}
-		res := tx.core.Conn(ctx).Where("id = ? AND project_id = ?", questionID, p.ID).Delete(&models.ProjectQuestion{})
-		if res.Error != nil {
-			return fmt.Errorf("delete question: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("question: %w", models.ErrNotFound)
-		}
-		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "project.question_delete", models.ProjectTarget(a, p), "")
-	})
+	return s.deleteChild(ctx, m, a, projectID, questionID, &models.ProjectQuestion{}, "question", "project.question_delete")
 }
 
 // ProjectQuestions lists a project's extra questions in order.
