@@ -219,7 +219,7 @@ func (h *studio) createAccount(c echo.Context) error {
 func accountFormOf(a *models.Account) templates.AccountForm {
 	return templates.AccountForm{Account: a, Input: models.AccountInput{
 		Handle: a.Handle, Name: a.Name, NameZh: a.NameZh, BioEn: a.BioEn, BioZh: a.BioZh,
-		Category: a.Category, Languages: splitComma(a.Languages), Topics: strings.ReplaceAll(a.Topics, ",", ", "),
+		Category: a.Category, Languages: models.SplitList(a.Languages), Topics: strings.ReplaceAll(a.Topics, ",", ", "),
 	}}
 }
 

@@ -14,13 +14,6 @@ func inviteURL(baseURL, token string) string {
 	return strings.TrimRight(baseURL, "/") + "/invite/" + token
 }
 
-func splitComma(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
-
 // parseID reads a numeric path parameter; anything else is a 404.
 func parseID(c echo.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)

@@ -50,8 +50,9 @@ type endpoint struct {
 }
 
 // cacheFor is how long an account's endpoint is reused: a million sends
-// need not be a million lookups, and a changed URL takes effect soon.
-const cacheFor = 30 * time.Second
+// need not be a million lookups, and a changed URL takes effect on other
+// instances within the 5 s the channel settings' caches keep (README).
+const cacheFor = 5 * time.Second
 
 // cacheSize bounds the accounts whose endpoints are remembered; past it
 // the least recently used goes.
