@@ -177,13 +177,16 @@ func (s *Service) SetProjectStatus(ctx context.Context, m *models.Member, a *mod
 
 // DeleteProjectEvent removes a step from the timeline (a mistake).
 func (s *Service) DeleteProjectEvent(ctx context.Context, m *models.Member, a *models.Account, projectID, eventID int64) error {
-	return s.deleteChild(ctx, m, a, projectID, eventID, &models.ProjectEvent{}, "project event", "project.event_delete")
+	return s.deleteChild(ctx, m, a, projectID, eventID, &models.ProjectEvent{}, "project event", func(tx models.Core, p *models.Project) error {
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.event_delete", models.ProjectTarget(a, p), "")
+	})
 }
 
 // deleteChild removes one row of a project's own (a timeline step, a
 // question) after the member's permission and the project's account are
-// checked, and audits it; a row of another project is ErrNotFound.
-func (s *Service) deleteChild(ctx context.Context, m *models.Member, a *models.Account, projectID, id int64, row any, what, action string) error {
+// checked, and audits it with audit in the same transaction; a row of
+// another project is ErrNotFound.
+func (s *Service) deleteChild(ctx context.Context, m *models.Member, a *models.Account, projectID, id int64, row any, what string, audit func(tx models.Core, p *models.Project) error) error {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
@@ -200,7 +203,7 @@ func (s *Service) deleteChild(ctx context.Context, m *models.Member, a *models.A
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("%s: %w", what, models.ErrNotFound)
 		}
-		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, action, models.ProjectTarget(a, p), "")
+		return audit(tx.core, p)
 	})
 }
 

@@ -82,7 +82,9 @@ func (s *Service) AddProjectQuestion(ctx context.Context, m *models.Member, a *m
 // DeleteProjectQuestion removes a question; answers already given to it
 // stay in the feedback they came with.
 func (s *Service) DeleteProjectQuestion(ctx context.Context, m *models.Member, a *models.Account, projectID, questionID int64) error {
-	return s.deleteChild(ctx, m, a, projectID, questionID, &models.ProjectQuestion{}, "question", "project.question_delete")
+	return s.deleteChild(ctx, m, a, projectID, questionID, &models.ProjectQuestion{}, "question", func(tx models.Core, p *models.Project) error {
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.question_delete", models.ProjectTarget(a, p), "")
+	})
 }
 
 // ProjectQuestions lists a project's extra questions in order.
