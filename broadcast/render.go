@@ -72,10 +72,7 @@ func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (
 	}
 	n := snap.Notice()
 	used := n.Language(lang)
-	l := i18n.EN
-	if used == "zh" {
-		l = i18n.ZH
-	}
+	l := i18n.UILang(used)
 	title, body := n.Title(lang), n.Body(lang)
 	subject := title
 	var lead string

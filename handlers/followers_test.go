@@ -120,7 +120,7 @@ func TestFollowerCatalog(t *testing.T) {
 	for _, k := range i18n.Keys() {
 		if strings.HasPrefix(k, "followers.") || strings.HasPrefix(k, "flash.follower") || strings.HasPrefix(k, "audit.follower") {
 			n++
-			en, zh := i18n.T(i18n.EN, k), i18n.T(i18n.ZH, k)
+			en, zh := i18n.T(i18n.EN, k), i18n.T(i18n.ZHHans, k)
 			if en == "" || zh == "" || en == zh {
 				t.Errorf("%s: en %q, zh %q", k, en, zh)
 			}

@@ -307,7 +307,7 @@ func TestImportCatalog(t *testing.T) {
 			continue
 		}
 		n++
-		en, zh := i18n.T(i18n.EN, k), i18n.T(i18n.ZH, k)
+		en, zh := i18n.T(i18n.EN, k), i18n.T(i18n.ZHHans, k)
 		if en == "" || zh == "" || en == zh {
 			t.Errorf("%s: en %q, zh %q", k, en, zh)
 		}

@@ -367,7 +367,15 @@ func storableInput(req *http.Request) bool {
 	return req.MultipartForm == nil || okValues(req.MultipartForm.Value)
 }
 
+// requestLang is the interface language of a request: ?lang= (the
+// address a page's hreflang alternates give, so each language has its
+// own URL), the remembered switch, then Accept-Language.
 func requestLang(c echo.Context) i18n.Lang {
+	if q := c.QueryParam("lang"); q != "" {
+		if l, ok := i18n.Parse(q); ok {
+			return l
+		}
+	}
 	if ck, err := c.Request().Cookie(langCookie); err == nil {
 		if l, ok := i18n.Parse(ck.Value); ok {
 			return l

@@ -382,7 +382,7 @@ func (h *projects) announce(c echo.Context) error {
 	}
 	in := notice.Input{Kind: models.NoticeUpdate}
 	link := h.baseURL + paths.PublicProject(a.Handle, p.ID)
-	for _, l := range []i18n.Lang{i18n.EN, i18n.ZH} {
+	for _, l := range []i18n.Lang{i18n.EN, i18n.ZHHans} {
 		if !p.HasLanguage(string(l)) {
 			continue
 		}

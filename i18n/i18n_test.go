@@ -1,11 +1,16 @@
 package i18n
 
 import (
+	"sort"
+
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 // verbRE finds fmt verbs, including %% (which takes no argument).
@@ -20,25 +25,6 @@ func verbs(s string) []string {
 		}
 	}
 	return out
-}
-
-// allMessages is every catalog in one map; a key defined in two catalogs
-// is an error (lookup would take the first and hide the second).
-func allMessages(t *testing.T) map[string][2]string {
-	t.Helper()
-	all := map[string][2]string{}
-	for _, c := range catalogs() {
-		if len(c) == 0 {
-			continue // an area with no strings yet
-		}
-		for k, m := range c {
-			if _, dup := all[k]; dup {
-				t.Errorf("key %q is defined in two catalogs", k)
-			}
-			all[k] = m
-		}
-	}
-	return all
 }
 
 // argVerbs maps each argument a format text takes (1-based, as fmt's
@@ -78,60 +64,121 @@ func TestArgVerbs(t *testing.T) {
 	}
 }
 
-func TestCatalogHasBothLanguages(t *testing.T) {
-	all := allMessages(t)
-	if len(all) < 1000 {
-		t.Fatalf("only %d messages in the catalogs", len(all))
+// TestCatalogsAreComplete checks every language's message file against
+// English: the same keys, no empty text, the same arguments with the same
+// verbs, and for a counting message exactly the plural forms the
+// language's CLDR rules use.
+func TestCatalogsAreComplete(t *testing.T) {
+	en := catalog.langs[EN]
+	if len(en) < 1000 {
+		t.Fatalf("only %d messages in the English file", len(en))
 	}
 	keyRE := regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9_]+)+$`)
-	for key, m := range all {
+	for key := range en {
 		if !keyRE.MatchString(key) {
 			t.Errorf("key %q: want lowercase dotted words", key)
 		}
-		if strings.TrimSpace(m[0]) == "" {
-			t.Errorf("%s: no English text", key)
+	}
+	for _, l := range Langs() {
+		msgs := catalog.langs[l]
+		want := cldrForms(l)
+		for key, src := range en {
+			m, ok := msgs[key]
+			if !ok {
+				t.Errorf("%s: %s has no text", l, key)
+				continue
+			}
+			counts := len(src.forms) > 1
+			if counts && !reflect.DeepEqual(formsOf(m), want) {
+				t.Errorf("%s: %s has the plural forms %v, want %v", l, key, formsOf(m), want)
+			}
+			if !counts && len(m.forms) > 1 {
+				t.Errorf("%s: %s has plural forms, but English counts nothing", l, key)
+			}
+			for f, s := range m.forms {
+				if strings.TrimSpace(s) == "" || s != strings.TrimSpace(s) {
+					t.Errorf("%s: %s (%v) is empty or starts or ends with white space: %q", l, key, f, s)
+				}
+				// A translation may reorder arguments with explicit indexes
+				// (%[2]s), never drop or add one.
+				if got, want := argVerbs(s), argVerbs(src.forms[plural.Other]); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: %s takes %v in %q, English %v", l, key, got, s, want)
+				}
+				if strings.Count(s, "%")-2*strings.Count(s, "%%") != len(verbs(s)) {
+					t.Errorf("%s: %s has a %% that is not a verb: %q", l, key, s)
+				}
+			}
 		}
-		if strings.TrimSpace(m[1]) == "" {
-			t.Errorf("%s: no Chinese text", key)
-		}
-		if m[0] != strings.TrimSpace(m[0]) || m[1] != strings.TrimSpace(m[1]) {
-			t.Errorf("%s: text starts or ends with white space: %q / %q", key, m[0], m[1])
-		}
-		// Both texts must take the same arguments with the same verbs; a
-		// translation may reorder them with explicit indexes (%[2]s).
-		if en, zh := argVerbs(m[0]), argVerbs(m[1]); !reflect.DeepEqual(en, zh) {
-			t.Errorf("%s: arguments %v in English %q, %v in Chinese %q", key, en, m[0], zh, m[1])
-		}
-		if strings.Count(m[0], "%")-2*strings.Count(m[0], "%%") != len(verbs(m[0])) || strings.Count(m[1], "%")-2*strings.Count(m[1], "%%") != len(verbs(m[1])) {
-			t.Errorf("%s: a %% that is not a verb: %q / %q", key, m[0], m[1])
-		}
-		if m[0] == m[1] && !strings.ContainsAny(m[0], "0123456789") {
-			t.Logf("%s: the same text in both languages: %q", key, m[0])
+		for key := range msgs {
+			if _, ok := en[key]; !ok {
+				t.Errorf("%s: %s is not in English, the source", l, key)
+			}
 		}
 	}
 }
 
+// cldrForms are the plural forms l's CLDR cardinal rules pick for some
+// integer.
+func cldrForms(l Lang) []plural.Form {
+	seen := map[plural.Form]bool{}
+	tag := language.Make(string(l))
+	for n := 0; n < 2000; n++ {
+		seen[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)] = true
+	}
+	var out []plural.Form
+	for f := range seen {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func formsOf(m message) []plural.Form {
+	var out []plural.Form
+	for f := range m.forms {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
 func TestT(t *testing.T) {
-	if got := T(EN, "nav.login"); got != "Sign in" {
-		t.Errorf("T(EN, nav.login) = %q", got)
-	}
-	if got := T(ZH, "nav.login"); got != "登录" {
-		t.Errorf("T(ZH, nav.login) = %q", got)
-	}
-	if got := T(ZH, "pager.status", 2, 5); got != "第 2 页，共 5 页" {
-		t.Errorf("T(ZH, pager.status, 2, 5) = %q", got)
-	}
-	if got := T(EN, "pager.status", 2, 5); got != "Page 2 of 5" {
-		t.Errorf("T(EN, pager.status, 2, 5) = %q", got)
-	}
-	if got := T(ZH, "no.such.key"); got != "no.such.key" {
-		t.Errorf("a missing key shows %q, want the key itself", got)
-	}
-	if got := T("fr", "nav.login"); got != "Sign in" {
-		t.Errorf("an unknown language gives %q, want English", got)
+	for _, tt := range []struct {
+		l    Lang
+		key  string
+		args []any
+		want string
+	}{
+		{EN, "nav.login", nil, "Sign in"},
+		{ZHHans, "nav.login", nil, "登录"},
+		{ZHHans, "pager.status", []any{2, 5}, "第 2 页，共 5 页"},
+		{EN, "pager.status", []any{2, 5}, "Page 2 of 5"},
+		// English plural rules: one for 1, other for 0 and the rest.
+		{EN, "directory.count", []any{1}, "1 account"},
+		{EN, "directory.count", []any{0}, "0 accounts"},
+		{EN, "directory.count", []any{21}, "21 accounts"},
+		{EN, "notices.will_schedule", []any{"9:00", 1}, "It will publish itself at 9:00, to the 1 follower it reaches then."},
+		{ZHHans, "no.such.key", nil, "no.such.key"},
+		// A language without a file falls back to English.
+		{"fr", "nav.login", nil, "Sign in"},
+	} {
+		if got := T(tt.l, tt.key, tt.args...); got != tt.want {
+			t.Errorf("T(%s, %s, %v) = %q, want %q", tt.l, tt.key, tt.args, got, tt.want)
+		}
 	}
 	if !Has("nav.login") || Has("no.such.key") {
 		t.Error("Has is wrong")
+	}
+}
+
+// TestArabicPlurals checks that Arabic picks among its six forms by CLDR.
+func TestArabicPlurals(t *testing.T) {
+	seen := map[string]bool{}
+	for _, n := range []int{0, 1, 2, 3, 11, 100} {
+		seen[T(AR, "directory.count", n)] = true
+	}
+	if len(seen) != 6 {
+		t.Errorf("0, 1, 2, 3, 11 and 100 accounts in Arabic give %d different texts, want 6: %v", len(seen), seen)
 	}
 }
 
@@ -140,23 +187,29 @@ func TestNegotiate(t *testing.T) {
 		header string
 		want   Lang
 	}{
-		{"zh-CN", ZH},
-		{"zh", ZH},
-		{"zh-Hans-CN", ZH},
-		{"zh-SG", ZH},
-		// A Traditional Chinese reader is better served by Simplified
-		// Chinese than by English when they name no other language...
-		{"zh-TW;q=0.8", ZH},
-		{"zh-HK", ZH},
-		// ...but English when they say they read it.
-		{"zh-TW, en;q=0.5", EN},
+		{"zh-CN", ZHHans},
+		{"zh", ZHHans},
+		{"zh-Hans-CN", ZHHans},
+		{"zh-SG", ZHHans},
+		{"zh-TW", ZHHant},
+		{"zh-HK", ZHHant},
+		{"zh-MO", ZHHant},
+		{"zh-Hant", ZHHant},
+		{"zh-TW;q=0.8", ZHHant},
+		{"zh-TW, en;q=0.5", ZHHant},
 		{"en-GB", EN},
 		{"en-US,en;q=0.9,zh-CN;q=0.8", EN},
-		{"zh-CN,zh;q=0.9,en;q=0.8", ZH},
-		{"en;q=0.1, zh", ZH},
-		{"fr, zh;q=0.5", ZH},
+		{"zh-CN,zh;q=0.9,en;q=0.8", ZHHans},
+		{"en;q=0.1, zh", ZHHans},
+		{"es-MX", ES},
+		{"es-419,es;q=0.9,en;q=0.8", ES},
+		{"ar-EG", AR},
+		{"ar-SA,ar;q=0.9", AR},
+		{"fr, zh;q=0.5", ZHHans},
+		{"fr, es;q=0.5", ES},
 		{"fr", EN},
 		{"fr-CA, fr;q=0.9", EN},
+		{"pt-BR", EN}, // Portuguese is close to Spanish, but not close enough to read the interface
 		{"ja", EN},
 		{"*", EN},
 		{"garbage", EN},
@@ -177,7 +230,8 @@ func TestParseAndLang(t *testing.T) {
 		want Lang
 		ok   bool
 	}{
-		{"en", EN, true}, {"EN-gb", EN, true}, {" zh ", ZH, true}, {"zh-CN", ZH, true}, {"zh-Hant", ZH, true},
+		{"en", EN, true}, {"EN-gb", EN, true}, {" zh ", ZHHans, true}, {"zh-CN", ZHHans, true},
+		{"zh-Hant", ZHHant, true}, {"zh-hant", ZHHant, true}, {"zh-TW", ZHHant, true}, {"es", ES, true}, {"ar", AR, true},
 		{"", "", false}, {"fr", "", false}, {"english", "", false}, {"zhx", "", false}, {"e", "", false},
 	}
 	for _, tt := range tests {
@@ -186,10 +240,33 @@ func TestParseAndLang(t *testing.T) {
 			t.Errorf("Parse(%q) = %q, %v; want %q, %v", tt.code, got, ok, tt.want, tt.ok)
 		}
 	}
-	if EN.Tag() != "en" || ZH.Tag() != "zh-Hans" || EN.Other() != ZH || ZH.Other() != EN || EN.Name() != "English" || ZH.Name() != "中文" {
-		t.Error("Tag, Other or Name is wrong")
+	if EN.Tag() != "en" || ZHHans.Tag() != "zh-Hans" || ZHHant.Name() != "繁體中文" || AR.Dir() != "rtl" || ES.Dir() != "ltr" {
+		t.Error("Tag, Name or Dir is wrong")
 	}
-	if len(Langs()) != 2 {
+	if len(Langs()) != 5 {
 		t.Errorf("Langs() = %v", Langs())
+	}
+}
+
+func TestContentLanguages(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"en", "en"}, {"zh-hant", "zh-Hant"}, {"zh-TW", "zh-Hant"}, {"zh", "zh-Hans"}, {"zh-CN", "zh-Hans"},
+		{"ms", "ms"}, {"ta-SG", "ta"}, {"fr-CA", "fr"}, {"xx", ""}, {"", ""}, {"not a tag", ""},
+	} {
+		got, ok := CanonicalTag(tt.in)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("CanonicalTag(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		tag  string
+		want Lang
+	}{{"ms", EN}, {"zh-Hant", ZHHant}, {"ar", AR}, {"es", ES}, {"ta", EN}} {
+		if got := UILang(tt.tag); got != tt.want {
+			t.Errorf("UILang(%q) = %s, want %s", tt.tag, got, tt.want)
+		}
+	}
+	if DirOf("he") != "rtl" || DirOf("ur") != "rtl" || DirOf("ms") != "ltr" || NameOf("ta") != "தமிழ்" {
+		t.Error("DirOf or NameOf is wrong")
 	}
 }

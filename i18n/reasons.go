@@ -12,71 +12,65 @@ import (
 // out"); each is translated on its own, and a phrase that is not known
 // (a number, a status) is kept.
 
-// reasonPhrases translates each phrase the channels and the engine use.
-// A test reads the phrases out of the code, so one added without a
-// translation fails.
-var reasonPhrases = map[string]string{
-	// Any channel, and the engine.
-	"failed":                           "失败",
-	"temporary failure":                "暂时失败",
-	"the notice could not be rendered": "通知无法生成",
-	"the channel gave no result for this message": "渠道未返回此消息的结果",
-	"follower erased":     "关注者已被删除",
-	"broadcast cancelled": "广播已取消",
-	// What kept a connection from an answer (outbound).
-	"address not allowed":      "地址不允许访问",
-	"too many redirects":       "重定向次数过多",
-	"timed out":                "超时",
-	"cancelled":                "已取消",
-	"host not found":           "找不到主机",
-	"host name lookup failed":  "主机名解析失败",
-	"certificate not accepted": "证书未被接受",
-	"could not connect":        "无法连接",
-	"no valid HTTP answer":     "没有有效的 HTTP 应答",
-	"no valid answer":          "没有有效应答",
-	// Webhook.
-	"webhook not configured for this account":            "此账号未设置 Webhook",
-	"webhook settings could not be read":                 "无法读取 Webhook 设置",
-	"the notice could not be encoded":                    "通知无法编码",
-	"webhook URL is not valid":                           "Webhook 地址无效",
-	"webhook unreachable":                                "无法连接 Webhook",
-	"the receiver says the recipient is gone (HTTP 410)": "接收方表示该收件人已不存在（HTTP 410）",
-	"webhook busy":                                       "Webhook 繁忙",
-	"webhook error":                                      "Webhook 出错",
-	"webhook rejected":                                   "Webhook 拒绝",
-	// E-mail.
-	"invalid e-mail address":         "电子邮件地址无效",
-	"the message could not be built": "邮件无法生成",
-	"mailbox rejected":               "收件邮箱拒收",
-	"mail refused":                   "邮件服务器拒绝",
-	"mail server":                    "邮件服务器",
-	// Telegram.
-	"Telegram is not set up for this account": "此账号未设置 Telegram",
-	"Telegram settings could not be read":     "无法读取 Telegram 设置",
-	"Telegram unreachable":                    "无法连接 Telegram",
-	"the person blocked the bot on Telegram":  "此用户已在 Telegram 屏蔽机器人",
-	// WeChat.
-	"WeChat is not set up for this account":                                                  "此账号未设置微信",
-	"WeChat settings could not be read":                                                      "无法读取微信设置",
-	"reply window could not be read":                                                         "无法读取回复时限",
-	"WeChat unreachable":                                                                     "无法连接微信",
-	"outside WeChat's 48-hour window":                                                        "已超出微信 48 小时回复时限",
-	"outside WeChat's 48-hour window and no template message is set up":                      "已超出微信 48 小时回复时限，且未设置模板消息",
-	"WeChat's mass-send quota for this month is used up; set a template message for notices": "本月微信群发次数已用完；请为通知设置模板消息",
-	"the person no longer follows the account on WeChat":                                     "此用户已不再关注本公众号",
+// reasonKeys maps each phrase the channels and the engine use to its
+// message key. A test reads the phrases out of the code, so one added
+// without a translation fails.
+var reasonKeys = map[string]string{
+	"failed":                           "reason.failed",
+	"temporary failure":                "reason.temporary_failure",
+	"the notice could not be rendered": "reason.the_notice_could_not_be_rendered",
+	"the channel gave no result for this message": "reason.the_channel_gave_no_result_for_this_message",
+	"follower erased":                                    "reason.follower_erased",
+	"broadcast cancelled":                                "reason.broadcast_cancelled",
+	"address not allowed":                                "reason.address_not_allowed",
+	"too many redirects":                                 "reason.too_many_redirects",
+	"timed out":                                          "reason.timed_out",
+	"cancelled":                                          "reason.cancelled",
+	"host not found":                                     "reason.host_not_found",
+	"host name lookup failed":                            "reason.host_name_lookup_failed",
+	"certificate not accepted":                           "reason.certificate_not_accepted",
+	"could not connect":                                  "reason.could_not_connect",
+	"no valid HTTP answer":                               "reason.no_valid_http_answer",
+	"no valid answer":                                    "reason.no_valid_answer",
+	"webhook not configured for this account":            "reason.webhook_not_configured_for_this_account",
+	"webhook settings could not be read":                 "reason.webhook_settings_could_not_be_read",
+	"the notice could not be encoded":                    "reason.the_notice_could_not_be_encoded",
+	"webhook URL is not valid":                           "reason.webhook_url_is_not_valid",
+	"webhook unreachable":                                "reason.webhook_unreachable",
+	"the receiver says the recipient is gone (HTTP 410)": "reason.the_receiver_says_the_recipient_is_gone_http_410",
+	"webhook busy":                                       "reason.webhook_busy",
+	"webhook error":                                      "reason.webhook_error",
+	"webhook rejected":                                   "reason.webhook_rejected",
+	"invalid e-mail address":                             "reason.invalid_e_mail_address",
+	"the message could not be built":                     "reason.the_message_could_not_be_built",
+	"mailbox rejected":                                   "reason.mailbox_rejected",
+	"mail refused":                                       "reason.mail_refused",
+	"mail server":                                        "reason.mail_server",
+	"Telegram is not set up for this account":            "reason.telegram_is_not_set_up_for_this_account",
+	"Telegram settings could not be read":                "reason.telegram_settings_could_not_be_read",
+	"Telegram unreachable":                               "reason.telegram_unreachable",
+	"the person blocked the bot on Telegram":             "reason.the_person_blocked_the_bot_on_telegram",
+	"WeChat is not set up for this account":              "reason.wechat_is_not_set_up_for_this_account",
+	"WeChat settings could not be read":                  "reason.wechat_settings_could_not_be_read",
+	"reply window could not be read":                     "reason.reply_window_could_not_be_read",
+	"WeChat unreachable":                                 "reason.wechat_unreachable",
+	"outside WeChat's 48-hour window":                    "reason.outside_wechat_s_48_hour_window",
+	"outside WeChat's 48-hour window and no template message is set up":                      "reason.outside_wechat_s_48_hour_window_and_no_template",
+	"WeChat's mass-send quota for this month is used up; set a template message for notices": "reason.wechat_s_mass_send_quota_for_this_month_is_used",
+	"the person no longer follows the account on WeChat":                                     "reason.the_person_no_longer_follows_the_account_on_wech",
 }
 
-// reasonPatterns translate phrases that carry a code or a name.
+// reasonPatterns translate phrases that carry a code or a name: the
+// message takes the submatch as its argument.
 var reasonPatterns = []struct {
-	re *regexp.Regexp
-	zh string
+	re  *regexp.Regexp
+	key string // "" keeps the phrase as it is in every language
 }{
-	{regexp.MustCompile(`^WeChat error (-?\d+)$`), "微信错误 $1"},
-	{regexp.MustCompile(`^Telegram error (\d+)$`), "Telegram 错误 $1"},
-	{regexp.MustCompile(`^no longer follows \((\w+)\)$`), "已不再关注（$1）"},
-	{regexp.MustCompile(`^no (\w+) channel on this Plaza$`), "此 Plaza 没有 $1 渠道"},
-	// Kept as they are in every language.
-	{regexp.MustCompile(`^(HTTP|SMTP) \d+$`), "$0"},
+	{regexp.MustCompile(`^WeChat error (-?\d+)$`), "reason.wechat_error"},
+	{regexp.MustCompile(`^Telegram error (\d+)$`), "reason.telegram_error"},
+	{regexp.MustCompile(`^no longer follows \((\w+)\)$`), "reason.no_longer_follows"},
+	{regexp.MustCompile(`^no (\w+) channel on this Plaza$`), "reason.no_channel"},
+	{regexp.MustCompile(`^(HTTP|SMTP) \d+$`), ""},
 }
 
 // Reason is a stored delivery failure reason in l.
@@ -86,18 +80,25 @@ func Reason(l Lang, reason string) string {
 	}
 	parts := strings.Split(reason, ": ")
 	for i, p := range parts {
-		parts[i] = reasonPhrase(p)
+		parts[i] = reasonPhrase(l, p)
 	}
-	return strings.Join(parts, "：")
+	sep := ": "
+	if l.Chinese() {
+		sep = "："
+	}
+	return strings.Join(parts, sep)
 }
 
-func reasonPhrase(p string) string {
-	if zh, ok := reasonPhrases[p]; ok {
-		return zh
+func reasonPhrase(l Lang, p string) string {
+	if key, ok := reasonKeys[p]; ok {
+		return T(l, key)
 	}
 	for _, pat := range reasonPatterns {
-		if pat.re.MatchString(p) {
-			return pat.re.ReplaceAllString(p, pat.zh)
+		if m := pat.re.FindStringSubmatch(p); m != nil {
+			if pat.key == "" {
+				return p
+			}
+			return T(l, pat.key, m[1])
 		}
 	}
 	return p
@@ -107,7 +108,7 @@ func reasonPhrase(p string) string {
 // (or is a code kept as it is).
 func KnownReason(reason string) bool {
 	for _, p := range strings.Split(reason, ": ") {
-		if _, ok := reasonPhrases[p]; ok {
+		if _, ok := reasonKeys[p]; ok {
 			continue
 		}
 		matched := false

@@ -27,7 +27,7 @@ func TestReasonTranslates(t *testing.T) {
 		{"something else: entirely", "something else：entirely"},
 		{"", ""},
 	} {
-		if got := Reason(ZH, tt.in); got != tt.zh {
+		if got := Reason(ZHHans, tt.in); got != tt.zh {
 			t.Errorf("Reason(zh, %q) = %q, want %q", tt.in, got, tt.zh)
 		}
 		if got := Reason(EN, tt.in); got != tt.in {

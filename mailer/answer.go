@@ -70,10 +70,7 @@ func (w *AnswerMailWorker) message(r *models.AnswerRevision) (*Message, error) {
 			return nil, fmt.Errorf("answer %d: no address to write to: %w", r.Revision.ID, err)
 		}
 	}
-	lang := i18n.EN
-	if r.Earlier.Lang == "zh" {
-		lang = i18n.ZH
-	}
+	lang := i18n.UILang(r.Earlier.Lang)
 	name := r.Project.LocalAccountName(string(lang))
 	from := w.From
 	if addr, err := mail.ParseAddress(w.From); err == nil {

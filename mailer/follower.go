@@ -77,10 +77,7 @@ func (w *FollowerMailWorker) Work(ctx context.Context, job *river.Job[jobs.Follo
 }
 
 func (w *FollowerMailWorker) base(f *models.Follower, a *models.Account) (*Message, i18n.Lang, string) {
-	lang := i18n.EN
-	if f.Language == "zh" {
-		lang = i18n.ZH
-	}
+	lang := i18n.UILang(f.Language)
 	name := a.LocalName(string(lang))
 	from := w.From
 	if addr, err := mail.ParseAddress(w.From); err == nil {

@@ -52,9 +52,22 @@ func staticURL(ctx context.Context, path string) string {
 	return "/static/" + path + "?v=" + EnvOf(ctx).Static
 }
 
-func langSwitchURL(ctx context.Context) string {
-	e := EnvOf(ctx)
-	return "/lang/" + string(e.Lang.Other()) + "?next=" + url.QueryEscape(e.Path)
+// langSwitchURL is the link that switches the interface to l and comes
+// back to this page.
+func langSwitchURL(ctx context.Context, l i18n.Lang) string {
+	return "/lang/" + string(l) + "?next=" + url.QueryEscape(EnvOf(ctx).Path)
+}
+
+// langURL is this page's address in l, for hreflang alternates.
+func langURL(ctx context.Context, l i18n.Lang) string {
+	u, err := url.Parse(EnvOf(ctx).Path)
+	if err != nil {
+		return "/"
+	}
+	q := u.Query()
+	q.Set("lang", string(l))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func fieldErr(ctx context.Context, errs map[string]string, field string) string {
@@ -76,18 +89,11 @@ func formatTime(ctx context.Context, tm time.Time) string {
 	if tm.IsZero() {
 		return ""
 	}
-	tm = local(ctx, tm)
-	if lang(ctx) == i18n.ZH {
-		return tm.Format("2006年1月2日 15:04")
-	}
-	return tm.Format("2 Jan 2006 15:04")
+	return i18n.DateTime(lang(ctx), local(ctx, tm))
 }
 
 func formatDate(ctx context.Context, tm time.Time) string {
-	if lang(ctx) == i18n.ZH {
-		return tm.Format("2006年1月2日")
-	}
-	return tm.Format("2 Jan 2006")
+	return i18n.Date(lang(ctx), tm)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

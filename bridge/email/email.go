@@ -72,12 +72,7 @@ type page struct {
 	UnsubscribeLabel, PreferencesLabel string
 }
 
-func lang(code string) i18n.Lang {
-	if code == "zh" {
-		return i18n.ZH
-	}
-	return i18n.EN
-}
+func lang(code string) i18n.Lang { return i18n.UILang(code) }
 
 // message builds the e-mail for items; the language is the first item's.
 func (c *Channel) message(to broadcast.Recipient, subject, intro string, items []*broadcast.Content) (*mailer.Message, error) {

@@ -184,14 +184,14 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 // platform gave, or Chinese when the message is written in Chinese.
 func languageOf(f *models.Follower, in bridge.Inbound) i18n.Lang {
 	if f != nil && f.Language != "" {
-		return i18n.Lang(f.Language)
+		return i18n.UILang(f.Language)
 	}
 	if l, ok := i18n.Parse(in.Lang); ok {
 		return l
 	}
 	for _, r := range in.Text {
 		if unicode.Is(unicode.Han, r) {
-			return i18n.ZH
+			return i18n.ZHHans
 		}
 	}
 	return i18n.EN
@@ -316,7 +316,7 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 		return []bridge.Reply{t.say("chat.already_following", t.accountName())}, nil
 	}
 	welcome := t.account.ChatWelcomeEn
-	if t.lang == i18n.ZH {
+	if t.lang.Chinese() {
 		welcome = t.account.ChatWelcomeZh
 	}
 	if welcome != "" {
