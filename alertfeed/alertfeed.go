@@ -328,6 +328,11 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 	r.rec.NewAlertsHeldBack = 0
 	present := map[string]bool{}
 	var ps problems
+	// Untagged texts are in the account's default language.
+	_, acc, err := r.actor(ctx)
+	if err != nil {
+		return err
+	}
 	for _, e := range msg.GetEntity() {
 		a := e.GetAlert()
 		if a == nil || e.GetId() == "" || e.GetIsDeleted() {
@@ -335,7 +340,7 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 		}
 		id := e.GetId()
 		present[id] = true
-		in := input(a)
+		in := input(a, acc.DefaultLang)
 		if in.ExpiresAt != nil && !in.ExpiresAt.After(r.now) {
 			continue // already over
 		}

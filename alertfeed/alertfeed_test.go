@@ -180,7 +180,7 @@ func TestPollingAFeed(t *testing.T) {
 			a.Store.DB().Where("account_id = ?", fx.Account.ID).Order("id").Find(&list)
 			out := map[string]models.Notice{}
 			for _, n := range list {
-				out[n.TitleEn] = n
+				out[n.Title("en")] = n
 			}
 			return out
 		}
@@ -197,7 +197,7 @@ func TestPollingAFeed(t *testing.T) {
 		}
 		ns := notices()
 		d := ns["Line 12 detour"]
-		if len(ns) != 2 || d.Status != models.NoticePublished || d.TitleZh != "中文：Line 12 detour" || d.Routes != "12" ||
+		if len(ns) != 2 || d.Status != models.NoticePublished || d.Title("zh-Hans") != "中文：Line 12 detour" || d.Routes != "12" ||
 			d.Effect != "DETOUR" || d.Cause != "CONSTRUCTION" || d.ExpiresAt == nil || broadcasts() != 2 {
 			t.Fatalf("after the first poll: %+v (%d broadcasts)", ns, broadcasts())
 		}
@@ -216,7 +216,7 @@ func TestPollingAFeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		ns = notices()
-		if ns["Line 12 detour"].Revision != 2 || ns["Line 12 detour"].BodyEn != "Via Bridge St until 18:00." ||
+		if ns["Line 12 detour"].Revision != 2 || ns["Line 12 detour"].Translations.Get("en", "body") != "Via Bridge St until 18:00." ||
 			ns["Stop S1 closed"].Status != models.NoticeExpired || ns["Tram strike"].Status != models.NoticePublished || len(ns) != 3 ||
 			broadcasts() != 4 {
 			t.Fatalf("after changes: %+v (%d broadcasts)", ns, broadcasts())

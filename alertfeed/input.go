@@ -9,22 +9,28 @@ import (
 
 	"github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
 )
 
 // An alert of a GTFS-realtime feed as the notice it becomes.
 
-// input turns an alert into a transit notice.
-func input(a *gtfs.Alert) notice.Input {
-	in := notice.Input{Kind: models.NoticeTransit}
-	in.TitleEn, in.TitleZh = texts(a.GetHeaderText())
-	in.BodyEn, in.BodyZh = texts(a.GetDescriptionText())
-	if in.BodyEn == "" {
-		in.BodyEn = in.TitleEn
+// input turns an alert into a transit notice. def is the account's
+// default language, which an untagged translation is taken to be in.
+func input(a *gtfs.Alert, def string) notice.Input {
+	in := notice.Input{Kind: models.NoticeTransit, Translations: models.Translations{}}
+	for l, text := range texts(a.GetHeaderText(), def) {
+		in.Translations.Set(l, "title", truncate(text, 200))
 	}
-	if in.BodyZh == "" {
-		in.BodyZh = in.TitleZh
+	for l, text := range texts(a.GetDescriptionText(), def) {
+		in.Translations.Set(l, "body", text)
+	}
+	// A notice needs a body: an alert with a header only reads it twice.
+	for _, l := range in.Translations.Langs() {
+		if !in.Translations.Has(l, "body") {
+			in.Translations.Set(l, "body", in.Translations.Get(l, "title"))
+		}
 	}
 	var routes, stops []string
 	for _, e := range a.GetInformedEntity() {
@@ -55,23 +61,27 @@ func input(a *gtfs.Alert) notice.Input {
 	return in
 }
 
-// texts picks the English and Chinese translations; an untagged one
-// counts as English.
-func texts(ts *gtfs.TranslatedString) (en, zh string) {
+// texts are a translated string's texts by language tag, in the
+// spelling of Plaza's language list (zh-TW → zh-Hant, zh → zh-Hans); an
+// untagged one is in def. A language the list does not know is left out,
+// as is a second text for one language.
+func texts(ts *gtfs.TranslatedString, def string) map[string]string {
+	out := map[string]string{}
 	for _, t := range ts.GetTranslation() {
-		lang := strings.ToLower(t.GetLanguage())
-		switch {
-		case strings.HasPrefix(lang, "zh"):
-			if zh == "" {
-				zh = strings.TrimSpace(t.GetText())
+		l := def
+		if code := t.GetLanguage(); code != "" {
+			var ok bool
+			if l, ok = i18n.CanonicalTag(code); !ok {
+				continue
 			}
-		case lang == "" || strings.HasPrefix(lang, "en"):
-			if en == "" {
-				en = strings.TrimSpace(t.GetText())
+		}
+		if _, dup := out[l]; !dup {
+			if text := strings.TrimSpace(t.GetText()); text != "" {
+				out[l] = text
 			}
 		}
 	}
-	return truncate(en, 200), zh
+	return out
 }
 
 func truncate(s string, n int) string {

@@ -32,15 +32,15 @@ func TestInputMapsAnAlert(t *testing.T) {
 		Cause: &cause, Effect: &effect,
 		ActivePeriod: []*gtfs.TimeRange{{Start: proto.Uint64(1_800_000_000)}, {End: proto.Uint64(1_800_086_400)}},
 	}
-	in := input(a)
+	in := input(a, "en")
 	start, end := time.Unix(1_800_000_000, 0).UTC(), time.Unix(1_800_086_400, 0).UTC()
 	switch {
 	case in.Kind != models.NoticeTransit:
 		t.Errorf("kind %q", in.Kind)
-	case in.TitleEn != "Line 12 diverted" || in.TitleZh != "12號綫改道":
-		t.Errorf("titles %q / %q: want the English one trimmed and the first Chinese one", in.TitleEn, in.TitleZh)
-	case in.BodyEn != "Buses use Harbour Rd." || in.BodyZh != in.TitleZh:
-		t.Errorf("bodies %q / %q: an untagged text is English, and a missing body is the title", in.BodyEn, in.BodyZh)
+	case in.Translations.Get("en", "title") != "Line 12 diverted" || in.Translations.Get("zh-Hant", "title") != "12號綫改道" || in.Translations.Get("zh-Hans", "title") != "12号线改道":
+		t.Errorf("titles %v: want the English one trimmed and each Chinese script under its own tag", in.Translations)
+	case in.Translations.Get("en", "body") != "Buses use Harbour Rd." || in.Translations.Get("zh-Hant", "body") != "12號綫改道":
+		t.Errorf("bodies %v: an untagged text is in the account's default, and a missing body is the title", in.Translations)
 	case in.Routes != "12,7" || in.Stops != "S1":
 		t.Errorf("routes %q, stops %q: each once, in order", in.Routes, in.Stops)
 	case in.Cause != "CONSTRUCTION" || in.Effect != "DETOUR":
@@ -52,13 +52,13 @@ func TestInputMapsAnAlert(t *testing.T) {
 		t.Errorf("the mapped notice does not validate for publishing: %v", err)
 	}
 
-	long := input(&gtfs.Alert{HeaderText: tr("en", strings.Repeat("é", 300))})
-	if n := len([]rune(long.TitleEn)); n != 200 {
+	long := input(&gtfs.Alert{HeaderText: tr("en", strings.Repeat("é", 300))}, "en")
+	if n := len([]rune(long.Translations.Get("en", "title"))); n != 200 {
 		t.Errorf("a 300-character title is kept at %d characters, want 200", n)
 	}
 	// GTFS-realtime's defaults: an alert that says nothing has an unknown
 	// cause and effect, and no period.
-	if bare := input(&gtfs.Alert{}); bare.Cause != "UNKNOWN_CAUSE" || bare.Effect != "UNKNOWN_EFFECT" || bare.EffectiveAt != nil || bare.Routes != "" {
+	if bare := input(&gtfs.Alert{}, "en"); bare.Cause != "UNKNOWN_CAUSE" || bare.Effect != "UNKNOWN_EFFECT" || bare.EffectiveAt != nil || bare.Routes != "" {
 		t.Errorf("an empty alert: %+v", bare)
 	}
 }

@@ -131,7 +131,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 			t.Fatalf("%d updates sent within the interval", n)
 		}
 		ns := ff.notices(t)
-		if len(ns) != 1 || ns[0].Revision != 1 || ns[0].TitleEn != "Line 12 delayed (poll 0)" {
+		if len(ns) != 1 || ns[0].Revision != 1 || ns[0].Translations.Get("en", "title") != "Line 12 delayed (poll 0)" {
 			t.Fatalf("the notice changed while its changes were held: %+v", ns)
 		}
 		held, err := ff.a.AlertSources.HeldChanges(context.Background(), ff.owner, ff.fx.Account)
@@ -139,7 +139,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 			t.Fatalf("held changes: %+v, %v", held, err)
 		}
 		h := held[0]
-		if h.AlertID != "A" || h.Latest.TitleEn != "Line 12 delayed (poll 10)" || h.TitleEn != "Line 12 delayed (poll 0)" ||
+		if h.AlertID != "A" || h.Latest.Translations.Get("en", "title") != "Line 12 delayed (poll 10)" || h.Title.Title("en") != "Line 12 delayed (poll 0)" ||
 			!h.Since.Equal(firstHeld) || !h.Until.Equal(published.Add(interval)) || h.NoticeID == nil || *h.NoticeID != ns[0].ID {
 			t.Fatalf("held change: %+v (first held %s, published %s)", h, firstHeld, published)
 		}
@@ -170,7 +170,7 @@ func TestAChangingAlertIsNotABroadcastPerPoll(t *testing.T) {
 			t.Fatalf("%d updates once the interval passed; want 1", n)
 		}
 		ns = ff.notices(t)
-		if len(ns) != 1 || ns[0].Revision != 2 || ns[0].TitleEn != "Line 12 delayed (poll 10)" {
+		if len(ns) != 1 || ns[0].Revision != 2 || ns[0].Translations.Get("en", "title") != "Line 12 delayed (poll 10)" {
 			t.Fatalf("after the interval: %+v", ns)
 		}
 		if held, _ := ff.a.AlertSources.HeldChanges(context.Background(), ff.owner, ff.fx.Account); len(held) != 0 {

@@ -55,7 +55,7 @@ func TestStopFinishesTheBatchInFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Held", BodyEn: "Sent while stopping."}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Held", "body", "Sent while stopping.")}
 		n, err := a.Notices.CreateNotice(ctx, owner, fx.Account, in)
 		if err != nil {
 			t.Fatal(err)

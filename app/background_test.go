@@ -27,7 +27,7 @@ func TestScanEnqueuesADueNoticeOnce(t *testing.T) {
 		defer a.Close()
 		fx := apptest.Seed(t, &apptest.App{App: a})
 		owner := fx.Member(models.RoleOwner)
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Later", BodyEn: "Body"}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Later", "body", "Body")}
 		at := time.Now().Add(time.Hour)
 		in.PublishAt = &at
 		n, err := a.Notices.CreateNotice(ctx, owner, fx.Account, in)

@@ -77,7 +77,7 @@ func Seed(t testing.TB, a *App) *Fixtures {
 	join(f.Outside, f.Other, models.RoleOwner)
 	owner := &models.Member{User: f.ByRole[models.RoleOwner], Org: f.Org, Role: models.RoleOwner}
 	f.Account, err = a.Accounts.CreateAccount(ctx, owner, models.AccountInput{
-		Handle: "metro", Name: "Metro", NameZh: "地铁", BioEn: "Trains and buses", Category: "transit", Languages: []string{"en", "zh"},
+		Handle: "metro", Name: "Metro", Texts: models.Texts("en", "bio", "Trains and buses").With("zh-Hans", "name", "地铁"), Category: "transit", Languages: []string{"en", "zh"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func BenchmarkPublicPages(b *testing.B) {
 			for i := range 500 {
 				_, err := a.Accounts.CreateAccount(context.Background(), owner, models.AccountInput{
 					Handle: fmt.Sprintf("acct%03d", i), Name: fmt.Sprintf("Account %d", i),
-					BioEn: "Bus and tram news for the north district", Category: "transit", Languages: []string{"en"},
+					Texts: models.Texts("en", "bio", "Bus and tram news for the north district"), Category: "transit", Languages: []string{"en"},
 				})
 				if err != nil {
 					b.Fatal(err)

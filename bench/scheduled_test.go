@@ -67,7 +67,7 @@ func scheduledDelays(b *testing.B, dbURL string, n int) []time.Duration {
 	first := time.Now().UTC().Add(3 * time.Second)
 	due := map[int64]time.Time{}
 	for i := range n {
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Scheduled", BodyEn: "Body"}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Scheduled", "body", "Body")}
 		later := time.Now().Add(time.Hour)
 		in.PublishAt = &later
 		nt, err := a.Notices.CreateNotice(ctx, owner, f.Account, in)

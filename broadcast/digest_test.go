@@ -68,7 +68,7 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		}
 		waitMail("now@example.org", "Park works")
 		// A safety notice of severity Severe goes to digest readers at once.
-		_, urgent := e.publish(notice.Input{Kind: models.NoticeSafety, TitleEn: "Flood warning", BodyEn: "Move to higher ground.",
+		_, urgent := e.publish(notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Flood warning", "body", "Move to higher ground."),
 			CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate", Severity: "Severe", Certainty: "Likely"})
 		if u := e.waitStatus(urgent.ID, models.BroadcastDone, 20*time.Second); u.Sent != 2 || u.Held != 0 {
 			t.Fatalf("emergency broadcast %+v", u)

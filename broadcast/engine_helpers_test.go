@@ -166,8 +166,7 @@ func (e *env) publish(in notice.Input) (*models.Notice, *models.Broadcast) {
 }
 
 func general(title string) notice.Input {
-	return notice.Input{Kind: models.NoticeGeneral, TitleEn: title, BodyEn: "Body of " + title,
-		TitleZh: "中文：" + title, BodyZh: "正文：" + title}
+	return notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", title, "body", "Body of "+title).With("zh-Hans", "title", "中文："+title, "body", "正文："+title)}
 }
 
 func (e *env) broadcast(id int64) *models.Broadcast {

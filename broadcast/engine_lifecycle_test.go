@@ -58,7 +58,7 @@ func TestLifecycleSendsUpdatesAndTheEnd(t *testing.T) {
 		in := general("Bridge closed")
 		n, b := e.publish(in)
 		e.waitStatus(b.ID, models.BroadcastDone, 20*time.Second)
-		in.BodyEn = "Bridge closed until 18:00."
+		in.Translations.Set("en", "body", "Bridge closed until 18:00.")
 		n, up, err := e.app.Notices.UpdateNotice(e.ctx, e.owner(), e.fx.Account, n.ID, in)
 		if err != nil {
 			t.Fatal(err)

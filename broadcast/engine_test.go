@@ -99,7 +99,7 @@ func TestAudienceByTagsAndLanguageFallback(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, dbURL string) {
 		e := start(t, dbURL, nil, nil)
 		fs := e.followers(30)
-		in := notice.Input{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Buses use **Main St**.",
+		in := notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Line 12 detour", "body", "Buses use **Main St**."),
 			Routes: "12", Effect: "DETOUR", Tags: []string{"line-12"}}
 		count, err := e.app.Notices.AudienceCount(e.ctx, e.owner(), e.fx.Account, in.Tags)
 		if err != nil || count != 15 {
@@ -243,7 +243,7 @@ func TestEmergencyOvertakesOrdinaryBroadcasts(t *testing.T) {
 		_, ordinary := e.publish(general("Timetable change"))
 		e.waitStatus(ordinary.ID, models.BroadcastSending, 10*time.Second)
 		e.waitSent(20, 20*time.Second)
-		_, urgent := e.publish(notice.Input{Kind: models.NoticeSafety, TitleEn: "Typhoon signal 8", BodyEn: "Stay indoors.",
+		_, urgent := e.publish(notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Typhoon signal 8", "body", "Stay indoors."),
 			CapCategory: "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed", AreaDesc: "Whole city"})
 		if urgent.Priority != models.PriorityEmergency {
 			t.Fatalf("severe safety notice priority = %d", urgent.Priority)

@@ -101,7 +101,7 @@ func (e *env) publishAs(m *models.Member, a *models.Account, in notice.Input) *m
 }
 
 func extreme(title string) notice.Input {
-	return notice.Input{Kind: models.NoticeSafety, TitleEn: title, BodyEn: "Move to higher ground now.",
+	return notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", title, "body", "Move to higher ground now."),
 		CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate", Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"}
 }
 

@@ -11,21 +11,27 @@ import (
 // snapshotVersion is the current layout of a broadcast's notice snapshot.
 // Version 0 is the layout before it had one: models.Notice marshalled with
 // Go's field names.
-const snapshotVersion = 1
+// Version 1 had English and Chinese fields; version 2 has translations.
+const snapshotVersion = 2
 
 // Snapshot is the notice as a broadcast sends it, frozen when the broadcast
 // starts so later edits never change what followers of this broadcast get.
 // Its JSON names are fixed here: renaming a field of models.Notice must
 // never break the rendering of a broadcast stored before the rename.
 type Snapshot struct {
-	Version     int        `json:"v"`
-	NoticeID    int64      `json:"notice_id"`
-	AccountID   int64      `json:"account_id"`
-	Kind        string     `json:"kind"`
-	TitleEn     string     `json:"title_en"`
-	TitleZh     string     `json:"title_zh"`
-	BodyEn      string     `json:"body_en"`
-	BodyZh      string     `json:"body_zh"`
+	Version     int    `json:"v"`
+	NoticeID    int64  `json:"notice_id"`
+	AccountID   int64  `json:"account_id"`
+	Kind        string `json:"kind"`
+	DefaultLang string `json:"default_lang"`
+	// Translations hold "title" and "body" per language.
+	Translations models.Translations `json:"translations"`
+	// Version 1 and 0 carried these; ParseSnapshot folds them into
+	// Translations.
+	TitleEn     string     `json:"title_en,omitempty"`
+	TitleZh     string     `json:"title_zh,omitempty"`
+	BodyEn      string     `json:"body_en,omitempty"`
+	BodyZh      string     `json:"body_zh,omitempty"`
 	CapCategory string     `json:"cap_category,omitempty"`
 	CapEvent    string     `json:"cap_event,omitempty"`
 	Urgency     string     `json:"urgency,omitempty"`
@@ -69,7 +75,7 @@ type legacySnapshot struct {
 // SnapshotOf freezes n.
 func SnapshotOf(n *models.Notice) Snapshot {
 	return Snapshot{Version: snapshotVersion, NoticeID: n.ID, AccountID: n.AccountID, Kind: n.Kind,
-		TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
+		DefaultLang: n.DefaultLang, Translations: n.Translations.Clone(),
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
 		AreaDesc: n.AreaDesc, Routes: n.Routes, Stops: n.Stops, Cause: n.Cause, Effect: n.Effect,
 		EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, Revision: n.Revision}
@@ -89,27 +95,49 @@ func ParseSnapshot(data string) (*Snapshot, error) {
 		if err := json.Unmarshal([]byte(data), &l); err != nil {
 			return nil, fmt.Errorf("read snapshot v0: %w", err)
 		}
-		return &Snapshot{Version: 0, NoticeID: l.ID, AccountID: l.AccountID, Kind: l.Kind,
+		s := &Snapshot{Version: 0, NoticeID: l.ID, AccountID: l.AccountID, Kind: l.Kind,
 			TitleEn: l.TitleEn, TitleZh: l.TitleZh, BodyEn: l.BodyEn, BodyZh: l.BodyZh,
 			CapCategory: l.CapCategory, CapEvent: l.CapEvent, Urgency: l.Urgency, Severity: l.Severity, Certainty: l.Certainty,
 			AreaDesc: l.AreaDesc, Routes: l.Routes, Stops: l.Stops, Cause: l.Cause, Effect: l.Effect,
-			EffectiveAt: l.EffectiveAt, ExpiresAt: l.ExpiresAt, Revision: l.Revision}, nil
-	case snapshotVersion:
+			EffectiveAt: l.EffectiveAt, ExpiresAt: l.ExpiresAt, Revision: l.Revision}
+		s.foldLegacy()
+		return s, nil
+	case 1, snapshotVersion:
 		var s Snapshot
 		if err := json.Unmarshal([]byte(data), &s); err != nil {
 			return nil, fmt.Errorf("read snapshot v%d: %w", probe.Version, err)
 		}
+		s.foldLegacy()
 		return &s, nil
 	default:
 		return nil, fmt.Errorf("read snapshot: version %d is newer than this Plaza knows (%d)", probe.Version, snapshotVersion)
 	}
 }
 
+// foldLegacy moves the English and Chinese fields of versions 0 and 1
+// into Translations, as the database migration moved the notices' own.
+func (s *Snapshot) foldLegacy() {
+	if s.Translations == nil {
+		s.Translations = models.Translations{}
+	}
+	s.Translations.Set("en", "title", s.TitleEn)
+	s.Translations.Set("en", "body", s.BodyEn)
+	s.Translations.Set("zh-Hans", "title", s.TitleZh)
+	s.Translations.Set("zh-Hans", "body", s.BodyZh)
+	if s.DefaultLang == "" {
+		s.DefaultLang = "en"
+		if s.TitleEn == "" && s.TitleZh != "" {
+			s.DefaultLang = "zh-Hans"
+		}
+	}
+	s.TitleEn, s.TitleZh, s.BodyEn, s.BodyZh = "", "", "", ""
+}
+
 // Notice is the snapshot as a notice, for the language helpers of
 // models.Notice (title and body in the reader's language or the other).
 func (s *Snapshot) Notice() *models.Notice {
 	return &models.Notice{ID: s.NoticeID, AccountID: s.AccountID, Kind: s.Kind,
-		TitleEn: s.TitleEn, TitleZh: s.TitleZh, BodyEn: s.BodyEn, BodyZh: s.BodyZh,
+		DefaultLang: s.DefaultLang, Translations: s.Translations,
 		CapCategory: s.CapCategory, CapEvent: s.CapEvent, Urgency: s.Urgency, Severity: s.Severity, Certainty: s.Certainty,
 		AreaDesc: s.AreaDesc, Routes: s.Routes, Stops: s.Stops, Cause: s.Cause, Effect: s.Effect,
 		EffectiveAt: s.EffectiveAt, ExpiresAt: s.ExpiresAt, Revision: s.Revision}

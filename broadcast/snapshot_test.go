@@ -12,8 +12,8 @@ import (
 
 func TestSnapshotVersions(t *testing.T) {
 	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	n := &models.Notice{ID: 7, AccountID: 3, Kind: models.NoticeSafety, TitleEn: "Flood", TitleZh: "洪水", BodyEn: "Move up.",
-		BodyZh: "请转移。", Severity: "Extreme", AreaDesc: "Riverside", Routes: "12,15", ExpiresAt: &at, Revision: 2}
+	n := &models.Notice{ID: 7, AccountID: 3, Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Flood", "body", "Move up.").With("zh-Hans", "title", "洪水", "body", "请转移。"),
+		Severity: "Extreme", AreaDesc: "Riverside", Routes: "12,15", ExpiresAt: &at, Revision: 2}
 	current, err := json.Marshal(broadcast.SnapshotOf(n))
 	if err != nil {
 		t.Fatal(err)

@@ -159,10 +159,13 @@ func specs() []orgSpec {
 				{"viewer@transit.demo.plaza.test", "Ana Souza", models.RoleViewer},
 			},
 			accounts: []models.AccountInput{{
-				Handle: "citytransit", Name: "City Transit", NameZh: "城市公交",
-				BioEn:    "Service changes, diversions and planned works on every bus and tram line in the city.",
-				BioZh:    "全市公交和电车线路的服务变更、绕行及计划施工信息。",
-				Category: "transit", Languages: []string{"en", "zh"}, Topics: "line-12,line-7,line-3,district-north,district-south",
+				Handle: "citytransit", Category: "transit", Languages: []string{"en", "zh-Hans", "zh-Hant", "es"}, DefaultLang: "en",
+				Texts: accountTexts(
+					"en", "City Transit", "Service changes, diversions and planned works on every bus and tram line in the city.",
+					"zh-Hans", "城市公交", "全市公交和电车线路的服务变更、绕行及计划施工信息。",
+					"zh-Hant", "城市公車", "全市公車及電車路線的服務變更、改道及計畫施工資訊。",
+					"es", "Transporte Urbano", "Cambios de servicio, desvíos y obras programadas en todas las líneas de autobús y tranvía de la ciudad.",
+				), Topics: "line-12,line-7,line-3,district-north,district-south",
 			}},
 			code: followcode.FollowCodeInput{Name: "Bus stop 1042, Harbour Road", Scene: "stop-1042"}, followers: 40,
 		},
@@ -173,10 +176,12 @@ func specs() []orgSpec {
 				{"editor@safety.demo.plaza.test", "Omar Haddad", models.RoleEditor},
 			},
 			accounts: []models.AccountInput{{
-				Handle: "citysafety", Name: "City Safety Office", NameZh: "城市安全办公室",
-				BioEn:    "Typhoon, flood and heat warnings, and what to do when they come.",
-				BioZh:    "台风、洪水和高温预警，以及应对指引。",
-				Category: "safety", Languages: []string{"en", "zh"}, Topics: "typhoon,flood,heat,district-north,district-south",
+				Handle: "citysafety", Category: "safety", Languages: []string{"en", "zh-Hans", "ar"}, DefaultLang: "en",
+				Texts: accountTexts(
+					"en", "City Safety Office", "Typhoon, flood and heat warnings, and what to do when they come.",
+					"zh-Hans", "城市安全办公室", "台风、洪水和高温预警，以及应对指引。",
+					"ar", "مكتب السلامة في المدينة", "تحذيرات الأعاصير والفيضانات والحر، وما يجب فعله عند حدوثها.",
+				), Topics: "typhoon,flood,heat,district-north,district-south",
 			}},
 			code: followcode.FollowCodeInput{Name: "Spring safety campaign poster", Scene: "poster-spring-campaign"}, followers: 25,
 		},
@@ -187,10 +192,11 @@ func specs() []orgSpec {
 				{"moderator@foodbank.demo.plaza.test", "Sam Wong", models.RoleModerator},
 			},
 			accounts: []models.AccountInput{{
-				Handle: "harbourfoodbank", Name: "Harbour Food Bank", NameZh: "海港食物银行",
-				BioEn:    "Updates for our donors, volunteers and partner kitchens.",
-				BioZh:    "为捐助者、志愿者和合作厨房提供最新消息。",
-				Category: "charity", Languages: []string{"en", "zh"}, Topics: "donor,volunteer,partner",
+				Handle: "harbourfoodbank", Category: "charity", Languages: []string{"en", "zh-Hans"}, DefaultLang: "en",
+				Texts: accountTexts(
+					"en", "Harbour Food Bank", "Updates for our donors, volunteers and partner kitchens.",
+					"zh-Hans", "海港食物银行", "为捐助者、志愿者和合作厨房提供最新消息。",
+				), Topics: "donor,volunteer,partner",
 			}},
 			code: followcode.FollowCodeInput{Name: "Donation box flyer", Scene: "flyer-donation-box"}, followers: 15,
 		},
@@ -200,15 +206,33 @@ func specs() []orgSpec {
 				{"owner@fruit.demo.plaza.test", "Mr Lee", models.RoleOwner},
 			},
 			accounts: []models.AccountInput{{
-				Handle: "leesfruit", Name: "Lee's Fruit Stand", NameZh: "李记水果",
-				BioEn:    "Fresh fruit on Market Street since 1988. Follow us for the day's specials.",
-				BioZh:    "1988年起扎根市场街的新鲜水果摊。关注我们，获取每日特价。",
-				Category: "business", Languages: []string{"en", "zh"},
+				Handle: "leesfruit", Category: "business", Languages: []string{"en", "zh-Hans"}, DefaultLang: "en",
+				Texts: accountTexts(
+					"en", "Lee's Fruit Stand", "Fresh fruit on Market Street since 1988. Follow us for the day's specials.",
+					"zh-Hans", "李记水果", "1988年起扎根市场街的新鲜水果摊。关注我们，获取每日特价。",
+				),
 			}},
 			code: followcode.FollowCodeInput{Name: "Counter sign", Scene: "counter"}, followers: 5,
 		},
 	}
 }
+
+// triples builds translations from (language, text, text) triples into
+// the two fields named.
+func triples(first, second string, v []string) models.Translations {
+	out := models.Translations{}
+	for i := 0; i+2 < len(v); i += 3 {
+		out.Set(v[i], first, v[i+1])
+		out.Set(v[i], second, v[i+2])
+	}
+	return out
+}
+
+// accountTexts are an account's name and bio per language.
+func accountTexts(v ...string) models.Translations { return triples("name", "bio", v) }
+
+// noticeTexts are a notice's title and body per language.
+func noticeTexts(v ...string) models.Translations { return triples("title", "body", v) }
 
 // AdminEmail is the demo's platform admin.
 const AdminEmail = "admin@demo.plaza.test"
@@ -398,16 +422,23 @@ func demoNotices(handle string) []notice.Input {
 	switch handle {
 	case TransitHandle:
 		return []notice.Input{{
-			Kind: models.NoticeTransit, TitleEn: "Line 12 diverted at Harbour Road", TitleZh: "12 路在海港路改道",
-			BodyEn: "Because of **road works**, line 12 buses run via Bridge Street between Harbour Road and the Ferry Pier.\n\n- Stop 1042 (Harbour Road) is closed\n- Use the temporary stop on Bridge Street",
-			BodyZh: "因**道路施工**，12 路公交车在海港路至渡轮码头之间改经桥街行驶。\n\n- 1042 号站（海港路）暂停使用\n- 请在桥街临时站上下车",
+			Kind: models.NoticeTransit,
+			Translations: noticeTexts(
+				"en", "Line 12 diverted at Harbour Road", "Because of **road works**, line 12 buses run via Bridge Street between Harbour Road and the Ferry Pier.\n\n- Stop 1042 (Harbour Road) is closed\n- Use the temporary stop on Bridge Street",
+				"zh-Hans", "12 路在海港路改道", "因**道路施工**，12 路公交车在海港路至渡轮码头之间改经桥街行驶。\n\n- 1042 号站（海港路）暂停使用\n- 请在桥街临时站上下车",
+				"zh-Hant", "12 號線在海港路改道", "因**道路施工**，12 號公車在海港路至渡輪碼頭之間改經橋街行駛。\n\n- 1042 號站（海港路）暫停使用\n- 請在橋街臨時站上下車",
+				"es", "La línea 12 se desvía en Harbour Road", "Por **obras en la calzada**, los autobuses de la línea 12 circulan por Bridge Street entre Harbour Road y el muelle del ferry.\n\n- La parada 1042 (Harbour Road) está cerrada\n- Use la parada provisional de Bridge Street",
+			),
 			Routes: "12", Stops: "1042", Cause: "CONSTRUCTION", Effect: "DETOUR", ExpiresAt: &later, Tags: []string{"line-12"},
 		}}
 	case "citysafety":
 		return []notice.Input{{
-			Kind: models.NoticeSafety, TitleEn: "Heat warning: very hot weather this week", TitleZh: "高温预警：本周天气酷热",
-			BodyEn:      "Temperatures will reach 36 °C. Drink water, avoid the midday sun and check on older neighbours.",
-			BodyZh:      "气温将达 36 °C。请多喝水，避免正午日晒，并关心年长的邻居。",
+			Kind: models.NoticeSafety,
+			Translations: noticeTexts(
+				"en", "Heat warning: very hot weather this week", "Temperatures will reach 36 °C. Drink water, avoid the midday sun and check on older neighbours.",
+				"zh-Hans", "高温预警：本周天气酷热", "气温将达 36 °C。请多喝水，避免正午日晒，并关心年长的邻居。",
+				"ar", "تحذير من الحر: طقس شديد الحرارة هذا الأسبوع", "ستصل درجات الحرارة إلى 36 °C. اشربوا الماء، وتجنبوا شمس الظهيرة، واطمئنوا على جيرانكم من كبار السن. خط الحافلات 12 يعمل كالمعتاد.",
+			),
 			CapCategory: "Met", CapEvent: "Heat wave", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely",
 			AreaDesc: "Whole city", ExpiresAt: &later,
 		}}

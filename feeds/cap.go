@@ -133,12 +133,11 @@ func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []mode
 	}
 	// The snapshot of the latest broadcast is what was sent; the notice
 	// row holds the same content (edits go out as broadcasts).
-	for _, lang := range []string{"en", "zh"} {
-		if !n.HasLanguage(lang) {
-			continue
-		}
+	// One <info> per language the notice is written in, its default
+	// first, each tagged with its BCP 47 code (CAP's xs:language).
+	for _, lang := range n.Languages() {
 		info := capInfo{
-			Language: map[string]string{"en": "en-US", "zh": "zh-CN"}[lang], Category: n.CapCategory, Event: n.CapEvent,
+			Language: lang, Category: n.CapCategory, Event: n.CapEvent,
 			ResponseType: response, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
 			SenderName: a.LocalName(lang), Headline: truncateRunes(n.Title(lang), 160),
 			Description: markdown.Text(n.Body(lang)), Web: site.NoticeURL(a.Handle, n.ID),

@@ -28,13 +28,14 @@ func at(s string) *time.Time {
 
 func typhoon() *models.Notice {
 	return &models.Notice{ID: 7, AccountID: 2, Kind: models.NoticeSafety, Status: models.NoticePublished,
-		TitleEn: "Typhoon signal 8 & rising", BodyEn: "Stay **indoors**.\n\n- Avoid the seafront", TitleZh: "八号风球", BodyZh: "请留在室内。",
-		CapCategory: "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed",
+		Translations: models.Texts("en", "title", "Typhoon signal 8 & rising", "body", "Stay **indoors**.\n\n- Avoid the seafront").With("zh-Hans", "title", "八号风球", "body", "请留在室内。"),
+		CapCategory:  "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed",
 		AreaDesc: "Whole city <coast>", EffectiveAt: at("2026-11-23T08:00:00Z"), ExpiresAt: at("2026-11-24T08:00:00Z"),
 		PublishedAt: at("2026-11-23T07:55:00Z"), UpdatedAt: *at("2026-11-23T09:00:00Z")}
 }
 
-var account = &models.PublicAccount{Account: models.Account{ID: 2, Handle: "citysafety", Name: "City Safety Office", NameZh: "城市安全办公室"}}
+var account = &models.PublicAccount{Account: models.Account{ID: 2, Handle: "citysafety", Name: "City Safety Office", DefaultLang: "en", Languages: "en,zh-Hans",
+	Translations: models.Texts("en", "name", "City Safety Office").With("zh-Hans", "name", "城市安全办公室")}}
 
 func broadcasts(kinds ...string) []models.Broadcast {
 	var out []models.Broadcast
@@ -68,7 +69,12 @@ func validate(t *testing.T, doc []byte) {
 
 func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 	zhOnly := typhoon()
-	zhOnly.TitleEn, zhOnly.BodyEn, zhOnly.AreaDesc, zhOnly.EffectiveAt, zhOnly.ExpiresAt = "", "", "", nil, nil
+	zhOnly.Translations = models.Texts("zh-Hans", "title", zhOnly.Title("zh-Hans"), "body", zhOnly.Body("zh-Hans"))
+	zhOnly.DefaultLang = "zh-Hans"
+	zhOnly.AreaDesc, zhOnly.EffectiveAt, zhOnly.ExpiresAt = "", nil, nil
+	threeLangs := typhoon()
+	threeLangs.DefaultLang = "en"
+	threeLangs.Translations.With("ar", "title", "إشارة الإعصار 8 وترتفع", "body", "ابقوا **في الداخل**.")
 	tests := []struct {
 		name       string
 		n          *models.Notice
@@ -84,6 +90,7 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 		{"all clear", typhoon(), broadcasts("publish", "update", "all_clear"), "Update", "AllClear", 2, 2},
 		{"cancel", typhoon(), broadcasts("publish", "cancel"), "Cancel", "", 1, 2},
 		{"Chinese only, no area or times", zhOnly, broadcasts("publish"), "Alert", "", 0, 1},
+		{"three languages, one info each", threeLangs, broadcasts("publish"), "Alert", "", 0, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +123,7 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 	}
 	doc, _ := CAP(site, account, typhoon(), broadcasts("publish"))
 	s := string(doc)
-	for _, want := range []string{"<language>en-US</language>", "<language>zh-CN</language>", "<sent>2026-11-23T08:00:00+00:00</sent>",
+	for _, want := range []string{"<language>en</language>", "<language>zh-Hans</language>", "<sent>2026-11-23T08:00:00+00:00</sent>",
 		"<effective>2026-11-23T08:00:00+00:00</effective>", "Typhoon signal 8 &amp; rising", "Stay indoors.", "- Avoid the seafront",
 		"<areaDesc>Whole city &lt;coast&gt;</areaDesc>", "<senderName>城市安全办公室</senderName>"} {
 		if !strings.Contains(s, want) {
@@ -131,10 +138,10 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 }
 
 func TestGTFSRealtimeServiceAlerts(t *testing.T) {
-	detour := models.Notice{ID: 3, Kind: models.NoticeTransit, Status: models.NoticeUpdated, TitleEn: "Line 12 detour",
-		BodyEn: "Via **Bridge St**.", TitleZh: "12 路绕行", BodyZh: "改经桥街。", Routes: "12,7A", Stops: "1042",
+	detour := models.Notice{ID: 3, Kind: models.NoticeTransit, Status: models.NoticeUpdated, Translations: models.Texts("en", "title", "Line 12 detour", "body", "Via **Bridge St**.").With("zh-Hans", "title", "12 路绕行", "body", "改经桥街。").With("es", "title", "Desvío de la línea 12", "body", "Por **Bridge St**."), DefaultLang: "en",
+		Routes: "12,7A", Stops: "1042",
 		Cause: "CONSTRUCTION", Effect: "DETOUR", EffectiveAt: at("2026-11-23T06:00:00Z"), ExpiresAt: at("2026-11-30T22:00:00Z")}
-	strike := models.Notice{ID: 4, Kind: models.NoticeTransit, TitleEn: "Strike", BodyEn: "No trams.", Cause: "STRIKE", Effect: "NO_SERVICE"}
+	strike := models.Notice{ID: 4, Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Strike", "body", "No trams."), Cause: "STRIKE", Effect: "NO_SERVICE"}
 	storm := *typhoon()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	msg := ServiceAlerts(site, "citytransit", "CTA", []models.Notice{detour, strike, storm}, now)
@@ -169,7 +176,9 @@ func TestGTFSRealtimeServiceAlerts(t *testing.T) {
 			t.Fatalf("informed entities: %v", ie)
 		}
 		h := a.GetHeaderText().GetTranslation()
-		if len(h) != 2 || h[0].GetText() != "Line 12 detour" || h[0].GetLanguage() != "en" || h[1].GetText() != "12 路绕行" || h[1].GetLanguage() != "zh-Hans" {
+		// Every language, the default first, each tagged as BCP 47.
+		if len(h) != 3 || h[0].GetText() != "Line 12 detour" || h[0].GetLanguage() != "en" || h[1].GetText() != "Desvío de la línea 12" || h[1].GetLanguage() != "es" ||
+			h[2].GetText() != "12 路绕行" || h[2].GetLanguage() != "zh-Hans" {
 			t.Fatalf("header text: %v", h)
 		}
 		if d := a.GetDescriptionText().GetTranslation(); d[0].GetText() != "Via Bridge St." {

@@ -70,11 +70,8 @@ func ServiceAlerts(site Site, handle, agencyID string, notices []models.Notice, 
 // tagged with its BCP 47 code.
 func translated(n *models.Notice, text func(lang string) string) *gtfs.TranslatedString {
 	ts := &gtfs.TranslatedString{}
-	for _, l := range []string{"en", "zh"} {
-		if n.HasLanguage(l) {
-			code := map[string]string{"en": "en", "zh": "zh-Hans"}[l]
-			ts.Translation = append(ts.Translation, &gtfs.TranslatedString_Translation{Text: proto.String(text(l)), Language: proto.String(code)})
-		}
+	for _, l := range n.Languages() {
+		ts.Translation = append(ts.Translation, &gtfs.TranslatedString_Translation{Text: proto.String(text(l)), Language: proto.String(l)})
 	}
 	return ts
 }

@@ -124,7 +124,7 @@ func TestPostgresLostConnectionAPIReadIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := a.Notices.CreateNotice(ctx, m, f.Account, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Lift out of service"})
+	n, err := a.Notices.CreateNotice(ctx, m, f.Account, notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Lift out of service")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -325,8 +325,7 @@ func TestChatBroadcasts(t *testing.T) {
 		w.tg.Flood(1, 1)
 		w.tg.Block("43")
 
-		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeTransit, TitleEn: "Line 12 diverted",
-			BodyEn: "Buses run via Park Road until 6 pm."})
+		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Line 12 diverted", "body", "Buses run via Park Road until 6 pm.")})
 		if b.Sent != 3 || b.Failed != 1 {
 			t.Fatalf("broadcast: %+v", b)
 		}
@@ -374,8 +373,7 @@ func TestWeChatMassSend(t *testing.T) {
 		if _, _, err := a.Followers.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
 			t.Fatal(err)
 		}
-		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Typhoon signal 8",
-			BodyEn: "Services stop at 6 pm."})
+		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Typhoon signal 8", "body", "Services stop at 6 pm.")})
 		// oNear: custom; oFar1-3: one mass send; oZh alone in its
 		// language (the notice has no Chinese version, so it falls back
 		// to English and joins the English mass send).

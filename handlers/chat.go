@@ -56,7 +56,10 @@ func registerChat(acc accountRoutes, s *studio) {
 // person just submitted.
 func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account) (*templates.ChatForm, error) {
 	ctx := c.Request().Context()
-	f := &templates.ChatForm{WelcomeEn: a.ChatWelcomeEn, WelcomeZh: a.ChatWelcomeZh, Errors: map[string]string{}}
+	f := &templates.ChatForm{Welcome: map[string]string{}, Errors: map[string]string{}}
+	for _, l := range a.LangList() {
+		f.Welcome[l] = a.Translations.Get(l, "welcome")
+	}
 	for _, ch := range h.channels.Channels() {
 		sc := ch.Schema()
 		p := templates.ChannelPanel{Name: ch.Name(), Title: cmp.Or(sc.Title, "channel."+ch.Name()), Hint: sc.Hint, Schema: sc}
@@ -209,9 +212,12 @@ func (h *chatSettings) connector(ch bridge.Channel) echo.HandlerFunc {
 
 func (h *chatSettings) saveWelcome(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	en, zh := c.FormValue("welcome_en"), c.FormValue("welcome_zh")
-	if err := h.chats.SetChatWelcome(c.Request().Context(), m, a, en, zh); err != nil {
-		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.WelcomeEn, f.WelcomeZh, f.Form = en, zh, "welcome" })
+	welcome := map[string]string{}
+	for _, l := range a.LangList() {
+		welcome[l] = c.FormValue("welcome." + l)
+	}
+	if err := h.chats.SetChatWelcome(c.Request().Context(), m, a, welcome); err != nil {
+		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.Welcome, f.Form = welcome, "welcome" })
 	}
 	return redirect(c, paths.Chat(m.Org.ID, a.Handle), "chat.saved")
 }

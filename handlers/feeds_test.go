@@ -46,12 +46,12 @@ func TestFeeds(t *testing.T) {
 			}
 			return n
 		}
-		storm := notice.Input{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
+		storm := notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Storm", "body", "Stay in."), CapCategory: "Met",
 			CapEvent: "Storm", Urgency: "Expected", Severity: "Severe", Certainty: "Likely", AreaDesc: "North"}
 		alert := publish(storm)
-		detour := publish(notice.Input{Kind: models.NoticeTransit, TitleEn: "Detour", BodyEn: "Line 12 via Bridge St.",
+		detour := publish(notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Detour", "body", "Line 12 via Bridge St."),
 			Routes: "12", Cause: "CONSTRUCTION", Effect: "DETOUR"})
-		general := publish(notice.Input{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."})
+		general := publish(notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Fares", "body", "Unchanged.")})
 		draft, _ := a.Notices.CreateNotice(ctx, boss, f.Account, storm)
 		if err := a.Accounts.SetAgencyID(ctx, boss, f.Account, "MTA"); err != nil {
 			t.Fatal(err)
@@ -154,7 +154,7 @@ func TestFeedConditionalRequests(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		boss := f.Member(models.RoleOwner)
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Fares", BodyEn: "Unchanged."}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Fares", "body", "Unchanged.")}
 		n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 		if err != nil {
 			t.Fatal(err)

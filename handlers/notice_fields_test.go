@@ -116,9 +116,9 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 
 	t.Run("malformed time is kept as typed", func(t *testing.T) {
 		var got notice.Input
-		typed, bad := bindForm(url.Values{"expires_at": {"tomorrow"}, "title_en": {"Kept"}}, &got, loc)
-		if len(bad) != 1 || bad[0] != "expires_at" || typed["expires_at"] != "tomorrow" || got.TitleEn != "Kept" {
-			t.Errorf("bad %v, typed %v, title %q", bad, typed, got.TitleEn)
+		typed, bad := bindForm(url.Values{"expires_at": {"tomorrow"}, "cap_event": {"Kept"}}, &got, loc)
+		if len(bad) != 1 || bad[0] != "expires_at" || typed["expires_at"] != "tomorrow" || got.CapEvent != "Kept" {
+			t.Errorf("bad %v, typed %v, event %q", bad, typed, got.CapEvent)
 		}
 	})
 

@@ -17,7 +17,7 @@ import (
 func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
-	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Matrix", BodyEn: "Body"}
+	in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Matrix", "body", "Body")}
 	mk := func() *models.Notice {
 		n, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 		if err != nil {

@@ -206,7 +206,7 @@ func TestBroadcastFailuresRetryAndCancelPages(t *testing.T) {
 			}
 		}
 		boss := f.Member(models.RoleOwner)
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Water off", BodyEn: "Tuesday 9–12."}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Water off", "body", "Tuesday 9–12.")}
 		n, _ := a.Notices.CreateNotice(ctx, boss, f.Account, in)
 		_, b, err := a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in)
 		if err != nil {
@@ -268,13 +268,13 @@ func TestPublicNoticePages(t *testing.T) {
 			}
 			return n
 		}
-		alert := publish(notice.Input{Kind: models.NoticeSafety, TitleEn: "Flood warning", BodyEn: "Move to **higher** ground.",
-			TitleZh: "洪水警告", BodyZh: "请转移到**高处**。", CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate",
+		alert := publish(notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Flood warning", "body", "Move to **higher** ground.").With("zh-Hans", "title", "洪水警告", "body", "请转移到**高处**。"),
+			CapCategory: "Met", CapEvent: "Flood", Urgency: "Immediate",
 			Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"})
-		transit := publish(notice.Input{Kind: models.NoticeTransit, TitleEn: "Line 12 detour", BodyEn: "Via Bridge St.",
+		transit := publish(notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Line 12 detour", "body", "Via Bridge St."),
 			Routes: "12", Stops: "1042", Cause: "CONSTRUCTION", Effect: "DETOUR"})
-		general := publish(notice.Input{Kind: models.NoticeGeneral, TitleEn: "New timetable", BodyEn: "From June."})
-		draft, _ := a.Notices.CreateNotice(ctx, boss, f.Account, notice.Input{Kind: models.NoticeGeneral, TitleEn: "Secret draft"})
+		general := publish(notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "New timetable", "body", "From June.")})
+		draft, _ := a.Notices.CreateNotice(ctx, boss, f.Account, notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Secret draft")})
 		if _, _, err := a.Notices.EndNotice(ctx, boss, f.Account, general.ID, models.EndCancel); err != nil {
 			t.Fatal(err)
 		}

@@ -380,21 +380,20 @@ func (h *projects) announce(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := notice.Input{Kind: models.NoticeUpdate}
+	in := notice.Input{Kind: models.NoticeUpdate, Translations: models.Translations{}}
 	link := h.baseURL + paths.PublicProject(a.Handle, p.ID)
-	for _, l := range []i18n.Lang{i18n.EN, i18n.ZHHans} {
-		if !p.HasLanguage(string(l)) {
+	// One version per language of the account the project is written in,
+	// its words around the project's text in that language.
+	for _, tag := range a.LangList() {
+		if !p.HasLanguage(tag) {
 			continue
 		}
-		title, body := announcement(l, what, p, timeline, link, h.loc)
+		title, body := announcement(i18n.UILang(tag), tag, what, p, timeline, link, h.loc)
 		if title == "" {
 			return echo.NewHTTPError(http.StatusBadRequest, "unknown announcement")
 		}
-		if l == i18n.EN {
-			in.TitleEn, in.BodyEn = title, body
-		} else {
-			in.TitleZh, in.BodyZh = title, body
-		}
+		in.Translations.Set(tag, "title", title)
+		in.Translations.Set(tag, "body", body)
 	}
 	n, err := h.notices.CreateNotice(ctx, m, a, in)
 	if err != nil {
@@ -404,8 +403,9 @@ func (h *projects) announce(c echo.Context) error {
 }
 
 // announcement writes the title and Markdown body of a notice about p.
-func announcement(l i18n.Lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
-	lang := string(l)
+// announcement is the notice announcing a project's step in the content
+// language lang, its words in the interface language l nearest to it.
+func announcement(l i18n.Lang, lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
 	var title, lead string
 	switch what {
 	case "opening":

@@ -135,8 +135,8 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			t.Fatalf("announce: %s", r)
 		}
 		n := newestNotice(t, a)
-		if n.Kind != models.NoticeUpdate || n.Status != models.NoticeDraft || !strings.Contains(n.TitleEn, "Harbour Bridge") ||
-			!strings.Contains(n.BodyEn, public) || !strings.Contains(n.TitleZh, "海港大桥") {
+		if n.Kind != models.NoticeUpdate || n.Status != models.NoticeDraft || !strings.Contains(n.Title("en"), "Harbour Bridge") ||
+			!strings.Contains(n.Body("en"), public) || !strings.Contains(n.Title("zh-Hans"), "海港大桥") {
 			t.Fatalf("announcement: %+v", n)
 		}
 		if r := c.Post(page+"/announce", url.Values{"what": {"gossip"}}); r.Status != http.StatusBadRequest {

@@ -36,8 +36,8 @@ func TestHomeAndDirectory(t *testing.T) {
 		f := apptest.Seed(t, a)
 		owner := f.Member(models.RoleOwner)
 		for _, in := range []models.AccountInput{
-			{Handle: "cityparks", Name: "Green Spaces", NameZh: "城市绿地", BioEn: "Parks are 100% open", Category: "environment", Languages: []string{"en", "zh"}},
-			{Handle: "harbor", Name: "Harbor Safety", NameZh: "港口安全", BioEn: "Boats and tides", Category: "safety", Languages: []string{"en"}},
+			{Handle: "cityparks", Name: "Green Spaces", Texts: models.Texts("en", "bio", "Parks are 100% open").With("zh-Hans", "name", "城市绿地"), Category: "environment", Languages: []string{"en", "zh"}},
+			{Handle: "harbor", Name: "Harbor Safety", Texts: models.Texts("en", "bio", "Boats and tides").With("zh-Hans", "name", "港口安全"), Category: "safety", Languages: []string{"en"}},
 		} {
 			if _, err := a.Accounts.CreateAccount(t.Context(), owner, in); err != nil {
 				t.Fatal(err)

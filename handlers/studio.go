@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plazahq/plaza/i18n"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/bridge"
@@ -191,15 +193,27 @@ func (h *studio) listAccounts(c echo.Context) error {
 
 func accountInput(c echo.Context) models.AccountInput {
 	form, _ := c.FormParams()
-	return models.AccountInput{
-		Handle: c.FormValue("handle"), Name: c.FormValue("name"), NameZh: c.FormValue("name_zh"),
-		BioEn: c.FormValue("bio_en"), BioZh: c.FormValue("bio_zh"), Category: c.FormValue("category"),
-		Languages: form["languages"], Topics: c.FormValue("topics"),
+	in := models.AccountInput{
+		Handle: c.FormValue("handle"), Category: c.FormValue("category"),
+		Languages: form["languages"], DefaultLang: c.FormValue("default_lang"), Topics: c.FormValue("topics"),
+		Texts: models.Translations{},
 	}
+	// Texts of every listed language the form sent: a language ticked
+	// just now has no fields yet, and one unticked loses its texts.
+	for _, cl := range i18n.ContentLanguages() {
+		for _, f := range []string{"name", "bio"} {
+			if v := form[f+"."+cl.Tag]; len(v) > 0 {
+				in.Texts.Set(cl.Tag, f, v[0])
+			}
+		}
+	}
+	return in
 }
 
 func (h *studio) newAccount(c echo.Context) error {
-	f := templates.AccountForm{Input: models.AccountInput{Languages: []string{"en", "zh"}}}
+	// A new account starts in the language its maker reads Plaza in.
+	l := string(langOf(c))
+	f := templates.AccountForm{Input: models.AccountInput{Languages: []string{l}, DefaultLang: l}}
 	return render(c, http.StatusOK, templates.AccountEdit(member(c), f))
 }
 
@@ -218,8 +232,8 @@ func (h *studio) createAccount(c echo.Context) error {
 
 func accountFormOf(a *models.Account) templates.AccountForm {
 	return templates.AccountForm{Account: a, Input: models.AccountInput{
-		Handle: a.Handle, Name: a.Name, NameZh: a.NameZh, BioEn: a.BioEn, BioZh: a.BioZh,
-		Category: a.Category, Languages: models.SplitList(a.Languages), Topics: strings.ReplaceAll(a.Topics, ",", ", "),
+		Handle: a.Handle, Name: a.Name, Texts: a.Translations.Clone(), DefaultLang: a.DefaultLang,
+		Category: a.Category, Languages: a.LangList(), Topics: strings.ReplaceAll(a.Topics, ",", ", "),
 	}}
 }
 

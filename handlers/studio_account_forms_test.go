@@ -30,8 +30,8 @@ func TestStudioCreateAccount(t *testing.T) {
 		if acc == nil {
 			t.Fatal("no account bus_line after creating @Bus_Line")
 		}
-		if acc.OrganizationID != f.Org.ID || acc.Name != "Bus Line 7" || acc.NameZh != "七路公交" || acc.Category != "transit" ||
-			acc.Languages != "en,zh" || acc.BioEn != "Service news for line 7 & its night buses" || acc.AvatarMediaID != nil {
+		if acc.OrganizationID != f.Org.ID || acc.Name != "Bus Line 7" || acc.Translations.Get("zh-Hans", "name") != "七路公交" || acc.Category != "transit" ||
+			acc.Languages != "en,zh-Hans" || acc.Translations.Get("en", "bio") != "Service news for line 7 & its night buses" || acc.AvatarMediaID != nil {
 			t.Fatalf("stored account %+v", acc)
 		}
 		if n := stCount(t, a, "audit_log", "organization_id = ? AND user_id = ? AND action = ? AND target = ?",
@@ -84,15 +84,15 @@ func TestStudioCreateAccountBadInput(t *testing.T) {
 		{"starts with a digit", url.Values{"handle": {"7bus"}}, nil, "handle", "Use 3 to 30 lowercase letters, digits or _, starting with a letter."},
 		{"reserved", url.Values{"handle": {"admin"}}, nil, "handle", "This handle is reserved. Choose another."},
 		{"reserved in capitals", url.Values{"handle": {"@Support"}}, nil, "handle", "This handle is reserved. Choose another."},
-		{"empty name", url.Values{"name": {""}}, nil, "name", "This field is required."},
-		{"blank name", url.Values{"name": {"   "}}, nil, "name", "This field is required."},
-		{"name too long", url.Values{"name": {strings.Repeat("n", 81)}}, nil, "name", "This is too long."},
+		{"empty name", url.Values{"name.en": {""}}, nil, "name.en", "This field is required."},
+		{"blank name", url.Values{"name.en": {"   "}}, nil, "name.en", "This field is required."},
+		{"name too long", url.Values{"name.en": {strings.Repeat("n", 81)}}, nil, "name.en", "This is too long."},
 		{"no language", nil, []string{"languages"}, "languages", "Choose at least one language."},
 		{"unknown language only", url.Values{"languages": {"fr"}}, nil, "languages", "Choose at least one language."},
 		{"unknown category", url.Values{"category": {"weather"}}, nil, "category", "Choose one of the options."},
 		{"no category", nil, []string{"category"}, "category", "Choose one of the options."},
-		{"2,000-character English bio", url.Values{"bio_en": {long}}, nil, "bio_en", "This is too long."},
-		{"2,000-character Chinese bio", url.Values{"bio_zh": {strings.Repeat("长", 2000)}}, nil, "bio_zh", "This is too long."},
+		{"2,000-character English bio", url.Values{"bio.en": {long}}, nil, "bio.en", "This is too long."},
+		{"2,000-character Chinese bio", url.Values{"bio.zh-Hans": {strings.Repeat("长", 2000)}}, nil, "bio.zh-Hans", "This is too long."},
 	}
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
@@ -116,7 +116,7 @@ func TestStudioCreateAccountBadInput(t *testing.T) {
 				stStatus(t, tc.name, res, http.StatusUnprocessableEntity)
 				stHas(t, tc.name, res, "New official account", "Some fields need your attention.")
 				stFieldError(t, tc.name, res, tc.field, tc.msgOf)
-				stKept(t, tc.name, res, form, "handle", "name", "name_zh", "bio_en", "bio_zh")
+				stKept(t, tc.name, res, form, "handle", "name.en", "name.zh-Hans", "bio.en", "bio.zh-Hans")
 				stUnchanged(t, tc.name, a, before)
 				if stAccount(t, a, "bus_line") != nil {
 					t.Fatal("an account was created")
@@ -138,7 +138,7 @@ func TestStudioEditAccount(t *testing.T) {
 
 		res := ed.Get(edit)
 		stStatus(t, "edit form", res, http.StatusOK)
-		if stValue(t, res, "name") != "Metro" || stValue(t, res, "bio_en") != "Trains and buses" {
+		if stValue(t, res, "name.en") != "Metro" || stValue(t, res, "bio.en") != "Trains and buses" {
 			t.Fatalf("edit form does not show the account\n%s", res)
 		}
 		if strings.Contains(res.Body, `name="handle"`) {
@@ -151,31 +151,31 @@ func TestStudioEditAccount(t *testing.T) {
 				name, field, msg string
 				form             url.Values
 			}{
-				{"empty name", "name", "This field is required.", url.Values{"name": {""}, "bio_en": {"kept text"}, "category": {"transit"}, "languages": {"en"}}},
-				{"unknown category", "category", "Choose one of the options.", url.Values{"name": {"Metro Rail"}, "bio_en": {"kept text"}, "category": {"spaceflight"}, "languages": {"en"}}},
-				{"no language", "languages", "Choose at least one language.", url.Values{"name": {"Metro Rail"}, "bio_en": {"kept text"}, "category": {"transit"}}},
-				{"long bio", "bio_en", "This is too long.", url.Values{"name": {"Metro Rail"}, "bio_en": {strings.Repeat("x", 1001)}, "category": {"transit"}, "languages": {"en"}}},
+				{"empty name", "name.en", "This field is required.", url.Values{"name.en": {""}, "bio.en": {"kept text"}, "category": {"transit"}, "languages": {"en"}}},
+				{"unknown category", "category", "Choose one of the options.", url.Values{"name.en": {"Metro Rail"}, "bio.en": {"kept text"}, "category": {"spaceflight"}, "languages": {"en"}}},
+				{"no language", "languages", "Choose at least one language.", url.Values{"name.en": {"Metro Rail"}, "bio.en": {"kept text"}, "category": {"transit"}}},
+				{"long bio", "bio.en", "This is too long.", url.Values{"name.en": {"Metro Rail"}, "bio.en": {strings.Repeat("x", 1001)}, "category": {"transit"}, "languages": {"en"}}},
 			} {
 				res := ed.Post(edit, tc.form)
 				stStatus(t, tc.name, res, http.StatusUnprocessableEntity)
 				stHas(t, tc.name, res, "Edit @metro")
 				stFieldError(t, tc.name, res, tc.field, tc.msg)
-				stKept(t, tc.name, res, tc.form, "name", "bio_en")
+				stKept(t, tc.name, res, tc.form, "name.en", "bio.en")
 				stUnchanged(t, tc.name, a, before)
 			}
 		})
 
 		res = ed.Post(edit, url.Values{
-			"handle": {"hijacked"}, "name": {"Metro Rail"}, "name_zh": {"地铁公司"}, "bio_en": {"New timetable from May"},
-			"bio_zh": {"五月起执行新时刻表"}, "category": {"government"}, "languages": {"zh"},
+			"handle": {"hijacked"}, "name.en": {"Metro Rail"}, "name.zh-Hans": {"地铁公司"}, "bio.en": {"New timetable from May"},
+			"bio.zh-Hans": {"五月起执行新时刻表"}, "category": {"government"}, "languages": {"zh"},
 		})
 		stStatus(t, "edit account", res, http.StatusSeeOther, edit)
 		acc := stAccount(t, a, "metro")
 		if acc == nil || acc.ID != f.Account.ID {
 			t.Fatalf("account @metro is gone after an edit that posted a handle: %+v", acc)
 		}
-		if acc.Name != "Metro Rail" || acc.NameZh != "地铁公司" || acc.BioEn != "New timetable from May" || acc.BioZh != "五月起执行新时刻表" ||
-			acc.Category != "government" || acc.Languages != "zh" {
+		if acc.Name != "Metro Rail" || acc.Translations.Get("zh-Hans", "name") != "地铁公司" || acc.Translations.Get("en", "bio") != "New timetable from May" || acc.Translations.Get("zh-Hans", "bio") != "五月起执行新时刻表" ||
+			acc.Category != "government" || acc.Languages != "zh-Hans,en" {
 			t.Fatalf("account after edit: %+v", acc)
 		}
 		if stAccount(t, a, "hijacked") != nil || stCount(t, a, "accounts", "") != 1 {
@@ -186,7 +186,7 @@ func TestStudioEditAccount(t *testing.T) {
 		}
 		res = ed.Get(edit)
 		stHas(t, "edit page after save", res, "Your changes are saved.")
-		if stValue(t, res, "name") != "Metro Rail" {
+		if stValue(t, res, "name.en") != "Metro Rail" {
 			t.Fatal("edit page does not show the saved name")
 		}
 		res = a.Client(t).Get("/@metro")
@@ -202,7 +202,7 @@ func TestStudioEditAccountOfAnotherOrganization(t *testing.T) {
 		f := apptest.Seed(t, a)
 		otherEditor := stJoin(t, a, f.Outside, f.Other, "editor@other.test", models.RoleEditor)
 		png := stPNG(t, 8, 8)
-		form := url.Values{"name": {"Taken over"}, "bio_en": {"pwned"}, "category": {"transit"}, "languages": {"en"}}
+		form := url.Values{"name.en": {"Taken over"}, "bio.en": {"pwned"}, "category": {"transit"}, "languages": {"en"}}
 		for _, who := range []*models.User{otherEditor, f.Outside} {
 			c := stLogin(t, a, who)
 			before := stSnapshot(t, a)

@@ -284,7 +284,7 @@ func stAccept(t *testing.T, a *apptest.App, token string, org *models.Organizati
 	res := c.Get("/invite/" + token)
 	stStatus(t, "open invite", res, http.StatusOK)
 	stHas(t, "open invite", res, "Join "+org.Name+" on Plaza")
-	res = c.Post("/invite/"+token, url.Values{"name": {name}, "password": {apptest.Password}})
+	res = c.Post("/invite/"+token, url.Values{"name.en": {name}, "password": {apptest.Password}})
 	stStatus(t, "accept invite", res, http.StatusSeeOther, stPath(org, ""))
 	return c
 }
@@ -414,8 +414,8 @@ func stRawUpload(t *testing.T, a *apptest.App, c *apptest.Client, path string, d
 // validAccountForm is a complete, valid new-account form.
 func validAccountForm(handle string) url.Values {
 	return url.Values{
-		"handle": {handle}, "name": {"Bus Line 7"}, "name_zh": {"七路公交"},
-		"bio_en": {"Service news for line 7 & its night buses"}, "bio_zh": {"七路公交及夜班车的服务信息"},
+		"handle": {handle}, "name.en": {"Bus Line 7"}, "name.zh-Hans": {"七路公交"},
+		"bio.en": {"Service news for line 7 & its night buses"}, "bio.zh-Hans": {"七路公交及夜班车的服务信息"},
 		"category": {"transit"}, "languages": {"en", "zh"},
 	}
 }

@@ -15,14 +15,20 @@ type Account struct {
 	ID             int64
 	OrganizationID int64
 	Handle         string
-	Name           string
-	NameZh         string
-	BioEn          string
-	BioZh          string
-	Category       string
-	Languages      string
-	Topics         string
-	AvatarMediaID  *int64
+	// Name is the account's name in its default language, kept beside
+	// Translations for sorting, searching and the audit log.
+	Name     string
+	Category string
+	// Languages are the BCP 47 tags the account publishes in,
+	// comma-separated; DefaultLang is one of them, the language every
+	// reader without their own gets.
+	Languages   string
+	DefaultLang string
+	// Translations hold "name", "bio" and "welcome" (the greeting a new
+	// chat follower gets; none for Plaza's default) per language.
+	Translations  Translations
+	Topics        string
+	AvatarMediaID *int64
 	// AvatarPublicID names the avatar in its URL (see Media.PublicID).
 	AvatarPublicID *string
 	// SendRate caps the account's messages per second (0: no cap of its
@@ -33,12 +39,8 @@ type Account struct {
 	// FeedbackReview holds citizens' feedback for a moderator before it
 	// is shown.
 	FeedbackReview bool
-	// ChatWelcomeEn and ChatWelcomeZh greet a new follower on a chat
-	// channel ('' for Plaza's default).
-	ChatWelcomeEn string
-	ChatWelcomeZh string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Categories an account can be listed under in the directory.
@@ -75,33 +77,62 @@ func (a *Account) AgencyID() string {
 	return a.Handle
 }
 
-// LocalName is the account's name in lang, falling back to English.
+// LocalName is the account's name for a reader of lang: theirs when the
+// account has one, else the default language's.
 func (a *Account) LocalName(lang string) string {
-	if lang == "zh" && a.NameZh != "" {
-		return a.NameZh
+	if n := a.Translations.Get(a.Translations.Pick(lang, a.DefaultLang, "name"), "name"); n != "" {
+		return n
 	}
 	return a.Name
 }
 
-// LocalBio is the account's bio in lang, falling back to the other one.
+// LocalBio is the account's bio for a reader of lang, falling back to
+// the default language.
 func (a *Account) LocalBio(lang string) string {
-	if lang == "zh" && a.BioZh != "" {
-		return a.BioZh
+	return a.Translations.Get(a.Translations.Pick(lang, a.DefaultLang, "bio"), "bio")
+}
+
+// Welcome is the chat welcome for a reader of lang ("" for Plaza's
+// default).
+func (a *Account) Welcome(lang string) string {
+	return a.Translations.Get(a.Translations.Pick(lang, a.DefaultLang, "welcome"), "welcome")
+}
+
+// LangList lists the account's languages, its default first.
+func (a *Account) LangList() []string {
+	out := []string{}
+	if a.DefaultLang != "" {
+		out = append(out, a.DefaultLang)
 	}
-	if a.BioEn == "" {
-		return a.BioZh
+	for _, l := range LangList(a.Languages) {
+		if l != a.DefaultLang {
+			out = append(out, l)
+		}
 	}
-	return a.BioEn
+	return out
 }
 
 // HasLanguage reports whether the account publishes in lang.
 func (a *Account) HasLanguage(lang string) bool {
-	for _, l := range strings.Split(a.Languages, ",") {
+	for _, l := range LangList(a.Languages) {
 		if l == lang {
 			return true
 		}
 	}
 	return false
+}
+
+// FollowerLang is the language a follower who asks for lang gets: lang
+// when the account publishes in it, else the account's default (never
+// the other Chinese script, or any other language, silently).
+func (a *Account) FollowerLang(lang string) string {
+	if a.HasLanguage(lang) {
+		return lang
+	}
+	if a.DefaultLang != "" {
+		return a.DefaultLang
+	}
+	return "en"
 }
 
 var handleRE = regexp.MustCompile(`^[a-z][a-z0-9_]{2,29}$`)
@@ -117,30 +148,33 @@ func reservedHandle(h string) bool {
 
 // AccountInput is what staff fill in on the account form.
 type AccountInput struct {
-	Handle    string
-	Name      string
-	NameZh    string
-	BioEn     string
-	BioZh     string
-	Category  string
-	Languages []string
+	Handle string
+	// Name is the name in the default language, when Texts does not hold
+	// it (a shortcut for code that creates an account in one language).
+	Name     string
+	Category string
+	// Languages are BCP 47 tags from i18n.ContentLanguages; DefaultLang
+	// is one of them (the first when empty).
+	Languages   []string
+	DefaultLang string
+	// Texts hold "name" and "bio" per language.
+	Texts Translations
 	// Topics is a comma-separated list of the tags followers may pick.
 	Topics string
 }
 
-func (in *AccountInput) normalize() {
-	in.Handle = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(in.Handle), "@")))
-	in.Name = strings.TrimSpace(in.Name)
-	in.NameZh = strings.TrimSpace(in.NameZh)
-	in.BioEn = strings.TrimSpace(in.BioEn)
-	in.BioZh = strings.TrimSpace(in.BioZh)
-}
+// Limits of an account's texts, in characters.
+const (
+	maxAccountName = 80
+	maxAccountBio  = 1000
+)
 
 // Validate normalizes the input and checks it, the handle only when
-// checkHandle (a handle never changes once the account exists). It
-// returns the languages as stored, comma-separated.
-func (in *AccountInput) Validate(checkHandle bool) (string, error) {
-	in.normalize()
+// checkHandle (a handle never changes once the account exists). canonical
+// maps a language code to its tag in the list accounts choose from (false
+// when not listed). It returns the languages as stored, comma-separated.
+func (in *AccountInput) Validate(checkHandle bool, canonical func(string) (string, bool)) (string, error) {
+	in.Handle = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(in.Handle), "@")))
 	var v ValidationError
 	topics, bad := NormalizeTags(strings.Split(in.Topics, ","))
 	switch {
@@ -161,32 +195,60 @@ func (in *AccountInput) Validate(checkHandle bool) (string, error) {
 			v.Add("handle", "err.handle_reserved")
 		}
 	}
-	if in.Name == "" {
-		v.Add("name", "err.required")
-	} else if len([]rune(in.Name)) > 80 {
-		v.Add("name", "err.too_long")
-	}
-	if len([]rune(in.NameZh)) > 80 {
-		v.Add("name_zh", "err.too_long")
-	}
-	if len([]rune(in.BioEn)) > 1000 {
-		v.Add("bio_en", "err.too_long")
-	}
-	if len([]rune(in.BioZh)) > 1000 {
-		v.Add("bio_zh", "err.too_long")
-	}
 	if !ValidCategory(in.Category) {
 		v.Add("category", "err.choose_one")
 	}
 	var langs []string
-	for _, l := range in.Languages {
-		if (l == "en" || l == "zh") && !strings.Contains(strings.Join(langs, ","), l) {
+	for _, code := range in.Languages {
+		l, ok := canonical(code)
+		if !ok {
+			v.Add("languages", "err.choose_language")
+			continue
+		}
+		if !strings.Contains(","+strings.Join(langs, ",")+",", ","+l+",") {
 			langs = append(langs, l)
 		}
 	}
 	if len(langs) == 0 {
 		v.Add("languages", "err.choose_language")
+		return "", v.Err()
 	}
+	if in.DefaultLang == "" {
+		in.DefaultLang = langs[0]
+	} else if l, ok := canonical(in.DefaultLang); ok {
+		in.DefaultLang = l
+	}
+	defaultOK := strings.Contains(","+strings.Join(langs, ",")+",", ","+in.DefaultLang+",")
+	if !defaultOK {
+		v.Add("default_lang", "err.default_not_chosen")
+	}
+	texts := Translations{}
+	for l, fields := range in.Texts {
+		for _, f := range []string{"name", "bio"} {
+			texts.Set(l, f, strings.TrimSpace(fields[f]))
+		}
+	}
+	if name := strings.TrimSpace(in.Name); name != "" && !texts.Has(in.DefaultLang, "name") {
+		texts.Set(in.DefaultLang, "name", name)
+	}
+	for _, l := range texts.Langs() {
+		if !strings.Contains(","+strings.Join(langs, ",")+",", ","+l+",") {
+			delete(texts, l) // a language just unticked: its texts go with it
+			continue
+		}
+		if len([]rune(texts.Get(l, "name"))) > maxAccountName {
+			v.Add("name."+l, "err.too_long")
+		}
+		if len([]rune(texts.Get(l, "bio"))) > maxAccountBio {
+			v.Add("bio."+l, "err.too_long")
+		}
+	}
+	if defaultOK && !texts.Has(in.DefaultLang, "name") {
+		v.Add("name."+in.DefaultLang, "err.required")
+	}
+	in.Texts = texts
+	in.Languages = langs
+	in.Name = texts.Get(in.DefaultLang, "name")
 	return strings.Join(langs, ","), v.Err()
 }
 

@@ -9,18 +9,23 @@ import (
 
 func TestAccountLocalText(t *testing.T) {
 	tests := []struct {
-		acc                          models.Account
-		nameEN, nameZH, bioEN, bioZH string
-		hasEN, hasZH                 bool
+		acc                                 models.Account
+		nameEN, nameHans, nameHant, bioHant string
+		hasEN, hasHant                      bool
 	}{
-		{models.Account{Name: "Metro", NameZh: "地铁", BioEn: "Trains", BioZh: "列车", Languages: "en,zh"}, "Metro", "地铁", "Trains", "列车", true, true},
-		{models.Account{Name: "Metro", BioEn: "Trains", Languages: "en"}, "Metro", "Metro", "Trains", "Trains", true, false},
-		{models.Account{Name: "Metro", BioZh: "列车", Languages: "zh"}, "Metro", "Metro", "列车", "列车", false, true},
+		{models.Account{Name: "Metro", DefaultLang: "en", Languages: "en,zh-Hans,zh-Hant",
+			Translations: models.Texts("en", "name", "Metro", "bio", "Trains").With("zh-Hans", "name", "地铁", "bio", "列车").With("zh-Hant", "name", "地鐵")},
+			"Metro", "地铁", "地鐵", "Trains", true, true},
+		// A reader of Traditional Chinese gets the default, not the other script.
+		{models.Account{Name: "Metro", DefaultLang: "en", Languages: "en,zh-Hans", Translations: models.Texts("en", "name", "Metro", "bio", "Trains").With("zh-Hans", "name", "地铁", "bio", "列车")},
+			"Metro", "地铁", "Metro", "Trains", true, false},
+		{models.Account{Name: "地铁", DefaultLang: "zh-Hans", Languages: "zh-Hans", Translations: models.Texts("zh-Hans", "name", "地铁", "bio", "列车")},
+			"地铁", "地铁", "地铁", "列车", false, false},
 	}
 	for i, tt := range tests {
 		a := tt.acc
-		got := fmt.Sprint(a.LocalName("en"), a.LocalName("zh"), a.LocalBio("en"), a.LocalBio("zh"), a.HasLanguage("en"), a.HasLanguage("zh"))
-		want := fmt.Sprint(tt.nameEN, tt.nameZH, tt.bioEN, tt.bioZH, tt.hasEN, tt.hasZH)
+		got := fmt.Sprint(a.LocalName("en"), a.LocalName("zh-Hans"), a.LocalName("zh-Hant"), a.LocalBio("zh-Hant"), a.HasLanguage("en"), a.HasLanguage("zh-Hant"))
+		want := fmt.Sprint(tt.nameEN, tt.nameHans, tt.nameHant, tt.bioHant, tt.hasEN, tt.hasHant)
 		if got != want {
 			t.Errorf("case %d: %s; want %s", i, got, want)
 		}

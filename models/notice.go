@@ -37,29 +37,30 @@ const (
 	EndAllClear = "all_clear"
 )
 
-// Notice is one notice of an account, in English and Chinese.
+// Notice is one notice of an account, in any of the account's languages.
 type Notice struct {
-	ID          int64
-	AccountID   int64
-	Kind        string
-	Status      string
-	Ended       string
-	TitleEn     string
-	TitleZh     string
-	BodyEn      string
-	BodyZh      string
-	CapCategory string
-	CapEvent    string
-	Urgency     string
-	Severity    string
-	Certainty   string
-	AreaDesc    string
-	Routes      string
-	Stops       string
-	Cause       string
-	Effect      string
-	EffectiveAt *time.Time
-	ExpiresAt   *time.Time
+	ID        int64
+	AccountID int64
+	Kind      string
+	Status    string
+	Ended     string
+	// DefaultLang is the language every reader without a version of their
+	// own gets: the account's default when the notice was written.
+	DefaultLang string
+	// Translations hold "title" and "body" (Markdown) per language.
+	Translations Translations
+	CapCategory  string
+	CapEvent     string
+	Urgency      string
+	Severity     string
+	Certainty    string
+	AreaDesc     string
+	Routes       string
+	Stops        string
+	Cause        string
+	Effect       string
+	EffectiveAt  *time.Time
+	ExpiresAt    *time.Time
 	// PublishAt is when a scheduled notice publishes itself.
 	PublishAt    *time.Time
 	AudienceTags string
@@ -73,47 +74,28 @@ type Notice struct {
 	UpdatedAt   time.Time
 }
 
-// Title is the notice's title in lang, or in the other language when it
-// has none in lang.
+// Title is the notice's title for a reader of lang: in lang when the
+// notice has it, else in its default language.
 func (n *Notice) Title(lang string) string {
-	t, _ := n.localized(lang)
-	return t
+	return n.Translations.Get(n.Language(lang), "title")
 }
 
 // Body is the Markdown body matching Title's language.
 func (n *Notice) Body(lang string) string {
-	_, b := n.localized(lang)
-	return b
+	return n.Translations.Get(n.Language(lang), "body")
 }
 
 // Language is the language Title and Body are in for a reader of lang.
 func (n *Notice) Language(lang string) string {
-	if lang == "zh" {
-		if n.TitleZh != "" {
-			return "zh"
-		}
-		return "en"
-	}
-	if n.TitleEn != "" {
-		return "en"
-	}
-	return "zh"
-}
-
-func (n *Notice) localized(lang string) (string, string) {
-	if n.Language(lang) == "zh" {
-		return n.TitleZh, n.BodyZh
-	}
-	return n.TitleEn, n.BodyEn
+	return n.Translations.Pick(lang, n.DefaultLang, "title")
 }
 
 // HasLanguage reports whether the notice was written in lang.
-func (n *Notice) HasLanguage(lang string) bool {
-	if lang == "zh" {
-		return n.TitleZh != ""
-	}
-	return n.TitleEn != ""
-}
+func (n *Notice) HasLanguage(lang string) bool { return n.Translations.Has(lang, "title") }
+
+// Languages lists the languages the notice is written in, its default
+// first.
+func (n *Notice) Languages() []string { return n.Translations.Ordered(n.DefaultLang, "title") }
 
 // Emergency reports whether the notice takes the emergency lane: a safety
 // notice of severity Extreme or Severe.
@@ -159,21 +141,32 @@ func UTCPtr(t *time.Time) *time.Time {
 
 // NoticeTitle is a notice's title in each language, for a page that
 // lists another domain's rows next to the notices they became.
-type NoticeTitle struct{ En, Zh string }
+type NoticeTitle struct {
+	DefaultLang  string
+	Translations Translations
+}
+
+// Title is the title for a reader of lang.
+func (t NoticeTitle) Title(lang string) string {
+	return t.Translations.Get(t.Translations.Pick(lang, t.DefaultLang, "title"), "title")
+}
 
 // Alert is a live notice with the account that issued it.
 type Alert struct {
 	Notice
 	Handle  string
 	Name    string
-	NameZh  string
 	OrgName string
+	// AccountLang and AccountTexts are the issuing account's default
+	// language and its names.
+	AccountLang  string
+	AccountTexts Translations
 }
 
-// LocalName is the issuing account's name in lang.
+// LocalName is the issuing account's name for a reader of lang.
 func (a *Alert) LocalName(lang string) string {
-	if lang == "zh" && a.NameZh != "" {
-		return a.NameZh
+	if l := a.AccountTexts.Pick(lang, a.AccountLang, "name"); a.AccountTexts.Has(l, "name") {
+		return a.AccountTexts.Get(l, "name")
 	}
 	return a.Name
 }

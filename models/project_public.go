@@ -7,14 +7,15 @@ type PublicProject struct {
 	Project
 	Handle         string
 	AccountName    string
-	AccountNameZh  string
+	AccountLang    string
+	AccountTexts   Translations
 	FeedbackReview bool
 }
 
-// AccountName is the account's name in lang.
+// LocalAccountName is the account's name for a reader of lang.
 func (p *PublicProject) LocalAccountName(lang string) string {
-	if lang == "zh" && p.AccountNameZh != "" {
-		return p.AccountNameZh
+	if l := p.AccountTexts.Pick(lang, p.AccountLang, "name"); p.AccountTexts.Has(l, "name") {
+		return p.AccountTexts.Get(l, "name")
 	}
 	return p.AccountName
 }

@@ -19,11 +19,14 @@ func (t Translations) Value() (driver.Value, error) {
 	if len(t) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(t.compact())
-	if err != nil {
+	// Without HTML escaping, so a search for "&" or "<" finds the text.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(t.compact()); err != nil {
 		return nil, fmt.Errorf("translations: %w", err)
 	}
-	return string(b), nil
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // Scan reads t from its JSON column.
@@ -64,6 +67,24 @@ func (t Translations) compact() Translations {
 		}
 	}
 	return out
+}
+
+// Texts builds translations of one language from field, text pairs:
+// Texts("en", "title", "Line 12 diverted", "body", "…"). Chain With for
+// more languages.
+func Texts(lang string, pairs ...string) Translations {
+	return Translations{}.With(lang, pairs...)
+}
+
+// With sets field, text pairs of lang on t and returns it.
+func (t Translations) With(lang string, pairs ...string) Translations {
+	if t == nil {
+		t = Translations{}
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		t.Set(lang, pairs[i], pairs[i+1])
+	}
+	return t
 }
 
 // Get is the text of field in lang ("" when missing).
@@ -123,6 +144,21 @@ func (t Translations) Pick(want, def, key string) string {
 		}
 	}
 	return def
+}
+
+// Ordered lists the languages with a text for key, def first, then by
+// tag.
+func (t Translations) Ordered(def, key string) []string {
+	var out []string
+	if t.Has(def, key) {
+		out = append(out, def)
+	}
+	for _, l := range t.Langs() {
+		if l != def && t.Has(l, key) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Clone is a deep copy of t.

@@ -216,7 +216,7 @@ func plaza(bin, dbURL string, args ...string) *exec.Cmd {
 // owner would from the studio.
 func publish(ctx context.Context, store *models.Store, notices *notice.Service) (*models.Broadcast, error) {
 	return benchutil.Publish(ctx, store, notices, "owner@transit.demo.plaza.test", "citytransit", notice.Input{
-		Kind: models.NoticeTransit, TitleEn: "Line 12 diverted", TitleZh: "12 路改道",
-		BodyEn: "Line 12 buses use **Harbour Road** until 18:00.", BodyZh: "12 路公交车改经**海港路**行驶，至 18:00。",
+		Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Line 12 diverted", "body", "Line 12 buses use **Harbour Road** until 18:00.").With("zh-Hans", "title", "12 路改道", "body", "12 路公交车改经**海港路**行驶，至 18:00。"),
+
 		Routes: "12", Effect: "DETOUR"})
 }

@@ -108,13 +108,13 @@ func run() error {
 	store, notices := d.Store, d.Notices
 
 	slow, err := benchutil.Publish(ctx, store, notices, "owner@transit.demo.plaza.test", "citytransit", notice.Input{Kind: models.NoticeTransit,
-		TitleEn: "Line 12 diverted", BodyEn: "Line 12 buses use Harbour Road until 18:00.", Routes: "12", Effect: "DETOUR"})
+		Translations: models.Texts("en", "title", "Line 12 diverted", "body", "Line 12 buses use Harbour Road until 18:00."), Routes: "12", Effect: "DETOUR"})
 	if err != nil {
 		return err
 	}
 	time.Sleep(*after)
 	urgent, err := benchutil.Publish(ctx, store, notices, "owner@safety.demo.plaza.test", "citysafety", notice.Input{Kind: models.NoticeSafety,
-		TitleEn: "Flash flood warning", BodyEn: "Move to higher ground now.", CapCategory: "Met", CapEvent: "Flood",
+		Translations: models.Texts("en", "title", "Flash flood warning", "body", "Move to higher ground now."), CapCategory: "Met", CapEvent: "Flood",
 		Urgency: "Immediate", Severity: "Extreme", Certainty: "Observed", AreaDesc: "Riverside"})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package email
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ func (c *Channel) message(to broadcast.Recipient, subject, intro string, items [
 		rcpt = (&mail.Address{Name: to.Name, Address: to.Address}).String()
 	}
 	unsub, prefs := c.links.Unsubscribe(to.FollowerID), c.links.Preferences(to.FollowerID)
-	p := page{Lang: l.Tag(), Subject: subject, Intro: intro, Because: i18n.T(l, "bc.mail_because", "@"+first.AccountHandle),
+	p := page{Lang: cmp.Or(first.Language, l.Tag()), Subject: subject, Intro: intro, Because: i18n.T(l, "bc.mail_because", "@"+first.AccountHandle),
 		Unsubscribe: unsub, Preferences: prefs,
 		UnsubscribeLabel: i18n.T(l, "bc.mail_unsubscribe"), PreferencesLabel: i18n.T(l, "bc.mail_preferences")}
 	var text bytes.Buffer
@@ -110,8 +111,10 @@ func (c *Channel) message(to broadcast.Recipient, subject, intro string, items [
 	if err := c.page.Execute(&html, p); err != nil {
 		return nil, fmt.Errorf("render mail: %w", err)
 	}
+	// The language of the notice the follower gets (theirs, or the
+	// account's default), which mail clients use to pick a voice or a font.
 	return &mailer.Message{From: from, To: rcpt, Subject: subject, Text: text.String(), HTML: html.String(),
-		Unsubscribe: unsub}, nil
+		Unsubscribe: unsub, Headers: map[string]string{"Content-Language": first.Language}}, nil
 }
 
 // Send e-mails one notice.
@@ -123,7 +126,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	if err != nil {
 		return broadcast.FailedResult(reasonBuild).Because(err)
 	}
-	msg.Headers = map[string]string{"X-Plaza-Delivery": m.DeliveryID}
+	msg.Headers["X-Plaza-Delivery"] = m.DeliveryID
 	if m.Content.Emergency {
 		msg.Headers["Importance"] = "high"
 	}
@@ -145,7 +148,7 @@ func (c *Channel) SendDigest(ctx context.Context, to broadcast.Recipient, period
 	if err != nil {
 		return broadcast.FailedResult(reasonBuild).Because(err)
 	}
-	msg.Headers = map[string]string{"X-Plaza-Digest": period + "-" + strconv.Itoa(len(items))}
+	msg.Headers["X-Plaza-Digest"] = period + "-" + strconv.Itoa(len(items))
 	return c.send(ctx, msg)
 }
 

@@ -315,10 +315,7 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 	if !changed {
 		return []bridge.Reply{t.say("chat.already_following", t.accountName())}, nil
 	}
-	welcome := t.account.ChatWelcomeEn
-	if t.lang.Chinese() {
-		welcome = t.account.ChatWelcomeZh
-	}
+	welcome := t.account.Welcome(t.account.FollowerLang(string(t.lang)))
 	if welcome != "" {
 		return []bridge.Reply{{Text: welcome}}, nil
 	}

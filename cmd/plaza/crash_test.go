@@ -132,7 +132,7 @@ func newBroadcastRun(t *testing.T, dbURL string, followers int) *broadcastRun {
 	if n, err := a.Followers.GenerateFollowers(ctx, fx.Account.ID, models.ChannelWebhook, "+1-555-", followers); err != nil || n != int64(followers) {
 		t.Fatalf("generate followers: %d, %v", n, err)
 	}
-	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Everyone", BodyEn: "Everyone must get this."}
+	in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Everyone", "body", "Everyone must get this.")}
 	n, err := a.Notices.CreateNotice(ctx, owner, fx.Account, in)
 	if err != nil {
 		t.Fatal(err)

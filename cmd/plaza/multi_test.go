@@ -115,7 +115,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A notice scheduled to publish itself while both run.
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Scheduled", BodyEn: "Once.", Tags: []string{"line-12"}}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Scheduled", "body", "Once."), Tags: []string{"line-12"}}
 		at := time.Now().Add(2 * time.Second)
 		in.PublishAt = &at
 		sched, err := r.a.Notices.CreateNotice(ctx, owner, &acc, in)
@@ -173,7 +173,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		// They also follow the account, so the notice to everyone reaches
 		// them too.
 		r.followers += wxFollowers
-		win := notice.Input{Kind: models.NoticeGeneral, TitleEn: "WeChat riders", BodyEn: "Line 3 is back.", Tags: []string{"wechat-riders"}}
+		win := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "WeChat riders", "body", "Line 3 is back."), Tags: []string{"wechat-riders"}}
 		wn, err := r.a.Notices.CreateNotice(ctx, owner, &acc, win)
 		if err != nil {
 			t.Fatal(err)

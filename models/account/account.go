@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -36,13 +37,13 @@ func (s *Service) CreateAccount(ctx context.Context, m *models.Member, in models
 	if err := models.Require(m, models.PermWrite, m.OrgID()); err != nil {
 		return nil, err
 	}
-	langs, err := in.Validate(true)
+	langs, err := in.Validate(true, i18n.CanonicalTag)
 	if err != nil {
 		return nil, err
 	}
 	a := &models.Account{
-		OrganizationID: m.Org.ID, Handle: in.Handle, Name: in.Name, NameZh: in.NameZh, FeedbackReview: true,
-		BioEn: in.BioEn, BioZh: in.BioZh, Category: in.Category, Languages: langs, Topics: in.Topics,
+		OrganizationID: m.Org.ID, Handle: in.Handle, Name: in.Name, FeedbackReview: true, Category: in.Category,
+		Languages: langs, DefaultLang: in.DefaultLang, Translations: in.Texts, Topics: in.Topics,
 	}
 	err = s.core.Tx(ctx, func(tx models.Core) error {
 		if err := tx.Conn(ctx).Create(a).Error; err != nil {
@@ -70,19 +71,27 @@ func (s *Service) UpdateAccount(ctx context.Context, m *models.Member, a *models
 	}
 	// The chat endpoints answer with the account's name.
 	defer s.channels.ClearChatCache()
-	langs, err := in.Validate(false)
+	langs, err := in.Validate(false, i18n.CanonicalTag)
 	if err != nil {
 		return err
 	}
+	// The form holds names and bios; the chat welcomes of the languages
+	// still chosen stay.
+	texts := in.Texts.Clone()
+	for _, l := range models.LangList(langs) {
+		if w := a.Translations.Get(l, "welcome"); w != "" {
+			texts.Set(l, "welcome", w)
+		}
+	}
 	return s.core.Tx(ctx, func(tx models.Core) error {
 		err := tx.Conn(ctx).Model(a).Updates(map[string]any{
-			"name": in.Name, "name_zh": in.NameZh, "bio_en": in.BioEn, "bio_zh": in.BioZh,
+			"name": in.Name, "translations": texts, "default_lang": in.DefaultLang,
 			"category": in.Category, "languages": langs, "topics": in.Topics, "updated_at": s.core.Now(),
 		}).Error
 		if err != nil {
 			return fmt.Errorf("update account: %w", err)
 		}
-		a.Name, a.NameZh, a.BioEn, a.BioZh, a.Category, a.Languages, a.Topics = in.Name, in.NameZh, in.BioEn, in.BioZh, in.Category, langs, in.Topics
+		a.Name, a.Translations, a.DefaultLang, a.Category, a.Languages, a.Topics = in.Name, texts, in.DefaultLang, in.Category, langs, in.Topics
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "account.update", "@"+a.Handle, "")
 	})
 }
@@ -110,11 +119,15 @@ func (s *Service) OrgAccounts(ctx context.Context, m *models.Member) ([]models.A
 // WriteChatWelcome stores the account's chat welcome messages through tx,
 // the chat domain's transaction, which has checked the member and the
 // text.
-func (s *Service) WriteChatWelcome(ctx context.Context, tx models.Core, a *models.Account, en, zh string) error {
+func (s *Service) WriteChatWelcome(ctx context.Context, tx models.Core, a *models.Account, welcome map[string]string) error {
+	texts := a.Translations.Clone()
+	for _, l := range a.LangList() {
+		texts.Set(l, "welcome", welcome[l])
+	}
 	if err := tx.Conn(ctx).Model(&models.Account{}).Where("id = ?", a.ID).
-		Updates(map[string]any{"chat_welcome_en": en, "chat_welcome_zh": zh}).Error; err != nil {
+		Updates(map[string]any{"translations": texts}).Error; err != nil {
 		return fmt.Errorf("set welcome: %w", err)
 	}
-	a.ChatWelcomeEn, a.ChatWelcomeZh = en, zh
+	a.Translations = texts
 	return nil
 }

@@ -37,13 +37,14 @@ func TestAccountValidation(t *testing.T) {
 			{name: "handle with @, spaces and capitals", in: valid("  @Line_13 "), handle: "line_13", langs: "en"},
 			{name: "three characters", in: valid("abc"), handle: "abc", langs: "en"},
 			{name: "thirty characters", in: valid("a" + strings.Repeat("b", 29)), handle: "a" + strings.Repeat("b", 29), langs: "en"},
-			{name: "both languages once each, in the given order", in: with(valid("both"), func(in *models.AccountInput) {
-				in.Languages = []string{"zh", "fr", "en", "zh", "en"}
-			}), handle: "both", langs: "zh,en"},
+			{name: "each language once, in the given order, in the list's spelling", in: with(valid("both"), func(in *models.AccountInput) {
+				in.Languages = []string{"zh", "fr", "en", "zh-CN", "EN", "zh-TW"}
+			}), handle: "both", langs: "zh-Hans,fr,en,zh-Hant"},
 			{name: "names and bios at their limits, counted in characters", in: with(valid("limits"), func(in *models.AccountInput) {
-				in.Name, in.NameZh = strings.Repeat("名", 80), strings.Repeat("名", 80)
-				in.BioEn, in.BioZh = strings.Repeat("é", 1000), strings.Repeat("简", 1000)
-			}), handle: "limits", langs: "en"},
+				in.Languages = []string{"en", "zh-Hans"}
+				in.Name = strings.Repeat("名", 80)
+				in.Texts = models.Texts("zh-Hans", "name", strings.Repeat("名", 80), "bio", strings.Repeat("简", 1000)).With("en", "bio", strings.Repeat("é", 1000))
+			}), handle: "limits", langs: "en,zh-Hans"},
 
 			{name: "empty handle", in: valid(""), want: map[string]string{"handle": "err.required"}},
 			{name: "only an @", in: valid("@"), want: map[string]string{"handle": "err.required"}},
@@ -58,17 +59,26 @@ func TestAccountValidation(t *testing.T) {
 			{name: "reserved in capitals", in: valid("@Studio"), want: map[string]string{"handle": "err.handle_reserved"}},
 			{name: "taken", in: valid("metro"), want: map[string]string{"handle": "err.handle_taken"}},
 			{name: "taken in capitals", in: valid("METRO"), want: map[string]string{"handle": "err.handle_taken"}},
-			{name: "no name", in: with(valid("noname"), func(in *models.AccountInput) { in.Name = "   " }), want: map[string]string{"name": "err.required"}},
-			{name: "long name", in: with(valid("longname"), func(in *models.AccountInput) { in.Name = strings.Repeat("n", 81) }), want: map[string]string{"name": "err.too_long"}},
-			{name: "long Chinese name", in: with(valid("longzh"), func(in *models.AccountInput) { in.NameZh = strings.Repeat("名", 81) }), want: map[string]string{"name_zh": "err.too_long"}},
-			{name: "long English bio", in: with(valid("longbio"), func(in *models.AccountInput) { in.BioEn = strings.Repeat("b", 1001) }), want: map[string]string{"bio_en": "err.too_long"}},
-			{name: "long Chinese bio", in: with(valid("longbiozh"), func(in *models.AccountInput) { in.BioZh = strings.Repeat("简", 1001) }), want: map[string]string{"bio_zh": "err.too_long"}},
+			{name: "no name", in: with(valid("noname"), func(in *models.AccountInput) { in.Name = "   " }), want: map[string]string{"name.en": "err.required"}},
+			{name: "no name in the default language", in: with(valid("nodefname"), func(in *models.AccountInput) {
+				in.Languages, in.DefaultLang, in.Texts = []string{"en", "ar"}, "ar", models.Texts("en", "name", "Line 12")
+				in.Name = ""
+			}), want: map[string]string{"name.ar": "err.required"}},
+			{name: "default not among the languages", in: with(valid("baddef"), func(in *models.AccountInput) { in.DefaultLang = "es" }), want: map[string]string{"default_lang": "err.default_not_chosen"}},
+			{name: "long name", in: with(valid("longname"), func(in *models.AccountInput) { in.Name = strings.Repeat("n", 81) }), want: map[string]string{"name.en": "err.too_long"}},
+			{name: "long Chinese name", in: with(valid("longzh"), func(in *models.AccountInput) {
+				in.Languages, in.Texts = []string{"en", "zh-Hans"}, models.Texts("zh-Hans", "name", strings.Repeat("名", 81))
+			}), want: map[string]string{"name.zh-Hans": "err.too_long"}},
+			{name: "long English bio", in: with(valid("longbio"), func(in *models.AccountInput) { in.Texts = models.Texts("en", "bio", strings.Repeat("b", 1001)) }), want: map[string]string{"bio.en": "err.too_long"}},
+			{name: "long Arabic bio", in: with(valid("longbioar"), func(in *models.AccountInput) {
+				in.Languages, in.Texts = []string{"en", "ar"}, models.Texts("ar", "bio", strings.Repeat("ب", 1001))
+			}), want: map[string]string{"bio.ar": "err.too_long"}},
 			{name: "no category", in: with(valid("nocat"), func(in *models.AccountInput) { in.Category = "" }), want: map[string]string{"category": "err.choose_one"}},
 			{name: "unknown category", in: with(valid("badcat"), func(in *models.AccountInput) { in.Category = "Transit" }), want: map[string]string{"category": "err.choose_one"}},
 			{name: "no language", in: with(valid("nolang"), func(in *models.AccountInput) { in.Languages = nil }), want: map[string]string{"languages": "err.choose_language"}},
-			{name: "unsupported language", in: with(valid("frlang"), func(in *models.AccountInput) { in.Languages = []string{"fr", "EN"} }), want: map[string]string{"languages": "err.choose_language"}},
-			{name: "everything wrong at once", in: models.AccountInput{Handle: "x", NameZh: strings.Repeat("名", 81), Category: "nope"}, want: map[string]string{
-				"handle": "err.handle_format", "name": "err.required", "name_zh": "err.too_long", "category": "err.choose_one", "languages": "err.choose_language",
+			{name: "unsupported language", in: with(valid("frlang"), func(in *models.AccountInput) { in.Languages = []string{"xx-nope", "EN"} }), want: map[string]string{"languages": "err.choose_language"}},
+			{name: "everything wrong at once", in: models.AccountInput{Handle: "x", Texts: models.Texts("zh-Hans", "name", strings.Repeat("名", 81)), Category: "nope"}, want: map[string]string{
+				"handle": "err.handle_format", "category": "err.choose_one", "languages": "err.choose_language",
 			}},
 		}
 		for _, tt := range tests {
@@ -144,7 +154,7 @@ func TestAccountPermissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Name != "Name ignored" || got.Languages != "zh" || got.Category != "community" {
+		if got.Name != "Name ignored" || got.Languages != "zh-Hans" || got.Category != "community" {
 			t.Errorf("after an update: %+v", got.Account)
 		}
 
@@ -165,7 +175,7 @@ func TestAccountPermissions(t *testing.T) {
 		// An update is validated like a creation, and a refused one changes nothing.
 		acc = *f.Account
 		err = s.UpdateAccount(ctx, f.Member(models.RoleEditor), &acc, models.AccountInput{Name: "", Category: "transit", Languages: []string{"en"}})
-		if v, ok := models.AsValidation(err); !ok || !reflect.DeepEqual(v.Fields, map[string]string{"name": "err.required"}) {
+		if v, ok := models.AsValidation(err); !ok || !reflect.DeepEqual(v.Fields, map[string]string{"name.en": "err.required"}) {
 			t.Errorf("an update without a name: %v", err)
 		}
 		if again, _ := s.AccountByHandle(ctx, "metro"); again.Name != "Name ignored" {
@@ -184,7 +194,7 @@ func TestDirectory(t *testing.T) {
 			t.Helper()
 			if _, err := s.CreateAccount(ctx, m, models.AccountInput{
 				Handle: handle, Name: name, Category: category, Languages: []string{"en"},
-				BioEn: "About " + name,
+				Texts: models.Texts("en", "bio", "About "+name),
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -41,9 +41,11 @@ func (s *Service) Directory(ctx context.Context, f DirectoryFilter, page models.
 	q := s.publicAccounts(ctx)
 	if t := strings.TrimSpace(f.Query); t != "" {
 		p := models.LikePattern(strings.TrimPrefix(t, "@"))
-		q = q.Where("("+models.LikeExpr("accounts.handle")+" OR "+models.LikeExpr("accounts.name")+" OR "+models.LikeExpr("accounts.name_zh")+
-			" OR "+models.LikeExpr("accounts.bio_en")+" OR "+models.LikeExpr("accounts.bio_zh")+" OR "+models.LikeExpr("organizations.name")+")",
-			p, p, p, p, p, p)
+		// The translations column is JSON: a search for a word finds it in
+		// any language's name or bio.
+		q = q.Where("("+models.LikeExpr("accounts.handle")+" OR "+models.LikeExpr("accounts.name")+" OR "+models.LikeExpr("accounts.translations")+
+			" OR "+models.LikeExpr("organizations.name")+")",
+			p, p, p, p)
 	}
 	if models.ValidCategory(f.Category) {
 		q = q.Where("accounts.category = ?", f.Category)

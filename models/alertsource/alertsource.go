@@ -341,9 +341,9 @@ type HeldChange struct {
 	AlertID  string
 	NoticeID *int64
 	// The notice's title as followers have it, and the held change.
-	TitleEn, TitleZh string
-	Latest           notice.Input
-	Since, Until     time.Time
+	Title        models.NoticeTitle
+	Latest       notice.Input
+	Since, Until time.Time
 }
 
 // maxHeldShown bounds the held changes listed on the settings page; a
@@ -382,8 +382,7 @@ func (s *Service) HeldChanges(ctx context.Context, m *models.Member, a *models.A
 		}
 		c := HeldChange{AlertID: r.AlertID, NoticeID: r.NoticeID, Latest: in}
 		if r.NoticeID != nil {
-			t := titles[*r.NoticeID]
-			c.TitleEn, c.TitleZh = t.En, t.Zh
+			c.Title = titles[*r.NoticeID]
 		}
 		if r.HeldSince != nil && r.HeldUntil != nil {
 			c.Since, c.Until = *r.HeldSince, *r.HeldUntil

@@ -42,7 +42,7 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return s.DeleteChatKeyword(ctx, m, acc, 1)
 			}},
 			{Name: "SetChatWelcome", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
-				return s.SetChatWelcome(ctx, m, acc, "Welcome", "")
+				return s.SetChatWelcome(ctx, m, acc, map[string]string{"en": "Welcome"})
 			}},
 		}
 		apptest.AnswersOneRule(t, f, calls)

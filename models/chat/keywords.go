@@ -136,17 +136,20 @@ func (s *Service) DeleteChatKeyword(ctx context.Context, m *models.Member, a *mo
 // SetChatWelcome sets the message new chat followers get (empty for the
 // default). The text is the account's (Accounts writes it); the chat
 // endpoints, which keep the account, read it again (Channels).
-func (s *Service) SetChatWelcome(ctx context.Context, m *models.Member, a *models.Account, en, zh string) error {
+// welcome holds one text per language of the account; others are
+// ignored.
+func (s *Service) SetChatWelcome(ctx context.Context, m *models.Member, a *models.Account, welcome map[string]string) error {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
-	en, zh = strings.TrimSpace(models.CleanText(en)), strings.TrimSpace(models.CleanText(zh))
+	clean := map[string]string{}
 	var v models.ValidationError
-	if utf8.RuneCountInString(en) > 2000 {
-		v.Add("welcome_en", "chat.err_reply")
-	}
-	if utf8.RuneCountInString(zh) > 2000 {
-		v.Add("welcome_zh", "chat.err_reply")
+	for _, l := range a.LangList() {
+		text := strings.TrimSpace(models.CleanText(welcome[l]))
+		if utf8.RuneCountInString(text) > 2000 {
+			v.Add("welcome."+l, "chat.err_reply")
+		}
+		clean[l] = text
 	}
 	if err := v.Err(); err != nil {
 		return err
@@ -155,7 +158,7 @@ func (s *Service) SetChatWelcome(ctx context.Context, m *models.Member, a *model
 	// into the cache in between.
 	defer s.channels.ClearChatCache()
 	return s.core.Tx(ctx, func(tx models.Core) error {
-		if err := s.accounts.WriteChatWelcome(ctx, tx, a, en, zh); err != nil {
+		if err := s.accounts.WriteChatWelcome(ctx, tx, a, clean); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "chat.welcome", "@"+a.Handle, "")

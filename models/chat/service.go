@@ -13,7 +13,7 @@ import (
 // welcome messages are the account's own columns, written in the chat
 // domain's transaction once it has checked the member and the text.
 type Accounts interface {
-	WriteChatWelcome(ctx context.Context, tx models.Core, a *models.Account, en, zh string) error
+	WriteChatWelcome(ctx context.Context, tx models.Core, a *models.Account, welcome map[string]string) error
 }
 
 // Channels is what the chat domain needs of the chat channels' domain:

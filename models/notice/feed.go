@@ -12,15 +12,16 @@ import (
 // whose changes it holds under these titles without querying notices.
 func (s *Service) NoticeTitles(ctx context.Context, ids []int64) (map[int64]models.NoticeTitle, error) {
 	var rows []struct {
-		ID               int64
-		TitleEn, TitleZh string
+		ID           int64
+		DefaultLang  string
+		Translations models.Translations
 	}
-	if err := s.core.Conn(ctx).Model(&models.Notice{}).Select("id, title_en, title_zh").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := s.core.Conn(ctx).Model(&models.Notice{}).Select("id, default_lang, translations").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("notice titles: %w", err)
 	}
 	out := make(map[int64]models.NoticeTitle, len(rows))
 	for _, r := range rows {
-		out[r.ID] = models.NoticeTitle{En: r.TitleEn, Zh: r.TitleZh}
+		out[r.ID] = models.NoticeTitle{DefaultLang: r.DefaultLang, Translations: r.Translations}
 	}
 	return out, nil
 }

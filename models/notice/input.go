@@ -46,21 +46,32 @@ func GTFSEffects() []string { return slices.Clone(gtfsEffects) }
 // it, so a new field is declared once here (and validated below) rather
 // than copied into each of them.
 type Input struct {
-	Kind        string `form:"kind" json:"kind"`
-	TitleEn     string `form:"title_en" json:"title_en"`
-	TitleZh     string `form:"title_zh" json:"title_zh"`
-	BodyEn      string `form:"body_en" json:"body_en"`
-	BodyZh      string `form:"body_zh" json:"body_zh"`
-	CapCategory string `form:"cap_category" json:"cap_category"`
-	CapEvent    string `form:"cap_event" json:"cap_event"`
-	Urgency     string `form:"urgency" json:"urgency"`
-	Severity    string `form:"severity" json:"severity"`
-	Certainty   string `form:"certainty" json:"certainty"`
-	AreaDesc    string `form:"area_desc" json:"area_desc"`
-	Routes      IDList `form:"routes" json:"routes"`
-	Stops       IDList `form:"stops" json:"stops"`
-	Cause       string `form:"cause" json:"cause"`
-	Effect      string `form:"effect" json:"effect"`
+	Kind string `form:"kind" json:"kind"`
+	// Translations hold "title" and "body" per language tag. The editor
+	// names its fields title.<tag> and body.<tag> (FormTranslations reads
+	// them); the API sends {"es": {"title": …, "body": …}}.
+	Translations models.Translations `form:"-" json:"translations"`
+	// Langs and DefaultLang are the account's languages and default, set
+	// by the service before validation: a notice takes only these, and
+	// must have its default.
+	Langs       []string `form:"-" json:"-"`
+	DefaultLang string   `form:"-" json:"-"`
+	// The two languages Plaza once had, as API clients written then send
+	// them; check folds them into Translations (en and zh-Hans).
+	LegacyTitleEn string `form:"-" json:"title_en,omitempty"`
+	LegacyTitleZh string `form:"-" json:"title_zh,omitempty"`
+	LegacyBodyEn  string `form:"-" json:"body_en,omitempty"`
+	LegacyBodyZh  string `form:"-" json:"body_zh,omitempty"`
+	CapCategory   string `form:"cap_category" json:"cap_category"`
+	CapEvent      string `form:"cap_event" json:"cap_event"`
+	Urgency       string `form:"urgency" json:"urgency"`
+	Severity      string `form:"severity" json:"severity"`
+	Certainty     string `form:"certainty" json:"certainty"`
+	AreaDesc      string `form:"area_desc" json:"area_desc"`
+	Routes        IDList `form:"routes" json:"routes"`
+	Stops         IDList `form:"stops" json:"stops"`
+	Cause         string `form:"cause" json:"cause"`
+	Effect        string `form:"effect" json:"effect"`
 	// The times are datetime-local text in the studio's zone on the form
 	// and RFC 3339 in the API.
 	EffectiveAt *time.Time `form:"effective_at" json:"effective_at"`
@@ -141,28 +152,38 @@ func ValidateDraft(in Input, now time.Time) (Input, error) { return in.check(fal
 func (in Input) check(complete bool, now time.Time) (Input, error) {
 	var v models.ValidationError
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
-	for _, p := range []*string{&in.TitleEn, &in.TitleZh, &in.BodyEn, &in.BodyZh, &in.CapEvent, &in.AreaDesc} {
+	for _, p := range []*string{&in.CapEvent, &in.AreaDesc} {
 		trim(p)
 	}
 	if !slices.Contains(models.NoticeKinds(), in.Kind) {
 		v.Add("kind", "err.choose_one")
 	}
-	if in.TitleEn == "" && in.TitleZh == "" {
-		v.Add("title_en", "notices.err_title_one_language")
+	in.Translations = in.texts()
+	in.LegacyTitleEn, in.LegacyTitleZh, in.LegacyBodyEn, in.LegacyBodyZh = "", "", "", ""
+	def := in.DefaultLang
+	if def == "" {
+		def = "en"
 	}
-	for field, pair := range map[string][2]string{"en": {in.TitleEn, in.BodyEn}, "zh": {in.TitleZh, in.BodyZh}} {
-		title, body := pair[0], pair[1]
+	if !in.Translations.Has(def, "title") {
+		v.Add("title."+def, "notices.err_title_default")
+	}
+	for _, l := range in.Translations.Langs() {
+		if len(in.Langs) > 0 && !slices.Contains(in.Langs, l) {
+			v.Add("translations", "err.not_account_language")
+			continue
+		}
+		title, body := in.Translations.Get(l, "title"), in.Translations.Get(l, "body")
 		if len([]rune(title)) > maxNoticeTitle {
-			v.Add("title_"+field, "err.too_long")
+			v.Add("title."+l, "err.too_long")
 		}
 		if len([]rune(body)) > maxNoticeBody {
-			v.Add("body_"+field, "err.too_long")
+			v.Add("body."+l, "err.too_long")
 		}
 		if body != "" && title == "" {
-			v.Add("title_"+field, "notices.err_body_without_title")
+			v.Add("title."+l, "notices.err_body_without_title")
 		}
 		if complete && title != "" && body == "" {
-			v.Add("body_"+field, "err.required")
+			v.Add("body."+l, "err.required")
 		}
 	}
 	for field, val := range map[string]string{"cap_event": in.CapEvent, "area_desc": in.AreaDesc} {
@@ -223,10 +244,60 @@ func (in Input) check(complete bool, now time.Time) (Input, error) {
 	return in, v.Err()
 }
 
+// texts are the input's texts trimmed, with the legacy fields folded in
+// (a language the client also sent in translations keeps those).
+func (in Input) texts() models.Translations {
+	out := models.Translations{}
+	for l, fields := range in.Translations {
+		for _, f := range []string{"title", "body"} {
+			out.Set(l, f, strings.TrimSpace(fields[f]))
+		}
+	}
+	for _, legacy := range []struct{ lang, field, text string }{
+		{"en", "title", in.LegacyTitleEn}, {"en", "body", in.LegacyBodyEn},
+		{"zh-Hans", "title", in.LegacyTitleZh}, {"zh-Hans", "body", in.LegacyBodyZh},
+	} {
+		if t := strings.TrimSpace(legacy.text); t != "" && !out.Has(legacy.lang, legacy.field) {
+			out.Set(legacy.lang, legacy.field, t)
+		}
+	}
+	return out
+}
+
+// ForAccount is in with the account's languages and default, which
+// validation holds it to.
+func (in Input) ForAccount(a *models.Account) Input {
+	in.Langs, in.DefaultLang = a.LangList(), a.DefaultLang
+	return in
+}
+
+// Title is the input's title for a reader of lang, for pages that show
+// an input before it is saved.
+func (in Input) Title(lang string) string {
+	return in.Translations.Get(in.Translations.Pick(lang, in.DefaultLang, "title"), "title")
+}
+
+// FormTranslations reads the editor's title.<tag> and body.<tag> fields
+// for each of langs.
+func FormTranslations(values map[string][]string, langs []string) models.Translations {
+	out := models.Translations{}
+	for _, l := range langs {
+		for _, f := range []string{"title", "body"} {
+			if v := values[f+"."+l]; len(v) > 0 {
+				out.Set(l, f, v[0])
+			}
+		}
+	}
+	return out
+}
+
 // apply copies the input onto the notice record.
 func (in Input) apply(n *models.Notice) {
 	n.Kind = in.Kind
-	n.TitleEn, n.TitleZh, n.BodyEn, n.BodyZh = in.TitleEn, in.TitleZh, in.BodyEn, in.BodyZh
+	n.Translations = in.Translations.Clone()
+	if in.DefaultLang != "" {
+		n.DefaultLang = in.DefaultLang
+	}
 	n.CapCategory, n.CapEvent, n.AreaDesc = in.CapCategory, in.CapEvent, in.AreaDesc
 	n.Urgency, n.Severity, n.Certainty = in.Urgency, in.Severity, in.Certainty
 	n.Routes, n.Stops, n.Cause, n.Effect = string(in.Routes), string(in.Stops), in.Cause, in.Effect
@@ -237,7 +308,7 @@ func (in Input) apply(n *models.Notice) {
 // InputOf turns a notice back into the editor's input.
 func InputOf(n *models.Notice) Input {
 	return Input{
-		Kind: n.Kind, TitleEn: n.TitleEn, TitleZh: n.TitleZh, BodyEn: n.BodyEn, BodyZh: n.BodyZh,
+		Kind: n.Kind, Translations: n.Translations.Clone(), DefaultLang: n.DefaultLang,
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
 		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
 		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),

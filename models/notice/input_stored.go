@@ -3,34 +3,86 @@ package notice
 import (
 	"encoding/json"
 	"reflect"
+
+	"github.com/plazahq/plaza/models"
 )
 
 // storedNotice is Input as the alert feed has always stored and
 // fingerprinted it: keyed by Go field name, with routes and stops as
-// text. Held changes and content hashes already in the database use this
+// text, and the texts as the four fields of the two languages Plaza once
+// had (TitleEn, TitleZh, BodyEn, BodyZh, where Translations now stands).
+// Held changes and content hashes already in the database use this
 // shape, so it must not follow the json tags (those are the API's): a
-// changed hash would send every live alert out again as an update. It is
-// derived from Input, so a new field needs nothing here.
+// changed hash would send every live alert out again as an update.
+// Languages other than en and zh-Hans go in Other, left out when empty,
+// so a feed in English and Chinese hashes as before. It is derived from
+// Input, so a new field needs nothing here.
 var storedNotice = func() reflect.Type {
 	t := reflect.TypeFor[Input]()
-	fields := make([]reflect.StructField, t.NumField())
-	for i := range fields {
+	str := reflect.TypeFor[string]()
+	var fields []reflect.StructField
+	for i := range t.NumField() {
 		f := t.Field(i)
+		switch {
+		case f.Name == "Translations":
+			for _, name := range legacyTextFields {
+				fields = append(fields, reflect.StructField{Name: name, Type: str})
+			}
+			continue
+		case !storedField(f.Name):
+			continue
+		}
 		f.Tag = ""
 		if f.Type.Kind() == reflect.String {
-			f.Type = reflect.TypeFor[string]()
+			f.Type = str
 		}
-		fields[i] = f
+		fields = append(fields, reflect.StructField{Name: f.Name, Type: f.Type})
 	}
+	fields = append(fields, reflect.StructField{Name: "Other", Type: reflect.TypeFor[models.Translations](), Tag: `json:",omitempty"`})
 	return reflect.StructOf(fields)
 }()
+
+// legacyTextFields are the stored shape's text fields, each with its
+// language and field in Translations.
+var legacyTextFields = []string{"TitleEn", "TitleZh", "BodyEn", "BodyZh"}
+
+var legacyText = map[string][2]string{
+	"TitleEn": {"en", "title"}, "TitleZh": {"zh-Hans", "title"},
+	"BodyEn": {"en", "body"}, "BodyZh": {"zh-Hans", "body"},
+}
+
+// storedField reports whether an Input field is kept as it is: the
+// account's languages are not the alert's, and the legacy API fields are
+// folded into Translations before anything is stored.
+func storedField(name string) bool {
+	switch name {
+	case "Langs", "DefaultLang", "LegacyTitleEn", "LegacyTitleZh", "LegacyBodyEn", "LegacyBodyZh":
+		return false
+	}
+	return true
+}
 
 // StoredJSON is the input in the alert feed's stored shape (see
 // storedNotice); the feed hashes it to tell a changed alert.
 func (in Input) StoredJSON() ([]byte, error) {
+	texts := in.texts()
 	src, dst := reflect.ValueOf(in), reflect.New(storedNotice).Elem()
+	other := texts.Clone()
+	delete(other, "en")
+	delete(other, "zh-Hans")
 	for i := range dst.NumField() {
-		dst.Field(i).Set(src.Field(i).Convert(dst.Field(i).Type()))
+		f := storedNotice.Field(i)
+		switch {
+		case f.Name == "Other":
+			if len(other) > 0 {
+				dst.Field(i).Set(reflect.ValueOf(other))
+			}
+		case legacyText[f.Name] != [2]string{}:
+			lf := legacyText[f.Name]
+			dst.Field(i).SetString(texts.Get(lf[0], lf[1]))
+		default:
+			dst.Field(i).Set(src.FieldByName(f.Name).Convert(f.Type))
+		}
 	}
 	return json.Marshal(dst.Interface())
 }
@@ -42,9 +94,26 @@ func (in *Input) UnmarshalStored(b []byte) error {
 	if err := json.Unmarshal(b, src.Interface()); err != nil {
 		return err
 	}
+	s := src.Elem()
 	dst := reflect.ValueOf(in).Elem()
-	for i := range dst.NumField() {
-		dst.Field(i).Set(src.Elem().Field(i).Convert(dst.Field(i).Type()))
+	texts := models.Translations{}
+	for i := range s.NumField() {
+		f := storedNotice.Field(i)
+		switch {
+		case f.Name == "Other":
+			for l, fields := range s.Field(i).Interface().(models.Translations) {
+				for name, text := range fields {
+					texts.Set(l, name, text)
+				}
+			}
+		case legacyText[f.Name] != [2]string{}:
+			lf := legacyText[f.Name]
+			texts.Set(lf[0], lf[1], s.Field(i).String())
+		default:
+			d := dst.FieldByName(f.Name)
+			d.Set(s.Field(i).Convert(d.Type()))
+		}
 	}
+	in.Translations = texts
 	return nil
 }

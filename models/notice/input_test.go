@@ -3,6 +3,7 @@ package notice_test
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // update.
 func TestNoticeInputStoredShape(t *testing.T) {
 	at := time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
-	in := notice.Input{Kind: models.NoticeTransit, TitleEn: "T", Routes: "12,7", EffectiveAt: &at, Tags: []string{"line-12"}}
+	in := notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "T"), Routes: "12,7", EffectiveAt: &at, Tags: []string{"line-12"}}
 	got, err := in.StoredJSON()
 	if err != nil {
 		t.Fatal(err)
@@ -73,22 +74,35 @@ func TestNoticeInputJSON(t *testing.T) {
 // through-the-service test check.
 func validationCases(now time.Time) (safety notice.Input, cases []validationCase) {
 	past, later := now.Add(-time.Hour), now.Add(time.Hour)
-	safety = notice.Input{Kind: models.NoticeSafety, TitleEn: "Storm", BodyEn: "Stay in.", CapCategory: "Met",
+	safety = notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Storm", "body", "Stay in."), CapCategory: "Met",
 		CapEvent: "Storm", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely"}
-	with := func(f func(*notice.Input)) notice.Input { in := safety; f(&in); return in }
+	with := func(f func(*notice.Input)) notice.Input {
+		in := safety
+		in.Translations = safety.Translations.Clone()
+		f(&in)
+		return in
+	}
 	return safety, []validationCase{
 		{"no kind", with(func(in *notice.Input) { in.Kind = "" }), false, "kind"},
 		{"unknown kind", with(func(in *notice.Input) { in.Kind = "rumour" }), false, "kind"},
-		{"no title at all", with(func(in *notice.Input) { in.TitleEn = "" }), false, "title_en"},
-		{"body without its title", with(func(in *notice.Input) { in.BodyZh = "正文" }), false, "title_zh"},
-		{"title too long", with(func(in *notice.Input) { in.TitleEn = string(make([]rune, 201)) }), false, "title_en"},
+		{"no title in the default language", with(func(in *notice.Input) { in.Translations.Set("en", "title", "") }), false, "title.en"},
+		{"only another language's title", with(func(in *notice.Input) {
+			in.Translations = models.Texts("es", "title", "Tormenta", "body", "Quédese en casa.")
+		}), false, "title.en"},
+		{"body without its title", with(func(in *notice.Input) { in.Translations.Set("zh-Hans", "body", "正文") }), false, "title.zh-Hans"},
+		{"title too long", with(func(in *notice.Input) { in.Translations.Set("en", "title", string(make([]rune, 201))) }), false, "title.en"},
+		{"a title without its body", with(func(in *notice.Input) { in.Translations.Set("ar", "title", "عاصفة") }), true, "body.ar"},
+		{"a language the account does not have", with(func(in *notice.Input) {
+			in.Langs = []string{"en", "es"}
+			in.Translations.With("fr", "title", "Tempête", "body", "Restez chez vous.")
+		}), false, "translations"},
 		{"bad severity", with(func(in *notice.Input) { in.Severity = "Apocalyptic" }), false, "severity"},
 		{"bad cause", with(func(in *notice.Input) { in.Kind, in.Cause = models.NoticeTransit, "ALIENS" }), false, "cause"},
 		{"expiry before start", with(func(in *notice.Input) { in.EffectiveAt, in.ExpiresAt = &later, &past }), false, "expires_at"},
 		{"bad tag", with(func(in *notice.Input) { in.Tags = []string{"Line 12!"} }), false, "tags"},
 		{"publish without severity", with(func(in *notice.Input) { in.Severity = "" }), true, "severity"},
 		{"publish without event", with(func(in *notice.Input) { in.CapEvent = "" }), true, "cap_event"},
-		{"publish a title without body", with(func(in *notice.Input) { in.TitleZh = "风暴" }), true, "body_zh"},
+		{"publish a title without body", with(func(in *notice.Input) { in.Translations.Set("zh-Hans", "title", "风暴") }), true, "body.zh-Hans"},
 		{"publish already expired", with(func(in *notice.Input) { in.ExpiresAt = &past }), true, "expires_at"},
 	}
 }
@@ -140,8 +154,8 @@ func TestNoticeInputValidate(t *testing.T) {
 	}
 	// A draft may be incomplete; transit defaults its cause and effect and
 	// cleans its routes.
-	d, err := notice.ValidateDraft(notice.Input{Kind: models.NoticeTransit, TitleEn: " Works ", Routes: "12, 7\n12", Stops: "S1"}, now)
-	if err != nil || d.Cause != "UNKNOWN_CAUSE" || d.Effect != "UNKNOWN_EFFECT" || d.Routes != "12,7" || d.TitleEn != "Works" {
+	d, err := notice.ValidateDraft(notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", " Works "), Routes: "12, 7\n12", Stops: "S1"}, now)
+	if err != nil || d.Cause != "UNKNOWN_CAUSE" || d.Effect != "UNKNOWN_EFFECT" || d.Routes != "12,7" || d.Translations.Get("en", "title") != "Works" {
 		t.Fatalf("draft = %+v, %v", d, err)
 	}
 }
@@ -150,10 +164,40 @@ func TestNoticeInputValidate(t *testing.T) {
 // alike, cleaned the same way.
 func TestValidateNotice(t *testing.T) {
 	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	in := notice.Input{Kind: models.NoticeGeneral, TitleEn: " Fares ", BodyEn: "Unchanged."}
+	in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", " Fares ", "body", "Unchanged.")}
 	a, errA := notice.Validate(in, now)
 	b, errB := notice.ValidateDraft(in, now)
-	if errA != nil || errB != nil || !reflect.DeepEqual(a, b) || a.TitleEn != "Fares" {
+	if errA != nil || errB != nil || !reflect.DeepEqual(a, b) || a.Translations.Get("en", "title") != "Fares" {
 		t.Errorf("Validate %+v %v; ValidateDraft %+v %v", a, errA, b, errB)
+	}
+}
+
+// TestNoticeInLanguages: the texts of any language the account has, the
+// legacy two-language API fields folded in, and the stored shape of a
+// third language.
+func TestNoticeInLanguages(t *testing.T) {
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	in := notice.Input{Kind: models.NoticeGeneral, Langs: []string{"es", "en", "ar"}, DefaultLang: "es",
+		Translations: models.Texts("es", "title", "Tarifas", "body", "Sin cambios.").With("ar", "title", "الأسعار", "body", "دون تغيير.")}
+	got, err := notice.Validate(in, now)
+	if err != nil || got.Translations.Get("ar", "title") != "الأسعار" {
+		t.Fatalf("Validate = %+v, %v", got, err)
+	}
+	legacy := notice.Input{Kind: models.NoticeGeneral, LegacyTitleEn: " Fares ", LegacyBodyEn: "Unchanged.", LegacyTitleZh: "票价", LegacyBodyZh: "不变。"}
+	got, err = notice.Validate(legacy, now)
+	if err != nil || got.Translations.Get("en", "title") != "Fares" || got.Translations.Get("zh-Hans", "body") != "不变。" || got.LegacyTitleEn != "" {
+		t.Fatalf("legacy fields: %+v, %v", got, err)
+	}
+	b, err := got.StoredJSON()
+	if err != nil || strings.Contains(string(b), "Other") {
+		t.Errorf("English and Chinese are stored as before: %s, %v", b, err)
+	}
+	b, err = in.StoredJSON()
+	if err != nil || !strings.Contains(string(b), `"Other":{"ar":{"body":"دون تغيير.","title":"الأسعار"},"es":`) {
+		t.Errorf("other languages are stored under Other: %s, %v", b, err)
+	}
+	var back notice.Input
+	if err := back.UnmarshalStored(b); err != nil || !reflect.DeepEqual(back.Translations, in.Translations) {
+		t.Errorf("read back %+v, %v", back.Translations, err)
 	}
 }

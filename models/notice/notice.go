@@ -36,7 +36,7 @@ func (s *Service) OrgNotices(ctx context.Context, m *models.Member, a *models.Ac
 	}
 	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
 		p := models.LikePattern(f.Query)
-		q = q.Where("("+models.LikeExpr("title_en")+" OR "+models.LikeExpr("title_zh")+")", p, p)
+		q = q.Where(models.LikeExpr("translations"), p)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -54,7 +54,7 @@ func (s *Service) CreateNotice(ctx context.Context, m *models.Member, a *models.
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	in, err := in.check(false, s.core.Now())
+	in, err := in.ForAccount(a).check(false, s.core.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) SaveNotice(ctx context.Context, m *models.Member, a *models.Ac
 	}
 	// A scheduled notice is already approved for publication: saving it
 	// must pass the same checks, or it would fail silently at its time.
-	in, err = in.check(n.Status == models.NoticeScheduled, s.core.Now())
+	in, err = in.ForAccount(a).check(n.Status == models.NoticeScheduled, s.core.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Service) PublishNotice(ctx context.Context, m *models.Member, a *models
 	if err != nil {
 		return nil, nil, err
 	}
-	in, err = in.check(true, s.core.Now())
+	in, err = in.ForAccount(a).check(true, s.core.Now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -236,7 +236,7 @@ func (s *Service) UpdateNotice(ctx context.Context, m *models.Member, a *models.
 		return nil, nil, err
 	}
 	in.PublishAt = nil
-	in, err = in.check(true, s.core.Now())
+	in, err = in.ForAccount(a).check(true, s.core.Now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -333,4 +333,34 @@ func (s *Service) AudienceCount(ctx context.Context, m *models.Member, a *models
 		return 0, fmt.Errorf("count audience: %w", err)
 	}
 	return n, nil
+}
+
+// FallbackAudience counts the followers in the audience of n who will get
+// it in its default language because it has no version in theirs, by
+// their language: what the publish confirmation warns of.
+func (s *Service) FallbackAudience(ctx context.Context, m *models.Member, a *models.Account, n *models.Notice) (map[string]int64, error) {
+	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
+		return nil, err
+	}
+	have := n.Languages()
+	q := s.core.Conn(ctx).Table("followers").Select("language, COUNT(*) AS n").
+		Where("account_id = ? AND status = ?", a.ID, models.StatusActive)
+	if len(have) > 0 {
+		q = q.Where("language NOT IN ?", have)
+	}
+	if tags := n.TagList(); len(tags) > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = followers.id AND t.tag IN ?)", tags)
+	}
+	var rows []struct {
+		Language string
+		N        int64
+	}
+	if err := q.Group("language").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count fallback audience: %w", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Language] = r.N
+	}
+	return out, nil
 }

@@ -40,7 +40,7 @@ func TestNoticeValidation(t *testing.T) {
 			})
 		}
 		// A draft may be incomplete; transit defaults its cause and effect.
-		d, err := a.Notices.CreateNotice(ctx, editor, f.Account, notice.Input{Kind: models.NoticeTransit, TitleEn: "Works",
+		d, err := a.Notices.CreateNotice(ctx, editor, f.Account, notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Works"),
 			Routes: "12, 7\n12", Stops: "S1"})
 		if err != nil || d.Cause != "UNKNOWN_CAUSE" || d.Effect != "UNKNOWN_EFFECT" || d.Routes != "12,7" {
 			t.Fatalf("draft = %+v, %v", d, err)
@@ -61,7 +61,7 @@ func TestNoticeLifecycleRules(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		editor := f.Member(models.RoleEditor)
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Hello", BodyEn: "World"}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Hello", "body", "World")}
 		d, err := a.Notices.CreateNotice(ctx, editor, f.Account, in)
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +83,7 @@ func TestNoticeLifecycleRules(t *testing.T) {
 		if err != nil || b != nil || n.Status != models.NoticeScheduled {
 			t.Fatalf("schedule: %v %v %s", err, b, n.Status)
 		}
-		if _, err := a.Notices.SaveNotice(ctx, editor, f.Account, d.ID, notice.Input{Kind: models.NoticeGeneral, TitleEn: "No body"}); err == nil {
+		if _, err := a.Notices.SaveNotice(ctx, editor, f.Account, d.ID, notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "No body")}); err == nil {
 			t.Fatal("a scheduled notice was saved incomplete")
 		}
 		if n, err = a.Notices.Unschedule(ctx, editor, f.Account, d.ID); err != nil || n.Status != models.NoticeDraft || n.PublishAt != nil {
@@ -131,7 +131,7 @@ func TestPublishScheduledOnce(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		editor := f.Member(models.RoleEditor)
-		in := notice.Input{Kind: models.NoticeGeneral, TitleEn: "Soon", BodyEn: "Body"}
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Soon", "body", "Body")}
 		d, _ := a.Notices.CreateNotice(ctx, editor, f.Account, in)
 		at := time.Now().Add(time.Hour)
 		in.PublishAt = &at

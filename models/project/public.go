@@ -42,7 +42,7 @@ func (s *Service) withAccounts(ctx context.Context, ps []models.Project) ([]mode
 }
 
 func publicProject(p models.Project, a *models.Account) models.PublicProject {
-	return models.PublicProject{Project: p, Handle: a.Handle, AccountName: a.Name, AccountNameZh: a.NameZh, FeedbackReview: a.FeedbackReview}
+	return models.PublicProject{Project: p, Handle: a.Handle, AccountName: a.Name, AccountLang: a.DefaultLang, AccountTexts: a.Translations, FeedbackReview: a.FeedbackReview}
 }
 
 // PublicProjects lists the public projects of one account (accountID 0:
