@@ -118,7 +118,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 		st.Stance, st.Step = s, stepComment
 		return []bridge.Reply{t.say("chat.fb_comment", models.MaxComment)}, t.save(ctx, &st)
 	case stepComment:
-		if w := normalize(text); w == "skip" || w == "跳过" || w == "-" {
+		if oneOf(normalize(text), skipWords...) {
 			text = ""
 		}
 		if len([]rune(text)) > models.MaxComment {
@@ -144,8 +144,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 		st.Question++
 		return t.nextQuestion(ctx, &st, p, questions)
 	case stepConfirm:
-		switch normalize(text) {
-		case "yes", "y", "ok", "send", "是", "确认", "好", "发送":
+		if oneOf(normalize(text), yesWords...) {
 			return t.submit(ctx, &st, p)
 		}
 		return []bridge.Reply{t.say("chat.fb_confirm_again")}, t.save(ctx, &st)
@@ -215,7 +214,7 @@ func (t *turn) ask(q models.ProjectQuestion) string {
 // answer reads a reply to an extra question: free text, one number, or
 // several numbers for a multiple-choice question; "skip" when optional.
 func (t *turn) answer(q models.ProjectQuestion, text string) ([]string, bool) {
-	if w := normalize(text); w == "skip" || w == "跳过" || w == "-" || w == "" {
+	if w := normalize(text); w == "" || oneOf(w, skipWords...) {
 		return nil, !q.Required
 	}
 	if q.Kind == models.QuestionText {
@@ -299,11 +298,11 @@ func number(s string, n int) (int, bool) {
 
 func stance(s string) (string, bool) {
 	switch normalize(s) {
-	case "1", "support", "yes", "支持", "赞成":
+	case "1", "support", "yes", "支持", "赞成", "贊成", "a favor", "apoyo", "si", "تاييد", "نعم":
 		return models.StanceSupport, true
-	case "2", "oppose", "no", "against", "反对":
+	case "2", "oppose", "no", "against", "反对", "反對", "en contra", "معارضة", "لا":
 		return models.StanceOppose, true
-	case "3", "neutral", "中立", "无意见":
+	case "3", "neutral", "中立", "无意见", "無意見", "محايد", "حياد":
 		return models.StanceNeutral, true
 	}
 	return "", false

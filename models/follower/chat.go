@@ -30,11 +30,12 @@ func (s *Service) ChatFollower(ctx context.Context, accountID int64, channel, ad
 // follower: on a chat platform, following is the person's own act (they
 // sent "follow" or pressed the platform's follow button), so there is
 // nothing to confirm. Someone who had stopped follows again; a blocked
-// follower stays blocked (ErrBlocked). changed reports whether anything
+// follower stays blocked (ErrBlocked). lang is the language tag the
+// router chose among the account's ("en" when empty). changed reports whether anything
 // changed. The chat router calls it through InTx, so the follow commits
 // with the rest of the message's turn.
 func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (f *models.Follower, changed bool, err error) {
-	if lang != "zh" {
+	if lang == "" {
 		lang = "en"
 	}
 	var row models.Follower
