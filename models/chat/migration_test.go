@@ -10,7 +10,7 @@ import (
 )
 
 // TestKeywordTranslationsMigration: 00021 moves each keyword's reply
-// under its language: 'en' to en, 'zh' to zh-Hans, both ('') to the
+// under its language: 'en' to en, 'zh' to zh-Hans, both (”) to the
 // account's first language; the Down goes back to one reply a row.
 func TestKeywordTranslationsMigration(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
