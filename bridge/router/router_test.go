@@ -8,7 +8,7 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
-func TestCommandOf(t *testing.T) {
+func TestRouterCommandOf(t *testing.T) {
 	for _, c := range []struct {
 		text string
 		cmd  command
@@ -55,7 +55,7 @@ func TestCommandOf(t *testing.T) {
 	}
 }
 
-func TestFeedbackWords(t *testing.T) {
+func TestRouterFeedbackWords(t *testing.T) {
 	for _, w := range []string{"YES", "是", "確認", "SÍ", "si", "نعم", "“ok”"} {
 		if !oneOf(normalize(w), yesWords...) {
 			t.Errorf("%q does not confirm", w)
@@ -71,7 +71,7 @@ func TestFeedbackWords(t *testing.T) {
 	}
 }
 
-func TestLanguageOf(t *testing.T) {
+func TestRouterLanguageOf(t *testing.T) {
 	enZh := &models.Account{Languages: "en,zh"}
 	es := &models.Account{Languages: "es,en"}
 	hant := &models.Account{Languages: "zh-Hant"}
@@ -109,7 +109,7 @@ func TestLanguageOf(t *testing.T) {
 	}
 }
 
-func TestFollowLang(t *testing.T) {
+func TestRouterFollowLang(t *testing.T) {
 	enZh := &models.Account{Languages: "en,zh"}
 	for _, c := range []struct {
 		want string
