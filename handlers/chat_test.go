@@ -92,6 +92,12 @@ func TestChatSettingsPage(t *testing.T) {
 		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "reply.zh-Hant": {"單程票 2 元。"}}); r.Status != 422 {
 			t.Fatalf("a reply in zh-Hant: %s", r)
 		}
+		// Too long: the form comes back with what was typed and the error
+		// beside that language's reply.
+		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "reply.en": {strings.Repeat("a", 2001)}, "reply.zh-Hans": {"单程票 2 元。"}}); r.Status != 422 ||
+			!strings.Contains(r.Body, `aria-describedby="e-reply.en reply-hint"`) || !strings.Contains(r.Body, "单程票 2 元。</textarea>") {
+			t.Fatalf("a reply too long: %s", r)
+		}
 		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "reply.zh-Hans": {"单程票 2 元。"}}); r.Status != 303 {
 			t.Fatalf("keyword: %s", r)
 		}
