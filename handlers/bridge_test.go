@@ -375,6 +375,28 @@ func TestChatFeedbackConversation(t *testing.T) {
 		if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ? AND revision_state = 'current'", park.ID, "chat:webhook:sms:5550199"); n != 1 {
 			t.Fatalf("stranger's answers: %d", n)
 		}
+
+		// In Spanish and Arabic, from people the router knows only by
+		// their words: the conversation stays in their language, SKIP
+		// and YES in it too, accents optional.
+		es := &chat{t: t, a: a, secret: c.secret, from: "sms:5550200"}
+		expect(t, es.say("OPINION"), "¿Qué opina de")
+		expect(t, es.say("1"), "OMITIR")
+		expect(t, es.say("omitir"), "What would you use?")
+		expect(t, es.say("2"), "Responda SÍ")
+		expect(t, es.say("hmm"), "Responda SÍ")
+		expect(t, es.say("Si"), "Gracias")
+		ar := &chat{t: t, a: a, secret: c.secret, from: "sms:5550201"}
+		expect(t, ar.say("«رأي»"), "ما رأيك في")
+		expect(t, ar.say("٣"), "تخطي")
+		expect(t, ar.say("تخطي"), "What would you use?")
+		expect(t, ar.say("١، ٢"), "نعم")
+		expect(t, ar.say("نعم"), "شكرًا")
+		for _, from := range []string{es.from, ar.from} {
+			if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ? AND revision_state = 'current'", park.ID, "chat:webhook:"+from); n != 1 {
+				t.Fatalf("answers of %s: %d", from, n)
+			}
+		}
 	})
 }
 

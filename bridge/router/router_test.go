@@ -130,3 +130,17 @@ func TestRouterFollowLang(t *testing.T) {
 		}
 	}
 }
+
+func TestRouterNumber(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want int
+		ok   bool
+	}{
+		{"3", 3, true}, {"3.", 3, true}, {"３", 3, true}, {"٣", 3, true}, {"۳", 3, true}, {"0", 0, false}, {"10", 0, false}, {"tres", 0, false},
+	} {
+		if got, ok := number(c.s, 9); got != c.want || ok != c.ok {
+			t.Errorf("number(%q) = %d %v, want %d %v", c.s, got, ok, c.want, c.ok)
+		}
+	}
+}
