@@ -138,7 +138,7 @@ func TestWeChatCallback(t *testing.T) {
 
 		// A keyword staff set answers by itself.
 		if err := a.Chats.AddChatKeyword(context.Background(), f.Member(models.RoleEditor), f.Account,
-			models.ChatKeyword{Keyword: "Fare", Match: models.MatchContains, Reply: "A single ride is 2 yuan."}); err != nil {
+			models.ChatKeyword{Keyword: "Fare", Match: models.MatchContains, Translations: models.Translations{"en": {"reply": "A single ride is 2 yuan."}}}); err != nil {
 			t.Fatal(err)
 		}
 		expect(t, replyText(t, w.wechat(t, wechattest.Text("oRider1", "1004", "what is the fare?"))), "2 yuan")
@@ -172,7 +172,7 @@ func TestWeChatCallback(t *testing.T) {
 		// Safe mode: encrypted in, encrypted and signed out.
 		w.wxc.Safe = true
 		expect(t, replyText(t, w.wechat(t, wechattest.Text("oRider2", "3001", "关注"))), "地铁")
-		if fl := chatFollower(t, a, f.Account.ID, "wechat", "oRider2"); fl == nil || fl.Language != "zh" {
+		if fl := chatFollower(t, a, f.Account.ID, "wechat", "oRider2"); fl == nil || fl.Language != "zh-Hans" {
 			t.Fatalf("follower from a Chinese command: %+v", fl)
 		}
 		// An encrypted message under a wrong msg_signature.

@@ -187,7 +187,7 @@ func TestChatFollowAndCommands(t *testing.T) {
 			t.Fatalf("follow: %+v", r)
 		}
 		fl, err := a.Followers.ChatFollower(context.Background(), f.Account.ID, models.ChannelWebhook, c.from)
-		if err != nil || fl == nil || fl.Status != models.StatusActive || fl.Scene != "stop-1042" || fl.Language != "zh" {
+		if err != nil || fl == nil || fl.Status != models.StatusActive || fl.Scene != "stop-1042" || fl.Language != "zh-Hans" {
 			t.Fatalf("follower: %+v %v", fl, err)
 		}
 		expect(t, c.say("帮助"), "退订", "反馈")
@@ -208,6 +208,80 @@ func TestChatFollowAndCommands(t *testing.T) {
 		other := &chat{t: t, a: a, secret: c.secret, from: "sms:5550100"}
 		expect(t, other.say("help"), "send FOLLOW", "STOP")
 		expect(t, other.say("stop"), "no more messages")
+	})
+}
+
+// TestChatCommandsInEveryLanguage: commands in Spanish and Arabic. A
+// follow stores the person's language when the account publishes in it,
+// else the default; STOP ends the follow and answers in the word's
+// language.
+func TestChatCommandsInEveryLanguage(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		// Before the chat endpoint caches the account.
+		if err := a.DB.Gorm.Exec(`UPDATE accounts SET languages = 'en,zh,es' WHERE id = ?`, f.Account.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		f.Account.Languages = "en,zh,es"
+		secret := webhookSecret(t, a, f)
+		follower := func(from string) *models.Follower {
+			t.Helper()
+			fl, err := a.Followers.ChatFollower(context.Background(), f.Account.ID, models.ChannelWebhook, from)
+			if err != nil || fl == nil {
+				t.Fatalf("follower %s: %+v %v", from, fl, err)
+			}
+			return fl
+		}
+		es := &chat{t: t, a: a, secret: secret, from: "sms:5550101"}
+		expect(t, es.say("«SEGUIR»"), "Ahora sigue")
+		if fl := follower(es.from); fl.Language != "es" || fl.Status != models.StatusActive {
+			t.Fatalf("Spanish follower: %+v", fl)
+		}
+		expect(t, es.say("opinion"), "Metro")
+		expect(t, es.say("CANCELAR"), "")
+		expect(t, es.say("BAJA"), "No recibirá más mensajes", "SEGUIR")
+		if fl := follower(es.from); fl.Status != models.StatusUnsubscribed {
+			t.Fatalf("after BAJA: %+v", fl)
+		}
+		// The platform's hint comes first: es_MX.
+		hint := &chat{t: t, a: a, secret: secret, from: "sms:5550102"}
+		body, _ := json.Marshal(map[string]string{"id": "h1", "from": hint.from, "type": "message", "text": "follow", "language": "es_MX"})
+		if r := hint.signed(body); r.status != 200 || len(r.replies) != 1 || !strings.Contains(r.replies[0], "Ahora sigue") {
+			t.Fatalf("follow with the hint es_MX: %+v", r)
+		}
+		// Arabic, which the account does not publish in: the follow
+		// stores its default; STOP from someone new answers in Arabic.
+		ar := &chat{t: t, a: a, secret: secret, from: "sms:5550103"}
+		expect(t, ar.say("«مساعدة»"), "متابعة")
+		expect(t, ar.say("متابعة"), "You now follow Metro")
+		if fl := follower(ar.from); fl.Language != "en" {
+			t.Fatalf("Arabic follower of an en/zh/es account: %+v", fl)
+		}
+		ar2 := &chat{t: t, a: a, secret: secret, from: "sms:5550104"}
+		body, _ = json.Marshal(map[string]string{"id": "a1", "from": ar2.from, "type": "follow", "language": "ar"})
+		if r := ar2.signed(body); r.status != 200 {
+			t.Fatalf("follow: %+v", r)
+		}
+		// An Arabic speaker stored under the default, by an older
+		// version or a data import: their stored tag rules.
+		if err := a.DB.Gorm.Exec(`UPDATE followers SET language = 'ar' WHERE address = ?`, ar2.from).Error; err != nil {
+			t.Fatal(err)
+		}
+		expect(t, ar2.say("إيقاف"), "لن تتلقى")
+		if fl := follower(ar2.from); fl.Status != models.StatusUnsubscribed {
+			t.Fatalf("after إيقاف: %+v", fl)
+		}
+		// Keyword replies: the follower's language, else the default.
+		if err := a.Chats.AddChatKeyword(context.Background(), f.Member(models.RoleEditor), f.Account,
+			models.ChatKeyword{Keyword: "tarifa", Match: models.MatchContains, Translations: models.Translations{
+				"es": {"reply": "Un viaje cuesta 2 dólares."}, "en": {"reply": "A ride is 2 dollars."}}}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, es.say("¿Cuál es la tarifa?"), "Un viaje cuesta")
+		zh := &chat{t: t, a: a, secret: secret, from: "sms:5550106"}
+		expect(t, zh.say("关注"), "您已关注")
+		expect(t, zh.say("tarifa"), "A ride is 2 dollars.")
 	})
 }
 
@@ -300,6 +374,28 @@ func TestChatFeedbackConversation(t *testing.T) {
 		}
 		if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ? AND revision_state = 'current'", park.ID, "chat:webhook:sms:5550199"); n != 1 {
 			t.Fatalf("stranger's answers: %d", n)
+		}
+
+		// In Spanish and Arabic, from people the router knows only by
+		// their words: the conversation stays in their language, SKIP
+		// and YES in it too, accents optional.
+		es := &chat{t: t, a: a, secret: c.secret, from: "sms:5550200"}
+		expect(t, es.say("OPINION"), "¿Qué opina de")
+		expect(t, es.say("1"), "OMITIR")
+		expect(t, es.say("omitir"), "What would you use?")
+		expect(t, es.say("2"), "Responda SÍ")
+		expect(t, es.say("hmm"), "Responda SÍ")
+		expect(t, es.say("Si"), "Gracias")
+		ar := &chat{t: t, a: a, secret: c.secret, from: "sms:5550201"}
+		expect(t, ar.say("«رأي»"), "ما رأيك في")
+		expect(t, ar.say("٣"), "تخطي")
+		expect(t, ar.say("تخطي"), "What would you use?")
+		expect(t, ar.say("١، ٢"), "نعم")
+		expect(t, ar.say("نعم"), "شكرًا")
+		for _, from := range []string{es.from, ar.from} {
+			if n := countRows(t, a, "feedback", "project_id = ? AND contact_key = ? AND revision_state = 'current'", park.ID, "chat:webhook:"+from); n != 1 {
+				t.Fatalf("answers of %s: %d", from, n)
+			}
 		}
 	})
 }

@@ -88,6 +88,7 @@ func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account)
 		return nil, err
 	}
 	f.Keywords = kws
+	f.Langs = models.ChatLangs(a)
 	return f, nil
 }
 
@@ -224,7 +225,17 @@ func (h *chatSettings) saveWelcome(c echo.Context) error {
 
 func (h *chatSettings) addKeyword(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	k := models.ChatKeyword{Keyword: c.FormValue("keyword"), Match: c.FormValue("match"), Lang: c.FormValue("lang"), Reply: c.FormValue("reply")}
+	k := models.ChatKeyword{Keyword: c.FormValue("keyword"), Match: c.FormValue("match"), Translations: models.Translations{}}
+	// One reply per language, named reply.<tag>.
+	params, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	for name, values := range params {
+		if tag, ok := strings.CutPrefix(name, "reply."); ok && tag != "" && len(values) > 0 {
+			k.Translations.Set(tag, models.KeywordReplyField, values[0])
+		}
+	}
 	if err := h.chats.AddChatKeyword(c.Request().Context(), m, a, k); err != nil {
 		return h.invalid(c, m, a, err, func(f *templates.ChatForm) { f.NewKeyword, f.Form = k, "keyword" })
 	}

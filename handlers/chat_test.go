@@ -88,18 +88,29 @@ func TestChatSettingsPage(t *testing.T) {
 		if r := c.Post(page+"/keywords", url.Values{"keyword": {""}, "match": {"exact"}, "reply": {"x"}}); r.Status != 422 {
 			t.Fatalf("empty keyword: %s", r)
 		}
-		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "lang": {"zh"}, "reply": {"单程票 2 元。"}}); r.Status != 303 {
+		// A reply in an language the account does not publish in.
+		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "reply.zh-Hant": {"單程票 2 元。"}}); r.Status != 422 {
+			t.Fatalf("a reply in zh-Hant: %s", r)
+		}
+		// Too long: the form comes back with what was typed and the error
+		// beside that language's reply.
+		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "reply.en": {strings.Repeat("a", 2001)}, "reply.zh-Hans": {"单程票 2 元。"}}); r.Status != 422 ||
+			!strings.Contains(r.Body, `aria-describedby="e-reply.en reply-hint"`) || !strings.Contains(r.Body, "单程票 2 元。</textarea>") {
+			t.Fatalf("a reply too long: %s", r)
+		}
+		if r := c.Post(page+"/keywords", url.Values{"keyword": {"票价"}, "match": {"contains"}, "reply.zh-Hans": {"单程票 2 元。"}}); r.Status != 303 {
 			t.Fatalf("keyword: %s", r)
 		}
 		expect(t, replyText(t, w.wechat(t, wechattest.Event("oNew", "subscribe", "", time.Now().Unix()))), "Welcome aboard Metro!")
 		w.wxc.Safe = false
 		expect(t, replyText(t, w.wechat(t, wechattest.Text("oZh", "9001", "请问票价多少"))), "单程票 2 元")
-		// The English speaker is not answered by a Chinese-only rule.
-		if got := replyText(t, w.wechat(t, wechattest.Text("oNew", "9002", "票价"))); strings.Contains(got, "单程票") {
-			t.Fatalf("a zh rule answered an en follower: %q", got)
-		}
+		// A rule with only a Chinese reply answers an English speaker in
+		// Chinese: the follower's language, else the account's default,
+		// else any.
+		expect(t, replyText(t, w.wechat(t, wechattest.Text("oNew", "9002", "票价"))), "单程票 2 元")
 		r = c.Get(page)
-		if !strings.Contains(r.Body, "票价") {
+		if !strings.Contains(r.Body, "票价") || !strings.Contains(r.Body, `name="reply.en"`) || !strings.Contains(r.Body, `name="reply.zh-Hans"`) ||
+			!strings.Contains(r.Body, `lang="zh-Hans" dir="ltr">简体中文</span>`) {
 			t.Fatalf("keyword list: %s", r)
 		}
 		kws, _ := a.Chats.ChatKeywords(context.Background(), f.Account.ID)

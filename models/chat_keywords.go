@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"time"
 )
 
@@ -11,10 +12,22 @@ type ChatKeyword struct {
 	Keyword   string
 	// Match is exact (the whole message) or contains (anywhere in it).
 	Match string
-	// Lang limits the reply to people writing in en or zh ('' for both).
-	Lang      string
-	Reply     string
-	CreatedAt time.Time
+	// Translations hold the reply in each of its languages (field
+	// "reply"); a follower gets theirs, else the account's default, else
+	// any.
+	Translations Translations `gorm:"type:text"`
+	CreatedAt    time.Time
+}
+
+// KeywordReplyField is the field of a keyword's Translations that holds
+// its reply.
+const KeywordReplyField = "reply"
+
+// ReplyFor is the reply a follower of lang gets, def being the account's
+// default language, and the language it is in.
+func (k *ChatKeyword) ReplyFor(lang, def string) (text, in string) {
+	in = k.Translations.Pick(lang, def, KeywordReplyField)
+	return k.Translations.Get(in, KeywordReplyField), in
 }
 
 // Keyword match kinds.
@@ -22,3 +35,35 @@ const (
 	MatchExact    = "exact"
 	MatchContains = "contains"
 )
+
+// ChatLangs are the languages account a publishes in, as tags (a "zh"
+// stored before Plaza had two Chinese scripts is "zh-Hans"), the default
+// first; never empty.
+func ChatLangs(a *Account) []string {
+	var out []string
+	for _, l := range LangList(a.Languages) {
+		if strings.EqualFold(l, "zh") {
+			l = "zh-Hans"
+		}
+		if !containsString(out, l) {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"en"}
+	}
+	return out
+}
+
+// ChatDefaultLang is the language of account a a follower gets when it
+// does not publish in theirs: its first.
+func ChatDefaultLang(a *Account) string { return ChatLangs(a)[0] }
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -41,9 +41,14 @@ type feedbackState struct {
 	Comment  string              `json:"comment,omitempty"`
 	Question int                 `json:"question,omitempty"`
 	Answers  map[string][]string `json:"answers,omitempty"`
+	// Lang is the language the conversation is in, for someone whose
+	// language nothing else tells (not a follower, no hint from the
+	// platform): their "2" is not a word of any language.
+	Lang string `json:"lang,omitempty"`
 }
 
 func (t *turn) save(ctx context.Context, st *feedbackState) error {
+	st.Lang = string(t.lang)
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode feedback state: %w", err)
@@ -89,6 +94,9 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 		// A state this version cannot read: start again rather than fail.
 		return t.startFeedback(ctx)
 	}
+	if st.Lang != "" && (t.follower == nil || t.follower.Language == "") && t.in.Lang == "" {
+		t.lang = i18n.UILang(st.Lang)
+	}
 	text := strings.TrimSpace(t.in.Text)
 	if st.Step == stepPick {
 		n, ok := number(text, len(st.Projects))
@@ -118,7 +126,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 		st.Stance, st.Step = s, stepComment
 		return []bridge.Reply{t.say("chat.fb_comment", models.MaxComment)}, t.save(ctx, &st)
 	case stepComment:
-		if w := normalize(text); w == "skip" || w == "跳过" || w == "-" {
+		if oneOf(normalize(text), skipWords...) {
 			text = ""
 		}
 		if len([]rune(text)) > models.MaxComment {
@@ -144,8 +152,7 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 		st.Question++
 		return t.nextQuestion(ctx, &st, p, questions)
 	case stepConfirm:
-		switch normalize(text) {
-		case "yes", "y", "ok", "send", "是", "确认", "好", "发送":
+		if oneOf(normalize(text), yesWords...) {
 			return t.submit(ctx, &st, p)
 		}
 		return []bridge.Reply{t.say("chat.fb_confirm_again")}, t.save(ctx, &st)
@@ -215,7 +222,7 @@ func (t *turn) ask(q models.ProjectQuestion) string {
 // answer reads a reply to an extra question: free text, one number, or
 // several numbers for a multiple-choice question; "skip" when optional.
 func (t *turn) answer(q models.ProjectQuestion, text string) ([]string, bool) {
-	if w := normalize(text); w == "skip" || w == "跳过" || w == "-" || w == "" {
+	if w := normalize(text); w == "" || oneOf(w, skipWords...) {
 		return nil, !q.Required
 	}
 	if q.Kind == models.QuestionText {
@@ -223,7 +230,7 @@ func (t *turn) answer(q models.ProjectQuestion, text string) ([]string, bool) {
 	}
 	choices := q.Choices(string(t.lang))
 	var out []string
-	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' }) {
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' || r == '،' }) {
 		n, ok := number(part, len(choices))
 		if !ok {
 			return nil, false
@@ -281,12 +288,18 @@ func (t *turn) submit(ctx context.Context, st *feedbackState, p *models.PublicPr
 	return []bridge.Reply{{Text: reply + "\n" + link}}, nil
 }
 
-// number reads "3" (or "3." or "３") as a choice from 1 to n.
+// number reads "3" (or "3." or "３" or the Arabic "٣") as a choice from
+// 1 to n.
 func number(s string, n int) (int, bool) {
 	s = strings.TrimRight(strings.TrimSpace(s), ".。)")
 	s = strings.Map(func(r rune) rune {
-		if r >= '０' && r <= '９' {
+		switch {
+		case r >= '０' && r <= '９':
 			return '0' + (r - '０')
+		case r >= '٠' && r <= '٩':
+			return '0' + (r - '٠')
+		case r >= '۰' && r <= '۹':
+			return '0' + (r - '۰')
 		}
 		return r
 	}, s)
@@ -298,12 +311,15 @@ func number(s string, n int) (int, bool) {
 }
 
 func stance(s string) (string, bool) {
+	if n, ok := number(s, 3); ok {
+		s = strconv.Itoa(n)
+	}
 	switch normalize(s) {
-	case "1", "support", "yes", "支持", "赞成":
+	case "1", "support", "yes", "支持", "赞成", "贊成", "a favor", "apoyo", "si", "تاييد", "نعم":
 		return models.StanceSupport, true
-	case "2", "oppose", "no", "against", "反对":
+	case "2", "oppose", "no", "against", "反对", "反對", "en contra", "معارضة", "لا":
 		return models.StanceOppose, true
-	case "3", "neutral", "中立", "无意见":
+	case "3", "neutral", "中立", "无意见", "無意見", "محايد", "حياد":
 		return models.StanceNeutral, true
 	}
 	return "", false

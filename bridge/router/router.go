@@ -1,6 +1,6 @@
 // Package router decides what each inbound chat message is: a follow or
-// an unfollow, a command (follow, stop, help, feedback, in English or
-// Chinese), a step of a guided conversation (giving feedback on a
+// an unfollow, a command (follow, stop, help, feedback, in any of the
+// interface's languages), a step of a guided conversation (giving feedback on a
 // consultation), or a message for the staff inbox. It answers in the
 // person's language.
 package router
@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -44,7 +45,7 @@ type Chats interface {
 	TouchConversation(ctx context.Context, tx models.Core, m *models.ChatMessage, toInbox bool) error
 	SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error
 	EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
-	KeywordReply(ctx context.Context, accountID int64, text, lang string) (*models.ChatKeyword, error)
+	KeywordReply(ctx context.Context, accountID int64, text string) (*models.ChatKeyword, error)
 }
 
 // Nonces takes signed requests' one-time keys (models/channel), in the
@@ -100,7 +101,13 @@ func (t *turn) say(key string, args ...any) bridge.Reply {
 	return bridge.Reply{Text: i18n.T(t.lang, key, args...)}
 }
 
-func (t *turn) accountName() string { return t.account.LocalName(string(t.lang)) }
+func (t *turn) accountName() string {
+	// The account's names are still English and Simplified Chinese ("zh").
+	if t.lang == i18n.ZHHans {
+		return t.account.LocalName("zh")
+	}
+	return t.account.LocalName(string(t.lang))
+}
 
 // Handle processes one inbound message for account a and returns the
 // replies. A retry of a message already handled gets no reply and changes
@@ -146,7 +153,7 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 		return nil, err
 	}
 	t := &turn{r: r, store: tx, projects: r.projects.InTx(tx.Core), account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
-		lang: languageOf(st.Follower, in)}
+		lang: languageOf(st.Follower, in, a)}
 	replies, err := t.route(ctx)
 	if err != nil {
 		return nil, err
@@ -180,21 +187,33 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 	return replies, nil
 }
 
-// languageOf picks the language to answer in: the follower's, the one the
-// platform gave, or Chinese when the message is written in Chinese.
-func languageOf(f *models.Follower, in bridge.Inbound) i18n.Lang {
+// languageOf picks the language to answer in: the follower's stored one;
+// for someone new, the one the platform gave (zh_TW is Traditional
+// Chinese, es_MX Spanish), else the language of the command word they
+// sent (SEGUIR is Spanish, 關注 Traditional Chinese), else Simplified
+// Chinese for a message written in Chinese characters (Traditional when
+// the account publishes only in that script), else the account's
+// default.
+func languageOf(f *models.Follower, in bridge.Inbound, a *models.Account) i18n.Lang {
 	if f != nil && f.Language != "" {
 		return i18n.UILang(f.Language)
 	}
-	if l, ok := i18n.Parse(in.Lang); ok {
+	if l, ok := i18n.Parse(strings.ReplaceAll(in.Lang, "_", "-")); ok {
 		return l
 	}
+	if _, l := commandOf(normalize(in.Text)); l != "" {
+		return l
+	}
+	langs := models.ChatLangs(a)
 	for _, r := range in.Text {
 		if unicode.Is(unicode.Han, r) {
+			if slices.Contains(langs, string(i18n.ZHHant)) && !slices.Contains(langs, string(i18n.ZHHans)) {
+				return i18n.ZHHant
+			}
 			return i18n.ZHHans
 		}
 	}
-	return i18n.EN
+	return i18n.UILang(langs[0])
 }
 
 // command is what a text means as a command, if anything.
@@ -209,32 +228,106 @@ const (
 	cmdCancel
 )
 
-// commandOf reads a normalized message as a command, in English or
-// Chinese.
-func commandOf(word string) command {
-	switch word {
-	case "follow", "subscribe", "start", "关注", "订阅":
-		return cmdFollow
-	case "stop", "unsubscribe", "td", "退订", "取消关注":
-		return cmdStop
-	case "help", "?", "？", "帮助":
-		return cmdHelp
-	case "feedback", "反馈", "意见":
-		return cmdFeedback
-	case "cancel", "取消":
-		return cmdCancel
-	}
-	return cmdNone
+// commandWords are the words of each command in each interface
+// language, as the help texts of i18n/locales name them (FOLLOW, STOP,
+// HELP, FEEDBACK, CANCEL) and the ones people also use. A word both
+// Chinese scripts write alike (取消) counts as Simplified; the signs
+// (?) belong to no language.
+var commandWords = []struct {
+	lang  i18n.Lang
+	cmd   command
+	words []string
+}{
+	{i18n.EN, cmdFollow, []string{"follow", "subscribe", "start"}},
+	{i18n.EN, cmdStop, []string{"stop", "unsubscribe"}},
+	{i18n.EN, cmdHelp, []string{"help"}},
+	{i18n.EN, cmdFeedback, []string{"feedback"}},
+	{i18n.EN, cmdCancel, []string{"cancel"}},
+	{i18n.ZHHans, cmdFollow, []string{"关注", "订阅"}},
+	// TD is how Chinese SMS unsubscribes (退订).
+	{i18n.ZHHans, cmdStop, []string{"退订", "取消关注", "td"}},
+	{i18n.ZHHans, cmdHelp, []string{"帮助"}},
+	{i18n.ZHHans, cmdFeedback, []string{"反馈", "意见"}},
+	{i18n.ZHHans, cmdCancel, []string{"取消"}},
+	{i18n.ZHHant, cmdFollow, []string{"關注", "訂閱"}},
+	{i18n.ZHHant, cmdStop, []string{"退訂", "取消關注"}},
+	{i18n.ZHHant, cmdHelp, []string{"幫助"}},
+	{i18n.ZHHant, cmdFeedback, []string{"意見", "反饋"}},
+	{i18n.ES, cmdFollow, []string{"seguir", "suscribir"}},
+	{i18n.ES, cmdStop, []string{"baja", "parar"}},
+	{i18n.ES, cmdHelp, []string{"ayuda"}},
+	{i18n.ES, cmdFeedback, []string{"opinión"}},
+	{i18n.ES, cmdCancel, []string{"cancelar"}},
+	{i18n.AR, cmdFollow, []string{"متابعة", "اشتراك"}},
+	{i18n.AR, cmdStop, []string{"إيقاف", "توقف"}},
+	{i18n.AR, cmdHelp, []string{"مساعدة"}},
+	{i18n.AR, cmdFeedback, []string{"رأي"}},
+	{i18n.AR, cmdCancel, []string{"إلغاء"}},
+	{"", cmdHelp, []string{"?", "？", "؟"}},
 }
 
-// normalize lowers a message and drops the punctuation and spaces people
-// put around a one-word command ("Stop.", " 退订！").
+type commandWord struct {
+	cmd  command
+	lang i18n.Lang
+}
+
+// commands maps each normalized command word to its command.
+var commands = func() map[string]commandWord {
+	m := map[string]commandWord{}
+	for _, c := range commandWords {
+		for _, w := range c.words {
+			m[normalize(w)] = commandWord{c.cmd, c.lang}
+		}
+	}
+	return m
+}()
+
+// commandOf reads a normalized message as a command, in any interface
+// language, and gives the language of the word ("" for a sign).
+func commandOf(word string) (command, i18n.Lang) {
+	c, ok := commands[word]
+	if !ok {
+		return cmdNone, ""
+	}
+	return c.cmd, c.lang
+}
+
+// oneOf reports whether a normalized message is one of words, which are
+// written as people would (normalized here).
+func oneOf(word string, words ...string) bool {
+	for _, w := range words {
+		if normalize(w) == word {
+			return true
+		}
+	}
+	return false
+}
+
+// skipWords leave out an optional answer (SKIP in the help texts).
+var skipWords = []string{"skip", "-", "跳过", "跳過", "omitir", "تخطي"}
+
+// yesWords confirm the feedback (YES in the help texts).
+var yesWords = []string{"yes", "y", "ok", "send", "是", "确认", "確認", "好", "发送", "發送", "sí", "enviar", "نعم"}
+
+// folding makes the marks people often leave out optional: Spanish
+// accents (OPINION, SI) and the forms of Arabic alef, the tatweel and
+// the short vowels.
+var folding = strings.NewReplacer(
+	"á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ü", "u",
+	"أ", "ا", "إ", "ا", "آ", "ا", "ـ", "",
+	"\u064b", "", "\u064c", "", "\u064d", "", "\u064e", "", "\u064f", "", "\u0650", "", "\u0651", "", "\u0652", "",
+)
+
+// normalize lowers a message, folds the marks people may leave out and
+// drops the punctuation, quote marks and spaces people put around a
+// one-word command ("Stop.", " 退订！", «BAJA», 「關注」).
 func normalize(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.TrimLeft(s, "/")
-	if s == "?" || s == "？" {
+	if s == "?" || s == "？" || s == "؟" {
 		return s
 	}
+	s = folding.Replace(s)
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
 }
 
@@ -252,8 +345,7 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case bridge.KindMedia:
 		return t.toInbox()
 	}
-	word := normalize(t.in.Text)
-	cmd := commandOf(word)
+	cmd, _ := commandOf(normalize(t.in.Text))
 	switch cmd {
 	case cmdFollow:
 		t.by = byCommand
@@ -280,13 +372,15 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		t.by = byFeedback
 		return t.continueFeedback(ctx, t.session)
 	}
-	k, err := t.r.chats.KeywordReply(ctx, t.account.ID, t.in.Text, string(t.lang))
+	k, err := t.r.chats.KeywordReply(ctx, t.account.ID, t.in.Text)
 	if err != nil {
 		return nil, err
 	}
 	if k != nil {
-		t.by = byKeyword
-		return []bridge.Reply{{Text: k.Reply}}, nil
+		if text, _ := k.ReplyFor(t.contentLang(), models.ChatDefaultLang(t.account)); text != "" {
+			t.by = byKeyword
+			return []bridge.Reply{{Text: text}}, nil
+		}
 	}
 	return t.toInbox()
 }
@@ -302,8 +396,33 @@ func (t *turn) toInbox() ([]bridge.Reply, error) {
 	return []bridge.Reply{t.say("chat.to_inbox", t.accountName())}, nil
 }
 
+// contentLang is the person's language for the account's own texts: the
+// follower's stored tag (which may be one Plaza's interface does not
+// speak), else the one answered in.
+func (t *turn) contentLang() string {
+	if t.follower != nil && t.follower.Language != "" {
+		if tag, ok := i18n.CanonicalTag(t.follower.Language); ok {
+			return tag
+		}
+		return t.follower.Language
+	}
+	return string(t.lang)
+}
+
+// followLang is the language a follow from chat stores: the person's
+// when the account publishes in it, else the account's default, never
+// the other Chinese script silently.
+func followLang(want string, a *models.Account) string {
+	langs := models.ChatLangs(a)
+	if slices.Contains(langs, want) {
+		return want
+	}
+	return langs[0]
+}
+
 func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
-	f, changed, err := t.r.followers.InTx(t.store.Core).FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, string(t.lang), t.in.Scene)
+	lang := followLang(t.contentLang(), t.account)
+	f, changed, err := t.r.followers.InTx(t.store.Core).FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, lang, t.in.Scene)
 	if errors.Is(err, follower.ErrBlocked) {
 		// Nothing to say to someone staff blocked.
 		return nil, nil
@@ -312,6 +431,10 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 		return nil, fmt.Errorf("follow from chat: %w", err)
 	}
 	t.follower = f
+	if f.Language != "" {
+		// The follower is answered in the language they now get notices in.
+		t.lang = i18n.UILang(f.Language)
+	}
 	if !changed {
 		return []bridge.Reply{t.say("chat.already_following", t.accountName())}, nil
 	}

@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,31 +11,62 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 )
 
+func replyIn(lang, text string) models.Translations {
+	return models.Translations{lang: {models.KeywordReplyField: text}}
+}
+
 func TestMatchKeyword(t *testing.T) {
 	kws := []models.ChatKeyword{
-		{ID: 1, Keyword: "Route 12", Match: models.MatchContains, Reply: "contains"},
-		{ID: 2, Keyword: "route  12", Match: models.MatchExact, Reply: "exact"},
-		{ID: 3, Keyword: "时刻表", Match: models.MatchContains, Lang: "zh", Reply: "zh only"},
-		{ID: 4, Keyword: "hours", Match: models.MatchContains, Reply: "first"},
-		{ID: 5, Keyword: "hours", Match: models.MatchContains, Reply: "second"},
+		{ID: 1, Keyword: "Route 12", Match: models.MatchContains, Translations: replyIn("en", "contains")},
+		{ID: 2, Keyword: "route  12", Match: models.MatchExact, Translations: replyIn("en", "exact")},
+		{ID: 3, Keyword: "时刻表", Match: models.MatchContains, Translations: replyIn("zh-Hans", "zh")},
+		{ID: 4, Keyword: "hours", Match: models.MatchContains, Translations: replyIn("en", "first")},
+		{ID: 5, Keyword: "hours", Match: models.MatchContains, Translations: replyIn("en", "second")},
 	}
 	for _, c := range []struct {
-		text, lang, want string
+		text, want string
 	}{
-		{"  ROUTE 12 ", "en", "exact"},
-		{"is route 12 running?", "en", "contains"},
-		{"时刻表在哪", "zh", "zh only"},
-		{"时刻表在哪", "en", ""},
-		{"opening hours", "en", "first"},
-		{"   ", "en", ""},
-		{"nothing", "en", ""},
+		{"  ROUTE 12 ", "exact"},
+		{"is route 12 running?", "contains"},
+		{"时刻表在哪", "zh"},
+		{"opening hours", "first"},
+		{"   ", ""},
+		{"nothing", ""},
 	} {
 		got := ""
-		if k := chat.MatchKeyword(kws, c.text, c.lang); k != nil {
-			got = k.Reply
+		if k := chat.MatchKeyword(kws, c.text); k != nil {
+			got = k.Translations.Get(k.Translations.Langs()[0], models.KeywordReplyField)
 		}
 		if got != c.want {
-			t.Errorf("MatchKeyword(%q, %s) = %q, want %q", c.text, c.lang, got, c.want)
+			t.Errorf("MatchKeyword(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}
+
+// TestKeywordReplyLanguage: a follower gets the reply in their language,
+// else in the account's default, else in any it has.
+func TestKeywordReplyLanguage(t *testing.T) {
+	k := models.ChatKeyword{Translations: models.Translations{
+		"en":      {models.KeywordReplyField: "A ride is 2 dollars."},
+		"es":      {models.KeywordReplyField: "Un viaje cuesta 2 dólares."},
+		"zh-Hant": {models.KeywordReplyField: "單程票 2 元。"},
+	}}
+	onlyZh := models.ChatKeyword{Translations: replyIn("zh-Hans", "单程票 2 元。")}
+	for _, c := range []struct {
+		k              models.ChatKeyword
+		lang, def      string
+		want, wantLang string
+	}{
+		{k, "es", "en", "Un viaje cuesta 2 dólares.", "es"},
+		{k, "zh-Hant", "en", "單程票 2 元。", "zh-Hant"},
+		{k, "ar", "en", "A ride is 2 dollars.", "en"},
+		// Simplified Chinese is not Traditional: the default, not the other script.
+		{k, "zh-Hans", "es", "Un viaje cuesta 2 dólares.", "es"},
+		{onlyZh, "en", "en", "单程票 2 元。", "zh-Hans"},
+	} {
+		got, in := c.k.ReplyFor(c.lang, c.def)
+		if got != c.want || in != c.wantLang {
+			t.Errorf("ReplyFor(%s, %s) = %q in %s, want %q in %s", c.lang, c.def, got, in, c.want, c.wantLang)
 		}
 	}
 }
@@ -49,19 +81,20 @@ func TestKeywordRepliesShowAtOnce(t *testing.T) {
 		s, editor := a.Chats, f.Member(models.RoleEditor)
 		reply := func() string {
 			t.Helper()
-			k, err := s.KeywordReply(ctx, f.Account.ID, "Hours", "en")
+			k, err := s.KeywordReply(ctx, f.Account.ID, "Hours")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if k == nil {
 				return ""
 			}
-			return k.Reply
+			text, _ := k.ReplyFor("en", "en")
+			return text
 		}
 		if got := reply(); got != "" {
 			t.Fatalf("before any keyword: %q", got)
 		}
-		if err := s.AddChatKeyword(ctx, editor, f.Account, models.ChatKeyword{Keyword: "hours", Match: models.MatchExact, Reply: "9 to 5"}); err != nil {
+		if err := s.AddChatKeyword(ctx, editor, f.Account, models.ChatKeyword{Keyword: "hours", Match: models.MatchExact, Translations: replyIn("en", "9 to 5")}); err != nil {
 			t.Fatal(err)
 		}
 		if got := reply(); got != "9 to 5" {
@@ -83,6 +116,29 @@ func TestKeywordRepliesShowAtOnce(t *testing.T) {
 		var v *models.ValidationError
 		if err := s.AddChatKeyword(ctx, editor, f.Account, models.ChatKeyword{Keyword: " ", Match: "sometimes"}); !errors.As(err, &v) {
 			t.Fatalf("invalid keyword: %v", err)
+		}
+		// At least one reply, each of up to 2,000 characters, in the
+		// account's languages (Metro's: en, zh-Hans).
+		for _, c := range []struct {
+			tr    models.Translations
+			field string
+		}{
+			{models.Translations{"en": {"reply": "  "}}, "reply.en"},
+			{models.Translations{"zh-Hans": {"reply": strings.Repeat("字", 2001)}}, "reply.zh-Hans"},
+			{models.Translations{"en": {"reply": "ok"}, "ar": {"reply": "نعم"}}, "reply.ar"},
+		} {
+			err := s.AddChatKeyword(ctx, editor, f.Account, models.ChatKeyword{Keyword: "fare", Match: models.MatchExact, Translations: c.tr})
+			if !errors.As(err, &v) || v.Fields[c.field] == "" {
+				t.Errorf("replies %v: %v, want an error on %s", c.tr, err, c.field)
+			}
+		}
+		if err := s.AddChatKeyword(ctx, editor, f.Account, models.ChatKeyword{Keyword: "fare", Match: models.MatchExact,
+			Translations: models.Translations{"en": {"reply": strings.Repeat("a", 2000)}, "zh-Hans": {"reply": " 单程票 2 元。 "}}}); err != nil {
+			t.Fatal(err)
+		}
+		k, err := s.KeywordReply(ctx, f.Account.ID, "FARE")
+		if err != nil || k == nil || k.Translations.Get("zh-Hans", "reply") != "单程票 2 元。" || len(k.Translations.Langs()) != 2 {
+			t.Fatalf("stored keyword: %+v %v", k, err)
 		}
 	})
 }

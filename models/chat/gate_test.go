@@ -36,7 +36,7 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return s.SetConversationStatus(ctx, m, acc, conv, models.ConversationClosed)
 			}},
 			{Name: "AddChatKeyword", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
-				return s.AddChatKeyword(ctx, m, acc, models.ChatKeyword{Keyword: "hi", Match: models.MatchExact, Reply: "hello"})
+				return s.AddChatKeyword(ctx, m, acc, models.ChatKeyword{Keyword: "hi", Match: models.MatchExact, Translations: models.Translations{"en": {"reply": "hello"}}})
 			}},
 			{Name: "DeleteChatKeyword", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
 				return s.DeleteChatKeyword(ctx, m, acc, 1)

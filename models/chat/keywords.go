@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,11 +23,12 @@ func (s *Service) ChatKeywords(ctx context.Context, accountID int64) ([]models.C
 	return out, nil
 }
 
-// KeywordReply finds the automatic reply for text in lang, or nil, for
-// the router, which asks for every message (no member check). The list
-// comes through the cache: a change made on this instance shows at once,
-// one made on another within keywordCacheTTL.
-func (s *Service) KeywordReply(ctx context.Context, accountID int64, text, lang string) (*models.ChatKeyword, error) {
+// KeywordReply finds the automatic reply for text, or nil, for the
+// router, which asks for every message (no member check) and picks the
+// reply's language (models.ChatKeyword.ReplyFor). The list comes through
+// the cache: a change made on this instance shows at once, one made on
+// another within keywordCacheTTL.
+func (s *Service) KeywordReply(ctx context.Context, accountID int64, text string) (*models.ChatKeyword, error) {
 	keywords, err := s.keywords.Get(ctx, accountKey(accountID), func(ctx context.Context) ([]models.ChatKeyword, error) {
 		return s.ChatKeywords(ctx, accountID)
 	})
@@ -34,11 +36,12 @@ func (s *Service) KeywordReply(ctx context.Context, accountID int64, text, lang 
 		return nil, err
 	}
 	// The cached list is shared: hand out a copy of the match.
-	k := MatchKeyword(keywords, text, lang)
+	k := MatchKeyword(keywords, text)
 	if k == nil {
 		return nil, nil
 	}
 	c := *k
+	c.Translations = k.Translations.Clone()
 	return &c, nil
 }
 
@@ -48,9 +51,10 @@ func NormalizeKeyword(s string) string {
 	return strings.ToLower(strings.Join(strings.Fields(s), " "))
 }
 
-// MatchKeyword finds the reply for text among keywords in lang: an exact
-// match wins over a contained one, then the oldest rule.
-func MatchKeyword(keywords []models.ChatKeyword, text, lang string) *models.ChatKeyword {
+// MatchKeyword finds the rule for text among keywords: an exact match
+// wins over a contained one, then the oldest rule. Every rule answers
+// people of every language, each in theirs when it has it.
+func MatchKeyword(keywords []models.ChatKeyword, text string) *models.ChatKeyword {
 	t := NormalizeKeyword(text)
 	if t == "" {
 		return nil
@@ -58,9 +62,6 @@ func MatchKeyword(keywords []models.ChatKeyword, text, lang string) *models.Chat
 	var contained *models.ChatKeyword
 	for i := range keywords {
 		k := &keywords[i]
-		if k.Lang != "" && k.Lang != lang {
-			continue
-		}
 		kw := NormalizeKeyword(k.Keyword)
 		switch {
 		case k.Match == models.MatchExact && t == kw:
@@ -77,7 +78,7 @@ func (s *Service) AddChatKeyword(ctx context.Context, m *models.Member, a *model
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
-	k.Keyword, k.Reply = strings.TrimSpace(models.CleanText(k.Keyword)), strings.TrimSpace(models.CleanText(k.Reply))
+	k.Keyword = strings.TrimSpace(models.CleanText(k.Keyword))
 	var v models.ValidationError
 	if k.Keyword == "" || utf8.RuneCountInString(k.Keyword) > 100 {
 		v.Add("keyword", "chat.err_keyword")
@@ -85,12 +86,7 @@ func (s *Service) AddChatKeyword(ctx context.Context, m *models.Member, a *model
 	if k.Match != models.MatchExact && k.Match != models.MatchContains {
 		v.Add("match", "err.choose_one")
 	}
-	if k.Lang != "" && k.Lang != "en" && k.Lang != "zh" {
-		v.Add("lang", "err.choose_one")
-	}
-	if k.Reply == "" || utf8.RuneCountInString(k.Reply) > 2000 {
-		v.Add("reply", "chat.err_reply")
-	}
+	k.Translations = validReplies(&v, a, k.Translations)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -109,6 +105,36 @@ func (s *Service) AddChatKeyword(ctx context.Context, m *models.Member, a *model
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "chat.keyword_add", "@"+a.Handle, k.Keyword)
 	})
+}
+
+// maxReply bounds a keyword's reply in each language.
+const maxReply = 2000
+
+// validReplies cleans a keyword's replies and checks them: at least one,
+// each of up to maxReply characters, each in one of the account's
+// languages. The errors name the field of the reply's language,
+// "reply.<tag>", as the studio's form does.
+func validReplies(v *models.ValidationError, a *models.Account, t models.Translations) models.Translations {
+	langs := models.ChatLangs(a)
+	out := models.Translations{}
+	for lang, fields := range t {
+		text := strings.TrimSpace(models.CleanText(fields[models.KeywordReplyField]))
+		if text == "" {
+			continue
+		}
+		field := "reply." + lang
+		switch {
+		case !slices.Contains(langs, lang):
+			v.Add(field, "chat.err_reply_lang")
+		case utf8.RuneCountInString(text) > maxReply:
+			v.Add(field, "chat.err_reply")
+		}
+		out.Set(lang, models.KeywordReplyField, text)
+	}
+	if len(out) == 0 {
+		v.Add("reply."+langs[0], "chat.err_reply")
+	}
+	return out
 }
 
 // DeleteChatKeyword removes an automatic reply.

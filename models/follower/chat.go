@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 
 	"gorm.io/gorm/clause"
 
@@ -30,13 +31,12 @@ func (s *Service) ChatFollower(ctx context.Context, accountID int64, channel, ad
 // follower: on a chat platform, following is the person's own act (they
 // sent "follow" or pressed the platform's follow button), so there is
 // nothing to confirm. Someone who had stopped follows again; a blocked
-// follower stays blocked (ErrBlocked). changed reports whether anything
+// follower stays blocked (ErrBlocked). lang is the language tag the
+// router chose among the account's ("en" when empty). changed reports whether anything
 // changed. The chat router calls it through InTx, so the follow commits
 // with the rest of the message's turn.
 func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (f *models.Follower, changed bool, err error) {
-	if lang != "zh" {
-		lang = "en"
-	}
+	lang = chatLang(lang)
 	var row models.Follower
 	err = s.tx(ctx, func(tx *Service) error {
 		now := tx.core.Now()
@@ -72,4 +72,21 @@ func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, 
 		return nil, false, err
 	}
 	return &row, changed, nil
+}
+
+// languageTag is the shape of a BCP 47 tag as Plaza stores them ("en",
+// "zh-Hant", "es-419").
+var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// chatLang is the language a follow from chat stores: the one the router
+// chose among the account's languages, the "zh" of older callers being
+// Simplified Chinese; English when it is not a language tag at all.
+func chatLang(lang string) string {
+	switch {
+	case lang == "zh":
+		return "zh-Hans"
+	case languageTag.MatchString(lang):
+		return lang
+	}
+	return "en"
 }
