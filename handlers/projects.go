@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -104,8 +105,15 @@ func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
 	var in project.Input
 	params, _ := c.FormParams()
 	typed, bad := bindForm(params, &in, h.loc)
+	a := studioAccount(c)
+	in.DefaultLang = strings.TrimSpace(params.Get("default_lang"))
+	if in.DefaultLang == "" {
+		in.DefaultLang = models.AccountDefaultLang(a)
+	}
+	langs := templates.LangsFirst(in.DefaultLang, models.AccountLangs(a))
+	in.Translations = bindTranslations(params, langs, project.ProjectFields...)
 	f := templates.ProjectForm{
-		TitleEn: in.TitleEn, TitleZh: in.TitleZh, SummaryEn: in.SummaryEn, SummaryZh: in.SummaryZh, BodyEn: in.BodyEn, BodyZh: in.BodyZh,
+		Langs: langs, DefaultLang: in.DefaultLang, Texts: in.Translations,
 		Address: in.Address, Latitude: typed["latitude"], Longitude: typed["longitude"], Budget: typed["budget"],
 		BudgetCurrency: in.BudgetCurrency, Districts: in.Districts, Public: in.Public, OpensAt: typed["opens_at"], ClosesAt: typed["closes_at"],
 		Errors: map[string]string{},
@@ -114,6 +122,29 @@ func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
 		f.Errors[name] = badProjectField[name]
 	}
 	return f, in
+}
+
+// bindTranslations reads the texts of a form with a version per
+// language: the field named field.<tag> ("title.zh-Hant") of each of
+// fields in each language of langs.
+func bindTranslations(values url.Values, langs []string, fields ...string) models.Translations {
+	out := models.Translations{}
+	for _, l := range langs {
+		for _, f := range fields {
+			out.Set(l, f, values.Get(f+"."+l))
+		}
+	}
+	return out
+}
+
+// formLangs is the languages the studio's forms about p have a version
+// for: the project's default language, then the account's others.
+func formLangs(a *models.Account, p *models.Project) []string {
+	def := p.DefaultLang
+	if def == "" {
+		def = models.AccountDefaultLang(a)
+	}
+	return templates.LangsFirst(def, models.AccountLangs(a))
 }
 
 // badProjectField is the message of each field of the editor that can
@@ -138,7 +169,7 @@ func parseLocalTime(s string, loc *time.Location) (*time.Time, bool) {
 	return nil, false
 }
 
-func (h *projects) formOf(p *models.Project) templates.ProjectForm {
+func (h *projects) formOf(a *models.Account, p *models.Project) templates.ProjectForm {
 	local := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -146,7 +177,7 @@ func (h *projects) formOf(p *models.Project) templates.ProjectForm {
 		return t.In(h.loc).Format("2006-01-02T15:04")
 	}
 	f := templates.ProjectForm{
-		ID: p.ID, TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, BodyEn: p.BodyEn, BodyZh: p.BodyZh,
+		ID: p.ID, Langs: formLangs(a, p), DefaultLang: p.DefaultLang, Texts: p.Translations,
 		Address: p.Address, BudgetCurrency: p.BudgetCurrency, Districts: p.Districts, Public: p.Public,
 		OpensAt: local(p.OpensAt), ClosesAt: local(p.ClosesAt), Errors: map[string]string{},
 	}
@@ -161,7 +192,9 @@ func (h *projects) formOf(p *models.Project) templates.ProjectForm {
 
 func (h *projects) newProject(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	return render(c, http.StatusOK, templates.ProjectEditor(m, a, templates.ProjectForm{Errors: map[string]string{}}, h.loc.String()))
+	def := models.AccountDefaultLang(a)
+	f := templates.ProjectForm{Langs: templates.LangsFirst(def, models.AccountLangs(a)), DefaultLang: def, Texts: models.Translations{}, Errors: map[string]string{}}
+	return render(c, http.StatusOK, templates.ProjectEditor(m, a, f, h.loc.String()))
 }
 
 func (h *projects) create(c echo.Context) error {
@@ -184,7 +217,7 @@ func (h *projects) create(c echo.Context) error {
 // page gathers what the studio page of a project shows.
 func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *models.Project) (templates.ProjectStudio, error) {
 	ctx := c.Request().Context()
-	ps := templates.ProjectStudio{Project: p, Form: h.formOf(p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
+	ps := templates.ProjectStudio{Project: p, Langs: formLangs(a, p), Form: h.formOf(a, p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
 	var err error
 	if ps.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return ps, err
@@ -254,9 +287,10 @@ func (h *projects) status(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), NoteEn: c.FormValue("note_en"), NoteZh: c.FormValue("note_zh")}
+	params, _ := c.FormParams()
+	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), Notes: bindTranslations(params, formLangs(a, p), "note")}
 	_, err = h.projects.SetProjectStatus(c.Request().Context(), m, a, p.ID,
-		models.StatusChange{Status: sf.Status, On: sf.On, NoteEn: sf.NoteEn, NoteZh: sf.NoteZh}, h.loc)
+		models.StatusChange{Status: sf.Status, On: sf.On, Notes: sf.Notes.Clone()}, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		sf.Errors = v.Fields
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Status = sf })
@@ -336,10 +370,11 @@ func (h *projects) addQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), LabelEn: c.FormValue("q_label_en"), LabelZh: c.FormValue("q_label_zh"),
-		OptionsEn: c.FormValue("q_options_en"), OptionsZh: c.FormValue("q_options_zh"), Required: c.FormValue("q_required") == "on"}
+	params, _ := c.FormParams()
+	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), Texts: bindTranslations(params, formLangs(a, p), "label", "options"),
+		Required: c.FormValue("q_required") == "on"}
 	_, err = h.projects.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
-		Kind: qf.Kind, LabelEn: qf.LabelEn, LabelZh: qf.LabelZh, OptionsEn: qf.OptionsEn, OptionsZh: qf.OptionsZh, Required: qf.Required})
+		Kind: qf.Kind, Translations: qf.Texts.Clone(), Required: qf.Required})
 	if v, ok := models.AsValidation(err); ok {
 		qf.Errors = v.Fields
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Question = qf })
@@ -382,19 +417,27 @@ func (h *projects) announce(c echo.Context) error {
 	}
 	in := notice.Input{Kind: models.NoticeUpdate}
 	link := h.baseURL + paths.PublicProject(a.Handle, p.ID)
-	for _, l := range []i18n.Lang{i18n.EN, i18n.ZHHans} {
-		if !p.HasLanguage(string(l)) {
-			continue
-		}
-		title, body := announcement(l, what, p, timeline, link, h.loc)
+	texts := map[string][2]string{}
+	for _, tag := range p.Languages() {
+		title, body := announcement(tag, what, p, timeline, link, h.loc)
 		if title == "" {
 			return echo.NewHTTPError(http.StatusBadRequest, "unknown announcement")
 		}
-		if l == i18n.EN {
-			in.TitleEn, in.BodyEn = title, body
-		} else {
-			in.TitleZh, in.BodyZh = title, body
-		}
+		texts[tag] = [2]string{title, body}
+	}
+	// TODO(i18n-merge): notices in any language; until then the English
+	// and simplified Chinese versions go to the notice's two languages.
+	if t, ok := texts["en"]; ok {
+		in.TitleEn, in.BodyEn = t[0], t[1]
+	}
+	if t, ok := texts["zh-Hans"]; ok {
+		in.TitleZh, in.BodyZh = t[0], t[1]
+	}
+	if in.TitleEn == "" && in.TitleZh == "" {
+		// A project in neither: its default language's text in the
+		// English slot, so that the draft is not empty.
+		t := texts[p.DefaultLang]
+		in.TitleEn, in.BodyEn = t[0], t[1]
 	}
 	n, err := h.notices.CreateNotice(ctx, m, a, in)
 	if err != nil {
@@ -403,9 +446,11 @@ func (h *projects) announce(c echo.Context) error {
 	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "projects.announcement_drafted")
 }
 
-// announcement writes the title and Markdown body of a notice about p.
-func announcement(l i18n.Lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
-	lang := string(l)
+// announcement writes the title and Markdown body of a notice about p in
+// the project's language lang (the words around the project's texts in
+// the interface language nearest to it).
+func announcement(lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
+	l := i18n.UILang(lang)
 	var title, lead string
 	switch what {
 	case "opening":
@@ -416,7 +461,7 @@ func announcement(l i18n.Lang, what string, p *models.Project, timeline []models
 	case "decision":
 		title = i18n.T(l, "projects.notice_decision_title", p.Title(lang))
 		for i := len(timeline) - 1; i >= 0; i-- {
-			if note := timeline[i].Note(lang); note != "" {
+			if note := timeline[i].Note(lang, p.DefaultLang); note != "" {
 				lead = note
 				break
 			}
