@@ -27,7 +27,7 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 
 		p := openProject(t, a, f, "North\nSouth")
 		q, err := a.Projects.AddProjectQuestion(ctx, owner, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionSingle,
-			LabelEn: "How do you travel?", OptionsEn: "Bus\nWalk", OptionsZh: "巴士\n步行"})
+			Translations: models.Translations{"en": {"label": "How do you travel?", "options": "Bus\nWalk"}, "zh-Hans": {"options": "巴士\n步行"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 			}
 		}
 		for range 2 {
-			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, project.Input{TitleEn: "Later"}, nil); err != nil {
+			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, project.Input{Translations: models.Translations{"en": {"title": "Later"}}}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -39,7 +39,7 @@ func TestBindProjectForm(t *testing.T) {
 // the names it always had: the body is the description, and the
 // districts are a list (projectJSON's own field shadows the text).
 func TestProjectJSONNames(t *testing.T) {
-	b, err := json.Marshal(projectJSON{ID: 7, Input: project.Input{TitleEn: "Park", BodyEn: "Body", Districts: "North\nSouth", Public: true},
+	b, err := json.Marshal(projectJSON{ID: 7, Input: project.Input{Translations: models.Translations{"en": {"title": "Park"}}, BodyEn: "Body", Districts: "North\nSouth", Public: true},
 		Districts: []string{"North", "South"}})
 	if err != nil {
 		t.Fatal(err)

@@ -167,7 +167,7 @@ func TestModerationAndResults(t *testing.T) {
 		ctx := context.Background()
 		p := openProject(t, a, f, "Central\nWan Chai")
 		q, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
-			Kind: models.QuestionText, LabelEn: "Anything else?"})
+			Kind: models.QuestionText, Translations: models.Translations{"en": {"label": "Anything else?"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,7 +378,7 @@ func TestExportHeaderNeutralisesFormulas(t *testing.T) {
 		p := openProject(t, a, f, "")
 		for _, l := range labels {
 			if _, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
-				Kind: models.QuestionText, LabelEn: l.en, LabelZh: l.zh}); err != nil {
+				Kind: models.QuestionText, Translations: models.Translations{"en": {"label": l.en}, "zh-Hans": {"label": l.zh}}}); err != nil {
 				t.Fatal(err)
 			}
 		}
