@@ -36,8 +36,9 @@ func TestFeedbackJourneys(t *testing.T) {
 		boss := f.Member(models.RoleOwner)
 		closes := a.Store.Now().Add(5 * 24 * time.Hour)
 		lat, lng := 22.2855, 114.1577
-		p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{Translations: models.Translations{"en": {"title": "Harbour Road bus lane"}}, TitleZh: "海港路巴士专线",
-			SummaryEn: "A lane for buses in the rush hours.", BodyEn: "## Why\n\nLine 12 is slow.", Address: "Harbour Road",
+		p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{Translations: models.Translations{
+			"en":      {"title": "Harbour Road bus lane", "summary": "A lane for buses in the rush hours.", "body": "## Why\n\nLine 12 is slow."},
+			"zh-Hans": {"title": "海港路巴士专线"}}, Address: "Harbour Road",
 			Latitude: &lat, Longitude: &lng, Districts: "Central\nWan Chai", Public: true, ClosesAt: &closes}, nil)
 		if err != nil {
 			t.Fatal(err)

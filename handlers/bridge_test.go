@@ -222,7 +222,7 @@ func TestChatFeedbackConversation(t *testing.T) {
 		expect(t, c.say("feedback"), "no consultation open")
 		bridgeP := openProject(t, a, f, "")
 		park := openProject(t, a, f, "")
-		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, project.Input{Translations: models.Translations{"en": {"title": "Harbour Park"}}, TitleZh: "海港公园",
+		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, project.Input{Translations: models.Translations{"en": {"title": "Harbour Park"}, "zh-Hans": {"title": "海港公园"}},
 			Public: true, ClosesAt: bridgeP.ClosesAt}); err != nil {
 			t.Fatal(err)
 		}
