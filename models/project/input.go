@@ -2,6 +2,7 @@ package project
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -46,7 +47,8 @@ type Input struct {
 // carries; "result" (the official summary) is set on its own.
 var ProjectFields = []string{"title", "summary", "body"}
 
-// UnmarshalJSON reads an Input from the API, also from the fields before
+// UnmarshalJSON reads an Input from the API (the districts as a list,
+// as the API shows them, or as text), also from the fields before
 // projects had any number of languages: title_en, summary_en,
 // description_en (English) and title_zh, summary_zh, description_zh
 // (simplified Chinese), where translations does not give that text.
@@ -60,11 +62,21 @@ func (in *Input) UnmarshalJSON(b []byte) error {
 		SummaryZh     string `json:"summary_zh"`
 		DescriptionEn string `json:"description_en"`
 		DescriptionZh string `json:"description_zh"`
+		// Districts are a list as the API shows them, or one a line.
+		Districts json.RawMessage `json:"districts"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
 	*in = Input(aux.plain)
+	if len(aux.Districts) > 0 && string(aux.Districts) != "null" {
+		var list []string
+		if err := json.Unmarshal(aux.Districts, &list); err == nil {
+			in.Districts = strings.Join(list, "\n")
+		} else if err := json.Unmarshal(aux.Districts, &in.Districts); err != nil {
+			return fmt.Errorf("districts: a list of names or one a line: %w", err)
+		}
+	}
 	if in.Translations == nil {
 		in.Translations = models.Translations{}
 	}
