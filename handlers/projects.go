@@ -401,9 +401,10 @@ func (h *projects) deleteQuestion(c echo.Context) error {
 }
 
 // announce drafts a notice of kind update about the project (its
-// consultation opening, a decision, or the official summary) in both
-// languages, with a link to its page, and opens it in the notice editor
-// so staff read it before it goes to followers.
+// consultation opening, a decision, or the official summary) in each
+// language the project is written in, with a link to its page, and
+// opens it in the notice editor so staff read it before it goes to
+// followers.
 func (h *projects) announce(c echo.Context) error {
 	m, a, p, err := h.project(c)
 	if err != nil {

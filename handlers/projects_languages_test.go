@@ -201,3 +201,63 @@ func trilingualProject(t *testing.T, a *apptest.App, f *apptest.Fixtures) *model
 	}
 	return p
 }
+
+// The studio's forms have a fieldset per account language, the project's
+// default first, each named in its own language, its inputs named
+// field.<tag> with lang and dir, a missing title marked; what they send
+// is stored per language.
+func TestProjectStudioLanguageFieldsets(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		p := trilingualProject(t, a, f)
+		if err := a.Store.DB().Model(&models.Account{}).Where("id = ?", f.Account.ID).Update("languages", "en,es,zh-Hant,ar").Error; err != nil {
+			t.Fatal(err)
+		}
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		page := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d", f.Org.ID, p.ID)
+		r := c.Get(page)
+		for _, want := range []string{
+			`<legend><span lang="es" dir="ltr">Español</span>`, `<legend><span lang="ar" dir="rtl">العربية</span>`,
+			`name="title.zh-Hant" value="海港大橋" dir="ltr" lang="zh-Hant"`, `name="title.ar" value="" dir="rtl" lang="ar"`,
+			`name="note.es"`, `name="label.ar"`, `name="options.zh-Hant"`, `name="result.es"`,
+			i18n.T(i18n.EN, "projects.lang_missing"),
+		} {
+			if r.Status != 200 || !strings.Contains(r.Body, want) {
+				t.Fatalf("studio page lacks %q: %s", want, r)
+			}
+		}
+		// The default language's fieldset comes first.
+		if i, j := strings.Index(r.Body, `name="title.en"`), strings.Index(r.Body, `name="title.es"`); i < 0 || j < i {
+			t.Fatalf("default first: %d %d", i, j)
+		}
+		// Only the Arabic title is missing.
+		if n := strings.Count(r.Body, `<span class="badge missing">`); n < 1 {
+			t.Fatalf("no missing mark: %s", r)
+		}
+		closes := a.Store.Now().Add(72 * time.Hour).Format("2006-01-02T15:04")
+		if r := c.Post(page, url.Values{"default_lang": {"es"}, "title.es": {"Puente"}, "title.ar": {"جسر"}, "summary.ar": {"جسر جديد"},
+			"title.en": {"Bridge"}, "closes_at": {closes}}); r.Status != 303 {
+			t.Fatalf("save: %s", r)
+		}
+		var stored models.Project
+		if err := a.Store.DB().First(&stored, p.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		want := models.Translations{"es": {"title": "Puente"}, "ar": {"title": "جسر", "summary": "جسر جديد"}, "en": {"title": "Bridge"}}
+		if stored.DefaultLang != "es" || !reflect.DeepEqual(stored.Translations, want) {
+			t.Fatalf("stored %q %v", stored.DefaultLang, stored.Translations)
+		}
+		// A body without its title in a language is refused, on that field.
+		if r := c.Post(page, url.Values{"default_lang": {"es"}, "title.es": {"Puente"}, "body.zh-Hant": {"正文"}, "closes_at": {closes}}); r.Status != 422 ||
+			!strings.Contains(r.Body, `id="e-title.zh-Hant"`) {
+			t.Fatalf("body without title: %s", r)
+		}
+		// Choices: as many in each language.
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "label.es": {"¿Cómo?"}, "options.es": {"Autobús\nA pie"},
+			"options.ar": {"حافلة"}}); r.Status != 422 || !strings.Contains(r.Body, `id="e-options.ar"`) {
+			t.Fatalf("choices: %s", r)
+		}
+	})
+}
