@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,8 @@ func (h *projects) settings(c echo.Context) error {
 // form reads the project editor into a project.Input by its form tags.
 // Numbers and times that do not parse are field errors, with everything
 // else the staff member typed kept.
-func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
+// p is the project edited, nil for a new one.
+func (h *projects) form(c echo.Context, p *models.Project) (templates.ProjectForm, project.Input) {
 	var in project.Input
 	params, _ := c.FormParams()
 	typed, bad := bindForm(params, &in, h.loc)
@@ -111,6 +113,9 @@ func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
 		in.DefaultLang = models.AccountDefaultLang(a)
 	}
 	langs := templates.LangsFirst(in.DefaultLang, models.AccountLangs(a))
+	if p != nil {
+		langs = templates.LangsFirst(in.DefaultLang, formLangs(a, p))
+	}
 	in.Translations = bindTranslations(params, langs, project.ProjectFields...)
 	f := templates.ProjectForm{
 		Langs: langs, DefaultLang: in.DefaultLang, Texts: in.Translations,
@@ -138,13 +143,22 @@ func bindTranslations(values url.Values, langs []string, fields ...string) model
 }
 
 // formLangs is the languages the studio's forms about p have a version
-// for: the project's default language, then the account's others.
+// for: the project's default language, then the account's others, then
+// any the project is written in that the account no longer lists (shown
+// rather than dropped unseen on the next save; saving them is refused
+// until they are emptied or the account lists them again).
 func formLangs(a *models.Account, p *models.Project) []string {
 	def := p.DefaultLang
 	if def == "" {
 		def = models.AccountDefaultLang(a)
 	}
-	return templates.LangsFirst(def, models.AccountLangs(a))
+	langs := models.AccountLangs(a)
+	for _, l := range p.Translations.Langs() {
+		if !slices.Contains(langs, l) {
+			langs = append(langs, l)
+		}
+	}
+	return templates.LangsFirst(def, langs)
 }
 
 // badProjectField is the message of each field of the editor that can
@@ -199,7 +213,7 @@ func (h *projects) newProject(c echo.Context) error {
 
 func (h *projects) create(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	f, in := h.form(c)
+	f, in := h.form(c, nil)
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
 	}
@@ -266,7 +280,7 @@ func (h *projects) save(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in := h.form(c)
+	f, in := h.form(c, p)
 	f.ID = p.ID
 	if len(f.Errors) == 0 {
 		_, err = h.projects.SaveProject(c.Request().Context(), m, a, p.ID, in)

@@ -249,14 +249,29 @@ func TestProjectStudioLanguageFieldsets(t *testing.T) {
 		if stored.DefaultLang != "es" || !reflect.DeepEqual(stored.Translations, want) {
 			t.Fatalf("stored %q %v", stored.DefaultLang, stored.Translations)
 		}
+		// A language the account stops listing still shows, and saving
+		// it is refused until it is emptied.
+		if err := a.Store.DB().Model(&models.Account{}).Where("id = ?", f.Account.ID).Update("languages", "en,es").Error; err != nil {
+			t.Fatal(err)
+		}
+		if r := c.Get(page); !strings.Contains(r.Body, `name="title.ar" value="جسر"`) {
+			t.Fatalf("a version the account no longer lists is hidden: %s", r)
+		}
+		if r := c.Post(page, url.Values{"default_lang": {"es"}, "title.es": {"Puente"}, "title.ar": {"جسر"}, "closes_at": {closes}}); r.Status != 422 ||
+			!strings.Contains(r.Body, `id="e-title.ar"`) {
+			t.Fatalf("saved a version the account does not list: %s", r)
+		}
+		if r := c.Post(page, url.Values{"default_lang": {"es"}, "title.es": {"Puente"}, "title.ar": {""}, "closes_at": {closes}}); r.Status != 303 {
+			t.Fatalf("emptied: %s", r)
+		}
 		// A body without its title in a language is refused, on that field.
-		if r := c.Post(page, url.Values{"default_lang": {"es"}, "title.es": {"Puente"}, "body.zh-Hant": {"正文"}, "closes_at": {closes}}); r.Status != 422 ||
-			!strings.Contains(r.Body, `id="e-title.zh-Hant"`) {
+		if r := c.Post(page, url.Values{"default_lang": {"es"}, "title.es": {"Puente"}, "body.en": {"Body"}, "closes_at": {closes}}); r.Status != 422 ||
+			!strings.Contains(r.Body, `id="e-title.en"`) {
 			t.Fatalf("body without title: %s", r)
 		}
 		// Choices: as many in each language.
 		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "label.es": {"¿Cómo?"}, "options.es": {"Autobús\nA pie"},
-			"options.ar": {"حافلة"}}); r.Status != 422 || !strings.Contains(r.Body, `id="e-options.ar"`) {
+			"options.en": {"Bus"}}); r.Status != 422 || !strings.Contains(r.Body, `id="e-options.en"`) {
 			t.Fatalf("choices: %s", r)
 		}
 	})

@@ -126,13 +126,18 @@ func Validate(in Input, now time.Time) (Input, error) {
 	}
 	texts := models.Translations{}
 	for _, l := range sortedLangs(in.Translations) {
+		given := models.Translations{}
+		for _, f := range ProjectFields {
+			given.Set(l, f, models.CleanText(in.Translations[l][f]))
+		}
+		if len(given) == 0 {
+			continue
+		}
 		if !Offered(in.Langs, l) {
 			v.Add("title."+l, "projects.err_lang_not_offered")
 			continue
 		}
-		for _, f := range ProjectFields {
-			texts.Set(l, f, models.CleanText(in.Translations[l][f]))
-		}
+		texts[l] = given[l]
 	}
 	switch {
 	case !Offered(in.Langs, in.DefaultLang):

@@ -37,6 +37,7 @@ func TestValidate(t *testing.T) {
 		{"default in another language", in("zh-Hant", tr("zh-Hant", "title", "海港公園")), nil},
 		{"three languages", in("en", tr("en", "title", "Park", "es", "title", "Parque", "es", "body", "Cuerpo", "zh-Hant", "title", "公園")), nil},
 		{"no default: the account's first", project.Input{Translations: park, Langs: langs}, nil},
+		{"an empty version of a language not offered is no version", in("en", models.Translations{"en": {"title": "Park"}, "fr": {"title": " ", "body": ""}}), nil},
 		{"no title", in("en", nil), map[string]string{"title.en": "projects.err_title_default"}},
 		{"title only in another language", in("en", tr("es", "title", "Parque")), map[string]string{"title.en": "projects.err_title_default"}},
 		{"default the account does not publish in", in("fr", tr("fr", "title", "Parc")), map[string]string{"default_lang": "projects.err_lang_not_offered", "title.fr": "projects.err_lang_not_offered"}},
