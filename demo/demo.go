@@ -314,7 +314,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 				return nil, err
 			}
 			for _, p := range projects {
-				res.Projects = append(res.Projects, Project{ID: p.ID, Account: a.Handle, Title: p.TitleEn, Status: p.Status,
+				res.Projects = append(res.Projects, Project{ID: p.ID, Account: a.Handle, Title: p.Title(p.DefaultLang), Status: p.Status,
 					URL: fmt.Sprintf("%s/@%s/projects/%d", baseURL, a.Handle, p.ID)})
 			}
 			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name,
@@ -481,12 +481,16 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	lat, lng := 22.2855, 114.1577
 	budget := int64(48000000)
 	open, err := projects.CreateProject(ctx, owner, a, project.Input{
-		TitleEn: "A bus lane on Harbour Road", TitleZh: "海港路巴士专线",
-		SummaryEn: "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
-		SummaryZh: "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
-		BodyEn: "## Why\n\nBuses on Harbour Road are slowest in the rush hours: line 12 takes 25 minutes for 2 km.\n\n" +
-			"## What changes\n\n- one lane in each direction for buses, taxis and bicycles\n- loading bays move to side streets\n",
-		BodyZh:  "## 原因\n\n海港路在繁忙时间最为拥堵，12 路巴士行驶 2 公里需时 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条巴士、的士及单车专线\n- 上落货区移至横街\n",
+		DefaultLang: "en",
+		Translations: models.Translations{
+			"en": {"title": "A bus lane on Harbour Road",
+				"summary": "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
+				"body": "## Why\n\nBuses on Harbour Road are slowest in the rush hours: line 12 takes 25 minutes for 2 km.\n\n" +
+					"## What changes\n\n- one lane in each direction for buses, taxis and bicycles\n- loading bays move to side streets\n"},
+			"zh-Hans": {"title": "海港路巴士专线",
+				"summary": "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
+				"body":    "## 原因\n\n海港路在繁忙时间最为拥堵，12 路巴士行驶 2 公里需时 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条巴士、的士及单车专线\n- 上落货区移至横街\n"},
+		},
 		Address: "Harbour Road, Pier 7 to Central terminus", Latitude: &lat, Longitude: &lng,
 		Budget: &budget, BudgetCurrency: "HKD", Districts: "Central\nWan Chai\nNorth Point", Public: true, ClosesAt: &closes,
 	}, nil)
@@ -494,12 +498,14 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 		return nil, fmt.Errorf("demo project: %w", err)
 	}
 	if _, err := projects.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
-		LabelEn: "How do you usually travel on Harbour Road?", LabelZh: "您通常如何经过海港路？",
-		OptionsEn: "Bus\nCar or taxi\nBicycle\nOn foot", OptionsZh: "巴士\n私家车或的士\n单车\n步行"}); err != nil {
+		Translations: models.Translations{
+			"en":      {"label": "How do you usually travel on Harbour Road?", "options": "Bus\nCar or taxi\nBicycle\nOn foot"},
+			"zh-Hans": {"label": "您通常如何经过海港路？", "options": "巴士\n私家车或的士\n单车\n步行"},
+		}}); err != nil {
 		return nil, fmt.Errorf("demo question: %w", err)
 	}
 	if open, err = projects.SetProjectStatus(ctx, owner, a, open.ID, models.StatusChange{Status: models.ProjectConsultation,
-		NoteEn: "Consultation opens; tell us what you think.", NoteZh: "公众咨询开始，欢迎提出意见。"}, nil); err != nil {
+		Notes: models.Translations{"en": {"note": "Consultation opens; tell us what you think."}, "zh-Hans": {"note": "公众咨询开始，欢迎提出意见。"}}}, nil); err != nil {
 		return nil, fmt.Errorf("demo consultation: %w", err)
 	}
 	pp, err := projects.PublicProjectByID(ctx, a.Handle, open.ID)
@@ -509,7 +515,7 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	var first int64
 	for i, fb := range []models.FeedbackInput{
 		{Stance: models.StanceSupport, Comment: "My bus would finally be on time. Please do it.", Name: "Ka Yan", District: "Wan Chai", Lang: "en"},
-		{Stance: models.StanceOppose, Comment: "我们的店需要在门口上落货。", District: "Central", Lang: "zh"},
+		{Stance: models.StanceOppose, Comment: "我们的店需要在门口上落货。", District: "Central", Lang: "zh-Hans"},
 		{Stance: models.StanceNeutral, Comment: "Fine, if cyclists can use it too.", District: "North Point", Lang: "en"},
 		{Stance: models.StanceSupport, District: "Central", Lang: "en"},
 	} {
@@ -528,15 +534,18 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 		return nil, fmt.Errorf("demo response: %w", err)
 	}
 	done, err := projects.CreateProject(ctx, owner, a, project.Input{
-		TitleEn: "Step-free access at Market Street stop", TitleZh: "市场街车站无障碍通道",
-		SummaryEn: "Raised kerbs and a ramp so wheelchairs and prams board level.", SummaryZh: "加高路缘并设斜道，方便轮椅及婴儿车平稳上车。",
+		DefaultLang: "en",
+		Translations: models.Translations{
+			"en":      {"title": "Step-free access at Market Street stop", "summary": "Raised kerbs and a ramp so wheelchairs and prams board level."},
+			"zh-Hans": {"title": "市场街车站无障碍通道", "summary": "加高路缘并设斜道，方便轮椅及婴儿车平稳上车。"},
+		},
 		Public: true,
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
 	}
 	if _, err := projects.SetProjectStatus(ctx, owner, a, done.ID, models.StatusChange{Status: models.ProjectDecided,
-		NoteEn: "Approved after the spring consultation.", NoteZh: "经春季公众咨询后获批。"}, nil); err != nil {
+		Notes: models.Translations{"en": {"note": "Approved after the spring consultation."}, "zh-Hans": {"note": "经春季公众咨询后获批。"}}}, nil); err != nil {
 		return nil, fmt.Errorf("demo project status: %w", err)
 	}
 	list, _, err = projects.OrgProjects(ctx, owner, a, models.Page{Number: 1})

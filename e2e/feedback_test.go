@@ -36,14 +36,15 @@ func TestFeedbackJourneys(t *testing.T) {
 		boss := f.Member(models.RoleOwner)
 		closes := a.Store.Now().Add(5 * 24 * time.Hour)
 		lat, lng := 22.2855, 114.1577
-		p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{TitleEn: "Harbour Road bus lane", TitleZh: "海港路巴士专线",
-			SummaryEn: "A lane for buses in the rush hours.", BodyEn: "## Why\n\nLine 12 is slow.", Address: "Harbour Road",
+		p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{Translations: models.Translations{
+			"en":      {"title": "Harbour Road bus lane", "summary": "A lane for buses in the rush hours.", "body": "## Why\n\nLine 12 is slow."},
+			"zh-Hans": {"title": "海港路巴士专线"}}, Address: "Harbour Road",
 			Latitude: &lat, Longitude: &lng, Districts: "Central\nWan Chai", Public: true, ClosesAt: &closes}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.Projects.AddProjectQuestion(ctx, boss, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionSingle,
-			LabelEn: "How do you travel?", OptionsEn: "Bus\nWalk", Required: true}); err != nil {
+			Translations: models.Translations{"en": {"label": "How do you travel?", "options": "Bus\nWalk"}}, Required: true}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.Projects.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectConsultation}, nil); err != nil {
@@ -137,7 +138,7 @@ func TestFeedbackJourneys(t *testing.T) {
 		js.open(page)
 		js.sees("Yes, my bus is always late.")
 		js.sees("the lane would save line 12 eight minutes")
-		js.sees("Comments (1)")
+		js.sees("Comment (1)")
 		js.axe()
 		if strings.Contains(js.text("main"), "Shops need to load") {
 			t.Fatal("a hidden answer is on the public page")

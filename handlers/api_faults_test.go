@@ -63,7 +63,7 @@ func TestAPIReadOfARowDuringAnOutageIs503(t *testing.T) {
 			t.Fatalf("add follower: %d %s", r.Status, r.Body)
 		}
 		follower := int64(r.json(t)["id"].(float64))
-		p, err := a.Projects.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, project.Input{TitleEn: "Harbour Bridge"}, nil)
+		p, err := a.Projects.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, project.Input{Translations: models.Translations{"en": {"title": "Harbour Bridge"}}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,18 +17,25 @@ import (
 type projectEventJSON struct {
 	Status string `json:"status"`
 	Date   string `json:"date"`
-	NoteEn string `json:"note_en"`
-	NoteZh string `json:"note_zh"`
+	// Translations is the step's "note" in each language.
+	Translations models.Translations `json:"translations"`
+}
+
+// questionTextJSON is a question in one language: its label and its
+// choices, which map by position to the stored values.
+type questionTextJSON struct {
+	Label   string   `json:"label"`
+	Options []string `json:"options"`
 }
 
 type questionJSON struct {
-	ID        int64    `json:"id"`
-	Kind      string   `json:"kind"`
-	LabelEn   string   `json:"label_en"`
-	LabelZh   string   `json:"label_zh"`
-	OptionsEn []string `json:"options_en"`
-	OptionsZh []string `json:"options_zh"`
-	Required  bool     `json:"required"`
+	ID   int64  `json:"id"`
+	Kind string `json:"kind"`
+	// Values are the stored answers' values: the choices in the
+	// project's default language.
+	Values       []string                    `json:"values"`
+	Translations map[string]questionTextJSON `json:"translations"`
+	Required     bool                        `json:"required"`
 }
 
 type stanceJSON struct {
@@ -56,9 +63,9 @@ type projectJSON struct {
 	Open    bool   `json:"open"`
 	project.Input
 	// Districts shadows project.Input's, one a line, with a list.
-	Districts         []string           `json:"districts"`
-	OfficialSummaryEn string             `json:"official_summary_en"`
-	OfficialSummaryZh string             `json:"official_summary_zh"`
+	Districts []string `json:"districts"`
+	// OfficialSummary is the official summary by language.
+	OfficialSummary   map[string]string  `json:"official_summary"`
 	OfficialSummaryAt *time.Time         `json:"official_summary_at"`
 	URL               string             `json:"url"`
 	CreatedAt         time.Time          `json:"created_at"`
@@ -69,9 +76,15 @@ type projectJSON struct {
 }
 
 func (h *apiArea) projectOut(handle string, p *models.Project) projectJSON {
+	summary := map[string]string{}
+	for _, l := range p.Translations.Langs() {
+		if r := p.Translations.Get(l, "result"); r != "" {
+			summary[l] = r
+		}
+	}
 	return projectJSON{
 		ID: p.ID, Account: handle, Status: p.Status, Open: p.Open(h.store.Now()), Input: project.InputOf(p),
-		Districts: nonNil(p.DistrictList()), OfficialSummaryEn: p.ResultEn, OfficialSummaryZh: p.ResultZh, OfficialSummaryAt: p.ResultAt,
+		Districts: nonNil(p.DistrictList()), OfficialSummary: summary, OfficialSummaryAt: p.ResultAt,
 		URL: h.baseURL + paths.PublicProject(handle, p.ID), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
@@ -123,7 +136,11 @@ func (h *apiArea) getProject(c echo.Context) error {
 	}
 	out.Timeline = []projectEventJSON{}
 	for _, e := range events {
-		out.Timeline = append(out.Timeline, projectEventJSON{Status: e.Status, Date: e.HappenedOn, NoteEn: e.NoteEn, NoteZh: e.NoteZh})
+		notes := e.Translations
+		if notes == nil {
+			notes = models.Translations{}
+		}
+		out.Timeline = append(out.Timeline, projectEventJSON{Status: e.Status, Date: e.HappenedOn, Translations: notes})
 	}
 	qs, err := h.projects.ProjectQuestions(ctx, p.ID)
 	if err != nil {
@@ -131,17 +148,12 @@ func (h *apiArea) getProject(c echo.Context) error {
 	}
 	out.Questions = []questionJSON{}
 	for _, q := range qs {
-		en, zh := []string{}, []string{}
-		for _, ch := range q.Choices("en") {
-			en = append(en, ch.Label)
+		texts := map[string]questionTextJSON{}
+		for _, l := range q.Translations.Langs() {
+			texts[l] = questionTextJSON{Label: q.Translations.Get(l, "label"), Options: nonNil(models.Lines(q.Translations.Get(l, "options")))}
 		}
-		if q.OptionsZh != "" {
-			for _, ch := range q.Choices("zh") {
-				zh = append(zh, ch.Label)
-			}
-		}
-		out.Questions = append(out.Questions, questionJSON{ID: q.ID, Kind: q.Kind, LabelEn: q.LabelEn, LabelZh: q.LabelZh,
-			OptionsEn: en, OptionsZh: zh, Required: q.Required})
+		out.Questions = append(out.Questions, questionJSON{ID: q.ID, Kind: q.Kind, Values: nonNil(q.Values(p.DefaultLang)),
+			Translations: texts, Required: q.Required})
 	}
 	r, err := h.projects.ProjectResults(ctx, p.ID)
 	if err != nil {

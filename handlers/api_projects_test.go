@@ -27,7 +27,7 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 
 		p := openProject(t, a, f, "North\nSouth")
 		q, err := a.Projects.AddProjectQuestion(ctx, owner, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionSingle,
-			LabelEn: "How do you travel?", OptionsEn: "Bus\nWalk", OptionsZh: "巴士\n步行"})
+			Translations: models.Translations{"en": {"label": "How do you travel?", "options": "Bus\nWalk"}, "zh-Hans": {"options": "巴士\n步行"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 			}
 		}
 		for range 2 {
-			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, project.Input{TitleEn: "Later"}, nil); err != nil {
+			if _, err := a.Projects.CreateProject(ctx, owner, f.Account, project.Input{Translations: models.Translations{"en": {"title": "Later"}}}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -89,8 +89,13 @@ func TestAPIProjectsAndFeedback(t *testing.T) {
 		got := c.do("GET", fmt.Sprintf("/projects/%d", p.ID), nil).json(t)
 		res := got["results"].(map[string]any)
 		qs := got["questions"].([]any)
-		if got["open"] != true || got["title_en"] != "Harbour Bridge" || res["support"].(float64) != 2 || res["oppose"].(float64) != 2 ||
-			len(res["by_district"].([]any)) != 2 || len(qs) != 1 || qs[0].(map[string]any)["options_zh"].([]any)[1] != "步行" ||
+		tr := got["translations"].(map[string]any)
+		q0 := qs[0].(map[string]any)
+		if got["open"] != true || got["default_lang"] != "en" || tr["en"].(map[string]any)["title"] != "Harbour Bridge" ||
+			tr["zh-Hans"].(map[string]any)["title"] != "海港大桥" || got["title_en"] != nil ||
+			res["support"].(float64) != 2 || res["oppose"].(float64) != 2 ||
+			len(res["by_district"].([]any)) != 2 || len(qs) != 1 || q0["translations"].(map[string]any)["zh-Hans"].(map[string]any)["options"].([]any)[1] != "步行" ||
+			q0["values"].([]any)[1] != "Walk" ||
 			len(got["timeline"].([]any)) != 2 {
 			t.Fatalf("project: %v", got)
 		}

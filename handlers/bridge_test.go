@@ -296,12 +296,12 @@ func TestChatFeedbackConversation(t *testing.T) {
 		expect(t, c.say("feedback"), "no consultation open")
 		bridgeP := openProject(t, a, f, "")
 		park := openProject(t, a, f, "")
-		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, project.Input{TitleEn: "Harbour Park", TitleZh: "海港公园",
+		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, park.ID, project.Input{Translations: models.Translations{"en": {"title": "Harbour Park"}, "zh-Hans": {"title": "海港公园"}},
 			Public: true, ClosesAt: bridgeP.ClosesAt}); err != nil {
 			t.Fatal(err)
 		}
 		q, err := a.Projects.AddProjectQuestion(ctx, owner, f.Account, park.ID, models.QuestionInput{Kind: models.QuestionMultiple,
-			LabelEn: "What would you use?", LabelZh: "您会使用哪些设施？", OptionsEn: "Playground\nBenches\nToilets", OptionsZh: "游乐场\n长椅\n洗手间", Required: true})
+			Translations: models.Translations{"en": {"label": "What would you use?", "options": "Playground\nBenches\nToilets"}, "zh-Hans": {"label": "您会使用哪些设施？", "options": "游乐场\n长椅\n洗手间"}}, Required: true})
 		if err != nil {
 			t.Fatal(err)
 		}

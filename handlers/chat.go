@@ -88,7 +88,7 @@ func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account)
 		return nil, err
 	}
 	f.Keywords = kws
-	f.Langs = models.ChatLangs(a)
+	f.Langs = models.AccountLangs(a)
 	return f, nil
 }
 

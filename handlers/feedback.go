@@ -194,11 +194,20 @@ func (h *projects) summary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	en, zh := c.FormValue("result_en"), c.FormValue("result_zh")
-	_, err = h.projects.SetProjectResult(c.Request().Context(), m, a, p.ID, en, zh)
+	params, _ := c.FormParams()
+	given := bindTranslations(params, formLangs(a, p), "result")
+	texts := map[string]string{}
+	for l := range given {
+		texts[l] = given.Get(l, "result")
+	}
+	_, err = h.projects.SetProjectResult(c.Request().Context(), m, a, p.ID, texts)
 	if v, ok := models.AsValidation(err); ok {
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
-			ps.Project.ResultEn, ps.Project.ResultZh = en, zh
+			all := ps.Project.Translations.Clone()
+			for _, l := range ps.Langs {
+				all.Set(l, "result", texts[l])
+			}
+			ps.Project.Translations = all
 			ps.Errors = v.Fields
 		})
 	}
@@ -226,7 +235,7 @@ func (h *projects) exportCSV(c echo.Context) error {
 	d := newCSVDownload(c.Response(), h.exportName(a, p, "csv"))
 	err = h.projects.ExportFeedback(c.Request().Context(), m, a, p.ID, "csv", func(qs []models.ProjectQuestion, r models.ExportRow) error {
 		if !d.started {
-			if err := d.begin(feedbackHeader(qs)); err != nil {
+			if err := d.begin(feedbackHeader(qs, p.DefaultLang)); err != nil {
 				return err
 			}
 		}
@@ -237,7 +246,7 @@ func (h *projects) exportCSV(c echo.Context) error {
 		if qerr != nil {
 			return qerr
 		}
-		err = d.begin(feedbackHeader(qs))
+		err = d.begin(feedbackHeader(qs, p.DefaultLang))
 	}
 	return d.end(err, "feedback csv")
 }
@@ -245,11 +254,11 @@ func (h *projects) exportCSV(c echo.Context) error {
 // feedbackHeader is the header row of the answers' CSV: the fixed columns,
 // then the project's questions, whose labels staff type (csvDownload
 // neutralises a label as any cell).
-func feedbackHeader(qs []models.ProjectQuestion) []string {
+func feedbackHeader(qs []models.ProjectQuestion, def string) []string {
 	head := []string{"id", "created_at", "updated_at", "stance", "comment", "name", "contact", "district",
 		"channel", "language", "status", "reports", "response", "response_at"}
 	for _, q := range qs {
-		head = append(head, q.Label("en"))
+		head = append(head, q.Label(def, def))
 	}
 	return head
 }
@@ -301,7 +310,7 @@ func (h *projects) exportJSON(c echo.Context) error {
 			return err
 		}
 		first = false
-		return enc.Encode(exportObject(qs, &r))
+		return enc.Encode(exportObject(qs, &r, p.DefaultLang))
 	})
 	if err == nil && first {
 		err = start()
@@ -341,7 +350,7 @@ type exportFeedback struct {
 	Answers    []exportAnswer `json:"answers"`
 }
 
-func exportObject(qs []models.ProjectQuestion, r *models.ExportRow) exportFeedback {
+func exportObject(qs []models.ProjectQuestion, r *models.ExportRow, def string) exportFeedback {
 	f := &r.Feedback
 	out := exportFeedback{ID: f.ID, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC(), Stance: f.Stance, Comment: f.Comment,
 		Name: f.Name, Contact: f.Contact, District: f.District, Channel: f.Channel, Language: f.Lang, Status: f.Status,
@@ -349,7 +358,7 @@ func exportObject(qs []models.ProjectQuestion, r *models.ExportRow) exportFeedba
 	answers := f.AnswerMap()
 	for _, q := range qs {
 		if a := answers[strconv.FormatInt(q.ID, 10)]; len(a) > 0 {
-			out.Answers = append(out.Answers, exportAnswer{Question: q.Label("en"), Answer: a})
+			out.Answers = append(out.Answers, exportAnswer{Question: q.Label(def, def), Answer: a})
 		}
 	}
 	return out

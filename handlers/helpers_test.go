@@ -125,8 +125,8 @@ func openProject(t testing.TB, a *apptest.App, f *apptest.Fixtures, districts st
 	boss := f.Member(models.RoleOwner)
 	closes := a.Store.Now().Add(7 * 24 * time.Hour)
 	p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{
-		TitleEn: "Harbour Bridge", TitleZh: "海港大桥", SummaryEn: "A new bridge across the harbour.",
-		Districts: districts, Public: true, ClosesAt: &closes,
+		Translations: models.Translations{"en": {"title": "Harbour Bridge", "summary": "A new bridge across the harbour."}, "zh-Hans": {"title": "海港大桥"}},
+		Districts:    districts, Public: true, ClosesAt: &closes,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

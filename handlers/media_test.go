@@ -40,7 +40,7 @@ func newMediaWorld(t *testing.T, a *apptest.App, f *apptest.Fixtures) *mediaWorl
 	w.avatar = "/media/" + *f.Account.AvatarPublicID
 	w.ids = append(w.ids, *f.Account.AvatarMediaID)
 	file := func(title string, public bool, data []byte) (*models.Project, string) {
-		p, err := a.Projects.CreateProject(ctx, ed, f.Account, project.Input{TitleEn: title, Public: public}, nil)
+		p, err := a.Projects.CreateProject(ctx, ed, f.Account, project.Input{Translations: models.Translations{"en": {"title": title}}, Public: public}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,12 +102,23 @@ func (h *projects) settings(c echo.Context) error {
 // form reads the project editor into a project.Input by its form tags.
 // Numbers and times that do not parse are field errors, with everything
 // else the staff member typed kept.
-func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
+// p is the project edited, nil for a new one.
+func (h *projects) form(c echo.Context, p *models.Project) (templates.ProjectForm, project.Input) {
 	var in project.Input
 	params, _ := c.FormParams()
 	typed, bad := bindForm(params, &in, h.loc)
+	a := studioAccount(c)
+	in.DefaultLang = strings.TrimSpace(params.Get("default_lang"))
+	if in.DefaultLang == "" {
+		in.DefaultLang = models.AccountDefaultLang(a)
+	}
+	langs := templates.LangsFirst(in.DefaultLang, models.AccountLangs(a))
+	if p != nil {
+		langs = templates.LangsFirst(in.DefaultLang, formLangs(a, p))
+	}
+	in.Translations = bindTranslations(params, langs, project.ProjectFields...)
 	f := templates.ProjectForm{
-		TitleEn: in.TitleEn, TitleZh: in.TitleZh, SummaryEn: in.SummaryEn, SummaryZh: in.SummaryZh, BodyEn: in.BodyEn, BodyZh: in.BodyZh,
+		Langs: langs, DefaultLang: in.DefaultLang, Texts: in.Translations,
 		Address: in.Address, Latitude: typed["latitude"], Longitude: typed["longitude"], Budget: typed["budget"],
 		BudgetCurrency: in.BudgetCurrency, Districts: in.Districts, Public: in.Public, OpensAt: typed["opens_at"], ClosesAt: typed["closes_at"],
 		Errors: map[string]string{},
@@ -114,6 +127,38 @@ func (h *projects) form(c echo.Context) (templates.ProjectForm, project.Input) {
 		f.Errors[name] = badProjectField[name]
 	}
 	return f, in
+}
+
+// bindTranslations reads the texts of a form with a version per
+// language: the field named field.<tag> ("title.zh-Hant") of each of
+// fields in each language of langs.
+func bindTranslations(values url.Values, langs []string, fields ...string) models.Translations {
+	out := models.Translations{}
+	for _, l := range langs {
+		for _, f := range fields {
+			out.Set(l, f, values.Get(f+"."+l))
+		}
+	}
+	return out
+}
+
+// formLangs is the languages the studio's forms about p have a version
+// for: the project's default language, then the account's others, then
+// any the project is written in that the account no longer lists (shown
+// rather than dropped unseen on the next save; saving them is refused
+// until they are emptied or the account lists them again).
+func formLangs(a *models.Account, p *models.Project) []string {
+	def := p.DefaultLang
+	if def == "" {
+		def = models.AccountDefaultLang(a)
+	}
+	langs := models.AccountLangs(a)
+	for _, l := range p.Translations.Langs() {
+		if !slices.Contains(langs, l) {
+			langs = append(langs, l)
+		}
+	}
+	return templates.LangsFirst(def, langs)
 }
 
 // badProjectField is the message of each field of the editor that can
@@ -138,7 +183,7 @@ func parseLocalTime(s string, loc *time.Location) (*time.Time, bool) {
 	return nil, false
 }
 
-func (h *projects) formOf(p *models.Project) templates.ProjectForm {
+func (h *projects) formOf(a *models.Account, p *models.Project) templates.ProjectForm {
 	local := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -146,7 +191,7 @@ func (h *projects) formOf(p *models.Project) templates.ProjectForm {
 		return t.In(h.loc).Format("2006-01-02T15:04")
 	}
 	f := templates.ProjectForm{
-		ID: p.ID, TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, BodyEn: p.BodyEn, BodyZh: p.BodyZh,
+		ID: p.ID, Langs: formLangs(a, p), DefaultLang: p.DefaultLang, Texts: p.Translations,
 		Address: p.Address, BudgetCurrency: p.BudgetCurrency, Districts: p.Districts, Public: p.Public,
 		OpensAt: local(p.OpensAt), ClosesAt: local(p.ClosesAt), Errors: map[string]string{},
 	}
@@ -161,12 +206,14 @@ func (h *projects) formOf(p *models.Project) templates.ProjectForm {
 
 func (h *projects) newProject(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	return render(c, http.StatusOK, templates.ProjectEditor(m, a, templates.ProjectForm{Errors: map[string]string{}}, h.loc.String()))
+	def := models.AccountDefaultLang(a)
+	f := templates.ProjectForm{Langs: templates.LangsFirst(def, models.AccountLangs(a)), DefaultLang: def, Texts: models.Translations{}, Errors: map[string]string{}}
+	return render(c, http.StatusOK, templates.ProjectEditor(m, a, f, h.loc.String()))
 }
 
 func (h *projects) create(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	f, in := h.form(c)
+	f, in := h.form(c, nil)
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
 	}
@@ -184,7 +231,7 @@ func (h *projects) create(c echo.Context) error {
 // page gathers what the studio page of a project shows.
 func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *models.Project) (templates.ProjectStudio, error) {
 	ctx := c.Request().Context()
-	ps := templates.ProjectStudio{Project: p, Form: h.formOf(p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
+	ps := templates.ProjectStudio{Project: p, Langs: formLangs(a, p), Form: h.formOf(a, p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
 	var err error
 	if ps.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return ps, err
@@ -233,7 +280,7 @@ func (h *projects) save(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in := h.form(c)
+	f, in := h.form(c, p)
 	f.ID = p.ID
 	if len(f.Errors) == 0 {
 		_, err = h.projects.SaveProject(c.Request().Context(), m, a, p.ID, in)
@@ -254,9 +301,10 @@ func (h *projects) status(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), NoteEn: c.FormValue("note_en"), NoteZh: c.FormValue("note_zh")}
+	params, _ := c.FormParams()
+	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), Notes: bindTranslations(params, formLangs(a, p), "note")}
 	_, err = h.projects.SetProjectStatus(c.Request().Context(), m, a, p.ID,
-		models.StatusChange{Status: sf.Status, On: sf.On, NoteEn: sf.NoteEn, NoteZh: sf.NoteZh}, h.loc)
+		models.StatusChange{Status: sf.Status, On: sf.On, Notes: sf.Notes.Clone()}, h.loc)
 	if v, ok := models.AsValidation(err); ok {
 		sf.Errors = v.Fields
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Status = sf })
@@ -336,10 +384,11 @@ func (h *projects) addQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), LabelEn: c.FormValue("q_label_en"), LabelZh: c.FormValue("q_label_zh"),
-		OptionsEn: c.FormValue("q_options_en"), OptionsZh: c.FormValue("q_options_zh"), Required: c.FormValue("q_required") == "on"}
+	params, _ := c.FormParams()
+	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), Texts: bindTranslations(params, formLangs(a, p), "label", "options"),
+		Required: c.FormValue("q_required") == "on"}
 	_, err = h.projects.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
-		Kind: qf.Kind, LabelEn: qf.LabelEn, LabelZh: qf.LabelZh, OptionsEn: qf.OptionsEn, OptionsZh: qf.OptionsZh, Required: qf.Required})
+		Kind: qf.Kind, Translations: qf.Texts.Clone(), Required: qf.Required})
 	if v, ok := models.AsValidation(err); ok {
 		qf.Errors = v.Fields
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Question = qf })
@@ -366,9 +415,10 @@ func (h *projects) deleteQuestion(c echo.Context) error {
 }
 
 // announce drafts a notice of kind update about the project (its
-// consultation opening, a decision, or the official summary) in both
-// languages, with a link to its page, and opens it in the notice editor
-// so staff read it before it goes to followers.
+// consultation opening, a decision, or the official summary) in each
+// language the project is written in, with a link to its page, and
+// opens it in the notice editor so staff read it before it goes to
+// followers.
 func (h *projects) announce(c echo.Context) error {
 	m, a, p, err := h.project(c)
 	if err != nil {
@@ -382,13 +432,13 @@ func (h *projects) announce(c echo.Context) error {
 	}
 	in := notice.Input{Kind: models.NoticeUpdate, Translations: models.Translations{}}
 	link := h.baseURL + paths.PublicProject(a.Handle, p.ID)
-	// One version per language of the account the project is written in,
-	// its words around the project's text in that language.
-	for _, tag := range a.LangList() {
-		if !p.HasLanguage(tag) {
-			continue
+	// One version per language the project is written in, its words
+	// around the project's text in that language.
+	for _, tag := range p.Languages() {
+		if !a.HasLanguage(tag) {
+			continue // a language the account no longer publishes in
 		}
-		title, body := announcement(i18n.UILang(tag), tag, what, p, timeline, link, h.loc)
+		title, body := announcement(tag, what, p, timeline, link, h.loc)
 		if title == "" {
 			return echo.NewHTTPError(http.StatusBadRequest, "unknown announcement")
 		}
@@ -402,10 +452,11 @@ func (h *projects) announce(c echo.Context) error {
 	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID), "projects.announcement_drafted")
 }
 
-// announcement writes the title and Markdown body of a notice about p.
-// announcement is the notice announcing a project's step in the content
-// language lang, its words in the interface language l nearest to it.
-func announcement(l i18n.Lang, lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
+// announcement writes the title and Markdown body of a notice about p in
+// the project's language lang (the words around the project's texts in
+// the interface language nearest to it).
+func announcement(lang, what string, p *models.Project, timeline []models.ProjectEvent, link string, loc *time.Location) (string, string) {
+	l := i18n.UILang(lang)
 	var title, lead string
 	switch what {
 	case "opening":
@@ -416,7 +467,7 @@ func announcement(l i18n.Lang, lang, what string, p *models.Project, timeline []
 	case "decision":
 		title = i18n.T(l, "projects.notice_decision_title", p.Title(lang))
 		for i := len(timeline) - 1; i >= 0; i-- {
-			if note := timeline[i].Note(lang); note != "" {
+			if note := timeline[i].Note(lang, p.DefaultLang); note != "" {
 				lead = note
 				break
 			}

@@ -23,7 +23,7 @@ func TestFeedbackForm(t *testing.T) {
 		ctx := context.Background()
 		p := openProject(t, a, f, "Central\nWan Chai")
 		q, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
-			Kind: models.QuestionMultiple, LabelEn: "When do you cross?", OptionsEn: "Morning\nEvening\nNight", Required: true})
+			Kind: models.QuestionMultiple, Translations: models.Translations{"en": {"label": "When do you cross?", "options": "Morning\nEvening\nNight"}}, Required: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestFeedbackForm(t *testing.T) {
 		}
 		// Pending feedback is counted but not shown.
 		r = c.Get(path)
-		if strings.Contains(r.Body, "bold</b>") || !strings.Contains(r.Body, "1 answers") {
+		if strings.Contains(r.Body, "bold</b>") || !strings.Contains(r.Body, "1 answer,") {
 			t.Fatalf("pending shown or not counted: %s", r)
 		}
 

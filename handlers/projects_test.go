@@ -14,6 +14,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/media"
 )
@@ -30,21 +31,21 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			t.Fatalf("empty list: %s", r)
 		}
 		// Bad input comes back with every message and what was typed.
-		r := c.Post(base, url.Values{"title_en": {""}, "summary_en": {"A <b>bold</b> plan"}, "latitude": {"north"},
+		r := c.Post(base, url.Values{"title.en": {""}, "summary.en": {"A <b>bold</b> plan"}, "latitude": {"north"},
 			"budget": {"lots"}, "budget_currency": {"dollars"}, "opens_at": {"2026-12-10T09:00"}, "closes_at": {"2026-12-01T09:00"}})
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "A &lt;b&gt;bold&lt;/b&gt; plan") ||
 			!strings.Contains(r.Body, "Enter a number") || !strings.Contains(r.Body, "whole number") {
 			t.Fatalf("bad input: %s", r)
 		}
-		r = c.Post(base, url.Values{"title_en": {""}, "latitude": {"22.3"}, "budget_currency": {"dollars"},
+		r = c.Post(base, url.Values{"title.en": {""}, "latitude": {"22.3"}, "budget_currency": {"dollars"},
 			"opens_at": {"2026-12-10T09:00"}, "closes_at": {"2026-12-01T09:00"}})
-		for _, want := range []string{"title in at least one language", "both latitude and longitude", "three-letter currency", "must close after it opens"} {
+		for _, want := range []string{i18n.T(i18n.EN, "projects.err_title_default"), "both latitude and longitude", "three-letter currency", "must close after it opens"} {
 			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) {
 				t.Fatalf("want %q: %s", want, r)
 			}
 		}
-		r = c.Post(base, url.Values{"title_en": {"Harbour Bridge"}, "title_zh": {"海港大桥"}, "summary_en": {"A bridge."},
-			"body_en": {"## Why\nTraffic."}, "address": {"Pier 7"}, "latitude": {"22.2855"}, "longitude": {"114.1577"},
+		r = c.Post(base, url.Values{"title.en": {"Harbour Bridge"}, "title.zh-Hans": {"海港大桥"}, "summary.en": {"A bridge."},
+			"body.en": {"## Why\nTraffic."}, "address": {"Pier 7"}, "latitude": {"22.2855"}, "longitude": {"114.1577"},
 			"budget": {"1,200,000,000"}, "budget_currency": {"hkd"}, "districts": {"Central\nWan Chai\nCentral"}})
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("create: %s", r)
@@ -71,12 +72,12 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			t.Fatalf("bad status: %s", r)
 		}
 		closes := a.Store.Now().Add(72 * time.Hour).Format("2006-01-02T15:04")
-		if r := c.Post(page, url.Values{"title_en": {"Harbour Bridge"}, "title_zh": {"海港大桥"}, "summary_en": {"A bridge."},
+		if r := c.Post(page, url.Values{"title.en": {"Harbour Bridge"}, "title.zh-Hans": {"海港大桥"}, "summary.en": {"A bridge."},
 			"closes_at": {closes}, "public": {"on"}, "districts": {"Central\nWan Chai"}, "address": {"Pier 7"}, "latitude": {"22.2855"},
 			"longitude": {"114.1577"}, "budget": {"1200000000"}, "budget_currency": {"HKD"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("save: %s", r)
 		}
-		if r := c.Post(page+"/status", url.Values{"status": {"consultation"}, "on": {"2026-11-20"}, "note_en": {"Tell us by Friday"}}); r.Status != http.StatusSeeOther {
+		if r := c.Post(page+"/status", url.Values{"status": {"consultation"}, "on": {"2026-11-20"}, "note.en": {"Tell us by Friday"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("open consultation: %s", r)
 		}
 		// Files: an image, a PDF, and something that is neither.
@@ -99,15 +100,15 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			t.Fatalf("files: %+v %v", files, err)
 		}
 		// Questions, with their validation.
-		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "q_label_en": {"How do you cross?"}, "q_options_en": {"Ferry"},
-			"q_options_zh": {"渡轮\n隧道"}}); r.Status != 422 || !strings.Contains(r.Body, "between two and twenty") || !strings.Contains(r.Body, "as many Chinese choices") {
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "label.en": {"How do you cross?"}, "options.en": {"Ferry"},
+			"options.zh-Hans": {"渡轮\n隧道"}}); r.Status != 422 || !strings.Contains(r.Body, "between two and twenty") || !strings.Contains(r.Body, i18n.T(i18n.EN, "projects.err_options_same_count")) {
 			t.Fatalf("bad question: %s", r)
 		}
-		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "q_label_en": {"How do you cross?"}, "q_label_zh": {"您如何过海？"},
-			"q_options_en": {"Ferry\nTunnel"}, "q_options_zh": {"渡轮\n隧道"}, "q_required": {"on"}}); r.Status != http.StatusSeeOther {
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"single"}, "label.en": {"How do you cross?"}, "label.zh-Hans": {"您如何过海？"},
+			"options.en": {"Ferry\nTunnel"}, "options.zh-Hans": {"渡轮\n隧道"}, "q_required": {"on"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("add question: %s", r)
 		}
-		if r := c.Post(page+"/questions", url.Values{"q_kind": {"text"}, "q_label_en": {"Anything else?"}}); r.Status != http.StatusSeeOther {
+		if r := c.Post(page+"/questions", url.Values{"q_kind": {"text"}, "label.en": {"Anything else?"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("add text question: %s", r)
 		}
 		r = c.Get(page)
@@ -167,7 +168,7 @@ func TestModerationAndResults(t *testing.T) {
 		ctx := context.Background()
 		p := openProject(t, a, f, "Central\nWan Chai")
 		q, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
-			Kind: models.QuestionText, LabelEn: "Anything else?"})
+			Kind: models.QuestionText, Translations: models.Translations{"en": {"label": "Anything else?"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +237,7 @@ func TestModerationAndResults(t *testing.T) {
 		anon := a.Client(t)
 		r = anon.Get(fmt.Sprintf("/@metro/projects/%d", p.ID))
 		for _, want := range []string{"支持兴建，方便上班。", "Construction starts in 2027", "Results so far", "3 answers",
-			"2 in support, 1 against, 0 neutral", "<th scope=\"row\">Central</th>", "<th scope=\"row\">Wan Chai</th>", "Comments (1)"} {
+			"2 in support, 1 against, 0 neutral", "<th scope=\"row\">Central</th>", "<th scope=\"row\">Wan Chai</th>", "Comment (1)"} {
 			if r.Status != 200 || !strings.Contains(r.Body, want) {
 				t.Fatalf("public page lacks %q: %s", want, r)
 			}
@@ -278,7 +279,7 @@ func TestModerationAndResults(t *testing.T) {
 			t.Fatalf("a moderator's look clears the reports: %+v", fb)
 		}
 		// The official summary.
-		if r := mod.Post(base+"/summary", url.Values{"result_en": {"Most people **support** the bridge."}, "result_zh": {"多数市民支持。"}}); r.Status != http.StatusSeeOther {
+		if r := mod.Post(base+"/summary", url.Values{"result.en": {"Most people **support** the bridge."}, "result.zh-Hans": {"多数市民支持。"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("summary: %s", r)
 		}
 		if r := anon.Get(fmt.Sprintf("/@metro/projects/%d", p.ID)); !strings.Contains(r.Body, "<strong>support</strong>") || !strings.Contains(r.Body, "Official summary") {
@@ -346,7 +347,7 @@ func TestProjectTimelineUsesStaffZone(t *testing.T) {
 		f := apptest.Seed(t, a)
 		c := a.Client(t)
 		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
-		if r := c.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects", f.Org.ID), url.Values{"title_en": {"Zone"}}); r.Status != http.StatusSeeOther {
+		if r := c.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects", f.Org.ID), url.Values{"title.en": {"Zone"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("create: %s", r)
 		}
 		var ev models.ProjectEvent
@@ -368,7 +369,7 @@ func TestExportHeaderNeutralisesFormulas(t *testing.T) {
 		{"+1+1", "", "'+1+1"},
 		{"-2+3", "", "'-2+3"},
 		{"@SUM(A1:A2)", "", "'@SUM(A1:A2)"},
-		{"", "=1+1 中文", "'=1+1 中文"}, // the header falls back to the Chinese label
+		{"=1+1 中文", "=2+2", "'=1+1 中文"}, // the header is the default language's label
 		{"How often do you cross?", "", "How often do you cross?"},
 	}
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
@@ -378,7 +379,7 @@ func TestExportHeaderNeutralisesFormulas(t *testing.T) {
 		p := openProject(t, a, f, "")
 		for _, l := range labels {
 			if _, err := a.Projects.AddProjectQuestion(ctx, f.Member(models.RoleOwner), f.Account, p.ID, models.QuestionInput{
-				Kind: models.QuestionText, LabelEn: l.en, LabelZh: l.zh}); err != nil {
+				Kind: models.QuestionText, Translations: models.Translations{"en": {"label": l.en}, "zh-Hans": {"label": l.zh}}}); err != nil {
 				t.Fatal(err)
 			}
 		}

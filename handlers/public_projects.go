@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
@@ -74,7 +75,7 @@ func (h *publicProjects) project(c echo.Context) (*models.PublicProject, error) 
 // view gathers the project page.
 func (h *publicProjects) view(c echo.Context, p *models.PublicProject, form templates.FeedbackForm) (templates.ProjectView, error) {
 	ctx := c.Request().Context()
-	v := templates.ProjectView{Project: p, Form: form, Now: h.store.Now(), Map: templates.MapOf(h.tileURL, p.Latitude, p.Longitude)}
+	v := templates.ProjectView{Project: p, Lang: projectReaderLang(c, p), Form: form, Now: h.store.Now(), Map: templates.MapOf(h.tileURL, p.Latitude, p.Longitude)}
 	var err error
 	if v.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return v, err
@@ -110,6 +111,18 @@ func (h *publicProjects) show(c echo.Context) error {
 	return render(c, http.StatusOK, templates.ProjectPage(v))
 }
 
+// projectReaderLang is the language a reader of p asked for: a version of the
+// project that ?lang= (or the feedback form's content_lang) names, even
+// one the interface does not speak, else the interface's language.
+func projectReaderLang(c echo.Context, p *models.PublicProject) string {
+	for _, q := range []string{c.QueryParam("lang"), c.FormValue("content_lang")} {
+		if tag, ok := i18n.CanonicalTag(q); ok && p.HasLanguage(tag) {
+			return tag
+		}
+	}
+	return string(langOf(c))
+}
+
 // honeypot is the name of a field hidden from people (and labelled "leave
 // this empty" for screen readers); bots fill in every field they see.
 const honeypot = "website"
@@ -129,7 +142,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 		District: params.Get("district"), Consent: params.Get("consent") == "on", Errors: map[string]string{}, Answers: map[string][]string{},
 	}
 	in := models.FeedbackInput{Stance: form.Stance, Comment: form.Comment, Name: form.Name, Contact: form.Contact,
-		District: form.District, Consent: form.Consent, Lang: string(templates.EnvOf(ctx).Lang), Answers: map[int64][]string{},
+		District: form.District, Consent: form.Consent, Lang: projectReaderLang(c, p), Answers: map[int64][]string{},
 		Client: clientOf(c)}
 	for key, vals := range params {
 		if id, err := strconv.ParseInt(strings.TrimPrefix(key, "q"), 10, 64); err == nil && strings.HasPrefix(key, "q") && id > 0 {

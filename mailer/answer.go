@@ -76,7 +76,13 @@ func (w *AnswerMailWorker) message(r *models.AnswerRevision) (*Message, error) {
 	if addr, err := mail.ParseAddress(w.From); err == nil {
 		from = (&mail.Address{Name: name + " via Plaza", Address: addr.Address}).String()
 	}
-	title := r.Project.Title(string(lang))
+	// The project's title in the language they answered in (a tag, or
+	// "zh" from before tags), else in the project's default language.
+	content, ok := i18n.CanonicalTag(r.Earlier.Lang)
+	if !ok {
+		content = string(lang)
+	}
+	title := r.Project.Title(content)
 	page := strings.TrimRight(w.Links.BaseURL, "/") + fmt.Sprintf("/@%s/projects/%d", r.Project.Handle, r.Project.ID)
 	return &Message{
 		From:    from,

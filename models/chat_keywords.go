@@ -1,7 +1,6 @@
 package models
 
 import (
-	"strings"
 	"time"
 )
 
@@ -35,35 +34,3 @@ const (
 	MatchExact    = "exact"
 	MatchContains = "contains"
 )
-
-// ChatLangs are the languages account a publishes in, as tags (a "zh"
-// stored before Plaza had two Chinese scripts is "zh-Hans"), the default
-// first; never empty.
-func ChatLangs(a *Account) []string {
-	var out []string
-	for _, l := range LangList(a.Languages) {
-		if strings.EqualFold(l, "zh") {
-			l = "zh-Hans"
-		}
-		if !containsString(out, l) {
-			out = append(out, l)
-		}
-	}
-	if len(out) == 0 {
-		out = []string{"en"}
-	}
-	return out
-}
-
-// ChatDefaultLang is the language of account a a follower gets when it
-// does not publish in theirs: its first.
-func ChatDefaultLang(a *Account) string { return ChatLangs(a)[0] }
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}

@@ -23,15 +23,16 @@ func ProjectStatuses() []string {
 
 // Project is a public project an account asks the public about.
 type Project struct {
-	ID             int64
-	AccountID      int64
-	Status         string
-	TitleEn        string
-	TitleZh        string
-	SummaryEn      string
-	SummaryZh      string
-	BodyEn         string
-	BodyZh         string
+	ID        int64
+	AccountID int64
+	Status    string
+	// DefaultLang is the language the project is written in first, the
+	// one a reader gets when the project has no text in theirs; its
+	// timeline steps and questions fall back to it too.
+	DefaultLang string
+	// Translations holds "title", "summary", "body" and "result" in each
+	// language the project is written in.
+	Translations   Translations `gorm:"type:text"`
 	Address        string
 	Latitude       *float64
 	Longitude      *float64
@@ -41,50 +42,47 @@ type Project struct {
 	Public         bool
 	OpensAt        *time.Time
 	ClosesAt       *time.Time
-	ResultEn       string
-	ResultZh       string
 	ResultAt       *time.Time
 	CreatedBy      *int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
 
-// Language is the language a reader of lang gets the project in.
+// Language is the language a reader of lang gets the project in: lang
+// when the project has a title in it, else its default language (never
+// the other Chinese script silently).
 func (p *Project) Language(lang string) string {
-	if lang == "zh" && p.TitleZh != "" || lang != "zh" && p.TitleEn == "" {
-		return "zh"
-	}
-	return "en"
+	return p.Translations.Pick(lang, p.DefaultLang, "title")
 }
 
-func (p *Project) pick(lang, en, zh string) string {
-	if p.Language(lang) == "zh" {
-		return zh
-	}
-	return en
-}
+// Title, Summary and Body are the project's texts in the language a
+// reader of lang gets it in (Language).
+func (p *Project) Title(lang string) string   { return p.Translations.Get(p.Language(lang), "title") }
+func (p *Project) Summary(lang string) string { return p.Translations.Get(p.Language(lang), "summary") }
+func (p *Project) Body(lang string) string    { return p.Translations.Get(p.Language(lang), "body") }
 
-// Title, Summary, Body and Result are the project's texts in the
-// reader's language, or in the other one when it has none in theirs.
-func (p *Project) Title(lang string) string   { return p.pick(lang, p.TitleEn, p.TitleZh) }
-func (p *Project) Summary(lang string) string { return p.pick(lang, p.SummaryEn, p.SummaryZh) }
-func (p *Project) Body(lang string) string    { return p.pick(lang, p.BodyEn, p.BodyZh) }
-
-// Result is the official summary in lang, falling back to the other
-// language.
+// Result is the official summary in lang, else in the default language.
 func (p *Project) Result(lang string) string {
-	if lang == "zh" && p.ResultZh != "" || p.ResultEn == "" {
-		return p.ResultZh
-	}
-	return p.ResultEn
+	return p.Translations.Get(p.Translations.Pick(lang, p.DefaultLang, "result"), "result")
 }
 
-// HasLanguage reports whether the project was written in lang.
-func (p *Project) HasLanguage(lang string) bool {
-	if lang == "zh" {
-		return p.TitleZh != ""
+// HasLanguage reports whether the project was written in lang (has a
+// title in it).
+func (p *Project) HasLanguage(lang string) bool { return p.Translations.Has(lang, "title") }
+
+// Languages lists the languages the project has a title in, its default
+// language first.
+func (p *Project) Languages() []string {
+	var out []string
+	if p.HasLanguage(p.DefaultLang) {
+		out = append(out, p.DefaultLang)
 	}
-	return p.TitleEn != ""
+	for _, l := range p.Translations.Langs() {
+		if l != p.DefaultLang && p.HasLanguage(l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // DistrictList is the districts the form offers, if staff listed any.
@@ -139,17 +137,20 @@ type ProjectEvent struct {
 	ProjectID  int64
 	Status     string
 	HappenedOn string
-	NoteEn     string
-	NoteZh     string
-	CreatedAt  time.Time
+	// Translations holds the step's "note" in each language.
+	Translations Translations `gorm:"type:text"`
+	CreatedAt    time.Time
 }
 
-// Note is the event's note in lang, falling back to the other language.
-func (e *ProjectEvent) Note(lang string) string {
-	if lang == "zh" && e.NoteZh != "" || e.NoteEn == "" {
-		return e.NoteZh
-	}
-	return e.NoteEn
+// Note is the step's note in lang, else in def, its project's default
+// language.
+func (e *ProjectEvent) Note(lang, def string) string {
+	return e.Translations.Get(e.Translations.Pick(lang, def, "note"), "note")
+}
+
+// NoteLanguage is the language Note(lang, def) is in.
+func (e *ProjectEvent) NoteLanguage(lang, def string) string {
+	return e.Translations.Pick(lang, def, "note")
 }
 
 // Date parses HappenedOn.
@@ -174,6 +175,7 @@ func ProjectTarget(a *Account, p *Project) string {
 type StatusChange struct {
 	Status string
 	// On is the date it happened, YYYY-MM-DD; empty means today.
-	On             string
-	NoteEn, NoteZh string
+	On string
+	// Notes is the step's "note" in each language.
+	Notes Translations
 }

@@ -139,9 +139,9 @@ func (t *turn) continueFeedback(ctx context.Context, session *models.ChatSession
 			return t.nextQuestion(ctx, &st, p, questions)
 		}
 		q := questions[st.Question]
-		answer, ok := t.answer(q, text)
+		answer, ok := t.answer(q, p.DefaultLang, text)
 		if !ok {
-			return []bridge.Reply{t.say("chat.fb_answer_again"), {Text: t.ask(q)}}, t.save(ctx, &st)
+			return []bridge.Reply{t.say("chat.fb_answer_again"), {Text: t.ask(q, p.DefaultLang)}}, t.save(ctx, &st)
 		}
 		if st.Answers == nil {
 			st.Answers = map[string][]string{}
@@ -188,7 +188,7 @@ func (t *turn) closedMeanwhile(ctx context.Context, err error) ([]bridge.Reply, 
 func (t *turn) nextQuestion(ctx context.Context, st *feedbackState, p *models.PublicProject, qs []models.ProjectQuestion) ([]bridge.Reply, error) {
 	if st.Question < len(qs) {
 		st.Step = stepQuestion
-		return []bridge.Reply{{Text: t.ask(qs[st.Question])}}, t.save(ctx, st)
+		return []bridge.Reply{{Text: t.ask(qs[st.Question], p.DefaultLang)}}, t.save(ctx, st)
 	}
 	st.Step = stepConfirm
 	lang := string(t.lang)
@@ -199,12 +199,13 @@ func (t *turn) nextQuestion(ctx context.Context, st *feedbackState, p *models.Pu
 	return []bridge.Reply{t.say("chat.fb_confirm", i18n.T(t.lang, "feedback.stance_"+st.Stance), p.Title(lang), comment)}, t.save(ctx, st)
 }
 
-// ask words an extra question, with numbered choices.
-func (t *turn) ask(q models.ProjectQuestion) string {
+// ask words an extra question, with numbered choices, in the reader's
+// language or else def, the project's default language.
+func (t *turn) ask(q models.ProjectQuestion, def string) string {
 	lang := string(t.lang)
 	var b strings.Builder
-	b.WriteString(q.Label(lang))
-	for i, c := range q.Choices(lang) {
+	b.WriteString(q.Label(lang, def))
+	for i, c := range q.Choices(lang, def) {
 		fmt.Fprintf(&b, "\n%d. %s", i+1, c.Label)
 	}
 	switch {
@@ -221,14 +222,14 @@ func (t *turn) ask(q models.ProjectQuestion) string {
 
 // answer reads a reply to an extra question: free text, one number, or
 // several numbers for a multiple-choice question; "skip" when optional.
-func (t *turn) answer(q models.ProjectQuestion, text string) ([]string, bool) {
+func (t *turn) answer(q models.ProjectQuestion, def, text string) ([]string, bool) {
 	if w := normalize(text); w == "" || oneOf(w, skipWords...) {
 		return nil, !q.Required
 	}
 	if q.Kind == models.QuestionText {
 		return []string{text}, len([]rune(text)) <= 500
 	}
-	choices := q.Choices(string(t.lang))
+	choices := q.Choices(string(t.lang), def)
 	var out []string
 	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' || r == '،' }) {
 		n, ok := number(part, len(choices))

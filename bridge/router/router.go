@@ -204,7 +204,7 @@ func languageOf(f *models.Follower, in bridge.Inbound, a *models.Account) i18n.L
 	if _, l := commandOf(normalize(in.Text)); l != "" {
 		return l
 	}
-	langs := models.ChatLangs(a)
+	langs := models.AccountLangs(a)
 	for _, r := range in.Text {
 		if unicode.Is(unicode.Han, r) {
 			if slices.Contains(langs, string(i18n.ZHHant)) && !slices.Contains(langs, string(i18n.ZHHans)) {
@@ -377,7 +377,7 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		return nil, err
 	}
 	if k != nil {
-		if text, _ := k.ReplyFor(t.contentLang(), models.ChatDefaultLang(t.account)); text != "" {
+		if text, _ := k.ReplyFor(t.contentLang(), models.AccountDefaultLang(t.account)); text != "" {
 			t.by = byKeyword
 			return []bridge.Reply{{Text: text}}, nil
 		}
@@ -413,7 +413,7 @@ func (t *turn) contentLang() string {
 // when the account publishes in it, else the account's default, never
 // the other Chinese script silently.
 func followLang(want string, a *models.Account) string {
-	langs := models.ChatLangs(a)
+	langs := models.AccountLangs(a)
 	if slices.Contains(langs, want) {
 		return want
 	}

@@ -141,7 +141,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 
 		// An open consultation, answered through both instances.
 		closes := time.Now().Add(48 * time.Hour)
-		proj, err := r.a.Projects.CreateProject(ctx, owner, &acc, project.Input{TitleEn: "Harbour bridge", Public: true, ClosesAt: &closes}, nil)
+		proj, err := r.a.Projects.CreateProject(ctx, owner, &acc, project.Input{Translations: models.Translations{"en": {"title": "Harbour bridge"}}, Public: true, ClosesAt: &closes}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,7 +115,7 @@ const maxReply = 2000
 // languages. The errors name the field of the reply's language,
 // "reply.<tag>", as the studio's form does.
 func validReplies(v *models.ValidationError, a *models.Account, t models.Translations) models.Translations {
-	langs := models.ChatLangs(a)
+	langs := models.AccountLangs(a)
 	out := models.Translations{}
 	for lang, fields := range t {
 		text := strings.TrimSpace(models.CleanText(fields[models.KeywordReplyField]))

@@ -77,7 +77,7 @@ func TestProjectFilesGoWithTheProject(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		ed, acc := f.Member(models.RoleEditor), f.Account
-		p, err := a.Projects.CreateProject(ctx, ed, acc, project.Input{TitleEn: "Depot"}, nil)
+		p, err := a.Projects.CreateProject(ctx, ed, acc, project.Input{Translations: models.Translations{"en": {"title": "Depot"}}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

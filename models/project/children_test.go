@@ -20,18 +20,18 @@ func TestDeleteProjectChildren(t *testing.T) {
 		ctx := context.Background()
 		boss := f.Member(models.RoleOwner)
 		s := a.Projects
-		p, err := s.CreateProject(ctx, boss, f.Account, project.Input{TitleEn: "Bridge"}, nil)
+		p, err := s.CreateProject(ctx, boss, f.Account, project.Input{Translations: models.Translations{"en": {"title": "Bridge"}}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := s.CreateProject(ctx, boss, f.Account, project.Input{TitleEn: "Park"}, nil)
+		other, err := s.CreateProject(ctx, boss, f.Account, project.Input{Translations: models.Translations{"en": {"title": "Park"}}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectDecided, NoteEn: "Decided"}, nil); err != nil {
+		if _, err := s.SetProjectStatus(ctx, boss, f.Account, p.ID, models.StatusChange{Status: models.ProjectDecided, Notes: models.Translations{"en": {"note": "Decided"}}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		q, err := s.AddProjectQuestion(ctx, boss, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionText, LabelEn: "Why?"})
+		q, err := s.AddProjectQuestion(ctx, boss, f.Account, p.ID, models.QuestionInput{Kind: models.QuestionText, Translations: models.Translations{"en": {"label": "Why?"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

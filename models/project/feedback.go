@@ -77,7 +77,7 @@ func validateFeedback(in models.FeedbackInput, p *models.Project, questions []mo
 			if q.Kind == models.QuestionSingle && len(given) > 1 {
 				v.Add(field, "err.choose_one")
 			}
-			values := models.Lines(q.OptionsEn)
+			values := q.Values(p.DefaultLang)
 			for _, g := range given {
 				if !slices.Contains(values, g) {
 					v.Add(field, "err.choose_one")
@@ -87,8 +87,10 @@ func validateFeedback(in models.FeedbackInput, p *models.Project, questions []mo
 		answers[q.ID] = given
 	}
 	in.Answers = answers
-	if in.Lang != "zh" {
-		in.Lang = "en"
+	// The reader's language, as its tag ("zh-Hant"); anything else reads
+	// as the project's default language.
+	if !tagPattern.MatchString(in.Lang) || len(in.Lang) > 35 {
+		in.Lang = p.DefaultLang
 	}
 	if in.Channel == "" {
 		in.Channel = "web"

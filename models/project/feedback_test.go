@@ -18,7 +18,7 @@ func openConsultation(t *testing.T, a *apptest.App, f *apptest.Fixtures) *models
 	ctx := context.Background()
 	boss := f.Member(models.RoleOwner)
 	closes := a.Store.Now().Add(48 * time.Hour)
-	p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{TitleEn: "Park", Public: true, ClosesAt: &closes}, nil)
+	p, err := a.Projects.CreateProject(ctx, boss, f.Account, project.Input{Translations: models.Translations{"en": {"title": "Park"}}, Public: true, ClosesAt: &closes}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

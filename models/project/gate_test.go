@@ -39,7 +39,7 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return err
 			}},
 			{Name: "SetProjectResult", Perm: models.PermModerate, Call: func(ctx context.Context, m *models.Member) error {
-				_, err := s.SetProjectResult(ctx, m, acc, 1, "", "")
+				_, err := s.SetProjectResult(ctx, m, acc, 1, nil)
 				return err
 			}},
 			{Name: "OrgFeedback", Perm: models.PermView, Call: func(ctx context.Context, m *models.Member) error {

@@ -1,7 +1,10 @@
 package project
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,29 +20,81 @@ import (
 // them. The times are datetime-local text in the studio's zone on the
 // form and RFC 3339 in the API.
 type Input struct {
-	TitleEn        string   `form:"title_en" json:"title_en"`
-	TitleZh        string   `form:"title_zh" json:"title_zh"`
-	SummaryEn      string   `form:"summary_en" json:"summary_en"`
-	SummaryZh      string   `form:"summary_zh" json:"summary_zh"`
-	BodyEn         string   `form:"body_en" json:"description_en"`
-	BodyZh         string   `form:"body_zh" json:"description_zh"`
-	Address        string   `form:"address" json:"address"`
-	Latitude       *float64 `form:"latitude" json:"latitude"`
-	Longitude      *float64 `form:"longitude" json:"longitude"`
-	Budget         *int64   `form:"budget" json:"budget"`
-	BudgetCurrency string   `form:"budget_currency" json:"budget_currency"`
+	// DefaultLang is the language a reader without theirs gets; its
+	// title is required. Empty means the account's default language.
+	DefaultLang string `form:"-" json:"default_lang"`
+	// Translations holds "title", "summary" and "body" in each language
+	// (the studio form names them title.<tag>, summary.<tag>,
+	// body.<tag>).
+	Translations   models.Translations `form:"-" json:"translations"`
+	Address        string              `form:"address" json:"address"`
+	Latitude       *float64            `form:"latitude" json:"latitude"`
+	Longitude      *float64            `form:"longitude" json:"longitude"`
+	Budget         *int64              `form:"budget" json:"budget"`
+	BudgetCurrency string              `form:"budget_currency" json:"budget_currency"`
 	// Districts is one district a line, as staff type them; the API
 	// shows them as a list.
 	Districts string     `form:"districts" json:"districts"`
 	Public    bool       `form:"public" json:"public"`
 	OpensAt   *time.Time `form:"opens_at" json:"opens_at"`
 	ClosesAt  *time.Time `form:"closes_at" json:"closes_at"`
+	// Langs is the account's languages, the only ones the texts may be
+	// in; the services set it from the account.
+	Langs []string `form:"-" json:"-"`
+}
+
+// ProjectFields are the fields of a project's Translations that Input
+// carries; "result" (the official summary) is set on its own.
+var ProjectFields = []string{"title", "summary", "body"}
+
+// UnmarshalJSON reads an Input from the API (the districts as a list,
+// as the API shows them, or as text), also from the fields before
+// projects had any number of languages: title_en, summary_en,
+// description_en (English) and title_zh, summary_zh, description_zh
+// (simplified Chinese), where translations does not give that text.
+func (in *Input) UnmarshalJSON(b []byte) error {
+	type plain Input
+	var aux struct {
+		plain
+		TitleEn       string `json:"title_en"`
+		TitleZh       string `json:"title_zh"`
+		SummaryEn     string `json:"summary_en"`
+		SummaryZh     string `json:"summary_zh"`
+		DescriptionEn string `json:"description_en"`
+		DescriptionZh string `json:"description_zh"`
+		// Districts are a list as the API shows them, or one a line.
+		Districts json.RawMessage `json:"districts"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*in = Input(aux.plain)
+	if len(aux.Districts) > 0 && string(aux.Districts) != "null" {
+		var list []string
+		if err := json.Unmarshal(aux.Districts, &list); err == nil {
+			in.Districts = strings.Join(list, "\n")
+		} else if err := json.Unmarshal(aux.Districts, &in.Districts); err != nil {
+			return fmt.Errorf("districts: a list of names or one a line: %w", err)
+		}
+	}
+	if in.Translations == nil {
+		in.Translations = models.Translations{}
+	}
+	for _, old := range []struct{ lang, field, text string }{
+		{"en", "title", aux.TitleEn}, {"en", "summary", aux.SummaryEn}, {"en", "body", aux.DescriptionEn},
+		{"zh-Hans", "title", aux.TitleZh}, {"zh-Hans", "summary", aux.SummaryZh}, {"zh-Hans", "body", aux.DescriptionZh},
+	} {
+		if old.text != "" && !in.Translations.Has(old.lang, old.field) {
+			in.Translations.Set(old.lang, old.field, old.text)
+		}
+	}
+	return nil
 }
 
 // InputOf is a project's fields as the editor shows them.
 func InputOf(p *models.Project) Input {
 	return Input{
-		TitleEn: p.TitleEn, TitleZh: p.TitleZh, SummaryEn: p.SummaryEn, SummaryZh: p.SummaryZh, BodyEn: p.BodyEn, BodyZh: p.BodyZh,
+		DefaultLang: p.DefaultLang, Translations: projectTexts(p.Translations),
 		Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget, BudgetCurrency: p.BudgetCurrency,
 		Districts: p.Districts, Public: p.Public, OpensAt: p.OpensAt, ClosesAt: p.ClosesAt,
 	}
@@ -62,30 +117,49 @@ const (
 // of its callers.
 func Validate(in Input, now time.Time) (Input, error) {
 	var v models.ValidationError
-	for _, p := range []*string{&in.TitleEn, &in.TitleZh, &in.SummaryEn, &in.SummaryZh, &in.BodyEn, &in.BodyZh,
-		&in.Address, &in.BudgetCurrency, &in.Districts} {
+	for _, p := range []*string{&in.Address, &in.BudgetCurrency, &in.Districts} {
 		*p = models.CleanText(*p)
 	}
-	if in.TitleEn == "" && in.TitleZh == "" {
-		v.Add("title_en", "projects.err_title_one_language")
+	in.DefaultLang = strings.TrimSpace(in.DefaultLang)
+	if in.DefaultLang == "" && len(in.Langs) > 0 {
+		in.DefaultLang = in.Langs[0]
 	}
-	for _, l := range []struct {
-		suffix               string
-		title, summary, body string
-	}{{"en", in.TitleEn, in.SummaryEn, in.BodyEn}, {"zh", in.TitleZh, in.SummaryZh, in.BodyZh}} {
-		if models.TooLong(l.title, maxProjectTitle) {
-			v.Add("title_"+l.suffix, "err.too_long")
+	texts := models.Translations{}
+	for _, l := range sortedLangs(in.Translations) {
+		given := models.Translations{}
+		for _, f := range ProjectFields {
+			given.Set(l, f, models.CleanText(in.Translations[l][f]))
 		}
-		if models.TooLong(l.summary, maxProjectSummary) {
-			v.Add("summary_"+l.suffix, "err.too_long")
+		if len(given) == 0 {
+			continue
 		}
-		if models.TooLong(l.body, maxProjectBody) {
-			v.Add("body_"+l.suffix, "err.too_long")
+		if !Offered(in.Langs, l) {
+			v.Add("title."+l, "projects.err_lang_not_offered")
+			continue
 		}
-		if l.title == "" && (l.summary != "" || l.body != "") {
-			v.Add("title_"+l.suffix, "projects.err_text_without_title")
+		texts[l] = given[l]
+	}
+	switch {
+	case !Offered(in.Langs, in.DefaultLang):
+		v.Add("default_lang", "projects.err_lang_not_offered")
+	case !texts.Has(in.DefaultLang, "title"):
+		v.Add("title."+in.DefaultLang, "projects.err_title_default")
+	}
+	for _, l := range texts.Langs() {
+		if models.TooLong(texts.Get(l, "title"), maxProjectTitle) {
+			v.Add("title."+l, "err.too_long")
+		}
+		if models.TooLong(texts.Get(l, "summary"), maxProjectSummary) {
+			v.Add("summary."+l, "err.too_long")
+		}
+		if models.TooLong(texts.Get(l, "body"), maxProjectBody) {
+			v.Add("body."+l, "err.too_long")
+		}
+		if !texts.Has(l, "title") && (texts.Has(l, "summary") || texts.Has(l, "body")) {
+			v.Add("title."+l, "projects.err_text_without_title")
 		}
 	}
+	in.Translations = texts
 	if models.TooLong(in.Address, maxProjectSummary) {
 		v.Add("address", "err.too_long")
 	}
@@ -128,8 +202,49 @@ func Validate(in Input, now time.Time) (Input, error) {
 
 // applyProject copies the editor's fields onto p.
 func applyProject(in Input, p *models.Project) {
-	p.TitleEn, p.TitleZh, p.SummaryEn, p.SummaryZh, p.BodyEn, p.BodyZh = in.TitleEn, in.TitleZh, in.SummaryEn, in.SummaryZh, in.BodyEn, in.BodyZh
+	texts := in.Translations.Clone()
+	// The official summary is not the editor's: it stays as it is.
+	for l, fields := range p.Translations {
+		if r := fields["result"]; r != "" {
+			texts.Set(l, "result", r)
+		}
+	}
+	p.DefaultLang, p.Translations = in.DefaultLang, texts
 	p.Address, p.Latitude, p.Longitude = in.Address, in.Latitude, in.Longitude
 	p.Budget, p.BudgetCurrency, p.Districts, p.Public = in.Budget, in.BudgetCurrency, in.Districts, in.Public
 	p.OpensAt, p.ClosesAt = in.OpensAt, in.ClosesAt
+}
+
+// projectTexts is the editor's fields of t (no official summary).
+func projectTexts(t models.Translations) models.Translations {
+	out := models.Translations{}
+	for l := range t {
+		for _, f := range ProjectFields {
+			out.Set(l, f, t.Get(l, f))
+		}
+	}
+	return out
+}
+
+// tagPattern is what a language tag looks like ("en", "zh-Hant",
+// "sr-Latn-RS").
+var tagPattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// Offered reports whether texts may be in lang: one of the account's
+// languages langs (any well-formed tag when langs is empty, as for a
+// check without an account).
+func Offered(langs []string, lang string) bool {
+	if !tagPattern.MatchString(lang) || len(lang) > 35 {
+		return false
+	}
+	return len(langs) == 0 || slices.Contains(langs, lang)
+}
+
+func sortedLangs(t models.Translations) []string {
+	out := make([]string, 0, len(t))
+	for l := range t {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
 }

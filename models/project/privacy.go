@@ -45,7 +45,7 @@ func (s *Service) FollowerAnswers(ctx context.Context, f *models.Follower) ([]mo
 	out := make([]models.AnswerData, 0, len(rows))
 	for _, r := range rows {
 		var p models.Project
-		if err := s.core.Conn(ctx).Select("id, title_en").First(&p, r.ProjectID).Error; err != nil {
+		if err := s.core.Conn(ctx).Select("id, default_lang, translations").First(&p, r.ProjectID).Error; err != nil {
 			return nil, models.NotFound(err, "project")
 		}
 		qs, err := s.ProjectQuestions(ctx, r.ProjectID)
@@ -56,10 +56,10 @@ func (s *Service) FollowerAnswers(ctx context.Context, f *models.Follower) ([]mo
 		answers := map[string][]string{}
 		for _, q := range qs {
 			if v := given[strconv.FormatInt(q.ID, 10)]; len(v) > 0 {
-				answers[q.Label("en")] = v
+				answers[q.Label(r.Lang, p.DefaultLang)] = v
 			}
 		}
-		out = append(out, models.AnswerData{ProjectID: r.ProjectID, Project: p.TitleEn, Stance: r.Stance, Comment: r.Comment,
+		out = append(out, models.AnswerData{ProjectID: r.ProjectID, Project: p.Title(r.Lang), Stance: r.Stance, Comment: r.Comment,
 			Name: r.Name, Contact: r.Contact, District: r.District, Answers: answers, Status: r.Status, Response: r.Response,
 			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Revisions: r.Revisions, FromChannel: r.Channel})
 	}

@@ -63,6 +63,7 @@ func (s *Service) CreateProject(ctx context.Context, m *models.Member, a *models
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
+	in.Langs = models.AccountLangs(a)
 	in, err := Validate(in, s.core.Now())
 	if err != nil {
 		return nil, err
@@ -95,6 +96,7 @@ func (s *Service) SaveProject(ctx context.Context, m *models.Member, a *models.A
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
+	in.Langs = models.AccountLangs(a)
 	in, err := Validate(in, s.core.Now())
 	if err != nil {
 		return nil, err
@@ -132,13 +134,7 @@ func (s *Service) SetProjectStatus(ctx context.Context, m *models.Member, a *mod
 	if !slices.Contains(models.ProjectStatuses(), ch.Status) {
 		v.Add("status", "err.choose_one")
 	}
-	ch.NoteEn, ch.NoteZh = models.CleanText(ch.NoteEn), models.CleanText(ch.NoteZh)
-	if models.TooLong(ch.NoteEn, maxProjectSummary) {
-		v.Add("note_en", "err.too_long")
-	}
-	if models.TooLong(ch.NoteZh, maxProjectSummary) {
-		v.Add("note_zh", "err.too_long")
-	}
+	ch.Notes = cleanTexts(&v, ch.Notes, models.AccountLangs(a), "note", maxProjectSummary)
 	ch.On = strings.TrimSpace(ch.On)
 	if ch.On == "" {
 		ch.On = today(s.core.Now(), loc)
@@ -163,7 +159,7 @@ func (s *Service) SetProjectStatus(ctx context.Context, m *models.Member, a *mod
 		if err := tx.core.Conn(ctx).Model(p).Updates(map[string]any{"status": p.Status, "updated_at": p.UpdatedAt}).Error; err != nil {
 			return fmt.Errorf("set project status: %w", err)
 		}
-		ev := &models.ProjectEvent{ProjectID: p.ID, Status: ch.Status, HappenedOn: ch.On, NoteEn: ch.NoteEn, NoteZh: ch.NoteZh, CreatedAt: s.core.Now()}
+		ev := &models.ProjectEvent{ProjectID: p.ID, Status: ch.Status, HappenedOn: ch.On, Translations: ch.Notes, CreatedAt: s.core.Now()}
 		if err := tx.core.Conn(ctx).Create(ev).Error; err != nil {
 			return fmt.Errorf("add project event: %w", err)
 		}
@@ -207,19 +203,19 @@ func (s *Service) deleteChild(ctx context.Context, m *models.Member, a *models.A
 	})
 }
 
-// SetProjectResult saves the official summary of a consultation.
-func (s *Service) SetProjectResult(ctx context.Context, m *models.Member, a *models.Account, id int64, en, zh string) (*models.Project, error) {
+// SetProjectResult saves the official summary of a consultation: texts
+// is the summary by language, every language of it (a language left out
+// or empty has none).
+func (s *Service) SetProjectResult(ctx context.Context, m *models.Member, a *models.Account, id int64, texts map[string]string) (*models.Project, error) {
 	if err := models.Require(m, models.PermModerate, a.OrgID()); err != nil {
 		return nil, err
 	}
-	en, zh = models.CleanText(en), models.CleanText(zh)
 	var v models.ValidationError
-	if models.TooLong(en, maxProjectBody) {
-		v.Add("result_en", "err.too_long")
+	given := models.Translations{}
+	for l, text := range texts {
+		given.Set(l, "result", text)
 	}
-	if models.TooLong(zh, maxProjectBody) {
-		v.Add("result_zh", "err.too_long")
-	}
+	given = cleanTexts(&v, given, models.AccountLangs(a), "result", maxProjectBody)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -231,12 +227,19 @@ func (s *Service) SetProjectResult(ctx context.Context, m *models.Member, a *mod
 			return err
 		}
 		now := s.core.Now()
-		p.ResultEn, p.ResultZh, p.UpdatedAt = en, zh, now
+		all := p.Translations.Clone()
+		for l := range all {
+			all.Set(l, "result", "")
+		}
+		for l := range given {
+			all.Set(l, "result", given.Get(l, "result"))
+		}
+		p.Translations, p.UpdatedAt = all, now
 		p.ResultAt = &now
-		if en == "" && zh == "" {
+		if len(given) == 0 {
 			p.ResultAt = nil
 		}
-		if err := tx.core.Conn(ctx).Model(p).Updates(map[string]any{"result_en": en, "result_zh": zh, "result_at": p.ResultAt, "updated_at": now}).Error; err != nil {
+		if err := tx.core.Conn(ctx).Model(p).Updates(map[string]any{"translations": p.Translations, "result_at": p.ResultAt, "updated_at": now}).Error; err != nil {
 			return fmt.Errorf("save project summary: %w", err)
 		}
 		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "project.summary", models.ProjectTarget(a, p), "")
@@ -245,6 +248,28 @@ func (s *Service) SetProjectResult(ctx context.Context, m *models.Member, a *mod
 		return nil, err
 	}
 	return p, nil
+}
+
+// cleanTexts cleans field of every language of t and checks it: a
+// language the account does not publish in, or a text longer than max,
+// is an error on field.<tag>. It returns t cleaned, without empty texts.
+func cleanTexts(v *models.ValidationError, t models.Translations, langs []string, field string, max int) models.Translations {
+	out := models.Translations{}
+	for _, l := range sortedLangs(t) {
+		text := models.CleanText(t.Get(l, field))
+		if text == "" {
+			continue
+		}
+		if !Offered(langs, l) {
+			v.Add(field+"."+l, "projects.err_lang_not_offered")
+			continue
+		}
+		if models.TooLong(text, max) {
+			v.Add(field+"."+l, "err.too_long")
+		}
+		out.Set(l, field, text)
+	}
+	return out
 }
 
 // DeleteProject removes a project with its files and every answer.
@@ -269,7 +294,7 @@ func (s *Service) DeleteProject(ctx context.Context, m *models.Member, a *models
 		if err := tx.core.Conn(ctx).Delete(p).Error; err != nil {
 			return fmt.Errorf("delete project: %w", err)
 		}
-		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "project.delete", models.ProjectTarget(a, p), p.Title("en"))
+		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "project.delete", models.ProjectTarget(a, p), p.Title(p.DefaultLang))
 	})
 }
 
