@@ -98,7 +98,7 @@ func TestFeedbackForm(t *testing.T) {
 		}
 		// Pending feedback is counted but not shown.
 		r = c.Get(path)
-		if strings.Contains(r.Body, "bold</b>") || !strings.Contains(r.Body, "1 answers") {
+		if strings.Contains(r.Body, "bold</b>") || !strings.Contains(r.Body, "1 answer,") {
 			t.Fatalf("pending shown or not counted: %s", r)
 		}
 

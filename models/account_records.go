@@ -77,6 +77,7 @@ func (a *Account) AgencyID() string {
 
 // LocalName is the account's name in lang, falling back to English.
 func (a *Account) LocalName(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && a.NameZh != "" {
 		return a.NameZh
 	}
@@ -85,6 +86,7 @@ func (a *Account) LocalName(lang string) string {
 
 // LocalBio is the account's bio in lang, falling back to the other one.
 func (a *Account) LocalBio(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && a.BioZh != "" {
 		return a.BioZh
 	}
@@ -96,6 +98,7 @@ func (a *Account) LocalBio(lang string) string {
 
 // HasLanguage reports whether the account publishes in lang.
 func (a *Account) HasLanguage(lang string) bool {
+	lang = LegacyLang(lang)
 	for _, l := range strings.Split(a.Languages, ",") {
 		if l == lang {
 			return true

@@ -76,18 +76,21 @@ type Notice struct {
 // Title is the notice's title in lang, or in the other language when it
 // has none in lang.
 func (n *Notice) Title(lang string) string {
+	lang = LegacyLang(lang)
 	t, _ := n.localized(lang)
 	return t
 }
 
 // Body is the Markdown body matching Title's language.
 func (n *Notice) Body(lang string) string {
+	lang = LegacyLang(lang)
 	_, b := n.localized(lang)
 	return b
 }
 
 // Language is the language Title and Body are in for a reader of lang.
 func (n *Notice) Language(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" {
 		if n.TitleZh != "" {
 			return "zh"
@@ -101,6 +104,7 @@ func (n *Notice) Language(lang string) string {
 }
 
 func (n *Notice) localized(lang string) (string, string) {
+	lang = LegacyLang(lang)
 	if n.Language(lang) == "zh" {
 		return n.TitleZh, n.BodyZh
 	}
@@ -109,6 +113,7 @@ func (n *Notice) localized(lang string) (string, string) {
 
 // HasLanguage reports whether the notice was written in lang.
 func (n *Notice) HasLanguage(lang string) bool {
+	lang = LegacyLang(lang)
 	if lang == "zh" {
 		return n.TitleZh != ""
 	}
@@ -172,6 +177,7 @@ type Alert struct {
 
 // LocalName is the issuing account's name in lang.
 func (a *Alert) LocalName(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && a.NameZh != "" {
 		return a.NameZh
 	}

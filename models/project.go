@@ -51,6 +51,7 @@ type Project struct {
 
 // Language is the language a reader of lang gets the project in.
 func (p *Project) Language(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && p.TitleZh != "" || lang != "zh" && p.TitleEn == "" {
 		return "zh"
 	}
@@ -58,6 +59,7 @@ func (p *Project) Language(lang string) string {
 }
 
 func (p *Project) pick(lang, en, zh string) string {
+	lang = LegacyLang(lang)
 	if p.Language(lang) == "zh" {
 		return zh
 	}
@@ -73,6 +75,7 @@ func (p *Project) Body(lang string) string    { return p.pick(lang, p.BodyEn, p.
 // Result is the official summary in lang, falling back to the other
 // language.
 func (p *Project) Result(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && p.ResultZh != "" || p.ResultEn == "" {
 		return p.ResultZh
 	}
@@ -81,6 +84,7 @@ func (p *Project) Result(lang string) string {
 
 // HasLanguage reports whether the project was written in lang.
 func (p *Project) HasLanguage(lang string) bool {
+	lang = LegacyLang(lang)
 	if lang == "zh" {
 		return p.TitleZh != ""
 	}
@@ -146,6 +150,7 @@ type ProjectEvent struct {
 
 // Note is the event's note in lang, falling back to the other language.
 func (e *ProjectEvent) Note(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && e.NoteZh != "" || e.NoteEn == "" {
 		return e.NoteZh
 	}

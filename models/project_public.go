@@ -13,6 +13,7 @@ type PublicProject struct {
 
 // AccountName is the account's name in lang.
 func (p *PublicProject) LocalAccountName(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && p.AccountNameZh != "" {
 		return p.AccountNameZh
 	}

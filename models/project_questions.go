@@ -25,6 +25,7 @@ type ProjectQuestion struct {
 
 // Label is the question in lang, falling back to the other language.
 func (q *ProjectQuestion) Label(lang string) string {
+	lang = LegacyLang(lang)
 	if lang == "zh" && q.LabelZh != "" || q.LabelEn == "" {
 		return q.LabelZh
 	}
@@ -39,6 +40,7 @@ type Choice struct {
 
 // Choices lists the options in lang.
 func (q *ProjectQuestion) Choices(lang string) []Choice {
+	lang = LegacyLang(lang)
 	en, zh := Lines(q.OptionsEn), Lines(q.OptionsZh)
 	out := make([]Choice, len(en))
 	for i, v := range en {

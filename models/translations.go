@@ -159,3 +159,14 @@ func LangList(s string) []string {
 	}
 	return out
 }
+
+// LegacyLang maps a reader's language tag to one of the two content
+// languages notices, projects and accounts still store: "zh" for either
+// Chinese script (as before the interface had two), else "en". It goes
+// when content is stored per language.
+func LegacyLang(tag string) string {
+	if tag == "zh" || strings.HasPrefix(tag, "zh-") {
+		return "zh"
+	}
+	return "en"
+}

@@ -34,7 +34,7 @@ func (s *Service) KeywordReply(ctx context.Context, accountID int64, text, lang 
 		return nil, err
 	}
 	// The cached list is shared: hand out a copy of the match.
-	k := MatchKeyword(keywords, text, lang)
+	k := MatchKeyword(keywords, text, models.LegacyLang(lang))
 	if k == nil {
 		return nil, nil
 	}

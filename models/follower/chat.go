@@ -34,9 +34,7 @@ func (s *Service) ChatFollower(ctx context.Context, accountID int64, channel, ad
 // changed. The chat router calls it through InTx, so the follow commits
 // with the rest of the message's turn.
 func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (f *models.Follower, changed bool, err error) {
-	if lang != "zh" {
-		lang = "en"
-	}
+	lang = models.LegacyLang(lang)
 	var row models.Follower
 	err = s.tx(ctx, func(tx *Service) error {
 		now := tx.core.Now()
