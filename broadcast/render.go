@@ -34,9 +34,6 @@ type renderKey struct {
 // keeps the few broadcasts being sent; it is cleared when it grows, which
 // costs one re-render per broadcast.
 func (r *renderer) content(ctx context.Context, broadcastID int64, lang string) (*Content, error) {
-	if lang != "zh" {
-		lang = "en"
-	}
 	k := renderKey{broadcastID, lang}
 	r.mu.Lock()
 	c, ok := r.cache[k]

@@ -305,7 +305,7 @@ func TestJourneys(t *testing.T) {
 			chromedp.SetValue("#f-effect", "DETOUR"), chromedp.SetValue("#f-cause", "CONSTRUCTION"))
 		editor.check("tags", "line-12")
 		editor.submit(`button[value=publish]`)
-		editor.sees("Publish to 1 followers")
+		editor.sees("Publish to 1 follower")
 		editor.axe()
 		editor.submit(`main form button[type=submit]`)
 		editor.waitFor("the broadcast to finish, live on its page",
@@ -388,7 +388,7 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 		editor.do("type the text", chromedp.KeyEvent("Use the lift at exit B."))
 		editor.tabTo(`button[value=publish]`)
 		editor.do("press Enter", chromedp.KeyEvent("\r"), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady("body"))
-		editor.sees("Publish to 1 followers")
+		editor.sees("Publish to 1 follower")
 		editor.tabTo(`main form button[type=submit]`)
 		editor.do("press Enter", chromedp.KeyEvent("\r"), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady("body"))
 		editor.waitFor("the broadcast to finish", `!!document.querySelector('#progress') && document.querySelector('#progress').innerText.includes('Finished')`)

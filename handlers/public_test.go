@@ -51,7 +51,7 @@ func TestHomeAndDirectory(t *testing.T) {
 			t.Fatalf("home lists %v", got)
 		}
 		expectBody(t, "home in Chinese", sendWith(t, a, c, "GET", "/", nil, zh), http.StatusOK,
-			`<html lang="zh-Hans">`, "城市官方账号", "推荐关注", "地铁", "城市绿地")
+			`<html lang="zh-Hans" dir="ltr">`, "城市官方账号", "推荐关注", "地铁", "城市绿地")
 
 		tests := []struct {
 			name, query string
@@ -59,7 +59,7 @@ func TestHomeAndDirectory(t *testing.T) {
 			text        string
 		}{
 			{"everything", "", []string{"metro", "cityparks", "harbor"}, "3 accounts"},
-			{"by name", "q=green", []string{"cityparks"}, "1 accounts"},
+			{"by name", "q=green", []string{"cityparks"}, "1 account<"},
 			{"by name, other case", "q=HARBOR+safety", []string{"harbor"}, ""},
 			{"by handle", "q=cityparks", []string{"cityparks"}, ""},
 			{"by handle with @", "q=%40cityparks", []string{"cityparks"}, ""},
@@ -69,7 +69,7 @@ func TestHomeAndDirectory(t *testing.T) {
 			{"by bio", "q=tides", []string{"harbor"}, ""},
 			{"by organization", "q=metro+transit", []string{"metro", "cityparks", "harbor"}, ""},
 			{"surrounding spaces", "q=++green++", []string{"cityparks"}, ""},
-			{"category", "category=environment", []string{"cityparks"}, "1 accounts"},
+			{"category", "category=environment", []string{"cityparks"}, "1 account<"},
 			{"category and query", "category=safety&q=boats", []string{"harbor"}, ""},
 			{"unknown category is ignored", "category=bogus", []string{"metro", "cityparks", "harbor"}, ""},
 			{"no match", "q=zzzz", nil, "No account matches your search. Try another word or category."},
@@ -272,37 +272,46 @@ func TestLanguage(t *testing.T) {
 		for _, p := range pages {
 			t.Run(p.path, func(t *testing.T) {
 				c := a.Client(t)
-				expectBody(t, p.path+" in English", sendWith(t, a, c, "GET", p.path, nil, en), p.status, `<html lang="en">`, p.en, "中文")
-				expectBody(t, p.path+" in Chinese", sendWith(t, a, c, "GET", p.path, nil, zh), p.status, `<html lang="zh-Hans">`, p.zhText, "English")
-				expectBody(t, p.path+" with no preference", c.Get(p.path), p.status, `<html lang="en">`, p.en)
+				expectBody(t, p.path+" in English", sendWith(t, a, c, "GET", p.path, nil, en), p.status, `<html lang="en" dir="ltr">`, p.en, "中文")
+				expectBody(t, p.path+" in Chinese", sendWith(t, a, c, "GET", p.path, nil, zh), p.status, `<html lang="zh-Hans" dir="ltr">`, p.zhText, "English")
+				expectBody(t, p.path+" with no preference", c.Get(p.path), p.status, `<html lang="en" dir="ltr">`, p.en)
 				expectBody(t, p.path+" with an odd header", sendWith(t, a, c, "GET", p.path, nil, map[string]string{"Accept-Language": "!!;q=x,,"}),
-					p.status, `<html lang="en">`)
+					p.status, `<html lang="en" dir="ltr">`)
+				// Taiwan reads Traditional Chinese, which has its own texts.
 				expectBody(t, p.path+" preferring Chinese of Taiwan", sendWith(t, a, c, "GET", p.path, nil, map[string]string{"Accept-Language": "fr, zh-TW;q=0.8"}),
-					p.status, p.zhText)
+					p.status, `<html lang="zh-Hant" dir="ltr">`)
+				expectBody(t, p.path+" in Arabic", sendWith(t, a, c, "GET", p.path, nil, map[string]string{"Accept-Language": "ar-EG"}),
+					p.status, `<html lang="ar" dir="rtl">`)
+				expectBody(t, p.path+" in Spanish", sendWith(t, a, c, "GET", p.path, nil, map[string]string{"Accept-Language": "es-MX,es;q=0.9"}),
+					p.status, `<html lang="es" dir="ltr">`)
 			})
 		}
 
 		t.Run("switch", func(t *testing.T) {
 			c := a.Client(t)
 			// The page links to the switch with the page it is on.
-			expectBody(t, "switch link", sendWith(t, a, c, "GET", "/accounts?q=metro", nil, en), http.StatusOK,
-				`href="/lang/zh?next=%2Faccounts%3Fq%3Dmetro"`)
+			// Every language is offered, each in its own name and script.
+			expectBody(t, "switch links", sendWith(t, a, c, "GET", "/accounts?q=metro", nil, en), http.StatusOK,
+				`href="/lang/zh-Hans?next=%2Faccounts%3Fq%3Dmetro"`, `lang="zh-Hant" hreflang="zh-Hant" dir="ltr">繁體中文</a>`,
+				`>Español</a>`, `lang="ar" hreflang="ar" dir="rtl">العربية</a>`, `<span aria-current="true" lang="en" dir="ltr">English</span>`)
+			// Plain zh, as links made before there were two Chinese scripts
+			// say, is Simplified Chinese.
 			res := c.Get("/lang/zh?next=/accounts")
 			if res.Status != http.StatusSeeOther || res.Location != "/accounts" {
 				t.Fatalf("switch to Chinese: %s", res)
 			}
 			ck := cookieFrom(res, "plaza_lang")
-			if ck == nil || ck.Value != "zh" || ck.Path != "/" || ck.MaxAge < 30*24*3600 || ck.SameSite != http.SameSiteLaxMode {
+			if ck == nil || ck.Value != "zh-Hans" || ck.Path != "/" || ck.MaxAge < 30*24*3600 || ck.SameSite != http.SameSiteLaxMode {
 				t.Fatalf("language cookie %v", ck)
 			}
 			// The choice beats the browser's header from now on.
-			expectBody(t, "after switching", sendWith(t, a, c, "GET", "/accounts", nil, en), http.StatusOK, `<html lang="zh-Hans">`, "官方账号目录")
+			expectBody(t, "after switching", sendWith(t, a, c, "GET", "/accounts", nil, en), http.StatusOK, `<html lang="zh-Hans" dir="ltr">`, "官方账号目录")
 			expectBody(t, "after switching, login", sendWith(t, a, c, "GET", "/login", nil, en), http.StatusOK, "登录 Plaza")
 			res = c.Get("/lang/en?next=" + url.QueryEscape("/@metro"))
 			if res.Status != http.StatusSeeOther || res.Location != "/@metro" {
 				t.Fatalf("switch back: %s", res)
 			}
-			expectBody(t, "after switching back", sendWith(t, a, c, "GET", "/@metro", nil, zh), http.StatusOK, `<html lang="en">`, "<h1>Metro</h1>")
+			expectBody(t, "after switching back", sendWith(t, a, c, "GET", "/@metro", nil, zh), http.StatusOK, `<html lang="en" dir="ltr">`, "<h1>Metro</h1>")
 		})
 
 		t.Run("switch targets", func(t *testing.T) {
@@ -339,7 +348,7 @@ func TestLanguage(t *testing.T) {
 			c := a.Client(t)
 			u, _ := url.Parse(a.URL)
 			c.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: "plaza_lang", Value: "klingon", Path: "/"}})
-			expectBody(t, "bad cookie", sendWith(t, a, c, "GET", "/", nil, zh), http.StatusOK, `<html lang="zh-Hans">`)
+			expectBody(t, "bad cookie", sendWith(t, a, c, "GET", "/", nil, zh), http.StatusOK, `<html lang="zh-Hans" dir="ltr">`)
 		})
 	})
 }

@@ -58,18 +58,6 @@ func langSwitchURL(ctx context.Context, l i18n.Lang) string {
 	return "/lang/" + string(l) + "?next=" + url.QueryEscape(EnvOf(ctx).Path)
 }
 
-// langURL is this page's address in l, for hreflang alternates.
-func langURL(ctx context.Context, l i18n.Lang) string {
-	u, err := url.Parse(EnvOf(ctx).Path)
-	if err != nil {
-		return "/"
-	}
-	q := u.Query()
-	q.Set("lang", string(l))
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func fieldErr(ctx context.Context, errs map[string]string, field string) string {
 	if k, ok := errs[field]; ok {
 		return t(ctx, k)
