@@ -58,7 +58,7 @@ func TestProjectLanguagesOnThePublicPage(t *testing.T) {
 					t.Fatalf("%s reader is shown %q: %s", c.lang, no, r)
 				}
 			}
-			line := i18n.T(i18n.UILang(c.lang), "projects.not_in_lang", i18n.NameOf(c.lang), i18n.NameOf("en"))
+			line := i18n.T(i18n.UILang(c.lang), "lang.not_available", i18n.NameOf(c.lang), i18n.NameOf("en"))
 			if got := strings.Contains(r.Body, line); got != c.fallback {
 				t.Fatalf("%s reader: fallback line %q shown %v: %s", c.lang, line, got, r)
 			}
@@ -97,7 +97,7 @@ func TestProjectLanguagesOnThePublicPage(t *testing.T) {
 			t.Fatalf("Spanish list: %s", r)
 		}
 		if r := anon.Get("/projects?lang=ar"); !strings.Contains(r.Body, `lang="en"`) || !strings.Contains(r.Body, "Harbour Bridge") ||
-			!strings.Contains(r.Body, i18n.T(i18n.AR, "projects.shown_in", "English")) {
+			!strings.Contains(r.Body, i18n.T(i18n.AR, "lang.shown_in", "English")) {
 			t.Fatalf("Arabic list: %s", r)
 		}
 	})
@@ -167,7 +167,7 @@ func TestAPIProjectTranslationsRoundTrip(t *testing.T) {
 		in.Translations.Set("fr", "title", "Pont")
 		if _, err := a.Projects.SaveProject(ctx, owner, f.Account, p.ID, in); err == nil {
 			t.Fatal("saved a French version for an account without French")
-		} else if v, ok := models.AsValidation(err); !ok || v.Fields["title.fr"] != "projects.err_lang_not_offered" {
+		} else if v, ok := models.AsValidation(err); !ok || v.Fields["title.fr"] != "err.not_account_language" {
 			t.Fatalf("fr: %v", err)
 		}
 	})
@@ -222,7 +222,7 @@ func TestProjectStudioLanguageFieldsets(t *testing.T) {
 			`<legend><span lang="es" dir="ltr">Español</span>`, `<legend><span lang="ar" dir="rtl">العربية</span>`,
 			`name="title.zh-Hant" value="海港大橋" dir="ltr" lang="zh-Hant"`, `name="title.ar" value="" dir="rtl" lang="ar"`,
 			`name="note.es"`, `name="label.ar"`, `name="options.zh-Hant"`, `name="result.es"`,
-			i18n.T(i18n.EN, "projects.lang_missing"),
+			i18n.T(i18n.EN, "lang.missing"),
 		} {
 			if r.Status != 200 || !strings.Contains(r.Body, want) {
 				t.Fatalf("studio page lacks %q: %s", want, r)

@@ -2104,9 +2104,9 @@ func FollowerDetailPage(m *models.Member, d FollowerDetail) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var108 string
-			templ_7745c5c3_Var108, templ_7745c5c3_Err = templ.JoinStringErrs(labelOr(ctx, "followers.lang_"+d.Follower.Language, d.Follower.Language))
+			templ_7745c5c3_Var108, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.NameOf(d.Follower.Language))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 384, Col: 127}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 384, Col: 87}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var108))
 			if templ_7745c5c3_Err != nil {

@@ -125,7 +125,7 @@ func validReplies(v *models.ValidationError, a *models.Account, t models.Transla
 		field := "reply." + lang
 		switch {
 		case !slices.Contains(langs, lang):
-			v.Add(field, "chat.err_reply_lang")
+			v.Add(field, "err.not_account_language")
 		case utf8.RuneCountInString(text) > maxReply:
 			v.Add(field, "chat.err_reply")
 		}

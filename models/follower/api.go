@@ -42,7 +42,13 @@ func (s *Service) APIAddFollower(ctx context.Context, m *models.Member, a *model
 		existing.Tags, _ = s.tagsOf(ctx, existing.ID)
 		return &existing, false, nil
 	}
-	f, err := s.SeedFollower(ctx, a.ID, in.Channel, in.Address, in.Name, in.Language, in.Tags, 0, "")
+	lang := in.Language
+	if lang == "" {
+		lang = models.AccountDefaultLang(a)
+	} else if !a.HasLanguage(lang) {
+		return nil, false, models.FieldError("language", "err.not_account_language")
+	}
+	f, err := s.SeedFollower(ctx, a.ID, in.Channel, in.Address, in.Name, lang, in.Tags, 0, "")
 	if err != nil {
 		return nil, false, err
 	}

@@ -50,9 +50,6 @@ func (s *Service) RequestFollow(ctx context.Context, req FollowRequest) (*models
 	if !ok {
 		v.Add("address", "err.email_invalid")
 	}
-	if req.Language != "zh" {
-		req.Language = "en"
-	}
 	a, err := s.accounts.AccountByID(ctx, req.AccountID)
 	if err != nil {
 		return nil, err
@@ -60,6 +57,8 @@ func (s *Service) RequestFollow(ctx context.Context, req FollowRequest) (*models
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	// One of the account's languages; anything else gets its default.
+	req.Language = a.FollowerLang(req.Language)
 	if on, err := s.channels.ChannelEnabled(ctx, a.ID, models.ChannelEmail); err != nil {
 		return nil, err
 	} else if !on {

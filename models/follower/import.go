@@ -87,8 +87,9 @@ func (p *ImportPreview) Filter(outcome string) []followerimport.Result {
 // plan reads an import's file and classifies its rows against the
 // account's followers as they are now; only the followers the file names
 // are loaded, and only for rows that are not rejected on their own.
-func (s *Service) plan(ctx context.Context, accountID int64, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
-	rows, err := followerimport.Parse(bytes.NewReader(content))
+func (s *Service) plan(ctx context.Context, a *models.Account, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
+	accountID := a.ID
+	rows, err := followerimport.Parse(bytes.NewReader(content), models.AccountLangs(a))
 	if err != nil {
 		return nil, followerimport.Counts{}, err
 	}
@@ -137,7 +138,7 @@ func (s *Service) CreateImport(ctx context.Context, m *models.Member, a *models.
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	results, counts, err := s.plan(ctx, a.ID, content)
+	results, counts, err := s.plan(ctx, a, content)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +252,7 @@ func (s *Service) PreviewImport(ctx context.Context, m *models.Member, a *models
 		*imp = *cur
 		return &ImportPreview{Import: imp, Counts: imp.Counts()}, nil
 	}
-	results, counts, err := s.plan(ctx, a.ID, content)
+	results, counts, err := s.plan(ctx, a, content)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +331,7 @@ func (s *Service) ApplyImport(ctx context.Context, m *models.Member, a *models.A
 		if err != nil {
 			return err
 		}
-		results, planned, err := tx.plan(ctx, a.ID, content)
+		results, planned, err := tx.plan(ctx, a, content)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package follower
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/plazahq/plaza/models"
@@ -23,6 +24,9 @@ type Input struct {
 // use, English or Chinese, a name of at most 200 characters, well-formed
 // tags. It returns the cleaned input, or a *models.ValidationError naming
 // each invalid field.
+// languageTagRE is the shape of a BCP 47 language tag (en, zh-Hant).
+var languageTagRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
 func Validate(in Input) (Input, error) {
 	var v models.ValidationError
 	in.Address, in.Name = strings.TrimSpace(in.Address), strings.TrimSpace(in.Name)
@@ -40,10 +44,12 @@ func Validate(in Input) (Input, error) {
 	default:
 		v.Add("channel", "err.choose_one")
 	}
-	if in.Language == "" {
-		in.Language = "en"
+	// A tag such as "es" or "zh-Hant"; the service checks that the
+	// account publishes in it ("" is the account's default).
+	if in.Language == "zh" {
+		in.Language = "zh-Hans"
 	}
-	if in.Language != "en" && in.Language != "zh" {
+	if in.Language != "" && !languageTagRE.MatchString(in.Language) {
 		v.Add("language", "err.choose_one")
 	}
 	if len([]rune(in.Name)) > 200 {

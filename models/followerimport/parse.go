@@ -89,8 +89,10 @@ func (r *Row) reject(key string, args ...any) {
 
 // Parse reads a CSV file of followers. A file that cannot be
 // read as a whole (not UTF-8 text, not CSV, a wrong header, too many rows)
-// is a *CSVError; problems of single rows are their Reason.
-func Parse(r io.Reader) ([]Row, error) {
+// is a *CSVError; problems of single rows are their Reason. langs are the
+// account's languages, its default first: a row's language must be one
+// of them, and a row without one gets the default.
+func Parse(r io.Reader, langs []string) ([]Row, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read csv: %w", err)
@@ -136,7 +138,7 @@ func Parse(r io.Reader) ([]Row, error) {
 			return nil, csvErr("import.err.too_many_rows", MaxRows)
 		}
 		line, _ := cr.FieldPos(0)
-		row := readRow(line, rec, cols, len(header), colIdx)
+		row := readRow(line, rec, cols, len(header), colIdx, langs)
 		// The first row of an address claims it, even when it is rejected
 		// for another reason; later ones are duplicates of it.
 		if row.Reason != "import.reason.address" && row.Reason != "import.reason.columns" {
@@ -273,7 +275,7 @@ func blank(rec []string) bool {
 }
 
 // readRow checks one record on its own.
-func readRow(line int, rec []string, cols map[string]int, width int, colIdx []int) Row {
+func readRow(line int, rec []string, cols map[string]int, width int, colIdx []int, langs []string) Row {
 	cell := func(name string) string {
 		if i := cols[name]; i < len(rec) {
 			return rec[i]
@@ -300,13 +302,12 @@ func readRow(line int, rec []string, cols map[string]int, width int, colIdx []in
 	if utf8.RuneCountInString(row.Name) > MaxNameRunes {
 		row.reject("import.reason.name_long", MaxNameRunes)
 	}
-	switch l := strings.ToLower(row.RawLanguage); {
-	case l == "" || l == "en" || strings.HasPrefix(l, "en-") || strings.HasPrefix(l, "en_"):
-		row.Language = "en"
-	case l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_"):
-		row.Language = "zh"
-	default:
-		row.reject("import.reason.language", row.RawLanguage)
+	if l := languageTag(row.RawLanguage); l == "" && len(langs) > 0 {
+		row.Language = langs[0]
+	} else if slices.Contains(langs, l) {
+		row.Language = l
+	} else {
+		row.reject("import.reason.language", row.RawLanguage, strings.Join(langs, ", "))
 	}
 	tags, bad := NormalizeTags(strings.FieldsFunc(row.RawTags, func(r rune) bool { return r == ';' || r == '|' || r == ',' }))
 	switch {
@@ -363,4 +364,25 @@ func parseConsent(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
+}
+
+// languageTag reads a spreadsheet's language cell as a tag of Plaza's
+// language list: "zh_TW", "zh-HK" and "zh-Hant" are zh-Hant, "zh",
+// "zh-CN" and "zh-SG" zh-Hans, and any other language its base ("es-MX"
+// is es, "EN" en). It is a plain mapping rather than i18n's matcher,
+// which this package (read by i18n's own tests) cannot import.
+func languageTag(cell string) string {
+	l := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(cell), "_", "-"))
+	if l == "" {
+		return ""
+	}
+	base, rest, _ := strings.Cut(l, "-")
+	if base == "zh" {
+		switch {
+		case strings.HasPrefix(rest, "hant"), rest == "tw", rest == "hk", rest == "mo":
+			return "zh-Hant"
+		}
+		return "zh-Hans"
+	}
+	return base
 }

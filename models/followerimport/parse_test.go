@@ -15,7 +15,7 @@ const importHeader = "address,name,language,tags,consent\n"
 
 func parse(t *testing.T, csv string) []followerimport.Row {
 	t.Helper()
-	rows, err := followerimport.Parse(strings.NewReader(csv))
+	rows, err := followerimport.Parse(strings.NewReader(csv), []string{"en", "zh-Hans"})
 	if err != nil {
 		t.Fatalf("parse: %v\n%s", err, csv)
 	}
@@ -81,7 +81,7 @@ func TestParseFollowerCSVFileErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, err := followerimport.Parse(strings.NewReader(tt.data))
+			rows, err := followerimport.Parse(strings.NewReader(tt.data), []string{"en", "zh-Hans"})
 			e, ok := followerimport.AsCSVError(err)
 			if !ok {
 				t.Fatalf("got %d rows, err %v; want a CSVError %s", len(rows), err, tt.key)
@@ -91,7 +91,7 @@ func TestParseFollowerCSVFileErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := followerimport.Parse(strings.NewReader(many(followerimport.MaxRows))); err != nil {
+	if _, err := followerimport.Parse(strings.NewReader(many(followerimport.MaxRows)), []string{"en", "zh-Hans"}); err != nil {
 		t.Fatalf("a file of exactly %d rows: %v", followerimport.MaxRows, err)
 	}
 }

@@ -134,14 +134,14 @@ func Validate(in Input, now time.Time) (Input, error) {
 			continue
 		}
 		if !Offered(in.Langs, l) {
-			v.Add("title."+l, "projects.err_lang_not_offered")
+			v.Add("title."+l, "err.not_account_language")
 			continue
 		}
 		texts[l] = given[l]
 	}
 	switch {
 	case !Offered(in.Langs, in.DefaultLang):
-		v.Add("default_lang", "projects.err_lang_not_offered")
+		v.Add("default_lang", "err.not_account_language")
 	case !texts.Has(in.DefaultLang, "title"):
 		v.Add("title."+in.DefaultLang, "projects.err_title_default")
 	}

@@ -40,9 +40,9 @@ func TestValidate(t *testing.T) {
 		{"an empty version of a language not offered is no version", in("en", models.Translations{"en": {"title": "Park"}, "fr": {"title": " ", "body": ""}}), nil},
 		{"no title", in("en", nil), map[string]string{"title.en": "projects.err_title_default"}},
 		{"title only in another language", in("en", tr("es", "title", "Parque")), map[string]string{"title.en": "projects.err_title_default"}},
-		{"default the account does not publish in", in("fr", tr("fr", "title", "Parc")), map[string]string{"default_lang": "projects.err_lang_not_offered", "title.fr": "projects.err_lang_not_offered"}},
-		{"a language the account does not publish in", in("en", tr("en", "title", "Park", "ar", "title", "حديقة")), map[string]string{"title.ar": "projects.err_lang_not_offered"}},
-		{"not a tag", in("en", tr("en", "title", "Park", "<b>", "title", "x")), map[string]string{"title.<b>": "projects.err_lang_not_offered"}},
+		{"default the account does not publish in", in("fr", tr("fr", "title", "Parc")), map[string]string{"default_lang": "err.not_account_language", "title.fr": "err.not_account_language"}},
+		{"a language the account does not publish in", in("en", tr("en", "title", "Park", "ar", "title", "حديقة")), map[string]string{"title.ar": "err.not_account_language"}},
+		{"not a tag", in("en", tr("en", "title", "Park", "<b>", "title", "x")), map[string]string{"title.<b>": "err.not_account_language"}},
 		{"summary without its title", in("en", tr("en", "title", "Park", "es", "summary", "Resumen")), map[string]string{"title.es": "projects.err_text_without_title"}},
 		{"body without its title", in("en", tr("en", "title", "Park", "zh-Hant", "body", "正文")), map[string]string{"title.zh-Hant": "projects.err_text_without_title"}},
 		{"title too long", in("en", tr("en", "title", strings.Repeat("a", 201))), map[string]string{"title.en": "err.too_long"}},
@@ -120,7 +120,7 @@ func TestValidateQuestion(t *testing.T) {
 		{"fewer choices in one language", models.QuestionSingle, "en", tr("en", "label", "How?", "en", "options", "Bus\nWalk\nBike", "zh-Hant", "options", "巴士\n步行"), map[string]string{"options.zh-Hant": "projects.err_options_same_count"}},
 		{"one choice", models.QuestionSingle, "en", tr("en", "label", "How?", "en", "options", "Bus"), map[string]string{"options.en": "projects.err_options_count"}},
 		{"choices twice", models.QuestionSingle, "en", tr("en", "label", "How?", "en", "options", "Bus\nBus"), map[string]string{"options.en": "projects.err_options_unique"}},
-		{"a language the account does not publish in", models.QuestionText, "en", tr("en", "label", "Why?", "ar", "label", "لماذا؟"), map[string]string{"label.ar": "projects.err_lang_not_offered"}},
+		{"a language the account does not publish in", models.QuestionText, "en", tr("en", "label", "Why?", "ar", "label", "لماذا؟"), map[string]string{"label.ar": "err.not_account_language"}},
 		{"label too long", models.QuestionText, "en", tr("en", "label", "Why?", "es", "label", strings.Repeat("a", 301)), map[string]string{"label.es": "err.too_long"}},
 	}
 	for _, tt := range tests {

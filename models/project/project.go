@@ -261,7 +261,7 @@ func cleanTexts(v *models.ValidationError, t models.Translations, langs []string
 			continue
 		}
 		if !Offered(langs, l) {
-			v.Add(field+"."+l, "projects.err_lang_not_offered")
+			v.Add(field+"."+l, "err.not_account_language")
 			continue
 		}
 		if models.TooLong(text, max) {

@@ -66,7 +66,7 @@ func ValidateQuestion(in models.QuestionInput, langs []string, def string) (mode
 			continue
 		}
 		if !Offered(langs, l) {
-			v.Add("label."+l, "projects.err_lang_not_offered")
+			v.Add("label."+l, "err.not_account_language")
 			continue
 		}
 		if models.TooLong(label, maxQuestionText) {
