@@ -340,7 +340,7 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 		}
 		id := e.GetId()
 		present[id] = true
-		in := input(a, acc.DefaultLang)
+		in := input(a, models.AccountLangs(acc))
 		if in.ExpiresAt != nil && !in.ExpiresAt.After(r.now) {
 			continue // already over
 		}

@@ -16,15 +16,21 @@ import (
 
 // An alert of a GTFS-realtime feed as the notice it becomes.
 
-// input turns an alert into a transit notice. def is the account's
-// default language, which an untagged translation is taken to be in.
-func input(a *gtfs.Alert, def string) notice.Input {
+// input turns an alert into a transit notice. langs are the account's
+// languages, its default first: an untagged translation is in the
+// default, and a language the account does not publish in is left out.
+func input(a *gtfs.Alert, langs []string) notice.Input {
 	in := notice.Input{Kind: models.NoticeTransit, Translations: models.Translations{}}
+	def := langs[0]
 	for l, text := range texts(a.GetHeaderText(), def) {
-		in.Translations.Set(l, "title", truncate(text, 200))
+		if slices.Contains(langs, l) {
+			in.Translations.Set(l, "title", truncate(text, 200))
+		}
 	}
 	for l, text := range texts(a.GetDescriptionText(), def) {
-		in.Translations.Set(l, "body", text)
+		if slices.Contains(langs, l) {
+			in.Translations.Set(l, "body", text)
+		}
 	}
 	// A notice needs a body: an alert with a header only reads it twice.
 	for _, l := range in.Translations.Langs() {

@@ -32,7 +32,7 @@ func TestInputMapsAnAlert(t *testing.T) {
 		Cause: &cause, Effect: &effect,
 		ActivePeriod: []*gtfs.TimeRange{{Start: proto.Uint64(1_800_000_000)}, {End: proto.Uint64(1_800_086_400)}},
 	}
-	in := input(a, "en")
+	in := input(a, []string{"en", "zh-Hans", "zh-Hant"})
 	start, end := time.Unix(1_800_000_000, 0).UTC(), time.Unix(1_800_086_400, 0).UTC()
 	switch {
 	case in.Kind != models.NoticeTransit:
@@ -52,13 +52,17 @@ func TestInputMapsAnAlert(t *testing.T) {
 		t.Errorf("the mapped notice does not validate for publishing: %v", err)
 	}
 
-	long := input(&gtfs.Alert{HeaderText: tr("en", strings.Repeat("é", 300))}, "en")
+	// A language the account does not publish in is left out.
+	if enOnly := input(a, []string{"en"}); enOnly.Translations.Has("zh-Hant", "title") || enOnly.Translations.Get("en", "title") != "Line 12 diverted" {
+		t.Errorf("an English account's notice: %v", enOnly.Translations)
+	}
+	long := input(&gtfs.Alert{HeaderText: tr("en", strings.Repeat("é", 300))}, []string{"en"})
 	if n := len([]rune(long.Translations.Get("en", "title"))); n != 200 {
 		t.Errorf("a 300-character title is kept at %d characters, want 200", n)
 	}
 	// GTFS-realtime's defaults: an alert that says nothing has an unknown
 	// cause and effect, and no period.
-	if bare := input(&gtfs.Alert{}, "en"); bare.Cause != "UNKNOWN_CAUSE" || bare.Effect != "UNKNOWN_EFFECT" || bare.EffectiveAt != nil || bare.Routes != "" {
+	if bare := input(&gtfs.Alert{}, []string{"en"}); bare.Cause != "UNKNOWN_CAUSE" || bare.Effect != "UNKNOWN_EFFECT" || bare.EffectiveAt != nil || bare.Routes != "" {
 		t.Errorf("an empty alert: %+v", bare)
 	}
 }

@@ -72,7 +72,7 @@ func (e *env) otherAccount(handle string, n int) (*models.Member, *models.Accoun
 	e.t.Helper()
 	m := &models.Member{User: e.fx.Outside, Org: e.fx.Other, Role: models.RoleOwner}
 	a, err := e.app.Accounts.CreateAccount(e.ctx, m, models.AccountInput{Handle: handle, Name: handle, Category: "government",
-		Languages: []string{"en"}})
+		Languages: []string{"en", "zh-Hans"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 func TestSnapshotVersions(t *testing.T) {
 	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	n := &models.Notice{ID: 7, AccountID: 3, Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Flood", "body", "Move up.").With("zh-Hans", "title", "洪水", "body", "请转移。"),
+	n := &models.Notice{ID: 7, AccountID: 3, Kind: models.NoticeSafety, DefaultLang: "en", Translations: models.Texts("en", "title", "Flood", "body", "Move up.").With("zh-Hans", "title", "洪水", "body", "请转移。"),
 		Severity: "Extreme", AreaDesc: "Riverside", Routes: "12,15", ExpiresAt: &at, Revision: 2}
 	current, err := json.Marshal(broadcast.SnapshotOf(n))
 	if err != nil {
@@ -20,6 +20,9 @@ func TestSnapshotVersions(t *testing.T) {
 	}
 	// Snapshots stored before they had a version: models.Notice as Go
 	// named its fields then, including fields a snapshot does not use.
+	// Version 1: English and Chinese fields of its own.
+	v1 := `{"v":1,"notice_id":7,"account_id":3,"kind":"safety","title_en":"Flood","title_zh":"洪水","body_en":"Move up.",` +
+		`"body_zh":"请转移。","severity":"Extreme","area_desc":"Riverside","routes":"12,15","expires_at":"2026-12-01T08:00:00Z","revision":2}`
 	legacy := `{"ID":7,"AccountID":3,"Kind":"safety","Status":"published","TitleEn":"Flood","TitleZh":"洪水",` +
 		`"BodyEn":"Move up.","BodyZh":"请转移。","Severity":"Extreme","AreaDesc":"Riverside","Routes":"12,15",` +
 		`"ExpiresAt":"2026-12-01T08:00:00Z","Revision":2,"CreatedAt":"2026-12-01T07:00:00Z"}`
@@ -27,7 +30,8 @@ func TestSnapshotVersions(t *testing.T) {
 		name, data string
 		version    int
 	}{
-		{"current", string(current), 1},
+		{"current", string(current), 2},
+		{"two languages", v1, 1},
 		{"before versions", legacy, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,7 +40,7 @@ func TestSnapshotVersions(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := s.Notice()
-			if s.Version != c.version || got.ID != 7 || got.AccountID != 3 || got.Title("zh") != "洪水" || got.Body("en") != "Move up." ||
+			if s.Version != c.version || got.ID != 7 || got.AccountID != 3 || got.Title("zh-Hans") != "洪水" || got.Title("zh-Hant") != "Flood" || got.DefaultLang != "en" || got.Body("en") != "Move up." ||
 				got.Severity != "Extreme" || got.AreaDesc != "Riverside" || got.Routes != "12,15" || got.Revision != 2 ||
 				got.ExpiresAt == nil || !got.ExpiresAt.Equal(at) {
 				t.Fatalf("snapshot %s read as %+v (version %d)", c.name, got, s.Version)
@@ -44,7 +48,8 @@ func TestSnapshotVersions(t *testing.T) {
 		})
 	}
 	// The names are the snapshot's own, not Go's.
-	if !strings.Contains(string(current), `"title_en":"Flood"`) || !strings.Contains(string(current), `"v":1`) {
+	if !strings.Contains(string(current), `"translations":{"en":{"body":"Move up.","title":"Flood"}`) || !strings.Contains(string(current), `"v":2`) ||
+		strings.Contains(string(current), "title_en") {
 		t.Fatalf("snapshot = %s", current)
 	}
 	if _, err := broadcast.ParseSnapshot(`{"v":99}`); err == nil {

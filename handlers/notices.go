@@ -251,11 +251,16 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if !n.Editable() {
 		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
-	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
+	ctx := c.Request().Context()
+	count, err := h.notices.AudienceCount(ctx, m, a, n.TagList())
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, nil))
+	fallback, err := h.notices.FallbackAudience(ctx, m, a, n)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil))
 }
 
 func (h *notices) publish(c echo.Context) error {
@@ -272,7 +277,8 @@ func (h *notices) publish(c echo.Context) error {
 			return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
 		}
 		count, _ := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
-		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, v.Fields))
+		fallback, _ := h.notices.FallbackAudience(c.Request().Context(), m, a, n)
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields))
 	}
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/notice"
@@ -31,9 +32,10 @@ func registerPublicNotices(e *echo.Echo, h *publicNotices) {
 // readerLang is the language a notice is read in: ?lang= when it names
 // one, else the page's language.
 func readerLang(c echo.Context) string {
-	switch c.QueryParam("lang") {
-	case "en", "zh":
-		return c.QueryParam("lang")
+	// Any content language the list knows, even one the interface does
+	// not speak (?lang=ms shows a Malay version in an English page).
+	if tag, ok := i18n.CanonicalTag(c.QueryParam("lang")); ok {
+		return tag
 	}
 	return string(templates.EnvOf(c.Request().Context()).Lang)
 }
@@ -60,6 +62,7 @@ func (h *publicNotices) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	templates.EnvOf(ctx).Alternates = n.Languages()
 	return render(c, http.StatusOK, templates.PublicNotice(a, n, readerLang(c)))
 }
 

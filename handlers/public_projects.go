@@ -108,6 +108,7 @@ func (h *publicProjects) show(c echo.Context) error {
 		return err
 	}
 	v.Reported = c.QueryParam("reported") == "1"
+	templates.EnvOf(c.Request().Context()).Alternates = p.Languages()
 	return render(c, http.StatusOK, templates.ProjectPage(v))
 }
 

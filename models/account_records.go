@@ -129,8 +129,8 @@ func (a *Account) FollowerLang(lang string) string {
 	if a.HasLanguage(lang) {
 		return lang
 	}
-	if a.DefaultLang != "" {
-		return a.DefaultLang
+	if l := a.LangList(); len(l) > 0 {
+		return l[0]
 	}
 	return "en"
 }

@@ -25,6 +25,9 @@ type Env struct {
 	Loc *time.Location
 	// Feed is the Atom feed the page offers, if any.
 	Feed string
+	// Alternates are the languages the page's content is written in, for
+	// hreflang alternates (each at this address with ?lang=).
+	Alternates []string
 }
 
 type envKey struct{}

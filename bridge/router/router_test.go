@@ -72,7 +72,7 @@ func TestRouterFeedbackWords(t *testing.T) {
 }
 
 func TestRouterLanguageOf(t *testing.T) {
-	enZh := &models.Account{Languages: "en,zh"}
+	enZh := &models.Account{Languages: "en,zh-Hans"}
 	es := &models.Account{Languages: "es,en"}
 	hant := &models.Account{Languages: "zh-Hant"}
 	for _, c := range []struct {
@@ -110,7 +110,7 @@ func TestRouterLanguageOf(t *testing.T) {
 }
 
 func TestRouterFollowLang(t *testing.T) {
-	enZh := &models.Account{Languages: "en,zh"}
+	enZh := &models.Account{Languages: "en,zh-Hans"}
 	for _, c := range []struct {
 		want string
 		a    *models.Account
