@@ -137,7 +137,7 @@ func (e *env) followers(n int) []*models.Follower {
 	for i := range n {
 		lang := "en"
 		if i%3 == 2 {
-			lang = "zh"
+			lang = "zh-Hans"
 		}
 		var tags []string
 		if i%2 == 0 {

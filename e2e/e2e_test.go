@@ -373,7 +373,7 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 		a.StartWorkers(t) // the journeys wait for mail and broadcasts
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
-		if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "a@example.org", "", "zh", nil, 0, ""); err != nil {
+		if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "a@example.org", "", "zh-Hans", nil, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 		editor := newPerson(t, "editor", a.URL, false)

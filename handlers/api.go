@@ -284,6 +284,8 @@ type noticeJSON struct {
 	Account string `json:"account"`
 	Status  string `json:"status"`
 	Ended   string `json:"ended,omitempty"`
+	// DefaultLang is the language a reader without their own gets.
+	DefaultLang string `json:"default_lang"`
 	notice.Input
 	Revision    int        `json:"revision"`
 	PublishedAt *time.Time `json:"published_at"`
@@ -300,7 +302,7 @@ func nonNil(s []string) []string {
 }
 
 func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
-	out := noticeJSON{ID: n.ID, Account: handle, Status: n.Status, Ended: n.Ended, Input: notice.InputOf(n),
+	out := noticeJSON{ID: n.ID, Account: handle, Status: n.Status, Ended: n.Ended, DefaultLang: n.DefaultLang, Input: notice.InputOf(n),
 		Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 	// The API has always shown no tags as [], never null.
 	out.Tags = nonNil(out.Tags)

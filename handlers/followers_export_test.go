@@ -68,7 +68,7 @@ func TestFollowerCSVExport(t *testing.T) {
 		// More rows than one batch, all there, once each.
 		ctx := context.Background()
 		for i := 0; i < 1203; i++ {
-			if _, err := w.a.Followers.SeedFollower(ctx, w.f.Account.ID, "email", fmt.Sprintf("bulk%04d@example.org", i), "@name", "zh", []string{"bulk"}, 0, ""); err != nil {
+			if _, err := w.a.Followers.SeedFollower(ctx, w.f.Account.ID, "email", fmt.Sprintf("bulk%04d@example.org", i), "@name", "zh-Hans", []string{"bulk"}, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -25,6 +25,9 @@ func everyNoticeField(t *testing.T, loc *time.Location) notice.Input {
 	base := time.Date(2026, 11, 23, 8, 30, 0, 0, loc)
 	for i := range v.NumField() {
 		sf, f := v.Type().Field(i), v.Field(i)
+		if languageField(sf.Name) {
+			continue
+		}
 		switch f.Interface().(type) {
 		case *time.Time:
 			at := base.Add(time.Duration(i) * time.Hour)
@@ -40,11 +43,25 @@ func everyNoticeField(t *testing.T, loc *time.Location) notice.Input {
 			f.SetString("value of " + sf.Name)
 		}
 	}
+	in.Translations = models.Texts("en", "title", "Title", "body", "Body").
+		With("zh-Hant", "title", "標題", "body", "正文").With("ar", "title", "العنوان", "body", "النص")
 	return in
 }
 
 // sameInput reports the fields that differ; times compare as
 // instants, whatever their zone.
+// fieldLangs are the languages the test's notice is written in.
+var fieldLangs = []string{"en", "zh-Hant", "ar"}
+
+// languageField names the fields of notice.Input that carry languages
+// rather than one value: Translations, read from title.<tag> and
+// body.<tag> by notice.FormTranslations and sent as "translations" in
+// the API; Langs and DefaultLang, which the service sets from the
+// account; and the two-language fields old API clients send.
+func languageField(name string) bool {
+	return name == "Translations" || name == "Langs" || name == "DefaultLang" || strings.HasPrefix(name, "Legacy")
+}
+
 func sameInput(t *testing.T, how string, want, got notice.Input) {
 	t.Helper()
 	w, g := reflect.ValueOf(want), reflect.ValueOf(got)
@@ -77,6 +94,12 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 	for i := range typ.NumField() {
 		sf := typ.Field(i)
 		form, js := sf.Tag.Get("form"), strings.Split(sf.Tag.Get("json"), ",")[0]
+		if languageField(sf.Name) {
+			if sf.Name == "Translations" && js != "translations" {
+				t.Errorf("notice.Input.Translations is %q in the API, want translations", js)
+			}
+			continue
+		}
 		if form == "" || form == "-" || js == "" || js == "-" {
 			t.Errorf("notice.Input.%s needs both a form and a json tag (form %q, json %q)", sf.Name, form, js)
 		}
@@ -90,7 +113,15 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 		values := url.Values{}
 		times := formTimes(in, loc)
 		v := reflect.ValueOf(in)
+		for l, fields := range in.Translations {
+			for f, text := range fields {
+				values.Set(f+"."+l, text)
+			}
+		}
 		for i := range v.NumField() {
+			if languageField(typ.Field(i).Name) {
+				continue
+			}
 			name := typ.Field(i).Tag.Get("form")
 			switch x := v.Field(i).Interface().(type) {
 			case *time.Time:
@@ -106,6 +137,7 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 		if len(bad) > 0 {
 			t.Fatalf("times did not parse: %v", bad)
 		}
+		got.Translations = notice.FormTranslations(values, fieldLangs)
 		sameInput(t, "the form binding", in, got)
 		for name, text := range times {
 			if typed[name] != text {

@@ -98,10 +98,12 @@ func validNoticeStatus(s string) bool {
 // tags). Times are datetime-local values in the configured zone; a
 // malformed one is a field error, with everything else the staff member
 // typed kept.
-func (h *notices) form(c echo.Context) (templates.NoticeForm, notice.Input) {
+func (h *notices) form(c echo.Context, a *models.Account) (templates.NoticeForm, notice.Input) {
 	var in notice.Input
 	params, _ := c.FormParams()
 	times, bad := bindForm(params, &in, h.loc)
+	// The texts of each of the account's languages: title.<tag>, body.<tag>.
+	in.Translations = notice.FormTranslations(params, a.LangList())
 	f := templates.NoticeForm{Input: in, Times: times, Errors: map[string]string{}}
 	for _, name := range bad {
 		f.Errors[name] = "notices.err_time_format"
@@ -150,7 +152,7 @@ func (h *notices) afterSave(c echo.Context, m *models.Member, a *models.Account,
 
 func (h *notices) create(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	f, in := h.form(c)
+	f, in := h.form(c, a)
 	if c.FormValue("action") == "preview" {
 		f.Preview = true
 		return h.editor(c, http.StatusOK, m, a, f)
@@ -199,7 +201,7 @@ func (h *notices) save(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in := h.form(c)
+	f, in := h.form(c, a)
 	f.ID, f.Status = n.ID, n.Status
 	if c.FormValue("action") == "preview" {
 		f.Preview = true
@@ -320,7 +322,7 @@ func (h *notices) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in := h.form(c)
+	f, in := h.form(c, a)
 	f.ID, f.Status, f.Updating = n.ID, n.Status, true
 	if c.FormValue("action") == "preview" {
 		f.Preview = true

@@ -43,7 +43,7 @@ func newPrivacyWorld(t *testing.T, dbURL string) *privacyWorld {
 	if w.li, err = w.a.Followers.SeedFollower(ctx, acc.ID, models.ChannelWebhook, "+15550123", "Li Wei", "en", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	if w.mei, err = w.a.Followers.SeedFollower(ctx, acc.ID, models.ChannelEmail, "mei@example.org", "Mei", "zh", nil, 0, ""); err != nil {
+	if w.mei, err = w.a.Followers.SeedFollower(ctx, acc.ID, models.ChannelEmail, "mei@example.org", "Mei", "zh-Hans", nil, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	in := &models.ChatMessage{AccountID: acc.ID, Channel: models.ChannelWebhook, Address: w.li.Address, FollowerID: &w.li.ID,

@@ -167,7 +167,7 @@ var stSnapshotTables = []struct{ table, cols string }{
 	{"organizations", "id, name, kind, verified_at, updated_at"},
 	{"memberships", "id, organization_id, user_id, role"},
 	{"invites", "id, organization_id, email, role, accepted_at, accepted_by, revoked_at"},
-	{"accounts", "id, organization_id, handle, name, name_zh, bio_en, bio_zh, category, languages, avatar_media_id, avatar_public_id, updated_at"},
+	{"accounts", "id, organization_id, handle, name, translations, default_lang, category, languages, avatar_media_id, avatar_public_id, updated_at"},
 	{"media", "id, public_id, organization_id, content_type, size, sha256"},
 	{"audit_log", "id, organization_id, user_id, action, target, detail"},
 }

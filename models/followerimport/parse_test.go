@@ -99,7 +99,7 @@ func TestParseFollowerCSVFileErrors(t *testing.T) {
 func TestParseFollowerCSVRows(t *testing.T) {
 	t.Run("BOM, header case, order and spaces, CRLF", func(t *testing.T) {
 		rows := parse(t, "\ufeff Consent ,TAGS,Address,name,Language\r\n2024-03-01,Donor; North ,Ann@Example.ORG,Ann Lee,ZH-cn\r\n")
-		want := followerimport.Row{Line: 2, Address: "ann@example.org", Name: "Ann Lee", Language: "zh", Tags: []string{"donor", "north"},
+		want := followerimport.Row{Line: 2, Address: "ann@example.org", Name: "Ann Lee", Language: "zh-Hans", Tags: []string{"donor", "north"},
 			Consent: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), RawLanguage: "ZH-cn", RawTags: "Donor; North", RawConsent: "2024-03-01"}
 		if len(rows) != 1 || fmt.Sprint(rows[0]) != fmt.Sprint(want) {
 			t.Fatalf("got %+v\nwant %+v", rows, want)
