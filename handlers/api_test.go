@@ -174,7 +174,7 @@ func TestAPI(t *testing.T) {
 		id := int64(r.json(t)["id"].(float64))
 		if r := api.do("POST", "/accounts/metro/notices", map[string]any{"kind": "rumour"}); r.Status != 422 || r.code(t) != "invalid" {
 			t.Fatalf("invalid notice: %d %s", r.Status, r.Body)
-		} else if fields := r.json(t)["error"].(map[string]any)["fields"].(map[string]any); fields["kind"] == nil || fields["title_en"] == nil {
+		} else if fields := r.json(t)["error"].(map[string]any)["fields"].(map[string]any); fields["kind"] == nil || fields["title.en"] == nil {
 			t.Fatalf("field errors: %v", fields)
 		}
 		if r := api.do("POST", "/accounts/metro/notices", `{"kind": "general", "titel_en": "typo"}`); r.Status != 400 || r.code(t) != "bad_json" {

@@ -220,10 +220,10 @@ func TestChatCommandsInEveryLanguage(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		f := apptest.Seed(t, a)
 		// Before the chat endpoint caches the account.
-		if err := a.DB.Gorm.Exec(`UPDATE accounts SET languages = 'en,zh,es' WHERE id = ?`, f.Account.ID).Error; err != nil {
+		if err := a.DB.Gorm.Exec(`UPDATE accounts SET languages = 'en,zh-Hans,es' WHERE id = ?`, f.Account.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		f.Account.Languages = "en,zh,es"
+		f.Account.Languages = "en,zh-Hans,es"
 		secret := webhookSecret(t, a, f)
 		follower := func(from string) *models.Follower {
 			t.Helper()

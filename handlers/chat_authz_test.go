@@ -36,7 +36,7 @@ func chatRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", chat + "/telegram/test", nil, writers, 200},
 		{"POST", chat + "/webhook/test", nil, writers, 200},
 		{"POST", chat + "/telegram/connect", nil, writers, 200},
-		{"POST", chat + "/welcome", url.Values{"welcome_en": {""}}, writers, 303},
+		{"POST", chat + "/welcome", url.Values{"welcome.en": {""}}, writers, 303},
 		{"POST", chat + "/keywords", url.Values{"keyword": {""}}, writers, 422},
 		{"POST", chat + "/keywords/999999/delete", nil, writers, 404},
 		{"GET", inbox, nil, moderators, 200},

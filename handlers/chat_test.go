@@ -82,7 +82,7 @@ func TestChatSettingsPage(t *testing.T) {
 		}
 
 		// Welcome message and keyword replies answer on every channel.
-		if r := c.Post(page+"/welcome", url.Values{"welcome_en": {"Welcome aboard Metro!"}, "welcome_zh": {"欢迎关注地铁！"}}); r.Status != 303 {
+		if r := c.Post(page+"/welcome", url.Values{"welcome.en": {"Welcome aboard Metro!"}, "welcome.zh-Hans": {"欢迎关注地铁！"}}); r.Status != 303 {
 			t.Fatalf("welcome: %s", r)
 		}
 		if r := c.Post(page+"/keywords", url.Values{"keyword": {""}, "match": {"exact"}, "reply": {"x"}}); r.Status != 422 {

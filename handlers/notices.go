@@ -222,10 +222,8 @@ func (h *notices) save(c echo.Context) error {
 }
 
 func (h *notices) preview(c echo.Context) error {
-	body := c.FormValue("body_en")
-	if c.QueryParam("lang") == "zh" {
-		body = c.FormValue("body_zh")
-	}
+	// The editor's body of the language being typed (body.<tag>).
+	body := c.FormValue("body." + c.QueryParam("lang"))
 	if len(body) > 100000 {
 		body = body[:100000]
 	}

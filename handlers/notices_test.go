@@ -64,7 +64,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 			t.Fatalf("empty list: %s", r)
 		}
 		// Bad input comes back with messages and everything typed.
-		bad := url.Values{"kind": {"safety"}, "title_en": {"Typhoon <signal> 8"}, "body_en": {"Stay **in**."},
+		bad := url.Values{"kind": {"safety"}, "title.en": {"Typhoon <signal> 8"}, "body.en": {"Stay **in**."},
 			"effective_at": {"tomorrow"}, "severity": {"Catastrophic"}, "routes": {"12"}, "action": {"save"}}
 		r := c.Post(base, bad)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Typhoon &lt;signal&gt; 8") ||
@@ -72,7 +72,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 			t.Fatalf("bad input: %s", r)
 		}
 		// The no-JavaScript preview renders the Markdown, sanitized.
-		r = c.Post(base, url.Values{"kind": {"general"}, "body_en": {"Hello **there** <script>alert(1)</script>"}, "action": {"preview"}})
+		r = c.Post(base, url.Values{"kind": {"general"}, "body.en": {"Hello **there** <script>alert(1)</script>"}, "action": {"preview"}})
 		if r.Status != 200 || !strings.Contains(r.Body, "<strong>there</strong>") || strings.Contains(r.Body, "<script>alert") {
 			t.Fatalf("preview: %s", r)
 		}
@@ -289,13 +289,15 @@ func TestPublicNoticePages(t *testing.T) {
 			{"account page lists notices", "/@metro", "", 200,
 				[]string{"Flood warning", "Line 12 detour", `type="application/atom+xml"`}, []string{"Secret draft"}},
 			{"notice in English", fmt.Sprintf("/@metro/notices/%d", alert.ID), "", 200,
-				[]string{"Flood warning", "<strong>higher</strong>", "Riverside", "Extreme", "阅读中文版"}, nil},
+				[]string{"Flood warning", "<strong>higher</strong>", "Riverside", "Extreme", `hreflang="zh-Hans" lang="zh-Hans" dir="ltr">简体中文</a>`,
+					`<link rel="alternate" hreflang="zh-Hans" href="/@metro/notices/`}, []string{"is not available in"}},
 			{"notice in Chinese by link", fmt.Sprintf("/@metro/notices/%d?lang=zh", alert.ID), "", 200,
-				[]string{"洪水警告", "<strong>高处</strong>", "Read in English"}, nil},
+				[]string{"洪水警告", "<strong>高处</strong>", `hreflang="en" lang="en" dir="ltr">English</a>`}, nil},
 			{"notice in Chinese by browser", fmt.Sprintf("/@metro/notices/%d", alert.ID), "zh-CN,zh;q=0.9", 200,
 				[]string{"洪水警告", "极端"}, nil},
 			{"English-only notice for a Chinese reader", fmt.Sprintf("/@metro/notices/%d", transit.ID), "zh-CN", 200,
-				[]string{"Line 12 detour", "绕行", "施工", "1042"}, nil},
+				// ...and says so, in the page's language.
+				[]string{"Line 12 detour", "绕行", "施工", "1042", "此内容没有简体中文版本，以下为English版本。"}, nil},
 			{"cancelled notice says so", fmt.Sprintf("/@metro/notices/%d", general.ID), "", 200,
 				[]string{"This notice has been cancelled."}, nil},
 			{"drafts are not public", fmt.Sprintf("/@metro/notices/%d", draft.ID), "", 404, nil, nil},

@@ -237,7 +237,7 @@ func TestModerationAndResults(t *testing.T) {
 		anon := a.Client(t)
 		r = anon.Get(fmt.Sprintf("/@metro/projects/%d", p.ID))
 		for _, want := range []string{"支持兴建，方便上班。", "Construction starts in 2027", "Results so far", "3 answers",
-			"2 in support, 1 against, 0 neutral", "<th scope=\"row\">Central</th>", "<th scope=\"row\">Wan Chai</th>", "Comment (1)"} {
+			"2 in support, 1 against, 0 neutral", "<th scope=\"row\">Central</th>", "<th scope=\"row\">Wan Chai</th>", "Comments (1)"} {
 			if r.Status != 200 || !strings.Contains(r.Body, want) {
 				t.Fatalf("public page lacks %q: %s", want, r)
 			}

@@ -195,8 +195,18 @@ func accountInput(c echo.Context) models.AccountInput {
 	form, _ := c.FormParams()
 	in := models.AccountInput{
 		Handle: c.FormValue("handle"), Category: c.FormValue("category"),
-		Languages: form["languages"], DefaultLang: c.FormValue("default_lang"), Topics: c.FormValue("topics"),
+		DefaultLang: c.FormValue("default_lang"), Topics: c.FormValue("topics"),
+		// A plain name is the default language's (a form with one name).
+		Name:  c.FormValue("name"),
 		Texts: models.Translations{},
+	}
+	// In the list's spelling ("zh" is zh-Hans), so the form comes back
+	// with the same fields; an unknown one stays for the error.
+	for _, l := range form["languages"] {
+		if tag, ok := i18n.CanonicalTag(l); ok {
+			l = tag
+		}
+		in.Languages = append(in.Languages, l)
 	}
 	// Texts of every listed language the form sent: a language ticked
 	// just now has no fields yet, and one unticked loses its texts.

@@ -102,10 +102,6 @@ func (t *turn) say(key string, args ...any) bridge.Reply {
 }
 
 func (t *turn) accountName() string {
-	// The account's names are still English and Simplified Chinese ("zh").
-	if t.lang == i18n.ZHHans {
-		return t.account.LocalName("zh")
-	}
 	return t.account.LocalName(string(t.lang))
 }
 

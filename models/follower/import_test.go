@@ -98,11 +98,11 @@ func TestImportApply(t *testing.T) {
 			t.Fatalf("new follower: %+v", n1)
 		}
 		n2, _ := followerByAddr(a, acct, "new2@example.org")
-		if n2.Name != "新二" || n2.Language != "zh" || len(n2.Tags) != 0 {
+		if n2.Name != "新二" || n2.Language != "zh-Hans" || len(n2.Tags) != 0 {
 			t.Fatalf("new follower 2: %+v", n2)
 		}
 		r, _ := followerByAddr(a, acct, "rename@example.org")
-		if r.Name != "New Name" || r.Language != "zh" || !slices.Equal(r.Tags, []string{"donor"}) || r.Status != models.StatusActive {
+		if r.Name != "New Name" || r.Language != "zh-Hans" || !slices.Equal(r.Tags, []string{"donor"}) || r.Status != models.StatusActive {
 			t.Fatalf("updated follower: %+v", r)
 		}
 		wt, _ := followerByAddr(a, acct, "waiting@example.org")
@@ -268,7 +268,7 @@ func TestImportRecomputesOnApply(t *testing.T) {
 			t.Fatalf("someone who unsubscribed after the preview was changed: %+v", l)
 		}
 		j, _ := followerByAddr(a, acct, "joined@example.org")
-		if j.Status != models.StatusPending || j.Name != "Joined" || j.Language != "zh" || !slices.Equal(j.Tags, []string{"donor"}) {
+		if j.Status != models.StatusPending || j.Name != "Joined" || j.Language != "zh-Hans" || !slices.Equal(j.Tags, []string{"donor"}) {
 			t.Fatalf("someone who followed after the preview: %+v", j)
 		}
 	})

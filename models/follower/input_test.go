@@ -16,8 +16,8 @@ func TestValidate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a good e-mail follower: %v", err)
 	}
-	if good.Address != "ann@example.org" || good.Name != "Ann" || good.Language != "en" || strings.Join(good.Tags, " ") != "donor vip" {
-		t.Errorf("cleaned to %+v; want the address lower-cased, the name trimmed, English, the tags donor vip", good)
+	if good.Address != "ann@example.org" || good.Name != "Ann" || good.Language != "" || strings.Join(good.Tags, " ") != "donor vip" {
+		t.Errorf("cleaned to %+v; want the address lower-cased, the name trimmed, no language (the account's default), the tags donor vip", good)
 	}
 	if _, err := follower.Validate(follower.Input{Channel: models.ChannelWebhook, Address: "+15550123", Language: "zh"}); err != nil {
 		t.Errorf("a good webhook follower: %v", err)
@@ -33,7 +33,7 @@ func TestValidate(t *testing.T) {
 		{"empty webhook address", follower.Input{Channel: models.ChannelWebhook, Address: " "}, "address", "err.required"},
 		{"webhook address with a line break", follower.Input{Channel: models.ChannelWebhook, Address: "a\nb"}, "address", "err.required"},
 		{"long webhook address", follower.Input{Channel: models.ChannelWebhook, Address: strings.Repeat("1", 201)}, "address", "err.required"},
-		{"unknown language", follower.Input{Channel: models.ChannelEmail, Address: "a@example.org", Language: "fr"}, "language", "err.choose_one"},
+		{"unknown language", follower.Input{Channel: models.ChannelEmail, Address: "a@example.org", Language: "not a tag"}, "language", "err.choose_one"},
 		{"long name", follower.Input{Channel: models.ChannelEmail, Address: "a@example.org", Name: strings.Repeat("名", 201)}, "name", "err.too_long"},
 		{"bad tag", follower.Input{Channel: models.ChannelEmail, Address: "a@example.org", Tags: []string{"no/slash!"}}, "tags", "err.tag_format"},
 	} {

@@ -185,7 +185,7 @@ func TestParseFollowerCSVRows(t *testing.T) {
 			args   []any
 		}{
 			{2, "import.reason.address", nil},
-			{3, "import.reason.language", []any{"fr"}},
+			{3, "import.reason.language", []any{"fr", "en, zh-Hans"}},
 			{4, "import.reason.tag", []any{"do/nor"}},
 			{5, "import.reason.tags_many", []any{followerimport.MaxTags}},
 			{6, "import.reason.consent_missing", nil},

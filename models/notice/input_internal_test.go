@@ -18,6 +18,11 @@ func TestNoticeInputSurvivesTheNotice(t *testing.T) {
 	v := reflect.ValueOf(&in).Elem()
 	for i := range v.NumField() {
 		sf, f := v.Type().Field(i), v.Field(i)
+		// Translations are filled below; the account's languages and the
+		// legacy API fields are input only, never stored.
+		if sf.Name == "Translations" || sf.Name == "Langs" || strings.HasPrefix(sf.Name, "Legacy") {
+			continue
+		}
 		switch f.Interface().(type) {
 		case *time.Time:
 			at := time.Date(2026, 11, 23, i, 30, 0, 0, time.UTC)
@@ -33,6 +38,7 @@ func TestNoticeInputSurvivesTheNotice(t *testing.T) {
 			f.SetString("value of " + sf.Name)
 		}
 	}
+	in.Translations = models.Texts("en", "title", "T", "body", "B").With("ar", "title", "ع", "body", "ب")
 	var n models.Notice
 	in.apply(&n)
 	if got := InputOf(&n); !reflect.DeepEqual(got, in) {
