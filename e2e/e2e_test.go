@@ -300,8 +300,8 @@ func TestJourneys(t *testing.T) {
 		// The editor publishes a transit notice; it reaches the citizen.
 		editor.open(org + "/accounts/harbourbus/notices/new?kind=transit")
 		editor.axe()
-		editor.do("write the notice", chromedp.SendKeys("#f-title_en", "Line 12 diverted"),
-			chromedp.SendKeys("#f-body_en", "Buses run via **Bridge Street** until 18:00."), chromedp.SendKeys("#f-routes", "12"),
+		editor.do("write the notice", chromedp.SendKeys(`[id="f-title.en"]`, "Line 12 diverted"),
+			chromedp.SendKeys(`[id="f-body.en"]`, "Buses run via **Bridge Street** until 18:00."), chromedp.SendKeys("#f-routes", "12"),
 			chromedp.SetValue("#f-effect", "DETOUR"), chromedp.SetValue("#f-cause", "CONSTRUCTION"))
 		editor.check("tags", "line-12")
 		editor.submit(`button[value=publish]`)
@@ -382,9 +382,9 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 
 		// Keyboard only: from the top of the editor to a published notice.
 		editor.open(org + "/accounts/metro/notices/new")
-		editor.tabTo("#f-title_en")
+		editor.tabTo(`[id="f-title.en"]`)
 		editor.do("type the title", chromedp.KeyEvent("Escalator closed"))
-		editor.tabTo("#f-body_en")
+		editor.tabTo(`[id="f-body.en"]`)
 		editor.do("type the text", chromedp.KeyEvent("Use the lift at exit B."))
 		editor.tabTo(`button[value=publish]`)
 		editor.do("press Enter", chromedp.KeyEvent("\r"), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady("body"))
@@ -393,7 +393,7 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 		editor.do("press Enter", chromedp.KeyEvent("\r"), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady("body"))
 		editor.waitFor("the broadcast to finish", `!!document.querySelector('#progress') && document.querySelector('#progress').innerText.includes('Finished')`)
 		var n models.Notice
-		a.Store.DB().Where("title_en = ?", "Escalator closed").First(&n)
+		a.Store.DB().Where(models.LikeExpr("translations"), "%escalator closed%").First(&n)
 		if n.Status != models.NoticePublished {
 			t.Fatalf("keyboard-published notice is %q", n.Status)
 		}

@@ -362,7 +362,7 @@ func TestAdminToPublicJourney(t *testing.T) {
 		res = owner.Get(stPath(org, ""))
 		stHas(t, "owner's overview", res, "Harbour Ferries", "No official accounts yet.")
 		res = owner.Post(stPath(org, "/accounts"), url.Values{
-			"handle": {"@Ferry_Times"}, "name": {"Ferry Times"}, "bio_en": {"Sailings across the harbour"},
+			"handle": {"@Ferry_Times"}, "name": {"Ferry Times"}, "bio.en": {"Sailings across the harbour"},
 			"category": {"transit"}, "languages": {"en"},
 		})
 		stStatus(t, "create account", res, http.StatusSeeOther, stPath(org, "/accounts/ferry_times"))
@@ -378,7 +378,7 @@ func TestAdminToPublicJourney(t *testing.T) {
 
 		// 5. The editor edits the account.
 		res = editor.Post(stPath(org, "/accounts/ferry_times"), url.Values{
-			"name": {"Ferry Times"}, "name_zh": {"渡轮时刻"}, "bio_en": {"Winter timetable: last boat 22:30"},
+			"name.en": {"Ferry Times"}, "name.zh-Hans": {"渡轮时刻"}, "bio.en": {"Winter timetable: last boat 22:30"},
 			"category": {"transit"}, "languages": {"en", "zh"},
 		})
 		stStatus(t, "editor edits", res, http.StatusSeeOther, stPath(org, "/accounts/ferry_times"))

@@ -267,8 +267,8 @@ func TestCodeDownloadsAndPoster(t *testing.T) {
 			t.Fatalf("poster: %s", poster)
 		}
 		for _, want := range []string{
-			`<span lang="en">Scan to follow</span>`, `<span lang="zh-Hans">扫码关注</span>`,
-			`<p class="poster-name" lang="en">Metro</p>`, `<p class="poster-name" lang="zh-Hans">地铁</p>`,
+			`<span lang="en" dir="ltr">Scan to follow</span>`, `<span lang="zh-Hans" dir="ltr">扫码关注</span>`,
+			`<p class="poster-name" lang="en" dir="ltr">Metro</p>`, `<p class="poster-name" lang="zh-Hans" dir="ltr">地铁</p>`,
 			`href="` + short + `">plaza.test/q/` + code.Code + `</a>`, `<svg xmlns="http://www.w3.org/2000/svg"`, `<title>` + short + `</title>`,
 			`class="poster"`, `class="no-print"`,
 		} {

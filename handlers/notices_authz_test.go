@@ -44,12 +44,12 @@ func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	all := []visitor{owner, editor, moderator, viewer}
 	writers := []visitor{owner, editor}
 	publishers := []visitor{owner, editor}
-	invalid := url.Values{"kind": {"general"}, "title_en": {""}}
+	invalid := url.Values{"kind": {"general"}, "title.en": {""}}
 	return []route{
 		{"GET", base, nil, all, 200},
 		{"GET", base + "/new", nil, writers, 200},
 		{"POST", base, invalid, writers, 422},
-		{"POST", base + "/preview", url.Values{"body_en": {"**hi**"}}, writers, 200},
+		{"POST", base + "/preview", url.Values{"body.en": {"**hi**"}}, writers, 200},
 		{"GET", base + "/audience", nil, all, 200},
 		{"GET", d, nil, all, 200},
 		{"POST", d, invalid, writers, 422},

@@ -76,14 +76,14 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Body, "<strong>there</strong>") || strings.Contains(r.Body, "<script>alert") {
 			t.Fatalf("preview: %s", r)
 		}
-		if r := c.Post(base+"/preview?lang=zh", url.Values{"body_zh": {"**台风** <img src=x onerror=alert(1)>"}}); r.Status != 200 ||
+		if r := c.Post(base+"/preview?lang=zh-Hans", url.Values{"body.zh-Hans": {"**台风** <img src=x onerror=alert(1)>"}}); r.Status != 200 ||
 			!strings.Contains(r.Body, "<strong>台风</strong>") || strings.Contains(r.Body, "onerror") {
 			t.Fatalf("htmx preview: %d %s", r.Status, r.Body)
 		}
 
 		// A safety warning, saved then reviewed and published.
-		good := url.Values{"kind": {"safety"}, "title_en": {"Typhoon signal 8"}, "body_en": {"Stay **indoors**."},
-			"title_zh": {"八号风球"}, "body_zh": {"请留在室内。"}, "cap_category": {"Met"}, "cap_event": {"Typhoon"},
+		good := url.Values{"kind": {"safety"}, "title.en": {"Typhoon signal 8"}, "body.en": {"Stay **indoors**."},
+			"title.zh-Hans": {"八号风球"}, "body.zh-Hans": {"请留在室内。"}, "cap_category": {"Met"}, "cap_event": {"Typhoon"},
 			"urgency": {"Immediate"}, "severity": {"Severe"}, "certainty": {"Observed"}, "area_desc": {"Whole city"},
 			"expires_at": {time.Now().Add(48 * time.Hour).UTC().Format("2006-01-02T15:04")}, "action": {"publish"}}
 		r = c.Post(base, good)
@@ -133,7 +133,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 		for k, v := range good {
 			up[k] = v
 		}
-		up.Set("body_en", "Stay indoors until 18:00.")
+		up.Set("body.en", "Stay indoors until 18:00.")
 		up.Set("action", "update")
 		if r := c.Post(fmt.Sprintf("%s/%d/update", base, n.ID), up); r.Status != http.StatusSeeOther {
 			t.Fatalf("update: %s", r)
@@ -162,7 +162,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 		}
 
 		// Scheduling from the form, then back to a draft.
-		sched := url.Values{"kind": {"general"}, "title_en": {"Library closed Monday"}, "body_en": {"For repairs."},
+		sched := url.Values{"kind": {"general"}, "title.en": {"Library closed Monday"}, "body.en": {"For repairs."},
 			"publish_at": {time.Now().Add(72 * time.Hour).UTC().Format("2006-01-02T15:04")}, "action": {"publish"}}
 		r = c.Post(base, sched)
 		s := newestNotice(t, a)

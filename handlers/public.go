@@ -81,6 +81,7 @@ func (h *public) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	offerInterfaceLanguages(c)
 	return render(c, http.StatusOK, templates.Home(accounts, alerts))
 }
 
@@ -95,6 +96,7 @@ func (h *public) directory(c echo.Context) error {
 		return err
 	}
 	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
+	offerInterfaceLanguages(c)
 	return render(c, http.StatusOK, templates.Directory(accounts, q, category, pager))
 }
 
@@ -105,6 +107,7 @@ func (h *public) account(c echo.Context) error {
 		return err
 	}
 	templates.EnvOf(ctx).Feed = paths.NoticesFeed(a.Handle)
+	offerInterfaceLanguages(c)
 	return render(c, http.StatusOK, templates.AccountPage(a, notices, total))
 }
 
@@ -162,4 +165,14 @@ func pageParam(c echo.Context) models.Page {
 		n = 1
 	}
 	return models.Page{Number: n, Size: models.DefaultPageSize}
+}
+
+// offerInterfaceLanguages gives a public page hreflang alternates for
+// each interface language: the page is the same in each, at ?lang=.
+func offerInterfaceLanguages(c echo.Context) {
+	var tags []string
+	for _, l := range i18n.Langs() {
+		tags = append(tags, l.Tag())
+	}
+	templates.EnvOf(c.Request().Context()).Alternates = tags
 }

@@ -294,6 +294,11 @@ func TestLanguage(t *testing.T) {
 			expectBody(t, "switch links", sendWith(t, a, c, "GET", "/accounts?q=metro", nil, en), http.StatusOK,
 				`href="/lang/zh-Hans?next=%2Faccounts%3Fq%3Dmetro"`, `lang="zh-Hant" hreflang="zh-Hant" dir="ltr">繁體中文</a>`,
 				`>Español</a>`, `lang="ar" hreflang="ar" dir="rtl">العربية</a>`, `<span aria-current="true" lang="en" dir="ltr">English</span>`)
+			// Public pages name their address in each language.
+			expectBody(t, "hreflang alternates", sendWith(t, a, c, "GET", "/accounts", nil, en), http.StatusOK,
+				`<link rel="alternate" hreflang="ar" href="/accounts?lang=ar">`, `<link rel="alternate" hreflang="zh-Hant" href="/accounts?lang=zh-Hant">`)
+			expectBody(t, "?lang= picks the language", sendWith(t, a, c, "GET", "/accounts?lang=ar", nil, en), http.StatusOK,
+				`<html lang="ar" dir="rtl">`)
 			// Plain zh, as links made before there were two Chinese scripts
 			// say, is Simplified Chinese.
 			res := c.Get("/lang/zh?next=/accounts")

@@ -88,7 +88,7 @@ func TestStudioCreateAccountBadInput(t *testing.T) {
 		{"blank name", url.Values{"name.en": {"   "}}, nil, "name.en", "This field is required."},
 		{"name too long", url.Values{"name.en": {strings.Repeat("n", 81)}}, nil, "name.en", "This is too long."},
 		{"no language", nil, []string{"languages"}, "languages", "Choose at least one language."},
-		{"unknown language only", url.Values{"languages": {"fr"}}, nil, "languages", "Choose at least one language."},
+		{"unknown language only", url.Values{"languages": {"xx-nope"}}, nil, "languages", "Choose at least one language."},
 		{"unknown category", url.Values{"category": {"weather"}}, nil, "category", "Choose one of the options."},
 		{"no category", nil, []string{"category"}, "category", "Choose one of the options."},
 		{"2,000-character English bio", url.Values{"bio.en": {long}}, nil, "bio.en", "This is too long."},
@@ -167,7 +167,7 @@ func TestStudioEditAccount(t *testing.T) {
 
 		res = ed.Post(edit, url.Values{
 			"handle": {"hijacked"}, "name.en": {"Metro Rail"}, "name.zh-Hans": {"地铁公司"}, "bio.en": {"New timetable from May"},
-			"bio.zh-Hans": {"五月起执行新时刻表"}, "category": {"government"}, "languages": {"zh"},
+			"bio.zh-Hans": {"五月起执行新时刻表"}, "category": {"government"}, "languages": {"zh", "en"}, "default_lang": {"en"},
 		})
 		stStatus(t, "edit account", res, http.StatusSeeOther, edit)
 		acc := stAccount(t, a, "metro")

@@ -284,7 +284,7 @@ func stAccept(t *testing.T, a *apptest.App, token string, org *models.Organizati
 	res := c.Get("/invite/" + token)
 	stStatus(t, "open invite", res, http.StatusOK)
 	stHas(t, "open invite", res, "Join "+org.Name+" on Plaza")
-	res = c.Post("/invite/"+token, url.Values{"name.en": {name}, "password": {apptest.Password}})
+	res = c.Post("/invite/"+token, url.Values{"name": {name}, "password": {apptest.Password}})
 	stStatus(t, "accept invite", res, http.StatusSeeOther, stPath(org, ""))
 	return c
 }

@@ -201,9 +201,9 @@ func TestStudioOddInput(t *testing.T) {
 			}{
 				{owner, stPath(f.Org, "/accounts"), with(account, "name", bad)},
 				{owner, stPath(f.Org, "/accounts"), with(account, "handle", bad)},
-				{owner, stPath(f.Org, "/accounts"), with(account, "bio_zh", bad)},
+				{owner, stPath(f.Org, "/accounts"), with(account, "bio.zh-Hans", bad)},
 				{owner, stPath(f.Org, "/accounts/metro"), with(account, "name", bad)},
-				{owner, stPath(f.Org, "/accounts/metro"), with(account, "bio_en", bad)},
+				{owner, stPath(f.Org, "/accounts/metro"), with(account, "bio.en", bad)},
 				{owner, stPath(f.Org, "/settings"), url.Values{"name": {bad}, "kind": {"agency"}}},
 				{owner, stPath(f.Org, "/staff/invites"), url.Values{"email": {"nora" + bad + "@example.org"}, "role": {"editor"}}},
 				{owner, stPath(f.Org, fmt.Sprintf("/staff/%d/role", staffID)), url.Values{"role": {"editor" + bad}}},
