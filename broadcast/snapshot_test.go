@@ -23,11 +23,15 @@ func TestSnapshotVersions(t *testing.T) {
 	legacy := `{"ID":7,"AccountID":3,"Kind":"safety","Status":"published","TitleEn":"Flood","TitleZh":"洪水",` +
 		`"BodyEn":"Move up.","BodyZh":"请转移。","Severity":"Extreme","AreaDesc":"Riverside","Routes":"12,15",` +
 		`"ExpiresAt":"2026-12-01T08:00:00Z","Revision":2,"CreatedAt":"2026-12-01T07:00:00Z"}`
+	// Version 1: the snapshot's own names, a column per language.
+	v1 := `{"v":1,"notice_id":7,"account_id":3,"kind":"safety","title_en":"Flood","title_zh":"洪水","body_en":"Move up.",` +
+		`"body_zh":"请转移。","severity":"Extreme","area_desc":"Riverside","routes":"12,15","expires_at":"2026-12-01T08:00:00Z","revision":2}`
 	for _, c := range []struct {
 		name, data string
 		version    int
 	}{
-		{"current", string(current), 1},
+		{"current", string(current), 2},
+		{"version 1", v1, 1},
 		{"before versions", legacy, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,7 +40,7 @@ func TestSnapshotVersions(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := s.Notice()
-			if s.Version != c.version || got.ID != 7 || got.AccountID != 3 || got.Title("zh") != "洪水" || got.Body("en") != "Move up." ||
+			if s.Version != c.version || got.ID != 7 || got.AccountID != 3 || got.Title("zh-Hans") != "洪水" || got.Body("en") != "Move up." || got.Title("en") != "Flood" ||
 				got.Severity != "Extreme" || got.AreaDesc != "Riverside" || got.Routes != "12,15" || got.Revision != 2 ||
 				got.ExpiresAt == nil || !got.ExpiresAt.Equal(at) {
 				t.Fatalf("snapshot %s read as %+v (version %d)", c.name, got, s.Version)
@@ -44,7 +48,7 @@ func TestSnapshotVersions(t *testing.T) {
 		})
 	}
 	// The names are the snapshot's own, not Go's.
-	if !strings.Contains(string(current), `"title_en":"Flood"`) || !strings.Contains(string(current), `"v":1`) {
+	if !strings.Contains(string(current), `"translations":{"en":{"body":"Move up.","title":"Flood"}`) || !strings.Contains(string(current), `"v":2`) {
 		t.Fatalf("snapshot = %s", current)
 	}
 	if _, err := broadcast.ParseSnapshot(`{"v":99}`); err == nil {
