@@ -32,7 +32,7 @@ func TestDigestHoldsOrdinaryNoticesButNotEmergencies(t *testing.T) {
 		a.StartWorkers(t)
 		fx := apptest.Seed(t, a)
 		ctx := context.Background()
-		digest, err := a.Followers.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh", nil, 0, "")
+		digest, err := a.Followers.SeedFollower(ctx, fx.Account.ID, "email", "digest@example.org", "", "zh-Hans", nil, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}

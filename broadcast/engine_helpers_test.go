@@ -129,15 +129,15 @@ func start(t *testing.T, dbURL string, tune func(*app.Options), cfg func(*config
 
 func (e *env) owner() *models.Member { return e.fx.Member(models.RoleOwner) }
 
-// followers seeds n active webhook followers; every third speaks Chinese
-// and every second has the tag line-12.
+// followers seeds n active webhook followers; every third reads
+// Simplified Chinese and every second has the tag line-12.
 func (e *env) followers(n int) []*models.Follower {
 	e.t.Helper()
 	var out []*models.Follower
 	for i := range n {
 		lang := "en"
 		if i%3 == 2 {
-			lang = "zh"
+			lang = "zh-Hans"
 		}
 		var tags []string
 		if i%2 == 0 {

@@ -43,7 +43,7 @@ func TestEveryFollowerGetsTheNoticeOnceInTheirLanguage(t *testing.T) {
 				t.Fatalf("follower %d (%s) got %+v", f.ID, f.Language, m.Content)
 			}
 			wantTitle := "Line 12 diverted"
-			if f.Language == "zh" {
+			if f.Language == "zh-Hans" {
 				wantTitle = "中文：Line 12 diverted"
 			}
 			if m.Content.Subject != wantTitle || m.Content.URL != fmt.Sprintf("http://plaza.test/@metro/notices/%d", n.ID) {
