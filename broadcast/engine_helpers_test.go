@@ -129,8 +129,8 @@ func start(t *testing.T, dbURL string, tune func(*app.Options), cfg func(*config
 
 func (e *env) owner() *models.Member { return e.fx.Member(models.RoleOwner) }
 
-// followers seeds n active webhook followers; every third speaks Chinese
-// and every second has the tag line-12.
+// followers seeds n active webhook followers; every third reads
+// Simplified Chinese and every second has the tag line-12.
 func (e *env) followers(n int) []*models.Follower {
 	e.t.Helper()
 	var out []*models.Follower

@@ -20,12 +20,12 @@ func TestSnapshotVersions(t *testing.T) {
 	}
 	// Snapshots stored before they had a version: models.Notice as Go
 	// named its fields then, including fields a snapshot does not use.
-	// Version 1: English and Chinese fields of its own.
-	v1 := `{"v":1,"notice_id":7,"account_id":3,"kind":"safety","title_en":"Flood","title_zh":"洪水","body_en":"Move up.",` +
-		`"body_zh":"请转移。","severity":"Extreme","area_desc":"Riverside","routes":"12,15","expires_at":"2026-12-01T08:00:00Z","revision":2}`
 	legacy := `{"ID":7,"AccountID":3,"Kind":"safety","Status":"published","TitleEn":"Flood","TitleZh":"洪水",` +
 		`"BodyEn":"Move up.","BodyZh":"请转移。","Severity":"Extreme","AreaDesc":"Riverside","Routes":"12,15",` +
 		`"ExpiresAt":"2026-12-01T08:00:00Z","Revision":2,"CreatedAt":"2026-12-01T07:00:00Z"}`
+	// Version 1: the snapshot's own names, a column per language.
+	v1 := `{"v":1,"notice_id":7,"account_id":3,"kind":"safety","title_en":"Flood","title_zh":"洪水","body_en":"Move up.",` +
+		`"body_zh":"请转移。","severity":"Extreme","area_desc":"Riverside","routes":"12,15","expires_at":"2026-12-01T08:00:00Z","revision":2}`
 	for _, c := range []struct {
 		name, data string
 		version    int
