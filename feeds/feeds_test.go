@@ -203,9 +203,14 @@ func TestGTFSRealtimeServiceAlerts(t *testing.T) {
 
 func TestAtomFeed(t *testing.T) {
 	n := typhoon()
+	// A notice without a version in the feed's language: its default,
+	// tagged as such.
+	threeLangs := typhoon()
+	threeLangs.ID, threeLangs.DefaultLang = 8, "en"
+	threeLangs.Translations = models.Texts("en", "title", "Heat", "body", "Drink water.").With("ar", "title", "حر", "body", "اشربوا الماء.")
 	doc, updated, err := Atom(site, Feed{ID: "https://plaza.example.org/@citysafety/notices", Title: "City Safety",
 		Self: "https://plaza.example.org/@citysafety/notices.atom", Alternate: "https://plaza.example.org/@citysafety",
-		Author: "City", Lang: "zh", CAP: true}, []Item{{Notice: n, Handle: "citysafety"}})
+		Author: "City", Lang: "zh-Hans", CAP: true}, []Item{{Notice: n, Handle: "citysafety"}, {Notice: threeLangs, Handle: "citysafety"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,8 +222,11 @@ func TestAtomFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := f.Entries[0]
-	if e.Title != "八号风球" || e.Lang != "zh" || len(e.Links) != 2 || e.Links[1].Type != CAPContentType ||
+	if e.Title != "八号风球" || e.Lang != "zh-Hans" || len(e.Links) != 2 || e.Links[1].Type != CAPContentType ||
 		e.Links[1].Href != "https://plaza.example.org/notices/7.cap" || !strings.Contains(e.Content.Body, "请留在室内") {
 		t.Fatalf("entry = %+v", e)
+	}
+	if e := f.Entries[1]; e.Title != "Heat" || e.Lang != "en" {
+		t.Fatalf("entry without the feed's language = %+v", e)
 	}
 }
