@@ -102,6 +102,7 @@ func (h *notices) form(c echo.Context) (templates.NoticeForm, notice.Input) {
 	var in notice.Input
 	params, _ := c.FormParams()
 	times, bad := bindForm(params, &in, h.loc)
+	in.Translations = notice.FormTranslations(params, models.AccountLangs(studioAccount(c)))
 	f := templates.NoticeForm{Input: in, Times: times, Errors: map[string]string{}}
 	for _, name := range bad {
 		f.Errors[name] = "notices.err_time_format"
@@ -220,9 +221,14 @@ func (h *notices) save(c echo.Context) error {
 }
 
 func (h *notices) preview(c echo.Context) error {
-	body := c.FormValue("body_en")
-	if c.QueryParam("lang") == "zh" {
-		body = c.FormValue("body_zh")
+	// The editor's text of the language previewed (body.<tag>); the two
+	// fields Plaza once had, for a page loaded before it changed.
+	body := c.FormValue("body." + c.QueryParam("lang"))
+	if body == "" {
+		body = c.FormValue("body_en")
+		if c.QueryParam("lang") == "zh" {
+			body = c.FormValue("body_zh")
+		}
 	}
 	if len(body) > 100000 {
 		body = body[:100000]
