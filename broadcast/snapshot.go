@@ -120,10 +120,15 @@ func (s *Snapshot) foldLegacy() {
 	if s.Translations == nil {
 		s.Translations = models.Translations{}
 	}
-	s.Translations.Set("en", "title", s.TitleEn)
-	s.Translations.Set("en", "body", s.BodyEn)
-	s.Translations.Set("zh-Hans", "title", s.TitleZh)
-	s.Translations.Set("zh-Hans", "body", s.BodyZh)
+	// Only the fields a snapshot carries: an empty one would delete the
+	// version-2 text of that language (Set removes on "").
+	for _, f := range []struct{ lang, field, text string }{
+		{"en", "title", s.TitleEn}, {"en", "body", s.BodyEn}, {"zh-Hans", "title", s.TitleZh}, {"zh-Hans", "body", s.BodyZh},
+	} {
+		if f.text != "" {
+			s.Translations.Set(f.lang, f.field, f.text)
+		}
+	}
 	if s.DefaultLang == "" {
 		s.DefaultLang = "en"
 		if s.TitleEn == "" && s.TitleZh != "" {

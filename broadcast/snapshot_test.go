@@ -27,7 +27,9 @@ func TestSnapshotVersions(t *testing.T) {
 		name, data string
 		version    int
 	}{
-		{"current", string(current), 1},
+		{"current", string(current), 2},
+		{"version 1", `{"v":1,"notice_id":7,"account_id":3,"kind":"safety","title_en":"Flood","title_zh":"洪水","body_en":"Move up.",` +
+			`"body_zh":"请转移。","severity":"Extreme","area_desc":"Riverside","routes":"12,15","expires_at":"2026-12-01T08:00:00Z","revision":2}`, 1},
 		{"before versions", legacy, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,7 +38,7 @@ func TestSnapshotVersions(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := s.Notice()
-			if s.Version != c.version || got.ID != 7 || got.AccountID != 3 || got.Title("zh") != "洪水" || got.Body("en") != "Move up." ||
+			if s.Version != c.version || got.ID != 7 || got.AccountID != 3 || got.Title("zh-Hans") != "洪水" || got.Body("en") != "Move up." ||
 				got.Severity != "Extreme" || got.AreaDesc != "Riverside" || got.Routes != "12,15" || got.Revision != 2 ||
 				got.ExpiresAt == nil || !got.ExpiresAt.Equal(at) {
 				t.Fatalf("snapshot %s read as %+v (version %d)", c.name, got, s.Version)
@@ -44,7 +46,7 @@ func TestSnapshotVersions(t *testing.T) {
 		})
 	}
 	// The names are the snapshot's own, not Go's.
-	if !strings.Contains(string(current), `"title_en":"Flood"`) || !strings.Contains(string(current), `"v":1`) {
+	if !strings.Contains(string(current), `"translations":{"en":{"body":"Move up.","title":"Flood"}`) || !strings.Contains(string(current), `"v":2`) {
 		t.Fatalf("snapshot = %s", current)
 	}
 	if _, err := broadcast.ParseSnapshot(`{"v":99}`); err == nil {

@@ -222,7 +222,11 @@ func waitMail(t *testing.T, sink *smtpsink.Server, to, subject string) smtpsink.
 		return len(m.To) > 0 && m.To[0] == to && strings.Contains(m.Subject, subject)
 	})
 	if err != nil {
-		t.Fatalf("no mail to %s about %q: %v", to, subject, err)
+		var got []string
+		for _, m := range sink.Messages() {
+			got = append(got, fmt.Sprintf("%v %q", m.To, m.Subject))
+		}
+		t.Fatalf("no mail to %s about %q: %v (the mail that came: %v)", to, subject, err, got)
 	}
 	return m
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/a-h/templ"
 	"golang.org/x/text/unicode/bidi"
+
+	"github.com/plazahq/plaza/i18n"
 )
 
 // Option is one choice of a select field.
@@ -103,4 +105,13 @@ func back(ctx context.Context, label string) string {
 		return "→ " + isolate(ctx, label)
 	}
 	return "← " + isolate(ctx, label)
+}
+
+// dirAttrs gives content in the language tagged tag its direction when it
+// differs from the page's (an English notice shown on an Arabic page).
+func dirAttrs(ctx context.Context, tag string) templ.Attributes {
+	if d := i18n.DirOf(tag); tag != "" && d != lang(ctx).Dir() {
+		return templ.Attributes{"dir": d}
+	}
+	return templ.Attributes{}
 }
