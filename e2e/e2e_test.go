@@ -84,12 +84,7 @@ func (p *person) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 
 func (p *person) fail(what string, err error) {
 	p.t.Helper()
-	dir := os.Getenv("PLAZA_E2E_ARTIFACTS")
-	if dir == "" {
-		dir = p.t.TempDir()
-	}
-	_ = os.MkdirAll(dir, 0o755)
-	shot := filepath.Join(dir, strings.NewReplacer("/", "-", " ", "-").Replace(p.t.Name()+"-"+p.name)+".png")
+	shot := filepath.Join(artifactDir(p.t), strings.NewReplacer("/", "-", " ", "-").Replace(p.t.Name()+"-"+p.name)+".png")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(p.ctx), 10*time.Second)
 	defer cancel()
 	if buf, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
@@ -97,6 +92,24 @@ func (p *person) fail(what string, err error) {
 	}
 	loc, _ := chromedp.Run(sctx, chromedp.Location())
 	p.t.Fatalf("%s: %s failed at %s: %v (screenshot: %s)", p.name, what, loc, err, shot)
+}
+
+// artifactDir is where screenshots are kept after the test: the directory
+// in PLAZA_E2E_ARTIFACTS, else e2e/artifacts (ignored by git).
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("PLAZA_E2E_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts" // tests run in the package directory, e2e/
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("artifact directory: %v", err)
+	}
+	return dir
 }
 
 func (p *person) open(path string) {
@@ -209,7 +222,11 @@ func waitMail(t *testing.T, sink *smtpsink.Server, to, subject string) smtpsink.
 		return len(m.To) > 0 && m.To[0] == to && strings.Contains(m.Subject, subject)
 	})
 	if err != nil {
-		t.Fatalf("no mail to %s about %q: %v", to, subject, err)
+		var got []string
+		for _, m := range sink.Messages() {
+			got = append(got, fmt.Sprintf("%v %q", m.To, m.Subject))
+		}
+		t.Fatalf("no mail to %s about %q: %v (the mail that came: %v)", to, subject, err, got)
 	}
 	return m
 }
@@ -269,7 +286,7 @@ func TestJourneys(t *testing.T) {
 		editor.do("create an account", chromedp.SendKeys("#f-name", "Eddie Editor"), chromedp.SendKeys("#f-password", "another good password"))
 		editor.submit(`main button[type=submit]`)
 		editor.open(org + "/accounts/new")
-		editor.do("fill the account", chromedp.SendKeys("#f-handle", "harbourbus"), chromedp.SendKeys("#f-name", "Harbour Buses"),
+		editor.do("fill the account", chromedp.SendKeys("#f-handle", "harbourbus"), chromedp.SendKeys(chromedp.CSS(`[id="f-name.en"]`), "Harbour Buses"),
 			chromedp.SetValue("#f-category", "transit"), chromedp.SendKeys("#f-topics", "line-12, line-7"))
 		editor.axe()
 		editor.submit(`main form button[type=submit]`)
@@ -300,8 +317,8 @@ func TestJourneys(t *testing.T) {
 		// The editor publishes a transit notice; it reaches the citizen.
 		editor.open(org + "/accounts/harbourbus/notices/new?kind=transit")
 		editor.axe()
-		editor.do("write the notice", chromedp.SendKeys(`[id="f-title.en"]`, "Line 12 diverted"),
-			chromedp.SendKeys(`[id="f-body.en"]`, "Buses run via **Bridge Street** until 18:00."), chromedp.SendKeys("#f-routes", "12"),
+		editor.do("write the notice", chromedp.SendKeys(chromedp.CSS(`[id="f-title.en"]`), "Line 12 diverted"),
+			chromedp.SendKeys(chromedp.CSS(`[id="f-body.en"]`), "Buses run via **Bridge Street** until 18:00."), chromedp.SendKeys("#f-routes", "12"),
 			chromedp.SetValue("#f-effect", "DETOUR"), chromedp.SetValue("#f-cause", "CONSTRUCTION"))
 		editor.check("tags", "line-12")
 		editor.submit(`button[value=publish]`)
@@ -393,8 +410,8 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 		editor.do("press Enter", chromedp.KeyEvent("\r"), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady("body"))
 		editor.waitFor("the broadcast to finish", `!!document.querySelector('#progress') && document.querySelector('#progress').innerText.includes('Finished')`)
 		var n models.Notice
-		a.Store.DB().Where(models.LikeExpr("translations"), "%escalator closed%").First(&n)
-		if n.Status != models.NoticePublished {
+		a.Store.DB().Where("account_id = ?", f.Account.ID).Order("id DESC").First(&n)
+		if n.Translations.Get("en", "title") != "Escalator closed" || n.Status != models.NoticePublished {
 			t.Fatalf("keyboard-published notice is %q", n.Status)
 		}
 

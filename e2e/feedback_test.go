@@ -138,7 +138,7 @@ func TestFeedbackJourneys(t *testing.T) {
 		js.open(page)
 		js.sees("Yes, my bus is always late.")
 		js.sees("the lane would save line 12 eight minutes")
-		js.sees("Comment (1)")
+		js.sees("Comments (1)")
 		js.axe()
 		if strings.Contains(js.text("main"), "Shops need to load") {
 			t.Fatal("a hidden answer is on the public page")

@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+	"golang.org/x/text/unicode/bidi"
+
+	"github.com/plazahq/plaza/i18n"
 )
 
 // Option is one choice of a select field.
@@ -58,4 +61,57 @@ func initial(name string) string {
 		return strings.ToUpper(string(r))
 	}
 	return "?"
+}
+
+// isolate keeps user text (a handle, a name, a route number) from
+// reordering the sentence it is printed in when the two run in different
+// directions, as "@metro" or "12" inside Arabic, or an Arabic name inside
+// English: it wraps s in Unicode's first-strong isolate (FSI … PDI), which
+// browsers treat as <bdi>. Left-to-right text on a left-to-right page needs
+// nothing and is returned as it is.
+func isolate(ctx context.Context, s string) string {
+	if s == "" || (lang(ctx).Dir() != "rtl" && !hasRTL(s)) {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
+
+// at is an account's handle, "@name", isolated for the sentence around it.
+func at(ctx context.Context, handle string) string { return isolate(ctx, "@"+handle) }
+
+// isolateList joins user items (routes, stops) with commas, each isolated,
+// so that "12, 7A" reads in the page's order in either direction.
+func isolateList(ctx context.Context, items []string) string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = isolate(ctx, s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func hasRTL(s string) bool {
+	for _, r := range s {
+		if p, _ := bidi.LookupRune(r); p.Class() == bidi.R || p.Class() == bidi.AL {
+			return true
+		}
+	}
+	return false
+}
+
+// back is the label of a link back to label (an account, a project): an
+// arrow that points to the start of the line, then the isolated label.
+func back(ctx context.Context, label string) string {
+	if lang(ctx).Dir() == "rtl" {
+		return "→ " + isolate(ctx, label)
+	}
+	return "← " + isolate(ctx, label)
+}
+
+// dirAttrs gives content in the language tagged tag its direction when it
+// differs from the page's (an English notice shown on an Arabic page).
+func dirAttrs(ctx context.Context, tag string) templ.Attributes {
+	if d := i18n.DirOf(tag); tag != "" && d != lang(ctx).Dir() {
+		return templ.Attributes{"dir": d}
+	}
+	return templ.Attributes{}
 }

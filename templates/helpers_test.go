@@ -1,0 +1,34 @@
+package templates
+
+import (
+	"context"
+	"testing"
+
+	"github.com/plazahq/plaza/i18n"
+)
+
+// User text inside a sentence is isolated wherever the directions may
+// mix, and left as it is where they cannot (left-to-right text on a
+// left-to-right page), so those pages do not change.
+func TestIsolate(t *testing.T) {
+	en := WithEnv(context.Background(), &Env{Lang: i18n.EN})
+	ar := WithEnv(context.Background(), &Env{Lang: i18n.AR})
+	const fsi, pdi = "\u2068", "\u2069"
+	for _, tt := range []struct{ got, want string }{
+		{at(en, "metro"), "@metro"},
+		{isolate(en, "Metro"), "Metro"},
+		{isolate(en, "نقل المدينة"), fsi + "نقل المدينة" + pdi},
+		{isolate(en, ""), ""},
+		{at(ar, "citytransit"), fsi + "@citytransit" + pdi},
+		{isolate(ar, "12"), fsi + "12" + pdi},
+		{isolateList(ar, []string{"12", "7A"}), fsi + "12" + pdi + ", " + fsi + "7A" + pdi},
+		{isolateList(en, []string{"12", "7A"}), "12, 7A"},
+		{back(en, "Metro"), "← Metro"},
+		{back(ar, "Metro"), "→ " + fsi + "Metro" + pdi},
+		{i18n.T(i18n.AR, "notices.title", at(ar, "metro")), "إشعارات " + fsi + "@metro" + pdi},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
