@@ -25,10 +25,12 @@ var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli 
 
 func ensureFollowers(ctx context.Context, followers *follower.Service, a *models.Account, code *followcode.FollowCode, n int) error {
 	topics := a.TopicList()
+	// Followers in each of the account's languages, the default most.
+	langs := models.AccountLangs(a)
 	for i := range n {
-		lang := "en"
+		lang := langs[0]
 		if i%3 == 2 {
-			lang = "zh"
+			lang = langs[(i/3)%len(langs)]
 		}
 		var tags []string
 		if len(topics) > 0 {
