@@ -45,10 +45,13 @@ func (l Lang) Chinese() bool { return l == ZHHans || l == ZHHant }
 // matcher maps a requested tag to an interface language. x/text knows
 // that zh-TW, zh-HK and zh-MO read Traditional Chinese and zh-CN and
 // zh-SG Simplified.
-var matcher = language.NewMatcher([]language.Tag{
-	language.English, language.SimplifiedChinese, language.TraditionalChinese,
-	language.Spanish, language.Arabic,
-})
+var matcher = func() language.Matcher {
+	var tags []language.Tag
+	for _, l := range Langs() {
+		tags = append(tags, language.MustParse(string(l)))
+	}
+	return language.NewMatcher(tags)
+}()
 
 // match returns the interface language closest to tags, and whether the
 // match is good enough to honour (a reader of French is not served
