@@ -50,7 +50,7 @@ func TestNoticeEditorAndPublishing(t *testing.T) {
 		for i := range 3 {
 			lang := "en"
 			if i == 2 {
-				lang = "zh"
+				lang = "zh-Hans"
 			}
 			if _, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, fmt.Sprintf("f%d@example.org", i), "", lang, nil, 0, ""); err != nil {
 				t.Fatal(err)
