@@ -269,21 +269,35 @@ func (r *poll) load(ctx context.Context) error {
 	return nil
 }
 
-// actor is the account and the system member that act on its notices.
-func (r *poll) actor(ctx context.Context) (*models.Member, *models.Account, error) {
-	if r.m != nil {
-		return r.m, r.acc, nil
+// account is the feed's account, loaded once per poll: its languages
+// decide which of an alert's translations are read.
+func (r *poll) account(ctx context.Context) (*models.Account, error) {
+	if r.acc != nil {
+		return r.acc, nil
 	}
 	acc, err := r.accounts.AccountByID(ctx, r.feed.AccountID)
 	if err != nil {
-		return nil, nil, &dbError{err}
+		return nil, &dbError{err}
 	}
-	m, err := r.orgs.SystemMember(ctx, acc.OrganizationID)
+	r.acc = acc
+	return acc, nil
+}
+
+// actor is the account and the system member that act on its notices,
+// loaded only when a notice changes.
+func (r *poll) actor(ctx context.Context) (*models.Member, *models.Account, error) {
+	acc, err := r.account(ctx)
 	if err != nil {
-		return nil, nil, &dbError{err}
+		return nil, nil, err
 	}
-	r.m, r.acc = m, acc
-	return m, acc, nil
+	if r.m == nil {
+		m, err := r.orgs.SystemMember(ctx, acc.OrganizationID)
+		if err != nil {
+			return nil, nil, &dbError{err}
+		}
+		r.m = m
+	}
+	return r.m, acc, nil
 }
 
 func (r *poll) save(ctx context.Context, it *alertsource.Item) error {
@@ -329,7 +343,7 @@ func (r *poll) apply(ctx context.Context, msg *gtfs.FeedMessage) error {
 	present := map[string]bool{}
 	var ps problems
 	// Untagged texts are in the account's default language.
-	_, acc, err := r.actor(ctx)
+	acc, err := r.account(ctx)
 	if err != nil {
 		return err
 	}
