@@ -195,7 +195,7 @@ func (h *projects) summary(c echo.Context) error {
 		return err
 	}
 	params, _ := c.FormParams()
-	given := bindTranslations(params, formLangs(a, p), "result")
+	given := models.FormTexts(params, formLangs(a, p), "result")
 	texts := map[string]string{}
 	for l := range given {
 		texts[l] = given.Get(l, "result")

@@ -39,8 +39,8 @@ func TestBindProjectForm(t *testing.T) {
 
 // The texts of a form with a version per language are read by their
 // names, field.<tag>, for the languages asked for only.
-func TestBindTranslations(t *testing.T) {
-	got := bindTranslations(url.Values{
+func TestFormTexts(t *testing.T) {
+	got := models.FormTexts(url.Values{
 		"title.en": {"Park"}, "title.zh-Hant": {"公園"}, "body.zh-Hant": {"正文"}, "summary.es": {""}, "title.ar": {"حديقة"}, "title_en": {"old"},
 	}, []string{"en", "zh-Hant", "es"}, project.ProjectFields...)
 	want := models.Translations{"en": {"title": "Park"}, "zh-Hant": {"title": "公園", "body": "正文"}}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +115,7 @@ func (h *projects) form(c echo.Context, p *models.Project) (templates.ProjectFor
 	if p != nil {
 		langs = templates.LangsFirst(in.DefaultLang, formLangs(a, p))
 	}
-	in.Translations = bindTranslations(params, langs, project.ProjectFields...)
+	in.Translations = models.FormTexts(params, langs, project.ProjectFields...)
 	f := templates.ProjectForm{
 		Langs: langs, DefaultLang: in.DefaultLang, Texts: in.Translations,
 		Address: in.Address, Latitude: typed["latitude"], Longitude: typed["longitude"], Budget: typed["budget"],
@@ -127,19 +126,6 @@ func (h *projects) form(c echo.Context, p *models.Project) (templates.ProjectFor
 		f.Errors[name] = badProjectField[name]
 	}
 	return f, in
-}
-
-// bindTranslations reads the texts of a form with a version per
-// language: the field named field.<tag> ("title.zh-Hant") of each of
-// fields in each language of langs.
-func bindTranslations(values url.Values, langs []string, fields ...string) models.Translations {
-	out := models.Translations{}
-	for _, l := range langs {
-		for _, f := range fields {
-			out.Set(l, f, values.Get(f+"."+l))
-		}
-	}
-	return out
 }
 
 // formLangs is the languages the studio's forms about p have a version
@@ -302,7 +288,7 @@ func (h *projects) status(c echo.Context) error {
 		return err
 	}
 	params, _ := c.FormParams()
-	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), Notes: bindTranslations(params, formLangs(a, p), "note")}
+	sf := templates.StatusForm{Status: c.FormValue("status"), On: c.FormValue("on"), Notes: models.FormTexts(params, formLangs(a, p), "note")}
 	_, err = h.projects.SetProjectStatus(c.Request().Context(), m, a, p.ID,
 		models.StatusChange{Status: sf.Status, On: sf.On, Notes: sf.Notes.Clone()}, h.loc)
 	if v, ok := models.AsValidation(err); ok {
@@ -385,7 +371,7 @@ func (h *projects) addQuestion(c echo.Context) error {
 		return err
 	}
 	params, _ := c.FormParams()
-	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), Texts: bindTranslations(params, formLangs(a, p), "label", "options"),
+	qf := templates.QuestionForm{Kind: c.FormValue("q_kind"), Texts: models.FormTexts(params, formLangs(a, p), "label", "options"),
 		Required: c.FormValue("q_required") == "on"}
 	_, err = h.projects.AddProjectQuestion(c.Request().Context(), m, a, p.ID, models.QuestionInput{
 		Kind: qf.Kind, Translations: qf.Texts.Clone(), Required: qf.Required})

@@ -197,8 +197,7 @@ func accountInput(c echo.Context) models.AccountInput {
 		Handle: c.FormValue("handle"), Category: c.FormValue("category"),
 		DefaultLang: c.FormValue("default_lang"), Topics: c.FormValue("topics"),
 		// A plain name is the default language's (a form with one name).
-		Name:  c.FormValue("name"),
-		Texts: models.Translations{},
+		Name: c.FormValue("name"),
 	}
 	// In the list's spelling ("zh" is zh-Hans), so the form comes back
 	// with the same fields; an unknown one stays for the error.
@@ -210,13 +209,11 @@ func accountInput(c echo.Context) models.AccountInput {
 	}
 	// Texts of every listed language the form sent: a language ticked
 	// just now has no fields yet, and one unticked loses its texts.
+	var all []string
 	for _, cl := range i18n.ContentLanguages() {
-		for _, f := range []string{"name", "bio"} {
-			if v := form[f+"."+cl.Tag]; len(v) > 0 {
-				in.Texts.Set(cl.Tag, f, v[0])
-			}
-		}
+		all = append(all, cl.Tag)
 	}
+	in.Texts = models.FormTexts(form, all, "name", "bio")
 	return in
 }
 

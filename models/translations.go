@@ -87,6 +87,22 @@ func (t Translations) With(lang string, pairs ...string) Translations {
 	return t
 }
 
+// FormTexts reads a form whose fields have a version per language, named
+// field.<tag> ("title.zh-Hant"), for the languages asked for only; an
+// empty field is no text. Every editor of translated texts reads its
+// form through it.
+func FormTexts(values map[string][]string, langs []string, fields ...string) Translations {
+	out := Translations{}
+	for _, l := range langs {
+		for _, f := range fields {
+			if v := values[f+"."+l]; len(v) > 0 {
+				out.Set(l, f, v[0])
+			}
+		}
+	}
+	return out
+}
+
 // Get is the text of field in lang ("" when missing).
 func (t Translations) Get(lang, field string) string { return t[lang][field] }
 

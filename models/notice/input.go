@@ -280,15 +280,7 @@ func (in Input) Title(lang string) string {
 // FormTranslations reads the editor's title.<tag> and body.<tag> fields
 // for each of langs.
 func FormTranslations(values map[string][]string, langs []string) models.Translations {
-	out := models.Translations{}
-	for _, l := range langs {
-		for _, f := range []string{"title", "body"} {
-			if v := values[f+"."+l]; len(v) > 0 {
-				out.Set(l, f, v[0])
-			}
-		}
-	}
-	return out
+	return models.FormTexts(values, langs, "title", "body")
 }
 
 // apply copies the input onto the notice record.
