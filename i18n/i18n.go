@@ -99,11 +99,11 @@ func Negotiate(acceptLanguage string) Lang {
 // rules. A missing key shows itself, so a gap is visible rather than
 // silent; a test checks that every language has every key.
 func T(l Lang, key string, args ...any) string {
-	m, ok := catalog.lookup(l, key)
+	m, tag, ok := catalog.lookup(l, key)
 	if !ok {
 		return key
 	}
-	s := m.pick(l, args)
+	s := m.pick(tag, args)
 	if len(args) > 0 {
 		return fmt.Sprintf(s, args...)
 	}
@@ -131,10 +131,9 @@ type message struct {
 	forms map[plural.Form]string
 }
 
-func (m message) pick(l Lang, args []any) string {
+func (m message) pick(tag language.Tag, args []any) string {
 	if len(m.forms) > 1 {
 		if n, ok := firstInt(args); ok {
-			tag := language.Make(string(l))
 			if s, ok := m.forms[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]; ok && s != "" {
 				return s
 			}
@@ -168,14 +167,19 @@ func abs(n int) int {
 // embedded files and only read after.
 type messages struct {
 	langs map[Lang]map[string]message
+	// tags are the languages' parsed tags, for the plural rules: parsed
+	// once, not on every counting message.
+	tags map[Lang]language.Tag
 }
 
-func (c *messages) lookup(l Lang, key string) (message, bool) {
+// lookup finds key in l, else in English, with the tag of the language
+// the text is in.
+func (c *messages) lookup(l Lang, key string) (message, language.Tag, bool) {
 	if m, ok := c.langs[l][key]; ok {
-		return m, true
+		return m, c.tags[l], true
 	}
 	m, ok := c.langs[EN][key]
-	return m, ok
+	return m, c.tags[EN], ok
 }
 
 //go:embed locales/*.json
@@ -192,7 +196,7 @@ func mustLoad() *messages {
 }
 
 func load() (*messages, error) {
-	c := &messages{langs: map[Lang]map[string]message{}}
+	c := &messages{langs: map[Lang]map[string]message{}, tags: map[Lang]language.Tag{}}
 	for _, l := range Langs() {
 		p := path.Join("locales", string(l)+".json")
 		buf, err := localeFiles.ReadFile(p)
@@ -214,6 +218,7 @@ func load() (*messages, error) {
 			msgs[m.ID] = message{forms: forms}
 		}
 		c.langs[l] = msgs
+		c.tags[l] = language.Make(string(l))
 	}
 	return c, nil
 }

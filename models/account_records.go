@@ -129,10 +129,7 @@ func (a *Account) FollowerLang(lang string) string {
 	if a.HasLanguage(lang) {
 		return lang
 	}
-	if l := a.LangList(); len(l) > 0 {
-		return l[0]
-	}
-	return "en"
+	return AccountDefaultLang(a)
 }
 
 var handleRE = regexp.MustCompile(`^[a-z][a-z0-9_]{2,29}$`)
