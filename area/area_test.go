@@ -98,7 +98,7 @@ func TestValidate(t *testing.T) {
 	spike := orb.Polygon{{{0, 0}, {2, 0}, {1, 0}, {1, 1}, {0, 0}}}
 	big := orb.Polygon{{}}
 	for i := range MaxVertices + 1 {
-		big[0] = append(big[0], Circle{Lat: 10, Lon: 10, RadiusM: 1000}.Polygon(MaxVertices+1)[0][i])
+		big[0] = append(big[0], Circle{Lat: 10, Lon: 10, RadiusM: 1000}.Polygon(MaxVertices + 1)[0][i])
 	}
 	big[0] = append(big[0], big[0][0])
 	tests := []struct {

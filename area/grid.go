@@ -117,13 +117,13 @@ func newPolygonShape(p orb.Polygon) *polygonShape {
 	return s
 }
 
-func (s *polygonShape) bound() orb.Bound            { return s.p.Bound() }
-func (s *polygonShape) contains(p orb.Point) bool    { return planar.PolygonContains(s.p, p) }
+func (s *polygonShape) bound() orb.Bound              { return s.p.Bound() }
+func (s *polygonShape) contains(p orb.Point) bool     { return planar.PolygonContains(s.p, p) }
 func (s *polygonShape) relate(box orb.Bound) relation { panic("polygons are related by their edges") }
 
 type circleShape struct{ c Circle }
 
-func (s circleShape) bound() orb.Bound         { return s.c.Bound() }
+func (s circleShape) bound() orb.Bound          { return s.c.Bound() }
 func (s circleShape) contains(p orb.Point) bool { return s.c.Contains(p[1], p[0]) }
 
 // relate compares the block's box with the circle with a metre of slack
