@@ -169,6 +169,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		bo.ChannelRates = cfg.ChannelRates
 	}
 	bo.BaseURL, bo.Location = cfg.BaseURL, cfg.Location
+	bo.Targets = dom.Districts
 	engine := broadcast.New(store, channels, log, bo)
 
 	// Alert feeds: a periodic scan queues one poll job per due feed.

@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
@@ -34,13 +35,14 @@ type Domains struct {
 	Media       *media.Service
 	FollowCodes *followcode.Service
 	APITokens   *apitoken.Service
+	Districts   *district.Service
 }
 
 // NewDomains builds every domain on store, whose limits must be set
 // (Store.WithLimits): the followers' and projects' domains apply them.
 // Jobs go on q; channel secrets are sealed with sealer.
 func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *Domains {
-	d := &Domains{Orgs: org.New(store.Core), FollowCodes: followcode.New(store.Core)}
+	d := &Domains{Orgs: org.New(store.Core), FollowCodes: followcode.New(store.Core), Districts: district.New(store.Core)}
 	// The channels read accounts by handle and the accounts turn on a new
 	// account's e-mail channel: the channels get a reader that never
 	// writes, and the accounts the channels.
@@ -52,8 +54,8 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	d.Projects = project.New(store.Core, d.Media, others, q, store.Limits())
 	others.Projects = d.Projects
 	d.Store = store
-	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects})
-	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts)
+	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects}, d.Districts)
+	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts, d.Districts, nil)
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
 	return d
 }

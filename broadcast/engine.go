@@ -20,6 +20,8 @@ import (
 
 // Options tune the engine. Zero values take the defaults.
 type Options struct {
+	// Targets works out the audience of broadcasts limited to an area.
+	Targets Targets
 	// Workers is how many batches this instance sends at once.
 	Workers int
 	// EmergencyWorkers are kept for emergency broadcasts only, on top of
@@ -167,7 +169,7 @@ func New(store *models.Store, channels []Channel, log *slog.Logger, opts Options
 	db := store.DB()
 	e := &Engine{
 		store:         store,
-		ledger:        &ledger{db: db, dialect: store.Dialect(), split: opts.SplitAudience},
+		ledger:        &ledger{db: db, dialect: store.Dialect(), split: opts.SplitAudience, targets: opts.Targets},
 		limiter:       NewLimiter(db, store.Dialect()),
 		render:        &renderer{db: db, baseURL: opts.BaseURL, loc: opts.Location},
 		channels:      byName,

@@ -101,7 +101,7 @@ func TestAudienceByTagsAndLanguageFallback(t *testing.T) {
 		fs := e.followers(30)
 		in := notice.Input{Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Line 12 detour", "body", "Buses use **Main St**."),
 			Routes: "12", Effect: "DETOUR", Tags: []string{"line-12"}}
-		count, err := e.app.Notices.AudienceCount(e.ctx, e.owner(), e.fx.Account, in.Tags)
+		count, err := e.app.Notices.AudienceCount(e.ctx, e.owner(), e.fx.Account, notice.Audience{Tags: in.Tags})
 		if err != nil || count != 15 {
 			t.Fatalf("audience count = %d, %v; want 15", count, err)
 		}

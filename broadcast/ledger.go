@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
@@ -19,6 +20,7 @@ import (
 type ledger struct {
 	db      *gorm.DB
 	dialect database.Dialect
+	targets Targets
 	// split is the audience written in materializeParts ranges at once.
 	split int
 }
@@ -38,18 +40,21 @@ func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Ti
 	if b.Status != models.BroadcastPending {
 		return &b, nil
 	}
+	audience, args, err := l.audienceOf(ctx, &b)
+	if err != nil {
+		return nil, err
+	}
 	if l.dialect == database.Postgres {
-		return l.materializePG(ctx, &b, clock)
+		return l.materializePG(ctx, &b, audience, args, clock)
 	}
 	now := clock()
-	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
+	err = l.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&b, id).Error; err != nil {
 			return fmt.Errorf("broadcast %d: %w", id, err)
 		}
 		if b.Status != models.BroadcastPending {
 			return nil
 		}
-		audience, args := audienceOf(&b)
 		res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
 			SELECT ?, f.id, `+newStatusSQL(&b)+`, ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
 		if res.Error != nil {
@@ -63,16 +68,36 @@ func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Ti
 	return &b, nil
 }
 
+// Targets turns an area into the audience part of a broadcast limited to
+// it (*district.Service, wired in app).
+type Targets interface {
+	Target(ctx context.Context, orgID int64, a area.Area, unlocated bool) (*models.AreaTarget, error)
+}
+
 // audienceOf is the FROM clause choosing the broadcast's followers (f),
-// with its arguments.
-func audienceOf(b *models.Broadcast) (string, []any) {
-	audience := `FROM followers f WHERE f.account_id = ? AND f.status = 'active'`
-	args := []any{b.AccountID}
-	if tags := b.TagList(); len(tags) > 0 {
-		audience += ` AND EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = f.id AND t.tag IN ?)`
-		args = append(args, tags)
+// with its arguments: its tags and, when it is limited to an area, the
+// area's districts and cover, worked out here (outside the transaction
+// that writes the rows: the cover may need storing first).
+func (l *ledger) audienceOf(ctx context.Context, b *models.Broadcast) (string, []any, error) {
+	spec, err := models.ParseAreaSpec(b.Target)
+	if err != nil {
+		return "", nil, fmt.Errorf("broadcast %d target: %w", b.ID, err)
 	}
-	return audience, args
+	var target *models.AreaTarget
+	if spec != nil {
+		if l.targets == nil {
+			return "", nil, fmt.Errorf("broadcast %d is limited to an area but no districts' domain is wired", b.ID)
+		}
+		var orgID int64
+		if err := l.conn(ctx).Raw(`SELECT organization_id FROM accounts WHERE id = ?`, b.AccountID).Scan(&orgID).Error; err != nil {
+			return "", nil, fmt.Errorf("broadcast %d organization: %w", b.ID, err)
+		}
+		if target, err = l.targets.Target(ctx, orgID, area.MustParse(spec.Area), spec.Unlocated); err != nil {
+			return "", nil, fmt.Errorf("broadcast %d area: %w", b.ID, err)
+		}
+	}
+	from, args := follower.AudienceFrom(b.AccountID, b.TagList(), target)
+	return from, args, nil
 }
 
 // newStatusSQL is the status of a follower's new delivery: digest readers
@@ -115,9 +140,8 @@ const materializeParts = 2
 // them and opens the broadcast in a transaction that holds its row. A
 // cancel that came in between finds the broadcast still pending; what the
 // ranges wrote after it is then removed.
-func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, clock func() time.Time) (*models.Broadcast, error) {
+func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, audience string, args []any, clock func() time.Time) (*models.Broadcast, error) {
 	now := clock()
-	audience, args := audienceOf(b)
 	var span struct {
 		Lo, Hi, N int64
 	}

@@ -44,7 +44,7 @@ func (s *Starter) Start(ctx context.Context, tx *gorm.DB, n *models.Notice, kind
 		return nil, fmt.Errorf("snapshot notice %d: %w", n.ID, err)
 	}
 	b := &models.Broadcast{NoticeID: n.ID, AccountID: n.AccountID, Kind: kind, Status: models.BroadcastPending,
-		AudienceTags: n.AudienceTags, Snapshot: string(snap), CreatedAt: s.now().UTC()}
+		AudienceTags: n.AudienceTags, Target: n.TargetSpec(), Snapshot: string(snap), CreatedAt: s.now().UTC()}
 	if userID != 0 {
 		b.CreatedBy = &userID
 	}

@@ -221,7 +221,12 @@ func (h *apiArea) handleErr(c echo.Context, err error) {
 // idempotency record must be written even if the client has gone.
 func detached(c echo.Context) context.Context { return context.WithoutCancel(c.Request().Context()) }
 
-func i18nEN(key string) string { return i18n.T(i18n.EN, key) }
+// i18nEN is a message key (with the arguments models.KeyArgs packed in
+// it, if any) in English.
+func i18nEN(key string) string {
+	k, args := models.SplitKeyArgs(key)
+	return i18n.T(i18n.EN, k, args...)
+}
 
 // decode reads a JSON body strictly: unknown fields are an error, so a
 // typo does not silently drop a value, and text with a NUL character

@@ -121,7 +121,7 @@ func (h *notices) formOf(n *models.Notice) templates.NoticeForm {
 }
 
 func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models.Account, f templates.NoticeForm) error {
-	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, f.Tags)
+	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, editorAudience(f.Input))
 	if _, bad := models.AsValidation(err); bad {
 		count, err = 0, nil
 	}
@@ -189,7 +189,7 @@ func (h *notices) detail(c echo.Context, m *models.Member, a *models.Account, n 
 	if err != nil {
 		return err
 	}
-	count, err := h.notices.AudienceCount(ctx, m, a, n.TagList())
+	count, err := h.notices.AudienceCount(ctx, m, a, notice.AudienceOf(n))
 	if err != nil {
 		return err
 	}
@@ -232,8 +232,16 @@ func (h *notices) preview(c echo.Context) error {
 
 func (h *notices) audience(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	params := c.QueryParams()
-	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, params["tags"])
+	var in notice.Input
+	bindForm(c.QueryParams(), &in, h.loc)
+	aud, err := notice.FormAudience(in)
+	if err == nil {
+		aud.Tags = in.Tags
+	}
+	count := int64(0)
+	if err == nil {
+		count, err = h.notices.AudienceCount(c.Request().Context(), m, a, aud)
+	}
 	if v, ok := models.AsValidation(err); ok {
 		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(v)
 	}
@@ -252,7 +260,7 @@ func (h *notices) confirmPublish(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
 	ctx := c.Request().Context()
-	count, err := h.notices.AudienceCount(ctx, m, a, n.TagList())
+	count, err := h.notices.AudienceCount(ctx, m, a, notice.AudienceOf(n))
 	if err != nil {
 		return err
 	}
@@ -276,7 +284,7 @@ func (h *notices) publish(c echo.Context) error {
 		if n.Editable() {
 			return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
 		}
-		count, _ := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
+		count, _ := h.notices.AudienceCount(c.Request().Context(), m, a, notice.AudienceOf(n))
 		fallback, _ := h.notices.FallbackAudience(c.Request().Context(), m, a, n)
 		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields))
 	}
@@ -359,7 +367,7 @@ func (h *notices) confirmEnd(c echo.Context) error {
 	if !n.Live() {
 		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
 	}
-	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, n.TagList())
+	count, err := h.notices.AudienceCount(c.Request().Context(), m, a, notice.AudienceOf(n))
 	if err != nil {
 		return err
 	}
@@ -487,4 +495,13 @@ func (h *notices) cancel(c echo.Context) error {
 		return err
 	}
 	return redirect(c, paths.Broadcast(m.Org.ID, a.Handle, p.ID), "broadcasts.cancelled")
+}
+
+// editorAudience is the audience of the editor's input, whether it was
+// checked (area folded) or shown back as posted.
+func editorAudience(in notice.Input) notice.Audience {
+	if aud, err := notice.FormAudience(in); err == nil {
+		return aud
+	}
+	return in.Audience()
 }

@@ -49,6 +49,9 @@ type Broadcast struct {
 	Status         string
 	Priority       int
 	AudienceTags   string
+	// Target limits the audience to an area (AreaSpec's stored form); ""
+	// for no limit.
+	Target         string
 	Snapshot       string
 	Total          int64
 	Sent           int64

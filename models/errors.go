@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -60,4 +61,28 @@ func AsValidation(err error) (*ValidationError, bool) {
 	var v *ValidationError
 	ok := errors.As(err, &v)
 	return v, ok
+}
+
+// keyArgsSep separates a message key from its arguments in KeyArgs.
+const keyArgsSep = "\x1f"
+
+// KeyArgs packs a message key with arguments into one string, so that a
+// ValidationError (one key per field) can carry a message that names a
+// number or a value ("polygon 2 crosses itself"). The arguments become
+// text: such messages take them with %v.
+func KeyArgs(key string, args ...any) string {
+	for _, a := range args {
+		key += keyArgsSep + fmt.Sprint(a)
+	}
+	return key
+}
+
+// SplitKeyArgs unpacks KeyArgs.
+func SplitKeyArgs(s string) (string, []any) {
+	parts := strings.Split(s, keyArgsSep)
+	args := make([]any, 0, len(parts)-1)
+	for _, p := range parts[1:] {
+		args = append(args, p)
+	}
+	return parts[0], args
 }

@@ -53,10 +53,32 @@ type Follower struct {
 	// ordinary notices.
 	Digest       string `gorm:"default:immediate"`
 	DigestSentAt *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Tags         []string `gorm:"-"`
+	// AreaMode says where the follower wants alerts for: AreaAll
+	// (everything), AreaDistricts (the districts in follower_districts)
+	// or AreaPlace (the place below).
+	AreaMode string `gorm:"default:all"`
+	// The place, rounded to the area package's lattice (about 100 m),
+	// with its lattice cell and block and the district it falls in,
+	// worked out when it is saved so that audiences are joins.
+	PlaceLat        *float64
+	PlaceLon        *float64
+	PlaceCell       *int64
+	PlaceBlock      *int64
+	PlaceDistrictID *int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Tags            []string `gorm:"-"`
+	// Districts are the districts an AreaDistricts follower chose, when
+	// loaded.
+	Districts []int64 `gorm:"-"`
 }
+
+// Where a follower wants alerts for.
+const (
+	AreaAll       = "all"
+	AreaDistricts = "districts"
+	AreaPlace     = "place"
+)
 
 // FollowerTag is one tag of a follower.
 type FollowerTag struct {

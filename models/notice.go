@@ -64,6 +64,13 @@ type Notice struct {
 	// PublishAt is when a scheduled notice publishes itself.
 	PublishAt    *time.Time
 	AudienceTags string
+	// Area is where the notice applies (area.Area's stored form; "" for
+	// nowhere in particular). AreaScope is AreaScopeArea to send it only
+	// to the followers in it (and, with AreaUnlocated, to those who chose
+	// no area), or AreaScopeEveryone to send it to all with the area shown.
+	Area          string
+	AreaScope     string `gorm:"default:everyone"`
+	AreaUnlocated bool
 	// Revision counts the versions followers were sent: 1 after
 	// publication, +1 per update.
 	Revision    int

@@ -34,8 +34,11 @@ type Organization struct {
 	Name       string
 	Kind       OrgKind
 	VerifiedAt *time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// GeocodeName is the CAP <valueName> of its districts' codes (e.g.
+	// "SAME" or a national scheme); empty: the feed names Plaza's own.
+	GeocodeName string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Verified reports whether a platform admin has verified the organization.

@@ -36,6 +36,8 @@ type Project struct {
 	Address        string
 	Latitude       *float64
 	Longitude      *float64
+	// Area is where the project is (area.Area's stored form), if drawn.
+	Area string
 	Budget         *int64
 	BudgetCurrency string
 	Districts      string

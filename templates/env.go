@@ -63,7 +63,8 @@ func langSwitchURL(ctx context.Context, l i18n.Lang) string {
 
 func fieldErr(ctx context.Context, errs map[string]string, field string) string {
 	if k, ok := errs[field]; ok {
-		return t(ctx, k)
+		key, args := models.SplitKeyArgs(k)
+		return t(ctx, key, args...)
 	}
 	return ""
 }

@@ -295,9 +295,8 @@ func (s *Service) UpdatePreferences(ctx context.Context, followerID int64, langu
 	if err != nil {
 		return nil, err
 	}
-	if language != "zh" {
-		language = "en"
-	}
+	// One of the account's languages, as on the follow page.
+	language = a.FollowerLang(language)
 	err = s.tx(ctx, func(tx *Service) error {
 		if err := tx.core.Conn(ctx).Model(&models.Follower{}).Where("id = ?", f.ID).
 			Updates(map[string]any{"language": language, "updated_at": tx.core.Now()}).Error; err != nil {

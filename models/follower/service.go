@@ -16,6 +16,7 @@ type Service struct {
 	channels Channels
 	codes    FollowCodes
 	traces   Traces
+	places   Places
 }
 
 // Accounts is what the service needs of the accounts' domain: the account
@@ -61,8 +62,10 @@ type Traces interface {
 // rules (store.Limits()), and the other domains it reaches are handed in:
 // in app, the store for accounts and channels, the follow-code service
 // for codes, and the chat and project services for traces.
-func New(core models.Core, queue models.Enqueuer, limits models.Limits, accounts Accounts, channels Channels, codes FollowCodes, traces Traces) *Service {
-	return &Service{core: core, queue: queue, limits: limits, accounts: accounts, channels: channels, codes: codes, traces: traces}
+// places locates followers' places and checks their districts
+// (models/district).
+func New(core models.Core, queue models.Enqueuer, limits models.Limits, accounts Accounts, channels Channels, codes FollowCodes, traces Traces, places Places) *Service {
+	return &Service{core: core, queue: queue, limits: limits, accounts: accounts, channels: channels, codes: codes, traces: traces, places: places}
 }
 
 // with is a copy of the service bound to the transaction tx, for the

@@ -61,7 +61,7 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return err
 			}},
 			{Name: "AudienceCount", Perm: models.PermView, Call: func(ctx context.Context, m *models.Member) error {
-				_, err := s.AudienceCount(ctx, m, acc, nil)
+				_, err := s.AudienceCount(ctx, m, acc, notice.Audience{})
 				return err
 			}},
 			{Name: "APINotices", Perm: models.PermView, Call: func(ctx context.Context, m *models.Member) error {

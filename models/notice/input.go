@@ -2,10 +2,13 @@ package notice
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -80,6 +83,22 @@ type Input struct {
 	// Tags limits the audience to followers with any of these tags; empty
 	// means every follower.
 	Tags []string `form:"tags" json:"tags"`
+	// Area is where the notice applies: the API gives it whole (districts
+	// by id, polygons, circles); the editor as the districts ticked
+	// (AreaDistrictIDs) and the shapes drawn or pasted as GeoJSON
+	// (AreaGeoJSON), which check folds into Area.
+	Area            *area.Area `form:"-" json:"area,omitempty"`
+	AreaDistrictIDs []string   `form:"area_district" json:"-"`
+	AreaGeoJSON     string     `form:"area_geojson" json:"-"`
+	// AreaScope is models.AreaScopeArea to send the notice only to the
+	// followers in its area, models.AreaScopeEveryone (the default) to
+	// send it to all with the area shown. With AreaExcludeUnlocated, a
+	// notice for its area skips the followers who chose no area.
+	AreaScope            string `form:"area_scope" json:"area_scope"`
+	AreaExcludeUnlocated bool   `form:"area_exclude_unlocated" json:"area_exclude_unlocated"`
+	// AreaFromStops makes a transit notice's area the circles around its
+	// affected stops (the service looks them up in the account's GTFS).
+	AreaFromStops bool `form:"area_from_stops" json:"area_from_stops"`
 }
 
 // IDList is a list of route or stop ids kept as the database keeps it,
@@ -241,6 +260,7 @@ func (in Input) check(complete bool, now time.Time) (Input, error) {
 		v.Add("tags", "err.tag_format")
 	}
 	in.Tags = tags
+	in.checkArea(&v)
 	return in, v.Err()
 }
 
@@ -295,6 +315,13 @@ func (in Input) apply(n *models.Notice) {
 	n.Routes, n.Stops, n.Cause, n.Effect = string(in.Routes), string(in.Stops), in.Cause, in.Effect
 	n.EffectiveAt, n.ExpiresAt, n.PublishAt = models.UTCPtr(in.EffectiveAt), models.UTCPtr(in.ExpiresAt), models.UTCPtr(in.PublishAt)
 	n.AudienceTags = strings.Join(in.Tags, ",")
+	n.Area, n.AreaScope, n.AreaUnlocated = "", in.AreaScope, !in.AreaExcludeUnlocated
+	if in.Area != nil {
+		n.Area = in.Area.String()
+	}
+	if n.AreaScope == "" {
+		n.AreaScope = models.AreaScopeEveryone
+	}
 }
 
 // InputOf turns a notice back into the editor's input.
@@ -304,5 +331,69 @@ func InputOf(n *models.Notice) Input {
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
 		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
 		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),
+		AreaScope: n.AreaScope, AreaExcludeUnlocated: !n.AreaUnlocated, Area: areaOf(n.Area),
 	}
+}
+
+func areaOf(s string) *area.Area {
+	a := area.MustParse(s)
+	if a.IsZero() {
+		return nil
+	}
+	return &a
+}
+
+// checkArea folds the editor's districts and GeoJSON into Area and checks
+// it: shapes the area package accepts, a known scope, and an area when the
+// notice is for the people in one.
+func (in *Input) checkArea(v *models.ValidationError) {
+	a := area.Area{}
+	if in.Area != nil {
+		a = *in.Area
+	}
+	for _, s := range in.AreaDistrictIDs {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || id <= 0 {
+			v.Add("area_district", "err.choose_one")
+			continue
+		}
+		a.Districts = append(a.Districts, id)
+	}
+	if g := strings.TrimSpace(in.AreaGeoJSON); g != "" {
+		shapes, err := area.FromGeoJSON([]byte(g))
+		if err != nil {
+			v.Add("area_geojson", areaProblem(err))
+		}
+		a.Polygons = append(a.Polygons, shapes.Polygons...)
+		a.Circles = append(a.Circles, shapes.Circles...)
+	}
+	if err := a.Validate(); err != nil {
+		v.Add("area_geojson", areaProblem(err))
+	}
+	in.AreaDistrictIDs, in.AreaGeoJSON = nil, ""
+	in.Area = nil
+	if a = a.Normalize(); !a.IsZero() {
+		in.Area = &a
+	}
+	switch in.AreaScope {
+	case "":
+		in.AreaScope = models.AreaScopeEveryone
+	case models.AreaScopeEveryone:
+	case models.AreaScopeArea:
+		if in.Area == nil && !in.AreaFromStops {
+			v.Add("area_scope", "area.err_scope_without_area")
+		}
+	default:
+		v.Add("area_scope", "err.choose_one")
+	}
+}
+
+// areaProblem is an area package's problem as a message key with its
+// arguments (models.KeyArgs), for the field's message.
+func areaProblem(err error) string {
+	var p *area.Problem
+	if errors.As(err, &p) {
+		return models.KeyArgs(p.Key, p.Args...)
+	}
+	return "area.err_geojson_plain"
 }

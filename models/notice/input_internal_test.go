@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -20,10 +21,17 @@ func TestNoticeInputSurvivesTheNotice(t *testing.T) {
 		sf, f := v.Type().Field(i), v.Field(i)
 		// Translations are filled below; the account's languages and the
 		// legacy API fields are input only, never stored.
-		if sf.Name == "Translations" || sf.Name == "Langs" || strings.HasPrefix(sf.Name, "Legacy") {
+		// The editor's district boxes and GeoJSON are folded into Area by
+		// check, and AreaFromStops is an instruction to the service.
+		if sf.Name == "Translations" || sf.Name == "Langs" || strings.HasPrefix(sf.Name, "Legacy") ||
+			sf.Name == "AreaDistrictIDs" || sf.Name == "AreaGeoJSON" || sf.Name == "AreaFromStops" {
 			continue
 		}
 		switch f.Interface().(type) {
+		case *area.Area:
+			f.Set(reflect.ValueOf(&area.Area{Districts: []int64{3, 7}, Circles: []area.Circle{{Lat: 22.3, Lon: 114.2, RadiusM: 900}}}))
+		case bool:
+			f.SetBool(true)
 		case *time.Time:
 			at := time.Date(2026, 11, 23, i, 30, 0, 0, time.UTC)
 			f.Set(reflect.ValueOf(&at))

@@ -58,6 +58,11 @@ func storedField(name string) bool {
 	switch name {
 	case "Langs", "DefaultLang", "LegacyTitleEn", "LegacyTitleZh", "LegacyBodyEn", "LegacyBodyZh":
 		return false
+	case "Area", "AreaDistrictIDs", "AreaGeoJSON", "AreaScope", "AreaExcludeUnlocated", "AreaFromStops":
+		// Alert feeds bring no area (yet): leaving these out keeps the
+		// hashes of alerts stored before areas existed, so no feed sends
+		// an update for every alert it holds.
+		return false
 	}
 	return true
 }

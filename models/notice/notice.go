@@ -58,6 +58,9 @@ func (s *Service) CreateNotice(ctx context.Context, m *models.Member, a *models.
 	if err != nil {
 		return nil, err
 	}
+	if in, err = s.prepare(ctx, a, in); err != nil {
+		return nil, err
+	}
 	now := s.core.Now()
 	n := &models.Notice{AccountID: a.ID, Status: models.NoticeDraft, CreatedAt: now, UpdatedAt: now}
 	if m.User.ID != 0 {
@@ -90,6 +93,9 @@ func (s *Service) SaveNotice(ctx context.Context, m *models.Member, a *models.Ac
 	// must pass the same checks, or it would fail silently at its time.
 	in, err = in.ForAccount(a).check(n.Status == models.NoticeScheduled, s.core.Now())
 	if err != nil {
+		return nil, err
+	}
+	if in, err = s.prepare(ctx, a, in); err != nil {
 		return nil, err
 	}
 	err = s.core.Tx(ctx, func(tx models.Core) error {
@@ -150,6 +156,9 @@ func (s *Service) PublishNotice(ctx context.Context, m *models.Member, a *models
 	}
 	in, err = in.ForAccount(a).check(true, s.core.Now())
 	if err != nil {
+		return nil, nil, err
+	}
+	if in, err = s.prepare(ctx, a, in); err != nil {
 		return nil, nil, err
 	}
 	var b *models.Broadcast
@@ -240,6 +249,12 @@ func (s *Service) UpdateNotice(ctx context.Context, m *models.Member, a *models.
 	if err != nil {
 		return nil, nil, err
 	}
+	if in, err = s.prepare(ctx, a, in); err != nil {
+		return nil, nil, err
+	}
+	if in, err = s.prepare(ctx, a, in); err != nil {
+		return nil, nil, err
+	}
 	var b *models.Broadcast
 	err = s.core.Tx(ctx, func(tx models.Core) error {
 		if err := s.with(tx).lockNotice(ctx, n); err != nil {
@@ -310,29 +325,6 @@ func (s *Service) EndNotice(ctx context.Context, m *models.Member, a *models.Acc
 		return nil, nil, err
 	}
 	return n, b, nil
-}
-
-// AudienceCount is how many active followers of the account a notice for
-// tags (none: everyone) would reach. It counts the followers' domain's
-// rows (followers, follower_tags) in one query, as it did in package
-// models: the editor asks it on every change of the tags.
-func (s *Service) AudienceCount(ctx context.Context, m *models.Member, a *models.Account, tags []string) (int64, error) {
-	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
-		return 0, err
-	}
-	tags, bad := models.NormalizeTags(tags)
-	if bad != "" {
-		return 0, models.FieldError("tags", "err.tag_format")
-	}
-	q := s.core.Conn(ctx).Table("followers").Where("account_id = ? AND status = ?", a.ID, models.StatusActive)
-	if len(tags) > 0 {
-		q = q.Where("EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = followers.id AND t.tag IN ?)", tags)
-	}
-	var n int64
-	if err := q.Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("count audience: %w", err)
-	}
-	return n, nil
 }
 
 // FallbackAudience counts the followers in the audience of n who will get

@@ -26,13 +26,17 @@ type Service struct {
 	core        models.Core
 	broadcaster models.Broadcaster
 	accounts    Accounts
+	places      Places
+	stops       Stops
 }
 
 // New builds the service on core (a Store's Core), starting broadcasts
-// through b (package broadcast's Starter) and reading accounts through
-// accounts.
-func New(core models.Core, b models.Broadcaster, accounts Accounts) *Service {
-	return &Service{core: core, broadcaster: b, accounts: accounts}
+// through b (package broadcast's Starter), reading accounts through
+// accounts, districts and area targets through places
+// (models/district), and stops through stops (the GTFS timetables; nil
+// when there are none).
+func New(core models.Core, b models.Broadcaster, accounts Accounts, places Places, stops Stops) *Service {
+	return &Service{core: core, broadcaster: b, accounts: accounts, places: places, stops: stops}
 }
 
 // with is the service bound to tx, for the steps of a transaction that
