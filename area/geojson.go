@@ -207,10 +207,11 @@ func ParseDistricts(b []byte) ([]District, error) {
 		default:
 			return nil, problem("area.err_feature_geometry", i+1, g.GeoJSONType())
 		}
-		for _, p := range m {
+		for j, p := range m {
 			if err := ValidatePolygon(p, MaxDistrictVertices); err != nil {
 				pr := err.(*Problem)
-				return nil, &Problem{Key: "area.err_feature", Args: []any{i + 1, pr}}
+				inner := &Problem{Key: pr.Key, Args: append([]any{j + 1}, pr.Args...)}
+				return nil, &Problem{Key: "area.err_feature", Args: []any{i + 1, inner}}
 			}
 		}
 		d := District{Geometry: m, Name: stringProp(f.Properties, "name", "NAME", "Name"), Code: stringProp(f.Properties, "code", "CODE", "id")}

@@ -42,13 +42,13 @@ const (
 // Broadcast is one sending of a notice to its audience, with counters that
 // move together with the delivery ledger.
 type Broadcast struct {
-	ID             int64
-	NoticeID       int64
-	AccountID      int64
-	Kind           string
-	Status         string
-	Priority       int
-	AudienceTags   string
+	ID           int64
+	NoticeID     int64
+	AccountID    int64
+	Kind         string
+	Status       string
+	Priority     int
+	AudienceTags string
 	// Target limits the audience to an area (AreaSpec's stored form); ""
 	// for no limit.
 	Target         string

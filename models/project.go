@@ -32,12 +32,12 @@ type Project struct {
 	DefaultLang string
 	// Translations holds "title", "summary", "body" and "result" in each
 	// language the project is written in.
-	Translations   Translations `gorm:"type:text"`
-	Address        string
-	Latitude       *float64
-	Longitude      *float64
+	Translations Translations `gorm:"type:text"`
+	Address      string
+	Latitude     *float64
+	Longitude    *float64
 	// Area is where the project is (area.Area's stored form), if drawn.
-	Area string
+	Area           string
 	Budget         *int64
 	BudgetCurrency string
 	Districts      string

@@ -87,7 +87,9 @@ func TestAudienceByArea(t *testing.T) {
 		}
 		names[otherFl.ID] = "everything 2"
 
-		all := func(extra ...string) []string { return append([]string{"everything", "everything 2", "empty choice"}, extra...) }
+		all := func(extra ...string) []string {
+			return append([]string{"everything", "everything 2", "empty choice"}, extra...)
+		}
 		crossing := square(114.105, 22.295, 114.115, 22.305) // over both districts, the edge place on its side
 		tests := []struct {
 			name    string
