@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -34,6 +35,8 @@ type Domains struct {
 	Media       *media.Service
 	FollowCodes *followcode.Service
 	APITokens   *apitoken.Service
+	// GTFS keeps each transit account's GTFS static routes and stops.
+	GTFS *gtfs.Service
 }
 
 // NewDomains builds every domain on store, whose limits must be set
@@ -55,6 +58,7 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects})
 	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts)
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
+	d.GTFS = gtfs.New(store.Core)
 	return d
 }
 
