@@ -12,6 +12,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/gtfs"
 )
 
 // gtfsZip builds a GTFS zip file of name -> body.
@@ -63,6 +64,10 @@ func TestGTFSPageUploadAndSearch(t *testing.T) {
 			"stops.txt, line 2, column stop_lat: “north” is not a latitude", `aria-invalid="true"`)
 		res = ed.Upload(base, "file", "notes.txt", []byte("not a zip"))
 		expectBody(t, "not a zip", res, http.StatusUnprocessableEntity, "The file is not a zip file, or it is damaged.")
+		// Just over 20 MB: the form says so (far over, the body limit
+		// refuses it before any handler).
+		res = ed.Upload(base, "file", "big.zip", make([]byte, gtfs.MaxZipBytes+1))
+		expectBody(t, "zip over 20 MB", res, http.StatusRequestEntityTooLarge, "The file is larger than 20 MB.")
 		if n := rowCount(t, a, "gtfs_routes", "account_id = ?", f.Account.ID); n != 0 {
 			t.Fatalf("%d routes kept from refused files", n)
 		}
