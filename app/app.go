@@ -213,6 +213,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
+		GTFS:         a.GTFS,
 		Chats:        chats,
 		Notices:      a.Notices,
 		Orgs:         a.Orgs,

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
@@ -13,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -36,6 +38,8 @@ type Domains struct {
 	FollowCodes *followcode.Service
 	APITokens   *apitoken.Service
 	Districts   *district.Service
+	// GTFS keeps each transit account's GTFS static routes and stops.
+	GTFS *gtfs.Service
 }
 
 // NewDomains builds every domain on store, whose limits must be set
@@ -55,7 +59,8 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	others.Projects = d.Projects
 	d.Store = store
 	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects}, d.Districts)
-	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts, d.Districts, nil)
+	d.GTFS = gtfs.New(store.Core)
+	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts, d.Districts, stopPlaces{d.GTFS})
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
 	return d
 }
@@ -130,4 +135,21 @@ func (t traces) EraseTraces(ctx context.Context, tx models.Core, f *models.Follo
 		return 0, 0, err
 	}
 	return messages, answers, nil
+}
+
+// stopPlaces gives the notices' domain the places of an account's stops
+// from its GTFS timetable: a circle of area.StopRadiusM around each, for
+// a transit notice whose area is its affected stops.
+type stopPlaces struct{ gtfs *gtfs.Service }
+
+func (p stopPlaces) StopPlaces(ctx context.Context, accountID int64, ids []string) ([]area.Circle, error) {
+	stops, err := p.gtfs.StopsByID(ctx, accountID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]area.Circle, 0, len(stops))
+	for _, s := range stops {
+		out = append(out, area.Circle{Lat: s.Lat, Lon: s.Lon, RadiusM: area.StopRadiusM, Label: s.ID})
+	}
+	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
@@ -248,6 +249,8 @@ type Services struct {
 	Followers   *follower.Service
 	Projects    *project.Service
 	Channels    *channel.Service
+	// GTFS keeps the transit authority's GTFS static feed (nil: none).
+	GTFS *gtfs.Service
 }
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
@@ -299,6 +302,9 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 				return nil, err
 			}
 			if a.Handle == TransitHandle {
+				if err := ensureGTFS(ctx, s.GTFS, owner, a); err != nil {
+					return nil, err
+				}
 				if err := scale(ctx, store, followers, projects, chans, owner, a, opts, res); err != nil {
 					return nil, err
 				}

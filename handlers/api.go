@@ -24,6 +24,7 @@ import (
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/project"
 )
@@ -43,6 +44,9 @@ type apiArea struct {
 	tokens     *apitoken.Service
 	broadcasts *broadcast.Service
 	baseURL    string
+	// gtfs tells which routes and stops of a notice the account's GTFS
+	// feed lacks (the warnings of a create or update).
+	gtfs *gtfs.Service
 }
 
 func registerAPI(e *echo.Echo, h *apiArea) {
@@ -297,6 +301,10 @@ type noticeJSON struct {
 	URL         *string    `json:"url"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// Warnings are about a notice just created or changed: routes and
+	// stops the account's GTFS feed lacks (api_gtfs.go). It is saved all
+	// the same.
+	Warnings []apiWarning `json:"warnings,omitempty"`
 }
 
 func nonNil(s []string) []string {
@@ -377,7 +385,7 @@ func (h *apiArea) createNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, h.noticeOut(a.Handle, n))
+	return c.JSON(http.StatusCreated, h.withWarnings(c.Request().Context(), a, h.noticeOut(a.Handle, n)))
 }
 
 func (h *apiArea) getNotice(c echo.Context) error {
@@ -407,13 +415,13 @@ func (h *apiArea) patchNotice(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n), BroadcastID: &b.ID})
+		return c.JSON(http.StatusOK, publishResult{Notice: h.withWarnings(ctx, a, h.noticeOut(a.Handle, n)), BroadcastID: &b.ID})
 	}
 	n, err = h.notices.SaveNotice(ctx, m, a, n.ID, in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n)})
+	return c.JSON(http.StatusOK, publishResult{Notice: h.withWarnings(ctx, a, h.noticeOut(a.Handle, n))})
 }
 
 type publishResult struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/templates"
 )
@@ -33,6 +34,9 @@ const (
 	uploadBodyLimit = media.MaxAvatarBytes + 256<<10
 	// importBodyLimit fits a CSV of well over 100,000 followers.
 	importBodyLimit = 32 << 20
+	// gtfsBodyLimit lets a GTFS zip file just over its limit through, so
+	// the form says why it is refused.
+	gtfsBodyLimit = gtfs.MaxZipBytes + 256<<10
 	// projectFileBodyLimit fits the largest project document (a PDF).
 	projectFileBodyLimit = media.MaxProjectDocBytes + 256<<10
 )
@@ -48,6 +52,8 @@ func bodyLimit(route string) int64 {
 		return projectFileBodyLimit
 	case strings.HasSuffix(route, "/imports"):
 		return importBodyLimit
+	case strings.HasSuffix(route, "/gtfs"):
+		return gtfsBodyLimit
 	}
 	return defaultBodyLimit
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -23,6 +24,9 @@ type notices struct {
 	notices    *notice.Service
 	broadcasts *broadcast.Service
 	loc        *time.Location
+	// gtfs offers the account's routes and stops and warns about unknown
+	// ones (gtfs_notices.go).
+	gtfs *gtfs.Service
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -30,7 +34,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -129,6 +133,9 @@ func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models
 		return err
 	}
 	f.Audience = count
+	if f.GTFS, err = h.gtfsChoices(c.Request().Context(), a, f.Input); err != nil {
+		return err
+	}
 	return render(c, status, templates.NoticeEditor(m, a, f, h.loc.String()))
 }
 

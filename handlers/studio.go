@@ -23,6 +23,7 @@ import (
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
@@ -40,6 +41,7 @@ type studio struct {
 	projects   *project.Service
 	feeds      *alertsource.Service
 	codes      *followcode.Service
+	gtfs       *gtfs.Service
 	chats      *chat.Service
 	orgs       *org.Service
 	accounts   *account.Service
@@ -88,6 +90,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.GET("/audit", h.audit, view)
 
 	registerCodes(acc, h)
+	registerGTFS(acc, h)
 	registerFollowers(acc, h)
 	registerImports(acc, h)
 	registerDelivery(acc, h)

@@ -100,6 +100,12 @@ func Conversation(orgID int64, handle string, conversationID int64) string {
 func Chat(orgID int64, handle string) string     { return Account(orgID, handle) + "/chat" }
 func Delivery(orgID int64, handle string) string { return Account(orgID, handle) + "/delivery" }
 
+// GTFS is an account's GTFS static feed page (upload and summary);
+// GTFSRoutes and GTFSStops its autocomplete searches (JSON).
+func GTFS(orgID int64, handle string) string       { return Account(orgID, handle) + "/gtfs" }
+func GTFSRoutes(orgID int64, handle string) string { return GTFS(orgID, handle) + "/routes" }
+func GTFSStops(orgID int64, handle string) string  { return GTFS(orgID, handle) + "/stops" }
+
 // Public is an account's public page; the functions below hang off it.
 func Public(handle string) string { return "/@" + handle }
 

@@ -2979,6 +2979,10 @@ func AccountTabs(m *models.Member, handle, active string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		templ_7745c5c3_Err = studioLink(paths.GTFS(m.Org.ID, handle), t(ctx, "gtfsfeed.tab"), active == "gtfs").Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		if m.Can(models.PermWrite) {
 			templ_7745c5c3_Err = studioLink(paths.NewImport(m.Org.ID, handle), t(ctx, "accounts.tab_import"), active == "import").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {

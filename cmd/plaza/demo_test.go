@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/followcode"
+	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/org"
 )
 
@@ -188,6 +191,15 @@ func TestDemoJSON(t *testing.T) {
 			if a.Followers == 0 || active != int64(a.Followers) {
 				t.Errorf("account @%s: the demo says %d followers, the database has %d active", a.Handle, a.Followers, active)
 			}
+		}
+
+		// The transit authority has a GTFS feed that knows the ids its
+		// demo detour names.
+		if transit, err := account.New(store.Core, nil).AccountByHandle(ctx, demo.TransitHandle); err != nil {
+			t.Errorf("transit account: %v", err)
+		} else if ur, us, err := gtfs.New(store.Core).Unknown(ctx, transit.ID, []string{"12", "none"}, []string{"1042"}); err != nil ||
+			!slices.Equal(ur, []string{"none"}) || len(us) != 0 {
+			t.Errorf("demo GTFS feed: unknown %v %v, %v", ur, us, err)
 		}
 
 		// Follow codes: one per account, its short link names a real code.
