@@ -328,10 +328,9 @@
     root.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && mode) {
         e.preventDefault();
-        var had = draft.length;
         draft = [];
         setMode("");
-        if (!had) say(D("msg-cancelled"));
+        say(D("msg-cancelled"));
       }
     });
 
