@@ -18,7 +18,7 @@
   var STYLE = {
     district: { color: "#6b7681", weight: 1, fillColor: "#ffffff", fillOpacity: 0.3 },
     chosen: { color: "#0b5cad", weight: 2, fillColor: "#0b5cad", fillOpacity: 0.25 },
-    area: { color: "#b3261e", weight: 3, dashArray: "6 3", fillColor: "#b3261e", fillOpacity: 0.15 },
+    area: { color: "#b3261e", weight: 3, dashArray: "6 3", fillColor: "#b3261e", fillOpacity: 0.15, interactive: false },
     draft: { color: "#b3261e", weight: 2, dashArray: "2 4", interactive: false },
     vertex: { radius: 5, color: "#b3261e", weight: 2, fillColor: "#ffffff", fillOpacity: 1, interactive: false }
   };
@@ -323,6 +323,14 @@
         shapes[current].radius = radius();
         write();
         say(fmt(D("msg-circle"), Math.round(radius())));
+      }
+    });
+    // On the focused map, Enter adds a point where the crosshair is, as
+    // the toolbar's button does.
+    canvas.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && mode && e.target === canvas) {
+        e.preventDefault();
+        addPoint(map.getCenter());
       }
     });
     root.addEventListener("keydown", function (e) {
