@@ -428,6 +428,8 @@ func TestSecurityHeaders(t *testing.T) {
 					"X-Content-Type-Options": "nosniff",
 					"X-Frame-Options":        "DENY",
 					"Referrer-Policy":        "same-origin",
+					// The place picker may ask for the position; nothing else may.
+					"Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
 				} {
 					if got := res.Header.Get(h); got != want {
 						t.Fatalf("%s: %q, want %q", h, got, want)

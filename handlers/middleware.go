@@ -152,9 +152,10 @@ func (s *server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // contentSecurityPolicy allows only this site's own scripts, styles and
-// images (plus data: images for inline QR previews later); no inline script.
-// contentSecurityPolicy allows images from the map tile server (when one
-// is configured) besides the site itself.
+// images (plus data: images for inline QR previews later), and images from
+// the map tile server when one is configured; no inline script or style.
+// Leaflet (static/vendor) fits: it positions through element.style, which
+// the policy does not restrict, and its icons are under /static/.
 func contentSecurityPolicy(tileURL string) string {
 	img := "'self' data:"
 	if u, err := url.Parse(tileURL); err == nil && u.Host != "" {
@@ -173,7 +174,8 @@ func securityHeaders(tileURL string) echo.MiddlewareFunc {
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Referrer-Policy", "same-origin")
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+			// The place picker's "Use my location" asks for the position.
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
 			if c.Request().TLS != nil || c.Scheme() == "https" {
 				h.Set("Strict-Transport-Security", "max-age=31536000")

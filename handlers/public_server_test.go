@@ -80,16 +80,23 @@ func TestStaticServesFilesNotFolders(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		c := a.Client(t)
 		for path, want := range map[string]int{
-			"/static/css/plaza.css":  http.StatusOK,
-			"/static/js/htmx.min.js": http.StatusOK,
-			"/static/":               http.StatusNotFound,
-			"/static/css/":           http.StatusNotFound,
-			"/static/css":            http.StatusNotFound,
-			"/static/js/../css/":     http.StatusNotFound,
+			"/static/css/plaza.css":                         http.StatusOK,
+			"/static/js/htmx.min.js":                        http.StatusOK,
+			"/static/js/areamap.js":                         http.StatusOK,
+			"/static/vendor/leaflet/leaflet.js":             http.StatusOK,
+			"/static/vendor/leaflet/images/marker-icon.png": http.StatusOK,
+			"/static/vendor/":                               http.StatusNotFound,
+			"/static/":                                      http.StatusNotFound,
+			"/static/css/":                                  http.StatusNotFound,
+			"/static/css":                                   http.StatusNotFound,
+			"/static/js/../css/":                            http.StatusNotFound,
 		} {
 			res := c.Get(path)
 			if res.Status != want {
 				t.Errorf("GET %s: %s\nwant %d", path, res, want)
+			}
+			if cc := res.Header.Get("Cache-Control"); want == http.StatusOK && cc != "public, max-age=31536000, immutable" {
+				t.Errorf("GET %s: Cache-Control %q", path, cc)
 			}
 			if want == http.StatusNotFound && (strings.Contains(res.Body, ">plaza.css</a>") || strings.Contains(res.Body, `href="css/"`)) {
 				t.Errorf("GET %s lists the folder:\n%s", path, res.Body)
