@@ -196,6 +196,19 @@ func TestChatPlaceTelegram(t *testing.T) {
 		expect(t, say(update(3, map[string]any{"text": "是"})), "已保存", "22.310, 114.110", "取消位置")
 		wantPlace(t, chatFollower(t, w.a, w.f.Account.ID, "telegram", "77"), 22.31, 114.11, north)
 		expect(t, say(update(4, map[string]any{"text": "取消位置"})), "已删除")
-		wantNoPlace(t, chatFollower(t, w.a, w.f.Account.ID, "telegram", "77"))
+		fl := chatFollower(t, w.a, w.f.Account.ID, "telegram", "77")
+		wantNoPlace(t, fl)
+
+		// Erasing the follower erases the place they were asked about.
+		say(update(5, map[string]any{"location": map[string]any{"latitude": 22.29, "longitude": 114.11}}))
+		if n := countRows(t, w.a, "chat_places", "address = '77'"); n != 1 {
+			t.Fatalf("%d places kept", n)
+		}
+		if err := w.a.Followers.EraseFollower(context.Background(), w.f.Member(models.RoleOwner), w.f.Account, fl.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, w.a, "chat_places", "address = '77'"); n != 0 {
+			t.Fatalf("%d places left after erasing the follower", n)
+		}
 	})
 }
