@@ -219,6 +219,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Orgs:         a.Orgs,
 		Accounts:     a.Accounts,
 		Followers:    a.Followers,
+		Districts:    a.Districts,
 		Channels:     registry, ChannelSettings: chans,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
