@@ -93,11 +93,11 @@ type Deps struct {
 	// Followers is the followers' domain: the follow page, the studio's
 	// follower list and imports, the API's followers.
 	Followers *follower.Service
-	// Broadcasts watches, retries and cancels broadcasts.
-	Broadcasts *broadcast.Service
 	// Districts are the organizations' districts, which notices' areas
 	// name: the feeds draw them, the alerts page finds a point in them.
 	Districts *district.Service
+	// Broadcasts watches, retries and cancels broadcasts.
+	Broadcasts *broadcast.Service
 	Ready      func(context.Context) error
 	Logger     *slog.Logger
 	Registry   *prometheus.Registry
