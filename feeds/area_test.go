@@ -170,6 +170,15 @@ func TestAlertsGeoJSON(t *testing.T) {
 	if !ok || len(m) != 5 || len(m[0]) != 2 || len(m[1][0]) != 65 {
 		t.Fatalf("geometry = %#v", f.Geometry)
 	}
+	// RFC 7946's right-hand rule: outer rings counterclockwise, holes
+	// clockwise.
+	for i, p := range m {
+		for j, r := range p {
+			if (j == 0) != (r.Orientation() == orb.CCW) {
+				t.Errorf("polygon %d ring %d turns %v", i, j, r.Orientation())
+			}
+		}
+	}
 	for _, pt := range []orb.Point{{114.03, 22.24}, {114.17, 22.305}, {114.135, 22.305}, {114.11, 22.29}} {
 		if !planar.MultiPolygonContains(m, pt) {
 			t.Errorf("%v is outside the feature", pt)

@@ -35,7 +35,22 @@ func AlertGeometry(a area.Area, districts []district.Shape) orb.Geometry {
 	if len(m) == 0 {
 		return nil
 	}
-	return orb.Round(m.Clone(), 1e6)
+	m = m.Clone()
+	for _, p := range m {
+		rightHand(p)
+	}
+	return orb.Round(m, 1e6)
+}
+
+// rightHand turns p's rings as RFC 7946 asks: the outer ring
+// counterclockwise, holes clockwise (a circle's polygon goes clockwise,
+// a drawn one either way).
+func rightHand(p orb.Polygon) {
+	for i, r := range p {
+		if want := orb.CCW; (i == 0) != (r.Orientation() == want) {
+			r.Reverse()
+		}
+	}
 }
 
 // AlertsGeoJSON renders alerts in force as a GeoJSON FeatureCollection:
