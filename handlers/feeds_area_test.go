@@ -142,12 +142,12 @@ func TestAlertsNear(t *testing.T) {
 			shown      []string
 			want       []string
 		}{
-			{"every alert", "/alerts", 200, all, []string{`name="near"`}},
+			{"every alert", "/alerts", 200, all, []string{`name="near"`, `href="/alerts.geojson"`}},
 			{"inside the polygon", "/alerts?near=22.22,114.02", 200, []string{"Landslide", "Heat"}, []string{"Alerts at 22.220, 114.020", `href="/alerts">Show all alerts`, "Whole area"}},
 			{"inside the circle", "/alerts?near=22.405,+114.30", 200, []string{"Pier closed", "Heat"}, []string{"Alerts at 22.405, 114.300"}},
 			{"inside the district", "/alerts?near=" + url.QueryEscape("22.31，114.11"), 200, []string{"Flooding", "Heat"}, []string{"Alerts at 22.310, 114.110"}},
 			{"outside everything", "/alerts?near=-33.9,151.2", 200, []string{"Heat"}, []string{"Alerts at -33.900, 151.200"}},
-			{"the account's page", "/@metro/alerts?near=22.31,114.11", 200, []string{"Flooding", "Heat"}, []string{`href="/@metro/alerts">Show all alerts`}},
+			{"the account's page", "/@metro/alerts?near=22.31,114.11", 200, []string{"Flooding", "Heat"}, []string{`href="/@metro/alerts">Show all alerts`, `href="/@metro/alerts.geojson"`}},
 			{"not numbers", "/alerts?near=here", 400, all, []string{"This is not a place", `aria-invalid="true"`, `value="here"`}},
 			{"one number", "/alerts?near=22.3", 400, all, []string{"This is not a place"}},
 			{"three numbers", "/alerts?near=22.3,114.1,5", 400, all, []string{"This is not a place"}},
