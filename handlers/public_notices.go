@@ -25,6 +25,7 @@ type publicNotices struct {
 	notices   *notice.Service
 	accounts  *account.Service
 	districts *district.Service
+	tileURL   string
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
@@ -69,7 +70,11 @@ func (h *publicNotices) show(c echo.Context) error {
 		return err
 	}
 	templates.EnvOf(ctx).Alternates = n.Languages()
-	return render(c, http.StatusOK, templates.PublicNotice(a, n, readerLang(c)))
+	where, err := areaView(ctx, h.districts, h.tileURL, a.OrgID(), n.Area)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.PublicNotice(a, n, readerLang(c), where))
 }
 
 func (h *publicNotices) alerts(c echo.Context) error {

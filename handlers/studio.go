@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/gtfs"
@@ -34,14 +35,18 @@ import (
 
 // studio is the staff console of one organization.
 type studio struct {
-	store      *models.Store
-	notices    *notice.Service
-	tokens     *apitoken.Service
-	media      *media.Service
-	projects   *project.Service
-	feeds      *alertsource.Service
-	codes      *followcode.Service
-	gtfs       *gtfs.Service
+	store     *models.Store
+	notices   *notice.Service
+	tokens    *apitoken.Service
+	media     *media.Service
+	projects  *project.Service
+	feeds     *alertsource.Service
+	codes     *followcode.Service
+	gtfs      *gtfs.Service
+	districts *district.Service
+	// tileURL is the map tile server of the area maps ("" draws them
+	// without tiles).
+	tileURL    string
 	chats      *chat.Service
 	orgs       *org.Service
 	accounts   *account.Service
