@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/channel"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/gtfs"
@@ -142,6 +143,9 @@ type orgSpec struct {
 	// many people follow it.
 	code      followcode.FollowCodeInput
 	followers int
+	// districts gives the organization the city's districts and spreads
+	// its followers over them.
+	districts bool
 }
 
 type staffSpec struct {
@@ -168,7 +172,7 @@ func specs() []orgSpec {
 					"es", "Transporte Urbano", "Cambios de servicio, desvíos y obras programadas en todas las líneas de autobús y tranvía de la ciudad.",
 				), Topics: "line-12,line-7,line-3,district-north,district-south",
 			}},
-			code: followcode.FollowCodeInput{Name: "Bus stop 1042, Harbour Road", Scene: "stop-1042"}, followers: 40,
+			code: followcode.FollowCodeInput{Name: "Bus stop 1042, Harbour Road", Scene: "stop-1042"}, followers: 40, districts: true,
 		},
 		{
 			name: "City Safety Office", kind: models.KindAgency, verified: true,
@@ -184,7 +188,7 @@ func specs() []orgSpec {
 					"ar", "مكتب السلامة في المدينة", "تحذيرات الأعاصير والفيضانات والحر، وما يجب فعله عند حدوثها.",
 				), Topics: "typhoon,flood,heat,district-north,district-south",
 			}},
-			code: followcode.FollowCodeInput{Name: "Spring safety campaign poster", Scene: "poster-spring-campaign"}, followers: 25,
+			code: followcode.FollowCodeInput{Name: "Spring safety campaign poster", Scene: "poster-spring-campaign"}, followers: 25, districts: true,
 		},
 		{
 			name: "Harbour Food Bank", kind: models.KindNGO, verified: true,
@@ -251,6 +255,8 @@ type Services struct {
 	Channels    *channel.Service
 	// GTFS keeps the transit authority's GTFS static feed (nil: none).
 	GTFS *gtfs.Service
+	// Districts keeps the city agencies' districts.
+	Districts *district.Service
 }
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
@@ -301,6 +307,15 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
 				return nil, err
 			}
+			var districtIDs map[string]int64
+			if spec.districts && s.Districts != nil {
+				if districtIDs, err = ensureDistricts(ctx, s.Districts, owner); err != nil {
+					return nil, err
+				}
+				if err := placeFollowers(ctx, followers, a, districtIDs); err != nil {
+					return nil, err
+				}
+			}
 			if a.Handle == TransitHandle {
 				if err := ensureGTFS(ctx, s.GTFS, owner, a); err != nil {
 					return nil, err
@@ -311,7 +326,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			}
 			// A load-test demo keeps its broadcasts to the ones it measures.
 			if opts.Followers == 0 {
-				if err := ensureNotices(ctx, notices, owner, a); err != nil {
+				if err := ensureNotices(ctx, notices, owner, a, districtIDs); err != nil {
 					return nil, err
 				}
 			}
@@ -422,8 +437,9 @@ func ensureCode(ctx context.Context, codes *followcode.Service, owner *models.Me
 	return codes.CreateFollowCode(ctx, owner, a, in)
 }
 
-// demoNotices are the notices the demo publishes, by account.
-func demoNotices(handle string) []notice.Input {
+// demoNotices are the notices the demo publishes, by account; districts
+// are the organization's by code (none: the notices have no area).
+func demoNotices(handle string, districts map[string]int64) []notice.Input {
 	later := time.Now().UTC().Add(7 * 24 * time.Hour).Truncate(time.Hour)
 	switch handle {
 	case TransitHandle:
@@ -435,7 +451,10 @@ func demoNotices(handle string) []notice.Input {
 				"zh-Hant", "12 號線在海港路改道", "因**道路施工**，12 號公車在海港路至渡輪碼頭之間改經橋街行駛。\n\n- 1042 號站（海港路）暫停使用\n- 請在橋街臨時站上下車",
 				"es", "La línea 12 se desvía en Harbour Road", "Por **obras en la calzada**, los autobuses de la línea 12 circulan por Bridge Street entre Harbour Road y el muelle del ferry.\n\n- La parada 1042 (Harbour Road) está cerrada\n- Use la parada provisional de Bridge Street",
 			),
-			Routes: "12", Stops: "1042", Cause: "CONSTRUCTION", Effect: "DETOUR", ExpiresAt: &later, Tags: []string{"line-12"},
+			// Its area is the closed stops, 300 m around each, from the
+			// timetable; everyone gets it, with the area shown.
+			Routes: "12", Stops: "1042, 1043", Cause: "CONSTRUCTION", Effect: "DETOUR", ExpiresAt: &later, Tags: []string{"line-12"},
+			AreaFromStops: len(districts) > 0,
 		}}
 	case "citysafety":
 		return []notice.Input{{
@@ -447,7 +466,7 @@ func demoNotices(handle string) []notice.Input {
 			),
 			CapCategory: "Met", CapEvent: "Heat wave", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely",
 			AreaDesc: "Whole city", ExpiresAt: &later,
-		}}
+		}, floodWarning(districts, later)}
 	}
 	return nil
 }
@@ -455,12 +474,12 @@ func demoNotices(handle string) []notice.Input {
 // ensureNotices publishes the demo notices of an account that has none
 // yet; the service needs a broadcaster with a queue, as publishing
 // enqueues the broadcast.
-func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.Member, a *models.Account) error {
+func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.Member, a *models.Account, districts map[string]int64) error {
 	list, total, err := notices.OrgNotices(ctx, owner, a, notice.Filter{}, models.Page{Number: 1})
 	if err != nil || total > 0 || len(list) > 0 {
 		return err
 	}
-	for _, in := range demoNotices(a.Handle) {
+	for _, in := range demoNotices(a.Handle, districts) {
 		n, err := notices.CreateNotice(ctx, owner, a, in)
 		if err != nil {
 			return fmt.Errorf("demo notice: %w", err)

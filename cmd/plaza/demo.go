@@ -41,7 +41,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	d := app.Open(db, inserter, box)
 	res, err := demo.Seed(ctx, demo.Services{
 		Store: d.Store, Orgs: d.Orgs, Accounts: d.Accounts, FollowCodes: d.FollowCodes, Notices: d.Notices,
-		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS,
+		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts,
 	}, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
 	if err != nil {
 		return err

@@ -534,3 +534,13 @@ func (s *Service) GenerateFollowers(ctx context.Context, accountID int64, channe
 	})
 	return added, err
 }
+
+// SeededFollowers lists an account's first thousand followers by id: the
+// demo data places them on its map.
+func (s *Service) SeededFollowers(ctx context.Context, accountID int64) ([]models.Follower, error) {
+	var list []models.Follower
+	if err := s.core.Conn(ctx).Where("account_id = ?", accountID).Order("id").Limit(1000).Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("list followers: %w", err)
+	}
+	return list, nil
+}

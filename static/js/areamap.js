@@ -373,6 +373,10 @@
       latIn.value = lat.toFixed(3);
       lonIn.value = lon.toFixed(3);
       [latIn, lonIn].forEach(function (el) { fire(el, "input"); fire(el, "change"); });
+      // Picking a place is choosing "around one place" where the form
+      // offers that choice.
+      var mode = scope.querySelector('input[name="area_mode"][value="place"]');
+      if (mode && !mode.checked) { mode.checked = true; fire(mode, "change"); }
       mark(lat, lon);
       say(fmt(D("msg-place"), latIn.value, lonIn.value));
     }
