@@ -214,6 +214,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		GTFS:         a.GTFS,
+		Districts:    a.Districts,
 		Chats:        chats,
 		Notices:      a.Notices,
 		Orgs:         a.Orgs,

@@ -21,6 +21,7 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/gtfs"
@@ -47,8 +48,12 @@ type studio struct {
 	accounts   *account.Service
 	followers  *follower.Service
 	broadcasts *broadcast.Service
+	districts  *district.Service
 	baseURL    string
-	links      *mailer.Links
+	// tileURL is the map tile server template; empty: maps are drawn
+	// as SVG outlines.
+	tileURL string
+	links   *mailer.Links
 	// loc is the time zone staff enter times in.
 	loc *time.Location
 	// chat sends inbox replies and checks chat credentials.
@@ -88,6 +93,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.GET("/settings", h.settings, settings)
 	g.POST("/settings", h.saveSettings, settings)
 	g.GET("/audit", h.audit, view)
+	registerDistricts(g, h)
 
 	registerCodes(acc, h)
 	registerGTFS(acc, h)
