@@ -113,6 +113,13 @@ func TestDistrictsPage(t *testing.T) {
 		if n := rowCount(t, a, "districts", "organization_id = ?", f.Org.ID); n != 0 {
 			t.Fatalf("%d districts kept from refused files", n)
 		}
+		// In the reader's language, the nested problem too.
+		es := a.Client(t)
+		es.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		es.Get("/lang/es?next=/")
+		res = districtsPost(t, a, es, base, nil, "d.geojson", []byte(crossedFile))
+		expectBody(t, "refused in Spanish", res, http.StatusUnprocessableEntity, "El archivo no se importó:",
+			"Distrito 2: El polígono 1 se cruza consigo mismo")
 
 		// Only owners change districts; other staff read, other
 		// organizations see nothing.
