@@ -8,6 +8,9 @@ package bridge
 
 import (
 	"errors"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -48,10 +51,48 @@ type Inbound struct {
 	Scene string
 	// Lang is the person's language when the platform says (en or zh).
 	Lang string
+	// Location is the place the message carries, when it is one: a
+	// location the person shared (Kind media, Text describing it for the
+	// inbox) or one the platform reported by itself (Kind event, Auto).
+	Location *Location
 	// Once is the one-time key of the signed request that brought the
 	// message, when the platform's signature does not cover the body
 	// (WeChat's plain mode signs only a timestamp and a nonce).
 	Once *OnceKey
+}
+
+// Location is a point on the globe a person shared or their platform
+// reported, in degrees (WGS 84 as the platform gives it).
+type Location struct {
+	Lat, Lon float64
+	// Label is the platform's name for the place, if any (WeChat's
+	// Label: an address).
+	Label string
+	// Auto is a location the platform reported by itself (WeChat's
+	// LOCATION event, sent whenever the person opens the chat), not one
+	// the person chose to send.
+	Auto bool
+}
+
+// NewLocation reads a latitude and a longitude written as decimal
+// degrees, as the platforms send them; nil when either is missing, not a
+// number or off the globe.
+func NewLocation(lat, lon string) *Location {
+	y, err1 := strconv.ParseFloat(strings.TrimSpace(lat), 64)
+	x, err2 := strconv.ParseFloat(strings.TrimSpace(lon), 64)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	return LocationAt(y, x)
+}
+
+// LocationAt is the point at lat, lon, or nil when it is off the globe
+// (or not a number).
+func LocationAt(lat, lon float64) *Location {
+	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return nil
+	}
+	return &Location{Lat: lat, Lon: lon}
 }
 
 // OnceKey is a signed request's (timestamp, nonce), good until Expires.

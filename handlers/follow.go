@@ -3,14 +3,18 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/channel"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/templates"
@@ -25,6 +29,10 @@ type follow struct {
 	followers *follower.Service
 	channels  *channel.Service
 	links     *mailer.Links
+	// districts are what a follower may choose alerts for; tileURL is
+	// the map's tile server.
+	districts *district.Service
+	tileURL   string
 }
 
 // unsubscribeRoute takes RFC 8058 one-click POSTs, which mail providers send
@@ -49,7 +57,58 @@ func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.Follow
 	if err != nil {
 		return templates.FollowForm{}, err
 	}
-	return templates.FollowForm{Account: a, Channels: channels, Language: string(langOf(c))}, nil
+	area, err := h.areaChoice(c, a.OrgID(), follower.AreaChoice{}, "", "")
+	if err != nil {
+		return templates.FollowForm{}, err
+	}
+	return templates.FollowForm{Account: a, Channels: channels, Language: string(langOf(c)), Area: area}, nil
+}
+
+// areaChoice is the "where" section of the follow and preferences pages
+// showing choice (lat and lon as typed when they did not parse), or nil
+// when the organization has no districts: an account without geography
+// does not ask.
+func (h *follow) areaChoice(c echo.Context, orgID int64, choice follower.AreaChoice, lat, lon string) (*templates.FollowArea, error) {
+	ctx := c.Request().Context()
+	shapes, err := districtShapes(ctx, h.districts, orgID, string(langOf(c)))
+	if err != nil || len(shapes) == 0 {
+		return nil, err
+	}
+	f := &templates.FollowArea{Districts: shapes, Mode: choice.Mode, Chosen: map[int64]bool{}, Lat: lat, Lon: lon}
+	for _, id := range choice.Districts {
+		f.Chosen[id] = true
+	}
+	if choice.Lat != nil && choice.Lon != nil && lat == "" {
+		f.Lat, f.Lon = strconv.FormatFloat(*choice.Lat, 'f', 3, 64), strconv.FormatFloat(*choice.Lon, 'f', 3, 64)
+	}
+	shown := area.Area{}
+	for id := range f.Chosen {
+		shown.Districts = append(shown.Districts, id)
+	}
+	f.Map = templates.NewMapView(shown, shapes, h.tileURL, "", "")
+	return f, nil
+}
+
+// postedArea reads the "where" section of a posted form: the choice, and
+// the place as typed.
+func postedArea(c echo.Context) (follower.AreaChoice, string, string) {
+	form, _ := c.FormParams()
+	choice := follower.AreaChoice{Mode: c.FormValue("area_mode")}
+	for _, s := range form["area_district"] {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			choice.Districts = append(choice.Districts, id)
+		}
+	}
+	lat, lon := strings.TrimSpace(c.FormValue("place_lat")), strings.TrimSpace(c.FormValue("place_lon"))
+	if choice.Mode == models.AreaPlace {
+		if la, err := strconv.ParseFloat(lat, 64); err == nil {
+			choice.Lat = &la
+		}
+		if lo, err := strconv.ParseFloat(lon, 64); err == nil {
+			choice.Lon = &lo
+		}
+	}
+	return choice, lat, lon
 }
 
 // scan records a scan of a follow code and shows the follow page with the
@@ -110,8 +169,16 @@ func (h *follow) requestFollow(c echo.Context) error {
 	}
 	form, _ := c.FormParams()
 	f.Address, f.Language, f.Topics = c.FormValue("address"), c.FormValue("language"), form["topics"]
+	choice, lat, lon := postedArea(c)
+	if f.Area != nil {
+		if f.Area, err = h.areaChoice(c, a.OrgID(), choice, lat, lon); err != nil {
+			return err
+		}
+	} else {
+		choice = follower.AreaChoice{}
+	}
 	req := follower.FollowRequest{AccountID: a.ID, Channel: models.ChannelEmail, Address: f.Address, Language: f.Language, Topics: f.Topics,
-		Client: clientOf(c)}
+		Area: choice, Client: clientOf(c)}
 	// The scene comes from the code, never from the form alone, so a
 	// hand-made post cannot credit a poster it did not come from.
 	if code, err := h.codes.FollowCodeByCode(ctx, c.FormValue("code")); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
@@ -239,8 +306,13 @@ func (h *follow) unsubscribe(c echo.Context) error {
 }
 
 func (h *follow) preferencesPage(c echo.Context, f *models.Follower, a *models.PublicAccount) error {
+	choice := follower.AreaChoice{Mode: f.AreaMode, Districts: f.Districts, Lat: f.PlaceLat, Lon: f.PlaceLon}
+	area, err := h.areaChoice(c, a.OrgID(), choice, "", "")
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, templates.Preferences(templates.PreferencesForm{
-		Account: a, Follower: f, Action: c.Request().URL.Path, Unsubscribe: h.links.Unsubscribe(f.ID),
+		Account: a, Follower: f, Action: c.Request().URL.Path, Unsubscribe: h.links.Unsubscribe(f.ID), Area: area,
 	}))
 }
 
@@ -262,7 +334,24 @@ func (h *follow) savePreferences(c echo.Context) error {
 		return h.preferencesPage(c, f, a)
 	}
 	form, _ := c.FormParams()
-	if _, err := h.followers.UpdatePreferences(c.Request().Context(), f.ID, c.FormValue("language"), form["topics"]); err != nil {
+	// A form without the "where" section (no districts, an older page)
+	// leaves the follower's choice as it is.
+	var choice *follower.AreaChoice
+	posted, lat, lon := postedArea(c)
+	if posted.Mode != "" {
+		choice = &posted
+	}
+	_, err = h.followers.UpdatePreferences(c.Request().Context(), f.ID, c.FormValue("language"), form["topics"], choice)
+	if v, ok := models.AsValidation(err); ok {
+		area, aerr := h.areaChoice(c, a.OrgID(), posted, lat, lon)
+		if aerr != nil {
+			return aerr
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.Preferences(templates.PreferencesForm{
+			Account: a, Follower: f, Action: c.Request().URL.Path, Unsubscribe: h.links.Unsubscribe(f.ID), Area: area, Errors: v.Fields,
+		}))
+	}
+	if err != nil {
 		return err
 	}
 	// Only e-mail followers have the choice; a form without it (an older

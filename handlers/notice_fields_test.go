@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/templates"
@@ -25,10 +28,12 @@ func everyNoticeField(t *testing.T, loc *time.Location) notice.Input {
 	base := time.Date(2026, 11, 23, 8, 30, 0, 0, loc)
 	for i := range v.NumField() {
 		sf, f := v.Type().Field(i), v.Field(i)
-		if languageField(sf.Name) {
+		if languageField(sf.Name) || areaField(sf.Name) {
 			continue
 		}
 		switch f.Interface().(type) {
+		case bool:
+			f.SetBool(true)
 		case *time.Time:
 			at := base.Add(time.Duration(i) * time.Hour)
 			f.Set(reflect.ValueOf(&at))
@@ -60,6 +65,13 @@ var fieldLangs = []string{"en", "zh-Hant", "ar"}
 // account; and the two-language fields old API clients send.
 func languageField(name string) bool {
 	return name == "Translations" || name == "Langs" || name == "DefaultLang" || strings.HasPrefix(name, "Legacy")
+}
+
+// areaField names the three forms of a notice's area: Area in the API,
+// the ticked districts and the GeoJSON of the shapes on the form, which
+// check folds into Area (TestNoticeAreaForms).
+func areaField(name string) bool {
+	return name == "Area" || name == "AreaDistrictIDs" || name == "AreaGeoJSON"
 }
 
 func sameInput(t *testing.T, how string, want, got notice.Input) {
@@ -94,6 +106,9 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 	for i := range typ.NumField() {
 		sf := typ.Field(i)
 		form, js := sf.Tag.Get("form"), strings.Split(sf.Tag.Get("json"), ",")[0]
+		if areaField(sf.Name) {
+			continue
+		}
 		if languageField(sf.Name) {
 			if sf.Name == "Translations" && js != "translations" {
 				t.Errorf("notice.Input.Translations is %q in the API, want translations", js)
@@ -119,11 +134,15 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 			}
 		}
 		for i := range v.NumField() {
-			if languageField(typ.Field(i).Name) {
+			if languageField(typ.Field(i).Name) || areaField(typ.Field(i).Name) {
 				continue
 			}
 			name := typ.Field(i).Tag.Get("form")
 			switch x := v.Field(i).Interface().(type) {
+			case bool:
+				if x {
+					values.Set(name, "on")
+				}
 			case *time.Time:
 				values.Set(name, times[name])
 			case []string:
@@ -205,4 +224,44 @@ func TestNoticeFieldsDeclaredOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNoticeAreaForms checks that the editor's two area fields (districts
+// ticked, shapes as GeoJSON) and the API's "area" come to the same area.
+func TestNoticeAreaForms(t *testing.T) {
+	want := area.Area{Districts: []int64{3, 7}, Polygons: orb.MultiPolygon{{{{114.1, 22.3}, {114.2, 22.3}, {114.2, 22.4}, {114.1, 22.3}}}},
+		Circles: []area.Circle{{Lat: 22.35, Lon: 114.15, RadiusM: 800}}}
+	values := url.Values{"area_district": {"7", "3"}, "area_geojson": {templates.ShapesGeoJSON(want)}, "area_scope": {models.AreaScopeArea}}
+	var form notice.Input
+	bindForm(values, &form, time.UTC)
+	form.Kind, form.Translations = models.NoticeGeneral, models.Texts("en", "title", "T")
+	fromForm, err := notice.ValidateDraft(form, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var api notice.Input
+	if err := json.Unmarshal([]byte(`{"kind":"general","translations":{"en":{"title":"T"}},"area_scope":"area","area":`+want.String()+`}`), &api); err != nil {
+		t.Fatal(err)
+	}
+	fromAPI, err := notice.ValidateDraft(api, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromForm.Area == nil || fromAPI.Area == nil || fromForm.Area.String() != want.String() || fromAPI.Area.String() != want.String() {
+		t.Fatalf("form %v, API %v, want %v", fromForm.Area, fromAPI.Area, want)
+	}
+	// A crossed polygon is refused with its number, on the form's field.
+	bad := url.Values{"area_geojson": {`{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}`}}
+	var in notice.Input
+	bindForm(bad, &in, time.UTC)
+	in.Kind, in.Translations = models.NoticeGeneral, models.Texts("en", "title", "T")
+	_, err = notice.ValidateDraft(in, time.Now())
+	if v, ok := models.AsValidation(err); !ok || v.Fields["area_geojson"] != models.KeyArgs("area.err_ring_crosses", 1) {
+		t.Fatalf("crossed polygon: %v", err)
+	}
+	// Only people in the area needs an area.
+	in = notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "T"), AreaScope: models.AreaScopeArea}
+	if _, err := notice.ValidateDraft(in, time.Now()); err == nil {
+		t.Fatal("an area scope without an area was taken")
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
@@ -27,6 +28,9 @@ type notices struct {
 	// gtfs offers the account's routes and stops and warns about unknown
 	// ones (gtfs_notices.go).
 	gtfs *gtfs.Service
+	// districts are the organization's, for the area a notice applies to.
+	districts *district.Service
+	tileURL   string
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -34,7 +38,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -134,6 +138,9 @@ func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models
 	}
 	f.Audience = count
 	if f.GTFS, err = h.gtfsChoices(c.Request().Context(), a, f.Input); err != nil {
+		return err
+	}
+	if f.Area, err = areaForm(c, h.districts, h.tileURL, a, f.Input.Area, f.Input.AreaDistrictIDs, f.Input.AreaGeoJSON); err != nil {
 		return err
 	}
 	return render(c, status, templates.NoticeEditor(m, a, f, h.loc.String()))

@@ -54,7 +54,9 @@ func TestPreferences(t *testing.T) {
 			t.Fatalf("save preferences: %s", res)
 		}
 		got, _ = a.Followers.FollowerByID(ctx, fol.ID)
-		if got.Language != "zh" || strings.Join(got.Tags, ",") != "district-north,donor,line-7" {
+		// "zh", as pages from before language tags post it, is Simplified
+		// Chinese (stored as its tag since migration 00019).
+		if got.Language != "zh-Hans" || strings.Join(got.Tags, ",") != "district-north,donor,line-7" {
 			t.Fatalf("after saving: language %q tags %v", got.Language, got.Tags)
 		}
 		if res := c.PostRaw(prefs, url.Values{"language": {"en"}}); res.Status != http.StatusForbidden {

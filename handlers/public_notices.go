@@ -8,6 +8,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -16,9 +17,11 @@ import (
 // publicNotices serves notices to citizens: lists, pages and the alerts in
 // force (the feeds are in feeds.go).
 type publicNotices struct {
-	store    *models.Store
-	notices  *notice.Service
-	accounts *account.Service
+	store     *models.Store
+	notices   *notice.Service
+	accounts  *account.Service
+	districts *district.Service
+	tileURL   string
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
@@ -63,7 +66,11 @@ func (h *publicNotices) show(c echo.Context) error {
 		return err
 	}
 	templates.EnvOf(ctx).Alternates = n.Languages()
-	return render(c, http.StatusOK, templates.PublicNotice(a, n, readerLang(c)))
+	where, err := areaView(ctx, h.districts, h.tileURL, a.OrgID(), n.Area)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.PublicNotice(a, n, readerLang(c), where))
 }
 
 func (h *publicNotices) alerts(c echo.Context) error {

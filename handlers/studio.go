@@ -35,25 +35,25 @@ import (
 
 // studio is the staff console of one organization.
 type studio struct {
-	store      *models.Store
-	notices    *notice.Service
-	tokens     *apitoken.Service
-	media      *media.Service
-	projects   *project.Service
-	feeds      *alertsource.Service
-	codes      *followcode.Service
-	gtfs       *gtfs.Service
+	store     *models.Store
+	notices   *notice.Service
+	tokens    *apitoken.Service
+	media     *media.Service
+	projects  *project.Service
+	feeds     *alertsource.Service
+	codes     *followcode.Service
+	gtfs      *gtfs.Service
+	districts *district.Service
+	// tileURL is the map tile server of the area maps ("" draws them
+	// without tiles).
+	tileURL    string
 	chats      *chat.Service
 	orgs       *org.Service
 	accounts   *account.Service
 	followers  *follower.Service
 	broadcasts *broadcast.Service
-	districts  *district.Service
 	baseURL    string
-	// tileURL is the map tile server template; empty: maps are drawn
-	// as SVG outlines.
-	tileURL string
-	links   *mailer.Links
+	links      *mailer.Links
 	// loc is the time zone staff enter times in.
 	loc *time.Location
 	// chat sends inbox replies and checks chat credentials.

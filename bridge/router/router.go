@@ -45,6 +45,8 @@ type Chats interface {
 	TouchConversation(ctx context.Context, tx models.Core, m *models.ChatMessage, toInbox bool) error
 	SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error
 	EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
+	SaveChatPlace(ctx context.Context, tx models.Core, p *models.ChatPlace) error
+	SettleChatPlace(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
 	KeywordReply(ctx context.Context, accountID int64, text string) (*models.ChatKeyword, error)
 }
 
@@ -77,6 +79,7 @@ const (
 	byInbox    = "inbox"
 	byEvent    = "event"
 	byKeyword  = "keyword"
+	byPlace    = "place"
 )
 
 // turn is one inbound message being handled.
@@ -91,6 +94,8 @@ type turn struct {
 	follower *models.Follower
 	// session is the guided conversation in progress, if any.
 	session *models.ChatSession
+	// place is the place the person was last asked about, if any.
+	place *models.ChatPlace
 	// inboxOpen: staff already have an open conversation with the person.
 	inboxOpen bool
 	lang      i18n.Lang
@@ -148,7 +153,7 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{r: r, store: tx, projects: r.projects.InTx(tx.Core), account: a, in: in, follower: st.Follower, session: st.Session, inboxOpen: st.InboxOpen,
+	t := &turn{r: r, store: tx, projects: r.projects.InTx(tx.Core), account: a, in: in, follower: st.Follower, session: st.Session, place: st.Place, inboxOpen: st.InboxOpen,
 		lang: languageOf(st.Follower, in, a)}
 	replies, err := t.route(ctx)
 	if err != nil {
@@ -222,11 +227,12 @@ const (
 	cmdHelp
 	cmdFeedback
 	cmdCancel
+	cmdForgetPlace
 )
 
 // commandWords are the words of each command in each interface
 // language, as the help texts of i18n/locales name them (FOLLOW, STOP,
-// HELP, FEEDBACK, CANCEL) and the ones people also use. A word both
+// HELP, FEEDBACK, CANCEL, STOP PLACE) and the ones people also use. A word both
 // Chinese scripts write alike (取消) counts as Simplified; the signs
 // (?) belong to no language.
 var commandWords = []struct {
@@ -239,26 +245,31 @@ var commandWords = []struct {
 	{i18n.EN, cmdHelp, []string{"help"}},
 	{i18n.EN, cmdFeedback, []string{"feedback"}},
 	{i18n.EN, cmdCancel, []string{"cancel"}},
+	{i18n.EN, cmdForgetPlace, []string{"stop place", "forget place", "clear place"}},
 	{i18n.ZHHans, cmdFollow, []string{"关注", "订阅"}},
 	// TD is how Chinese SMS unsubscribes (退订).
 	{i18n.ZHHans, cmdStop, []string{"退订", "取消关注", "td"}},
 	{i18n.ZHHans, cmdHelp, []string{"帮助"}},
 	{i18n.ZHHans, cmdFeedback, []string{"反馈", "意见"}},
 	{i18n.ZHHans, cmdCancel, []string{"取消"}},
+	{i18n.ZHHans, cmdForgetPlace, []string{"取消位置", "删除位置", "清除位置"}},
 	{i18n.ZHHant, cmdFollow, []string{"關注", "訂閱"}},
 	{i18n.ZHHant, cmdStop, []string{"退訂", "取消關注"}},
 	{i18n.ZHHant, cmdHelp, []string{"幫助"}},
 	{i18n.ZHHant, cmdFeedback, []string{"意見", "反饋"}},
+	{i18n.ZHHant, cmdForgetPlace, []string{"刪除位置"}},
 	{i18n.ES, cmdFollow, []string{"seguir", "suscribir"}},
 	{i18n.ES, cmdStop, []string{"baja", "parar"}},
 	{i18n.ES, cmdHelp, []string{"ayuda"}},
 	{i18n.ES, cmdFeedback, []string{"opinión"}},
 	{i18n.ES, cmdCancel, []string{"cancelar"}},
+	{i18n.ES, cmdForgetPlace, []string{"borrar lugar", "olvidar lugar"}},
 	{i18n.AR, cmdFollow, []string{"متابعة", "اشتراك"}},
 	{i18n.AR, cmdStop, []string{"إيقاف", "توقف"}},
 	{i18n.AR, cmdHelp, []string{"مساعدة"}},
 	{i18n.AR, cmdFeedback, []string{"رأي"}},
 	{i18n.AR, cmdCancel, []string{"إلغاء"}},
+	{i18n.AR, cmdForgetPlace, []string{"حذف المكان", "إيقاف المكان"}},
 	{"", cmdHelp, []string{"?", "？", "؟"}},
 }
 
@@ -316,7 +327,8 @@ var folding = strings.NewReplacer(
 
 // normalize lowers a message, folds the marks people may leave out and
 // drops the punctuation, quote marks and spaces people put around a
-// one-word command ("Stop.", " 退订！", «BAJA», 「關注」).
+// command ("Stop.", " 退订！", «BAJA», 「關注」), and the extra spaces
+// between its words.
 func normalize(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.TrimLeft(s, "/")
@@ -324,7 +336,9 @@ func normalize(s string) string {
 		return s
 	}
 	s = folding.Replace(s)
-	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+	// "STOP  PLACE": one space between words.
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
@@ -335,13 +349,26 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case bridge.KindUnfollow:
 		t.by = byEvent
 		return nil, t.stop(ctx)
-	case bridge.KindEvent:
+	}
+	if t.in.Location != nil && t.activeFollower() {
+		return t.offerPlace(ctx, t.in.Location)
+	}
+	if t.in.Kind == bridge.KindEvent {
+		// Nothing the person did: a pending question stays.
 		t.by = byEvent
 		return nil, nil
-	case bridge.KindMedia:
-		return t.toInbox()
 	}
 	cmd, _ := commandOf(normalize(t.in.Text))
+	// The answer to a question about a place; STOP comes first.
+	if p := t.pendingPlace(); p != nil && cmd != cmdStop {
+		replies, handled, err := t.answerPlace(ctx, p)
+		if err != nil || handled {
+			return replies, err
+		}
+	}
+	if t.in.Kind == bridge.KindMedia {
+		return t.toInbox()
+	}
 	switch cmd {
 	case cmdFollow:
 		t.by = byCommand
@@ -358,6 +385,8 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case cmdFeedback:
 		t.by = byFeedback
 		return t.startFeedback(ctx)
+	case cmdForgetPlace:
+		return t.forgetPlace(ctx)
 	case cmdCancel:
 		if t.session != nil {
 			t.by = byFeedback
@@ -443,6 +472,9 @@ func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 
 func (t *turn) stop(ctx context.Context) error {
 	if err := t.end(ctx); err != nil {
+		return err
+	}
+	if err := t.settlePlace(ctx); err != nil {
 		return err
 	}
 	if t.follower == nil {

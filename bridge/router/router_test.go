@@ -44,6 +44,12 @@ func TestRouterCommandOf(t *testing.T) {
 		{"?", cmdHelp, ""},
 		{"؟", cmdHelp, ""},
 		{"\"stop\"", cmdStop, i18n.EN},
+		{"STOP PLACE", cmdForgetPlace, i18n.EN},
+		{" stop   place. ", cmdForgetPlace, i18n.EN},
+		{"取消位置", cmdForgetPlace, i18n.ZHHans},
+		{"「刪除位置」", cmdForgetPlace, i18n.ZHHant},
+		{"Borrar lugar", cmdForgetPlace, i18n.ES},
+		{"حذف المكان", cmdForgetPlace, i18n.AR},
 		{"stop the bus", cmdNone, ""},
 		{"hola", cmdNone, ""},
 		{"", cmdNone, ""},
@@ -68,6 +74,19 @@ func TestRouterFeedbackWords(t *testing.T) {
 	}
 	if oneOf(normalize("no"), yesWords...) {
 		t.Error("no confirms")
+	}
+}
+
+func TestRouterPlaceWords(t *testing.T) {
+	for _, w := range []string{"YES", "是", "是的", "确认", "確認", "SÍ", "si", "نعم", "ok!"} {
+		if !oneOf(normalize(w), placeYesWords...) {
+			t.Errorf("%q does not confirm a place", w)
+		}
+	}
+	for _, w := range []string{"no", "不", "stop", "send"} {
+		if oneOf(normalize(w), placeYesWords...) {
+			t.Errorf("%q confirms a place", w)
+		}
 	}
 }
 

@@ -44,6 +44,10 @@ func TestParseUpdate(t *testing.T) {
 			}
 		})
 	}
+	in, err := telegram.ParseUpdate([]byte(`{"update_id":16,"message":{"message_id":4,"chat":{"id":42,"type":"private"},"date":1,"location":{"latitude":22.3104,"longitude":114.1102}}}`))
+	if err != nil || in.Location == nil || *in.Location != (bridge.Location{Lat: 22.3104, Lon: 114.1102}) {
+		t.Fatalf("location: %+v, %v", in.Location, err)
+	}
 	ignored := []string{
 		`{"update_id":13,"message":{"message_id":3,"chat":{"id":-100,"type":"group"},"date":1,"text":"hi"}}`,
 		`{"update_id":14,"edited_message":{"message_id":3,"chat":{"id":42,"type":"private"},"date":1,"text":"hi"}}`,

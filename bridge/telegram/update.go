@@ -118,6 +118,7 @@ func ParseUpdate(body []byte) (bridge.Inbound, error) {
 		in.Kind, in.Text = bridge.KindText, text
 	case m.Location != nil:
 		in.Kind, in.Text = bridge.KindMedia, fmt.Sprintf("[location] %g,%g", m.Location.Latitude, m.Location.Longitude)
+		in.Location = bridge.LocationAt(m.Location.Latitude, m.Location.Longitude)
 	case len(m.Photo) > 0:
 		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace("[photo] "+m.Caption)
 	case len(m.Voice) > 0:

@@ -105,6 +105,10 @@ func (m *Message) Inbound() (bridge.Inbound, error) {
 		in.Kind, in.Text = bridge.KindMedia, "[video]"
 	case "location":
 		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace(fmt.Sprintf("[location] %s,%s %s", m.LocationX, m.LocationY, m.Label))
+		// Location_X is the latitude, Location_Y the longitude.
+		if in.Location = bridge.NewLocation(m.LocationX, m.LocationY); in.Location != nil {
+			in.Location.Label = bridge.Clip(strings.TrimSpace(m.Label), 200)
+		}
 	case "link":
 		in.Kind, in.Text = bridge.KindMedia, strings.TrimSpace("[link] "+m.Title+" "+m.URL)
 	case "":
@@ -128,7 +132,13 @@ func (m *Message) Inbound() (bridge.Inbound, error) {
 		case "view":
 			in.Kind, in.Text = bridge.KindEvent, "[menu link] "+m.EventKey
 		case "location":
+			// The "report location" event: the account asked WeChat for
+			// the person's place, which WeChat reports when they enter
+			// the chat (or every few seconds while in it).
 			in.Kind, in.Text = bridge.KindEvent, fmt.Sprintf("[location] %s,%s", m.Latitude, m.Longitude)
+			if in.Location = bridge.NewLocation(m.Latitude, m.Longitude); in.Location != nil {
+				in.Location.Auto = true
+			}
 		default:
 			// TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, the menu's photo
 			// and scan pickers (whose result arrives as a message of its

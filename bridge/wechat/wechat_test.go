@@ -137,6 +137,34 @@ func TestInbound(t *testing.T) {
 	}
 }
 
+// TestInboundLocation: a shared place and the reported one carry the
+// point (Location_X is the latitude); a point off the globe or not a
+// number carries none and still reaches the inbox as text.
+func TestInboundLocation(t *testing.T) {
+	for _, c := range []struct {
+		name, xml string
+		want      *bridge.Location
+	}{
+		{"shared", wechattest.Location("oA", "11", "23.134521", "113.358803", "广州塔"), &bridge.Location{Lat: 23.134521, Lon: 113.358803, Label: "广州塔"}},
+		{"reported", wechattest.LocationEvent("oA", "23.137466", "113.352425", 1700000000), &bridge.Location{Lat: 23.137466, Lon: 113.352425, Auto: true}},
+		{"off the globe", wechattest.Location("oA", "12", "123.1", "113.3", ""), nil},
+		{"not a number", wechattest.LocationEvent("oA", "north", "113.3", 1700000001), nil},
+		{"missing", `<xml><FromUserName>oA</FromUserName><MsgType>location</MsgType><MsgId>13</MsgId></xml>`, nil},
+	} {
+		m, err := wechat.ParseMessage([]byte(c.xml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := m.Inbound()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !strings.HasPrefix(in.Text, "[location]") || (c.want == nil) != (in.Location == nil) || (c.want != nil && *in.Location != *c.want) {
+			t.Errorf("%s: %q %+v, want %+v", c.name, in.Text, in.Location, c.want)
+		}
+	}
+}
+
 // TestInboundIgnoredEvents: WeChat's own reports and events Plaza does
 // not know are acknowledged and dropped, never refused.
 func TestInboundIgnoredEvents(t *testing.T) {

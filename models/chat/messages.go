@@ -23,12 +23,18 @@ func (s *Service) LoadChatState(ctx context.Context, tx models.Core, accountID i
 		SState     *string
 		SExpiresAt *time.Time
 		CStatus    *string
+		PLat       *float64
+		PLon       *float64
+		PAskedAt   *time.Time
+		PPending   *bool
 	}
-	err := tx.Conn(ctx).Raw(`SELECT f.*, cs.flow AS s_flow, cs.state AS s_state, cs.expires_at AS s_expires_at, cc.status AS c_status
+	err := tx.Conn(ctx).Raw(`SELECT f.*, cs.flow AS s_flow, cs.state AS s_state, cs.expires_at AS s_expires_at, cc.status AS c_status,
+			cp.lat AS p_lat, cp.lon AS p_lon, cp.asked_at AS p_asked_at, cp.pending AS p_pending
 		FROM (SELECT CAST(? AS BIGINT) AS account_id, CAST(? AS TEXT) AS channel, CAST(? AS TEXT) AS address) k
 		LEFT JOIN followers f ON f.account_id = k.account_id AND f.channel = k.channel AND f.address = k.address
 		LEFT JOIN chat_sessions cs ON cs.account_id = k.account_id AND cs.channel = k.channel AND cs.address = k.address AND cs.expires_at > ?
-		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address`,
+		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address
+		LEFT JOIN chat_places cp ON cp.account_id = k.account_id AND cp.channel = k.channel AND cp.address = k.address`,
 		accountID, channel, address, tx.Now()).Scan(&row).Error
 	if err != nil {
 		return nil, fmt.Errorf("chat state: %w", err)
@@ -46,6 +52,10 @@ func (s *Service) LoadChatState(ctx context.Context, tx models.Core, accountID i
 		if row.SExpiresAt != nil {
 			st.Session.ExpiresAt = *row.SExpiresAt
 		}
+	}
+	if row.PLat != nil && row.PLon != nil && row.PAskedAt != nil {
+		st.Place = &models.ChatPlace{AccountID: accountID, Channel: channel, Address: address, Lat: *row.PLat, Lon: *row.PLon,
+			AskedAt: *row.PAskedAt, Pending: row.PPending != nil && *row.PPending}
 	}
 	return st, nil
 }
@@ -149,6 +159,29 @@ func (s *Service) EndChatSession(ctx context.Context, tx models.Core, accountID 
 	err := tx.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Delete(&models.ChatSession{}).Error
 	if err != nil {
 		return fmt.Errorf("end chat session: %w", err)
+	}
+	return nil
+}
+
+// SaveChatPlace stores the place the person is asked about now, through
+// tx (the router's transaction), in place of the one before.
+func (s *Service) SaveChatPlace(ctx context.Context, tx models.Core, p *models.ChatPlace) error {
+	p.AskedAt = tx.Now()
+	err := tx.Conn(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(p).Error
+	if err != nil {
+		return fmt.Errorf("save chat place: %w", err)
+	}
+	return nil
+}
+
+// SettleChatPlace marks the place the person was asked about as
+// answered (saved or dropped), through tx, keeping when and where it was
+// asked.
+func (s *Service) SettleChatPlace(ctx context.Context, tx models.Core, accountID int64, channel, address string) error {
+	err := tx.Conn(ctx).Model(&models.ChatPlace{}).Where("account_id = ? AND channel = ? AND address = ? AND pending", accountID, channel, address).
+		Update("pending", false).Error
+	if err != nil {
+		return fmt.Errorf("settle chat place: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
@@ -75,6 +76,50 @@ func TestKeywordTranslationsMigration(t *testing.T) {
 		}
 		if len(rows) != 6 || rows[0].Keyword != "fare" || rows[0].Lang != "en" || rows[1].Keyword != "fare" || rows[1].Lang != "zh" || rows[1].Reply != "两元。" {
 			t.Fatalf("after the Down: %+v", rows)
+		}
+	})
+}
+
+// TestChatPlacesMigration: 00024 makes chat_places, an account's
+// deletion takes its rows, its Down drops the table and it applies
+// again, on both databases.
+func TestChatPlacesMigration(t *testing.T) {
+	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
+		ctx := context.Background()
+		db, err := database.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if err := db.Gorm.Exec(q, args...).Error; err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec(`INSERT INTO organizations (id, name, kind) VALUES (1, 'Org', 'agency')`)
+		exec(`INSERT INTO accounts (id, organization_id, handle, name, category, languages) VALUES (1, 1, 'metro', 'Metro', 'transit', 'en')`)
+		exec(`INSERT INTO chat_places (account_id, channel, address, lat, lon, asked_at) VALUES (1, 'wechat', 'oA', 22.31, 114.11, ?)`, time.Now().UTC())
+		var p models.ChatPlace
+		if err := db.Gorm.Where("address = 'oA'").First(&p).Error; err != nil || !p.Pending || p.Lat != 22.31 || p.Lon != 114.11 {
+			t.Fatalf("place %+v, %v", p, err)
+		}
+		exec(`DELETE FROM accounts WHERE id = 1`)
+		var n int64
+		if err := db.Gorm.Table("chat_places").Count(&n).Error; err != nil || n != 0 {
+			t.Fatalf("chat_places after the account's deletion: %d, %v", n, err)
+		}
+		if err := db.MigrateDownTo(ctx, 23); err != nil {
+			t.Fatal(err)
+		}
+		if db.Gorm.Migrator().HasTable("chat_places") {
+			t.Fatal("chat_places left after the Down")
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -38,7 +38,8 @@ func (s *Service) FollowerMessages(ctx context.Context, f *models.Follower) ([]m
 
 // EraseFollowerMessages deletes f's chats with the account through tx,
 // the transaction that erases the follower: their messages, the inbox
-// conversation and a conversation in progress. It returns how many
+// conversation, a conversation in progress and the place they were last
+// asked about. It returns how many
 // messages it deleted.
 func (s *Service) EraseFollowerMessages(ctx context.Context, tx models.Core, f *models.Follower) (int64, error) {
 	res := followerRows(ctx, tx, "chat_messages", f).Delete(&models.ChatMessage{})
@@ -50,6 +51,10 @@ func (s *Service) EraseFollowerMessages(ctx context.Context, tx models.Core, f *
 	}
 	if err := s.EndChatSession(ctx, tx, f.AccountID, f.Channel, f.Address); err != nil {
 		return 0, err
+	}
+	if err := tx.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", f.AccountID, f.Channel, f.Address).
+		Delete(&models.ChatPlace{}).Error; err != nil {
+		return 0, fmt.Errorf("erase chat place: %w", err)
 	}
 	return res.RowsAffected, nil
 }

@@ -18,8 +18,8 @@ type Places interface {
 }
 
 // AreaChoice is where a follower wants alerts for: everything, some
-// districts, or a place (any point: it is rounded to about 100 m before
-// it is stored).
+// districts (at least one), or a place (any point: it is rounded to
+// about 100 m before it is stored).
 type AreaChoice struct {
 	Mode      string
 	Districts []int64
@@ -27,14 +27,14 @@ type AreaChoice struct {
 }
 
 // Clean checks the choice without a database: a known mode, a place on
-// the globe for AreaPlace. Districts without any is everything.
+// the globe for AreaPlace, a district for AreaDistricts.
 func (c AreaChoice) Clean() (AreaChoice, error) {
 	switch c.Mode {
 	case "", models.AreaAll:
 		return AreaChoice{Mode: models.AreaAll}, nil
 	case models.AreaDistricts:
 		if len(c.Districts) == 0 {
-			return AreaChoice{Mode: models.AreaAll}, nil
+			return c, models.FieldError("area_district", "follow.err_pick_district")
 		}
 		return AreaChoice{Mode: models.AreaDistricts, Districts: c.Districts}, nil
 	case models.AreaPlace:

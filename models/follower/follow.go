@@ -22,6 +22,8 @@ type FollowRequest struct {
 	Scene     string
 	CodeID    *int64
 	Topics    []string
+	// Area is where they want alerts for (the zero choice: everything).
+	Area AreaChoice
 	// Client is who asks (clientOf on the web), for FollowPerClient.
 	Client string
 }
@@ -49,6 +51,13 @@ func (s *Service) RequestFollow(ctx context.Context, req FollowRequest) (*models
 	addr, ok := models.NormalizeEmail(req.Address)
 	if !ok {
 		v.Add("address", "err.email_invalid")
+	}
+	if _, err := req.Area.Clean(); err != nil {
+		if av, ok := models.AsValidation(err); ok {
+			for f, k := range av.Fields {
+				v.Add(f, k)
+			}
+		}
 	}
 	a, err := s.accounts.AccountByID(ctx, req.AccountID)
 	if err != nil {
@@ -97,6 +106,9 @@ func (s *Service) RequestFollow(ctx context.Context, req FollowRequest) (*models
 			}
 		}
 		if err := tx.setTopics(ctx, f.ID, a, req.Topics); err != nil {
+			return err
+		}
+		if err := tx.setArea(ctx, &f, a, req.Area); err != nil {
 			return err
 		}
 		return tx.enqueue(ctx, jobs.FollowerMail{FollowerID: f.ID, Template: jobs.MailConfirm})
@@ -225,7 +237,7 @@ func (s *Service) Unsubscribe(ctx context.Context, followerID int64) (*models.Fo
 	return &f, nil
 }
 
-// FollowerByID loads a follower with its tags.
+// FollowerByID loads a follower with its tags and chosen districts.
 func (s *Service) FollowerByID(ctx context.Context, id int64) (*models.Follower, error) {
 	var f models.Follower
 	if err := s.core.Conn(ctx).First(&f, id).Error; err != nil {
@@ -236,6 +248,11 @@ func (s *Service) FollowerByID(ctx context.Context, id int64) (*models.Follower,
 		return nil, err
 	}
 	f.Tags = tags
+	if f.AreaMode == models.AreaDistricts {
+		if f.Districts, err = s.districtsOf(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	return &f, nil
 }
 
@@ -284,9 +301,10 @@ func (s *Service) setTopics(ctx context.Context, followerID int64, a *models.Acc
 	return s.setTags(ctx, followerID, tags)
 }
 
-// UpdatePreferences is the follower's own change of topics and language,
-// from their signed preferences link.
-func (s *Service) UpdatePreferences(ctx context.Context, followerID int64, language string, topics []string) (*models.Follower, error) {
+// UpdatePreferences is the follower's own change of topics, language
+// and, when area is not nil, where they want alerts for, from their
+// signed preferences link.
+func (s *Service) UpdatePreferences(ctx context.Context, followerID int64, language string, topics []string, area *AreaChoice) (*models.Follower, error) {
 	f, err := s.FollowerByID(ctx, followerID)
 	if err != nil {
 		return nil, err
@@ -295,12 +313,21 @@ func (s *Service) UpdatePreferences(ctx context.Context, followerID int64, langu
 	if err != nil {
 		return nil, err
 	}
-	// One of the account's languages, as on the follow page.
+	// One of the account's languages, as on the follow page; "zh" is
+	// what pages from before language tags post.
+	if language == "zh" {
+		language = "zh-Hans"
+	}
 	language = a.FollowerLang(language)
 	err = s.tx(ctx, func(tx *Service) error {
 		if err := tx.core.Conn(ctx).Model(&models.Follower{}).Where("id = ?", f.ID).
 			Updates(map[string]any{"language": language, "updated_at": tx.core.Now()}).Error; err != nil {
 			return fmt.Errorf("update preferences: %w", err)
+		}
+		if area != nil {
+			if err := tx.setArea(ctx, f, a, *area); err != nil {
+				return err
+			}
 		}
 		return tx.setTopics(ctx, f.ID, a, topics)
 	})

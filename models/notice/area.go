@@ -3,6 +3,7 @@ package notice
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/models"
@@ -64,7 +65,12 @@ func (s *Service) prepare(ctx context.Context, a *models.Account, in Input) (Inp
 		if in.Area != nil {
 			ar = *in.Area
 		}
-		ar.Circles = append(ar.Circles, circles...)
+		for _, c := range circles {
+			// Ticking the box again on a later save adds no stop twice.
+			if !slices.ContainsFunc(ar.Circles, func(o area.Circle) bool { return o.Label == c.Label && o.Lat == c.Lat && o.Lon == c.Lon }) {
+				ar.Circles = append(ar.Circles, c)
+			}
+		}
 		if err := ar.Validate(); err != nil {
 			return in, models.FieldError("area_geojson", areaProblem(err))
 		}

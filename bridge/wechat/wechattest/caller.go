@@ -50,6 +50,26 @@ func Event(openID, event, key string, createTime int64) string {
 		openID, createTime, event, key)
 }
 
+// Location builds the message of a person sharing a place, as WeChat's
+// documentation shows it: Location_X the latitude, Location_Y the
+// longitude, Scale the map's zoom, Label the address.
+func Location(openID, msgID, lat, lon, label string) string {
+	return fmt.Sprintf(`<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
+		`<CreateTime>%d</CreateTime><MsgType><![CDATA[location]]></MsgType><Location_X>%s</Location_X><Location_Y>%s</Location_Y>`+
+		`<Scale>20</Scale><Label><![CDATA[%s]]></Label><MsgId>%s</MsgId></xml>`,
+		openID, time.Now().Unix(), lat, lon, label, msgID)
+}
+
+// LocationEvent builds the "report location" event (上报地理位置事件)
+// WeChat sends when a person enters the chat of an account that asked
+// for it, as its documentation shows it.
+func LocationEvent(openID, lat, lon string, createTime int64) string {
+	return fmt.Sprintf(`<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
+		`<CreateTime>%d</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event>`+
+		`<Latitude>%s</Latitude><Longitude>%s</Longitude><Precision>119.385040</Precision></xml>`,
+		openID, createTime, lat, lon)
+}
+
 // Query signs a request: timestamp, nonce and signature (and in safe mode
 // the encrypt_type and msg_signature over encrypted).
 func (c *Caller) Query(ts time.Time, nonce, encrypted string) url.Values {
