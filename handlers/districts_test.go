@@ -104,6 +104,10 @@ func TestDistrictsPage(t *testing.T) {
 			{"not JSON", "d.geojson", []byte("not json"), http.StatusUnprocessableEntity, "This is not GeoJSON that Plaza can read"},
 			{"crossed polygon", "d.geojson", []byte(crossedFile), http.StatusUnprocessableEntity, "District 2: Polygon 1 crosses itself"},
 			{"empty collection", "d.json", []byte(`{"type":"FeatureCollection","features":[]}`), http.StatusUnprocessableEntity, "The file holds no districts"},
+			{"NUL in a name", "d.geojson", []byte(strings.Replace(twoDistrictsFile, `"North"`, `"No\u0000rth"`, 1)), http.StatusUnprocessableEntity,
+				"District 1: its name or code holds a NUL character"},
+			{"long code", "d.geojson", []byte(strings.Replace(twoDistrictsFile, `"S"`, `"`+strings.Repeat("s", 101)+`"`, 1)), http.StatusUnprocessableEntity,
+				"District 2: a name can have at most 200 characters and a code at most 100."},
 			{"no file", "", nil, http.StatusUnprocessableEntity, "Choose a GeoJSON file to import."},
 			{"over 5 MB", "big.geojson", make([]byte, district.MaxFileBytes+1), http.StatusRequestEntityTooLarge, "The file is larger than 5 MB."},
 		} {
