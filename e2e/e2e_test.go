@@ -430,7 +430,7 @@ func TestKeyboardAndAccessibility(t *testing.T) {
 		}
 		citizen := newPerson(t, "citizen", a.URL, true)
 		for _, path := range []string{"/", "/accounts", "/@metro", "/@metro/notices", fmt.Sprintf("/@metro/notices/%d", n.ID),
-			fmt.Sprintf("/@metro/notices/%d?lang=zh", n.ID), "/@metro/alerts", "/@metro/follow", "/login"} {
+			fmt.Sprintf("/@metro/notices/%d?lang=zh", n.ID), "/@metro/alerts", "/@metro/alerts?near=22.31,114.11", "/alerts?near=north", "/@metro/follow", "/login"} {
 			citizen.open(path)
 			citizen.axe()
 		}

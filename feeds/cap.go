@@ -6,12 +6,18 @@ package feeds
 import (
 	"encoding/xml"
 	"fmt"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/district"
 )
 
 // CAPContentType is the media type of a CAP alert.
@@ -50,8 +56,87 @@ type capInfo struct {
 	Area         *capArea `xml:"area,omitempty"`
 }
 
+// capArea is CAP's <area>, its elements in the schema's order: areaDesc,
+// polygon*, circle*, geocode*.
 type capArea struct {
-	AreaDesc string `xml:"areaDesc"`
+	AreaDesc string       `xml:"areaDesc"`
+	Polygon  []string     `xml:"polygon,omitempty"`
+	Circle   []string     `xml:"circle,omitempty"`
+	Geocode  []capGeocode `xml:"geocode,omitempty"`
+}
+
+type capGeocode struct {
+	ValueName string `xml:"valueName"`
+	Value     string `xml:"value"`
+}
+
+// DefaultGeocodeName is the <valueName> of a district's code when its
+// organization names no scheme of its own.
+const DefaultGeocodeName = "PLAZA-DISTRICT"
+
+// coord writes a WGS 84 degree with at most 6 decimals (about 0.1 m).
+func coord(x float64) string {
+	return strconv.FormatFloat(math.Round(x*1e6)/1e6, 'f', -1, 64)
+}
+
+// capRing is a ring as a CAP polygon: "lat,lon" pairs (CAP puts the
+// latitude first, GeoJSON the longitude) separated by spaces.
+func capRing(r orb.Ring) string {
+	pairs := make([]string, len(r))
+	for i, p := range r {
+		pairs[i] = coord(p[1]) + "," + coord(p[0])
+	}
+	return strings.Join(pairs, " ")
+}
+
+// capCircle is a circle as CAP has it: "lat,lon radius", the radius in
+// kilometres.
+func capCircle(c area.Circle) string {
+	return coord(c.Lat) + "," + coord(c.Lon) + " " + strconv.FormatFloat(math.Round(c.RadiusM)/1000, 'f', -1, 64)
+}
+
+// newCAPArea is the <area> of a notice in lang: one polygon per outer
+// ring of its polygons and of its districts' polygons, one circle per
+// circle and one geocode per district (its code). nil when the notice
+// says nothing of where it applies.
+func newCAPArea(a *models.PublicAccount, n *models.Notice, districts []district.Shape, lang string) *capArea {
+	where := area.MustParse(n.Area)
+	if n.AreaDesc == "" && where.IsZero() {
+		return nil
+	}
+	out := &capArea{AreaDesc: n.AreaDesc}
+	if out.AreaDesc == "" {
+		// areaDesc is required: the districts' names, else the headline.
+		names := make([]string, len(districts))
+		for i := range districts {
+			names[i] = districts[i].NameIn(lang)
+		}
+		out.AreaDesc = strings.Join(names, ", ")
+		if out.AreaDesc == "" {
+			out.AreaDesc = n.Title(lang)
+		}
+	}
+	for _, p := range where.Polygons {
+		if len(p) > 0 {
+			out.Polygon = append(out.Polygon, capRing(p[0]))
+		}
+	}
+	for _, c := range where.Circles {
+		out.Circle = append(out.Circle, capCircle(c))
+	}
+	name := a.OrgGeocodeName
+	if name == "" {
+		name = DefaultGeocodeName
+	}
+	for _, d := range districts {
+		for _, p := range d.Polygons {
+			if len(p) > 0 {
+				out.Polygon = append(out.Polygon, capRing(p[0]))
+			}
+		}
+		out.Geocode = append(out.Geocode, capGeocode{ValueName: name, Value: d.Code})
+	}
+	return out
 }
 
 // capTime is a CAP date: RFC 3339 with a numeric zone, never "Z".
@@ -97,8 +182,8 @@ func CanCAP(n *models.Notice) bool {
 // broadcast: Alert when first published, Update (with the earlier
 // messages referenced) after an update or an all-clear (responseType
 // AllClear), Cancel when cancelled. broadcasts are the notice's, newest
-// first.
-func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []models.Broadcast) ([]byte, error) {
+// first; districts are those its area names (district.Atlas.Of).
+func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []models.Broadcast, districts []district.Shape) ([]byte, error) {
 	if !CanCAP(n) || len(broadcasts) == 0 {
 		return nil, fmt.Errorf("notice %d has no CAP form", n.ID)
 	}
@@ -148,9 +233,7 @@ func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []mode
 		if n.ExpiresAt != nil {
 			info.Expires = capTime(*n.ExpiresAt)
 		}
-		if n.AreaDesc != "" {
-			info.Area = &capArea{AreaDesc: n.AreaDesc}
-		}
+		info.Area = newCAPArea(a, n, districts, lang)
 		alert.Info = append(alert.Info, info)
 	}
 	out, err := xml.MarshalIndent(alert, "", "  ")

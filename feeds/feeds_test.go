@@ -94,7 +94,7 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := CAP(site, account, tt.n, tt.bs)
+			doc, err := CAP(site, account, tt.n, tt.bs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 			}
 		})
 	}
-	doc, _ := CAP(site, account, typhoon(), broadcasts("publish"))
+	doc, _ := CAP(site, account, typhoon(), broadcasts("publish"), nil)
 	s := string(doc)
 	for _, want := range []string{"<language>en</language>", "<language>zh-Hans</language>", "<sent>2026-11-23T08:00:00+00:00</sent>",
 		"<effective>2026-11-23T08:00:00+00:00</effective>", "Typhoon signal 8 &amp; rising", "Stay indoors.", "- Avoid the seafront",
@@ -132,7 +132,7 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 	}
 	general := typhoon()
 	general.Kind = models.NoticeGeneral
-	if _, err := CAP(site, account, general, broadcasts("publish")); err == nil {
+	if _, err := CAP(site, account, general, broadcasts("publish"), nil); err == nil {
 		t.Error("a general notice was given a CAP form")
 	}
 }

@@ -48,7 +48,7 @@ func TestDeliverySettings(t *testing.T) {
 		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
 		page := owner.Get(path)
 		if page.Status != http.StatusOK || !strings.Contains(page.Body, "https://gw.example.org/hook") || !strings.Contains(page.Body, "whsec_") ||
-			!strings.Contains(page.Body, "http://plaza.test/@metro/gtfs-rt/alerts") {
+			!strings.Contains(page.Body, "http://plaza.test/@metro/gtfs-rt/alerts") || !strings.Contains(page.Body, "http://plaza.test/@metro/alerts.geojson") {
 			t.Fatalf("settings page: %s", page.String())
 		}
 		u, secret, err := a.Channels.WebhookEndpoint(t.Context(), f.Account.ID)

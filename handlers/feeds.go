@@ -11,10 +11,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/feeds"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 )
@@ -26,15 +28,18 @@ type feedArea struct {
 	notices    *notice.Service
 	accounts   *account.Service
 	broadcasts *broadcast.Service
+	districts  *district.Service
 	site       feeds.Site
 }
 
 func registerFeeds(e *echo.Echo, h *feedArea) {
 	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/notices.atom", h.platformAtom)
+	e.GET("/alerts.geojson", h.platformGeoJSON)
 	e.GET("/notices/:file", h.cap)
 	pub.GET("/notices.atom", h.accountAtom)
 	pub.GET("/cap.atom", h.capIndex)
+	pub.GET("/alerts.geojson", h.accountGeoJSON)
 	pub.GET("/gtfs-rt/alerts", h.gtfsrt)
 }
 
@@ -153,7 +158,15 @@ func (h *feedArea) cap(c echo.Context) error {
 	if len(bs) == 0 {
 		return models.ErrNotFound
 	}
-	body, err := feeds.CAP(h.site, a, n, bs)
+	var ds []district.Shape
+	if where := area.MustParse(n.Area); len(where.Districts) > 0 {
+		atlas, err := h.districts.Atlas(ctx, a.OrganizationID)
+		if err != nil {
+			return err
+		}
+		ds = atlas.Of(a.OrganizationID, where)
+	}
+	body, err := feeds.CAP(h.site, a, n, bs, ds)
 	if err != nil {
 		return err
 	}
@@ -191,4 +204,47 @@ func (h *feedArea) gtfsrt(c echo.Context) error {
 		ct = "application/json; charset=utf-8"
 	}
 	return serveFeed(c, ct, body, modified)
+}
+
+// platformGeoJSON is every account's alerts in force as GeoJSON, for maps.
+func (h *feedArea) platformGeoJSON(c echo.Context) error { return h.alertsGeoJSON(c, 0) }
+
+// accountGeoJSON is one account's alerts in force as GeoJSON.
+func (h *feedArea) accountGeoJSON(c echo.Context) error {
+	return h.alertsGeoJSON(c, publicAccount(c).ID)
+}
+
+// alertsGeoJSON serves the alerts in force of one account (or all, 0)
+// as a FeatureCollection: the alerts the alerts page lists, with the
+// districts of their organizations loaded once.
+func (h *feedArea) alertsGeoJSON(c echo.Context, accountID int64) error {
+	ctx := c.Request().Context()
+	list, err := h.notices.ActiveAlerts(ctx, accountID, h.store.Now(), 500)
+	if err != nil {
+		return err
+	}
+	atlas, err := h.districts.Atlas(ctx, alertOrgs(list)...)
+	if err != nil {
+		return err
+	}
+	body, err := feeds.AlertsGeoJSON(h.site, list, atlas)
+	if err != nil {
+		return err
+	}
+	// No Last-Modified: an alert that expires leaves the feed without
+	// anything changing a date, so only the ETag (of the body) can say
+	// whether it changed.
+	return serveFeed(c, feeds.GeoJSONContentType, body, time.Time{})
+}
+
+// alertOrgs are the organizations of the alerts whose area names
+// districts: the only ones whose districts are worth loading.
+func alertOrgs(list []models.Alert) []int64 {
+	var out []int64
+	for i := range list {
+		if len(area.MustParse(list[i].Area).Districts) > 0 {
+			out = append(out, list[i].OrganizationID)
+		}
+	}
+	return out
 }

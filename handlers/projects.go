@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/project"
@@ -31,6 +32,9 @@ type projects struct {
 	media    *media.Service
 	loc      *time.Location
 	baseURL  string
+	// districts and tileURL draw the project's area.
+	districts *district.Service
+	tileURL   string
 }
 
 func registerProjects(acc accountRoutes, s *studio) {
@@ -38,7 +42,7 @@ func registerProjects(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &projects{store: s.store, notices: s.notices, projects: s.projects, accounts: s.accounts, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/")}
+	h := &projects{store: s.store, notices: s.notices, projects: s.projects, accounts: s.accounts, media: s.media, loc: loc, baseURL: strings.TrimRight(s.baseURL, "/"), districts: s.districts, tileURL: s.tileURL}
 	view, write, moderate := need(models.PermView), need(models.PermWrite), need(models.PermModerate)
 
 	acc.GET("/projects", h.list, view)
@@ -194,12 +198,20 @@ func (h *projects) newProject(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	def := models.AccountDefaultLang(a)
 	f := templates.ProjectForm{Langs: templates.LangsFirst(def, models.AccountLangs(a)), DefaultLang: def, Texts: models.Translations{}, Errors: map[string]string{}}
+	var err error
+	if f.Area, err = areaForm(c, h.districts, h.tileURL, a, nil, nil, ""); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, templates.ProjectEditor(m, a, f, h.loc.String()))
 }
 
 func (h *projects) create(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	f, in := h.form(c, nil)
+	var err error
+	if f.Area, err = areaForm(c, h.districts, h.tileURL, a, nil, in.AreaDistrictIDs, in.AreaGeoJSON); err != nil {
+		return err
+	}
 	if len(f.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, templates.ProjectEditor(m, a, f, h.loc.String()))
 	}
@@ -219,6 +231,9 @@ func (h *projects) page(c echo.Context, m *models.Member, a *models.Account, p *
 	ctx := c.Request().Context()
 	ps := templates.ProjectStudio{Project: p, Langs: formLangs(a, p), Form: h.formOf(a, p), Errors: map[string]string{}, Zone: h.loc.String(), Now: h.store.Now()}
 	var err error
+	if ps.Form.Area, err = areaForm(c, h.districts, h.tileURL, a, models.AreaOf(p.Area), nil, ""); err != nil {
+		return ps, err
+	}
 	if ps.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return ps, err
 	}
@@ -268,6 +283,9 @@ func (h *projects) save(c echo.Context) error {
 	}
 	f, in := h.form(c, p)
 	f.ID = p.ID
+	if f.Area, err = areaForm(c, h.districts, h.tileURL, a, nil, in.AreaDistrictIDs, in.AreaGeoJSON); err != nil {
+		return err
+	}
 	if len(f.Errors) == 0 {
 		_, err = h.projects.SaveProject(c.Request().Context(), m, a, p.ID, in)
 		if v, ok := models.AsValidation(err); ok {

@@ -2,9 +2,13 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
@@ -74,18 +78,70 @@ func (h *publicNotices) show(c echo.Context) error {
 }
 
 func (h *publicNotices) alerts(c echo.Context) error {
-	ctx, a := c.Request().Context(), publicAccount(c)
-	list, err := h.notices.ActiveAlerts(ctx, a.ID, h.store.Now(), 100)
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, templates.AlertsPage(a, list))
+	a := publicAccount(c)
+	return h.alertsPage(c, a, a.ID, 100)
 }
 
-func (h *publicNotices) allAlerts(c echo.Context) error {
-	list, err := h.notices.ActiveAlerts(c.Request().Context(), 0, h.store.Now(), 200)
+func (h *publicNotices) allAlerts(c echo.Context) error { return h.alertsPage(c, nil, 0, 200) }
+
+// alertsPage lists the alerts in force of one account (or all, 0); with
+// ?near=lat,lon only those whose area holds the point, and those without
+// an area, which apply everywhere. A near that is no place gets the page
+// back with a message and every alert.
+func (h *publicNotices) alertsPage(c echo.Context, a *models.PublicAccount, accountID int64, limit int) error {
+	ctx := c.Request().Context()
+	list, err := h.notices.ActiveAlerts(ctx, accountID, h.store.Now(), limit)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.AlertsPage(nil, list))
+	near := parseNear(c.QueryParam("near"))
+	if near.Bad {
+		return render(c, http.StatusBadRequest, templates.AlertsPage(a, list, near))
+	}
+	if near.Set() {
+		atlas, err := h.districts.Atlas(ctx, alertOrgs(list)...)
+		if err != nil {
+			return err
+		}
+		kept := list[:0]
+		for _, al := range list {
+			where := area.MustParse(al.Area)
+			if where.IsZero() || atlas.Contains(al.OrganizationID, where, near.Lat, near.Lon) {
+				kept = append(kept, al)
+			}
+		}
+		list = kept
+	}
+	return render(c, http.StatusOK, templates.AlertsPage(a, list, near))
+}
+
+// maxNear is the longest ?near= read; anything longer is no place.
+const maxNear = 60
+
+// parseNear reads "lat,lon" (or "lat lon"; a Chinese or Arabic comma
+// does too), in degrees on the globe.
+func parseNear(raw string) templates.Near {
+	n := templates.Near{Raw: strings.TrimSpace(raw)}
+	if n.Raw == "" {
+		return n
+	}
+	parts := strings.FieldsFunc(n.Raw, func(r rune) bool {
+		return r == ',' || r == '，' || r == '،' || r == '、' || unicode.IsSpace(r)
+	})
+	if len(n.Raw) > maxNear || len(parts) != 2 {
+		n.Bad = true
+		if r := []rune(n.Raw); len(r) > maxNear {
+			n.Raw = string(r[:maxNear])
+		}
+		return n
+	}
+	lat, err1 := strconv.ParseFloat(parts[0], 64)
+	lon, err2 := strconv.ParseFloat(parts[1], 64)
+	// The comparisons also refuse NaN; infinities are out of range.
+	if err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) {
+		n.Bad = true
+		return n
+	}
+	n.Lat, n.Lon = lat, lon
+	return n
 }

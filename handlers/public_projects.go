@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
@@ -29,6 +30,8 @@ type publicProjects struct {
 	media    *media.Service
 	links    *mailer.Links
 	tileURL  string
+	// districts draw the project's area among its organization's.
+	districts *district.Service
 }
 
 func registerPublicProjects(e *echo.Echo, h *publicProjects) {
@@ -77,6 +80,15 @@ func (h *publicProjects) view(c echo.Context, p *models.PublicProject, form temp
 	ctx := c.Request().Context()
 	v := templates.ProjectView{Project: p, Lang: projectReaderLang(c, p), Form: form, Now: h.store.Now(), Map: templates.MapOf(h.tileURL, p.Latitude, p.Longitude)}
 	var err error
+	if p.Area != "" {
+		acc, err := h.accounts.AccountByID(ctx, p.AccountID)
+		if err != nil {
+			return v, err
+		}
+		if v.Where, err = areaView(ctx, h.districts, h.tileURL, acc.OrgID(), p.Area); err != nil {
+			return v, err
+		}
+	}
 	if v.Timeline, err = h.projects.ProjectTimeline(ctx, p.ID); err != nil {
 		return v, err
 	}

@@ -255,6 +255,9 @@ type PublicAccount struct {
 	OrgName    string
 	OrgKind    OrgKind
 	VerifiedAt *time.Time
+	// OrgGeocodeName is the organization's name for its districts' codes
+	// in CAP (Organization.GeocodeName).
+	OrgGeocodeName string
 }
 
 // Verified reports whether the account's organization is verified.

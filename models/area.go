@@ -2,7 +2,12 @@ package models
 
 import (
 	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/plazahq/plaza/area"
 )
 
 // Where a notice goes when it has an area.
@@ -81,4 +86,57 @@ func ParseAreaSpec(s string) (*AreaSpec, error) {
 		return nil, err
 	}
 	return &sp, nil
+}
+
+// FoldArea is the area an editor posted: base (the API's, or nil), the
+// districts ticked (ids as posted) and the shapes drawn or pasted as
+// GeoJSON, checked; problems go on v under area_district and
+// area_geojson. nil means no area.
+func FoldArea(v *ValidationError, base *area.Area, ids []string, geojson string) *area.Area {
+	a := area.Area{}
+	if base != nil {
+		a = *base
+	}
+	for _, s := range ids {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || id <= 0 {
+			v.Add("area_district", "err.choose_one")
+			continue
+		}
+		a.Districts = append(a.Districts, id)
+	}
+	if g := strings.TrimSpace(geojson); g != "" {
+		shapes, err := area.FromGeoJSON([]byte(g))
+		if err != nil {
+			v.Add("area_geojson", AreaProblem(err))
+		}
+		a.Polygons = append(a.Polygons, shapes.Polygons...)
+		a.Circles = append(a.Circles, shapes.Circles...)
+	}
+	if err := a.Validate(); err != nil {
+		v.Add("area_geojson", AreaProblem(err))
+	}
+	if a = a.Normalize(); a.IsZero() {
+		return nil
+	}
+	return &a
+}
+
+// AreaProblem is an area package's problem as a message key with its
+// arguments (KeyArgs), for a field's message.
+func AreaProblem(err error) string {
+	var p *area.Problem
+	if errors.As(err, &p) {
+		return KeyArgs(p.Key, p.Args...)
+	}
+	return "area.err_geojson_plain"
+}
+
+// AreaOf reads a stored area; nil when there is none.
+func AreaOf(s string) *area.Area {
+	a := area.MustParse(s)
+	if a.IsZero() {
+		return nil
+	}
+	return &a
 }

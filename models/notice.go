@@ -161,9 +161,12 @@ func (t NoticeTitle) Title(lang string) string {
 // Alert is a live notice with the account that issued it.
 type Alert struct {
 	Notice
-	Handle  string
-	Name    string
-	OrgName string
+	Handle string
+	// OrganizationID is the issuing account's organization, whose
+	// districts the notice's area may name.
+	OrganizationID int64
+	Name           string
+	OrgName        string
 	// AccountLang and AccountTexts are the issuing account's default
 	// language and its names.
 	AccountLang  string

@@ -137,6 +137,15 @@ func NoticesFeed(handle string) string  { return Public(handle) + "/notices.atom
 func CAPFeed(handle string) string      { return Public(handle) + "/cap.atom" }
 func GTFSRTAlerts(handle string) string { return Public(handle) + "/gtfs-rt/alerts" }
 
+// AlertsGeoJSON is the GeoJSON of the account's alerts in force ("" for
+// every account's).
+func AlertsGeoJSON(handle string) string {
+	if handle == "" {
+		return "/alerts.geojson"
+	}
+	return Public(handle) + "/alerts.geojson"
+}
+
 // PublicProjects lists the account's projects; PublicProject is one project's
 // consultation page, where citizens post feedback.
 func PublicProjects(handle string) string { return Public(handle) + "/projects" }

@@ -102,7 +102,7 @@ func Home(featured []models.PublicAccount, alerts []models.Alert) templ.Componen
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = alertList(alerts, true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = alertList(alerts, true, Near{}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

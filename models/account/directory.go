@@ -10,7 +10,7 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
-const publicAccountColumns = "accounts.*, organizations.name AS org_name, organizations.kind AS org_kind, organizations.verified_at"
+const publicAccountColumns = "accounts.*, organizations.name AS org_name, organizations.kind AS org_kind, organizations.verified_at, organizations.geocode_name AS org_geocode_name"
 
 // publicAccounts joins each account with its organization, whose name,
 // kind and verification citizens see beside the account's.

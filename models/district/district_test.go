@@ -49,15 +49,14 @@ func TestAudienceByArea(t *testing.T) {
 		north, south := ds[0].ID, ds[1].ID
 
 		people := map[string]follower.AreaChoice{
-			"everything":   {Mode: models.AreaAll},
-			"chose north":  {Mode: models.AreaDistricts, Districts: []int64{north}},
-			"chose south":  {Mode: models.AreaDistricts, Districts: []int64{south}},
-			"lives north":  {Mode: models.AreaPlace, Lat: ptr(22.3104), Lon: ptr(114.1102)},
-			"lives south":  {Mode: models.AreaPlace, Lat: ptr(22.29), Lon: ptr(114.11)},
-			"on the edge":  {Mode: models.AreaPlace, Lat: ptr(22.30), Lon: ptr(114.115)},
-			"lives far":    {Mode: models.AreaPlace, Lat: ptr(22.40), Lon: ptr(114.30)},
-			"chose both":   {Mode: models.AreaDistricts, Districts: []int64{north, south}},
-			"empty choice": {Mode: models.AreaDistricts},
+			"everything":  {Mode: models.AreaAll},
+			"chose north": {Mode: models.AreaDistricts, Districts: []int64{north}},
+			"chose south": {Mode: models.AreaDistricts, Districts: []int64{south}},
+			"lives north": {Mode: models.AreaPlace, Lat: ptr(22.3104), Lon: ptr(114.1102)},
+			"lives south": {Mode: models.AreaPlace, Lat: ptr(22.29), Lon: ptr(114.11)},
+			"on the edge": {Mode: models.AreaPlace, Lat: ptr(22.30), Lon: ptr(114.115)},
+			"lives far":   {Mode: models.AreaPlace, Lat: ptr(22.40), Lon: ptr(114.30)},
+			"chose both":  {Mode: models.AreaDistricts, Districts: []int64{north, south}},
 		}
 		names := map[int64]string{}
 		for name, choice := range people {
@@ -85,10 +84,13 @@ func TestAudienceByArea(t *testing.T) {
 		if _, err := a.Followers.SetArea(ctx, otherFl.ID, follower.AreaChoice{Mode: models.AreaPlace, Lat: ptr(95), Lon: ptr(0)}); err == nil {
 			t.Fatal("a place off the globe was taken")
 		}
+		if _, err := a.Followers.SetArea(ctx, otherFl.ID, follower.AreaChoice{Mode: models.AreaDistricts}); err == nil {
+			t.Fatal("districts without a district were taken")
+		}
 		names[otherFl.ID] = "everything 2"
 
 		all := func(extra ...string) []string {
-			return append([]string{"everything", "everything 2", "empty choice"}, extra...)
+			return append([]string{"everything", "everything 2"}, extra...)
 		}
 		crossing := square(114.105, 22.295, 114.115, 22.305) // over both districts, the edge place on its side
 		tests := []struct {

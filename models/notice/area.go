@@ -72,7 +72,7 @@ func (s *Service) prepare(ctx context.Context, a *models.Account, in Input) (Inp
 			}
 		}
 		if err := ar.Validate(); err != nil {
-			return in, models.FieldError("area_geojson", areaProblem(err))
+			return in, models.FieldError("area_geojson", models.AreaProblem(err))
 		}
 		in.Area, in.AreaFromStops = &ar, false
 	}

@@ -2,9 +2,7 @@ package notice
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -335,46 +333,14 @@ func InputOf(n *models.Notice) Input {
 	}
 }
 
-func areaOf(s string) *area.Area {
-	a := area.MustParse(s)
-	if a.IsZero() {
-		return nil
-	}
-	return &a
-}
+func areaOf(s string) *area.Area { return models.AreaOf(s) }
 
 // checkArea folds the editor's districts and GeoJSON into Area and checks
 // it: shapes the area package accepts, a known scope, and an area when the
 // notice is for the people in one.
 func (in *Input) checkArea(v *models.ValidationError) {
-	a := area.Area{}
-	if in.Area != nil {
-		a = *in.Area
-	}
-	for _, s := range in.AreaDistrictIDs {
-		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil || id <= 0 {
-			v.Add("area_district", "err.choose_one")
-			continue
-		}
-		a.Districts = append(a.Districts, id)
-	}
-	if g := strings.TrimSpace(in.AreaGeoJSON); g != "" {
-		shapes, err := area.FromGeoJSON([]byte(g))
-		if err != nil {
-			v.Add("area_geojson", areaProblem(err))
-		}
-		a.Polygons = append(a.Polygons, shapes.Polygons...)
-		a.Circles = append(a.Circles, shapes.Circles...)
-	}
-	if err := a.Validate(); err != nil {
-		v.Add("area_geojson", areaProblem(err))
-	}
+	in.Area = models.FoldArea(v, in.Area, in.AreaDistrictIDs, in.AreaGeoJSON)
 	in.AreaDistrictIDs, in.AreaGeoJSON = nil, ""
-	in.Area = nil
-	if a = a.Normalize(); !a.IsZero() {
-		in.Area = &a
-	}
 	switch in.AreaScope {
 	case "":
 		in.AreaScope = models.AreaScopeEveryone
@@ -386,14 +352,4 @@ func (in *Input) checkArea(v *models.ValidationError) {
 	default:
 		v.Add("area_scope", "err.choose_one")
 	}
-}
-
-// areaProblem is an area package's problem as a message key with its
-// arguments (models.KeyArgs), for the field's message.
-func areaProblem(err error) string {
-	var p *area.Problem
-	if errors.As(err, &p) {
-		return models.KeyArgs(p.Key, p.Args...)
-	}
-	return "area.err_geojson_plain"
 }

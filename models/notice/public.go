@@ -46,7 +46,7 @@ func (s *Service) PublicNotice(ctx context.Context, accountID, id int64) (*model
 // the site's busiest) rather than asking the accounts' domain per row.
 func (s *Service) ActiveAlerts(ctx context.Context, accountID int64, now time.Time, limit int) ([]models.Alert, error) {
 	q := s.core.Conn(ctx).Table("notices").
-		Select("notices.*, accounts.handle, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name").
+		Select("notices.*, accounts.handle, accounts.organization_id, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name").
 		Joins("JOIN accounts ON accounts.id = notices.account_id").
 		Joins("JOIN organizations ON organizations.id = accounts.organization_id").
 		Where("notices.status IN ? AND notices.kind IN ?", []string{models.NoticePublished, models.NoticeUpdated}, []string{models.NoticeSafety, models.NoticeTransit}).
@@ -83,7 +83,7 @@ func (s *Service) LiveNotices(ctx context.Context, accountID int64, kinds []stri
 func (s *Service) LatestNotices(ctx context.Context, limit int) ([]models.Alert, error) {
 	var out []models.Alert
 	err := s.core.Conn(ctx).Table("notices").
-		Select("notices.*, accounts.handle, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name").
+		Select("notices.*, accounts.handle, accounts.organization_id, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name").
 		Joins("JOIN accounts ON accounts.id = notices.account_id").
 		Joins("JOIN organizations ON organizations.id = accounts.organization_id").
 		Where("notices.status IN ?", publicStates).

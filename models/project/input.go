@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -41,6 +42,12 @@ type Input struct {
 	// Langs is the account's languages, the only ones the texts may be
 	// in; the services set it from the account.
 	Langs []string `form:"-" json:"-"`
+	// Area is where the project is, as the API gives it; the editor
+	// posts the districts ticked and the shapes as GeoJSON, which
+	// validation folds into Area.
+	Area            *area.Area `form:"-" json:"area,omitempty"`
+	AreaDistrictIDs []string   `form:"area_district" json:"-"`
+	AreaGeoJSON     string     `form:"area_geojson" json:"-"`
 }
 
 // ProjectFields are the fields of a project's Translations that Input
@@ -95,7 +102,7 @@ func (in *Input) UnmarshalJSON(b []byte) error {
 func InputOf(p *models.Project) Input {
 	return Input{
 		DefaultLang: p.DefaultLang, Translations: projectTexts(p.Translations),
-		Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget, BudgetCurrency: p.BudgetCurrency,
+		Area: models.AreaOf(p.Area), Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Budget: p.Budget, BudgetCurrency: p.BudgetCurrency,
 		Districts: p.Districts, Public: p.Public, OpensAt: p.OpensAt, ClosesAt: p.ClosesAt,
 	}
 }
@@ -193,6 +200,8 @@ func Validate(in Input, now time.Time) (Input, error) {
 		v.Add("districts", "projects.err_too_many_districts")
 	}
 	in.Districts = strings.Join(clean, "\n")
+	in.Area = models.FoldArea(&v, in.Area, in.AreaDistrictIDs, in.AreaGeoJSON)
+	in.AreaDistrictIDs, in.AreaGeoJSON = nil, ""
 	in.OpensAt, in.ClosesAt = models.UTCPtr(in.OpensAt), models.UTCPtr(in.ClosesAt)
 	if in.OpensAt != nil && in.ClosesAt != nil && !in.ClosesAt.After(*in.OpensAt) {
 		v.Add("closes_at", "projects.err_closes_before_opens")
@@ -213,6 +222,10 @@ func applyProject(in Input, p *models.Project) {
 	p.Address, p.Latitude, p.Longitude = in.Address, in.Latitude, in.Longitude
 	p.Budget, p.BudgetCurrency, p.Districts, p.Public = in.Budget, in.BudgetCurrency, in.Districts, in.Public
 	p.OpensAt, p.ClosesAt = in.OpensAt, in.ClosesAt
+	p.Area = ""
+	if in.Area != nil {
+		p.Area = in.Area.String()
+	}
 }
 
 // projectTexts is the editor's fields of t (no official summary).
