@@ -14,10 +14,12 @@ func Named(table string) *regexp.Regexp { return regexp.MustCompile(regexp.Quote
 
 // NamedAsTable matches a table's name only where SQL or gorm would take it
 // as one (FROM, JOIN, INTO, UPDATE, TABLE, a lower-case table.column, or
-// gorm's Table), for names that are also everyday words in the code.
+// gorm's Table), for names that are also everyday words in the code. A
+// file's name in a path ("templates/districts.templ", which templ writes
+// into the code it generates) is not a table.column.
 func NamedAsTable(table string) *regexp.Regexp {
 	q := regexp.QuoteMeta(table)
-	return regexp.MustCompile(`(?i:\b(from|join|into|update|table))\s+"?` + q + `\b|Table\("` + q + `\b|\b` + q + `\.[a-z_]`)
+	return regexp.MustCompile(`(?i:\b(from|join|into|update|table))\s+"?` + q + `\b|Table\("` + q + `\b|(?:^|[^/])\b` + q + `\.[a-z_]`)
 }
 
 // OnlyPackageNamesTables fails for every non-test Go file of the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -185,6 +186,8 @@ func TestParseDistricts(t *testing.T) {
 		"a line":        `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}}]}`,
 		"crossing ring": `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}`,
 		"no name":       `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,1],[1,1],[1,2],[0,1]]]}}]}`,
+		"NUL in a name": `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a\u0000b"},"geometry":{"type":"Polygon","coordinates":[[[0,1],[1,1],[1,2],[0,1]]]}}]}`,
+		"long code":     `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a","code":"` + strings.Repeat("c", MaxDistrictCode+1) + `"},"geometry":{"type":"Polygon","coordinates":[[[0,1],[1,1],[1,2],[0,1]]]}}]}`,
 		"same code":     `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a","code":"1"},"geometry":{"type":"Polygon","coordinates":[[[0,1],[1,1],[1,2],[0,1]]]}},{"type":"Feature","properties":{"name":"b","code":"1"},"geometry":{"type":"Polygon","coordinates":[[[0,1],[1,1],[1,2],[0,1]]]}}]}`,
 	} {
 		var p *Problem

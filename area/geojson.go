@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -236,6 +238,14 @@ func ParseDistricts(b []byte) ([]District, error) {
 		if d.Code == "" {
 			d.Code = fmt.Sprint(i + 1)
 		}
+		// Text a database can store and index: PostgreSQL refuses NUL,
+		// and a code is in a unique index.
+		if strings.ContainsRune(d.Name, 0) || strings.ContainsRune(d.Code, 0) {
+			return nil, problem("area.err_feature_nul", i+1)
+		}
+		if utf8.RuneCountInString(d.Name) > MaxDistrictName || utf8.RuneCountInString(d.Code) > MaxDistrictCode {
+			return nil, problem("area.err_feature_long", i+1, MaxDistrictName, MaxDistrictCode)
+		}
 		if seen[d.Code] {
 			return nil, problem("area.err_feature_code", i+1, d.Code)
 		}
@@ -252,6 +262,9 @@ func ParseDistricts(b []byte) ([]District, error) {
 const (
 	MaxDistricts        = 500
 	MaxDistrictVertices = 5_000
+	// MaxDistrictName and MaxDistrictCode are in characters.
+	MaxDistrictName = 200
+	MaxDistrictCode = 100
 )
 
 // District is a named polygon of an organization, as read from a file.

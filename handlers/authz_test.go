@@ -43,6 +43,7 @@ func studioRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 	rs := coreStudioRoutes(f)
 	rs = append(rs, codeRoutes(t, a, f)...)
 	rs = append(rs, gtfsRoutes(t, a, f)...)
+	rs = append(rs, districtRoutes(t, a, f)...)
 	rs = append(rs, followerRoutes(t, a, f)...)
 	rs = append(rs, importRoutes(t, a, f)...)
 	rs = append(rs, deliveryRoutes(t, a, f)...)

@@ -16,6 +16,7 @@ import (
 	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/templates"
@@ -37,6 +38,9 @@ const (
 	// gtfsBodyLimit lets a GTFS zip file just over its limit through, so
 	// the form says why it is refused.
 	gtfsBodyLimit = gtfs.MaxZipBytes + 256<<10
+	// districtsBodyLimit lets a districts file just over its limit
+	// through, so the form says why it is refused.
+	districtsBodyLimit = district.MaxFileBytes + 256<<10
 	// projectFileBodyLimit fits the largest project document (a PDF).
 	projectFileBodyLimit = media.MaxProjectDocBytes + 256<<10
 )
@@ -54,6 +58,8 @@ func bodyLimit(route string) int64 {
 		return importBodyLimit
 	case strings.HasSuffix(route, "/gtfs"):
 		return gtfsBodyLimit
+	case strings.HasSuffix(route, "/districts"):
+		return districtsBodyLimit
 	}
 	return defaultBodyLimit
 }

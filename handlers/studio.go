@@ -93,6 +93,7 @@ func registerStudio(e *echo.Echo, h *studio) {
 	g.GET("/settings", h.settings, settings)
 	g.POST("/settings", h.saveSettings, settings)
 	g.GET("/audit", h.audit, view)
+	registerDistricts(g, h)
 
 	registerCodes(acc, h)
 	registerGTFS(acc, h)

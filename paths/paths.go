@@ -34,6 +34,17 @@ func Invite(orgID, inviteID int64) string { return Invites(orgID) + "/" + id(inv
 // Settings is the organization's settings form.
 func Settings(orgID int64) string { return Org(orgID) + "/settings" }
 
+// Districts is the organization's districts page (list, import, map);
+// District is one district's actions (rename, delete) by id;
+// DistrictsSample is the sample file the page offers.
+func Districts(orgID int64) string            { return Org(orgID) + "/districts" }
+func District(orgID, districtID int64) string { return Districts(orgID) + "/" + id(districtID) }
+func DistrictsGeocode(orgID int64) string     { return Districts(orgID) + "/geocode" }
+
+// DistrictsSample is a small GeoJSON file of three districts, the format
+// the import expects.
+const DistrictsSample = "/static/samples/districts-sample.geojson"
+
 // APITokens lists the organization's API tokens; APIToken is one of them.
 func APITokens(orgID int64) string         { return Org(orgID) + "/api-tokens" }
 func APIToken(orgID, tokenID int64) string { return APITokens(orgID) + "/" + id(tokenID) }

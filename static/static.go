@@ -1,9 +1,10 @@
-// Package static embeds Plaza's CSS, scripts and icons, so the binary
-// serves them without a build step. vendor/ holds third-party libraries
-// as released (see js/VENDORED.txt).
+// Package static embeds Plaza's CSS, scripts, icons and sample files, so
+// the binary serves them without a build step. vendor/ holds third-party
+// libraries as released (see js/VENDORED.txt); samples/ the example files
+// the studio links to (a GeoJSON file of districts).
 package static
 
 import "embed"
 
-//go:embed css js img vendor
+//go:embed css js img samples vendor
 var FS embed.FS

@@ -27,6 +27,9 @@ func TestServiceAnswersOneRule(t *testing.T) {
 			{Name: "UpdateOrganization", Perm: models.PermManageSettings, Call: func(ctx context.Context, m *models.Member) error {
 				return s.UpdateOrganization(ctx, m, org.Input{})
 			}},
+			{Name: "SetGeocodeName", Perm: models.PermManageSettings, Call: func(ctx context.Context, m *models.Member) error {
+				return s.SetGeocodeName(ctx, m, "\n")
+			}},
 			{Name: "RevokeInvite", Perm: models.PermManageStaff, Call: func(ctx context.Context, m *models.Member) error {
 				return s.RevokeInvite(ctx, m, 1)
 			}},

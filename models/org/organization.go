@@ -83,6 +83,33 @@ func (s *Service) UpdateOrganization(ctx context.Context, m *models.Member, in I
 	})
 }
 
+// MaxGeocodeName is the longest geocode value name.
+const MaxGeocodeName = 64
+
+// SetGeocodeName sets the CAP <geocode> valueName the organization's
+// feeds give its districts' codes (e.g. "SAME"); empty is Plaza's own.
+// Owners only.
+func (s *Service) SetGeocodeName(ctx context.Context, m *models.Member, name string) error {
+	if err := models.Require(m, models.PermManageSettings, m.OrgID()); err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	switch {
+	case len([]rune(name)) > MaxGeocodeName:
+		return models.FieldError("geocode_name", "err.too_long")
+	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return models.FieldError("geocode_name", "district.err_geocode_name")
+	}
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		if err := tx.Conn(ctx).Model(&models.Organization{}).Where("id = ?", m.Org.ID).
+			Updates(map[string]any{"geocode_name": name, "updated_at": s.core.Now()}).Error; err != nil {
+			return fmt.Errorf("set geocode name: %w", err)
+		}
+		m.Org.GeocodeName = name
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "org.geocode_name", name, "")
+	})
+}
+
 // SetVerified marks an organization verified or not; platform admins only.
 func (s *Service) SetVerified(ctx context.Context, actor *models.User, orgID int64, verified bool) error {
 	if !actor.IsAdmin {
