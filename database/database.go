@@ -129,12 +129,15 @@ func withoutJIT(url string) string {
 		return url
 	}
 	q := u.Query()
-	if q.Has("jit") || strings.Contains(q.Get("options"), "jit") {
+	if q.Has("jit") || strings.Contains(q.Get("options"), "jit") || strings.Contains(url, "#") {
 		return url
 	}
-	// Appended, not re-encoded: pgx reads a + in options as itself.
-	u.RawQuery = strings.TrimPrefix(u.RawQuery+"&jit=off", "&")
-	return u.String()
+	// Appended to the url as given, not re-encoded: pgx reads a + in
+	// options as itself.
+	if u.RawQuery == "" && !strings.Contains(url, "?") {
+		return url + "?jit=off"
+	}
+	return url + "&jit=off"
 }
 
 // openSQLite opens the write pool (one connection) and the read pool on
