@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,7 +97,7 @@ func OpenOptions(ctx context.Context, url string, o Options) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, url string, gcfg *gorm.Config) (*DB, error) {
-	gdb, err := gorm.Open(postgres.Open(url), gcfg)
+	gdb, err := gorm.Open(postgres.Open(withoutJIT(url)), gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres database: %w", err)
 	}
@@ -112,6 +113,31 @@ func openPostgres(ctx context.Context, url string, gcfg *gorm.Config) (*DB, erro
 		return nil, fmt.Errorf("connect to postgres database: %w", err)
 	}
 	return &DB{Gorm: gdb, SQL: sqlDB, Read: sqlDB, Dialect: Postgres}, nil
+}
+
+// withoutJIT turns PostgreSQL's JIT compilation off for Plaza's
+// connections unless the url sets jit itself (?jit=on). PostgreSQL
+// compiles a statement whose estimated cost passes jit_above_cost, again
+// on every execution; the statements that cross it here are the audience
+// of a broadcast limited to an area, whose subqueries under OR it prices
+// far above what they cost, and compiling took up to a second of each
+// count and each materialization of a million followers for nothing
+// (bench/README.md, "Area targeting").
+func withoutJIT(url string) string {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return url
+	}
+	q := u.Query()
+	if q.Has("jit") || strings.Contains(q.Get("options"), "jit") || strings.Contains(url, "#") {
+		return url
+	}
+	// Appended to the url as given, not re-encoded: pgx reads a + in
+	// options as itself.
+	if u.RawQuery == "" && !strings.Contains(url, "?") {
+		return url + "?jit=off"
+	}
+	return url + "&jit=off"
 }
 
 // openSQLite opens the write pool (one connection) and the read pool on

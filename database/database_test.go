@@ -299,3 +299,26 @@ func TestSQLiteWriterIsGivenBack(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresJITOff: Plaza's PostgreSQL connections run without JIT
+// compilation unless the url asks for it (see withoutJIT).
+func TestPostgresJITOff(t *testing.T) {
+	url := apptest.PostgresURL(t)
+	for _, c := range []struct{ url, want string }{{url, "off"}, {url + "&jit=on", "on"}} {
+		if !strings.Contains(url, "?") {
+			c.url = strings.Replace(c.url, "&jit", "?jit", 1)
+		}
+		db, err := database.Open(t.Context(), c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		if err := db.Gorm.Raw("SHOW jit").Scan(&jit).Error; err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if jit != c.want {
+			t.Errorf("%s: jit %s, want %s", c.url, jit, c.want)
+		}
+	}
+}
