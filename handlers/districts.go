@@ -165,6 +165,9 @@ func (h *districtsArea) importFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.relocate(c, m); err != nil {
+		return err
+	}
 	return redirect(c, paths.Districts(m.Org.ID), "district.imported")
 }
 
@@ -261,6 +264,9 @@ func (h *districtsArea) delete(c echo.Context) error {
 	if err := h.districts.Delete(c.Request().Context(), m, m.Org.ID, id); err != nil {
 		return err
 	}
+	if err := h.relocate(c, m); err != nil {
+		return err
+	}
 	return redirect(c, paths.Districts(m.Org.ID), "district.deleted")
 }
 
@@ -275,4 +281,20 @@ func (h *districtsArea) saveGeocode(c echo.Context) error {
 		return err
 	}
 	return redirect(c, paths.Districts(m.Org.ID), "flash.saved")
+}
+
+// relocate works out again which district each follower's place is in,
+// now that the districts changed.
+func (h *districtsArea) relocate(c echo.Context, m *models.Member) error {
+	ctx := c.Request().Context()
+	accounts, err := h.accounts.OrgAccounts(ctx, m)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.ID
+	}
+	_, err = h.followers.RelocatePlaces(ctx, m, ids, h.districts)
+	return err
 }

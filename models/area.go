@@ -140,3 +140,9 @@ func AreaOf(s string) *area.Area {
 	}
 	return &a
 }
+
+// DistrictCover names the stored lattice cover of a district.
+type DistrictCover struct {
+	ID    int64
+	Cover string
+}

@@ -28,7 +28,11 @@ ALTER TABLE followers ADD COLUMN place_lat DOUBLE PRECISION;
 ALTER TABLE followers ADD COLUMN place_lon DOUBLE PRECISION;
 ALTER TABLE followers ADD COLUMN place_cell BIGINT;
 ALTER TABLE followers ADD COLUMN place_block BIGINT;
-ALTER TABLE followers ADD COLUMN place_district_id BIGINT REFERENCES districts (id) ON DELETE SET NULL;
+-- No REFERENCES: plaza copy writes tables in the order they were created
+-- (followers before districts), and SQLite could not drop such a column
+-- in Down. When districts change, models/follower.RelocatePlaces works
+-- every place's district out again.
+ALTER TABLE followers ADD COLUMN place_district_id BIGINT;
 CREATE INDEX followers_place_block_idx ON followers (place_block) WHERE place_block IS NOT NULL;
 CREATE INDEX followers_place_cell_idx ON followers (place_cell) WHERE place_cell IS NOT NULL;
 CREATE TABLE follower_districts (

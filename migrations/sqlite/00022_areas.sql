@@ -28,8 +28,10 @@ ALTER TABLE followers ADD COLUMN place_lat REAL;
 ALTER TABLE followers ADD COLUMN place_lon REAL;
 ALTER TABLE followers ADD COLUMN place_cell INTEGER;
 ALTER TABLE followers ADD COLUMN place_block INTEGER;
--- No REFERENCES: SQLite cannot drop such a column in Down; deleting a
--- district clears it (models/district).
+-- No REFERENCES: plaza copy writes tables in the order they were created
+-- (followers before districts), and SQLite could not drop such a column
+-- in Down. When districts change, models/follower.RelocatePlaces works
+-- every place's district out again.
 ALTER TABLE followers ADD COLUMN place_district_id INTEGER;
 CREATE INDEX followers_place_block_idx ON followers (place_block) WHERE place_block IS NOT NULL;
 CREATE INDEX followers_place_cell_idx ON followers (place_cell) WHERE place_cell IS NOT NULL;

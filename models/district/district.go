@@ -299,3 +299,24 @@ func (s *Service) Named(ctx context.Context, orgID int64, a area.Area, lang stri
 // ErrNoDistricts is returned where an action needs districts the
 // organization has not imported.
 var ErrNoDistricts = errors.New("the organization has no districts")
+
+// Covers are the lattice covers of the organization's districts, in id
+// order (the order Locate prefers where districts overlap), stored as
+// needed: the followers' domain works out its place followers' districts
+// again from them, set-based, after the districts change.
+func (s *Service) Covers(ctx context.Context, orgID int64) ([]models.DistrictCover, error) {
+	all, err := s.List(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	out := make([]models.DistrictCover, 0, len(all))
+	for _, d := range all {
+		key, err := s.cover(ctx, area.Area{Polygons: d.Polygons})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, models.DistrictCover{ID: d.ID, Cover: key})
+	}
+	return out, nil
+}

@@ -212,3 +212,51 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestPlacesFollowTheDistricts: places saved before the districts
+// existed, and after a district is deleted, get their district worked out
+// again, so district notices reach them.
+func TestPlacesFollowTheDistricts(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		owner := f.Member(models.RoleOwner)
+		fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, "early", "early", "en", nil, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Followers.SetArea(ctx, fl.ID, follower.AreaChoice{Mode: models.AreaPlace, Lat: ptr(22.29), Lon: ptr(114.11)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Districts.Import(ctx, owner, f.Org.ID, []byte(twoDistricts), false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Followers.RelocatePlaces(ctx, f.Member(models.RoleEditor), []int64{f.Account.ID}, a.Districts); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("an editor relocates: %v", err)
+		}
+		n, err := a.Followers.RelocatePlaces(ctx, owner, []int64{f.Account.ID}, a.Districts)
+		if err != nil || n != 1 {
+			t.Fatalf("relocated %d, %v", n, err)
+		}
+		ds, _ := a.Districts.List(ctx, f.Org.ID)
+		south := ds[1].ID
+		got, _ := a.Followers.FollowerByID(ctx, fl.ID)
+		if got.PlaceDistrictID == nil || *got.PlaceDistrictID != south {
+			t.Fatalf("place district = %v, want %d", got.PlaceDistrictID, south)
+		}
+		count, err := a.Notices.AudienceCount(ctx, owner, f.Account, notice.Audience{Area: &area.Area{Districts: []int64{south}}, Scope: models.AreaScopeArea})
+		if err != nil || count != 1 {
+			t.Fatalf("south audience = %d, %v", count, err)
+		}
+		if err := a.Districts.Delete(ctx, owner, f.Org.ID, south); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Followers.RelocatePlaces(ctx, owner, []int64{f.Account.ID}, a.Districts); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = a.Followers.FollowerByID(ctx, fl.ID); got.PlaceDistrictID != nil {
+			t.Fatalf("a deleted district is still the place's: %d", *got.PlaceDistrictID)
+		}
+	})
+}

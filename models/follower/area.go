@@ -128,3 +128,47 @@ func (s *Service) districtsOf(ctx context.Context, followerID int64) ([]int64, e
 	}
 	return ids, nil
 }
+
+// Covers is what RelocatePlaces needs of the districts' domain.
+type Covers interface {
+	Covers(ctx context.Context, orgID int64) ([]models.DistrictCover, error)
+}
+
+// RelocatePlaces works out again the district of every follower with a
+// place of the organization's accounts, after its districts were
+// imported, replaced or deleted: one statement clears them, then one per
+// district (in id order, the first district wins where they overlap)
+// sets those whose lattice cell its cover holds. Cells are what Locate
+// decides by too, so the two agree.
+func (s *Service) RelocatePlaces(ctx context.Context, m *models.Member, accountIDs []int64, covers Covers) (int64, error) {
+	if err := models.Require(m, models.PermManageSettings, m.Org.ID); err != nil {
+		return 0, err
+	}
+	if len(accountIDs) == 0 {
+		return 0, nil
+	}
+	cs, err := covers.Covers(ctx, m.Org.ID)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.core.Tx(ctx, func(tx models.Core) error {
+		if err := tx.Conn(ctx).Model(&models.Follower{}).Where("account_id IN ? AND area_mode = ?", accountIDs, models.AreaPlace).
+			Update("place_district_id", nil).Error; err != nil {
+			return fmt.Errorf("clear place districts: %w", err)
+		}
+		for _, c := range cs {
+			res := tx.Conn(ctx).Exec(`UPDATE followers SET place_district_id = ?
+				WHERE account_id IN ? AND area_mode = 'place' AND place_district_id IS NULL
+				AND (place_block IN (SELECT c.cell FROM area_cells c WHERE c.cover_key = ? AND c.level = 0)
+				  OR place_cell IN (SELECT c.cell FROM area_cells c WHERE c.cover_key = ? AND c.level = 1))`,
+				c.ID, accountIDs, c.Cover, c.Cover)
+			if res.Error != nil {
+				return fmt.Errorf("locate places in district %d: %w", c.ID, res.Error)
+			}
+			n += res.RowsAffected
+		}
+		return nil
+	})
+	return n, err
+}
