@@ -1,0 +1,129 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/config"
+	"github.com/plazahq/plaza/mailer/smtpsink"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
+)
+
+const journeyDistricts = `{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"name":"Harbour","code":"H"},"geometry":{"type":"Polygon","coordinates":[[[114.10,22.30],[114.14,22.30],[114.14,22.34],[114.10,22.34],[114.10,22.30]]]}},
+ {"type":"Feature","properties":{"name":"Hills","code":"L"},"geometry":{"type":"Polygon","coordinates":[[[114.10,22.26],[114.14,22.26],[114.14,22.30],[114.10,22.30],[114.10,22.26]]]}}]}`
+
+// TestAreaJourney: a citizen on a phone follows for one district; an
+// editor draws an area on the map with the pointer, watches the
+// audience count change, sends only to the people in the area and
+// publishes; the citizen gets the alert, a follower in the other
+// district does not.
+func TestAreaJourney(t *testing.T) {
+	chromium(t)
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		sink, err := smtpsink.Start("127.0.0.1:0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sink.Close()
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
+		a.StartWorkers(t)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		if _, err := a.Districts.Import(ctx, f.Member(models.RoleOwner), f.Org.ID, []byte(journeyDistricts), false); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := a.Districts.List(ctx, f.Org.ID)
+		harbour, hills := ds[0], ds[1]
+		// Someone in the hills, by e-mail, who must not get the alert.
+		hiller, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelEmail, "hills@example.org", "", "en", nil, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Followers.SetArea(ctx, hiller.ID, follower.AreaChoice{Mode: models.AreaDistricts, Districts: []int64{hills.ID}}); err != nil {
+			t.Fatal(err)
+		}
+
+		// A citizen on a phone follows for Harbour only.
+		citizen := newPerson(t, "citizen", a.URL, true)
+		citizen.open("/@metro/follow")
+		citizen.sees("Where do you want alerts for?")
+		citizen.axe()
+		citizen.do("give an address", chromedp.SendKeys("#f-address", "harbour@example.org"))
+		citizen.check("area_mode", models.AreaDistricts)
+		citizen.check("area_district", fmt.Sprint(harbour.ID))
+		citizen.submit(`main form button[type=submit]`)
+		citizen.sees("Check your inbox")
+		confirm := confirmRE.FindStringSubmatch(waitMail(t, sink, "harbour@example.org", "Confirm").Text)
+		if confirm == nil {
+			t.Fatal("no confirmation link in the mail")
+		}
+		citizen.open(confirm[1])
+		citizen.submit(`main form button[type=submit]`)
+		waitMail(t, sink, "harbour@example.org", "You now follow")
+
+		// The editor draws a square inside Harbour with the pointer.
+		editor := newPerson(t, "editor", a.URL, false)
+		editor.login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		editor.open(fmt.Sprintf("/studio/orgs/%d/accounts/metro/notices/new?kind=safety", f.Org.ID))
+		editor.do("write the warning", chromedp.SendKeys(chromedp.CSS(`[id="f-title.en"]`), "Storm surge at the harbour"),
+			chromedp.SendKeys(chromedp.CSS(`[id="f-body.en"]`), "Keep away from the sea front until midnight."),
+			chromedp.SetValue("#f-cap_category", "Met"), chromedp.SendKeys("#f-cap_event", "Storm surge"),
+			chromedp.SetValue("#f-urgency", "Expected"), chromedp.SetValue("#f-severity", "Moderate"), chromedp.SetValue("#f-certainty", "Likely"))
+		editor.waitFor("the map", `!!document.querySelector('.areamap .leaflet-overlay-pane path')`)
+		everyone := strings.TrimSpace(editor.text("#audience"))
+		editor.do("start a polygon", chromedp.Click(chromedp.Search(`//button[normalize-space()="Draw polygon"]`)))
+		box := editor.eval(`(() => { const m = document.querySelector('.areamap .leaflet-container'); m.scrollIntoView({block: 'center'});
+			const r = document.querySelectorAll('.areamap .leaflet-overlay-pane path')[0].getBoundingClientRect();
+			return [r.left, r.top, r.right, r.bottom].join(','); })()`)
+		var x0, y0, x1, y1 float64
+		if _, err := fmt.Sscanf(box, "%f,%f,%f,%f", &x0, &y0, &x1, &y1); err != nil || x1-x0 < 20 || y1-y0 < 20 {
+			editor.fail("find Harbour on the map", fmt.Errorf("box %q: %v", box, err))
+		}
+		w, h := x1-x0, y1-y0
+		for _, p := range [][2]float64{{0.3, 0.3}, {0.7, 0.3}, {0.7, 0.7}, {0.3, 0.7}} {
+			editor.do("click a corner", chromedp.MouseClickXY(x0+p[0]*w, y0+p[1]*h), chromedp.Sleep(100*time.Millisecond))
+		}
+		editor.do("finish the polygon", chromedp.Click(chromedp.Search(`//button[normalize-space()="Finish"]`)))
+		editor.waitFor("the shape in the GeoJSON field", `document.querySelector('[name=area_geojson]').value.includes('Polygon')`)
+		editor.check("area_scope", models.AreaScopeArea)
+		editor.waitFor("the audience count to change", fmt.Sprintf(`document.querySelector('#audience').innerText.trim() !== %q`, everyone))
+		inArea := strings.TrimSpace(editor.text("#audience"))
+		editor.axe()
+		editor.submit(`button[value=publish]`)
+		editor.sees("Publish to")
+		editor.submit(`main form button[type=submit]`)
+		editor.waitFor("the broadcast to finish", `!!document.querySelector('#progress') && document.querySelector('#progress').innerText.includes('Finished')`)
+
+		var n models.Notice
+		a.Store.DB().Where("account_id = ?", f.Account.ID).Order("id DESC").First(&n)
+		if n.AreaScope != models.AreaScopeArea || !strings.Contains(n.Area, "polygons") {
+			t.Fatalf("published notice area %q scope %q", n.Area, n.AreaScope)
+		}
+		var b models.Broadcast
+		a.Store.DB().Where("notice_id = ?", n.ID).First(&b)
+		if !strings.Contains(inArea, fmt.Sprint(b.Total)) {
+			t.Fatalf("the editor counted %q, the broadcast went to %d", inArea, b.Total)
+		}
+		waitMail(t, sink, "harbour@example.org", "Storm surge at the harbour")
+		// Give the broadcast's other messages time to arrive, then make
+		// sure the hills were left out.
+		time.Sleep(500 * time.Millisecond)
+		for _, m := range sink.Messages() {
+			if len(m.To) == 1 && m.To[0] == "hills@example.org" && strings.Contains(m.Subject, "Storm surge") {
+				t.Fatal("the follower in the hills got the harbour's alert")
+			}
+		}
+		// The public page shows the area, in words too.
+		citizen.open(fmt.Sprintf("/@metro/notices/%d", n.ID))
+		citizen.sees("an area drawn on the map")
+		citizen.axe()
+	})
+}
