@@ -99,6 +99,7 @@ func TestAreaJourney(t *testing.T) {
 		editor.axe()
 		editor.submit(`button[value=publish]`)
 		editor.sees("Publish to")
+		editor.sees("Only to the people in the area")
 		editor.submit(`main form button[type=submit]`)
 		editor.waitFor("the broadcast to finish", `!!document.querySelector('#progress') && document.querySelector('#progress').innerText.includes('Finished')`)
 

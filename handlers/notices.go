@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
@@ -143,6 +144,17 @@ func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models
 	if f.Area, err = areaForm(c, h.districts, h.tileURL, a, f.Input.Area, f.Input.AreaDistrictIDs, f.Input.AreaGeoJSON); err != nil {
 		return err
 	}
+	if ids := f.Input.Stops.List(); len(ids) > 0 && h.gtfs != nil {
+		stops, err := h.gtfs.StopsByID(c.Request().Context(), a.ID, ids)
+		if err != nil {
+			return err
+		}
+		points := make([]templates.StopPoint, len(stops))
+		for i, s := range stops {
+			points[i] = templates.StopPoint{ID: s.ID, Name: s.Name, Lat: s.Lat, Lon: s.Lon}
+		}
+		f.Area.Map = templates.WithStops(f.Area.Map, points)
+	}
 	return render(c, status, templates.NoticeEditor(m, a, f, h.loc.String()))
 }
 
@@ -207,7 +219,11 @@ func (h *notices) detail(c echo.Context, m *models.Member, a *models.Account, n 
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticeDetail(m, a, n, bs, count))
+	where, err := h.where(c, a, n)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticeDetail(m, a, n, bs, count, where))
 }
 
 func (h *notices) save(c echo.Context) error {
@@ -282,7 +298,11 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil))
+	where, err := h.where(c, a, n)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where))
 }
 
 func (h *notices) publish(c echo.Context) error {
@@ -300,7 +320,11 @@ func (h *notices) publish(c echo.Context) error {
 		}
 		count, _ := h.notices.AudienceCount(c.Request().Context(), m, a, notice.AudienceOf(n))
 		fallback, _ := h.notices.FallbackAudience(c.Request().Context(), m, a, n)
-		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields))
+		where, err := h.where(c, a, n)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where))
 	}
 	if err != nil {
 		return err
@@ -518,4 +542,19 @@ func editorAudience(in notice.Input) notice.Audience {
 		return aud
 	}
 	return in.Audience()
+}
+
+// where is a notice's area in words for the studio's pages ("" without
+// one).
+func (h *notices) where(c echo.Context, a *models.Account, n *models.Notice) (string, error) {
+	ar := area.MustParse(n.Area)
+	if ar.IsZero() {
+		return "", nil
+	}
+	ctx := c.Request().Context()
+	shapes, err := districtShapes(ctx, h.districts, a.OrgID(), string(templates.EnvOf(ctx).Lang))
+	if err != nil {
+		return "", err
+	}
+	return templates.AreaText(ctx, ar, shapes), nil
 }

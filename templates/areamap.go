@@ -109,3 +109,29 @@ func geoJSONScript(s string) string {
 	s = strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`).Replace(s)
 	return `<script type="application/geo+json" class="areamap-data">` + s + `</script>`
 }
+
+// StopPoint is a transit stop drawn on a map.
+type StopPoint struct {
+	ID, Name string
+	Lat, Lon float64
+}
+
+// WithStops adds a notice's stops to a map's GeoJSON (kind "stop", named
+// by id and name), so the editor sees where the ids typed are.
+func WithStops(v MapView, stops []StopPoint) MapView {
+	if len(stops) == 0 {
+		return v
+	}
+	fc, err := geojson.UnmarshalFeatureCollection([]byte(v.GeoJSON))
+	if err != nil {
+		fc = geojson.NewFeatureCollection()
+	}
+	for _, s := range stops {
+		f := geojson.NewFeature(orb.Point{s.Lon, s.Lat})
+		f.Properties["kind"] = "stop"
+		f.Properties["name"] = strings.TrimSpace(s.ID + " " + s.Name)
+		fc.Append(f)
+	}
+	v.GeoJSON = marshalGeoJSON(fc)
+	return v
+}

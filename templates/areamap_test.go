@@ -201,3 +201,16 @@ func TestAreaMapPick(t *testing.T) {
 		}
 	}
 }
+
+func TestWithStops(t *testing.T) {
+	v := NewMapView(area.Area{}, nil, "", "", "")
+	v = WithStops(v, []StopPoint{{ID: "1042", Name: "Harbour Road", Lat: 22.279, Lon: 114.172}})
+	fc, err := geojson.UnmarshalFeatureCollection([]byte(v.GeoJSON))
+	if err != nil || len(fc.Features) != 1 {
+		t.Fatalf("%s: %v", v.GeoJSON, err)
+	}
+	f := fc.Features[0]
+	if f.Properties["kind"] != "stop" || f.Properties["name"] != "1042 Harbour Road" || f.Geometry.(orb.Point) != (orb.Point{114.172, 22.279}) {
+		t.Fatalf("stop feature %+v", f)
+	}
+}

@@ -20,7 +20,10 @@
     chosen: { color: "#0b5cad", weight: 2, fillColor: "#0b5cad", fillOpacity: 0.25 },
     area: { color: "#b3261e", weight: 3, dashArray: "6 3", fillColor: "#b3261e", fillOpacity: 0.15, interactive: false },
     draft: { color: "#b3261e", weight: 2, dashArray: "2 4", interactive: false },
-    vertex: { radius: 5, color: "#b3261e", weight: 2, fillColor: "#ffffff", fillOpacity: 1, interactive: false }
+    vertex: { radius: 5, color: "#b3261e", weight: 2, fillColor: "#ffffff", fillOpacity: 1, interactive: false },
+    // Stops show their names on hover; a click goes on to the map (and
+    // draws there).
+    stop: { radius: 6, color: "#1d1f21", weight: 2, fillColor: "#f2b705", fillOpacity: 1, bubblingMouseEvents: true }
   };
   var uid = 0;
 
@@ -121,6 +124,21 @@
     return out;
   }
 
+  // stopLayers marks a transit notice's stops (kind "stop" Points, named),
+  // so the editor sees where the ids it typed are.
+  function stopLayers(map, fc) {
+    var out = [];
+    fc.features.forEach(function (f) {
+      var p = f.properties || {};
+      if (p.kind !== "stop" || !f.geometry || f.geometry.type !== "Point") return;
+      var c = f.geometry.coordinates;
+      var l = L.circleMarker([c[1], c[0]], STYLE.stop).addTo(map);
+      if (p.name) l.bindTooltip(escapeHTML(String(p.name)), { permanent: false });
+      out.push(l);
+    });
+    return out;
+  }
+
   function areaShapes(fc) {
     return shapesOf({ type: "FeatureCollection", features: fc.features.filter(function (f) { return (f.properties || {}).kind === "area"; }) });
   }
@@ -131,7 +149,8 @@
     var fc = readData(root);
     var ds = districtLayers(map, fc, true);
     var shapes = areaShapes(fc).map(function (s) { return layerOf(s, STYLE.area).addTo(map); });
-    var focus = shapes.concat(ds.filter(function (l) { return l.plaza.chosen; }));
+    var stops = stopLayers(map, fc);
+    var focus = shapes.concat(stops, ds.filter(function (l) { return l.plaza.chosen; }));
     fit(map, focus.length ? focus : ds);
   }
 
@@ -152,6 +171,7 @@
 
     var fc = readData(root);
     var districts = districtLayers(map, fc, true);
+    var stops = stopLayers(map, fc);
     var shapes = [], draft = [], mode = "", current = -1, writing = false;
     var shapeGroup = L.featureGroup().addTo(map);
     var draftGroup = L.featureGroup().addTo(map);
@@ -345,7 +365,7 @@
     if (!readTextarea(false)) { shapes = areaShapes(fc); draw(); }
     restyle();
     refresh();
-    var focus = shapeGroup.getLayers().concat(districts.filter(function (l) { return l.plaza.chosen; }));
+    var focus = shapeGroup.getLayers().concat(stops, districts.filter(function (l) { return l.plaza.chosen; }));
     fit(map, focus.length ? focus : districts);
   }
 
