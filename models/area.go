@@ -23,10 +23,10 @@ const (
 // the stored cover named Cover, and, with Unlocated, followers who chose
 // no area.
 type AreaTarget struct {
-	Districts      []int64 `json:"d,omitempty"`
-	PlaceDistricts []int64 `json:"p,omitempty"`
-	Cover          string  `json:"c,omitempty"`
-	Unlocated      bool    `json:"u,omitempty"`
+	Districts      []int64
+	PlaceDistricts []int64
+	Cover          string
+	Unlocated      bool
 }
 
 // District is a named area of an organization, imported from GeoJSON.
