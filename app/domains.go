@@ -55,7 +55,7 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	d.Chats = chat.New(store.Core, d.Accounts, d.Channels, d.Orgs)
 	others := &reads{orgs: d.Orgs, accounts: d.Accounts}
 	d.Media = media.New(store.Core, others)
-	d.Projects = project.New(store.Core, d.Media, others, q, store.Limits())
+	d.Projects = project.New(store.Core, d.Media, others, q, store.Limits(), d.Districts)
 	others.Projects = d.Projects
 	d.Store = store
 	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects}, d.Districts)

@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
+	"github.com/plazahq/plaza/models/notice"
 )
 
 const journeyDistricts = `{"type":"FeatureCollection","features":[
@@ -127,4 +130,81 @@ func TestAreaJourney(t *testing.T) {
 		citizen.sees("an area drawn on the map")
 		citizen.axe()
 	})
+}
+
+// TestAreaKeyboard draws an area with the keyboard alone: a circle at
+// the map's crosshair, then "only the people in the area", and the
+// audience count follows.
+func TestAreaKeyboard(t *testing.T) {
+	chromium(t)
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		if _, err := a.Districts.Import(ctx, f.Member(models.RoleOwner), f.Org.ID, []byte(journeyDistricts), false); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := a.Districts.List(ctx, f.Org.ID)
+		for i, d := range ds {
+			fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, fmt.Sprint("hook-", i), "", "en", nil, 0, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Followers.SetArea(ctx, fl.ID, follower.AreaChoice{Mode: models.AreaDistricts, Districts: []int64{d.ID}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Far away: the circle must not reach this one.
+		far, _ := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, "hook-far", "", "en", nil, 0, "")
+		lat, lon := 23.0, 115.0
+		if _, err := a.Followers.SetArea(ctx, far.ID, follower.AreaChoice{Mode: models.AreaPlace, Lat: &lat, Lon: &lon}); err != nil {
+			t.Fatal(err)
+		}
+		editor := newPerson(t, "editor", a.URL, false)
+		editor.login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		editor.open(fmt.Sprintf("/studio/orgs/%d/accounts/metro/notices/new", f.Org.ID))
+		editor.waitFor("the map", `!!document.querySelector('.areamap button[data-action=circle]')`)
+		editor.tabTo(`[id="f-title.en"]`)
+		editor.do("type the title", chromedp.KeyEvent("Water off near the hills"))
+		editor.tabTo(`[id="f-body.en"]`)
+		editor.do("type the text", chromedp.KeyEvent("Until 16:00."))
+		everyone := strings.TrimSpace(editor.text("#audience"))
+		editor.tabTo(`.areamap button[data-action=circle]`)
+		editor.do("press Enter", chromedp.KeyEvent("\r"))
+		editor.tabTo(`.areamap button[data-action=center]`)
+		editor.do("press Enter", chromedp.KeyEvent("\r"))
+		editor.waitFor("the circle in the GeoJSON field", `document.querySelector('[name=area_geojson]').value.includes('"radius"')`)
+		// A radio group takes one Tab; the arrow keys choose within it.
+		editor.tabTo(`input[name=area_scope]:checked`)
+		editor.do("press the down arrow", chromedp.KeyEvent(kb.ArrowDown))
+		if got := editor.eval(`document.querySelector('input[name=area_scope]:checked').value`); got != models.AreaScopeArea {
+			editor.fail("choose only the people in the area", fmt.Errorf("the scope is %q", got))
+		}
+		editor.waitFor("the audience count to change", fmt.Sprintf(`document.querySelector('#audience').innerText.trim() !== %q`, everyone))
+		// The map's centre is where the two districts meet: a 500 m
+		// circle there reaches both, and not the far place.
+		n, err := a.Notices.AudienceCount(ctx, f.Member(models.RoleEditor), f.Account, editorAudience(t, editor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(editor.text("#audience")); !strings.Contains(got, fmt.Sprint(n)) {
+			t.Fatalf("the editor shows %q, the area reaches %d", got, n)
+		}
+		editor.tabTo(`button[value=publish]`)
+		editor.do("press Enter", chromedp.KeyEvent("\r"), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady("body"))
+		editor.sees("Only to the people in the area")
+		editor.sees("within 500 m of")
+		editor.axe()
+	})
+}
+
+// editorAudience reads the area the editor's page holds, as the studio
+// would count it.
+func editorAudience(t *testing.T, p *person) notice.Audience {
+	t.Helper()
+	ar, err := area.FromGeoJSON([]byte(p.value(`[name=area_geojson]`)))
+	if err != nil {
+		p.fail("read the drawn area", err)
+	}
+	return notice.Audience{Area: &ar, Scope: models.AreaScopeArea, Unlocated: true}
 }

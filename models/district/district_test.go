@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Two districts sharing the edge at latitude 22.30.
@@ -257,6 +258,32 @@ func TestPlacesFollowTheDistricts(t *testing.T) {
 		}
 		if got, _ = a.Followers.FollowerByID(ctx, fl.ID); got.PlaceDistrictID != nil {
 			t.Fatalf("a deleted district is still the place's: %d", *got.PlaceDistrictID)
+		}
+	})
+}
+
+// TestProjectAreaDistricts: a project's area may name its organization's
+// districts and no other's.
+func TestProjectAreaDistricts(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		if _, err := a.Districts.Import(ctx, f.Member(models.RoleOwner), f.Org.ID, []byte(twoDistricts), false); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := a.Districts.List(ctx, f.Org.ID)
+		editor := f.Member(models.RoleEditor)
+		in := project.Input{Translations: models.Texts("en", "title", "New bridge"), Area: &area.Area{Districts: []int64{ds[0].ID}}}
+		p, err := a.Projects.CreateProject(ctx, editor, f.Account, in, nil)
+		if err != nil || models.AreaOf(p.Area) == nil || models.AreaOf(p.Area).Districts[0] != ds[0].ID {
+			t.Fatalf("project = %+v, %v", p, err)
+		}
+		in.Area = &area.Area{Districts: []int64{ds[0].ID + 1000}}
+		if _, err := a.Projects.SaveProject(ctx, editor, f.Account, p.ID, in); err == nil {
+			t.Fatal("a district of no one's was taken")
+		} else if v, ok := models.AsValidation(err); !ok || v.Fields["area_district"] == "" {
+			t.Fatalf("foreign district: %v", err)
 		}
 	})
 }

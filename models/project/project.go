@@ -68,6 +68,9 @@ func (s *Service) CreateProject(ctx context.Context, m *models.Member, a *models
 	if err != nil {
 		return nil, err
 	}
+	if err := s.ownDistricts(ctx, a, in); err != nil {
+		return nil, err
+	}
 	now := s.core.Now()
 	p := &models.Project{AccountID: a.ID, Status: models.ProjectProposed, CreatedAt: now, UpdatedAt: now}
 	if m.User.ID != 0 {
@@ -99,6 +102,9 @@ func (s *Service) SaveProject(ctx context.Context, m *models.Member, a *models.A
 	in.Langs = models.AccountLangs(a)
 	in, err := Validate(in, s.core.Now())
 	if err != nil {
+		return nil, err
+	}
+	if err := s.ownDistricts(ctx, a, in); err != nil {
 		return nil, err
 	}
 	var p *models.Project

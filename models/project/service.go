@@ -31,14 +31,41 @@ type Service struct {
 	accounts Accounts
 	queue    models.Enqueuer
 	limits   models.Limits
+	// districts checks that a project's districts are its organization's.
+	districts Districts
+}
+
+// Districts is what the service needs of the districts' domain
+// (models/district): which district ids are the organization's.
+type Districts interface {
+	Mine(ctx context.Context, orgID int64, ids []int64) ([]int64, error)
+}
+
+// ownDistricts refuses an area naming districts of another organization.
+func (s *Service) ownDistricts(ctx context.Context, a *models.Account, in Input) error {
+	if in.Area == nil || len(in.Area.Districts) == 0 {
+		return nil
+	}
+	if s.districts == nil {
+		return fmt.Errorf("project districts: no districts' domain wired")
+	}
+	mine, err := s.districts.Mine(ctx, a.OrgID(), in.Area.Districts)
+	if err != nil {
+		return err
+	}
+	if len(mine) != len(in.Area.Districts) {
+		return models.FieldError("area_district", "err.choose_one")
+	}
+	return nil
 }
 
 // New builds the service on core (store.Core in app). files deletes a
 // project's files with it, accounts reads the projects' accounts, queue
 // takes the confirmation mail of an answer's revision, and limits are the
-// anti-abuse limits of answers and reports (store.Limits()).
-func New(core models.Core, files Files, accounts Accounts, queue models.Enqueuer, limits models.Limits) *Service {
-	return &Service{core: core, files: files, accounts: accounts, queue: queue, limits: limits}
+// anti-abuse limits of answers and reports (store.Limits()); districts
+// checks the districts of a project's area (models/district).
+func New(core models.Core, files Files, accounts Accounts, queue models.Enqueuer, limits models.Limits, districts Districts) *Service {
+	return &Service{core: core, files: files, accounts: accounts, queue: queue, limits: limits, districts: districts}
 }
 
 // with is the service bound to tx, a transaction's core, for the service's

@@ -191,19 +191,21 @@
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", D("label-toolbar"));
     figure.insertBefore(bar, canvas);
-    function button(label, fn) {
+    // action names the button for scripts and tests; label is what people read.
+    function button(action, label, fn) {
       var b = document.createElement("button");
       b.type = "button";
       b.className = "secondary";
+      b.setAttribute("data-action", action);
       b.textContent = label;
       b.addEventListener("click", function () { if (b.getAttribute("aria-disabled") !== "true") fn(); });
       bar.appendChild(b);
       return b;
     }
-    var bPolygon = button(D("label-polygon"), function () { setMode(mode === "polygon" ? "" : "polygon"); });
-    var bUndo = button(D("label-undo"), undo);
-    var bFinish = button(D("label-finish"), finish);
-    var bCircle = button(D("label-circle"), function () { setMode(mode === "circle" ? "" : "circle"); });
+    var bPolygon = button("polygon", D("label-polygon"), function () { setMode(mode === "polygon" ? "" : "polygon"); });
+    var bUndo = button("undo", D("label-undo"), undo);
+    var bFinish = button("finish", D("label-finish"), finish);
+    var bCircle = button("circle", D("label-circle"), function () { setMode(mode === "circle" ? "" : "circle"); });
     var rField = document.createElement("div");
     rField.className = "field";
     var rId = "areamap-radius-" + (++uid);
@@ -221,8 +223,8 @@
     rField.appendChild(rLabel);
     rField.appendChild(rInput);
     bar.appendChild(rField);
-    var bCenter = button(D("label-center"), function () { addPoint(map.getCenter()); });
-    button(D("label-clear"), clear);
+    var bCenter = button("center", D("label-center"), function () { addPoint(map.getCenter()); });
+    button("clear", D("label-clear"), clear);
 
     function radius() {
       var r = Number(rInput.value);
