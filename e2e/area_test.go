@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -58,6 +59,7 @@ func TestAreaJourney(t *testing.T) {
 		citizen := newPerson(t, "citizen", a.URL, true)
 		citizen.open("/@metro/follow")
 		citizen.sees("Where do you want alerts for?")
+		citizen.shoot("follow-where")
 		citizen.axe()
 		citizen.do("give an address", chromedp.SendKeys("#f-address", "harbour@example.org"))
 		citizen.check("area_mode", models.AreaDistricts)
@@ -96,9 +98,29 @@ func TestAreaJourney(t *testing.T) {
 		}
 		editor.do("finish the polygon", chromedp.Click(chromedp.Search(`//button[normalize-space()="Finish"]`)))
 		editor.waitFor("the shape in the GeoJSON field", `document.querySelector('[name=area_geojson]').value.includes('Polygon')`)
+		// Then moves one corner a little, still inside Harbour.
+		drawn := editor.value(`[name=area_geojson]`)
+		editor.do("edit the shapes", chromedp.Click(`.areamap button[data-action=edit]`))
+		editor.waitFor("the corners", `document.querySelectorAll('.areamap-handle').length === 4`)
+		corner := editor.eval(`(() => { const r = document.querySelectorAll('.areamap-handle')[0].getBoundingClientRect();
+			return [r.left + r.width / 2, r.top + r.height / 2].join(','); })()`)
+		var cx, cy float64
+		if _, err := fmt.Sscanf(corner, "%f,%f", &cx, &cy); err != nil {
+			editor.fail("find a corner", err)
+		}
+		editor.do("drag the corner", chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, cx, cy, chromedp.ButtonType(input.MouseButtonLeft)),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, cx+5, cy+5, chromedp.ButtonType(input.MouseButtonLeft)),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, cx+10, cy+10, chromedp.ButtonType(input.MouseButtonLeft)),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, cx+10, cy+10, chromedp.ButtonType(input.MouseButtonLeft)))
+		editor.waitFor("the moved corner in the GeoJSON field", fmt.Sprintf(`document.querySelector('[name=area_geojson]').value !== %q`, drawn))
+		if moved, err := area.FromGeoJSON([]byte(editor.value(`[name=area_geojson]`))); err != nil || len(moved.Polygons) != 1 || moved.Validate() != nil {
+			editor.fail("keep a valid polygon after the drag", fmt.Errorf("%v", err))
+		}
+		editor.do("stop editing", chromedp.Click(`.areamap button[data-action=edit]`))
 		editor.check("area_scope", models.AreaScopeArea)
 		editor.waitFor("the audience count to change", fmt.Sprintf(`document.querySelector('#audience').innerText.trim() !== %q`, everyone))
 		inArea := strings.TrimSpace(editor.text("#audience"))
+		editor.shoot("notice-editor-area")
 		editor.axe()
 		editor.submit(`button[value=publish]`)
 		editor.sees("Publish to")

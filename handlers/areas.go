@@ -60,7 +60,11 @@ func areaForm(c echo.Context, districts *district.Service, tileURL string, a *mo
 		shown.Districts = append(shown.Districts, id)
 	}
 	slices.Sort(shown.Districts)
-	f.Map = templates.NewMapView(shown, shapes, tileURL, "", templates.AreaText(ctx, shown, shapes))
+	caption := ""
+	if !shown.IsZero() {
+		caption = templates.AreaText(ctx, shown, shapes)
+	}
+	f.Map = templates.NewMapView(shown, shapes, tileURL, "", caption)
 	return f, nil
 }
 

@@ -23,7 +23,8 @@
     vertex: { radius: 5, color: "#b3261e", weight: 2, fillColor: "#ffffff", fillOpacity: 1, interactive: false },
     // Stops show their names on hover; a click goes on to the map (and
     // draws there).
-    stop: { radius: 6, color: "#1d1f21", weight: 2, fillColor: "#f2b705", fillOpacity: 1, bubblingMouseEvents: true }
+    stop: { radius: 6, color: "#1d1f21", weight: 2, fillColor: "#f2b705", fillOpacity: 1, bubblingMouseEvents: true },
+    selected: { color: "#7a1a14", weight: 4, fillColor: "#b3261e", fillOpacity: 0.3, interactive: false }
   };
   var uid = 0;
 
@@ -175,6 +176,9 @@
     var shapes = [], draft = [], mode = "", current = -1, writing = false;
     var shapeGroup = L.featureGroup().addTo(map);
     var draftGroup = L.featureGroup().addTo(map);
+    // handles are the draggable corners and centres of "edit" mode.
+    var handles = L.featureGroup().addTo(map);
+    var handleIcon = L.divIcon({ className: "areamap-handle", iconSize: [14, 14] });
 
     function box(id) { return scope.querySelector('input[name="area_district"][value="' + (window.CSS && CSS.escape ? CSS.escape(id) : id) + '"]'); }
     function restyle() {
@@ -224,6 +228,8 @@
     rField.appendChild(rInput);
     bar.appendChild(rField);
     var bCenter = button("center", D("label-center"), function () { addPoint(map.getCenter()); });
+    var bEdit = button("edit", D("label-edit"), function () { setMode(mode === "edit" ? "" : "edit"); if (mode === "edit") say(D("msg-edit")); });
+    var bDelete = button("delete", D("label-delete"), removeSelected);
     button("clear", D("label-clear"), clear);
 
     function radius() {
@@ -236,8 +242,11 @@
       bCircle.setAttribute("aria-pressed", mode === "circle" ? "true" : "false");
       enable(bUndo, mode === "polygon" && draft.length > 0);
       enable(bFinish, mode === "polygon" && draft.length >= 3);
-      enable(bCenter, mode !== "");
-      canvas.classList.toggle("areamap-drawing", mode !== "");
+      enable(bCenter, mode === "polygon" || mode === "circle");
+      bEdit.setAttribute("aria-pressed", mode === "edit" ? "true" : "false");
+      enable(bEdit, shapes.length > 0 || mode === "edit");
+      enable(bDelete, mode === "edit" && current >= 0 && !!shapes[current]);
+      canvas.classList.toggle("areamap-drawing", mode === "polygon" || mode === "circle");
       draftGroup.clearLayers();
       if (draft.length) {
         L.polyline(draft, STYLE.draft).addTo(draftGroup);
@@ -246,7 +255,58 @@
     }
     function draw() {
       shapeGroup.clearLayers();
-      shapes.forEach(function (s) { layerOf(s, STYLE.area).addTo(shapeGroup); });
+      shapes.forEach(function (s, i) { layerOf(s, mode === "edit" && i === current ? STYLE.selected : STYLE.area).addTo(shapeGroup); });
+      drawHandles();
+    }
+    // drawHandles puts a draggable handle on every corner and circle
+    // centre in "edit" mode; a handle's click selects its shape (the
+    // radius field then sets a circle's radius, Delete removes it).
+    function drawHandles() {
+      handles.clearLayers();
+      if (mode !== "edit") return;
+      shapes.forEach(function (s, i) {
+        function handle(lon, lat, moved) {
+          var m = L.marker([lat, lon], { draggable: true, icon: handleIcon, keyboard: false });
+          m.on("dragend", function (e) {
+            var ll = e.target.getLatLng().wrap();
+            current = i;
+            moved(round(ll.lng, 6), round(ll.lat, 6));
+            write();
+            refresh();
+          });
+          m.on("click", function () { select(i); });
+          m.addTo(handles);
+        }
+        if (s.center) {
+          handle(s.center[0], s.center[1], function (lon, lat) { s.center = [lon, lat]; });
+          return;
+        }
+        s.polygon.forEach(function (ring) {
+          for (var k = 0; k < ring.length - 1; k++) {
+            (function (k) {
+              handle(ring[k][0], ring[k][1], function (lon, lat) {
+                ring[k] = [lon, lat];
+                if (k === 0) ring[ring.length - 1] = [lon, lat]; // the ring stays closed
+              });
+            })(k);
+          }
+        });
+      });
+    }
+    function select(i) {
+      current = i;
+      if (shapes[i] && shapes[i].center) rInput.value = String(Math.round(shapes[i].radius));
+      draw();
+      refresh();
+      say(fmt(D("msg-selected"), i + 1));
+    }
+    function removeSelected() {
+      if (mode !== "edit" || current < 0 || !shapes[current]) return;
+      shapes.splice(current, 1);
+      current = -1;
+      write();
+      refresh();
+      say(fmt(D("msg-shapes"), shapes.length));
     }
     // write keeps the textarea in step with the drawing and tells the form.
     function write() {
@@ -259,6 +319,10 @@
         return { type: "Feature", geometry: { type: "Polygon", coordinates: s.polygon }, properties: s.props || {} };
       });
       ta.value = feats.length ? JSON.stringify({ type: "FeatureCollection", features: feats }) : "";
+      // The caption said the area as the page came; the drawing has moved
+      // on (the status line says what changed).
+      var cap = root.querySelector("figcaption");
+      if (cap) cap.hidden = true;
       writing = true;
       fire(ta, "input");
       fire(ta, "change");
@@ -269,6 +333,7 @@
       mode = m;
       current = -1;
       if (mode) map.doubleClickZoom.disable(); else map.doubleClickZoom.enable();
+      draw();
       refresh();
     }
     function addPoint(ll) {
@@ -341,7 +406,7 @@
     });
     rInput.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });
     rInput.addEventListener("change", function () {
-      if (mode === "circle" && current >= 0 && shapes[current] && shapes[current].center) {
+      if ((mode === "circle" || mode === "edit") && current >= 0 && shapes[current] && shapes[current].center) {
         shapes[current].radius = radius();
         write();
         say(fmt(D("msg-circle"), Math.round(radius())));
