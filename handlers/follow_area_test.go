@@ -77,3 +77,27 @@ func TestFollowChoosesWhere(t *testing.T) {
 		}
 	})
 }
+
+// TestAudienceCountSaysWhatToFix: the editor's live count answers a
+// shape it cannot read, or an area scope without an area, with the
+// message instead of a number.
+func TestAudienceCountSaysWhatToFix(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		editor := a.Client(t)
+		editor.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		base := "/studio/orgs/" + strconv.FormatInt(f.Org.ID, 10) + "/accounts/metro/notices/audience?"
+		for name, tt := range map[string]struct{ query, want string }{
+			"crossed polygon": {url.Values{"area_geojson": {`{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}`}}.Encode(), "Polygon 1 crosses itself"},
+			"not GeoJSON":     {url.Values{"area_geojson": {`{"type":`}}.Encode(), "not GeoJSON"},
+			"scope, no area":  {url.Values{"area_scope": {"area"}}.Encode(), "Choose districts or draw an area"},
+			"a circle":        {url.Values{"area_scope": {"area"}, "area_geojson": {`{"type":"Feature","properties":{"radius":500},"geometry":{"type":"Point","coordinates":[114.1,22.3]}}`}}.Encode(), "follower"},
+		} {
+			res := editor.Get(base + tt.query)
+			if res.Status != http.StatusOK || !strings.Contains(res.Body, tt.want) {
+				t.Errorf("%s: %s", name, res)
+			}
+		}
+	})
+}

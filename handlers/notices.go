@@ -273,7 +273,10 @@ func (h *notices) audience(c echo.Context) error {
 		count, err = h.notices.AudienceCount(c.Request().Context(), m, a, aud)
 	}
 	if v, ok := models.AsValidation(err); ok {
-		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(v)
+		// The count's place says what to fix (a shape that cannot be
+		// read, an area scope without an area) while staff draw; a
+		// fragment htmx swaps in, so 200.
+		return render(c, http.StatusOK, templates.AudienceProblem(v.Fields))
 	}
 	if err != nil {
 		return err
