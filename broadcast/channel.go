@@ -12,6 +12,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -94,6 +95,9 @@ type Content struct {
 	URL       string
 	Severity  string
 	Emergency bool
+	// Area is where the notice applies (nil: nowhere in particular), for
+	// channels that carry data (the webhook).
+	Area *area.Area
 }
 
 // Message is one delivery: content for one recipient.

@@ -120,7 +120,7 @@ func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (
 		AccountID: a.ID, AccountHandle: a.Handle, AccountName: a.LocalName(used),
 		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(),
 		URL:      fmt.Sprintf("%s/@%s/notices/%d", r.baseURL, a.Handle, n.ID),
-		Severity: n.Severity, Emergency: b.Emergency(),
+		Severity: n.Severity, Emergency: b.Emergency(), Area: models.AreaOf(n.Area),
 	}, nil
 }
 

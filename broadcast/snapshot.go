@@ -45,6 +45,8 @@ type Snapshot struct {
 	EffectiveAt *time.Time `json:"effective_at,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 	Revision    int        `json:"revision"`
+	// Area is the notice's area (area.Area's stored form), if any.
+	Area string `json:"area,omitempty"`
 }
 
 // legacySnapshot reads version 0: the names Go gave models.Notice's fields
@@ -78,7 +80,7 @@ func SnapshotOf(n *models.Notice) Snapshot {
 		DefaultLang: n.DefaultLang, Translations: n.Translations.Clone(),
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
 		AreaDesc: n.AreaDesc, Routes: n.Routes, Stops: n.Stops, Cause: n.Cause, Effect: n.Effect,
-		EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, Revision: n.Revision}
+		EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, Revision: n.Revision, Area: n.Area}
 }
 
 // ParseSnapshot reads a stored snapshot of any version.
@@ -143,5 +145,5 @@ func (s *Snapshot) Notice() *models.Notice {
 		DefaultLang: s.DefaultLang, Translations: s.Translations,
 		CapCategory: s.CapCategory, CapEvent: s.CapEvent, Urgency: s.Urgency, Severity: s.Severity, Certainty: s.Certainty,
 		AreaDesc: s.AreaDesc, Routes: s.Routes, Stops: s.Stops, Cause: s.Cause, Effect: s.Effect,
-		EffectiveAt: s.EffectiveAt, ExpiresAt: s.ExpiresAt, Revision: s.Revision}
+		EffectiveAt: s.EffectiveAt, ExpiresAt: s.ExpiresAt, Revision: s.Revision, Area: s.Area}
 }

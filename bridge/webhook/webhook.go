@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/cache"
@@ -139,6 +140,9 @@ type notice struct {
 	URL         string `json:"url"`
 	Severity    string `json:"severity,omitempty"`
 	Emergency   bool   `json:"emergency"`
+	// Area is where the notice applies: district ids, polygons and
+	// circles, as the API's notices carry it.
+	Area *area.Area `json:"area,omitempty"`
 }
 
 // Send posts one message.
@@ -160,7 +164,8 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		Account:   account{ID: mc.AccountID, Handle: mc.AccountHandle, Name: mc.AccountName},
 		Recipient: recipient{FollowerID: m.To.FollowerID, Address: m.To.Address, Name: m.To.Name, Language: m.To.Language},
 		Notice: notice{ID: mc.NoticeID, BroadcastID: mc.BroadcastID, Kind: mc.Kind, NoticeKind: mc.NoticeKind, Language: mc.Language,
-			Subject: mc.Subject, Title: mc.Title, Text: mc.Text, URL: mc.URL, Severity: mc.Severity, Emergency: mc.Emergency},
+			Subject: mc.Subject, Title: mc.Title, Text: mc.Text, URL: mc.URL, Severity: mc.Severity, Emergency: mc.Emergency,
+			Area: mc.Area},
 		SentAt: now.UTC().Format(time.RFC3339),
 	})
 	if err != nil {

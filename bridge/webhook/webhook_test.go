@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/outbound"
@@ -34,7 +35,8 @@ func message() *broadcast.Message {
 	return &broadcast.Message{
 		Content: &broadcast.Content{BroadcastID: 7, NoticeID: 3, Kind: broadcast.KindUpdate, NoticeKind: "transit", Language: "zh",
 			AccountID: 1, AccountHandle: "metro", AccountName: "地铁", Subject: "更新：12 路改道", Title: "12 路改道",
-			Text: "改经海港路 <b>", URL: "http://plaza.test/@metro/notices/3"},
+			Text: "改经海港路 <b>", URL: "http://plaza.test/@metro/notices/3",
+			Area: &area.Area{Districts: []int64{4}, Circles: []area.Circle{{Lat: 22.279, Lon: 114.172, RadiusM: 300, Label: "1042"}}}},
 		To:      broadcast.Recipient{FollowerID: 42, Channel: "webhook", Address: "+8613800000000", Language: "zh"},
 		Attempt: 1, DeliveryID: "7-42",
 	}
@@ -67,7 +69,8 @@ func TestSendSignsTheDocumentedBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.Recipient.FollowerID != 42 || p.Recipient.Address != "+8613800000000" || p.Notice.Kind != "update" ||
-		p.Notice.Text != "改经海港路 <b>" || p.Account.Handle != "metro" || p.DeliveryID != "7-42" {
+		p.Notice.Text != "改经海港路 <b>" || p.Account.Handle != "metro" || p.DeliveryID != "7-42" ||
+		p.Notice.Area == nil || p.Notice.Area.Districts[0] != 4 || p.Notice.Area.Circles[0].Label != "1042" {
 		t.Fatalf("payload = %+v", p)
 	}
 	// Another secret, an altered body or an old timestamp do not verify.
