@@ -120,8 +120,12 @@ func (h *districtsArea) importFile(c echo.Context) error {
 		switch {
 		case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
 			return h.refused(c, http.StatusUnprocessableEntity, &area.Problem{Key: "district.err_no_file"})
+		case errors.As(err, new(*http.MaxBytesError)):
+			return h.refused(c, http.StatusRequestEntityTooLarge, &area.Problem{Key: "district.err_too_big", Args: []any{district.MaxFileBytes >> 20}})
 		case err != nil:
-			return err
+			// A body that is not the form's multipart (cut short, made by
+			// hand) is the sender's mistake, not the server's.
+			return h.refused(c, http.StatusBadRequest, &area.Problem{Key: "district.err_no_file"})
 		case fh.Size > district.MaxFileBytes:
 			return h.refused(c, http.StatusRequestEntityTooLarge, &area.Problem{Key: "district.err_too_big", Args: []any{district.MaxFileBytes >> 20}})
 		}

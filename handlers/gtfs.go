@@ -72,8 +72,12 @@ func (h *gtfsArea) upload(c echo.Context) error {
 	switch {
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
 		return h.render(c, http.StatusUnprocessableEntity, &gtfs.ImportError{Key: "gtfsfeed.err_no_file"})
+	case errors.As(err, new(*http.MaxBytesError)):
+		return h.render(c, http.StatusRequestEntityTooLarge, &gtfs.ImportError{Key: "gtfsfeed.err_too_big", Args: []any{gtfs.MaxZipBytes >> 20}})
 	case err != nil:
-		return err
+		// A body that is not the form's multipart (cut short, made by
+		// hand) is the sender's mistake, not the server's.
+		return h.render(c, http.StatusBadRequest, &gtfs.ImportError{Key: "gtfsfeed.err_no_file"})
 	case fh.Size > gtfs.MaxZipBytes:
 		return h.render(c, http.StatusRequestEntityTooLarge, &gtfs.ImportError{Key: "gtfsfeed.err_too_big", Args: []any{gtfs.MaxZipBytes >> 20}})
 	}
