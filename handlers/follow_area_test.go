@@ -75,6 +75,18 @@ func TestFollowChoosesWhere(t *testing.T) {
 		if res.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("a place off the globe: %s", res)
 		}
+		// Staff see where; the coordinates only if they may see contacts.
+		detail := "/studio/orgs/" + strconv.FormatInt(f.Org.ID, 10) + "/accounts/metro/followers/" + strconv.FormatInt(fl.ID, 10)
+		owner := a.Client(t)
+		owner.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		if page := owner.Get(detail); !strings.Contains(page.Body, "Around 22.283, 114.111 (Hills)") {
+			t.Fatalf("the owner's follower page: %s", page)
+		}
+		editor := a.Client(t)
+		editor.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		if page := editor.Get(detail); !strings.Contains(page.Body, "A place in Hills") || strings.Contains(page.Body, "22.283") {
+			t.Fatalf("the editor's follower page: %s", page)
+		}
 	})
 }
 

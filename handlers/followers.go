@@ -12,7 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -22,6 +24,8 @@ import (
 type followerAdmin struct {
 	store     *models.Store
 	followers *follower.Service
+	// districts name the districts followers chose.
+	districts *district.Service
 }
 
 // growthDays is how many days the follower growth chart shows.
@@ -35,7 +39,7 @@ const growthDays = 30
 // export the list; only owners export or erase one follower's data on
 // request.
 func registerFollowers(acc accountRoutes, s *studio) {
-	h := &followerAdmin{store: s.store, followers: s.followers}
+	h := &followerAdmin{store: s.store, followers: s.followers, districts: s.districts}
 	view, manage, privacy := need(models.PermView), need(models.PermManageFollowers), need(models.PermPrivacy)
 
 	acc.GET("/followers", h.list, view)
@@ -289,9 +293,13 @@ func (h *followerAdmin) detailPage(c echo.Context, status int, m *models.Member,
 	if err != nil {
 		return err
 	}
+	where, err := h.where(c, a, f)
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, status, templates.FollowerDetailPage(m, templates.FollowerDetail{
-		Account: a, Follower: f, Events: events, TagsInput: tagsInput, Errors: errs,
+		Account: a, Follower: f, Events: events, TagsInput: tagsInput, Errors: errs, Where: where,
 	}))
 }
 
@@ -375,4 +383,45 @@ func (h *followerAdmin) erase(c echo.Context) error {
 		return err
 	}
 	return redirect(c, paths.Followers(m.Org.ID, a.Handle), "flash.follower_erased")
+}
+
+// where says in words where a follower wants alerts for: everywhere,
+// their districts by name, or their place (its coordinates only when
+// FollowerForStaff left them, for staff who may see contact details).
+func (h *followerAdmin) where(c echo.Context, a *models.Account, f *models.Follower) (string, error) {
+	ctx := c.Request().Context()
+	if f.AreaMode != models.AreaDistricts && f.AreaMode != models.AreaPlace {
+		return i18n.T(templates.EnvOf(ctx).Lang, "followers.area_all"), nil
+	}
+	shapes, err := districtShapes(ctx, h.districts, a.OrgID(), string(templates.EnvOf(ctx).Lang))
+	if err != nil {
+		return "", err
+	}
+	name := func(id int64) string {
+		for _, d := range shapes {
+			if d.ID == id {
+				return d.Name
+			}
+		}
+		return ""
+	}
+	if f.AreaMode == models.AreaDistricts {
+		var names []string
+		for _, id := range f.Districts {
+			if n := name(id); n != "" {
+				names = append(names, n)
+			}
+		}
+		return i18n.T(templates.EnvOf(ctx).Lang, "area.text_districts", strings.Join(names, ", ")), nil
+	}
+	district := i18n.T(templates.EnvOf(ctx).Lang, "followers.area_no_district")
+	if f.PlaceDistrictID != nil {
+		if n := name(*f.PlaceDistrictID); n != "" {
+			district = n
+		}
+	}
+	if f.PlaceLat != nil && f.PlaceLon != nil {
+		return i18n.T(templates.EnvOf(ctx).Lang, "followers.area_place", strconv.FormatFloat(*f.PlaceLat, 'f', 3, 64)+", "+strconv.FormatFloat(*f.PlaceLon, 'f', 3, 64), district), nil
+	}
+	return i18n.T(templates.EnvOf(ctx).Lang, "followers.area_place_hidden", district), nil
 }

@@ -271,8 +271,16 @@ func (s *Service) FollowerForStaff(ctx context.Context, m *models.Member, a *mod
 		return nil, err
 	}
 	f.Tags = tags
+	if f.AreaMode == models.AreaDistricts {
+		if f.Districts, err = s.districtsOf(ctx, f.ID); err != nil {
+			return nil, err
+		}
+	}
 	if !m.Can(models.PermContacts) {
 		f.Address = models.MaskContact(f.Address)
+		// A place to 100 m can be a home: staff who may not see contact
+		// details see its district only.
+		f.PlaceLat, f.PlaceLon = nil, nil
 	}
 	return &f, nil
 }

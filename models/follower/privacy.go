@@ -14,27 +14,39 @@ import (
 // FollowerData is everything Plaza holds about one follower, for their
 // data request.
 type FollowerData struct {
-	Account        string          `json:"account"`
-	ID             int64           `json:"id"`
-	Channel        string          `json:"channel"`
-	Address        string          `json:"address"`
-	Name           string          `json:"name"`
-	Language       string          `json:"language"`
-	Status         string          `json:"status"`
-	Source         string          `json:"source"`
-	Scene          string          `json:"scene"`
-	ConsentAt      *time.Time      `json:"consent_at"`
-	ConfirmedAt    *time.Time      `json:"confirmed_at"`
-	UnsubscribedAt *time.Time      `json:"unsubscribed_at"`
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
-	Tags           []string        `json:"tags"`
-	Events         []FollowerEvent `json:"follow_events"`
+	Account        string     `json:"account"`
+	ID             int64      `json:"id"`
+	Channel        string     `json:"channel"`
+	Address        string     `json:"address"`
+	Name           string     `json:"name"`
+	Language       string     `json:"language"`
+	Status         string     `json:"status"`
+	Source         string     `json:"source"`
+	Scene          string     `json:"scene"`
+	ConsentAt      *time.Time `json:"consent_at"`
+	ConfirmedAt    *time.Time `json:"confirmed_at"`
+	UnsubscribedAt *time.Time `json:"unsubscribed_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	Tags           []string   `json:"tags"`
+	// Area is where they want alerts for: everything, districts or a
+	// place (rounded to about 100 m when it was saved).
+	Area   FollowerAreaData `json:"area"`
+	Events []FollowerEvent  `json:"follow_events"`
 	// Chats is what they wrote to the account on their channel and what
 	// it answered; Answers what they answered to its projects.
 	Chats      []models.ChatMessageData `json:"chat_messages"`
 	Answers    []models.AnswerData      `json:"consultation_answers"`
 	ExportedAt time.Time                `json:"exported_at"`
+}
+
+// FollowerAreaData is a follower's choice of where, in their data export.
+type FollowerAreaData struct {
+	Mode            string   `json:"mode"`
+	Districts       []int64  `json:"districts,omitempty"`
+	PlaceLat        *float64 `json:"place_lat,omitempty"`
+	PlaceLon        *float64 `json:"place_lon,omitempty"`
+	PlaceDistrictID *int64   `json:"place_district_id,omitempty"`
 }
 
 // ExportFollower gathers all data of one follower of the account: the
@@ -72,6 +84,7 @@ func (s *Service) ExportFollower(ctx context.Context, m *models.Member, a *model
 		Account: "@" + a.Handle, ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language,
 		Status: f.Status, Source: f.Source, Scene: f.Scene, ConsentAt: f.ConsentAt, ConfirmedAt: f.ConfirmedAt,
 		UnsubscribedAt: f.UnsubscribedAt, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Tags: tags, Events: events,
+		Area:  FollowerAreaData{Mode: f.AreaMode, Districts: f.Districts, PlaceLat: f.PlaceLat, PlaceLon: f.PlaceLon, PlaceDistrictID: f.PlaceDistrictID},
 		Chats: chats, Answers: answers, ExportedAt: s.core.Now(),
 	}
 	detail := fmt.Sprintf("#%d (%d follow events, %d chat messages, %d answers)", id, len(events), len(chats), len(answers))
