@@ -151,6 +151,11 @@ func TestAreaJourney(t *testing.T) {
 		citizen.open(fmt.Sprintf("/@metro/notices/%d", n.ID))
 		citizen.sees("an area drawn on the map")
 		citizen.axe()
+		// In Arabic, on the phone: right to left, no sideways scroll.
+		citizen.open("/@metro/follow?lang=ar")
+		citizen.rightToLeft("follow-where-ar")
+		citizen.open(fmt.Sprintf("/@metro/notices/%d?lang=ar", n.ID))
+		citizen.rightToLeft("notice-area-ar")
 	})
 }
 
