@@ -8,6 +8,7 @@ import (
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/email"
+	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/bridge/wechat"
@@ -51,6 +52,7 @@ func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
 	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Chats))
 	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))
+	r.Add(sms.NewChannel(sms.NewClient(d.HTTP), d.Settings, d.Config.BaseURL))
 	return r
 }
 

@@ -81,7 +81,10 @@ type Receiver interface {
 // An error it returns is the server's (a 500), after nothing was written.
 type Route struct {
 	Method string
-	Serve  func(w http.ResponseWriter, r *http.Request, handle string) error
+	// Path follows /bridge/<name>/:handle ("/status" for SMS delivery
+	// receipts); empty for the account's own address.
+	Path  string
+	Serve func(w http.ResponseWriter, r *http.Request, handle string) error
 }
 
 // Host is what an inbound endpoint needs of Plaza.

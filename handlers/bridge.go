@@ -40,7 +40,7 @@ func registerBridge(e *echo.Echo, h *bridgeArea, channels *bridge.Registry) {
 			continue
 		}
 		for _, rt := range rc.Inbound(h) {
-			e.Add(rt.Method, "/bridge/"+ch.Name()+"/:handle", func(c echo.Context) error {
+			e.Add(rt.Method, "/bridge/"+ch.Name()+"/:handle"+rt.Path, func(c echo.Context) error {
 				return rt.Serve(c.Response(), c.Request(), c.Param("handle"))
 			})
 		}

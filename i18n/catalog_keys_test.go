@@ -19,6 +19,7 @@ import (
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/followerimport"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/sms"
 )
 
 // Tests that every message key the code uses is in the catalog, and the scanners of Go and templ sources they rely on.
@@ -441,7 +442,9 @@ func keyPrefixes() map[string][]string {
 		// A channel's name, its device class and a follower's status, each
 		// shown through the message of the value. echo is the test channel
 		// of bridge/bridgetest, which the contract suite shows by name.
-		"channel.":             {"email", "wechat", "telegram", "webhook", "echo"},
+		"channel.": {"email", "wechat", "telegram", "webhook", "sms", "echo"},
+		// Why a phone number was refused (sms.NumberError's reasons).
+		"err.phone_":           {sms.ReasonEmpty, sms.ReasonNotANumber, sms.ReasonInvalidForRegion, sms.ReasonTooLong},
 		"device.":              {"phone", "tablet", "desktop", "bot", "other"},
 		"status.":              models.FollowerStatuses(),
 		"feedback.moderated_":  models.FeedbackStatuses(),

@@ -58,6 +58,10 @@ var reasonKeys = map[string]string{
 	"outside WeChat's 48-hour window and no template message is set up":                      "reason.outside_wechat_s_48_hour_window_and_no_template",
 	"WeChat's mass-send quota for this month is used up; set a template message for notices": "reason.wechat_s_mass_send_quota_for_this_month_is_used",
 	"the person no longer follows the account on WeChat":                                     "reason.the_person_no_longer_follows_the_account_on_wech",
+	"SMS is not set up for this account":                                                     "reason.sms_is_not_set_up_for_this_account",
+	"SMS settings could not be read":                                                         "reason.sms_settings_could_not_be_read",
+	"SMS provider unreachable":                                                               "reason.sms_provider_unreachable",
+	"SMS provider error":                                                                     "reason.sms_provider_error",
 }
 
 // reasonPatterns translate phrases that carry a code or a name: the
@@ -68,6 +72,7 @@ var reasonPatterns = []struct {
 }{
 	{regexp.MustCompile(`^WeChat error (-?\d+)$`), "reason.wechat_error"},
 	{regexp.MustCompile(`^Telegram error (\d+)$`), "reason.telegram_error"},
+	{regexp.MustCompile(`^SMS provider error (\d+)$`), "reason.sms_provider_error_code"},
 	{regexp.MustCompile(`^no longer follows \((\w+)\)$`), "reason.no_longer_follows"},
 	{regexp.MustCompile(`^no (\w+) channel on this Plaza$`), "reason.no_channel"},
 	{regexp.MustCompile(`^(HTTP|SMTP) \d+$`), ""},

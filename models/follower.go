@@ -17,6 +17,9 @@ const (
 	ChannelWebhook  = "webhook"
 	ChannelWeChat   = "wechat"
 	ChannelTelegram = "telegram"
+	// ChannelSMS is text messages through a provider's REST API; the
+	// address is the number in E.164.
+	ChannelSMS = "sms"
 )
 
 // Follower statuses. They are followerimport's, which judges rows of a

@@ -34,6 +34,11 @@ func (s *Service) APIAddFollower(ctx context.Context, m *models.Member, a *model
 	if err != nil {
 		return nil, false, err
 	}
+	if in.Channel == models.ChannelSMS {
+		if in.Address, err = s.SMSNumber(ctx, a.ID, in.Address); err != nil {
+			return nil, false, err
+		}
+	}
 	var existing models.Follower
 	if err := s.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", a.ID, in.Channel, in.Address).Limit(1).Find(&existing).Error; err != nil {
 		return nil, false, fmt.Errorf("find follower: %w", err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/sms"
 )
 
 // Input is a follower as staff or an integration give it: the API's
@@ -36,6 +37,12 @@ func Validate(in Input) (Input, error) {
 			in.Address = e
 		} else {
 			v.Add("address", "err.email_invalid")
+		}
+	case models.ChannelSMS:
+		// The number is put in E.164 in the account's region by the
+		// service (SMSNumber), which knows the region.
+		if in.Address == "" || len(in.Address) > 40 {
+			v.Add("address", "err.phone_"+sms.ReasonEmpty)
 		}
 	case models.ChannelWebhook:
 		if in.Address == "" || len(in.Address) > 200 || strings.ContainsAny(in.Address, "\r\n\x00") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 )
 
 // Service is the followers' domain; see the package comment.
@@ -33,6 +34,9 @@ type Accounts interface {
 type Channels interface {
 	ChannelEnabled(ctx context.Context, accountID int64, channel string) (bool, error)
 	AccountChannels(ctx context.Context, accountID int64) ([]string, error)
+	// Cached reads an account's settings for a channel (the SMS
+	// channel's default region reads numbers given without +).
+	Cached(ctx context.Context, accountID int64, name string) (*channel.Settings, error)
 }
 
 // FollowCodes is what the service needs of the follow-code domain
