@@ -39,6 +39,14 @@ type BatchChannel interface {
 	SendBatch(ctx context.Context, msgs []*Message) []Result
 }
 
+// AccountRater is a channel with a send rate of its own for each account
+// (an SMS number's messages per second, which its provider sets): the
+// engine draws an account's sends on it from a bucket shared by every
+// instance, as it does for the channel's limit. 0 is no limit.
+type AccountRater interface {
+	AccountRate(ctx context.Context, accountID int64) float64
+}
+
 // Recipient is the follower a message goes to.
 type Recipient struct {
 	FollowerID int64

@@ -97,11 +97,7 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 	// attempt, for when the bucket has refilled.
 	var units [][]*claimed
 	for ch, cs := range perChannel {
-		granted, wait, err := e.limiter.Take(dbctx, "channel:"+ch, e.opts.ChannelRates[ch], len(cs), now)
-		if err != nil {
-			granted = 0
-			e.log.Warn("channel rate limit", "channel", ch, "err", err)
-		}
+		granted, wait := e.take(dbctx, ch, r.b.AccountID, len(cs), now)
 		for _, c := range cs[granted:] {
 			first = append(first, outcome{followerID: c.FollowerID, status: DeliveryQueued,
 				next: now.Add(max(wait, 50*time.Millisecond)), release: true})
@@ -344,4 +340,35 @@ func (rc *recorder) write(fast *pgWriter, group []recordReq) error {
 		time.Sleep(wait)
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// take grants up to want sends on channel ch for the account: from the
+// account's own bucket when the channel has a limit per account
+// (AccountRater: an SMS number's messages per second), then from the
+// channel's; what the channel's bucket refuses goes back to the
+// account's. wait says when to try the rest.
+func (e *Engine) take(ctx context.Context, ch string, accountID int64, want int, now time.Time) (int, time.Duration) {
+	granted, wait := want, time.Duration(0)
+	var accountKey string
+	var accountRate float64
+	if ar, ok := e.channels[ch].(AccountRater); ok {
+		accountKey, accountRate = fmt.Sprintf("channel:%s:%d", ch, accountID), ar.AccountRate(ctx, accountID)
+		g, w, err := e.limiter.Take(ctx, accountKey, accountRate, want, now)
+		if err != nil {
+			e.log.Warn("account rate limit", "channel", ch, "account", accountID, "err", err)
+			return 0, 0
+		}
+		granted, wait = g, w
+	}
+	g, w, err := e.limiter.Take(ctx, "channel:"+ch, e.opts.ChannelRates[ch], granted, now)
+	if err != nil {
+		g = 0
+		e.log.Warn("channel rate limit", "channel", ch, "err", err)
+	}
+	if g < granted && accountKey != "" {
+		if err := e.limiter.Refund(ctx, accountKey, accountRate, granted-g); err != nil {
+			e.log.Warn("account rate limit refund", "channel", ch, "account", accountID, "err", err)
+		}
+	}
+	return g, max(wait, w)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/sms"
@@ -65,6 +66,12 @@ func TestSMSBroadcast(t *testing.T) {
 		sent := api.Sent()
 		if len(sent) != 3 {
 			t.Fatalf("sent %+v", sent)
+		}
+		// One message a second, the account's rate.
+		for i := 1; i < len(sent); i++ {
+			if d := sent[i].At.Sub(sent[i-1].At); d < 800*time.Millisecond {
+				t.Fatalf("messages %d and %d %v apart at 1 a second", i-1, i, d)
+			}
 		}
 		for _, m := range sent {
 			if m.From != "+85221234567" || m.StatusCallback != "http://plaza.test/bridge/sms/metro/status" ||

@@ -39,6 +39,7 @@ func NewChannel(client *Client, settings Settings, baseURL string) *Channel {
 var _ interface {
 	bridge.Channel
 	bridge.Receiver
+	broadcast.AccountRater
 } = (*Channel)(nil)
 
 // Name is the channel's name on followers.
@@ -74,6 +75,20 @@ func (c *Channel) config(ctx context.Context, accountID int64) (config, error) {
 		return config{}, err
 	}
 	return configOf(s)
+}
+
+// AccountRate is the account's messages per second (the setting, 1 when
+// it is not set); an account without SMS set up has no limit here, as
+// its sends fail anyway.
+func (c *Channel) AccountRate(ctx context.Context, accountID int64) float64 {
+	s, err := c.settings.Cached(ctx, accountID, ChannelName)
+	if err != nil || !s.Enabled {
+		return 0
+	}
+	if r, err := strconv.ParseFloat(s.Get(FieldRate), 64); err == nil && r > 0 {
+		return r
+	}
+	return 1
 }
 
 // StatusURL is where the provider reports what became of an account's

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	smscore "github.com/plazahq/plaza/sms"
 )
@@ -24,6 +25,8 @@ type Message struct {
 	SID            string
 	To, From, Body string
 	StatusCallback string
+	// At is when the fake took it.
+	At time.Time
 }
 
 // API is a fake provider for one account.
@@ -128,7 +131,7 @@ func (a *API) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.n++
-	m := Message{SID: fmt.Sprintf("SM%032x", a.n), To: to, From: from, Body: body, StatusCallback: r.PostForm.Get("StatusCallback")}
+	m := Message{SID: fmt.Sprintf("SM%032x", a.n), To: to, From: from, Body: body, StatusCallback: r.PostForm.Get("StatusCallback"), At: time.Now()}
 	a.sent = append(a.sent, m)
 	answer(w, http.StatusCreated, map[string]any{"sid": m.SID, "status": "queued", "to": to, "from": from, "body": body,
 		"account_sid": a.SID, "num_segments": strconv.Itoa(smscore.Fit(body).Segments)})
