@@ -151,6 +151,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	staffTyped := outbound.NewClient(cfg.Outbound)
 	deps := NewChannelDeps(cfg, chans, chats)
 	deps.HTTP = staffTyped
+	// Receipts only write the ledger: this service need not wake workers.
+	deps.Receipts = broadcast.NewService(store, nil)
 	registry := Channels(deps, mail)
 	if opts.Register != nil {
 		opts.Register(registry, deps)

@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
 	"github.com/plazahq/plaza/bridge/wechat"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
@@ -31,6 +32,8 @@ type ChannelDeps struct {
 	// also reaches the API addresses the operator configured, and gives
 	// up on a call after platformTimeout.
 	Platform *http.Client
+	// Receipts takes the delivery receipts channels get later (SMS).
+	Receipts *broadcast.Service
 }
 
 // platformTimeout bounds one call to a chat platform's API.
@@ -52,7 +55,11 @@ func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
 	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Chats))
 	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))
-	r.Add(sms.NewChannel(sms.NewClient(d.HTTP), d.Settings, d.Config.BaseURL))
+	var receipts sms.Receipts
+	if d.Receipts != nil {
+		receipts = d.Receipts
+	}
+	r.Add(sms.NewChannel(sms.NewClient(d.HTTP), d.Settings, receipts, d.Config.BaseURL))
 	return r
 }
 

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -74,7 +75,7 @@ func TestSMSBroadcast(t *testing.T) {
 			}
 		}
 		for _, m := range sent {
-			if m.From != "+85221234567" || m.StatusCallback != "http://plaza.test/bridge/sms/metro/status" ||
+			if m.From != "+85221234567" || !strings.HasPrefix(m.StatusCallback, fmt.Sprintf("http://plaza.test/bridge/sms/metro/status?d=%d-", b.ID)) ||
 				!strings.HasPrefix(m.Body, "Line 12 diverted") || smscore.Fit(m.Body).Segments > sms.MaxSegments {
 				t.Fatalf("message %+v", m)
 			}
@@ -89,37 +90,52 @@ func TestSMSBroadcast(t *testing.T) {
 
 		// Receipts: the signed callback is taken; unsigned, forged or for
 		// an account without SMS are refused.
-		target := a.URL + "/bridge/sms/metro/status"
-		post := func(cb smstest.Callback, to string) int {
+		post := func(cb smstest.Callback) int {
 			t.Helper()
-			status, err := cb.Post(to)
+			status, err := cb.Post(a.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return status
 		}
-		if s := post(api.Callback(sent[0], sms.StatusDelivered, 0), target); s != http.StatusNoContent {
+		if s := post(api.Callback(sent[0], sms.StatusDelivered, 0)); s != http.StatusNoContent {
 			t.Fatalf("signed receipt: %d", s)
 		}
-		if s := post(api.Callback(sent[1], sms.StatusUndelivered, 30003), target); s != http.StatusNoContent {
+		if s := post(api.Callback(sent[1], sms.StatusUndelivered, 30003)); s != http.StatusNoContent {
 			t.Fatalf("signed failure receipt: %d", s)
 		}
-		unsigned := api.Callback(sent[0], sms.StatusDelivered, 0)
+		// The undelivered one now counts as failed, with the code.
+		if n := countRows(t, a, "deliveries", "broadcast_id = ? AND status = 'failed' AND reason = ?", b.ID,
+			"not delivered: SMS provider error 30003"); n != 1 {
+			t.Fatalf("%d deliveries failed by receipt", n)
+		}
+		if b = waitBroadcast(t, a, b.NoticeID); b.Sent != 2 || b.Failed != 2 {
+			t.Fatalf("after the receipt: %+v", b)
+		}
+		// The same receipt again changes nothing.
+		if s := post(api.Callback(sent[1], sms.StatusUndelivered, 30003)); s != http.StatusNoContent {
+			t.Fatalf("repeated receipt: %d", s)
+		}
+		unsigned := api.Callback(sent[0], sms.StatusUndelivered, 30005)
 		unsigned.Signature = ""
-		if s := post(unsigned, target); s != http.StatusForbidden {
+		if s := post(unsigned); s != http.StatusForbidden {
 			t.Fatalf("unsigned receipt: %d", s)
 		}
-		forged := smstest.StatusCallback("another-token", sent[0].StatusCallback, sent[0], sms.StatusDelivered, 0)
-		if s := post(forged, target); s != http.StatusForbidden {
+		forged := smstest.StatusCallback("another-token", sent[0].StatusCallback, sent[0], sms.StatusFailed, 30005)
+		if s := post(forged); s != http.StatusForbidden {
 			t.Fatalf("forged receipt: %d", s)
 		}
 		// Signed for another URL than the one Plaza gave.
-		moved := smstest.StatusCallback(testSMSToken, "http://plaza.test/bridge/sms/other/status", sent[0], sms.StatusDelivered, 0)
-		if s := post(moved, target); s != http.StatusForbidden {
+		moved := smstest.StatusCallback(testSMSToken, "http://plaza.test/bridge/sms/other/status", sent[0], sms.StatusFailed, 30005)
+		if s, err := moved.PostURL(a.URL + "/bridge/sms/metro/status" + strings.TrimPrefix(sent[0].StatusCallback, "http://plaza.test/bridge/sms/metro/status")); err != nil || s != http.StatusForbidden {
 			t.Fatalf("receipt signed for another URL: %d", s)
 		}
-		if s := post(api.Callback(sent[0], sms.StatusDelivered, 0), a.URL+"/bridge/sms/nobody/status"); s != http.StatusNotFound {
+		nobody := smstest.StatusCallback(testSMSToken, strings.Replace(sent[0].StatusCallback, "/metro/", "/nobody/", 1), sent[0], sms.StatusFailed, 30005)
+		if s := post(nobody); s != http.StatusNotFound {
 			t.Fatalf("receipt for an unknown account: %d", s)
+		}
+		if b = waitBroadcast(t, a, b.NoticeID); b.Sent != 2 || b.Failed != 2 {
+			t.Fatalf("refused receipts changed the broadcast: %+v", b)
 		}
 	})
 }

@@ -62,6 +62,7 @@ var reasonKeys = map[string]string{
 	"SMS settings could not be read":                                                         "reason.sms_settings_could_not_be_read",
 	"SMS provider unreachable":                                                               "reason.sms_provider_unreachable",
 	"SMS provider error":                                                                     "reason.sms_provider_error",
+	"not delivered":                                                                          "reason.not_delivered",
 }
 
 // reasonPatterns translate phrases that carry a code or a name: the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -21,19 +22,27 @@ type Settings interface {
 	Cached(ctx context.Context, accountID int64, channel string) (*bridge.Settings, error)
 }
 
+// Receipts records what a provider later says became of a message
+// (broadcast.Service).
+type Receipts interface {
+	RecordUndelivered(ctx context.Context, accountID int64, deliveryID, reason string) (bool, error)
+}
+
 // Channel sends notices and staff replies as SMS.
 type Channel struct {
 	client   *Client
 	settings Settings
+	receipts Receipts
 	// baseURL is Plaza's public address (PLAZA_BASE_URL): the provider
 	// calls back there, and signs that URL.
 	baseURL string
 }
 
 // NewChannel builds the channel; client goes through the shared outbound
-// client, as the provider's address is one staff type.
-func NewChannel(client *Client, settings Settings, baseURL string) *Channel {
-	return &Channel{client: client, settings: settings, baseURL: strings.TrimRight(baseURL, "/")}
+// client, as the provider's address is one staff type. receipts takes
+// the delivery receipts (nil: they are only logged).
+func NewChannel(client *Client, settings Settings, receipts Receipts, baseURL string) *Channel {
+	return &Channel{client: client, settings: settings, receipts: receipts, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 var _ interface {
@@ -97,6 +106,11 @@ func (c *Channel) StatusURL(handle string) string {
 	return c.baseURL + "/bridge/" + ChannelName + "/" + handle + "/status"
 }
 
+// deliveryParam names the delivery a status callback is about, in the
+// callback's query: the provider signs the whole URL, so it cannot be
+// changed, and the ledger needs no provider message id.
+const deliveryParam = "d"
+
 // MaxSegments bounds what one notice costs per follower: the body is cut
 // to fit, never the link or the opt-out.
 const MaxSegments = 3
@@ -150,7 +164,8 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 		return broadcast.RetryResult("SMS settings could not be read", 0).Because(err)
 	}
 	lang, _ := i18n.Parse(m.To.Language)
-	_, err = c.client.Send(ctx, cfg.Account, m.To.Address, cfg.From, Text(m.Content, lang), c.StatusURL(m.Content.AccountHandle))
+	_, err = c.client.Send(ctx, cfg.Account, m.To.Address, cfg.From, Text(m.Content, lang),
+		c.StatusURL(m.Content.AccountHandle)+"?"+deliveryParam+"="+url.QueryEscape(m.DeliveryID))
 	return result(err)
 }
 

@@ -3,6 +3,7 @@ package sms
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/plazahq/plaza/bridge"
 	smscore "github.com/plazahq/plaza/sms"
@@ -50,11 +51,15 @@ func (c *Channel) status(w http.ResponseWriter, r *http.Request, h bridge.Host, 
 		bridge.Text(w, http.StatusBadRequest, "MessageSid and MessageStatus are required")
 		return nil
 	}
-	// The ledger keeps no provider message id yet, so a receipt is
-	// logged rather than applied to its delivery.
-	switch state {
-	case StatusDelivered, StatusUndelivered, StatusFailed:
-		h.Log().Info("sms receipt", "account", a.Handle, "message_sid", sid, "status", state, "error_code", form.Get("ErrorCode"))
+	h.Log().Info("sms receipt", "account", a.Handle, "message_sid", sid, "status", state, "error_code", form.Get("ErrorCode"))
+	if d := r.URL.Query().Get(deliveryParam); d != "" && c.receipts != nil && (state == StatusUndelivered || state == StatusFailed) {
+		reason := "not delivered"
+		if code := form.Get("ErrorCode"); code != "" && strings.Trim(code, "0123456789") == "" && len(code) <= 9 {
+			reason += ": SMS provider error " + code
+		}
+		if _, err := c.receipts.RecordUndelivered(r.Context(), a.ID, d, reason); err != nil {
+			return err
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

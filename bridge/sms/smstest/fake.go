@@ -161,10 +161,20 @@ func (a *API) Callback(m Message, status string, errorCode int) Callback {
 	return StatusCallback(a.Token, m.StatusCallback, m, status, errorCode)
 }
 
-// Post sends the callback to target, Plaza's address (the callback's
-// URL is the public one that was signed, which a test server does not
-// listen at), and returns the HTTP status.
-func (cb Callback) Post(target string) (int, error) {
+// Post sends the callback to Plaza at base (a test server's address):
+// the path and query are the signed URL's, as the provider calls the URL
+// it was given, which a test server does not listen at. It returns the
+// HTTP status.
+func (cb Callback) Post(base string) (int, error) {
+	u, err := url.Parse(cb.URL)
+	if err != nil {
+		return 0, err
+	}
+	return cb.PostURL(strings.TrimRight(base, "/") + u.RequestURI())
+}
+
+// PostURL sends the callback to target exactly.
+func (cb Callback) PostURL(target string) (int, error) {
 	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(cb.Form.Encode()))
 	if err != nil {
 		return 0, err
