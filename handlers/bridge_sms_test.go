@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,29 @@ func TestSMSChannelSettings(t *testing.T) {
 		ch := a.Registry.Get(models.ChannelSMS)
 		if who, err := ch.TestConnection(ctx, stored); err != nil || !strings.Contains(who, "+85221234567") {
 			t.Fatalf("test connection: %q %v", who, err)
+		}
+		// The chat page draws the form from the schema: the token is
+		// never shown, and saving without retyping it keeps it.
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		page := fmt.Sprintf("/studio/orgs/%d/accounts/metro/chat", f.Org.ID)
+		if r := c.Get(page); r.Status != 200 || !strings.Contains(r.Body, "Account SID") || !strings.Contains(r.Body, "+85221234567") ||
+			strings.Contains(r.Body, testSMSToken) {
+			t.Fatalf("chat page: %s", r)
+		}
+		form := url.Values{"enabled": {"on"}, sms.FieldBase: {s.Get(sms.FieldBase)}, sms.FieldSID: {testSMSSID}, sms.FieldFrom: {"+852 2123 4568"},
+			sms.FieldRegion: {"HK"}, sms.FieldRate: {"2"}}
+		if r := c.Post(page+"/sms", form); r.Status != http.StatusSeeOther {
+			t.Fatalf("save through the form: %s", r)
+		}
+		a.Channels.Forget()
+		if s, err := a.Channels.Of(ctx, f.Account.ID, models.ChannelSMS); err != nil || s.Get(sms.FieldToken) != testSMSToken ||
+			s.Get(sms.FieldFrom) != "+85221234568" || s.Get(sms.FieldRate) != "2" {
+			t.Fatalf("saved through the form: %v %v", s, err)
+		}
+		form.Set(sms.FieldFrom, "12")
+		if r := c.Post(page+"/sms", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the sender number with its country code") {
+			t.Fatalf("bad sender number through the form: %s", r)
 		}
 		err = saveChat(ctx, a, owner, f.Account, models.ChannelSMS, settings(true, sms.FieldSID, testSMSSID, sms.FieldFrom, "12", sms.FieldRegion, "HK"))
 		if v, ok := models.AsValidation(err); !ok || v.Fields[sms.FieldFrom] != "chat.err_sms_from" {
