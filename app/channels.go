@@ -10,11 +10,13 @@ import (
 	"github.com/plazahq/plaza/bridge/email"
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
+	"github.com/plazahq/plaza/bridge/webpush"
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/outbound"
+	wp "github.com/plazahq/plaza/webpush"
 )
 
 // ChannelDeps is what a channel is built with.
@@ -30,6 +32,8 @@ type ChannelDeps struct {
 	// also reaches the API addresses the operator configured, and gives
 	// up on a call after platformTimeout.
 	Platform *http.Client
+	// WebPushKeys are the instance's VAPID keys (webpush.LoadKeys).
+	WebPushKeys wp.Keys
 }
 
 // platformTimeout bounds one call to a chat platform's API.
@@ -48,6 +52,9 @@ func NewChannelDeps(cfg config.Config, settings *channel.Service, chats *chat.Se
 func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r := &bridge.Registry{}
 	r.AddSender(mail)
+	// Web Push has no settings, replies or inbound requests for the chat
+	// page: it sends only, like e-mail, and the follow page subscribes.
+	r.AddSender(webpush.New(d.WebPushKeys, webpush.Subject(d.Config.BaseURL, d.Config.MailFrom), d.HTTP))
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
 	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Chats))
 	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))

@@ -17,6 +17,9 @@ const (
 	ChannelWebhook  = "webhook"
 	ChannelWeChat   = "wechat"
 	ChannelTelegram = "telegram"
+	// ChannelWebPush is browser notifications (Web Push): the address is
+	// the browser's subscription as JSON.
+	ChannelWebPush = "webpush"
 )
 
 // Follower statuses. They are followerimport's, which judges rows of a
