@@ -249,7 +249,7 @@ func LoadKeys(ctx context.Context, store KeyStore, box *secrets.Box) (wp.Keys, e
 	}
 	priv, err := box.Open(sealed)
 	if err != nil {
-		return wp.Keys{}, errors.New("webpush: the stored VAPID private key does not open with this secret key")
+		return wp.Keys{}, errors.New("webpush: the stored VAPID private key does not open with this secret key (delete the webpush_vapid row of settings to make new keys; browsers then subscribe again)")
 	}
 	return wp.ParseKeys(pub, string(priv))
 }
