@@ -94,7 +94,10 @@ func (h *webPush) subscribe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, _, err := h.followers.FollowFromBrowser(c.Request().Context(), a.ID, models.ChannelWebPush, string(addr), req.Language)
+	f, _, err := h.followers.FollowFromBrowser(c.Request().Context(), a.ID, models.ChannelWebPush, string(addr), req.Language, clientOf(c))
+	if errors.Is(err, models.ErrLimited) {
+		return webPushError(c, http.StatusTooManyRequests, "too_many")
+	}
 	if errors.Is(err, follower.ErrBlocked) {
 		return webPushError(c, http.StatusForbidden, "blocked")
 	}

@@ -43,8 +43,15 @@ func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, 
 // JSON) an active follower on channel, as FollowFromChat does for a chat
 // address: the person pressed the button and allowed notifications in
 // their browser, which is their consent, so there is nothing to confirm.
-// lang is one of the account's languages (its default otherwise).
-func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channel, address, lang string) (f *models.Follower, changed bool, err error) {
+// lang is one of the account's languages (its default otherwise). Each
+// call counts against client's follow limit (clientOf on the web; a
+// LimitError past it), as a follow by e-mail does.
+func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channel, address, lang, client string) (f *models.Follower, changed bool, err error) {
+	if client != "" {
+		if err := s.core.TakeLimit(ctx, s.limits.FollowPerClient, client); err != nil {
+			return nil, false, err
+		}
+	}
 	a, err := s.accounts.AccountByID(ctx, accountID)
 	if err != nil {
 		return nil, false, err
