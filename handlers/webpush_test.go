@@ -14,6 +14,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/paths"
 	wp "github.com/plazahq/plaza/webpush"
 	"github.com/plazahq/plaza/webpush/webpushtest"
 )
@@ -196,6 +197,18 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 		a.Store.DB().Table("follow_events").Where("follower_id = ? AND kind = ?", f.ID, "follow").Count(&events)
 		if events != 1 {
 			t.Errorf("%d follow events", events)
+		}
+
+		// Staff read the follower as a browser at its push service, not
+		// as the subscription's keys.
+		staff := a.Client(t)
+		staff.Login(fx.ByRole[models.RoleOwner].Email, apptest.Password)
+		host := strings.TrimPrefix(push.srv.URL, "http://")
+		for _, page := range []string{paths.Followers(fx.Org.ID, "metro"), paths.Follower(fx.Org.ID, "metro", f.ID)} {
+			if r := staff.Get(page); r.Status != 200 || !strings.Contains(r.Body, "Browser notifications · "+host) ||
+				strings.Contains(r.Body, push.sub.Subscription.Auth) {
+				t.Errorf("%s: %d, shows the subscription's keys or not its host", page, r.Status)
+			}
 		}
 
 		// A notice arrives as a notification in Chinese; its update
