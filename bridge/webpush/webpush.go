@@ -106,6 +106,9 @@ func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) e
 // TestConnection has nothing to check with a push service before there is
 // a subscription; it names the public key in use.
 func (c *Channel) TestConnection(ctx context.Context, s *bridge.Settings) (string, error) {
+	if len(c.keys.Public) < 12 {
+		return "", bridge.Fail("platform.failed", errors.New("webpush: no VAPID keys"))
+	}
 	return "VAPID " + c.keys.Public[:12] + "…", nil
 }
 
