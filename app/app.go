@@ -24,6 +24,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/email"
 	"github.com/plazahq/plaza/bridge/router"
+	"github.com/plazahq/plaza/bridge/webpush"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/database"
@@ -151,6 +152,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	staffTyped := outbound.NewClient(cfg.Outbound)
 	deps := NewChannelDeps(cfg, chans, chats)
 	deps.HTTP = staffTyped
+	if deps.WebPushKeys, err = webpush.LoadKeys(ctx, accounts, box); err != nil {
+		return nil, err
+	}
 	// Receipts only write the ledger: this service need not wake workers.
 	deps.Receipts = broadcast.NewService(store, nil)
 	registry := Channels(deps, mail)
@@ -225,7 +229,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Channels:     registry, ChannelSettings: chans,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
-			MetricsToken: cfg.MetricsToken},
+			MetricsToken: cfg.MetricsToken, WebPushKey: deps.WebPushKeys.Public, WebPushHTTP: cfg.Outbound != nil},
 	})
 	a.Handler, a.Echo, a.BroadcastService = handlers.HeadAsGet(e), e, service
 	metrics := http.NewServeMux()

@@ -11,12 +11,14 @@ import (
 	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/bridge/telegram"
 	"github.com/plazahq/plaza/bridge/webhook"
+	"github.com/plazahq/plaza/bridge/webpush"
 	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/chat"
 	"github.com/plazahq/plaza/outbound"
+	wp "github.com/plazahq/plaza/webpush"
 )
 
 // ChannelDeps is what a channel is built with.
@@ -32,6 +34,8 @@ type ChannelDeps struct {
 	// also reaches the API addresses the operator configured, and gives
 	// up on a call after platformTimeout.
 	Platform *http.Client
+	// WebPushKeys are the instance's VAPID keys (webpush.LoadKeys).
+	WebPushKeys wp.Keys
 	// Receipts takes the delivery receipts channels get later (SMS).
 	Receipts *broadcast.Service
 }
@@ -52,6 +56,9 @@ func NewChannelDeps(cfg config.Config, settings *channel.Service, chats *chat.Se
 func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r := &bridge.Registry{}
 	r.AddSender(mail)
+	// Web Push has no settings, replies or inbound requests for the chat
+	// page: it sends only, like e-mail, and the follow page subscribes.
+	r.AddSender(webpush.New(d.WebPushKeys, webpush.Subject(d.Config.BaseURL, d.Config.MailFrom), d.HTTP))
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
 	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Chats))
 	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))

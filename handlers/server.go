@@ -62,6 +62,12 @@ type Config struct {
 	// MetricsToken is the bearer token that opens /metrics; empty: the
 	// public listener does not serve it.
 	MetricsToken string
+	// WebPushKey is the VAPID public key browsers subscribe with (empty:
+	// no browser notifications).
+	WebPushKey string
+	// WebPushHTTP accepts push endpoints on plain http, for a local push
+	// service the operator allowed (tests); browsers' are https.
+	WebPushHTTP bool
 }
 
 // Deps is everything the handlers need, built once in main.
@@ -152,6 +158,7 @@ func New(d Deps) *echo.Echo {
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, settings: d.ChannelSettings, router: d.Router, log: d.Logger}, d.Channels)
 	}
+	registerWebPush(e, newPublicAccountRoutes(e, d.Accounts), &webPush{followers: d.Followers, key: d.Config.WebPushKey, allowHTTP: d.Config.WebPushHTTP})
 	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, followers: d.Followers, channels: d.ChannelSettings, codes: d.FollowCodes, links: d.Links, districts: d.Districts, tileURL: d.Config.TileURL})
 	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
 	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, gtfs: d.GTFS, districts: d.Districts, tileURL: d.Config.TileURL, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: chatChannels(d.Channels), channels: d.Channels, channelSettings: d.ChannelSettings, log: d.Logger})

@@ -20,6 +20,9 @@ const (
 	// ChannelSMS is text messages through a provider's REST API; the
 	// address is the number in E.164.
 	ChannelSMS = "sms"
+	// ChannelWebPush is browser notifications (Web Push): the address is
+	// the browser's subscription as JSON.
+	ChannelWebPush = "webpush"
 )
 
 // Follower statuses. They are followerimport's, which judges rows of a

@@ -6,5 +6,5 @@ package static
 
 import "embed"
 
-//go:embed css js img samples vendor
+//go:embed css js img samples vendor sw.js
 var FS embed.FS

@@ -28,6 +28,9 @@ type Env struct {
 	// Alternates are the languages the page's content is written in, for
 	// hreflang alternates (each at this address with ?lang=).
 	Alternates []string
+	// WebPushKey is the VAPID public key the "Get notifications in this
+	// browser" button subscribes with (empty: no button).
+	WebPushKey string
 }
 
 type envKey struct{}

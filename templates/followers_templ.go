@@ -1636,9 +1636,9 @@ func followerTable(m *models.Member, l FollowerList, selectable bool) templ.Comp
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var80 string
-				templ_7745c5c3_Var80, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "followers.select_one", isolate(ctx, f.Address)))
+				templ_7745c5c3_Var80, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "followers.select_one", isolate(ctx, followerAddress(ctx, f.Channel, f.Address))))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 312, Col: 124}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 312, Col: 157}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var80))
 				if templ_7745c5c3_Err != nil {
@@ -1667,9 +1667,9 @@ func followerTable(m *models.Member, l FollowerList, selectable bool) templ.Comp
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var82 string
-			templ_7745c5c3_Var82, templ_7745c5c3_Err = templ.JoinStringErrs(f.Address)
+			templ_7745c5c3_Var82, templ_7745c5c3_Err = templ.JoinStringErrs(followerAddress(ctx, f.Channel, f.Address))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 315, Col: 115}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 315, Col: 148}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var82))
 			if templ_7745c5c3_Err != nil {
@@ -1964,9 +1964,9 @@ func FollowerDetailPage(m *models.Member, d FollowerDetail) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var98 string
-			templ_7745c5c3_Var98, templ_7745c5c3_Err = templ.JoinStringErrs(d.Follower.Address)
+			templ_7745c5c3_Var98, templ_7745c5c3_Err = templ.JoinStringErrs(followerAddress(ctx, d.Follower.Channel, d.Follower.Address))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 379, Col: 26}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 379, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var98))
 			if templ_7745c5c3_Err != nil {
@@ -2781,7 +2781,7 @@ func FollowerDetailPage(m *models.Member, d FollowerDetail) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = studioPage(d.Follower.Address, m, "accounts").Render(templ.WithChildren(ctx, templ_7745c5c3_Var95), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = studioPage(followerAddress(ctx, d.Follower.Channel, d.Follower.Address), m, "accounts").Render(templ.WithChildren(ctx, templ_7745c5c3_Var95), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2834,9 +2834,9 @@ func ConfirmEraseFollower(m *models.Member, a *models.Account, f *models.Followe
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var154 string
-			templ_7745c5c3_Var154, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "followers.erase_h", isolate(ctx, f.Address)))
+			templ_7745c5c3_Var154, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "followers.erase_h", isolate(ctx, followerAddress(ctx, f.Channel, f.Address))))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 481, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/followers.templ`, Line: 481, Col: 93}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var154))
 			if templ_7745c5c3_Err != nil {

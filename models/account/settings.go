@@ -51,3 +51,27 @@ func (s *Service) instanceKey(ctx context.Context, name string) ([]byte, error) 
 	}
 	return key, nil
 }
+
+// InstanceValue returns the instance-wide value called name, making it
+// with generate on first use; several instances starting at once agree on
+// the first one written (the VAPID keys of Web Push).
+func (s *Service) InstanceValue(ctx context.Context, name string, generate func() (string, error)) (string, error) {
+	var st setting
+	if err := s.core.Conn(ctx).Where("key = ?", name).Limit(1).Find(&st).Error; err != nil {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	if st.Key != "" {
+		return st.Value, nil
+	}
+	v, err := generate()
+	if err != nil {
+		return "", fmt.Errorf("generate %s: %w", name, err)
+	}
+	if err := s.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&setting{Key: name, Value: v}).Error; err != nil {
+		return "", fmt.Errorf("create %s: %w", name, err)
+	}
+	if err := s.core.Conn(ctx).Where("key = ?", name).First(&st).Error; err != nil {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	return st.Value, nil
+}

@@ -36,12 +36,35 @@ func (s *Service) ChatFollower(ctx context.Context, accountID int64, channel, ad
 // changed. The chat router calls it through InTx, so the follow commits
 // with the rest of the message's turn.
 func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (f *models.Follower, changed bool, err error) {
-	lang = chatLang(lang)
+	return s.followActive(ctx, accountID, channel, address, chatLang(lang), "chat", scene)
+}
+
+// FollowFromBrowser makes a browser's push subscription (address, its
+// JSON) an active follower on channel, as FollowFromChat does for a chat
+// address: the person pressed the button and allowed notifications in
+// their browser, which is their consent, so there is nothing to confirm.
+// lang is one of the account's languages (its default otherwise). Each
+// call counts against client's follow limit (clientOf on the web; a
+// LimitError past it), as a follow by e-mail does.
+func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channel, address, lang, client string) (f *models.Follower, changed bool, err error) {
+	if client != "" {
+		if err := s.core.TakeLimit(ctx, s.limits.FollowPerClient, client); err != nil {
+			return nil, false, err
+		}
+	}
+	a, err := s.accounts.AccountByID(ctx, accountID)
+	if err != nil {
+		return nil, false, err
+	}
+	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), "web", "")
+}
+
+func (s *Service) followActive(ctx context.Context, accountID int64, channel, address, lang, source, scene string) (f *models.Follower, changed bool, err error) {
 	var row models.Follower
 	err = s.tx(ctx, func(tx *Service) error {
 		now := tx.core.Now()
 		row = models.Follower{AccountID: accountID, Channel: channel, Address: address, Language: lang, Status: models.StatusActive,
-			Source: "chat", Scene: scene, ConsentAt: &now, ConfirmedAt: &now}
+			Source: source, Scene: scene, ConsentAt: &now, ConfirmedAt: &now}
 		res := tx.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return fmt.Errorf("create chat follower: %w", res.Error)

@@ -1,0 +1,81 @@
+// "Get notifications in this browser": shown only where the browser has
+// service workers and PushManager; registers /sw.js, subscribes with the
+// instance's VAPID key and posts the subscription to the account's
+// /@handle/follow/webpush. The page works as before without it.
+(function () {
+  'use strict';
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+    return;
+  }
+
+  function keyBytes(b64) {
+    var pad = '='.repeat((4 - b64.length % 4) % 4);
+    var raw = atob((b64 + pad).replace(/-/g, '+').replace(/_/g, '/'));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) {
+      out[i] = raw.charCodeAt(i);
+    }
+    return out;
+  }
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function say(box, key) {
+    var status = box.querySelector('[data-push-status]');
+    if (status) {
+      status.textContent = box.getAttribute('data-msg-' + key) || '';
+    }
+  }
+
+  function subscribe(box, button) {
+    button.disabled = true;
+    say(box, 'working');
+    Notification.requestPermission().then(function (perm) {
+      if (perm !== 'granted') {
+        throw new Error('denied');
+      }
+      return navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      return reg.pushManager.getSubscription().then(function (existing) {
+        return existing || reg.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: keyBytes(box.getAttribute('data-key'))
+        });
+      });
+    }).then(function (sub) {
+      return fetch(box.getAttribute('data-action'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
+        body: JSON.stringify({ subscription: sub.toJSON(), language: box.getAttribute('data-lang') || '' })
+      });
+    }).then(function (res) {
+      if (!res.ok) {
+        throw new Error('refused');
+      }
+      say(box, 'done');
+    }).catch(function (err) {
+      button.disabled = false;
+      say(box, err && err.message === 'denied' ? 'denied' : 'failed');
+    });
+  }
+
+  document.querySelectorAll('[data-webpush]').forEach(function (box) {
+    var button = box.querySelector('button');
+    if (!button || !box.getAttribute('data-key')) {
+      return;
+    }
+    box.hidden = false;
+    button.addEventListener('click', function () {
+      subscribe(box, button);
+    });
+  });
+}());
