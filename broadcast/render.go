@@ -67,13 +67,23 @@ func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (
 	if err != nil {
 		return nil, fmt.Errorf("broadcast %d: %w", b.ID, err)
 	}
-	n := snap.Notice()
+	return renderNotice(snap.Notice(), a, b.ID, b.Kind, b.Emergency(), lang, r.baseURL, r.loc), nil
+}
+
+// Preview is the content a first publication of n would carry to a
+// reader of lang, rendered as the engine renders a broadcast's: what the
+// publish confirmation shows before anything is sent.
+func Preview(n *models.Notice, a *models.Account, lang, baseURL string, loc *time.Location) *Content {
+	return renderNotice(n, a, 0, KindPublish, n.Emergency(), lang, baseURL, loc)
+}
+
+func renderNotice(n *models.Notice, a *models.Account, broadcastID int64, kind string, emergency bool, lang, baseURL string, loc *time.Location) *Content {
 	used := n.Language(lang)
 	l := i18n.UILang(used)
 	title, body := n.Title(lang), n.Body(lang)
 	subject := title
 	var lead string
-	switch b.Kind {
+	switch kind {
 	case KindUpdate:
 		subject, lead = i18n.T(l, "bc.subject_update", title), i18n.T(l, "bc.text_update")
 	case KindCancel:
@@ -95,10 +105,10 @@ func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (
 		facts = append(facts, i18n.T(l, "bc.stops", strings.ReplaceAll(n.Stops, ",", ", ")))
 	}
 	if n.EffectiveAt != nil {
-		facts = append(facts, i18n.T(l, "bc.effective", r.when(*n.EffectiveAt)))
+		facts = append(facts, i18n.T(l, "bc.effective", when(*n.EffectiveAt, loc)))
 	}
 	if n.ExpiresAt != nil {
-		facts = append(facts, i18n.T(l, "bc.expires", r.when(*n.ExpiresAt)))
+		facts = append(facts, i18n.T(l, "bc.expires", when(*n.ExpiresAt, loc)))
 	}
 	var text, html strings.Builder
 	if lead != "" {
@@ -116,16 +126,15 @@ func (r *renderer) render(b *models.Broadcast, a *models.Account, lang string) (
 		html.WriteString("</ul>\n")
 	}
 	return &Content{
-		BroadcastID: b.ID, NoticeID: n.ID, Kind: b.Kind, NoticeKind: n.Kind, Language: used,
+		BroadcastID: broadcastID, NoticeID: n.ID, Kind: kind, NoticeKind: n.Kind, Language: used,
 		AccountID: a.ID, AccountHandle: a.Handle, AccountName: a.LocalName(used),
 		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(),
-		URL:      fmt.Sprintf("%s/@%s/notices/%d", r.baseURL, a.Handle, n.ID),
-		Severity: n.Severity, Emergency: b.Emergency(), Area: models.AreaOf(n.Area),
-	}, nil
+		URL:      fmt.Sprintf("%s/@%s/notices/%d", baseURL, a.Handle, n.ID),
+		Severity: n.Severity, Emergency: emergency, Area: models.AreaOf(n.Area),
+	}
 }
 
-func (r *renderer) when(t time.Time) string {
-	loc := r.loc
+func when(t time.Time, loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}

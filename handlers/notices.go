@@ -3,19 +3,23 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/area"
+	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
+	smscore "github.com/plazahq/plaza/sms"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -32,6 +36,9 @@ type notices struct {
 	// districts are the organization's, for the area a notice applies to.
 	districts *district.Service
 	tileURL   string
+	// baseURL is the public site's, for the notice's link in the SMS
+	// preview.
+	baseURL string
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -39,7 +46,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -305,7 +312,37 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where))
+	cost, err := h.smsCost(c, m, a, n)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost))
+}
+
+// smsCost is what publishing n costs in SMS: for each language of the
+// audience's SMS followers, the text as the SMS channel will send it
+// (sms.Text over the content the engine renders) and its segments.
+func (h *notices) smsCost(c echo.Context, m *models.Member, a *models.Account, n *models.Notice) (templates.SMSCost, error) {
+	by, err := h.notices.ChannelAudience(c.Request().Context(), m, a, notice.AudienceOf(n), models.ChannelSMS)
+	var cost templates.SMSCost
+	if err != nil {
+		return cost, err
+	}
+	langs := make([]string, 0, len(by))
+	for lang := range by {
+		langs = append(langs, lang)
+	}
+	sort.Strings(langs)
+	for _, lang := range langs {
+		l, _ := i18n.Parse(lang)
+		text := sms.Text(broadcast.Preview(n, a, lang, h.baseURL, h.loc), l)
+		fit := smscore.Fit(text)
+		cost.Rows = append(cost.Rows, templates.SMSCostRow{Lang: lang, Text: text, Encoding: fit.Encoding,
+			Segments: fit.Segments, Followers: by[lang]})
+		cost.Followers += by[lang]
+		cost.Messages += by[lang] * int64(fit.Segments)
+	}
+	return cost, nil
 }
 
 func (h *notices) publish(c echo.Context) error {
@@ -327,7 +364,11 @@ func (h *notices) publish(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where))
+		cost, err := h.smsCost(c, m, a, n)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost))
 	}
 	if err != nil {
 		return err
