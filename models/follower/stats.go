@@ -83,10 +83,20 @@ func (s *Service) FollowerFacets(ctx context.Context, m *models.Member, a *model
 		return nil, err
 	}
 	out.Channels = channels
-	if !hasString(out.Channels, models.ChannelEmail) {
-		out.Channels = append(out.Channels, models.ChannelEmail)
-		sort.Strings(out.Channels)
+	// Every channel that has followers of the account, too: a sender
+	// without settings (Web Push) has no account_channels row, and one
+	// turned off still has its followers.
+	var followed []string
+	if err := s.core.Conn(ctx).Raw(`SELECT DISTINCT channel FROM followers WHERE account_id = ?`, a.ID).
+		Scan(&followed).Error; err != nil {
+		return nil, fmt.Errorf("follower facets: %w", err)
 	}
+	for _, c := range append(followed, models.ChannelEmail) {
+		if !hasString(out.Channels, c) {
+			out.Channels = append(out.Channels, c)
+		}
+	}
+	sort.Strings(out.Channels)
 	if s.codes == nil {
 		return nil, errors.New("follower facets: no follow codes configured")
 	}
