@@ -152,6 +152,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	staffTyped := outbound.NewClient(cfg.Outbound)
 	deps := NewChannelDeps(cfg, chans, chats)
 	deps.HTTP = staffTyped
+	deps.Links = links
 	if deps.WebPushKeys, err = webpush.LoadKeys(ctx, accounts, box); err != nil {
 		return nil, err
 	}

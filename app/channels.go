@@ -36,6 +36,8 @@ type ChannelDeps struct {
 	Platform *http.Client
 	// WebPushKeys are the instance's VAPID keys (webpush.LoadKeys).
 	WebPushKeys wp.Keys
+	// Links signs the followers' stop links Web Push notifications carry.
+	Links webpush.Links
 	// Receipts takes the delivery receipts channels get later (SMS).
 	Receipts *broadcast.Service
 }
@@ -58,7 +60,7 @@ func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r.AddSender(mail)
 	// Web Push has no settings, replies or inbound requests for the chat
 	// page: it sends only, like e-mail, and the follow page subscribes.
-	r.AddSender(webpush.New(d.WebPushKeys, webpush.Subject(d.Config.BaseURL, d.Config.MailFrom), d.HTTP))
+	r.AddSender(webpush.New(d.WebPushKeys, webpush.Subject(d.Config.BaseURL, d.Config.MailFrom), d.HTTP, d.Links))
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
 	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Chats))
 	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))

@@ -234,6 +234,12 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			first["tag"] == "" || h.Get("Urgency") != "normal" || h.Get("TTL") != "3600" || h.Get("Topic") == "" || !wp.ValidTopic(h.Get("Topic")) {
 			t.Fatalf("push = %v, headers %v", first, h)
 		}
+		// It carries the follower's signed stop link, titled in Chinese,
+		// for the notification's "Stop" action.
+		if !strings.HasPrefix(first["unsubscribe"], "http://plaza.test/f/unsubscribe/") || first["stop"] != "停止接收这些通知" {
+			t.Fatalf("push = %v: no stop link", first)
+		}
+		stopLink := strings.TrimPrefix(first["unsubscribe"], "http://plaza.test")
 		push.then(http.StatusTooManyRequests)
 		in.Translations = models.Texts("en", "title", "Route 12 detour", "body", "Buses use Ocean Road.").
 			With("zh-Hans", "title", "12 路改道", "body", "公交改经海洋路。")
@@ -265,6 +271,26 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			return g.Status == models.StatusUnsubscribed
 		}) {
 			t.Fatal("410 did not end the follow")
+		}
+		// Subscribing again follows again.
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, true); status != 200 || out["status"] != models.StatusActive {
+			t.Fatalf("resubscribe: %d %v", status, out)
+		}
+		// The notification's Stop opens the signed page, which asks; its
+		// button stops the follow.
+		var again models.Follower
+		if a.Store.DB().First(&again, f.ID); again.Status != models.StatusActive {
+			t.Fatalf("resubscribed: %+v", again)
+		}
+		if r := c.Get(stopLink); r.Status != 200 || !strings.Contains(r.Body, `method="post"`) {
+			t.Fatalf("stop page: %s", r)
+		}
+		if r := c.Post(stopLink, nil); r.Status >= 400 {
+			t.Fatalf("stop: %s", r)
+		}
+		var stopped models.Follower
+		if a.Store.DB().First(&stopped, f.ID); stopped.Status != models.StatusUnsubscribed {
+			t.Fatalf("after Stop: %+v", stopped)
 		}
 		// Subscribing again follows again.
 		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, true); status != 200 || out["status"] != models.StatusActive {

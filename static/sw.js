@@ -1,6 +1,8 @@
 // Plaza's service worker: shows a notice pushed to this browser (Web Push)
-// and opens the notice's page when the notification is clicked. Served
-// at /sw.js so that its scope is the whole site.
+// and opens the notice's page when the notification is clicked, or, with
+// its "stop" action, the follower's signed unsubscribe page (which asks
+// before it stops: a service worker cannot POST with a CSRF token).
+// Served at /sw.js so that its scope is the whole site.
 'use strict';
 
 self.addEventListener('push', function (event) {
@@ -11,17 +13,26 @@ self.addEventListener('push', function (event) {
     data = { title: event.data ? event.data.text() : '' };
   }
   var title = data.title || 'Plaza';
-  event.waitUntil(self.registration.showNotification(title, {
+  var options = {
     body: data.body || '',
     tag: data.tag || undefined,
     renotify: !!data.tag,
-    data: { url: data.url || '/' }
-  }));
+    data: { url: data.url || '/', unsubscribe: data.unsubscribe || '' }
+  };
+  if (data.unsubscribe && data.stop) {
+    options.actions = [{ action: 'stop', title: data.stop }];
+  }
+  event.waitUntil(self.registration.showNotification(title, options));
 });
 
 self.addEventListener('notificationclick', function (event) {
   event.notification.close();
-  var url = (event.notification.data && event.notification.data.url) || '/';
+  var data = event.notification.data || {};
+  var url = data.url || '/';
+  if (event.action === 'stop' && data.unsubscribe) {
+    event.waitUntil(self.clients.openWindow(data.unsubscribe));
+    return;
+  }
   event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(function (list) {
     for (var i = 0; i < list.length; i++) {
       if (list[i].url === url && 'focus' in list[i]) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/secrets"
@@ -43,6 +44,16 @@ type Payload struct {
 	Body  string `json:"body"`
 	URL   string `json:"url"`
 	Tag   string `json:"tag"`
+	// Unsubscribe is the follower's signed one-click stop link, which
+	// the notification's "Stop" action (Stop, in the follower's
+	// language) opens: its page confirms, then stops the follow.
+	Unsubscribe string `json:"unsubscribe,omitempty"`
+	Stop        string `json:"stop,omitempty"`
+}
+
+// Links signs a follower's stop link (mailer.Links).
+type Links interface {
+	Unsubscribe(followerID int64) string
 }
 
 // Channel sends notices to browsers' push services.
@@ -50,6 +61,7 @@ type Channel struct {
 	keys    wp.Keys
 	subject string
 	client  *http.Client
+	links   Links
 	now     func() time.Time
 }
 
@@ -58,8 +70,9 @@ var _ bridge.Channel = (*Channel)(nil)
 // New builds the channel with the instance's VAPID keys, the operator's
 // contact as the VAPID subject (a mailto: or https: URL) and client,
 // which should be outbound's client (nil: one that reaches public
-// addresses only). Redirects are not followed.
-func New(keys wp.Keys, subject string, client *http.Client) *Channel {
+// addresses only). Redirects are not followed. links signs the stop link
+// each notification carries (nil: none).
+func New(keys wp.Keys, subject string, client *http.Client, links Links) *Channel {
 	if client == nil {
 		client = outbound.NewClient(nil)
 	}
@@ -68,7 +81,7 @@ func New(keys wp.Keys, subject string, client *http.Client) *Channel {
 	if own.Timeout == 0 {
 		own.Timeout = 10 * time.Second
 	}
-	return &Channel{keys: keys, subject: subject, client: &own, now: time.Now}
+	return &Channel{keys: keys, subject: subject, client: &own, links: links, now: time.Now}
 }
 
 // Subject is the VAPID contact for an instance: its address when it is
@@ -144,7 +157,12 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	if err != nil {
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the browser's subscription is not valid"}.Because(err)
 	}
-	body, err := json.Marshal(PayloadOf(m))
+	p := PayloadOf(m)
+	if c.links != nil && m.To.FollowerID != 0 {
+		lang, _ := i18n.Parse(m.To.Language)
+		p.Unsubscribe, p.Stop = c.links.Unsubscribe(m.To.FollowerID), i18n.T(lang, "webpush.stop")
+	}
+	body, err := json.Marshal(p)
 	if err != nil {
 		return broadcast.FailedResult("the notice could not be encoded").Because(err)
 	}

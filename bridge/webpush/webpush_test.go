@@ -96,7 +96,7 @@ func newChannel(t *testing.T) *Channel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(keys, Subject("http://plaza.test", "Plaza <no-reply@plaza.test>"), local(t))
+	return New(keys, Subject("http://plaza.test", "Plaza <no-reply@plaza.test>"), local(t), nil)
 }
 
 func message(addr string, kind string, emergency bool) *broadcast.Message {
