@@ -97,7 +97,8 @@ func TestWebPushInChromium(t *testing.T) {
 		}) {
 			t.Fatal("no service worker registration reported")
 		}
-		data, _ := json.Marshal(map[string]string{"title": "Route 12 detour", "body": "Buses use Harbour Road.", "url": a.URL + "/@metro", "tag": "notice-9"})
+		data, _ := json.Marshal(map[string]string{"title": "Route 12 detour", "body": "Buses use Harbour Road.", "url": a.URL + "/@metro", "tag": "notice-9",
+			"unsubscribe": a.URL + "/f/unsubscribe/token", "stop": "Stop these notifications"})
 		var got []string
 		// The first push can arrive before the worker takes events; it is
 		// delivered again until it shows (the tag keeps it one).
@@ -108,10 +109,11 @@ func TestWebPushInChromium(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 			got, err = chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`navigator.serviceWorker.ready.then(r => r.getNotifications())
-				.then(ns => ns.map(n => n.title + '|' + n.tag + '|' + n.body + '|' + n.data.url))`, chromedp.EvalAwaitPromise))
+				.then(ns => ns.map(n => n.title + '|' + n.tag + '|' + n.body + '|' + n.data.url + '|' + n.data.unsubscribe + '|' +
+				(n.actions || []).map(x => x.action + ':' + x.title).join(',')))`, chromedp.EvalAwaitPromise))
 			return err == nil && len(got) > 0
 		})
-		if err != nil || len(got) != 1 || got[0] != "Route 12 detour|notice-9|Buses use Harbour Road.|"+a.URL+"/@metro" {
+		if err != nil || len(got) != 1 || got[0] != "Route 12 detour|notice-9|Buses use Harbour Road.|"+a.URL+"/@metro|"+a.URL+"/f/unsubscribe/token|stop:Stop these notifications" {
 			t.Fatalf("notifications %q, %v", got, err)
 		}
 	})
