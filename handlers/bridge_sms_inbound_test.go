@@ -3,13 +3,16 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/bridge/sms/smstest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/paths"
 )
 
 // smsChat texts the fixture account's number as the provider would
@@ -164,6 +167,44 @@ func TestSMSInbound(t *testing.T) {
 		}
 		if n := countRows(t, a, "followers", "channel = 'sms' AND address NOT LIKE '+%'"); n != 0 {
 			t.Fatalf("%d followers without a number", n)
+		}
+	})
+}
+
+// getPage fetches path as a browser with userAgent would.
+func getPage(t *testing.T, a *apptest.App, path, userAgent string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
+	req.Header.Set("User-Agent", userAgent)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestSMSFollowPage(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a, f, _ := startSMS(t, dbURL)
+		page := paths.PublicFollow("metro")
+		status, body := getPage(t, a, page, "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile")
+		if status != http.StatusOK {
+			t.Fatalf("follow page: %d", status)
+		}
+		expect(t, body, "By text message", "Text START to +852 2123 4567.", `href="sms:+85221234567?body=START"`, "Reply STOP")
+		if _, body := getPage(t, a, page, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"); !strings.Contains(body, `href="sms:+85221234567&amp;body=START"`) {
+			t.Fatalf("iOS link: %s", body)
+		}
+		// SMS turned off: no panel.
+		if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(false,
+			sms.FieldSID, testSMSSID, sms.FieldFrom, "+85221234567", sms.FieldRegion, "HK")); err != nil {
+			t.Fatal(err)
+		}
+		a.Channels.Forget()
+		if _, body := getPage(t, a, page, "Mozilla/5.0"); strings.Contains(body, "By text message") || strings.Contains(body, "sms:") {
+			t.Fatalf("panel without SMS enabled")
 		}
 	})
 }
