@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -131,8 +132,27 @@ func TestSMSInbound(t *testing.T) {
 				t.Fatalf("%q after STOP answered: %q", again, r)
 			}
 		}
-		// START again follows again.
+		// Nor may staff reply from the inbox.
+		var conv models.Conversation
+		if err := a.DB.Gorm.Table("chat_conversations").Where("account_id = ? AND channel = 'sms' AND address = ?", f.Account.ID, c.from).First(&conv).Error; err != nil {
+			t.Fatal(err)
+		}
+		web := a.Client(t)
+		web.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		before := len(api.Sent())
+		if r := web.Post(paths.Conversation(f.Org.ID, "metro", conv.ID)+"/reply", url.Values{"text": {"Are you sure?"}}); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.Body, "texted STOP") {
+			t.Fatalf("staff reply after STOP: %s", r)
+		}
+		if len(api.Sent()) != before {
+			t.Fatal("a staff reply reached a number that sent STOP")
+		}
+		// START again follows again, and staff may answer.
 		c.one(c.text("start"), "You now follow Metro")
+		if r := web.Post(paths.Conversation(f.Org.ID, "metro", conv.ID)+"/reply", url.Values{"text": {"Welcome back."}}); r.Status != http.StatusSeeOther ||
+			len(api.Sent()) != before+2 || api.Sent()[before+1].Body != "Welcome back." {
+			t.Fatalf("staff reply after START: %s", r)
+		}
 		if fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, c.from); fl.Status != models.StatusActive {
 			t.Fatalf("after START: %s", fl.Status)
 		}
@@ -158,11 +178,11 @@ func TestSMSInbound(t *testing.T) {
 		}
 
 		// A sender that is no phone number: taken, nobody answered.
-		before := countRows(t, a, "chat_messages", "1 = 1")
+		stored := countRows(t, a, "chat_messages", "1 = 1")
 		if r := c.post(smstest.Incoming(testSMSToken, smsHook, "SMalpha", "METROBUS", "+85221234567", "START"), http.StatusOK); len(r) != 0 {
 			t.Fatalf("alphanumeric sender answered: %q", r)
 		}
-		if n := countRows(t, a, "chat_messages", "1 = 1"); n != before {
+		if n := countRows(t, a, "chat_messages", "1 = 1"); n != stored {
 			t.Fatalf("a message from no number stored")
 		}
 		if n := countRows(t, a, "followers", "channel = 'sms' AND address NOT LIKE '+%'"); n != 0 {
