@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/auth"
+	smsbridge "github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
@@ -17,6 +19,7 @@ import (
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
+	smscore "github.com/plazahq/plaza/sms"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -61,7 +64,28 @@ func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.Follow
 	if err != nil {
 		return templates.FollowForm{}, err
 	}
-	return templates.FollowForm{Account: a, Channels: channels, Language: string(langOf(c)), Area: area}, nil
+	f := templates.FollowForm{Account: a, Channels: channels, Language: string(langOf(c)), Area: area}
+	if slices.Contains(channels, models.ChannelSMS) {
+		s, err := h.channels.Cached(c.Request().Context(), a.ID, models.ChannelSMS)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return templates.FollowForm{}, err
+		}
+		if err == nil && s.Enabled && s.Get(smsbridge.FieldFrom) != "" {
+			from := s.Get(smsbridge.FieldFrom)
+			f.SMS = &templates.FollowSMS{Number: smscore.Readable(from), Link: smsLink(from, c.Request().UserAgent())}
+		}
+	}
+	return f, nil
+}
+
+// smsLink opens a text to number saying START. iOS reads the body after
+// "&" where every other system reads it after "?".
+func smsLink(number, userAgent string) string {
+	sep := "?"
+	if strings.Contains(userAgent, "iPhone") || strings.Contains(userAgent, "iPad") || strings.Contains(userAgent, "iPod") {
+		sep = "&"
+	}
+	return "sms:" + number + sep + "body=START"
 }
 
 // areaChoice is the "where" section of the follow and preferences pages

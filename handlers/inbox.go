@@ -130,9 +130,12 @@ func (h *inbox) reply(c echo.Context) error {
 		return err
 	}
 	raw := c.FormValue("text")
-	text, err := h.chats.ValidateReply(m, conv, raw)
+	text, err := h.chats.ValidateReply(c.Request().Context(), m, conv, raw)
 	if errors.Is(err, models.ErrReplyWindow) {
 		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Problem: "inbox.window_closed"})
+	}
+	if errors.Is(err, models.ErrOptedOut) {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Problem: "inbox.opted_out"})
 	}
 	if v, ok := models.AsValidation(err); ok {
 		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: raw, Errors: v.Fields})

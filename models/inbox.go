@@ -66,6 +66,10 @@ const threadLength = 200
 // more than 48 hours ago.
 var ErrReplyWindow = errors.New("outside the platform's 48-hour reply window")
 
+// ErrOptedOut is a reply to a number that texted STOP: carriers forbid
+// any message to it until it follows again.
+var ErrOptedOut = errors.New("the person opted out of text messages")
+
 // ThreadLength is how many of a conversation's latest messages its page
 // shows.
 func ThreadLength() int { return threadLength }

@@ -86,3 +86,14 @@ func parse(s, region string) (*phonenumbers.PhoneNumber, error) {
 	}
 	return n, nil
 }
+
+// Readable writes a number in E.164 the way it is written for people to
+// dial from anywhere ("+852 2123 4567"); one it cannot read is returned
+// as it is.
+func Readable(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}

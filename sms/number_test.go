@@ -63,3 +63,16 @@ func TestNormalize(t *testing.T) {
 		})
 	}
 }
+
+func TestReadable(t *testing.T) {
+	for in, want := range map[string]string{
+		"+85221234567":   "+852 2123 4567",
+		"+447911123456":  "+44 7911 123456",
+		"+8613812345678": "+86 138 1234 5678",
+		"not a number":   "not a number",
+	} {
+		if got := Readable(in); got != want {
+			t.Errorf("Readable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

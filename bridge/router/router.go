@@ -159,6 +159,12 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 	if err != nil {
 		return nil, err
 	}
+	if in.Channel == models.ChannelSMS && !t.activeFollower() && (st.Follower != nil && st.Follower.Status == models.StatusUnsubscribed ||
+		t.follower != nil && t.follower.Status == models.StatusBlocked) {
+		// A number that sent STOP gets nothing more until it follows
+		// again (nor one staff blocked).
+		replies = nil
+	}
 	var fid *int64
 	if t.follower != nil {
 		fid = &t.follower.ID
@@ -289,6 +295,11 @@ var commands = func() map[string]commandWord {
 	return m
 }()
 
+// smsStopWords end a follow by text message, as carriers require them to
+// (STOPALL, CANCEL, END, QUIT), besides every language's STOP; on SMS
+// CANCEL is STOP, not the end of a conversation.
+var smsStopWords = []string{"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退订", "取消订阅", "取消"}
+
 // commandOf reads a normalized message as a command, in any interface
 // language, and gives the language of the word ("" for a sign).
 func commandOf(word string) (command, i18n.Lang) {
@@ -358,7 +369,12 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		t.by = byEvent
 		return nil, nil
 	}
-	cmd, _ := commandOf(normalize(t.in.Text))
+	word := normalize(t.in.Text)
+	cmd, _ := commandOf(word)
+	sms := t.in.Channel == models.ChannelSMS
+	if sms && oneOf(word, smsStopWords...) {
+		cmd = cmdStop
+	}
 	// The answer to a question about a place; STOP comes first.
 	if p := t.pendingPlace(); p != nil && cmd != cmdStop {
 		replies, handled, err := t.answerPlace(ctx, p)
@@ -375,8 +391,17 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		return t.follow(ctx)
 	case cmdStop:
 		t.by = byCommand
+		// By text message STOP is confirmed once: carriers forbid
+		// a second message to a number that opted out.
+		following := t.follower != nil && t.follower.Status != models.StatusUnsubscribed && t.follower.Status != models.StatusBlocked
 		if err := t.stop(ctx); err != nil {
 			return nil, err
+		}
+		if sms {
+			if !following {
+				return nil, nil
+			}
+			return []bridge.Reply{t.say("chat.sms_stopped", t.accountName())}, nil
 		}
 		return []bridge.Reply{t.say("chat.stopped", t.accountName())}, nil
 	case cmdHelp:

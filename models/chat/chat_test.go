@@ -229,10 +229,10 @@ func TestStaffAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ValidateReply(mod, conv, " \t"); err == nil {
+		if _, err := s.ValidateReply(ctx, mod, conv, " \t"); err == nil {
 			t.Fatal("an empty reply passed")
 		}
-		text, err := s.ValidateReply(mod, conv, "  On its way. ")
+		text, err := s.ValidateReply(ctx, mod, conv, "  On its way. ")
 		if err != nil || text != "On its way." {
 			t.Fatalf("validate: %q %v", text, err)
 		}

@@ -102,7 +102,7 @@ func (s *Service) MarkConversationRead(ctx context.Context, c *models.Conversati
 }
 
 // ValidateReply checks a staff reply before it is sent.
-func (s *Service) ValidateReply(m *models.Member, c *models.Conversation, text string) (string, error) {
+func (s *Service) ValidateReply(ctx context.Context, m *models.Member, c *models.Conversation, text string) (string, error) {
 	// c came from ConversationByID, which asked the gate about its
 	// account; the member's own organization is all there is to pass.
 	if err := models.Require(m, models.PermModerate, m.OrgID()); err != nil {
@@ -117,6 +117,16 @@ func (s *Service) ValidateReply(m *models.Member, c *models.Conversation, text s
 	}
 	if c.ReplyClosed(s.core.Now()) {
 		return "", models.ErrReplyWindow
+	}
+	if c.Channel == models.ChannelSMS {
+		var n int64
+		if err := s.core.Conn(ctx).Model(&models.Follower{}).Where("account_id = ? AND channel = ? AND address = ? AND status IN ?",
+			c.AccountID, c.Channel, c.Address, []string{models.StatusUnsubscribed, models.StatusBlocked}).Count(&n).Error; err != nil {
+			return "", err
+		}
+		if n > 0 {
+			return "", models.ErrOptedOut
+		}
 	}
 	return text, nil
 }

@@ -36,7 +36,11 @@ func (s *Service) ChatFollower(ctx context.Context, accountID int64, channel, ad
 // changed. The chat router calls it through InTx, so the follow commits
 // with the rest of the message's turn.
 func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (f *models.Follower, changed bool, err error) {
-	return s.followActive(ctx, accountID, channel, address, chatLang(lang), "chat", scene)
+	source := "chat"
+	if channel == models.ChannelSMS {
+		source = "sms"
+	}
+	return s.followActive(ctx, accountID, channel, address, chatLang(lang), source, scene)
 }
 
 // FollowFromBrowser makes a browser's push subscription (address, its

@@ -190,3 +190,16 @@ func (cb Callback) PostURL(target string) (int, error) {
 	defer resp.Body.Close()
 	return resp.StatusCode, nil
 }
+
+// Incoming builds the provider's incoming-message webhook for a text
+// from one number to another (the account's), with its message SID,
+// signed with token over callURL (token "" leaves it unsigned).
+func Incoming(token, callURL, sid, from, to, body string) Callback {
+	form := url.Values{"MessageSid": {sid}, "SmsMessageSid": {sid}, "SmsSid": {sid}, "AccountSid": {"AC0"},
+		"From": {from}, "To": {to}, "Body": {body}, "NumMedia": {"0"}, "NumSegments": {"1"}, "ApiVersion": {"2010-04-01"}}
+	cb := Callback{URL: callURL, Form: form}
+	if token != "" {
+		cb.Signature = smscore.Sign(token, callURL, form)
+	}
+	return cb
+}
