@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/sms"
@@ -69,11 +68,11 @@ func TestSMSBroadcast(t *testing.T) {
 		if len(sent) != 3 {
 			t.Fatalf("sent %+v", sent)
 		}
-		// One message a second, the account's rate.
-		for i := 1; i < len(sent); i++ {
-			if d := sent[i].At.Sub(sent[i-1].At); d < 800*time.Millisecond {
-				t.Fatalf("messages %d and %d %v apart at 1 a second", i-1, i, d)
-			}
+		// The sends drew on the account's own SMS bucket (its number's
+		// rate); how a bucket paces sends is the limiter's, tested with a
+		// stepped clock in package broadcast, not with this wall clock.
+		if n := countRows(t, a, "send_buckets", "key = ?", fmt.Sprintf("channel:sms:%d", f.Account.ID)); n != 1 {
+			t.Fatalf("the account's SMS bucket was not used (%d rows)", n)
 		}
 		for _, m := range sent {
 			if m.From != "+85221234567" || !strings.HasPrefix(m.StatusCallback, fmt.Sprintf("http://plaza.test/bridge/sms/metro/status?d=%d-", b.ID)) ||

@@ -17,7 +17,6 @@ package district
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -295,10 +294,6 @@ func (s *Service) Named(ctx context.Context, orgID int64, a area.Area, lang stri
 	}
 	return out, nil
 }
-
-// ErrNoDistricts is returned where an action needs districts the
-// organization has not imported.
-var ErrNoDistricts = errors.New("the organization has no districts")
 
 // Covers are the lattice covers of the organization's districts, in id
 // order (the order Locate prefers where districts overlap), stored as

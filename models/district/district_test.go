@@ -287,3 +287,42 @@ func TestProjectAreaDistricts(t *testing.T) {
 		}
 	})
 }
+
+// TestFallbackAudienceKeepsToTheArea: the publish confirmation's count of
+// followers who will get the notice in another language counts only the
+// followers the area reaches.
+func TestFallbackAudienceKeepsToTheArea(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		if _, err := a.Districts.Import(ctx, f.Member(models.RoleOwner), f.Org.ID, []byte(twoDistricts), false); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := a.Districts.List(ctx, f.Org.ID)
+		north, south := ds[0].ID, ds[1].ID
+		for i, d := range []int64{north, south} {
+			fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebhook, fmt.Sprint("zh-", i), "", "zh-Hans", nil, 0, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Followers.SetArea(ctx, fl.ID, follower.AreaChoice{Mode: models.AreaDistricts, Districts: []int64{d}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		editor := f.Member(models.RoleEditor)
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "North only", "body", "b"),
+			Area: &area.Area{Districts: []int64{north}}, AreaScope: models.AreaScopeArea, AreaExcludeUnlocated: true}
+		n, err := a.Notices.CreateNotice(ctx, editor, f.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fallback, err := a.Notices.FallbackAudience(ctx, editor, f.Account, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fallback["zh-Hans"] != 1 {
+			t.Fatalf("fallback = %v; want the one zh-Hans follower in the north", fallback)
+		}
+	})
+}

@@ -41,7 +41,6 @@ func TestOnlyThisPackageNamesItsTables(t *testing.T) {
 var pendingReaders = map[string]string{
 	"models/chat/messages.go": "LoadChatState joins the follower of a conversation (the chat domain)",
 	"models/chat/inbox.go":    "the inbox's follower names, joined in its list query (the chat domain)",
-	"models/notice/notice.go": "AudienceCount (the notices' domain)",
 }
 
 // TestFollowersNamedOnlyHere is TestOnlyThisPackageNamesItsTables for

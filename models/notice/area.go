@@ -37,7 +37,7 @@ type Audience struct {
 
 // AudienceOf is a stored notice's audience.
 func AudienceOf(n *models.Notice) Audience {
-	return Audience{Tags: n.TagList(), Area: areaOf(n.Area), Scope: n.AreaScope, Unlocated: n.AreaUnlocated}
+	return Audience{Tags: n.TagList(), Area: models.AreaOf(n.Area), Scope: n.AreaScope, Unlocated: n.AreaUnlocated}
 }
 
 // Audience is the audience of an input as the editor holds it (checked:

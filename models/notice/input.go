@@ -329,11 +329,9 @@ func InputOf(n *models.Notice) Input {
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
 		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
 		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),
-		AreaScope: n.AreaScope, AreaExcludeUnlocated: !n.AreaUnlocated, Area: areaOf(n.Area),
+		AreaScope: n.AreaScope, AreaExcludeUnlocated: !n.AreaUnlocated, Area: models.AreaOf(n.Area),
 	}
 }
-
-func areaOf(s string) *area.Area { return models.AreaOf(s) }
 
 // checkArea folds the editor's districts and GeoJSON into Area and checks
 // it: shapes the area package accepts, a known scope, and an area when the

@@ -334,20 +334,21 @@ func (s *Service) FallbackAudience(ctx context.Context, m *models.Member, a *mod
 	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
-	have := n.Languages()
-	q := s.core.Conn(ctx).Table("followers").Select("language, COUNT(*) AS n").
-		Where("account_id = ? AND status = ?", a.ID, models.StatusActive)
-	if len(have) > 0 {
-		q = q.Where("language NOT IN ?", have)
+	// The same audience as the count and the broadcast (area included),
+	// grouped by the languages the notice lacks.
+	from, args, err := s.audienceFrom(ctx, a, AudienceOf(n))
+	if err != nil {
+		return nil, err
 	}
-	if tags := n.TagList(); len(tags) > 0 {
-		q = q.Where("EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = followers.id AND t.tag IN ?)", tags)
+	if have := n.Languages(); len(have) > 0 {
+		from += ` AND f.language NOT IN ?`
+		args = append(args, have)
 	}
 	var rows []struct {
 		Language string
 		N        int64
 	}
-	if err := q.Group("language").Scan(&rows).Error; err != nil {
+	if err := s.core.Conn(ctx).Raw(`SELECT f.language AS language, COUNT(*) AS n `+from+` GROUP BY f.language`, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("count fallback audience: %w", err)
 	}
 	out := map[string]int64{}
