@@ -16,10 +16,12 @@
 //   - Accounts are read through Accounts (app.NewDomains wires it),
 //     but for two reads kept as one statement for speed: ActiveAlerts and
 //     LatestNotices, behind the busiest public pages, join accounts and
-//     organizations. AudienceCount counts followers (tables followers and
-//     follower_tags) in one query, as before the move.
+//     organizations. AudienceCount, FallbackAudience and ChannelAudience
+//     count followers with models/follower's AudienceFrom, the statement
+//     the delivery engine materializes with, so they agree with it.
 //   - One service type, built in app (notice.New(store.Core,
-//     broadcast.NewStarter(inserter, nil), store), see app.NewDomains)
+//     broadcast.NewStarter(inserter, nil), accounts, districts, stops),
+//     see app.NewDomains)
 //     and handed to handlers through handlers.Deps.Notices, to the alert
 //     feeds (alertfeed and models/alertsource, which lists notice titles),
 //     the background jobs, the demo data and the bench programs.
