@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/paths"
 )
 
@@ -203,6 +205,54 @@ func TestWebPushFollowerExport(t *testing.T) {
 		host := strings.TrimPrefix(push.srv.URL, "http://")
 		if rows[1][0] != "browser ("+host+")" || rows[1][2] != models.ChannelWebPush || rows[1][3] != models.StatusActive {
 			t.Fatalf("row = %q", rows[1])
+		}
+	})
+}
+
+// TestAPIWebPushFollowers: the API lists browser followers by channel,
+// naming each by its push service, and refuses to create one.
+func TestAPIWebPushFollowers(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		fx := apptest.Seed(t, a)
+		enableWebPush(t, a, fx)
+		c := a.Client(t)
+		var key struct{ Key string }
+		if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil {
+			t.Fatal(err)
+		}
+		push := newFakePush(t, key.Key)
+		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
+			t.Fatalf("subscribe: %d %v", status, out)
+		}
+		_, token, err := a.APITokens.Create(context.Background(), fx.Member(models.RoleOwner), "Ops", apitoken.AllScopes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := newAPIClient(t, a, token)
+		if r := api.do("POST", "/accounts/metro/followers", map[string]any{"channel": "email", "address": "pat@example.org"}); r.Status != 201 {
+			t.Fatalf("add e-mail follower: %d %s", r.Status, r.Body)
+		}
+		r := api.do("POST", "/accounts/metro/followers", map[string]any{"channel": "webpush", "address": `{"endpoint":"https://push.example/x"}`})
+		fields, _ := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+		if r.Status != 422 || r.code(t) != "invalid" || !strings.Contains(fmt.Sprint(fields["channel"]), "only from a browser") {
+			t.Fatalf("add webpush follower: %d %s", r.Status, r.Body)
+		}
+		list := api.do("GET", "/accounts/metro/followers?channel=webpush", nil).json(t)["data"].([]any)
+		host := strings.TrimPrefix(push.srv.URL, "http://")
+		if len(list) != 1 || list[0].(map[string]any)["address"] != "browser ("+host+")" || list[0].(map[string]any)["channel"] != "webpush" {
+			t.Fatalf("webpush followers: %v", list)
+		}
+		if all := api.do("GET", "/accounts/metro/followers", nil).json(t)["data"].([]any); len(all) != 2 {
+			t.Fatalf("every follower: %v", all)
+		}
+		if r := api.do("GET", "/accounts/metro/followers?channel="+strings.Repeat("x", 41), nil); r.Status != 400 || r.code(t) != "bad_channel" {
+			t.Fatalf("long channel: %d %s", r.Status, r.Body)
+		}
+		var n int64
+		a.Store.DB().Model(&models.Follower{}).Where("channel = ?", models.ChannelWebPush).Count(&n)
+		if n != 1 {
+			t.Fatalf("%d webpush followers", n)
 		}
 	})
 }
