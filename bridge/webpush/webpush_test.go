@@ -231,8 +231,12 @@ func TestLoadKeysGeneratesOnceAndSealsThePrivateKey(t *testing.T) {
 // links signs nothing: it names the follower in plain links.
 type links struct{}
 
-func (links) Unsubscribe(id int64) string { return "http://plaza.test/f/unsubscribe/" + strconv.FormatInt(id, 10) }
-func (links) Preferences(id int64) string { return "http://plaza.test/f/preferences/" + strconv.FormatInt(id, 10) }
+func (links) Unsubscribe(id int64) string {
+	return "http://plaza.test/f/unsubscribe/" + strconv.FormatInt(id, 10)
+}
+func (links) Preferences(id int64) string {
+	return "http://plaza.test/f/preferences/" + strconv.FormatInt(id, 10)
+}
 
 // TestPayloadCarriesStopAndSettings: with links, each notification has
 // the follower's stop and preferences links and their actions' labels in
