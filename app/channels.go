@@ -58,9 +58,10 @@ func NewChannelDeps(cfg config.Config, settings *channel.Service, chats *chat.Se
 func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	r := &bridge.Registry{}
 	r.AddSender(mail)
-	// Web Push has no settings, replies or inbound requests for the chat
-	// page: it sends only, like e-mail, and the follow page subscribes.
-	r.AddSender(webpush.New(d.WebPushKeys, webpush.Subject(d.Config.BaseURL, d.Config.MailFrom), d.HTTP, d.Links))
+	// Web Push takes no replies or inbound requests (the follow page
+	// subscribes), but is listed on the chat page for its per-account
+	// switch.
+	r.Add(webpush.New(d.WebPushKeys, webpush.Subject(d.Config.BaseURL, d.Config.MailFrom), d.HTTP, d.Links))
 	r.Add(webhook.New(webhookEndpoints{d.Settings}, d.HTTP))
 	r.Add(wechat.NewChannel(wechat.NewClient(d.Config.WeChatAPI, d.Platform, d.Settings), d.Settings, d.Chats))
 	r.Add(telegram.NewChannel(telegram.NewClient(d.Config.TelegramAPI, d.Platform), d.Settings))

@@ -307,6 +307,19 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
 				return nil, err
 			}
+			// The city's accounts offer browser notifications (an account's
+			// switch, off until turned on).
+			if a.Handle == TransitHandle || a.Handle == "citysafety" {
+				on, err := chans.ChannelEnabled(ctx, a.ID, models.ChannelWebPush)
+				if err != nil {
+					return nil, err
+				}
+				if !on {
+					if err := chans.SetChannel(ctx, owner, a, models.ChannelWebPush, true); err != nil {
+						return nil, err
+					}
+				}
+			}
 			var districtIDs map[string]int64
 			if spec.districts && s.Districts != nil {
 				if districtIDs, err = ensureDistricts(ctx, s.Districts, owner); err != nil {

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -15,10 +16,12 @@ import (
 	"github.com/plazahq/plaza/models"
 )
 
-// TestWebPushInChromium: on the follow page the button appears, push.js
-// registers /sw.js with the whole site as its scope and posts the
-// browser's subscription to Plaza, and a message pushed to the service
-// worker is shown as a notification with its title and tag.
+// TestWebPushInChromium: on the follow page of an account that offers
+// browser notifications the button appears, push.js registers /sw.js with
+// the whole site as its scope and posts the browser's subscription to
+// Plaza with the topic ticked in the form, and a message pushed to the
+// service worker is shown as a notification with its title, tag and its
+// Stop and Settings actions.
 //
 // Chromium's PushManager.subscribe() needs Google's push service, which a
 // test machine cannot reach, so the page's PushManager answers with a
@@ -29,7 +32,16 @@ func TestWebPushInChromium(t *testing.T) {
 	chromium(t)
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
-		apptest.Seed(t, a)
+		fx := apptest.Seed(t, a)
+		ctx := context.Background()
+		owner := fx.Member(models.RoleOwner)
+		if err := a.Accounts.UpdateAccount(ctx, owner, fx.Account, models.AccountInput{
+			Name: "Metro", Category: "transit", Languages: []string{"en", "zh"}, Topics: "line-12,line-7"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Channels.SetChannel(ctx, owner, fx.Account, models.ChannelWebPush, true); err != nil {
+			t.Fatal(err)
+		}
 		p := newPerson(t, "citizen", a.URL, true)
 
 		var mu sync.Mutex
@@ -66,6 +78,7 @@ func TestWebPushInChromium(t *testing.T) {
 		}())`)); err != nil {
 			t.Fatal(err)
 		}
+		p.do("tick a topic", chromedp.Click(`#follow-form input[name="topics"][value="line-7"]`))
 		p.do("press the push button", chromedp.Click(`[data-webpush] button`))
 		p.waitFor("the done message", `document.querySelector('[data-push-status]').textContent.indexOf('Done') === 0`)
 		if used, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`window.usedKey`)); err != nil || used != 65 {
@@ -77,6 +90,9 @@ func TestWebPushInChromium(t *testing.T) {
 		}
 		if !strings.Contains(f.Address, "https://push.example/send/e2e-1") || f.Status != models.StatusActive || f.Source != "web" {
 			t.Fatalf("follower = %+v", f)
+		}
+		if got, err := a.Followers.FollowerByID(ctx, f.ID); err != nil || strings.Join(got.Tags, ",") != "line-7" {
+			t.Fatalf("the follower's topics: %+v, %v", got, err)
 		}
 		scope, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`navigator.serviceWorker.ready.then(r => r.scope)`, chromedp.EvalAwaitPromise))
 		if err != nil || scope != a.URL+"/" {
@@ -98,7 +114,8 @@ func TestWebPushInChromium(t *testing.T) {
 			t.Fatal("no service worker registration reported")
 		}
 		data, _ := json.Marshal(map[string]string{"title": "Route 12 detour", "body": "Buses use Harbour Road.", "url": a.URL + "/@metro", "tag": "notice-9",
-			"unsubscribe": a.URL + "/f/unsubscribe/token", "stop": "Stop these notifications"})
+			"unsubscribe": a.URL + "/f/unsubscribe/token", "stop": "Stop these notifications",
+			"preferences": a.URL + "/f/preferences/token", "settings": "Settings"})
 		var got []string
 		// The first push can arrive before the worker takes events; it is
 		// delivered again until it shows (the tag keeps it one).
@@ -109,11 +126,11 @@ func TestWebPushInChromium(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 			got, err = chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`navigator.serviceWorker.ready.then(r => r.getNotifications())
-				.then(ns => ns.map(n => n.title + '|' + n.tag + '|' + n.body + '|' + n.data.url + '|' + n.data.unsubscribe + '|' +
+				.then(ns => ns.map(n => n.title + '|' + n.tag + '|' + n.body + '|' + n.data.url + '|' + n.data.unsubscribe + '|' + n.data.preferences + '|' +
 				(n.actions || []).map(x => x.action + ':' + x.title).join(',')))`, chromedp.EvalAwaitPromise))
 			return err == nil && len(got) > 0
 		})
-		if err != nil || len(got) != 1 || got[0] != "Route 12 detour|notice-9|Buses use Harbour Road.|"+a.URL+"/@metro|"+a.URL+"/f/unsubscribe/token|stop:Stop these notifications" {
+		if err != nil || len(got) != 1 || got[0] != "Route 12 detour|notice-9|Buses use Harbour Road.|"+a.URL+"/@metro|"+a.URL+"/f/unsubscribe/token|"+a.URL+"/f/preferences/token|stop:Stop these notifications,settings:Settings" {
 			t.Fatalf("notifications %q, %v", got, err)
 		}
 	})

@@ -508,7 +508,7 @@ type followerJSON struct {
 }
 
 func followerOut(f *models.Follower) followerJSON {
-	return followerJSON{ID: f.ID, Channel: f.Channel, Address: f.Address, Name: f.Name, Language: f.Language, Status: f.Status,
+	return followerJSON{ID: f.ID, Channel: f.Channel, Address: models.OutsideAddress(f.Channel, f.Address), Name: f.Name, Language: f.Language, Status: f.Status,
 		Tags: nonNil(f.Tags), CreatedAt: f.CreatedAt}
 }
 
@@ -521,7 +521,11 @@ func (h *apiArea) listFollowers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.followers.APIFollowers(c.Request().Context(), m, a, after, limit)
+	ch := c.QueryParam("channel")
+	if len(ch) > 40 {
+		return apiErr(http.StatusBadRequest, "bad_channel", "channel is a channel's name, such as email, sms or webpush")
+	}
+	list, err := h.followers.APIFollowers(c.Request().Context(), m, a, ch, after, limit)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func registerChat(acc accountRoutes, s *studio) {
 	write := need(models.PermWrite)
 	acc.GET("/chat", h.show, write)
 	for _, ch := range h.channels.Channels() {
-		if len(ch.Schema().Fields) > 0 {
+		if ch.Schema().Settable() {
 			acc.POST("/chat/"+ch.Name(), h.saver(ch), write)
 		}
 		acc.POST("/chat/"+ch.Name()+"/test", h.tester(ch), write)
@@ -66,7 +66,7 @@ func (h *chatSettings) form(c echo.Context, m *models.Member, a *models.Account)
 		if _, ok := ch.(bridge.Receiver); ok {
 			p.URL = h.baseURL + "/bridge/" + ch.Name() + "/" + a.Handle
 		}
-		if len(sc.Fields) == 0 {
+		if !sc.Settable() {
 			p.SettingsURL = paths.Delivery(m.Org.ID, a.Handle)
 		} else {
 			s, err := h.settings.For(ctx, m, a, ch.Name(), sc)

@@ -37,6 +37,8 @@ func chatRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", chat + "/webhook/test", nil, writers, 200},
 		{"POST", chat + "/sms", url.Values{"from": {"nope"}}, writers, 422},
 		{"POST", chat + "/sms/test", nil, writers, 200},
+		{"POST", chat + "/webpush", url.Values{"enabled": {"on"}}, writers, 303},
+		{"POST", chat + "/webpush/test", nil, writers, 200},
 		{"POST", chat + "/telegram/connect", nil, writers, 200},
 		{"POST", chat + "/welcome", url.Values{"welcome.en": {""}}, writers, 303},
 		{"POST", chat + "/keywords", url.Values{"keyword": {""}}, writers, 422},

@@ -315,7 +315,7 @@ func (h *follow) unsubscribePage(c echo.Context) error {
 	if f.Status != models.StatusActive && f.Status != models.StatusPending {
 		return render(c, http.StatusOK, templates.Unsubscribed(a))
 	}
-	return render(c, http.StatusOK, templates.UnsubscribeAsk(a, c.Request().URL.Path, f.Address))
+	return render(c, http.StatusOK, templates.UnsubscribeAsk(a, c.Request().URL.Path, templates.ShownAddress(c.Request().Context(), f)))
 }
 
 func (h *follow) unsubscribe(c echo.Context) error {

@@ -278,7 +278,7 @@ func (h *followerAdmin) exportCSV(c echo.Context) error {
 			}
 		}
 		created := f.CreatedAt
-		return d.row([]string{f.Address, f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
+		return d.row([]string{models.OutsideAddress(f.Channel, f.Address), f.Name, f.Channel, f.Status, f.Language, strings.Join(f.Tags, " "), f.Scene, f.Source,
 			csvTime(&created), csvTime(f.ConfirmedAt), csvTime(f.UnsubscribedAt)})
 	})
 	if err == nil && !d.started {

@@ -11,8 +11,8 @@ import (
 )
 
 // TestFollowerFilterOffersFollowedChannels: the follower list's channel
-// filter offers every channel with followers of the account, Web Push
-// too, which has no settings row.
+// filter offers every channel with followers of the account or set up
+// for it, Web Push too once the account turns it on.
 func TestFollowerFilterOffersFollowedChannels(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
@@ -29,6 +29,7 @@ func TestFollowerFilterOffersFollowedChannels(t *testing.T) {
 		if r := staff.Get(list); r.Status != 200 || strings.Contains(r.Body, option) || !strings.Contains(r.Body, `<option value="email">`) {
 			t.Fatalf("no push followers yet: %s", r)
 		}
+		enableWebPush(t, a, fx)
 		push := newFakePush(t, key.Key)
 		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en"}, true); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)

@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
@@ -21,6 +22,7 @@ type public struct {
 	notices  *notice.Service
 	accounts *account.Service
 	files    *media.Service
+	channels *channel.Service
 }
 
 func registerPublic(e *echo.Echo, h *public) {
@@ -106,9 +108,15 @@ func (h *public) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	push := false
+	if templates.EnvOf(ctx).WebPushKey != "" {
+		if push, err = h.channels.ChannelEnabled(ctx, a.ID, models.ChannelWebPush); err != nil {
+			return err
+		}
+	}
 	templates.EnvOf(ctx).Feed = paths.NoticesFeed(a.Handle)
 	offerInterfaceLanguages(c)
-	return render(c, http.StatusOK, templates.AccountPage(a, notices, total))
+	return render(c, http.StatusOK, templates.AccountPage(a, notices, total, push))
 }
 
 // media serves a stored file to whoever may see it (media.Service.ByPublicID);

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -139,6 +140,30 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 		if b := apptest.Start(t, dbURL).Client(t).Get("/webpush/key"); !strings.Contains(b.Body, key.Key) {
 			t.Fatalf("another instance's key: %s", b.Body)
 		}
+		// Until the account turns browser notifications on, its pages
+		// offer none and a subscription is refused.
+		for _, page := range []string{"/@metro", "/@metro/follow"} {
+			if r := c.Get(page); r.Status != 200 || strings.Contains(r.Body, "data-webpush") || strings.Contains(r.Body, "js/push.js") {
+				t.Errorf("%s offers push while it is off: %d", page, r.Status)
+			}
+		}
+		early := newFakePush(t, key.Key)
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": early.subscription()}, true); status != 404 || out["error"] != "webpush_off" {
+			t.Fatalf("subscribing while off: %d %v", status, out)
+		}
+		// The switch on the chat page, drawn from the channel's schema.
+		owner0 := a.Client(t)
+		owner0.Login(fx.ByRole[models.RoleOwner].Email, apptest.Password)
+		chat := paths.Chat(fx.Org.ID, "metro")
+		if r := owner0.Get(chat); r.Status != 200 || !strings.Contains(r.Body, `action="`+chat+`/webpush"`) || !strings.Contains(r.Body, "Browser notifications") {
+			t.Fatalf("chat page has no Web Push switch: %s", r)
+		}
+		if r := owner0.Post(chat+"/webpush", url.Values{"enabled": {"on"}}); r.Status != 303 {
+			t.Fatalf("turn on: %s", r)
+		}
+		if r := owner0.Get(chat); !strings.Contains(r.Body, `id="f-webpush-enabled" name="enabled" checked`) {
+			t.Fatalf("the switch is not on: %s", r)
+		}
 		for _, page := range []string{"/@metro", "/@metro/follow"} {
 			if r := c.Get(page); !strings.Contains(r.Body, `data-key="`+key.Key+`"`) || !strings.Contains(r.Body, "Get notifications in this browser") ||
 				!strings.Contains(r.Body, "js/push.js") || !strings.Contains(r.Body, "data-webpush") {
@@ -240,6 +265,20 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			t.Fatalf("push = %v: no stop link", first)
 		}
 		stopLink := strings.TrimPrefix(first["unsubscribe"], "http://plaza.test")
+		// And the signed preferences link, for its "Settings" action:
+		// the page names the follower "this browser", never the
+		// subscription's keys.
+		if !strings.HasPrefix(first["preferences"], "http://plaza.test/f/preferences/") || first["settings"] != "设置" {
+			t.Fatalf("push = %v: no preferences link", first)
+		}
+		prefs := strings.TrimPrefix(first["preferences"], "http://plaza.test")
+		if r := c.Get(prefs); r.Status != 200 || !strings.Contains(r.Body, "For this browser (") || strings.Contains(r.Body, push.sub.Subscription.Auth) ||
+			strings.Contains(r.Body, push.sub.Subscription.P256dh) || !strings.Contains(r.Body, `name="language"`) {
+			t.Fatalf("preferences page: %s", r)
+		}
+		if r := c.Get(stopLink); r.Status != 200 || !strings.Contains(r.Body, "Stop all messages to this browser from") || strings.Contains(r.Body, push.sub.Subscription.Auth) {
+			t.Fatalf("stop page: %s", r)
+		}
 		push.then(http.StatusTooManyRequests)
 		in.Translations = models.Texts("en", "title", "Route 12 detour", "body", "Buses use Ocean Road.").
 			With("zh-Hans", "title", "12 路改道", "body", "公交改经海洋路。")
@@ -297,4 +336,13 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			t.Fatalf("resubscribe: %d %v", status, out)
 		}
 	})
+}
+
+// enableWebPush turns browser notifications on for the fixtures' account,
+// as its switch on the chat page does.
+func enableWebPush(t *testing.T, a *apptest.App, fx *apptest.Fixtures) {
+	t.Helper()
+	if err := a.Channels.SetChannel(context.Background(), fx.Member(models.RoleOwner), fx.Account, models.ChannelWebPush, true); err != nil {
+		t.Fatal(err)
+	}
 }

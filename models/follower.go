@@ -1,7 +1,9 @@
 package models
 
 import (
+	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 
@@ -125,3 +127,34 @@ func (a *Account) TopicList() []string {
 // ErrLinkUsed means a confirmation link no longer applies: the follower
 // unsubscribed or was blocked after it was sent.
 var ErrLinkUsed = errors.New("link no longer applies")
+
+// PushService is the host of the push service a browser's subscription
+// (a webpush follower's address, its JSON) sends to, or "" when address
+// is not one.
+func PushService(address string) string {
+	var sub struct {
+		Endpoint string `json:"endpoint"`
+	}
+	if json.Unmarshal([]byte(address), &sub) != nil {
+		return ""
+	}
+	u, err := url.Parse(sub.Endpoint)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// OutsideAddress is a follower's address as it leaves Plaza, in exports
+// and the API: a browser's subscription carries the keys its
+// notifications are encrypted with, which are no one's to copy, so it is
+// "browser (<its push service>)".
+func OutsideAddress(channel, address string) string {
+	if channel != ChannelWebPush {
+		return address
+	}
+	if host := PushService(address); host != "" {
+		return "browser (" + host + ")"
+	}
+	return "browser"
+}

@@ -2,8 +2,6 @@ package templates
 
 import (
 	"context"
-	"encoding/json"
-	"net/url"
 
 	"github.com/plazahq/plaza/models"
 )
@@ -15,15 +13,9 @@ func followerAddress(ctx context.Context, channel, address string) string {
 	if channel != models.ChannelWebPush {
 		return address
 	}
-	var sub struct {
-		Endpoint string `json:"endpoint"`
-	}
-	if json.Unmarshal([]byte(address), &sub) != nil {
+	host := models.PushService(address)
+	if host == "" {
 		return address
 	}
-	u, err := url.Parse(sub.Endpoint)
-	if err != nil || u.Host == "" {
-		return address
-	}
-	return t(ctx, "channel.webpush") + " · " + u.Host
+	return t(ctx, "channel.webpush") + " · " + host
 }

@@ -49,11 +49,16 @@ type Payload struct {
 	// language) opens: its page confirms, then stops the follow.
 	Unsubscribe string `json:"unsubscribe,omitempty"`
 	Stop        string `json:"stop,omitempty"`
+	// Preferences is the follower's signed preferences link (topics,
+	// area, language), which the "Settings" action opens.
+	Preferences string `json:"preferences,omitempty"`
+	Settings    string `json:"settings,omitempty"`
 }
 
-// Links signs a follower's stop link (mailer.Links).
+// Links signs a follower's stop and preferences links (mailer.Links).
 type Links interface {
 	Unsubscribe(followerID int64) string
+	Preferences(followerID int64) string
 }
 
 // Channel sends notices to browsers' push services.
@@ -99,10 +104,11 @@ func Subject(baseURL, mailFrom string) string {
 // Name is the channel's name on followers.
 func (c *Channel) Name() string { return models.ChannelWebPush }
 
-// Schema is empty but for its title: Web Push has no settings per
-// account; the keys are the instance's.
+// Schema is only the account's switch: the keys are the instance's, so
+// there is nothing to enter, but an account chooses whether its pages
+// offer "Get notifications in this browser".
 func (c *Channel) Schema() bridge.Schema {
-	return bridge.Schema{Title: "channel.webpush"}
+	return bridge.Schema{Title: "channel.webpush", Hint: "chat.webpush_hint", Switch: true}
 }
 
 // PublicKey is the VAPID public key pages subscribe with.
@@ -161,6 +167,7 @@ func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Resu
 	if c.links != nil && m.To.FollowerID != 0 {
 		lang, _ := i18n.Parse(m.To.Language)
 		p.Unsubscribe, p.Stop = c.links.Unsubscribe(m.To.FollowerID), i18n.T(lang, "webpush.stop")
+		p.Preferences, p.Settings = c.links.Preferences(m.To.FollowerID), i18n.T(lang, "webpush.settings")
 	}
 	body, err := json.Marshal(p)
 	if err != nil {

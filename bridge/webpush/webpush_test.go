@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -224,5 +225,52 @@ func TestLoadKeysGeneratesOnceAndSealsThePrivateKey(t *testing.T) {
 	otherBox, _ := secrets.New(other)
 	if _, err := LoadKeys(context.Background(), store, otherBox); err == nil {
 		t.Fatal("keys opened with another secret key")
+	}
+}
+
+// links signs nothing: it names the follower in plain links.
+type links struct{}
+
+func (links) Unsubscribe(id int64) string {
+	return "http://plaza.test/f/unsubscribe/" + strconv.FormatInt(id, 10)
+}
+func (links) Preferences(id int64) string {
+	return "http://plaza.test/f/preferences/" + strconv.FormatInt(id, 10)
+}
+
+// TestPayloadCarriesStopAndSettings: with links, each notification has
+// the follower's stop and preferences links and their actions' labels in
+// the follower's language; without, neither.
+func TestPayloadCarriesStopAndSettings(t *testing.T) {
+	ps := newPushService(t)
+	keys, err := wp.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := New(keys, Subject("http://plaza.test", ""), local(t), links{})
+	m := message(ps.address(), broadcast.KindPublish, false)
+	m.To.Language = "es"
+	if res := ch.Send(context.Background(), m); res.Outcome != broadcast.Sent {
+		t.Fatalf("result = %+v", res)
+	}
+	if res := newChannel(t).Send(context.Background(), message(ps.address(), broadcast.KindPublish, false)); res.Outcome != broadcast.Sent {
+		t.Fatalf("result = %+v", res)
+	}
+	got := ps.got[0]
+	if got.Unsubscribe != "http://plaza.test/f/unsubscribe/42" || got.Stop != "Dejar de recibir estas notificaciones" ||
+		got.Preferences != "http://plaza.test/f/preferences/42" || got.Settings != "Preferencias" {
+		t.Fatalf("payload = %+v", got)
+	}
+	if p := ps.got[1]; p.Unsubscribe != "" || p.Preferences != "" || p.Settings != "" {
+		t.Fatalf("without links: %+v", p)
+	}
+}
+
+// TestSchemaIsASwitch: the chat page gives Web Push its on/off switch
+// and nothing to fill in.
+func TestSchemaIsASwitch(t *testing.T) {
+	sc := newChannel(t).Schema()
+	if !sc.Switch || !sc.Settable() || len(sc.Fields) != 0 || sc.Title != "channel.webpush" || sc.Hint == "" {
+		t.Fatalf("schema = %+v", sc)
 	}
 }

@@ -55,11 +55,19 @@ type Schema struct {
 	// Fields in the order the form shows them; none is a channel
 	// without settings of its own.
 	Fields []Field
+	// Switch: the channel has no fields, but each account turns it on
+	// and off on the chat page (Web Push, whose keys are the
+	// instance's). A channel with neither keeps its settings elsewhere.
+	Switch bool
 	// Validate trims and checks the settings staff submitted (with the
 	// stored secrets filled in for those left empty), generates what the
 	// platform needs and is missing, and adds the field errors to v.
 	Validate func(s *Settings, v *models.ValidationError)
 }
+
+// Settable reports whether the chat page has a form for the channel: its
+// fields, or only its on/off switch.
+func (sc Schema) Settable() bool { return len(sc.Fields) > 0 || sc.Switch }
 
 // Field returns the field called name.
 func (sc Schema) Field(name string) (Field, bool) {

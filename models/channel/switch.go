@@ -9,8 +9,9 @@ import (
 
 // Which channels an account offers. A row of account_channels exists for
 // each channel an account has set up; the e-mail row is made with the
-// account, and its switch is the only one the studio turns by hand (the
-// chat platforms' rows are written with their settings, in service.go).
+// account, and its switch and Web Push's are the ones turned without
+// settings (the chat platforms' rows are written with their settings, in
+// service.go).
 
 // ChannelEnabled reports whether the account offers channel.
 func (s *Service) ChannelEnabled(ctx context.Context, accountID int64, channel string) (bool, error) {
@@ -46,16 +47,17 @@ func (s *Service) EnabledChannels(ctx context.Context, accountID int64) ([]strin
 	return out, nil
 }
 
-// SetChannel turns a channel of the account on or off. Turning one off
-// only closes the follow page to new followers on it; who already follows
-// keeps getting messages until they stop.
+// SetChannel turns e-mail or Web Push of the account on or off. Turning
+// one off only closes the follow page to new followers on it; who already
+// follows keeps getting messages until they stop.
 func (s *Service) SetChannel(ctx context.Context, m *models.Member, a *models.Account, channel string, enabled bool) error {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return err
 	}
-	if channel != models.ChannelEmail {
+	if channel != models.ChannelEmail && channel != models.ChannelWebPush {
 		return models.FieldError("channel", "err.choose_one")
 	}
+	defer s.Forget()
 	return s.core.Tx(ctx, func(tx models.Core) error {
 		err := tx.Conn(ctx).Exec(`INSERT INTO account_channels (account_id, channel, enabled, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (account_id, channel) DO UPDATE SET enabled = excluded.enabled`, a.ID, channel, enabled, tx.Now()).Error

@@ -8,13 +8,17 @@ import (
 )
 
 // APIFollowers pages through an account's followers by id, after the id
-// after, with their tags.
-func (s *Service) APIFollowers(ctx context.Context, m *models.Member, a *models.Account, after int64, limit int) ([]models.Follower, error) {
+// after, with their tags; only those on channel when it is not "".
+func (s *Service) APIFollowers(ctx context.Context, m *models.Member, a *models.Account, channel string, after int64, limit int) ([]models.Follower, error) {
 	if err := models.Require(m, models.PermView, a.OrgID()); err != nil {
 		return nil, err
 	}
 	var out []models.Follower
-	if err := s.core.Conn(ctx).Where("account_id = ? AND id > ?", a.ID, after).Order("id").Limit(limit).Find(&out).Error; err != nil {
+	q := s.core.Conn(ctx).Where("account_id = ? AND id > ?", a.ID, after)
+	if channel != "" {
+		q = q.Where("channel = ?", channel)
+	}
+	if err := q.Order("id").Limit(limit).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("api followers: %w", err)
 	}
 	if err := s.loadTags(ctx, out); err != nil {

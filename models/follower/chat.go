@@ -40,19 +40,35 @@ func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, 
 	if channel == models.ChannelSMS {
 		source = "sms"
 	}
-	return s.followActive(ctx, accountID, channel, address, chatLang(lang), source, scene)
+	return s.followActive(ctx, accountID, channel, address, chatLang(lang), source, scene, nil)
+}
+
+// BrowserChoice is what a browser subscribing from the follow page chose
+// in its form: topics (of the account's) and where alerts are for.
+type BrowserChoice struct {
+	Topics []string
+	Area   AreaChoice
 }
 
 // FollowFromBrowser makes a browser's push subscription (address, its
 // JSON) an active follower on channel, as FollowFromChat does for a chat
 // address: the person pressed the button and allowed notifications in
 // their browser, which is their consent, so there is nothing to confirm.
-// lang is one of the account's languages (its default otherwise). Each
-// call counts against client's follow limit (clientOf on the web; a
-// LimitError past it), as a follow by e-mail does.
-func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channel, address, lang, client string) (f *models.Follower, changed bool, err error) {
+// lang is one of the account's languages (its default otherwise). choice
+// is what the follow page's form said, checked as a follow by e-mail
+// checks it (a *models.ValidationError, and nothing stored); nil (the
+// account page, which has no form) leaves a returning browser's choices
+// as they were and gives a new one everything. Each call counts against
+// client's follow limit (clientOf on the web; a LimitError past it), as
+// a follow by e-mail does.
+func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channel, address, lang, client string, choice *BrowserChoice) (f *models.Follower, changed bool, err error) {
 	if client != "" {
 		if err := s.core.TakeLimit(ctx, s.limits.FollowPerClient, client); err != nil {
+			return nil, false, err
+		}
+	}
+	if choice != nil {
+		if _, err := choice.Area.Clean(); err != nil {
 			return nil, false, err
 		}
 	}
@@ -60,10 +76,22 @@ func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channe
 	if err != nil {
 		return nil, false, err
 	}
-	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), "web", "")
+	var then func(tx *Service, f *models.Follower) error
+	if choice != nil {
+		then = func(tx *Service, f *models.Follower) error {
+			if err := tx.setTopics(ctx, f.ID, a, choice.Topics); err != nil {
+				return err
+			}
+			return tx.setArea(ctx, f, a, choice.Area)
+		}
+	}
+	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), "web", "", then)
 }
 
-func (s *Service) followActive(ctx context.Context, accountID int64, channel, address, lang, source, scene string) (f *models.Follower, changed bool, err error) {
+// followActive makes the follower active, then, when then is not nil,
+// calls it in the same transaction (a blocked follower aside), so that
+// what it refuses stores nothing.
+func (s *Service) followActive(ctx context.Context, accountID int64, channel, address, lang, source, scene string, then func(tx *Service, f *models.Follower) error) (f *models.Follower, changed bool, err error) {
 	var row models.Follower
 	err = s.tx(ctx, func(tx *Service) error {
 		now := tx.core.Now()
@@ -75,7 +103,10 @@ func (s *Service) followActive(ctx context.Context, accountID int64, channel, ad
 		}
 		if res.RowsAffected == 1 {
 			changed = true
-			return tx.recordEvent(ctx, &row, "follow")
+			if err := tx.recordEvent(ctx, &row, "follow"); err != nil {
+				return err
+			}
+			return chosen(tx, &row, then)
 		}
 		row = models.Follower{}
 		if err := tx.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).First(&row).Error; err != nil {
@@ -83,7 +114,7 @@ func (s *Service) followActive(ctx context.Context, accountID int64, channel, ad
 		}
 		switch row.Status {
 		case models.StatusActive:
-			return nil
+			return chosen(tx, &row, then)
 		case models.StatusBlocked:
 			return ErrBlocked
 		}
@@ -93,12 +124,23 @@ func (s *Service) followActive(ctx context.Context, accountID int64, channel, ad
 			return err
 		}
 		changed, row.Status = true, models.StatusActive
-		return tx.recordEvent(ctx, &row, "follow")
+		if err := tx.recordEvent(ctx, &row, "follow"); err != nil {
+			return err
+		}
+		return chosen(tx, &row, then)
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return &row, changed, nil
+}
+
+// chosen calls then, if any, on f.
+func chosen(tx *Service, f *models.Follower, then func(tx *Service, f *models.Follower) error) error {
+	if then == nil {
+		return nil
+	}
+	return then(tx, f)
 }
 
 // languageTag is the shape of a BCP 47 tag as Plaza stores them ("en",

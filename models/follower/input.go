@@ -44,6 +44,10 @@ func Validate(in Input) (Input, error) {
 		if in.Address == "" || len(in.Address) > 40 {
 			v.Add("address", "err.phone_"+sms.ReasonEmpty)
 		}
+	case models.ChannelWebPush:
+		// A browser's subscription is made by the browser, on the follow
+		// page, with the person's own permission: no one adds it for them.
+		v.Add("channel", "followers.err_webpush_api")
 	case models.ChannelWebhook:
 		if in.Address == "" || len(in.Address) > 200 || strings.ContainsAny(in.Address, "\r\n\x00") {
 			v.Add("address", "err.required")

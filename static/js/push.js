@@ -33,6 +33,36 @@
     }
   }
 
+  // choices reads the follow form's topics and "where" as the server
+  // reads the posted form; null when the page has no form.
+  function choices(box) {
+    var form = box.getAttribute('data-form') && document.getElementById(box.getAttribute('data-form'));
+    if (!form) {
+      return null;
+    }
+    var out = { topics: [] };
+    form.querySelectorAll('input[name="topics"]:checked').forEach(function (el) {
+      out.topics.push(el.value);
+    });
+    var mode = form.querySelector('input[name="area_mode"]:checked');
+    if (mode) {
+      var area = { mode: mode.value, districts: [], lat: null, lon: null };
+      form.querySelectorAll('input[name="area_district"]:checked').forEach(function (el) {
+        var id = parseInt(el.value, 10);
+        if (!isNaN(id)) {
+          area.districts.push(id);
+        }
+      });
+      ['lat', 'lon'].forEach(function (k) {
+        var el = form.querySelector('input[name="place_' + k + '"]');
+        var v = el && el.value.trim() !== '' ? Number(el.value) : NaN;
+        area[k] = isFinite(v) ? v : null;
+      });
+      out.area = area;
+    }
+    return out;
+  }
+
   function subscribe(box, button) {
     button.disabled = true;
     say(box, 'working');
@@ -51,19 +81,44 @@
         });
       });
     }).then(function (sub) {
+      var body = { subscription: sub.toJSON(), language: box.getAttribute('data-lang') || '' };
+      var chosen = choices(box);
+      if (chosen) {
+        body.topics = chosen.topics;
+        if (chosen.area) {
+          body.area = chosen.area;
+        }
+      }
       return fetch(box.getAttribute('data-action'), {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
-        body: JSON.stringify({ subscription: sub.toJSON(), language: box.getAttribute('data-lang') || '' })
+        body: JSON.stringify(body)
       });
     }).then(function (res) {
+      if (res.status === 422) {
+        // A choice in the form the server refused: say which.
+        return res.json().then(function (out) {
+          var fields = (out && out.fields) || {};
+          var first = Object.keys(fields)[0];
+          var err = new Error('invalid');
+          err.text = first ? fields[first] : '';
+          throw err;
+        });
+      }
       if (!res.ok) {
         throw new Error('refused');
       }
       say(box, 'done');
     }).catch(function (err) {
       button.disabled = false;
+      if (err && err.message === 'invalid' && err.text) {
+        var status = box.querySelector('[data-push-status]');
+        if (status) {
+          status.textContent = err.text;
+        }
+        return;
+      }
       say(box, err && err.message === 'denied' ? 'denied' : 'failed');
     });
   }
