@@ -117,3 +117,31 @@ func chatLang(lang string) string {
 	}
 	return "en"
 }
+
+// StopFromChat records that a chat address with no follower asked to
+// stop: a follower row, unsubscribed from the start, so that an import
+// or an API call adding the address later finds it opted out and nothing
+// is sent to it until the person follows again by their own act (START).
+// Carriers require that for text messages. No follow or unfollow is
+// counted, as the person never followed. An address that has a follower
+// meanwhile is left as it is; the caller unsubscribes that one.
+func (s *Service) StopFromChat(ctx context.Context, accountID int64, channel, address, lang string) (*models.Follower, error) {
+	now := s.core.Now()
+	source := "chat"
+	if channel == models.ChannelSMS {
+		source = "sms"
+	}
+	row := models.Follower{AccountID: accountID, Channel: channel, Address: address, Language: chatLang(lang), Status: models.StatusUnsubscribed,
+		Source: source, UnsubscribedAt: &now}
+	if err := s.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return nil, fmt.Errorf("record stop from chat: %w", err)
+	}
+	f, err := s.ChatFollower(ctx, accountID, channel, address)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, fmt.Errorf("record stop from chat: %w", models.ErrNotFound)
+	}
+	return f, nil
+}
