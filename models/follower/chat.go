@@ -123,25 +123,38 @@ func chatLang(lang string) string {
 // or an API call adding the address later finds it opted out and nothing
 // is sent to it until the person follows again by their own act (START).
 // Carriers require that for text messages. No follow or unfollow is
-// counted, as the person never followed. An address that has a follower
-// meanwhile is left as it is; the caller unsubscribes that one.
+// counted, as the person never followed. An address that turns out to
+// have a follower by now (a follow racing the STOP) has that follow
+// ended, as Unsubscribe would.
 func (s *Service) StopFromChat(ctx context.Context, accountID int64, channel, address, lang string) (*models.Follower, error) {
-	now := s.core.Now()
-	source := "chat"
-	if channel == models.ChannelSMS {
-		source = "sms"
-	}
-	row := models.Follower{AccountID: accountID, Channel: channel, Address: address, Language: chatLang(lang), Status: models.StatusUnsubscribed,
-		Source: source, UnsubscribedAt: &now}
-	if err := s.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return nil, fmt.Errorf("record stop from chat: %w", err)
-	}
-	f, err := s.ChatFollower(ctx, accountID, channel, address)
+	var row models.Follower
+	err := s.tx(ctx, func(tx *Service) error {
+		now := tx.core.Now()
+		source := "chat"
+		if channel == models.ChannelSMS {
+			source = "sms"
+		}
+		row = models.Follower{AccountID: accountID, Channel: channel, Address: address, Language: chatLang(lang), Status: models.StatusUnsubscribed,
+			Source: source, UnsubscribedAt: &now}
+		res := tx.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return fmt.Errorf("record stop from chat: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			return nil
+		}
+		row = models.Follower{}
+		if err := tx.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).First(&row).Error; err != nil {
+			return fmt.Errorf("find chat follower: %w", err)
+		}
+		moved, err := tx.endFollow(ctx, &row, models.StatusUnsubscribed, map[string]any{"unsubscribed_at": now, "updated_at": now})
+		if moved {
+			row.UnsubscribedAt = &now
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if f == nil {
-		return nil, fmt.Errorf("record stop from chat: %w", models.ErrNotFound)
-	}
-	return f, nil
+	return &row, nil
 }

@@ -413,8 +413,12 @@ func (s *Service) ApplyImport(ctx context.Context, m *models.Member, a *models.A
 		if err != nil {
 			return fmt.Errorf("finish import: %w", err)
 		}
+		name := imp.Filename
+		if imp.Channel == models.ChannelSMS {
+			name += " (SMS)"
+		}
 		detail := fmt.Sprintf("%s: %d new, %d updated, %d unchanged, %d rejected",
-			imp.Filename, counts.New, counts.Update, counts.Unchanged, counts.Rejected)
+			name, counts.New, counts.Update, counts.Unchanged, counts.Rejected)
 		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "followers.import", "@"+a.Handle, detail)
 	})
 	if err != nil {

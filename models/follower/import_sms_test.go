@@ -88,6 +88,10 @@ func TestImportSMS(t *testing.T) {
 		if counts.New != 1 || counts.Update != 1 || counts.Rejected != 4 {
 			t.Fatalf("applied: %+v", counts)
 		}
+		if n := count(t, w.a, "audit_log", "action = 'followers.import' AND detail = ?",
+			"phones.csv (SMS): 1 new, 1 updated, 0 unchanged, 4 rejected"); n != 1 {
+			t.Fatalf("%d audit entries for the SMS import", n)
+		}
 		if got := diff(before, dump(t, w.a, acc.ID)); len(got) != 2 || got[0] != "+85291230001" || got[1] != "+85291230004" {
 			t.Fatalf("changed %v", got)
 		}
