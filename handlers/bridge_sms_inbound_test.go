@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/sms"
@@ -428,6 +429,24 @@ func TestSMSRepliesWithinRate(t *testing.T) {
 		}
 		if len(api.Sent()) != before {
 			t.Fatal("a staff reply past the account's rate was sent")
+		}
+
+		// At 20 a second a drained bucket has a token again within a
+		// moment: the reply waits for it and goes. (How long it waited is
+		// the limiter's arithmetic, tested with it; the bucket, at most 20
+		// tokens, has one fewer than it could hold.)
+		if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(true,
+			sms.FieldBase, api.URL, sms.FieldSID, testSMSSID, sms.FieldToken, testSMSToken, sms.FieldFrom, "2123 4567", sms.FieldRegion, "HK",
+			sms.FieldRate, "20")); err != nil {
+			t.Fatal(err)
+		}
+		a.Channels.Forget()
+		if err := a.DB.Gorm.Exec("UPDATE send_buckets SET tokens = 0, updated_at = ? WHERE key = ?", time.Now(), key).Error; err != nil {
+			t.Fatal(err)
+		}
+		c.one(c.text("help"), "Metro", "STOP")
+		if got := tokens(); got > 19 {
+			t.Fatalf("the reply took no token: %v left", got)
 		}
 	})
 }
