@@ -158,6 +158,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 	}
 	// Receipts only write the ledger: this service need not wake workers.
 	deps.Receipts = broadcast.NewService(store, nil)
+	// The buckets are rows of the database, so this limiter and the
+	// engine's draw from the same ones, on every instance.
+	deps.Limiter = broadcast.NewLimiter(store.DB(), store.Dialect())
 	registry := Channels(deps, mail)
 	if opts.Register != nil {
 		opts.Register(registry, deps)

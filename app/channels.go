@@ -40,6 +40,9 @@ type ChannelDeps struct {
 	Links webpush.Links
 	// Receipts takes the delivery receipts channels get later (SMS).
 	Receipts *broadcast.Service
+	// Limiter is the broadcast engine's shared token buckets: SMS replies
+	// draw on the account's number's bucket, as its notices do.
+	Limiter *broadcast.Limiter
 }
 
 // platformTimeout bounds one call to a chat platform's API.
@@ -69,7 +72,11 @@ func Channels(d ChannelDeps, mail *email.Channel) *bridge.Registry {
 	if d.Receipts != nil {
 		receipts = d.Receipts
 	}
-	r.Add(sms.NewChannel(sms.NewClient(d.HTTP), d.Settings, receipts, d.Config.BaseURL))
+	var limiter sms.Limiter
+	if d.Limiter != nil {
+		limiter = d.Limiter
+	}
+	r.Add(sms.NewChannel(sms.NewClient(d.HTTP), d.Settings, receipts, limiter, d.Config.BaseURL))
 	return r
 }
 

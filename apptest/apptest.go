@@ -356,7 +356,13 @@ func (c *Client) PostRaw(path string, form url.Values) *Response {
 // Upload posts a multipart form with one file and the CSRF token.
 func (c *Client) Upload(path, field, filename string, data []byte) *Response {
 	c.t.Helper()
-	body, contentType := multipartBody(c.CSRF(), field, filename, data)
+	return c.UploadForm(path, field, filename, data, nil)
+}
+
+// UploadForm is Upload with more fields of the form (values).
+func (c *Client) UploadForm(path, field, filename string, data []byte, values url.Values) *Response {
+	c.t.Helper()
+	body, contentType := multipartBody(c.CSRF(), field, filename, data, values)
 	req, err := http.NewRequest(http.MethodPost, c.app.URL+path, body)
 	if err != nil {
 		c.t.Fatal(err)

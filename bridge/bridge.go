@@ -51,6 +51,9 @@ type Inbound struct {
 	Scene string
 	// Lang is the person's language when the platform says (en or zh).
 	Lang string
+	// FollowWord is a word of the account's own that follows it, as
+	// START does (an SMS number's keyword); empty for none.
+	FollowWord string
 	// Location is the place the message carries, when it is one: a
 	// location the person shared (Kind media, Text describing it for the
 	// inbox) or one the platform reported by itself (Kind event, Auto).

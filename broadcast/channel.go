@@ -10,6 +10,7 @@ package broadcast
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/plazahq/plaza/area"
@@ -45,6 +46,13 @@ type BatchChannel interface {
 // instance, as it does for the channel's limit. 0 is no limit.
 type AccountRater interface {
 	AccountRate(ctx context.Context, accountID int64) float64
+}
+
+// AccountKey is the limiter's bucket of an account's sends on channel ch
+// (an AccountRater's): a channel that also sends outside broadcasts (SMS
+// replies) draws those from the same bucket.
+func AccountKey(ch string, accountID int64) string {
+	return "channel:" + ch + ":" + strconv.FormatInt(accountID, 10)
 }
 
 // Recipient is the follower a message goes to.

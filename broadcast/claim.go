@@ -352,7 +352,7 @@ func (e *Engine) take(ctx context.Context, ch string, accountID int64, want int,
 	var accountKey string
 	var accountRate float64
 	if ar, ok := e.channels[ch].(AccountRater); ok {
-		accountKey, accountRate = fmt.Sprintf("channel:%s:%d", ch, accountID), ar.AccountRate(ctx, accountID)
+		accountKey, accountRate = AccountKey(ch, accountID), ar.AccountRate(ctx, accountID)
 		g, w, err := e.limiter.Take(ctx, accountKey, accountRate, want, now)
 		if err != nil {
 			e.log.Warn("account rate limit", "channel", ch, "account", accountID, "err", err)

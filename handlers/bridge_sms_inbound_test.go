@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/bridge/sms/smstest"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/paths"
 )
 
@@ -67,7 +70,9 @@ func (c *smsChat) one(replies []string, want ...string) {
 
 func TestSMSInbound(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
-		a, f, api := startSMS(t, dbURL)
+		// A rate that keeps the many replies here from waiting on each
+		// other; TestSMSRepliesWithinRate tests the pacing.
+		a, f, api := startSMS(t, dbURL, sms.FieldRate, "100")
 		ctx := context.Background()
 		c := &smsChat{t: t, a: a, api: api, from: "+85291230001"}
 
@@ -207,7 +212,7 @@ func getPage(t *testing.T, a *apptest.App, path, userAgent string) (int, string)
 
 func TestSMSFollowPage(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
-		a, f, _ := startSMS(t, dbURL)
+		a, f, api := startSMS(t, dbURL)
 		page := paths.PublicFollow("metro")
 		status, body := getPage(t, a, page, "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile")
 		if status != http.StatusOK {
@@ -217,6 +222,12 @@ func TestSMSFollowPage(t *testing.T) {
 		if _, body := getPage(t, a, page, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"); !strings.Contains(body, `href="sms:+85221234567&amp;body=START"`) {
 			t.Fatalf("iOS link: %s", body)
 		}
+		// The account's keyword replaces START, in the link too.
+		saveSMSKeyword(t, a, f, api, "地铁")
+		if _, body := getPage(t, a, page, "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile"); !strings.Contains(body, "Text 地铁 to +852 2123 4567.") ||
+			!strings.Contains(body, `href="sms:+85221234567?body=%E5%9C%B0%E9%93%81"`) || !strings.Contains(body, "Texting 地铁 is your consent") {
+			t.Fatalf("follow page with a keyword: %s", body)
+		}
 		// SMS turned off: no panel.
 		if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(false,
 			sms.FieldSID, testSMSSID, sms.FieldFrom, "+85221234567", sms.FieldRegion, "HK")); err != nil {
@@ -225,6 +236,217 @@ func TestSMSFollowPage(t *testing.T) {
 		a.Channels.Forget()
 		if _, body := getPage(t, a, page, "Mozilla/5.0"); strings.Contains(body, "By text message") || strings.Contains(body, "sms:") {
 			t.Fatalf("panel without SMS enabled")
+		}
+	})
+}
+
+// saveSMSKeyword sets the fixture account's SMS follow word (the other
+// settings as startSMS saved them).
+func saveSMSKeyword(t *testing.T, a *apptest.App, f *apptest.Fixtures, api *smstest.API, keyword string) {
+	t.Helper()
+	if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(true,
+		sms.FieldBase, api.URL, sms.FieldSID, testSMSSID, sms.FieldToken, testSMSToken, sms.FieldFrom, "2123 4567", sms.FieldRegion, "HK",
+		sms.FieldRate, "100", sms.FieldKeyword, keyword)); err != nil {
+		t.Fatal(err)
+	}
+	a.Channels.Forget()
+}
+
+// TestSMSInboundConversations walks one person through everything a text
+// can do, in English and in Chinese: following by the account's keyword
+// and by START (关注), HELP (帮助), a keyword reply, the guided feedback
+// conversation, a free text for the inbox, STOP (退订) confirmed once,
+// and following again after it.
+func TestSMSInboundConversations(t *testing.T) {
+	type step struct {
+		send string
+		// want are parts of the one reply expected; none: no reply.
+		want []string
+		// status is the follower's status after the step, when set.
+		status string
+	}
+	tests := []struct {
+		name, keyword, from, lang string
+		steps                     []step
+	}{
+		{"English", "Metro", "+85291230101", "en", []step{
+			{"METRO", []string{"You now follow Metro"}, models.StatusActive},
+			{"START", []string{"You already follow Metro"}, models.StatusActive},
+			{"help", []string{"Metro", "STOP", "FEEDBACK"}, ""},
+			{"How much is the fare?", []string{"A single ride is 2 dollars."}, ""},
+			{"FEEDBACK", []string{"What do you think of “Harbour Bridge”"}, ""},
+			{"1", []string{"Your comment"}, ""},
+			{"More trees, please.", []string{"You are about to send: Support", "More trees, please.", "YES"}, ""},
+			{"yes", []string{"Thank you, your answer was received"}, ""},
+			{"The lift at Central is broken", []string{"passed to the staff of Metro"}, ""},
+			{"STOP", []string{"You will get no more messages from Metro"}, models.StatusUnsubscribed},
+			{"STOP", nil, models.StatusUnsubscribed},
+			{"help", nil, models.StatusUnsubscribed},
+			{"START", []string{"You now follow Metro"}, models.StatusActive},
+		}},
+		{"Chinese", "地铁", "+85291230102", "zh-Hans", []step{
+			{"地铁", []string{"您已关注地铁"}, models.StatusActive},
+			{"关注", []string{"您已经关注了地铁"}, models.StatusActive},
+			{"帮助", []string{"退订", "反馈"}, ""},
+			{"票价多少？", []string{"单程车费 2 元。"}, ""},
+			{"反馈", []string{"您对“海港大桥”的看法"}, ""},
+			{"2", []string{"请输入您的意见"}, ""},
+			{"跳过", []string{"您将提交", "反对", "确认"}, ""},
+			{"确认", []string{"谢谢，已收到您的意见"}, ""},
+			{"中环站的电梯坏了", []string{"转交地铁的工作人员"}, ""},
+			{"退订", []string{"您将不再收到地铁的消息"}, models.StatusUnsubscribed},
+			{"退订", nil, models.StatusUnsubscribed},
+			{"帮助", nil, models.StatusUnsubscribed},
+			{"关注", []string{"您已关注地铁"}, models.StatusActive},
+		}},
+	}
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a, f, api := startSMS(t, dbURL, sms.FieldRate, "100")
+		ctx := context.Background()
+		for _, k := range []models.ChatKeyword{
+			{Keyword: "fare", Match: models.MatchContains, Translations: models.Translations{"en": {"reply": "A single ride is 2 dollars."}}},
+			{Keyword: "票价", Match: models.MatchContains, Translations: models.Translations{"en": {"reply": "A single ride is 2 dollars."},
+				"zh-Hans": {"reply": "单程车费 2 元。"}}},
+		} {
+			if err := a.Chats.AddChatKeyword(ctx, f.Member(models.RoleEditor), f.Account, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := openProject(t, a, f, "")
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				saveSMSKeyword(t, a, f, api, tt.keyword)
+				c := &smsChat{t: t, a: a, api: api, from: tt.from}
+				for i, st := range tt.steps {
+					replies := c.text(st.send)
+					if st.want == nil {
+						if len(replies) != 0 {
+							t.Fatalf("step %d %q answered: %q", i, st.send, replies)
+						}
+					} else {
+						c.one(replies, st.want...)
+					}
+					if st.status != "" {
+						if fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, tt.from); fl == nil || fl.Status != st.status {
+							t.Fatalf("step %d %q: follower %+v, want %s", i, st.send, fl, st.status)
+						}
+					}
+				}
+				fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, tt.from)
+				if fl.Language != tt.lang || fl.Source != "sms" {
+					t.Fatalf("follower %+v, want language %s", fl, tt.lang)
+				}
+				if n := countRows(t, a, "feedback", "project_id = ? AND follower_id = ?", p.ID, fl.ID); n != 1 {
+					t.Fatalf("%d feedback from the conversation", n)
+				}
+				if n := countRows(t, a, "chat_messages", "channel = 'sms' AND address = ? AND handled_by = 'inbox' AND direction = 'in'", tt.from); n != 1 {
+					t.Fatalf("%d messages in the inbox", n)
+				}
+			})
+		}
+	})
+}
+
+// TestSMSStopFromStranger: a number that never followed texts STOP. It
+// is confirmed once and recorded as stopped, so that neither the API nor
+// anything else makes it a follower until it texts START itself.
+func TestSMSStopFromStranger(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a, f, api := startSMS(t, dbURL, sms.FieldRate, "100")
+		ctx := context.Background()
+		for _, tt := range []struct{ from, stop, confirm string }{
+			{"+85291230201", "STOP", "You will get no more messages from Metro"},
+			{"+85291230202", "退订", "您将不再收到地铁的消息"},
+		} {
+			c := &smsChat{t: t, a: a, api: api, from: tt.from}
+			c.one(c.text(tt.stop), tt.confirm)
+			fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, tt.from)
+			if fl == nil || fl.Status != models.StatusUnsubscribed || fl.Source != "sms" || fl.UnsubscribedAt == nil {
+				t.Fatalf("after %s from a stranger: %+v", tt.stop, fl)
+			}
+			if n := countRows(t, a, "follow_events", "follower_id = ?", fl.ID); n != 0 {
+				t.Fatalf("%d follow events for someone who never followed", n)
+			}
+			for _, again := range []string{tt.stop, "STOP", "help"} {
+				if r := c.text(again); len(r) != 0 {
+					t.Fatalf("%q after %s answered: %q", again, tt.stop, r)
+				}
+			}
+			// The API adding the number finds it stopped.
+			got, created, err := a.Followers.APIAddFollower(ctx, f.Member(models.RoleOwner), f.Account,
+				follower.Input{Channel: models.ChannelSMS, Address: strings.TrimPrefix(tt.from, "+852")})
+			if err != nil || created || got.ID != fl.ID || got.Status != models.StatusUnsubscribed {
+				t.Fatalf("API add after STOP: %+v created %v, %v", got, created, err)
+			}
+		}
+		// (n: message ids of its own, not a retry of the first STOP's.)
+		c := &smsChat{t: t, a: a, api: api, from: "+85291230201", n: 10}
+		c.one(c.text("START"), "You now follow Metro")
+		if fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, c.from); fl.Status != models.StatusActive {
+			t.Fatalf("after START: %+v", fl)
+		}
+	})
+}
+
+// TestSMSRepliesWithinRate: the replies to texts and from the inbox draw
+// on the account's number's bucket, the one its notices draw on. At one
+// message in 1,000 seconds the bucket holds one: the first reply takes
+// it, the next would wait far longer than a reply may and is not sent.
+func TestSMSRepliesWithinRate(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a, f, api := startSMS(t, dbURL, sms.FieldRate, "0.001")
+		key := broadcast.AccountKey(models.ChannelSMS, f.Account.ID)
+		tokens := func() float64 {
+			t.Helper()
+			var v []float64
+			if err := a.DB.Gorm.Raw("SELECT tokens FROM send_buckets WHERE key = ?", key).Scan(&v).Error; err != nil || len(v) != 1 {
+				t.Fatalf("bucket %s: %v %v", key, v, err)
+			}
+			return v[0]
+		}
+		c := &smsChat{t: t, a: a, api: api, from: "+85291230301"}
+		c.one(c.text("START"), "You now follow Metro")
+		if got := tokens(); got >= 0.5 {
+			t.Fatalf("the reply took no token: %v left", got)
+		}
+		if r := c.text("help"); len(r) != 0 {
+			t.Fatalf("a reply past the account's rate was sent: %q", r)
+		}
+		if n := countRows(t, a, "chat_messages", "channel = 'sms' AND address = ? AND body = 'help'", c.from); n != 1 {
+			t.Fatalf("the message was not taken (%d)", n)
+		}
+		// Staff replying from the inbox are told why, and keep their text.
+		var conv models.Conversation
+		if err := a.DB.Gorm.Table("chat_conversations").Where("account_id = ? AND channel = 'sms' AND address = ?", f.Account.ID, c.from).First(&conv).Error; err != nil {
+			t.Fatal(err)
+		}
+		web := a.Client(t)
+		web.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+		before := len(api.Sent())
+		if r := web.Post(paths.Conversation(f.Org.ID, "metro", conv.ID)+"/reply", url.Values{"text": {"We are on it."}}); r.Status != http.StatusBadGateway ||
+			!strings.Contains(r.Body, "messages per second") || !strings.Contains(r.Body, "We are on it.") {
+			t.Fatalf("staff reply past the rate: %s", r)
+		}
+		if len(api.Sent()) != before {
+			t.Fatal("a staff reply past the account's rate was sent")
+		}
+
+		// At 20 a second a drained bucket has a token again within a
+		// moment: the reply waits for it and goes. (How long it waited is
+		// the limiter's arithmetic, tested with it; the bucket, at most 20
+		// tokens, has one fewer than it could hold.)
+		if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(true,
+			sms.FieldBase, api.URL, sms.FieldSID, testSMSSID, sms.FieldToken, testSMSToken, sms.FieldFrom, "2123 4567", sms.FieldRegion, "HK",
+			sms.FieldRate, "20")); err != nil {
+			t.Fatal(err)
+		}
+		a.Channels.Forget()
+		if err := a.DB.Gorm.Exec("UPDATE send_buckets SET tokens = 0, updated_at = ? WHERE key = ?", time.Now(), key).Error; err != nil {
+			t.Fatal(err)
+		}
+		c.one(c.text("help"), "Metro", "STOP")
+		if got := tokens(); got > 19 {
+			t.Fatalf("the reply took no token: %v left", got)
 		}
 	})
 }

@@ -24,14 +24,16 @@ const (
 
 // startSMS is Plaza with a fake SMS provider set up for the fixture
 // account (in Hong Kong), its workers running.
-func startSMS(t *testing.T, dbURL string) (*apptest.App, *apptest.Fixtures, *smstest.API) {
+// startSMS starts the app with SMS set up for the fixture account, extra
+// being more settings (key, value, ...).
+func startSMS(t *testing.T, dbURL string, extra ...string) (*apptest.App, *apptest.Fixtures, *smstest.API) {
 	t.Helper()
 	api := smstest.NewAPI(testSMSSID, testSMSToken)
 	t.Cleanup(api.Close)
 	a := apptest.Start(t, dbURL)
 	f := apptest.Seed(t, a)
-	if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(true,
-		sms.FieldBase, api.URL, sms.FieldSID, testSMSSID, sms.FieldToken, testSMSToken, sms.FieldFrom, "2123 4567", sms.FieldRegion, "HK")); err != nil {
+	if err := saveChat(context.Background(), a, f.Member(models.RoleOwner), f.Account, models.ChannelSMS, settings(true, append([]string{
+		sms.FieldBase, api.URL, sms.FieldSID, testSMSSID, sms.FieldToken, testSMSToken, sms.FieldFrom, "2123 4567", sms.FieldRegion, "HK"}, extra...)...)); err != nil {
 		t.Fatal(err)
 	}
 	return a, f, api

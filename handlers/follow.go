@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,21 +73,21 @@ func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.Follow
 			return templates.FollowForm{}, err
 		}
 		if err == nil && s.Enabled && s.Get(smsbridge.FieldFrom) != "" {
-			from := s.Get(smsbridge.FieldFrom)
-			f.SMS = &templates.FollowSMS{Number: smscore.Readable(from), Link: smsLink(from, c.Request().UserAgent())}
+			from, word := s.Get(smsbridge.FieldFrom), cmp.Or(s.Get(smsbridge.FieldKeyword), "START")
+			f.SMS = &templates.FollowSMS{Number: smscore.Readable(from), Word: word, Link: smsLink(from, word, c.Request().UserAgent())}
 		}
 	}
 	return f, nil
 }
 
-// smsLink opens a text to number saying START. iOS reads the body after
+// smsLink opens a text to number saying word. iOS reads the body after
 // "&" where every other system reads it after "?".
-func smsLink(number, userAgent string) string {
+func smsLink(number, word, userAgent string) string {
 	sep := "?"
 	if strings.Contains(userAgent, "iPhone") || strings.Contains(userAgent, "iPad") || strings.Contains(userAgent, "iPod") {
 		sep = "&"
 	}
-	return "sms:" + number + sep + "body=START"
+	return "sms:" + number + sep + "body=" + url.QueryEscape(word)
 }
 
 // areaChoice is the "where" section of the follow and preferences pages

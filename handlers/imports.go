@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/http"
@@ -49,17 +50,24 @@ func (h *imports) load(c echo.Context) (*models.Member, *models.Account, *follow
 	return m, a, imp, err
 }
 
-func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *models.Account, csvErr *followerimport.CSVError) error {
-	list, err := h.followers.ListImports(c.Request().Context(), m, a, 20)
+// formPage is the upload form; channel is the one chosen ("" for the
+// default, e-mail).
+func (h *imports) formPage(c echo.Context, status int, m *models.Member, a *models.Account, channel string, csvErr *followerimport.CSVError) error {
+	ctx := c.Request().Context()
+	list, err := h.followers.ListImports(ctx, m, a, 20)
 	if err != nil {
 		return err
 	}
-	return render(c, status, templates.ImportNew(m, templates.ImportForm{Account: a, Imports: list, Error: csvErr}))
+	channels, err := h.followers.ImportChannels(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, status, templates.ImportNew(m, templates.ImportForm{Account: a, Imports: list, Error: csvErr, Channels: channels, Channel: channel}))
 }
 
 func (h *imports) form(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
-	return h.formPage(c, http.StatusOK, m, a, nil)
+	return h.formPage(c, http.StatusOK, m, a, "", nil)
 }
 
 // exampleCSV starts with a byte order mark so that Excel opens it as UTF-8
@@ -77,13 +85,16 @@ func (h *imports) example(c echo.Context) error {
 func (h *imports) upload(c echo.Context) error {
 	m, a := member(c), studioAccount(c)
 	fh, err := c.FormFile("file")
+	// The channel as posted; CreateImportOn refuses one the account
+	// cannot import on.
+	channel := cmp.Or(c.FormValue("channel"), models.ChannelEmail)
 	switch {
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
-		return h.formPage(c, http.StatusUnprocessableEntity, m, a, &followerimport.CSVError{Key: "import.err.no_file"})
+		return h.formPage(c, http.StatusUnprocessableEntity, m, a, channel, &followerimport.CSVError{Key: "import.err.no_file"})
 	case err != nil:
 		return err
 	case fh.Size > followerimport.MaxBytes:
-		return h.formPage(c, http.StatusRequestEntityTooLarge, m, a, &followerimport.CSVError{Key: "import.err.too_big", Args: []any{followerimport.MaxBytes >> 20}})
+		return h.formPage(c, http.StatusRequestEntityTooLarge, m, a, channel, &followerimport.CSVError{Key: "import.err.too_big", Args: []any{followerimport.MaxBytes >> 20}})
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -94,9 +105,9 @@ func (h *imports) upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.followers.CreateImport(c.Request().Context(), m, a, fh.Filename, data)
+	p, err := h.followers.CreateImportOn(c.Request().Context(), m, a, fh.Filename, channel, data)
 	if e, ok := followerimport.AsCSVError(err); ok {
-		return h.formPage(c, http.StatusUnprocessableEntity, m, a, e)
+		return h.formPage(c, http.StatusUnprocessableEntity, m, a, channel, e)
 	}
 	if err != nil {
 		return err

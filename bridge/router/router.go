@@ -300,6 +300,18 @@ var commands = func() map[string]commandWord {
 // CANCEL is STOP, not the end of a conversation.
 var smsStopWords = []string{"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退订", "取消订阅", "取消"}
 
+// Reserved reports whether word, as a person would text it, already means
+// something to the router in any interface language: a command, a
+// carrier's stop word, or an answer of a guided conversation (YES,
+// SKIP). An account's own follow word must be none of them.
+func Reserved(word string) bool {
+	w := normalize(word)
+	if c, _ := commandOf(w); c != cmdNone {
+		return true
+	}
+	return oneOf(w, smsStopWords...) || oneOf(w, skipWords...) || oneOf(w, yesWords...)
+}
+
 // commandOf reads a normalized message as a command, in any interface
 // language, and gives the language of the word ("" for a sign).
 func commandOf(word string) (command, i18n.Lang) {
@@ -375,6 +387,10 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	if sms && oneOf(word, smsStopWords...) {
 		cmd = cmdStop
 	}
+	if cmd == cmdNone && t.in.FollowWord != "" && word == normalize(t.in.FollowWord) {
+		// The account's own follow word (an SMS keyword) is START.
+		cmd = cmdFollow
+	}
 	// The answer to a question about a place; STOP comes first.
 	if p := t.pendingPlace(); p != nil && cmd != cmdStop {
 		replies, handled, err := t.answerPlace(ctx, p)
@@ -392,8 +408,10 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	case cmdStop:
 		t.by = byCommand
 		// By text message STOP is confirmed once: carriers forbid
-		// a second message to a number that opted out.
-		following := t.follower != nil && t.follower.Status != models.StatusUnsubscribed && t.follower.Status != models.StatusBlocked
+		// a second message to a number that opted out. A number that
+		// never followed is confirmed too, the first time, as its STOP
+		// is recorded now.
+		following := t.follower == nil || t.follower.Status != models.StatusUnsubscribed && t.follower.Status != models.StatusBlocked
 		if err := t.stop(ctx); err != nil {
 			return nil, err
 		}
@@ -503,6 +521,17 @@ func (t *turn) stop(ctx context.Context) error {
 		return err
 	}
 	if t.follower == nil {
+		if t.in.Channel != models.ChannelSMS || t.in.Kind != bridge.KindText {
+			return nil
+		}
+		// A number that never followed texted STOP: it is recorded as
+		// stopped, so that nothing reaches it (an import, the API) until
+		// it texts START.
+		f, err := t.r.followers.InTx(t.store.Core).StopFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, followLang(t.contentLang(), t.account))
+		if err != nil {
+			return err
+		}
+		t.follower = f
 		return nil
 	}
 	f, err := t.r.followers.InTx(t.store.Core).Unsubscribe(ctx, t.follower.ID)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/broadcast"
@@ -28,11 +29,21 @@ type Receipts interface {
 	RecordUndelivered(ctx context.Context, accountID int64, deliveryID, reason string) (bool, error)
 }
 
+// Limiter is the broadcast engine's token buckets (broadcast.Limiter),
+// kept in the database so that every instance draws from the same one.
+type Limiter interface {
+	Take(ctx context.Context, key string, rate float64, want int, now time.Time) (int, time.Duration, error)
+}
+
 // Channel sends notices and staff replies as SMS.
 type Channel struct {
 	client   *Client
 	settings Settings
 	receipts Receipts
+	// limiter paces the replies (the router's, staff's) within the
+	// account's number's rate, from the bucket the engine's sends of
+	// notices draw on; nil sends them unpaced.
+	limiter Limiter
 	// baseURL is Plaza's public address (PLAZA_BASE_URL): the provider
 	// calls back there, and signs that URL.
 	baseURL string
@@ -40,9 +51,53 @@ type Channel struct {
 
 // NewChannel builds the channel; client goes through the shared outbound
 // client, as the provider's address is one staff type. receipts takes
-// the delivery receipts (nil: they are only logged).
-func NewChannel(client *Client, settings Settings, receipts Receipts, baseURL string) *Channel {
-	return &Channel{client: client, settings: settings, receipts: receipts, baseURL: strings.TrimRight(baseURL, "/")}
+// the delivery receipts (nil: they are only logged); limiter is the
+// engine's, for the replies.
+func NewChannel(client *Client, settings Settings, receipts Receipts, limiter Limiter, baseURL string) *Channel {
+	return &Channel{client: client, settings: settings, receipts: receipts, limiter: limiter, baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// MaxReplyWait is the longest a reply waits for its turn within the
+// account's rate: an inbox reply or the answer to a text waits a moment
+// behind a notice being sent, but not behind a whole broadcast.
+const MaxReplyWait = 5 * time.Second
+
+// ErrRateLimited is a reply that would have waited longer than
+// MaxReplyWait for the account's number.
+var ErrRateLimited = errors.New("SMS reply not sent: the account's number is at its rate of messages per second")
+
+// take waits for a token of the account's bucket, as the engine draws
+// one for each notice it sends, for at most MaxReplyWait in all.
+func (c *Channel) take(ctx context.Context, accountID int64) error {
+	if c.limiter == nil {
+		return nil
+	}
+	rate := c.AccountRate(ctx, accountID)
+	if rate <= 0 {
+		return nil
+	}
+	key := broadcast.AccountKey(ChannelName, accountID)
+	var waited time.Duration
+	for {
+		granted, wait, err := c.limiter.Take(ctx, key, rate, 1, time.Now())
+		if err != nil {
+			return err
+		}
+		if granted == 1 {
+			return nil
+		}
+		if waited+wait > MaxReplyWait {
+			return fmt.Errorf("%w (next in %s)", ErrRateLimited, wait.Round(time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		waited += wait
+	}
 }
 
 var _ interface {
@@ -204,6 +259,9 @@ func failure(err error) error {
 	if errors.Is(err, ErrNotConfigured) {
 		return bridge.Fail("platform.sms_not_configured", err)
 	}
+	if errors.Is(err, ErrRateLimited) {
+		return bridge.Fail("platform.sms_rate_limited", err)
+	}
 	e, ok := asAPIError(err)
 	switch {
 	case !ok || e.Status >= 500:
@@ -220,6 +278,9 @@ func failure(err error) error {
 func (c *Channel) Reply(ctx context.Context, accountID int64, to, text string) error {
 	cfg, err := c.config(ctx, accountID)
 	if err != nil {
+		return failure(err)
+	}
+	if err := c.take(ctx, accountID); err != nil {
 		return failure(err)
 	}
 	_, err = c.client.Send(ctx, cfg.Account, to, cfg.From, text, "")

@@ -74,7 +74,8 @@ func (c *Channel) receive(w http.ResponseWriter, r *http.Request, h bridge.Host,
 		bridge.Blob(w, http.StatusOK, "text/xml; charset=UTF-8", emptyTwiML)
 		return nil
 	}
-	in := bridge.Inbound{Channel: ChannelName, From: from, MsgID: form.Get("MessageSid"), Kind: bridge.KindText, Text: form.Get("Body")}
+	in := bridge.Inbound{Channel: ChannelName, From: from, MsgID: form.Get("MessageSid"), Kind: bridge.KindText, Text: form.Get("Body"),
+		FollowWord: s.Get(FieldKeyword)}
 	replies, err := h.Handle(r.Context(), a, in)
 	if err != nil {
 		return err

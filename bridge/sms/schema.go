@@ -12,8 +12,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/router"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/channel"
 	smscore "github.com/plazahq/plaza/sms"
@@ -34,6 +36,9 @@ const (
 	FieldFrom   = "from"
 	FieldRegion = "region"
 	FieldRate   = "rate"
+	// FieldKeyword is the account's own follow word: texting it follows
+	// the account, as START does.
+	FieldKeyword = "keyword"
 )
 
 // SettingsSchema is the account's provider account: the auth token is
@@ -47,6 +52,7 @@ var SettingsSchema = bridge.Schema{
 		{Name: FieldFrom, Label: "chat.sms_from", Hint: "chat.sms_from_hint", Kind: channel.Text, Required: true, Max: 40, Placeholder: "+85221234567"},
 		{Name: FieldRegion, Label: "chat.sms_region", Hint: "chat.sms_region_hint", Kind: channel.Text, Max: 2, Placeholder: "HK"},
 		{Name: FieldRate, Label: "chat.sms_rate", Hint: "chat.sms_rate_hint", Kind: channel.Text, Max: 6, Placeholder: "1"},
+		{Name: FieldKeyword, Label: "chat.sms_keyword", Hint: "chat.sms_keyword_hint", Kind: channel.Text, Max: 80, Placeholder: "METRO"},
 	},
 	Validate: validate,
 }
@@ -97,4 +103,30 @@ func validate(s *bridge.Settings, v *models.ValidationError) {
 	} else {
 		s.Set(FieldRate, rate)
 	}
+	switch kw := strings.TrimSpace(s.Get(FieldKeyword)); {
+	case kw == "":
+		delete(s.Values, FieldKeyword)
+	case !keywordShape(kw):
+		v.Add(FieldKeyword, "chat.err_sms_keyword")
+	case router.Reserved(kw):
+		v.Add(FieldKeyword, "chat.err_sms_keyword_reserved")
+	default:
+		s.Set(FieldKeyword, kw)
+	}
+}
+
+// maxKeyword bounds a follow word: a word people text, not a sentence.
+const maxKeyword = 20
+
+// keywordShape reports whether kw is one word of letters and digits, in
+// any script (METRO, 地铁, B12), of at most maxKeyword characters.
+func keywordShape(kw string) bool {
+	n := 0
+	for _, r := range kw {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) {
+			return false
+		}
+		n++
+	}
+	return n >= 1 && n <= maxKeyword
 }

@@ -115,6 +115,22 @@ func TestSettings(t *testing.T) {
 		{"everything wrong", map[string]string{sms.FieldBase: "ftp://x", sms.FieldSID: "A C", sms.FieldToken: "a b",
 			sms.FieldFrom: "12", sms.FieldRegion: "HKG", sms.FieldRate: "0"},
 			[]string{sms.FieldBase, sms.FieldSID, sms.FieldToken, sms.FieldFrom, sms.FieldRegion, sms.FieldRate}, nil},
+		{"a keyword", map[string]string{sms.FieldSID: "AC1", sms.FieldToken: "t0k", sms.FieldFrom: "+85221234567", sms.FieldKeyword: " Metro12 "}, nil,
+			map[string]string{sms.FieldKeyword: "Metro12"}},
+		{"a Chinese keyword", map[string]string{sms.FieldSID: "AC1", sms.FieldToken: "t0k", sms.FieldFrom: "+85221234567", sms.FieldKeyword: "地铁"}, nil,
+			map[string]string{sms.FieldKeyword: "地铁"}},
+	}
+	// A keyword that is not one word of letters and digits, or that is a
+	// command already in one of the five languages, is refused.
+	for _, kw := range []string{"two words", "metro!", strings.Repeat("m", 21), "STOP", "start", "Help", "关注", "退订", "TD", "幫助",
+		"ayuda", "Opinion", "متابعة", "cancel", "quit", "yes", "skip", "确认"} {
+		tests = append(tests, struct {
+			name   string
+			values map[string]string
+			bad    []string
+			want   map[string]string
+		}{"keyword " + kw, map[string]string{sms.FieldSID: "AC1", sms.FieldToken: "t0k", sms.FieldFrom: "+85221234567", sms.FieldKeyword: kw},
+			[]string{sms.FieldKeyword}, nil})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

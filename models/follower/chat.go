@@ -159,3 +159,44 @@ func chatLang(lang string) string {
 	}
 	return "en"
 }
+
+// StopFromChat records that a chat address with no follower asked to
+// stop: a follower row, unsubscribed from the start, so that an import
+// or an API call adding the address later finds it opted out and nothing
+// is sent to it until the person follows again by their own act (START).
+// Carriers require that for text messages. No follow or unfollow is
+// counted, as the person never followed. An address that turns out to
+// have a follower by now (a follow racing the STOP) has that follow
+// ended, as Unsubscribe would.
+func (s *Service) StopFromChat(ctx context.Context, accountID int64, channel, address, lang string) (*models.Follower, error) {
+	var row models.Follower
+	err := s.tx(ctx, func(tx *Service) error {
+		now := tx.core.Now()
+		source := "chat"
+		if channel == models.ChannelSMS {
+			source = "sms"
+		}
+		row = models.Follower{AccountID: accountID, Channel: channel, Address: address, Language: chatLang(lang), Status: models.StatusUnsubscribed,
+			Source: source, UnsubscribedAt: &now}
+		res := tx.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return fmt.Errorf("record stop from chat: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			return nil
+		}
+		row = models.Follower{}
+		if err := tx.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).First(&row).Error; err != nil {
+			return fmt.Errorf("find chat follower: %w", err)
+		}
+		moved, err := tx.endFollow(ctx, &row, models.StatusUnsubscribed, map[string]any{"unsubscribed_at": now, "updated_at": now})
+		if moved {
+			row.UnsubscribedAt = &now
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &row, nil
+}

@@ -82,3 +82,42 @@ func TestFollowFromChat(t *testing.T) {
 		}
 	})
 }
+
+// TestStopFromChat: a STOP from a number with no follower leaves a
+// stopped follower and no follow counted; again changes nothing; a number
+// that follows by now (a follow racing the STOP) is unsubscribed, its
+// unfollow counted; START follows the stopped number again.
+func TestStopFromChat(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		acc, ch := f.Account.ID, models.ChannelSMS
+		events := func(id int64) int64 {
+			var n int64
+			if err := a.DB.Gorm.Model(&models.FollowEvent{}).Where("follower_id = ?", id).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for range 2 {
+			fl, err := a.Followers.StopFromChat(ctx, acc, ch, "+85291230001", "zh-Hans")
+			if err != nil || fl.Status != models.StatusUnsubscribed || fl.Source != "sms" || fl.Language != "zh-Hans" || fl.UnsubscribedAt == nil ||
+				fl.ConsentAt != nil || events(fl.ID) != 0 {
+				t.Fatalf("stop from a stranger: %+v %v", fl, err)
+			}
+		}
+		active, err := a.Followers.SeedFollower(ctx, acc, ch, "+85291230002", "", "en", nil, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := events(active.ID)
+		if fl, err := a.Followers.StopFromChat(ctx, acc, ch, "+85291230002", "en"); err != nil || fl.ID != active.ID ||
+			fl.Status != models.StatusUnsubscribed || events(active.ID) != before+1 {
+			t.Fatalf("stop racing a follow: %+v %v", fl, err)
+		}
+		if fl, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "+85291230001", "en", ""); err != nil || !changed || fl.Status != models.StatusActive {
+			t.Fatalf("START after a stranger's STOP: %+v %v", fl, err)
+		}
+	})
+}

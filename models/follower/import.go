@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/followerimport"
+	"github.com/plazahq/plaza/sms"
 )
 
 // This file imports followers from a CSV file (an NGO's donor list): the
@@ -37,6 +39,9 @@ type Import struct {
 	AccountID int64
 	UserID    *int64
 	Filename  string
+	// Channel is the channel of the followers it imports: e-mail, or SMS
+	// (the address column then holds phone numbers).
+	Channel string
 	// Content is the file while the import is pending; nil once it is
 	// applied or cancelled, and not loaded by ImportByID or ListImports.
 	Content   []byte
@@ -84,12 +89,52 @@ func (p *ImportPreview) Filter(outcome string) []followerimport.Result {
 	return out
 }
 
+// ImportChannels are the channels the account can import followers on:
+// e-mail always, SMS once its SMS channel is set up and on.
+func (s *Service) ImportChannels(ctx context.Context, accountID int64) ([]string, error) {
+	out := []string{models.ChannelEmail}
+	cs, err := s.channels.Cached(ctx, accountID, models.ChannelSMS)
+	switch {
+	case err == nil && cs.Enabled:
+		out = append(out, models.ChannelSMS)
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return nil, err
+	}
+	return out, nil
+}
+
+// importAddress is how an import on channel reads its address column:
+// e-mail addresses, or phone numbers in the account's SMS region, refused
+// as a number typed in a form is (err.phone_<reason>).
+func (s *Service) importAddress(ctx context.Context, accountID int64, channel string) (followerimport.AddressFunc, error) {
+	if channel != models.ChannelSMS {
+		return followerimport.EmailAddress, nil
+	}
+	region, err := s.smsRegion(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return func(cell string) (string, string) {
+		n, err := sms.Normalize(cell, region)
+		var ne *sms.NumberError
+		if errors.As(err, &ne) {
+			return strings.TrimSpace(cell), "err.phone_" + ne.Reason
+		}
+		return n, ""
+	}, nil
+}
+
 // plan reads an import's file and classifies its rows against the
-// account's followers as they are now; only the followers the file names
-// are loaded, and only for rows that are not rejected on their own.
-func (s *Service) plan(ctx context.Context, a *models.Account, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
+// account's followers on channel as they are now; only the followers the
+// file names are loaded, and only for rows that are not rejected on their
+// own.
+func (s *Service) plan(ctx context.Context, a *models.Account, channel string, content []byte) ([]followerimport.Result, followerimport.Counts, error) {
 	accountID := a.ID
-	rows, err := followerimport.Parse(bytes.NewReader(content), models.AccountLangs(a))
+	address, err := s.importAddress(ctx, accountID, channel)
+	if err != nil {
+		return nil, followerimport.Counts{}, err
+	}
+	rows, err := followerimport.ParseWith(bytes.NewReader(content), models.AccountLangs(a), address)
 	if err != nil {
 		return nil, followerimport.Counts{}, err
 	}
@@ -101,11 +146,20 @@ func (s *Service) plan(ctx context.Context, a *models.Account, content []byte) (
 			addrs = append(addrs, rows[i].Address)
 		}
 	}
-	existing, err := s.existingFollowers(ctx, accountID, addrs)
+	existing, err := s.existingFollowers(ctx, accountID, channel, addrs)
 	if err != nil {
 		return nil, followerimport.Counts{}, err
 	}
 	results, counts := followerimport.Classify(rows, existing, s.core.Now())
+	if channel == models.ChannelSMS {
+		// By text message only the person can undo a STOP, by texting
+		// START: the preview says so.
+		for i := range results {
+			if results[i].Reason == "import.reason.unsubscribed" {
+				results[i].Reason = "import.reason.sms_stopped"
+			}
+		}
+	}
 	return results, counts, nil
 }
 
@@ -132,18 +186,33 @@ func summaryJSON(c followerimport.Counts) string {
 }
 
 // CreateImport checks an uploaded file and stores it as a pending import
-// of the account, returning its preview. A file that cannot be read is a
-// *CSVError and nothing is stored.
+// of the account's e-mail followers, returning its preview. A file that
+// cannot be read is a *CSVError and nothing is stored.
 func (s *Service) CreateImport(ctx context.Context, m *models.Member, a *models.Account, filename string, content []byte) (*ImportPreview, error) {
+	return s.CreateImportOn(ctx, m, a, filename, models.ChannelEmail, content)
+}
+
+// CreateImportOn is CreateImport of followers on channel: e-mail, or SMS
+// when the account has it (ImportChannels), the file's addresses then
+// being phone numbers. A channel the account cannot import on is a
+// *CSVError too.
+func (s *Service) CreateImportOn(ctx context.Context, m *models.Member, a *models.Account, filename, channel string, content []byte) (*ImportPreview, error) {
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	results, counts, err := s.plan(ctx, a, content)
+	channels, err := s.ImportChannels(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(channels, channel) {
+		return nil, &followerimport.CSVError{Key: "import.err.channel"}
+	}
+	results, counts, err := s.plan(ctx, a, channel, content)
 	if err != nil {
 		return nil, err
 	}
 	userID := m.User.ID
-	imp := &Import{AccountID: a.ID, UserID: &userID, Filename: cleanFilename(filename), Content: content,
+	imp := &Import{AccountID: a.ID, UserID: &userID, Filename: cleanFilename(filename), Channel: channel, Content: content,
 		RowCount: counts.Total, Status: ImportPending, Summary: summaryJSON(counts), CreatedAt: s.core.Now(), UserEmail: m.User.Email}
 	if err := s.core.Conn(ctx).Create(imp).Error; err != nil {
 		return nil, fmt.Errorf("store import: %w", err)
@@ -154,7 +223,7 @@ func (s *Service) CreateImport(ctx context.Context, m *models.Member, a *models.
 
 // importColumns are the columns of imports loaded for pages: everything
 // but the file.
-const importColumns = "id, account_id, user_id, filename, row_count, status, summary, created_at, applied_at"
+const importColumns = "id, account_id, user_id, filename, channel, row_count, status, summary, created_at, applied_at"
 
 // ImportByID loads an import of the account, without its file.
 func (s *Service) ImportByID(ctx context.Context, m *models.Member, a *models.Account, id int64) (*Import, error) {
@@ -252,7 +321,7 @@ func (s *Service) PreviewImport(ctx context.Context, m *models.Member, a *models
 		*imp = *cur
 		return &ImportPreview{Import: imp, Counts: imp.Counts()}, nil
 	}
-	results, counts, err := s.plan(ctx, a, content)
+	results, counts, err := s.plan(ctx, a, imp.Channel, content)
 	if err != nil {
 		return nil, err
 	}
@@ -331,12 +400,12 @@ func (s *Service) ApplyImport(ctx context.Context, m *models.Member, a *models.A
 		if err != nil {
 			return err
 		}
-		results, planned, err := tx.plan(ctx, a, content)
+		results, planned, err := tx.plan(ctx, a, imp.Channel, content)
 		if err != nil {
 			return err
 		}
 		counts = planned
-		if err := tx.writeImport(ctx, a.ID, results, now, &counts); err != nil {
+		if err := tx.writeImport(ctx, a.ID, imp.Channel, results, now, &counts); err != nil {
 			return err
 		}
 		err = tx.core.Conn(ctx).Exec("UPDATE imports SET content = NULL, summary = ?, row_count = ? WHERE id = ?",
@@ -344,8 +413,12 @@ func (s *Service) ApplyImport(ctx context.Context, m *models.Member, a *models.A
 		if err != nil {
 			return fmt.Errorf("finish import: %w", err)
 		}
+		name := imp.Filename
+		if imp.Channel == models.ChannelSMS {
+			name += " (SMS)"
+		}
 		detail := fmt.Sprintf("%s: %d new, %d updated, %d unchanged, %d rejected",
-			imp.Filename, counts.New, counts.Update, counts.Unchanged, counts.Rejected)
+			name, counts.New, counts.Update, counts.Unchanged, counts.Rejected)
 		return tx.core.Audit(ctx, m.Org.ID, m.User.ID, "followers.import", "@"+a.Handle, detail)
 	})
 	if err != nil {

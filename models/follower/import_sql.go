@@ -19,12 +19,12 @@ import (
 // followers a file names and writing its rows in bulk. PostgreSQL takes
 // each batch as arrays; SQLite takes small batches of literal rows.
 
-// existingFollowers loads the account's e-mail followers whose addresses
-// are among addrs, with their tags, keyed by address. Only those addresses
+// existingFollowers loads the account's followers on channel whose
+// addresses are among addrs, with their tags, keyed by address. Only those addresses
 // are looked up, so time and memory follow the file, not the account: ten
 // rows against a million followers read at most ten followers. The tags
 // come in the same statements.
-func (s *Service) existingFollowers(ctx context.Context, accountID int64, addrs []string) (map[string]*followerimport.Follower, error) {
+func (s *Service) existingFollowers(ctx context.Context, accountID int64, channel string, addrs []string) (map[string]*followerimport.Follower, error) {
 	out := map[string]*followerimport.Follower{}
 	if len(addrs) == 0 {
 		return out, nil
@@ -42,18 +42,18 @@ func (s *Service) existingFollowers(ctx context.Context, accountID int64, addrs 
 		err := s.readExisting(ctx, out, `SELECT f.id, f.address, f.name, f.language, f.status, t.tag
 			FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
 			WHERE f.account_id = $1 AND f.channel = $2 AND f.address = ANY($3::text[])`,
-			pgx.QueryExecModeExec, accountID, models.ChannelEmail, addrs)
+			pgx.QueryExecModeExec, accountID, channel, addrs)
 		if err != nil {
 			return nil, err
 		}
 	} else {
 		head := `SELECT f.id, f.address, f.name, f.language, f.status, t.tag
 			FROM followers f LEFT JOIN follower_tags t ON t.follower_id = f.id
-			WHERE f.account_id = ` + strconv.FormatInt(accountID, 10) + ` AND f.channel = '` + models.ChannelEmail + `' AND f.address IN (?`
-		args := make([]any, 0, min(len(addrs), sqliteLookupBatch))
+			WHERE f.account_id = ` + strconv.FormatInt(accountID, 10) + ` AND f.channel = ? AND f.address IN (?`
+		args := make([]any, 0, 1+min(len(addrs), sqliteLookupBatch))
 		for start := 0; start < len(addrs); start += sqliteLookupBatch {
 			batch := addrs[start:min(start+sqliteLookupBatch, len(addrs))]
-			args = args[:0]
+			args = append(args[:0], channel)
 			for _, a := range batch {
 				args = append(args, a)
 			}
@@ -124,7 +124,12 @@ type imported struct {
 // only updated while active or pending, so someone who unsubscribed since
 // the rows were classified is never touched; counts is corrected for rows
 // that turned out otherwise than planned.
-func (s *Service) writeImport(ctx context.Context, accountID int64, results []followerimport.Result, now time.Time, counts *followerimport.Counts) error {
+func (s *Service) writeImport(ctx context.Context, accountID int64, channel string, results []followerimport.Result, now time.Time, counts *followerimport.Counts) error {
+	// The channel is written into the statements: only the two an import
+	// takes.
+	if channel != models.ChannelEmail && channel != models.ChannelSMS {
+		return fmt.Errorf("import followers: channel %q", channel)
+	}
 	var todo []*followerimport.Result
 	for i := range results {
 		if o := results[i].Outcome; o == followerimport.OutcomeNew || o == followerimport.OutcomeUpdate {
@@ -136,22 +141,22 @@ func (s *Service) writeImport(ctx context.Context, accountID int64, results []fo
 		size = postgresImportBatch
 	}
 	for start := 0; start < len(todo); start += size {
-		if err := s.writeBatch(ctx, accountID, todo[start:min(start+size, len(todo))], now, counts); err != nil {
+		if err := s.writeBatch(ctx, accountID, channel, todo[start:min(start+size, len(todo))], now, counts); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) writeBatch(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time, counts *followerimport.Counts) error {
+func (s *Service) writeBatch(ctx context.Context, accountID int64, channel string, batch []*followerimport.Result, now time.Time, counts *followerimport.Counts) error {
 	var (
 		written []imported
 		err     error
 	)
 	if s.core.Dialect() == database.Postgres {
-		written, err = s.upsertPostgres(ctx, accountID, batch, now)
+		written, err = s.upsertPostgres(ctx, accountID, channel, batch, now)
 	} else {
-		written, err = s.upsertSQLite(ctx, accountID, batch, now)
+		written, err = s.upsertSQLite(ctx, accountID, channel, batch, now)
 	}
 	if err != nil {
 		return fmt.Errorf("import followers: %w", err)
@@ -201,9 +206,9 @@ func (s *Service) writeBatch(ctx context.Context, accountID int64, batch []*foll
 		counts.Move(r.Outcome, followerimport.OutcomeRejected)
 	}
 	if s.core.Dialect() == database.Postgres {
-		err = s.tagsAndEventsPostgres(ctx, accountID, updated, newTags, oldTags, inserted, now)
+		err = s.tagsAndEventsPostgres(ctx, accountID, channel, updated, newTags, oldTags, inserted, now)
 	} else {
-		err = s.tagsAndEventsSQLite(ctx, accountID, updated, newTags, oldTags, inserted, now)
+		err = s.tagsAndEventsSQLite(ctx, accountID, channel, updated, newTags, oldTags, inserted, now)
 	}
 	if err != nil {
 		return fmt.Errorf("import tags and follows: %w", err)
@@ -253,7 +258,7 @@ const upsertWhere = ` ON CONFLICT (account_id, channel, address) DO UPDATE
 // 65,535 bind parameter limit.
 const postgresImportBatch = 5000
 
-func (s *Service) upsertPostgres(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
+func (s *Service) upsertPostgres(ctx context.Context, accountID int64, channel string, batch []*followerimport.Result, now time.Time) ([]imported, error) {
 	addrs, names, langs := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
 	consents := make([]time.Time, len(batch))
 	for i, r := range batch {
@@ -262,12 +267,12 @@ func (s *Service) upsertPostgres(ctx context.Context, accountID int64, batch []*
 	// xmax is 0 for a row this statement inserted rather than updated.
 	return s.readImported(ctx, `INSERT INTO followers
 		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at)
-		SELECT $1, '`+models.ChannelEmail+`', u.address, u.name, u.language, '`+models.StatusActive+`', 'import', u.consent_at, $2, $2
+		SELECT $1, '`+channel+`', u.address, u.name, u.language, '`+models.StatusActive+`', 'import', u.consent_at, $2, $2
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u (address, name, language, consent_at)`+
 		upsertWhere+`, xmax = 0`, true, accountID, now, addrs, names, langs, consents)
 }
 
-func (s *Service) tagsAndEventsPostgres(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
+func (s *Service) tagsAndEventsPostgres(ctx context.Context, accountID int64, channel string, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
 	if len(updated) > 0 {
 		if err := s.exec(ctx, `DELETE FROM follower_tags WHERE follower_id = ANY($1::bigint[])`, updated); err != nil {
 			return err
@@ -287,7 +292,7 @@ func (s *Service) tagsAndEventsPostgres(ctx context.Context, accountID int64, up
 	}
 	if len(inserted) > 0 {
 		return s.exec(ctx, `INSERT INTO follow_events (account_id, channel, kind, follower_id, created_at)
-			SELECT $1, '`+models.ChannelEmail+`', 'follow', unnest($2::bigint[]), $3`, accountID, inserted, now)
+			SELECT $1, '`+channel+`', 'follow', unnest($2::bigint[]), $3`, accountID, inserted, now)
 	}
 	return nil
 }
@@ -299,12 +304,12 @@ func (s *Service) tagsAndEventsPostgres(ctx context.Context, accountID int64, up
 // statements as numbers.
 const sqliteImportBatch = 100
 
-func (s *Service) upsertSQLite(ctx context.Context, accountID int64, batch []*followerimport.Result, now time.Time) ([]imported, error) {
+func (s *Service) upsertSQLite(ctx context.Context, accountID int64, channel string, batch []*followerimport.Result, now time.Time) ([]imported, error) {
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO followers
 		(account_id, channel, address, name, language, status, source, consent_at, created_at, updated_at) VALUES `)
 	args := make([]any, 0, len(batch)*6)
-	row := "(" + strconv.FormatInt(accountID, 10) + ", '" + models.ChannelEmail + "', ?, ?, ?, '" + models.StatusActive + "', 'import', ?, ?, ?)"
+	row := "(" + strconv.FormatInt(accountID, 10) + ", '" + channel + "', ?, ?, ?, '" + models.StatusActive + "', 'import', ?, ?, ?)"
 	for i, r := range batch {
 		if i > 0 {
 			sb.WriteByte(',')
@@ -316,7 +321,7 @@ func (s *Service) upsertSQLite(ctx context.Context, accountID int64, batch []*fo
 	return s.readImported(ctx, sb.String(), false, args...)
 }
 
-func (s *Service) tagsAndEventsSQLite(ctx context.Context, accountID int64, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
+func (s *Service) tagsAndEventsSQLite(ctx context.Context, accountID int64, channel string, updated []int64, newTags, oldTags importTags, inserted []int64, now time.Time) error {
 	if len(updated) > 0 {
 		if err := s.exec(ctx, "DELETE FROM follower_tags WHERE follower_id IN ("+joinIDs(updated)+")"); err != nil {
 			return err
@@ -352,7 +357,7 @@ func (s *Service) tagsAndEventsSQLite(ctx context.Context, accountID int64, upda
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		fmt.Fprintf(&sb, "(%d, '%s', 'follow', %d, ?)", accountID, models.ChannelEmail, id)
+		fmt.Fprintf(&sb, "(%d, '%s', 'follow', %d, ?)", accountID, channel, id)
 		args[i] = now
 	}
 	return s.exec(ctx, sb.String(), args...)

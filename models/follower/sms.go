@@ -17,12 +17,8 @@ const smsRegionField = "region"
 // number that cannot receive a text is a validation error on address
 // (err.phone_<reason>).
 func (s *Service) SMSNumber(ctx context.Context, accountID int64, raw string) (string, error) {
-	region := ""
-	cs, err := s.channels.Cached(ctx, accountID, models.ChannelSMS)
-	switch {
-	case err == nil:
-		region = cs.Get(smsRegionField)
-	case !errors.Is(err, models.ErrNotFound):
+	region, err := s.smsRegion(ctx, accountID)
+	if err != nil {
 		return "", err
 	}
 	n, err := sms.Normalize(raw, region)
@@ -31,4 +27,17 @@ func (s *Service) SMSNumber(ctx context.Context, accountID int64, raw string) (s
 		return "", models.FieldError("address", "err.phone_"+ne.Reason)
 	}
 	return n, err
+}
+
+// smsRegion is the region the account's SMS numbers are read in ("" when
+// it has none).
+func (s *Service) smsRegion(ctx context.Context, accountID int64) (string, error) {
+	cs, err := s.channels.Cached(ctx, accountID, models.ChannelSMS)
+	switch {
+	case err == nil:
+		return cs.Get(smsRegionField), nil
+	case errors.Is(err, models.ErrNotFound):
+		return "", nil
+	}
+	return "", err
 }

@@ -87,12 +87,35 @@ func (r *Row) reject(key string, args ...any) {
 	}
 }
 
-// Parse reads a CSV file of followers. A file that cannot be
+// AddressFunc reads a row's address cell for one channel: the address
+// normalized, or the message key of why it is refused (its arguments
+// none). The channel's own rules live with the channel; this package only
+// applies them, so it stays pure.
+type AddressFunc func(cell string) (address, reason string)
+
+// EmailAddress reads an e-mail address, the address of the e-mail
+// channel and of Parse.
+func EmailAddress(cell string) (string, string) {
+	addr, ok := NormalizeEmail(cell)
+	if !ok {
+		return strings.TrimSpace(cell), "import.reason.address"
+	}
+	return addr, ""
+}
+
+// Parse reads a CSV file of e-mail followers. A file that cannot be
 // read as a whole (not UTF-8 text, not CSV, a wrong header, too many rows)
 // is a *CSVError; problems of single rows are their Reason. langs are the
 // account's languages, its default first: a row's language must be one
 // of them, and a row without one gets the default.
 func Parse(r io.Reader, langs []string) ([]Row, error) {
+	return ParseWith(r, langs, EmailAddress)
+}
+
+// ParseWith reads a CSV file of followers whose addresses address reads
+// (phone numbers for SMS): as Parse, two rows whose addresses read alike
+// ("+852 2123 4567" and "21234567") being duplicates.
+func ParseWith(r io.Reader, langs []string, address AddressFunc) ([]Row, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read csv: %w", err)
@@ -138,10 +161,10 @@ func Parse(r io.Reader, langs []string) ([]Row, error) {
 			return nil, csvErr("import.err.too_many_rows", MaxRows)
 		}
 		line, _ := cr.FieldPos(0)
-		row := readRow(line, rec, cols, len(header), colIdx, langs)
+		row, addrOK := readRow(line, rec, cols, len(header), colIdx, langs, address)
 		// The first row of an address claims it, even when it is rejected
 		// for another reason; later ones are duplicates of it.
-		if row.Reason != "import.reason.address" && row.Reason != "import.reason.columns" {
+		if addrOK && row.Reason != "import.reason.columns" {
 			if first, ok := firstLine[row.Address]; ok {
 				row.Reason, row.ReasonArgs = "import.reason.duplicate", []any{first}
 			} else {
@@ -274,21 +297,22 @@ func blank(rec []string) bool {
 	return true
 }
 
-// readRow checks one record on its own.
-func readRow(line int, rec []string, cols map[string]int, width int, colIdx []int, langs []string) Row {
+// readRow checks one record on its own; addrOK reports whether its
+// address could be read.
+func readRow(line int, rec []string, cols map[string]int, width int, colIdx []int, langs []string, address AddressFunc) (row Row, addrOK bool) {
 	cell := func(name string) string {
 		if i := cols[name]; i < len(rec) {
 			return rec[i]
 		}
 		return ""
 	}
-	row := Row{Line: line, RawLanguage: strings.TrimSpace(cell("language")),
+	row = Row{Line: line, RawLanguage: strings.TrimSpace(cell("language")),
 		RawTags: strings.TrimSpace(cell("tags")), RawConsent: strings.TrimSpace(cell("consent"))}
-	addr, ok := NormalizeEmail(cell("address"))
+	addr, reason := address(cell("address"))
 	row.Address = addr
-	if !ok {
+	if reason != "" {
 		row.Address = strings.TrimSpace(cell("address"))
-		row.reject("import.reason.address")
+		row.reject(reason)
 	}
 	if len(rec) < width || !blank(rec[width:]) {
 		row.reject("import.reason.columns", len(rec), width)
@@ -325,7 +349,7 @@ func readRow(line int, rec []string, cols map[string]int, width int, colIdx []in
 	} else {
 		row.reject("import.reason.consent_format", row.RawConsent)
 	}
-	return row
+	return row, reason == ""
 }
 
 // cleanName turns line breaks and runs of spaces into one space and drops

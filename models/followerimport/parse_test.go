@@ -1,6 +1,7 @@
 package followerimport_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/models/followerimport"
+	"github.com/plazahq/plaza/sms"
 )
 
 const importHeader = "address,name,language,tags,consent\n"
@@ -207,4 +209,63 @@ func TestParseFollowerCSVRows(t *testing.T) {
 			}
 		}
 	})
+}
+
+// smsAddress reads numbers as the SMS channel does, in Hong Kong.
+func smsAddress(cell string) (string, string) {
+	n, err := sms.Normalize(cell, "HK")
+	var ne *sms.NumberError
+	if errors.As(err, &ne) {
+		return strings.TrimSpace(cell), "err.phone_" + ne.Reason
+	}
+	return n, ""
+}
+
+// TestParseFollowerCSVNumbers: a file of phone numbers for the SMS
+// channel, each read in the account's region and refused with why.
+func TestParseFollowerCSVNumbers(t *testing.T) {
+	rows, err := followerimport.ParseWith(strings.NewReader(importHeader+
+		"+852 9123 4567,Ann,en,,2024-01-01\n"+ // 2
+		"21234567,Bo,en,,2024-01-01\n"+ // 3
+		"(+852) 2123-4567,Bo again,en,,2024-01-01\n"+ // 4: 3's number
+		"0085291234567,Ann again,en,,2024-01-01\n"+ // 5: 2's number
+		"12,Cy,en,,2024-01-01\n"+ // 6
+		"call me,Di,en,,2024-01-01\n"+ // 7
+		"ann@example.org,Ed,en,,2024-01-01\n"+ // 8
+		","+"Fa,en,,2024-01-01\n"+ // 9
+		strings.Repeat("9", 41)+",Gu,en,,2024-01-01\n"+ // 10
+		"+1 415 555 2671,Hu,en,,2024-01-01\n"+ // 11
+		"9123 4568,Iv,en,,\n"), // 12
+		[]string{"en", "zh-Hans"}, smsAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		line    int
+		address string
+		reason  string
+		args    []any
+	}{
+		{2, "+85291234567", "", nil},
+		{3, "+85221234567", "", nil},
+		{4, "+85221234567", "import.reason.duplicate", []any{3}},
+		{5, "+85291234567", "import.reason.duplicate", []any{2}},
+		{6, "12", "err.phone_invalid_for_region", nil},
+		{7, "call me", "err.phone_not_a_number", nil},
+		{8, "ann@example.org", "err.phone_not_a_number", nil},
+		{9, "", "err.phone_empty", nil},
+		{10, strings.Repeat("9", 41), "err.phone_too_long", nil},
+		{11, "+14155552671", "", nil},
+		// Rejected for its consent, the number still claims its line.
+		{12, "+85291234568", "import.reason.consent_missing", nil},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("got %d rows, want %d: %+v", len(rows), len(want), rows)
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r.Line != w.line || r.Address != w.address || r.Reason != w.reason || fmt.Sprint(r.ReasonArgs) != fmt.Sprint(w.args) {
+			t.Errorf("row %d: line %d %q %q %v; want line %d %q %q %v", i, r.Line, r.Address, r.Reason, r.ReasonArgs, w.line, w.address, w.reason, w.args)
+		}
+	}
 }
