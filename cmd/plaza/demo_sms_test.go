@@ -14,10 +14,10 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/bench/benchutil"
-	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/bridge/sms/smssink"
 	bwebpush "github.com/plazahq/plaza/bridge/webpush"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"

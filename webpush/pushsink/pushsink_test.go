@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/plazahq/plaza/broadcast"
 	bwebpush "github.com/plazahq/plaza/bridge/webpush"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/webpush"
 	"github.com/plazahq/plaza/webpush/pushsink"
 	"github.com/plazahq/plaza/webpush/webpushtest"
