@@ -32,7 +32,8 @@ var pushLanguages = []string{"en", "zh-Hans", "es"}
 
 // smsChannel sets up the transit account's SMS channel on the local
 // provider (`plaza smssink`) with a fresh auth token, and its SMS
-// followers. Sending to the sink needs PLAZA_OUTBOUND_ALLOW=127.0.0.1.
+// followers (none in a load-test demo). Sending to the sink needs
+// PLAZA_OUTBOUND_ALLOW=127.0.0.1.
 func smsChannel(ctx context.Context, followers *follower.Service, chans *channel.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	base := strings.TrimRight(opts.SMSURL, "/")
 	if base == "" {
@@ -49,7 +50,12 @@ func smsChannel(ctx context.Context, followers *follower.Service, chans *channel
 		AuthToken: in.Get(sms.FieldToken), InboundURL: res.BaseURL + "/bridge/sms/" + a.Handle,
 		Sink: "go run ./cmd/plaza smssink --addr " + hostPort(base) + " --inbound " + res.BaseURL + "/bridge/sms/" + a.Handle +
 			" --token " + in.Get(sms.FieldToken) + " --number " + smsNumber}
-	for i, f := range smsFollowers {
+	// A load-test demo's SMS followers are the ones it generates.
+	seeded := smsFollowers
+	if opts.Followers > 0 {
+		seeded = nil
+	}
+	for i, f := range seeded {
 		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelSMS, f.number, demoNames[(i+3)%len(demoNames)], f.lang, []string{"line-12"}, 0, ""); err != nil {
 			return fmt.Errorf("demo SMS follower %s: %w", f.number, err)
 		}
