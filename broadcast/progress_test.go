@@ -80,3 +80,42 @@ func TestProgressCountsPerChannel(t *testing.T) {
 		}
 	})
 }
+
+// TestProgressPerChannelOfALargeBroadcast: while a large broadcast sends,
+// its per-channel counts may be a recent snapshot, but one that adds up;
+// once it is done they are exact.
+func TestProgressPerChannelOfALargeBroadcast(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		e := start(t, dbURL, nil, nil)
+		const n = 10_000
+		if _, err := e.app.Followers.GenerateFollowers(e.ctx, e.fx.Account.ID, models.ChannelWebhook, "+1-555-", n); err != nil {
+			t.Fatal(err)
+		}
+		// The receiver hangs until released, so the broadcast is still
+		// sending while it is watched.
+		release := make(chan struct{})
+		e.ch.mu.Lock()
+		e.ch.delayOf = func(*broadcast.Message) time.Duration { <-release; return 0 }
+		e.ch.mu.Unlock()
+		_, b := e.publish(general("Depot open day"))
+		e.waitStatus(b.ID, models.BroadcastSending, 20*time.Second)
+		for range 2 {
+			p, _, err := e.app.BroadcastService.Progress(e.ctx, e.owner(), e.fx.Account, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Channels) != 1 || p.Channels[0].Channel != models.ChannelWebhook || p.Channels[0].Total() != n {
+				t.Fatalf("while sending: %+v", p.Channels)
+			}
+		}
+		close(release)
+		e.waitStatus(b.ID, models.BroadcastDone, time.Minute)
+		p, _, err := e.app.BroadcastService.Progress(e.ctx, e.owner(), e.fx.Account, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []broadcast.ChannelCounts{{Channel: models.ChannelWebhook, Sent: n}}; !reflect.DeepEqual(p.Channels, want) {
+			t.Fatalf("done: %+v", p.Channels)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,7 +70,8 @@ type Service struct {
 	store *models.Store
 	// wake tells this instance's send workers that a broadcast has work
 	// again (after a retry); other instances find it by polling.
-	wake func()
+	wake   func()
+	counts *countsCache
 }
 
 // NewService builds the service. wake may be nil.
@@ -77,7 +79,7 @@ func NewService(store *models.Store, wake func()) *Service {
 	if wake == nil {
 		wake = func() {}
 	}
-	return &Service{store: store, wake: wake}
+	return &Service{store: store, wake: wake, counts: &countsCache{m: map[int64]cachedCounts{}}}
 }
 
 func (s *Service) conn(ctx context.Context) *gorm.DB { return s.store.DB().WithContext(ctx) }
@@ -148,10 +150,61 @@ func (c *ChannelCounts) Total() int64 {
 	return c.Pending + c.Sent + c.Failed + c.Dead + c.Held + c.Skipped
 }
 
-// channelCounts counts broadcast id's deliveries per channel and state, in
+// Large broadcasts' per-channel counts are kept for a while: the count
+// reads every delivery (about half a second for a million on two cores),
+// and the progress fragment is polled every two seconds by everyone
+// watching it, while the same cores send. A broadcast of at least
+// bigBroadcast deliveries that is still sending keeps its counts for ten
+// times as long as the count took (at most maxCountsAge), so counting
+// takes at most a tenth of a core however many people watch; smaller or
+// finished ones are counted afresh each time.
+const (
+	bigBroadcast = 10_000
+	maxCountsAge = 30 * time.Second
+)
+
+// countsCache holds the recent per-channel counts of large broadcasts.
+type countsCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedCounts
+}
+
+type cachedCounts struct {
+	counts []ChannelCounts
+	until  time.Time
+}
+
+// channelCounts counts broadcast b's deliveries per channel and state, in
 // one GROUP BY over the ledger (the deliveries of an erased follower
-// count under "").
-func (s *Service) channelCounts(ctx context.Context, id int64) ([]ChannelCounts, error) {
+// count under ""), or returns a large broadcast's recent counts.
+func (s *Service) channelCounts(ctx context.Context, b *models.Broadcast) ([]ChannelCounts, error) {
+	keep := b.Total >= bigBroadcast && b.Status != models.BroadcastDone && b.Status != models.BroadcastCancelled
+	began := time.Now()
+	if keep {
+		s.counts.mu.Lock()
+		c, ok := s.counts.m[b.ID]
+		s.counts.mu.Unlock()
+		if ok && began.Before(c.until) {
+			return c.counts, nil
+		}
+	}
+	out, err := s.countChannels(ctx, b.ID)
+	if err != nil || !keep {
+		return out, err
+	}
+	now := time.Now()
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	for id, c := range s.counts.m {
+		if now.After(c.until) {
+			delete(s.counts.m, id)
+		}
+	}
+	s.counts.m[b.ID] = cachedCounts{counts: out, until: now.Add(min(maxCountsAge, 10*now.Sub(began)))}
+	return out, nil
+}
+
+func (s *Service) countChannels(ctx context.Context, id int64) ([]ChannelCounts, error) {
 	var rows []struct {
 		Channel string
 		Status  string
@@ -230,7 +283,7 @@ func (s *Service) Progress(ctx context.Context, m *models.Member, a *models.Acco
 		return nil, nil, err
 	}
 	p := progressOf(b, s.store.Now())
-	if p.Channels, err = s.channelCounts(ctx, b.ID); err != nil {
+	if p.Channels, err = s.channelCounts(ctx, b); err != nil {
 		return nil, nil, err
 	}
 	return p, n, nil
@@ -432,7 +485,7 @@ func (s *Service) OrgProgress(ctx context.Context, m *models.Member, id int64) (
 		return nil, notFound(err, "broadcast")
 	}
 	p := progressOf(&b, s.store.Now())
-	if p.Channels, err = s.channelCounts(ctx, b.ID); err != nil {
+	if p.Channels, err = s.channelCounts(ctx, &b); err != nil {
 		return nil, err
 	}
 	return p, nil
