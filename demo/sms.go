@@ -67,7 +67,8 @@ func smsChannel(ctx context.Context, followers *follower.Service, chans *channel
 
 // pushFollowers gives the transit account browser followers whose
 // subscriptions are on the local push service (`plaza pushsink`), with
-// keys it can decrypt with (pushsink.DemoSubscriber).
+// keys it can decrypt with (pushsink.DemoSubscriber). Like the SMS
+// followers, they follow line 12, so the demo's detour reaches them.
 func pushFollowers(ctx context.Context, followers *follower.Service, a *models.Account, opts Options, res *Result) error {
 	base := strings.TrimRight(opts.PushURL, "/")
 	if base == "" {
@@ -79,7 +80,7 @@ func pushFollowers(ctx context.Context, followers *follower.Service, a *models.A
 		if err != nil {
 			return err
 		}
-		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelWebPush, pushsink.Address(sub.Subscription), "", lang, nil, 0, ""); err != nil {
+		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelWebPush, pushsink.Address(sub.Subscription), "", lang, []string{"line-12"}, 0, ""); err != nil {
 			return fmt.Errorf("demo browser follower: %w", err)
 		}
 		out.Endpoints = append(out.Endpoints, sub.Subscription.Endpoint)
