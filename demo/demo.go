@@ -40,6 +40,48 @@ type Result struct {
 	// Chat is every chat channel of the transit account, with what a
 	// person needs to post to it (with curl, as the platform would).
 	Chat *Chat `json:"chat,omitempty"`
+	// SMS is the transit account's SMS channel on the local provider
+	// (`plaza smssink`), and its SMS followers.
+	SMS *SMS `json:"sms,omitempty"`
+	// WebPush is the transit account's browser followers, subscribed at
+	// the local push service (`plaza pushsink`).
+	WebPush *WebPush `json:"webpush,omitempty"`
+	// OutboundAllow is what PLAZA_OUTBOUND_ALLOW must allow for Plaza to
+	// reach the local sinks (it refuses loopback otherwise).
+	OutboundAllow string `json:"outbound_allow,omitempty"`
+}
+
+// SMS is the transit account's SMS channel.
+type SMS struct {
+	Account string `json:"account"`
+	// Number is the account's SMS number: followers text it, and its
+	// messages come from it.
+	Number string `json:"number"`
+	// ProviderURL is the provider's base URL the channel sends to: the
+	// SMS sink's address.
+	ProviderURL string `json:"provider_url"`
+	AccountSID  string `json:"account_sid"`
+	// AuthToken signs the provider's calls to Plaza (texts in, receipts).
+	AuthToken string `json:"auth_token"`
+	// InboundURL is where the provider posts the texts people send to
+	// Number.
+	InboundURL string `json:"inbound_url"`
+	// Sink is the command that runs the provider; lines typed into it
+	// are texts to Number.
+	Sink string `json:"sink"`
+	// Followers are the demo's SMS followers' numbers.
+	Followers []string `json:"followers"`
+}
+
+// WebPush is the transit account's browser followers.
+type WebPush struct {
+	Account string `json:"account"`
+	// PushURL is the push service their subscriptions' endpoints are on.
+	PushURL string `json:"push_url"`
+	// Endpoints are their subscriptions' endpoints.
+	Endpoints []string `json:"endpoints"`
+	// Sink is the command that runs the push service.
+	Sink string `json:"sink"`
 }
 
 // Chat is the transit account's chat channels.
@@ -77,13 +119,34 @@ type Project struct {
 	URL     string `json:"url"`
 }
 
-// Options add load to the demo, for benchmarks.
+// Options add load to the demo, for benchmarks, and say where its local
+// services are.
 type Options struct {
-	// Followers adds this many webhook followers to the transit account.
+	// Followers adds this many followers on Channel to the transit
+	// account.
 	Followers int
+	// Channel is the generated followers' channel: webhook (the default)
+	// or sms.
+	Channel string
 	// WebhookURL points the transit account's webhook channel here.
 	WebhookURL string
+	// SMSURL is the SMS provider's base URL (DefaultSMSURL when empty).
+	SMSURL string
+	// PushURL is the push service of the demo's browser followers
+	// (DefaultPushURL when empty).
+	PushURL string
 }
+
+// Where `plaza smssink` and `plaza pushsink` listen by default.
+const (
+	DefaultSMSURL  = "http://127.0.0.1:1026"
+	DefaultPushURL = "http://127.0.0.1:1027"
+)
+
+// MaxSMSFollowers is how many SMS followers Options.Followers can add:
+// the numbers +85260100001 to +85265999999, all valid Hong Kong mobile
+// numbers.
+const MaxSMSFollowers = 5_899_999
 
 // Webhook is an account's webhook channel: where it posts, and the secret
 // that signs each request.
@@ -121,7 +184,9 @@ type Account struct {
 	Organization string `json:"organization"`
 	URL          string `json:"url"`
 	FollowURL    string `json:"follow_url"`
-	Followers    int    `json:"followers"`
+	// Followers counts the seeded followers on every channel, not those
+	// Options.Followers added.
+	Followers int `json:"followers"`
 }
 
 // FollowCode is a demo follow QR code: its short link and studio page.
@@ -351,8 +416,12 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 				res.Projects = append(res.Projects, Project{ID: p.ID, Account: a.Handle, Title: p.Title(p.DefaultLang), Status: p.Status,
 					URL: fmt.Sprintf("%s/@%s/projects/%d", baseURL, a.Handle, p.ID)})
 			}
+			count := spec.followers
+			if a.Handle == TransitHandle && res.SMS != nil && res.WebPush != nil {
+				count += len(res.SMS.Followers) + len(res.WebPush.Endpoints)
+			}
 			res.Accounts = append(res.Accounts, Account{Handle: a.Handle, Name: a.Name, Organization: org.Name,
-				URL: baseURL + "/@" + a.Handle, FollowURL: baseURL + "/@" + a.Handle + "/follow", Followers: spec.followers})
+				URL: baseURL + "/@" + a.Handle, FollowURL: baseURL + "/@" + a.Handle + "/follow", Followers: count})
 			res.FollowCodes = append(res.FollowCodes, FollowCode{Account: a.Handle, Name: code.Name, Scene: code.Scene,
 				URL:       baseURL + "/q/" + code.Code,
 				StudioURL: fmt.Sprintf("%s/studio/orgs/%d/accounts/%s/codes/%d", baseURL, org.ID, a.Handle, code.ID)})

@@ -54,7 +54,20 @@ func ensureFollowers(ctx context.Context, followers *follower.Service, a *models
 // account.
 func scale(ctx context.Context, store *models.Store, followers *follower.Service, projects *project.Service, chans *channel.Service, owner *models.Member, a *models.Account, opts Options, res *Result) error {
 	if opts.Followers > 0 {
-		n, err := followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
+		var n int64
+		var err error
+		switch opts.Channel {
+		case "", models.ChannelWebhook:
+			n, err = followers.GenerateFollowers(ctx, a.ID, models.ChannelWebhook, "+86-139-", opts.Followers)
+		case models.ChannelSMS:
+			if opts.Followers > MaxSMSFollowers {
+				return fmt.Errorf("at most %d SMS followers", MaxSMSFollowers)
+			}
+			// Hong Kong mobile numbers, E.164: +85260100001 and on.
+			n, err = followers.GenerateNumbered(ctx, a.ID, models.ChannelSMS, "+852", 60_100_000, opts.Followers)
+		default:
+			return fmt.Errorf("followers on channel %q: want webhook or sms", opts.Channel)
+		}
 		if err != nil {
 			return err
 		}
@@ -72,6 +85,16 @@ func scale(ctx context.Context, store *models.Store, followers *follower.Service
 		return err
 	}
 	res.Webhook = &Webhook{Account: a.Handle, URL: w.URL, Secret: w.Secret}
+	if err := smsChannel(ctx, followers, chans, owner, a, opts, res); err != nil {
+		return err
+	}
+	// A load-test demo keeps its broadcasts to the followers it measures:
+	// browsers on a push service nobody runs would hold them up.
+	if opts.Followers == 0 {
+		if err := pushFollowers(ctx, followers, a, opts, res); err != nil {
+			return err
+		}
+	}
 	return chatChannels(ctx, store, followers, projects, chans, owner, a, res)
 }
 

@@ -479,6 +479,20 @@ type broadcastJSON struct {
 	Rate       float64    `json:"rate"`
 	CreatedAt  time.Time  `json:"created_at"`
 	FinishedAt *time.Time `json:"finished_at"`
+	// Channels counts the deliveries per channel of their followers
+	// ("" for followers erased since).
+	Channels []broadcastChannelJSON `json:"channels"`
+}
+
+type broadcastChannelJSON struct {
+	Channel string `json:"channel"`
+	Total   int64  `json:"total"`
+	Pending int64  `json:"pending"`
+	Sent    int64  `json:"sent"`
+	Failed  int64  `json:"failed"`
+	Dead    int64  `json:"dead"`
+	Held    int64  `json:"held"`
+	Skipped int64  `json:"skipped"`
 }
 
 func (h *apiArea) getBroadcast(c echo.Context) error {
@@ -493,7 +507,16 @@ func (h *apiArea) getBroadcast(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, broadcastJSON{ID: p.ID, NoticeID: p.NoticeID, Kind: p.Kind, Status: p.Status, Emergency: p.Emergency(),
 		Total: p.Total, Sent: p.Sent, Failed: p.Failed, Dead: p.Dead, Held: p.Held, Skipped: p.Skipped, Remaining: p.Remaining(),
-		Rate: p.Rate, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt})
+		Rate: p.Rate, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt, Channels: channelsOut(p.Channels)})
+}
+
+func channelsOut(cs []broadcast.ChannelCounts) []broadcastChannelJSON {
+	out := make([]broadcastChannelJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, broadcastChannelJSON{Channel: c.Channel, Total: c.Total(), Pending: c.Pending, Sent: c.Sent,
+			Failed: c.Failed, Dead: c.Dead, Held: c.Held, Skipped: c.Skipped})
+	}
+	return out
 }
 
 type followerJSON struct {

@@ -1,10 +1,13 @@
 // Command broadcast measures one notice going to many followers through
-// the webhook channel: it fills a fresh PostgreSQL database with `plaza
-// demo --followers N`, starts a local HTTP sink and a real `plaza serve`
-// process, publishes a notice, and reports the time to materialize the
-// deliveries, the end-to-end rate, and the Plaza process's peak memory.
+// the webhook channel (or the SMS channel, with -channel sms): it fills a
+// fresh PostgreSQL database with `plaza demo --followers N`, starts a
+// local sink (an HTTP receiver, or an SMS provider of the REST shape) and
+// a real `plaza serve` process, publishes a notice, and reports the time
+// to materialize the deliveries, the end-to-end rate, and the Plaza
+// process's peak memory.
 //
 //	go run ./bench/broadcast -followers 1000000
+//	go run ./bench/broadcast -followers 100000 -channel sms
 //
 // See bench/README.md for the latest figures.
 package main
@@ -22,11 +25,14 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/plazahq/plaza/app"
 	"github.com/plazahq/plaza/bench/benchutil"
+	"github.com/plazahq/plaza/bridge/sms/smssink"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
@@ -48,8 +54,12 @@ func run() error {
 	batch := flag.Int("batch", 1000, "PLAZA_SEND_BATCH")
 	delay := flag.Duration("delay", 0, "how long the receiver takes to answer each message")
 	keep := flag.Bool("keep", false, "keep the database afterwards")
+	channel := flag.String("channel", "webhook", "the followers' channel: webhook or sms")
 	flag.Parse()
 	ctx := context.Background()
+	if *channel != "webhook" && *channel != "sms" {
+		return fmt.Errorf("-channel %q: want webhook or sms", *channel)
+	}
 
 	dir, err := os.MkdirTemp("", "plaza-bench")
 	if err != nil {
@@ -74,14 +84,25 @@ func run() error {
 		return err
 	}
 	rcv := benchutil.NewSink(*delay)
-	srv := &http.Server{Handler: rcv, ReadHeaderTimeout: 5 * time.Second}
+	texts := newSMSCounter()
+	var handler http.Handler = rcv
+	if *channel == "sms" {
+		handler = delayed(*delay, &smssink.Handler{OnMessage: texts.add})
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	sinkURL := "http://" + ln.Addr().String() + "/hook"
+	demoArgs := []string{"demo", "--json", "--followers", strconv.Itoa(*followers), "--webhook-url", sinkURL}
+	if *channel == "sms" {
+		// The webhook's receiver is nobody: the demo's webhook followers
+		// are not in this audience.
+		demoArgs = []string{"demo", "--json", "--followers", strconv.Itoa(*followers), "--channel", "sms", "--sms-url", "http://" + ln.Addr().String() + "/2010-04-01"}
+	}
 
-	step(fmt.Sprintf("plaza demo --followers %d", *followers))
+	step(fmt.Sprintf("plaza demo --followers %d --channel %s", *followers, *channel))
 	began := time.Now()
-	out, err := plaza(bin, dbURL, "demo", "--json", "--followers", strconv.Itoa(*followers), "--webhook-url", sinkURL).Output()
+	out, err := plaza(bin, dbURL, demoArgs...).Output()
 	if err != nil {
 		return fmt.Errorf("plaza demo: %w", err)
 	}
@@ -108,6 +129,15 @@ func run() error {
 	}
 	d := app.Open(db, inserter, nil)
 	store := d.Store
+	if *channel == "sms" {
+		// The account's SMS rate (1 message a second unless set, at most
+		// 1000 through the studio) is written straight into its settings,
+		// far above what one machine sends, so that the bench measures
+		// Plaza and not the limit.
+		if err := setSMSRate(db, "citytransit", smsRate); err != nil {
+			return err
+		}
+	}
 	if err := db.Gorm.Exec("VACUUM ANALYZE").Error; err != nil {
 		return err
 	}
@@ -185,13 +215,19 @@ func run() error {
 			fmt.Printf("sending (materialized -> finished, database clock): %.1f s = %.0f messages/s\n", sendSecs, float64(got.Sent)/sendSecs)
 			fmt.Printf("end to end (publish -> finished): %v = %.0f messages/s\n", done.Sub(published).Round(time.Millisecond),
 				float64(got.Sent)/done.Sub(published).Seconds())
-			received, distinct, repeats, bad := rcv.Counts()
-			fmt.Printf("sink received %d requests for %d distinct deliveries: %d sent twice (%d with a bad signature in the 1%% checked)\n",
-				received, distinct, repeats, bad)
-			fmt.Printf("plaza memory: %d MB at rest before publishing, peak RSS %d MB (VmHWM %d MB)\n", baseRSS>>10, peak>>10, hwm>>10)
-			if bad > 0 {
-				return errors.New("bad signatures")
+			if *channel == "sms" {
+				received, distinct, segments := texts.counts()
+				fmt.Printf("SMS sink received %d messages (%d segments billed) for %d distinct deliveries: %d sent twice\n",
+					received, segments, distinct, received-distinct)
+			} else {
+				received, distinct, repeats, bad := rcv.Counts()
+				fmt.Printf("sink received %d requests for %d distinct deliveries: %d sent twice (%d with a bad signature in the 1%% checked)\n",
+					received, distinct, repeats, bad)
+				if bad > 0 {
+					return errors.New("bad signatures")
+				}
 			}
+			fmt.Printf("plaza memory: %d MB at rest before publishing, peak RSS %d MB (VmHWM %d MB)\n", baseRSS>>10, peak>>10, hwm>>10)
 			return nil
 		}
 		if time.Since(published) > 30*time.Minute {
@@ -219,4 +255,82 @@ func publish(ctx context.Context, store *models.Store, notices *notice.Service) 
 		Kind: models.NoticeTransit, Translations: models.Texts("en", "title", "Line 12 diverted", "body", "Line 12 buses use **Harbour Road** until 18:00.").With("zh-Hans", "title", "12 路改道", "body", "12 路公交车改经**海港路**行驶，至 18:00。"),
 
 		Routes: "12", Effect: "DETOUR"})
+}
+
+// smsRate is the messages per second the bench gives the SMS account.
+const smsRate = "1000000"
+
+// setSMSRate writes rate into the account's SMS settings (the config
+// column holds the settings that are not secret, as JSON).
+func setSMSRate(db *database.DB, handle, rate string) error {
+	var row struct {
+		AccountID int64
+		Config    string
+	}
+	if err := db.Gorm.Raw(`SELECT c.account_id, c.config FROM account_channels c JOIN accounts a ON a.id = c.account_id
+		WHERE a.handle = ? AND c.channel = 'sms'`, handle).Scan(&row).Error; err != nil || row.AccountID == 0 {
+		return fmt.Errorf("SMS settings of @%s: %v", handle, err)
+	}
+	cfg := map[string]any{}
+	if err := json.Unmarshal([]byte(row.Config), &cfg); err != nil {
+		return fmt.Errorf("SMS settings of @%s: %w", handle, err)
+	}
+	cfg["rate"] = rate
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	return db.Gorm.Exec(`UPDATE account_channels SET config = ? WHERE account_id = ? AND channel = 'sms'`, string(b), row.AccountID).Error
+}
+
+// delayed answers through h after d, as a provider that takes d to answer.
+func delayed(d time.Duration, h http.Handler) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(d)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// smsCounter counts the texts the SMS sink takes, per delivery (the
+// delivery id in each message's status callback URL), without a lock on
+// the common path, as benchutil.Sink does for webhooks.
+type smsCounter struct {
+	received, segments atomic.Int64
+	byFollower         []atomic.Uint32
+	mu                 sync.Mutex
+	others             map[string]int32
+}
+
+func newSMSCounter() *smsCounter {
+	return &smsCounter{byFollower: make([]atomic.Uint32, 1<<22), others: map[string]int32{}}
+}
+
+func (c *smsCounter) add(m smssink.Message) {
+	c.received.Add(1)
+	c.segments.Add(int64(m.Segments))
+	id := m.DeliveryID()
+	if k := strings.LastIndexByte(id, '-'); k >= 0 {
+		if f, err := strconv.ParseInt(id[k+1:], 10, 64); err == nil && f >= 0 && f < int64(len(c.byFollower)) {
+			c.byFollower[f].Add(1)
+			return
+		}
+	}
+	c.mu.Lock()
+	c.others[id]++
+	c.mu.Unlock()
+}
+
+func (c *smsCounter) counts() (received, distinct, segments int64) {
+	for i := range c.byFollower {
+		if c.byFollower[i].Load() > 0 {
+			distinct++
+		}
+	}
+	c.mu.Lock()
+	distinct += int64(len(c.others))
+	c.mu.Unlock()
+	return c.received.Load(), distinct, c.segments.Load()
 }

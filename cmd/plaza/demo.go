@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/plazahq/plaza/app"
@@ -16,20 +18,37 @@ import (
 func demoCmd(ctx context.Context, args []string, e env) error {
 	fs, load := flags("demo", e)
 	asJSON := fs.Bool("json", false, "print the logins and URLs as one JSON object")
-	followers := fs.Int("followers", 0, "add this many webhook followers to @"+demo.TransitHandle+" (for benchmarks)")
+	followers := fs.Int("followers", 0, "add this many followers on --channel to @"+demo.TransitHandle+" (for benchmarks)")
+	channel := fs.String("channel", models.ChannelWebhook, "the channel of the --followers: webhook, or sms (numbers +85260100001 on)")
 	webhookURL := fs.String("webhook-url", "", "send @"+demo.TransitHandle+"'s webhook channel to this URL")
+	smsURL := fs.String("sms-url", demo.DefaultSMSURL, "the SMS provider @"+demo.TransitHandle+" sends through (`plaza smssink` listens there)")
+	pushURL := fs.String("push-url", demo.DefaultPushURL, "the push service of @"+demo.TransitHandle+"'s browser followers (`plaza pushsink` listens there)")
 	cfg, err := parseOnly(fs, args, load)
 	if err != nil {
 		return err
+	}
+	if *followers < 0 || *followers > 50_000_000 {
+		return usageError{fmt.Errorf("--followers %d: want 0 to 50000000", *followers)}
+	}
+	switch *channel {
+	case models.ChannelWebhook:
+	case models.ChannelSMS:
+		if *followers > demo.MaxSMSFollowers {
+			return usageError{fmt.Errorf("--followers %d: at most %d SMS followers", *followers, demo.MaxSMSFollowers)}
+		}
+	default:
+		return usageError{fmt.Errorf("--channel %q: want webhook or sms", *channel)}
+	}
+	for name, u := range map[string]string{"--sms-url": *smsURL, "--push-url": *pushURL} {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return usageError{fmt.Errorf("%s %q: want an http(s) URL", name, u)}
+		}
 	}
 	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if *followers < 0 || *followers > 50_000_000 {
-		return usageError{fmt.Errorf("--followers %d: want 0 to 50000000", *followers)}
-	}
 	inserter, err := queue.NewInserter(db)
 	if err != nil {
 		return err
@@ -42,7 +61,8 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	res, err := demo.Seed(ctx, demo.Services{
 		Store: d.Store, Orgs: d.Orgs, Accounts: d.Accounts, FollowCodes: d.FollowCodes, Notices: d.Notices,
 		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts,
-	}, cfg.BaseURL, demo.Options{Followers: *followers, WebhookURL: *webhookURL})
+	}, cfg.BaseURL, demo.Options{Followers: *followers, Channel: *channel,
+		WebhookURL: *webhookURL, SMSURL: *smsURL, PushURL: *pushURL})
 	if err != nil {
 		return err
 	}
@@ -64,7 +84,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "  %-20s %s  (%s, %d followers)\n", "@"+a.Handle, a.URL, a.FollowURL, a.Followers)
 	}
 	if res.Generated > 0 {
-		fmt.Fprintf(e.stdout, "\nAdded %d webhook followers to @%s.\n", res.Generated, demo.TransitHandle)
+		fmt.Fprintf(e.stdout, "\nAdded %d %s followers to @%s.\n", res.Generated, *channel, demo.TransitHandle)
 	}
 	if c := res.Chat; c != nil {
 		fmt.Fprintf(e.stdout, "\nChat channels of @%s (README.md, \"The chat bridge\", shows how to post to them with curl):\n", c.Account)
@@ -72,6 +92,18 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "  wechat    %s\n            AppID %s  Token %s  EncodingAESKey %s\n", c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey)
 		fmt.Fprintf(e.stdout, "  telegram  %s\n            X-Telegram-Bot-Api-Secret-Token: %s\n", c.Telegram.URL, c.Telegram.SecretToken)
 		fmt.Fprintln(e.stdout, "  The WeChat and Telegram credentials are made up: messages in work, messages out need real ones (studio → Chat channels).")
+	}
+	if m := res.SMS; m != nil {
+		fmt.Fprintf(e.stdout, "\nSMS: @%s texts from %s through the provider at %s; %d SMS followers (%s).\n",
+			m.Account, m.Number, m.ProviderURL, len(m.Followers), strings.Join(m.Followers, ", "))
+		fmt.Fprintf(e.stdout, "  See the texts, and text %s by typing \"+85291230001 Is line 12 running?\":\n    %s\n", m.Number, m.Sink)
+	}
+	if p := res.WebPush; p != nil {
+		fmt.Fprintf(e.stdout, "\nWeb Push: %d browser followers of @%s, subscribed at the push service %s.\n", len(p.Endpoints), p.Account, p.PushURL)
+		fmt.Fprintf(e.stdout, "  See the notifications, decrypted: %s\n", p.Sink)
+	}
+	if res.OutboundAllow != "" {
+		fmt.Fprintf(e.stdout, "  Plaza reaches these local services only when allowed: start it with PLAZA_OUTBOUND_ALLOW=%s.\n", res.OutboundAllow)
 	}
 	fmt.Fprintln(e.stdout, "\nFollow QR codes (open the link as if you had scanned the poster):")
 	for _, c := range res.FollowCodes {

@@ -85,12 +85,30 @@ type demoResult struct {
 			SecretToken string `json:"secret_token"`
 		} `json:"telegram"`
 	} `json:"chat"`
+	SMS struct {
+		Account     string   `json:"account"`
+		Number      string   `json:"number"`
+		ProviderURL string   `json:"provider_url"`
+		AccountSID  string   `json:"account_sid"`
+		AuthToken   string   `json:"auth_token"`
+		InboundURL  string   `json:"inbound_url"`
+		Sink        string   `json:"sink"`
+		Followers   []string `json:"followers"`
+	} `json:"sms"`
+	WebPush struct {
+		Account   string   `json:"account"`
+		PushURL   string   `json:"push_url"`
+		Endpoints []string `json:"endpoints"`
+		Sink      string   `json:"sink"`
+	} `json:"webpush"`
+	OutboundAllow string `json:"outbound_allow"`
+	Generated     int64  `json:"generated_followers"`
 }
 
 // demoJSON runs `plaza demo --json` and decodes its one JSON object.
-func demoJSON(t *testing.T, dbURL, baseURL string) demoResult {
+func demoJSON(t *testing.T, dbURL, baseURL string, flags ...string) demoResult {
 	t.Helper()
-	res := plaza(t, "", "demo", "--json", "--database-url", dbURL, "--base-url", baseURL)
+	res := plaza(t, "", append([]string{"demo", "--json", "--database-url", dbURL, "--base-url", baseURL}, flags...)...)
 	if res.code != 0 {
 		t.Fatalf("demo --json: %s", res)
 	}
@@ -323,6 +341,9 @@ func TestDemoText(t *testing.T) {
 	for _, want := range []string{
 		"http://localhost:8080/login", "http://localhost:8080/accounts", "http://localhost:8080/studio",
 		"http://localhost:8080/admin", "EMAIL", "PASSWORD", "ROLE", "ORGANIZATION",
+		"go run ./cmd/plaza smssink --addr 127.0.0.1:1026 --inbound http://localhost:8080/bridge/sms/citytransit --token ",
+		"text +85221234567", "6 SMS followers", "go run ./cmd/plaza pushsink --addr 127.0.0.1:1027", "3 browser followers",
+		"PLAZA_OUTBOUND_ALLOW=127.0.0.1",
 	} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, res.stdout)

@@ -5,6 +5,8 @@
 //	plaza user create --admin ...  create a staff user or platform admin
 //	plaza demo [--json]            fill the database with a demo
 //	plaza mailsink                 a local SMTP server for development
+//	plaza smssink                  a local SMS provider for development
+//	plaza pushsink                 a local Web Push service for development
 //	plaza backup --to FILE         a consistent SQLite backup
 //	plaza copy --from --to         SQLite to PostgreSQL
 package main
@@ -50,6 +52,8 @@ Commands:
   user create           create a staff user (--admin for a platform admin)
   demo                  fill the database with a demo (--json for scripts)
   mailsink              run a local SMTP server that prints the mail it gets
+  smssink               run a local SMS provider that prints the texts it gets
+  pushsink              run a local Web Push service that prints the notifications it gets
   backup --to FILE      write a consistent copy of the SQLite database while Plaza runs
   copy --from --to      move a SQLite Plaza into an empty PostgreSQL database
 
@@ -73,6 +77,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = demoCmd(ctx, args, e)
 	case "mailsink":
 		err = mailsink(ctx, args, e)
+	case "smssink":
+		err = smsSinkCmd(ctx, args, e)
+	case "pushsink":
+		err = pushSinkCmd(ctx, args, e)
 	case "copy":
 		err = copyCmd(ctx, args, e)
 	case "backup":
