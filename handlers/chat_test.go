@@ -38,6 +38,11 @@ func TestChatSettingsPage(t *testing.T) {
 			!strings.Contains(r.Body, "http://plaza.test/bridge/telegram/metro") {
 			t.Fatalf("settings page for an editor: %s", r)
 		}
+		// The webhook's panel points to where its settings are, in words,
+		// never a raw message key.
+		if !strings.Contains(r.Body, "Set its URL and signing secret under Delivery and feeds") || strings.Contains(r.Body, "chat.webhook_settings") {
+			t.Fatalf("webhook panel: %s", r)
+		}
 		// Secrets are never shown, and stored encrypted.
 		if strings.Contains(r.Body, "app-secret-1") || strings.Contains(r.Body, testBot) {
 			t.Fatal("the settings page shows a secret")
