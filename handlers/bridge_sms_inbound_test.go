@@ -161,13 +161,14 @@ func TestSMSInbound(t *testing.T) {
 		if fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, c.from); fl.Status != models.StatusActive {
 			t.Fatalf("after START: %s", fl.Status)
 		}
-		// The carriers' other stop words: CANCEL, STOPALL, END.
-		for _, w := range []string{"CANCEL", "stopall", "End"} {
+		// The carriers' other stop words (CANCEL, STOPALL, END) and the
+		// FCC's (REVOKE, OPT OUT); UNSTOP follows again as START does.
+		for _, w := range []string{"CANCEL", "stopall", "End", "Revoke", "opt out", "OPT-OUT"} {
 			c.one(c.text(w), "no more messages")
 			if fl := chatFollower(t, a, f.Account.ID, models.ChannelSMS, c.from); fl.Status != models.StatusUnsubscribed {
 				t.Fatalf("after %s: %s", w, fl.Status)
 			}
-			c.one(c.text("START"), "You now follow Metro")
+			c.one(c.text("UNSTOP"), "You now follow Metro")
 		}
 
 		// 关注, from a number written as locals do: followed in Chinese.

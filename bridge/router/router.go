@@ -296,9 +296,16 @@ var commands = func() map[string]commandWord {
 }()
 
 // smsStopWords end a follow by text message, as carriers require them to
-// (STOPALL, CANCEL, END, QUIT), besides every language's STOP; on SMS
-// CANCEL is STOP, not the end of a conversation.
-var smsStopWords = []string{"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退订", "取消订阅", "取消"}
+// (STOPALL, CANCEL, END, QUIT) and as the US FCC's rule on revoking
+// consent by any reasonable means names them (REVOKE, OPT OUT, 47 CFR
+// 64.1200(a)(10)), besides every language's STOP; on SMS CANCEL is
+// STOP, not the end of a conversation.
+var smsStopWords = []string{"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "opt out", "opt-out", "optout", "退订", "取消订阅", "取消"}
+
+// smsStartWords follow again by text message besides every language's
+// FOLLOW: UNSTOP is what carriers' own opt-out confirmations tell people
+// to send.
+var smsStartWords = []string{"unstop"}
 
 // Reserved reports whether word, as a person would text it, already means
 // something to the router in any interface language: a command, a
@@ -309,7 +316,7 @@ func Reserved(word string) bool {
 	if c, _ := commandOf(w); c != cmdNone {
 		return true
 	}
-	return oneOf(w, smsStopWords...) || oneOf(w, skipWords...) || oneOf(w, yesWords...)
+	return oneOf(w, smsStopWords...) || oneOf(w, smsStartWords...) || oneOf(w, skipWords...) || oneOf(w, yesWords...)
 }
 
 // commandOf reads a normalized message as a command, in any interface
@@ -386,6 +393,9 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 	sms := t.in.Channel == models.ChannelSMS
 	if sms && oneOf(word, smsStopWords...) {
 		cmd = cmdStop
+	}
+	if sms && oneOf(word, smsStartWords...) {
+		cmd = cmdFollow
 	}
 	if cmd == cmdNone && t.in.FollowWord != "" && word == normalize(t.in.FollowWord) {
 		// The account's own follow word (an SMS keyword) is START.
