@@ -125,8 +125,8 @@ type Options struct {
 	// Followers adds this many followers on Channel to the transit
 	// account.
 	Followers int
-	// Channel is the generated followers' channel: webhook (the default)
-	// or sms.
+	// Channel is the generated followers' channel: webhook (the default),
+	// sms or email.
 	Channel string
 	// WebhookURL points the transit account's webhook channel here.
 	WebhookURL string

@@ -64,9 +64,13 @@ func scale(ctx context.Context, store *models.Store, followers *follower.Service
 				return fmt.Errorf("at most %d SMS followers", MaxSMSFollowers)
 			}
 			// Hong Kong mobile numbers, E.164: +85260100001 and on.
-			n, err = followers.GenerateNumbered(ctx, a.ID, models.ChannelSMS, "+852", 60_100_000, opts.Followers)
+			n, err = followers.GenerateNumbered(ctx, a.ID, models.ChannelSMS, "+852", "", 60_100_000, opts.Followers)
+		case models.ChannelEmail:
+			// reader1@bench.invalid on: .invalid never resolves (RFC
+			// 2606), so no mail leaves by mistake for a real inbox.
+			n, err = followers.GenerateNumbered(ctx, a.ID, models.ChannelEmail, "reader", "@bench.invalid", 0, opts.Followers)
 		default:
-			return fmt.Errorf("followers on channel %q: want webhook or sms", opts.Channel)
+			return fmt.Errorf("followers on channel %q: want webhook, sms or email", opts.Channel)
 		}
 		if err != nil {
 			return err

@@ -19,7 +19,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	fs, load := flags("demo", e)
 	asJSON := fs.Bool("json", false, "print the logins and URLs as one JSON object")
 	followers := fs.Int("followers", 0, "add this many followers on --channel to @"+demo.TransitHandle+" (for benchmarks)")
-	channel := fs.String("channel", models.ChannelWebhook, "the channel of the --followers: webhook, or sms (numbers +85260100001 on)")
+	channel := fs.String("channel", models.ChannelWebhook, "the channel of the --followers: webhook, sms (numbers +85260100001 on) or email (reader1@bench.invalid on)")
 	webhookURL := fs.String("webhook-url", "", "send @"+demo.TransitHandle+"'s webhook channel to this URL")
 	smsURL := fs.String("sms-url", demo.DefaultSMSURL, "the SMS provider @"+demo.TransitHandle+" sends through (`plaza smssink` listens there)")
 	pushURL := fs.String("push-url", demo.DefaultPushURL, "the push service of @"+demo.TransitHandle+"'s browser followers (`plaza pushsink` listens there)")
@@ -31,13 +31,13 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		return usageError{fmt.Errorf("--followers %d: want 0 to 50000000", *followers)}
 	}
 	switch *channel {
-	case models.ChannelWebhook:
+	case models.ChannelWebhook, models.ChannelEmail:
 	case models.ChannelSMS:
 		if *followers > demo.MaxSMSFollowers {
 			return usageError{fmt.Errorf("--followers %d: at most %d SMS followers", *followers, demo.MaxSMSFollowers)}
 		}
 	default:
-		return usageError{fmt.Errorf("--channel %q: want webhook or sms", *channel)}
+		return usageError{fmt.Errorf("--channel %q: want webhook, sms or email", *channel)}
 	}
 	for name, u := range map[string]string{"--sms-url": *smsURL, "--push-url": *pushURL} {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {

@@ -194,6 +194,40 @@ func TestDemoSMSFollowers(t *testing.T) {
 	}
 }
 
+// TestDemoEmailFollowers: --followers N --channel email adds N active,
+// confirmed e-mail followers at an address no real server receives, in
+// the account's languages.
+func TestDemoEmailFollowers(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		d := demoJSON(t, dbURL, "http://demo.example.org", "--followers", "30", "--channel", "email")
+		if d.Generated != 30 {
+			t.Fatalf("generated %d", d.Generated)
+		}
+		db, _ := openStore(t, dbURL)
+		var rows []struct {
+			Address, Language, Status string
+			Confirmed                 bool
+		}
+		if err := db.Gorm.Raw(`SELECT address, language, status, confirmed_at IS NOT NULL AS confirmed FROM followers
+			WHERE channel = 'email' AND address LIKE 'reader%@bench.invalid' ORDER BY id`).Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 30 || rows[0].Address != "reader1@bench.invalid" || rows[29].Address != "reader30@bench.invalid" {
+			t.Fatalf("generated %d: %+v", len(rows), rows)
+		}
+		langs := map[string]int{}
+		for _, r := range rows {
+			if r.Status != models.StatusActive || !r.Confirmed {
+				t.Fatalf("generated follower %+v", r)
+			}
+			langs[r.Language]++
+		}
+		if langs["en"] != 20 || langs["zh-Hans"] != 10 {
+			t.Fatalf("languages %v", langs)
+		}
+	})
+}
+
 // runSink starts a sink command in-process and returns its address, its
 // output and a stop function that returns its exit code.
 func runSink(t *testing.T, stdin string, args ...string) (string, *syncBuffer, func() int) {

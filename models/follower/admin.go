@@ -507,14 +507,15 @@ func (s *Service) SetBlocked(ctx context.Context, m *models.Member, a *models.Ac
 // reads Chinese and every tenth has the tag line-12. Existing addresses
 // are kept. It returns how many were added.
 func (s *Service) GenerateFollowers(ctx context.Context, accountID int64, channel, prefix string, n int) (int64, error) {
-	return s.GenerateNumbered(ctx, accountID, channel, prefix, 0, n)
+	return s.GenerateNumbered(ctx, accountID, channel, prefix, "", 0, n)
 }
 
 // GenerateNumbered is GenerateFollowers with the numbers counted from
-// first+1, so addresses can have a fixed length: prefix "+852" and first
-// 60100000 give the mobile numbers +85260100001, +85260100002… (SMS
-// followers in E.164).
-func (s *Service) GenerateNumbered(ctx context.Context, accountID int64, channel, prefix string, first int64, n int) (int64, error) {
+// first+1, so addresses can have a fixed length, and suffix after each
+// number: prefix "+852" and first 60100000 give the mobile numbers
+// +85260100001, +85260100002… (SMS followers in E.164); prefix "r" and
+// suffix "@bench.invalid" the addresses r1@bench.invalid… (e-mail).
+func (s *Service) GenerateNumbered(ctx context.Context, accountID int64, channel, prefix, suffix string, first int64, n int) (int64, error) {
 	series := "SELECT g AS x FROM generate_series(1, ?) AS g"
 	if s.core.Dialect() != database.Postgres {
 		series = "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) SELECT x FROM g"
@@ -524,11 +525,11 @@ func (s *Service) GenerateNumbered(ctx context.Context, accountID int64, channel
 		now := tx.core.Now()
 		res := tx.core.Conn(ctx).Exec(`INSERT INTO followers (account_id, channel, address, name, language, status, source,
 				consent_at, confirmed_at, created_at, updated_at)
-			SELECT ?, ?, ? || CAST(CAST(? AS BIGINT) + s.x AS TEXT), '', CASE WHEN s.x % 3 = 0 THEN 'zh' ELSE 'en' END, 'active', 'import', ?, ?, ?, ?
+			SELECT ?, ?, ? || CAST(CAST(? AS BIGINT) + s.x AS TEXT) || ?, '', CASE WHEN s.x % 3 = 0 THEN 'zh-Hans' ELSE 'en' END, 'active', 'import', ?, ?, ?, ?
 			FROM (`+series+`) AS s
 			WHERE true -- SQLite needs a WHERE to tell this ON CONFLICT from a join's ON
 			ON CONFLICT (account_id, channel, address) DO NOTHING`,
-			accountID, channel, prefix, first, now, now, now, now, n)
+			accountID, channel, prefix, first, suffix, now, now, now, now, n)
 		if res.Error != nil {
 			return fmt.Errorf("generate followers: %w", res.Error)
 		}
