@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -49,16 +50,26 @@ func main() {
 func run() error {
 	followers := flag.Int("followers", 1_000_000, "followers to broadcast to")
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (the bench creates and drops its own database)")
-	dbName := flag.String("db", "plaza_bench", "database to (re)create")
+	dbName := flag.String("db", "", "database to create (default: plaza_bench_ and a name of its own for each run)")
 	workers := flag.Int("workers", 4, "PLAZA_SEND_WORKERS")
 	batch := flag.Int("batch", 1000, "PLAZA_SEND_BATCH")
 	delay := flag.Duration("delay", 0, "how long the receiver takes to answer each message")
 	keep := flag.Bool("keep", false, "keep the database afterwards")
 	channel := flag.String("channel", "webhook", "the followers' channel: webhook or sms")
+	external := flag.String("sink", "", "send the webhooks to this URL, a counting receiver outside this program (go run ./bench/sink), instead of one inside it")
+	asJSON := flag.Bool("json", false, "print the result as one JSON line last")
 	flag.Parse()
 	ctx := context.Background()
 	if *channel != "webhook" && *channel != "sms" {
 		return fmt.Errorf("-channel %q: want webhook or sms", *channel)
+	}
+	if *external != "" && *channel != "webhook" {
+		return errors.New("-sink is for the webhook channel")
+	}
+	if *dbName == "" {
+		// A name of its own, so that runs side by side or one left by a
+		// killed run never meet.
+		*dbName = fmt.Sprintf("plaza_bench_%d_%d", os.Getpid(), time.Now().Unix())
 	}
 
 	dir, err := os.MkdirTemp("", "plaza-bench")
@@ -93,6 +104,9 @@ func run() error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	sinkURL := "http://" + ln.Addr().String() + "/hook"
+	if *external != "" {
+		sinkURL = *external
+	}
 	demoArgs := []string{"demo", "--json", "--followers", strconv.Itoa(*followers), "--webhook-url", sinkURL}
 	if *channel == "sms" {
 		// The webhook's receiver is nobody: the demo's webhook followers
@@ -215,11 +229,18 @@ func run() error {
 			fmt.Printf("sending (materialized -> finished, database clock): %.1f s = %.0f messages/s\n", sendSecs, float64(got.Sent)/sendSecs)
 			fmt.Printf("end to end (publish -> finished): %v = %.0f messages/s\n", done.Sub(published).Round(time.Millisecond),
 				float64(got.Sent)/done.Sub(published).Seconds())
-			if *channel == "sms" {
+			switch {
+			case *external != "":
+				st, err := benchutil.SinkStats(origin(*external))
+				if err != nil {
+					return err
+				}
+				fmt.Printf("the receiver at %s counted %d requests, %.0f/s from the first to the last\n", *external, st.Requests, st.Rate())
+			case *channel == "sms":
 				received, distinct, segments := texts.counts()
 				fmt.Printf("SMS sink received %d messages (%d segments billed) for %d distinct deliveries: %d sent twice\n",
 					received, segments, distinct, received-distinct)
-			} else {
+			default:
 				received, distinct, repeats, bad := rcv.Counts()
 				fmt.Printf("sink received %d requests for %d distinct deliveries: %d sent twice (%d with a bad signature in the 1%% checked)\n",
 					received, distinct, repeats, bad)
@@ -228,6 +249,11 @@ func run() error {
 				}
 			}
 			fmt.Printf("plaza memory: %d MB at rest before publishing, peak RSS %d MB (VmHWM %d MB)\n", baseRSS>>10, peak>>10, hwm>>10)
+			if *asJSON {
+				return json.NewEncoder(os.Stdout).Encode(map[string]any{"sent": got.Sent, "failed": got.Failed,
+					"send_per_second": float64(got.Sent) / sendSecs, "end_to_end_per_second": float64(got.Sent) / done.Sub(published).Seconds(),
+					"peak_mb": hwm >> 10})
+			}
 			return nil
 		}
 		if time.Since(published) > 30*time.Minute {
@@ -237,6 +263,16 @@ func run() error {
 }
 
 func step(s string) { fmt.Fprintln(os.Stderr, "==>", s) }
+
+// origin is the scheme and host of a URL, where a bench/sink answers its
+// counts.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 func plaza(bin, dbURL string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
