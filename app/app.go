@@ -138,7 +138,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		return nil, err
 	}
 	links := &mailer.Links{BaseURL: cfg.BaseURL, Signer: auth.NewSigner(key), Now: time.Now}
-	sender, err := mailer.NewSender(cfg.SMTPURL, log)
+	sender, err := mailer.NewSender(cfg.SMTPURL, cfg.SMTPConnections, log)
 	if err != nil {
 		return nil, err
 	}

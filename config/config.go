@@ -27,6 +27,8 @@ type Config struct {
 	LoginLimit      int
 	ShutdownTimeout time.Duration
 	SMTPURL         string
+	// SMTPConnections bounds the SMTP sessions one instance holds open.
+	SMTPConnections int
 	MailFrom        string
 	// DrainTimeout is how long the background workers get on SIGTERM,
 	// after the HTTP shutdown and apart from it, to finish and record the
@@ -123,6 +125,8 @@ func options() []option {
 			duration(func(c *Config) *time.Duration { return &c.DrainTimeout }, time.Nanosecond, "a duration such as 1m")},
 		{Setting{"smtp-url", "PLAZA_SMTP_URL", "log", "mail server: smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465, or log to write mail to the log"},
 			text(func(c *Config) *string { return &c.SMTPURL })},
+		{Setting{"smtp-connections", "PLAZA_SMTP_CONNECTIONS", "16", "SMTP sessions one instance keeps open at most; messages take turns on them"},
+			between(func(c *Config) *int { return &c.SMTPConnections }, 1, 1000)},
 		{Setting{"mail-from", "PLAZA_MAIL_FROM", "no-reply@localhost", "sender address of mail to followers"},
 			parseMailFrom},
 		{Setting{"timezone", "PLAZA_TIMEZONE", "UTC", "time zone in which staff enter and read times, e.g. Asia/Shanghai"},

@@ -31,7 +31,7 @@ func TestPrecedence(t *testing.T) {
 	defaults := config.Config{
 		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
 		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second, DrainTimeout: time.Minute,
-		SMTPURL: "log", MailFrom: "no-reply@localhost",
+		SMTPURL: "log", SMTPConnections: 16, MailFrom: "no-reply@localhost",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
@@ -49,7 +49,7 @@ func TestPrecedence(t *testing.T) {
 	fromEnv := config.Config{
 		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
 		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second, DrainTimeout: time.Minute,
-		SMTPURL: "smtp://env:pw@mail.env:587", MailFrom: "env@example.org",
+		SMTPURL: "smtp://env:pw@mail.env:587", SMTPConnections: 16, MailFrom: "env@example.org",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
@@ -62,7 +62,7 @@ func TestPrecedence(t *testing.T) {
 	fromFlags := config.Config{
 		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute, DrainTimeout: time.Minute,
-		SMTPURL: "smtps://flag.example.org", MailFrom: "Flag <flag@example.org>",
+		SMTPURL: "smtps://flag.example.org", SMTPConnections: 16, MailFrom: "Flag <flag@example.org>",
 		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
@@ -294,7 +294,7 @@ func TestReadmeListsEverySetting(t *testing.T) {
 func TestEachSettingHasItsOwnField(t *testing.T) {
 	sample := map[string]string{
 		"addr": ":1", "database-url": "postgres://x@db/plaza", "base-url": "https://plaza.example.org", "log-level": "debug",
-		"log-format": "json", "login-limit": "9", "shutdown-timeout": "1m", "drain-timeout": "2m", "smtp-url": "smtp://mail.example.org",
+		"log-format": "json", "login-limit": "9", "shutdown-timeout": "1m", "drain-timeout": "2m", "smtp-url": "smtp://mail.example.org", "smtp-connections": "9",
 		"mail-from": "a@example.org", "timezone": "Asia/Shanghai", "secret-key": "k", "send-workers": "9", "send-emergency-workers": "9",
 		"send-concurrency": "9", "send-batch": "9", "channel-rates": "sms=1", "send-lease": "5s", "feedback-limit": "9",
 		"tile-url": "https://tiles.example.org/{z}/{x}/{y}.png", "wechat-api-url": "http://127.0.0.1:1", "telegram-api-url": "http://127.0.0.1:2",

@@ -27,10 +27,13 @@ type Sender interface {
 // kept between messages.
 const (
 	smtpTimeout = 30 * time.Second
-	// maxIdle is how many sessions wait for the next message. A broadcast
-	// has many messages in flight; sessions beyond this are closed when
-	// their message is done, so a burst does not leave dozens open.
-	maxIdle = 8
+	// DefaultConnections is how many SMTP sessions one instance opens
+	// at most. A broadcast has hundreds of messages in flight; they take
+	// turns on these sessions, each kept open for the next message,
+	// instead of dialing a session per message and hanging up (a mail
+	// server limits the sessions one client may hold: Postfix's default
+	// is 50).
+	DefaultConnections = 16
 	// idleTimeout closes a session no message has used for this long,
 	// well before the 5 minutes after which RFC 5321 lets a server hang
 	// up, so a quiet instance holds no sessions.
@@ -42,8 +45,10 @@ const (
 // offers it), or "log" to write messages to the log instead of sending
 // them, for development without any mail server.
 //
-// An SMTP sender keeps sessions open between messages; Close ends them.
-func NewSender(rawURL string, log *slog.Logger) (Sender, error) {
+// An SMTP sender opens at most connections sessions at once (0:
+// DefaultConnections), keeps them open between messages and gives each
+// message the next free one; Close ends them.
+func NewSender(rawURL string, connections int, log *slog.Logger) (Sender, error) {
 	if rawURL == "" || rawURL == "log" {
 		return &logSender{log: log}, nil
 	}
@@ -85,8 +90,11 @@ func NewSender(rawURL string, log *slog.Logger) (Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", bad, err)
 	}
+	if connections <= 0 {
+		connections = DefaultConnections
+	}
 	return &smtpSender{client: c, addr: net.JoinHostPort(host, strconv.Itoa(port)),
-		idle: &idlePool{max: maxIdle, timeout: idleTimeout}}, nil
+		slots: make(chan struct{}, connections), idle: &idlePool{max: connections, timeout: idleTimeout}}, nil
 }
 
 type logSender struct{ log *slog.Logger }
@@ -104,15 +112,19 @@ func (l *logSender) Send(ctx context.Context, m *Message) error {
 
 // smtpSender sends through go-mail. go-mail's own Client keeps one
 // session and sends on it one message at a time; the broadcast engine
-// sends from many goroutines, so the sender keeps a small pool of
-// sessions instead: a message takes an idle one or dials a new one, and
-// gives it back when the server's answer left it usable.
+// sends from many goroutines, so the sender keeps a pool of sessions
+// instead: a message waits for one of the slots, takes an idle session or
+// dials a new one, and gives it back when the server's answer left it
+// usable.
 type smtpSender struct {
 	// client holds the server's settings and runs the SMTP dialogue on a
 	// given session; it is safe for concurrent use that way.
 	client *gomail.Client
 	addr   string
-	idle   *idlePool
+	// slots bounds the sessions open at once: a message holds one from
+	// taking a session until it gives it back.
+	slots chan struct{}
+	idle  *idlePool
 }
 
 // PermanentError is a refusal that retrying will not fix (a 5xx reply).
@@ -130,6 +142,12 @@ func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 	if err != nil {
 		return &PermanentError{Err: err}
 	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("wait for an SMTP session: %w", ctx.Err())
+	}
+	defer func() { <-s.slots }()
 	for {
 		sess := s.idle.take()
 		reused := sess != nil

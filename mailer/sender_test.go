@@ -23,7 +23,7 @@ func TestLogSenderKeepsPersonalDataOutOfInfo(t *testing.T) {
 		wantText bool
 	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
 		var buf bytes.Buffer
-		s, err := NewSender("log", slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level})))
+		s, err := NewSender("log", 0, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func sinkSender(t *testing.T, opts smtpsink.Options) (*smtpSender, *smtpsink.Ser
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
-	s, err := NewSender(sink.URL(), slog.New(slog.DiscardHandler))
+	s, err := NewSender(sink.URL(), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,8 +222,62 @@ func TestConcurrentSenders(t *testing.T) {
 	if len(sessions) >= n {
 		t.Fatalf("%d sessions for %d messages: none was reused", len(sessions), n)
 	}
-	if idle := s.idle.len(); idle > maxIdle {
-		t.Fatalf("%d idle sessions, want at most %d", idle, maxIdle)
+	if idle := s.idle.len(); idle > DefaultConnections {
+		t.Fatalf("%d idle sessions, want at most %d", idle, DefaultConnections)
+	}
+}
+
+// TestSessionsAreBounded: many messages at once take turns on at most
+// the configured sessions, each reused, and one that cannot get a turn
+// before its context ends is not sent.
+func TestSessionsAreBounded(t *testing.T) {
+	sink, err := smtpsink.StartWith("127.0.0.1:0", smtpsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close() })
+	snd, err := NewSender(sink.URL(), 3, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snd.(*smtpSender)
+	t.Cleanup(func() { s.Close() })
+	const n = 60
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs <- s.Send(context.Background(), &Message{From: "no-reply@plaza.test", To: fmt.Sprintf("r%d@example.org", i), Subject: "s", Text: "t"})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessions := map[int]int{}
+	for _, m := range sink.Messages() {
+		sessions[m.Session]++
+	}
+	if len(sink.Messages()) != n || len(sessions) > 3 {
+		t.Fatalf("%d messages over %d sessions (%v), want %d over at most 3", len(sink.Messages()), len(sessions), sessions, n)
+	}
+	// Every slot busy: a message whose context ends first waits no more.
+	for range 3 {
+		s.slots <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Send(ctx, &Message{From: "no-reply@plaza.test", To: "late@example.org", Subject: "s", Text: "t"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("send without a free session: %v", err)
+	}
+	for range 3 {
+		<-s.slots
+	}
+	if len(sink.Messages()) != n {
+		t.Fatal("a message without a session was sent")
 	}
 }
 
@@ -298,7 +352,7 @@ func TestContextEndsHungServer(t *testing.T) {
 			defer c.Close()
 		}
 	}()
-	s, err := NewSender("smtp://"+ln.Addr().String(), slog.New(slog.DiscardHandler))
+	s, err := NewSender("smtp://"+ln.Addr().String(), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +375,7 @@ func TestNewSenderURLs(t *testing.T) {
 		{"smtps://user:pw@mail.example.org", "mail.example.org:465"},
 		{"smtps://mail.example.org:2465", "mail.example.org:2465"},
 	} {
-		s, err := NewSender(tt.url, slog.New(slog.DiscardHandler))
+		s, err := NewSender(tt.url, 0, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.url, err)
 		}
@@ -335,7 +389,7 @@ func TestNewSenderURLs(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"http://mail.example.org", "smtp://", "smtp://user:SECRET@host:99999", "smtp://host:x", "mail.example.org:25"} {
-		_, err := NewSender(bad, slog.New(slog.DiscardHandler))
+		_, err := NewSender(bad, 0, slog.New(slog.DiscardHandler))
 		if err == nil || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("%s: err = %v, want an error without the password", bad, err)
 		}
@@ -350,7 +404,7 @@ func TestSMTPSIsImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	s, err := NewSender("smtps://"+sink.Addr(), slog.New(slog.DiscardHandler))
+	s, err := NewSender("smtps://"+sink.Addr(), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

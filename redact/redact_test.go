@@ -90,7 +90,7 @@ func TestRedactClientErrors(t *testing.T) {
 			return err
 		}, "feed-key-42", "route=12"},
 		{"SMTP URL with a password", func() error {
-			_, err := mailer.NewSender("smtp://alerts:"+smtpPass+"@mail.example.org:bad", nil)
+			_, err := mailer.NewSender("smtp://alerts:"+smtpPass+"@mail.example.org:bad", 0, nil)
 			return err
 		}, smtpPass, "mail.example.org"},
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/plazahq/plaza/bench/benchutil"
 	"github.com/plazahq/plaza/bridge/sms/smssink"
 	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/queue"
@@ -55,13 +56,13 @@ func run() error {
 	batch := flag.Int("batch", 1000, "PLAZA_SEND_BATCH")
 	delay := flag.Duration("delay", 0, "how long the receiver takes to answer each message")
 	keep := flag.Bool("keep", false, "keep the database afterwards")
-	channel := flag.String("channel", "webhook", "the followers' channel: webhook or sms")
+	channel := flag.String("channel", "webhook", "the followers' channel: webhook, sms or email")
 	external := flag.String("sink", "", "send the webhooks to this URL, a counting receiver outside this program (go run ./bench/sink), instead of one inside it")
 	asJSON := flag.Bool("json", false, "print the result as one JSON line last")
 	flag.Parse()
 	ctx := context.Background()
-	if *channel != "webhook" && *channel != "sms" {
-		return fmt.Errorf("-channel %q: want webhook or sms", *channel)
+	if *channel != "webhook" && *channel != "sms" && *channel != "email" {
+		return fmt.Errorf("-channel %q: want webhook, sms or email", *channel)
 	}
 	if *external != "" && *channel != "webhook" {
 		return errors.New("-sink is for the webhook channel")
@@ -113,6 +114,19 @@ func run() error {
 		// are not in this audience.
 		demoArgs = []string{"demo", "--json", "--followers", strconv.Itoa(*followers), "--channel", "sms", "--sms-url", "http://" + ln.Addr().String() + "/2010-04-01"}
 	}
+	mails := newMailCounter()
+	var smtpURL string
+	if *channel == "email" {
+		// An SMTP server in this process that counts and forgets; Plaza
+		// keeps a pool of sessions to it (the sink numbers them).
+		sink, err := smtpsink.StartWith("127.0.0.1:0", smtpsink.Options{Forget: true, OnMessage: mails.add})
+		if err != nil {
+			return err
+		}
+		defer sink.Close()
+		smtpURL = sink.URL()
+		demoArgs = []string{"demo", "--json", "--followers", strconv.Itoa(*followers), "--channel", "email"}
+	}
 
 	step(fmt.Sprintf("plaza demo --followers %d --channel %s", *followers, *channel))
 	began := time.Now()
@@ -158,7 +172,10 @@ func run() error {
 
 	serve := plaza(bin, dbURL, "serve", "--addr", "127.0.0.1:0", "--log-level", "info", "--log-format", "json")
 	serve.Env = append(serve.Env, "PLAZA_SEND_WORKERS="+strconv.Itoa(*workers), "PLAZA_SEND_BATCH="+strconv.Itoa(*batch),
-		"PLAZA_CHANNEL_RATES=")
+		"PLAZA_CHANNEL_RATES=email=0")
+	if smtpURL != "" {
+		serve.Env = append(serve.Env, "PLAZA_SMTP_URL="+smtpURL)
+	}
 	// The engine logs how long the INSERT ... SELECT took; read it from
 	// the process's log.
 	serve.Stderr = nil
@@ -236,6 +253,10 @@ func run() error {
 					return err
 				}
 				fmt.Printf("the receiver at %s counted %d requests, %.0f/s from the first to the last\n", *external, st.Requests, st.Rate())
+			case *channel == "email":
+				received, distinct, sessions := mails.counts()
+				fmt.Printf("SMTP sink received %d messages over %d SMTP sessions for %d distinct recipients: %d sent twice\n",
+					received, sessions, distinct, received-distinct)
 			case *channel == "sms":
 				received, distinct, segments := texts.counts()
 				fmt.Printf("SMS sink received %d messages (%d segments billed) for %d distinct deliveries: %d sent twice\n",
@@ -369,4 +390,51 @@ func (c *smsCounter) counts() (received, distinct, segments int64) {
 	distinct += int64(len(c.others))
 	c.mu.Unlock()
 	return c.received.Load(), distinct, c.segments.Load()
+}
+
+// mailCounter counts the messages the SMTP sink takes per recipient (the
+// number in reader<N>@bench.invalid) and the sessions they came over.
+type mailCounter struct {
+	received, sessions atomic.Int64
+	byFollower         []atomic.Uint32
+	mu                 sync.Mutex
+	others             map[string]int32
+}
+
+func newMailCounter() *mailCounter {
+	return &mailCounter{byFollower: make([]atomic.Uint32, 1<<22), others: map[string]int32{}}
+}
+
+func (c *mailCounter) add(m smtpsink.Message) {
+	c.received.Add(1)
+	for {
+		s := c.sessions.Load()
+		if int64(m.Session) <= s || c.sessions.CompareAndSwap(s, int64(m.Session)) {
+			break
+		}
+	}
+	to := strings.Join(m.To, ",")
+	if n, ok := strings.CutPrefix(to, "reader"); ok {
+		if n, ok := strings.CutSuffix(n, "@bench.invalid"); ok {
+			if f, err := strconv.ParseInt(n, 10, 64); err == nil && f >= 0 && f < int64(len(c.byFollower)) {
+				c.byFollower[f].Add(1)
+				return
+			}
+		}
+	}
+	c.mu.Lock()
+	c.others[to]++
+	c.mu.Unlock()
+}
+
+func (c *mailCounter) counts() (received, distinct, sessions int64) {
+	for i := range c.byFollower {
+		if c.byFollower[i].Load() > 0 {
+			distinct++
+		}
+	}
+	c.mu.Lock()
+	distinct += int64(len(c.others))
+	c.mu.Unlock()
+	return c.received.Load(), distinct, c.sessions.Load()
 }

@@ -21,7 +21,7 @@ func channel(t *testing.T, opts smtpsink.Options) (*Channel, *smtpsink.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
-	sender, err := mailer.NewSender(sink.URL(), slog.New(slog.DiscardHandler))
+	sender, err := mailer.NewSender(sink.URL(), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,10 @@ type Options struct {
 	// RejectRecipient makes the sink answer RCPT TO for an address with
 	// 550 (mailbox unavailable), as a real server does for a dead address.
 	RejectRecipient func(address string) bool
+	// Forget keeps no message (Messages and WaitFor see none): a bench
+	// sending a million counts them in OnMessage instead of holding
+	// them all.
+	Forget bool
 }
 
 // Start listens on addr (e.g. 127.0.0.1:0) and serves until Close. onMsg,
@@ -129,7 +133,9 @@ func (s *Server) WaitFor(ctx context.Context, match func(Message) bool) (Message
 
 func (s *Server) add(m Message) {
 	s.mu.Lock()
-	s.msgs = append(s.msgs, m)
+	if !s.opts.Forget {
+		s.msgs = append(s.msgs, m)
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
