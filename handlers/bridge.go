@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -37,6 +38,10 @@ type bridgeArea struct {
 const bridgeBodyLimit = bridge.BodyLimit
 
 func registerBridge(e *echo.Echo, h *bridgeArea, channels *bridge.Registry) {
+	// Before routing and the other middleware, so that a shed callback
+	// costs next to nothing and is not logged one line each (the counter
+	// is its record).
+	e.Pre(h.limit.bound)
 	for _, ch := range channels.Channels() {
 		rc, ok := ch.(bridge.Receiver)
 		if !ok {
@@ -106,15 +111,25 @@ func newBridgeLimit(n int, timeout time.Duration, reg *prometheus.Registry) *bri
 	return l
 }
 
-// serve runs one callback within the bound and the deadline.
-func (l *bridgeLimit) serve(c echo.Context, rt bridge.Route) error {
-	select {
-	case l.slots <- struct{}{}:
-	default:
-		l.shed.WithLabelValues("busy").Inc()
-		return busy(c)
+// bound answers a callback beyond the bound at once.
+func (l *bridgeLimit) bound(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !strings.HasPrefix(c.Request().URL.Path, "/bridge/") {
+			return next(c)
+		}
+		select {
+		case l.slots <- struct{}{}:
+		default:
+			l.shed.WithLabelValues("busy").Inc()
+			return busy(c)
+		}
+		defer func() { <-l.slots }()
+		return next(c)
 	}
-	defer func() { <-l.slots }()
+}
+
+// serve runs one callback within the deadline.
+func (l *bridgeLimit) serve(c echo.Context, rt bridge.Route) error {
 	r := c.Request()
 	if l.timeout > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), l.timeout)

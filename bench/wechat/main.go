@@ -80,8 +80,19 @@ func run() error {
 	threads := flag.Int("threads", 2, "wrk threads")
 	users := flag.Int("users", 5000, "distinct followers writing")
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
+	rate := flag.Float64("rate", 0, "open loop: post this many messages a second (0: wrk's closed loop with -connections)")
+	maxInFlight := flag.Int("max-in-flight", 4096, "open loop: most requests outstanding; one due beyond it is not sent (dropped)")
+	retries := flag.Int("retries", 3, "open loop: times a message answered 503 or not at all is posted again, as WeChat does")
+	retryDelay := flag.Duration("retry-delay", time.Second, "open loop: pause before each retry")
+	anchor := flag.Bool("anchor", true, "open loop: then drive a static server answering Plaza's reply bytes at the same rate, for the ratio")
+	serveArgs := flag.String("serve-args", "", "open loop: extra flags for plaza serve, space-separated (e.g. --bridge-in-flight=32)")
+	staticAddr := flag.String("static-serve", "", "internal: serve -static-file at this address (the anchor)")
+	staticFile := flag.String("static-file", "", "internal: the anchor's reply")
 	flag.Parse()
-	if _, err := exec.LookPath("wrk"); err != nil {
+	if *staticAddr != "" {
+		return serveStatic(*staticAddr, *staticFile, replyType)
+	}
+	if _, err := exec.LookPath("wrk"); err != nil && *rate == 0 {
 		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
 	}
 	ctx := context.Background()
@@ -126,7 +137,7 @@ func run() error {
 	if err := json.Unmarshal(out, &seeded); err != nil {
 		return err
 	}
-	server, err := benchutil.Serve(bin, env)
+	server, err := benchutil.Serve(bin, env, strings.Fields(*serveArgs)...)
 	if err != nil {
 		return err
 	}
@@ -138,6 +149,33 @@ func run() error {
 	ans, err := caller.Post(wechattest.Text("oWarmUp", "1", "help"))
 	if err != nil || ans.Status != 200 || ans.Reply == nil || ans.Reply.ToUserName != "oWarmUp" {
 		return fmt.Errorf("warm-up message: %+v %v", ans, err)
+	}
+	if *rate > 0 {
+		db, err := database.Open(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		o := openLoop{rate: *rate, duration: *duration, maxInFlight: *maxInFlight, retries: *retries, retryDelay: *retryDelay, users: *users}
+		fmt.Printf("open loop: %.0f req/s offered for %v, at most %d in flight, %d retries after %v\n", *rate, *duration, *maxInFlight, *retries, *retryDelay)
+		pr := o.run(target{url: base + path, token: seeded.Chat.WeChat.Token, pid: serve.Process.Pid}, "77")
+		fmt.Print(pr.summary("plaza " + *kind))
+		stored, serr := checkStored(ctx, db.SQL, "77", pr)
+		fmt.Println(stored)
+		if !*anchor {
+			return serr
+		}
+		static, url, err := startStatic(dir, []byte(ans.Body))
+		if err != nil {
+			return err
+		}
+		defer func() { static.Process.Kill(); static.Wait() }()
+		sr := o.run(target{url: url, token: "x", pid: static.Process.Pid}, "77")
+		fmt.Print(sr.summary("static anchor"))
+		fmt.Printf("ratio p99 (all first answers) plaza/static: %.1f; answered 200/s plaza/static: %.3f\n",
+			float64(quantile(pr.lat, 0.99))/float64(max(quantile(sr.lat, 0.99), 1)),
+			(float64(pr.ok)/pr.elapsed.Seconds())/(float64(sr.ok)/sr.elapsed.Seconds()))
+		return serr
 	}
 	// More signed queries than the run can send (each is taken once).
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -192,6 +230,9 @@ func run() error {
 	}
 	return nil
 }
+
+// replyType is the Content-Type of Plaza's passive replies.
+const replyType = "application/xml; charset=utf-8"
 
 func wrkNumber(re, s string) int64 {
 	m := regexp.MustCompile(re).FindStringSubmatch(s)
