@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -102,7 +103,7 @@ type bridgeLimit struct {
 func newBridgeLimit(n int, timeout time.Duration, reg *prometheus.Registry) *bridgeLimit {
 	l := &bridgeLimit{slots: make(chan struct{}, max(n, 1)), timeout: timeout,
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plaza_bridge_shed_total",
-			Help: "Chat platform callbacks answered 503 for the platform to retry: busy (over --bridge-in-flight) or timeout (over --bridge-timeout)."},
+			Help: "Chat platform callbacks answered 503 for the platform to retry: busy (over --bridge-in-flight), timeout (over --bridge-timeout) or gone (the platform hung up first)."},
 			[]string{"reason"})}
 	if reg != nil {
 		reg.MustRegister(l.shed, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "plaza_bridge_in_flight",
@@ -140,7 +141,11 @@ func (l *bridgeLimit) serve(c echo.Context, rt bridge.Route) error {
 	if err != nil && r.Context().Err() != nil && !c.Response().Committed {
 		// The deadline (or the platform hanging up) ended the work: nothing
 		// of it was kept, and the platform's retry will do it in full.
-		l.shed.WithLabelValues("timeout").Inc()
+		reason := "timeout"
+		if !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+			reason = "gone"
+		}
+		l.shed.WithLabelValues(reason).Inc()
 		return busy(c)
 	}
 	return err
