@@ -86,14 +86,14 @@ func (h *bridgeArea) Log() *slog.Logger { return h.log }
 // replies came after 10-20 s and the process grew from 40 to 350 MB),
 // while WeChat hangs up after 5 s and retries regardless. So a callback
 // beyond the bound is answered at once, and one that runs past the
-// deadline is given up (its transaction rolled back), both with a 503:
-// WeChat takes any answer that is not "success", "" or a reply as a
-// failure and retries the message (three times); its MsgId makes the
-// retry stored once. A 503 rather than a closed connection, because it
-// costs nothing, proxies and monitoring read it as overload, and the
-// platforms that document their retries (Telegram, SMS gateways) retry on
-// a 5xx. Every inbound channel shares the one bound: they share the
-// database pool it protects.
+// deadline is given up (its transaction rolled back), both with a 503.
+// WeChat documents three retries of a message that got no valid answer
+// ("success", "" or a reply) within 5 s; a 503 is none, and its MsgId
+// makes the retry stored once. A 503 rather than a closed connection,
+// because it costs as little, and proxies and monitoring read it as
+// overload. Telegram retries a webhook update that was not answered 2xx.
+// Every inbound channel shares the one bound: they share the database
+// pool it protects.
 type bridgeLimit struct {
 	slots   chan struct{}
 	timeout time.Duration
