@@ -61,6 +61,13 @@ type Config struct {
 	// send per hour (a shared office or a mobile carrier's address is
 	// many people, so it is generous).
 	FeedbackLimit int
+	// BridgeInFlight bounds the chat platforms' callbacks handled at once;
+	// one more is answered 503 at once so the platform retries later,
+	// instead of queueing for the database. 0: the database pool.
+	BridgeInFlight int
+	// BridgeTimeout bounds the work of one callback, below WeChat's 5 s
+	// after which it hangs up and retries anyway.
+	BridgeTimeout time.Duration
 	// TileURL is a map tile server template ({z}/{x}/{y}); empty shows no
 	// map.
 	TileURL string
@@ -147,6 +154,10 @@ func options() []option {
 			duration(func(c *Config) *time.Duration { return &c.SendLease }, time.Second, "a duration of at least 1s, such as 1m")},
 		{Setting{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
 			positive(func(c *Config) *int { return &c.FeedbackLimit })},
+		{Setting{"bridge-in-flight", "PLAZA_BRIDGE_IN_FLIGHT", "0", "chat platforms' callbacks handled at once; more are answered 503 at once for the platform to retry; 0: the database pool (at least 16)"},
+			between(func(c *Config) *int { return &c.BridgeInFlight }, 0, 100000)},
+		{Setting{"bridge-timeout", "PLAZA_BRIDGE_TIMEOUT", "4s", "longest work on one chat callback before it is given up and answered 503 (WeChat hangs up after 5 s)"},
+			duration(func(c *Config) *time.Duration { return &c.BridgeTimeout }, time.Millisecond, "a duration such as 4s")},
 		{Setting{"tile-url", "PLAZA_TILE_URL", "", "map tile server for project locations, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no map"},
 			parseTileURL},
 		{Setting{"wechat-api-url", "PLAZA_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server the WeChat channel calls"},

@@ -39,11 +39,22 @@ type chatWorld struct {
 
 func startChat(t *testing.T, dbURL string, wxSettings func(*channel.Settings)) *chatWorld {
 	t.Helper()
+	return startChatConfig(t, dbURL, wxSettings, nil)
+}
+
+// startChatConfig is startChat with a change to Plaza's configuration.
+func startChatConfig(t *testing.T, dbURL string, wxSettings func(*channel.Settings), configure func(*config.Config)) *chatWorld {
+	t.Helper()
 	wx := wechattest.NewAPI(testAppID, "app-secret-1")
 	t.Cleanup(wx.Close)
 	tg := telegramtest.NewAPI(testBot, "MetroBot")
 	t.Cleanup(tg.Close)
-	a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.WeChatAPI, c.TelegramAPI = wx.URL, tg.URL })
+	a := apptest.StartWith(t, dbURL, func(c *config.Config) {
+		c.WeChatAPI, c.TelegramAPI = wx.URL, tg.URL
+		if configure != nil {
+			configure(c)
+		}
+	})
 	f := apptest.Seed(t, a)
 	ctx := context.Background()
 	owner := f.Member(models.RoleOwner)

@@ -68,6 +68,10 @@ type Config struct {
 	// WebPushHTTP accepts push endpoints on plain http, for a local push
 	// service the operator allowed (tests); browsers' are https.
 	WebPushHTTP bool
+	// BridgeInFlight bounds the chat platforms' callbacks handled at once
+	// (at least 1); BridgeTimeout bounds the work of one (none when 0).
+	BridgeInFlight int
+	BridgeTimeout  time.Duration
 }
 
 // Deps is everything the handlers need, built once in main.
@@ -156,7 +160,8 @@ func New(d Deps) *echo.Echo {
 	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/"), gtfs: d.GTFS})
 	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, districts: d.Districts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
-		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, settings: d.ChannelSettings, router: d.Router, log: d.Logger}, d.Channels)
+		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, settings: d.ChannelSettings, router: d.Router, log: d.Logger,
+			limit: newBridgeLimit(d.Config.BridgeInFlight, d.Config.BridgeTimeout, d.Registry)}, d.Channels)
 	}
 	registerWebPush(e, newPublicAccountRoutes(e, d.Accounts), &webPush{followers: d.Followers, channels: d.ChannelSettings, districts: d.Districts, key: d.Config.WebPushKey, allowHTTP: d.Config.WebPushHTTP})
 	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, followers: d.Followers, channels: d.ChannelSettings, codes: d.FollowCodes, links: d.Links, districts: d.Districts, tileURL: d.Config.TileURL})

@@ -84,16 +84,16 @@ type Server struct {
 	Base string
 }
 
-// Serve starts `plaza serve` from bin with env on a free loopback port
-// and waits until it is ready.
-func Serve(bin string, env []string) (*Server, error) {
+// Serve starts `plaza serve` from bin with env (and any further flags) on
+// a free loopback port and waits until it is ready.
+func Serve(bin string, env []string, flags ...string) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, flags...)...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -7,6 +7,12 @@
 //
 //	go run ./bench/feedback -clients 64 -duration 30s
 //
+// With -pgbench (the default) it first runs pgbench with the same number
+// of clients for the same time, one single-row INSERT per transaction
+// into a table shaped like feedback, and prints Plaza's acknowledged
+// answers per second over pgbench's tps: the ratio issue 23 asks to be at
+// least 0.5.
+//
 // See bench/README.md for the latest figures.
 package main
 
@@ -45,6 +51,7 @@ func run() error {
 	duration := flag.Duration("duration", 30*time.Second, "how long to submit")
 	clients := flag.Int("clients", 64, "concurrent citizens")
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
+	anchor := flag.Bool("pgbench", true, "first run pgbench's single-row INSERTs at the same clients and duration, for the ratio")
 	flag.Parse()
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "plaza-feedback")
@@ -101,6 +108,15 @@ func run() error {
 		return err
 	}
 
+	var pg *pgbenchResult
+	if *anchor {
+		if pg, err = runPgbench(ctx, *admin, *clients, int(duration.Seconds()), dir); err != nil {
+			return err
+		}
+		fmt.Printf("pgbench (load before %s): %.0f tps, latency average %s; %d transactions, %d rows stored\n\n",
+			pg.load, pg.tps, pg.latency, pg.done, pg.stored)
+	}
+	plazaLoad := loadAvg()
 	server, err := benchutil.Serve(bin, env)
 	if err != nil {
 		return err
@@ -198,7 +214,11 @@ func run() error {
 		acked.Load(), float64(acked.Load())/elapsed.Seconds(), refused.Load(), failed.Load(), codes)
 	fmt.Printf("latency of acknowledged submissions: p50 %v, p90 %v, p99 %v, max %v\n",
 		pct(0.50).Round(100*time.Microsecond), pct(0.90).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
-	fmt.Printf("rows stored: %d; acknowledged but missing: %d\n", stored, acked.Load()-stored)
+	fmt.Printf("rows stored: %d; acknowledged but missing: %d (load before Plaza %s)\n", stored, acked.Load()-stored, plazaLoad)
+	if pg != nil {
+		fmt.Printf("ratio Plaza acknowledged/s ÷ pgbench tps: %.0f / %.0f = %.3f\n", float64(acked.Load())/elapsed.Seconds(), pg.tps,
+			float64(acked.Load())/elapsed.Seconds()/pg.tps)
+	}
 	if stored != acked.Load() || failed.Load() > 0 || refused.Load() > 0 {
 		return fmt.Errorf("stored %d rows for %d acknowledged answers (%d refused, %d failed)", stored, acked.Load(), refused.Load(), failed.Load())
 	}

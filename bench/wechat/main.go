@@ -8,7 +8,17 @@
 //	go run ./bench/wechat -db sqlite
 //
 // Afterwards it counts the stored messages: every request answered with
-// 200 must be in chat_messages once. See bench/README.md for figures.
+// 200 must be in chat_messages once.
+//
+// With -rate R it drives the server itself instead of wrk, in an open
+// loop (openloop.go): R messages a second at fixed times, latency from
+// each one's scheduled start, messages answered 503 retried as WeChat
+// does, then the same load on a static server answering Plaza's reply
+// bytes, for the ratio:
+//
+//	go run ./bench/wechat -db postgres -rate 2000 -duration 20s
+//
+// See bench/README.md for figures.
 package main
 
 import (
@@ -18,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,8 +91,19 @@ func run() error {
 	threads := flag.Int("threads", 2, "wrk threads")
 	users := flag.Int("users", 5000, "distinct followers writing")
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
+	rate := flag.Float64("rate", 0, "open loop: post this many messages a second (0: wrk's closed loop with -connections)")
+	maxInFlight := flag.Int("max-in-flight", 4096, "open loop: most requests outstanding; one due beyond it is not sent (dropped)")
+	retries := flag.Int("retries", 3, "open loop: times a message answered 503 or not at all is posted again, as WeChat does")
+	retryDelay := flag.Duration("retry-delay", 5*time.Second, "open loop: pause before each retry (WeChat's come at its 5 s timeout)")
+	anchor := flag.Bool("anchor", true, "open loop: then drive a static server answering Plaza's reply bytes at the same rate, for the ratio")
+	serveArgs := flag.String("serve-args", "", "open loop: extra flags for plaza serve, space-separated (e.g. --bridge-in-flight=32)")
+	staticAddr := flag.String("static-serve", "", "internal: serve -static-file at this address (the anchor)")
+	staticFile := flag.String("static-file", "", "internal: the anchor's reply")
 	flag.Parse()
-	if _, err := exec.LookPath("wrk"); err != nil {
+	if *staticAddr != "" {
+		return serveStatic(*staticAddr, *staticFile, replyType)
+	}
+	if _, err := exec.LookPath("wrk"); err != nil && *rate == 0 {
 		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
 	}
 	ctx := context.Background()
@@ -108,7 +130,8 @@ func run() error {
 	default:
 		return fmt.Errorf("-db %q: want postgres or sqlite", *kind)
 	}
-	env := append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32))
+	env := append(os.Environ(), "PLAZA_DATABASE_URL="+dbURL, "PLAZA_SECRET_KEY="+strings.Repeat("ab", 32),
+		"PLAZA_METRICS_TOKEN="+metricsToken)
 	demo := exec.Command(bin, "demo", "--json")
 	demo.Env, demo.Stderr = env, os.Stderr
 	out, err := demo.Output()
@@ -126,7 +149,7 @@ func run() error {
 	if err := json.Unmarshal(out, &seeded); err != nil {
 		return err
 	}
-	server, err := benchutil.Serve(bin, env)
+	server, err := benchutil.Serve(bin, env, strings.Fields(*serveArgs)...)
 	if err != nil {
 		return err
 	}
@@ -138,6 +161,34 @@ func run() error {
 	ans, err := caller.Post(wechattest.Text("oWarmUp", "1", "help"))
 	if err != nil || ans.Status != 200 || ans.Reply == nil || ans.Reply.ToUserName != "oWarmUp" {
 		return fmt.Errorf("warm-up message: %+v %v", ans, err)
+	}
+	if *rate > 0 {
+		db, err := database.Open(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		o := openLoop{rate: *rate, duration: *duration, maxInFlight: *maxInFlight, retries: *retries, retryDelay: *retryDelay, users: *users}
+		fmt.Printf("open loop: %.0f req/s offered for %v, at most %d in flight, %d retries after %v\n", *rate, *duration, *maxInFlight, *retries, *retryDelay)
+		pr := o.run(target{url: base + path, token: seeded.Chat.WeChat.Token, pid: serve.Process.Pid}, "77")
+		fmt.Print(pr.summary("plaza " + *kind))
+		fmt.Println("  server:", serverMetrics(base))
+		stored, serr := checkStored(ctx, db.SQL, "77", pr)
+		fmt.Println(stored)
+		if !*anchor {
+			return serr
+		}
+		static, url, err := startStatic(dir, []byte(ans.Body))
+		if err != nil {
+			return err
+		}
+		defer func() { static.Process.Kill(); static.Wait() }()
+		sr := o.run(target{url: url, token: "x", pid: static.Process.Pid}, "77")
+		fmt.Print(sr.summary("static anchor"))
+		fmt.Printf("ratio p99 (all first answers) plaza/static: %.1f; answered 200/s plaza/static: %.3f\n",
+			float64(quantile(pr.lat, 0.99))/float64(max(quantile(sr.lat, 0.99), 1)),
+			(float64(pr.ok)/pr.elapsed.Seconds())/(float64(sr.ok)/sr.elapsed.Seconds()))
+		return serr
 	}
 	// More signed queries than the run can send (each is taken once).
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -192,6 +243,33 @@ func run() error {
 	}
 	return nil
 }
+
+// metricsToken lets the bench read the server's /metrics.
+const metricsToken = "bench-metrics-token-0123456789"
+
+// serverMetrics picks the server's own counts of shed callbacks and of
+// waits for database connections from its /metrics.
+func serverMetrics(base string) string {
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	var out []string
+	re := regexp.MustCompile(`^(plaza_bridge_shed_total\S*|go_sql_(wait_count_total|max_lifetime_closed_total|max_idle_closed_total|wait_duration_seconds_total)\S*) (\S+)$`)
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := re.FindStringSubmatch(line); m != nil {
+			out = append(out, m[1]+"="+m[3])
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// replyType is the Content-Type of Plaza's passive replies.
+const replyType = "application/xml; charset=utf-8"
 
 func wrkNumber(re, s string) int64 {
 	m := regexp.MustCompile(re).FindStringSubmatch(s)
