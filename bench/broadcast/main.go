@@ -152,7 +152,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	took := make(chan string, 1)
+	took := make(chan time.Duration, 1)
 	go func() {
 		sc := bufio.NewScanner(logs)
 		for sc.Scan() {
@@ -162,9 +162,7 @@ func run() error {
 			}
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "broadcast materialized" {
 				if ns, ok := line.Took.(float64); ok {
-					took <- time.Duration(ns).String()
-				} else {
-					took <- fmt.Sprint(line.Took)
+					took <- time.Duration(ns)
 				}
 			}
 		}
@@ -172,10 +170,15 @@ func run() error {
 	if err := serve.Start(); err != nil {
 		return err
 	}
-	defer func() {
-		_ = serve.Process.Signal(syscall.SIGTERM)
-		_ = serve.Wait()
-	}()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = serve.Process.Signal(syscall.SIGTERM)
+			_ = serve.Wait()
+		}
+	}
+	defer stop()
 	time.Sleep(time.Second)
 	baseRSS := benchutil.Memory(serve.Process.Pid, "VmRSS")
 
@@ -187,6 +190,7 @@ func run() error {
 	published := time.Now()
 	var peak int64
 	var materialized, firstSent time.Time
+	var materializeTook time.Duration
 	for {
 		time.Sleep(100 * time.Millisecond)
 		peak = max(peak, benchutil.Memory(serve.Process.Pid, "VmRSS"))
@@ -200,6 +204,7 @@ func run() error {
 				got.Total, got.MaterializedAt.Sub(got.CreatedAt).Round(time.Millisecond))
 			select {
 			case d := <-took:
+				materializeTook = d
 				fmt.Printf("the materialize job itself took %s\n", d)
 			case <-time.After(2 * time.Second):
 			}
@@ -228,6 +233,21 @@ func run() error {
 				}
 			}
 			fmt.Printf("plaza memory: %d MB at rest before publishing, peak RSS %d MB (VmHWM %d MB)\n", baseRSS>>10, peak>>10, hwm>>10)
+			step("ledger size and writes; materialize against a raw INSERT ... SELECT")
+			stop()
+			if err := ledgerFigures(db, got.Total); err != nil {
+				return err
+			}
+			raw, err := anchor(ctx, *admin, *dbName+"_anchor", got.Total)
+			if err != nil {
+				return err
+			}
+			if materializeTook > 0 {
+				fmt.Printf("materialize %d deliveries: the job %s, a raw INSERT ... SELECT of as many rows %s: %.2fx (goal <= 1.5)\n",
+					got.Total, materializeTook.Round(time.Millisecond), raw.Round(time.Millisecond), materializeTook.Seconds()/raw.Seconds())
+			} else {
+				fmt.Printf("a raw INSERT ... SELECT of %d rows: %s (the materialize job's time was not in the log)\n", got.Total, raw.Round(time.Millisecond))
+			}
 			return nil
 		}
 		if time.Since(published) > 30*time.Minute {
