@@ -65,6 +65,9 @@ type Options struct {
 	BaseURL string
 	// Location formats times in messages.
 	Location *time.Location
+	// PartitionWidth is how many broadcast ids one partition of the
+	// ledger covers on PostgreSQL (0: partitionWidth). Tests make it small.
+	PartitionWidth int
 	// Now is the clock (nil: the wall clock).
 	Now func() time.Time
 }
@@ -108,6 +111,9 @@ func (o *Options) defaults() {
 	}
 	if o.SendTimeout <= 0 {
 		o.SendTimeout = 30 * time.Second
+	}
+	if o.PartitionWidth <= 0 {
+		o.PartitionWidth = partitionWidth
 	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().UTC() }
