@@ -3,6 +3,7 @@ package broadcast
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,6 +108,13 @@ func (r *claimRun) send(ctx context.Context) (int, error) {
 				next: now.Add(max(wait, 50*time.Millisecond)), release: true})
 		}
 		cs = cs[:granted]
+		// Sent in random order: the claim's rows lie on a few pages in
+		// follower order, and the outcomes recorded together (what the
+		// slots had in flight) must spread over those pages for their
+		// updates to be HOT: each page has room for the new versions of
+		// only a fraction of its rows until the old ones are pruned (see
+		// migration 00027).
+		rand.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
 		if _, ok := e.channels[ch].(BatchChannel); ok {
 			// A channel that takes batches gets up to Concurrency
 			// messages a call, so they count against the same bound.

@@ -219,8 +219,14 @@ func (e *Engine) Materialize(ctx context.Context, id int64) error {
 		return err
 	}
 	if b.Status == models.BroadcastSending {
+		took := time.Since(start)
+		if err := e.ledger.analyze(ctx, b); err != nil {
+			// Autovacuum analyzes it later; sending need not wait.
+			e.log.Warn("analyze deliveries", "broadcast", b.ID, "err", err)
+		}
 		e.log.Info("broadcast materialized", "broadcast", b.ID, "deliveries", b.Total, "held", b.Held,
-			"emergency", b.Emergency(), "took", time.Since(start).Round(time.Millisecond))
+			"emergency", b.Emergency(), "took", took.Round(time.Millisecond),
+			"analyze", (time.Since(start) - took).Round(time.Millisecond))
 		e.signal(b.Emergency())
 	}
 	return nil
