@@ -480,6 +480,11 @@ func (l *ledger) record(ctx context.Context, fast *pgWriter, list []claimOutcome
 			order = append(order, c.broadcast)
 		}
 		for _, o := range c.outs {
+			if o.release && !o.next.After(now) {
+				// Given back unsent and due at once: the row is as the
+				// claim found it, and the claim's release frees it.
+				continue
+			}
 			k := groupKey{status: o.status, reason: o.reason, release: o.release}
 			if o.status == DeliveryQueued {
 				k.next = o.next
