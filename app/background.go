@@ -92,7 +92,7 @@ func (a *App) addBackgroundWorkers(workers *river.Workers) {
 		c, err := a.Broadcasts.CompactLedger(ctx, a.Config.DeliveryRetention)
 		if c != (broadcast.Compaction{}) {
 			a.Log.Info("ledger compacted", "partitions_created", c.Created, "partitions_dropped", c.Dropped,
-				"broadcasts", c.Broadcasts, "rows_deleted", c.Rows)
+				"broadcasts", c.Broadcasts, "rows_deleted", c.Rows, "stale_claims", c.Claims)
 		}
 		return err
 	}))

@@ -33,9 +33,14 @@ type Compaction struct {
 	Broadcasts int
 	// Rows removed by deletes (not counting dropped partitions).
 	Rows int64
+	// Claims whose lease ran out long ago (a crashed worker's, of a
+	// broadcast no claim has read since) that were removed.
+	Claims int64
 }
 
-// CompactLedger keeps the ledger small. On PostgreSQL it first creates the
+// CompactLedger keeps the ledger small. It removes claims whose lease ran
+// out more than an hour ago (the next claim of their broadcast would
+// have, had there been one). On PostgreSQL it creates the
 // next partitions ahead of the broadcasts, so new broadcasts' rows never
 // land in the default partition. Then, when retention is positive, it
 // removes the per-recipient rows of broadcasts finished (done or
@@ -48,6 +53,11 @@ func (e *Engine) CompactLedger(ctx context.Context, retention time.Duration) (Co
 	var c Compaction
 	l := e.ledger
 	db := l.conn(ctx)
+	res := db.Exec(`DELETE FROM delivery_claims WHERE lease_until < ?`, e.opts.Now().Add(-time.Hour))
+	if res.Error != nil {
+		return c, fmt.Errorf("compact ledger: stale claims: %w", res.Error)
+	}
+	c.Claims = res.RowsAffected
 	var maxID int64
 	if err := db.Raw(`SELECT COALESCE(MAX(id), 0) FROM broadcasts`).Scan(&maxID).Error; err != nil {
 		return c, fmt.Errorf("compact ledger: %w", err)

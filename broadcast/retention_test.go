@@ -75,8 +75,13 @@ func TestCompactLedger(t *testing.T) {
 				t.Errorf("partitions %v -> %v, compaction %+v: want the old broadcasts' partition dropped", before, after, c)
 			}
 		}
+		// A crashed worker's claim, its lease long over, goes too.
+		if err := db.Exec(`INSERT INTO delivery_claims (token, broadcast_id, first_id, last_id, lease_until) VALUES (7, ?, 1, 2, ?)`,
+			recent.ID, time.Now().Add(-2*time.Hour)).Error; err != nil {
+			t.Fatal(err)
+		}
 		// A second run finds nothing more to do.
-		if c, err = e.app.Broadcasts.CompactLedger(e.ctx, 90*24*time.Hour); err != nil || c.Broadcasts != 0 || c.Dropped != 0 {
+		if c, err = e.app.Broadcasts.CompactLedger(e.ctx, 90*24*time.Hour); err != nil || c.Broadcasts != 0 || c.Dropped != 0 || c.Claims != 1 {
 			t.Fatalf("second run = %+v, %v", c, err)
 		}
 	})
