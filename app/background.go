@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/plazahq/plaza/alertfeed"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/jobs"
 	"github.com/plazahq/plaza/queue"
 )
@@ -45,6 +46,9 @@ func periodicJobs() []*river.PeriodicJob {
 		queue.Periodic(river.PeriodicInterval(scanDigestsEvery), jobs.ScanDigests{}, true),
 		alertfeed.Scan(pollFeedsEvery),
 		queue.Periodic(onTheHour{}, jobs.Housekeeping{}, false),
+		// Also at start, so that a new ledger has its partitions before
+		// the first broadcast.
+		queue.Periodic(onTheHour{}, jobs.CompactLedger{}, true),
 	}
 }
 
@@ -83,6 +87,14 @@ func (a *App) addBackgroundWorkers(workers *river.Workers) {
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[jobs.Housekeeping]) error {
 		return a.housekeeping(ctx)
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[jobs.CompactLedger]) error {
+		c, err := a.Broadcasts.CompactLedger(ctx, a.Config.DeliveryRetention)
+		if c != (broadcast.Compaction{}) {
+			a.Log.Info("ledger compacted", "partitions_created", c.Created, "partitions_dropped", c.Dropped,
+				"broadcasts", c.Broadcasts, "rows_deleted", c.Rows, "stale_claims", c.Claims)
+		}
+		return err
 	}))
 }
 

@@ -35,7 +35,7 @@ type digestFollower struct {
 // dueDigest is the condition on followers f whose digest is due at
 // (dayAgo, weekAgo): e-mail followers with held notices whose last digest
 // is a period old (or who switched back to immediate delivery).
-const dueDigest = `EXISTS (SELECT 1 FROM deliveries d WHERE d.follower_id = f.id AND d.status = 'held')
+const dueDigest = `EXISTS (SELECT 1 FROM deliveries d WHERE d.follower_id = f.id AND d.digest AND d.status = 'held')
 	AND f.channel = 'email' AND f.status = 'active'
 	AND (f.digest_sent_at IS NULL OR (f.digest = 'daily' AND f.digest_sent_at <= ?) OR (f.digest = 'weekly' AND f.digest_sent_at <= ?)
 		OR f.digest = 'immediate')`
@@ -191,7 +191,7 @@ func (e *Engine) digest(ctx context.Context, sender DigestSender, f digestFollow
 // digestItems renders the follower's held notices.
 func (e *Engine) digestItems(ctx context.Context, f digestFollower) ([]int64, []*Content, error) {
 	var held []int64
-	if err := e.store.DB().WithContext(ctx).Raw(`SELECT broadcast_id FROM deliveries WHERE follower_id = ? AND status = 'held' ORDER BY broadcast_id`, f.ID).
+	if err := e.store.DB().WithContext(ctx).Raw(`SELECT broadcast_id FROM deliveries WHERE follower_id = ? AND digest AND status = 'held' ORDER BY broadcast_id`, f.ID).
 		Scan(&held).Error; err != nil {
 		return nil, nil, fmt.Errorf("held notices: %w", err)
 	}
@@ -215,7 +215,7 @@ func (e *Engine) recordDigest(ctx context.Context, f digestFollower, held []int6
 	}
 	err := e.store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, b := range held {
-			res := tx.Exec(`UPDATE deliveries SET status = ?, reason = ?, sent_at = ?, attempts = attempts + 1
+			res := tx.Exec(`UPDATE deliveries SET status = ?, reason = ?, next_at = ?, attempts = attempts + 1
 				WHERE broadcast_id = ? AND follower_id = ? AND status = 'held'`, status, reason, now, b, f.ID)
 			if res.Error != nil {
 				return res.Error

@@ -65,6 +65,9 @@ type Options struct {
 	BaseURL string
 	// Location formats times in messages.
 	Location *time.Location
+	// PartitionWidth is how many broadcast ids one partition of the
+	// ledger covers on PostgreSQL (0: partitionWidth). Tests make it small.
+	PartitionWidth int
 	// Now is the clock (nil: the wall clock).
 	Now func() time.Time
 }
@@ -108,6 +111,9 @@ func (o *Options) defaults() {
 	}
 	if o.SendTimeout <= 0 {
 		o.SendTimeout = 30 * time.Second
+	}
+	if o.PartitionWidth <= 0 {
+		o.PartitionWidth = partitionWidth
 	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().UTC() }
@@ -213,8 +219,14 @@ func (e *Engine) Materialize(ctx context.Context, id int64) error {
 		return err
 	}
 	if b.Status == models.BroadcastSending {
+		took := time.Since(start)
+		if err := e.ledger.analyze(ctx, b); err != nil {
+			// Autovacuum analyzes it later; sending need not wait.
+			e.log.Warn("analyze deliveries", "broadcast", b.ID, "err", err)
+		}
 		e.log.Info("broadcast materialized", "broadcast", b.ID, "deliveries", b.Total, "held", b.Held,
-			"emergency", b.Emergency(), "took", time.Since(start).Round(time.Millisecond))
+			"emergency", b.Emergency(), "took", took.Round(time.Millisecond),
+			"analyze", (time.Since(start) - took).Round(time.Millisecond))
 		e.signal(b.Emergency())
 	}
 	return nil

@@ -194,7 +194,7 @@ func (e *env) waitSettled(id int64, within time.Duration) *models.Broadcast {
 	var sending int64
 	var b *models.Broadcast
 	if !apptest.EventuallyEvery(within, 20*time.Millisecond, func() bool {
-		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'sending'`, id).
+		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM delivery_claims WHERE broadcast_id = ?`, id).
 			Scan(&sending).Error; err != nil {
 			e.t.Fatal(err)
 		}

@@ -94,7 +94,7 @@ func (e *env) waitPaused(id int64, n int) {
 		if got := e.ch.count(); got > n {
 			e.t.Fatalf("%d messages sent, more than the %d the buckets allow so far", got, n)
 		}
-		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'sending'`, id).
+		if err := e.app.Store.DB().Raw(`SELECT COUNT(*) FROM delivery_claims WHERE broadcast_id = ?`, id).
 			Scan(&sending).Error; err != nil {
 			e.t.Fatal(err)
 		}

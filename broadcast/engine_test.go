@@ -92,6 +92,26 @@ func TestLargeAudienceIsWrittenOnce(t *testing.T) {
 		if count(); rows.N != n || e.broadcast(b.ID).Total != n || e.ch.count() != n {
 			t.Fatalf("after a repeated job: %d rows, total %d, %d sent", rows.N, e.broadcast(b.ID).Total, e.ch.count())
 		}
+		// A job that died after writing some of the rows (the broadcast
+		// still pending) writes the rest when it runs again, and counts
+		// them all.
+		db := e.app.Store.DB()
+		if err := db.Exec(`DELETE FROM deliveries WHERE broadcast_id = ? AND follower_id % 2 = 0`, b.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec(`UPDATE broadcasts SET status = 'pending', total = 0, sent = 0, finished_at = NULL, materialized_at = NULL WHERE id = ?`,
+			b.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec(`UPDATE deliveries SET status = 'sent' WHERE broadcast_id = ?`, b.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := e.app.Broadcasts.Materialize(e.ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if count(); rows.N != n || rows.Followers != n || e.broadcast(b.ID).Total != n {
+			t.Fatalf("after a job that died half way: %d rows, total %d", rows.N, e.broadcast(b.ID).Total)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package broadcast
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -55,12 +56,12 @@ func (l *ledger) materialize(ctx context.Context, id int64, clock func() time.Ti
 		if b.Status != models.BroadcastPending {
 			return nil
 		}
-		res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
-			SELECT ?, f.id, `+newStatusSQL(&b)+`, ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
+		res := tx.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, digest, next_at)
+			SELECT ?, f.id, `+newStatusSQL(&b)+`, `+newDigestSQL(&b)+`, ? `+audience+` ON CONFLICT DO NOTHING`, append([]any{b.ID, now}, args...)...)
 		if res.Error != nil {
 			return fmt.Errorf("queue deliveries: %w", res.Error)
 		}
-		return openBroadcast(tx, &b, clock)
+		return openBroadcast(tx, &b, clock, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -100,20 +101,39 @@ func (l *ledger) audienceOf(ctx context.Context, b *models.Broadcast) (string, [
 	return from, args, nil
 }
 
-// newStatusSQL is the status of a follower's new delivery: digest readers
-// wait for their digest, except in an emergency.
+// heldSQL says whether a follower's new delivery waits for the follower's
+// digest: digest readers' do, except in an emergency.
+const heldSQL = `(f.channel = 'email' AND f.digest <> 'immediate')`
+
+// newStatusSQL is the status of a follower's new delivery.
 func newStatusSQL(b *models.Broadcast) string {
 	if b.Emergency() {
 		return `'queued'`
 	}
-	return `CASE WHEN f.channel = 'email' AND f.digest <> 'immediate' THEN 'held' ELSE 'queued' END`
+	return `CASE WHEN ` + heldSQL + ` THEN 'held' ELSE 'queued' END`
 }
 
-// openBroadcast counts the broadcast's deliveries and opens it for sending, in tx
-// (which holds the broadcast's row).
-func openBroadcast(tx *gorm.DB, b *models.Broadcast, clock func() time.Time) error {
-	var n struct{ Total, Held int64 }
-	if err := tx.Raw(`SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE status = 'held') AS held
+// newDigestSQL is the digest flag of a follower's new delivery: whether it
+// is held. It never changes, so the index of held deliveries, whose
+// predicate it is, does not stop their updates from being HOT.
+func newDigestSQL(b *models.Broadcast) string {
+	if b.Emergency() {
+		return `false`
+	}
+	return heldSQL
+}
+
+// rowCounts are a broadcast's deliveries, and of them those held.
+type rowCounts struct{ Total, Held int64 }
+
+// openBroadcast opens the broadcast for sending with its deliveries
+// counted, in tx (which holds the broadcast's row): known is their count
+// when the writes counted them, or nil to count them here.
+func openBroadcast(tx *gorm.DB, b *models.Broadcast, clock func() time.Time, known *rowCounts) error {
+	var n rowCounts
+	if known != nil {
+		n = *known
+	} else if err := tx.Raw(`SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE status = 'held') AS held
 		FROM deliveries WHERE broadcast_id = ?`, b.ID).Scan(&n).Error; err != nil {
 		return fmt.Errorf("count deliveries: %w", err)
 	}
@@ -153,15 +173,32 @@ func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, audienc
 	if span.N >= int64(l.split) {
 		parts = materializeParts
 	}
-	insert := `INSERT INTO deliveries (broadcast_id, follower_id, status, next_at)
-		SELECT ?, f.id, ` + newStatusSQL(b) + `, ? ` + audience + ` AND f.id BETWEEN ? AND ? ON CONFLICT DO NOTHING`
+	// The rows each range wrote are counted as they are written, unless
+	// an earlier attempt of the job wrote some already: then they are
+	// counted afterwards (a COUNT over a million rows is 0.3 s), and only
+	// then does the insert skip rows already there (ON CONFLICT DO
+	// NOTHING costs a speculative insertion per row: a quarter of the
+	// insert's time or more).
+	var again bool
+	if err := l.conn(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = ?)`, b.ID).Scan(&again).Error; err != nil {
+		return nil, fmt.Errorf("deliveries of broadcast %d: %w", b.ID, err)
+	}
+	skip := ""
+	if again {
+		skip = " ON CONFLICT DO NOTHING"
+	}
+	insert := `WITH w AS (INSERT INTO deliveries (broadcast_id, follower_id, status, digest, next_at)
+		SELECT ?, f.id, ` + newStatusSQL(b) + `, ` + newDigestSQL(b) + `, ? ` + audience + ` AND f.id BETWEEN ? AND ?` + skip + `
+		RETURNING status)
+		SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE status = 'held') AS held FROM w`
+	counts := make([]rowCounts, parts)
 	var ranges errgroup.Group
 	width := (span.Hi - span.Lo + int64(parts)) / int64(parts)
 	for i := range parts {
 		lo := span.Lo + int64(i)*width
 		hi := min(lo+width-1, span.Hi)
 		ranges.Go(func() error {
-			if err := l.conn(ctx).Exec(insert, append(append([]any{b.ID, now}, args...), lo, hi)...).Error; err != nil {
+			if err := l.conn(ctx).Raw(insert, append(append([]any{b.ID, now}, args...), lo, hi)...).Scan(&counts[i]).Error; err != nil {
 				return fmt.Errorf("queue deliveries %d to %d: %w", lo, hi, err)
 			}
 			return nil
@@ -176,7 +213,14 @@ func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, audienc
 		}
 		switch b.Status {
 		case models.BroadcastPending:
-			return openBroadcast(tx, b, clock)
+			if again {
+				return openBroadcast(tx, b, clock, nil)
+			}
+			var n rowCounts
+			for _, c := range counts {
+				n.Total, n.Held = n.Total+c.Total, n.Held+c.Held
+			}
+			return openBroadcast(tx, b, clock, &n)
 		case models.BroadcastCancelled:
 			// Cancelled while the rows were being written: what it did
 			// not skip goes, and the total is what it skipped.
@@ -191,14 +235,30 @@ func (l *ledger) materializePG(ctx context.Context, b *models.Broadcast, audienc
 	if err != nil {
 		return nil, err
 	}
-	// Fresh statistics, so the planner sees the new rows and keeps using
-	// the index for every batch rather than a plan made for an empty table.
-	if b.Total > 10000 {
-		if err := l.conn(ctx).Exec("ANALYZE deliveries").Error; err != nil {
-			return b, fmt.Errorf("analyze deliveries: %w", err)
-		}
-	}
 	return b, nil
+}
+
+// analyze refreshes the statistics of the partition that holds broadcast
+// b's rows, so the planner sees the new rows and keeps using the index
+// for every batch rather than a plan made for an empty table. Only that
+// partition: the claims read that one, and analyzing the whole ledger
+// would sample every partition.
+func (l *ledger) analyze(ctx context.Context, b *models.Broadcast) error {
+	if l.dialect != database.Postgres || b.Total <= 10000 {
+		return nil
+	}
+	var part string
+	if err := l.conn(ctx).Raw(`SELECT tableoid::regclass::text FROM deliveries WHERE broadcast_id = ? LIMIT 1`, b.ID).
+		Scan(&part).Error; err != nil {
+		return fmt.Errorf("partition of broadcast %d: %w", b.ID, err)
+	}
+	if part == "" {
+		return nil
+	}
+	if err := l.conn(ctx).Exec("ANALYZE " + part).Error; err != nil {
+		return fmt.Errorf("analyze deliveries: %w", err)
+	}
+	return nil
 }
 
 // active is a broadcast being sent, with what a worker needs to pick it.
@@ -239,62 +299,68 @@ type claimed struct {
 }
 
 // claim takes up to n deliveries of the broadcast that are due (queued,
-// or sending under an expired lease: a crashed or stalled worker's claim)
-// and marks them with token, starting
+// not before now, and outside the range of every live claim), starting
 // after cursor so that each batch is an index range scan from where the
-// last one ended instead of re-reading everything done so far. On
-// PostgreSQL, SKIP LOCKED lets workers of several instances take disjoint
-// batches without waiting for each other.
+// last one ended instead of re-reading everything done so far, and records
+// the claim as one row of delivery_claims: the token, the range of
+// follower ids from the first to the last taken, and the lease. The
+// deliveries themselves are not written: each gets one update, with its
+// outcome. A crashed or stalled worker's claim ends with its lease, and
+// what it did not record is due again.
+//
+// Claims of one broadcast are taken one at a time (on PostgreSQL under an
+// advisory lock on the broadcast; SQLite has one writer anyway), so two
+// never take the same deliveries. The broadcast's row is read under a key
+// share lock: a cancel, which locks it for update, waits for the claim to
+// commit and then leaves its range alone, or commits first and the claim
+// finds the broadcast no longer sending.
 func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, leaseEnd time.Time, token int64) ([]claimed, error) {
 	var out []claimed
-	if l.dialect == database.Postgres {
-		// The update finds the locked rows by their ctid (a TID scan):
-		// joined by key, the planner hashes every delivery of the
-		// broadcast for each batch when the table is small enough.
-		err := l.conn(ctx).Raw(`WITH c AS (
-				SELECT ctid FROM deliveries
-				WHERE broadcast_id = ? AND status IN ('queued', 'sending') AND next_at <= ? AND follower_id > ?
-				ORDER BY follower_id LIMIT ? FOR UPDATE SKIP LOCKED
-			), u AS (
-				UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_at = ?, claim = ?
-				FROM c WHERE d.ctid = c.ctid
-				RETURNING d.follower_id, d.attempts
-			)
-			SELECT u.follower_id, u.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
-				COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language, COALESCE(f.status, '') AS status
-			FROM u LEFT JOIN followers f ON f.id = u.follower_id ORDER BY u.follower_id`,
-			b, now, cursor, n, leaseEnd, token).Scan(&out).Error
-		if err != nil {
-			return nil, fmt.Errorf("claim deliveries: %w", err)
-		}
-		return out, nil
-	}
-	// SQLite has one writer at a time, so the claim needs no row locks;
-	// the immediate transaction keeps the select and the update together.
 	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		var ids []int64
-		if err := tx.Raw(`SELECT follower_id FROM deliveries
-			WHERE broadcast_id = ? AND status IN ('queued', 'sending') AND next_at <= ? AND follower_id > ?
-			ORDER BY follower_id LIMIT ?`, b, now, cursor, n).Scan(&ids).Error; err != nil {
+		status := `SELECT status FROM broadcasts WHERE id = ?`
+		if l.dialect == database.Postgres {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?, ?)`, claimLockSpace, int32(b%math.MaxInt32)).Error; err != nil {
+				return err
+			}
+			status += ` FOR KEY SHARE`
+		}
+		var st string
+		if err := tx.Raw(status, b).Scan(&st).Error; err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if st != models.BroadcastSending {
 			return nil
 		}
-		if err := tx.Exec(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, next_at = ?, claim = ?
-			WHERE broadcast_id = ? AND follower_id IN ?`, leaseEnd, token, b, ids).Error; err != nil {
+		if err := tx.Exec(`DELETE FROM delivery_claims WHERE broadcast_id = ? AND lease_until <= ?`, b, now).Error; err != nil {
 			return err
 		}
-		return tx.Raw(`SELECT d.follower_id, d.attempts, COALESCE(f.channel, '') AS channel, COALESCE(f.address, '') AS address,
-				COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language, COALESCE(f.status, '') AS status
-			FROM deliveries d LEFT JOIN followers f ON f.id = d.follower_id
-			WHERE d.broadcast_id = ? AND d.follower_id IN ? ORDER BY d.follower_id`, b, ids).Scan(&out).Error
+		if err := tx.Raw(`SELECT d.follower_id, d.attempts + 1 AS attempts, COALESCE(f.channel, '') AS channel,
+				COALESCE(f.address, '') AS address, COALESCE(f.name, '') AS name, COALESCE(f.language, '') AS language,
+				COALESCE(f.status, '') AS status
+			FROM (SELECT follower_id, attempts FROM deliveries d
+				WHERE broadcast_id = ? AND follower_id > ? AND status = 'queued' AND next_at <= ?
+					AND NOT EXISTS (SELECT 1 FROM delivery_claims k
+						WHERE k.broadcast_id = ? AND d.follower_id BETWEEN k.first_id AND k.last_id)
+				ORDER BY follower_id LIMIT ?) d
+			LEFT JOIN followers f ON f.id = d.follower_id ORDER BY d.follower_id`,
+			b, cursor, now, b, n).Scan(&out).Error; err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return tx.Exec(`INSERT INTO delivery_claims (token, broadcast_id, first_id, last_id, lease_until) VALUES (?, ?, ?, ?, ?)`,
+			token, b, out[0].FollowerID, out[len(out)-1].FollowerID, leaseEnd).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	return out, nil
 }
+
+// claimLockSpace is the first key of the advisory lock that takes the
+// claims of one broadcast one at a time (the second is the broadcast).
+const claimLockSpace = 23
 
 // outcome is the recorded end of one claimed delivery.
 type outcome struct {
@@ -317,24 +383,60 @@ type groupKey struct {
 	release        bool
 }
 
-// renew extends the lease of the rows of a claim, between the follower ids
-// first and last, that still carry its token and are still being sent. It
-// returns how many rows it extended and the broadcast's status, so the
-// worker learns both that it lost rows and that the broadcast was
-// cancelled.
-func (l *ledger) renew(ctx context.Context, b, first, last, token int64, leaseEnd time.Time) (int64, string, error) {
-	res := l.conn(ctx).Exec(`UPDATE deliveries SET next_at = ?
-		WHERE broadcast_id = ? AND follower_id BETWEEN ? AND ? AND claim = ? AND status = 'sending'`,
-		leaseEnd, b, first, last, token)
+// renew extends the lease of a claim that has not run out yet, and returns
+// whether it did and the broadcast's status, so the worker learns both
+// that its lease was lost (another worker may have taken its deliveries
+// over) and that the broadcast was cancelled.
+func (l *ledger) renew(ctx context.Context, b, token int64, now, leaseEnd time.Time) (bool, string, error) {
+	res := l.conn(ctx).Exec(`UPDATE delivery_claims SET lease_until = ? WHERE token = ? AND lease_until > ?`,
+		leaseEnd, token, now)
 	if res.Error != nil {
-		return 0, "", fmt.Errorf("renew claim: %w", res.Error)
+		return false, "", fmt.Errorf("renew claim: %w", res.Error)
 	}
 	var status string
 	if err := l.conn(ctx).Raw(`SELECT status FROM broadcasts WHERE id = ?`, b).Scan(&status).Error; err != nil {
-		return 0, "", fmt.Errorf("broadcast status: %w", err)
+		return false, "", fmt.Errorf("broadcast status: %w", err)
 	}
-	return res.RowsAffected, status, nil
+	return res.RowsAffected > 0, status, nil
 }
+
+// release ends a claim whose deliveries are all recorded or given back:
+// the rest of its range is free for the next claim at once. If the
+// broadcast was cancelled meanwhile, what the claim gave back is skipped
+// (and counted), or it would wait for ever in a broadcast nobody sends;
+// the broadcast's row is locked first, so that a cancel running at the
+// same time either sees the claim gone or is seen by this.
+func (l *ledger) release(ctx context.Context, b, token int64, now time.Time) error {
+	err := l.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE broadcasts SET status = status WHERE id = ?`, b).Error; err != nil {
+			return fmt.Errorf("lock broadcast: %w", err)
+		}
+		if err := tx.Exec(`DELETE FROM delivery_claims WHERE token = ?`, token).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled', next_at = ?
+			WHERE broadcast_id = ? AND status = 'queued' AND `+unclaimed+`
+				AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ? AND status = 'cancelled')`, now, b, b, now, b)
+		if res.Error != nil {
+			return fmt.Errorf("skip deliveries of a cancelled broadcast: %w", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			if err := tx.Exec(`UPDATE broadcasts SET skipped = skipped + ? WHERE id = ?`, res.RowsAffected, b).Error; err != nil {
+				return fmt.Errorf("count skipped deliveries: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("release claim: %w", err)
+	}
+	return nil
+}
+
+// unclaimed is the condition on deliveries (of broadcast ?, at time ?)
+// that no live claim covers.
+const unclaimed = `NOT EXISTS (SELECT 1 FROM delivery_claims k
+	WHERE k.broadcast_id = ? AND k.lease_until > ? AND deliveries.follower_id BETWEEN k.first_id AND k.last_id)`
 
 // claimOutcomes are outcomes of one claim.
 type claimOutcomes struct {
@@ -352,14 +454,14 @@ type broadcastMoves struct {
 	ends    map[string][]int64
 }
 
-// claimedRow is a delivery with the token of the claim that holds it.
-type claimedRow struct{ follower, token int64 }
+// claimedRow is a delivery of a claim.
+type claimedRow struct{ follower int64 }
 
 // record writes the outcomes of several claims in one transaction, with
 // the move of each broadcast's counters, so the counters never disagree
-// with the ledger. Only rows still being sent under their claim's token
-// are changed: a worker whose lease ran out cannot overwrite, or count
-// again, the outcome of the worker that took the row over. The outcomes of
+// with the ledger. Only rows still queued are changed: a worker whose
+// lease ran out cannot overwrite, or count again, the outcome of the
+// worker that took the row over. The outcomes of
 // one kind of one broadcast are one statement, whichever claims they come
 // from.
 //
@@ -378,6 +480,11 @@ func (l *ledger) record(ctx context.Context, fast *pgWriter, list []claimOutcome
 			order = append(order, c.broadcast)
 		}
 		for _, o := range c.outs {
+			if o.release && !o.next.After(now) {
+				// Given back unsent and due at once: the row is as the
+				// claim found it, and the claim's release frees it.
+				continue
+			}
 			k := groupKey{status: o.status, reason: o.reason, release: o.release}
 			if o.status == DeliveryQueued {
 				k.next = o.next
@@ -385,7 +492,7 @@ func (l *ledger) record(ctx context.Context, fast *pgWriter, list []claimOutcome
 			if _, ok := m.groups[k]; !ok {
 				m.order = append(m.order, k)
 			}
-			m.groups[k] = append(m.groups[k], claimedRow{o.followerID, c.token})
+			m.groups[k] = append(m.groups[k], claimedRow{o.followerID})
 			if o.endFollow != "" {
 				m.ends[o.endFollow] = append(m.ends[o.endFollow], o.followerID)
 			}
@@ -432,25 +539,24 @@ func recordRows(tx *gorm.DB, b int64, m *broadcastMoves, now time.Time) error {
 	for _, k := range m.order {
 		rows := m.groups[k]
 		ids := make([]int64, len(rows))
-		pairs := make([][]any, len(rows))
 		for i, r := range rows {
-			ids[i], pairs[i] = r.follower, []any{r.follower, r.token}
+			ids[i] = r.follower
 		}
-		// follower_id IN lets the database find the rows by the primary
-		// key; the pairs then keep only those under the right claim.
-		mine := `broadcast_id = ? AND follower_id IN ? AND (follower_id, claim) IN ? AND status = 'sending'`
+		// Only rows still queued change: the first outcome recorded wins,
+		// so a worker whose lease ran out cannot overwrite, or count again,
+		// the outcome of the worker that took the row over (nor the other
+		// way round). An outcome is when next_at is set to now.
+		mine := `broadcast_id = ? AND follower_id IN ? AND status = 'queued'`
 		var res *gorm.DB
 		switch {
-		case k.status == DeliverySent:
-			res = tx.Exec(`UPDATE deliveries SET status = 'sent', sent_at = ?, reason = '', claim = 0 WHERE `+mine, now, b, ids, pairs)
 		case k.status == DeliveryQueued && k.release:
-			res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, attempts = attempts - 1, claim = 0 WHERE `+mine,
-				k.next, b, ids, pairs)
+			res = tx.Exec(`UPDATE deliveries SET next_at = ? WHERE `+mine, k.next, b, ids)
 		case k.status == DeliveryQueued:
-			res = tx.Exec(`UPDATE deliveries SET status = 'queued', next_at = ?, reason = ?, claim = 0 WHERE `+mine,
-				k.next, k.reason, b, ids, pairs)
+			res = tx.Exec(`UPDATE deliveries SET next_at = ?, reason = ?, attempts = attempts + 1 WHERE `+mine,
+				k.next, k.reason, b, ids)
 		default:
-			res = tx.Exec(`UPDATE deliveries SET status = ?, reason = ?, claim = 0 WHERE `+mine, k.status, k.reason, b, ids, pairs)
+			res = tx.Exec(`UPDATE deliveries SET status = ?, reason = ?, attempts = attempts + 1, next_at = ? WHERE `+mine,
+				k.status, k.reason, now, b, ids)
 		}
 		if res.Error != nil {
 			return fmt.Errorf("record %s deliveries: %w", k.status, res.Error)
@@ -478,29 +584,8 @@ func moveBroadcast(ctx context.Context, tx *gorm.DB, b int64, m *broadcastMoves,
 			return fmt.Errorf("count deliveries: %w", err)
 		}
 	}
-	// A broadcast cancelled while these were out: what went back to the
-	// queue (retries, rate-limited, not started) is skipped too, or it
-	// would wait for ever in a broadcast nobody sends.
-	if counts[DeliveryQueued] > 0 {
-		// Lock the broadcast first (the counters' update above already
-		// has, when there was one): a cancel running meanwhile either
-		// commits before, and the statement below sees it, or waits and
-		// then skips these rows itself. Without the lock each could miss
-		// the other's rows, leaving them queued for ever.
-		if err := tx.Exec(`UPDATE broadcasts SET status = status WHERE id = ?`, b).Error; err != nil {
-			return fmt.Errorf("lock broadcast: %w", err)
-		}
-		res := tx.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled'
-			WHERE broadcast_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ? AND status = 'cancelled')`, b, b)
-		if res.Error != nil {
-			return fmt.Errorf("skip requeued deliveries of a cancelled broadcast: %w", res.Error)
-		}
-		if res.RowsAffected > 0 {
-			if err := tx.Exec(`UPDATE broadcasts SET skipped = skipped + ? WHERE id = ?`, res.RowsAffected, b).Error; err != nil {
-				return fmt.Errorf("count skipped deliveries: %w", err)
-			}
-		}
-	}
+	// What went back to the queue of a cancelled broadcast is skipped
+	// when the claim is released (ledger.release).
 	for status, ids := range m.ends {
 		if err := follower.EndFollows(ctx, tx, m.account, ids, status, now); err != nil {
 			return err

@@ -13,13 +13,12 @@ import (
 // when nothing is left, in one statement: one round trip per group of
 // outcomes, the common case of a fast receiver. The parameters are arrays,
 // so the text is the same for every group and PostgreSQL plans it once.
-// Only rows still being sent under their claim's token change, as in
-// recordRows; the counters move by the rows that did.
+// Only rows still queued change, as in recordRows; the counters move by
+// the rows that did.
 const recordFinalSQL = `WITH r AS (
-		UPDATE deliveries d SET status = x.st, reason = x.rs, claim = 0,
-			sent_at = CASE WHEN x.st = 'sent' THEN $2::timestamptz ELSE d.sent_at END
-		FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[]) AS x(f, c, st, rs)
-		WHERE d.broadcast_id = $1 AND d.follower_id = x.f AND d.claim = x.c AND d.status = 'sending'
+		UPDATE deliveries d SET status = x.st, reason = x.rs, attempts = d.attempts + 1, next_at = $2::timestamptz
+		FROM unnest($3::bigint[], $4::text[], $5::text[]) AS x(f, st, rs)
+		WHERE d.broadcast_id = $1 AND d.follower_id = x.f AND d.status = 'queued'
 		RETURNING x.st
 	), n AS (
 		SELECT count(*) FILTER (WHERE st = 'sent') AS sent, count(*) FILTER (WHERE st = 'failed') AS failed,
@@ -77,11 +76,11 @@ func (w *pgWriter) get(ctx context.Context) (*sql.Conn, error) {
 
 // recordFinal writes m (final) for broadcast b.
 func (w *pgWriter) recordFinal(ctx context.Context, b int64, m *broadcastMoves, now time.Time) error {
-	var followers, claims []int64
+	var followers []int64
 	var statuses, reasons []string
 	for _, k := range m.order {
 		for _, r := range m.groups[k] {
-			followers, claims = append(followers, r.follower), append(claims, r.token)
+			followers = append(followers, r.follower)
 			statuses, reasons = append(statuses, k.status), append(reasons, k.reason)
 		}
 	}
@@ -89,7 +88,7 @@ func (w *pgWriter) recordFinal(ctx context.Context, b int64, m *broadcastMoves, 
 	if err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, recordFinalSQL, b, now, followers, claims, statuses, reasons); err != nil {
+	if _, err := conn.ExecContext(ctx, recordFinalSQL, b, now, followers, statuses, reasons); err != nil {
 		// The connection may be broken; the next write takes a new one.
 		w.close()
 		return fmt.Errorf("record deliveries: %w", err)

@@ -416,7 +416,7 @@ func (s *Service) Retry(ctx context.Context, m *models.Member, a *models.Account
 		if n == 0 {
 			return nil
 		}
-		if err := db.Exec(`UPDATE deliveries SET status = 'queued', attempts = 0, next_at = ?, reason = '', claim = 0
+		if err := db.Exec(`UPDATE deliveries SET status = 'queued', attempts = 0, next_at = ?, reason = ''
 			WHERE broadcast_id = ? AND status IN ('failed', 'dead') AND `+active, tx.Now(), b.ID, b.AccountID).Error; err != nil {
 			return fmt.Errorf("requeue failed deliveries: %w", err)
 		}
@@ -443,8 +443,10 @@ func (s *Service) Cancel(ctx context.Context, m *models.Member, a *models.Accoun
 		if b.Status == models.BroadcastDone || b.Status == models.BroadcastCancelled {
 			return models.FieldError("broadcast", "broadcasts.err_finished")
 		}
-		res := db.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled'
-			WHERE broadcast_id = ? AND status IN ('queued', 'held')`, b.ID)
+		// Queued deliveries in the range of a live claim are its worker's:
+		// it skips them as it releases the claim (ledger.release).
+		res := db.Exec(`UPDATE deliveries SET status = 'skipped', reason = 'broadcast cancelled', next_at = ?
+			WHERE broadcast_id = ? AND (status = 'held' OR status = 'queued' AND `+unclaimed+`)`, tx.Now(), b.ID, b.ID, tx.Now())
 		if res.Error != nil {
 			return fmt.Errorf("skip queued deliveries: %w", res.Error)
 		}

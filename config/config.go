@@ -57,6 +57,9 @@ type Config struct {
 	// it while it sends, and after a crash another takes it over once it
 	// has run out.
 	SendLease time.Duration
+	// DeliveryRetention is how long the per-recipient rows of a finished
+	// broadcast are kept (0: for ever); its counters are kept for ever.
+	DeliveryRetention time.Duration
 	// FeedbackLimit is how many feedback forms one client address may
 	// send per hour (a shared office or a mobile carrier's address is
 	// many people, so it is generous).
@@ -152,6 +155,8 @@ func options() []option {
 			func(c *Config, _, v string) (err error) { c.ChannelRates, err = parseRates(v); return err }},
 		{Setting{"send-lease", "PLAZA_SEND_LEASE", "1m", "how long a claim lasts without renewal; the sending worker renews it, and after a crash another instance takes the claim over once it has run out"},
 			duration(func(c *Config) *time.Duration { return &c.SendLease }, time.Second, "a duration of at least 1s, such as 1m")},
+		{Setting{"delivery-retention", "PLAZA_DELIVERY_RETENTION", "90d", "how long each follower's delivery of a finished broadcast is kept, e.g. 90d or 2160h; the broadcast's counts are kept for ever; 0: keep every delivery"},
+			parseRetention},
 		{Setting{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
 			positive(func(c *Config) *int { return &c.FeedbackLimit })},
 		{Setting{"bridge-in-flight", "PLAZA_BRIDGE_IN_FLIGHT", "0", "chat platforms' callbacks handled at once; more are answered 503 at once for the platform to retry; 0: the database pool on PostgreSQL, 64 on SQLite"},
@@ -268,6 +273,29 @@ func duration(field func(*Config) *time.Duration, least time.Duration, want stri
 		*field(c) = d
 		return nil
 	}
+}
+
+// parseRetention parses the delivery retention: a number of days (90d) or
+// a Go duration of at least an hour; 0 keeps every delivery.
+func parseRetention(c *Config, name, v string) error {
+	v = strings.TrimSpace(v)
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		if n < 0 || n > 100*365 {
+			err = fmt.Errorf("out of range")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(v)
+	}
+	if err != nil || d < 0 || (d > 0 && d < time.Hour) {
+		return fmt.Errorf("%s %q: want a number of days such as 90d, a duration of at least 1h such as 2160h, or 0 to keep every delivery", name, v)
+	}
+	c.DeliveryRetention = d
+	return nil
 }
 
 // apiURL parses a chat platform's API server, without a trailing slash.

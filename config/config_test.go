@@ -32,7 +32,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":8080", DatabaseURL: "sqlite:./data/plaza.db", BaseURL: "http://localhost:8080",
 		LogLevel: "info", LogFormat: "text", LoginLimit: 5, ShutdownTimeout: 15 * time.Second, DrainTimeout: time.Minute,
 		SMTPURL: "log", SMTPConnections: 16, MailFrom: "no-reply@localhost",
-		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30, BridgeTimeout: 4 * time.Second,
+		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, DeliveryRetention: 90 * 24 * time.Hour, FeedbackLimit: 30, BridgeTimeout: 4 * time.Second,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
 	}
@@ -50,7 +50,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: "127.0.0.1:9000", DatabaseURL: "postgres://env@db/plaza", BaseURL: "https://env.example.org",
 		LogLevel: "debug", LogFormat: "json", LoginLimit: 7, ShutdownTimeout: 30 * time.Second, DrainTimeout: time.Minute,
 		SMTPURL: "smtp://env:pw@mail.env:587", SMTPConnections: 16, MailFrom: "env@example.org",
-		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30, BridgeTimeout: 4 * time.Second,
+		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, DeliveryRetention: 90 * 24 * time.Hour, FeedbackLimit: 30, BridgeTimeout: 4 * time.Second,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
 	}
@@ -63,7 +63,7 @@ func TestPrecedence(t *testing.T) {
 		Addr: ":7000", DatabaseURL: "sqlite:/tmp/flag.db", BaseURL: "http://flag.example.org:8000",
 		LogLevel: "warn", LogFormat: "text", LoginLimit: 3, ShutdownTimeout: 2 * time.Minute, DrainTimeout: time.Minute,
 		SMTPURL: "smtps://flag.example.org", SMTPConnections: 16, MailFrom: "Flag <flag@example.org>",
-		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, FeedbackLimit: 30, BridgeTimeout: 4 * time.Second,
+		Location: time.UTC, SendWorkers: 4, SendEmergencyWorkers: 2, SendConcurrency: 64, SendBatch: 1000, ChannelRates: map[string]float64{"email": 50}, SendLease: time.Minute, DeliveryRetention: 90 * 24 * time.Hour, FeedbackLimit: 30, BridgeTimeout: 4 * time.Second,
 		WeChatAPI: "https://api.weixin.qq.com", TelegramAPI: "https://api.telegram.org",
 		FeedUpdateInterval: 15 * time.Minute, FeedNewAlertsPerHour: 20,
 	}
@@ -166,6 +166,9 @@ func TestBadValues(t *testing.T) {
 		{"feedback-limit", "0", `feedback-limit "0"`},
 		{"bridge-in-flight", "-1", `bridge-in-flight "-1"`},
 		{"bridge-timeout", "soon", `bridge-timeout "soon"`},
+		{"delivery-retention", "-1d", `delivery-retention "-1d"`},
+		{"delivery-retention", "10m", `delivery-retention "10m"`},
+		{"delivery-retention", "ninety", `delivery-retention "ninety"`},
 		{"tile-url", "tiles.example/{z}/{x}/{y}.png", `tile-url "tiles.example`},
 		{"tile-url", "https://tiles.example/map.png", `tile-url "https://tiles.example/map.png"`},
 		{"tile-url", "javascript:{z}{x}{y}", `tile-url "javascript:`},
@@ -298,7 +301,7 @@ func TestEachSettingHasItsOwnField(t *testing.T) {
 		"addr": ":1", "database-url": "postgres://x@db/plaza", "base-url": "https://plaza.example.org", "log-level": "debug",
 		"log-format": "json", "login-limit": "9", "shutdown-timeout": "1m", "drain-timeout": "2m", "smtp-url": "smtp://mail.example.org", "smtp-connections": "9",
 		"mail-from": "a@example.org", "timezone": "Asia/Shanghai", "secret-key": "k", "send-workers": "9", "send-emergency-workers": "9",
-		"send-concurrency": "9", "send-batch": "9", "channel-rates": "sms=1", "send-lease": "5s", "feedback-limit": "9",
+		"send-concurrency": "9", "send-batch": "9", "channel-rates": "sms=1", "send-lease": "5s", "feedback-limit": "9", "delivery-retention": "30d",
 		"bridge-in-flight": "9", "bridge-timeout": "2s",
 		"tile-url": "https://tiles.example.org/{z}/{x}/{y}.png", "wechat-api-url": "http://127.0.0.1:1", "telegram-api-url": "http://127.0.0.1:2",
 		"trusted-proxies": "10.0.0.0/8", "feed-update-interval": "1h", "feed-new-alerts-per-hour": "9", "metrics-addr": "127.0.0.1:9090",
@@ -335,5 +338,22 @@ func TestEachSettingHasItsOwnField(t *testing.T) {
 			t.Errorf("--%s and --%s both set Config.%s", other, s.Flag, changed[0])
 		}
 		owner[changed[0]] = s.Flag
+	}
+}
+
+// TestDeliveryRetention: days, Go durations and 0 (keep every delivery).
+func TestDeliveryRetention(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+	}{{"90d", 90 * 24 * time.Hour}, {"1d", 24 * time.Hour}, {"2160h", 2160 * time.Hour}, {"0", 0}, {"0d", 0}} {
+		got, err := load(nil, "--delivery-retention", c.in)
+		if err != nil || got.DeliveryRetention != c.want {
+			t.Errorf("--delivery-retention %s = %v, %v; want %v", c.in, got.DeliveryRetention, err, c.want)
+		}
+	}
+	def, err := load(nil)
+	if err != nil || def.DeliveryRetention != 90*24*time.Hour {
+		t.Errorf("default retention = %v, %v", def.DeliveryRetention, err)
 	}
 }

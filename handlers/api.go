@@ -479,6 +479,8 @@ type broadcastJSON struct {
 	Rate       float64    `json:"rate"`
 	CreatedAt  time.Time  `json:"created_at"`
 	FinishedAt *time.Time `json:"finished_at"`
+	// CompactedAt is when retention removed the per-recipient rows.
+	CompactedAt *time.Time `json:"compacted_at"`
 	// Channels counts the deliveries per channel of their followers
 	// ("" for followers erased since).
 	Channels []broadcastChannelJSON `json:"channels"`
@@ -507,7 +509,7 @@ func (h *apiArea) getBroadcast(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, broadcastJSON{ID: p.ID, NoticeID: p.NoticeID, Kind: p.Kind, Status: p.Status, Emergency: p.Emergency(),
 		Total: p.Total, Sent: p.Sent, Failed: p.Failed, Dead: p.Dead, Held: p.Held, Skipped: p.Skipped, Remaining: p.Remaining(),
-		Rate: p.Rate, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt, Channels: channelsOut(p.Channels)})
+		Rate: p.Rate, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt, CompactedAt: p.CompactedAt, Channels: channelsOut(p.Channels)})
 }
 
 func channelsOut(cs []broadcast.ChannelCounts) []broadcastChannelJSON {

@@ -137,6 +137,17 @@ func (Housekeeping) Kind() string { return "housekeeping" }
 // Unique keeps one run at a time.
 func (Housekeeping) Unique() bool { return true }
 
+// CompactLedger creates the delivery ledger's next partitions and removes
+// the per-recipient rows of broadcasts finished longer ago than the
+// retention setting (broadcast.Engine.CompactLedger).
+type CompactLedger struct{}
+
+// Kind names the job for River.
+func (CompactLedger) Kind() string { return "ledger_compact" }
+
+// Unique keeps one run at a time.
+func (CompactLedger) Unique() bool { return true }
+
 // ScanFeeds claims the alert feeds whose poll is due and queues a PollFeed
 // for each. River's leader enqueues it every few seconds.
 type ScanFeeds struct{}

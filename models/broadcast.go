@@ -63,6 +63,9 @@ type Broadcast struct {
 	CreatedAt      time.Time
 	MaterializedAt *time.Time
 	FinishedAt     *time.Time
+	// CompactedAt is when retention removed the per-recipient rows of the
+	// finished broadcast (its counters stay).
+	CompactedAt *time.Time
 }
 
 // Remaining is how many deliveries are still to be attempted.
