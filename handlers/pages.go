@@ -84,6 +84,8 @@ func (s *server) publicPages(next echo.HandlerFunc) echo.HandlerFunc {
 			buf.status = http.StatusNotModified
 			buf.body.Reset()
 			res.Status = http.StatusNotModified
+		} else {
+			h.Set(echo.HeaderContentLength, p.Length)
 		}
 		buf.flush()
 		return nil
@@ -97,6 +99,8 @@ func writePage(c echo.Context, p *pagecache.Page) error {
 	if noneMatch(c.Request(), p.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	// A known length spares the chunked encoding (and its closing write).
+	h.Set(echo.HeaderContentLength, p.Length)
 	return c.Blob(p.Status, p.ContentType, p.Body)
 }
 

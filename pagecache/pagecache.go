@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,8 @@ type Page struct {
 	Status      int
 	ContentType string
 	Body        []byte
+	// Length is len(Body) in decimal, for Content-Length.
+	Length string
 	// ETag is a strong validator of Body (its SHA-256).
 	ETag string
 	// Built is when the page was rendered: its Last-Modified.
@@ -162,7 +165,7 @@ func (c *Cache) Get(key string, version int64) (*Page, bool) {
 func (c *Cache) Put(key string, version int64, status int, contentType string, body []byte) *Page {
 	sum := sha256.Sum256(body)
 	now := c.now()
-	p := &Page{Status: status, ContentType: contentType, Body: body,
+	p := &Page{Status: status, ContentType: contentType, Body: body, Length: strconv.Itoa(len(body)),
 		ETag:  `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
 		Built: now.UTC().Truncate(time.Second), version: version, until: now.Add(c.ttl)}
 	c.lru.Add(key, p)

@@ -43,7 +43,6 @@ func main() {
 	pairs := flag.Int("pairs", 3, "Plaza/static pairs per page")
 	conns := flag.Int("c", 32, "wrk connections")
 	threads := flag.Int("t", 2, "wrk threads")
-	profile := flag.String("cpuprofile", "", "write a CPU profile of plaza serve during the first Plaza run to this file (via its pprof listener)")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed")
@@ -74,14 +73,13 @@ func main() {
 		default:
 			log.Fatalf("unknown database %q", db)
 		}
-		if err := run(bin, dir, db, url, *duration, *pairs, *conns, *threads, *profile); err != nil {
+		if err := run(bin, dir, db, url, *duration, *pairs, *conns, *threads); err != nil {
 			log.Fatalf("%s: %v", db, err)
 		}
-		*profile = ""
 	}
 }
 
-func run(bin, dir, db, url string, duration time.Duration, pairs, conns, threads int, profile string) error {
+func run(bin, dir, db, url string, duration time.Duration, pairs, conns, threads int) error {
 	env := append(os.Environ(), "PLAZA_DATABASE_URL="+url, "PLAZA_METRICS_TOKEN=bench-pages-metrics-token")
 	demo := exec.Command(bin, "demo", "--json")
 	demo.Env, demo.Stdout, demo.Stderr = env, io.Discard, os.Stderr
@@ -94,7 +92,7 @@ func run(bin, dir, db, url string, duration time.Duration, pairs, conns, threads
 	}
 	defer srv.stop()
 
-	account, ctype, err := fetchSame(srv.base + "/@citytransit")
+	account, _, err := fetchSame(srv.base + "/@citytransit")
 	if err != nil {
 		return err
 	}
@@ -113,7 +111,6 @@ func run(bin, dir, db, url string, duration time.Duration, pairs, conns, threads
 		if path == "/@citytransit" && !bytes.Equal(body, account) {
 			return fmt.Errorf("account page changed between fetches")
 		}
-		_ = ctype
 		static, err := staticServer(path, ct, body)
 		if err != nil {
 			return err
@@ -135,15 +132,7 @@ func run(bin, dir, db, url string, duration time.Duration, pairs, conns, threads
 		var ratios []float64
 		for i := 1; i <= pairs; i++ {
 			lp := load()
-			var stopProfile func()
-			if profile != "" && i == 1 {
-				stopProfile = srv.profile(profile, duration)
-			}
 			p, err := wrk(srv.base+path, duration, conns, threads)
-			if stopProfile != nil {
-				stopProfile()
-				profile = ""
-			}
 			if err != nil {
 				static.close()
 				return err
@@ -258,29 +247,6 @@ func (s *server) idleClosed() int64 {
 		}
 	}
 	return -1
-}
-
-// profile samples Plaza's CPU for d through the pprof endpoint, if the
-// serve process offers one, into file; the returned func waits for it.
-func (s *server) profile(file string, d time.Duration) func() {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.base, int(d.Seconds())))
-		if err != nil || resp.StatusCode != 200 {
-			log.Printf("no CPU profile: %v", err)
-			return
-		}
-		defer resp.Body.Close()
-		f, err := os.Create(file)
-		if err != nil {
-			log.Print(err)
-			return
-		}
-		defer f.Close()
-		_, _ = io.Copy(f, resp.Body)
-	}()
-	return func() { <-done }
 }
 
 type staticSrv struct {
