@@ -170,19 +170,27 @@ func contentSecurityPolicy(tileURL string) string {
 }
 
 func securityHeaders(tileURL string) echo.MiddlewareFunc {
-	csp := contentSecurityPolicy(tileURL)
+	// Built once, in canonical form, and assigned without copying: these
+	// go on every response, a cached public page's included. Set replaces
+	// a value and never writes into these slices.
+	fixed := map[string][]string{
+		"Content-Security-Policy": {contentSecurityPolicy(tileURL)},
+		"X-Content-Type-Options":  {"nosniff"},
+		"X-Frame-Options":         {"DENY"},
+		"Referrer-Policy":         {"same-origin"},
+		// The place picker's "Use my location" asks for the position.
+		"Permissions-Policy":         {"camera=(), microphone=(), geolocation=(self)"},
+		"Cross-Origin-Opener-Policy": {"same-origin"},
+	}
+	hsts := []string{"max-age=31536000"}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", csp)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "same-origin")
-			// The place picker's "Use my location" asks for the position.
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			for k, v := range fixed {
+				h[k] = v[:1:1]
+			}
 			if c.Request().TLS != nil || c.Scheme() == "https" {
-				h.Set("Strict-Transport-Security", "max-age=31536000")
+				h["Strict-Transport-Security"] = hsts[:1:1]
 			}
 			return next(c)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/pagecache"
 	"github.com/plazahq/plaza/templates"
 )
@@ -29,6 +30,49 @@ func cachedPage(route string) bool {
 		return true
 	}
 	return false
+}
+
+// keptPages answers an anonymous reader's request for a public page from
+// the page cache, before the rest of the chain: a kept page needs neither
+// the session lookup nor the page's environment, only the language
+// (requestLang, as pageEnv works it out). A reader with a session or a
+// one-time notice cookie, and every page not kept yet, goes on to
+// publicPages through the whole chain. A kept page was built for the
+// same address, so it passed pageEnv's checks of the path and query.
+func (s *server) keptPages(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if s.pages == nil || req.Method != http.MethodGet || !cachedPage(c.Path()) || !anonymous(req, s.cfg.cookieName(sessionCookie)) {
+			return next(c)
+		}
+		version, err := s.pages.Version(req.Context())
+		if err != nil {
+			return err
+		}
+		if p, ok := s.pages.Get(pageKey(c, requestLang(c)), version); ok {
+			return writePage(c, p)
+		}
+		return next(c)
+	}
+}
+
+// anonymous reports whether req carries neither a session cookie nor a
+// one-time notice: the page it gets is everyone's.
+func anonymous(req *http.Request, session string) bool {
+	if req.Header.Get("Cookie") == "" {
+		return true
+	}
+	for _, name := range []string{session, flashCookie} {
+		if _, err := req.Cookie(name); err == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// pageKey is where a page is kept: its address and language.
+func pageKey(c echo.Context, l i18n.Lang) string {
+	return string(l) + " " + c.Request().URL.RequestURI()
 }
 
 // publicPages serves anonymous readers' public pages from the page cache,
@@ -61,7 +105,7 @@ func (s *server) publicPages(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		key := string(env.Lang) + " " + req.URL.RequestURI()
+		key := pageKey(c, env.Lang)
 		if p, ok := s.pages.Get(key, version); ok {
 			return writePage(c, p)
 		}
@@ -104,13 +148,22 @@ func writePage(c echo.Context, p *pagecache.Page) error {
 	return c.Blob(p.Status, p.ContentType, p.Body)
 }
 
-func setPageHeaders(h http.Header, p *pagecache.Page) {
-	h.Set("Cache-Control", publicPageCacheControl)
+// The values of setPageHeaders that never change, as header slices: it
+// runs on every page kept, and assigning them does not allocate. (A
+// header's values are replaced, never appended to, by Set; these have no
+// room to append into.)
+var (
+	pageCacheControl = []string{publicPageCacheControl}
 	// The page's language comes from ?lang= (in the URL), the language
 	// cookie or Accept-Language; a signed-in reader's page is another.
-	h.Set("Vary", "Accept-Language, Cookie")
-	h.Set("ETag", p.ETag)
-	h.Set("Last-Modified", p.Built.Format(http.TimeFormat))
+	pageVary = []string{"Accept-Language, Cookie"}
+)
+
+func setPageHeaders(h http.Header, p *pagecache.Page) {
+	h["Cache-Control"] = pageCacheControl[:1:1]
+	h["Vary"] = pageVary[:1:1]
+	h["Etag"] = []string{p.ETag}
+	h["Last-Modified"] = []string{p.Modified}
 }
 
 // noneMatch reports whether If-None-Match names etag (or is *).

@@ -151,7 +151,7 @@ func New(d Deps) *echo.Echo {
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	// logRequests comes first so that it also logs what recoverPanic
 	// turns a panic into.
-	e.Use(s.logRequests, s.recoverPanic, securityHeaders(d.Config.TileURL), s.limitBody, s.pageEnv, s.publicPages)
+	e.Use(s.logRequests, s.recoverPanic, securityHeaders(d.Config.TileURL), s.keptPages, s.limitBody, s.pageEnv, s.publicPages)
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)

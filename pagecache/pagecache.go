@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -53,8 +54,10 @@ type Page struct {
 	Length string
 	// ETag is a strong validator of Body (its SHA-256).
 	ETag string
-	// Built is when the page was rendered: its Last-Modified.
-	Built time.Time
+	// Built is when the page was rendered; Modified is it in HTTP's
+	// format, for Last-Modified.
+	Built    time.Time
+	Modified string
 
 	version int64
 	until   time.Time
@@ -168,6 +171,7 @@ func (c *Cache) Put(key string, version int64, status int, contentType string, b
 	p := &Page{Status: status, ContentType: contentType, Body: body, Length: strconv.Itoa(len(body)),
 		ETag:  `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
 		Built: now.UTC().Truncate(time.Second), version: version, until: now.Add(c.ttl)}
+	p.Modified = p.Built.Format(http.TimeFormat)
 	c.lru.Add(key, p)
 	return p
 }
