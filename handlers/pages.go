@@ -12,13 +12,16 @@ import (
 	"github.com/plazahq/plaza/templates"
 )
 
-// publicPageCacheControl lets browsers and shared caches keep an
-// anonymous public page for 15 seconds, then ask again with its ETag (a
-// 304 costs a few hundred bytes). A notice's emergency update must reach a
-// reader who reloads within seconds, not minutes: must-revalidate forbids
-// serving the page past its age when Plaza cannot be asked, and there is
-// no stale-while-revalidate, which would show the old page once more.
-const publicPageCacheControl = "public, max-age=15, must-revalidate"
+// publicPageCacheControl: a reader's own browser keeps an anonymous
+// public page but asks again each time it shows it (max-age=0), with the
+// page's ETag, and gets a 304 from this instance's memory when nothing
+// changed: a citizen who reloads for an emergency update, or comes back
+// to a consultation after answering, sees the page as it is now. A shared
+// cache in front of Plaza (a CDN, a proxy) may serve it for 15 seconds
+// (s-maxage) and then must ask again (must-revalidate, no stale serving):
+// that takes a crowd's load off the instances while an update still
+// reaches everyone within seconds, not minutes.
+const publicPageCacheControl = "public, max-age=0, s-maxage=15, must-revalidate"
 
 // cachedPage reports whether route is a public HTML page kept in the
 // page cache for anonymous readers.

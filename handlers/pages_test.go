@@ -43,7 +43,7 @@ func TestPublicPageHeaders(t *testing.T) {
 					t.Fatalf("GET %s: %s", path, first)
 				}
 				h := first.Header
-				if cc := h.Get("Cache-Control"); cc != "public, max-age=15, must-revalidate" {
+				if cc := h.Get("Cache-Control"); cc != "public, max-age=0, s-maxage=15, must-revalidate" {
 					t.Errorf("Cache-Control %q", cc)
 				}
 				if v := h.Get("Vary"); v != "Accept-Language, Cookie" {
