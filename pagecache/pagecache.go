@@ -4,7 +4,7 @@
 //
 // Correctness across instances rests on one number in the database,
 // page_versions.version, which triggers bump in the same transaction as
-// every change to what public pages show (migration 00027). A page is kept
+// every change to what public pages show (migration 00028). A page is kept
 // under the version read before it was built, and served only while the
 // version is still the same. Each instance re-reads the version at most
 // every Poll (a query of one row by primary key, whatever the load), and at
