@@ -108,21 +108,23 @@ func New(db *sql.DB, o Options) *Cache {
 
 // Version is the content version to build and look pages up under. It
 // reads the database when the last read is older than Poll, or began
-// before a change made here. A read for age alone is made by one request
-// while the others go on with the version known (still within the
-// bound); after a change made here, every request waits for a read begun
-// after it.
+// before a change made here that was known when this call came. A read
+// for age alone is made by one request while the others go on with the
+// version known (still within the bound); after a change made here, the
+// requests that came after it wait for one read begun after it, and share
+// it.
 func (c *Cache) Version(ctx context.Context) (int64, error) {
-	if v, ok := c.fresh(); ok {
+	want := c.changes.Load()
+	if v, ok := c.fresh(want); ok {
 		return v, nil
 	}
-	if c.checkedAt.Load() != 0 && c.checkedGen.Load() == c.changes.Load() {
+	if c.checkedAt.Load() != 0 && c.checkedGen.Load() >= want {
 		if !c.reading.TryLock() {
 			return c.version.Load(), nil
 		}
 	} else {
 		c.reading.Lock()
-		if v, ok := c.fresh(); ok {
+		if v, ok := c.fresh(want); ok {
 			c.reading.Unlock()
 			return v, nil
 		}
@@ -133,17 +135,18 @@ func (c *Cache) Version(ctx context.Context) (int64, error) {
 	if err := c.db.QueryRowContext(ctx, `SELECT version FROM page_versions WHERE id = 1`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("page version: %w", err)
 	}
+	// In this order: whoever sees the new checkedGen sees this version.
 	c.version.Store(v)
 	c.checkedAt.Store(began)
 	c.checkedGen.Store(gen)
 	return v, nil
 }
 
-// fresh is the version known, if it was read recently enough and after
-// the last change made here.
-func (c *Cache) fresh() (int64, bool) {
+// fresh is the version known, if it was read within Poll by a read begun
+// after the want'th change made here.
+func (c *Cache) fresh(want int64) (int64, bool) {
 	at := c.checkedAt.Load()
-	if at == 0 || c.checkedGen.Load() != c.changes.Load() || c.now().UnixNano()-at >= int64(c.poll) {
+	if at == 0 || c.checkedGen.Load() < want || c.now().UnixNano()-at >= int64(c.poll) {
 		return 0, false
 	}
 	return c.version.Load(), true
