@@ -34,6 +34,7 @@ import (
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
 	"github.com/plazahq/plaza/outbound"
+	"github.com/plazahq/plaza/pagecache"
 	"github.com/plazahq/plaza/queue"
 	"github.com/plazahq/plaza/secrets"
 )
@@ -89,6 +90,8 @@ type Options struct {
 	// WriteWait bounds the wait for SQLite's write connection
 	// (database.DefaultWriteWait when zero).
 	WriteWait time.Duration
+	// Pages sizes the public page cache (pagecache's defaults when zero).
+	Pages pagecache.Options
 }
 
 // Migrate applies Plaza's migrations and the job queue's.
@@ -231,6 +234,9 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 		Accounts:     a.Accounts,
 		Followers:    a.Followers,
 		Channels:     registry, ChannelSettings: chans,
+		// Built here, once: every instance keeps its own pages, and the
+		// version in the database keeps them current across instances.
+		Pages: pagecache.New(db.Read, opts.Pages),
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies(), LoginLimit: cfg.LoginLimit,
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.Location, TileURL: cfg.TileURL,
 			MetricsToken: cfg.MetricsToken, WebPushKey: deps.WebPushKeys.Public, WebPushHTTP: cfg.Outbound != nil,

@@ -35,10 +35,11 @@ type CopyReport struct {
 }
 
 // copySkipped are tables that are not data: the migration ledger, the
-// readiness probes' heartbeat and the job queue (whose pending jobs Copy
-// refuses to leave behind).
+// readiness probes' heartbeat, the public pages' cache version (its one
+// row is made by the migration, and the triggers bump it as rows arrive)
+// and the job queue (whose pending jobs Copy refuses to leave behind).
 func copySkipped(table string) bool {
-	return table == "goose_db_version" || table == "readiness_heartbeat" ||
+	return table == "goose_db_version" || table == "readiness_heartbeat" || table == "page_versions" ||
 		strings.HasPrefix(table, "sqlite_") || strings.HasPrefix(table, "river_")
 }
 

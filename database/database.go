@@ -146,6 +146,9 @@ func withoutJIT(url string) string {
 	return url + "&jit=off"
 }
 
+// sqliteReaders is the size of SQLite's read pool.
+const sqliteReaders = 64
+
 // openSQLite opens the write pool (one connection) and the read pool on
 // one file. gorm's own pool is the writer, so its transactions and writes
 // go there; the dbresolver plugin sends its reads outside transactions to
@@ -178,6 +181,14 @@ func openSQLite(ctx context.Context, url string, gcfg *gorm.Config, wait time.Du
 		write.Close()
 		return nil, fmt.Errorf("open sqlite database: %w", err)
 	}
+	// Readers are kept open, as many idle as open: database/sql keeps
+	// only two idle by default, so under concurrent reads it closed and
+	// reopened connections (each re-running the pragmas and reading the
+	// schema) hundreds of times a second (performance review, defect 6).
+	// The bound is far above the cores (pure-Go SQLite reads are CPU
+	// work) and above any request's nesting of reads.
+	read.SetMaxOpenConns(sqliteReaders)
+	read.SetMaxIdleConns(sqliteReaders)
 	closeBoth := func() { write.Close(); read.Close() }
 	if err := read.PingContext(ctx); err != nil {
 		closeBoth()

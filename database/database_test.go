@@ -322,3 +322,36 @@ func TestPostgresJITOff(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPoolKeepsIdleConnections: after as many reads at once as the
+// pool allows (up to 32, as many concurrent page views make), the read
+// pool closes none of the connections it opened for them (performance
+// review, defect 6: with database/sql's default of 2 idle, SQLite closed
+// and reopened hundreds a second).
+func TestReadPoolKeepsIdleConnections(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		db := open(t, dbURL, database.Options{})
+		ctx := t.Context()
+		n := min(32, db.Read.Stats().MaxOpenConnections)
+		if n < 25 {
+			t.Fatalf("read pool of %d connections; want at least 25", n)
+		}
+		// Hold n connections at once, then give them all back.
+		conns := make([]interface{ Close() error }, 0, n)
+		for range n {
+			c, err := db.Read.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s := db.Read.Stats(); s.MaxIdleClosed != 0 || s.Idle != n {
+			t.Fatalf("read pool after 32 readers: %d closed for max idle, %d idle; want none closed", s.MaxIdleClosed, s.Idle)
+		}
+	})
+}

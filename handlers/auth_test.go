@@ -317,6 +317,7 @@ func TestCSRF(t *testing.T) {
 			}},
 		}
 		attacker := a.Client(t)
+		attacker.Login(f.Outside.Email, apptest.Password)
 		attackerToken := attacker.CSRF()
 		for _, s := range scenarios {
 			forgeries := []struct {
@@ -341,6 +342,25 @@ func TestCSRF(t *testing.T) {
 				{"wrong header token", func() *apptest.Response {
 					return sendWith(t, a, s.c, "POST", s.path, strings.NewReader(s.form.Encode()), map[string]string{"X-CSRF-Token": attackerToken})
 				}},
+			}
+			if s.c == anon {
+				// A browser that is not signed in has no token to
+				// forge: its forms are guarded by the cross-origin check
+				// alone, which refuses what another site sends.
+				forgeries = nil
+				for _, hdr := range []map[string]string{
+					{"Sec-Fetch-Site": "cross-site"},
+					{"Sec-Fetch-Site": "same-site"},
+					// A browser too old for Sec-Fetch-Site sends Origin.
+					{"Origin": "http://evil.example"},
+				} {
+					forgeries = append(forgeries, struct {
+						name string
+						send func() *apptest.Response
+					}{fmt.Sprint(hdr), func() *apptest.Response {
+						return sendWith(t, a, s.c, "POST", s.path, strings.NewReader(s.form.Encode()), hdr)
+					}})
+				}
 			}
 			for _, fg := range forgeries {
 				t.Run(s.name+" with "+fg.name, func(t *testing.T) {
@@ -373,21 +393,57 @@ func TestCSRF(t *testing.T) {
 			expectBody(t, "signed out, in Chinese", sendWith(t, a, ownerC, "GET", "/", nil, zh), http.StatusOK, "你已退出登录。", "登录")
 		})
 
-		t.Run("every page's forms carry the token", func(t *testing.T) {
+		t.Run("a signed-in browser's forms carry its session's token", func(t *testing.T) {
+			// ownerC signed out above: a new session.
 			c := a.Client(t)
-			res := c.Get("/login")
-			visitor := jarCookie(t, a, c, "plaza_csrf")
-			if len(visitor) < 40 {
-				t.Fatalf("visitor cookie %q", visitor)
-			}
+			c.Login(f.ByRole[models.RoleOwner].Email, apptest.Password)
+			res := c.Get(settings)
 			token := c.CSRF()
-			if token == visitor || len(token) < 40 {
-				t.Fatalf("form token %q: want one derived from the visitor cookie, not the cookie itself", token)
+			if len(token) < 40 {
+				t.Fatalf("form token %q", token)
 			}
-			expectBody(t, "login form", res, http.StatusOK, `name="_csrf" value="`+token+`"`)
+			expectBody(t, "settings form", res, http.StatusOK, `name="_csrf" value="`+token+`"`)
 			// htmx sends the token in a header, taken from the body's hx-headers.
 			if !strings.Contains(html.UnescapeString(res.Body), `hx-headers="{"X-CSRF-Token":"`+token+`"}"`) {
 				t.Fatal("the page does not give htmx the token")
+			}
+		})
+
+		t.Run("anonymous pages carry no token and set no cookie", func(t *testing.T) {
+			c := a.Client(t)
+			for _, path := range []string{"/login", "/", "/@metro"} {
+				res := c.Get(path)
+				if res.Status != http.StatusOK {
+					t.Fatalf("GET %s: %s", path, res)
+				}
+				if strings.Contains(res.Body, "_csrf") || strings.Contains(res.Body, "X-CSRF-Token") {
+					t.Errorf("GET %s: an anonymous page carries a form token", path)
+				}
+				if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+					t.Errorf("GET %s: Set-Cookie %q on an anonymous page", path, sc)
+				}
+			}
+		})
+
+		t.Run("a same-origin anonymous post needs no token", func(t *testing.T) {
+			c := a.Client(t)
+			form := url.Values{"email": {f.ByRole[models.RoleEditor].Email}, "password": {apptest.Password}}
+			for _, hdr := range []map[string]string{
+				{"Sec-Fetch-Site": "same-origin"},
+				{"Origin": a.URL},
+				// No browser header at all: a client that is no browser
+				// carries no one's cookies, so it forges nothing.
+				nil,
+			} {
+				c := a.Client(t)
+				res := sendWith(t, a, c, "POST", "/login", strings.NewReader(form.Encode()), hdr)
+				if res.Status != http.StatusSeeOther {
+					t.Fatalf("sign-in with %v and no token: %s", hdr, res)
+				}
+			}
+			res := c.PostRaw("/login", url.Values{"email": {"nobody@example.org"}, "password": {"wrong password"}})
+			if res.Status == http.StatusForbidden {
+				t.Fatalf("a same-origin anonymous post was refused: %s", res)
 			}
 		})
 	})

@@ -23,14 +23,14 @@ func TestClientKey(t *testing.T) {
 	}
 }
 
-// TestCookieNames: over https the session and visitor cookies take the
+// TestCookieNames: over https the session cookie takes the
 // __Host- prefix, which a sibling subdomain cannot set; plain http cannot
 // use it.
 func TestCookieNames(t *testing.T) {
 	if got := (Config{SecureCookies: true}).cookieName(sessionCookie); got != "__Host-plaza_session" {
 		t.Errorf("https session cookie %q", got)
 	}
-	if got := (Config{}).cookieName(csrfCookie); got != "plaza_csrf" {
-		t.Errorf("http visitor cookie %q", got)
+	if got := (Config{}).cookieName(sessionCookie); got != "plaza_session" {
+		t.Errorf("http session cookie %q", got)
 	}
 }

@@ -11,14 +11,13 @@ import (
 	"github.com/plazahq/plaza/auth"
 )
 
-// formGuard protects state-changing requests against cross-site forgery
-// in two layers. The first is Go's CrossOriginProtection, which refuses a
+// formGuard protects state-changing requests against cross-site forgery.
+// Every such request passes Go's CrossOriginProtection, which refuses a
 // request the browser marks as coming from another site (Sec-Fetch-Site,
-// or an Origin header that is not this host). The second is a token in
-// every form, bound to the session (or, before sign-in, to a random
-// visitor id in a cookie): it is an HMAC under a key only the server
-// knows, so a cookie planted by a sibling subdomain, with a token of the
-// planter's choosing, is refused, and signing in changes it.
+// or an Origin header that is not this host). A signed-in browser's forms
+// also carry a token bound to its session: an HMAC under a key only the
+// server knows, so it cannot be guessed or planted, and signing in
+// changes it. Anonymous pages carry no token (formToken says why).
 type formGuard struct {
 	origins *http.CrossOriginProtection
 	signer  *auth.Signer
@@ -41,11 +40,6 @@ func newFormGuard(signer *auth.Signer, baseURL string) *formGuard {
 // is a new session cookie, so the token changes with it.
 func (g *formGuard) sessionToken(session string) string {
 	return g.signer.Digest("form-session", session)
-}
-
-// visitorToken is the form token of a browser that is not signed in.
-func (g *formGuard) visitorToken(visitor string) string {
-	return g.signer.Digest("form-visitor", visitor)
 }
 
 // csrfExempt lists the routes that change state without a form of this

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/plazahq/plaza/auth"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/district"
@@ -24,7 +23,6 @@ import (
 
 const (
 	sessionCookie = "plaza_session"
-	csrfCookie    = "plaza_csrf"
 	langCookie    = "plaza_lang"
 	flashCookie   = "plaza_flash"
 
@@ -172,19 +170,27 @@ func contentSecurityPolicy(tileURL string) string {
 }
 
 func securityHeaders(tileURL string) echo.MiddlewareFunc {
-	csp := contentSecurityPolicy(tileURL)
+	// Built once, in canonical form, and assigned without copying: these
+	// go on every response, a cached public page's included. Set replaces
+	// a value and never writes into these slices.
+	fixed := map[string][]string{
+		"Content-Security-Policy": {contentSecurityPolicy(tileURL)},
+		"X-Content-Type-Options":  {"nosniff"},
+		"X-Frame-Options":         {"DENY"},
+		"Referrer-Policy":         {"same-origin"},
+		// The place picker's "Use my location" asks for the position.
+		"Permissions-Policy":         {"camera=(), microphone=(), geolocation=(self)"},
+		"Cross-Origin-Opener-Policy": {"same-origin"},
+	}
+	hsts := []string{"max-age=31536000"}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", csp)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "same-origin")
-			// The place picker's "Use my location" asks for the position.
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			for k, v := range fixed {
+				h[k] = v[:1:1]
+			}
 			if c.Request().TLS != nil || c.Scheme() == "https" {
-				h.Set("Strict-Transport-Security", "max-age=31536000")
+				h["Strict-Transport-Security"] = hsts[:1:1]
 			}
 			return next(c)
 		}
@@ -241,7 +247,7 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 
-		session, stale := "", ""
+		session := ""
 		api := strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/bridge/")
 		if ck, err := req.Cookie(s.cfg.cookieName(sessionCookie)); err == nil && ck.Value != "" && !api {
 			u, err := s.orgs.SessionUser(req.Context(), ck.Value)
@@ -250,13 +256,12 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 				env.User, session = u, ck.Value
 			case errors.Is(err, models.ErrNotFound):
 				s.setCookie(c, s.cfg.cookieName(sessionCookie), "", -1)
-				stale = ck.Value
 			default:
 				return err
 			}
 		}
 
-		if err := s.formToken(c, env, session, stale, forms); err != nil {
+		if err := s.formToken(c, env, session, forms); err != nil {
 			return err
 		}
 
@@ -278,60 +283,47 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// formToken puts the page's form token in env and, when check is set,
-// refuses a request that does not carry an accepted one. session is the
-// cookie of a signed-in browser, stale that of a session that has ended.
-func (s *server) formToken(c echo.Context, env *templates.Env, session, stale string, check bool) error {
-	visitor := ""
-	if ck, err := c.Request().Cookie(s.cfg.cookieName(csrfCookie)); err == nil && len(ck.Value) >= 40 && len(ck.Value) <= 64 {
-		visitor = ck.Value
-	}
-	pending := ""
-	switch {
-	case session != "":
+// formToken puts a signed-in browser's form token in env and, when check
+// is set, refuses a request that does not carry it. session is the cookie
+// of a signed-in browser, empty for everyone else.
+//
+// A browser that is not signed in gets no token and no cookie: its page is
+// the same bytes for everyone who reads it in that language, which is what
+// lets a public page be cached (pagecache) and revalidated with an ETag.
+// Its state-changing requests (follow, feedback, sign-in, reports) are
+// guarded by the cross-origin check pageEnv has already made, Go's
+// CrossOriginProtection: a request the browser marks as coming from
+// another site (Sec-Fetch-Site, or an Origin that is not this host) is
+// refused. Every browser Plaza supports sends one of the two with a form
+// post. An anonymous request carries no credential a forger could ride on,
+// so the token added nothing but a cookie a sibling subdomain could plant
+// (security review, finding 18). A signed-in browser keeps its
+// session-bound token as a second layer.
+func (s *server) formToken(c echo.Context, env *templates.Env, session string, check bool) error {
+	if session != "" {
 		env.CSRF = s.guard.sessionToken(session)
-	case visitor != "":
-		env.CSRF = s.guard.visitorToken(visitor)
-	default:
-		pending = auth.NewToken()
-		env.CSRF = s.guard.visitorToken(pending)
 	}
-	s.cookiesOnlyOnPrivatePages(c, pending)
+	s.cookiesOnlyOnPrivatePages(c)
 	if !check {
 		return nil
 	}
-	// A signed-in browser's forms carry its session's token only. A form
-	// sent just after the session ended (expired, or signed out
-	// elsewhere) may carry that session's token: it goes on, to be sent
-	// to the login page.
-	accepted := []string{env.CSRF}
 	if session == "" {
-		accepted = nil
-		if visitor != "" {
-			accepted = append(accepted, s.guard.visitorToken(visitor))
-		}
-		if stale != "" {
-			accepted = append(accepted, s.guard.sessionToken(stale))
-		}
+		// The form is still read here, so that a body over the limit or
+		// malformed is refused before any handler runs.
+		return parseForm(c.Request())
 	}
-	return checkCSRF(c, accepted...)
+	return checkCSRF(c, env.CSRF)
 }
 
 // cookiesOnlyOnPrivatePages keeps every cookie off a response that a
 // shared cache may store (static files, public media, feeds, the API
-// description): a cache would hand the same cookie to everyone. A new
-// visitor id is set only with an HTML page, the only kind that carries
-// forms; images, feeds and JSON never need one.
-func (s *server) cookiesOnlyOnPrivatePages(c echo.Context, visitor string) {
+// description, anonymous public pages): a cache would hand the same cookie
+// to everyone.
+func (s *server) cookiesOnlyOnPrivatePages(c echo.Context) {
 	res := c.Response()
 	res.Before(func() {
-		h := res.Header()
-		if publiclyCacheable(h) {
+		if h := res.Header(); publiclyCacheable(h) {
 			h.Del("Set-Cookie")
-			return
-		}
-		if visitor != "" && strings.HasPrefix(h.Get(echo.HeaderContentType), echo.MIMETextHTML) {
-			s.setCookie(c, s.cfg.cookieName(csrfCookie), visitor, 0)
 		}
 	})
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/pagecache"
 	"github.com/plazahq/plaza/static"
 )
 
@@ -119,7 +120,9 @@ type Deps struct {
 	Channels *bridge.Registry
 	// ChannelSettings stores the channels' settings.
 	ChannelSettings *channel.Service
-	Config          Config
+	// Pages keeps anonymous readers' public pages (nil: none kept).
+	Pages  *pagecache.Cache
+	Config Config
 }
 
 // server holds what the middleware and error handler share.
@@ -131,6 +134,7 @@ type server struct {
 	staticVersion string
 	metrics       *httpMetrics
 	guard         *formGuard
+	pages         *pagecache.Cache
 }
 
 // New builds the echo application with every route.
@@ -145,12 +149,13 @@ func New(d Deps) *echo.Echo {
 		staticVersion: assetVersion(static.FS),
 		metrics:       newHTTPMetrics(d.Registry),
 		guard:         newFormGuard(d.Links.Signer, d.Config.BaseURL),
+		pages:         d.Pages,
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	// logRequests comes first so that it also logs what recoverPanic
 	// turns a panic into.
-	e.Use(s.logRequests, s.recoverPanic, securityHeaders(d.Config.TileURL), s.limitBody, s.pageEnv)
+	e.Use(s.logRequests, s.recoverPanic, securityHeaders(d.Config.TileURL), s.keptPages, s.limitBody, s.pageEnv, s.publicPages)
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)

@@ -100,7 +100,10 @@ func (p *fakePush) subscription() map[string]any {
 
 // postJSON posts body as push.js does: JSON with the CSRF token in the
 // X-CSRF-Token header.
-func postJSON(t *testing.T, c *apptest.Client, base, path string, body any, csrf bool) (int, map[string]string) {
+// postJSON posts body as the page's script does (with the page's form
+// token, none while signed out), or, with sameSite false, as a script of
+// another site would: the browser marks it cross-site.
+func postJSON(t *testing.T, c *apptest.Client, base, path string, body any, sameSite bool) (int, map[string]string) {
 	t.Helper()
 	var raw []byte
 	if s, ok := body.(string); ok {
@@ -110,8 +113,10 @@ func postJSON(t *testing.T, c *apptest.Client, base, path string, body any, csrf
 	}
 	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(string(raw)))
 	req.Header.Set("Content-Type", "application/json")
-	if csrf {
+	if sameSite {
 		req.Header.Set("X-CSRF-Token", c.CSRF())
+	} else {
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
 	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
@@ -181,7 +186,7 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			name   string
 			path   string
 			body   any
-			csrf   bool
+			same   bool
 			status int
 			code   string
 		}{
@@ -191,9 +196,9 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			{"not http", "/@metro/follow/webpush", map[string]any{"subscription": map[string]any{"endpoint": "ftp://push.example/x",
 				"keys": map[string]string{"p256dh": push.sub.Subscription.P256dh, "auth": push.sub.Subscription.Auth}}}, true, 400, "invalid_subscription"},
 			{"unknown account", "/@nobody/follow/webpush", map[string]any{"subscription": push.subscription()}, true, 404, ""},
-			{"no CSRF token", "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, false, 403, ""},
+			{"from another site", "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, false, 403, ""},
 		} {
-			status, out := postJSON(t, c, a.URL, tt.path, tt.body, tt.csrf)
+			status, out := postJSON(t, c, a.URL, tt.path, tt.body, tt.same)
 			if status != tt.status || out["error"] != tt.code {
 				t.Errorf("%s: %d %v, want %d %q", tt.name, status, out, tt.status, tt.code)
 			}

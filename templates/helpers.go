@@ -17,9 +17,15 @@ type Option struct {
 	Label string
 }
 
-func csrfHeader(ctx context.Context) string {
-	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": EnvOf(ctx).CSRF})
-	return string(b)
+// csrfHeader gives htmx a signed-in browser's form token to send with
+// every request; an anonymous page carries no token at all.
+func csrfHeader(ctx context.Context) templ.Attributes {
+	token := EnvOf(ctx).CSRF
+	if token == "" {
+		return templ.Attributes{}
+	}
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return templ.Attributes{"hx-headers": string(b)}
 }
 
 // errAttrs ties an invalid control to its message for assistive

@@ -49,6 +49,19 @@ func main() {
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
+// formOn reports whether page holds a form, with its form token: a
+// signed-in browser's pages carry one; anonymous pages carry none (the
+// cross-origin check guards their forms), and "" is sent.
+func formOn(page string) (token string, ok bool) {
+	if !strings.Contains(page, "<form") {
+		return "", false
+	}
+	if m := csrfRE.FindStringSubmatch(page); m != nil {
+		return m[1], true
+	}
+	return "", true
+}
+
 type tally struct {
 	mu     sync.Mutex
 	byCode map[string]int
@@ -197,9 +210,9 @@ func run() error {
 				if i%20 == 0 {
 					// A follow: the form, then the post.
 					_, body := get(t, client, base+"/@citysafety/follow")
-					if mm := csrfRE.FindStringSubmatch(body); mm != nil {
+					if token, ok := formOn(body); ok {
 						began := time.Now()
-						form := url.Values{"_csrf": {mm[1]}, "address": {fmt.Sprintf("soak-%d-%d@example.org", c, i)}, "language": {"en"}}
+						form := url.Values{"_csrf": {token}, "address": {fmt.Sprintf("soak-%d-%d@example.org", c, i)}, "language": {"en"}}
 						req, _ := http.NewRequest("POST", base+"/@citysafety/follow", strings.NewReader(form.Encode()))
 						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 						req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", c, (i/250)%250, i%250))
@@ -217,9 +230,9 @@ func run() error {
 				if i%20 == 10 {
 					// An answer to the consultation, from a contact of its own.
 					_, body := get(t, client, project)
-					if mm := csrfRE.FindStringSubmatch(body); mm != nil {
+					if token, ok := formOn(body); ok {
 						began := time.Now()
-						form := url.Values{"_csrf": {mm[1]}, "stance": {[]string{"support", "oppose", "neutral"}[i%3]}, "consent": {"on"},
+						form := url.Values{"_csrf": {token}, "stance": {[]string{"support", "oppose", "neutral"}[i%3]}, "consent": {"on"},
 							"comment": {fmt.Sprintf("Soak answer %d-%d: 请延长巴士专线。", c, i)}, "contact": {fmt.Sprintf("soak-fb-%d-%d@example.org", c, i)}}
 						req, _ := http.NewRequest("POST", project+"/feedback", strings.NewReader(form.Encode()))
 						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -273,8 +286,8 @@ func run() error {
 		staff := &http.Client{Jar: jar, Timeout: 10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		_, body := get(t, staff, base+"/login")
-		if mm := csrfRE.FindStringSubmatch(body); mm != nil {
-			resp, err := staff.PostForm(base+"/login", url.Values{"_csrf": {mm[1]}, "email": {owner.Email}, "password": {seeded.Users[1].Password}})
+		if token, ok := formOn(body); ok {
+			resp, err := staff.PostForm(base+"/login", url.Values{"_csrf": {token}, "email": {owner.Email}, "password": {seeded.Users[1].Password}})
 			if err == nil {
 				resp.Body.Close()
 			}

@@ -29,6 +29,16 @@ import (
 
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
+// formToken is the form token on a page: a signed-in browser's pages carry
+// one; anonymous pages carry none (their forms are guarded by the
+// cross-origin check alone), and "" is sent.
+func formToken(page string) string {
+	if m := csrfRE.FindStringSubmatch(page); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // browserClient is a person with a cookie jar, talking to whichever
 // instance the load balancer would send them to.
 type browserClient struct {
@@ -55,12 +65,10 @@ func (b *browserClient) get(u string) (int, string) {
 
 func (b *browserClient) login(base, email, password string) int {
 	b.t.Helper()
-	_, page := b.get(base + "/login")
-	m := csrfRE.FindStringSubmatch(page)
-	if m == nil {
-		b.t.Fatalf("no CSRF token on %s/login", base)
+	if status, _ := b.get(base + "/login"); status != http.StatusOK {
+		b.t.Fatalf("%s/login: status %d", base, status)
 	}
-	resp, err := b.http.PostForm(base+"/login", url.Values{"_csrf": {m[1]}, "email": {email}, "password": {password}})
+	resp, err := b.http.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -71,12 +79,11 @@ func (b *browserClient) login(base, email, password string) int {
 // post sends a form from page (whose CSRF token it takes) to action.
 func (b *browserClient) post(page, action string, form url.Values) (int, string) {
 	b.t.Helper()
-	_, body := b.get(page)
-	m := csrfRE.FindStringSubmatch(body)
-	if m == nil {
-		b.t.Fatalf("no CSRF token on %s", page)
+	status, body := b.get(page)
+	if status != http.StatusOK {
+		b.t.Fatalf("%s: status %d", page, status)
 	}
-	form.Set("_csrf", m[1])
+	form.Set("_csrf", formToken(body))
 	resp, err := b.http.PostForm(action, form)
 	if err != nil {
 		b.t.Fatal(err)

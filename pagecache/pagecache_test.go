@@ -1,0 +1,97 @@
+package pagecache_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/database"
+	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/pagecache"
+)
+
+// TestVersionAndPages: a page is served only under the version it was
+// built at; the version is read again after Poll or after Changed, and
+// not before (Poll is an hour here, so nothing depends on the clock).
+func TestVersionAndPages(t *testing.T) {
+	apptest.EachInTurn(t, func(t *testing.T, dbURL string) {
+		ctx := context.Background()
+		db, err := database.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		bump := func() {
+			t.Helper()
+			if _, err := db.SQL.ExecContext(ctx, `UPDATE page_versions SET version = version + 1 WHERE id = 1`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := pagecache.New(db.Read, pagecache.Options{Poll: time.Hour})
+		v1, err := c.Version(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := c.Put("en /@metro", v1, 200, "text/html; charset=UTF-8", []byte("<p>page</p>"))
+		if got, ok := c.Get("en /@metro", v1); !ok || got != p || p.ETag == "" {
+			t.Fatalf("Get after Put: %v %v", got, ok)
+		}
+		if _, ok := c.Get("zh-Hans /@metro", v1); ok {
+			t.Fatal("another key was served")
+		}
+		same := c.Put("en /other", v1, 200, "text/html", []byte("<p>page</p>"))
+		if same.ETag != p.ETag {
+			t.Fatal("the same bytes got another ETag")
+		}
+
+		bump()
+		if v, _ := c.Version(ctx); v != v1 {
+			t.Fatalf("version read again within Poll: %d, was %d", v, v1)
+		}
+		c.Changed()
+		v2, err := c.Version(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v2 == v1 {
+			t.Fatal("a change made here was not seen")
+		}
+		if _, ok := c.Get("en /@metro", v2); ok {
+			t.Fatal("a page of the old version was served")
+		}
+
+		// With a poll of a nanosecond every call reads the database.
+		every := pagecache.New(db.Read, pagecache.Options{Poll: time.Nanosecond})
+		before, _ := every.Version(ctx)
+		bump()
+		if after, _ := every.Version(ctx); after != before+1 {
+			t.Fatalf("version %d after a bump from %d", after, before)
+		}
+	})
+}
+
+// TestTriggersBumpTheVersion: a change to what public pages show, made
+// through a service, moves the version (by the migration's triggers).
+func TestTriggersBumpTheVersion(t *testing.T) {
+	t.Parallel()
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		version := func() int64 {
+			var v int64
+			if err := a.DB.Read.QueryRowContext(ctx, `SELECT version FROM page_versions WHERE id = 1`).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		before := version()
+		if err := a.Accounts.SetAgencyID(ctx, f.Member(models.RoleOwner), f.Account, "MTA"); err != nil {
+			t.Fatal(err)
+		}
+		if after := version(); after <= before {
+			t.Fatalf("an account change left the version at %d", after)
+		}
+	})
+}
