@@ -124,6 +124,7 @@ func run() error {
 	defer server.Stop()
 	base := server.Base
 	page := fmt.Sprintf("%s/@citytransit/projects/%d", base, projectID)
+	origin := base
 
 	var (
 		acked, refused, failed atomic.Int64
@@ -151,10 +152,15 @@ func run() error {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			m := csrfRE.FindSubmatch(body)
-			if m == nil {
+			if resp.StatusCode != http.StatusOK {
 				failed.Add(1)
 				return
+			}
+			// An anonymous reader's page has no form token (the form is
+			// guarded by the cross-origin check); a signed-in one's does.
+			token := ""
+			if m := csrfRE.FindSubmatch(body); m != nil {
+				token = string(m[1])
 			}
 			q := regexp.MustCompile(`name="(q\d+)"`).FindSubmatch(body)
 			if q != nil {
@@ -162,14 +168,20 @@ func run() error {
 			}
 			var mine []time.Duration
 			for i := 0; time.Now().Before(stop); i++ {
-				form := url.Values{"_csrf": {string(m[1])}, "stance": {stances[i%3]}, "consent": {"on"},
+				form := url.Values{"stance": {stances[i%3]}, "consent": {"on"},
 					"comment": {fmt.Sprintf("Answer %d of citizen %d: 请把巴士专线延长到北角。", i, c)},
 					"contact": {fmt.Sprintf("c%d-%d@bench.example.org", c, i)}, "district": {districts[(i+c)%4]}}
 				if q != nil {
 					form.Set(string(q[1]), travel[(i+c)%4])
 				}
+				if token != "" {
+					form.Set("_csrf", token)
+				}
 				req, _ := http.NewRequest("POST", page+"/feedback", strings.NewReader(form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				// What a browser sends with a form of the same site.
+				req.Header.Set("Origin", origin)
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
 				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", c/250, c%250, 1+i%250))
 				began := time.Now()
 				resp, err := client.Do(req)
