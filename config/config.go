@@ -159,7 +159,7 @@ func options() []option {
 			parseRetention},
 		{Setting{"feedback-limit", "PLAZA_FEEDBACK_LIMIT", "30", "feedback forms one client address may send per hour (each contact may send 5)"},
 			positive(func(c *Config) *int { return &c.FeedbackLimit })},
-		{Setting{"bridge-in-flight", "PLAZA_BRIDGE_IN_FLIGHT", "0", "chat platforms' callbacks handled at once; more are answered 503 at once for the platform to retry; 0: the database pool on PostgreSQL, 64 on SQLite"},
+		{Setting{"bridge-in-flight", "PLAZA_BRIDGE_IN_FLIGHT", "0", "chat platforms' callbacks handled at once; more are answered 503 at once for the platform to retry; 0: 1.6 × the database pool on PostgreSQL, 64 on SQLite"},
 			between(func(c *Config) *int { return &c.BridgeInFlight }, 0, 100000)},
 		{Setting{"bridge-timeout", "PLAZA_BRIDGE_TIMEOUT", "4s", "longest work on one chat callback before it is given up and answered 503 (WeChat hangs up after 5 s)"},
 			duration(func(c *Config) *time.Duration { return &c.BridgeTimeout }, time.Millisecond, "a duration such as 4s")},
