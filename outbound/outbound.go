@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -291,3 +292,20 @@ func isCertificate(err error) bool {
 // Status is what staff are told about an answer that is not a success:
 // its status code only.
 func Status(code int) string { return fmt.Sprintf("HTTP %d", code) }
+
+// RetryAfter reads a Retry-After header (RFC 9110 §10.2.3) as seconds or
+// an HTTP date, capped at an hour so that a receiver cannot park a
+// delivery for days; anything else is 0, "retry on the usual backoff".
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), time.Hour)
+}

@@ -263,3 +263,24 @@ func TestReason(t *testing.T) {
 		t.Error("Status or Reason(nil)")
 	}
 }
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"120", 2 * time.Minute},
+		{" 7 ", 7 * time.Second},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"-5", 0},
+		{"86400", time.Hour},
+		{"soon", 0},
+	} {
+		if got := RetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("RetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

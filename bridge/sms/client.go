@@ -8,9 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/plazahq/plaza/outbound"
 )
 
 // Account is what a call to the provider needs: where and as whom.
@@ -124,23 +125,7 @@ func (c *Client) call(ctx context.Context, a Account, method, path string, form 
 	// A refusal without a JSON body is still a refusal: its status says
 	// what to do.
 	_ = json.Unmarshal(raw, &e)
-	return &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date, capped at an
-// hour.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), time.Hour)
+	return &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: outbound.RetryAfter(resp.Header.Get("Retry-After"), c.now())}
 }
 
 // asAPIError unwraps the provider's refusal.

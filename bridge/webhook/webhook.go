@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -209,27 +208,11 @@ func result(resp *http.Response, now time.Time) broadcast.Result {
 	case code == http.StatusGone:
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true, Reason: "the receiver says the recipient is gone (HTTP 410)"}
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		return broadcast.RetryResult("webhook busy: "+outbound.Status(code), retryAfter(resp.Header.Get("Retry-After"), now))
+		return broadcast.RetryResult("webhook busy: "+outbound.Status(code), outbound.RetryAfter(resp.Header.Get("Retry-After"), now))
 	case code == http.StatusRequestTimeout || code >= 500:
 		return broadcast.RetryResult("webhook error: "+outbound.Status(code), 0)
 	}
 	return broadcast.FailedResult("webhook rejected: " + outbound.Status(code))
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date, capped at an
-// hour.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), time.Hour)
 }
 
 // post sends a signed JSON body to the account's webhook and reads the

@@ -129,16 +129,6 @@ func TestResponsesMapToOutcomes(t *testing.T) {
 	}
 }
 
-func TestRetryAfterAsDate(t *testing.T) {
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	if d := retryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now); d != 90*time.Second {
-		t.Fatalf("retry after = %v", d)
-	}
-	if d := retryAfter("soon", now); d != 0 {
-		t.Fatalf("garbage retry after = %v", d)
-	}
-}
-
 func TestEndpointCacheAndErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()

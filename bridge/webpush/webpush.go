@@ -224,25 +224,9 @@ func result(resp *http.Response, now time.Time) broadcast.Result {
 		return broadcast.Result{Outcome: broadcast.Failed, Unsubscribe: true,
 			Reason: "the browser's subscription has ended: " + outbound.Status(code)}
 	case code == http.StatusTooManyRequests || code >= 500:
-		return broadcast.RetryResult("push service busy: "+outbound.Status(code), retryAfter(resp.Header.Get("Retry-After"), now))
+		return broadcast.RetryResult("push service busy: "+outbound.Status(code), outbound.RetryAfter(resp.Header.Get("Retry-After"), now))
 	}
 	return broadcast.FailedResult("push service rejected: " + outbound.Status(code))
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date, capped at an
-// hour.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), time.Hour)
 }
 
 // KeyStore keeps instance-wide values (models/account's settings).
