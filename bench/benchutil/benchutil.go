@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -118,28 +117,21 @@ func (s *Server) Stop() {
 	_ = s.Cmd.Wait()
 }
 
-// Sink is a webhook receiver that answers each POST after Delay, counts
-// the messages and how often each delivery arrived (by the follower in
-// X-Plaza-Delivery, "<broadcast>-<follower>"), so a program can tell how
-// many were sent twice. Counting is lock-free, so the sink takes little of
-// the CPU the sender is measured on; one request in a hundred has its
-// signature checked.
+// Sink is a webhook receiver that answers each POST after Delay and
+// tallies how often each delivery arrived (by X-Plaza-Delivery), so a
+// program can tell how many were sent twice; one request in a hundred has
+// its signature checked.
 type Sink struct {
 	Secret []byte
 	Delay  time.Duration
 
-	received atomic.Int64
-	bad      atomic.Int64
-	// byFollower counts arrivals per follower id; ids beyond it go to
-	// others.
-	byFollower []atomic.Uint32
-	mu         sync.Mutex
-	others     map[string]int32
+	tally *Tally
+	bad   atomic.Int64
 }
 
 // NewSink builds a sink that answers after delay.
 func NewSink(delay time.Duration) *Sink {
-	return &Sink{Delay: delay, byFollower: make([]atomic.Uint32, 1<<22), others: map[string]int32{}}
+	return &Sink{Delay: delay, tally: NewTally()}
 }
 
 func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -147,19 +139,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.Delay > 0 {
 		time.Sleep(s.Delay)
 	}
-	n := s.received.Add(1)
-	id := r.Header.Get("X-Plaza-Delivery")
-	if k := strings.LastIndexByte(id, '-'); k >= 0 {
-		if f, perr := strconv.ParseInt(id[k+1:], 10, 64); perr == nil && f >= 0 && f < int64(len(s.byFollower)) {
-			s.byFollower[f].Add(1)
-			id = ""
-		}
-	}
-	if id != "" {
-		s.mu.Lock()
-		s.others[id]++
-		s.mu.Unlock()
-	}
+	n := s.tally.Add(r.Header.Get("X-Plaza-Delivery"))
 	if err == nil && n%100 == 0 {
 		mac := hmac.New(sha256.New, s.Secret)
 		mac.Write([]byte(r.Header.Get("X-Plaza-Timestamp") + "."))
@@ -177,15 +157,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // whose signature was checked and wrong. A program reads them once the
 // sending is over.
 func (s *Sink) Counts() (received, distinct, repeats, bad int64) {
-	for i := range s.byFollower {
-		if s.byFollower[i].Load() > 0 {
-			distinct++
-		}
-	}
-	s.mu.Lock()
-	distinct += int64(len(s.others))
-	s.mu.Unlock()
-	received = s.received.Load()
+	received, distinct = s.tally.Counts()
 	return received, distinct, received - distinct, s.bad.Load()
 }
 

@@ -26,7 +26,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -378,62 +377,37 @@ func delayed(d time.Duration, h http.Handler) http.Handler {
 	})
 }
 
-// smsCounter counts the texts the SMS sink takes, per delivery (the
-// delivery id in each message's status callback URL), without a lock on
-// the common path, as benchutil.Sink does for webhooks.
+// smsCounter tallies the texts the SMS sink takes by delivery (the id in
+// each message's status callback URL) and adds up their segments.
 type smsCounter struct {
-	received, segments atomic.Int64
-	byFollower         []atomic.Uint32
-	mu                 sync.Mutex
-	others             map[string]int32
+	tally    *benchutil.Tally
+	segments atomic.Int64
 }
 
-func newSMSCounter() *smsCounter {
-	return &smsCounter{byFollower: make([]atomic.Uint32, 1<<22), others: map[string]int32{}}
-}
+func newSMSCounter() *smsCounter { return &smsCounter{tally: benchutil.NewTally()} }
 
 func (c *smsCounter) add(m smssink.Message) {
-	c.received.Add(1)
 	c.segments.Add(int64(m.Segments))
-	id := m.DeliveryID()
-	if k := strings.LastIndexByte(id, '-'); k >= 0 {
-		if f, err := strconv.ParseInt(id[k+1:], 10, 64); err == nil && f >= 0 && f < int64(len(c.byFollower)) {
-			c.byFollower[f].Add(1)
-			return
-		}
-	}
-	c.mu.Lock()
-	c.others[id]++
-	c.mu.Unlock()
+	c.tally.Add(m.DeliveryID())
 }
 
 func (c *smsCounter) counts() (received, distinct, segments int64) {
-	for i := range c.byFollower {
-		if c.byFollower[i].Load() > 0 {
-			distinct++
-		}
-	}
-	c.mu.Lock()
-	distinct += int64(len(c.others))
-	c.mu.Unlock()
-	return c.received.Load(), distinct, c.segments.Load()
+	received, distinct = c.tally.Counts()
+	return received, distinct, c.segments.Load()
 }
 
-// mailCounter counts the messages the SMTP sink takes per recipient (the
-// number in reader<N>@bench.invalid) and the sessions they came over.
+// mailCounter tallies the messages the SMTP sink takes by recipient (the
+// number in reader<N>@bench.invalid; the demo's own followers by address)
+// and notes the highest SMTP session number, how many sessions Plaza
+// opened.
 type mailCounter struct {
-	received, sessions atomic.Int64
-	byFollower         []atomic.Uint32
-	mu                 sync.Mutex
-	others             map[string]int32
+	tally    *benchutil.Tally
+	sessions atomic.Int64
 }
 
-func newMailCounter() *mailCounter {
-	return &mailCounter{byFollower: make([]atomic.Uint32, 1<<22), others: map[string]int32{}}
-}
+func newMailCounter() *mailCounter { return &mailCounter{tally: benchutil.NewTally()} }
 
 func (c *mailCounter) add(m smtpsink.Message) {
-	c.received.Add(1)
 	for {
 		s := c.sessions.Load()
 		if int64(m.Session) <= s || c.sessions.CompareAndSwap(s, int64(m.Session)) {
@@ -442,26 +416,12 @@ func (c *mailCounter) add(m smtpsink.Message) {
 	}
 	to := strings.Join(m.To, ",")
 	if n, ok := strings.CutPrefix(to, "reader"); ok {
-		if n, ok := strings.CutSuffix(n, "@bench.invalid"); ok {
-			if f, err := strconv.ParseInt(n, 10, 64); err == nil && f >= 0 && f < int64(len(c.byFollower)) {
-				c.byFollower[f].Add(1)
-				return
-			}
-		}
+		to = strings.TrimSuffix(n, "@bench.invalid")
 	}
-	c.mu.Lock()
-	c.others[to]++
-	c.mu.Unlock()
+	c.tally.Add(to)
 }
 
 func (c *mailCounter) counts() (received, distinct, sessions int64) {
-	for i := range c.byFollower {
-		if c.byFollower[i].Load() > 0 {
-			distinct++
-		}
-	}
-	c.mu.Lock()
-	distinct += int64(len(c.others))
-	c.mu.Unlock()
-	return c.received.Load(), distinct, c.sessions.Load()
+	received, distinct = c.tally.Counts()
+	return received, distinct, c.sessions.Load()
 }
