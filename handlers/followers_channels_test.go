@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -18,10 +17,7 @@ func TestFollowerFilterOffersFollowedChannels(t *testing.T) {
 		a := apptest.Start(t, dbURL)
 		fx := apptest.Seed(t, a)
 		c := a.Client(t)
-		var key struct{ Key string }
-		if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil {
-			t.Fatal(err)
-		}
+		key := vapidKey(t, c)
 		list := paths.Followers(fx.Org.ID, fx.Account.Handle)
 		staff := a.Client(t)
 		staff.Login(fx.ByRole[models.RoleOwner].Email, apptest.Password)
@@ -30,7 +26,7 @@ func TestFollowerFilterOffersFollowedChannels(t *testing.T) {
 			t.Fatalf("no push followers yet: %s", r)
 		}
 		enableWebPush(t, a, fx)
-		push := newFakePush(t, key.Key)
+		push := newFakePush(t, key)
 		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en"}, true); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}

@@ -56,10 +56,7 @@ func TestWebPushSubscribeWithTopicsAndArea(t *testing.T) {
 		ds, _ := a.Districts.List(ctx, fx.Org.ID)
 		enableWebPush(t, a, fx)
 		c := a.Client(t)
-		var key struct{ Key string }
-		if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil {
-			t.Fatal(err)
-		}
+		key := vapidKey(t, c)
 		// The follow page's button names the form it reads; the account
 		// page's names none.
 		if r := c.Get("/@metro/follow"); !strings.Contains(r.Body, `data-form="follow-form"`) || !strings.Contains(r.Body, `id="follow-form"`) {
@@ -68,7 +65,7 @@ func TestWebPushSubscribeWithTopicsAndArea(t *testing.T) {
 		if r := c.Get("/@metro"); !strings.Contains(r.Body, "data-webpush") || strings.Contains(r.Body, "data-form=") {
 			t.Fatalf("account page: %d", r.Status)
 		}
-		push := newFakePush(t, key.Key)
+		push := newFakePush(t, key)
 		count := func() int64 {
 			var n int64
 			a.Store.DB().Model(&models.Follower{}).Where("channel = ?", models.ChannelWebPush).Count(&n)
@@ -141,11 +138,8 @@ func TestWebPushSwitchOff(t *testing.T) {
 		fx := apptest.Seed(t, a)
 		enableWebPush(t, a, fx)
 		c := a.Client(t)
-		var key struct{ Key string }
-		if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil {
-			t.Fatal(err)
-		}
-		push := newFakePush(t, key.Key)
+		key := vapidKey(t, c)
+		push := newFakePush(t, key)
 		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}
@@ -160,7 +154,7 @@ func TestWebPushSwitchOff(t *testing.T) {
 				t.Errorf("%s still offers push", page)
 			}
 		}
-		other := newFakePush(t, key.Key)
+		other := newFakePush(t, key)
 		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": other.subscription()}); status != 404 || out["error"] != "webpush_off" {
 			t.Fatalf("subscribe while off: %d %v", status, out)
 		}
@@ -184,11 +178,8 @@ func TestWebPushFollowerExport(t *testing.T) {
 		fx := apptest.Seed(t, a)
 		enableWebPush(t, a, fx)
 		c := a.Client(t)
-		var key struct{ Key string }
-		if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil {
-			t.Fatal(err)
-		}
-		push := newFakePush(t, key.Key)
+		key := vapidKey(t, c)
+		push := newFakePush(t, key)
 		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}
@@ -217,11 +208,8 @@ func TestAPIWebPushFollowers(t *testing.T) {
 		fx := apptest.Seed(t, a)
 		enableWebPush(t, a, fx)
 		c := a.Client(t)
-		var key struct{ Key string }
-		if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil {
-			t.Fatal(err)
-		}
-		push := newFakePush(t, key.Key)
+		key := vapidKey(t, c)
+		push := newFakePush(t, key)
 		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}

@@ -37,6 +37,17 @@ type fakePush struct {
 	calls   int
 }
 
+// vapidKey is the public key a page subscribes with, as /webpush/key
+// gives it.
+func vapidKey(t *testing.T, c *apptest.Client) string {
+	t.Helper()
+	var key struct{ Key string }
+	if err := json.Unmarshal([]byte(c.Get("/webpush/key").Body), &key); err != nil || key.Key == "" {
+		t.Fatalf("/webpush/key: %q %v", key.Key, err)
+	}
+	return key.Key
+}
+
 func newFakePush(t *testing.T, key string) *fakePush {
 	p := &fakePush{t: t, key: key}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
