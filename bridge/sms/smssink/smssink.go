@@ -46,14 +46,32 @@ type Handler struct {
 	n         atomic.Int64
 }
 
-func answer(w http.ResponseWriter, status int, v any) {
+// Answer writes v as the provider's JSON answer with status.
+func Answer(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func refuse(w http.ResponseWriter, status, code int, msg string) {
-	answer(w, status, map[string]any{"code": code, "message": msg, "status": status})
+// Refuse answers as the provider refuses a request: its error code and
+// message in JSON.
+func Refuse(w http.ResponseWriter, status, code int, msg string) {
+	Answer(w, status, map[string]any{"code": code, "message": msg, "status": status})
+}
+
+// Refusal is the provider's 400 for a message form it would not send
+// (To not in E.164, no From, no Body): its error code and message, or 0
+// for a form it takes. The test fake (smstest) refuses the same forms.
+func Refusal(form url.Values) (int, string) {
+	switch {
+	case !strings.HasPrefix(form.Get("To"), "+"):
+		return 21211, "The 'To' number is not a valid phone number."
+	case form.Get("From") == "":
+		return 21603, "A 'From' phone number is required."
+	case form.Get("Body") == "":
+		return 21602, "Message body is required."
+	}
+	return 0, ""
 }
 
 // ServeHTTP answers GET {base}/Accounts/{sid}.json (the channel's
@@ -62,49 +80,42 @@ func refuse(w http.ResponseWriter, status, code int, msg string) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, _, ok := r.BasicAuth()
 	if !ok || user == "" {
-		refuse(w, http.StatusUnauthorized, 20003, "Authenticate")
+		Refuse(w, http.StatusUnauthorized, 20003, "Authenticate")
 		return
 	}
 	_, rest, found := strings.Cut(r.URL.Path, "/Accounts/")
 	if !found {
-		refuse(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		Refuse(w, http.StatusNotFound, 20404, "The requested resource was not found")
 		return
 	}
 	switch {
 	case r.Method == http.MethodGet && rest == user+".json":
-		answer(w, http.StatusOK, map[string]any{"sid": user, "friendly_name": "Plaza SMS sink", "status": "active"})
+		Answer(w, http.StatusOK, map[string]any{"sid": user, "friendly_name": "Plaza SMS sink", "status": "active"})
 	case r.Method == http.MethodPost && rest == user+"/Messages.json":
 		h.message(w, r, user)
 	default:
-		refuse(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		Refuse(w, http.StatusNotFound, 20404, "The requested resource was not found")
 	}
 }
 
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, account string) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		refuse(w, http.StatusBadRequest, 21100, "Invalid form")
+		Refuse(w, http.StatusBadRequest, 21100, "Invalid form")
+		return
+	}
+	if code, msg := Refusal(r.PostForm); code != 0 {
+		Refuse(w, http.StatusBadRequest, code, msg)
 		return
 	}
 	to, from, body := r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("Body")
-	switch {
-	case !strings.HasPrefix(to, "+"):
-		refuse(w, http.StatusBadRequest, 21211, "The 'To' number is not a valid phone number.")
-		return
-	case from == "":
-		refuse(w, http.StatusBadRequest, 21603, "A 'From' phone number is required.")
-		return
-	case body == "":
-		refuse(w, http.StatusBadRequest, 21602, "Message body is required.")
-		return
-	}
 	fit := smscore.Fit(body)
 	m := Message{SID: fmt.Sprintf("SM%032x", h.n.Add(1)), Account: account, To: to, From: from, Body: body,
 		Segments: fit.Segments, Encoding: fit.Encoding, StatusCallback: r.PostForm.Get("StatusCallback")}
 	if h.OnMessage != nil {
 		h.OnMessage(m)
 	}
-	answer(w, http.StatusCreated, map[string]any{"sid": m.SID, "status": "queued", "to": to, "from": from, "body": body,
+	Answer(w, http.StatusCreated, map[string]any{"sid": m.SID, "status": "queued", "to": to, "from": from, "body": body,
 		"account_sid": account, "num_segments": strconv.Itoa(fit.Segments)})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -72,5 +73,21 @@ func TestText(t *testing.T) {
 	status, err := smssink.Text(context.Background(), srv.Client(), srv.URL+"/bridge/sms/citytransit", "tok", "+85291230001", "+85221234567", "STOP", 1)
 	if err != nil || status != 200 || !valid || form["From"] != "+85291230001" || form["To"] != "+85221234567" || form["Body"] != "STOP" {
 		t.Fatalf("text: %d %v, signature valid %v, form %v", status, err, valid, form)
+	}
+}
+
+func TestRefusal(t *testing.T) {
+	for _, tt := range []struct {
+		form url.Values
+		code int
+	}{
+		{url.Values{"To": {"+85291234567"}, "From": {"+85221234567"}, "Body": {"hi"}}, 0},
+		{url.Values{"To": {"91234567"}, "From": {"+85221234567"}, "Body": {"hi"}}, 21211},
+		{url.Values{"To": {"+85291234567"}, "Body": {"hi"}}, 21603},
+		{url.Values{"To": {"+85291234567"}, "From": {"+85221234567"}}, 21602},
+	} {
+		if code, msg := smssink.Refusal(tt.form); code != tt.code || (code != 0) != (msg != "") {
+			t.Errorf("Refusal(%v) = %d %q, want %d", tt.form, code, msg, tt.code)
+		}
 	}
 }

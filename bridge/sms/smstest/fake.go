@@ -7,7 +7,6 @@
 package smstest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plazahq/plaza/bridge/sms/smssink"
 	smscore "github.com/plazahq/plaza/sms"
 )
 
@@ -51,16 +51,6 @@ func NewAPI(sid, token string) *API {
 	return a
 }
 
-func answer(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func refuse(w http.ResponseWriter, status, code int, msg string) {
-	answer(w, status, map[string]any{"code": code, "message": msg, "status": status})
-}
-
 // Throttle makes the next n sends answer 429 with Retry-After seconds.
 func (a *API) Throttle(n, retryAfter int) {
 	a.mu.Lock()
@@ -88,22 +78,22 @@ func (a *API) Sent() []Message {
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != a.SID || pass != a.Token {
-		refuse(w, http.StatusUnauthorized, 20003, "Authenticate")
+		smssink.Refuse(w, http.StatusUnauthorized, 20003, "Authenticate")
 		return
 	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/Accounts/"+a.SID+".json":
-		answer(w, http.StatusOK, map[string]any{"sid": a.SID, "friendly_name": "Fake SMS account", "status": "active"})
+		smssink.Answer(w, http.StatusOK, map[string]any{"sid": a.SID, "friendly_name": "Fake SMS account", "status": "active"})
 	case r.Method == http.MethodPost && r.URL.Path == "/Accounts/"+a.SID+"/Messages.json":
 		a.message(w, r)
 	default:
-		refuse(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		smssink.Refuse(w, http.StatusNotFound, 20404, "The requested resource was not found")
 	}
 }
 
 func (a *API) message(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		refuse(w, http.StatusBadRequest, 21100, "Invalid form")
+		smssink.Refuse(w, http.StatusBadRequest, 21100, "Invalid form")
 		return
 	}
 	a.mu.Lock()
@@ -114,26 +104,19 @@ func (a *API) message(w http.ResponseWriter, r *http.Request) {
 		if f.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
 		}
-		refuse(w, f.status, f.code, http.StatusText(f.status))
+		smssink.Refuse(w, f.status, f.code, http.StatusText(f.status))
 		return
 	}
 	defer a.mu.Unlock()
-	to, from, body := r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("Body")
-	switch {
-	case !strings.HasPrefix(to, "+"):
-		refuse(w, http.StatusBadRequest, 21211, "The 'To' number is not a valid phone number.")
-		return
-	case from == "":
-		refuse(w, http.StatusBadRequest, 21603, "A 'From' phone number is required.")
-		return
-	case body == "":
-		refuse(w, http.StatusBadRequest, 21602, "Message body is required.")
+	if code, msg := smssink.Refusal(r.PostForm); code != 0 {
+		smssink.Refuse(w, http.StatusBadRequest, code, msg)
 		return
 	}
+	to, from, body := r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("Body")
 	a.n++
 	m := Message{SID: fmt.Sprintf("SM%032x", a.n), To: to, From: from, Body: body, StatusCallback: r.PostForm.Get("StatusCallback"), At: time.Now()}
 	a.sent = append(a.sent, m)
-	answer(w, http.StatusCreated, map[string]any{"sid": m.SID, "status": "queued", "to": to, "from": from, "body": body,
+	smssink.Answer(w, http.StatusCreated, map[string]any{"sid": m.SID, "status": "queued", "to": to, "from": from, "body": body,
 		"account_sid": a.SID, "num_segments": strconv.Itoa(smscore.Fit(body).Segments)})
 }
 
