@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
-	"github.com/plazahq/plaza/database"
 )
 
 // TestLedgerMigration: 00027 keeps every delivery of the old ledger, with
@@ -16,14 +15,7 @@ import (
 func TestLedgerMigration(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		db, err := database.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.MigrateTo(ctx, 26); err != nil {
-			t.Fatal(err)
-		}
+		db := apptest.MigratedTo(t, dbURL, 26)
 		queuedAt := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 		sentAt := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 		if err := db.Gorm.Exec(`INSERT INTO deliveries (broadcast_id, follower_id, status, attempts, next_at, reason, sent_at, claim) VALUES

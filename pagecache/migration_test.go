@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
-	"github.com/plazahq/plaza/database"
 )
 
 // TestPageVersionsMigration: 00028's triggers bump the version once per
@@ -15,20 +14,8 @@ import (
 func TestPageVersionsMigration(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		db, err := database.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := db.Gorm.Exec(q, args...).Error; err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		db := apptest.MigratedTo(t, dbURL, 0)
+		exec := db.Exec
 		version := func() int64 {
 			t.Helper()
 			var v int64

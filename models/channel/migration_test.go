@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
-	"github.com/plazahq/plaza/database"
 )
 
 // TestWebPushSwitchMigration: 00025 turns Web Push on for every account
@@ -14,20 +13,8 @@ import (
 func TestWebPushSwitchMigration(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		db, err := database.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.MigrateTo(ctx, 24); err != nil {
-			t.Fatal(err)
-		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := db.Gorm.Exec(q, args...).Error; err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		db := apptest.MigratedTo(t, dbURL, 24)
+		exec := db.Exec
 		exec(`INSERT INTO organizations (id, name, kind) VALUES (1, 'Org', 'agency')`)
 		exec(`INSERT INTO accounts (id, organization_id, handle, name, category, languages) VALUES (1, 1, 'metro', 'Metro', 'transit', 'en'), (2, 1, 'bus', 'Bus', 'transit', 'en')`)
 		exec(`INSERT INTO account_channels (account_id, channel, enabled) VALUES (1, 'email', TRUE), (2, 'email', TRUE), (2, 'webpush', FALSE)`)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
-	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -16,20 +15,8 @@ import (
 func TestKeywordTranslationsMigration(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		db, err := database.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.MigrateTo(ctx, 20); err != nil {
-			t.Fatal(err)
-		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := db.Gorm.Exec(q, args...).Error; err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		db := apptest.MigratedTo(t, dbURL, 20)
+		exec := db.Exec
 		exec(`INSERT INTO organizations (id, name, kind) VALUES (1, 'Org', 'agency')`)
 		exec(`INSERT INTO accounts (id, organization_id, handle, name, category, languages) VALUES (1, 1, 'metro', 'Metro', 'transit', 'zh,en'), (2, 1, 'bus', 'Bus', 'transit', 'es, en'), (3, 1, 'ferry', 'Ferry', 'transit', '')`)
 		exec(`INSERT INTO chat_keywords (account_id, keyword, match, lang, reply) VALUES
@@ -86,20 +73,8 @@ func TestKeywordTranslationsMigration(t *testing.T) {
 func TestChatPlacesMigration(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		db, err := database.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := db.Gorm.Exec(q, args...).Error; err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		db := apptest.MigratedTo(t, dbURL, 0)
+		exec := db.Exec
 		exec(`INSERT INTO organizations (id, name, kind) VALUES (1, 'Org', 'agency')`)
 		exec(`INSERT INTO accounts (id, organization_id, handle, name, category, languages) VALUES (1, 1, 'metro', 'Metro', 'transit', 'en')`)
 		exec(`INSERT INTO chat_places (account_id, channel, address, lat, lon, asked_at) VALUES (1, 'wechat', 'oA', 22.31, 114.11, ?)`, time.Now().UTC())

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/plazahq/plaza/apptest"
-	"github.com/plazahq/plaza/database"
 )
 
 // TestMigrationUpAndDown: 00023 makes the three tables, its Down drops
@@ -14,26 +13,14 @@ import (
 func TestMigrationUpAndDown(t *testing.T) {
 	apptest.EachEmpty(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		db, err := database.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		db := apptest.MigratedTo(t, dbURL, 0)
 		tables := []string{"gtfs_feeds", "gtfs_routes", "gtfs_stops"}
 		for _, tb := range tables {
 			if !db.Gorm.Migrator().HasTable(tb) {
 				t.Fatalf("no table %s", tb)
 			}
 		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := db.Gorm.Exec(q, args...).Error; err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		exec := db.Exec
 		exec(`INSERT INTO organizations (id, name, kind) VALUES (1, 'Org', 'agency')`)
 		exec(`INSERT INTO accounts (id, organization_id, handle, name, category, languages) VALUES (1, 1, 'metro', 'Metro', 'transit', 'en')`)
 		exec(`INSERT INTO gtfs_feeds (account_id, file_name, sha256, routes_count, stops_count) VALUES (1, 'f.zip', 'x', 1, 1)`)
