@@ -2,114 +2,14 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
-	"github.com/plazahq/plaza/webpush/webpushtest"
 )
-
-// pushReceipt is one message a fake push service took: what the browser
-// would show after decrypting it, and the headers that rule its delivery.
-type pushReceipt struct {
-	Path    string
-	Payload struct {
-		Title string `json:"title"`
-		Body  string `json:"body"`
-		URL   string `json:"url"`
-		Tag   string `json:"tag"`
-	}
-	Topic, Urgency, TTL string
-}
-
-// pushServices is an RFC 8030 push service holding several browsers'
-// subscriptions: it checks each request's VAPID signature for the
-// endpoint, decrypts the body with that browser's private key, and
-// answers 410 Gone for the subscriptions told to have expired.
-type pushServices struct {
-	t    *testing.T
-	srv  *httptest.Server
-	mu   sync.Mutex
-	subs map[string]*webpushtest.Subscriber
-	gone map[string]bool
-	got  []pushReceipt
-}
-
-func newPushServices(t *testing.T) *pushServices {
-	p := &pushServices{t: t, subs: map[string]*webpushtest.Subscriber{}, gone: map[string]bool{}}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		sub := p.subs[r.URL.Path]
-		if sub == nil {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		if _, _, err := webpushtest.VerifyAuthorization(r.Header.Get("Authorization"), p.srv.URL+r.URL.Path, time.Now()); err != nil {
-			t.Errorf("VAPID for %s: %v", r.URL.Path, err)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		if p.gone[r.URL.Path] {
-			w.WriteHeader(http.StatusGone)
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		plain, err := sub.Decrypt(body)
-		if err != nil {
-			t.Errorf("decrypt for %s: %v", r.URL.Path, err)
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		rc := pushReceipt{Path: r.URL.Path, Topic: r.Header.Get("Topic"), Urgency: r.Header.Get("Urgency"), TTL: r.Header.Get("TTL")}
-		if err := json.Unmarshal(plain, &rc.Payload); err != nil {
-			t.Errorf("payload %q: %v", plain, err)
-		}
-		p.got = append(p.got, rc)
-		w.WriteHeader(http.StatusCreated)
-	}))
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-// subscribe makes a browser's subscription at path and returns the
-// follower address Plaza keeps for it.
-func (p *pushServices) subscribe(path string) string {
-	p.t.Helper()
-	sub, err := webpushtest.NewSubscriber(p.srv.URL + path)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.subs[path] = sub
-	p.mu.Unlock()
-	s := sub.Subscription
-	b, _ := json.Marshal(map[string]any{"endpoint": s.Endpoint, "keys": map[string]string{"p256dh": s.P256dh, "auth": s.Auth}})
-	return string(b)
-}
-
-func (p *pushServices) expire(path string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.gone[path] = true
-}
-
-// take returns what arrived since the last call.
-func (p *pushServices) take() []pushReceipt {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	got := p.got
-	p.got = nil
-	return got
-}
 
 // A notice reaches browsers through the whole engine on both databases:
 // each follower's push service gets a message only that browser can
@@ -121,16 +21,21 @@ func TestWebPushBroadcast(t *testing.T) {
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		a.StartWorkers(t)
-		ps := newPushServices(t)
-		ids := map[string]int64{}
-		for _, path := range []string{"/push/ann", "/push/bo", "/push/cy"} {
-			fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebPush, ps.subscribe(path), "", "en", nil, 0, "")
+		key := vapidKey(t, a.Client(t))
+		// Three browsers, each on a push service of its own that checks
+		// the VAPID signature and decrypts with that browser's key; the
+		// third's subscription has expired.
+		browsers := []*fakePush{newFakePush(t, key), newFakePush(t, key), newFakePush(t, key)}
+		browsers[2].then(http.StatusGone)
+		ids := make([]int64, len(browsers))
+		for i, b := range browsers {
+			fl, err := a.Followers.SeedFollower(ctx, f.Account.ID, models.ChannelWebPush, b.address(), "", "en", nil, 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids[path] = fl.ID
+			ids[i] = fl.ID
 		}
-		ps.expire("/push/cy")
+		live := browsers[:2]
 
 		in := notice.Input{Kind: models.NoticeSafety, Translations: models.Texts("en", "title", "Typhoon signal 8",
 			"body", "Stay indoors. Ferries are suspended until further notice."),
@@ -139,22 +44,26 @@ func TestWebPushBroadcast(t *testing.T) {
 		if b.Sent != 2 || b.Failed != 1 {
 			t.Fatalf("broadcast %+v", b)
 		}
-		first := ps.take()
-		if len(first) != 2 {
-			t.Fatalf("push service got %+v", first)
-		}
-		topic, tag := first[0].Topic, first[0].Payload.Tag
-		for _, rc := range first {
-			if rc.Payload.Title == "" || !strings.Contains(rc.Payload.Body, "Stay indoors") || !strings.Contains(rc.Payload.URL, "/notices/") ||
-				rc.Urgency != "high" || rc.TTL == "" || rc.Topic == "" || rc.Topic != topic || rc.Payload.Tag != tag {
-				t.Fatalf("push message %+v", rc)
+		var topic, tag string
+		for _, p := range live {
+			got, headers := p.take()
+			if len(got) != 1 {
+				t.Fatalf("push service got %+v", got)
+			}
+			pl, h := got[0], headers[0]
+			if topic == "" {
+				topic, tag = h.Get("Topic"), pl["tag"]
+			}
+			if pl["title"] == "" || !strings.Contains(pl["body"], "Stay indoors") || !strings.Contains(pl["url"], "/notices/") ||
+				h.Get("Urgency") != "high" || h.Get("TTL") == "" || h.Get("Topic") == "" || h.Get("Topic") != topic || pl["tag"] != tag {
+				t.Fatalf("push message %v, headers %v", pl, h)
 			}
 		}
 		// The expired subscription's follow ended; the others go on.
-		if n := countRows(t, a, "followers", "id = ? AND status = ?", ids["/push/cy"], models.StatusActive); n != 0 {
+		if n := countRows(t, a, "followers", "id = ? AND status = ?", ids[2], models.StatusActive); n != 0 {
 			t.Fatal("a subscription the push service called gone still follows")
 		}
-		if n := countRows(t, a, "followers", "id IN (?, ?) AND status = ?", ids["/push/ann"], ids["/push/bo"], models.StatusActive); n != 2 {
+		if n := countRows(t, a, "followers", "id IN (?, ?) AND status = ?", ids[0], ids[1], models.StatusActive); n != 2 {
 			t.Fatalf("%d live subscriptions still follow", n)
 		}
 
@@ -168,13 +77,10 @@ func TestWebPushBroadcast(t *testing.T) {
 		if b := waitBroadcast(t, a, b.NoticeID); b.Kind != models.KindUpdate || b.Sent != 2 || b.Failed != 0 {
 			t.Fatalf("update broadcast %+v", b)
 		}
-		second := ps.take()
-		if len(second) != 2 {
-			t.Fatalf("update: push service got %+v", second)
-		}
-		for _, rc := range second {
-			if rc.Topic != topic || rc.Payload.Tag != tag || !strings.Contains(rc.Payload.Body, "18:00") {
-				t.Fatalf("update message %+v does not replace topic %q tag %q", rc, topic, tag)
+		for _, p := range live {
+			got, headers := p.take()
+			if len(got) != 1 || headers[0].Get("Topic") != topic || got[0]["tag"] != tag || !strings.Contains(got[0]["body"], "18:00") {
+				t.Fatalf("update %v does not replace topic %q tag %q", got, topic, tag)
 			}
 		}
 	})

@@ -3,9 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,25 +13,6 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/paths"
 )
-
-// postPush posts a subscription request and returns the status and the
-// JSON answer as it is (the field errors are an object).
-func postPush(t *testing.T, c *apptest.Client, base, path string, body any) (int, map[string]any) {
-	t.Helper()
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(string(raw)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", c.CSRF())
-	res, err := c.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := map[string]any{}
-	b, _ := io.ReadAll(res.Body)
-	_ = json.Unmarshal(b, &out)
-	return res.StatusCode, out
-}
 
 // TestWebPushSubscribeWithTopicsAndArea: from the follow page, the
 // subscription carries the form's topics and districts, checked as the
@@ -83,8 +62,8 @@ func TestWebPushSubscribeWithTopicsAndArea(t *testing.T) {
 			{"a place without numbers", map[string]any{"mode": "place", "lat": nil, "lon": 114.1}, "place", ""},
 			{"an unknown choice", map[string]any{"mode": "moon"}, "area_mode", "Choose one of the options."},
 		} {
-			status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
-				"topics": []string{"line-12"}, "area": tt.area})
+			status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
+				"topics": []string{"line-12"}, "area": tt.area}, true)
 			fields, _ := out["fields"].(map[string]any)
 			msg, _ := fields[tt.field].(string)
 			if status != http.StatusUnprocessableEntity || out["error"] != "invalid" || msg == "" || !strings.Contains(msg, tt.text) {
@@ -95,8 +74,8 @@ func TestWebPushSubscribeWithTopicsAndArea(t *testing.T) {
 			t.Fatalf("%d webpush followers after refused choices", n)
 		}
 
-		status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
-			"topics": []string{"line-12", "not-offered"}, "area": map[string]any{"mode": "districts", "districts": []int64{ds[0].ID}}})
+		status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
+			"topics": []string{"line-12", "not-offered"}, "area": map[string]any{"mode": "districts", "districts": []int64{ds[0].ID}}}, true)
 		if status != 200 || out["status"] != models.StatusActive {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}
@@ -110,7 +89,7 @@ func TestWebPushSubscribeWithTopicsAndArea(t *testing.T) {
 		}
 		// The account page subscribes with no choice: the browser's
 		// topics and districts stay.
-		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en"}); status != 200 {
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en"}, true); status != 200 {
 			t.Fatalf("again from the account page: %d %v", status, out)
 		}
 		got, _ = a.Followers.FollowerByID(ctx, f.ID)
@@ -118,8 +97,8 @@ func TestWebPushSubscribeWithTopicsAndArea(t *testing.T) {
 			t.Fatalf("after subscribing again without a choice: %+v", got)
 		}
 		// From the follow page again, the new choice replaces the old.
-		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
-			"topics": []string{}, "area": map[string]any{"mode": "all"}}); status != 200 {
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
+			"topics": []string{}, "area": map[string]any{"mode": "all"}}, true); status != 200 {
 			t.Fatalf("again from the follow page: %d %v", status, out)
 		}
 		got, _ = a.Followers.FollowerByID(ctx, f.ID)
@@ -140,7 +119,7 @@ func TestWebPushSwitchOff(t *testing.T) {
 		c := a.Client(t)
 		key := vapidKey(t, c)
 		push := newFakePush(t, key)
-		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, true); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}
 		staff := a.Client(t)
@@ -155,7 +134,7 @@ func TestWebPushSwitchOff(t *testing.T) {
 			}
 		}
 		other := newFakePush(t, key)
-		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": other.subscription()}); status != 404 || out["error"] != "webpush_off" {
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": other.subscription()}, true); status != 404 || out["error"] != "webpush_off" {
 			t.Fatalf("subscribe while off: %d %v", status, out)
 		}
 		var f models.Follower
@@ -180,7 +159,7 @@ func TestWebPushFollowerExport(t *testing.T) {
 		c := a.Client(t)
 		key := vapidKey(t, c)
 		push := newFakePush(t, key)
-		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, true); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}
 		staff := a.Client(t)
@@ -210,7 +189,7 @@ func TestAPIWebPushFollowers(t *testing.T) {
 		c := a.Client(t)
 		key := vapidKey(t, c)
 		push := newFakePush(t, key)
-		if status, out := postPush(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}); status != 200 {
+		if status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, true); status != 200 {
 			t.Fatalf("subscribe: %d %v", status, out)
 		}
 		_, token, err := a.APITokens.Create(context.Background(), fx.Member(models.RoleOwner), "Ops", apitoken.AllScopes())

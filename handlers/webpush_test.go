@@ -104,17 +104,33 @@ func (p *fakePush) received() int {
 	return len(p.got)
 }
 
+// address is the follower address Plaza keeps for this browser: its
+// subscription in the normal form handlers/webpush.go stores.
+func (p *fakePush) address() string {
+	s := p.sub.Subscription
+	b, _ := json.Marshal(map[string]any{"endpoint": s.Endpoint, "keys": map[string]string{"p256dh": s.P256dh, "auth": s.Auth}})
+	return string(b)
+}
+
+// take returns the payloads and headers of the messages delivered since
+// the last call.
+func (p *fakePush) take() ([]map[string]string, []http.Header) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	got, headers := p.got, p.headers
+	p.got, p.headers = nil, nil
+	return got, headers
+}
+
 func (p *fakePush) subscription() map[string]any {
 	s := p.sub.Subscription
 	return map[string]any{"endpoint": s.Endpoint, "expirationTime": nil, "keys": map[string]string{"p256dh": s.P256dh, "auth": s.Auth}}
 }
 
-// postJSON posts body as push.js does: JSON with the CSRF token in the
-// X-CSRF-Token header.
 // postJSON posts body as the page's script does (with the page's form
 // token, none while signed out), or, with sameSite false, as a script of
 // another site would: the browser marks it cross-site.
-func postJSON(t *testing.T, c *apptest.Client, base, path string, body any, sameSite bool) (int, map[string]string) {
+func postJSON(t *testing.T, c *apptest.Client, base, path string, body any, sameSite bool) (int, map[string]any) {
 	t.Helper()
 	var raw []byte
 	if s, ok := body.(string); ok {
@@ -134,7 +150,7 @@ func postJSON(t *testing.T, c *apptest.Client, base, path string, body any, same
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	out := map[string]string{}
+	out := map[string]any{}
 	b, _ := io.ReadAll(res.Body)
 	_ = json.Unmarshal(b, &out)
 	return res.StatusCode, out
@@ -210,7 +226,7 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 			{"from another site", "/@metro/follow/webpush", map[string]any{"subscription": push.subscription()}, false, 403, ""},
 		} {
 			status, out := postJSON(t, c, a.URL, tt.path, tt.body, tt.same)
-			if status != tt.status || out["error"] != tt.code {
+			if code, _ := out["error"].(string); status != tt.status || code != tt.code {
 				t.Errorf("%s: %d %v, want %d %q", tt.name, status, out, tt.status, tt.code)
 			}
 		}
