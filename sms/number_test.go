@@ -25,6 +25,8 @@ func TestNormalize(t *testing.T) {
 		{"00 prefix read in the US", "00852 9123 4567", "US", "+85291234567", ""},
 		{"US international prefix", "011 852 9123 4567", "US", "+85291234567", ""},
 		{"full-width digits", "＋８５２ ９１２３ ４５６７", "", "+85291234567", ""},
+		// Plaza's own CSV export quotes a leading + for spreadsheets.
+		{"the export's quote", "'+85291234567", "HK", "+85291234567", ""},
 		{"surrounding spaces", "  +44 20 7946 0958 ", "GB", "+442079460958", ""},
 
 		{"empty", "", "HK", "", ReasonEmpty},
