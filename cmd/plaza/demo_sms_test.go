@@ -122,6 +122,14 @@ func TestDemoSMSAndWebPush(t *testing.T) {
 			defer mu.Unlock()
 			t.Fatalf("the notice did not reach every SMS and browser follower: texts %v, pushes %v", texts, pushes)
 		}
+		// A receiver has a message before Plaza has its answer and records
+		// it: the counts are read once the broadcast has finished.
+		var done models.Broadcast
+		if !apptest.Eventually(20*time.Second, func() bool {
+			return store.DB().First(&done, b.ID).Error == nil && done.Status == models.BroadcastDone
+		}) {
+			t.Fatalf("broadcast not finished: %+v", done)
+		}
 		pr, err := a.BroadcastService.OrgProgress(t.Context(), ownerOf(t, a, store), b.ID)
 		if err != nil {
 			t.Fatal(err)
