@@ -360,7 +360,7 @@ func (s *Service) Failures(ctx context.Context, m *models.Member, a *models.Acco
 		return nil, 0, fmt.Errorf("failed deliveries: %w", err)
 	}
 	for i := range out {
-		out[i].Address = models.ContactFor(m, out[i].Address)
+		out[i].Address = models.ContactFor(m, out[i].Channel, out[i].Address)
 	}
 	return out, total, nil
 }

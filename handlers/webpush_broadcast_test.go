@@ -9,6 +9,7 @@ import (
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/paths"
 )
 
 // A notice reaches browsers through the whole engine on both databases:
@@ -65,6 +66,18 @@ func TestWebPushBroadcast(t *testing.T) {
 		}
 		if n := countRows(t, a, "followers", "id IN (?, ?) AND status = ?", ids[0], ids[1], models.StatusActive); n != 2 {
 			t.Fatalf("%d live subscriptions still follow", n)
+		}
+
+		// The failure is listed by the browser's push service, never by
+		// its subscription's keys, for the owner and for a viewer.
+		for _, role := range []models.Role{models.RoleOwner, models.RoleViewer} {
+			c := a.Client(t)
+			c.Login(f.ByRole[role].Email, apptest.Password)
+			page := c.Get(paths.Broadcast(f.Org.ID, f.Account.Handle, b.ID))
+			if page.Status != http.StatusOK || strings.Contains(page.Body, browsers[2].sub.Subscription.Auth) ||
+				strings.Contains(page.Body, "p256dh") || !strings.Contains(page.Body, strings.TrimPrefix(browsers[2].srv.URL, "http://")) {
+				t.Fatalf("broadcast page for the %s: %s", role, page)
+			}
 		}
 
 		// The update replaces the notification: same Topic, same tag.

@@ -29,13 +29,23 @@ func MaskContact(s string) string {
 	return string(r[:2]) + "…" + string(r[len(r)-2:])
 }
 
-// ContactFor is s as m may see it: whole for members with PermContacts,
-// masked for everyone else.
-func ContactFor(m *Member, s string) string {
-	if m.Can(PermContacts) {
-		return s
+// MaskAddress is a follower's address for staff who may not see contact
+// details: a contact masked, a browser's subscription (keys, not a
+// contact, but no one's to copy) as its push service, as exports show it.
+func MaskAddress(channel, address string) string {
+	if channel == ChannelWebPush {
+		return OutsideAddress(channel, address)
 	}
-	return MaskContact(s)
+	return MaskContact(address)
+}
+
+// ContactFor is a follower's address on channel as m may see it: whole
+// for members with PermContacts, masked (MaskAddress) for everyone else.
+func ContactFor(m *Member, channel, address string) string {
+	if m.Can(PermContacts) {
+		return address
+	}
+	return MaskAddress(channel, address)
 }
 
 // MaskFollowers masks the addresses of fs for a member without
@@ -45,7 +55,7 @@ func MaskFollowers(m *Member, fs []Follower) {
 		return
 	}
 	for i := range fs {
-		fs[i].Address = MaskContact(fs[i].Address)
+		fs[i].Address = MaskAddress(fs[i].Channel, fs[i].Address)
 	}
 }
 

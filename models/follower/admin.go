@@ -277,7 +277,7 @@ func (s *Service) FollowerForStaff(ctx context.Context, m *models.Member, a *mod
 		}
 	}
 	if !m.Can(models.PermContacts) {
-		f.Address = models.MaskContact(f.Address)
+		f.Address = models.MaskAddress(f.Channel, f.Address)
 		// A place to 100 m can be a home: staff who may not see contact
 		// details see its district only.
 		f.PlaceLat, f.PlaceLon = nil, nil
