@@ -41,8 +41,7 @@ type Router struct {
 // message that fails half-way leaves nothing behind.
 type Chats interface {
 	LoadChatState(ctx context.Context, tx models.Core, accountID int64, channel, address string) (*models.ChatState, error)
-	RecordTurn(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage) (dup bool, err error)
-	TouchConversation(ctx context.Context, tx models.Core, m *models.ChatMessage, toInbox bool) error
+	RecordTurnTouching(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage, toInbox bool) (dup bool, err error)
 	SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error
 	EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
 	SaveChatPlace(ctx context.Context, tx models.Core, p *models.ChatPlace) error
@@ -181,15 +180,12 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 		outs[i] = models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, FollowerID: fid, Kind: bridge.KindText,
 			Body: rep.Text, HandledBy: t.by}
 	}
-	dup, err := r.chats.RecordTurn(ctx, tx.Core, msg, outs)
+	dup, err := r.chats.RecordTurnTouching(ctx, tx.Core, msg, outs, t.by == byInbox)
 	if err != nil {
 		return nil, err
 	}
 	if dup {
 		return nil, errRetry
-	}
-	if err := r.chats.TouchConversation(ctx, tx.Core, msg, t.by == byInbox); err != nil {
-		return nil, err
 	}
 	return replies, nil
 }
