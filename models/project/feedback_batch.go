@@ -43,6 +43,15 @@ type answerJob struct {
 	err     error
 }
 
+func (j *answerJob) finished() bool {
+	select {
+	case <-j.done:
+		return true
+	default:
+		return false
+	}
+}
+
 func (j *answerJob) finish(sub *models.Submission, err error) {
 	j.sub, j.err = sub, err
 	close(j.done)
@@ -77,8 +86,25 @@ func (q *answerQueue) drain(ctx context.Context) {
 		batch := q.pending[:n:n]
 		q.pending = q.pending[n:]
 		q.mu.Unlock()
-		q.s.commitAnswers(ctx, batch)
+		q.commit(ctx, batch)
 	}
+}
+
+// commit runs one group. A fault in it must not leave its citizens
+// waiting forever, nor take the process down: they get an error, as a
+// request of their own would (the recovered panic, logged at the edge).
+func (q *answerQueue) commit(ctx context.Context, batch []*answerJob) {
+	defer func() {
+		if v := recover(); v != nil {
+			err := fmt.Errorf("store feedback: group commit panicked: %v", v)
+			for _, j := range batch {
+				if !j.finished() {
+					j.finish(nil, err)
+				}
+			}
+		}
+	}()
+	q.s.commitAnswers(ctx, batch)
 }
 
 // commitAnswers stores a group of web answers in one transaction, with
