@@ -223,7 +223,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans).WithCodes(a.FollowCodes),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		GTFS:         a.GTFS,

@@ -3,6 +3,9 @@ package followcode
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -184,7 +187,11 @@ func (s *Service) FollowCodeByScene(ctx context.Context, accountID int64, scene 
 const DeviceBot = "bot"
 
 // FollowCodeStats is a code with its totals: scans by people (bots left
-// out) and the follows credited to it.
+// out; a follow through the code's scene in a chat app is a scan too,
+// ChatScan) and the people who followed through it. A person who
+// follows, stops and follows again through the same code is one follow
+// of it: the share of scans that became a follower cannot grow by
+// coming back. (A follower erased since counts on, by their event.)
 type FollowCodeStats struct {
 	FollowCode
 	Scans   int64
@@ -217,7 +224,7 @@ func (s *Service) codeStats(ctx context.Context, accountID, codeID int64) ([]Fol
 			GROUP BY s.code_id
 		) sc ON sc.code_id = c.id
 		LEFT JOIN (
-			SELECT e.code_id, COUNT(*) AS n FROM follow_events e
+			SELECT e.code_id, COUNT(DISTINCT COALESCE(e.follower_id, -e.id)) AS n FROM follow_events e
 			JOIN follow_codes efc ON efc.id = e.code_id
 			WHERE efc.account_id = ? AND e.kind = 'follow'` + onlyFollows + `
 			GROUP BY e.code_id
@@ -435,4 +442,36 @@ func (s *Service) SetWeChatCodeURL(ctx context.Context, m *models.Member, a *mod
 		c.WeChatURL = u
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.wechat", "@"+a.Handle, c.Scene)
 	})
+}
+
+// ChatScan counts a scan of the account's code for scene that reached it
+// through a chat platform (a WeChat scene code, a Telegram link
+// t.me/<bot>?start=<scene>), as a visit of the code's link counts one,
+// and returns the code a follow made now came through; nil, with
+// nothing counted, when the account has no such code or it has ended.
+// It writes through tx, the chat turn's transaction. The scan's device
+// is the channel; the person is counted once per code per ScanWindow by
+// a digest of their chat address, which the rate-limit table keeps
+// only until the window ends.
+func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, address string) (*int64, error) {
+	scene = strings.ToLower(strings.TrimSpace(scene))
+	if !sceneRE.MatchString(scene) {
+		return nil, nil
+	}
+	in := New(tx)
+	c, err := in.FollowCodeByScene(ctx, accountID, scene)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Expired(tx.Now()) {
+		return nil, nil
+	}
+	sum := sha256.Sum256([]byte(channel + "\x00" + address))
+	if _, err := in.RecordScan(ctx, c.ID, channel, "chat-"+hex.EncodeToString(sum[:16])); err != nil {
+		return nil, err
+	}
+	return &c.ID, nil
 }
