@@ -216,3 +216,44 @@ func TestCodeConversionCountsFollowsThroughIt(t *testing.T) {
 		expect(t, page.Body, `data-device="telegram">Telegram (a follow link): 2<`, `data-device="wechat">WeChat (its scene code): 2<`)
 	})
 }
+
+// TestPosterPrintsTheWaysToFollow: a code's poster names its scene, says
+// what a follower gets, and prints the other ways to follow: WeChat's
+// scene code, the Telegram link with the scene, the text to send; a
+// poster of an account with only e-mail and browsers prints none of them.
+func TestPosterPrintsTheWaysToFollow(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		w, code := everyChannel(t, dbURL)
+		c := w.a.Client(t)
+		c.Login(w.f.ByRole[models.RoleViewer].Email, apptest.Password)
+		r := c.Get(codeURL(w.f, code.ID, "/poster"))
+		if r.Status != http.StatusOK {
+			t.Fatalf("poster: %s", r)
+		}
+		expect(t, r.Body, `<p class="poster-scene">Stop 1042</p>`, "notices as soon as they are published", `class="poster-qr poster-qr-ways"`,
+			`<title>http://weixin.qq.com/q/02stop1042</title>`, "Scan in WeChat", "In Telegram, open:",
+			`<span class="poster-link">t.me/MetroBot?start=stop-1042</span>`, "Text START to +852 2123 4567.")
+		if n := strings.Count(r.Body, "<svg"); n < 2 {
+			t.Fatalf("%d codes on the poster, want the code and WeChat's", n)
+		}
+
+		ctx := context.Background()
+		for _, ch := range []string{models.ChannelWeChat, models.ChannelTelegram, models.ChannelSMS} {
+			if err := saveChatEnabled(ctx, w.a, w.f.Member(models.RoleOwner), w.f.Account, ch, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other, err := w.a.FollowCodes.CreateFollowCode(ctx, w.f.Member(models.RoleOwner), w.f.Account,
+			followcode.FollowCodeInput{Name: "Counter", Scene: "counter"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = c.Get(codeURL(w.f, other.ID, "/poster"))
+		expect(t, r.Body, `<p class="poster-scene">Counter</p>`, "notices as soon as they are published")
+		for _, s := range []string{"poster-ways", "poster-qr-ways", "t.me/", "Text START"} {
+			if strings.Contains(r.Body, s) {
+				t.Fatalf("an e-mail-only poster prints %q", s)
+			}
+		}
+	})
+}
