@@ -475,3 +475,32 @@ func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64,
 	}
 	return &c.ID, nil
 }
+
+// EnsureScans adds scans of code, by devices in turn and each a minute
+// apart going back from now, until people have scanned it n times in
+// all, and adds nothing once they have: the demo's posters were scanned
+// before they were followed through, and running the demo again does not
+// grow their counts.
+func (s *Service) EnsureScans(ctx context.Context, code *FollowCode, n int, devices []string) error {
+	if len(devices) == 0 {
+		devices = []string{"phone"}
+	}
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		var have int64
+		if err := tx.Conn(ctx).Model(&Scan{}).Where("code_id = ? AND device <> ?", code.ID, DeviceBot).Count(&have).Error; err != nil {
+			return fmt.Errorf("scans of code %d: %w", code.ID, err)
+		}
+		if int(have) >= n {
+			return nil
+		}
+		now := tx.Now()
+		rows := make([]Scan, 0, n-int(have))
+		for i := int(have); i < n; i++ {
+			rows = append(rows, Scan{CodeID: code.ID, Device: devices[i%len(devices)], CreatedAt: now.Add(-time.Duration(n-i) * time.Minute)})
+		}
+		if err := tx.Conn(ctx).Create(&rows).Error; err != nil {
+			return fmt.Errorf("add scans of code %d: %w", code.ID, err)
+		}
+		return nil
+	})
+}
