@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,6 +255,38 @@ func TestPosterPrintsTheWaysToFollow(t *testing.T) {
 			if strings.Contains(r.Body, s) {
 				t.Fatalf("an e-mail-only poster prints %q", s)
 			}
+		}
+	})
+}
+
+// TestTelegramTestConnectionNamesTheBot: staff who leave the bot's name
+// empty get it from Telegram (getMe) at "Test connection", so the
+// follow page can link to the bot; a name staff typed is kept.
+func TestTelegramTestConnectionNamesTheBot(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		w := startChat(t, dbURL, nil) // the bot is saved without its name
+		a, f := w.a, w.f
+		if _, body := getPage(t, a, "/@metro/follow", androidUA); strings.Contains(body, "t.me/") {
+			t.Fatal("a bot without a name is linked to")
+		}
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleEditor].Email, apptest.Password)
+		test := "/studio/orgs/" + strconv.FormatInt(f.Org.ID, 10) + "/accounts/metro/chat/telegram/test"
+		if r := c.Post(test, nil); r.Status != http.StatusOK || !strings.Contains(r.Body, "@MetroBot") || !strings.Contains(r.Body, `value="MetroBot"`) {
+			t.Fatalf("test connection: %s", r)
+		}
+		if _, body := getPage(t, a, "/@metro/follow", androidUA); !strings.Contains(body, `href="https://t.me/MetroBot"`) {
+			t.Fatal("the follow page does not link to the bot Telegram named")
+		}
+		ctx := context.Background()
+		owner := f.Member(models.RoleOwner)
+		if err := saveChat(ctx, a, owner, f.Account, models.ChannelTelegram,
+			settings(true, "bot_token", testBot, "secret_token", "tg-secret-1", "bot_name", "MetroAlertsBot")); err != nil {
+			t.Fatal(err)
+		}
+		c.Post(test, nil)
+		if s, err := a.Channels.Credentials(ctx, owner, f.Account, models.ChannelTelegram); err != nil || s.Get("bot_name") != "MetroAlertsBot" {
+			t.Fatalf("the typed name after a test: %v %v", s, err)
 		}
 	})
 }
