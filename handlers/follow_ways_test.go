@@ -290,3 +290,47 @@ func TestTelegramTestConnectionNamesTheBot(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserFollowFromACodesPage: a browser subscribing on a follow
+// code's page is the code's follower, as one by e-mail is; a code of
+// another account, or none, credits nothing.
+func TestBrowserFollowFromACodesPage(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		w, code := everyChannel(t, dbURL)
+		a := w.a
+		c := a.Client(t)
+		if r := c.Get("/q/" + code.Code); r.Status != http.StatusOK {
+			t.Fatalf("the code's page: %s", r)
+		}
+		key := vapidKey(t, c)
+		for _, tt := range []struct {
+			name, code string
+			want       *int64
+		}{
+			{"from the code's page", code.Code, &code.ID},
+			{"a code that is not", "nosuchcode", nil},
+			{"none", "", nil},
+		} {
+			push := newFakePush(t, key)
+			status, out := postJSON(t, c, a.URL, "/@metro/follow/webpush", map[string]any{"subscription": push.subscription(), "language": "en",
+				"topics": []string{}, "code": tt.code}, true)
+			if status != http.StatusOK {
+				t.Fatalf("%s: %d %v", tt.name, status, out)
+			}
+			var fl models.Follower
+			if err := a.Store.DB().Where("channel = ?", models.ChannelWebPush).Order("id DESC").First(&fl).Error; err != nil {
+				t.Fatal(err)
+			}
+			if (fl.CodeID == nil) != (tt.want == nil) || fl.CodeID != nil && *fl.CodeID != *tt.want {
+				t.Fatalf("%s: the follower's code %v, want %v", tt.name, fl.CodeID, tt.want)
+			}
+			if tt.want != nil && (fl.Scene != "stop-1042" || fl.Source != "qr") {
+				t.Fatalf("%s: scene %q, source %q", tt.name, fl.Scene, fl.Source)
+			}
+		}
+		stats, err := a.FollowCodes.FollowCodeByID(context.Background(), w.f.Member(models.RoleViewer), w.f.Account, code.ID)
+		if err != nil || stats.Follows != 1 {
+			t.Fatalf("the code's follows: %+v %v", stats, err)
+		}
+	})
+}

@@ -60,6 +60,10 @@ type via struct {
 type BrowserChoice struct {
 	Topics []string
 	Area   AreaChoice
+	// Scene and CodeID are the follow code whose page the browser
+	// subscribed on, if any: the follow is credited to it.
+	Scene  string
+	CodeID *int64
 }
 
 // FollowFromBrowser makes a browser's push subscription (address, its
@@ -89,7 +93,12 @@ func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channe
 		return nil, false, err
 	}
 	var then func(tx *Service, f *models.Follower) error
+	from, source := via{}, "web"
 	if choice != nil {
+		from = via{choice.Scene, choice.CodeID}
+		if choice.CodeID != nil {
+			source = "qr"
+		}
 		then = func(tx *Service, f *models.Follower) error {
 			if err := tx.setTopics(ctx, f.ID, a, choice.Topics); err != nil {
 				return err
@@ -97,7 +106,7 @@ func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channe
 			return tx.setArea(ctx, f, a, choice.Area)
 		}
 	}
-	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), "web", via{}, then)
+	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), source, from, then)
 }
 
 // followActive makes the follower active, then, when then is not nil,
