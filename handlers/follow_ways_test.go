@@ -201,6 +201,15 @@ func TestCodeConversionCountsFollowsThroughIt(t *testing.T) {
 		if strings.Join(devices, ",") != "telegram,telegram,wechat,wechat" {
 			t.Fatalf("scans recorded: %v", devices)
 		}
+		// The scans' rate-limit keys hold no chat address, only keyed
+		// digests.
+		var keys []string
+		a.DB.Gorm.Model(&models.RateLimit{}).Pluck("key", &keys)
+		for _, k := range keys {
+			if strings.Contains(k, "oRider") || strings.Contains(k, "telegram:50") {
+				t.Errorf("rate-limit key %q holds a chat address", k)
+			}
+		}
 		stats, err := a.FollowCodes.FollowCodeByID(context.Background(), f.Member(models.RoleViewer), f.Account, code.ID)
 		if err != nil {
 			t.Fatal(err)

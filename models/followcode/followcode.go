@@ -3,8 +3,6 @@ package followcode
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -451,9 +449,10 @@ func (s *Service) SetWeChatCodeURL(ctx context.Context, m *models.Member, a *mod
 // nothing counted, when the account has no such code or it has ended.
 // It writes through tx, the chat turn's transaction. The scan's device
 // is the channel; the person is counted once per code per ScanWindow by
-// a digest of their chat address, which the rate-limit table keeps
-// only until the window ends.
-func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, address string) (*int64, error) {
+// client, an opaque keyed digest the caller made of their chat address
+// (as RecordScan's is of a web client's network: a bare hash of a
+// Telegram chat id could be reversed by hashing every id).
+func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, client string) (*int64, error) {
 	scene = strings.ToLower(strings.TrimSpace(scene))
 	if !sceneRE.MatchString(scene) {
 		return nil, nil
@@ -469,8 +468,7 @@ func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64,
 	if c.Expired(tx.Now()) {
 		return nil, nil
 	}
-	sum := sha256.Sum256([]byte(channel + "\x00" + address))
-	if _, err := in.RecordScan(ctx, c.ID, channel, "chat-"+hex.EncodeToString(sum[:16])); err != nil {
+	if _, err := in.RecordScan(ctx, c.ID, channel, client); err != nil {
 		return nil, err
 	}
 	return &c.ID, nil

@@ -237,7 +237,7 @@ func TestChatScan(t *testing.T) {
 			var got *int64
 			err := a.Store.Core.Tx(ctx, func(tx models.Core) error {
 				var err error
-				got, err = a.FollowCodes.ChatScan(ctx, tx, tt.account, tt.scene, tt.channel, tt.address)
+				got, err = a.FollowCodes.ChatScan(ctx, tx, tt.account, tt.scene, tt.channel, tt.channel+":"+tt.address)
 				return err
 			})
 			if err != nil || (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
