@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
@@ -34,7 +35,7 @@ import (
 // scene's WeChat code, a Telegram link carrying the scene, the text to
 // send with its sms: link, browser notifications and the e-mail form;
 // the page passes axe-core in every interface language. The rider
-// follows by e-mail, a second rider by Telegram (the Telegram app sends
+// follows in the browser and by e-mail, a second rider by Telegram (the Telegram app sends
 // the bot "/start <scene>", here through the fake Bot API's webhook
 // delivery) and a third in WeChat, where the page is a tap away; each
 // follower is the code's, and the code's page counts them. The poster
@@ -128,7 +129,29 @@ func TestFollowByEachChannelFromAQLink(t *testing.T) {
 			rider.shoot("follow-page-" + l.Tag())
 		}
 
-		// The rider follows by e-mail.
+		// The rider presses "Get notifications in this browser" (the push
+		// service answers through the page's PushManager, as in
+		// TestWebPushInChromium: Chromium's own needs Google's).
+		if _, err := chromedp.CallBrowser(rider.ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted, Origin: a.URL}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(rider.ctx, chromedp.Evaluate[bool](`(function () {
+			PushManager.prototype.getSubscription = function () { return Promise.resolve(null); };
+			PushManager.prototype.subscribe = function () {
+				return Promise.resolve({ toJSON: function () { return {
+					endpoint: 'https://push.example/send/stop-1042',
+					keys: { p256dh: 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4',
+						auth: 'BTBZMqHH6r4Tts7J_aSIgg' } }; } });
+			};
+			return true;
+		}())`)); err != nil {
+			t.Fatal(err)
+		}
+		rider.do("press the browser notifications button", chromedp.Click(`[data-webpush] button`))
+		rider.waitFor("the done message", `document.querySelector('[data-push-status]').textContent.indexOf('Done') === 0`)
+
+		// The rider follows by e-mail too.
 		rider.do("give an address", chromedp.SendKeys("#f-address", "rider@example.org"))
 		rider.submit(`#follow-form button[type=submit]`)
 		rider.sees("Check your inbox")
@@ -172,8 +195,13 @@ func TestFollowByEachChannelFromAQLink(t *testing.T) {
 		}
 
 		// Each follower came through the code.
+		var browserFollower models.Follower
+		if err := a.Store.DB().Where("channel = ?", models.ChannelWebPush).First(&browserFollower).Error; err != nil {
+			t.Fatalf("no browser follower: %v", err)
+		}
 		for _, w := range []struct{ channel, address string }{
 			{models.ChannelEmail, "rider@example.org"}, {models.ChannelTelegram, "4242"}, {models.ChannelWeChat, "oRider1042"},
+			{models.ChannelWebPush, browserFollower.Address},
 		} {
 			fl, err := a.Followers.ChatFollower(ctx, f.Account.ID, w.channel, w.address)
 			if err != nil || fl == nil || fl.Status != models.StatusActive || fl.CodeID == nil || *fl.CodeID != code.ID || fl.Scene != "stop-1042" {
@@ -181,13 +209,13 @@ func TestFollowByEachChannelFromAQLink(t *testing.T) {
 			}
 		}
 
-		// The code's page counts the three follows; the poster prints
+		// The code's page counts the four follows; the poster prints
 		// every way to follow, on one page, in every language.
 		editor := newPerson(t, "editor", a.URL, false)
 		editor.login(f.ByRole[models.RoleEditor].Email, apptest.Password)
 		codePage := fmt.Sprintf("/studio/orgs/%d/accounts/metro/codes/%d", f.Org.ID, code.ID)
 		editor.open(codePage)
-		if got := editor.eval(`[...document.querySelectorAll('dt')].find(d => d.textContent.trim() === 'Follows').nextElementSibling.textContent.trim()`); got != "3" {
+		if got := editor.eval(`[...document.querySelectorAll('dt')].find(d => d.textContent.trim() === 'Follows').nextElementSibling.textContent.trim()`); got != "4" {
 			editor.fail("read the code's follows", fmt.Errorf("%q", got))
 		}
 		editor.open(codePage + "/poster")
