@@ -131,7 +131,7 @@ func (s *server) publicPages(next echo.HandlerFunc) echo.HandlerFunc {
 			buf.flush()
 			return err
 		}
-		p := s.pages.Put(key, version, buf.status, h.Get(echo.HeaderContentType), bytes.Clone(buf.body.Bytes()))
+		p := s.pages.Put(key, version, buf.status, h.Get(echo.HeaderContentType), bytes.Clone(buf.body.Bytes()), env.BannersChange)
 		setPageHeaders(h, p)
 		if noneMatch(req, p.ETag) {
 			buf.status = http.StatusNotModified

@@ -135,6 +135,7 @@ type server struct {
 	metrics       *httpMetrics
 	guard         *formGuard
 	pages         *pagecache.Cache
+	banners       *banners
 }
 
 // New builds the echo application with every route.
@@ -150,6 +151,7 @@ func New(d Deps) *echo.Echo {
 		metrics:       newHTTPMetrics(d.Registry),
 		guard:         newFormGuard(d.Links.Signer, d.Config.BaseURL),
 		pages:         d.Pages,
+		banners:       &banners{notices: d.Notices, pages: d.Pages, now: d.Store.Now},
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)

@@ -431,7 +431,8 @@ func keyPrefixes() map[string][]string {
 	return map[string][]string{
 		"answers.state_":     {models.RevisionCurrent, models.RevisionUnconfirmed, models.RevisionSuperseded},
 		"api.scope_":         scopes,
-		"broadcasts.d_":      {"failed", "dead"}, // the failed list shows only these
+		"banner.level_":      {"extreme", "severe"}, // notice.Banners lists only these
+		"broadcasts.d_":      {"failed", "dead"},    // the failed list shows only these
 		"broadcasts.kind_":   {models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear},
 		"broadcasts.status_": {models.BroadcastPending, models.BroadcastSending, models.BroadcastDone, models.BroadcastCancelled},
 		"cap.category_":      lower(notice.CAPCategories()),
