@@ -81,7 +81,7 @@ func TestWarningBannerEveryPage(t *testing.T) {
 		// The warning is updated to end in a few seconds; until then it
 		// is still on the pages (kept by the page cache), after that on
 		// none of them.
-		ends := a.Store.Now().Truncate(time.Second).Add(3 * time.Second)
+		ends := a.Store.Now().Truncate(time.Second).Add(8 * time.Second)
 		warning.ExpiresAt = &ends
 		if _, _, err := a.Notices.UpdateNotice(ctx, boss, f.Account, n.ID, warning); err != nil {
 			t.Fatal(err)
@@ -100,6 +100,27 @@ func TestWarningBannerEveryPage(t *testing.T) {
 			has, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`document.querySelector('.warning-banners') !== null`))
 			if err != nil || has {
 				p.fail("see no warning on "+path+" after it ended", fmt.Errorf("a banner is still there (%v)", err))
+			}
+		}
+
+		// The warning's own page, in every language: what to do in plain
+		// words, when it was last updated and what the update changed.
+		for _, l := range i18n.Langs() {
+			p.open("/lang/" + string(l) + "?next=/")
+			p.open(fmt.Sprintf("/@metro/notices/%d", n.ID))
+			facts := p.text(".notice-facts")
+			for _, want := range []string{i18n.T(l, "notices.plain_what_to_do"), i18n.T(l, "plain.urgency_immediate"), i18n.T(l, "plain.certainty_observed")} {
+				if !strings.Contains(facts, want) {
+					p.fail("read the warning in plain words in "+l.Tag(), fmt.Errorf("the facts say %q, without %q", facts, want))
+				}
+			}
+			if history := p.text(".notice-history"); !strings.Contains(history, i18n.T(l, "notices.history_update")) {
+				p.fail("read what the update changed in "+l.Tag(), fmt.Errorf("the history says %q", history))
+			}
+			p.text(".last-updated")
+			p.axe()
+			if l == i18n.EN {
+				p.shoot("notice-updated-en")
 			}
 		}
 	})
