@@ -70,6 +70,12 @@ func TestWarningBannerEveryPage(t *testing.T) {
 				}
 			}
 		}
+		// On a phone, right to left, the banner fits the screen.
+		phone := newPerson(t, "phone", a.URL, true)
+		phone.open("/lang/ar?next=/")
+		phone.open("/")
+		phone.rightToLeft("home-banner")
+
 		// The banner leads to the warning.
 		p.open("/lang/en?next=/")
 		p.open("/projects")
