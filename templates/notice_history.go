@@ -21,6 +21,13 @@ type NoticeUpdate struct {
 	Changed       []string
 }
 
+// maxHistory is how many versions a notice's page lists: a notice fed by
+// an operations system may be updated every few minutes for days.
+const maxHistory = 20
+
+// historyFrom is the index of the oldest version the page lists.
+func historyFrom(history []NoticeUpdate) int { return max(0, len(history)-maxHistory) }
+
 // LastUpdate is the time of the latest update or ending, if the notice
 // has had one.
 func LastUpdate(history []NoticeUpdate) (time.Time, bool) {
