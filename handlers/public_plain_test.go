@@ -69,6 +69,8 @@ func TestNoticePlainLanguageAndHistory(t *testing.T) {
 
 		// The alerts list says until when, too.
 		alerts := sendWith(t, a, a.Client(t), "GET", "/alerts", nil, en)
-		expectBody(t, "the alerts", alerts, http.StatusOK, "Flood warning", `class="small until"`)
+		expectBody(t, "the alerts", alerts, http.StatusOK, "Flood warning", `class="small until"`, "Severity: Severe", "Where: Riverside")
+		// In Chinese with full-width colons.
+		expectBody(t, "the alerts in Chinese", sendWith(t, a, a.Client(t), "GET", "/alerts", nil, zh), http.StatusOK, "严重程度：严重", "地点：Riverside")
 	})
 }
