@@ -83,6 +83,19 @@ func TestWarningBannerOnPublicPages(t *testing.T) {
 		if res := staff.Get("/studio"); strings.Contains(res.Body, "warning-banner") {
 			t.Error("the studio shows the banner")
 		}
+
+		// The all-clear takes it off the kept pages at once, and a new
+		// warning is on them at once.
+		if _, _, err := a.Notices.EndNotice(context.Background(), f.Member(models.RoleOwner), f.Account, n.ID, models.EndAllClear); err != nil {
+			t.Fatal(err)
+		}
+		if b := bannerOf(sendWith(t, a, a.Client(t), "GET", "/", nil, en).Body); b != "" {
+			t.Errorf("the banner stayed after the all-clear: %s", b)
+		}
+		publishWarning(t, a, f, "Landslide", "Extreme", nil, nil)
+		if b := bannerOf(sendWith(t, a, a.Client(t), "GET", "/", nil, en).Body); !strings.Contains(b, "Landslide") || !strings.Contains(b, "Extreme warning") {
+			t.Errorf("a new warning has no banner: %q", b)
+		}
 	})
 }
 
