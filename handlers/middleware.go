@@ -272,6 +272,14 @@ func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 			c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		}
 
+		if bannerPage(req.URL.Path) {
+			list, changes, err := s.banners.At(req.Context())
+			if err != nil {
+				return err
+			}
+			env.Banners, env.BannersChange = list, changes
+		}
+
 		c.SetRequest(req.WithContext(templates.WithEnv(req.Context(), env)))
 		if env.User != nil {
 			setValue(c, keyUser, env.User)

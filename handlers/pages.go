@@ -123,6 +123,17 @@ func (s *server) publicPages(next echo.HandlerFunc) echo.HandlerFunc {
 			return writePage(c, p)
 		}
 
+		// pageEnv read the warnings' banner before this version: read it
+		// again (a version check, no query unless it moved) so that the
+		// page kept under version shows nothing older than it, as the
+		// handler's own reads do; an all-clear committed in between must
+		// not stay on the kept page.
+		if bannerPage(req.URL.Path) {
+			if env.Banners, env.BannersChange, err = s.banners.At(req.Context()); err != nil {
+				return err
+			}
+		}
+
 		// Build it, into a buffer, then keep it if it is a whole public
 		// page: 200, HTML, and no cookie set by the way.
 		buf := &pageWriter{ResponseWriter: res.Writer}
@@ -135,7 +146,7 @@ func (s *server) publicPages(next echo.HandlerFunc) echo.HandlerFunc {
 			buf.flush()
 			return err
 		}
-		p := s.pages.Put(key, version, buf.status, h.Get(echo.HeaderContentType), bytes.Clone(buf.body.Bytes()))
+		p := s.pages.Put(key, version, buf.status, h.Get(echo.HeaderContentType), bytes.Clone(buf.body.Bytes()), env.BannersChange)
 		setPageHeaders(h, p)
 		if noneMatch(req, p.ETag) {
 			buf.status = http.StatusNotModified

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/area"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
@@ -25,7 +26,9 @@ type publicNotices struct {
 	notices   *notice.Service
 	accounts  *account.Service
 	districts *district.Service
-	tileURL   string
+	// broadcasts hold what each update told followers: a notice's history.
+	broadcasts *broadcast.Service
+	tileURL    string
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
@@ -74,7 +77,26 @@ func (h *publicNotices) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.PublicNotice(a, n, readerLang(c), where))
+	versions, err := h.broadcasts.Versions(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	lang := readerLang(c)
+	return render(c, http.StatusOK, templates.PublicNotice(a, n, lang, where, noticeHistory(versions, lang)))
+}
+
+// noticeHistory pairs each version of a notice with the one before, and
+// what changed between them for a reader of lang.
+func noticeHistory(versions []broadcast.Version, lang string) []templates.NoticeUpdate {
+	out := make([]templates.NoticeUpdate, len(versions))
+	for i, v := range versions {
+		out[i] = templates.NoticeUpdate{Kind: v.Kind, At: v.At, After: v.Notice}
+		if i > 0 {
+			out[i].Before = versions[i-1].Notice
+			out[i].Changed = notice.Changes(out[i].Before, v.Notice, lang)
+		}
+	}
+	return out
 }
 
 func (h *publicNotices) alerts(c echo.Context) error {

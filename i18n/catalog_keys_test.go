@@ -431,14 +431,18 @@ func keyPrefixes() map[string][]string {
 	return map[string][]string{
 		"answers.state_":     {models.RevisionCurrent, models.RevisionUnconfirmed, models.RevisionSuperseded},
 		"api.scope_":         scopes,
-		"broadcasts.d_":      {"failed", "dead"}, // the failed list shows only these
+		"banner.level_":      {"extreme", "severe"}, // notice.Banners lists only these
+		"broadcasts.d_":      {"failed", "dead"},    // the failed list shows only these
 		"broadcasts.kind_":   {models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear},
 		"broadcasts.status_": {models.BroadcastPending, models.BroadcastSending, models.BroadcastDone, models.BroadcastCancelled},
 		"cap.category_":      lower(notice.CAPCategories()),
 		"cap.certainty_":     lower(notice.CAPCertainties()),
 		"cap.severity_":      lower(notice.CAPSeverities()),
 		"cap.urgency_":       lower(notice.CAPUrgencies()),
-		"chat.match_":        {models.MatchExact, models.MatchContains},
+		// A CAP value in plain words; Unknown has none (the row is left out).
+		"plain.certainty_": {"observed", "likely", "possible", "unlikely"},
+		"plain.urgency_":   {"immediate", "expected", "future", "past"},
+		"chat.match_":      {models.MatchExact, models.MatchContains},
 		// A channel's name, its device class and a follower's status, each
 		// shown through the message of the value. echo is the test channel
 		// of bridge/bridgetest, which the contract suite shows by name.
@@ -465,6 +469,7 @@ func keyPrefixes() map[string][]string {
 		"notices.end_explain_": {models.EndCancel, models.EndAllClear},
 		"notices.end_h_":       {models.EndCancel, models.EndAllClear},
 		"notices.end_yes_":     {models.EndCancel, models.EndAllClear},
+		"notices.history_":     {models.KindPublish, models.KindUpdate, models.KindCancel, models.KindAllClear},
 		"notices.kind_":        models.NoticeKinds(),
 		"notices.status_": {models.NoticeDraft, models.NoticeScheduled, models.NoticePublished, models.NoticeUpdated,
 			models.NoticeCancelled, models.NoticeExpired},

@@ -13,7 +13,9 @@
 // within Poll, and the reader who made it through this instance at once.
 //
 // Pages that change with time alone (an alert past its expiry before the
-// expiry job runs, "in force" lists) are also kept for at most TTL.
+// expiry job runs, "in force" lists) are also kept for at most TTL, and a
+// page whose change is known in advance (the warning banner every public
+// page shows ends or begins) no longer than that time (Put's changes).
 package pagecache
 
 import (
@@ -167,13 +169,21 @@ func (c *Cache) Get(key string, version int64) (*Page, bool) {
 }
 
 // Put keeps a page built at version under key and returns it with its
-// ETag and Built set.
-func (c *Cache) Put(key string, version int64, status int, contentType string, body []byte) *Page {
+// ETag and Built set. The page is served until TTL, or until changes if
+// that is sooner: when what it shows changes with the clock alone, at a
+// known time (a warning in its banner expires, another comes into force),
+// with no change in the database to bump the version. A zero changes
+// means none is known.
+func (c *Cache) Put(key string, version int64, status int, contentType string, body []byte, changes time.Time) *Page {
 	sum := sha256.Sum256(body)
 	now := c.now()
+	until := now.Add(c.ttl)
+	if !changes.IsZero() && changes.Before(until) {
+		until = changes
+	}
 	p := &Page{Status: status, ContentType: contentType, Body: body, Length: strconv.Itoa(len(body)),
 		ETag:  `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
-		Built: now.UTC().Truncate(time.Second), version: version, until: now.Add(c.ttl)}
+		Built: now.UTC().Truncate(time.Second), version: version, until: until}
 	p.Modified = p.Built.Format(http.TimeFormat)
 	c.lru.Add(key, p)
 	return p

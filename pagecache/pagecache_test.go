@@ -33,16 +33,27 @@ func TestVersionAndPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := c.Put("en /@metro", v1, 200, "text/html; charset=UTF-8", []byte("<p>page</p>"))
+		p := c.Put("en /@metro", v1, 200, "text/html; charset=UTF-8", []byte("<p>page</p>"), time.Time{})
 		if got, ok := c.Get("en /@metro", v1); !ok || got != p || p.ETag == "" {
 			t.Fatalf("Get after Put: %v %v", got, ok)
 		}
 		if _, ok := c.Get("zh-Hans /@metro", v1); ok {
 			t.Fatal("another key was served")
 		}
-		same := c.Put("en /other", v1, 200, "text/html", []byte("<p>page</p>"))
+		same := c.Put("en /other", v1, 200, "text/html", []byte("<p>page</p>"), time.Time{})
 		if same.ETag != p.ETag {
 			t.Fatal("the same bytes got another ETag")
+		}
+
+		// A page whose content changes at a known time is kept until
+		// then, no longer; a time past the TTL leaves the TTL in charge.
+		c.Put("en /alerts", v1, 200, "text/html", []byte("<p>banner</p>"), time.Now().Add(-time.Millisecond))
+		if _, ok := c.Get("en /alerts", v1); ok {
+			t.Fatal("a page was served past the time its content changes")
+		}
+		c.Put("en /alerts", v1, 200, "text/html", []byte("<p>banner</p>"), time.Now().Add(24*time.Hour))
+		if _, ok := c.Get("en /alerts", v1); !ok {
+			t.Fatal("a page whose content changes tomorrow was not kept")
 		}
 
 		bump()

@@ -31,6 +31,12 @@ type Env struct {
 	// WebPushKey is the VAPID public key the "Get notifications in this
 	// browser" button subscribes with (empty: no button).
 	WebPushKey string
+	// Banners are the Severe and Extreme warnings in force, shown at the
+	// top of every public page; BannersChange is when that list changes
+	// with the clock alone (zero: never by itself), which bounds how long
+	// the page may be kept.
+	Banners       []models.Alert
+	BannersChange time.Time
 }
 
 type envKey struct{}

@@ -39,14 +39,17 @@ func (s *Service) PublicNotice(ctx context.Context, accountID, id int64) (*model
 }
 
 // ActiveAlerts lists the safety and transit notices in force at now: live,
-// effective, not expired. Emergencies come first, then the newest. An
+// effective, not expired. The most severe come first (Extreme, Severe,
+// Moderate, Minor, then notices without a CAP severity, transit ones
+// included), the newest first within each: a Moderate heat warning must
+// not sit below routine transit notices and fall off a short list. An
 // accountID of 0 means every account. The public pages show each with
 // its account's names, so this and LatestNotices join the accounts' and
 // organizations' tables in the one statement (reads only; the pages are
 // the site's busiest) rather than asking the accounts' domain per row.
 func (s *Service) ActiveAlerts(ctx context.Context, accountID int64, now time.Time, limit int) ([]models.Alert, error) {
 	q := s.core.Conn(ctx).Table("notices").
-		Select("notices.*, accounts.handle, accounts.organization_id, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name").
+		Select(alertColumns).
 		Joins("JOIN accounts ON accounts.id = notices.account_id").
 		Joins("JOIN organizations ON organizations.id = accounts.organization_id").
 		Where("notices.status IN ? AND notices.kind IN ?", []string{models.NoticePublished, models.NoticeUpdated}, []string{models.NoticeSafety, models.NoticeTransit}).
@@ -55,12 +58,66 @@ func (s *Service) ActiveAlerts(ctx context.Context, accountID int64, now time.Ti
 		q = q.Where("notices.account_id = ?", accountID)
 	}
 	var out []models.Alert
-	err := q.Order(`CASE WHEN notices.kind = 'safety' AND notices.severity IN ('Extreme', 'Severe') THEN 0 ELSE 1 END,
-		notices.published_at DESC, notices.id DESC`).Limit(limit).Scan(&out).Error
+	err := q.Order(severityRank + `, notices.published_at DESC, notices.id DESC`).Limit(limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("active alerts: %w", err)
 	}
 	return out, nil
+}
+
+// severityRank orders notices by CAP severity, the most severe first. Only
+// safety notices carry one the public is shown (the editor offers it for
+// them alone), so any other kind ranks with Unknown.
+const severityRank = `CASE WHEN notices.kind <> 'safety' THEN 4
+	WHEN notices.severity = 'Extreme' THEN 0 WHEN notices.severity = 'Severe' THEN 1
+	WHEN notices.severity = 'Moderate' THEN 2 WHEN notices.severity = 'Minor' THEN 3 ELSE 4 END`
+
+// alertColumns are an alert's: the notice's, and its account's names.
+const alertColumns = "notices.*, accounts.handle, accounts.organization_id, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name"
+
+// maxBanners bounds the warnings read for the banner; more than a handful
+// in force at once is a city in crisis, and the alerts page lists them all.
+const maxBanners = 20
+
+// Banners are the warnings every public page shows at its top while they
+// are in force at now: live safety notices of severity Extreme or Severe,
+// effective and not expired, the most severe and then the newest first.
+// next is the first time after now at which the list changes with the
+// clock alone (one of them expires, or one published to start later comes
+// into force); zero when none will. A page showing the list may be kept
+// until next, no longer: no row changes when a warning runs out.
+//
+// It is one statement over the live notices (notices_live_idx), whatever
+// their times, so that a warning starting later is seen too; the caller
+// keeps its answer for the content version (handlers' banners).
+func (s *Service) Banners(ctx context.Context, now time.Time) (list []models.Alert, next time.Time, err error) {
+	var rows []models.Alert
+	err = s.core.Conn(ctx).Table("notices").Select(alertColumns).
+		Joins("JOIN accounts ON accounts.id = notices.account_id").
+		Joins("JOIN organizations ON organizations.id = accounts.organization_id").
+		Where("notices.status IN ? AND notices.kind = ? AND notices.severity IN ?",
+			[]string{models.NoticePublished, models.NoticeUpdated}, models.NoticeSafety, []string{"Extreme", "Severe"}).
+		Where("notices.expires_at IS NULL OR notices.expires_at > ?", now).
+		Order(severityRank + `, notices.published_at DESC, notices.id DESC`).Limit(maxBanners).Scan(&rows).Error
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("banners: %w", err)
+	}
+	sooner := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	for _, r := range rows {
+		if r.EffectiveAt != nil && r.EffectiveAt.After(now) {
+			sooner(*r.EffectiveAt)
+			continue
+		}
+		if r.ExpiresAt != nil {
+			sooner(*r.ExpiresAt)
+		}
+		list = append(list, r)
+	}
+	return list, next, nil
 }
 
 // LiveNotices are an account's published notices not yet ended or
@@ -83,7 +140,7 @@ func (s *Service) LiveNotices(ctx context.Context, accountID int64, kinds []stri
 func (s *Service) LatestNotices(ctx context.Context, limit int) ([]models.Alert, error) {
 	var out []models.Alert
 	err := s.core.Conn(ctx).Table("notices").
-		Select("notices.*, accounts.handle, accounts.organization_id, accounts.name, accounts.default_lang AS account_lang, accounts.translations AS account_texts, organizations.name AS org_name").
+		Select(alertColumns).
 		Joins("JOIN accounts ON accounts.id = notices.account_id").
 		Joins("JOIN organizations ON organizations.id = accounts.organization_id").
 		Where("notices.status IN ?", publicStates).
