@@ -222,7 +222,14 @@ func TestPagesFitPhonesAndScreenshots(t *testing.T) {
 		}
 		notice := first(`SELECT id FROM notices WHERE account_id = ? AND published_at IS NOT NULL ORDER BY id LIMIT 1`, accountID)
 		broadcast := first(`SELECT id FROM broadcasts WHERE notice_id = ? ORDER BY id LIMIT 1`, notice)
-		follower := first(`SELECT id FROM followers WHERE account_id = ? AND channel = 'email' ORDER BY id LIMIT 1`, accountID)
+		// An address with nothing to break it at, in the detail page's
+		// heading, once made that page 641 px wide.
+		long, err := a.Followers.SeedFollower(ctx, accountID, models.ChannelEmail,
+			"harbour.road.bus.lane.consultation.replies@neighbourhood-association.example.org", "", "en", []string{"line-12"}, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		follower := long.ID
 		proj := first(`SELECT id FROM projects WHERE account_id = ? AND status = ? ORDER BY id LIMIT 1`, accountID, models.ProjectConsultation)
 		answer := first(`SELECT id FROM feedback WHERE project_id = ? ORDER BY id LIMIT 1`, proj)
 		code := first(`SELECT id FROM follow_codes WHERE account_id = ? ORDER BY id LIMIT 1`, accountID)
