@@ -274,6 +274,21 @@ func TestPagesFitPhonesAndScreenshots(t *testing.T) {
 			p.shootAndMeasure(dir, pg)
 		}
 		// The notice editor after a failed save, and a failed sign-in.
+		// Each kind's own fields show only for that kind, without a script
+		// (axe-core cannot run in this tab).
+		p = newPerson(t, "editor without JavaScript", a.URL, false)
+		p.login(owner.Email, owner.Password)
+		p.do("turn scripts off", withoutJavaScript)
+		p.open(paths.Notices(orgID, h) + "/new?kind=transit")
+		shown := func() string {
+			return eval[string](p, "look at the kind's fields", `['.kind-safety', '.kind-transit'].filter(s => getComputedStyle(document.querySelector(s)).display !== 'none').join(' ')`)
+		}
+		for _, c := range []struct{ kind, want string }{{"transit", ".kind-transit"}, {"safety", ".kind-safety"}, {"general", ""}, {"", ".kind-safety .kind-transit"}} {
+			p.do("choose the kind "+c.kind, chromedp.SetValue("#f-kind", c.kind))
+			if got := shown(); got != c.want {
+				p.fail("show the fields of a "+c.kind+" notice", fmt.Errorf("shown: %q, want %q", got, c.want))
+			}
+		}
 		p = newPerson(t, "editor with a mistake", a.URL, false)
 		p.login(owner.Email, owner.Password)
 		p.open(paths.Notices(orgID, h) + "/new?kind=safety")
