@@ -113,6 +113,7 @@ func TestErrorSummaryOnAPhone(t *testing.T) {
 		js.do("write a comment only", chromedp.SendKeys("#f-comment", "Yes, my bus is always late."), chromedp.SendKeys("#f-name", "Ana"))
 		js.submit(`.feedback-form button[type=submit]`)
 		js.summaryShown(true)
+		js.shoot("feedback-error")
 		js.sees("Please tick the box to agree")
 		js.axe()
 		if got := js.value("#f-comment"); got != "Yes, my bus is always late." {
@@ -158,6 +159,7 @@ func TestErrorSummaryOnAPhone(t *testing.T) {
 		js.do("mistype the address", chromedp.SendKeys("#f-address", "rider-at-example.org"))
 		js.submit(`#follow-form button[type=submit]`)
 		js.summaryShown(true)
+		js.shoot("follow-error")
 		js.axe()
 		if got := js.value("#f-address"); got != "rider-at-example.org" {
 			js.fail("keep the address", fmt.Errorf("the address box holds %q", got))
