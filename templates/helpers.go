@@ -144,3 +144,13 @@ func fieldID(name string) string {
 	}
 	return "f-" + name
 }
+
+// firstID gives the first control of a group of radio buttons or boxes
+// (the i-th, counting from 0) the id fieldID(name), for the error
+// summary's link to the group.
+func firstID(i int, name string) templ.Attributes {
+	if i != 0 {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"id": fieldID(name)}
+}
