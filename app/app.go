@@ -33,6 +33,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/alertsource"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/outbound"
 	"github.com/plazahq/plaza/pagecache"
 	"github.com/plazahq/plaza/queue"
@@ -223,7 +224,7 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans).WithCodes(chatScans{a.FollowCodes, links.Signer}),
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		GTFS:         a.GTFS,
@@ -387,4 +388,17 @@ func NewLogger(cfg config.Config, w interface{ Write([]byte) (int, error) }) (*s
 		return nil, fmt.Errorf("log format %q", cfg.LogFormat)
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// chatScans credits follows through a scene in a chat app to the
+// account's follow code (followcode.ChatScan), counting the person once
+// per window by a keyed digest of their chat address, as the follow page
+// counts a web client by one of its network.
+type chatScans struct {
+	codes  *followcode.Service
+	signer *auth.Signer
+}
+
+func (s chatScans) ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, address string) (*int64, error) {
+	return s.codes.ChatScan(ctx, tx, accountID, scene, channel, s.signer.Digest("scan-client", "chat:"+channel+":"+address))
 }

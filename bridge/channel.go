@@ -57,6 +57,15 @@ type Connector interface {
 	Connect(ctx context.Context, s *Settings, url string) error
 }
 
+// Learner is a channel whose connection test tells settings staff need
+// not type (Telegram's getMe names the bot, which the follow page's
+// t.me link needs): Learn fills them into s from what TestConnection
+// answered, never over what staff typed, and reports whether it changed
+// anything.
+type Learner interface {
+	Learn(s *Settings, who string) bool
+}
+
 // Facter is a channel that shows more facts on its settings panel than
 // its Fact fields (Telegram's follow link).
 type Facter interface {

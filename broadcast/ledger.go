@@ -325,7 +325,9 @@ func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, l
 			status += ` FOR KEY SHARE`
 		}
 		var st string
-		if err := tx.Raw(status, b).Scan(&st).Error; err != nil {
+		// Find, not Scan, here and below: gorm's Scan formats each
+		// statement with its arguments for a logger on every call.
+		if err := tx.Raw(status, b).Find(&st).Error; err != nil {
 			return err
 		}
 		if st != models.BroadcastSending {
@@ -343,7 +345,7 @@ func (l *ledger) claim(ctx context.Context, b int64, cursor int64, n int, now, l
 						WHERE k.broadcast_id = ? AND d.follower_id BETWEEN k.first_id AND k.last_id)
 				ORDER BY follower_id LIMIT ?) d
 			LEFT JOIN followers f ON f.id = d.follower_id ORDER BY d.follower_id`,
-			b, cursor, now, b, n).Scan(&out).Error; err != nil {
+			b, cursor, now, b, n).Find(&out).Error; err != nil {
 			return err
 		}
 		if len(out) == 0 {
@@ -394,7 +396,7 @@ func (l *ledger) renew(ctx context.Context, b, token int64, now, leaseEnd time.T
 		return false, "", fmt.Errorf("renew claim: %w", res.Error)
 	}
 	var status string
-	if err := l.conn(ctx).Raw(`SELECT status FROM broadcasts WHERE id = ?`, b).Scan(&status).Error; err != nil {
+	if err := l.conn(ctx).Raw(`SELECT status FROM broadcasts WHERE id = ?`, b).Find(&status).Error; err != nil {
 		return false, "", fmt.Errorf("broadcast status: %w", err)
 	}
 	return res.RowsAffected > 0, status, nil

@@ -372,6 +372,12 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
 				return nil, err
 			}
+			// Every other demo follower came through the code, and about
+			// as many more people scanned it without following: the
+			// code's page shows a conversion a poster could have.
+			if err := codes.EnsureScans(ctx, code, 2*((spec.followers+1)/2)+1, []string{"phone", "phone", "tablet", "desktop", "wechat", "phone", "telegram"}); err != nil {
+				return nil, err
+			}
 			// The city's accounts offer browser notifications (an account's
 			// switch, off until turned on).
 			if a.Handle == TransitHandle || a.Handle == "citysafety" {

@@ -381,7 +381,7 @@ func TestWeChatMassSend(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, _, err := a.Followers.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", ""); err != nil {
+		if _, _, err := a.Followers.FollowFromChat(ctx, f.Account.ID, models.ChannelWeChat, "oNear", "en", "", nil); err != nil {
 			t.Fatal(err)
 		}
 		b := publishAndWait(t, a, f, notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Typhoon signal 8", "body", "Services stop at 6 pm.")})

@@ -166,14 +166,19 @@ func (h *chatSettings) tester(ch bridge.Channel) echo.HandlerFunc {
 			}
 			s = creds
 		}
+		cctx, cancel := context.WithTimeout(ctx, platformTimeout)
+		defer cancel()
+		who, terr := ch.TestConnection(cctx, s)
+		if l, ok := ch.(bridge.Learner); ok && terr == nil && l.Learn(s, who) {
+			if err := h.settings.Save(ctx, m, a, ch.Name(), ch.Schema(), *s); err != nil {
+				return err
+			}
+		}
 		f, err := h.form(c, m, a)
 		if err != nil {
 			return err
 		}
 		f.Test = &templates.ChatTest{Channel: ch.Name()}
-		cctx, cancel := context.WithTimeout(ctx, platformTimeout)
-		defer cancel()
-		who, terr := ch.TestConnection(cctx, s)
 		if terr != nil {
 			f.Test.Problem, f.Test.ProblemArgs = platformProblem(h.log, c, ch.Name()+" connection test", terr)
 		} else {

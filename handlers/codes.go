@@ -267,7 +267,24 @@ func (h *codes) poster(c echo.Context) error {
 		return err
 	}
 	text := strings.TrimPrefix(strings.TrimPrefix(link, "https://"), "http://")
-	return render(c, http.StatusOK, templates.CodePoster(m, a, code, link, text, string(svg), h.store.Now()))
+	ctx := c.Request().Context()
+	enabled, err := h.settings.EnabledChannels(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	fw, err := followWays(ctx, h.settings, a.ID, enabled, &code.FollowCode, "")
+	if err != nil {
+		return err
+	}
+	ways := templates.PosterWays{FollowWays: fw}
+	if fw.WeChat != nil && fw.WeChat.Link != "" {
+		wx, err := qr.SVG(fw.WeChat.Link)
+		if err != nil {
+			return err
+		}
+		ways.WeChatSVG = string(wx)
+	}
+	return render(c, http.StatusOK, templates.CodePoster(m, a, code, link, text, string(svg), ways, h.store.Now()))
 }
 
 // wechatCode asks WeChat for a parameterized QR code carrying the code's

@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -13,7 +11,6 @@ import (
 
 	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/auth"
-	smsbridge "github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/mailer"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
@@ -21,7 +18,6 @@ import (
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
-	smscore "github.com/plazahq/plaza/sms"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -47,6 +43,7 @@ const unsubscribeRoute = "/f/unsubscribe/:token"
 func registerFollow(e *echo.Echo, h *follow) {
 	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/q/:code", h.scan)
+	e.GET("/q/:code/wechat.png", h.wechatQR)
 	pub.GET("/follow", h.followPage)
 	pub.POST("/follow", h.requestFollow)
 	e.GET("/f/confirm/:token", h.confirmPage)
@@ -67,17 +64,18 @@ func (h *follow) form(c echo.Context, a *models.PublicAccount) (templates.Follow
 		return templates.FollowForm{}, err
 	}
 	f := templates.FollowForm{Account: a, Channels: channels, Language: string(langOf(c)), Area: area}
-	if slices.Contains(channels, models.ChannelSMS) {
-		s, err := h.channels.Cached(c.Request().Context(), a.ID, models.ChannelSMS)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return templates.FollowForm{}, err
-		}
-		if err == nil && s.Enabled && s.Get(smsbridge.FieldFrom) != "" {
-			from, word := s.Get(smsbridge.FieldFrom), cmp.Or(s.Get(smsbridge.FieldKeyword), "START")
-			f.SMS = &templates.FollowSMS{Number: smscore.Readable(from), Word: word, Link: smsLink(from, word, c.Request().UserAgent())}
-		}
+	return f, h.withCode(c, &f, nil)
+}
+
+// withCode sets the ways to follow of the form's account other than
+// e-mail, for the follow code the visitor came through (nil: none).
+func (h *follow) withCode(c echo.Context, f *templates.FollowForm, code *followcode.FollowCode) error {
+	w, err := followWays(c.Request().Context(), h.channels, f.Account.ID, f.Channels, code, c.Request().UserAgent())
+	if err != nil {
+		return err
 	}
-	return f, nil
+	f.SMS, f.Telegram, f.WeChat = w.SMS, w.Telegram, w.WeChat
+	return nil
 }
 
 // smsLink opens a text to number saying word. iOS reads the body after
@@ -167,6 +165,9 @@ func (h *follow) scan(c echo.Context) error {
 		return err
 	}
 	f.Scene, f.Code = code.Scene, code.Code
+	if err := h.withCode(c, &f, code); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, templates.FollowPage(f))
 }
@@ -210,6 +211,9 @@ func (h *follow) requestFollow(c echo.Context) error {
 	if code, err := h.codes.FollowCodeByCode(ctx, c.FormValue("code")); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
 		req.Scene, req.CodeID = code.Scene, &code.ID
 		f.Scene, f.Code = code.Scene, code.Code
+		if err := h.withCode(c, &f, code); err != nil {
+			return err
+		}
 	}
 	addr, _ := models.NormalizeEmail(f.Address)
 	_, err = h.followers.RequestFollow(ctx, req)

@@ -97,7 +97,11 @@ func (s *server) publicPages(next echo.HandlerFunc) echo.HandlerFunc {
 			// change no public page: a follow or a pending answer is not
 			// shown, and a published answer still reaches the pages
 			// within the poll.
-			if !strings.HasPrefix(c.Path(), "/bridge/") {
+			// A citizen's answer says so itself when it was published
+			// at once (publicProjects.submit): a crowd of answers
+			// waiting for moderation must not make every request read
+			// the version again.
+			if !strings.HasPrefix(c.Path(), "/bridge/") && c.Path() != feedbackRoute {
 				s.pages.Changed()
 			}
 			return err

@@ -24,22 +24,27 @@ import (
 // publicProjects serves projects to citizens: the lists, a project's
 // page with its feedback form and results, and reports of comments.
 type publicProjects struct {
-	store    *models.Store
-	accounts *account.Service
-	projects *project.Service
-	media    *media.Service
-	links    *mailer.Links
-	tileURL  string
+	// answering keeps the consultations citizens answer.
+	answering *consultations
+	store     *models.Store
+	accounts  *account.Service
+	projects  *project.Service
+	media     *media.Service
+	links     *mailer.Links
+	tileURL   string
 	// districts draw the project's area among its organization's.
 	districts *district.Service
 }
+
+// feedbackRoute is where citizens post their answers.
+const feedbackRoute = "/@:handle/projects/:id/feedback"
 
 func registerPublicProjects(e *echo.Echo, h *publicProjects) {
 	pub := newPublicAccountRoutes(e, h.accounts)
 	e.GET("/projects", h.cityList)
 	pub.GET("/projects", h.accountList)
 	e.GET("/@:handle/projects/:id", h.show)
-	e.POST("/@:handle/projects/:id/feedback", h.submit)
+	e.POST(feedbackRoute, h.submit)
 	e.GET("/@:handle/projects/:id/thanks", h.thanks)
 	e.POST("/@:handle/projects/:id/comments/:feedback/report", h.report)
 	e.GET("/answers/confirm/:token", h.confirmPage)
@@ -141,7 +146,11 @@ func projectReaderLang(c echo.Context, p *models.PublicProject) string {
 const honeypot = "website"
 
 func (h *publicProjects) submit(c echo.Context) error {
-	p, err := h.project(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, questions, err := h.answering.get(c.Request().Context(), c.Param("handle"), id)
 	if err != nil {
 		return err
 	}
@@ -174,7 +183,7 @@ func (h *publicProjects) submit(c echo.Context) error {
 		// Looks like success to the bot; nothing is stored.
 		return c.Redirect(http.StatusSeeOther, h.thanksURL(p))
 	}
-	sub, err := h.projects.SubmitFeedback(ctx, p, in)
+	sub, err := h.projects.SubmitFeedbackTo(ctx, p, questions, in)
 	if l, ok := models.AsLimit(err); ok {
 		form.Errors["form"] = "feedback.err_rate_ip"
 		if l.Limit.Key == h.store.Limits().FeedbackPerContact.Key {
@@ -192,6 +201,10 @@ func (h *publicProjects) submit(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if sub.Feedback.Status == models.FeedbackPublished {
+		// The project's page shows it now, on this instance at once.
+		h.answering.changed()
 	}
 	if sub.Uncounted != nil {
 		// The answer is stored, so the citizen is told so; the request

@@ -161,14 +161,14 @@ func New(d Deps) *echo.Echo {
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store, notices: d.Notices, accounts: d.Accounts, files: d.Media, channels: d.ChannelSettings})
 	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices, accounts: d.Accounts, districts: d.Districts, tileURL: d.Config.TileURL})
-	registerPublicProjects(e, &publicProjects{store: d.Store, accounts: d.Accounts, projects: d.Projects, media: d.Media, links: d.Links, tileURL: d.Config.TileURL, districts: d.Districts})
+	registerPublicProjects(e, &publicProjects{answering: newConsultations(d.Pages, d.Projects), store: d.Store, accounts: d.Accounts, projects: d.Projects, media: d.Media, links: d.Links, tileURL: d.Config.TileURL, districts: d.Districts})
 	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/"), gtfs: d.GTFS})
 	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, districts: d.Districts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, settings: d.ChannelSettings, router: d.Router, log: d.Logger,
 			limit: newBridgeLimit(d.Config.BridgeInFlight, d.Config.BridgeTimeout, d.Registry)}, d.Channels)
 	}
-	registerWebPush(e, newPublicAccountRoutes(e, d.Accounts), &webPush{followers: d.Followers, channels: d.ChannelSettings, districts: d.Districts, key: d.Config.WebPushKey, allowHTTP: d.Config.WebPushHTTP})
+	registerWebPush(e, newPublicAccountRoutes(e, d.Accounts), &webPush{followers: d.Followers, channels: d.ChannelSettings, districts: d.Districts, codes: d.FollowCodes, store: d.Store, key: d.Config.WebPushKey, allowHTTP: d.Config.WebPushHTTP})
 	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, followers: d.Followers, channels: d.ChannelSettings, codes: d.FollowCodes, links: d.Links, districts: d.Districts, tileURL: d.Config.TileURL})
 	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
 	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, gtfs: d.GTFS, districts: d.Districts, tileURL: d.Config.TileURL, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: chatChannels(d.Channels), channels: d.Channels, channelSettings: d.ChannelSettings, log: d.Logger})

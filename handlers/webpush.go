@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/district"
+	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/static"
 	wp "github.com/plazahq/plaza/webpush"
@@ -26,6 +27,9 @@ type webPush struct {
 	// whether its organization has districts to choose from.
 	channels  *channel.Service
 	districts *district.Service
+	// codes credit a subscription from a follow code's page to the code.
+	codes *followcode.Service
+	store *models.Store
 	// key is the instance's VAPID public key; allowHTTP accepts
 	// endpoints on plain http (a local push service the operator allowed).
 	key       string
@@ -69,6 +73,9 @@ type subscribeRequest struct {
 	Language     string          `json:"language"`
 	Topics       []string        `json:"topics"`
 	Area         *subscribeArea  `json:"area"`
+	// Code is the follow code whose page the form is on (its hidden
+	// field), if any.
+	Code string `json:"code"`
 }
 
 // subscribeArea is the follow form's "where": area_mode, the ticked
@@ -93,6 +100,11 @@ func (h *webPush) choice(c echo.Context, a *models.PublicAccount, req subscribeR
 		return nil, nil
 	}
 	ch := &follower.BrowserChoice{Topics: req.Topics}
+	// As a follow by e-mail: the code is taken only as the account's
+	// live one, so a hand-made post cannot credit another poster.
+	if code, err := h.codes.FollowCodeByCode(c.Request().Context(), req.Code); err == nil && code.AccountID == a.ID && !code.Expired(h.store.Now()) {
+		ch.Scene, ch.CodeID = code.Scene, &code.ID
+	}
 	if req.Area == nil {
 		return ch, nil
 	}

@@ -444,8 +444,9 @@ func keyPrefixes() map[string][]string {
 		// of bridge/bridgetest, which the contract suite shows by name.
 		"channel.": {"email", "wechat", "telegram", "webhook", "sms", "echo"},
 		// Why a phone number was refused (sms.NumberError's reasons).
-		"err.phone_":           {sms.ReasonEmpty, sms.ReasonNotANumber, sms.ReasonInvalidForRegion, sms.ReasonTooLong},
-		"device.":              {"phone", "tablet", "desktop", "bot", "other"},
+		"err.phone_": {sms.ReasonEmpty, sms.ReasonNotANumber, sms.ReasonInvalidForRegion, sms.ReasonTooLong},
+		// A scan through a chat app has the channel as its device (followcode.ChatScan).
+		"device.":              {"phone", "tablet", "desktop", "bot", "other", "telegram", "wechat"},
 		"status.":              models.FollowerStatuses(),
 		"feedback.moderated_":  models.FeedbackStatuses(),
 		"feedback.stance_":     models.Stances(),

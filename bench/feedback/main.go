@@ -21,17 +21,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/plazahq/plaza/bench/benchutil"
@@ -45,14 +37,18 @@ func main() {
 	}
 }
 
-var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
 func run() error {
 	duration := flag.Duration("duration", 30*time.Second, "how long to submit")
 	clients := flag.Int("clients", 64, "concurrent citizens")
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
 	anchor := flag.Bool("pgbench", true, "first run pgbench's single-row INSERTs at the same clients and duration, for the ratio")
+	floor := flag.Bool("floor", true, "then run the floor: a bare Go web server storing each posted answer with one INSERT, driven the same way")
+	floorServe := flag.String("floor-serve", "", "internal: serve the floor at this address")
+	floorDB := flag.String("floor-db", "", "internal: the floor's database")
 	flag.Parse()
+	if *floorServe != "" {
+		return serveFloor(*floorServe, *floorDB)
+	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "plaza-feedback")
 	if err != nil {
@@ -116,123 +112,36 @@ func run() error {
 		fmt.Printf("pgbench (load before %s): %.0f tps, latency average %s; %d transactions, %d rows stored\n\n",
 			pg.load, pg.tps, pg.latency, pg.done, pg.stored)
 	}
+	var fl *loadResult
+	if *floor {
+		if fl, err = runFloor(ctx, *admin, *clients, *duration); err != nil {
+			return err
+		}
+		fmt.Println()
+	}
 	plazaLoad := loadAvg()
 	server, err := benchutil.Serve(bin, env)
 	if err != nil {
 		return err
 	}
 	defer server.Stop()
-	base := server.Base
-	page := fmt.Sprintf("%s/@citytransit/projects/%d", base, projectID)
-	origin := base
-
-	var (
-		acked, refused, failed atomic.Int64
-		mu                     sync.Mutex
-		latencies              []time.Duration
-		codes                  = map[int]int{}
-	)
-	transport := &http.Transport{MaxIdleConnsPerHost: *clients, MaxIdleConns: *clients}
-	stances := []string{"support", "oppose", "neutral"}
-	districts := []string{"Central", "Wan Chai", "North Point", ""}
-	travel := []string{"Bus", "Car or taxi", "Bicycle", "On foot"}
-	var question string
-	start := time.Now()
-	stop := start.Add(*duration)
-	var wg sync.WaitGroup
-	for c := range *clients {
-		wg.Go(func() {
-			jar, _ := cookiejar.New(nil)
-			client := &http.Client{Jar: jar, Transport: transport, Timeout: 10 * time.Second,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := client.Get(page)
-			if err != nil {
-				failed.Add(1)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				failed.Add(1)
-				return
-			}
-			// An anonymous reader's page has no form token (the form is
-			// guarded by the cross-origin check); a signed-in one's does.
-			token := ""
-			if m := csrfRE.FindSubmatch(body); m != nil {
-				token = string(m[1])
-			}
-			q := regexp.MustCompile(`name="(q\d+)"`).FindSubmatch(body)
-			if q != nil {
-				question = string(q[1])
-			}
-			var mine []time.Duration
-			for i := 0; time.Now().Before(stop); i++ {
-				form := url.Values{"stance": {stances[i%3]}, "consent": {"on"},
-					"comment": {fmt.Sprintf("Answer %d of citizen %d: 请把巴士专线延长到北角。", i, c)},
-					"contact": {fmt.Sprintf("c%d-%d@bench.example.org", c, i)}, "district": {districts[(i+c)%4]}}
-				if q != nil {
-					form.Set(string(q[1]), travel[(i+c)%4])
-				}
-				if token != "" {
-					form.Set("_csrf", token)
-				}
-				req, _ := http.NewRequest("POST", page+"/feedback", strings.NewReader(form.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				// What a browser sends with a form of the same site.
-				req.Header.Set("Origin", origin)
-				req.Header.Set("Sec-Fetch-Site", "same-origin")
-				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", c/250, c%250, 1+i%250))
-				began := time.Now()
-				resp, err := client.Do(req)
-				took := time.Since(began)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				mu.Lock()
-				codes[resp.StatusCode]++
-				mu.Unlock()
-				if resp.StatusCode == http.StatusSeeOther && strings.HasSuffix(resp.Header.Get("Location"), "/thanks") {
-					acked.Add(1)
-					mine = append(mine, took)
-				} else {
-					refused.Add(1)
-				}
-			}
-			mu.Lock()
-			latencies = append(latencies, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	page := fmt.Sprintf("%s/@citytransit/projects/%d", server.Base, projectID)
+	res := drive(page, server.Base, *clients, *duration)
 	var after int64
 	if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM feedback WHERE project_id = $1`, projectID).Scan(&after); err != nil {
 		return err
 	}
-	slices.Sort(latencies)
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
-		}
-		return latencies[min(len(latencies)-1, int(float64(len(latencies))*p))]
-	}
 	stored := after - before
-	fmt.Printf("%d clients for %v; extra question %q\n", *clients, elapsed.Round(time.Millisecond), question)
-	fmt.Printf("acknowledged: %d (%.0f submissions/s); refused: %d; failed (no response): %d; statuses: %v\n",
-		acked.Load(), float64(acked.Load())/elapsed.Seconds(), refused.Load(), failed.Load(), codes)
-	fmt.Printf("latency of acknowledged submissions: p50 %v, p90 %v, p99 %v, max %v\n",
-		pct(0.50).Round(100*time.Microsecond), pct(0.90).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
-	fmt.Printf("rows stored: %d; acknowledged but missing: %d (load before Plaza %s)\n", stored, acked.Load()-stored, plazaLoad)
+	fmt.Print(res.summary("Plaza", *clients))
+	fmt.Printf("rows stored: %d; acknowledged but missing: %d (load before Plaza %s)\n", stored, res.acked-stored, plazaLoad)
 	if pg != nil {
-		fmt.Printf("ratio Plaza acknowledged/s ÷ pgbench tps: %.0f / %.0f = %.3f\n", float64(acked.Load())/elapsed.Seconds(), pg.tps,
-			float64(acked.Load())/elapsed.Seconds()/pg.tps)
+		fmt.Printf("ratio Plaza acknowledged/s ÷ pgbench tps: %.0f / %.0f = %.3f\n", res.rate(), pg.tps, res.rate()/pg.tps)
 	}
-	if stored != acked.Load() || failed.Load() > 0 || refused.Load() > 0 {
-		return fmt.Errorf("stored %d rows for %d acknowledged answers (%d refused, %d failed)", stored, acked.Load(), refused.Load(), failed.Load())
+	if fl != nil {
+		fmt.Printf("ratio floor acknowledged/s ÷ pgbench tps: %.0f / %.0f = %.3f; Plaza ÷ floor: %.3f\n", fl.rate(), pg.tps, fl.rate()/pg.tps, res.rate()/fl.rate())
+	}
+	if stored != res.acked || res.failed > 0 || res.refused > 0 {
+		return fmt.Errorf("stored %d rows for %d acknowledged answers (%d refused, %d failed)", stored, res.acked, res.refused, res.failed)
 	}
 	return nil
 }

@@ -63,7 +63,13 @@ func run() error {
 	admin := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server")
 	concurrency := flag.Int("listmonk-concurrency", 10, "listmonk's app.concurrency")
 	rate := flag.Int("listmonk-rate", 20000, "listmonk's app.message_rate (per worker per second)")
+	floor := flag.Bool("floor", true, "after each pair, run the floor: a bare Go sender posting the same number of messages to the receiver, with no database")
+	blast := flag.String("blast", "", "internal: post -followers messages to this receiver and print the rate")
+	blastWorkers := flag.Int("blast-workers", 64, "the floor's concurrent senders")
 	flag.Parse()
+	if *blast != "" {
+		return runBlast(*blast, *followers, *blastWorkers)
+	}
 	if *bin == "" || *dir == "" {
 		return errors.New("-listmonk and -listmonk-dir are required (see go doc ./bench/vslistmonk)")
 	}
@@ -104,6 +110,7 @@ func run() error {
 		plaza, listmonk         float64 // end to end, messages/s
 		plazaWin, listmonkWin   float64 // the receiver's window, requests/s
 		plazaHWM, listmonkHWM   int64   // MB
+		floor                   float64 // the bare sender, messages/s
 	}
 	var results []result
 	for i := range *pairs {
@@ -133,6 +140,17 @@ func run() error {
 			return fmt.Errorf("listmonk: the receiver got %d requests of %d", st.Requests, *followers)
 		}
 		r.listmonk, r.listmonkWin, r.listmonkHWM = float64(*followers)/took.Seconds(), st.Rate(), hwm
+		if *floor {
+			step(fmt.Sprintf("pair %d: the floor (load %s)", i+1, load()))
+			counter.Reset()
+			if r.floor, err = floorRun(*followers, *blastWorkers, sink); err != nil {
+				return err
+			}
+			if st := counter.Stats(); st.Requests < int64(*followers) {
+				return fmt.Errorf("floor: the receiver got %d requests of %d", st.Requests, *followers)
+			}
+			fmt.Printf("pair %d: the floor %.0f/s: 2 × listmonk is %.2f of it, Plaza %.2f\n", i+1, r.floor, 2*r.listmonk/r.floor, r.plaza/r.floor)
+		}
 		results = append(results, r)
 		fmt.Printf("pair %d: Plaza %.0f/s (receiver window %.0f/s, load %s, peak %d MB); listmonk %.0f/s (window %.0f/s, load %s, peak %d MB); ratio %.3f (window %.3f)\n",
 			i+1, r.plaza, r.plazaWin, r.plazaLoad, r.plazaHWM, r.listmonk, r.listmonkWin, r.listmonkLoad, r.listmonkHWM, r.plaza/r.listmonk, r.plazaWin/r.listmonkWin)
@@ -145,6 +163,13 @@ func run() error {
 		ratios, windows = append(ratios, r.plaza/r.listmonk), append(windows, r.plazaWin/r.listmonkWin)
 		fmt.Printf("| %d | %s | %.0f/s | %.0f/s | %d MB | %s | %.0f/s | %.0f/s | %d MB | **%.3f** | %.3f |\n", i+1,
 			r.plazaLoad, r.plaza, r.plazaWin, r.plazaHWM, r.listmonkLoad, r.listmonk, r.listmonkWin, r.listmonkHWM, ratios[i], windows[i])
+	}
+	if *floor {
+		var f []float64
+		for _, r := range results {
+			f = append(f, r.floor)
+		}
+		fmt.Printf("\nthe floor (a bare sender, no database): median %.0f/s\n", median(f))
 	}
 	fmt.Printf("\nmedian ratio Plaza ÷ listmonk, %d recipients: %.3f end to end, %.3f in the receiver's window\n", *followers, median(ratios), median(windows))
 	return nil

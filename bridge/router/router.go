@@ -31,7 +31,9 @@ type Router struct {
 	// projects answers the consultations a conversation takes part in.
 	projects *project.Service
 	nonces   Nonces
-	baseURL  string
+	// codes credits a follow through a code's scene to the code.
+	codes   Codes
+	baseURL string
 }
 
 // Chats is what the router needs of the chat domain (models/chat): the
@@ -41,8 +43,7 @@ type Router struct {
 // message that fails half-way leaves nothing behind.
 type Chats interface {
 	LoadChatState(ctx context.Context, tx models.Core, accountID int64, channel, address string) (*models.ChatState, error)
-	RecordTurn(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage) (dup bool, err error)
-	TouchConversation(ctx context.Context, tx models.Core, m *models.ChatMessage, toInbox bool) error
+	RecordTurnTouching(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage, toInbox bool) (dup bool, err error)
 	SaveChatSession(ctx context.Context, tx models.Core, cs *models.ChatSession, ttl time.Duration) error
 	EndChatSession(ctx context.Context, tx models.Core, accountID int64, channel, address string) error
 	SaveChatPlace(ctx context.Context, tx models.Core, p *models.ChatPlace) error
@@ -54,6 +55,24 @@ type Chats interface {
 // transaction that handles their message.
 type Nonces interface {
 	ClaimWeChatNonceIn(ctx context.Context, tx models.Core, accountID, ts int64, nonce string, expires time.Time) (bool, error)
+}
+
+// Codes is what the router needs of the follow codes (models/followcode):
+// a follow through a scene (a WeChat scene code, a Telegram link with
+// start=<scene>) is a scan of the account's code for that scene, counted
+// like a visit of its link, and is credited to it. ChatScan writes
+// through tx and returns the code's id, or nil when the account has no
+// live code for the scene.
+type Codes interface {
+	ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, address string) (*int64, error)
+}
+
+// WithCodes returns the router crediting follows through a scene to the
+// account's follow code with c.
+func (r *Router) WithCodes(c Codes) *Router {
+	cp := *r
+	cp.codes = c
+	return &cp
 }
 
 // WithNonces returns the router taking one-time keys with n.
@@ -181,15 +200,12 @@ func (r *Router) handle(ctx context.Context, tx *models.Store, a *models.Account
 		outs[i] = models.ChatMessage{AccountID: a.ID, Channel: in.Channel, Address: in.From, FollowerID: fid, Kind: bridge.KindText,
 			Body: rep.Text, HandledBy: t.by}
 	}
-	dup, err := r.chats.RecordTurn(ctx, tx.Core, msg, outs)
+	dup, err := r.chats.RecordTurnTouching(ctx, tx.Core, msg, outs, t.by == byInbox)
 	if err != nil {
 		return nil, err
 	}
 	if dup {
 		return nil, errRetry
-	}
-	if err := r.chats.TouchConversation(ctx, tx.Core, msg, t.by == byInbox); err != nil {
-		return nil, err
 	}
 	return replies, nil
 }
@@ -500,7 +516,15 @@ func followLang(want string, a *models.Account) string {
 
 func (t *turn) follow(ctx context.Context) ([]bridge.Reply, error) {
 	lang := followLang(t.contentLang(), t.account)
-	f, changed, err := t.r.followers.InTx(t.store.Core).FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, lang, t.in.Scene)
+	var codeID *int64
+	if t.in.Scene != "" && t.r.codes != nil {
+		id, err := t.r.codes.ChatScan(ctx, t.store.Core, t.account.ID, t.in.Scene, t.in.Channel, t.in.From)
+		if err != nil {
+			return nil, fmt.Errorf("scan of scene %q: %w", t.in.Scene, err)
+		}
+		codeID = id
+	}
+	f, changed, err := t.r.followers.InTx(t.store.Core).FollowFromChat(ctx, t.account.ID, t.in.Channel, t.in.From, lang, t.in.Scene, codeID)
 	if errors.Is(err, follower.ErrBlocked) {
 		// Nothing to say to someone staff blocked.
 		return nil, nil

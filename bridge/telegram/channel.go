@@ -33,6 +33,7 @@ var _ interface {
 	bridge.Receiver
 	bridge.Connector
 	bridge.Facter
+	bridge.Learner
 } = (*Channel)(nil)
 
 // Name is the channel's name on followers.

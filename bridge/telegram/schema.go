@@ -41,6 +41,18 @@ func (c *Channel) Facts(s *bridge.Settings) []bridge.Fact {
 	return nil
 }
 
+// Learn keeps the bot's username that getMe gave (TestConnection's
+// "@name") when staff left the bot's name empty: the follow page and the
+// poster need it for the t.me link.
+func (c *Channel) Learn(s *bridge.Settings, who string) bool {
+	name := strings.TrimPrefix(who, "@")
+	if s.Get(FieldBotName) != "" || !botNamePattern.MatchString(name) {
+		return false
+	}
+	s.Set(FieldBotName, name)
+	return true
+}
+
 var (
 	tokenPattern   = regexp.MustCompile(`^[0-9]{3,15}:[0-9A-Za-z_-]{20,80}$`)
 	secretPattern  = regexp.MustCompile(`^[0-9A-Za-z_-]{1,256}$`)

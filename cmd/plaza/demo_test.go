@@ -233,6 +233,17 @@ func TestDemoJSON(t *testing.T) {
 			c, err := followcode.New(store.Core).FollowCodeByCode(ctx, code)
 			if err != nil || c.Scene != fc.Scene {
 				t.Errorf("follow code %s: %v (scene %q)", fc.URL, err, fc.Scene)
+				continue
+			}
+			// Its numbers are a poster's: scanned more often than
+			// followed through (the review found 1000%).
+			acc, err := account.New(store.Core, nil).AccountByID(ctx, c.AccountID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			viewer := &models.Member{User: &models.User{}, Org: &models.Organization{ID: acc.OrgID()}, Role: models.RoleViewer}
+			if st, err := followcode.New(store.Core).FollowCodeByID(ctx, viewer, acc, c.ID); err != nil || st.Follows == 0 || st.Scans <= st.Follows {
+				t.Errorf("follow code %s: %+v %v; want follows, and more scans", fc.URL, st, err)
 			}
 		}
 

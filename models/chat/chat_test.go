@@ -258,3 +258,62 @@ func TestStaffAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestTurnTouchingIsRecordedOnce: what the router records for a message,
+// in one statement on PostgreSQL, gives what RecordTurn and
+// TouchConversation give: a retry is told apart and changes nothing, a
+// command leaves the conversation closed, a message for the staff opens
+// it and counts as unread.
+func TestTurnTouchingIsRecordedOnce(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := t.Context()
+		s, tx, acc := a.Chats, a.Store.Core, f.Account
+		const ch, addr = models.ChannelWebhook, "person-2"
+		owner := f.Member(models.RoleOwner)
+		conversation := func() models.Conversation {
+			t.Helper()
+			list, _, err := s.Inbox(ctx, owner, acc, models.InboxFilter{Status: "all"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range list {
+				if c.Address == addr {
+					return c
+				}
+			}
+			t.Fatalf("no conversation for %s in %+v", addr, list)
+			return models.Conversation{}
+		}
+		msg := func(id, body string) *models.ChatMessage {
+			return &models.ChatMessage{AccountID: acc.ID, Channel: ch, Address: addr, MsgID: &id, Kind: "text", Body: body}
+		}
+		reply := models.ChatMessage{AccountID: acc.ID, Channel: ch, Address: addr, Kind: "text", Body: "Fares: 2 yuan."}
+		help := msg("m-1", "fare")
+		if dup, err := s.RecordTurnTouching(ctx, tx, help, []models.ChatMessage{reply}, false); err != nil || dup || help.ID == 0 {
+			t.Fatalf("command: dup %v, id %d, %v", dup, help.ID, err)
+		}
+		if c := conversation(); c.Status != models.ConversationClosed || c.Unread != 0 || c.Preview != "fare" {
+			t.Fatalf("after a command: %+v", c)
+		}
+		question := msg("m-2", "Is the lift fixed?")
+		if dup, err := s.RecordTurnTouching(ctx, tx, question, nil, true); err != nil || dup {
+			t.Fatalf("question: dup %v, %v", dup, err)
+		}
+		if c := conversation(); c.Status != models.ConversationOpen || c.Unread != 1 || c.Preview != "Is the lift fixed?" {
+			t.Fatalf("after a question: %+v", c)
+		}
+		if dup, err := s.RecordTurnTouching(ctx, tx, msg("m-2", "Is the lift fixed?"), []models.ChatMessage{reply}, true); err != nil || !dup {
+			t.Fatalf("retry: dup %v, %v", dup, err)
+		}
+		var stored int64
+		a.Store.DB().Model(&models.ChatMessage{}).Where("account_id = ? AND address = ?", acc.ID, addr).Count(&stored)
+		// The retry is told apart and the conversation left alone; its
+		// reply went in (the router's rollback undoes it; here nothing
+		// rolls back).
+		if c := conversation(); c.Unread != 1 || stored != 4 {
+			t.Fatalf("after the retry: %+v, %d messages", c, stored)
+		}
+	})
+}

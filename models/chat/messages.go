@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm/clause"
 
+	"github.com/plazahq/plaza/database"
+
 	"github.com/plazahq/plaza/models"
 )
 
@@ -35,7 +37,7 @@ func (s *Service) LoadChatState(ctx context.Context, tx models.Core, accountID i
 		LEFT JOIN chat_sessions cs ON cs.account_id = k.account_id AND cs.channel = k.channel AND cs.address = k.address AND cs.expires_at > ?
 		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address
 		LEFT JOIN chat_places cp ON cp.account_id = k.account_id AND cp.channel = k.channel AND cp.address = k.address`,
-		accountID, channel, address, tx.Now()).Scan(&row).Error
+		accountID, channel, address, tx.Now()).Find(&row).Error // Find, not Scan: see models.Core.TakeLimits
 	if err != nil {
 		return nil, fmt.Errorf("chat state: %w", err)
 	}
@@ -87,6 +89,76 @@ func (s *Service) RecordTurn(ctx context.Context, tx models.Core, in *models.Cha
 		return true, nil
 	}
 	in.ID = rows[0].ID
+	return false, nil
+}
+
+// RecordTurnTouching is RecordTurn and then TouchConversation with the
+// inbound message (toInbox: it is for the staff), what the router does
+// with every message. On PostgreSQL it is one statement, where the two
+// were two round trips of the six a WeChat callback made.
+func (s *Service) RecordTurnTouching(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage, toInbox bool) (dup bool, err error) {
+	if tx.Dialect() != database.Postgres {
+		if dup, err := s.RecordTurn(ctx, tx, in, replies); err != nil || dup {
+			return dup, err
+		}
+		return false, s.TouchConversation(ctx, tx, in, toInbox)
+	}
+	now := tx.Now()
+	in.Direction, in.CreatedAt = "in", now
+	in.Body = models.CleanText(in.Body)
+	if models.TooLong(in.Body, models.MaxChatText) {
+		in.Body = string([]rune(in.Body)[:models.MaxChatText])
+	}
+	rows := make([]models.ChatMessage, 0, 1+len(replies))
+	rows = append(rows, *in)
+	for _, r := range replies {
+		r.Direction, r.CreatedAt = "out", now
+		rows = append(rows, r)
+	}
+	var q strings.Builder
+	q.WriteString(`WITH m AS (INSERT INTO chat_messages
+		(account_id, channel, address, follower_id, direction, msg_id, kind, body, handled_by, user_id, created_at) VALUES `)
+	args := make([]any, 0, 11*len(rows)+12)
+	for i, m := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, m.AccountID, m.Channel, m.Address, m.FollowerID, m.Direction, m.MsgID, m.Kind, m.Body, m.HandledBy, m.UserID, m.CreatedAt)
+	}
+	unread, status := 0, models.ConversationClosed
+	if toInbox {
+		unread, status = 1, models.ConversationOpen
+	}
+	// The conversation is touched only when every row went in: a retry
+	// of a stored message conflicts, and the caller rolls back.
+	q.WriteString(` ON CONFLICT DO NOTHING RETURNING id, direction),
+	c AS (INSERT INTO chat_conversations
+		(account_id, channel, address, follower_id, status, unread, preview, last_message_at, last_inbound_at)
+		SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT),
+			CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
+		WHERE (SELECT COUNT(*) FROM m) = ?
+		ON CONFLICT (account_id, channel, address) DO UPDATE SET
+			follower_id = COALESCE(excluded.follower_id, chat_conversations.follower_id),
+			unread = chat_conversations.unread + excluded.unread,
+			status = CASE WHEN excluded.unread > 0 THEN 'open' ELSE chat_conversations.status END,
+			preview = excluded.preview,
+			last_message_at = excluded.last_message_at,
+			last_inbound_at = COALESCE(excluded.last_inbound_at, chat_conversations.last_inbound_at))
+	SELECT (SELECT COUNT(*) FROM m) AS n, (SELECT id FROM m WHERE direction = 'in') AS in_id`)
+	args = append(args, in.AccountID, in.Channel, in.Address, in.FollowerID, status, unread, preview(in.Body), now, now, len(rows))
+	var out struct {
+		N    int
+		InID *int64
+	}
+	// Find, not Scan: see models.Core.TakeLimits.
+	if err := tx.Conn(ctx).Raw(q.String(), args...).Find(&out).Error; err != nil {
+		return false, fmt.Errorf("record chat turn: %w", err)
+	}
+	if out.N < len(rows) || out.InID == nil {
+		return true, nil
+	}
+	in.ID = *out.InID
 	return false, nil
 }
 

@@ -3,6 +3,7 @@ package followcode
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -184,7 +185,11 @@ func (s *Service) FollowCodeByScene(ctx context.Context, accountID int64, scene 
 const DeviceBot = "bot"
 
 // FollowCodeStats is a code with its totals: scans by people (bots left
-// out) and the follows credited to it.
+// out; a follow through the code's scene in a chat app is a scan too,
+// ChatScan) and the people who followed through it. A person who
+// follows, stops and follows again through the same code is one follow
+// of it: the share of scans that became a follower cannot grow by
+// coming back. (A follower erased since counts on, by their event.)
 type FollowCodeStats struct {
 	FollowCode
 	Scans   int64
@@ -217,7 +222,7 @@ func (s *Service) codeStats(ctx context.Context, accountID, codeID int64) ([]Fol
 			GROUP BY s.code_id
 		) sc ON sc.code_id = c.id
 		LEFT JOIN (
-			SELECT e.code_id, COUNT(*) AS n FROM follow_events e
+			SELECT e.code_id, COUNT(DISTINCT COALESCE(e.follower_id, -e.id)) AS n FROM follow_events e
 			JOIN follow_codes efc ON efc.id = e.code_id
 			WHERE efc.account_id = ? AND e.kind = 'follow'` + onlyFollows + `
 			GROUP BY e.code_id
@@ -434,5 +439,66 @@ func (s *Service) SetWeChatCodeURL(ctx context.Context, m *models.Member, a *mod
 		}
 		c.WeChatURL = u
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "code.wechat", "@"+a.Handle, c.Scene)
+	})
+}
+
+// ChatScan counts a scan of the account's code for scene that reached it
+// through a chat platform (a WeChat scene code, a Telegram link
+// t.me/<bot>?start=<scene>), as a visit of the code's link counts one,
+// and returns the code a follow made now came through; nil, with
+// nothing counted, when the account has no such code or it has ended.
+// It writes through tx, the chat turn's transaction. The scan's device
+// is the channel; the person is counted once per code per ScanWindow by
+// client, an opaque keyed digest the caller made of their chat address
+// (as RecordScan's is of a web client's network: a bare hash of a
+// Telegram chat id could be reversed by hashing every id).
+func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, client string) (*int64, error) {
+	scene = strings.ToLower(strings.TrimSpace(scene))
+	if !sceneRE.MatchString(scene) {
+		return nil, nil
+	}
+	in := New(tx)
+	c, err := in.FollowCodeByScene(ctx, accountID, scene)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Expired(tx.Now()) {
+		return nil, nil
+	}
+	if _, err := in.RecordScan(ctx, c.ID, channel, client); err != nil {
+		return nil, err
+	}
+	return &c.ID, nil
+}
+
+// EnsureScans adds scans of code, by devices in turn and each a minute
+// apart going back from now, until people have scanned it n times in
+// all, and adds nothing once they have: the demo's posters were scanned
+// before they were followed through, and running the demo again does not
+// grow their counts.
+func (s *Service) EnsureScans(ctx context.Context, code *FollowCode, n int, devices []string) error {
+	if len(devices) == 0 {
+		devices = []string{"phone"}
+	}
+	return s.core.Tx(ctx, func(tx models.Core) error {
+		var have int64
+		if err := tx.Conn(ctx).Model(&Scan{}).Where("code_id = ? AND device <> ?", code.ID, DeviceBot).Count(&have).Error; err != nil {
+			return fmt.Errorf("scans of code %d: %w", code.ID, err)
+		}
+		if int(have) >= n {
+			return nil
+		}
+		now := tx.Now()
+		rows := make([]Scan, 0, n-int(have))
+		for i := int(have); i < n; i++ {
+			rows = append(rows, Scan{CodeID: code.ID, Device: devices[i%len(devices)], CreatedAt: now.Add(-time.Duration(n-i) * time.Minute)})
+		}
+		if err := tx.Conn(ctx).Create(&rows).Error; err != nil {
+			return fmt.Errorf("add scans of code %d: %w", code.ID, err)
+		}
+		return nil
 	})
 }

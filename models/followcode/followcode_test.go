@@ -198,3 +198,83 @@ func (c *clock) Add(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// TestChatScan: a follow through a scene in a chat app is a scan of the
+// account's live code for it, once per person per window, and names the
+// code; a scene of no code, another account's code or an ended one
+// counts nothing and names none.
+func TestChatScan(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		ed := f.Member(models.RoleEditor)
+		live, err := a.FollowCodes.CreateFollowCode(ctx, ed, f.Account, followcode.FollowCodeInput{Name: "Stop", Scene: "stop-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended, err := a.FollowCodes.CreateFollowCode(ctx, ed, f.Account, followcode.FollowCodeInput{Name: "Old", Scene: "old"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.FollowCodes.ExpireFollowCode(ctx, ed, f.Account, ended); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name, scene, channel, address string
+			account                       int64
+			want                          *int64
+		}{
+			{"through the code", "stop-1", "telegram", "42", f.Account.ID, &live.ID},
+			{"the same person again", "stop-1", "telegram", "42", f.Account.ID, &live.ID},
+			{"in capitals", "STOP-1", "wechat", "oA", f.Account.ID, &live.ID},
+			{"a scene of no code", "nowhere", "telegram", "43", f.Account.ID, nil},
+			{"not a scene at all", "stop 1; --", "telegram", "43", f.Account.ID, nil},
+			{"an ended code", "old", "telegram", "43", f.Account.ID, nil},
+			{"another account", "stop-1", "telegram", "44", f.Account.ID + 1000, nil},
+		}
+		for _, tt := range tests {
+			var got *int64
+			err := a.Store.Core.Tx(ctx, func(tx models.Core) error {
+				var err error
+				got, err = a.FollowCodes.ChatScan(ctx, tx, tt.account, tt.scene, tt.channel, tt.channel+":"+tt.address)
+				return err
+			})
+			if err != nil || (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Fatalf("%s: %v %v, want %v", tt.name, got, err, tt.want)
+			}
+		}
+		var devices []string
+		a.DB.Gorm.Model(&followcode.Scan{}).Where("code_id IN ?", []int64{live.ID, ended.ID}).Order("device").Pluck("device", &devices)
+		if len(devices) != 2 || devices[0] != "telegram" || devices[1] != "wechat" {
+			t.Fatalf("scans %v; want one by Telegram (once for the same person), one by WeChat", devices)
+		}
+	})
+}
+
+// TestEnsureScans tops a code's scans by people up to a number and no
+// further, so the demo run twice does not grow them.
+func TestEnsureScans(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		c, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, followcode.FollowCodeInput{Name: "Stop", Scene: "stop-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.FollowCodes.RecordScan(ctx, c.ID, followcode.DeviceBot, "crawler"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := a.FollowCodes.EnsureScans(ctx, c, 5, []string{"phone", "wechat"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var devices []string
+		a.DB.Gorm.Model(&followcode.Scan{}).Where("code_id = ? AND device <> ?", c.ID, followcode.DeviceBot).Order("device").Pluck("device", &devices)
+		if len(devices) != 5 || devices[0] != "phone" || devices[4] != "wechat" {
+			t.Fatalf("scans by people %v; want 5, phones and WeChat", devices)
+		}
+	})
+}

@@ -33,14 +33,26 @@ func (s *Service) ChatFollower(ctx context.Context, accountID int64, channel, ad
 // nothing to confirm. Someone who had stopped follows again; a blocked
 // follower stays blocked (ErrBlocked). lang is the language tag the
 // router chose among the account's ("en" when empty). changed reports whether anything
-// changed. The chat router calls it through InTx, so the follow commits
-// with the rest of the message's turn.
-func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string) (f *models.Follower, changed bool, err error) {
+// changed. scene is the follow code's scene the person came through
+// ("" for none) and codeID that code, when the account has it (the
+// router looks it up): a follow is credited to the code it came through
+// and to no other, so a person who comes back by plain FOLLOW is not
+// credited to the poster of their first follow. The chat router calls it
+// through InTx, so the follow commits with the rest of the message's
+// turn.
+func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, address, lang, scene string, codeID *int64) (f *models.Follower, changed bool, err error) {
 	source := "chat"
 	if channel == models.ChannelSMS {
 		source = "sms"
 	}
-	return s.followActive(ctx, accountID, channel, address, chatLang(lang), source, scene, nil)
+	return s.followActive(ctx, accountID, channel, address, chatLang(lang), source, via{scene, codeID}, nil)
+}
+
+// via is where a follow came from: the scene of the follow code, and
+// the code when there is one.
+type via struct {
+	scene  string
+	codeID *int64
 }
 
 // BrowserChoice is what a browser subscribing from the follow page chose
@@ -48,6 +60,10 @@ func (s *Service) FollowFromChat(ctx context.Context, accountID int64, channel, 
 type BrowserChoice struct {
 	Topics []string
 	Area   AreaChoice
+	// Scene and CodeID are the follow code whose page the browser
+	// subscribed on, if any: the follow is credited to it.
+	Scene  string
+	CodeID *int64
 }
 
 // FollowFromBrowser makes a browser's push subscription (address, its
@@ -77,7 +93,12 @@ func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channe
 		return nil, false, err
 	}
 	var then func(tx *Service, f *models.Follower) error
+	from, source := via{}, "web"
 	if choice != nil {
+		from = via{choice.Scene, choice.CodeID}
+		if choice.CodeID != nil {
+			source = "qr"
+		}
 		then = func(tx *Service, f *models.Follower) error {
 			if err := tx.setTopics(ctx, f.ID, a, choice.Topics); err != nil {
 				return err
@@ -85,18 +106,18 @@ func (s *Service) FollowFromBrowser(ctx context.Context, accountID int64, channe
 			return tx.setArea(ctx, f, a, choice.Area)
 		}
 	}
-	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), "web", "", then)
+	return s.followActive(ctx, accountID, channel, address, a.FollowerLang(lang), source, from, then)
 }
 
 // followActive makes the follower active, then, when then is not nil,
 // calls it in the same transaction (a blocked follower aside), so that
 // what it refuses stores nothing.
-func (s *Service) followActive(ctx context.Context, accountID int64, channel, address, lang, source, scene string, then func(tx *Service, f *models.Follower) error) (f *models.Follower, changed bool, err error) {
+func (s *Service) followActive(ctx context.Context, accountID int64, channel, address, lang, source string, from via, then func(tx *Service, f *models.Follower) error) (f *models.Follower, changed bool, err error) {
 	var row models.Follower
 	err = s.tx(ctx, func(tx *Service) error {
 		now := tx.core.Now()
 		row = models.Follower{AccountID: accountID, Channel: channel, Address: address, Language: lang, Status: models.StatusActive,
-			Source: source, Scene: scene, ConsentAt: &now, ConfirmedAt: &now}
+			Source: source, Scene: from.scene, CodeID: from.codeID, ConsentAt: &now, ConfirmedAt: &now}
 		res := tx.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return fmt.Errorf("create chat follower: %w", res.Error)
@@ -118,12 +139,16 @@ func (s *Service) followActive(ctx context.Context, accountID int64, channel, ad
 		case models.StatusBlocked:
 			return ErrBlocked
 		}
+		// Coming back is a follow of its own: it carries the scene and
+		// code it came through (none for a plain FOLLOW), as a new follow
+		// by e-mail does, so the follow event credits no earlier poster.
 		moved, err := tx.moveFollower(ctx, &row, []string{models.StatusPending, models.StatusUnsubscribed, models.StatusBounced}, map[string]any{
-			"status": models.StatusActive, "language": lang, "consent_at": now, "confirmed_at": now, "unsubscribed_at": nil, "updated_at": now})
+			"status": models.StatusActive, "language": lang, "consent_at": now, "confirmed_at": now, "unsubscribed_at": nil, "updated_at": now,
+			"scene": from.scene, "code_id": from.codeID})
 		if err != nil || !moved {
 			return err
 		}
-		changed, row.Status = true, models.StatusActive
+		changed, row.Status, row.Scene, row.CodeID = true, models.StatusActive, from.scene, from.codeID
 		if err := tx.recordEvent(ctx, &row, "follow"); err != nil {
 			return err
 		}

@@ -32,14 +32,14 @@ func TestFollowFromChat(t *testing.T) {
 		}
 		// The router chooses the language among the account's (its
 		// TestRouterFollowLang); what is not a language tag is English.
-		fl, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "fr'; --", "poster")
+		fl, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "fr'; --", "poster", nil)
 		if err != nil || !changed || fl.Status != models.StatusActive || fl.Source != "chat" || fl.Language != "en" || fl.Scene != "poster" {
 			t.Fatalf("first chat follow: %+v changed=%v %v", fl, changed, err)
 		}
 		if got, err := a.Followers.ChatFollower(ctx, acc, ch, "oChat"); err != nil || got == nil || got.ID != fl.ID {
 			t.Fatalf("chat follower after the follow: %+v %v", got, err)
 		}
-		if again, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "zh", ""); err != nil || changed || again.ID != fl.ID {
+		if again, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "zh", "", nil); err != nil || changed || again.ID != fl.ID {
 			t.Fatalf("following again: %+v changed=%v %v", again, changed, err)
 		}
 		if n := follows(fl.ID); n != 1 {
@@ -48,7 +48,7 @@ func TestFollowFromChat(t *testing.T) {
 		if _, err := a.Followers.Unsubscribe(ctx, fl.ID); err != nil {
 			t.Fatal(err)
 		}
-		back, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "zh", "")
+		back, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "zh", "", nil)
 		if err != nil || !changed || back.Status != models.StatusActive {
 			t.Fatalf("following after stopping: %+v changed=%v %v", back, changed, err)
 		}
@@ -61,7 +61,7 @@ func TestFollowFromChat(t *testing.T) {
 		if _, err := a.Followers.SetBlocked(ctx, f.Member(models.RoleOwner), f.Account, []int64{fl.ID}, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "en", ""); !errors.Is(err, follower.ErrBlocked) {
+		if _, _, err := a.Followers.FollowFromChat(ctx, acc, ch, "oChat", "en", "", nil); !errors.Is(err, follower.ErrBlocked) {
 			t.Fatalf("a blocked follower's chat follow: %v, want ErrBlocked", err)
 		}
 		if got, _ := a.Followers.ChatFollower(ctx, acc, ch, "oChat"); got.Status != models.StatusBlocked {
@@ -69,7 +69,7 @@ func TestFollowFromChat(t *testing.T) {
 		}
 		turnFailed := errors.New("the turn failed")
 		err = a.Store.Core.Tx(ctx, func(tx models.Core) error {
-			if _, _, err := a.Followers.InTx(tx).FollowFromChat(ctx, acc, ch, "oRolledBack", "en", ""); err != nil {
+			if _, _, err := a.Followers.InTx(tx).FollowFromChat(ctx, acc, ch, "oRolledBack", "en", "", nil); err != nil {
 				return err
 			}
 			return turnFailed
@@ -116,7 +116,7 @@ func TestStopFromChat(t *testing.T) {
 			fl.Status != models.StatusUnsubscribed || events(active.ID) != before+1 {
 			t.Fatalf("stop racing a follow: %+v %v", fl, err)
 		}
-		if fl, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "+85291230001", "en", ""); err != nil || !changed || fl.Status != models.StatusActive {
+		if fl, changed, err := a.Followers.FollowFromChat(ctx, acc, ch, "+85291230001", "en", "", nil); err != nil || !changed || fl.Status != models.StatusActive {
 			t.Fatalf("START after a stranger's STOP: %+v %v", fl, err)
 		}
 	})

@@ -121,23 +121,43 @@ func encodeAnswers(a map[int64][]string) string {
 // FeedbackPerContact answers an hour; past either the answer is refused
 // with a LimitError.
 func (s *Service) SubmitFeedback(ctx context.Context, p *models.PublicProject, in models.FeedbackInput) (*models.Submission, error) {
-	lim := s.limits
-	if in.Client != "" {
-		if err := s.core.TakeLimit(ctx, lim.FeedbackPerClient, in.Client); err != nil {
-			return nil, err
-		}
-	}
-	now := s.core.Now()
-	if !p.Open(now) {
-		return nil, models.ErrConsultationClosed
-	}
 	questions, err := s.ProjectQuestions(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
+	return s.SubmitFeedbackTo(ctx, p, questions, in)
+}
+
+// SubmitFeedbackTo is SubmitFeedback with the project's questions as the
+// caller has them (the public form keeps them with the project it shows).
+// A web answer outside a transaction goes through the group commit
+// (answerQueue), with the same outcome as alone.
+func (s *Service) SubmitFeedbackTo(ctx context.Context, p *models.PublicProject, questions []models.ProjectQuestion, in models.FeedbackInput) (*models.Submission, error) {
+	f, key, refused := s.prepareFeedback(p, questions, in)
+	if s.answers != nil && in.FollowerID == nil && in.ChatAddress == "" {
+		return s.answers.submit(ctx, &answerJob{client: in.Client, refused: refused, f: f, key: key, done: make(chan struct{})})
+	}
+	if in.Client != "" {
+		if err := s.core.TakeLimit(ctx, s.limits.FeedbackPerClient, in.Client); err != nil {
+			return nil, err
+		}
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return s.storeCounted(ctx, f, key)
+}
+
+// prepareFeedback works out, without the database, the answer in makes
+// to p and its contact's key, or why it cannot be stored.
+func (s *Service) prepareFeedback(p *models.PublicProject, questions []models.ProjectQuestion, in models.FeedbackInput) (*models.Feedback, string, error) {
+	now := s.core.Now()
+	if !p.Open(now) {
+		return nil, "", models.ErrConsultationClosed
+	}
 	in, key, err := validateFeedback(in, &p.Project, questions)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	status := models.FeedbackPublished
 	if p.FeedbackReview {
@@ -153,6 +173,16 @@ func (s *Service) SubmitFeedback(ctx context.Context, p *models.PublicProject, i
 	}
 	if key != "" {
 		f.ContactKey = &key
+	}
+	return f, key, nil
+}
+
+// storeCounted stores f, its client already counted: refused when its
+// contact (key, if any) has used up its answers, else stored and counted
+// against the contact.
+func (s *Service) storeCounted(ctx context.Context, f *models.Feedback, key string) (*models.Submission, error) {
+	lim := s.limits
+	if key != "" {
 		if err := s.core.LimitSpent(ctx, lim.FeedbackPerContact, key); err != nil {
 			return nil, err
 		}

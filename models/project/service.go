@@ -33,6 +33,9 @@ type Service struct {
 	limits   models.Limits
 	// districts checks that a project's districts are its organization's.
 	districts Districts
+	// answers commits web answers in groups (nil on a service bound to a
+	// transaction).
+	answers *answerQueue
 }
 
 // Districts is what the service needs of the districts' domain
@@ -65,7 +68,9 @@ func (s *Service) ownDistricts(ctx context.Context, a *models.Account, in Input)
 // anti-abuse limits of answers and reports (store.Limits()); districts
 // checks the districts of a project's area (models/district).
 func New(core models.Core, files Files, accounts Accounts, queue models.Enqueuer, limits models.Limits, districts Districts) *Service {
-	return &Service{core: core, files: files, accounts: accounts, queue: queue, limits: limits, districts: districts}
+	s := &Service{core: core, files: files, accounts: accounts, queue: queue, limits: limits, districts: districts}
+	s.answers = &answerQueue{s: s}
+	return s
 }
 
 // with is the service bound to tx, a transaction's core, for the service's
@@ -73,6 +78,10 @@ func New(core models.Core, files Files, accounts Accounts, queue models.Enqueuer
 func (s *Service) with(tx models.Core) *Service {
 	c := *s
 	c.core = tx
+	// Inside a transaction an answer is stored through it, never by the
+	// group commit's own (on SQLite that would wait for the one write
+	// connection the caller holds).
+	c.answers = nil
 	return &c
 }
 
@@ -87,6 +96,9 @@ func (s *Service) InTx(tx models.Core) *Service { return s.with(tx) }
 func (s *Service) WithLimits(l models.Limits) *Service {
 	c := *s
 	c.limits = l
+	if s.answers != nil {
+		c.answers = &answerQueue{s: &c}
+	}
 	return &c
 }
 

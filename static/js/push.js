@@ -41,6 +41,12 @@
       return null;
     }
     var out = { topics: [] };
+    // The follow code whose page this is (a scanned poster): the
+    // follow is the code's, as by e-mail.
+    var code = form.querySelector('input[name="code"]');
+    if (code && code.value) {
+      out.code = code.value;
+    }
     form.querySelectorAll('input[name="topics"]:checked').forEach(function (el) {
       out.topics.push(el.value);
     });
@@ -85,6 +91,9 @@
       var chosen = choices(box);
       if (chosen) {
         body.topics = chosen.topics;
+        if (chosen.code) {
+          body.code = chosen.code;
+        }
         if (chosen.area) {
           body.area = chosen.area;
         }

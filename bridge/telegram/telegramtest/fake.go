@@ -6,12 +6,16 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Sent is a message the fake accepted.
@@ -143,4 +147,41 @@ func (a *API) Webhook() (url, secret string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.webhook.URL, a.webhook.Secret
+}
+
+// Message is an update with a private text message from the person in
+// chat, as Telegram posts it to a bot's webhook (lang is their app's
+// language_code). A t.me/<bot>?start=<scene> link makes the text
+// "/start <scene>".
+func Message(update int, chat int64, lang, text string) []byte {
+	b, _ := json.Marshal(map[string]any{"update_id": update, "message": map[string]any{"message_id": update, "date": time.Now().Unix(),
+		"from": map[string]any{"id": chat, "is_bot": false, "first_name": "Ana", "language_code": lang},
+		"chat": map[string]any{"id": chat, "type": "private", "first_name": "Ana"}, "text": text}})
+	return b
+}
+
+// Deliver posts an update to the webhook setWebhook set, with its
+// secret token in X-Telegram-Bot-Api-Secret-Token, as Telegram does,
+// and returns the webhook's status and body (a method call in the body
+// is Telegram's way of letting a bot answer at once).
+func (a *API) Deliver(update []byte) (int, string, error) {
+	url, secret := a.Webhook()
+	if url == "" {
+		return 0, "", errors.New("telegramtest: no webhook set (setWebhook was not called)")
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(update))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(body), err
 }
