@@ -330,6 +330,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
+		"alerts": baseURL + "/alerts", "projects": baseURL + "/projects",
 	}}
 	admin, pw, err := ensureUser(ctx, orgs, AdminEmail, "Platform Admin", true)
 	if err != nil {
