@@ -370,13 +370,21 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			if err != nil {
 				return nil, err
 			}
-			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
+			if err := ensureFollowers(ctx, store.Now(), followers, a, code, spec.followers); err != nil {
 				return nil, err
+			}
+			// The transit account's riders also follow in the chat apps
+			// (not in a load test, which measures its own followers).
+			chatCount := 0
+			if a.Handle == TransitHandle && opts.Followers == 0 {
+				if chatCount, err = ensureChatFollowers(ctx, store.Now(), followers, a, code); err != nil {
+					return nil, err
+				}
 			}
 			// Every other demo follower came through the code, and about
 			// as many more people scanned it without following: the
 			// code's page shows a conversion a poster could have.
-			if err := codes.EnsureScans(ctx, code, 2*((spec.followers+1)/2)+1, []string{"phone", "phone", "tablet", "desktop", "wechat", "phone", "telegram"}); err != nil {
+			if err := codes.EnsureScans(ctx, code, 2*((spec.followers+1)/2+chatCount)+1, followPeriod, []string{"phone", "phone", "tablet", "desktop", "wechat", "phone", "telegram"}); err != nil {
 				return nil, err
 			}
 			// The city's accounts offer browser notifications (an account's
@@ -423,7 +431,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 				res.Projects = append(res.Projects, Project{ID: p.ID, Account: a.Handle, Title: p.Title(p.DefaultLang), Status: p.Status,
 					URL: fmt.Sprintf("%s/@%s/projects/%d", baseURL, a.Handle, p.ID)})
 			}
-			count := spec.followers
+			count := spec.followers + chatCount
 			if a.Handle == TransitHandle && res.SMS != nil && res.WebPush != nil {
 				count += len(res.SMS.Followers) + len(res.WebPush.Endpoints)
 			}
