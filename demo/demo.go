@@ -584,8 +584,30 @@ func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.M
 		if _, _, err := notices.PublishNotice(ctx, owner, a, n.ID, in); err != nil {
 			return fmt.Errorf("publish demo notice: %w", err)
 		}
+		if up, ok := demoUpdate(a.Handle, in); ok {
+			if _, _, err := notices.UpdateNotice(ctx, owner, a, n.ID, up); err != nil {
+				return fmt.Errorf("update demo notice: %w", err)
+			}
+		}
 	}
 	return nil
+}
+
+// demoUpdate is the update the transit detour gets once published (one
+// of its stops reopens), so the demo has a notice marked as updated and
+// an update broadcast, as a real diversion would.
+func demoUpdate(handle string, in notice.Input) (notice.Input, bool) {
+	if handle != TransitHandle || in.Kind != models.NoticeTransit {
+		return in, false
+	}
+	in.Stops = "1042"
+	in.Translations = noticeTexts(
+		"en", "Line 12 diverted at Harbour Road", "**Update:** stop 1043 is open again.\n\nBecause of **road works**, line 12 buses run via Bridge Street between Harbour Road and the Ferry Pier.\n\n- Stop 1042 (Harbour Road) is closed\n- Use the temporary stop on Bridge Street",
+		"zh-Hans", "12 路在海港路改道", "**更新：**1043 号站已恢复使用。\n\n因**道路施工**，12 路公交车在海港路至渡轮码头之间改经桥街行驶。\n\n- 1042 号站（海港路）暂停使用\n- 请在桥街临时站上下车",
+		"zh-Hant", "12 號線在海港路改道", "**更新：**1043 號站已恢復使用。\n\n因**道路施工**，12 號公車在海港路至渡輪碼頭之間改經橋街行駛。\n\n- 1042 號站（海港路）暫停使用\n- 請在橋街臨時站上下車",
+		"es", "La línea 12 se desvía en Harbour Road", "**Actualización:** la parada 1043 vuelve a estar abierta.\n\nPor **obras en la calzada**, los autobuses de la línea 12 circulan por Bridge Street entre Harbour Road y el muelle del ferry.\n\n- La parada 1042 (Harbour Road) está cerrada\n- Use la parada provisional de Bridge Street",
+	)
+	return in, true
 }
 
 // ensureProjects gives the transit account an open consultation (with a

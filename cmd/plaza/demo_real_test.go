@@ -61,5 +61,13 @@ func TestDemoLooksReal(t *testing.T) {
 		if len(eventDays) < 15 {
 			t.Errorf("follow events on %d days; want them spread like the follows", len(eventDays))
 		}
+		// The detour was updated after it went out, as diversions are.
+		var updated int64
+		if err := store.DB().Model(&models.Notice{}).Where("account_id = ? AND status = ? AND revision > 0", transit.ID, models.NoticeUpdated).Count(&updated).Error; err != nil {
+			t.Fatal(err)
+		}
+		if updated == 0 {
+			t.Errorf("no updated notice of @%s", demo.TransitHandle)
+		}
 	})
 }
