@@ -18,6 +18,7 @@ import (
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/gtfs"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
@@ -322,6 +323,9 @@ type Services struct {
 	GTFS *gtfs.Service
 	// Districts keeps the city agencies' districts.
 	Districts *district.Service
+	// Media stores the accounts' avatars and the projects' pictures (nil:
+	// none, and the pages show their placeholders).
+	Media *media.Service
 }
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
@@ -365,6 +369,11 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			a, err := ensureAccount(ctx, accounts, owner, in)
 			if err != nil {
 				return nil, err
+			}
+			if s.Media != nil && a.AvatarMediaID == nil {
+				if err := s.Media.SetAvatar(ctx, owner, a, avatarPNG(a.Category)); err != nil {
+					return nil, fmt.Errorf("demo avatar of @%s: %w", a.Handle, err)
+				}
 			}
 			code, err := ensureCode(ctx, codes, owner, a, spec.code)
 			if err != nil {
@@ -423,7 +432,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 					return nil, err
 				}
 			}
-			projects, err := ensureProjects(ctx, store, projects, owner, a)
+			projects, err := ensureProjects(ctx, store, projects, s.Media, owner, a)
 			if err != nil {
 				return nil, err
 			}
@@ -613,7 +622,7 @@ func demoUpdate(handle string, in notice.Input) (notice.Input, bool) {
 // ensureProjects gives the transit account an open consultation (with a
 // question, districts and a few answers, one of them answered officially)
 // and a decided project, unless it has projects already.
-func ensureProjects(ctx context.Context, store *models.Store, projects *project.Service, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
+func ensureProjects(ctx context.Context, store *models.Store, projects *project.Service, files *media.Service, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
 	if a.Handle != TransitHandle {
 		return nil, nil
 	}
@@ -640,6 +649,11 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
+	}
+	if files != nil {
+		if _, err := files.AddProjectFile(ctx, owner, a, open.ID, "The bus lane on Harbour Road, seen from above", "harbour-road-bus-lane.png", busLanePNG()); err != nil {
+			return nil, fmt.Errorf("demo project picture: %w", err)
+		}
 	}
 	if _, err := projects.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
 		Translations: models.Translations{

@@ -60,7 +60,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	d := app.Open(db, inserter, box)
 	res, err := demo.Seed(ctx, demo.Services{
 		Store: d.Store, Orgs: d.Orgs, Accounts: d.Accounts, FollowCodes: d.FollowCodes, Notices: d.Notices,
-		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts,
+		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts, Media: d.Media,
 	}, cfg.BaseURL, demo.Options{Followers: *followers, Channel: *channel,
 		WebhookURL: *webhookURL, SMSURL: *smsURL, PushURL: *pushURL})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/media"
 )
 
 // TestDemoLooksReal checks what the UX review found toy-like in the demo:
@@ -60,6 +61,24 @@ func TestDemoLooksReal(t *testing.T) {
 		}
 		if len(eventDays) < 15 {
 			t.Errorf("follow events on %d days; want them spread like the follows", len(eventDays))
+		}
+		// Pictures instead of letter placeholders: every account has an
+		// avatar, and the open consultation a picture.
+		var accs []models.Account
+		if err := store.DB().Find(&accs).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range accs {
+			if a.AvatarMediaID == nil {
+				t.Errorf("@%s has no avatar", a.Handle)
+			}
+		}
+		var images int64
+		if err := store.DB().Model(&media.ProjectFile{}).Where("kind = ?", "image").Count(&images).Error; err != nil {
+			t.Fatal(err)
+		}
+		if images == 0 {
+			t.Error("no project has a picture")
 		}
 		// The detour was updated after it went out, as diversions are.
 		var updated int64
