@@ -640,9 +640,9 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 				"summary": "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
 				"body": "## Why\n\nBuses on Harbour Road are slowest in the rush hours: line 12 takes 25 minutes for 2 km.\n\n" +
 					"## What changes\n\n- one lane in each direction for buses, taxis and bicycles\n- loading bays move to side streets\n"},
-			"zh-Hans": {"title": "海港路巴士专线",
-				"summary": "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
-				"body":    "## 原因\n\n海港路在繁忙时间最为拥堵，12 路巴士行驶 2 公里需时 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条巴士、的士及单车专线\n- 上落货区移至横街\n"},
+			"zh-Hans": {"title": "海港路公交专用道",
+				"summary": "在七号码头至中环总站之间设立公交专用道，每天早上 7 点至 10 点、傍晚 5 点至 8 点实施。",
+				"body":    "## 原因\n\n海港路在高峰时段最为拥堵，12 路公交车行驶 2 公里需要 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条公交车、出租车和自行车专用车道\n- 装卸货区移至支路\n"},
 		},
 		Address: "Harbour Road, Pier 7 to Central terminus", Latitude: &lat, Longitude: &lng,
 		Budget: &budget, BudgetCurrency: "HKD", Districts: "Central\nWan Chai\nNorth Point", Public: true, ClosesAt: &closes,
@@ -658,7 +658,7 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	if _, err := projects.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
 		Translations: models.Translations{
 			"en":      {"label": "How do you usually travel on Harbour Road?", "options": "Bus\nCar or taxi\nBicycle\nOn foot"},
-			"zh-Hans": {"label": "您通常如何经过海港路？", "options": "巴士\n私家车或的士\n单车\n步行"},
+			"zh-Hans": {"label": "您通常如何经过海港路？", "options": "公交车\n私家车或出租车\n自行车\n步行"},
 		}}); err != nil {
 		return nil, fmt.Errorf("demo question: %w", err)
 	}
@@ -673,7 +673,7 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	var first int64
 	for i, fb := range []models.FeedbackInput{
 		{Stance: models.StanceSupport, Comment: "My bus would finally be on time. Please do it.", Name: "Ka Yan", District: "Wan Chai", Lang: "en"},
-		{Stance: models.StanceOppose, Comment: "我们的店需要在门口上落货。", District: "Central", Lang: "zh-Hans"},
+		{Stance: models.StanceOppose, Comment: "我们的店需要在门口装卸货物。", District: "Central", Lang: "zh-Hans"},
 		{Stance: models.StanceNeutral, Comment: "Fine, if cyclists can use it too.", District: "North Point", Lang: "en"},
 		{Stance: models.StanceSupport, District: "Central", Lang: "en"},
 	} {
