@@ -20,6 +20,7 @@ func TestChineseReadsAsWritten(t *testing.T) {
 		{"half-width punctuation after Chinese (use ：？，；！（）)", regexp.MustCompile(`\p{Han}[:?,;!()]`)},
 		{"half-width parenthesis before Chinese (use （）)", regexp.MustCompile(`[()]\p{Han}`)},
 		{"a space between Chinese and an inserted text", regexp.MustCompile(`\p{Han} %(\[\d+\])?s|%(\[\d+\])?s \p{Han}`)},
+		{"a space beside full-width punctuation or quotes", regexp.MustCompile(`\p{Han} [“「（]|[”」）] \p{Han}|[，。：；！？、] | [，。：；！？、]`)},
 		{"你 where the interface says 您", regexp.MustCompile(`你`)},
 	}
 	// 公众号 names a WeChat official account; Plaza's accounts are 官方账号.
