@@ -256,8 +256,8 @@ func TestJourneys(t *testing.T) {
 		admin.submit(`main button[type=submit]`)
 		admin.sees("Harbour City Transit")
 		orgPath := admin.location()
-		admin.do("invite the owner", chromedp.SendKeys(`form[action$="/invites"] #f-email`, "owner@city.test"))
-		admin.submit(`form[action$="/invites"] button[type=submit]`)
+		admin.do("invite the owner", chromedp.SendKeys(`form[action$="/invites#error-summary"] #f-email`, "owner@city.test"))
+		admin.submit(`form[action$="/invites#error-summary"] button[type=submit]`)
 		ownerInvite := inviteRE.FindString(admin.value("#invite-link"))
 		if ownerInvite == "" {
 			admin.fail("read the invitation link", fmt.Errorf("none on %s", orgPath))
@@ -275,9 +275,9 @@ func TestJourneys(t *testing.T) {
 		}
 		org := strings.Join(strings.Split(studio, "/")[:4], "/")
 		owner.open(org + "/staff")
-		owner.do("invite an editor", chromedp.SendKeys(`form[action$="/staff/invites"] #f-email`, "editor@city.test"),
-			chromedp.SetValue(`form[action$="/staff/invites"] #f-role`, "editor"))
-		owner.submit(`form[action$="/staff/invites"] button[type=submit]`)
+		owner.do("invite an editor", chromedp.SendKeys(`form[action$="/staff/invites#error-summary"] #f-email`, "editor@city.test"),
+			chromedp.SetValue(`form[action$="/staff/invites#error-summary"] #f-role`, "editor"))
+		owner.submit(`form[action$="/staff/invites#error-summary"] button[type=submit]`)
 		editorInvite := inviteRE.FindString(owner.value("#invite-link"))
 
 		// The editor joins, makes the account and a follow QR code.

@@ -37,7 +37,7 @@ func TestInboxJourney(t *testing.T) {
 		ed.sees("/bridge/telegram/metro")
 		ed.axe()
 		ed.do("paste the bot token", chromedp.SendKeys("#f-bot_token", token), chromedp.Click("#f-telegram-enabled"))
-		ed.submit(`form[action$="/chat/telegram"] button[type=submit]`)
+		ed.submit(`form[action$="/chat/telegram#error-summary"] button[type=submit]`)
 		ed.told("Chat settings saved")
 		ed.submit(`form[action$="/chat/telegram/connect"] button`)
 		ed.sees("Telegram now sends the bot's messages")
@@ -81,7 +81,7 @@ func TestInboxJourney(t *testing.T) {
 		mod.waitFor("the rider's next message in the thread", `document.querySelector(".chat-thread").innerText.includes("8:15 departure")`)
 
 		mod.do("write a reply", chromedp.SendKeys("#f-text", "Sorry, Ana. We have told the depot."))
-		mod.submit(`form[action$="/reply"] button[type=submit]`)
+		mod.submit(`form[action$="/reply#error-summary"] button[type=submit]`)
 		mod.told("Reply sent")
 		mod.sees("Sorry, Ana. We have told the depot.")
 		sent := tg.Sent()

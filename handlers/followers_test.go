@@ -108,7 +108,7 @@ func TestFollowerEmptyState(t *testing.T) {
 			t.Fatalf("the empty list lacks %q:\n%s", want, res)
 		}
 	}
-	if strings.Contains(res.Body, `action="/studio/orgs/`+fmt.Sprint(f.Org.ID)+`/accounts/metro/followers/bulk"`) {
+	if strings.Contains(res.Body, `action="/studio/orgs/`+fmt.Sprint(f.Org.ID)+`/accounts/metro/followers/bulk`) {
 		t.Fatalf("a viewer is offered bulk actions")
 	}
 }

@@ -187,7 +187,7 @@ func TestWebPushSubscribeAndSend(t *testing.T) {
 		owner0 := a.Client(t)
 		owner0.Login(fx.ByRole[models.RoleOwner].Email, apptest.Password)
 		chat := paths.Chat(fx.Org.ID, "metro")
-		if r := owner0.Get(chat); r.Status != 200 || !strings.Contains(r.Body, `action="`+chat+`/webpush"`) || !strings.Contains(r.Body, "Browser notifications") {
+		if r := owner0.Get(chat); r.Status != 200 || !strings.Contains(r.Body, `action="`+chat+`/webpush#error-summary"`) || !strings.Contains(r.Body, "Browser notifications") {
 			t.Fatalf("chat page has no Web Push switch: %s", r)
 		}
 		if r := owner0.Post(chat+"/webpush", url.Values{"enabled": {"on"}}); r.Status != 303 {

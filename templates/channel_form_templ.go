@@ -415,9 +415,9 @@ func channelPanel(m *models.Member, a *models.Account, f ChatForm, p ChannelPane
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var19 templ.SafeURL
-			templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(paths.Chat(m.Org.ID, a.Handle) + "/" + p.Name))
+			templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinURLErrs(withErrors(paths.Chat(m.Org.ID, a.Handle) + "/" + p.Name))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/channel_form.templ`, Line: 122, Col: 92}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/channel_form.templ`, Line: 122, Col: 89}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 			if templ_7745c5c3_Err != nil {

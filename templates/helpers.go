@@ -121,3 +121,36 @@ func dirAttrs(ctx context.Context, tag string) templ.Attributes {
 	}
 	return templ.Attributes{}
 }
+
+// ErrorSummaryID is the id of a failed form's error summary (formErrors):
+// a page shows at most one, for the form that was sent.
+const ErrorSummaryID = "error-summary"
+
+// withErrors is a form's action with the error summary as its fragment:
+// the page that comes back when the form has mistakes opens at the
+// summary, not at the top, with or without JavaScript. A redirect after
+// success keeps the fragment, which matches nothing there and is
+// harmless.
+func withErrors(action string) templ.SafeURL {
+	return templ.SafeURL(action + "#" + ErrorSummaryID)
+}
+
+// fieldID is the id of the control an error summary links to for the
+// form field name: "f-" and the name, as textField and its kin set it; a
+// group of radio buttons or boxes gives its first one that id.
+func fieldID(name string) string {
+	if name == "place" { // the place on a map is two inputs, latitude first
+		return "f-place-lat"
+	}
+	return "f-" + name
+}
+
+// firstID gives the first control of a group of radio buttons or boxes
+// (the i-th, counting from 0) the id fieldID(name), for the error
+// summary's link to the group.
+func firstID(i int, name string) templ.Attributes {
+	if i != 0 {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"id": fieldID(name)}
+}

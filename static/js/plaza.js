@@ -5,7 +5,50 @@
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
   }
+  // The error summary of a form that came back with mistakes (templates
+  // formErrors): its list in the order of the fields on the page, then
+  // the focus on it, so a phone shows it and a screen reader reads it
+  // (the page opens at it through the form's #error-summary even
+  // without this script). A link in it focuses its field and scrolls
+  // the field's label or legend into view, so the question shows too.
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    var list = summary.querySelector("ul");
+    var target = function (a) {
+      var id = decodeURIComponent(a.getAttribute("href").slice(1));
+      // A control without the usual id is found by its form name.
+      return document.getElementById(id) || document.getElementsByName(id.replace(/^f-/, ""))[0] || null;
+    };
+    if (list) {
+      var items = Array.prototype.slice.call(list.children);
+      var pos = function (li) {
+        var a = li.querySelector("a");
+        return a ? target(a) : null;
+      };
+      items.sort(function (x, y) {
+        var a = pos(x), b = pos(y);
+        if (!a || !b || a === b) return (a ? 1 : 0) - (b ? 1 : 0);
+        return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+      });
+      items.forEach(function (li) { list.appendChild(li); });
+    }
+    summary.addEventListener("click", function (e) {
+      var a = e.target.closest && e.target.closest("a[href^='#']");
+      if (!a) return;
+      var field = target(a);
+      if (!field) return;
+      e.preventDefault();
+      var group = field.closest("fieldset");
+      var label = field.id && document.querySelector('label[for="' + CSS.escape(field.id) + '"]');
+      var heading = group && group.querySelector("legend") || label || field.closest("label") || field;
+      heading.scrollIntoView({ block: "start" });
+      field.focus({ preventScroll: true });
+    });
+    summary.focus();
+  }
   ready(function () {
+    errorSummary();
     // A form with data-confirm asks before it is sent (deleting a rule).
     // Without the script it is sent at once: nothing it does is lost
     // for good.
