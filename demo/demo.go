@@ -18,6 +18,7 @@ import (
 	"github.com/plazahq/plaza/models/followcode"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/gtfs"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
@@ -322,6 +323,9 @@ type Services struct {
 	GTFS *gtfs.Service
 	// Districts keeps the city agencies' districts.
 	Districts *district.Service
+	// Media stores the accounts' avatars and the projects' pictures (nil:
+	// none, and the pages show their placeholders).
+	Media *media.Service
 }
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
@@ -330,6 +334,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
+		"alerts": baseURL + "/alerts", "projects": baseURL + "/projects",
 	}}
 	admin, pw, err := ensureUser(ctx, orgs, AdminEmail, "Platform Admin", true)
 	if err != nil {
@@ -365,17 +370,30 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			if err != nil {
 				return nil, err
 			}
+			if s.Media != nil && a.AvatarMediaID == nil {
+				if err := s.Media.SetAvatar(ctx, owner, a, avatarPNG(a.Category)); err != nil {
+					return nil, fmt.Errorf("demo avatar of @%s: %w", a.Handle, err)
+				}
+			}
 			code, err := ensureCode(ctx, codes, owner, a, spec.code)
 			if err != nil {
 				return nil, err
 			}
-			if err := ensureFollowers(ctx, followers, a, code, spec.followers); err != nil {
+			if err := ensureFollowers(ctx, store.Now(), followers, a, code, spec.followers); err != nil {
 				return nil, err
+			}
+			// The transit account's riders also follow in the chat apps
+			// (not in a load test, which measures its own followers).
+			chatCount := 0
+			if a.Handle == TransitHandle && opts.Followers == 0 {
+				if chatCount, err = ensureChatFollowers(ctx, store.Now(), followers, a, code); err != nil {
+					return nil, err
+				}
 			}
 			// Every other demo follower came through the code, and about
 			// as many more people scanned it without following: the
 			// code's page shows a conversion a poster could have.
-			if err := codes.EnsureScans(ctx, code, 2*((spec.followers+1)/2)+1, []string{"phone", "phone", "tablet", "desktop", "wechat", "phone", "telegram"}); err != nil {
+			if err := codes.EnsureScans(ctx, code, 2*((spec.followers+1)/2+chatCount)+1, followPeriod, []string{"phone", "phone", "tablet", "desktop", "wechat", "phone", "telegram"}); err != nil {
 				return nil, err
 			}
 			// The city's accounts offer browser notifications (an account's
@@ -414,7 +432,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 					return nil, err
 				}
 			}
-			projects, err := ensureProjects(ctx, store, projects, owner, a)
+			projects, err := ensureProjects(ctx, store, projects, s.Media, owner, a)
 			if err != nil {
 				return nil, err
 			}
@@ -422,7 +440,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 				res.Projects = append(res.Projects, Project{ID: p.ID, Account: a.Handle, Title: p.Title(p.DefaultLang), Status: p.Status,
 					URL: fmt.Sprintf("%s/@%s/projects/%d", baseURL, a.Handle, p.ID)})
 			}
-			count := spec.followers
+			count := spec.followers + chatCount
 			if a.Handle == TransitHandle && res.SMS != nil && res.WebPush != nil {
 				count += len(res.SMS.Followers) + len(res.WebPush.Endpoints)
 			}
@@ -575,14 +593,36 @@ func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.M
 		if _, _, err := notices.PublishNotice(ctx, owner, a, n.ID, in); err != nil {
 			return fmt.Errorf("publish demo notice: %w", err)
 		}
+		if up, ok := demoUpdate(a.Handle, in); ok {
+			if _, _, err := notices.UpdateNotice(ctx, owner, a, n.ID, up); err != nil {
+				return fmt.Errorf("update demo notice: %w", err)
+			}
+		}
 	}
 	return nil
+}
+
+// demoUpdate is the update the transit detour gets once published (one
+// of its stops reopens), so the demo has a notice marked as updated and
+// an update broadcast, as a real diversion would.
+func demoUpdate(handle string, in notice.Input) (notice.Input, bool) {
+	if handle != TransitHandle || in.Kind != models.NoticeTransit {
+		return in, false
+	}
+	in.Stops = "1042"
+	in.Translations = noticeTexts(
+		"en", "Line 12 diverted at Harbour Road", "**Update:** stop 1043 is open again.\n\nBecause of **road works**, line 12 buses run via Bridge Street between Harbour Road and the Ferry Pier.\n\n- Stop 1042 (Harbour Road) is closed\n- Use the temporary stop on Bridge Street",
+		"zh-Hans", "12 路在海港路改道", "**更新：**1043 号站已恢复使用。\n\n因**道路施工**，12 路公交车在海港路至渡轮码头之间改经桥街行驶。\n\n- 1042 号站（海港路）暂停使用\n- 请在桥街临时站上下车",
+		"zh-Hant", "12 號線在海港路改道", "**更新：**1043 號站已恢復使用。\n\n因**道路施工**，12 號公車在海港路至渡輪碼頭之間改經橋街行駛。\n\n- 1042 號站（海港路）暫停使用\n- 請在橋街臨時站上下車",
+		"es", "La línea 12 se desvía en Harbour Road", "**Actualización:** la parada 1043 vuelve a estar abierta.\n\nPor **obras en la calzada**, los autobuses de la línea 12 circulan por Bridge Street entre Harbour Road y el muelle del ferry.\n\n- La parada 1042 (Harbour Road) está cerrada\n- Use la parada provisional de Bridge Street",
+	)
+	return in, true
 }
 
 // ensureProjects gives the transit account an open consultation (with a
 // question, districts and a few answers, one of them answered officially)
 // and a decided project, unless it has projects already.
-func ensureProjects(ctx context.Context, store *models.Store, projects *project.Service, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
+func ensureProjects(ctx context.Context, store *models.Store, projects *project.Service, files *media.Service, owner *models.Member, a *models.Account) ([]models.ProjectSummary, error) {
 	if a.Handle != TransitHandle {
 		return nil, nil
 	}
@@ -600,9 +640,9 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 				"summary": "A lane for buses only between Pier 7 and the Central terminus, from 7 to 10 am and 5 to 8 pm.",
 				"body": "## Why\n\nBuses on Harbour Road are slowest in the rush hours: line 12 takes 25 minutes for 2 km.\n\n" +
 					"## What changes\n\n- one lane in each direction for buses, taxis and bicycles\n- loading bays move to side streets\n"},
-			"zh-Hans": {"title": "海港路巴士专线",
-				"summary": "在七号码头至中环总站之间设立巴士专线，早上7至10时及下午5至8时实施。",
-				"body":    "## 原因\n\n海港路在繁忙时间最为拥堵，12 路巴士行驶 2 公里需时 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条巴士、的士及单车专线\n- 上落货区移至横街\n"},
+			"zh-Hans": {"title": "海港路公交专用道",
+				"summary": "在七号码头至中环总站之间设立公交专用道，每天早上 7 点至 10 点、傍晚 5 点至 8 点实施。",
+				"body":    "## 原因\n\n海港路在高峰时段最为拥堵，12 路公交车行驶 2 公里需要 25 分钟。\n\n## 变更内容\n\n- 每个方向设一条公交车、出租车和自行车专用车道\n- 装卸货区移至支路\n"},
 		},
 		Address: "Harbour Road, Pier 7 to Central terminus", Latitude: &lat, Longitude: &lng,
 		Budget: &budget, BudgetCurrency: "HKD", Districts: "Central\nWan Chai\nNorth Point", Public: true, ClosesAt: &closes,
@@ -610,10 +650,15 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	if err != nil {
 		return nil, fmt.Errorf("demo project: %w", err)
 	}
+	if files != nil {
+		if _, err := files.AddProjectFile(ctx, owner, a, open.ID, "The bus lane on Harbour Road, seen from above", "harbour-road-bus-lane.png", busLanePNG()); err != nil {
+			return nil, fmt.Errorf("demo project picture: %w", err)
+		}
+	}
 	if _, err := projects.AddProjectQuestion(ctx, owner, a, open.ID, models.QuestionInput{Kind: models.QuestionSingle,
 		Translations: models.Translations{
 			"en":      {"label": "How do you usually travel on Harbour Road?", "options": "Bus\nCar or taxi\nBicycle\nOn foot"},
-			"zh-Hans": {"label": "您通常如何经过海港路？", "options": "巴士\n私家车或的士\n单车\n步行"},
+			"zh-Hans": {"label": "您通常如何经过海港路？", "options": "公交车\n私家车或出租车\n自行车\n步行"},
 		}}); err != nil {
 		return nil, fmt.Errorf("demo question: %w", err)
 	}
@@ -628,7 +673,7 @@ func ensureProjects(ctx context.Context, store *models.Store, projects *project.
 	var first int64
 	for i, fb := range []models.FeedbackInput{
 		{Stance: models.StanceSupport, Comment: "My bus would finally be on time. Please do it.", Name: "Ka Yan", District: "Wan Chai", Lang: "en"},
-		{Stance: models.StanceOppose, Comment: "我们的店需要在门口上落货。", District: "Central", Lang: "zh-Hans"},
+		{Stance: models.StanceOppose, Comment: "我们的店需要在门口装卸货物。", District: "Central", Lang: "zh-Hans"},
 		{Stance: models.StanceNeutral, Comment: "Fine, if cyclists can use it too.", District: "North Point", Lang: "en"},
 		{Stance: models.StanceSupport, District: "Central", Lang: "en"},
 	} {

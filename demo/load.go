@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/router"
@@ -23,7 +24,37 @@ import (
 // demoNames are given to demo followers in turn.
 var demoNames = []string{"Ada Lam", "Ben Chow", "陈小明", "Dana Ortiz", "Eli Ng", "李华", "Fatima Khan", "Gus Ho", "王芳", "Hana Sato"}
 
-func ensureFollowers(ctx context.Context, followers *follower.Service, a *models.Account, code *followcode.FollowCode, n int) error {
+// followPeriod is how far back the demo's follows and scans go, so the
+// growth chart and the follower list show weeks of a poster's life.
+const followPeriod = 6 * 7 * 24 * time.Hour
+
+// followedAt is when the i-th of n demo followers followed: spread over
+// followPeriod up to now, more of them lately as word got round, at
+// varying hours of the day.
+func followedAt(now time.Time, i, n int) time.Time {
+	if n <= 0 {
+		return now
+	}
+	// (1-x²) of the period ago, x from 0 to 1: the later followers come
+	// closer together.
+	x := float64(i+1) / float64(n)
+	ago := time.Duration((1 - x*x) * float64(followPeriod))
+	return now.Add(-ago - time.Duration(i*7%11)*time.Hour - time.Duration(i*13%60)*time.Minute)
+}
+
+// chatFollowers are the transit account's followers on the chat apps,
+// beside its e-mail ones: WeChat OpenIDs and Telegram chat ids, as the
+// platforms would give them. They follow through the code's scene, as a
+// rider scanning at the stop would.
+var chatFollowers = []struct{ channel, address, name, lang string }{
+	{models.ChannelWeChat, "oDemoFollower0001", "陈先生", "zh-Hans"},
+	{models.ChannelWeChat, "oDemoFollower0002", "黄女士", "zh-Hant"},
+	{models.ChannelWeChat, "oDemoFollower0003", "Kelvin Ip", "en"},
+	{models.ChannelTelegram, "770101", "Maria Lopez", "es"},
+	{models.ChannelTelegram, "770102", "Jamie Tsang", "en"},
+}
+
+func ensureFollowers(ctx context.Context, now time.Time, followers *follower.Service, a *models.Account, code *followcode.FollowCode, n int) error {
 	topics := a.TopicList()
 	// Followers in each of the account's languages, the default most.
 	langs := models.AccountLangs(a)
@@ -43,11 +74,32 @@ func ensureFollowers(ctx context.Context, followers *follower.Service, a *models
 			viaID, viaScene = code.ID, code.Scene
 		}
 		addr := fmt.Sprintf("follower%02d@%s.demo.plaza.test", i+1, a.Handle)
-		if _, err := followers.SeedFollower(ctx, a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
+		if _, err := followers.SeedFollowerAt(ctx, followedAt(now, i, n), a.ID, models.ChannelEmail, addr, demoNames[i%len(demoNames)], lang, tags, viaID, viaScene); err != nil {
 			return fmt.Errorf("demo follower %s: %w", addr, err)
 		}
 	}
 	return nil
+}
+
+// ensureChatFollowers adds the transit account's chat followers
+// (chatFollowers), returning how many it has.
+func ensureChatFollowers(ctx context.Context, now time.Time, followers *follower.Service, a *models.Account, code *followcode.FollowCode) (int, error) {
+	topics := a.TopicList()
+	for i, c := range chatFollowers {
+		var tags []string
+		if len(topics) > 0 {
+			tags = []string{topics[i%len(topics)]}
+		}
+		var viaID int64
+		var viaScene string
+		if code != nil {
+			viaID, viaScene = code.ID, code.Scene
+		}
+		if _, err := followers.SeedFollowerAt(ctx, followedAt(now, 2*i+1, 2*len(chatFollowers)), a.ID, c.channel, c.address, c.name, c.lang, tags, viaID, viaScene); err != nil {
+			return 0, fmt.Errorf("demo %s follower: %w", c.channel, err)
+		}
+	}
+	return len(chatFollowers), nil
 }
 
 // scale adds the generated followers and the webhook to the transit

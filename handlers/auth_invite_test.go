@@ -30,7 +30,7 @@ func TestInviteNewUser(t *testing.T) {
 		expectBody(t, "invite page", c.Get(path), http.StatusOK,
 			"Join Metro Transit on Plaza", "You are invited as: Editor.", `value="nora@metro.test"`, "Create my account and join")
 		expectBody(t, "invite page in Chinese", sendWith(t, a, c, "GET", path, nil, zh), http.StatusOK,
-			"加入 Plaza 上的 Metro Transit", "你受邀担任：编辑。")
+			"加入 Plaza 上的Metro Transit", "您受邀担任：编辑。")
 
 		users := rowCount(t, a, "users", "")
 		bad := []struct {

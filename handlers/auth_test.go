@@ -390,7 +390,7 @@ func TestCSRF(t *testing.T) {
 			if n := rowCount(t, a, "sessions", "user_id = ?", f.ByRole[models.RoleOwner].ID); n != 0 {
 				t.Fatal("logout with the header token kept the session")
 			}
-			expectBody(t, "signed out, in Chinese", sendWith(t, a, ownerC, "GET", "/", nil, zh), http.StatusOK, "你已退出登录。", "登录")
+			expectBody(t, "signed out, in Chinese", sendWith(t, a, ownerC, "GET", "/", nil, zh), http.StatusOK, "您已退出登录。", "登录")
 		})
 
 		t.Run("a signed-in browser's forms carry its session's token", func(t *testing.T) {

@@ -196,6 +196,10 @@ func TestModerationAndResults(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Body, "支持兴建") || !strings.Contains(r.Body, "Pending (4)") {
 			t.Fatalf("queue: %s", r)
 		}
+		// Where an answer came from reads as words, not the stored "web".
+		if !strings.Contains(r.Body, "· Web form") || strings.Contains(r.Body, "· web<") {
+			t.Errorf("queue does not name the web form in words: %s", r)
+		}
 		if r := mod.Get(base + "/feedback?q=pills"); !strings.Contains(r.Body, "Buy pills") || strings.Contains(r.Body, "Rude words") {
 			t.Fatalf("search: %s", r)
 		}

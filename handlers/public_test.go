@@ -263,7 +263,7 @@ func TestLanguage(t *testing.T) {
 			en, zhText string
 		}{
 			{"/", 200, "Official accounts for your city", "城市官方账号"},
-			{"/accounts", 200, "Search accounts", "搜索公众号"},
+			{"/accounts", 200, "Search accounts", "搜索官方账号"},
 			{"/@metro", 200, "This account has not published any notices yet.", "该账号尚未发布任何通知。"},
 			{"/login", 200, "Sign in to Plaza", "登录 Plaza"},
 			{"/invite/nonsense", 410, "This invitation cannot be used", "该邀请无法使用"},

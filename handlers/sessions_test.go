@@ -243,7 +243,7 @@ func TestInviteBoundToAddress(t *testing.T) {
 			hdr := map[string]string(nil)
 			want := []string{"This invitation is for intended.person@example.org", "signed in as " + f.Outside.Email, "sign out and open the link again"}
 			if zh {
-				hdr, want = map[string]string{"Accept-Language": "zh-CN"}, []string{"此邀请是发给 intended.person@example.org 的"}
+				hdr, want = map[string]string{"Accept-Language": "zh-CN"}, []string{"此邀请是发给intended.person@example.org的"}
 			}
 			expectBody(t, "another person opens the link", sendWith(t, a, out, http.MethodGet, link, nil, hdr), http.StatusForbidden, want...)
 		}

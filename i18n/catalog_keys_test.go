@@ -445,8 +445,9 @@ func keyPrefixes() map[string][]string {
 		"chat.match_":      {models.MatchExact, models.MatchContains},
 		// A channel's name, its device class and a follower's status, each
 		// shown through the message of the value. echo is the test channel
-		// of bridge/bridgetest, which the contract suite shows by name.
-		"channel.": {"email", "wechat", "telegram", "webhook", "sms", "echo"},
+		// of bridge/bridgetest, which the contract suite shows by name; web is
+		// feedback sent through a project page's form.
+		"channel.": {"email", "wechat", "telegram", "webhook", "sms", "echo", "web"},
 		// Why a phone number was refused (sms.NumberError's reasons).
 		"err.phone_": {sms.ReasonEmpty, sms.ReasonNotANumber, sms.ReasonInvalidForRegion, sms.ReasonTooLong},
 		// A scan through a chat app has the channel as its device (followcode.ChatScan).

@@ -17,10 +17,10 @@ func TestReasonTranslates(t *testing.T) {
 		{"webhook unreachable: timed out", "无法连接 Webhook：超时"},
 		{"webhook rejected: HTTP 403", "Webhook 拒绝：HTTP 403"},
 		{"mailbox rejected: SMTP 550", "收件邮箱拒收：SMTP 550"},
-		{"WeChat error 45009", "微信错误 45009"},
-		{"Telegram error 400", "Telegram 错误 400"},
+		{"WeChat error 45009", "微信错误代码：45009"},
+		{"Telegram error 400", "Telegram 错误代码：400"},
 		{"no longer follows (unsubscribed)", "已不再关注（unsubscribed）"},
-		{"no sms channel on this Plaza", "此 Plaza 没有 sms 渠道"},
+		{"no sms channel on this Plaza", "此 Plaza 未设置该渠道：sms"},
 		{"broadcast cancelled", "广播已取消"},
 		// Not one of ours (a reason stored by an older version): shown as
 		// it is rather than dropped.

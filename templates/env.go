@@ -130,3 +130,14 @@ func (p Pager) URL(n int) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// label is a message as the label of what follows it on the same line,
+// with the language's colon: "Status: " in English, "状态：" in Chinese,
+// whose full-width colon carries its own space.
+func label(ctx context.Context, key string, args ...any) string {
+	s := t(ctx, "punct.label", t(ctx, key, args...))
+	if !lang(ctx).Chinese() {
+		s += " "
+	}
+	return s
+}

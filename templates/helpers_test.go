@@ -32,3 +32,21 @@ func TestIsolate(t *testing.T) {
 		}
 	}
 }
+
+// A label before its value takes the language's colon: a half-width one
+// and a space, or in Chinese the full-width one alone.
+func TestLabel(t *testing.T) {
+	for _, tt := range []struct {
+		l    i18n.Lang
+		want string
+	}{
+		{i18n.EN, i18n.T(i18n.EN, "notices.status") + ": "},
+		{i18n.ES, i18n.T(i18n.ES, "notices.status") + ": "},
+		{i18n.ZHHans, i18n.T(i18n.ZHHans, "notices.status") + "："},
+		{i18n.ZHHant, i18n.T(i18n.ZHHant, "notices.status") + "："},
+	} {
+		if got := label(WithEnv(context.Background(), &Env{Lang: tt.l}), "notices.status"); got != tt.want {
+			t.Errorf("%s: label = %q, want %q", tt.l, got, tt.want)
+		}
+	}
+}

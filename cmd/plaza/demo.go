@@ -60,7 +60,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	d := app.Open(db, inserter, box)
 	res, err := demo.Seed(ctx, demo.Services{
 		Store: d.Store, Orgs: d.Orgs, Accounts: d.Accounts, FollowCodes: d.FollowCodes, Notices: d.Notices,
-		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts,
+		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts, Media: d.Media,
 	}, cfg.BaseURL, demo.Options{Followers: *followers, Channel: *channel,
 		WebhookURL: *webhookURL, SMSURL: *smsURL, PushURL: *pushURL})
 	if err != nil {
@@ -71,7 +71,8 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Fprintf(e.stdout, "The demo is ready in the %s database. Start Plaza with `go run ./cmd/plaza` and open %s\n\n", db.Dialect, res.URLs["home"])
+	fmt.Fprintf(e.stdout, "The demo is ready in the %s database: open %s (a running Plaza shows it at once;\n"+
+		"otherwise start Plaza with `go run ./cmd/plaza --timezone Asia/Hong_Kong`).\n\n", db.Dialect, res.URLs["home"])
 	fmt.Fprintln(e.stdout, "Sign in at", res.URLs["login"], "with any of these (passwords are new on every run):")
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "\nEMAIL\tPASSWORD\tROLE\tORGANIZATION")
@@ -92,6 +93,8 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "  wechat    %s\n            AppID %s  Token %s  EncodingAESKey %s\n", c.WeChat.URL, c.WeChat.AppID, c.WeChat.Token, c.WeChat.EncodingAESKey)
 		fmt.Fprintf(e.stdout, "  telegram  %s\n            X-Telegram-Bot-Api-Secret-Token: %s\n", c.Telegram.URL, c.Telegram.SecretToken)
 		fmt.Fprintln(e.stdout, "  The WeChat and Telegram credentials are made up: messages in work, messages out need real ones (studio → Chat channels).")
+		fmt.Fprintln(e.stdout, "  Running the demo again makes new secrets (these, the SMS token and the webhook secret): paste them again\n"+
+			"  wherever you pasted them (a platform's console, a curl script).")
 	}
 	if m := res.SMS; m != nil {
 		fmt.Fprintf(e.stdout, "\nSMS: @%s texts from %s through the provider at %s; %d SMS followers (%s).\n",
@@ -105,6 +108,13 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if res.OutboundAllow != "" {
 		fmt.Fprintf(e.stdout, "  Plaza reaches these local services only when allowed: start it with PLAZA_OUTBOUND_ALLOW=%s.\n", res.OutboundAllow)
 	}
+	if len(res.Projects) > 0 {
+		fmt.Fprintln(e.stdout, "\nProjects and consultations (citizens answer on the page of an open one):")
+		for _, p := range res.Projects {
+			fmt.Fprintf(e.stdout, "  %-20s %-40s %-14s %s\n", "@"+p.Account, p.Title, p.Status, p.URL)
+		}
+		fmt.Fprintf(e.stdout, "  %-20s %s\n", "every project", res.BaseURL+"/projects")
+	}
 	fmt.Fprintln(e.stdout, "\nFollow QR codes (open the link as if you had scanned the poster):")
 	for _, c := range res.FollowCodes {
 		fmt.Fprintf(e.stdout, "  %-20s %-32s %s\n", "@"+c.Account, c.Name, c.URL)
@@ -112,7 +122,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	fmt.Fprintln(e.stdout, "\nMail to followers goes to the log unless PLAZA_SMTP_URL is set; `go run ./cmd/plaza mailsink`\n"+
 		"runs a local SMTP server that prints it (then start Plaza with PLAZA_SMTP_URL=smtp://127.0.0.1:1025).")
 	fmt.Fprintln(e.stdout, "\nMore to try:")
-	for _, k := range []string{"directory", "studio", "admin"} {
+	for _, k := range []string{"directory", "alerts", "projects", "studio", "admin"} {
 		fmt.Fprintf(e.stdout, "  %-20s %s\n", k, res.URLs[k])
 	}
 	return nil

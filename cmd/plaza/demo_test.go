@@ -151,7 +151,7 @@ func TestDemoJSON(t *testing.T) {
 		}
 		for k, want := range map[string]string{
 			"home": base + "/", "directory": base + "/accounts", "login": base + "/login",
-			"studio": base + "/studio", "admin": base + "/admin",
+			"studio": base + "/studio", "admin": base + "/admin", "alerts": base + "/alerts", "projects": base + "/projects",
 		} {
 			if d.URLs[k] != want {
 				t.Errorf("urls[%q] = %q, want %q", k, d.URLs[k], want)
@@ -355,6 +355,10 @@ func TestDemoText(t *testing.T) {
 		"go run ./cmd/plaza smssink --addr 127.0.0.1:1026 --inbound http://localhost:8080/bridge/sms/citytransit --token ",
 		"text +85221234567", "6 SMS followers", "go run ./cmd/plaza pushsink --addr 127.0.0.1:1027", "3 browser followers",
 		"PLAZA_OUTBOUND_ALLOW=127.0.0.1",
+		// The consultations, and a warning for whoever pasted the chat
+		// secrets somewhere (the UX review's items 5 and 7).
+		"Projects and consultations", "A bus lane on Harbour Road", "http://localhost:8080/@citytransit/projects/",
+		"http://localhost:8080/projects", "http://localhost:8080/alerts", "Running the demo again makes new secrets",
 	} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, res.stdout)

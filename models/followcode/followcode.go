@@ -474,12 +474,13 @@ func (s *Service) ChatScan(ctx context.Context, tx models.Core, accountID int64,
 	return &c.ID, nil
 }
 
-// EnsureScans adds scans of code, by devices in turn and each a minute
-// apart going back from now, until people have scanned it n times in
-// all, and adds nothing once they have: the demo's posters were scanned
-// before they were followed through, and running the demo again does not
-// grow their counts.
-func (s *Service) EnsureScans(ctx context.Context, code *FollowCode, n int, devices []string) error {
+// EnsureScans adds scans of code, by devices in turn and spread evenly
+// over the period over going back from now (a minute apart when over is
+// 0), until people have scanned it n times in all, and adds nothing once
+// they have: the demo's posters were scanned over the weeks they were
+// followed through, and running the demo again does not grow their
+// counts.
+func (s *Service) EnsureScans(ctx context.Context, code *FollowCode, n int, over time.Duration, devices []string) error {
 	if len(devices) == 0 {
 		devices = []string{"phone"}
 	}
@@ -492,9 +493,13 @@ func (s *Service) EnsureScans(ctx context.Context, code *FollowCode, n int, devi
 			return nil
 		}
 		now := tx.Now()
+		step := time.Minute
+		if over > 0 {
+			step = over / time.Duration(n)
+		}
 		rows := make([]Scan, 0, n-int(have))
 		for i := int(have); i < n; i++ {
-			rows = append(rows, Scan{CodeID: code.ID, Device: devices[i%len(devices)], CreatedAt: now.Add(-time.Duration(n-i) * time.Minute)})
+			rows = append(rows, Scan{CodeID: code.ID, Device: devices[i%len(devices)], CreatedAt: now.Add(-time.Duration(n-i) * step)})
 		}
 		if err := tx.Conn(ctx).Create(&rows).Error; err != nil {
 			return fmt.Errorf("add scans of code %d: %w", code.ID, err)

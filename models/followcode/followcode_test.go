@@ -267,7 +267,7 @@ func TestEnsureScans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 2 {
-			if err := a.FollowCodes.EnsureScans(ctx, c, 5, []string{"phone", "wechat"}); err != nil {
+			if err := a.FollowCodes.EnsureScans(ctx, c, 5, 0, []string{"phone", "wechat"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -275,6 +275,22 @@ func TestEnsureScans(t *testing.T) {
 		a.DB.Gorm.Model(&followcode.Scan{}).Where("code_id = ? AND device <> ?", c.ID, followcode.DeviceBot).Order("device").Pluck("device", &devices)
 		if len(devices) != 5 || devices[0] != "phone" || devices[4] != "wechat" {
 			t.Fatalf("scans by people %v; want 5, phones and WeChat", devices)
+		}
+
+		// Spread over four weeks, the oldest scan is weeks old, not minutes.
+		weeks, err := a.FollowCodes.CreateFollowCode(ctx, f.Member(models.RoleEditor), f.Account, followcode.FollowCodeInput{Name: "Poster", Scene: "poster-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.FollowCodes.EnsureScans(ctx, weeks, 8, 28*24*time.Hour, []string{"phone"}); err != nil {
+			t.Fatal(err)
+		}
+		var oldest followcode.Scan
+		if err := a.DB.Gorm.Where("code_id = ?", weeks.ID).Order("created_at").First(&oldest).Error; err != nil {
+			t.Fatal(err)
+		}
+		if age := a.Store.Now().Sub(oldest.CreatedAt); age < 21*24*time.Hour {
+			t.Errorf("the oldest of scans spread over four weeks is %v old", age)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"gorm.io/gorm/clause"
 
@@ -208,8 +209,14 @@ func (s *Service) endFollow(ctx context.Context, f *models.Follower, status stri
 }
 
 func (s *Service) recordEvent(ctx context.Context, f *models.Follower, kind string) error {
+	return s.recordEventAt(ctx, f, kind, s.core.Now())
+}
+
+// recordEventAt records an event that happened at a given time (a seeded
+// follow in the past).
+func (s *Service) recordEventAt(ctx context.Context, f *models.Follower, kind string, at time.Time) error {
 	id := f.ID
-	e := &models.FollowEvent{AccountID: f.AccountID, FollowerID: &id, CodeID: f.CodeID, Channel: f.Channel, Kind: kind, CreatedAt: s.core.Now()}
+	e := &models.FollowEvent{AccountID: f.AccountID, FollowerID: &id, CodeID: f.CodeID, Channel: f.Channel, Kind: kind, CreatedAt: at}
 	if err := s.core.Conn(ctx).Create(e).Error; err != nil {
 		return fmt.Errorf("record %s: %w", kind, err)
 	}
@@ -342,6 +349,14 @@ func (s *Service) UpdatePreferences(ctx context.Context, followerID int64, langu
 // existing follower of the same address is returned unchanged. A codeID
 // other than 0 credits the follow to that follow code and its scene.
 func (s *Service) SeedFollower(ctx context.Context, accountID int64, channel, address, name, language string, tags []string, codeID int64, scene string) (*models.Follower, error) {
+	return s.SeedFollowerAt(ctx, time.Time{}, accountID, channel, address, name, language, tags, codeID, scene)
+}
+
+// SeedFollowerAt is SeedFollower for a follow made at a past time: the
+// follower, its consent and its follow event carry that time, so a demo's
+// growth chart and follower list show weeks of follows rather than one
+// minute. A zero time is now.
+func (s *Service) SeedFollowerAt(ctx context.Context, at time.Time, accountID int64, channel, address, name, language string, tags []string, codeID int64, scene string) (*models.Follower, error) {
 	var f models.Follower
 	err := s.tx(ctx, func(tx *Service) error {
 		err := tx.core.Conn(ctx).Where("account_id = ? AND channel = ? AND address = ?", accountID, channel, address).Limit(1).Find(&f).Error
@@ -349,8 +364,11 @@ func (s *Service) SeedFollower(ctx context.Context, accountID int64, channel, ad
 			return err
 		}
 		now := tx.core.Now()
+		if !at.IsZero() && at.Before(now) {
+			now = at.UTC()
+		}
 		f = models.Follower{AccountID: accountID, Channel: channel, Address: address, Name: name, Language: language,
-			Status: models.StatusActive, Source: "import", ConsentAt: &now, ConfirmedAt: &now}
+			Status: models.StatusActive, Source: "import", ConsentAt: &now, ConfirmedAt: &now, CreatedAt: now, UpdatedAt: now}
 		if codeID != 0 {
 			f.CodeID, f.Scene, f.Source = &codeID, scene, "qr"
 		}
@@ -360,7 +378,7 @@ func (s *Service) SeedFollower(ctx context.Context, accountID int64, channel, ad
 		if err := tx.setTags(ctx, f.ID, tags); err != nil {
 			return err
 		}
-		return tx.recordEvent(ctx, &f, "follow")
+		return tx.recordEventAt(ctx, &f, "follow", now)
 	})
 	if err != nil {
 		return nil, err
