@@ -116,7 +116,9 @@ func TestOrgHomeNumbers(t *testing.T) {
 		if _, _, err := a.Notices.PublishNotice(ctx, boss, f.Account, n.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Model(&models.Broadcast{}).Where("notice_id = ?", n.ID).Updates(map[string]any{"total": 10, "sent": 7}).Error; err != nil {
+		// Published but not yet under way: nothing to count yet.
+		stHas(t, "home with a broadcast to come", owner.Get(home), "Line 4 is back", "Waiting to be sent.")
+		if err := db.Model(&models.Broadcast{}).Where("notice_id = ?", n.ID).Updates(map[string]any{"status": models.BroadcastDone, "total": 10, "sent": 7}).Error; err != nil {
 			t.Fatal(err)
 		}
 
