@@ -182,3 +182,23 @@ func TestAccountOpensOnNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestFollowerGrowthAboveList: the followers page shows how the audience
+// grows before the list of people, for every role that may open it.
+func TestFollowerGrowthAboveList(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		if _, err := a.Followers.SeedFollower(context.Background(), f.Account.ID, "email", "reader@example.org", "Reader", "en", nil, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, role := range []models.Role{models.RoleOwner, models.RoleViewer} {
+			res := stLogin(t, a, f.ByRole[role]).Get(stPath(f.Org, "/accounts/metro/followers"))
+			stStatus(t, "followers", res, http.StatusOK)
+			chart, list := strings.Index(res.Body, `id="growth-h"`), strings.Index(res.Body, `class="table followers-table"`)
+			if chart < 0 || list < 0 || chart > list {
+				t.Fatalf("%s: the growth chart (at %d) should come before the list (at %d)", role, chart, list)
+			}
+		}
+	})
+}
