@@ -184,11 +184,20 @@ func (h *studio) overview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	staff, err := h.orgs.Staff(ctx, m)
-	if err != nil {
+	home := templates.OrgHome{Accounts: accounts}
+	if home.Followers, err = h.followers.OrgFollowers(ctx, m, accounts, 7); err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.OrgOverview(m, accounts, len(staff)))
+	if home.OpenConversations, err = h.chats.OpenConversations(ctx, m, accounts); err != nil {
+		return err
+	}
+	if home.FeedbackWaiting, err = h.projects.FeedbackWaiting(ctx, m, accounts); err != nil {
+		return err
+	}
+	if home.LastBroadcast, home.LastNotice, err = h.broadcasts.LastBroadcast(ctx, m, accounts); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.OrgOverview(m, home))
 }
 
 func (h *studio) listAccounts(c echo.Context) error {
