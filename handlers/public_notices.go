@@ -82,6 +82,8 @@ func (h *publicNotices) show(c echo.Context) error {
 		return err
 	}
 	lang := readerLang(c)
+	templates.EnvOf(ctx).Share = &templates.Share{Title: n.Title(lang), Description: templates.ShareText(n.Body(lang)),
+		Path: paths.PublicNotice(a.Handle, n.ID), Image: avatarPath(&a.Account), Type: "article"}
 	return render(c, http.StatusOK, templates.PublicNotice(a, n, lang, where, noticeHistory(versions, lang)))
 }
 
