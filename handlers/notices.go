@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/area"
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/sms"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
@@ -39,6 +41,10 @@ type notices struct {
 	// baseURL is the public site's, for the notice's link in the SMS
 	// preview.
 	baseURL string
+	// mail is the e-mail channel "send me a test" goes through (nil when
+	// none is registered).
+	mail broadcast.Channel
+	log  *slog.Logger
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -46,7 +52,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, mail: mailChannel(s.channels), log: s.log}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -58,6 +64,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	acc.POST("/notices/:id", h.save, write)
 	acc.GET("/notices/:id/publish", h.confirmPublish, publish)
 	acc.POST("/notices/:id/publish", h.publish, publish)
+	acc.POST("/notices/:id/test", h.sendTest, write)
 	acc.POST("/notices/:id/unschedule", h.unschedule, publish)
 	acc.GET("/notices/:id/update", h.updateForm, publish)
 	acc.POST("/notices/:id/update", h.update, publish)
@@ -601,4 +608,49 @@ func (h *notices) where(c echo.Context, a *models.Account, n *models.Notice) (st
 		return "", err
 	}
 	return templates.AreaText(ctx, ar, shapes), nil
+}
+
+// mailChannel is the registered e-mail channel, or nil.
+func mailChannel(r *bridge.Registry) broadcast.Channel {
+	if r == nil {
+		return nil
+	}
+	for _, c := range r.Senders() {
+		if c.Name() == models.ChannelEmail {
+			return c
+		}
+	}
+	return nil
+}
+
+// sendTest is "send me a test": the notice as it would go out, to the
+// signed-in staff member's own e-mail address only. It comes back to the
+// page it was asked from (the editor or the publish confirmation) with a
+// line saying what happened; nothing typed is lost, since the notice is
+// already saved.
+func (h *notices) sendTest(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	back := paths.Notice(m.Org.ID, a.Handle, n.ID)
+	if c.FormValue("from") == "publish" && n.Editable() {
+		back += "/publish"
+	}
+	if h.mail == nil {
+		return redirect(c, back, "notices.test_failed")
+	}
+	err = h.broadcasts.SendTest(c.Request().Context(), broadcast.TestSend{Member: m, Account: a, Notice: n, Channel: h.mail,
+		Lang: string(templates.EnvOf(c.Request().Context()).Lang), BaseURL: strings.TrimRight(h.baseURL, "/"), Loc: h.loc})
+	var refused *broadcast.TestSendError
+	switch {
+	case errors.Is(err, broadcast.ErrTestLimit):
+		return redirect(c, back, "notices.test_limit")
+	case errors.As(err, &refused):
+		h.log.Warn("test send refused", "notice", n.ID, "reason", refused.Reason, "err", refused.Err)
+		return redirect(c, back, "notices.test_failed")
+	case err != nil:
+		return err
+	}
+	return redirect(c, back, "notices.test_sent")
 }
