@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -105,5 +106,57 @@ func TestShareTags(t *testing.T) {
 		if m := metaTags(sendWith(t, a, c, "GET", "/accounts", nil, en).Body); m["og:title"] != "" {
 			t.Errorf("directory has a card: %v", m)
 		}
+	})
+}
+
+// TestShareWays: a public notice offers its absolute address to copy (a
+// plain link, the copy button left to the script), and share links only
+// for the chat apps the account has on: Telegram's share URL, and for
+// WeChat, which has no web share URL, a QR code of the address.
+func TestShareWays(t *testing.T) {
+	t.Parallel()
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		boss := f.Member(models.RoleOwner)
+		in := notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "Pier 4 & 5 closed", "body", "Use pier 6.")}
+		d, err := a.Notices.CreateNotice(ctx, boss, f.Account, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _, err := a.Notices.PublishNotice(ctx, boss, f.Account, d.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := fmt.Sprintf("/@metro/notices/%d", n.ID)
+		abs := "http://plaza.test" + page
+		c := a.Client(t)
+
+		res := sendWith(t, a, c, "GET", page, nil, en)
+		expectBody(t, "e-mail only", res, http.StatusOK, "Share this notice", `<a href="`+abs+`">`+abs+`</a>`,
+			`data-copy="`+abs+`" hidden>Copy link</button>`)
+		for _, absent := range []string{"t.me/share", "share-wechat"} {
+			if strings.Contains(res.Body, absent) {
+				t.Errorf("an account without chat apps offers %q", absent)
+			}
+		}
+
+		if err := saveChat(ctx, a, boss, f.Account, models.ChannelTelegram, settings(true, "bot_token", testBot, "secret_token", "tg-secret-1")); err != nil {
+			t.Fatal(err)
+		}
+		res = sendWith(t, a, c, "GET", page, nil, en)
+		tg := "https://t.me/share/url?" + url.Values{"url": {abs}, "text": {"Pier 4 & 5 closed"}}.Encode()
+		expectBody(t, "with Telegram", res, http.StatusOK, `href="`+html.EscapeString(tg)+`"`, "Share on Telegram")
+		if strings.Contains(res.Body, "share-wechat") {
+			t.Error("WeChat offered without the WeChat channel")
+		}
+
+		ws := settings(true, "app_id", testAppID, "app_secret", "app-secret-1", "token", "tok123", "aes_key", testAESKey)
+		if err := saveChat(ctx, a, boss, f.Account, models.ChannelWeChat, ws); err != nil {
+			t.Fatal(err)
+		}
+		expectBody(t, "with WeChat", sendWith(t, a, c, "GET", page, nil, zh), http.StatusOK,
+			`<figure class="share-wechat"><svg`, "<title>"+abs+"</title>", "用微信扫一扫，分享此通知。", "分享到 Telegram")
 	})
 }

@@ -61,3 +61,13 @@ func absURL(ctx context.Context, path string) string {
 	}
 	return EnvOf(ctx).BaseURL + path
 }
+
+// ShareWays are the ways a public notice page offers to pass it on: its
+// absolute address, a Telegram share link and a QR code of the address
+// for WeChat (which has no web share link), each only when the account
+// uses that app.
+type ShareWays struct {
+	URL       string
+	Telegram  string
+	WeChatSVG string
+}
