@@ -12,6 +12,7 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/mailer/smtpsink"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/notice"
 )
 
@@ -80,6 +81,23 @@ func TestShareAndTestSend(t *testing.T) {
 		if got := citizen.meta("og:title"); got != "12号线改道" {
 			citizen.fail("read the Chinese card", fmt.Errorf("og:title is %q", got))
 		}
+
+		// The account uses Telegram and WeChat: the page offers both, and
+		// the script copies the link.
+		for name, kv := range map[string]map[string]string{
+			models.ChannelTelegram: {"bot_token": "123456:AAEhBP0av28ZzW3pTTlx1Fkx9XWbjD0MEzo", "secret_token": "tg-secret-1"},
+			models.ChannelWeChat:   {"app_id": "wx1234567890abcdef", "app_secret": "app-secret-1", "token": "tok123", "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"},
+		} {
+			if err := a.Channels.Save(ctx, boss, f.Account, name, a.Registry.Get(name).Schema(), channel.Settings{Enabled: true, Values: kv}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		citizen.inLanguage("en", page)
+		citizen.waitFor("the copy button", `!document.querySelector("button[data-copy]").hidden`)
+		if got := citizen.eval(`document.querySelector('a[href^="https://t.me/share/url"]').href`); !strings.Contains(got, url.QueryEscape("http://plaza.test"+page)) {
+			citizen.fail("find the Telegram link", fmt.Errorf("it is %q", got))
+		}
+		citizen.waitFor("the WeChat code", `!!document.querySelector(".share-wechat svg")`)
 		for _, l := range i18n.Langs() {
 			citizen.inLanguage(l.Tag(), page)
 			citizen.axe()
