@@ -4,19 +4,24 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/area"
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/sms"
+	"github.com/plazahq/plaza/bridge/telegram"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
@@ -45,6 +50,9 @@ type notices struct {
 	// none is registered).
 	mail broadcast.Channel
 	log  *slog.Logger
+	// settings say which chat apps the account uses, for the chat
+	// lengths of the publish confirmation.
+	settings *channel.Service
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -52,7 +60,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, mail: mailChannel(s.channels), log: s.log}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, mail: mailChannel(s.channels), log: s.log, settings: s.channelSettings}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -323,7 +331,11 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost))
+	chat, err := h.chatLengths(c, a, n)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost, chat))
 }
 
 // smsCost is what publishing n costs in SMS: for each language of the
@@ -375,7 +387,11 @@ func (h *notices) publish(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost))
+		chat, err := h.chatLengths(c, a, n)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost, chat))
 	}
 	if err != nil {
 		return err
@@ -653,4 +669,30 @@ func (h *notices) sendTest(c echo.Context) error {
 		return err
 	}
 	return redirect(c, back, "notices.test_sent")
+}
+
+// chatLimits are the chat apps whose messages have a length limit, with
+// it: a notice longer than that is shortened to end with its link.
+var chatLimits = []struct {
+	channel string
+	limit   int
+}{{models.ChannelTelegram, telegram.MaxText}, {models.ChannelWeChat, wechat.MaxText}}
+
+// chatLengths is the length of n as one chat message, in its default
+// language, for each chat app the account uses: whether it fits whole or
+// is shortened to end with its link.
+func (h *notices) chatLengths(c echo.Context, a *models.Account, n *models.Notice) ([]templates.ChatLength, error) {
+	enabled, err := h.settings.EnabledChannels(c.Request().Context(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	content := broadcast.Preview(n, a, n.DefaultLang, strings.TrimRight(h.baseURL, "/"), h.loc)
+	length := utf8.RuneCountInString(content.Subject + "\n\n" + content.Text + "\n" + content.URL)
+	var out []templates.ChatLength
+	for _, cl := range chatLimits {
+		if slices.Contains(enabled, cl.channel) {
+			out = append(out, templates.ChatLength{Channel: cl.channel, Length: length, Limit: cl.limit})
+		}
+	}
+	return out, nil
 }
