@@ -121,6 +121,9 @@ func TestShareAndTestSend(t *testing.T) {
 			t.Errorf("the test mail is not the notice: %q", msg.Text)
 		}
 		editor.open(edit + "/publish")
+		if got := editor.text(".chat-length"); !strings.Contains(got, "Telegram:") || !strings.Contains(got, "WeChat:") {
+			editor.fail("read the chat lengths", fmt.Errorf("they say %q", got))
+		}
 		editor.submit(`form.test-send button[type=submit]`)
 		if got := editor.location(); got != edit+"/publish" {
 			editor.fail("come back to the publish confirmation", fmt.Errorf("at %s", got))
