@@ -134,7 +134,7 @@ func TestShareWays(t *testing.T) {
 		c := a.Client(t)
 
 		res := sendWith(t, a, c, "GET", page, nil, en)
-		expectBody(t, "e-mail only", res, http.StatusOK, "Share this notice", `<a href="`+abs+`">`+abs+`</a>`,
+		expectBody(t, "e-mail only", res, http.StatusOK, "Share this notice", `<a href="`+abs+`" dir="ltr">`+abs+`</a>`,
 			`data-copy="`+abs+`" hidden>Copy link</button>`)
 		for _, absent := range []string{"t.me/share", "share-wechat"} {
 			if strings.Contains(res.Body, absent) {
