@@ -239,7 +239,7 @@ func unsafeMethod(m string) bool {
 func (s *server) pageEnv(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		env := &templates.Env{Lang: requestLang(c), Path: req.URL.RequestURI(), Static: s.staticVersion, Loc: s.cfg.Location, WebPushKey: s.cfg.WebPushKey}
+		env := &templates.Env{Lang: requestLang(c), Path: req.URL.RequestURI(), Static: s.staticVersion, Loc: s.cfg.Location, WebPushKey: s.cfg.WebPushKey, BaseURL: strings.TrimRight(s.cfg.BaseURL, "/")}
 		forms := unsafeMethod(req.Method) && !csrfExempt(c.Path())
 		if forms {
 			if err := s.guard.origins.Check(req); err != nil {

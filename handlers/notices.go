@@ -2,19 +2,26 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/plazahq/plaza/area"
+	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/bridge/sms"
+	"github.com/plazahq/plaza/bridge/telegram"
+	"github.com/plazahq/plaza/bridge/wechat"
 	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
@@ -39,6 +46,13 @@ type notices struct {
 	// baseURL is the public site's, for the notice's link in the SMS
 	// preview.
 	baseURL string
+	// mail is the e-mail channel "send me a test" goes through (nil when
+	// none is registered).
+	mail broadcast.Channel
+	log  *slog.Logger
+	// settings say which chat apps the account uses, for the chat
+	// lengths of the publish confirmation.
+	settings *channel.Service
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -46,7 +60,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, mail: mailChannel(s.channels), log: s.log, settings: s.channelSettings}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -58,6 +72,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	acc.POST("/notices/:id", h.save, write)
 	acc.GET("/notices/:id/publish", h.confirmPublish, publish)
 	acc.POST("/notices/:id/publish", h.publish, publish)
+	acc.POST("/notices/:id/test", h.sendTest, write)
 	acc.POST("/notices/:id/unschedule", h.unschedule, publish)
 	acc.GET("/notices/:id/update", h.updateForm, publish)
 	acc.POST("/notices/:id/update", h.update, publish)
@@ -316,7 +331,11 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost))
+	chat, err := h.chatLengths(c, a, n)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost, chat))
 }
 
 // smsCost is what publishing n costs in SMS: for each language of the
@@ -368,7 +387,11 @@ func (h *notices) publish(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost))
+		chat, err := h.chatLengths(c, a, n)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost, chat))
 	}
 	if err != nil {
 		return err
@@ -601,4 +624,75 @@ func (h *notices) where(c echo.Context, a *models.Account, n *models.Notice) (st
 		return "", err
 	}
 	return templates.AreaText(ctx, ar, shapes), nil
+}
+
+// mailChannel is the registered e-mail channel, or nil.
+func mailChannel(r *bridge.Registry) broadcast.Channel {
+	if r == nil {
+		return nil
+	}
+	for _, c := range r.Senders() {
+		if c.Name() == models.ChannelEmail {
+			return c
+		}
+	}
+	return nil
+}
+
+// sendTest is "send me a test": the notice as it would go out, to the
+// signed-in staff member's own e-mail address only. It comes back to the
+// page it was asked from (the editor or the publish confirmation) with a
+// line saying what happened; nothing typed is lost, since the notice is
+// already saved.
+func (h *notices) sendTest(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	back := paths.Notice(m.Org.ID, a.Handle, n.ID)
+	if c.FormValue("from") == "publish" && n.Editable() {
+		back += "/publish"
+	}
+	if h.mail == nil {
+		return redirect(c, back, "notices.test_failed")
+	}
+	err = h.broadcasts.SendTest(c.Request().Context(), broadcast.TestSend{Member: m, Account: a, Notice: n, Channel: h.mail,
+		Lang: string(templates.EnvOf(c.Request().Context()).Lang), BaseURL: strings.TrimRight(h.baseURL, "/"), Loc: h.loc})
+	var refused *broadcast.TestSendError
+	switch {
+	case errors.Is(err, broadcast.ErrTestLimit):
+		return redirect(c, back, "notices.test_limit")
+	case errors.As(err, &refused):
+		h.log.Warn("test send refused", "notice", n.ID, "reason", refused.Reason, "err", refused.Err)
+		return redirect(c, back, "notices.test_failed")
+	case err != nil:
+		return err
+	}
+	return redirect(c, back, "notices.test_sent")
+}
+
+// chatLimits are the chat apps whose messages have a length limit, with
+// it: a notice longer than that is shortened to end with its link.
+var chatLimits = []struct {
+	channel string
+	limit   int
+}{{models.ChannelTelegram, telegram.MaxText}, {models.ChannelWeChat, wechat.MaxText}}
+
+// chatLengths is the length of n as one chat message, in its default
+// language, for each chat app the account uses: whether it fits whole or
+// is shortened to end with its link.
+func (h *notices) chatLengths(c echo.Context, a *models.Account, n *models.Notice) ([]templates.ChatLength, error) {
+	enabled, err := h.settings.EnabledChannels(c.Request().Context(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	content := broadcast.Preview(n, a, n.DefaultLang, strings.TrimRight(h.baseURL, "/"), h.loc)
+	length := utf8.RuneCountInString(content.Subject + "\n\n" + content.Text + "\n" + content.URL)
+	var out []templates.ChatLength
+	for _, cl := range chatLimits {
+		if slices.Contains(enabled, cl.channel) {
+			out = append(out, templates.ChatLength{Channel: cl.channel, Length: length, Limit: cl.limit})
+		}
+	}
+	return out, nil
 }

@@ -56,6 +56,7 @@ func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"GET", d + "/publish", nil, publishers, 200},
 		{"POST", l + "/publish", nil, publishers, 422},
 		{"POST", d + "/unschedule", nil, publishers, 303},
+		{"POST", d + "/test", nil, writers, 303},
 		{"GET", l + "/update", nil, publishers, 200},
 		{"POST", l + "/update", invalid, publishers, 422},
 		{"GET", l + "/end?how=cancel", nil, publishers, 200},

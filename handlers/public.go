@@ -114,7 +114,11 @@ func (h *public) account(c echo.Context) error {
 			return err
 		}
 	}
-	templates.EnvOf(ctx).Feed = paths.NoticesFeed(a.Handle)
+	env := templates.EnvOf(ctx)
+	env.Feed = paths.NoticesFeed(a.Handle)
+	l := string(env.Lang)
+	env.Share = &templates.Share{Title: a.LocalName(l), Description: templates.ShareText(a.LocalBio(l)),
+		Path: paths.Public(a.Handle), Image: avatarPath(&a.Account), Type: "profile"}
 	offerInterfaceLanguages(c)
 	return render(c, http.StatusOK, templates.AccountPage(a, notices, total, push))
 }
@@ -183,4 +187,12 @@ func offerInterfaceLanguages(c echo.Context) {
 		tags = append(tags, l.Tag())
 	}
 	templates.EnvOf(c.Request().Context()).Alternates = tags
+}
+
+// avatarPath is the address of a's avatar, or "" when it has none.
+func avatarPath(a *models.Account) string {
+	if a.AvatarPublicID == nil {
+		return ""
+	}
+	return paths.Media(*a.AvatarPublicID)
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -13,9 +15,11 @@ import (
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
+	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
+	"github.com/plazahq/plaza/qr"
 	"github.com/plazahq/plaza/templates"
 )
 
@@ -29,6 +33,8 @@ type publicNotices struct {
 	// broadcasts hold what each update told followers: a notice's history.
 	broadcasts *broadcast.Service
 	tileURL    string
+	// channels say which chat apps the account uses, for share links.
+	channels *channel.Service
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
@@ -82,7 +88,13 @@ func (h *publicNotices) show(c echo.Context) error {
 		return err
 	}
 	lang := readerLang(c)
-	return render(c, http.StatusOK, templates.PublicNotice(a, n, lang, where, noticeHistory(versions, lang)))
+	templates.EnvOf(ctx).Share = &templates.Share{Title: n.Title(lang), Description: templates.ShareText(n.Body(lang)),
+		Path: paths.PublicNotice(a.Handle, n.ID), Image: avatarPath(&a.Account), Type: "article"}
+	share, err := h.shareWays(c, a, n, lang)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.PublicNotice(a, n, lang, where, noticeHistory(versions, lang), share))
 }
 
 // noticeHistory pairs each version of a notice with the one before, and
@@ -166,4 +178,28 @@ func parseNear(raw string) templates.Near {
 	}
 	n.Lat, n.Lon = lat, lon
 	return n
+}
+
+// shareWays are the page's share links: its absolute address, and the
+// chat apps the account has switched on.
+func (h *publicNotices) shareWays(c echo.Context, a *models.PublicAccount, n *models.Notice, lang string) (templates.ShareWays, error) {
+	ctx := c.Request().Context()
+	s := templates.ShareWays{URL: templates.EnvOf(ctx).BaseURL + paths.PublicNotice(a.Handle, n.ID)}
+	enabled, err := h.channels.EnabledChannels(ctx, a.ID)
+	if err != nil {
+		return s, err
+	}
+	for _, ch := range enabled {
+		switch ch {
+		case models.ChannelTelegram:
+			s.Telegram = "https://t.me/share/url?" + url.Values{"url": {s.URL}, "text": {n.Title(lang)}}.Encode()
+		case models.ChannelWeChat:
+			svg, err := qr.SVG(s.URL)
+			if err != nil {
+				return s, fmt.Errorf("share code of notice %d: %w", n.ID, err)
+			}
+			s.WeChatSVG = string(svg)
+		}
+	}
+	return s, nil
 }

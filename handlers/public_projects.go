@@ -125,7 +125,10 @@ func (h *publicProjects) show(c echo.Context) error {
 		return err
 	}
 	v.Reported = c.QueryParam("reported") == "1"
-	templates.EnvOf(c.Request().Context()).Alternates = p.Languages()
+	env := templates.EnvOf(c.Request().Context())
+	env.Alternates = p.Languages()
+	env.Share = &templates.Share{Title: p.Title(v.Lang), Description: templates.ShareText(p.Summary(v.Lang)),
+		Path: paths.PublicProject(p.Handle, p.ID), Image: projectImage(v.Files), Type: "article"}
 	return render(c, http.StatusOK, templates.ProjectPage(v))
 }
 
@@ -315,4 +318,15 @@ func (h *publicProjects) report(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, paths.PublicProject(p.Handle, p.ID)+"?reported=1#comments")
+}
+
+// projectImage is the address of a project's first image, the picture of
+// its link preview, or "" when it has none.
+func projectImage(files []media.ProjectFile) string {
+	for _, f := range files {
+		if f.Kind == "image" {
+			return paths.Media(f.MediaPublicID)
+		}
+	}
+	return ""
 }

@@ -37,6 +37,11 @@ type Env struct {
 	// the page may be kept.
 	Banners       []models.Alert
 	BannersChange time.Time
+	// BaseURL is the public site's address without a trailing slash, for
+	// links that are read off the site (link previews).
+	BaseURL string
+	// Share is the page's link preview, if it has one.
+	Share *Share
 }
 
 type envKey struct{}

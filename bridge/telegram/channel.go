@@ -56,6 +56,9 @@ func (c *Channel) token(ctx context.Context, accountID int64) (string, error) {
 // maxText is Telegram's limit on a message's text.
 const maxText = 4096
 
+// MaxText is maxText for the publish confirmation's chat preview.
+const MaxText = maxText
+
 // Send delivers a notice. A 429 comes back after the retry_after Telegram
 // gives; a 403 (the person blocked the bot) ends the follow.
 func (c *Channel) Send(ctx context.Context, m *broadcast.Message) broadcast.Result {

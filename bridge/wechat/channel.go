@@ -68,6 +68,9 @@ func credentials(s *bridge.Settings) Credentials {
 // takes up to 2,048 bytes, which 600 Chinese characters nearly fill.
 const maxText = 600
 
+// MaxText is maxText for the publish confirmation's chat preview.
+const MaxText = maxText
+
 // Send delivers a notice: as a customer-service message to someone who
 // wrote within 48 hours, otherwise as the account's template message.
 // Without a template, a person outside the window cannot be reached, and

@@ -47,8 +47,23 @@
     });
     summary.focus();
   }
+  // A "copy link" button (a notice's share links) is hidden until this
+  // script can copy; the link beside it stays for copying by hand.
+  function copyButtons() {
+    if (!navigator.clipboard) return;
+    document.querySelectorAll("button[data-copy]").forEach(function (btn) {
+      var status = btn.parentNode.querySelector("[data-copied]");
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        navigator.clipboard.writeText(btn.getAttribute("data-copy")).then(function () {
+          if (status) status.textContent = status.getAttribute("data-copied");
+        }, function () {});
+      });
+    });
+  }
   ready(function () {
     errorSummary();
+    copyButtons();
     // A form with data-confirm asks before it is sent (deleting a rule).
     // Without the script it is sent at once: nothing it does is lost
     // for good.
