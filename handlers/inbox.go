@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -23,15 +24,17 @@ import (
 // inbox is the studio area where staff read and answer what people wrote
 // on chat channels.
 type inbox struct {
-	store    *models.Store
-	chats    *chat.Service
-	orgs     *org.Service
-	channels map[string]bridge.Channel
-	log      *slog.Logger
+	store *models.Store
+	chats *chat.Service
+	orgs  *org.Service
+	// followers says who the person is: name, tags, follow history.
+	followers *follower.Service
+	channels  map[string]bridge.Channel
+	log       *slog.Logger
 }
 
 func registerInbox(acc accountRoutes, s *studio) {
-	h := &inbox{store: s.store, chats: s.chats, orgs: s.orgs, channels: s.chat, log: s.log}
+	h := &inbox{store: s.store, chats: s.chats, orgs: s.orgs, followers: s.followers, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
 	acc.GET("/inbox", h.list, mod)
 	acc.GET("/inbox/:id", h.show, mod)
@@ -89,7 +92,32 @@ func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *mode
 	if err := h.chats.MarkConversationRead(ctx, conv); err != nil {
 		return err
 	}
-	return render(c, status, templates.ConversationPage(m, a, conv, msgs, staff, reply, h.store.Now()))
+	person, err := h.person(ctx, m, a, conv)
+	if err != nil {
+		return err
+	}
+	return render(c, status, templates.ConversationPage(m, a, conv, msgs, staff, reply, person, h.store.Now()))
+}
+
+// person is the follower record behind a conversation, if there is one,
+// with its follow history; a person who wrote without following has none.
+func (h *inbox) person(ctx context.Context, m *models.Member, a *models.Account, conv *models.Conversation) (templates.InboxPerson, error) {
+	if conv.FollowerID == nil {
+		return templates.InboxPerson{}, nil
+	}
+	f, err := h.followers.FollowerForStaff(ctx, m, a, *conv.FollowerID)
+	if errors.Is(err, models.ErrNotFound) {
+		// Erased since: the conversation stays, the person is unknown.
+		return templates.InboxPerson{}, nil
+	}
+	if err != nil {
+		return templates.InboxPerson{}, err
+	}
+	events, err := h.followers.FollowerEvents(ctx, m, a, f.ID)
+	if err != nil {
+		return templates.InboxPerson{}, err
+	}
+	return templates.InboxPerson{Follower: f, Events: events}, nil
 }
 
 func (h *inbox) show(c echo.Context) error {
