@@ -66,3 +66,85 @@ func TestInboxShowsThePerson(t *testing.T) {
 		}
 	})
 }
+
+// TestSavedReplies: staff keep replies for the inbox, pick one into the
+// reply box (the server fills it without JavaScript) and send it after a
+// change; bad input keeps what was typed.
+func TestSavedReplies(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, dbURL string) {
+		w := startChat(t, dbURL, nil)
+		a, f := w.a, w.f
+		ctx := context.Background()
+		c := a.Client(t)
+		c.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+		inbox := fmt.Sprintf("/studio/orgs/%d/accounts/metro/inbox", f.Org.ID)
+		replies := inbox + "/replies"
+
+		if r := c.Get(replies); r.Status != 200 || !strings.Contains(r.Body, "No saved replies yet") {
+			t.Fatalf("empty list: %s", r)
+		}
+		for _, tt := range []struct {
+			name  string
+			form  url.Values
+			field string
+			msg   string
+		}{
+			{"no title", url.Values{"title": {" "}, "body": {"Kept text"}}, "title", "required"},
+			{"long title", url.Values{"title": {strings.Repeat("t", 101)}, "body": {"Kept text"}}, "title", "at most 100"},
+			{"no body", url.Values{"title": {"Lost items"}}, "body", "required"},
+			{"long body", url.Values{"title": {"Lost items"}, "body": {strings.Repeat("長", 4001)}}, "body", "4,000"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r := c.Post(replies, tt.form)
+				if r.Status != 422 || !strings.Contains(r.Body, `id="e-`+tt.field+`"`) || !strings.Contains(r.Body, tt.msg) {
+					t.Fatalf("%s: %s", tt.name, r)
+				}
+				if v := tt.form.Get("title"); v != "" && len(v) < 100 && !strings.Contains(r.Body, `value="`+v+`"`) {
+					t.Fatalf("title lost: %s", r)
+				}
+			})
+		}
+		if r := c.Post(replies, url.Values{"title": {"Lost items"}, "body": {"Lost property is kept at Admiralty station for 3 months."}}); r.Status != 303 {
+			t.Fatalf("add: %s", r)
+		}
+		list, err := a.Chats.SavedReplies(ctx, f.Member(models.RoleOwner), f.Account)
+		if err != nil || len(list) != 1 || list[0].Title != "Lost items" {
+			t.Fatalf("saved: %+v %v", list, err)
+		}
+		saved := list[0]
+
+		postTelegram(t, w, "tg-secret-1", tgMessage(1, 42, "I lost my umbrella on line 3"))
+		convs, _, err := a.Chats.Inbox(ctx, f.Member(models.RoleOwner), f.Account, models.InboxFilter{Status: "open"})
+		if err != nil || len(convs) != 1 {
+			t.Fatalf("conversations: %v %v", convs, err)
+		}
+		page := fmt.Sprintf("%s/%d", inbox, convs[0].ID)
+		r := c.Get(page)
+		if r.Status != 200 || !strings.Contains(r.Body, `data-fills="f-text"`) || !strings.Contains(r.Body, ">Lost items</option>") {
+			t.Fatalf("no saved replies by the reply box: %s", r)
+		}
+		// Without JavaScript: the button fills the box.
+		r = c.Post(page+"/saved", url.Values{"reply": {fmt.Sprint(saved.ID)}})
+		if r.Status != 200 || !strings.Contains(r.Body, ">Lost property is kept at Admiralty station for 3 months.</textarea>") {
+			t.Fatalf("fill: %s", r)
+		}
+		for _, bad := range []string{"", "x", "999999"} {
+			if r := c.Post(page+"/saved", url.Values{"reply": {bad}, "text": {"half a reply"}}); r.Status != 422 ||
+				!strings.Contains(r.Body, "Choose one of the options") || !strings.Contains(r.Body, "half a reply</textarea>") {
+				t.Fatalf("bad choice %q: %s", bad, r)
+			}
+		}
+		// Staff of another organization cannot delete it.
+		out := a.Client(t)
+		out.Login(f.Outside.Email, apptest.Password)
+		if r := out.Post(fmt.Sprintf("/studio/orgs/%d/accounts/metro/inbox/replies/%d/delete", f.Org.ID, saved.ID), nil); r.Status != 404 && r.Status != 403 {
+			t.Fatalf("outsider delete: %s", r)
+		}
+		if r := c.Post(fmt.Sprintf("%s/%d/delete", replies, saved.ID), nil); r.Status != 303 {
+			t.Fatalf("delete: %s", r)
+		}
+		if r := c.Get(page); strings.Contains(r.Body, "Lost items") || !strings.Contains(r.Body, "Manage saved replies") {
+			t.Fatalf("deleted reply still offered: %s", r)
+		}
+	})
+}
