@@ -93,7 +93,9 @@ func (h *projects) bulk(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(err)
 	}
 	var ids []int64
-	for _, raw := range params["ids"] {
+	// ids are the ticked boxes of the bulk form; id is the answer of a
+	// row's own form (a name of its own, so it is never taken for a box).
+	for _, raw := range append(params["ids"], params["id"]...) {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id <= 0 {
 			return echo.NewHTTPError(http.StatusBadRequest, "bad id")

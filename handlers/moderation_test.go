@@ -73,17 +73,17 @@ func TestQueueOpensOnPendingWithRowActions(t *testing.T) {
 					t.Errorf("#%d has no %s button: %s", tt.fb.ID, action, row)
 				}
 			}
-			if !regexp.MustCompile(fmt.Sprintf(`<form id="row-%d" method="post"[^>]*>(?s:.*?)name="ids" value="%d"`, tt.fb.ID, tt.fb.ID)).MatchString(r.Body) {
+			if !regexp.MustCompile(fmt.Sprintf(`<form id="row-%d" method="post"[^>]*>(?s:.*?)name="id" value="%d"`, tt.fb.ID, tt.fb.ID)).MatchString(r.Body) {
 				t.Errorf("no form for #%d", tt.fb.ID)
 			}
 		}
 		// What the row's form posts publishes that answer only and comes
 		// back to the queue.
-		r = mod.Post(base, url.Values{"action": {"published"}, "ids": {fmt.Sprint(own.ID)}, "back": {base}})
+		r = mod.Post(base, url.Values{"action": {"published"}, "id": {fmt.Sprint(own.ID)}, "back": {base}})
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, base) {
 			t.Fatalf("row publish: %s", r)
 		}
-		r = mod.Post(base, url.Values{"action": {"hidden"}, "ids": {fmt.Sprint(anon1.ID)}, "back": {base}})
+		r = mod.Post(base, url.Values{"action": {"hidden"}, "id": {fmt.Sprint(anon1.ID)}, "back": {base}})
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("row hide: %s", r)
 		}
