@@ -113,3 +113,32 @@ func rowOf(t *testing.T, body string, id int64) string {
 	end := strings.Index(body[i:], "</li>")
 	return body[i : i+end]
 }
+
+// TestReportFormAsksWhy: each published comment's Report control is a
+// small form with the reasons to choose from and room for a note.
+func TestReportFormAsksWhy(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: "Build it.", Consent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Projects.ModerateFeedback(ctx, f.Member(models.RoleModerator), f.Account, p.ID, []int64{s.Feedback.ID}, models.FeedbackPublished); err != nil {
+			t.Fatal(err)
+		}
+		r := a.Client(t).Get(fmt.Sprintf("/@metro/projects/%d", p.ID))
+		for _, want := range []string{"<summary>Report this comment", fmt.Sprintf(`id="f-reason-%d" name="reason"`, s.Feedback.ID),
+			`value="spam"`, `value="abusive"`, `value="personal"`, `value="off_topic"`, `value="other"`, fmt.Sprintf(`id="f-note-%d" name="note"`, s.Feedback.ID)} {
+			if r.Status != 200 || !strings.Contains(r.Body, want) {
+				t.Fatalf("public page lacks %q: %s", want, r)
+			}
+		}
+	})
+}
