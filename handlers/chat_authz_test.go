@@ -50,5 +50,9 @@ func chatRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", conv + "/assign", url.Values{"assignee": {"999999"}}, moderators, 422},
 		{"POST", conv + "/status", url.Values{"status": {"nope"}}, moderators, 422},
 		{"GET", inbox + "/999999", nil, moderators, 404},
+		{"GET", inbox + "/replies", nil, moderators, 200},
+		{"POST", inbox + "/replies", url.Values{"title": {""}}, moderators, 422},
+		{"POST", inbox + "/replies/999999/delete", nil, moderators, 404},
+		{"POST", conv + "/saved", url.Values{"reply": {"x"}}, moderators, 422},
 	}
 }

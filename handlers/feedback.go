@@ -20,8 +20,14 @@ import (
 // The moderation side of projects: the queue, bulk actions, official
 // responses, the official summary and the exports.
 
+// queueFilter reads the queue's filters. The queue opens on the answers
+// that wait for a moderator; "all" asks for every state.
 func (h *projects) queueFilter(c echo.Context) models.FeedbackFilter {
-	f := models.FeedbackFilter{Status: c.QueryParam("status"), Stance: c.QueryParam("stance"),
+	status := c.QueryParam("status")
+	if status == "" && c.QueryParam("reported") != "1" {
+		status = models.FeedbackPending
+	}
+	f := models.FeedbackFilter{Status: status, Stance: c.QueryParam("stance"),
 		District: c.QueryParam("district"), Query: c.QueryParam("q"), Reported: c.QueryParam("reported") == "1"}
 	if !slices.Contains(models.FeedbackStatuses(), f.Status) {
 		f.Status = ""
@@ -69,8 +75,12 @@ func (h *projects) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dups, err := h.projects.DuplicateFeedback(ctx, p.ID, list)
+	if err != nil {
+		return err
+	}
 	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
-	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs))
+	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs, dups))
 }
 
 func (h *projects) bulk(c echo.Context) error {
@@ -83,7 +93,9 @@ func (h *projects) bulk(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(err)
 	}
 	var ids []int64
-	for _, raw := range params["ids"] {
+	// ids are the ticked boxes of the bulk form; id is the answer of a
+	// row's own form (a name of its own, so it is never taken for a box).
+	for _, raw := range append(params["ids"], params["id"]...) {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id <= 0 {
 			return echo.NewHTTPError(http.StatusBadRequest, "bad id")

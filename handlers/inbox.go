@@ -15,6 +15,7 @@ import (
 	"github.com/plazahq/plaza/bridge"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/chat"
+	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
@@ -23,18 +24,24 @@ import (
 // inbox is the studio area where staff read and answer what people wrote
 // on chat channels.
 type inbox struct {
-	store    *models.Store
-	chats    *chat.Service
-	orgs     *org.Service
-	channels map[string]bridge.Channel
-	log      *slog.Logger
+	store *models.Store
+	chats *chat.Service
+	orgs  *org.Service
+	// followers says who the person is: name, tags, follow history.
+	followers *follower.Service
+	channels  map[string]bridge.Channel
+	log       *slog.Logger
 }
 
 func registerInbox(acc accountRoutes, s *studio) {
-	h := &inbox{store: s.store, chats: s.chats, orgs: s.orgs, channels: s.chat, log: s.log}
+	h := &inbox{store: s.store, chats: s.chats, orgs: s.orgs, followers: s.followers, channels: s.chat, log: s.log}
 	mod := need(models.PermModerate)
 	acc.GET("/inbox", h.list, mod)
+	acc.GET("/inbox/replies", h.savedReplies, mod)
+	acc.POST("/inbox/replies", h.addSavedReply, mod)
+	acc.POST("/inbox/replies/:reply/delete", h.deleteSavedReply, mod)
 	acc.GET("/inbox/:id", h.show, mod)
+	acc.POST("/inbox/:id/saved", h.useSavedReply, mod)
 	acc.GET("/inbox/:id/messages", h.poll, mod)
 	acc.POST("/inbox/:id/reply", h.reply, mod)
 	acc.POST("/inbox/:id/assign", h.assign, mod)
@@ -89,7 +96,35 @@ func (h *inbox) threadPage(c echo.Context, status int, m *models.Member, a *mode
 	if err := h.chats.MarkConversationRead(ctx, conv); err != nil {
 		return err
 	}
-	return render(c, status, templates.ConversationPage(m, a, conv, msgs, staff, reply, h.store.Now()))
+	person, err := h.person(ctx, m, a, conv)
+	if err != nil {
+		return err
+	}
+	if reply.Saved, err = h.chats.SavedReplies(ctx, m, a); err != nil {
+		return err
+	}
+	return render(c, status, templates.ConversationPage(m, a, conv, msgs, staff, reply, person, h.store.Now()))
+}
+
+// person is the follower record behind a conversation, if there is one,
+// with its follow history; a person who wrote without following has none.
+func (h *inbox) person(ctx context.Context, m *models.Member, a *models.Account, conv *models.Conversation) (templates.InboxPerson, error) {
+	if conv.FollowerID == nil {
+		return templates.InboxPerson{}, nil
+	}
+	f, err := h.followers.FollowerForStaff(ctx, m, a, *conv.FollowerID)
+	if errors.Is(err, models.ErrNotFound) {
+		// Erased since: the conversation stays, the person is unknown.
+		return templates.InboxPerson{}, nil
+	}
+	if err != nil {
+		return templates.InboxPerson{}, err
+	}
+	events, err := h.followers.FollowerEvents(ctx, m, a, f.ID)
+	if err != nil {
+		return templates.InboxPerson{}, err
+	}
+	return templates.InboxPerson{Follower: f, Events: events}, nil
 }
 
 func (h *inbox) show(c echo.Context) error {
@@ -198,4 +233,69 @@ func (h *inbox) status(c echo.Context) error {
 		return redirect(c, paths.Inbox(m.Org.ID, a.Handle), "inbox.closed")
 	}
 	return redirect(c, paths.Conversation(m.Org.ID, a.Handle, conv.ID), "inbox.reopened")
+}
+
+// savedRepliesPage lists the account's saved replies with the form that
+// adds one, in the given state.
+func (h *inbox) savedRepliesPage(c echo.Context, status int, form templates.SavedReplyForm) error {
+	m, a := member(c), studioAccount(c)
+	list, err := h.chats.SavedReplies(c.Request().Context(), m, a)
+	if err != nil {
+		return err
+	}
+	return render(c, status, templates.SavedRepliesPage(m, a, list, form))
+}
+
+func (h *inbox) savedReplies(c echo.Context) error {
+	return h.savedRepliesPage(c, http.StatusOK, templates.SavedReplyForm{})
+}
+
+func (h *inbox) addSavedReply(c echo.Context) error {
+	m, a := member(c), studioAccount(c)
+	form := templates.SavedReplyForm{Title: c.FormValue("title"), Body: c.FormValue("body")}
+	_, err := h.chats.AddSavedReply(c.Request().Context(), m, a, form.Title, form.Body)
+	if v, ok := models.AsValidation(err); ok {
+		form.Errors = v.Fields
+		return h.savedRepliesPage(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, paths.Inbox(m.Org.ID, a.Handle)+"/replies", "inbox.saved_added")
+}
+
+func (h *inbox) deleteSavedReply(c echo.Context) error {
+	m, a := member(c), studioAccount(c)
+	id, err := parseID(c, "reply")
+	if err != nil {
+		return err
+	}
+	if err := h.chats.DeleteSavedReply(c.Request().Context(), m, a, id); err != nil {
+		return err
+	}
+	return redirect(c, paths.Inbox(m.Org.ID, a.Handle)+"/replies", "inbox.saved_deleted")
+}
+
+// useSavedReply puts a saved reply in the reply box, where staff can
+// change it before sending: the way without JavaScript (with it, the
+// list fills the box as soon as one is chosen).
+func (h *inbox) useSavedReply(c echo.Context) error {
+	m, a, conv, err := h.conversation(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.FormValue("reply"), 10, 64)
+	if err != nil || id <= 0 {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: c.FormValue("text"),
+			Errors: map[string]string{"reply": "err.choose_one"}})
+	}
+	r, err := h.chats.SavedReply(c.Request().Context(), m, a, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: c.FormValue("text"),
+			Errors: map[string]string{"reply": "err.choose_one"}})
+	}
+	if err != nil {
+		return err
+	}
+	return h.threadPage(c, http.StatusOK, m, a, conv, templates.ReplyForm{Text: r.Body})
 }

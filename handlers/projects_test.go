@@ -252,10 +252,19 @@ func TestModerationAndResults(t *testing.T) {
 		// Citizens report; each counts once, and enough reports take the
 		// comment down until a moderator looks again.
 		report := fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, good.ID)
-		if r := anon.Post(report, nil); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "reported=1") {
+		// A report asks why; without a reason, or with too long a note,
+		// the form comes back with the note kept and nothing counted.
+		for _, form := range []url.Values{nil, {"reason": {"because"}, "note": {"Kept note"}}, {"reason": {"spam"}, "note": {strings.Repeat("n", 501) + "Kept note"}}} {
+			if r := anon.Post(report, form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "error-summary") ||
+				(form.Get("note") != "" && !strings.Contains(r.Body, "Kept note</textarea>")) {
+				t.Fatalf("report %v: %s", form, r)
+			}
+		}
+		why := url.Values{"reason": {"personal"}, "note": {"It names my neighbour."}}
+		if r := anon.Post(report, why); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "reported=1") {
 			t.Fatalf("report: %s", r)
 		}
-		anon.Post(report, nil)
+		anon.Post(report, why)
 		if fb := feedbackRows(t, a, p.ID)[0]; fb.Reports != 1 || fb.Status != models.FeedbackPublished {
 			t.Fatalf("after one person's reports: %+v", fb)
 		}
@@ -273,7 +282,12 @@ func TestModerationAndResults(t *testing.T) {
 		if r := mod.Get(base + "/feedback?reported=1"); !strings.Contains(r.Body, "Reported 3 times") {
 			t.Fatalf("reported queue: %s", r)
 		}
-		if r := anon.Post(report, nil); r.Status != http.StatusNotFound {
+		// Moderators read why.
+		if r := mod.Get(fmt.Sprintf("%s/feedback/%d", base, good.ID)); !strings.Contains(r.Body, "Shares someone&#39;s personal details") ||
+			!strings.Contains(r.Body, "It names my neighbour.") {
+			t.Fatalf("report reasons not shown: %s", r)
+		}
+		if r := anon.Post(report, why); r.Status != http.StatusNotFound {
 			t.Fatalf("reporting a comment that is not published: %s", r)
 		}
 		if r := mod.Post(base+"/feedback", url.Values{"action": {"published"}, "ids": {fmt.Sprint(good.ID)}}); r.Status != http.StatusSeeOther {

@@ -312,7 +312,13 @@ func (h *publicProjects) report(c echo.Context) error {
 	// A keyed hash, so a copy of the database cannot be matched against
 	// the few billion IPv4 addresses to learn who reported what.
 	reporter := h.links.Signer.Digest("report-client", client)
-	if err := h.projects.ReportFeedback(ctx, p.ID, id, reporter); errors.Is(err, models.ErrLimited) {
+	form := templates.ReportForm{CommentID: id, Reason: c.FormValue("reason"), Note: c.FormValue("note")}
+	err = h.projects.ReportFeedbackWhy(ctx, p.ID, id, reporter, form.Reason, form.Note)
+	if v, ok := models.AsValidation(err); ok {
+		form.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, templates.ReportPage(p, form))
+	}
+	if errors.Is(err, models.ErrLimited) {
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	} else if err != nil {
 		return err

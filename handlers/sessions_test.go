@@ -429,7 +429,7 @@ func TestIPv6ClientsGroupedBy64(t *testing.T) {
 			}
 			one, other := publish(), publish()
 			for i := range 3 {
-				res := post(a.Client(t), fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, one.ID), fmt.Sprintf("2001:db8:5:6::beef:%d", i), url.Values{})
+				res := post(a.Client(t), fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, one.ID), fmt.Sprintf("2001:db8:5:6::beef:%d", i), url.Values{"reason": {"spam"}})
 				if res.Status != http.StatusSeeOther {
 					t.Fatalf("report %d: %s", i, res)
 				}
@@ -439,7 +439,7 @@ func TestIPv6ClientsGroupedBy64(t *testing.T) {
 			}
 			// Three networks are three people.
 			for i := range 3 {
-				post(a.Client(t), fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, other.ID), fmt.Sprintf("2001:db8:5:%x::1", 100+i), url.Values{})
+				post(a.Client(t), fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, other.ID), fmt.Sprintf("2001:db8:5:%x::1", 100+i), url.Values{"reason": {"spam"}})
 			}
 			if st, n := status(other.ID); st != string(models.FeedbackPending) || n != 3 {
 				t.Fatalf("after reports from 3 networks: %s with %d reports; want pending with 3", st, n)

@@ -1,5 +1,7 @@
 package models
 
+import "time"
+
 import (
 	"strings"
 )
@@ -49,4 +51,22 @@ type RelatedAnswers struct {
 	Revises *Feedback
 	// RevisedBy are the revisions of this answer, oldest first.
 	RevisedBy []Feedback
+	// Reports are citizens' reports of the answer, newest first.
+	Reports []FeedbackReport
 }
+
+// FeedbackReport is one citizen's report of a comment, as moderators see
+// it: why, and what they added.
+type FeedbackReport struct {
+	Reason    string
+	Note      string
+	CreatedAt time.Time
+}
+
+// ReportReasons are the reasons a citizen picks from to report a comment.
+func ReportReasons() []string {
+	return []string{"spam", "abusive", "personal", "off_topic", "other"}
+}
+
+// MaxReportNote bounds what a citizen adds to a report, in characters.
+const MaxReportNote = 500

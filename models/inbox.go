@@ -73,3 +73,13 @@ var ErrOptedOut = errors.New("the person opted out of text messages")
 // ThreadLength is how many of a conversation's latest messages its page
 // shows.
 func ThreadLength() int { return threadLength }
+
+// Waiting is how long the person has waited for an answer: from their
+// last message, while the conversation is open and nothing was sent
+// after it. ok is false when nobody is waiting.
+func (c *Conversation) Waiting(now time.Time) (d time.Duration, ok bool) {
+	if c.Status != ConversationOpen || c.LastInboundAt == nil || c.LastMessageAt.After(*c.LastInboundAt) {
+		return 0, false
+	}
+	return max(now.Sub(*c.LastInboundAt), 0), true
+}

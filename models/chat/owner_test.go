@@ -19,7 +19,7 @@ func TestOnlyThisPackageNamesItsTables(t *testing.T) {
 	apptest.OnlyPackageNamesTables(t, "models/chat", map[string]*regexp.Regexp{
 		"chat_sessions": apptest.Named("chat_sessions"), "chat_keywords": apptest.Named("chat_keywords"),
 		"chat_messages": notJSONKey("chat_messages"), "chat_conversations": apptest.Named("chat_conversations"),
-		"chat_places": apptest.Named("chat_places"),
+		"chat_places": apptest.Named("chat_places"), "chat_saved_replies": apptest.Named("chat_saved_replies"),
 	})
 }
 

@@ -297,6 +297,24 @@ func (s *Service) PublishedFeedback(ctx context.Context, projectID int64, page m
 // Every report, of any comment, valid or not, counts against the
 // reporter's ReportPerClient.
 func (s *Service) ReportFeedback(ctx context.Context, projectID, feedbackID int64, reporter string) error {
+	return s.ReportFeedbackWhy(ctx, projectID, feedbackID, reporter, "other", "")
+}
+
+// ReportFeedbackWhy is ReportFeedback with the citizen's reason (one of
+// models.ReportReasons) and an optional note; the errors name the form's
+// fields, reason and note.
+func (s *Service) ReportFeedbackWhy(ctx context.Context, projectID, feedbackID int64, reporter, reason, note string) error {
+	note = strings.TrimSpace(models.CleanText(note))
+	var v models.ValidationError
+	if !slices.Contains(models.ReportReasons(), reason) {
+		v.Add("reason", "feedback.err_report_reason")
+	}
+	if models.TooLong(note, models.MaxReportNote) {
+		v.Add("note", "feedback.err_report_note")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
 	if err := s.core.TakeLimit(ctx, s.limits.ReportPerClient, reporter); err != nil {
 		return err
 	}
@@ -308,7 +326,7 @@ func (s *Service) ReportFeedback(ctx context.Context, projectID, feedbackID int6
 			return models.NotFound(err, "feedback")
 		}
 		res := tx.core.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&feedbackReport{FeedbackID: f.ID, Reporter: reporter, CreatedAt: s.core.Now()})
+			Create(&feedbackReport{FeedbackID: f.ID, Reporter: reporter, Reason: reason, Note: note, CreatedAt: s.core.Now()})
 		if res.Error != nil {
 			return fmt.Errorf("report feedback: %w", res.Error)
 		}
@@ -327,6 +345,8 @@ func (s *Service) ReportFeedback(ctx context.Context, projectID, feedbackID int6
 type feedbackReport struct {
 	FeedbackID int64  `gorm:"primaryKey"`
 	Reporter   string `gorm:"primaryKey"`
+	Reason     string
+	Note       string
 	CreatedAt  time.Time
 }
 

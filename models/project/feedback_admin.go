@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -250,4 +251,67 @@ func (s *Service) ExportFeedback(ctx context.Context, m *models.Member, a *model
 		}
 		after = rows[len(rows)-1].ID
 	}
+}
+
+// duplicateKey is how two comments count as the same text: case and the
+// spaces around it do not matter. It is what LOWER(TRIM(comment)) gives
+// on both databases for the text people paste (SQLite lowers only ASCII,
+// so Go lowers only ASCII too).
+func duplicateKey(s string) string {
+	s = strings.Trim(s, " ")
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// DuplicateFeedback says which answers of a queue page share their
+// comment with an answer from another contact in the same project, the
+// mark of a copied campaign text or of one person answering under
+// several names. Answers without a contact are each someone else. It is
+// one query whatever the page size.
+func (s *Service) DuplicateFeedback(ctx context.Context, projectID int64, page []models.Feedback) (map[int64]bool, error) {
+	keys := map[string]bool{}
+	for i := range page {
+		if k := duplicateKey(page[i].Comment); k != "" {
+			keys[k] = true
+		}
+	}
+	out := map[int64]bool{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID      int64
+		Comment string
+		Contact *string
+	}
+	if err := s.core.Conn(ctx).Raw(`SELECT id, comment, contact_key AS contact FROM feedback
+		WHERE project_id = ? AND `+queueSQL+` AND LOWER(TRIM(comment)) IN ?`, projectID, slices.Collect(maps.Keys(keys))).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("find duplicate feedback: %w", err)
+	}
+	// who holds, per text, the contacts that wrote it ("" for each
+	// answer without one, which never matches another).
+	who := map[string]map[string]bool{}
+	for _, r := range rows {
+		k := duplicateKey(r.Comment)
+		c := "#" + strconv.FormatInt(r.ID, 10)
+		if r.Contact != nil && *r.Contact != "" {
+			c = *r.Contact
+		}
+		if who[k] == nil {
+			who[k] = map[string]bool{}
+		}
+		who[k][c] = true
+	}
+	for i := range page {
+		if k := duplicateKey(page[i].Comment); k != "" && len(who[k]) > 1 {
+			out[page[i].ID] = true
+		}
+	}
+	return out, nil
 }

@@ -214,6 +214,12 @@ func (s *Service) FeedbackRelated(ctx context.Context, f *models.Feedback) (*mod
 	if err := s.core.Conn(ctx).Where("revises_id = ? AND project_id = ?", f.ID, f.ProjectID).Order("id").Find(&out.RevisedBy).Error; err != nil {
 		return nil, fmt.Errorf("revisions of answer: %w", err)
 	}
+	if f.Reports > 0 {
+		if err := s.core.Conn(ctx).Model(&feedbackReport{}).Select("reason, note, created_at").
+			Where("feedback_id = ?", f.ID).Order("created_at DESC").Limit(100).Scan(&out.Reports).Error; err != nil {
+			return nil, fmt.Errorf("reports of answer: %w", err)
+		}
+	}
 	return out, nil
 }
 

@@ -71,6 +71,17 @@
       var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
       if (msg && !window.confirm(msg)) e.preventDefault();
     });
+    // A list of saved replies fills the reply box named by data-fills as
+    // soon as one is chosen; its button is the way without JavaScript.
+    document.querySelectorAll("select[data-fills]").forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        var box = document.getElementById(sel.getAttribute("data-fills"));
+        var opt = sel.options[sel.selectedIndex];
+        if (!box || !opt || !opt.hasAttribute("data-body")) return;
+        box.value = opt.getAttribute("data-body");
+        box.focus();
+      });
+    });
     // A "select all" box ticks every checkbox of the named group in its
     // form. It is hidden until this script shows it.
     document.querySelectorAll("input[data-select-all]").forEach(function (box) {

@@ -1,0 +1,144 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/models"
+)
+
+// Tests for the moderation queue's time savers: it opens on Pending,
+// publishes or hides one answer from its row, and flags duplicate text.
+
+func TestQueueOpensOnPendingWithRowActions(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		submit := func(comment, contact string) *models.Feedback {
+			s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: comment, Contact: contact, Consent: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.Feedback
+		}
+		first := submit("Build the bridge now!", "a@example.org")
+		copied := submit("  build the BRIDGE now!", "b@example.org")
+		own := submit("Only mine", "c@example.org")
+		anon1 := submit("Same words", "")
+		anon2 := submit("same words", "")
+		done := submit("Already seen", "d@example.org")
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d/feedback", f.Org.ID, p.ID)
+		if r := mod.Post(base, url.Values{"action": {"published"}, "ids": {fmt.Sprint(done.ID)}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("publish: %s", r)
+		}
+
+		r := mod.Get(base)
+		if r.Status != 200 || strings.Contains(r.Body, "Already seen") || !strings.Contains(r.Body, "Only mine") {
+			t.Fatalf("the queue does not open on Pending: %s", r)
+		}
+		if !strings.Contains(r.Body, `aria-current="page">Pending (5)`) && !regexp.MustCompile(`aria-current="page"[^>]*>\s*Pending \(5\)`).MatchString(r.Body) {
+			t.Fatalf("Pending is not the current tab: %s", r)
+		}
+		if all := mod.Get(base + "?status=all"); !strings.Contains(all.Body, "Already seen") || !strings.Contains(all.Body, "Only mine") {
+			t.Fatalf("All: %s", all)
+		}
+		// Duplicates: the same text, whatever its case and spaces, from
+		// two contacts (or two people without one); not a lone text.
+		for _, tt := range []struct {
+			fb  *models.Feedback
+			dup bool
+		}{{first, true}, {copied, true}, {own, false}, {anon1, true}, {anon2, true}} {
+			row := rowOf(t, r.Body, tt.fb.ID)
+			if got := strings.Contains(row, "Duplicate text"); got != tt.dup {
+				t.Errorf("#%d duplicate badge %v, want %v: %s", tt.fb.ID, got, tt.dup, row)
+			}
+			// Each row has its own Publish and Hide, posting its own small
+			// form that names the answer.
+			for _, action := range []string{"published", "hidden"} {
+				if !strings.Contains(row, fmt.Sprintf(`form="row-%d" name="action" value="%s"`, tt.fb.ID, action)) {
+					t.Errorf("#%d has no %s button: %s", tt.fb.ID, action, row)
+				}
+			}
+			if !regexp.MustCompile(fmt.Sprintf(`<form id="row-%d" method="post"[^>]*>(?s:.*?)name="id" value="%d"`, tt.fb.ID, tt.fb.ID)).MatchString(r.Body) {
+				t.Errorf("no form for #%d", tt.fb.ID)
+			}
+		}
+		// What the row's form posts publishes that answer only and comes
+		// back to the queue.
+		r = mod.Post(base, url.Values{"action": {"published"}, "id": {fmt.Sprint(own.ID)}, "back": {base}})
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, base) {
+			t.Fatalf("row publish: %s", r)
+		}
+		r = mod.Post(base, url.Values{"action": {"hidden"}, "id": {fmt.Sprint(anon1.ID)}, "back": {base}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("row hide: %s", r)
+		}
+		states := map[int64]string{}
+		for _, fb := range feedbackRows(t, a, p.ID) {
+			states[fb.ID] = fb.Status
+		}
+		if states[own.ID] != models.FeedbackPublished || states[anon1.ID] != models.FeedbackHidden || states[first.ID] != models.FeedbackPending {
+			t.Fatalf("states after row actions: %v", states)
+		}
+		// A viewer sees the queue without any buttons.
+		viewer := a.Client(t)
+		viewer.Login(f.ByRole[models.RoleViewer].Email, apptest.Password)
+		if r := viewer.Get(base); r.Status != 200 || strings.Contains(r.Body, `form="row-`) || !strings.Contains(r.Body, "Build the bridge") {
+			t.Fatalf("viewer: %s", r)
+		}
+	})
+}
+
+// rowOf is the queue's list item of one answer.
+func rowOf(t *testing.T, body string, id int64) string {
+	t.Helper()
+	i := strings.Index(body, fmt.Sprintf(`value="%d" id="fb-%d"`, id, id))
+	if i < 0 {
+		t.Fatalf("no row for #%d", id)
+	}
+	end := strings.Index(body[i:], "</li>")
+	return body[i : i+end]
+}
+
+// TestReportFormAsksWhy: each published comment's Report control is a
+// small form with the reasons to choose from and room for a note.
+func TestReportFormAsksWhy(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: "Build it.", Consent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Projects.ModerateFeedback(ctx, f.Member(models.RoleModerator), f.Account, p.ID, []int64{s.Feedback.ID}, models.FeedbackPublished); err != nil {
+			t.Fatal(err)
+		}
+		r := a.Client(t).Get(fmt.Sprintf("/@metro/projects/%d", p.ID))
+		for _, want := range []string{"<summary>Report this comment", fmt.Sprintf(`id="f-reason-%d" name="reason"`, s.Feedback.ID),
+			`value="spam"`, `value="abusive"`, `value="personal"`, `value="off_topic"`, `value="other"`, fmt.Sprintf(`id="f-note-%d" name="note"`, s.Feedback.ID)} {
+			if r.Status != 200 || !strings.Contains(r.Body, want) {
+				t.Fatalf("public page lacks %q: %s", want, r)
+			}
+		}
+	})
+}
