@@ -62,13 +62,9 @@ func (s *Service) LoadChatState(ctx context.Context, tx models.Core, accountID i
 	return st, nil
 }
 
-// RecordTurn stores a message that came in, with what handled it, and the
-// replies sent to it, in one statement, through tx (the router's
-// transaction). A message whose platform id was stored before is not
-// stored again: dup reports a retry, whose handling the caller must undo
-// (the router rolls its transaction back, replies included).
-func (s *Service) RecordTurn(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage) (dup bool, err error) {
-	now := tx.Now()
+// turnRows prepares a turn's rows: the message that came in (cleaned and
+// cut to the longest text kept, in place) and the replies to it, all at now.
+func turnRows(now time.Time, in *models.ChatMessage, replies []models.ChatMessage) []models.ChatMessage {
 	in.Direction, in.CreatedAt = "in", now
 	in.Body = models.CleanText(in.Body)
 	if models.TooLong(in.Body, models.MaxChatText) {
@@ -80,6 +76,28 @@ func (s *Service) RecordTurn(ctx context.Context, tx models.Core, in *models.Cha
 		r.Direction, r.CreatedAt = "out", now
 		rows = append(rows, r)
 	}
+	return rows
+}
+
+// touchConversation is how a message updates its conversation when the
+// conversation exists (TouchConversation, RecordTurnTouching): an
+// inbound one moves the reply window, one for the staff counts as unread
+// and reopens it.
+const touchConversation = `ON CONFLICT (account_id, channel, address) DO UPDATE SET
+			follower_id = COALESCE(excluded.follower_id, chat_conversations.follower_id),
+			unread = chat_conversations.unread + excluded.unread,
+			status = CASE WHEN excluded.unread > 0 THEN 'open' ELSE chat_conversations.status END,
+			preview = excluded.preview,
+			last_message_at = excluded.last_message_at,
+			last_inbound_at = COALESCE(excluded.last_inbound_at, chat_conversations.last_inbound_at)`
+
+// RecordTurn stores a message that came in, with what handled it, and the
+// replies sent to it, in one statement, through tx (the router's
+// transaction). A message whose platform id was stored before is not
+// stored again: dup reports a retry, whose handling the caller must undo
+// (the router rolls its transaction back, replies included).
+func (s *Service) RecordTurn(ctx context.Context, tx models.Core, in *models.ChatMessage, replies []models.ChatMessage) (dup bool, err error) {
+	rows := turnRows(tx.Now(), in, replies)
 	res := tx.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
 	if res.Error != nil {
 		return false, fmt.Errorf("record chat messages: %w", res.Error)
@@ -104,17 +122,7 @@ func (s *Service) RecordTurnTouching(ctx context.Context, tx models.Core, in *mo
 		return false, s.TouchConversation(ctx, tx, in, toInbox)
 	}
 	now := tx.Now()
-	in.Direction, in.CreatedAt = "in", now
-	in.Body = models.CleanText(in.Body)
-	if models.TooLong(in.Body, models.MaxChatText) {
-		in.Body = string([]rune(in.Body)[:models.MaxChatText])
-	}
-	rows := make([]models.ChatMessage, 0, 1+len(replies))
-	rows = append(rows, *in)
-	for _, r := range replies {
-		r.Direction, r.CreatedAt = "out", now
-		rows = append(rows, r)
-	}
+	rows := turnRows(now, in, replies)
 	var q strings.Builder
 	q.WriteString(`WITH m AS (INSERT INTO chat_messages
 		(account_id, channel, address, follower_id, direction, msg_id, kind, body, handled_by, user_id, created_at) VALUES `)
@@ -138,13 +146,7 @@ func (s *Service) RecordTurnTouching(ctx context.Context, tx models.Core, in *mo
 		SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT),
 			CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
 		WHERE (SELECT COUNT(*) FROM m) = ?
-		ON CONFLICT (account_id, channel, address) DO UPDATE SET
-			follower_id = COALESCE(excluded.follower_id, chat_conversations.follower_id),
-			unread = chat_conversations.unread + excluded.unread,
-			status = CASE WHEN excluded.unread > 0 THEN 'open' ELSE chat_conversations.status END,
-			preview = excluded.preview,
-			last_message_at = excluded.last_message_at,
-			last_inbound_at = COALESCE(excluded.last_inbound_at, chat_conversations.last_inbound_at))
+		` + touchConversation + `)
 	SELECT (SELECT COUNT(*) FROM m) AS n, (SELECT id FROM m WHERE direction = 'in') AS in_id`)
 	args = append(args, in.AccountID, in.Channel, in.Address, in.FollowerID, status, unread, preview(in.Body), now, now, len(rows))
 	var out struct {
@@ -199,13 +201,7 @@ func (s *Service) TouchConversation(ctx context.Context, tx models.Core, m *mode
 	err := tx.Conn(ctx).Exec(`INSERT INTO chat_conversations
 		(account_id, channel, address, follower_id, status, unread, preview, last_message_at, last_inbound_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, channel, address) DO UPDATE SET
-			follower_id = COALESCE(excluded.follower_id, chat_conversations.follower_id),
-			unread = chat_conversations.unread + excluded.unread,
-			status = CASE WHEN excluded.unread > 0 THEN 'open' ELSE chat_conversations.status END,
-			preview = excluded.preview,
-			last_message_at = excluded.last_message_at,
-			last_inbound_at = COALESCE(excluded.last_inbound_at, chat_conversations.last_inbound_at)`,
+		`+touchConversation,
 		m.AccountID, m.Channel, m.Address, m.FollowerID, status, unread, preview(m.Body), m.CreatedAt, inboundAt).Error
 	if err != nil {
 		return fmt.Errorf("touch conversation: %w", err)
