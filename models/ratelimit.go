@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // RateLimit is a fixed-window counter kept in the database, so the limit
@@ -32,24 +30,11 @@ func (s Core) Hit(ctx context.Context, key string, limit int, window time.Durati
 // count adds one to key's counter, starting a new window if the last one
 // has ended, and returns the counter.
 func (s Core) count(ctx context.Context, key string, window time.Duration) (RateLimit, error) {
-	now := s.Now()
-	// One statement resets an expired window or counts into the current
-	// one and returns the result, so concurrent hits from several
-	// instances never lose a count and a hit costs one round trip.
-	rl := RateLimit{Key: key, Hits: 1, WindowEnd: now.Add(window)}
-	err := s.Conn(ctx).Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "key"}},
-		DoUpdates: clause.Set{
-			{Column: clause.Column{Name: "hits"}, Value: clause.Expr{
-				SQL: "CASE WHEN rate_limits.window_end <= ? THEN 1 ELSE rate_limits.hits + 1 END", Vars: []any{now}}},
-			{Column: clause.Column{Name: "window_end"}, Value: clause.Expr{
-				SQL: "CASE WHEN rate_limits.window_end <= ? THEN ? ELSE rate_limits.window_end END", Vars: []any{now, now.Add(window)}}},
-		},
-	}, clause.Returning{}).Create(&rl).Error
+	rows, err := s.countKeys(ctx, window, map[string]int{key: 1})
 	if err != nil {
-		return RateLimit{}, fmt.Errorf("rate limit %s: %w", key, err)
+		return RateLimit{}, err
 	}
-	return rl, nil
+	return rows[key], nil
 }
 
 // Backoff is a lock that grows with repeated failures: the first Free
@@ -205,34 +190,50 @@ type counted struct {
 	batch int
 }
 
-// countMany adds each subject's events to its counter in one upsert and
-// returns the counters by subject. The keys go in sorted order, so two
-// instances counting overlapping keys at once lock them in the same
-// order and cannot deadlock.
+// countMany adds each subject's events to its counter against l and
+// returns the counters by subject, with how many events were the batch's.
 func (s Core) countMany(ctx context.Context, l Limit, subjects []string) (map[string]counted, error) {
 	if len(subjects) == 0 {
 		return nil, nil
 	}
 	n := make(map[string]int, len(subjects))
 	for _, sub := range subjects {
-		n[sub]++
+		n[l.Key+":"+sub]++
 	}
+	rows, err := s.countKeys(ctx, l.Window, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]counted, len(rows))
+	for key, rl := range rows {
+		out[strings.TrimPrefix(key, l.Key+":")] = counted{RateLimit: rl, batch: n[key]}
+	}
+	return out, nil
+}
+
+// countKeys adds n[key] events to each key's counter in one statement,
+// which resets a window that has ended or counts into the current one
+// and returns the counters, so concurrent hits from several instances
+// never lose a count. The keys go in sorted order, so two instances
+// counting overlapping keys at once lock them in the same order and
+// cannot deadlock.
+func (s Core) countKeys(ctx context.Context, window time.Duration, n map[string]int) (map[string]RateLimit, error) {
 	keys := make([]string, 0, len(n))
-	for sub := range n {
-		keys = append(keys, sub)
+	for k := range n {
+		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	now := s.Now()
-	end := now.Add(l.Window)
+	end := now.Add(window)
 	var q strings.Builder
 	q.WriteString("INSERT INTO rate_limits (key, hits, window_end) VALUES ")
-	args := make([]any, 0, 3*len(keys)+3)
-	for i, sub := range keys {
+	args := make([]any, 0, 3*len(keys)+2)
+	for i, k := range keys {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteString("(?, ?, ?)")
-		args = append(args, l.Key+":"+sub, n[sub], end)
+		args = append(args, k, n[k], end)
 	}
 	q.WriteString(` ON CONFLICT (key) DO UPDATE SET
 		hits = CASE WHEN rate_limits.window_end <= ? THEN excluded.hits ELSE rate_limits.hits + excluded.hits END,
@@ -244,15 +245,14 @@ func (s Core) countMany(ctx context.Context, l Limit, subjects []string) (map[st
 	// arguments for a logger (its Recorder) on every call, which costs
 	// more than the round trip for a statement this long.
 	if err := s.Conn(ctx).Raw(q.String(), args...).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("rate limits %s: %w", l.Key, err)
+		return nil, fmt.Errorf("rate limits %s: %w", strings.Join(keys[:min(len(keys), 3)], ", "), err)
 	}
-	out := make(map[string]counted, len(rows))
+	out := make(map[string]RateLimit, len(rows))
 	for _, rl := range rows {
-		sub := strings.TrimPrefix(rl.Key, l.Key+":")
-		out[sub] = counted{RateLimit: rl, batch: n[sub]}
+		out[rl.Key] = rl
 	}
 	if len(out) != len(keys) {
-		return nil, fmt.Errorf("rate limits %s: %d counters came back for %d subjects", l.Key, len(out), len(keys))
+		return nil, fmt.Errorf("rate limits: %d counters came back for %d keys", len(out), len(keys))
 	}
 	return out, nil
 }
