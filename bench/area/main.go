@@ -105,7 +105,7 @@ func run() error {
 	seedOnly := flag.Bool("seed-only", false, "seed, check and stop, keeping the database (to try queries on it)")
 	flag.Parse()
 	ctx := context.Background()
-	fmt.Printf("machine: %d cores, load %s at start\n", runtime.NumCPU(), loadavg())
+	fmt.Printf("machine: %d cores, load %s at start\n", runtime.NumCPU(), benchutil.LoadAvg())
 
 	var dbURL string
 	switch *dbKind {
@@ -212,20 +212,11 @@ func run() error {
 		b.results = append(b.results, r)
 	}
 	b.report()
-	fmt.Printf("load at the end: %s\n", loadavg())
+	fmt.Printf("load at the end: %s\n", benchutil.LoadAvg())
 	return nil
 }
 
 func step(s string) { fmt.Fprintln(os.Stderr, "==>", time.Now().Format("15:04:05"), s) }
-
-func loadavg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
 
 // owner finds the demo transit account and its owner.
 func (b *bench) owner(ctx context.Context) error {

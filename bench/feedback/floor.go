@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/plazahq/plaza/bench/benchutil"
-	"github.com/plazahq/plaza/database"
 )
 
 // The floor is the least a Go web server can do to acknowledge a stored
@@ -74,19 +73,11 @@ func serveFloor(addr, dbURL string) error {
 // program again as the floor server, drives it like Plaza and checks that
 // every acknowledged answer is stored.
 func runFloor(ctx context.Context, admin string, clients int, duration time.Duration) (*loadResult, error) {
-	url, cleanup, err := benchutil.FreshDatabase(ctx, admin, "plaza_feedback_floor")
+	url, db, cleanup, err := anchorDatabase(ctx, admin, "plaza_feedback_floor")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	db, err := database.Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	if _, err := db.SQL.ExecContext(ctx, anchorTable); err != nil {
-		return nil, fmt.Errorf("floor table: %w", err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -109,7 +100,7 @@ func runFloor(ctx context.Context, admin string, clients int, duration time.Dura
 			return nil, fmt.Errorf("the floor server did not start")
 		}
 	}
-	load := loadAvg()
+	load := benchutil.LoadAvg()
 	res := drive(base+"/p", base, clients, duration)
 	var stored int64
 	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM perf_fb`).Scan(&stored); err != nil {

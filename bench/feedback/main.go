@@ -119,7 +119,7 @@ func run() error {
 		}
 		fmt.Println()
 	}
-	plazaLoad := loadAvg()
+	plazaLoad := benchutil.LoadAvg()
 	server, err := benchutil.Serve(bin, env)
 	if err != nil {
 		return err

@@ -52,6 +52,26 @@ VALUES (1, 'support', 'Answer ' || :i || ' of citizen ' || :client_id || ': è¯·æ
   'Central', '{"q1":"Bus"}', 'en', 'pending', 1, now());
 `
 
+// anchorDatabase is a scratch database named name on the server admin
+// with the anchor's table, open; cleanup closes and drops it.
+func anchorDatabase(ctx context.Context, admin, name string) (string, *database.DB, func(), error) {
+	url, drop, err := benchutil.FreshDatabase(ctx, admin, name)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	db, err := database.Open(ctx, url)
+	if err != nil {
+		drop()
+		return "", nil, nil, err
+	}
+	cleanup := func() { db.Close(); drop() }
+	if _, err := db.SQL.ExecContext(ctx, anchorTable); err != nil {
+		cleanup()
+		return "", nil, nil, fmt.Errorf("anchor table: %w", err)
+	}
+	return url, db, cleanup, nil
+}
+
 // pgbenchResult is one pgbench run.
 type pgbenchResult struct {
 	tps     float64
@@ -67,24 +87,16 @@ func runPgbench(ctx context.Context, admin string, clients int, seconds int, dir
 	if _, err := exec.LookPath("pgbench"); err != nil {
 		return nil, fmt.Errorf("pgbench is not installed (apt-get install postgresql-client): %w", err)
 	}
-	url, cleanup, err := benchutil.FreshDatabase(ctx, admin, "plaza_feedback_pgbench")
+	url, db, cleanup, err := anchorDatabase(ctx, admin, "plaza_feedback_pgbench")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	db, err := database.Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	if _, err := db.SQL.ExecContext(ctx, anchorTable); err != nil {
-		return nil, fmt.Errorf("anchor table: %w", err)
-	}
 	script := filepath.Join(dir, "perf_fb.sql")
 	if err := os.WriteFile(script, []byte(anchorScript), 0o600); err != nil {
 		return nil, err
 	}
-	res := &pgbenchResult{load: loadAvg()}
+	res := &pgbenchResult{load: benchutil.LoadAvg()}
 	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-c", strconv.Itoa(clients), "-j", "2", "-T", strconv.Itoa(seconds), "-f", script, url)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -109,12 +121,4 @@ func runPgbench(ctx context.Context, admin string, clients int, seconds int, dir
 		return nil, fmt.Errorf("pgbench printed no tps")
 	}
 	return res, nil
-}
-
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	if m := regexp.MustCompile(`^(\S+ \S+ \S+)`).FindSubmatch(b); m != nil {
-		return string(m[1])
-	}
-	return "?"
 }

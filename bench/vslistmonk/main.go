@@ -116,7 +116,7 @@ func run() error {
 	for i := range *pairs {
 		var r result
 		step(fmt.Sprintf("pair %d: Plaza", i+1))
-		r.plazaLoad = load()
+		r.plazaLoad = benchutil.LoadAvg()
 		counter.Reset()
 		out, err := plazaRun(broadcast, *admin, fmt.Sprintf("vsplaza_%s_%d", run, i), *followers, sink)
 		if err != nil {
@@ -129,7 +129,7 @@ func run() error {
 		r.plaza, r.plazaWin, r.plazaHWM = out.EndToEndRate, st.Rate(), out.PeakMB
 
 		step(fmt.Sprintf("pair %d: listmonk", i+1))
-		r.listmonkLoad = load()
+		r.listmonkLoad = benchutil.LoadAvg()
 		counter.Reset()
 		took, hwm, err := lm.campaign(i, *followers)
 		if err != nil {
@@ -141,7 +141,7 @@ func run() error {
 		}
 		r.listmonk, r.listmonkWin, r.listmonkHWM = float64(*followers)/took.Seconds(), st.Rate(), hwm
 		if *floor {
-			step(fmt.Sprintf("pair %d: the floor (load %s)", i+1, load()))
+			step(fmt.Sprintf("pair %d: the floor (load %s)", i+1, benchutil.LoadAvg()))
 			counter.Reset()
 			if r.floor, err = floorRun(*followers, *blastWorkers, sink); err != nil {
 				return err
@@ -184,19 +184,6 @@ func median(v []float64) float64 {
 		return 0
 	}
 	return s[len(s)/2]
-}
-
-// load is the 1-, 5- and 15-minute load averages.
-func load() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // plazaResult is the JSON line bench/broadcast -json prints last.

@@ -60,7 +60,7 @@ type target struct {
 
 func (o openLoop) run(t target, prefix string) *loadResult {
 	n := int64(o.rate * o.duration.Seconds())
-	res := &loadResult{due: n, acked: map[string]bool{}, shedFirst: map[string]bool{}, load: loadAvg()}
+	res := &loadResult{due: n, acked: map[string]bool{}, shedFirst: map[string]bool{}, load: benchutil.LoadAvg()}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: o.maxInFlight, DisableCompression: true, IdleConnTimeout: 90 * time.Second}}
@@ -256,15 +256,6 @@ func checkStored(ctx context.Context, db *sql.DB, prefix string, r *loadResult) 
 		return msg, fmt.Errorf("%d answered messages missing, %d stored twice", missing, twice)
 	}
 	return msg, nil
-}
-
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // serveStatic is the anchor: a plain net/http server in a process of its
