@@ -112,12 +112,7 @@ func newBridgeLimit(n int, timeout time.Duration, reg *prometheus.Registry) *bri
 	return l
 }
 
-// slotWait is how long a callback beyond the bound waits for a slot
-// before it is answered 503: well inside WeChat's 5 s, and short enough
-// that a flood never queues.
-const slotWait = 20 * time.Millisecond
-
-// bound answers a callback beyond the bound within slotWait.
+// bound answers a callback beyond the bound at once.
 func (l *bridgeLimit) bound(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !strings.HasPrefix(c.Request().URL.Path, "/bridge/") {
@@ -126,18 +121,8 @@ func (l *bridgeLimit) bound(next echo.HandlerFunc) echo.HandlerFunc {
 		select {
 		case l.slots <- struct{}{}:
 		default:
-			// A burst shorter than slotWait (a pause of the collector, a
-			// checkpoint) costs its callbacks a few milliseconds rather
-			// than a retry five seconds later; a flood is still answered
-			// within slotWait.
-			t := time.NewTimer(slotWait)
-			select {
-			case l.slots <- struct{}{}:
-				t.Stop()
-			case <-t.C:
-				l.shed.WithLabelValues("busy").Inc()
-				return busy(c)
-			}
+			l.shed.WithLabelValues("busy").Inc()
+			return busy(c)
 		}
 		defer func() { <-l.slots }()
 		return next(c)
