@@ -144,9 +144,20 @@ func (p *person) location() string {
 	return strings.TrimPrefix(s, p.base)
 }
 
-// sees fails unless the page's main content contains want.
+// sees fails unless the page's main content contains want. It waits for
+// it (as waitFor does): after submit the next page may still be loading,
+// and reading main while the browser replaces it fails with "No node
+// with given id found" (it did in CI).
 func (p *person) sees(want string) {
 	p.t.Helper()
+	js := fmt.Sprintf(`(function () { const m = document.querySelector('main'); return !!m && m.innerText.includes(%q); })()`, want)
+	// Polled from here, not with chromedp.Poll: a navigation ends the
+	// page's script context, and a poll inside it with an error.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+	}
 	if got := p.text("main"); !strings.Contains(got, want) {
 		p.fail("look for "+fmt.Sprintf("%q", want), fmt.Errorf("the page says: %.400s", got))
 	}
