@@ -167,13 +167,25 @@ func (s Core) LimitsSpent(ctx context.Context, l Limit, subjects []string) ([]er
 	for i, sub := range subjects {
 		keys[i] = l.Key + ":" + sub
 	}
-	var rows []RateLimit
-	if err := s.Conn(ctx).Where("key IN ? AND window_end > ?", keys, s.Now()).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("rate limits %s: %w", l.Key, err)
+	st := s.Statement().SQL("SELECT key, hits, window_end FROM rate_limits WHERE key IN (")
+	for i, k := range keys {
+		if i > 0 {
+			st.SQL(", ")
+		}
+		st.Arg(k)
 	}
-	byKey := make(map[string]RateLimit, len(rows))
-	for _, rl := range rows {
+	st.SQL(") AND window_end > ").Arg(s.Now())
+	byKey := make(map[string]RateLimit, len(keys))
+	err := s.QueryEach(ctx, st, func(scan func(...any) error) error {
+		var rl RateLimit
+		if err := scan(&rl.Key, &rl.Hits, &rl.WindowEnd); err != nil {
+			return err
+		}
 		byKey[rl.Key] = rl
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rate limits %s: %w", l.Key, err)
 	}
 	for i, k := range keys {
 		if rl, ok := byKey[k]; ok && rl.Hits >= l.Max {
@@ -225,31 +237,28 @@ func (s Core) countKeys(ctx context.Context, window time.Duration, n map[string]
 	slices.Sort(keys)
 	now := s.Now()
 	end := now.Add(window)
-	var q strings.Builder
-	q.WriteString("INSERT INTO rate_limits (key, hits, window_end) VALUES ")
-	args := make([]any, 0, 3*len(keys)+2)
+	st := s.Statement().SQL("INSERT INTO rate_limits (key, hits, window_end) VALUES ")
 	for i, k := range keys {
 		if i > 0 {
-			q.WriteString(", ")
+			st.SQL(", ")
 		}
-		q.WriteString("(?, ?, ?)")
-		args = append(args, k, n[k], end)
+		st.SQL("(").Args(k, n[k], end).SQL(")")
 	}
-	q.WriteString(` ON CONFLICT (key) DO UPDATE SET
-		hits = CASE WHEN rate_limits.window_end <= ? THEN excluded.hits ELSE rate_limits.hits + excluded.hits END,
-		window_end = CASE WHEN rate_limits.window_end <= ? THEN excluded.window_end ELSE rate_limits.window_end END
+	st.SQL(` ON CONFLICT (key) DO UPDATE SET
+		hits = CASE WHEN rate_limits.window_end <= `).Arg(now).SQL(` THEN excluded.hits ELSE rate_limits.hits + excluded.hits END,
+		window_end = CASE WHEN rate_limits.window_end <= `).Arg(now).SQL(` THEN excluded.window_end ELSE rate_limits.window_end END
 		RETURNING key, hits, window_end`)
-	args = append(args, now, now)
-	var rows []RateLimit
-	// Find, not Scan: gorm's Scan formats the whole statement with its
-	// arguments for a logger (its Recorder) on every call, which costs
-	// more than the round trip for a statement this long.
-	if err := s.Conn(ctx).Raw(q.String(), args...).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("rate limits %s: %w", strings.Join(keys[:min(len(keys), 3)], ", "), err)
-	}
-	out := make(map[string]RateLimit, len(rows))
-	for _, rl := range rows {
+	out := make(map[string]RateLimit, len(keys))
+	err := s.QueryEach(ctx, st, func(scan func(...any) error) error {
+		var rl RateLimit
+		if err := scan(&rl.Key, &rl.Hits, &rl.WindowEnd); err != nil {
+			return err
+		}
 		out[rl.Key] = rl
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rate limits %s: %w", strings.Join(keys[:min(len(keys), 3)], ", "), err)
 	}
 	if len(out) != len(keys) {
 		return nil, fmt.Errorf("rate limits: %d counters came back for %d keys", len(out), len(keys))

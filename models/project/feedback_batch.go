@@ -241,25 +241,31 @@ func (s *Service) insertAnswers(ctx context.Context, jobs []*answerJob) (map[*an
 		return stored, nil
 	}
 	const cols = "project_id, stance, comment, name, contact, contact_key, district, answers, channel, follower_id, lang, status, reports, response, revisions, revision_state, created_at, updated_at"
-	var q strings.Builder
-	q.WriteString("INSERT INTO feedback (" + cols + ") VALUES ")
-	args := make([]any, 0, 18*len(jobs))
+	st := s.core.Statement().SQL("INSERT INTO feedback (" + cols + ") VALUES ")
 	for i, j := range jobs {
 		if i > 0 {
-			q.WriteString(", ")
+			st.SQL(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		f := j.f
-		args = append(args, f.ProjectID, f.Stance, f.Comment, f.Name, f.Contact, f.ContactKey, f.District, f.Answers, f.Channel,
-			f.FollowerID, f.Lang, f.Status, f.Reports, f.Response, f.Revisions, f.RevisionState, f.CreatedAt, f.UpdatedAt)
+		st.SQL("(").Args(f.ProjectID, f.Stance, f.Comment, f.Name, f.Contact, f.ContactKey, f.District, f.Answers, f.Channel,
+			f.FollowerID, f.Lang, f.Status, f.Reports, f.Response, f.Revisions, f.RevisionState, f.CreatedAt, f.UpdatedAt).SQL(")")
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id, contact_key")
-	var rows []struct {
-		ID         int64
-		ContactKey *string
+	st.SQL(" ON CONFLICT DO NOTHING RETURNING id, contact_key")
+	type returned struct {
+		id  int64
+		key *string
 	}
-	// Find, not Scan: see models.Core.TakeLimits.
-	if err := s.core.Conn(ctx).Raw(q.String(), args...).Find(&rows).Error; err != nil {
+	var rows []returned
+	// database/sql, not gorm: see models.Statement.
+	err := s.core.QueryEach(ctx, st, func(scan func(...any) error) error {
+		var r returned
+		if err := scan(&r.id, &r.key); err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store feedback: %w", err)
 	}
 	// Keyed answers are told apart by their key (unique in a group);
@@ -276,15 +282,15 @@ func (s *Service) insertAnswers(ctx context.Context, jobs []*answerJob) (map[*an
 	}
 	for _, r := range rows {
 		var j *answerJob
-		if r.ContactKey != nil {
-			j = byKey[*r.ContactKey]
+		if r.key != nil {
+			j = byKey[*r.key]
 		} else if len(plain) > 0 {
 			j, plain = plain[0], plain[1:]
 		}
 		if j == nil {
 			return nil, errors.New("store feedback: the database returned an answer the group did not send")
 		}
-		j.f.ID = r.ID
+		j.f.ID = r.id
 		stored[j] = true
 	}
 	return stored, nil
