@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -208,11 +207,6 @@ func (h *publicProjects) submit(c echo.Context) error {
 	if sub.Feedback.Status == models.FeedbackPublished {
 		// The project's page shows it now, on this instance at once.
 		h.answering.changed()
-	}
-	if sub.Uncounted != nil {
-		// The answer is stored, so the citizen is told so; the request
-		// log keeps why it was not counted.
-		setCause(c, fmt.Errorf("answer stored, but not counted against its contact's limit: %w", sub.Uncounted))
 	}
 	// The same redirect and page whether the contact had answered before
 	// or not: anyone can type a contact, and must not learn that its

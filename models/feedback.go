@@ -163,11 +163,6 @@ type Submission struct {
 	// answer waits, unconfirmed, beside the earlier one. Whoever sent it
 	// must not be told (it would tell them the contact took part).
 	Revision bool
-	// Uncounted is why the stored answer could not be counted against its
-	// contact's limit (the database went away just after the commit). The
-	// answer is stored all the same, and the citizen must be told so; the
-	// caller logs this.
-	Uncounted error
 }
 
 // StanceCount is how many answers took each stance.

@@ -104,14 +104,14 @@ func (s Core) TakeLimit(ctx context.Context, l Limit, subject string) error {
 	return nil
 }
 
-// LimitSpent reports, without counting, whether subject has used up l.
-func (s Core) LimitSpent(ctx context.Context, l Limit, subject string) error {
-	blocked, until, err := s.Blocked(ctx, l.Key+":"+subject, l.Max)
+// GiveBack takes back one event of subject counted against l in its
+// current window, for an event counted first (TakeLimit) that then did
+// not happen.
+func (s Core) GiveBack(ctx context.Context, l Limit, subject string) error {
+	err := s.Conn(ctx).Exec("UPDATE rate_limits SET hits = hits - 1 WHERE key = ? AND hits > 0 AND window_end > ?",
+		l.Key+":"+subject, s.Now()).Error
 	if err != nil {
-		return err
-	}
-	if blocked {
-		return &LimitError{Limit: l, Until: until}
+		return fmt.Errorf("give back a count of %s: %w", l.Key, err)
 	}
 	return nil
 }

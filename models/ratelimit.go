@@ -149,52 +149,6 @@ func (s Core) TakeLimits(ctx context.Context, l Limit, subjects []string) ([]err
 	return out, nil
 }
 
-// HitEach counts one event of each of subjects against l, in one
-// statement, refusing none (what Hit does after an answer is stored).
-func (s Core) HitEach(ctx context.Context, l Limit, subjects []string) error {
-	_, err := s.countMany(ctx, l, subjects)
-	return err
-}
-
-// LimitsSpent is LimitSpent for many subjects in one query: for each, a
-// *LimitError if it has used up l, else nil.
-func (s Core) LimitsSpent(ctx context.Context, l Limit, subjects []string) ([]error, error) {
-	out := make([]error, len(subjects))
-	if len(subjects) == 0 {
-		return out, nil
-	}
-	keys := make([]string, len(subjects))
-	for i, sub := range subjects {
-		keys[i] = l.Key + ":" + sub
-	}
-	st := s.Statement().SQL("SELECT key, hits, window_end FROM rate_limits WHERE key IN (")
-	for i, k := range keys {
-		if i > 0 {
-			st.SQL(", ")
-		}
-		st.Arg(k)
-	}
-	st.SQL(") AND window_end > ").Arg(s.Now())
-	byKey := make(map[string]RateLimit, len(keys))
-	err := s.QueryEach(ctx, st, func(scan func(...any) error) error {
-		var rl RateLimit
-		if err := scan(&rl.Key, &rl.Hits, &rl.WindowEnd); err != nil {
-			return err
-		}
-		byKey[rl.Key] = rl
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("rate limits %s: %w", l.Key, err)
-	}
-	for i, k := range keys {
-		if rl, ok := byKey[k]; ok && rl.Hits >= l.Max {
-			out[i] = &LimitError{Limit: l, Until: rl.WindowEnd}
-		}
-	}
-	return out, nil
-}
-
 // counted is a counter after a batch's events, with how many of them
 // were the batch's.
 type counted struct {

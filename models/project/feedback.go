@@ -145,7 +145,7 @@ func (s *Service) SubmitFeedbackTo(ctx context.Context, p *models.PublicProject,
 	if refused != nil {
 		return nil, refused
 	}
-	return s.storeCounted(ctx, f, key)
+	return s.storeCounted(ctx, f, key, false)
 }
 
 // prepareFeedback works out, without the database, the answer in makes
@@ -178,12 +178,17 @@ func (s *Service) prepareFeedback(p *models.PublicProject, questions []models.Pr
 }
 
 // storeCounted stores f, its client already counted: refused when its
-// contact (key, if any) has used up its answers, else stored and counted
-// against the contact.
-func (s *Service) storeCounted(ctx context.Context, f *models.Feedback, key string) (*models.Submission, error) {
+// contact (key, if any) has used up its answers, else counted against
+// the contact and stored. The count comes first, in one statement that
+// holds the contact's counter until it commits, so that answers of one
+// contact through several instances (or groups) at once cannot all pass
+// a limit that only some of them fit; an answer that then fails to be
+// stored gives its count back. contactCounted says a group commit has
+// counted the contact already.
+func (s *Service) storeCounted(ctx context.Context, f *models.Feedback, key string, contactCounted bool) (*models.Submission, error) {
 	lim := s.limits
-	if key != "" {
-		if err := s.core.LimitSpent(ctx, lim.FeedbackPerContact, key); err != nil {
+	if key != "" && !contactCounted {
+		if err := s.core.TakeLimit(ctx, lim.FeedbackPerContact, key); err != nil {
 			return nil, err
 		}
 	}
@@ -196,11 +201,11 @@ func (s *Service) storeCounted(ctx context.Context, f *models.Feedback, key stri
 		if err != nil && (models.IsUniqueViolation(err) || errors.Is(err, errAnswerMoved)) && attempt < 2 {
 			continue
 		}
-		if err == nil && key != "" {
-			// Counted once stored, even if the client has gone.
-			if _, _, err := s.core.Hit(context.WithoutCancel(ctx), lim.FeedbackPerContact.Key+":"+key, lim.FeedbackPerContact.Max,
-				lim.FeedbackPerContact.Window); err != nil {
-				sub.Uncounted = err
+		if err != nil && key != "" {
+			// Not stored: the count was not used. Given back even if the
+			// client has gone.
+			if gerr := s.core.GiveBack(context.WithoutCancel(ctx), lim.FeedbackPerContact, key); gerr != nil {
+				err = errors.Join(err, gerr)
 			}
 		}
 		return sub, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
 )
 
@@ -16,17 +17,27 @@ import (
 // limit on bound parameters.
 const maxAnswerBatch = 128
 
-// answerQueue commits web answers in groups. While one group's
-// transaction runs, the answers that arrive wait for the next, so under a
-// crowd each transaction stores many answers and counts their limits with
-// one statement each, and PostgreSQL (or SQLite's one writer) commits
-// once for all of them; a lone answer waits for nobody. One group runs at
-// a time per instance.
+// answerQueue commits web answers in groups. While groups' transactions
+// run, the answers that arrive wait for the next, so under a crowd each
+// transaction stores many answers and counts their limits with one
+// statement each, and PostgreSQL (or SQLite's one writer) commits once
+// for all of them; a lone answer waits for nobody. At most groups run at
+// once: on PostgreSQL a second group's statements run while the first
+// waits for its commit to reach the disk; SQLite writes one at a time.
 type answerQueue struct {
 	s       *Service
+	groups  int
 	mu      sync.Mutex
 	pending []*answerJob
-	running bool
+	running int
+}
+
+// groupsAtOnce is how many group commits run at once on d.
+func groupsAtOnce(d database.Dialect) int {
+	if d == database.Postgres {
+		return 2
+	}
+	return 1
 }
 
 // answerJob is one web answer: what the request worked out before the
@@ -63,8 +74,10 @@ func (j *answerJob) finish(sub *models.Submission, err error) {
 func (q *answerQueue) submit(ctx context.Context, j *answerJob) (*models.Submission, error) {
 	q.mu.Lock()
 	q.pending = append(q.pending, j)
-	start := !q.running
-	q.running = true
+	start := q.running < q.groups
+	if start {
+		q.running++
+	}
 	q.mu.Unlock()
 	if start {
 		go q.drain(context.WithoutCancel(ctx))
@@ -73,13 +86,14 @@ func (q *answerQueue) submit(ctx context.Context, j *answerJob) (*models.Submiss
 	return j.sub, j.err
 }
 
-// drain commits groups until none is waiting.
+// drain commits groups until none is waiting; several drain at once up
+// to q.groups.
 func (q *answerQueue) drain(ctx context.Context) {
 	for {
 		q.mu.Lock()
 		n := min(len(q.pending), maxAnswerBatch)
 		if n == 0 {
-			q.running = false
+			q.running--
 			q.mu.Unlock()
 			return
 		}
@@ -110,11 +124,12 @@ func (q *answerQueue) commit(ctx context.Context, batch []*answerJob) {
 // commitAnswers stores a group of web answers in one transaction, with
 // the same outcome for each as SubmitFeedback gives one alone: every
 // attempt counts against its client, a refused one is not stored, a
-// contact past its limit is refused, a first answer is inserted and
-// counted against its contact. What a group cannot settle in bulk (a
-// contact that answered before, or twice in the group) is stored after
-// the commit, one by one, the way a lone answer is. If the transaction
-// fails, nothing of it counted, and each answer is tried alone.
+// contact past its limit is refused, an answer that passes is counted
+// against its contact and a first answer inserted. What a group cannot
+// settle in bulk (a contact that answered before, or twice in the group)
+// is stored after the commit, one by one, the way a lone answer is, its
+// contact already counted. If the transaction fails, nothing of it
+// counted, and each answer is tried alone.
 func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 	var later []*answerJob
 	settled := make([]func(), 0, len(batch))
@@ -142,7 +157,6 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 			}
 		}
 		var keyed, plain []*answerJob
-		inGroup := map[string]bool{}
 		for _, j := range batch {
 			switch err := refusedBy[j]; {
 			case err != nil:
@@ -151,32 +165,38 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 				settled = append(settled, func() { j.finish(nil, j.refused) })
 			case j.key == "":
 				plain = append(plain, j)
-			case inGroup[j.key]:
-				later = append(later, j)
 			default:
-				inGroup[j.key] = true
 				keyed = append(keyed, j)
 			}
 		}
 		if len(keyed) > 0 {
+			// Counted before they are stored, in one statement that holds
+			// each contact's counter until the commit: another group or
+			// instance counting the same contact waits for this one and
+			// sees its count.
 			keys := make([]string, len(keyed))
 			for i, j := range keyed {
 				keys[i] = j.key
 			}
-			errs, err := tx.LimitsSpent(ctx, lim.FeedbackPerContact, keys)
+			errs, err := tx.TakeLimits(ctx, lim.FeedbackPerContact, keys)
 			if err != nil {
 				return err
 			}
-			kept := keyed[:0:0]
+			first := keyed[:0:0]
+			inGroup := map[string]bool{}
 			for i, j := range keyed {
-				if errs[i] != nil {
+				switch {
+				case errs[i] != nil:
 					err := errs[i]
 					settled = append(settled, func() { j.finish(nil, err) })
-					continue
+				case inGroup[j.key]:
+					later = append(later, j)
+				default:
+					inGroup[j.key] = true
+					first = append(first, j)
 				}
-				kept = append(kept, j)
 			}
-			keyed = kept
+			keyed = first
 		}
 		// In the keys' order, so that two instances inserting answers of
 		// the same contacts at once wait for each other in one order and
@@ -186,7 +206,6 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 		if err != nil {
 			return err
 		}
-		var hits []string
 		for _, j := range append(plain, keyed...) {
 			if !stored[j] {
 				// The contact has a current answer: a revision, stored
@@ -194,18 +213,15 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 				later = append(later, j)
 				continue
 			}
-			if j.key != "" {
-				hits = append(hits, j.key)
-			}
 			settled = append(settled, func() { j.finish(&models.Submission{Feedback: j.f}, nil) })
 		}
-		return tx.HitEach(ctx, lim.FeedbackPerContact, hits)
+		return nil
 	})
 	if err != nil {
 		// Nothing of the group counted: each answer goes alone, its
-		// client counted again.
+		// client and contact counted again.
 		for _, j := range batch {
-			j.finish(s.submitOne(ctx, j, true))
+			j.finish(s.submitOne(ctx, j, true, false))
 		}
 		return
 	}
@@ -213,13 +229,14 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 		fn()
 	}
 	for _, j := range later {
-		j.finish(s.submitOne(ctx, j, false))
+		j.finish(s.submitOne(ctx, j, false, true))
 	}
 }
 
 // submitOne stores j the way a lone web answer is stored, its client
-// counted first unless the group already counted it.
-func (s *Service) submitOne(ctx context.Context, j *answerJob, countClient bool) (*models.Submission, error) {
+// counted first unless the group already counted it, and its contact
+// unless contactCounted.
+func (s *Service) submitOne(ctx context.Context, j *answerJob, countClient, contactCounted bool) (*models.Submission, error) {
 	lim := s.limits
 	if countClient && j.client != "" {
 		if err := s.core.TakeLimit(ctx, lim.FeedbackPerClient, j.client); err != nil {
@@ -229,7 +246,7 @@ func (s *Service) submitOne(ctx context.Context, j *answerJob, countClient bool)
 	if j.refused != nil {
 		return nil, j.refused
 	}
-	return s.storeCounted(ctx, j.f, j.key)
+	return s.storeCounted(ctx, j.f, j.key, contactCounted)
 }
 
 // insertAnswers inserts answers in one statement; an answer whose

@@ -127,3 +127,55 @@ func TestFeedbackGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+// Several instances share one database, each grouping its own answers:
+// a contact's limit holds across them, however their groups and lone
+// answers interleave. Answers of one contact from many clients go to four
+// services at once (four instances' queues); exactly the limit's worth
+// is stored.
+func TestContactLimitHoldsAcrossInstances(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		p := openConsultation(t, a, f)
+		ctx := context.Background()
+		lim := models.DefaultLimits()
+		lim.FeedbackPerContact = models.Limit{Key: lim.FeedbackPerContact.Key, Max: 3, Window: time.Hour}
+		var instances []interface {
+			SubmitFeedback(context.Context, *models.PublicProject, models.FeedbackInput) (*models.Submission, error)
+		}
+		for range 4 {
+			instances = append(instances, a.Projects.WithLimits(lim))
+		}
+		const sent = 48
+		errs := make([]error, sent)
+		var wg sync.WaitGroup
+		for i := range sent {
+			wg.Go(func() {
+				_, errs[i] = instances[i%len(instances)].SubmitFeedback(ctx, p, models.FeedbackInput{Client: fmt.Sprint("client-", i),
+					Contact: "eager@example.org", Stance: models.StanceSupport, Comment: fmt.Sprint("answer ", i), Consent: true,
+					Lang: "en", Channel: "web"})
+			})
+		}
+		wg.Wait()
+		stored, refused := 0, 0
+		for _, err := range errs {
+			if err == nil {
+				stored++
+			} else if l, ok := models.AsLimit(err); ok && l.Limit.Key == lim.FeedbackPerContact.Key {
+				refused++
+			} else {
+				t.Errorf("answer: %v", err)
+			}
+		}
+		var rows int64
+		if err := a.Store.DB().Model(&models.Feedback{}).Where("project_id = ? AND contact = ?", p.ID, "eager@example.org").
+			Count(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored != 3 || refused != sent-3 || rows != 3 {
+			t.Errorf("%d answers of one contact through four instances at once: %d stored (%d rows), %d refused; want 3 stored and %d refused",
+				sent, stored, rows, refused, sent-3)
+		}
+	})
+}
