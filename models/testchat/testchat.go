@@ -221,7 +221,9 @@ func (s *Service) Unlink(ctx context.Context, m *models.Member, a *models.Accoun
 // chat to the member who was shown it and is used up. Every try counts
 // against the chat's and the account's limits, so that the code cannot
 // be guessed; a wrong one is ErrWrongCode, and once a limit is reached
-// ErrTooManyTries, without looking at the code.
+// ErrTooManyTries, without looking at the code. Those two are answers,
+// not failures: the caller commits tx with them, or the try is not
+// counted.
 func (s *Service) Redeem(ctx context.Context, tx models.Core, a *models.Account, code, channel, address string) (*Link, error) {
 	accountID := a.ID
 	for _, l := range []struct {
