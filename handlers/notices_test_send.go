@@ -52,7 +52,7 @@ func testFrom(c echo.Context) string {
 // it.
 func (h *notices) testSend(c echo.Context, m *models.Member, a *models.Account) (templates.TestSend, error) {
 	ts := templates.TestSend{Email: m.User.Email}
-	if h.testChats == nil {
+	if h.testChats == nil || !m.Can(models.PermWrite) {
 		return ts, nil
 	}
 	ctx := c.Request().Context()
@@ -86,7 +86,7 @@ func (h *notices) sendTest(c echo.Context) error {
 	ch, addr, sent := h.sender(models.ChannelEmail), "", "notices.test_sent"
 	if to, ok := strings.CutPrefix(c.FormValue("to"), "chat-"); ok {
 		id, err := strconv.ParseInt(to, 10, 64)
-		if err != nil {
+		if err != nil || h.testChats == nil {
 			return redirect(c, back, "notices.test_no_chat")
 		}
 		l, err := h.testChats.Link(ctx, m, a, id)
@@ -135,6 +135,9 @@ func (h *notices) linkTestChat(c echo.Context) error {
 		return err
 	}
 	back := testBack(c, m, a, n)
+	if h.testChats == nil {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
 	_, err = h.testChats.IssueCode(c.Request().Context(), m, a)
 	if errors.Is(err, testchat.ErrTooManyCodes) {
 		return redirect(c, back, "notices.test_code_limit")
@@ -152,8 +155,8 @@ func (h *notices) testChat(c echo.Context) (*models.Member, *models.Account, *mo
 		return nil, nil, nil, nil, err
 	}
 	id, err := parseID(c, "chat")
-	if err != nil {
-		return nil, nil, nil, nil, err
+	if err != nil || h.testChats == nil {
+		return nil, nil, nil, nil, models.ErrNotFound
 	}
 	l, err := h.testChats.Link(c.Request().Context(), m, a, id)
 	return m, a, n, l, err
