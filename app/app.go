@@ -224,7 +224,8 @@ func build(ctx context.Context, db *database.DB, cfg config.Config, log *slog.Lo
 			func() float64 { return float64(engine.Handled()) }))
 	service := broadcast.NewService(store, engine.Wake)
 	e := handlers.New(handlers.Deps{
-		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans).WithCodes(chatScans{a.FollowCodes, links.Signer}),
+		Store: store, APITokens: a.APITokens, Media: a.Media, Broadcasts: service, Ready: db.Ready, Logger: log, Registry: reg, Links: links, Projects: projects, Router: router.New(store, chats, a.Followers, projects, cfg.BaseURL).WithNonces(chans).WithCodes(chatScans{a.FollowCodes, links.Signer}).WithTestChats(a.TestChats),
+		TestChats:    a.TestChats,
 		AlertSources: a.AlertSources,
 		FollowCodes:  a.FollowCodes,
 		GTFS:         a.GTFS,

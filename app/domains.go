@@ -19,6 +19,7 @@ import (
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/models/testchat"
 	"github.com/plazahq/plaza/queue"
 )
 
@@ -40,6 +41,8 @@ type Domains struct {
 	Districts   *district.Service
 	// GTFS keeps each transit account's GTFS static routes and stops.
 	GTFS *gtfs.Service
+	// TestChats are the staff's own chats for "send me a test".
+	TestChats *testchat.Service
 }
 
 // NewDomains builds every domain on store, whose limits must be set
@@ -62,6 +65,7 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	d.GTFS = gtfs.New(store.Core)
 	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts, d.Districts, stopPlaces{d.GTFS})
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
+	d.TestChats = testchat.New(store.Core)
 	return d
 }
 

@@ -40,16 +40,19 @@ type TestSend struct {
 	Member  *models.Member
 	Account *models.Account
 	Notice  *models.Notice
-	// Channel is the one the test goes through (e-mail); Lang is the
-	// language the staff member reads.
+	// Channel is the one the test goes through: e-mail, or the chat
+	// app of a chat the staff member linked (Address, their chat id or
+	// number there; "" for their e-mail address). Lang is the language
+	// the staff member reads.
 	Channel Channel
+	Address string
 	Lang    string
 	BaseURL string
 	Loc     *time.Location
 }
 
 // SendTest sends t.Notice, rendered as the engine renders a broadcast, to
-// the staff member alone: no follower gets it and no broadcast or
+// the staff member alone (their e-mail or a chat of theirs): no follower gets it and no broadcast or
 // delivery is recorded. Those who may write the notice may test it; the
 // subject is marked as a test so it is never mistaken for the real one.
 func (s *Service) SendTest(ctx context.Context, t TestSend) error {
@@ -65,7 +68,11 @@ func (s *Service) SendTest(ctx context.Context, t TestSend) error {
 	}
 	c := Preview(t.Notice, t.Account, t.Lang, t.BaseURL, t.Loc)
 	c.Subject = i18n.T(i18n.UILang(c.Language), "bc.test_subject", c.Subject)
-	to := Recipient{Channel: t.Channel.Name(), Address: t.Member.User.Email, Name: t.Member.User.Name, Language: t.Lang}
+	addr := t.Address
+	if addr == "" {
+		addr = t.Member.User.Email
+	}
+	to := Recipient{Channel: t.Channel.Name(), Address: addr, Name: t.Member.User.Name, Language: t.Lang}
 	res := t.Channel.Send(ctx, &Message{Content: c, To: to, Attempt: 1,
 		DeliveryID: fmt.Sprintf("test-%d-%d", t.Notice.ID, s.store.Now().UnixNano())})
 	if res.Outcome != Sent {

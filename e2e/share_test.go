@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/plazahq/plaza/apptest"
+	"github.com/plazahq/plaza/bridge"
+	"github.com/plazahq/plaza/bridge/telegram/telegramtest"
 	"github.com/plazahq/plaza/config"
 	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/mailer/smtpsink"
@@ -34,8 +38,9 @@ func (p *person) meta(key string) string {
 
 // TestShareAndTestSend: a published notice's page carries the tags that
 // make a shared link a card, and an editor sends the draft to their own
-// address from the editor before publishing; the pages pass axe-core in
-// every interface language.
+// address from the editor before publishing, then links their Telegram
+// chat through the bot's link (the fake Bot API) and sends the test
+// there; the pages pass axe-core in every interface language.
 func TestShareAndTestSend(t *testing.T) {
 	chromium(t)
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
@@ -44,7 +49,10 @@ func TestShareAndTestSend(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sink.Close()
-		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL() })
+		const botToken = "123456:AAEhBP0av28ZzW3pTTlx1Fkx9XWbjD0MEzo"
+		tg := telegramtest.NewAPI(botToken, "MetroBot")
+		t.Cleanup(tg.Close)
+		a := apptest.StartWith(t, dbURL, func(c *config.Config) { c.SMTPURL = sink.URL(); c.TelegramAPI = tg.URL })
 		f := apptest.Seed(t, a)
 		ctx := context.Background()
 		boss := f.Member(models.RoleOwner)
@@ -85,12 +93,21 @@ func TestShareAndTestSend(t *testing.T) {
 		// The account uses Telegram and WeChat: the page offers both, and
 		// the script copies the link.
 		for name, kv := range map[string]map[string]string{
-			models.ChannelTelegram: {"bot_token": "123456:AAEhBP0av28ZzW3pTTlx1Fkx9XWbjD0MEzo", "secret_token": "tg-secret-1"},
+			models.ChannelTelegram: {"bot_token": botToken, "secret_token": "tg-secret-1", "bot_name": "MetroBot"},
 			models.ChannelWeChat:   {"app_id": "wx1234567890abcdef", "app_secret": "app-secret-1", "token": "tok123", "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"},
 		} {
 			if err := a.Channels.Save(ctx, boss, f.Account, name, a.Registry.Get(name).Schema(), channel.Settings{Enabled: true, Values: kv}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// The bot's webhook points at this Plaza, as "Point the bot at
+		// Plaza" sets it.
+		creds, err := a.Channels.Credentials(ctx, boss, f.Account, models.ChannelTelegram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Registry.Get(models.ChannelTelegram).(bridge.Connector).Connect(ctx, creds, a.URL+"/bridge/telegram/metro"); err != nil {
+			t.Fatal(err)
 		}
 		citizen.inLanguage("en", page)
 		citizen.waitFor("the copy button", `!document.querySelector("button[data-copy]").hidden`)
@@ -120,6 +137,35 @@ func TestShareAndTestSend(t *testing.T) {
 		if !strings.Contains(msg.Text, "Ferries leave from pier 5.") {
 			t.Errorf("the test mail is not the notice: %q", msg.Text)
 		}
+		// The editor links their Telegram chat: the link carries the
+		// code, and Telegram sends the bot "/start <code>".
+		editor.submit(`form.test-chat-link button[type=submit]`)
+		editor.sees("It works once.")
+		link := editor.eval(`document.querySelector('a[data-test-link="telegram"]').href`)
+		payload, ok := strings.CutPrefix(link, "https://t.me/MetroBot?start=")
+		if !ok || !strings.HasPrefix(payload, "plaza-") {
+			editor.fail("find the Telegram link", fmt.Errorf("it is %q", link))
+		}
+		for _, l := range i18n.Langs() {
+			editor.inLanguage(l.Tag(), edit)
+			editor.axe()
+		}
+		status, body, err := tg.Deliver(telegramtest.Message(1, 4242, "en", "/start "+payload))
+		if err != nil || status != 200 || !strings.Contains(body, "Tests from Metro will come here.") {
+			t.Fatalf("the code in Telegram: %d %q %v", status, body, err)
+		}
+		editor.inLanguage("en", edit)
+		editor.sees("My Telegram chat (4242)")
+		editor.do("choose the chat", chromedp.Click(`form.test-send input[name=to][value^="chat-"]`))
+		editor.submit(`form.test-send button[type=submit]`)
+		if got := editor.text(".flash"); !strings.Contains(got, "A test was sent to your chat") {
+			editor.fail("read the confirmation", fmt.Errorf("the flash says %q", got))
+		}
+		sent := tg.Sent()
+		if len(sent) != 1 || sent[0].ChatID != "4242" || !strings.Contains(sent[0].Text, "[Test] Pier 4 closed") {
+			t.Fatalf("Telegram got %+v", sent)
+		}
+
 		editor.open(edit + "/publish")
 		if got := editor.text(".chat-length"); !strings.Contains(got, "Telegram:") || !strings.Contains(got, "WeChat:") {
 			editor.fail("read the chat lengths", fmt.Errorf("they say %q", got))

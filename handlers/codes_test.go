@@ -73,6 +73,7 @@ func TestCodesCreateEditExpire(t *testing.T) {
 			{"name too long", url.Values{"name": {strings.Repeat("n", 101)}, "scene": {"stop-7"}}, "This is too long."},
 			{"bad scene", url.Values{"name": {"Stop 7"}, "scene": {"Stop 1042!"}}, "Use lowercase letters, digits, - and _"},
 			{"empty scene", url.Values{"name": {"Stop 7"}, "scene": {""}}, "Use lowercase letters, digits, - and _"},
+			{"a test-chat code's scene", url.Values{"name": {"Stop 7"}, "scene": {"plaza-12345678"}}, "Scenes like plaza-12345678 link staff chats for tests."},
 			{"duplicate scene", url.Values{"name": {"Stop 7"}, "scene": {"stop-1042"}}, "This account already has a code for this scene."},
 			{"past expiry", url.Values{"name": {"Stop 7"}, "scene": {"stop-7"}, "expires_on": {"2000-01-31"}}, "The expiry must be in the future."},
 			{"not a date", url.Values{"name": {"Stop 7"}, "scene": {"stop-7"}, "expires_on": {"31/01/2099"}}, "Enter a date like 2025-06-30."},

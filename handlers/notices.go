@@ -25,6 +25,7 @@ import (
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/testchat"
 	"github.com/plazahq/plaza/paths"
 	smscore "github.com/plazahq/plaza/sms"
 	"github.com/plazahq/plaza/templates"
@@ -46,10 +47,12 @@ type notices struct {
 	// baseURL is the public site's, for the notice's link in the SMS
 	// preview.
 	baseURL string
-	// mail is the e-mail channel "send me a test" goes through (nil when
-	// none is registered).
-	mail broadcast.Channel
-	log  *slog.Logger
+	// senders are the registered channels "send me a test" goes through:
+	// e-mail, and the chat apps of the staff member's linked chats.
+	senders *bridge.Registry
+	// testChats are the chats staff linked for their tests.
+	testChats *testchat.Service
+	log       *slog.Logger
 	// settings say which chat apps the account uses, for the chat
 	// lengths of the publish confirmation.
 	settings *channel.Service
@@ -60,7 +63,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, mail: mailChannel(s.channels), log: s.log, settings: s.channelSettings}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, senders: s.channels, testChats: s.testChats, log: s.log, settings: s.channelSettings}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -73,6 +76,9 @@ func registerNotices(acc accountRoutes, s *studio) {
 	acc.GET("/notices/:id/publish", h.confirmPublish, publish)
 	acc.POST("/notices/:id/publish", h.publish, publish)
 	acc.POST("/notices/:id/test", h.sendTest, write)
+	acc.POST("/notices/:id/test-chats", h.linkTestChat, write)
+	acc.GET("/notices/:id/test-chats/:chat/unlink", h.confirmUnlinkTestChat, write)
+	acc.POST("/notices/:id/test-chats/:chat/unlink", h.unlinkTestChat, write)
 	acc.POST("/notices/:id/unschedule", h.unschedule, publish)
 	acc.GET("/notices/:id/update", h.updateForm, publish)
 	acc.POST("/notices/:id/update", h.update, publish)
@@ -176,6 +182,11 @@ func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models
 			points[i] = templates.StopPoint{ID: s.ID, Name: s.Name, Lat: s.Lat, Lon: s.Lon}
 		}
 		f.Area.Map = templates.WithStops(f.Area.Map, points)
+	}
+	if f.ID != 0 && !f.Updating && m.Can(models.PermWrite) {
+		if f.Test, err = h.testSend(c, m, a); err != nil {
+			return err
+		}
 	}
 	return render(c, status, templates.NoticeEditor(m, a, f, h.loc.String()))
 }
@@ -335,7 +346,11 @@ func (h *notices) confirmPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost, chat))
+	test, err := h.testSend(c, m, a)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticePublishConfirm(m, a, n, count, fallback, nil, where, cost, chat, test))
 }
 
 // smsCost is what publishing n costs in SMS: for each language of the
@@ -391,7 +406,11 @@ func (h *notices) publish(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost, chat))
+		test, err := h.testSend(c, m, a)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, templates.NoticePublishConfirm(m, a, n, count, fallback, v.Fields, where, cost, chat, test))
 	}
 	if err != nil {
 		return err
@@ -624,51 +643,6 @@ func (h *notices) where(c echo.Context, a *models.Account, n *models.Notice) (st
 		return "", err
 	}
 	return templates.AreaText(ctx, ar, shapes), nil
-}
-
-// mailChannel is the registered e-mail channel, or nil.
-func mailChannel(r *bridge.Registry) broadcast.Channel {
-	if r == nil {
-		return nil
-	}
-	for _, c := range r.Senders() {
-		if c.Name() == models.ChannelEmail {
-			return c
-		}
-	}
-	return nil
-}
-
-// sendTest is "send me a test": the notice as it would go out, to the
-// signed-in staff member's own e-mail address only. It comes back to the
-// page it was asked from (the editor or the publish confirmation) with a
-// line saying what happened; nothing typed is lost, since the notice is
-// already saved.
-func (h *notices) sendTest(c echo.Context) error {
-	m, a, n, err := h.notice(c)
-	if err != nil {
-		return err
-	}
-	back := paths.Notice(m.Org.ID, a.Handle, n.ID)
-	if c.FormValue("from") == "publish" && n.Editable() {
-		back += "/publish"
-	}
-	if h.mail == nil {
-		return redirect(c, back, "notices.test_failed")
-	}
-	err = h.broadcasts.SendTest(c.Request().Context(), broadcast.TestSend{Member: m, Account: a, Notice: n, Channel: h.mail,
-		Lang: string(templates.EnvOf(c.Request().Context()).Lang), BaseURL: strings.TrimRight(h.baseURL, "/"), Loc: h.loc})
-	var refused *broadcast.TestSendError
-	switch {
-	case errors.Is(err, broadcast.ErrTestLimit):
-		return redirect(c, back, "notices.test_limit")
-	case errors.As(err, &refused):
-		h.log.Warn("test send refused", "notice", n.ID, "reason", refused.Reason, "err", refused.Err)
-		return redirect(c, back, "notices.test_failed")
-	case err != nil:
-		return err
-	}
-	return redirect(c, back, "notices.test_sent")
 }
 
 // chatLimits are the chat apps whose messages have a length limit, with

@@ -57,6 +57,12 @@ func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", l + "/publish", nil, publishers, 422},
 		{"POST", d + "/unschedule", nil, publishers, 303},
 		{"POST", d + "/test", nil, writers, 303},
+		{"POST", d + "/test-chats", nil, writers, 303},
+		// Links are each member's own: no visitor has one with this id,
+		// and who may reach the route gets the 404 of a missing link
+		// (TestSendATestToALinkedChat has one member try another's).
+		{"GET", d + "/test-chats/999999/unlink", nil, writers, 404},
+		{"POST", d + "/test-chats/999999/unlink", nil, writers, 404},
 		{"GET", l + "/update", nil, publishers, 200},
 		{"POST", l + "/update", invalid, publishers, 422},
 		{"GET", l + "/end?how=cancel", nil, publishers, 200},

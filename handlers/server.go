@@ -38,6 +38,7 @@ import (
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/models/testchat"
 	"github.com/plazahq/plaza/pagecache"
 	"github.com/plazahq/plaza/static"
 )
@@ -89,6 +90,8 @@ type Deps struct {
 	AlertSources *alertsource.Service
 	// FollowCodes makes and counts follow QR codes.
 	FollowCodes *followcode.Service
+	// TestChats are the staff's own chats "send me a test" can go to.
+	TestChats *testchat.Service
 	// GTFS keeps transit accounts' GTFS static routes and stops.
 	GTFS *gtfs.Service
 	// Districts keeps organizations' districts and turns areas into
@@ -173,7 +176,7 @@ func New(d Deps) *echo.Echo {
 	registerWebPush(e, newPublicAccountRoutes(e, d.Accounts), &webPush{followers: d.Followers, channels: d.ChannelSettings, districts: d.Districts, codes: d.FollowCodes, store: d.Store, key: d.Config.WebPushKey, allowHTTP: d.Config.WebPushHTTP})
 	registerFollow(e, &follow{store: d.Store, accounts: d.Accounts, followers: d.Followers, channels: d.ChannelSettings, codes: d.FollowCodes, links: d.Links, districts: d.Districts, tileURL: d.Config.TileURL})
 	registerAuth(e, &authArea{store: d.Store, orgs: d.Orgs, cfg: d.Config, log: d.Logger})
-	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, gtfs: d.GTFS, districts: d.Districts, tileURL: d.Config.TileURL, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: chatChannels(d.Channels), channels: d.Channels, channelSettings: d.ChannelSettings, log: d.Logger})
+	registerStudio(e, &studio{store: d.Store, notices: d.Notices, tokens: d.APITokens, media: d.Media, projects: d.Projects, feeds: d.AlertSources, codes: d.FollowCodes, testChats: d.TestChats, gtfs: d.GTFS, districts: d.Districts, tileURL: d.Config.TileURL, chats: d.Chats, orgs: d.Orgs, accounts: d.Accounts, followers: d.Followers, broadcasts: d.Broadcasts, baseURL: d.Config.BaseURL, links: d.Links, loc: d.Config.Location, chat: chatChannels(d.Channels), channels: d.Channels, channelSettings: d.ChannelSettings, log: d.Logger})
 	registerAdmin(e, &admin{orgs: d.Orgs, baseURL: d.Config.BaseURL})
 	return e
 }

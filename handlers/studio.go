@@ -29,6 +29,7 @@ import (
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/org"
 	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/models/testchat"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -42,6 +43,7 @@ type studio struct {
 	projects  *project.Service
 	feeds     *alertsource.Service
 	codes     *followcode.Service
+	testChats *testchat.Service
 	gtfs      *gtfs.Service
 	districts *district.Service
 	// tileURL is the map tile server of the area maps ("" draws them

@@ -19,6 +19,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/models/testchat"
 )
 
 // Router handles inbound chat messages for every channel.
@@ -32,7 +33,10 @@ type Router struct {
 	projects *project.Service
 	nonces   Nonces
 	// codes credits a follow through a code's scene to the code.
-	codes   Codes
+	codes Codes
+	// tests links a staff member's chat for "send me a test" when the
+	// message is the code the studio showed them.
+	tests   TestChats
 	baseURL string
 }
 
@@ -67,6 +71,20 @@ type Codes interface {
 	ChatScan(ctx context.Context, tx models.Core, accountID int64, scene, channel, address string) (*int64, error)
 }
 
+// TestChats is what the router needs of the staff's test chats
+// (models/testchat): Redeem takes a code through tx and links the chat,
+// or answers testchat.ErrWrongCode or testchat.ErrTooManyTries.
+type TestChats interface {
+	Redeem(ctx context.Context, tx models.Core, a *models.Account, code, channel, address string) (*testchat.Link, error)
+}
+
+// WithTestChats returns the router taking test-chat codes with c.
+func (r *Router) WithTestChats(c TestChats) *Router {
+	cp := *r
+	cp.tests = c
+	return &cp
+}
+
 // WithCodes returns the router crediting follows through a scene to the
 // account's follow code with c.
 func (r *Router) WithCodes(c Codes) *Router {
@@ -99,6 +117,7 @@ const (
 	byEvent    = "event"
 	byKeyword  = "keyword"
 	byPlace    = "place"
+	byTestChat = "test-chat"
 )
 
 // turn is one inbound message being handled.
@@ -388,6 +407,9 @@ func normalize(s string) string {
 }
 
 func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
+	if code, ok := t.testCode(); ok {
+		return t.linkTestChat(ctx, code)
+	}
 	switch t.in.Kind {
 	case bridge.KindFollow:
 		t.by = byEvent
@@ -477,6 +499,41 @@ func (t *turn) route(ctx context.Context) ([]bridge.Reply, error) {
 		}
 	}
 	return t.toInbox()
+}
+
+// testCode is the test-chat code the message is, if it is one: typed
+// as a message, or the payload of a Telegram link's /start (a follow
+// event with that scene). It comes before everything else, so that the
+// staff member who opens the link or sends the code is not made a
+// follower, nor gets a keyword's answer.
+func (t *turn) testCode() (string, bool) {
+	if t.r.tests == nil {
+		return "", false
+	}
+	switch t.in.Kind {
+	case bridge.KindText:
+		return testchat.ParseCode(t.in.Text)
+	case bridge.KindFollow:
+		if t.in.Scene != "" {
+			return testchat.ParseCode(t.in.Scene)
+		}
+	}
+	return "", false
+}
+
+// linkTestChat links the chat for a staff member's tests.
+func (t *turn) linkTestChat(ctx context.Context, code string) ([]bridge.Reply, error) {
+	t.by = byTestChat
+	_, err := t.r.tests.Redeem(ctx, t.store.Core, t.account, code, t.in.Channel, t.in.From)
+	switch {
+	case errors.Is(err, testchat.ErrWrongCode):
+		return []bridge.Reply{t.say("chat.test_code_wrong")}, nil
+	case errors.Is(err, testchat.ErrTooManyTries):
+		return []bridge.Reply{t.say("chat.test_code_tries")}, nil
+	case err != nil:
+		return nil, fmt.Errorf("test chat code: %w", err)
+	}
+	return []bridge.Reply{t.say("chat.test_linked", t.accountName())}, nil
 }
 
 // toInbox leaves the message for the staff. The person is told once per

@@ -11,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/testchat"
 )
 
 // FollowCode is a named QR code of an account: its short link /q/{code}
@@ -126,6 +127,10 @@ func (s *Service) CreateFollowCode(ctx context.Context, m *models.Member, a *mod
 	in.Scene = strings.ToLower(strings.TrimSpace(in.Scene))
 	if !sceneRE.MatchString(in.Scene) {
 		v.Add("scene", "err.scene_format")
+	} else if _, test := testchat.ParseCode(in.Scene); test {
+		// The router takes such a scene for a staff member's test-chat
+		// code, so a follow through it would never happen.
+		v.Add("scene", "err.scene_reserved")
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.core.Now()) {
 		v.Add("expires_at", "err.expiry_past")
