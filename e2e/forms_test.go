@@ -13,6 +13,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/demo"
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
@@ -186,9 +187,10 @@ type screenPage struct {
 // TestPagesFitPhonesAndScreenshots opens the main public and studio
 // pages of the demo: none may scroll sideways on a 360-pixel screen
 // (measured without mobile emulation, which would zoom a wide page out
-// to fit instead), each passes axe-core, and each is photographed at 390
-// and 1280 pixels into the artifacts directory (screens/) so a review
-// can compare them with the last.
+// to fit instead) and each passes axe-core, in every interface language;
+// each is photographed in English at 390 and 1280 pixels into the
+// artifacts directory (screens/) so a review can compare them with the
+// last.
 func TestPagesFitPhonesAndScreenshots(t *testing.T) {
 	chromium(t)
 	apptest.Each(t, func(t *testing.T, dbURL string) {
@@ -305,6 +307,28 @@ func TestPagesFitPhonesAndScreenshots(t *testing.T) {
 		p.summaryShown(true)
 		p.shootAndMeasure(dir, screenPage{"login-error", "", false})
 		t.Logf("screenshots in %s", dir)
+		// Every page again in each other interface language: longer
+		// words, another script, right to left; each must still fit the
+		// screen and pass axe-core. (The screenshots are of English.)
+		for _, l := range i18n.Langs() {
+			if l == i18n.EN {
+				continue
+			}
+			for i, pg := range pages {
+				if i%8 == 0 || (pg.staff && !pages[i-1].staff) {
+					p = newPerson(t, fmt.Sprintf("visitor %d in %s", i, l.Tag()), a.URL, false)
+					if pg.staff {
+						p.login(owner.Email, owner.Password)
+					}
+					p.inLanguage(l.Tag(), "/")
+				}
+				p.fitsAPhone(screenPage{pg.name + " in " + l.Tag(), pg.path, pg.staff})
+				if got := p.eval(`document.documentElement.lang`); got != l.Tag() {
+					p.fail("read "+pg.name+" in "+l.Tag(), fmt.Errorf("the page is in %q", got))
+				}
+				p.axe()
+			}
+		}
 	})
 }
 
@@ -312,6 +336,18 @@ func TestPagesFitPhonesAndScreenshots(t *testing.T) {
 // shown), fails if it is wider than a 360-pixel screen, runs axe-core,
 // and saves full-page screenshots at 390 (a phone) and 1280 pixels.
 func (p *person) shootAndMeasure(dir string, pg screenPage) {
+	p.t.Helper()
+	p.fitsAPhone(pg)
+	p.phoneSized(390, 844)
+	p.shot(filepath.Join(dir, "390-"+pg.name+".png"))
+	p.do("use a 1280 px screen", chromedp.EmulateViewport(1280, 900))
+	p.shot(filepath.Join(dir, "1280-"+pg.name+".png"))
+	p.axe()
+}
+
+// fitsAPhone opens pg (unless its path is empty) on a 360-pixel screen
+// and fails if the page is wider, naming what sticks out.
+func (p *person) fitsAPhone(pg screenPage) {
 	p.t.Helper()
 	p.do("use a 360 px screen", chromedp.EmulateViewport(360, 740))
 	if pg.path != "" {
@@ -323,11 +359,6 @@ func (p *person) shootAndMeasure(dir string, pg screenPage) {
 			.slice(0, 6).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')`)
 		p.fail("fit "+pg.name+" on a 360 px screen", fmt.Errorf("the page is %v px wide on a %v px screen; too wide: %v", wide[0], wide[1], culprits))
 	}
-	p.phoneSized(390, 844)
-	p.shot(filepath.Join(dir, "390-"+pg.name+".png"))
-	p.do("use a 1280 px screen", chromedp.EmulateViewport(1280, 900))
-	p.shot(filepath.Join(dir, "1280-"+pg.name+".png"))
-	p.axe()
 }
 
 func (p *person) shot(file string) {
