@@ -59,10 +59,15 @@ func TestNoticeInputStoredResponse(t *testing.T) {
 	if !strings.Contains(string(b), `"ResponseTypes":["Shelter","Monitor"]`) || !strings.Contains(string(b), `"TitleEn":"Storm"`) {
 		t.Errorf("stored as %s", b)
 	}
-	var back notice.Input
-	if err := back.UnmarshalStored(b); err != nil || !reflect.DeepEqual(back.Translations, in.Translations) ||
-		!reflect.DeepEqual(back.ResponseTypes, in.ResponseTypes) {
-		t.Errorf("read back %+v, %v", back, err)
+	// As an alert feed holds a change that came too soon.
+	var it alertsource.Item
+	at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	if err := it.Hold(in, "h", at, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	back, err := it.Held()
+	if err != nil || !reflect.DeepEqual(back.Translations, in.Translations) || !reflect.DeepEqual(back.ResponseTypes, in.ResponseTypes) {
+		t.Errorf("held change read back as %+v, %v", back, err)
 	}
 }
 
