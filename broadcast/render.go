@@ -117,7 +117,8 @@ func renderNotice(n *models.Notice, a *models.Account, broadcastID int64, kind s
 	}
 	text.WriteString(markdown.Text(body))
 	html.WriteString(markdown.HTML(body))
-	if todo := whatToDo(n, kind, lang, l); todo != "" {
+	todo := whatToDo(n, kind, lang, l)
+	if todo != "" {
 		text.WriteString("\n\n" + todo)
 		html.WriteString("<p><strong>" + escape(todo) + "</strong></p>\n")
 	}
@@ -132,7 +133,7 @@ func renderNotice(n *models.Notice, a *models.Account, broadcastID int64, kind s
 	return &Content{
 		BroadcastID: broadcastID, NoticeID: n.ID, Kind: kind, NoticeKind: n.Kind, Language: used,
 		AccountID: a.ID, AccountHandle: a.Handle, AccountName: a.LocalName(used),
-		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(),
+		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(), WhatToDo: todo,
 		URL:      fmt.Sprintf("%s/@%s/notices/%d", baseURL, a.Handle, n.ID),
 		Severity: n.Severity, Emergency: emergency, Area: models.AreaOf(n.Area),
 	}
