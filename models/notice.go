@@ -47,7 +47,8 @@ type Notice struct {
 	// DefaultLang is the language every reader without a version of their
 	// own gets: the account's default when the notice was written.
 	DefaultLang string
-	// Translations hold "title" and "body" (Markdown) per language.
+	// Translations hold "title", "body" (Markdown) and, for a safety
+	// notice, "instruction" (plain text: what to do) per language.
 	Translations Translations
 	CapCategory  string
 	CapEvent     string
