@@ -262,4 +262,21 @@ func TestAtomFeed(t *testing.T) {
 	if e := f.Entries[1]; e.Title != "Heat" || e.Lang != "en" {
 		t.Fatalf("entry without the feed's language = %+v", e)
 	}
+	if strings.Contains(string(doc), "您该怎么做") {
+		t.Fatal("an entry without instructions says what to do")
+	}
+	// A safety notice's instructions follow its text, in the entry's
+	// language, escaped once as the HTML content is.
+	n.Translations.With("zh-Hans", "instruction", "请远离窗户 <及海旁>。")
+	doc, _, err = Atom(site, Feed{ID: "x", Lang: "zh-Hans"}, []Item{{Notice: n, Handle: "citysafety"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withTodo atomFeed
+	if err := xml.Unmarshal(doc, &withTodo); err != nil {
+		t.Fatal(err)
+	}
+	if body := withTodo.Entries[0].Content.Body; !strings.HasSuffix(body, "<p><strong>您该怎么做：请远离窗户 &lt;及海旁&gt;。</strong></p>\n") || !strings.Contains(body, "请留在室内") {
+		t.Fatalf("entry content %q", body)
+	}
 }
