@@ -107,6 +107,10 @@ type Content struct {
 	// Markdown and sanitized.
 	Text string
 	HTML string
+	// WhatToDo is the line of Text that tells a safety notice's reader
+	// what to do ("" when it says nothing of it), for a channel that must
+	// cut Text and should keep this line (SMS).
+	WhatToDo string
 	// URL is the notice's public page.
 	URL       string
 	Severity  string

@@ -117,6 +117,11 @@ func renderNotice(n *models.Notice, a *models.Account, broadcastID int64, kind s
 	}
 	text.WriteString(markdown.Text(body))
 	html.WriteString(markdown.HTML(body))
+	todo := whatToDo(n, kind, lang, l)
+	if todo != "" {
+		text.WriteString("\n\n" + todo)
+		html.WriteString("<p><strong>" + escape(todo) + "</strong></p>\n")
+	}
 	if len(facts) > 0 {
 		text.WriteString("\n\n" + strings.Join(facts, "\n"))
 		html.WriteString("<ul>")
@@ -128,10 +133,31 @@ func renderNotice(n *models.Notice, a *models.Account, broadcastID int64, kind s
 	return &Content{
 		BroadcastID: broadcastID, NoticeID: n.ID, Kind: kind, NoticeKind: n.Kind, Language: used,
 		AccountID: a.ID, AccountHandle: a.Handle, AccountName: a.LocalName(used),
-		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(),
+		Subject: subject, Title: title, Text: strings.TrimSpace(text.String()), HTML: html.String(), WhatToDo: todo,
 		URL:      fmt.Sprintf("%s/@%s/notices/%d", baseURL, a.Handle, n.ID),
 		Severity: n.Severity, Emergency: emergency, Area: models.AreaOf(n.Area),
 	}
+}
+
+// whatToDo is the line that tells a reader of a safety notice what to
+// do: its response types in plain words, then its instructions, in the
+// notice's language (l is its interface language). A cancellation or an
+// all-clear says nothing of it: what was to be done no longer is.
+func whatToDo(n *models.Notice, kind, lang string, l i18n.Lang) string {
+	if kind == KindCancel || kind == KindAllClear {
+		return ""
+	}
+	var parts []string
+	for _, r := range n.ResponseTypeList() {
+		parts = append(parts, i18n.T(l, "plain.response_"+strings.ToLower(r)))
+	}
+	if instr := n.Instruction(lang); instr != "" {
+		parts = append(parts, instr)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return i18n.T(l, "bc.instruction", i18n.Sentences(parts...))
 }
 
 func when(t time.Time, loc *time.Location) string {

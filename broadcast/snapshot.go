@@ -24,27 +24,30 @@ type Snapshot struct {
 	AccountID   int64  `json:"account_id"`
 	Kind        string `json:"kind"`
 	DefaultLang string `json:"default_lang"`
-	// Translations hold "title" and "body" per language.
+	// Translations hold "title", "body" and "instruction" per language.
 	Translations models.Translations `json:"translations"`
 	// Version 1 and 0 carried these; ParseSnapshot folds them into
 	// Translations.
-	TitleEn     string     `json:"title_en,omitempty"`
-	TitleZh     string     `json:"title_zh,omitempty"`
-	BodyEn      string     `json:"body_en,omitempty"`
-	BodyZh      string     `json:"body_zh,omitempty"`
-	CapCategory string     `json:"cap_category,omitempty"`
-	CapEvent    string     `json:"cap_event,omitempty"`
-	Urgency     string     `json:"urgency,omitempty"`
-	Severity    string     `json:"severity,omitempty"`
-	Certainty   string     `json:"certainty,omitempty"`
-	AreaDesc    string     `json:"area_desc,omitempty"`
-	Routes      string     `json:"routes,omitempty"`
-	Stops       string     `json:"stops,omitempty"`
-	Cause       string     `json:"cause,omitempty"`
-	Effect      string     `json:"effect,omitempty"`
-	EffectiveAt *time.Time `json:"effective_at,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	Revision    int        `json:"revision"`
+	TitleEn     string `json:"title_en,omitempty"`
+	TitleZh     string `json:"title_zh,omitempty"`
+	BodyEn      string `json:"body_en,omitempty"`
+	BodyZh      string `json:"body_zh,omitempty"`
+	CapCategory string `json:"cap_category,omitempty"`
+	CapEvent    string `json:"cap_event,omitempty"`
+	Urgency     string `json:"urgency,omitempty"`
+	Severity    string `json:"severity,omitempty"`
+	Certainty   string `json:"certainty,omitempty"`
+	// ResponseTypes came in version 2 without a new version: left out
+	// when empty, a snapshot without them reads as before.
+	ResponseTypes string     `json:"response_types,omitempty"`
+	AreaDesc      string     `json:"area_desc,omitempty"`
+	Routes        string     `json:"routes,omitempty"`
+	Stops         string     `json:"stops,omitempty"`
+	Cause         string     `json:"cause,omitempty"`
+	Effect        string     `json:"effect,omitempty"`
+	EffectiveAt   *time.Time `json:"effective_at,omitempty"`
+	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
+	Revision      int        `json:"revision"`
 	// Area is the notice's area (area.Area's stored form), if any.
 	Area string `json:"area,omitempty"`
 }
@@ -79,7 +82,7 @@ func SnapshotOf(n *models.Notice) Snapshot {
 	return Snapshot{Version: snapshotVersion, NoticeID: n.ID, AccountID: n.AccountID, Kind: n.Kind,
 		DefaultLang: n.DefaultLang, Translations: n.Translations.Clone(),
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
-		AreaDesc: n.AreaDesc, Routes: n.Routes, Stops: n.Stops, Cause: n.Cause, Effect: n.Effect,
+		ResponseTypes: n.ResponseTypes, AreaDesc: n.AreaDesc, Routes: n.Routes, Stops: n.Stops, Cause: n.Cause, Effect: n.Effect,
 		EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, Revision: n.Revision, Area: n.Area}
 }
 
@@ -144,6 +147,6 @@ func (s *Snapshot) Notice() *models.Notice {
 	return &models.Notice{ID: s.NoticeID, AccountID: s.AccountID, Kind: s.Kind,
 		DefaultLang: s.DefaultLang, Translations: s.Translations,
 		CapCategory: s.CapCategory, CapEvent: s.CapEvent, Urgency: s.Urgency, Severity: s.Severity, Certainty: s.Certainty,
-		AreaDesc: s.AreaDesc, Routes: s.Routes, Stops: s.Stops, Cause: s.Cause, Effect: s.Effect,
+		ResponseTypes: s.ResponseTypes, AreaDesc: s.AreaDesc, Routes: s.Routes, Stops: s.Stops, Cause: s.Cause, Effect: s.Effect,
 		EffectiveAt: s.EffectiveAt, ExpiresAt: s.ExpiresAt, Revision: s.Revision, Area: s.Area}
 }

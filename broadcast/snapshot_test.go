@@ -59,3 +59,41 @@ func TestSnapshotVersions(t *testing.T) {
 		t.Fatal("garbage was read as a snapshot")
 	}
 }
+
+// TestSnapshotWhatToDo: a safety notice's response types and
+// instructions are frozen with it, and the message carries them after
+// the text, in the reader's version, as one "What to do" line.
+func TestSnapshotWhatToDo(t *testing.T) {
+	n := &models.Notice{ID: 7, AccountID: 3, Kind: models.NoticeSafety, DefaultLang: "en", ResponseTypes: "Evacuate,Monitor",
+		Translations: models.Texts("en", "title", "Flood", "body", "The river is rising.", "instruction", "Go to the school on Hill Road.").
+			With("zh-Hans", "title", "洪水", "body", "河水正在上涨。", "instruction", "请前往山路学校。")}
+	data, err := json.Marshal(broadcast.SnapshotOf(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := broadcast.ParseSnapshot(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Notice()
+	if got.ResponseTypes != "Evacuate,Monitor" || got.Instruction("zh-Hans") != "请前往山路学校。" {
+		t.Fatalf("snapshot read as %+v", got)
+	}
+	a := &models.Account{ID: 3, Handle: "citysafety", DefaultLang: "en"}
+	for _, tt := range []struct{ lang, text, html string }{
+		{"en", "The river is rising.\n\nWhat to do: Leave the area. Watch for updates on the news and here. Go to the school on Hill Road.",
+			"<p><strong>What to do: Leave the area. Watch for updates on the news and here. Go to the school on Hill Road.</strong></p>"},
+		{"zh-Hans", "河水正在上涨。\n\n您该怎么做：请离开该地区。请留意新闻和本页的最新消息。请前往山路学校。",
+			"<p><strong>您该怎么做：请离开该地区。请留意新闻和本页的最新消息。请前往山路学校。</strong></p>"},
+	} {
+		c := broadcast.Preview(got, a, tt.lang, "https://plaza.example.org", time.UTC)
+		if !strings.HasPrefix(c.Text, tt.text) || !strings.Contains(c.HTML, tt.html) {
+			t.Errorf("%s: text %q\nhtml %q", tt.lang, c.Text, c.HTML)
+		}
+	}
+	// A general notice carries none, even if an editor left some behind.
+	n.Kind = models.NoticeGeneral
+	if c := broadcast.Preview(n, a, "en", "https://plaza.example.org", time.UTC); strings.Contains(c.Text, "What to do") {
+		t.Errorf("general notice: %q", c.Text)
+	}
+}

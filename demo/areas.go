@@ -98,8 +98,11 @@ func floodWarning(districts map[string]int64, until time.Time) notice.Input {
 			"en", "Flood warning for Harbour and West", "Heavy rain is expected tonight. Low streets near the harbour may flood: move cars from basements and avoid underpasses.",
 			"zh-Hans", "海港区及西区水浸警告", "预计今晚有大雨，海港附近低洼街道或出现水浸：请将车辆驶离地库，避免使用行人隧道。",
 			"ar", "تحذير من الفيضانات في الميناء والغرب", "يُتوقع هطول أمطار غزيرة الليلة. قد تغمر المياه الشوارع المنخفضة قرب الميناء: أخرجوا السيارات من الطوابق السفلية وتجنبوا الأنفاق.",
-		),
-		CapCategory: "Met", CapEvent: "Flood", Urgency: "Expected", Severity: "Severe", Certainty: "Likely",
+		).With("en", "instruction", "Move cars out of basements before 20:00, keep away from underpasses and the harbour front, and put sandbags at ground-floor doors.").
+			With("zh-Hans", "instruction", "请于20:00前将车辆驶离地库，远离行人隧道及海旁，并在地面层门口放置沙包。").
+			With("ar", "instruction", "أخرجوا السيارات من الطوابق السفلية قبل الساعة 20:00، وابتعدوا عن الأنفاق وواجهة الميناء، وضعوا أكياس الرمل عند أبواب الطوابق الأرضية."),
+		ResponseTypes: []string{"Prepare", "Avoid"},
+		CapCategory:   "Met", CapEvent: "Flood", Urgency: "Expected", Severity: "Severe", Certainty: "Likely",
 		AreaDesc: "Harbour and West districts", ExpiresAt: &until,
 	}
 	if h, w := districts["H"], districts["W"]; h != 0 && w != 0 {

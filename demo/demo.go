@@ -569,8 +569,11 @@ func demoNotices(handle string, districts map[string]int64) []notice.Input {
 				"en", "Heat warning: very hot weather this week", "Temperatures will reach 36 °C. Drink water, avoid the midday sun and check on older neighbours.",
 				"zh-Hans", "高温预警：本周天气酷热", "气温将达 36 °C。请多喝水，避免正午日晒，并关心年长的邻居。",
 				"ar", "تحذير من الحر: طقس شديد الحرارة هذا الأسبوع", "ستصل درجات الحرارة إلى 36 °C. اشربوا الماء، وتجنبوا شمس الظهيرة، واطمئنوا على جيرانكم من كبار السن. خط الحافلات 12 يعمل كالمعتاد.",
-			),
-			CapCategory: "Met", CapEvent: "Heat wave", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely",
+			).With("en", "instruction", "Drink water often, stay out of the sun between 11:00 and 16:00, and call on older neighbours once a day. Every library is open as a cool room.").
+				With("zh-Hans", "instruction", "请多喝水，11:00至16:00避免外出日晒，每天探望年长的邻居一次。各公共图书馆开放为纳凉处。").
+				With("ar", "instruction", "اشربوا الماء كثيرًا، وابتعدوا عن الشمس بين 11:00 و16:00، وزوروا جيرانكم من كبار السن مرة كل يوم. كل المكتبات مفتوحة أماكنَ للتبريد."),
+			ResponseTypes: []string{"Avoid", "Monitor"},
+			CapCategory:   "Met", CapEvent: "Heat wave", Urgency: "Expected", Severity: "Moderate", Certainty: "Likely",
 			AreaDesc: "Whole city", ExpiresAt: &later,
 		}, floodWarning(districts, later)}
 	}

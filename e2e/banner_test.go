@@ -43,8 +43,9 @@ func TestWarningBannerEveryPage(t *testing.T) {
 		}
 		plain := publish(notice.Input{Kind: models.NoticeGeneral, Translations: models.Texts("en", "title", "New timetable", "body", "From Monday.")})
 		warning := notice.Input{Kind: models.NoticeSafety,
-			Translations: models.Texts("en", "title", "Typhoon signal 8", "body", "Stay indoors.").With("zh-Hans", "title", "八号风球", "body", "请留在室内。"),
-			CapCategory:  "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed"}
+			Translations: models.Texts("en", "title", "Typhoon signal 8", "body", "Stay indoors.", "instruction", "Keep away from windows until signal 3.").
+				With("zh-Hans", "title", "八号风球", "body", "请留在室内。", "instruction", "请远离窗户，直至改挂三号风球。"),
+			CapCategory: "Met", CapEvent: "Typhoon", Urgency: "Immediate", Severity: "Severe", Certainty: "Observed", ResponseTypes: []string{"Shelter"}}
 		n := publish(warning)
 
 		pages := []string{"/", "/alerts", "/@metro", fmt.Sprintf("/@metro/notices/%d", plain.ID), "/projects", "/@metro/follow"}
@@ -110,12 +111,16 @@ func TestWarningBannerEveryPage(t *testing.T) {
 		}
 
 		// The warning's own page, in every language: what to do in plain
-		// words, when it was last updated and what the update changed.
+		// words (the response type in the reader's language, the
+		// instructions in the warning's version for them), when to act and
+		// how sure in plain words, when it was last updated and what the
+		// update changed.
 		for _, l := range i18n.Langs() {
 			p.open("/lang/" + string(l) + "?next=/")
 			p.open(fmt.Sprintf("/@metro/notices/%d", n.ID))
 			facts := p.text(".notice-facts")
-			for _, want := range []string{i18n.T(l, "notices.plain_what_to_do"), i18n.T(l, "plain.urgency_immediate"), i18n.T(l, "plain.certainty_observed")} {
+			for _, want := range []string{i18n.T(l, "notices.plain_what_to_do"), i18n.T(l, "plain.response_shelter"), n.Instruction(l.Tag()),
+				i18n.T(l, "notices.plain_when"), i18n.T(l, "plain.urgency_immediate"), i18n.T(l, "plain.certainty_observed")} {
 				if !strings.Contains(facts, want) {
 					p.fail("read the warning in plain words in "+l.Tag(), fmt.Errorf("the facts say %q, without %q", facts, want))
 				}

@@ -196,6 +196,10 @@ func TestAlertsGeoJSON(t *testing.T) {
 		p.MustString("url") != "https://plaza.example.org/@citysafety/notices/7" || p.MustString("area_description") != "Whole city <coast>" {
 		t.Fatalf("properties = %v", p)
 	}
+	// Without a response or instructions: an empty list and null.
+	if rt, _ := json.Marshal(p["response_types"]); string(rt) != `[]` || p["instruction"] != nil {
+		t.Fatalf("what to do = %s, %v", rt, p["instruction"])
+	}
 	if ds, _ := json.Marshal(p["districts"]); string(ds) != `["North","South"]` {
 		t.Fatalf("districts = %s", ds)
 	}

@@ -3,8 +3,10 @@ package feeds
 import (
 	"encoding/xml"
 	"fmt"
+	"html"
 	"time"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/markdown"
 	"github.com/plazahq/plaza/models"
 )
@@ -54,6 +56,17 @@ type atomCat struct {
 	Term string `xml:"term,attr"`
 }
 
+// whatToDoHTML is a safety notice's instruction as a paragraph after its
+// body, labelled in the language of the text ("" without one), so a feed
+// reader shows what to do as the notice's page does.
+func whatToDoHTML(n *models.Notice, lang string) string {
+	text := n.Instruction(lang)
+	if text == "" {
+		return ""
+	}
+	return "<p><strong>" + html.EscapeString(i18n.T(i18n.UILang(n.Language(lang)), "bc.instruction", text)) + "</strong></p>\n"
+}
+
 // Feed describes one Atom feed.
 type Feed struct {
 	// ID is the feed's permanent IRI (its URL without the format).
@@ -101,7 +114,7 @@ func Atom(site Site, f Feed, items []Item) ([]byte, time.Time, error) {
 			ID: page, Title: n.Title(f.Lang), Updated: n.UpdatedAt.UTC().Format(time.RFC3339),
 			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: page}},
 			Category: &atomCat{Term: n.Kind},
-			Content:  atomText{Type: "html", Body: markdown.HTML(n.Body(f.Lang))}, Lang: n.Language(f.Lang),
+			Content:  atomText{Type: "html", Body: markdown.HTML(n.Body(f.Lang)) + whatToDoHTML(n, f.Lang)}, Lang: n.Language(f.Lang),
 		}
 		if it.Account != "" {
 			e.Author = &atomAuthor{Name: it.Account}

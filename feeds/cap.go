@@ -43,7 +43,7 @@ type capInfo struct {
 	Language     string   `xml:"language"`
 	Category     string   `xml:"category"`
 	Event        string   `xml:"event"`
-	ResponseType string   `xml:"responseType,omitempty"`
+	ResponseType []string `xml:"responseType,omitempty"`
 	Urgency      string   `xml:"urgency"`
 	Severity     string   `xml:"severity"`
 	Certainty    string   `xml:"certainty"`
@@ -52,6 +52,7 @@ type capInfo struct {
 	SenderName   string   `xml:"senderName,omitempty"`
 	Headline     string   `xml:"headline,omitempty"`
 	Description  string   `xml:"description,omitempty"`
+	Instruction  string   `xml:"instruction,omitempty"`
 	Web          string   `xml:"web,omitempty"`
 	Area         *capArea `xml:"area,omitempty"`
 }
@@ -199,15 +200,18 @@ func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []mode
 		refs = append(refs, sender+","+site.capIdentifier(b)+","+capTime(b.CreatedAt))
 	}
 	alert.References = strings.Join(refs, " ")
-	var response string
+	// The notice's own response types and instructions, unless the
+	// message ends it: an all-clear says AllClear and a cancellation
+	// nothing, as what was to be done no longer is.
+	response, instruct := n.ResponseTypeList(), true
 	switch latest.Kind {
 	case models.KindPublish:
 		alert.MsgType = "Alert"
 	case models.KindCancel:
-		alert.MsgType = "Cancel"
+		alert.MsgType, response, instruct = "Cancel", nil, false
 		alert.Note = "Cancelled"
 	case models.KindAllClear:
-		alert.MsgType, response = "Update", "AllClear"
+		alert.MsgType, response, instruct = "Update", []string{"AllClear"}, false
 	default:
 		alert.MsgType = "Update"
 	}
@@ -226,6 +230,9 @@ func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []mode
 			ResponseType: response, Urgency: n.Urgency, Severity: n.Severity, Certainty: n.Certainty,
 			SenderName: a.LocalName(lang), Headline: truncateRunes(n.Title(lang), 160),
 			Description: markdown.Text(n.Body(lang)), Web: site.NoticeURL(a.Handle, n.ID),
+		}
+		if instruct {
+			info.Instruction = n.Instruction(lang)
 		}
 		if n.EffectiveAt != nil {
 			info.Effective = capTime(*n.EffectiveAt)

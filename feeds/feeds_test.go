@@ -75,6 +75,13 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 	threeLangs := typhoon()
 	threeLangs.DefaultLang = "en"
 	threeLangs.Translations.With("ar", "title", "إشارة الإعصار 8 وترتفع", "body", "ابقوا **في الداخل**.")
+	// What to do: two response types and an instruction per language.
+	instructed := func() *models.Notice {
+		n := typhoon()
+		n.ResponseTypes = "Shelter,Monitor"
+		n.Translations.With("en", "instruction", "Stay indoors & away from windows.").With("zh-Hans", "instruction", "请留在室内，远离窗户。")
+		return n
+	}
 	tests := []struct {
 		name       string
 		n          *models.Notice
@@ -83,14 +90,20 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 		response   string
 		references int
 		infos      int
+		// instruction is the first info's.
+		instruction string
 	}{
-		{"first alert", typhoon(), broadcasts("publish"), "Alert", "", 0, 2},
-		{"update", typhoon(), broadcasts("publish", "update"), "Update", "", 1, 2},
-		{"second update", typhoon(), broadcasts("publish", "update", "update"), "Update", "", 2, 2},
-		{"all clear", typhoon(), broadcasts("publish", "update", "all_clear"), "Update", "AllClear", 2, 2},
-		{"cancel", typhoon(), broadcasts("publish", "cancel"), "Cancel", "", 1, 2},
-		{"Chinese only, no area or times", zhOnly, broadcasts("publish"), "Alert", "", 0, 1},
-		{"three languages, one info each", threeLangs, broadcasts("publish"), "Alert", "", 0, 3},
+		{"first alert", typhoon(), broadcasts("publish"), "Alert", "", 0, 2, ""},
+		{"update", typhoon(), broadcasts("publish", "update"), "Update", "", 1, 2, ""},
+		{"second update", typhoon(), broadcasts("publish", "update", "update"), "Update", "", 2, 2, ""},
+		{"all clear", typhoon(), broadcasts("publish", "update", "all_clear"), "Update", "AllClear", 2, 2, ""},
+		{"cancel", typhoon(), broadcasts("publish", "cancel"), "Cancel", "", 1, 2, ""},
+		{"Chinese only, no area or times", zhOnly, broadcasts("publish"), "Alert", "", 0, 1, ""},
+		{"three languages, one info each", threeLangs, broadcasts("publish"), "Alert", "", 0, 3, ""},
+		{"what to do", instructed(), broadcasts("publish"), "Alert", "Shelter Monitor", 0, 2, "Stay indoors & away from windows."},
+		{"what to do, updated", instructed(), broadcasts("publish", "update"), "Update", "Shelter Monitor", 1, 2, "Stay indoors & away from windows."},
+		{"what to do, all clear", instructed(), broadcasts("publish", "all_clear"), "Update", "AllClear", 1, 2, ""},
+		{"what to do, cancelled", instructed(), broadcasts("publish", "cancel"), "Cancel", "", 1, 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +129,7 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 				}
 			}
 			info := got.Info[0]
-			if info.ResponseType != tt.response || info.Severity != "Severe" || info.Web != "https://plaza.example.org/@citysafety/notices/7" {
+			if strings.Join(info.ResponseType, " ") != tt.response || info.Instruction != tt.instruction || info.Severity != "Severe" || info.Web != "https://plaza.example.org/@citysafety/notices/7" {
 				t.Fatalf("info = %+v", info)
 			}
 		})
@@ -130,11 +143,31 @@ func TestCAPValidatesForEveryKindOfMessage(t *testing.T) {
 			t.Errorf("CAP lacks %q:\n%s", want, s)
 		}
 	}
+	doc, _ = CAP(site, account, instructed(), broadcasts("publish"), nil)
+	s = string(doc)
+	for _, want := range []string{"<responseType>Shelter</responseType>\n    <responseType>Monitor</responseType>\n    <urgency>",
+		"<instruction>Stay indoors &amp; away from windows.</instruction>", "<instruction>请留在室内，远离窗户。</instruction>"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("CAP lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(string(mustCAP(t, typhoon())), "instruction") {
+		t.Error("a notice without an instruction got an <instruction>")
+	}
 	general := typhoon()
 	general.Kind = models.NoticeGeneral
 	if _, err := CAP(site, account, general, broadcasts("publish"), nil); err == nil {
 		t.Error("a general notice was given a CAP form")
 	}
+}
+
+func mustCAP(t *testing.T, n *models.Notice) []byte {
+	t.Helper()
+	doc, err := CAP(site, account, n, broadcasts("publish"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 func TestGTFSRealtimeServiceAlerts(t *testing.T) {
@@ -228,5 +261,22 @@ func TestAtomFeed(t *testing.T) {
 	}
 	if e := f.Entries[1]; e.Title != "Heat" || e.Lang != "en" {
 		t.Fatalf("entry without the feed's language = %+v", e)
+	}
+	if strings.Contains(string(doc), "您该怎么做") {
+		t.Fatal("an entry without instructions says what to do")
+	}
+	// A safety notice's instructions follow its text, in the entry's
+	// language, escaped once as the HTML content is.
+	n.Translations.With("zh-Hans", "instruction", "请远离窗户 <及海旁>。")
+	doc, _, err = Atom(site, Feed{ID: "x", Lang: "zh-Hans"}, []Item{{Notice: n, Handle: "citysafety"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withTodo atomFeed
+	if err := xml.Unmarshal(doc, &withTodo); err != nil {
+		t.Fatal(err)
+	}
+	if body := withTodo.Entries[0].Content.Body; !strings.HasSuffix(body, "<p><strong>您该怎么做：请远离窗户 &lt;及海旁&gt;。</strong></p>\n") || !strings.Contains(body, "请留在室内") {
+		t.Fatalf("entry content %q", body)
 	}
 }

@@ -78,6 +78,8 @@ func AlertsGeoJSON(site Site, alerts []models.Alert, atlas district.Atlas) ([]by
 			"severity":         orNull(al.Severity),
 			"urgency":          orNull(al.Urgency),
 			"certainty":        orNull(al.Certainty),
+			"response_types":   nonNilList(al.ResponseTypeList()),
+			"instruction":      orNull(al.Instruction(al.DefaultLang)),
 			"effective":        timeOrNull(al.EffectiveAt),
 			"expires":          timeOrNull(al.ExpiresAt),
 			"url":              site.NoticeURL(al.Handle, al.ID),
@@ -91,6 +93,14 @@ func AlertsGeoJSON(site Site, alerts []models.Alert, atlas district.Atlas) ([]by
 		return nil, fmt.Errorf("alerts geojson: %w", err)
 	}
 	return body, nil
+}
+
+// nonNilList is l, or [] for none: a list property is always a list.
+func nonNilList(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
 }
 
 func orNull(s string) any {

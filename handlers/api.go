@@ -319,6 +319,7 @@ func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
 		Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 	// The API has always shown no tags as [], never null.
 	out.Tags = nonNil(out.Tags)
+	out.ResponseTypes = nonNil(out.ResponseTypes)
 	if n.PublishedAt != nil {
 		u := fmt.Sprintf("%s/@%s/notices/%d", h.baseURL, handle, n.ID)
 		out.URL = &u

@@ -439,9 +439,11 @@ func keyPrefixes() map[string][]string {
 		"cap.certainty_":     lower(notice.CAPCertainties()),
 		"cap.severity_":      lower(notice.CAPSeverities()),
 		"cap.urgency_":       lower(notice.CAPUrgencies()),
+		"cap.response_":      lower(notice.CAPResponseTypes()),
 		// A CAP value in plain words; Unknown has none (the row is left out).
 		"plain.certainty_": {"observed", "likely", "possible", "unlikely"},
 		"plain.urgency_":   {"immediate", "expected", "future", "past"},
+		"plain.response_":  lower(notice.CAPResponseTypes()),
 		"chat.match_":      {models.MatchExact, models.MatchContains},
 		// A channel's name, its device class and a follower's status, each
 		// shown through the message of the value. echo is the test channel

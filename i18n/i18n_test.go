@@ -270,3 +270,19 @@ func TestContentLanguages(t *testing.T) {
 		t.Error("DirOf or NameOf is wrong")
 	}
 }
+
+func TestSentences(t *testing.T) {
+	for _, tt := range []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{"Leave the area.", "", "Go to the school."}, "Leave the area. Go to the school."},
+		{[]string{"请离开该地区。", "请留意最新消息。", "Go up."}, "请离开该地区。请留意最新消息。Go up."},
+		{[]string{"غادروا المنطقة.", "تابعوا المستجدات."}, "غادروا المنطقة. تابعوا المستجدات."},
+		{nil, ""},
+	} {
+		if got := Sentences(tt.parts...); got != tt.want {
+			t.Errorf("Sentences(%q) = %q, want %q", tt.parts, got, tt.want)
+		}
+	}
+}

@@ -115,3 +115,20 @@ func UILang(tag string) Lang {
 	}
 	return EN
 }
+
+// Sentences joins whole sentences into one text: with a space after one
+// that ends in a Latin or Arabic stop, directly after one that ends in a
+// full-width stop (Chinese writes 。 and begins the next at once).
+func Sentences(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), "。") && !strings.HasSuffix(b.String(), "！") && !strings.HasSuffix(b.String(), "？") {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}

@@ -47,20 +47,25 @@ type Notice struct {
 	// DefaultLang is the language every reader without a version of their
 	// own gets: the account's default when the notice was written.
 	DefaultLang string
-	// Translations hold "title" and "body" (Markdown) per language.
+	// Translations hold "title", "body" (Markdown) and, for a safety
+	// notice, "instruction" (plain text: what to do) per language.
 	Translations Translations
 	CapCategory  string
 	CapEvent     string
 	Urgency      string
 	Severity     string
 	Certainty    string
-	AreaDesc     string
-	Routes       string
-	Stops        string
-	Cause        string
-	Effect       string
-	EffectiveAt  *time.Time
-	ExpiresAt    *time.Time
+	// ResponseTypes are the CAP responseType values of a safety notice,
+	// comma-separated, in the order the issuer gave them; its translated
+	// instruction is "instruction" in Translations.
+	ResponseTypes string
+	AreaDesc      string
+	Routes        string
+	Stops         string
+	Cause         string
+	Effect        string
+	EffectiveAt   *time.Time
+	ExpiresAt     *time.Time
 	// PublishAt is when a scheduled notice publishes itself.
 	PublishAt    *time.Time
 	AudienceTags string
@@ -95,6 +100,25 @@ func (n *Notice) Body(lang string) string {
 // Language is the language Title and Body are in for a reader of lang.
 func (n *Notice) Language(lang string) string {
 	return n.Translations.Pick(lang, n.DefaultLang, "title")
+}
+
+// Instruction is what a reader of lang should do, in the language of
+// Title: a safety notice's CAP instruction ("" for other kinds, which
+// carry none even when an editor left one behind while changing kind).
+func (n *Notice) Instruction(lang string) string {
+	if n.Kind != NoticeSafety {
+		return ""
+	}
+	return n.Translations.Get(n.Language(lang), "instruction")
+}
+
+// ResponseTypeList is a safety notice's CAP responseType values (none for
+// other kinds, as with Instruction).
+func (n *Notice) ResponseTypeList() []string {
+	if n.Kind != NoticeSafety {
+		return nil
+	}
+	return SplitList(n.ResponseTypes)
 }
 
 // HasLanguage reports whether the notice was written in lang.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plazahq/plaza/i18n"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/notice"
 )
@@ -62,6 +63,30 @@ func plainUrgency(n *models.Notice) string {
 	return ""
 }
 
+// plainResponses are the message keys of what a safety notice tells
+// people to do, one per CAP response type, in plain words ("Leave the
+// area."), in the issuer's order.
+func plainResponses(n *models.Notice) []string {
+	var out []string
+	for _, r := range n.ResponseTypeList() {
+		out = append(out, "plain.response_"+strings.ToLower(r))
+	}
+	return out
+}
+
+// responseText is plainResponses as one line ("–" for none).
+func responseText(ctx context.Context, n *models.Notice) string {
+	keys := plainResponses(n)
+	if len(keys) == 0 {
+		return "–"
+	}
+	words := make([]string, len(keys))
+	for i, k := range keys {
+		words[i] = t(ctx, k)
+	}
+	return i18n.Sentences(words...)
+}
+
 // plainCertainty is how sure the issuer is, in plain words, for the
 // notice's CAP certainty ("" when unknown).
 func plainCertainty(n *models.Notice) string {
@@ -107,6 +132,10 @@ func changeText(ctx context.Context, u NoticeUpdate, what, readLang string) stri
 	switch what {
 	case notice.ChangedTitle:
 		return t(ctx, "notices.changed_title", isolate(ctx, b.Title(readLang)), isolate(ctx, a.Title(readLang)))
+	case notice.ChangedResponse:
+		return t(ctx, "notices.changed_response", responseText(ctx, b), responseText(ctx, a))
+	case notice.ChangedInstruction:
+		return t(ctx, "notices.changed_instruction", textOr(ctx, b.Instruction(readLang)), textOr(ctx, a.Instruction(readLang)))
 	case notice.ChangedSeverity:
 		return t(ctx, "notices.changed_severity", severityText(ctx, b), severityText(ctx, a))
 	case notice.ChangedUrgency:

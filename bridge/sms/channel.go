@@ -171,15 +171,26 @@ const deliveryParam = "d"
 const MaxSegments = 3
 
 // Text is a notice as one SMS in the follower's language lang: title,
-// short text, the notice's link and the opt-out carriers require, the
-// text cut so that the whole is at most MaxSegments segments.
+// what to do (a safety notice's), short text, the notice's link and the
+// opt-out carriers require, the text cut so that the whole is at most
+// MaxSegments segments. What to do goes before the text, which is cut
+// first, so that no cut drops it.
 func Text(c *broadcast.Content, lang i18n.Lang) string {
 	tail := "\n" + i18n.T(lang, "sms.stop")
 	if c.URL != "" {
 		tail = "\n" + c.URL + tail
 	}
 	head := strings.TrimSpace(c.Subject)
-	if body := strings.TrimSpace(c.Text); body != "" {
+	body := c.Text
+	if c.WhatToDo != "" {
+		head += "\n" + c.WhatToDo
+		if cut := strings.Replace(body, "\n\n"+c.WhatToDo, "", 1); cut != body {
+			body = cut
+		} else {
+			body = strings.Replace(body, c.WhatToDo, "", 1)
+		}
+	}
+	if body = strings.TrimSpace(body); body != "" {
 		head += "\n" + body
 	}
 	whole := smscore.Fit(head + tail)

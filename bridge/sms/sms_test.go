@@ -36,6 +36,9 @@ func TestText(t *testing.T) {
 			smscore.GSM7, 3, "Reply STOP to unsubscribe", "Line 12 diverted\nBuses run", true},
 		{"Chinese is UCS-2", broadcast.Content{Subject: "12号线改道", Text: longZH, URL: link}, i18n.ZHHans,
 			smscore.UCS2, 3, "回复 STOP 退订", "12号线改道\n巴士改经", true},
+		{"what to do comes before the text, which is cut first", broadcast.Content{Subject: "Flood warning", Text: long + "\n\nWhat to do: Go to the school.",
+			WhatToDo: "What to do: Go to the school.", URL: link}, i18n.EN,
+			smscore.GSM7, 3, "Reply STOP to unsubscribe", "Flood warning\nWhat to do: Go to the school.\nBuses run", true},
 		{"the opt-out is in the follower's language", broadcast.Content{Subject: "Line 12 diverted", Text: "Via Park Road.", URL: link}, i18n.ES,
 			smscore.GSM7, 1, "Responda STOP para darse de baja", "Line 12 diverted", false},
 	}

@@ -185,6 +185,21 @@ func TestDemoJSON(t *testing.T) {
 			t.Errorf("verified organizations = %v; want both verified and unverified ones", verified)
 		}
 
+		// The safety office's warnings (heat and flood) say what to do:
+		// response types and instructions in each of their languages.
+		var warnings []models.Notice
+		if err := store.DB().Where("kind = ?", models.NoticeSafety).Find(&warnings).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(warnings) < 2 {
+			t.Errorf("%d safety notices in the demo, want the heat and flood warnings", len(warnings))
+		}
+		for _, w := range warnings {
+			if len(w.ResponseTypeList()) == 0 || len(w.Translations.Missing(w.Languages(), "instruction")) > 0 {
+				t.Errorf("demo warning %q: response types %q, instructions %v", w.Title("en"), w.ResponseTypes, w.Translations)
+			}
+		}
+
 		// Accounts: each has a public page at base/@handle that exists.
 		if len(d.Accounts) == 0 {
 			t.Fatal("the demo printed no accounts")

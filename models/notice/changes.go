@@ -10,16 +10,19 @@ import (
 // The parts of a notice an update can change, as Changes names them, in
 // the order a reader is told of them: the headline first, the text last.
 const (
-	ChangedTitle     = "title"
-	ChangedSeverity  = "severity"
-	ChangedUrgency   = "urgency"
-	ChangedCertainty = "certainty"
-	ChangedPeriod    = "period"
-	ChangedWhere     = "where"
-	ChangedMap       = "map"
-	ChangedRoutes    = "routes"
-	ChangedStops     = "stops"
-	ChangedBody      = "body"
+	ChangedTitle = "title"
+	// What to do: a safety notice's response types and its instruction.
+	ChangedResponse    = "response"
+	ChangedInstruction = "instruction"
+	ChangedSeverity    = "severity"
+	ChangedUrgency     = "urgency"
+	ChangedCertainty   = "certainty"
+	ChangedPeriod      = "period"
+	ChangedWhere       = "where"
+	ChangedMap         = "map"
+	ChangedRoutes      = "routes"
+	ChangedStops       = "stops"
+	ChangedBody        = "body"
 )
 
 // Changes lists what differs between two versions of a notice for a
@@ -33,6 +36,8 @@ func Changes(before, after *models.Notice, lang string) []string {
 		}
 	}
 	add(before.Title(lang) != after.Title(lang), ChangedTitle)
+	add(!slices.Equal(before.ResponseTypeList(), after.ResponseTypeList()), ChangedResponse)
+	add(before.Instruction(lang) != after.Instruction(lang), ChangedInstruction)
 	add(before.Severity != after.Severity, ChangedSeverity)
 	add(before.Urgency != after.Urgency, ChangedUrgency)
 	add(before.Certainty != after.Certainty, ChangedCertainty)

@@ -14,8 +14,9 @@ func TestChanges(t *testing.T) {
 	later := at.Add(time.Hour)
 	base := func() *models.Notice {
 		return &models.Notice{Kind: models.NoticeSafety, DefaultLang: "en",
-			Translations: models.Texts("en", "title", "Flood", "body", "Stay up.").With("zh-Hans", "title", "洪水", "body", "请留在高处。"),
-			Severity:     "Moderate", Urgency: "Expected", Certainty: "Likely", AreaDesc: "Riverside", Routes: "12,7", ExpiresAt: &at}
+			Translations:  models.Texts("en", "title", "Flood", "body", "Stay up.").With("zh-Hans", "title", "洪水", "body", "请留在高处。"),
+			ResponseTypes: "Prepare",
+			Severity:      "Moderate", Urgency: "Expected", Certainty: "Likely", AreaDesc: "Riverside", Routes: "12,7", ExpiresAt: &at}
 	}
 	tests := []struct {
 		name   string
@@ -30,6 +31,15 @@ func TestChanges(t *testing.T) {
 		{"another language's headline, read in it", func(n *models.Notice) { n.Translations.Set("zh-Hans", "title", "洪水警告") }, "zh-Hans", []string{notice.ChangedTitle}},
 		{"severity and urgency", func(n *models.Notice) { n.Severity, n.Urgency = "Severe", "Immediate" }, "en",
 			[]string{notice.ChangedSeverity, notice.ChangedUrgency}},
+		{"what to do", func(n *models.Notice) { n.ResponseTypes = "Evacuate" }, "en", []string{notice.ChangedResponse}},
+		{"another action added", func(n *models.Notice) { n.ResponseTypes = "Prepare,Monitor" }, "en", []string{notice.ChangedResponse}},
+		{"instructions, after the headline", func(n *models.Notice) {
+			n.Translations.Set("en", "instruction", "Move to high ground.")
+			n.Severity = "Severe"
+		}, "en", []string{notice.ChangedInstruction, notice.ChangedSeverity}},
+		{"another language's instructions", func(n *models.Notice) { n.Translations.Set("zh-Hans", "instruction", "请前往高处。") }, "en", nil},
+		{"another language's instructions, read in it", func(n *models.Notice) { n.Translations.Set("zh-Hans", "instruction", "请前往高处。") }, "zh-Hans",
+			[]string{notice.ChangedInstruction}},
 		{"certainty", func(n *models.Notice) { n.Certainty = "Observed" }, "en", []string{notice.ChangedCertainty}},
 		{"later end", func(n *models.Notice) { n.ExpiresAt = &later }, "en", []string{notice.ChangedPeriod}},
 		{"no end any more", func(n *models.Notice) { n.ExpiresAt = nil }, "en", []string{notice.ChangedPeriod}},

@@ -19,6 +19,9 @@ var (
 	capUrgency    = []string{"Immediate", "Expected", "Future", "Past", "Unknown"}
 	capSeverity   = []string{"Extreme", "Severe", "Moderate", "Minor", "Unknown"}
 	capCertainty  = []string{"Observed", "Likely", "Possible", "Unlikely", "Unknown"}
+	// capResponseTypes are CAP's responseType values, in the schema's
+	// order, which is also the order the editor offers them.
+	capResponseTypes = []string{"Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"}
 	// GTFS-realtime Alert.Cause and Alert.Effect.
 	gtfsCauses = []string{"UNKNOWN_CAUSE", "OTHER_CAUSE", "TECHNICAL_PROBLEM", "STRIKE", "DEMONSTRATION", "ACCIDENT",
 		"HOLIDAY", "WEATHER", "MAINTENANCE", "CONSTRUCTION", "POLICE_ACTIVITY", "MEDICAL_EMERGENCY"}
@@ -36,6 +39,10 @@ func CAPSeverities() []string { return slices.Clone(capSeverity) }
 
 func CAPCertainties() []string { return slices.Clone(capCertainty) }
 
+// CAPResponseTypes are the actions a safety notice may tell people to
+// take (CAP's responseType).
+func CAPResponseTypes() []string { return slices.Clone(capResponseTypes) }
+
 // GTFSCauses and GTFSEffects are the choices for a transit notice.
 func GTFSCauses() []string { return slices.Clone(gtfsCauses) }
 
@@ -48,9 +55,11 @@ func GTFSEffects() []string { return slices.Clone(gtfsEffects) }
 // than copied into each of them.
 type Input struct {
 	Kind string `form:"kind" json:"kind"`
-	// Translations hold "title" and "body" per language tag. The editor
-	// names its fields title.<tag> and body.<tag> (FormTranslations reads
-	// them); the API sends {"es": {"title": …, "body": …}}.
+	// Translations hold "title", "body" and, for a safety notice,
+	// "instruction" (what to do) per language tag. The editor names its
+	// fields title.<tag>, body.<tag> and instruction.<tag>
+	// (FormTranslations reads them); the API sends {"es": {"title": …,
+	// "body": …, "instruction": …}}.
 	Translations models.Translations `form:"-" json:"translations"`
 	// Langs and DefaultLang are the account's languages and default, set
 	// by the service before validation: a notice takes only these, and
@@ -68,11 +77,15 @@ type Input struct {
 	Urgency       string `form:"urgency" json:"urgency"`
 	Severity      string `form:"severity" json:"severity"`
 	Certainty     string `form:"certainty" json:"certainty"`
-	AreaDesc      string `form:"area_desc" json:"area_desc"`
-	Routes        IDList `form:"routes" json:"routes"`
-	Stops         IDList `form:"stops" json:"stops"`
-	Cause         string `form:"cause" json:"cause"`
-	Effect        string `form:"effect" json:"effect"`
+	// ResponseTypes are a safety notice's CAP responseType values: one or
+	// several, as CAP 1.2 allows ("Prepare" and "Monitor" together), so
+	// what an issuer said reaches the CAP feed whole.
+	ResponseTypes []string `form:"response_types" json:"response_types"`
+	AreaDesc      string   `form:"area_desc" json:"area_desc"`
+	Routes        IDList   `form:"routes" json:"routes"`
+	Stops         IDList   `form:"stops" json:"stops"`
+	Cause         string   `form:"cause" json:"cause"`
+	Effect        string   `form:"effect" json:"effect"`
 	// The times are datetime-local text in the studio's zone on the form
 	// and RFC 3339 in the API.
 	EffectiveAt *time.Time `form:"effective_at" json:"effective_at"`
@@ -132,6 +145,9 @@ const (
 	maxNoticeTitle = 200
 	maxNoticeBody  = 20000
 	maxNoticeField = 500
+	// An instruction is a few sentences; one longer than this belongs in
+	// the body.
+	maxNoticeInstruction = 2000
 )
 
 // listField cleans a comma- or newline-separated list of route or stop ids.
@@ -202,6 +218,13 @@ func (in Input) check(complete bool, now time.Time) (Input, error) {
 		if complete && title != "" && body == "" {
 			v.Add("body."+l, "err.required")
 		}
+		instr := in.Translations.Get(l, "instruction")
+		if len([]rune(instr)) > maxNoticeInstruction {
+			v.Add("instruction."+l, "err.too_long")
+		}
+		if instr != "" && title == "" {
+			v.Add("instruction."+l, "notices.err_instruction_without_title")
+		}
 	}
 	for field, val := range map[string]string{"cap_event": in.CapEvent, "area_desc": in.AreaDesc} {
 		if len([]rune(val)) > maxNoticeField {
@@ -227,6 +250,7 @@ func (in Input) check(complete bool, now time.Time) (Input, error) {
 	if complete && safety && in.CapEvent == "" {
 		v.Add("cap_event", "err.required")
 	}
+	in.checkResponse(&v, complete && safety)
 	if in.Kind == models.NoticeTransit {
 		if in.Cause == "" {
 			in.Cause = "UNKNOWN_CAUSE"
@@ -267,7 +291,7 @@ func (in Input) check(complete bool, now time.Time) (Input, error) {
 func (in Input) texts() models.Translations {
 	out := models.Translations{}
 	for l, fields := range in.Translations {
-		for _, f := range []string{"title", "body"} {
+		for _, f := range textFields {
 			out.Set(l, f, strings.TrimSpace(fields[f]))
 		}
 	}
@@ -280,6 +304,51 @@ func (in Input) texts() models.Translations {
 		}
 	}
 	return out
+}
+
+// textFields are the texts a notice has per language.
+var textFields = []string{"title", "body", "instruction"}
+
+// checkResponse cleans the response types (duplicates and blanks out)
+// and checks them and the instruction: known values, and "None" or
+// "AllClear" alone, since either says there is nothing else to do. A
+// notice going out with an instruction must have it in every language it
+// has a title in (complete), or some readers would miss what to do.
+func (in *Input) checkResponse(v *models.ValidationError, complete bool) {
+	var types []string
+	for _, r := range in.ResponseTypes {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(types, r) {
+			types = append(types, r)
+		}
+	}
+	in.ResponseTypes = types
+	for _, r := range types {
+		if !slices.Contains(capResponseTypes, r) {
+			v.Add("response_types", "err.choose_one")
+			return
+		}
+	}
+	if len(types) > 1 && (slices.Contains(types, "None") || slices.Contains(types, "AllClear")) {
+		v.Add("response_types", "notices.err_response_alone")
+	}
+	if !complete {
+		return
+	}
+	var with, without []string
+	for _, l := range in.Translations.Langs() {
+		switch {
+		case !in.Translations.Has(l, "title"):
+		case in.Translations.Has(l, "instruction"):
+			with = append(with, l)
+		default:
+			without = append(without, l)
+		}
+	}
+	if len(with) > 0 {
+		for _, l := range without {
+			v.Add("instruction."+l, "notices.err_instruction_every_language")
+		}
+	}
 }
 
 // ForAccount is in with the account's languages and default, which
@@ -295,10 +364,10 @@ func (in Input) Title(lang string) string {
 	return in.Translations.Get(in.Translations.Pick(lang, in.DefaultLang, "title"), "title")
 }
 
-// FormTranslations reads the editor's title.<tag> and body.<tag> fields
-// for each of langs.
+// FormTranslations reads the editor's title.<tag>, body.<tag> and
+// instruction.<tag> fields for each of langs.
 func FormTranslations(values map[string][]string, langs []string) models.Translations {
-	return models.FormTexts(values, langs, "title", "body")
+	return models.FormTexts(values, langs, textFields...)
 }
 
 // apply copies the input onto the notice record.
@@ -310,6 +379,7 @@ func (in Input) apply(n *models.Notice) {
 	}
 	n.CapCategory, n.CapEvent, n.AreaDesc = in.CapCategory, in.CapEvent, in.AreaDesc
 	n.Urgency, n.Severity, n.Certainty = in.Urgency, in.Severity, in.Certainty
+	n.ResponseTypes = strings.Join(in.ResponseTypes, ",")
 	n.Routes, n.Stops, n.Cause, n.Effect = string(in.Routes), string(in.Stops), in.Cause, in.Effect
 	n.EffectiveAt, n.ExpiresAt, n.PublishAt = models.UTCPtr(in.EffectiveAt), models.UTCPtr(in.ExpiresAt), models.UTCPtr(in.PublishAt)
 	n.AudienceTags = strings.Join(in.Tags, ",")
@@ -327,7 +397,7 @@ func InputOf(n *models.Notice) Input {
 	return Input{
 		Kind: n.Kind, Translations: n.Translations.Clone(), DefaultLang: n.DefaultLang,
 		CapCategory: n.CapCategory, CapEvent: n.CapEvent, Urgency: n.Urgency, Severity: n.Severity,
-		Certainty: n.Certainty, AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
+		Certainty: n.Certainty, ResponseTypes: models.SplitList(n.ResponseTypes), AreaDesc: n.AreaDesc, Routes: IDList(n.Routes), Stops: IDList(n.Stops), Cause: n.Cause,
 		Effect: n.Effect, EffectiveAt: n.EffectiveAt, ExpiresAt: n.ExpiresAt, PublishAt: n.PublishAt, Tags: n.TagList(),
 		AreaScope: n.AreaScope, AreaExcludeUnlocated: !n.AreaUnlocated, Area: models.AreaOf(n.Area),
 	}

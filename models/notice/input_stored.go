@@ -15,8 +15,11 @@ import (
 // shape, so it must not follow the json tags (those are the API's): a
 // changed hash would send every live alert out again as an update.
 // Languages other than en and zh-Hans go in Other, left out when empty,
-// so a feed in English and Chinese hashes as before. It is derived from
-// Input, so a new field needs nothing here.
+// so a feed in English and Chinese hashes as before; so do an English or
+// Chinese text other than a title or body (an instruction). It is derived
+// from Input; a field added since alerts were first hashed is listed in
+// addedFields, left out when empty, so hashes stored before it still
+// match.
 var storedNotice = func() reflect.Type {
 	t := reflect.TypeFor[Input]()
 	str := reflect.TypeFor[string]()
@@ -33,14 +36,21 @@ var storedNotice = func() reflect.Type {
 			continue
 		}
 		f.Tag = ""
+		if addedFields[f.Name] {
+			f.Tag = `json:",omitempty"`
+		}
 		if f.Type.Kind() == reflect.String {
 			f.Type = str
 		}
-		fields = append(fields, reflect.StructField{Name: f.Name, Type: f.Type})
+		fields = append(fields, reflect.StructField{Name: f.Name, Type: f.Type, Tag: f.Tag})
 	}
 	fields = append(fields, reflect.StructField{Name: "Other", Type: reflect.TypeFor[models.Translations](), Tag: `json:",omitempty"`})
 	return reflect.StructOf(fields)
 }()
+
+// addedFields are the Input fields added after alert feeds first stored
+// and hashed inputs.
+var addedFields = map[string]bool{"ResponseTypes": true}
 
 // legacyTextFields are the stored shape's text fields, each with its
 // language and field in Translations.
@@ -72,9 +82,11 @@ func storedField(name string) bool {
 func (in Input) StoredJSON() ([]byte, error) {
 	texts := in.texts()
 	src, dst := reflect.ValueOf(in), reflect.New(storedNotice).Elem()
+	// Other holds every text the four legacy fields do not.
 	other := texts.Clone()
-	delete(other, "en")
-	delete(other, "zh-Hans")
+	for _, lf := range legacyText {
+		other.Set(lf[0], lf[1], "")
+	}
 	for i := range dst.NumField() {
 		f := storedNotice.Field(i)
 		switch {

@@ -43,6 +43,34 @@ func TestNoticeInputStoredShape(t *testing.T) {
 	}
 }
 
+// TestNoticeInputStoredResponse: an alert with response types and an
+// instruction, in English as in another language, keeps them through the
+// stored shape (a held change loses nothing), while one without them
+// stores as before (TestNoticeInputStoredShape).
+func TestNoticeInputStoredResponse(t *testing.T) {
+	in := notice.Input{Kind: models.NoticeSafety, ResponseTypes: []string{"Shelter", "Monitor"},
+		Translations: models.Texts("en", "title", "Storm", "body", "Gales.", "instruction", "Stay indoors.").
+			With("zh-Hans", "title", "风暴", "body", "大风。", "instruction", "请留在室内。").
+			With("es", "title", "Tormenta", "body", "Vientos.", "instruction", "Quédese en casa.")}
+	b, err := in.StoredJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"ResponseTypes":["Shelter","Monitor"]`) || !strings.Contains(string(b), `"TitleEn":"Storm"`) {
+		t.Errorf("stored as %s", b)
+	}
+	// As an alert feed holds a change that came too soon.
+	var it alertsource.Item
+	at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	if err := it.Hold(in, "h", at, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	back, err := it.Held()
+	if err != nil || !reflect.DeepEqual(back.Translations, in.Translations) || !reflect.DeepEqual(back.ResponseTypes, in.ResponseTypes) {
+		t.Errorf("held change read back as %+v, %v", back, err)
+	}
+}
+
 // TestNoticeInputJSON checks the API's shape of the list fields: arrays,
 // [] when empty, and null clears them, as when the API had its own
 // request type.
@@ -103,6 +131,18 @@ func validationCases(now time.Time) (safety notice.Input, cases []validationCase
 		{"publish without event", with(func(in *notice.Input) { in.CapEvent = "" }), true, "cap_event"},
 		{"publish a title without body", with(func(in *notice.Input) { in.Translations.Set("zh-Hans", "title", "风暴") }), true, "body.zh-Hans"},
 		{"publish already expired", with(func(in *notice.Input) { in.ExpiresAt = &past }), true, "expires_at"},
+		{"unknown response type", with(func(in *notice.Input) { in.ResponseTypes = []string{"Shelter", "Panic"} }), false, "response_types"},
+		{"response type in the wrong case", with(func(in *notice.Input) { in.ResponseTypes = []string{"shelter"} }), false, "response_types"},
+		{"None with an action", with(func(in *notice.Input) { in.ResponseTypes = []string{"None", "Evacuate"} }), false, "response_types"},
+		{"AllClear with an action", with(func(in *notice.Input) { in.ResponseTypes = []string{"Shelter", "AllClear"} }), false, "response_types"},
+		{"instruction too long", with(func(in *notice.Input) {
+			in.Translations.Set("en", "instruction", strings.Repeat("x", 2001))
+		}), false, "instruction.en"},
+		{"instruction without its title", with(func(in *notice.Input) { in.Translations.Set("zh-Hans", "instruction", "请留在室内。") }), false, "instruction.zh-Hans"},
+		{"publish an instruction missing in one language", with(func(in *notice.Input) {
+			in.Translations.Set("en", "instruction", "Stay indoors.")
+			in.Translations.With("zh-Hans", "title", "风暴", "body", "请留在室内。")
+		}), true, "instruction.zh-Hans"},
 	}
 }
 
@@ -150,6 +190,15 @@ func TestNoticeInputValidate(t *testing.T) {
 		if _, err := validate(safety, publish, now); err != nil {
 			t.Errorf("a complete safety notice (publish %v): %v", publish, err)
 		}
+	}
+	// Response types are cleaned (blanks and repeats out, the given order
+	// kept), and several may go together.
+	in := safety
+	in.ResponseTypes = []string{" Prepare", "Monitor", "", "Prepare"}
+	in.Translations = safety.Translations.Clone().With("en", "instruction", "  Charge your phone. ")
+	got, err := notice.Validate(in, now)
+	if err != nil || !reflect.DeepEqual(got.ResponseTypes, []string{"Prepare", "Monitor"}) || got.Translations.Get("en", "instruction") != "Charge your phone." {
+		t.Fatalf("response types %q, instruction %q, %v", got.ResponseTypes, got.Translations.Get("en", "instruction"), err)
 	}
 	// A draft may be incomplete; transit defaults its cause and effect and
 	// cleans its routes.
