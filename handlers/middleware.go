@@ -40,7 +40,7 @@ const (
 	// through, so the form says why it is refused.
 	districtsBodyLimit = district.MaxFileBytes + 256<<10
 	// projectFileBodyLimit fits the largest project document (a PDF).
-	projectFileBodyLimit = media.MaxProjectDocBytes + 256<<10
+	projectFileBodyLimit = media.MaxDocumentBytes + 256<<10
 )
 
 // bodyLimit is the largest body a route accepts.

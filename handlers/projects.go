@@ -344,7 +344,7 @@ func (h *projects) upload(c echo.Context) error {
 	var name string
 	if fh, err := c.FormFile("file"); err == nil {
 		name = fh.Filename
-		if fh.Size > media.MaxProjectDocBytes {
+		if fh.Size > media.MaxDocumentBytes {
 			return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
 				ps.Errors["file"], ps.FileTitle = "projects.err_doc_too_big", title
 			})
@@ -354,7 +354,7 @@ func (h *projects) upload(c echo.Context) error {
 			return fmt.Errorf("open upload: %w", err)
 		}
 		defer file.Close()
-		if data, err = io.ReadAll(io.LimitReader(file, media.MaxProjectDocBytes+1)); err != nil {
+		if data, err = io.ReadAll(io.LimitReader(file, media.MaxDocumentBytes+1)); err != nil {
 			return fmt.Errorf("read upload: %w", err)
 		}
 	}

@@ -92,7 +92,7 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			!strings.Contains(r.Body, "PNG, JPEG or GIF image, or a PDF") {
 			t.Fatalf("bad file: %s", r)
 		}
-		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, media.MaxProjectDocBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
+		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, media.MaxDocumentBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
 			t.Fatalf("oversized file: %s", r)
 		}
 		files, err := a.Media.ProjectFiles(context.Background(), p.ID)

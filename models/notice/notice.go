@@ -132,6 +132,18 @@ func (s *Service) DeleteNotice(ctx context.Context, m *models.Member, a *models.
 		return err
 	}
 	return s.core.Tx(ctx, func(tx models.Core) error {
+		if err := s.with(tx).lockNotice(ctx, n); err != nil {
+			return err
+		}
+		if n.Status != models.NoticeDraft {
+			return models.FieldError("status", "notices.err_only_drafts_deleted")
+		}
+		if s.files != nil {
+			// The files go first: their rows point at the notice.
+			if err := s.files.DeleteNoticeFiles(ctx, tx, n.ID); err != nil {
+				return err
+			}
+		}
 		res := tx.Conn(ctx).Where("id = ? AND status = ?", n.ID, models.NoticeDraft).Delete(&models.Notice{})
 		if res.Error != nil {
 			return fmt.Errorf("delete notice: %w", res.Error)
