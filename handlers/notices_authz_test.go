@@ -63,6 +63,8 @@ func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"POST", e + "/end", url.Values{"how": {"cancel"}}, publishers, 303},
 		{"GET", d + "/delete", nil, writers, 200},
 		{"POST", l + "/delete", nil, writers, 303},
+		{"POST", d + "/files", url.Values{}, writers, 422},
+		{"POST", d + "/files/999999/delete", nil, writers, 404},
 		{"GET", bc, nil, all, 200},
 		{"GET", bc + "/progress", nil, all, 200},
 		{"POST", bc + "/retry", nil, publishers, 303},
