@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/notice"
 )
 
@@ -126,6 +128,28 @@ func TestNoticeFiles(t *testing.T) {
 				t.Errorf("GET %s: %d %q nosniff=%q %q %q", s.url, r.Status, h.Get("Content-Type"), h.Get("X-Content-Type-Options"),
 					h.Get("Content-Disposition"), h.Get("Cache-Control"))
 			}
+		}
+		// The feed carries them as enclosures.
+		if r := anon.Get("/@metro/notices.atom"); !strings.Contains(r.Body, `rel="enclosure" type="application/pdf" href="http://plaza.test`+doc+`"`) {
+			t.Errorf("the Atom feed has no enclosure for the timetable:\n%s", r.Body)
+		}
+		// The API lists them, with their absolute addresses.
+		_, token, err := a.APITokens.Create(ctx, boss, "Ops", apitoken.AllScopes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newAPIClient(t, a, token).do("GET", fmt.Sprintf("/notices/%d", n.ID), nil)
+		var got struct {
+			Files []struct {
+				Kind, Title, URL, Sha1 string
+				Width                  int
+			}
+		}
+		if err := json.Unmarshal([]byte(r.Body), &got); err != nil || r.Status != http.StatusOK || len(got.Files) != 2 {
+			t.Fatalf("API notice: %d %s (%v)", r.Status, r.Body, err)
+		}
+		if f := got.Files[0]; f.Kind != "image" || f.Title != "Map: line 12 runs along Harbour Road" || f.URL != "http://plaza.test"+img || f.Width != 40 || len(f.Sha1) != 40 {
+			t.Fatalf("API file: %+v", f)
 		}
 		// Published files stay as followers were sent them.
 		if r := ed.Post(fmt.Sprintf("%s/files/%d/delete", page, files[0].ID), nil); r.Status != http.StatusUnprocessableEntity {
