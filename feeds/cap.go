@@ -40,19 +40,19 @@ type capAlert struct {
 }
 
 type capInfo struct {
-	Language     string   `xml:"language"`
-	Category     string   `xml:"category"`
-	Event        string   `xml:"event"`
-	ResponseType string   `xml:"responseType,omitempty"`
-	Urgency      string   `xml:"urgency"`
-	Severity     string   `xml:"severity"`
-	Certainty    string   `xml:"certainty"`
-	Effective    string   `xml:"effective,omitempty"`
-	Expires      string   `xml:"expires,omitempty"`
-	SenderName   string   `xml:"senderName,omitempty"`
-	Headline     string   `xml:"headline,omitempty"`
-	Description  string   `xml:"description,omitempty"`
-	Web          string   `xml:"web,omitempty"`
+	Language     string `xml:"language"`
+	Category     string `xml:"category"`
+	Event        string `xml:"event"`
+	ResponseType string `xml:"responseType,omitempty"`
+	Urgency      string `xml:"urgency"`
+	Severity     string `xml:"severity"`
+	Certainty    string `xml:"certainty"`
+	Effective    string `xml:"effective,omitempty"`
+	Expires      string `xml:"expires,omitempty"`
+	SenderName   string `xml:"senderName,omitempty"`
+	Headline     string `xml:"headline,omitempty"`
+	Description  string `xml:"description,omitempty"`
+	Web          string `xml:"web,omitempty"`
 	// Resource comes before area: the schema's order.
 	Resource []capResource `xml:"resource,omitempty"`
 	Area     *capArea      `xml:"area,omitempty"`
