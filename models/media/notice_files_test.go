@@ -17,10 +17,11 @@ import (
 // webp1x1 is a real 1×1 lossless WebP file.
 var webp1x1 = []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00")
 
-func encoded(t *testing.T, enc func(*bytes.Buffer, image.Image) error) []byte {
+// encoded is a w×h image in the format enc writes.
+func encoded(t *testing.T, w, h int, enc func(*bytes.Buffer, image.Image) error) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := enc(&b, image.NewGray(image.Rect(0, 0, 12, 7))); err != nil {
+	if err := enc(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -39,8 +40,8 @@ func TestNoticeFilesAreSniffed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		jpg := encoded(t, func(b *bytes.Buffer, m image.Image) error { return jpeg.Encode(b, m, nil) })
-		gf := encoded(t, func(b *bytes.Buffer, m image.Image) error { return gif.Encode(b, m, nil) })
+		jpg := encoded(t, 12, 7, func(b *bytes.Buffer, m image.Image) error { return jpeg.Encode(b, m, nil) })
+		gf := encoded(t, 12, 7, func(b *bytes.Buffer, m image.Image) error { return gif.Encode(b, m, nil) })
 		pdf := []byte("%PDF-1.4\n% timetable\n")
 		tests := []struct {
 			name, title, filename string
