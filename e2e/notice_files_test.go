@@ -64,6 +64,11 @@ func TestNoticeImage(t *testing.T) {
 			editor.fail("read the confirmation", fmt.Errorf("the flash says %q", got))
 		}
 		editor.axe()
+		// Removing it would ask first; the editor thinks better of it.
+		editor.submit(`#files a.danger-link`)
+		editor.sees("from this notice?")
+		editor.axe()
+		editor.open(edit)
 		editor.submit(`button[value=publish]`)
 		editor.submit(`main form button[type=submit]`)
 		if n, err := a.Notices.NoticeByID(ctx, draft.ID); err != nil || !n.Live() {

@@ -158,7 +158,8 @@ func TestNoticeFiles(t *testing.T) {
 	})
 }
 
-// TestNoticeFileDelete: removing a draft's file takes its bytes with it.
+// TestNoticeFileDelete: removing a draft's file asks first, on a page of
+// its own (so without JavaScript too), and takes its bytes with it.
 func TestNoticeFileDelete(t *testing.T) {
 	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
 		a := apptest.Start(t, dbURL)
@@ -174,8 +175,16 @@ func TestNoticeFileDelete(t *testing.T) {
 		}
 		page := fmt.Sprintf("/studio/orgs/%d/accounts/metro/notices/%d", f.Org.ID, n.ID)
 		ed := stLogin(t, a, f.ByRole[models.RoleEditor])
-		if r := ed.Get(page); !strings.Contains(r.Body, `data-confirm="Remove “Plan” from this notice?"`) {
-			t.Fatalf("the remove button does not ask first: %s", r)
+		ask := fmt.Sprintf("%s/files/%d/delete", page, nf.ID)
+		if r := ed.Get(page); !strings.Contains(r.Body, `href="`+ask+`"`) {
+			t.Fatalf("the editor does not link to the question: %s", r)
+		}
+		if r := ed.Get(ask); r.Status != http.StatusOK || !strings.Contains(r.Body, "Remove “Plan” from this notice?") ||
+			!strings.Contains(r.Body, `action="`+ask+`"`) {
+			t.Fatalf("the question: %s", r)
+		}
+		if n := stCount(t, a, "media", "id = ?", nf.MediaID); n != 1 {
+			t.Fatalf("asking removed the file: %d media rows", n)
 		}
 		if r := ed.Post(fmt.Sprintf("%s/files/%d/delete", page, nf.ID), nil); r.Status != http.StatusSeeOther {
 			t.Fatalf("delete: %s", r)

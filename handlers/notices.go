@@ -84,6 +84,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	acc.GET("/notices/:id/delete", h.confirmDelete, write)
 	acc.POST("/notices/:id/delete", h.remove, write)
 	acc.POST("/notices/:id/files", h.upload, write)
+	acc.GET("/notices/:id/files/:file/delete", h.confirmDeleteFile, write)
 	acc.POST("/notices/:id/files/:file/delete", h.deleteFile, write)
 
 	acc.GET("/broadcasts/:id", h.broadcast, view)
@@ -309,6 +310,32 @@ func (h *notices) upload(c echo.Context) error {
 		return err
 	}
 	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID)+"#files", "notices.file_added")
+}
+
+// confirmDeleteFile asks before a file of a draft or scheduled notice is
+// removed; a file of another notice, or none, is a 404.
+func (h *notices) confirmDeleteFile(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "file")
+	if err != nil {
+		return err
+	}
+	if !n.Editable() {
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
+	}
+	files, err := h.media.NoticeFiles(c.Request().Context(), n.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.ID == id {
+			return render(c, http.StatusOK, templates.NoticeFileDeleteConfirm(m, a, n, f))
+		}
+	}
+	return models.ErrNotFound
 }
 
 func (h *notices) deleteFile(c echo.Context) error {

@@ -64,6 +64,7 @@ func noticeRoutes(t testing.TB, a *apptest.App, f *apptest.Fixtures) []route {
 		{"GET", d + "/delete", nil, writers, 200},
 		{"POST", l + "/delete", nil, writers, 303},
 		{"POST", d + "/files", url.Values{}, writers, 422},
+		{"GET", d + "/files/999999/delete", nil, writers, 404},
 		{"POST", d + "/files/999999/delete", nil, writers, 404},
 		{"GET", bc, nil, all, 200},
 		{"GET", bc + "/progress", nil, all, 200},
