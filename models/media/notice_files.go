@@ -57,11 +57,15 @@ type Notices interface {
 	// AnyNoticePublic reports whether any of the notices is shown on the
 	// public site (published, even if it has ended since).
 	AnyNoticePublic(ctx context.Context, ids []int64) (bool, error)
+	// LockEditable holds the notice's row inside tx and refuses unless
+	// its files may still change.
+	LockEditable(ctx context.Context, tx models.Core, id int64) error
 }
 
 // editableNotice loads a notice of the account whose files may change:
 // a draft or a scheduled one. What was published stays as followers were
-// told it, files included, as the notice's text does.
+// told it, files included, as the notice's text does. The change's
+// transaction asks again, holding the row (Notices.LockEditable).
 func (s *Service) editableNotice(ctx context.Context, m *models.Member, a *models.Account, id int64) (*models.Notice, error) {
 	n, err := s.others.OrgNotice(ctx, m, a, id)
 	if err != nil {
@@ -98,6 +102,9 @@ func (s *Service) AddNoticeFile(ctx context.Context, m *models.Member, a *models
 	sum := sha1.Sum(data) //nolint:gosec // see the import
 	var nf *NoticeFile
 	err = s.core.Tx(ctx, func(tx models.Core) error {
+		if err := s.others.LockEditable(ctx, tx, n.ID); err != nil {
+			return err
+		}
 		f, err := noticeLinks.store(ctx, tx, n.ID, m.Org.ID, u, data)
 		if err != nil {
 			return err
@@ -127,6 +134,9 @@ func (s *Service) DeleteNoticeFile(ctx context.Context, m *models.Member, a *mod
 		return err
 	}
 	return s.core.Tx(ctx, func(tx models.Core) error {
+		if err := s.others.LockEditable(ctx, tx, n.ID); err != nil {
+			return err
+		}
 		name, err := noticeLinks.removeOne(ctx, tx, n.ID, fileID)
 		if err != nil {
 			return err

@@ -122,8 +122,20 @@ func TestNoticeFilesFollowTheNotice(t *testing.T) {
 			t.Fatalf("another organization deletes a file: %v", err)
 		}
 
+		// The transaction that changes a notice's files asks again,
+		// holding the notice's row, so a file cannot slip in as it is
+		// published.
+		locked := func() error {
+			return a.Store.Core.Tx(ctx, func(tx models.Core) error { return a.Notices.LockEditable(ctx, tx, n.ID) })
+		}
+		if err := locked(); err != nil {
+			t.Fatalf("a draft's files locked: %v", err)
+		}
 		if _, _, err := a.Notices.PublishNotice(ctx, ed, acc, n.ID, in); err != nil {
 			t.Fatal(err)
+		}
+		if v, ok := models.AsValidation(locked()); !ok || v.Fields["file"] != "notices.err_files_not_editable" {
+			t.Fatalf("a published notice's files may change: %v", locked())
 		}
 		got, err := a.Media.ByPublicID(ctx, img.MediaPublicID, nil)
 		if err != nil || got.Access != media.PublicNotice || got.Filename != "map.png" {

@@ -155,6 +155,21 @@ func (s *Service) DeleteNotice(ctx context.Context, m *models.Member, a *models.
 	})
 }
 
+// LockEditable holds a notice's row inside tx, the transaction that
+// changes its files, and refuses unless the notice is a draft or
+// scheduled (media.Notices). Publishing holds the same row, so no file
+// slips in or out as the notice goes out.
+func (s *Service) LockEditable(ctx context.Context, tx models.Core, id int64) error {
+	n := &models.Notice{ID: id}
+	if err := s.with(tx).lockNotice(ctx, n); err != nil {
+		return err
+	}
+	if !n.Editable() {
+		return models.FieldError("file", "notices.err_files_not_editable")
+	}
+	return nil
+}
+
 // PublishNotice publishes a draft now, or schedules it when its
 // publish-at time is in the future. A scheduled notice given no time, or a
 // past one, publishes now.
