@@ -63,7 +63,8 @@ func NewDomains(store *models.Store, q models.Enqueuer, sealer models.Sealer) *D
 	d.Store = store
 	d.Followers = follower.New(store.Core, q, store.Limits(), others, d.Channels, d.FollowCodes, traces{d.Chats, d.Projects}, d.Districts)
 	d.GTFS = gtfs.New(store.Core)
-	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts, d.Districts, stopPlaces{d.GTFS})
+	d.Notices = notice.New(store.Core, broadcast.NewStarter(q, nil), d.Accounts, d.Districts, stopPlaces{d.GTFS}, d.Media)
+	others.Notices = d.Notices
 	d.APITokens = apitoken.New(store.Core, d.Orgs)
 	d.TestChats = testchat.New(store.Core)
 	return d
@@ -78,10 +79,11 @@ func Open(db *database.DB, inserter *queue.Inserter, sealer models.Sealer) *Doma
 
 // reads is what the media, followers' and projects' domains read of
 // others: accounts and avatars (the accounts' domain), memberships and
-// users (orgs), projects (media's questions of who may fetch a project's
-// file).
+// users (orgs), projects and notices (media's questions of who may
+// fetch a project's or a notice's file).
 type reads struct {
 	media.Projects
+	media.Notices
 	orgs     *org.Service
 	accounts *account.Service
 }

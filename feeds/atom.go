@@ -26,9 +26,11 @@ type atomFeed struct {
 }
 
 type atomLink struct {
-	Rel  string `xml:"rel,attr,omitempty"`
-	Type string `xml:"type,attr,omitempty"`
-	Href string `xml:"href,attr"`
+	Rel    string `xml:"rel,attr,omitempty"`
+	Type   string `xml:"type,attr,omitempty"`
+	Href   string `xml:"href,attr"`
+	Title  string `xml:"title,attr,omitempty"`
+	Length int64  `xml:"length,attr,omitempty"`
 }
 
 type atomAuthor struct {
@@ -87,6 +89,8 @@ type Item struct {
 	Notice  *models.Notice
 	Handle  string
 	Account string
+	// Files are the notice's images and documents, each an enclosure.
+	Files []Resource
 }
 
 // Atom renders items, newest first, and returns the feed with the time it
@@ -121,6 +125,9 @@ func Atom(site Site, f Feed, items []Item) ([]byte, time.Time, error) {
 		}
 		if f.CAP && CanCAP(n) {
 			e.Links = append(e.Links, atomLink{Rel: "alternate", Type: CAPContentType, Href: site.CAPURL(n.ID)})
+		}
+		for _, r := range it.Files {
+			e.Links = append(e.Links, atomLink{Rel: "enclosure", Type: r.MimeType, Href: site.abs(r.Path), Title: r.Desc, Length: r.Size})
 		}
 		if n.PublishedAt != nil {
 			e.Published = n.PublishedAt.UTC().Format(time.RFC3339)

@@ -54,7 +54,44 @@ type capInfo struct {
 	Description  string   `xml:"description,omitempty"`
 	Instruction  string   `xml:"instruction,omitempty"`
 	Web          string   `xml:"web,omitempty"`
-	Area         *capArea `xml:"area,omitempty"`
+	// Resource comes before area: the schema's order.
+	Resource []capResource `xml:"resource,omitempty"`
+	Area     *capArea      `xml:"area,omitempty"`
+}
+
+// capResource is CAP's <resource>, its elements in the schema's order.
+type capResource struct {
+	Desc     string `xml:"resourceDesc"`
+	MimeType string `xml:"mimeType"`
+	Size     int64  `xml:"size,omitempty"`
+	URI      string `xml:"uri,omitempty"`
+	Digest   string `xml:"digest,omitempty"`
+}
+
+// Resource is a file of a notice (a diversion map, a timetable) as the
+// feeds carry it: CAP's <resource>, Atom's enclosure link.
+type Resource struct {
+	// Desc says what it is: an image's text alternative, a document's
+	// title or file name.
+	Desc     string
+	MimeType string
+	Size     int64
+	// Path is its address on the site; the feeds make it absolute.
+	Path string
+	// SHA1 is the hex SHA-1 of the bytes: CAP 1.2 calculates <digest>
+	// with SHA-1 (FIPS 180-2) and gives no other encoding, and hex is
+	// how CAP tools write it.
+	SHA1 string
+}
+
+func (s Site) abs(path string) string { return s.BaseURL + path }
+
+func (s Site) capResources(rs []Resource) []capResource {
+	out := make([]capResource, len(rs))
+	for i, r := range rs {
+		out[i] = capResource{Desc: r.Desc, MimeType: r.MimeType, Size: r.Size, URI: s.abs(r.Path), Digest: r.SHA1}
+	}
+	return out
 }
 
 // capArea is CAP's <area>, its elements in the schema's order: areaDesc,
@@ -183,8 +220,9 @@ func CanCAP(n *models.Notice) bool {
 // broadcast: Alert when first published, Update (with the earlier
 // messages referenced) after an update or an all-clear (responseType
 // AllClear), Cancel when cancelled. broadcasts are the notice's, newest
-// first; districts are those its area names (district.Atlas.Of).
-func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []models.Broadcast, districts []district.Shape) ([]byte, error) {
+// first; districts are those its area names (district.Atlas.Of);
+// resources are its files, in each <info>.
+func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []models.Broadcast, districts []district.Shape, resources ...Resource) ([]byte, error) {
 	if !CanCAP(n) || len(broadcasts) == 0 {
 		return nil, fmt.Errorf("notice %d has no CAP form", n.ID)
 	}
@@ -240,6 +278,7 @@ func CAP(site Site, a *models.PublicAccount, n *models.Notice, broadcasts []mode
 		if n.ExpiresAt != nil {
 			info.Expires = capTime(*n.ExpiresAt)
 		}
+		info.Resource = site.capResources(resources)
 		info.Area = newCAPArea(a, n, districts, lang)
 		alert.Info = append(alert.Info, info)
 	}

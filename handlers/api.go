@@ -25,8 +25,10 @@ import (
 	"github.com/plazahq/plaza/models/apitoken"
 	"github.com/plazahq/plaza/models/follower"
 	"github.com/plazahq/plaza/models/gtfs"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/project"
+	"github.com/plazahq/plaza/paths"
 )
 
 //go:embed openapi.json
@@ -47,6 +49,8 @@ type apiArea struct {
 	// gtfs tells which routes and stops of a notice the account's GTFS
 	// feed lacks (the warnings of a create or update).
 	gtfs *gtfs.Service
+	// media has the notices' files.
+	media *media.Service
 }
 
 func registerAPI(e *echo.Echo, h *apiArea) {
@@ -301,10 +305,52 @@ type noticeJSON struct {
 	URL         *string    `json:"url"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// Files are its images and documents (withFiles).
+	Files []noticeFileJSON `json:"files"`
 	// Warnings are about a notice just created or changed: routes and
 	// stops the account's GTFS feed lacks (api_gtfs.go). It is saved all
 	// the same.
 	Warnings []apiWarning `json:"warnings,omitempty"`
+}
+
+// noticeFileJSON is an image or a document of a notice.
+type noticeFileJSON struct {
+	ID          int64  `json:"id"`
+	Kind        string `json:"kind"`
+	Title       string `json:"title"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	Sha1        string `json:"sha1"`
+	URL         string `json:"url"`
+}
+
+// noticeWithFiles is noticeOut with the notice's files.
+func (h *apiArea) noticeWithFiles(ctx context.Context, handle string, n *models.Notice) (noticeJSON, error) {
+	out := h.noticeOut(handle, n)
+	return out, h.withFiles(ctx, &out)
+}
+
+// withFiles fills in the files of the notices out, read at once.
+func (h *apiArea) withFiles(ctx context.Context, out ...*noticeJSON) error {
+	ids := make([]int64, len(out))
+	for i, n := range out {
+		ids[i] = n.ID
+	}
+	files, err := h.media.FilesOfNotices(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, n := range out {
+		n.Files = []noticeFileJSON{}
+		for _, f := range files[n.ID] {
+			n.Files = append(n.Files, noticeFileJSON{ID: f.ID, Kind: f.Kind, Title: f.Title, Filename: f.Filename, ContentType: f.ContentType,
+				Size: f.Size, Width: f.Width, Height: f.Height, Sha1: f.Sha1, URL: h.baseURL + paths.Media(f.MediaPublicID)})
+		}
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -317,9 +363,11 @@ func nonNil(s []string) []string {
 func (h *apiArea) noticeOut(handle string, n *models.Notice) noticeJSON {
 	out := noticeJSON{ID: n.ID, Account: handle, Status: n.Status, Ended: n.Ended, DefaultLang: n.DefaultLang, Input: notice.InputOf(n),
 		Revision: n.Revision, PublishedAt: n.PublishedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
-	// The API has always shown no tags as [], never null.
+	// The API has always shown no tags as [], never null; likewise
+	// files, for the answers that do not read them (withFiles).
 	out.Tags = nonNil(out.Tags)
 	out.ResponseTypes = nonNil(out.ResponseTypes)
+	out.Files = []noticeFileJSON{}
 	if n.PublishedAt != nil {
 		u := fmt.Sprintf("%s/@%s/notices/%d", h.baseURL, handle, n.ID)
 		out.URL = &u
@@ -366,6 +414,13 @@ func (h *apiArea) listNotices(c echo.Context) error {
 	for i := range list {
 		out.Data = append(out.Data, h.noticeOut(a.Handle, &list[i]))
 	}
+	withFiles := make([]*noticeJSON, len(out.Data))
+	for i := range out.Data {
+		withFiles[i] = &out.Data[i]
+	}
+	if err := h.withFiles(c.Request().Context(), withFiles...); err != nil {
+		return err
+	}
 	if len(list) > 0 {
 		out.NextCursor = nextCursor(list[len(list)-1].ID, len(list) == limit)
 	}
@@ -394,7 +449,11 @@ func (h *apiArea) getNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, h.noticeOut(a.Handle, n))
+	out, err := h.noticeWithFiles(c.Request().Context(), a.Handle, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // patchNotice replaces a draft's content, or sends an update of a live
@@ -416,13 +475,21 @@ func (h *apiArea) patchNotice(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, publishResult{Notice: h.withWarnings(ctx, a, h.noticeOut(a.Handle, n)), BroadcastID: &b.ID})
+		out, err := h.noticeWithFiles(ctx, a.Handle, n)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, publishResult{Notice: h.withWarnings(ctx, a, out), BroadcastID: &b.ID})
 	}
 	n, err = h.notices.SaveNotice(ctx, m, a, n.ID, in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, publishResult{Notice: h.withWarnings(ctx, a, h.noticeOut(a.Handle, n))})
+	out, err := h.noticeWithFiles(ctx, a.Handle, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, publishResult{Notice: h.withWarnings(ctx, a, out)})
 }
 
 type publishResult struct {
@@ -439,7 +506,11 @@ func (h *apiArea) publishNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := publishResult{Notice: h.noticeOut(a.Handle, n)}
+	nj, err := h.noticeWithFiles(c.Request().Context(), a.Handle, n)
+	if err != nil {
+		return err
+	}
+	out := publishResult{Notice: nj}
 	if b != nil {
 		out.BroadcastID = &b.ID
 	}
@@ -461,7 +532,11 @@ func (h *apiArea) cancelNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, publishResult{Notice: h.noticeOut(a.Handle, n), BroadcastID: &b.ID})
+	out, err := h.noticeWithFiles(c.Request().Context(), a.Handle, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, publishResult{Notice: out, BroadcastID: &b.ID})
 }
 
 type broadcastJSON struct {

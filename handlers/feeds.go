@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/district"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 )
@@ -29,7 +30,9 @@ type feedArea struct {
 	accounts   *account.Service
 	broadcasts *broadcast.Service
 	districts  *district.Service
-	site       feeds.Site
+	// media has the notices' files, which the feeds carry.
+	media *media.Service
+	site  feeds.Site
 }
 
 func registerFeeds(e *echo.Echo, h *feedArea) {
@@ -70,6 +73,9 @@ func (h *feedArea) platformAtom(c echo.Context) error {
 	for i := range list {
 		items[i] = feeds.Item{Notice: &list[i].Notice, Handle: list[i].Handle, Account: list[i].LocalName(lang)}
 	}
+	if err := h.withFiles(c, items); err != nil {
+		return err
+	}
 	body, modified, err := feeds.Atom(h.site, feeds.Feed{
 		ID: h.site.BaseURL + "/notices", Title: "Plaza", Self: h.site.BaseURL + "/notices.atom",
 		Alternate: h.site.BaseURL + "/alerts", Author: "Plaza", Lang: lang, CAP: true,
@@ -90,6 +96,9 @@ func (h *feedArea) accountAtom(c echo.Context) error {
 	items := make([]feeds.Item, len(list))
 	for i := range list {
 		items[i] = feeds.Item{Notice: &list[i], Handle: a.Handle}
+	}
+	if err := h.withFiles(c, items); err != nil {
+		return err
 	}
 	base := h.site.BaseURL + paths.Public(a.Handle)
 	body, modified, err := feeds.Atom(h.site, feeds.Feed{
@@ -116,6 +125,9 @@ func (h *feedArea) capIndex(c echo.Context) error {
 		if feeds.CanCAP(&list[i]) {
 			items = append(items, feeds.Item{Notice: &list[i], Handle: a.Handle})
 		}
+	}
+	if err := h.withFiles(c, items); err != nil {
+		return err
 	}
 	base := h.site.BaseURL + paths.Public(a.Handle)
 	body, modified, err := feeds.Atom(h.site, feeds.Feed{
@@ -166,11 +178,42 @@ func (h *feedArea) cap(c echo.Context) error {
 		}
 		ds = atlas.Of(a.OrganizationID, where)
 	}
-	body, err := feeds.CAP(h.site, a, n, bs, ds)
+	files, err := h.media.NoticeFiles(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	body, err := feeds.CAP(h.site, a, n, bs, ds, feedResources(files)...)
 	if err != nil {
 		return err
 	}
 	return serveFeed(c, feeds.CAPContentType, body, n.UpdatedAt)
+}
+
+// withFiles gives each item (a published notice's) its files, read for
+// all of them at once.
+func (h *feedArea) withFiles(c echo.Context, items []feeds.Item) error {
+	ids := make([]int64, len(items))
+	for i := range items {
+		ids[i] = items[i].Notice.ID
+	}
+	files, err := h.media.FilesOfNotices(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		items[i].Files = feedResources(files[items[i].Notice.ID])
+	}
+	return nil
+}
+
+// feedResources are a notice's files as the feeds carry them.
+func feedResources(files []media.NoticeFile) []feeds.Resource {
+	out := make([]feeds.Resource, len(files))
+	for i := range files {
+		f := &files[i]
+		out[i] = feeds.Resource{Desc: f.Label(), MimeType: f.ContentType, Size: f.Size, Path: paths.Media(f.MediaPublicID), SHA1: f.Sha1}
+	}
+	return out
 }
 
 // gtfsrt is a transit account's service alerts: protobuf, or JSON with

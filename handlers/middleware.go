@@ -39,8 +39,9 @@ const (
 	// districtsBodyLimit lets a districts file just over its limit
 	// through, so the form says why it is refused.
 	districtsBodyLimit = district.MaxFileBytes + 256<<10
-	// projectFileBodyLimit fits the largest project document (a PDF).
-	projectFileBodyLimit = media.MaxProjectDocBytes + 256<<10
+	// projectFileBodyLimit fits the largest document of a project or a
+	// notice (a PDF), with room for the multipart envelope.
+	projectFileBodyLimit = media.MaxDocumentBytes + 256<<10
 )
 
 // bodyLimit is the largest body a route accepts.

@@ -24,6 +24,7 @@ import (
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/district"
 	"github.com/plazahq/plaza/models/gtfs"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/models/testchat"
 	"github.com/plazahq/plaza/paths"
@@ -56,6 +57,8 @@ type notices struct {
 	// settings say which chat apps the account uses, for the chat
 	// lengths of the publish confirmation.
 	settings *channel.Service
+	// media keeps the notices' images and documents.
+	media *media.Service
 }
 
 func registerNotices(acc accountRoutes, s *studio) {
@@ -63,7 +66,7 @@ func registerNotices(acc accountRoutes, s *studio) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, senders: s.channels, testChats: s.testChats, log: s.log, settings: s.channelSettings}
+	h := &notices{store: s.store, notices: s.notices, broadcasts: s.broadcasts, loc: loc, gtfs: s.gtfs, districts: s.districts, tileURL: s.tileURL, baseURL: s.baseURL, senders: s.channels, testChats: s.testChats, log: s.log, settings: s.channelSettings, media: s.media}
 	view, write, publish := need(models.PermView), need(models.PermWrite), need(models.PermPublish)
 
 	acc.GET("/notices", h.list, view)
@@ -86,6 +89,9 @@ func registerNotices(acc accountRoutes, s *studio) {
 	acc.POST("/notices/:id/end", h.end, publish)
 	acc.GET("/notices/:id/delete", h.confirmDelete, write)
 	acc.POST("/notices/:id/delete", h.remove, write)
+	acc.POST("/notices/:id/files", h.upload, write)
+	acc.GET("/notices/:id/files/:file/delete", h.confirmDeleteFile, write)
+	acc.POST("/notices/:id/files/:file/delete", h.deleteFile, write)
 
 	acc.GET("/broadcasts/:id", h.broadcast, view)
 	acc.GET("/broadcasts/:id/progress", h.progress, view)
@@ -166,6 +172,11 @@ func (h *notices) editor(c echo.Context, status int, m *models.Member, a *models
 		return err
 	}
 	f.Audience = count
+	if f.ID != 0 {
+		if f.Files, err = h.media.NoticeFiles(c.Request().Context(), f.ID); err != nil {
+			return err
+		}
+	}
 	if f.GTFS, err = h.gtfsChoices(c.Request().Context(), a, f.Input); err != nil {
 		return err
 	}
@@ -256,7 +267,11 @@ func (h *notices) detail(c echo.Context, m *models.Member, a *models.Account, n 
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.NoticeDetail(m, a, n, bs, count, where))
+	files, err := h.media.NoticeFiles(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.NoticeDetail(m, a, n, files, bs, count, where))
 }
 
 func (h *notices) save(c echo.Context) error {
@@ -282,6 +297,71 @@ func (h *notices) save(c echo.Context) error {
 		return err
 	}
 	return h.afterSave(c, m, a, n)
+}
+
+// upload adds an image or a document to a draft or scheduled notice. A
+// refused file brings the editor back, as stored, with the title typed
+// and the reason.
+func (h *notices) upload(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	title := c.FormValue("file_title")
+	name, data, err := readUpload(c, "file", media.MaxDocumentBytes)
+	if err == nil {
+		_, err = h.media.AddNoticeFile(c.Request().Context(), m, a, n.ID, title, name, data)
+	}
+	if v, ok := models.AsValidation(err); ok && n.Editable() {
+		f := h.formOf(n)
+		f.Errors, f.FileTitle = v.Fields, title
+		return h.editor(c, http.StatusUnprocessableEntity, m, a, f)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID)+"#files", "notices.file_added")
+}
+
+// confirmDeleteFile asks before a file of a draft or scheduled notice is
+// removed; a file of another notice, or none, is a 404.
+func (h *notices) confirmDeleteFile(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "file")
+	if err != nil {
+		return err
+	}
+	if !n.Editable() {
+		return c.Redirect(http.StatusSeeOther, paths.Notice(m.Org.ID, a.Handle, n.ID))
+	}
+	files, err := h.media.NoticeFiles(c.Request().Context(), n.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.ID == id {
+			return render(c, http.StatusOK, templates.NoticeFileDeleteConfirm(m, a, n, f))
+		}
+	}
+	return models.ErrNotFound
+}
+
+func (h *notices) deleteFile(c echo.Context) error {
+	m, a, n, err := h.notice(c)
+	if err != nil {
+		return err
+	}
+	id, err := parseID(c, "file")
+	if err != nil {
+		return err
+	}
+	if err := h.media.DeleteNoticeFile(c.Request().Context(), m, a, n.ID, id); err != nil {
+		return err
+	}
+	return redirect(c, paths.Notice(m.Org.ID, a.Handle, n.ID)+"#files", "notices.file_deleted")
 }
 
 func (h *notices) preview(c echo.Context) error {

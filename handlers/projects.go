@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -340,25 +338,10 @@ func (h *projects) upload(c echo.Context) error {
 		return err
 	}
 	title := c.FormValue("title")
-	var data []byte
-	var name string
-	if fh, err := c.FormFile("file"); err == nil {
-		name = fh.Filename
-		if fh.Size > media.MaxProjectDocBytes {
-			return h.again(c, m, a, p, func(ps *templates.ProjectStudio) {
-				ps.Errors["file"], ps.FileTitle = "projects.err_doc_too_big", title
-			})
-		}
-		file, err := fh.Open()
-		if err != nil {
-			return fmt.Errorf("open upload: %w", err)
-		}
-		defer file.Close()
-		if data, err = io.ReadAll(io.LimitReader(file, media.MaxProjectDocBytes+1)); err != nil {
-			return fmt.Errorf("read upload: %w", err)
-		}
+	name, data, err := readUpload(c, "file", media.MaxDocumentBytes)
+	if err == nil {
+		_, err = h.media.AddProjectFile(c.Request().Context(), m, a, p.ID, title, name, data)
 	}
-	_, err = h.media.AddProjectFile(c.Request().Context(), m, a, p.ID, title, name, data)
 	if v, ok := models.AsValidation(err); ok {
 		return h.again(c, m, a, p, func(ps *templates.ProjectStudio) { ps.Errors, ps.FileTitle = v.Fields, title })
 	}

@@ -89,10 +89,10 @@ func TestProjectStudioLifecycle(t *testing.T) {
 			t.Fatalf("pdf upload: %s", r)
 		}
 		if r := c.Upload(page+"/files", "file", "evil.pdf", []byte("<html><script>alert(1)</script>")); r.Status != 422 ||
-			!strings.Contains(r.Body, "PNG, JPEG or GIF image, or a PDF") {
+			!strings.Contains(r.Body, "PNG, JPEG, WebP or GIF image, or a PDF") {
 			t.Fatalf("bad file: %s", r)
 		}
-		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, media.MaxProjectDocBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
+		if r := c.Upload(page+"/files", "file", "huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, media.MaxDocumentBytes)...)); r.Status != http.StatusRequestEntityTooLarge && r.Status != 422 {
 			t.Fatalf("oversized file: %s", r)
 		}
 		files, err := a.Media.ProjectFiles(context.Background(), p.ID)

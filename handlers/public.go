@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -134,6 +135,7 @@ func (h *public) media(c echo.Context) error {
 	hdr := c.Response().Header()
 	hdr.Set("ETag", etag)
 	hdr.Set("Cache-Control", mediaCacheControl(m.Access))
+	hdr.Set("Content-Disposition", mediaDisposition(m))
 	if c.Request().Header.Get("If-None-Match") == etag {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -147,6 +149,10 @@ func mediaCacheControl(access media.Access) string {
 		// A media row never changes (a new upload is a new row), and an
 		// avatar is public for as long as it exists.
 		return "public, max-age=31536000, immutable"
+	case media.PublicNotice:
+		// A published notice never goes back to draft, and its files
+		// can no longer change (media.Service.AddNoticeFile).
+		return "public, max-age=31536000, immutable"
 	case media.PublicProject:
 		// Staff can take a project off the public site; a shared cache
 		// then stops serving its files within minutes, not a year later.
@@ -156,6 +162,26 @@ func mediaCacheControl(access media.Access) string {
 		// browser should leave it on a shared computer's disk.
 		return "private, no-store"
 	}
+}
+
+// mediaDisposition says whether the browser shows a file in the page or
+// saves it: images show; a PDF is saved under the name it was uploaded
+// with, so a timetable does not open a PDF viewer inside the site's
+// origin.
+func mediaDisposition(f *media.File) string {
+	kind := "inline"
+	if f.ContentType == "application/pdf" {
+		kind = "attachment"
+	}
+	if f.Filename == "" {
+		return kind
+	}
+	// FormatMediaType writes a non-ASCII name as filename*=UTF-8''...
+	// (RFC 2231), and gives "" for a name it cannot write.
+	if v := mime.FormatMediaType(kind, map[string]string{"filename": f.Filename}); v != "" {
+		return v
+	}
+	return kind
 }
 
 // switchLang remembers the chosen language for a year and goes back to the

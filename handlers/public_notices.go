@@ -17,6 +17,7 @@ import (
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/district"
+	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/qr"
@@ -35,6 +36,8 @@ type publicNotices struct {
 	tileURL    string
 	// channels say which chat apps the account uses, for share links.
 	channels *channel.Service
+	// media has the notices' images and documents.
+	media *media.Service
 }
 
 func registerPublicNotices(e *echo.Echo, h *publicNotices) {
@@ -87,14 +90,30 @@ func (h *publicNotices) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	files, err := h.media.NoticeFiles(ctx, n.ID)
+	if err != nil {
+		return err
+	}
 	lang := readerLang(c)
 	templates.EnvOf(ctx).Share = &templates.Share{Title: n.Title(lang), Description: templates.ShareText(n.Body(lang)),
-		Path: paths.PublicNotice(a.Handle, n.ID), Image: avatarPath(&a.Account), Type: "article"}
+		Path: paths.PublicNotice(a.Handle, n.ID), Image: noticeImage(files, &a.Account), Type: "article"}
 	share, err := h.shareWays(c, a, n, lang)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.PublicNotice(a, n, lang, where, noticeHistory(versions, lang), share))
+	return render(c, http.StatusOK, templates.PublicNotice(a, n, files, lang, where, noticeHistory(versions, lang), share))
+}
+
+// noticeImage is the picture of a notice's link preview: its first
+// image (a diversion map says more than the account's logo), else the
+// account's avatar, else none.
+func noticeImage(files []media.NoticeFile, a *models.Account) string {
+	for _, f := range files {
+		if f.Kind == "image" {
+			return paths.Media(f.MediaPublicID)
+		}
+	}
+	return avatarPath(a)
 }
 
 // noticeHistory pairs each version of a notice with the one before, and

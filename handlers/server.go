@@ -81,7 +81,7 @@ type Deps struct {
 	Store *models.Store
 	// APITokens manages API tokens and authenticates API requests.
 	APITokens *apitoken.Service
-	// Media stores uploaded files (avatars, projects' files) and decides
+	// Media stores uploaded files (avatars, projects' and notices' files) and decides
 	// who may fetch them.
 	Media *media.Service
 	// Projects keeps projects, their consultations and the answers.
@@ -165,10 +165,10 @@ func New(d Deps) *echo.Echo {
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
 	registerPublic(e, &public{store: d.Store, notices: d.Notices, accounts: d.Accounts, files: d.Media, channels: d.ChannelSettings})
-	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices, accounts: d.Accounts, districts: d.Districts, broadcasts: d.Broadcasts, tileURL: d.Config.TileURL, channels: d.ChannelSettings})
+	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices, accounts: d.Accounts, districts: d.Districts, broadcasts: d.Broadcasts, tileURL: d.Config.TileURL, channels: d.ChannelSettings, media: d.Media})
 	registerPublicProjects(e, &publicProjects{answering: newConsultations(d.Pages, d.Projects), store: d.Store, accounts: d.Accounts, projects: d.Projects, media: d.Media, links: d.Links, tileURL: d.Config.TileURL, districts: d.Districts})
-	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/"), gtfs: d.GTFS})
-	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, districts: d.Districts, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
+	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/"), gtfs: d.GTFS, media: d.Media})
+	registerFeeds(e, &feedArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, broadcasts: d.Broadcasts, districts: d.Districts, media: d.Media, site: feeds.Site{BaseURL: strings.TrimRight(d.Config.BaseURL, "/")}})
 	if d.Router != nil {
 		registerBridge(e, &bridgeArea{store: d.Store, accounts: d.Accounts, settings: d.ChannelSettings, router: d.Router, log: d.Logger,
 			limit: newBridgeLimit(d.Config.BridgeInFlight, d.Config.BridgeTimeout, d.Registry)}, d.Channels)

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -33,4 +35,28 @@ func AddressKey(prefix, typed string) string {
 		email = typed
 	}
 	return prefix + auth.HashToken(email)
+}
+
+// readUpload reads the file of a multipart field, up to limit bytes (and
+// one more, so the model can tell it is too big). No file is no data, for
+// the model to say one is needed; a file declared larger than limit is
+// refused before it is read.
+func readUpload(c echo.Context, field string, limit int64) (string, []byte, error) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return "", nil, nil
+	}
+	if fh.Size > limit {
+		return fh.Filename, nil, models.FieldError(field, "projects.err_doc_too_big")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", nil, fmt.Errorf("read upload: %w", err)
+	}
+	return fh.Filename, data, nil
 }

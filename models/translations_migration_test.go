@@ -229,7 +229,7 @@ func TestTranslationsMigration(t *testing.T) {
 		}
 		checkTranslated(t, pg)
 		store := models.NewStore(pg, nil)
-		notices := notice.New(store.Core, nil, nil, nil, nil)
+		notices := notice.New(store.Core, nil, nil, nil, nil, nil)
 		// Titles for readers of en, zh-Hans and zh-Hant (who get the
 		// default, never the other script).
 		for id, want := range map[int64][3]string{

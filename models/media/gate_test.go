@@ -26,6 +26,11 @@ func TestServiceAnswersOneRule(t *testing.T) {
 				return err
 			}},
 			{Name: "DeleteProjectFile", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error { return s.DeleteProjectFile(ctx, m, acc, 1, 1) }},
+			{Name: "AddNoticeFile", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error {
+				_, err := s.AddNoticeFile(ctx, m, acc, 1, "", "", nil)
+				return err
+			}},
+			{Name: "DeleteNoticeFile", Perm: models.PermWrite, Call: func(ctx context.Context, m *models.Member) error { return s.DeleteNoticeFile(ctx, m, acc, 1, 1) }},
 		}
 		apptest.AnswersOneRule(t, f, calls)
 	})

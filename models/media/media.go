@@ -42,6 +42,9 @@ type File struct {
 	// Access says who may fetch the file; worked out by ByPublicID from
 	// what uses the file, so it is no column.
 	Access Access `gorm:"-"`
+	// Filename is the name it was uploaded under, for a download's
+	// Content-Disposition; "" for an avatar.
+	Filename string `gorm:"-"`
 }
 
 // TableName names the table this package owns (gorm would say "files").
@@ -59,6 +62,10 @@ const (
 	// PublicProject is a file of a project shown on the public site:
 	// anyone, until staff take the project off the site.
 	PublicProject Access = "project"
+	// PublicNotice is a file of a notice that was published: anyone,
+	// for good, since a published notice never goes back to draft and
+	// its files can no longer change.
+	PublicNotice Access = "notice"
 	// Members is any other file (a draft project's documents): only
 	// members of the organization that owns it.
 	Members Access = "members"
@@ -91,10 +98,12 @@ type Memberships interface {
 
 // Others is every other domain the service reads or writes through:
 // *models.Store for accounts and memberships, models/project's service
-// for projects (app.NewDomains puts them together).
+// for projects, models/notice's for notices (app.NewDomains puts them
+// together).
 type Others interface {
 	Accounts
 	Projects
+	Notices
 	Memberships
 }
 
@@ -212,7 +221,8 @@ func (s *Service) ByPublicID(ctx context.Context, publicID string, u *models.Use
 }
 
 // access works out who may fetch f from what uses it, in this order: an
-// account's avatar, a file of a public project, or neither.
+// account's avatar, a file of a published notice, a file of a public
+// project, or none of these. It also finds the name f was uploaded under.
 func (s *Service) access(ctx context.Context, f *File) (Access, error) {
 	avatar, err := s.others.AvatarInUse(ctx, f.ID)
 	if err != nil {
@@ -221,9 +231,26 @@ func (s *Service) access(ctx context.Context, f *File) (Access, error) {
 	if avatar {
 		return Avatar, nil
 	}
-	var projects []int64
-	if err := s.core.Conn(ctx).Model(&ProjectFile{}).Where("media_id = ?", f.ID).Pluck("project_id", &projects).Error; err != nil {
-		return "", fmt.Errorf("media projects: %w", err)
+	notices, name, err := noticeLinks.using(ctx, s.core, f.ID)
+	if err != nil {
+		return "", err
+	}
+	f.Filename = name
+	if len(notices) > 0 {
+		public, err := s.others.AnyNoticePublic(ctx, notices)
+		if err != nil {
+			return "", err
+		}
+		if public {
+			return PublicNotice, nil
+		}
+	}
+	projects, name, err := projectLinks.using(ctx, s.core, f.ID)
+	if err != nil {
+		return "", err
+	}
+	if name != "" {
+		f.Filename = name
 	}
 	if len(projects) > 0 {
 		public, err := s.others.AnyProjectPublic(ctx, projects)

@@ -15,11 +15,7 @@ import (
 
 func pngOf(t *testing.T, w, h int) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return encoded(t, w, h, func(b *bytes.Buffer, m image.Image) error { return png.Encode(b, m) })
 }
 
 // TestAvatarSplitsTheWrite: SetAvatar writes the media row here and the

@@ -14,5 +14,6 @@ import (
 func TestOnlyThisPackageNamesItsTables(t *testing.T) {
 	apptest.OnlyPackageNamesTables(t, "models/media", map[string]*regexp.Regexp{
 		"media": apptest.NamedAsTable("media"), "project_files": apptest.Named("project_files"),
+		"notice_files": apptest.Named("notice_files"),
 	})
 }

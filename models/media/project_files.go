@@ -1,27 +1,11 @@
 package media
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"net/http"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/plazahq/plaza/models"
-)
-
-// Upload limits of a project's files.
-const (
-	MaxProjectImageBytes = 5 << 20
-	MaxProjectDocBytes   = 10 << 20
-	maxProjectImageSide  = 8000
-	maxProjectFiles      = 20
-	// maxFileTitle is a project title's limit: a file's title is shown
-	// where a project's would be.
-	maxFileTitle = 200
 )
 
 // ProjectFile is an image or a document (PDF) of a project: a link from
@@ -43,35 +27,6 @@ type ProjectFile struct {
 // TableName names the table this package owns.
 func (ProjectFile) TableName() string { return "project_files" }
 
-// checkProjectFile sniffs the bytes (the browser's declared type is not
-// trusted) and returns the kind and content type, or why it is refused.
-func checkProjectFile(data []byte) (kind, ct string, err error) {
-	if len(data) == 0 {
-		return "", "", models.FieldError("file", "projects.err_file_missing")
-	}
-	ct = http.DetectContentType(data)
-	switch ct {
-	case "image/png", "image/jpeg", "image/gif":
-		if len(data) > MaxProjectImageBytes {
-			return "", "", models.FieldError("file", "projects.err_image_too_big")
-		}
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-		if err != nil || cfg.Width < 1 || cfg.Height < 1 {
-			return "", "", models.FieldError("file", "projects.err_file_type")
-		}
-		if cfg.Width > maxProjectImageSide || cfg.Height > maxProjectImageSide {
-			return "", "", models.FieldError("file", "err.avatar_dimensions")
-		}
-		return "image", ct, nil
-	case "application/pdf":
-		if len(data) > MaxProjectDocBytes {
-			return "", "", models.FieldError("file", "projects.err_doc_too_big")
-		}
-		return "document", ct, nil
-	}
-	return "", "", models.FieldError("file", "projects.err_file_type")
-}
-
 // projectTarget names a project in the audit log the way package models
 // does for the project's other changes, so its entries read alike.
 func projectTarget(a *models.Account, p *models.Project) string {
@@ -83,18 +38,11 @@ func (s *Service) AddProjectFile(ctx context.Context, m *models.Member, a *model
 	if err := models.Require(m, models.PermWrite, a.OrgID()); err != nil {
 		return nil, err
 	}
-	title = models.CleanText(title)
-	filename = models.CleanText(path.Base(strings.ReplaceAll(filename, `\`, "/")))
-	if filename == "." || filename == "/" {
-		filename = ""
+	title, filename, err := cleanUpload(title, filename, "title")
+	if err != nil {
+		return nil, err
 	}
-	if len([]rune(title)) > maxFileTitle {
-		return nil, models.FieldError("title", "err.too_long")
-	}
-	if r := []rune(filename); len(r) > 200 {
-		filename = string(r[:200])
-	}
-	kind, ct, err := checkProjectFile(data)
+	u, err := checkAttachment(data)
 	if err != nil {
 		return nil, err
 	}
@@ -106,18 +54,11 @@ func (s *Service) AddProjectFile(ctx context.Context, m *models.Member, a *model
 	}
 	var pf *ProjectFile
 	err = s.core.Tx(ctx, func(tx models.Core) error {
-		var n int64
-		if err := tx.Conn(ctx).Model(&ProjectFile{}).Where("project_id = ?", p.ID).Count(&n).Error; err != nil {
-			return fmt.Errorf("count project files: %w", err)
+		f, err := projectLinks.store(ctx, tx, p.ID, m.Org.ID, u, data)
+		if err != nil {
+			return err
 		}
-		if n >= maxProjectFiles {
-			return models.FieldError("file", "projects.err_too_many_files")
-		}
-		f := newFile(m.Org.ID, ct, data)
-		if err := tx.Conn(ctx).Create(f).Error; err != nil {
-			return fmt.Errorf("store project file: %w", err)
-		}
-		pf = &ProjectFile{ProjectID: p.ID, MediaID: f.ID, Kind: kind, Title: title, Filename: filename, CreatedAt: tx.Now(), Size: f.Size, MediaPublicID: f.PublicID}
+		pf = &ProjectFile{ProjectID: p.ID, MediaID: f.ID, Kind: u.kind, Title: title, Filename: filename, CreatedAt: tx.Now(), Size: f.Size, MediaPublicID: f.PublicID}
 		if err := tx.Conn(ctx).Omit("Size", "MediaPublicID").Create(pf).Error; err != nil {
 			return fmt.Errorf("add project file: %w", err)
 		}
@@ -139,27 +80,19 @@ func (s *Service) DeleteProjectFile(ctx context.Context, m *models.Member, a *mo
 		return err
 	}
 	return s.core.Tx(ctx, func(tx models.Core) error {
-		var f ProjectFile
-		if err := tx.Conn(ctx).Where("id = ? AND project_id = ?", fileID, p.ID).First(&f).Error; err != nil {
-			return models.NotFound(err, "project file")
+		name, err := projectLinks.removeOne(ctx, tx, p.ID, fileID)
+		if err != nil {
+			return err
 		}
-		if err := tx.Conn(ctx).Delete(&f).Error; err != nil {
-			return fmt.Errorf("delete project file: %w", err)
-		}
-		if err := tx.Conn(ctx).Delete(&File{}, f.MediaID).Error; err != nil {
-			return fmt.Errorf("delete project media: %w", err)
-		}
-		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.file_delete", projectTarget(a, p), f.Filename)
+		return tx.Audit(ctx, m.Org.ID, m.User.ID, "project.file_delete", projectTarget(a, p), name)
 	})
 }
 
 // ProjectFiles lists a project's files, images first.
 func (s *Service) ProjectFiles(ctx context.Context, projectID int64) ([]ProjectFile, error) {
 	var out []ProjectFile
-	err := s.core.Conn(ctx).Table("project_files f").Joins("JOIN media m ON m.id = f.media_id").
-		Select("f.*, m.size, m.public_id AS media_public_id").Where("f.project_id = ?", projectID).Order("f.kind DESC, f.id").Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("project files: %w", err)
+	if err := projectLinks.list(ctx, s.core, []int64{projectID}, &out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -169,18 +102,5 @@ func (s *Service) ProjectFiles(ctx context.Context, projectID int64) ([]ProjectF
 // project.Files for project.Service.DeleteProject). The project's rows are
 // not touched here.
 func (s *Service) DeleteProjectFiles(ctx context.Context, tx models.Core, projectID int64) error {
-	var ids []int64
-	if err := tx.Conn(ctx).Model(&ProjectFile{}).Where("project_id = ?", projectID).Pluck("media_id", &ids).Error; err != nil {
-		return fmt.Errorf("list project files: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	if err := tx.Conn(ctx).Where("project_id = ?", projectID).Delete(&ProjectFile{}).Error; err != nil {
-		return fmt.Errorf("delete project files: %w", err)
-	}
-	if err := tx.Conn(ctx).Where("id IN ?", ids).Delete(&File{}).Error; err != nil {
-		return fmt.Errorf("delete project media: %w", err)
-	}
-	return nil
+	return projectLinks.removeAll(ctx, tx, projectID)
 }

@@ -20,11 +20,14 @@
 //     count followers with models/follower's AudienceFrom, the statement
 //     the delivery engine materializes with, so they agree with it.
 //   - One service type, built in app (notice.New(store.Core,
-//     broadcast.NewStarter(inserter, nil), accounts, districts, stops),
-//     see app.NewDomains)
+//     broadcast.NewStarter(inserter, nil), accounts, districts, stops,
+//     media), see app.NewDomains)
 //     and handed to handlers through handlers.Deps.Notices, to the alert
 //     feeds (alertfeed and models/alertsource, which lists notice titles),
 //     the background jobs, the demo data and the bench programs.
+//   - A notice's images and documents are models/media's rows; deleting
+//     a draft deletes them in its transaction through Files, which
+//     media's service implements.
 //   - Services check permissions with models.Require first, return the
 //     typed errors of package models, and never know about HTTP.
 package notice

@@ -132,6 +132,18 @@ func (s *Service) DeleteNotice(ctx context.Context, m *models.Member, a *models.
 		return err
 	}
 	return s.core.Tx(ctx, func(tx models.Core) error {
+		if err := s.with(tx).lockNotice(ctx, n); err != nil {
+			return err
+		}
+		if n.Status != models.NoticeDraft {
+			return models.FieldError("status", "notices.err_only_drafts_deleted")
+		}
+		if s.files != nil {
+			// The files go first: their rows point at the notice.
+			if err := s.files.DeleteNoticeFiles(ctx, tx, n.ID); err != nil {
+				return err
+			}
+		}
 		res := tx.Conn(ctx).Where("id = ? AND status = ?", n.ID, models.NoticeDraft).Delete(&models.Notice{})
 		if res.Error != nil {
 			return fmt.Errorf("delete notice: %w", res.Error)
@@ -141,6 +153,21 @@ func (s *Service) DeleteNotice(ctx context.Context, m *models.Member, a *models.
 		}
 		return tx.Audit(ctx, m.Org.ID, m.User.ID, "notice.delete", models.NoticeTarget(a, n), n.Title("en"))
 	})
+}
+
+// LockEditable holds a notice's row inside tx, the transaction that
+// changes its files, and refuses unless the notice is a draft or
+// scheduled (media.Notices). Publishing holds the same row, so no file
+// slips in or out as the notice goes out.
+func (s *Service) LockEditable(ctx context.Context, tx models.Core, id int64) error {
+	n := &models.Notice{ID: id}
+	if err := s.with(tx).lockNotice(ctx, n); err != nil {
+		return err
+	}
+	if !n.Editable() {
+		return models.FieldError("file", "notices.err_files_not_editable")
+	}
+	return nil
 }
 
 // PublishNotice publishes a draft now, or schedules it when its

@@ -38,6 +38,16 @@ func (s *Service) PublicNotice(ctx context.Context, accountID, id int64) (*model
 	return &n, nil
 }
 
+// AnyNoticePublic reports whether any of the notices is shown on the
+// public site, which makes its files public (media.Notices).
+func (s *Service) AnyNoticePublic(ctx context.Context, ids []int64) (bool, error) {
+	var n int64
+	if err := s.core.Conn(ctx).Model(&models.Notice{}).Where("id IN ? AND status IN ?", ids, publicStates).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("public notices: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ActiveAlerts lists the safety and transit notices in force at now: live,
 // effective, not expired. The most severe come first (Extreme, Severe,
 // Moderate, Minor, then notices without a CAP severity, transit ones

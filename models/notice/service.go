@@ -18,6 +18,13 @@ type Accounts interface {
 	AccountByID(ctx context.Context, id int64) (*models.Account, error)
 }
 
+// Files is what deleting a notice needs of the media domain
+// (models/media), which owns a notice's files and their bytes: they go
+// in the transaction that deletes the notice.
+type Files interface {
+	DeleteNoticeFiles(ctx context.Context, tx models.Core, noticeID int64) error
+}
+
 // Service is the notices' domain: the editor's drafts, publication,
 // updates and ends (each starting a broadcast through the Broadcaster),
 // the scheduler's publications and expiries, and the public and API
@@ -28,15 +35,19 @@ type Service struct {
 	accounts    Accounts
 	places      Places
 	stops       Stops
+	// files deletes a draft's files with it (nil: the notices have none,
+	// as in tools that build the service alone).
+	files Files
 }
 
 // New builds the service on core (a Store's Core), starting broadcasts
 // through b (package broadcast's Starter), reading accounts through
 // accounts, districts and area targets through places
-// (models/district), and stops through stops (the GTFS timetables; nil
-// when there are none).
-func New(core models.Core, b models.Broadcaster, accounts Accounts, places Places, stops Stops) *Service {
-	return &Service{core: core, broadcaster: b, accounts: accounts, places: places, stops: stops}
+// (models/district), stops through stops (the GTFS timetables; nil
+// when there are none), and deleting a draft's files through files
+// (models/media).
+func New(core models.Core, b models.Broadcaster, accounts Accounts, places Places, stops Stops, files Files) *Service {
+	return &Service{core: core, broadcaster: b, accounts: accounts, places: places, stops: stops, files: files}
 }
 
 // with is the service bound to tx, for the steps of a transaction that
