@@ -80,7 +80,7 @@ func (h *projects) queue(c echo.Context) error {
 		return err
 	}
 	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
-	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs, dups))
+	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs, dups, h.store.Now()))
 }
 
 func (h *projects) bulk(c echo.Context) error {

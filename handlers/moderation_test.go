@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
@@ -138,6 +139,61 @@ func TestReportFormAsksWhy(t *testing.T) {
 			`value="spam"`, `value="abusive"`, `value="personal"`, `value="off_topic"`, `value="other"`, fmt.Sprintf(`id="f-note-%d" name="note"`, s.Feedback.ID)} {
 			if r.Status != 200 || !strings.Contains(r.Body, want) {
 				t.Fatalf("public page lacks %q: %s", want, r)
+			}
+		}
+	})
+}
+
+// TestQueueSaysHowLongAnAnswerWaited: a pending answer's row says how
+// long it has waited, with the noun agreeing with the number (in English
+// and in Arabic); an answer already moderated waits for nobody.
+func TestQueueSaysHowLongAnAnswerWaited(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, ago := range []time.Duration{2*time.Hour + 5*time.Minute, 3 * 24 * time.Hour, time.Hour} {
+			s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: "Waited " + ago.String(), Consent: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.DB.Gorm.Exec("UPDATE feedback SET created_at = ? WHERE id = ?", a.Store.Now().Add(-ago), s.Feedback.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, s.Feedback.ID)
+		}
+		if _, err := a.Projects.ModerateFeedback(ctx, f.Member(models.RoleModerator), f.Account, p.ID, ids[2:], models.FeedbackPublished); err != nil {
+			t.Fatal(err)
+		}
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d/feedback", f.Org.ID, p.ID)
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+		all := mod.Get(base + "?status=all")
+		for _, tt := range []struct {
+			id   int64
+			want string
+		}{{ids[0], "Waiting 2 hours"}, {ids[1], "Waiting 3 days"}} {
+			if row := rowOf(t, all.Body, tt.id); !strings.Contains(row, tt.want) {
+				t.Errorf("#%d lacks %q: %s", tt.id, tt.want, row)
+			}
+		}
+		if row := rowOf(t, all.Body, ids[2]); strings.Contains(row, "Waiting") {
+			t.Errorf("a published answer still waits: %s", row)
+		}
+		mod.Get("/lang/ar?next=/")
+		ar := mod.Get(base)
+		for _, tt := range []struct {
+			id   int64
+			want string
+		}{{ids[0], "ينتظر منذ 2 ساعتين"}, {ids[1], "ينتظر منذ 3 أيام"}} {
+			if row := rowOf(t, ar.Body, tt.id); !strings.Contains(row, tt.want) {
+				t.Errorf("ar #%d lacks %q: %s", tt.id, tt.want, row)
 			}
 		}
 	})
