@@ -141,6 +141,17 @@ func TestReportFormAsksWhy(t *testing.T) {
 				t.Fatalf("public page lacks %q: %s", want, r)
 			}
 		}
+		// The reason is required, and its label says so as every other
+		// required field's does; refused, the select is marked invalid.
+		reason := regexp.MustCompile(fmt.Sprintf(`<label for="f-reason-%d">\s*Why are you reporting it\?\s*<span class="required">\(required\)</span>\s*</label>`, s.Feedback.ID))
+		if !reason.MatchString(r.Body) {
+			t.Fatalf("the reason is not marked required: %s", r)
+		}
+		refused := a.Client(t).Post(fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, s.Feedback.ID), url.Values{"note": {"Kept"}})
+		if refused.Status != http.StatusUnprocessableEntity || !reason.MatchString(refused.Body) ||
+			!strings.Contains(refused.Body, `name="reason" required aria-describedby="e-reason" aria-invalid="true"`) {
+			t.Fatalf("refused report: %s", refused)
+		}
 	})
 }
 
