@@ -209,3 +209,97 @@ func TestQueueSaysHowLongAnAnswerWaited(t *testing.T) {
 		}
 	})
 }
+
+// TestQueueInlineReply: a moderator answers from a row of the queue, in
+// the row's own form (no JavaScript needed), and comes back to the same
+// page and filter with a status line; a refused reply is shown in its
+// row with the text kept; a viewer gets no reply form.
+func TestQueueInlineReply(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: "Please add a bike lane.", Consent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := s.Feedback.ID
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d/feedback", f.Org.ID, p.ID)
+		item := fmt.Sprintf("%s/%d", base, id)
+		filtered := base + "?status=all&stance=support"
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+
+		r := mod.Get(filtered)
+		row := rowOf(t, r.Body, id)
+		for _, want := range []string{"<summary>Reply", fmt.Sprintf(`<label for="f-response-%d">Official response to answer #%d</label>`, id, id),
+			fmt.Sprintf(`form="reply-%d" name="response"`, id), fmt.Sprintf(`form="reply-%d" name="action" value="publish"`, id)} {
+			if !strings.Contains(row, want) {
+				t.Fatalf("row lacks %q: %s", want, row)
+			}
+		}
+		form := regexp.MustCompile(fmt.Sprintf(`<form id="reply-%d" method="post" action="%s#error-summary">(?s:.*?)name="back" value="([^"]*)"`, id, regexp.QuoteMeta(item))).FindStringSubmatch(r.Body)
+		if form == nil || strings.ReplaceAll(form[1], "&amp;", "&") != filtered {
+			t.Fatalf("no reply form coming back to %s: %v", filtered, form)
+		}
+
+		// Too long: the queue comes back, filtered as it was, with the
+		// row's reply open, the text kept and the summary linking to it.
+		long := strings.Repeat("n", 5001) + "Kept"
+		r = mod.Post(item, url.Values{"response": {long}, "action": {"publish"}, "back": {filtered}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("long reply: %s", r)
+		}
+		row = rowOf(t, r.Body, id)
+		for _, want := range []string{`<details class="row-reply" open`, "Kept</textarea>", `aria-invalid="true"`, "This is too long."} {
+			if !strings.Contains(row, want) {
+				t.Fatalf("refused row lacks %q: %s", want, row)
+			}
+		}
+		if !strings.Contains(r.Body, fmt.Sprintf(`<a href="#f-response-%d">This is too long.</a>`, id)) ||
+			!strings.Contains(r.Body, `<option value="support" selected`) {
+			t.Fatalf("refused reply's page: %s", r)
+		}
+		if fb := feedbackRow(t, a, id); fb.Response != "" {
+			t.Fatalf("a refused reply was stored: %q", fb.Response)
+		}
+
+		// Sent: back to the same page and filter, with a status line.
+		r = mod.Post(item, url.Values{"response": {"Thank you, it is in the plan."}, "action": {"publish"}, "back": {filtered}})
+		if r.Status != http.StatusSeeOther || r.Location != filtered {
+			t.Fatalf("reply: %s", r)
+		}
+		if page := mod.Get(r.Location); !strings.Contains(page.Body, "Response saved and the answer published.") ||
+			!strings.Contains(rowOf(t, page.Body, id), "Thank you, it is in the plan.</textarea>") {
+			t.Fatalf("after the reply: %s", page)
+		}
+		if fb := feedbackRow(t, a, id); fb.Response != "Thank you, it is in the plan." || fb.Status != models.FeedbackPublished {
+			t.Fatalf("reply stored as %q, %s", fb.Response, fb.Status)
+		}
+		// A back that is not this queue is not followed: the answer's
+		// own page, as from its form.
+		if r := mod.Post(item, url.Values{"response": {"Again."}, "action": {"save"}, "back": {"/studio"}}); r.Status != http.StatusSeeOther || r.Location != item {
+			t.Fatalf("reply with a foreign back: %s", r)
+		}
+		viewer := a.Client(t)
+		viewer.Login(f.ByRole[models.RoleViewer].Email, apptest.Password)
+		if r := viewer.Get(filtered); r.Status != 200 || strings.Contains(r.Body, `id="reply-`) || strings.Contains(r.Body, "row-reply") {
+			t.Fatalf("viewer sees reply forms: %s", r)
+		}
+	})
+}
+
+// feedbackRow is one answer as stored.
+func feedbackRow(t *testing.T, a *apptest.App, id int64) models.Feedback {
+	t.Helper()
+	var fb models.Feedback
+	if err := a.DB.Gorm.First(&fb, id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return fb
+}
