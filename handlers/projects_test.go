@@ -143,6 +143,28 @@ func TestProjectStudioLifecycle(t *testing.T) {
 		if r := c.Post(page+"/announce", url.Values{"what": {"gossip"}}); r.Status != http.StatusBadRequest {
 			t.Fatalf("unknown announcement: %s", r)
 		}
+		// A decision is offered for announcing only once there is one; a
+		// stale page's request is turned back with why, drafting nothing.
+		if r := c.Get(page); strings.Contains(r.Body, `name="what" value="decision"`) || !strings.Contains(r.Body, `name="what" value="opening"`) {
+			t.Fatalf("a consultation offers to announce a decision: %s", r)
+		}
+		if r := c.Post(page+"/announce", url.Values{"what": {"decision"}}); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, page) {
+			t.Fatalf("announce an undecided decision: %s", r)
+		} else if back := c.Get(r.Location); !strings.Contains(back.Body, "There is no decision to announce yet") {
+			t.Fatalf("no reason given: %s", back)
+		}
+		if newestNotice(t, a).ID != n.ID {
+			t.Fatal("a decision was announced before there was one")
+		}
+		if r := c.Post(page+"/status", url.Values{"status": {"decided"}, "note.en": {"Approved."}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("decide: %s", r)
+		}
+		if r := c.Get(page); !strings.Contains(r.Body, `name="what" value="decision"`) {
+			t.Fatalf("a decided project does not offer its decision: %s", r)
+		}
+		if r := c.Post(page+"/announce", url.Values{"what": {"decision"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/notices/") {
+			t.Fatalf("announce the decision: %s", r)
+		}
 		// Deleting asks first, then removes the project and its files.
 		if r := c.Get(page + "/delete"); r.Status != 200 || !strings.Contains(r.Body, "cannot be undone") {
 			t.Fatalf("delete confirm: %s", r)
