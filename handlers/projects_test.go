@@ -131,6 +131,13 @@ func TestProjectStudioLifecycle(t *testing.T) {
 		if r := anon.Get("/projects"); r.Status != 200 || !strings.Contains(r.Body, "Harbour Bridge") {
 			t.Fatalf("city list: %s", r)
 		}
+		// An open consultation has one badge saying so, not two (the
+		// status "Consultation" beside "Open for comment").
+		for _, list := range []string{"/@metro/projects", "/projects"} {
+			if r := anon.Get(list); strings.Contains(r.Body, `<span class="badge">Consultation</span>`) || !strings.Contains(r.Body, `<span class="badge open">Open for comment</span>`) {
+				t.Fatalf("%s badges of an open consultation: %s", list, r)
+			}
+		}
 		// Announcing the consultation drafts an update notice with a link.
 		if r := c.Post(page+"/announce", url.Values{"what": {"opening"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/notices/") {
 			t.Fatalf("announce: %s", r)
