@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,7 +173,12 @@ func TestProjectStudioLifecycle(t *testing.T) {
 		if r := c.Post(page+"/announce", url.Values{"what": {"decision"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/notices/") {
 			t.Fatalf("announce the decision: %s", r)
 		}
-		// Deleting asks first, then removes the project and its files.
+		// Deleting is a section of its own, not a link under the form's
+		// Save button; it asks first, then removes the project and its files.
+		if r := c.Get(page); !regexp.MustCompile(`</form>\s*</section>\s*<section aria-labelledby="delete-h" id="delete" class="panel"><h2 id="delete-h" class="h3">Delete this project</h2><p class="hint">[^<]+</p><p><a class="danger-link" href="` +
+			regexp.QuoteMeta(page+"/delete") + `">Delete project</a>`).MatchString(r.Body) {
+			t.Fatalf("the delete section: %s", r)
+		}
 		if r := c.Get(page + "/delete"); r.Status != 200 || !strings.Contains(r.Body, "cannot be undone") {
 			t.Fatalf("delete confirm: %s", r)
 		}
