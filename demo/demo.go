@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/plazahq/plaza/auth"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
 	"github.com/plazahq/plaza/models/channel"
@@ -323,6 +324,10 @@ type Services struct {
 	GTFS *gtfs.Service
 	// Districts keeps the city agencies' districts.
 	Districts *district.Service
+	// Broadcasts dates the demo notices' broadcasts and deliveries back
+	// to when the notices went out (nil: they stay pending, for the
+	// workers to send now).
+	Broadcasts *broadcast.Service
 	// Media stores the accounts' avatars and the projects' pictures (nil:
 	// none, and the pages show their placeholders).
 	Media *media.Service
@@ -330,7 +335,7 @@ type Services struct {
 
 // Seed creates (or refreshes) the demo and returns its logins and URLs.
 func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Result, error) {
-	store, orgs, accounts, codes, notices, followers, projects, chans := s.Store, s.Orgs, s.Accounts, s.FollowCodes, s.Notices, s.Followers, s.Projects, s.Channels
+	store, orgs, accounts, codes, followers, projects, chans := s.Store, s.Orgs, s.Accounts, s.FollowCodes, s.Followers, s.Projects, s.Channels
 	res := &Result{BaseURL: baseURL, URLs: map[string]string{
 		"home": baseURL + "/", "directory": baseURL + "/accounts", "login": baseURL + "/login",
 		"studio": baseURL + "/studio", "admin": baseURL + "/admin",
@@ -428,7 +433,7 @@ func Seed(ctx context.Context, s Services, baseURL string, opts Options) (*Resul
 			}
 			// A load-test demo keeps its broadcasts to the ones it measures.
 			if opts.Followers == 0 {
-				if err := ensureNotices(ctx, notices, owner, a, districtIDs); err != nil {
+				if err := ensureNotices(ctx, s, owner, a, districtIDs); err != nil {
 					return nil, err
 				}
 			}
@@ -580,26 +585,74 @@ func demoNotices(handle string, districts map[string]int64) []notice.Input {
 	return nil
 }
 
+// noticeHistory is when a demo notice went out, relative to the demo's
+// now: the transit detour twelve days ago and its update four days ago,
+// the heat warning two days ago, and the flood warning three weeks ago,
+// over the next morning. Like the follows, the notices have a past.
+func noticeHistory(now time.Time, handle string, i int) (published, updated time.Time, expired *time.Time) {
+	now = now.Truncate(time.Hour)
+	switch {
+	case handle == TransitHandle:
+		return now.Add(-12*24*time.Hour - 3*time.Hour), now.Add(-4*24*time.Hour - 5*time.Hour), nil
+	case i == 0:
+		return now.Add(-2*24*time.Hour - 6*time.Hour), time.Time{}, nil
+	default:
+		published = now.Add(-23*24*time.Hour - 2*time.Hour)
+		over := published.Add(15 * time.Hour)
+		return published, time.Time{}, &over
+	}
+}
+
+// datedBroadcast is a demo broadcast and when it went out.
+type datedBroadcast struct {
+	b  *models.Broadcast
+	at time.Time
+}
+
 // ensureNotices publishes the demo notices of an account that has none
 // yet; the service needs a broadcaster with a queue, as publishing
-// enqueues the broadcast.
-func ensureNotices(ctx context.Context, notices *notice.Service, owner *models.Member, a *models.Account, districts map[string]int64) error {
+// enqueues the broadcast. With s.Broadcasts, each notice and its
+// broadcasts are then dated to when they went out (noticeHistory).
+func ensureNotices(ctx context.Context, s Services, owner *models.Member, a *models.Account, districts map[string]int64) error {
+	notices := s.Notices
 	list, total, err := notices.OrgNotices(ctx, owner, a, notice.Filter{}, models.Page{Number: 1})
 	if err != nil || total > 0 || len(list) > 0 {
 		return err
 	}
-	for _, in := range demoNotices(a.Handle, districts) {
+	for i, in := range demoNotices(a.Handle, districts) {
 		n, err := notices.CreateNotice(ctx, owner, a, in)
 		if err != nil {
 			return fmt.Errorf("demo notice: %w", err)
 		}
-		if _, _, err := notices.PublishNotice(ctx, owner, a, n.ID, in); err != nil {
+		_, b, err := notices.PublishNotice(ctx, owner, a, n.ID, in)
+		if err != nil {
 			return fmt.Errorf("publish demo notice: %w", err)
 		}
+		published, updated, expired := noticeHistory(s.Store.Now(), a.Handle, i)
+		sent := []datedBroadcast{{b, published}}
+		h := notice.History{Published: published, Changed: published, Expired: expired}
 		if up, ok := demoUpdate(a.Handle, in); ok {
-			if _, _, err := notices.UpdateNotice(ctx, owner, a, n.ID, up); err != nil {
+			_, ub, err := notices.UpdateNotice(ctx, owner, a, n.ID, up)
+			if err != nil {
 				return fmt.Errorf("update demo notice: %w", err)
 			}
+			sent = append(sent, datedBroadcast{ub, updated})
+			h.Changed = updated
+		}
+		if s.Broadcasts == nil {
+			continue
+		}
+		var targets broadcast.Targets
+		if s.Districts != nil {
+			targets = s.Districts
+		}
+		for _, x := range sent {
+			if err := s.Broadcasts.SeedSent(ctx, x.b.ID, x.at, targets); err != nil {
+				return fmt.Errorf("date demo broadcast: %w", err)
+			}
+		}
+		if err := notices.SeedHistory(ctx, n.ID, h); err != nil {
+			return fmt.Errorf("date demo notice: %w", err)
 		}
 	}
 	return nil

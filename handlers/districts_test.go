@@ -218,6 +218,12 @@ func TestDistrictsPage(t *testing.T) {
 		// Rename: a name per language; too long is said next to the field.
 		res = owner.Post(one, url.Values{"name.en": {strings.Repeat("n", 201)}})
 		expectBody(t, "long name", res, http.StatusUnprocessableEntity, "This is too long.", `aria-invalid="true"`)
+		// The error summary every form has links to the field (in this
+		// district's row), and the form posts back to it.
+		field := fmt.Sprintf("f-name-%d-en", north)
+		expectBody(t, "long name's summary", res, http.StatusUnprocessableEntity, `class="error-summary"`,
+			fmt.Sprintf(`<a href="#%s">This is too long.</a>`, field), fmt.Sprintf(`id="%s"`, field),
+			fmt.Sprintf(`action="%s#error-summary"`, one))
 		res = owner.Post(one, url.Values{"name.en": {"Northside"}, "name.es": {"Norte"}})
 		if res.Status != http.StatusSeeOther || res.Location != base {
 			t.Fatalf("rename: %s", res)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,15 +21,16 @@ import (
 // The moderation side of projects: the queue, bulk actions, official
 // responses, the official summary and the exports.
 
-// queueFilter reads the queue's filters. The queue opens on the answers
-// that wait for a moderator; "all" asks for every state.
-func (h *projects) queueFilter(c echo.Context) models.FeedbackFilter {
-	status := c.QueryParam("status")
-	if status == "" && c.QueryParam("reported") != "1" {
+// queueFilter reads the queue's filters from q (the queue's query, or
+// that of the queue address a row's form came from). The queue opens on
+// the answers that wait for a moderator; "all" asks for every state.
+func queueFilter(q url.Values) models.FeedbackFilter {
+	status := q.Get("status")
+	if status == "" && q.Get("reported") != "1" {
 		status = models.FeedbackPending
 	}
-	f := models.FeedbackFilter{Status: status, Stance: c.QueryParam("stance"),
-		District: c.QueryParam("district"), Query: c.QueryParam("q"), Reported: c.QueryParam("reported") == "1"}
+	f := models.FeedbackFilter{Status: status, Stance: q.Get("stance"),
+		District: q.Get("district"), Query: q.Get("q"), Reported: q.Get("reported") == "1"}
 	if !slices.Contains(models.FeedbackStatuses(), f.Status) {
 		f.Status = ""
 	}
@@ -49,10 +51,24 @@ func (h *projects) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.renderQueue(c, http.StatusOK, m, a, p, c.Request().URL.RequestURI(), templates.QueueReply{})
+}
+
+// renderQueue shows the queue at address (its filters and page), with
+// reply the state of a row's reply form that was refused, if any.
+func (h *projects) renderQueue(c echo.Context, status int, m *models.Member, a *models.Account, p *models.Project, address string, reply templates.QueueReply) error {
 	ctx := c.Request().Context()
-	f := h.queueFilter(c)
-	page := pageParam(c)
-	if c.QueryParam("size") == "100" {
+	u, err := url.Parse(address)
+	if err != nil {
+		return fmt.Errorf("queue address %q: %w", address, err)
+	}
+	q := u.Query()
+	f := queueFilter(q)
+	page := models.Page{Number: 1, Size: models.DefaultPageSize}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n >= 1 && n <= 100000 {
+		page.Number = n
+	}
+	if q.Get("size") == "100" {
 		page.Size = 100
 	}
 	list, total, err := h.projects.OrgFeedback(ctx, m, a, p.ID, f, page)
@@ -79,8 +95,19 @@ func (h *projects) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: c.Request().URL.RequestURI()}
-	return render(c, http.StatusOK, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs, dups))
+	pager := templates.Pager{Page: page.Number, Size: page.Limit(), Total: total, BaseURL: address}
+	return render(c, status, templates.FeedbackQueue(m, a, p, list, questions, f, counts, pager, revs, dups, h.store.Now(), reply))
+}
+
+// queueBack is where a form posted from the queue returns: the queue
+// address it sent (page and filters kept), if it is this project's
+// queue; "" otherwise.
+func queueBack(c echo.Context, queue string) string {
+	back := safeNext(c.FormValue("back"))
+	if back != queue && !strings.HasPrefix(back, queue+"?") {
+		return ""
+	}
+	return back
 }
 
 func (h *projects) bulk(c echo.Context) error {
@@ -161,8 +188,16 @@ func (h *projects) respond(c echo.Context) error {
 	}
 	response := c.FormValue("response")
 	publish := c.FormValue("action") == "publish"
+	// A reply sent from a row of the queue goes back to that page of the
+	// queue, and a refused one is shown there, in its row.
+	back := queueBack(c, paths.Feedback(m.Org.ID, a.Handle, p.ID))
 	_, err = h.projects.RespondToFeedback(c.Request().Context(), m, a, p.ID, fb.ID, response, publish)
-	if v, ok := models.AsValidation(err); ok {
+	if v, ok := models.AsValidation(err); ok && back != "" {
+		// The page shown is the queue: its links and row forms come back
+		// to it, not to this form's address.
+		templates.EnvOf(c.Request().Context()).Path = back
+		return h.renderQueue(c, http.StatusUnprocessableEntity, m, a, p, back, templates.QueueReply{ID: fb.ID, Text: response, Errors: v.Fields})
+	} else if ok {
 		rel, rerr := h.projects.FeedbackRelated(c.Request().Context(), fb)
 		if rerr != nil {
 			return rerr
@@ -175,6 +210,9 @@ func (h *projects) respond(c echo.Context) error {
 	key := "feedback.response_saved"
 	if publish {
 		key = "feedback.response_published"
+	}
+	if back != "" {
+		return redirect(c, back, key)
 	}
 	return redirect(c, paths.FeedbackItem(m.Org.ID, a.Handle, p.ID, fb.ID), key)
 }

@@ -40,12 +40,12 @@ func TestInboxShowsThePerson(t *testing.T) {
 		if err := a.DB.Gorm.Exec("UPDATE chat_conversations SET last_inbound_at = ?, last_message_at = ? WHERE id = ?", ago, ago, conv.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if r := c.Get(inbox); r.Status != 200 || !strings.Contains(r.Body, "Waiting 3 h") {
+		if r := c.Get(inbox); r.Status != 200 || !strings.Contains(r.Body, "Waiting 3 hours") {
 			t.Fatalf("inbox without the wait: %s", r)
 		}
 		page := fmt.Sprintf("%s/%d", inbox, conv.ID)
 		r := c.Get(page)
-		for _, want := range []string{"Who this is", "Waiting 3 h", "line-12", "wan-chai", "Follow history", "Followed"} {
+		for _, want := range []string{"Who this is", "Waiting 3 hours", "line-12", "wan-chai", "Follow history", "Followed"} {
 			if r.Status != 200 || !strings.Contains(r.Body, want) {
 				t.Fatalf("conversation lacks %q: %s", want, r)
 			}

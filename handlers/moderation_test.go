@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
@@ -140,5 +141,165 @@ func TestReportFormAsksWhy(t *testing.T) {
 				t.Fatalf("public page lacks %q: %s", want, r)
 			}
 		}
+		// The reason is required, and its label says so as every other
+		// required field's does; refused, the select is marked invalid.
+		reason := regexp.MustCompile(fmt.Sprintf(`<label for="f-reason-%d">\s*Why are you reporting it\?\s*<span class="required">\(required\)</span>\s*</label>`, s.Feedback.ID))
+		if !reason.MatchString(r.Body) {
+			t.Fatalf("the reason is not marked required: %s", r)
+		}
+		refused := a.Client(t).Post(fmt.Sprintf("/@metro/projects/%d/comments/%d/report", p.ID, s.Feedback.ID), url.Values{"note": {"Kept"}})
+		if refused.Status != http.StatusUnprocessableEntity || !reason.MatchString(refused.Body) ||
+			!strings.Contains(refused.Body, `name="reason" required aria-describedby="e-reason" aria-invalid="true"`) {
+			t.Fatalf("refused report: %s", refused)
+		}
 	})
+}
+
+// TestQueueSaysHowLongAnAnswerWaited: a pending answer's row says how
+// long it has waited, with the noun agreeing with the number (in English
+// and in Arabic); an answer already moderated waits for nobody.
+func TestQueueSaysHowLongAnAnswerWaited(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, ago := range []time.Duration{2*time.Hour + 5*time.Minute, 3 * 24 * time.Hour, time.Hour} {
+			s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: "Waited " + ago.String(), Consent: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.DB.Gorm.Exec("UPDATE feedback SET created_at = ? WHERE id = ?", a.Store.Now().Add(-ago), s.Feedback.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, s.Feedback.ID)
+		}
+		if _, err := a.Projects.ModerateFeedback(ctx, f.Member(models.RoleModerator), f.Account, p.ID, ids[2:], models.FeedbackPublished); err != nil {
+			t.Fatal(err)
+		}
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d/feedback", f.Org.ID, p.ID)
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+		all := mod.Get(base + "?status=all")
+		for _, tt := range []struct {
+			id   int64
+			want string
+		}{{ids[0], "Waiting 2 hours"}, {ids[1], "Waiting 3 days"}} {
+			if row := rowOf(t, all.Body, tt.id); !strings.Contains(row, tt.want) {
+				t.Errorf("#%d lacks %q: %s", tt.id, tt.want, row)
+			}
+		}
+		if row := rowOf(t, all.Body, ids[2]); strings.Contains(row, "Waiting") {
+			t.Errorf("a published answer still waits: %s", row)
+		}
+		mod.Get("/lang/ar?next=/")
+		ar := mod.Get(base)
+		for _, tt := range []struct {
+			id   int64
+			want string
+		}{{ids[0], "ينتظر منذ 2 ساعتين"}, {ids[1], "ينتظر منذ 3 أيام"}} {
+			if row := rowOf(t, ar.Body, tt.id); !strings.Contains(row, tt.want) {
+				t.Errorf("ar #%d lacks %q: %s", tt.id, tt.want, row)
+			}
+		}
+	})
+}
+
+// TestQueueInlineReply: a moderator answers from a row of the queue, in
+// the row's own form (no JavaScript needed), and comes back to the same
+// page and filter with a status line; a refused reply is shown in its
+// row with the text kept; a viewer gets no reply form.
+func TestQueueInlineReply(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.StartWith(t, dbURL, generous)
+		f := apptest.Seed(t, a)
+		ctx := context.Background()
+		p := openProject(t, a, f, "")
+		pp, err := a.Projects.PublicProjectByID(ctx, "metro", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := a.Projects.SubmitFeedback(ctx, pp, models.FeedbackInput{Stance: "support", Comment: "Please add a bike lane.", Consent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := s.Feedback.ID
+		base := fmt.Sprintf("/studio/orgs/%d/accounts/metro/projects/%d/feedback", f.Org.ID, p.ID)
+		item := fmt.Sprintf("%s/%d", base, id)
+		filtered := base + "?status=all&stance=support"
+		mod := a.Client(t)
+		mod.Login(f.ByRole[models.RoleModerator].Email, apptest.Password)
+
+		r := mod.Get(filtered)
+		row := rowOf(t, r.Body, id)
+		for _, want := range []string{"<summary>Reply", fmt.Sprintf(`<label for="f-response-%d">Official response to answer #%d</label>`, id, id),
+			fmt.Sprintf(`form="reply-%d" name="response"`, id), fmt.Sprintf(`form="reply-%d" name="action" value="publish"`, id)} {
+			if !strings.Contains(row, want) {
+				t.Fatalf("row lacks %q: %s", want, row)
+			}
+		}
+		form := regexp.MustCompile(fmt.Sprintf(`<form id="reply-%d" method="post" action="%s#error-summary">(?s:.*?)name="back" value="([^"]*)"`, id, regexp.QuoteMeta(item))).FindStringSubmatch(r.Body)
+		if form == nil || strings.ReplaceAll(form[1], "&amp;", "&") != filtered {
+			t.Fatalf("no reply form coming back to %s: %v", filtered, form)
+		}
+
+		// Too long: the queue comes back, filtered as it was, with the
+		// row's reply open, the text kept and the summary linking to it.
+		long := strings.Repeat("n", 5001) + "Kept"
+		r = mod.Post(item, url.Values{"response": {long}, "action": {"publish"}, "back": {filtered}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("long reply: %s", r)
+		}
+		row = rowOf(t, r.Body, id)
+		for _, want := range []string{`<details class="row-reply" open`, "Kept</textarea>", `aria-invalid="true"`, "This is too long."} {
+			if !strings.Contains(row, want) {
+				t.Fatalf("refused row lacks %q: %s", want, row)
+			}
+		}
+		if !strings.Contains(r.Body, fmt.Sprintf(`<a href="#f-response-%d">This is too long.</a>`, id)) ||
+			!strings.Contains(r.Body, `<option value="support" selected`) {
+			t.Fatalf("refused reply's page: %s", r)
+		}
+		if fb := feedbackRow(t, a, id); fb.Response != "" {
+			t.Fatalf("a refused reply was stored: %q", fb.Response)
+		}
+
+		// Sent: back to the same page and filter, with a status line.
+		r = mod.Post(item, url.Values{"response": {"Thank you, it is in the plan."}, "action": {"publish"}, "back": {filtered}})
+		if r.Status != http.StatusSeeOther || r.Location != filtered {
+			t.Fatalf("reply: %s", r)
+		}
+		if page := mod.Get(r.Location); !strings.Contains(page.Body, "Response saved and the answer published.") ||
+			!strings.Contains(rowOf(t, page.Body, id), "Thank you, it is in the plan.</textarea>") {
+			t.Fatalf("after the reply: %s", page)
+		}
+		if fb := feedbackRow(t, a, id); fb.Response != "Thank you, it is in the plan." || fb.Status != models.FeedbackPublished {
+			t.Fatalf("reply stored as %q, %s", fb.Response, fb.Status)
+		}
+		// A back that is not this queue is not followed: the answer's
+		// own page, as from its form.
+		if r := mod.Post(item, url.Values{"response": {"Again."}, "action": {"save"}, "back": {"/studio"}}); r.Status != http.StatusSeeOther || r.Location != item {
+			t.Fatalf("reply with a foreign back: %s", r)
+		}
+		viewer := a.Client(t)
+		viewer.Login(f.ByRole[models.RoleViewer].Email, apptest.Password)
+		if r := viewer.Get(filtered); r.Status != 200 || strings.Contains(r.Body, `id="reply-`) || strings.Contains(r.Body, "row-reply") {
+			t.Fatalf("viewer sees reply forms: %s", r)
+		}
+	})
+}
+
+// feedbackRow is one answer as stored.
+func feedbackRow(t *testing.T, a *apptest.App, id int64) models.Feedback {
+	t.Helper()
+	var fb models.Feedback
+	if err := a.DB.Gorm.First(&fb, id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return fb
 }

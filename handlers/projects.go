@@ -412,6 +412,10 @@ func (h *projects) announce(c echo.Context) error {
 		return err
 	}
 	what := c.FormValue("what")
+	if what == "decision" && !p.Decided() {
+		// The page offers it only once decided; a stale page says why.
+		return redirect(c, paths.Project(m.Org.ID, a.Handle, p.ID)+"#announce-h", "projects.err_not_decided")
+	}
 	ctx := c.Request().Context()
 	timeline, err := h.projects.ProjectTimeline(ctx, p.ID)
 	if err != nil {

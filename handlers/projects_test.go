@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,13 @@ func TestProjectStudioLifecycle(t *testing.T) {
 		if r := anon.Get("/projects"); r.Status != 200 || !strings.Contains(r.Body, "Harbour Bridge") {
 			t.Fatalf("city list: %s", r)
 		}
+		// An open consultation has one badge saying so, not two (the
+		// status "Consultation" beside "Open for comment").
+		for _, list := range []string{"/@metro/projects", "/projects"} {
+			if r := anon.Get(list); strings.Contains(r.Body, `<span class="badge">Consultation</span>`) || !strings.Contains(r.Body, `<span class="badge open">Open for comment</span>`) {
+				t.Fatalf("%s badges of an open consultation: %s", list, r)
+			}
+		}
 		// Announcing the consultation drafts an update notice with a link.
 		if r := c.Post(page+"/announce", url.Values{"what": {"opening"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/notices/") {
 			t.Fatalf("announce: %s", r)
@@ -143,7 +151,34 @@ func TestProjectStudioLifecycle(t *testing.T) {
 		if r := c.Post(page+"/announce", url.Values{"what": {"gossip"}}); r.Status != http.StatusBadRequest {
 			t.Fatalf("unknown announcement: %s", r)
 		}
-		// Deleting asks first, then removes the project and its files.
+		// A decision is offered for announcing only once there is one; a
+		// stale page's request is turned back with why, drafting nothing.
+		if r := c.Get(page); strings.Contains(r.Body, `name="what" value="decision"`) || !strings.Contains(r.Body, `name="what" value="opening"`) {
+			t.Fatalf("a consultation offers to announce a decision: %s", r)
+		}
+		if r := c.Post(page+"/announce", url.Values{"what": {"decision"}}); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, page) {
+			t.Fatalf("announce an undecided decision: %s", r)
+		} else if back := c.Get(r.Location); !strings.Contains(back.Body, "There is no decision to announce yet") {
+			t.Fatalf("no reason given: %s", back)
+		}
+		if newestNotice(t, a).ID != n.ID {
+			t.Fatal("a decision was announced before there was one")
+		}
+		if r := c.Post(page+"/status", url.Values{"status": {"decided"}, "note.en": {"Approved."}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("decide: %s", r)
+		}
+		if r := c.Get(page); !strings.Contains(r.Body, `name="what" value="decision"`) {
+			t.Fatalf("a decided project does not offer its decision: %s", r)
+		}
+		if r := c.Post(page+"/announce", url.Values{"what": {"decision"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/notices/") {
+			t.Fatalf("announce the decision: %s", r)
+		}
+		// Deleting is a section of its own, not a link under the form's
+		// Save button; it asks first, then removes the project and its files.
+		if r := c.Get(page); !regexp.MustCompile(`</form>\s*</section>\s*<section aria-labelledby="delete-h" id="delete" class="panel"><h2 id="delete-h" class="h3">Delete this project</h2><p class="hint">[^<]+</p><p><a class="danger-link" href="` +
+			regexp.QuoteMeta(page+"/delete") + `">Delete project</a>`).MatchString(r.Body) {
+			t.Fatalf("the delete section: %s", r)
+		}
 		if r := c.Get(page + "/delete"); r.Status != 200 || !strings.Contains(r.Body, "cannot be undone") {
 			t.Fatalf("delete confirm: %s", r)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/plazahq/plaza/models/channel"
 	"github.com/plazahq/plaza/models/media"
 	"github.com/plazahq/plaza/models/notice"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/paths"
 	"github.com/plazahq/plaza/templates"
 )
@@ -24,6 +25,8 @@ type public struct {
 	accounts *account.Service
 	files    *media.Service
 	channels *channel.Service
+	// projects gives the home page the consultations taking answers.
+	projects *project.Service
 }
 
 func registerPublic(e *echo.Echo, h *public) {
@@ -72,6 +75,9 @@ func loadPublicAccount(accounts *account.Service) echo.MiddlewareFunc {
 	}
 }
 
+// homeConsultations is how many open consultations the home page lists.
+const homeConsultations = 3
+
 func (h *public) home(c echo.Context) error {
 	ctx := c.Request().Context()
 	accounts, _, err := h.accounts.Directory(ctx, account.DirectoryFilter{}, models.Page{Number: 1, Size: 6})
@@ -84,8 +90,21 @@ func (h *public) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Then what people can have a say on: the consultations taking
+	// answers, soonest to close first (PublicProjects lists them first).
+	now := h.store.Now()
+	projects, _, err := h.projects.PublicProjects(ctx, 0, models.Page{Number: 1, Size: homeConsultations})
+	if err != nil {
+		return err
+	}
+	var open []models.PublicProject
+	for _, p := range projects {
+		if p.Open(now) {
+			open = append(open, p)
+		}
+	}
 	offerInterfaceLanguages(c)
-	return render(c, http.StatusOK, templates.Home(accounts, alerts))
+	return render(c, http.StatusOK, templates.Home(accounts, alerts, open, now))
 }
 
 func (h *public) directory(c echo.Context) error {

@@ -357,3 +357,32 @@ func TestLanguage(t *testing.T) {
 		})
 	})
 }
+
+// TestHomeListsOpenConsultations: the home page says what people can
+// have a say on (the UX review found nothing about consultations there):
+// the consultations taking answers, with when they close, and a link to
+// every project; a decided project is not among them.
+func TestHomeListsOpenConsultations(t *testing.T) {
+	apptest.EachSeeded(t, func(t *testing.T, dbURL string) {
+		a := apptest.Start(t, dbURL)
+		f := apptest.Seed(t, a)
+		c := a.Client(t)
+		if r := c.Get("/"); r.Status != http.StatusOK || strings.Contains(r.Body, "Have your say") {
+			t.Fatalf("home without consultations: %s", r)
+		}
+		p := openProject(t, a, f, "")
+		r := c.Get("/")
+		for _, want := range []string{`<h2 id="consult-h">Have your say</h2>`, fmt.Sprintf(`href="/@metro/projects/%d"`, p.ID), ">Harbour Bridge</a>",
+			"Open for comment", "closes in", `<a href="/projects">All projects and consultations</a>`} {
+			if r.Status != http.StatusOK || !strings.Contains(r.Body, want) {
+				t.Fatalf("home lacks %q: %s", want, r)
+			}
+		}
+		if _, err := a.Projects.SetProjectStatus(t.Context(), f.Member(models.RoleOwner), f.Account, p.ID, models.StatusChange{Status: models.ProjectDecided}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.Get("/"); strings.Contains(r.Body, "Have your say") {
+			t.Fatalf("a decided project is still open on the home page: %s", r)
+		}
+	})
+}

@@ -164,7 +164,7 @@ func New(d Deps) *echo.Echo {
 
 	registerHealth(e, d.Ready, d.Registry, d.Config.MetricsToken)
 	registerStatic(e)
-	registerPublic(e, &public{store: d.Store, notices: d.Notices, accounts: d.Accounts, files: d.Media, channels: d.ChannelSettings})
+	registerPublic(e, &public{store: d.Store, notices: d.Notices, accounts: d.Accounts, files: d.Media, channels: d.ChannelSettings, projects: d.Projects})
 	registerPublicNotices(e, &publicNotices{store: d.Store, notices: d.Notices, accounts: d.Accounts, districts: d.Districts, broadcasts: d.Broadcasts, tileURL: d.Config.TileURL, channels: d.ChannelSettings, media: d.Media})
 	registerPublicProjects(e, &publicProjects{answering: newConsultations(d.Pages, d.Projects), store: d.Store, accounts: d.Accounts, projects: d.Projects, media: d.Media, links: d.Links, tileURL: d.Config.TileURL, districts: d.Districts})
 	registerAPI(e, &apiArea{store: d.Store, notices: d.Notices, accounts: d.Accounts, followers: d.Followers, projects: d.Projects, tokens: d.APITokens, broadcasts: d.Broadcasts, baseURL: strings.TrimRight(d.Config.BaseURL, "/"), gtfs: d.GTFS, media: d.Media})

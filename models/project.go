@@ -99,6 +99,12 @@ func (p *Project) Open(now time.Time) bool {
 		p.ClosesAt != nil && now.Before(*p.ClosesAt)
 }
 
+// Decided reports whether the project has been decided (and may be
+// under way or done): only then is there a decision to announce.
+func (p *Project) Decided() bool {
+	return p.Status == ProjectDecided || p.Status == ProjectInProgress || p.Status == ProjectDone
+}
+
 // NotYetOpen reports whether the consultation is announced but has not
 // begun.
 func (p *Project) NotYetOpen(now time.Time) bool {

@@ -50,3 +50,27 @@ func TestLabel(t *testing.T) {
 		}
 	}
 }
+
+// An audit entry of a channel switched on or off names the channel and
+// what happened in the reader's language, instead of the stored
+// "telegram on".
+func TestAuditDetailOfAChannel(t *testing.T) {
+	en := WithEnv(context.Background(), &Env{Lang: i18n.EN})
+	zh := WithEnv(context.Background(), &Env{Lang: i18n.ZHHans})
+	for _, tt := range []struct {
+		ctx          context.Context
+		detail, want string
+	}{
+		{en, "telegram on", "(Telegram turned on)"},
+		{en, "wechat off", "(WeChat turned off)"},
+		{en, "webpush on", "(Browser notifications turned on)"},
+		{zh, "telegram on", "（已开启Telegram）"},
+		{en, "pigeon on", "pigeon on"},
+		{en, "telegram maybe", "telegram maybe"},
+		{en, "editor", i18n.T(i18n.EN, "role.editor")},
+	} {
+		if got := auditDetail(tt.ctx, tt.detail); got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.detail, got, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/plazahq/plaza/app"
+	"github.com/plazahq/plaza/broadcast"
 	"github.com/plazahq/plaza/demo"
 	"github.com/plazahq/plaza/models"
 	"github.com/plazahq/plaza/models/account"
@@ -61,6 +62,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	res, err := demo.Seed(ctx, demo.Services{
 		Store: d.Store, Orgs: d.Orgs, Accounts: d.Accounts, FollowCodes: d.FollowCodes, Notices: d.Notices,
 		Followers: d.Followers, Projects: d.Projects, Channels: d.Channels, GTFS: d.GTFS, Districts: d.Districts, Media: d.Media,
+		Broadcasts: broadcast.NewService(d.Store, nil),
 	}, cfg.BaseURL, demo.Options{Followers: *followers, Channel: *channel,
 		WebhookURL: *webhookURL, SMSURL: *smsURL, PushURL: *pushURL})
 	if err != nil {
