@@ -69,7 +69,7 @@ func (s *Service) ownDistricts(ctx context.Context, a *models.Account, in Input)
 // checks the districts of a project's area (models/district).
 func New(core models.Core, files Files, accounts Accounts, queue models.Enqueuer, limits models.Limits, districts Districts) *Service {
 	s := &Service{core: core, files: files, accounts: accounts, queue: queue, limits: limits, districts: districts}
-	s.answers = &answerQueue{s: s, groups: groupsAtOnce(core.Dialect())}
+	s.answers = &answerQueue{s: s}
 	return s
 }
 
@@ -97,7 +97,7 @@ func (s *Service) WithLimits(l models.Limits) *Service {
 	c := *s
 	c.limits = l
 	if s.answers != nil {
-		c.answers = &answerQueue{s: &c, groups: s.answers.groups}
+		c.answers = &answerQueue{s: &c}
 	}
 	return &c
 }
