@@ -52,9 +52,19 @@ type Inserter struct {
 	client *river.Client[*sql.Tx]
 }
 
+// cooldown is River's FetchCooldown for both clients. It also spaces
+// the insert notifications a client sends: at most one per queue per
+// cooldown, and a job inserted within it waits for the runners' next
+// poll. At River's default of 100 ms, a notice published less than
+// 100 ms after another job of its queue reached its first follower only
+// at that poll, up to a second later (bench/README.md, "Publish to first
+// delivery"); 10 ms leaves that to bursts, and a runner fetching at most
+// a hundred times a second per queue.
+const cooldown = 10 * time.Millisecond
+
 // NewInserter builds an insert-only client.
 func NewInserter(db *database.DB) (*Inserter, error) {
-	c, err := river.NewClient(driver(db), &river.Config{})
+	c, err := river.NewClient(driver(db), &river.Config{FetchCooldown: cooldown})
 	if err != nil {
 		return nil, fmt.Errorf("queue inserter: %w", err)
 	}
@@ -198,7 +208,7 @@ func NewRunner(db *database.DB, workers *river.Workers, log *slog.Logger, o Opti
 		Workers:           workers,
 		PeriodicJobs:      o.Periodic,
 		FetchPollInterval: o.PollInterval,
-		FetchCooldown:     min(o.PollInterval, 100*time.Millisecond),
+		FetchCooldown:     min(o.PollInterval, cooldown),
 		Logger:            log,
 		JobTimeout:        time.Minute,
 		// The scans run every few seconds: a day of their finished jobs
