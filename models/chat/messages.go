@@ -37,7 +37,7 @@ func (s *Service) LoadChatState(ctx context.Context, tx models.Core, accountID i
 		LEFT JOIN chat_sessions cs ON cs.account_id = k.account_id AND cs.channel = k.channel AND cs.address = k.address AND cs.expires_at > ?
 		LEFT JOIN chat_conversations cc ON cc.account_id = k.account_id AND cc.channel = k.channel AND cc.address = k.address
 		LEFT JOIN chat_places cp ON cp.account_id = k.account_id AND cp.channel = k.channel AND cp.address = k.address`,
-		accountID, channel, address, tx.Now()).Find(&row).Error // Find, not Scan: see models.Core.TakeLimits
+		accountID, channel, address, tx.Now()).Find(&row).Error // Find, not Scan: see models.Statement
 	if err != nil {
 		return nil, fmt.Errorf("chat state: %w", err)
 	}
@@ -153,7 +153,7 @@ func (s *Service) RecordTurnTouching(ctx context.Context, tx models.Core, in *mo
 		N    int
 		InID *int64
 	}
-	// Find, not Scan: see models.Core.TakeLimits.
+	// Find, not Scan: see models.Statement.
 	if err := tx.Conn(ctx).Raw(q.String(), args...).Find(&out).Error; err != nil {
 		return false, fmt.Errorf("record chat turn: %w", err)
 	}
