@@ -2,12 +2,15 @@ package pagecache_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/database"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 	"github.com/plazahq/plaza/pagecache"
 )
 
@@ -103,6 +106,45 @@ func TestTriggersBumpTheVersion(t *testing.T) {
 		}
 		if after := version(); after <= before {
 			t.Fatalf("an account change left the version at %d", after)
+		}
+
+		// Answers: only those the public sees move it, once per
+		// statement however many rows it has (PostgreSQL's statement
+		// triggers; SQLite's row triggers move it once per row).
+		p, err := a.Projects.CreateProject(ctx, f.Member(models.RoleOwner), f.Account, project.Input{Translations: models.Translations{"en": {"title": "Park"}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		insert := func(status string, n int) string {
+			var b strings.Builder
+			b.WriteString("INSERT INTO feedback (project_id, stance, comment, channel, lang, status, created_at, updated_at) VALUES ")
+			for i := range n {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "(%d, 'support', 'answer %d', 'web', 'en', '%s', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", p.ID, i, status)
+			}
+			return b.String()
+		}
+		for _, c := range []struct {
+			what  string
+			sql   string
+			moves bool
+		}{
+			{"three answers waiting for moderation", insert(models.FeedbackPending, 3), false},
+			{"an update that matches no answer", "UPDATE feedback SET reports = reports + 1 WHERE id < 0", false},
+			{"a delete that matches no answer", "DELETE FROM feedback WHERE id < 0", false},
+			{"three published answers", insert(models.FeedbackPublished, 3), true},
+			{"answers published by moderation", fmt.Sprintf("UPDATE feedback SET status = 'published' WHERE project_id = %d AND status = 'pending'", p.ID), true},
+			{"answers deleted", fmt.Sprintf("DELETE FROM feedback WHERE project_id = %d", p.ID), true},
+		} {
+			before := version()
+			if err := a.DB.Gorm.Exec(c.sql).Error; err != nil {
+				t.Fatalf("%s: %v", c.what, err)
+			}
+			if moved := version() > before; moved != c.moves {
+				t.Errorf("%s: the version moved %v, want %v", c.what, moved, c.moves)
+			}
 		}
 	})
 }
