@@ -284,15 +284,19 @@ func (h *inbox) useSavedReply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.FormValue("reply"), 10, 64)
-	if err != nil || id <= 0 {
+	// None chosen, or one that is not (or no longer) the account's: the
+	// box keeps what was typed.
+	unchosen := func() error {
 		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: c.FormValue("text"),
 			Errors: map[string]string{"reply": "err.choose_one"}})
 	}
+	id, err := strconv.ParseInt(c.FormValue("reply"), 10, 64)
+	if err != nil || id <= 0 {
+		return unchosen()
+	}
 	r, err := h.chats.SavedReply(c.Request().Context(), m, a, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return h.threadPage(c, http.StatusUnprocessableEntity, m, a, conv, templates.ReplyForm{Text: c.FormValue("text"),
-			Errors: map[string]string{"reply": "err.choose_one"}})
+		return unchosen()
 	}
 	if err != nil {
 		return err
