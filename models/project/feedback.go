@@ -135,7 +135,7 @@ func (s *Service) SubmitFeedback(ctx context.Context, p *models.PublicProject, i
 func (s *Service) SubmitFeedbackTo(ctx context.Context, p *models.PublicProject, questions []models.ProjectQuestion, in models.FeedbackInput) (*models.Submission, error) {
 	f, key, refused := s.prepareFeedback(p, questions, in)
 	if s.answers != nil && in.FollowerID == nil && in.ChatAddress == "" {
-		return s.answers.submit(ctx, &answerJob{client: in.Client, refused: refused, f: f, key: key, done: make(chan struct{})})
+		return s.answers.submit(ctx, &answerJob{client: in.Client, refused: refused, f: f, done: make(chan struct{})})
 	}
 	if in.Client != "" {
 		if err := s.core.TakeLimit(ctx, s.limits.FeedbackPerClient, in.Client); err != nil {

@@ -39,10 +39,17 @@ type answerJob struct {
 	// (closed, invalid); the attempt still counts against its client.
 	refused error
 	f       *models.Feedback
-	key     string // the contact's key, "" without one
 	done    chan struct{}
 	sub     *models.Submission
 	err     error
+}
+
+// key is the contact's key of the answer, "" without one.
+func (j *answerJob) key() string {
+	if j.f == nil || j.f.ContactKey == nil {
+		return ""
+	}
+	return *j.f.ContactKey
 }
 
 func (j *answerJob) finished() bool {
@@ -151,7 +158,7 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 				settled = append(settled, func() { j.finish(nil, err) })
 			case j.refused != nil:
 				settled = append(settled, func() { j.finish(nil, j.refused) })
-			case j.key == "":
+			case j.key() == "":
 				plain = append(plain, j)
 			default:
 				keyed = append(keyed, j)
@@ -164,7 +171,7 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 			// sees its count.
 			keys := make([]string, len(keyed))
 			for i, j := range keyed {
-				keys[i] = j.key
+				keys[i] = j.key()
 			}
 			errs, err := tx.TakeLimits(ctx, lim.FeedbackPerContact, keys)
 			if err != nil {
@@ -177,10 +184,10 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 				case errs[i] != nil:
 					err := errs[i]
 					settled = append(settled, func() { j.finish(nil, err) })
-				case inGroup[j.key]:
+				case inGroup[j.key()]:
 					later = append(later, j)
 				default:
-					inGroup[j.key] = true
+					inGroup[j.key()] = true
 					first = append(first, j)
 				}
 			}
@@ -189,7 +196,7 @@ func (s *Service) commitAnswers(ctx context.Context, batch []*answerJob) {
 		// In the keys' order, so that two instances inserting answers of
 		// the same contacts at once wait for each other in one order and
 		// cannot deadlock on the unique index.
-		slices.SortFunc(keyed, func(x, y *answerJob) int { return strings.Compare(x.key, y.key) })
+		slices.SortFunc(keyed, func(x, y *answerJob) int { return strings.Compare(x.key(), y.key()) })
 		stored, err := s.with(tx).insertAnswers(ctx, append(plain, keyed...))
 		if err != nil {
 			return err
@@ -234,7 +241,7 @@ func (s *Service) submitOne(ctx context.Context, j *answerJob, countClient, cont
 	if j.refused != nil {
 		return nil, j.refused
 	}
-	return s.storeCounted(ctx, j.f, j.key, contactCounted)
+	return s.storeCounted(ctx, j.f, j.key(), contactCounted)
 }
 
 // insertAnswers inserts answers in one statement; an answer whose
