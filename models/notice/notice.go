@@ -279,9 +279,6 @@ func (s *Service) UpdateNotice(ctx context.Context, m *models.Member, a *models.
 	if in, err = s.prepare(ctx, a, in); err != nil {
 		return nil, nil, err
 	}
-	if in, err = s.prepare(ctx, a, in); err != nil {
-		return nil, nil, err
-	}
 	var b *models.Broadcast
 	err = s.core.Tx(ctx, func(tx models.Core) error {
 		if err := s.with(tx).lockNotice(ctx, n); err != nil {
