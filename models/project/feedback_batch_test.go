@@ -10,6 +10,7 @@ import (
 
 	"github.com/plazahq/plaza/apptest"
 	"github.com/plazahq/plaza/models"
+	"github.com/plazahq/plaza/models/project"
 )
 
 // Web answers sent at the same moment are committed in groups; each gets
@@ -141,9 +142,7 @@ func TestContactLimitHoldsAcrossInstances(t *testing.T) {
 		ctx := context.Background()
 		lim := models.DefaultLimits()
 		lim.FeedbackPerContact = models.Limit{Key: lim.FeedbackPerContact.Key, Max: 3, Window: time.Hour}
-		var instances []interface {
-			SubmitFeedback(context.Context, *models.PublicProject, models.FeedbackInput) (*models.Submission, error)
-		}
+		var instances []*project.Service
 		for range 4 {
 			instances = append(instances, a.Projects.WithLimits(lim))
 		}
